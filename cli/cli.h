@@ -1,0 +1,57 @@
+/* cli.h - shared pieces of the overlap command-line tool: subcommand entry points and helpers. */
+#ifndef OVL_CLI_H
+#define OVL_CLI_H
+
+#include <stdio.h>
+#include "overlap.h"
+
+/* Exit statuses, like diff(1): 0 no reuse, 1 reuse found, 2 trouble. */
+#define CLI_EXIT_NONE 0
+#define CLI_EXIT_FOUND 1
+#define CLI_EXIT_TROUBLE 2
+
+/* Each subcommand: argv[0] is the subcommand name; returns the process exit status. */
+int cmd_dump(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* "overlap: " + formatted message + newline on stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* Reports a library failure for path: "overlap: PATH: <ctx message>". Returns CLI_EXIT_TROUBLE. */
+int cli_fail(const char *path, ovl_ctx *ctx, int rc);
+
+/* ovl_write_fn writing to a FILE*. */
+int cli_write_file(void *userdata, const void *data, size_t len);
+
+/* Parses --color=auto|always|never into 0/1 for a stream; returns -1 if the word is unknown. */
+int cli_color(const char *word, FILE *stream);
+
+/* Option helpers: if argv[*i] is "--name=value" or "--name value" (or the short form,
+ * e.g. "-o value"), sets *value, advances *i past what was used, returns 1; else 0.
+ * short_name may be NULL. Exits with status 2 and a message when the value is missing. */
+int cli_opt(int argc, char **argv, int *i, const char *name, const char *short_name,
+            const char **value);
+/* Parses an unsigned integer / double option value or exits 2 with "overlap: --NAME: ...". */
+unsigned long cli_ulong(const char *name, const char *value, unsigned long min, unsigned long max);
+double cli_double(const char *name, const char *value, double min, double max);
+
+/* Document options shared by every command that reads documents: --encoding NAME,
+ * --lenient, --no-fold-traditional. Returns 1 (and advances *i) when argv[*i] was one. */
+int cli_doc_opt(int argc, char **argv, int *i, ovl_doc_opts *opts);
+/* Help lines for those options. */
+#define CLI_DOC_OPTS_HELP \
+    "  --encoding NAME          read input as NAME (any iconv name); default: detect\n" \
+    "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
+    "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n"
+
+/* Opens -o FILE (or stdout when path is NULL or "-"); exits 2 on failure. */
+FILE *cli_output(const char *path);
+
+#endif

@@ -1,0 +1,49 @@
+/* main.c - the overlap command: dispatches to one subcommand per file. */
+#include "cli.h"
+
+#include <string.h>
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"compare", cmd_compare, "report the passages two documents share"},
+    {"scan", cmd_scan, "find reused passages across a corpus (MinHash + LSH)"},
+    {"dedup", cmd_dedup, "cluster near-duplicate documents, keep/drop list"},
+    {"index", cmd_index, "add to, remove from, list a persistent corpus index"},
+    {"check", cmd_check, "check documents against a corpus index"},
+    {"dump", cmd_dump, "show how a document is decoded, normalized and segmented"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: overlap [--version] [--help] COMMAND [ARGS]\n\n"
+               "Finds reused text: which passages documents share, where, and how much was changed.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'overlap COMMAND --help' for a command's options.\n"
+               "Exit status: 0 no reuse found, 1 reuse found, 2 trouble.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_TROUBLE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("overlap %s\n", ovl_version());
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (see 'overlap --help')", argv[1]);
+    return CLI_EXIT_TROUBLE;
+}

@@ -1,0 +1,126 @@
+/* util.c - option parsing, error reporting and output helpers shared by the subcommands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("overlap: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_fail(const char *path, ovl_ctx *ctx, int rc)
+{
+    const char *msg = ovl_ctx_message(ctx);
+    if (!msg || !*msg)
+        msg = ovl_strerror(rc);
+    if (path)
+        cli_error("%s: %s", path, msg);
+    else
+        cli_error("%s", msg);
+    return CLI_EXIT_TROUBLE;
+}
+
+int cli_write_file(void *userdata, const void *data, size_t len)
+{
+    return fwrite(data, 1, len, (FILE *)userdata) == len ? 0 : -1;
+}
+
+int cli_color(const char *word, FILE *stream)
+{
+    if (!word || strcmp(word, "auto") == 0) {
+        const char *term = getenv("TERM");
+        return isatty(fileno(stream)) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
+    }
+    if (strcmp(word, "always") == 0)
+        return 1;
+    if (strcmp(word, "never") == 0)
+        return 0;
+    return -1;
+}
+
+int cli_opt(int argc, char **argv, int *i, const char *name, const char *short_name, const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) == 0 && a[n] == '=') {
+        *value = a + n + 1;
+        *i += 1;
+        return 1;
+    }
+    if (strcmp(a, name) == 0 || (short_name && strcmp(a, short_name) == 0)) {
+        if (*i + 1 >= argc) {
+            cli_error("%s needs a value", name);
+            exit(CLI_EXIT_TROUBLE);
+        }
+        *value = argv[*i + 1];
+        *i += 2;
+        return 1;
+    }
+    return 0;
+}
+
+unsigned long cli_ulong(const char *name, const char *value, unsigned long min, unsigned long max)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(value, &end, 10);
+    if (errno || end == value || *end || value[0] == '-' || v < min || v > max) {
+        cli_error("%s: '%s' is not a whole number from %lu to %lu", name, value, min, max);
+        exit(CLI_EXIT_TROUBLE);
+    }
+    return v;
+}
+
+double cli_double(const char *name, const char *value, double min, double max)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (errno || end == value || *end || isnan(v) || v < min || v > max) {
+        cli_error("%s: '%s' is not a number from %g to %g", name, value, min, max);
+        exit(CLI_EXIT_TROUBLE);
+    }
+    return v;
+}
+
+FILE *cli_output(const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        cli_error("%s: %s", path, strerror(errno));
+        exit(CLI_EXIT_TROUBLE);
+    }
+    return f;
+}
+
+int cli_doc_opt(int argc, char **argv, int *i, ovl_doc_opts *opts)
+{
+    const char *v;
+    if (cli_opt(argc, argv, i, "--encoding", NULL, &v)) {
+        opts->decode.encoding = v;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--lenient") == 0) {
+        opts->decode.lenient = 1;
+        *i += 1;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--no-fold-traditional") == 0) {
+        opts->norm.fold_traditional = 0;
+        *i += 1;
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,15 @@
+/* overlap.h - umbrella header of liboverlap: finds reused passages between documents. */
+#ifndef OVERLAP_H
+#define OVERLAP_H
+
+#include "overlap/common.h"
+#include "overlap/decode.h"
+#include "overlap/normalize.h"
+#include "overlap/segment.h"
+#include "overlap/doc.h"
+#include "overlap/align.h"
+#include "overlap/report.h"
+#include "overlap/fingerprint.h"
+#include "overlap/index.h"
+
+#endif

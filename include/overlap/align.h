@@ -1,0 +1,71 @@
+/* overlap/align.h - reused passages between two documents, with exact positions and edit scripts. */
+#ifndef OVERLAP_ALIGN_H
+#define OVERLAP_ALIGN_H
+
+#include "overlap/doc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OVL_ALIGN_OPTS_VERSION 1
+typedef struct ovl_align_opts {
+    unsigned version;    /* OVL_ALIGN_OPTS_VERSION */
+    unsigned min_cjk;    /* a passage of only CJK tokens needs this many; default 20 */
+    unsigned min_words;  /* a passage of only word tokens needs this many; default 8.
+                            Mixed passages need cjk/min_cjk + words/min_words >= 1. */
+    unsigned seed_len;   /* tokens in an exact seed match; default 0 = automatic */
+    unsigned max_gap;    /* most unmatched tokens bridged inside one passage; default 0 = automatic */
+    unsigned max_occ;    /* seeds occurring more often than this in a document are ignored; default 64 */
+} ovl_align_opts;
+#define OVL_ALIGN_OPTS_INIT {OVL_ALIGN_OPTS_VERSION, 20, 8, 0, 0, 64}
+
+/* One side of a passage. Byte and char ends are exclusive, lines inclusive (1-based),
+ * tokens index ovl_norm_tokens() of that document. */
+typedef struct ovl_span {
+    uint64_t byte_start, byte_end;
+    uint64_t char_start, char_end;
+    uint32_t line_start, line_end;
+    uint32_t tok_start, tok_end;
+} ovl_span;
+
+typedef struct ovl_passage {
+    ovl_span a, b;
+    double similarity;      /* 1 - token edit distance / longer side, over the normalized tokens */
+    uint64_t matched_chars; /* folded characters of tokens equal on both sides */
+    int moved;              /* 1 when the passage is out of order relative to the others */
+} ovl_passage;
+
+/* Aligns a against b. On success *out is a malloc'd array of *count passages sorted by
+ * (a.char_start, b.char_start), which the caller frees with free(); *out is NULL when
+ * *count is 0. opts NULL means defaults. Pure function of its inputs; thread-safe for
+ * distinct ctx. */
+int ovl_align(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_opts *opts,
+              ovl_passage **out, size_t *count);
+
+/* Same, restricted to tokens [a0,a1) of a and [b0,b1) of b. */
+int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                    size_t b0, size_t b1, const ovl_align_opts *opts, ovl_passage **out,
+                    size_t *count);
+
+typedef enum ovl_edit_op { OVL_EDIT_EQUAL = 0, OVL_EDIT_DELETE = 1, OVL_EDIT_INSERT = 2 } ovl_edit_op;
+/* A run of the edit script turning a's tokens into b's: EQUAL runs cover both, DELETE only
+ * a (b_start == b_end), INSERT only b (a_start == a_end). Token indices. */
+typedef struct ovl_edit {
+    uint32_t op;
+    uint32_t a_start, a_end;
+    uint32_t b_start, b_end;
+} ovl_edit;
+
+/* Minimal token edit script between a's tokens [a0,a1) and b's [b0,b1). *out is malloc'd
+ * (free with free()), *count its length; substitutions come as DELETE then INSERT. */
+int ovl_diff(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b, size_t b0,
+             size_t b1, ovl_edit **out, size_t *count);
+
+/* Fills a span from a document's token range [t0,t1) (t1 > t0). */
+void ovl_span_from_tokens(const ovl_doc *doc, size_t t0, size_t t1, ovl_span *span);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

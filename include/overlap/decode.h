@@ -1,0 +1,58 @@
+/* overlap/decode.h - bytes in any common encoding to code points, with a map back to bytes and lines. */
+#ifndef OVERLAP_DECODE_H
+#define OVERLAP_DECODE_H
+
+#include "overlap/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OVL_DECODE_OPTS_VERSION 1
+typedef struct ovl_decode_opts {
+    unsigned version;     /* OVL_DECODE_OPTS_VERSION */
+    const char *encoding; /* NULL: detect (BOM, UTF-8, else GB18030 or Big5); else any iconv name */
+    int lenient;          /* 0: invalid bytes are an error; 1: replace each bad sequence by U+FFFD */
+} ovl_decode_opts;
+#define OVL_DECODE_OPTS_INIT {OVL_DECODE_OPTS_VERSION, NULL, 0}
+
+/* Decoded text: code points, each with the byte offset it came from and its line.
+ * Immutable once built; safe to read from several threads. */
+typedef struct ovl_text ovl_text;
+
+/* Largest input ovl_decode accepts (offsets are stored in 32 bits). */
+#define OVL_MAX_INPUT_BYTES 0xFFFFFFF0u
+
+/* Decodes len bytes (not retained; the caller keeps ownership). opts may be NULL for
+ * defaults. On success *out is a new text the caller frees with ovl_text_free.
+ * Errors: OVL_ERR_BINARY (NUL bytes in the first 8 KiB, offset of the first one),
+ * OVL_ERR_DECODE (offset of the first invalid sequence), OVL_ERR_ENCODING, OVL_ERR_TOOBIG,
+ * OVL_ERR_NOMEM. A leading BOM is consumed and is not a character. Line breaks are
+ * LF, CR LF, or a lone CR. */
+int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opts *opts,
+               ovl_text **out);
+
+/* Guesses the encoding of bytes without decoding them: "UTF-8", "UTF-8-BOM", "UTF-16LE",
+ * "UTF-16BE", "GB18030" or "BIG5". Static storage. */
+const char *ovl_detect_encoding(const void *bytes, size_t len);
+
+void ovl_text_free(ovl_text *text);                   /* NULL accepted */
+size_t ovl_text_length(const ovl_text *text);         /* number of code points */
+const uint32_t *ovl_text_chars(const ovl_text *text); /* code points; owned by text */
+/* Byte offset in the original input of code point i; i == length gives the input size. */
+uint64_t ovl_text_byte(const ovl_text *text, size_t i);
+/* 1-based line of code point i (i == length gives the last line). */
+uint32_t ovl_text_line(const ovl_text *text, size_t i);
+uint32_t ovl_text_line_count(const ovl_text *text);
+uint64_t ovl_text_size(const ovl_text *text);         /* input size in bytes */
+const char *ovl_text_encoding(const ovl_text *text);  /* name used, e.g. "GB18030" */
+size_t ovl_text_replaced(const ovl_text *text);       /* U+FFFD substitutions (lenient mode) */
+
+/* Appends the UTF-8 encoding of code points [start, end) to a malloc'd, NUL-terminated
+ * string the caller frees with free(); NULL when out of memory. */
+char *ovl_text_utf8(const ovl_text *text, size_t start, size_t end);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,43 @@
+/* overlap/doc.h - a document: its bytes decoded, normalized and segmented, ready to fingerprint or align. */
+#ifndef OVERLAP_DOC_H
+#define OVERLAP_DOC_H
+
+#include "overlap/decode.h"
+#include "overlap/normalize.h"
+#include "overlap/segment.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OVL_DOC_OPTS_VERSION 1
+typedef struct ovl_doc_opts {
+    unsigned version;            /* OVL_DOC_OPTS_VERSION */
+    ovl_decode_opts decode;
+    ovl_norm_opts norm;
+    ovl_segment_opts segment;
+} ovl_doc_opts;
+#define OVL_DOC_OPTS_INIT \
+    {OVL_DOC_OPTS_VERSION, OVL_DECODE_OPTS_INIT, OVL_NORM_OPTS_INIT, OVL_SEGMENT_OPTS_INIT}
+
+/* Immutable once built; safe to read from several threads. */
+typedef struct ovl_doc ovl_doc;
+
+/* Runs decode, normalize and segment on bytes (copied as needed; not retained). name is
+ * a label kept for reports (copied; may be NULL). Caller frees *out with ovl_doc_free. */
+int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
+                       const ovl_doc_opts *opts, ovl_doc **out);
+/* Reads the file at path and calls ovl_doc_from_bytes with name = path. OVL_ERR_IO when
+ * the file cannot be read (detail names the system error). */
+int ovl_doc_from_file(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out);
+void ovl_doc_free(ovl_doc *doc);
+
+const char *ovl_doc_name(const ovl_doc *doc);           /* "" when none was given */
+const ovl_text *ovl_doc_text(const ovl_doc *doc);
+const ovl_norm *ovl_doc_norm(const ovl_doc *doc);
+const ovl_segments *ovl_doc_segments(const ovl_doc *doc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,522 @@
+/* decode.c - bytes to code points with exact byte offsets and line starts; encoding detection. */
+#include "internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+
+#define BINARY_WINDOW 8192u
+
+typedef struct builder {
+    ovl_text *t;
+    size_t cap, lcap;
+    int pending_cr; /* previous char was CR: a following LF belongs to the same break */
+} builder;
+
+static int b_init(builder *b, size_t hint)
+{
+    memset(b, 0, sizeof *b);
+    b->t = calloc(1, sizeof *b->t);
+    if (!b->t)
+        return -1;
+    b->cap = hint + 1;
+    b->t->chars = malloc(b->cap * sizeof *b->t->chars);
+    b->t->bytes = malloc((b->cap + 1) * sizeof *b->t->bytes);
+    b->lcap = 64;
+    b->t->lines = malloc(b->lcap * sizeof *b->t->lines);
+    if (!b->t->chars || !b->t->bytes || !b->t->lines)
+        return -1;
+    b->t->lines[0] = 0;
+    b->t->nlines = 1;
+    return 0;
+}
+
+/* Appends cp that started at byte offset off. */
+static inline int b_put(builder *b, uint32_t cp, size_t off)
+{
+    ovl_text *t = b->t;
+    if (t->n + 1 >= b->cap) {
+        size_t ncap = b->cap * 2;
+        uint32_t *c = realloc(t->chars, ncap * sizeof *c);
+        if (!c)
+            return -1;
+        t->chars = c;
+        uint32_t *o = realloc(t->bytes, (ncap + 1) * sizeof *o);
+        if (!o)
+            return -1;
+        t->bytes = o;
+        b->cap = ncap;
+    }
+    /* A line starts after LF, after a lone CR, and after U+2028/U+2029. */
+    int new_line = b->pending_cr ? cp != '\n' : 0;
+    if (new_line && ovl__grow(&t->lines, &b->lcap, t->nlines + 1, sizeof *t->lines) == 0)
+        t->lines[t->nlines++] = (uint32_t)t->n;
+    else if (new_line)
+        return -1;
+    b->pending_cr = cp == '\r';
+    t->chars[t->n] = cp;
+    t->bytes[t->n] = (uint32_t)off;
+    t->n++;
+    if (cp == '\n' || cp == 0x2028 || cp == 0x2029) {
+        if (ovl__grow(&t->lines, &b->lcap, t->nlines + 1, sizeof *t->lines) != 0)
+            return -1;
+        t->lines[t->nlines++] = (uint32_t)t->n;
+    }
+    return 0;
+}
+
+/* Closes the text: a trailing CR ends its line; a line start at the very end (text ending
+ * in a break) is kept so that "a\n" has two lines only if something follows. */
+static ovl_text *b_finish(builder *b, size_t size)
+{
+    ovl_text *t = b->t;
+    t->bytes[t->n] = (uint32_t)size;
+    if (t->nlines > 1 && t->lines[t->nlines - 1] == t->n)
+        t->nlines--;
+    b->t = NULL;
+    return t;
+}
+
+static void b_abort(builder *b)
+{
+    ovl_text_free(b->t);
+    b->t = NULL;
+}
+
+void ovl_text_free(ovl_text *t)
+{
+    if (!t)
+        return;
+    free(t->chars);
+    free(t->bytes);
+    free(t->lines);
+    free(t);
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid; *cp receives the value. */
+static inline size_t utf8_next(const unsigned char *p, size_t avail, uint32_t *cp)
+{
+    unsigned c = p[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c < 0xC2)
+        return 0;
+    if (c < 0xE0) {
+        if (avail < 2 || (p[1] & 0xC0) != 0x80)
+            return 0;
+        *cp = ((c & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+        return 2;
+    }
+    if (c < 0xF0) {
+        if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+            return 0;
+        uint32_t v = ((c & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+        if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))
+            return 0;
+        *cp = v;
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+            return 0;
+        uint32_t v = ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
+                     (p[3] & 0x3Fu);
+        if (v < 0x10000 || v > 0x10FFFF)
+            return 0;
+        *cp = v;
+        return 4;
+    }
+    return 0;
+}
+
+/* Offset of the first invalid UTF-8 byte, or len when all valid. */
+static size_t utf8_first_invalid(const unsigned char *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = utf8_next(p + i, len - i, &cp);
+        if (!n)
+            return i;
+        i += n;
+    }
+    return len;
+}
+
+static int decode_utf8(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t len, size_t start,
+                       int lenient, const char *label)
+{
+    size_t i = start;
+    while (i < len) {
+        uint32_t cp;
+        size_t n;
+        if (p[i] < 0x80) {
+            cp = p[i];
+            n = 1;
+        } else if (!(n = utf8_next(p + i, len - i, &cp))) {
+            if (!lenient)
+                return ovl__fail(ctx, OVL_ERR_DECODE, (int64_t)i, "byte %zu: invalid %s sequence", i, label);
+            b->t->replaced++;
+            cp = 0xFFFD;
+            /* Skip the lead byte and the continuation bytes that belong to it. */
+            n = 1;
+            while (i + n < len && n < 4 && (p[i + n] & 0xC0) == 0x80 && p[i] >= 0xC2 && p[i] < 0xF5)
+                n++;
+        }
+        if (b_put(b, cp, i) != 0)
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+        i += n;
+    }
+    return OVL_OK;
+}
+
+static int decode_utf16(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t len, size_t start,
+                        int big, int lenient)
+{
+    const char *label = big ? "UTF-16BE" : "UTF-16LE";
+    size_t i = start;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = 2;
+        if (i + 1 >= len)
+            goto bad;
+        uint32_t u = big ? ((uint32_t)p[i] << 8 | p[i + 1]) : ((uint32_t)p[i + 1] << 8 | p[i]);
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            if (i + 3 >= len)
+                goto bad;
+            uint32_t l = big ? ((uint32_t)p[i + 2] << 8 | p[i + 3]) : ((uint32_t)p[i + 3] << 8 | p[i + 2]);
+            if (l < 0xDC00 || l > 0xDFFF)
+                goto bad;
+            cp = 0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00);
+            n = 4;
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+            goto bad;
+        } else {
+            cp = u;
+        }
+        if (b_put(b, cp, i) != 0)
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+        i += n;
+        continue;
+    bad:
+        if (!lenient)
+            return ovl__fail(ctx, OVL_ERR_DECODE, (int64_t)i, "byte %zu: invalid %s sequence", i, label);
+        b->t->replaced++;
+        if (b_put(b, 0xFFFD, i) != 0)
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+        i += (i + 1 < len) ? 2 : 1;
+    }
+    return OVL_OK;
+}
+
+/* Encodings in which every byte below 0x80 is ASCII and never part of a longer sequence, so
+ * those bytes can skip iconv. */
+static int ascii_transparent(const char *enc)
+{
+    static const char *const names[] = {"GB18030", "GBK", "GB2312", "EUC-CN", "CP936", "BIG5",
+                                        "CP950", "EUC-KR", "EUC-JP", "EUC-TW"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(enc, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* One iconv step per character so each code point keeps the byte offset it started at. */
+static int decode_iconv(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t len, size_t start,
+                        const char *enc, int lenient)
+{
+    iconv_t cd = iconv_open("UTF-32LE", enc);
+    if (cd == (iconv_t)-1)
+        return ovl__fail(ctx, OVL_ERR_ENCODING, -1, "unsupported encoding '%s'", enc);
+    int fast_ascii = ascii_transparent(enc);
+    int rc = OVL_OK;
+    size_t i = start;
+    while (i < len) {
+        if (fast_ascii && p[i] < 0x80) {
+            if (b_put(b, p[i], i) != 0) {
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+                break;
+            }
+            i++;
+            continue;
+        }
+        unsigned char out[32];
+        size_t room = 4;
+        for (;;) {
+            char *in = (char *)(p + i);
+            size_t inleft = len - i;
+            char *o = (char *)out;
+            size_t oleft = room;
+            size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+            size_t used = (size_t)((const unsigned char *)in - (p + i));
+            size_t produced = (room - oleft) / 4;
+            if (r == (size_t)-1 && errno == E2BIG && produced == 0 && room < sizeof out) {
+                room *= 2; /* one input character yields several code points */
+                continue;
+            }
+            if (produced == 0 && used > 0 && r != (size_t)-1) {
+                i += used; /* a shift sequence with no character */
+                break;
+            }
+            if (produced == 0 && (r == (size_t)-1 && (errno == EILSEQ || errno == EINVAL))) {
+                if (!lenient) {
+                    rc = ovl__fail(ctx, OVL_ERR_DECODE, (int64_t)i,
+                                   errno == EINVAL ? "byte %zu: incomplete %s sequence at end of input"
+                                                   : "byte %zu: invalid %s sequence",
+                                   i, enc);
+                    goto done;
+                }
+                b->t->replaced++;
+                if (b_put(b, 0xFFFD, i) != 0) {
+                    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+                    goto done;
+                }
+                iconv(cd, NULL, NULL, NULL, NULL);
+                i++;
+                break;
+            }
+            for (size_t k = 0; k < produced; k++) {
+                uint32_t cp = (uint32_t)out[4 * k] | (uint32_t)out[4 * k + 1] << 8 |
+                              (uint32_t)out[4 * k + 2] << 16 | (uint32_t)out[4 * k + 3] << 24;
+                if (b_put(b, cp, i) != 0) {
+                    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+                    goto done;
+                }
+            }
+            if (used == 0 && produced == 0) {
+                rc = ovl__fail(ctx, OVL_ERR_DECODE, (int64_t)i, "byte %zu: invalid %s sequence", i, enc);
+                goto done;
+            }
+            i += used;
+            break;
+        }
+    }
+done:
+    iconv_close(cd);
+    return rc;
+}
+
+/* Offset of the first byte iconv rejects in enc, or len when all is valid. */
+static size_t iconv_first_invalid(const unsigned char *p, size_t len, const char *enc)
+{
+    iconv_t cd = iconv_open("UTF-32LE", enc);
+    if (cd == (iconv_t)-1)
+        return 0;
+    char buf[16384];
+    char *in = (char *)p;
+    size_t inleft = len;
+    size_t bad = len;
+    while (inleft > 0) {
+        char *o = buf;
+        size_t oleft = sizeof buf;
+        size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+        if (r == (size_t)-1 && errno != E2BIG) {
+            bad = (size_t)((const unsigned char *)in - p);
+            break;
+        }
+    }
+    iconv_close(cd);
+    return bad;
+}
+
+/* Share of two-byte characters, read as Big5, whose trail byte is below 0x80: Big5 uses
+ * 0x40-0x7E trail bytes for about 40% of its characters, GB2312-range text almost never. */
+static double big5_low_trail_share(const unsigned char *p, size_t len)
+{
+    size_t pairs = 0, low = 0;
+    for (size_t i = 0; i + 1 < len;) {
+        if (p[i] >= 0x81 && p[i] <= 0xFE) {
+            pairs++;
+            low += p[i + 1] >= 0x40 && p[i + 1] <= 0x7E;
+            i += 2;
+        } else {
+            i++;
+        }
+    }
+    return pairs ? (double)low / (double)pairs : 0.0;
+}
+
+/* Heuristic for BOM-less UTF-16: NUL bytes sit on one parity (ASCII-heavy text). Returns
+ * 1 for LE, 2 for BE, 0 when not UTF-16-like. */
+static int utf16_without_bom(const unsigned char *p, size_t len)
+{
+    size_t n = len < BINARY_WINDOW ? len : BINARY_WINDOW;
+    n &= ~(size_t)1;
+    if (n < 4)
+        return 0;
+    size_t even = 0, odd = 0;
+    for (size_t i = 0; i < n; i += 2) {
+        even += p[i] == 0;
+        odd += p[i + 1] == 0;
+    }
+    size_t pairs = n / 2;
+    if (odd * 10 >= pairs * 3 && even * 50 < pairs)
+        return 1;
+    if (even * 10 >= pairs * 3 && odd * 50 < pairs)
+        return 2;
+    return 0;
+}
+
+const char *ovl_detect_encoding(const void *bytes, size_t len)
+{
+    const unsigned char *p = bytes;
+    if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+        return "UTF-8-BOM";
+    if (len >= 2 && p[0] == 0xFF && p[1] == 0xFE)
+        return "UTF-16LE";
+    if (len >= 2 && p[0] == 0xFE && p[1] == 0xFF)
+        return "UTF-16BE";
+    int u16 = utf16_without_bom(p, len);
+    if (u16)
+        return u16 == 1 ? "UTF-16LE" : "UTF-16BE";
+    size_t bad_utf8 = utf8_first_invalid(p, len);
+    if (bad_utf8 == len)
+        return "UTF-8";
+    size_t bad_gb = iconv_first_invalid(p, len, "GB18030");
+    size_t bad_big5 = iconv_first_invalid(p, len, "BIG5");
+    if (bad_gb == len && bad_big5 != len)
+        return "GB18030";
+    if (bad_big5 == len && bad_gb != len)
+        return "BIG5";
+    if (bad_gb == len && bad_big5 == len)
+        return big5_low_trail_share(p, len) > 0.05 ? "BIG5" : "GB18030";
+    /* Neither is clean: whichever reads further is the better guess; then, UTF-8 if it
+     * read furthest of all (a damaged UTF-8 file should say "invalid UTF-8"). */
+    if (bad_utf8 >= bad_gb && bad_utf8 >= bad_big5)
+        return "UTF-8";
+    return bad_big5 > bad_gb ? "BIG5" : "GB18030";
+}
+
+/* Canonical upper-case spelling of a user-given encoding name. */
+static void canon_name(const char *in, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (; in[k] && k + 1 < cap; k++)
+        out[k] = (char)toupper((unsigned char)in[k]);
+    out[k] = '\0';
+    if (strcmp(out, "UTF8") == 0)
+        snprintf(out, cap, "UTF-8");
+    else if (strcmp(out, "UTF16LE") == 0)
+        snprintf(out, cap, "UTF-16LE");
+    else if (strcmp(out, "UTF16BE") == 0)
+        snprintf(out, cap, "UTF-16BE");
+    else if (strcmp(out, "BIG-5") == 0)
+        snprintf(out, cap, "BIG5");
+}
+
+int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opts *opts,
+               ovl_text **out)
+{
+    static const ovl_decode_opts defaults = OVL_DECODE_OPTS_INIT;
+    if (!out || (!bytes && len))
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_decode: NULL argument");
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    if (opts->version != OVL_DECODE_OPTS_VERSION)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_decode: unknown options version %u", opts->version);
+    if (len > OVL_MAX_INPUT_BYTES)
+        return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "input of %zu bytes exceeds the 4 GiB limit", len);
+    const unsigned char *p = bytes ? bytes : (const unsigned char *)"";
+
+    char enc[32];
+    size_t start = 0;
+    if (opts->encoding && *opts->encoding) {
+        canon_name(opts->encoding, enc, sizeof enc);
+        /* A forced UTF name still consumes its own BOM. */
+        if (strcmp(enc, "UTF-8") == 0 && len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+            start = 3;
+        else if (strcmp(enc, "UTF-16LE") == 0 && len >= 2 && p[0] == 0xFF && p[1] == 0xFE)
+            start = 2;
+        else if (strcmp(enc, "UTF-16BE") == 0 && len >= 2 && p[0] == 0xFE && p[1] == 0xFF)
+            start = 2;
+    } else {
+        snprintf(enc, sizeof enc, "%s", ovl_detect_encoding(p, len));
+        if (strcmp(enc, "UTF-8-BOM") == 0)
+            start = 3;
+        else if (strncmp(enc, "UTF-16", 6) == 0 && len >= 2 &&
+                 ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+            start = 2;
+    }
+    int wide = strncmp(enc, "UTF-16", 6) == 0 || strncmp(enc, "UTF-32", 6) == 0 ||
+               strcmp(enc, "UCS-2") == 0 || strcmp(enc, "UCS-4") == 0;
+    if (!wide) {
+        size_t window = len < BINARY_WINDOW ? len : BINARY_WINDOW;
+        const unsigned char *nul = memchr(p, 0, window);
+        if (nul)
+            return ovl__fail(ctx, OVL_ERR_BINARY, nul - p,
+                             "byte %zu: NUL byte: binary data, not text", (size_t)(nul - p));
+    }
+
+    builder b;
+    /* Most text is at least one byte per code point: size the arrays once. */
+    if (b_init(&b, wide ? len / 2 + 1 : len + 1) != 0) {
+        b_abort(&b);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    }
+    snprintf(b.t->encoding, sizeof b.t->encoding, "%s", enc);
+    int rc;
+    if (strcmp(enc, "UTF-8") == 0 || strcmp(enc, "UTF-8-BOM") == 0)
+        rc = decode_utf8(ctx, &b, p, len, start, opts->lenient, "UTF-8");
+    else if (strcmp(enc, "UTF-16LE") == 0)
+        rc = decode_utf16(ctx, &b, p, len, start, 0, opts->lenient);
+    else if (strcmp(enc, "UTF-16BE") == 0)
+        rc = decode_utf16(ctx, &b, p, len, start, 1, opts->lenient);
+    else
+        rc = decode_iconv(ctx, &b, p, len, start, enc, opts->lenient);
+    if (rc != OVL_OK) {
+        b_abort(&b);
+        return rc;
+    }
+    *out = b_finish(&b, len);
+    return OVL_OK;
+}
+
+size_t ovl_text_length(const ovl_text *t) { return t->n; }
+const uint32_t *ovl_text_chars(const ovl_text *t) { return t->chars; }
+uint64_t ovl_text_size(const ovl_text *t) { return t->bytes[t->n]; }
+const char *ovl_text_encoding(const ovl_text *t) { return t->encoding; }
+size_t ovl_text_replaced(const ovl_text *t) { return t->replaced; }
+uint32_t ovl_text_line_count(const ovl_text *t) { return (uint32_t)t->nlines; }
+
+uint64_t ovl_text_byte(const ovl_text *t, size_t i)
+{
+    return t->bytes[i <= t->n ? i : t->n];
+}
+
+uint32_t ovl_text_line(const ovl_text *t, size_t i)
+{
+    /* Last line start <= i. */
+    size_t lo = 0, hi = t->nlines;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->lines[mid] <= i)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (uint32_t)lo + 1;
+}
+
+char *ovl_text_utf8(const ovl_text *t, size_t start, size_t end)
+{
+    if (end > t->n)
+        end = t->n;
+    if (start > end)
+        start = end;
+    char *s = malloc((end - start) * 4 + 1);
+    if (!s)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = start; i < end; i++)
+        k += ovl__utf8_put(t->chars[i], s + k);
+    s[k] = '\0';
+    return s;
+}

@@ -1,0 +1,69 @@
+/* internal.h - structures and helpers shared by the library's stages; not installed. */
+#ifndef OVL_INTERNAL_H
+#define OVL_INTERNAL_H
+
+#include "overlap.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ovl_ctx {
+    int code;
+    int64_t offset;
+    char message[512];
+};
+
+/* Records an error in ctx (which may be NULL) and returns code. */
+int ovl__fail(ovl_ctx *ctx, int code, int64_t offset, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+struct ovl_text {
+    uint32_t *chars;      /* n code points */
+    uint32_t *bytes;      /* n + 1 byte offsets; bytes[n] = input size */
+    uint32_t *lines;      /* nlines char indices where each line starts (lines[0] = 0) */
+    size_t n, nlines;
+    size_t replaced;
+    char encoding[32];
+};
+
+struct ovl_norm {
+    ovl_token *tokens;
+    size_t ntokens;
+    uint32_t *chars;      /* folded code points, tokens[i].norm_start indexes here */
+    size_t nchars;
+};
+
+struct ovl_segments {
+    ovl_range *paras;
+    size_t npara;
+    ovl_range *sents;
+    size_t nsent;
+};
+
+struct ovl_doc {
+    char *name;
+    ovl_text *text;
+    ovl_norm *norm;
+    ovl_segments *segs;
+};
+
+/* Growable array helper: ensures room for need elements of size sz in *p (capacity *cap).
+ * Returns 0 or -1 when out of memory (then *p is unchanged). */
+int ovl__grow(void *pp, size_t *cap, size_t need, size_t sz);
+
+/* UTF-8 encode cp into out (4 bytes room); returns bytes written. */
+size_t ovl__utf8_put(uint32_t cp, char *out);
+
+/* Normalization table lookup (generated at build time into normtab.c). */
+#define OVL_NT_DROP 0u   /* does not count for matching */
+#define OVL_NT_CJK 1u
+#define OVL_NT_WORD 2u
+#define OVL_NT_SYMBOL 3u
+/* Character class of an already-folded code point. */
+unsigned ovl__char_class(uint32_t folded_cp);
+
+#endif

@@ -1,0 +1,276 @@
+/* normalize.c - folds decoded text into matching tokens (CJK characters, words, symbols), one pass. */
+#include "internal.h"
+#include "charclass.h"
+
+#include <xxhash.h>
+
+extern const uint32_t ovl__normtab[2][65536];
+extern const uint32_t ovl__normpool[];
+extern const size_t ovl__t2s_supp_n;
+extern const uint32_t ovl__t2s_supp[][2];
+
+static uint32_t t2s_supp(uint32_t c)
+{
+    size_t lo = 0, hi = ovl__t2s_supp_n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ovl__t2s_supp[mid][0] == c)
+            return ovl__t2s_supp[mid][1];
+        if (ovl__t2s_supp[mid][0] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return c;
+}
+
+/* Beyond the BMP (rare: historic ideographs, mathematical letters, emoji) utf8proc folds at
+ * run time; the BMP comes from the generated table. */
+static size_t fold_slow(uint32_t cp, int trad, uint32_t *out, size_t cap)
+{
+    uint32_t tmp[32];
+    size_t n = ovl__fold_nfkc(cp, tmp, 32), k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = tmp[i];
+        if (c < 0x10000) {
+            uint32_t o[32];
+            size_t m = ovl_fold_char(c, trad, o, 32);
+            for (size_t j = 0; j < m && k < cap; j++)
+                out[k++] = o[j];
+            continue;
+        }
+        if (trad)
+            c = t2s_supp(c);
+        if (ovl__classify_cp(c) && k < cap)
+            out[k++] = c;
+    }
+    return k;
+}
+
+size_t ovl_fold_char(uint32_t cp, int fold_traditional, uint32_t *out, size_t cap)
+{
+    if (cp >= 0x10000)
+        return cp <= 0x10FFFF ? fold_slow(cp, fold_traditional != 0, out, cap) : 0;
+    uint32_t e = ovl__normtab[fold_traditional != 0][cp];
+    if (e == 0)
+        return 0;
+    if (!(e & 0x80000000u)) {
+        if (cap)
+            out[0] = e & 0x1FFFFFu;
+        return 1;
+    }
+    size_t n = (e >> 20) & 0xFF, off = e & 0xFFFFF;
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = ovl__normpool[off + i];
+    return n;
+}
+
+unsigned ovl__char_class(uint32_t c)
+{
+    if (c < 0x10000) {
+        uint32_t e = ovl__normtab[0][c];
+        if (e && !(e & 0x80000000u) && (e & 0x1FFFFFu) == c)
+            return (e >> 24) & 3u;
+    }
+    return ovl__classify_cp(c);
+}
+
+typedef struct nbuild {
+    ovl_norm *n;
+    size_t tcap, ccap;
+} nbuild;
+
+static int emit_token(nbuild *b, uint32_t cs, uint32_t ce, size_t ns, unsigned kind)
+{
+    ovl_norm *n = b->n;
+    if (ovl__grow(&n->tokens, &b->tcap, n->ntokens + 1, sizeof *n->tokens) != 0)
+        return -1;
+    ovl_token *t = &n->tokens[n->ntokens++];
+    t->char_start = cs;
+    t->char_end = ce;
+    t->norm_start = (uint32_t)ns;
+    t->norm_len = (uint16_t)(n->nchars - ns);
+    t->kind = (uint8_t)kind;
+    t->reserved = 0;
+    t->hash = XXH3_64bits(n->chars + ns, (n->nchars - ns) * sizeof *n->chars);
+    return 0;
+}
+
+/* Is chars[i] a hyphen ending a line, followed (after the break and indentation) by a
+ * lower-case letter? Then the word goes on across the break: "develop-\nment". Returns
+ * the index of the letter, or 0. */
+static size_t hyphen_join(const uint32_t *c, size_t n, size_t i)
+{
+    if (c[i] != '-' && c[i] != 0x00AD && c[i] != 0x2010)
+        return 0;
+    size_t j = i + 1;
+    while (j < n && (c[j] == ' ' || c[j] == '\t'))
+        j++;
+    if (j >= n || (c[j] != '\n' && c[j] != '\r'))
+        return 0;
+    if (c[j] == '\r' && j + 1 < n && c[j + 1] == '\n')
+        j++;
+    j++;
+    while (j < n && (c[j] == ' ' || c[j] == '\t' || c[j] == 0x3000))
+        j++;
+    if (j < n && c[j] >= 'a' && c[j] <= 'z')
+        return j;
+    return 0;
+}
+
+int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts, ovl_norm **out)
+{
+    static const ovl_norm_opts defaults = OVL_NORM_OPTS_INIT;
+    if (!text || !out)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_normalize: NULL argument");
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    if (opts->version != OVL_NORM_OPTS_VERSION)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_normalize: unknown options version %u", opts->version);
+    int trad = opts->fold_traditional != 0;
+    const uint32_t *tab = ovl__normtab[trad];
+
+    nbuild b = {0};
+    b.n = calloc(1, sizeof *b.n);
+    if (!b.n)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    ovl_norm *n = b.n;
+    /* Text is mostly one token per one or a few characters: reserve once. */
+    b.tcap = text->n / 2 + 16;
+    b.ccap = text->n + 16;
+    n->tokens = malloc(b.tcap * sizeof *n->tokens);
+    n->chars = malloc(b.ccap * sizeof *n->chars);
+    if (!n->tokens || !n->chars)
+        goto nomem;
+
+    const uint32_t *c = text->chars;
+    size_t len = text->n;
+    int in_word = 0;
+    size_t word_ns = 0;
+    uint32_t word_cs = 0, word_ce = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint32_t cp = c[i];
+        uint32_t f[32];
+        size_t nf;
+        uint32_t e = cp < 0x10000 ? tab[cp] : 0x80000000u;
+        if (cp < 0x10000 && !(e & 0x80000000u)) {
+            /* The common case: one code point in, at most one out. */
+            if (e == 0) {
+                size_t j;
+                if (in_word && (j = hyphen_join(c, len, i)) != 0) {
+                    i = j - 1;
+                    continue;
+                }
+                if (in_word) {
+                    if (emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
+                        goto nomem;
+                    in_word = 0;
+                }
+                continue;
+            }
+            f[0] = e & 0x1FFFFFu;
+            nf = 1;
+        } else {
+            nf = ovl_fold_char(cp, trad, f, 32);
+            if (nf == 0) {
+                if (in_word) {
+                    if (emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
+                        goto nomem;
+                    in_word = 0;
+                }
+                continue;
+            }
+        }
+        if (ovl__grow(&n->chars, &b.ccap, n->nchars + nf, sizeof *n->chars) != 0)
+            goto nomem;
+        for (size_t k = 0; k < nf; k++) {
+            uint32_t fc = f[k];
+            unsigned cls = ovl__char_class(fc);
+            if (cls == OVL_NT_WORD) {
+                if (in_word && n->nchars - word_ns >= 0xFFFF) {
+                    if (emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
+                        goto nomem;
+                    in_word = 0;
+                }
+                if (!in_word) {
+                    in_word = 1;
+                    word_ns = n->nchars;
+                    word_cs = (uint32_t)i;
+                }
+                n->chars[n->nchars++] = fc;
+                word_ce = (uint32_t)i + 1;
+                continue;
+            }
+            if (in_word) {
+                if (emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
+                    goto nomem;
+                in_word = 0;
+            }
+            if (cls == OVL_NT_DROP)
+                continue;
+            size_t ns = n->nchars;
+            n->chars[n->nchars++] = fc;
+            if (emit_token(&b, (uint32_t)i, (uint32_t)i + 1, ns,
+                           cls == OVL_NT_CJK ? OVL_TOK_CJK : OVL_TOK_SYMBOL) != 0)
+                goto nomem;
+        }
+    }
+    if (in_word && emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
+        goto nomem;
+    *out = n;
+    return OVL_OK;
+nomem:
+    ovl_norm_free(n);
+    return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+}
+
+void ovl_norm_free(ovl_norm *n)
+{
+    if (!n)
+        return;
+    free(n->tokens);
+    free(n->chars);
+    free(n);
+}
+
+size_t ovl_norm_count(const ovl_norm *n) { return n->ntokens; }
+const ovl_token *ovl_norm_tokens(const ovl_norm *n) { return n->tokens; }
+const uint32_t *ovl_norm_chars(const ovl_norm *n) { return n->chars; }
+
+size_t ovl_norm_token_at(const ovl_norm *n, size_t char_index)
+{
+    size_t lo = 0, hi = n->ntokens;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (n->tokens[mid].char_start < char_index)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+char *ovl_norm_utf8(const ovl_norm *n, size_t first, size_t last)
+{
+    if (last > n->ntokens)
+        last = n->ntokens;
+    if (first > last)
+        first = last;
+    size_t need = 1;
+    for (size_t i = first; i < last; i++)
+        need += (size_t)n->tokens[i].norm_len * 4 + 1;
+    char *s = malloc(need);
+    if (!s)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = first; i < last; i++) {
+        const ovl_token *t = &n->tokens[i];
+        if (i > first && t->kind == OVL_TOK_WORD && n->tokens[i - 1].kind == OVL_TOK_WORD)
+            s[k++] = ' ';
+        for (size_t j = 0; j < t->norm_len; j++)
+            k += ovl__utf8_put(n->chars[t->norm_start + j], s + k);
+    }
+    s[k] = '\0';
+    return s;
+}

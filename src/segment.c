@@ -1,0 +1,283 @@
+/* segment.c - paragraphs as a reader sees them (hard-wrapped PDF lines joined) and sentences. */
+#include "internal.h"
+
+#include <utf8proc.h>
+
+static int is_space(uint32_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x3000 || c == 0xA0 ||
+           c == 0xFEFF || c == 0x2028 || c == 0x2029 || c == '\f' || c == '\v' ||
+           (c >= 0x2000 && c <= 0x200B);
+}
+
+static int is_cjk_digit(uint32_t c)
+{
+    static const uint32_t d[] = {0x4E00, 0x4E8C, 0x4E09, 0x56DB, 0x4E94, 0x516D, 0x4E03,
+                                 0x516B, 0x4E5D, 0x5341, 0x767E, 0x96F6, 0x3007};
+    for (size_t i = 0; i < sizeof d / sizeof *d; i++)
+        if (c == d[i])
+            return 1;
+    return 0;
+}
+
+static int is_digit(uint32_t c) { return (c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19); }
+
+/* Characters after which a sentence ends. */
+static int ends_sentence(uint32_t c)
+{
+    return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF1B || c == '!' || c == '?' ||
+           c == ';' || c == '.' || c == 0xFF0E || c == 0x2026 || c == 0xFF61;
+}
+
+/* Closing marks that stay with the sentence they close. */
+static int is_closer(uint32_t c)
+{
+    return c == 0x201D || c == 0x2019 || c == 0x300D || c == 0x300F || c == 0xFF09 || c == ')' ||
+           c == '"' || c == '\'' || c == 0x3011 || c == ']' || c == 0x300B;
+}
+
+/* Does the line [s,e) (trimmed) start like a heading or list item: 一、 / （一） / (1) / 1. /
+ * 1.2 Title / 第三章 / [12] ? */
+static int heading_start(const uint32_t *c, size_t s, size_t e)
+{
+    size_t i = s;
+    if (i >= e)
+        return 0;
+    if (is_cjk_digit(c[i])) {
+        while (i < e && is_cjk_digit(c[i]))
+            i++;
+        return i < e && (c[i] == 0x3001 || c[i] == '.' || c[i] == 0xFF0E);
+    }
+    if (c[i] == 0x7B2C) { /* 第N章/节/部分 */
+        i++;
+        size_t d = i;
+        while (i < e && (is_cjk_digit(c[i]) || is_digit(c[i])))
+            i++;
+        return i > d && i < e && (c[i] == 0x7AE0 || c[i] == 0x8282 || c[i] == 0x90E8);
+    }
+    if (c[i] == '(' || c[i] == 0xFF08 || c[i] == '[' || c[i] == 0x3010) {
+        i++;
+        size_t d = i;
+        while (i < e && (is_cjk_digit(c[i]) || is_digit(c[i])))
+            i++;
+        return i > d && i < e && (c[i] == ')' || c[i] == 0xFF09 || c[i] == ']' || c[i] == 0x3011);
+    }
+    if (is_digit(c[i])) {
+        size_t d = 0;
+        while (i < e && (is_digit(c[i]) || c[i] == '.' || c[i] == 0xFF0E)) {
+            d += is_digit(c[i]);
+            i++;
+        }
+        if (d == 0 || d > 4 || i >= e)
+            return 0;
+        /* "1." / "1.2" / "1、" followed by a space or a letter; not "2019年". */
+        if (c[i] == 0x3001)
+            return 1;
+        int dotted = c[i - 1] == '.' || c[i - 1] == 0xFF0E;
+        int multi = 0;
+        for (size_t k = s; k < i; k++)
+            multi |= c[k] == '.' || c[k] == 0xFF0E;
+        if (is_space(c[i]))
+            return dotted || multi || (i + 1 < e && c[i + 1] >= 'A' && c[i + 1] <= 'Z');
+        return dotted && !is_digit(c[i]);
+    }
+    return 0;
+}
+
+typedef struct line_info {
+    uint32_t s, e;       /* trimmed content */
+    uint32_t indent;     /* leading whitespace columns */
+    uint32_t width;      /* display columns of the content */
+    uint8_t blank, heading, ends, cjk_end;
+} line_info;
+
+int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts, ovl_segments **out)
+{
+    static const ovl_segment_opts defaults = OVL_SEGMENT_OPTS_INIT;
+    if (!text || !out)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_segment: NULL argument");
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    if (opts->version != OVL_SEGMENT_OPTS_VERSION)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_segment: unknown options version %u", opts->version);
+    if (opts->short_line > 100)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "short-line threshold %u%% is over 100%%", opts->short_line);
+
+    const uint32_t *c = text->chars;
+    size_t nl = text->nlines;
+    ovl_segments *sg = calloc(1, sizeof *sg);
+    line_info *li = calloc(nl ? nl : 1, sizeof *li);
+    uint32_t *widths = calloc(nl ? 3 * nl : 1, sizeof *widths);
+    size_t pcap = 0, scap = 0;
+    if (!sg || !li || !widths)
+        goto nomem;
+
+    for (size_t l = 0; l < nl; l++) {
+        size_t s = text->lines[l];
+        size_t e = l + 1 < nl ? text->lines[l + 1] : text->n;
+        line_info *L = &li[l];
+        uint32_t indent = 0;
+        while (s < e && is_space(c[s])) {
+            indent += c[s] == 0x3000 ? 2 : (c[s] == '\t' ? 4 : 1);
+            s++;
+        }
+        while (e > s && is_space(c[e - 1]))
+            e--;
+        L->s = (uint32_t)s;
+        L->e = (uint32_t)e;
+        L->indent = indent;
+        L->blank = s == e;
+        if (L->blank)
+            continue;
+        uint32_t w = 0;
+        for (size_t i = s; i < e; i++) {
+            int cw = utf8proc_charwidth((utf8proc_int32_t)c[i]);
+            w += cw > 0 ? (uint32_t)cw : 0;
+        }
+        L->width = w;
+        L->heading = (uint8_t)heading_start(c, s, e);
+        size_t k = e;
+        while (k > s && is_closer(c[k - 1]))
+            k--;
+        L->ends = k > s && (ends_sentence(c[k - 1]) || c[k - 1] == ':' || c[k - 1] == 0xFF1A);
+        L->cjk_end = L->ends && c[k - 1] >= 0x3000;
+        widths[l] = w;
+    }
+    /* Double-spaced extraction puts a blank line after every wrapped line; there a single
+     * blank line is no paragraph break. */
+    size_t single_gaps = 0, nonblank = 0;
+    for (size_t k = 0; k < nl; k++) {
+        if (li[k].blank)
+            continue;
+        nonblank++;
+        single_gaps += k + 2 < nl && li[k + 1].blank && !li[k + 2].blank;
+    }
+    int double_spaced = nonblank >= 8 && single_gaps * 10 >= nonblank * 6;
+    /* Body lines' usual indentation: a line indented more than that starts a paragraph. */
+    uint32_t base_indent = UINT32_MAX;
+    for (size_t k = 0; k < nl; k++)
+        if (!li[k].blank && li[k].indent < base_indent)
+            base_indent = li[k].indent;
+    /* next_of[l]: the line that would continue line l, or nl when a break intervenes. */
+    uint32_t *next_of = widths + 2 * nl;
+    for (size_t k = 0; k < nl; k++) {
+        size_t n = k + 1;
+        /* A page break leaves one blank line inside a sentence: a full line that does not
+         * end a sentence goes on over it unless the next line starts a paragraph. */
+        if (n + 1 < nl && li[n].blank && !li[n + 1].blank &&
+            (double_spaced || (!li[k].blank && !li[k].ends && !li[n + 1].heading &&
+                               li[n + 1].indent <= base_indent)))
+            n++;
+        next_of[k] = (uint32_t)(n < nl && !li[n].blank ? n : nl);
+    }
+    /* Columns and page layouts differ within one file (two-column body, full-width
+     * abstract), so a line is short relative to its neighbours: the next two lines, and
+     * the previous one when it runs on into this one. */
+    uint32_t *local = widths + nl;
+    for (size_t k = 0; k < nl; k++)
+        local[k] = widths[k];
+    for (size_t k = 0; k < nl; k++) {
+        size_t n1 = next_of[k], n2 = n1 < nl ? next_of[n1] : nl;
+        if (n1 < nl && widths[n1] > local[k])
+            local[k] = widths[n1];
+        if (n2 < nl && widths[n2] > local[k])
+            local[k] = widths[n2];
+        if (n1 < nl && !li[k].ends && widths[k] > local[n1])
+            local[n1] = widths[k] > local[n1] ? widths[k] : local[n1];
+    }
+    size_t l = 0;
+    while (l < nl) {
+        if (li[l].blank) {
+            l++;
+            continue;
+        }
+        size_t first = l;
+        for (;;) {
+            const line_info *L = &li[l];
+            size_t next = next_of[l];
+            if (next >= nl)
+                break;
+            const line_info *N = &li[next];
+            if (N->heading)
+                break;
+            /* A heading that does not run on as text is a paragraph of its own. */
+            if (L->heading && !L->ends && (uint64_t)L->width * 100 < (uint64_t)local[l] * 80)
+                break;
+            if ((uint64_t)L->width * 100 < (uint64_t)local[l] * opts->short_line)
+                break;
+            /* A full line that ends a sentence ends the paragraph when the next line is
+             * indented (a new paragraph's first line); one that does not end a sentence
+             * always goes on, whatever a page break did to the next line's indentation. */
+            if (L->ends && N->indent > base_indent && N->indent > L->indent)
+                break;
+            /* Justified CJK lines are all one width; a sentence-final line two or more
+             * characters short of it is a paragraph's last line. */
+            if (L->ends && L->cjk_end && L->width + 4 <= local[l])
+                break;
+            l = next;
+        }
+        if (ovl__grow(&sg->paras, &pcap, sg->npara + 1, sizeof *sg->paras) != 0)
+            goto nomem;
+        sg->paras[sg->npara].start = li[first].s;
+        sg->paras[sg->npara].end = li[l].e;
+        sg->npara++;
+        l++;
+    }
+
+    /* Sentences inside each paragraph. */
+    for (size_t p = 0; p < sg->npara; p++) {
+        size_t s = sg->paras[p].start, e = sg->paras[p].end;
+        size_t i = s;
+        while (i < e) {
+            while (i < e && is_space(c[i]))
+                i++;
+            if (i >= e)
+                break;
+            size_t st = i;
+            while (i < e) {
+                uint32_t ch = c[i++];
+                if (!ends_sentence(ch))
+                    continue;
+                /* "3.14", "e.g.x": a period inside a word is no sentence end. */
+                if ((ch == '.' || ch == 0xFF0E) && i < e && !is_space(c[i]) && !is_closer(c[i]) &&
+                    c[i] < 0x2E80)
+                    continue;
+                while (i < e && (ends_sentence(c[i]) || is_closer(c[i])))
+                    i++;
+                break;
+            }
+            size_t en = i;
+            while (en > st && is_space(c[en - 1]))
+                en--;
+            if (ovl__grow(&sg->sents, &scap, sg->nsent + 1, sizeof *sg->sents) != 0)
+                goto nomem;
+            sg->sents[sg->nsent].start = (uint32_t)st;
+            sg->sents[sg->nsent].end = (uint32_t)en;
+            sg->nsent++;
+        }
+    }
+    free(li);
+    free(widths);
+    *out = sg;
+    return OVL_OK;
+nomem:
+    free(li);
+    free(widths);
+    ovl_segments_free(sg);
+    return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+}
+
+void ovl_segments_free(ovl_segments *sg)
+{
+    if (!sg)
+        return;
+    free(sg->paras);
+    free(sg->sents);
+    free(sg);
+}
+
+size_t ovl_segments_paragraph_count(const ovl_segments *sg) { return sg->npara; }
+const ovl_range *ovl_segments_paragraphs(const ovl_segments *sg) { return sg->paras; }
+size_t ovl_segments_sentence_count(const ovl_segments *sg) { return sg->nsent; }
+const ovl_range *ovl_segments_sentences(const ovl_segments *sg) { return sg->sents; }

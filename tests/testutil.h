@@ -1,0 +1,24 @@
+/* testutil.h - helpers shared by the Check suites: fixture paths, file reading, skips. */
+#ifndef OVL_TESTUTIL_H
+#define OVL_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+#include "overlap.h"
+
+/* Directory of fixtures/ (from $OVL_FIXTURES). */
+const char *tu_fixtures(void);
+/* Directory of ../shared/seeds, or NULL when it is absent (tests then skip). */
+const char *tu_seeds(void);
+/* Path of the seed whose name starts with prefix ("000"), or NULL. Static buffer. */
+const char *tu_seed_path(const char *prefix);
+/* Reads a whole file; returns malloc'd bytes (NUL-terminated) and sets *len; aborts the test on error. */
+char *tu_read(const char *path, size_t *len);
+/* Joins dir and name into a static buffer (rotates among 8). */
+const char *tu_path(const char *dir, const char *name);
+/* Loads a document or fails the test with the context message. */
+ovl_doc *tu_doc(const char *path);
+/* Runs a suite, returns process exit status (0 ok, 1 failed). */
+int tu_run(Suite *s);
+
+#endif
