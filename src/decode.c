@@ -132,10 +132,12 @@ static inline size_t utf8_next(const unsigned char *p, size_t avail, uint32_t *c
     return 0;
 }
 
-/* Offset of the first invalid UTF-8 byte, or len when all valid. */
-static size_t utf8_first_invalid(const unsigned char *p, size_t len)
+/* Offset of the first invalid UTF-8 byte, or len when all valid; *multi counts the valid
+ * multi-byte sequences before it. */
+static size_t utf8_first_invalid(const unsigned char *p, size_t len, size_t *multi)
 {
     size_t i = 0;
+    *multi = 0;
     while (i < len) {
         if (p[i] < 0x80) {
             i++;
@@ -146,6 +148,7 @@ static size_t utf8_first_invalid(const unsigned char *p, size_t len)
         if (!n)
             return i;
         i += n;
+        ++*multi;
     }
     return len;
 }
@@ -154,16 +157,32 @@ static int decode_utf8(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t 
                        int lenient, const char *label)
 {
     size_t i = start;
+    ovl_text *t = b->t;
+    /* The arrays hold len + 1 entries already (one per byte at most), so the common case
+     * writes them directly; only line breaks and bad bytes take the general path. */
     while (i < len) {
         uint32_t cp;
         size_t n;
-        if (p[i] < 0x80) {
-            cp = p[i];
+        unsigned c = p[i];
+        if (c >= 0x20 && c < 0x80 && !b->pending_cr) {
+            t->chars[t->n] = c;
+            t->bytes[t->n++] = (uint32_t)i++;
+            continue;
+        }
+        if (c >= 0x80 && (n = utf8_next(p + i, len - i, &cp)) != 0 && !b->pending_cr &&
+            cp != 0x2028 && cp != 0x2029) {
+            t->chars[t->n] = cp;
+            t->bytes[t->n++] = (uint32_t)i;
+            i += n;
+            continue;
+        }
+        if (c < 0x80) {
+            cp = c;
             n = 1;
         } else if (!(n = utf8_next(p + i, len - i, &cp))) {
             if (!lenient)
                 return ovl__fail(ctx, OVL_ERR_DECODE, (int64_t)i, "byte %zu: invalid %s sequence", i, label);
-            b->t->replaced++;
+            t->replaced++;
             cp = 0xFFFD;
             /* Skip the lead byte and the continuation bytes that belong to it. */
             n = 1;
@@ -364,6 +383,12 @@ static int utf16_without_bom(const unsigned char *p, size_t len)
     return 0;
 }
 
+static int has_bom(const unsigned char *p, size_t len)
+{
+    return (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ||
+           (len >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)));
+}
+
 const char *ovl_detect_encoding(const void *bytes, size_t len)
 {
     const unsigned char *p = bytes;
@@ -376,8 +401,11 @@ const char *ovl_detect_encoding(const void *bytes, size_t len)
     int u16 = utf16_without_bom(p, len);
     if (u16)
         return u16 == 1 ? "UTF-16LE" : "UTF-16BE";
-    size_t bad_utf8 = utf8_first_invalid(p, len);
-    if (bad_utf8 == len)
+    size_t multi;
+    size_t bad_utf8 = utf8_first_invalid(p, len, &multi);
+    /* Legacy double-byte text almost never forms valid multi-byte UTF-8 sequences, so a few
+     * of them before the first bad byte mean a damaged UTF-8 file, not GB18030 or Big5. */
+    if (bad_utf8 == len || multi >= 4)
         return "UTF-8";
     size_t bad_gb = iconv_first_invalid(p, len, "GB18030");
     size_t bad_big5 = iconv_first_invalid(p, len, "BIG5");
@@ -437,6 +465,25 @@ int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opt
             start = 2;
         else if (strcmp(enc, "UTF-16BE") == 0 && len >= 2 && p[0] == 0xFE && p[1] == 0xFF)
             start = 2;
+    } else if (!has_bom(p, len) && utf16_without_bom(p, len) == 0 && !memchr(p, 0, len < BINARY_WINDOW ? len : BINARY_WINDOW)) {
+        /* Most input is UTF-8: decode it as such in one pass, and detect only when that
+         * fails, instead of validating first and decoding after. */
+        builder b;
+        if (b_init(&b, len + 1) != 0) {
+            b_abort(&b);
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+        }
+        snprintf(b.t->encoding, sizeof b.t->encoding, "UTF-8");
+        ovl_ctx probe;
+        int rc = decode_utf8(&probe, &b, p, len, 0, 0, "UTF-8");
+        if (rc == OVL_OK) {
+            *out = b_finish(&b, len);
+            return OVL_OK;
+        }
+        b_abort(&b);
+        if (rc == OVL_ERR_NOMEM)
+            return ovl__fail(ctx, rc, -1, NULL);
+        snprintf(enc, sizeof enc, "%s", ovl_detect_encoding(p, len));
     } else {
         snprintf(enc, sizeof enc, "%s", ovl_detect_encoding(p, len));
         if (strcmp(enc, "UTF-8-BOM") == 0)

@@ -2,6 +2,8 @@
 #include "internal.h"
 #include "charclass.h"
 
+/* Inlined: tokens are a few bytes long, where a call per hash would cost more than the hash. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 extern const uint32_t ovl__normtab[2][65536];
@@ -169,7 +171,22 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
                 }
                 continue;
             }
-            f[0] = e & 0x1FFFFFu;
+            uint32_t fc = e & 0x1FFFFFu;
+            unsigned cls = (e >> 24) & 3u;
+            if (cls == OVL_NT_CJK && !in_word && n->nchars < b.ccap && n->ntokens < b.tcap) {
+                /* Fast path: one CJK character, one token, room already reserved. */
+                ovl_token *t = &n->tokens[n->ntokens++];
+                t->char_start = (uint32_t)i;
+                t->char_end = (uint32_t)i + 1;
+                t->norm_start = (uint32_t)n->nchars;
+                t->norm_len = 1;
+                t->kind = OVL_TOK_CJK;
+                t->reserved = 0;
+                n->chars[n->nchars++] = fc;
+                t->hash = XXH3_64bits(&fc, sizeof fc);
+                continue;
+            }
+            f[0] = fc;
             nf = 1;
         } else {
             nf = ovl_fold_char(cp, trad, f, 32);

@@ -20,6 +20,17 @@ static int is_cjk_digit(uint32_t c)
     return 0;
 }
 
+/* Display columns: the common ranges inline, utf8proc for the rest. */
+static inline uint32_t char_width(uint32_t c)
+{
+    if (c < 0x300)
+        return c >= 0x20 && c != 0x7F;
+    if ((c >= 0x3000 && c <= 0x9FFF) || (c >= 0xFF01 && c <= 0xFF60) || (c >= 0xAC00 && c <= 0xD7A3))
+        return 2;
+    int w = utf8proc_charwidth((utf8proc_int32_t)c);
+    return w > 0 ? (uint32_t)w : 0;
+}
+
 static int is_digit(uint32_t c) { return (c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19); }
 
 /* Characters after which a sentence ends. */
@@ -36,6 +47,43 @@ static int is_closer(uint32_t c)
            c == '"' || c == '\'' || c == 0x3011 || c == ']' || c == 0x300B;
 }
 
+/* Does [s,e) start with word (ASCII compared case-insensitively; spaces inside the text
+ * skipped, as in "摘  要")? */
+static int starts_with(const uint32_t *c, size_t s, size_t e, const char *word)
+{
+    size_t i = s;
+    for (const unsigned char *w = (const unsigned char *)word; *w;) {
+        while (i < e && (c[i] == ' ' || c[i] == 0x3000))
+            i++;
+        if (i >= e)
+            return 0;
+        uint32_t wc;
+        if (*w < 0x80)
+            wc = *w++;
+        else { /* three-byte UTF-8: every CJK word here is in the BMP */
+            wc = ((uint32_t)(w[0] & 0x0F) << 12) | ((uint32_t)(w[1] & 0x3F) << 6) | (w[2] & 0x3F);
+            w += 3;
+        }
+        uint32_t ch = c[i] < 0x80 && c[i] >= 'A' && c[i] <= 'Z' ? c[i] + 32 : c[i];
+        if (ch != wc)
+            return 0;
+        i++;
+    }
+    return 1;
+}
+
+/* Section labels of academic papers that always start a paragraph. */
+static int section_label(const uint32_t *c, size_t s, size_t e)
+{
+    static const char *const labels[] = {"摘要", "关键词", "關鍵詞", "关键字", "參考文獻", "参考文献",
+                                         "中图分类号", "abstract", "keywords", "key words",
+                                         "references", "bibliography"};
+    for (size_t k = 0; k < sizeof labels / sizeof *labels; k++)
+        if (starts_with(c, s, e, labels[k]))
+            return 1;
+    return 0;
+}
+
 /* Does the line [s,e) (trimmed) start like a heading or list item: 一、 / （一） / (1) / 1. /
  * 1.2 Title / 第三章 / [12] ? */
 static int heading_start(const uint32_t *c, size_t s, size_t e)
@@ -43,6 +91,8 @@ static int heading_start(const uint32_t *c, size_t s, size_t e)
     size_t i = s;
     if (i >= e)
         return 0;
+    if (section_label(c, s, e))
+        return 1;
     if (is_cjk_digit(c[i])) {
         while (i < e && is_cjk_digit(c[i]))
             i++;
@@ -131,10 +181,8 @@ int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts
         if (L->blank)
             continue;
         uint32_t w = 0;
-        for (size_t i = s; i < e; i++) {
-            int cw = utf8proc_charwidth((utf8proc_int32_t)c[i]);
-            w += cw > 0 ? (uint32_t)cw : 0;
-        }
+        for (size_t i = s; i < e; i++)
+            w += char_width(c[i]);
         L->width = w;
         L->heading = (uint8_t)heading_start(c, s, e);
         size_t k = e;

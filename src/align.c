@@ -1,0 +1,891 @@
+/* align.c - reused passages between two documents (seeds, maximal matches, chaining) and token diffs. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------------------------------
+ * Token diff: Myers' O(ND) algorithm in linear space (forward and backward searches meeting in
+ * the middle, as in the 1986 paper). When the edit distance of one subproblem exceeds a cost
+ * bound, the search stops and splits at its furthest-reaching point instead, so huge unrelated
+ * inputs cost O((N+M) * bound) rather than O(N*M); the script is then valid but not minimal.
+ * ------------------------------------------------------------------------------------------ */
+
+#define DIFF_MIN_COST_LIMIT 4096
+
+typedef struct eqrun {
+    uint32_t x, y, len;
+} eqrun;
+
+typedef struct diffw {
+    const uint64_t *a, *b;
+    int64_t *fd, *bd; /* indexed by diagonal x - y, offset so the lowest diagonal is valid */
+    int64_t cost_limit;
+    eqrun *runs;
+    size_t nruns, cap;
+    int oom;
+} diffw;
+
+static void diff_push(diffw *w, int64_t x, int64_t y, int64_t len)
+{
+    if (len <= 0 || w->oom)
+        return;
+    if (w->nruns && w->runs[w->nruns - 1].x + w->runs[w->nruns - 1].len == (uint32_t)x &&
+        w->runs[w->nruns - 1].y + w->runs[w->nruns - 1].len == (uint32_t)y) {
+        w->runs[w->nruns - 1].len += (uint32_t)len;
+        return;
+    }
+    if (ovl__grow(&w->runs, &w->cap, w->nruns + 1, sizeof *w->runs)) {
+        w->oom = 1;
+        return;
+    }
+    w->runs[w->nruns++] = (eqrun){(uint32_t)x, (uint32_t)y, (uint32_t)len};
+}
+
+/* Finds a point (*xm, *ym) on a shortest (or, past the cost bound, a good) edit path through
+ * the box [x0,x1) x [y0,y1); both ranges are non-empty and differ at both ends. */
+static void diff_split(diffw *w, int64_t x0, int64_t x1, int64_t y0, int64_t y1, int64_t *xm,
+                       int64_t *ym)
+{
+    const uint64_t *a = w->a, *b = w->b;
+    int64_t *fd = w->fd, *bd = w->bd;
+    const int64_t dmin = x0 - y1, dmax = x1 - y0;
+    const int64_t fmid = x0 - y0, bmid = x1 - y1;
+    const int odd = (int)((fmid - bmid) & 1);
+    int64_t fmin = fmid, fmax = fmid, bmin = bmid, bmax = bmid;
+    fd[fmid] = x0;
+    bd[bmid] = x1;
+    for (int64_t c = 1;; c++) {
+        if (fmin > dmin)
+            fd[--fmin - 1] = -1;
+        else
+            ++fmin;
+        if (fmax < dmax)
+            fd[++fmax + 1] = -1;
+        else
+            --fmax;
+        for (int64_t d = fmax; d >= fmin; d -= 2) {
+            int64_t tlo = fd[d - 1], thi = fd[d + 1];
+            int64_t x = tlo >= thi ? tlo + 1 : thi;
+            int64_t y = x - d;
+            while (x < x1 && y < y1 && a[x] == b[y]) {
+                x++;
+                y++;
+            }
+            fd[d] = x;
+            if (odd && bmin <= d && d <= bmax && bd[d] <= x) {
+                *xm = x;
+                *ym = y;
+                return;
+            }
+        }
+        if (bmin > dmin)
+            bd[--bmin - 1] = INT64_MAX;
+        else
+            ++bmin;
+        if (bmax < dmax)
+            bd[++bmax + 1] = INT64_MAX;
+        else
+            --bmax;
+        for (int64_t d = bmax; d >= bmin; d -= 2) {
+            int64_t tlo = bd[d - 1], thi = bd[d + 1];
+            int64_t x = tlo < thi ? tlo : thi - 1;
+            int64_t y = x - d;
+            while (x > x0 && y > y0 && a[x - 1] == b[y - 1]) {
+                x--;
+                y--;
+            }
+            bd[d] = x;
+            if (!odd && fmin <= d && d <= fmax && x <= fd[d]) {
+                *xm = x;
+                *ym = y;
+                return;
+            }
+        }
+        if (c >= w->cost_limit) {
+            /* Too expensive: split where either search got furthest, which keeps both
+             * halves strictly smaller. */
+            int64_t fbest = -1, fx = 0, fy = 0;
+            for (int64_t d = fmax; d >= fmin; d -= 2) {
+                int64_t x = fd[d] < x1 ? fd[d] : x1;
+                int64_t y = x - d;
+                if (y > y1) {
+                    x = y1 + d;
+                    y = y1;
+                }
+                if (x + y > fbest) {
+                    fbest = x + y;
+                    fx = x;
+                    fy = y;
+                }
+            }
+            int64_t bbest = INT64_MAX, bx = 0, by = 0;
+            for (int64_t d = bmax; d >= bmin; d -= 2) {
+                int64_t x = bd[d] > x0 ? bd[d] : x0;
+                int64_t y = x - d;
+                if (y < y0) {
+                    x = y0 + d;
+                    y = y0;
+                }
+                if (x + y < bbest) {
+                    bbest = x + y;
+                    bx = x;
+                    by = y;
+                }
+            }
+            if (fbest - (x0 + y0) >= (x1 + y1) - bbest) {
+                *xm = fx;
+                *ym = fy;
+            } else {
+                *xm = bx;
+                *ym = by;
+            }
+            return;
+        }
+    }
+}
+
+static void diff_rec(diffw *w, int64_t x0, int64_t x1, int64_t y0, int64_t y1)
+{
+    const uint64_t *a = w->a, *b = w->b;
+    int64_t px = x0, py = y0;
+    while (px < x1 && py < y1 && a[px] == b[py]) {
+        px++;
+        py++;
+    }
+    diff_push(w, x0, y0, px - x0);
+    x0 = px;
+    y0 = py;
+    int64_t sx = x1, sy = y1;
+    while (sx > x0 && sy > y0 && a[sx - 1] == b[sy - 1]) {
+        sx--;
+        sy--;
+    }
+    int64_t suffix = x1 - sx;
+    x1 = sx;
+    y1 = sy;
+    if (x0 < x1 && y0 < y1) {
+        int64_t xm, ym;
+        diff_split(w, x0, x1, y0, y1, &xm, &ym);
+        if ((xm == x0 && ym == y0) || (xm == x1 && ym == y1)) {
+            /* A degenerate split would recurse forever; any interior point is valid. */
+            xm = x0 + (x1 - x0 + 1) / 2;
+            ym = y0;
+        }
+        diff_rec(w, x0, xm, y0, ym);
+        diff_rec(w, xm, x1, ym, y1);
+    }
+    diff_push(w, x1, y1, suffix);
+}
+
+/* Equal runs of a shortest edit script between a[0,n) and b[0,m); *runs malloc'd. */
+static int diff_runs(const uint64_t *a, size_t n, const uint64_t *b, size_t m, eqrun **runs,
+                     size_t *nruns)
+{
+    diffw w;
+    memset(&w, 0, sizeof w);
+    w.a = a;
+    w.b = b;
+    double lim = sqrt((double)(n + m));
+    w.cost_limit = lim > DIFF_MIN_COST_LIMIT ? (int64_t)lim : DIFF_MIN_COST_LIMIT;
+    int64_t *v = malloc(sizeof(int64_t) * 2 * (n + m + 3));
+    if (!v)
+        return -1;
+    w.fd = v + (m + 1);
+    w.bd = v + (n + m + 3) + (m + 1);
+    diff_rec(&w, 0, (int64_t)n, 0, (int64_t)m);
+    free(v);
+    if (w.oom) {
+        free(w.runs);
+        return -1;
+    }
+    *runs = w.runs;
+    *nruns = w.nruns;
+    return 0;
+}
+
+static uint64_t *token_hashes(const ovl_doc *d, size_t t0, size_t t1)
+{
+    const ovl_token *t = d->norm->tokens;
+    uint64_t *h = malloc(sizeof *h * (t1 - t0 + 1));
+    if (!h)
+        return NULL;
+    for (size_t i = t0; i < t1; i++)
+        h[i - t0] = t[i].hash;
+    return h;
+}
+
+int ovl_diff(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b, size_t b0,
+             size_t b1, ovl_edit **out, size_t *count)
+{
+    if (!a || !b || !out || !count)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_diff: NULL argument");
+    *out = NULL;
+    *count = 0;
+    if (a0 > a1 || a1 > a->norm->ntokens || b0 > b1 || b1 > b->norm->ntokens)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1,
+                         "ovl_diff: token range [%zu,%zu) / [%zu,%zu) outside the documents", a0,
+                         a1, b0, b1);
+    if (a->norm->ntokens > UINT32_MAX || b->norm->ntokens > UINT32_MAX)
+        return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "ovl_diff: too many tokens");
+    size_t n = a1 - a0, m = b1 - b0;
+    uint64_t *ha = token_hashes(a, a0, a1), *hb = token_hashes(b, b0, b1);
+    eqrun *runs = NULL;
+    size_t nruns = 0;
+    if (!ha || !hb || diff_runs(ha, n, hb, m, &runs, &nruns)) {
+        free(ha);
+        free(hb);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "ovl_diff: out of memory");
+    }
+    free(ha);
+    free(hb);
+    ovl_edit *e = malloc(sizeof *e * (3 * nruns + 2));
+    if (!e) {
+        free(runs);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "ovl_diff: out of memory");
+    }
+    size_t ne = 0, px = 0, py = 0;
+    for (size_t r = 0; r <= nruns; r++) {
+        size_t x = r < nruns ? runs[r].x : n, y = r < nruns ? runs[r].y : m;
+        if (x > px)
+            e[ne++] = (ovl_edit){OVL_EDIT_DELETE, (uint32_t)(a0 + px), (uint32_t)(a0 + x),
+                                 (uint32_t)(b0 + py), (uint32_t)(b0 + py)};
+        if (y > py)
+            e[ne++] = (ovl_edit){OVL_EDIT_INSERT, (uint32_t)(a0 + x), (uint32_t)(a0 + x),
+                                 (uint32_t)(b0 + py), (uint32_t)(b0 + y)};
+        if (r < nruns) {
+            e[ne++] = (ovl_edit){OVL_EDIT_EQUAL, (uint32_t)(a0 + x), (uint32_t)(a0 + x + runs[r].len),
+                                 (uint32_t)(b0 + y), (uint32_t)(b0 + y + runs[r].len)};
+            px = x + runs[r].len;
+            py = y + runs[r].len;
+        }
+    }
+    free(runs);
+    if (ne == 0) {
+        free(e);
+        e = NULL;
+    }
+    *out = e;
+    *count = ne;
+    return OVL_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static size_t line_of(const ovl_text *t, size_t ch)
+{
+    /* Last line whose start is <= ch; 1-based. */
+    size_t lo = 0, hi = t->nlines;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->lines[mid] <= ch)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo + 1;
+}
+
+void ovl_span_from_tokens(const ovl_doc *doc, size_t t0, size_t t1, ovl_span *span)
+{
+    const ovl_token *tk = doc->norm->tokens;
+    const ovl_text *t = doc->text;
+    memset(span, 0, sizeof *span);
+    if (t1 <= t0 || t1 > doc->norm->ntokens)
+        return;
+    span->tok_start = (uint32_t)t0;
+    span->tok_end = (uint32_t)t1;
+    span->char_start = tk[t0].char_start;
+    span->char_end = tk[t1 - 1].char_end;
+    span->byte_start = t->bytes[span->char_start];
+    span->byte_end = t->bytes[span->char_end];
+    span->line_start = t->nlines ? (uint32_t)line_of(t, span->char_start) : 1;
+    span->line_end = t->nlines ? (uint32_t)line_of(t, span->char_end - 1) : 1;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Passage search. Works on token hash arrays of both ranges (indices relative to the range).
+ * ------------------------------------------------------------------------------------------ */
+
+typedef struct mem {
+    uint32_t a, b, len;
+} mem;
+
+typedef struct chain {
+    uint32_t a0, a1, b0, b1; /* token ranges, relative */
+    double score;
+    size_t first, n; /* anchors in the chain array */
+    int keep;
+} chain;
+
+typedef struct kpos {
+    uint64_t g;
+    uint32_t pos;
+} kpos;
+
+#define LOOKBACK 256u
+#define MIN_SIMILARITY 0.5
+#define MAX_MEMS_PER_TOKEN 8u
+
+static uint64_t mix64(uint64_t z)
+{
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Hash of every k-gram starting at 0..n-k (polynomial rolling, then mixed). */
+static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
+{
+    const uint64_t P = 0x100000001B3ull;
+    uint64_t pk = 1, acc = 0;
+    for (unsigned i = 0; i + 1 < k; i++)
+        pk *= P;
+    for (size_t i = 0; i < n; i++) {
+        if (i >= k)
+            acc -= h[i - k] * pk;
+        acc = acc * P + h[i];
+        if (i + 1 >= k)
+            g[i + 1 - k] = mix64(acc);
+    }
+}
+
+static void radix_sort_kpos(kpos *v, kpos *tmp, size_t n)
+{
+    /* LSD radix on the 64-bit key; stable, so equal keys keep increasing positions. */
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t cnt[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            cnt[((v[i].g >> shift) & 0xFF) + 1]++;
+        for (int i = 0; i < 256; i++)
+            cnt[i + 1] += cnt[i];
+        for (size_t i = 0; i < n; i++)
+            tmp[cnt[(v[i].g >> shift) & 0xFF]++] = v[i];
+        memcpy(v, tmp, n * sizeof *v);
+    }
+}
+
+static int cmp_mem(const void *x, const void *y)
+{
+    const mem *p = x, *q = y;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    if (p->b != q->b)
+        return p->b < q->b ? -1 : 1;
+    return 0;
+}
+
+/* Maximal exact matches of length >= k seeded by k-grams occurring at most max_occ times in a. */
+static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
+                     unsigned max_occ, mem **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (n < k || m < k)
+        return 0;
+    size_t na = n - k + 1, nb = m - k + 1;
+    kpos *ka = malloc(sizeof *ka * na), *tmp = malloc(sizeof *tmp * na);
+    uint64_t *gb = malloc(sizeof *gb * nb);
+    uint64_t *ga = malloc(sizeof *ga * na);
+    uint32_t *cover = malloc(sizeof *cover * (n + m + 1)); /* per diagonal: b end of last MEM */
+    mem *mems = NULL;
+    size_t nm = 0, cap = 0;
+    size_t limit = MAX_MEMS_PER_TOKEN * (n + m) + 1024;
+    int rc = -1;
+    if (!ka || !tmp || !gb || !ga || !cover)
+        goto done;
+    kgram_hashes(ha, n, k, ga);
+    kgram_hashes(hb, m, k, gb);
+    for (size_t i = 0; i < na; i++)
+        ka[i] = (kpos){ga[i], (uint32_t)i};
+    radix_sort_kpos(ka, tmp, na);
+    memset(cover, 0, sizeof *cover * (n + m + 1));
+    for (size_t j = 0; j < nb && nm < limit; j++) {
+        uint64_t g = gb[j];
+        size_t lo = 0, hi = na;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (ka[mid].g < g)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        size_t e = lo;
+        while (e < na && ka[e].g == g && e - lo <= max_occ)
+            e++;
+        if (e == lo || e - lo > max_occ)
+            continue;
+        for (size_t t = lo; t < e; t++) {
+            size_t i = ka[t].pos;
+            size_t d = i + m - j; /* diagonal index, always in [1, n+m] */
+            if (cover[d] > j)
+                continue;
+            if (memcmp(ha + i, hb + j, k * sizeof *ha) != 0)
+                continue; /* k-gram hash collision */
+            size_t s = 0;
+            while (s < i && s < j && ha[i - s - 1] == hb[j - s - 1])
+                s++;
+            size_t len = k;
+            while (i + len < n && j + len < m && ha[i + len] == hb[j + len])
+                len++;
+            cover[d] = (uint32_t)(j + len);
+            if (ovl__grow(&mems, &cap, nm + 1, sizeof *mems))
+                goto done;
+            mems[nm++] = (mem){(uint32_t)(i - s), (uint32_t)(j - s), (uint32_t)(len + s)};
+        }
+    }
+    if (nm > 1)
+        qsort(mems, nm, sizeof *mems, cmp_mem);
+    *out = mems;
+    *nout = nm;
+    mems = NULL;
+    rc = 0;
+done:
+    free(ka);
+    free(tmp);
+    free(gb);
+    free(ga);
+    free(cover);
+    free(mems);
+    return rc;
+}
+
+typedef struct aln {
+    const uint64_t *ha, *hb;
+    const uint8_t *ka; /* token kinds of a's range */
+    size_t n, m;
+    unsigned k, max_gap, max_occ;
+    double min_cjk, min_words;
+} aln;
+
+/* Gap penalty between two consecutive anchors: unequal gaps (insertions, deletions) cost more
+ * than equal ones (substitutions), so a reworded stretch stays inside its passage. */
+static double gap_cost(int64_t ga, int64_t gb)
+{
+    int64_t lo = ga < gb ? ga : gb, hi = ga < gb ? gb : ga;
+    return 0.25 * (double)lo + 0.5 * (double)(hi - lo);
+}
+
+/* Chains MEMs (sorted by a, b) into collinear groups; returns the chain of each anchor in pred
+ * order. f: chain score ending at each anchor; p: predecessor or -1. */
+static void chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t *p)
+{
+    for (size_t i = 0; i < nm; i++) {
+        double best = mm[i].len;
+        int64_t bp = -1;
+        int64_t ai = mm[i].a, bi = mm[i].b, li = mm[i].len;
+        size_t lo = i > LOOKBACK ? i - LOOKBACK : 0;
+        for (size_t jj = i; jj-- > lo;) {
+            int64_t aj = mm[jj].a, bj = mm[jj].b, lj = mm[jj].len;
+            if (aj >= ai || bj >= bi || aj + lj >= ai + li || bj + lj >= bi + li)
+                continue;
+            int64_t ga = ai - (aj + lj), gb = bi - (bj + lj);
+            int64_t ov = 0;
+            if (-ga > ov)
+                ov = -ga;
+            if (-gb > ov)
+                ov = -gb;
+            ga += ov;
+            gb += ov;
+            if (ga > (int64_t)al->max_gap || gb > (int64_t)al->max_gap)
+                continue;
+            double sc = f[jj] + (double)(li - ov) - gap_cost(ga, gb);
+            if (sc > best) {
+                best = sc;
+                bp = (int64_t)jj;
+            }
+        }
+        f[i] = best;
+        p[i] = bp;
+    }
+}
+
+typedef struct idxscore {
+    double s;
+    size_t i;
+} idxscore;
+
+static int cmp_idxscore(const void *x, const void *y)
+{
+    const idxscore *p = x, *q = y;
+    if (p->s != q->s)
+        return p->s > q->s ? -1 : 1;
+    return p->i < q->i ? -1 : (p->i > q->i);
+}
+
+static int cmp_chain_score(const void *x, const void *y)
+{
+    const chain *p = x, *q = y;
+    if (p->score != q->score)
+        return p->score > q->score ? -1 : 1;
+    if (p->a0 != q->a0)
+        return p->a0 < q->a0 ? -1 : 1;
+    return p->b0 < q->b0 ? -1 : (p->b0 > q->b0);
+}
+
+/* Kind-weighted length of tokens [t0,t1) of a: >= 1 means long enough. */
+static double weight_range(const aln *al, size_t t0, size_t t1)
+{
+    size_t c = 0, w = 0;
+    for (size_t t = t0; t < t1; t++) {
+        if (al->ka[t] == OVL_TOK_CJK)
+            c++;
+        else if (al->ka[t] == OVL_TOK_WORD)
+            w++;
+    }
+    return (double)c / al->min_cjk + (double)w / al->min_words;
+}
+
+static uint64_t overlap_len(uint32_t s0, uint32_t e0, uint32_t s1, uint32_t e1)
+{
+    uint32_t s = s0 > s1 ? s0 : s1, e = e0 < e1 ? e0 : e1;
+    return e > s ? e - s : 0;
+}
+
+#define BUCKET_SHIFT 10
+
+/* Larger of the two gaps between consecutive chained anchors p and q (0 when they touch). */
+static uint32_t end_gap(const mem *p, const mem *q)
+{
+    int64_t ga = (int64_t)q->a - (p->a + p->len), gb = (int64_t)q->b - (p->b + p->len);
+    int64_t g = ga > gb ? ga : gb;
+    return g > 0 ? (uint32_t)g : 0;
+}
+
+typedef struct bucket {
+    size_t *v;
+    size_t n, cap;
+} bucket;
+
+static void free_buckets(bucket *bk, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(bk[i].v);
+    free(bk);
+}
+
+/* Builds the chains from the DP and keeps the ones that do not repeat a stronger one. Output:
+ * kept chains (relative ranges), in *out. */
+static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, size_t *nout,
+                       mem **anch_out)
+{
+    double *f = malloc(sizeof *f * (nm + 1));
+    int64_t *p = malloc(sizeof *p * (nm + 1));
+    idxscore *ord = malloc(sizeof *ord * (nm + 1));
+    uint8_t *used = calloc(nm + 1, 1);
+    mem *anch = malloc(sizeof *anch * (nm + 1));
+    size_t nanch = 0;
+    chain *ch = NULL;
+    size_t nch = 0, cap = 0;
+    int rc = -1;
+    if (!f || !p || !ord || !used || !anch)
+        goto done;
+    chain_dp(al, mm, nm, f, p);
+    for (size_t i = 0; i < nm; i++)
+        ord[i] = (idxscore){f[i], i};
+    if (nm > 1)
+        qsort(ord, nm, sizeof *ord, cmp_idxscore);
+    for (size_t r = 0; r < nm; r++) {
+        size_t i = ord[r].i;
+        if (used[i])
+            continue;
+        size_t start = nanch;
+        int64_t j = (int64_t)i;
+        double stop = 0;
+        while (j >= 0 && !used[j]) {
+            used[j] = 1;
+            anch[nanch++] = mm[j];
+            j = p[j];
+        }
+        if (j >= 0)
+            stop = f[j];
+        /* Anchors were collected last to first; put them in order. */
+        for (size_t x = start, y = nanch - 1; x < y; x++, y--) {
+            mem t = anch[x];
+            anch[x] = anch[y];
+            anch[y] = t;
+        }
+        /* An end anchor much shorter than the gap tying it to the rest is more likely a stock
+         * phrase picked up on the way than part of the reuse: cut it off. */
+        size_t cf = start, cl = nanch - 1;
+        double score = ord[r].s - stop;
+        while (cl > cf && 3 * anch[cf].len < end_gap(&anch[cf], &anch[cf + 1])) {
+            score -= anch[cf].len;
+            cf++;
+        }
+        while (cl > cf && 3 * anch[cl].len < end_gap(&anch[cl - 1], &anch[cl])) {
+            score -= anch[cl].len;
+            cl--;
+        }
+        chain c;
+        c.first = cf;
+        c.n = cl - cf + 1;
+        c.a0 = anch[cf].a;
+        c.b0 = anch[cf].b;
+        c.a1 = anch[cl].a + anch[cl].len;
+        c.b1 = anch[cl].b + anch[cl].len;
+        c.score = score;
+        c.keep = 1;
+        if (weight_range(al, c.a0, c.a1) < 1.0) {
+            nanch = start; /* too short to ever qualify: drop its anchors */
+            continue;
+        }
+        if (ovl__grow(&ch, &cap, nch + 1, sizeof *ch))
+            goto done;
+        ch[nch++] = c;
+    }
+    if (nch > 1)
+        qsort(ch, nch, sizeof *ch, cmp_chain_score);
+    /* A weaker chain overlapping a stronger one on both sides is the same reuse seen through
+     * spurious seeds: drop it. Overlap on one side only is a genuine repeat when the weaker
+     * chain is about as dense as the stronger one; otherwise drop it too. */
+    /* Kept chains are looked up through fixed-width buckets of each side, so the check costs
+     * about the number of chains near a candidate rather than all of them. */
+    size_t nba = (al->n >> BUCKET_SHIFT) + 1, nbb = (al->m >> BUCKET_SHIFT) + 1;
+    bucket *bk = calloc(nba + nbb, sizeof *bk);
+    if (!bk)
+        goto done;
+    for (size_t i = 0; i < nch; i++) {
+        chain *c = &ch[i];
+        uint32_t la = c->a1 - c->a0, lb = c->b1 - c->b0;
+        double dens = c->score / (la > lb ? la : lb);
+        for (int side = 0; side < 2 && c->keep; side++) {
+            size_t b0 = side ? nba + (c->b0 >> BUCKET_SHIFT) : c->a0 >> BUCKET_SHIFT;
+            size_t b1 = side ? nba + ((c->b1 - 1) >> BUCKET_SHIFT) : (c->a1 - 1) >> BUCKET_SHIFT;
+            for (size_t bi = b0; bi <= b1 && c->keep; bi++) {
+                for (size_t t = 0; t < bk[bi].n && c->keep; t++) {
+                    const chain *e = &ch[bk[bi].v[t]];
+                    uint64_t oa = overlap_len(c->a0, c->a1, e->a0, e->a1);
+                    uint64_t ob = overlap_len(c->b0, c->b1, e->b0, e->b1);
+                    if (!oa && !ob)
+                        continue;
+                    if (oa && ob) {
+                        c->keep = 0;
+                        break;
+                    }
+                    uint32_t ea = e->a1 - e->a0, eb = e->b1 - e->b0;
+                    double edens = e->score / (ea > eb ? ea : eb);
+                    uint64_t o = oa ? oa : ob, l = oa ? la : lb;
+                    if (2 * o > l && dens < 0.75 * edens)
+                        c->keep = 0;
+                }
+            }
+        }
+        if (!c->keep)
+            continue;
+        for (int side = 0; side < 2; side++) {
+            size_t b0 = side ? nba + (c->b0 >> BUCKET_SHIFT) : c->a0 >> BUCKET_SHIFT;
+            size_t b1 = side ? nba + ((c->b1 - 1) >> BUCKET_SHIFT) : (c->a1 - 1) >> BUCKET_SHIFT;
+            for (size_t bi = b0; bi <= b1; bi++) {
+                if (ovl__grow(&bk[bi].v, &bk[bi].cap, bk[bi].n + 1, sizeof *bk[bi].v)) {
+                    free_buckets(bk, nba + nbb);
+                    goto done;
+                }
+                bk[bi].v[bk[bi].n++] = i;
+            }
+        }
+    }
+    free_buckets(bk, nba + nbb);
+    *out = ch;
+    *nout = nch;
+    *anch_out = anch;
+    ch = NULL;
+    anch = NULL;
+    rc = 0;
+done:
+    free(f);
+    free(p);
+    free(ord);
+    free(used);
+    free(anch);
+    free(ch);
+    return rc;
+}
+
+static int cmp_passage(const void *x, const void *y)
+{
+    const ovl_passage *p = x, *q = y;
+    if (p->a.char_start != q->a.char_start)
+        return p->a.char_start < q->a.char_start ? -1 : 1;
+    if (p->b.char_start != q->b.char_start)
+        return p->b.char_start < q->b.char_start ? -1 : 1;
+    if (p->a.char_end != q->a.char_end)
+        return p->a.char_end < q->a.char_end ? -1 : 1;
+    return p->b.char_end < q->b.char_end ? -1 : (p->b.char_end > q->b.char_end);
+}
+
+/* Flags passages off the heaviest chain increasing in both documents (weight: a tokens). */
+static int mark_moved(ovl_passage *ps, size_t np)
+{
+    if (np == 0)
+        return 0;
+    double *best = malloc(sizeof *best * np);
+    int64_t *prev = malloc(sizeof *prev * np);
+    if (!best || !prev) {
+        free(best);
+        free(prev);
+        return -1;
+    }
+    /* Passages are few (each is a long reuse), so the quadratic DP is cheap; bound the scan
+     * anyway for pathological inputs. */
+    const size_t window = 4096;
+    size_t top = 0;
+    for (size_t i = 0; i < np; i++) {
+        double w = (double)(ps[i].a.tok_end - ps[i].a.tok_start);
+        best[i] = w;
+        prev[i] = -1;
+        size_t lo = i > window ? i - window : 0;
+        for (size_t j = lo; j < i; j++) {
+            /* Neighbours may share a few boundary tokens; order is judged on both ends. */
+            if (ps[j].a.tok_start < ps[i].a.tok_start && ps[j].a.tok_end < ps[i].a.tok_end &&
+                ps[j].b.tok_start < ps[i].b.tok_start && ps[j].b.tok_end < ps[i].b.tok_end &&
+                best[j] + w > best[i]) {
+                best[i] = best[j] + w;
+                prev[i] = (int64_t)j;
+            }
+        }
+        if (best[i] > best[top])
+            top = i;
+    }
+    for (size_t i = 0; i < np; i++)
+        ps[i].moved = 1;
+    for (int64_t i = (int64_t)top; i >= 0; i = prev[i])
+        ps[i].moved = 0;
+    free(best);
+    free(prev);
+    return 0;
+}
+
+int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                    size_t b0, size_t b1, const ovl_align_opts *opts, ovl_passage **out,
+                    size_t *count)
+{
+    if (!a || !b || !out || !count)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL argument");
+    *out = NULL;
+    *count = 0;
+    ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
+    if (opts) {
+        if (opts->version != OVL_ALIGN_OPTS_VERSION)
+            return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: options version %u, expected %u",
+                             opts->version, (unsigned)OVL_ALIGN_OPTS_VERSION);
+        o = *opts;
+    }
+    if (o.min_cjk == 0)
+        o.min_cjk = 20;
+    if (o.min_words == 0)
+        o.min_words = 8;
+    if (o.max_occ == 0)
+        o.max_occ = 64;
+    if (a0 > a1 || a1 > a->norm->ntokens || b0 > b1 || b1 > b->norm->ntokens)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1,
+                         "ovl_align: token range [%zu,%zu) / [%zu,%zu) outside the documents", a0,
+                         a1, b0, b1);
+    if (a->norm->ntokens >= UINT32_MAX / 2 || b->norm->ntokens >= UINT32_MAX / 2)
+        return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "ovl_align: too many tokens");
+    size_t n = a1 - a0, m = b1 - b0;
+    const ovl_token *ta = a->norm->tokens + a0, *tb = b->norm->tokens + b0;
+
+    /* Automatic parameters from the share of CJK tokens: a CJK token is one character, so
+     * seeds and gaps must span more of them than of words for the same amount of text. */
+    size_t ncjk = 0, nword = 0;
+    for (size_t i = 0; i < n; i++) {
+        ncjk += ta[i].kind == OVL_TOK_CJK;
+        nword += ta[i].kind == OVL_TOK_WORD;
+    }
+    double cjk_share = ncjk + nword ? (double)ncjk / (double)(ncjk + nword) : 0.0;
+    unsigned k = o.seed_len ? o.seed_len : (cjk_share >= 0.5 ? 5u : 3u);
+    unsigned max_gap = o.max_gap ? o.max_gap : (unsigned)lround(16.0 + 48.0 * cjk_share);
+
+    uint64_t *ha = malloc(sizeof *ha * (n + 1)), *hb = malloc(sizeof *hb * (m + 1));
+    uint8_t *ka = malloc(n + 1);
+    mem *mm = NULL, *anch = NULL;
+    chain *ch = NULL;
+    ovl_passage *ps = NULL;
+    size_t nm = 0, nch = 0, np = 0;
+    int rc = OVL_ERR_NOMEM;
+    if (!ha || !hb || !ka)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        ha[i] = ta[i].hash;
+        ka[i] = ta[i].kind;
+    }
+    for (size_t i = 0; i < m; i++)
+        hb[i] = tb[i].hash;
+    aln al = {ha, hb, ka, n, m, k, max_gap, o.max_occ, (double)o.min_cjk, (double)o.min_words};
+    if (find_mems(ha, n, hb, m, k, o.max_occ, &mm, &nm))
+        goto done;
+    if (make_chains(&al, mm, nm, &ch, &nch, &anch))
+        goto done;
+    ps = malloc(sizeof *ps * (nch + 1));
+    if (!ps)
+        goto done;
+    for (size_t c = 0; c < nch; c++) {
+        if (!ch[c].keep)
+            continue;
+        uint32_t ca0 = ch[c].a0, ca1 = ch[c].a1, cb0 = ch[c].b0, cb1 = ch[c].b1;
+        eqrun *runs = NULL;
+        size_t nruns = 0;
+        if (diff_runs(ha + ca0, ca1 - ca0, hb + cb0, cb1 - cb0, &runs, &nruns))
+            goto done;
+        size_t mc = 0, mw = 0, dist = 0, px = 0, py = 0;
+        uint64_t mchars = 0;
+        for (size_t r = 0; r <= nruns; r++) {
+            size_t x = r < nruns ? runs[r].x : ca1 - ca0, y = r < nruns ? runs[r].y : cb1 - cb0;
+            dist += (x - px > y - py) ? x - px : y - py; /* a substitution counts once */
+            if (r == nruns)
+                break;
+            for (size_t t = x; t < x + runs[r].len; t++) {
+                mchars += ta[ca0 + t].norm_len;
+                mc += ka[ca0 + t] == OVL_TOK_CJK;
+                mw += ka[ca0 + t] == OVL_TOK_WORD;
+            }
+            px = x + runs[r].len;
+            py = y + runs[r].len;
+        }
+        free(runs);
+        size_t longer = ca1 - ca0 > cb1 - cb0 ? ca1 - ca0 : cb1 - cb0;
+        double sim = 1.0 - (double)dist / (double)longer;
+        /* Stock phrases strung together by chance leave most of the stretch unmatched. */
+        if ((double)mc / o.min_cjk + (double)mw / o.min_words < 1.0 || sim < MIN_SIMILARITY)
+            continue;
+        ovl_passage *pg = &ps[np++];
+        memset(pg, 0, sizeof *pg);
+        ovl_span_from_tokens(a, a0 + ca0, a0 + ca1, &pg->a);
+        ovl_span_from_tokens(b, b0 + cb0, b0 + cb1, &pg->b);
+        pg->similarity = sim;
+        pg->matched_chars = mchars;
+    }
+    if (np > 1)
+        qsort(ps, np, sizeof *ps, cmp_passage);
+    if (mark_moved(ps, np))
+        goto done;
+    if (np == 0) {
+        free(ps);
+        ps = NULL;
+    }
+    *out = ps;
+    *count = np;
+    ps = NULL;
+    rc = OVL_OK;
+done:
+    free(ha);
+    free(hb);
+    free(ka);
+    free(mm);
+    free(anch);
+    free(ch);
+    free(ps);
+    if (rc != OVL_OK)
+        return ovl__fail(ctx, rc, -1, "ovl_align: out of memory");
+    return OVL_OK;
+}
+
+int ovl_align(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_opts *opts,
+              ovl_passage **out, size_t *count)
+{
+    if (!a || !b)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL document");
+    return ovl_align_range(ctx, a, 0, a->norm->ntokens, b, 0, b->norm->ntokens, opts, out, count);
+}

@@ -1,0 +1,63 @@
+/* report_int.h - private pieces shared by the report writers (report.c, report_html.c); not installed. */
+#ifndef OVL_REPORT_INT_H
+#define OVL_REPORT_INT_H
+
+#include "internal.h"
+
+#include <stdarg.h>
+
+struct ovl_report_doc {
+    const ovl_doc *doc; /* borrowed */
+    char *path;         /* label as given, valid UTF-8 (bad bytes became U+FFFD) */
+};
+
+struct ovl_report_item {
+    int a, b;           /* document ids of the two sides */
+    ovl_passage p;
+};
+
+struct ovl_report {
+    struct ovl_report_doc *docs;
+    size_t ndocs, capdocs;
+    struct ovl_report_item *items; /* in insertion order, which every writer keeps */
+    size_t nitems, capitems;
+};
+
+/* Buffered writer over an ovl_write_fn: the sink sees few, large chunks, and the first
+ * refusal sticks (err) so writers can emit freely and check once at the end. */
+typedef struct ovl__out {
+    ovl_write_fn sink;
+    void *userdata;
+    int err;            /* OVL_OK or OVL_ERR_WRITE */
+    size_t len;
+    char buf[16384];
+} ovl__out;
+
+void ovl__out_init(ovl__out *o, ovl_write_fn sink, void *userdata);
+void ovl__out_put(ovl__out *o, const void *data, size_t len);
+void ovl__out_puts(ovl__out *o, const char *s);
+void ovl__out_printf(ovl__out *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void ovl__out_cp(ovl__out *o, uint32_t cp);
+/* Flushes what is buffered; returns OVL_OK or OVL_ERR_WRITE. */
+int ovl__out_flush(ovl__out *o);
+
+/* Stats of every document (out has report->ndocs entries); sources[i] (may be NULL) gets
+ * the number of distinct documents document i shares passages with. */
+int ovl__report_all_stats(const ovl_report *r, const ovl_report_opts *opts, ovl_doc_stats *out,
+                          int *sources);
+
+/* 1 when cp is a whitespace character (collapsed into one space in text output). */
+int ovl__report_space(uint32_t cp);
+/* Code point safe to show: controls other than tab/newline, surrogates and out-of-range
+ * values become U+FFFD so a document cannot drive the terminal or break the markup. */
+uint32_t ovl__report_visible(uint32_t cp);
+
+/* HTML writer (report_html.c); st and sources as from ovl__report_all_stats. */
+int ovl__report_html(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
+                     const ovl_doc_stats *st, const int *sources, ovl__out *o);
+
+#endif

@@ -1,0 +1,34 @@
+/* fuzz_normalize.c - fuzz target: tokens of arbitrary text stay ordered and inside the text. */
+#include <stdlib.h>
+#include "overlap.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    ovl_decode_opts d = OVL_DECODE_OPTS_INIT;
+    d.lenient = 1;
+    ovl_text *t = NULL;
+    if (ovl_decode(NULL, data, size, &d, &t) != OVL_OK)
+        return 0;
+    for (int trad = 0; trad < 2; trad++) {
+        ovl_norm_opts o = OVL_NORM_OPTS_INIT;
+        o.fold_traditional = trad;
+        ovl_norm *n = NULL;
+        if (ovl_normalize(NULL, t, &o, &n) != OVL_OK)
+            abort();
+        const ovl_token *tok = ovl_norm_tokens(n);
+        size_t count = ovl_norm_count(n), len = ovl_text_length(t);
+        uint32_t prev_end = 0, norm_end = 0;
+        for (size_t i = 0; i < count; i++) {
+            if (tok[i].char_start < prev_end || tok[i].char_end <= tok[i].char_start ||
+                tok[i].char_end > len || tok[i].norm_start < norm_end || tok[i].norm_len == 0)
+                abort();
+            /* A character folding into several CJK tokens gives them the same range. */
+            prev_end = tok[i].kind == OVL_TOK_WORD ? tok[i].char_end : tok[i].char_start;
+            norm_end = tok[i].norm_start + tok[i].norm_len;
+        }
+        free(ovl_norm_utf8(n, 0, count));
+        ovl_norm_free(n);
+    }
+    ovl_text_free(t);
+    return 0;
+}

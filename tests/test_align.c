@@ -1,0 +1,688 @@
+/* test_align.c - Check suite for the passage aligner and the token diff (src/align.c). */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- texts written for these tests -------------------------------------------------------- */
+
+/* Reused passage (60 CJK tokens, starts and ends on an ideograph). */
+static const char *P =
+    "山谷里的小型水电站建成以后附近三个村庄的夜晚第一次有了稳定的照明用电农民也用上了抽水"
+    "机灌溉梯田秋天的收成比往年多出两成";
+/* Second reused passage (40 CJK tokens). */
+static const char *Q = "老街的石板路被雨水冲刷得发亮两旁木门上贴着褪色的春联茶馆里传出评书先生的醒木声";
+/* Unrelated fillers; each begins and ends with punctuation so nothing extends a match. */
+static const char *F1 = "“前言”\n冬季候鸟沿着湖岸迁徙，观察站记录了数量变化。\n";
+static const char *F2 = "。\n图书馆延长开放时间，学生们在阅览室复习功课到深夜。\n";
+static const char *F3 = "。\n港口吊车昼夜不停地装卸集装箱，货轮排队等候进港。";
+static const char *G1 = "第一章\n城市公交线路调整后，早高峰的拥堵明显缓解。\n";
+static const char *G2 = "。\n医院新建的门诊楼投入使用，挂号排队时间缩短了一半。\n";
+static const char *G3 = "。\n果园里的苹果挂满枝头，合作社组织工人采摘装箱。";
+
+static char *cat(const char *const *parts, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(parts[i]);
+    char *s = malloc(len + 1);
+    ck_assert_ptr_nonnull(s);
+    s[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        strcat(s, parts[i]);
+    return s;
+}
+
+static size_t cps(const char *s) /* code points of UTF-8 s */
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static unsigned nl(const char *s)
+{
+    unsigned n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static ovl_doc *mkdoc(const char *s)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_doc *d = NULL;
+    int rc = ovl_doc_from_bytes(ctx, "t", s, strlen(s), NULL, &d);
+    ck_assert_msg(rc == OVL_OK, "%s", ovl_ctx_message(ctx));
+    ovl_ctx_free(ctx);
+    return d;
+}
+
+static ovl_passage *align_docs(ovl_doc *a, ovl_doc *b, size_t *n)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_passage *p = NULL;
+    int rc = ovl_align(ctx, a, b, NULL, &p, n);
+    ck_assert_msg(rc == OVL_OK, "%s", ovl_ctx_message(ctx));
+    ovl_ctx_free(ctx);
+    return p;
+}
+
+/* Replaces every occurrence of from by to in s (malloc'd result). */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to), n = 0;
+    for (const char *p = strstr(s, from); p; p = strstr(p + fl, from))
+        n++;
+    char *out = malloc(strlen(s) + n * (tl + 1) + 1), *o = out;
+    ck_assert_ptr_nonnull(out);
+    for (const char *p = s;;) {
+        const char *q = strstr(p, from);
+        if (!q) {
+            strcpy(o, p);
+            break;
+        }
+        memcpy(o, p, (size_t)(q - p));
+        o += q - p;
+        memcpy(o, to, tl);
+        o += tl;
+        p = q + fl;
+    }
+    return out;
+}
+
+/* ---- verbatim copy ------------------------------------------------------------------------ */
+
+START_TEST(verbatim_exact_offsets)
+{
+    const char *pa[] = {F1, P, F2}, *pb[] = {G1, G2, P, G3};
+    char *sa = cat(pa, 3), *sb = cat(pb, 4);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 1);
+    uint64_t ca = cps(F1), cb = cps(G1) + cps(G2), lp = cps(P);
+    ck_assert_uint_eq(p[0].a.char_start, ca);
+    ck_assert_uint_eq(p[0].a.char_end, ca + lp);
+    ck_assert_uint_eq(p[0].a.byte_start, strlen(F1));
+    ck_assert_uint_eq(p[0].a.byte_end, strlen(F1) + strlen(P));
+    ck_assert_uint_eq(p[0].a.line_start, nl(F1) + 1);
+    ck_assert_uint_eq(p[0].a.line_end, nl(F1) + 1);
+    ck_assert_uint_eq(p[0].b.char_start, cb);
+    ck_assert_uint_eq(p[0].b.char_end, cb + lp);
+    ck_assert_uint_eq(p[0].b.byte_start, strlen(G1) + strlen(G2));
+    ck_assert_uint_eq(p[0].b.byte_end, strlen(G1) + strlen(G2) + strlen(P));
+    ck_assert_uint_eq(p[0].b.line_start, nl(G1) + nl(G2) + 1);
+    ck_assert_uint_eq(p[0].b.tok_end - p[0].b.tok_start, lp);
+    ck_assert_uint_eq(p[0].a.tok_end - p[0].a.tok_start, lp);
+    ck_assert_double_eq(p[0].similarity, 1.0);
+    ck_assert_uint_eq(p[0].matched_chars, lp);
+    ck_assert_int_eq(p[0].moved, 0);
+    /* The span helper agrees with the passage. */
+    ovl_span s;
+    ovl_span_from_tokens(a, p[0].a.tok_start, p[0].a.tok_end, &s);
+    ck_assert_mem_eq(&s, &p[0].a, sizeof s);
+    /* Restricting the range to exclude the passage finds nothing; including it finds it. */
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_passage *q = NULL;
+    size_t m = 9;
+    ck_assert_int_eq(ovl_align_range(ctx, a, 0, p[0].a.tok_start, b, 0, ovl_norm_count(ovl_doc_norm(b)),
+                                     NULL, &q, &m), OVL_OK);
+    ck_assert_uint_eq(m, 0);
+    ck_assert_ptr_null(q);
+    ck_assert_int_eq(ovl_align_range(ctx, a, p[0].a.tok_start, p[0].a.tok_end, b, p[0].b.tok_start,
+                                     p[0].b.tok_end, NULL, &q, &m), OVL_OK);
+    ck_assert_uint_eq(m, 1);
+    ck_assert_mem_eq(&q[0].a, &p[0].a, sizeof q[0].a);
+    ck_assert_mem_eq(&q[0].b, &p[0].b, sizeof q[0].b);
+    free(q);
+    ovl_ctx_free(ctx);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+}
+END_TEST
+
+/* ---- edits inside the passage ------------------------------------------------------------- */
+
+START_TEST(edited_copy_one_passage)
+{
+    /* Three substituted characters and two inserted ones, at least 8 characters apart. */
+    char *e1 = replace_all(P, "夜晚", "晚上");          /* 1 substitution (夜->晚 , 晚->上: 2) */
+    char *e2 = replace_all(e1, "农民也", "农户们也"); /* 民->户, +们 */
+    char *e3 = replace_all(e2, "秋天的", "秋季里的");  /* 天->季, +里 */
+    const char *pa[] = {F1, P, F2}, *pb[] = {G1, e3, G2};
+    char *sa = cat(pa, 3), *sb = cat(pb, 3);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 1);
+    uint64_t lp = cps(P), le = cps(e3);
+    ck_assert_uint_eq(le, lp + 2);
+    ck_assert_uint_eq(p[0].a.char_start, cps(F1));
+    ck_assert_uint_eq(p[0].a.char_end, cps(F1) + lp);
+    ck_assert_uint_eq(p[0].b.char_start, cps(G1));
+    ck_assert_uint_eq(p[0].b.char_end, cps(G1) + le);
+    /* Edits: 夜晚->晚上 is two substitutions (or a delete and an insert, also 2), 民->户 one,
+     * 天->季 one, and two insertions: distance 6 over the longer side of lp + 2 tokens. */
+    ck_assert_double_eq_tol(p[0].similarity, 1.0 - 6.0 / (double)(lp + 2), 1e-12);
+    ck_assert_uint_eq(p[0].matched_chars, lp - 3);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+    free(e1);
+    free(e2);
+    free(e3);
+}
+END_TEST
+
+/* ---- reordering --------------------------------------------------------------------------- */
+
+START_TEST(swapped_passages_one_moved)
+{
+    const char *pa[] = {F1, P, F2, Q, F3}, *pb[] = {G1, Q, G2, P, G3};
+    char *sa = cat(pa, 5), *sb = cat(pb, 5);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 2);
+    /* Sorted by a: P first, then Q. P is longer, so it stays in order and Q is moved. */
+    ck_assert_uint_eq(p[0].a.char_start, cps(F1));
+    ck_assert_uint_eq(p[0].b.char_start, cps(G1) + cps(Q) + cps(G2));
+    ck_assert_int_eq(p[0].moved, 0);
+    ck_assert_uint_eq(p[1].a.char_start, cps(F1) + cps(P) + cps(F2));
+    ck_assert_uint_eq(p[1].b.char_start, cps(G1));
+    ck_assert_uint_eq(p[1].b.char_end, cps(G1) + cps(Q));
+    ck_assert_int_eq(p[1].moved, 1);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+}
+END_TEST
+
+/* ---- layout and width variants ------------------------------------------------------------ */
+
+/* Passage with punctuation and a Latin acronym; variants below change only layout/width. */
+static const char *R_CLEAN = "统计局发布的GDP数据显示，第三季度服务业增速回升，消费对经济增长的贡献率"
+                             "超过六成，外贸出口保持韧性，新能源汽车产量同比增长三成以上";
+static const char *R_WRAP = "统计局发布的GDP数据显示，第三季度服\n务业增速回升，消费对经济增长\n的贡献率"
+                            "超过六成，外贸出口保持韧性，新\n能源汽车产量同比增长三成以上";
+static const char *R_WIDE = "统计局发布的ＧＤＰ数据显示,第三季度服务业增速回升,消费对经济增长的贡献率"
+                            "超过六成,外贸出口保持韧性,新能源汽车产量同比增长三成以上";
+
+START_TEST(rewrap_and_fullwidth_same_spans)
+{
+    const char *pa[] = {F1, R_CLEAN, F2};
+    char *sa = cat(pa, 3);
+    ovl_doc *a = mkdoc(sa);
+    const char *variants[] = {R_CLEAN, R_WRAP, R_WIDE};
+    ovl_passage ref;
+    for (int v = 0; v < 3; v++) {
+        const char *pb[] = {G1, variants[v], G2};
+        char *sb = cat(pb, 3);
+        ovl_doc *b = mkdoc(sb);
+        size_t n;
+        ovl_passage *p = align_docs(a, b, &n);
+        ck_assert_msg(n == 1, "variant %d: %zu passages", v, n);
+        ck_assert_double_eq(p[0].similarity, 1.0);
+        if (v == 0) {
+            ref = p[0];
+            ck_assert_uint_eq(ref.a.char_start, cps(F1));
+            ck_assert_uint_eq(ref.a.char_end, cps(F1) + cps(R_CLEAN));
+            ck_assert_uint_eq(ref.b.char_start, cps(G1));
+            ck_assert_uint_eq(ref.b.char_end, cps(G1) + cps(R_CLEAN));
+        } else {
+            ck_assert_mem_eq(&p[0].a, &ref.a, sizeof ref.a);
+            ck_assert_uint_eq(p[0].b.tok_start, ref.b.tok_start);
+            ck_assert_uint_eq(p[0].b.tok_end, ref.b.tok_end);
+            ck_assert_uint_eq(p[0].b.char_start, ref.b.char_start);
+            ck_assert_uint_eq(p[0].b.char_end, cps(G1) + cps(variants[v]));
+            ck_assert_uint_eq(p[0].b.byte_end, strlen(G1) + strlen(variants[v]));
+            ck_assert_uint_eq(p[0].b.line_end, nl(G1) + nl(variants[v]) + 1);
+            ck_assert_uint_eq(p[0].matched_chars, ref.matched_chars);
+        }
+        free(p);
+        ovl_doc_free(b);
+        free(sb);
+    }
+    ovl_doc_free(a);
+    free(sa);
+}
+END_TEST
+
+/* ---- nothing to report -------------------------------------------------------------------- */
+
+START_TEST(short_phrase_not_reported)
+{
+    /* 12 shared ideographs: below min_cjk = 20. */
+    const char *phrase = "全面推进乡村振兴战略实施";
+    const char *pa[] = {F1, phrase, F2}, *pb[] = {G1, phrase, G2};
+    char *sa = cat(pa, 3), *sb = cat(pb, 3);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    size_t n = 9;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(p);
+    /* With min_cjk lowered to 10 the same phrase qualifies. */
+    ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
+    o.min_cjk = 10;
+    ck_assert_int_eq(ovl_align(NULL, a, b, &o, &p, &n), OVL_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(p[0].a.char_end - p[0].a.char_start, cps(phrase));
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+}
+END_TEST
+
+START_TEST(unrelated_nothing)
+{
+    const char *pa[] = {F1, F2, F3}, *pb[] = {G1, G2, G3};
+    char *sa = cat(pa, 3), *sb = cat(pb, 3);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    size_t n = 9;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+}
+END_TEST
+
+START_TEST(english_words_passage)
+{
+    /* Word tokens: 10 shared words qualify (min_words 8); 6 do not. */
+    ovl_doc *a = mkdoc("Alpha beta. The quick brown fox jumps over the lazy sleeping dog! Omega.");
+    ovl_doc *b = mkdoc("Gamma: the QUICK brown fox jumps over the lazy sleeping dog; delta.");
+    ovl_doc *c = mkdoc("Gamma: the quick brown fox jumps over; delta.");
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(p[0].a.char_start, 12);
+    ck_assert_uint_eq(p[0].a.char_end, 64);
+    ck_assert_uint_eq(p[0].b.char_start, 7);
+    ck_assert_uint_eq(p[0].b.char_end, 59);
+    ck_assert_uint_eq(p[0].a.tok_end - p[0].a.tok_start, 10);
+    free(p);
+    p = align_docs(a, c, &n);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    ovl_doc_free(c);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+    ovl_doc *a = mkdoc("one two three");
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_passage *p = NULL;
+    size_t n;
+    ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
+    o.version = 99;
+    ck_assert_int_eq(ovl_align(ctx, a, a, &o, &p, &n), OVL_ERR_INVALID);
+    ck_assert_int_eq(ovl_align_range(ctx, a, 0, 4, a, 0, 3, NULL, &p, &n), OVL_ERR_INVALID);
+    ck_assert_int_eq(ovl_align_range(ctx, a, 2, 1, a, 0, 3, NULL, &p, &n), OVL_ERR_INVALID);
+    ovl_edit *e = NULL;
+    ck_assert_int_eq(ovl_diff(ctx, a, 0, 3, a, 0, 9, &e, &n), OVL_ERR_INVALID);
+    ck_assert_int_eq(ovl_ctx_code(ctx), OVL_ERR_INVALID);
+    ovl_ctx_free(ctx);
+    ovl_doc_free(a);
+}
+END_TEST
+
+/* ---- diff --------------------------------------------------------------------------------- */
+
+static void expect_edit(const ovl_edit *e, unsigned op, unsigned a0, unsigned a1, unsigned b0,
+                        unsigned b1)
+{
+    ck_assert_uint_eq(e->op, op);
+    ck_assert_uint_eq(e->a_start, a0);
+    ck_assert_uint_eq(e->a_end, a1);
+    ck_assert_uint_eq(e->b_start, b0);
+    ck_assert_uint_eq(e->b_end, b1);
+}
+
+START_TEST(diff_exact_scripts)
+{
+    ovl_doc *a = mkdoc("a b c d e");
+    ovl_doc *b = mkdoc("a x c d f e");
+    ovl_edit *e = NULL;
+    size_t n;
+    ck_assert_int_eq(ovl_diff(NULL, a, 0, 5, b, 0, 6, &e, &n), OVL_OK);
+    ck_assert_uint_eq(n, 6);
+    expect_edit(&e[0], OVL_EDIT_EQUAL, 0, 1, 0, 1);
+    expect_edit(&e[1], OVL_EDIT_DELETE, 1, 2, 1, 1);
+    expect_edit(&e[2], OVL_EDIT_INSERT, 2, 2, 1, 2);
+    expect_edit(&e[3], OVL_EDIT_EQUAL, 2, 4, 2, 4);
+    expect_edit(&e[4], OVL_EDIT_INSERT, 4, 4, 4, 5);
+    expect_edit(&e[5], OVL_EDIT_EQUAL, 4, 5, 5, 6);
+    free(e);
+    /* Sub-ranges keep document token indices. */
+    ck_assert_int_eq(ovl_diff(NULL, a, 2, 5, b, 3, 6, &e, &n), OVL_OK);
+    ck_assert_uint_eq(n, 4);
+    expect_edit(&e[0], OVL_EDIT_DELETE, 2, 3, 3, 3);
+    expect_edit(&e[1], OVL_EDIT_EQUAL, 3, 4, 3, 4);
+    expect_edit(&e[2], OVL_EDIT_INSERT, 4, 4, 4, 5);
+    expect_edit(&e[3], OVL_EDIT_EQUAL, 4, 5, 5, 6);
+    free(e);
+    /* Empty sides. */
+    ck_assert_int_eq(ovl_diff(NULL, a, 1, 1, b, 0, 2, &e, &n), OVL_OK);
+    ck_assert_uint_eq(n, 1);
+    expect_edit(&e[0], OVL_EDIT_INSERT, 1, 1, 0, 2);
+    free(e);
+    ck_assert_int_eq(ovl_diff(NULL, a, 3, 3, b, 4, 4, &e, &n), OVL_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(e);
+    /* Whole replacement: delete then insert. */
+    ovl_doc *c = mkdoc("p q");
+    ck_assert_int_eq(ovl_diff(NULL, a, 0, 2, c, 0, 2, &e, &n), OVL_OK);
+    ck_assert_uint_eq(n, 2);
+    expect_edit(&e[0], OVL_EDIT_DELETE, 0, 2, 0, 0);
+    expect_edit(&e[1], OVL_EDIT_INSERT, 2, 2, 0, 2);
+    free(e);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    ovl_doc_free(c);
+}
+END_TEST
+
+/* Deterministic pseudo-random generator for the property test. */
+static uint32_t rnd(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(*s >> 33);
+}
+
+START_TEST(diff_minimal_random)
+{
+    /* Scripts over a 3-word alphabet must be valid and as short as the LCS allows. */
+    uint64_t seed = 12345;
+    static const char *w[] = {"x", "y", "z"};
+    for (int iter = 0; iter < 200; iter++) {
+        size_t n = rnd(&seed) % 40, m = rnd(&seed) % 40;
+        int sa[40], sb[40];
+        char ta[200] = "", tb[200] = "";
+        for (size_t i = 0; i < n; i++) {
+            sa[i] = (int)(rnd(&seed) % 3);
+            strcat(ta, w[sa[i]]);
+            strcat(ta, " ");
+        }
+        for (size_t i = 0; i < m; i++) {
+            sb[i] = (int)(rnd(&seed) % 3);
+            strcat(tb, w[sb[i]]);
+            strcat(tb, " ");
+        }
+        static int L[41][41];
+        for (size_t i = 0; i <= n; i++)
+            for (size_t j = 0; j <= m; j++)
+                L[i][j] = !i || !j ? 0
+                          : sa[i - 1] == sb[j - 1] ? L[i - 1][j - 1] + 1
+                          : L[i - 1][j] > L[i][j - 1] ? L[i - 1][j] : L[i][j - 1];
+        ovl_doc *a = mkdoc(ta), *b = mkdoc(tb);
+        ck_assert_uint_eq(ovl_norm_count(ovl_doc_norm(a)), n);
+        ovl_edit *e = NULL;
+        size_t ne;
+        ck_assert_int_eq(ovl_diff(NULL, a, 0, n, b, 0, m, &e, &ne), OVL_OK);
+        size_t x = 0, y = 0, cost = 0;
+        for (size_t k = 0; k < ne; k++) {
+            ck_assert_uint_eq(e[k].a_start, x);
+            ck_assert_uint_eq(e[k].b_start, y);
+            if (e[k].op == OVL_EDIT_EQUAL) {
+                ck_assert_uint_eq(e[k].a_end - e[k].a_start, e[k].b_end - e[k].b_start);
+                for (size_t t = 0; t < e[k].a_end - e[k].a_start; t++)
+                    ck_assert_int_eq(sa[x + t], sb[y + t]);
+                if (k > 0)
+                    ck_assert_uint_ne(e[k - 1].op, OVL_EDIT_EQUAL);
+            } else if (e[k].op == OVL_EDIT_DELETE) {
+                ck_assert_uint_eq(e[k].b_end, e[k].b_start);
+                cost += e[k].a_end - e[k].a_start;
+            } else {
+                ck_assert_uint_eq(e[k].op, OVL_EDIT_INSERT);
+                ck_assert_uint_eq(e[k].a_end, e[k].a_start);
+                if (k > 0)
+                    ck_assert_uint_ne(e[k - 1].op, OVL_EDIT_INSERT);
+                cost += e[k].b_end - e[k].b_start;
+            }
+            x = e[k].a_end;
+            y = e[k].b_end;
+        }
+        ck_assert_uint_eq(x, n);
+        ck_assert_uint_eq(y, m);
+        ck_assert_uint_eq(cost, n + m - 2 * (size_t)L[n][m]);
+        free(e);
+        ovl_doc_free(a);
+        ovl_doc_free(b);
+    }
+}
+END_TEST
+
+/* ---- seed papers ---------------------------------------------------------------------------- */
+
+typedef struct iv {
+    uint64_t s, e;
+} iv;
+
+static int cmp_iv(const void *x, const void *y)
+{
+    const iv *p = x, *q = y;
+    return p->s < q->s ? -1 : p->s > q->s ? 1 : (p->e < q->e ? -1 : p->e > q->e);
+}
+
+/* Length of the union of intervals (v is left untouched). */
+static uint64_t union_len(const iv *v0, size_t n)
+{
+    iv *v = malloc(sizeof *v * (n + 1));
+    ck_assert_ptr_nonnull(v);
+    memcpy(v, v0, n * sizeof *v);
+    qsort(v, n, sizeof *v, cmp_iv);
+    uint64_t tot = 0, cs = 0, ce = 0;
+    int open = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (open && v[i].s <= ce) {
+            if (v[i].e > ce)
+                ce = v[i].e;
+            continue;
+        }
+        if (open)
+            tot += ce - cs;
+        cs = v[i].s;
+        ce = v[i].e;
+        open = 1;
+    }
+    if (open)
+        tot += ce - cs;
+    free(v);
+    return tot;
+}
+
+/* |union(x) ∩ union(y)| */
+static uint64_t inter_len(const iv *x, size_t nx, const iv *y, size_t ny)
+{
+    iv *all = malloc(sizeof *all * (nx + ny + 1));
+    ck_assert_ptr_nonnull(all);
+    memcpy(all, x, nx * sizeof *x);
+    memcpy(all + nx, y, ny * sizeof *y);
+    uint64_t u = union_len(all, nx + ny);
+    free(all);
+    return union_len(x, nx) + union_len(y, ny) - u;
+}
+
+START_TEST(seeds_000_001_against_truth)
+{
+    const char *pa = tu_seed_path("000");
+    if (!pa)
+        return; /* seeds absent: nothing to check */
+    ovl_doc *a = tu_doc(pa);
+    ovl_doc *b = tu_doc(tu_seed_path("001"));
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_msg(n >= 5 && n <= 25, "%zu passages", n);
+
+    const char *tdir = getenv("OVL_TESTS");
+    FILE *f = fopen(tu_path(tdir ? tdir : "tests", "seeds_truth.tsv"), "r");
+    ck_assert_msg(f != NULL, "cannot open seeds_truth.tsv");
+    iv ta[256], tb[256];
+    size_t nt = 0;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long v[4];
+        if (line[0] == '#' || sscanf(line, "%llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3]) != 4)
+            continue;
+        ck_assert_uint_lt(nt, 256);
+        ta[nt] = (iv){v[0], v[1]};
+        tb[nt] = (iv){v[2], v[3]};
+        nt++;
+    }
+    fclose(f);
+    ck_assert_uint_gt(nt, 5);
+    iv *pa_iv = malloc(sizeof *pa_iv * n), *pb_iv = malloc(sizeof *pb_iv * n);
+    for (size_t i = 0; i < n; i++) {
+        pa_iv[i] = (iv){p[i].a.char_start, p[i].a.char_end};
+        pb_iv[i] = (iv){p[i].b.char_start, p[i].b.char_end};
+    }
+    uint64_t ia = inter_len(pa_iv, n, ta, nt), ib = inter_len(pb_iv, n, tb, nt);
+    double rec_a = (double)ia / (double)union_len(ta, nt);
+    double rec_b = (double)ib / (double)union_len(tb, nt);
+    double pre_a = (double)ia / (double)union_len(pa_iv, n);
+    double pre_b = (double)ib / (double)union_len(pb_iv, n);
+    fprintf(stderr, "seeds 000/001: %zu passages; recall A %.4f B %.4f; precision A %.4f B %.4f\n",
+            n, rec_a, rec_b, pre_a, pre_b);
+    ck_assert_msg(rec_a >= 0.95 && rec_b >= 0.95, "recall %.4f %.4f", rec_a, rec_b);
+    ck_assert_msg(pre_a >= 0.95 && pre_b >= 0.95, "precision %.4f %.4f", pre_a, pre_b);
+
+    /* Moved sections: truth regions off the heaviest chain increasing in both papers must be
+     * covered by passages flagged moved; and most reported text is in order. */
+    int ord[256];
+    double best[256];
+    int prev[256];
+    size_t top = 0;
+    /* Truth is sorted by a; the DP mirrors the one documented for passages. */
+    for (size_t i = 0; i < nt; i++) {
+        best[i] = (double)(ta[i].e - ta[i].s);
+        prev[i] = -1;
+        for (size_t j = 0; j < i; j++)
+            if (ta[j].s < ta[i].s && tb[j].s < tb[i].s && tb[j].e < tb[i].e &&
+                best[j] + (double)(ta[i].e - ta[i].s) > best[i]) {
+                best[i] = best[j] + (double)(ta[i].e - ta[i].s);
+                prev[i] = (int)j;
+            }
+        if (best[i] > best[top])
+            top = i;
+    }
+    for (size_t i = 0; i < nt; i++)
+        ord[i] = 0;
+    for (int i = (int)top; i >= 0; i = prev[i])
+        ord[i] = 1;
+    size_t nmoved_truth = 0;
+    uint64_t moved_len = 0, all_len = 0;
+    for (size_t i = 0; i < n; i++) {
+        all_len += p[i].a.char_end - p[i].a.char_start;
+        if (p[i].moved)
+            moved_len += p[i].a.char_end - p[i].a.char_start;
+    }
+    for (size_t i = 0; i < nt; i++) {
+        if (ord[i])
+            continue;
+        nmoved_truth++;
+        uint64_t cov = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (!p[j].moved)
+                continue;
+            uint64_t s = p[j].a.char_start > ta[i].s ? p[j].a.char_start : ta[i].s;
+            uint64_t e = p[j].a.char_end < ta[i].e ? p[j].a.char_end : ta[i].e;
+            cov += e > s ? e - s : 0;
+        }
+        ck_assert_msg(2 * cov >= ta[i].e - ta[i].s, "moved truth region %llu-%llu not flagged",
+                      (unsigned long long)ta[i].s, (unsigned long long)ta[i].e);
+    }
+    ck_assert_uint_ge(nmoved_truth, 1);
+    ck_assert_msg(moved_len * 5 < all_len, "moved %llu of %llu", (unsigned long long)moved_len,
+                  (unsigned long long)all_len);
+    free(pa_iv);
+    free(pb_iv);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+}
+END_TEST
+
+START_TEST(seeds_003_004_short_quotes)
+{
+    const char *pa = tu_seed_path("003");
+    if (!pa)
+        return;
+    ovl_doc *a = tu_doc(pa);
+    ovl_doc *b = tu_doc(tu_seed_path("004"));
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    fprintf(stderr, "seeds 003/004: %zu passages\n", n);
+    ck_assert_uint_le(n, 5);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(p[i].matched_chars <= 80, "passage %zu matches %llu chars", i,
+                      (unsigned long long)p[i].matched_chars);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+}
+END_TEST
+
+START_TEST(seeds_002_unrelated)
+{
+    const char *p2 = tu_seed_path("002");
+    if (!p2)
+        return;
+    ovl_doc *a = tu_doc(p2);
+    static const char *others[] = {"000", "001", "003", "004"};
+    for (int k = 0; k < 4; k++) {
+        ovl_doc *b = tu_doc(tu_seed_path(others[k]));
+        size_t n;
+        ovl_passage *p = align_docs(a, b, &n);
+        ck_assert_msg(n == 0, "002 vs %s: %zu passages", others[k], n);
+        free(p);
+        p = align_docs(b, a, &n);
+        ck_assert_msg(n == 0, "%s vs 002: %zu passages", others[k], n);
+        free(p);
+        ovl_doc_free(b);
+    }
+    ovl_doc_free(a);
+}
+END_TEST
+
+static Suite *align_suite(void)
+{
+    Suite *s = suite_create("align");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, verbatim_exact_offsets);
+    tcase_add_test(tc, edited_copy_one_passage);
+    tcase_add_test(tc, swapped_passages_one_moved);
+    tcase_add_test(tc, rewrap_and_fullwidth_same_spans);
+    tcase_add_test(tc, short_phrase_not_reported);
+    tcase_add_test(tc, unrelated_nothing);
+    tcase_add_test(tc, english_words_passage);
+    tcase_add_test(tc, bad_arguments);
+    tcase_add_test(tc, diff_exact_scripts);
+    tcase_add_test(tc, diff_minimal_random);
+    suite_add_tcase(s, tc);
+    TCase *ts = tcase_create("seeds");
+    tcase_add_test(ts, seeds_000_001_against_truth);
+    tcase_add_test(ts, seeds_003_004_short_quotes);
+    tcase_add_test(ts, seeds_002_unrelated);
+    suite_add_tcase(s, ts);
+    return s;
+}
+
+int main(void) { return tu_run(align_suite()); }

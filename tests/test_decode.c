@@ -1,0 +1,248 @@
+/* test_decode.c - decoding: detection, every encoding of one text, exact offsets and errors. */
+#include "testutil.h"
+
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ovl_text *decode_file(const char *name, const char *enc, size_t *len, char **bytes)
+{
+    char *b = tu_read(tu_path(tu_fixtures(), name), len);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_decode_opts o = OVL_DECODE_OPTS_INIT;
+    o.encoding = enc;
+    ovl_text *t = NULL;
+    int rc = ovl_decode(ctx, b, *len, &o, &t);
+    ck_assert_msg(rc == OVL_OK, "%s: %s", name, ovl_ctx_message(ctx));
+    ovl_ctx_free(ctx);
+    if (bytes)
+        *bytes = b;
+    else
+        free(b);
+    return t;
+}
+
+/* Decodes bytes [s,e) of buf alone with iconv and returns the single code point they hold,
+ * or -1: an independent check of the offset map. */
+static long iconv_one(const char *buf, size_t s, size_t e, const char *enc)
+{
+    iconv_t cd = iconv_open("UTF-32LE", enc);
+    ck_assert(cd != (iconv_t)-1);
+    char *in = (char *)buf + s, out[16], *o = out;
+    size_t inleft = e - s, oleft = sizeof out;
+    size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+    iconv_close(cd);
+    if (r == (size_t)-1 || inleft || sizeof out - oleft != 4)
+        return -1;
+    return (long)((unsigned char)out[0] | (unsigned char)out[1] << 8 | (unsigned char)out[2] << 16 |
+                  (unsigned long)(unsigned char)out[3] << 24);
+}
+
+static const struct {
+    const char *file, *detected, *iconv_name, *same_as;
+    size_t bom;
+} variants[] = {
+    {"ingest/paper.utf8.txt", "UTF-8", "UTF-8", "ingest/paper.utf8.txt", 0},
+    {"ingest/paper.utf8bom.txt", "UTF-8-BOM", "UTF-8", "ingest/paper.utf8.txt", 3},
+    {"ingest/paper.utf16le.txt", "UTF-16LE", "UTF-16LE", "ingest/paper.utf8.txt", 2},
+    {"ingest/paper.utf16be.txt", "UTF-16BE", "UTF-16BE", "ingest/paper.utf8.txt", 2},
+    {"ingest/paper.gb18030.txt", "GB18030", "GB18030", "ingest/paper.utf8.txt", 0},
+    {"ingest/paper.big5.txt", "BIG5", "BIG5", "ingest/paper.trad.utf8.txt", 0},
+};
+
+START_TEST(detects_each_encoding)
+{
+    size_t len;
+    char *b = tu_read(tu_path(tu_fixtures(), variants[_i].file), &len);
+    ck_assert_str_eq(ovl_detect_encoding(b, len), variants[_i].detected);
+    free(b);
+    ovl_text *t = decode_file(variants[_i].file, NULL, &len, NULL);
+    ck_assert_str_eq(ovl_text_encoding(t), variants[_i].detected);
+    ck_assert_uint_eq(ovl_text_size(t), len);
+    ovl_text_free(t);
+}
+END_TEST
+
+START_TEST(same_code_points_in_every_encoding)
+{
+    size_t la, lb;
+    ovl_text *a = decode_file(variants[_i].file, NULL, &la, NULL);
+    ovl_text *b = decode_file(variants[_i].same_as, NULL, &lb, NULL);
+    ck_assert_uint_eq(ovl_text_length(a), 532);
+    ck_assert_uint_eq(ovl_text_length(a), ovl_text_length(b));
+    ck_assert_int_eq(memcmp(ovl_text_chars(a), ovl_text_chars(b), 532 * sizeof(uint32_t)), 0);
+    ck_assert_uint_eq(ovl_text_line_count(a), 21);
+    for (size_t i = 0; i < 532; i++)
+        ck_assert_uint_eq(ovl_text_line(a, i), ovl_text_line(b, i));
+    ovl_text_free(a);
+    ovl_text_free(b);
+}
+END_TEST
+
+/* Every code point's bytes, cut out of the file and decoded alone, give that code point. */
+START_TEST(byte_offsets_exact)
+{
+    size_t len;
+    char *bytes;
+    ovl_text *t = decode_file(variants[_i].file, NULL, &len, &bytes);
+    const uint32_t *c = ovl_text_chars(t);
+    ck_assert_uint_eq(ovl_text_byte(t, 0), variants[_i].bom);
+    for (size_t i = 0; i < ovl_text_length(t); i++) {
+        uint64_t s = ovl_text_byte(t, i), e = ovl_text_byte(t, i + 1);
+        ck_assert_uint_lt(s, e);
+        long cp = iconv_one(bytes, s, e, variants[_i].iconv_name);
+        ck_assert_msg(cp == (long)c[i], "%s: char %zu at bytes %llu-%llu", variants[_i].file, i,
+                      (unsigned long long)s, (unsigned long long)e);
+    }
+    ck_assert_uint_eq(ovl_text_byte(t, ovl_text_length(t)), len);
+    ovl_text_free(t);
+    free(bytes);
+}
+END_TEST
+
+START_TEST(known_offsets)
+{
+    /* Line 2 starts after " " + 16 ideographs + LF: 50 bytes in UTF-8, 34 in GB18030,
+     * 2 + 18 * 2 in UTF-16; its first character is the space at char 18. */
+    size_t len;
+    ovl_text *u8 = decode_file("ingest/paper.utf8.txt", NULL, &len, NULL);
+    ovl_text *gb = decode_file("ingest/paper.gb18030.txt", NULL, &len, NULL);
+    ovl_text *le = decode_file("ingest/paper.utf16le.txt", NULL, &len, NULL);
+    ovl_text *bom = decode_file("ingest/paper.utf8bom.txt", NULL, &len, NULL);
+    ck_assert_uint_eq(ovl_text_chars(u8)[18], ' ');
+    ck_assert_uint_eq(ovl_text_line(u8, 17), 1);
+    ck_assert_uint_eq(ovl_text_line(u8, 18), 2);
+    ck_assert_uint_eq(ovl_text_byte(u8, 18), 50);
+    ck_assert_uint_eq(ovl_text_byte(gb, 18), 34);
+    ck_assert_uint_eq(ovl_text_byte(le, 18), 38);
+    ck_assert_uint_eq(ovl_text_byte(bom, 18), 53);
+    ovl_text_free(u8);
+    ovl_text_free(gb);
+    ovl_text_free(le);
+    ovl_text_free(bom);
+}
+END_TEST
+
+static void expect_error(const char *bytes, size_t len, const char *enc, int code, int64_t off,
+                         const char *msg)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_decode_opts o = OVL_DECODE_OPTS_INIT;
+    o.encoding = enc;
+    ovl_text *t = (ovl_text *)1;
+    ck_assert_int_eq(ovl_decode(ctx, bytes, len, &o, &t), code);
+    ck_assert_ptr_null(t);
+    ck_assert_int_eq(ovl_ctx_code(ctx), code);
+    ck_assert_int_eq(ovl_ctx_offset(ctx), off);
+    ck_assert_str_eq(ovl_ctx_message(ctx), msg);
+    ovl_ctx_free(ctx);
+}
+
+START_TEST(malformed_inputs)
+{
+    /* Stray 0xFF after valid UTF-8 Chinese. */
+    expect_error("\xe4\xb8\xad\xe6\x96\x87\xe6\xb5\x8b\xe8\xaf\x95" "ab\xff", 15, NULL, OVL_ERR_DECODE, 14,
+                 "byte 14: invalid UTF-8 sequence");
+    /* Truncated three-byte sequence in the middle. */
+    expect_error("\xe4\xb8\xad\xe6\x96\x87\xe6\xb5\x8b\xe8\xaf\x95\xe4\xb8" "x", 15, NULL, OVL_ERR_DECODE, 12,
+                 "byte 12: invalid UTF-8 sequence");
+    /* Overlong encoding of '/' and an encoded surrogate are invalid UTF-8. */
+    expect_error("ab\xc0\xaf", 4, "UTF-8", OVL_ERR_DECODE, 2, "byte 2: invalid UTF-8 sequence");
+    expect_error("ab\xed\xa0\x80", 5, "utf8", OVL_ERR_DECODE, 2, "byte 2: invalid UTF-8 sequence");
+    /* GB18030: lead byte followed by a byte that is no trail. */
+    expect_error("\xd6\xd0\xce\xc4\x81\x20", 6, "GB18030", OVL_ERR_DECODE, 4,
+                 "byte 4: invalid GB18030 sequence");
+    expect_error("\xd6\xd0\xce\xc4\x81", 5, "gb18030", OVL_ERR_DECODE, 4,
+                 "byte 4: incomplete GB18030 sequence at end of input");
+    /* Big5: a lead byte followed by a space. */
+    expect_error("\xa4\xa4\xa4\xe5\xa4\x20", 6, "BIG5", OVL_ERR_DECODE, 4, "byte 4: invalid BIG5 sequence");
+    /* UTF-16LE: odd length, and a lone low surrogate. */
+    expect_error("\xff\xfe\x2d\x4e\x87", 5, NULL, OVL_ERR_DECODE, 4, "byte 4: invalid UTF-16LE sequence");
+    expect_error("\xff\xfe\x2d\x4e\x00\xdc", 6, NULL, OVL_ERR_DECODE, 4, "byte 4: invalid UTF-16LE sequence");
+    expect_error("\xfe\xff\xd8\x00\x00\x41", 6, NULL, OVL_ERR_DECODE, 2, "byte 2: invalid UTF-16BE sequence");
+    /* Binary and unknown encodings. */
+    expect_error("PK\x03\x04\x00\x00" "text", 10, NULL, OVL_ERR_BINARY, 4, "byte 4: NUL byte: binary data, not text");
+    expect_error("abc", 3, "NO-SUCH-CHARSET", OVL_ERR_ENCODING, -1, "unsupported encoding 'NO-SUCH-CHARSET'");
+}
+END_TEST
+
+START_TEST(lenient_replaces)
+{
+    ovl_decode_opts o = OVL_DECODE_OPTS_INIT;
+    o.lenient = 1;
+    ovl_text *t = NULL;
+    ck_assert_int_eq(ovl_decode(NULL, "a\xff" "b\xe4\xb8" "c", 6, &o, &t), OVL_OK);
+    ck_assert_uint_eq(ovl_text_length(t), 5);
+    const uint32_t want[] = {'a', 0xFFFD, 'b', 0xFFFD, 'c'};
+    ck_assert_int_eq(memcmp(ovl_text_chars(t), want, sizeof want), 0);
+    ck_assert_uint_eq(ovl_text_replaced(t), 2);
+    ck_assert_uint_eq(ovl_text_byte(t, 3), 3);
+    ck_assert_uint_eq(ovl_text_byte(t, 4), 5);
+    ovl_text_free(t);
+}
+END_TEST
+
+START_TEST(line_breaks)
+{
+    /* LF, CR LF and a lone CR each end one line; a final break opens no empty line. */
+    ovl_text *t = NULL;
+    ck_assert_int_eq(ovl_decode(NULL, "a\nb\r\nc\rd\n", 9, NULL, &t), OVL_OK);
+    ck_assert_uint_eq(ovl_text_line_count(t), 4);
+    const size_t idx[] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+    const uint32_t line[] = {1, 1, 2, 2, 2, 3, 3, 4, 4};
+    for (size_t i = 0; i < 9; i++)
+        ck_assert_uint_eq(ovl_text_line(t, idx[i]), line[i]);
+    ovl_text_free(t);
+    ck_assert_int_eq(ovl_decode(NULL, "", 0, NULL, &t), OVL_OK);
+    ck_assert_uint_eq(ovl_text_length(t), 0);
+    ck_assert_uint_eq(ovl_text_line_count(t), 1);
+    ovl_text_free(t);
+}
+END_TEST
+
+START_TEST(utf16_without_bom)
+{
+    const char le[] = "H\0e\0l\0l\0o\0 \0w\0o\0r\0l\0d\0";
+    ck_assert_str_eq(ovl_detect_encoding(le, sizeof le - 1), "UTF-16LE");
+    ovl_text *t = NULL;
+    ck_assert_int_eq(ovl_decode(NULL, le, sizeof le - 1, NULL, &t), OVL_OK);
+    ck_assert_uint_eq(ovl_text_length(t), 11);
+    ck_assert_uint_eq(ovl_text_byte(t, 10), 20);
+    ovl_text_free(t);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_decode_opts o = OVL_DECODE_OPTS_INIT;
+    o.version = 99;
+    ovl_text *t;
+    ck_assert_int_eq(ovl_decode(ctx, "a", 1, &o, &t), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "ovl_decode: unknown options version 99");
+    ck_assert_int_eq(ovl_decode(ctx, "a", 1, NULL, NULL), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_strerror(OVL_ERR_DECODE), "invalid byte sequence");
+    ck_assert_str_eq(ovl_strerror(12345), "unknown error");
+    ovl_ctx_free(ctx);
+    ovl_ctx_free(NULL);
+    ovl_text_free(NULL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("decode");
+    TCase *tc = tcase_create("core");
+    size_t nv = sizeof variants / sizeof *variants;
+    tcase_add_loop_test(tc, detects_each_encoding, 0, (int)nv);
+    tcase_add_loop_test(tc, same_code_points_in_every_encoding, 0, (int)nv);
+    tcase_add_loop_test(tc, byte_offsets_exact, 0, (int)nv);
+    tcase_add_test(tc, known_offsets);
+    tcase_add_test(tc, malformed_inputs);
+    tcase_add_test(tc, lenient_replaces);
+    tcase_add_test(tc, line_breaks);
+    tcase_add_test(tc, utf16_without_bom);
+    tcase_add_test(tc, bad_arguments);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}

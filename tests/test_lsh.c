@@ -1,0 +1,339 @@
+/* test_lsh.c - Check suite of LSH banding (S-curve, bands x rows choice) and the candidate finder. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+START_TEST(test_probability)
+{
+    ck_assert_double_eq_tol(ovl_lsh_probability(0.5, 4, 2), 0.68359375, 1e-12);
+    ck_assert_double_eq_tol(ovl_lsh_probability(1.0, 16, 3), 1.0, 1e-12);
+    ck_assert_double_eq_tol(ovl_lsh_probability(0.0, 16, 3), 0.0, 1e-12);
+    ck_assert(isnan(ovl_lsh_probability(-0.1, 16, 3)));
+    ck_assert(isnan(ovl_lsh_probability(NAN, 16, 3)));
+}
+END_TEST
+
+/* Expected choices computed independently (midpoint rule, 4,000 steps, exhaustive b, r). */
+START_TEST(test_choose_values)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    unsigned b = 0, r = 0;
+    ck_assert_int_eq(ovl_lsh_choose(ctx, 0.5, 128, 0, 1, 1, &b, &r), OVL_OK);
+    ck_assert_uint_eq(b, 25);
+    ck_assert_uint_eq(r, 5);
+    ck_assert_int_eq(ovl_lsh_choose(ctx, 0.3, 128, 16, 1, 1, &b, &r), OVL_OK);
+    ck_assert_uint_eq(b, 16);
+    ck_assert_uint_eq(r, 3);
+    ck_assert_int_eq(ovl_lsh_choose(ctx, 0.8, 64, 0, 1, 1, &b, &r), OVL_OK);
+    ck_assert_uint_eq(b, 5);
+    ck_assert_uint_eq(r, 11);
+    /* Weighting misses heavily moves the curve left: more bands or fewer rows. */
+    unsigned b2 = 0, r2 = 0;
+    ck_assert_int_eq(ovl_lsh_choose(ctx, 0.8, 64, 0, 1, 10, &b2, &r2), OVL_OK);
+    ck_assert_double_gt(ovl_lsh_probability(0.8, b2, r2), ovl_lsh_probability(0.8, b, r));
+    ck_assert_uint_le(b2 * r2, 64);
+    /* One hash: only 1 x 1 fits. */
+    ck_assert_int_eq(ovl_lsh_choose(ctx, 0.5, 1, 0, 1, 1, &b, &r), OVL_OK);
+    ck_assert_uint_eq(b, 1);
+    ck_assert_uint_eq(r, 1);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(test_choose_edges)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    unsigned b = 77, r = 77;
+    const double bad[] = {0.0, 1.0, -0.5, 1.5, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ck_assert_int_eq(ovl_lsh_choose(ctx, bad[i], 128, 0, 1, 1, &b, &r), OVL_ERR_INVALID);
+        ck_assert_msg(strstr(ovl_ctx_message(ctx), "LSH threshold must be strictly between 0 and 1"),
+                      "%s", ovl_ctx_message(ctx));
+    }
+    ck_assert_int_eq(ovl_lsh_choose(ctx, 0.5, 0, 0, 1, 1, &b, &r), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "LSH needs at least one MinHash value");
+    ck_assert_int_eq(ovl_lsh_choose(ctx, 0.5, 128, 0, -1, 1, &b, &r), OVL_ERR_INVALID);
+    ck_assert_int_eq(ovl_lsh_choose(ctx, 0.5, 128, 0, NAN, 1, &b, &r), OVL_ERR_INVALID);
+    ck_assert_int_eq(ovl_lsh_choose(ctx, 0.5, 128, 0, 0, 0, &b, &r), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx),
+                     "LSH error weights must be finite, non-negative and not both 0 (0, 0)");
+    ck_assert_uint_eq(b, 77);
+    ck_assert_uint_eq(r, 77);
+    /* NULL ctx is fine too. */
+    ck_assert_int_eq(ovl_lsh_choose(NULL, NAN, 128, 0, 1, 1, &b, &r), OVL_ERR_INVALID);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
+static void add1(ovl_finder *f, uint32_t id, int32_t group, uint32_t t0, const uint64_t *keys)
+{
+    ovl_fp_chunk c = {t0, t0 + 10};
+    ck_assert_int_eq(ovl_finder_add_keys(NULL, f, id, group, &c, 1, keys), OVL_OK);
+}
+
+/* Three documents with one chunk of 2 bands each: key 100 is shared by all three, key 200
+ * by documents 10 and 12 only. */
+static ovl_finder *small_finder(const int32_t groups[3], int reverse)
+{
+    ovl_finder *f = ovl_finder_new(2);
+    uint64_t k10[2] = {100, 200}, k11[2] = {100, 301}, k12[2] = {100, 200};
+    if (!reverse) {
+        add1(f, 10, groups[0], 0, k10);
+        add1(f, 11, groups[1], 20, k11);
+        add1(f, 12, groups[2], 40, k12);
+    } else {
+        add1(f, 12, groups[2], 40, k12);
+        add1(f, 10, groups[0], 0, k10);
+        add1(f, 11, groups[1], 20, k11);
+    }
+    return f;
+}
+
+START_TEST(test_finder_max_df_groups)
+{
+    const int32_t nogroups[3] = {-1, -1, -1};
+    ovl_finder *f = small_finder(nogroups, 0);
+    ovl_cand *c = NULL;
+    ovl_cand_hit *h = NULL;
+    size_t nc = 0, nh = 0;
+    ck_assert_int_eq(ovl_finder_candidates(NULL, f, NULL, &c, &nc, &h, &nh), OVL_OK);
+    ck_assert_uint_eq(nc, 3);
+    ck_assert_uint_eq(nh, 3);
+    const uint32_t exp[3][3] = {{10, 11, 1}, {10, 12, 2}, {11, 12, 1}};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_uint_eq(c[i].doc_a, exp[i][0]);
+        ck_assert_uint_eq(c[i].doc_b, exp[i][1]);
+        ck_assert_uint_eq(c[i].band_hits, exp[i][2]);
+        ck_assert_uint_eq(c[i].chunk_pairs, 1);
+        ck_assert_uint_eq(c[i].first_hit, (size_t)i);
+    }
+    ck_assert_uint_eq(h[1].a_start, 0);
+    ck_assert_uint_eq(h[1].a_end, 10);
+    ck_assert_uint_eq(h[1].b_start, 40);
+    ck_assert_uint_eq(h[1].b_end, 50);
+    ck_assert_uint_eq(h[1].bands, 2);
+    free(c);
+    free(h);
+
+    /* max_df 2: key 100 (3 documents) is boilerplate; only 10-12 via key 200 remains. */
+    ovl_cand_opts o = OVL_CAND_OPTS_INIT;
+    o.max_df = 2;
+    ck_assert_int_eq(ovl_finder_candidates(NULL, f, &o, &c, &nc, NULL, NULL), OVL_OK);
+    ck_assert_uint_eq(nc, 1);
+    ck_assert_uint_eq(c[0].doc_a, 10);
+    ck_assert_uint_eq(c[0].doc_b, 12);
+    ck_assert_uint_eq(c[0].band_hits, 1);
+    free(c);
+
+    /* min_band_hits 2 keeps only the pair colliding in both bands. */
+    o = (ovl_cand_opts)OVL_CAND_OPTS_INIT;
+    o.min_band_hits = 2;
+    ck_assert_int_eq(ovl_finder_candidates(NULL, f, &o, &c, &nc, NULL, NULL), OVL_OK);
+    ck_assert_uint_eq(nc, 1);
+    ck_assert_uint_eq(c[0].doc_a, 10);
+    ck_assert_uint_eq(c[0].doc_b, 12);
+    free(c);
+    ovl_finder_free(f);
+
+    /* Documents 10 and 12 in group 7 are never paired; 11 (no group) still pairs with both. */
+    const int32_t grouped[3] = {7, -1, 7};
+    f = small_finder(grouped, 0);
+    ck_assert_int_eq(ovl_finder_candidates(NULL, f, NULL, &c, &nc, NULL, NULL), OVL_OK);
+    ck_assert_uint_eq(nc, 2);
+    ck_assert_uint_eq(c[0].doc_a, 10);
+    ck_assert_uint_eq(c[0].doc_b, 11);
+    ck_assert_uint_eq(c[1].doc_a, 11);
+    ck_assert_uint_eq(c[1].doc_b, 12);
+    free(c);
+    ovl_finder_free(f);
+
+    /* Different groups pair normally. */
+    const int32_t distinct[3] = {1, 2, 3};
+    f = small_finder(distinct, 0);
+    ck_assert_int_eq(ovl_finder_candidates(NULL, f, NULL, &c, &nc, NULL, NULL), OVL_OK);
+    ck_assert_uint_eq(nc, 3);
+    free(c);
+    ovl_finder_free(f);
+}
+END_TEST
+
+START_TEST(test_finder_order_and_errors)
+{
+    const int32_t nogroups[3] = {-1, -1, -1};
+    ovl_finder *f1 = small_finder(nogroups, 0), *f2 = small_finder(nogroups, 1);
+    ovl_cand *c1 = NULL, *c2 = NULL;
+    ovl_cand_hit *h1 = NULL, *h2 = NULL;
+    size_t n1, n2, m1, m2;
+    ck_assert_int_eq(ovl_finder_candidates(NULL, f1, NULL, &c1, &n1, &h1, &m1), OVL_OK);
+    ck_assert_int_eq(ovl_finder_candidates(NULL, f2, NULL, &c2, &n2, &h2, &m2), OVL_OK);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert_uint_eq(m1, m2);
+    ck_assert_int_eq(memcmp(c1, c2, n1 * sizeof *c1), 0);
+    ck_assert_int_eq(memcmp(h1, h2, m1 * sizeof *h1), 0);
+    free(c1);
+    free(c2);
+    free(h1);
+    free(h2);
+    ovl_finder_free(f2);
+
+    /* Same id twice. */
+    ovl_ctx *ctx = ovl_ctx_new();
+    uint64_t k[2] = {5, 6};
+    add1(f1, 11, -1, 0, k);
+    ck_assert_int_eq(ovl_finder_candidates(ctx, f1, NULL, &c1, &n1, NULL, NULL), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "finder: document id 11 added twice");
+    ck_assert_ptr_null(c1);
+    ovl_finder_free(f1);
+
+    /* Band count mismatch between fingerprint and finder. */
+    ovl_fp *fp = NULL;
+    ovl_token t[5];
+    memset(t, 0, sizeof t);
+    for (int i = 0; i < 5; i++) {
+        t[i].kind = OVL_TOK_CJK;
+        t[i].hash = (uint64_t)i * 1000003u;
+    }
+    ck_assert_int_eq(ovl_fp_from_tokens(ctx, t, 5, NULL, 0, NULL, &fp), OVL_OK);
+    ovl_finder *f = ovl_finder_new(3);
+    ck_assert_int_eq(ovl_finder_add(ctx, f, 1, -1, fp), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "finder: fingerprint has 16 bands, the finder 3");
+    ck_assert_ptr_null(ovl_finder_new(0));
+    ovl_finder_free(f);
+    ovl_finder_free(NULL);
+    ovl_fp_free(fp);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static double exact_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+    size_t i = 0, j = 0, inter = 0;
+    while (i < na && j < nb) {
+        if (a[i] == b[j]) {
+            inter++;
+            i++;
+            j++;
+        } else if (a[i] < b[j]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    return (double)inter / (double)(na + nb - inter);
+}
+
+/* A generated corpus of chunk-sized sets in families with planted overlap: candidate pairs
+ * match an exact brute-force Jaccard computation as the S-curve predicts, and each pair's
+ * band_hits equals the number of equal band keys. */
+START_TEST(test_lsh_recall_bruteforce)
+{
+    enum { FAMILIES = 300, PER = 5, N = FAMILIES * PER, MAXSET = 120, BANDS = 16, ROWS = 3 };
+    uint64_t rng = 31337;
+    uint64_t(*sets)[MAXSET] = malloc(N * sizeof *sets);
+    size_t *len = malloc(N * sizeof *len);
+    uint32_t(*sig)[128] = malloc(N * sizeof *sig);
+    uint64_t(*keys)[BANDS] = malloc(N * sizeof *keys);
+    ovl_finder *f = ovl_finder_new(BANDS);
+    for (int fam = 0; fam < FAMILIES; fam++) {
+        uint64_t base[60];
+        for (int i = 0; i < 60; i++)
+            base[i] = rng_next(&rng);
+        for (int m = 0; m < PER; m++) {
+            int d = fam * PER + m;
+            /* Keep a member-specific share of the base, fill up with fresh elements. */
+            unsigned keep = 60 - (unsigned)(rng_next(&rng) % (fam % 2 ? 20u : 55u));
+            size_t n = 0;
+            for (unsigned i = 0; i < 60; i++)
+                if ((unsigned)(rng_next(&rng) % 60) < keep)
+                    sets[d][n++] = base[i];
+            while (n < 60)
+                sets[d][n++] = rng_next(&rng);
+            len[d] = n;
+            qsort(sets[d], n, sizeof(uint64_t), cmp_u64);
+            ovl_minhash(sets[d], n, 128, 9, sig[d]);
+            ovl_lsh_band_keys(sig[d], BANDS, ROWS, 9, keys[d]);
+            ovl_fp_chunk c = {0, 60};
+            ck_assert_int_eq(ovl_finder_add_keys(NULL, f, (uint32_t)d, -1, &c, 1, keys[d]), OVL_OK);
+        }
+    }
+    ovl_cand *c = NULL;
+    size_t nc = 0;
+    ck_assert_int_eq(ovl_finder_candidates(NULL, f, NULL, &c, &nc, NULL, NULL), OVL_OK);
+    char *is_cand = calloc((size_t)N * N, 1);
+    for (size_t i = 0; i < nc; i++) {
+        ck_assert_uint_lt(c[i].doc_a, c[i].doc_b);
+        if (i > 0)
+            ck_assert(c[i - 1].doc_a < c[i].doc_a ||
+                      (c[i - 1].doc_a == c[i].doc_a && c[i - 1].doc_b < c[i].doc_b));
+        unsigned eq = 0;
+        for (int j = 0; j < BANDS; j++)
+            eq += keys[c[i].doc_a][j] == keys[c[i].doc_b][j];
+        ck_assert_uint_eq(c[i].band_hits, eq);
+        is_cand[(size_t)c[i].doc_a * N + c[i].doc_b] = 1;
+    }
+    /* Buckets of exact Jaccard: observed candidate rate vs the mean predicted probability. */
+    double obs[5] = {0}, pred[5] = {0}, cnt[5] = {0};
+    const double edges[6] = {0.0, 0.1, 0.3, 0.5, 0.7, 1.01};
+    for (int a = 0; a < N; a++)
+        for (int b = a + 1; b < N; b++) {
+            double j = exact_jaccard(sets[a], len[a], sets[b], len[b]);
+            int k = 0;
+            while (j >= edges[k + 1])
+                k++;
+            cnt[k]++;
+            obs[k] += is_cand[(size_t)a * N + b];
+            pred[k] += ovl_lsh_probability(j, BANDS, ROWS);
+        }
+    for (int k = 0; k < 5; k++) {
+        ck_assert_msg(cnt[k] >= 100, "bucket %d has only %.0f pairs", k, cnt[k]);
+        double o = obs[k] / cnt[k], p = pred[k] / cnt[k];
+        /* Pairs of one family share elements, so allow 5 binomial deviations. */
+        double tol = 5.0 * sqrt(p * (1.0 - p) / cnt[k]) + 0.01;
+        ck_assert_msg(fabs(o - p) < tol,
+                      "Jaccard [%.1f,%.1f): observed %.3f, predicted %.3f over %.0f pairs",
+                      edges[k], edges[k + 1], o, p, cnt[k]);
+    }
+    /* Recall above 0.5 and the false-positive rate of unrelated pairs. */
+    ck_assert_double_ge((obs[3] + obs[4]) / (cnt[3] + cnt[4]), 0.9);
+    ck_assert_double_le(obs[0] / cnt[0], 0.01);
+    free(c);
+    free(is_cand);
+    ovl_finder_free(f);
+    free(sets);
+    free(len);
+    free(sig);
+    free(keys);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("lsh");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_probability);
+    tcase_add_test(tc, test_choose_values);
+    tcase_add_test(tc, test_choose_edges);
+    tcase_add_test(tc, test_finder_max_df_groups);
+    tcase_add_test(tc, test_finder_order_and_errors);
+    tcase_add_test(tc, test_lsh_recall_bruteforce);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return tu_run(suite()); }

@@ -1,0 +1,162 @@
+/* test_normalize.c - folding (NFKC, case, Traditional->Simplified) and tokens mapped to characters. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+static ovl_doc *doc_of(const char *s, int trad)
+{
+    ovl_doc_opts o = OVL_DOC_OPTS_INIT;
+    o.norm.fold_traditional = trad;
+    ovl_doc *d = NULL;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ck_assert_msg(ovl_doc_from_bytes(ctx, "t", s, strlen(s), &o, &d) == OVL_OK, "%s", ovl_ctx_message(ctx));
+    ovl_ctx_free(ctx);
+    return d;
+}
+
+static void expect_norm(const char *in, int trad, const char *want)
+{
+    ovl_doc *d = doc_of(in, trad);
+    const ovl_norm *n = ovl_doc_norm(d);
+    char *s = ovl_norm_utf8(n, 0, ovl_norm_count(n));
+    ck_assert_str_eq(s, want);
+    free(s);
+    ovl_doc_free(d);
+}
+
+START_TEST(folds_width_case_and_punctuation)
+{
+    expect_norm("ＡＢＣ１２３，ｄｅｆ。", 1, "abc123 def");
+    expect_norm("Hello, WORLD! It's 2024.", 1, "hello world it s 2024");
+    expect_norm("“社会保障”（体系）", 1, "社会保障体系");
+    expect_norm("Straße ﬁnal", 1, "strasse final");
+    expect_norm("café cafe\xcc\x81", 1, "cafe cafe");
+    expect_norm("①②③ ㈱", 1, "123株"); /* adjacent digits form one word */
+}
+END_TEST
+
+START_TEST(folds_traditional_to_simplified)
+{
+    expect_norm("圖書館的讀者數量穩步增長", 1, "图书馆的读者数量稳步增长");
+    expect_norm("圖書館的讀者數量穩步增長", 0, "圖書館的讀者數量穩步增長");
+    /* CJK compatibility ideograph U+F900 folds to its unified form U+8C48. */
+    expect_norm("\xef\xa4\x80", 0, "\xe8\xb1\x88");
+}
+END_TEST
+
+START_TEST(tokens_map_to_characters)
+{
+    /* Code points: 中0 文1 ,2 space3 w4 o5 r6 d7 s8 space9 +10 x11 */
+    ovl_doc *d = doc_of("中文, words +x", 1);
+    const ovl_norm *n = ovl_doc_norm(d);
+    ck_assert_uint_eq(ovl_norm_count(n), 5);
+    const ovl_token *t = ovl_norm_tokens(n);
+    const struct { uint32_t s, e; uint8_t kind; } want[] = {
+        {0, 1, OVL_TOK_CJK}, {1, 2, OVL_TOK_CJK}, {4, 9, OVL_TOK_WORD}, {10, 11, OVL_TOK_SYMBOL},
+        {11, 12, OVL_TOK_WORD}};
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_uint_eq(t[i].char_start, want[i].s);
+        ck_assert_uint_eq(t[i].char_end, want[i].e);
+        ck_assert_uint_eq(t[i].kind, want[i].kind);
+    }
+    /* The hash is XXH3-64 (seed 0) of the folded code points. */
+    const uint32_t words[] = {'w', 'o', 'r', 'd', 's'};
+    ck_assert_uint_eq(t[2].hash, XXH3_64bits(words, sizeof words));
+    ck_assert_uint_eq(t[2].norm_len, 5);
+    ck_assert_uint_eq(ovl_norm_token_at(n, 3), 2);
+    ck_assert_uint_eq(ovl_norm_token_at(n, 12), 5);
+    ovl_doc_free(d);
+}
+END_TEST
+
+START_TEST(hyphenated_line_break_joins)
+{
+    ovl_doc *d = doc_of("for the develop-\n   ment of", 1);
+    const ovl_norm *n = ovl_doc_norm(d);
+    ck_assert_uint_eq(ovl_norm_count(n), 4);
+    const ovl_token *t = ovl_norm_tokens(n);
+    ck_assert_uint_eq(t[2].char_start, 8);
+    ck_assert_uint_eq(t[2].char_end, 24);
+    char *s = ovl_norm_utf8(n, 0, 4);
+    ck_assert_str_eq(s, "for the development of");
+    free(s);
+    ovl_doc_free(d);
+    /* A hyphen inside a line separates, and an upper-case next line does not join. */
+    expect_norm("large-print", 1, "large print");
+    expect_norm("North-\nSouth", 1, "north south");
+}
+END_TEST
+
+START_TEST(same_hash_across_variants)
+{
+    ovl_doc *a = doc_of("社會保障，ＣＯＶＩＤ１９", 1);
+    ovl_doc *b = doc_of("社会保障, covid19", 1);
+    const ovl_norm *na = ovl_doc_norm(a), *nb = ovl_doc_norm(b);
+    ck_assert_uint_eq(ovl_norm_count(na), 5);
+    ck_assert_uint_eq(ovl_norm_count(nb), 5);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_uint_eq(ovl_norm_tokens(na)[i].hash, ovl_norm_tokens(nb)[i].hash);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+}
+END_TEST
+
+START_TEST(fold_char)
+{
+    uint32_t out[8];
+    ck_assert_uint_eq(ovl_fold_char(0xFF21, 1, out, 8), 1); /* Ａ */
+    ck_assert_uint_eq(out[0], 'a');
+    ck_assert_uint_eq(ovl_fold_char(0xFF0C, 1, out, 8), 0); /* ， */
+    ck_assert_uint_eq(ovl_fold_char(0x3000, 1, out, 8), 0); /* ideographic space */
+    ck_assert_uint_eq(ovl_fold_char(0xFB01, 1, out, 8), 2); /* ﬁ */
+    ck_assert_uint_eq(out[0], 'f');
+    ck_assert_uint_eq(out[1], 'i');
+    ck_assert_uint_eq(ovl_fold_char(0x9AD4, 1, out, 8), 1); /* 體 */
+    ck_assert_uint_eq(out[0], 0x4F53);                      /* 体 */
+    ck_assert_uint_eq(ovl_fold_char(0x9AD4, 0, out, 8), 1);
+    ck_assert_uint_eq(out[0], 0x9AD4);
+    ck_assert_uint_eq(ovl_fold_char(0x1D400, 1, out, 8), 1); /* MATHEMATICAL BOLD CAPITAL A */
+    ck_assert_uint_eq(out[0], 'a');
+    ck_assert_uint_eq(ovl_fold_char(0x20000, 1, out, 8), 1); /* CJK extension B stays */
+    ck_assert_uint_eq(out[0], 0x20000);
+    ck_assert_uint_eq(ovl_fold_char(0x110000, 1, out, 8), 0);
+}
+END_TEST
+
+START_TEST(encodings_normalize_identically)
+{
+    static const char *files[] = {"ingest/paper.utf8bom.txt", "ingest/paper.utf16le.txt",
+                                  "ingest/paper.utf16be.txt", "ingest/paper.gb18030.txt",
+                                  "ingest/paper.big5.txt"};
+    ovl_doc *ref = tu_doc(tu_path(tu_fixtures(), "ingest/paper.utf8.txt"));
+    char *want = ovl_norm_utf8(ovl_doc_norm(ref), 0, SIZE_MAX);
+    /* 220 ideographs and 41 Latin or digit words (develop-ment joined), counted by a regex. */
+    ck_assert_uint_eq(ovl_norm_count(ovl_doc_norm(ref)), 261);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        ovl_doc *d = tu_doc(tu_path(tu_fixtures(), files[i]));
+        char *got = ovl_norm_utf8(ovl_doc_norm(d), 0, SIZE_MAX);
+        ck_assert_str_eq(got, want);
+        free(got);
+        ovl_doc_free(d);
+    }
+    free(want);
+    ovl_doc_free(ref);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("normalize");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, folds_width_case_and_punctuation);
+    tcase_add_test(tc, folds_traditional_to_simplified);
+    tcase_add_test(tc, tokens_map_to_characters);
+    tcase_add_test(tc, hyphenated_line_break_joins);
+    tcase_add_test(tc, same_hash_across_variants);
+    tcase_add_test(tc, fold_char);
+    tcase_add_test(tc, encodings_normalize_identically);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}

@@ -1,0 +1,1023 @@
+/* test_report.c - Check suite for the report writers: golden text/JSON/JSONL, HTML escaping, ratios, sinks. */
+#include "testutil.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+    long calls_left; /* sink refuses once this reaches 0; -1 never */
+} buf;
+
+static int buf_sink(void *u, const void *data, size_t n)
+{
+    buf *b = u;
+    if (b->calls_left == 0)
+        return -1;
+    if (b->calls_left > 0)
+        b->calls_left--;
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        ck_assert_ptr_nonnull(b->p);
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+/* Renders r with opts; fails the test unless the writer returns OVL_OK. Caller frees. */
+static char *render(const ovl_report *r, const ovl_report_opts *opts)
+{
+    buf b = {NULL, 0, 0, -1};
+    ovl_ctx *ctx = ovl_ctx_new();
+    int rc = ovl_report_write(ctx, r, opts, buf_sink, &b);
+    ck_assert_msg(rc == OVL_OK, "ovl_report_write: %d %s", rc, ovl_ctx_message(ctx));
+    ovl_ctx_free(ctx);
+    if (!b.p)
+        b.p = calloc(1, 1);
+    return b.p;
+}
+
+/* Exact comparison that shows the whole actual output when it differs. */
+static void expect_str(const char *actual, const char *expected)
+{
+    if (strcmp(actual, expected) != 0) {
+        size_t i = 0;
+        while (actual[i] && actual[i] == expected[i])
+            i++;
+        fprintf(stderr, "---- actual output ----\n%s\n---- first difference at byte %zu ----\n",
+                actual, i);
+    }
+    ck_assert_msg(strcmp(actual, expected) == 0, "output differs from the golden text");
+}
+
+static ovl_doc *mkdoc(const char *name, const char *text)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_doc *d = NULL;
+    int rc = ovl_doc_from_bytes(ctx, name, text, strlen(text), NULL, &d);
+    ck_assert_msg(rc == OVL_OK, "%s: %s", name, ovl_ctx_message(ctx));
+    ovl_ctx_free(ctx);
+    return d;
+}
+
+/* Code point index of the first occurrence of needle in the UTF-8 string s. */
+static size_t cp_at(const char *s, const char *needle)
+{
+    const char *hit = strstr(s, needle);
+    ck_assert_msg(hit != NULL, "'%s' not in the test text", needle);
+    size_t n = 0;
+    for (const char *p = s; p < hit; p++)
+        n += ((unsigned char)*p & 0xC0) != 0x80;
+    return n;
+}
+
+static size_t cp_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Span over the tokens from the one at the start of `from` to the one ending `to` (both
+ * substrings of the document's text). */
+static void span_of(const ovl_doc *d, const char *text, const char *from, const char *to,
+                    ovl_span *s)
+{
+    const ovl_norm *nm = ovl_doc_norm(d);
+    size_t c0 = cp_at(text, from), c1 = cp_at(text, to) + cp_len(to);
+    size_t t0 = ovl_norm_token_at(nm, c0), t1 = ovl_norm_token_at(nm, c1);
+    ck_assert_uint_lt(t0, t1);
+    ovl_span_from_tokens(d, t0, t1, s);
+    ck_assert_uint_eq(s->char_start, c0);
+    ck_assert_uint_eq(s->char_end, c1);
+}
+
+/* ---- the shared example ----------------------------------------------------------------
+ * A Chinese paragraph hard-wrapped like PDF text, and an edited copy in which the second
+ * sentence moved first, a few characters changed, and an English sentence was reworded. */
+
+static const char *TA =
+    "人工智能技术的快速发展正在深刻改变传统教育的组织方式，\n"
+    "学习者可以根据自身需要随时获取个性化的学习资源。\n"
+    "与此同时，教师的角色也从知识的传授者逐渐转变为学习过程的引导者和促进者。\n"
+    "Machine learning models are  increasingly used to grade student essays.\n";
+static const char *TB =
+    "与此同时，教师的角色也从知识的传授者逐步转变为学习过程的引导者与促进者。\n"
+    "人工智能技术的迅速发展正在深刻改变传统教育的组织方式，学习者能够根据自身需要随时获取个性化的学习资源。\n"
+    "Machine learning models are now widely used to grade essays.\n";
+
+typedef struct example {
+    ovl_doc *a, *b;
+    ovl_report *r;
+    ovl_passage p[3];
+} example;
+
+static void example_build(example *ex)
+{
+    ex->a = mkdoc("000.txt", TA);
+    ex->b = mkdoc("001.txt", TB);
+    memset(ex->p, 0, sizeof ex->p);
+    span_of(ex->a, TA, "人工智能", "学习资源", &ex->p[0].a);
+    span_of(ex->b, TB, "人工智能", "学习资源", &ex->p[0].b);
+    ex->p[0].similarity = 0.9388;
+    ex->p[0].matched_chars = 46;
+    span_of(ex->a, TA, "与此同时", "促进者", &ex->p[1].a);
+    span_of(ex->b, TB, "与此同时", "促进者", &ex->p[1].b);
+    ex->p[1].similarity = 0.9412;
+    ex->p[1].matched_chars = 32;
+    ex->p[1].moved = 1;
+    span_of(ex->a, TA, "Machine", "essays", &ex->p[2].a);
+    span_of(ex->b, TB, "Machine", "essays", &ex->p[2].b);
+    ex->p[2].similarity = 2.0 / 3.0;
+    ex->p[2].matched_chars = 35;
+    ex->r = ovl_report_new();
+    ck_assert_ptr_nonnull(ex->r);
+    ck_assert_int_eq(ovl_report_add_doc(ex->r, ex->a, "000.txt"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(ex->r, ex->b, "001.txt"), 1);
+    ck_assert_int_eq(ovl_report_add_passages(ex->r, 0, 1, ex->p, 3), OVL_OK);
+}
+
+static void example_free(example *ex)
+{
+    ovl_report_free(ex->r);
+    ovl_doc_free(ex->a);
+    ovl_doc_free(ex->b);
+}
+
+/* ---- JSON shape checker (docs/json-schema.md, schema 1) --------------------------------- */
+
+static const char *check_span(json_t *s, size_t ndocs)
+{
+    static const char *keys[] = {"doc", "byte_start", "byte_end", "char_start", "char_end",
+                                 "line_start", "line_end"};
+    if (!json_is_object(s))
+        return "span is not an object";
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(s, keys[i]);
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return keys[i];
+    }
+    if (ndocs && (size_t)json_integer_value(json_object_get(s, "doc")) >= ndocs)
+        return "span doc out of range";
+    if (json_integer_value(json_object_get(s, "byte_start")) >
+            json_integer_value(json_object_get(s, "byte_end")) ||
+        json_integer_value(json_object_get(s, "char_start")) >
+            json_integer_value(json_object_get(s, "char_end")) ||
+        json_integer_value(json_object_get(s, "line_start")) >
+            json_integer_value(json_object_get(s, "line_end")))
+        return "span start after end";
+    return NULL;
+}
+
+static const char *check_passage(json_t *p, size_t ndocs, int jsonl)
+{
+    const char *e;
+    if (!json_is_object(p))
+        return "passage is not an object";
+    if ((e = check_span(json_object_get(p, "a"), ndocs)) || (e = check_span(json_object_get(p, "b"), ndocs)))
+        return e;
+    json_t *sim = json_object_get(p, "similarity");
+    if (!json_is_number(sim) || json_number_value(sim) < 0 || json_number_value(sim) > 1)
+        return "similarity";
+    if (!json_is_integer(json_object_get(p, "matched_chars")))
+        return "matched_chars";
+    if (!json_is_boolean(json_object_get(p, "moved")))
+        return "moved";
+    if (jsonl && (!json_is_string(json_object_get(p, "a_path")) ||
+                  !json_is_string(json_object_get(p, "b_path"))))
+        return "a_path/b_path";
+    return NULL;
+}
+
+/* NULL when text is a schema-1 report, else the first problem found. */
+static const char *check_report_json(const char *text, int exclusions)
+{
+    static char msg[256];
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    if (!root) {
+        snprintf(msg, sizeof msg, "parse error line %d: %s", jerr.line, jerr.text);
+        return msg;
+    }
+    const char *e = NULL;
+    json_t *docs = json_object_get(root, "documents"), *ps = json_object_get(root, "passages");
+    if (!json_is_object(root))
+        e = "root";
+    else if (!json_is_integer(json_object_get(root, "schema")) ||
+             json_integer_value(json_object_get(root, "schema")) != OVL_JSON_SCHEMA)
+        e = "schema";
+    else if (!json_is_string(json_object_get(root, "overlap_version")))
+        e = "overlap_version";
+    else if (!json_is_object(json_object_get(root, "params")))
+        e = "params";
+    else if (!json_is_array(docs))
+        e = "documents";
+    else if (!json_is_array(ps))
+        e = "passages";
+    for (size_t i = 0; !e && i < json_array_size(docs); i++) {
+        json_t *d = json_array_get(docs, i);
+        if (!json_is_object(d))
+            e = "document is not an object";
+        else if (json_integer_value(json_object_get(d, "id")) != (json_int_t)i)
+            e = "document id";
+        else if (!json_is_string(json_object_get(d, "path")))
+            e = "path";
+        else if (!json_is_string(json_object_get(d, "encoding")))
+            e = "encoding";
+        else if (!json_is_integer(json_object_get(d, "bytes")))
+            e = "bytes";
+        else if (!json_is_integer(json_object_get(d, "chars")))
+            e = "chars";
+        else if (!json_is_integer(json_object_get(d, "reused_chars")) ||
+                 json_integer_value(json_object_get(d, "reused_chars")) >
+                     json_integer_value(json_object_get(d, "chars")))
+            e = "reused_chars";
+        else if (!json_is_number(json_object_get(d, "reuse_ratio")))
+            e = "reuse_ratio";
+        else if (!json_is_integer(json_object_get(d, "sources")))
+            e = "sources";
+        else if (!json_is_integer(json_object_get(d, "top_source")) &&
+                 !json_is_null(json_object_get(d, "top_source")))
+            e = "top_source";
+        else if (!json_is_number(json_object_get(d, "top_source_ratio")))
+            e = "top_source_ratio";
+        else if (exclusions != (json_object_get(d, "counted_ratio") != NULL))
+            e = "counted_ratio present iff exclusions are on";
+        else if (exclusions && (!json_is_integer(json_object_get(d, "counted_chars")) ||
+                                !json_is_integer(json_object_get(d, "counted_reused_chars")) ||
+                                !json_is_number(json_object_get(d, "counted_ratio"))))
+            e = "counted_*";
+    }
+    for (size_t i = 0; !e && i < json_array_size(ps); i++)
+        e = check_passage(json_array_get(ps, i), json_array_size(docs), 0);
+    json_decref(root);
+    return e;
+}
+
+/* ---- text ------------------------------------------------------------------------------- */
+
+static const char *GOLDEN_TEXT =
+    "overlap 0.1.0 · 2 documents · 3 passages\n"
+    "[0] 000.txt · 162 chars · 156 reused · ratio 0.9630\n"
+    "[1] 001.txt · 150 chars · 144 reused · ratio 0.9600\n"
+    "\n"
+    "@@ A 000.txt:1-2 ~ B 001.txt:2-2 · 51 chars · similarity 0.94 @@\n"
+    "人工智能技术的[-快-]{+迅+}速发展正在深刻改变传统教育的组织方式， 学习者[-可以-]{+能够+}根据自身需要随时获取个性化的学习资源\n"
+    "\n"
+    "@@ A 000.txt:3-3 ~ B 001.txt:1-1 · 35 chars · similarity 0.94 · moved @@\n"
+    "与此同时，教师的角色也从知识的传授者逐[-渐-]{+步+}转变为学习过程的引导者[-和-]{+与+}促进者\n"
+    "\n"
+    "@@ A 000.txt:4-4 ~ B 001.txt:3-3 · 70 chars · similarity 0.67 @@\n"
+    "Machine learning models are [-increasingly-]{+now widely+} used to grade [-student-] essays\n";
+
+START_TEST(test_text_golden)
+{
+    example ex;
+    example_build(&ex);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    char *out = render(ex.r, &o);
+    expect_str(out, GOLDEN_TEXT);
+    /* Same inputs, same bytes. */
+    char *again = render(ex.r, &o);
+    ck_assert_str_eq(out, again);
+    free(out);
+    free(again);
+    example_free(&ex);
+}
+END_TEST
+
+START_TEST(test_text_color)
+{
+    example ex;
+    example_build(&ex);
+    ovl_report *r = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(r, ex.a, "000.txt"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(r, ex.b, "001.txt"), 1);
+    ck_assert_int_eq(ovl_report_add_passages(r, 0, 1, &ex.p[2], 1), OVL_OK);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.color = 1;
+    char *out = render(r, &o);
+    expect_str(out,
+               "overlap 0.1.0 · 2 documents · 1 passage\n"
+               "[0] 000.txt · 162 chars · 70 reused · ratio 0.4321\n"
+               "[1] 001.txt · 150 chars · 59 reused · ratio 0.3933\n"
+               "\n"
+               "\x1b[36m@@ A 000.txt:4-4 ~ B 001.txt:3-3 · 70 chars · similarity 0.67 @@\x1b[0m\n"
+               "Machine learning models are \x1b[31m[-increasingly-]\x1b[0m\x1b[32m{+now widely+}"
+               "\x1b[0m used to grade \x1b[31m[-student-]\x1b[0m essays\n");
+    free(out);
+    ovl_report_free(r);
+    example_free(&ex);
+}
+END_TEST
+
+START_TEST(test_text_max_context)
+{
+    example ex;
+    example_build(&ex);
+    ovl_report *r = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(r, ex.a, "000.txt"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(r, ex.b, "001.txt"), 1);
+    ck_assert_int_eq(ovl_report_add_passages(r, 0, 1, &ex.p[0], 1), OVL_OK);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.max_context = 10;
+    char *out = render(r, &o);
+    /* Ten characters shown: 人工智能技术的 (7), 快 (deleted), 迅 (inserted), 速. */
+    const char *body = strstr(out, "@@\n");
+    ck_assert_ptr_nonnull(body);
+    expect_str(body + 3, "人工智能技术的[-快-]{+迅+}速 …\n");
+    free(out);
+    ovl_report_free(r);
+    example_free(&ex);
+}
+END_TEST
+
+/* ---- JSON ------------------------------------------------------------------------------- */
+
+static const char *GOLDEN_JSON =
+    "{\n"
+    "  \"schema\": 1,\n"
+    "  \"overlap_version\": \"0.1.0\",\n"
+    "  \"params\": {\n"
+    "    \"min_cjk\": 20,\n"
+    "    \"threshold\": 0.5\n"
+    "  },\n"
+    "  \"documents\": [\n"
+    "    {\n"
+    "      \"id\": 0,\n"
+    "      \"path\": \"000.txt\",\n"
+    "      \"encoding\": \"UTF-8\",\n"
+    "      \"bytes\": 336,\n"
+    "      \"chars\": 162,\n"
+    "      \"reused_chars\": 86,\n"
+    "      \"reuse_ratio\": 0.5309,\n"
+    "      \"sources\": 1,\n"
+    "      \"top_source\": 1,\n"
+    "      \"top_source_ratio\": 0.5309\n"
+    "    },\n"
+    "    {\n"
+    "      \"id\": 1,\n"
+    "      \"path\": \"001.txt\",\n"
+    "      \"encoding\": \"UTF-8\",\n"
+    "      \"bytes\": 324,\n"
+    "      \"chars\": 150,\n"
+    "      \"reused_chars\": 85,\n"
+    "      \"reuse_ratio\": 0.5667,\n"
+    "      \"sources\": 1,\n"
+    "      \"top_source\": 0,\n"
+    "      \"top_source_ratio\": 0.5667\n"
+    "    }\n"
+    "  ],\n"
+    "  \"passages\": [\n"
+    "    {\n"
+    "      \"a\": {\n"
+    "        \"doc\": 0,\n"
+    "        \"byte_start\": 0,\n"
+    "        \"byte_end\": 151,\n"
+    "        \"char_start\": 0,\n"
+    "        \"char_end\": 51,\n"
+    "        \"line_start\": 1,\n"
+    "        \"line_end\": 2\n"
+    "      },\n"
+    "      \"b\": {\n"
+    "        \"doc\": 1,\n"
+    "        \"byte_start\": 109,\n"
+    "        \"byte_end\": 259,\n"
+    "        \"char_start\": 37,\n"
+    "        \"char_end\": 87,\n"
+    "        \"line_start\": 2,\n"
+    "        \"line_end\": 2\n"
+    "      },\n"
+    "      \"similarity\": 0.9388,\n"
+    "      \"matched_chars\": 46,\n"
+    "      \"moved\": false\n"
+    "    },\n"
+    "    {\n"
+    "      \"a\": {\n"
+    "        \"doc\": 0,\n"
+    "        \"byte_start\": 155,\n"
+    "        \"byte_end\": 260,\n"
+    "        \"char_start\": 53,\n"
+    "        \"char_end\": 88,\n"
+    "        \"line_start\": 3,\n"
+    "        \"line_end\": 3\n"
+    "      },\n"
+    "      \"b\": {\n"
+    "        \"doc\": 1,\n"
+    "        \"byte_start\": 0,\n"
+    "        \"byte_end\": 105,\n"
+    "        \"char_start\": 0,\n"
+    "        \"char_end\": 35,\n"
+    "        \"line_start\": 1,\n"
+    "        \"line_end\": 1\n"
+    "      },\n"
+    "      \"similarity\": 0.9412,\n"
+    "      \"matched_chars\": 32,\n"
+    "      \"moved\": true\n"
+    "    }\n"
+    "  ]\n"
+    "}\n";
+
+START_TEST(test_json_golden)
+{
+    example ex;
+    example_build(&ex);
+    ovl_report *r = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(r, ex.a, "000.txt"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(r, ex.b, "001.txt"), 1);
+    ck_assert_int_eq(ovl_report_add_passages(r, 0, 1, ex.p, 2), OVL_OK);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.format = OVL_FORMAT_JSON;
+    o.params_json = "{\"min_cjk\":20,\"threshold\":0.50}";
+    char *out = render(r, &o);
+    expect_str(out, GOLDEN_JSON);
+    const char *err = check_report_json(out, 0);
+    ck_assert_msg(err == NULL, "schema check: %s", err);
+    free(out);
+    ovl_report_free(r);
+    example_free(&ex);
+}
+END_TEST
+
+START_TEST(test_json_exclusions_shape)
+{
+    example ex;
+    example_build(&ex);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.format = OVL_FORMAT_JSON;
+    o.exclude_quotes = 1;
+    char *out = render(ex.r, &o);
+    const char *err = check_report_json(out, 1);
+    ck_assert_msg(err == NULL, "schema check: %s", err);
+    /* No quotation marks in the example: counted figures equal the plain ones. */
+    ck_assert_ptr_nonnull(strstr(out, "      \"counted_chars\": 162,\n"
+                                      "      \"counted_reused_chars\": 156,\n"
+                                      "      \"counted_ratio\": 0.963,\n"));
+    free(out);
+    /* The checker itself rejects a broken shape. */
+    ck_assert_ptr_nonnull(check_report_json("{\"schema\":1,\"overlap_version\":\"x\",\"params\":{},"
+                                            "\"documents\":[],\"passages\":[{\"a\":{}}]}", 0));
+    ck_assert_ptr_nonnull(check_report_json("{\"schema\":2,\"overlap_version\":\"x\",\"params\":{},"
+                                            "\"documents\":[],\"passages\":[]}", 0));
+    ck_assert_ptr_null(check_report_json("{\"schema\":1,\"overlap_version\":\"x\",\"params\":{},"
+                                         "\"documents\":[],\"passages\":[]}", 0));
+    example_free(&ex);
+}
+END_TEST
+
+START_TEST(test_jsonl)
+{
+    example ex;
+    example_build(&ex);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.format = OVL_FORMAT_JSONL;
+    char *out = render(ex.r, &o);
+    expect_str(out,
+               "{\"a_path\":\"000.txt\",\"b_path\":\"001.txt\",\"a\":{\"doc\":0,\"byte_start\":0,"
+               "\"byte_end\":151,\"char_start\":0,\"char_end\":51,\"line_start\":1,\"line_end\":2},"
+               "\"b\":{\"doc\":1,\"byte_start\":109,\"byte_end\":259,\"char_start\":37,\"char_end\":87,"
+               "\"line_start\":2,\"line_end\":2},\"similarity\":0.9388,\"matched_chars\":46,"
+               "\"moved\":false}\n"
+               "{\"a_path\":\"000.txt\",\"b_path\":\"001.txt\",\"a\":{\"doc\":0,\"byte_start\":155,"
+               "\"byte_end\":260,\"char_start\":53,\"char_end\":88,\"line_start\":3,\"line_end\":3},"
+               "\"b\":{\"doc\":1,\"byte_start\":0,\"byte_end\":105,\"char_start\":0,\"char_end\":35,"
+               "\"line_start\":1,\"line_end\":1},\"similarity\":0.9412,\"matched_chars\":32,"
+               "\"moved\":true}\n"
+               "{\"a_path\":\"000.txt\",\"b_path\":\"001.txt\",\"a\":{\"doc\":0,\"byte_start\":264,"
+               "\"byte_end\":334,\"char_start\":90,\"char_end\":160,\"line_start\":4,\"line_end\":4},"
+               "\"b\":{\"doc\":1,\"byte_start\":263,\"byte_end\":322,\"char_start\":89,\"char_end\":148,"
+               "\"line_start\":3,\"line_end\":3},\"similarity\":0.6667,\"matched_chars\":35,"
+               "\"moved\":false}\n");
+    /* Every line is a passage object of the documented shape. */
+    char *save = NULL;
+    int lines = 0;
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_t *p = json_loads(line, 0, NULL);
+        ck_assert_ptr_nonnull(p);
+        const char *err = check_passage(p, 2, 1);
+        ck_assert_msg(err == NULL, "line %d: %s", lines, err);
+        json_decref(p);
+        lines++;
+    }
+    ck_assert_int_eq(lines, 3);
+    free(out);
+    example_free(&ex);
+}
+END_TEST
+
+/* Passages from the real aligner: one header per passage, and the JSON shape holds. */
+START_TEST(test_aligned_report)
+{
+    example ex;
+    example_build(&ex);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_passage *p = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(ovl_align(ctx, ex.a, ex.b, NULL, &p, &n), OVL_OK);
+    ck_assert_uint_ge(n, 2);
+    ovl_report *r = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(r, ex.a, "000.txt"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(r, ex.b, "001.txt"), 1);
+    ck_assert_int_eq(ovl_report_add_passages(r, 0, 1, p, n), OVL_OK);
+    ck_assert_uint_eq(ovl_report_passage_count(r), n);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    char *text = render(r, &o);
+    size_t headers = 0;
+    for (const char *s = text; (s = strstr(s, "\n@@ A 000.txt:")); s++)
+        headers++;
+    ck_assert_uint_eq(headers, n);
+    o.format = OVL_FORMAT_JSON;
+    char *json = render(r, &o);
+    const char *err = check_report_json(json, 0);
+    ck_assert_msg(err == NULL, "schema check: %s", err);
+    json_t *root = json_loads(json, 0, NULL);
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "passages")), n);
+    json_decref(root);
+    free(text);
+    free(json);
+    free(p);
+    ovl_report_free(r);
+    ovl_ctx_free(ctx);
+    example_free(&ex);
+}
+END_TEST
+
+/* ---- escaping --------------------------------------------------------------------------- */
+
+static const char *EVIL =
+    "前言<script>document.title=\"pwned\"</script> & 'single' \"double\"\x1b[31m红色\n"
+    "天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律吕调阳。\n";
+
+START_TEST(test_escaping)
+{
+    ovl_doc *a = mkdoc("evil", EVIL), *b = mkdoc("evil2", EVIL);
+    ovl_report *r = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(r, a, "dir/\"quoted\"<b>.txt"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(r, b, "plain.txt"), 1);
+    ovl_passage p;
+    memset(&p, 0, sizeof p);
+    span_of(a, EVIL, "前言", "红色", &p.a);
+    span_of(b, EVIL, "天地", "调阳", &p.b);
+    p.similarity = 0.5;
+    ck_assert_int_eq(ovl_report_add_passages(r, 0, 1, &p, 1), OVL_OK);
+
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.format = OVL_FORMAT_HTML;
+    char *html = render(r, &o);
+    /* Document text and labels are inert: only the report's own script element exists. */
+    const char *first = strstr(html, "<script>");
+    ck_assert_ptr_nonnull(first);
+    ck_assert_ptr_null(strstr(first + 1, "<script>"));
+    ck_assert_ptr_null(strstr(html, "<b>"));
+    ck_assert_ptr_nonnull(strstr(html, "<mark id=\"p0a\" class=\"hl c0\" data-pair=\"0\" "
+                                       "data-side=\"a\" title=\"passage 1 · similarity 0.50\">"
+                                       "前言&lt;script&gt;document.title=&quot;pwned&quot;"
+                                       "&lt;/script&gt; &amp; &#39;single&#39; &quot;double&quot;"
+                                       "\xEF\xBF\xBD[31m红色</mark>"));
+    ck_assert_ptr_nonnull(strstr(html, "<td>dir/&quot;quoted&quot;&lt;b&gt;.txt</td>"));
+    free(html);
+
+    o.format = OVL_FORMAT_JSON;
+    char *json = render(r, &o);
+    ck_assert_ptr_nonnull(strstr(json, "\"path\": \"dir/\\\"quoted\\\"<b>.txt\","));
+    ck_assert_ptr_null(check_report_json(json, 0));
+    free(json);
+
+    /* Terminal output: the escape character in the document is neutralized. */
+    o.format = OVL_FORMAT_TEXT;
+    char *text = render(r, &o);
+    ck_assert_ptr_null(strchr(text, '\x1b'));
+    ck_assert_ptr_nonnull(strstr(text, "\"double\"\xEF\xBF\xBD[31m红色"));
+    free(text);
+    ovl_report_free(r);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+}
+END_TEST
+
+/* ---- ratios ----------------------------------------------------------------------------- */
+
+/* Stats of document 0 of a report where passage [from, to] of text (doc 0) is matched
+ * against the same stretch of a copy (doc 1). */
+static ovl_doc_stats ratio_of(const char *text, const char *from, const char *to, int quotes,
+                              int refs)
+{
+    ovl_doc *a = mkdoc("a", text), *b = mkdoc("b", text);
+    ovl_report *r = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(r, a, "a"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(r, b, "b"), 1);
+    ovl_passage p;
+    memset(&p, 0, sizeof p);
+    span_of(a, text, from, to, &p.a);
+    span_of(b, text, from, to, &p.b);
+    p.similarity = 1.0;
+    ck_assert_int_eq(ovl_report_add_passages(r, 0, 1, &p, 1), OVL_OK);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.exclude_quotes = quotes;
+    o.exclude_refs = refs;
+    ovl_doc_stats st;
+    ck_assert_int_eq(ovl_report_doc_stats(r, 0, &o, &st), OVL_OK);
+    ovl_report_free(r);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    return st;
+}
+
+START_TEST(test_ratio_quotes)
+{
+    /* 16 characters; the quotation “六七八九十” is 7 of them, marks included. */
+    const char *t = "一二三四五“六七八九十”甲乙丙丁";
+    ovl_doc_stats st = ratio_of(t, "三", "七", 1, 0);
+    ck_assert_uint_eq(st.chars, 16);
+    ck_assert_uint_eq(st.reused_chars, 6); /* 三四五“六七 */
+    ck_assert_double_eq_tol(st.reuse_ratio, 6.0 / 16.0, 1e-12);
+    ck_assert_uint_eq(st.counted_chars, 9);
+    ck_assert_uint_eq(st.counted_reused, 3); /* 三四五 */
+    ck_assert_double_eq_tol(st.counted_ratio, 3.0 / 9.0, 1e-12);
+    ck_assert_int_eq(st.top_source, 1);
+    ck_assert_double_eq_tol(st.top_source_ratio, 6.0 / 16.0, 1e-12);
+
+    /* Without the option nothing is excluded. */
+    st = ratio_of(t, "三", "七", 0, 0);
+    ck_assert_uint_eq(st.counted_chars, 16);
+    ck_assert_uint_eq(st.counted_reused, 6);
+
+    /* 「」, 『』 and ASCII quotes; 27 characters, 4 + 4 + 4 quoted. */
+    const char *t2 = "甲乙「丙丁」戊己『庚辛』壬癸子丑寅卯\"ab\"辰巳午未申";
+    st = ratio_of(t2, "甲", "申", 1, 0);
+    ck_assert_uint_eq(st.chars, 27);
+    ck_assert_uint_eq(st.reused_chars, 27);
+    ck_assert_uint_eq(st.counted_chars, 27 - 4 - 4 - 4);
+    ck_assert_uint_eq(st.counted_reused, 15);
+
+    /* An opening mark without its closing one before a blank line is a stray character. */
+    const char *t3 = "一二“三四五\n\n六七”八九";
+    st = ratio_of(t3, "一", "九", 1, 0);
+    ck_assert_uint_eq(st.chars, 13);
+    ck_assert_uint_eq(st.counted_chars, 13);
+    /* ... but a single line break inside a quotation (a hard wrap) does not end it. */
+    const char *t4 = "一二“三四\n五六”七八";
+    st = ratio_of(t4, "一", "八", 1, 0);
+    ck_assert_uint_eq(st.chars, 11);
+    ck_assert_uint_eq(st.counted_chars, 11 - 7);
+    ck_assert_uint_eq(st.counted_reused, 4);
+}
+END_TEST
+
+START_TEST(test_ratio_refs)
+{
+    /* Body 10 + 1 newline; heading line "7 参考文献" 6 + 1; list 13 characters. The
+     * passage runs from 宇宙 (index 4) to the end of 论文题目 (index 30). */
+    const char *t = "天地玄黄宇宙洪荒日月\n7 参考文献\n[1] 张三. 论文题目.";
+    ovl_doc_stats st = ratio_of(t, "宇宙", "论文题目", 0, 1);
+    ck_assert_uint_eq(st.chars, 31);
+    ck_assert_uint_eq(st.reused_chars, 26);
+    ck_assert_uint_eq(st.counted_chars, 11);
+    ck_assert_uint_eq(st.counted_reused, 7); /* 宇宙洪荒日月 + newline */
+    ck_assert_double_eq_tol(st.counted_ratio, 7.0 / 11.0, 1e-12);
+
+    /* Heading forms that count, and lines that merely mention the word. */
+    static const char *heads[] = {"参考文献", "【参考文献】", "[ 参考文献 ]", "References",
+                                  "REFERENCES:", "Bibliography", "  参 考 文 献  ", "五、参考文献",
+                                  "3. References"};
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        char doc[256];
+        snprintf(doc, sizeof doc, "天地玄黄宇宙洪荒日月\n%s\n甲乙丙丁", heads[i]);
+        st = ratio_of(doc, "天地", "甲乙丙丁", 0, 1);
+        ck_assert_msg(st.counted_chars == 11, "heading '%s': counted %llu", heads[i],
+                      (unsigned long long)st.counted_chars);
+    }
+    static const char *not_heads[] = {"参考文献很多", "see References below", "References and notes"};
+    for (size_t i = 0; i < sizeof not_heads / sizeof not_heads[0]; i++) {
+        char doc[256];
+        snprintf(doc, sizeof doc, "天地玄黄宇宙洪荒日月\n%s\n甲乙丙丁", not_heads[i]);
+        st = ratio_of(doc, "天地", "甲乙丙丁", 0, 1);
+        ck_assert_msg(st.counted_chars == st.chars, "'%s' taken for a heading", not_heads[i]);
+    }
+    /* The last heading wins (a table of contents may list it first). */
+    st = ratio_of("参考文献\n天地玄黄\n参考文献\n甲乙", "天地", "甲乙", 0, 1);
+    ck_assert_uint_eq(st.chars, 17);
+    ck_assert_uint_eq(st.counted_chars, 10);
+
+    /* Both exclusions together. */
+    st = ratio_of("一“二三”四\n参考文献\n五六", "一", "五六", 1, 1);
+    ck_assert_uint_eq(st.chars, 14);
+    ck_assert_uint_eq(st.counted_chars, 3); /* 一, 四, newline */
+}
+END_TEST
+
+START_TEST(test_top_source)
+{
+    const char *t = "天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律吕调阳";
+    ovl_doc *d0 = mkdoc("t", t), *d1 = mkdoc("s1", t), *d2 = mkdoc("s2", t);
+    ovl_report *r = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(r, d0, "target.txt"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(r, d1, "s1.txt"), 1);
+    ck_assert_int_eq(ovl_report_add_doc(r, d2, "s2.txt"), 2);
+    ovl_passage p[2];
+    memset(p, 0, sizeof p);
+    span_of(d0, t, "天地", "日月", &p[0].a); /* 10 chars from s1 */
+    span_of(d1, t, "天地", "日月", &p[0].b);
+    span_of(d0, t, "洪荒", "往秋", &p[1].a); /* 15 chars from s2, 4 shared with the first */
+    span_of(d2, t, "洪荒", "往秋", &p[1].b);
+    p[0].similarity = p[1].similarity = 1.0;
+    ck_assert_int_eq(ovl_report_add_passages(r, 0, 1, &p[0], 1), OVL_OK);
+    ck_assert_int_eq(ovl_report_add_passages(r, 0, 2, &p[1], 1), OVL_OK);
+    ovl_doc_stats st;
+    ck_assert_int_eq(ovl_report_doc_stats(r, 0, NULL, &st), OVL_OK);
+    ck_assert_uint_eq(st.chars, 32);
+    ck_assert_uint_eq(st.reused_chars, 21);
+    ck_assert_int_eq(st.top_source, 2);
+    ck_assert_double_eq_tol(st.top_source_ratio, 15.0 / 32.0, 1e-12);
+    ck_assert_int_eq(ovl_report_doc_stats(r, 1, NULL, &st), OVL_OK);
+    ck_assert_uint_eq(st.reused_chars, 10);
+    ck_assert_int_eq(st.top_source, 0);
+
+    /* Equal coverage: the lower id wins, whatever order the passages came in. */
+    ovl_report *tie = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(tie, d0, "target.txt"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(tie, d1, "s1.txt"), 1);
+    ck_assert_int_eq(ovl_report_add_doc(tie, d2, "s2.txt"), 2);
+    ovl_passage q[2];
+    memset(q, 0, sizeof q);
+    span_of(d0, t, "盈昃", "往秋", &q[0].a); /* 11 chars from s2, added first */
+    span_of(d2, t, "盈昃", "往秋", &q[0].b);
+    span_of(d0, t, "天地", "月盈", &q[1].a); /* 11 chars from s1, 盈 shared */
+    span_of(d1, t, "天地", "月盈", &q[1].b);
+    ck_assert_int_eq(ovl_report_add_passages(tie, 0, 2, &q[0], 1), OVL_OK);
+    ck_assert_int_eq(ovl_report_add_passages(tie, 0, 1, &q[1], 1), OVL_OK);
+    ck_assert_int_eq(ovl_report_doc_stats(tie, 0, NULL, &st), OVL_OK);
+    ck_assert_uint_eq(st.reused_chars, 21);
+    ck_assert_int_eq(st.top_source, 1);
+    ck_assert_double_eq_tol(st.top_source_ratio, 11.0 / 32.0, 1e-12);
+    ovl_report_free(tie);
+
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    char *out = render(r, &o);
+    expect_str(out,
+               "overlap 0.1.0 · 3 documents · 2 passages\n"
+               "[0] target.txt · 32 chars · 21 reused · ratio 0.6562 · top source [2] s2.txt 0.4688\n"
+               "[1] s1.txt · 32 chars · 10 reused · ratio 0.3125\n"
+               "[2] s2.txt · 32 chars · 15 reused · ratio 0.4688\n"
+               "\n"
+               "@@ A target.txt:1-1 ~ B s1.txt:1-1 · 10 chars · similarity 1.00 @@\n"
+               "天地玄黄宇宙洪荒日月\n"
+               "\n"
+               "@@ A target.txt:1-1 ~ B s2.txt:1-1 · 15 chars · similarity 1.00 @@\n"
+               "洪荒日月盈昃辰宿列张寒来暑往秋\n");
+    free(out);
+    ovl_report_free(r);
+    ovl_doc_free(d0);
+    ovl_doc_free(d1);
+    ovl_doc_free(d2);
+}
+END_TEST
+
+/* ---- HTML ------------------------------------------------------------------------------- */
+
+static size_t count(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (; (s = strstr(s, needle)); s += strlen(needle))
+        n++;
+    return n;
+}
+
+START_TEST(test_html_structure)
+{
+    example ex;
+    example_build(&ex);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.format = OVL_FORMAT_HTML;
+    char *html = render(ex.r, &o);
+    ck_assert_ptr_nonnull(strstr(html, "<body data-ovl-passages=\"3\">"));
+    for (int k = 0; k < 3; k++) {
+        char id[32];
+        snprintf(id, sizeof id, "<mark id=\"p%da\"", k);
+        ck_assert_uint_eq(count(html, id), 1);
+        snprintf(id, sizeof id, "<mark id=\"p%db\"", k);
+        ck_assert_uint_eq(count(html, id), 1);
+    }
+    ck_assert_uint_eq(count(html, "<mark "), 6);
+    ck_assert_uint_eq(count(html, "</mark>"), 6);
+    ck_assert_uint_eq(count(html, "<section class=\"pair\""), 1);
+    /* Self-contained: nothing is fetched. */
+    ck_assert_ptr_null(strstr(html, "http://"));
+    ck_assert_ptr_null(strstr(html, "https://"));
+    ck_assert_ptr_null(strstr(html, " src="));
+    /* A-side highlight of the second passage holds A's original text, line break kept. */
+    ck_assert_ptr_nonnull(strstr(html, "data-side=\"a\" title=\"passage 1 · similarity 0.94\">"
+                                       "人工智能技术的快速发展正在深刻改变传统教育的组织方式，\n"
+                                       "学习者可以根据自身需要随时获取个性化的学习资源</mark>"));
+    ck_assert_ptr_nonnull(strstr(html, "<td>000.txt</td><td>UTF-8</td><td class=\"n\">162</td>"
+                                       "<td class=\"n\">156</td><td class=\"n\">96.30%</td>"));
+    char *again = render(ex.r, &o);
+    ck_assert_str_eq(html, again);
+    free(again);
+    free(html);
+    example_free(&ex);
+}
+END_TEST
+
+/* Overlapping highlights on one side still give one element per passage and side. */
+START_TEST(test_html_overlap)
+{
+    const char *t = "天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律吕调阳";
+    ovl_doc *a = mkdoc("a", t), *b = mkdoc("b", t);
+    ovl_report *r = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(r, a, "a.txt"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(r, b, "b.txt"), 1);
+    ovl_passage p[3];
+    memset(p, 0, sizeof p);
+    span_of(a, t, "天地", "日月", &p[0].a);
+    span_of(b, t, "天地", "日月", &p[0].b);
+    span_of(a, t, "洪荒", "往秋", &p[1].a);
+    span_of(b, t, "洪荒", "往秋", &p[1].b);
+    span_of(a, t, "日月", "列张", &p[2].a); /* inside both others on side a */
+    span_of(b, t, "律吕", "调阳", &p[2].b);
+    ck_assert_int_eq(ovl_report_add_passages(r, 0, 1, p, 3), OVL_OK);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.format = OVL_FORMAT_HTML;
+    char *html = render(r, &o);
+    ck_assert_uint_eq(count(html, "<mark "), 6);
+    /* Side a: p0 whole, p1 from where p0 ends, p2 (covered by both) empty after them. */
+    ck_assert_ptr_nonnull(strstr(html, ">天地玄黄宇宙洪荒日月</mark><mark id=\"p1a\""));
+    ck_assert_ptr_nonnull(strstr(html, ">盈昃辰宿列张寒来暑往秋</mark><mark id=\"p2a\""));
+    ck_assert_ptr_nonnull(strstr(html, "data-side=\"a\" title=\"passage 3 · similarity 0.00\">"
+                                       "</mark>收冬藏"));
+    /* Side b does not overlap: p2 is its own stretch. */
+    ck_assert_ptr_nonnull(strstr(html, "data-side=\"b\" title=\"passage 3 · similarity 0.00\">"
+                                       "律吕调阳</mark>"));
+    free(html);
+    ovl_report_free(r);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+}
+END_TEST
+
+/* ---- errors ----------------------------------------------------------------------------- */
+
+START_TEST(test_sink_failure)
+{
+    example ex;
+    example_build(&ex);
+    for (int f = OVL_FORMAT_TEXT; f <= OVL_FORMAT_HTML; f++) {
+        buf b = {NULL, 0, 0, 0};
+        ovl_ctx *ctx = ovl_ctx_new();
+        ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+        o.format = f;
+        ck_assert_int_eq(ovl_report_write(ctx, ex.r, &o, buf_sink, &b), OVL_ERR_WRITE);
+        ck_assert_int_eq(ovl_ctx_code(ctx), OVL_ERR_WRITE);
+        ovl_ctx_free(ctx);
+    }
+    example_free(&ex);
+
+    /* A report larger than one buffered chunk: the sink accepts the first and refuses the
+     * second, which must still surface as OVL_ERR_WRITE. */
+    size_t reps = 2000;
+    const char *unit = "天地玄黄宇宙洪荒日月";
+    char *big = malloc(strlen(unit) * reps + 1);
+    big[0] = '\0';
+    for (size_t i = 0; i < reps; i++)
+        strcat(big, unit);
+    ovl_doc *a = mkdoc("big", big), *b2 = mkdoc("big2", big);
+    ovl_report *r = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(r, a, "big.txt"), 0);
+    ck_assert_int_eq(ovl_report_add_doc(r, b2, "big2.txt"), 1);
+    ovl_passage p;
+    memset(&p, 0, sizeof p);
+    ovl_span_from_tokens(a, 0, ovl_norm_count(ovl_doc_norm(a)), &p.a);
+    ovl_span_from_tokens(b2, 0, ovl_norm_count(ovl_doc_norm(b2)), &p.b);
+    ck_assert_uint_eq(p.a.char_end, 10 * reps);
+    ck_assert_int_eq(ovl_report_add_passages(r, 0, 1, &p, 1), OVL_OK);
+    for (int f = OVL_FORMAT_TEXT; f <= OVL_FORMAT_HTML; f += OVL_FORMAT_HTML - OVL_FORMAT_TEXT) {
+        ovl_ctx *ctx = ovl_ctx_new();
+        ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+        o.format = f;
+        buf ok = {NULL, 0, 0, -1};
+        ck_assert_int_eq(ovl_report_write(ctx, r, &o, buf_sink, &ok), OVL_OK);
+        ck_assert_uint_gt(ok.len, 3 * 10 * reps);
+        buf one = {NULL, 0, 0, 1};
+        ck_assert_int_eq(ovl_report_write(ctx, r, &o, buf_sink, &one), OVL_ERR_WRITE);
+        ck_assert_uint_lt(one.len, ok.len);
+        ck_assert(memcmp(one.p, ok.p, one.len) == 0);
+        free(ok.p);
+        free(one.p);
+        ovl_ctx_free(ctx);
+    }
+    ovl_report_free(r);
+    ovl_doc_free(a);
+    ovl_doc_free(b2);
+    free(big);
+}
+END_TEST
+
+START_TEST(test_invalid)
+{
+    example ex;
+    example_build(&ex);
+    ck_assert_int_eq(ovl_format_parse("text"), OVL_FORMAT_TEXT);
+    ck_assert_int_eq(ovl_format_parse("json"), OVL_FORMAT_JSON);
+    ck_assert_int_eq(ovl_format_parse("jsonl"), OVL_FORMAT_JSONL);
+    ck_assert_int_eq(ovl_format_parse("html"), OVL_FORMAT_HTML);
+    ck_assert_int_eq(ovl_format_parse("xml"), -1);
+    ck_assert_int_eq(ovl_format_parse(NULL), -1);
+
+    ck_assert_int_eq(ovl_report_add_passages(ex.r, 0, 2, ex.p, 1), OVL_ERR_INVALID);
+    ck_assert_int_eq(ovl_report_add_passages(ex.r, -1, 1, ex.p, 1), OVL_ERR_INVALID);
+    ovl_passage bad = ex.p[0];
+    bad.a.char_end = 100000;
+    ck_assert_int_eq(ovl_report_add_passages(ex.r, 0, 1, &bad, 1), OVL_ERR_INVALID);
+    bad = ex.p[0];
+    bad.b.tok_end = 100000;
+    ck_assert_int_eq(ovl_report_add_passages(ex.r, 0, 1, &bad, 1), OVL_ERR_INVALID);
+    ck_assert_uint_eq(ovl_report_passage_count(ex.r), 3);
+    ck_assert_int_eq(ovl_report_add_doc(ex.r, NULL, "x"), OVL_ERR_INVALID);
+
+    ovl_doc_stats st;
+    ck_assert_int_eq(ovl_report_doc_stats(ex.r, 2, NULL, &st), OVL_ERR_INVALID);
+    ovl_report_opts old = OVL_REPORT_OPTS_INIT;
+    old.version = 0;
+    ck_assert_int_eq(ovl_report_doc_stats(ex.r, 0, &old, &st), OVL_ERR_INVALID);
+
+    ovl_ctx *ctx = ovl_ctx_new();
+    buf b = {NULL, 0, 0, -1};
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.format = OVL_FORMAT_JSON;
+    o.params_json = "[1,2]";
+    ck_assert_int_eq(ovl_report_write(ctx, ex.r, &o, buf_sink, &b), OVL_ERR_INVALID);
+    o.params_json = "{bad";
+    ck_assert_int_eq(ovl_report_write(ctx, ex.r, &o, buf_sink, &b), OVL_ERR_INVALID);
+    o.params_json = NULL;
+    o.format = 9;
+    ck_assert_int_eq(ovl_report_write(ctx, ex.r, &o, buf_sink, &b), OVL_ERR_INVALID);
+    o.format = OVL_FORMAT_TEXT;
+    o.version = 99;
+    ck_assert_int_eq(ovl_report_write(ctx, ex.r, &o, buf_sink, &b), OVL_ERR_INVALID);
+    ck_assert_uint_eq(b.len, 0);
+    ovl_report_free(NULL);
+    ovl_ctx_free(ctx);
+    example_free(&ex);
+}
+END_TEST
+
+/* An empty report still has its summary; an empty document has ratio 0. */
+START_TEST(test_empty)
+{
+    ovl_doc *e = mkdoc("empty", "");
+    ovl_report *r = ovl_report_new();
+    ck_assert_int_eq(ovl_report_add_doc(r, e, NULL), 0);
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    char *out = render(r, &o);
+    expect_str(out, "overlap 0.1.0 · 1 document · 0 passages\n"
+                    "[0] empty · 0 chars · 0 reused · ratio 0.0000\n");
+    free(out);
+    o.format = OVL_FORMAT_JSONL;
+    out = render(r, &o);
+    ck_assert_str_eq(out, "");
+    free(out);
+    o.format = OVL_FORMAT_JSON;
+    out = render(r, &o);
+    ck_assert_ptr_null(check_report_json(out, 0));
+    ck_assert_ptr_nonnull(strstr(out, "\"top_source\": null,"));
+    ck_assert_ptr_nonnull(strstr(out, "\"passages\": []"));
+    free(out);
+    ovl_report_free(r);
+    ovl_doc_free(e);
+}
+END_TEST
+
+static Suite *report_suite(void)
+{
+    Suite *s = suite_create("report");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_text_golden);
+    tcase_add_test(tc, test_text_color);
+    tcase_add_test(tc, test_text_max_context);
+    tcase_add_test(tc, test_json_golden);
+    tcase_add_test(tc, test_json_exclusions_shape);
+    tcase_add_test(tc, test_jsonl);
+    tcase_add_test(tc, test_aligned_report);
+    tcase_add_test(tc, test_escaping);
+    tcase_add_test(tc, test_ratio_quotes);
+    tcase_add_test(tc, test_ratio_refs);
+    tcase_add_test(tc, test_top_source);
+    tcase_add_test(tc, test_html_structure);
+    tcase_add_test(tc, test_html_overlap);
+    tcase_add_test(tc, test_sink_failure);
+    tcase_add_test(tc, test_invalid);
+    tcase_add_test(tc, test_empty);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return tu_run(report_suite()); }

@@ -1,0 +1,172 @@
+/* test_segment.c - paragraphs of hard-wrapped Chinese and English text, sentences, and the seed paper. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct { uint32_t cs, ce, ls, le; } para_want;
+
+static void expect_paragraphs(const char *file, const para_want *want, size_t n)
+{
+    ovl_doc *d = tu_doc(tu_path(tu_fixtures(), file));
+    const ovl_segments *sg = ovl_doc_segments(d);
+    const ovl_text *t = ovl_doc_text(d);
+    ck_assert_uint_eq(ovl_segments_paragraph_count(sg), n);
+    const ovl_range *p = ovl_segments_paragraphs(sg);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(p[i].start == want[i].cs && p[i].end == want[i].ce,
+                      "%s paragraph %zu: chars %u-%u, want %u-%u", file, i, p[i].start, p[i].end,
+                      want[i].cs, want[i].ce);
+        ck_assert_uint_eq(ovl_text_line(t, p[i].start), want[i].ls);
+        ck_assert_uint_eq(ovl_text_line(t, p[i].end - 1), want[i].le);
+    }
+    ovl_doc_free(d);
+}
+
+/* Title; Chinese abstract over 5 lines; English abstract over 6; heading 一、; body over 4
+ * lines; numbered heading 1.; body over 2 lines. Same in every encoding. */
+static const para_want paper[] = {{1, 17, 1, 1},     {19, 121, 2, 6},   {123, 387, 7, 12},
+                                  {389, 396, 14, 14}, {398, 477, 15, 18}, {479, 488, 19, 19},
+                                  {490, 531, 20, 21}};
+static const char *paper_files[] = {"ingest/paper.utf8.txt", "ingest/paper.utf8bom.txt",
+                                    "ingest/paper.utf16le.txt", "ingest/paper.utf16be.txt",
+                                    "ingest/paper.gb18030.txt", "ingest/paper.big5.txt"};
+
+START_TEST(chinese_hard_wrapped)
+{
+    expect_paragraphs(paper_files[_i], paper, sizeof paper / sizeof *paper);
+}
+END_TEST
+
+START_TEST(chinese_byte_ranges)
+{
+    /* Byte starts of paragraph 2 (the abstract) differ per encoding, exactly. */
+    static const uint64_t byte_start[] = {51, 54, 40, 40, 35, 35};
+    ovl_doc *d = tu_doc(tu_path(tu_fixtures(), paper_files[_i]));
+    const ovl_range *p = ovl_segments_paragraphs(ovl_doc_segments(d));
+    ck_assert_uint_eq(ovl_text_byte(ovl_doc_text(d), p[1].start), byte_start[_i]);
+    ovl_doc_free(d);
+}
+END_TEST
+
+START_TEST(english_hard_wrapped)
+{
+    /* Title; two indented paragraphs; "2. Results"; a paragraph with "edi-\ntions". */
+    static const para_want eng[] = {{0, 35, 1, 1}, {40, 231, 3, 6}, {235, 391, 7, 9},
+                                    {393, 403, 11, 11}, {407, 582, 12, 15}};
+    expect_paragraphs("ingest/english.txt", eng, sizeof eng / sizeof *eng);
+}
+END_TEST
+
+START_TEST(sentences)
+{
+    const char *s = "第一句。第二句！Third one. Pi is 3.14 here? 末尾";
+    ovl_doc *d = NULL;
+    ck_assert_int_eq(ovl_doc_from_bytes(NULL, "s", s, strlen(s), NULL, &d), OVL_OK);
+    const ovl_segments *sg = ovl_doc_segments(d);
+    ck_assert_uint_eq(ovl_segments_paragraph_count(sg), 1);
+    ck_assert_uint_eq(ovl_segments_sentence_count(sg), 5);
+    const ovl_range *r = ovl_segments_sentences(sg);
+    const uint32_t want[][2] = {{0, 4}, {4, 8}, {8, 18}, {19, 35}, {36, 38}};
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_uint_eq(r[i].start, want[i][0]);
+        ck_assert_uint_eq(r[i].end, want[i][1]);
+    }
+    ovl_doc_free(d);
+}
+END_TEST
+
+START_TEST(double_spaced_and_page_breaks)
+{
+    /* Every wrapped line followed by a blank line (as some PDF extractors write): a single
+     * blank line does not end the paragraph; the sentence-final short line does. */
+    const char *s = "推进城市群建设是构建新发\n\n展格局的重要战略部署。国\n\n家规划提出发展壮大城市群\n\n"
+                    "和都市圈。\n\n当前我省城市群建设应主动\n\n对接新发展格局对接全域发\n\n展对接乡村"
+                    "振兴形成体系\n\n要素的高度整合协同。\n\n第二段落的第一行文字在此\n\n继续写到这里结束。\n";
+    ovl_doc *d = NULL;
+    ck_assert_int_eq(ovl_doc_from_bytes(NULL, "s", s, strlen(s), NULL, &d), OVL_OK);
+    const ovl_segments *sg = ovl_doc_segments(d);
+    const ovl_text *t = ovl_doc_text(d);
+    ck_assert_uint_eq(ovl_segments_paragraph_count(sg), 3);
+    const ovl_range *p = ovl_segments_paragraphs(sg);
+    ck_assert_uint_eq(ovl_text_line(t, p[0].start), 1);
+    ck_assert_uint_eq(ovl_text_line(t, p[0].end - 1), 7);
+    ck_assert_uint_eq(ovl_text_line(t, p[1].start), 9);
+    ck_assert_uint_eq(ovl_text_line(t, p[1].end - 1), 15);
+    ck_assert_uint_eq(ovl_text_line(t, p[2].start), 17);
+    ovl_doc_free(d);
+}
+END_TEST
+
+/* Index of the first occurrence of the UTF-8 string needle in the decoded text, or -1. */
+static long find_chars(const ovl_text *t, const char *needle)
+{
+    ovl_text *n = NULL;
+    ck_assert_int_eq(ovl_decode(NULL, needle, strlen(needle), NULL, &n), OVL_OK);
+    size_t nn = ovl_text_length(n), len = ovl_text_length(t);
+    long at = -1;
+    for (size_t i = 0; i + nn <= len && at < 0; i++)
+        if (memcmp(ovl_text_chars(t) + i, ovl_text_chars(n), nn * sizeof(uint32_t)) == 0)
+            at = (long)i;
+    ovl_text_free(n);
+    return at;
+}
+
+START_TEST(seed_paragraph_over_lines)
+{
+    const char *path = tu_seed_path("000");
+    if (!path)
+        return; /* ../shared/seeds absent: nothing to check */
+    ovl_doc *d = tu_doc(path);
+    const ovl_text *t = ovl_doc_text(d);
+    const ovl_segments *sg = ovl_doc_segments(d);
+    long at = find_chars(t, "社会保障体系是指");
+    ck_assert_int_ge(at, 0);
+    const ovl_range *p = ovl_segments_paragraphs(sg);
+    size_t np = ovl_segments_paragraph_count(sg), k = 0;
+    while (k < np && p[k].start != (uint32_t)at)
+        k++;
+    ck_assert_msg(k < np, "no paragraph starts at the sentence");
+    /* The reader's paragraph runs from line 14 to the sentence ending line 27; the next
+     * paragraph starts after the blank line, on line 29. */
+    ck_assert_uint_eq(ovl_text_line(t, p[k].start), 14);
+    ck_assert_uint_eq(ovl_text_line(t, p[k].end - 1), 27);
+    ck_assert_uint_eq(ovl_text_chars(t)[p[k].end - 1], 0x3002);
+    ck_assert_uint_eq(ovl_text_line(t, p[k + 1].start), 29);
+    /* The title is a paragraph of its own. */
+    ck_assert_uint_eq(ovl_text_line(t, p[0].end - 1), 1);
+    ovl_doc_free(d);
+}
+END_TEST
+
+START_TEST(empty_and_options)
+{
+    ovl_doc *d = NULL;
+    ck_assert_int_eq(ovl_doc_from_bytes(NULL, "e", "\n\n  \n", 5, NULL, &d), OVL_OK);
+    ck_assert_uint_eq(ovl_segments_paragraph_count(ovl_doc_segments(d)), 0);
+    ck_assert_uint_eq(ovl_segments_sentence_count(ovl_doc_segments(d)), 0);
+    ovl_segment_opts o = OVL_SEGMENT_OPTS_INIT;
+    o.short_line = 101;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_segments *sg = NULL;
+    ck_assert_int_eq(ovl_segment(ctx, ovl_doc_text(d), &o, &sg), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "short-line threshold 101% is over 100%");
+    ovl_ctx_free(ctx);
+    ovl_doc_free(d);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("segment");
+    TCase *tc = tcase_create("core");
+    tcase_add_loop_test(tc, chinese_hard_wrapped, 0, 6);
+    tcase_add_loop_test(tc, chinese_byte_ranges, 0, 6);
+    tcase_add_test(tc, english_hard_wrapped);
+    tcase_add_test(tc, sentences);
+    tcase_add_test(tc, double_spaced_and_page_breaks);
+    tcase_add_test(tc, seed_paragraph_over_lines);
+    tcase_add_test(tc, empty_and_options);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
