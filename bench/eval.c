@@ -469,8 +469,10 @@ int ovl_eval_score(const ovl_eval *ev, const char *kind, ovl_eval_scores *out)
         free(ib);
         return -1;
     }
-    memcpy(cs, ev->cases, ev->ncases * sizeof *cs);
-    memcpy(ds, ev->dets, ev->ndets * sizeof *ds);
+    if (ev->ncases)
+        memcpy(cs, ev->cases, ev->ncases * sizeof *cs);
+    if (ev->ndets)
+        memcpy(ds, ev->dets, ev->ndets * sizeof *ds);
     qsort(cs, ev->ncases, sizeof *cs, cmp_item);
     qsort(ds, ev->ndets, sizeof *ds, cmp_item);
 

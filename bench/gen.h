@@ -52,7 +52,8 @@ typedef struct ovl_gen_opts {
     double negative_rate;    /* fraction of suspicious documents without reuse; default 0.2 (<0: none) */
     double boilerplate_rate; /* fraction of documents carrying a shared boilerplate paragraph; default 0.3 (<0: none) */
     double edit_rate;        /* for OVL_GEN_EDIT; default 0.05 */
-    const unsigned *obf;     /* items each case draws from (see ovl_gen_parse_obf); NULL: "all" */
+    const unsigned *obf;     /* items each case draws uniformly from (see ovl_gen_parse_obf); NULL:
+                                "all" (for en without traditional, which changes nothing there) */
     size_t n_obf;
 } ovl_gen_opts;
 #define OVL_GEN_OPTS_INIT {OVL_GEN_OPTS_VERSION, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, NULL, 0}

@@ -16,7 +16,8 @@ static void usage(FILE *f)
             "  --obfuscation L   comma list of kinds (verbatim rewrap width edit reorder traditional\n"
             "                    encoding), kinds joined by '+', 'mixed', or 'all' (default all)\n"
             "  --csl FILE        CSL abstracts (default $OVL_CSL/abstracts.txt or\n"
-            "                    ../shared/corpora/csl/abstracts.txt); zh only\n");
+            "                    ../shared/corpora/csl/abstracts.txt); zh only\n"
+            "exit status: 0 written, 2 trouble, 77 the CSL file is missing (zh)\n");
 }
 
 static int parse_u64(const char *s, unsigned long long *out, int sizes)

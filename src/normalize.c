@@ -186,6 +186,22 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
                 t->hash = XXH3_64bits(&fc, sizeof fc);
                 continue;
             }
+            if (cls == OVL_NT_WORD && n->nchars < b.ccap) {
+                /* Fast path: a letter or digit continuing (or starting) a word. */
+                if (in_word && n->nchars - word_ns >= 0xFFFF) {
+                    if (emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
+                        goto nomem;
+                    in_word = 0;
+                }
+                if (!in_word) {
+                    in_word = 1;
+                    word_ns = n->nchars;
+                    word_cs = (uint32_t)i;
+                }
+                n->chars[n->nchars++] = fc;
+                word_ce = (uint32_t)i + 1;
+                continue;
+            }
             f[0] = fc;
             nf = 1;
         } else {

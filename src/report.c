@@ -540,12 +540,23 @@ typedef struct body {
     int cut;
 } body;
 
+/* Chinese and Japanese put no spaces between words: a line break between two wide
+ * characters is an artefact of wrapping, shown as nothing rather than a space. */
+static int wide_char(uint32_t c) { return c >= 0x2E80 && !(c >= 0xFFF0 && c <= 0xFFFF); }
+
 static void body_chars(body *b, const uint32_t *c, uint64_t s, uint64_t e)
 {
     for (uint64_t i = s; i < e && !b->cut; i++) {
         if (ovl__report_space(c[i])) {
             if (b->space)
                 continue;
+            uint64_t j = i;
+            while (j < e && ovl__report_space(c[j]))
+                j++;
+            if (i > 0 && j < e && wide_char(c[i - 1]) && wide_char(c[j])) {
+                i = j - 1;
+                continue;
+            }
         }
         if (b->limit && b->shown >= b->limit) {
             b->cut = 1;

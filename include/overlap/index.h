@@ -1,5 +1,145 @@
-/* overlap/index.h - persistent corpus index on SQLite (being written). */
+/* overlap/index.h - persistent corpus index on SQLite: documents, their bytes and LSH band keys. */
 #ifndef OVERLAP_INDEX_H
 #define OVERLAP_INDEX_H
+
 #include "overlap/fingerprint.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An index is one SQLite file (WAL mode) holding, per document: its path, the XXH3-128 of its
+ * bytes, the original bytes themselves (so sources can be shown after the files are gone),
+ * its decode options, metas (key=value tags), and one row (band_key, doc, chunk) per band of
+ * each chunk fingerprint. The parameters that shape fingerprints (ovl_fp_opts, normalization,
+ * segmentation) are fixed when the file is created and checked on every open.
+ *
+ * File identity: PRAGMA application_id = OVL_INDEX_APPLICATION_ID, PRAGMA user_version =
+ * OVL_INDEX_SCHEMA. Any other file is refused with OVL_ERR_CORRUPT. */
+#define OVL_INDEX_APPLICATION_ID 0x4F564C49 /* "OVLI" */
+#define OVL_INDEX_SCHEMA 1
+
+/* An open index. Not thread-safe: use one handle per thread (several handles and processes
+ * may open the same file; readers see committed documents while a writer adds). */
+typedef struct ovl_index ovl_index;
+
+#define OVL_INDEX_OPTS_VERSION 1
+typedef struct ovl_index_opts {
+    unsigned version;        /* OVL_INDEX_OPTS_VERSION */
+    int create;              /* 1: create the file when it does not exist (or is empty) */
+    int readonly;            /* 1: open for reading; add/remove then fail with OVL_ERR_INVALID */
+    const ovl_fp_opts *fp;   /* fingerprint parameters. NULL: adopt the stored ones (defaults
+                                when creating). Otherwise resolved, and each resolved field must
+                                equal the stored one, else OVL_ERR_MISMATCH ("index F was built
+                                with seed 1, not 2"). Borrowed during the call only. */
+    const ovl_doc_opts *doc; /* NULL: defaults. norm and segment options are index parameters
+                                (checked like fp when not NULL, adopted when NULL); decode
+                                options apply to the documents this handle adds and are stored
+                                with each of them, so every document reloads as it was read. */
+} ovl_index_opts;
+#define OVL_INDEX_OPTS_INIT {OVL_INDEX_OPTS_VERSION, 0, 0, NULL, NULL}
+
+/* Opens (or, with create, creates) the index at path. On success *out is a handle the
+ * caller closes with ovl_index_close. Errors: OVL_ERR_NOTFOUND (no such file and no
+ * create), OVL_ERR_CORRUPT (not SQLite, or SQLite without this application id and tables:
+ * the message names the file), OVL_ERR_MISMATCH (schema version, fingerprint algorithm or
+ * a parameter differs), OVL_ERR_DB (SQLite failure, its message), OVL_ERR_INVALID. */
+int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, ovl_index **out);
+void ovl_index_close(ovl_index *idx); /* NULL accepted */
+
+/* The index's parameters: resolved fingerprint options, and document options whose norm and
+ * segment fields are the stored ones (decode fields: those of this handle). Either may be NULL. */
+void ovl_index_params(const ovl_index *idx, ovl_fp_opts *fp, ovl_doc_opts *doc);
+
+/* A key=value tag of a document (strings borrowed). */
+typedef struct ovl_index_meta {
+    const char *key;
+    const char *value;
+} ovl_index_meta;
+
+/* What ovl_index_add did. */
+typedef enum ovl_index_status {
+    OVL_INDEX_ADDED = 1,     /* a new document */
+    OVL_INDEX_REPLACED = 2,  /* the path held other bytes: that document was replaced */
+    OVL_INDEX_UNCHANGED = 3  /* the path already holds these bytes: nothing written (metas too
+                                are left as they were) */
+} ovl_index_status;
+
+/* Adds the document at path (a label: the caller decides how paths are spelled; the CLI
+ * stores absolute paths) with its bytes (copied into the index) and metas. The same bytes
+ * under another path are another document. One transaction per call: after a crash the
+ * document is either wholly present or absent. Decode errors are returned as by
+ * ovl_doc_from_bytes (OVL_ERR_DECODE with the byte offset) and nothing is written.
+ * status_out may be NULL. Not for a read-only handle. */
+int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *bytes, size_t len,
+                  const ovl_index_meta *metas, size_t n_metas, int *status_out);
+
+/* Removes the document stored under path; OVL_ERR_NOTFOUND when there is none. */
+int ovl_index_remove(ovl_ctx *ctx, ovl_index *idx, const char *path);
+
+/* Id of the document stored under path; OVL_ERR_NOTFOUND when there is none. */
+int ovl_index_find(ovl_ctx *ctx, ovl_index *idx, const char *path, int64_t *id);
+
+/* Ids of every document, sorted by path. *ids is malloc'd (caller frees; NULL when empty). */
+int ovl_index_list(ovl_ctx *ctx, ovl_index *idx, int64_t **ids, size_t *count);
+
+/* What the index records about one document. Strings and metas are owned by idx and stay
+ * valid until the next call with idx. */
+typedef struct ovl_index_doc_info {
+    int64_t id;
+    const char *path;
+    const char *hash;          /* XXH3-128 of the bytes, 32 lowercase hex digits */
+    const char *encoding;      /* encoding the bytes were decoded with, e.g. "GB18030" */
+    uint64_t size;             /* bytes */
+    uint64_t chars;            /* code points of the decoded text */
+    uint64_t paragraphs;
+    uint64_t chunks;           /* fingerprinted chunks (each has `bands` band keys) */
+    int64_t added;             /* seconds since the Unix epoch */
+    const ovl_index_meta *metas; /* sorted by key, then value */
+    size_t n_metas;
+} ovl_index_doc_info;
+
+/* OVL_ERR_NOTFOUND when id is not in the index. */
+int ovl_index_doc_info(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_index_doc_info *out);
+
+/* Rebuilds document id from its stored bytes with its stored decode options and the index's
+ * normalization and segmentation; its name is the stored path. Caller frees *out with
+ * ovl_doc_free. */
+int ovl_index_load_doc(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_doc **out);
+
+/* A source document sharing band keys with a queried document. */
+typedef struct ovl_index_hit {
+    int64_t doc_id;
+    uint32_t band_hits;  /* (query chunk, band) keys found among this document's chunks */
+    uint32_t chunk_hits; /* distinct query chunks with at least one such key */
+} ovl_index_hit;
+
+/* Candidate sources of doc: fingerprints doc with the index's parameters and looks up each
+ * chunk's band keys. A band key held by more than max_df distinct documents is skipped as
+ * boilerplate (0: no limit). *hits is a malloc'd array (caller frees; NULL when empty)
+ * sorted by band_hits descending, then doc_id ascending. */
+int ovl_index_query(ovl_ctx *ctx, ovl_index *idx, const ovl_doc *doc, unsigned max_df,
+                    ovl_index_hit **hits, size_t *count);
+
+typedef struct ovl_index_stats {
+    uint64_t documents;
+    uint64_t paragraphs;
+    uint64_t chunks;
+    uint64_t band_rows;  /* rows of the band key table */
+    uint64_t text_bytes; /* stored document bytes */
+    uint64_t chars;      /* code points of the stored documents */
+    uint64_t db_bytes;   /* pages of the database file (page_count * page_size) */
+} ovl_index_stats;
+
+int ovl_index_stats_get(ovl_ctx *ctx, ovl_index *idx, ovl_index_stats *out);
+
+/* Consistency check: SQLite's integrity_check, then for every document: its bytes are present
+ * with the recorded size and hash, and it has exactly chunks * bands band rows. With deep,
+ * also rebuilds each document and checks that its recomputed band keys are the stored ones.
+ * OVL_OK, or OVL_ERR_CORRUPT with a message naming the first problem. */
+int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep);
+
+#ifdef __cplusplus
+}
+#endif
 #endif
