@@ -454,6 +454,7 @@ done:
 typedef struct aln {
     const uint64_t *ha, *hb;
     const uint8_t *ka; /* token kinds of a's range */
+    const uint32_t *pa, *pb; /* paragraph of each token of a's and b's range */
     size_t n, m;
     unsigned k, max_gap, max_occ;
     double min_cjk, min_words;
@@ -553,6 +554,21 @@ static uint32_t end_gap(const mem *p, const mem *q)
     return g > 0 ? (uint32_t)g : 0;
 }
 
+/* 1 when chained anchors p then q are in different paragraphs of a or of b. */
+static int para_break(const aln *al, const mem *p, const mem *q)
+{
+    return al->pa[p->a + p->len - 1] != al->pa[q->a] || al->pb[p->b + p->len - 1] != al->pb[q->b];
+}
+
+/* 1 when the anchors [f, l] (a terminal piece of a chain) span fewer tokens of a than two
+ * seeds, and fewer than the rest of the chain, anchors [rf, rl]. (Cutting every piece below
+ * the passage minimum instead loses reused headings that the copy runs into its text.) */
+static int short_piece(const aln *al, const mem *f, const mem *l, const mem *rf, const mem *rl)
+{
+    uint32_t len = l->a + l->len - f->a, rest = rl->a + rl->len - rf->a;
+    return len < rest && len < 2 * al->k;
+}
+
 typedef struct bucket {
     size_t *v;
     size_t n, cap;
@@ -610,13 +626,39 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
          * phrase picked up on the way than part of the reuse: cut it off. */
         size_t cf = start, cl = nanch - 1;
         double score = ord[r].s - stop;
-        while (cl > cf && 3 * anch[cf].len < end_gap(&anch[cf], &anch[cf + 1])) {
-            score -= anch[cf].len;
-            cf++;
-        }
-        while (cl > cf && 3 * anch[cl].len < end_gap(&anch[cl - 1], &anch[cl])) {
-            score -= anch[cl].len;
-            cl--;
+        for (int changed = 1; changed;) {
+            changed = 0;
+            while (cl > cf && 3 * anch[cf].len < end_gap(&anch[cf], &anch[cf + 1])) {
+                score -= anch[cf].len;
+                cf++;
+                changed = 1;
+            }
+            while (cl > cf && 3 * anch[cl].len < end_gap(&anch[cl - 1], &anch[cl])) {
+                score -= anch[cl].len;
+                cl--;
+                changed = 1;
+            }
+            /* A short stretch across a paragraph boundary from the rest (a heading or the
+             * next paragraph that happens to open with the same phrase) is not part of the
+             * reuse that ends at the boundary. */
+            size_t x = cl;
+            while (x > cf && !para_break(al, &anch[x - 1], &anch[x]))
+                x--;
+            if (x > cf && short_piece(al, &anch[x], &anch[cl], &anch[cf], &anch[x - 1])) {
+                for (size_t t = x; t <= cl; t++)
+                    score -= anch[t].len;
+                cl = x - 1;
+                changed = 1;
+            }
+            x = cf;
+            while (x < cl && !para_break(al, &anch[x], &anch[x + 1]))
+                x++;
+            if (x < cl && short_piece(al, &anch[cf], &anch[x], &anch[x + 1], &anch[cl])) {
+                for (size_t t = cf; t <= x; t++)
+                    score -= anch[t].len;
+                cf = x + 1;
+                changed = 1;
+            }
         }
         chain c;
         c.first = cf;
@@ -701,6 +743,118 @@ done:
     free(anch);
     free(ch);
     return rc;
+}
+
+/* Paragraph index of each of the n tokens tk (in text order) of doc. */
+static void para_ids(const ovl_doc *doc, const ovl_token *tk, size_t n, uint32_t *out)
+{
+    const ovl_range *pr = doc->segs->paras;
+    size_t np = doc->segs->npara, lo = 0, hi = np;
+    if (n == 0)
+        return;
+    /* Paragraphs that start at or before the first token: binary search, then a sweep. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pr[mid].start <= tk[0].char_start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t p = lo;
+    for (size_t i = 0; i < n; i++) {
+        while (p < np && pr[p].start <= tk[i].char_start)
+            p++;
+        out[i] = (uint32_t)p;
+    }
+}
+
+/* End extension: an X-drop alignment in a diagonal band, scored per token. A substitution
+ * costs less than a match gains, so two shared tokens after a two-token substitution pay for
+ * it, while unrelated text (mostly mismatches) drops X below the best within a few tokens. */
+#define EXT_MATCH 4
+#define EXT_MISMATCH 3
+#define EXT_INDEL 4
+#define EXT_XDROP 12
+#define EXT_BAND 8
+#define EXT_NEG (INT32_MIN / 2)
+
+typedef struct extcand {
+    int32_t score;
+    uint32_t i, j;
+} extcand;
+
+/* Extends a passage whose end (dir = 1: one past its last tokens) or start (dir = -1: its
+ * first tokens) is at relative (a, b), over at most cap tokens on each side. An end is kept
+ * only where the last two tokens match, so it never stops on a chance single match. Ends
+ * beyond the passage's paragraph on either side count only when they score clearly better
+ * (strong: what 2 seeds of exact matches gain). Returns the tokens added on each side. */
+static void extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t cap,
+                       int32_t *rows, uint32_t *da, uint32_t *db)
+{
+    const int W = EXT_BAND;
+    size_t la = dir > 0 ? al->n - a : a, lb = dir > 0 ? al->m - b : b;
+    if (la > cap)
+        la = cap;
+    if (lb > cap)
+        lb = cap;
+    *da = *db = 0;
+    if (la < 2 || lb < 2)
+        return;
+    /* Token of step i (1-based) on each side. */
+#define TA(i) (dir > 0 ? a + (i) - 1 : a - (i))
+#define TB(j) (dir > 0 ? b + (j) - 1 : b - (j))
+    uint32_t para_a = al->pa[dir > 0 ? a - 1 : a], para_b = al->pb[dir > 0 ? b - 1 : b];
+    int32_t *prev = rows, *cur = rows + (2 * W + 1);
+    int32_t best = 0;
+    extcand in = {0, 0, 0}, out = {EXT_NEG, 0, 0};
+    for (int d = 0; d <= 2 * W; d++) {
+        int j = d - W;
+        prev[d] = j < 0 || (size_t)j > lb || EXT_INDEL * j > EXT_XDROP ? EXT_NEG : -EXT_INDEL * j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        int alive = 0;
+        for (int d = 0; d <= 2 * W; d++) {
+            int64_t j = (int64_t)i + d - W;
+            int32_t v = EXT_NEG;
+            if (j < 0 || (size_t)j > lb) {
+                cur[d] = EXT_NEG;
+                continue;
+            }
+            int eq = j >= 1 && al->ha[TA(i)] == al->hb[TB(j)];
+            if (j >= 1 && prev[d] > EXT_NEG)
+                v = prev[d] + (eq ? EXT_MATCH : -EXT_MISMATCH);
+            if (d + 1 <= 2 * W && prev[d + 1] > EXT_NEG && prev[d + 1] - EXT_INDEL > v)
+                v = prev[d + 1] - EXT_INDEL;
+            if (d >= 1 && cur[d - 1] > EXT_NEG && cur[d - 1] - EXT_INDEL > v)
+                v = cur[d - 1] - EXT_INDEL;
+            if (v < best - EXT_XDROP)
+                v = EXT_NEG;
+            cur[d] = v;
+            if (v == EXT_NEG)
+                continue;
+            alive = 1;
+            if (v > best)
+                best = v;
+            if (eq && i >= 2 && j >= 2 && al->ha[TA(i - 1)] == al->hb[TB(j - 1)]) {
+                int inside = al->pa[TA(i)] == para_a && al->pb[TB(j)] == para_b;
+                extcand *c = inside ? &in : &out;
+                if (v > c->score)
+                    *c = (extcand){v, (uint32_t)i, (uint32_t)j};
+            }
+        }
+        if (!alive)
+            break;
+        int32_t *t = prev;
+        prev = cur;
+        cur = t;
+    }
+#undef TA
+#undef TB
+    const int32_t strong = (int32_t)(2 * al->k * EXT_MATCH);
+    if (out.score > EXT_NEG && out.score >= in.score + strong)
+        in = out;
+    *da = in.i;
+    *db = in.j;
 }
 
 static int cmp_passage(const void *x, const void *y)
@@ -800,12 +954,14 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
 
     uint64_t *ha = malloc(sizeof *ha * (n + 1)), *hb = malloc(sizeof *hb * (m + 1));
     uint8_t *ka = malloc(n + 1);
+    uint32_t *pa = malloc(sizeof *pa * (n + 1)), *pb = malloc(sizeof *pb * (m + 1));
+    int32_t *rows = malloc(sizeof *rows * 2 * (2 * EXT_BAND + 1));
     mem *mm = NULL, *anch = NULL;
     chain *ch = NULL;
     ovl_passage *ps = NULL;
     size_t nm = 0, nch = 0, np = 0;
     int rc = OVL_ERR_NOMEM;
-    if (!ha || !hb || !ka)
+    if (!ha || !hb || !ka || !pa || !pb || !rows)
         goto done;
     for (size_t i = 0; i < n; i++) {
         ha[i] = ta[i].hash;
@@ -813,7 +969,10 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
     }
     for (size_t i = 0; i < m; i++)
         hb[i] = tb[i].hash;
-    aln al = {ha, hb, ka, n, m, k, max_gap, o.max_occ, (double)o.min_cjk, (double)o.min_words};
+    para_ids(a, ta, n, pa);
+    para_ids(b, tb, m, pb);
+    aln al = {ha, hb, ka, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
+              (double)o.min_words};
     if (find_mems(ha, n, hb, m, k, o.max_occ, &mm, &nm))
         goto done;
     if (make_chains(&al, mm, nm, &ch, &nch, &anch))
@@ -825,6 +984,15 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
         if (!ch[c].keep)
             continue;
         uint32_t ca0 = ch[c].a0, ca1 = ch[c].a1, cb0 = ch[c].b0, cb1 = ch[c].b1;
+        /* Chains end on exact matches; a small edit just before an end hides the few shared
+         * tokens after it from the seeds. */
+        uint32_t da, db;
+        extend_end(&al, ca1, cb1, 1, 2 * max_gap, rows, &da, &db);
+        ca1 += da;
+        cb1 += db;
+        extend_end(&al, ca0, cb0, -1, 2 * max_gap, rows, &da, &db);
+        ca0 -= da;
+        cb0 -= db;
         eqrun *runs = NULL;
         size_t nruns = 0;
         if (diff_runs(ha + ca0, ca1 - ca0, hb + cb0, cb1 - cb0, &runs, &nruns))
@@ -873,6 +1041,9 @@ done:
     free(ha);
     free(hb);
     free(ka);
+    free(pa);
+    free(pb);
+    free(rows);
     free(mm);
     free(anch);
     free(ch);

@@ -80,6 +80,9 @@ unsigned ovl__char_class(uint32_t c)
 typedef struct nbuild {
     ovl_norm *n;
     size_t tcap, ccap;
+    int in_word;       /* a word token is open */
+    size_t word_ns;    /* its first folded code point */
+    uint32_t word_cs, word_ce; /* its character range so far */
 } nbuild;
 
 static int emit_token(nbuild *b, uint32_t cs, uint32_t ce, size_t ns, unsigned kind)
@@ -95,6 +98,32 @@ static int emit_token(nbuild *b, uint32_t cs, uint32_t ce, size_t ns, unsigned k
     t->kind = (uint8_t)kind;
     t->reserved = 0;
     t->hash = XXH3_64bits(n->chars + ns, (n->nchars - ns) * sizeof *n->chars);
+    return 0;
+}
+
+/* Closes the open word token, if any. */
+static int word_end(nbuild *b)
+{
+    if (!b->in_word)
+        return 0;
+    b->in_word = 0;
+    return emit_token(b, b->word_cs, b->word_ce, b->word_ns, OVL_TOK_WORD);
+}
+
+/* Appends folded letter or digit fc, from character i, to the open word (opening one);
+ * the caller has reserved room in chars. Words longer than a token can say are cut. */
+static inline int word_add(nbuild *b, uint32_t fc, size_t i)
+{
+    ovl_norm *n = b->n;
+    if (b->in_word && n->nchars - b->word_ns >= 0xFFFF && word_end(b) != 0)
+        return -1;
+    if (!b->in_word) {
+        b->in_word = 1;
+        b->word_ns = n->nchars;
+        b->word_cs = (uint32_t)i;
+    }
+    n->chars[n->nchars++] = fc;
+    b->word_ce = (uint32_t)i + 1;
     return 0;
 }
 
@@ -148,33 +177,29 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
 
     const uint32_t *c = text->chars;
     size_t len = text->n;
-    int in_word = 0;
-    size_t word_ns = 0;
-    uint32_t word_cs = 0, word_ce = 0;
     for (size_t i = 0; i < len; i++) {
         uint32_t cp = c[i];
         uint32_t f[32];
         size_t nf;
         uint32_t e = cp < 0x10000 ? tab[cp] : 0x80000000u;
         if (cp < 0x10000 && !(e & 0x80000000u)) {
-            /* The common case: one code point in, at most one out. */
-            if (e == 0) {
-                size_t j;
-                if (in_word && (j = hyphen_join(c, len, i)) != 0) {
-                    i = j - 1;
-                    continue;
-                }
-                if (in_word) {
-                    if (emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
-                        goto nomem;
-                    in_word = 0;
-                }
-                continue;
-            }
+            /* The common case: one code point in, at most one out, room already reserved. */
             uint32_t fc = e & 0x1FFFFFu;
             unsigned cls = (e >> 24) & 3u;
-            if (cls == OVL_NT_CJK && !in_word && n->nchars < b.ccap && n->ntokens < b.tcap) {
-                /* Fast path: one CJK character, one token, room already reserved. */
+            if (e == 0) {
+                size_t j;
+                if (b.in_word && (j = hyphen_join(c, len, i)) != 0)
+                    i = j - 1;
+                else if (word_end(&b) != 0)
+                    goto nomem;
+                continue;
+            }
+            if (cls == OVL_NT_WORD && n->nchars < b.ccap) {
+                if (word_add(&b, fc, i) != 0)
+                    goto nomem;
+                continue;
+            }
+            if (cls == OVL_NT_CJK && !b.in_word && n->nchars < b.ccap && n->ntokens < b.tcap) {
                 ovl_token *t = &n->tokens[n->ntokens++];
                 t->char_start = (uint32_t)i;
                 t->char_end = (uint32_t)i + 1;
@@ -186,60 +211,25 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
                 t->hash = XXH3_64bits(&fc, sizeof fc);
                 continue;
             }
-            if (cls == OVL_NT_WORD && n->nchars < b.ccap) {
-                /* Fast path: a letter or digit continuing (or starting) a word. */
-                if (in_word && n->nchars - word_ns >= 0xFFFF) {
-                    if (emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
-                        goto nomem;
-                    in_word = 0;
-                }
-                if (!in_word) {
-                    in_word = 1;
-                    word_ns = n->nchars;
-                    word_cs = (uint32_t)i;
-                }
-                n->chars[n->nchars++] = fc;
-                word_ce = (uint32_t)i + 1;
-                continue;
-            }
             f[0] = fc;
             nf = 1;
         } else {
             nf = ovl_fold_char(cp, trad, f, 32);
-            if (nf == 0) {
-                if (in_word) {
-                    if (emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
-                        goto nomem;
-                    in_word = 0;
-                }
-                continue;
-            }
         }
         if (ovl__grow(&n->chars, &b.ccap, n->nchars + nf, sizeof *n->chars) != 0)
+            goto nomem;
+        if (nf == 0 && word_end(&b) != 0)
             goto nomem;
         for (size_t k = 0; k < nf; k++) {
             uint32_t fc = f[k];
             unsigned cls = ovl__char_class(fc);
             if (cls == OVL_NT_WORD) {
-                if (in_word && n->nchars - word_ns >= 0xFFFF) {
-                    if (emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
-                        goto nomem;
-                    in_word = 0;
-                }
-                if (!in_word) {
-                    in_word = 1;
-                    word_ns = n->nchars;
-                    word_cs = (uint32_t)i;
-                }
-                n->chars[n->nchars++] = fc;
-                word_ce = (uint32_t)i + 1;
+                if (word_add(&b, fc, i) != 0)
+                    goto nomem;
                 continue;
             }
-            if (in_word) {
-                if (emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
-                    goto nomem;
-                in_word = 0;
-            }
+            if (word_end(&b) != 0)
+                goto nomem;
             if (cls == OVL_NT_DROP)
                 continue;
             size_t ns = n->nchars;
@@ -249,7 +239,7 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
                 goto nomem;
         }
     }
-    if (in_word && emit_token(&b, word_cs, word_ce, word_ns, OVL_TOK_WORD) != 0)
+    if (word_end(&b) != 0)
         goto nomem;
     *out = n;
     return OVL_OK;

@@ -535,7 +535,9 @@ int ovl_report_doc_stats(const ovl_report *r, int id, const ovl_report_opts *opt
  * shown characters (max_context). */
 typedef struct body {
     ovl__out *o;
-    int space;          /* last thing written was a collapsed space */
+    int pending;        /* a whitespace run was read and not yet written */
+    int started;        /* something visible was written */
+    uint32_t last;      /* the last visible character written */
     uint64_t shown, limit;
     int cut;
 } body;
@@ -544,39 +546,50 @@ typedef struct body {
  * characters is an artefact of wrapping, shown as nothing rather than a space. */
 static int wide_char(uint32_t c) { return c >= 0x2E80 && !(c >= 0xFFF0 && c <= 0xFFFF); }
 
+/* Writes a pending whitespace run as one space, unless it sits between two wide
+ * characters (next = 0: the next thing is a marker, decided by the last character). */
+static void body_flush_space(body *b, uint32_t next)
+{
+    if (!b->pending)
+        return;
+    if (next == 0 && wide_char(b->last))
+        return; /* keep it pending: the character after the marker decides */
+    b->pending = 0;
+    if (wide_char(b->last) && wide_char(next))
+        return;
+    if (b->limit && b->shown >= b->limit) {
+        b->cut = 1;
+        return;
+    }
+    b->shown++;
+    ovl__out_put(b->o, " ", 1);
+}
+
 static void body_chars(body *b, const uint32_t *c, uint64_t s, uint64_t e)
 {
     for (uint64_t i = s; i < e && !b->cut; i++) {
         if (ovl__report_space(c[i])) {
-            if (b->space)
-                continue;
-            uint64_t j = i;
-            while (j < e && ovl__report_space(c[j]))
-                j++;
-            if (i > 0 && j < e && wide_char(c[i - 1]) && wide_char(c[j])) {
-                i = j - 1;
-                continue;
-            }
+            b->pending = b->started;
+            continue;
         }
+        body_flush_space(b, c[i]);
+        if (b->cut)
+            return;
         if (b->limit && b->shown >= b->limit) {
             b->cut = 1;
             return;
         }
         b->shown++;
-        if (ovl__report_space(c[i])) {
-            ovl__out_put(b->o, " ", 1);
-            b->space = 1;
-        } else {
-            ovl__out_cp(b->o, ovl__report_visible(c[i]));
-            b->space = 0;
-        }
+        ovl__out_cp(b->o, ovl__report_visible(c[i]));
+        b->last = c[i];
+        b->started = 1;
     }
 }
 
 static void body_mark(body *b, const char *s)
 {
+    body_flush_space(b, 0);
     ovl__out_puts(b->o, s);
-    b->space = 0;
 }
 
 /* Characters of tokens [s, e) of a side: from the first token's start to the last one's end. */
@@ -603,7 +616,7 @@ static int write_body(ovl_ctx *ctx, ovl__out *o, const ovl_report *r,
     const char *del_off = opts->color ? "-]" ANSI_RESET : "-]";
     const char *ins_on = opts->color ? ANSI_GREEN "{+" : "{+";
     const char *ins_off = opts->color ? "+}" ANSI_RESET : "+}";
-    body bw = {o, 0, 0, opts->max_context > 0 ? (uint64_t)opts->max_context : 0, 0};
+    body bw = {.o = o, .limit = opts->max_context > 0 ? (uint64_t)opts->max_context : 0};
     side sa = {ovl_text_chars(ovl_doc_text(da)), ovl_norm_tokens(ovl_doc_norm(da)), a->tok_end};
     side sb = {ovl_text_chars(ovl_doc_text(db)), ovl_norm_tokens(ovl_doc_norm(db)), b->tok_end};
 

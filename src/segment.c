@@ -229,7 +229,7 @@ int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts
         size_t n1 = next_of[k], n2 = n1 < nl ? next_of[n1] : nl;
         if (n1 < nl && widths[n1] > local[k])
             local[k] = widths[n1];
-        if (n2 < nl && widths[n2] > local[k])
+        if (n2 < nl && !li[n1].ends && widths[n2] > local[k])
             local[k] = widths[n2];
         if (n1 < nl && !li[k].ends && widths[k] > local[n1])
             local[n1] = widths[k] > local[n1] ? widths[k] : local[n1];
@@ -241,6 +241,8 @@ int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts
             continue;
         }
         size_t first = l;
+        /* Width range of the paragraph's lines so far: justified text keeps it narrow. */
+        uint32_t wmin = UINT32_MAX, wmax = 0;
         for (;;) {
             const line_info *L = &li[l];
             size_t next = next_of[l];
@@ -257,12 +259,15 @@ int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts
             /* A full line that ends a sentence ends the paragraph when the next line is
              * indented (a new paragraph's first line); one that does not end a sentence
              * always goes on, whatever a page break did to the next line's indentation. */
-            if (L->ends && N->indent > base_indent && N->indent > L->indent)
+            if (L->ends && N->indent > base_indent)
                 break;
-            /* Justified CJK lines are all one width; a sentence-final line two or more
-             * characters short of it is a paragraph's last line. */
-            if (L->ends && L->cjk_end && L->width + 4 <= local[l])
+            /* Justified CJK lines are all one width; in a paragraph whose lines so far are
+             * (ragged text says nothing), a sentence-final line two or more characters short
+             * of that width is the paragraph's last line. */
+            if (L->ends && L->cjk_end && L->width + 4 <= local[l] && wmax && wmax - wmin <= 4)
                 break;
+            wmin = L->width < wmin ? L->width : wmin;
+            wmax = L->width > wmax ? L->width : wmax;
             l = next;
         }
         if (ovl__grow(&sg->paras, &pcap, sg->npara + 1, sizeof *sg->paras) != 0)

@@ -470,6 +470,141 @@ START_TEST(diff_minimal_random)
 }
 END_TEST
 
+/* ---- ends after a small edit ------------------------------------------------------------- */
+
+START_TEST(end_extended_through_small_edit)
+{
+    /* P is followed by two substituted tokens and then two shared ones: the shared pair is
+     * part of the reuse. With only one shared token after the edit, the passage ends with P. */
+    const char *tail_a = "甲乙丙丁";
+    const char *tails_b[] = {"戊己丙丁", "戊己庚丁"};
+    const char *pa[] = {F1, P, tail_a, F2};
+    char *sa = cat(pa, 4);
+    ovl_doc *a = mkdoc(sa);
+    for (int v = 0; v < 2; v++) {
+        const char *pb[] = {G1, P, tails_b[v], G2};
+        char *sb = cat(pb, 4);
+        ovl_doc *b = mkdoc(sb);
+        size_t n;
+        ovl_passage *p = align_docs(a, b, &n);
+        ck_assert_uint_eq(n, 1);
+        uint64_t extra = v == 0 ? cps(tail_a) : 0;
+        ck_assert_uint_eq(p[0].a.char_start, cps(F1));
+        ck_assert_uint_eq(p[0].a.char_end, cps(F1) + cps(P) + extra);
+        ck_assert_uint_eq(p[0].b.char_start, cps(G1));
+        ck_assert_uint_eq(p[0].b.char_end, cps(G1) + cps(P) + extra);
+        ck_assert_uint_eq(p[0].matched_chars, cps(P) + (v == 0 ? 2 : 0));
+        if (v == 0)
+            ck_assert_double_eq_tol(p[0].similarity, 1.0 - 2.0 / (double)(cps(P) + 4), 1e-12);
+        else
+            ck_assert_double_eq(p[0].similarity, 1.0);
+        free(p);
+        ovl_doc_free(b);
+        free(sb);
+    }
+    ovl_doc_free(a);
+    free(sa);
+}
+END_TEST
+
+/* ---- fixtures/reuse: planted passages ----------------------------------------------------- */
+
+/* Where a planted passage lies in a fixture, worked out from the raw bytes. */
+typedef struct rawspan {
+    uint64_t byte_start, byte_end, char_start, char_end;
+    uint32_t line_start, line_end;
+    size_t cjk; /* ideographs inside */
+} rawspan;
+
+/* Span from the first byte of first to the last byte of last, both searched in text (last
+ * after first). */
+static rawspan locate(const char *text, const char *first, const char *last)
+{
+    const char *s = strstr(text, first);
+    ck_assert_msg(s != NULL, "fixture lacks %s", first);
+    ck_assert_msg(strstr(s + 1, first) == NULL, "%s is not unique", first);
+    const char *e = strstr(s, last);
+    ck_assert_msg(e != NULL, "fixture lacks %s after %s", last, first);
+    e += strlen(last);
+    rawspan r = {(uint64_t)(s - text), (uint64_t)(e - text), 0, 0, 1, 1, 0};
+    for (const char *q = text; q < e; q++) {
+        unsigned char c = (unsigned char)*q;
+        if ((c & 0xC0) != 0x80) {
+            if (q < s)
+                r.char_start++;
+            r.char_end++;
+        }
+        if (c == '\n') {
+            if (q < s)
+                r.line_start++;
+            if (q < e - 1)
+                r.line_end++;
+        }
+        /* U+4E00..U+9FFF are the three-byte sequences E4 B8 80 .. E9 BF BF. */
+        if (q >= s && c >= 0xE4 && c <= 0xE9 && (c > 0xE4 || (unsigned char)q[1] >= 0xB8))
+            r.cjk++;
+    }
+    return r;
+}
+
+static void expect_span(const ovl_span *got, const rawspan *want, const char *what)
+{
+    ck_assert_msg(got->byte_start == want->byte_start && got->byte_end == want->byte_end,
+                  "%s: bytes %llu-%llu, want %llu-%llu", what,
+                  (unsigned long long)got->byte_start, (unsigned long long)got->byte_end,
+                  (unsigned long long)want->byte_start, (unsigned long long)want->byte_end);
+    ck_assert_msg(got->char_start == want->char_start && got->char_end == want->char_end,
+                  "%s: chars %llu-%llu, want %llu-%llu", what,
+                  (unsigned long long)got->char_start, (unsigned long long)got->char_end,
+                  (unsigned long long)want->char_start, (unsigned long long)want->char_end);
+    ck_assert_msg(got->line_start == want->line_start && got->line_end == want->line_end,
+                  "%s: lines %u-%u, want %u-%u", what, got->line_start, got->line_end,
+                  want->line_start, want->line_end);
+    ck_assert_uint_eq(got->tok_end - got->tok_start, want->cjk);
+}
+
+START_TEST(reuse_fixture_planted_passages)
+{
+    const char *src = tu_path(tu_fixtures(), "reuse/source.txt");
+    const char *cpy = tu_path(tu_fixtures(), "reuse/copy.txt");
+    char *ta = tu_read(src, NULL), *tb = tu_read(cpy, NULL);
+    /* (1) re-wrapped verbatim; (2) two edits and moved before (1); (3) in traditional script.
+     * Passages end on the last ideograph, before the closing full stop. */
+    rawspan a1 = locate(ta, "近十年来", "得到满足"), b1 = locate(tb, "近十年来", "得到满足");
+    rawspan a2 = locate(ta, "第一，护理", "缺乏"), b2 = locate(tb, "第一，护理", "缺乏");
+    rawspan a3 = locate(ta, "第二，医疗", "负担"), b3 = locate(tb, "第二，醫療", "負擔");
+    ck_assert_uint_lt(b2.byte_end, b1.byte_start); /* the move is in the fixture */
+    ovl_doc *a = tu_doc(src), *b = tu_doc(cpy);
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 3);
+    expect_span(&p[0].a, &a1, "A (1)");
+    expect_span(&p[0].b, &b1, "B (1)");
+    expect_span(&p[1].a, &a2, "A (2)");
+    expect_span(&p[1].b, &b2, "B (2)");
+    expect_span(&p[2].a, &a3, "A (3)");
+    expect_span(&p[2].b, &b3, "B (3)");
+    ck_assert_int_eq(p[0].moved, 0);
+    ck_assert_int_eq(p[1].moved, 1);
+    ck_assert_int_eq(p[2].moved, 0);
+    ck_assert_double_eq(p[0].similarity, 1.0);
+    ck_assert_double_eq(p[2].similarity, 1.0);
+    ck_assert_uint_eq(p[0].matched_chars, a1.cjk);
+    ck_assert_uint_eq(p[2].matched_chars, a3.cjk);
+    /* (2): 且 -> 而且 inserts one token, 严重 -> 比较 substitutes two: distance 3 over B's
+     * longer side; all but 严重 match. */
+    ck_assert_uint_eq(b2.cjk, a2.cjk + 1);
+    ck_assert_double_eq_tol(p[1].similarity, 1.0 - 3.0 / (double)b2.cjk, 1e-12);
+    ck_assert_double_lt(p[1].similarity, 1.0);
+    ck_assert_uint_eq(p[1].matched_chars, a2.cjk - 2);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(ta);
+    free(tb);
+}
+END_TEST
+
 /* ---- seed papers ---------------------------------------------------------------------------- */
 
 typedef struct iv {
@@ -676,6 +811,8 @@ static Suite *align_suite(void)
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, diff_exact_scripts);
     tcase_add_test(tc, diff_minimal_random);
+    tcase_add_test(tc, end_extended_through_small_edit);
+    tcase_add_test(tc, reuse_fixture_planted_passages);
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("seeds");
     tcase_add_test(ts, seeds_000_001_against_truth);
