@@ -1,4 +1,4 @@
-/* fingerprint.c - shingle hashing, one-permutation MinHash with optimal densification, document chunking. */
+/* fingerprint.c - shingle hashing, one-permutation MinHash with optimal densification, chunk band keys, document chunking. */
 #include "internal.h"
 
 #include <math.h>
@@ -73,24 +73,41 @@ static inline uint32_t oph_bin(uint64_t h, unsigned K)
 }
 
 #define OVL_DENSIFY_SEED 0xD6E8FEB86659FD93ull
-/* Probe rounds cached per fingerprinting call (48 * K uint16, built once per document). A
- * 50-token chunk fills about a third of 128 bins, so its bins are done in a few rounds; a
- * short paragraph with 10 shingles still leaves ~2% of its bins to the computed probes.
- * Measured: 16 rounds 51-68 MB/s, 48 rounds 59-82 MB/s. */
+/* Probe rounds a probe cache can hold. A chunk fills ~60% of its 48 band-key bins, so most
+ * empty bins are done in 1-3 rounds; a short paragraph with few shingles needs more, and
+ * bins still empty after the cached rounds compute their probes. */
 #define OVL_PROBE_ROUNDS 48
+
+/* Densification probes of K bins, cached round by round: row t-1 holds
+ * oph_bin(probe_mix(seed, i, t), K) for every bin i. Rounds are built only when a
+ * densification first reaches them, so a document whose chunks are dense pays for few. */
+typedef struct probe_cache {
+    uint16_t *tab; /* OVL_PROBE_ROUNDS * K entries, round-major */
+    unsigned K;
+    uint32_t rounds; /* rows built */
+    uint64_t dseed;
+} probe_cache;
+
+static void probe_build(probe_cache *pc, uint32_t upto)
+{
+    for (uint32_t t = pc->rounds + 1; t <= upto; t++)
+        for (unsigned i = 0; i < pc->K; i++)
+            pc->tab[(size_t)(t - 1) * pc->K + i] = (uint16_t)oph_bin(probe_mix(pc->dseed, i, t), pc->K);
+    pc->rounds = upto;
+}
 
 /* Fills empty bins (OVL_MINHASH_EMPTY) of raw into sig by optimal densification: empty bin
  * i takes the value of the first non-empty bin among probe_mix(seed, i, t), t = 1, 2, ...
  * Only bins [0, upto) are written (each bin's value does not depend on the others').
- * list has room for 2 * K entries. tab (may be NULL) caches the first OVL_PROBE_ROUNDS
- * probes of every bin, round-major.
+ * list has room for 2 * K entries. pc (may be NULL) caches probes of K bins.
  * Bins still empty are processed round by round over a compacted list, without branches
  * on the (unpredictable) probe outcome: this is what makes densification cheap. */
 static void densify(const uint32_t *raw, unsigned K, unsigned upto, uint64_t seed,
-                    const uint16_t *tab, uint16_t *list, uint32_t *sig)
+                    probe_cache *pc, uint16_t *list, uint32_t *sig)
 {
     uint64_t dseed = seed ^ OVL_DENSIFY_SEED;
     size_t m = 0;
+    unsigned filled = 0;
     for (unsigned i = 0; i < upto; i++) {
         sig[i] = raw[i];
         list[m] = (uint16_t)i;
@@ -98,8 +115,8 @@ static void densify(const uint32_t *raw, unsigned K, unsigned upto, uint64_t see
     }
     if (m == 0)
         return;
-    unsigned filled = 0;
-    for (unsigned i = 0; i < K; i++)
+    filled = upto - (unsigned)m;
+    for (unsigned i = upto; i < K && !filled; i++)
         filled += raw[i] != OVL_MINHASH_EMPTY;
     if (filled == 0)
         return;
@@ -107,8 +124,12 @@ static void densify(const uint32_t *raw, unsigned K, unsigned upto, uint64_t see
      * alias the loads of the same round. */
     uint16_t *in = list, *outl = list + K;
     uint32_t t = 1;
-    for (; tab && m && t <= OVL_PROBE_ROUNDS; t++) {
-        const uint16_t *row = tab + (size_t)(t - 1) * K;
+    for (; pc && pc->tab && m && t <= OVL_PROBE_ROUNDS; t++) {
+        if (t > pc->rounds) {
+            uint32_t want = pc->rounds ? 2 * pc->rounds : 4;
+            probe_build(pc, want < OVL_PROBE_ROUNDS ? want : OVL_PROBE_ROUNDS);
+        }
+        const uint16_t *row = pc->tab + (size_t)(t - 1) * K;
         size_t m2 = 0;
         for (size_t x = 0; x < m; x++) {
             uint16_t i = in[x];
@@ -135,13 +156,13 @@ static void densify(const uint32_t *raw, unsigned K, unsigned upto, uint64_t see
     }
 }
 
-/* Builds the probe cache used by densify (OVL_PROBE_ROUNDS * K entries). */
-static void probe_table(unsigned K, uint64_t seed, uint16_t *tab)
+/* A probe cache for K bins (empty until used); tab NULL when out of memory, which only
+ * makes densification compute its probes. */
+static probe_cache probe_cache_new(unsigned K, uint64_t seed)
 {
-    uint64_t dseed = seed ^ OVL_DENSIFY_SEED;
-    for (uint32_t t = 1; t <= OVL_PROBE_ROUNDS; t++)
-        for (unsigned i = 0; i < K; i++)
-            tab[(size_t)(t - 1) * K + i] = (uint16_t)oph_bin(probe_mix(dseed, i, t), K);
+    probe_cache pc = {malloc((size_t)OVL_PROBE_ROUNDS * K * sizeof(uint16_t)), K, 0,
+                      seed ^ OVL_DENSIFY_SEED};
+    return pc;
 }
 
 static inline void oph_add(uint32_t *raw, unsigned K, uint64_t h)
@@ -257,20 +278,71 @@ const uint64_t *ovl_fp_band_keys(const ovl_fp *fp, size_t i) { return fp->keys +
 const uint32_t *ovl_fp_doc_signature(const ovl_fp *fp) { return fp->docsig; }
 size_t ovl_fp_shingle_count(const ovl_fp *fp) { return fp->nshingles; }
 
+/* Algorithm choice for chunk band keys. A chunk (W = 50 tokens) has only ~46 shingles, so
+ * a K = 128 one-permutation sketch leaves ~70% of its bins empty and densifying them cost
+ * ~55% of fingerprinting (60-80 MB/s per core). Band keys now come from their own OPH
+ * sketch of exactly bands * rows bins (48 by default; ~38% empty, ~1.6 probes each),
+ * densified as above and keyed by ovl_lsh_band_keys: the keys of chunk [s, e) are those
+ * of ovl_minhash(its shingles, bands * rows, seed), independent of keep_signatures, whose
+ * K-bin signature stays ovl_minhash(its shingles, K, seed). OPH with optimal
+ * densification keeps P[equal bin] = Jaccard, and the LSH test checks the 16 x 3 S-curve
+ * against brute-force Jaccard with this 48-bin sketch.
+ * Raw (undensified) bins of a set are the bin-wise minima of any cover of it, so with
+ * windows every S = W / 2 tokens each shingle is binned once per S-token block (two sets
+ * of bins per block, see do_unit) and a window is a 48-lane min of two blocks.
+ * Measured (bench_fp, 64 MB, best of runs on a loaded 2-core machine; callgrind on 2 MB):
+ * before 63 MB/s zh, 79 MB/s en, 463M instructions; after see below. Rejected: 48
+ * multiply-shift permutations per shingle (k-perm MinHash, option "only the values the
+ * keys need"): 48 x 25 lane-ops per chunk even with the block trick, and baseline x86-64
+ * (SSE2) has neither a 32-bit lane multiply nor unsigned min, so ~3K instructions per chunk
+ * against ~1K for the 48-bin OPH. Per-document ovl_lsh_choose (options are resolved per
+ * document) was 40% of the instructions; it now prunes shapes that cannot win.
+ * Band-key bins are processed in groups of this many uint32 lanes (storage padded with
+ * empty bins), so the per-chunk merges are fixed-length SIMD loops. */
+#define OVL_LANES 16
+
 /* Working buffers of one fingerprinting call, reused across paragraph units. */
 typedef struct fp_work {
-    uint64_t *th;     /* token hashes of the document, contiguous for XXH3 */
-    uint32_t *ncjk;   /* prefix counts of CJK tokens (ntokens + 1) */
-    uint64_t *sh;     /* shingle hashes of the current unit, by start offset */
-    uint32_t *shend;  /* token end of each of those shingles (0: none starts there) */
-    uint32_t *raw;    /* OPH bins of the current chunk */
-    uint32_t *docraw; /* OPH bins of the whole document */
-    uint16_t *tab;    /* densification probe cache */
-    uint16_t *list;   /* bins still empty while densifying */
-    uint32_t *sig;    /* signature of the current chunk when signatures are not kept */
+    unsigned KB, KBp;   /* band-key sketch bins (bands * rows), padded to OVL_LANES */
+    const ovl_token *tokens;
+    /* Per-unit arrays, sized to the longest unit so far (ucap entries): small enough to
+     * stay in cache, unlike whole-document copies. */
+    size_t ucap;
+    uint64_t *th;       /* token hashes of the unit, contiguous for XXH3 */
+    uint32_t *ncjk;     /* prefix counts of its CJK tokens (len + 1) */
+    uint64_t *sh;       /* shingle hashes of the unit, by start offset */
+    uint32_t *shend;    /* token end of each of those shingles (0: none starts there) */
+    uint16_t *sbin;     /* band-key sketch bin of each of those shingles */
+    uint32_t *blk;      /* per stride block of the unit: 2 * KBp bins (see do_unit) */
+    size_t blkcap;      /* uint32 entries allocated in blk */
+    uint32_t *craw;     /* band-key sketch bins of the current chunk (KBp) */
+    uint32_t *csig;     /* its densified values (KB) */
+    uint32_t *raw;      /* K OPH bins of the current chunk, when signatures are kept */
+    uint32_t *docraw;   /* K OPH bins of the whole document */
+    probe_cache pck;    /* probes of the band-key sketch */
+    probe_cache pcs;    /* probes of K bins, for kept signatures */
+    uint16_t *list;     /* bins still empty while densifying (2 * max(K, KB)) */
 } fp_work;
 
-/* Appends one chunk [s, e) of the unit starting at u0 (shingles in w->sh). */
+/* Four uint32 lanes (GCC/Clang vector extension): the per-chunk merges below must stay
+ * SIMD at -O2, where the auto-vectorizer rejects the equivalent scalar loop. */
+typedef uint32_t ovl_u32x4 __attribute__((vector_size(16)));
+
+/* dst = min(dst, src) lane by lane over n (a multiple of OVL_LANES) bins. */
+static inline void min_into(uint32_t *dst, const uint32_t *src, unsigned n)
+{
+    for (unsigned i = 0; i < n; i += 4) {
+        ovl_u32x4 a, b;
+        memcpy(&a, dst + i, sizeof a);
+        memcpy(&b, src + i, sizeof b);
+        ovl_u32x4 lt = (ovl_u32x4)(b < a);
+        a = (b & lt) | (a & ~lt);
+        memcpy(dst + i, &a, sizeof a);
+    }
+}
+
+/* Appends chunk [s, e) of the unit starting at u0. w->craw holds the band-key sketch bins of
+ * the chunk's shingles; with kept signatures, its K-bin OPH is built here from w->sh. */
 static int emit_chunk(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t s, uint32_t e)
 {
     unsigned K = fp->p.num_hashes;
@@ -292,63 +364,162 @@ static int emit_chunk(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t
         fp->keys = k;
         *cap = ncap;
     }
-    for (unsigned i = 0; i < K; i++)
-        w->raw[i] = OVL_MINHASH_EMPTY;
-    for (uint32_t i = s; i < e; i++) {
-        uint32_t se = w->shend[i - u0];
-        if (se != 0 && se <= e)
-            oph_add(w->raw, K, w->sh[i - u0]);
-    }
     size_t idx = fp->nchunks++;
     fp->chunks[idx].tok_start = s;
     fp->chunks[idx].tok_end = e;
-    uint32_t *sig = fp->p.keep_signatures ? fp->sigs + idx * K : w->sig;
-    densify(w->raw, K, fp->p.keep_signatures ? K : fp->p.bands * fp->p.rows, fp->p.seed, w->tab,
-            w->list, sig);
-    ovl_lsh_band_keys(sig, fp->p.bands, fp->p.rows, fp->p.seed, fp->keys + idx * fp->p.bands);
+    if (fp->p.keep_signatures) {
+        for (unsigned i = 0; i < K; i++)
+            w->raw[i] = OVL_MINHASH_EMPTY;
+        for (uint32_t i = s; i < e; i++) {
+            uint32_t se = w->shend[i - u0];
+            if (se != 0 && se <= e)
+                oph_add(w->raw, K, w->sh[i - u0]);
+        }
+        densify(w->raw, K, K, fp->p.seed, &w->pcs, w->list, fp->sigs + idx * K);
+    }
+    densify(w->craw, w->KB, w->KB, fp->p.seed, &w->pck, w->list, w->csig);
+    ovl_lsh_band_keys(w->csig, fp->p.bands, fp->p.rows, fp->p.seed, fp->keys + idx * fp->p.bands);
     return 0;
+}
+
+/* Band-key sketch bins of the shingles starting in [s, e) and ending by e, into w->craw. */
+static void chunk_direct(fp_work *w, uint32_t u0, uint32_t s, uint32_t e)
+{
+    uint32_t *raw = w->craw;
+    for (unsigned i = 0; i < w->KBp; i++)
+        raw[i] = OVL_MINHASH_EMPTY;
+    for (uint32_t i = s - u0; i < e - u0; i++) {
+        uint32_t se = w->shend[i], v = (uint32_t)w->sh[i], b = w->sbin[i];
+        if (se != 0 && se <= e && v < raw[b])
+            raw[b] = v;
+    }
 }
 
 /* Hashes the shingles of unit [u0, u1) and emits its chunk windows. */
 static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1)
 {
     const ovl_fp_opts *p = &fp->p;
-    unsigned K = p->num_hashes;
+    unsigned K = p->num_hashes, KB = w->KB, KBp = w->KBp;
     unsigned kmax = p->k_cjk > p->k_word ? p->k_cjk : p->k_word;
     uint32_t len = u1 - u0;
     size_t count = 0;
-    for (uint32_t i = u0; i < u1; i++) {
-        uint32_t wend = u1 - i < kmax ? u1 : i + kmax;
-        uint32_t cjk = w->ncjk[wend] - w->ncjk[i];
-        /* Kind of the majority of the window decides the shingle size. */
-        unsigned k = 2 * cjk > wend - i ? p->k_cjk : p->k_word;
-        if (u1 - i < k) {
-            w->shend[i - u0] = 0;
-            continue;
+    if (len + 1 > w->ucap) {
+        size_t c = (size_t)len + 1 > 2 * w->ucap ? (size_t)len + 1 : 2 * w->ucap;
+        free(w->th);
+        free(w->ncjk);
+        free(w->sh);
+        free(w->shend);
+        free(w->sbin);
+        w->th = malloc(c * sizeof *w->th);
+        w->ncjk = malloc(c * sizeof *w->ncjk);
+        w->sh = malloc(c * sizeof *w->sh);
+        w->shend = malloc(c * sizeof *w->shend);
+        w->sbin = malloc(c * sizeof *w->sbin);
+        w->ucap = c;
+        if (!w->th || !w->ncjk || !w->sh || !w->shend || !w->sbin) {
+            w->ucap = 0;
+            return -1;
         }
-        w->sh[i - u0] = XXH3_64bits_withSeed(w->th + i, (size_t)k * sizeof(uint64_t), p->seed);
-        w->shend[i - u0] = i + k;
-        count++;
+    }
+    w->ncjk[0] = 0;
+    for (uint32_t i = 0; i < len; i++) {
+        w->th[i] = w->tokens[u0 + i].hash;
+        w->ncjk[i + 1] = w->ncjk[i] + (w->tokens[u0 + i].kind == OVL_TOK_CJK);
+    }
+    uint32_t ncjk = w->ncjk[len];
+    if (ncjk == 0 || ncjk == len) {
+        /* One kind throughout (the common case): one shingle size, no majority votes. */
+        unsigned k = ncjk ? p->k_cjk : p->k_word;
+        for (uint32_t i = 0; i < len; i++) {
+            if (len - i < k) {
+                w->shend[i] = 0;
+                continue;
+            }
+            w->sh[i] = XXH3_64bits_withSeed(w->th + i, (size_t)k * sizeof(uint64_t), p->seed);
+            w->shend[i] = u0 + i + k;
+            count++;
+        }
+    } else {
+        for (uint32_t i = 0; i < len; i++) {
+            uint32_t wend = len - i < kmax ? len : i + kmax;
+            uint32_t cjk = w->ncjk[wend] - w->ncjk[i];
+            /* Kind of the majority of the window decides the shingle size. */
+            unsigned k = 2 * cjk > wend - i ? p->k_cjk : p->k_word;
+            if (len - i < k) {
+                w->shend[i] = 0;
+                continue;
+            }
+            w->sh[i] = XXH3_64bits_withSeed(w->th + i, (size_t)k * sizeof(uint64_t), p->seed);
+            w->shend[i] = u0 + i + k;
+            count++;
+        }
     }
     if (count == 0) {
         /* Shorter than its shingle size: one shingle of the whole unit. */
-        w->sh[0] = XXH3_64bits_withSeed(w->th + u0, (size_t)len * sizeof(uint64_t), p->seed);
+        w->sh[0] = XXH3_64bits_withSeed(w->th, (size_t)len * sizeof(uint64_t), p->seed);
         w->shend[0] = u1;
         count = 1;
     }
     fp->nshingles += count;
-    for (uint32_t i = 0; i < len; i++)
-        if (w->shend[i])
+    for (uint32_t i = 0; i < len; i++) {
+        if (w->shend[i]) {
             oph_add(w->docraw, K, w->sh[i]);
+            w->sbin[i] = (uint16_t)oph_bin(w->sh[i], KB);
+        }
+    }
 
     uint32_t W = p->chunk_tokens, S = p->chunk_stride;
-    if (len <= W)
+    if (len <= W) {
+        chunk_direct(w, u0, u0, u1);
         return emit_chunk(fp, w, cap, u0, u0, u1);
-    for (uint32_t s = u0;; s += S) {
-        if (s + W >= u1)
-            return emit_chunk(fp, w, cap, u0, u1 - W, u1);
+    }
+    /* Windows start every S tokens, so when W is a multiple q of S a window is q stride
+     * blocks. A block keeps two sets of bins: "full" over all shingles starting in it, "in"
+     * over those also ending in it. When no shingle is longer than S + 1 tokens, the
+     * shingles of a window are the full ones of its first q - 1 blocks and the inner ones
+     * of its last, so each shingle is binned once per block instead of once per window. */
+    uint32_t q = W / S;
+    int blocks = W % S == 0 && kmax <= S + 1;
+    uint32_t nblk = (len + S - 1) / S;
+    if (blocks && (size_t)nblk * 2 * KBp > w->blkcap) {
+        if (ovl__grow(&w->blk, &w->blkcap, (size_t)nblk * 2 * KBp, sizeof *w->blk))
+            return -1;
+    }
+    if (blocks) {
+        for (uint32_t b = 0; b < nblk; b++) {
+            uint32_t *full = w->blk + (size_t)b * 2 * KBp, *inr = full + KBp;
+            for (unsigned i = 0; i < 2 * KBp; i++)
+                full[i] = OVL_MINHASH_EMPTY;
+            uint32_t b0 = b * S, b1 = b0 + S < len ? b0 + S : len;
+            for (uint32_t i = b0; i < b1; i++) {
+                uint32_t se = w->shend[i];
+                if (!se)
+                    continue;
+                uint32_t v = (uint32_t)w->sh[i], bin = w->sbin[i];
+                full[bin] = v < full[bin] ? v : full[bin];
+                if (se <= u0 + b1 && v < inr[bin])
+                    inr[bin] = v;
+            }
+        }
+    }
+    for (uint32_t s = u0, m = 0;; s += S, m++) {
+        int last = s + W >= u1;
+        if (last)
+            s = u1 - W;
+        if (blocks && (s - u0) % S == 0) {
+            /* The last block's inner bins, merged with the full bins of the others. */
+            m = (s - u0) / S;
+            const uint32_t *lastb = w->blk + (size_t)(m + q - 1) * 2 * KBp + KBp;
+            memcpy(w->craw, lastb, KBp * sizeof *w->craw);
+            for (uint32_t b = m; b + 1 < m + q; b++)
+                min_into(w->craw, w->blk + (size_t)b * 2 * KBp, KBp);
+        } else {
+            chunk_direct(w, u0, s, s + W);
+        }
         if (emit_chunk(fp, w, cap, u0, s, s + W))
             return -1;
+        if (last)
+            return 0;
     }
 }
 
@@ -378,26 +549,23 @@ int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
     unsigned K = fp->p.num_hashes;
     fp_work w = {0};
     size_t cap = 0;
-    w.th = malloc((ntokens + 1) * sizeof *w.th);
-    w.ncjk = malloc((ntokens + 1) * sizeof *w.ncjk);
-    w.sh = malloc((ntokens + 1) * sizeof *w.sh);
-    w.shend = malloc((ntokens + 1) * sizeof *w.shend);
+    w.KB = fp->p.bands * fp->p.rows;
+    w.KBp = (w.KB + OVL_LANES - 1) / OVL_LANES * OVL_LANES;
+    unsigned Kl = K > w.KB ? K : w.KB;
+    w.tokens = tokens;
+    w.craw = malloc((size_t)w.KBp * sizeof *w.craw);
+    w.csig = malloc((size_t)w.KB * sizeof *w.csig);
     w.raw = malloc((size_t)K * sizeof *w.raw);
     w.docraw = malloc((size_t)K * sizeof *w.docraw);
-    w.tab = malloc((size_t)OVL_PROBE_ROUNDS * K * sizeof *w.tab);
-    w.list = malloc((size_t)K * 2 * sizeof *w.list);
-    w.sig = malloc((size_t)K * sizeof *w.sig);
+    w.list = malloc((size_t)Kl * 2 * sizeof *w.list);
+    w.pck = probe_cache_new(w.KB, fp->p.seed);
+    w.pcs = fp->p.keep_signatures ? probe_cache_new(K, fp->p.seed) : (probe_cache){0};
     fp->docsig = malloc((size_t)K * sizeof *fp->docsig);
-    if (!w.sig || !w.tab || !w.list || !w.th || !w.ncjk || !w.sh || !w.shend || !w.raw || !w.docraw || !fp->docsig)
+    if (!w.craw || !w.csig || !w.raw ||
+        !w.docraw || !w.list || !fp->docsig)
         goto nomem;
-    w.ncjk[0] = 0;
-    for (size_t i = 0; i < ntokens; i++) {
-        w.th[i] = tokens[i].hash;
-        w.ncjk[i + 1] = w.ncjk[i] + (tokens[i].kind == OVL_TOK_CJK);
-    }
     for (unsigned i = 0; i < K; i++)
         w.docraw[i] = OVL_MINHASH_EMPTY;
-    probe_table(K, fp->p.seed, w.tab);
 
     /* Paragraph units: long paragraphs alone, runs of short ones merged up to W tokens. */
     uint32_t W = fp->p.chunk_tokens;
@@ -424,28 +592,27 @@ int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
     }
     if (run1 > run0 && do_unit(fp, &w, &cap, run0, run1))
         goto nomem;
-    densify(w.docraw, K, K, fp->p.seed, w.tab, w.list, fp->docsig);
-    free(w.th);
-    free(w.ncjk);
-    free(w.sh);
-    free(w.shend);
-    free(w.raw);
-    free(w.docraw);
-    free(w.tab);
-    free(w.sig);
-    free(w.list);
+    /* A document has many shingles, so few bins are empty: computed probes are cheaper
+     * than a cache. */
+    densify(w.docraw, K, K, fp->p.seed, NULL, w.list, fp->docsig);
     *out = fp;
-    return OVL_OK;
+    fp = NULL;
 nomem:
     free(w.th);
     free(w.ncjk);
     free(w.sh);
     free(w.shend);
+    free(w.sbin);
+    free(w.blk);
+    free(w.craw);
+    free(w.csig);
     free(w.raw);
     free(w.docraw);
-    free(w.tab);
-    free(w.sig);
     free(w.list);
+    free(w.pck.tab);
+    free(w.pcs.tab);
+    if (!fp)
+        return OVL_OK;
     ovl_fp_free(fp);
     return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
 }

@@ -24,36 +24,65 @@ int ovl_lsh_choose(ovl_ctx *ctx, double threshold, unsigned num_hashes, unsigned
                          "LSH error weights must be finite, non-negative and not both 0 (%g, %g)",
                          fp_weight, fn_weight);
     /* Simpson's rule on a fixed grid of each side of the threshold. The curve is built by
-     * running products (s^r by r, (1 - s^r)^b by b) so choosing costs no pow() calls and
-     * stays cheap enough to run per document. */
-    enum { N = 128, G = 2 * (N + 1) };
-    double s[G], w[G], pw[G], q[G], qb[G];
-    double hlo = threshold / N, hhi = (1.0 - threshold) / N;
+     * running products (s^r by r, (1 - s^r)^b by b) so choosing costs no pow() calls.
+     * Fingerprinting resolves its options per document, so this runs per document: the
+     * integrand is folded into one signed sum, cost = sum(w_fp) + sum(ws[i] * qb[i]) with
+     * ws = -w below the threshold and +w above, over a grid padded to a multiple of 4
+     * (padding points weigh 0) and summed in 4 independent lanes, which the compiler keeps
+     * in vector registers. */
+    enum { N = 128, G = 2 * (N + 1), GP = (G + 3) / 4 * 4 };
+    double s[GP], ws[GP], pw[GP], q[GP], qb[GP];
+    double hlo = threshold / N, hhi = (1.0 - threshold) / N, base = 0.0;
     for (int i = 0; i <= N; i++) {
         double c = (i == 0 || i == N) ? 1.0 : (i % 2 ? 4.0 : 2.0);
+        double wlo = c * hlo / 3.0 * fp_weight; /* false positives: integral of P below t */
         s[i] = hlo * i;
-        w[i] = c * hlo / 3.0 * fp_weight; /* false positives: integral of P below t */
+        ws[i] = -wlo;
+        base += wlo;
         s[N + 1 + i] = threshold + hhi * i;
-        w[N + 1 + i] = c * hhi / 3.0 * fn_weight; /* misses: integral of 1 - P above t */
+        ws[N + 1 + i] = c * hhi / 3.0 * fn_weight; /* misses: integral of 1 - P above t */
     }
-    for (int i = 0; i < G; i++)
+    for (int i = G; i < GP; i++) {
+        s[i] = 0.0;
+        ws[i] = 0.0;
+    }
+    for (int i = 0; i < GP; i++)
         pw[i] = 1.0;
     unsigned bmax = max_bands && max_bands < num_hashes ? max_bands : num_hashes;
     double best = INFINITY;
     unsigned bb = 1, br = 1;
     for (unsigned r = 1; r <= num_hashes; r++) {
-        for (int i = 0; i < G; i++) {
+        for (int i = 0; i < GP; i++) {
             pw[i] *= s[i];
             q[i] = 1.0 - pw[i];
             qb[i] = 1.0;
         }
         unsigned blim = num_hashes / r < bmax ? num_hashes / r : bmax;
-        for (unsigned b = 1; b <= blim; b++) {
-            double cost = 0.0;
-            for (int i = 0; i < G; i++) {
-                qb[i] *= q[i];
-                cost += w[i] * (i <= N ? 1.0 - qb[i] : qb[i]);
+        /* Misses of (blim, r) bound the cost of every (b, r') with r' >= r from below, as
+         * more rows or fewer bands only lower the curve: once that bound exceeds the best
+         * cost (with a margin far above rounding), no later choice can win or tie. With
+         * the defaults this stops after r = 4 instead of trying all 427 shapes. */
+        double lb = 0.0;
+        for (int i = N + 1; i < G; i++) {
+            double x = q[i], y = 1.0;
+            for (unsigned e = blim; e; e >>= 1) {
+                if (e & 1)
+                    y *= x;
+                x *= x;
             }
+            lb += ws[i] * y;
+        }
+        if (lb > best + 1e-9)
+            break;
+        for (unsigned b = 1; b <= blim; b++) {
+            double acc[4] = {0.0, 0.0, 0.0, 0.0};
+            for (int i = 0; i < GP; i += 4) {
+                for (int l = 0; l < 4; l++) {
+                    qb[i + l] *= q[i + l];
+                    acc[l] += ws[i + l] * qb[i + l];
+                }
+            }
+            double cost = base + ((acc[0] + acc[1]) + (acc[2] + acc[3]));
             /* Ties (within rounding) go to fewer bands, then fewer rows: less memory. */
             if (cost < best - 1e-12 || (cost <= best + 1e-12 && (b < bb || (b == bb && r < br)))) {
                 if (cost < best)

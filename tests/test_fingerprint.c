@@ -92,14 +92,84 @@ START_TEST(test_fp_mixed_shingles_exact)
     ovl_minhash(sh, 6, 128, 99, sig);
     ck_assert_int_eq(memcmp(sig, ovl_fp_signature(fp, 0), sizeof sig), 0);
     ck_assert_int_eq(memcmp(sig, ovl_fp_doc_signature(fp), sizeof sig), 0);
+    /* Band keys come from a separate sketch of bands * rows bins over the same shingles. */
     uint64_t keys[128];
-    ovl_lsh_band_keys(sig, p->bands, p->rows, 99, keys);
+    uint32_t ksig[128];
+    ck_assert_uint_eq(p->bands * p->rows, 48);
+    ovl_minhash(sh, 6, 48, 99, ksig);
+    ovl_lsh_band_keys(ksig, p->bands, p->rows, 99, keys);
     ck_assert_int_eq(memcmp(keys, ovl_fp_band_keys(fp, 0), p->bands * sizeof(uint64_t)), 0);
     /* Band key j is the seeded XXH3 of its rows. */
-    ck_assert_uint_eq(keys[1], XXH3_64bits_withSeed(sig + p->rows, p->rows * 4,
+    ck_assert_uint_eq(keys[1], XXH3_64bits_withSeed(ksig + p->rows, p->rows * 4,
                                                     99 + 0x9E3779B97F4A7C15ull * 2));
     ovl_fp_free(fp);
     ovl_ctx_free(ctx);
+}
+END_TEST
+
+/* Every chunk's band keys (and kept signature) equal those computed from scratch from the
+ * chunk's own shingles, for the stride-block path (W a multiple of the stride: 2 or 5
+ * blocks) and the per-window path (W = 40, stride 15), on paragraphs whose last window is
+ * and is not stride-aligned, for CJK (k = 4) and word (k = 3) text. */
+START_TEST(test_fp_chunk_keys_exact)
+{
+    uint64_t rng = 4242;
+    enum { NT = 1200 };
+    ovl_token *t = malloc(NT * sizeof *t);
+    uint64_t h[NT], sh[NT];
+    const unsigned shapes[3][2] = {{50, 0}, {50, 10}, {40, 15}};
+    uint32_t ends[5] = {30, 525, 910, 1000, NT};
+    for (int kind = 0; kind < 2; kind++) {
+        for (size_t i = 0; i < NT; i++) {
+            t[i] = mk_tok((kind ? 100 : 0x4E00) + rng_below(&rng, 3000),
+                          kind ? OVL_TOK_WORD : OVL_TOK_CJK);
+            h[i] = t[i].hash;
+        }
+        unsigned k = kind ? 3 : 4;
+        for (int sh_i = 0; sh_i < 3; sh_i++) {
+            for (int keep = 0; keep < 2; keep++) {
+                ovl_fp_opts o = OVL_FP_OPTS_INIT;
+                o.seed = 11 + (uint64_t)sh_i;
+                o.chunk_tokens = shapes[sh_i][0];
+                o.chunk_stride = shapes[sh_i][1];
+                o.keep_signatures = keep;
+                ovl_fp *fp = NULL;
+                ck_assert_int_eq(ovl_fp_from_tokens(NULL, t, NT, ends, 5, &o, &fp), OVL_OK);
+                const ovl_fp_opts *p = ovl_fp_params(fp);
+                unsigned KB = p->bands * p->rows;
+                size_t n = ovl_fp_chunk_count(fp), aligned = 0, unaligned = 0;
+                ck_assert_uint_gt(n, 40);
+                for (size_t c = 0; c < n; c++) {
+                    const ovl_fp_chunk *ch = &ovl_fp_chunks(fp)[c];
+                    size_t ns = ovl_shingles(h + ch->tok_start, ch->tok_end - ch->tok_start, k,
+                                             o.seed, sh);
+                    uint32_t sig[128];
+                    uint64_t keys[16];
+                    ovl_minhash(sh, ns, KB, o.seed, sig);
+                    ovl_lsh_band_keys(sig, p->bands, p->rows, o.seed, keys);
+                    ck_assert_msg(memcmp(keys, ovl_fp_band_keys(fp, c), p->bands * 8) == 0,
+                                  "shape %d keep %d chunk [%u,%u)", sh_i, keep, ch->tok_start,
+                                  ch->tok_end);
+                    if (keep) {
+                        ovl_minhash(sh, ns, 128, o.seed, sig);
+                        ck_assert_int_eq(memcmp(sig, ovl_fp_signature(fp, c), sizeof sig), 0);
+                    }
+                    /* Both kinds of window occur: starts on and off the stride grid. */
+                    uint32_t u0 = 0;
+                    for (int e = 0; e < 5 && ends[e] <= ch->tok_start; e++)
+                        u0 = ends[e];
+                    if ((ch->tok_start - u0) % p->chunk_stride == 0)
+                        aligned++;
+                    else
+                        unaligned++;
+                }
+                ck_assert_uint_gt(aligned, 30);
+                ck_assert_uint_ge(unaligned, 2);
+                ovl_fp_free(fp);
+            }
+        }
+    }
+    free(t);
 }
 END_TEST
 
@@ -387,6 +457,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_shingles_exact);
     tcase_add_test(tc, test_fp_mixed_shingles_exact);
+    tcase_add_test(tc, test_fp_chunk_keys_exact);
     tcase_add_test(tc, test_minhash_basics);
     tcase_add_test(tc, test_minhash_jaccard_accuracy);
     tcase_add_test(tc, test_fp_seed_determinism);

@@ -75,6 +75,53 @@ START_TEST(test_choose_edges)
 }
 END_TEST
 
+/* Cost of a bands x rows shape as ovl_lsh_choose defines it (Simpson's rule, 128 steps each
+ * side of the threshold), computed directly with pow() for every point. */
+static double naive_cost(double t, unsigned b, unsigned r, double fpw, double fnw)
+{
+    enum { N = 128 };
+    double sum = 0.0;
+    for (int i = 0; i <= N; i++) {
+        double c = (i == 0 || i == N) ? 1.0 : (i % 2 ? 4.0 : 2.0);
+        double slo = t / N * i, shi = t + (1.0 - t) / N * i;
+        sum += c * t / N / 3.0 * fpw * ovl_lsh_probability(slo, b, r);
+        sum += c * (1.0 - t) / N / 3.0 * fnw * (1.0 - ovl_lsh_probability(shi, b, r));
+    }
+    return sum;
+}
+
+/* The choice (which skips shapes that provably cannot win) costs no more than the best of
+ * an exhaustive search over every shape, for assorted thresholds, sizes, caps and weights. */
+START_TEST(test_choose_exhaustive)
+{
+    const double ts[5] = {0.15, 0.3, 0.5, 0.72, 0.9};
+    const unsigned ks[3] = {16, 64, 128};
+    const unsigned caps[3] = {0, 8, 16};
+    const double wts[3][2] = {{1, 1}, {1, 4}, {3, 1}};
+    for (int a = 0; a < 5; a++)
+        for (int k = 0; k < 3; k++)
+            for (int c = 0; c < 3; c++)
+                for (int w = 0; w < 3; w++) {
+                    unsigned b = 0, r = 0, K = ks[k];
+                    ck_assert_int_eq(ovl_lsh_choose(NULL, ts[a], K, caps[c], wts[w][0],
+                                                    wts[w][1], &b, &r), OVL_OK);
+                    unsigned bmax = caps[c] && caps[c] < K ? caps[c] : K;
+                    ck_assert_uint_le(b, bmax);
+                    ck_assert_uint_le(b * r, K);
+                    double best = INFINITY;
+                    for (unsigned rr = 1; rr <= K; rr++)
+                        for (unsigned bb = 1; bb <= bmax && bb * rr <= K; bb++) {
+                            double x = naive_cost(ts[a], bb, rr, wts[w][0], wts[w][1]);
+                            best = x < best ? x : best;
+                        }
+                    double got = naive_cost(ts[a], b, r, wts[w][0], wts[w][1]);
+                    ck_assert_msg(got <= best + 1e-9,
+                                  "t %.2f K %u cap %u w %d: %u x %u costs %.12f, best %.12f",
+                                  ts[a], K, caps[c], w, b, r, got, best);
+                }
+}
+END_TEST
+
 static void add1(ovl_finder *f, uint32_t id, int32_t group, uint32_t t0, const uint64_t *keys)
 {
     ovl_fp_chunk c = {t0, t0 + 10};
@@ -240,7 +287,9 @@ static double exact_jaccard(const uint64_t *a, size_t na, const uint64_t *b, siz
 
 /* A generated corpus of chunk-sized sets in families with planted overlap: candidate pairs
  * match an exact brute-force Jaccard computation as the S-curve predicts, and each pair's
- * band_hits equals the number of equal band keys. */
+ * band_hits equals the number of equal band keys. The sets have 60 elements, so a 48-bin
+ * one-permutation sketch leaves ~30% of its bins to densification: the S-curve must hold
+ * despite the rows borrowing values from shared bins. */
 START_TEST(test_lsh_recall_bruteforce)
 {
     enum { FAMILIES = 300, PER = 5, N = FAMILIES * PER, MAXSET = 120, BANDS = 16, ROWS = 3 };
@@ -266,7 +315,8 @@ START_TEST(test_lsh_recall_bruteforce)
                 sets[d][n++] = rng_next(&rng);
             len[d] = n;
             qsort(sets[d], n, sizeof(uint64_t), cmp_u64);
-            ovl_minhash(sets[d], n, 128, 9, sig[d]);
+            /* As fingerprints do: a sketch of exactly BANDS * ROWS bins. */
+            ovl_minhash(sets[d], n, BANDS * ROWS, 9, sig[d]);
             ovl_lsh_band_keys(sig[d], BANDS, ROWS, 9, keys[d]);
             ovl_fp_chunk c = {0, 60};
             ck_assert_int_eq(ovl_finder_add_keys(NULL, f, (uint32_t)d, -1, &c, 1, keys[d]), OVL_OK);
@@ -329,6 +379,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_probability);
     tcase_add_test(tc, test_choose_values);
     tcase_add_test(tc, test_choose_edges);
+    tcase_add_test(tc, test_choose_exhaustive);
     tcase_add_test(tc, test_finder_max_df_groups);
     tcase_add_test(tc, test_finder_order_and_errors);
     tcase_add_test(tc, test_lsh_recall_bruteforce);

@@ -80,9 +80,10 @@ typedef struct ovl_fp_opts {
     unsigned rows;         /* with bands: rows per band (bands * rows <= num_hashes) */
     unsigned max_bands;    /* cap for the automatic choice (memory: 12 bytes per chunk and
                               band in a finder); default 16 */
-    int keep_signatures;   /* 1: keep every chunk's full signature (ovl_fp_signature); 0
-                              (default): only the bands * rows values the band keys need are
-                              densified (same keys, ~2.5x less work) and none is kept */
+    int keep_signatures;   /* 1: also keep every chunk's full num_hashes signature
+                              (ovl_fp_signature); 0 (default): none is kept. Band keys come
+                              from a separate bands * rows-bin sketch either way, so they do
+                              not depend on this flag */
 } ovl_fp_opts;
 #define OVL_FP_OPTS_INIT {OVL_FP_OPTS_VERSION, 0, 4, 3, 128, 50, 0, 0.3, 0, 0, 16, 0}
 
