@@ -51,6 +51,30 @@ int cli_doc_opt(int argc, char **argv, int *i, ovl_doc_opts *opts);
     "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
     "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n"
 
+/* Fingerprint options shared by the commands that fingerprint (index, check): --seed,
+ * --k-cjk, --k-word, --num-hashes, --chunk-tokens, --chunk-stride, --threshold, --bands,
+ * --rows, --max-bands. Returns 1 (and advances *i) when argv[*i] was one; *given collects
+ * which were set (to check them against an index). Exits 2 on a bad value. */
+int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given);
+#define CLI_FP_OPTS_HELP \
+    "fingerprint options (fixed when the index is created; given later, they must match):\n" \
+    "  --seed N                 hash seed (default 0)\n" \
+    "  --k-cjk N, --k-word N    shingle length in CJK characters / words (default 4 / 3)\n" \
+    "  --num-hashes N           MinHash values per chunk (default 128)\n" \
+    "  --chunk-tokens N         tokens per chunk window (default 50)\n" \
+    "  --chunk-stride N         tokens between windows (default: half a window)\n" \
+    "  --threshold X            chunk similarity the LSH bands are tuned for (default 0.3)\n" \
+    "  --bands N --rows N       explicit LSH banding (default: chosen from --threshold)\n" \
+    "  --max-bands N            most bands for the automatic choice (default 16)\n"
+
+/* Opens (with create: creates) the index db. Options the user did not give (bits missing
+ * from given) are taken from the index; given ones must match it. Returns OVL_OK or an
+ * ovl_error with the detail in ctx. */
+int cli_index_open(ovl_ctx *ctx, const char *db, int create, int readonly, const ovl_fp_opts *fp,
+                   unsigned given, const ovl_doc_opts *dopts, ovl_index **out);
+/* Absolute, lexically normalized form of path (malloc'd), or NULL when out of memory. */
+char *cli_abspath(const char *path);
+
 /* Opens -o FILE (or stdout when path is NULL or "-"); exits 2 on failure. */
 FILE *cli_output(const char *path);
 

@@ -1,9 +1,359 @@
-/* cmd_check.c - placeholder until the check subcommand lands. */
+/* cmd_check.c - `overlap check --db FILE DOC...`: passages of documents reused from an indexed corpus. */
 #include "cli.h"
+
+#include <fnmatch.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void help(FILE *f)
+{
+    fprintf(f, "usage: overlap check --db FILE DOC... [options]\n\n"
+               "Finds the indexed documents each DOC reuses: its chunks' LSH band keys are looked up\n"
+               "in the index, every candidate source is rebuilt from the bytes stored in the index\n"
+               "(the original files need not exist) and aligned with DOC; DOC's own entry (same\n"
+               "absolute path) is not a source. One report for all DOCs,\n"
+               "in the formats and JSON schema of 'overlap compare' (passages: a = the checked\n"
+               "document, b = the source). Exit status: 0 no reuse, 1 reuse, 2 trouble.\n\n"
+               "options:\n"
+               "  --db FILE                the index ('overlap index add')\n"
+               "  --format text|json|html  report format (default text)\n"
+               "  -o, --output FILE        write the report to FILE\n"
+               "  --color auto|always|never  colour the text report (default auto: on a terminal)\n"
+               "  --exclude-source GLOB    ignore sources whose stored (absolute) path matches GLOB\n"
+               "                           (fnmatch, '*' also matches '/'; repeatable)\n"
+               "  --exclude-meta KEY=VALUE ignore sources tagged KEY=VALUE (repeatable)\n"
+               "  --exclude-quotes         leave quoted text out of the counted ratio\n"
+               "  --exclude-refs           leave the reference list out of the counted ratio\n"
+               "  --min-chars N            shortest passage of CJK text, in characters (default 20)\n"
+               "  --min-words N            shortest passage of Latin text, in words (default 8)\n"
+               "  --max-df N               skip band keys found in more than N documents as\n"
+               "                           boilerplate (default 50; 0: no limit)\n"
+               "  --max-sources N          align each DOC with at most the N candidates with most\n"
+               "                           band collisions (default 100; 0: no limit)\n"
+               CLI_DOC_OPTS_HELP
+               "  Fingerprint options (--seed, --k-cjk, ... see 'overlap index --help') are taken\n"
+               "  from the index; given, they must match it.\n");
+}
+
+typedef struct source {
+    int64_t id;
+    char *path;
+    ovl_doc *doc;
+    ovl_passage **ps; /* per checked document */
+    size_t *np;
+} source;
+
+static int cmp_source_path(const void *pa, const void *pb)
+{
+    const source *a = pa, *b = pb;
+    return strcmp(a->path, b->path);
+}
+
+typedef struct cand {
+    int64_t id;
+    int doc; /* checked document */
+} cand;
+
+static int cmp_cand(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    if (a->id != b->id)
+        return a->id < b->id ? -1 : 1;
+    return a->doc - b->doc;
+}
+
+/* 1 when the source is excluded by a glob or a meta. */
+static int excluded(const ovl_index_entry *e, char **globs, int nglobs, char **emeta, int nemeta)
+{
+    for (int g = 0; g < nglobs; g++)
+        if (fnmatch(globs[g], e->path, 0) == 0)
+            return 1;
+    for (int m = 0; m < nemeta; m++) {
+        const char *eq = strchr(emeta[m], '=');
+        size_t kl = (size_t)(eq - emeta[m]);
+        for (size_t k = 0; k < e->n_metas; k++)
+            if (strlen(e->metas[k].key) == kl && strncmp(e->metas[k].key, emeta[m], kl) == 0 &&
+                strcmp(e->metas[k].value, eq + 1) == 0)
+                return 1;
+    }
+    return 0;
+}
 
 int cmd_check(int argc, char **argv)
 {
-    (void)argc;
-    cli_error("%s: not available in this build yet", argv[0]);
-    return CLI_EXIT_TROUBLE;
+    ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
+    ovl_align_opts aopts = OVL_ALIGN_OPTS_INIT;
+    ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
+    ovl_fp_opts fp = OVL_FP_OPTS_INIT;
+    unsigned given = 0, max_df = 50, max_sources = 100;
+    const char *format = "text", *outpath = NULL, *color = "auto", *db = NULL, *v;
+    char **paths = calloc((size_t)argc, sizeof *paths);
+    char **globs = calloc((size_t)argc, sizeof *globs);
+    char **emeta = calloc((size_t)argc, sizeof *emeta);
+    int npaths = 0, nglobs = 0, nemeta = 0, status = CLI_EXIT_TROUBLE;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_index *idx = NULL;
+    ovl_doc **docs = NULL;
+    source *srcs = NULL;
+    size_t nsrcs = 0, ncand = 0, ccap = 0;
+    cand *cands = NULL;
+    ovl_report *rep = NULL;
+    char *params = NULL;
+    if (!paths || !globs || !emeta || !ctx) {
+        cli_error("check: out of memory");
+        goto done;
+    }
+    for (int i = 1; i < argc;) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            help(stdout);
+            status = 0;
+            goto done;
+        }
+        if (cli_opt(argc, argv, &i, "--db", NULL, &v))
+            db = v;
+        else if (cli_opt(argc, argv, &i, "--format", NULL, &v))
+            format = v;
+        else if (cli_opt(argc, argv, &i, "--output", "-o", &v))
+            outpath = v;
+        else if (cli_opt(argc, argv, &i, "--color", NULL, &v))
+            color = v;
+        else if (cli_opt(argc, argv, &i, "--exclude-source", NULL, &v))
+            globs[nglobs++] = (char *)v;
+        else if (cli_opt(argc, argv, &i, "--exclude-meta", NULL, &v)) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v) {
+                cli_error("check: --exclude-meta wants KEY=VALUE, not '%s'", v);
+                goto done;
+            }
+            emeta[nemeta++] = (char *)v;
+        } else if (cli_opt(argc, argv, &i, "--min-chars", NULL, &v))
+            aopts.min_cjk = (unsigned)cli_ulong("--min-chars", v, 1, 1000000);
+        else if (cli_opt(argc, argv, &i, "--min-words", NULL, &v))
+            aopts.min_words = (unsigned)cli_ulong("--min-words", v, 1, 1000000);
+        else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v))
+            max_df = (unsigned)cli_ulong("--max-df", v, 0, 1000000000);
+        else if (cli_opt(argc, argv, &i, "--max-sources", NULL, &v))
+            max_sources = (unsigned)cli_ulong("--max-sources", v, 0, 1000000000);
+        else if (strcmp(argv[i], "--exclude-quotes") == 0)
+            ropts.exclude_quotes = 1, i++;
+        else if (strcmp(argv[i], "--exclude-refs") == 0)
+            ropts.exclude_refs = 1, i++;
+        else if (cli_doc_opt(argc, argv, &i, &dopts) || cli_fp_opt(argc, argv, &i, &fp, &given))
+            ;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error("check: unknown option '%s'", argv[i]);
+            goto done;
+        } else
+            paths[npaths++] = argv[i++];
+    }
+    if (!db || npaths == 0) {
+        if (!db)
+            cli_error("check: --db FILE is required");
+        help(stderr);
+        goto done;
+    }
+    int fmt = ovl_format_parse(format);
+    if (fmt < 0 || fmt == OVL_FORMAT_JSONL) {
+        cli_error("check: --format must be text, json or html, not '%s'", format);
+        goto done;
+    }
+    int rc = cli_index_open(ctx, db, 0, 1, &fp, given, &dopts, &idx);
+    if (rc != OVL_OK) {
+        cli_fail(NULL, ctx, rc);
+        goto done;
+    }
+    /* Checked documents are read with the index's normalization, so tokens line up. */
+    ovl_doc_opts iopts;
+    ovl_index_params(idx, NULL, &iopts);
+    iopts.decode = dopts.decode;
+    docs = calloc((size_t)npaths, sizeof *docs);
+    if (!docs) {
+        cli_error("check: out of memory");
+        goto done;
+    }
+    for (int d = 0; d < npaths; d++) {
+        if ((rc = ovl_doc_from_file(ctx, paths[d], &iopts, &docs[d])) != OVL_OK) {
+            cli_fail(paths[d], ctx, rc);
+            goto done;
+        }
+        ovl_index_hit *hits = NULL;
+        size_t nh = 0, kept = 0;
+        char *self = cli_abspath(paths[d]);
+        if (!self) {
+            cli_error("check: out of memory");
+            goto done;
+        }
+        if ((rc = ovl_index_query(ctx, idx, docs[d], max_df, &hits, &nh)) != OVL_OK) {
+            cli_fail(db, ctx, rc);
+            goto done;
+        }
+        for (size_t h = 0; h < nh && (!max_sources || kept < max_sources); h++) {
+            ovl_index_entry e;
+            if ((rc = ovl_index_doc_info(ctx, idx, hits[h].doc_id, &e)) != OVL_OK) {
+                free(hits);
+                free(self);
+                cli_fail(db, ctx, rc);
+                goto done;
+            }
+            if (strcmp(e.path, self) == 0 || excluded(&e, globs, nglobs, emeta, nemeta))
+                continue;
+            kept++;
+            cand *nc = ncand == ccap ? realloc(cands, (ccap = ccap ? ccap * 2 : 64) * sizeof *cands) : cands;
+            if (!nc) {
+                free(hits);
+                free(self);
+                cli_error("check: out of memory");
+                goto done;
+            }
+            cands = nc;
+            cands[ncand++] = (cand){hits[h].doc_id, d};
+        }
+        free(hits);
+        free(self);
+    }
+    /* Each source is rebuilt once and aligned with every DOC that found it. */
+    if (ncand)
+        qsort(cands, ncand, sizeof *cands, cmp_cand);
+    srcs = calloc(ncand ? ncand : 1, sizeof *srcs);
+    if (!srcs) {
+        cli_error("check: out of memory");
+        goto done;
+    }
+    for (size_t c = 0; c < ncand;) {
+        size_t e = c + 1;
+        while (e < ncand && cands[e].id == cands[c].id)
+            e++;
+        source *s = &srcs[nsrcs];
+        s->id = cands[c].id;
+        s->ps = calloc((size_t)npaths, sizeof *s->ps);
+        s->np = calloc((size_t)npaths, sizeof *s->np);
+        if (!s->ps || !s->np) {
+            free(s->ps);
+            free(s->np);
+            cli_error("check: out of memory");
+            goto done;
+        }
+        nsrcs++;
+        if ((rc = ovl_index_load_doc(ctx, idx, s->id, &s->doc)) != OVL_OK) {
+            cli_fail(db, ctx, rc);
+            goto done;
+        }
+        size_t total = 0;
+        for (size_t k = c; k < e; k++) {
+            int d = cands[k].doc;
+            if ((rc = ovl_align(ctx, docs[d], s->doc, &aopts, &s->ps[d], &s->np[d])) != OVL_OK) {
+                cli_fail(paths[d], ctx, rc);
+                goto done;
+            }
+            total += s->np[d];
+        }
+        if (!total) {
+            /* Not reused after all: drop it now to keep memory to the matching sources. */
+            ovl_doc_free(s->doc);
+            s->doc = NULL;
+        } else {
+            s->path = strdup(ovl_doc_name(s->doc));
+            if (!s->path) {
+                cli_error("check: out of memory");
+                goto done;
+            }
+        }
+        c = e;
+    }
+    /* Matching sources in path order: the report does not depend on ids or add order. */
+    size_t nmatch = 0;
+    for (size_t k = 0; k < nsrcs; k++) {
+        if (srcs[k].doc) {
+            source tmp = srcs[nmatch];
+            srcs[nmatch++] = srcs[k];
+            srcs[k] = tmp;
+        }
+    }
+    if (nmatch)
+        qsort(srcs, nmatch, sizeof *srcs, cmp_source_path);
+    rep = ovl_report_new();
+    if (!rep) {
+        cli_error("check: out of memory");
+        goto done;
+    }
+    for (int d = 0; d < npaths; d++)
+        if (ovl_report_add_doc(rep, docs[d], paths[d]) < 0) {
+            cli_error("check: out of memory");
+            goto done;
+        }
+    for (size_t k = 0; k < nmatch; k++)
+        if (ovl_report_add_doc(rep, srcs[k].doc, srcs[k].path) < 0) {
+            cli_error("check: out of memory");
+            goto done;
+        }
+    size_t npass = 0;
+    for (int d = 0; d < npaths; d++)
+        for (size_t k = 0; k < nmatch; k++)
+            if (srcs[k].np[d]) {
+                if (ovl_report_add_passages(rep, d, npaths + (int)k, srcs[k].ps[d], srcs[k].np[d]) != OVL_OK) {
+                    cli_error("check: out of memory");
+                    goto done;
+                }
+                npass += srcs[k].np[d];
+            }
+
+    json_t *pj = json_pack("{s:i,s:i,s:b,s:b,s:b,s:i,s:i}", "min_chars", (int)aopts.min_cjk, "min_words",
+                           (int)aopts.min_words, "fold_traditional", iopts.norm.fold_traditional != 0,
+                           "exclude_quotes", ropts.exclude_quotes != 0, "exclude_refs",
+                           ropts.exclude_refs != 0, "max_df", (int)max_df, "max_sources", (int)max_sources);
+    json_t *gl = json_array(), *ml = json_array();
+    for (int g = 0; g < nglobs; g++)
+        json_array_append_new(gl, json_string(globs[g]));
+    for (int m = 0; m < nemeta; m++)
+        json_array_append_new(ml, json_string(emeta[m]));
+    json_object_set_new(pj, "exclude_source", gl);
+    json_object_set_new(pj, "exclude_meta", ml);
+    params = json_dumps(pj, JSON_COMPACT);
+    json_decref(pj);
+    if (!params) {
+        cli_error("check: out of memory");
+        goto done;
+    }
+    FILE *out = cli_output(outpath);
+    ropts.format = fmt;
+    ropts.params_json = params;
+    ropts.color = cli_color(color, out);
+    if (ropts.color < 0) {
+        cli_error("check: --color must be auto, always or never, not '%s'", color);
+        if (out != stdout)
+            fclose(out);
+        goto done;
+    }
+    rc = ovl_report_write(ctx, rep, &ropts, cli_write_file, out);
+    int werr = fflush(out) != 0 || ferror(out);
+    if (out != stdout)
+        werr |= fclose(out) != 0;
+    if (rc != OVL_OK || werr) {
+        cli_error("check: %s: cannot write the report", outpath ? outpath : "standard output");
+        goto done;
+    }
+    status = npass ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+done:
+    ovl_report_free(rep);
+    free(params);
+    for (size_t k = 0; k < nsrcs; k++) {
+        for (int d = 0; d < npaths && srcs[k].ps; d++)
+            free(srcs[k].ps[d]);
+        free(srcs[k].ps);
+        free(srcs[k].np);
+        free(srcs[k].path);
+        ovl_doc_free(srcs[k].doc);
+    }
+    free(srcs);
+    free(cands);
+    for (int d = 0; docs && d < npaths; d++)
+        ovl_doc_free(docs[d]);
+    free(docs);
+    ovl_index_close(idx);
+    ovl_ctx_free(ctx);
+    free(paths);
+    free(globs);
+    free(emeta);
+    return status;
 }

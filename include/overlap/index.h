@@ -85,7 +85,7 @@ int ovl_index_list(ovl_ctx *ctx, ovl_index *idx, int64_t **ids, size_t *count);
 
 /* What the index records about one document. Strings and metas are owned by idx and stay
  * valid until the next call with idx. */
-typedef struct ovl_index_doc_info {
+typedef struct ovl_index_entry {
     int64_t id;
     const char *path;
     const char *hash;          /* XXH3-128 of the bytes, 32 lowercase hex digits */
@@ -97,10 +97,10 @@ typedef struct ovl_index_doc_info {
     int64_t added;             /* seconds since the Unix epoch */
     const ovl_index_meta *metas; /* sorted by key, then value */
     size_t n_metas;
-} ovl_index_doc_info;
+} ovl_index_entry;
 
 /* OVL_ERR_NOTFOUND when id is not in the index. */
-int ovl_index_doc_info(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_index_doc_info *out);
+int ovl_index_doc_info(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_index_entry *out);
 
 /* Rebuilds document id from its stored bytes with its stored decode options and the index's
  * normalization and segmentation; its name is the stored path. Caller frees *out with
