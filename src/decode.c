@@ -268,9 +268,12 @@ static int decode_iconv(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t
         }
         unsigned char out[32];
         size_t room = 4;
+        /* glibc's multi-step converters (GB18030) cost time in proportion to the input
+         * offered, so offer a few bytes, and more only when a character needs them. */
+        size_t window = 8;
         for (;;) {
             char *in = (char *)(p + i);
-            size_t inleft = len - i;
+            size_t inleft = len - i < window ? len - i : window;
             char *o = (char *)out;
             size_t oleft = room;
             size_t r = iconv(cd, &in, &inleft, &o, &oleft);
@@ -278,6 +281,11 @@ static int decode_iconv(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t
             size_t produced = (room - oleft) / 4;
             if (r == (size_t)-1 && errno == E2BIG && produced == 0 && room < sizeof out) {
                 room *= 2; /* one input character yields several code points */
+                continue;
+            }
+            if (r == (size_t)-1 && errno == EINVAL && produced == 0 && window < len - i) {
+                window *= 2; /* the character (or shift sequence) runs past the window */
+                iconv(cd, NULL, NULL, NULL, NULL);
                 continue;
             }
             if (produced == 0 && used > 0 && r != (size_t)-1) {
