@@ -1,9 +1,568 @@
-/* cmd_scan.c - placeholder until the scan subcommand lands. */
+/* cmd_scan.c - `overlap scan PATH...`: reused passages across a whole corpus (MinHash + LSH candidates, then alignment). */
 #include "cli.h"
+#include "corpus.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void help(FILE *f)
+{
+    fprintf(f,
+            "usage: overlap scan PATH... [options]\n\n"
+            "Finds the passages any two documents of a corpus share. Directories are read\n"
+            "recursively. Every document is fingerprinted (chunk MinHash signatures, LSH bands);\n"
+            "pairs whose chunks collide are aligned like `overlap compare`. Pairs are reported\n"
+            "by reused characters (both sides, most first). Output is the same for any -j.\n"
+            "Exit status: 0 no reuse, 1 reuse found, 2 trouble (or no file could be read).\n"
+            "Files that cannot be read or decoded are reported on stderr and skipped.\n\n"
+            "options:\n"
+            "  --include GLOB           only files matching GLOB (repeatable; matched against the\n"
+            "                           path relative to PATH and against the file name)\n"
+            "  --exclude GLOB           skip files and directories matching GLOB (repeatable)\n"
+            "  -j, --jobs N             worker threads (default: all online cores)\n"
+            "  --format text|json|jsonl|html  report format (default text); jsonl streams one\n"
+            "                           passage per line and needs no document text in memory\n"
+            "  -o, --output FILE        write the report to FILE\n"
+            "  --color auto|always|never  colour the text report (default auto)\n"
+            "  --threshold T            chunk Jaccard similarity the LSH bands are tuned for,\n"
+            "                           strictly between 0 and 1 (default 0.3)\n"
+            "  --num-hashes K           MinHash values per chunk (default 128)\n"
+            "  --seed S                 hash seed (default 0)\n"
+            "  --shingle N              shingle length in tokens for CJK text (default 4)\n"
+            "  --shingle-words N        shingle length in words for other text (default 3)\n"
+            "  --max-df N               ignore band keys shared by more than N documents\n"
+            "                           (boilerplate); default max(10, 1%% of the documents read);\n"
+            "                           0 = no limit\n"
+            "  --min-hits N             a document pair needs N band collisions to be aligned\n"
+            "                           (default 2: one chance collision of a short stock\n"
+            "                           phrase is not worth an alignment)\n"
+            "  --group REGEX            documents whose paths give the same first capture group\n"
+            "                           of the POSIX extended REGEX (or the same whole match)\n"
+            "                           are one group and are not compared with each other\n"
+            "  --group-by-dir           same, the group being the parent directory\n"
+            "  --min-chars N            shortest passage of CJK text, in characters (default 20)\n"
+            "  --min-words N            shortest passage of Latin text, in words (default 8)\n"
+            "  --progress, --no-progress  draw (or not) progress on stderr (default: when\n"
+            "                           stderr is a terminal)\n"
+            "  -v, --verbose            print the LSH bands, rows and S-curve on stderr\n" CLI_DOC_OPTS_HELP);
+}
+
+typedef struct scan {
+    cli_files files;
+    int32_t *group;    /* per file, -1 = none */
+    uint8_t *ok;       /* per file: read and fingerprinted */
+    size_t nok;
+    ovl_finder *finder;
+    ovl_ctx *ctx;      /* for the finder, used under the commit order */
+    int add_failed;
+    int progress;
+} scan;
+
+static void commit(void *arg, size_t i, const cli_doc_info *info, const ovl_fp *fp)
+{
+    scan *s = arg;
+    if (!fp) {
+        if (s->progress)
+            cli_progress_clear();
+        cli_error("%s", info->error);
+        return;
+    }
+    if (ovl_finder_add(s->ctx, s->finder, (uint32_t)i, s->group[i], fp) != OVL_OK) {
+        s->add_failed = 1;
+        return;
+    }
+    s->ok[i] = 1;
+    s->nok++;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+typedef struct gkey {
+    char *key;
+    size_t file;
+} gkey;
+
+static int cmp_gkey(const void *a, const void *b)
+{
+    const gkey *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->file > y->file) - (x->file < y->file);
+}
+
+/* Group ids from a regex or the parent directory: equal keys get equal ids, ids follow the
+ * keys' sort order so they do not depend on anything but the paths. */
+static int make_groups(scan *s, const char *regex, int by_dir)
+{
+    size_t n = s->files.n;
+    for (size_t i = 0; i < n; i++)
+        s->group[i] = -1;
+    if (!regex && !by_dir)
+        return 0;
+    regex_t re;
+    if (regex) {
+        int rc = regcomp(&re, regex, REG_EXTENDED);
+        if (rc != 0) {
+            char msg[256];
+            regerror(rc, &re, msg, sizeof msg);
+            cli_error("scan: --group: %s", msg);
+            return -1;
+        }
+    }
+    gkey *k = calloc(n ? n : 1, sizeof *k);
+    size_t nk = 0;
+    int rc = k ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *p = s->files.v[i].path;
+        const char *start = NULL;
+        size_t len = 0;
+        if (regex) {
+            regmatch_t m[2];
+            if (regexec(&re, p, 2, m, 0) == 0) {
+                int g = re.re_nsub >= 1 && m[1].rm_so >= 0 ? 1 : 0;
+                start = p + m[g].rm_so;
+                len = (size_t)(m[g].rm_eo - m[g].rm_so);
+            }
+        } else {
+            const char *slash = strrchr(p, '/');
+            start = slash ? p : ".";
+            len = slash ? (size_t)(slash - p) : 1;
+        }
+        if (!start)
+            continue;
+        char *key = malloc(len + 1);
+        if (!key) {
+            rc = -1;
+            break;
+        }
+        memcpy(key, start, len);
+        key[len] = '\0';
+        k[nk].key = key;
+        k[nk].file = i;
+        nk++;
+    }
+    if (rc == 0) {
+        qsort(k, nk, sizeof *k, cmp_gkey);
+        int32_t g = -1;
+        for (size_t i = 0; i < nk; i++) {
+            if (i == 0 || strcmp(k[i].key, k[i - 1].key) != 0)
+                g++;
+            s->group[k[i].file] = g;
+        }
+    } else {
+        cli_error("out of memory");
+    }
+    for (size_t i = 0; k && i < nk; i++)
+        free(k[i].key);
+    free(k);
+    if (regex)
+        regfree(&re);
+    return rc;
+}
+
+/* A pair with passages, in report order. */
+typedef struct ordered {
+    size_t k;        /* index into the candidate pairs */
+    uint64_t weight; /* reused characters, both sides */
+    uint32_t a, b;
+} ordered;
+
+static int cmp_ordered(const void *x, const void *y)
+{
+    const ordered *p = x, *q = y;
+    if (p->weight != q->weight)
+        return p->weight > q->weight ? -1 : 1;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    return (p->b > q->b) - (p->b < q->b);
+}
+
+typedef struct load_job {
+    const cli_files *files;
+    const size_t *which;
+    ovl_doc **docs;
+    const ovl_doc_opts *dopts;
+    ovl_ctx **ctx;
+    char **errors;
+} load_job;
+
+static void load_one(void *arg, unsigned worker, size_t i)
+{
+    load_job *j = arg;
+    const char *path = j->files->v[j->which[i]].path;
+    int rc = ovl_doc_from_file(j->ctx[worker], path, j->dopts, &j->docs[i]);
+    if (rc != OVL_OK) {
+        const char *msg = ovl_ctx_message(j->ctx[worker]);
+        size_t n = strlen(path) + strlen(msg) + 16;
+        if ((j->errors[i] = malloc(n)))
+            snprintf(j->errors[i], n, "%s: %s", path, *msg ? msg : ovl_strerror(rc));
+        ovl_ctx_clear(j->ctx[worker]);
+    }
+}
+
+/* Rewrites the document ids of one JSON line (the pair's own 0 and 1) to report ids. */
+static int write_jsonl_line(FILE *out, const char *line, size_t len, int ida, int idb)
+{
+    json_error_t err;
+    json_t *v = json_loadb(line, len, 0, &err);
+    if (!v)
+        return -1;
+    json_t *a = json_object_get(v, "a"), *b = json_object_get(v, "b");
+    int rc = -1;
+    if (a && b && json_object_set_new(a, "doc", json_integer(ida)) == 0 &&
+        json_object_set_new(b, "doc", json_integer(idb)) == 0 &&
+        json_dumpf(v, out, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6) | JSON_COMPACT) == 0 &&
+        fputc('\n', out) != EOF)
+        rc = 0;
+    json_decref(v);
+    return rc;
+}
+
+static char *params_json(const ovl_fp_opts *fo, unsigned max_df, unsigned min_hits,
+                         const ovl_align_opts *ao,
+                         const ovl_doc_opts *dopts, const char *regex, int by_dir)
+{
+    json_t *p = json_object();
+    json_object_set_new(p, "threshold", json_real(round(fo->threshold * 10000.0) / 10000.0));
+    json_object_set_new(p, "bands", json_integer(fo->bands));
+    json_object_set_new(p, "rows", json_integer(fo->rows));
+    json_object_set_new(p, "k_cjk", json_integer(fo->k_cjk));
+    json_object_set_new(p, "k_word", json_integer(fo->k_word));
+    json_object_set_new(p, "num_hashes", json_integer(fo->num_hashes));
+    json_object_set_new(p, "chunk_tokens", json_integer(fo->chunk_tokens));
+    json_object_set_new(p, "chunk_stride", json_integer(fo->chunk_stride));
+    json_object_set_new(p, "seed", json_integer((json_int_t)fo->seed));
+    json_object_set_new(p, "max_df", json_integer(max_df));
+    json_object_set_new(p, "min_hits", json_integer(min_hits));
+    json_object_set_new(p, "min_chars", json_integer(ao->min_cjk));
+    json_object_set_new(p, "min_words", json_integer(ao->min_words));
+    json_object_set_new(p, "fold_traditional", json_boolean(dopts->norm.fold_traditional));
+    if (regex)
+        json_object_set_new(p, "group", json_string(regex));
+    if (by_dir)
+        json_object_set_new(p, "group_by_dir", json_true());
+    char *s = json_dumps(p, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(6));
+    json_decref(p);
+    return s;
+}
 
 int cmd_scan(int argc, char **argv)
 {
-    (void)argc;
-    cli_error("%s: not available in this build yet", argv[0]);
-    return CLI_EXIT_TROUBLE;
+    ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
+    ovl_align_opts aopts = OVL_ALIGN_OPTS_INIT;
+    ovl_fp_opts fopts = OVL_FP_OPTS_INIT;
+    const char *format = "text", *outpath = NULL, *color = "auto", *jobs = NULL, *regex = NULL, *v;
+    const char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    const char **inc = calloc((size_t)argc + 1, sizeof *inc);
+    const char **exc = calloc((size_t)argc + 1, sizeof *exc);
+    size_t npaths = 0, ninc = 0, nexc = 0;
+    long max_df = -1;
+    unsigned long min_hits = 2;
+    int by_dir = 0, verbose = 0, force_progress = -1;
+    if (!paths || !inc || !exc) {
+        cli_error("out of memory");
+        return CLI_EXIT_TROUBLE;
+    }
+    for (int i = 1; i < argc;) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            help(stdout);
+            free(paths), free(inc), free(exc);
+            return 0;
+        }
+        if (cli_opt(argc, argv, &i, "--format", NULL, &v))
+            format = v;
+        else if (cli_opt(argc, argv, &i, "--output", "-o", &v))
+            outpath = v;
+        else if (cli_opt(argc, argv, &i, "--color", NULL, &v))
+            color = v;
+        else if (cli_opt(argc, argv, &i, "--jobs", "-j", &v))
+            jobs = v;
+        else if (strncmp(argv[i], "-j", 2) == 0 && argv[i][2])
+            jobs = argv[i++] + 2;
+        else if (cli_opt(argc, argv, &i, "--include", NULL, &v))
+            inc[ninc++] = v;
+        else if (cli_opt(argc, argv, &i, "--exclude", NULL, &v))
+            exc[nexc++] = v;
+        else if (cli_opt(argc, argv, &i, "--threshold", NULL, &v))
+            fopts.threshold = cli_double("--threshold", v, 0.0, 1.0);
+        else if (cli_opt(argc, argv, &i, "--num-hashes", NULL, &v))
+            fopts.num_hashes = (unsigned)cli_ulong("--num-hashes", v, 1, 4096);
+        else if (cli_opt(argc, argv, &i, "--seed", NULL, &v))
+            fopts.seed = cli_ulong("--seed", v, 0, INT64_MAX);
+        else if (cli_opt(argc, argv, &i, "--shingle", NULL, &v))
+            fopts.k_cjk = (unsigned)cli_ulong("--shingle", v, 1, 64);
+        else if (cli_opt(argc, argv, &i, "--shingle-words", NULL, &v))
+            fopts.k_word = (unsigned)cli_ulong("--shingle-words", v, 1, 64);
+        else if (cli_opt(argc, argv, &i, "--min-hits", NULL, &v))
+            min_hits = cli_ulong("--min-hits", v, 1, 1000);
+        else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v))
+            max_df = (long)cli_ulong("--max-df", v, 0, UINT32_MAX);
+        else if (cli_opt(argc, argv, &i, "--group", NULL, &v))
+            regex = v;
+        else if (strcmp(argv[i], "--group-by-dir") == 0)
+            by_dir = 1, i++;
+        else if (cli_opt(argc, argv, &i, "--min-chars", NULL, &v))
+            aopts.min_cjk = (unsigned)cli_ulong("--min-chars", v, 1, 1000000);
+        else if (cli_opt(argc, argv, &i, "--min-words", NULL, &v))
+            aopts.min_words = (unsigned)cli_ulong("--min-words", v, 1, 1000000);
+        else if (strcmp(argv[i], "--progress") == 0)
+            force_progress = 1, i++;
+        else if (strcmp(argv[i], "--no-progress") == 0)
+            force_progress = 0, i++;
+        else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
+            verbose = 1, i++;
+        else if (cli_doc_opt(argc, argv, &i, &dopts))
+            ;
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            cli_error("scan: unknown option '%s'", argv[i]);
+            free(paths), free(inc), free(exc);
+            return CLI_EXIT_TROUBLE;
+        } else
+            paths[npaths++] = argv[i++];
+    }
+    if (npaths == 0) {
+        help(stderr);
+        free(paths), free(inc), free(exc);
+        return CLI_EXIT_TROUBLE;
+    }
+
+    int status = CLI_EXIT_TROUBLE;
+    scan s;
+    memset(&s, 0, sizeof s);
+    s.ctx = ovl_ctx_new();
+    s.progress = cli_progress_wanted(force_progress);
+    ovl_fp_opts fo;
+    ovl_cand *cands = NULL;
+    size_t ncands = 0;
+    cli_pair_result *res = NULL;
+    ordered *ord = NULL;
+    size_t nord = 0;
+    char *params = NULL;
+    FILE *out = NULL;
+    ovl_report *rep = NULL;
+    ovl_doc **docs = NULL;
+    size_t *which = NULL, ndocs_used = 0;
+    int *repid = NULL;
+    unsigned nthreads = cli_threads(jobs);
+    double t0 = now();
+
+    int fmt = ovl_format_parse(format);
+    if (fmt < 0) {
+        cli_error("scan: --format must be text, json, jsonl or html, not '%s'", format);
+        goto done;
+    }
+    int rc = ovl_fp_opts_resolve(s.ctx, &fopts, &fo);
+    if (rc != OVL_OK) {
+        cli_fail("scan", s.ctx, rc);
+        goto done;
+    }
+    if (verbose) {
+        fprintf(stderr, "overlap: scan: %u bands x %u rows of %u MinHash values (threshold %g), "
+                        "shingles of %u (CJK) / %u (words) tokens, chunks of %u tokens every %u\n",
+                fo.bands, fo.rows, fo.num_hashes, fo.threshold, fo.k_cjk, fo.k_word,
+                fo.chunk_tokens, fo.chunk_stride);
+        for (int t = 1; t <= 9; t++)
+            fprintf(stderr, "overlap: scan: P(candidate | chunk similarity %.1f) = %.4f\n",
+                    t / 10.0, ovl_lsh_probability(t / 10.0, fo.bands, fo.rows));
+    }
+    cli_walk_opts wo = {inc, ninc, exc, nexc};
+    if (cli_files_collect(&s.files, paths, npaths, &wo) != 0)
+        goto done;
+    if (s.files.n == 0) {
+        cli_error("scan: no files to read");
+        goto done;
+    }
+    size_t n = s.files.n;
+    s.group = malloc(n * sizeof *s.group);
+    s.ok = calloc(n, 1);
+    s.finder = ovl_finder_new(fo.bands);
+    if (!s.group || !s.ok || !s.finder) {
+        cli_error("out of memory");
+        goto done;
+    }
+    if (make_groups(&s, regex, by_dir) != 0)
+        goto done;
+
+    /* Phase 1: fingerprints, added to the finder in file order. */
+    if (cli_corpus_fingerprint(&s.files, &dopts, &fo, nthreads, s.progress, commit, &s) != 0)
+        goto done;
+    if (verbose)
+        fprintf(stderr, "overlap: scan: fingerprints done (%.2f s)\n", now() - t0);
+    if (s.add_failed) {
+        cli_fail("scan", s.ctx, ovl_ctx_code(s.ctx));
+        goto done;
+    }
+    if (s.nok == 0) {
+        cli_error("scan: none of the %zu file%s could be read", n, n == 1 ? "" : "s");
+        goto done;
+    }
+    if (max_df < 0)
+        max_df = s.nok / 100 > 10 ? (long)(s.nok / 100) : 10;
+
+    /* Phase 2: candidate pairs; the finder's memory goes before alignment starts. */
+    ovl_cand_opts co = OVL_CAND_OPTS_INIT;
+    co.max_df = (unsigned)max_df;
+    co.min_band_hits = (unsigned)min_hits;
+    rc = ovl_finder_candidates(s.ctx, s.finder, &co, &cands, &ncands, NULL, NULL);
+    ovl_finder_free(s.finder);
+    s.finder = NULL;
+    if (rc != OVL_OK) {
+        cli_fail("scan", s.ctx, rc);
+        goto done;
+    }
+    if (verbose)
+        fprintf(stderr, "overlap: scan: %zu of %zu documents read, %zu candidate pairs (%.2f s)\n",
+                s.nok, n, ncands, now() - t0);
+
+    /* Phase 3: alignment of every candidate pair. */
+    res = calloc(ncands ? ncands : 1, sizeof *res);
+    if (!res) {
+        cli_error("out of memory");
+        goto done;
+    }
+    if (cli_align_pairs(&s.files, cands, ncands, &dopts, &aopts, nthreads, s.progress,
+                        fmt == OVL_FORMAT_JSONL, res) != 0)
+        goto done;
+    ord = malloc((ncands ? ncands : 1) * sizeof *ord);
+    repid = malloc(n * sizeof *repid);
+    if (!ord || !repid) {
+        cli_error("out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        repid[i] = -1;
+    for (size_t k = 0; k < ncands; k++) {
+        if (res[k].error)
+            cli_error("%s", res[k].error);
+        if (res[k].np == 0)
+            continue;
+        ord[nord].k = k;
+        ord[nord].weight = res[k].sa.reused_chars + res[k].sb.reused_chars;
+        ord[nord].a = cands[k].doc_a;
+        ord[nord].b = cands[k].doc_b;
+        repid[cands[k].doc_a] = repid[cands[k].doc_b] = 0;
+        nord++;
+    }
+    qsort(ord, nord, sizeof *ord, cmp_ordered);
+    /* Report ids: the documents that appear in a pair, in path order. */
+    which = malloc((n ? n : 1) * sizeof *which);
+    if (!which) {
+        cli_error("out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (repid[i] == 0) {
+            repid[i] = (int)ndocs_used;
+            which[ndocs_used++] = i;
+        }
+    if (verbose)
+        fprintf(stderr, "overlap: scan: %zu pairs with passages, %zu documents in them (%.2f s)\n",
+                nord, ndocs_used, now() - t0);
+
+    /* Phase 4: the report, pairs in order of reused characters. */
+    params = params_json(&fo, (unsigned)max_df, (unsigned)min_hits, &aopts, &dopts, regex, by_dir);
+    if (!params) {
+        cli_error("out of memory");
+        goto done;
+    }
+    out = cli_output(outpath);
+    ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
+    ropts.format = fmt;
+    ropts.params_json = params;
+    ropts.color = cli_color(color, out);
+    if (ropts.color < 0) {
+        cli_error("scan: --color must be auto, always or never, not '%s'", color);
+        goto done;
+    }
+    int werr = 0;
+    if (fmt == OVL_FORMAT_JSONL) {
+        /* Streamed: the lines were rendered during alignment, only the ids change. */
+        for (size_t x = 0; x < nord && !werr; x++) {
+            const cli_pair_result *r = &res[ord[x].k];
+            const char *p = r->jsonl, *end = r->jsonl + r->jsonl_len;
+            while (p && p < end && !werr) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+                if (len && write_jsonl_line(out, p, len, repid[ord[x].a], repid[ord[x].b]) != 0)
+                    werr = 1;
+                p += len + 1;
+            }
+        }
+    } else {
+        docs = calloc(ndocs_used ? ndocs_used : 1, sizeof *docs);
+        char **errors = calloc(ndocs_used ? ndocs_used : 1, sizeof *errors);
+        load_job lj = {&s.files, which, docs, &dopts, NULL, errors};
+        lj.ctx = calloc(nthreads, sizeof *lj.ctx);
+        int bad = !docs || !errors || !lj.ctx;
+        for (unsigned t = 0; !bad && t < nthreads; t++)
+            bad = !(lj.ctx[t] = ovl_ctx_new());
+        if (!bad)
+            cli_parallel(ndocs_used, nthreads, load_one, NULL, &lj);
+        for (size_t d = 0; !bad && d < ndocs_used; d++)
+            if (!docs[d]) {
+                cli_error("%s", errors[d] ? errors[d] : "out of memory");
+                bad = 1;
+            }
+        for (unsigned t = 0; lj.ctx && t < nthreads; t++)
+            ovl_ctx_free(lj.ctx[t]);
+        free(lj.ctx);
+        for (size_t d = 0; errors && d < ndocs_used; d++)
+            free(errors[d]);
+        free(errors);
+        if (bad)
+            goto done;
+        rep = ovl_report_new();
+        for (size_t d = 0; rep && !bad && d < ndocs_used; d++)
+            bad = ovl_report_add_doc(rep, docs[d], s.files.v[which[d]].path) < 0;
+        for (size_t x = 0; rep && !bad && x < nord; x++) {
+            const cli_pair_result *r = &res[ord[x].k];
+            bad = ovl_report_add_passages(rep, repid[ord[x].a], repid[ord[x].b], r->ps, r->np) !=
+                  OVL_OK;
+        }
+        if (!rep || bad) {
+            cli_error("scan: out of memory building the report");
+            goto done;
+        }
+        werr = ovl_report_write(s.ctx, rep, &ropts, cli_write_file, out) != OVL_OK;
+    }
+    werr |= fflush(out) != 0 || ferror(out);
+    if (out != stdout)
+        werr |= fclose(out) != 0;
+    out = NULL;
+    if (werr) {
+        cli_error("scan: %s: cannot write the report", outpath ? outpath : "standard output");
+        goto done;
+    }
+    status = nord ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+done:
+    if (out && out != stdout)
+        fclose(out);
+    ovl_report_free(rep);
+    for (size_t d = 0; docs && d < ndocs_used; d++)
+        ovl_doc_free(docs[d]);
+    free(docs);
+    free(which);
+    free(repid);
+    free(ord);
+    cli_pair_results_free(res, ncands);
+    free(res);
+    free(cands);
+    free(params);
+    ovl_finder_free(s.finder);
+    free(s.group);
+    free(s.ok);
+    cli_files_free(&s.files);
+    ovl_ctx_free(s.ctx);
+    free(paths);
+    free(inc);
+    free(exc);
+    return status;
 }

@@ -567,8 +567,12 @@ int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
     for (unsigned i = 0; i < K; i++)
         w.docraw[i] = OVL_MINHASH_EMPTY;
 
-    /* Paragraph units: long paragraphs alone, runs of short ones merged up to W tokens. */
+    /* Paragraph units: a paragraph of at least half a window stands alone, so text repeated
+     * as a whole paragraph (a licence line, a copyright notice) gets the same keys in every
+     * document and max_df can recognise it; runs of shorter ones (titles, headings, PDF
+     * fragments) are merged up to W tokens. */
     uint32_t W = fp->p.chunk_tokens;
+    uint32_t alone = W / 2 > 0 ? W / 2 : 1;
     uint32_t run0 = 0, run1 = 0, prev = 0;
     size_t np = (para_ends && npara) ? npara : 0;
     for (size_t pi = 0; pi <= np; pi++) {
@@ -577,12 +581,12 @@ int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
             continue;
         uint32_t start = prev;
         prev = end;
-        if (end - start > W || (run1 > run0 && end - run0 > W)) {
+        if (end - start >= alone || (run1 > run0 && end - run0 > W)) {
             if (run1 > run0 && do_unit(fp, &w, &cap, run0, run1))
                 goto nomem;
             run0 = run1 = start;
         }
-        if (end - start > W) {
+        if (end - start >= alone) {
             if (do_unit(fp, &w, &cap, start, end))
                 goto nomem;
             run0 = run1 = end;

@@ -202,6 +202,60 @@ static int cmp_entry(const void *pa, const void *pb)
     return (a->chunk > b->chunk) - (a->chunk < b->chunk);
 }
 
+static inline uint64_t entry_key(const fentry *e) { return (uint64_t)e->khi << 32 | e->klo; }
+
+/* In-place MSD radix sort (American flag) on the 64-bit key, then by chunk inside equal keys:
+ * keys are hashes, so a few byte levels split the entries into tiny buckets, with no second
+ * buffer the size of the finder (which is most of a scan's memory). */
+static void sort_entries(fentry *v, size_t n, int shift)
+{
+    if (n < 2)
+        return;
+    if (n <= 24 || shift < 0) {
+        if (shift < 0 || n > 24) {
+            qsort(v, n, sizeof *v, cmp_entry);
+            return;
+        }
+        for (size_t i = 1; i < n; i++) {
+            fentry x = v[i];
+            size_t j = i;
+            while (j > 0 && cmp_entry(&x, &v[j - 1]) < 0) {
+                v[j] = v[j - 1];
+                j--;
+            }
+            v[j] = x;
+        }
+        return;
+    }
+    size_t count[256] = {0}, next[256], end[256];
+    for (size_t i = 0; i < n; i++)
+        count[(entry_key(&v[i]) >> shift) & 0xFF]++;
+    size_t sum = 0;
+    for (int b = 0; b < 256; b++) {
+        next[b] = sum;
+        sum += count[b];
+        end[b] = sum;
+    }
+    for (int b = 0; b < 256; b++) {
+        while (next[b] < end[b]) {
+            fentry e = v[next[b]];
+            unsigned d = (unsigned)(entry_key(&e) >> shift) & 0xFF;
+            while (d != (unsigned)b) {
+                fentry t = v[next[d]];
+                v[next[d]++] = e;
+                e = t;
+                d = (unsigned)(entry_key(&e) >> shift) & 0xFF;
+            }
+            v[next[b]++] = e;
+        }
+    }
+    size_t off = 0;
+    for (int b = 0; b < 256; b++) {
+        sort_entries(v + off, count[b], shift - 8);
+        off += count[b];
+    }
+}
+
 typedef struct docord {
     uint32_t id, idx;
 } docord;
@@ -366,7 +420,7 @@ int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts
     int rc = canonicalize(ctx, f);
     if (rc)
         return rc;
-    qsort(f->e, f->ne, sizeof *f->e, cmp_entry);
+    sort_entries(f->e, f->ne, 56);
 
     cpair *cp = NULL;
     size_t ncp = 0, capcp = 0, compact_at = (size_t)1 << 20;
