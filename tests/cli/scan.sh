@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# CLI tests for `overlap scan`: passages as compare finds them, thread-count independence, bad files, groups, exit statuses.
+set -u
+: "${OVL_BIN:?}" "${OVL_SRC:?}"
+command -v jq >/dev/null || { echo "jq not installed: skipped"; exit 77; }
+cd "$OVL_SRC"
+gen="$(dirname "$OVL_BIN")/bench/ovl-gen"
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+# name, expected status, command... (stdout to $t/out, stderr to $t/err)
+status_is() {
+  local name=$1 want=$2; shift 2
+  "$@" >"$t/out" 2>"$t/err"; local st=$?
+  if [ "$st" = "$want" ]; then ok "$name"; else bad "$name: status $st, want $want; stderr: $(head -3 "$t/err")"; fi
+}
+# Passages of pair (a, b) in a scan JSON report, with doc ids replaced by 0 and 1 so they
+# compare equal to `overlap compare A B --format json`.
+pair_passages() { # file, id_a, id_b
+  jq -c --argjson a "$2" --argjson b "$3" \
+    '[.passages[] | select(.a.doc == $a and .b.doc == $b) | .a.doc = 0 | .b.doc = 1]' "$1"
+}
+
+# ---- Project fixtures: one pair --------------------------------------------------------
+mkdir -p "$t/reuse"
+cp fixtures/reuse/copy.txt fixtures/reuse/source.txt "$t/reuse/"
+status_is "fixtures: reuse found" 1 "$OVL_BIN" scan --format json "$t/reuse"
+cp "$t/out" "$t/fix.json"
+"$OVL_BIN" compare --format json "$t/reuse/copy.txt" "$t/reuse/source.txt" >"$t/cmp.json"
+want=$(jq -c '.passages' "$t/cmp.json")
+got=$(pair_passages "$t/fix.json" 0 1)
+[ -n "$want" ] && [ "$want" != "[]" ] && [ "$got" = "$want" ] && ok "fixtures: passages = compare" ||
+  bad "fixtures: passages differ from compare: $got vs $want"
+[ "$(jq -r '[.documents[].path] | join(" ")' "$t/fix.json")" = "$t/reuse/copy.txt $t/reuse/source.txt" ] &&
+  ok "fixtures: documents in path order" || bad "fixtures: documents $(jq -c '[.documents[].path]' "$t/fix.json")"
+jq -e '.params | .threshold == 0.3 and .bands == 16 and .rows == 3 and .k_cjk == 4 and .k_word == 3
+       and .num_hashes == 128 and .seed == 0 and .max_df == 10' "$t/fix.json" >/dev/null &&
+  ok "fixtures: params" || bad "fixtures: params $(jq -c .params "$t/fix.json")"
+# JSON lines: one passage per line, the same passages and ids as the JSON report.
+"$OVL_BIN" scan --format jsonl "$t/reuse" >"$t/fix.jsonl"
+[ "$(wc -l <"$t/fix.jsonl")" = "$(jq '.passages | length' "$t/fix.json")" ] &&
+  [ "$(jq -c 'del(.a_path, .b_path)' "$t/fix.jsonl")" = "$(jq -c '.passages[]' "$t/fix.json")" ] &&
+  [ "$(jq -r .a_path "$t/fix.jsonl" | sort -u)" = "$t/reuse/copy.txt" ] &&
+  ok "jsonl: one passage per line" || bad "jsonl differs from json"
+# Text: header names both documents.
+"$OVL_BIN" scan "$t/reuse" >"$t/fix.txt"
+grep -q "^overlap .* 2 documents" "$t/fix.txt" && ok "text report" || bad "text report: $(head -2 "$t/fix.txt")"
+
+# ---- Files, filters, groups ----------------------------------------------------------------
+status_is "exclude leaves one document: no reuse" 0 "$OVL_BIN" scan --exclude 'copy*' "$t/reuse"
+status_is "include that matches nothing: trouble" 2 "$OVL_BIN" scan --include '*.md' "$t/reuse"
+grep -qx "overlap: scan: no files to read" "$t/err" && ok "no files message" || bad "no files message: $(cat "$t/err")"
+mkdir -p "$t/g/x" "$t/g/y"
+cp fixtures/reuse/copy.txt "$t/g/x/"; cp fixtures/reuse/source.txt "$t/g/x/"
+status_is "group-by-dir: same directory not compared" 0 "$OVL_BIN" scan --group-by-dir "$t/g"
+status_is "group regex: same group not compared" 0 "$OVL_BIN" scan --group '/g/([a-z])/' "$t/g"
+mv "$t/g/x/source.txt" "$t/g/y/"
+status_is "group-by-dir: different directories compared" 1 "$OVL_BIN" scan --group-by-dir "$t/g"
+status_is "group regex: different groups compared" 1 "$OVL_BIN" scan --group '/g/([a-z])/' "$t/g"
+
+# An undecodable file is reported with its byte offset and skipped; the rest is scanned.
+mkdir -p "$t/badc"
+cp fixtures/reuse/copy.txt fixtures/reuse/source.txt "$t/badc/"
+printf 'plain start \xff\xfe and more' >"$t/badc/broken.txt"
+status_is "undecodable file skipped, reuse still found" 1 "$OVL_BIN" scan --format json "$t/badc"
+[ "$(cat "$t/err")" = "overlap: $t/badc/broken.txt: byte 12: invalid UTF-8 sequence" ] &&
+  ok "undecodable file message" || bad "undecodable file message: $(cat "$t/err")"
+[ "$(jq '.documents | length' "$t/out")" = 2 ] && ok "others scanned" || bad "others scanned"
+status_is "nothing readable: trouble" 2 "$OVL_BIN" scan "$t/badc/broken.txt" "$t/nonexistent"
+grep -q "none of the 1 file could be read" "$t/err" && grep -q "nonexistent: No such file" "$t/err" &&
+  ok "nothing readable messages" || bad "nothing readable messages: $(cat "$t/err")"
+
+# Bad LSH parameters: a clear message, status 2.
+status_is "threshold 0" 2 "$OVL_BIN" scan --threshold 0 "$t/reuse"
+grep -qx "overlap: scan: LSH threshold must be strictly between 0 and 1, not 0" "$t/err" &&
+  ok "threshold 0 message" || bad "threshold 0 message: $(cat "$t/err")"
+status_is "threshold 1" 2 "$OVL_BIN" scan --threshold 1 "$t/reuse"
+status_is "threshold nan" 2 "$OVL_BIN" scan --threshold nan "$t/reuse"
+status_is "unknown format" 2 "$OVL_BIN" scan --format xml "$t/reuse"
+status_is "verbose S-curve" 1 "$OVL_BIN" scan -v --threshold 0.5 "$t/reuse"
+grep -q "P(candidate | chunk similarity 0.5) = " "$t/err" && [ "$(grep -c "P(candidate" "$t/err")" = 9 ] &&
+  ok "verbose S-curve lines" || bad "verbose: $(cat "$t/err")"
+
+# ---- Generated corpus: same bytes for any thread count -----------------------------------
+if [ -x "$gen" ] && "$gen" --seed 7 --lang en --docs 12 --out "$t/gen" >/dev/null 2>&1; then
+  for fmt in json text jsonl; do
+    for j in 1 2 4; do
+      "$OVL_BIN" scan --format "$fmt" -j "$j" "$t/gen/src" "$t/gen/susp" >"$t/gen.$fmt.$j"
+    done
+    cmp -s "$t/gen.$fmt.1" "$t/gen.$fmt.2" && cmp -s "$t/gen.$fmt.1" "$t/gen.$fmt.4" &&
+      ok "generated: $fmt identical for -j1 -j2 -j4" || bad "generated: $fmt differs between -j"
+  done
+  # Every planted case's pair is reported.
+  miss=0 cases=0
+  while IFS=$'\t' read -r susp _ _ src _; do
+    case $susp in '#'*) continue ;; esac
+    cases=$((cases + 1))
+    jq -e --arg a "$t/gen/$src" --arg b "$t/gen/$susp" \
+      '[.documents[] | select(.path == $a or .path == $b) | .id] as $ids | ($ids | length) == 2 and
+       ([.passages[] | select(.a.doc == $ids[0] and .b.doc == $ids[1])] | length) > 0' \
+      "$t/gen.json.1" >/dev/null || miss=$((miss + 1))
+  done <"$t/gen/truth.tsv"
+  [ "$cases" -gt 5 ] && [ "$miss" = 0 ] && ok "generated: all $cases planted pairs found" || bad "generated: $miss planted pairs missed"
+  # Pairs in order of reused characters (a side + b side), most first.
+  jq -e '[.passages[] | [.a.doc, .b.doc]] | unique | length > 1' "$t/gen.json.1" >/dev/null &&
+    ok "generated: several pairs" || bad "generated: several pairs"
+else
+  echo "skip generated corpus (no ovl-gen at $gen)"
+fi
+
+# ---- Seeds ----------------------------------------------------------------------------------
+seeds=${OVL_SEEDS:-../shared/seeds}
+if [ -f "$seeds/000_3545a2c9416daa4f.txt" ]; then
+  for j in 1 2 4; do "$OVL_BIN" scan --include '*.txt' --format json -j$j "$seeds" >"$t/seeds.$j"; done
+  cmp -s "$t/seeds.1" "$t/seeds.2" && cmp -s "$t/seeds.1" "$t/seeds.4" && ok "seeds: identical for -j1 -j2 -j4" ||
+    bad "seeds: output depends on -j"
+  ida=$(jq '.documents[] | select(.path | endswith("000_3545a2c9416daa4f.txt")) | .id' "$t/seeds.1")
+  idb=$(jq '.documents[] | select(.path | endswith("001_39ade8f5ccf4c5f9.txt")) | .id' "$t/seeds.1")
+  "$OVL_BIN" compare --format json "$seeds"/000_3545a2c9416daa4f.txt "$seeds"/001_39ade8f5ccf4c5f9.txt >"$t/cmp01.json"
+  want=$(jq -c '.passages' "$t/cmp01.json")
+  got=$(pair_passages "$t/seeds.1" "${ida:-9}" "${idb:-9}")
+  [ "$(jq length <<<"$want")" -ge 5 ] && [ "$got" = "$want" ] && ok "seeds: 000/001 passages = compare" ||
+    bad "seeds: 000/001 passages differ from compare ($(jq length <<<"$got") vs $(jq length <<<"$want"))"
+  # The first pair reported is 000/001 (most reused characters).
+  [ "$(jq -c '[.passages[0].a.doc, .passages[0].b.doc]' "$t/seeds.1")" = "[$ida,$idb]" ] &&
+    ok "seeds: 000/001 first" || bad "seeds: 000/001 not first"
+  other=$(jq --argjson a "$ida" --argjson b "$idb" \
+    '[.passages[] | select((.a.doc == $a and .b.doc == $b) | not) | .a.char_end - .a.char_start] | add // 0' "$t/seeds.1")
+  [ "$other" -lt 300 ] && ok "seeds: other pairs only short phrases ($other chars)" ||
+    bad "seeds: other pairs report $other chars"
+else
+  echo "skip seeds (not found at $seeds)"
+fi
+exit $fail
