@@ -210,7 +210,7 @@ int ovl_eval_load_truth(ovl_eval *ev, const char *path, char *err, size_t errlen
             line[--got] = '\0';
         if (got == 0 || line[0] == '#')
             continue;
-        char *field[8];
+        char *field[8] = {0};
         int nf = 0;
         for (char *p = line; nf < 8;) {
             field[nf++] = p;

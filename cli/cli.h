@@ -34,7 +34,7 @@ int cli_write_file(void *userdata, const void *data, size_t len);
 int cli_color(const char *word, FILE *stream);
 
 /* Option helpers: if argv[*i] is "--name=value" or "--name value" (or the short form,
- * e.g. "-o value"), sets *value, advances *i past what was used, returns 1; else 0.
+ * "-o value" or "-ovalue"), sets *value, advances *i past what was used, returns 1; else 0.
  * short_name may be NULL. Exits with status 2 and a message when the value is missing. */
 int cli_opt(int argc, char **argv, int *i, const char *name, const char *short_name,
             const char **value);

@@ -66,6 +66,13 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char *short_n
         *i += 2;
         return 1;
     }
+    /* "-j2", as make(1) takes it: a one-letter short option with its value attached. */
+    if (short_name && short_name[0] == '-' && short_name[1] && !short_name[2] &&
+        a[0] == '-' && a[1] == short_name[1] && a[2]) {
+        *value = a + 2;
+        *i += 1;
+        return 1;
+    }
     return 0;
 }
 

@@ -240,7 +240,8 @@ static int decode_utf16(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t
 static int ascii_transparent(const char *enc)
 {
     static const char *const names[] = {"GB18030", "GBK", "GB2312", "EUC-CN", "CP936", "BIG5",
-                                        "CP950", "EUC-KR", "EUC-JP", "EUC-TW"};
+                                        "CP950", "EUC-KR", "EUC-JP", "EUC-TW", "WINDOWS-1252",
+                                        "CP1252", "ISO-8859-1", "LATIN1", "ISO-8859-15"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(enc, names[i]) == 0)
             return 1;
@@ -415,6 +416,17 @@ const char *ovl_detect_encoding(const void *bytes, size_t len)
      * of them before the first bad byte mean a damaged UTF-8 file, not GB18030 or Big5. */
     if (bad_utf8 == len || multi >= 4)
         return "UTF-8";
+    /* Western single-byte text (Latin-1 / Windows-1252): few high bytes, nearly all of them
+     * alone between ASCII bytes; CJK double-byte text has them dense and in pairs. */
+    size_t hi = 0, alone = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < 0x80)
+            continue;
+        hi++;
+        alone += (i == 0 || p[i - 1] < 0x80) && (i + 1 >= len || p[i + 1] < 0x80);
+    }
+    if (hi && hi * 5 <= len && alone * 10 >= hi * 7)
+        return iconv_first_invalid(p, len, "WINDOWS-1252") == len ? "WINDOWS-1252" : "ISO-8859-1";
     size_t bad_gb = iconv_first_invalid(p, len, "GB18030");
     size_t bad_big5 = iconv_first_invalid(p, len, "BIG5");
     if (bad_gb == len && bad_big5 != len)

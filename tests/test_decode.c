@@ -212,6 +212,24 @@ START_TEST(utf16_without_bom)
 }
 END_TEST
 
+START_TEST(western_single_byte)
+{
+    /* "café crème brûlée, déjà vu" in Windows-1252: sparse, isolated high bytes. */
+    const char w[] = "caf\xe9 cr\xe8me br\xfbl\xe9" "e, d\xe9j\xe0 vu \x93quoted\x94 and more plain text";
+    ck_assert_str_eq(ovl_detect_encoding(w, sizeof w - 1), "WINDOWS-1252");
+    ovl_text *t = NULL;
+    ck_assert_int_eq(ovl_decode(NULL, w, sizeof w - 1, NULL, &t), OVL_OK);
+    ck_assert_str_eq(ovl_text_encoding(t), "WINDOWS-1252");
+    ck_assert_uint_eq(ovl_text_chars(t)[3], 0xE9);
+    ck_assert_uint_eq(ovl_text_chars(t)[27], 0x201C); /* 0x93: left double quotation mark */
+    ck_assert_uint_eq(ovl_text_byte(t, 28), 28);
+    ovl_text_free(t);
+    /* 0x81 is undefined in Windows-1252: ISO-8859-1 then. */
+    const char l1[] = "na\xefve \x81 r\xe9sum\xe9 of a long enough plain line";
+    ck_assert_str_eq(ovl_detect_encoding(l1, sizeof l1 - 1), "ISO-8859-1");
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
     ovl_ctx *ctx = ovl_ctx_new();
@@ -242,6 +260,7 @@ int main(void)
     tcase_add_test(tc, lenient_replaces);
     tcase_add_test(tc, line_breaks);
     tcase_add_test(tc, utf16_without_bom);
+    tcase_add_test(tc, western_single_byte);
     tcase_add_test(tc, bad_arguments);
     suite_add_tcase(s, tc);
     return tu_run(s);
