@@ -113,7 +113,7 @@ static int fail(ovl_ctx *ctx, const char *what, int rc)
 }
 
 /* Generates a corpus of about mb * 10^6 bytes, loads it, then times each stage over it. */
-static int run(const char *lang, double mb, long max_df_opt, uint64_t seed)
+static int run(const char *lang, double mb, long max_df_opt, unsigned min_hits, uint64_t seed)
 {
     char tmpl[512];
     const char *tmp = getenv("TMPDIR");
@@ -211,13 +211,14 @@ static int run(const char *lang, double mb, long max_df_opt, uint64_t seed)
         }
     ovl_cand_opts co = OVL_CAND_OPTS_INIT;
     co.max_df = max_df;
+    co.min_band_hits = min_hits;
     size_t nhits = 0;
     if ((e = ovl_finder_candidates(ctx, fd, &co, &pairs, &npairs, NULL, &nhits)) != OVL_OK) {
         fail(ctx, "candidates", e);
         goto done;
     }
     t1 = clk_now();
-    snprintf(items, sizeof items, "%zu candidate pairs (max_df %u)", npairs, max_df);
+    snprintf(items, sizeof items, "%zu candidate pairs (max_df %u, min_hits %u)", npairs, max_df, min_hits);
     row("candidates", t0, t1, MB, items);
 
     ps = calloc(npairs ? npairs : 1, sizeof *ps);
@@ -282,7 +283,7 @@ done:
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: bench_stages [--lang zh|en|both] [--max-df N] [--seed N] MB\n"
+    fprintf(f, "usage: bench_stages [--lang zh|en|both] [--max-df N] [--min-hits N] [--seed N] MB\n"
                "  Generates a corpus of about MB x 10^6 bytes with ovl_gen_corpus (zh needs the CSL\n"
                "  corpus; skipped when absent), then times each stage on one thread: ingest\n"
                "  (ovl_doc_from_bytes), fingerprint (ovl_fp_from_doc), candidates (ovl_finder_add +\n"
@@ -290,13 +291,14 @@ static void usage(FILE *f)
                "  pair) and report (JSON to a null sink). MB/s = corpus MB / stage seconds. peak MB =\n"
                "  peak resident set so far (getrusage). --max-df: band keys in more than N documents\n"
                "  are skipped as boilerplate (default: max(10, 1%% of the documents), as overlap scan;\n"
-               "  0 = no limit).\n");
+               "  0 = no limit). --min-hits: band collisions a pair needs (default 2, as overlap scan).\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *lang = "both";
     long max_df = -1;
+    unsigned min_hits = 2;
     unsigned long long seed = 1;
     double mb = 0;
     for (int i = 1; i < argc; i++) {
@@ -304,6 +306,8 @@ int main(int argc, char **argv)
             lang = argv[++i];
         else if (strcmp(argv[i], "--max-df") == 0 && i + 1 < argc)
             max_df = strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--min-hits") == 0 && i + 1 < argc)
+            min_hits = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -316,20 +320,20 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!(mb > 0) || (strcmp(lang, "zh") != 0 && strcmp(lang, "en") != 0 && strcmp(lang, "both") != 0)) {
+    if (!(mb > 0) || min_hits == 0 || (strcmp(lang, "zh") != 0 && strcmp(lang, "en") != 0 && strcmp(lang, "both") != 0)) {
         usage(stderr);
         return 2;
     }
     printf("per-stage throughput, one thread, pid %ld\n", (long)getpid());
     int rc = 0;
     if (strcmp(lang, "en") != 0) {
-        int r = run("zh", mb, max_df, seed);
+        int r = run("zh", mb, max_df, min_hits, seed);
         if (r == 77)
             printf("zh: skipped (CSL corpus absent)\n");
         else
             rc |= r;
     }
     if (strcmp(lang, "zh") != 0)
-        rc |= run("en", mb, max_df, seed);
+        rc |= run("en", mb, max_df, min_hits, seed);
     return rc;
 }
