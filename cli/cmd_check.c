@@ -3,8 +3,10 @@
 
 #include <fnmatch.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void help(FILE *f)
 {
@@ -31,6 +33,8 @@ static void help(FILE *f)
                "                           boilerplate (default 50; 0: no limit)\n"
                "  --max-sources N          align each DOC with at most the N candidates with most\n"
                "                           band collisions (default 100; 0: no limit)\n"
+               "  -j, --jobs N             threads rebuilding and aligning sources (default: all\n"
+               "                           online cores; the report is the same for any N)\n"
                CLI_DOC_OPTS_HELP
                "  Fingerprint options (--seed, --k-cjk, ... see 'overlap index --help') are taken\n"
                "  from the index; given, they must match it.\n");
@@ -38,10 +42,12 @@ static void help(FILE *f)
 
 typedef struct source {
     int64_t id;
+    size_t first, end; /* its candidates: cands[first..end) */
     char *path;
-    ovl_doc *doc;
+    ovl_doc *doc;     /* kept only when some checked document reuses it */
     ovl_passage **ps; /* per checked document */
     size_t *np;
+    char *err;        /* what went wrong with it (message) */
 } source;
 
 static int cmp_source_path(const void *pa, const void *pb)
@@ -61,6 +67,93 @@ static int cmp_cand(const void *pa, const void *pb)
     if (a->id != b->id)
         return a->id < b->id ? -1 : 1;
     return a->doc - b->doc;
+}
+
+/* Shared by the alignment threads: each takes the next source, rebuilds it from the index
+ * through its own handle (SQLite handles are per thread) and aligns it with its documents. */
+typedef struct work {
+    const char *db;
+    ovl_index *idx; /* the main handle: used when there is a single worker */
+    ovl_doc **docs;
+    const cand *cands;
+    source *srcs;
+    size_t nsrcs, next;
+    const ovl_align_opts *aopts;
+    pthread_mutex_t lock;
+} work;
+
+static char *msg_of(const char *what, ovl_ctx *ctx)
+{
+    const char *m = ctx ? ovl_ctx_message(ctx) : "out of memory";
+    size_t n = strlen(what) + strlen(m) + 3;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s: %s", what, m);
+    return s;
+}
+
+/* idx NULL: the worker could not open the index, for the reason open_err. */
+static void align_sources(work *w, ovl_index *idx, const char *open_err)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        size_t k = w->next < w->nsrcs ? w->next++ : w->nsrcs;
+        pthread_mutex_unlock(&w->lock);
+        if (k == w->nsrcs)
+            break;
+        source *s = &w->srcs[k];
+        if (!ctx || !idx) {
+            s->err = open_err ? strdup(open_err) : msg_of(w->db, NULL);
+            continue;
+        }
+        if (ovl_index_load_doc(ctx, idx, s->id, &s->doc) != OVL_OK) {
+            s->err = msg_of(w->db, ctx);
+            continue;
+        }
+        size_t total = 0;
+        for (size_t c = s->first; c < s->end; c++) {
+            int d = w->cands[c].doc;
+            if (ovl_align(ctx, w->docs[d], s->doc, w->aopts, &s->ps[d], &s->np[d]) != OVL_OK) {
+                s->err = msg_of(ovl_doc_name(w->docs[d]), ctx);
+                break;
+            }
+            total += s->np[d];
+        }
+        if (!total || s->err) {
+            /* Not reused after all: drop it now to keep memory to the matching sources. */
+            ovl_doc_free(s->doc);
+            s->doc = NULL;
+        } else if (!(s->path = strdup(ovl_doc_name(s->doc)))) {
+            s->err = msg_of(w->db, NULL);
+        }
+    }
+    ovl_ctx_free(ctx);
+}
+
+static void *align_worker(void *arg)
+{
+    work *w = arg;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_index *idx = NULL;
+    ovl_index_opts o = OVL_INDEX_OPTS_INIT;
+    o.readonly = 1;
+    char *err = NULL;
+    if (ctx && ovl_index_open(ctx, w->db, &o, &idx) != OVL_OK) {
+        idx = NULL;
+        err = msg_of(w->db, ctx);
+    }
+    align_sources(w, idx, err);
+    free(err);
+    ovl_index_close(idx);
+    ovl_ctx_free(ctx);
+    return NULL;
+}
+
+static unsigned online_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
 }
 
 /* 1 when the source is excluded by a glob or a meta. */
@@ -86,7 +179,7 @@ int cmd_check(int argc, char **argv)
     ovl_align_opts aopts = OVL_ALIGN_OPTS_INIT;
     ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
     ovl_fp_opts fp = OVL_FP_OPTS_INIT;
-    unsigned given = 0, max_df = 50, max_sources = 100;
+    unsigned given = 0, max_df = 50, max_sources = 100, jobs = 0;
     const char *format = "text", *outpath = NULL, *color = "auto", *db = NULL, *v;
     char **paths = calloc((size_t)argc, sizeof *paths);
     char **globs = calloc((size_t)argc, sizeof *globs);
@@ -135,6 +228,8 @@ int cmd_check(int argc, char **argv)
             max_df = (unsigned)cli_ulong("--max-df", v, 0, 1000000000);
         else if (cli_opt(argc, argv, &i, "--max-sources", NULL, &v))
             max_sources = (unsigned)cli_ulong("--max-sources", v, 0, 1000000000);
+        else if (cli_opt(argc, argv, &i, "--jobs", "-j", &v))
+            jobs = (unsigned)cli_ulong("--jobs", v, 1, 1024);
         else if (strcmp(argv[i], "--exclude-quotes") == 0)
             ropts.exclude_quotes = 1, i++;
         else if (strcmp(argv[i], "--exclude-refs") == 0)
@@ -226,40 +321,44 @@ int cmd_check(int argc, char **argv)
             e++;
         source *s = &srcs[nsrcs];
         s->id = cands[c].id;
+        s->first = c;
+        s->end = e;
         s->ps = calloc((size_t)npaths, sizeof *s->ps);
         s->np = calloc((size_t)npaths, sizeof *s->np);
+        nsrcs++;
         if (!s->ps || !s->np) {
-            free(s->ps);
-            free(s->np);
             cli_error("check: out of memory");
             goto done;
         }
-        nsrcs++;
-        if ((rc = ovl_index_load_doc(ctx, idx, s->id, &s->doc)) != OVL_OK) {
-            cli_fail(db, ctx, rc);
-            goto done;
-        }
-        size_t total = 0;
-        for (size_t k = c; k < e; k++) {
-            int d = cands[k].doc;
-            if ((rc = ovl_align(ctx, docs[d], s->doc, &aopts, &s->ps[d], &s->np[d])) != OVL_OK) {
-                cli_fail(paths[d], ctx, rc);
-                goto done;
-            }
-            total += s->np[d];
-        }
-        if (!total) {
-            /* Not reused after all: drop it now to keep memory to the matching sources. */
-            ovl_doc_free(s->doc);
-            s->doc = NULL;
-        } else {
-            s->path = strdup(ovl_doc_name(s->doc));
-            if (!s->path) {
-                cli_error("check: out of memory");
-                goto done;
-            }
-        }
         c = e;
+    }
+    {
+        /* Sources are rebuilt and aligned in parallel, each into its own slot, so the report
+         * does not depend on the number of threads. */
+        work w = {.db = db, .idx = idx, .docs = docs, .cands = cands, .srcs = srcs, .nsrcs = nsrcs,
+                  .aopts = &aopts};
+        pthread_mutex_init(&w.lock, NULL);
+        unsigned nt = jobs ? jobs : online_cores();
+        if (nt > nsrcs)
+            nt = (unsigned)nsrcs;
+        pthread_t *tids = nt > 1 ? calloc(nt, sizeof *tids) : NULL;
+        unsigned started = 0;
+        if (tids)
+            for (; started < nt; started++)
+                if (pthread_create(&tids[started], NULL, align_worker, &w) != 0)
+                    break;
+        if (!started)
+            align_sources(&w, idx, NULL);
+        for (unsigned k = 0; k < started; k++)
+            pthread_join(tids[k], NULL);
+        free(tids);
+        pthread_mutex_destroy(&w.lock);
+        /* The first failing source in id order is the one reported. */
+        for (size_t k = 0; k < nsrcs; k++)
+            if (srcs[k].err) {
+                cli_error("%s", srcs[k].err);
+                goto done;
+            }
     }
     /* Matching sources in path order: the report does not depend on ids or add order. */
     size_t nmatch = 0;
@@ -343,6 +442,7 @@ done:
         free(srcs[k].ps);
         free(srcs[k].np);
         free(srcs[k].path);
+        free(srcs[k].err);
         ovl_doc_free(srcs[k].doc);
     }
     free(srcs);

@@ -362,6 +362,12 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
         }
         free(abs);
     }
+    /* The run's band keys into sorted runs now, so later checks read few pending records. */
+    int frc;
+    if (status != CLI_EXIT_TROUBLE && (frc = ovl_index_flush(ctx, idx)) != OVL_OK) {
+        cli_fail(db, ctx, frc);
+        status = CLI_EXIT_TROUBLE;
+    }
     printf("%zu added, %zu replaced, %zu unchanged, %d failed\n", counts[OVL_INDEX_ADDED],
            counts[OVL_INDEX_REPLACED], counts[OVL_INDEX_UNCHANGED], failed);
     free(db_abs);

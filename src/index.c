@@ -16,7 +16,9 @@ struct ovl_index {
     ovl_fp_opts fp;   /* resolved, as stored */
     ovl_doc_opts doc; /* norm/segment as stored; decode as given to this handle */
     char *enc_opt;    /* copy of doc.decode.encoding (NULL: detect) */
-    sqlite3_stmt *st_find, *st_band, *st_band_q, *st_load;
+    sqlite3_stmt *st_find, *st_pend, *st_probe, *st_load;
+    int added;        /* documents added through this handle since its last flush */
+    int64_t session_records; /* band records it added since its last explicit flush */
     /* Storage behind the last ovl_index_doc_info answer. */
     char *i_path, *i_hash, *i_enc;
     ovl_index_meta *i_metas;
@@ -41,10 +43,22 @@ static const char *schema_sql =
     "CREATE TABLE blobs(doc_id INTEGER PRIMARY KEY, bytes BLOB NOT NULL);"
     "CREATE TABLE doc_meta(doc_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
     " PRIMARY KEY(doc_id, key, value)) WITHOUT ROWID;"
-    "CREATE TABLE bands(band_key INTEGER NOT NULL, doc_id INTEGER NOT NULL, chunk INTEGER NOT NULL,"
-    " PRIMARY KEY(band_key, doc_id, chunk)) WITHOUT ROWID;";
+    /* Band records, see index.h: pending holds each document's records (one packed block,
+     * appended in the document's transaction); a run is a sorted sequence of blocks, each
+     * keyed by its last band key (as key ^ 2^63, so SQLite's signed order is the keys'
+     * unsigned order); dead lists removed documents whose records some run still holds. */
+    "CREATE TABLE pending(doc_id INTEGER PRIMARY KEY, n INTEGER NOT NULL, data BLOB NOT NULL);"
+    "CREATE TABLE runs(id INTEGER PRIMARY KEY, level INTEGER NOT NULL, records INTEGER NOT NULL,"
+    " blocks INTEGER NOT NULL);"
+    /* A rowid table, appended in rowid order, fills its pages; a WITHOUT ROWID table would
+     * leave each appended page half empty. */
+    "CREATE TABLE postings(run INTEGER NOT NULL, last_key INTEGER NOT NULL, n INTEGER NOT NULL,"
+    " data BLOB NOT NULL);"
+    "CREATE UNIQUE INDEX postings_key ON postings(run, last_key);"
+    "CREATE TABLE dead(doc_id INTEGER PRIMARY KEY);";
 
-static const char *const required_tables[] = {"meta", "docs", "blobs", "doc_meta", "bands"};
+static const char *const required_tables[] = {"meta", "docs", "blobs", "doc_meta", "pending", "runs",
+                                              "postings", "dead"};
 
 static int db_fail(ovl_ctx *ctx, const ovl_index *idx, const char *what)
 {
@@ -203,7 +217,9 @@ static int initialize(ovl_ctx *ctx, ovl_index *idx, const ovl_fp_opts *fp, const
 {
     int64_t app = 0, ntab = 0;
     /* journal_mode cannot change inside a transaction; WAL persists in the file. */
-    int rc = exec(ctx, idx, "PRAGMA journal_mode=WAL");
+    /* Merges free the pages of the runs they replace; incremental auto-vacuum lets a flush
+     * give the ones left over back (it must be chosen before the first table exists). */
+    int rc = exec(ctx, idx, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL");
     if (rc == OVL_OK)
         rc = exec(ctx, idx, "BEGIN IMMEDIATE");
     if (rc != OVL_OK)
@@ -339,8 +355,14 @@ void ovl_index_close(ovl_index *idx)
     if (!idx)
         return;
     sqlite3_finalize(idx->st_find);
-    sqlite3_finalize(idx->st_band);
-    sqlite3_finalize(idx->st_band_q);
+    if (idx->added && !idx->readonly) {
+        ovl_ctx *tmp = ovl_ctx_new(); /* errors are lost here: ovl_index_flush reports them */
+        if (tmp)
+            ovl_index_flush(tmp, idx);
+        ovl_ctx_free(tmp);
+    }
+    sqlite3_finalize(idx->st_pend);
+    sqlite3_finalize(idx->st_probe);
     sqlite3_finalize(idx->st_load);
     sqlite3_close(idx->db);
     free(idx->path);
@@ -418,14 +440,19 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
     if (rc == OVL_OK && !o->readonly)
         rc = exec(ctx, idx, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=16384");
     if (rc == OVL_OK)
-        rc = exec(ctx, idx, "PRAGMA cache_size=-65536");
+        /* Small: a query or a merge reads each run block once, so a big cache only costs a
+         * fresh process page faults as it fills. */
+        rc = exec(ctx, idx, "PRAGMA cache_size=-8192");
+
     if (rc == OVL_OK)
         rc = prepare(ctx, idx, "SELECT id, hash FROM docs WHERE path = ?", &idx->st_find);
     if (rc == OVL_OK && !o->readonly)
-        rc = prepare(ctx, idx, "INSERT OR IGNORE INTO bands(band_key, doc_id, chunk) VALUES (?, ?, ?)",
-                     &idx->st_band);
+        rc = prepare(ctx, idx, "INSERT INTO pending(doc_id, n, data) VALUES (?, ?, ?)", &idx->st_pend);
     if (rc == OVL_OK)
-        rc = prepare(ctx, idx, "SELECT doc_id FROM bands WHERE band_key = ?", &idx->st_band_q);
+        rc = prepare(ctx, idx,
+                     "SELECT last_key, n, data FROM postings WHERE run = ?1 AND last_key >= ?2"
+                     " ORDER BY last_key LIMIT 1",
+                     &idx->st_probe);
     if (rc == OVL_OK)
         rc = prepare(ctx, idx,
                      "SELECT b.bytes, d.path, d.enc_opt, d.lenient FROM docs d JOIN blobs b ON b.doc_id = d.id"
@@ -517,8 +544,8 @@ static int cmp_keyrow(const void *pa, const void *pb)
     return a->chunk < b->chunk ? -1 : a->chunk > b->chunk;
 }
 
-/* Distinct (band key, chunk) rows of a fingerprint, sorted by key so inserts and deletes
- * walk the B-tree in order. */
+/* Distinct (band key, chunk) rows of a fingerprint, sorted by key: a document's block and
+ * a query's key walk are in key order. */
 static keyrow *fp_rows(const ovl_fp *fp, size_t *n)
 {
     size_t nc = ovl_fp_chunk_count(fp), nb = ovl_fp_params(fp)->bands, k = 0;
@@ -539,12 +566,12 @@ static keyrow *fp_rows(const ovl_fp *fp, size_t *n)
     return r;
 }
 
-/* Deletes document id and everything it owns; inside the caller's transaction. Band rows
- * are found from the keys recomputed from the stored bytes; if that does not account for
- * every row (or the bytes cannot be rebuilt), a full scan removes the rest. */
+/* Deletes document id and everything it owns; inside the caller's transaction. Records still
+ * pending go with it; records already in runs are masked by a dead entry until a merge of
+ * every run drops them (doc ids are never reused, so they cannot be mistaken for another). */
 static int remove_locked(ovl_ctx *ctx, ovl_index *idx, int64_t id)
 {
-    int64_t band_rows = 0, deleted = 0;
+    int64_t band_rows = 0;
     sqlite3_stmt *st = NULL;
     int rc = prepare(ctx, idx, "SELECT band_rows FROM docs WHERE id = ?", &st);
     if (rc != OVL_OK)
@@ -553,47 +580,23 @@ static int remove_locked(ovl_ctx *ctx, ovl_index *idx, int64_t id)
     if (sqlite3_step(st) == SQLITE_ROW)
         band_rows = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-
-    ovl_doc *doc = NULL;
-    ovl_fp *fp = NULL;
-    keyrow *rows = NULL;
-    size_t n = 0;
-    ovl_ctx *tmp = ovl_ctx_new(); /* a rebuild failure only selects the slow path */
-    if (tmp && ovl_index_load_doc(tmp, idx, id, &doc) == OVL_OK &&
-        ovl_fp_from_doc(tmp, doc, &idx->fp, &fp) == OVL_OK)
-        rows = fp_rows(fp, &n);
-    ovl_ctx_free(tmp);
-    ovl_fp_free(fp);
-    ovl_doc_free(doc);
-    if (rows) {
-        rc = prepare(ctx, idx, "DELETE FROM bands WHERE band_key = ? AND doc_id = ?", &st);
-        for (size_t i = 0; i < n && rc == OVL_OK; i++) {
-            if (i > 0 && rows[i].key == rows[i - 1].key)
-                continue;
-            sqlite3_bind_int64(st, 1, (int64_t)rows[i].key);
-            sqlite3_bind_int64(st, 2, id);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = db_fail(ctx, idx, "removing band keys");
-            else
-                deleted += sqlite3_changes(idx->db);
-            sqlite3_reset(st);
-        }
-        sqlite3_finalize(st);
-        free(rows);
-        if (rc != OVL_OK)
-            return rc;
-    }
-    if (deleted != band_rows || !rows) {
-        rc = prepare(ctx, idx, "DELETE FROM bands WHERE doc_id = ?", &st);
-        if (rc != OVL_OK)
+    if ((rc = prepare(ctx, idx, "DELETE FROM pending WHERE doc_id = ?", &st)) != OVL_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(ctx, idx, "removing band keys");
+    int was_pending = sqlite3_changes(idx->db) > 0;
+    sqlite3_finalize(st);
+    if (rc == OVL_OK && !was_pending && band_rows > 0) {
+        if ((rc = prepare(ctx, idx, "INSERT OR IGNORE INTO dead(doc_id) VALUES (?)", &st)) != OVL_OK)
             return rc;
         sqlite3_bind_int64(st, 1, id);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = db_fail(ctx, idx, "removing band keys");
         sqlite3_finalize(st);
-        if (rc != OVL_OK)
-            return rc;
     }
+    if (rc != OVL_OK)
+        return rc;
     static const char *const dels[] = {"DELETE FROM doc_meta WHERE doc_id = ?",
                                        "DELETE FROM blobs WHERE doc_id = ?", "DELETE FROM docs WHERE id = ?"};
     for (size_t k = 0; k < 3 && rc == OVL_OK; k++) {
@@ -612,6 +615,487 @@ static void rollback(ovl_index *idx)
 {
     if (!sqlite3_get_autocommit(idx->db))
         sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- Band records: packed blocks, pending table, runs ------------------------------------ */
+
+typedef struct prec {
+    uint64_t key;
+    int64_t doc;
+    uint32_t chunk;
+} prec;
+
+static int cmp_prec(const void *pa, const void *pb)
+{
+    const prec *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return a->chunk < b->chunk ? -1 : a->chunk > b->chunk;
+}
+
+/* Encoded bytes after which a run block closes (at the next key boundary): small, so a query
+ * decodes little per key it looks up, and four blocks with their cell overhead fill a 4 KB
+ * page. */
+#define BLOCK_BYTES 930
+/* Pending records that make ovl_index_add flush by itself. */
+#define FLUSH_RECORDS (1u << 20)
+/* Runs per size level before they are merged into one: bounds runs (and so lookups per key)
+ * to about (MERGE_FANIN - 1) * log4(records / FLUSH_RECORDS) while each record is rewritten
+ * about log4 times. */
+#define MERGE_FANIN 4
+#define FANIN_STR "4"
+
+static int64_t skey(uint64_t k) { return (int64_t)(k ^ 0x8000000000000000ull); }
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+static int get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (*pp >= end)
+            return -1;
+        uint8_t b = *(*pp)++;
+        x |= (uint64_t)(b & 0x7F) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Block encoding: per record varint(key - previous key, the first from 0), varint(doc),
+ * varint(chunk), records sorted by (key, doc, chunk). */
+typedef struct blockbuf {
+    uint8_t *b;
+    size_t len, cap;
+    uint32_t n;
+    uint64_t prev;
+} blockbuf;
+
+static int bb_put(blockbuf *bb, const prec *r)
+{
+    if (ovl__grow(&bb->b, &bb->cap, bb->len + 30, 1) != 0)
+        return -1;
+    bb->len += put_varint(bb->b + bb->len, r->key - (bb->n ? bb->prev : 0));
+    bb->len += put_varint(bb->b + bb->len, (uint64_t)r->doc);
+    bb->len += put_varint(bb->b + bb->len, r->chunk);
+    bb->prev = r->key;
+    bb->n++;
+    return 0;
+}
+
+/* Decodes n records of a block into *out (grown as needed); -1 when the block is malformed
+ * (wrong count, keys out of order, trailing bytes). */
+static int block_decode(const void *data, size_t len, size_t n, prec **out, size_t *cap)
+{
+    const uint8_t *p = data, *end = p + len;
+    if (ovl__grow(out, cap, n ? n : 1, sizeof **out) != 0)
+        return -2;
+    uint64_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t d, doc, ch;
+        if (get_varint(&p, end, &d) || get_varint(&p, end, &doc) || get_varint(&p, end, &ch) ||
+            doc > INT64_MAX || ch > UINT32_MAX)
+            return -1;
+        uint64_t k = prev + d;
+        if (i > 0 && k < prev)
+            return -1;
+        prec r = {k, (int64_t)doc, (uint32_t)ch};
+        if (i > 0 && cmp_prec(&(*out)[i - 1], &r) >= 0)
+            return -1;
+        (*out)[i] = r;
+        prev = k;
+    }
+    return p == end ? 0 : -1;
+}
+
+static int damaged(ovl_ctx *ctx, const ovl_index *idx, const char *what)
+{
+    return ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "index %s is damaged: %s", idx->path, what);
+}
+
+/* Writes a run's blocks: a block closes at a key boundary once it has BLOCK_BYTES. */
+typedef struct runwriter {
+    ovl_index *idx;
+    sqlite3_stmt *st;
+    int64_t run;
+    blockbuf bb;
+    int64_t records, blocks;
+} runwriter;
+
+static int rw_emit(ovl_ctx *ctx, runwriter *w)
+{
+    if (!w->bb.n)
+        return OVL_OK;
+    sqlite3_bind_int64(w->st, 1, w->run);
+    sqlite3_bind_int64(w->st, 2, skey(w->bb.prev));
+    sqlite3_bind_int64(w->st, 3, w->bb.n);
+    sqlite3_bind_blob64(w->st, 4, w->bb.b, w->bb.len, SQLITE_STATIC);
+    int rc = sqlite3_step(w->st) == SQLITE_DONE ? OVL_OK : db_fail(ctx, w->idx, "writing a run");
+    sqlite3_reset(w->st);
+    w->records += w->bb.n;
+    w->blocks++;
+    w->bb.len = 0;
+    w->bb.n = 0;
+    return rc;
+}
+
+static int rw_put(ovl_ctx *ctx, runwriter *w, const prec *r)
+{
+    int rc = OVL_OK;
+    if (w->bb.len >= BLOCK_BYTES && r->key != w->bb.prev)
+        rc = rw_emit(ctx, w);
+    if (rc == OVL_OK && bb_put(&w->bb, r) != 0)
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    return rc;
+}
+
+static int rw_begin(ovl_ctx *ctx, ovl_index *idx, runwriter *w)
+{
+    memset(w, 0, sizeof *w);
+    w->idx = idx;
+    int64_t maxid = 0;
+    int rc = query_int(ctx, idx, "SELECT coalesce(max(id), 0) FROM runs", &maxid);
+    w->run = maxid + 1;
+    if (rc == OVL_OK)
+        rc = prepare(ctx, idx, "INSERT INTO postings(run, last_key, n, data) VALUES (?, ?, ?, ?)", &w->st);
+    return rc;
+}
+
+/* Closes the run: last block, its runs row (level from its size), statement. */
+static int rw_end(ovl_ctx *ctx, runwriter *w, int rc)
+{
+    if (rc == OVL_OK)
+        rc = rw_emit(ctx, w);
+    sqlite3_finalize(w->st);
+    free(w->bb.b);
+    if (rc != OVL_OK || !w->records)
+        return rc;
+    int level = 0;
+    /* A flushed run is a little over FLUSH_RECORDS (the last document's records): slack, so
+     * that MERGE_FANIN runs of one level make a run of the next. */
+    for (int64_t cap = FLUSH_RECORDS + FLUSH_RECORDS / 4; w->records > cap; cap *= MERGE_FANIN)
+        level++;
+    sqlite3_stmt *st;
+    if ((rc = prepare(ctx, w->idx, "INSERT INTO runs(id, level, records, blocks) VALUES (?, ?, ?, ?)", &st)) != OVL_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, w->run);
+    sqlite3_bind_int(st, 2, level);
+    sqlite3_bind_int64(st, 3, w->records);
+    sqlite3_bind_int64(st, 4, w->blocks);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(ctx, w->idx, "writing a run");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Reads a run's records in order, one block at a time. */
+typedef struct runcursor {
+    sqlite3_stmt *st;
+    prec *r;
+    size_t n, i, cap;
+    int64_t records, blocks;
+    int done; /* stepping a finished statement would restart it */
+    prec last; /* last record of the previous block */
+} runcursor;
+
+/* Current record, or NULL at the end; OVL errors through rc. */
+static const prec *rc_cur(ovl_ctx *ctx, ovl_index *idx, runcursor *c, int *rc)
+{
+    while (c->i == c->n) {
+        if (c->done)
+            return NULL;
+        int s = sqlite3_step(c->st);
+        if (s == SQLITE_DONE) {
+            c->done = 1;
+            return NULL;
+        }
+        if (s != SQLITE_ROW) {
+            *rc = db_fail(ctx, idx, "reading a run");
+            return NULL;
+        }
+        int64_t last = sqlite3_column_int64(c->st, 0), n = sqlite3_column_int64(c->st, 1);
+        int d = n > 0 ? block_decode(sqlite3_column_blob(c->st, 2), (size_t)sqlite3_column_bytes(c->st, 2),
+                                     (size_t)n, &c->r, &c->cap)
+                      : -1;
+        if (d == -2) {
+            *rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+            return NULL;
+        }
+        if (d || skey(c->r[n - 1].key) != last || (c->records && cmp_prec(&c->last, &c->r[0]) >= 0)) {
+            *rc = damaged(ctx, idx, "a run block does not decode");
+            return NULL;
+        }
+        c->n = (size_t)n;
+        c->i = 0;
+        c->last = c->r[n - 1];
+        c->blocks++;
+        c->records += n;
+    }
+    return &c->r[c->i];
+}
+
+static int64_t *load_ids(ovl_ctx *ctx, ovl_index *idx, const char *sql, size_t *n, int *rc)
+{
+    sqlite3_stmt *st;
+    int64_t *v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    if ((*rc = prepare(ctx, idx, sql, &st)) != OVL_OK)
+        return NULL;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (ovl__grow(&v, &cap, *n + 1, sizeof *v) != 0) {
+            *rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+            break;
+        }
+        v[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    if (*rc == OVL_OK && s != SQLITE_DONE)
+        *rc = db_fail(ctx, idx, sql);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int has_id(const int64_t *v, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo] == id;
+}
+
+/* Merges runs ids[0..n) into one new run, dropping records of dead documents; when those were
+ * all the runs, no record of a dead document remains and dead is emptied. One transaction. */
+static int merge_runs(ovl_ctx *ctx, ovl_index *idx, const int64_t *ids, size_t n, int all)
+{
+    runcursor *c = calloc(n, sizeof *c);
+    if (!c)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    size_t ndead = 0;
+    int rc = OVL_OK;
+    int64_t *dead = load_ids(ctx, idx, "SELECT doc_id FROM dead ORDER BY doc_id", &ndead, &rc);
+    runwriter w;
+    int started = 0;
+    if (rc == OVL_OK)
+        rc = rw_begin(ctx, idx, &w), started = 1;
+    for (size_t k = 0; k < n && rc == OVL_OK; k++) {
+        rc = prepare(ctx, idx, "SELECT last_key, n, data FROM postings WHERE run = ? ORDER BY last_key", &c[k].st);
+        if (rc == OVL_OK)
+            sqlite3_bind_int64(c[k].st, 1, ids[k]);
+    }
+    while (rc == OVL_OK) {
+        const prec *best = NULL;
+        size_t bk = 0;
+        for (size_t k = 0; k < n && rc == OVL_OK; k++) {
+            const prec *r = rc_cur(ctx, idx, &c[k], &rc);
+            if (r && (!best || cmp_prec(r, best) < 0))
+                best = r, bk = k;
+        }
+        if (!best || rc != OVL_OK)
+            break;
+        if (!has_id(dead, ndead, best->doc))
+            rc = rw_put(ctx, &w, best);
+        c[bk].i++;
+    }
+    if (started)
+        rc = rw_end(ctx, &w, rc);
+    for (size_t k = 0; k < n; k++) {
+        sqlite3_finalize(c[k].st);
+        free(c[k].r);
+    }
+    free(c);
+    free(dead);
+    sqlite3_stmt *st = NULL;
+    static const char *const dels[] = {"DELETE FROM postings WHERE run = ?", "DELETE FROM runs WHERE id = ?"};
+    for (int q = 0; q < 2 && rc == OVL_OK; q++) {
+        if ((rc = prepare(ctx, idx, dels[q], &st)) != OVL_OK)
+            break;
+        for (size_t k = 0; k < n && rc == OVL_OK; k++) {
+            sqlite3_bind_int64(st, 1, ids[k]);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = db_fail(ctx, idx, "merging runs");
+            sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc == OVL_OK && all)
+        rc = exec(ctx, idx, "DELETE FROM dead");
+    return rc;
+}
+
+/* Stable LSD radix sort of v[0..n) by key (16-bit digits), through tmp[0..n). Pending blocks
+ * are read in doc order, each sorted by (key, chunk), so stability makes the result sorted
+ * by (key, doc, chunk) at a fraction of a comparison sort's cost. -1 when out of memory. */
+static int radix_sort_prec(prec *v, size_t n)
+{
+    prec *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    size_t *count = malloc(65536 * sizeof *count);
+    if (!tmp || !count) {
+        free(tmp);
+        free(count);
+        return -1;
+    }
+    prec *src = v, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(src[i].key >> shift) & 0xFFFF]++;
+        size_t sum = 0;
+        for (size_t b = 0; b < 65536; b++) {
+            size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[(src[i].key >> shift) & 0xFFFF]++] = src[i];
+        prec *x = src;
+        src = dst;
+        dst = x;
+    }
+    /* Four passes: the sorted records are back in v. */
+    free(tmp);
+    free(count);
+    return 0;
+}
+
+/* Pending records into a new run (one transaction), then merges while some level holds
+ * MERGE_FANIN runs (one transaction per merge). At the end of an add run (final), every run
+ * is merged into one when that run added at least a quarter of all records: a query reads
+ * each run once per key, so few runs matter more than the rewrite, which this bounds to
+ * four times the records added. */
+static int flush(ovl_ctx *ctx, ovl_index *idx, int final)
+{
+    int rc = exec(ctx, idx, "BEGIN IMMEDIATE");
+    if (rc != OVL_OK)
+        return rc;
+    prec *recs = NULL;
+    size_t nrec = 0, cap = 0, bcap = 0;
+    prec *tmp = NULL;
+    sqlite3_stmt *st = NULL;
+    /* In doc order: radix_sort_prec relies on it. */
+    if ((rc = prepare(ctx, idx, "SELECT doc_id, n, data FROM pending ORDER BY doc_id", &st)) == OVL_OK) {
+        int s;
+        while (rc == OVL_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t doc = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
+            int d = n < 0 ? -1
+                          : block_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+                                         (size_t)n, &tmp, &bcap);
+            if (d == -2 || (d == 0 && ovl__grow(&recs, &cap, nrec + (size_t)n, sizeof *recs) != 0))
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+            else if (d)
+                rc = damaged(ctx, idx, "a pending block does not decode");
+            for (int64_t i = 0; rc == OVL_OK && i < n; i++) {
+                if (tmp[i].doc != doc)
+                    rc = damaged(ctx, idx, "a pending block names another document");
+                recs[nrec++] = tmp[i];
+            }
+        }
+        if (rc == OVL_OK && s != SQLITE_DONE)
+            rc = db_fail(ctx, idx, "reading pending band keys");
+        sqlite3_finalize(st);
+    }
+    free(tmp);
+    if (rc == OVL_OK && nrec) {
+        runwriter w = {0};
+        if (radix_sort_prec(recs, nrec) != 0)
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+        if (rc == OVL_OK)
+            rc = rw_begin(ctx, idx, &w);
+        for (size_t i = 0; i < nrec && rc == OVL_OK; i++)
+            rc = rw_put(ctx, &w, &recs[i]);
+        rc = rw_end(ctx, &w, rc);
+        if (rc == OVL_OK)
+            rc = exec(ctx, idx, "DELETE FROM pending");
+    }
+    free(recs);
+    if (rc == OVL_OK)
+        rc = exec(ctx, idx, "COMMIT");
+    if (rc != OVL_OK) {
+        rollback(idx);
+        return rc;
+    }
+    idx->added = 0;
+    for (;;) {
+        int64_t level = -1, nruns = 0, total = 0;
+        if ((rc = exec(ctx, idx, "BEGIN IMMEDIATE")) != OVL_OK)
+            return rc;
+        rc = query_int(ctx, idx, "SELECT count(*) FROM runs", &total);
+        if (rc == OVL_OK)
+            rc = query_int(ctx, idx,
+                           "SELECT coalesce(min(level), -1) FROM (SELECT level FROM runs GROUP BY level"
+                           " HAVING count(*) >= " FANIN_STR ")",
+                           &level);
+        size_t n = 0;
+        int64_t *ids = NULL;
+        if (rc == OVL_OK && level >= 0) {
+            char sql[96];
+            snprintf(sql, sizeof sql, "SELECT id FROM runs WHERE level = %" PRId64 " ORDER BY id", level);
+            ids = load_ids(ctx, idx, sql, &n, &rc);
+            nruns = (int64_t)n;
+        }
+        if (rc == OVL_OK && nruns)
+            rc = merge_runs(ctx, idx, ids, n, nruns == total);
+        free(ids);
+        if (rc == OVL_OK)
+            rc = exec(ctx, idx, "COMMIT");
+        if (rc != OVL_OK) {
+            rollback(idx);
+            return rc;
+        }
+        if (!nruns)
+            break;
+    }
+    if (final) {
+        int64_t nruns = 0, total = 0;
+        size_t n = 0;
+        int64_t *ids = NULL;
+        if ((rc = exec(ctx, idx, "BEGIN IMMEDIATE")) != OVL_OK)
+            return rc;
+        rc = query_int(ctx, idx, "SELECT count(*) FROM runs", &nruns);
+        if (rc == OVL_OK)
+            rc = query_int(ctx, idx, "SELECT coalesce(sum(records), 0) FROM runs", &total);
+        if (rc == OVL_OK && nruns > 1 && total <= 4 * idx->session_records)
+            ids = load_ids(ctx, idx, "SELECT id FROM runs ORDER BY id", &n, &rc);
+        if (rc == OVL_OK && n > 1)
+            rc = merge_runs(ctx, idx, ids, n, 1);
+        free(ids);
+        if (rc == OVL_OK)
+            rc = exec(ctx, idx, "COMMIT");
+        if (rc != OVL_OK) {
+            rollback(idx);
+            return rc;
+        }
+        idx->session_records = 0;
+    }
+    return exec(ctx, idx, "PRAGMA incremental_vacuum");
+}
+
+int ovl_index_flush(ovl_ctx *ctx, ovl_index *idx)
+{
+    if (!idx)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_flush: NULL argument");
+    if (idx->readonly)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "index %s is open read-only", idx->path);
+    return flush(ctx, idx, 1);
 }
 
 int ovl_index_remove(ovl_ctx *ctx, ovl_index *idx, const char *path)
@@ -744,19 +1228,44 @@ int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *by
         if (rc != OVL_OK)
             goto done;
     }
-    st = idx->st_band;
+    /* The document's records, packed, go to the pending table: one appended row instead of
+     * thousands of random B-tree inserts. */
+    blockbuf bb = {0};
     for (size_t i = 0; i < nrows && rc == OVL_OK; i++) {
-        sqlite3_bind_int64(st, 1, (int64_t)rows[i].key);
-        sqlite3_bind_int64(st, 2, id);
-        sqlite3_bind_int64(st, 3, rows[i].chunk);
+        prec r = {rows[i].key, id, rows[i].chunk};
+        if (bb_put(&bb, &r) != 0)
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    }
+    int64_t npending = 0;
+    if (rc == OVL_OK && nrows) {
+        st = idx->st_pend;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, (int64_t)nrows);
+        sqlite3_bind_blob64(st, 3, bb.b, bb.len, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = db_fail(ctx, idx, "storing band keys");
         sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc == OVL_OK)
+            rc = query_int(ctx, idx, "SELECT total(n) FROM pending", &npending);
     }
+    free(bb.b);
     if (rc == OVL_OK)
         rc = exec(ctx, idx, "COMMIT");
     if (rc == OVL_OK && status_out)
         *status_out = status;
+    if (rc == OVL_OK) {
+        idx->added++;
+        /* The document is in either way; a failed flush leaves its records pending (still
+         * found by queries) for the next flush, which reports the trouble. */
+        idx->session_records += (int64_t)nrows;
+        if (npending >= FLUSH_RECORDS) {
+            ovl_ctx *tmp = ovl_ctx_new();
+            if (tmp)
+                flush(tmp, idx, 0);
+            ovl_ctx_free(tmp);
+        }
+    }
 done:
     if (rc != OVL_OK)
         rollback(idx);
@@ -904,6 +1413,66 @@ static int cmp_hit(const void *pa, const void *pb)
     return a->doc_id < b->doc_id ? -1 : a->doc_id > b->doc_id;
 }
 
+typedef struct qdoc {
+    uint32_t qi; /* index of the distinct query key */
+    int64_t doc;
+} qdoc;
+
+static int cmp_qdoc(const void *pa, const void *pb)
+{
+    const qdoc *a = pa, *b = pb;
+    if (a->qi != b->qi)
+        return a->qi < b->qi ? -1 : 1;
+    return a->doc < b->doc ? -1 : a->doc > b->doc;
+}
+
+/* Appends (key index, doc) for each document of the encoded block (n records) whose key is
+ * among ukeys[j..m) (both sorted), leaving out dead documents and keys already past max_df.
+ * Decodes as it goes and stops past ukeys[m - 1]: a probed block is read only up to the
+ * keys it was fetched for. OVL_ERR_CORRUPT when the block is malformed. */
+typedef struct qmatch {
+    const uint64_t *ukeys; /* distinct query keys, ascending */
+    size_t m;
+    uint32_t *ndocs;       /* documents found so far per key */
+    unsigned max_df;       /* past max_df documents a key is dropped: no need to collect more */
+    const int64_t *dead;
+    size_t ndead;
+    qdoc *qd;
+    size_t nqd, cap;
+} qmatch;
+
+static int match_encoded(ovl_ctx *ctx, const ovl_index *idx, const void *data, size_t len, int64_t n,
+                         size_t j, size_t m, qmatch *qm)
+{
+    const uint8_t *p = data, *end = p + len;
+    const uint64_t *ukeys = qm->ukeys;
+    uint64_t key = 0, pdoc = 0;
+    if (n <= 0 || !data)
+        return damaged(ctx, idx, "a band key block does not decode");
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t d, doc, ch;
+        if (get_varint(&p, end, &d) || get_varint(&p, end, &doc) || get_varint(&p, end, &ch) ||
+            key + d < key || doc > INT64_MAX)
+            return damaged(ctx, idx, "a band key block does not decode");
+        /* Records of one (key, doc) for its several chunks are adjacent: count the doc once. */
+        int repeat = i > 0 && d == 0 && doc == pdoc;
+        key += d;
+        pdoc = doc;
+        while (j < m && ukeys[j] < key)
+            j++;
+        if (j == m)
+            return OVL_OK;
+        if (ukeys[j] != key || repeat || (qm->max_df && qm->ndocs[j] > qm->max_df) ||
+            (qm->ndead && has_id(qm->dead, qm->ndead, (int64_t)doc)))
+            continue;
+        qm->ndocs[j]++;
+        if (ovl__grow(&qm->qd, &qm->cap, qm->nqd + 1, sizeof *qm->qd) != 0)
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+        qm->qd[qm->nqd++] = (qdoc){(uint32_t)j, (int64_t)doc};
+    }
+    return p == end ? OVL_OK : damaged(ctx, idx, "a band key block does not decode");
+}
+
 int ovl_index_query(ovl_ctx *ctx, ovl_index *idx, const ovl_doc *doc, unsigned max_df,
                     ovl_index_hit **hits, size_t *count)
 {
@@ -915,52 +1484,120 @@ int ovl_index_query(ovl_ctx *ctx, ovl_index *idx, const ovl_doc *doc, unsigned m
     int rc = ovl_fp_from_doc(ctx, doc, &idx->fp, &fp);
     if (rc != OVL_OK)
         return rc;
-    size_t nrows = 0, nent = 0, cap = 0, ndocs = 0, dcap = 0;
+    size_t nrows = 0;
     keyrow *rows = fp_rows(fp, &nrows);
     ovl_fp_free(fp);
     if (!rows)
         return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-    qent *ent = NULL;
-    int64_t *docs = NULL; /* distinct documents of the current key, ascending */
-    sqlite3_stmt *st = idx->st_band_q;
-    /* One read per distinct key: explicit transaction so all reads see one snapshot. */
-    rc = exec(ctx, idx, "BEGIN");
-    for (size_t i = 0; i < nrows && rc == OVL_OK;) {
-        size_t j = i + 1;
-        while (j < nrows && rows[j].key == rows[i].key)
-            j++;
-        sqlite3_bind_int64(st, 1, (int64_t)rows[i].key);
-        ndocs = 0;
-        int s, skip = 0;
-        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t d = sqlite3_column_int64(st, 0);
-            if (ndocs && docs[ndocs - 1] == d)
-                continue;
-            if (max_df && ndocs >= max_df) {
-                skip = 1;
-                break;
-            }
-            if (ovl__grow(&docs, &dcap, ndocs + 1, sizeof *docs) != 0) {
-                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-                break;
-            }
-            docs[ndocs++] = d;
+    /* Distinct keys of the query, ascending, and the range of rows holding each. */
+    size_t m = 0;
+    uint64_t *ukeys = malloc((nrows ? nrows : 1) * sizeof *ukeys);
+    size_t *ustart = malloc((nrows + 1) * sizeof *ustart);
+    qmatch qm = {ukeys, 0, calloc(nrows ? nrows : 1, sizeof(uint32_t)), max_df, NULL, 0, NULL, 0, 0};
+    if (!ukeys || !ustart || !qm.ndocs)
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    for (size_t i = 0; i < nrows && rc == OVL_OK; i++)
+        if (i == 0 || rows[i].key != rows[i - 1].key) {
+            ukeys[m] = rows[i].key;
+            ustart[m++] = i;
         }
-        if (rc == OVL_OK && !skip && s != SQLITE_ROW && s != SQLITE_DONE)
+    if (ustart)
+        ustart[m] = nrows;
+    qm.m = m;
+    /* One snapshot for every read. */
+    if (rc == OVL_OK)
+        rc = exec(ctx, idx, "BEGIN");
+    if (rc == OVL_OK && m)
+        qm.dead = load_ids(ctx, idx, "SELECT doc_id FROM dead ORDER BY doc_id", &qm.ndead, &rc);
+    sqlite3_stmt *st = NULL;
+    /* Pending records: every pending block against the query keys. */
+    if (rc == OVL_OK && m)
+        rc = prepare(ctx, idx, "SELECT n, data FROM pending", &st);
+    if (st) {
+        int s = SQLITE_DONE;
+        while (rc == OVL_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+            rc = match_encoded(ctx, idx, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+                               sqlite3_column_int64(st, 0), 0, m, &qm);
+        }
+        if (rc == OVL_OK && s != SQLITE_DONE)
             rc = db_fail(ctx, idx, "looking up band keys");
-        sqlite3_reset(st);
-        if (rc == OVL_OK && !skip) {
-            if (ovl__grow(&ent, &cap, nent + ndocs * (j - i), sizeof *ent) != 0)
-                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-            for (size_t k = 0; k < ndocs && rc == OVL_OK; k++)
-                for (size_t q = i; q < j; q++)
-                    ent[nent++] = (qent){docs[k], rows[q].chunk};
-        }
-        i = j;
+        sqlite3_finalize(st);
+        st = NULL;
     }
+    /* Runs: a small run is read whole; a large one is probed for the block of each key. */
+    size_t nruns = 0;
+    int64_t *runs = NULL, *rblocks = NULL;
+    if (rc == OVL_OK && m)
+        runs = load_ids(ctx, idx, "SELECT id FROM runs ORDER BY id", &nruns, &rc);
+    if (rc == OVL_OK && nruns)
+        rblocks = load_ids(ctx, idx, "SELECT blocks FROM runs ORDER BY id", &nruns, &rc);
+    if (rc == OVL_OK && nruns)
+        rc = prepare(ctx, idx, "SELECT last_key, n, data FROM postings WHERE run = ? ORDER BY last_key", &st);
+    for (size_t r = 0; r < nruns && rc == OVL_OK; r++) {
+        /* Reading a block in sequence costs about half a probe. */
+        int whole = (size_t)rblocks[r] <= 2 * m;
+        sqlite3_stmt *q = whole ? st : idx->st_probe;
+        size_t j = 0;
+        while (rc == OVL_OK && j < m) {
+            sqlite3_reset(q);
+            sqlite3_bind_int64(q, 1, runs[r]);
+            if (!whole)
+                sqlite3_bind_int64(q, 2, skey(ukeys[j]));
+            int s = SQLITE_DONE;
+            while (rc == OVL_OK && j < m && (s = sqlite3_step(q)) == SQLITE_ROW) {
+                uint64_t last = (uint64_t)sqlite3_column_int64(q, 0) ^ 0x8000000000000000ull;
+                size_t jend = j;
+                while (jend < m && ukeys[jend] <= last)
+                    jend++;
+                rc = match_encoded(ctx, idx, sqlite3_column_blob(q, 2), (size_t)sqlite3_column_bytes(q, 2),
+                                   sqlite3_column_int64(q, 1), j, jend, &qm);
+                j = jend;
+                if (!whole)
+                    break;
+            }
+            if (rc == OVL_OK && s != SQLITE_ROW && s != SQLITE_DONE)
+                rc = db_fail(ctx, idx, "looking up band keys");
+            if (whole || s == SQLITE_DONE)
+                break;
+        }
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(st);
     sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
+    free(runs);
+    free(rblocks);
+    free((void *)qm.dead);
+    free(qm.ndocs);
+    free(ukeys);
+    qdoc *qd = qm.qd;
+    size_t nqd = qm.nqd;
+    /* Documents per key; a key held by more than max_df documents is boilerplate. */
+    qent *ent = NULL;
+    size_t nent = 0, cap = 0;
+    if (rc == OVL_OK && nqd) {
+        qsort(qd, nqd, sizeof *qd, cmp_qdoc);
+        for (size_t i = 0; i < nqd && rc == OVL_OK;) {
+            size_t e = i, ndocs = 0;
+            for (; e < nqd && qd[e].qi == qd[i].qi; e++)
+                if (e == i || qd[e].doc != qd[e - 1].doc)
+                    ndocs++;
+            if (!max_df || ndocs <= max_df) {
+                size_t per = ustart[qd[i].qi + 1] - ustart[qd[i].qi];
+                if (ovl__grow(&ent, &cap, nent + ndocs * per, sizeof *ent) != 0)
+                    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+                for (size_t k = i; k < e && rc == OVL_OK; k++) {
+                    if (k > i && qd[k].doc == qd[k - 1].doc)
+                        continue;
+                    for (size_t q = ustart[qd[i].qi]; q < ustart[qd[i].qi + 1]; q++)
+                        ent[nent++] = (qent){qd[k].doc, rows[q].chunk};
+                }
+            }
+            i = e;
+        }
+    }
+    free(qd);
+    free(ustart);
     free(rows);
-    free(docs);
     ovl_index_hit *out = NULL;
     size_t nout = 0;
     if (rc == OVL_OK && nent) {
@@ -1026,6 +1663,34 @@ static int corrupt_doc(ovl_ctx *ctx, ovl_index *idx, int64_t id, const char *wha
                      idx->path, id, what);
 }
 
+/* Band records found for one document: count and a sum of record hashes, so the stored
+ * records can be compared with recomputed ones without holding them. */
+typedef struct vacc {
+    int64_t n;
+    uint64_t sum;
+} vacc;
+
+static void vacc_add(vacc *a, const prec *r)
+{
+    uint64_t k = r->key;
+    a->n++;
+    a->sum += XXH3_64bits_withSeed(&k, sizeof k, r->chunk);
+}
+
+/* Position of id in the sorted v[0..n), or (size_t)-1. */
+static size_t id_index(const int64_t *v, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo] == id ? lo : (size_t)-1;
+}
+
 int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep)
 {
     if (!idx)
@@ -1047,33 +1712,94 @@ int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep)
         return rc;
     if ((rc = exec(ctx, idx, "BEGIN")) != OVL_OK)
         return rc;
-    /* Every band row, blob and meta row belongs to a document. */
+    /* Every blob, meta row, pending block and run block belongs to something. */
     static const char *const orphans[] = {
         "SELECT count(*) FROM blobs WHERE doc_id NOT IN (SELECT id FROM docs)",
         "SELECT count(*) FROM doc_meta WHERE doc_id NOT IN (SELECT id FROM docs)",
-        "SELECT count(*) FROM bands WHERE doc_id NOT IN (SELECT id FROM docs)"};
-    static const char *const orphan_names[] = {"stored bytes", "metas", "band keys"};
-    for (size_t k = 0; k < 3 && rc == OVL_OK; k++) {
+        "SELECT count(*) FROM pending WHERE doc_id NOT IN (SELECT id FROM docs)",
+        "SELECT count(*) FROM postings WHERE run NOT IN (SELECT id FROM runs)",
+        "SELECT count(*) FROM dead WHERE doc_id IN (SELECT id FROM docs)"};
+    static const char *const orphan_names[] = {"stored bytes without a document", "metas without a document",
+                                               "pending band keys without a document",
+                                               "run blocks without a run", "removed documents still present"};
+    for (size_t k = 0; k < 5 && rc == OVL_OK; k++) {
         int64_t n = 0;
         rc = query_int(ctx, idx, orphans[k], &n);
         if (rc == OVL_OK && n)
-            rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "index %s is damaged: %" PRId64 " rows of %s without a document",
+            rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "index %s is damaged: %" PRId64 " rows of %s",
                            idx->path, n, orphan_names[k]);
     }
+    /* Records per document (count and an order-independent checksum) over pending and runs. */
+    size_t ndocs = 0, ndead = 0, bcap = 0;
+    int64_t *ids = NULL, *dead = NULL;
+    vacc *acc = NULL;
+    prec *blk = NULL;
+    if (rc == OVL_OK)
+        ids = load_ids(ctx, idx, "SELECT id FROM docs ORDER BY id", &ndocs, &rc);
+    if (rc == OVL_OK)
+        dead = load_ids(ctx, idx, "SELECT doc_id FROM dead ORDER BY doc_id", &ndead, &rc);
+    if (rc == OVL_OK && !(acc = calloc(ndocs ? ndocs : 1, sizeof *acc)))
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    if (rc == OVL_OK)
+        rc = prepare(ctx, idx, "SELECT doc_id, n, data FROM pending", &st);
+    while (rc == OVL_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t doc = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
+        int d = n <= 0 ? -1
+                       : block_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), (size_t)n,
+                                      &blk, &bcap);
+        if (d == -2)
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+        else if (d)
+            rc = damaged(ctx, idx, "a pending block does not decode");
+        for (int64_t i = 0; i < n && rc == OVL_OK; i++) {
+            size_t at = id_index(ids, ndocs, blk[i].doc);
+            if (blk[i].doc != doc || at == (size_t)-1)
+                rc = damaged(ctx, idx, "a pending block names another document");
+            else
+                vacc_add(&acc[at], &blk[i]);
+        }
+    }
+    if (rc == OVL_OK && s != SQLITE_DONE)
+        rc = db_fail(ctx, idx, "verifying pending band keys");
+    sqlite3_finalize(st);
+    st = NULL;
+    free(blk);
+    if (rc == OVL_OK)
+        rc = prepare(ctx, idx, "SELECT id, records, blocks FROM runs ORDER BY id", &st);
+    while (rc == OVL_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        runcursor c = {0};
+        int64_t run = sqlite3_column_int64(st, 0);
+        rc = prepare(ctx, idx, "SELECT last_key, n, data FROM postings WHERE run = ? ORDER BY last_key", &c.st);
+        if (rc == OVL_OK)
+            sqlite3_bind_int64(c.st, 1, run);
+        const prec *r;
+        while (rc == OVL_OK && (r = rc_cur(ctx, idx, &c, &rc)) != NULL) {
+            size_t at = id_index(ids, ndocs, r->doc);
+            if (at != (size_t)-1)
+                vacc_add(&acc[at], r);
+            else if (!has_id(dead, ndead, r->doc))
+                rc = damaged(ctx, idx, "a run holds band keys without a document");
+            c.i++;
+        }
+        if (rc == OVL_OK && (c.records != sqlite3_column_int64(st, 1) || c.blocks != sqlite3_column_int64(st, 2)))
+            rc = damaged(ctx, idx, "a run does not hold the records it announces");
+        sqlite3_finalize(c.st);
+        free(c.r);
+    }
+    if (rc == OVL_OK && s != SQLITE_DONE)
+        rc = db_fail(ctx, idx, "verifying runs");
+    sqlite3_finalize(st);
+    st = NULL;
     if (rc == OVL_OK)
         rc = prepare(ctx, idx,
-                     "SELECT d.id, d.size, d.hash, d.band_rows, d.chunks, b.bytes, coalesce(c.n, 0)"
-                     " FROM docs d LEFT JOIN blobs b ON b.doc_id = d.id"
-                     " LEFT JOIN (SELECT doc_id, count(*) AS n FROM bands GROUP BY doc_id) c"
-                     " ON c.doc_id = d.id ORDER BY d.id",
+                     "SELECT d.id, d.size, d.hash, d.band_rows, d.chunks, b.bytes"
+                     " FROM docs d LEFT JOIN blobs b ON b.doc_id = d.id ORDER BY d.id",
                      &st);
-    sqlite3_stmt *probe = NULL;
-    if (rc == OVL_OK && deep)
-        rc = prepare(ctx, idx, "SELECT 1 FROM bands WHERE band_key = ? AND doc_id = ? AND chunk = ?", &probe);
     while (rc == OVL_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0), size = sqlite3_column_int64(st, 1);
         int64_t band_rows = sqlite3_column_int64(st, 3), chunks = sqlite3_column_int64(st, 4);
-        int64_t nb = sqlite3_column_int64(st, 6);
+        size_t at = id_index(ids, ndocs, id);
+        int64_t nb = at == (size_t)-1 ? 0 : acc[at].n;
         if (sqlite3_column_type(st, 5) == SQLITE_NULL) {
             rc = corrupt_doc(ctx, idx, id, "its bytes are missing");
             break;
@@ -1101,14 +1827,13 @@ int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep)
                 rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
             if (rc == OVL_OK && ((int64_t)n != band_rows || (int64_t)ovl_fp_chunk_count(fp) != chunks))
                 rc = corrupt_doc(ctx, idx, id, "its band keys are not those of its bytes");
+            vacc want = {0, 0};
             for (size_t i = 0; i < n && rc == OVL_OK; i++) {
-                sqlite3_bind_int64(probe, 1, (int64_t)rows[i].key);
-                sqlite3_bind_int64(probe, 2, id);
-                sqlite3_bind_int64(probe, 3, rows[i].chunk);
-                if (sqlite3_step(probe) != SQLITE_ROW)
-                    rc = corrupt_doc(ctx, idx, id, "its band keys are not those of its bytes");
-                sqlite3_reset(probe);
+                prec pr = {rows[i].key, id, rows[i].chunk};
+                vacc_add(&want, &pr);
             }
+            if (rc == OVL_OK && want.sum != (at == (size_t)-1 ? 0 : acc[at].sum))
+                rc = corrupt_doc(ctx, idx, id, "its band keys are not those of its bytes");
             free(rows);
             ovl_fp_free(fp);
             ovl_doc_free(doc);
@@ -1117,7 +1842,9 @@ int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep)
     if (rc == OVL_OK && s != SQLITE_DONE)
         rc = db_fail(ctx, idx, "verifying documents");
     sqlite3_finalize(st);
-    sqlite3_finalize(probe);
     sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
+    free(ids);
+    free(dead);
+    free(acc);
     return rc;
 }

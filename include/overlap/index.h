@@ -10,14 +10,21 @@ extern "C" {
 
 /* An index is one SQLite file (WAL mode) holding, per document: its path, the XXH3-128 of its
  * bytes, the original bytes themselves (so sources can be shown after the files are gone),
- * its decode options, metas (key=value tags), and one row (band_key, doc, chunk) per band of
+ * its decode options, metas (key=value tags), and one record (band_key, doc, chunk) per band of
  * each chunk fingerprint. The parameters that shape fingerprints (ovl_fp_opts, normalization,
  * segmentation) are fixed when the file is created and checked on every open.
+ *
+ * Band records are kept like a log-structured merge tree, because inserting each document's
+ * thousands of random keys into one B-tree rewrites most of its pages at every commit: a
+ * document's records are first appended to a pending table in the document's own transaction;
+ * pending records are later sorted into an immutable run of packed, delta-coded blocks (one
+ * transaction), and runs of similar size are merged (one transaction each). Queries read the
+ * pending table and every run; removed documents are masked until a merge drops their records.
  *
  * File identity: PRAGMA application_id = OVL_INDEX_APPLICATION_ID, PRAGMA user_version =
  * OVL_INDEX_SCHEMA. Any other file is refused with OVL_ERR_CORRUPT. */
 #define OVL_INDEX_APPLICATION_ID 0x4F564C49 /* "OVLI" */
-#define OVL_INDEX_SCHEMA 1
+#define OVL_INDEX_SCHEMA 2
 
 /* An open index. Not thread-safe: use one handle per thread (several handles and processes
  * may open the same file; readers see committed documents while a writer adds). */
@@ -74,6 +81,15 @@ typedef enum ovl_index_status {
 int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *bytes, size_t len,
                   const ovl_index_meta *metas, size_t n_metas, int *status_out);
 
+/* Ends an add run: sorts the pending band records into a run and merges runs of similar
+ * size; then, when the records added through idx since its last flush are at least a quarter
+ * of all, merges every run into one (queries read each run once per key). Each step is one
+ * transaction (a crash leaves the index as before that step). ovl_index_add sorts and merges
+ * by itself when about a million records are pending, and ovl_index_close of a handle that
+ * added documents calls this (errors there are lost: call it first to see them). Queries are
+ * correct at any point; they are only faster with few runs. Not for a read-only handle. */
+int ovl_index_flush(ovl_ctx *ctx, ovl_index *idx);
+
 /* Removes the document stored under path; OVL_ERR_NOTFOUND when there is none. */
 int ovl_index_remove(ovl_ctx *ctx, ovl_index *idx, const char *path);
 
@@ -125,7 +141,7 @@ typedef struct ovl_index_stats {
     uint64_t documents;
     uint64_t paragraphs;
     uint64_t chunks;
-    uint64_t band_rows;  /* rows of the band key table */
+    uint64_t band_rows;  /* band records of the documents: distinct (key, chunk) per document */
     uint64_t text_bytes; /* stored document bytes */
     uint64_t chars;      /* code points of the stored documents */
     uint64_t db_bytes;   /* pages of the database file (page_count * page_size) */
@@ -134,8 +150,10 @@ typedef struct ovl_index_stats {
 int ovl_index_stats_get(ovl_ctx *ctx, ovl_index *idx, ovl_index_stats *out);
 
 /* Consistency check: SQLite's integrity_check, then for every document: its bytes are present
- * with the recorded size and hash, and it has exactly chunks * bands band rows. With deep,
- * also rebuilds each document and checks that its recomputed band keys are the stored ones.
+ * with the recorded size and hash, it has exactly its recorded number of band records, every
+ * run block decodes to sorted records of existing documents, and runs hold the records they
+ * announce. With deep, also rebuilds each document and checks that its recomputed band keys
+ * are the stored ones (through an order-independent checksum of its records).
  * OVL_OK, or OVL_ERR_CORRUPT with a message naming the first problem. */
 int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `overlap index` and `overlap check` end to end: add/unchanged/replaced/remove output and exit
-# statuses, undecodable files, parameter mismatch and foreign files, --exclude-source/--exclude-meta.
+# statuses, undecodable files, parameter mismatch and foreign files, --exclude-source/--exclude-meta,
+# the same report for any --jobs.
 set -euo pipefail
 : "${OVL_BIN:?}" "${OVL_FIXTURES:?}"
 command -v jq >/dev/null || { echo "jq not installed: skipped"; exit 77; }
@@ -40,6 +41,12 @@ expect_status 1 "$OVL_BIN" check --db idx.db --format json "$OVL_FIXTURES/reuse/
 [ "$(jq '.documents | length' out.txt)" = 3 ] || fail "expected copy + 2 sources: $(jq -c '.documents' out.txt)"
 jq -e '.documents[1].path | endswith("corpus/book/source.txt")' out.txt >/dev/null || fail "sources not in path order"
 jq -e '[.passages[].a.doc] | all(. == 0)' out.txt >/dev/null || fail "a must be the checked document"
+# Sources are aligned by several threads: the report is the same for any number.
+cp out.txt check-default.json
+for j in 1 3; do
+  expect_status 1 "$OVL_BIN" check --db idx.db --format json -j "$j" "$OVL_FIXTURES/reuse/copy.txt"
+  cmp -s out.txt check-default.json || fail "check -j $j differs from the default"
+done
 expect_status 1 "$OVL_BIN" check --db idx.db --format json --exclude-meta kind=web "$OVL_FIXTURES/reuse/copy.txt"
 [ "$(jq -r '.documents[1:][].path' out.txt)" = "$t/corpus/book/source.txt" ] || fail "exclude-meta: $(jq -c .documents out.txt)"
 expect_status 1 "$OVL_BIN" check --db idx.db --format json --exclude-source '*/book/*' "$OVL_FIXTURES/reuse/copy.txt"
