@@ -235,7 +235,8 @@ int cmd_dedup(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
-    if (cli_align_pairs(&files, cands, ncands, &dopts, &aopts, nthreads, d.progress, 0, res) != 0)
+    if (cli_align_pairs(&files, cands, ncands, NULL, 0, &dopts, &aopts, nthreads, d.progress, 0,
+                        res) != 0)
         goto done;
     for (size_t i = 0; i < n; i++)
         parent[i] = i;

@@ -15,7 +15,8 @@ static void help(FILE *f)
             "usage: overlap scan PATH... [options]\n\n"
             "Finds the passages any two documents of a corpus share. Directories are read\n"
             "recursively. Every document is fingerprinted (chunk MinHash signatures, LSH bands);\n"
-            "pairs whose chunks collide are aligned like `overlap compare`. Pairs are reported\n"
+            "pairs whose chunks collide are aligned like `overlap compare`, around the colliding\n"
+            "chunks (a few chunks either side, more while a passage runs on). Pairs are reported\n"
             "by reused characters (both sides, most first). Output is the same for any -j.\n"
             "Exit status: 0 no reuse, 1 reuse found, 2 trouble (or no file could be read).\n"
             "Files that cannot be read or decoded are reported on stderr and skipped.\n\n"
@@ -56,11 +57,32 @@ typedef struct scan {
     int32_t *group;    /* per file, -1 = none */
     uint8_t *ok;       /* per file: read and fingerprinted */
     size_t nok;
-    ovl_finder *finder;
+    /* Bands split between two finders so their candidate searches (sorting every band key,
+     * the longest step that is not spread over threads) run side by side; a band collision
+     * belongs to one band, so the pairs' collision counts add up. */
+    ovl_finder *finder[2];
+    unsigned nparts, split; /* finder 0 holds bands [0, split), finder 1 the rest */
+    uint64_t *keybuf;  /* one finder's share of a document's band keys */
+    size_t keycap;
     ovl_ctx *ctx;      /* for the finder, used under the commit order */
     int add_failed;
     int progress;
 } scan;
+
+static int grow_keys(uint64_t **p, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    uint64_t *np = realloc(*p, ncap * sizeof *np);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
 
 static void commit(void *arg, size_t i, const cli_doc_info *info, const ovl_fp *fp)
 {
@@ -71,9 +93,23 @@ static void commit(void *arg, size_t i, const cli_doc_info *info, const ovl_fp *
         cli_error("%s", info->error);
         return;
     }
-    if (ovl_finder_add(s->ctx, s->finder, (uint32_t)i, s->group[i], fp) != OVL_OK) {
-        s->add_failed = 1;
-        return;
+    const ovl_fp_opts *p = ovl_fp_params(fp);
+    size_t nc = ovl_fp_chunk_count(fp);
+    const uint64_t *keys = nc ? ovl_fp_band_keys(fp, 0) : NULL;
+    for (unsigned part = 0; part < s->nparts; part++) {
+        unsigned b0 = part ? s->split : 0, b1 = part || s->nparts == 1 ? p->bands : s->split;
+        unsigned nb = b1 - b0;
+        if (nc && grow_keys(&s->keybuf, &s->keycap, nc * nb) != 0) {
+            s->add_failed = 1;
+            return;
+        }
+        for (size_t c = 0; c < nc; c++)
+            memcpy(s->keybuf + c * nb, keys + c * p->bands + b0, nb * sizeof *keys);
+        if (ovl_finder_add_keys(s->ctx, s->finder[part], (uint32_t)i, s->group[i],
+                                ovl_fp_chunks(fp), nc, s->keybuf) != OVL_OK) {
+            s->add_failed = 1;
+            return;
+        }
     }
     s->ok[i] = 1;
     s->nok++;
@@ -168,6 +204,145 @@ static int make_groups(scan *s, const char *regex, int by_dir)
     return rc;
 }
 
+typedef struct cand_job {
+    scan *s;
+    ovl_cand_opts co;
+    ovl_ctx *ctx[2];
+    ovl_cand *c[2];
+    size_t n[2];
+    ovl_cand_hit *h[2];
+    size_t nh[2];
+    int rc[2];
+} cand_job;
+
+/* Grows *box to cover the chunk pairs of candidate c. */
+static void box_add(cli_pair_box *box, const ovl_cand *c, const ovl_cand_hit *hits)
+{
+    for (size_t x = c->first_hit; x < c->first_hit + c->chunk_pairs; x++) {
+        const ovl_cand_hit *h = &hits[x];
+        if (h->a_start < box->a0)
+            box->a0 = h->a_start;
+        if (h->a_end > box->a1)
+            box->a1 = h->a_end;
+        if (h->b_start < box->b0)
+            box->b0 = h->b_start;
+        if (h->b_end > box->b1)
+            box->b1 = h->b_end;
+    }
+}
+
+static void cand_part(void *arg, unsigned worker, size_t part)
+{
+    (void)worker;
+    cand_job *j = arg;
+    j->rc[part] = ovl_finder_candidates(j->ctx[part], j->s->finder[part], &j->co, &j->c[part],
+                                        &j->n[part], &j->h[part], &j->nh[part]);
+    ovl_finder_free(j->s->finder[part]);
+    j->s->finder[part] = NULL;
+}
+
+/* Candidate pairs of both finders: each finder's pairs with any collision, merged by
+ * (doc_a, doc_b) with their collisions summed, kept from min_band_hits on. The same pairs
+ * one finder holding every band gives, for any thread count. *boxes: per pair, the token
+ * ranges its colliding chunks span. Reports failures. */
+static int find_candidates(scan *s, const ovl_cand_opts *co, unsigned nthreads, ovl_cand **out,
+                           size_t *nout, cli_pair_box **boxes)
+{
+    const cli_pair_box empty = {UINT32_MAX, 0, UINT32_MAX, 0};
+    cand_job j;
+    memset(&j, 0, sizeof j);
+    j.s = s;
+    j.co = *co;
+    if (s->nparts == 1) {
+        ovl_cand_hit *h = NULL;
+        size_t nh = 0;
+        int rc = ovl_finder_candidates(s->ctx, s->finder[0], co, out, nout, &h, &nh);
+        ovl_finder_free(s->finder[0]);
+        s->finder[0] = NULL;
+        if (rc != OVL_OK) {
+            cli_fail("scan", s->ctx, rc);
+            return rc;
+        }
+        if (!(*boxes = malloc((*nout + 1) * sizeof **boxes))) {
+            free(h);
+            cli_error("out of memory");
+            return OVL_ERR_NOMEM;
+        }
+        for (size_t k = 0; k < *nout; k++) {
+            (*boxes)[k] = empty;
+            box_add(&(*boxes)[k], &(*out)[k], h);
+        }
+        free(h);
+        return OVL_OK;
+    }
+    j.co.min_band_hits = 1;
+    int rc = OVL_OK;
+    for (int p = 0; p < 2; p++)
+        if (!(j.ctx[p] = ovl_ctx_new()))
+            rc = OVL_ERR_NOMEM;
+    if (rc == OVL_OK) {
+        cli_parallel(2, nthreads, cand_part, NULL, &j);
+        for (int p = 0; p < 2 && rc == OVL_OK; p++)
+            if (j.rc[p] != OVL_OK) {
+                rc = j.rc[p];
+                cli_fail("scan", j.ctx[p], rc);
+            }
+    } else {
+        cli_error("out of memory");
+    }
+    ovl_cand *m = NULL;
+    cli_pair_box *bx = NULL;
+    size_t nm = 0;
+    if (rc == OVL_OK) {
+        m = malloc((j.n[0] + j.n[1] + 1) * sizeof *m);
+        bx = malloc((j.n[0] + j.n[1] + 1) * sizeof *bx);
+        if (!m || !bx) {
+            rc = OVL_ERR_NOMEM;
+            cli_error("out of memory");
+        }
+    }
+    unsigned min_hits = co->min_band_hits ? co->min_band_hits : 1;
+    for (size_t x = 0, y = 0; rc == OVL_OK && (x < j.n[0] || y < j.n[1]);) {
+        const ovl_cand *p = x < j.n[0] ? &j.c[0][x] : NULL, *q = y < j.n[1] ? &j.c[1][y] : NULL;
+        int order = !p ? 1 : !q ? -1
+                          : p->doc_a != q->doc_a ? (p->doc_a < q->doc_a ? -1 : 1)
+                          : p->doc_b != q->doc_b ? (p->doc_b < q->doc_b ? -1 : 1) : 0;
+        ovl_cand c = order <= 0 ? *p : *q;
+        if (order == 0) {
+            uint64_t h = (uint64_t)p->band_hits + q->band_hits;
+            c.band_hits = h > UINT32_MAX ? UINT32_MAX : (uint32_t)h;
+            /* A chunk pair colliding in bands of both halves counts twice here. */
+            c.chunk_pairs = p->chunk_pairs + q->chunk_pairs;
+        }
+        c.first_hit = 0;
+        x += order <= 0;
+        y += order >= 0;
+        if (c.band_hits < min_hits)
+            continue;
+        bx[nm] = empty;
+        if (order <= 0)
+            box_add(&bx[nm], p, j.h[0]);
+        if (order >= 0)
+            box_add(&bx[nm], q, j.h[1]);
+        m[nm++] = c;
+    }
+    free(j.c[0]);
+    free(j.c[1]);
+    free(j.h[0]);
+    free(j.h[1]);
+    ovl_ctx_free(j.ctx[0]);
+    ovl_ctx_free(j.ctx[1]);
+    if (rc != OVL_OK) {
+        free(m);
+        free(bx);
+        return rc;
+    }
+    *out = m;
+    *nout = nm;
+    *boxes = bx;
+    return OVL_OK;
+}
+
 /* A pair with passages, in report order. */
 typedef struct ordered {
     size_t k;        /* index into the candidate pairs */
@@ -208,9 +383,34 @@ static void load_one(void *arg, unsigned worker, size_t i)
     }
 }
 
+/* First occurrence of key[0..klen) in s[0..n), or NULL. */
+static const char *find_bytes(const char *s, size_t n, const char *key, size_t klen)
+{
+    for (const char *p = s; n >= klen && (p = memchr(p, key[0], n - klen + 1 - (size_t)(p - s)));
+         p++)
+        if (memcmp(p, key, klen) == 0)
+            return p;
+    return NULL;
+}
+
 /* Rewrites the document ids of one JSON line (the pair's own 0 and 1) to report ids. */
 static int write_jsonl_line(FILE *out, const char *line, size_t len, int ida, int idb)
 {
+    /* The line is compact JSON from the same writer, so the ids sit behind these keys (a
+     * quote inside a string is escaped, so they cannot match inside a path): splice the new
+     * ids in, which gives the bytes a parse and re-dump would, without the parse. */
+    static const char ka[] = "\"a\":{\"doc\":0,", kb[] = "\"b\":{\"doc\":1,";
+    const char *pa = find_bytes(line, len, ka, sizeof ka - 1);
+    const char *pb = pa ? find_bytes(pa, len - (size_t)(pa - line), kb, sizeof kb - 1) : NULL;
+    if (pa && pb) {
+        size_t ca = (size_t)(pa - line) + sizeof ka - 3, cb = (size_t)(pb - line) + sizeof kb - 3;
+        if (fwrite(line, 1, ca, out) != ca || fprintf(out, "%d", ida) < 0 ||
+            fwrite(line + ca + 1, 1, cb - ca - 1, out) != cb - ca - 1 ||
+            fprintf(out, "%d", idb) < 0 || fwrite(line + cb + 1, 1, len - cb - 1, out) != len - cb - 1 ||
+            fputc('\n', out) == EOF)
+            return -1;
+        return 0;
+    }
     json_error_t err;
     json_t *v = json_loadb(line, len, 0, &err);
     if (!v)
@@ -341,6 +541,7 @@ int cmd_scan(int argc, char **argv)
     s.progress = cli_progress_wanted(force_progress);
     ovl_fp_opts fo;
     ovl_cand *cands = NULL;
+    cli_pair_box *boxes = NULL;
     size_t ncands = 0;
     cli_pair_result *res = NULL;
     ordered *ord = NULL;
@@ -383,8 +584,11 @@ int cmd_scan(int argc, char **argv)
     size_t n = s.files.n;
     s.group = malloc(n * sizeof *s.group);
     s.ok = calloc(n, 1);
-    s.finder = ovl_finder_new(fo.bands);
-    if (!s.group || !s.ok || !s.finder) {
+    s.nparts = fo.bands >= 2 ? 2 : 1;
+    s.split = s.nparts == 2 ? fo.bands / 2 : fo.bands;
+    for (unsigned part = 0; part < s.nparts; part++)
+        s.finder[part] = ovl_finder_new(part ? fo.bands - s.split : s.split);
+    if (!s.group || !s.ok || !s.finder[0] || (s.nparts == 2 && !s.finder[1])) {
         cli_error("out of memory");
         goto done;
     }
@@ -411,13 +615,11 @@ int cmd_scan(int argc, char **argv)
     ovl_cand_opts co = OVL_CAND_OPTS_INIT;
     co.max_df = (unsigned)max_df;
     co.min_band_hits = (unsigned)min_hits;
-    rc = ovl_finder_candidates(s.ctx, s.finder, &co, &cands, &ncands, NULL, NULL);
-    ovl_finder_free(s.finder);
-    s.finder = NULL;
-    if (rc != OVL_OK) {
-        cli_fail("scan", s.ctx, rc);
+    rc = find_candidates(&s, &co, nthreads, &cands, &ncands, &boxes);
+    free(s.keybuf);
+    s.keybuf = NULL;
+    if (rc != OVL_OK)
         goto done;
-    }
     if (verbose)
         fprintf(stderr, "overlap: scan: %zu of %zu documents read, %zu candidate pairs (%.2f s)\n",
                 s.nok, n, ncands, now() - t0);
@@ -428,9 +630,13 @@ int cmd_scan(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
-    if (cli_align_pairs(&s.files, cands, ncands, &dopts, &aopts, nthreads, s.progress,
-                        fmt == OVL_FORMAT_JSONL, res) != 0)
+    /* Only around the colliding chunks, widened by a few chunks: a whole-document alignment
+     * of every pair cost most of a scan, mostly on text that shares nothing. */
+    if (cli_align_pairs(&s.files, cands, ncands, boxes, 4 * fo.chunk_tokens, &dopts, &aopts,
+                        nthreads, s.progress, fmt == OVL_FORMAT_JSONL, res) != 0)
         goto done;
+    free(boxes);
+    boxes = NULL;
     ord = malloc((ncands ? ncands : 1) * sizeof *ord);
     repid = malloc(n * sizeof *repid);
     if (!ord || !repid) {
@@ -555,8 +761,11 @@ done:
     cli_pair_results_free(res, ncands);
     free(res);
     free(cands);
+    free(boxes);
     free(params);
-    ovl_finder_free(s.finder);
+    ovl_finder_free(s.finder[0]);
+    ovl_finder_free(s.finder[1]);
+    free(s.keybuf);
     free(s.group);
     free(s.ok);
     cli_files_free(&s.files);

@@ -1,4 +1,4 @@
-/* corpus.c - corpus helpers: recursive file collection with globs, a thread pool loop, progress line, document cache. */
+/* corpus.c - corpus helpers: recursive file collection with globs, a thread pool loop, progress line, fingerprinting and aligning a corpus. */
 #include "corpus.h"
 
 #include "cli.h"
@@ -323,70 +323,6 @@ void cli_progress_clear(void)
     fflush(stderr);
 }
 
-/* ---- Document cache ---------------------------------------------------------------------- */
-
-typedef struct cache_slot {
-    size_t key;
-    ovl_doc *doc;
-    uint64_t used;
-} cache_slot;
-
-struct cli_doc_cache {
-    cache_slot *slots;
-    size_t cap;
-    uint64_t clock;
-};
-
-cli_doc_cache *cli_doc_cache_new(size_t capacity)
-{
-    cli_doc_cache *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    c->cap = capacity ? capacity : 1;
-    c->slots = calloc(c->cap, sizeof *c->slots);
-    if (!c->slots) {
-        free(c);
-        return NULL;
-    }
-    return c;
-}
-
-void cli_doc_cache_free(cli_doc_cache *c)
-{
-    if (!c)
-        return;
-    for (size_t i = 0; i < c->cap; i++)
-        ovl_doc_free(c->slots[i].doc);
-    free(c->slots);
-    free(c);
-}
-
-int cli_doc_cache_get(cli_doc_cache *c, ovl_ctx *ctx, size_t key, const char *path,
-                      const ovl_doc_opts *opts, const ovl_doc **out)
-{
-    size_t victim = 0;
-    for (size_t i = 0; i < c->cap; i++) {
-        if (c->slots[i].doc && c->slots[i].key == key) {
-            c->slots[i].used = ++c->clock;
-            *out = c->slots[i].doc;
-            return OVL_OK;
-        }
-        if (!c->slots[i].doc || (c->slots[victim].doc && c->slots[i].used < c->slots[victim].used))
-            victim = i;
-    }
-    ovl_doc_free(c->slots[victim].doc);
-    c->slots[victim].doc = NULL;
-    ovl_doc *d = NULL;
-    int rc = ovl_doc_from_file(ctx, path, opts, &d);
-    if (rc != OVL_OK)
-        return rc;
-    c->slots[victim].doc = d;
-    c->slots[victim].key = key;
-    c->slots[victim].used = ++c->clock;
-    *out = d;
-    return OVL_OK;
-}
-
 /* ---- Fingerprinting a corpus ------------------------------------------------------------- */
 
 typedef struct fp_slot {
@@ -536,37 +472,279 @@ static int membuf_write(void *userdata, const void *data, size_t len)
     return 0;
 }
 
+/* Documents shared by the alignment workers: loaded once, kept while any worker holds them
+ * and afterwards in least-recently-used order up to a memory budget. A loaded document is
+ * some 30 bytes per character, far too much to keep a whole corpus, so the pairs are also
+ * visited in an order that reuses what is cached (see pair_units). */
+#define SHARED_BUDGET ((uint64_t)256 << 20)
+
+typedef struct sdoc {
+    ovl_doc *doc;
+    uint64_t bytes;     /* estimated memory of doc */
+    uint32_t refs;
+    int loading;
+    int rc;             /* load result, once loaded */
+    char *error;        /* load failure message ("PATH: message") */
+    size_t prev, next;  /* LRU list of unreferenced loaded documents; SIZE_MAX = none */
+    int in_lru;
+} sdoc;
+
+typedef struct shared_docs {
+    const cli_files *files;
+    const ovl_doc_opts *dopts;
+    sdoc *d; /* one per file */
+    size_t head, tail; /* LRU: head = least recently used */
+    uint64_t bytes;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} shared_docs;
+
+static void lru_unlink(shared_docs *s, size_t i)
+{
+    sdoc *e = &s->d[i];
+    if (!e->in_lru)
+        return;
+    if (e->prev != SIZE_MAX)
+        s->d[e->prev].next = e->next;
+    else
+        s->head = e->next;
+    if (e->next != SIZE_MAX)
+        s->d[e->next].prev = e->prev;
+    else
+        s->tail = e->prev;
+    e->prev = e->next = SIZE_MAX;
+    e->in_lru = 0;
+}
+
+static void lru_push(shared_docs *s, size_t i)
+{
+    sdoc *e = &s->d[i];
+    e->prev = s->tail;
+    e->next = SIZE_MAX;
+    if (s->tail != SIZE_MAX)
+        s->d[s->tail].next = i;
+    else
+        s->head = i;
+    s->tail = i;
+    e->in_lru = 1;
+}
+
+/* Under the lock: frees least recently used documents nobody holds while over budget. */
+static void shared_trim(shared_docs *s)
+{
+    while (s->bytes > SHARED_BUDGET && s->head != SIZE_MAX) {
+        size_t i = s->head;
+        lru_unlink(s, i);
+        ovl_doc_free(s->d[i].doc);
+        s->d[i].doc = NULL;
+        s->bytes -= s->d[i].bytes;
+        s->d[i].bytes = 0;
+    }
+}
+
+static uint64_t doc_bytes(const ovl_doc *d)
+{
+    uint64_t chars = ovl_text_length(ovl_doc_text(d)), toks = ovl_norm_count(ovl_doc_norm(d));
+    return 256 + chars * 16 + toks * (sizeof(ovl_token) + 8);
+}
+
+/* Returns document i held (release it with shared_put), or NULL with *err set to the load
+ * failure (owned by the cache). */
+static const ovl_doc *shared_get(shared_docs *s, ovl_ctx *ctx, size_t i, const char **err)
+{
+    pthread_mutex_lock(&s->mu);
+    sdoc *e = &s->d[i];
+    while (e->loading)
+        pthread_cond_wait(&s->cv, &s->mu);
+    if (e->doc || e->error) {
+        if (e->doc) {
+            lru_unlink(s, i);
+            e->refs++;
+        }
+        const ovl_doc *d = e->doc;
+        *err = e->error;
+        pthread_mutex_unlock(&s->mu);
+        return d;
+    }
+    e->loading = 1;
+    pthread_mutex_unlock(&s->mu);
+    ovl_doc *d = NULL;
+    const char *path = s->files->v[i].path;
+    int rc = ovl_doc_from_file(ctx, path, s->dopts, &d);
+    char *msg = rc == OVL_OK ? NULL : fail_message(path, ctx, rc);
+    ovl_ctx_clear(ctx);
+    pthread_mutex_lock(&s->mu);
+    e->loading = 0;
+    if (rc == OVL_OK) {
+        e->doc = d;
+        e->bytes = doc_bytes(d);
+        e->refs = 1;
+        s->bytes += e->bytes;
+        shared_trim(s);
+    } else {
+        e->error = msg ? msg : strdup("out of memory");
+    }
+    *err = e->error;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return d;
+}
+
+static void shared_put(shared_docs *s, size_t i)
+{
+    pthread_mutex_lock(&s->mu);
+    sdoc *e = &s->d[i];
+    if (e->doc && --e->refs == 0) {
+        lru_push(s, i);
+        shared_trim(s);
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Work units for the alignment: a unit is one document and the not yet visited pairs it is
+ * in, the next unit's document being a partner of a recent one (depth-first over the pair
+ * graph). Consecutive units thus share documents that are still cached, where pair order
+ * (a, b) reloaded document b for nearly every pair. order[] lists pair indices by unit;
+ * unit u covers order[ustart[u] .. ustart[u + 1]) and centres on document ucentre[u]. */
+typedef struct pair_units {
+    size_t *order, *ustart, *ucentre, nunits;
+} pair_units;
+
+static int make_units(const ovl_cand *pairs, size_t npairs, size_t ndocs, pair_units *pu)
+{
+    memset(pu, 0, sizeof *pu);
+    size_t *deg = calloc(ndocs + 1, sizeof *deg);
+    size_t *adj = malloc((2 * npairs + 1) * sizeof *adj);
+    uint8_t *done = calloc(npairs + 1, 1);
+    size_t *stack = malloc((2 * npairs + ndocs + 1) * sizeof *stack);
+    pu->order = malloc((npairs + 1) * sizeof *pu->order);
+    pu->ustart = malloc((npairs + 2) * sizeof *pu->ustart);
+    pu->ucentre = malloc((npairs + 1) * sizeof *pu->ucentre);
+    int rc = -1;
+    if (!deg || !adj || !done || !stack || !pu->order || !pu->ustart || !pu->ucentre)
+        goto out;
+    /* Adjacency (CSR) of pair indices per document; pairs are sorted by (a, b), so each
+     * list is in increasing pair order. */
+    for (size_t k = 0; k < npairs; k++) {
+        deg[pairs[k].doc_a + 1]++;
+        deg[pairs[k].doc_b + 1]++;
+    }
+    for (size_t d = 0; d < ndocs; d++)
+        deg[d + 1] += deg[d];
+    size_t *fill = stack; /* borrowed as the fill cursor before the walk */
+    memcpy(fill, deg, ndocs * sizeof *fill);
+    for (size_t k = 0; k < npairs; k++) {
+        adj[fill[pairs[k].doc_a]++] = k;
+        adj[fill[pairs[k].doc_b]++] = k;
+    }
+    size_t no = 0, nu = 0;
+    for (size_t root = 0; root < ndocs; root++) {
+        size_t sp = 0;
+        stack[sp++] = root;
+        while (sp) {
+            size_t d = stack[--sp];
+            size_t first = no;
+            for (size_t x = deg[d]; x < deg[d + 1]; x++) {
+                size_t k = adj[x];
+                if (done[k])
+                    continue;
+                done[k] = 1;
+                pu->order[no++] = k;
+            }
+            if (no == first)
+                continue;
+            pu->ustart[nu] = first;
+            pu->ucentre[nu++] = d;
+            /* The partner of the unit's first pair is visited next. */
+            for (size_t x = no; x-- > first;) {
+                const ovl_cand *c = &pairs[pu->order[x]];
+                stack[sp++] = c->doc_a == d ? c->doc_b : c->doc_a;
+            }
+        }
+    }
+    pu->ustart[nu] = no;
+    pu->nunits = nu;
+    rc = 0;
+out:
+    free(deg);
+    free(adj);
+    free(done);
+    free(stack);
+    if (rc) {
+        free(pu->order);
+        free(pu->ustart);
+        free(pu->ucentre);
+        memset(pu, 0, sizeof *pu);
+    }
+    return rc;
+}
+
 typedef struct align_job {
     const cli_files *files;
     const ovl_cand *pairs;
     size_t npairs;
-    const ovl_doc_opts *dopts;
     const ovl_align_opts *aopts;
+    const cli_pair_box *boxes;
+    uint32_t margin;
     int want_jsonl;
     cli_pair_result *out;
     ovl_ctx **ctx;
-    cli_doc_cache **cache;
+    shared_docs *docs;
+    pair_units units;
     atomic_size_t done;
 } align_job;
 
-static void align_one(void *arg, unsigned worker, size_t k)
+/* Token range [*t0, *t1) of a document of n tokens: box [b0, b1) widened by margin, the
+ * whole document once that covers two thirds of it. */
+static void widen(uint32_t b0, uint32_t b1, uint64_t margin, size_t n, size_t *t0, size_t *t1)
 {
-    align_job *j = arg;
-    ovl_ctx *ctx = j->ctx[worker];
+    uint64_t lo = b0 > margin ? b0 - margin : 0, hi = (uint64_t)b1 + margin;
+    if (hi > n)
+        hi = n;
+    if (lo >= hi || 3 * (hi - lo) >= 2 * (uint64_t)n) {
+        lo = 0;
+        hi = n;
+    }
+    *t0 = (size_t)lo;
+    *t1 = (size_t)hi;
+}
+
+/* Aligns a pair inside its widened box; see cli_align_pairs. */
+static int align_box(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const cli_pair_box *box,
+                     uint32_t margin, const ovl_align_opts *aopts, ovl_passage **ps, size_t *np)
+{
+    size_t na = ovl_norm_count(ovl_doc_norm(da)), nb = ovl_norm_count(ovl_doc_norm(db));
+    /* A passage ending this close to a range edge inside the document may go on past it. */
+    const size_t slack = 32;
+    for (uint64_t m = margin;; m *= 2) {
+        size_t a0, a1, b0, b1;
+        widen(box->a0, box->a1, m, na, &a0, &a1);
+        widen(box->b0, box->b1, m, nb, &b0, &b1);
+        int rc = ovl_align_range(ctx, da, a0, a1, db, b0, b1, aopts, ps, np);
+        if (rc != OVL_OK)
+            return rc;
+        if ((a0 == 0 && a1 == na && b0 == 0 && b1 == nb) || m >= UINT32_MAX)
+            return OVL_OK;
+        int cut = 0;
+        for (size_t i = 0; i < *np && !cut; i++) {
+            const ovl_passage *p = &(*ps)[i];
+            cut = (a0 > 0 && p->a.tok_start < a0 + slack) || (a1 < na && p->a.tok_end + slack > a1) ||
+                  (b0 > 0 && p->b.tok_start < b0 + slack) || (b1 < nb && p->b.tok_end + slack > b1);
+        }
+        if (!cut)
+            return OVL_OK;
+        free(*ps);
+        *ps = NULL;
+        *np = 0;
+    }
+}
+
+static void align_pair(align_job *j, ovl_ctx *ctx, size_t k, const ovl_doc *da, const ovl_doc *db)
+{
     cli_pair_result *r = &j->out[k];
     const char *pa = j->files->v[j->pairs[k].doc_a].path, *pb = j->files->v[j->pairs[k].doc_b].path;
-    const ovl_doc *da = NULL, *db = NULL;
-    int rc = cli_doc_cache_get(j->cache[worker], ctx, j->pairs[k].doc_a, pa, j->dopts, &da);
-    if (rc != OVL_OK) {
-        r->error = fail_message(pa, ctx, rc);
-        goto out;
-    }
-    rc = cli_doc_cache_get(j->cache[worker], ctx, j->pairs[k].doc_b, pb, j->dopts, &db);
-    if (rc != OVL_OK) {
-        r->error = fail_message(pb, ctx, rc);
-        goto out;
-    }
-    rc = ovl_align(ctx, da, db, j->aopts, &r->ps, &r->np);
+    int rc = j->boxes ? align_box(ctx, da, db, &j->boxes[k], j->margin, j->aopts, &r->ps, &r->np)
+                      : ovl_align(ctx, da, db, j->aopts, &r->ps, &r->np);
     if (rc != OVL_OK) {
         r->error = fail_message(pa, ctx, rc);
         goto out;
@@ -599,7 +777,42 @@ out:
         r->np = 0;
     }
     ovl_ctx_clear(ctx);
-    atomic_fetch_add(&j->done, 1);
+}
+
+static void align_unit(void *arg, unsigned worker, size_t u)
+{
+    align_job *j = arg;
+    ovl_ctx *ctx = j->ctx[worker];
+    size_t centre = j->units.ucentre[u];
+    const char *cerr = NULL;
+    const ovl_doc *dc = shared_get(j->docs, ctx, centre, &cerr);
+    for (size_t x = j->units.ustart[u]; x < j->units.ustart[u + 1]; x++) {
+        size_t k = j->units.order[x];
+        const ovl_cand *c = &j->pairs[k];
+        size_t other = c->doc_a == centre ? c->doc_b : c->doc_a;
+        /* The same message whatever the visiting order: a's failure first. */
+        const char *oerr = NULL;
+        const ovl_doc *dother = dc ? shared_get(j->docs, ctx, other, &oerr) : NULL;
+        const ovl_doc *da = c->doc_a == centre ? dc : dother;
+        const ovl_doc *db = c->doc_a == centre ? dother : dc;
+        const char *ea = c->doc_a == centre ? cerr : oerr, *eb = c->doc_a == centre ? oerr : cerr;
+        if (!dc && c->doc_a != centre) {
+            /* The centre (b) failed; a may be fine: load it to report what compare would. */
+            da = shared_get(j->docs, ctx, other, &ea);
+            dother = da;
+        }
+        if (!da)
+            j->out[k].error = strdup(ea ? ea : "out of memory");
+        else if (!db)
+            j->out[k].error = strdup(eb ? eb : "out of memory");
+        else
+            align_pair(j, ctx, k, da, db);
+        if (dother)
+            shared_put(j->docs, other);
+        atomic_fetch_add(&j->done, 1);
+    }
+    if (dc)
+        shared_put(j->docs, centre);
 }
 
 static void align_tick(void *arg)
@@ -610,43 +823,61 @@ static void align_tick(void *arg)
 }
 
 int cli_align_pairs(const cli_files *files, const ovl_cand *pairs, size_t npairs,
-                    const ovl_doc_opts *dopts, const ovl_align_opts *aopts, unsigned nthreads,
-                    int progress, int want_jsonl, cli_pair_result *out)
+                    const cli_pair_box *boxes, uint32_t margin, const ovl_doc_opts *dopts,
+                    const ovl_align_opts *aopts, unsigned nthreads, int progress,
+                    int want_jsonl, cli_pair_result *out)
 {
     align_job j;
     memset(&j, 0, sizeof j);
+    j.boxes = boxes;
+    j.margin = margin ? margin : 1;
     j.files = files;
     j.pairs = pairs;
     j.npairs = npairs;
-    j.dopts = dopts;
     j.aopts = aopts;
     j.want_jsonl = want_jsonl;
     j.out = out;
     atomic_init(&j.done, 0);
     if (nthreads < 1)
         nthreads = 1;
+    shared_docs sd;
+    memset(&sd, 0, sizeof sd);
+    sd.files = files;
+    sd.dopts = dopts;
+    sd.head = sd.tail = SIZE_MAX;
+    sd.d = calloc(files->n ? files->n : 1, sizeof *sd.d);
+    j.docs = &sd;
     j.ctx = calloc(nthreads, sizeof *j.ctx);
-    j.cache = calloc(nthreads, sizeof *j.cache);
-    int rc = j.ctx && j.cache ? 0 : -1;
-    /* Pairs come sorted by (doc_a, doc_b): document a stays cached along a run of pairs. */
+    int rc = j.ctx && sd.d ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < files->n; i++)
+        sd.d[i].prev = sd.d[i].next = SIZE_MAX;
+    if (rc == 0)
+        rc = make_units(pairs, npairs, files->n, &j.units);
     for (unsigned t = 0; rc == 0 && t < nthreads; t++)
-        if (!(j.ctx[t] = ovl_ctx_new()) || !(j.cache[t] = cli_doc_cache_new(16)))
+        if (!(j.ctx[t] = ovl_ctx_new()))
             rc = -1;
     if (rc == 0) {
-        cli_parallel(npairs, nthreads, align_one, progress ? align_tick : NULL, &j);
+        pthread_mutex_init(&sd.mu, NULL);
+        pthread_cond_init(&sd.cv, NULL);
+        cli_parallel(j.units.nunits, nthreads, align_unit, progress ? align_tick : NULL, &j);
+        pthread_mutex_destroy(&sd.mu);
+        pthread_cond_destroy(&sd.cv);
         if (progress)
             cli_progress_clear();
     } else {
         cli_error("out of memory");
     }
-    for (unsigned t = 0; t < nthreads; t++) {
-        if (j.ctx)
-            ovl_ctx_free(j.ctx[t]);
-        if (j.cache)
-            cli_doc_cache_free(j.cache[t]);
+    for (unsigned t = 0; j.ctx && t < nthreads; t++)
+        ovl_ctx_free(j.ctx[t]);
+    for (size_t i = 0; sd.d && i < files->n; i++) {
+        ovl_doc_free(sd.d[i].doc);
+        free(sd.d[i].error);
     }
+    free(sd.d);
     free(j.ctx);
-    free(j.cache);
+    free(j.units.order);
+    free(j.units.ustart);
+    free(j.units.ucentre);
     return rc;
 }
 

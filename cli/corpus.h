@@ -1,4 +1,4 @@
-/* corpus.h - corpus helpers shared by the multi-document commands: file walking, threads, progress, document cache. */
+/* corpus.h - corpus helpers shared by the multi-document commands: file walking, threads, progress, fingerprinting and aligning a corpus. */
 #ifndef OVL_CLI_CORPUS_H
 #define OVL_CLI_CORPUS_H
 
@@ -69,18 +69,6 @@ void cli_progress_show(const char *fmt, ...)
 /* Clears the progress line. */
 void cli_progress_clear(void);
 
-/* ---- Document cache -----------------------------------------------------------------------
- * A small least-recently-used cache of loaded documents, one per worker thread (not
- * thread-safe): aligning candidate pairs touches the same document many times in a row. */
-typedef struct cli_doc_cache cli_doc_cache;
-
-cli_doc_cache *cli_doc_cache_new(size_t capacity); /* NULL when out of memory */
-void cli_doc_cache_free(cli_doc_cache *c);         /* frees the documents; NULL accepted */
-/* Returns document key (loading path with opts when it is not cached) in *out, borrowed
- * until the capacity-th next call. On failure returns the ovl_error with detail in ctx. */
-int cli_doc_cache_get(cli_doc_cache *c, ovl_ctx *ctx, size_t key, const char *path,
-                      const ovl_doc_opts *opts, const ovl_doc **out);
-
 /* ---- Fingerprinting a corpus --------------------------------------------------------------
  * Loads and fingerprints files[0..n) on nthreads threads, each document freed as soon as it
  * is fingerprinted. commit(arg, i, info, fp) is called for i = 0, 1, ... in order (one call
@@ -103,9 +91,12 @@ int cli_corpus_fingerprint(const cli_files *files, const ovl_doc_opts *dopts,
                            cli_commit_fn commit, void *arg);
 
 /* ---- Aligning candidate pairs ---------------------------------------------------------------
- * Aligns files[pairs[k].doc_a] with files[pairs[k].doc_b] (ovl_align on the whole documents,
- * so the passages are those `overlap compare` reports) for every k on nthreads threads, each
- * with a small document cache. Results land in out[k] whatever the thread count. */
+ * Aligns files[pairs[k].doc_a] with files[pairs[k].doc_b] for every k on nthreads threads:
+ * ovl_align on the whole documents, so the passages are those `overlap compare` reports, or
+ * ovl_align_range around where their chunks collide (boxes below). The workers share one
+ * cache of loaded documents (bounded in memory) and take the pairs document by document,
+ * each next document a partner of a recent one, so most loads are reused. Results land in
+ * out[k] whatever the thread count and visiting order. */
 typedef struct cli_pair_result {
     ovl_passage *ps;    /* malloc'd, np passages (NULL when none) */
     size_t np;
@@ -116,11 +107,22 @@ typedef struct cli_pair_result {
     char *error;        /* "PATH: message" when a document could not be loaded again */
 } cli_pair_result;
 
+/* Where a pair's reuse can be: tokens [a0, a1) of doc_a and [b0, b1) of doc_b (the colliding
+ * chunks), to align instead of the whole documents. */
+typedef struct cli_pair_box {
+    uint32_t a0, a1, b0, b1;
+} cli_pair_box;
+
 /* out must hold npairs zeroed entries; free with cli_pair_results_free. Returns 0 or -1
- * when out of memory (reported). */
+ * when out of memory (reported). boxes (NULL: whole documents) restricts each pair's
+ * alignment to its box widened by margin tokens on every side; a side whose widened box
+ * covers most of its document is aligned whole, and when a passage reaches an edge of the
+ * range that is not a document edge, the margin doubles and the pair is aligned again, so
+ * passages are not cut. */
 int cli_align_pairs(const cli_files *files, const ovl_cand *pairs, size_t npairs,
-                    const ovl_doc_opts *dopts, const ovl_align_opts *aopts, unsigned nthreads,
-                    int progress, int want_jsonl, cli_pair_result *out);
+                    const cli_pair_box *boxes, uint32_t margin, const ovl_doc_opts *dopts,
+                    const ovl_align_opts *aopts, unsigned nthreads, int progress,
+                    int want_jsonl, cli_pair_result *out);
 void cli_pair_results_free(cli_pair_result *r, size_t n);
 
 #endif

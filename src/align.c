@@ -318,11 +318,6 @@ typedef struct chain {
     int keep;
 } chain;
 
-typedef struct kpos {
-    uint64_t g;
-    uint32_t pos;
-} kpos;
-
 #define LOOKBACK 256u
 #define MIN_SIMILARITY 0.5
 #define MAX_MEMS_PER_TOKEN 8u
@@ -351,21 +346,6 @@ static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
     }
 }
 
-static void radix_sort_kpos(kpos *v, kpos *tmp, size_t n)
-{
-    /* LSD radix on the 64-bit key; stable, so equal keys keep increasing positions. */
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        size_t cnt[257] = {0};
-        for (size_t i = 0; i < n; i++)
-            cnt[((v[i].g >> shift) & 0xFF) + 1]++;
-        for (int i = 0; i < 256; i++)
-            cnt[i + 1] += cnt[i];
-        for (size_t i = 0; i < n; i++)
-            tmp[cnt[(v[i].g >> shift) & 0xFF]++] = v[i];
-        memcpy(v, tmp, n * sizeof *v);
-    }
-}
-
 static int cmp_mem(const void *x, const void *y)
 {
     const mem *p = x, *q = y;
@@ -376,6 +356,15 @@ static int cmp_mem(const void *x, const void *y)
     return 0;
 }
 
+/* Positions of a's k-grams by hash: an open-addressing table (hashes are already mixed, so
+ * their low bits index it) whose slots hold a k-gram's first position and count, positions of
+ * one k-gram chained in increasing order. One pass to build, one probe per b k-gram, all in a
+ * few cache lines per lookup (a sorted array needed a sort and a binary search per lookup). */
+typedef struct kslot {
+    uint64_t g;
+    uint32_t head, count; /* count 0: empty slot */
+} kslot;
+
 /* Maximal exact matches of length >= k seeded by k-grams occurring at most max_occ times in a. */
 static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
                      unsigned max_occ, mem **out, size_t *nout)
@@ -385,39 +374,43 @@ static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
     if (n < k || m < k)
         return 0;
     size_t na = n - k + 1, nb = m - k + 1;
-    kpos *ka = malloc(sizeof *ka * na), *tmp = malloc(sizeof *tmp * na);
+    size_t tsize = 16;
+    while (tsize < 2 * na)
+        tsize *= 2;
+    kslot *tab = calloc(tsize, sizeof *tab);
+    uint32_t *nxt = malloc(sizeof *nxt * na);
     uint64_t *gb = malloc(sizeof *gb * nb);
     uint64_t *ga = malloc(sizeof *ga * na);
     uint32_t *cover = malloc(sizeof *cover * (n + m + 1)); /* per diagonal: b end of last MEM */
     mem *mems = NULL;
     size_t nm = 0, cap = 0;
     size_t limit = MAX_MEMS_PER_TOKEN * (n + m) + 1024;
+    const size_t mask = tsize - 1;
     int rc = -1;
-    if (!ka || !tmp || !gb || !ga || !cover)
+    if (!tab || !nxt || !gb || !ga || !cover)
         goto done;
     kgram_hashes(ha, n, k, ga);
     kgram_hashes(hb, m, k, gb);
-    for (size_t i = 0; i < na; i++)
-        ka[i] = (kpos){ga[i], (uint32_t)i};
-    radix_sort_kpos(ka, tmp, na);
+    /* Inserted from the end, so each chain lists positions in increasing order. */
+    for (size_t i = na; i-- > 0;) {
+        uint64_t g = ga[i];
+        size_t h = (size_t)g & mask;
+        while (tab[h].count && tab[h].g != g)
+            h = (h + 1) & mask;
+        nxt[i] = tab[h].count ? tab[h].head : UINT32_MAX;
+        tab[h].g = g;
+        tab[h].head = (uint32_t)i;
+        tab[h].count++;
+    }
     memset(cover, 0, sizeof *cover * (n + m + 1));
     for (size_t j = 0; j < nb && nm < limit; j++) {
         uint64_t g = gb[j];
-        size_t lo = 0, hi = na;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (ka[mid].g < g)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        size_t e = lo;
-        while (e < na && ka[e].g == g && e - lo <= max_occ)
-            e++;
-        if (e == lo || e - lo > max_occ)
+        size_t h = (size_t)g & mask;
+        while (tab[h].count && tab[h].g != g)
+            h = (h + 1) & mask;
+        if (!tab[h].count || tab[h].count > max_occ)
             continue;
-        for (size_t t = lo; t < e; t++) {
-            size_t i = ka[t].pos;
+        for (uint32_t i = tab[h].head; i != UINT32_MAX; i = nxt[i]) {
             size_t d = i + m - j; /* diagonal index, always in [1, n+m] */
             if (cover[d] > j)
                 continue;
@@ -442,8 +435,8 @@ static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
     mems = NULL;
     rc = 0;
 done:
-    free(ka);
-    free(tmp);
+    free(tab);
+    free(nxt);
     free(gb);
     free(ga);
     free(cover);

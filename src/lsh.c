@@ -192,68 +192,129 @@ int ovl_finder_add(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group, 
                                n ? ovl_fp_band_keys(fp, 0) : NULL);
 }
 
-static int cmp_entry(const void *pa, const void *pb)
-{
-    const fentry *a = pa, *b = pb;
-    if (a->khi != b->khi)
-        return a->khi < b->khi ? -1 : 1;
-    if (a->klo != b->klo)
-        return a->klo < b->klo ? -1 : 1;
-    return (a->chunk > b->chunk) - (a->chunk < b->chunk);
-}
-
 static inline uint64_t entry_key(const fentry *e) { return (uint64_t)e->khi << 32 | e->klo; }
 
-/* In-place MSD radix sort (American flag) on the 64-bit key, then by chunk inside equal keys:
- * keys are hashes, so a few byte levels split the entries into tiny buckets, with no second
- * buffer the size of the finder (which is most of a scan's memory). */
-static void sort_entries(fentry *v, size_t n, int shift)
+static inline int entry_less(const fentry *a, const fentry *b)
 {
-    if (n < 2)
-        return;
-    if (n <= 24 || shift < 0) {
-        if (shift < 0 || n > 24) {
-            qsort(v, n, sizeof *v, cmp_entry);
-            return;
+    if (a->khi != b->khi)
+        return a->khi < b->khi;
+    if (a->klo != b->klo)
+        return a->klo < b->klo;
+    return a->chunk < b->chunk;
+}
+
+static void insertion_sort_entries(fentry *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        fentry x = v[i];
+        size_t j = i;
+        while (j > 0 && entry_less(&x, &v[j - 1])) {
+            v[j] = v[j - 1];
+            j--;
         }
-        for (size_t i = 1; i < n; i++) {
-            fentry x = v[i];
-            size_t j = i;
-            while (j > 0 && cmp_entry(&x, &v[j - 1]) < 0) {
-                v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* Quicksort for the small buckets the radix levels leave: a radix level costs its 256
+ * counters whatever the bucket size, which dominated once buckets held a few dozen entries. */
+static void quick_sort_entries(fentry *v, size_t n)
+{
+    while (n > 24) {
+        fentry *a = &v[0], *b = &v[n / 2], *c = &v[n - 1], *m;
+        if (entry_less(a, b))
+            m = entry_less(b, c) ? b : (entry_less(a, c) ? c : a);
+        else
+            m = entry_less(a, c) ? a : (entry_less(b, c) ? c : b);
+        fentry pivot = *m;
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (entry_less(&v[i], &pivot))
+                i++;
+            while (entry_less(&pivot, &v[j]))
                 j--;
-            }
-            v[j] = x;
+            if (i >= j)
+                break;
+            fentry t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+            i++;
+            j--;
         }
+        /* Hoare partition: [0, j] <= pivot <= [j+1, n); recurse into the smaller side. */
+        size_t left = j + 1;
+        if (left < n - left) {
+            quick_sort_entries(v, left);
+            v += left;
+            n -= left;
+        } else {
+            quick_sort_entries(v + left, n - left);
+            n = left;
+        }
+    }
+    insertion_sort_entries(v, n);
+}
+
+/* In-place MSD radix sort (American flag) on the 64-bit key, then by chunk inside equal keys:
+ * keys are hashes, so two levels split the entries into buckets of a few entries, with no
+ * second buffer the size of the finder (which is most of a scan's memory). The second level
+ * takes as many bits as leave about four entries per bucket: a fixed byte per level left
+ * buckets of hundreds of entries (or, one level further, hundreds of mostly empty buckets).
+ * used: key bits already equal in v[0..n). */
+static void sort_entries(fentry *v, size_t n, unsigned used)
+{
+    if (n <= 48 || used >= 64) {
+        quick_sort_entries(v, n);
         return;
     }
-    size_t count[256] = {0}, next[256], end[256];
+    unsigned bits = 8;
+    if (n < ((size_t)1 << 20)) {
+        bits = 0;
+        while (((size_t)4 << bits) < n)
+            bits++;
+        bits = bits < 4 ? 4 : (bits > 16 ? 16 : bits);
+    }
+    if (bits > 64 - used)
+        bits = 64 - used;
+    unsigned shift = 64 - used - bits;
+    size_t nb = (size_t)1 << bits, mask = nb - 1;
+    size_t stackbuf[3 * 256];
+    size_t *heap = nb > 256 ? malloc(3 * nb * sizeof *heap) : NULL;
+    if (nb > 256 && !heap) {
+        quick_sort_entries(v, n); /* no memory for counters: slower, same order */
+        return;
+    }
+    size_t *count = heap ? heap : stackbuf, *next = count + nb, *end = next + nb;
+    memset(count, 0, nb * sizeof *count);
     for (size_t i = 0; i < n; i++)
-        count[(entry_key(&v[i]) >> shift) & 0xFF]++;
+        count[(entry_key(&v[i]) >> shift) & mask]++;
     size_t sum = 0;
-    for (int b = 0; b < 256; b++) {
+    for (size_t b = 0; b < nb; b++) {
         next[b] = sum;
         sum += count[b];
         end[b] = sum;
     }
-    for (int b = 0; b < 256; b++) {
+    for (size_t b = 0; b < nb; b++) {
         while (next[b] < end[b]) {
             fentry e = v[next[b]];
-            unsigned d = (unsigned)(entry_key(&e) >> shift) & 0xFF;
-            while (d != (unsigned)b) {
+            size_t d = (size_t)(entry_key(&e) >> shift) & mask;
+            while (d != b) {
                 fentry t = v[next[d]];
                 v[next[d]++] = e;
                 e = t;
-                d = (unsigned)(entry_key(&e) >> shift) & 0xFF;
+                d = (size_t)(entry_key(&e) >> shift) & mask;
             }
             v[next[b]++] = e;
         }
     }
     size_t off = 0;
-    for (int b = 0; b < 256; b++) {
-        sort_entries(v + off, count[b], shift - 8);
-        off += count[b];
+    for (size_t b = 0; b < nb; b++) {
+        size_t c = count[b];
+        if (c > 1)
+            sort_entries(v + off, c, used + bits);
+        off += c;
     }
+    free(heap);
 }
 
 typedef struct docord {
@@ -355,6 +416,22 @@ static int canonicalize(ovl_ctx *ctx, ovl_finder *f)
         }
         rank[dord[i].idx] = (uint32_t)i;
     }
+    /* Usual case: documents were added in id order, each with its chunks in token order, so
+     * the table is canonical already (the sorts below would keep every index in place). */
+    int canonical = 1;
+    for (size_t i = 0; canonical && i < f->nd; i++)
+        canonical = dord[i].idx == i;
+    for (size_t i = 1; canonical && i < f->nc; i++) {
+        const fchunk *p = &f->c[i - 1], *q = &f->c[i];
+        canonical = p->doc < q->doc ||
+                    (p->doc == q->doc && (p->tok_start < q->tok_start ||
+                                          (p->tok_start == q->tok_start && p->tok_end <= q->tok_end)));
+    }
+    if (canonical) {
+        free(dord);
+        free(rank);
+        return OVL_OK;
+    }
     fdoc *nd = malloc((f->nd ? f->nd : 1) * sizeof *nd);
     chunkord *cord = malloc((f->nc ? f->nc : 1) * sizeof *cord);
     if (!nd || !cord) {
@@ -420,7 +497,7 @@ int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts
     int rc = canonicalize(ctx, f);
     if (rc)
         return rc;
-    sort_entries(f->e, f->ne, 56);
+    sort_entries(f->e, f->ne, 0);
 
     cpair *cp = NULL;
     size_t ncp = 0, capcp = 0, compact_at = (size_t)1 << 20;
