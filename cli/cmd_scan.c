@@ -36,7 +36,8 @@ static void help(FILE *f)
             "  --shingle N              shingle length in tokens for CJK text (default 4)\n"
             "  --shingle-words N        shingle length in words for other text (default 3)\n"
             "  --max-df N               ignore band keys shared by more than N documents\n"
-            "                           (boilerplate); default max(10, 1%% of the documents read);\n"
+            "                           (boilerplate); default 50, a fixed number so that the\n"
+            "                           pairs one key can make do not grow with the corpus;\n"
             "                           0 = no limit\n"
             "  --min-hits N             a document pair needs N band collisions to be aligned\n"
             "                           (default 2: one chance collision of a short stock\n"
@@ -464,7 +465,7 @@ int cmd_scan(int argc, char **argv)
     const char **inc = calloc((size_t)argc + 1, sizeof *inc);
     const char **exc = calloc((size_t)argc + 1, sizeof *exc);
     size_t npaths = 0, ninc = 0, nexc = 0;
-    long max_df = -1;
+    long max_df = 50;
     unsigned long min_hits = 2;
     int by_dir = 0, verbose = 0, force_progress = -1;
     if (!paths || !inc || !exc) {
@@ -608,8 +609,6 @@ int cmd_scan(int argc, char **argv)
         cli_error("scan: none of the %zu file%s could be read", n, n == 1 ? "" : "s");
         goto done;
     }
-    if (max_df < 0)
-        max_df = s.nok / 100 > 10 ? (long)(s.nok / 100) : 10;
 
     /* Phase 2: candidate pairs; the finder's memory goes before alignment starts. */
     ovl_cand_opts co = OVL_CAND_OPTS_INIT;
