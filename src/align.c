@@ -904,6 +904,59 @@ static int mark_moved(ovl_passage *ps, size_t np)
     return 0;
 }
 
+/* Sentences shuffled inside a reused stretch come out of chaining as one passage per
+ * sentence: pieces that touch in A (at most 2k tokens apart) whose B ranges touch too, but
+ * out of order. They are one reuse, so they become one passage (one passage per reused
+ * stretch), with the length-weighted similarity and the summed matched characters of its
+ * pieces. Pieces with other text between them stay apart: that is a moved section. ps is
+ * sorted by A; returns the new count. */
+static size_t merge_reordered(ovl_passage *ps, size_t np, unsigned k)
+{
+    unsigned touch = 2 * k;
+    size_t out = 0;
+    for (size_t i = 0; i < np;) {
+        ovl_passage g = ps[i];
+        double weight = g.similarity * (double)(g.a.tok_end - g.a.tok_start);
+        int swapped = 0;
+        size_t j = i + 1;
+        for (; j < np; j++) {
+            const ovl_passage *q = &ps[j];
+            /* Next in A, touching, not overlapping more than a seed. */
+            if (q->a.tok_start + k < g.a.tok_end || q->a.tok_start > g.a.tok_end + touch)
+                break;
+            /* In B: beside the group's range, on either side, not inside it. */
+            int before = q->b.tok_end <= g.b.tok_start + k && q->b.tok_end + touch >= g.b.tok_start;
+            int after = q->b.tok_start + k >= g.b.tok_end && q->b.tok_start <= g.b.tok_end + touch;
+            if (!before && !after)
+                break;
+            swapped |= before;
+            weight += q->similarity * (double)(q->a.tok_end - q->a.tok_start);
+            g.matched_chars += q->matched_chars;
+            if (q->a.tok_end > g.a.tok_end)
+                g.a.tok_end = q->a.tok_end, g.a.char_end = q->a.char_end, g.a.byte_end = q->a.byte_end,
+                g.a.line_end = q->a.line_end;
+            if (q->b.tok_start < g.b.tok_start)
+                g.b.tok_start = q->b.tok_start, g.b.char_start = q->b.char_start,
+                g.b.byte_start = q->b.byte_start, g.b.line_start = q->b.line_start;
+            if (q->b.tok_end > g.b.tok_end)
+                g.b.tok_end = q->b.tok_end, g.b.char_end = q->b.char_end, g.b.byte_end = q->b.byte_end,
+                g.b.line_end = q->b.line_end;
+        }
+        if (!swapped) {
+            /* Pieces in order were kept apart on purpose by the chainer (a long gap or a
+             * paragraph boundary): leave them. */
+            ps[out++] = ps[i++];
+            continue;
+        }
+        uint32_t la = g.a.tok_end - g.a.tok_start, lb = g.b.tok_end - g.b.tok_start;
+        double sim = weight / (double)(la > lb ? la : lb);
+        g.similarity = sim > 1.0 ? 1.0 : sim;
+        ps[out++] = g;
+        i = j;
+    }
+    return out;
+}
+
 int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                     size_t b0, size_t b1, const ovl_align_opts *opts, ovl_passage **out,
                     size_t *count)
@@ -1020,6 +1073,7 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
     }
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
+    np = merge_reordered(ps, np, k);
     if (mark_moved(ps, np))
         goto done;
     if (np == 0) {
