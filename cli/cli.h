@@ -51,19 +51,26 @@ int cli_doc_opt(int argc, char **argv, int *i, ovl_doc_opts *opts);
     "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
     "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n"
 
-/* Fingerprint options shared by the commands that fingerprint (index, check): --seed,
- * --k-cjk, --k-word, --num-hashes, --chunk-tokens, --chunk-stride, --threshold, --bands,
+/* Which fingerprint options cli_fp_opt saw (to check them against an index). */
+enum {
+    G_SEED = 1u << 0, G_KCJK = 1u << 1, G_KWORD = 1u << 2, G_NHASH = 1u << 3, G_CHUNK = 1u << 4,
+    G_STRIDE = 1u << 5, G_THRESH = 1u << 6, G_BANDS = 1u << 7, G_ROWS = 1u << 8, G_MAXB = 1u << 9
+};
+
+/* Fingerprint options shared by the commands that fingerprint (scan, index, check): --seed,
+ * --shingle, --shingle-words, --num-hashes, --chunk-tokens, --chunk-stride, --threshold, --bands,
  * --rows, --max-bands. Returns 1 (and advances *i) when argv[*i] was one; *given collects
  * which were set (to check them against an index). Exits 2 on a bad value. */
 int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given);
 #define CLI_FP_OPTS_HELP \
-    "fingerprint options (fixed when the index is created; given later, they must match):\n" \
     "  --seed N                 hash seed (default 0)\n" \
-    "  --k-cjk N, --k-word N    shingle length in CJK characters / words (default 4 / 3)\n" \
+    "  --shingle N              shingle length in CJK characters (default 4)\n" \
+    "  --shingle-words N        shingle length in words for other text (default 3)\n" \
     "  --num-hashes N           MinHash values per chunk (default 128)\n" \
     "  --chunk-tokens N         tokens per chunk window (default 50)\n" \
     "  --chunk-stride N         tokens between windows (default: half a window)\n" \
-    "  --threshold X            chunk similarity the LSH bands are tuned for (default 0.3)\n" \
+    "  --threshold X            chunk similarity the LSH bands are tuned for, strictly\n" \
+    "                           between 0 and 1 (default 0.3)\n" \
     "  --bands N --rows N       explicit LSH banding (default: chosen from --threshold)\n" \
     "  --max-bands N            most bands for the automatic choice (default 16)\n"
 

@@ -36,7 +36,7 @@ static void help(FILE *f)
                "  -j, --jobs N             threads rebuilding and aligning sources (default: all\n"
                "                           online cores; the report is the same for any N)\n"
                CLI_DOC_OPTS_HELP
-               "  Fingerprint options (--seed, --k-cjk, ... see 'overlap index --help') are taken\n"
+               "  Fingerprint options (--seed, --shingle, ... see 'overlap index --help') are taken\n"
                "  from the index; given, they must match it.\n");
 }
 

@@ -11,56 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum {
-    G_SEED = 1u << 0, G_KCJK = 1u << 1, G_KWORD = 1u << 2, G_NHASH = 1u << 3, G_CHUNK = 1u << 4,
-    G_STRIDE = 1u << 5, G_THRESH = 1u << 6, G_BANDS = 1u << 7, G_ROWS = 1u << 8, G_MAXB = 1u << 9
-};
 
 
-int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given)
-{
-    const char *v;
-    if (cli_opt(argc, argv, i, "--seed", NULL, &v)) {
-        char *end;
-        errno = 0;
-        fp->seed = strtoull(v, &end, 10);
-        if (errno || end == v || *end || v[0] == '-') {
-            cli_error("--seed: '%s' is not a whole number", v);
-            exit(CLI_EXIT_TROUBLE);
-        }
-        *given |= G_SEED;
-    } else if (cli_opt(argc, argv, i, "--k-cjk", NULL, &v)) {
-        fp->k_cjk = (unsigned)cli_ulong("--k-cjk", v, 1, 64);
-        *given |= G_KCJK;
-    } else if (cli_opt(argc, argv, i, "--k-word", NULL, &v)) {
-        fp->k_word = (unsigned)cli_ulong("--k-word", v, 1, 64);
-        *given |= G_KWORD;
-    } else if (cli_opt(argc, argv, i, "--num-hashes", NULL, &v)) {
-        fp->num_hashes = (unsigned)cli_ulong("--num-hashes", v, 1, 4096);
-        *given |= G_NHASH;
-    } else if (cli_opt(argc, argv, i, "--chunk-tokens", NULL, &v)) {
-        fp->chunk_tokens = (unsigned)cli_ulong("--chunk-tokens", v, 1, 1000000);
-        *given |= G_CHUNK;
-    } else if (cli_opt(argc, argv, i, "--chunk-stride", NULL, &v)) {
-        fp->chunk_stride = (unsigned)cli_ulong("--chunk-stride", v, 1, 1000000);
-        *given |= G_STRIDE;
-    } else if (cli_opt(argc, argv, i, "--threshold", NULL, &v)) {
-        fp->threshold = cli_double("--threshold", v, 0.0, 1.0);
-        *given |= G_THRESH;
-    } else if (cli_opt(argc, argv, i, "--bands", NULL, &v)) {
-        fp->bands = (unsigned)cli_ulong("--bands", v, 1, 4096);
-        *given |= G_BANDS;
-    } else if (cli_opt(argc, argv, i, "--rows", NULL, &v)) {
-        fp->rows = (unsigned)cli_ulong("--rows", v, 1, 4096);
-        *given |= G_ROWS;
-    } else if (cli_opt(argc, argv, i, "--max-bands", NULL, &v)) {
-        fp->max_bands = (unsigned)cli_ulong("--max-bands", v, 1, 4096);
-        *given |= G_MAXB;
-    } else {
-        return 0;
-    }
-    return 1;
-}
 
 /* Opens db. The parameters the user did not give are taken from the index itself (so
  * `check --db F` needs no options), the ones given must then match what is stored: the
@@ -292,7 +244,9 @@ static void help(FILE *f)
                "  --db FILE                the index (created by add when absent)\n"
                "  --meta KEY=VALUE         tag the added documents (repeatable)\n"
                "  --format text|json       list format (default text)\n"
-               CLI_DOC_OPTS_HELP CLI_FP_OPTS_HELP);
+               CLI_DOC_OPTS_HELP
+               "fingerprint options (fixed when the index is created; given later, they must\n"
+               "match it):\n" CLI_FP_OPTS_HELP);
 }
 
 static int same_file(const char *abs, const char *db_abs)

@@ -29,12 +29,6 @@ static void help(FILE *f)
             "                           passage per line and needs no document text in memory\n"
             "  -o, --output FILE        write the report to FILE\n"
             "  --color auto|always|never  colour the text report (default auto)\n"
-            "  --threshold T            chunk Jaccard similarity the LSH bands are tuned for,\n"
-            "                           strictly between 0 and 1 (default 0.3)\n"
-            "  --num-hashes K           MinHash values per chunk (default 128)\n"
-            "  --seed S                 hash seed (default 0)\n"
-            "  --shingle N              shingle length in tokens for CJK text (default 4)\n"
-            "  --shingle-words N        shingle length in words for other text (default 3)\n"
             "  --max-df N               ignore band keys shared by more than N documents\n"
             "                           (boilerplate); default 50, a fixed number so that the\n"
             "                           pairs one key can make do not grow with the corpus;\n"
@@ -50,7 +44,8 @@ static void help(FILE *f)
             "  --min-words N            shortest passage of Latin text, in words (default 8)\n"
             "  --progress, --no-progress  draw (or not) progress on stderr (default: when\n"
             "                           stderr is a terminal)\n"
-            "  -v, --verbose            print the LSH bands, rows and S-curve on stderr\n" CLI_DOC_OPTS_HELP);
+            "  -v, --verbose            print the LSH bands, rows and S-curve on stderr\n" CLI_DOC_OPTS_HELP
+            "fingerprint options:\n" CLI_FP_OPTS_HELP);
 }
 
 typedef struct scan {
@@ -460,6 +455,7 @@ int cmd_scan(int argc, char **argv)
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
     ovl_align_opts aopts = OVL_ALIGN_OPTS_INIT;
     ovl_fp_opts fopts = OVL_FP_OPTS_INIT;
+    unsigned fp_given = 0;
     const char *format = "text", *outpath = NULL, *color = "auto", *jobs = NULL, *regex = NULL, *v;
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
     const char **inc = calloc((size_t)argc + 1, sizeof *inc);
@@ -492,16 +488,8 @@ int cmd_scan(int argc, char **argv)
             inc[ninc++] = v;
         else if (cli_opt(argc, argv, &i, "--exclude", NULL, &v))
             exc[nexc++] = v;
-        else if (cli_opt(argc, argv, &i, "--threshold", NULL, &v))
-            fopts.threshold = cli_double("--threshold", v, 0.0, 1.0);
-        else if (cli_opt(argc, argv, &i, "--num-hashes", NULL, &v))
-            fopts.num_hashes = (unsigned)cli_ulong("--num-hashes", v, 1, 4096);
-        else if (cli_opt(argc, argv, &i, "--seed", NULL, &v))
-            fopts.seed = cli_ulong("--seed", v, 0, INT64_MAX);
-        else if (cli_opt(argc, argv, &i, "--shingle", NULL, &v))
-            fopts.k_cjk = (unsigned)cli_ulong("--shingle", v, 1, 64);
-        else if (cli_opt(argc, argv, &i, "--shingle-words", NULL, &v))
-            fopts.k_word = (unsigned)cli_ulong("--shingle-words", v, 1, 64);
+        else if (cli_fp_opt(argc, argv, &i, &fopts, &fp_given))
+            ;
         else if (cli_opt(argc, argv, &i, "--min-hits", NULL, &v))
             min_hits = cli_ulong("--min-hits", v, 1, 1000);
         else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v))

@@ -131,3 +131,48 @@ int cli_doc_opt(int argc, char **argv, int *i, ovl_doc_opts *opts)
     }
     return 0;
 }
+
+int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given)
+{
+    const char *v;
+    if (cli_opt(argc, argv, i, "--seed", NULL, &v)) {
+        char *end;
+        errno = 0;
+        fp->seed = strtoull(v, &end, 10);
+        if (errno || end == v || *end || v[0] == '-') {
+            cli_error("--seed: '%s' is not a whole number", v);
+            exit(CLI_EXIT_TROUBLE);
+        }
+        *given |= G_SEED;
+    } else if (cli_opt(argc, argv, i, "--shingle", NULL, &v)) {
+        fp->k_cjk = (unsigned)cli_ulong("--shingle", v, 1, 64);
+        *given |= G_KCJK;
+    } else if (cli_opt(argc, argv, i, "--shingle-words", NULL, &v)) {
+        fp->k_word = (unsigned)cli_ulong("--shingle-words", v, 1, 64);
+        *given |= G_KWORD;
+    } else if (cli_opt(argc, argv, i, "--num-hashes", NULL, &v)) {
+        fp->num_hashes = (unsigned)cli_ulong("--num-hashes", v, 1, 4096);
+        *given |= G_NHASH;
+    } else if (cli_opt(argc, argv, i, "--chunk-tokens", NULL, &v)) {
+        fp->chunk_tokens = (unsigned)cli_ulong("--chunk-tokens", v, 1, 1000000);
+        *given |= G_CHUNK;
+    } else if (cli_opt(argc, argv, i, "--chunk-stride", NULL, &v)) {
+        fp->chunk_stride = (unsigned)cli_ulong("--chunk-stride", v, 1, 1000000);
+        *given |= G_STRIDE;
+    } else if (cli_opt(argc, argv, i, "--threshold", NULL, &v)) {
+        fp->threshold = cli_double("--threshold", v, 0.0, 1.0);
+        *given |= G_THRESH;
+    } else if (cli_opt(argc, argv, i, "--bands", NULL, &v)) {
+        fp->bands = (unsigned)cli_ulong("--bands", v, 1, 4096);
+        *given |= G_BANDS;
+    } else if (cli_opt(argc, argv, i, "--rows", NULL, &v)) {
+        fp->rows = (unsigned)cli_ulong("--rows", v, 1, 4096);
+        *given |= G_ROWS;
+    } else if (cli_opt(argc, argv, i, "--max-bands", NULL, &v)) {
+        fp->max_bands = (unsigned)cli_ulong("--max-bands", v, 1, 4096);
+        *given |= G_MAXB;
+    } else {
+        return 0;
+    }
+    return 1;
+}
