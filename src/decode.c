@@ -132,12 +132,12 @@ static inline size_t utf8_next(const unsigned char *p, size_t avail, uint32_t *c
     return 0;
 }
 
-/* Offset of the first invalid UTF-8 byte, or len when all valid; *multi counts the valid
- * multi-byte sequences before it. */
-static size_t utf8_first_invalid(const unsigned char *p, size_t len, size_t *multi)
+/* Offset of the first invalid UTF-8 byte, or len when all valid; *two and *long count the
+ * valid two-byte and three- or four-byte sequences before it. */
+static size_t utf8_first_invalid(const unsigned char *p, size_t len, size_t *two, size_t *lng)
 {
     size_t i = 0;
-    *multi = 0;
+    *two = *lng = 0;
     while (i < len) {
         if (p[i] < 0x80) {
             i++;
@@ -148,7 +148,7 @@ static size_t utf8_first_invalid(const unsigned char *p, size_t len, size_t *mul
         if (!n)
             return i;
         i += n;
-        ++*multi;
+        ++*(n == 2 ? two : lng);
     }
     return len;
 }
@@ -410,11 +410,12 @@ const char *ovl_detect_encoding(const void *bytes, size_t len)
     int u16 = utf16_without_bom(p, len);
     if (u16)
         return u16 == 1 ? "UTF-16LE" : "UTF-16BE";
-    size_t multi;
-    size_t bad_utf8 = utf8_first_invalid(p, len, &multi);
-    /* Legacy double-byte text almost never forms valid multi-byte UTF-8 sequences, so a few
-     * of them before the first bad byte mean a damaged UTF-8 file, not GB18030 or Big5. */
-    if (bad_utf8 == len || multi >= 4)
+    size_t two, lng;
+    size_t bad_utf8 = utf8_first_invalid(p, len, &two, &lng);
+    /* GB18030 and Big5 pairs often look like two-byte UTF-8 sequences, but hardly ever like
+     * three-byte ones; several of those (and few of the others) before the first bad byte
+     * mean a damaged UTF-8 file, not a legacy encoding. */
+    if (bad_utf8 == len || (lng >= 4 && lng >= 4 * two))
         return "UTF-8";
     /* Western single-byte text (Latin-1 / Windows-1252): few high bytes, nearly all of them
      * alone between ASCII bytes; CJK double-byte text has them dense and in pairs. */

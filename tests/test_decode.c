@@ -212,6 +212,21 @@ START_TEST(utf16_without_bom)
 }
 END_TEST
 
+START_TEST(gb18030_looking_like_two_byte_utf8)
+{
+    /* "业知识使得光谱有效" in GB18030: its first four characters are also valid two-byte UTF-8
+     * sequences (d2 b5, d6 aa, ...), which must not make it a damaged UTF-8 file. */
+    const char g[] = "\xd2\xb5\xd6\xaa\xca\xb6\xca\xb9\xb5\xc3\xb9\xe2\xc6\xd7\xd3\xd0\xd0\xa7";
+    ck_assert_str_eq(ovl_detect_encoding(g, sizeof g - 1), "GB18030");
+    ovl_text *t = NULL;
+    ck_assert_int_eq(ovl_decode(NULL, g, sizeof g - 1, NULL, &t), OVL_OK);
+    ck_assert_uint_eq(ovl_text_length(t), 9);
+    ck_assert_uint_eq(ovl_text_chars(t)[0], 0x4E1A); /* 业 */
+    ck_assert_uint_eq(ovl_text_byte(t, 8), 16);
+    ovl_text_free(t);
+}
+END_TEST
+
 START_TEST(western_single_byte)
 {
     /* "café crème brûlée, déjà vu" in Windows-1252: sparse, isolated high bytes. */
@@ -260,6 +275,7 @@ int main(void)
     tcase_add_test(tc, lenient_replaces);
     tcase_add_test(tc, line_breaks);
     tcase_add_test(tc, utf16_without_bom);
+    tcase_add_test(tc, gb18030_looking_like_two_byte_utf8);
     tcase_add_test(tc, western_single_byte);
     tcase_add_test(tc, bad_arguments);
     suite_add_tcase(s, tc);
