@@ -151,9 +151,9 @@ static int run(const char *lang, double mb, long max_df_opt, unsigned min_hits, 
     printf("  %-11s %9s %9s %10s %10s %9s   %s\n", "stage", "wall s", "cpu s", "MB/s wall", "MB/s cpu",
            "peak MB", "work");
 
-    /* As `overlap scan` does by default: boilerplate keys are those of more than
-     * max(10, 1% of the documents). */
-    unsigned max_df = max_df_opt >= 0 ? (unsigned)max_df_opt : (unsigned)(nf / 100 > 10 ? nf / 100 : 10);
+    /* As `overlap scan` does by default: boilerplate keys are those of more than 50
+     * documents. */
+    unsigned max_df = max_df_opt >= 0 ? (unsigned)max_df_opt : 50u;
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_doc **docs = calloc(nf, sizeof *docs);
     ovl_fp **fps = calloc(nf, sizeof *fps);
@@ -290,15 +290,15 @@ static void usage(FILE *f)
                "  ovl_finder_candidates, all documents against all), align (ovl_align per candidate\n"
                "  pair) and report (JSON to a null sink). MB/s = corpus MB / stage seconds. peak MB =\n"
                "  peak resident set so far (getrusage). --max-df: band keys in more than N documents\n"
-               "  are skipped as boilerplate (default: max(10, 1%% of the documents), as overlap scan;\n"
-               "  0 = no limit). --min-hits: band collisions a pair needs (default 2, as overlap scan).\n");
+               "  are skipped as boilerplate (default 50, as overlap scan;\n"
+               "  0 = no limit). --min-hits: band collisions a pair needs (default 1, as overlap scan).\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *lang = "both";
     long max_df = -1;
-    unsigned min_hits = 2;
+    unsigned min_hits = 1;
     unsigned long long seed = 1;
     double mb = 0;
     for (int i = 1; i < argc; i++) {

@@ -34,8 +34,8 @@ static void help(FILE *f)
             "                           pairs one key can make do not grow with the corpus;\n"
             "                           0 = no limit\n"
             "  --min-hits N             a document pair needs N band collisions to be aligned\n"
-            "                           (default 2: one chance collision of a short stock\n"
-            "                           phrase is not worth an alignment)\n"
+            "                           (default 1; 2 halves the pairs aligned on corpora\n"
+            "                           full of stock phrases, at some cost in recall)\n"
             "  --group REGEX            documents whose paths give the same first capture group\n"
             "                           of the POSIX extended REGEX (or the same whole match)\n"
             "                           are one group and are not compared with each other\n"
@@ -462,7 +462,7 @@ int cmd_scan(int argc, char **argv)
     const char **exc = calloc((size_t)argc + 1, sizeof *exc);
     size_t npaths = 0, ninc = 0, nexc = 0;
     long max_df = 50;
-    unsigned long min_hits = 2;
+    unsigned long min_hits = 1;
     int by_dir = 0, verbose = 0, force_progress = -1;
     if (!paths || !inc || !exc) {
         cli_error("out of memory");
