@@ -908,9 +908,24 @@ static int mark_moved(ovl_passage *ps, size_t np)
  * sentence: pieces that touch in A (at most 2k tokens apart) whose B ranges touch too, but
  * out of order. They are one reuse, so they become one passage (one passage per reused
  * stretch), with the length-weighted similarity and the summed matched characters of its
- * pieces. Pieces with other text between them stay apart: that is a moved section. ps is
- * sorted by A; returns the new count. */
-static size_t merge_reordered(ovl_passage *ps, size_t np, unsigned k)
+ * pieces. Pieces with other text between them, or in different paragraphs, stay apart: that
+ * is a moved section. ps is sorted by A; returns the new count. */
+static size_t para_of(const ovl_doc *d, uint64_t ch)
+{
+    const ovl_range *p = d->segs->paras;
+    size_t lo = 0, hi = d->segs->npara;
+    while (lo < hi) { /* first paragraph ending after ch */
+        size_t mid = lo + (hi - lo) / 2;
+        if (p[mid].end <= ch)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *ps, size_t np,
+                              unsigned k)
 {
     unsigned touch = 2 * k;
     size_t out = 0;
@@ -928,6 +943,11 @@ static size_t merge_reordered(ovl_passage *ps, size_t np, unsigned k)
             int before = q->b.tok_end <= g.b.tok_start + k && q->b.tok_end + touch >= g.b.tok_start;
             int after = q->b.tok_start + k >= g.b.tok_end && q->b.tok_start <= g.b.tok_end + touch;
             if (!before && !after)
+                break;
+            /* Paragraphs swapped whole are a moved section, not shuffled sentences. */
+            if (para_of(a, q->a.char_start) != para_of(a, g.a.char_end - 1) ||
+                para_of(b, before ? q->b.char_end - 1 : q->b.char_start) !=
+                    para_of(b, before ? g.b.char_start : g.b.char_end - 1))
                 break;
             swapped |= before;
             weight += q->similarity * (double)(q->a.tok_end - q->a.tok_start);
@@ -1073,7 +1093,7 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
     }
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
-    np = merge_reordered(ps, np, k);
+    np = merge_reordered(a, b, ps, np, k);
     if (mark_moved(ps, np))
         goto done;
     if (np == 0) {
