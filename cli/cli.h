@@ -82,6 +82,12 @@ int cli_index_open(ovl_ctx *ctx, const char *db, int create, int readonly, const
 /* Absolute, lexically normalized form of path (malloc'd), or NULL when out of memory. */
 char *cli_abspath(const char *path);
 
+/* Writes rep with opts (format and params set by the caller) to outpath (standard output
+ * when NULL or "-"), coloured as the --color word says. Reports a failure as "CMD: ..." and
+ * returns -1; 0 on success. */
+int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
+                     const char *outpath, const char *color);
+
 /* Opens -o FILE (or stdout when path is NULL or "-"); exits 2 on failure. */
 FILE *cli_output(const char *path);
 

@@ -98,24 +98,10 @@ int cmd_compare(int argc, char **argv)
              "\"exclude_refs\":%s}",
              aopts.min_cjk, aopts.min_words, dopts.norm.fold_traditional ? "true" : "false",
              ropts.exclude_quotes ? "true" : "false", ropts.exclude_refs ? "true" : "false");
-    FILE *out = cli_output(outpath);
     ropts.format = fmt;
     ropts.params_json = params;
-    ropts.color = cli_color(color, out);
-    if (ropts.color < 0) {
-        cli_error("compare: --color must be auto, always or never, not '%s'", color);
-        if (out != stdout)
-            fclose(out);
+    if (cli_write_report("compare", ctx, rep, &ropts, outpath, color) != 0)
         goto done;
-    }
-    rc = ovl_report_write(ctx, rep, &ropts, cli_write_file, out);
-    int werr = fflush(out) != 0 || ferror(out);
-    if (out != stdout)
-        werr |= fclose(out) != 0;
-    if (rc != OVL_OK || werr) {
-        cli_error("compare: %s: cannot write the report", outpath ? outpath : "standard output");
-        goto done;
-    }
     status = np ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
 done:
     ovl_report_free(rep);

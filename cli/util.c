@@ -176,3 +176,25 @@ int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given)
     }
     return 1;
 }
+
+int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
+                     const char *outpath, const char *color)
+{
+    FILE *out = cli_output(outpath);
+    opts->color = cli_color(color, out);
+    if (opts->color < 0) {
+        cli_error("%s: --color must be auto, always or never, not '%s'", cmd, color);
+        if (out != stdout)
+            fclose(out);
+        return -1;
+    }
+    int rc = ovl_report_write(ctx, rep, opts, cli_write_file, out);
+    int werr = fflush(out) != 0 || ferror(out);
+    if (out != stdout)
+        werr |= fclose(out) != 0;
+    if (rc != OVL_OK || werr) {
+        cli_error("%s: %s: cannot write the report", cmd, outpath ? outpath : "standard output");
+        return -1;
+    }
+    return 0;
+}
