@@ -1,5 +1,6 @@
 /* cmd_index.c - `overlap index add|remove|list|stats|verify`: maintain a persistent corpus index. */
 #include "cli.h"
+#include "corpus.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -137,88 +138,6 @@ static void pl_free(pathlist *pl)
     free(pl->v);
 }
 
-static int cmp_name(const struct dirent **a, const struct dirent **b)
-{
-    return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int skip_dot(const struct dirent *d) { return d->d_name[0] != '.'; }
-
-/* Regular files under dir, depth first, names in byte order; hidden entries skipped. */
-static int walk(const char *dir, pathlist *out)
-{
-    struct dirent **ents = NULL;
-    int n = scandir(dir, &ents, skip_dot, cmp_name);
-    if (n < 0) {
-        cli_error("%s: %s", dir, strerror(errno));
-        return -1;
-    }
-    int rc = 0;
-    for (int i = 0; i < n; i++) {
-        size_t len = strlen(dir) + strlen(ents[i]->d_name) + 2;
-        char *p = malloc(len);
-        if (p) {
-            snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", ents[i]->d_name);
-            struct stat sb;
-            if (stat(p, &sb) != 0) {
-                cli_error("%s: %s", p, strerror(errno));
-                rc = -1;
-                free(p);
-            } else if (S_ISDIR(sb.st_mode)) {
-                if (walk(p, out) != 0)
-                    rc = -1;
-                free(p);
-            } else if (S_ISREG(sb.st_mode)) {
-                if (pl_push(out, p) != 0)
-                    rc = -1;
-            } else {
-                free(p);
-            }
-        } else {
-            rc = -1;
-        }
-        free(ents[i]);
-    }
-    free(ents);
-    return rc;
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error("%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!buf || err) {
-        cli_error("%s: %s", path, buf ? "read error" : "out of memory");
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 static void help(FILE *f)
 {
     fprintf(f, "usage: overlap index add --db FILE [--meta KEY=VALUE]... PATH...\n"
@@ -261,25 +180,22 @@ static int same_file(const char *abs, const char *db_abs)
 static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, int npaths,
                   const ovl_index_meta *metas, size_t nmetas)
 {
-    pathlist files = {0};
+    cli_files files = {0};
     int failed = 0;
     size_t counts[4] = {0};
     char *db_abs = cli_abspath(db);
-    for (int k = 0; k < npaths; k++) {
-        struct stat sb;
-        if (stat(paths[k], &sb) != 0) {
-            cli_error("%s: %s", paths[k], strerror(errno));
-            failed++;
-        } else if (S_ISDIR(sb.st_mode)) {
-            if (walk(paths[k], &files) != 0)
-                failed++;
-        } else if (pl_push(&files, strdup(paths[k])) != 0) {
-            failed++;
-        }
-    }
+    /* Hidden files and directories (editor backups, VCS data) are not documents. */
+    const char *hidden[] = {".*"};
+    cli_walk_opts wo = {0};
+    wo.exclude = hidden;
+    wo.nexclude = 1;
+    if (cli_files_collect(&files, (const char *const *)paths, (size_t)npaths, &wo) != 0)
+        failed++;
+    failed += (int)files.errors;
     int status = CLI_EXIT_NONE;
     for (size_t k = 0; k < files.n; k++) {
-        char *abs = cli_abspath(files.v[k]);
+        const char *path = files.v[k].path;
+        char *abs = cli_abspath(path);
         if (!abs || !db_abs) {
             cli_error("out of memory");
             free(abs);
@@ -291,8 +207,10 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
             continue;
         }
         size_t len = 0;
-        char *bytes = read_all(files.v[k], &len);
-        if (!bytes) {
+        void *bytes = NULL;
+        int rrc = ovl_read_file(ctx, path, &bytes, &len);
+        if (rrc != OVL_OK) {
+            cli_fail(path, ctx, rrc);
             failed++;
             free(abs);
             continue;
@@ -311,7 +229,7 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
             status = CLI_EXIT_TROUBLE;
             break;
         } else {
-            cli_fail(files.v[k], ctx, rc);
+            cli_fail(path, ctx, rc);
             failed++;
         }
         free(abs);
@@ -325,7 +243,7 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
     printf("%zu added, %zu replaced, %zu unchanged, %d failed\n", counts[OVL_INDEX_ADDED],
            counts[OVL_INDEX_REPLACED], counts[OVL_INDEX_UNCHANGED], failed);
     free(db_abs);
-    pl_free(&files);
+    cli_files_free(&files);
     return failed ? CLI_EXIT_TROUBLE : status;
 }
 

@@ -36,48 +36,58 @@ int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t
     return OVL_OK;
 }
 
+int ovl_read_file(ovl_ctx *ctx, const char *path, void **bytes, size_t *len)
+{
+    if (!path || !bytes || !len)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_read_file: NULL argument");
+    *bytes = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ovl__fail(ctx, OVL_ERR_IO, -1, "%s", strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    int rc = buf ? OVL_OK : ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    while (rc == OVL_OK) {
+        if (n == cap) {
+            char *nb = cap <= OVL_MAX_INPUT_BYTES ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                rc = cap > OVL_MAX_INPUT_BYTES
+                         ? ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "file exceeds the 4 GiB limit")
+                         : ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (rc == OVL_OK && ferror(f))
+        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "%s", strerror(errno ? errno : EIO));
+    fclose(f);
+    if (rc != OVL_OK) {
+        free(buf);
+        return rc;
+    }
+    *bytes = buf;
+    *len = n;
+    return OVL_OK;
+}
+
 int ovl_doc_from_file(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out)
 {
     if (!path || !out)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_doc_from_file: NULL argument");
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ovl__fail(ctx, OVL_ERR_IO, -1, "%s", strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap > OVL_MAX_INPUT_BYTES) {
-                free(buf);
-                fclose(f);
-                return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "file exceeds the 4 GiB limit");
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int err = ferror(f) ? errno : 0;
-    fclose(f);
-    if (err) {
-        free(buf);
-        return ovl__fail(ctx, OVL_ERR_IO, -1, "%s", strerror(err ? err : EIO));
-    }
-    int rc = ovl_doc_from_bytes(ctx, path, buf, len, opts, out);
+    void *buf = NULL;
+    size_t len = 0;
+    int rc = ovl_read_file(ctx, path, &buf, &len);
+    if (rc != OVL_OK)
+        return rc;
+    rc = ovl_doc_from_bytes(ctx, path, buf, len, opts, out);
     free(buf);
     return rc;
 }

@@ -27,6 +27,10 @@ typedef struct ovl_doc ovl_doc;
  * a label kept for reports (copied; may be NULL). Caller frees *out with ovl_doc_free. */
 int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
                        const ovl_doc_opts *opts, ovl_doc **out);
+/* Reads the whole file at path into *bytes (malloc'd; the caller frees it with free()) and
+ * its size into *len. OVL_ERR_IO with the system error as detail, OVL_ERR_TOOBIG past
+ * OVL_MAX_INPUT_BYTES, OVL_ERR_NOMEM. */
+int ovl_read_file(ovl_ctx *ctx, const char *path, void **bytes, size_t *len);
 /* Reads the file at path and calls ovl_doc_from_bytes with name = path. OVL_ERR_IO when
  * the file cannot be read (detail names the system error). */
 int ovl_doc_from_file(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out);
