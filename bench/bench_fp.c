@@ -58,8 +58,11 @@ static int run(const char *lang, size_t mb, int reps, int keep)
     free(prose);
     if (!docs)
         return 1;
-    ovl_fp_opts o = OVL_FP_OPTS_INIT;
-    o.keep_signatures = keep;
+    ovl_fp_opts given = OVL_FP_OPTS_INIT, o;
+    given.keep_signatures = keep;
+    /* Resolved once, as scan and index do: choosing bands x rows is not per-document work. */
+    if (ovl_fp_opts_resolve(NULL, &given, &o) != OVL_OK)
+        return 1;
     double best = 1e9;
     size_t nchunks = 0, nshingles = 0;
     uint64_t check = 0;

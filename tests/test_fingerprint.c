@@ -34,16 +34,32 @@ static void random_cjk(uint64_t *rng, ovl_token *out, size_t n)
         out[i] = mk_tok(0x4E00 + rng_below(rng, 3000), OVL_TOK_CJK);
 }
 
+/* A shingle's hash from its definition (fingerprint.h): the token hashes combined by Horner's
+ * rule with multiplier M mod 2^64, then a seeded XXH3 of the 8 bytes of the combination. */
+static uint64_t ref_shingle(const uint64_t *h, size_t k, uint64_t seed)
+{
+    uint64_t r = 0;
+    for (size_t j = 0; j < k; j++)
+        r = r * 0x9E3779B185EBCA87ull + h[j];
+    return XXH3_64bits_withSeed(&r, sizeof r, seed);
+}
+
 START_TEST(test_shingles_exact)
 {
     uint64_t h[6] = {11, 22, 33, 44, 55, 66};
     uint64_t out[8];
     ck_assert_uint_eq(ovl_shingles(h, 6, 3, 42, out), 4);
     for (int i = 0; i < 4; i++)
-        ck_assert_uint_eq(out[i], XXH3_64bits_withSeed(h + i, 3 * sizeof(uint64_t), 42));
+        ck_assert_uint_eq(out[i], ref_shingle(h + i, 3, 42));
+    /* The combination is 11 M^2 + 22 M + 33 for the first shingle. */
+    uint64_t r0 = 11 * 0x9E3779B185EBCA87ull * 0x9E3779B185EBCA87ull + 22 * 0x9E3779B185EBCA87ull + 33;
+    ck_assert_uint_eq(out[0], XXH3_64bits_withSeed(&r0, 8, 42));
+    /* Token order matters: a permuted window hashes differently. */
+    uint64_t perm[3] = {22, 11, 33};
+    ck_assert_uint_ne(out[0], ref_shingle(perm, 3, 42));
     /* Shorter than k: one shingle of everything. */
     ck_assert_uint_eq(ovl_shingles(h, 2, 5, 7, out), 1);
-    ck_assert_uint_eq(out[0], XXH3_64bits_withSeed(h, 2 * sizeof(uint64_t), 7));
+    ck_assert_uint_eq(out[0], ref_shingle(h, 2, 7));
     ck_assert_uint_eq(ovl_shingles(h, 0, 5, 7, out), 0);
     ck_assert_uint_eq(ovl_shingle_count(6, 3), 4);
     ck_assert_uint_eq(ovl_shingle_count(2, 5), 1);
@@ -79,10 +95,10 @@ START_TEST(test_fp_mixed_shingles_exact)
     /* Windows of 5: [0,5) 4 words -> k=3; [1,6) 3 words -> k=3; [2,7) .. [5,10) mostly CJK
      * -> k=5; starts 6..9 have no room for 5 tokens. */
     uint64_t sh[6];
-    sh[0] = XXH3_64bits_withSeed(h + 0, 3 * 8, 99);
-    sh[1] = XXH3_64bits_withSeed(h + 1, 3 * 8, 99);
+    sh[0] = ref_shingle(h + 0, 3, 99);
+    sh[1] = ref_shingle(h + 1, 3, 99);
     for (int i = 2; i < 6; i++)
-        sh[i] = XXH3_64bits_withSeed(h + i, 5 * 8, 99);
+        sh[i] = ref_shingle(h + i, 5, 99);
     ck_assert_uint_eq(ovl_fp_shingle_count(fp), 6);
     ck_assert_uint_eq(ovl_fp_chunk_count(fp), 1);
     ck_assert_uint_eq(ovl_fp_chunks(fp)[0].tok_start, 0);
@@ -168,6 +184,69 @@ START_TEST(test_fp_chunk_keys_exact)
                 ovl_fp_free(fp);
             }
         }
+    }
+    free(t);
+}
+END_TEST
+
+/* Paragraphs mixing CJK and word tokens in runs: every chunk's band keys equal those from
+ * scratch, with each shingle's size chosen by the kind of most of the k_max tokens from its
+ * start (clipped to the paragraph), on the stride-block and per-window paths. */
+START_TEST(test_fp_mixed_chunk_keys_exact)
+{
+    uint64_t rng = 99;
+    enum { NT = 900 };
+    ovl_token *t = malloc(NT * sizeof *t);
+    uint64_t h[NT], sh[NT];
+    uint32_t ends[3] = {300, 610, NT};
+    for (size_t i = 0; i < NT;) {
+        int kind = rng_below(&rng, 2) ? OVL_TOK_CJK : OVL_TOK_WORD;
+        for (uint32_t run = 1 + rng_below(&rng, 7); run && i < NT; run--, i++) {
+            t[i] = mk_tok((kind == OVL_TOK_CJK ? 0x4E00 : 100) + rng_below(&rng, 3000), kind);
+            h[i] = t[i].hash;
+        }
+    }
+    const unsigned shapes[2][2] = {{50, 0}, {40, 15}};
+    for (int sh_i = 0; sh_i < 2; sh_i++) {
+        ovl_fp_opts o = OVL_FP_OPTS_INIT;
+        o.seed = 5 + (uint64_t)sh_i;
+        o.k_cjk = 4;
+        o.k_word = 2;
+        o.chunk_tokens = shapes[sh_i][0];
+        o.chunk_stride = shapes[sh_i][1];
+        ovl_fp *fp = NULL;
+        ck_assert_int_eq(ovl_fp_from_tokens(NULL, t, NT, ends, 3, &o, &fp), OVL_OK);
+        const ovl_fp_opts *p = ovl_fp_params(fp);
+        unsigned KB = p->bands * p->rows;
+        size_t n = ovl_fp_chunk_count(fp), sizes[2] = {0, 0};
+        ck_assert_uint_gt(n, 30);
+        for (size_t c = 0; c < n; c++) {
+            const ovl_fp_chunk *ch = &ovl_fp_chunks(fp)[c];
+            /* End of the chunk's paragraph (each paragraph is its own unit here). */
+            uint32_t u1 = ends[0];
+            for (int e = 0; e < 2 && ends[e] <= ch->tok_start; e++)
+                u1 = ends[e + 1];
+            size_t ns = 0;
+            for (uint32_t i = ch->tok_start; i < ch->tok_end; i++) {
+                uint32_t wend = i + 4 < u1 ? i + 4 : u1, cjk = 0;
+                for (uint32_t j = i; j < wend; j++)
+                    cjk += t[j].kind == OVL_TOK_CJK;
+                unsigned k = 2 * cjk > wend - i ? 4 : 2;
+                if (i + k <= ch->tok_end) {
+                    sh[ns++] = ref_shingle(h + i, k, o.seed);
+                    sizes[k == 4]++;
+                }
+            }
+            uint32_t sig[64];
+            uint64_t keys[16];
+            ovl_minhash(sh, ns, KB, o.seed, sig);
+            ovl_lsh_band_keys(sig, p->bands, p->rows, o.seed, keys);
+            ck_assert_msg(memcmp(keys, ovl_fp_band_keys(fp, c), p->bands * 8) == 0,
+                          "shape %d chunk [%u,%u)", sh_i, ch->tok_start, ch->tok_end);
+        }
+        ck_assert_uint_gt(sizes[0], 100);
+        ck_assert_uint_gt(sizes[1], 100);
+        ovl_fp_free(fp);
     }
     free(t);
 }
@@ -458,6 +537,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_shingles_exact);
     tcase_add_test(tc, test_fp_mixed_shingles_exact);
     tcase_add_test(tc, test_fp_chunk_keys_exact);
+    tcase_add_test(tc, test_fp_mixed_chunk_keys_exact);
     tcase_add_test(tc, test_minhash_basics);
     tcase_add_test(tc, test_minhash_jaccard_accuracy);
     tcase_add_test(tc, test_fp_seed_determinism);

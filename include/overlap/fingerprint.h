@@ -10,8 +10,9 @@ extern "C" {
 
 /* ---- Shingles ------------------------------------------------------------------------
  * A shingle is k consecutive normalized tokens; its hash is
- *   XXH3_64bits_withSeed(&token_hash[i], k * sizeof(uint64_t), seed)
- * over the tokens' 64-bit hashes as laid out in memory (native byte order). One hash per
+ *   XXH3_64bits_withSeed(&r, sizeof r, seed)   (the uint64_t r in native byte order), where
+ *   r = h[i] M^(k-1) + h[i+1] M^(k-2) + ... + h[i+k-1]  mod 2^64,  M = 0x9E3779B185EBCA87
+ * over the tokens' 64-bit hashes h (Horner's rule in uint64_t arithmetic). One hash per
  * shingle, no allocation. */
 
 /* Number of shingles ovl_shingles writes for n tokens: n - k + 1 when n >= k, 1 when
