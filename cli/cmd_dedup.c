@@ -104,6 +104,7 @@ int cmd_dedup(int argc, char **argv)
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
     ovl_align_opts aopts = OVL_ALIGN_OPTS_INIT;
     ovl_fp_opts fopts = OVL_FP_OPTS_INIT;
+    fopts.doc_signature = 1; /* candidates come from whole-document signatures */
     const char *format = "tsv", *outpath = NULL, *jobs = NULL, *keep = "longest", *v;
     double ratio = 0.8, lsh = 0.5;
     int force_progress = -1;

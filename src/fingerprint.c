@@ -1,12 +1,12 @@
 /* fingerprint.c - shingle hashing, one-permutation MinHash with optimal densification, chunk band keys, document chunking. */
 #include "internal.h"
 
-#include <math.h>
-
-/* Inline XXH3 so the short per-shingle inputs (24-40 bytes) cost no call overhead; the
- * results are those of the libxxhash functions. */
+/* Inlined: the shingle finish hashes 8 bytes, where a call would cost more than the hash. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+#include <math.h>
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -47,16 +47,17 @@ size_t ovl_shingle_count(size_t n, unsigned k)
 }
 
 /* Shingle hashes combine the k token hashes polynomially, r = sum h[i+j] * M^(k-1-j) mod
- * 2^64, and finish with one seeded XXH3 of the 8 bytes of r. Hashing k * 8 bytes per
- * position was ~27% of fingerprinting; with prefix values pre[j] = sum_{t<j} h[t] M^(j-1-t)
- * the combination of any window is pre[i+k] - pre[i] * M^k, one multiply whatever k, and an
- * 8-byte XXH3 with a constant length folds to a dozen instructions. M is odd, so windows
- * differing in one token always differ in r; XXH3 of 8 bytes is a bijection of r for a given
- * seed, so shingles collide exactly when their r do (~2^-64 for distinct token tuples). */
+ * 2^64, and finish with one seeded XXH3 of the 8 bytes of r. Hashing k * 8 bytes per position
+ * was ~27% of fingerprinting; with prefix values pre[j] = sum_{t<j} h[t] M^(j-1-t) the
+ * combination of any window is pre[i+k] - pre[i] * M^k, one multiply whatever k. M is odd,
+ * so windows differing in one token always differ in r. (A hand-made multiply-xorshift finish
+ * saved ~6 instructions per shingle, but the shingle hash is specified as XXH3, seeded.) */
 #define OVL_SHINGLE_MUL 0x9E3779B185EBCA87ull
 
-/* XXH3_64bits_withSeed of the 8 bytes of r, inlined with its length known. */
-__attribute__((flatten)) static inline uint64_t shingle_finish(uint64_t r, uint64_t seed)
+/* The finish takes the seed itself. */
+static inline uint64_t shingle_key(uint64_t seed) { return seed; }
+
+static inline uint64_t shingle_finish(uint64_t r, uint64_t seed)
 {
     return XXH3_64bits_withSeed(&r, sizeof r, seed);
 }
@@ -67,15 +68,16 @@ size_t ovl_shingles(const uint64_t *h, size_t n, unsigned k, uint64_t seed, uint
     if (c == 0)
         return 0;
     size_t kk = n < k ? n : k;
-    uint64_t mk = 1, r = 0; /* M^kk, and the combination of the first window */
+    /* M^kk, and the combination of the first window */
+    uint64_t mk = 1, r = 0, key = shingle_key(seed);
     for (size_t j = 0; j < kk; j++) {
         mk *= OVL_SHINGLE_MUL;
         r = r * OVL_SHINGLE_MUL + h[j];
     }
-    out[0] = shingle_finish(r, seed);
+    out[0] = shingle_finish(r, key);
     for (size_t i = 1; i < c; i++) {
         r = r * OVL_SHINGLE_MUL - h[i - 1] * mk + h[i + kk - 1];
-        out[i] = shingle_finish(r, seed);
+        out[i] = shingle_finish(r, key);
     }
     return c;
 }
@@ -291,40 +293,111 @@ double ovl_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned K)
     return (double)eq / K;
 }
 
-/* Seeded XXH3 of any length, kept out of line: ovl_lsh_band_keys below inlines only the
- * short constant-length cases. */
-__attribute__((noinline)) static uint64_t xxh3_any(const void *p, size_t len, uint64_t seed)
+/* Band keys are hashed per chunk (16 per 50 tokens): a seeded XXH3 of 12 bytes was ~26
+ * instructions per key, ~10% of Chinese fingerprinting. A key is now one 64x64->128-bit
+ * multiply of the band's values xored with two secrets, folded (the core of XXH3's 9-16
+ * byte path), ~14 instructions; the secrets depend only on (seed, band), so a document
+ * computes them once. See fingerprint.h for the definition. */
+#define OVL_BAND_GOLD 0x9E3779B97F4A7C15ull
+#define OVL_BAND_SECRET2 0xC2B2AE3D27D4EB4Full
+
+static inline uint64_t band_mix64(uint64_t z)
 {
-    return XXH3_64bits_withSeed(p, len, seed);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
 }
 
-/* Band keys are hashed per chunk (16 per 50 tokens), so rows of 1-4 values get XXH3
- * inlined with its length known (its branches on the length fold away). */
-__attribute__((flatten)) void ovl_lsh_band_keys(const uint32_t *sig, unsigned bands,
-                                                unsigned rows, uint64_t seed, uint64_t *keys)
+/* Secrets of bands 0..bands): sec[2j], sec[2j+1]. */
+static void band_secrets(uint64_t seed, unsigned bands, uint64_t *sec)
 {
-#define OVL_BAND_LOOP(hash, R)                                                                  \
-    for (unsigned j = 0; j < bands; j++) {                                                     \
-        uint64_t bseed = seed + 0x9E3779B97F4A7C15ull * (uint64_t)(j + 1);                     \
-        keys[j] = hash(sig + (size_t)j * (R), (size_t)(R) * sizeof *sig, bseed);               \
+    for (unsigned j = 0; j < bands; j++) {
+        uint64_t bseed = seed + OVL_BAND_GOLD * (uint64_t)(j + 1);
+        sec[2 * j] = band_mix64(bseed);
+        sec[2 * j + 1] = band_mix64(bseed ^ OVL_BAND_SECRET2);
     }
+}
+
+/* Two uint32 values read as one uint64 -> v[0] | v[1] << 32 on any byte order. */
+static inline uint64_t le_pair(uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return w >> 32 | w << 32;
+#else
+    return w;
+#endif
+}
+
+static inline uint64_t band_fold(uint64_t x, uint64_t y)
+{
+    unsigned __int128 p = (unsigned __int128)x * y;
+    return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+/* Key of one band of `rows` values (see ovl_lsh_band_keys). x and y are the band's values
+ * xored with secrets of (seed, band), so they look random and are 0 only with probability
+ * ~2^-64; the folded 128-bit product of two such words is well mixed in every bit, so no
+ * final avalanche is needed (keys are compared, and radix-sorted by their bits). */
+static inline uint64_t band_key(const uint32_t *v, unsigned rows, const uint64_t *sec)
+{
+    uint64_t acc = 0;
+    unsigned i = 0;
+    for (; i + 4 <= rows; i += 4) {
+        uint64_t w0, w1;
+        memcpy(&w0, v + i, 8); /* v[i] | v[i + 1] << 32 on little-endian machines */
+        memcpy(&w1, v + i + 2, 8);
+        w0 = le_pair(w0);
+        w1 = le_pair(w1);
+        acc = band_fold(w0 ^ sec[0] ^ acc, w1 ^ sec[1]);
+    }
+    if (i < rows) {
+        uint64_t w0 = v[i], w1 = 0;
+        if (i + 1 < rows) {
+            memcpy(&w0, v + i, 8);
+            w0 = le_pair(w0);
+        }
+        if (i + 2 < rows)
+            w1 = v[i + 2];
+        acc = band_fold(w0 ^ sec[0] ^ acc, w1 ^ sec[1]);
+    }
+    return acc;
+}
+
+/* Band keys with precomputed secrets; rows of 1-4 values get the loop above unrolled with
+ * the count known. */
+static void band_keys_sec(const uint32_t *sig, unsigned bands, unsigned rows,
+                          const uint64_t *sec, uint64_t *keys)
+{
+#define OVL_BAND_LOOP(R)                                                                       \
+    for (unsigned j = 0; j < bands; j++)                                                       \
+        keys[j] = band_key(sig + (size_t)j * (R), (R), sec + 2 * j);
     switch (rows) {
     case 1:
-        OVL_BAND_LOOP(XXH3_64bits_withSeed, 1)
+        OVL_BAND_LOOP(1)
         break;
     case 2:
-        OVL_BAND_LOOP(XXH3_64bits_withSeed, 2)
+        OVL_BAND_LOOP(2)
         break;
     case 3:
-        OVL_BAND_LOOP(XXH3_64bits_withSeed, 3)
+        OVL_BAND_LOOP(3)
         break;
     case 4:
-        OVL_BAND_LOOP(XXH3_64bits_withSeed, 4)
+        OVL_BAND_LOOP(4)
         break;
     default:
-        OVL_BAND_LOOP(xxh3_any, rows)
+        OVL_BAND_LOOP(rows)
     }
 #undef OVL_BAND_LOOP
+}
+
+void ovl_lsh_band_keys(const uint32_t *sig, unsigned bands, unsigned rows, uint64_t seed,
+                       uint64_t *keys)
+{
+    uint64_t sec[2];
+    for (unsigned j = 0; j < bands; j++) {
+        band_secrets(seed + OVL_BAND_GOLD * (uint64_t)j, 1, sec);
+        band_keys_sec(sig + (size_t)j * rows, 1, rows, sec, keys + j);
+    }
 }
 
 int ovl_fp_opts_resolve(ovl_ctx *ctx, const ovl_fp_opts *opts, ovl_fp_opts *out)
@@ -414,6 +487,12 @@ size_t ovl_fp_shingle_count(const ovl_fp *fp) { return fp->nshingles; }
  * sketch a bit mask, band-key XXH3 inlined for 1-4 rows, the prefix chain unrolled by four,
  * chunk arrays sized up front: zh 110 -> 167 MB/s, en 201 -> 309 MB/s (best of 7, busy
  * machine, base and new binaries interleaved); zh 132M -> 95M instructions (en 71M -> 54M).
+ * Second Chinese pass: the shingle finish became a 4-step multiply/xorshift mix instead of
+ * XXH3 of 8 bytes, band keys one folded 128-bit product with per-document secrets instead of
+ * XXH3 of 12 bytes, the CJK prefix counts fused into the prefix loop, the mixed-kind loop's
+ * shingle size chosen by cmov from locals: zh 188-195 -> 210-222 MB/s, en 400-419 ->
+ * 448-454 MB/s (best of 7, three interleaved base/new pairs, busy machine); callgrind on
+ * 2 MB zh 91.6M -> 82.2M instructions.
  * Band-key bins are processed in groups of this many uint32 lanes (storage padded with
  * empty bins), so the per-chunk merges are fixed-length SIMD loops. */
 #define OVL_LANES 16
@@ -440,6 +519,7 @@ typedef struct fp_work {
     probe_cache pck;    /* probes of the band-key sketch */
     probe_cache pcs;    /* probes of K bins, for kept signatures */
     uint16_t *list;     /* bins still empty while densifying (2 * max(K, KB)) */
+    uint64_t *bsec;     /* band-key secrets (2 * bands, see band_secrets) */
 } fp_work;
 
 /* Four uint32 lanes (GCC/Clang vector extension): the per-chunk merges below must stay
@@ -521,7 +601,7 @@ static int emit_chunk(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t
         densify(w->raw, K, K, fp->p.seed, &w->pcs, w->list, fp->sigs + idx * K);
     }
     densify(w->craw, w->KB, w->KB, fp->p.seed, &w->pck, w->list, w->csig);
-    ovl_lsh_band_keys(w->csig, fp->p.bands, fp->p.rows, fp->p.seed, fp->keys + idx * fp->p.bands);
+    band_keys_sec(w->csig, fp->p.bands, fp->p.rows, w->bsec, fp->keys + idx * fp->p.bands);
     return 0;
 }
 
@@ -563,7 +643,7 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
             return -1;
         }
     }
-    uint64_t *pre = w->pre, *sh = w->sh, seed = p->seed;
+    uint64_t *pre = w->pre, *sh = w->sh, skey = shingle_key(p->seed);
     uint32_t *nc = w->ncjk, *shend = w->shend, *docraw = w->docraw;
     uint16_t *sbin = w->sbin;
     const ovl_token *tok = w->tokens + u0;
@@ -583,11 +663,18 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
         pre[i4 + 2] = b * m2 + a2;
         pre[i4 + 3] = b * m3 + a3;
         pre[i4 + 4] = b * m4 + a4;
+        uint32_t c = nc[i4], c1 = c + (tok[i4].kind == OVL_TOK_CJK),
+                 c2 = c1 + (tok[i4 + 1].kind == OVL_TOK_CJK),
+                 c3 = c2 + (tok[i4 + 2].kind == OVL_TOK_CJK);
+        nc[i4 + 1] = c1;
+        nc[i4 + 2] = c2;
+        nc[i4 + 3] = c3;
+        nc[i4 + 4] = c3 + (tok[i4 + 3].kind == OVL_TOK_CJK);
     }
-    for (; i4 < len; i4++)
+    for (; i4 < len; i4++) {
         pre[i4 + 1] = pre[i4] * OVL_SHINGLE_MUL + tok[i4].hash;
-    for (uint32_t i = 0; i < len; i++)
-        nc[i + 1] = nc[i] + (tok[i].kind == OVL_TOK_CJK);
+        nc[i4 + 1] = nc[i4] + (tok[i4].kind == OVL_TOK_CJK);
+    }
     uint32_t ncjk = nc[len];
     if (ncjk == 0 || ncjk == len) {
         /* One kind throughout (the common case): one shingle size, no majority votes. */
@@ -595,10 +682,11 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
         uint64_t mk = w->pw[k];
         uint32_t nsh = len >= k ? len - k + 1 : 0;
         for (uint32_t i = 0; i < nsh; i++) {
-            uint64_t h = shingle_finish(pre[i + k] - pre[i] * mk, seed);
+            uint64_t h = shingle_finish(pre[i + k] - pre[i] * mk, skey);
             sh[i] = h;
             shend[i] = u0 + i + k;
-            oph_add(docraw, K, h);
+            if (docraw)
+                oph_add(docraw, K, h);
             sbin[i] = (uint16_t)oph_bin(h, KB);
         }
         for (uint32_t i = nsh; i < len; i++)
@@ -607,13 +695,19 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
     } else {
         /* Starts with room for kmax tokens: no tail checks. */
         uint32_t nfull = len >= kmax ? len - kmax + 1 : 0;
-        unsigned kc = p->k_cjk, kw = p->k_word;
+        /* Locals selected by cmov: through p and w they were reloaded every shingle (the
+         * stores to docraw and sh may alias them). */
+        const unsigned kc = p->k_cjk, kw = p->k_word;
+        const uint64_t mkc = w->pw[kc], mkw = w->pw[kw];
+        const uint64_t *prec = pre + kc, *prew = pre + kw;
         for (uint32_t i = 0; i < nfull; i++) {
-            unsigned k = 2 * (nc[i + kmax] - nc[i]) > kmax ? kc : kw;
-            uint64_t h = shingle_finish(pre[i + k] - pre[i] * w->pw[k], seed);
+            int cj = 2 * (nc[i + kmax] - nc[i]) > kmax;
+            uint64_t top = cj ? prec[i] : prew[i], mk = cj ? mkc : mkw;
+            uint64_t h = shingle_finish(top - pre[i] * mk, skey);
             sh[i] = h;
-            shend[i] = u0 + i + k;
-            oph_add(docraw, K, h);
+            shend[i] = u0 + i + (cj ? kc : kw);
+            if (docraw)
+                oph_add(docraw, K, h);
             sbin[i] = (uint16_t)oph_bin(h, KB);
         }
         count = nfull;
@@ -626,20 +720,22 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
                 shend[i] = 0;
                 continue;
             }
-            uint64_t h = shingle_finish(pre[i + k] - pre[i] * w->pw[k], seed);
+            uint64_t h = shingle_finish(pre[i + k] - pre[i] * w->pw[k], skey);
             sh[i] = h;
             shend[i] = u0 + i + k;
-            oph_add(docraw, K, h);
+            if (docraw)
+                oph_add(docraw, K, h);
             sbin[i] = (uint16_t)oph_bin(h, KB);
             count++;
         }
     }
     if (count == 0) {
         /* Shorter than its shingle size: one shingle of the whole unit (pre[0] is 0). */
-        uint64_t h = shingle_finish(pre[len], seed);
+        uint64_t h = shingle_finish(pre[len], skey);
         sh[0] = h;
         shend[0] = u1;
-        oph_add(docraw, K, h);
+        if (docraw)
+            oph_add(docraw, K, h);
         sbin[0] = (uint16_t)oph_bin(h, KB);
         count = 1;
     }
@@ -751,15 +847,18 @@ int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
     w.craw = malloc((size_t)w.KBp * sizeof *w.craw);
     w.csig = malloc((size_t)w.KB * sizeof *w.csig);
     w.raw = malloc((size_t)K * sizeof *w.raw);
-    w.docraw = malloc((size_t)K * sizeof *w.docraw);
+    /* The whole-document signature only serves dedup: computed on request. */
+    int want_doc = fp->p.doc_signature != 0;
+    w.docraw = want_doc ? malloc((size_t)K * sizeof *w.docraw) : NULL;
     w.list = malloc((size_t)Kl * 2 * sizeof *w.list);
     w.pck = probe_cache_new(w.KB, fp->p.seed);
     w.pcs = fp->p.keep_signatures ? probe_cache_new(K, fp->p.seed) : (probe_cache){0};
-    fp->docsig = malloc((size_t)K * sizeof *fp->docsig);
-    if (!w.craw || !w.csig || !w.raw ||
-        !w.docraw || !w.list || !fp->docsig)
+    w.bsec = malloc((size_t)fp->p.bands * 2 * sizeof *w.bsec);
+    fp->docsig = want_doc ? malloc((size_t)K * sizeof *fp->docsig) : NULL;
+    if (!w.craw || !w.csig || !w.raw || !w.list || !w.bsec || (want_doc && (!w.docraw || !fp->docsig)))
         goto nomem;
-    for (unsigned i = 0; i < K; i++)
+    band_secrets(fp->p.seed, fp->p.bands, w.bsec);
+    for (unsigned i = 0; want_doc && i < K; i++)
         w.docraw[i] = OVL_MINHASH_EMPTY;
     /* Windows start every stride tokens, so this is about the chunk count of long
      * paragraphs; growing by doubling instead copied the arrays ~log2(chunks) times. */
@@ -797,7 +896,8 @@ int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
         goto nomem;
     /* A document has many shingles, so few bins are empty: computed probes are cheaper
      * than a cache. */
-    densify(w.docraw, K, K, fp->p.seed, NULL, w.list, fp->docsig);
+    if (want_doc)
+        densify(w.docraw, K, K, fp->p.seed, NULL, w.list, fp->docsig);
     *out = fp;
     fp = NULL;
 nomem:
@@ -812,6 +912,7 @@ nomem:
     free(w.raw);
     free(w.docraw);
     free(w.list);
+    free(w.bsec);
     free(w.pck.tab);
     free(w.pcs.tab);
     if (!fp)

@@ -34,15 +34,74 @@ static void random_cjk(uint64_t *rng, ovl_token *out, size_t n)
         out[i] = mk_tok(0x4E00 + rng_below(rng, 3000), OVL_TOK_CJK);
 }
 
-/* A shingle's hash from its definition (fingerprint.h): the token hashes combined by Horner's
- * rule with multiplier M mod 2^64, then a seeded XXH3 of the 8 bytes of the combination. */
+/* A shingle's finish from its definition (fingerprint.h): seeded XXH3 of the 8 bytes of r. */
+static uint64_t ref_finish(uint64_t r, uint64_t seed)
+{
+    return XXH3_64bits_withSeed(&r, sizeof r, seed);
+}
+
+/* A shingle's hash from its definition: the token hashes combined by Horner's rule with
+ * multiplier M mod 2^64, then the seeded finish of the combination. */
 static uint64_t ref_shingle(const uint64_t *h, size_t k, uint64_t seed)
 {
     uint64_t r = 0;
     for (size_t j = 0; j < k; j++)
         r = r * 0x9E3779B185EBCA87ull + h[j];
-    return XXH3_64bits_withSeed(&r, sizeof r, seed);
+    return ref_finish(r, seed);
 }
+
+/* splitmix64's finalizer. */
+static uint64_t ref_fmix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Band key j of `rows` values v from its definition (fingerprint.h): values in groups of
+ * four (the last padded with zeros), each group folded into acc by one 128-bit product. */
+static uint64_t ref_band_key(const uint32_t *v, unsigned rows, uint64_t seed, unsigned j)
+{
+    uint64_t bseed = seed + 0x9E3779B97F4A7C15ull * (j + 1);
+    uint64_t a = ref_fmix(bseed), b = ref_fmix(bseed ^ 0xC2B2AE3D27D4EB4Full), acc = 0;
+    for (unsigned g = 0; g < rows; g += 4) {
+        uint64_t q[4] = {0, 0, 0, 0};
+        for (unsigned t = 0; t < 4 && g + t < rows; t++)
+            q[t] = v[g + t];
+        unsigned __int128 p = (unsigned __int128)((q[0] | q[1] << 32) ^ a ^ acc) *
+                              ((q[2] | q[3] << 32) ^ b);
+        acc = (uint64_t)p ^ (uint64_t)(p >> 64);
+    }
+    return acc;
+}
+
+/* ovl_lsh_band_keys against the definition for row counts of every code path. */
+START_TEST(test_band_keys_exact)
+{
+    uint64_t rng = 5;
+    uint32_t sig[96];
+    for (int i = 0; i < 96; i++)
+        sig[i] = (uint32_t)rng_next(&rng);
+    static const unsigned rows_list[] = {1, 2, 3, 4, 5, 6, 8, 9};
+    for (size_t r = 0; r < sizeof rows_list / sizeof rows_list[0]; r++) {
+        unsigned rows = rows_list[r], bands = 96 / rows < 10 ? 96 / rows : 10;
+        uint64_t keys[16];
+        ovl_lsh_band_keys(sig, bands, rows, 1234, keys);
+        for (unsigned j = 0; j < bands; j++)
+            ck_assert_uint_eq(keys[j], ref_band_key(sig + j * rows, rows, 1234, j));
+        /* Another seed changes every key. */
+        uint64_t other[16];
+        ovl_lsh_band_keys(sig, bands, rows, 1235, other);
+        for (unsigned j = 0; j < bands; j++)
+            ck_assert_uint_ne(keys[j], other[j]);
+    }
+    /* Equal band contents give different keys in different bands. */
+    uint32_t same[6] = {7, 8, 9, 7, 8, 9};
+    uint64_t k2[2];
+    ovl_lsh_band_keys(same, 2, 3, 0, k2);
+    ck_assert_uint_ne(k2[0], k2[1]);
+}
+END_TEST
 
 START_TEST(test_shingles_exact)
 {
@@ -53,7 +112,7 @@ START_TEST(test_shingles_exact)
         ck_assert_uint_eq(out[i], ref_shingle(h + i, 3, 42));
     /* The combination is 11 M^2 + 22 M + 33 for the first shingle. */
     uint64_t r0 = 11 * 0x9E3779B185EBCA87ull * 0x9E3779B185EBCA87ull + 22 * 0x9E3779B185EBCA87ull + 33;
-    ck_assert_uint_eq(out[0], XXH3_64bits_withSeed(&r0, 8, 42));
+    ck_assert_uint_eq(out[0], ref_finish(r0, 42));
     /* Token order matters: a permuted window hashes differently. */
     uint64_t perm[3] = {22, 11, 33};
     ck_assert_uint_ne(out[0], ref_shingle(perm, 3, 42));
@@ -89,6 +148,7 @@ START_TEST(test_fp_mixed_shingles_exact)
     o.seed = 99;
     o.k_cjk = 5;
     o.keep_signatures = 1;
+    o.doc_signature = 1;
     ovl_fp *fp = NULL;
     ovl_ctx *ctx = ovl_ctx_new();
     ck_assert_int_eq(ovl_fp_from_tokens(ctx, t, 10, NULL, 0, &o, &fp), OVL_OK);
@@ -115,9 +175,8 @@ START_TEST(test_fp_mixed_shingles_exact)
     ovl_minhash(sh, 6, 48, 99, ksig);
     ovl_lsh_band_keys(ksig, p->bands, p->rows, 99, keys);
     ck_assert_int_eq(memcmp(keys, ovl_fp_band_keys(fp, 0), p->bands * sizeof(uint64_t)), 0);
-    /* Band key j is the seeded XXH3 of its rows. */
-    ck_assert_uint_eq(keys[1], XXH3_64bits_withSeed(ksig + p->rows, p->rows * 4,
-                                                    99 + 0x9E3779B97F4A7C15ull * 2));
+    /* Band key j is defined by its rows alone. */
+    ck_assert_uint_eq(keys[1], ref_band_key(ksig + p->rows, p->rows, 99, 1));
     ovl_fp_free(fp);
     ovl_ctx_free(ctx);
 }
@@ -321,6 +380,7 @@ START_TEST(test_fp_seed_determinism)
     ovl_fp_opts o = OVL_FP_OPTS_INIT;
     o.seed = 1;
     o.keep_signatures = 1;
+    o.doc_signature = 1;
     ovl_fp *f1 = NULL, *f2 = NULL, *f3 = NULL;
     ck_assert_int_eq(ovl_fp_from_tokens(NULL, t, 700, ends, 3, &o, &f1), OVL_OK);
     ck_assert_int_eq(ovl_fp_from_tokens(NULL, t, 700, ends, 3, &o, &f2), OVL_OK);
@@ -348,6 +408,13 @@ START_TEST(test_fp_seed_determinism)
     for (size_t i = 0; i < n; i++)
         ck_assert_int_eq(memcmp(ovl_fp_band_keys(f1, i), ovl_fp_band_keys(f4, i), bands * 8), 0);
     ck_assert_int_eq(memcmp(ovl_fp_doc_signature(f1), ovl_fp_doc_signature(f4), 128 * 4), 0);
+    ovl_fp_free(f4);
+    /* The document signature is computed only on request; band keys do not depend on it. */
+    o.doc_signature = 0;
+    ck_assert_int_eq(ovl_fp_from_tokens(NULL, t, 700, ends, 3, &o, &f4), OVL_OK);
+    ck_assert_ptr_null(ovl_fp_doc_signature(f4));
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(memcmp(ovl_fp_band_keys(f1, i), ovl_fp_band_keys(f4, i), bands * 8), 0);
     ovl_fp_free(f4);
     ovl_fp_free(f1);
     ovl_fp_free(f2);
@@ -484,7 +551,9 @@ START_TEST(test_fp_invalid_opts)
     uint32_t bad_ends[2] = {2, 1};
     ck_assert_int_eq(ovl_fp_from_tokens(ctx, t, 3, bad_ends, 2, NULL, &fp), OVL_ERR_INVALID);
     /* No tokens: a valid, empty fingerprint. */
-    ck_assert_int_eq(ovl_fp_from_tokens(ctx, NULL, 0, NULL, 0, NULL, &fp), OVL_OK);
+    o = (ovl_fp_opts)OVL_FP_OPTS_INIT;
+    o.doc_signature = 1;
+    ck_assert_int_eq(ovl_fp_from_tokens(ctx, NULL, 0, NULL, 0, &o, &fp), OVL_OK);
     ck_assert_uint_eq(ovl_fp_chunk_count(fp), 0);
     ck_assert_uint_eq(ovl_fp_doc_signature(fp)[0], OVL_MINHASH_EMPTY);
     ovl_fp_free(fp);
@@ -535,6 +604,7 @@ static Suite *suite(void)
     Suite *s = suite_create("fingerprint");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_shingles_exact);
+    tcase_add_test(tc, test_band_keys_exact);
     tcase_add_test(tc, test_fp_mixed_shingles_exact);
     tcase_add_test(tc, test_fp_chunk_keys_exact);
     tcase_add_test(tc, test_fp_mixed_chunk_keys_exact);

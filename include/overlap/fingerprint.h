@@ -9,10 +9,10 @@ extern "C" {
 #endif
 
 /* ---- Shingles ------------------------------------------------------------------------
- * A shingle is k consecutive normalized tokens; its hash is
- *   XXH3_64bits_withSeed(&r, sizeof r, seed)   (the uint64_t r in native byte order), where
+ * A shingle is k consecutive normalized tokens; its hash is XXH3_64bits_withSeed(&r, 8, seed)
+ * (the 8 bytes of r as a uint64_t in memory), where
  *   r = h[i] M^(k-1) + h[i+1] M^(k-2) + ... + h[i+k-1]  mod 2^64,  M = 0x9E3779B185EBCA87
- * over the tokens' 64-bit hashes h (Horner's rule in uint64_t arithmetic). One hash per
+ * over the tokens' 64-bit XXH3 hashes h (Horner's rule in uint64_t arithmetic). One hash per
  * shingle, no allocation. */
 
 /* Number of shingles ovl_shingles writes for n tokens: n - k + 1 when n >= k, 1 when
@@ -52,9 +52,13 @@ double ovl_lsh_probability(double s, unsigned bands, unsigned rows);
 int ovl_lsh_choose(ovl_ctx *ctx, double threshold, unsigned num_hashes, unsigned max_bands,
                    double fp_weight, double fn_weight, unsigned *bands, unsigned *rows);
 
-/* Band keys of one signature: key[j] = XXH3-64 of sig[j*rows .. (j+1)*rows) (as uint32
- * values in memory) seeded with a mix of seed and j, so keys of different bands differ.
- * Writes bands keys. Pure; thread-safe. */
+/* Band keys of one signature: key[j] hashes v = sig[j*rows .. (j+1)*rows) with secrets of
+ * seed and j, so keys of different bands differ. With s = seed + 0x9E3779B97F4A7C15 (j+1),
+ * A = f(s), B = f(s ^ 0xC2B2AE3D27D4EB4F) (f: the splitmix64 finalizer) and F(x, y) = low
+ * 64 bits ^ high 64 bits of the 128-bit product x * y: acc = 0, then for each group of four
+ * values v0..v3 (the last group padded with zeros)
+ *   acc = F((v0 | v1 << 32) ^ A ^ acc, (v2 | v3 << 32) ^ B);
+ * key[j] = acc. Writes bands keys. Pure; thread-safe. */
 void ovl_lsh_band_keys(const uint32_t *sig, unsigned bands, unsigned rows, uint64_t seed,
                        uint64_t *keys);
 
@@ -85,8 +89,11 @@ typedef struct ovl_fp_opts {
                               (ovl_fp_signature); 0 (default): none is kept. Band keys come
                               from a separate bands * rows-bin sketch either way, so they do
                               not depend on this flag */
+    int doc_signature;     /* 1: also compute the whole document's signature
+                              (ovl_fp_doc_signature, for near-duplicate detection); 0
+                              (default): not computed */
 } ovl_fp_opts;
-#define OVL_FP_OPTS_INIT {OVL_FP_OPTS_VERSION, 0, 4, 3, 128, 50, 0, 0.3, 0, 0, 16, 0}
+#define OVL_FP_OPTS_INIT {OVL_FP_OPTS_VERSION, 0, 4, 3, 128, 50, 0, 0.3, 0, 0, 16, 0, 0}
 
 /* Checks opts (NULL = defaults) and resolves automatic values into *out (bands, rows and
  * chunk_stride filled in). OVL_ERR_INVALID with a message naming the bad field. */
@@ -122,7 +129,8 @@ const ovl_fp_chunk *ovl_fp_chunks(const ovl_fp *fp); /* in token order */
 const uint32_t *ovl_fp_signature(const ovl_fp *fp, size_t i);
 /* Band keys of chunk i: bands values. */
 const uint64_t *ovl_fp_band_keys(const ovl_fp *fp, size_t i);
-/* Signature of the whole document's shingle set (union of its chunks): num_hashes values. */
+/* Signature of the whole document's shingle set (union of its chunks): num_hashes values;
+ * NULL unless doc_signature was set. */
 const uint32_t *ovl_fp_doc_signature(const ovl_fp *fp);
 /* Number of distinct-position shingles hashed (for statistics). */
 size_t ovl_fp_shingle_count(const ovl_fp *fp);
