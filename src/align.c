@@ -272,20 +272,6 @@ int ovl_diff(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc
 
 /* ------------------------------------------------------------------------------------------ */
 
-static size_t line_of(const ovl_text *t, size_t ch)
-{
-    /* Last line whose start is <= ch; 1-based. */
-    size_t lo = 0, hi = t->nlines;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->lines[mid] <= ch)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo + 1;
-}
-
 void ovl_span_from_tokens(const ovl_doc *doc, size_t t0, size_t t1, ovl_span *span)
 {
     const ovl_token *tk = doc->norm->tokens;
@@ -299,8 +285,8 @@ void ovl_span_from_tokens(const ovl_doc *doc, size_t t0, size_t t1, ovl_span *sp
     span->char_end = tk[t1 - 1].char_end;
     span->byte_start = t->bytes[span->char_start];
     span->byte_end = t->bytes[span->char_end];
-    span->line_start = t->nlines ? (uint32_t)line_of(t, span->char_start) : 1;
-    span->line_end = t->nlines ? (uint32_t)line_of(t, span->char_end - 1) : 1;
+    span->line_start = ovl_text_line(t, span->char_start);
+    span->line_end = ovl_text_line(t, span->char_end - 1);
 }
 
 /* ------------------------------------------------------------------------------------------
