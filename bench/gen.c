@@ -134,30 +134,6 @@ static void cb_str(cpbuf *b, const char *s) { cb_utf8(b, s, strlen(s)); }
 
 static size_t utf8_len(uint32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
 
-static size_t utf8_put(uint32_t c, char *o)
-{
-    if (c < 0x80) {
-        o[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        o[0] = (char)(0xC0 | (c >> 6));
-        o[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        o[0] = (char)(0xE0 | (c >> 12));
-        o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (c >> 18));
-    o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 /* malloc'd NUL-terminated UTF-8 of v[0..n); *len gets the byte count. */
 static char *to_utf8(const uint32_t *v, size_t n, size_t *len)
 {
@@ -169,7 +145,7 @@ static char *to_utf8(const uint32_t *v, size_t n, size_t *len)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        k += utf8_put(v[i], s + k);
+        k += ovl_utf8_encode(v[i], s + k);
     s[k] = '\0';
     if (len)
         *len = k;

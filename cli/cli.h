@@ -57,6 +57,13 @@ enum {
     G_STRIDE = 1u << 5, G_THRESH = 1u << 6, G_BANDS = 1u << 7, G_ROWS = 1u << 8, G_MAXB = 1u << 9
 };
 
+/* Aligner options shared by every command that aligns: --min-chars N, --min-words N.
+ * Returns 1 (and advances *i) when argv[*i] was one. Exits 2 on a bad value. */
+int cli_align_opt(int argc, char **argv, int *i, ovl_align_opts *opts);
+#define CLI_ALIGN_OPTS_HELP \
+    "  --min-chars N            shortest passage of CJK text, in characters (default 20)\n" \
+    "  --min-words N            shortest passage of Latin text, in words (default 8)\n"
+
 /* Fingerprint options shared by the commands that fingerprint (scan, index, check): --seed,
  * --shingle, --shingle-words, --num-hashes, --chunk-tokens, --chunk-stride, --threshold, --bands,
  * --rows, --max-bands. Returns 1 (and advances *i) when argv[*i] was one; *given collects

@@ -27,8 +27,7 @@ static void help(FILE *f)
                "  --exclude-meta KEY=VALUE ignore sources tagged KEY=VALUE (repeatable)\n"
                "  --exclude-quotes         leave quoted text out of the counted ratio\n"
                "  --exclude-refs           leave the reference list out of the counted ratio\n"
-               "  --min-chars N            shortest passage of CJK text, in characters (default 20)\n"
-               "  --min-words N            shortest passage of Latin text, in words (default 8)\n"
+               CLI_ALIGN_OPTS_HELP
                "  --max-df N               skip band keys found in more than N documents as\n"
                "                           boilerplate (default 50; 0: no limit)\n"
                "  --max-sources N          align each DOC with at most the N candidates with most\n"
@@ -220,10 +219,8 @@ int cmd_check(int argc, char **argv)
                 goto done;
             }
             emeta[nemeta++] = (char *)v;
-        } else if (cli_opt(argc, argv, &i, "--min-chars", NULL, &v))
-            aopts.min_cjk = (unsigned)cli_ulong("--min-chars", v, 1, 1000000);
-        else if (cli_opt(argc, argv, &i, "--min-words", NULL, &v))
-            aopts.min_words = (unsigned)cli_ulong("--min-words", v, 1, 1000000);
+        } else if (cli_align_opt(argc, argv, &i, &aopts))
+            ;
         else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v))
             max_df = (unsigned)cli_ulong("--max-df", v, 0, 1000000000);
         else if (cli_opt(argc, argv, &i, "--max-sources", NULL, &v))

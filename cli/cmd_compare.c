@@ -13,8 +13,7 @@ static void help(FILE *f)
                "  --format text|json|html  report format (default text)\n"
                "  -o, --output FILE        write the report to FILE\n"
                "  --color auto|always|never  colour the text report (default auto: on a terminal)\n"
-               "  --min-chars N            shortest passage of CJK text, in characters (default 20)\n"
-               "  --min-words N            shortest passage of Latin text, in words (default 8)\n"
+               CLI_ALIGN_OPTS_HELP
                "  --exclude-quotes         leave quoted text out of the counted ratio\n"
                "  --exclude-refs           leave the reference list out of the counted ratio\n"
                CLI_DOC_OPTS_HELP);
@@ -38,10 +37,8 @@ int cmd_compare(int argc, char **argv)
             outpath = v;
         else if (cli_opt(argc, argv, &i, "--color", NULL, &v))
             color = v;
-        else if (cli_opt(argc, argv, &i, "--min-chars", NULL, &v))
-            aopts.min_cjk = (unsigned)cli_ulong("--min-chars", v, 1, 1000000);
-        else if (cli_opt(argc, argv, &i, "--min-words", NULL, &v))
-            aopts.min_words = (unsigned)cli_ulong("--min-words", v, 1, 1000000);
+        else if (cli_align_opt(argc, argv, &i, &aopts))
+            ;
         else if (strcmp(argv[i], "--exclude-quotes") == 0)
             ropts.exclude_quotes = 1, i++;
         else if (strcmp(argv[i], "--exclude-refs") == 0)

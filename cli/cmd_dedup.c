@@ -142,14 +142,10 @@ int cmd_dedup(int argc, char **argv)
             keep = v;
         else if (cli_opt(argc, argv, &i, "--seed", NULL, &v))
             fopts.seed = cli_ulong("--seed", v, 0, INT64_MAX);
-        else if (cli_opt(argc, argv, &i, "--min-chars", NULL, &v))
-            aopts.min_cjk = (unsigned)cli_ulong("--min-chars", v, 1, 1000000);
-        else if (cli_opt(argc, argv, &i, "--min-words", NULL, &v))
-            aopts.min_words = (unsigned)cli_ulong("--min-words", v, 1, 1000000);
-        else if (strcmp(argv[i], "--progress") == 0)
-            force_progress = 1, i++;
-        else if (strcmp(argv[i], "--no-progress") == 0)
-            force_progress = 0, i++;
+        else if (cli_align_opt(argc, argv, &i, &aopts))
+            ;
+        else if (cli_progress_opt(argv, &i, &force_progress))
+            ;
         else if (cli_doc_opt(argc, argv, &i, &dopts))
             ;
         else if (argv[i][0] == '-' && argv[i][1]) {

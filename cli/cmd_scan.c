@@ -40,8 +40,7 @@ static void help(FILE *f)
             "                           of the POSIX extended REGEX (or the same whole match)\n"
             "                           are one group and are not compared with each other\n"
             "  --group-by-dir           same, the group being the parent directory\n"
-            "  --min-chars N            shortest passage of CJK text, in characters (default 20)\n"
-            "  --min-words N            shortest passage of Latin text, in words (default 8)\n"
+            CLI_ALIGN_OPTS_HELP
             "  --progress, --no-progress  draw (or not) progress on stderr (default: when\n"
             "                           stderr is a terminal)\n"
             "  -v, --verbose            print the LSH bands, rows and S-curve on stderr\n" CLI_DOC_OPTS_HELP
@@ -498,14 +497,10 @@ int cmd_scan(int argc, char **argv)
             regex = v;
         else if (strcmp(argv[i], "--group-by-dir") == 0)
             by_dir = 1, i++;
-        else if (cli_opt(argc, argv, &i, "--min-chars", NULL, &v))
-            aopts.min_cjk = (unsigned)cli_ulong("--min-chars", v, 1, 1000000);
-        else if (cli_opt(argc, argv, &i, "--min-words", NULL, &v))
-            aopts.min_words = (unsigned)cli_ulong("--min-words", v, 1, 1000000);
-        else if (strcmp(argv[i], "--progress") == 0)
-            force_progress = 1, i++;
-        else if (strcmp(argv[i], "--no-progress") == 0)
-            force_progress = 0, i++;
+        else if (cli_align_opt(argc, argv, &i, &aopts))
+            ;
+        else if (cli_progress_opt(argv, &i, &force_progress))
+            ;
         else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
             verbose = 1, i++;
         else if (cli_doc_opt(argc, argv, &i, &dopts))

@@ -889,3 +889,12 @@ void cli_pair_results_free(cli_pair_result *r, size_t n)
         free(r[i].error);
     }
 }
+
+int cli_progress_opt(char **argv, int *i, int *force)
+{
+    if (strcmp(argv[*i], "--progress") != 0 && strcmp(argv[*i], "--no-progress") != 0)
+        return 0;
+    *force = argv[*i][2] == 'p';
+    *i += 1;
+    return 1;
+}

@@ -198,3 +198,15 @@ int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_r
     }
     return 0;
 }
+
+int cli_align_opt(int argc, char **argv, int *i, ovl_align_opts *opts)
+{
+    const char *v;
+    if (cli_opt(argc, argv, i, "--min-chars", NULL, &v))
+        opts->min_cjk = (unsigned)cli_ulong("--min-chars", v, 1, 1000000);
+    else if (cli_opt(argc, argv, i, "--min-words", NULL, &v))
+        opts->min_words = (unsigned)cli_ulong("--min-words", v, 1, 1000000);
+    else
+        return 0;
+    return 1;
+}

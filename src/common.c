@@ -83,6 +83,8 @@ int ovl__grow(void *pp, size_t *cap, size_t need, size_t sz)
     return 0;
 }
 
+size_t ovl_utf8_encode(uint32_t cp, char *out) { return ovl__utf8_put(cp, out); }
+
 size_t ovl__utf8_put(uint32_t cp, char *out)
 {
     unsigned char *o = (unsigned char *)out;

@@ -60,30 +60,6 @@ static ovl_text *decode_file(const char *path)
     return t;
 }
 
-static size_t put_utf8(uint32_t c, char *o)
-{
-    if (c < 0x80) {
-        o[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        o[0] = (char)(0xC0 | (c >> 6));
-        o[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        o[0] = (char)(0xE0 | (c >> 12));
-        o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (c >> 18));
-    o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 static int is_ws(uint32_t c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == 0x3000; }
 
 /* Copies v[0..n) without whitespace into out (room n); returns the count. */
@@ -226,7 +202,7 @@ static void check_kind(unsigned obf, int en, const uint32_t *src, size_t n, cons
         char *u = malloc(m * 4 + 1);
         size_t k = 0;
         for (size_t i = 0; i < m; i++)
-            k += put_utf8(sus[i], u + k);
+            k += ovl_utf8_encode(sus[i], u + k);
         u[k] = '\0';
         char *back = opencc_convert_utf8(cc, u, k);
         ovl_text *t = NULL;

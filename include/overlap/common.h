@@ -56,6 +56,10 @@ int ovl_ctx_code(const ovl_ctx *ctx);
 /* Forgets the last error. */
 void ovl_ctx_clear(ovl_ctx *ctx);
 
+/* Writes the UTF-8 encoding of code point cp (at most 0x10FFFF; surrogates are written as
+ * they are) to out, which has room for 4 bytes; returns the number of bytes written. */
+size_t ovl_utf8_encode(uint32_t cp, char *out);
+
 /* Output sink used by writers: called with successive chunks; returns 0 on success,
  * non-zero to abort the writer (which then returns OVL_ERR_WRITE). */
 typedef int (*ovl_write_fn)(void *userdata, const void *data, size_t len);
