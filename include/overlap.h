@@ -9,7 +9,11 @@
 #include "overlap/doc.h"
 #include "overlap/align.h"
 #include "overlap/report.h"
+#include "overlap/shingle.h"
+#include "overlap/minhash.h"
+#include "overlap/lsh.h"
 #include "overlap/fingerprint.h"
+#include "overlap/finder.h"
 #include "overlap/index.h"
 
 #endif

@@ -1,15 +1,7 @@
-/* fingerprint.c - shingle hashing, one-permutation MinHash with optimal densification, chunk band keys, document chunking. */
-#include "internal.h"
-
-/* Inlined: the shingle finish hashes 8 bytes, where a call would cost more than the hash. */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
-#include <math.h>
-
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+/* fingerprint.c - document fingerprints: chunking, and the fused shingle, sketch and band-key loop per paragraph. */
+#include "lsh_int.h"
+#include "minhash_int.h"
+#include "shingle_int.h"
 
 /* Defaults were measured (throwaway harness, 150 trials per cell) on CSL abstracts, real
  * Chinese academic prose: a 60-character passage planted inside two different 2,000-character
@@ -38,367 +30,6 @@ struct ovl_fp {
     uint32_t *docsig; /* num_hashes */
     size_t nshingles;
 };
-
-size_t ovl_shingle_count(size_t n, unsigned k)
-{
-    if (n == 0 || k == 0)
-        return 0;
-    return n >= k ? n - k + 1 : 1;
-}
-
-/* Shingle hashes combine the k token hashes polynomially, r = sum h[i+j] * M^(k-1-j) mod
- * 2^64, and finish with one seeded XXH3 of the 8 bytes of r. Hashing k * 8 bytes per position
- * was ~27% of fingerprinting; with prefix values pre[j] = sum_{t<j} h[t] M^(j-1-t) the
- * combination of any window is pre[i+k] - pre[i] * M^k, one multiply whatever k. M is odd,
- * so windows differing in one token always differ in r. (A hand-made multiply-xorshift finish
- * saved ~6 instructions per shingle, but the shingle hash is specified as XXH3, seeded.) */
-#define OVL_SHINGLE_MUL 0x9E3779B185EBCA87ull
-
-/* The finish takes the seed itself. */
-static inline uint64_t shingle_key(uint64_t seed) { return seed; }
-
-static inline uint64_t shingle_finish(uint64_t r, uint64_t seed)
-{
-    return XXH3_64bits_withSeed(&r, sizeof r, seed);
-}
-
-size_t ovl_shingles(const uint64_t *h, size_t n, unsigned k, uint64_t seed, uint64_t *out)
-{
-    size_t c = ovl_shingle_count(n, k);
-    if (c == 0)
-        return 0;
-    size_t kk = n < k ? n : k;
-    /* M^kk, and the combination of the first window */
-    uint64_t mk = 1, r = 0, key = shingle_key(seed);
-    for (size_t j = 0; j < kk; j++) {
-        mk *= OVL_SHINGLE_MUL;
-        r = r * OVL_SHINGLE_MUL + h[j];
-    }
-    out[0] = shingle_finish(r, key);
-    for (size_t i = 1; i < c; i++) {
-        r = r * OVL_SHINGLE_MUL - h[i - 1] * mk + h[i + kk - 1];
-        out[i] = shingle_finish(r, key);
-    }
-    return c;
-}
-
-/* Probe sequence of the densification: a splitmix64 finalizer over (seed, bin, attempt). */
-static inline uint64_t probe_mix(uint64_t seed, uint32_t bin, uint32_t attempt)
-{
-    uint64_t z = seed ^ (((uint64_t)bin << 32) | attempt);
-    z += 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static inline uint32_t oph_bin(uint64_t h, unsigned K)
-{
-    return (uint32_t)(((h >> 32) * (uint64_t)K) >> 32);
-}
-
-#define OVL_DENSIFY_SEED 0xD6E8FEB86659FD93ull
-/* Probe rounds a probe cache can hold. A chunk fills ~60% of its 48 band-key bins, so most
- * empty bins are done in 1-3 rounds; a short paragraph with few shingles needs more, and
- * bins still empty after the cached rounds compute their probes. */
-#define OVL_PROBE_ROUNDS 48
-
-/* Densification probes of K bins, cached round by round: row t-1 holds
- * oph_bin(probe_mix(seed, i, t), K) for every bin i. Rounds are built only when a
- * densification first reaches them, so a document whose chunks are dense pays for few. */
-typedef struct probe_cache {
-    uint16_t *tab; /* OVL_PROBE_ROUNDS * K entries, round-major */
-    unsigned K;
-    uint32_t rounds; /* rows built */
-    uint64_t dseed;
-} probe_cache;
-
-static void probe_build(probe_cache *pc, uint32_t upto)
-{
-    for (uint32_t t = pc->rounds + 1; t <= upto; t++)
-        for (unsigned i = 0; i < pc->K; i++)
-            pc->tab[(size_t)(t - 1) * pc->K + i] = (uint16_t)oph_bin(probe_mix(pc->dseed, i, t), pc->K);
-    pc->rounds = upto;
-}
-
-/* Copies raw[0..K) to sig and returns the mask of its empty bins (bit i: raw[i] empty),
- * K <= 64. A small memcpy here became "rep movsq", slow to start for 192 bytes. */
-static inline uint64_t copy_empty_mask(const uint32_t *raw, unsigned K, uint32_t *sig)
-{
-    uint64_t m = 0;
-    unsigned i = 0;
-#ifdef __SSE2__
-    const __m128i e = _mm_set1_epi32(-1);
-    for (; i + 4 <= K; i += 4) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(raw + i));
-        _mm_storeu_si128((__m128i *)(void *)(sig + i), v);
-        m |= (uint64_t)(unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, e))) << i;
-    }
-#endif
-    for (; i < K; i++) {
-        sig[i] = raw[i];
-        m |= (uint64_t)(raw[i] == OVL_MINHASH_EMPTY) << i;
-    }
-    return m;
-}
-
-/* densify for K <= 64 bins (the band-key sketch): the bins still empty are a bit mask, so
- * the first pass is a SIMD compare instead of a per-bin compaction, and each round visits
- * only the set bits. Same result as the list version. */
-static void densify_small(const uint32_t *raw, unsigned K, uint64_t seed, probe_cache *pc,
-                          uint32_t *sig)
-{
-    uint64_t m = copy_empty_mask(raw, K, sig);
-    uint64_t all = K == 64 ? ~0ull : (1ull << K) - 1;
-    if (m == 0 || m == all)
-        return;
-    uint32_t t = 1;
-    for (; pc && pc->tab && m && t <= OVL_PROBE_ROUNDS; t++) {
-        if (t > pc->rounds) {
-            uint32_t want = pc->rounds ? 2 * pc->rounds : 4;
-            probe_build(pc, want < OVL_PROBE_ROUNDS ? want : OVL_PROBE_ROUNDS);
-        }
-        const uint16_t *row = pc->tab + (size_t)(t - 1) * K;
-        for (uint64_t it = m; it; it &= it - 1) {
-            unsigned i = (unsigned)__builtin_ctzll(it);
-            uint32_t v = raw[row[i]];
-            sig[i] = v;
-            m ^= (uint64_t)(v != OVL_MINHASH_EMPTY) << i;
-        }
-    }
-    uint64_t dseed = seed ^ OVL_DENSIFY_SEED;
-    for (; m; m &= m - 1) {
-        unsigned i = (unsigned)__builtin_ctzll(m);
-        for (uint32_t u = t;; u++) {
-            uint32_t j = oph_bin(probe_mix(dseed, i, u), K);
-            if (raw[j] != OVL_MINHASH_EMPTY) {
-                sig[i] = raw[j];
-                break;
-            }
-        }
-    }
-}
-
-/* Fills empty bins (OVL_MINHASH_EMPTY) of raw into sig by optimal densification: empty bin
- * i takes the value of the first non-empty bin among probe_mix(seed, i, t), t = 1, 2, ...
- * Only bins [0, upto) are written (each bin's value does not depend on the others').
- * list has room for 2 * K entries. pc (may be NULL) caches probes of K bins.
- * Bins still empty are processed round by round over a compacted list, without branches
- * on the (unpredictable) probe outcome: this is what makes densification cheap. */
-static void densify(const uint32_t *raw, unsigned K, unsigned upto, uint64_t seed,
-                    probe_cache *pc, uint16_t *list, uint32_t *sig)
-{
-    if (K <= 64 && upto == K) {
-        densify_small(raw, K, seed, pc, sig);
-        return;
-    }
-    uint64_t dseed = seed ^ OVL_DENSIFY_SEED;
-    size_t m = 0;
-    unsigned filled = 0;
-    for (unsigned i = 0; i < upto; i++) {
-        sig[i] = raw[i];
-        list[m] = (uint16_t)i;
-        m += raw[i] == OVL_MINHASH_EMPTY;
-    }
-    if (m == 0)
-        return;
-    filled = upto - (unsigned)m;
-    for (unsigned i = upto; i < K && !filled; i++)
-        filled += raw[i] != OVL_MINHASH_EMPTY;
-    if (filled == 0)
-        return;
-    /* Two halves of list alternate as input and output, so the compaction's stores never
-     * alias the loads of the same round. */
-    uint16_t *in = list, *outl = list + K;
-    uint32_t t = 1;
-    for (; pc && pc->tab && m && t <= OVL_PROBE_ROUNDS; t++) {
-        if (t > pc->rounds) {
-            uint32_t want = pc->rounds ? 2 * pc->rounds : 4;
-            probe_build(pc, want < OVL_PROBE_ROUNDS ? want : OVL_PROBE_ROUNDS);
-        }
-        const uint16_t *row = pc->tab + (size_t)(t - 1) * K;
-        size_t m2 = 0;
-        for (size_t x = 0; x < m; x++) {
-            uint16_t i = in[x];
-            uint32_t v = raw[row[i]];
-            sig[i] = v;
-            outl[m2] = i;
-            m2 += v == OVL_MINHASH_EMPTY;
-        }
-        uint16_t *tmp = in;
-        in = outl;
-        outl = tmp;
-        m = m2;
-    }
-    list = in;
-    for (size_t x = 0; x < m; x++) {
-        uint16_t i = list[x];
-        for (uint32_t u = t;; u++) {
-            uint32_t j = oph_bin(probe_mix(dseed, i, u), K);
-            if (raw[j] != OVL_MINHASH_EMPTY) {
-                sig[i] = raw[j];
-                break;
-            }
-        }
-    }
-}
-
-/* A probe cache for K bins (empty until used); tab NULL when out of memory, which only
- * makes densification compute its probes. */
-static probe_cache probe_cache_new(unsigned K, uint64_t seed)
-{
-    probe_cache pc = {malloc((size_t)OVL_PROBE_ROUNDS * K * sizeof(uint16_t)), K, 0,
-                      seed ^ OVL_DENSIFY_SEED};
-    return pc;
-}
-
-static inline void oph_add(uint32_t *raw, unsigned K, uint64_t h)
-{
-    uint32_t b = oph_bin(h, K);
-    uint32_t v = (uint32_t)h, o = raw[b];
-    /* Branchless: whether a shingle lowers its bin is unpredictable early in a document. */
-    raw[b] = v < o ? v : o;
-}
-
-void ovl_minhash(const uint64_t *sh, size_t n, unsigned K, uint64_t seed, uint32_t *sig)
-{
-    if (K == 0)
-        return;
-    /* Raw bins live in sig itself; densify reads them from a copy only when needed. */
-    for (unsigned i = 0; i < K; i++)
-        sig[i] = OVL_MINHASH_EMPTY;
-    for (size_t i = 0; i < n; i++)
-        oph_add(sig, K, sh[i]);
-    uint32_t stackbuf[256];
-    uint16_t stacklist[512];
-    uint32_t *raw = K <= 256 ? stackbuf : malloc((size_t)K * sizeof *raw);
-    uint16_t *list = K <= 256 ? stacklist : malloc((size_t)K * 2 * sizeof *list);
-    if (raw && list) {
-        memcpy(raw, sig, (size_t)K * sizeof *raw);
-        densify(raw, K, K, seed, NULL, list, sig);
-    } /* else out of memory: sig keeps the undensified bins, still a valid sketch */
-    if (raw != stackbuf)
-        free(raw);
-    if (list != stacklist)
-        free(list);
-}
-
-double ovl_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned K)
-{
-    if (K == 0)
-        return 0.0;
-    unsigned eq = 0;
-    for (unsigned i = 0; i < K; i++)
-        eq += a[i] == b[i];
-    return (double)eq / K;
-}
-
-/* Band keys are hashed per chunk (16 per 50 tokens): a seeded XXH3 of 12 bytes was ~26
- * instructions per key, ~10% of Chinese fingerprinting. A key is now one 64x64->128-bit
- * multiply of the band's values xored with two secrets, folded (the core of XXH3's 9-16
- * byte path), ~14 instructions; the secrets depend only on (seed, band), so a document
- * computes them once. See fingerprint.h for the definition. */
-#define OVL_BAND_GOLD 0x9E3779B97F4A7C15ull
-#define OVL_BAND_SECRET2 0xC2B2AE3D27D4EB4Full
-
-static inline uint64_t band_mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* Secrets of bands 0..bands): sec[2j], sec[2j+1]. */
-static void band_secrets(uint64_t seed, unsigned bands, uint64_t *sec)
-{
-    for (unsigned j = 0; j < bands; j++) {
-        uint64_t bseed = seed + OVL_BAND_GOLD * (uint64_t)(j + 1);
-        sec[2 * j] = band_mix64(bseed);
-        sec[2 * j + 1] = band_mix64(bseed ^ OVL_BAND_SECRET2);
-    }
-}
-
-/* Two uint32 values read as one uint64 -> v[0] | v[1] << 32 on any byte order. */
-static inline uint64_t le_pair(uint64_t w)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return w >> 32 | w << 32;
-#else
-    return w;
-#endif
-}
-
-static inline uint64_t band_fold(uint64_t x, uint64_t y)
-{
-    unsigned __int128 p = (unsigned __int128)x * y;
-    return (uint64_t)p ^ (uint64_t)(p >> 64);
-}
-
-/* Key of one band of `rows` values (see ovl_lsh_band_keys). x and y are the band's values
- * xored with secrets of (seed, band), so they look random and are 0 only with probability
- * ~2^-64; the folded 128-bit product of two such words is well mixed in every bit, so no
- * final avalanche is needed (keys are compared, and radix-sorted by their bits). */
-static inline uint64_t band_key(const uint32_t *v, unsigned rows, const uint64_t *sec)
-{
-    uint64_t acc = 0;
-    unsigned i = 0;
-    for (; i + 4 <= rows; i += 4) {
-        uint64_t w0, w1;
-        memcpy(&w0, v + i, 8); /* v[i] | v[i + 1] << 32 on little-endian machines */
-        memcpy(&w1, v + i + 2, 8);
-        w0 = le_pair(w0);
-        w1 = le_pair(w1);
-        acc = band_fold(w0 ^ sec[0] ^ acc, w1 ^ sec[1]);
-    }
-    if (i < rows) {
-        uint64_t w0 = v[i], w1 = 0;
-        if (i + 1 < rows) {
-            memcpy(&w0, v + i, 8);
-            w0 = le_pair(w0);
-        }
-        if (i + 2 < rows)
-            w1 = v[i + 2];
-        acc = band_fold(w0 ^ sec[0] ^ acc, w1 ^ sec[1]);
-    }
-    return acc;
-}
-
-/* Band keys with precomputed secrets; rows of 1-4 values get the loop above unrolled with
- * the count known. */
-static void band_keys_sec(const uint32_t *sig, unsigned bands, unsigned rows,
-                          const uint64_t *sec, uint64_t *keys)
-{
-#define OVL_BAND_LOOP(R)                                                                       \
-    for (unsigned j = 0; j < bands; j++)                                                       \
-        keys[j] = band_key(sig + (size_t)j * (R), (R), sec + 2 * j);
-    switch (rows) {
-    case 1:
-        OVL_BAND_LOOP(1)
-        break;
-    case 2:
-        OVL_BAND_LOOP(2)
-        break;
-    case 3:
-        OVL_BAND_LOOP(3)
-        break;
-    case 4:
-        OVL_BAND_LOOP(4)
-        break;
-    default:
-        OVL_BAND_LOOP(rows)
-    }
-#undef OVL_BAND_LOOP
-}
-
-void ovl_lsh_band_keys(const uint32_t *sig, unsigned bands, unsigned rows, uint64_t seed,
-                       uint64_t *keys)
-{
-    uint64_t sec[2];
-    for (unsigned j = 0; j < bands; j++) {
-        band_secrets(seed + OVL_BAND_GOLD * (uint64_t)j, 1, sec);
-        band_keys_sec(sig + (size_t)j * rows, 1, rows, sec, keys + j);
-    }
-}
 
 int ovl_fp_opts_resolve(ovl_ctx *ctx, const ovl_fp_opts *opts, ovl_fp_opts *out)
 {
@@ -467,7 +98,7 @@ size_t ovl_fp_shingle_count(const ovl_fp *fp) { return fp->nshingles; }
  * a K = 128 one-permutation sketch leaves ~70% of its bins empty and densifying them cost
  * ~55% of fingerprinting (60-80 MB/s per core). Band keys now come from their own OPH
  * sketch of exactly bands * rows bins (48 by default; ~38% empty, ~1.6 probes each),
- * densified as above and keyed by ovl_lsh_band_keys: the keys of chunk [s, e) are those
+ * densified (ovl__densify) and keyed by ovl_lsh_band_keys: the keys of chunk [s, e) are those
  * of ovl_minhash(its shingles, bands * rows, seed), independent of keep_signatures, whose
  * K-bin signature stays ovl_minhash(its shingles, K, seed). OPH with optimal
  * densification keeps P[equal bin] = Jaccard, and the LSH test checks the 16 x 3 S-curve
@@ -516,10 +147,10 @@ typedef struct fp_work {
     uint32_t *csig;     /* its densified values (KB) */
     uint32_t *raw;      /* K OPH bins of the current chunk, when signatures are kept */
     uint32_t *docraw;   /* K OPH bins of the whole document */
-    probe_cache pck;    /* probes of the band-key sketch */
-    probe_cache pcs;    /* probes of K bins, for kept signatures */
+    ovl__probe_cache pck; /* probes of the band-key sketch */
+    ovl__probe_cache pcs; /* probes of K bins, for kept signatures */
     uint16_t *list;     /* bins still empty while densifying (2 * max(K, KB)) */
-    uint64_t *bsec;     /* band-key secrets (2 * bands, see band_secrets) */
+    uint64_t *bsec;     /* band-key secrets (2 * bands, see ovl__band_secrets) */
 } fp_work;
 
 /* Four uint32 lanes (GCC/Clang vector extension): the per-chunk merges below must stay
@@ -558,8 +189,6 @@ static inline void empty_lanes(uint32_t *dst, unsigned n)
         memcpy(dst + i, &e, sizeof e);
 }
 
-/* Appends chunk [s, e) of the unit starting at u0. w->craw holds the band-key sketch bins of
- * the chunk's shingles; with kept signatures, its K-bin OPH is built here from w->sh. */
 /* Grows the chunk arrays to ncap chunks. */
 static int chunks_reserve(ovl_fp *fp, size_t *cap, size_t ncap)
 {
@@ -582,6 +211,8 @@ static int chunks_reserve(ovl_fp *fp, size_t *cap, size_t ncap)
     return 0;
 }
 
+/* Appends chunk [s, e) of the unit starting at u0. w->craw holds the band-key sketch bins of
+ * the chunk's shingles; with kept signatures, its K-bin OPH is built here from w->sh. */
 static int emit_chunk(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t s, uint32_t e)
 {
     unsigned K = fp->p.num_hashes;
@@ -596,12 +227,12 @@ static int emit_chunk(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t
         for (uint32_t i = s; i < e; i++) {
             uint32_t se = w->shend[i - u0];
             if (se != 0 && se <= e)
-                oph_add(w->raw, K, w->sh[i - u0]);
+                ovl__oph_add(w->raw, K, w->sh[i - u0]);
         }
-        densify(w->raw, K, K, fp->p.seed, &w->pcs, w->list, fp->sigs + idx * K);
+        ovl__densify(w->raw, K, K, fp->p.seed, &w->pcs, w->list, fp->sigs + idx * K);
     }
-    densify(w->craw, w->KB, w->KB, fp->p.seed, &w->pck, w->list, w->csig);
-    band_keys_sec(w->csig, fp->p.bands, fp->p.rows, w->bsec, fp->keys + idx * fp->p.bands);
+    ovl__densify(w->craw, w->KB, w->KB, fp->p.seed, &w->pck, w->list, w->csig);
+    ovl__band_keys_sec(w->csig, fp->p.bands, fp->p.rows, w->bsec, fp->keys + idx * fp->p.bands);
     return 0;
 }
 
@@ -643,7 +274,7 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
             return -1;
         }
     }
-    uint64_t *pre = w->pre, *sh = w->sh, skey = shingle_key(p->seed);
+    uint64_t *pre = w->pre, *sh = w->sh, skey = ovl__shingle_key(p->seed);
     uint32_t *nc = w->ncjk, *shend = w->shend, *docraw = w->docraw;
     uint16_t *sbin = w->sbin;
     const ovl_token *tok = w->tokens + u0;
@@ -682,12 +313,12 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
         uint64_t mk = w->pw[k];
         uint32_t nsh = len >= k ? len - k + 1 : 0;
         for (uint32_t i = 0; i < nsh; i++) {
-            uint64_t h = shingle_finish(pre[i + k] - pre[i] * mk, skey);
+            uint64_t h = ovl__shingle_finish(pre[i + k] - pre[i] * mk, skey);
             sh[i] = h;
             shend[i] = u0 + i + k;
             if (docraw)
-                oph_add(docraw, K, h);
-            sbin[i] = (uint16_t)oph_bin(h, KB);
+                ovl__oph_add(docraw, K, h);
+            sbin[i] = (uint16_t)ovl__oph_bin(h, KB);
         }
         for (uint32_t i = nsh; i < len; i++)
             shend[i] = 0;
@@ -703,12 +334,12 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
         for (uint32_t i = 0; i < nfull; i++) {
             int cj = 2 * (nc[i + kmax] - nc[i]) > kmax;
             uint64_t top = cj ? prec[i] : prew[i], mk = cj ? mkc : mkw;
-            uint64_t h = shingle_finish(top - pre[i] * mk, skey);
+            uint64_t h = ovl__shingle_finish(top - pre[i] * mk, skey);
             sh[i] = h;
             shend[i] = u0 + i + (cj ? kc : kw);
             if (docraw)
-                oph_add(docraw, K, h);
-            sbin[i] = (uint16_t)oph_bin(h, KB);
+                ovl__oph_add(docraw, K, h);
+            sbin[i] = (uint16_t)ovl__oph_bin(h, KB);
         }
         count = nfull;
         for (uint32_t i = nfull; i < len; i++) {
@@ -720,23 +351,23 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
                 shend[i] = 0;
                 continue;
             }
-            uint64_t h = shingle_finish(pre[i + k] - pre[i] * w->pw[k], skey);
+            uint64_t h = ovl__shingle_finish(pre[i + k] - pre[i] * w->pw[k], skey);
             sh[i] = h;
             shend[i] = u0 + i + k;
             if (docraw)
-                oph_add(docraw, K, h);
-            sbin[i] = (uint16_t)oph_bin(h, KB);
+                ovl__oph_add(docraw, K, h);
+            sbin[i] = (uint16_t)ovl__oph_bin(h, KB);
             count++;
         }
     }
     if (count == 0) {
         /* Shorter than its shingle size: one shingle of the whole unit (pre[0] is 0). */
-        uint64_t h = shingle_finish(pre[len], skey);
+        uint64_t h = ovl__shingle_finish(pre[len], skey);
         sh[0] = h;
         shend[0] = u1;
         if (docraw)
-            oph_add(docraw, K, h);
-        sbin[0] = (uint16_t)oph_bin(h, KB);
+            ovl__oph_add(docraw, K, h);
+        sbin[0] = (uint16_t)ovl__oph_bin(h, KB);
         count = 1;
     }
     fp->nshingles += count;
@@ -851,13 +482,13 @@ int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
     int want_doc = fp->p.doc_signature != 0;
     w.docraw = want_doc ? malloc((size_t)K * sizeof *w.docraw) : NULL;
     w.list = malloc((size_t)Kl * 2 * sizeof *w.list);
-    w.pck = probe_cache_new(w.KB, fp->p.seed);
-    w.pcs = fp->p.keep_signatures ? probe_cache_new(K, fp->p.seed) : (probe_cache){0};
+    w.pck = ovl__probe_cache_new(w.KB, fp->p.seed);
+    w.pcs = fp->p.keep_signatures ? ovl__probe_cache_new(K, fp->p.seed) : (ovl__probe_cache){0};
     w.bsec = malloc((size_t)fp->p.bands * 2 * sizeof *w.bsec);
     fp->docsig = want_doc ? malloc((size_t)K * sizeof *fp->docsig) : NULL;
     if (!w.craw || !w.csig || !w.raw || !w.list || !w.bsec || (want_doc && (!w.docraw || !fp->docsig)))
         goto nomem;
-    band_secrets(fp->p.seed, fp->p.bands, w.bsec);
+    ovl__band_secrets(fp->p.seed, fp->p.bands, w.bsec);
     for (unsigned i = 0; want_doc && i < K; i++)
         w.docraw[i] = OVL_MINHASH_EMPTY;
     /* Windows start every stride tokens, so this is about the chunk count of long
@@ -897,7 +528,7 @@ int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
     /* A document has many shingles, so few bins are empty: computed probes are cheaper
      * than a cache. */
     if (want_doc)
-        densify(w.docraw, K, K, fp->p.seed, NULL, w.list, fp->docsig);
+        ovl__densify(w.docraw, K, K, fp->p.seed, NULL, w.list, fp->docsig);
     *out = fp;
     fp = NULL;
 nomem:

@@ -1,66 +1,15 @@
-/* overlap/fingerprint.h - shingles, MinHash signatures, LSH banding and in-memory candidate pairs. */
+/* overlap/fingerprint.h - document fingerprints: chunks of a document, their signatures and band keys. */
 #ifndef OVERLAP_FINGERPRINT_H
 #define OVERLAP_FINGERPRINT_H
 
 #include "overlap/doc.h"
+#include "overlap/lsh.h"
+#include "overlap/minhash.h"
+#include "overlap/shingle.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---- Shingles ------------------------------------------------------------------------
- * A shingle is k consecutive normalized tokens; its hash is XXH3_64bits_withSeed(&r, 8, seed)
- * (the 8 bytes of r as a uint64_t in memory), where
- *   r = h[i] M^(k-1) + h[i+1] M^(k-2) + ... + h[i+k-1]  mod 2^64,  M = 0x9E3779B185EBCA87
- * over the tokens' 64-bit XXH3 hashes h (Horner's rule in uint64_t arithmetic). One hash per
- * shingle, no allocation. */
-
-/* Number of shingles ovl_shingles writes for n tokens: n - k + 1 when n >= k, 1 when
- * 0 < n < k (a short run is one shingle of all its tokens), 0 when n == 0 or k == 0. */
-size_t ovl_shingle_count(size_t n, unsigned k);
-
-/* Writes ovl_shingle_count(n, k) shingle hashes of the token hashes h[0..n) to out.
- * Returns that count. Pure; thread-safe. */
-size_t ovl_shingles(const uint64_t *h, size_t n, unsigned k, uint64_t seed, uint64_t *out);
-
-/* ---- MinHash ---------------------------------------------------------------------------
- * One-permutation hashing with optimal densification (Shrivastava, ICML 2017): each
- * shingle hash picks one of K bins (high 32 bits) and competes with its low 32 bits for
- * the bin minimum; empty bins then borrow the value of a non-empty bin chosen by a seeded
- * probe sequence. So one hash per shingle, and P[sig_a[i] == sig_b[i]] = Jaccard(a, b).
- * Signature values are 32-bit. An empty set yields all OVL_MINHASH_EMPTY. */
-#define OVL_MINHASH_EMPTY 0xFFFFFFFFu
-
-/* Signature of the set of shingle hashes sh[0..n) (duplicates allowed) into sig[0..K).
- * seed drives the densification probes. Pure; thread-safe. K == 0 writes nothing. */
-void ovl_minhash(const uint64_t *sh, size_t n, unsigned K, uint64_t seed, uint32_t *sig);
-
-/* Fraction of equal positions of two K-value signatures (0 when K == 0). */
-double ovl_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned K);
-
-/* ---- LSH banding -------------------------------------------------------------------- */
-
-/* Probability that two sets of Jaccard s share at least one of b bands of r rows:
- * 1 - (1 - s^r)^b. Returns NaN for s outside [0,1]. */
-double ovl_lsh_probability(double s, unsigned bands, unsigned rows);
-
-/* Picks bands x rows (bands * rows <= num_hashes, bands <= max_bands when max_bands > 0)
- * minimizing fp_weight * (area under the S-curve below threshold) + fn_weight * (area
- * above the curve from threshold to 1). Errors (OVL_ERR_INVALID with a message): threshold
- * not strictly between 0 and 1 or NaN, num_hashes == 0, weights negative, NaN or both 0.
- * Pure; thread-safe. */
-int ovl_lsh_choose(ovl_ctx *ctx, double threshold, unsigned num_hashes, unsigned max_bands,
-                   double fp_weight, double fn_weight, unsigned *bands, unsigned *rows);
-
-/* Band keys of one signature: key[j] hashes v = sig[j*rows .. (j+1)*rows) with secrets of
- * seed and j, so keys of different bands differ. With s = seed + 0x9E3779B97F4A7C15 (j+1),
- * A = f(s), B = f(s ^ 0xC2B2AE3D27D4EB4F) (f: the splitmix64 finalizer) and F(x, y) = low
- * 64 bits ^ high 64 bits of the 128-bit product x * y: acc = 0, then for each group of four
- * values v0..v3 (the last group padded with zeros)
- *   acc = F((v0 | v1 << 32) ^ A ^ acc, (v2 | v3 << 32) ^ B);
- * key[j] = acc. Writes bands keys. Pure; thread-safe. */
-void ovl_lsh_band_keys(const uint32_t *sig, unsigned bands, unsigned rows, uint64_t seed,
-                       uint64_t *keys);
 
 /* ---- Document fingerprints ---------------------------------------------------------------
  * A document is cut into chunks: each paragraph (runs of consecutive paragraphs shorter than
@@ -134,63 +83,6 @@ const uint64_t *ovl_fp_band_keys(const ovl_fp *fp, size_t i);
 const uint32_t *ovl_fp_doc_signature(const ovl_fp *fp);
 /* Number of distinct-position shingles hashed (for statistics). */
 size_t ovl_fp_shingle_count(const ovl_fp *fp);
-
-/* ---- Candidate finder ------------------------------------------------------------------
- * Collects (band key, chunk) pairs of many documents and groups them by sorting. Memory:
- * 12 bytes per chunk and band plus 12 bytes per chunk. Not thread-safe: fingerprint in
- * parallel, then serialize ovl_finder_add calls. Output does not depend on the order in
- * which documents were added. */
-typedef struct ovl_finder ovl_finder;
-
-/* A finder for chunks with `bands` band keys each; NULL when out of memory or bands == 0.
- * Free with ovl_finder_free. */
-ovl_finder *ovl_finder_new(unsigned bands);
-void ovl_finder_free(ovl_finder *f); /* NULL accepted */
-
-/* Adds a document's chunks (fp->bands must equal the finder's). doc_id is the caller's
- * id (each id at most once); group >= 0 puts the document in a group whose members are
- * never paired with each other; group < 0 means no group. fp is not retained. */
-int ovl_finder_add(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group,
-                   const ovl_fp *fp);
-/* Same from raw arrays (e.g. read back from an index): nchunks chunks, keys holds
- * nchunks * bands values, chunk i's keys at keys[i * bands]. */
-int ovl_finder_add_keys(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group,
-                        const ovl_fp_chunk *chunks, size_t nchunks, const uint64_t *keys);
-size_t ovl_finder_doc_count(const ovl_finder *f);
-size_t ovl_finder_chunk_count(const ovl_finder *f);
-
-#define OVL_CAND_OPTS_VERSION 1
-typedef struct ovl_cand_opts {
-    unsigned version;       /* OVL_CAND_OPTS_VERSION */
-    unsigned max_df;        /* band keys found in more than this many distinct documents are
-                               skipped as boilerplate; 0 (default) = no limit */
-    unsigned min_band_hits; /* a document pair needs this many band collisions; default 1 */
-} ovl_cand_opts;
-#define OVL_CAND_OPTS_INIT {OVL_CAND_OPTS_VERSION, 0, 1}
-
-/* A candidate document pair: doc_a < doc_b (the caller's ids). */
-typedef struct ovl_cand {
-    uint32_t doc_a, doc_b;
-    uint32_t band_hits;   /* band collisions summed over its chunk pairs */
-    uint32_t chunk_pairs; /* distinct colliding chunk pairs */
-    size_t first_hit;     /* its chunk pairs are hits[first_hit .. first_hit + chunk_pairs) */
-} ovl_cand;
-
-/* A colliding chunk pair: token ranges in doc_a and doc_b, and its band collisions. */
-typedef struct ovl_cand_hit {
-    uint32_t a_start, a_end;
-    uint32_t b_start, b_end;
-    uint32_t bands;
-} ovl_cand_hit;
-
-/* Computes candidate pairs sorted by (doc_a, doc_b); hits of a pair sorted by (a_start,
- * b_start). *pairs (and *hits when hits is not NULL) are malloc'd arrays the caller frees
- * with free(); NULL when empty. Does not change the finder's contents (it may reorder
- * them), so it can be called again with other options. OVL_ERR_INVALID when a doc id was
- * added twice. */
-int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts,
-                          ovl_cand **pairs, size_t *npairs, ovl_cand_hit **hits,
-                          size_t *nhits);
 
 #ifdef __cplusplus
 }
