@@ -1,17 +1,62 @@
-/* test_lsh.c - Check suite of LSH banding (S-curve, bands x rows choice) and the candidate finder. */
+/* test_lsh.c - Check suite of LSH banding: S-curve, bands x rows choice, band keys, recall. */
 #include "testutil.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t rng_next(uint64_t *s)
+/* splitmix64's finalizer. */
+static uint64_t ref_fmix(uint64_t z)
 {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
+
+/* Band key j of `rows` values v from its definition (lsh.h): values in groups of
+ * four (the last padded with zeros), each group folded into acc by one 128-bit product. */
+static uint64_t ref_band_key(const uint32_t *v, unsigned rows, uint64_t seed, unsigned j)
+{
+    uint64_t bseed = seed + 0x9E3779B97F4A7C15ull * (j + 1);
+    uint64_t a = ref_fmix(bseed), b = ref_fmix(bseed ^ 0xC2B2AE3D27D4EB4Full), acc = 0;
+    for (unsigned g = 0; g < rows; g += 4) {
+        uint64_t q[4] = {0, 0, 0, 0};
+        for (unsigned t = 0; t < 4 && g + t < rows; t++)
+            q[t] = v[g + t];
+        unsigned __int128 p = (unsigned __int128)((q[0] | q[1] << 32) ^ a ^ acc) *
+                              ((q[2] | q[3] << 32) ^ b);
+        acc = (uint64_t)p ^ (uint64_t)(p >> 64);
+    }
+    return acc;
+}
+
+/* ovl_lsh_band_keys against the definition for row counts of every code path. */
+START_TEST(test_band_keys_exact)
+{
+    uint64_t rng = 5;
+    uint32_t sig[96];
+    for (int i = 0; i < 96; i++)
+        sig[i] = (uint32_t)tu_rng_next(&rng);
+    static const unsigned rows_list[] = {1, 2, 3, 4, 5, 6, 8, 9};
+    for (size_t r = 0; r < sizeof rows_list / sizeof rows_list[0]; r++) {
+        unsigned rows = rows_list[r], bands = 96 / rows < 10 ? 96 / rows : 10;
+        uint64_t keys[16];
+        ovl_lsh_band_keys(sig, bands, rows, 1234, keys);
+        for (unsigned j = 0; j < bands; j++)
+            ck_assert_uint_eq(keys[j], ref_band_key(sig + j * rows, rows, 1234, j));
+        /* Another seed changes every key. */
+        uint64_t other[16];
+        ovl_lsh_band_keys(sig, bands, rows, 1235, other);
+        for (unsigned j = 0; j < bands; j++)
+            ck_assert_uint_ne(keys[j], other[j]);
+    }
+    /* Equal band contents give different keys in different bands. */
+    uint32_t same[6] = {7, 8, 9, 7, 8, 9};
+    uint64_t k2[2];
+    ovl_lsh_band_keys(same, 2, 3, 0, k2);
+    ck_assert_uint_ne(k2[0], k2[1]);
+}
+END_TEST
 
 START_TEST(test_probability)
 {
@@ -122,146 +167,6 @@ START_TEST(test_choose_exhaustive)
 }
 END_TEST
 
-static void add1(ovl_finder *f, uint32_t id, int32_t group, uint32_t t0, const uint64_t *keys)
-{
-    ovl_fp_chunk c = {t0, t0 + 10};
-    ck_assert_int_eq(ovl_finder_add_keys(NULL, f, id, group, &c, 1, keys), OVL_OK);
-}
-
-/* Three documents with one chunk of 2 bands each: key 100 is shared by all three, key 200
- * by documents 10 and 12 only. */
-static ovl_finder *small_finder(const int32_t groups[3], int reverse)
-{
-    ovl_finder *f = ovl_finder_new(2);
-    uint64_t k10[2] = {100, 200}, k11[2] = {100, 301}, k12[2] = {100, 200};
-    if (!reverse) {
-        add1(f, 10, groups[0], 0, k10);
-        add1(f, 11, groups[1], 20, k11);
-        add1(f, 12, groups[2], 40, k12);
-    } else {
-        add1(f, 12, groups[2], 40, k12);
-        add1(f, 10, groups[0], 0, k10);
-        add1(f, 11, groups[1], 20, k11);
-    }
-    return f;
-}
-
-START_TEST(test_finder_max_df_groups)
-{
-    const int32_t nogroups[3] = {-1, -1, -1};
-    ovl_finder *f = small_finder(nogroups, 0);
-    ovl_cand *c = NULL;
-    ovl_cand_hit *h = NULL;
-    size_t nc = 0, nh = 0;
-    ck_assert_int_eq(ovl_finder_candidates(NULL, f, NULL, &c, &nc, &h, &nh), OVL_OK);
-    ck_assert_uint_eq(nc, 3);
-    ck_assert_uint_eq(nh, 3);
-    const uint32_t exp[3][3] = {{10, 11, 1}, {10, 12, 2}, {11, 12, 1}};
-    for (int i = 0; i < 3; i++) {
-        ck_assert_uint_eq(c[i].doc_a, exp[i][0]);
-        ck_assert_uint_eq(c[i].doc_b, exp[i][1]);
-        ck_assert_uint_eq(c[i].band_hits, exp[i][2]);
-        ck_assert_uint_eq(c[i].chunk_pairs, 1);
-        ck_assert_uint_eq(c[i].first_hit, (size_t)i);
-    }
-    ck_assert_uint_eq(h[1].a_start, 0);
-    ck_assert_uint_eq(h[1].a_end, 10);
-    ck_assert_uint_eq(h[1].b_start, 40);
-    ck_assert_uint_eq(h[1].b_end, 50);
-    ck_assert_uint_eq(h[1].bands, 2);
-    free(c);
-    free(h);
-
-    /* max_df 2: key 100 (3 documents) is boilerplate; only 10-12 via key 200 remains. */
-    ovl_cand_opts o = OVL_CAND_OPTS_INIT;
-    o.max_df = 2;
-    ck_assert_int_eq(ovl_finder_candidates(NULL, f, &o, &c, &nc, NULL, NULL), OVL_OK);
-    ck_assert_uint_eq(nc, 1);
-    ck_assert_uint_eq(c[0].doc_a, 10);
-    ck_assert_uint_eq(c[0].doc_b, 12);
-    ck_assert_uint_eq(c[0].band_hits, 1);
-    free(c);
-
-    /* min_band_hits 2 keeps only the pair colliding in both bands. */
-    o = (ovl_cand_opts)OVL_CAND_OPTS_INIT;
-    o.min_band_hits = 2;
-    ck_assert_int_eq(ovl_finder_candidates(NULL, f, &o, &c, &nc, NULL, NULL), OVL_OK);
-    ck_assert_uint_eq(nc, 1);
-    ck_assert_uint_eq(c[0].doc_a, 10);
-    ck_assert_uint_eq(c[0].doc_b, 12);
-    free(c);
-    ovl_finder_free(f);
-
-    /* Documents 10 and 12 in group 7 are never paired; 11 (no group) still pairs with both. */
-    const int32_t grouped[3] = {7, -1, 7};
-    f = small_finder(grouped, 0);
-    ck_assert_int_eq(ovl_finder_candidates(NULL, f, NULL, &c, &nc, NULL, NULL), OVL_OK);
-    ck_assert_uint_eq(nc, 2);
-    ck_assert_uint_eq(c[0].doc_a, 10);
-    ck_assert_uint_eq(c[0].doc_b, 11);
-    ck_assert_uint_eq(c[1].doc_a, 11);
-    ck_assert_uint_eq(c[1].doc_b, 12);
-    free(c);
-    ovl_finder_free(f);
-
-    /* Different groups pair normally. */
-    const int32_t distinct[3] = {1, 2, 3};
-    f = small_finder(distinct, 0);
-    ck_assert_int_eq(ovl_finder_candidates(NULL, f, NULL, &c, &nc, NULL, NULL), OVL_OK);
-    ck_assert_uint_eq(nc, 3);
-    free(c);
-    ovl_finder_free(f);
-}
-END_TEST
-
-START_TEST(test_finder_order_and_errors)
-{
-    const int32_t nogroups[3] = {-1, -1, -1};
-    ovl_finder *f1 = small_finder(nogroups, 0), *f2 = small_finder(nogroups, 1);
-    ovl_cand *c1 = NULL, *c2 = NULL;
-    ovl_cand_hit *h1 = NULL, *h2 = NULL;
-    size_t n1, n2, m1, m2;
-    ck_assert_int_eq(ovl_finder_candidates(NULL, f1, NULL, &c1, &n1, &h1, &m1), OVL_OK);
-    ck_assert_int_eq(ovl_finder_candidates(NULL, f2, NULL, &c2, &n2, &h2, &m2), OVL_OK);
-    ck_assert_uint_eq(n1, n2);
-    ck_assert_uint_eq(m1, m2);
-    ck_assert_int_eq(memcmp(c1, c2, n1 * sizeof *c1), 0);
-    ck_assert_int_eq(memcmp(h1, h2, m1 * sizeof *h1), 0);
-    free(c1);
-    free(c2);
-    free(h1);
-    free(h2);
-    ovl_finder_free(f2);
-
-    /* Same id twice. */
-    ovl_ctx *ctx = ovl_ctx_new();
-    uint64_t k[2] = {5, 6};
-    add1(f1, 11, -1, 0, k);
-    ck_assert_int_eq(ovl_finder_candidates(ctx, f1, NULL, &c1, &n1, NULL, NULL), OVL_ERR_INVALID);
-    ck_assert_str_eq(ovl_ctx_message(ctx), "finder: document id 11 added twice");
-    ck_assert_ptr_null(c1);
-    ovl_finder_free(f1);
-
-    /* Band count mismatch between fingerprint and finder. */
-    ovl_fp *fp = NULL;
-    ovl_token t[5];
-    memset(t, 0, sizeof t);
-    for (int i = 0; i < 5; i++) {
-        t[i].kind = OVL_TOK_CJK;
-        t[i].hash = (uint64_t)i * 1000003u;
-    }
-    ck_assert_int_eq(ovl_fp_from_tokens(ctx, t, 5, NULL, 0, NULL, &fp), OVL_OK);
-    ovl_finder *f = ovl_finder_new(3);
-    ck_assert_int_eq(ovl_finder_add(ctx, f, 1, -1, fp), OVL_ERR_INVALID);
-    ck_assert_str_eq(ovl_ctx_message(ctx), "finder: fingerprint has 16 bands, the finder 3");
-    ck_assert_ptr_null(ovl_finder_new(0));
-    ovl_finder_free(f);
-    ovl_finder_free(NULL);
-    ovl_fp_free(fp);
-    ovl_ctx_free(ctx);
-}
-END_TEST
-
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -302,17 +207,17 @@ START_TEST(test_lsh_recall_bruteforce)
     for (int fam = 0; fam < FAMILIES; fam++) {
         uint64_t base[60];
         for (int i = 0; i < 60; i++)
-            base[i] = rng_next(&rng);
+            base[i] = tu_rng_next(&rng);
         for (int m = 0; m < PER; m++) {
             int d = fam * PER + m;
             /* Keep a member-specific share of the base, fill up with fresh elements. */
-            unsigned keep = 60 - (unsigned)(rng_next(&rng) % (fam % 2 ? 20u : 55u));
+            unsigned keep = 60 - (unsigned)(tu_rng_next(&rng) % (fam % 2 ? 20u : 55u));
             size_t n = 0;
             for (unsigned i = 0; i < 60; i++)
-                if ((unsigned)(rng_next(&rng) % 60) < keep)
+                if ((unsigned)(tu_rng_next(&rng) % 60) < keep)
                     sets[d][n++] = base[i];
             while (n < 60)
-                sets[d][n++] = rng_next(&rng);
+                sets[d][n++] = tu_rng_next(&rng);
             len[d] = n;
             qsort(sets[d], n, sizeof(uint64_t), cmp_u64);
             /* As fingerprints do: a sketch of exactly BANDS * ROWS bins. */
@@ -380,8 +285,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_choose_values);
     tcase_add_test(tc, test_choose_edges);
     tcase_add_test(tc, test_choose_exhaustive);
-    tcase_add_test(tc, test_finder_max_df_groups);
-    tcase_add_test(tc, test_finder_order_and_errors);
+    tcase_add_test(tc, test_band_keys_exact);
     tcase_add_test(tc, test_lsh_recall_bruteforce);
     suite_add_tcase(s, tc);
     return s;

@@ -80,6 +80,16 @@ ovl_doc *tu_doc(const char *path)
     return doc;
 }
 
+uint64_t tu_rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+uint32_t tu_rng_below(uint64_t *s, uint32_t n) { return (uint32_t)(tu_rng_next(s) % n); }
+
 int tu_run(Suite *s)
 {
     SRunner *sr = srunner_create(s);

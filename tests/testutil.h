@@ -18,6 +18,10 @@ char *tu_read(const char *path, size_t *len);
 const char *tu_path(const char *dir, const char *name);
 /* Loads a document or fails the test with the context message. */
 ovl_doc *tu_doc(const char *path);
+/* Seeded generator (splitmix64) for reproducible test data: next value of state *s. */
+uint64_t tu_rng_next(uint64_t *s);
+/* A value in [0, n) from the same generator. */
+uint32_t tu_rng_below(uint64_t *s, uint32_t n);
 /* Runs a suite, returns process exit status (0 ok, 1 failed). */
 int tu_run(Suite *s);
 
