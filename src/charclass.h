@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <utf8proc.h>
 
-/* Values match OVL_NT_* in internal.h. */
+/* Values match OVL_NT_* in normalize.c. */
 static inline int ovl__is_cjk_cp(uint32_t c)
 {
     return (c >= 0x2E80 && c <= 0x2FDF) || c == 0x3005 || c == 0x3006 || c == 0x3007 ||

@@ -58,12 +58,4 @@ int ovl__grow(void *pp, size_t *cap, size_t need, size_t sz);
 /* UTF-8 encode cp into out (4 bytes room); returns bytes written. */
 size_t ovl__utf8_put(uint32_t cp, char *out);
 
-/* Normalization table lookup (generated at build time into normtab.c). */
-#define OVL_NT_DROP 0u   /* does not count for matching */
-#define OVL_NT_CJK 1u
-#define OVL_NT_WORD 2u
-#define OVL_NT_SYMBOL 3u
-/* Character class of an already-folded code point. */
-unsigned ovl__char_class(uint32_t folded_cp);
-
 #endif

@@ -11,6 +11,14 @@ extern const uint32_t ovl__normpool[];
 extern const size_t ovl__t2s_supp_n;
 extern const uint32_t ovl__t2s_supp[][2];
 
+/* Normalization table lookup (generated at build time into normtab.c). */
+#define OVL_NT_DROP 0u   /* does not count for matching */
+#define OVL_NT_CJK 1u
+#define OVL_NT_WORD 2u
+#define OVL_NT_SYMBOL 3u
+/* Character class of an already-folded code point. */
+unsigned ovl__char_class(uint32_t folded_cp);
+
 static uint32_t t2s_supp(uint32_t c)
 {
     size_t lo = 0, hi = ovl__t2s_supp_n;
