@@ -95,7 +95,17 @@ char *cli_abspath(const char *path);
 int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
                      const char *outpath, const char *color);
 
-/* Opens -o FILE (or stdout when path is NULL or "-"); exits 2 on failure. */
-FILE *cli_output(const char *path);
+/* An output file (-o FILE) written through a temporary file beside it and renamed into place
+ * by cli_out_close, or standard output when path is NULL or "-". */
+typedef struct cli_out {
+    FILE *f;
+    const char *path;
+    char *tmp;
+} cli_out;
+/* Returns 0, or -1 after reporting why the file cannot be created. */
+int cli_out_open(cli_out *o, const char *path);
+/* Flushes and closes; with ok the file replaces path, otherwise it is removed. Returns 0, or
+ * -1 when writing failed (the caller reports it). */
+int cli_out_close(cli_out *o, int ok);
 
 #endif

@@ -66,7 +66,13 @@ int cmd_dump(int argc, char **argv)
     const ovl_segments *sg = ovl_doc_segments(doc);
     const ovl_range *paras = ovl_segments_paragraphs(sg);
     size_t np = ovl_segments_paragraph_count(sg);
-    FILE *out = cli_output(outpath);
+    cli_out co;
+    if (cli_out_open(&co, outpath) != 0) {
+        ovl_doc_free(doc);
+        ovl_ctx_free(ctx);
+        return CLI_EXIT_TROUBLE;
+    }
+    FILE *out = co.f;
     int status = 0;
     if (json) {
         json_t *root = json_object();
@@ -115,10 +121,10 @@ int cmd_dump(int argc, char **argv)
                 fprintf(out, "  sentence chars %u-%u\n", sents[si].start, sents[si].end);
         }
     }
-    if (fflush(out) != 0 || ferror(out))
+    if (cli_out_close(&co, status == 0) != 0) {
+        cli_error("dump: %s: cannot write", outpath ? outpath : "standard output");
         status = CLI_EXIT_TROUBLE;
-    if (out != stdout)
-        fclose(out);
+    }
     ovl_doc_free(doc);
     ovl_ctx_free(ctx);
     return status;

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -100,16 +101,56 @@ double cli_double(const char *name, const char *value, double min, double max)
     return v;
 }
 
-FILE *cli_output(const char *path)
+int cli_out_open(cli_out *o, const char *path)
 {
-    if (!path || strcmp(path, "-") == 0)
-        return stdout;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        cli_error("%s: %s", path, strerror(errno));
-        exit(CLI_EXIT_TROUBLE);
+    memset(o, 0, sizeof *o);
+    if (!path || strcmp(path, "-") == 0) {
+        o->f = stdout;
+        return 0;
     }
-    return f;
+    /* A temporary file beside the target, renamed over it only once the report is whole, so
+     * a failed run never leaves a truncated report where a good one was. */
+    size_t n = strlen(path) + 16;
+    o->path = path;
+    o->tmp = malloc(n);
+    if (!o->tmp) {
+        cli_error("out of memory");
+        return -1;
+    }
+    snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(o->tmp);
+    if (fd < 0 || !(o->f = fdopen(fd, "wb"))) {
+        cli_error("%s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(o->tmp);
+        }
+        free(o->tmp);
+        o->tmp = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int cli_out_close(cli_out *o, int ok)
+{
+    if (!o->f)
+        return -1;
+    int werr = fflush(o->f) != 0 || ferror(o->f);
+    if (o->f != stdout)
+        werr |= fclose(o->f) != 0;
+    o->f = NULL;
+    if (o->tmp) {
+        if (ok && !werr && rename(o->tmp, o->path) != 0) {
+            cli_error("%s: %s", o->path, strerror(errno));
+            werr = 1;
+        }
+        if (!ok || werr)
+            unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
+    }
+    return werr ? -1 : 0;
 }
 
 int cli_doc_opt(int argc, char **argv, int *i, ovl_doc_opts *opts)
@@ -180,19 +221,17 @@ int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given)
 int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
                      const char *outpath, const char *color)
 {
-    FILE *out = cli_output(outpath);
-    opts->color = cli_color(color, out);
+    cli_out out;
+    if (cli_out_open(&out, outpath) != 0)
+        return -1;
+    opts->color = cli_color(color, out.f);
     if (opts->color < 0) {
         cli_error("%s: --color must be auto, always or never, not '%s'", cmd, color);
-        if (out != stdout)
-            fclose(out);
+        cli_out_close(&out, 0);
         return -1;
     }
-    int rc = ovl_report_write(ctx, rep, opts, cli_write_file, out);
-    int werr = fflush(out) != 0 || ferror(out);
-    if (out != stdout)
-        werr |= fclose(out) != 0;
-    if (rc != OVL_OK || werr) {
+    int rc = ovl_report_write(ctx, rep, opts, cli_write_file, out.f);
+    if (cli_out_close(&out, rc == OVL_OK) != 0 || rc != OVL_OK) {
         cli_error("%s: %s: cannot write the report", cmd, outpath ? outpath : "standard output");
         return -1;
     }

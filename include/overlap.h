@@ -15,5 +15,8 @@
 #include "overlap/fingerprint.h"
 #include "overlap/finder.h"
 #include "overlap/index.h"
+#include "overlap/corpus.h"
+#include "overlap/scan.h"
+#include "overlap/dedup.h"
 
 #endif

@@ -607,11 +607,10 @@ static uint64_t gap_end(const side *sd, uint32_t e)
     return e < sd->t1 ? sd->tok[e].char_start : sd->tok[e - 1].char_end;
 }
 
-static int write_body(ovl_ctx *ctx, ovl__out *o, const ovl_report *r,
-                      const struct ovl_report_item *it, const ovl_report_opts *opts)
+static int write_body(ovl_ctx *ctx, ovl__out *o, const ovl_doc *da, const ovl_doc *db,
+                      const ovl_passage *p, const ovl_report_opts *opts)
 {
-    const ovl_doc *da = r->docs[it->a].doc, *db = r->docs[it->b].doc;
-    const ovl_span *a = &it->p.a, *b = &it->p.b;
+    const ovl_span *a = &p->a, *b = &p->b;
     const char *del_on = opts->color ? ANSI_RED "[-" : "[-";
     const char *del_off = opts->color ? "-]" ANSI_RESET : "-]";
     const char *ins_on = opts->color ? ANSI_GREEN "{+" : "{+";
@@ -674,61 +673,67 @@ static void put_label(ovl__out *o, const char *s)
 
 #define DOT " \xC2\xB7 " /* " · " */
 
-static int write_text(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
-                      const ovl_doc_stats *st, const int *sources, ovl__out *o)
+/* ---- pair records ---------------------------------------------------------------------- */
+
+/* Union length of the intervals [s, e) in v[0..n) (sorted here). */
+typedef struct cspan {
+    uint64_t s, e;
+} cspan;
+
+static int cspan_cmp(const void *x, const void *y)
 {
-    int excl = opts->exclude_quotes || opts->exclude_refs;
-    ovl__out_printf(o, "overlap %s" DOT "%zu document%s" DOT "%zu passage%s", ovl_version(),
-                    r->ndocs, r->ndocs == 1 ? "" : "s", r->nitems, r->nitems == 1 ? "" : "s");
-    if (excl)
-        ovl__out_printf(o, DOT "counted without %s%s%s", opts->exclude_quotes ? "quotations" : "",
-                        opts->exclude_quotes && opts->exclude_refs ? " and " : "",
-                        opts->exclude_refs ? "references" : "");
-    ovl__out_puts(o, "\n");
-    for (size_t d = 0; d < r->ndocs; d++) {
-        ovl__out_printf(o, "[%zu] ", d);
-        put_label(o, r->docs[d].path);
-        ovl__out_printf(o, DOT "%llu chars" DOT "%llu reused" DOT "ratio %.4f",
-                        (unsigned long long)st[d].chars, (unsigned long long)st[d].reused_chars,
-                        st[d].reuse_ratio);
-        if (excl)
-            ovl__out_printf(o, DOT "counted %llu of %llu" DOT "counted ratio %.4f",
-                            (unsigned long long)st[d].counted_reused,
-                            (unsigned long long)st[d].counted_chars, st[d].counted_ratio);
-        if (sources[d] > 1) {
-            ovl__out_printf(o, DOT "top source [%d] ", st[d].top_source);
-            put_label(o, r->docs[st[d].top_source].path);
-            ovl__out_printf(o, " %.4f", st[d].top_source_ratio);
+    const cspan *a = x, *b = y;
+    if (a->s != b->s)
+        return a->s < b->s ? -1 : 1;
+    return (a->e > b->e) - (a->e < b->e);
+}
+
+static uint64_t union_len(cspan *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cspan_cmp);
+    uint64_t tot = 0, s = 0, e = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || v[i].s > e) {
+            tot += e - s;
+            s = v[i].s;
+            e = v[i].e;
+        } else if (v[i].e > e) {
+            e = v[i].e;
         }
-        ovl__out_puts(o, "\n");
     }
-    for (size_t i = 0; i < r->nitems; i++) {
-        const struct ovl_report_item *it = &r->items[i];
-        const ovl_passage *p = &it->p;
-        ovl__out_puts(o, "\n");
-        if (opts->color)
-            ovl__out_puts(o, ANSI_CYAN);
-        ovl__out_puts(o, "@@ A ");
-        put_label(o, r->docs[it->a].path);
-        ovl__out_printf(o, ":%u-%u ~ B ", p->a.line_start, p->a.line_end);
-        put_label(o, r->docs[it->b].path);
-        ovl__out_printf(o, ":%u-%u" DOT "%llu chars" DOT "similarity %.2f%s @@", p->b.line_start,
-                        p->b.line_end, (unsigned long long)(p->a.char_end - p->a.char_start),
-                        isfinite(p->similarity) ? p->similarity : 0.0,
-                        p->moved ? DOT "moved" : "");
-        if (opts->color)
-            ovl__out_puts(o, ANSI_RESET);
-        ovl__out_puts(o, "\n");
-        int rc = write_body(ctx, o, r, it, opts);
-        if (rc)
-            return rc;
-        if (o->err)
-            break;
+    return n ? tot + (e - s) : 0;
+}
+
+int ovl_pair_stats_compute(int id_a, int id_b, const ovl_passage *ps, size_t n, uint64_t a_chars,
+                           uint64_t b_chars, ovl_pair_stats *out)
+{
+    if (!out || (n && !ps))
+        return OVL_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    out->a = id_a;
+    out->b = id_b;
+    out->passages = n;
+    if (n == 0)
+        return OVL_OK;
+    cspan *v = malloc(n * sizeof *v);
+    if (!v)
+        return OVL_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (cspan){ps[i].a.char_start, ps[i].a.char_end};
+        if (ps[i].similarity > out->top_similarity)
+            out->top_similarity = ps[i].similarity;
     }
+    out->a_reused_chars = union_len(v, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (cspan){ps[i].b.char_start, ps[i].b.char_end};
+    out->b_reused_chars = union_len(v, n);
+    free(v);
+    out->a_ratio = a_chars ? (double)out->a_reused_chars / (double)a_chars : 0.0;
+    out->b_ratio = b_chars ? (double)out->b_reused_chars / (double)b_chars : 0.0;
     return OVL_OK;
 }
 
-/* ---- JSON ------------------------------------------------------------------------------ */
+/* ---- JSON values ----------------------------------------------------------------------- */
 
 /* Reals are rounded to 4 decimals before printing, so the text is short and does not
  * depend on the last bits of a floating-point sum. */
@@ -744,11 +749,17 @@ static json_t *jreal(double x)
 
 static json_t *jint(uint64_t v) { return json_integer((json_int_t)v); }
 
-/* json_object_set_new that remembers a failed allocation in *bad. */
+/* json_object_set_new that remembers a failed allocation in *bad. jansson has already
+ * released val when the call fails, so it is only released here when it was never handed
+ * over (obj NULL). */
 static void jset(json_t *obj, const char *key, json_t *val, int *bad)
 {
-    if (!obj || !val || json_object_set_new(obj, key, val) != 0) {
+    if (!val) {
+        *bad = 1;
+    } else if (!obj) {
         json_decref(val);
+        *bad = 1;
+    } else if (json_object_set_new(obj, key, val) != 0) {
         *bad = 1;
     }
 }
@@ -766,105 +777,440 @@ static json_t *jspan(int doc, const ovl_span *s, int *bad)
     return o;
 }
 
-static json_t *jpassage(const ovl_report *r, const struct ovl_report_item *it, int with_paths,
-                        int *bad)
+static json_t *jpassage(int a, int b, const char *a_path, const char *b_path,
+                        const ovl_passage *p, int *bad)
 {
     json_t *o = json_object();
-    if (with_paths) {
-        jset(o, "a_path", json_string(r->docs[it->a].path), bad);
-        jset(o, "b_path", json_string(r->docs[it->b].path), bad);
+    if (a_path) {
+        jset(o, "a_path", json_string(a_path), bad);
+        jset(o, "b_path", json_string(b_path), bad);
     }
-    jset(o, "a", jspan(it->a, &it->p.a, bad), bad);
-    jset(o, "b", jspan(it->b, &it->p.b, bad), bad);
-    jset(o, "similarity", jreal(it->p.similarity), bad);
-    jset(o, "matched_chars", jint(it->p.matched_chars), bad);
-    jset(o, "moved", json_boolean(it->p.moved), bad);
+    jset(o, "a", jspan(a, &p->a, bad), bad);
+    jset(o, "b", jspan(b, &p->b, bad), bad);
+    jset(o, "similarity", jreal(p->similarity), bad);
+    jset(o, "matched_chars", jint(p->matched_chars), bad);
+    jset(o, "moved", json_boolean(p->moved), bad);
     return o;
 }
 
-static int dump_cb(const char *buf, size_t size, void *data)
+static json_t *jpair(const ovl_pair_stats *ps, const char *a_path, const char *b_path, int *bad)
 {
-    ovl__out *o = data;
-    ovl__out_put(o, buf, size);
-    return o->err ? -1 : 0;
+    json_t *o = json_object();
+    jset(o, "a", json_integer(ps->a), bad);
+    jset(o, "b", json_integer(ps->b), bad);
+    jset(o, "a_path", json_string(a_path), bad);
+    jset(o, "b_path", json_string(b_path), bad);
+    jset(o, "passages", jint(ps->passages), bad);
+    jset(o, "a_reused_chars", jint(ps->a_reused_chars), bad);
+    jset(o, "a_ratio", jreal(ps->a_ratio), bad);
+    jset(o, "b_reused_chars", jint(ps->b_reused_chars), bad);
+    jset(o, "b_ratio", jreal(ps->b_ratio), bad);
+    jset(o, "top_similarity", jreal(ps->top_similarity), bad);
+    if (ps->error)
+        jset(o, "error", json_string(ps->error), bad);
+    return o;
+}
+
+static json_t *jdoc(size_t id, const ovl_report_docinfo *d, int excl, int *bad)
+{
+    const ovl_doc_stats *st = &d->stats;
+    json_t *jd = json_object();
+    jset(jd, "id", jint(id), bad);
+    jset(jd, "path", json_string(d->path), bad);
+    jset(jd, "encoding", json_string(d->encoding ? d->encoding : ""), bad);
+    jset(jd, "bytes", jint(d->bytes), bad);
+    jset(jd, "chars", jint(st->chars), bad);
+    jset(jd, "reused_chars", jint(st->reused_chars), bad);
+    jset(jd, "reuse_ratio", jreal(st->reuse_ratio), bad);
+    if (excl) {
+        jset(jd, "counted_chars", jint(st->counted_chars), bad);
+        jset(jd, "counted_reused_chars", jint(st->counted_reused), bad);
+        jset(jd, "counted_ratio", jreal(st->counted_ratio), bad);
+    }
+    jset(jd, "sources", json_integer(d->sources), bad);
+    jset(jd, "top_source", st->top_source >= 0 ? json_integer(st->top_source) : json_null(), bad);
+    jset(jd, "top_source_ratio", jreal(st->top_source_ratio), bad);
+    return jd;
 }
 
 #define JSON_FLAGS (JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
 
-static int dump(ovl_ctx *ctx, json_t *v, size_t flags, ovl__out *o)
+/* Writes jansson's output with `indent` spaces after every newline, so a value dumped on its
+ * own lands at its depth in a document that is written piece by piece. */
+typedef struct jout {
+    ovl__out *o;
+    unsigned indent;
+} jout;
+
+static int dump_cb(const char *buf, size_t size, void *data)
 {
-    if (json_dump_callback(v, dump_cb, o, flags) != 0)
-        return o->err ? o->err : ovl__fail(ctx, OVL_ERR_NOMEM, -1, "cannot serialize the report");
-    ovl__out_puts(o, "\n");
-    return o->err;
+    jout *j = data;
+    static const char spaces[] = "                ";
+    for (;;) {
+        const char *nl = memchr(buf, '\n', size);
+        if (!nl) {
+            ovl__out_put(j->o, buf, size);
+            break;
+        }
+        ovl__out_put(j->o, buf, (size_t)(nl - buf) + 1);
+        ovl__out_put(j->o, spaces, j->indent);
+        size -= (size_t)(nl - buf) + 1;
+        buf = nl + 1;
+    }
+    return j->o->err ? -1 : 0;
 }
 
-static int write_json(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
-                      const ovl_doc_stats *st, const int *sources, ovl__out *o)
+/* Dumps v (consumed) at depth indent; bad: v could not be built. */
+static int dump(ovl_ctx *ctx, json_t *v, int bad, size_t flags, unsigned indent, ovl__out *o)
 {
-    int bad = 0, excl = opts->exclude_quotes || opts->exclude_refs;
+    jout j = {o, indent};
+    int rc = OVL_OK;
+    if (bad || !v)
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory building the JSON report");
+    else if (json_dump_callback(v, dump_cb, &j, flags) != 0)
+        rc = o->err ? o->err : ovl__fail(ctx, OVL_ERR_NOMEM, -1, "cannot serialize the report");
+    json_decref(v);
+    return rc;
+}
+
+/* ---- streamed reports ------------------------------------------------------------------ */
+
+struct ovl_report_stream {
+    ovl_report_opts opts;
+    ovl__out *o;
+    ovl_report_docinfo *docs; /* paths and encodings owned (copied, valid UTF-8) */
+    size_t ndocs;
+    size_t passages_written;
+    int excl;
+    int err;                  /* first failure: every later call returns it */
+    /* JSON: pair records wait for the end, since passages come first in the document. */
+    ovl_pair_stats *pairs;
+    size_t npairs, cappairs;
+};
+
+void ovl_report_stream_free(ovl_report_stream *s)
+{
+    if (!s)
+        return;
+    for (size_t d = 0; d < s->ndocs; d++) {
+        free((char *)s->docs[d].path);
+        free((char *)s->docs[d].encoding);
+    }
+    for (size_t k = 0; k < s->npairs; k++)
+        free((char *)s->pairs[k].error);
+    free(s->docs);
+    free(s->pairs);
+    free(s->o);
+    free(s);
+}
+
+
+static void text_head(ovl_report_stream *s, size_t npassages)
+{
+    ovl__out *o = s->o;
+    const ovl_report_opts *opts = &s->opts;
+    ovl__out_printf(o, "overlap %s" DOT "%zu document%s" DOT "%zu passage%s", ovl_version(),
+                    s->ndocs, s->ndocs == 1 ? "" : "s", npassages, npassages == 1 ? "" : "s");
+    if (s->excl)
+        ovl__out_printf(o, DOT "counted without %s%s%s", opts->exclude_quotes ? "quotations" : "",
+                        opts->exclude_quotes && opts->exclude_refs ? " and " : "",
+                        opts->exclude_refs ? "references" : "");
+    ovl__out_puts(o, "\n");
+    for (size_t d = 0; d < s->ndocs; d++) {
+        const ovl_doc_stats *st = &s->docs[d].stats;
+        ovl__out_printf(o, "[%zu] ", d);
+        put_label(o, s->docs[d].path);
+        ovl__out_printf(o, DOT "%llu chars" DOT "%llu reused" DOT "ratio %.4f",
+                        (unsigned long long)st->chars, (unsigned long long)st->reused_chars,
+                        st->reuse_ratio);
+        if (s->excl)
+            ovl__out_printf(o, DOT "counted %llu of %llu" DOT "counted ratio %.4f",
+                            (unsigned long long)st->counted_reused,
+                            (unsigned long long)st->counted_chars, st->counted_ratio);
+        if (s->docs[d].sources > 1 && st->top_source >= 0 && (size_t)st->top_source < s->ndocs) {
+            ovl__out_printf(o, DOT "top source [%d] ", st->top_source);
+            put_label(o, s->docs[st->top_source].path);
+            ovl__out_printf(o, " %.4f", st->top_source_ratio);
+        }
+        ovl__out_puts(o, "\n");
+    }
+}
+
+static int json_head(ovl_ctx *ctx, ovl_report_stream *s)
+{
+    ovl__out *o = s->o;
     json_t *params;
-    if (opts->params_json) {
+    if (s->opts.params_json) {
         json_error_t jerr;
-        params = json_loads(opts->params_json, 0, &jerr);
+        params = json_loads(s->opts.params_json, 0, &jerr);
         if (!params || !json_is_object(params)) {
             json_decref(params);
             return ovl__fail(ctx, OVL_ERR_INVALID, -1, "params: not a JSON object");
         }
-    } else {
-        params = json_object();
+    } else if (!(params = json_object())) {
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory building the JSON report");
     }
-    json_t *root = json_object();
-    jset(root, "schema", json_integer(OVL_JSON_SCHEMA), &bad);
-    jset(root, "overlap_version", json_string(ovl_version()), &bad);
-    jset(root, "params", params, &bad);
-    json_t *docs = json_array();
-    for (size_t d = 0; d < r->ndocs && docs; d++) {
-        const ovl_text *t = ovl_doc_text(r->docs[d].doc);
-        json_t *jd = json_object();
-        jset(jd, "id", jint(d), &bad);
-        jset(jd, "path", json_string(r->docs[d].path), &bad);
-        jset(jd, "encoding", json_string(ovl_text_encoding(t)), &bad);
-        jset(jd, "bytes", jint(ovl_text_size(t)), &bad);
-        jset(jd, "chars", jint(st[d].chars), &bad);
-        jset(jd, "reused_chars", jint(st[d].reused_chars), &bad);
-        jset(jd, "reuse_ratio", jreal(st[d].reuse_ratio), &bad);
-        if (excl) {
-            jset(jd, "counted_chars", jint(st[d].counted_chars), &bad);
-            jset(jd, "counted_reused_chars", jint(st[d].counted_reused), &bad);
-            jset(jd, "counted_ratio", jreal(st[d].counted_ratio), &bad);
-        }
-        jset(jd, "sources", json_integer(sources[d]), &bad);
-        jset(jd, "top_source", st[d].top_source >= 0 ? json_integer(st[d].top_source) : json_null(),
-             &bad);
-        jset(jd, "top_source_ratio", jreal(st[d].top_source_ratio), &bad);
-        if (!jd || json_array_append_new(docs, jd) != 0)
-            bad = 1;
+    ovl__out_printf(o, "{\n  \"schema\": %d,\n  \"overlap_version\": ", OVL_JSON_SCHEMA);
+    int rc = dump(ctx, json_string(ovl_version()), 0, JSON_FLAGS | JSON_ENCODE_ANY, 2, o);
+    if (rc)
+        return rc;
+    ovl__out_puts(o, ",\n  \"params\": ");
+    if ((rc = dump(ctx, params, 0, JSON_FLAGS | JSON_INDENT(2), 2, o)) != OVL_OK)
+        return rc;
+    ovl__out_puts(o, ",\n  \"documents\": [");
+    for (size_t d = 0; d < s->ndocs; d++) {
+        int bad = 0;
+        json_t *jd = jdoc(d, &s->docs[d], s->excl, &bad);
+        ovl__out_puts(o, d ? ",\n    " : "\n    ");
+        if ((rc = dump(ctx, jd, bad, JSON_FLAGS | JSON_INDENT(2), 4, o)) != OVL_OK)
+            return rc;
     }
-    jset(root, "documents", docs, &bad);
-    json_t *ps = json_array();
-    for (size_t i = 0; i < r->nitems && ps; i++)
-        if (json_array_append_new(ps, jpassage(r, &r->items[i], 0, &bad)) != 0)
-            bad = 1;
-    jset(root, "passages", ps, &bad);
-    int rc = bad ? ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory building the JSON report")
-                 : dump(ctx, root, JSON_FLAGS | JSON_INDENT(2), o);
-    json_decref(root);
-    return rc;
+    ovl__out_puts(o, s->ndocs ? "\n  ],\n  \"passages\": [" : "],\n  \"passages\": [");
+    return o->err;
 }
 
-static int write_jsonl(ovl_ctx *ctx, const ovl_report *r, ovl__out *o)
+int ovl_report_stream_begin(ovl_ctx *ctx, const ovl_report_opts *opts,
+                            const ovl_report_docinfo *docs, size_t ndocs, size_t npassages,
+                            ovl_write_fn sink, void *userdata, ovl_report_stream **out)
 {
-    for (size_t i = 0; i < r->nitems; i++) {
-        int bad = 0;
-        json_t *p = jpassage(r, &r->items[i], 1, &bad);
-        int rc = bad || !p ? ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory building JSON")
-                           : dump(ctx, p, JSON_FLAGS | JSON_COMPACT, o);
-        json_decref(p);
+    ovl_report_opts def = OVL_REPORT_OPTS_INIT;
+    if (!opts)
+        opts = &def;
+    if (!out || !sink || (ndocs && !docs))
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "documents, sink and result are required");
+    *out = NULL;
+    if (opts->version != OVL_REPORT_OPTS_VERSION)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "report options version %u, expected %u",
+                         opts->version, OVL_REPORT_OPTS_VERSION);
+    if (opts->format != OVL_FORMAT_TEXT && opts->format != OVL_FORMAT_JSON &&
+        opts->format != OVL_FORMAT_JSONL)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1,
+                         "a streamed report is text, json or jsonl, not format %d", opts->format);
+    ovl_report_stream *s = calloc(1, sizeof *s);
+    if (!s || !(s->o = malloc(sizeof *s->o)) ||
+        !(s->docs = calloc(ndocs ? ndocs : 1, sizeof *s->docs))) {
+        ovl_report_stream_free(s);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    s->opts = *opts;
+    s->opts.params_json = NULL; /* borrowed only during this call */
+    s->excl = opts->exclude_quotes || opts->exclude_refs;
+    ovl__out_init(s->o, sink, userdata);
+    for (size_t d = 0; d < ndocs; d++) {
+        s->docs[d] = docs[d];
+        s->docs[d].path = utf8_clean(docs[d].path ? docs[d].path : "");
+        s->docs[d].encoding = utf8_clean(docs[d].encoding ? docs[d].encoding : "");
+        s->ndocs = d + 1;
+        if (!s->docs[d].path || !s->docs[d].encoding) {
+            ovl_report_stream_free(s);
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        }
+    }
+    int rc = OVL_OK;
+    if (opts->format == OVL_FORMAT_TEXT)
+        text_head(s, npassages);
+    else if (opts->format == OVL_FORMAT_JSON) {
+        ovl_report_opts keep = s->opts;
+        s->opts.params_json = opts->params_json;
+        rc = json_head(ctx, s);
+        s->opts = keep;
+    }
+    if (rc == OVL_OK && s->o->err)
+        rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the output sink refused data");
+    if (rc != OVL_OK) {
+        ovl_report_stream_free(s);
+        return rc;
+    }
+    *out = s;
+    return OVL_OK;
+}
+
+static int pair_ok(const ovl_report_stream *s, const ovl_pair_stats *p)
+{
+    return p && p->a >= 0 && p->b >= 0 && (size_t)p->a < s->ndocs && (size_t)p->b < s->ndocs;
+}
+
+static int text_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pr,
+                     const ovl_passage *ps, size_t n, const ovl_doc *da, const ovl_doc *db)
+{
+    ovl__out *o = s->o;
+    const ovl_report_opts *opts = &s->opts;
+    const char *pa = s->docs[pr->a].path, *pb = s->docs[pr->b].path;
+    ovl__out_puts(o, "\n");
+    if (opts->color)
+        ovl__out_puts(o, ANSI_CYAN);
+    ovl__out_printf(o, "== [%d] ", pr->a);
+    put_label(o, pa);
+    ovl__out_printf(o, " ~ [%d] ", pr->b);
+    put_label(o, pb);
+    if (pr->error) {
+        ovl__out_puts(o, DOT "failed: ");
+        put_label(o, pr->error);
+    } else {
+        ovl__out_printf(o, DOT "%zu passage%s" DOT "A %llu reused (%.4f)" DOT "B %llu reused (%.4f)"
+                        DOT "top similarity %.2f",
+                        pr->passages, pr->passages == 1 ? "" : "s",
+                        (unsigned long long)pr->a_reused_chars, pr->a_ratio,
+                        (unsigned long long)pr->b_reused_chars, pr->b_ratio,
+                        isfinite(pr->top_similarity) ? pr->top_similarity : 0.0);
+    }
+    if (opts->color)
+        ovl__out_puts(o, ANSI_RESET);
+    ovl__out_puts(o, "\n");
+    for (size_t i = 0; i < n && !o->err; i++) {
+        const ovl_passage *p = &ps[i];
+        ovl__out_puts(o, "\n");
+        if (opts->color)
+            ovl__out_puts(o, ANSI_CYAN);
+        ovl__out_puts(o, "@@ A ");
+        put_label(o, pa);
+        ovl__out_printf(o, ":%u-%u ~ B ", p->a.line_start, p->a.line_end);
+        put_label(o, pb);
+        ovl__out_printf(o, ":%u-%u" DOT "%llu chars" DOT "similarity %.2f%s @@", p->b.line_start,
+                        p->b.line_end, (unsigned long long)(p->a.char_end - p->a.char_start),
+                        isfinite(p->similarity) ? p->similarity : 0.0,
+                        p->moved ? DOT "moved" : "");
+        if (opts->color)
+            ovl__out_puts(o, ANSI_RESET);
+        ovl__out_puts(o, "\n");
+        int rc = write_body(ctx, o, da, db, p, opts);
         if (rc)
             return rc;
     }
     return OVL_OK;
+}
+
+int ovl_report_stream_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pair,
+                           const ovl_passage *ps, size_t n, const ovl_doc *a, const ovl_doc *b)
+{
+    if (!s)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "no report stream");
+    if (s->err)
+        return s->err;
+    if (!pair_ok(s, pair) || (n && !ps) ||
+        (s->opts.format == OVL_FORMAT_TEXT && n && (!a || !b)))
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1,
+                         "a pair needs known document ids (and its documents for text)");
+    for (size_t i = 0; a && b && i < n; i++)
+        if (!span_ok(a, &ps[i].a) || !span_ok(b, &ps[i].b))
+            return ovl__fail(ctx, OVL_ERR_INVALID, -1, "passage %zu lies outside its documents", i);
+    int rc = OVL_OK;
+    const char *pa = s->docs[pair->a].path, *pb = s->docs[pair->b].path;
+    if (s->opts.format == OVL_FORMAT_TEXT) {
+        rc = text_pair(ctx, s, pair, ps, n, a, b);
+    } else if (s->opts.format == OVL_FORMAT_JSONL) {
+        int bad = 0;
+        json_t *line = json_object();
+        jset(line, "pair", jpair(pair, pa, pb, &bad), &bad);
+        rc = dump(ctx, line, bad, JSON_FLAGS | JSON_COMPACT, 0, s->o);
+        ovl__out_puts(s->o, "\n");
+        for (size_t i = 0; i < n && rc == OVL_OK; i++) {
+            bad = 0;
+            json_t *p = jpassage(pair->a, pair->b, pa, pb, &ps[i], &bad);
+            rc = dump(ctx, p, bad, JSON_FLAGS | JSON_COMPACT, 0, s->o);
+            ovl__out_puts(s->o, "\n");
+        }
+    } else {
+        for (size_t i = 0; i < n && rc == OVL_OK; i++) {
+            int bad = 0;
+            json_t *p = jpassage(pair->a, pair->b, NULL, NULL, &ps[i], &bad);
+            ovl__out_puts(s->o, s->passages_written + i ? ",\n    " : "\n    ");
+            rc = dump(ctx, p, bad, JSON_FLAGS | JSON_INDENT(2), 4, s->o);
+        }
+        if (rc == OVL_OK) {
+            if (ovl__grow(&s->pairs, &s->cappairs, s->npairs + 1, sizeof *s->pairs) != 0) {
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            } else {
+                s->pairs[s->npairs] = *pair;
+                s->pairs[s->npairs].error = pair->error ? utf8_clean(pair->error) : NULL;
+                if (pair->error && !s->pairs[s->npairs].error)
+                    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+                else
+                    s->npairs++;
+            }
+        }
+    }
+    s->passages_written += n;
+    if (rc == OVL_OK && s->o->err)
+        rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the output sink refused data");
+    s->err = rc;
+    return rc;
+}
+
+int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s)
+{
+    if (!s)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "no report stream");
+    int rc = s->err;
+    if (rc == OVL_OK && s->opts.format == OVL_FORMAT_JSON) {
+        ovl__out *o = s->o;
+        ovl__out_puts(o, s->passages_written ? "\n  ],\n  \"pairs\": [" : "],\n  \"pairs\": [");
+        for (size_t k = 0; k < s->npairs && rc == OVL_OK; k++) {
+            int bad = 0;
+            const ovl_pair_stats *p = &s->pairs[k];
+            json_t *jp = jpair(p, s->docs[p->a].path, s->docs[p->b].path, &bad);
+            ovl__out_puts(o, k ? ",\n    " : "\n    ");
+            rc = dump(ctx, jp, bad, JSON_FLAGS | JSON_INDENT(2), 4, o);
+        }
+        if (rc == OVL_OK)
+            ovl__out_puts(o, s->npairs ? "\n  ]\n}\n" : "]\n}\n");
+    }
+    if (rc == OVL_OK || rc == OVL_ERR_WRITE) {
+        if (ovl__out_flush(s->o) != OVL_OK)
+            rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the output sink refused data");
+    }
+    ovl_report_stream_free(s);
+    return rc;
+}
+
+/* ---- whole reports through the stream --------------------------------------------------- */
+
+/* Writes a held report as a stream: its passages grouped into runs of one pair (insertion
+ * order), each run one pair record. */
+static int write_streamed(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
+                          const ovl_doc_stats *st, const int *sources, ovl__out *o)
+{
+    ovl_report_docinfo *di = calloc(r->ndocs + 1, sizeof *di);
+    ovl_passage *run = malloc((r->nitems + 1) * sizeof *run);
+    if (!di || !run) {
+        free(di);
+        free(run);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (size_t d = 0; d < r->ndocs; d++) {
+        const ovl_text *t = ovl_doc_text(r->docs[d].doc);
+        di[d].path = r->docs[d].path;
+        di[d].encoding = ovl_text_encoding(t);
+        di[d].bytes = ovl_text_size(t);
+        di[d].stats = st[d];
+        di[d].sources = sources[d];
+    }
+    ovl_report_stream *s = NULL;
+    int rc = ovl_report_stream_begin(ctx, opts, di, r->ndocs, r->nitems, o->sink, o->userdata, &s);
+    for (size_t i = 0; rc == OVL_OK && i < r->nitems;) {
+        size_t j = i;
+        int a = r->items[i].a, b = r->items[i].b;
+        for (; j < r->nitems && r->items[j].a == a && r->items[j].b == b; j++)
+            run[j - i] = r->items[j].p;
+        ovl_pair_stats ps;
+        const ovl_doc *da = r->docs[a].doc, *db = r->docs[b].doc;
+        rc = ovl_pair_stats_compute(a, b, run, j - i, ovl_text_length(ovl_doc_text(da)),
+                                    ovl_text_length(ovl_doc_text(db)), &ps);
+        if (rc != OVL_OK)
+            rc = ovl__fail(ctx, rc, -1, "out of memory");
+        else
+            rc = ovl_report_stream_pair(ctx, s, &ps, run, j - i, da, db);
+        i = j;
+    }
+    if (s) {
+        if (rc == OVL_OK)
+            rc = ovl_report_stream_end(ctx, s);
+        else
+            ovl_report_stream_free(s);
+    }
+    free(di);
+    free(run);
+    return rc;
 }
 
 /* ---- entry point ----------------------------------------------------------------------- */
@@ -891,21 +1237,19 @@ int ovl_report_write(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *o
         goto done;
     }
     ovl__out_init(o, sink, userdata);
-    if (opts->format != OVL_FORMAT_JSONL &&
-        (rc = ovl__report_all_stats(r, opts, st, sources)) != OVL_OK) {
+    if ((rc = ovl__report_all_stats(r, opts, st, sources)) != OVL_OK) {
         rc = ovl__fail(ctx, rc, -1, "out of memory computing ratios");
         goto done;
     }
-    switch (opts->format) {
-    case OVL_FORMAT_TEXT: rc = write_text(ctx, r, opts, st, sources, o); break;
-    case OVL_FORMAT_JSON: rc = write_json(ctx, r, opts, st, sources, o); break;
-    case OVL_FORMAT_JSONL: rc = write_jsonl(ctx, r, o); break;
-    default: rc = ovl__report_html(ctx, r, opts, st, sources, o); break;
-    }
-    if (rc == OVL_OK || rc == OVL_ERR_WRITE) {
-        int wrc = ovl__out_flush(o);
-        if (wrc != OVL_OK)
-            rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the output sink refused data");
+    if (opts->format == OVL_FORMAT_HTML) {
+        rc = ovl__report_html(ctx, r, opts, st, sources, o);
+        if (rc == OVL_OK || rc == OVL_ERR_WRITE) {
+            int wrc = ovl__out_flush(o);
+            if (wrc != OVL_OK)
+                rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the output sink refused data");
+        }
+    } else {
+        rc = write_streamed(ctx, r, opts, st, sources, o);
     }
 done:
     free(o);

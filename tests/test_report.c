@@ -270,6 +270,9 @@ static const char *GOLDEN_TEXT =
     "[0] 000.txt · 162 chars · 156 reused · ratio 0.9630\n"
     "[1] 001.txt · 150 chars · 144 reused · ratio 0.9600\n"
     "\n"
+    "== [0] 000.txt ~ [1] 001.txt · 3 passages · A 156 reused (0.9630) · B 144 reused (0.9600) · "
+    "top similarity 0.94\n"
+    "\n"
     "@@ A 000.txt:1-2 ~ B 001.txt:2-2 · 51 chars · similarity 0.94 @@\n"
     "人工智能技术的[-快-]{+迅+}速发展正在深刻改变传统教育的组织方式，学习者[-可以-]{+能够+}根据自身需要随时获取个性化的学习资源\n"
     "\n"
@@ -310,6 +313,9 @@ START_TEST(test_text_color)
                "overlap 0.1.0 · 2 documents · 1 passage\n"
                "[0] 000.txt · 162 chars · 70 reused · ratio 0.4321\n"
                "[1] 001.txt · 150 chars · 59 reused · ratio 0.3933\n"
+               "\n"
+               "\x1b[36m== [0] 000.txt ~ [1] 001.txt · 1 passage · A 70 reused (0.4321) · B 59 reused "
+               "(0.3933) · top similarity 0.67\x1b[0m\n"
                "\n"
                "\x1b[36m@@ A 000.txt:4-4 ~ B 001.txt:3-3 · 70 chars · similarity 0.67 @@\x1b[0m\n"
                "Machine learning models are \x1b[31m[-increasingly-]\x1b[0m\x1b[32m{+now widely+}"
@@ -424,6 +430,20 @@ static const char *GOLDEN_JSON =
     "      \"matched_chars\": 32,\n"
     "      \"moved\": true\n"
     "    }\n"
+    "  ],\n"
+    "  \"pairs\": [\n"
+    "    {\n"
+    "      \"a\": 0,\n"
+    "      \"b\": 1,\n"
+    "      \"a_path\": \"000.txt\",\n"
+    "      \"b_path\": \"001.txt\",\n"
+    "      \"passages\": 2,\n"
+    "      \"a_reused_chars\": 86,\n"
+    "      \"a_ratio\": 0.5309,\n"
+    "      \"b_reused_chars\": 85,\n"
+    "      \"b_ratio\": 0.5667,\n"
+    "      \"top_similarity\": 0.9412\n"
+    "    }\n"
     "  ]\n"
     "}\n";
 
@@ -482,6 +502,9 @@ START_TEST(test_jsonl)
     o.format = OVL_FORMAT_JSONL;
     char *out = render(ex.r, &o);
     expect_str(out,
+               "{\"pair\":{\"a\":0,\"b\":1,\"a_path\":\"000.txt\",\"b_path\":\"001.txt\","
+               "\"passages\":3,\"a_reused_chars\":156,\"a_ratio\":0.963,\"b_reused_chars\":144,"
+               "\"b_ratio\":0.96,\"top_similarity\":0.9412}}\n"
                "{\"a_path\":\"000.txt\",\"b_path\":\"001.txt\",\"a\":{\"doc\":0,\"byte_start\":0,"
                "\"byte_end\":151,\"char_start\":0,\"char_end\":51,\"line_start\":1,\"line_end\":2},"
                "\"b\":{\"doc\":1,\"byte_start\":109,\"byte_end\":259,\"char_start\":37,\"char_end\":87,"
@@ -497,18 +520,25 @@ START_TEST(test_jsonl)
                "\"b\":{\"doc\":1,\"byte_start\":263,\"byte_end\":322,\"char_start\":89,\"char_end\":148,"
                "\"line_start\":3,\"line_end\":3},\"similarity\":0.6667,\"matched_chars\":35,"
                "\"moved\":false}\n");
-    /* Every line is a passage object of the documented shape. */
+    /* A pair record, then every line a passage object of the documented shape. */
     char *save = NULL;
-    int lines = 0;
+    int lines = 0, pairs = 0;
     for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         json_t *p = json_loads(line, 0, NULL);
         ck_assert_ptr_nonnull(p);
-        const char *err = check_passage(p, 2, 1);
-        ck_assert_msg(err == NULL, "line %d: %s", lines, err);
+        if (json_object_get(p, "pair")) {
+            ck_assert_int_eq(lines, 0);
+            ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(p, "pair"), "passages")), 3);
+            pairs++;
+        } else {
+            const char *err = check_passage(p, 2, 1);
+            ck_assert_msg(err == NULL, "line %d: %s", lines, err);
+        }
         json_decref(p);
         lines++;
     }
-    ck_assert_int_eq(lines, 3);
+    ck_assert_int_eq(lines, 4);
+    ck_assert_int_eq(pairs, 1);
     free(out);
     example_free(&ex);
 }
@@ -769,8 +799,14 @@ START_TEST(test_top_source)
                "[1] s1.txt · 32 chars · 10 reused · ratio 0.3125\n"
                "[2] s2.txt · 32 chars · 15 reused · ratio 0.4688\n"
                "\n"
+               "== [0] target.txt ~ [1] s1.txt · 1 passage · A 10 reused (0.3125) · B 10 reused "
+               "(0.3125) · top similarity 1.00\n"
+               "\n"
                "@@ A target.txt:1-1 ~ B s1.txt:1-1 · 10 chars · similarity 1.00 @@\n"
                "天地玄黄宇宙洪荒日月\n"
+               "\n"
+               "== [0] target.txt ~ [2] s2.txt · 1 passage · A 15 reused (0.4688) · B 15 reused "
+               "(0.4688) · top similarity 1.00\n"
                "\n"
                "@@ A target.txt:1-1 ~ B s2.txt:1-1 · 15 chars · similarity 1.00 @@\n"
                "洪荒日月盈昃辰宿列张寒来暑往秋\n");

@@ -65,6 +65,61 @@ int ovl_report_doc_stats(const ovl_report *report, int id, const ovl_report_opts
 int ovl_report_write(ovl_ctx *ctx, const ovl_report *report, const ovl_report_opts *opts,
                      ovl_write_fn sink, void *userdata);
 
+/* ---- Pair records ----------------------------------------------------------------------
+ * What one pair of documents shares, in one record: every report format carries one per
+ * pair (JSON "pairs", a "pair" line in JSON lines, a "==" line in text). */
+typedef struct ovl_pair_stats {
+    int a, b;                /* document ids of the two sides */
+    size_t passages;         /* passages between them */
+    uint64_t a_reused_chars; /* code points of a inside the pair's passages (union) */
+    uint64_t b_reused_chars;
+    double a_ratio;          /* a_reused_chars / a's chars (0 for an empty document) */
+    double b_ratio;
+    double top_similarity;   /* highest passage similarity (0 without passages) */
+    const char *error;       /* NULL, or why the pair could not be aligned (then no passages);
+                                borrowed */
+} ovl_pair_stats;
+
+/* Fills *out for passages ps[0..n) between documents id_a (a_chars code points) and id_b.
+ * OVL_ERR_INVALID (NULL out, or n > 0 without ps), OVL_ERR_NOMEM. */
+int ovl_pair_stats_compute(int id_a, int id_b, const ovl_passage *ps, size_t n, uint64_t a_chars,
+                           uint64_t b_chars, ovl_pair_stats *out);
+
+/* ---- Streamed reports -----------------------------------------------------------------
+ * A report written as it is produced, for corpora whose passages do not fit in memory: the
+ * documents (with figures computed by the caller) first, then one pair at a time. Text, JSON
+ * and JSON lines; the bytes are those ovl_report_write gives for the same content. JSON
+ * keeps the pair records (about 80 bytes each) until the end, where "pairs" follows
+ * "passages"; the passages themselves are never held. */
+typedef struct ovl_report_docinfo {
+    const char *path;     /* label (copied; bytes that are not UTF-8 become U+FFFD) */
+    const char *encoding; /* e.g. "UTF-8" (copied) */
+    uint64_t bytes;       /* input size */
+    ovl_doc_stats stats;  /* its figures over the whole report */
+    int sources;          /* distinct documents it shares passages with */
+} ovl_report_docinfo;
+
+typedef struct ovl_report_stream ovl_report_stream;
+
+/* Starts a report of the documents docs[0..ndocs) (ids 0..ndocs-1, copied) holding npassages
+ * passages in all (the text header counts them) and writes its head to sink. opts NULL =
+ * defaults; params_json is read during this call only. On success *out is a stream to give
+ * every pair and then to ovl_report_stream_end. OVL_ERR_INVALID (HTML cannot be streamed:
+ * it shows whole documents), OVL_ERR_NOMEM, OVL_ERR_WRITE. */
+int ovl_report_stream_begin(ovl_ctx *ctx, const ovl_report_opts *opts,
+                            const ovl_report_docinfo *docs, size_t ndocs, size_t npassages,
+                            ovl_write_fn sink, void *userdata, ovl_report_stream **out);
+/* Writes one pair's record and its passages ps[0..n) (sorted as the caller wants them shown).
+ * a and b are the two documents (borrowed during the call): the text format needs them for
+ * the passage bodies; JSON and JSON lines accept NULL. After a failure every later call
+ * returns the same error. */
+int ovl_report_stream_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pair,
+                           const ovl_passage *ps, size_t n, const ovl_doc *a, const ovl_doc *b);
+/* Writes the tail, flushes, and frees s (whatever the result). */
+int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s);
+/* Frees s without writing its tail (after a failure); NULL accepted. */
+void ovl_report_stream_free(ovl_report_stream *s);
+
 /* Number of passages recorded (all pairs). */
 size_t ovl_report_passage_count(const ovl_report *report);
 

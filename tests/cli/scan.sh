@@ -38,12 +38,17 @@ got=$(pair_passages "$t/fix.json" 0 1)
 jq -e '.params | .threshold == 0.3 and .bands == 16 and .rows == 3 and .k_cjk == 4 and .k_word == 3
        and .num_hashes == 128 and .seed == 0 and .max_df == 50 and .min_hits == 1' "$t/fix.json" >/dev/null &&
   ok "fixtures: params" || bad "fixtures: params $(jq -c .params "$t/fix.json")"
-# JSON lines: one passage per line, the same passages and ids as the JSON report.
+# JSON lines: a pair record, then one passage per line, the same passages, ids and pair
+# records as the JSON report.
 "$OVL_BIN" scan --format jsonl "$t/reuse" >"$t/fix.jsonl"
-[ "$(wc -l <"$t/fix.jsonl")" = "$(jq '.passages | length' "$t/fix.json")" ] &&
-  [ "$(jq -c 'del(.a_path, .b_path)' "$t/fix.jsonl")" = "$(jq -c '.passages[]' "$t/fix.json")" ] &&
-  [ "$(jq -r .a_path "$t/fix.jsonl" | sort -u)" = "$t/reuse/copy.txt" ] &&
-  ok "jsonl: one passage per line" || bad "jsonl differs from json"
+[ "$(jq -c 'select(has("pair") | not)' "$t/fix.jsonl" | wc -l)" = "$(jq '.passages | length' "$t/fix.json")" ] &&
+  [ "$(jq -c 'select(has("pair") | not) | del(.a_path, .b_path)' "$t/fix.jsonl")" = "$(jq -c '.passages[]' "$t/fix.json")" ] &&
+  [ "$(jq -r 'select(has("pair") | not) | .a_path' "$t/fix.jsonl" | sort -u)" = "$t/reuse/copy.txt" ] &&
+  [ "$(head -1 "$t/fix.jsonl" | jq -c .pair)" = "$(jq -c '.pairs[0]' "$t/fix.json")" ] &&
+  ok "jsonl: pair record, then one passage per line" || bad "jsonl differs from json"
+jq -e '.pairs | length == 1 and .[0].passages == 3 and .[0].a_path == "'"$t/reuse/copy.txt"'"
+       and .[0].a_reused_chars > 0 and .[0].b_ratio > 0 and .[0].top_similarity == 1.0' "$t/fix.json" >/dev/null &&
+  ok "json: pair record" || bad "json pair record: $(jq -c .pairs "$t/fix.json")"
 # Text: header names both documents.
 "$OVL_BIN" scan "$t/reuse" >"$t/fix.txt"
 grep -q "^overlap .* 2 documents" "$t/fix.txt" && ok "text report" || bad "text report: $(head -2 "$t/fix.txt")"
@@ -64,7 +69,7 @@ status_is "group regex: different groups compared" 1 "$OVL_BIN" scan --group '/g
 mkdir -p "$t/badc"
 cp fixtures/reuse/copy.txt fixtures/reuse/source.txt "$t/badc/"
 printf 'plain start \xff\xfe and more' >"$t/badc/broken.txt"
-status_is "undecodable file skipped, reuse still found" 1 "$OVL_BIN" scan --format json "$t/badc"
+status_is "undecodable file skipped, reuse still reported, status 2" 2 "$OVL_BIN" scan --format json "$t/badc"
 [ "$(cat "$t/err")" = "overlap: $t/badc/broken.txt: byte 12: invalid UTF-8 sequence" ] &&
   ok "undecodable file message" || bad "undecodable file message: $(cat "$t/err")"
 [ "$(jq '.documents | length' "$t/out")" = 2 ] && ok "others scanned" || bad "others scanned"

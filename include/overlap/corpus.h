@@ -1,0 +1,79 @@
+/* overlap/corpus.h - a corpus: the documents of a scan, found under paths or given in memory, with the problems met. */
+#ifndef OVERLAP_CORPUS_H
+#define OVERLAP_CORPUS_H
+
+#include "overlap/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How ovl_corpus_add_path walks a directory. Inside directories, symbolic links to files
+ * are followed, links to directories are not (no loops), and only regular files are taken.
+ * A file found in a directory is kept when it matches one include glob (when any is given)
+ * and no exclude glob; a directory matching an exclude glob is not entered. A glob matches
+ * when fnmatch(3) accepts the path relative to the path given, or the basename. Names
+ * starting with '.' (files and directories) are skipped unless hidden is set. A path given
+ * directly is always taken when it is a regular file (globs and the hidden rule apply to
+ * what a walk finds). */
+#define OVL_WALK_OPTS_VERSION 1
+typedef struct ovl_walk_opts {
+    unsigned version;            /* OVL_WALK_OPTS_VERSION */
+    const char *const *include;  /* globs, borrowed during the call */
+    size_t ninclude;
+    const char *const *exclude;
+    size_t nexclude;
+    int hidden;                  /* 1: also walk hidden files and directories; default 0 */
+} ovl_walk_opts;
+#define OVL_WALK_OPTS_INIT {OVL_WALK_OPTS_VERSION, NULL, 0, NULL, 0, 0}
+
+/* 1 when glob matches relpath or its basename (the walker's rule). */
+int ovl_glob_match(const char *glob, const char *relpath);
+
+/* Something that went wrong with one input: a path that cannot be walked or read, a file
+ * that cannot be decoded, a file that changed while it was being scanned. */
+typedef struct ovl_problem {
+    const char *path;    /* the file (as found or given) */
+    int code;            /* ovl_error */
+    int64_t offset;      /* byte offset the error refers to, or -1 */
+    const char *message; /* detail without the path, e.g. "byte 12: invalid UTF-8 sequence" */
+} ovl_problem;
+
+/* A corpus: a list of documents, each a file (read when a scan needs it) or bytes held in
+ * memory. Documents are numbered 0, 1, ... in name order (strcmp), duplicate names removed,
+ * once the corpus is sealed: by the first call that reads it (ovl_corpus_count and the
+ * other accessors, a scan). Adding to a sealed corpus fails with OVL_ERR_INVALID. Not
+ * thread-safe until sealed; read-only afterwards. */
+typedef struct ovl_corpus ovl_corpus;
+
+ovl_corpus *ovl_corpus_new(void);     /* NULL when out of memory */
+void ovl_corpus_free(ovl_corpus *c);  /* NULL accepted */
+
+/* Adds the file at path, or every file under it when it is a directory (opts NULL =
+ * defaults). A path that cannot be read, a special file (FIFO, device, socket) given
+ * directly, and directories that cannot be listed are recorded as problems, not returned as
+ * errors: returns OVL_OK, or OVL_ERR_NOMEM / OVL_ERR_INVALID (sealed, bad opts). */
+int ovl_corpus_add_path(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts);
+
+/* Adds a document held in memory under name (both copied). */
+int ovl_corpus_add_bytes(ovl_ctx *ctx, ovl_corpus *c, const char *name, const void *bytes,
+                         size_t len);
+
+size_t ovl_corpus_count(const ovl_corpus *c);
+/* Name of document i (a path for files); owned by c. */
+const char *ovl_corpus_name(const ovl_corpus *c, size_t i);
+/* Size of document i in bytes when it was listed. */
+uint64_t ovl_corpus_size(const ovl_corpus *c, size_t i);
+
+/* Reads document i's bytes into *bytes (malloc'd, the caller frees it) and *len.
+ * OVL_ERR_IO (the system error), OVL_ERR_TOOBIG, OVL_ERR_NOMEM. Thread-safe once sealed. */
+int ovl_corpus_read(ovl_ctx *ctx, const ovl_corpus *c, size_t i, void **bytes, size_t *len);
+
+/* Problems met while adding paths, in the order met; owned by c. */
+size_t ovl_corpus_problem_count(const ovl_corpus *c);
+const ovl_problem *ovl_corpus_problem(const ovl_corpus *c, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

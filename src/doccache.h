@@ -1,0 +1,31 @@
+/* doccache.h - documents of a corpus loaded on demand, shared by threads, bounded in memory; not installed. */
+#ifndef OVL_DOCCACHE_H
+#define OVL_DOCCACHE_H
+
+#include "internal.h"
+
+/* A document is loaded (read, hash checked, decoded, normalized, segmented) the first time
+ * a thread asks for it, kept while any thread holds it and afterwards in least-recently-used
+ * order up to a memory budget. A load failure is remembered: every later request gets the
+ * same message, so a bad file is reported once and fails its pairs alike. */
+typedef struct ovl__doccache ovl__doccache;
+
+/* hashes: per corpus document the XXH3-128 (low, high) phase 1 saw, or NULL not to check.
+ * budget: bytes of loaded documents kept when nobody holds them. Borrowed: c, opts, hashes. */
+ovl__doccache *ovl__doccache_new(const ovl_corpus *c, const ovl_doc_opts *opts,
+                                 const uint64_t (*hashes)[2], uint64_t budget);
+void ovl__doccache_free(ovl__doccache *dc);
+
+/* Document i, held until ovl__doccache_put; NULL when it cannot be loaded, with *err the
+ * message ("PATH: detail", owned by the cache) and *code its ovl_error. */
+const ovl_doc *ovl__doccache_get(ovl__doccache *dc, ovl_ctx *ctx, size_t i, const char **err,
+                                 int *code);
+void ovl__doccache_put(ovl__doccache *dc, size_t i);
+/* Loads a fresh copy of document i (hash checked), outside the cache, for a caller that keeps
+ * it. On failure *err is "PATH: detail" (malloc'd) or NULL when out of memory. */
+int ovl__doccache_load(ovl__doccache *dc, ovl_ctx *ctx, size_t i, ovl_doc **out, char **err);
+
+/* Hash of bytes as the scan records it. */
+void ovl__content_hash(const void *bytes, size_t len, uint64_t out[2]);
+
+#endif

@@ -1,0 +1,743 @@
+/* scan.c - the corpus scan: fingerprint shards, candidate pairs per band range, aligned pairs, results in report order. */
+#include "internal.h"
+
+#include "scan_int.h"
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+
+int ovl_scan_opts_resolve(ovl_ctx *ctx, const ovl_scan_opts *opts, ovl_scan_opts *out)
+{
+    static const ovl_scan_opts def = OVL_SCAN_OPTS_INIT;
+    if (!opts)
+        opts = &def;
+    if (opts->version != OVL_SCAN_OPTS_VERSION)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "scan options version %u, expected %u",
+                         opts->version, OVL_SCAN_OPTS_VERSION);
+    *out = *opts;
+    int rc = ovl_fp_opts_resolve(ctx, &opts->fp, &out->fp);
+    if (rc != OVL_OK)
+        return rc;
+    if (out->min_hits == 0)
+        out->min_hits = 1;
+    if (out->threads == 0)
+        out->threads = ovl__cores();
+    return OVL_OK;
+}
+
+/* ---- Phase 1 ---------------------------------------------------------------------------- */
+
+typedef struct fp_slot {
+    int done;
+    uint64_t *doc_keys;
+    ovl_scan_doc doc;
+    ovl_fp *fp;
+    char *message; /* failure detail */
+    int64_t offset;
+} fp_slot;
+
+typedef struct fp_job {
+    const ovl_corpus *c;
+    const ovl_scan_opts *o;
+    size_t first, count;
+    ovl_ctx **ctx;
+    fp_slot *slots;
+    size_t next_commit;
+    pthread_mutex_t mu;
+    ovl_scan_shard *out;
+    size_t capchunks;
+    unsigned doc_bands, doc_rows;
+    int rc; /* out of memory while committing */
+    atomic_size_t files_done;
+    size_t progress_base, progress_total;
+} fp_job;
+
+static char *dupstr(const char *s) { return strdup(s ? s : ""); }
+
+/* Appends a finished document to the shard (in document order). */
+static void commit_slot(fp_job *j, size_t k)
+{
+    fp_slot *s = &j->slots[k];
+    ovl_scan_shard *out = j->out;
+    if (j->rc == OVL_OK && s->fp) {
+        size_t nc = ovl_fp_chunk_count(s->fp);
+        unsigned nb = out->bands;
+        if (ovl__grow(&out->chunks, &j->capchunks, out->nchunks + nc, sizeof *out->chunks) != 0) {
+            j->rc = OVL_ERR_NOMEM;
+        } else {
+            size_t kc = j->capchunks;
+            uint64_t *nk = realloc(out->keys, (kc ? kc : 1) * nb * sizeof *nk);
+            if (!nk) {
+                j->rc = OVL_ERR_NOMEM;
+            } else {
+                out->keys = nk;
+                s->doc.first_chunk = out->nchunks;
+                s->doc.nchunks = (uint32_t)nc;
+                if (nc) {
+                    memcpy(out->chunks + out->nchunks, ovl_fp_chunks(s->fp), nc * sizeof *out->chunks);
+                    memcpy(out->keys + out->nchunks * nb, ovl_fp_band_keys(s->fp, 0),
+                           nc * nb * sizeof *nk);
+                }
+                out->nchunks += nc;
+            }
+        }
+    }
+    if (out->doc_keys) {
+        if (s->doc_keys)
+            memcpy(out->doc_keys + k * out->doc_bands, s->doc_keys, out->doc_bands * sizeof *out->doc_keys);
+        else
+            memset(out->doc_keys + k * out->doc_bands, 0, out->doc_bands * sizeof *out->doc_keys);
+    }
+    free(s->doc_keys);
+    s->doc_keys = NULL;
+    out->docs[k] = s->doc;
+    ovl_fp_free(s->fp);
+    s->fp = NULL;
+}
+
+static void fp_one(void *arg, unsigned worker, size_t k)
+{
+    fp_job *j = arg;
+    ovl_ctx *ctx = j->ctx[worker];
+    size_t i = j->first + k;
+    fp_slot s;
+    memset(&s, 0, sizeof s);
+    s.done = 1;
+    s.offset = -1;
+    void *bytes = NULL;
+    size_t len = 0;
+    ovl_doc *doc = NULL;
+    int rc = ovl_corpus_read(ctx, j->c, i, &bytes, &len);
+    if (rc == OVL_OK) {
+        s.doc.bytes = len;
+        ovl__content_hash(bytes, len, s.doc.hash);
+        rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(j->c, i), bytes, len, &j->o->doc, &doc);
+    }
+    free(bytes);
+    if (rc == OVL_OK) {
+        const ovl_text *t = ovl_doc_text(doc);
+        s.doc.chars = ovl_text_length(t);
+        size_t nt = ovl_norm_count(ovl_doc_norm(doc));
+        s.doc.tokens = nt > UINT32_MAX ? UINT32_MAX : (uint32_t)nt;
+        snprintf(s.doc.encoding, sizeof s.doc.encoding, "%s", ovl_text_encoding(t));
+        rc = ovl_fp_from_doc(ctx, doc, &j->o->fp, &s.fp);
+    }
+    if (rc == OVL_OK && j->doc_bands && ovl_fp_doc_signature(s.fp)) {
+        if (!(s.doc_keys = malloc(j->doc_bands * sizeof *s.doc_keys)))
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        else
+            ovl_lsh_band_keys(ovl_fp_doc_signature(s.fp), j->doc_bands, j->doc_rows,
+                              j->o->fp.seed, s.doc_keys);
+    }
+    ovl_doc_free(doc);
+    s.doc.status = rc;
+    if (rc != OVL_OK) {
+        const char *m = ovl_ctx_message(ctx);
+        s.message = dupstr(*m ? m : ovl_strerror(rc));
+        s.offset = ovl_ctx_offset(ctx);
+        ovl_fp_free(s.fp);
+        s.fp = NULL;
+    }
+    ovl_ctx_clear(ctx);
+    atomic_fetch_add(&j->files_done, 1);
+    pthread_mutex_lock(&j->mu);
+    j->slots[k] = s;
+    while (j->next_commit < j->count && j->slots[j->next_commit].done)
+        commit_slot(j, j->next_commit++);
+    pthread_mutex_unlock(&j->mu);
+}
+
+static void fp_tick(void *arg)
+{
+    fp_job *j = arg;
+    j->o->progress(j->o->progress_data, "fingerprint",
+                   j->progress_base + atomic_load(&j->files_done), j->progress_total);
+}
+
+int ovl__scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, size_t first,
+                          size_t count, size_t progress_base, unsigned doc_bands,
+                          unsigned doc_rows, ovl_scan_shard *out)
+{
+    memset(out, 0, sizeof *out);
+    out->first = first;
+    out->count = count;
+    out->bands = o->fp.bands;
+    fp_job j;
+    memset(&j, 0, sizeof j);
+    j.c = c;
+    j.o = o;
+    j.first = first;
+    j.count = count;
+    j.out = out;
+    j.progress_base = progress_base;
+    j.progress_total = ovl_corpus_count(c);
+    j.doc_bands = doc_bands;
+    j.doc_rows = doc_rows;
+    atomic_init(&j.files_done, 0);
+    unsigned nt = o->threads ? o->threads : 1;
+    out->docs = calloc(count ? count : 1, sizeof *out->docs);
+    j.slots = calloc(count ? count : 1, sizeof *j.slots);
+    j.ctx = calloc(nt, sizeof *j.ctx);
+    int rc = out->docs && j.slots && j.ctx ? OVL_OK : OVL_ERR_NOMEM;
+    if (rc == OVL_OK && doc_bands) {
+        out->doc_bands = doc_bands;
+        if (!(out->doc_keys = calloc((count ? count : 1) * doc_bands, sizeof *out->doc_keys)))
+            rc = OVL_ERR_NOMEM;
+    }
+    for (unsigned t = 0; rc == OVL_OK && t < nt; t++)
+        if (!(j.ctx[t] = ovl_ctx_new()))
+            rc = OVL_ERR_NOMEM;
+    if (rc == OVL_OK) {
+        pthread_mutex_init(&j.mu, NULL);
+        ovl__parallel(count, nt, fp_one, o->progress ? fp_tick : NULL, &j);
+        pthread_mutex_destroy(&j.mu);
+        rc = j.rc;
+    }
+    /* Problems in document order, from the slots' messages. */
+    free(out->problems);
+    out->problems = NULL;
+    out->nproblems = 0;
+    size_t nprob = 0;
+    for (size_t k = 0; rc == OVL_OK && k < count; k++)
+        nprob += j.slots[k].done && j.slots[k].doc.status != OVL_OK;
+    if (rc == OVL_OK && nprob && !(out->problems = calloc(nprob, sizeof *out->problems)))
+        rc = OVL_ERR_NOMEM;
+    for (size_t k = 0; rc == OVL_OK && k < count; k++) {
+        fp_slot *s = &j.slots[k];
+        if (s->doc.status == OVL_OK)
+            continue;
+        ovl_problem *p = &out->problems[out->nproblems++];
+        p->path = dupstr(ovl_corpus_name(c, first + k));
+        p->message = s->message ? s->message : dupstr(ovl_strerror(s->doc.status));
+        s->message = NULL;
+        p->code = s->doc.status;
+        p->offset = s->offset;
+        if (!p->path || !p->message)
+            rc = OVL_ERR_NOMEM;
+    }
+    for (size_t k = 0; j.slots && k < count; k++) {
+        free(j.slots[k].doc_keys);
+        free(j.slots[k].message);
+        ovl_fp_free(j.slots[k].fp);
+    }
+    for (unsigned t = 0; j.ctx && t < nt; t++)
+        ovl_ctx_free(j.ctx[t]);
+    free(j.ctx);
+    free(j.slots);
+    if (rc != OVL_OK) {
+        ovl_scan_shard_free(out);
+        memset(out, 0, sizeof *out);
+        return ovl__fail(ctx, rc, -1, "out of memory fingerprinting documents");
+    }
+    return OVL_OK;
+}
+
+int ovl_scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
+                         size_t first, size_t count, ovl_scan_shard *out)
+{
+    if (!c || !out)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "corpus and shard are required");
+    memset(out, 0, sizeof *out);
+    size_t n = ovl_corpus_count(c);
+    if (first > n || count > n - first)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "documents %zu..%zu are not in the corpus of %zu",
+                         first, first + count, n);
+    ovl_scan_opts o;
+    int rc = ovl_scan_opts_resolve(ctx, opts, &o);
+    if (rc != OVL_OK)
+        return rc;
+    return ovl__scan_fingerprint(ctx, c, &o, first, count, first, 0, 0, out);
+}
+
+void ovl_scan_shard_free(ovl_scan_shard *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nproblems; i++) {
+        free((char *)s->problems[i].path);
+        free((char *)s->problems[i].message);
+    }
+    free(s->problems);
+    free(s->docs);
+    free(s->chunks);
+    free(s->keys);
+    free(s->doc_keys);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- Phase 2 ---------------------------------------------------------------------------- */
+
+/* Adds a shard's documents with bands [lo, hi) of their keys to finder f. */
+int ovl__scan_finder_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_shard *s, unsigned lo,
+                            unsigned hi, const int32_t *groups, uint64_t **buf, size_t *cap)
+{
+    unsigned nb = hi - lo;
+    for (size_t k = 0; k < s->count; k++) {
+        const ovl_scan_doc *d = &s->docs[k];
+        if (d->status != OVL_OK)
+            continue;
+        size_t nc = d->nchunks;
+        if (ovl__grow(buf, cap, nc * nb + 1, sizeof **buf) != 0)
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        for (size_t ch = 0; ch < nc; ch++)
+            memcpy(*buf + ch * nb, s->keys + (d->first_chunk + ch) * s->bands + lo, nb * sizeof **buf);
+        size_t id = s->first + k;
+        int rc = ovl_finder_add_keys(ctx, f, (uint32_t)id, groups ? groups[id] : -1,
+                                     s->chunks + d->first_chunk, nc, *buf);
+        if (rc != OVL_OK)
+            return rc;
+    }
+    return OVL_OK;
+}
+
+/* Candidate pairs of a filled finder, as scan pairs with the token ranges of their chunks. */
+int ovl__scan_finder_pairs(ovl_ctx *ctx, ovl_finder *f, unsigned max_df, ovl_scan_pair **out,
+                        size_t *nout)
+{
+    ovl_cand_opts co = OVL_CAND_OPTS_INIT;
+    co.max_df = max_df;
+    co.min_band_hits = 1;
+    ovl_cand *c = NULL;
+    ovl_cand_hit *h = NULL;
+    size_t nc = 0, nh = 0;
+    *out = NULL;
+    *nout = 0;
+    int rc = ovl_finder_candidates(ctx, f, &co, &c, &nc, &h, &nh);
+    if (rc != OVL_OK)
+        return rc;
+    ovl_scan_pair *p = malloc((nc ? nc : 1) * sizeof *p);
+    if (!p) {
+        free(c);
+        free(h);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (size_t k = 0; k < nc; k++) {
+        ovl_scan_pair q = {c[k].doc_a, c[k].doc_b, c[k].band_hits, UINT32_MAX, 0, UINT32_MAX, 0};
+        for (size_t x = c[k].first_hit; x < c[k].first_hit + c[k].chunk_pairs; x++) {
+            const ovl_cand_hit *e = &h[x];
+            if (e->a_start < q.a0)
+                q.a0 = e->a_start;
+            if (e->a_end > q.a1)
+                q.a1 = e->a_end;
+            if (e->b_start < q.b0)
+                q.b0 = e->b_start;
+            if (e->b_end > q.b1)
+                q.b1 = e->b_end;
+        }
+        p[k] = q;
+    }
+    free(c);
+    free(h);
+    *out = p;
+    *nout = nc;
+    return OVL_OK;
+}
+
+int ovl_scan_candidates(ovl_ctx *ctx, const ovl_scan_shard *shards, size_t nshards,
+                        const ovl_scan_opts *opts, unsigned band_lo, unsigned band_hi,
+                        ovl_scan_pair **pairs, size_t *npairs)
+{
+    if (!pairs || !npairs || (nshards && !shards))
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "shards and results are required");
+    *pairs = NULL;
+    *npairs = 0;
+    ovl_scan_opts o;
+    int rc = ovl_scan_opts_resolve(ctx, opts, &o);
+    if (rc != OVL_OK)
+        return rc;
+    if (band_lo >= band_hi || band_hi > o.fp.bands)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "bands %u..%u: not a range of the %u bands",
+                         band_lo, band_hi, o.fp.bands);
+    for (size_t s = 0; s < nshards; s++)
+        if (shards[s].bands != o.fp.bands)
+            return ovl__fail(ctx, OVL_ERR_INVALID, -1, "shard %zu has %u bands, not %u", s,
+                             shards[s].bands, o.fp.bands);
+    ovl_finder *f = ovl_finder_new(band_hi - band_lo);
+    if (!f)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    uint64_t *buf = NULL;
+    size_t cap = 0;
+    for (size_t s = 0; rc == OVL_OK && s < nshards; s++)
+        rc = ovl__scan_finder_add(ctx, f, &shards[s], band_lo, band_hi, o.groups, &buf, &cap);
+    free(buf);
+    if (rc == OVL_OK)
+        rc = ovl__scan_finder_pairs(ctx, f, o.max_df, pairs, npairs);
+    ovl_finder_free(f);
+    return rc;
+}
+
+int ovl_scan_merge_pairs(ovl_ctx *ctx, const ovl_scan_pair *const *lists, const size_t *counts,
+                         size_t nlists, unsigned min_hits, ovl_scan_pair **out, size_t *nout)
+{
+    if (!out || !nout || (nlists && (!lists || !counts)))
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "lists and results are required");
+    *out = NULL;
+    *nout = 0;
+    size_t total = 0;
+    for (size_t l = 0; l < nlists; l++)
+        total += counts[l];
+    ovl_scan_pair *m = malloc((total ? total : 1) * sizeof *m);
+    size_t *pos = calloc(nlists ? nlists : 1, sizeof *pos);
+    if (!m || !pos) {
+        free(m);
+        free(pos);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    size_t nm = 0;
+    for (;;) {
+        /* The smallest (a, b) at the heads of the lists; lists are few (band ranges). */
+        const ovl_scan_pair *best = NULL;
+        for (size_t l = 0; l < nlists; l++) {
+            if (pos[l] >= counts[l])
+                continue;
+            const ovl_scan_pair *p = &lists[l][pos[l]];
+            if (!best || p->a < best->a || (p->a == best->a && p->b < best->b))
+                best = p;
+        }
+        if (!best)
+            break;
+        ovl_scan_pair q = *best;
+        q.band_hits = 0;
+        q.a0 = q.b0 = UINT32_MAX;
+        q.a1 = q.b1 = 0;
+        for (size_t l = 0; l < nlists; l++) {
+            if (pos[l] >= counts[l])
+                continue;
+            const ovl_scan_pair *p = &lists[l][pos[l]];
+            if (p->a != q.a || p->b != q.b)
+                continue;
+            uint64_t h = (uint64_t)q.band_hits + p->band_hits;
+            q.band_hits = h > UINT32_MAX ? UINT32_MAX : (uint32_t)h;
+            q.a0 = p->a0 < q.a0 ? p->a0 : q.a0;
+            q.b0 = p->b0 < q.b0 ? p->b0 : q.b0;
+            q.a1 = p->a1 > q.a1 ? p->a1 : q.a1;
+            q.b1 = p->b1 > q.b1 ? p->b1 : q.b1;
+            pos[l]++;
+        }
+        if (q.band_hits >= (min_hits ? min_hits : 1))
+            m[nm++] = q;
+    }
+    free(pos);
+    *out = m;
+    *nout = nm;
+    return OVL_OK;
+}
+
+/* ---- Phase 3 ---------------------------------------------------------------------------- */
+
+/* Work units for the alignment: a unit is one document and the not yet visited pairs it is
+ * in, the next unit's document being a partner of a recent one (depth-first over the pair
+ * graph). Consecutive units thus share documents that are still cached, where pair order
+ * (a, b) reloaded document b for nearly every pair. order[] lists pair indices by unit;
+ * unit u covers order[ustart[u] .. ustart[u + 1]) and centres on document ucentre[u]. */
+typedef struct pair_units {
+    size_t *order, *ustart, *ucentre, nunits;
+} pair_units;
+
+static void units_free(pair_units *pu)
+{
+    free(pu->order);
+    free(pu->ustart);
+    free(pu->ucentre);
+    memset(pu, 0, sizeof *pu);
+}
+
+static int make_units(const ovl_scan_pair *pairs, size_t npairs, size_t ndocs, pair_units *pu)
+{
+    memset(pu, 0, sizeof *pu);
+    size_t *deg = calloc(ndocs + 1, sizeof *deg);
+    size_t *adj = malloc((2 * npairs + 1) * sizeof *adj);
+    uint8_t *done = calloc(npairs + 1, 1);
+    size_t *stack = malloc((2 * npairs + ndocs + 1) * sizeof *stack);
+    pu->order = malloc((npairs + 1) * sizeof *pu->order);
+    pu->ustart = malloc((npairs + 2) * sizeof *pu->ustart);
+    pu->ucentre = malloc((npairs + 1) * sizeof *pu->ucentre);
+    int rc = OVL_ERR_NOMEM;
+    if (!deg || !adj || !done || !stack || !pu->order || !pu->ustart || !pu->ucentre)
+        goto out;
+    for (size_t k = 0; k < npairs; k++) {
+        deg[pairs[k].a + 1]++;
+        deg[pairs[k].b + 1]++;
+    }
+    for (size_t d = 0; d < ndocs; d++)
+        deg[d + 1] += deg[d];
+    size_t *fill = stack; /* borrowed as the fill cursor before the walk */
+    memcpy(fill, deg, ndocs * sizeof *fill);
+    for (size_t k = 0; k < npairs; k++) {
+        adj[fill[pairs[k].a]++] = k;
+        adj[fill[pairs[k].b]++] = k;
+    }
+    size_t no = 0, nu = 0;
+    for (size_t root = 0; root < ndocs; root++) {
+        size_t sp = 0;
+        stack[sp++] = root;
+        while (sp) {
+            size_t d = stack[--sp];
+            size_t first = no;
+            for (size_t x = deg[d]; x < deg[d + 1]; x++) {
+                size_t k = adj[x];
+                if (done[k])
+                    continue;
+                done[k] = 1;
+                pu->order[no++] = k;
+            }
+            if (no == first)
+                continue;
+            pu->ustart[nu] = first;
+            pu->ucentre[nu++] = d;
+            for (size_t x = no; x-- > first;) {
+                const ovl_scan_pair *c = &pairs[pu->order[x]];
+                stack[sp++] = c->a == d ? c->b : c->a;
+            }
+        }
+    }
+    pu->ustart[nu] = no;
+    pu->nunits = nu;
+    rc = OVL_OK;
+out:
+    free(deg);
+    free(adj);
+    free(done);
+    free(stack);
+    if (rc)
+        units_free(pu);
+    return rc;
+}
+
+typedef struct align_job {
+    const ovl_scan_pair *pairs;
+    size_t npairs;
+    const ovl_scan_opts *o;
+    ovl__doccache *cache;
+    ovl_ctx **ctx;
+    pair_units units;
+    ovl_scan_result_fn fn;
+    void *userdata;
+    pthread_mutex_t mu; /* serializes fn */
+    int stopped;
+    atomic_size_t done;
+} align_job;
+
+/* Token range [*t0, *t1) of a document of n tokens: box [b0, b1) widened by margin, the
+ * whole document once that covers two thirds of it. */
+static void widen(uint32_t b0, uint32_t b1, uint64_t margin, size_t n, size_t *t0, size_t *t1)
+{
+    uint64_t lo = b0 > margin ? b0 - margin : 0, hi = (uint64_t)b1 + margin;
+    if (hi > n)
+        hi = n;
+    if (lo >= hi || 3 * (hi - lo) >= 2 * (uint64_t)n) {
+        lo = 0;
+        hi = n;
+    }
+    *t0 = (size_t)lo;
+    *t1 = (size_t)hi;
+}
+
+/* Aligns a pair whole when both documents are short, otherwise inside its widened box;
+ * when a passage reaches an edge of the range that is not a document edge, the margin
+ * doubles and the pair is aligned again, so passages are not cut. */
+static int align_one(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const ovl_scan_pair *p,
+                     const ovl_scan_opts *o, ovl_passage **ps, size_t *np)
+{
+    size_t na = ovl_norm_count(ovl_doc_norm(da)), nb = ovl_norm_count(ovl_doc_norm(db));
+    if ((na <= o->whole_tokens && nb <= o->whole_tokens) || p->a0 >= p->a1 || p->b0 >= p->b1)
+        return ovl_align(ctx, da, db, &o->align, ps, np);
+    /* A passage ending this close to a range edge inside the document may go on past it. */
+    const size_t slack = 32;
+    for (uint64_t m = 4 * (uint64_t)o->fp.chunk_tokens;; m *= 2) {
+        size_t a0, a1, b0, b1;
+        widen(p->a0, p->a1, m, na, &a0, &a1);
+        widen(p->b0, p->b1, m, nb, &b0, &b1);
+        int rc = ovl_align_range(ctx, da, a0, a1, db, b0, b1, &o->align, ps, np);
+        if (rc != OVL_OK)
+            return rc;
+        if ((a0 == 0 && a1 == na && b0 == 0 && b1 == nb) || m >= UINT32_MAX)
+            return OVL_OK;
+        int cut = 0;
+        for (size_t i = 0; i < *np && !cut; i++) {
+            const ovl_passage *q = &(*ps)[i];
+            cut = (a0 > 0 && q->a.tok_start < a0 + slack) || (a1 < na && q->a.tok_end + slack > a1) ||
+                  (b0 > 0 && q->b.tok_start < b0 + slack) || (b1 < nb && q->b.tok_end + slack > b1);
+        }
+        if (!cut)
+            return OVL_OK;
+        free(*ps);
+        *ps = NULL;
+        *np = 0;
+    }
+}
+
+typedef struct iv {
+    uint64_t s, e;
+} iv;
+
+static int iv_cmp(const void *x, const void *y)
+{
+    const iv *a = x, *b = y;
+    if (a->s != b->s)
+        return a->s < b->s ? -1 : 1;
+    return (a->e > b->e) - (a->e < b->e);
+}
+
+/* Characters of one side inside the pair's passages (union). */
+static uint64_t side_union(const ovl_passage *ps, size_t n, int b)
+{
+    iv *w = malloc((n + 1) * sizeof *w);
+    if (!w)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const ovl_span *sp = b ? &ps[i].b : &ps[i].a;
+        w[i] = (iv){sp->char_start, sp->char_end};
+    }
+    qsort(w, n, sizeof *w, iv_cmp);
+    uint64_t tot = 0, cs = 0, ce = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && w[i].s <= ce) {
+            if (w[i].e > ce)
+                ce = w[i].e;
+            continue;
+        }
+        tot += ce - cs;
+        cs = w[i].s;
+        ce = w[i].e;
+    }
+    tot += ce - cs;
+    free(w);
+    return tot;
+}
+
+static void align_unit(void *arg, unsigned worker, size_t u)
+{
+    align_job *j = arg;
+    ovl_ctx *ctx = j->ctx[worker];
+    size_t centre = j->units.ucentre[u];
+    const char *cerr = NULL;
+    int ccode = 0;
+    const ovl_doc *dc = ovl__doccache_get(j->cache, ctx, centre, &cerr, &ccode);
+    for (size_t x = j->units.ustart[u]; x < j->units.ustart[u + 1]; x++) {
+        size_t k = j->units.order[x];
+        const ovl_scan_pair *c = &j->pairs[k];
+        size_t other = c->a == centre ? c->b : c->a;
+        const char *oerr = NULL;
+        int ocode = 0;
+        /* The other document is loaded even when the centre failed, so the message is the
+         * same whatever the visiting order: a's failure first. */
+        const ovl_doc *dother = ovl__doccache_get(j->cache, ctx, other, &oerr, &ocode);
+        const ovl_doc *da = c->a == centre ? dc : dother, *db = c->a == centre ? dother : dc;
+        const char *ea = c->a == centre ? cerr : oerr, *eb = c->a == centre ? oerr : cerr;
+        int codea = c->a == centre ? ccode : ocode, codeb = c->a == centre ? ocode : ccode;
+        ovl_scan_result r;
+        memset(&r, 0, sizeof r);
+        r.pair = k;
+        r.failed_doc = -1;
+        ovl_passage *ps = NULL;
+        size_t np = 0;
+        char *err = NULL;
+        if (!da) {
+            r.status = codea ? codea : OVL_ERR_NOMEM;
+            r.error = ea;
+            r.failed_doc = c->a;
+        } else if (!db) {
+            r.status = codeb ? codeb : OVL_ERR_NOMEM;
+            r.error = eb;
+            r.failed_doc = c->b;
+        } else if ((r.status = align_one(ctx, da, db, c, j->o, &ps, &np)) != OVL_OK) {
+            const char *m = ovl_ctx_message(ctx);
+            size_t len = strlen(ovl_doc_name(da)) + strlen(m) + 3;
+            if ((err = malloc(len)))
+                snprintf(err, len, "%s: %s", ovl_doc_name(da), m);
+            r.error = err ? err : "out of memory";
+        } else {
+            r.passages = ps;
+            r.npassages = np;
+            r.a_reused_chars = side_union(ps, np, 0);
+            r.b_reused_chars = side_union(ps, np, 1);
+        }
+        ovl_ctx_clear(ctx);
+        pthread_mutex_lock(&j->mu);
+        if (!j->stopped && j->fn && j->fn(j->userdata, &r) != 0)
+            j->stopped = 1;
+        pthread_mutex_unlock(&j->mu);
+        free(ps);
+        free(err);
+        if (dother)
+            ovl__doccache_put(j->cache, other);
+        atomic_fetch_add(&j->done, 1);
+    }
+    if (dc)
+        ovl__doccache_put(j->cache, centre);
+}
+
+static void align_tick(void *arg)
+{
+    align_job *j = arg;
+    j->o->progress(j->o->progress_data, "align", atomic_load(&j->done), j->npairs);
+}
+
+/* Phase 3 with a resolved opts and an existing cache. */
+int ovl__scan_align(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_scan_opts *o,
+                       const ovl_scan_pair *pairs, size_t npairs, ovl_scan_result_fn fn,
+                       void *userdata)
+{
+    align_job j;
+    memset(&j, 0, sizeof j);
+    j.pairs = pairs;
+    j.npairs = npairs;
+    j.o = o;
+    j.cache = cache;
+    j.fn = fn;
+    j.userdata = userdata;
+    atomic_init(&j.done, 0);
+    unsigned nt = o->threads ? o->threads : 1;
+    j.ctx = calloc(nt, sizeof *j.ctx);
+    int rc = j.ctx ? make_units(pairs, npairs, ndocs, &j.units) : OVL_ERR_NOMEM;
+    for (unsigned t = 0; rc == OVL_OK && t < nt; t++)
+        if (!(j.ctx[t] = ovl_ctx_new()))
+            rc = OVL_ERR_NOMEM;
+    if (rc == OVL_OK) {
+        pthread_mutex_init(&j.mu, NULL);
+        ovl__parallel(j.units.nunits, nt, align_unit, o->progress ? align_tick : NULL, &j);
+        pthread_mutex_destroy(&j.mu);
+        if (j.stopped)
+            rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+    } else {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (unsigned t = 0; j.ctx && t < nt; t++)
+        ovl_ctx_free(j.ctx[t]);
+    free(j.ctx);
+    units_free(&j.units);
+    return rc;
+}
+
+int ovl_scan_align(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_doc *docs,
+                   const ovl_scan_opts *opts, const ovl_scan_pair *pairs, size_t npairs,
+                   ovl_scan_result_fn fn, void *userdata)
+{
+    if (!c || !docs || (npairs && !pairs))
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "corpus, documents and pairs are required");
+    ovl_scan_opts o;
+    int rc = ovl_scan_opts_resolve(ctx, opts, &o);
+    if (rc != OVL_OK)
+        return rc;
+    size_t n = ovl_corpus_count(c);
+    for (size_t k = 0; k < npairs; k++)
+        if (pairs[k].a >= n || pairs[k].b >= n || pairs[k].a == pairs[k].b)
+            return ovl__fail(ctx, OVL_ERR_INVALID, -1, "pair %zu names no two corpus documents", k);
+    uint64_t (*hashes)[2] = malloc((n ? n : 1) * sizeof *hashes);
+    if (!hashes)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        hashes[i][0] = docs[i].hash[0];
+        hashes[i][1] = docs[i].hash[1];
+    }
+    ovl__doccache *cache = ovl__doccache_new(c, &o.doc, (const uint64_t(*)[2])hashes, OVL__SCAN_CACHE_BUDGET);
+    rc = cache ? ovl__scan_align(ctx, n, cache, &o, pairs, npairs, fn, userdata)
+               : ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    ovl__doccache_free(cache);
+    free(hashes);
+    return rc;
+}

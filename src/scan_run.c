@@ -1,0 +1,671 @@
+/* scan_run.c - the whole scan: shards into finders, merged candidates, alignment spooled to a file, results in report order. */
+#include "scan_int.h"
+
+#include "pool.h"
+
+#include <math.h>
+#include <stdio.h>
+
+/* Documents fingerprinted before their keys go into the finders: bounds the keys held at
+ * once to one shard's, since the finders keep their own compact copy. */
+#define SHARD_DOCS 4096
+
+/* A pair that had passages or failed, as the report will show it. */
+typedef struct prec {
+    uint32_t a, b;      /* corpus numbers */
+    uint32_t n;         /* passages */
+    int status;
+    uint64_t off;       /* first passage in the spool */
+    uint64_t ra, rb;    /* reused characters of each side in this pair */
+    double top;         /* highest similarity */
+    char *error;
+} prec;
+
+typedef struct iv {
+    uint64_t s, e;
+} iv;
+
+/* One document's figures, gathered while pairs are aligned. */
+typedef struct dstat {
+    iv *v;              /* reused spans, merged from time to time */
+    size_t n, cap, merged;
+    uint64_t best;      /* largest single-partner union */
+    int64_t best_src;   /* its corpus number, -1 none */
+    uint32_t sources;   /* pairs with passages */
+    int in_report;
+    int reported;       /* a problem was reported for it */
+    int report_id;
+    int delivered;      /* need_docs == 2: given to the sink (1) or failed to load (2) */
+    char *load_error;
+} dstat;
+
+typedef struct run {
+    ovl_ctx *ctx;
+    const ovl_corpus *c;
+    const ovl_scan_opts *o;
+    const ovl_scan_sink *sink;
+    ovl_scan_doc *docs; /* per corpus document */
+    dstat *ds;
+    const ovl_scan_pair *pairs;
+    prec *recs;
+    size_t nrecs, caprecs;
+    FILE *spool;
+    uint64_t spool_off;
+    int rc;             /* first failure inside the result callback */
+    ovl_scan_summary sum;
+} run;
+
+static int iv_cmp(const void *x, const void *y)
+{
+    const iv *a = x, *b = y;
+    if (a->s != b->s)
+        return a->s < b->s ? -1 : 1;
+    return (a->e > b->e) - (a->e < b->e);
+}
+
+/* Sorts and merges d's spans in place; the merged list is bounded by the document's size,
+ * not by the number of passages it takes part in. */
+static void dstat_merge(dstat *d)
+{
+    if (d->n < 2) {
+        d->merged = d->n;
+        return;
+    }
+    qsort(d->v, d->n, sizeof *d->v, iv_cmp);
+    size_t k = 0;
+    for (size_t i = 1; i < d->n; i++) {
+        if (d->v[i].s <= d->v[k].e) {
+            if (d->v[i].e > d->v[k].e)
+                d->v[k].e = d->v[i].e;
+        } else {
+            d->v[++k] = d->v[i];
+        }
+    }
+    d->n = d->merged = k + 1;
+}
+
+static int dstat_add(dstat *d, const ovl_passage *ps, size_t n, int side_b, uint64_t reused,
+                     uint32_t partner)
+{
+    for (size_t i = 0; i < n; i++) {
+        const ovl_span *s = side_b ? &ps[i].b : &ps[i].a;
+        if (s->char_end <= s->char_start)
+            continue;
+        if (d->n == d->cap && d->n >= 2 * d->merged + 16)
+            dstat_merge(d);
+        if (ovl__grow(&d->v, &d->cap, d->n + 1, sizeof *d->v) != 0)
+            return OVL_ERR_NOMEM;
+        d->v[d->n++] = (iv){s->char_start, s->char_end};
+    }
+    d->sources++;
+    if (d->best_src < 0 || reused > d->best || (reused == d->best && partner < d->best_src)) {
+        d->best = reused;
+        d->best_src = partner;
+    }
+    return OVL_OK;
+}
+
+static int emit_problem(run *r, const char *path, int code, int64_t offset, const char *msg)
+{
+    r->sum.problems++;
+    if (!r->sink || !r->sink->problem)
+        return OVL_OK;
+    ovl_problem p = {path, code, offset, msg};
+    return r->sink->problem(r->sink->userdata, &p) ? OVL_ERR_WRITE : OVL_OK;
+}
+
+/* Reports document i's load failure once; err is "PATH: detail". */
+static int doc_problem(run *r, size_t i, int code, const char *err)
+{
+    if (r->ds[i].reported)
+        return OVL_OK;
+    r->ds[i].reported = 1;
+    const char *path = ovl_corpus_name(r->c, i);
+    size_t pl = strlen(path);
+    const char *msg = err && strncmp(err, path, pl) == 0 && strncmp(err + pl, ": ", 2) == 0 ? err + pl + 2
+                                                                                          : err;
+    return emit_problem(r, path, code, -1, msg ? msg : ovl_strerror(code));
+}
+
+/* Alignment results arrive here one at a time (the phase serializes the callback). */
+static int on_result(void *userdata, const ovl_scan_result *res)
+{
+    run *r = userdata;
+    if (r->rc != OVL_OK)
+        return 1;
+    const ovl_scan_pair *p = &r->pairs[res->pair];
+    if (res->status == OVL_OK && res->npassages == 0)
+        return 0;
+    if (ovl__grow(&r->recs, &r->caprecs, r->nrecs + 1, sizeof *r->recs) != 0) {
+        r->rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        return 1;
+    }
+    prec *q = &r->recs[r->nrecs];
+    memset(q, 0, sizeof *q);
+    q->a = p->a;
+    q->b = p->b;
+    q->status = res->status;
+    if (res->status != OVL_OK) {
+        if (!(q->error = strdup(res->error ? res->error : ovl_strerror(res->status)))) {
+            r->rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            return 1;
+        }
+        if (res->failed_doc >= 0 && !r->ds[res->failed_doc].reported) {
+            /* Reported after alignment, in document order; remember the message. */
+            r->ds[res->failed_doc].reported = 2;
+        }
+        r->nrecs++;
+        r->sum.failed_pairs++;
+        return 0;
+    }
+    q->n = (uint32_t)res->npassages;
+    q->off = r->spool_off;
+    q->ra = res->a_reused_chars;
+    q->rb = res->b_reused_chars;
+    for (size_t i = 0; i < res->npassages; i++)
+        if (res->passages[i].similarity > q->top)
+            q->top = res->passages[i].similarity;
+    size_t bytes = res->npassages * sizeof *res->passages;
+    if (fwrite(res->passages, 1, bytes, r->spool) != bytes) {
+        r->rc = ovl__fail(r->ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
+        return 1;
+    }
+    r->spool_off += bytes;
+    if (dstat_add(&r->ds[p->a], res->passages, res->npassages, 0, q->ra, p->b) != OVL_OK ||
+        dstat_add(&r->ds[p->b], res->passages, res->npassages, 1, q->rb, p->a) != OVL_OK) {
+        r->rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        return 1;
+    }
+    r->nrecs++;
+    r->sum.pairs++;
+    r->sum.passages += res->npassages;
+    return 0;
+}
+
+static int prec_cmp(const void *x, const void *y)
+{
+    const prec *p = x, *q = y;
+    uint64_t wp = p->ra + p->rb, wq = q->ra + q->rb;
+    if (wp != wq)
+        return wp > wq ? -1 : 1;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    return (p->b > q->b) - (p->b < q->b);
+}
+
+typedef struct cand_part {
+    ovl_finder *f;
+    unsigned max_df;
+    ovl_ctx *ctx;
+    ovl_scan_pair *pairs;
+    size_t n;
+    int rc;
+} cand_part;
+
+static void cand_one(void *arg, unsigned worker, size_t i)
+{
+    (void)worker;
+    cand_part *p = &((cand_part *)arg)[i];
+    p->rc = ovl__scan_finder_pairs(p->ctx, p->f, p->max_df, &p->pairs, &p->n);
+    ovl_finder_free(p->f);
+    p->f = NULL;
+}
+
+/* Phases 1 and 2: every document fingerprinted shard by shard into finders holding disjoint
+ * band ranges (their searches run side by side), then the pairs merged. */
+static int find_pairs(run *r, ovl_scan_pair **pairs, size_t *npairs)
+{
+    const ovl_scan_opts *o = r->o;
+    size_t n = ovl_corpus_count(r->c);
+    unsigned bands = o->fp.bands, nparts = o->threads >= 2 && bands >= 2 ? 2 : 1;
+    cand_part parts[2];
+    memset(parts, 0, sizeof parts);
+    int rc = OVL_OK;
+    for (unsigned k = 0; k < nparts && rc == OVL_OK; k++) {
+        unsigned lo = k * bands / nparts, hi = (k + 1) * bands / nparts;
+        parts[k].max_df = o->max_df;
+        if (!(parts[k].f = ovl_finder_new(hi - lo)) || !(parts[k].ctx = ovl_ctx_new()))
+            rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    uint64_t *buf = NULL;
+    size_t cap = 0;
+    for (size_t first = 0; rc == OVL_OK && first < n; first += SHARD_DOCS) {
+        size_t count = n - first < SHARD_DOCS ? n - first : SHARD_DOCS;
+        ovl_scan_shard sh;
+        rc = ovl__scan_fingerprint(r->ctx, r->c, o, first, count, first, 0, 0, &sh);
+        if (rc != OVL_OK)
+            break;
+        for (size_t k = 0; k < count; k++) {
+            r->docs[first + k] = sh.docs[k];
+            r->sum.documents_read += sh.docs[k].status == OVL_OK;
+        }
+        for (size_t p = 0; rc == OVL_OK && p < sh.nproblems; p++) {
+            const ovl_problem *pb = &sh.problems[p];
+            size_t id = first;
+            while (id < first + count && strcmp(ovl_corpus_name(r->c, id), pb->path) != 0)
+                id++;
+            if (id < first + count)
+                r->ds[id].reported = 1;
+            rc = emit_problem(r, pb->path, pb->code, pb->offset, pb->message);
+        }
+        for (unsigned k = 0; rc == OVL_OK && k < nparts; k++)
+            rc = ovl__scan_finder_add(r->ctx, parts[k].f, &sh, k * bands / nparts,
+                                      (k + 1) * bands / nparts, o->groups, &buf, &cap);
+        ovl_scan_shard_free(&sh);
+    }
+    free(buf);
+    if (rc == OVL_OK) {
+        ovl__parallel(nparts, nparts, cand_one, NULL, parts);
+        for (unsigned k = 0; k < nparts && rc == OVL_OK; k++)
+            if (parts[k].rc != OVL_OK)
+                rc = ovl__fail(r->ctx, parts[k].rc, -1, "%s", ovl_ctx_message(parts[k].ctx));
+    }
+    if (rc == OVL_OK) {
+        const ovl_scan_pair *lists[2] = {parts[0].pairs, parts[1].pairs};
+        size_t counts[2] = {parts[0].n, parts[1].n};
+        rc = ovl_scan_merge_pairs(r->ctx, lists, counts, nparts, o->min_hits, pairs, npairs);
+    }
+    for (unsigned k = 0; k < 2; k++) {
+        ovl_finder_free(parts[k].f);
+        ovl_ctx_free(parts[k].ctx);
+        free(parts[k].pairs);
+    }
+    return rc;
+}
+
+/* Results in report order: begin with the documents, then every pair read back from the
+ * spool, then end. */
+static int emit(run *r, ovl__doccache *cache)
+{
+    const ovl_scan_sink *sink = r->sink;
+    size_t n = ovl_corpus_count(r->c);
+    qsort(r->recs, r->nrecs, sizeof *r->recs, prec_cmp);
+    for (size_t k = 0; k < r->nrecs; k++)
+        r->ds[r->recs[k].a].in_report = r->ds[r->recs[k].b].in_report = 1;
+    size_t nrep = 0;
+    for (size_t i = 0; i < n; i++)
+        r->ds[i].report_id = r->ds[i].in_report ? (int)nrep++ : -1;
+    ovl_report_docinfo *di = calloc(nrep + 1, sizeof *di);
+    if (!di)
+        return ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        dstat *d = &r->ds[i];
+        if (d->report_id < 0)
+            continue;
+        dstat_merge(d);
+        uint64_t reused = 0;
+        for (size_t k = 0; k < d->n; k++)
+            reused += d->v[k].e - d->v[k].s;
+        ovl_report_docinfo *x = &di[d->report_id];
+        const ovl_scan_doc *sd = &r->docs[i];
+        x->path = ovl_corpus_name(r->c, i);
+        x->encoding = sd->encoding;
+        x->bytes = sd->bytes;
+        x->sources = (int)d->sources;
+        x->stats.chars = sd->chars;
+        x->stats.reused_chars = reused;
+        x->stats.reuse_ratio = sd->chars ? (double)reused / (double)sd->chars : 0.0;
+        x->stats.counted_chars = sd->chars;
+        x->stats.counted_reused = reused;
+        x->stats.counted_ratio = x->stats.reuse_ratio;
+        x->stats.top_source = d->best_src >= 0 ? r->ds[d->best_src].report_id : -1;
+        x->stats.top_source_ratio = sd->chars && d->best_src >= 0 ? (double)d->best / (double)sd->chars : 0.0;
+    }
+    int rc = OVL_OK;
+    if (sink && sink->begin && sink->begin(sink->userdata, &r->sum, di, nrep) != 0)
+        rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+    free(di);
+    ovl_passage *buf = NULL;
+    size_t cap = 0;
+    ovl_ctx *lctx = ovl_ctx_new();
+    if (!lctx && rc == OVL_OK)
+        rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    for (size_t k = 0; rc == OVL_OK && k < r->nrecs; k++) {
+        prec *q = &r->recs[k];
+        if (q->n && (ovl__grow(&buf, &cap, q->n, sizeof *buf) != 0)) {
+            rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            break;
+        }
+        if (q->n && (fseeko(r->spool, (off_t)q->off, SEEK_SET) != 0 ||
+                     fread(buf, sizeof *buf, q->n, r->spool) != q->n)) {
+            rc = ovl__fail(r->ctx, OVL_ERR_IO, -1, "cannot read the temporary passage file");
+            break;
+        }
+        const ovl_doc *da = NULL, *db = NULL;
+        char *lerr = NULL;
+        const char *owned_err = NULL;
+        if (sink && sink->need_docs == 2 && q->status == OVL_OK) {
+            for (int side = 0; side < 2 && rc == OVL_OK; side++) {
+                uint32_t d = side ? q->b : q->a;
+                dstat *x = &r->ds[d];
+                if (!x->delivered) {
+                    ovl_doc *doc = NULL;
+                    int code = ovl__doccache_load(cache, lctx, d, &doc, &x->load_error);
+                    x->delivered = code == OVL_OK ? 1 : 2;
+                    if (code != OVL_OK)
+                        rc = doc_problem(r, d, code, x->load_error);
+                    else if (sink->doc && sink->doc(sink->userdata, x->report_id, doc) != 0)
+                        rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+                    else if (!sink->doc)
+                        ovl_doc_free(doc);
+                }
+                if (x->delivered == 2 && !owned_err)
+                    owned_err = x->load_error ? x->load_error : "out of memory";
+            }
+        }
+        if (sink && sink->need_docs == 1 && q->status == OVL_OK) {
+            const char *e = NULL;
+            int code = 0;
+            da = ovl__doccache_get(cache, lctx, q->a, &e, &code);
+            if (!da) {
+                rc = doc_problem(r, q->a, code, e);
+                lerr = strdup(e ? e : "out of memory");
+            } else if (!(db = ovl__doccache_get(cache, lctx, q->b, &e, &code))) {
+                rc = doc_problem(r, q->b, code, e);
+                lerr = strdup(e ? e : "out of memory");
+            }
+        }
+        ovl_pair_stats ps;
+        memset(&ps, 0, sizeof ps);
+        ps.a = r->ds[q->a].report_id;
+        ps.b = r->ds[q->b].report_id;
+        if (q->status != OVL_OK || owned_err || (sink && sink->need_docs == 1 && (!da || !db))) {
+            ps.error = q->error ? q->error : owned_err ? owned_err : lerr ? lerr : "out of memory";
+        } else {
+            ps.passages = q->n;
+            ps.a_reused_chars = q->ra;
+            ps.b_reused_chars = q->rb;
+            ps.a_ratio = r->docs[q->a].chars ? (double)q->ra / (double)r->docs[q->a].chars : 0.0;
+            ps.b_ratio = r->docs[q->b].chars ? (double)q->rb / (double)r->docs[q->b].chars : 0.0;
+            ps.top_similarity = q->top;
+        }
+        if (rc == OVL_OK && sink && sink->pair &&
+            sink->pair(sink->userdata, &ps, ps.error ? NULL : buf, ps.error ? 0 : q->n, da, db) != 0)
+            rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+        free(lerr);
+        if (da)
+            ovl__doccache_put(cache, q->a);
+        if (db)
+            ovl__doccache_put(cache, q->b);
+    }
+    ovl_ctx_free(lctx);
+    free(buf);
+    if (rc == OVL_OK && sink && sink->end && sink->end(sink->userdata, &r->sum) != 0)
+        rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+    return rc;
+}
+
+int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
+             const ovl_scan_sink *sink, ovl_scan_summary *summary)
+{
+    if (summary)
+        memset(summary, 0, sizeof *summary);
+    if (!c)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "a corpus is required");
+    ovl_scan_opts o;
+    int rc = ovl_scan_opts_resolve(ctx, opts, &o);
+    if (rc != OVL_OK)
+        return rc;
+    run r;
+    memset(&r, 0, sizeof r);
+    r.ctx = ctx;
+    r.c = c;
+    r.o = &o;
+    r.sink = sink;
+    size_t n = ovl_corpus_count(c);
+    r.sum.documents = n;
+    r.sum.bands = o.fp.bands;
+    r.sum.rows = o.fp.rows;
+    r.docs = calloc(n ? n : 1, sizeof *r.docs);
+    r.ds = calloc(n ? n : 1, sizeof *r.ds);
+    uint64_t(*hashes)[2] = malloc((n ? n : 1) * sizeof *hashes);
+    ovl_scan_pair *pairs = NULL;
+    size_t npairs = 0;
+    ovl__doccache *cache = NULL;
+    if (!r.docs || !r.ds || !hashes) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        r.ds[i].best_src = -1;
+    for (size_t p = 0; rc == OVL_OK && p < ovl_corpus_problem_count(c); p++) {
+        const ovl_problem *pb = ovl_corpus_problem(c, p);
+        rc = emit_problem(&r, pb->path, pb->code, pb->offset, pb->message);
+    }
+    if (rc != OVL_OK)
+        goto done;
+    if ((rc = find_pairs(&r, &pairs, &npairs)) != OVL_OK)
+        goto done;
+    r.sum.candidates = npairs;
+    r.pairs = pairs;
+    for (size_t i = 0; i < n; i++) {
+        hashes[i][0] = r.docs[i].hash[0];
+        hashes[i][1] = r.docs[i].hash[1];
+    }
+    if (!(r.spool = tmpfile())) {
+        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for passages");
+        goto done;
+    }
+    if (!(cache = ovl__doccache_new(c, &o.doc, (const uint64_t(*)[2])hashes, OVL__SCAN_CACHE_BUDGET))) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    rc = ovl__scan_align(ctx, n, cache, &o, pairs, npairs, on_result, &r);
+    if (r.rc != OVL_OK)
+        rc = r.rc;
+    free(pairs);
+    pairs = NULL;
+    if (rc != OVL_OK)
+        goto done;
+    /* Files that failed during alignment, once each, in document order. */
+    for (size_t k = 0; k < r.nrecs; k++) {
+        prec *q = &r.recs[k];
+        if (q->status == OVL_OK)
+            continue;
+        for (int side = 0; side < 2; side++) {
+            uint32_t d = side ? q->b : q->a;
+            if (r.ds[d].reported == 2)
+                r.ds[d].reported = 3; /* 3: failed, message still to report */
+        }
+    }
+    for (size_t i = 0; rc == OVL_OK && i < n; i++) {
+        if (r.ds[i].reported != 3)
+            continue;
+        const char *e = NULL;
+        int code = 0;
+        ovl_ctx *lctx = ovl_ctx_new();
+        const ovl_doc *d = lctx ? ovl__doccache_get(cache, lctx, i, &e, &code) : NULL;
+        if (d)
+            ovl__doccache_put(cache, i); /* loads now: it was a passing failure */
+        else {
+            r.ds[i].reported = 0;
+            rc = doc_problem(&r, i, code ? code : OVL_ERR_NOMEM, e);
+        }
+        ovl_ctx_free(lctx);
+    }
+    if (rc == OVL_OK && fflush(r.spool) != 0)
+        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
+    if (rc == OVL_OK)
+        rc = emit(&r, cache);
+done:
+    if (summary)
+        *summary = r.sum;
+    ovl__doccache_free(cache);
+    if (r.spool)
+        fclose(r.spool);
+    for (size_t k = 0; k < r.nrecs; k++)
+        free(r.recs[k].error);
+    free(r.recs);
+    for (size_t i = 0; r.ds && i < n; i++) {
+        free(r.ds[i].v);
+        free(r.ds[i].load_error);
+    }
+    free(r.ds);
+    free(r.docs);
+    free(hashes);
+    free(pairs);
+    return rc;
+}
+
+/* ---- a sink writing a report ---------------------------------------------------------------- */
+
+/* What an HTML report holds until the end: the documents and every pair's passages. */
+typedef struct html_hold {
+    ovl_doc **docs;
+    char **paths;
+    size_t ndocs;
+    struct hpair {
+        int a, b;
+        ovl_passage *ps;
+        size_t n;
+    } *pairs;
+    size_t npairs, cap;
+} html_hold;
+
+static void html_free(html_hold *h)
+{
+    if (!h)
+        return;
+    for (size_t d = 0; d < h->ndocs; d++) {
+        ovl_doc_free(h->docs[d]);
+        free(h->paths[d]);
+    }
+    for (size_t k = 0; k < h->npairs; k++)
+        free(h->pairs[k].ps);
+    free(h->docs);
+    free(h->paths);
+    free(h->pairs);
+    free(h);
+}
+
+static int rs_problem(void *ud, const ovl_problem *p)
+{
+    ovl_scan_report_sink *rs = ud;
+    return rs->on_problem ? rs->on_problem(rs->problem_data, p) : 0;
+}
+
+static int rs_begin(void *ud, const ovl_scan_summary *s, const ovl_report_docinfo *docs, size_t n)
+{
+    ovl_scan_report_sink *rs = ud;
+    if (rs->opts.format != OVL_FORMAT_HTML)
+        return ovl_report_stream_begin(rs->ctx, &rs->opts, docs, n, s->passages, rs->write_fn,
+                                       rs->write_data, &rs->stream) != OVL_OK;
+    html_hold *h = calloc(1, sizeof *h);
+    if (!h || !(h->docs = calloc(n + 1, sizeof *h->docs)) ||
+        !(h->paths = calloc(n + 1, sizeof *h->paths))) {
+        html_free(h);
+        return ovl__fail(rs->ctx, OVL_ERR_NOMEM, -1, "out of memory"), 1;
+    }
+    h->ndocs = n;
+    rs->html = h;
+    for (size_t d = 0; d < n; d++)
+        if (!(h->paths[d] = strdup(docs[d].path)))
+            return ovl__fail(rs->ctx, OVL_ERR_NOMEM, -1, "out of memory"), 1;
+    return 0;
+}
+
+static int rs_doc(void *ud, int id, ovl_doc *doc)
+{
+    ovl_scan_report_sink *rs = ud;
+    html_hold *h = rs->html;
+    if (!h || id < 0 || (size_t)id >= h->ndocs) {
+        ovl_doc_free(doc);
+        return 1;
+    }
+    h->docs[id] = doc;
+    return 0;
+}
+
+static int rs_pair(void *ud, const ovl_pair_stats *pair, const ovl_passage *ps, size_t n,
+                   const ovl_doc *a, const ovl_doc *b)
+{
+    ovl_scan_report_sink *rs = ud;
+    if (rs->opts.format != OVL_FORMAT_HTML)
+        return ovl_report_stream_pair(rs->ctx, rs->stream, pair, ps, n, a, b) != OVL_OK;
+    html_hold *h = rs->html;
+    if (n == 0)
+        return 0;
+    if (ovl__grow(&h->pairs, &h->cap, h->npairs + 1, sizeof *h->pairs) != 0)
+        return ovl__fail(rs->ctx, OVL_ERR_NOMEM, -1, "out of memory"), 1;
+    struct hpair *p = &h->pairs[h->npairs];
+    if (!(p->ps = malloc(n * sizeof *p->ps)))
+        return ovl__fail(rs->ctx, OVL_ERR_NOMEM, -1, "out of memory"), 1;
+    memcpy(p->ps, ps, n * sizeof *ps);
+    p->n = n;
+    p->a = pair->a;
+    p->b = pair->b;
+    h->npairs++;
+    return 0;
+}
+
+/* HTML at the end: the documents that could be loaded, their pairs' passages. */
+static int html_write(ovl_scan_report_sink *rs)
+{
+    html_hold *h = rs->html;
+    ovl_report *rep = ovl_report_new();
+    int *id = calloc(h->ndocs + 1, sizeof *id);
+    int rc = rep && id ? OVL_OK : OVL_ERR_NOMEM;
+    for (size_t d = 0; rc == OVL_OK && d < h->ndocs; d++) {
+        id[d] = -1;
+        if (h->docs[d] && (id[d] = ovl_report_add_doc(rep, h->docs[d], h->paths[d])) < 0)
+            rc = id[d];
+    }
+    for (size_t k = 0; rc == OVL_OK && k < h->npairs; k++) {
+        const struct hpair *p = &h->pairs[k];
+        if (id[p->a] >= 0 && id[p->b] >= 0)
+            rc = ovl_report_add_passages(rep, id[p->a], id[p->b], p->ps, p->n);
+    }
+    if (rc == OVL_OK)
+        rc = ovl_report_write(rs->ctx, rep, &rs->opts, rs->write_fn, rs->write_data);
+    else
+        rc = ovl__fail(rs->ctx, rc, -1, "out of memory building the report");
+    ovl_report_free(rep);
+    free(id);
+    return rc;
+}
+
+static int rs_end(void *ud, const ovl_scan_summary *s)
+{
+    (void)s;
+    ovl_scan_report_sink *rs = ud;
+    int rc;
+    if (rs->opts.format == OVL_FORMAT_HTML) {
+        rc = html_write(rs);
+        html_free(rs->html);
+        rs->html = NULL;
+    } else {
+        rc = ovl_report_stream_end(rs->ctx, rs->stream);
+        rs->stream = NULL;
+    }
+    return rc != OVL_OK;
+}
+
+void ovl_scan_report_sink_init(ovl_scan_report_sink *rs, ovl_ctx *ctx, const ovl_report_opts *opts,
+                               ovl_write_fn write_fn, void *write_data)
+{
+    static const ovl_report_opts def = OVL_REPORT_OPTS_INIT;
+    memset(rs, 0, sizeof *rs);
+    rs->ctx = ctx;
+    rs->opts = opts ? *opts : def;
+    rs->write_fn = write_fn;
+    rs->write_data = write_data;
+    rs->sink.userdata = rs;
+    rs->sink.need_docs = rs->opts.format == OVL_FORMAT_TEXT   ? 1
+                         : rs->opts.format == OVL_FORMAT_HTML ? 2
+                                                              : 0;
+    rs->sink.problem = rs_problem;
+    rs->sink.doc = rs_doc;
+    rs->sink.begin = rs_begin;
+    rs->sink.pair = rs_pair;
+    rs->sink.end = rs_end;
+}
+
+void ovl_scan_report_sink_cleanup(ovl_scan_report_sink *rs)
+{
+    if (!rs)
+        return;
+    ovl_report_stream_free(rs->stream);
+    rs->stream = NULL;
+    html_free(rs->html);
+    rs->html = NULL;
+}
