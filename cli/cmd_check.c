@@ -1,12 +1,9 @@
 /* cmd_check.c - `overlap check --db FILE DOC...`: passages of documents reused from an indexed corpus. */
 #include "cli.h"
 
-#include <fnmatch.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void help(FILE *f)
 {
@@ -39,160 +36,28 @@ static void help(FILE *f)
                "  from the index; given, they must match it.\n");
 }
 
-typedef struct source {
-    int64_t id;
-    size_t first, end; /* its candidates: cands[first..end) */
-    char *path;
-    ovl_doc *doc;     /* kept only when some checked document reuses it */
-    ovl_passage **ps; /* per checked document */
-    size_t *np;
-    char *err;        /* what went wrong with it (message) */
-} source;
-
-static int cmp_source_path(const void *pa, const void *pb)
-{
-    const source *a = pa, *b = pb;
-    return strcmp(a->path, b->path);
-}
-
-typedef struct cand {
-    int64_t id;
-    int doc; /* checked document */
-} cand;
-
-static int cmp_cand(const void *pa, const void *pb)
-{
-    const cand *a = pa, *b = pb;
-    if (a->id != b->id)
-        return a->id < b->id ? -1 : 1;
-    return a->doc - b->doc;
-}
-
-/* Shared by the alignment threads: each takes the next source, rebuilds it from the index
- * through its own handle (SQLite handles are per thread) and aligns it with its documents. */
-typedef struct work {
-    const char *db;
-    ovl_index *idx; /* the main handle: used when there is a single worker */
-    ovl_doc **docs;
-    const cand *cands;
-    source *srcs;
-    size_t nsrcs, next;
-    const ovl_align_opts *aopts;
-    pthread_mutex_t lock;
-} work;
-
-static char *msg_of(const char *what, ovl_ctx *ctx)
-{
-    const char *m = ctx ? ovl_ctx_message(ctx) : "out of memory";
-    size_t n = strlen(what) + strlen(m) + 3;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s: %s", what, m);
-    return s;
-}
-
-/* idx NULL: the worker could not open the index, for the reason open_err. */
-static void align_sources(work *w, ovl_index *idx, const char *open_err)
-{
-    ovl_ctx *ctx = ovl_ctx_new();
-    for (;;) {
-        pthread_mutex_lock(&w->lock);
-        size_t k = w->next < w->nsrcs ? w->next++ : w->nsrcs;
-        pthread_mutex_unlock(&w->lock);
-        if (k == w->nsrcs)
-            break;
-        source *s = &w->srcs[k];
-        if (!ctx || !idx) {
-            s->err = open_err ? strdup(open_err) : msg_of(w->db, NULL);
-            continue;
-        }
-        if (ovl_index_load_doc(ctx, idx, s->id, &s->doc) != OVL_OK) {
-            s->err = msg_of(w->db, ctx);
-            continue;
-        }
-        size_t total = 0;
-        for (size_t c = s->first; c < s->end; c++) {
-            int d = w->cands[c].doc;
-            if (ovl_align(ctx, w->docs[d], s->doc, w->aopts, &s->ps[d], &s->np[d]) != OVL_OK) {
-                s->err = msg_of(ovl_doc_name(w->docs[d]), ctx);
-                break;
-            }
-            total += s->np[d];
-        }
-        if (!total || s->err) {
-            /* Not reused after all: drop it now to keep memory to the matching sources. */
-            ovl_doc_free(s->doc);
-            s->doc = NULL;
-        } else if (!(s->path = strdup(ovl_doc_name(s->doc)))) {
-            s->err = msg_of(w->db, NULL);
-        }
-    }
-    ovl_ctx_free(ctx);
-}
-
-static void *align_worker(void *arg)
-{
-    work *w = arg;
-    ovl_ctx *ctx = ovl_ctx_new();
-    ovl_index *idx = NULL;
-    ovl_index_opts o = OVL_INDEX_OPTS_INIT;
-    o.readonly = 1;
-    char *err = NULL;
-    if (ctx && ovl_index_open(ctx, w->db, &o, &idx) != OVL_OK) {
-        idx = NULL;
-        err = msg_of(w->db, ctx);
-    }
-    align_sources(w, idx, err);
-    free(err);
-    ovl_index_close(idx);
-    ovl_ctx_free(ctx);
-    return NULL;
-}
-
-static unsigned online_cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
-}
-
-/* 1 when the source is excluded by a glob or a meta. */
-static int excluded(const ovl_index_entry *e, char **globs, int nglobs, char **emeta, int nemeta)
-{
-    for (int g = 0; g < nglobs; g++)
-        if (fnmatch(globs[g], e->path, 0) == 0)
-            return 1;
-    for (int m = 0; m < nemeta; m++) {
-        const char *eq = strchr(emeta[m], '=');
-        size_t kl = (size_t)(eq - emeta[m]);
-        for (size_t k = 0; k < e->n_metas; k++)
-            if (strlen(e->metas[k].key) == kl && strncmp(e->metas[k].key, emeta[m], kl) == 0 &&
-                strcmp(e->metas[k].value, eq + 1) == 0)
-                return 1;
-    }
-    return 0;
-}
-
 int cmd_check(int argc, char **argv)
 {
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
-    ovl_align_opts aopts = OVL_ALIGN_OPTS_INIT;
+    ovl_check_opts co = OVL_CHECK_OPTS_INIT;
     ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
     ovl_fp_opts fp = OVL_FP_OPTS_INIT;
-    unsigned given = 0, max_df = 50, max_sources = 100, jobs = 0;
+    unsigned given = 0;
     const char *format = "text", *outpath = NULL, *color = "auto", *db = NULL, *v;
     char **paths = calloc((size_t)argc, sizeof *paths);
-    char **globs = calloc((size_t)argc, sizeof *globs);
-    char **emeta = calloc((size_t)argc, sizeof *emeta);
-    int npaths = 0, nglobs = 0, nemeta = 0, status = CLI_EXIT_TROUBLE;
+    const char **globs = calloc((size_t)argc, sizeof *globs);
+    ovl_index_meta *emeta = calloc((size_t)argc, sizeof *emeta);
+    int npaths = 0, status = CLI_EXIT_TROUBLE, failed = 0;
+    size_t nglobs = 0, nemeta = 0, nread = 0;
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_index *idx = NULL;
     ovl_doc **docs = NULL;
-    source *srcs = NULL;
-    size_t nsrcs = 0, ncand = 0, ccap = 0;
-    cand *cands = NULL;
-    ovl_report *rep = NULL;
+    char **selfs = NULL;
+    const char **names = NULL;
+    ovl_check_result *res = NULL;
     char *params = NULL;
-    if (!paths || !globs || !emeta || !ctx) {
+    char **mcopies = calloc((size_t)argc, sizeof *mcopies);
+    if (!paths || !globs || !emeta || !ctx || !mcopies) {
         cli_error("check: out of memory");
         goto done;
     }
@@ -211,22 +76,29 @@ int cmd_check(int argc, char **argv)
         else if (cli_opt(argc, argv, &i, "--color", NULL, &v))
             color = v;
         else if (cli_opt(argc, argv, &i, "--exclude-source", NULL, &v))
-            globs[nglobs++] = (char *)v;
+            globs[nglobs++] = v;
         else if (cli_opt(argc, argv, &i, "--exclude-meta", NULL, &v)) {
             const char *eq = strchr(v, '=');
             if (!eq || eq == v) {
                 cli_error("check: --exclude-meta wants KEY=VALUE, not '%s'", v);
                 goto done;
             }
-            emeta[nemeta++] = (char *)v;
-        } else if (cli_align_opt(argc, argv, &i, &aopts))
+            if (!(mcopies[nemeta] = strdup(v))) {
+                cli_error("check: out of memory");
+                goto done;
+            }
+            mcopies[nemeta][eq - v] = '\0';
+            emeta[nemeta].key = mcopies[nemeta];
+            emeta[nemeta].value = mcopies[nemeta] + (eq - v) + 1;
+            nemeta++;
+        } else if (cli_align_opt(argc, argv, &i, &co.align))
             ;
         else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v))
-            max_df = (unsigned)cli_ulong("--max-df", v, 0, 1000000000);
+            co.max_df = (unsigned)cli_ulong("--max-df", v, 0, 1000000000);
         else if (cli_opt(argc, argv, &i, "--max-sources", NULL, &v))
-            max_sources = (unsigned)cli_ulong("--max-sources", v, 0, 1000000000);
+            co.max_sources = (unsigned)cli_ulong("--max-sources", v, 0, 1000000000);
         else if (cli_opt(argc, argv, &i, "--jobs", "-j", &v))
-            jobs = (unsigned)cli_ulong("--jobs", v, 1, 1024);
+            co.threads = (unsigned)cli_ulong("--jobs", v, 1, 1024);
         else if (strcmp(argv[i], "--exclude-quotes") == 0)
             ropts.exclude_quotes = 1, i++;
         else if (strcmp(argv[i], "--exclude-refs") == 0)
@@ -260,149 +132,52 @@ int cmd_check(int argc, char **argv)
     ovl_index_params(idx, NULL, &iopts);
     iopts.decode = dopts.decode;
     docs = calloc((size_t)npaths, sizeof *docs);
-    if (!docs) {
+    selfs = calloc((size_t)npaths, sizeof *selfs);
+    names = calloc((size_t)npaths, sizeof *names);
+    if (!docs || !selfs || !names) {
         cli_error("check: out of memory");
         goto done;
     }
+    /* A document that cannot be read is reported and left out; the others are checked. */
     for (int d = 0; d < npaths; d++) {
-        if ((rc = ovl_doc_from_file(ctx, paths[d], &iopts, &docs[d])) != OVL_OK) {
+        if ((rc = ovl_doc_from_file(ctx, paths[d], &iopts, &docs[nread])) != OVL_OK) {
             cli_fail(paths[d], ctx, rc);
-            goto done;
+            ovl_ctx_clear(ctx);
+            failed = 1;
+            continue;
         }
-        ovl_index_hit *hits = NULL;
-        size_t nh = 0, kept = 0;
-        char *self = cli_abspath(paths[d]);
-        if (!self) {
+        names[nread] = paths[d];
+        if (!(selfs[nread++] = cli_abspath(paths[d]))) {
             cli_error("check: out of memory");
             goto done;
         }
-        if ((rc = ovl_index_query(ctx, idx, docs[d], max_df, &hits, &nh)) != OVL_OK) {
-            cli_fail(db, ctx, rc);
-            goto done;
-        }
-        for (size_t h = 0; h < nh && (!max_sources || kept < max_sources); h++) {
-            ovl_index_entry e;
-            if ((rc = ovl_index_doc_info(ctx, idx, hits[h].doc_id, &e)) != OVL_OK) {
-                free(hits);
-                free(self);
-                cli_fail(db, ctx, rc);
-                goto done;
-            }
-            if (strcmp(e.path, self) == 0 || excluded(&e, globs, nglobs, emeta, nemeta))
-                continue;
-            kept++;
-            cand *nc = ncand == ccap ? realloc(cands, (ccap = ccap ? ccap * 2 : 64) * sizeof *cands) : cands;
-            if (!nc) {
-                free(hits);
-                free(self);
-                cli_error("check: out of memory");
-                goto done;
-            }
-            cands = nc;
-            cands[ncand++] = (cand){hits[h].doc_id, d};
-        }
-        free(hits);
-        free(self);
     }
-    /* Each source is rebuilt once and aligned with every DOC that found it. */
-    if (ncand)
-        qsort(cands, ncand, sizeof *cands, cmp_cand);
-    srcs = calloc(ncand ? ncand : 1, sizeof *srcs);
-    if (!srcs) {
-        cli_error("check: out of memory");
+    if (nread == 0) {
+        cli_error("check: none of the %d document%s could be read", npaths, npaths == 1 ? "" : "s");
         goto done;
     }
-    for (size_t c = 0; c < ncand;) {
-        size_t e = c + 1;
-        while (e < ncand && cands[e].id == cands[c].id)
-            e++;
-        source *s = &srcs[nsrcs];
-        s->id = cands[c].id;
-        s->first = c;
-        s->end = e;
-        s->ps = calloc((size_t)npaths, sizeof *s->ps);
-        s->np = calloc((size_t)npaths, sizeof *s->np);
-        nsrcs++;
-        if (!s->ps || !s->np) {
-            cli_error("check: out of memory");
-            goto done;
-        }
-        c = e;
-    }
-    {
-        /* Sources are rebuilt and aligned in parallel, each into its own slot, so the report
-         * does not depend on the number of threads. */
-        work w = {.db = db, .idx = idx, .docs = docs, .cands = cands, .srcs = srcs, .nsrcs = nsrcs,
-                  .aopts = &aopts};
-        pthread_mutex_init(&w.lock, NULL);
-        unsigned nt = jobs ? jobs : online_cores();
-        if (nt > nsrcs)
-            nt = (unsigned)nsrcs;
-        pthread_t *tids = nt > 1 ? calloc(nt, sizeof *tids) : NULL;
-        unsigned started = 0;
-        if (tids)
-            for (; started < nt; started++)
-                if (pthread_create(&tids[started], NULL, align_worker, &w) != 0)
-                    break;
-        if (!started)
-            align_sources(&w, idx, NULL);
-        for (unsigned k = 0; k < started; k++)
-            pthread_join(tids[k], NULL);
-        free(tids);
-        pthread_mutex_destroy(&w.lock);
-        /* The first failing source in id order is the one reported. */
-        for (size_t k = 0; k < nsrcs; k++)
-            if (srcs[k].err) {
-                cli_error("%s", srcs[k].err);
-                goto done;
-            }
-    }
-    /* Matching sources in path order: the report does not depend on ids or add order. */
-    size_t nmatch = 0;
-    for (size_t k = 0; k < nsrcs; k++) {
-        if (srcs[k].doc) {
-            source tmp = srcs[nmatch];
-            srcs[nmatch++] = srcs[k];
-            srcs[k] = tmp;
-        }
-    }
-    if (nmatch)
-        qsort(srcs, nmatch, sizeof *srcs, cmp_source_path);
-    rep = ovl_report_new();
-    if (!rep) {
-        cli_error("check: out of memory");
+    co.exclude_source = globs;
+    co.nexclude_source = nglobs;
+    co.exclude_meta = emeta;
+    co.nexclude_meta = nemeta;
+    co.self = (const char *const *)selfs;
+    if ((rc = ovl_check(ctx, idx, db, (const ovl_doc *const *)docs, names, nread, &co, &res)) != OVL_OK) {
+        cli_fail(NULL, ctx, rc);
         goto done;
     }
-    for (int d = 0; d < npaths; d++)
-        if (ovl_report_add_doc(rep, docs[d], paths[d]) < 0) {
-            cli_error("check: out of memory");
-            goto done;
-        }
-    for (size_t k = 0; k < nmatch; k++)
-        if (ovl_report_add_doc(rep, srcs[k].doc, srcs[k].path) < 0) {
-            cli_error("check: out of memory");
-            goto done;
-        }
-    size_t npass = 0;
-    for (int d = 0; d < npaths; d++)
-        for (size_t k = 0; k < nmatch; k++)
-            if (srcs[k].np[d]) {
-                if (ovl_report_add_passages(rep, d, npaths + (int)k, srcs[k].ps[d], srcs[k].np[d]) != OVL_OK) {
-                    cli_error("check: out of memory");
-                    goto done;
-                }
-                npass += srcs[k].np[d];
-            }
 
-    json_t *pj = json_pack("{s:i,s:i,s:b,s:b,s:b,s:i,s:i}", "min_chars", (int)aopts.min_cjk, "min_words",
-                           (int)aopts.min_words, "fold_traditional", iopts.norm.fold_traditional != 0,
+    json_t *pj = json_pack("{s:i,s:i,s:b,s:b,s:b,s:i,s:i}", "min_chars", (int)co.align.min_cjk, "min_words",
+                           (int)co.align.min_words, "fold_traditional", iopts.norm.fold_traditional != 0,
                            "exclude_quotes", ropts.exclude_quotes != 0, "exclude_refs",
-                           ropts.exclude_refs != 0, "max_df", (int)max_df, "max_sources", (int)max_sources);
+                           ropts.exclude_refs != 0, "max_df", (int)co.max_df, "max_sources", (int)co.max_sources);
     json_t *gl = json_array(), *ml = json_array();
-    for (int g = 0; g < nglobs; g++)
+    for (size_t g = 0; g < nglobs; g++)
         json_array_append_new(gl, json_string(globs[g]));
-    for (int m = 0; m < nemeta; m++)
-        json_array_append_new(ml, json_string(emeta[m]));
+    for (size_t m = 0; m < nemeta; m++) {
+        char kv[4096];
+        snprintf(kv, sizeof kv, "%s=%s", emeta[m].key, emeta[m].value);
+        json_array_append_new(ml, json_string(kv));
+    }
     json_object_set_new(pj, "exclude_source", gl);
     json_object_set_new(pj, "exclude_meta", ml);
     params = json_dumps(pj, JSON_COMPACT);
@@ -413,28 +188,24 @@ int cmd_check(int argc, char **argv)
     }
     ropts.format = fmt;
     ropts.params_json = params;
-    if (cli_write_report("check", ctx, rep, &ropts, outpath, color) != 0)
+    if (cli_write_report("check", ctx, ovl_check_report(res), &ropts, outpath, color) != 0)
         goto done;
-    status = npass ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+    status = failed ? CLI_EXIT_TROUBLE : ovl_check_passage_count(res) ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
 done:
-    ovl_report_free(rep);
+    ovl_check_result_free(res);
     free(params);
-    for (size_t k = 0; k < nsrcs; k++) {
-        for (int d = 0; d < npaths && srcs[k].ps; d++)
-            free(srcs[k].ps[d]);
-        free(srcs[k].ps);
-        free(srcs[k].np);
-        free(srcs[k].path);
-        free(srcs[k].err);
-        ovl_doc_free(srcs[k].doc);
-    }
-    free(srcs);
-    free(cands);
-    for (int d = 0; docs && d < npaths; d++)
+    for (size_t d = 0; docs && d < nread; d++) {
         ovl_doc_free(docs[d]);
+        free(selfs[d]);
+    }
     free(docs);
+    free(selfs);
+    free(names);
     ovl_index_close(idx);
     ovl_ctx_free(ctx);
+    for (size_t m = 0; mcopies && m < nemeta; m++)
+        free(mcopies[m]);
+    free(mcopies);
     free(paths);
     free(globs);
     free(emeta);

@@ -1,6 +1,6 @@
 /* cmd_dedup.c - `overlap dedup PATH...`: clusters of near-duplicate documents and a keep/drop list. */
 #include "cli.h"
-#include "corpus.h"
+#include "progress.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -50,12 +50,6 @@ static int dedup_problem(const ovl_problem *p)
 {
     cli_error("%s: %s", p->path, p->message);
     return 0;
-}
-
-static void on_progress(void *userdata, const char *phase, uint64_t done, uint64_t total)
-{
-    (void)userdata;
-    cli_progress_show("%s: %llu/%llu", phase, (unsigned long long)done, (unsigned long long)total);
 }
 
 /* The list: clusters in order, each with its members in name order. */
@@ -220,7 +214,7 @@ int cmd_dedup(int argc, char **argv)
     }
     o.threads = jobs ? cli_threads(jobs) : 0;
     if (progress)
-        o.progress = on_progress;
+        o.progress = cli_progress_phase;
     wo.include = inc;
     wo.ninclude = ninc;
     wo.exclude = exc;

@@ -1,6 +1,6 @@
 /* cmd_index.c - `overlap index add|remove|list|stats|verify`: maintain a persistent corpus index. */
 #include "cli.h"
-#include "corpus.h"
+#include "progress.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -180,21 +180,28 @@ static int same_file(const char *abs, const char *db_abs)
 static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, int npaths,
                   const ovl_index_meta *metas, size_t nmetas)
 {
-    cli_files files = {0};
     int failed = 0;
     size_t counts[4] = {0};
     char *db_abs = cli_abspath(db);
-    /* Hidden files and directories (editor backups, VCS data) are not documents. */
-    const char *hidden[] = {".*"};
-    cli_walk_opts wo = {0};
-    wo.exclude = hidden;
-    wo.nexclude = 1;
-    if (cli_files_collect(&files, (const char *const *)paths, (size_t)npaths, &wo) != 0)
-        failed++;
-    failed += (int)files.errors;
+    /* Hidden files and directories (editor backups, VCS data) are not documents: the
+     * walker's default. */
+    ovl_corpus *files = ovl_corpus_new();
     int status = CLI_EXIT_NONE;
-    for (size_t k = 0; k < files.n; k++) {
-        const char *path = files.v[k].path;
+    for (int p = 0; files && p < npaths && status == CLI_EXIT_NONE; p++)
+        if (ovl_corpus_add_path(ctx, files, paths[p], NULL) != OVL_OK)
+            status = cli_fail("index", ctx, ovl_ctx_code(ctx));
+    if (!files) {
+        cli_error("out of memory");
+        status = CLI_EXIT_TROUBLE;
+    }
+    for (size_t p = 0; p < ovl_corpus_problem_count(files); p++) {
+        const ovl_problem *pb = ovl_corpus_problem(files, p);
+        cli_error("%s: %s", pb->path, pb->message);
+        failed++;
+    }
+    size_t nfiles = status == CLI_EXIT_NONE ? ovl_corpus_count(files) : 0;
+    for (size_t k = 0; k < nfiles; k++) {
+        const char *path = ovl_corpus_name(files, k);
         char *abs = cli_abspath(path);
         if (!abs || !db_abs) {
             cli_error("out of memory");
@@ -208,7 +215,7 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
         }
         size_t len = 0;
         void *bytes = NULL;
-        int rrc = ovl_read_file(ctx, path, &bytes, &len);
+        int rrc = ovl_corpus_read(ctx, files, k, &bytes, &len);
         if (rrc != OVL_OK) {
             cli_fail(path, ctx, rrc);
             failed++;
@@ -243,7 +250,7 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
     printf("%zu added, %zu replaced, %zu unchanged, %d failed\n", counts[OVL_INDEX_ADDED],
            counts[OVL_INDEX_REPLACED], counts[OVL_INDEX_UNCHANGED], failed);
     free(db_abs);
-    cli_files_free(&files);
+    ovl_corpus_free(files);
     return failed ? CLI_EXIT_TROUBLE : status;
 }
 

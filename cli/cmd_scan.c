@@ -1,6 +1,6 @@
 /* cmd_scan.c - `overlap scan PATH...`: reused passages across a whole corpus (MinHash + LSH candidates, then alignment). */
 #include "cli.h"
-#include "corpus.h"
+#include "progress.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -180,12 +180,6 @@ static int on_problem(void *userdata, const ovl_problem *p)
     return 0;
 }
 
-static void on_progress(void *userdata, const char *phase, uint64_t done, uint64_t total)
-{
-    (void)userdata;
-    cli_progress_show("%s: %llu/%llu", phase, (unsigned long long)done, (unsigned long long)total);
-}
-
 int cmd_scan(int argc, char **argv)
 {
     ovl_scan_opts so = OVL_SCAN_OPTS_INIT;
@@ -311,7 +305,7 @@ int cmd_scan(int argc, char **argv)
     }
     so.groups = group;
     if (cs.progress) {
-        so.progress = on_progress;
+        so.progress = cli_progress_phase;
         so.progress_data = &cs;
     }
     if (!(params = params_json(&ro, regex, by_dir))) {

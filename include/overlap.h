@@ -18,5 +18,6 @@
 #include "overlap/corpus.h"
 #include "overlap/scan.h"
 #include "overlap/dedup.h"
+#include "overlap/check.h"
 
 #endif
