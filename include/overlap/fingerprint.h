@@ -17,11 +17,11 @@ extern "C" {
 
 /* Number of shingles ovl_shingles writes for n tokens: n - k + 1 when n >= k, 1 when
  * 0 < n < k (a short run is one shingle of all its tokens), 0 when n == 0 or k == 0. */
-size_t ovl_shingle_count(size_t n, unsigned k);
+OVL_API size_t ovl_shingle_count(size_t n, unsigned k);
 
 /* Writes ovl_shingle_count(n, k) shingle hashes of the token hashes h[0..n) to out.
  * Returns that count. Pure; thread-safe. */
-size_t ovl_shingles(const uint64_t *h, size_t n, unsigned k, uint64_t seed, uint64_t *out);
+OVL_API size_t ovl_shingles(const uint64_t *h, size_t n, unsigned k, uint64_t seed, uint64_t *out);
 
 /* ---- MinHash ---------------------------------------------------------------------------
  * One-permutation hashing with optimal densification (Shrivastava, ICML 2017): each
@@ -33,24 +33,24 @@ size_t ovl_shingles(const uint64_t *h, size_t n, unsigned k, uint64_t seed, uint
 
 /* Signature of the set of shingle hashes sh[0..n) (duplicates allowed) into sig[0..K).
  * seed drives the densification probes. Pure; thread-safe. K == 0 writes nothing. */
-void ovl_minhash(const uint64_t *sh, size_t n, unsigned K, uint64_t seed, uint32_t *sig);
+OVL_API void ovl_minhash(const uint64_t *sh, size_t n, unsigned K, uint64_t seed, uint32_t *sig);
 
 /* Fraction of equal positions of two K-value signatures (0 when K == 0). */
-double ovl_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned K);
+OVL_API double ovl_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned K);
 
 /* ---- LSH banding -------------------------------------------------------------------- */
 
 /* Probability that two sets of Jaccard s share at least one of b bands of r rows:
  * 1 - (1 - s^r)^b. Returns NaN for s outside [0,1]. */
-double ovl_lsh_probability(double s, unsigned bands, unsigned rows);
+OVL_API double ovl_lsh_probability(double s, unsigned bands, unsigned rows);
 
 /* Picks bands x rows (bands * rows <= num_hashes, bands <= max_bands when max_bands > 0)
  * minimizing fp_weight * (area under the S-curve below threshold) + fn_weight * (area
  * above the curve from threshold to 1). Errors (OVL_ERR_INVALID with a message): threshold
  * not strictly between 0 and 1 or NaN, num_hashes == 0, weights negative, NaN or both 0.
  * Pure; thread-safe. */
-int ovl_lsh_choose(ovl_ctx *ctx, double threshold, unsigned num_hashes, unsigned max_bands,
-                   double fp_weight, double fn_weight, unsigned *bands, unsigned *rows);
+OVL_API int ovl_lsh_choose(ovl_ctx *ctx, double threshold, unsigned num_hashes, unsigned max_bands,
+                           double fp_weight, double fn_weight, unsigned *bands, unsigned *rows);
 
 /* Band keys of one signature: key[j] hashes v = sig[j*rows .. (j+1)*rows) with secrets of
  * seed and j, so keys of different bands differ. With s = seed + 0x9E3779B97F4A7C15 (j+1),
@@ -59,8 +59,8 @@ int ovl_lsh_choose(ovl_ctx *ctx, double threshold, unsigned num_hashes, unsigned
  * values v0..v3 (the last group padded with zeros)
  *   acc = F((v0 | v1 << 32) ^ A ^ acc, (v2 | v3 << 32) ^ B);
  * key[j] = acc. Writes bands keys. Pure; thread-safe. */
-void ovl_lsh_band_keys(const uint32_t *sig, unsigned bands, unsigned rows, uint64_t seed,
-                       uint64_t *keys);
+OVL_API void ovl_lsh_band_keys(const uint32_t *sig, unsigned bands, unsigned rows, uint64_t seed,
+                               uint64_t *keys);
 
 /* ---- Document fingerprints ---------------------------------------------------------------
  * A document is cut into chunks: each paragraph (runs of consecutive paragraphs shorter than
@@ -97,7 +97,7 @@ typedef struct ovl_fp_opts {
 
 /* Checks opts (NULL = defaults) and resolves automatic values into *out (bands, rows and
  * chunk_stride filled in). OVL_ERR_INVALID with a message naming the bad field. */
-int ovl_fp_opts_resolve(ovl_ctx *ctx, const ovl_fp_opts *opts, ovl_fp_opts *out);
+OVL_API int ovl_fp_opts_resolve(ovl_ctx *ctx, const ovl_fp_opts *opts, ovl_fp_opts *out);
 
 /* Token range of one chunk: tokens [tok_start, tok_end) of the document. */
 typedef struct ovl_fp_chunk {
@@ -114,26 +114,27 @@ typedef struct ovl_fp ovl_fp;
  * Only hash and kind of each token are read. opts NULL means defaults. On success *out is
  * a new fingerprint the caller frees with ovl_fp_free. Pure function of its inputs;
  * thread-safe for distinct ctx. */
-int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
-                       const uint32_t *para_ends, size_t npara, const ovl_fp_opts *opts,
-                       ovl_fp **out);
+OVL_API int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
+                               const uint32_t *para_ends, size_t npara, const ovl_fp_opts *opts,
+                               ovl_fp **out);
 /* Same for a document, using its normalized tokens and its paragraphs. */
-int ovl_fp_from_doc(ovl_ctx *ctx, const ovl_doc *doc, const ovl_fp_opts *opts, ovl_fp **out);
-void ovl_fp_free(ovl_fp *fp); /* NULL accepted */
+OVL_API int ovl_fp_from_doc(ovl_ctx *ctx, const ovl_doc *doc, const ovl_fp_opts *opts,
+                            ovl_fp **out);
+OVL_API void ovl_fp_free(ovl_fp *fp); /* NULL accepted */
 
 /* Accessors; arrays are owned by fp. */
-const ovl_fp_opts *ovl_fp_params(const ovl_fp *fp);  /* resolved options used */
-size_t ovl_fp_chunk_count(const ovl_fp *fp);
-const ovl_fp_chunk *ovl_fp_chunks(const ovl_fp *fp); /* in token order */
+OVL_API const ovl_fp_opts *ovl_fp_params(const ovl_fp *fp);  /* resolved options used */
+OVL_API size_t ovl_fp_chunk_count(const ovl_fp *fp);
+OVL_API const ovl_fp_chunk *ovl_fp_chunks(const ovl_fp *fp); /* in token order */
 /* Signature of chunk i: num_hashes values; NULL unless keep_signatures was set. */
-const uint32_t *ovl_fp_signature(const ovl_fp *fp, size_t i);
+OVL_API const uint32_t *ovl_fp_signature(const ovl_fp *fp, size_t i);
 /* Band keys of chunk i: bands values. */
-const uint64_t *ovl_fp_band_keys(const ovl_fp *fp, size_t i);
+OVL_API const uint64_t *ovl_fp_band_keys(const ovl_fp *fp, size_t i);
 /* Signature of the whole document's shingle set (union of its chunks): num_hashes values;
  * NULL unless doc_signature was set. */
-const uint32_t *ovl_fp_doc_signature(const ovl_fp *fp);
+OVL_API const uint32_t *ovl_fp_doc_signature(const ovl_fp *fp);
 /* Number of distinct-position shingles hashed (for statistics). */
-size_t ovl_fp_shingle_count(const ovl_fp *fp);
+OVL_API size_t ovl_fp_shingle_count(const ovl_fp *fp);
 
 /* ---- Candidate finder ------------------------------------------------------------------
  * Collects (band key, chunk) pairs of many documents and groups them by sorting. Memory:
@@ -144,20 +145,20 @@ typedef struct ovl_finder ovl_finder;
 
 /* A finder for chunks with `bands` band keys each; NULL when out of memory or bands == 0.
  * Free with ovl_finder_free. */
-ovl_finder *ovl_finder_new(unsigned bands);
-void ovl_finder_free(ovl_finder *f); /* NULL accepted */
+OVL_API ovl_finder *ovl_finder_new(unsigned bands);
+OVL_API void ovl_finder_free(ovl_finder *f); /* NULL accepted */
 
 /* Adds a document's chunks (fp->bands must equal the finder's). doc_id is the caller's
  * id (each id at most once); group >= 0 puts the document in a group whose members are
  * never paired with each other; group < 0 means no group. fp is not retained. */
-int ovl_finder_add(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group,
-                   const ovl_fp *fp);
+OVL_API int ovl_finder_add(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group,
+                           const ovl_fp *fp);
 /* Same from raw arrays (e.g. read back from an index): nchunks chunks, keys holds
  * nchunks * bands values, chunk i's keys at keys[i * bands]. */
-int ovl_finder_add_keys(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group,
-                        const ovl_fp_chunk *chunks, size_t nchunks, const uint64_t *keys);
-size_t ovl_finder_doc_count(const ovl_finder *f);
-size_t ovl_finder_chunk_count(const ovl_finder *f);
+OVL_API int ovl_finder_add_keys(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group,
+                                const ovl_fp_chunk *chunks, size_t nchunks, const uint64_t *keys);
+OVL_API size_t ovl_finder_doc_count(const ovl_finder *f);
+OVL_API size_t ovl_finder_chunk_count(const ovl_finder *f);
 
 #define OVL_CAND_OPTS_VERSION 1
 typedef struct ovl_cand_opts {
@@ -188,9 +189,9 @@ typedef struct ovl_cand_hit {
  * with free(); NULL when empty. Does not change the finder's contents (it may reorder
  * them), so it can be called again with other options. OVL_ERR_INVALID when a doc id was
  * added twice. */
-int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts,
-                          ovl_cand **pairs, size_t *npairs, ovl_cand_hit **hits,
-                          size_t *nhits);
+OVL_API int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts,
+                                  ovl_cand **pairs, size_t *npairs, ovl_cand_hit **hits,
+                                  size_t *nhits);
 
 #ifdef __cplusplus
 }
