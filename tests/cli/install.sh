@@ -47,7 +47,9 @@ readme=$(cat "$OVL_SRC/README.md"); example=$(cat "$prog")
 [[ "$readme" == *"$example"* ]] || fail "README.md does not contain tests/cli/lib_compare.c as it is"
 
 # --cflags gives the installed include directory and nothing else (no dependency's defines).
-for w in $(pkg-config --cflags overlap); do
+cflags=$(pkg-config --cflags overlap)
+[ -n "$cflags" ] || fail "--cflags is empty"
+for w in $cflags; do
   case $w in
     -I*) [ "$(realpath "${w#-I}")" = "$(realpath "$prefix/include")" ] || fail "--cflags has $w" ;;
     *) fail "--cflags leaks '$w'" ;;
@@ -57,10 +59,13 @@ done
 # (a) Plain pkg-config: linked against the installed shared library.
 $cc -std=c11 -Wall -Wextra -Werror $san "$prog" -o "$prefix/compare_shared" \
   $(pkg-config --cflags --libs overlap)
-readelf -d "$prefix/compare_shared" | grep -q 'NEEDED.*\[liboverlap\.so\.0\]' ||
-  fail "compare_shared does not use liboverlap.so.0"
-LD_LIBRARY_PATH="$libdir" ldd "$prefix/compare_shared" | grep -q "liboverlap.so.0 => $libdir/" ||
-  fail "compare_shared does not load the installed liboverlap.so.0"
+# (whole outputs are captured before matching: grep -q ending a pipe early would kill the
+# writer with SIGPIPE, a failure under pipefail)
+dyn=$(readelf -d "$prefix/compare_shared")
+grep -q 'NEEDED.*\[liboverlap\.so\.0\]' <<<"$dyn" || fail "compare_shared does not use liboverlap.so.0"
+libs=$(LD_LIBRARY_PATH="$libdir" ldd "$prefix/compare_shared")
+grep -qF "liboverlap.so.0 => $libdir/" <<<"$libs" ||
+  fail "compare_shared does not load the installed liboverlap.so.0: $libs"
 LD_LIBRARY_PATH="$libdir" check_run "$prefix/compare_shared"
 cat > "$prefix/hello.c" <<'C'
 #include <overlap.h>
@@ -94,7 +99,8 @@ rm "$prefix/static/$(basename "$libdir")"/liboverlap.so*
 static=""; [ -n "$san" ] || static="-static"
 $cc -std=c11 -Wall -Wextra -Werror $san $static "$prog" -o "$prefix/compare_static" \
   $(PKG_CONFIG_PATH="$prefix/static/$(basename "$libdir")/pkgconfig" pkg-config --static --cflags --libs overlap)
-! readelf -d "$prefix/compare_static" | grep -q 'NEEDED.*liboverlap' || fail "compare_static needs liboverlap.so"
+dyn=$(readelf -d "$prefix/compare_static")
+! grep -q 'NEEDED.*liboverlap' <<<"$dyn" || fail "compare_static needs liboverlap.so"
 check_run "$prefix/compare_static"
 
 # (c) A CMake project: find_package(overlap) and the imported target overlap::overlap.
@@ -110,8 +116,9 @@ CMAKE
 cmake -S "$prefix/user" -B "$prefix/user/build" -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_C_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" >/dev/null
 cmake --build "$prefix/user/build" >/dev/null
-ldd "$prefix/user/build/lib_compare" | grep -q "liboverlap.so.0 => $libdir/" ||
-  fail "the find_package build does not load the installed liboverlap.so.0"
+libs=$(ldd "$prefix/user/build/lib_compare")
+grep -qF "liboverlap.so.0 => $libdir/" <<<"$libs" ||
+  fail "the find_package build does not load the installed liboverlap.so.0: $libs"
 check_run "$prefix/user/build/lib_compare"
 
 # (d) liboverlap.so exports exactly the functions the installed headers declare: no internal
