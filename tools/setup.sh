@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libxxhash-dev check libsubunit-dev libutf8proc-dev
           libopencc-dev opencc libsqlite3-dev libjansson-dev clang libclang-rt-14-dev chromium
-          jq time python3)
+          jq time python3 zlib1g-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -44,13 +44,13 @@ typedef struct ovl_passage {
  * (a.char_start, b.char_start), which the caller frees with free(); *out is NULL when
  * *count is 0. opts NULL means defaults. Pure function of its inputs; thread-safe for
  * distinct ctx. */
-int ovl_align(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_opts *opts,
-              ovl_passage **out, size_t *count);
+OVL_API int ovl_align(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_opts *opts,
+                      ovl_passage **out, size_t *count);
 
 /* Same, restricted to tokens [a0,a1) of a and [b0,b1) of b. */
-int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
-                    size_t b0, size_t b1, const ovl_align_opts *opts, ovl_passage **out,
-                    size_t *count);
+OVL_API int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                            size_t b0, size_t b1, const ovl_align_opts *opts, ovl_passage **out,
+                            size_t *count);
 
 typedef enum ovl_edit_op { OVL_EDIT_EQUAL = 0, OVL_EDIT_DELETE = 1, OVL_EDIT_INSERT = 2 } ovl_edit_op;
 /* A run of the edit script turning a's tokens into b's: EQUAL runs cover both, DELETE only
@@ -63,11 +63,11 @@ typedef struct ovl_edit {
 
 /* Minimal token edit script between a's tokens [a0,a1) and b's [b0,b1). *out is malloc'd
  * (free with free()), *count its length; substitutions come as DELETE then INSERT. */
-int ovl_diff(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b, size_t b0,
-             size_t b1, ovl_edit **out, size_t *count);
+OVL_API int ovl_diff(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                     size_t b0, size_t b1, ovl_edit **out, size_t *count);
 
 /* Fills a span from a document's token range [t0,t1) (t1 > t0). */
-void ovl_span_from_tokens(const ovl_doc *doc, size_t t0, size_t t1, ovl_span *span);
+OVL_API void ovl_span_from_tokens(const ovl_doc *doc, size_t t0, size_t t1, ovl_span *span);
 
 #ifdef __cplusplus
 }

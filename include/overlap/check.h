@@ -46,13 +46,13 @@ typedef struct ovl_check_result ovl_check_result;
  * segmentation (ovl_index_params). Errors: those of the index (OVL_ERR_DB, OVL_ERR_CORRUPT
  * naming the file), OVL_ERR_NOMEM, OVL_ERR_INVALID. On success *out is freed with
  * ovl_check_result_free. */
-int ovl_check(ovl_ctx *ctx, ovl_index *idx, const char *db_path, const ovl_doc *const *docs,
+OVL_API int ovl_check(ovl_ctx *ctx, ovl_index *idx, const char *db_path, const ovl_doc *const *docs,
               const char *const *names, size_t ndocs, const ovl_check_opts *opts,
               ovl_check_result **out);
-const ovl_report *ovl_check_report(const ovl_check_result *r);
+OVL_API const ovl_report *ovl_check_report(const ovl_check_result *r);
 /* Passages found in all. */
-size_t ovl_check_passage_count(const ovl_check_result *r);
-void ovl_check_result_free(ovl_check_result *r); /* NULL accepted */
+OVL_API size_t ovl_check_passage_count(const ovl_check_result *r);
+OVL_API void ovl_check_result_free(ovl_check_result *r); /* NULL accepted */
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* OVL_API goes before every function declared in a public header: liboverlap is compiled with
+ * hidden visibility (-fvisibility=hidden) and OVL_BUILDING defined, so only what carries
+ * OVL_API is exported from liboverlap.so; everything else (the internal ovl__ functions and
+ * tables) stays private to it. For programs using the library it expands to nothing.
+ * Usage: OVL_API int ovl_example(ovl_ctx *ctx, ...); tests/cli/install.sh checks that the
+ * functions liboverlap.so exports are exactly those declared with OVL_API. */
+#if defined(OVL_BUILDING) && defined(__GNUC__)
+#define OVL_API __attribute__((visibility("default")))
+#else
+#define OVL_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -33,32 +45,32 @@ typedef enum ovl_error {
 } ovl_error;
 
 /* Short, static, English description of an error code; never NULL. */
-const char *ovl_strerror(int err);
+OVL_API const char *ovl_strerror(int err);
 
 /* Library version string, e.g. "0.1.0"; static storage. */
-const char *ovl_version(void);
+OVL_API const char *ovl_version(void);
 
 /* Error context: holds the detail of the last error of the calls it was passed to.
  * Allocate one per thread; a context is not safe for concurrent use. */
 typedef struct ovl_ctx ovl_ctx;
 
 /* Returns a new context or NULL when out of memory. Free with ovl_ctx_free. */
-ovl_ctx *ovl_ctx_new(void);
+OVL_API ovl_ctx *ovl_ctx_new(void);
 /* Frees a context; NULL is accepted. */
-void ovl_ctx_free(ovl_ctx *ctx);
+OVL_API void ovl_ctx_free(ovl_ctx *ctx);
 /* Detail message of the last error ("" when none); valid until the next call using ctx.
  * Decode errors read like "byte 17: invalid GB18030 sequence". */
-const char *ovl_ctx_message(const ovl_ctx *ctx);
+OVL_API const char *ovl_ctx_message(const ovl_ctx *ctx);
 /* Byte offset the last error refers to, or -1 when it has none. */
-int64_t ovl_ctx_offset(const ovl_ctx *ctx);
+OVL_API int64_t ovl_ctx_offset(const ovl_ctx *ctx);
 /* Code of the last error (OVL_OK when none). */
-int ovl_ctx_code(const ovl_ctx *ctx);
+OVL_API int ovl_ctx_code(const ovl_ctx *ctx);
 /* Forgets the last error. */
-void ovl_ctx_clear(ovl_ctx *ctx);
+OVL_API void ovl_ctx_clear(ovl_ctx *ctx);
 
 /* Writes the UTF-8 encoding of code point cp (at most 0x10FFFF; surrogates are written as
  * they are) to out, which has room for 4 bytes; returns the number of bytes written. */
-size_t ovl_utf8_encode(uint32_t cp, char *out);
+OVL_API size_t ovl_utf8_encode(uint32_t cp, char *out);
 
 /* Output sink used by writers: called with successive chunks; returns 0 on success,
  * non-zero to abort the writer (which then returns OVL_ERR_WRITE). */

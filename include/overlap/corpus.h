@@ -28,7 +28,7 @@ typedef struct ovl_walk_opts {
 #define OVL_WALK_OPTS_INIT {OVL_WALK_OPTS_VERSION, NULL, 0, NULL, 0, 0}
 
 /* 1 when glob matches relpath or its basename (the walker's rule). */
-int ovl_glob_match(const char *glob, const char *relpath);
+OVL_API int ovl_glob_match(const char *glob, const char *relpath);
 
 /* Something that went wrong with one input: a path that cannot be walked or read, a file
  * that cannot be decoded, a file that changed while it was being scanned. */
@@ -46,32 +46,32 @@ typedef struct ovl_problem {
  * thread-safe until sealed; read-only afterwards. */
 typedef struct ovl_corpus ovl_corpus;
 
-ovl_corpus *ovl_corpus_new(void);     /* NULL when out of memory */
-void ovl_corpus_free(ovl_corpus *c);  /* NULL accepted */
+OVL_API ovl_corpus *ovl_corpus_new(void);     /* NULL when out of memory */
+OVL_API void ovl_corpus_free(ovl_corpus *c);  /* NULL accepted */
 
 /* Adds the file at path, or every file under it when it is a directory (opts NULL =
  * defaults). A path that cannot be read, a special file (FIFO, device, socket) given
  * directly, and directories that cannot be listed are recorded as problems, not returned as
  * errors: returns OVL_OK, or OVL_ERR_NOMEM / OVL_ERR_INVALID (sealed, bad opts). */
-int ovl_corpus_add_path(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts);
+OVL_API int ovl_corpus_add_path(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts);
 
 /* Adds a document held in memory under name (both copied). */
-int ovl_corpus_add_bytes(ovl_ctx *ctx, ovl_corpus *c, const char *name, const void *bytes,
+OVL_API int ovl_corpus_add_bytes(ovl_ctx *ctx, ovl_corpus *c, const char *name, const void *bytes,
                          size_t len);
 
-size_t ovl_corpus_count(const ovl_corpus *c);
+OVL_API size_t ovl_corpus_count(const ovl_corpus *c);
 /* Name of document i (a path for files); owned by c. */
-const char *ovl_corpus_name(const ovl_corpus *c, size_t i);
+OVL_API const char *ovl_corpus_name(const ovl_corpus *c, size_t i);
 /* Size of document i in bytes when it was listed. */
-uint64_t ovl_corpus_size(const ovl_corpus *c, size_t i);
+OVL_API uint64_t ovl_corpus_size(const ovl_corpus *c, size_t i);
 
 /* Reads document i's bytes into *bytes (malloc'd, the caller frees it) and *len.
  * OVL_ERR_IO (the system error), OVL_ERR_TOOBIG, OVL_ERR_NOMEM. Thread-safe once sealed. */
-int ovl_corpus_read(ovl_ctx *ctx, const ovl_corpus *c, size_t i, void **bytes, size_t *len);
+OVL_API int ovl_corpus_read(ovl_ctx *ctx, const ovl_corpus *c, size_t i, void **bytes, size_t *len);
 
 /* Problems met while adding paths, in the order met; owned by c. */
-size_t ovl_corpus_problem_count(const ovl_corpus *c);
-const ovl_problem *ovl_corpus_problem(const ovl_corpus *c, size_t i);
+OVL_API size_t ovl_corpus_problem_count(const ovl_corpus *c);
+OVL_API const ovl_problem *ovl_corpus_problem(const ovl_corpus *c, size_t i);
 
 #ifdef __cplusplus
 }

@@ -29,28 +29,28 @@ typedef struct ovl_text ovl_text;
  * OVL_ERR_DECODE (offset of the first invalid sequence), OVL_ERR_ENCODING, OVL_ERR_TOOBIG,
  * OVL_ERR_NOMEM. A leading BOM is consumed and is not a character. Line breaks are
  * LF, CR LF, or a lone CR. */
-int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opts *opts,
-               ovl_text **out);
+OVL_API int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opts *opts,
+                       ovl_text **out);
 
 /* Guesses the encoding of bytes without decoding them: "UTF-8", "UTF-8-BOM", "UTF-16LE",
  * "UTF-16BE", "GB18030" or "BIG5". Static storage. */
-const char *ovl_detect_encoding(const void *bytes, size_t len);
+OVL_API const char *ovl_detect_encoding(const void *bytes, size_t len);
 
-void ovl_text_free(ovl_text *text);                   /* NULL accepted */
-size_t ovl_text_length(const ovl_text *text);         /* number of code points */
-const uint32_t *ovl_text_chars(const ovl_text *text); /* code points; owned by text */
+OVL_API void ovl_text_free(ovl_text *text);                   /* NULL accepted */
+OVL_API size_t ovl_text_length(const ovl_text *text);         /* number of code points */
+OVL_API const uint32_t *ovl_text_chars(const ovl_text *text); /* code points; owned by text */
 /* Byte offset in the original input of code point i; i == length gives the input size. */
-uint64_t ovl_text_byte(const ovl_text *text, size_t i);
+OVL_API uint64_t ovl_text_byte(const ovl_text *text, size_t i);
 /* 1-based line of code point i (i == length gives the last line). */
-uint32_t ovl_text_line(const ovl_text *text, size_t i);
-uint32_t ovl_text_line_count(const ovl_text *text);
-uint64_t ovl_text_size(const ovl_text *text);         /* input size in bytes */
-const char *ovl_text_encoding(const ovl_text *text);  /* name used, e.g. "GB18030" */
-size_t ovl_text_replaced(const ovl_text *text);       /* U+FFFD substitutions (lenient mode) */
+OVL_API uint32_t ovl_text_line(const ovl_text *text, size_t i);
+OVL_API uint32_t ovl_text_line_count(const ovl_text *text);
+OVL_API uint64_t ovl_text_size(const ovl_text *text);         /* input size in bytes */
+OVL_API const char *ovl_text_encoding(const ovl_text *text);  /* name used, e.g. "GB18030" */
+OVL_API size_t ovl_text_replaced(const ovl_text *text);       /* U+FFFD substitutions (lenient mode) */
 
 /* Appends the UTF-8 encoding of code points [start, end) to a malloc'd, NUL-terminated
  * string the caller frees with free(); NULL when out of memory. */
-char *ovl_text_utf8(const ovl_text *text, size_t start, size_t end);
+OVL_API char *ovl_text_utf8(const ovl_text *text, size_t start, size_t end);
 
 #ifdef __cplusplus
 }

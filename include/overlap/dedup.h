@@ -66,9 +66,9 @@ typedef struct ovl_dedup_result {
 /* Finds the near-duplicates of c (opts NULL = defaults). Inputs that fail are problems in
  * the result, not errors. Errors: OVL_ERR_INVALID (options, with the field named),
  * OVL_ERR_NOMEM. Free the result with ovl_dedup_result_free. */
-int ovl_dedup(ovl_ctx *ctx, const ovl_corpus *c, const ovl_dedup_opts *opts,
+OVL_API int ovl_dedup(ovl_ctx *ctx, const ovl_corpus *c, const ovl_dedup_opts *opts,
               ovl_dedup_result *out);
-void ovl_dedup_result_free(ovl_dedup_result *r); /* frees the arrays, not r; NULL accepted */
+OVL_API void ovl_dedup_result_free(ovl_dedup_result *r); /* frees the arrays, not r; NULL accepted */
 
 #ifdef __cplusplus
 }

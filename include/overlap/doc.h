@@ -25,21 +25,22 @@ typedef struct ovl_doc ovl_doc;
 
 /* Runs decode, normalize and segment on bytes (copied as needed; not retained). name is
  * a label kept for reports (copied; may be NULL). Caller frees *out with ovl_doc_free. */
-int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
-                       const ovl_doc_opts *opts, ovl_doc **out);
+OVL_API int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
+                               const ovl_doc_opts *opts, ovl_doc **out);
 /* Reads the whole file at path into *bytes (malloc'd; the caller frees it with free()) and
  * its size into *len. OVL_ERR_IO with the system error as detail, OVL_ERR_TOOBIG past
  * OVL_MAX_INPUT_BYTES, OVL_ERR_NOMEM. */
-int ovl_read_file(ovl_ctx *ctx, const char *path, void **bytes, size_t *len);
+OVL_API int ovl_read_file(ovl_ctx *ctx, const char *path, void **bytes, size_t *len);
 /* Reads the file at path and calls ovl_doc_from_bytes with name = path. OVL_ERR_IO when
  * the file cannot be read (detail names the system error). */
-int ovl_doc_from_file(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out);
-void ovl_doc_free(ovl_doc *doc);
+OVL_API int ovl_doc_from_file(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts,
+                              ovl_doc **out);
+OVL_API void ovl_doc_free(ovl_doc *doc);
 
-const char *ovl_doc_name(const ovl_doc *doc);           /* "" when none was given */
-const ovl_text *ovl_doc_text(const ovl_doc *doc);
-const ovl_norm *ovl_doc_norm(const ovl_doc *doc);
-const ovl_segments *ovl_doc_segments(const ovl_doc *doc);
+OVL_API const char *ovl_doc_name(const ovl_doc *doc);           /* "" when none was given */
+OVL_API const ovl_text *ovl_doc_text(const ovl_doc *doc);
+OVL_API const ovl_norm *ovl_doc_norm(const ovl_doc *doc);
+OVL_API const ovl_segments *ovl_doc_segments(const ovl_doc *doc);
 
 #ifdef __cplusplus
 }

@@ -17,20 +17,20 @@ typedef struct ovl_finder ovl_finder;
 
 /* A finder for chunks with `bands` band keys each; NULL when out of memory or bands == 0.
  * Free with ovl_finder_free. */
-ovl_finder *ovl_finder_new(unsigned bands);
-void ovl_finder_free(ovl_finder *f); /* NULL accepted */
+OVL_API ovl_finder *ovl_finder_new(unsigned bands);
+OVL_API void ovl_finder_free(ovl_finder *f); /* NULL accepted */
 
 /* Adds a document's chunks (fp->bands must equal the finder's). doc_id is the caller's
  * id (each id at most once); group >= 0 puts the document in a group whose members are
  * never paired with each other; group < 0 means no group. fp is not retained. */
-int ovl_finder_add(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group,
+OVL_API int ovl_finder_add(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group,
                    const ovl_fp *fp);
 /* Same from raw arrays (e.g. read back from an index): nchunks chunks, keys holds
  * nchunks * bands values, chunk i's keys at keys[i * bands]. */
-int ovl_finder_add_keys(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group,
+OVL_API int ovl_finder_add_keys(ovl_ctx *ctx, ovl_finder *f, uint32_t doc_id, int32_t group,
                         const ovl_fp_chunk *chunks, size_t nchunks, const uint64_t *keys);
-size_t ovl_finder_doc_count(const ovl_finder *f);
-size_t ovl_finder_chunk_count(const ovl_finder *f);
+OVL_API size_t ovl_finder_doc_count(const ovl_finder *f);
+OVL_API size_t ovl_finder_chunk_count(const ovl_finder *f);
 
 #define OVL_CAND_OPTS_VERSION 1
 typedef struct ovl_cand_opts {
@@ -61,7 +61,7 @@ typedef struct ovl_cand_hit {
  * with free(); NULL when empty. Does not change the finder's contents (it may reorder
  * them), so it can be called again with other options. OVL_ERR_INVALID when a doc id was
  * added twice. */
-int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts,
+OVL_API int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts,
                           ovl_cand **pairs, size_t *npairs, ovl_cand_hit **hits,
                           size_t *nhits);
 

@@ -46,7 +46,7 @@ typedef struct ovl_fp_opts {
 
 /* Checks opts (NULL = defaults) and resolves automatic values into *out (bands, rows and
  * chunk_stride filled in). OVL_ERR_INVALID with a message naming the bad field. */
-int ovl_fp_opts_resolve(ovl_ctx *ctx, const ovl_fp_opts *opts, ovl_fp_opts *out);
+OVL_API int ovl_fp_opts_resolve(ovl_ctx *ctx, const ovl_fp_opts *opts, ovl_fp_opts *out);
 
 /* Token range of one chunk: tokens [tok_start, tok_end) of the document. */
 typedef struct ovl_fp_chunk {
@@ -63,26 +63,26 @@ typedef struct ovl_fp ovl_fp;
  * Only hash and kind of each token are read. opts NULL means defaults. On success *out is
  * a new fingerprint the caller frees with ovl_fp_free. Pure function of its inputs;
  * thread-safe for distinct ctx. */
-int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
+OVL_API int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
                        const uint32_t *para_ends, size_t npara, const ovl_fp_opts *opts,
                        ovl_fp **out);
 /* Same for a document, using its normalized tokens and its paragraphs. */
-int ovl_fp_from_doc(ovl_ctx *ctx, const ovl_doc *doc, const ovl_fp_opts *opts, ovl_fp **out);
-void ovl_fp_free(ovl_fp *fp); /* NULL accepted */
+OVL_API int ovl_fp_from_doc(ovl_ctx *ctx, const ovl_doc *doc, const ovl_fp_opts *opts, ovl_fp **out);
+OVL_API void ovl_fp_free(ovl_fp *fp); /* NULL accepted */
 
 /* Accessors; arrays are owned by fp. */
-const ovl_fp_opts *ovl_fp_params(const ovl_fp *fp);  /* resolved options used */
-size_t ovl_fp_chunk_count(const ovl_fp *fp);
-const ovl_fp_chunk *ovl_fp_chunks(const ovl_fp *fp); /* in token order */
+OVL_API const ovl_fp_opts *ovl_fp_params(const ovl_fp *fp);  /* resolved options used */
+OVL_API size_t ovl_fp_chunk_count(const ovl_fp *fp);
+OVL_API const ovl_fp_chunk *ovl_fp_chunks(const ovl_fp *fp); /* in token order */
 /* Signature of chunk i: num_hashes values; NULL unless keep_signatures was set. */
-const uint32_t *ovl_fp_signature(const ovl_fp *fp, size_t i);
+OVL_API const uint32_t *ovl_fp_signature(const ovl_fp *fp, size_t i);
 /* Band keys of chunk i: bands values. */
-const uint64_t *ovl_fp_band_keys(const ovl_fp *fp, size_t i);
+OVL_API const uint64_t *ovl_fp_band_keys(const ovl_fp *fp, size_t i);
 /* Signature of the whole document's shingle set (union of its chunks): num_hashes values;
  * NULL unless doc_signature was set. */
-const uint32_t *ovl_fp_doc_signature(const ovl_fp *fp);
+OVL_API const uint32_t *ovl_fp_doc_signature(const ovl_fp *fp);
 /* Number of distinct-position shingles hashed (for statistics). */
-size_t ovl_fp_shingle_count(const ovl_fp *fp);
+OVL_API size_t ovl_fp_shingle_count(const ovl_fp *fp);
 
 #ifdef __cplusplus
 }

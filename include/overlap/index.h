@@ -51,12 +51,13 @@ typedef struct ovl_index_opts {
  * create), OVL_ERR_CORRUPT (not SQLite, or SQLite without this application id and tables:
  * the message names the file), OVL_ERR_MISMATCH (schema version, fingerprint algorithm or
  * a parameter differs), OVL_ERR_DB (SQLite failure, its message), OVL_ERR_INVALID. */
-int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, ovl_index **out);
-void ovl_index_close(ovl_index *idx); /* NULL accepted */
+OVL_API int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts,
+                           ovl_index **out);
+OVL_API void ovl_index_close(ovl_index *idx); /* NULL accepted */
 
 /* The index's parameters: resolved fingerprint options, and document options whose norm and
  * segment fields are the stored ones (decode fields: those of this handle). Either may be NULL. */
-void ovl_index_params(const ovl_index *idx, ovl_fp_opts *fp, ovl_doc_opts *doc);
+OVL_API void ovl_index_params(const ovl_index *idx, ovl_fp_opts *fp, ovl_doc_opts *doc);
 
 /* A key=value tag of a document (strings borrowed). */
 typedef struct ovl_index_meta {
@@ -78,8 +79,8 @@ typedef enum ovl_index_status {
  * document is either wholly present or absent. Decode errors are returned as by
  * ovl_doc_from_bytes (OVL_ERR_DECODE with the byte offset) and nothing is written.
  * status_out may be NULL. Not for a read-only handle. */
-int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *bytes, size_t len,
-                  const ovl_index_meta *metas, size_t n_metas, int *status_out);
+OVL_API int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *bytes,
+                          size_t len, const ovl_index_meta *metas, size_t n_metas, int *status_out);
 
 /* Ends an add run: sorts the pending band records into a run and merges runs of similar
  * size; then, when the records added through idx since its last flush are at least a quarter
@@ -88,16 +89,16 @@ int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *by
  * by itself when about a million records are pending, and ovl_index_close of a handle that
  * added documents calls this (errors there are lost: call it first to see them). Queries are
  * correct at any point; they are only faster with few runs. Not for a read-only handle. */
-int ovl_index_flush(ovl_ctx *ctx, ovl_index *idx);
+OVL_API int ovl_index_flush(ovl_ctx *ctx, ovl_index *idx);
 
 /* Removes the document stored under path; OVL_ERR_NOTFOUND when there is none. */
-int ovl_index_remove(ovl_ctx *ctx, ovl_index *idx, const char *path);
+OVL_API int ovl_index_remove(ovl_ctx *ctx, ovl_index *idx, const char *path);
 
 /* Id of the document stored under path; OVL_ERR_NOTFOUND when there is none. */
-int ovl_index_find(ovl_ctx *ctx, ovl_index *idx, const char *path, int64_t *id);
+OVL_API int ovl_index_find(ovl_ctx *ctx, ovl_index *idx, const char *path, int64_t *id);
 
 /* Ids of every document, sorted by path. *ids is malloc'd (caller frees; NULL when empty). */
-int ovl_index_list(ovl_ctx *ctx, ovl_index *idx, int64_t **ids, size_t *count);
+OVL_API int ovl_index_list(ovl_ctx *ctx, ovl_index *idx, int64_t **ids, size_t *count);
 
 /* What the index records about one document. Strings and metas are owned by idx and stay
  * valid until the next call with idx. */
@@ -116,12 +117,12 @@ typedef struct ovl_index_entry {
 } ovl_index_entry;
 
 /* OVL_ERR_NOTFOUND when id is not in the index. */
-int ovl_index_doc_info(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_index_entry *out);
+OVL_API int ovl_index_doc_info(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_index_entry *out);
 
 /* Rebuilds document id from its stored bytes with its stored decode options and the index's
  * normalization and segmentation; its name is the stored path. Caller frees *out with
  * ovl_doc_free. */
-int ovl_index_load_doc(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_doc **out);
+OVL_API int ovl_index_load_doc(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_doc **out);
 
 /* A source document sharing band keys with a queried document. */
 typedef struct ovl_index_hit {
@@ -134,8 +135,8 @@ typedef struct ovl_index_hit {
  * chunk's band keys. A band key held by more than max_df distinct documents is skipped as
  * boilerplate (0: no limit). *hits is a malloc'd array (caller frees; NULL when empty)
  * sorted by band_hits descending, then doc_id ascending. */
-int ovl_index_query(ovl_ctx *ctx, ovl_index *idx, const ovl_doc *doc, unsigned max_df,
-                    ovl_index_hit **hits, size_t *count);
+OVL_API int ovl_index_query(ovl_ctx *ctx, ovl_index *idx, const ovl_doc *doc, unsigned max_df,
+                            ovl_index_hit **hits, size_t *count);
 
 typedef struct ovl_index_stats {
     uint64_t documents;
@@ -147,7 +148,7 @@ typedef struct ovl_index_stats {
     uint64_t db_bytes;   /* pages of the database file (page_count * page_size) */
 } ovl_index_stats;
 
-int ovl_index_stats_get(ovl_ctx *ctx, ovl_index *idx, ovl_index_stats *out);
+OVL_API int ovl_index_stats_get(ovl_ctx *ctx, ovl_index *idx, ovl_index_stats *out);
 
 /* Consistency check: SQLite's integrity_check, then for every document: its bytes are present
  * with the recorded size and hash, it has exactly its recorded number of band records, every
@@ -155,7 +156,7 @@ int ovl_index_stats_get(ovl_ctx *ctx, ovl_index *idx, ovl_index_stats *out);
  * announce. With deep, also rebuilds each document and checks that its recomputed band keys
  * are the stored ones (through an order-independent checksum of its records).
  * OVL_OK, or OVL_ERR_CORRUPT with a message naming the first problem. */
-int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep);
+OVL_API int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep);
 
 #ifdef __cplusplus
 }

@@ -12,14 +12,14 @@ extern "C" {
 
 /* Probability that two sets of Jaccard s share at least one of b bands of r rows:
  * 1 - (1 - s^r)^b. Returns NaN for s outside [0,1]. */
-double ovl_lsh_probability(double s, unsigned bands, unsigned rows);
+OVL_API double ovl_lsh_probability(double s, unsigned bands, unsigned rows);
 
 /* Picks bands x rows (bands * rows <= num_hashes, bands <= max_bands when max_bands > 0)
  * minimizing fp_weight * (area under the S-curve below threshold) + fn_weight * (area
  * above the curve from threshold to 1). Errors (OVL_ERR_INVALID with a message): threshold
  * not strictly between 0 and 1 or NaN, num_hashes == 0, weights negative, NaN or both 0.
  * Pure; thread-safe. */
-int ovl_lsh_choose(ovl_ctx *ctx, double threshold, unsigned num_hashes, unsigned max_bands,
+OVL_API int ovl_lsh_choose(ovl_ctx *ctx, double threshold, unsigned num_hashes, unsigned max_bands,
                    double fp_weight, double fn_weight, unsigned *bands, unsigned *rows);
 
 /* Band keys of one signature: key[j] hashes v = sig[j*rows .. (j+1)*rows) with secrets of
@@ -29,7 +29,7 @@ int ovl_lsh_choose(ovl_ctx *ctx, double threshold, unsigned num_hashes, unsigned
  * values v0..v3 (the last group padded with zeros)
  *   acc = F((v0 | v1 << 32) ^ A ^ acc, (v2 | v3 << 32) ^ B);
  * key[j] = acc. Writes bands keys. Pure; thread-safe. */
-void ovl_lsh_band_keys(const uint32_t *sig, unsigned bands, unsigned rows, uint64_t seed,
+OVL_API void ovl_lsh_band_keys(const uint32_t *sig, unsigned bands, unsigned rows, uint64_t seed,
                        uint64_t *keys);
 
 #ifdef __cplusplus

@@ -19,10 +19,10 @@ extern "C" {
 
 /* Signature of the set of shingle hashes sh[0..n) (duplicates allowed) into sig[0..K).
  * seed drives the densification probes. Pure; thread-safe. K == 0 writes nothing. */
-void ovl_minhash(const uint64_t *sh, size_t n, unsigned K, uint64_t seed, uint32_t *sig);
+OVL_API void ovl_minhash(const uint64_t *sh, size_t n, unsigned K, uint64_t seed, uint32_t *sig);
 
 /* Fraction of equal positions of two K-value signatures (0 when K == 0). */
-double ovl_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned K);
+OVL_API double ovl_minhash_similarity(const uint32_t *a, const uint32_t *b, unsigned K);
 
 #ifdef __cplusplus
 }

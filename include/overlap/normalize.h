@@ -36,21 +36,22 @@ typedef struct ovl_norm ovl_norm;
 
 /* Builds the normalized view of text (which must outlive nothing: the result copies
  * what it needs). opts NULL means defaults. Caller frees *out with ovl_norm_free. */
-int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts, ovl_norm **out);
-void ovl_norm_free(ovl_norm *norm);
-size_t ovl_norm_count(const ovl_norm *norm);            /* number of tokens */
-const ovl_token *ovl_norm_tokens(const ovl_norm *norm); /* owned by norm */
-const uint32_t *ovl_norm_chars(const ovl_norm *norm);   /* folded code points of all tokens */
+OVL_API int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
+                          ovl_norm **out);
+OVL_API void ovl_norm_free(ovl_norm *norm);
+OVL_API size_t ovl_norm_count(const ovl_norm *norm);            /* number of tokens */
+OVL_API const ovl_token *ovl_norm_tokens(const ovl_norm *norm); /* owned by norm */
+OVL_API const uint32_t *ovl_norm_chars(const ovl_norm *norm);   /* folded code points of all tokens */
 /* Index of the first token whose char_start >= char_index (ovl_norm_count if none). */
-size_t ovl_norm_token_at(const ovl_norm *norm, size_t char_index);
+OVL_API size_t ovl_norm_token_at(const ovl_norm *norm, size_t char_index);
 /* Normalized text of tokens [first, last) as malloc'd UTF-8: tokens concatenated, with one
  * space between two adjacent word tokens. Caller frees with free(); NULL if out of memory. */
-char *ovl_norm_utf8(const ovl_norm *norm, size_t first, size_t last);
+OVL_API char *ovl_norm_utf8(const ovl_norm *norm, size_t first, size_t last);
 
 /* Folds one code point as ovl_normalize does. Writes up to cap folded code points to out
  * and returns how many the fold yields (0 when the code point does not count for matching:
  * whitespace, punctuation, marks, controls). */
-size_t ovl_fold_char(uint32_t cp, int fold_traditional, uint32_t *out, size_t cap);
+OVL_API size_t ovl_fold_char(uint32_t cp, int fold_traditional, uint32_t *out, size_t cap);
 
 #ifdef __cplusplus
 }

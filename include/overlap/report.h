@@ -16,7 +16,7 @@ typedef enum ovl_format {
 } ovl_format;
 
 /* Parses "text", "json", "jsonl" or "html"; returns -1 when unknown. */
-int ovl_format_parse(const char *name);
+OVL_API int ovl_format_parse(const char *name);
 
 /* Version of the JSON document shape (docs/json-schema.md). */
 #define OVL_JSON_SCHEMA 1
@@ -24,14 +24,15 @@ int ovl_format_parse(const char *name);
 /* A report: documents and the passages found between pairs of them. Not thread-safe. */
 typedef struct ovl_report ovl_report;
 
-ovl_report *ovl_report_new(void);  /* NULL when out of memory */
-void ovl_report_free(ovl_report *report); /* NULL accepted; does not free the documents */
+OVL_API ovl_report *ovl_report_new(void);  /* NULL when out of memory */
+OVL_API void ovl_report_free(ovl_report *report); /* NULL accepted; does not free the documents */
 
 /* Adds a document under the label path (copied). doc is borrowed and must outlive the
  * report. Returns its id (0, 1, ...) or a negative ovl_error. */
-int ovl_report_add_doc(ovl_report *report, const ovl_doc *doc, const char *path);
+OVL_API int ovl_report_add_doc(ovl_report *report, const ovl_doc *doc, const char *path);
 /* Records n passages (copied) found with a = document id_a and b = document id_b. */
-int ovl_report_add_passages(ovl_report *report, int id_a, int id_b, const ovl_passage *p, size_t n);
+OVL_API int ovl_report_add_passages(ovl_report *report, int id_a, int id_b, const ovl_passage *p,
+                                    size_t n);
 
 /* Per-document figures computed from the passages it takes part in. */
 typedef struct ovl_doc_stats {
@@ -58,12 +59,12 @@ typedef struct ovl_report_opts {
 #define OVL_REPORT_OPTS_INIT {OVL_REPORT_OPTS_VERSION, OVL_FORMAT_TEXT, 0, 0, 0, NULL, 0}
 
 /* Computes stats for document id (opts for exclusions; NULL = none). */
-int ovl_report_doc_stats(const ovl_report *report, int id, const ovl_report_opts *opts,
-                         ovl_doc_stats *out);
+OVL_API int ovl_report_doc_stats(const ovl_report *report, int id, const ovl_report_opts *opts,
+                                 ovl_doc_stats *out);
 
 /* Writes the report to sink. Output is a pure function of the report and opts. */
-int ovl_report_write(ovl_ctx *ctx, const ovl_report *report, const ovl_report_opts *opts,
-                     ovl_write_fn sink, void *userdata);
+OVL_API int ovl_report_write(ovl_ctx *ctx, const ovl_report *report, const ovl_report_opts *opts,
+                             ovl_write_fn sink, void *userdata);
 
 /* ---- Pair records ----------------------------------------------------------------------
  * What one pair of documents shares, in one record: every report format carries one per
@@ -82,7 +83,7 @@ typedef struct ovl_pair_stats {
 
 /* Fills *out for passages ps[0..n) between documents id_a (a_chars code points) and id_b.
  * OVL_ERR_INVALID (NULL out, or n > 0 without ps), OVL_ERR_NOMEM. */
-int ovl_pair_stats_compute(int id_a, int id_b, const ovl_passage *ps, size_t n, uint64_t a_chars,
+OVL_API int ovl_pair_stats_compute(int id_a, int id_b, const ovl_passage *ps, size_t n, uint64_t a_chars,
                            uint64_t b_chars, ovl_pair_stats *out);
 
 /* ---- Streamed reports -----------------------------------------------------------------
@@ -106,22 +107,22 @@ typedef struct ovl_report_stream ovl_report_stream;
  * defaults; params_json is read during this call only. On success *out is a stream to give
  * every pair and then to ovl_report_stream_end. OVL_ERR_INVALID (HTML cannot be streamed:
  * it shows whole documents), OVL_ERR_NOMEM, OVL_ERR_WRITE. */
-int ovl_report_stream_begin(ovl_ctx *ctx, const ovl_report_opts *opts,
+OVL_API int ovl_report_stream_begin(ovl_ctx *ctx, const ovl_report_opts *opts,
                             const ovl_report_docinfo *docs, size_t ndocs, size_t npassages,
                             ovl_write_fn sink, void *userdata, ovl_report_stream **out);
 /* Writes one pair's record and its passages ps[0..n) (sorted as the caller wants them shown).
  * a and b are the two documents (borrowed during the call): the text format needs them for
  * the passage bodies; JSON and JSON lines accept NULL. After a failure every later call
  * returns the same error. */
-int ovl_report_stream_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pair,
+OVL_API int ovl_report_stream_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pair,
                            const ovl_passage *ps, size_t n, const ovl_doc *a, const ovl_doc *b);
 /* Writes the tail, flushes, and frees s (whatever the result). */
-int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s);
+OVL_API int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s);
 /* Frees s without writing its tail (after a failure); NULL accepted. */
-void ovl_report_stream_free(ovl_report_stream *s);
+OVL_API void ovl_report_stream_free(ovl_report_stream *s);
 
 /* Number of passages recorded (all pairs). */
-size_t ovl_report_passage_count(const ovl_report *report);
+OVL_API size_t ovl_report_passage_count(const ovl_report *report);
 
 #ifdef __cplusplus
 }

@@ -85,14 +85,14 @@ typedef struct ovl_scan_shard {
 
 /* Resolves opts (NULL = defaults) into *out (fingerprint bands and rows chosen, threads
  * counted). OVL_ERR_INVALID with a message naming the bad field. */
-int ovl_scan_opts_resolve(ovl_ctx *ctx, const ovl_scan_opts *opts, ovl_scan_opts *out);
+OVL_API int ovl_scan_opts_resolve(ovl_ctx *ctx, const ovl_scan_opts *opts, ovl_scan_opts *out);
 
 /* Phase 1 on documents [first, first + count) of c, on opts->threads threads. A document
  * that cannot be read or decoded is a problem, not an error: the call fails only when out
  * of memory or given bad arguments. *out is zeroed on failure. */
-int ovl_scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
+OVL_API int ovl_scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
                          size_t first, size_t count, ovl_scan_shard *out);
-void ovl_scan_shard_free(ovl_scan_shard *s); /* frees the arrays, not s; NULL accepted */
+OVL_API void ovl_scan_shard_free(ovl_scan_shard *s); /* frees the arrays, not s; NULL accepted */
 
 /* ---- Phase 2: candidate pairs ----------------------------------------------------------- */
 
@@ -108,14 +108,14 @@ typedef struct ovl_scan_pair {
  * should be in one of the shards), with opts->max_df applied per band key and no min_hits
  * filter (apply it after merging ranges). *pairs is malloc'd (the caller frees it), sorted by
  * (a, b); NULL when empty. */
-int ovl_scan_candidates(ovl_ctx *ctx, const ovl_scan_shard *shards, size_t nshards,
+OVL_API int ovl_scan_candidates(ovl_ctx *ctx, const ovl_scan_shard *shards, size_t nshards,
                         const ovl_scan_opts *opts, unsigned band_lo, unsigned band_hi,
                         ovl_scan_pair **pairs, size_t *npairs);
 
 /* Merges lists of pairs sorted by (a, b) (from disjoint band ranges): the same pair's
  * collisions add up and its token ranges are joined; pairs with fewer than min_hits
  * collisions are dropped. *out is malloc'd, sorted by (a, b). */
-int ovl_scan_merge_pairs(ovl_ctx *ctx, const ovl_scan_pair *const *lists, const size_t *counts,
+OVL_API int ovl_scan_merge_pairs(ovl_ctx *ctx, const ovl_scan_pair *const *lists, const size_t *counts,
                          size_t nlists, unsigned min_hits, ovl_scan_pair **out, size_t *nout);
 
 /* ---- Phase 3: alignment ----------------------------------------------------------------- */
@@ -140,7 +140,7 @@ typedef int (*ovl_scan_result_fn)(void *userdata, const ovl_scan_result *r);
  * indexed by corpus number) on opts->threads threads, sharing one cache of loaded
  * documents. A document is re-read from its file and refused (OVL_ERR_IO, "changed since it
  * was fingerprinted") when its hash differs from phase 1's. */
-int ovl_scan_align(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_doc *docs,
+OVL_API int ovl_scan_align(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_doc *docs,
                    const ovl_scan_opts *opts, const ovl_scan_pair *pairs, size_t npairs,
                    ovl_scan_result_fn fn, void *userdata);
 
@@ -186,7 +186,7 @@ typedef struct ovl_scan_sink {
  * documents or pairs failed (see summary and the sink's problems); errors are out of memory,
  * bad options, a temporary file that cannot be written (OVL_ERR_IO) and a sink that stopped
  * (OVL_ERR_WRITE). */
-int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
+OVL_API int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
              const ovl_scan_sink *sink, ovl_scan_summary *summary);
 
 /* A sink writing a report to write_fn: text, JSON and JSON lines are streamed
@@ -206,10 +206,10 @@ typedef struct ovl_scan_report_sink {
 } ovl_scan_report_sink;
 
 /* Prepares *rs to write a report of format opts->format to write_fn. */
-void ovl_scan_report_sink_init(ovl_scan_report_sink *rs, ovl_ctx *ctx, const ovl_report_opts *opts,
+OVL_API void ovl_scan_report_sink_init(ovl_scan_report_sink *rs, ovl_ctx *ctx, const ovl_report_opts *opts,
                                ovl_write_fn write_fn, void *write_data);
 /* Releases what a scan that stopped early left in rs (nothing after a finished scan). */
-void ovl_scan_report_sink_cleanup(ovl_scan_report_sink *rs);
+OVL_API void ovl_scan_report_sink_cleanup(ovl_scan_report_sink *rs);
 
 #ifdef __cplusplus
 }

@@ -25,13 +25,13 @@ typedef struct ovl_range {
 typedef struct ovl_segments ovl_segments;
 
 /* Segments text; opts NULL means defaults. Caller frees *out with ovl_segments_free. */
-int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts,
-                ovl_segments **out);
-void ovl_segments_free(ovl_segments *segs);
-size_t ovl_segments_paragraph_count(const ovl_segments *segs);
-const ovl_range *ovl_segments_paragraphs(const ovl_segments *segs); /* in text order */
-size_t ovl_segments_sentence_count(const ovl_segments *segs);
-const ovl_range *ovl_segments_sentences(const ovl_segments *segs);  /* in text order, each within one paragraph */
+OVL_API int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts,
+                        ovl_segments **out);
+OVL_API void ovl_segments_free(ovl_segments *segs);
+OVL_API size_t ovl_segments_paragraph_count(const ovl_segments *segs);
+OVL_API const ovl_range *ovl_segments_paragraphs(const ovl_segments *segs); /* in text order */
+OVL_API size_t ovl_segments_sentence_count(const ovl_segments *segs);
+OVL_API const ovl_range *ovl_segments_sentences(const ovl_segments *segs);  /* in text order, each within one paragraph */
 
 #ifdef __cplusplus
 }

@@ -18,11 +18,11 @@ extern "C" {
 
 /* Number of shingles ovl_shingles writes for n tokens: n - k + 1 when n >= k, 1 when
  * 0 < n < k (a short run is one shingle of all its tokens), 0 when n == 0 or k == 0. */
-size_t ovl_shingle_count(size_t n, unsigned k);
+OVL_API size_t ovl_shingle_count(size_t n, unsigned k);
 
 /* Writes ovl_shingle_count(n, k) shingle hashes of the token hashes h[0..n) to out.
  * Returns that count. Pure; thread-safe. */
-size_t ovl_shingles(const uint64_t *h, size_t n, unsigned k, uint64_t seed, uint64_t *out);
+OVL_API size_t ovl_shingles(const uint64_t *h, size_t n, unsigned k, uint64_t seed, uint64_t *out);
 
 #ifdef __cplusplus
 }
