@@ -2,6 +2,8 @@
 #ifndef OVERLAP_MINHASH_H
 #define OVERLAP_MINHASH_H
 
+#include "overlap/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -2,6 +2,8 @@
 #ifndef OVERLAP_SHINGLE_H
 #define OVERLAP_SHINGLE_H
 
+#include "overlap/common.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
