@@ -41,6 +41,10 @@ static void help(FILE *f)
             "  --min-hits N             a document pair needs N band collisions to be aligned\n"
             "                           (default 1; 2 halves the pairs aligned on corpora\n"
             "                           full of stock phrases, at some cost in recall)\n"
+            "  --whole-tokens N         align a pair whole (exactly compare's passages) when both\n"
+            "                           documents have at most N tokens; longer pairs around\n"
+            "                           their colliding chunks (default 20000; 0: always around\n"
+            "                           the chunks)\n"
             "  --group REGEX            documents whose paths give the same first capture group\n"
             "                           of the POSIX extended REGEX (or the same whole match)\n"
             "                           are one group and are not compared with each other\n"
@@ -153,6 +157,7 @@ static char *params_json(const ovl_scan_opts *so, const char *regex, int by_dir)
     json_object_set_new(p, "seed", json_integer((json_int_t)fo->seed));
     json_object_set_new(p, "max_df", json_integer(max_df));
     json_object_set_new(p, "min_hits", json_integer(min_hits));
+    json_object_set_new(p, "whole_tokens", json_integer(so->whole_tokens));
     json_object_set_new(p, "min_chars", json_integer(ao->min_cjk));
     json_object_set_new(p, "min_words", json_integer(ao->min_words));
     json_object_set_new(p, "fold_traditional", json_boolean(dopts->norm.fold_traditional));
@@ -222,6 +227,8 @@ int cmd_scan(int argc, char **argv)
             so.min_hits = (unsigned)cli_ulong("--min-hits", v, 1, 1000);
         else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v))
             so.max_df = (unsigned)cli_ulong("--max-df", v, 0, UINT32_MAX);
+        else if (cli_opt(argc, argv, &i, "--whole-tokens", NULL, &v))
+            so.whole_tokens = (unsigned)cli_ulong("--whole-tokens", v, 0, UINT32_MAX);
         else if (cli_opt(argc, argv, &i, "--group", NULL, &v))
             regex = v;
         else if (strcmp(argv[i], "--group-by-dir") == 0)

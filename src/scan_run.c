@@ -254,6 +254,10 @@ static int find_pairs(run *r, ovl_scan_pair **pairs, size_t *npairs)
         ovl_scan_shard_free(&sh);
     }
     free(buf);
+    /* Candidates are one step for progress: called here, on the calling thread, between the
+     * phases (a caller can rely on every file having been read once before it). */
+    if (rc == OVL_OK && o->progress)
+        o->progress(o->progress_data, "candidates", 0, 1);
     if (rc == OVL_OK) {
         ovl__parallel(nparts, nparts, cand_one, NULL, parts);
         for (unsigned k = 0; k < nparts && rc == OVL_OK; k++)
@@ -264,6 +268,8 @@ static int find_pairs(run *r, ovl_scan_pair **pairs, size_t *npairs)
         const ovl_scan_pair *lists[2] = {parts[0].pairs, parts[1].pairs};
         size_t counts[2] = {parts[0].n, parts[1].n};
         rc = ovl_scan_merge_pairs(r->ctx, lists, counts, nparts, o->min_hits, pairs, npairs);
+        if (rc == OVL_OK && o->progress)
+            o->progress(o->progress_data, "candidates", 1, 1);
     }
     for (unsigned k = 0; k < 2; k++) {
         ovl_finder_free(parts[k].f);

@@ -49,6 +49,10 @@ jq -e '.params | .threshold == 0.3 and .bands == 16 and .rows == 3 and .k_cjk ==
 jq -e '.pairs | length == 1 and .[0].passages == 3 and .[0].a_path == "'"$t/reuse/copy.txt"'"
        and .[0].a_reused_chars > 0 and .[0].b_ratio > 0 and .[0].top_similarity == 1.0' "$t/fix.json" >/dev/null &&
   ok "json: pair record" || bad "json pair record: $(jq -c .pairs "$t/fix.json")"
+# HTML: both documents shown whole, their passages marked.
+"$OVL_BIN" scan --format html -o "$t/fix.html" "$t/reuse"
+[ "$(grep -c 'data-pair=' "$t/fix.html")" -ge 6 ] && grep -q "copy.txt" "$t/fix.html" &&
+  ok "html report" || bad "html report: $(grep -c 'data-pair=' "$t/fix.html") marks"
 # Text: header names both documents.
 "$OVL_BIN" scan "$t/reuse" >"$t/fix.txt"
 grep -q "^overlap .* 2 documents" "$t/fix.txt" && ok "text report" || bad "text report: $(head -2 "$t/fix.txt")"
@@ -133,6 +137,33 @@ if [ -x "$gen" ] && "$gen" --seed 7 --lang en --docs 12 --out "$t/gen" >/dev/nul
 else
   echo "skip generated corpus (no ovl-gen at $gen)"
 fi
+
+# Every pair scan reports, compared with `overlap compare` on the same two files: the same
+# passages (documents up to --whole-tokens are aligned whole, as compare does).
+if [ -f "$t/gen.json.1" ]; then
+  npairs=$(jq '.pairs | length' "$t/gen.json.1")
+  diffs=0
+  for k in $(seq 0 $((npairs - 1))); do
+    read -r ia ib pa pb < <(jq -r --argjson k "$k" '.pairs[$k] | "\(.a) \(.b) \(.a_path) \(.b_path)"' "$t/gen.json.1")
+    "$OVL_BIN" compare --format json "$pa" "$pb" >"$t/pc.json"
+    [ "$(pair_passages "$t/gen.json.1" "$ia" "$ib")" = "$(jq -c '.passages' "$t/pc.json")" ] || diffs=$((diffs + 1))
+  done
+  [ "$npairs" -gt 5 ] && [ "$diffs" = 0 ] && ok "generated: all $npairs pairs = compare" ||
+    bad "generated: $diffs of $npairs pairs differ from compare"
+fi
+
+# A failed run leaves an existing report as it was (the report goes through a temporary file).
+echo "previous report" >"$t/keep.json"
+status_is "nothing readable: trouble, -o file kept" 2 "$OVL_BIN" scan --format json -o "$t/keep.json" "$t/badc/broken.txt"
+[ "$(cat "$t/keep.json")" = "previous report" ] && [ -z "$(ls "$t" | grep 'keep.json.tmp')" ] &&
+  ok "failed run: previous report intact, no temporary left" || bad "failed run touched the report"
+status_is "bad file among good ones: report written, status 2" 2 "$OVL_BIN" scan --format json -o "$t/keep.json" "$t/badc"
+[ "$(jq '.pairs | length' "$t/keep.json")" = 1 ] && ok "bad file among good ones: pairs reported" ||
+  bad "bad file among good ones: $(head -c 200 "$t/keep.json")"
+# A FIFO given as an argument is refused at once, not read forever.
+mkfifo "$t/fifo"
+status_is "fifo refused" 2 timeout 10 "$OVL_BIN" scan "$t/fifo" "$t/reuse"
+grep -qx "overlap: $t/fifo: not a regular file" "$t/err" && ok "fifo message" || bad "fifo message: $(cat "$t/err")"
 
 # ---- Seeds ----------------------------------------------------------------------------------
 seeds=${OVL_SEEDS:-../shared/seeds}

@@ -1,0 +1,407 @@
+/* test_scan.c - the corpus engine: phases, streamed results, files that vanish or change mid-scan, thread independence, dedup. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct buf {
+    char *p;
+    size_t n;
+} buf;
+
+static int buf_sink(void *ud, const void *data, size_t len)
+{
+    buf *b = ud;
+    char *np = realloc(b->p, b->n + len + 1);
+    if (!np)
+        return -1;
+    memcpy(np + b->n, data, len);
+    b->n += len;
+    np[b->n] = '\0';
+    b->p = np;
+    return 0;
+}
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+/* A folder with a = source, b = its edited copy, c = an exact copy of a. */
+static char *make_corpus(void)
+{
+    char tmpl[] = "/tmp/ovl_scan_XXXXXX";
+    char *dir = strdup(mkdtemp(tmpl));
+    size_t la, lb;
+    char *a = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &la);
+    char *b = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &lb);
+    write_file(tu_path(dir, "a.txt"), a, la);
+    write_file(tu_path(dir, "b.txt"), b, lb);
+    write_file(tu_path(dir, "c.txt"), a, la);
+    free(a);
+    free(b);
+    return dir;
+}
+
+static void remove_corpus(char *dir)
+{
+    const char *names[] = {"a.txt", "b.txt", "c.txt"};
+    for (int i = 0; i < 3; i++)
+        unlink(tu_path(dir, names[i]));
+    rmdir(dir);
+    free(dir);
+}
+
+/* What a sink saw. */
+typedef struct seen {
+    int problems;
+    char problem_path[512];
+    char problem_msg[256];
+    int pairs, failed, begun, ended;
+    size_t passages;
+    char order[8][2]; /* per pair: report ids */
+    const char *vanish, *change; /* files to delete / rewrite when candidates start */
+} seen;
+
+static int s_problem(void *ud, const ovl_problem *p)
+{
+    seen *s = ud;
+    s->problems++;
+    snprintf(s->problem_path, sizeof s->problem_path, "%s", p->path);
+    snprintf(s->problem_msg, sizeof s->problem_msg, "%s", p->message);
+    return 0;
+}
+
+static int s_begin(void *ud, const ovl_scan_summary *sum, const ovl_report_docinfo *d, size_t n)
+{
+    (void)sum, (void)d, (void)n;
+    ((seen *)ud)->begun++;
+    return 0;
+}
+
+static int s_pair(void *ud, const ovl_pair_stats *p, const ovl_passage *ps, size_t n,
+                  const ovl_doc *a, const ovl_doc *b)
+{
+    (void)ps, (void)a, (void)b;
+    seen *s = ud;
+    if (s->pairs + s->failed < 8) {
+        s->order[s->pairs + s->failed][0] = (char)p->a;
+        s->order[s->pairs + s->failed][1] = (char)p->b;
+    }
+    if (p->error)
+        s->failed++;
+    else
+        s->pairs++;
+    s->passages += n;
+    return 0;
+}
+
+static int s_end(void *ud, const ovl_scan_summary *sum)
+{
+    (void)sum;
+    ((seen *)ud)->ended++;
+    return 0;
+}
+
+static void on_progress(void *ud, const char *phase, uint64_t done, uint64_t total)
+{
+    (void)total;
+    seen *s = ud;
+    if (strcmp(phase, "candidates") != 0 || done != 0)
+        return;
+    if (s->vanish)
+        ck_assert_int_eq(unlink(s->vanish), 0);
+    if (s->change)
+        write_file(s->change, "something else entirely\n", 25);
+}
+
+static ovl_scan_sink sink_of(seen *s)
+{
+    ovl_scan_sink k;
+    memset(&k, 0, sizeof k);
+    k.userdata = s;
+    k.problem = s_problem;
+    k.begin = s_begin;
+    k.pair = s_pair;
+    k.end = s_end;
+    return k;
+}
+
+static ovl_corpus *corpus_of(const char *dir)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_corpus *c = ovl_corpus_new();
+    ck_assert_int_eq(ovl_corpus_add_path(ctx, c, dir, NULL), OVL_OK);
+    ovl_ctx_free(ctx);
+    return c;
+}
+
+START_TEST(test_scan_pairs)
+{
+    char *dir = make_corpus();
+    ovl_corpus *c = corpus_of(dir);
+    ck_assert_uint_eq(ovl_corpus_count(c), 3);
+    ck_assert_str_eq(ovl_corpus_name(c, 0), tu_path(dir, "a.txt"));
+    seen s;
+    memset(&s, 0, sizeof s);
+    ovl_scan_sink k = sink_of(&s);
+    ovl_scan_summary sum;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ck_assert_int_eq(ovl_scan(ctx, c, NULL, &k, &sum), OVL_OK);
+    /* a = c exactly: their pair reuses most and comes first; then a-b and b-c (equal weight,
+     * name order). */
+    ck_assert_int_eq(s.problems, 0);
+    ck_assert_int_eq(s.begun, 1);
+    ck_assert_int_eq(s.ended, 1);
+    ck_assert_int_eq(s.pairs, 3);
+    ck_assert_int_eq(s.failed, 0);
+    ck_assert_uint_eq(sum.pairs, 3);
+    ck_assert_uint_eq(sum.documents_read, 3);
+    ck_assert_int_eq(s.order[0][0], 0);
+    ck_assert_int_eq(s.order[0][1], 2);
+    ck_assert_int_eq(s.order[1][0], 0);
+    ck_assert_int_eq(s.order[1][1], 1);
+    ck_assert_int_eq(s.order[2][0], 1);
+    ck_assert_int_eq(s.order[2][1], 2);
+    ovl_ctx_free(ctx);
+    ovl_corpus_free(c);
+    remove_corpus(dir);
+}
+END_TEST
+
+/* A file deleted between fingerprinting and alignment: named once, its two pairs failed, the
+ * third pair still reported. */
+START_TEST(test_scan_vanished_file)
+{
+    char *dir = make_corpus();
+    ovl_corpus *c = corpus_of(dir);
+    seen s;
+    memset(&s, 0, sizeof s);
+    char vanish[512];
+    snprintf(vanish, sizeof vanish, "%s", tu_path(dir, "c.txt"));
+    s.vanish = vanish;
+    ovl_scan_sink k = sink_of(&s);
+    ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
+    o.progress = on_progress;
+    o.progress_data = &s;
+    ovl_scan_summary sum;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ck_assert_int_eq(ovl_scan(ctx, c, &o, &k, &sum), OVL_OK);
+    ck_assert_int_eq(s.problems, 1);
+    ck_assert_str_eq(s.problem_path, vanish);
+    ck_assert_str_eq(s.problem_msg, "No such file or directory");
+    ck_assert_int_eq(s.pairs, 1);
+    ck_assert_int_eq(s.failed, 2);
+    ck_assert_uint_eq(sum.failed_pairs, 2);
+    ck_assert_uint_eq(sum.problems, 1);
+    ck_assert_uint_gt(s.passages, 0);
+    ovl_ctx_free(ctx);
+    ovl_corpus_free(c);
+    remove_corpus(dir);
+}
+END_TEST
+
+/* A file rewritten between the phases is refused by its hash, not aligned as another text. */
+START_TEST(test_scan_changed_file)
+{
+    char *dir = make_corpus();
+    ovl_corpus *c = corpus_of(dir);
+    seen s;
+    memset(&s, 0, sizeof s);
+    char change[512];
+    snprintf(change, sizeof change, "%s", tu_path(dir, "b.txt"));
+    s.change = change;
+    ovl_scan_sink k = sink_of(&s);
+    ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
+    o.progress = on_progress;
+    o.progress_data = &s;
+    o.threads = 2;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ck_assert_int_eq(ovl_scan(ctx, c, &o, &k, NULL), OVL_OK);
+    ck_assert_int_eq(s.problems, 1);
+    ck_assert_str_eq(s.problem_path, change);
+    ck_assert_str_eq(s.problem_msg, "changed since it was fingerprinted");
+    ck_assert_int_eq(s.pairs, 1); /* a-c */
+    ck_assert_int_eq(s.failed, 2);
+    ovl_ctx_free(ctx);
+    ovl_corpus_free(c);
+    remove_corpus(dir);
+}
+END_TEST
+
+static char *scan_jsonl(const ovl_corpus *c, unsigned threads)
+{
+    buf b = {NULL, 0};
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_report_opts ro = OVL_REPORT_OPTS_INIT;
+    ro.format = OVL_FORMAT_JSONL;
+    ovl_scan_report_sink rs;
+    ovl_scan_report_sink_init(&rs, ctx, &ro, buf_sink, &b);
+    ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
+    o.threads = threads;
+    ck_assert_int_eq(ovl_scan(ctx, c, &o, &rs.sink, NULL), OVL_OK);
+    ovl_scan_report_sink_cleanup(&rs);
+    ovl_ctx_free(ctx);
+    ck_assert_ptr_nonnull(b.p);
+    return b.p;
+}
+
+/* In-memory documents, any thread count, the same bytes; a pair line before its passages. */
+START_TEST(test_scan_memory_threads)
+{
+    size_t la, lb;
+    char *a = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &la);
+    char *b = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &lb);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_corpus *c = ovl_corpus_new();
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "mem/b", b, lb), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "mem/a", a, la), OVL_OK);
+    char *one = scan_jsonl(c, 1), *two = scan_jsonl(c, 2);
+    ck_assert_str_eq(one, two);
+    const char *head = "{\"pair\":{\"a\":0,\"b\":1,\"a_path\":\"mem/a\",\"b_path\":\"mem/b\","
+                       "\"passages\":3,";
+    ck_assert_msg(strncmp(one, head, strlen(head)) == 0, "first line: %.120s", one);
+    /* Sealed: nothing more can be added. */
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "late", "x", 1), OVL_ERR_INVALID);
+    free(one);
+    free(two);
+    free(a);
+    free(b);
+    ovl_corpus_free(c);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
+/* The phases called one by one, shards and band ranges split, give ovl_scan's pairs. */
+START_TEST(test_scan_phases)
+{
+    char *dir = make_corpus();
+    ovl_corpus *c = corpus_of(dir);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_scan_opts o;
+    ck_assert_int_eq(ovl_scan_opts_resolve(ctx, NULL, &o), OVL_OK);
+    ck_assert_uint_eq(o.fp.bands, 16);
+    ovl_scan_shard sh[2];
+    ck_assert_int_eq(ovl_scan_fingerprint(ctx, c, &o, 0, 2, &sh[0]), OVL_OK);
+    ck_assert_int_eq(ovl_scan_fingerprint(ctx, c, &o, 2, 1, &sh[1]), OVL_OK);
+    ck_assert_int_eq(ovl_scan_fingerprint(ctx, c, &o, 2, 2, &sh[1]), OVL_ERR_INVALID);
+    ck_assert_int_eq(ovl_scan_fingerprint(ctx, c, &o, 2, 1, &sh[1]), OVL_OK);
+    ck_assert_uint_eq(sh[0].docs[0].hash[0], sh[1].docs[0].hash[0]); /* a and c: same bytes */
+    ovl_scan_pair *p[2];
+    size_t np[2];
+    ck_assert_int_eq(ovl_scan_candidates(ctx, sh, 2, &o, 0, 5, &p[0], &np[0]), OVL_OK);
+    ck_assert_int_eq(ovl_scan_candidates(ctx, sh, 2, &o, 5, 16, &p[1], &np[1]), OVL_OK);
+    ck_assert_int_eq(ovl_scan_candidates(ctx, sh, 2, &o, 5, 17, &p[1], &np[1]), OVL_ERR_INVALID);
+    ck_assert_int_eq(ovl_scan_candidates(ctx, sh, 2, &o, 5, 16, &p[1], &np[1]), OVL_OK);
+    ovl_scan_pair *all, *whole;
+    size_t nall, nwhole;
+    const ovl_scan_pair *lists[2] = {p[0], p[1]};
+    ck_assert_int_eq(ovl_scan_merge_pairs(ctx, lists, np, 2, 1, &all, &nall), OVL_OK);
+    ck_assert_int_eq(ovl_scan_candidates(ctx, sh, 2, &o, 0, 16, &whole, &nwhole), OVL_OK);
+    ck_assert_uint_eq(nall, 3);
+    ck_assert_uint_eq(nwhole, nall);
+    for (size_t k = 0; k < nall; k++) {
+        ck_assert_uint_eq(all[k].a, whole[k].a);
+        ck_assert_uint_eq(all[k].b, whole[k].b);
+        ck_assert_uint_eq(all[k].band_hits, whole[k].band_hits);
+        ck_assert_uint_eq(all[k].a0, whole[k].a0);
+        ck_assert_uint_eq(all[k].b1, whole[k].b1);
+    }
+    ck_assert_uint_eq(all[1].a, 0); /* (0,1), (0,2), (1,2) */
+    ck_assert_uint_eq(all[1].b, 2);
+    ovl_scan_shard_free(&sh[0]);
+    ovl_scan_shard_free(&sh[1]);
+    free(p[0]);
+    free(p[1]);
+    free(all);
+    free(whole);
+    ovl_ctx_free(ctx);
+    ovl_corpus_free(c);
+    remove_corpus(dir);
+}
+END_TEST
+
+START_TEST(test_dedup_library)
+{
+    char *dir = make_corpus();
+    ovl_corpus *c = corpus_of(dir);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_dedup_result r;
+    ck_assert_int_eq(ovl_dedup(ctx, c, NULL, &r), OVL_OK);
+    /* a and c are the same text: one cluster, a kept (longest, ties to the first name); b is
+     * a partial copy below the 0.8 ratio. */
+    ck_assert_uint_eq(r.nclusters, 1);
+    ck_assert_uint_eq(r.docs[0].cluster, 1);
+    ck_assert_uint_eq(r.docs[2].cluster, 1);
+    ck_assert_uint_eq(r.docs[1].cluster, 0);
+    ck_assert_uint_eq(r.docs[2].kept, 0);
+    /* Identical texts: every token matched; the ratio counts characters inside passages,
+     * which leave out the spaces and punctuation at their ends. */
+    ck_assert_double_gt(r.docs[2].similarity, 0.99);
+    ck_assert_double_eq(r.docs[0].similarity, 1.0);
+    ck_assert_uint_eq(r.npairs, 1);
+    ovl_dedup_result_free(&r);
+    ovl_dedup_opts bad = OVL_DEDUP_OPTS_INIT;
+    bad.ratio = 1.5;
+    ck_assert_int_eq(ovl_dedup(ctx, c, &bad, &r), OVL_ERR_INVALID);
+    ovl_ctx_free(ctx);
+    ovl_corpus_free(c);
+    remove_corpus(dir);
+}
+END_TEST
+
+/* Walk problems: a missing path and a FIFO are problems, not errors; hidden files skipped. */
+START_TEST(test_corpus_walk)
+{
+    char tmpl[] = "/tmp/ovl_walk_XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    write_file(tu_path(dir, "x.txt"), "x", 1);
+    write_file(tu_path(dir, ".hidden.txt"), "h", 1);
+    char fifo[512];
+    snprintf(fifo, sizeof fifo, "%s", tu_path(dir, "pipe"));
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_corpus *c = ovl_corpus_new();
+    ck_assert_int_eq(ovl_corpus_add_path(ctx, c, dir, NULL), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_path(ctx, c, fifo, NULL), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_path(ctx, c, tu_path(dir, "missing"), NULL), OVL_OK);
+    ck_assert_uint_eq(ovl_corpus_count(c), 1);
+    ck_assert_uint_eq(ovl_corpus_problem_count(c), 2);
+    ck_assert_str_eq(ovl_corpus_problem(c, 0)->message, "not a regular file");
+    ck_assert_str_eq(ovl_corpus_problem(c, 1)->message, "No such file or directory");
+    ovl_corpus_free(c);
+    ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
+    wo.hidden = 1;
+    c = ovl_corpus_new();
+    ck_assert_int_eq(ovl_corpus_add_path(ctx, c, dir, &wo), OVL_OK);
+    ck_assert_uint_eq(ovl_corpus_count(c), 2);
+    ovl_corpus_free(c);
+    ovl_ctx_free(ctx);
+    unlink(fifo);
+    unlink(tu_path(dir, "x.txt"));
+    unlink(tu_path(dir, ".hidden.txt"));
+    rmdir(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("scan");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_scan_pairs);
+    tcase_add_test(tc, test_scan_vanished_file);
+    tcase_add_test(tc, test_scan_changed_file);
+    tcase_add_test(tc, test_scan_memory_threads);
+    tcase_add_test(tc, test_scan_phases);
+    tcase_add_test(tc, test_dedup_library);
+    tcase_add_test(tc, test_corpus_walk);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
