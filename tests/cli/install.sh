@@ -90,6 +90,24 @@ out=$(LD_LIBRARY_PATH="$libdir" "$prefix/hello")
 want_hello="$("$prefix/bin/overlap" --version | cut -d' ' -f2) hello世界 3"
 [ "$out" = "$want_hello" ] || fail "hello: got '$out', want '$want_hello'"
 
+# A folder scanned through the corpus API, built the same way (the README's second example).
+scanprog="$OVL_SRC/tests/cli/lib_scan.c"
+example=$(cat "$scanprog")
+[[ "$readme" == *"$example"* ]] || fail "README.md does not contain tests/cli/lib_scan.c as it is"
+$cc -std=c11 -Wall -Wextra -Werror $san "$scanprog" -o "$prefix/scan_shared" \
+  $(pkg-config --cflags --libs overlap)
+mkdir -p "$prefix/folder"
+cp "$src_a" "$prefix/folder/a.txt"; cp "$src_b" "$prefix/folder/b.txt"; cp "$src_a" "$prefix/folder/c.txt"
+rc=0; out=$(cd "$prefix" && LD_LIBRARY_PATH="$libdir" ./scan_shared folder) || rc=$?
+want_scan='3 documents, 3 pairs with reuse
+folder/a.txt ~ folder/c.txt: 1 passage, 99.6% ~ 99.6%
+folder/a.txt ~ folder/b.txt: 3 passages, 28.4% ~ 59.7%
+folder/b.txt ~ folder/c.txt: 3 passages, 59.7% ~ 28.4%'
+[ "$rc" = 1 ] && [ "$out" = "$want_scan" ] || fail "scan_shared: exit $rc, got
+$out
+want
+$want_scan"
+
 # (b) pkg-config --static, from a copy of the install without the shared library (as an
 # install of only liboverlap.a would be); fully static (-static) outside the sanitizer build,
 # which cannot link that way.
