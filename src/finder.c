@@ -507,3 +507,42 @@ int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts
     }
     return OVL_OK;
 }
+
+int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, ovl_recurring **out,
+                         size_t *count)
+{
+    if (!f || !out || !count || min_df == 0)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "finder: bad arguments for recurring keys");
+    *out = NULL;
+    *count = 0;
+    int rc = canonicalize(ctx, f);
+    if (rc)
+        return rc;
+    sort_entries(f->e, f->ne, 0);
+    ovl_recurring *v = NULL;
+    size_t n = 0, cap = 0;
+    uint32_t group = 0;
+    for (size_t i = 0; i < f->ne;) {
+        size_t j = i + 1;
+        while (j < f->ne && f->e[j].khi == f->e[i].khi && f->e[j].klo == f->e[i].klo)
+            j++;
+        size_t ndoc = 1;
+        for (size_t x = i + 1; x < j && ndoc <= min_df; x++)
+            ndoc += f->c[f->e[x].chunk].doc != f->c[f->e[x - 1].chunk].doc;
+        if (ndoc > min_df) {
+            if (ovl__grow(&v, &cap, n + (j - i), sizeof *v)) {
+                free(v);
+                return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "finder: out of memory");
+            }
+            for (size_t x = i; x < j; x++) {
+                const fchunk *c = &f->c[f->e[x].chunk];
+                v[n++] = (ovl_recurring){f->d[c->doc].id, c->tok_start, c->tok_end, group};
+            }
+            group++;
+        }
+        i = j;
+    }
+    *out = v;
+    *count = n;
+    return OVL_OK;
+}

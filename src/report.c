@@ -883,9 +883,11 @@ struct ovl_report_stream {
     size_t passages_written;
     int excl;
     int err;                  /* first failure: every later call returns it */
-    /* JSON: pair records wait for the end, since passages come first in the document. */
+    /* JSON: pair records wait for the end, since passages come first in the document; so
+     * do the copies and families (as JSON values). */
     ovl_pair_stats *pairs;
     size_t npairs, cappairs;
+    json_t *copies, *families;
 };
 
 void ovl_report_stream_free(ovl_report_stream *s)
@@ -900,6 +902,8 @@ void ovl_report_stream_free(ovl_report_stream *s)
         free((char *)s->pairs[k].error);
     free(s->docs);
     free(s->pairs);
+    json_decref(s->copies);
+    json_decref(s->families);
     free(s->o);
     free(s);
 }
@@ -1137,6 +1141,116 @@ int ovl_report_stream_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_st
     return rc;
 }
 
+static json_t *jcopies(const ovl_copies *g, int *bad)
+{
+    json_t *o = json_object(), *paths = json_array();
+    for (size_t i = 0; paths && i < g->n; i++) {
+        char *p = utf8_clean(g->paths[i]);
+        if (!p || json_array_append_new(paths, json_string(p)) != 0)
+            *bad = 1;
+        free(p);
+    }
+    jset(o, "paths", paths, bad);
+    jset(o, "bytes", jint(g->bytes), bad);
+    jset(o, "chars", jint(g->chars), bad);
+    return o;
+}
+
+static json_t *jfamily(const ovl_family *f, int *bad)
+{
+    json_t *o = json_object(), *spans = json_array();
+    jset(o, "id", jint(f->id), bad);
+    jset(o, "documents", jint(f->documents), bad);
+    jset(o, "chars", jint(f->chars), bad);
+    char *t = utf8_clean(f->text ? f->text : "");
+    jset(o, "text", t ? json_string(t) : NULL, bad);
+    free(t);
+    for (size_t i = 0; spans && i < f->nspans; i++) {
+        json_t *sp = json_object();
+        char *p = utf8_clean(f->spans[i].path);
+        jset(sp, "path", p ? json_string(p) : NULL, bad);
+        free(p);
+        jset(sp, "char_start", jint(f->spans[i].char_start), bad);
+        jset(sp, "char_end", jint(f->spans[i].char_end), bad);
+        if (!sp || json_array_append_new(spans, sp) != 0)
+            *bad = 1;
+    }
+    jset(o, "spans", spans, bad);
+    return o;
+}
+
+/* JSON keeps the record for the end; JSON lines writes {"key": record} now; text a line. */
+static int stream_record(ovl_ctx *ctx, ovl_report_stream *s, const char *key, json_t *rec, int bad,
+                         json_t **held)
+{
+    if (s->err) {
+        json_decref(rec);
+        return s->err;
+    }
+    int rc = OVL_OK;
+    if (s->opts.format == OVL_FORMAT_JSON) {
+        if (!*held && !(*held = json_array()))
+            bad = 1;
+        if (bad || !rec || json_array_append_new(*held, rec) != 0)
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    } else if (s->opts.format == OVL_FORMAT_JSONL) {
+        json_t *line = json_object();
+        jset(line, key, rec, &bad);
+        rc = dump(ctx, line, bad, JSON_FLAGS | JSON_COMPACT, 0, s->o);
+        ovl__out_puts(s->o, "\n");
+    } else {
+        json_decref(rec);
+    }
+    if (rc == OVL_OK && s->o->err)
+        rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the output sink refused data");
+    s->err = rc;
+    return rc;
+}
+
+int ovl_report_stream_copies(ovl_ctx *ctx, ovl_report_stream *s, const ovl_copies *g)
+{
+    if (!s || !g || (g->n && !g->paths))
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "a stream and a group are required");
+    if (s->opts.format == OVL_FORMAT_TEXT && !s->err) {
+        ovl__out_printf(s->o, "\n== copies" DOT "%zu identical files" DOT "%llu bytes" DOT "%llu chars\n",
+                        g->n, (unsigned long long)g->bytes, (unsigned long long)g->chars);
+        for (size_t i = 0; i < g->n; i++) {
+            ovl__out_puts(s->o, "   ");
+            put_label(s->o, g->paths[i]);
+            ovl__out_puts(s->o, "\n");
+        }
+        return stream_record(ctx, s, "copies", NULL, 0, NULL);
+    }
+    int bad = 0;
+    json_t *rec = jcopies(g, &bad);
+    return stream_record(ctx, s, "copies", rec, bad, &s->copies);
+}
+
+int ovl_report_stream_family(ovl_ctx *ctx, ovl_report_stream *s, const ovl_family *f)
+{
+    if (!s || !f || (f->nspans && !f->spans))
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "a stream and a family are required");
+    if (s->opts.format == OVL_FORMAT_TEXT && !s->err) {
+        ovl__out_printf(s->o, "\n== family %zu" DOT "%zu documents" DOT "%llu chars\n", f->id,
+                        f->documents, (unsigned long long)f->chars);
+        ovl__out_puts(s->o, "   ");
+        put_label(s->o, f->text ? f->text : "");
+        ovl__out_puts(s->o, "\n");
+        for (size_t i = 0; i < f->nspans && i < 5; i++) {
+            ovl__out_puts(s->o, "   in ");
+            put_label(s->o, f->spans[i].path);
+            ovl__out_printf(s->o, " chars %llu-%llu\n", (unsigned long long)f->spans[i].char_start,
+                            (unsigned long long)f->spans[i].char_end);
+        }
+        if (f->nspans > 5)
+            ovl__out_printf(s->o, "   and %zu more\n", f->nspans - 5);
+        return stream_record(ctx, s, "family", NULL, 0, NULL);
+    }
+    int bad = 0;
+    json_t *rec = jfamily(f, &bad);
+    return stream_record(ctx, s, "family", rec, bad, &s->families);
+}
+
 int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s)
 {
     if (!s)
@@ -1153,7 +1267,21 @@ int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s)
             rc = dump(ctx, jp, bad, JSON_FLAGS | JSON_INDENT(2), 4, o);
         }
         if (rc == OVL_OK)
-            ovl__out_puts(o, s->npairs ? "\n  ]\n}\n" : "]\n}\n");
+            ovl__out_puts(o, s->npairs ? "\n  ]" : "]");
+        json_t *tail[2] = {s->copies, s->families};
+        const char *names[2] = {"copies", "families"};
+        for (int t = 0; t < 2 && rc == OVL_OK; t++) {
+            if (!tail[t])
+                continue; /* only scans with such groups carry these keys */
+            ovl__out_printf(o, ",\n  \"%s\": [", names[t]);
+            for (size_t k = 0; k < json_array_size(tail[t]) && rc == OVL_OK; k++) {
+                ovl__out_puts(o, k ? ",\n    " : "\n    ");
+                rc = dump(ctx, json_incref(json_array_get(tail[t], k)), 0, JSON_FLAGS | JSON_INDENT(2), 4, o);
+            }
+            ovl__out_puts(o, "\n  ]");
+        }
+        if (rc == OVL_OK)
+            ovl__out_puts(o, "\n}\n");
     }
     if (rc == OVL_OK || rc == OVL_ERR_WRITE) {
         if (ovl__out_flush(s->o) != OVL_OK)

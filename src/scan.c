@@ -32,6 +32,7 @@ int ovl_scan_opts_resolve(ovl_ctx *ctx, const ovl_scan_opts *opts, ovl_scan_opts
 
 typedef struct fp_slot {
     int done;
+    uint32_t *cs, *ce; /* chunks' character ranges */
     uint64_t *doc_keys;
     ovl_scan_doc doc;
     ovl_fp *fp;
@@ -74,12 +75,22 @@ static void commit_slot(fp_job *j, size_t k)
                 j->rc = OVL_ERR_NOMEM;
             } else {
                 out->keys = nk;
+                uint32_t *ncs = realloc(out->char_start, (kc ? kc : 1) * sizeof *ncs);
+                if (ncs)
+                    out->char_start = ncs;
+                uint32_t *nce = ncs ? realloc(out->char_end, (kc ? kc : 1) * sizeof *nce) : NULL;
+                if (nce)
+                    out->char_end = nce;
+                if (!ncs || !nce)
+                    j->rc = OVL_ERR_NOMEM, nc = 0;
                 s->doc.first_chunk = out->nchunks;
                 s->doc.nchunks = (uint32_t)nc;
                 if (nc) {
                     memcpy(out->chunks + out->nchunks, ovl_fp_chunks(s->fp), nc * sizeof *out->chunks);
                     memcpy(out->keys + out->nchunks * nb, ovl_fp_band_keys(s->fp, 0),
                            nc * nb * sizeof *nk);
+                    memcpy(out->char_start + out->nchunks, s->cs, nc * sizeof *s->cs);
+                    memcpy(out->char_end + out->nchunks, s->ce, nc * sizeof *s->ce);
                 }
                 out->nchunks += nc;
             }
@@ -93,6 +104,9 @@ static void commit_slot(fp_job *j, size_t k)
     }
     free(s->doc_keys);
     s->doc_keys = NULL;
+    free(s->cs);
+    free(s->ce);
+    s->cs = s->ce = NULL;
     out->docs[k] = s->doc;
     ovl_fp_free(s->fp);
     s->fp = NULL;
@@ -124,6 +138,19 @@ static void fp_one(void *arg, unsigned worker, size_t k)
         s.doc.tokens = nt > UINT32_MAX ? UINT32_MAX : (uint32_t)nt;
         snprintf(s.doc.encoding, sizeof s.doc.encoding, "%s", ovl_text_encoding(t));
         rc = ovl_fp_from_doc(ctx, doc, &j->o->fp, &s.fp);
+    }
+    if (rc == OVL_OK) {
+        size_t nc = ovl_fp_chunk_count(s.fp);
+        const ovl_fp_chunk *ch = ovl_fp_chunks(s.fp);
+        const ovl_token *tok = ovl_norm_tokens(ovl_doc_norm(doc));
+        s.cs = malloc((nc ? nc : 1) * sizeof *s.cs);
+        s.ce = malloc((nc ? nc : 1) * sizeof *s.ce);
+        if (!s.cs || !s.ce)
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        for (size_t c = 0; rc == OVL_OK && c < nc; c++) {
+            s.cs[c] = ch[c].tok_end > ch[c].tok_start ? tok[ch[c].tok_start].char_start : 0;
+            s.ce[c] = ch[c].tok_end > ch[c].tok_start ? tok[ch[c].tok_end - 1].char_end : 0;
+        }
     }
     if (rc == OVL_OK && j->doc_bands && ovl_fp_doc_signature(s.fp)) {
         if (!(s.doc_keys = malloc(j->doc_bands * sizeof *s.doc_keys)))
@@ -219,6 +246,8 @@ int ovl__scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts
             rc = OVL_ERR_NOMEM;
     }
     for (size_t k = 0; j.slots && k < count; k++) {
+        free(j.slots[k].cs);
+        free(j.slots[k].ce);
         free(j.slots[k].doc_keys);
         free(j.slots[k].message);
         ovl_fp_free(j.slots[k].fp);
@@ -264,6 +293,8 @@ void ovl_scan_shard_free(ovl_scan_shard *s)
     free(s->docs);
     free(s->chunks);
     free(s->keys);
+    free(s->char_start);
+    free(s->char_end);
     free(s->doc_keys);
     memset(s, 0, sizeof *s);
 }

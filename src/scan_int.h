@@ -26,4 +26,67 @@ int ovl__scan_align(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_
                     const ovl_scan_pair *pairs, size_t npairs, ovl_scan_result_fn fn,
                     void *userdata);
 
+/* What the candidate stage of a whole scan knows of the corpus. */
+typedef struct ovl__chunkinfo {
+    uint32_t tok_start, tok_end;
+    uint32_t char_start, char_end;
+} ovl__chunkinfo;
+
+typedef struct ovl__cfp {
+    ovl_scan_doc *docs;      /* per corpus document; first_chunk indexes chunks (originals) */
+    uint32_t *copy_of;       /* per document: the first document (name order) with the same
+                                bytes, itself for an original, UINT32_MAX when unread */
+    ovl__chunkinfo *chunks;  /* the originals' chunks, document after document */
+    size_t nchunks;
+    ovl_scan_pair *pairs;    /* candidate pairs of originals, (a, b) order, min_hits applied */
+    size_t npairs;
+    ovl_recurring *rec;      /* chunks of band keys in more than max_df documents; key groups
+                                numbered across band ranges */
+    size_t nrec;
+    size_t ranges;           /* band ranges the keys were searched in */
+} ovl__cfp;
+
+/* Told of each document that cannot be read, in document order; non-zero stops. */
+typedef int (*ovl__problem_fn)(void *userdata, size_t doc, const ovl_problem *p);
+
+/* Phases 1 and 2 of a whole scan: every document fingerprinted shard by shard; documents
+ * whose bytes equal an earlier one's are copies and stay out of the search; the originals'
+ * band keys wait in a temporary file and are searched one band range at a time (two at once
+ * on two threads), so the finders hold a range's keys, not all. out->docs must hold a zeroed
+ * entry per document; the rest of *out is filled. With recurring set, the chunks of frequent
+ * keys are collected too. */
+int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int recurring,
+                  ovl__problem_fn problem, void *userdata, ovl__cfp *out);
+void ovl__cfp_free(ovl__cfp *cfp); /* not docs */
+
+/* Recurring text found from the candidate stage's frequent keys: chunks sharing a frequent
+ * key, and recurring chunks overlapping in one document, are one family. */
+typedef struct ovl__famspan {
+    uint32_t doc;                   /* an original (copies hold the same) */
+    uint32_t tok_start, tok_end;
+    uint32_t char_start, char_end;
+} ovl__famspan;
+
+typedef struct ovl__fam {
+    size_t first_span, nspans;      /* its occurrences: spans[first_span ..], document order */
+    size_t documents;               /* documents holding it, copies included */
+    size_t rep;                     /* the longest occurrence (index into spans) */
+    uint64_t weight;                /* documents x characters of the longest occurrence */
+} ovl__fam;
+
+typedef struct ovl__families {
+    ovl__fam *f;                    /* heaviest first */
+    size_t n;
+    ovl__famspan *spans;
+    size_t nspans;
+    size_t *doc_first;              /* per document: its spans are spans[doc_first[d] ..
+                                       doc_first[d + 1]) (in token order) */
+    size_t *span_family;            /* per span: its family's index in f */
+} ovl__families;
+
+int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__families *out);
+void ovl__families_free(ovl__families *fam);
+/* Share of tokens [t0, t1) of document doc inside its recurring spans. */
+double ovl__families_cover(const ovl__families *fam, uint32_t doc, uint32_t t0, uint32_t t1);
+
 #endif

@@ -6,9 +6,10 @@
 #include <math.h>
 #include <stdio.h>
 
-/* Documents fingerprinted before their keys go into the finders: bounds the keys held at
- * once to one shard's, since the finders keep their own compact copy. */
-#define SHARD_DOCS 4096
+/* A passage lying in recurring text on both sides by at least this share is not reuse. */
+#define FAMILY_COVER 0.8
+/* Characters of a family's text shown. */
+#define FAMILY_TEXT 1000
 
 /* A pair that had passages or failed, as the report will show it. */
 typedef struct prec {
@@ -51,6 +52,11 @@ typedef struct run {
     size_t nrecs, caprecs;
     FILE *spool;
     uint64_t spool_off;
+    ovl__cfp cfp;
+    ovl__families fam;
+    int use_fam;
+    ovl_passage *keep; /* passages of a result left after the family filter */
+    size_t capkeep;
     int rc;             /* first failure inside the result callback */
     ovl_scan_summary sum;
 } run;
@@ -127,6 +133,13 @@ static int doc_problem(run *r, size_t i, int code, const char *err)
     return emit_problem(r, path, code, -1, msg ? msg : ovl_strerror(code));
 }
 
+static int cfp_problem(void *userdata, size_t doc, const ovl_problem *p)
+{
+    run *r = userdata;
+    r->ds[doc].reported = 1;
+    return emit_problem(r, p->path, p->code, p->offset, p->message) != OVL_OK;
+}
+
 /* Alignment results arrive here one at a time (the phase serializes the callback). */
 static int on_result(void *userdata, const ovl_scan_result *res)
 {
@@ -158,27 +171,58 @@ static int on_result(void *userdata, const ovl_scan_result *res)
         r->sum.failed_pairs++;
         return 0;
     }
-    q->n = (uint32_t)res->npassages;
+    const ovl_passage *ps = res->passages;
+    size_t np = res->npassages;
+    uint64_t ra = res->a_reused_chars, rb = res->b_reused_chars;
+    if (r->use_fam) {
+        /* Passages inside recurring text on both sides are the family's, not this pair's. */
+        if (ovl__grow(&r->keep, &r->capkeep, np + 1, sizeof *r->keep) != 0) {
+            r->rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            return 1;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < np; i++) {
+            const ovl_passage *x = &ps[i];
+            if (ovl__families_cover(&r->fam, p->a, x->a.tok_start, x->a.tok_end) >= FAMILY_COVER &&
+                ovl__families_cover(&r->fam, p->b, x->b.tok_start, x->b.tok_end) >= FAMILY_COVER)
+                r->sum.family_passages++;
+            else
+                r->keep[k++] = *x;
+        }
+        if (k < np) {
+            ovl_pair_stats st;
+            if (ovl_pair_stats_compute(0, 1, r->keep, k, 0, 0, &st) != OVL_OK) {
+                r->rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+                return 1;
+            }
+            ps = r->keep;
+            np = k;
+            ra = st.a_reused_chars;
+            rb = st.b_reused_chars;
+        }
+        if (np == 0)
+            return 0;
+    }
+    q->n = (uint32_t)np;
     q->off = r->spool_off;
-    q->ra = res->a_reused_chars;
-    q->rb = res->b_reused_chars;
-    for (size_t i = 0; i < res->npassages; i++)
-        if (res->passages[i].similarity > q->top)
-            q->top = res->passages[i].similarity;
-    size_t bytes = res->npassages * sizeof *res->passages;
-    if (fwrite(res->passages, 1, bytes, r->spool) != bytes) {
+    q->ra = ra;
+    q->rb = rb;
+    for (size_t i = 0; i < np; i++)
+        if (ps[i].similarity > q->top)
+            q->top = ps[i].similarity;
+    size_t bytes = np * sizeof *ps;
+    if (np && fwrite(ps, 1, bytes, r->spool) != bytes) {
         r->rc = ovl__fail(r->ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
         return 1;
     }
     r->spool_off += bytes;
-    if (dstat_add(&r->ds[p->a], res->passages, res->npassages, 0, q->ra, p->b) != OVL_OK ||
-        dstat_add(&r->ds[p->b], res->passages, res->npassages, 1, q->rb, p->a) != OVL_OK) {
+    if (dstat_add(&r->ds[p->a], ps, np, 0, q->ra, p->b) != OVL_OK ||
+        dstat_add(&r->ds[p->b], ps, np, 1, q->rb, p->a) != OVL_OK) {
         r->rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
         return 1;
     }
     r->nrecs++;
     r->sum.pairs++;
-    r->sum.passages += res->npassages;
     return 0;
 }
 
@@ -193,89 +237,119 @@ static int prec_cmp(const void *x, const void *y)
     return (p->b > q->b) - (p->b < q->b);
 }
 
-typedef struct cand_part {
-    ovl_finder *f;
-    unsigned max_df;
-    ovl_ctx *ctx;
-    ovl_scan_pair *pairs;
-    size_t n;
-    int rc;
-} cand_part;
-
-static void cand_one(void *arg, unsigned worker, size_t i)
+/* Each group of identical files, in name order of its first. */
+static int emit_copies(run *r)
 {
-    (void)worker;
-    cand_part *p = &((cand_part *)arg)[i];
-    p->rc = ovl__scan_finder_pairs(p->ctx, p->f, p->max_df, &p->pairs, &p->n);
-    ovl_finder_free(p->f);
-    p->f = NULL;
+    const ovl_scan_sink *sink = r->sink;
+    size_t n = ovl_corpus_count(r->c);
+    size_t *count = calloc(n + 1, sizeof *count);
+    const char **paths = malloc((n + 1) * sizeof *paths);
+    int rc = count && paths ? OVL_OK : ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    for (size_t i = 0; rc == OVL_OK && i < n; i++)
+        if (r->cfp.copy_of[i] != UINT32_MAX && r->cfp.copy_of[i] != i)
+            count[r->cfp.copy_of[i]]++;
+    /* Members of a group follow their first in name order: gather them per first. */
+    size_t *start = calloc(n + 1, sizeof *start), *fill = calloc(n + 1, sizeof *fill);
+    uint32_t *members = malloc((n + 1) * sizeof *members);
+    if (rc == OVL_OK && (!start || !fill || !members))
+        rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    for (size_t i = 0; rc == OVL_OK && i < n; i++)
+        start[i + 1] = start[i] + count[i];
+    for (size_t i = 0; rc == OVL_OK && i < n; i++) {
+        uint32_t o = r->cfp.copy_of[i];
+        if (o != UINT32_MAX && o != i)
+            members[start[o] + fill[o]++] = (uint32_t)i;
+    }
+    for (size_t i = 0; rc == OVL_OK && i < n; i++) {
+        if (!count[i])
+            continue;
+        r->sum.copy_groups++;
+        r->sum.copies += count[i];
+        paths[0] = ovl_corpus_name(r->c, i);
+        for (size_t k = 0; k < count[i]; k++)
+            paths[k + 1] = ovl_corpus_name(r->c, members[start[i] + k]);
+        ovl_copies g = {paths, count[i] + 1, r->docs[i].bytes, r->docs[i].chars};
+        if (sink && sink->copies && sink->copies(sink->userdata, &g) != 0)
+            rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+    }
+    free(count);
+    free(paths);
+    free(start);
+    free(fill);
+    free(members);
+    return rc;
 }
 
-/* Phases 1 and 2: every document fingerprinted shard by shard into finders holding disjoint
- * band ranges (their searches run side by side), then the pairs merged. */
-static int find_pairs(run *r, ovl_scan_pair **pairs, size_t *npairs)
+/* Text of characters [s, e) of a document, whitespace runs as one space, cut at max. */
+static char *span_text(const ovl_doc *d, uint64_t s, uint64_t e, size_t max)
 {
-    const ovl_scan_opts *o = r->o;
-    size_t n = ovl_corpus_count(r->c);
-    unsigned bands = o->fp.bands, nparts = o->threads >= 2 && bands >= 2 ? 2 : 1;
-    cand_part parts[2];
-    memset(parts, 0, sizeof parts);
-    int rc = OVL_OK;
-    for (unsigned k = 0; k < nparts && rc == OVL_OK; k++) {
-        unsigned lo = k * bands / nparts, hi = (k + 1) * bands / nparts;
-        parts[k].max_df = o->max_df;
-        if (!(parts[k].f = ovl_finder_new(hi - lo)) || !(parts[k].ctx = ovl_ctx_new()))
-            rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    }
-    uint64_t *buf = NULL;
-    size_t cap = 0;
-    for (size_t first = 0; rc == OVL_OK && first < n; first += SHARD_DOCS) {
-        size_t count = n - first < SHARD_DOCS ? n - first : SHARD_DOCS;
-        ovl_scan_shard sh;
-        rc = ovl__scan_fingerprint(r->ctx, r->c, o, first, count, first, 0, 0, &sh);
-        if (rc != OVL_OK)
+    const uint32_t *c = ovl_text_chars(ovl_doc_text(d));
+    size_t n = ovl_text_length(ovl_doc_text(d));
+    if (e > n)
+        e = n;
+    char *out = malloc((size_t)(e > s ? e - s : 0) * 4 + 8);
+    if (!out)
+        return NULL;
+    size_t k = 0, shown = 0;
+    int space = 0;
+    for (uint64_t i = s; i < e; i++) {
+        uint32_t cp = c[i];
+        if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x3000) {
+            space = shown > 0;
+            continue;
+        }
+        if (shown >= max) {
+            memcpy(out + k, " \xE2\x80\xA6", 4);
+            k += 4;
             break;
-        for (size_t k = 0; k < count; k++) {
-            r->docs[first + k] = sh.docs[k];
-            r->sum.documents_read += sh.docs[k].status == OVL_OK;
         }
-        for (size_t p = 0; rc == OVL_OK && p < sh.nproblems; p++) {
-            const ovl_problem *pb = &sh.problems[p];
-            size_t id = first;
-            while (id < first + count && strcmp(ovl_corpus_name(r->c, id), pb->path) != 0)
-                id++;
-            if (id < first + count)
-                r->ds[id].reported = 1;
-            rc = emit_problem(r, pb->path, pb->code, pb->offset, pb->message);
+        if (space)
+            out[k++] = ' ', shown++;
+        space = 0;
+        if (cp < 0x20 || cp == 0x7F)
+            cp = 0xFFFD;
+        k += ovl_utf8_encode(cp, out + k);
+        shown++;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* The heaviest families, each with its longest occurrence's text and every occurrence. */
+static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
+{
+    const ovl_scan_sink *sink = r->sink;
+    size_t nf = r->fam.n, top = r->o->top_families && r->o->top_families < nf ? r->o->top_families : nf;
+    r->sum.families = nf;
+    int rc = OVL_OK;
+    ovl_family_span *spans = NULL;
+    size_t cap = 0;
+    for (size_t k = 0; rc == OVL_OK && k < top; k++) {
+        const ovl__fam *f = &r->fam.f[k];
+        const ovl__famspan *rep = &r->fam.spans[f->rep];
+        if (ovl__grow(&spans, &cap, f->nspans + 1, sizeof *spans) != 0) {
+            rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            break;
         }
-        for (unsigned k = 0; rc == OVL_OK && k < nparts; k++)
-            rc = ovl__scan_finder_add(r->ctx, parts[k].f, &sh, k * bands / nparts,
-                                      (k + 1) * bands / nparts, o->groups, &buf, &cap);
-        ovl_scan_shard_free(&sh);
+        for (size_t x = 0; x < f->nspans; x++) {
+            const ovl__famspan *sp = &r->fam.spans[f->first_span + x];
+            spans[x] = (ovl_family_span){ovl_corpus_name(r->c, sp->doc), sp->char_start, sp->char_end};
+        }
+        const char *err = NULL;
+        int code = 0;
+        const ovl_doc *d = ovl__doccache_get(cache, lctx, rep->doc, &err, &code);
+        char *text = d ? span_text(d, rep->char_start, rep->char_end, FAMILY_TEXT) : NULL;
+        if (d)
+            ovl__doccache_put(cache, rep->doc);
+        else
+            rc = doc_problem(r, rep->doc, code, err);
+        ovl_family fam = {k + 1, f->documents, rep->char_end - rep->char_start, text ? text : "",
+                          spans, f->nspans};
+        if (rc == OVL_OK && sink && sink->family && sink->family(sink->userdata, &fam) != 0)
+            rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+        free(text);
     }
-    free(buf);
-    /* Candidates are one step for progress: called here, on the calling thread, between the
-     * phases (a caller can rely on every file having been read once before it). */
-    if (rc == OVL_OK && o->progress)
-        o->progress(o->progress_data, "candidates", 0, 1);
-    if (rc == OVL_OK) {
-        ovl__parallel(nparts, nparts, cand_one, NULL, parts);
-        for (unsigned k = 0; k < nparts && rc == OVL_OK; k++)
-            if (parts[k].rc != OVL_OK)
-                rc = ovl__fail(r->ctx, parts[k].rc, -1, "%s", ovl_ctx_message(parts[k].ctx));
-    }
-    if (rc == OVL_OK) {
-        const ovl_scan_pair *lists[2] = {parts[0].pairs, parts[1].pairs};
-        size_t counts[2] = {parts[0].n, parts[1].n};
-        rc = ovl_scan_merge_pairs(r->ctx, lists, counts, nparts, o->min_hits, pairs, npairs);
-        if (rc == OVL_OK && o->progress)
-            o->progress(o->progress_data, "candidates", 1, 1);
-    }
-    for (unsigned k = 0; k < 2; k++) {
-        ovl_finder_free(parts[k].f);
-        ovl_ctx_free(parts[k].ctx);
-        free(parts[k].pairs);
-    }
+    free(spans);
     return rc;
 }
 
@@ -286,8 +360,29 @@ static int emit(run *r, ovl__doccache *cache)
     const ovl_scan_sink *sink = r->sink;
     size_t n = ovl_corpus_count(r->c);
     qsort(r->recs, r->nrecs, sizeof *r->recs, prec_cmp);
-    for (size_t k = 0; k < r->nrecs; k++)
+    /* Pairs below min_ratio on both sides are left out (failed pairs always shown). */
+    size_t kept = 0;
+    for (size_t k = 0; k < r->nrecs; k++) {
+        prec *q = &r->recs[k];
+        double ra = r->docs[q->a].chars ? (double)q->ra / (double)r->docs[q->a].chars : 0.0;
+        double rb = r->docs[q->b].chars ? (double)q->rb / (double)r->docs[q->b].chars : 0.0;
+        if (q->status == OVL_OK && r->o->min_ratio > 0 && ra < r->o->min_ratio && rb < r->o->min_ratio) {
+            free(q->error);
+            continue;
+        }
+        r->recs[kept++] = *q;
+    }
+    r->nrecs = kept;
+    r->sum.pairs = 0;
+    r->sum.passages = 0;
+    for (size_t k = 0; k < r->nrecs; k++) {
         r->ds[r->recs[k].a].in_report = r->ds[r->recs[k].b].in_report = 1;
+        if (r->recs[k].status == OVL_OK) {
+            r->sum.pairs++;
+            if (!r->o->top_pairs || k < r->o->top_pairs)
+                r->sum.passages += r->recs[k].n;
+        }
+    }
     size_t nrep = 0;
     for (size_t i = 0; i < n; i++)
         r->ds[i].report_id = r->ds[i].in_report ? (int)nrep++ : -1;
@@ -326,21 +421,27 @@ static int emit(run *r, ovl__doccache *cache)
     ovl_ctx *lctx = ovl_ctx_new();
     if (!lctx && rc == OVL_OK)
         rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    if (rc == OVL_OK)
+        rc = emit_copies(r);
+    if (rc == OVL_OK && r->use_fam)
+        rc = emit_families(r, cache, lctx);
     for (size_t k = 0; rc == OVL_OK && k < r->nrecs; k++) {
         prec *q = &r->recs[k];
-        if (q->n && (ovl__grow(&buf, &cap, q->n, sizeof *buf) != 0)) {
+        /* Past the top pairs, the record only. */
+        uint32_t shown = r->o->top_pairs && k >= r->o->top_pairs ? 0 : q->n;
+        if (shown && (ovl__grow(&buf, &cap, shown, sizeof *buf) != 0)) {
             rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
             break;
         }
-        if (q->n && (fseeko(r->spool, (off_t)q->off, SEEK_SET) != 0 ||
-                     fread(buf, sizeof *buf, q->n, r->spool) != q->n)) {
+        if (shown && (fseeko(r->spool, (off_t)q->off, SEEK_SET) != 0 ||
+                      fread(buf, sizeof *buf, shown, r->spool) != shown)) {
             rc = ovl__fail(r->ctx, OVL_ERR_IO, -1, "cannot read the temporary passage file");
             break;
         }
         const ovl_doc *da = NULL, *db = NULL;
         char *lerr = NULL;
         const char *owned_err = NULL;
-        if (sink && sink->need_docs == 2 && q->status == OVL_OK) {
+        if (sink && sink->need_docs == 2 && q->status == OVL_OK && shown) {
             for (int side = 0; side < 2 && rc == OVL_OK; side++) {
                 uint32_t d = side ? q->b : q->a;
                 dstat *x = &r->ds[d];
@@ -359,7 +460,7 @@ static int emit(run *r, ovl__doccache *cache)
                     owned_err = x->load_error ? x->load_error : "out of memory";
             }
         }
-        if (sink && sink->need_docs == 1 && q->status == OVL_OK) {
+        if (sink && sink->need_docs == 1 && q->status == OVL_OK && shown) {
             const char *e = NULL;
             int code = 0;
             da = ovl__doccache_get(cache, lctx, q->a, &e, &code);
@@ -375,7 +476,7 @@ static int emit(run *r, ovl__doccache *cache)
         memset(&ps, 0, sizeof ps);
         ps.a = r->ds[q->a].report_id;
         ps.b = r->ds[q->b].report_id;
-        if (q->status != OVL_OK || owned_err || (sink && sink->need_docs == 1 && (!da || !db))) {
+        if (q->status != OVL_OK || owned_err || (sink && sink->need_docs == 1 && shown && (!da || !db))) {
             ps.error = q->error ? q->error : owned_err ? owned_err : lerr ? lerr : "out of memory";
         } else {
             ps.passages = q->n;
@@ -386,7 +487,7 @@ static int emit(run *r, ovl__doccache *cache)
             ps.top_similarity = q->top;
         }
         if (rc == OVL_OK && sink && sink->pair &&
-            sink->pair(sink->userdata, &ps, ps.error ? NULL : buf, ps.error ? 0 : q->n, da, db) != 0)
+            sink->pair(sink->userdata, &ps, ps.error ? NULL : buf, ps.error ? 0 : shown, da, db) != 0)
             rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
         free(lerr);
         if (da)
@@ -440,8 +541,25 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
     }
     if (rc != OVL_OK)
         goto done;
-    if ((rc = find_pairs(&r, &pairs, &npairs)) != OVL_OK)
+    r.cfp.docs = r.docs;
+    if ((rc = ovl__scan_cfp(ctx, c, &o, o.families && o.max_df, cfp_problem, &r, &r.cfp)) != OVL_OK)
         goto done;
+    for (size_t i = 0; i < n; i++)
+        r.sum.documents_read += r.docs[i].status == OVL_OK;
+    r.sum.band_ranges = r.cfp.ranges;
+    if (o.families && o.max_df) {
+        if ((rc = ovl__families_build(ctx, &r.cfp, n, &r.fam)) != OVL_OK)
+            goto done;
+        r.use_fam = r.fam.n > 0;
+    }
+    free(r.cfp.rec); /* the families hold what the alignment needs */
+    r.cfp.rec = NULL;
+    r.cfp.nrec = 0;
+    if (o.progress)
+        o.progress(o.progress_data, "candidates", 1, 1);
+    pairs = r.cfp.pairs;
+    npairs = r.cfp.npairs;
+    r.cfp.pairs = NULL;
     r.sum.candidates = npairs;
     r.pairs = pairs;
     for (size_t i = 0; i < n; i++) {
@@ -508,6 +626,9 @@ done:
     }
     free(r.ds);
     free(r.docs);
+    free(r.keep);
+    ovl__cfp_free(&r.cfp);
+    ovl__families_free(&r.fam);
     free(hashes);
     free(pairs);
     return rc;
@@ -630,6 +751,22 @@ static int html_write(ovl_scan_report_sink *rs)
     return rc;
 }
 
+static int rs_copies(void *ud, const ovl_copies *g)
+{
+    ovl_scan_report_sink *rs = ud;
+    if (rs->opts.format == OVL_FORMAT_HTML)
+        return 0; /* the HTML report shows the pairs' documents only */
+    return ovl_report_stream_copies(rs->ctx, rs->stream, g) != OVL_OK;
+}
+
+static int rs_family(void *ud, const ovl_family *f)
+{
+    ovl_scan_report_sink *rs = ud;
+    if (rs->opts.format == OVL_FORMAT_HTML)
+        return 0;
+    return ovl_report_stream_family(rs->ctx, rs->stream, f) != OVL_OK;
+}
+
 static int rs_end(void *ud, const ovl_scan_summary *s)
 {
     (void)s;
@@ -664,6 +801,8 @@ void ovl_scan_report_sink_init(ovl_scan_report_sink *rs, ovl_ctx *ctx, const ovl
     rs->sink.begin = rs_begin;
     rs->sink.pair = rs_pair;
     rs->sink.end = rs_end;
+    rs->sink.copies = rs_copies;
+    rs->sink.family = rs_family;
 }
 
 void ovl_scan_report_sink_cleanup(ovl_scan_report_sink *rs)

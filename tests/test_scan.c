@@ -33,7 +33,8 @@ static void write_file(const char *path, const char *data, size_t len)
     fclose(f);
 }
 
-/* A folder with a = source, b = its edited copy, c = an exact copy of a. */
+/* A folder with a = source, b = its edited copy, c = a with a line added (not the same bytes,
+ * so not an identical copy). */
 static char *make_corpus(void)
 {
     char tmpl[] = "/tmp/ovl_scan_XXXXXX";
@@ -43,7 +44,11 @@ static char *make_corpus(void)
     char *b = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &lb);
     write_file(tu_path(dir, "a.txt"), a, la);
     write_file(tu_path(dir, "b.txt"), b, lb);
-    write_file(tu_path(dir, "c.txt"), a, la);
+    char *c = malloc(la + 32);
+    memcpy(c, a, la);
+    memcpy(c + la, "\nOne more line at the end.\n", 27);
+    write_file(tu_path(dir, "c.txt"), c, la + 27);
+    free(c);
     free(a);
     free(b);
     return dir;
@@ -292,7 +297,8 @@ START_TEST(test_scan_phases)
     ck_assert_int_eq(ovl_scan_fingerprint(ctx, c, &o, 2, 1, &sh[1]), OVL_OK);
     ck_assert_int_eq(ovl_scan_fingerprint(ctx, c, &o, 2, 2, &sh[1]), OVL_ERR_INVALID);
     ck_assert_int_eq(ovl_scan_fingerprint(ctx, c, &o, 2, 1, &sh[1]), OVL_OK);
-    ck_assert_uint_eq(sh[0].docs[0].hash[0], sh[1].docs[0].hash[0]); /* a and c: same bytes */
+    ck_assert_uint_ne(sh[0].docs[0].hash[0], sh[1].docs[0].hash[0]); /* a and c differ */
+    ck_assert_uint_eq(sh[0].docs[0].chars + 27, sh[1].docs[0].chars); /* the line and its breaks */
     ovl_scan_pair *p[2];
     size_t np[2];
     ck_assert_int_eq(ovl_scan_candidates(ctx, sh, 2, &o, 0, 5, &p[0], &np[0]), OVL_OK);
@@ -334,17 +340,18 @@ START_TEST(test_dedup_library)
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_dedup_result r;
     ck_assert_int_eq(ovl_dedup(ctx, c, NULL, &r), OVL_OK);
-    /* a and c are the same text: one cluster, a kept (longest, ties to the first name); b is
-     * a partial copy below the 0.8 ratio. */
+    /* c is a with a line added: one cluster, c kept (longest); b is a partial copy below the
+     * 0.8 ratio. */
     ck_assert_uint_eq(r.nclusters, 1);
     ck_assert_uint_eq(r.docs[0].cluster, 1);
     ck_assert_uint_eq(r.docs[2].cluster, 1);
     ck_assert_uint_eq(r.docs[1].cluster, 0);
-    ck_assert_uint_eq(r.docs[2].kept, 0);
-    /* Identical texts: every token matched; the ratio counts characters inside passages,
-     * which leave out the spaces and punctuation at their ends. */
-    ck_assert_double_gt(r.docs[2].similarity, 0.99);
-    ck_assert_double_eq(r.docs[0].similarity, 1.0);
+    ck_assert_uint_eq(r.docs[0].kept, 2);
+    ck_assert_uint_eq(r.docs[2].kept, 2);
+    /* The ratio counts characters inside passages, which leave out the spaces and
+     * punctuation at their ends, and c's extra line. */
+    ck_assert_double_gt(r.docs[0].similarity, 0.95);
+    ck_assert_double_eq(r.docs[2].similarity, 1.0);
     ck_assert_uint_eq(r.npairs, 1);
     ovl_dedup_result_free(&r);
     ovl_dedup_opts bad = OVL_DEDUP_OPTS_INIT;
@@ -353,6 +360,66 @@ START_TEST(test_dedup_library)
     ovl_ctx_free(ctx);
     ovl_corpus_free(c);
     remove_corpus(dir);
+}
+END_TEST
+
+/* Identical files are scanned once and reported once as a group, not as pairs. */
+typedef struct cgroups {
+    int groups;
+    size_t n;
+    char first[256], second[256];
+    int pairs;
+} cgroups;
+
+static int cg_copies(void *ud, const ovl_copies *g)
+{
+    cgroups *c = ud;
+    c->groups++;
+    c->n = g->n;
+    snprintf(c->first, sizeof c->first, "%s", g->paths[0]);
+    snprintf(c->second, sizeof c->second, "%s", g->paths[1]);
+    return 0;
+}
+
+static int cg_pair(void *ud, const ovl_pair_stats *p, const ovl_passage *ps, size_t n,
+                   const ovl_doc *a, const ovl_doc *b)
+{
+    (void)p, (void)ps, (void)n, (void)a, (void)b;
+    ((cgroups *)ud)->pairs++;
+    return 0;
+}
+
+START_TEST(test_scan_copies)
+{
+    size_t la, lb;
+    char *a = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &la);
+    char *b = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &lb);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_corpus *c = ovl_corpus_new();
+    const char *names[] = {"x/1", "x/2", "x/3", "x/4"};
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, names[i], a, la), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "y", b, lb), OVL_OK);
+    cgroups g;
+    memset(&g, 0, sizeof g);
+    ovl_scan_sink k;
+    memset(&k, 0, sizeof k);
+    k.userdata = &g;
+    k.copies = cg_copies;
+    k.pair = cg_pair;
+    ovl_scan_summary sum;
+    ck_assert_int_eq(ovl_scan(ctx, c, NULL, &k, &sum), OVL_OK);
+    ck_assert_int_eq(g.groups, 1);
+    ck_assert_uint_eq(g.n, 4);
+    ck_assert_str_eq(g.first, "x/1");
+    ck_assert_str_eq(g.second, "x/2");
+    ck_assert_int_eq(g.pairs, 1); /* x/1 (for all four) ~ y, not 4 + 6 pairs */
+    ck_assert_uint_eq(sum.copies, 3);
+    ck_assert_uint_eq(sum.copy_groups, 1);
+    ovl_corpus_free(c);
+    ovl_ctx_free(ctx);
+    free(a);
+    free(b);
 }
 END_TEST
 
@@ -402,6 +469,7 @@ int main(void)
     tcase_add_test(tc, test_scan_phases);
     tcase_add_test(tc, test_dedup_library);
     tcase_add_test(tc, test_corpus_walk);
+    tcase_add_test(tc, test_scan_copies);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

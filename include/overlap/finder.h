@@ -65,6 +65,21 @@ OVL_API int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_op
                           ovl_cand **pairs, size_t *npairs, ovl_cand_hit **hits,
                           size_t *nhits);
 
+/* A chunk holding a band key found in more than min_df distinct documents: text that recurs
+ * across the corpus (a licence, a template). key_group numbers the frequent keys (0, 1, ...
+ * in key order); a chunk holding several appears once per key. */
+typedef struct ovl_recurring {
+    uint32_t doc;        /* the caller's document id */
+    uint32_t tok_start, tok_end;
+    uint32_t key_group;
+} ovl_recurring;
+
+/* Lists the chunks of every band key held by more than min_df distinct documents (min_df
+ * >= 1), sorted by (key_group, doc, tok_start). *out is malloc'd (the caller frees it; NULL
+ * when empty). Like ovl_finder_candidates it may reorder the finder, not change it. */
+OVL_API int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, ovl_recurring **out,
+                                 size_t *count);
+
 #ifdef __cplusplus
 }
 #endif

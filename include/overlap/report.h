@@ -100,6 +100,32 @@ typedef struct ovl_report_docinfo {
     int sources;          /* distinct documents it shares passages with */
 } ovl_report_docinfo;
 
+/* Files with identical bytes: reported once, the first standing for all in pairs. */
+typedef struct ovl_copies {
+    const char *const *paths; /* name order (borrowed during the call) */
+    size_t n;
+    uint64_t bytes;           /* each file's size */
+    uint64_t chars;
+} ovl_copies;
+
+/* One occurrence of recurring text. */
+typedef struct ovl_family_span {
+    const char *path;
+    uint64_t char_start, char_end; /* code points, end exclusive */
+} ovl_family_span;
+
+/* Text that recurs in many documents (a licence, a template, a changelog formula), reported
+ * once with where it occurs instead of as passages of every pair holding it. */
+typedef struct ovl_family {
+    size_t id;                     /* 1, 2, ...: most documents x characters first */
+    size_t documents;              /* documents holding it, identical copies included */
+    uint64_t chars;                /* characters of its longest occurrence */
+    const char *text;              /* that occurrence's text: whitespace runs as one space,
+                                      at most 1,000 characters (then " …") */
+    const ovl_family_span *spans;  /* its occurrences (identical copies not repeated) */
+    size_t nspans;
+} ovl_family;
+
 typedef struct ovl_report_stream ovl_report_stream;
 
 /* Starts a report of the documents docs[0..ndocs) (ids 0..ndocs-1, copied) holding npassages
@@ -116,6 +142,10 @@ OVL_API int ovl_report_stream_begin(ovl_ctx *ctx, const ovl_report_opts *opts,
  * returns the same error. */
 OVL_API int ovl_report_stream_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pair,
                            const ovl_passage *ps, size_t n, const ovl_doc *a, const ovl_doc *b);
+/* Records a group of identical files (JSON "copies", a {"copies":...} line, a text line). */
+OVL_API int ovl_report_stream_copies(ovl_ctx *ctx, ovl_report_stream *s, const ovl_copies *g);
+/* Records a family of recurring text (JSON "families", a {"family":...} line, a text block). */
+OVL_API int ovl_report_stream_family(ovl_ctx *ctx, ovl_report_stream *s, const ovl_family *f);
 /* Writes the tail, flushes, and frees s (whatever the result). */
 OVL_API int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s);
 /* Frees s without writing its tail (after a failure); NULL accepted. */

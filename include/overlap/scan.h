@@ -48,10 +48,20 @@ typedef struct ovl_scan_opts {
                                of one group are not paired. Borrowed during the call */
     ovl_progress_fn progress; /* NULL: none */
     void *progress_data;
+    int families;           /* 1 (default): text whose band keys are in more than max_df
+                               documents is recurring text, reported as families (ovl_scan), and
+                               a passage lying in it on both sides (80% of its tokens) is not
+                               reported as reuse; 0: neither */
+    size_t top_families;    /* families reported with their text and occurrences; default 100
+                               (0: all) */
+    size_t top_pairs;       /* pairs reported with their passages, most reused characters first;
+                               the others only as pair records. Default 0 = all */
+    double min_ratio;       /* pairs whose larger side ratio is below this are not reported;
+                               default 0 */
 } ovl_scan_opts;
 #define OVL_SCAN_OPTS_INIT \
     {OVL_SCAN_OPTS_VERSION, OVL_DOC_OPTS_INIT, OVL_FP_OPTS_INIT, OVL_ALIGN_OPTS_INIT, 50, 1, \
-     20000, 0, NULL, NULL, NULL}
+     20000, 0, NULL, NULL, NULL, 1, 100, 0, 0.0}
 
 /* ---- Phase 1: fingerprints -------------------------------------------------------------- */
 
@@ -74,6 +84,8 @@ typedef struct ovl_scan_shard {
     ovl_scan_doc *docs;    /* count entries */
     ovl_fp_chunk *chunks;  /* every chunk, document after document */
     uint64_t *keys;        /* bands band keys per chunk: chunk c's at keys[c * bands] */
+    uint32_t *char_start;  /* per chunk: the characters it covers, [char_start, char_end) */
+    uint32_t *char_end;
     size_t nchunks;
     unsigned bands;
     ovl_problem *problems; /* documents that failed, in document order (strings owned) */
@@ -154,15 +166,23 @@ typedef struct ovl_scan_summary {
     size_t candidates;       /* candidate pairs aligned */
     size_t pairs;            /* pairs with passages */
     size_t failed_pairs;     /* pairs that could not be aligned */
-    size_t passages;
+    size_t passages;         /* passages reported */
     unsigned bands, rows;    /* LSH banding used */
+    size_t copy_groups;      /* groups of identical files */
+    size_t copies;           /* files set aside as copies of an earlier one */
+    size_t families;         /* families of recurring text found */
+    size_t family_passages;  /* passages left out as lying in recurring text */
+    size_t band_ranges;      /* band ranges the candidate search ran in */
 } ovl_scan_summary;
 
 /* Where a scan's results go. Every callback may be NULL; each returns 0, or non-zero to stop
  * the scan (which then returns OVL_ERR_WRITE). Called from the calling thread, in this order:
  * problem for each document that fails (any time, each document once); begin once, with the
  * documents taking part in pairs (report ids 0, 1, ... in name order, with their figures over
- * the whole scan); pair for each pair with passages or failed, in report order; end once. */
+ * the whole scan); copies for each group of identical files (name order of the first);
+ * family for each reported family (heaviest first); pair for each pair with passages or
+ * failed, in report order; end once. Identical files are scanned once: the first of a
+ * group stands for the others in pairs and families. */
 typedef struct ovl_scan_sink {
     void *userdata;
     int need_docs; /* 0: pair() gets no documents; 1: pair() gets both documents (re-read,
@@ -178,6 +198,8 @@ typedef struct ovl_scan_sink {
     int (*pair)(void *userdata, const ovl_pair_stats *pair, const ovl_passage *ps, size_t n,
                 const ovl_doc *a, const ovl_doc *b);
     int (*end)(void *userdata, const ovl_scan_summary *s);
+    int (*copies)(void *userdata, const ovl_copies *g);
+    int (*family)(void *userdata, const ovl_family *f);
 } ovl_scan_sink;
 
 /* Scans c: phases 1-3, then the results to sink. Passages wait in a temporary file between

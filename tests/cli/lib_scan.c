@@ -29,6 +29,17 @@ static int begin(void *userdata, const ovl_scan_summary *s, const ovl_report_doc
     return 0;
 }
 
+/* Files with the same bytes are scanned once; the first stands for the group in pairs. */
+static int copies(void *userdata, const ovl_copies *g)
+{
+    (void)userdata;
+    printf("identical:");
+    for (size_t i = 0; i < g->n; i++)
+        printf(" %s", g->paths[i]);
+    printf("\n");
+    return 0;
+}
+
 static int problem(void *userdata, const ovl_problem *p)
 {
     (void)userdata;
@@ -51,6 +62,7 @@ int main(int argc, char **argv)
     sink.userdata = paths;
     sink.problem = problem;
     sink.begin = begin;
+    sink.copies = copies;
     sink.pair = print_pair;
     ovl_scan_opts opts = OVL_SCAN_OPTS_INIT; /* the defaults, then what we change */
     opts.threads = 2;

@@ -1,0 +1,279 @@
+/* scan_cands.c - candidates of a whole corpus: identical copies set aside, band keys spooled and searched range by range. */
+#include "scan_int.h"
+
+#include "pool.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+/* Documents fingerprinted at once before their keys go to the spool. */
+#define SHARD_DOCS 4096
+/* Memory one finder may take: the band keys of all chunks are split into as many band ranges
+ * as this needs (12 bytes per chunk and band in a finder, plus its chunk table). */
+#define FINDER_BUDGET ((uint64_t)192 << 20)
+
+/* Open addressing on the content hash: the first document with given bytes. */
+typedef struct hslot {
+    uint64_t h0, h1;
+    uint32_t doc; /* UINT32_MAX: empty */
+} hslot;
+
+static uint32_t hash_first(hslot *t, size_t mask, const uint64_t h[2], uint32_t doc)
+{
+    size_t i = (size_t)(h[0] ^ (h[1] >> 7)) & mask;
+    for (;; i = (i + 1) & mask) {
+        if (t[i].doc == UINT32_MAX) {
+            t[i] = (hslot){h[0], h[1], doc};
+            return doc;
+        }
+        if (t[i].h0 == h[0] && t[i].h1 == h[1])
+            return t[i].doc;
+    }
+}
+
+/* Reads the spool through pread, so several range passes can read it at once. */
+typedef struct sreader {
+    int fd;
+    off_t off;
+} sreader;
+
+static int sread(sreader *r, void *p, size_t n)
+{
+    char *q = p;
+    while (n) {
+        ssize_t got = pread(r->fd, q, n, r->off);
+        if (got <= 0)
+            return -1;
+        q += got;
+        r->off += got;
+        n -= (size_t)got;
+    }
+    return 0;
+}
+
+typedef struct range_pass {
+    const ovl_scan_opts *o;
+    int fd;
+    off_t end;
+    unsigned lo, hi;
+    int recurring;
+    ovl_ctx *ctx;
+    ovl_scan_pair *pairs;
+    size_t npairs;
+    ovl_recurring *rec;
+    size_t nrec;
+    int rc;
+} range_pass;
+
+/* One band range: its keys from the spool into a finder, then its pairs (and recurring
+ * chunks). */
+static void run_range(void *arg, unsigned worker, size_t k)
+{
+    (void)worker;
+    range_pass *p = &((range_pass *)arg)[k];
+    unsigned bands = p->o->fp.bands, nb = p->hi - p->lo;
+    ovl_finder *f = ovl_finder_new(nb);
+    sreader rd = {p->fd, 0};
+    ovl_fp_chunk *ch = NULL;
+    uint64_t *keys = NULL, *sub = NULL;
+    size_t capch = 0, capk = 0, caps = 0;
+    int rc = f ? OVL_OK : OVL_ERR_NOMEM;
+    while (rc == OVL_OK && rd.off < p->end) {
+        uint32_t hdr[2];
+        if (sread(&rd, hdr, sizeof hdr) != 0) {
+            rc = ovl__fail(p->ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
+            break;
+        }
+        size_t nc = hdr[1];
+        if (ovl__grow(&ch, &capch, nc + 1, sizeof *ch) || ovl__grow(&keys, &capk, nc * bands + 1, sizeof *keys) ||
+            ovl__grow(&sub, &caps, nc * nb + 1, sizeof *sub)) {
+            rc = ovl__fail(p->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            break;
+        }
+        if (sread(&rd, ch, nc * sizeof *ch) != 0 || sread(&rd, keys, nc * bands * sizeof *keys) != 0) {
+            rc = ovl__fail(p->ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
+            break;
+        }
+        for (size_t c = 0; c < nc; c++)
+            memcpy(sub + c * nb, keys + c * bands + p->lo, nb * sizeof *sub);
+        rc = ovl_finder_add_keys(p->ctx, f, hdr[0], p->o->groups ? p->o->groups[hdr[0]] : -1, ch, nc, sub);
+    }
+    free(ch);
+    free(keys);
+    free(sub);
+    if (rc == OVL_OK)
+        rc = ovl__scan_finder_pairs(p->ctx, f, p->o->max_df, &p->pairs, &p->npairs);
+    if (rc == OVL_OK && p->recurring && p->o->max_df)
+        rc = ovl_finder_recurring(p->ctx, f, p->o->max_df, &p->rec, &p->nrec);
+    ovl_finder_free(f);
+    p->rc = rc;
+}
+
+void ovl__cfp_free(ovl__cfp *cfp)
+{
+    if (!cfp)
+        return;
+    free(cfp->copy_of);
+    free(cfp->chunks);
+    free(cfp->pairs);
+    free(cfp->rec);
+    cfp->copy_of = NULL;
+    cfp->chunks = NULL;
+    cfp->pairs = NULL;
+    cfp->rec = NULL;
+}
+
+int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int recurring,
+                  ovl__problem_fn problem, void *userdata, ovl__cfp *out)
+{
+    size_t n = ovl_corpus_count(c), capchunks = 0;
+    unsigned bands = o->fp.bands;
+    size_t tsize = 16;
+    while (tsize < 2 * n)
+        tsize *= 2;
+    hslot *table = malloc(tsize * sizeof *table);
+    out->copy_of = malloc((n ? n : 1) * sizeof *out->copy_of);
+    FILE *spool = tmpfile();
+    range_pass *rp = NULL;
+    size_t nr = 0;
+    int rc = OVL_OK;
+    if (!table || !out->copy_of) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    if (!spool) {
+        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for band keys");
+        goto done;
+    }
+    for (size_t i = 0; i < tsize; i++)
+        table[i].doc = UINT32_MAX;
+    for (size_t first = 0; rc == OVL_OK && first < n; first += SHARD_DOCS) {
+        size_t count = n - first < SHARD_DOCS ? n - first : SHARD_DOCS;
+        ovl_scan_shard sh;
+        if ((rc = ovl__scan_fingerprint(ctx, c, o, first, count, first, 0, 0, &sh)) != OVL_OK)
+            break;
+        size_t pi = 0;
+        for (size_t k = 0; rc == OVL_OK && k < count; k++) {
+            size_t i = first + k;
+            ovl_scan_doc *d = &out->docs[i];
+            *d = sh.docs[k];
+            if (d->status != OVL_OK) {
+                out->copy_of[i] = UINT32_MAX;
+                if (problem && pi < sh.nproblems && problem(userdata, i, &sh.problems[pi++]) != 0)
+                    rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+                continue;
+            }
+            uint32_t orig = hash_first(table, tsize - 1, d->hash, (uint32_t)i);
+            out->copy_of[i] = orig;
+            size_t nc = d->nchunks, fc = d->first_chunk;
+            d->first_chunk = out->nchunks;
+            if (orig != i) {
+                d->nchunks = 0; /* a copy: its original stands for it */
+                continue;
+            }
+            if (ovl__grow(&out->chunks, &capchunks, out->nchunks + nc + 1, sizeof *out->chunks) != 0) {
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+                break;
+            }
+            for (size_t x = 0; x < nc; x++)
+                out->chunks[out->nchunks + x] = (ovl__chunkinfo){
+                    sh.chunks[fc + x].tok_start, sh.chunks[fc + x].tok_end, sh.char_start[fc + x],
+                    sh.char_end[fc + x]};
+            out->nchunks += nc;
+            uint32_t hdr[2] = {(uint32_t)i, (uint32_t)nc};
+            if (fwrite(hdr, sizeof hdr, 1, spool) != 1 ||
+                (nc && fwrite(sh.chunks + fc, sizeof *sh.chunks, nc, spool) != nc) ||
+                (nc && fwrite(sh.keys + fc * bands, sizeof *sh.keys * bands, nc, spool) != nc))
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+        }
+        ovl_scan_shard_free(&sh);
+    }
+    if (rc != OVL_OK)
+        goto done;
+    if (fflush(spool) != 0) {
+        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+        goto done;
+    }
+    /* Every file has been read once: candidates are one step for progress, announced here on
+     * the calling thread. */
+    if (o->progress)
+        o->progress(o->progress_data, "candidates", 0, 1);
+    /* Band ranges: as many as keep one finder within its budget, at least one per thread
+     * (up to two), searched two at a time. */
+    unsigned par = o->threads >= 2 && bands >= 2 ? 2 : 1;
+    uint64_t need = (uint64_t)out->nchunks * (12 * (uint64_t)bands + 12);
+    nr = (size_t)((need + FINDER_BUDGET - 1) / FINDER_BUDGET);
+    if (nr < par)
+        nr = par;
+    if (nr > bands)
+        nr = bands;
+    out->ranges = nr;
+    rp = calloc(nr, sizeof *rp);
+    if (!rp) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    off_t end = ftello(spool);
+    for (size_t k = 0; k < nr && rc == OVL_OK; k++) {
+        rp[k].o = o;
+        rp[k].fd = fileno(spool);
+        rp[k].end = end;
+        rp[k].lo = (unsigned)(k * bands / nr);
+        rp[k].hi = (unsigned)((k + 1) * bands / nr);
+        rp[k].recurring = recurring;
+        if (!(rp[k].ctx = ovl_ctx_new()))
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (size_t k = 0; rc == OVL_OK && k < nr; k += par) {
+        size_t m = nr - k < par ? nr - k : par;
+        ovl__parallel(m, par, run_range, NULL, rp + k);
+        for (size_t x = k; x < k + m && rc == OVL_OK; x++)
+            if (rp[x].rc != OVL_OK)
+                rc = ovl__fail(ctx, rp[x].rc, -1, "%s", ovl_ctx_message(rp[x].ctx));
+    }
+    if (rc == OVL_OK) {
+        const ovl_scan_pair **lists = malloc(nr * sizeof *lists);
+        size_t *counts = malloc(nr * sizeof *counts), total = 0;
+        if (!lists || !counts) {
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        } else {
+            for (size_t k = 0; k < nr; k++) {
+                lists[k] = rp[k].pairs;
+                counts[k] = rp[k].npairs;
+                total += rp[k].nrec;
+            }
+            rc = ovl_scan_merge_pairs(ctx, lists, counts, nr, o->min_hits, &out->pairs, &out->npairs);
+        }
+        free(lists);
+        free(counts);
+        if (rc == OVL_OK && total) {
+            if (!(out->rec = malloc(total * sizeof *out->rec))) {
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            } else {
+                uint32_t base = 0;
+                for (size_t k = 0; k < nr; k++) {
+                    uint32_t top = 0;
+                    for (size_t x = 0; x < rp[k].nrec; x++) {
+                        ovl_recurring e = rp[k].rec[x];
+                        if (e.key_group + 1 > top)
+                            top = e.key_group + 1;
+                        e.key_group += base;
+                        out->rec[out->nrec++] = e;
+                    }
+                    base += top;
+                }
+            }
+        }
+    }
+done:
+    for (size_t k = 0; rp && k < nr; k++) {
+        free(rp[k].pairs);
+        free(rp[k].rec);
+        ovl_ctx_free(rp[k].ctx);
+    }
+    free(rp);
+    free(table);
+    if (spool)
+        fclose(spool);
+    return rc;
+}
