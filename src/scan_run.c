@@ -560,6 +560,20 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
     pairs = r.cfp.pairs;
     npairs = r.cfp.npairs;
     r.cfp.pairs = NULL;
+    if (r.use_fam) {
+        /* A pair whose colliding chunks lie in recurring text on both sides shares only that
+         * text (its family says so): it is not aligned. */
+        size_t kept = 0;
+        for (size_t k = 0; k < npairs; k++) {
+            const ovl_scan_pair *q = &pairs[k];
+            if (ovl__families_cover(&r.fam, q->a, q->a0, q->a1) >= FAMILY_COVER &&
+                ovl__families_cover(&r.fam, q->b, q->b0, q->b1) >= FAMILY_COVER)
+                r.sum.family_pairs++;
+            else
+                pairs[kept++] = *q;
+        }
+        npairs = kept;
+    }
     r.sum.candidates = npairs;
     r.pairs = pairs;
     for (size_t i = 0; i < n; i++) {

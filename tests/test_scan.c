@@ -423,6 +423,124 @@ START_TEST(test_scan_copies)
 }
 END_TEST
 
+/* Made-up words from a seeded generator, so texts share only what is planted. */
+static void words(uint64_t *rng, size_t n, char *out, size_t *len)
+{
+    for (size_t i = 0; i < n; i++) {
+        int k = snprintf(out + *len, 16, "%sw%u", i ? " " : "", (unsigned)tu_rng_below(rng, 200000));
+        *len += (size_t)k;
+        if (i % 12 == 11)
+            *len += (size_t)snprintf(out + *len, 4, ".");
+    }
+}
+
+typedef struct famseen {
+    int families;
+    size_t top_docs, top_spans;
+    int pairs;
+    char pair_a[64], pair_b[64];
+} famseen;
+
+static int fs_family(void *ud, const ovl_family *f)
+{
+    famseen *s = ud;
+    if (s->families++ == 0) {
+        s->top_docs = f->documents;
+        s->top_spans = f->nspans;
+    }
+    return 0;
+}
+
+static int fs_begin(void *ud, const ovl_scan_summary *sum, const ovl_report_docinfo *d, size_t n)
+{
+    (void)sum;
+    famseen *s = ud;
+    if (n >= 2) {
+        snprintf(s->pair_a, sizeof s->pair_a, "%s", d[0].path);
+        snprintf(s->pair_b, sizeof s->pair_b, "%s", d[1].path);
+    }
+    return 0;
+}
+
+static int fs_pair(void *ud, const ovl_pair_stats *p, const ovl_passage *ps, size_t n,
+                   const ovl_doc *a, const ovl_doc *b)
+{
+    (void)p, (void)ps, (void)n, (void)a, (void)b;
+    ((famseen *)ud)->pairs++;
+    return 0;
+}
+
+/* One passage planted in 200 documents is one family of 200, not 19,900 pairs; a passage two
+ * documents share privately is still their pair. */
+START_TEST(test_scan_family)
+{
+    uint64_t rng = 42;
+    char *planted = malloc(4096), *private = malloc(4096), *doc = malloc(16384);
+    size_t lp = 0, lq = 0;
+    words(&rng, 150, planted, &lp);
+    words(&rng, 60, private, &lq);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_corpus *c = ovl_corpus_new();
+    for (int d = 0; d < 202; d++) {
+        size_t len = 0;
+        words(&rng, 200, doc, &len);
+        doc[len++] = '\n';
+        doc[len++] = '\n';
+        if (d < 200) {
+            memcpy(doc + len, planted, lp);
+            len += lp;
+        } else {
+            memcpy(doc + len, private, lq);
+            len += lq;
+        }
+        doc[len++] = '\n';
+        doc[len++] = '\n';
+        words(&rng, 200, doc, &len);
+        char name[32];
+        snprintf(name, sizeof name, "%s%03d", d < 200 ? "lic/" : "own/", d);
+        ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, name, doc, len), OVL_OK);
+    }
+    famseen fs;
+    memset(&fs, 0, sizeof fs);
+    ovl_scan_sink k;
+    memset(&k, 0, sizeof k);
+    k.userdata = &fs;
+    k.family = fs_family;
+    k.begin = fs_begin;
+    k.pair = fs_pair;
+    ovl_scan_summary sum;
+    ck_assert_int_eq(ovl_scan(ctx, c, NULL, &k, &sum), OVL_OK);
+    ck_assert_int_ge(fs.families, 1);
+    ck_assert_uint_eq(fs.top_docs, 200);
+    ck_assert_uint_eq(fs.top_spans, 200);
+    ck_assert_int_eq(fs.pairs, 1);
+    ck_assert_str_eq(fs.pair_a, "own/200");
+    ck_assert_str_eq(fs.pair_b, "own/201");
+    /* Turned off: the planted text comes back as pairs again. */
+    ovl_corpus *c2 = ovl_corpus_new();
+    for (size_t i = 0; i < ovl_corpus_count(c); i++) {
+        void *bytes;
+        size_t len;
+        ck_assert_int_eq(ovl_corpus_read(ctx, c, i, &bytes, &len), OVL_OK);
+        ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c2, ovl_corpus_name(c, i), bytes, len), OVL_OK);
+        free(bytes);
+    }
+    ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
+    o.families = 0;
+    o.max_df = 0;
+    memset(&fs, 0, sizeof fs);
+    ck_assert_int_eq(ovl_scan(ctx, c2, &o, &k, &sum), OVL_OK);
+    ck_assert_int_eq(fs.families, 0);
+    ck_assert_int_eq(fs.pairs, 200 * 199 / 2 + 1);
+    ovl_corpus_free(c2);
+    ovl_corpus_free(c);
+    ovl_ctx_free(ctx);
+    free(planted);
+    free(private);
+    free(doc);
+}
+END_TEST
+
 /* Walk problems: a missing path and a FIFO are problems, not errors; hidden files skipped. */
 START_TEST(test_corpus_walk)
 {
@@ -470,6 +588,7 @@ int main(void)
     tcase_add_test(tc, test_dedup_library);
     tcase_add_test(tc, test_corpus_walk);
     tcase_add_test(tc, test_scan_copies);
+    tcase_add_test(tc, test_scan_family);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -172,6 +172,7 @@ typedef struct ovl_scan_summary {
     size_t copies;           /* files set aside as copies of an earlier one */
     size_t families;         /* families of recurring text found */
     size_t family_passages;  /* passages left out as lying in recurring text */
+    size_t family_pairs;     /* candidate pairs not aligned: they collide in recurring text only */
     size_t band_ranges;      /* band ranges the candidate search ran in */
 } ovl_scan_summary;
 
