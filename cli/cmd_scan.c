@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,11 @@ static void help(FILE *f)
     fprintf(f,
             "usage: overlap scan PATH... [options]\n\n"
             "Finds the passages any two documents of a corpus share. Directories are read\n"
-            "recursively. Every document is fingerprinted (chunk MinHash signatures, LSH bands);\n"
+            "recursively (hidden files and directories only with --hidden). Files with\n"
+            "identical bytes are read once and reported once as a group of copies. Text that\n"
+            "recurs in many documents (licences, templates) is reported once as a family of\n"
+            "recurring text with its occurrences, not as passages of every pair holding it.\n"
+            "Every document is fingerprinted (chunk MinHash signatures, LSH bands);\n"
             "pairs whose chunks collide are aligned like `overlap compare`, around the colliding\n"
             "chunks (a few chunks either side, more while a passage runs on). Pairs are reported\n"
             "by reused characters (both sides, most first), each with a pair record (both\n"
@@ -34,10 +39,19 @@ static void help(FILE *f)
             "                           passages\n"
             "  -o, --output FILE        write the report to FILE\n"
             "  --color auto|always|never  colour the text report (default auto)\n"
-            "  --max-df N               ignore band keys shared by more than N documents\n"
-            "                           (boilerplate); default 50, a fixed number so that the\n"
-            "                           pairs one key can make do not grow with the corpus;\n"
-            "                           0 = no limit\n"
+            "  --max-df N|F             band keys shared by more than N documents (or the\n"
+            "                           fraction F of them, e.g. 0.01) are recurring text:\n"
+            "                           they make no candidate pairs and, with families on,\n"
+            "                           are reported as families (default 50, a fixed number\n"
+            "                           so that the pairs one key can make do not grow with\n"
+            "                           the corpus; 0 = no limit, no families)\n"
+            "  --no-families            report recurring text as pairwise passages, no families\n"
+            "  --families N             families reported with their text and occurrences\n"
+            "                           (default 100; 0 = all)\n"
+            "  --top N                  passages of the N pairs with most reused characters\n"
+            "                           only; the other pairs as pair records (default: all)\n"
+            "  --passages all           passages of every pair (the default)\n"
+            "  --min-ratio R            leave out pairs whose larger side ratio is below R\n"
             "  --min-hits N             a document pair needs N band collisions to be aligned\n"
             "                           (default 1; 2 halves the pairs aligned on corpora\n"
             "                           full of stock phrases, at some cost in recall)\n"
@@ -158,6 +172,9 @@ static char *params_json(const ovl_scan_opts *so, const char *regex, int by_dir)
     json_object_set_new(p, "max_df", json_integer(max_df));
     json_object_set_new(p, "min_hits", json_integer(min_hits));
     json_object_set_new(p, "whole_tokens", json_integer(so->whole_tokens));
+    json_object_set_new(p, "families", json_boolean(so->families && so->max_df));
+    json_object_set_new(p, "top", json_integer((json_int_t)so->top_pairs));
+    json_object_set_new(p, "min_ratio", json_real(round(so->min_ratio * 10000.0) / 10000.0));
     json_object_set_new(p, "min_chars", json_integer(ao->min_cjk));
     json_object_set_new(p, "min_words", json_integer(ao->min_words));
     json_object_set_new(p, "fold_traditional", json_boolean(dopts->norm.fold_traditional));
@@ -196,6 +213,7 @@ int cmd_scan(int argc, char **argv)
     const char **exc = calloc((size_t)argc + 1, sizeof *exc);
     size_t npaths = 0, ninc = 0, nexc = 0;
     int by_dir = 0, verbose = 0, force_progress = -1;
+    double max_df_fraction = -1;
     if (!paths || !inc || !exc) {
         cli_error("out of memory");
         free(paths), free(inc), free(exc);
@@ -225,8 +243,26 @@ int cmd_scan(int argc, char **argv)
             ;
         else if (cli_opt(argc, argv, &i, "--min-hits", NULL, &v))
             so.min_hits = (unsigned)cli_ulong("--min-hits", v, 1, 1000);
-        else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v))
-            so.max_df = (unsigned)cli_ulong("--max-df", v, 0, UINT32_MAX);
+        else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v)) {
+            if (strchr(v, '.'))
+                max_df_fraction = cli_double("--max-df", v, 0.0, 1.0);
+            else
+                so.max_df = (unsigned)cli_ulong("--max-df", v, 0, UINT32_MAX);
+        } else if (strcmp(argv[i], "--no-families") == 0)
+            so.families = 0, i++;
+        else if (cli_opt(argc, argv, &i, "--families", NULL, &v))
+            so.top_families = cli_ulong("--families", v, 0, SIZE_MAX);
+        else if (cli_opt(argc, argv, &i, "--top", NULL, &v))
+            so.top_pairs = cli_ulong("--top", v, 0, SIZE_MAX);
+        else if (cli_opt(argc, argv, &i, "--passages", NULL, &v)) {
+            if (strcmp(v, "all") != 0) {
+                cli_error("scan: --passages takes 'all' (or use --top N), not '%s'", v);
+                free(paths), free(inc), free(exc);
+                return CLI_EXIT_TROUBLE;
+            }
+            so.top_pairs = 0;
+        } else if (cli_opt(argc, argv, &i, "--min-ratio", NULL, &v))
+            so.min_ratio = cli_double("--min-ratio", v, 0.0, 1.0);
         else if (cli_opt(argc, argv, &i, "--whole-tokens", NULL, &v))
             so.whole_tokens = (unsigned)cli_ulong("--whole-tokens", v, 0, UINT32_MAX);
         else if (cli_opt(argc, argv, &i, "--group", NULL, &v))
@@ -305,6 +341,12 @@ int cmd_scan(int argc, char **argv)
         cli_error("scan: no files to read");
         goto done;
     }
+    if (max_df_fraction >= 0) {
+        /* A share of the documents: at least 2, so a pair can still be a candidate. */
+        double m = ceil(max_df_fraction * (double)n);
+        so.max_df = m < 2 ? 2 : m > UINT32_MAX ? UINT32_MAX : (unsigned)m;
+        ro.max_df = so.max_df;
+    }
     if (!(group = malloc(n * sizeof *group)) || make_groups(corpus, group, regex, by_dir) != 0) {
         if (!group)
             cli_error("out of memory");
@@ -341,10 +383,13 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
     if (verbose)
-        fprintf(stderr, "overlap: scan: %zu of %zu documents read, %zu candidate pairs, %zu pairs "
-                        "with passages, %zu failed, %zu passages\n",
-                sum.documents_read, sum.documents, sum.candidates, sum.pairs, sum.failed_pairs,
-                sum.passages);
+        fprintf(stderr, "overlap: scan: %zu of %zu documents read (%zu identical copies in %zu "
+                        "groups), %zu band ranges, %zu candidate pairs (%zu more in recurring text "
+                        "only), %zu pairs with passages, %zu failed, %zu passages reported, %zu "
+                        "families of recurring text (%zu passages in them left out)\n",
+                sum.documents_read, sum.documents, sum.copies, sum.copy_groups, sum.band_ranges,
+                sum.candidates, sum.family_pairs, sum.pairs, sum.failed_pairs, sum.passages,
+                sum.families, sum.family_passages);
     if (sum.documents_read == 0) {
         cli_error("scan: none of the %zu file%s could be read", n, n == 1 ? "" : "s");
         goto done;
