@@ -39,8 +39,8 @@ for mb in "$@"; do
   fi
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$tv")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$tv")
-  # Pairs: distinct (a_path, b_path) of the JSON lines.
-  pairs=$(sed -e 's/^{"a_path":\("[^"]*"\),"b_path":\("[^"]*"\).*/\1 \2/' "$out" | sort -u | wc -l)
+  # Pairs: the pair records of the JSON lines.
+  pairs=$(grep -c '^{"pair"' "$out")
   awk -v mb="$bytes" -v s="$secs" -v r="$rss" -v p="$pairs" -v f="$files" \
     'BEGIN {m = mb / 1048576; printf "%8.1f %9.2f %8.2f %9s %8s %7s\n", m, s, (s > 0 ? m / s : 0), r, p, f}'
   rm -f "$out" "$tv"

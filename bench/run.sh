@@ -136,7 +136,7 @@ if ! skip scan; then
           rm -rf "$c" "$c.jsonl"
           continue
         fi
-        pairs=$(sed -e 's/^{"a_path":\("[^"]*"\),"b_path":\("[^"]*"\).*/\1 \2/' "$c.jsonl" | sort -u | wc -l)
+        pairs=$(grep -c '^{"pair"' "$c.jsonl")
         read -r wall cpu rss <<<"$(awk -F': ' '
           /Elapsed \(wall clock\)/ { n = split($2, t, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + t[i] }
           /User time/ { c += $2 } /System time/ { c += $2 } /Maximum resident/ { r = $2 }

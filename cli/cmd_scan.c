@@ -45,6 +45,10 @@ static void help(FILE *f)
             "                           are reported as families (default 50, a fixed number\n"
             "                           so that the pairs one key can make do not grow with\n"
             "                           the corpus; 0 = no limit, no families)\n"
+            "  --ignore PATH            text found in the files under PATH (templates, a\n"
+            "                           journal's boilerplate, a licence) never counts as\n"
+            "                           reuse; how much was left out is said on stderr\n"
+            "                           (repeatable)\n"
             "  --no-families            report recurring text as pairwise passages, no families\n"
             "  --families N             families reported with their text and occurrences\n"
             "                           (default 100; 0 = all)\n"
@@ -211,18 +215,19 @@ int cmd_scan(int argc, char **argv)
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
     const char **inc = calloc((size_t)argc + 1, sizeof *inc);
     const char **exc = calloc((size_t)argc + 1, sizeof *exc);
-    size_t npaths = 0, ninc = 0, nexc = 0;
+    const char **ign = calloc((size_t)argc + 1, sizeof *ign);
+    size_t npaths = 0, ninc = 0, nexc = 0, nign = 0;
     int by_dir = 0, verbose = 0, force_progress = -1;
     double max_df_fraction = -1;
-    if (!paths || !inc || !exc) {
+    if (!paths || !inc || !exc || !ign) {
         cli_error("out of memory");
-        free(paths), free(inc), free(exc);
+        free(paths), free(inc), free(exc), free(ign);
         return CLI_EXIT_TROUBLE;
     }
     for (int i = 1; i < argc;) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             help(stdout);
-            free(paths), free(inc), free(exc);
+            free(paths), free(inc), free(exc), free(ign);
             return 0;
         }
         if (cli_opt(argc, argv, &i, "--format", NULL, &v))
@@ -248,7 +253,9 @@ int cmd_scan(int argc, char **argv)
                 max_df_fraction = cli_double("--max-df", v, 0.0, 1.0);
             else
                 so.max_df = (unsigned)cli_ulong("--max-df", v, 0, UINT32_MAX);
-        } else if (strcmp(argv[i], "--no-families") == 0)
+        } else if (cli_opt(argc, argv, &i, "--ignore", NULL, &v))
+            ign[nign++] = v;
+        else if (strcmp(argv[i], "--no-families") == 0)
             so.families = 0, i++;
         else if (cli_opt(argc, argv, &i, "--families", NULL, &v))
             so.top_families = cli_ulong("--families", v, 0, SIZE_MAX);
@@ -257,7 +264,7 @@ int cmd_scan(int argc, char **argv)
         else if (cli_opt(argc, argv, &i, "--passages", NULL, &v)) {
             if (strcmp(v, "all") != 0) {
                 cli_error("scan: --passages takes 'all' (or use --top N), not '%s'", v);
-                free(paths), free(inc), free(exc);
+                free(paths), free(inc), free(exc), free(ign);
                 return CLI_EXIT_TROUBLE;
             }
             so.top_pairs = 0;
@@ -279,14 +286,14 @@ int cmd_scan(int argc, char **argv)
             ;
         else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error("scan: unknown option '%s'", argv[i]);
-            free(paths), free(inc), free(exc);
+            free(paths), free(inc), free(exc), free(ign);
             return CLI_EXIT_TROUBLE;
         } else
             paths[npaths++] = argv[i++];
     }
     if (npaths == 0) {
         help(stderr);
-        free(paths), free(inc), free(exc);
+        free(paths), free(inc), free(exc), free(ign);
         return CLI_EXIT_TROUBLE;
     }
 
@@ -294,6 +301,7 @@ int cmd_scan(int argc, char **argv)
     cli_scan cs = {cli_progress_wanted(force_progress), 0};
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_corpus *corpus = ovl_corpus_new();
+    ovl_corpus *templates = NULL;
     int32_t *group = NULL;
     char *params = NULL;
     cli_out out = {NULL, NULL, NULL};
@@ -334,6 +342,21 @@ int cmd_scan(int argc, char **argv)
             cli_fail("scan", ctx, rc);
             goto done;
         }
+    if (nign) {
+        /* Templates: files or folders, walked like the corpus. */
+        if (!(templates = ovl_corpus_new())) {
+            cli_error("out of memory");
+            goto done;
+        }
+        for (size_t p = 0; p < nign; p++)
+            if ((rc = ovl_corpus_add_path(ctx, templates, ign[p], &wo)) != OVL_OK) {
+                cli_fail("scan", ctx, rc);
+                goto done;
+            }
+        for (size_t p = 0; p < ovl_corpus_problem_count(templates); p++)
+            on_problem(&cs, ovl_corpus_problem(templates, p));
+        so.ignore = templates;
+    }
     size_t n = ovl_corpus_count(corpus);
     if (n == 0) {
         for (size_t p = 0; p < ovl_corpus_problem_count(corpus); p++)
@@ -382,6 +405,10 @@ int cmd_scan(int argc, char **argv)
         cli_fail("scan", ctx, rc);
         goto done;
     }
+    if (sum.ignored_passages || nign)
+        fprintf(stderr, "overlap: scan: %llu characters of the corpus found in the --ignore files; "
+                        "%zu passages in them left out\n",
+                (unsigned long long)sum.ignored_chars, sum.ignored_passages);
     if (verbose)
         fprintf(stderr, "overlap: scan: %zu of %zu documents read (%zu identical copies in %zu "
                         "groups), %zu band ranges, %zu candidate pairs (%zu more in recurring text "
@@ -408,9 +435,11 @@ done:
     free(params);
     free(group);
     ovl_corpus_free(corpus);
+    ovl_corpus_free(templates);
     ovl_ctx_free(ctx);
     free(paths);
     free(inc);
     free(exc);
+    free(ign);
     return status;
 }

@@ -546,3 +546,42 @@ int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, ovl_recur
     *count = n;
     return OVL_OK;
 }
+
+int ovl_finder_shared(ovl_ctx *ctx, ovl_finder *f, uint32_t id_min, ovl_recurring **out,
+                      size_t *count)
+{
+    if (!f || !out || !count)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "finder: bad arguments for shared keys");
+    *out = NULL;
+    *count = 0;
+    int rc = canonicalize(ctx, f);
+    if (rc)
+        return rc;
+    sort_entries(f->e, f->ne, 0);
+    ovl_recurring *v = NULL;
+    size_t n = 0, cap = 0;
+    uint32_t group = 0;
+    for (size_t i = 0; i < f->ne;) {
+        size_t j = i + 1;
+        while (j < f->ne && f->e[j].khi == f->e[i].khi && f->e[j].klo == f->e[i].klo)
+            j++;
+        /* Entries are in document id order: a template's, if any, come last. */
+        if (j - i >= 2 && f->d[f->c[f->e[j - 1].chunk].doc].id >= id_min &&
+            f->d[f->c[f->e[i].chunk].doc].id < id_min) {
+            if (ovl__grow(&v, &cap, n + (j - i), sizeof *v)) {
+                free(v);
+                return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "finder: out of memory");
+            }
+            for (size_t x = i; x < j; x++) {
+                const fchunk *c = &f->c[f->e[x].chunk];
+                if (f->d[c->doc].id < id_min)
+                    v[n++] = (ovl_recurring){f->d[c->doc].id, c->tok_start, c->tok_end, group};
+            }
+            group++;
+        }
+        i = j;
+    }
+    *out = v;
+    *count = n;
+    return OVL_OK;
+}

@@ -53,6 +53,7 @@ static int sread(sreader *r, void *p, size_t n)
 
 typedef struct range_pass {
     const ovl_scan_opts *o;
+    uint32_t ndocs;          /* ids from here on are templates */
     int fd;
     off_t end;
     unsigned lo, hi;
@@ -62,6 +63,8 @@ typedef struct range_pass {
     size_t npairs;
     ovl_recurring *rec;
     size_t nrec;
+    ovl_recurring *ign;
+    size_t nign;
     int rc;
 } range_pass;
 
@@ -96,7 +99,8 @@ static void run_range(void *arg, unsigned worker, size_t k)
         }
         for (size_t c = 0; c < nc; c++)
             memcpy(sub + c * nb, keys + c * bands + p->lo, nb * sizeof *sub);
-        rc = ovl_finder_add_keys(p->ctx, f, hdr[0], p->o->groups ? p->o->groups[hdr[0]] : -1, ch, nc, sub);
+        int32_t g = p->o->groups && hdr[0] < p->ndocs ? p->o->groups[hdr[0]] : -1;
+        rc = ovl_finder_add_keys(p->ctx, f, hdr[0], g, ch, nc, sub);
     }
     free(ch);
     free(keys);
@@ -105,6 +109,8 @@ static void run_range(void *arg, unsigned worker, size_t k)
         rc = ovl__scan_finder_pairs(p->ctx, f, p->o->max_df, &p->pairs, &p->npairs);
     if (rc == OVL_OK && p->recurring && p->o->max_df)
         rc = ovl_finder_recurring(p->ctx, f, p->o->max_df, &p->rec, &p->nrec);
+    if (rc == OVL_OK && p->o->ignore)
+        rc = ovl_finder_shared(p->ctx, f, p->ndocs, &p->ign, &p->nign);
     ovl_finder_free(f);
     p->rc = rc;
 }
@@ -117,6 +123,8 @@ void ovl__cfp_free(ovl__cfp *cfp)
     free(cfp->chunks);
     free(cfp->pairs);
     free(cfp->rec);
+    free(cfp->ign);
+    cfp->ign = NULL;
     cfp->copy_of = NULL;
     cfp->chunks = NULL;
     cfp->pairs = NULL;
@@ -188,6 +196,31 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
         }
         ovl_scan_shard_free(&sh);
     }
+    /* Templates: their keys go to the spool under ids from n on, never paired. */
+    size_t nt = o->ignore ? ovl_corpus_count(o->ignore) : 0;
+    for (size_t first = 0; rc == OVL_OK && first < nt; first += SHARD_DOCS) {
+        size_t count = nt - first < SHARD_DOCS ? nt - first : SHARD_DOCS;
+        ovl_scan_shard sh;
+        ovl_scan_opts to = *o;
+        to.progress = NULL;
+        if ((rc = ovl__scan_fingerprint(ctx, o->ignore, &to, first, count, 0, 0, 0, &sh)) != OVL_OK)
+            break;
+        for (size_t p = 0; rc == OVL_OK && p < sh.nproblems; p++)
+            if (problem && problem(userdata, SIZE_MAX, &sh.problems[p]) != 0)
+                rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+        for (size_t k = 0; rc == OVL_OK && k < count; k++) {
+            const ovl_scan_doc *d = &sh.docs[k];
+            if (d->status != OVL_OK)
+                continue;
+            uint32_t hdr[2] = {(uint32_t)(n + first + k), d->nchunks};
+            size_t nc = d->nchunks, fc = d->first_chunk;
+            if (fwrite(hdr, sizeof hdr, 1, spool) != 1 ||
+                (nc && fwrite(sh.chunks + fc, sizeof *sh.chunks, nc, spool) != nc) ||
+                (nc && fwrite(sh.keys + fc * bands, sizeof *sh.keys * bands, nc, spool) != nc))
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+        }
+        ovl_scan_shard_free(&sh);
+    }
     if (rc != OVL_OK)
         goto done;
     if (fflush(spool) != 0) {
@@ -216,6 +249,7 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     off_t end = ftello(spool);
     for (size_t k = 0; k < nr && rc == OVL_OK; k++) {
         rp[k].o = o;
+        rp[k].ndocs = (uint32_t)n;
         rp[k].fd = fileno(spool);
         rp[k].end = end;
         rp[k].lo = (unsigned)(k * bands / nr);
@@ -243,9 +277,36 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
                 total += rp[k].nrec;
             }
             rc = ovl_scan_merge_pairs(ctx, lists, counts, nr, o->min_hits, &out->pairs, &out->npairs);
+            /* Pairs with a template are not reuse pairs. */
+            size_t kept = 0;
+            for (size_t k = 0; rc == OVL_OK && k < out->npairs; k++)
+                if (out->pairs[k].a < n && out->pairs[k].b < n)
+                    out->pairs[kept++] = out->pairs[k];
+            out->npairs = kept;
         }
         free(lists);
         free(counts);
+        size_t tign = 0;
+        for (size_t k = 0; k < nr; k++)
+            tign += rp[k].nign;
+        if (rc == OVL_OK && tign) {
+            if (!(out->ign = malloc(tign * sizeof *out->ign))) {
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            } else {
+                uint32_t base = 0;
+                for (size_t k = 0; k < nr; k++) {
+                    uint32_t top = 0;
+                    for (size_t x = 0; x < rp[k].nign; x++) {
+                        ovl_recurring e = rp[k].ign[x];
+                        if (e.key_group + 1 > top)
+                            top = e.key_group + 1;
+                        e.key_group += base;
+                        out->ign[out->nign++] = e;
+                    }
+                    base += top;
+                }
+            }
+        }
         if (rc == OVL_OK && total) {
             if (!(out->rec = malloc(total * sizeof *out->rec))) {
                 rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -269,6 +330,7 @@ done:
     for (size_t k = 0; rp && k < nr; k++) {
         free(rp[k].pairs);
         free(rp[k].rec);
+        free(rp[k].ign);
         ovl_ctx_free(rp[k].ctx);
     }
     free(rp);

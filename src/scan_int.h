@@ -44,6 +44,8 @@ typedef struct ovl__cfp {
                                 numbered across band ranges */
     size_t nrec;
     size_t ranges;           /* band ranges the keys were searched in */
+    ovl_recurring *ign;      /* chunks sharing a band key with a template (o->ignore) */
+    size_t nign;
 } ovl__cfp;
 
 /* Told of each document that cannot be read, in document order; non-zero stops. */

@@ -55,6 +55,8 @@ typedef struct run {
     ovl__cfp cfp;
     ovl__families fam;
     int use_fam;
+    ovl__families ign; /* text found in the templates */
+    int use_ign;
     ovl_passage *keep; /* passages of a result left after the family filter */
     size_t capkeep;
     int rc;             /* first failure inside the result callback */
@@ -136,7 +138,8 @@ static int doc_problem(run *r, size_t i, int code, const char *err)
 static int cfp_problem(void *userdata, size_t doc, const ovl_problem *p)
 {
     run *r = userdata;
-    r->ds[doc].reported = 1;
+    if (doc < ovl_corpus_count(r->c))
+        r->ds[doc].reported = 1; /* (templates are not documents of the corpus) */
     return emit_problem(r, p->path, p->code, p->offset, p->message) != OVL_OK;
 }
 
@@ -174,8 +177,9 @@ static int on_result(void *userdata, const ovl_scan_result *res)
     const ovl_passage *ps = res->passages;
     size_t np = res->npassages;
     uint64_t ra = res->a_reused_chars, rb = res->b_reused_chars;
-    if (r->use_fam) {
-        /* Passages inside recurring text on both sides are the family's, not this pair's. */
+    if (r->use_fam || r->use_ign) {
+        /* Passages inside recurring text on both sides are the family's, not this pair's;
+         * passages in template text on either side are no reuse at all. */
         if (ovl__grow(&r->keep, &r->capkeep, np + 1, sizeof *r->keep) != 0) {
             r->rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
             return 1;
@@ -183,8 +187,13 @@ static int on_result(void *userdata, const ovl_scan_result *res)
         size_t k = 0;
         for (size_t i = 0; i < np; i++) {
             const ovl_passage *x = &ps[i];
-            if (ovl__families_cover(&r->fam, p->a, x->a.tok_start, x->a.tok_end) >= FAMILY_COVER &&
-                ovl__families_cover(&r->fam, p->b, x->b.tok_start, x->b.tok_end) >= FAMILY_COVER)
+            if (r->use_ign &&
+                (ovl__families_cover(&r->ign, p->a, x->a.tok_start, x->a.tok_end) >= FAMILY_COVER ||
+                 ovl__families_cover(&r->ign, p->b, x->b.tok_start, x->b.tok_end) >= FAMILY_COVER))
+                r->sum.ignored_passages++;
+            else if (r->use_fam &&
+                     ovl__families_cover(&r->fam, p->a, x->a.tok_start, x->a.tok_end) >= FAMILY_COVER &&
+                     ovl__families_cover(&r->fam, p->b, x->b.tok_start, x->b.tok_end) >= FAMILY_COVER)
                 r->sum.family_passages++;
             else
                 r->keep[k++] = *x;
@@ -552,6 +561,16 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
             goto done;
         r.use_fam = r.fam.n > 0;
     }
+    if (r.cfp.nign) {
+        ovl__cfp view = r.cfp;
+        view.rec = r.cfp.ign;
+        view.nrec = r.cfp.nign;
+        if ((rc = ovl__families_build(ctx, &view, n, &r.ign)) != OVL_OK)
+            goto done;
+        r.use_ign = r.ign.nspans > 0;
+        for (size_t x = 0; x < r.ign.nspans; x++)
+            r.sum.ignored_chars += r.ign.spans[x].char_end - r.ign.spans[x].char_start;
+    }
     free(r.cfp.rec); /* the families hold what the alignment needs */
     r.cfp.rec = NULL;
     r.cfp.nrec = 0;
@@ -560,13 +579,17 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
     pairs = r.cfp.pairs;
     npairs = r.cfp.npairs;
     r.cfp.pairs = NULL;
-    if (r.use_fam) {
+    if (r.use_fam || r.use_ign) {
         /* A pair whose colliding chunks lie in recurring text on both sides shares only that
-         * text (its family says so): it is not aligned. */
+         * text (its family says so), one whose chunks lie in template text on a side shares
+         * the template: neither is aligned. */
         size_t kept = 0;
         for (size_t k = 0; k < npairs; k++) {
             const ovl_scan_pair *q = &pairs[k];
-            if (ovl__families_cover(&r.fam, q->a, q->a0, q->a1) >= FAMILY_COVER &&
+            if (r.use_ign && (ovl__families_cover(&r.ign, q->a, q->a0, q->a1) >= FAMILY_COVER ||
+                              ovl__families_cover(&r.ign, q->b, q->b0, q->b1) >= FAMILY_COVER))
+                continue;
+            if (r.use_fam && ovl__families_cover(&r.fam, q->a, q->a0, q->a1) >= FAMILY_COVER &&
                 ovl__families_cover(&r.fam, q->b, q->b0, q->b1) >= FAMILY_COVER)
                 r.sum.family_pairs++;
             else
@@ -643,6 +666,7 @@ done:
     free(r.keep);
     ovl__cfp_free(&r.cfp);
     ovl__families_free(&r.fam);
+    ovl__families_free(&r.ign);
     free(hashes);
     free(pairs);
     return rc;

@@ -80,6 +80,12 @@ typedef struct ovl_recurring {
 OVL_API int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, ovl_recurring **out,
                                  size_t *count);
 
+/* Lists the chunks of documents with ids below id_min that share a band key with a chunk of
+ * a document whose id is id_min or more (text found in templates), sorted by (key_group, doc,
+ * tok_start). *out is malloc'd (the caller frees it; NULL when empty). */
+OVL_API int ovl_finder_shared(ovl_ctx *ctx, ovl_finder *f, uint32_t id_min, ovl_recurring **out,
+                              size_t *count);
+
 #ifdef __cplusplus
 }
 #endif

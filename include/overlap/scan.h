@@ -58,10 +58,14 @@ typedef struct ovl_scan_opts {
                                the others only as pair records. Default 0 = all */
     double min_ratio;       /* pairs whose larger side ratio is below this are not reported;
                                default 0 */
+    const ovl_corpus *ignore; /* NULL, or templates (a course template, a journal's
+                               boilerplate, a licence): text of the corpus that shares band keys
+                               with them never counts as reuse: a passage lying in it on
+                               either side (80% of its tokens) is left out. Borrowed */
 } ovl_scan_opts;
 #define OVL_SCAN_OPTS_INIT \
     {OVL_SCAN_OPTS_VERSION, OVL_DOC_OPTS_INIT, OVL_FP_OPTS_INIT, OVL_ALIGN_OPTS_INIT, 50, 1, \
-     20000, 0, NULL, NULL, NULL, 1, 100, 0, 0.0}
+     20000, 0, NULL, NULL, NULL, 1, 100, 0, 0.0, NULL}
 
 /* ---- Phase 1: fingerprints -------------------------------------------------------------- */
 
@@ -174,6 +178,8 @@ typedef struct ovl_scan_summary {
     size_t family_passages;  /* passages left out as lying in recurring text */
     size_t family_pairs;     /* candidate pairs not aligned: they collide in recurring text only */
     size_t band_ranges;      /* band ranges the candidate search ran in */
+    size_t ignored_passages; /* passages left out as lying in text of the ignore templates */
+    uint64_t ignored_chars;  /* characters of the corpus found in the templates */
 } ovl_scan_summary;
 
 /* Where a scan's results go. Every callback may be NULL; each returns 0, or non-zero to stop

@@ -165,6 +165,32 @@ mkfifo "$t/fifo"
 status_is "fifo refused" 2 timeout 10 "$OVL_BIN" scan "$t/fifo" "$t/reuse"
 grep -qx "overlap: $t/fifo: not a regular file" "$t/err" && ok "fifo message" || bad "fifo message: $(cat "$t/err")"
 
+# --ignore: text found in a template is not reuse; what two documents share besides is.
+mkdir -p "$t/ign/c" "$t/ign/t"
+words() { awk -v s="$1" -v n="$2" 'BEGIN { x = s; for (w = 0; w < n; w++) {
+  x = (x * 1103515245 + 12345) % 2147483648; printf "v%d%s", int(x / 65536) % 90000, (w % 12 == 11 ? ".\n" : " ") } }'; }
+words 11 120 >"$t/ign/t/template.txt"
+for d in 0 1 2 3 4 5; do
+  { words $((100 + d)) 150; echo; echo; cat "$t/ign/t/template.txt"; echo; echo; words $((200 + d)) 150
+    echo; echo; [ "$d" -lt 2 ] && words 17 60; echo; echo; words $((300 + d)) 150; } >"$t/ign/c/d$d.txt"
+done
+"$OVL_BIN" scan --format jsonl "$t/ign/c" >"$t/ign.all"
+"$OVL_BIN" scan --format jsonl --ignore "$t/ign/t" "$t/ign/c" >"$t/ign.jsonl" 2>"$t/ign.err"
+[ "$(grep -c '^{"pair"' "$t/ign.all")" = 15 ] && [ "$(grep -c '^{"pair"' "$t/ign.jsonl")" = 1 ] &&
+  [ "$(jq -r 'select(has("pair")) | .pair.a_path + " " + .pair.b_path' "$t/ign.jsonl")" = "$t/ign/c/d0.txt $t/ign/c/d1.txt" ] &&
+  ok "--ignore: template pairs gone, the private pair stays" ||
+  bad "--ignore: $(grep -c '^{"pair"' "$t/ign.all") / $(grep -c '^{"pair"' "$t/ign.jsonl") pairs"
+grep -q "characters of the corpus found in the --ignore files" "$t/ign.err" && ok "--ignore: says how much" ||
+  bad "--ignore message: $(cat "$t/ign.err")"
+# Identical files: read once, reported once as a group of copies.
+mkdir -p "$t/cp"
+cp fixtures/reuse/source.txt "$t/cp/a.txt"; cp fixtures/reuse/source.txt "$t/cp/b.txt"
+cp fixtures/reuse/source.txt "$t/cp/c.txt"; cp fixtures/reuse/copy.txt "$t/cp/d.txt"
+"$OVL_BIN" scan --format json "$t/cp" >"$t/cp.json"
+jq -e --arg p "$t/cp" '(.copies | length) == 1 and .copies[0].paths == [$p + "/a.txt", $p + "/b.txt", $p + "/c.txt"]
+       and (.pairs | length) == 1 and .pairs[0].a_path == $p + "/a.txt" and .pairs[0].b_path == $p + "/d.txt"' \
+  "$t/cp.json" >/dev/null && ok "copies: one group, one pair" || bad "copies: $(jq -c '{copies, pairs: [.pairs[] | [.a_path, .b_path]]}' "$t/cp.json")"
+
 # ---- Seeds ----------------------------------------------------------------------------------
 seeds=${OVL_SEEDS:-../shared/seeds}
 if [ -f "$seeds/000_3545a2c9416daa4f.txt" ]; then
