@@ -95,6 +95,12 @@ char *cli_abspath(const char *path);
 int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
                      const char *outpath, const char *color);
 
+/* Reads the --ignore templates: every file under paths[0..npaths) as a document. Reports a
+ * file that cannot be read and returns -1 (a template that is not read would silently let
+ * its text count); 0 with *out (free each with ovl_doc_free, then the array) otherwise. */
+int cli_load_templates(ovl_ctx *ctx, const char *const *paths, size_t npaths,
+                       const ovl_doc_opts *dopts, ovl_doc ***out, size_t *nout);
+
 /* An output file (-o FILE) written through a temporary file beside it and renamed into place
  * by cli_out_close, or standard output when path is NULL or "-". */
 typedef struct cli_out {

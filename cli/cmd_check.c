@@ -22,6 +22,8 @@ static void help(FILE *f)
                "  --exclude-source GLOB    ignore sources whose stored (absolute) path matches GLOB\n"
                "                           (fnmatch, '*' also matches '/'; repeatable)\n"
                "  --exclude-meta KEY=VALUE ignore sources tagged KEY=VALUE (repeatable)\n"
+               "  --ignore PATH            text found in the files under PATH (templates, a\n"
+               "                           journal's boilerplate) is not reuse (repeatable)\n"
                "  --exclude-quotes         leave quoted text out of the counted ratio\n"
                "  --exclude-refs           leave the reference list out of the counted ratio\n"
                CLI_ALIGN_OPTS_HELP
@@ -57,7 +59,10 @@ int cmd_check(int argc, char **argv)
     ovl_check_result *res = NULL;
     char *params = NULL;
     char **mcopies = calloc((size_t)argc, sizeof *mcopies);
-    if (!paths || !globs || !emeta || !ctx || !mcopies) {
+    const char **ign = calloc((size_t)argc + 1, sizeof *ign);
+    size_t nign = 0, ntpl = 0;
+    ovl_doc **tpl = NULL;
+    if (!paths || !globs || !emeta || !ctx || !mcopies || !ign) {
         cli_error("check: out of memory");
         goto done;
     }
@@ -75,6 +80,8 @@ int cmd_check(int argc, char **argv)
             outpath = v;
         else if (cli_opt(argc, argv, &i, "--color", NULL, &v))
             color = v;
+        else if (cli_opt(argc, argv, &i, "--ignore", NULL, &v))
+            ign[nign++] = v;
         else if (cli_opt(argc, argv, &i, "--exclude-source", NULL, &v))
             globs[nglobs++] = v;
         else if (cli_opt(argc, argv, &i, "--exclude-meta", NULL, &v)) {
@@ -161,6 +168,10 @@ int cmd_check(int argc, char **argv)
     co.exclude_meta = emeta;
     co.nexclude_meta = nemeta;
     co.self = (const char *const *)selfs;
+    if (cli_load_templates(ctx, ign, nign, &iopts, &tpl, &ntpl) != 0)
+        goto done;
+    co.ignore = (const ovl_doc *const *)tpl;
+    co.nignore = ntpl;
     if ((rc = ovl_check(ctx, idx, db, (const ovl_doc *const *)docs, names, nread, &co, &res)) != OVL_OK) {
         cli_fail(NULL, ctx, rc);
         goto done;
@@ -206,6 +217,10 @@ done:
     for (size_t m = 0; mcopies && m < nemeta; m++)
         free(mcopies[m]);
     free(mcopies);
+    for (size_t t = 0; t < ntpl; t++)
+        ovl_doc_free(tpl[t]);
+    free(tpl);
+    free(ign);
     free(paths);
     free(globs);
     free(emeta);

@@ -16,6 +16,9 @@ static void help(FILE *f)
                CLI_ALIGN_OPTS_HELP
                "  --exclude-quotes         leave quoted text out of the counted ratio\n"
                "  --exclude-refs           leave the reference list out of the counted ratio\n"
+               "  --ignore PATH            text found in the files under PATH (templates, a\n"
+               "                           journal's boilerplate, a licence) is not reuse; how much\n"
+               "                           was left out is said on stderr (repeatable)\n"
                CLI_DOC_OPTS_HELP);
 }
 
@@ -26,9 +29,16 @@ int cmd_compare(int argc, char **argv)
     ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
     const char *format = "text", *outpath = NULL, *color = "auto", *paths[2] = {NULL, NULL}, *v;
     int npaths = 0;
+    const char **ign = calloc((size_t)argc + 1, sizeof *ign);
+    size_t nign = 0;
+    if (!ign) {
+        cli_error("out of memory");
+        return CLI_EXIT_TROUBLE;
+    }
     for (int i = 1; i < argc;) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             help(stdout);
+            free(ign);
             return 0;
         }
         if (cli_opt(argc, argv, &i, "--format", NULL, &v))
@@ -39,6 +49,8 @@ int cmd_compare(int argc, char **argv)
             color = v;
         else if (cli_align_opt(argc, argv, &i, &aopts))
             ;
+        else if (cli_opt(argc, argv, &i, "--ignore", NULL, &v))
+            ign[nign++] = v;
         else if (strcmp(argv[i], "--exclude-quotes") == 0)
             ropts.exclude_quotes = 1, i++;
         else if (strcmp(argv[i], "--exclude-refs") == 0)
@@ -47,21 +59,25 @@ int cmd_compare(int argc, char **argv)
             ;
         else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error("compare: unknown option '%s'", argv[i]);
+            free(ign);
             return CLI_EXIT_TROUBLE;
         } else if (npaths < 2)
             paths[npaths++] = argv[i++];
         else {
             cli_error("compare: two documents, A and B");
+            free(ign);
             return CLI_EXIT_TROUBLE;
         }
     }
     if (npaths != 2) {
         help(stderr);
+        free(ign);
         return CLI_EXIT_TROUBLE;
     }
     int fmt = ovl_format_parse(format);
     if (fmt < 0 || fmt == OVL_FORMAT_JSONL) {
         cli_error("compare: --format must be text, json or html, not '%s'", format);
+        free(ign);
         return CLI_EXIT_TROUBLE;
     }
     ovl_ctx *ctx = ovl_ctx_new();
@@ -70,6 +86,11 @@ int cmd_compare(int argc, char **argv)
     ovl_report *rep = NULL;
     ovl_passage *ps = NULL;
     size_t np = 0;
+    ovl_doc **tpl = NULL;
+    size_t ntpl = 0;
+    ovl_span *ia = NULL, *ib = NULL;
+    if (cli_load_templates(ctx, ign, nign, &dopts, &tpl, &ntpl) != 0)
+        goto done;
     for (int k = 0; k < 2; k++) {
         int rc = ovl_doc_from_file(ctx, paths[k], &dopts, &docs[k]);
         if (rc != OVL_OK) {
@@ -81,6 +102,28 @@ int cmd_compare(int argc, char **argv)
     if (rc != OVL_OK) {
         cli_fail(NULL, ctx, rc);
         goto done;
+    }
+    if (ntpl) {
+        size_t na = 0, nb = 0;
+        uint64_t ca = 0, cb = 0;
+        if ((rc = ovl_ignore_spans(ctx, docs[0], (const ovl_doc *const *)tpl, ntpl, &aopts, &ia, &na, &ca)) != OVL_OK ||
+            (rc = ovl_ignore_spans(ctx, docs[1], (const ovl_doc *const *)tpl, ntpl, &aopts, &ib, &nb, &cb)) != OVL_OK) {
+            cli_fail(NULL, ctx, rc);
+            goto done;
+        }
+        ovl_passage *cut = NULL;
+        size_t ncut = 0, touched = 0;
+        if ((rc = ovl_ignore_cut(ctx, docs[0], docs[1], ps, np, ia, na, ib, nb, &aopts, &cut, &ncut,
+                                 &touched)) != OVL_OK) {
+            cli_fail(NULL, ctx, rc);
+            goto done;
+        }
+        free(ps);
+        ps = cut;
+        np = ncut;
+        cli_error("compare: %llu characters of A and %llu of B found in the --ignore files; %zu "
+                  "passage%s cut out of them", (unsigned long long)ca, (unsigned long long)cb, touched,
+                  touched == 1 ? "" : "s");
     }
     rep = ovl_report_new();
     if (!rep || ovl_report_add_doc(rep, docs[0], paths[0]) < 0 ||
@@ -103,6 +146,12 @@ int cmd_compare(int argc, char **argv)
 done:
     ovl_report_free(rep);
     free(ps);
+    free(ia);
+    free(ib);
+    for (size_t t = 0; t < ntpl; t++)
+        ovl_doc_free(tpl[t]);
+    free(tpl);
+    free(ign);
     ovl_doc_free(docs[0]);
     ovl_doc_free(docs[1]);
     ovl_ctx_free(ctx);

@@ -407,7 +407,7 @@ int cmd_scan(int argc, char **argv)
     }
     if (sum.ignored_passages || nign)
         fprintf(stderr, "overlap: scan: %llu characters of the corpus found in the --ignore files; "
-                        "%zu passages in them left out\n",
+                        "%zu passages cut out of them\n",
                 (unsigned long long)sum.ignored_chars, sum.ignored_passages);
     if (verbose)
         fprintf(stderr, "overlap: scan: %zu of %zu documents read (%zu identical copies in %zu "

@@ -249,3 +249,51 @@ int cli_align_opt(int argc, char **argv, int *i, ovl_align_opts *opts)
         return 0;
     return 1;
 }
+
+int cli_load_templates(ovl_ctx *ctx, const char *const *paths, size_t npaths,
+                       const ovl_doc_opts *dopts, ovl_doc ***out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (!npaths)
+        return 0;
+    ovl_corpus *c = ovl_corpus_new();
+    int rc = c ? OVL_OK : OVL_ERR_NOMEM;
+    for (size_t p = 0; rc == OVL_OK && p < npaths; p++)
+        rc = ovl_corpus_add_path(ctx, c, paths[p], NULL);
+    if (rc != OVL_OK) {
+        cli_fail("--ignore", ctx, rc);
+        ovl_corpus_free(c);
+        return -1;
+    }
+    int bad = 0;
+    for (size_t p = 0; p < ovl_corpus_problem_count(c); p++, bad = 1)
+        cli_error("%s: %s", ovl_corpus_problem(c, p)->path, ovl_corpus_problem(c, p)->message);
+    size_t n = ovl_corpus_count(c);
+    ovl_doc **docs = calloc(n + 1, sizeof *docs);
+    for (size_t i = 0; docs && !bad && i < n; i++) {
+        void *bytes = NULL;
+        size_t len = 0;
+        rc = ovl_corpus_read(ctx, c, i, &bytes, &len);
+        if (rc == OVL_OK)
+            rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(c, i), bytes, len, dopts, &docs[i]);
+        free(bytes);
+        if (rc != OVL_OK) {
+            cli_fail(ovl_corpus_name(c, i), ctx, rc);
+            bad = 1;
+        }
+    }
+    if (!docs)
+        cli_error("out of memory"), bad = 1;
+    if (bad) {
+        for (size_t i = 0; docs && i < n; i++)
+            ovl_doc_free(docs[i]);
+        free(docs);
+        ovl_corpus_free(c);
+        return -1;
+    }
+    ovl_corpus_free(c);
+    *out = docs;
+    *nout = n;
+    return 0;
+}

@@ -19,5 +19,6 @@
 #include "overlap/scan.h"
 #include "overlap/dedup.h"
 #include "overlap/check.h"
+#include "overlap/ignore.h"
 
 #endif

@@ -66,6 +66,8 @@ typedef struct work {
     source *srcs;
     const ovl_check_opts *o;
     ovl_ctx **ctx;
+    ovl_span **dspans;      /* per checked document: its template text (ignore) */
+    size_t *ndspans;
 } work;
 
 static char *msg_of(const char *what, const char *m)
@@ -107,6 +109,24 @@ static void align_source(void *arg, unsigned worker, size_t k)
         if ((s->rc = ovl_align(ctx, w->docs[d], s->doc, &w->o->align, &s->ps[d], &s->np[d])) != OVL_OK) {
             s->err = msg_of(ovl_doc_name(w->docs[d]), ovl_ctx_message(ctx));
             break;
+        }
+        if (w->o->nignore && s->np[d]) {
+            ovl_span *ss = NULL;
+            size_t nss = 0;
+            ovl_passage *cut = NULL;
+            size_t ncut = 0;
+            s->rc = ovl_ignore_spans(ctx, s->doc, w->o->ignore, w->o->nignore, &w->o->align, &ss, &nss, NULL);
+            if (s->rc == OVL_OK)
+                s->rc = ovl_ignore_cut(ctx, w->docs[d], s->doc, s->ps[d], s->np[d], w->dspans[d],
+                                       w->ndspans[d], ss, nss, &w->o->align, &cut, &ncut, NULL);
+            free(ss);
+            if (s->rc != OVL_OK) {
+                s->err = msg_of(w->db, ovl_ctx_message(ctx));
+                break;
+            }
+            free(s->ps[d]);
+            s->ps[d] = cut;
+            s->np[d] = ncut;
         }
         total += s->np[d];
     }
@@ -226,10 +246,24 @@ int ovl_check(ovl_ctx *ctx, ovl_index *idx, const char *db_path, const ovl_doc *
     unsigned nt = opts->threads ? opts->threads : ovl__cores();
     if (nt > r->nsrcs)
         nt = r->nsrcs ? (unsigned)r->nsrcs : 1;
-    work w = {db_path, idx, NULL, docs, cands, r->srcs, opts, NULL};
+    work w = {db_path, idx, NULL, docs, cands, r->srcs, opts, NULL, NULL, NULL};
     w.handles = calloc(nt, sizeof *w.handles);
     w.ctx = calloc(nt, sizeof *w.ctx);
-    rc = w.handles && w.ctx ? OVL_OK : OVL_ERR_NOMEM;
+    w.dspans = calloc(ndocs + 1, sizeof *w.dspans);
+    w.ndspans = calloc(ndocs + 1, sizeof *w.ndspans);
+    rc = w.handles && w.ctx && w.dspans && w.ndspans ? OVL_OK : OVL_ERR_NOMEM;
+    /* Each checked document's template text, once. */
+    for (size_t d = 0; rc == OVL_OK && opts->nignore && d < ndocs; d++)
+        if ((rc = ovl_ignore_spans(ctx, docs[d], opts->ignore, opts->nignore, &opts->align,
+                                   &w.dspans[d], &w.ndspans[d], NULL)) != OVL_OK) {
+            for (size_t x = 0; x <= d; x++)
+                free(w.dspans[x]);
+            free(w.dspans);
+            free(w.ndspans);
+            free(w.handles);
+            free(w.ctx);
+            goto fail;
+        }
     for (unsigned t = 0; rc == OVL_OK && t < nt; t++)
         if (!(w.ctx[t] = ovl_ctx_new()))
             rc = OVL_ERR_NOMEM;
@@ -243,6 +277,10 @@ int ovl_check(ovl_ctx *ctx, ovl_index *idx, const char *db_path, const ovl_doc *
         ovl_index_close(w.handles[t]);
     free(w.ctx);
     free(w.handles);
+    for (size_t d = 0; w.dspans && d < ndocs; d++)
+        free(w.dspans[d]);
+    free(w.dspans);
+    free(w.ndspans);
     if (rc != OVL_OK) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto fail;

@@ -175,7 +175,7 @@ int ovl_dedup(ovl_ctx *ctx, const ovl_corpus *c, const ovl_dedup_opts *opts,
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    if ((rc = ovl__scan_align(ctx, n, cache, &o, pairs, npairs, on_pair, &d)) != OVL_OK)
+    if ((rc = ovl__scan_align(ctx, n, cache, &o, pairs, npairs, NULL, on_pair, &d)) != OVL_OK)
         goto done;
     size_t ndup = 0;
     for (size_t k = 0; k < npairs; k++)

@@ -545,6 +545,7 @@ typedef struct align_job {
     ovl__doccache *cache;
     ovl_ctx **ctx;
     pair_units units;
+    ovl__cut_fn cut;
     ovl_scan_result_fn fn;
     void *userdata;
     pthread_mutex_t mu; /* serializes fn */
@@ -675,7 +676,8 @@ static void align_unit(void *arg, unsigned worker, size_t u)
             r.status = codeb ? codeb : OVL_ERR_NOMEM;
             r.error = eb;
             r.failed_doc = c->b;
-        } else if ((r.status = align_one(ctx, da, db, c, j->o, &ps, &np)) != OVL_OK) {
+        } else if ((r.status = align_one(ctx, da, db, c, j->o, &ps, &np)) != OVL_OK ||
+                   (j->cut && (r.status = j->cut(j->userdata, ctx, da, db, c, &ps, &np)) != OVL_OK)) {
             const char *m = ovl_ctx_message(ctx);
             size_t len = strlen(ovl_doc_name(da)) + strlen(m) + 3;
             if ((err = malloc(len)))
@@ -710,8 +712,8 @@ static void align_tick(void *arg)
 
 /* Phase 3 with a resolved opts and an existing cache. */
 int ovl__scan_align(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_scan_opts *o,
-                       const ovl_scan_pair *pairs, size_t npairs, ovl_scan_result_fn fn,
-                       void *userdata)
+                    const ovl_scan_pair *pairs, size_t npairs, ovl__cut_fn cut,
+                    ovl_scan_result_fn fn, void *userdata)
 {
     align_job j;
     memset(&j, 0, sizeof j);
@@ -719,6 +721,7 @@ int ovl__scan_align(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_
     j.npairs = npairs;
     j.o = o;
     j.cache = cache;
+    j.cut = cut;
     j.fn = fn;
     j.userdata = userdata;
     atomic_init(&j.done, 0);
@@ -766,7 +769,7 @@ int ovl_scan_align(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_doc *docs,
         hashes[i][1] = docs[i].hash[1];
     }
     ovl__doccache *cache = ovl__doccache_new(c, &o.doc, (const uint64_t(*)[2])hashes, OVL__SCAN_CACHE_BUDGET);
-    rc = cache ? ovl__scan_align(ctx, n, cache, &o, pairs, npairs, fn, userdata)
+    rc = cache ? ovl__scan_align(ctx, n, cache, &o, pairs, npairs, NULL, fn, userdata)
                : ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
     ovl__doccache_free(cache);
     free(hashes);

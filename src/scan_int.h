@@ -21,10 +21,16 @@ int ovl__scan_finder_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_shard *s, u
 /* Candidate pairs of a filled finder (no min_hits filter), with their chunks' token ranges. */
 int ovl__scan_finder_pairs(ovl_ctx *ctx, ovl_finder *f, unsigned max_df, ovl_scan_pair **out,
                            size_t *nout);
-/* Phase 3 with resolved options and a cache of the corpus's ndocs documents. */
+/* Reworks a pair's passages while both documents are at hand (on the worker's thread, with
+ * its context): may replace *ps (malloc'd) and *np. Returns OVL_OK or an error. */
+typedef int (*ovl__cut_fn)(void *userdata, ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b,
+                           const ovl_scan_pair *p, ovl_passage **ps, size_t *np);
+
+/* Phase 3 with resolved options and a cache of the corpus's ndocs documents; cut (may be
+ * NULL) sees each pair's passages before fn. */
 int ovl__scan_align(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_scan_opts *o,
-                    const ovl_scan_pair *pairs, size_t npairs, ovl_scan_result_fn fn,
-                    void *userdata);
+                    const ovl_scan_pair *pairs, size_t npairs, ovl__cut_fn cut,
+                    ovl_scan_result_fn fn, void *userdata);
 
 /* What the candidate stage of a whole scan knows of the corpus. */
 typedef struct ovl__chunkinfo {

@@ -4,6 +4,7 @@
 #include "pool.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 /* A passage lying in recurring text on both sides by at least this share is not reuse. */
@@ -57,6 +58,7 @@ typedef struct run {
     int use_fam;
     ovl__families ign; /* text found in the templates */
     int use_ign;
+    atomic_size_t ignored_touched; /* passages template text was cut out of */
     ovl_passage *keep; /* passages of a result left after the family filter */
     size_t capkeep;
     int rc;             /* first failure inside the result callback */
@@ -135,6 +137,45 @@ static int doc_problem(run *r, size_t i, int code, const char *err)
     return emit_problem(r, path, code, -1, msg ? msg : ovl_strerror(code));
 }
 
+/* Template text cut out of a pair's passages (ovl_ignore_cut), with the documents at hand. */
+static int cut_ignored(void *userdata, ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b,
+                       const ovl_scan_pair *p, ovl_passage **ps, size_t *np)
+{
+    run *r = userdata;
+    const ovl__families *g = &r->ign;
+    size_t a0 = g->doc_first[p->a], a1 = g->doc_first[p->a + 1];
+    size_t b0 = g->doc_first[p->b], b1 = g->doc_first[p->b + 1];
+    if ((a0 == a1 && b0 == b1) || *np == 0)
+        return OVL_OK;
+    ovl_span *sa = calloc(a1 - a0 + 1, sizeof *sa), *sb = calloc(b1 - b0 + 1, sizeof *sb);
+    if (!sa || !sb) {
+        free(sa);
+        free(sb);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (size_t x = a0; x < a1; x++) {
+        sa[x - a0].tok_start = g->spans[x].tok_start;
+        sa[x - a0].tok_end = g->spans[x].tok_end;
+    }
+    for (size_t x = b0; x < b1; x++) {
+        sb[x - b0].tok_start = g->spans[x].tok_start;
+        sb[x - b0].tok_end = g->spans[x].tok_end;
+    }
+    ovl_passage *cut = NULL;
+    size_t ncut = 0, touched = 0;
+    int rc = ovl_ignore_cut(ctx, a, b, *ps, *np, sa, a1 - a0, sb, b1 - b0, &r->o->align, &cut, &ncut,
+                            &touched);
+    free(sa);
+    free(sb);
+    if (rc != OVL_OK)
+        return rc;
+    free(*ps);
+    *ps = cut;
+    *np = ncut;
+    r->ignored_touched += touched; /* atomic: workers add at once */
+    return OVL_OK;
+}
+
 static int cfp_problem(void *userdata, size_t doc, const ovl_problem *p)
 {
     run *r = userdata;
@@ -177,9 +218,8 @@ static int on_result(void *userdata, const ovl_scan_result *res)
     const ovl_passage *ps = res->passages;
     size_t np = res->npassages;
     uint64_t ra = res->a_reused_chars, rb = res->b_reused_chars;
-    if (r->use_fam || r->use_ign) {
-        /* Passages inside recurring text on both sides are the family's, not this pair's;
-         * passages in template text on either side are no reuse at all. */
+    if (r->use_fam) {
+        /* Passages inside recurring text on both sides are the family's, not this pair's. */
         if (ovl__grow(&r->keep, &r->capkeep, np + 1, sizeof *r->keep) != 0) {
             r->rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
             return 1;
@@ -187,11 +227,7 @@ static int on_result(void *userdata, const ovl_scan_result *res)
         size_t k = 0;
         for (size_t i = 0; i < np; i++) {
             const ovl_passage *x = &ps[i];
-            if (r->use_ign &&
-                (ovl__families_cover(&r->ign, p->a, x->a.tok_start, x->a.tok_end) >= FAMILY_COVER ||
-                 ovl__families_cover(&r->ign, p->b, x->b.tok_start, x->b.tok_end) >= FAMILY_COVER))
-                r->sum.ignored_passages++;
-            else if (r->use_fam &&
+            if (r->use_fam &&
                      ovl__families_cover(&r->fam, p->a, x->a.tok_start, x->a.tok_end) >= FAMILY_COVER &&
                      ovl__families_cover(&r->fam, p->b, x->b.tok_start, x->b.tok_end) >= FAMILY_COVER)
                 r->sum.family_passages++;
@@ -524,6 +560,7 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
         return rc;
     run r;
     memset(&r, 0, sizeof r);
+    atomic_init(&r.ignored_touched, 0);
     r.ctx = ctx;
     r.c = c;
     r.o = &o;
@@ -611,9 +648,10 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    rc = ovl__scan_align(ctx, n, cache, &o, pairs, npairs, on_result, &r);
+    rc = ovl__scan_align(ctx, n, cache, &o, pairs, npairs, r.use_ign ? cut_ignored : NULL, on_result, &r);
     if (r.rc != OVL_OK)
         rc = r.rc;
+    r.sum.ignored_passages = atomic_load(&r.ignored_touched);
     free(pairs);
     pairs = NULL;
     if (rc != OVL_OK)

@@ -30,9 +30,12 @@ typedef struct ovl_check_opts {
     size_t nexclude_meta;
     const char *const *self;            /* NULL, or per checked document the stored path that
                                            is the document itself (never its own source) */
+    const ovl_doc *const *ignore;       /* templates: their text is cut out of the passages
+                                           (ovl_ignore_cut); borrowed */
+    size_t nignore;
 } ovl_check_opts;
 #define OVL_CHECK_OPTS_INIT \
-    {OVL_CHECK_OPTS_VERSION, OVL_ALIGN_OPTS_INIT, 50, 100, 0, NULL, 0, NULL, 0, NULL}
+    {OVL_CHECK_OPTS_VERSION, OVL_ALIGN_OPTS_INIT, 50, 100, 0, NULL, 0, NULL, 0, NULL, NULL, 0}
 
 /* What a check found: a report whose documents are the checked documents (ids 0..n-1, under
  * the names given) then the sources that share passages, in stored-path order; passages have

@@ -59,9 +59,10 @@ typedef struct ovl_scan_opts {
     double min_ratio;       /* pairs whose larger side ratio is below this are not reported;
                                default 0 */
     const ovl_corpus *ignore; /* NULL, or templates (a course template, a journal's
-                               boilerplate, a licence): text of the corpus that shares band keys
-                               with them never counts as reuse: a passage lying in it on
-                               either side (80% of its tokens) is left out. Borrowed */
+                               boilerplate, a licence): text of the corpus whose chunks share
+                               band keys with them never counts as reuse: it is cut out of the
+                               passages (ovl_ignore_cut), and pairs colliding only in it are not
+                               aligned. Borrowed */
 } ovl_scan_opts;
 #define OVL_SCAN_OPTS_INIT \
     {OVL_SCAN_OPTS_VERSION, OVL_DOC_OPTS_INIT, OVL_FP_OPTS_INIT, OVL_ALIGN_OPTS_INIT, 50, 1, \
@@ -178,7 +179,8 @@ typedef struct ovl_scan_summary {
     size_t family_passages;  /* passages left out as lying in recurring text */
     size_t family_pairs;     /* candidate pairs not aligned: they collide in recurring text only */
     size_t band_ranges;      /* band ranges the candidate search ran in */
-    size_t ignored_passages; /* passages left out as lying in text of the ignore templates */
+    size_t ignored_passages; /* passages template text was cut out of (the rest kept when
+                                still long enough) */
     uint64_t ignored_chars;  /* characters of the corpus found in the templates */
 } ovl_scan_summary;
 

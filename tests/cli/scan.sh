@@ -182,6 +182,19 @@ done
   bad "--ignore: $(grep -c '^{"pair"' "$t/ign.all") / $(grep -c '^{"pair"' "$t/ign.jsonl") pairs"
 grep -q "characters of the corpus found in the --ignore files" "$t/ign.err" && ok "--ignore: says how much" ||
   bad "--ignore message: $(cat "$t/ign.err")"
+# compare and check --ignore cut the template out of the passage it shares with the private
+# text, as scan does.
+"$OVL_BIN" compare --format json "$t/ign/c/d0.txt" "$t/ign/c/d1.txt" >"$t/ign.cmp0.json"
+"$OVL_BIN" compare --format json --ignore "$t/ign/t" "$t/ign/c/d0.txt" "$t/ign/c/d1.txt" >"$t/ign.cmp.json" 2>"$t/ign.cmp.err"
+full=$(jq '.pairs[0].a_reused_chars' "$t/ign.cmp0.json"); cut=$(jq '.pairs[0].a_reused_chars' "$t/ign.cmp.json")
+scanned=$(jq 'select(has("pair")) | .pair.a_reused_chars' "$t/ign.jsonl")
+[ "$cut" -gt 0 ] && [ "$cut" -lt "$full" ] && [ "$cut" = "$scanned" ] &&
+  grep -q "found in the --ignore files; 1 passage cut out of them" "$t/ign.cmp.err" &&
+  ok "compare --ignore: $full -> $cut characters, as scan" || bad "compare --ignore: $full -> $cut (scan $scanned): $(cat "$t/ign.cmp.err")"
+"$OVL_BIN" index add --db "$t/ign.db" "$t/ign/c/d1.txt" >/dev/null
+"$OVL_BIN" check --db "$t/ign.db" --format json --ignore "$t/ign/t" "$t/ign/c/d0.txt" >"$t/ign.chk.json"
+[ "$(jq '.pairs[0].a_reused_chars' "$t/ign.chk.json")" = "$cut" ] && ok "check --ignore: as compare" ||
+  bad "check --ignore: $(jq -c '.pairs' "$t/ign.chk.json")"
 # Identical files: read once, reported once as a group of copies.
 mkdir -p "$t/cp"
 cp fixtures/reuse/source.txt "$t/cp/a.txt"; cp fixtures/reuse/source.txt "$t/cp/b.txt"
