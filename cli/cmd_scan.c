@@ -417,6 +417,10 @@ int cmd_scan(int argc, char **argv)
                 sum.documents_read, sum.documents, sum.copies, sum.copy_groups, sum.band_ranges,
                 sum.candidates, sum.family_pairs, sum.pairs, sum.failed_pairs, sum.passages,
                 sum.families, sum.family_passages);
+    if (verbose)
+        fprintf(stderr, "overlap: scan: seconds: read+fingerprint %.2f, candidates %.2f, families "
+                        "%.2f, align %.2f, write %.2f\n",
+                sum.seconds[0], sum.seconds[1], sum.seconds[2], sum.seconds[3], sum.seconds[4]);
     if (sum.documents_read == 0) {
         cli_error("scan: none of the %zu file%s could be read", n, n == 1 ? "" : "s");
         goto done;

@@ -151,7 +151,7 @@ int ovl_dedup(ovl_ctx *ctx, const ovl_corpus *c, const ovl_dedup_opts *opts,
             rc = ovl__fail(ctx, rc, -1, "out of memory");
         goto done;
     }
-    if ((rc = ovl__scan_finder_pairs(ctx, f, 0, &pairs, &npairs)) != OVL_OK)
+    if ((rc = ovl__scan_finder_pairs(ctx, f, 0, 0, &pairs, &npairs)) != OVL_OK)
         goto done;
     ovl_finder_free(f);
     f = NULL;

@@ -62,6 +62,104 @@ static int cmp_fsort(const void *x, const void *y)
     return (a->first_doc > b->first_doc) - (a->first_doc < b->first_doc);
 }
 
+typedef struct u32pair {
+    uint32_t x, y;
+} u32pair;
+
+static int cmp_u32pair(const void *a, const void *b)
+{
+    const u32pair *p = a, *q = b;
+    if (p->x != q->x)
+        return p->x < q->x ? -1 : 1;
+    return (p->y > q->y) - (p->y < q->y);
+}
+
+/* Joins the key groups of neighbouring recurring chunks whose documents overlap by half (see
+ * ovl__families_build). parent: union-find over chunks, joined by shared keys already. */
+static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uint8_t *rec,
+                           uint32_t *parent)
+{
+    size_t nc = cfp->nchunks, nrd = 0, ned = 0, caped = 0;
+    u32pair *rd = malloc((nc ? nc : 1) * sizeof *rd); /* (root, document) of recurring chunks */
+    u32pair *ed = NULL;                               /* neighbouring roots */
+    size_t *first = NULL;
+    int rc = OVL_OK;
+    if (!rd)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    for (size_t d = 0; d < ndocs; d++) {
+        const ovl_scan_doc *doc = &cfp->docs[d];
+        if (cfp->copy_of[d] != d)
+            continue;
+        size_t c1 = doc->first_chunk + doc->nchunks;
+        for (size_t c = doc->first_chunk; c < c1; c++) {
+            if (!rec[c])
+                continue;
+            uint32_t r = uf_find(parent, (uint32_t)c);
+            rd[nrd++] = (u32pair){r, (uint32_t)d};
+            if (c + 1 < c1 && rec[c + 1] && cfp->chunks[c + 1].tok_start <= cfp->chunks[c].tok_end) {
+                uint32_t q = uf_find(parent, (uint32_t)(c + 1));
+                if (q == r)
+                    continue;
+                if (ovl__grow(&ed, &caped, ned + 1, sizeof *ed) != 0) {
+                    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+                    goto done;
+                }
+                ed[ned++] = r < q ? (u32pair){r, q} : (u32pair){q, r};
+            }
+        }
+    }
+    /* Documents of each root: sorted (root, document), duplicates dropped; first[] indexes
+     * them by root through a binary search. */
+    qsort(rd, nrd, sizeof *rd, cmp_u32pair);
+    size_t k = 0;
+    for (size_t i = 0; i < nrd; i++)
+        if (k == 0 || rd[i].x != rd[k - 1].x || rd[i].y != rd[k - 1].y)
+            rd[k++] = rd[i];
+    nrd = k;
+    if (ned > 1)
+        qsort(ed, ned, sizeof *ed, cmp_u32pair);
+    k = 0;
+    for (size_t i = 0; i < ned; i++)
+        if (k == 0 || ed[i].x != ed[k - 1].x || ed[i].y != ed[k - 1].y)
+            ed[k++] = ed[i];
+    ned = k;
+    for (size_t i = 0; i < ned; i++) {
+        /* The documents of roots x and y: runs of rd found by binary search. */
+        size_t lo[2], hi[2];
+        uint32_t want[2] = {ed[i].x, ed[i].y};
+        for (int s = 0; s < 2; s++) {
+            size_t a = 0, b = nrd;
+            while (a < b) {
+                size_t m = a + (b - a) / 2;
+                if (rd[m].x < want[s])
+                    a = m + 1;
+                else
+                    b = m;
+            }
+            lo[s] = a;
+            while (a < nrd && rd[a].x == want[s])
+                a++;
+            hi[s] = a;
+        }
+        size_t nx = hi[0] - lo[0], ny = hi[1] - lo[1], both = 0;
+        for (size_t p = lo[0], q = lo[1]; p < hi[0] && q < hi[1];) {
+            if (rd[p].y == rd[q].y)
+                both++, p++, q++;
+            else if (rd[p].y < rd[q].y)
+                p++;
+            else
+                q++;
+        }
+        if (2 * both >= (nx > ny ? nx : ny))
+            uf_union(parent, ed[i].x, ed[i].y);
+    }
+done:
+    free(rd);
+    free(ed);
+    free(first);
+    return rc;
+}
+
 int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__families *out)
 {
     memset(out, 0, sizeof *out);
@@ -99,7 +197,15 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
         }
         x = y;
     }
-    /* Overlapping recurring chunks of one document are one stretch of recurring text. */
+    /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
+     * when they recur in the same documents: their key groups are joined when the documents
+     * holding them overlap by half. Joining every neighbour would chain unrelated boilerplate
+     * (a header common to thousands of files next to a paragraph of a hundred) into one
+     * family. */
+    rc = join_neighbours(ctx, cfp, ndocs, rec, parent);
+    if (rc != OVL_OK)
+        goto done;
+    /* Spans: runs of overlapping recurring chunks of one family in one document. */
     size_t nspans = 0, cap = 0, capsc = 0;
     uint32_t *span_chunk = NULL; /* the first chunk of each span */
     for (size_t d = 0; d < ndocs; d++) {
@@ -114,9 +220,9 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
                 continue;
             }
             size_t e = c + 1;
+            uint32_t root = uf_find(parent, (uint32_t)c);
             uint32_t tend = cfp->chunks[c].tok_end, cend = cfp->chunks[c].char_end;
-            while (e < c1 && rec[e] && cfp->chunks[e].tok_start <= tend) {
-                uf_union(parent, (uint32_t)c, (uint32_t)e);
+            while (e < c1 && rec[e] && cfp->chunks[e].tok_start <= tend && uf_find(parent, (uint32_t)e) == root) {
                 if (cfp->chunks[e].tok_end > tend) {
                     tend = cfp->chunks[e].tok_end;
                     cend = cfp->chunks[e].char_end;

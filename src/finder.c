@@ -415,7 +415,7 @@ int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts
         size_t ndoc = 1;
         for (size_t x = i + 1; x < j; x++)
             ndoc += f->c[f->e[x].chunk].doc != f->c[f->e[x - 1].chunk].doc;
-        if (ndoc < 2 || (o->max_df && ndoc > o->max_df)) {
+        if (ndoc < 2 || (o->max_df && ndoc > o->max_df) || (o->max_chunks && j - i > o->max_chunks)) {
             i = j;
             continue;
         }
@@ -508,8 +508,8 @@ int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts
     return OVL_OK;
 }
 
-int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, ovl_recurring **out,
-                         size_t *count)
+int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, unsigned max_chunks,
+                         ovl_recurring **out, size_t *count)
 {
     if (!f || !out || !count || min_df == 0)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "finder: bad arguments for recurring keys");
@@ -529,7 +529,7 @@ int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, ovl_recur
         size_t ndoc = 1;
         for (size_t x = i + 1; x < j && ndoc <= min_df; x++)
             ndoc += f->c[f->e[x].chunk].doc != f->c[f->e[x - 1].chunk].doc;
-        if (ndoc > min_df) {
+        if (ndoc > min_df || (max_chunks && j - i > max_chunks && ndoc >= 2)) {
             if (ovl__grow(&v, &cap, n + (j - i), sizeof *v)) {
                 free(v);
                 return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "finder: out of memory");

@@ -325,11 +325,12 @@ int ovl__scan_finder_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_shard *s, u
 }
 
 /* Candidate pairs of a filled finder, as scan pairs with the token ranges of their chunks. */
-int ovl__scan_finder_pairs(ovl_ctx *ctx, ovl_finder *f, unsigned max_df, ovl_scan_pair **out,
-                        size_t *nout)
+int ovl__scan_finder_pairs(ovl_ctx *ctx, ovl_finder *f, unsigned max_df, unsigned max_chunks,
+                           ovl_scan_pair **out, size_t *nout)
 {
     ovl_cand_opts co = OVL_CAND_OPTS_INIT;
     co.max_df = max_df;
+    co.max_chunks = max_chunks;
     co.min_band_hits = 1;
     ovl_cand *c = NULL;
     ovl_cand_hit *h = NULL;
@@ -395,7 +396,7 @@ int ovl_scan_candidates(ovl_ctx *ctx, const ovl_scan_shard *shards, size_t nshar
         rc = ovl__scan_finder_add(ctx, f, &shards[s], band_lo, band_hi, o.groups, &buf, &cap);
     free(buf);
     if (rc == OVL_OK)
-        rc = ovl__scan_finder_pairs(ctx, f, o.max_df, pairs, npairs);
+        rc = ovl__scan_finder_pairs(ctx, f, o.max_df, o.max_chunks, pairs, npairs);
     ovl_finder_free(f);
     return rc;
 }

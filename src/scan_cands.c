@@ -4,6 +4,7 @@
 #include "pool.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Documents fingerprinted at once before their keys go to the spool. */
@@ -106,9 +107,9 @@ static void run_range(void *arg, unsigned worker, size_t k)
     free(keys);
     free(sub);
     if (rc == OVL_OK)
-        rc = ovl__scan_finder_pairs(p->ctx, f, p->o->max_df, &p->pairs, &p->npairs);
+        rc = ovl__scan_finder_pairs(p->ctx, f, p->o->max_df, p->o->max_chunks, &p->pairs, &p->npairs);
     if (rc == OVL_OK && p->recurring && p->o->max_df)
-        rc = ovl_finder_recurring(p->ctx, f, p->o->max_df, &p->rec, &p->nrec);
+        rc = ovl_finder_recurring(p->ctx, f, p->o->max_df, p->o->max_chunks, &p->rec, &p->nrec);
     if (rc == OVL_OK && p->o->ignore)
         rc = ovl_finder_shared(p->ctx, f, p->ndocs, &p->ign, &p->nign);
     ovl_finder_free(f);
@@ -136,6 +137,9 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
 {
     size_t n = ovl_corpus_count(c), capchunks = 0;
     unsigned bands = o->fp.bands;
+    struct timespec ts0;
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    double t_start = (double)ts0.tv_sec + ts0.tv_nsec / 1e9;
     size_t tsize = 16;
     while (tsize < 2 * n)
         tsize *= 2;
@@ -226,6 +230,11 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     if (fflush(spool) != 0) {
         rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
         goto done;
+    }
+    if (out->t_read) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        *out->t_read = (double)ts.tv_sec + ts.tv_nsec / 1e9 - t_start;
     }
     /* Every file has been read once: candidates are one step for progress, announced here on
      * the calling thread. */

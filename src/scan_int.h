@@ -19,8 +19,8 @@ int ovl__scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts
 int ovl__scan_finder_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_shard *s, unsigned lo,
                          unsigned hi, const int32_t *groups, uint64_t **buf, size_t *cap);
 /* Candidate pairs of a filled finder (no min_hits filter), with their chunks' token ranges. */
-int ovl__scan_finder_pairs(ovl_ctx *ctx, ovl_finder *f, unsigned max_df, ovl_scan_pair **out,
-                           size_t *nout);
+int ovl__scan_finder_pairs(ovl_ctx *ctx, ovl_finder *f, unsigned max_df, unsigned max_chunks,
+                           ovl_scan_pair **out, size_t *nout);
 /* Reworks a pair's passages while both documents are at hand (on the worker's thread, with
  * its context): may replace *ps (malloc'd) and *np. Returns OVL_OK or an error. */
 typedef int (*ovl__cut_fn)(void *userdata, ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b,
@@ -52,6 +52,8 @@ typedef struct ovl__cfp {
     size_t ranges;           /* band ranges the keys were searched in */
     ovl_recurring *ign;      /* chunks sharing a band key with a template (o->ignore) */
     size_t nign;
+    double *t_read;          /* NULL, or where to put the seconds spent reading and
+                                fingerprinting */
 } ovl__cfp;
 
 /* Told of each document that cannot be read, in document order; non-zero stops. */

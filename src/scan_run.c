@@ -6,6 +6,14 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* A passage lying in recurring text on both sides by at least this share is not reuse. */
 #define FAMILY_COVER 0.8
@@ -588,8 +596,12 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
     if (rc != OVL_OK)
         goto done;
     r.cfp.docs = r.docs;
+    double t0 = now();
+    r.cfp.t_read = &r.sum.seconds[0];
     if ((rc = ovl__scan_cfp(ctx, c, &o, o.families && o.max_df, cfp_problem, &r, &r.cfp)) != OVL_OK)
         goto done;
+    double t1 = now();
+    r.sum.seconds[1] = t1 - t0 - r.sum.seconds[0];
     for (size_t i = 0; i < n; i++)
         r.sum.documents_read += r.docs[i].status == OVL_OK;
     r.sum.band_ranges = r.cfp.ranges;
@@ -608,6 +620,8 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
         for (size_t x = 0; x < r.ign.nspans; x++)
             r.sum.ignored_chars += r.ign.spans[x].char_end - r.ign.spans[x].char_start;
     }
+    double t2 = now();
+    r.sum.seconds[2] = t2 - t1;
     free(r.cfp.rec); /* the families hold what the alignment needs */
     r.cfp.rec = NULL;
     r.cfp.nrec = 0;
@@ -652,6 +666,8 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
     if (r.rc != OVL_OK)
         rc = r.rc;
     r.sum.ignored_passages = atomic_load(&r.ignored_touched);
+    double t3 = now();
+    r.sum.seconds[3] = t3 - t2;
     free(pairs);
     pairs = NULL;
     if (rc != OVL_OK)
@@ -686,6 +702,7 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
         rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
     if (rc == OVL_OK)
         rc = emit(&r, cache);
+    r.sum.seconds[4] = now() - t3;
 done:
     if (summary)
         *summary = r.sum;

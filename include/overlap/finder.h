@@ -38,8 +38,11 @@ typedef struct ovl_cand_opts {
     unsigned max_df;        /* band keys found in more than this many distinct documents are
                                skipped as boilerplate; 0 (default) = no limit */
     unsigned min_band_hits; /* a document pair needs this many band collisions; default 1 */
+    unsigned max_chunks;    /* band keys found in more than this many chunks (of any
+                               documents: a formula repeated through a few long files) are
+                               skipped too; 0 (default) = no limit */
 } ovl_cand_opts;
-#define OVL_CAND_OPTS_INIT {OVL_CAND_OPTS_VERSION, 0, 1}
+#define OVL_CAND_OPTS_INIT {OVL_CAND_OPTS_VERSION, 0, 1, 0}
 
 /* A candidate document pair: doc_a < doc_b (the caller's ids). */
 typedef struct ovl_cand {
@@ -75,10 +78,11 @@ typedef struct ovl_recurring {
 } ovl_recurring;
 
 /* Lists the chunks of every band key held by more than min_df distinct documents (min_df
- * >= 1), sorted by (key_group, doc, tok_start). *out is malloc'd (the caller frees it; NULL
- * when empty). Like ovl_finder_candidates it may reorder the finder, not change it. */
-OVL_API int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, ovl_recurring **out,
-                                 size_t *count);
+ * >= 1) or, when max_chunks > 0, by more than max_chunks chunks, sorted by (key_group, doc,
+ * tok_start). *out is malloc'd (the caller frees it; NULL when empty). Like
+ * ovl_finder_candidates it may reorder the finder, not change it. */
+OVL_API int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, unsigned max_chunks,
+                                 ovl_recurring **out, size_t *count);
 
 /* Lists the chunks of documents with ids below id_min that share a band key with a chunk of
  * a document whose id is id_min or more (text found in templates), sorted by (key_group, doc,

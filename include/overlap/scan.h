@@ -58,6 +58,10 @@ typedef struct ovl_scan_opts {
                                the others only as pair records. Default 0 = all */
     double min_ratio;       /* pairs whose larger side ratio is below this are not reported;
                                default 0 */
+    unsigned max_chunks;    /* band keys found in more than this many chunks (a formula that
+                               recurs through a few long files, like a git log's "N files
+                               changed") are recurring text like those of max_df; default 200;
+                               0 = no limit */
     const ovl_corpus *ignore; /* NULL, or templates (a course template, a journal's
                                boilerplate, a licence): text of the corpus whose chunks share
                                band keys with them never counts as reuse: it is cut out of the
@@ -66,7 +70,7 @@ typedef struct ovl_scan_opts {
 } ovl_scan_opts;
 #define OVL_SCAN_OPTS_INIT \
     {OVL_SCAN_OPTS_VERSION, OVL_DOC_OPTS_INIT, OVL_FP_OPTS_INIT, OVL_ALIGN_OPTS_INIT, 50, 1, \
-     20000, 0, NULL, NULL, NULL, 1, 100, 0, 0.0, NULL}
+     20000, 0, NULL, NULL, NULL, 1, 100, 0, 0.0, 200, NULL}
 
 /* ---- Phase 1: fingerprints -------------------------------------------------------------- */
 
@@ -181,6 +185,8 @@ typedef struct ovl_scan_summary {
     size_t band_ranges;      /* band ranges the candidate search ran in */
     size_t ignored_passages; /* passages template text was cut out of (the rest kept when
                                 still long enough) */
+    double seconds[5];       /* wall time of: reading and fingerprinting, candidate search,
+                                families, alignment, writing the results */
     uint64_t ignored_chars;  /* characters of the corpus found in the templates */
 } ovl_scan_summary;
 
