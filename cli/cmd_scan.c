@@ -410,11 +410,12 @@ int cmd_scan(int argc, char **argv)
                         "%zu passages cut out of them\n",
                 (unsigned long long)sum.ignored_chars, sum.ignored_passages);
     if (verbose)
-        fprintf(stderr, "overlap: scan: %zu of %zu documents read (%zu identical copies in %zu "
-                        "groups), %zu band ranges, %zu candidate pairs (%zu more in recurring text "
+        fprintf(stderr, "overlap: scan: %zu of %zu documents read (%zu identical and %zu near "
+                        "copies in %zu groups), %zu band ranges, %zu candidate pairs (%zu more in recurring text "
                         "only), %zu pairs with passages, %zu failed, %zu passages reported, %zu "
                         "families of recurring text (%zu passages in them left out)\n",
-                sum.documents_read, sum.documents, sum.copies, sum.copy_groups, sum.band_ranges,
+                sum.documents_read, sum.documents, sum.copies, sum.near_copies, sum.copy_groups,
+                sum.band_ranges,
                 sum.candidates, sum.family_pairs, sum.pairs, sum.failed_pairs, sum.passages,
                 sum.families, sum.family_passages);
     if (verbose)

@@ -1153,6 +1153,17 @@ static json_t *jcopies(const ovl_copies *g, int *bad)
     jset(o, "paths", paths, bad);
     jset(o, "bytes", jint(g->bytes), bad);
     jset(o, "chars", jint(g->chars), bad);
+    int identical = 1;
+    for (size_t i = 0; g->similarity && i < g->n; i++)
+        identical &= g->similarity[i] >= 1.0;
+    jset(o, "identical", json_boolean(identical), bad);
+    if (!identical) {
+        json_t *sim = json_array();
+        for (size_t i = 0; sim && i < g->n; i++)
+            if (json_array_append_new(sim, jreal(g->similarity[i])) != 0)
+                *bad = 1;
+        jset(o, "similarity", sim, bad);
+    }
     return o;
 }
 
@@ -1212,11 +1223,17 @@ int ovl_report_stream_copies(ovl_ctx *ctx, ovl_report_stream *s, const ovl_copie
     if (!s || !g || (g->n && !g->paths))
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "a stream and a group are required");
     if (s->opts.format == OVL_FORMAT_TEXT && !s->err) {
-        ovl__out_printf(s->o, "\n== copies" DOT "%zu identical files" DOT "%llu bytes" DOT "%llu chars\n",
-                        g->n, (unsigned long long)g->bytes, (unsigned long long)g->chars);
+        int identical = 1;
+        for (size_t i = 0; g->similarity && i < g->n; i++)
+            identical &= g->similarity[i] >= 1.0;
+        ovl__out_printf(s->o, "\n== copies" DOT "%zu %s files" DOT "%llu bytes" DOT "%llu chars\n",
+                        g->n, identical ? "identical" : "nearly identical",
+                        (unsigned long long)g->bytes, (unsigned long long)g->chars);
         for (size_t i = 0; i < g->n; i++) {
             ovl__out_puts(s->o, "   ");
             put_label(s->o, g->paths[i]);
+            if (!identical)
+                ovl__out_printf(s->o, " (similarity %.2f)", g->similarity[i]);
             ovl__out_puts(s->o, "\n");
         }
         return stream_record(ctx, s, "copies", NULL, 0, NULL);

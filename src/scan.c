@@ -97,10 +97,14 @@ static void commit_slot(fp_job *j, size_t k)
         }
     }
     if (out->doc_keys) {
-        if (s->doc_keys)
+        unsigned K = j->o->fp.num_hashes;
+        if (s->doc_keys) {
             memcpy(out->doc_keys + k * out->doc_bands, s->doc_keys, out->doc_bands * sizeof *out->doc_keys);
-        else
+            memcpy(out->doc_sigs + k * K, ovl_fp_doc_signature(s->fp), K * sizeof *out->doc_sigs);
+        } else {
             memset(out->doc_keys + k * out->doc_bands, 0, out->doc_bands * sizeof *out->doc_keys);
+            memset(out->doc_sigs + k * K, 0xFF, K * sizeof *out->doc_sigs);
+        }
     }
     free(s->doc_keys);
     s->doc_keys = NULL;
@@ -211,7 +215,8 @@ int ovl__scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts
     int rc = out->docs && j.slots && j.ctx ? OVL_OK : OVL_ERR_NOMEM;
     if (rc == OVL_OK && doc_bands) {
         out->doc_bands = doc_bands;
-        if (!(out->doc_keys = calloc((count ? count : 1) * doc_bands, sizeof *out->doc_keys)))
+        if (!(out->doc_keys = calloc((count ? count : 1) * doc_bands, sizeof *out->doc_keys)) ||
+            !(out->doc_sigs = malloc((count ? count : 1) * o->fp.num_hashes * sizeof *out->doc_sigs)))
             rc = OVL_ERR_NOMEM;
     }
     for (unsigned t = 0; rc == OVL_OK && t < nt; t++)
@@ -296,6 +301,7 @@ void ovl_scan_shard_free(ovl_scan_shard *s)
     free(s->char_start);
     free(s->char_end);
     free(s->doc_keys);
+    free(s->doc_sigs);
     memset(s, 0, sizeof *s);
 }
 

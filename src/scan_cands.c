@@ -55,6 +55,7 @@ static int sread(sreader *r, void *p, size_t n)
 typedef struct range_pass {
     const ovl_scan_opts *o;
     uint32_t ndocs;          /* ids from here on are templates */
+    const uint32_t *copy_of; /* near copies read from the spool are skipped */
     int fd;
     off_t end;
     unsigned lo, hi;
@@ -98,6 +99,8 @@ static void run_range(void *arg, unsigned worker, size_t k)
             rc = ovl__fail(p->ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
             break;
         }
+        if (hdr[0] < p->ndocs && p->copy_of[hdr[0]] != hdr[0])
+            continue; /* a near copy, found after its keys were spooled */
         for (size_t c = 0; c < nc; c++)
             memcpy(sub + c * nb, keys + c * bands + p->lo, nb * sizeof *sub);
         int32_t g = p->o->groups && hdr[0] < p->ndocs ? p->o->groups[hdr[0]] : -1;
@@ -121,6 +124,8 @@ void ovl__cfp_free(ovl__cfp *cfp)
     if (!cfp)
         return;
     free(cfp->copy_of);
+    free(cfp->near);
+    cfp->near = NULL;
     free(cfp->chunks);
     free(cfp->pairs);
     free(cfp->rec);
@@ -130,6 +135,56 @@ void ovl__cfp_free(ovl__cfp *cfp)
     cfp->chunks = NULL;
     cfp->pairs = NULL;
     cfp->rec = NULL;
+}
+
+static uint32_t uf_find(uint32_t *p, uint32_t x)
+{
+    while (p[x] != x) {
+        p[x] = p[p[x]];
+        x = p[x];
+    }
+    return x;
+}
+
+/* Near copies: candidate pairs of whole-document keys kept when their signatures agree on at
+ * least threshold of their values, joined into groups; each group's first document (name
+ * order) stands for the others, whose copy_of becomes it. */
+static int near_groups(ovl_ctx *ctx, ovl_finder *nf, const uint32_t *sigs, unsigned K,
+                       double threshold, size_t n, ovl__cfp *out)
+{
+    ovl_cand *c = NULL;
+    size_t nc = 0;
+    int rc = ovl_finder_candidates(ctx, nf, NULL, &c, &nc, NULL, NULL);
+    if (rc != OVL_OK)
+        return rc;
+    uint32_t *parent = malloc((n ? n : 1) * sizeof *parent);
+    if (!parent) {
+        free(c);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        parent[i] = (uint32_t)i;
+    for (size_t k = 0; k < nc; k++) {
+        if (ovl_minhash_similarity(sigs + (size_t)c[k].doc_a * K, sigs + (size_t)c[k].doc_b * K, K) < threshold)
+            continue;
+        uint32_t a = uf_find(parent, c[k].doc_a), b = uf_find(parent, c[k].doc_b);
+        if (a < b)
+            parent[b] = a;
+        else if (b < a)
+            parent[a] = b;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (out->copy_of[i] != i)
+            continue;
+        uint32_t r = uf_find(parent, (uint32_t)i);
+        if (r != i) {
+            out->copy_of[i] = r;
+            out->near[i] = (float)ovl_minhash_similarity(sigs + (size_t)i * K, sigs + (size_t)r * K, K);
+        }
+    }
+    free(parent);
+    free(c);
+    return OVL_OK;
 }
 
 int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int recurring,
@@ -149,6 +204,10 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     range_pass *rp = NULL;
     size_t nr = 0;
     int rc = OVL_OK;
+    ovl_scan_opts fo;
+    unsigned dbands = 0, drows = 0, K = o->fp.num_hashes;
+    ovl_finder *nf = NULL;
+    uint32_t *sigs = NULL;
     if (!table || !out->copy_of) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
@@ -159,10 +218,24 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     }
     for (size_t i = 0; i < tsize; i++)
         table[i].doc = UINT32_MAX;
+    /* Near copies: whole-document signatures, banded for the near_copies threshold. */
+    fo = *o;
+    if (o->near_copies > 0 && o->near_copies < 1) {
+        fo.fp.doc_signature = 1;
+        if ((rc = ovl_lsh_choose(ctx, o->near_copies, K, 0, 1.0, 1.0, &dbands, &drows)) != OVL_OK)
+            goto done;
+        nf = ovl_finder_new(dbands);
+        sigs = malloc((n ? n : 1) * (size_t)K * sizeof *sigs);
+        out->near = calloc(n ? n : 1, sizeof *out->near);
+        if (!nf || !sigs || !out->near) {
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            goto done;
+        }
+    }
     for (size_t first = 0; rc == OVL_OK && first < n; first += SHARD_DOCS) {
         size_t count = n - first < SHARD_DOCS ? n - first : SHARD_DOCS;
         ovl_scan_shard sh;
-        if ((rc = ovl__scan_fingerprint(ctx, c, o, first, count, first, 0, 0, &sh)) != OVL_OK)
+        if ((rc = ovl__scan_fingerprint(ctx, c, &fo, first, count, first, dbands, drows, &sh)) != OVL_OK)
             break;
         size_t pi = 0;
         for (size_t k = 0; rc == OVL_OK && k < count; k++) {
@@ -177,6 +250,12 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
             }
             uint32_t orig = hash_first(table, tsize - 1, d->hash, (uint32_t)i);
             out->copy_of[i] = orig;
+            if (nf && orig == i && d->tokens > 0) {
+                ovl_fp_chunk whole = {0, d->tokens};
+                memcpy(sigs + i * K, sh.doc_sigs + k * K, K * sizeof *sigs);
+                if ((rc = ovl_finder_add_keys(ctx, nf, (uint32_t)i, -1, &whole, 1, sh.doc_keys + k * dbands)) != OVL_OK)
+                    break;
+            }
             size_t nc = d->nchunks, fc = d->first_chunk;
             d->first_chunk = out->nchunks;
             if (orig != i) {
@@ -227,6 +306,8 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     }
     if (rc != OVL_OK)
         goto done;
+    if (nf && (rc = near_groups(ctx, nf, sigs, K, o->near_copies, n, out)) != OVL_OK)
+        goto done;
     if (fflush(spool) != 0) {
         rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
         goto done;
@@ -259,6 +340,7 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     for (size_t k = 0; k < nr && rc == OVL_OK; k++) {
         rp[k].o = o;
         rp[k].ndocs = (uint32_t)n;
+        rp[k].copy_of = out->copy_of;
         rp[k].fd = fileno(spool);
         rp[k].end = end;
         rp[k].lo = (unsigned)(k * bands / nr);
@@ -344,6 +426,8 @@ done:
     }
     free(rp);
     free(table);
+    ovl_finder_free(nf);
+    free(sigs);
     if (spool)
         fclose(spool);
     return rc;

@@ -41,7 +41,10 @@ typedef struct ovl__chunkinfo {
 typedef struct ovl__cfp {
     ovl_scan_doc *docs;      /* per corpus document; first_chunk indexes chunks (originals) */
     uint32_t *copy_of;       /* per document: the first document (name order) with the same
-                                bytes, itself for an original, UINT32_MAX when unread */
+                                bytes or nearly the same text, itself for an original,
+                                UINT32_MAX when unread */
+    float *near;             /* per document: 0 unless a near copy, then its estimated
+                                similarity to copy_of (NULL when near copies are off) */
     ovl__chunkinfo *chunks;  /* the originals' chunks, document after document */
     size_t nchunks;
     ovl_scan_pair *pairs;    /* candidate pairs of originals, (a, b) order, min_hits applied */

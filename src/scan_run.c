@@ -297,7 +297,8 @@ static int emit_copies(run *r)
     size_t n = ovl_corpus_count(r->c);
     size_t *count = calloc(n + 1, sizeof *count);
     const char **paths = malloc((n + 1) * sizeof *paths);
-    int rc = count && paths ? OVL_OK : ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    double *sim = malloc((n + 1) * sizeof *sim);
+    int rc = count && paths && sim ? OVL_OK : ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
     for (size_t i = 0; rc == OVL_OK && i < n; i++)
         if (r->cfp.copy_of[i] != UINT32_MAX && r->cfp.copy_of[i] != i)
             count[r->cfp.copy_of[i]]++;
@@ -317,16 +318,27 @@ static int emit_copies(run *r)
         if (!count[i])
             continue;
         r->sum.copy_groups++;
-        r->sum.copies += count[i];
         paths[0] = ovl_corpus_name(r->c, i);
-        for (size_t k = 0; k < count[i]; k++)
-            paths[k + 1] = ovl_corpus_name(r->c, members[start[i] + k]);
-        ovl_copies g = {paths, count[i] + 1, r->docs[i].bytes, r->docs[i].chars};
+        sim[0] = 1.0;
+        int identical = 1;
+        for (size_t k = 0; k < count[i]; k++) {
+            uint32_t m = members[start[i] + k];
+            paths[k + 1] = ovl_corpus_name(r->c, m);
+            sim[k + 1] = r->cfp.near && r->cfp.near[m] > 0 ? r->cfp.near[m] : 1.0;
+            identical &= sim[k + 1] >= 1.0;
+            if (r->cfp.near && r->cfp.near[m] > 0)
+                r->sum.near_copies++;
+            else
+                r->sum.copies++;
+        }
+        ovl_copies g = {paths, count[i] + 1, r->docs[i].bytes, r->docs[i].chars,
+                        identical ? NULL : sim};
         if (sink && sink->copies && sink->copies(sink->userdata, &g) != 0)
             rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
     }
     free(count);
     free(paths);
+    free(sim);
     free(start);
     free(fill);
     free(members);

@@ -158,9 +158,11 @@ START_TEST(test_scan_pairs)
     ovl_scan_sink k = sink_of(&s);
     ovl_scan_summary sum;
     ovl_ctx *ctx = ovl_ctx_new();
-    ck_assert_int_eq(ovl_scan(ctx, c, NULL, &k, &sum), OVL_OK);
-    /* a = c exactly: their pair reuses most and comes first; then a-b and b-c (equal weight,
-     * name order). */
+    ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
+    o.near_copies = 0; /* c is nearly a: here it stays a document of its own */
+    ck_assert_int_eq(ovl_scan(ctx, c, &o, &k, &sum), OVL_OK);
+    /* c is a with a line: their pair reuses most and comes first; then a-b and b-c (equal
+     * weight, name order). */
     ck_assert_int_eq(s.problems, 0);
     ck_assert_int_eq(s.begun, 1);
     ck_assert_int_eq(s.ended, 1);
@@ -195,6 +197,7 @@ START_TEST(test_scan_vanished_file)
     ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
     o.progress = on_progress;
     o.progress_data = &s;
+    o.near_copies = 0;
     ovl_scan_summary sum;
     ovl_ctx *ctx = ovl_ctx_new();
     ck_assert_int_eq(ovl_scan(ctx, c, &o, &k, &sum), OVL_OK);
@@ -227,6 +230,7 @@ START_TEST(test_scan_changed_file)
     o.progress = on_progress;
     o.progress_data = &s;
     o.threads = 2;
+    o.near_copies = 0;
     ovl_ctx *ctx = ovl_ctx_new();
     ck_assert_int_eq(ovl_scan(ctx, c, &o, &k, NULL), OVL_OK);
     ck_assert_int_eq(s.problems, 1);
@@ -416,6 +420,23 @@ START_TEST(test_scan_copies)
     ck_assert_int_eq(g.pairs, 1); /* x/1 (for all four) ~ y, not 4 + 6 pairs */
     ck_assert_uint_eq(sum.copies, 3);
     ck_assert_uint_eq(sum.copy_groups, 1);
+    ovl_corpus_free(c);
+    /* A nearly identical text (a line added) joins the group as a near copy. */
+    c = ovl_corpus_new();
+    char *a2 = malloc(la + 32);
+    memcpy(a2, a, la);
+    memcpy(a2 + la, "\nOne more line at the end.\n", 27);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "x/1", a, la), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "x/2", a2, la + 27), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "y", b, lb), OVL_OK);
+    memset(&g, 0, sizeof g);
+    ck_assert_int_eq(ovl_scan(ctx, c, NULL, &k, &sum), OVL_OK);
+    ck_assert_int_eq(g.groups, 1);
+    ck_assert_uint_eq(g.n, 2);
+    ck_assert_int_eq(g.pairs, 1);
+    ck_assert_uint_eq(sum.near_copies, 1);
+    ck_assert_uint_eq(sum.copies, 0);
+    free(a2);
     ovl_corpus_free(c);
     ovl_ctx_free(ctx);
     free(a);

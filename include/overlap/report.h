@@ -100,12 +100,15 @@ typedef struct ovl_report_docinfo {
     int sources;          /* distinct documents it shares passages with */
 } ovl_report_docinfo;
 
-/* Files with identical bytes: reported once, the first standing for all in pairs. */
+/* Files with identical bytes, or nearly identical texts: reported once, the first standing
+ * for all in pairs. */
 typedef struct ovl_copies {
     const char *const *paths; /* name order (borrowed during the call) */
     size_t n;
-    uint64_t bytes;           /* each file's size */
+    uint64_t bytes;           /* the first file's size */
     uint64_t chars;
+    const double *similarity; /* per path: estimated whole-document similarity to the first
+                                 (1.0 for identical bytes); NULL when all are identical */
 } ovl_copies;
 
 /* One occurrence of recurring text. */

@@ -58,6 +58,10 @@ typedef struct ovl_scan_opts {
                                the others only as pair records. Default 0 = all */
     double min_ratio;       /* pairs whose larger side ratio is below this are not reported;
                                default 0 */
+    double near_copies;     /* documents whose whole-document MinHash similarity to an earlier
+                               one (name order) is at least this are near copies of it: set
+                               aside and reported with its group, like identical files;
+                               default 0.9; 0 = off */
     unsigned max_chunks;    /* band keys found in more than this many chunks (a formula that
                                recurs through a few long files, like a git log's "N files
                                changed") are recurring text like those of max_df; default 200;
@@ -70,7 +74,7 @@ typedef struct ovl_scan_opts {
 } ovl_scan_opts;
 #define OVL_SCAN_OPTS_INIT \
     {OVL_SCAN_OPTS_VERSION, OVL_DOC_OPTS_INIT, OVL_FP_OPTS_INIT, OVL_ALIGN_OPTS_INIT, 50, 1, \
-     20000, 0, NULL, NULL, NULL, 1, 100, 0, 0.0, 200, NULL}
+     20000, 0, NULL, NULL, NULL, 1, 100, 0, 0.0, 0.9, 200, NULL}
 
 /* ---- Phase 1: fingerprints -------------------------------------------------------------- */
 
@@ -102,6 +106,8 @@ typedef struct ovl_scan_shard {
     uint64_t *doc_keys;    /* whole-document band keys (doc_bands per document; near-duplicate
                               search), NULL unless asked for */
     unsigned doc_bands;
+    uint32_t *doc_sigs;    /* with doc_keys: each document's whole MinHash signature
+                              (num_hashes values per document) */
 } ovl_scan_shard;
 
 /* Resolves opts (NULL = defaults) into *out (fingerprint bands and rows chosen, threads
@@ -177,8 +183,9 @@ typedef struct ovl_scan_summary {
     size_t failed_pairs;     /* pairs that could not be aligned */
     size_t passages;         /* passages reported */
     unsigned bands, rows;    /* LSH banding used */
-    size_t copy_groups;      /* groups of identical files */
-    size_t copies;           /* files set aside as copies of an earlier one */
+    size_t copy_groups;      /* groups of identical or nearly identical files */
+    size_t copies;           /* files set aside as copies of an earlier one (identical) */
+    size_t near_copies;      /* files set aside as near copies of an earlier one */
     size_t families;         /* families of recurring text found */
     size_t family_passages;  /* passages left out as lying in recurring text */
     size_t family_pairs;     /* candidate pairs not aligned: they collide in recurring text only */
