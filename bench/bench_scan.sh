@@ -31,7 +31,7 @@ for mb in "$@"; do
   out=$(mktemp)
   tv=$(mktemp)
   sync
-  /usr/bin/time -v "$bin" scan --no-progress --format jsonl -o "$out" -j"$jobs" "$dir/src" "$dir/susp" \
+  /usr/bin/time -v "$bin" scan --no-progress --passages all --format jsonl -o "$out" -j"$jobs" "$dir/src" "$dir/susp" \
     2>"$tv" >/dev/null
   st=$?
   if [ "$st" -gt 1 ]; then

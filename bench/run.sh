@@ -128,7 +128,7 @@ if ! skip scan; then
         mb=$(du -sb "$c/src" "$c/susp" | awk '{s += $1} END {printf "%.1f", s / 1e6}')
         docs=$(( $(ls "$c/src" | wc -l) + $(ls "$c/susp" | wc -l) ))
         set +e
-        (cd "$c" && /usr/bin/time -v "$OVL" scan $sopt --format jsonl -o "$c.jsonl" src susp) 2>"$OUT/scan-$l-$s.time" >/dev/null
+        (cd "$c" && /usr/bin/time -v "$OVL" scan $sopt --passages all --format jsonl -o "$c.jsonl" src susp) 2>"$OUT/scan-$l-$s.time" >/dev/null
         rc=$?
         set -e
         if [ $rc -gt 1 ]; then

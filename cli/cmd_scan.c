@@ -49,12 +49,15 @@ static void help(FILE *f)
             "                           journal's boilerplate, a licence) never counts as\n"
             "                           reuse; how much was left out is said on stderr\n"
             "                           (repeatable)\n"
+            "  --near-copies S          documents whose whole-text similarity (MinHash) to an\n"
+            "                           earlier one is at least S are near copies, reported\n"
+            "                           with its group of copies (default 0.9; 0: off)\n"
             "  --no-families            report recurring text as pairwise passages, no families\n"
             "  --families N             families reported with their text and occurrences\n"
             "                           (default 100; 0 = all)\n"
-            "  --top N                  passages of the N pairs with most reused characters\n"
-            "                           only; the other pairs as pair records (default: all)\n"
-            "  --passages all           passages of every pair (the default)\n"
+            "  --top N                  passages of the N pairs with most reused characters;\n"
+            "                           the other pairs as pair records only (default 100)\n"
+            "  --passages all           passages of every pair (same as --top 0)\n"
             "  --min-ratio R            leave out pairs whose larger side ratio is below R\n"
             "  --min-hits N             a document pair needs N band collisions to be aligned\n"
             "                           (default 1; 2 halves the pairs aligned on corpora\n"
@@ -177,6 +180,7 @@ static char *params_json(const ovl_scan_opts *so, const char *regex, int by_dir)
     json_object_set_new(p, "min_hits", json_integer(min_hits));
     json_object_set_new(p, "whole_tokens", json_integer(so->whole_tokens));
     json_object_set_new(p, "families", json_boolean(so->families && so->max_df));
+    json_object_set_new(p, "near_copies", json_real(round(so->near_copies * 10000.0) / 10000.0));
     json_object_set_new(p, "top", json_integer((json_int_t)so->top_pairs));
     json_object_set_new(p, "min_ratio", json_real(round(so->min_ratio * 10000.0) / 10000.0));
     json_object_set_new(p, "min_chars", json_integer(ao->min_cjk));
@@ -257,6 +261,8 @@ int cmd_scan(int argc, char **argv)
             ign[nign++] = v;
         else if (strcmp(argv[i], "--no-families") == 0)
             so.families = 0, i++;
+        else if (cli_opt(argc, argv, &i, "--near-copies", NULL, &v))
+            so.near_copies = cli_double("--near-copies", v, 0.0, 1.0);
         else if (cli_opt(argc, argv, &i, "--families", NULL, &v))
             so.top_families = cli_ulong("--families", v, 0, SIZE_MAX);
         else if (cli_opt(argc, argv, &i, "--top", NULL, &v))

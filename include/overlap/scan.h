@@ -55,7 +55,8 @@ typedef struct ovl_scan_opts {
     size_t top_families;    /* families reported with their text and occurrences; default 100
                                (0: all) */
     size_t top_pairs;       /* pairs reported with their passages, most reused characters first;
-                               the others only as pair records. Default 0 = all */
+                               the others only as pair records (so a large corpus gives a pair
+                               table, not gigabytes of passages). Default 100; 0 = all */
     double min_ratio;       /* pairs whose larger side ratio is below this are not reported;
                                default 0 */
     double near_copies;     /* documents whose whole-document MinHash similarity to an earlier
@@ -74,7 +75,7 @@ typedef struct ovl_scan_opts {
 } ovl_scan_opts;
 #define OVL_SCAN_OPTS_INIT \
     {OVL_SCAN_OPTS_VERSION, OVL_DOC_OPTS_INIT, OVL_FP_OPTS_INIT, OVL_ALIGN_OPTS_INIT, 50, 1, \
-     20000, 0, NULL, NULL, NULL, 1, 100, 0, 0.0, 0.9, 200, NULL}
+     20000, 0, NULL, NULL, NULL, 1, 100, 100, 0.0, 0.9, 200, NULL}
 
 /* ---- Phase 1: fingerprints -------------------------------------------------------------- */
 
