@@ -424,7 +424,8 @@ static int emit(run *r, ovl__doccache *cache)
 {
     const ovl_scan_sink *sink = r->sink;
     size_t n = ovl_corpus_count(r->c);
-    qsort(r->recs, r->nrecs, sizeof *r->recs, prec_cmp);
+    if (r->nrecs > 1)
+        qsort(r->recs, r->nrecs, sizeof *r->recs, prec_cmp);
     /* Pairs below min_ratio on both sides are left out (failed pairs always shown). */
     size_t kept = 0;
     for (size_t k = 0; k < r->nrecs; k++) {
