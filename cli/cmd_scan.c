@@ -52,6 +52,9 @@ static void help(FILE *f)
             "  --near-copies S          documents whose whole-text similarity (MinHash) to an\n"
             "                           earlier one is at least S are near copies, reported\n"
             "                           with its group of copies (default 0.9; 0: off)\n"
+            "  --max-chunks N           band keys found in more than N chunks (a formula that\n"
+            "                           recurs through a few long files) are recurring text too\n"
+            "                           (default 200; 0 = no limit)\n"
             "  --no-families            report recurring text as pairwise passages, no families\n"
             "  --families N             families reported with their text and occurrences\n"
             "                           (default 100; 0 = all)\n"
@@ -180,6 +183,7 @@ static char *params_json(const ovl_scan_opts *so, const char *regex, int by_dir)
     json_object_set_new(p, "min_hits", json_integer(min_hits));
     json_object_set_new(p, "whole_tokens", json_integer(so->whole_tokens));
     json_object_set_new(p, "families", json_boolean(so->families && so->max_df));
+    json_object_set_new(p, "max_chunks", json_integer(so->max_chunks));
     json_object_set_new(p, "near_copies", json_real(round(so->near_copies * 10000.0) / 10000.0));
     json_object_set_new(p, "top", json_integer((json_int_t)so->top_pairs));
     json_object_set_new(p, "min_ratio", json_real(round(so->min_ratio * 10000.0) / 10000.0));
@@ -261,6 +265,8 @@ int cmd_scan(int argc, char **argv)
             ign[nign++] = v;
         else if (strcmp(argv[i], "--no-families") == 0)
             so.families = 0, i++;
+        else if (cli_opt(argc, argv, &i, "--max-chunks", NULL, &v))
+            so.max_chunks = (unsigned)cli_ulong("--max-chunks", v, 0, UINT32_MAX);
         else if (cli_opt(argc, argv, &i, "--near-copies", NULL, &v))
             so.near_copies = cli_double("--near-copies", v, 0.0, 1.0);
         else if (cli_opt(argc, argv, &i, "--families", NULL, &v))
