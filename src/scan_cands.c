@@ -11,7 +11,7 @@
 #define SHARD_DOCS 4096
 /* Memory one finder may take: the band keys of all chunks are split into as many band ranges
  * as this needs (12 bytes per chunk and band in a finder, plus its chunk table). */
-#define FINDER_BUDGET ((uint64_t)192 << 20)
+#define FINDER_BUDGET ((uint64_t)128 << 20)
 
 /* Open addressing on the content hash: the first document with given bytes. */
 typedef struct hslot {
@@ -56,7 +56,8 @@ typedef struct range_pass {
     const ovl_scan_opts *o;
     uint32_t ndocs;          /* ids from here on are templates */
     const uint32_t *copy_of; /* near copies read from the spool are skipped */
-    int fd;
+    int fd;                  /* the chunk spool */
+    const int *band_fd;      /* per band: that band's keys, chunk after chunk */
     off_t end;
     unsigned lo, hi;
     int recurring;
@@ -71,14 +72,17 @@ typedef struct range_pass {
 } range_pass;
 
 /* One band range: its keys from the spool into a finder, then its pairs (and recurring
- * chunks). */
+ * chunks). The chunk spool is read whole; of the keys only this range's band files. */
 static void run_range(void *arg, unsigned worker, size_t k)
 {
     (void)worker;
     range_pass *p = &((range_pass *)arg)[k];
-    unsigned bands = p->o->fp.bands, nb = p->hi - p->lo;
+    unsigned nb = p->hi - p->lo;
     ovl_finder *f = ovl_finder_new(nb);
     sreader rd = {p->fd, 0};
+    sreader kr[64];
+    for (unsigned b = 0; b < nb; b++)
+        kr[b] = (sreader){p->band_fd[p->lo + b], 0};
     ovl_fp_chunk *ch = NULL;
     uint64_t *keys = NULL, *sub = NULL;
     size_t capch = 0, capk = 0, caps = 0;
@@ -90,19 +94,23 @@ static void run_range(void *arg, unsigned worker, size_t k)
             break;
         }
         size_t nc = hdr[1];
-        if (ovl__grow(&ch, &capch, nc + 1, sizeof *ch) || ovl__grow(&keys, &capk, nc * bands + 1, sizeof *keys) ||
+        if (ovl__grow(&ch, &capch, nc + 1, sizeof *ch) || ovl__grow(&keys, &capk, nc + 1, sizeof *keys) ||
             ovl__grow(&sub, &caps, nc * nb + 1, sizeof *sub)) {
             rc = ovl__fail(p->ctx, OVL_ERR_NOMEM, -1, "out of memory");
             break;
         }
-        if (sread(&rd, ch, nc * sizeof *ch) != 0 || sread(&rd, keys, nc * bands * sizeof *keys) != 0) {
+        int io = sread(&rd, ch, nc * sizeof *ch) != 0;
+        for (unsigned b = 0; b < nb && !io; b++) {
+            io = sread(&kr[b], keys, nc * sizeof *keys) != 0;
+            for (size_t c = 0; c < nc && !io; c++)
+                sub[c * nb + b] = keys[c];
+        }
+        if (io) {
             rc = ovl__fail(p->ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
             break;
         }
         if (hdr[0] < p->ndocs && p->copy_of[hdr[0]] != hdr[0])
             continue; /* a near copy, found after its keys were spooled */
-        for (size_t c = 0; c < nc; c++)
-            memcpy(sub + c * nb, keys + c * bands + p->lo, nb * sizeof *sub);
         int32_t g = p->o->groups && hdr[0] < p->ndocs ? p->o->groups[hdr[0]] : -1;
         rc = ovl_finder_add_keys(p->ctx, f, hdr[0], g, ch, nc, sub);
     }
@@ -117,6 +125,22 @@ static void run_range(void *arg, unsigned worker, size_t k)
         rc = ovl_finder_shared(p->ctx, f, p->ndocs, &p->ign, &p->nign);
     ovl_finder_free(f);
     p->rc = rc;
+}
+
+/* Writes a document's chunks to the chunk spool and each band's keys to its band file. */
+static int spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, const ovl_fp_chunk *ch,
+                     const uint64_t *keys, size_t nc, uint64_t *col)
+{
+    uint32_t hdr[2] = {id, (uint32_t)nc};
+    if (fwrite(hdr, sizeof hdr, 1, spool) != 1 || (nc && fwrite(ch, sizeof *ch, nc, spool) != nc))
+        return -1;
+    for (unsigned b = 0; b < bands; b++) {
+        for (size_t c = 0; c < nc; c++)
+            col[c] = keys[c * bands + b];
+        if (nc && fwrite(col, sizeof *col, nc, bandf[b]) != nc)
+            return -1;
+    }
+    return 0;
 }
 
 void ovl__cfp_free(ovl__cfp *cfp)
@@ -201,6 +225,10 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     hslot *table = malloc(tsize * sizeof *table);
     out->copy_of = malloc((n ? n : 1) * sizeof *out->copy_of);
     FILE *spool = tmpfile();
+    FILE **bandf = calloc(bands ? bands : 1, sizeof *bandf);
+    int *band_fd = calloc(bands ? bands : 1, sizeof *band_fd);
+    uint64_t *col = NULL;
+    size_t capcol = 0;
     range_pass *rp = NULL;
     size_t nr = 0;
     int rc = OVL_OK;
@@ -212,7 +240,18 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    if (!spool) {
+    if (!bandf || !band_fd) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    if (bands > 64) {
+        rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a scan takes at most 64 bands, not %u", bands);
+        goto done;
+    }
+    for (unsigned b = 0; b < bands; b++)
+        if (!(bandf[b] = tmpfile()))
+            rc = OVL_ERR_IO;
+    if (!spool || rc != OVL_OK) {
         rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for band keys");
         goto done;
     }
@@ -271,10 +310,9 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
                     sh.chunks[fc + x].tok_start, sh.chunks[fc + x].tok_end, sh.char_start[fc + x],
                     sh.char_end[fc + x]};
             out->nchunks += nc;
-            uint32_t hdr[2] = {(uint32_t)i, (uint32_t)nc};
-            if (fwrite(hdr, sizeof hdr, 1, spool) != 1 ||
-                (nc && fwrite(sh.chunks + fc, sizeof *sh.chunks, nc, spool) != nc) ||
-                (nc && fwrite(sh.keys + fc * bands, sizeof *sh.keys * bands, nc, spool) != nc))
+            if (ovl__grow(&col, &capcol, nc + 1, sizeof *col) != 0)
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            else if (spool_doc(spool, bandf, bands, (uint32_t)i, sh.chunks + fc, sh.keys + fc * bands, nc, col) != 0)
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
         }
         ovl_scan_shard_free(&sh);
@@ -295,11 +333,11 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
             const ovl_scan_doc *d = &sh.docs[k];
             if (d->status != OVL_OK)
                 continue;
-            uint32_t hdr[2] = {(uint32_t)(n + first + k), d->nchunks};
             size_t nc = d->nchunks, fc = d->first_chunk;
-            if (fwrite(hdr, sizeof hdr, 1, spool) != 1 ||
-                (nc && fwrite(sh.chunks + fc, sizeof *sh.chunks, nc, spool) != nc) ||
-                (nc && fwrite(sh.keys + fc * bands, sizeof *sh.keys * bands, nc, spool) != nc))
+            if (ovl__grow(&col, &capcol, nc + 1, sizeof *col) != 0)
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            else if (spool_doc(spool, bandf, bands, (uint32_t)(n + first + k), sh.chunks + fc,
+                               sh.keys + fc * bands, nc, col) != 0)
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
         }
         ovl_scan_shard_free(&sh);
@@ -308,7 +346,12 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
         goto done;
     if (nf && (rc = near_groups(ctx, nf, sigs, K, o->near_copies, n, out)) != OVL_OK)
         goto done;
-    if (fflush(spool) != 0) {
+    int flushed = fflush(spool) == 0;
+    for (unsigned b = 0; b < bands; b++) {
+        flushed &= fflush(bandf[b]) == 0;
+        band_fd[b] = fileno(bandf[b]);
+    }
+    if (!flushed) {
         rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
         goto done;
     }
@@ -330,6 +373,10 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
         nr = par;
     if (nr > bands)
         nr = bands;
+    /* When even one band per range is over the budget, ranges run one at a time: memory
+     * before speed (two finders at once would hold two such ranges). */
+    if (need / nr > FINDER_BUDGET)
+        par = 1;
     out->ranges = nr;
     rp = calloc(nr, sizeof *rp);
     if (!rp) {
@@ -342,6 +389,7 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
         rp[k].ndocs = (uint32_t)n;
         rp[k].copy_of = out->copy_of;
         rp[k].fd = fileno(spool);
+        rp[k].band_fd = band_fd;
         rp[k].end = end;
         rp[k].lo = (unsigned)(k * bands / nr);
         rp[k].hi = (unsigned)((k + 1) * bands / nr);
@@ -430,5 +478,11 @@ done:
     free(sigs);
     if (spool)
         fclose(spool);
+    for (unsigned b = 0; bandf && b < bands; b++)
+        if (bandf[b])
+            fclose(bandf[b]);
+    free(bandf);
+    free(band_fd);
+    free(col);
     return rc;
 }
