@@ -447,38 +447,91 @@ static double gap_cost(int64_t ga, int64_t gb)
     return 0.25 * (double)lo + 0.5 * (double)(hi - lo);
 }
 
-/* Chains MEMs (sorted by a, b) into collinear groups; returns the chain of each anchor in pred
- * order. f: chain score ending at each anchor; p: predecessor or -1. */
-static void chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t *p)
+/* Score of chaining anchor j before anchor i, or -1 when j cannot precede i: j must end
+ * before i on both sides and, once any overlap is taken off, leave gaps of at most max_gap. */
+static inline int chain_link(const aln *al, const mem *mj, int64_t ai, int64_t bi, int64_t li,
+                             double fj, double *sc)
 {
+    int64_t aj = mj->a, bj = mj->b, lj = mj->len;
+    if (aj >= ai || bj >= bi || aj + lj >= ai + li || bj + lj >= bi + li)
+        return -1;
+    int64_t ga = ai - (aj + lj), gb = bi - (bj + lj);
+    int64_t ov = 0;
+    if (-ga > ov)
+        ov = -ga;
+    if (-gb > ov)
+        ov = -gb;
+    ga += ov;
+    gb += ov;
+    if (ga > (int64_t)al->max_gap || gb > (int64_t)al->max_gap)
+        return -1;
+    *sc = fj + (double)(li - ov) - gap_cost(ga, gb);
+    return 0;
+}
+
+/* Chains MEMs (sorted by a, b) into collinear groups. f: chain score ending at each anchor;
+ * p: predecessor or -1. The predecessor of anchor i is the best-scoring of the LOOKBACK
+ * anchors before it in (a, b) order, the nearest on ties. A predecessor's diagonal (a - b)
+ * is within max_gap of i's (its gaps, after the overlap is taken off, differ by the difference
+ * of the diagonals and are at most max_gap), so instead of all LOOKBACK anchors only those
+ * on the 2 max_gap + 1 nearest diagonals are looked at, each diagonal's anchors from the
+ * latest back: anchors on one diagonal are disjoint and in order, so the walk stops at the
+ * first that ends more than max_gap before i. On two 10 MB documents with 3.5 M anchors this
+ * looked at 900 M candidates before. Returns -1 when out of memory. */
+static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t *p)
+{
+    const int64_t G = (int64_t)al->max_gap;
+    const size_t nd = al->n + al->m + 1;
+    uint32_t *last = NULL, *link = NULL; /* index + 1 of the latest / previous anchor on a
+                                          * diagonal; 0: none */
+    if (nm < UINT32_MAX && 2 * (size_t)G + 1 < LOOKBACK) {
+        last = calloc(nd, sizeof *last);
+        link = malloc(sizeof *link * (nm + 1));
+        if (!last || !link) {
+            free(last);
+            free(link);
+            return -1;
+        }
+    }
     for (size_t i = 0; i < nm; i++) {
-        double best = mm[i].len;
+        double best = mm[i].len, sc;
         int64_t bp = -1;
         int64_t ai = mm[i].a, bi = mm[i].b, li = mm[i].len;
         size_t lo = i > LOOKBACK ? i - LOOKBACK : 0;
-        for (size_t jj = i; jj-- > lo;) {
-            int64_t aj = mm[jj].a, bj = mm[jj].b, lj = mm[jj].len;
-            if (aj >= ai || bj >= bi || aj + lj >= ai + li || bj + lj >= bi + li)
-                continue;
-            int64_t ga = ai - (aj + lj), gb = bi - (bj + lj);
-            int64_t ov = 0;
-            if (-ga > ov)
-                ov = -ga;
-            if (-gb > ov)
-                ov = -gb;
-            ga += ov;
-            gb += ov;
-            if (ga > (int64_t)al->max_gap || gb > (int64_t)al->max_gap)
-                continue;
-            double sc = f[jj] + (double)(li - ov) - gap_cost(ga, gb);
-            if (sc > best) {
-                best = sc;
-                bp = (int64_t)jj;
+        if (!last) {
+            for (size_t jj = i; jj-- > lo;) {
+                if (chain_link(al, &mm[jj], ai, bi, li, f[jj], &sc) == 0 && sc > best) {
+                    best = sc;
+                    bp = (int64_t)jj;
+                }
             }
+        } else {
+            size_t di = (size_t)(ai - bi + (int64_t)al->m);
+            size_t d0 = di > (size_t)G ? di - (size_t)G : 0;
+            size_t d1 = di + (size_t)G < nd ? di + (size_t)G : nd - 1;
+            for (size_t d = d0; d <= d1; d++) {
+                for (uint32_t x = last[d]; x && x - 1 >= lo; x = link[x - 1]) {
+                    size_t jj = x - 1;
+                    if ((int64_t)(mm[jj].a + mm[jj].len) + G < ai)
+                        break;
+                    /* The scan this replaces went from the nearest back and kept strict
+                     * improvements: the best score, the nearest among equals. */
+                    if (chain_link(al, &mm[jj], ai, bi, li, f[jj], &sc) == 0 &&
+                        (sc > best || (sc == best && bp >= 0 && (int64_t)jj > bp))) {
+                        best = sc;
+                        bp = (int64_t)jj;
+                    }
+                }
+            }
+            link[i] = last[di];
+            last[di] = (uint32_t)(i + 1);
         }
         f[i] = best;
         p[i] = bp;
     }
+    free(last);
+    free(link);
+    return 0;
 }
 
 typedef struct idxscore {
@@ -576,7 +629,8 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     int rc = -1;
     if (!f || !p || !ord || !used || !anch)
         goto done;
-    chain_dp(al, mm, nm, f, p);
+    if (chain_dp(al, mm, nm, f, p))
+        goto done;
     for (size_t i = 0; i < nm; i++)
         ord[i] = (idxscore){f[i], i};
     if (nm > 1)
@@ -848,45 +902,162 @@ static int cmp_passage(const void *x, const void *y)
     return p->b.char_end < q->b.char_end ? -1 : (p->b.char_end > q->b.char_end);
 }
 
-/* Flags passages off the heaviest chain increasing in both documents (weight: a tokens). */
+/* Flags passages off the heaviest chain increasing in both documents (weight: a tokens).
+ *
+ * The chain is what a DP over each passage's MOVED_WINDOW predecessors in A order gives
+ * (predecessor: the one with the heaviest chain, the earliest on ties; chain end: the earliest
+ * of the heaviest). Scanning the whole window per passage cost np * 4096 steps (a fifth of a
+ * compare of two 10 MB documents with 265,000 passages), so the predecessor is found by
+ * branch and bound instead, in a segment tree over the passages in order of their start in b
+ * that holds only those of the window: candidates start before this one in b (a prefix of the
+ * tree), and a node, which knows its heaviest chain (the earliest passage on ties) and the
+ * smallest start and ends of its passages in a and end in b, is entered only when it could
+ * hold a passage before this one on all four and better than the best found so far. The
+ * result is the scan's; the work is about the number of nodes on the paths to the winner. */
+#define MOVED_WINDOW 4096u
+
+typedef struct mvnode {
+    double best; /* heaviest chain ending in the node's passages of the window; -1: none */
+    uint32_t j;  /* the earliest passage (a order) with that chain */
+    uint32_t as, ae, be; /* smallest a start, a end and b end of all its passages */
+} mvnode;
+
+typedef struct mvsearch {
+    const mvnode *t;
+    uint32_t as, ae, be; /* the passage whose predecessor is searched */
+    size_t hi;           /* candidates: tree positions [0, hi) (earlier start in b) */
+    double cur;          /* best found so far (0: none; chains weigh at least 1) */
+    uint32_t curj;
+} mvsearch;
+
+/* 1 when node x is worse than (best, j) or equal. */
+static int mv_worse(const mvnode *x, double best, uint32_t j)
+{
+    return x->best < best || (x->best == best && x->j >= j);
+}
+
+static void mv_search(mvsearch *s, size_t node, size_t nlo, size_t nhi)
+{
+    const mvnode *t = &s->t[node];
+    if (nlo >= s->hi || mv_worse(t, s->cur, s->curj))
+        return;
+    if (t->as >= s->as || t->ae >= s->ae || t->be >= s->be)
+        return;
+    if (nhi - nlo == 1) {
+        s->cur = t->best;
+        s->curj = t->j;
+        return;
+    }
+    size_t mid = nlo + (nhi - nlo) / 2, l = 2 * node, r = 2 * node + 1;
+    if (!mv_worse(&s->t[r], s->t[l].best, s->t[l].j)) {
+        mv_search(s, r, mid, nhi);
+        mv_search(s, l, nlo, mid);
+    } else {
+        mv_search(s, l, nlo, mid);
+        mv_search(s, r, mid, nhi);
+    }
+}
+
+/* Sets tree leaf v to (best, j) and its ancestors' best to their children's. */
+static void mv_set(mvnode *t, size_t v, double best, uint32_t j)
+{
+    t[v].best = best;
+    t[v].j = j;
+    for (v /= 2; v >= 1; v /= 2) {
+        const mvnode *l = &t[2 * v], *r = &t[2 * v + 1], *w = mv_worse(r, l->best, l->j) ? l : r;
+        t[v].best = w->best;
+        t[v].j = w->j;
+    }
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t p = *(const uint64_t *)x, q = *(const uint64_t *)y;
+    return p < q ? -1 : (p > q);
+}
+
 static int mark_moved(ovl_passage *ps, size_t np)
 {
     if (np == 0)
         return 0;
-    double *best = malloc(sizeof *best * np);
+    if (np >= UINT32_MAX)
+        return -1;
+    size_t sz = 1;
+    while (sz < np)
+        sz *= 2;
+    mvnode *t = malloc(sizeof *t * 2 * sz);
     int64_t *prev = malloc(sizeof *prev * np);
-    if (!best || !prev) {
-        free(best);
+    uint64_t *byb = malloc(sizeof *byb * np); /* (b start << 32 | passage), sorted */
+    uint32_t *pos = malloc(sizeof *pos * np); /* tree position of each passage */
+    if (!t || !prev || !byb || !pos) {
+        free(t);
         free(prev);
+        free(byb);
+        free(pos);
         return -1;
     }
-    /* Passages are few (each is a long reuse), so the quadratic DP is cheap; bound the scan
-     * anyway for pathological inputs. */
-    const size_t window = 4096;
-    size_t top = 0;
-    for (size_t i = 0; i < np; i++) {
-        double w = (double)(ps[i].a.tok_end - ps[i].a.tok_start);
-        best[i] = w;
-        prev[i] = -1;
-        size_t lo = i > window ? i - window : 0;
-        for (size_t j = lo; j < i; j++) {
-            /* Neighbours may share a few boundary tokens; order is judged on both ends. */
-            if (ps[j].a.tok_start < ps[i].a.tok_start && ps[j].a.tok_end < ps[i].a.tok_end &&
-                ps[j].b.tok_start < ps[i].b.tok_start && ps[j].b.tok_end < ps[i].b.tok_end &&
-                best[j] + w > best[i]) {
-                best[i] = best[j] + w;
-                prev[i] = (int64_t)j;
-            }
+    for (size_t i = 0; i < np; i++)
+        byb[i] = (uint64_t)ps[i].b.tok_start << 32 | i;
+    qsort(byb, np, sizeof *byb, cmp_u64);
+    for (size_t r = 0; r < sz; r++) {
+        mvnode *x = &t[sz + r];
+        x->best = -1;
+        x->j = UINT32_MAX;
+        if (r < np) {
+            const ovl_passage *q = &ps[(uint32_t)byb[r]];
+            pos[(uint32_t)byb[r]] = (uint32_t)r;
+            x->as = q->a.tok_start;
+            x->ae = q->a.tok_end;
+            x->be = q->b.tok_end;
+        } else {
+            x->as = x->ae = x->be = UINT32_MAX;
         }
-        if (best[i] > best[top])
+    }
+    for (size_t v = sz; v-- > 1;) {
+        const mvnode *l = &t[2 * v], *r = &t[2 * v + 1];
+        t[v].best = -1;
+        t[v].j = UINT32_MAX;
+        t[v].as = l->as < r->as ? l->as : r->as;
+        t[v].ae = l->ae < r->ae ? l->ae : r->ae;
+        t[v].be = l->be < r->be ? l->be : r->be;
+    }
+    size_t top = 0;
+    double topbest = -1;
+    for (size_t i = 0; i < np; i++) {
+        if (i > MOVED_WINDOW)
+            mv_set(t, sz + pos[i - MOVED_WINDOW - 1], -1, UINT32_MAX);
+        /* Candidates start before it in b: the tree positions below the first start at or
+         * after its own. */
+        uint64_t key = (uint64_t)ps[i].b.tok_start << 32;
+        size_t lo = 0, hi = np;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (byb[mid] < key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        /* Neighbours may share a few boundary tokens; order is judged on both ends. */
+        mvsearch s = {t, ps[i].a.tok_start, ps[i].a.tok_end, ps[i].b.tok_end, lo, 0, 0};
+        if (lo > 0)
+            mv_search(&s, 1, 0, sz);
+        double w = (double)(ps[i].a.tok_end - ps[i].a.tok_start);
+        double best = s.cur + w;
+        prev[i] = s.cur > 0 ? (int64_t)s.curj : -1;
+        mv_set(t, sz + pos[i], best, (uint32_t)i);
+        if (best > topbest) {
+            topbest = best;
             top = i;
+        }
     }
     for (size_t i = 0; i < np; i++)
         ps[i].moved = 1;
     for (int64_t i = (int64_t)top; i >= 0; i = prev[i])
         ps[i].moved = 0;
-    free(best);
+    free(t);
     free(prev);
+    free(byb);
+    free(pos);
     return 0;
 }
 
