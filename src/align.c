@@ -332,13 +332,65 @@ static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
     }
 }
 
-static int cmp_mem(const void *x, const void *y)
+/* LSD radix sorts, 16 bits a pass, passes whose digit is the same everywhere skipped. Stable,
+ * so on keys that order all elements (as the comparators they replace do) they give the same
+ * order as qsort; they take the time of a few passes over the data instead of n log n
+ * comparator calls (3.5 M anchors of two 10 MB documents, sorted twice). */
+#define RADIX_BITS 16
+#define RADIX_SIZE (1u << RADIX_BITS)
+
+/* One pass: src to dst by digit (keyexpr >> shift) of each element e_; sets moved to 0 (dst
+ * untouched) when every element has the same digit. cnt has RADIX_SIZE entries. */
+#define RADIX_DIGIT(T, x, keyexpr, shift)                                                    \
+    ((size_t)(((keyexpr)(x)) >> (shift)) & (RADIX_SIZE - 1))
+#define RADIX_PASS(T, src, dst, nel, keyexpr, shift, cnt, moved)                               \
+    do {                                                                                     \
+        memset(cnt, 0, sizeof *cnt * RADIX_SIZE);                                            \
+        for (size_t r_ = 0; r_ < (nel); r_++)                                                \
+            cnt[RADIX_DIGIT(T, &(src)[r_], keyexpr, shift)]++;                               \
+        moved = cnt[RADIX_DIGIT(T, &(src)[0], keyexpr, shift)] != (nel);                     \
+        if (moved) {                                                                         \
+            size_t sum_ = 0;                                                                 \
+            for (size_t d_ = 0; d_ < RADIX_SIZE; d_++) {                                     \
+                size_t c_ = cnt[d_];                                                         \
+                cnt[d_] = sum_;                                                              \
+                sum_ += c_;                                                                  \
+            }                                                                                \
+            for (size_t r_ = 0; r_ < (nel); r_++)                                            \
+                (dst)[cnt[RADIX_DIGIT(T, &(src)[r_], keyexpr, shift)]++] = (src)[r_];        \
+        }                                                                                    \
+    } while (0)
+
+static uint64_t mem_b(const mem *x) { return x->b; }
+static uint64_t mem_a(const mem *x) { return x->a; }
+
+/* Sorts mems by (a, b). Returns -1 when out of memory (mm untouched). */
+static int sort_mems(mem **mm, size_t nm)
 {
-    const mem *p = x, *q = y;
-    if (p->a != q->a)
-        return p->a < q->a ? -1 : 1;
-    if (p->b != q->b)
-        return p->b < q->b ? -1 : 1;
+    if (nm < 2)
+        return 0;
+    mem *src = *mm, *dst = malloc(sizeof *dst * nm);
+    size_t *cnt = malloc(sizeof *cnt * RADIX_SIZE);
+    if (!dst || !cnt) {
+        free(dst);
+        free(cnt);
+        return -1;
+    }
+    for (int pass = 0; pass < 4; pass++) {
+        int moved, shift = (pass & 1) * RADIX_BITS;
+        if (pass < 2)
+            RADIX_PASS(mem, src, dst, nm, mem_b, shift, cnt, moved);
+        else
+            RADIX_PASS(mem, src, dst, nm, mem_a, shift, cnt, moved);
+        if (moved) {
+            mem *t = src;
+            src = dst;
+            dst = t;
+        }
+    }
+    free(dst);
+    free(cnt);
+    *mm = src;
     return 0;
 }
 
@@ -414,8 +466,19 @@ static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
             mems[nm++] = (mem){(uint32_t)(i - s), (uint32_t)(j - s), (uint32_t)(len + s)};
         }
     }
-    if (nm > 1)
-        qsort(mems, nm, sizeof *mems, cmp_mem);
+    /* The search's tables are not needed for the sort: free them first (peak memory). */
+    free(tab);
+    free(nxt);
+    free(gb);
+    free(ga);
+    free(cover);
+    tab = NULL;
+    nxt = NULL;
+    gb = NULL;
+    ga = NULL;
+    cover = NULL;
+    if (sort_mems(&mems, nm))
+        goto done;
     *out = mems;
     *nout = nm;
     mems = NULL;
@@ -539,12 +602,44 @@ typedef struct idxscore {
     size_t i;
 } idxscore;
 
-static int cmp_idxscore(const void *x, const void *y)
+/* The bits of a double as an unsigned key in the double's order (no NaNs). */
+static uint64_t double_key(double x)
 {
-    const idxscore *p = x, *q = y;
-    if (p->s != q->s)
-        return p->s > q->s ? -1 : 1;
-    return p->i < q->i ? -1 : (p->i > q->i);
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+/* Descending score order as ascending keys. */
+static uint64_t idxscore_key(const idxscore *x) { return ~double_key(x->s); }
+
+/* Sorts ord (built in index order) as cmp_idxscore does: score descending, index ascending
+ * among equal scores (a stable sort on the complemented key). Scores are chain scores, never
+ * -0.0 (which the comparator would take as equal to 0.0). Returns -1 when out of memory. */
+static int sort_idxscore(idxscore **ord, size_t nm)
+{
+    if (nm < 2)
+        return 0;
+    idxscore *src = *ord, *dst = malloc(sizeof *dst * nm);
+    size_t *cnt = malloc(sizeof *cnt * RADIX_SIZE);
+    if (!dst || !cnt) {
+        free(dst);
+        free(cnt);
+        return -1;
+    }
+    for (int shift = 0; shift < 64; shift += RADIX_BITS) {
+        int moved;
+        RADIX_PASS(idxscore, src, dst, nm, idxscore_key, shift, cnt, moved);
+        if (moved) {
+            idxscore *t = src;
+            src = dst;
+            dst = t;
+        }
+    }
+    free(dst);
+    free(cnt);
+    *ord = src;
+    return 0;
 }
 
 static int cmp_chain_score(const void *x, const void *y)
@@ -601,8 +696,15 @@ static int short_piece(const aln *al, const mem *f, const mem *l, const mem *rf,
     return len < rest && len < 2 * al->k;
 }
 
+/* A kept chain as the overlap check reads it, copied into each bucket it spans so that a
+ * check reads the bucket's entries in a row instead of chains all over memory. */
+typedef struct kept {
+    uint32_t a0, a1, b0, b1;
+    double dens;
+} kept;
+
 typedef struct bucket {
-    size_t *v;
+    kept *v;
     size_t n, cap;
 } bucket;
 
@@ -633,8 +735,8 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
         goto done;
     for (size_t i = 0; i < nm; i++)
         ord[i] = (idxscore){f[i], i};
-    if (nm > 1)
-        qsort(ord, nm, sizeof *ord, cmp_idxscore);
+    if (sort_idxscore(&ord, nm))
+        goto done;
     for (size_t r = 0; r < nm; r++) {
         size_t i = ord[r].i;
         if (used[i])
@@ -730,7 +832,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
             size_t b1 = side ? nba + ((c->b1 - 1) >> BUCKET_SHIFT) : (c->a1 - 1) >> BUCKET_SHIFT;
             for (size_t bi = b0; bi <= b1 && c->keep; bi++) {
                 for (size_t t = 0; t < bk[bi].n && c->keep; t++) {
-                    const chain *e = &ch[bk[bi].v[t]];
+                    const kept *e = &bk[bi].v[t];
                     uint64_t oa = overlap_len(c->a0, c->a1, e->a0, e->a1);
                     uint64_t ob = overlap_len(c->b0, c->b1, e->b0, e->b1);
                     if (!oa && !ob)
@@ -739,16 +841,15 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
                         c->keep = 0;
                         break;
                     }
-                    uint32_t ea = e->a1 - e->a0, eb = e->b1 - e->b0;
-                    double edens = e->score / (ea > eb ? ea : eb);
                     uint64_t o = oa ? oa : ob, l = oa ? la : lb;
-                    if (2 * o > l && dens < 0.75 * edens)
+                    if (2 * o > l && dens < 0.75 * e->dens)
                         c->keep = 0;
                 }
             }
         }
         if (!c->keep)
             continue;
+        kept e = {c->a0, c->a1, c->b0, c->b1, dens};
         for (int side = 0; side < 2; side++) {
             size_t b0 = side ? nba + (c->b0 >> BUCKET_SHIFT) : c->a0 >> BUCKET_SHIFT;
             size_t b1 = side ? nba + ((c->b1 - 1) >> BUCKET_SHIFT) : (c->a1 - 1) >> BUCKET_SHIFT;
@@ -757,7 +858,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
                     free_buckets(bk, nba + nbb);
                     goto done;
                 }
-                bk[bi].v[bk[bi].n++] = i;
+                bk[bi].v[bk[bi].n++] = e;
             }
         }
     }
