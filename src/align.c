@@ -541,18 +541,24 @@ static inline int chain_link(const aln *al, const mem *mj, int64_t ai, int64_t b
  * latest back: anchors on one diagonal are disjoint and in order, so the walk stops at the
  * first that ends more than max_gap before i. On two 10 MB documents with 3.5 M anchors this
  * looked at 900 M candidates before. Returns -1 when out of memory. */
+#define DIAG_GROUP 16u
+
 static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t *p)
 {
     const int64_t G = (int64_t)al->max_gap;
     const size_t nd = al->n + al->m + 1;
-    uint32_t *last = NULL, *link = NULL; /* index + 1 of the latest / previous anchor on a
-                                          * diagonal; 0: none */
+    /* Index + 1 of the latest anchor on a diagonal, of the one before it on its diagonal,
+     * and of the latest on a group of DIAG_GROUP diagonals (most groups near an anchor have
+     * none in the window: one look skips them); 0: none. */
+    uint32_t *last = NULL, *link = NULL, *lastg = NULL;
     if (nm < UINT32_MAX && 2 * (size_t)G + 1 < LOOKBACK) {
         last = calloc(nd, sizeof *last);
         link = malloc(sizeof *link * (nm + 1));
-        if (!last || !link) {
+        lastg = calloc(nd / DIAG_GROUP + 1, sizeof *lastg);
+        if (!last || !link || !lastg) {
             free(last);
             free(link);
+            free(lastg);
             return -1;
         }
     }
@@ -573,6 +579,13 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t 
             size_t d0 = di > (size_t)G ? di - (size_t)G : 0;
             size_t d1 = di + (size_t)G < nd ? di + (size_t)G : nd - 1;
             for (size_t d = d0; d <= d1; d++) {
+                if (d % DIAG_GROUP == 0 || d == d0) {
+                    uint32_t xg = lastg[d / DIAG_GROUP];
+                    if (!xg || xg - 1 < lo) {
+                        d |= DIAG_GROUP - 1; /* to the group's last diagonal */
+                        continue;
+                    }
+                }
                 for (uint32_t x = last[d]; x && x - 1 >= lo; x = link[x - 1]) {
                     size_t jj = x - 1;
                     if ((int64_t)(mm[jj].a + mm[jj].len) + G < ai)
@@ -588,12 +601,14 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t 
             }
             link[i] = last[di];
             last[di] = (uint32_t)(i + 1);
+            lastg[di / DIAG_GROUP] = (uint32_t)(i + 1);
         }
         f[i] = best;
         p[i] = bp;
     }
     free(last);
     free(link);
+    free(lastg);
     return 0;
 }
 
@@ -671,7 +686,7 @@ static uint64_t overlap_len(uint32_t s0, uint32_t e0, uint32_t s1, uint32_t e1)
     return e > s ? e - s : 0;
 }
 
-#define BUCKET_SHIFT 10
+#define BUCKET_SHIFT 6
 
 /* Larger of the two gaps between consecutive chained anchors p and q (0 when they touch). */
 static uint32_t end_gap(const mem *p, const mem *q)
@@ -1020,12 +1035,12 @@ static int cmp_passage(const void *x, const void *y)
 typedef struct mvnode {
     double best; /* heaviest chain ending in the node's passages of the window; -1: none */
     uint32_t j;  /* the earliest passage (a order) with that chain */
-    uint32_t as, ae, be; /* smallest a start, a end and b end of all its passages */
+    uint32_t ae, be; /* smallest a end and b end of all its passages */
 } mvnode;
 
 typedef struct mvsearch {
     const mvnode *t;
-    uint32_t as, ae, be; /* the passage whose predecessor is searched */
+    uint32_t ae, be; /* the passage whose predecessor is searched */
     size_t hi;           /* candidates: tree positions [0, hi) (earlier start in b) */
     double cur;          /* best found so far (0: none; chains weigh at least 1) */
     uint32_t curj;
@@ -1042,7 +1057,7 @@ static void mv_search(mvsearch *s, size_t node, size_t nlo, size_t nhi)
     const mvnode *t = &s->t[node];
     if (nlo >= s->hi || mv_worse(t, s->cur, s->curj))
         return;
-    if (t->as >= s->as || t->ae >= s->ae || t->be >= s->be)
+    if (t->ae >= s->ae || t->be >= s->be)
         return;
     if (nhi - nlo == 1) {
         s->cur = t->best;
@@ -1090,11 +1105,13 @@ static int mark_moved(ovl_passage *ps, size_t np)
     int64_t *prev = malloc(sizeof *prev * np);
     uint64_t *byb = malloc(sizeof *byb * np); /* (b start << 32 | passage), sorted */
     uint32_t *pos = malloc(sizeof *pos * np); /* tree position of each passage */
-    if (!t || !prev || !byb || !pos) {
+    double *heavy = malloc(sizeof *heavy * np); /* heaviest heavy ending at each passage */
+    if (!t || !prev || !byb || !pos || !heavy) {
         free(t);
         free(prev);
         free(byb);
         free(pos);
+        free(heavy);
         return -1;
     }
     for (size_t i = 0; i < np; i++)
@@ -1107,47 +1124,54 @@ static int mark_moved(ovl_passage *ps, size_t np)
         if (r < np) {
             const ovl_passage *q = &ps[(uint32_t)byb[r]];
             pos[(uint32_t)byb[r]] = (uint32_t)r;
-            x->as = q->a.tok_start;
             x->ae = q->a.tok_end;
             x->be = q->b.tok_end;
         } else {
-            x->as = x->ae = x->be = UINT32_MAX;
+            x->ae = x->be = UINT32_MAX;
         }
     }
     for (size_t v = sz; v-- > 1;) {
         const mvnode *l = &t[2 * v], *r = &t[2 * v + 1];
         t[v].best = -1;
         t[v].j = UINT32_MAX;
-        t[v].as = l->as < r->as ? l->as : r->as;
         t[v].ae = l->ae < r->ae ? l->ae : r->ae;
         t[v].be = l->be < r->be ? l->be : r->be;
     }
-    size_t top = 0;
+    /* The tree holds the candidates of passage i: [i - MOVED_WINDOW, g), where g is the first
+     * passage starting where i starts in a (passages are in a order, so exactly those before
+     * g start earlier). Passages [rem, ins) are in it. */
+    size_t top = 0, ins = 0, rem = 0, g = 0;
     double topbest = -1;
     for (size_t i = 0; i < np; i++) {
-        if (i > MOVED_WINDOW)
-            mv_set(t, sz + pos[i - MOVED_WINDOW - 1], -1, UINT32_MAX);
+        if (ps[i].a.tok_start != ps[g].a.tok_start)
+            g = i;
+        size_t lo = i > MOVED_WINDOW ? i - MOVED_WINDOW : 0;
+        for (; ins < g; ins++)
+            if (ins >= rem)
+                mv_set(t, sz + pos[ins], heavy[ins], (uint32_t)ins);
+        for (; rem < lo; rem++)
+            if (rem < ins)
+                mv_set(t, sz + pos[rem], -1, UINT32_MAX);
         /* Candidates start before it in b: the tree positions below the first start at or
          * after its own. */
         uint64_t key = (uint64_t)ps[i].b.tok_start << 32;
-        size_t lo = 0, hi = np;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
+        size_t blo = 0, bhi = np;
+        while (blo < bhi) {
+            size_t mid = blo + (bhi - blo) / 2;
             if (byb[mid] < key)
-                lo = mid + 1;
+                blo = mid + 1;
             else
-                hi = mid;
+                bhi = mid;
         }
         /* Neighbours may share a few boundary tokens; order is judged on both ends. */
-        mvsearch s = {t, ps[i].a.tok_start, ps[i].a.tok_end, ps[i].b.tok_end, lo, 0, 0};
-        if (lo > 0)
+        mvsearch s = {t, ps[i].a.tok_end, ps[i].b.tok_end, blo, 0, 0};
+        if (blo > 0 && rem < ins)
             mv_search(&s, 1, 0, sz);
         double w = (double)(ps[i].a.tok_end - ps[i].a.tok_start);
-        double best = s.cur + w;
+        heavy[i] = s.cur + w;
         prev[i] = s.cur > 0 ? (int64_t)s.curj : -1;
-        mv_set(t, sz + pos[i], best, (uint32_t)i);
-        if (best > topbest) {
-            topbest = best;
+        if (heavy[i] > topbest) {
+            topbest = heavy[i];
             top = i;
         }
     }
@@ -1159,6 +1183,7 @@ static int mark_moved(ovl_passage *ps, size_t np)
     free(prev);
     free(byb);
     free(pos);
+    free(heavy);
     return 0;
 }
 
