@@ -479,6 +479,11 @@ static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
     cover = NULL;
     if (sort_mems(&mems, nm))
         goto done;
+    if (nm > 0) { /* the array grew by doubling: give back what is unused */
+        mem *fit = realloc(mems, sizeof *mems * nm);
+        if (fit)
+            mems = fit;
+    }
     *out = mems;
     *nout = nm;
     mems = NULL;
@@ -737,20 +742,26 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
 {
     double *f = malloc(sizeof *f * (nm + 1));
     int64_t *p = malloc(sizeof *p * (nm + 1));
-    idxscore *ord = malloc(sizeof *ord * (nm + 1));
-    uint8_t *used = calloc(nm + 1, 1);
-    mem *anch = malloc(sizeof *anch * (nm + 1));
+    idxscore *ord = NULL;
+    uint8_t *used = NULL;
+    mem *anch = NULL;
     size_t nanch = 0;
     chain *ch = NULL;
     size_t nch = 0, cap = 0;
     int rc = -1;
-    if (!f || !p || !ord || !used || !anch)
+    if (!f || !p || chain_dp(al, mm, nm, f, p))
         goto done;
-    if (chain_dp(al, mm, nm, f, p))
+    ord = malloc(sizeof *ord * (nm + 1));
+    if (!ord)
         goto done;
     for (size_t i = 0; i < nm; i++)
         ord[i] = (idxscore){f[i], i};
     if (sort_idxscore(&ord, nm))
+        goto done;
+    /* Allocated after the sort, whose buffer is the peak of the aligner's memory. */
+    used = calloc(nm + 1, 1);
+    anch = malloc(sizeof *anch * (nm + 1));
+    if (!used || !anch)
         goto done;
     for (size_t r = 0; r < nm; r++) {
         size_t i = ord[r].i;
@@ -827,6 +838,15 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
             goto done;
         ch[nch++] = c;
     }
+    /* The DP's arrays are done with: give their memory back before the buckets grow. */
+    free(f);
+    free(p);
+    free(ord);
+    free(used);
+    f = NULL;
+    p = NULL;
+    ord = NULL;
+    used = NULL;
     if (nch > 1)
         qsort(ch, nch, sizeof *ch, cmp_chain_score);
     /* A weaker chain overlapping a stronger one on both sides is the same reuse seen through
@@ -1326,6 +1346,11 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
         goto done;
     if (make_chains(&al, mm, nm, &ch, &nch, &anch))
         goto done;
+    /* Only the chains' ranges are read from here on (peak memory). */
+    free(mm);
+    free(anch);
+    mm = NULL;
+    anch = NULL;
     ps = malloc(sizeof *ps * (nch + 1));
     if (!ps)
         goto done;
@@ -1374,6 +1399,8 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
         pg->similarity = sim;
         pg->matched_chars = mchars;
     }
+    free(ch);
+    ch = NULL;
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
     np = merge_reordered(a, b, ps, np, k);
