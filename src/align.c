@@ -332,67 +332,65 @@ static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
     }
 }
 
-/* LSD radix sorts, 16 bits a pass, passes whose digit is the same everywhere skipped. Stable,
- * so on keys that order all elements (as the comparators they replace do) they give the same
- * order as qsort; they take the time of a few passes over the data instead of n log n
- * comparator calls (3.5 M anchors of two 10 MB documents, sorted twice). */
-#define RADIX_BITS 16
+/* LSD radix sorts on a 64-bit key per element, 11 bits a pass, passes whose digit is the same
+ * in every element skipped (one counting pass finds them all). Stable, so on keys that order
+ * all elements as the comparators they replace do they give the same order as qsort; they
+ * take a few passes over the data instead of n log n comparator calls (3.5 M anchors of two
+ * 10 MB documents, sorted twice). */
+#define RADIX_BITS 11
 #define RADIX_SIZE (1u << RADIX_BITS)
+#define RADIX_DIGITS ((64 + RADIX_BITS - 1) / RADIX_BITS)
 
-/* One pass: src to dst by digit (keyexpr >> shift) of each element e_; sets moved to 0 (dst
- * untouched) when every element has the same digit. cnt has RADIX_SIZE entries. */
-#define RADIX_DIGIT(T, x, keyexpr, shift)                                                    \
-    ((size_t)(((keyexpr)(x)) >> (shift)) & (RADIX_SIZE - 1))
-#define RADIX_PASS(T, src, dst, nel, keyexpr, shift, cnt, moved)                               \
-    do {                                                                                     \
-        memset(cnt, 0, sizeof *cnt * RADIX_SIZE);                                            \
-        for (size_t r_ = 0; r_ < (nel); r_++)                                                \
-            cnt[RADIX_DIGIT(T, &(src)[r_], keyexpr, shift)]++;                               \
-        moved = cnt[RADIX_DIGIT(T, &(src)[0], keyexpr, shift)] != (nel);                     \
-        if (moved) {                                                                         \
-            size_t sum_ = 0;                                                                 \
-            for (size_t d_ = 0; d_ < RADIX_SIZE; d_++) {                                     \
-                size_t c_ = cnt[d_];                                                         \
-                cnt[d_] = sum_;                                                              \
-                sum_ += c_;                                                                  \
-            }                                                                                \
-            for (size_t r_ = 0; r_ < (nel); r_++)                                            \
-                (dst)[cnt[RADIX_DIGIT(T, &(src)[r_], keyexpr, shift)]++] = (src)[r_];        \
-        }                                                                                    \
-    } while (0)
+/* Defines static int name(T **arr, size_t n, uint64_t ctx), sorting *arr by keyfn(&elem, ctx)
+ * ascending; *arr may be replaced by another buffer (the old one is freed). -1: out of
+ * memory, *arr untouched. */
+#define RADIX_SORT_DEF(name, T, keyfn)                                                         \
+    static int name(T **arr, size_t n, uint64_t ctx)                                           \
+    {                                                                                          \
+        if (n < 2)                                                                             \
+            return 0;                                                                          \
+        T *src = *arr, *dst = malloc(sizeof *dst * n);                                         \
+        size_t *cnt = calloc((size_t)RADIX_DIGITS * RADIX_SIZE, sizeof *cnt);                  \
+        if (!dst || !cnt) {                                                                    \
+            free(dst);                                                                         \
+            free(cnt);                                                                         \
+            return -1;                                                                         \
+        }                                                                                      \
+        for (size_t r = 0; r < n; r++) {                                                       \
+            uint64_t key = keyfn(&src[r], ctx);                                                \
+            for (unsigned p = 0; p < RADIX_DIGITS; p++)                                        \
+                cnt[p * RADIX_SIZE + ((key >> (p * RADIX_BITS)) & (RADIX_SIZE - 1))]++;        \
+        }                                                                                      \
+        for (unsigned p = 0; p < RADIX_DIGITS; p++) {                                          \
+            size_t *c = cnt + p * RADIX_SIZE;                                                  \
+            unsigned sh = p * RADIX_BITS;                                                      \
+            if (c[(keyfn(&src[0], ctx) >> sh) & (RADIX_SIZE - 1)] == n)                        \
+                continue;                                                                      \
+            size_t sum = 0;                                                                    \
+            for (size_t d = 0; d < RADIX_SIZE; d++) {                                          \
+                size_t x = c[d];                                                               \
+                c[d] = sum;                                                                    \
+                sum += x;                                                                      \
+            }                                                                                  \
+            for (size_t r = 0; r < n; r++)                                                     \
+                dst[c[(keyfn(&src[r], ctx) >> sh) & (RADIX_SIZE - 1)]++] = src[r];             \
+            T *t = src;                                                                        \
+            src = dst;                                                                         \
+            dst = t;                                                                           \
+        }                                                                                      \
+        free(dst);                                                                             \
+        free(cnt);                                                                             \
+        *arr = src;                                                                            \
+        return 0;                                                                              \
+    }
 
-static uint64_t mem_b(const mem *x) { return x->b; }
-static uint64_t mem_a(const mem *x) { return x->a; }
-
-/* Sorts mems by (a, b). Returns -1 when out of memory (mm untouched). */
-static int sort_mems(mem **mm, size_t nm)
+/* (a, b) order as one number: b < ctx (the length of b's range). */
+static inline uint64_t mem_key(const mem *x, uint64_t ctx)
 {
-    if (nm < 2)
-        return 0;
-    mem *src = *mm, *dst = malloc(sizeof *dst * nm);
-    size_t *cnt = malloc(sizeof *cnt * RADIX_SIZE);
-    if (!dst || !cnt) {
-        free(dst);
-        free(cnt);
-        return -1;
-    }
-    for (int pass = 0; pass < 4; pass++) {
-        int moved, shift = (pass & 1) * RADIX_BITS;
-        if (pass < 2)
-            RADIX_PASS(mem, src, dst, nm, mem_b, shift, cnt, moved);
-        else
-            RADIX_PASS(mem, src, dst, nm, mem_a, shift, cnt, moved);
-        if (moved) {
-            mem *t = src;
-            src = dst;
-            dst = t;
-        }
-    }
-    free(dst);
-    free(cnt);
-    *mm = src;
-    return 0;
+    return (uint64_t)x->a * ctx + x->b;
 }
+
+RADIX_SORT_DEF(sort_mems, mem, mem_key)
 
 /* Positions of a's k-grams by hash: an open-addressing table (hashes are already mixed, so
  * their low bits index it) whose slots hold a k-gram's first position and count, positions of
@@ -477,7 +475,7 @@ static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
     gb = NULL;
     ga = NULL;
     cover = NULL;
-    if (sort_mems(&mems, nm))
+    if (sort_mems(&mems, nm, (uint64_t)m + 1))
         goto done;
     if (nm > 0) { /* the array grew by doubling: give back what is unused */
         mem *fit = realloc(mems, sizeof *mems * nm);
@@ -583,24 +581,24 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t 
             size_t di = (size_t)(ai - bi + (int64_t)al->m);
             size_t d0 = di > (size_t)G ? di - (size_t)G : 0;
             size_t d1 = di + (size_t)G < nd ? di + (size_t)G : nd - 1;
-            for (size_t d = d0; d <= d1; d++) {
-                if (d % DIAG_GROUP == 0 || d == d0) {
-                    uint32_t xg = lastg[d / DIAG_GROUP];
-                    if (!xg || xg - 1 < lo) {
-                        d |= DIAG_GROUP - 1; /* to the group's last diagonal */
-                        continue;
-                    }
-                }
-                for (uint32_t x = last[d]; x && x - 1 >= lo; x = link[x - 1]) {
-                    size_t jj = x - 1;
-                    if ((int64_t)(mm[jj].a + mm[jj].len) + G < ai)
-                        break;
-                    /* The scan this replaces went from the nearest back and kept strict
-                     * improvements: the best score, the nearest among equals. */
-                    if (chain_link(al, &mm[jj], ai, bi, li, f[jj], &sc) == 0 &&
-                        (sc > best || (sc == best && bp >= 0 && (int64_t)jj > bp))) {
-                        best = sc;
-                        bp = (int64_t)jj;
+            for (size_t g = d0 / DIAG_GROUP; g <= d1 / DIAG_GROUP; g++) {
+                uint32_t xg = lastg[g];
+                if (!xg || xg - 1 < lo)
+                    continue;
+                size_t e0 = g * DIAG_GROUP > d0 ? g * DIAG_GROUP : d0;
+                size_t e1 = g * DIAG_GROUP + DIAG_GROUP - 1 < d1 ? g * DIAG_GROUP + DIAG_GROUP - 1 : d1;
+                for (size_t d = e0; d <= e1; d++) {
+                    for (uint32_t x = last[d]; x && x - 1 >= lo; x = link[x - 1]) {
+                        size_t jj = x - 1;
+                        if ((int64_t)(mm[jj].a + mm[jj].len) + G < ai)
+                            break;
+                        /* The scan this replaces went from the nearest back and kept strict
+                         * improvements: the best score, the nearest among equals. */
+                        if (chain_link(al, &mm[jj], ai, bi, li, f[jj], &sc) == 0 &&
+                            (sc > best || (sc == best && bp >= 0 && (int64_t)jj > bp))) {
+                            best = sc;
+                            bp = (int64_t)jj;
+                        }
                     }
                 }
             }
@@ -631,36 +629,16 @@ static uint64_t double_key(double x)
 }
 
 /* Descending score order as ascending keys. */
-static uint64_t idxscore_key(const idxscore *x) { return ~double_key(x->s); }
-
-/* Sorts ord (built in index order) as cmp_idxscore does: score descending, index ascending
- * among equal scores (a stable sort on the complemented key). Scores are chain scores, never
- * -0.0 (which the comparator would take as equal to 0.0). Returns -1 when out of memory. */
-static int sort_idxscore(idxscore **ord, size_t nm)
+static inline uint64_t idxscore_key(const idxscore *x, uint64_t ctx)
 {
-    if (nm < 2)
-        return 0;
-    idxscore *src = *ord, *dst = malloc(sizeof *dst * nm);
-    size_t *cnt = malloc(sizeof *cnt * RADIX_SIZE);
-    if (!dst || !cnt) {
-        free(dst);
-        free(cnt);
-        return -1;
-    }
-    for (int shift = 0; shift < 64; shift += RADIX_BITS) {
-        int moved;
-        RADIX_PASS(idxscore, src, dst, nm, idxscore_key, shift, cnt, moved);
-        if (moved) {
-            idxscore *t = src;
-            src = dst;
-            dst = t;
-        }
-    }
-    free(dst);
-    free(cnt);
-    *ord = src;
-    return 0;
+    (void)ctx;
+    return ~double_key(x->s);
 }
+
+/* Sorts ord (built in index order) as cmp_idxscore did: score descending, index ascending
+ * among equal scores (a stable sort on the complemented key). Scores are chain scores, never
+ * -0.0 (which the comparator would take as equal to 0.0). */
+RADIX_SORT_DEF(sort_idxscore, idxscore, idxscore_key)
 
 static int cmp_chain_score(const void *x, const void *y)
 {
@@ -756,7 +734,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
         goto done;
     for (size_t i = 0; i < nm; i++)
         ord[i] = (idxscore){f[i], i};
-    if (sort_idxscore(&ord, nm))
+    if (sort_idxscore(&ord, nm, 0))
         goto done;
     /* Allocated after the sort, whose buffer is the peak of the aligner's memory. */
     used = calloc(nm + 1, 1);
@@ -980,9 +958,26 @@ static void extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t 
         int j = d - W;
         prev[d] = j < 0 || (size_t)j > lb || EXT_INDEL * j > EXT_XDROP ? EXT_NEG : -EXT_INDEL * j;
     }
+    /* Cells outside [plo - 1, ...] of a row cannot be reached from the live cells of the row
+     * before, nor past its last live one once a cell dies: they are not computed (the band
+     * has 17 cells, X-drop leaves a few alive). */
+    int plo = 2 * W, phi = 0;
+    for (int d = 0; d <= 2 * W; d++) {
+        if (prev[d] > EXT_NEG) {
+            plo = d < plo ? d : plo;
+            phi = d;
+        }
+    }
     for (size_t i = 1; i <= la; i++) {
-        int alive = 0;
-        for (int d = 0; d <= 2 * W; d++) {
+        int alive = 0, clo = -1, chi = -1, start = plo > 0 ? plo - 1 : 0;
+        for (int d = 0; d < start; d++)
+            cur[d] = EXT_NEG;
+        for (int d = start; d <= 2 * W; d++) {
+            if (d > phi && (d == 0 || cur[d - 1] == EXT_NEG)) {
+                for (; d <= 2 * W; d++)
+                    cur[d] = EXT_NEG;
+                break;
+            }
             int64_t j = (int64_t)i + d - W;
             int32_t v = EXT_NEG;
             if (j < 0 || (size_t)j > lb) {
@@ -1002,6 +997,9 @@ static void extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t 
             if (v == EXT_NEG)
                 continue;
             alive = 1;
+            if (clo < 0)
+                clo = d;
+            chi = d;
             if (v > best)
                 best = v;
             if (eq && i >= 2 && j >= 2 && al->ha[TA(i - 1)] == al->hb[TB(j - 1)]) {
@@ -1013,6 +1011,8 @@ static void extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t 
         }
         if (!alive)
             break;
+        plo = clo;
+        phi = chi;
         int32_t *t = prev;
         prev = cur;
         cur = t;

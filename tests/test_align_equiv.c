@@ -128,7 +128,7 @@ START_TEST(chain_dp_same_as_window_scan)
             ck_assert(ord && rord);
             for (size_t i = 0; i < nm; i++)
                 ord[i] = rord[i] = (idxscore){f[i], i};
-            ck_assert_int_eq(sort_idxscore(&ord, nm), 0);
+            ck_assert_int_eq(sort_idxscore(&ord, nm, 0), 0);
             qsort(rord, nm, sizeof *rord, ref_cmp_idxscore);
             for (size_t i = 0; i < nm; i++)
                 ck_assert(ord[i].s == rord[i].s && ord[i].i == rord[i].i);
