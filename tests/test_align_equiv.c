@@ -1,4 +1,4 @@
-/* test_align_equiv.c - the aligner's fast stages (chain DP, moved flags, radix sorts) against the plain scans they replaced, on random inputs. */
+/* test_align_equiv.c - the aligner's fast stages (chain DP, moved flags, end extension, radix sorts) against the plain versions they replaced, on random inputs. */
 /* The stages are static in src/align.c, so it is compiled into this test; its public functions
  * then come from here rather than from the library. */
 #include "../src/align.c"
@@ -146,6 +146,133 @@ START_TEST(chain_dp_same_as_window_scan)
 }
 END_TEST
 
+/* ---- end extension ------------------------------------------------------------------------ */
+
+/* The X-drop extension as it was: every cell of the band in every row. */
+static void ref_extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t cap,
+                           int32_t *rows, uint32_t *da, uint32_t *db)
+{
+    const int W = EXT_BAND;
+    size_t la = dir > 0 ? al->n - a : a, lb = dir > 0 ? al->m - b : b;
+    if (la > cap)
+        la = cap;
+    if (lb > cap)
+        lb = cap;
+    *da = *db = 0;
+    if (la < 2 || lb < 2)
+        return;
+    /* Token of step i (1-based) on each side. */
+#define TA(i) (dir > 0 ? a + (i) - 1 : a - (i))
+#define TB(j) (dir > 0 ? b + (j) - 1 : b - (j))
+    uint32_t para_a = al->pa[dir > 0 ? a - 1 : a], para_b = al->pb[dir > 0 ? b - 1 : b];
+    int32_t *prev = rows, *cur = rows + (2 * W + 1);
+    int32_t best = 0;
+    extcand in = {0, 0, 0}, out = {EXT_NEG, 0, 0};
+    for (int d = 0; d <= 2 * W; d++) {
+        int j = d - W;
+        prev[d] = j < 0 || (size_t)j > lb || EXT_INDEL * j > EXT_XDROP ? EXT_NEG : -EXT_INDEL * j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        int alive = 0;
+        for (int d = 0; d <= 2 * W; d++) {
+            int64_t j = (int64_t)i + d - W;
+            int32_t v = EXT_NEG;
+            if (j < 0 || (size_t)j > lb) {
+                cur[d] = EXT_NEG;
+                continue;
+            }
+            int eq = j >= 1 && al->ha[TA(i)] == al->hb[TB(j)];
+            if (j >= 1 && prev[d] > EXT_NEG)
+                v = prev[d] + (eq ? EXT_MATCH : -EXT_MISMATCH);
+            if (d + 1 <= 2 * W && prev[d + 1] > EXT_NEG && prev[d + 1] - EXT_INDEL > v)
+                v = prev[d + 1] - EXT_INDEL;
+            if (d >= 1 && cur[d - 1] > EXT_NEG && cur[d - 1] - EXT_INDEL > v)
+                v = cur[d - 1] - EXT_INDEL;
+            if (v < best - EXT_XDROP)
+                v = EXT_NEG;
+            cur[d] = v;
+            if (v == EXT_NEG)
+                continue;
+            alive = 1;
+            if (v > best)
+                best = v;
+            if (eq && i >= 2 && j >= 2 && al->ha[TA(i - 1)] == al->hb[TB(j - 1)]) {
+                int inside = al->pa[TA(i)] == para_a && al->pb[TB(j)] == para_b;
+                extcand *c = inside ? &in : &out;
+                if (v > c->score)
+                    *c = (extcand){v, (uint32_t)i, (uint32_t)j};
+            }
+        }
+        if (!alive)
+            break;
+        int32_t *t = prev;
+        prev = cur;
+        cur = t;
+    }
+#undef TA
+#undef TB
+    const int32_t strong = (int32_t)(2 * al->k * EXT_MATCH);
+    if (out.score > EXT_NEG && out.score >= in.score + strong)
+        in = out;
+    *da = in.i;
+    *db = in.j;
+}
+
+
+START_TEST(extend_end_same_as_full_band)
+{
+    static const unsigned vocab[] = {2, 4, 30};
+    int32_t rows[2 * (2 * EXT_BAND + 1)], rrows[2 * (2 * EXT_BAND + 1)];
+    for (int round = 0; round < 30; round++) {
+        rng_state = 5000 + (uint64_t)round;
+        size_t n = 50 + rnd_below(3000), m = 0;
+        unsigned v = vocab[round % 3];
+        uint64_t *ha = random_tokens(n, v, NULL, 0);
+        /* b: a copy of a with substitutions, insertions and deletions every few tokens;
+         * at[i]: where a's token i went in b. */
+        uint64_t *hb = malloc(sizeof *hb * (2 * n + 1));
+        uint32_t *at = malloc(sizeof *at * n);
+        ck_assert(hb && at);
+        for (size_t i = 0; i < n; i++) {
+            size_t r = rnd_below(30);
+            at[i] = (uint32_t)m;
+            if (r == 0)
+                continue; /* deleted */
+            if (r == 1)
+                hb[m++] = rnd_below(v); /* inserted before */
+            hb[m++] = r == 2 ? rnd_below(v) : ha[i];
+        }
+        if (m < 2)
+            hb[m++] = 0, hb[m++] = 1;
+        uint32_t *pa = malloc(sizeof *pa * n), *pb = malloc(sizeof *pb * m);
+        ck_assert(pa && pb);
+        for (size_t i = 0, q = 0; i < n; i++)
+            pa[i] = (uint32_t)(q += rnd_below(40) == 0);
+        for (size_t i = 0, q = 0; i < m; i++)
+            pb[i] = (uint32_t)(q += rnd_below(40) == 0);
+        aln al = {ha, hb, NULL, pa, pb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8};
+        for (int t = 0; t < 2000; t++) {
+            uint32_t a = 1 + (uint32_t)rnd_below(n - 1), b = 1 + (uint32_t)rnd_below(m - 1);
+            if (rnd_below(4)) { /* where a's token went, give or take a few: long extensions */
+                int64_t x = (int64_t)at[a] + (int64_t)rnd_below(7) - 3;
+                b = x < 1 ? 1 : x >= (int64_t)m ? (uint32_t)m - 1 : (uint32_t)x;
+            }
+            int dir = rnd_below(2) ? 1 : -1;
+            uint32_t cap = rnd_below(4) ? 32 : 128, da, db, rda, rdb;
+            extend_end(&al, a, b, dir, cap, rows, &da, &db);
+            ref_extend_end(&al, a, b, dir, cap, rrows, &rda, &rdb);
+            ck_assert_msg(da == rda && db == rdb, "round %d (%u, %u) dir %d: (%u, %u) vs (%u, %u)",
+                          round, a, b, dir, da, db, rda, rdb);
+        }
+        free(ha);
+        free(hb);
+        free(at);
+        free(pa);
+        free(pb);
+    }
+}
+END_TEST
+
 /* ---- moved flags -------------------------------------------------------------------------- */
 
 /* The flags as they were computed: a DP over each passage's 4096 predecessors. */
@@ -286,6 +413,7 @@ static Suite *equiv_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, chain_dp_same_as_window_scan);
     tcase_add_test(tc, moved_flags_same_as_window_scan);
+    tcase_add_test(tc, extend_end_same_as_full_band);
     suite_add_tcase(s, tc);
     return s;
 }
