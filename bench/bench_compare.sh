@@ -122,20 +122,27 @@ have_sim=0
 command -v sim_text >/dev/null && have_sim=1
 [ $have_sim -eq 1 ] || echo "bench_compare: sim_text not installed (apt-get install similarity-tester); timing overlap only" >&2
 printf '%-9s %5s %9s %8s\n' tool run wall_s peak_MB
+row() { printf '%-9s %5s %9s %8s\n' "$@" | tee -a "$OUT/rows"; }
 for r in $(seq 1 "$RUNS"); do
-  printf '%-9s %5s %9s %8s\n' overlap "$r" $(timed ovl "$OVL" compare "$A" "$B" --format json -o "$OUT/new.json")
+  row overlap "$r" $(timed ovl "$OVL" compare "$A" "$B" --format json -o "$OUT/new.json")
   if [ -n "$BASE" ]; then
-    printf '%-9s %5s %9s %8s\n' base "$r" $(timed base "$BASE" compare "$A" "$B" --format json -o "$OUT/base.json")
+    row base "$r" $(timed base "$BASE" compare "$A" "$B" --format json -o "$OUT/base.json")
   fi
   if [ $have_sim -eq 1 ]; then
-    printf '%-9s %5s %9s %8s\n' sim_text "$r" $(timed sim sim_text -n "$A" "$B")
+    row sim_text "$r" $(timed sim sim_text -n "$A" "$B")
   fi
 done
+# Best wall time and largest peak of each tool, and each against sim_text's best.
+awk '{ if (!($1 in w) || $3 < w[$1]) w[$1] = $3; if ($4 > m[$1]) m[$1] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+     END { for (i = 1; i <= n; i++) { t = order[i];
+             printf "best %-9s %6.2f s %6d MB", t, w[t], m[t];
+             if ("sim_text" in w && t != "sim_text" && w["sim_text"] > 0) printf "  (%.1fx sim_text time)", w[t] / w["sim_text"];
+             printf "\n" } }' "$OUT/rows"
 echo "passages: $(grep -o '"similarity"' "$OUT/new.json" | wc -l)"
 if [ -n "$BASE" ]; then
   # The version string in the report may differ between the two binaries; nothing else may.
-  if cmp -s <(sed 's/"overlap_version":"[^"]*"//' "$OUT/new.json") \
-            <(sed 's/"overlap_version":"[^"]*"//' "$OUT/base.json"); then
+  if cmp -s <(sed 's/"overlap_version": *"[^"]*"//' "$OUT/new.json") \
+            <(sed 's/"overlap_version": *"[^"]*"//' "$OUT/base.json"); then
     echo "reports: identical to --base"
   else
     echo "reports: DIFFER from --base" >&2; exit 1
