@@ -438,6 +438,8 @@ static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
         tab[h].head = (uint32_t)i;
         tab[h].count++;
     }
+    free(ga); /* only the table is read from here on */
+    ga = NULL;
     memset(cover, 0, sizeof *cover * (n + m + 1));
     for (size_t j = 0; j < nb && nm < limit; j++) {
         uint64_t g = gb[j];
@@ -640,6 +642,58 @@ static inline uint64_t idxscore_key(const idxscore *x, uint64_t ctx)
  * -0.0 (which the comparator would take as equal to 0.0). */
 RADIX_SORT_DEF(sort_idxscore, idxscore, idxscore_key)
 
+static inline uint64_t u64_key(const uint64_t *x, uint64_t ctx)
+{
+    (void)ctx;
+    return *x;
+}
+
+RADIX_SORT_DEF(sort_u64, uint64_t, u64_key)
+
+/* Anchor indices by descending chain score f, ascending index among equal scores; malloc'd,
+ * NULL when out of memory. Scores are token counts less multiples of 0.25 (gap_cost), so 4 f
+ * is an integer; when every one fits 32 bits (short of chains of 2^30 tokens: always) an
+ * anchor sorts as one 8-byte word, (2^32 - 1 - 4 f) << 32 | index, half the memory of a
+ * (score, index) pair; this sort is the peak of the aligner's memory. */
+static uint64_t *score_order(const double *f, size_t nm)
+{
+    int narrow = nm < UINT32_MAX;
+    for (size_t i = 0; i < nm && narrow; i++) {
+        double q = 4 * f[i];
+        narrow = q >= 0 && q <= (double)UINT32_MAX && q == floor(q);
+    }
+    uint64_t *ord = malloc(sizeof *ord * (nm + 1));
+    if (!ord)
+        return NULL;
+    if (narrow) {
+        for (size_t i = 0; i < nm; i++)
+            ord[i] = (uint64_t)(UINT32_MAX - (uint32_t)(4 * f[i])) << 32 | i;
+        if (sort_u64(&ord, nm, 0)) {
+            free(ord);
+            return NULL;
+        }
+        for (size_t r = 0; r < nm; r++)
+            ord[r] &= UINT32_MAX;
+        return ord;
+    }
+    idxscore *is = malloc(sizeof *is * (nm + 1));
+    if (!is) {
+        free(ord);
+        return NULL;
+    }
+    for (size_t i = 0; i < nm; i++)
+        is[i] = (idxscore){f[i], i};
+    if (sort_idxscore(&is, nm, 0)) {
+        free(is);
+        free(ord);
+        return NULL;
+    }
+    for (size_t r = 0; r < nm; r++)
+        ord[r] = is[r].i;
+    free(is);
+    return ord;
+}
+
 static int cmp_chain_score(const void *x, const void *y)
 {
     const chain *p = x, *q = y;
@@ -720,7 +774,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
 {
     double *f = malloc(sizeof *f * (nm + 1));
     int64_t *p = malloc(sizeof *p * (nm + 1));
-    idxscore *ord = NULL;
+    uint64_t *ord = NULL;
     uint8_t *used = NULL;
     mem *anch = NULL;
     size_t nanch = 0;
@@ -729,12 +783,8 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     int rc = -1;
     if (!f || !p || chain_dp(al, mm, nm, f, p))
         goto done;
-    ord = malloc(sizeof *ord * (nm + 1));
+    ord = score_order(f, nm);
     if (!ord)
-        goto done;
-    for (size_t i = 0; i < nm; i++)
-        ord[i] = (idxscore){f[i], i};
-    if (sort_idxscore(&ord, nm, 0))
         goto done;
     /* Allocated after the sort, whose buffer is the peak of the aligner's memory. */
     used = calloc(nm + 1, 1);
@@ -742,7 +792,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     if (!used || !anch)
         goto done;
     for (size_t r = 0; r < nm; r++) {
-        size_t i = ord[r].i;
+        size_t i = (size_t)ord[r];
         if (used[i])
             continue;
         size_t start = nanch;
@@ -764,7 +814,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
         /* An end anchor much shorter than the gap tying it to the rest is more likely a stock
          * phrase picked up on the way than part of the reuse: cut it off. */
         size_t cf = start, cl = nanch - 1;
-        double score = ord[r].s - stop;
+        double score = f[i] - stop;
         for (int changed = 1; changed;) {
             changed = 0;
             while (cl > cf && 3 * anch[cf].len < end_gap(&anch[cf], &anch[cf + 1])) {
