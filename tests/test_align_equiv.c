@@ -1,0 +1,434 @@
+/* test_align_equiv.c - the aligner's fast stages (chain DP, moved flags, end extension, score order, anchor sort) against the plain versions they replaced, on random inputs. */
+/* The stages are static in src/align.c, so it is compiled into this test; its public functions
+ * then come from here rather than from the library. */
+#include "../src/align.c"
+
+#include <check.h>
+#include <stdio.h>
+
+#include "testutil.h"
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+    return mix64(rng_state++);
+}
+
+static size_t rnd_below(size_t n)
+{
+    return (size_t)(rnd() % n);
+}
+
+/* ---- chain DP ----------------------------------------------------------------------------- */
+
+/* The DP as it was: every one of the LOOKBACK anchors before i, nearest first, strict
+ * improvements kept. */
+static void ref_chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t *p)
+{
+    for (size_t i = 0; i < nm; i++) {
+        double best = mm[i].len;
+        int64_t bp = -1;
+        int64_t ai = mm[i].a, bi = mm[i].b, li = mm[i].len;
+        size_t lo = i > LOOKBACK ? i - LOOKBACK : 0;
+        for (size_t jj = i; jj-- > lo;) {
+            int64_t aj = mm[jj].a, bj = mm[jj].b, lj = mm[jj].len;
+            if (aj >= ai || bj >= bi || aj + lj >= ai + li || bj + lj >= bi + li)
+                continue;
+            int64_t ga = ai - (aj + lj), gb = bi - (bj + lj);
+            int64_t ov = 0;
+            if (-ga > ov)
+                ov = -ga;
+            if (-gb > ov)
+                ov = -gb;
+            ga += ov;
+            gb += ov;
+            if (ga > (int64_t)al->max_gap || gb > (int64_t)al->max_gap)
+                continue;
+            double sc = f[jj] + (double)(li - ov) - gap_cost(ga, gb);
+            if (sc > best) {
+                best = sc;
+                bp = (int64_t)jj;
+            }
+        }
+        f[i] = best;
+        p[i] = bp;
+    }
+}
+
+static int ref_cmp_mem(const void *x, const void *y)
+{
+    const mem *p = x, *q = y;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    return p->b < q->b ? -1 : (p->b > q->b);
+}
+
+static int ref_cmp_idxscore(const void *x, const void *y)
+{
+    const idxscore *p = x, *q = y;
+    if (p->s != q->s)
+        return p->s > q->s ? -1 : 1;
+    return p->i < q->i ? -1 : (p->i > q->i);
+}
+
+/* Token sequence of n tokens over a vocabulary of v, with stretches copied from src (when
+ * given) so that there are long matches, repeats and small edits. */
+static uint64_t *random_tokens(size_t n, unsigned v, const uint64_t *src, size_t ns)
+{
+    uint64_t *h = malloc(sizeof *h * (n + 1));
+    ck_assert_ptr_nonnull(h);
+    for (size_t i = 0; i < n;) {
+        if (src && ns > 64 && rnd_below(3)) {
+            size_t len = 8 + rnd_below(120), from = rnd_below(ns - 64);
+            for (size_t t = 0; t < len && i < n && from + t < ns; t++, i++)
+                h[i] = rnd_below(20) ? src[from + t] : rnd_below(v);
+        } else {
+            h[i++] = rnd_below(v);
+        }
+    }
+    return h;
+}
+
+START_TEST(chain_dp_same_as_window_scan)
+{
+    static const unsigned vocab[] = {3, 6, 40, 5000};
+    static const unsigned gaps[] = {16, 64, 200}; /* 200: the plain scan path */
+    size_t total = 0;
+    for (int round = 0; round < 24; round++) {
+        rng_state = 1000 + (uint64_t)round;
+        size_t n = 500 + rnd_below(6000), m = 500 + rnd_below(6000);
+        unsigned v = vocab[round % 4];
+        uint64_t *ha = random_tokens(n, v, NULL, 0);
+        uint64_t *hb = random_tokens(m, v, ha, n);
+        mem *mm = NULL;
+        size_t nm = 0;
+        unsigned k = 3 + (unsigned)(round % 3);
+        ck_assert_int_eq(find_mems(ha, n, hb, m, k, 64, &mm, &nm), 0);
+        /* find_mems' order is the comparator's. */
+        total += nm;
+        if (nm > 0) {
+            mem *sorted = malloc(sizeof *sorted * nm);
+            ck_assert_ptr_nonnull(sorted);
+            memcpy(sorted, mm, sizeof *mm * nm);
+            qsort(sorted, nm, sizeof *sorted, ref_cmp_mem);
+            ck_assert(memcmp(sorted, mm, sizeof *mm * nm) == 0);
+            free(sorted);
+        }
+        for (size_t g = 0; g < 3; g++) {
+            aln al = {ha, hb, NULL, NULL, NULL, n, m, k, gaps[g], 64, 20, 8};
+            double *f = malloc(sizeof *f * (nm + 1)), *rf = malloc(sizeof *rf * (nm + 1));
+            int64_t *p = malloc(sizeof *p * (nm + 1)), *rp = malloc(sizeof *rp * (nm + 1));
+            ck_assert(f && rf && p && rp);
+            ck_assert_int_eq(chain_dp(&al, mm, nm, f, p), 0);
+            ref_chain_dp(&al, mm, nm, rf, rp);
+            for (size_t i = 0; i < nm; i++) {
+                ck_assert_msg(f[i] == rf[i] && p[i] == rp[i],
+                              "round %d gap %u anchor %zu of %zu: (%g, %lld) vs (%g, %lld)", round,
+                              gaps[g], i, nm, f[i], (long long)p[i], rf[i], (long long)rp[i]);
+            }
+            /* The chain scores sort as the comparator sorted them, in 8-byte words (scores
+             * are multiples of 0.25) and, scores nudged off that grid, as (score, index). */
+            for (int wide = 0; wide < 2; wide++) {
+                idxscore *rord = malloc(sizeof *rord * (nm + 1));
+                ck_assert_ptr_nonnull(rord);
+                if (wide)
+                    for (size_t i = 0; i < nm; i += 7)
+                        f[i] += 0.1;
+                for (size_t i = 0; i < nm; i++)
+                    rord[i] = (idxscore){f[i], i};
+                qsort(rord, nm, sizeof *rord, ref_cmp_idxscore);
+                uint64_t *ord = score_order(f, nm);
+                ck_assert_ptr_nonnull(ord);
+                for (size_t r = 0; r < nm; r++)
+                    ck_assert_msg(ord[r] == rord[r].i, "wide %d rank %zu: %llu vs %zu", wide, r,
+                                  (unsigned long long)ord[r], rord[r].i);
+                free(ord);
+                free(rord);
+            }
+            free(f);
+            free(rf);
+            free(p);
+            free(rp);
+        }
+        free(mm);
+        free(ha);
+        free(hb);
+    }
+    ck_assert_msg(total > 100000, "only %zu anchors in all", total);
+}
+END_TEST
+
+/* ---- end extension ------------------------------------------------------------------------ */
+
+/* The X-drop extension as it was: every cell of the band in every row. */
+static void ref_extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t cap,
+                           int32_t *rows, uint32_t *da, uint32_t *db)
+{
+    const int W = EXT_BAND;
+    size_t la = dir > 0 ? al->n - a : a, lb = dir > 0 ? al->m - b : b;
+    if (la > cap)
+        la = cap;
+    if (lb > cap)
+        lb = cap;
+    *da = *db = 0;
+    if (la < 2 || lb < 2)
+        return;
+    /* Token of step i (1-based) on each side. */
+#define TA(i) (dir > 0 ? a + (i) - 1 : a - (i))
+#define TB(j) (dir > 0 ? b + (j) - 1 : b - (j))
+    uint32_t para_a = al->pa[dir > 0 ? a - 1 : a], para_b = al->pb[dir > 0 ? b - 1 : b];
+    int32_t *prev = rows, *cur = rows + (2 * W + 1);
+    int32_t best = 0;
+    extcand in = {0, 0, 0}, out = {EXT_NEG, 0, 0};
+    for (int d = 0; d <= 2 * W; d++) {
+        int j = d - W;
+        prev[d] = j < 0 || (size_t)j > lb || EXT_INDEL * j > EXT_XDROP ? EXT_NEG : -EXT_INDEL * j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        int alive = 0;
+        for (int d = 0; d <= 2 * W; d++) {
+            int64_t j = (int64_t)i + d - W;
+            int32_t v = EXT_NEG;
+            if (j < 0 || (size_t)j > lb) {
+                cur[d] = EXT_NEG;
+                continue;
+            }
+            int eq = j >= 1 && al->ha[TA(i)] == al->hb[TB(j)];
+            if (j >= 1 && prev[d] > EXT_NEG)
+                v = prev[d] + (eq ? EXT_MATCH : -EXT_MISMATCH);
+            if (d + 1 <= 2 * W && prev[d + 1] > EXT_NEG && prev[d + 1] - EXT_INDEL > v)
+                v = prev[d + 1] - EXT_INDEL;
+            if (d >= 1 && cur[d - 1] > EXT_NEG && cur[d - 1] - EXT_INDEL > v)
+                v = cur[d - 1] - EXT_INDEL;
+            if (v < best - EXT_XDROP)
+                v = EXT_NEG;
+            cur[d] = v;
+            if (v == EXT_NEG)
+                continue;
+            alive = 1;
+            if (v > best)
+                best = v;
+            if (eq && i >= 2 && j >= 2 && al->ha[TA(i - 1)] == al->hb[TB(j - 1)]) {
+                int inside = al->pa[TA(i)] == para_a && al->pb[TB(j)] == para_b;
+                extcand *c = inside ? &in : &out;
+                if (v > c->score)
+                    *c = (extcand){v, (uint32_t)i, (uint32_t)j};
+            }
+        }
+        if (!alive)
+            break;
+        int32_t *t = prev;
+        prev = cur;
+        cur = t;
+    }
+#undef TA
+#undef TB
+    const int32_t strong = (int32_t)(2 * al->k * EXT_MATCH);
+    if (out.score > EXT_NEG && out.score >= in.score + strong)
+        in = out;
+    *da = in.i;
+    *db = in.j;
+}
+
+
+START_TEST(extend_end_same_as_full_band)
+{
+    static const unsigned vocab[] = {2, 4, 30};
+    int32_t rows[2 * (2 * EXT_BAND + 1)], rrows[2 * (2 * EXT_BAND + 1)];
+    for (int round = 0; round < 30; round++) {
+        rng_state = 5000 + (uint64_t)round;
+        size_t n = 50 + rnd_below(3000), m = 0;
+        unsigned v = vocab[round % 3];
+        uint64_t *ha = random_tokens(n, v, NULL, 0);
+        /* b: a copy of a with substitutions, insertions and deletions every few tokens;
+         * at[i]: where a's token i went in b. */
+        uint64_t *hb = malloc(sizeof *hb * (2 * n + 1));
+        uint32_t *at = malloc(sizeof *at * n);
+        ck_assert(hb && at);
+        for (size_t i = 0; i < n; i++) {
+            size_t r = rnd_below(30);
+            at[i] = (uint32_t)m;
+            if (r == 0)
+                continue; /* deleted */
+            if (r == 1)
+                hb[m++] = rnd_below(v); /* inserted before */
+            hb[m++] = r == 2 ? rnd_below(v) : ha[i];
+        }
+        if (m < 2)
+            hb[m++] = 0, hb[m++] = 1;
+        uint32_t *pa = malloc(sizeof *pa * n), *pb = malloc(sizeof *pb * m);
+        ck_assert(pa && pb);
+        for (size_t i = 0, q = 0; i < n; i++)
+            pa[i] = (uint32_t)(q += rnd_below(40) == 0);
+        for (size_t i = 0, q = 0; i < m; i++)
+            pb[i] = (uint32_t)(q += rnd_below(40) == 0);
+        aln al = {ha, hb, NULL, pa, pb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8};
+        for (int t = 0; t < 2000; t++) {
+            uint32_t a = 1 + (uint32_t)rnd_below(n - 1), b = 1 + (uint32_t)rnd_below(m - 1);
+            if (rnd_below(4)) { /* where a's token went, give or take a few: long extensions */
+                int64_t x = (int64_t)at[a] + (int64_t)rnd_below(7) - 3;
+                b = x < 1 ? 1 : x >= (int64_t)m ? (uint32_t)m - 1 : (uint32_t)x;
+            }
+            int dir = rnd_below(2) ? 1 : -1;
+            uint32_t cap = rnd_below(4) ? 32 : 128, da, db, rda, rdb;
+            extend_end(&al, a, b, dir, cap, rows, &da, &db);
+            ref_extend_end(&al, a, b, dir, cap, rrows, &rda, &rdb);
+            ck_assert_msg(da == rda && db == rdb, "round %d (%u, %u) dir %d: (%u, %u) vs (%u, %u)",
+                          round, a, b, dir, da, db, rda, rdb);
+        }
+        free(ha);
+        free(hb);
+        free(at);
+        free(pa);
+        free(pb);
+    }
+}
+END_TEST
+
+/* ---- moved flags -------------------------------------------------------------------------- */
+
+/* The flags as they were computed: a DP over each passage's 4096 predecessors. */
+static void ref_mark_moved(ovl_passage *ps, size_t np)
+{
+    double *best = malloc(sizeof *best * (np + 1));
+    int64_t *prev = malloc(sizeof *prev * (np + 1));
+    ck_assert(best && prev);
+    size_t top = 0;
+    for (size_t i = 0; i < np; i++) {
+        double w = (double)(ps[i].a.tok_end - ps[i].a.tok_start);
+        best[i] = w;
+        prev[i] = -1;
+        size_t lo = i > 4096 ? i - 4096 : 0;
+        for (size_t j = lo; j < i; j++) {
+            if (ps[j].a.tok_start < ps[i].a.tok_start && ps[j].a.tok_end < ps[i].a.tok_end &&
+                ps[j].b.tok_start < ps[i].b.tok_start && ps[j].b.tok_end < ps[i].b.tok_end &&
+                best[j] + w > best[i]) {
+                best[i] = best[j] + w;
+                prev[i] = (int64_t)j;
+            }
+        }
+        if (best[i] > best[top])
+            top = i;
+    }
+    for (size_t i = 0; i < np; i++)
+        ps[i].moved = 1;
+    for (int64_t i = (int64_t)top; i >= 0; i = prev[i])
+        ps[i].moved = 0;
+    free(best);
+    free(prev);
+}
+
+/* np passages in the shapes the aligner makes: a main line in order in both documents,
+ * pieces moved far, repeats of one stretch of a at several places of b (same start in a),
+ * nested and overlapping ones. Shape 0: lengths 8-11 (many equal chains); 1: 8-67; 2: all 10
+ * (ties everywhere), and blocks of MOVED_WINDOW +- 2 passages far ahead in b between stretches
+ * of the main line, so that a main-line passage's predecessor is near the window's edge. */
+static ovl_passage *random_passages(size_t np, int shape)
+{
+    ovl_passage *ps = calloc(np + 1, sizeof *ps);
+    ck_assert_ptr_nonnull(ps);
+    uint32_t a = 0, b = 0;
+    size_t block = 0;  /* passages left in the current far block (shape 2) */
+    int main_prev = 0; /* the previous passage is on the main line */
+    for (size_t i = 0; i < np; i++) {
+        uint32_t len = shape == 0 ? 8 + (uint32_t)rnd_below(4)
+                       : shape == 1 ? 8 + (uint32_t)rnd_below(60) : 10;
+        uint32_t as, bs, lb = shape == 2 ? len : len + (uint32_t)rnd_below(3);
+        size_t r = rnd_below(100);
+        /* A block starts after a main-line passage and one follows it, W or W + 1 passages
+         * later: the first is in the second's window of W only in the first case. */
+        int after_block = 0;
+        if (shape == 2 && block == 0 && main_prev && rnd_below(200) == 0)
+            block = MOVED_WINDOW + rnd_below(2);
+        else if (block == 1)
+            after_block = 1;
+        if (block > 1) { /* far ahead in b: no predecessor of the main line */
+            block--;
+            a += 1 + (uint32_t)rnd_below(3);
+            as = a++;
+            bs = 100000000u + (uint32_t)rnd_below(1000000);
+        } else if (r < 55 || i == 0 || after_block) { /* main line */
+            block = 0;
+            a += (uint32_t)rnd_below(30);
+            b += (uint32_t)rnd_below(30);
+            as = a;
+            bs = b;
+            a += len;
+            b += len;
+        } else if (r < 70) { /* repeat: same start in a as the previous one */
+            as = ps[i - 1].a.tok_start;
+            len = ps[i - 1].a.tok_end - as;
+            bs = (uint32_t)rnd_below((size_t)b + 1000);
+        } else if (r < 80) { /* nested in the previous one or overlapping it */
+            as = ps[i - 1].a.tok_start + (uint32_t)rnd_below(4);
+            bs = ps[i - 1].b.tok_start + (uint32_t)rnd_below(4) - 2u * (rnd_below(2) == 0);
+            if (bs > 4000000000u)
+                bs = 0;
+        } else if (r < 90) { /* moved: anywhere in b */
+            as = a + (uint32_t)rnd_below(5);
+            bs = (uint32_t)rnd_below((size_t)b + 5000);
+        } else { /* near the main line, slightly out of order */
+            as = a > 20 ? a - (uint32_t)rnd_below(20) : a;
+            bs = b > 40 ? b - (uint32_t)rnd_below(40) : b;
+        }
+        main_prev = r < 55 || i == 0 || after_block;
+        if (block > 0 && !after_block)
+            main_prev = 0;
+        ovl_passage *p = &ps[i];
+        p->a.tok_start = as;
+        p->a.tok_end = as + len;
+        p->b.tok_start = bs;
+        p->b.tok_end = bs + lb;
+        /* cmp_passage orders by characters: one character per token here. */
+        p->a.char_start = p->a.tok_start;
+        p->a.char_end = p->a.tok_end;
+        p->b.char_start = p->b.tok_start;
+        p->b.char_end = p->b.tok_end;
+    }
+    qsort(ps, np, sizeof *ps, cmp_passage);
+    return ps;
+}
+
+START_TEST(moved_flags_same_as_window_scan)
+{
+    static const size_t sizes[] = {1, 2, 7, 300, 4096, 4097, 5000, 12000, 30000};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        for (int shape = 0; shape < 3; shape++) {
+            rng_state = 77 + s * 3 + (size_t)shape;
+            size_t np = sizes[s];
+            ovl_passage *ps = random_passages(np, shape);
+            ovl_passage *rs = malloc(sizeof *rs * (np + 1));
+            ck_assert_ptr_nonnull(rs);
+            memcpy(rs, ps, sizeof *ps * np);
+            ck_assert_int_eq(mark_moved(ps, np), 0);
+            ref_mark_moved(rs, np);
+            size_t moved = 0;
+            for (size_t i = 0; i < np; i++) {
+                ck_assert_msg(ps[i].moved == rs[i].moved, "np %zu shape %d passage %zu: %d vs %d",
+                              np, shape, i, ps[i].moved, rs[i].moved);
+                moved += (size_t)ps[i].moved;
+            }
+            /* The inputs must exercise both outcomes (except the tiny ones). */
+            if (np >= 300)
+                ck_assert(moved > 0 && moved < np);
+            free(ps);
+            free(rs);
+        }
+    }
+}
+END_TEST
+
+static Suite *equiv_suite(void)
+{
+    Suite *s = suite_create("align_equiv");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, chain_dp_same_as_window_scan);
+    tcase_add_test(tc, moved_flags_same_as_window_scan);
+    tcase_add_test(tc, extend_end_same_as_full_band);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return tu_run(equiv_suite()); }
