@@ -59,7 +59,7 @@ render_man() { # PAGE OUTDIR: one man page to OUTDIR/manN_NAME.txt
   # A page that only includes another (.so) is a copy of it.
   if zcat -f -- "$f" | grep -v '^\.\\"' | head -3 | grep -q '^\.so '; then return 0; fi
   zcat -f -- "$f" | GROFF_NO_SGR=1 timeout 60 groff -k -t -man -Tutf8 -P-cbou 2>/dev/null |
-    sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e 's/.\x08//g' >"$tmp" || true
+    sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e 's/.\x08//g' -e 's/\x08//g' >"$tmp" || true
   if is_text "$tmp"; then mv -- "$tmp" "$out/${sec}_$name.txt"; else rm -f -- "$tmp"; fi
 }
 export -f render_man is_text
@@ -117,7 +117,16 @@ if ! skip datasketch; then
 fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)"
-[ ! -x "$OVL" ] || echo "overlap: $("$OVL" --version), $OVL$(git -C "$BUILD" rev-parse --short HEAD 2>/dev/null | sed 's/^/, commit /' || true)"
+if [ -x "$OVL" ]; then
+  # The commit of the source tree the build was configured from, when it is known.
+  srcdir=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || true)
+  commit=""
+  if [ -n "$srcdir" ] && commit=$(git -C "$srcdir" rev-parse --short HEAD 2>/dev/null); then
+    git -C "$srcdir" diff --quiet HEAD 2>/dev/null || commit="$commit + local changes"
+    commit=", source at commit $commit"
+  fi
+  echo "overlap: $("$OVL" --version), $OVL (built $(date -u -r "$OVL" +%Y-%m-%dT%H:%MZ))$commit"
+fi
 echo "date:    $(date -u +%Y-%m-%dT%H:%MZ), timeout ${TIMEOUT} s per run, load $(load)"
 
 # GNU time's report -> "wall cpu peak_MB status"
@@ -162,11 +171,21 @@ for i in "${!DIRS[@]}"; do
         obytes=- pairs=- passages=- note=""
         if [ -f "$rep" ]; then
           obytes=$(awk -v b="$(stat -c %s "$rep")" 'BEGIN {printf "%.1f", b / 1e6}')
-          pairs=$(grep -c '^{"pair":' "$rep" || true)
-          passages=$(( $(wc -l <"$rep") - pairs ))
+          # JSON lines: {"pair":...} heads a pair, {"a_path":...} is a passage; builds that group
+          # identical files and recurring text also write {"copies":...} and {"family":...}.
+          read -r pairs passages copies families <<<"$(awk '
+            /^\{"pair":/ { p++ } /^\{"a_path":/ { q++ } /^\{"copies":/ { c++ } /^\{"family":/ { f++ }
+            END { printf "%d %d %d %d", p, q, c, f }' "$rep")"
+          [ "$copies" -eq 0 ] || note="$copies groups of copies, "
+          [ "$families" -eq 0 ] || note="$note$families families, "
         fi
-        note=$(grep -o '[0-9]* candidate pairs' "$OUT/overlap-$tag.log" | tail -1 || true)
-        [ "$st" -le 1 ] || [ "$st" -eq 124 ] || note="exit $st: $(grep -v '^overlap: scan:' "$OUT/overlap-$tag.log" | head -1)"
+        note=$note$(grep -o '[0-9]* candidate pairs' "$OUT/overlap-$tag.log" | tail -1 || true)
+        # Exit 2 with a report: some files could not be read or decoded (Latin-1 changelogs);
+        # every other pair is still reported, so the figures stand and the count is noted.
+        if [ "$st" -gt 1 ] && [ "$st" -ne 124 ]; then
+          bad=$(grep -vc '^overlap: scan:' "$OUT/overlap-$tag.log" || true)
+          note="$note; exit $st, $bad files refused (see overlap-$tag.log)"
+        fi
         # The whole-corpus report can be gigabytes: counted, then removed.
         rm -f "$rep"
         ;;
@@ -202,6 +221,8 @@ for i in "${!DIRS[@]}"; do
             for (i = 1; i <= n; i++) printf ", %s %.1f (%s)", name[i], (i < n ? first[i + 1] : e) - first[i], cnt[i]
             printf ", total %.1f\n", e }' "$OUT/overlap-$tag.phases"
   fi
+  [ ! -s "$OUT/overlap-$tag.log" ] ||
+    sed -n 's/^overlap: scan: \([0-9]* of [0-9]* documents read.*\)/overlap -v: \1/p' "$OUT/overlap-$tag.log"
 done
 
 # ---- ratios and growth -------------------------------------------------------------------------
