@@ -28,40 +28,11 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$DATA"
 
-size_of() { # DIR -> "N files, X MB"
-  local n b
-  n=$(find "$1" -type f | wc -l)
-  b=$(find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
-  awk -v n="$n" -v b="$b" 'BEGIN{printf "%d files, %.1f MB", n, b / 1e6}'
-}
-
-# A file is kept when it is text (no NUL byte, per grep -I) and not markup, PostScript, a log or
-# code meant for a browser: those are not the prose a reuse detector is for.
-prose_name() { # NAME
-  case $1 in
-    *.html|*.htm|*.css|*.js|*.svg|*.png|*.gif|*.jpg|*.ico|*.pdf|*.ps|*.eps|*.log|*.json|*.xml|*.map) return 1 ;;
-  esac
-}
-is_text() { [ -s "$1" ] && grep -Iq . "$1"; } # FILE
+. "$ROOT/bench/real_common.sh"
 
 # ---- real-en/doc: /usr/share/doc ---------------------------------------------------------
 out=$DATA/real-en/doc
-rm -rf "$out"
-mkdir -p "$out"
-tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
-# Symbolic links (a package pointing at another's doc directory) would only add exact copies.
-find /usr/share/doc -type f -size +0 | LC_ALL=C sort | while IFS= read -r f; do
-  rel=${f#/usr/share/doc/}
-  name=$(printf '%s' "${rel%.gz}" | tr '/' '_')
-  case $f in
-    *.gz) zcat -- "$f" >"$tmp" 2>/dev/null || continue ;;
-    *) cp -- "$f" "$tmp" ;;
-  esac
-  prose_name "${rel%.gz}" || continue
-  is_text "$tmp" || continue
-  cp -- "$tmp" "$out/$name.txt"
-done
+doc_texts "$out"
 echo "real-en/doc:   $(size_of "$out")  (from /usr/share/doc)"
 
 # ---- real-en/linux: kernel Documentation/ ----------------------------------------------------
