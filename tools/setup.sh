@@ -5,10 +5,11 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libxxhash-dev check libsubunit-dev libutf8proc-dev
           libopencc-dev opencc libsqlite3-dev libjansson-dev clang libclang-rt-14-dev chromium
-          jq time python3 zlib1g-dev
-          # bench/real_en.sh: groff renders the man pages; sim_text and datasketch's numpy/scipy are
-          # the peers it times overlap against
-          groff-base similarity-tester python3-numpy python3-scipy)
+          jq time python3 zlib1g-dev)
+# bench/real_en.sh also wants groff-base (it renders the man pages) and the peers it times
+# overlap against: similarity-tester, python3-numpy, python3-scipy. They are not needed to
+# build or test: `bash tools/setup.sh --bench` installs them too.
+[ "${1:-}" = --bench ] && PACKAGES+=(groff-base similarity-tester python3-numpy python3-scipy)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
