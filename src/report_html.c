@@ -146,6 +146,39 @@ static void put_summary(ovl__out *o, const ovl_report *r, const ovl_report_opts 
         }
         ovl__out_puts(o, "</td></tr>\n");
     }
+    ovl__out_puts(o, "</table>\n");
+    /* The pair records: one row per pair of documents that share passages. */
+    ovl__out_puts(o, "<table class=\"docs pairs\">\n<tr><th>A</th><th>B</th><th>passages</th>"
+                     "<th>A reused</th><th>A ratio</th><th>B reused</th><th>B ratio</th>"
+                     "<th>top similarity</th></tr>\n");
+    for (size_t i = 0; i < r->nitems;) {
+        size_t j = i;
+        int a = r->items[i].a, b = r->items[i].b;
+        while (j < r->nitems && r->items[j].a == a && r->items[j].b == b)
+            j++;
+        ovl_passage *run = malloc((j - i) * sizeof *run);
+        ovl_pair_stats ps;
+        memset(&ps, 0, sizeof ps);
+        for (size_t x = i; run && x < j; x++)
+            run[x - i] = r->items[x].p;
+        if (run)
+            ovl_pair_stats_compute(a, b, run, j - i, st[a].chars, st[b].chars, &ps);
+        free(run);
+        uint64_t ra = ps.a_reused_chars, rb = ps.b_reused_chars;
+        double top = ps.top_similarity;
+        uint64_t ea = st[a].chars, eb = st[b].chars;
+        ovl__out_printf(o, "<tr><td>[%d] ", a);
+        put_esc(o, r->docs[a].path);
+        ovl__out_printf(o, "</td><td>[%d] ", b);
+        put_esc(o, r->docs[b].path);
+        ovl__out_printf(o, "</td><td class=\"n\">%zu</td><td class=\"n\">%llu</td><td class=\"n\">"
+                           "%.2f%%</td><td class=\"n\">%llu</td><td class=\"n\">%.2f%%</td>"
+                           "<td class=\"n\">%.2f</td></tr>\n",
+                        j - i, (unsigned long long)ra, pct(ea ? (double)ra / (double)ea : 0.0),
+                        (unsigned long long)rb, pct(eb ? (double)rb / (double)eb : 0.0),
+                        isfinite(top) ? top : 0.0);
+        i = j;
+    }
     ovl__out_puts(o, "</table>\n</header>\n");
 }
 
