@@ -471,6 +471,9 @@ int ovl_scan_merge_pairs(ovl_ctx *ctx, const ovl_scan_pair *const *lists, const 
  * graph). Consecutive units thus share documents that are still cached, where pair order
  * (a, b) reloaded document b for nearly every pair. order[] lists pair indices by unit;
  * unit u covers order[ustart[u] .. ustart[u + 1]) and centres on document ucentre[u]. */
+/* Most pairs in one work unit of the alignment. */
+#define UNIT_PAIRS 64
+
 typedef struct pair_units {
     size_t *order, *ustart, *ucentre, nunits;
 } pair_units;
@@ -493,6 +496,7 @@ static int make_units(const ovl_scan_pair *pairs, size_t npairs, size_t ndocs, p
     pu->order = malloc((npairs + 1) * sizeof *pu->order);
     pu->ustart = malloc((npairs + 2) * sizeof *pu->ustart);
     pu->ucentre = malloc((npairs + 1) * sizeof *pu->ucentre);
+    /* (a unit holds at least one pair, so npairs + 1 entries are enough after cutting too) */
     int rc = OVL_ERR_NOMEM;
     if (!deg || !adj || !done || !stack || !pu->order || !pu->ustart || !pu->ucentre)
         goto out;
@@ -524,8 +528,12 @@ static int make_units(const ovl_scan_pair *pairs, size_t npairs, size_t ndocs, p
             }
             if (no == first)
                 continue;
-            pu->ustart[nu] = first;
-            pu->ucentre[nu++] = d;
+            /* A document in thousands of pairs (a page of a generated manual) would make one
+             * unit that a single thread works through while the others wait: cut it. */
+            for (size_t u0 = first; u0 < no; u0 += UNIT_PAIRS) {
+                pu->ustart[nu] = u0;
+                pu->ucentre[nu++] = d;
+            }
             for (size_t x = no; x-- > first;) {
                 const ovl_scan_pair *c = &pairs[pu->order[x]];
                 stack[sp++] = c->a == d ? c->b : c->a;
