@@ -15,13 +15,17 @@ static void help(FILE *f)
             "they share (aligned like `overlap compare`) cover at least R of EACH of them\n"
             "(reuse ratio, characters). Candidates come from whole-document MinHash + LSH.\n"
             "Duplicates are joined transitively into clusters; one document per cluster is\n"
-            "kept. Documents in no cluster are not listed. Output is the same for any -j.\n"
+            "kept. Output is the same for any -j.\n"
             "Exit status: 0 no duplicates, 1 duplicates found, 2 trouble.\n\n"
-            "Output (--format tsv, the default): one line per document of a cluster,\n"
-            "  ACTION<TAB>CLUSTER<TAB>PATH<TAB>KEPT_PATH\n"
+            "Output (--format tsv, the default): a header row, then one line per document\n"
+            "  ACTION<TAB>CLUSTER<TAB>SIMILARITY<TAB>PATH<TAB>KEPT_PATH\n"
             "ACTION is keep or drop, CLUSTER numbers clusters from 1 in the order of their\n"
-            "first path, KEPT_PATH is the path kept for that cluster (PATH itself on the keep\n"
-            "line). Clusters come in order, each with its paths in path order.\n"
+            "first path (- for a document in no cluster, which is kept), SIMILARITY is the\n"
+            "smaller reuse ratio between it and the kept document when they were aligned\n"
+            "(- otherwise), KEPT_PATH the path kept for its cluster (PATH itself on a keep\n"
+            "line). Clusters come in order, each with its paths in path order, then the\n"
+            "documents in no cluster. In paths, backslash, tab, newline and other control\n"
+            "characters are written as \\\\, \\t, \\n, \\xHH, so a name cannot forge a row.\n"
             "--format json: {\"threshold\", \"keep\", \"clusters\": [{\"id\", \"kept\",\n"
             "\"documents\": [{\"path\", \"action\", \"chars\"}], \"pairs\": [{\"a\", \"b\",\n"
             "\"ratio_a\", \"ratio_b\"}]}]} with the same order.\n\n"
@@ -103,7 +107,9 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
         json_decref(root);
         return rc == 0 ? 0 : -1;
     }
-    /* One pass per cluster would be quadratic: count members per cluster, then place them. */
+    /* Every document: the clusters in order, each with its members in name order, then the
+     * documents in no cluster (kept) in name order. One pass per cluster would be quadratic:
+     * count members per cluster, then place them. */
     size_t *order = malloc((n + 1) * sizeof *order), m = 0;
     size_t *count = calloc(r->nclusters + 2, sizeof *count);
     if (!order || !count) {
@@ -119,10 +125,25 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
     for (size_t i = 0; i < n; i++)
         if (r->docs[i].cluster)
             order[count[r->docs[i].cluster]++] = i, m++;
+    for (size_t i = 0; i < n; i++)
+        if (!r->docs[i].cluster && r->docs[i].status == OVL_OK)
+            order[m++] = i;
+    fputs("action\tcluster\tsimilarity\tpath\tkept\n", out);
     for (size_t x = 0; x < m; x++) {
-        const ovl_dedup_doc *d = &r->docs[order[x]];
-        fprintf(out, "%s\t%zu\t%s\t%s\n", d->kept == order[x] ? "keep" : "drop", d->cluster,
-                ovl_corpus_name(c, order[x]), ovl_corpus_name(c, d->kept));
+        size_t i = order[x];
+        const ovl_dedup_doc *d = &r->docs[i];
+        if (d->cluster)
+            fprintf(out, "%s\t%zu\t", d->kept == i ? "keep" : "drop", d->cluster);
+        else
+            fputs("keep\t-\t", out);
+        if (d->cluster && d->similarity > 0)
+            fprintf(out, "%.4f\t", d->similarity);
+        else
+            fputs("-\t", out);
+        cli_put_field(out, ovl_corpus_name(c, i));
+        fputc('\t', out);
+        cli_put_field(out, ovl_corpus_name(c, d->kept));
+        fputc('\n', out);
     }
     free(order);
     free(count);
@@ -256,6 +277,8 @@ int cmd_dedup(int argc, char **argv)
         cli_error("dedup: %s: cannot write the list", outpath ? outpath : "standard output");
         goto done;
     }
+    if (res.nclusters == 0)
+        cli_error("dedup: no near-duplicates among the %zu document%s read", nread, nread == 1 ? "" : "s");
     status = res.nproblems ? CLI_EXIT_TROUBLE : res.nclusters ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
 done:
     if (out.f)

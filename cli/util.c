@@ -297,3 +297,19 @@ int cli_load_templates(ovl_ctx *ctx, const char *const *paths, size_t npaths,
     *nout = n;
     return 0;
 }
+
+void cli_put_field(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\\')
+            fputs("\\\\", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p < 0x20 || *p == 0x7F)
+            fprintf(out, "\\x%02X", *p);
+        else
+            fputc(*p, out);
+    }
+}
