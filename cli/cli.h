@@ -101,6 +101,9 @@ int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_r
 int cli_load_templates(ovl_ctx *ctx, const char *const *paths, size_t npaths,
                        const ovl_doc_opts *dopts, ovl_doc ***out, size_t *nout);
 
+/* Loads the document at path, or from standard input when path is "-". */
+int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out);
+
 /* Writes s as one field of a tab-separated line: backslash, tab, newline and other control
  * characters escaped (\\, \t, \n, \xHH), so a file name cannot forge a field or a row. */
 void cli_put_field(FILE *out, const char *s);

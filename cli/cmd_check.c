@@ -147,7 +147,7 @@ int cmd_check(int argc, char **argv)
     }
     /* A document that cannot be read is reported and left out; the others are checked. */
     for (int d = 0; d < npaths; d++) {
-        if ((rc = ovl_doc_from_file(ctx, paths[d], &iopts, &docs[nread])) != OVL_OK) {
+        if ((rc = cli_doc_load(ctx, paths[d], &iopts, &docs[nread])) != OVL_OK) {
             cli_fail(paths[d], ctx, rc);
             ovl_ctx_clear(ctx);
             failed = 1;

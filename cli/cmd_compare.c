@@ -8,7 +8,8 @@ static void help(FILE *f)
 {
     fprintf(f, "usage: overlap compare A B [options]\n\n"
                "Reports every passage of A reused in B: positions on both sides, similarity,\n"
-               "edits inline, moved passages marked. Exit status: 0 no reuse, 1 reuse, 2 trouble.\n\n"
+               "edits inline, moved passages marked. A or B may be - (standard input).\n"
+               "Exit status: 0 no reuse, 1 reuse, 2 trouble.\n\n"
                "options:\n"
                "  --format text|json|html  report format (default text)\n"
                "  -o, --output FILE        write the report to FILE\n"
@@ -62,14 +63,21 @@ int cmd_compare(int argc, char **argv)
             free(ign);
             return CLI_EXIT_TROUBLE;
         } else if (npaths < 2)
-            paths[npaths++] = argv[i++];
+            paths[npaths++] = argv[i++]; /* "-": standard input */
         else {
             cli_error("compare: two documents, A and B");
             free(ign);
             return CLI_EXIT_TROUBLE;
         }
     }
+    if (npaths == 2 && strcmp(paths[0], "-") == 0 && strcmp(paths[1], "-") == 0) {
+        cli_error("compare: standard input can be only one of A and B");
+        free(ign);
+        return CLI_EXIT_TROUBLE;
+    }
     if (npaths != 2) {
+        if (npaths == 1)
+            cli_error("compare: missing B");
         help(stderr);
         free(ign);
         return CLI_EXIT_TROUBLE;
@@ -92,7 +100,7 @@ int cmd_compare(int argc, char **argv)
     if (cli_load_templates(ctx, ign, nign, &dopts, &tpl, &ntpl) != 0)
         goto done;
     for (int k = 0; k < 2; k++) {
-        int rc = ovl_doc_from_file(ctx, paths[k], &dopts, &docs[k]);
+        int rc = cli_doc_load(ctx, paths[k], &dopts, &docs[k]);
         if (rc != OVL_OK) {
             cli_fail(paths[k], ctx, rc);
             goto done;

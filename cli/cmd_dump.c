@@ -55,7 +55,7 @@ int cmd_dump(int argc, char **argv)
     }
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_doc *doc = NULL;
-    int rc = ovl_doc_from_file(ctx, path, &dopts, &doc);
+    int rc = cli_doc_load(ctx, path, &dopts, &doc);
     if (rc != OVL_OK) {
         cli_fail(path, ctx, rc);
         ovl_ctx_free(ctx);

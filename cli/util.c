@@ -313,3 +313,35 @@ void cli_put_field(FILE *out, const char *s)
             fputc(*p, out);
     }
 }
+
+int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out)
+{
+    if (strcmp(path, "-") != 0)
+        return ovl_doc_from_file(ctx, path, opts, out);
+    /* Standard input, read whole: the document is named "-" in reports. */
+    size_t n = 0, cap = 1 << 16;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            char *nb = cap <= OVL_MAX_INPUT_BYTES ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, stdin);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (!buf) {
+        *out = NULL;
+        return OVL_ERR_NOMEM;
+    }
+    int rc = ferror(stdin) ? OVL_ERR_IO : ovl_doc_from_bytes(ctx, "-", buf, n, opts, out);
+    free(buf);
+    return rc;
+}

@@ -202,6 +202,16 @@ scanned=$(jq 'select(has("pair")) | .pair.a_reused_chars' "$t/ign.jsonl")
 "$OVL_BIN" check --db "$t/ign.db" --format json --ignore "$t/ign/t" "$t/ign/c/d0.txt" >"$t/ign.chk.json"
 [ "$(jq '.pairs[0].a_reused_chars' "$t/ign.chk.json")" = "$cut" ] && ok "check --ignore: as compare" ||
   bad "check --ignore: $(jq -c '.pairs' "$t/ign.chk.json")"
+# Standard input as a document: compare - B, dump -, check --db X -.
+"$OVL_BIN" compare --format json fixtures/reuse/source.txt fixtures/reuse/copy.txt | jq -c .passages >"$t/in.want"
+"$OVL_BIN" compare --format json fixtures/reuse/source.txt - <fixtures/reuse/copy.txt | jq -c .passages >"$t/in.got"
+cmp -s "$t/in.want" "$t/in.got" && ok "compare A -: the same passages" || bad "compare A - differs"
+[ "$("$OVL_BIN" dump - <fixtures/reuse/copy.txt | head -1 | cut -d: -f1)" = "-" ] && ok "dump -" || bad "dump -"
+"$OVL_BIN" check --db "$t/ign.db" --format json - <"$t/ign/c/d0.txt" | jq -e '.documents[0].path == "-" and (.pairs | length) == 1' >/dev/null &&
+  ok "check --db X -" || bad "check --db X -"
+status_is "compare - -: refused" 2 "$OVL_BIN" compare - -
+status_is "compare A: missing B named" 2 "$OVL_BIN" compare fixtures/reuse/copy.txt
+grep -q "^overlap: compare: missing B$" "$t/err" && ok "missing B message" || bad "missing B message: $(head -1 "$t/err")"
 # Identical files: read once, reported once as a group of copies.
 mkdir -p "$t/cp"
 cp fixtures/reuse/source.txt "$t/cp/a.txt"; cp fixtures/reuse/source.txt "$t/cp/b.txt"
