@@ -318,30 +318,12 @@ int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_d
 {
     if (strcmp(path, "-") != 0)
         return ovl_doc_from_file(ctx, path, opts, out);
-    /* Standard input, read whole: the document is named "-" in reports. */
-    size_t n = 0, cap = 1 << 16;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *nb = cap <= OVL_MAX_INPUT_BYTES ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, stdin);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (!buf) {
-        *out = NULL;
-        return OVL_ERR_NOMEM;
-    }
-    int rc = ferror(stdin) ? OVL_ERR_IO : ovl_doc_from_bytes(ctx, "-", buf, n, opts, out);
-    free(buf);
+    /* Standard input, read whole (pipes too) through the same reader; named "-" in reports. */
+    void *bytes = NULL;
+    size_t len = 0;
+    int rc = ovl_read_file(ctx, "/dev/stdin", &bytes, &len);
+    if (rc == OVL_OK)
+        rc = ovl_doc_from_bytes(ctx, "-", bytes, len, opts, out);
+    free(bytes);
     return rc;
 }

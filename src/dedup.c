@@ -2,6 +2,7 @@
 #include "scan_int.h"
 
 #include "pool.h"
+#include "uf.h"
 
 #include <math.h>
 
@@ -28,26 +29,6 @@ static int on_pair(void *userdata, const ovl_scan_result *r)
     d->rb[r->pair] = rb;
     d->dup[r->pair] = ra >= d->ratio && rb >= d->ratio;
     return 0;
-}
-
-static size_t uf_find(size_t *parent, size_t x)
-{
-    while (parent[x] != x) {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
-    }
-    return x;
-}
-
-/* Union keeping the smaller number as root, so a cluster's root is its first name. */
-static void uf_union(size_t *parent, size_t a, size_t b)
-{
-    a = uf_find(parent, a);
-    b = uf_find(parent, b);
-    if (a < b)
-        parent[b] = a;
-    else if (b < a)
-        parent[a] = b;
 }
 
 static int add_problem(ovl_dedup_result *out, size_t *cap, const ovl_problem *p)
@@ -113,7 +94,7 @@ int ovl_dedup(ovl_ctx *ctx, const ovl_corpus *c, const ovl_dedup_opts *opts,
     size_t n = ovl_corpus_count(c), pcap = 0;
     ovl_scan_doc *docs = calloc(n ? n : 1, sizeof *docs);
     uint64_t(*hashes)[2] = malloc((n ? n : 1) * sizeof *hashes);
-    size_t *parent = malloc((n ? n : 1) * sizeof *parent);
+    uint32_t *parent = malloc((n ? n : 1) * sizeof *parent);
     ovl_finder *f = ovl_finder_new(bands);
     ovl_scan_pair *pairs = NULL;
     size_t npairs = 0;
@@ -161,7 +142,7 @@ int ovl_dedup(ovl_ctx *ctx, const ovl_corpus *c, const ovl_dedup_opts *opts,
         out->docs[i].status = docs[i].status;
         out->docs[i].chars = docs[i].chars;
         out->docs[i].kept = i;
-        parent[i] = i;
+        parent[i] = (uint32_t)i;
     }
     d.ctx = ctx;
     d.docs = docs;
@@ -181,11 +162,11 @@ int ovl_dedup(ovl_ctx *ctx, const ovl_corpus *c, const ovl_dedup_opts *opts,
     for (size_t k = 0; k < npairs; k++)
         if (d.dup[k]) {
             ndup++;
-            uf_union(parent, pairs[k].a, pairs[k].b);
+            ovl__uf_union(parent, pairs[k].a, pairs[k].b);
         }
     /* Clusters numbered by their first name (the root); the kept member per root. */
     for (size_t i = 0; i < n; i++) {
-        size_t r = uf_find(parent, i);
+        size_t r = ovl__uf_find(parent, (uint32_t)i);
         if (r == i)
             continue;
         ovl_dedup_doc *root = &out->docs[r];
@@ -195,19 +176,14 @@ int ovl_dedup(ovl_ctx *ctx, const ovl_corpus *c, const ovl_dedup_opts *opts,
             root->kept = i;
     }
     for (size_t i = 0; i < n; i++)
-        if (uf_find(parent, i) == i && out->docs[i].cluster)
+        if (ovl__uf_find(parent, (uint32_t)i) == i && out->docs[i].cluster)
             out->docs[i].cluster = ++out->nclusters;
     for (size_t i = 0; i < n; i++) {
-        size_t r = uf_find(parent, i);
+        size_t r = ovl__uf_find(parent, (uint32_t)i);
         if (r != i) {
             out->docs[i].cluster = out->docs[r].cluster;
             out->docs[i].kept = out->docs[r].kept;
         }
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t r = uf_find(parent, i);
-        if (r == i && out->docs[i].cluster)
-            out->docs[i].kept = out->docs[i].kept; /* the root's choice stands */
     }
     if (ndup && !(out->pairs = malloc(ndup * sizeof *out->pairs))) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");

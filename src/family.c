@@ -1,24 +1,8 @@
 /* family.c - recurring text as families: chunks of frequent band keys joined by union-find into spans per document. */
 #include "scan_int.h"
 
-static uint32_t uf_find(uint32_t *p, uint32_t x)
-{
-    while (p[x] != x) {
-        p[x] = p[p[x]];
-        x = p[x];
-    }
-    return x;
-}
+#include "uf.h"
 
-static void uf_union(uint32_t *p, uint32_t a, uint32_t b)
-{
-    a = uf_find(p, a);
-    b = uf_find(p, b);
-    if (a < b)
-        p[b] = a;
-    else if (b < a)
-        p[a] = b;
-}
 
 /* Global index of doc's chunk [t0, t1), or UINT32_MAX. */
 static uint32_t chunk_index(const ovl__cfp *cfp, uint32_t doc, uint32_t t0, uint32_t t1)
@@ -94,10 +78,10 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
         for (size_t c = doc->first_chunk; c < c1; c++) {
             if (!rec[c])
                 continue;
-            uint32_t r = uf_find(parent, (uint32_t)c);
+            uint32_t r = ovl__uf_find(parent, (uint32_t)c);
             rd[nrd++] = (u32pair){r, (uint32_t)d};
             if (c + 1 < c1 && rec[c + 1] && cfp->chunks[c + 1].tok_start <= cfp->chunks[c].tok_end) {
-                uint32_t q = uf_find(parent, (uint32_t)(c + 1));
+                uint32_t q = ovl__uf_find(parent, (uint32_t)(c + 1));
                 if (q == r)
                     continue;
                 if (ovl__grow(&ed, &caped, ned + 1, sizeof *ed) != 0) {
@@ -151,7 +135,7 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
                 q++;
         }
         if (2 * both >= (nx > ny ? nx : ny))
-            uf_union(parent, ed[i].x, ed[i].y);
+            ovl__uf_union(parent, ed[i].x, ed[i].y);
     }
 done:
     free(rd);
@@ -193,7 +177,7 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
             if (first == UINT32_MAX)
                 first = ci;
             else
-                uf_union(parent, first, ci);
+                ovl__uf_union(parent, first, ci);
         }
         x = y;
     }
@@ -220,9 +204,9 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
                 continue;
             }
             size_t e = c + 1;
-            uint32_t root = uf_find(parent, (uint32_t)c);
+            uint32_t root = ovl__uf_find(parent, (uint32_t)c);
             uint32_t tend = cfp->chunks[c].tok_end, cend = cfp->chunks[c].char_end;
-            while (e < c1 && rec[e] && cfp->chunks[e].tok_start <= tend && uf_find(parent, (uint32_t)e) == root) {
+            while (e < c1 && rec[e] && cfp->chunks[e].tok_start <= tend && ovl__uf_find(parent, (uint32_t)e) == root) {
                 if (cfp->chunks[e].tok_end > tend) {
                     tend = cfp->chunks[e].tok_end;
                     cend = cfp->chunks[e].char_end;
@@ -255,7 +239,7 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
         root_fam[i] = SIZE_MAX;
     size_t nfam = 0;
     for (size_t s = 0; s < nspans; s++) {
-        uint32_t root = uf_find(parent, span_chunk[s]);
+        uint32_t root = ovl__uf_find(parent, span_chunk[s]);
         if (root_fam[root] == SIZE_MAX)
             root_fam[root] = nfam++;
         out->span_family[s] = root_fam[root];

@@ -508,11 +508,29 @@ int ovl_finder_candidates(ovl_ctx *ctx, ovl_finder *f, const ovl_cand_opts *opts
     return OVL_OK;
 }
 
-int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, unsigned max_chunks,
-                         ovl_recurring **out, size_t *count)
+/* Which key groups ovl_finder_recurring and ovl_finder_shared list. */
+typedef struct keysel {
+    unsigned min_df, max_chunks; /* recurring: more than min_df documents or max_chunks chunks */
+    uint32_t id_min;             /* shared: a chunk of a document from id_min on, and one below */
+    int shared;
+} keysel;
+
+static int select_groups(const ovl_finder *f, size_t i, size_t j, const keysel *k)
 {
-    if (!f || !out || !count || min_df == 0)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "finder: bad arguments for recurring keys");
+    if (k->shared)
+        return j - i >= 2 && f->d[f->c[f->e[j - 1].chunk].doc].id >= k->id_min &&
+               f->d[f->c[f->e[i].chunk].doc].id < k->id_min;
+    size_t ndoc = 1;
+    for (size_t x = i + 1; x < j && ndoc <= k->min_df; x++)
+        ndoc += f->c[f->e[x].chunk].doc != f->c[f->e[x - 1].chunk].doc;
+    return ndoc > k->min_df || (k->max_chunks && j - i > k->max_chunks && ndoc >= 2);
+}
+
+/* Lists the chunks of the key groups k selects (shared: only those below id_min). Entries are
+ * in (key, chunk) order, so in document id order within a group. */
+static int list_groups(ovl_ctx *ctx, ovl_finder *f, const keysel *k, ovl_recurring **out,
+                       size_t *count)
+{
     *out = NULL;
     *count = 0;
     int rc = canonicalize(ctx, f);
@@ -526,17 +544,15 @@ int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, unsigned 
         size_t j = i + 1;
         while (j < f->ne && f->e[j].khi == f->e[i].khi && f->e[j].klo == f->e[i].klo)
             j++;
-        size_t ndoc = 1;
-        for (size_t x = i + 1; x < j && ndoc <= min_df; x++)
-            ndoc += f->c[f->e[x].chunk].doc != f->c[f->e[x - 1].chunk].doc;
-        if (ndoc > min_df || (max_chunks && j - i > max_chunks && ndoc >= 2)) {
+        if (select_groups(f, i, j, k)) {
             if (ovl__grow(&v, &cap, n + (j - i), sizeof *v)) {
                 free(v);
                 return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "finder: out of memory");
             }
             for (size_t x = i; x < j; x++) {
                 const fchunk *c = &f->c[f->e[x].chunk];
-                v[n++] = (ovl_recurring){f->d[c->doc].id, c->tok_start, c->tok_end, group};
+                if (!k->shared || f->d[c->doc].id < k->id_min)
+                    v[n++] = (ovl_recurring){f->d[c->doc].id, c->tok_start, c->tok_end, group};
             }
             group++;
         }
@@ -547,41 +563,20 @@ int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, unsigned 
     return OVL_OK;
 }
 
+int ovl_finder_recurring(ovl_ctx *ctx, ovl_finder *f, unsigned min_df, unsigned max_chunks,
+                         ovl_recurring **out, size_t *count)
+{
+    if (!f || !out || !count || min_df == 0)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "finder: bad arguments for recurring keys");
+    keysel k = {min_df, max_chunks, 0, 0};
+    return list_groups(ctx, f, &k, out, count);
+}
+
 int ovl_finder_shared(ovl_ctx *ctx, ovl_finder *f, uint32_t id_min, ovl_recurring **out,
                       size_t *count)
 {
     if (!f || !out || !count)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "finder: bad arguments for shared keys");
-    *out = NULL;
-    *count = 0;
-    int rc = canonicalize(ctx, f);
-    if (rc)
-        return rc;
-    sort_entries(f->e, f->ne, 0);
-    ovl_recurring *v = NULL;
-    size_t n = 0, cap = 0;
-    uint32_t group = 0;
-    for (size_t i = 0; i < f->ne;) {
-        size_t j = i + 1;
-        while (j < f->ne && f->e[j].khi == f->e[i].khi && f->e[j].klo == f->e[i].klo)
-            j++;
-        /* Entries are in document id order: a template's, if any, come last. */
-        if (j - i >= 2 && f->d[f->c[f->e[j - 1].chunk].doc].id >= id_min &&
-            f->d[f->c[f->e[i].chunk].doc].id < id_min) {
-            if (ovl__grow(&v, &cap, n + (j - i), sizeof *v)) {
-                free(v);
-                return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "finder: out of memory");
-            }
-            for (size_t x = i; x < j; x++) {
-                const fchunk *c = &f->c[f->e[x].chunk];
-                if (f->d[c->doc].id < id_min)
-                    v[n++] = (ovl_recurring){f->d[c->doc].id, c->tok_start, c->tok_end, group};
-            }
-            group++;
-        }
-        i = j;
-    }
-    *out = v;
-    *count = n;
-    return OVL_OK;
+    keysel k = {0, 0, id_min, 1};
+    return list_groups(ctx, f, &k, out, count);
 }

@@ -2,6 +2,7 @@
 #include "scan_int.h"
 
 #include "pool.h"
+#include "uf.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -143,6 +144,34 @@ static int spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, con
     return 0;
 }
 
+/* The recurring (which 0) or template (1) chunks of every range in one list, key groups
+ * renumbered so that those of different ranges stay apart. -1 when out of memory. */
+static int concat_groups(const range_pass *rp, size_t nr, int which, size_t total, ovl_recurring **out,
+                         size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (!total)
+        return 0;
+    if (!(*out = malloc(total * sizeof **out)))
+        return -1;
+    uint32_t base = 0;
+    for (size_t k = 0; k < nr; k++) {
+        const ovl_recurring *v = which ? rp[k].ign : rp[k].rec;
+        size_t n = which ? rp[k].nign : rp[k].nrec;
+        uint32_t top = 0;
+        for (size_t x = 0; x < n; x++) {
+            ovl_recurring e = v[x];
+            if (e.key_group + 1 > top)
+                top = e.key_group + 1;
+            e.key_group += base;
+            (*out)[(*nout)++] = e;
+        }
+        base += top;
+    }
+    return 0;
+}
+
 void ovl__cfp_free(ovl__cfp *cfp)
 {
     if (!cfp)
@@ -161,14 +190,6 @@ void ovl__cfp_free(ovl__cfp *cfp)
     cfp->rec = NULL;
 }
 
-static uint32_t uf_find(uint32_t *p, uint32_t x)
-{
-    while (p[x] != x) {
-        p[x] = p[p[x]];
-        x = p[x];
-    }
-    return x;
-}
 
 /* Near copies: candidate pairs of whole-document keys kept when their signatures agree on at
  * least threshold of their values, joined into groups; each group's first document (name
@@ -191,16 +212,12 @@ static int near_groups(ovl_ctx *ctx, ovl_finder *nf, const uint32_t *sigs, unsig
     for (size_t k = 0; k < nc; k++) {
         if (ovl_minhash_similarity(sigs + (size_t)c[k].doc_a * K, sigs + (size_t)c[k].doc_b * K, K) < threshold)
             continue;
-        uint32_t a = uf_find(parent, c[k].doc_a), b = uf_find(parent, c[k].doc_b);
-        if (a < b)
-            parent[b] = a;
-        else if (b < a)
-            parent[a] = b;
+        ovl__uf_union(parent, c[k].doc_a, c[k].doc_b);
     }
     for (size_t i = 0; i < n; i++) {
         if (out->copy_of[i] != i)
             continue;
-        uint32_t r = uf_find(parent, (uint32_t)i);
+        uint32_t r = ovl__uf_find(parent, (uint32_t)i);
         if (r != i) {
             out->copy_of[i] = r;
             out->near[i] = (float)ovl_minhash_similarity(sigs + (size_t)i * K, sigs + (size_t)r * K, K);
@@ -428,42 +445,9 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
         size_t tign = 0;
         for (size_t k = 0; k < nr; k++)
             tign += rp[k].nign;
-        if (rc == OVL_OK && tign) {
-            if (!(out->ign = malloc(tign * sizeof *out->ign))) {
-                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-            } else {
-                uint32_t base = 0;
-                for (size_t k = 0; k < nr; k++) {
-                    uint32_t top = 0;
-                    for (size_t x = 0; x < rp[k].nign; x++) {
-                        ovl_recurring e = rp[k].ign[x];
-                        if (e.key_group + 1 > top)
-                            top = e.key_group + 1;
-                        e.key_group += base;
-                        out->ign[out->nign++] = e;
-                    }
-                    base += top;
-                }
-            }
-        }
-        if (rc == OVL_OK && total) {
-            if (!(out->rec = malloc(total * sizeof *out->rec))) {
-                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-            } else {
-                uint32_t base = 0;
-                for (size_t k = 0; k < nr; k++) {
-                    uint32_t top = 0;
-                    for (size_t x = 0; x < rp[k].nrec; x++) {
-                        ovl_recurring e = rp[k].rec[x];
-                        if (e.key_group + 1 > top)
-                            top = e.key_group + 1;
-                        e.key_group += base;
-                        out->rec[out->nrec++] = e;
-                    }
-                    base += top;
-                }
-            }
-        }
+        if (rc == OVL_OK && (concat_groups(rp, nr, 0, total, &out->rec, &out->nrec) != 0 ||
+                             concat_groups(rp, nr, 1, tign, &out->ign, &out->nign) != 0))
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
     }
 done:
     for (size_t k = 0; rp && k < nr; k++) {
