@@ -1708,6 +1708,7 @@ int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep)
             rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "index %s is damaged: %s", idx->path, r ? r : "?");
     }
     sqlite3_finalize(st);
+    st = NULL; /* every later exit finalizes st */
     if (rc != OVL_OK)
         return rc;
     if ((rc = exec(ctx, idx, "BEGIN")) != OVL_OK)

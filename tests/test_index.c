@@ -551,6 +551,73 @@ START_TEST(foreign_files_refused)
 }
 END_TEST
 
+/* Runs sql on the index file directly, as damage from outside would. */
+static void damage(const char *db, const char *sql)
+{
+    sqlite3 *h = NULL;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "?");
+    sqlite3_close(h);
+}
+
+/* Index of the two reuse fixtures, flushed (records in a run), in dir/name. */
+static void make_small_index(const char *db)
+{
+    size_t ns, nc;
+    char *src = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &ns);
+    char *cpy = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &nc);
+    ovl_index *idx = open_idx(db, 1, NULL, NULL);
+    add_bytes(idx, "/s.txt", src, ns);
+    add_bytes(idx, "/c.txt", cpy, nc);
+    ovl_index_close(idx);
+    free(src);
+    free(cpy);
+}
+
+/* Expects verify (library, then `overlap index verify`) to report exactly want_tail after
+ * "index DB is damaged: ". */
+static void verify_reports(const char *db, const char *want_tail)
+{
+    char want[4500], cmd[9000];
+    snprintf(want, sizeof want, "index %s is damaged: %s", db, want_tail);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_index *idx = open_idx(db, 0, NULL, NULL);
+    ck_assert_int_eq(ovl_index_verify(ctx, idx, 0), OVL_ERR_CORRUPT);
+    ck_assert_str_eq(ovl_ctx_message(ctx), want);
+    ovl_index_close(idx);
+    ovl_ctx_free(ctx);
+    int st;
+    snprintf(cmd, sizeof cmd, "'%s' index verify --db '%s' 2>&1", bin(), db);
+    char *out = run(cmd, &st);
+    ck_assert_int_eq(st, 2);
+    snprintf(cmd, sizeof cmd, "overlap: %s\n", want);
+    ck_assert_str_eq(out, cmd);
+    free(out);
+}
+
+/* Rows that belong to nothing are the damage verify exists to report (it used to free its
+ * integrity-check statement twice on them). */
+START_TEST(verify_reports_orphan_rows)
+{
+    char *dir = tmpdir_new();
+    char db[4200];
+    snprintf(db, sizeof db, "%s/i.db", dir);
+    make_small_index(db);
+    damage(db, "INSERT INTO blobs(doc_id, bytes) VALUES (999, x'00')");
+    verify_reports(db, "1 rows of stored bytes without a document");
+    damage(db, "DELETE FROM blobs WHERE doc_id = 999; INSERT INTO dead(doc_id) SELECT min(id) FROM docs");
+    verify_reports(db, "1 rows of removed documents still present");
+    damage(db, "DELETE FROM dead");
+    ovl_index *idx = open_idx(db, 0, NULL, NULL);
+    verify_ok(idx, 1);
+    ovl_index_close(idx);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 /* Text of generated document k (its path is "/gen/%05u"). */
 static char *gen_doc(unsigned k, size_t *len)
 {
@@ -794,6 +861,7 @@ static Suite *index_suite(void)
     tcase_add_test(tc, max_df_skips_shared_keys);
     tcase_add_test(tc, parameter_mismatch_refused);
     tcase_add_test(tc, foreign_files_refused);
+    tcase_add_test(tc, verify_reports_orphan_rows);
     tcase_add_test(tc, killed_add_leaves_consistent_index);
     tcase_add_test(tc, runs_answer_like_pending);
     tcase_add_test(tc, fixture_check_equals_compare);
