@@ -744,13 +744,12 @@ static json_t *jreal(double x)
 
 static json_t *jint(uint64_t v) { return json_integer((json_int_t)v); }
 
-/* json_object_set_new that remembers a failed allocation in *bad. */
+/* json_object_set_new that remembers a failed allocation in *bad. json_object_set_new
+ * takes val in every case, failures included (a NULL obj too): val must not be dropped again. */
 static void jset(json_t *obj, const char *key, json_t *val, int *bad)
 {
-    if (!obj || !val || json_object_set_new(obj, key, val) != 0) {
-        json_decref(val);
+    if (json_object_set_new(obj, key, val) != 0)
         *bad = 1;
-    }
 }
 
 static json_t *jspan(int doc, const ovl_span *s, int *bad)
@@ -807,6 +806,10 @@ static int write_json(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *
     if (opts->params_json) {
         json_error_t jerr;
         params = json_loads(opts->params_json, 0, &jerr);
+        /* A parse error always has a description; jansson returns none when its first
+         * allocation fails. */
+        if (!params && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory building the JSON report");
         if (!params || !json_is_object(params)) {
             json_decref(params);
             return ovl__fail(ctx, OVL_ERR_INVALID, -1, "params: not a JSON object");
