@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -310,14 +311,23 @@ static int validate(ovl_ctx *ctx, ovl_index *idx, const ovl_index_opts *o, int *
             return rc;
     if ((rc = meta_get(ctx, idx, "fp_probe", &probe)) != OVL_OK)
         return rc;
+    /* Checked as stored: narrowed to unsigned first, 2^32 + 5 would pass as 5. */
+    for (int p = 0; p < P_N; p++)
+        if (p != P_SEED && stored[p] > (p == P_FOLD ? 1u : UINT_MAX))
+            return ovl__fail(ctx, OVL_ERR_CORRUPT, -1,
+                             "index %s is damaged: parameter %s is %" PRIu64 " (out of range)", idx->path,
+                             param_names[p], stored[p]);
 
     ovl_fp_opts sfp = OVL_FP_OPTS_INIT;
     ovl_doc_opts sdoc = idx->doc;
     params_set(&sfp, &sdoc, stored);
     ovl_fp_opts rfp;
-    if ((rc = ovl_fp_opts_resolve(ctx, &sfp, &rfp)) != OVL_OK)
+    if ((rc = ovl_fp_opts_resolve(ctx, &sfp, &rfp)) != OVL_OK) {
+        char why[sizeof ctx->message]; /* the message cannot be formatted into itself */
+        snprintf(why, sizeof why, "%s", ovl_ctx_message(ctx));
         return ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "index %s is damaged: stored parameters: %s",
-                         idx->path, ovl_ctx_message(ctx));
+                         idx->path, why);
+    }
 
     /* The caller's parameters, when given, must be the stored ones. */
     if (o->fp || o->doc) {
@@ -697,12 +707,18 @@ static int bb_put(blockbuf *bb, const prec *r)
     return 0;
 }
 
+/* Smallest encoding of a record: three one-byte varints. */
+#define MIN_RECORD_BYTES 3
+
 /* Decodes n records of a block into *out (grown as needed); -1 when the block is malformed
- * (wrong count, keys out of order, trailing bytes). */
+ * (no records, wrong count, keys out of order, trailing bytes), -2 when out of memory. n
+ * comes from the file: it is checked against the block's size before it sizes anything. */
 static int block_decode(const void *data, size_t len, size_t n, prec **out, size_t *cap)
 {
+    if (n == 0 || !data || n > len / MIN_RECORD_BYTES)
+        return -1;
     const uint8_t *p = data, *end = p + len;
-    if (ovl__grow(out, cap, n ? n : 1, sizeof **out) != 0)
+    if (ovl__grow(out, cap, n, sizeof **out) != 0)
         return -2;
     uint64_t prev = 0;
     for (size_t i = 0; i < n; i++) {
@@ -996,8 +1012,8 @@ static int flush(ovl_ctx *ctx, ovl_index *idx, int final)
         int s;
         while (rc == OVL_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t doc = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
-            int d = n < 0 ? -1
-                          : block_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+            int d = n <= 0 ? -1
+                           : block_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
                                          (size_t)n, &tmp, &bcap);
             if (d == -2 || (d == 0 && ovl__grow(&recs, &cap, nrec + (size_t)n, sizeof *recs) != 0))
                 rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
@@ -1444,11 +1460,11 @@ typedef struct qmatch {
 static int match_encoded(ovl_ctx *ctx, const ovl_index *idx, const void *data, size_t len, int64_t n,
                          size_t j, size_t m, qmatch *qm)
 {
+    if (n <= 0 || !data || (uint64_t)n > len / MIN_RECORD_BYTES)
+        return damaged(ctx, idx, "a band key block does not decode");
     const uint8_t *p = data, *end = p + len;
     const uint64_t *ukeys = qm->ukeys;
     uint64_t key = 0, pdoc = 0;
-    if (n <= 0 || !data)
-        return damaged(ctx, idx, "a band key block does not decode");
     for (int64_t i = 0; i < n; i++) {
         uint64_t d, doc, ch;
         if (get_varint(&p, end, &d) || get_varint(&p, end, &doc) || get_varint(&p, end, &ch) ||

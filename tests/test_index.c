@@ -618,6 +618,87 @@ START_TEST(verify_reports_orphan_rows)
 }
 END_TEST
 
+/* Expects opening db (or, when open succeeds, calling f on it) to fail with code and the
+ * message "index DB is damaged: " tail. */
+static void expect_damaged(const char *db, int (*f)(ovl_ctx *, ovl_index *), int code, const char *tail)
+{
+    char want[4500];
+    snprintf(want, sizeof want, "index %s is damaged: %s", db, tail);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_index *idx = NULL;
+    int rc = ovl_index_open(ctx, db, NULL, &idx);
+    if (rc == OVL_OK && f)
+        rc = f(ctx, idx);
+    ovl_index_close(idx);
+    ck_assert_msg(rc == code, "expected %d, got %d: %s", code, rc, ovl_ctx_message(ctx));
+    ck_assert_str_eq(ovl_ctx_message(ctx), want);
+    ovl_ctx_free(ctx);
+}
+
+static int do_verify(ovl_ctx *ctx, ovl_index *idx) { return ovl_index_verify(ctx, idx, 0); }
+static int do_flush(ovl_ctx *ctx, ovl_index *idx) { return ovl_index_flush(ctx, idx); }
+
+/* Record counts stored in the index are checked against the bytes that hold them before
+ * anything is allocated from them: a huge count is damage, not "out of memory" (nor, under
+ * ASan, an abort); an empty block is damage too. */
+START_TEST(damaged_counts_refused)
+{
+    char *dir = tmpdir_new();
+    char db[4200], pristine[4200];
+    snprintf(db, sizeof db, "%s/i.db", dir);
+    snprintf(pristine, sizeof pristine, "%s/pristine.db", dir);
+    make_small_index(db);
+    copy_file(db, pristine);
+    static const char *const pend[] = {
+        "INSERT INTO pending(doc_id, n, data) SELECT min(id), 4000000000000, x'010203' FROM docs",
+        "INSERT INTO pending(doc_id, n, data) SELECT min(id), 0, x'' FROM docs",
+        "INSERT INTO pending(doc_id, n, data) SELECT min(id), 1, x'' FROM docs"};
+    for (size_t k = 0; k < sizeof pend / sizeof *pend; k++) {
+        copy_file(pristine, db);
+        damage(db, pend[k]);
+        expect_damaged(db, do_verify, OVL_ERR_CORRUPT, "a pending block does not decode");
+        expect_damaged(db, do_flush, OVL_ERR_CORRUPT, "a pending block does not decode");
+    }
+    static const char *const runs[] = {"UPDATE postings SET n = 4000000000000",
+                                       "UPDATE postings SET data = x''"};
+    for (size_t k = 0; k < sizeof runs / sizeof *runs; k++) {
+        copy_file(pristine, db);
+        damage(db, runs[k]);
+        expect_damaged(db, do_verify, OVL_ERR_CORRUPT, "a run block does not decode");
+    }
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+/* Stored parameters are validated as the 64-bit numbers they are, and a refused one is
+ * described once. */
+START_TEST(damaged_params_refused)
+{
+    char *dir = tmpdir_new();
+    char db[4200], pristine[4200];
+    snprintf(db, sizeof db, "%s/i.db", dir);
+    snprintf(pristine, sizeof pristine, "%s/pristine.db", dir);
+    make_small_index(db);
+    copy_file(db, pristine);
+    /* 2^32 + 5: read as unsigned it would be a valid chunk size of 5 tokens */
+    damage(db, "UPDATE meta SET value = '4294967301' WHERE key = 'chunk_tokens'");
+    expect_damaged(db, NULL, OVL_ERR_CORRUPT, "parameter chunk_tokens is 4294967301 (out of range)");
+    copy_file(pristine, db);
+    damage(db, "UPDATE meta SET value = '99999999999' WHERE key = 'num_hashes'");
+    expect_damaged(db, NULL, OVL_ERR_CORRUPT, "parameter num_hashes is 99999999999 (out of range)");
+    copy_file(pristine, db);
+    damage(db, "UPDATE meta SET value = '2' WHERE key = 'fold_traditional'");
+    expect_damaged(db, NULL, OVL_ERR_CORRUPT, "parameter fold_traditional is 2 (out of range)");
+    copy_file(pristine, db);
+    damage(db, "UPDATE meta SET value = '0' WHERE key = 'num_hashes'");
+    expect_damaged(db, NULL, OVL_ERR_CORRUPT,
+                   "stored parameters: number of MinHash values must be 1..4096, not 0");
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 /* Text of generated document k (its path is "/gen/%05u"). */
 static char *gen_doc(unsigned k, size_t *len)
 {
@@ -862,6 +943,8 @@ static Suite *index_suite(void)
     tcase_add_test(tc, parameter_mismatch_refused);
     tcase_add_test(tc, foreign_files_refused);
     tcase_add_test(tc, verify_reports_orphan_rows);
+    tcase_add_test(tc, damaged_counts_refused);
+    tcase_add_test(tc, damaged_params_refused);
     tcase_add_test(tc, killed_add_leaves_consistent_index);
     tcase_add_test(tc, runs_answer_like_pending);
     tcase_add_test(tc, fixture_check_equals_compare);
