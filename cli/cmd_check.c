@@ -277,6 +277,7 @@ int cmd_check(int argc, char **argv)
             goto done;
         }
         if ((rc = ovl_index_query(ctx, idx, docs[d], max_df, &hits, &nh)) != OVL_OK) {
+            free(self);
             cli_fail(db, ctx, rc);
             goto done;
         }

@@ -434,7 +434,12 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
     int empty = 0;
     int rc = validate(ctx, idx, o, &empty);
     if (rc == OVL_OK && empty) {
-        if (!o->create || o->readonly) {
+        /* A file that was there, empty, is an index truncated to nothing (or something else):
+         * never silently made into a new index. Only a file this open creates is initialized
+         * (or one another process is creating at this moment, which validate then sees). */
+        if (exists && sb.st_size == 0) {
+            rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "%s is not an overlap index (an empty file)", path);
+        } else if (!o->create || o->readonly) {
             rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "%s is not an overlap index (an empty database)", path);
         } else {
             ovl_fp_opts cfp;
@@ -465,7 +470,8 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
                      &idx->st_probe);
     if (rc == OVL_OK)
         rc = prepare(ctx, idx,
-                     "SELECT b.bytes, d.path, d.enc_opt, d.lenient FROM docs d JOIN blobs b ON b.doc_id = d.id"
+                     "SELECT b.bytes, d.path, d.enc_opt, d.lenient, d.hash FROM docs d"
+                     " JOIN blobs b ON b.doc_id = d.id"
                      " WHERE d.id = ?",
                      &idx->st_load);
     if (rc != OVL_OK) {
@@ -528,10 +534,19 @@ int ovl_index_load_doc(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_doc **out)
         const void *bytes = sqlite3_column_blob(st, 0);
         size_t len = (size_t)sqlite3_column_bytes(st, 0);
         const char *path = (const char *)sqlite3_column_text(st, 1);
+        const char *stored = (const char *)sqlite3_column_text(st, 4);
         ovl_doc_opts o = idx->doc;
         o.decode.encoding = (const char *)sqlite3_column_text(st, 2);
         o.decode.lenient = sqlite3_column_int(st, 3);
-        rc = ovl_doc_from_bytes(ctx, path, bytes ? bytes : "", len, &o, out);
+        /* Damaged bytes would silently change every report the document is part of. */
+        char h[33];
+        hash_hex(bytes ? bytes : "", len, h);
+        if (!stored || strcmp(stored, h) != 0)
+            rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1,
+                           "index %s is damaged: document %" PRId64 " (%s): its stored bytes do not match their hash",
+                           idx->path, id, path ? path : "?");
+        else
+            rc = ovl_doc_from_bytes(ctx, path, bytes ? bytes : "", len, &o, out);
     } else if (s == SQLITE_DONE) {
         rc = ovl__fail(ctx, OVL_ERR_NOTFOUND, -1, "document %" PRId64 " is not in index %s", id, idx->path);
     } else {

@@ -699,6 +699,91 @@ START_TEST(damaged_params_refused)
 }
 END_TEST
 
+/* An index truncated to 0 bytes is refused, not silently made into a new index. */
+START_TEST(empty_file_refused)
+{
+    char *dir = tmpdir_new();
+    char db[4200], want[4500], cmd[9000], src[4200];
+    snprintf(db, sizeof db, "%s/i.db", dir);
+    snprintf(src, sizeof src, "%s/s.txt", dir);
+    copy_file(tu_path(tu_fixtures(), "reuse/source.txt"), src);
+    write_file(db, "", 0);
+    snprintf(want, sizeof want, "%s is not an overlap index (an empty file)", db);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_index *idx = NULL;
+    ovl_index_opts o = OVL_INDEX_OPTS_INIT;
+    o.create = 1;
+    ck_assert_int_eq(ovl_index_open(ctx, db, &o, &idx), OVL_ERR_CORRUPT);
+    ck_assert_str_eq(ovl_ctx_message(ctx), want);
+    ovl_ctx_free(ctx);
+    int st;
+    snprintf(cmd, sizeof cmd, "'%s' index add --db '%s' '%s' 2>&1", bin(), db, src);
+    char *out = run(cmd, &st);
+    ck_assert_int_eq(st, 2);
+    snprintf(cmd, sizeof cmd, "overlap: %s\n", want);
+    ck_assert_str_eq(out, cmd);
+    free(out);
+    struct stat sb;
+    ck_assert_int_eq(stat(db, &sb), 0);
+    ck_assert_int_eq(sb.st_size, 0);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+/* Stored bytes are checked against their hash whenever a document is loaded: damage is an
+ * error naming the document, not a silently different `check` report; and a failed query
+ * in `check` frees what it holds (the leak shows under LeakSanitizer). */
+START_TEST(damaged_bytes_and_blocks_in_check)
+{
+    char *dir = tmpdir_new();
+    char db[4200], pristine[4200], want[9000], cmd[9000];
+    snprintf(db, sizeof db, "%s/i.db", dir);
+    snprintf(pristine, sizeof pristine, "%s/pristine.db", dir);
+    make_small_index(db);
+    copy_file(db, pristine);
+    ovl_index *idx = open_idx(db, 0, NULL, NULL);
+    int64_t sid = 0;
+    ck_assert_int_eq(ovl_index_find(NULL, idx, "/s.txt", &sid), OVL_OK);
+    ovl_index_close(idx);
+    /* Same size, one letter changed. */
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE blobs SET bytes = CAST(substr(CAST(bytes AS TEXT), 1, 9) || 'X' ||"
+             " substr(CAST(bytes AS TEXT), 11) AS BLOB) WHERE doc_id = %lld",
+             (long long)sid);
+    damage(db, sql);
+    snprintf(want, sizeof want,
+             "index %s is damaged: document %lld (/s.txt): its stored bytes do not match their hash", db,
+             (long long)sid);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_doc *doc = NULL;
+    idx = open_idx(db, 0, NULL, NULL);
+    ck_assert_int_eq(ovl_index_load_doc(ctx, idx, sid, &doc), OVL_ERR_CORRUPT);
+    ck_assert_ptr_null(doc);
+    ck_assert_str_eq(ovl_ctx_message(ctx), want);
+    ovl_index_close(idx);
+    int st;
+    snprintf(cmd, sizeof cmd, "'%s' check --db '%s' '%s/reuse/copy.txt' 2>&1 >/dev/null", bin(), db,
+             tu_fixtures());
+    char *out = run(cmd, &st);
+    ck_assert_int_eq(st, 2);
+    ck_assert_msg(strstr(out, want) != NULL, "check said: %s", out);
+    free(out);
+
+    copy_file(pristine, db);
+    damage(db, "INSERT INTO pending(doc_id, n, data) SELECT min(id), 2, x'0102030405060708' FROM docs");
+    out = run(cmd, &st);
+    ck_assert_int_eq(st, 2);
+    snprintf(want, sizeof want, "overlap: %s: index %s is damaged: a band key block does not decode\n", db, db);
+    ck_assert_str_eq(out, want);
+    free(out);
+    ovl_ctx_free(ctx);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 /* Text of generated document k (its path is "/gen/%05u"). */
 static char *gen_doc(unsigned k, size_t *len)
 {
@@ -945,6 +1030,8 @@ static Suite *index_suite(void)
     tcase_add_test(tc, verify_reports_orphan_rows);
     tcase_add_test(tc, damaged_counts_refused);
     tcase_add_test(tc, damaged_params_refused);
+    tcase_add_test(tc, empty_file_refused);
+    tcase_add_test(tc, damaged_bytes_and_blocks_in_check);
     tcase_add_test(tc, killed_add_leaves_consistent_index);
     tcase_add_test(tc, runs_answer_like_pending);
     tcase_add_test(tc, fixture_check_equals_compare);
