@@ -212,8 +212,6 @@ END_TEST
 
 START_TEST(seeds_check_equals_compare)
 {
-    if (!tu_seeds())
-        return; /* ../shared/seeds absent: nothing to check */
     char p[5][4096];
     const char *pre[] = {"000", "001", "002", "003", "004"};
     for (int k = 0; k < 5; k++) {
@@ -1043,4 +1041,4 @@ static Suite *index_suite(void)
     return s;
 }
 
-int main(void) { return tu_run(index_suite()); }
+int main(int argc, char **argv) { return tu_main(argc, argv, index_suite()); }

@@ -20,5 +20,9 @@ const char *tu_path(const char *dir, const char *name);
 ovl_doc *tu_doc(const char *path);
 /* Runs a suite, returns process exit status (0 ok, 1 failed). */
 int tu_run(Suite *s);
+/* main() of a suite whose tests on ../shared/seeds are in a TCase named "seeds" and the others
+ * in one named "core". Without arguments runs "core"; with the argument "seeds" runs "seeds",
+ * or returns 77 (a CTest skip) when the seeds directory is absent. Returns the exit status. */
+int tu_main(int argc, char **argv, Suite *s);
 
 #endif
