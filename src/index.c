@@ -20,6 +20,11 @@ struct ovl_index {
     sqlite3_stmt *st_find, *st_pend, *st_probe, *st_load;
     int added;        /* documents added through this handle since its last flush */
     int64_t session_records; /* band records it added since its last explicit flush */
+    /* Records in the pending table as last counted, plus those this handle added since
+     * (-1: not counted yet). Other writers' adds and flushes are seen at the next count,
+     * made only when this estimate reaches FLUSH_RECORDS, so an add costs the same however
+     * many documents are pending. */
+    int64_t pending_est;
     /* Storage behind the last ovl_index_doc_info answer. */
     char *i_path, *i_hash, *i_enc;
     ovl_index_meta *i_metas;
@@ -414,6 +419,7 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
         return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
     }
     idx->readonly = o->readonly;
+    idx->pending_est = -1;
     idx->doc = o->doc ? *o->doc : ddefaults;
     if (idx->doc.decode.encoding) {
         if (!(idx->enc_opt = strdup(idx->doc.decode.encoding))) {
@@ -1065,6 +1071,7 @@ static int flush(ovl_ctx *ctx, ovl_index *idx, int final)
         return rc;
     }
     idx->added = 0;
+    idx->pending_est = 0;
     for (;;) {
         int64_t level = -1, nruns = 0, total = 0;
         if ((rc = exec(ctx, idx, "BEGIN IMMEDIATE")) != OVL_OK)
@@ -1277,8 +1284,11 @@ int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *by
             rc = db_fail(ctx, idx, "storing band keys");
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
-        if (rc == OVL_OK)
-            rc = query_int(ctx, idx, "SELECT total(n) FROM pending", &npending);
+        if (rc == OVL_OK) {
+            npending = idx->pending_est < 0 ? -1 : idx->pending_est + (int64_t)nrows;
+            if (npending < 0 || npending >= FLUSH_RECORDS)
+                rc = query_int(ctx, idx, "SELECT total(n) FROM pending", &npending);
+        }
     }
     free(bb.b);
     if (rc == OVL_OK)
@@ -1286,6 +1296,8 @@ int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *by
     if (rc == OVL_OK && status_out)
         *status_out = status;
     if (rc == OVL_OK) {
+        if (nrows)
+            idx->pending_est = npending;
         idx->added++;
         /* The document is in either way; a failed flush leaves its records pending (still
          * found by queries) for the next flush, which reports the trouble. */
