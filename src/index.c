@@ -393,6 +393,10 @@ void ovl_index_close(ovl_index *idx)
     free(idx);
 }
 
+/* How long an open waits for a file found empty to get the header of an index another
+ * process is creating. */
+#define CREATE_WAIT_MS 500
+
 int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, ovl_index **out)
 {
     static const ovl_index_opts defaults = OVL_INDEX_OPTS_INIT;
@@ -439,11 +443,22 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
     sqlite3_extended_result_codes(idx->db, 0);
     int empty = 0;
     int rc = validate(ctx, idx, o, &empty);
+    /* A file that was there with no bytes is an index truncated to nothing (or something
+     * else): never silently made into a new index. Unless another process is creating it at
+     * this moment: that one writes the header within moments (then both go on as usual, its
+     * schema transaction making the other's a no-op). */
+    int truncated = rc == OVL_OK && empty && exists && sb.st_size == 0;
+    for (int wait = 0; truncated && wait < CREATE_WAIT_MS; wait += 10) {
+        struct stat now;
+        if (stat(path, &now) == 0 && now.st_size > 0) {
+            truncated = 0;
+            rc = validate(ctx, idx, o, &empty);
+            break;
+        }
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
     if (rc == OVL_OK && empty) {
-        /* A file that was there, empty, is an index truncated to nothing (or something else):
-         * never silently made into a new index. Only a file this open creates is initialized
-         * (or one another process is creating at this moment, which validate then sees). */
-        if (exists && sb.st_size == 0) {
+        if (truncated) {
             rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "%s is not an overlap index (an empty file)", path);
         } else if (!o->create || o->readonly) {
             rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "%s is not an overlap index (an empty database)", path);
