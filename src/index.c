@@ -280,9 +280,14 @@ static int validate(ovl_ctx *ctx, ovl_index *idx, const ovl_index_opts *o, int *
                              "%s is not an overlap index (not an SQLite database)", idx->path);
         return db_fail(ctx, idx, "reading the schema");
     }
-    int rc = query_int(ctx, idx, "PRAGMA application_id", &app);
+    /* Both from one snapshot: read apart, a creator committing in between shows tables
+     * without the application id. */
+    int rc = exec(ctx, idx, "BEGIN");
+    if (rc == OVL_OK)
+        rc = query_int(ctx, idx, "PRAGMA application_id", &app);
     if (rc == OVL_OK)
         rc = query_int(ctx, idx, "SELECT count(*) FROM sqlite_master", &ntab);
+    sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
     if (rc != OVL_OK)
         return rc;
     if (app == 0 && ntab == 0) {
