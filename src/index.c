@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -19,6 +20,11 @@ struct ovl_index {
     sqlite3_stmt *st_find, *st_pend, *st_probe, *st_load;
     int added;        /* documents added through this handle since its last flush */
     int64_t session_records; /* band records it added since its last explicit flush */
+    /* Records in the pending table as last counted, plus those this handle added since
+     * (-1: not counted yet). Other writers' adds and flushes are seen at the next count,
+     * made only when this estimate reaches FLUSH_RECORDS, so an add costs the same however
+     * many documents are pending. */
+    int64_t pending_est;
     /* Storage behind the last ovl_index_doc_info answer. */
     char *i_path, *i_hash, *i_enc;
     ovl_index_meta *i_metas;
@@ -274,9 +280,14 @@ static int validate(ovl_ctx *ctx, ovl_index *idx, const ovl_index_opts *o, int *
                              "%s is not an overlap index (not an SQLite database)", idx->path);
         return db_fail(ctx, idx, "reading the schema");
     }
-    int rc = query_int(ctx, idx, "PRAGMA application_id", &app);
+    /* Both from one snapshot: read apart, a creator committing in between shows tables
+     * without the application id. */
+    int rc = exec(ctx, idx, "BEGIN");
+    if (rc == OVL_OK)
+        rc = query_int(ctx, idx, "PRAGMA application_id", &app);
     if (rc == OVL_OK)
         rc = query_int(ctx, idx, "SELECT count(*) FROM sqlite_master", &ntab);
+    sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
     if (rc != OVL_OK)
         return rc;
     if (app == 0 && ntab == 0) {
@@ -310,14 +321,23 @@ static int validate(ovl_ctx *ctx, ovl_index *idx, const ovl_index_opts *o, int *
             return rc;
     if ((rc = meta_get(ctx, idx, "fp_probe", &probe)) != OVL_OK)
         return rc;
+    /* Checked as stored: narrowed to unsigned first, 2^32 + 5 would pass as 5. */
+    for (int p = 0; p < P_N; p++)
+        if (p != P_SEED && stored[p] > (p == P_FOLD ? 1u : UINT_MAX))
+            return ovl__fail(ctx, OVL_ERR_CORRUPT, -1,
+                             "index %s is damaged: parameter %s is %" PRIu64 " (out of range)", idx->path,
+                             param_names[p], stored[p]);
 
     ovl_fp_opts sfp = OVL_FP_OPTS_INIT;
     ovl_doc_opts sdoc = idx->doc;
     params_set(&sfp, &sdoc, stored);
     ovl_fp_opts rfp;
-    if ((rc = ovl_fp_opts_resolve(ctx, &sfp, &rfp)) != OVL_OK)
+    if ((rc = ovl_fp_opts_resolve(ctx, &sfp, &rfp)) != OVL_OK) {
+        char why[sizeof ctx->message]; /* the message cannot be formatted into itself */
+        snprintf(why, sizeof why, "%s", ovl_ctx_message(ctx));
         return ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "index %s is damaged: stored parameters: %s",
-                         idx->path, ovl_ctx_message(ctx));
+                         idx->path, why);
+    }
 
     /* The caller's parameters, when given, must be the stored ones. */
     if (o->fp || o->doc) {
@@ -378,6 +398,10 @@ void ovl_index_close(ovl_index *idx)
     free(idx);
 }
 
+/* How long an open waits for a file found empty to get the header of an index another
+ * process is creating. */
+#define CREATE_WAIT_MS 500
+
 int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, ovl_index **out)
 {
     static const ovl_index_opts defaults = OVL_INDEX_OPTS_INIT;
@@ -404,6 +428,7 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
         return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
     }
     idx->readonly = o->readonly;
+    idx->pending_est = -1;
     idx->doc = o->doc ? *o->doc : ddefaults;
     if (idx->doc.decode.encoding) {
         if (!(idx->enc_opt = strdup(idx->doc.decode.encoding))) {
@@ -423,8 +448,24 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
     sqlite3_extended_result_codes(idx->db, 0);
     int empty = 0;
     int rc = validate(ctx, idx, o, &empty);
+    /* A file that was there with no bytes is an index truncated to nothing (or something
+     * else): never silently made into a new index. Unless another process is creating it at
+     * this moment: that one writes the header within moments (then both go on as usual, its
+     * schema transaction making the other's a no-op). */
+    int truncated = rc == OVL_OK && empty && exists && sb.st_size == 0;
+    for (int wait = 0; truncated && wait < CREATE_WAIT_MS; wait += 10) {
+        struct stat now;
+        if (stat(path, &now) == 0 && now.st_size > 0) {
+            truncated = 0;
+            rc = validate(ctx, idx, o, &empty);
+            break;
+        }
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
     if (rc == OVL_OK && empty) {
-        if (!o->create || o->readonly) {
+        if (truncated) {
+            rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "%s is not an overlap index (an empty file)", path);
+        } else if (!o->create || o->readonly) {
             rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "%s is not an overlap index (an empty database)", path);
         } else {
             ovl_fp_opts cfp;
@@ -455,7 +496,8 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
                      &idx->st_probe);
     if (rc == OVL_OK)
         rc = prepare(ctx, idx,
-                     "SELECT b.bytes, d.path, d.enc_opt, d.lenient FROM docs d JOIN blobs b ON b.doc_id = d.id"
+                     "SELECT b.bytes, d.path, d.enc_opt, d.lenient, d.hash FROM docs d"
+                     " JOIN blobs b ON b.doc_id = d.id"
                      " WHERE d.id = ?",
                      &idx->st_load);
     if (rc != OVL_OK) {
@@ -518,10 +560,19 @@ int ovl_index_load_doc(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_doc **out)
         const void *bytes = sqlite3_column_blob(st, 0);
         size_t len = (size_t)sqlite3_column_bytes(st, 0);
         const char *path = (const char *)sqlite3_column_text(st, 1);
+        const char *stored = (const char *)sqlite3_column_text(st, 4);
         ovl_doc_opts o = idx->doc;
         o.decode.encoding = (const char *)sqlite3_column_text(st, 2);
         o.decode.lenient = sqlite3_column_int(st, 3);
-        rc = ovl_doc_from_bytes(ctx, path, bytes ? bytes : "", len, &o, out);
+        /* Damaged bytes would silently change every report the document is part of. */
+        char h[33];
+        hash_hex(bytes ? bytes : "", len, h);
+        if (!stored || strcmp(stored, h) != 0)
+            rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1,
+                           "index %s is damaged: document %" PRId64 " (%s): its stored bytes do not match their hash",
+                           idx->path, id, path ? path : "?");
+        else
+            rc = ovl_doc_from_bytes(ctx, path, bytes ? bytes : "", len, &o, out);
     } else if (s == SQLITE_DONE) {
         rc = ovl__fail(ctx, OVL_ERR_NOTFOUND, -1, "document %" PRId64 " is not in index %s", id, idx->path);
     } else {
@@ -697,12 +748,18 @@ static int bb_put(blockbuf *bb, const prec *r)
     return 0;
 }
 
+/* Smallest encoding of a record: three one-byte varints. */
+#define MIN_RECORD_BYTES 3
+
 /* Decodes n records of a block into *out (grown as needed); -1 when the block is malformed
- * (wrong count, keys out of order, trailing bytes). */
+ * (no records, wrong count, keys out of order, trailing bytes), -2 when out of memory. n
+ * comes from the file: it is checked against the block's size before it sizes anything. */
 static int block_decode(const void *data, size_t len, size_t n, prec **out, size_t *cap)
 {
+    if (n == 0 || !data || n > len / MIN_RECORD_BYTES)
+        return -1;
     const uint8_t *p = data, *end = p + len;
-    if (ovl__grow(out, cap, n ? n : 1, sizeof **out) != 0)
+    if (ovl__grow(out, cap, n, sizeof **out) != 0)
         return -2;
     uint64_t prev = 0;
     for (size_t i = 0; i < n; i++) {
@@ -996,8 +1053,8 @@ static int flush(ovl_ctx *ctx, ovl_index *idx, int final)
         int s;
         while (rc == OVL_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t doc = sqlite3_column_int64(st, 0), n = sqlite3_column_int64(st, 1);
-            int d = n < 0 ? -1
-                          : block_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+            int d = n <= 0 ? -1
+                           : block_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
                                          (size_t)n, &tmp, &bcap);
             if (d == -2 || (d == 0 && ovl__grow(&recs, &cap, nrec + (size_t)n, sizeof *recs) != 0))
                 rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
@@ -1034,6 +1091,7 @@ static int flush(ovl_ctx *ctx, ovl_index *idx, int final)
         return rc;
     }
     idx->added = 0;
+    idx->pending_est = 0;
     for (;;) {
         int64_t level = -1, nruns = 0, total = 0;
         if ((rc = exec(ctx, idx, "BEGIN IMMEDIATE")) != OVL_OK)
@@ -1246,8 +1304,11 @@ int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *by
             rc = db_fail(ctx, idx, "storing band keys");
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
-        if (rc == OVL_OK)
-            rc = query_int(ctx, idx, "SELECT total(n) FROM pending", &npending);
+        if (rc == OVL_OK) {
+            npending = idx->pending_est < 0 ? -1 : idx->pending_est + (int64_t)nrows;
+            if (npending < 0 || npending >= FLUSH_RECORDS)
+                rc = query_int(ctx, idx, "SELECT total(n) FROM pending", &npending);
+        }
     }
     free(bb.b);
     if (rc == OVL_OK)
@@ -1255,6 +1316,8 @@ int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *by
     if (rc == OVL_OK && status_out)
         *status_out = status;
     if (rc == OVL_OK) {
+        if (nrows)
+            idx->pending_est = npending;
         idx->added++;
         /* The document is in either way; a failed flush leaves its records pending (still
          * found by queries) for the next flush, which reports the trouble. */
@@ -1444,11 +1507,11 @@ typedef struct qmatch {
 static int match_encoded(ovl_ctx *ctx, const ovl_index *idx, const void *data, size_t len, int64_t n,
                          size_t j, size_t m, qmatch *qm)
 {
+    if (n <= 0 || !data || (uint64_t)n > len / MIN_RECORD_BYTES)
+        return damaged(ctx, idx, "a band key block does not decode");
     const uint8_t *p = data, *end = p + len;
     const uint64_t *ukeys = qm->ukeys;
     uint64_t key = 0, pdoc = 0;
-    if (n <= 0 || !data)
-        return damaged(ctx, idx, "a band key block does not decode");
     for (int64_t i = 0; i < n; i++) {
         uint64_t d, doc, ch;
         if (get_varint(&p, end, &d) || get_varint(&p, end, &doc) || get_varint(&p, end, &ch) ||
@@ -1708,6 +1771,7 @@ int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep)
             rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "index %s is damaged: %s", idx->path, r ? r : "?");
     }
     sqlite3_finalize(st);
+    st = NULL; /* every later exit finalizes st */
     if (rc != OVL_OK)
         return rc;
     if ((rc = exec(ctx, idx, "BEGIN")) != OVL_OK)

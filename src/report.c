@@ -749,19 +749,12 @@ static json_t *jreal(double x)
 
 static json_t *jint(uint64_t v) { return json_integer((json_int_t)v); }
 
-/* json_object_set_new that remembers a failed allocation in *bad. jansson has already
- * released val when the call fails, so it is only released here when it was never handed
- * over (obj NULL). */
+/* json_object_set_new that remembers a failed allocation in *bad. json_object_set_new
+ * takes val in every case, failures included (a NULL obj too): val must not be dropped again. */
 static void jset(json_t *obj, const char *key, json_t *val, int *bad)
 {
-    if (!val) {
+    if (json_object_set_new(obj, key, val) != 0)
         *bad = 1;
-    } else if (!obj) {
-        json_decref(val);
-        *bad = 1;
-    } else if (json_object_set_new(obj, key, val) != 0) {
-        *bad = 1;
-    }
 }
 
 static json_t *jspan(int doc, const ovl_span *s, int *bad)
@@ -947,6 +940,10 @@ static int json_head(ovl_ctx *ctx, ovl_report_stream *s)
     if (s->opts.params_json) {
         json_error_t jerr;
         params = json_loads(s->opts.params_json, 0, &jerr);
+        /* A parse error always has a description; jansson returns none when its first
+         * allocation fails. */
+        if (!params && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory building the JSON report");
         if (!params || !json_is_object(params)) {
             json_decref(params);
             return ovl__fail(ctx, OVL_ERR_INVALID, -1, "params: not a JSON object");

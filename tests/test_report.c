@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -957,6 +958,113 @@ START_TEST(test_sink_failure)
 }
 END_TEST
 
+/* jansson allocator for fault injection: fails allocation number fa_fail_at (counted from 1;
+ * 0 never), counts live blocks (a leak leaves some), and keeps freed blocks aside with a
+ * checksum so a second free or a write after free is caught without a sanitizer. */
+#define FA_HDR 32 /* size, state, checksum; keeps the block 16-byte aligned */
+#define FA_MAX_FREED 100000
+static long fa_count, fa_fail_at, fa_live;
+static unsigned char *fa_freed[FA_MAX_FREED];
+static size_t fa_nfreed;
+
+static uint64_t fa_sum(const unsigned char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+static void *fa_malloc(size_t n)
+{
+    if (++fa_count == fa_fail_at)
+        return NULL;
+    unsigned char *b = malloc(FA_HDR + n);
+    ck_assert_ptr_nonnull(b);
+    memcpy(b, &n, sizeof n);
+    memcpy(b + 8, "live", 4);
+    fa_live++;
+    return b + FA_HDR;
+}
+
+static void fa_free(void *p)
+{
+    if (!p)
+        return;
+    unsigned char *b = (unsigned char *)p - FA_HDR;
+    ck_assert_msg(memcmp(b + 8, "live", 4) == 0, "jansson block %p freed twice", p);
+    size_t n;
+    memcpy(&n, b, sizeof n);
+    memcpy(b + 8, "dead", 4);
+    uint64_t h = fa_sum(p, n);
+    memcpy(b + 16, &h, sizeof h);
+    fa_live--;
+    ck_assert(fa_nfreed < FA_MAX_FREED);
+    fa_freed[fa_nfreed++] = b;
+}
+
+/* Checks that no freed block changed since its free, then really frees them. */
+static void fa_release(long n)
+{
+    for (size_t i = 0; i < fa_nfreed; i++) {
+        unsigned char *b = fa_freed[i];
+        size_t len;
+        uint64_t h;
+        memcpy(&len, b, sizeof len);
+        memcpy(&h, b + 16, sizeof h);
+        ck_assert_msg(fa_sum(b + FA_HDR, len) == h, "failing allocation %ld: a jansson block was written after its free", n);
+        free(b);
+    }
+    fa_nfreed = 0;
+}
+
+/* Every allocation of the JSON and JSONL writers failed in turn: each run ends with
+ * OVL_ERR_NOMEM, writes nothing, frees every block once and touches none after its free. */
+START_TEST(test_json_alloc_failure)
+{
+    example ex;
+    example_build(&ex);
+    json_set_alloc_funcs(fa_malloc, fa_free);
+    for (int f = OVL_FORMAT_JSON; f <= OVL_FORMAT_JSONL; f++) {
+        ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+        o.format = f;
+        o.params_json = "{\"threshold\":0.5}";
+        buf b = {NULL, 0, 0, -1};
+        ovl_ctx *ctx = ovl_ctx_new();
+        fa_count = fa_fail_at = 0;
+        ck_assert_int_eq(ovl_report_write(ctx, ex.r, &o, buf_sink, &b), OVL_OK);
+        long total = fa_count;
+        ck_assert_int_gt(total, 20);
+        ck_assert_int_eq(fa_live, 0);
+        fa_release(0);
+        free(b.p);
+        /* jansson's parser reports some of its failed allocations as syntax errors: while
+         * params_json is parsed, "not a JSON object" is the answer it allows. */
+        fa_count = 0;
+        json_decref(json_loads(o.params_json, 0, NULL));
+        long parse = f == OVL_FORMAT_JSON ? fa_count : 0;
+        fa_release(0);
+        for (long n = 1; n <= total; n++) {
+            buf e = {NULL, 0, 0, -1};
+            fa_count = 0;
+            fa_fail_at = n;
+            int rc = ovl_report_write(ctx, ex.r, &o, buf_sink, &e);
+            int parse_err = n <= parse && rc == OVL_ERR_INVALID &&
+                            strcmp(ovl_ctx_message(ctx), "params: not a JSON object") == 0;
+            ck_assert_msg(rc == OVL_ERR_NOMEM || parse_err, "format %d, failing allocation %ld: %d %s", f, n,
+                          rc, ovl_ctx_message(ctx));
+            ck_assert_int_eq(ovl_ctx_code(ctx), rc);
+            ck_assert_msg(e.len == 0, "failing allocation %ld: %zu bytes written", n, e.len);
+            ck_assert_msg(fa_live == 0, "failing allocation %ld: %ld blocks leaked", n, fa_live);
+            fa_release(n);
+        }
+        ovl_ctx_free(ctx);
+    }
+    json_set_alloc_funcs(malloc, free);
+    example_free(&ex);
+}
+END_TEST
+
 START_TEST(test_invalid)
 {
     example ex;
@@ -1050,6 +1158,7 @@ static Suite *report_suite(void)
     tcase_add_test(tc, test_html_structure);
     tcase_add_test(tc, test_html_overlap);
     tcase_add_test(tc, test_sink_failure);
+    tcase_add_test(tc, test_json_alloc_failure);
     tcase_add_test(tc, test_invalid);
     tcase_add_test(tc, test_empty);
     suite_add_tcase(s, tc);

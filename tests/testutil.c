@@ -98,3 +98,26 @@ int tu_run(Suite *s)
     srunner_free(sr);
     return failed ? 1 : 0;
 }
+
+int tu_main(int argc, char **argv, Suite *s)
+{
+    const char *tcase = argc > 1 ? argv[1] : "core";
+    if (strcmp(tcase, "core") != 0 && strcmp(tcase, "seeds") != 0) {
+        fprintf(stderr, "usage: %s [core|seeds]\n", argv[0]);
+        srunner_free(srunner_create(s));
+        return 2;
+    }
+    if (strcmp(tcase, "seeds") == 0 && !tu_seeds()) {
+        const char *d = getenv("OVL_SEEDS");
+        printf("seeds directory %s absent: the seed tests are skipped\n", d ? d : "(OVL_SEEDS unset)");
+        srunner_free(srunner_create(s));
+        return 77;
+    }
+    SRunner *sr = srunner_create(s);
+    srunner_run(sr, NULL, tcase, CK_NORMAL);
+    int ran = srunner_ntests_run(sr), failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    if (ran == 0)
+        fprintf(stderr, "%s: no test ran in tcase %s\n", argv[0], tcase);
+    return failed || ran == 0 ? 1 : 0;
+}

@@ -24,5 +24,9 @@ uint64_t tu_rng_next(uint64_t *s);
 uint32_t tu_rng_below(uint64_t *s, uint32_t n);
 /* Runs a suite, returns process exit status (0 ok, 1 failed). */
 int tu_run(Suite *s);
+/* main() of a suite whose tests on ../shared/seeds are in a TCase named "seeds" and the others
+ * in one named "core". Without arguments runs "core"; with the argument "seeds" runs "seeds",
+ * or returns 77 (a CTest skip) when the seeds directory is absent. Returns the exit status. */
+int tu_main(int argc, char **argv, Suite *s);
 
 #endif

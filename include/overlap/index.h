@@ -48,8 +48,8 @@ typedef struct ovl_index_opts {
 
 /* Opens (or, with create, creates) the index at path. On success *out is a handle the
  * caller closes with ovl_index_close. Errors: OVL_ERR_NOTFOUND (no such file and no
- * create), OVL_ERR_CORRUPT (not SQLite, or SQLite without this application id and tables:
- * the message names the file), OVL_ERR_MISMATCH (schema version, fingerprint algorithm or
+ * create), OVL_ERR_CORRUPT (not SQLite, an existing file with no bytes, or SQLite without
+ * this application id and tables: the message names the file), OVL_ERR_MISMATCH (schema version, fingerprint algorithm or
  * a parameter differs), OVL_ERR_DB (SQLite failure, its message), OVL_ERR_INVALID. */
 OVL_API int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts,
                            ovl_index **out);
@@ -121,7 +121,8 @@ OVL_API int ovl_index_doc_info(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_ind
 
 /* Rebuilds document id from its stored bytes with its stored decode options and the index's
  * normalization and segmentation; its name is the stored path. Caller frees *out with
- * ovl_doc_free. */
+ * ovl_doc_free. OVL_ERR_CORRUPT (naming the document) when the stored bytes do not match
+ * the hash stored with them. */
 OVL_API int ovl_index_load_doc(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_doc **out);
 
 /* A source document sharing band keys with a queried document. */

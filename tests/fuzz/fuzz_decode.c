@@ -2,6 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "overlap.h"
+#include "fuzz.h"
+
+unsigned long ovl_fuzz_accepted;
 
 static void check_text(const ovl_text *t, size_t size)
 {
@@ -32,6 +35,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             ovl_text *t = NULL;
             int rc = ovl_decode(ctx, data, size, &o, &t);
             if (rc == OVL_OK) {
+                if (k == 0 && !lenient)
+                    ovl_fuzz_accepted++;
                 check_text(t, size);
                 ovl_text_free(t);
             } else if (t != NULL || ovl_ctx_offset(ctx) > (int64_t)size) {

@@ -4,6 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "overlap.h"
+#include "fuzz.h"
+
+unsigned long ovl_fuzz_accepted;
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -23,6 +26,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     ovl_index *idx = NULL;
     int rc = ovl_index_open(ctx, path, &o, &idx);
     if (rc == OVL_OK) {
+        ovl_fuzz_accepted++;
         int64_t *ids = NULL;
         size_t n = 0;
         if (ovl_index_list(ctx, idx, &ids, &n) == OVL_OK) {

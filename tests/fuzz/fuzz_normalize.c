@@ -1,6 +1,9 @@
 /* fuzz_normalize.c - fuzz target: tokens of arbitrary text stay ordered and inside the text. */
 #include <stdlib.h>
 #include "overlap.h"
+#include "fuzz.h"
+
+unsigned long ovl_fuzz_accepted;
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -9,6 +12,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     ovl_text *t = NULL;
     if (ovl_decode(NULL, data, size, &d, &t) != OVL_OK)
         return 0;
+    ovl_fuzz_accepted++;
     for (int trad = 0; trad < 2; trad++) {
         ovl_norm_opts o = OVL_NORM_OPTS_INIT;
         o.fold_traditional = trad;

@@ -1,6 +1,9 @@
 /* fuzz_segment.c - fuzz target: paragraphs and sentences are ordered, disjoint and in bounds. */
 #include <stdlib.h>
 #include "overlap.h"
+#include "fuzz.h"
+
+unsigned long ovl_fuzz_accepted;
 
 static void check_ranges(const ovl_range *r, size_t n, size_t len)
 {
@@ -19,6 +22,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     ovl_text *t = NULL;
     if (ovl_decode(NULL, data, size, &d, &t) != OVL_OK)
         return 0;
+    ovl_fuzz_accepted++;
     ovl_segments *sg = NULL;
     if (ovl_segment(NULL, t, NULL, &sg) != OVL_OK)
         abort();

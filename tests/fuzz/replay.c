@@ -1,44 +1,49 @@
-/* replay.c - runs a fuzz target over every file of a corpus directory (for CTest, without libFuzzer). */
+/* replay.c - runs a fuzz target over every file of its corpus directories (for CTest, without libFuzzer). */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s CORPUS_DIR...\n", argv[0]);
         return 2;
     }
-    DIR *d = opendir(argv[1]);
-    if (!d) {
-        fprintf(stderr, "%s: cannot open corpus directory\n", argv[1]);
-        return 2;
-    }
-    struct dirent *e;
     int n = 0;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", argv[1], e->d_name);
-        FILE *f = fopen(path, "rb");
-        if (!f)
-            continue;
-        fseek(f, 0, SEEK_END);
-        long len = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        uint8_t *buf = malloc(len > 0 ? (size_t)len : 1);
-        size_t got = fread(buf, 1, (size_t)len, f);
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, got);
-        free(buf);
-        n++;
+    for (int a = 1; a < argc; a++) {
+        DIR *d = opendir(argv[a]);
+        if (!d) {
+            fprintf(stderr, "%s: cannot open corpus directory\n", argv[a]);
+            return 2;
+        }
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.')
+                continue;
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", argv[a], e->d_name);
+            FILE *f = fopen(path, "rb");
+            if (!f)
+                continue;
+            fseek(f, 0, SEEK_END);
+            long len = ftell(f);
+            fseek(f, 0, SEEK_SET);
+            unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
+            size_t got = fread(buf, 1, (size_t)len, f);
+            fclose(f);
+            LLVMFuzzerTestOneInput(buf, got);
+            free(buf);
+            n++;
+        }
+        closedir(d);
     }
-    closedir(d);
-    printf("replayed %d inputs\n", n);
-    return n > 0 ? 0 : 1;
+    printf("replayed %d inputs, %lu accepted by the target's first step\n", n, ovl_fuzz_accepted);
+    if (n > 0 && ovl_fuzz_accepted == 0)
+        fprintf(stderr, "every input was refused at the first step: the corpus no longer reaches the code "
+                        "behind it (a stale seed?)\n");
+    return n > 0 && ovl_fuzz_accepted > 0 ? 0 : 1;
 }
