@@ -163,8 +163,8 @@ const ovl_report *ovl_check_report(const ovl_check_result *r) { return r ? r->re
 size_t ovl_check_passage_count(const ovl_check_result *r) { return r ? r->npassages : 0; }
 
 /* Candidate sources of every document, as (source id, document) sorted by id. */
-static int lookup(ovl_ctx *ctx, ovl_index *idx, const ovl_doc *const *docs, size_t ndocs,
-                  const ovl_check_opts *o, cand **out, size_t *nout)
+static int lookup(ovl_ctx *ctx, ovl_index *idx, const char *db_path, const ovl_doc *const *docs,
+                  size_t ndocs, const ovl_check_opts *o, cand **out, size_t *nout)
 {
     cand *cands = NULL;
     size_t ncand = 0, ccap = 0;
@@ -191,7 +191,12 @@ static int lookup(ovl_ctx *ctx, ovl_index *idx, const ovl_doc *const *docs, size
     }
     if (rc != OVL_OK) {
         free(cands);
-        return rc;
+        if (rc == OVL_ERR_NOMEM)
+            return rc;
+        /* The index's own words, named by its file (copied first: the message is rewritten). */
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s", ovl_ctx_message(ctx));
+        return ovl__fail(ctx, rc, -1, "%s: %s", db_path, msg);
     }
     if (ncand)
         qsort(cands, ncand, sizeof *cands, cmp_cand);
@@ -219,7 +224,7 @@ int ovl_check(ovl_ctx *ctx, ovl_index *idx, const char *db_path, const ovl_doc *
     r->ndocs = ndocs;
     cand *cands = NULL;
     size_t ncand = 0;
-    int rc = lookup(ctx, idx, docs, ndocs, opts, &cands, &ncand);
+    int rc = lookup(ctx, idx, db_path, docs, ndocs, opts, &cands, &ncand);
     if (rc != OVL_OK)
         goto fail;
     if (!(r->srcs = calloc(ncand ? ncand : 1, sizeof *r->srcs))) {

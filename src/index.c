@@ -226,6 +226,13 @@ static int initialize(ovl_ctx *ctx, ovl_index *idx, const ovl_fp_opts *fp, const
     /* Merges free the pages of the runs they replace; incremental auto-vacuum lets a flush
      * give the ones left over back (it must be chosen before the first table exists). */
     int rc = exec(ctx, idx, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL");
+    /* Two processes switching a new file to WAL at once: SQLite answers "database is locked"
+     * at once instead of calling the busy handler (waiting could deadlock), so wait here. */
+    for (int tries = 0; rc == OVL_ERR_DB && sqlite3_errcode(idx->db) == SQLITE_BUSY && tries < 500; tries++) {
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        ovl_ctx_clear(ctx);
+        rc = exec(ctx, idx, "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL");
+    }
     if (rc == OVL_OK)
         rc = exec(ctx, idx, "BEGIN IMMEDIATE");
     if (rc != OVL_OK)

@@ -953,8 +953,10 @@ static int json_head(ovl_ctx *ctx, ovl_report_stream *s)
     }
     ovl__out_printf(o, "{\n  \"schema\": %d,\n  \"overlap_version\": ", OVL_JSON_SCHEMA);
     int rc = dump(ctx, json_string(ovl_version()), 0, JSON_FLAGS | JSON_ENCODE_ANY, 2, o);
-    if (rc)
+    if (rc) {
+        json_decref(params);
         return rc;
+    }
     ovl__out_puts(o, ",\n  \"params\": ");
     if ((rc = dump(ctx, params, 0, JSON_FLAGS | JSON_INDENT(2), 2, o)) != OVL_OK)
         return rc;
