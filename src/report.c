@@ -880,7 +880,7 @@ struct ovl_report_stream {
      * do the copies and families (as JSON values). */
     ovl_pair_stats *pairs;
     size_t npairs, cappairs;
-    json_t *copies, *families;
+    json_t *copies, *families, *skipped;
 };
 
 void ovl_report_stream_free(ovl_report_stream *s)
@@ -897,6 +897,7 @@ void ovl_report_stream_free(ovl_report_stream *s)
     free(s->pairs);
     json_decref(s->copies);
     json_decref(s->families);
+    json_decref(s->skipped);
     free(s->o);
     free(s);
 }
@@ -1267,6 +1268,30 @@ int ovl_report_stream_family(ovl_ctx *ctx, ovl_report_stream *s, const ovl_famil
     return stream_record(ctx, s, "family", rec, bad, &s->families);
 }
 
+int ovl_report_stream_skipped(ovl_ctx *ctx, ovl_report_stream *s, const char *path,
+                              const char *message, int64_t offset)
+{
+    if (!s || !path || !message)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "a stream, a path and a message are required");
+    if (s->opts.format == OVL_FORMAT_TEXT && !s->err) {
+        ovl__out_puts(s->o, "\n== skipped ");
+        put_label(s->o, path);
+        ovl__out_puts(s->o, ": ");
+        put_label(s->o, message);
+        ovl__out_puts(s->o, "\n");
+        return stream_record(ctx, s, "skipped", NULL, 0, NULL);
+    }
+    int bad = 0;
+    json_t *o = json_object();
+    char *p = utf8_clean(path), *m = utf8_clean(message);
+    jset(o, "path", p ? json_string(p) : NULL, &bad);
+    jset(o, "message", m ? json_string(m) : NULL, &bad);
+    jset(o, "byte", offset >= 0 ? json_integer(offset) : json_null(), &bad);
+    free(p);
+    free(m);
+    return stream_record(ctx, s, "skipped", o, bad, &s->skipped);
+}
+
 int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s)
 {
     if (!s)
@@ -1284,9 +1309,9 @@ int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s)
         }
         if (rc == OVL_OK)
             ovl__out_puts(o, s->npairs ? "\n  ]" : "]");
-        json_t *tail[2] = {s->copies, s->families};
-        const char *names[2] = {"copies", "families"};
-        for (int t = 0; t < 2 && rc == OVL_OK; t++) {
+        json_t *tail[3] = {s->copies, s->families, s->skipped};
+        const char *names[3] = {"copies", "families", "skipped"};
+        for (int t = 0; t < 3 && rc == OVL_OK; t++) {
             if (!tail[t])
                 continue; /* only scans with such groups carry these keys */
             ovl__out_printf(o, ",\n  \"%s\": [", names[t]);

@@ -771,9 +771,47 @@ static void html_free(html_hold *h)
     free(h);
 }
 
+/* Problems kept for the end of the report (they may come before it starts). */
+typedef struct skiplist {
+    char **path, **msg;
+    int64_t *off;
+    size_t n, cap, capm, capo;
+} skiplist;
+
+static void skiplist_free(skiplist *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->path[i]);
+        free(l->msg[i]);
+    }
+    free(l->path);
+    free(l->msg);
+    free(l->off);
+    free(l);
+}
+
 static int rs_problem(void *ud, const ovl_problem *p)
 {
     ovl_scan_report_sink *rs = ud;
+    skiplist *l = rs->skipped;
+    if (!l && !(l = rs->skipped = calloc(1, sizeof *l)))
+        return 1;
+    size_t c1 = l->cap, c2 = l->capm, c3 = l->capo;
+    if (ovl__grow(&l->path, &c1, l->n + 1, sizeof *l->path) || ovl__grow(&l->msg, &c2, l->n + 1, sizeof *l->msg) ||
+        ovl__grow(&l->off, &c3, l->n + 1, sizeof *l->off))
+        return 1;
+    l->cap = c1, l->capm = c2, l->capo = c3;
+    l->path[l->n] = strdup(p->path ? p->path : "");
+    l->msg[l->n] = strdup(p->message ? p->message : "");
+    l->off[l->n] = p->offset;
+    if (!l->path[l->n] || !l->msg[l->n]) {
+        free(l->path[l->n]);
+        free(l->msg[l->n]);
+        return 1;
+    }
+    l->n++;
     return rs->on_problem ? rs->on_problem(rs->problem_data, p) : 0;
 }
 
@@ -883,9 +921,17 @@ static int rs_end(void *ud, const ovl_scan_summary *s)
         html_free(rs->html);
         rs->html = NULL;
     } else {
-        rc = ovl_report_stream_end(rs->ctx, rs->stream);
-        rs->stream = NULL;
+        skiplist *l = rs->skipped;
+        rc = OVL_OK;
+        for (size_t i = 0; l && rc == OVL_OK && i < l->n; i++)
+            rc = ovl_report_stream_skipped(rs->ctx, rs->stream, l->path[i], l->msg[i], l->off[i]);
+        if (rc == OVL_OK) {
+            rc = ovl_report_stream_end(rs->ctx, rs->stream);
+            rs->stream = NULL;
+        }
     }
+    skiplist_free(rs->skipped);
+    rs->skipped = NULL;
     return rc != OVL_OK;
 }
 
@@ -919,4 +965,6 @@ void ovl_scan_report_sink_cleanup(ovl_scan_report_sink *rs)
     rs->stream = NULL;
     html_free(rs->html);
     rs->html = NULL;
+    skiplist_free(rs->skipped);
+    rs->skipped = NULL;
 }

@@ -149,6 +149,10 @@ OVL_API int ovl_report_stream_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl
 OVL_API int ovl_report_stream_copies(ovl_ctx *ctx, ovl_report_stream *s, const ovl_copies *g);
 /* Records a family of recurring text (JSON "families", a {"family":...} line, a text block). */
 OVL_API int ovl_report_stream_family(ovl_ctx *ctx, ovl_report_stream *s, const ovl_family *f);
+/* Records an input that could not be read (JSON "skipped", a {"skipped":...} line, a text
+ * line), so the report says what it does not cover. */
+OVL_API int ovl_report_stream_skipped(ovl_ctx *ctx, ovl_report_stream *s, const char *path,
+                                      const char *message, int64_t offset);
 /* Writes the tail, flushes, and frees s (whatever the result). */
 OVL_API int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s);
 /* Frees s without writing its tail (after a failure); NULL accepted. */

@@ -238,8 +238,8 @@ OVL_API int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opt
 
 /* A sink writing a report to write_fn: text, JSON and JSON lines are streamed
  * (ovl_report_stream_begin); HTML, which shows whole documents, keeps the documents of the
- * report and the passages until the end. Problems are not written (the report lists what
- * was read); on_problem is told of them. */
+ * report and the passages until the end. Problems are listed at the end of the report
+ * (ovl_report_stream_skipped; not in HTML), and on_problem is told of each as it comes. */
 typedef struct ovl_scan_report_sink {
     ovl_scan_sink sink;           /* give &this.sink to ovl_scan */
     ovl_ctx *ctx;                 /* receives write errors (borrowed) */
@@ -248,6 +248,7 @@ typedef struct ovl_scan_report_sink {
     void *write_data;
     ovl_report_stream *stream;    /* internal: the text/JSON stream */
     void *html;                   /* internal: what an HTML report holds until the end */
+    void *skipped;                /* internal: problems met, listed at the end of the report */
     int (*on_problem)(void *userdata, const ovl_problem *p); /* optional: told of problems */
     void *problem_data;
 } ovl_scan_report_sink;

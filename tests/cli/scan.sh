@@ -77,6 +77,8 @@ status_is "undecodable file skipped, reuse still reported, status 2" 2 "$OVL_BIN
 [ "$(cat "$t/err")" = "overlap: $t/badc/broken.txt: byte 12: invalid UTF-8 sequence" ] &&
   ok "undecodable file message" || bad "undecodable file message: $(cat "$t/err")"
 [ "$(jq '.documents | length' "$t/out")" = 2 ] && ok "others scanned" || bad "others scanned"
+[ "$(jq -c '.skipped' "$t/out")" = "[{\"path\":\"$t/badc/broken.txt\",\"message\":\"byte 12: invalid UTF-8 sequence\",\"byte\":12}]" ] &&
+  ok "the report lists the skipped file" || bad "skipped: $(jq -c .skipped "$t/out")"
 status_is "nothing readable: trouble" 2 "$OVL_BIN" scan "$t/badc/broken.txt" "$t/nonexistent"
 grep -q "none of the 1 file could be read" "$t/err" && grep -q "nonexistent: No such file" "$t/err" &&
   ok "nothing readable messages" || bad "nothing readable messages: $(cat "$t/err")"
