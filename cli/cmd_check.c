@@ -35,7 +35,11 @@ static void help(FILE *f)
                "                           online cores; the report is the same for any N)\n"
                CLI_DOC_OPTS_HELP
                "  Fingerprint options (--seed, --shingle, ... see 'overlap index --help') are taken\n"
-               "  from the index; given, they must match it.\n");
+               "  from the index; given, they must match it.\n"
+               "\nexamples:\n"
+               "  overlap check --db papers.db submission.txt\n"
+               "  overlap check --db papers.db --exclude-meta author=Li --format html -o r.html a.txt\n"
+               "  overlap check --db papers.db --ignore template.txt - < submission.txt\n");
 }
 
 int cmd_check(int argc, char **argv)

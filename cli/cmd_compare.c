@@ -20,7 +20,11 @@ static void help(FILE *f)
                "  --ignore PATH            text found in the files under PATH (templates, a\n"
                "                           journal's boilerplate, a licence) is not reuse; how much\n"
                "                           was left out is said on stderr (repeatable)\n"
-               CLI_DOC_OPTS_HELP);
+               CLI_DOC_OPTS_HELP
+               "\nexamples:\n"
+               "  overlap compare a.txt b.txt\n"
+               "  overlap compare a.txt b.txt --format html -o report.html\n"
+               "  overlap compare paper.txt - --ignore templates/ < copy.txt\n");
 }
 
 int cmd_compare(int argc, char **argv)

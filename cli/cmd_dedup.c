@@ -42,7 +42,10 @@ static void help(FILE *f)
             "                           for (default 0.5)\n"
             "  --seed S                 hash seed (default 0)\n"
             "  --min-chars N, --min-words N  shortest passage counted (defaults 20, 8)\n"
-            "  --progress, --no-progress  progress on stderr (default: when a terminal)\n" CLI_DOC_OPTS_HELP);
+            "  --progress, --no-progress  progress on stderr (default: when a terminal)\n" CLI_DOC_OPTS_HELP
+            "\nexamples:\n"
+            "  overlap dedup corpus/ -o keep-drop.tsv\n"
+            "  overlap dedup corpus/ --threshold 0.9 --keep first --format json\n");
 }
 
 static json_t *jratio(double x)

@@ -13,7 +13,10 @@ static void help(FILE *f)
                "options:\n"
                "  --format text|json       output format (default text)\n"
                "  --sentences              also list sentences (text format)\n"
-               "  -o, --output FILE        write to FILE instead of standard output\n" CLI_DOC_OPTS_HELP);
+               "  -o, --output FILE        write to FILE instead of standard output\n" CLI_DOC_OPTS_HELP
+               "\nexamples:\n"
+               "  overlap dump paper.txt\n"
+               "  overlap dump - --format json < paper.gb18030.txt\n");
 }
 
 int cmd_dump(int argc, char **argv)

@@ -174,7 +174,11 @@ static void help(FILE *f)
                "  --format text|json       list format (default text)\n"
                CLI_DOC_OPTS_HELP
                "fingerprint options (fixed when the index is created; given later, they must\n"
-               "match it):\n" CLI_FP_OPTS_HELP);
+               "match it):\n" CLI_FP_OPTS_HELP
+               "\nexamples:\n"
+               "  overlap index add --db papers.db published/ --meta journal=JSS\n"
+               "  overlap index list --db papers.db\n"
+               "  overlap index verify --db papers.db --deep\n");
 }
 
 static int same_file(const char *abs, const char *db_abs)

@@ -78,7 +78,11 @@ static void help(FILE *f)
             "  --progress, --no-progress  draw (or not) progress on stderr (default: when\n"
             "                           stderr is a terminal)\n"
             "  -v, --verbose            print the LSH bands, rows and S-curve on stderr\n" CLI_DOC_OPTS_HELP
-            "fingerprint options:\n" CLI_FP_OPTS_HELP);
+            "fingerprint options:\n" CLI_FP_OPTS_HELP
+            "\nexamples:\n"
+            "  overlap scan corpus/ -j2 --format jsonl -o pairs.jsonl\n"
+            "  overlap scan corpus/ --ignore templates/ --top 20 --format html -o top.html\n"
+            "  overlap scan a/ b/ --group-by-dir --passages all --format json -o all.json\n");
 }
 
 typedef struct gkey {
