@@ -476,13 +476,73 @@ int ovl_scan_merge_pairs(ovl_ctx *ctx, const ovl_scan_pair *const *lists, const 
 
 typedef struct pair_units {
     size_t *order, *ustart, *ucentre, nunits;
+    size_t *run;  /* units in the order they are handed out: the costliest first */
 } pair_units;
+
+typedef struct ucost {
+    uint64_t cost;
+    size_t u;
+} ucost;
+
+static int cmp_ucost(const void *x, const void *y)
+{
+    const ucost *a = x, *b = y;
+    if (a->cost != b->cost)
+        return a->cost > b->cost ? -1 : 1;
+    return (a->u > b->u) - (a->u < b->u);
+}
+
+/* Hands out the few units much costlier than the rest first (one pair of two large files can
+ * take seconds, and started last it would leave the other threads idle at the end), the
+ * others in their walk order, which keeps documents cached between neighbouring units. The
+ * output does not depend on this order. */
+static int order_units(const ovl_scan_pair *pairs, pair_units *pu)
+{
+    ucost *c = malloc((pu->nunits + 1) * sizeof *c);
+    if (!(pu->run = malloc((pu->nunits + 1) * sizeof *pu->run)) || !c) {
+        free(c);
+        return OVL_ERR_NOMEM;
+    }
+    for (size_t u = 0; u < pu->nunits; u++) {
+        uint64_t cost = 0;
+        for (size_t x = pu->ustart[u]; x < pu->ustart[u + 1]; x++) {
+            const ovl_scan_pair *p = &pairs[pu->order[x]];
+            cost += (uint64_t)(p->a1 > p->a0 ? p->a1 - p->a0 : 0) + (p->b1 > p->b0 ? p->b1 - p->b0 : 0);
+        }
+        c[u] = (ucost){cost, u};
+    }
+    uint64_t total = 0;
+    for (size_t u = 0; u < pu->nunits; u++)
+        total += c[u].cost;
+    size_t nbig = 0;
+    for (size_t u = 0; u < pu->nunits; u++)
+        if (c[u].cost > total / 64)
+            c[nbig++] = c[u];
+    qsort(c, nbig, sizeof *c, cmp_ucost);
+    uint8_t *big = calloc(pu->nunits + 1, 1);
+    if (!big) {
+        free(c);
+        return OVL_ERR_NOMEM;
+    }
+    size_t k = 0;
+    for (size_t x = 0; x < nbig; x++) {
+        pu->run[k++] = c[x].u;
+        big[c[x].u] = 1;
+    }
+    for (size_t u = 0; u < pu->nunits; u++)
+        if (!big[u])
+            pu->run[k++] = u;
+    free(big);
+    free(c);
+    return OVL_OK;
+}
 
 static void units_free(pair_units *pu)
 {
     free(pu->order);
     free(pu->ustart);
     free(pu->ucentre);
+    free(pu->run);
     memset(pu, 0, sizeof *pu);
 }
 
@@ -542,7 +602,7 @@ static int make_units(const ovl_scan_pair *pairs, size_t npairs, size_t ndocs, p
     }
     pu->ustart[nu] = no;
     pu->nunits = nu;
-    rc = OVL_OK;
+    rc = order_units(pairs, pu);
 out:
     free(deg);
     free(adj);
@@ -656,9 +716,10 @@ static uint64_t side_union(const ovl_passage *ps, size_t n, int b)
     return tot;
 }
 
-static void align_unit(void *arg, unsigned worker, size_t u)
+static void align_unit(void *arg, unsigned worker, size_t i)
 {
     align_job *j = arg;
+    size_t u = j->units.run[i];
     ovl_ctx *ctx = j->ctx[worker];
     size_t centre = j->units.ucentre[u];
     const char *cerr = NULL;
