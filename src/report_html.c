@@ -10,7 +10,7 @@ static const char CSS[] =
     "sans-serif;margin:0;color:#222;background:#f6f6f6}\n"
     "header,section{padding:10px 20px}\n"
     "h1{font-size:20px;margin:6px 0}h2{font-size:16px;margin:8px 0}h3{font-size:14px;margin:4px 0}\n"
-    "table.docs{border-collapse:collapse;background:#fff}\n"
+    "table.docs{border-collapse:collapse;background:#fff}table.pairs{margin-top:10px}\n"
     "table.docs th,table.docs td{border:1px solid #ccc;padding:2px 8px;text-align:left}\n"
     "table.docs td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
     "section.pair{border-top:2px solid #ccc}\n"
