@@ -429,7 +429,7 @@ int cmd_index(int argc, char **argv)
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
     ovl_fp_opts fp = OVL_FP_OPTS_INIT;
     unsigned given = 0;
-    int deep = 0, npaths = 0, status = CLI_EXIT_TROUBLE;
+    int deep = 0, npaths = 0, status = CLI_EXIT_TROUBLE, format_given = 0, doc_given = 0;
     char **paths = calloc((size_t)argc, sizeof *paths);
     ovl_index_meta *metas = calloc((size_t)argc, sizeof *metas);
     char **metabuf = calloc((size_t)argc, sizeof *metabuf);
@@ -449,7 +449,7 @@ int cmd_index(int argc, char **argv)
         if (cli_opt(argc, argv, &i, "--db", NULL, &v))
             db = v;
         else if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v;
+            format = v, format_given = 1;
         else if (cli_opt(argc, argv, &i, "--meta", NULL, &v)) {
             const char *eq = strchr(v, '=');
             if (!eq || eq == v) {
@@ -468,13 +468,25 @@ int cmd_index(int argc, char **argv)
             nmetas++;
         } else if (strcmp(argv[i], "--deep") == 0)
             deep = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &dopts) || cli_fp_opt(argc, argv, &i, &fp, &given))
+        else if (cli_doc_opt(argc, argv, &i, &dopts))
+            doc_given = 1;
+        else if (cli_fp_opt(argc, argv, &i, &fp, &given))
             ;
         else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error("index %s: unknown option '%s'", sub, argv[i]);
             goto done;
         } else
             paths[npaths++] = argv[i++];
+    }
+    /* An option the action does not use is refused, not silently ignored. */
+    const char *unused = nmetas && op != ADD           ? "--meta (for index add)"
+                         : format_given && op != LIST  ? "--format (for index list)"
+                         : deep && op != VERIFY        ? "--deep (for index verify)"
+                         : (given || doc_given) && op != ADD ? "fingerprint and document options (for index add)"
+                                                             : NULL;
+    if (unused) {
+        cli_error("index %s: does not take %s", sub, unused);
+        goto done;
     }
     if (!db) {
         cli_error("index %s: --db FILE is required", sub);

@@ -83,4 +83,11 @@ cmp -s notes.txt "$OVL_FIXTURES/reuse/copy.txt" || fail "foreign file modified"
 expect_status 2 "$OVL_BIN" check --db missing.db "$OVL_FIXTURES/reuse/copy.txt"
 grep -qx "overlap: index missing.db does not exist" err.txt || fail "missing: $(cat err.txt)"
 [ ! -e missing.db ] || fail "check created an index"
+# An option an action does not use is refused, not ignored.
+expect_status 2 "$OVL_BIN" index list --db idx.db --meta author=Wang
+grep -qx "overlap: index list: does not take --meta (for index add)" err.txt || fail "list --meta: $(cat err.txt)"
+expect_status 2 "$OVL_BIN" index stats --db idx.db --format json
+grep -qx "overlap: index stats: does not take --format (for index list)" err.txt || fail "stats --format: $(cat err.txt)"
+expect_status 2 "$OVL_BIN" index list --db idx.db --deep
+expect_status 2 "$OVL_BIN" index verify --db idx.db --seed 3
 echo ok
