@@ -32,15 +32,6 @@ int cli_index_open(ovl_ctx *ctx, const char *db, int create, int readonly, const
         ovl_index *peek = NULL;
         po.readonly = 1;
         int rc = ovl_index_open(ctx, db, &po, &peek);
-        /* Another process may be creating the file this moment (there, but no schema yet):
-         * give it a second before calling the file damaged. */
-        for (int tries = 0; rc == OVL_ERR_CORRUPT && create && strstr(ovl_ctx_message(ctx), "empty database") &&
-                            tries < 100;
-             tries++) {
-            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
-            ovl_ctx_clear(ctx);
-            rc = ovl_index_open(ctx, db, &po, &peek);
-        }
         if (rc != OVL_OK)
             return rc;
         ovl_doc_opts sdoc;

@@ -469,6 +469,15 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
         }
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
+    /* A database without the schema yet, opened by a handle that will not create it (a
+     * read-only look at an index), may be another process's creation in progress: it gets
+     * the same time to finish. */
+    for (int wait = 0; rc == OVL_OK && empty && !truncated && (!o->create || o->readonly) &&
+                       wait < CREATE_WAIT_MS;
+         wait += 10) {
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        rc = validate(ctx, idx, o, &empty);
+    }
     if (rc == OVL_OK && empty) {
         if (truncated) {
             rc = ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "%s is not an overlap index (an empty file)", path);

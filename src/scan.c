@@ -66,35 +66,33 @@ static void commit_slot(fp_job *j, size_t k)
     if (j->rc == OVL_OK && s->fp) {
         size_t nc = ovl_fp_chunk_count(s->fp);
         unsigned nb = out->bands;
-        if (ovl__grow(&out->chunks, &j->capchunks, out->nchunks + nc, sizeof *out->chunks) != 0) {
-            j->rc = OVL_ERR_NOMEM;
-        } else {
-            size_t kc = j->capchunks;
-            uint64_t *nk = realloc(out->keys, (kc ? kc : 1) * nb * sizeof *nk);
-            if (!nk) {
-                j->rc = OVL_ERR_NOMEM;
-            } else {
+        size_t kc = j->capchunks;
+        if (ovl__grow(&out->chunks, &j->capchunks, out->nchunks + nc, sizeof *out->chunks) != 0)
+            j->rc = OVL_ERR_NOMEM, nc = 0;
+        if (j->rc == OVL_OK && j->capchunks != kc) {
+            /* The other per-chunk arrays follow the chunk table's capacity. */
+            kc = j->capchunks;
+            uint64_t *nk = realloc(out->keys, kc * nb * sizeof *nk);
+            if (nk)
                 out->keys = nk;
-                uint32_t *ncs = realloc(out->char_start, (kc ? kc : 1) * sizeof *ncs);
-                if (ncs)
-                    out->char_start = ncs;
-                uint32_t *nce = ncs ? realloc(out->char_end, (kc ? kc : 1) * sizeof *nce) : NULL;
-                if (nce)
-                    out->char_end = nce;
-                if (!ncs || !nce)
-                    j->rc = OVL_ERR_NOMEM, nc = 0;
-                s->doc.first_chunk = out->nchunks;
-                s->doc.nchunks = (uint32_t)nc;
-                if (nc) {
-                    memcpy(out->chunks + out->nchunks, ovl_fp_chunks(s->fp), nc * sizeof *out->chunks);
-                    memcpy(out->keys + out->nchunks * nb, ovl_fp_band_keys(s->fp, 0),
-                           nc * nb * sizeof *nk);
-                    memcpy(out->char_start + out->nchunks, s->cs, nc * sizeof *s->cs);
-                    memcpy(out->char_end + out->nchunks, s->ce, nc * sizeof *s->ce);
-                }
-                out->nchunks += nc;
-            }
+            uint32_t *ncs = nk ? realloc(out->char_start, kc * sizeof *ncs) : NULL;
+            if (ncs)
+                out->char_start = ncs;
+            uint32_t *nce = ncs ? realloc(out->char_end, kc * sizeof *nce) : NULL;
+            if (nce)
+                out->char_end = nce;
+            if (!nce)
+                j->rc = OVL_ERR_NOMEM, nc = 0;
         }
+        s->doc.first_chunk = out->nchunks;
+        s->doc.nchunks = (uint32_t)nc;
+        if (nc) {
+            memcpy(out->chunks + out->nchunks, ovl_fp_chunks(s->fp), nc * sizeof *out->chunks);
+            memcpy(out->keys + out->nchunks * nb, ovl_fp_band_keys(s->fp, 0), nc * nb * sizeof *out->keys);
+            memcpy(out->char_start + out->nchunks, s->cs, nc * sizeof *s->cs);
+            memcpy(out->char_end + out->nchunks, s->ce, nc * sizeof *s->ce);
+        }
+        out->nchunks += nc;
     }
     if (out->doc_keys) {
         unsigned K = j->o->fp.num_hashes;
@@ -308,8 +306,8 @@ void ovl_scan_shard_free(ovl_scan_shard *s)
 /* ---- Phase 2 ---------------------------------------------------------------------------- */
 
 /* Adds a shard's documents with bands [lo, hi) of their keys to finder f. */
-int ovl__scan_finder_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_shard *s, unsigned lo,
-                            unsigned hi, const int32_t *groups, uint64_t **buf, size_t *cap)
+static int finder_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_shard *s, unsigned lo,
+                      unsigned hi, const int32_t *groups, uint64_t **buf, size_t *cap)
 {
     unsigned nb = hi - lo;
     for (size_t k = 0; k < s->count; k++) {
@@ -399,7 +397,7 @@ int ovl_scan_candidates(ovl_ctx *ctx, const ovl_scan_shard *shards, size_t nshar
     uint64_t *buf = NULL;
     size_t cap = 0;
     for (size_t s = 0; rc == OVL_OK && s < nshards; s++)
-        rc = ovl__scan_finder_add(ctx, f, &shards[s], band_lo, band_hi, o.groups, &buf, &cap);
+        rc = finder_add(ctx, f, &shards[s], band_lo, band_hi, o.groups, &buf, &cap);
     free(buf);
     if (rc == OVL_OK)
         rc = ovl__scan_finder_pairs(ctx, f, o.max_df, o.max_chunks, pairs, npairs);
@@ -677,45 +675,6 @@ static int align_one(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const o
     }
 }
 
-typedef struct iv {
-    uint64_t s, e;
-} iv;
-
-static int iv_cmp(const void *x, const void *y)
-{
-    const iv *a = x, *b = y;
-    if (a->s != b->s)
-        return a->s < b->s ? -1 : 1;
-    return (a->e > b->e) - (a->e < b->e);
-}
-
-/* Characters of one side inside the pair's passages (union). */
-static uint64_t side_union(const ovl_passage *ps, size_t n, int b)
-{
-    iv *w = malloc((n + 1) * sizeof *w);
-    if (!w)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        const ovl_span *sp = b ? &ps[i].b : &ps[i].a;
-        w[i] = (iv){sp->char_start, sp->char_end};
-    }
-    qsort(w, n, sizeof *w, iv_cmp);
-    uint64_t tot = 0, cs = 0, ce = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i && w[i].s <= ce) {
-            if (w[i].e > ce)
-                ce = w[i].e;
-            continue;
-        }
-        tot += ce - cs;
-        cs = w[i].s;
-        ce = w[i].e;
-    }
-    tot += ce - cs;
-    free(w);
-    return tot;
-}
-
 static void align_unit(void *arg, unsigned worker, size_t i)
 {
     align_job *j = arg;
@@ -760,10 +719,18 @@ static void align_unit(void *arg, unsigned worker, size_t i)
                 snprintf(err, len, "%s: %s", ovl_doc_name(da), m);
             r.error = err ? err : "out of memory";
         } else {
+            ovl_pair_stats st;
             r.passages = ps;
             r.npassages = np;
-            r.a_reused_chars = side_union(ps, np, 0);
-            r.b_reused_chars = side_union(ps, np, 1);
+            if (ovl_pair_stats_compute(0, 1, ps, np, 0, 0, &st) == OVL_OK) {
+                r.a_reused_chars = st.a_reused_chars;
+                r.b_reused_chars = st.b_reused_chars;
+            } else {
+                r.status = OVL_ERR_NOMEM;
+                r.error = "out of memory";
+                r.passages = NULL;
+                r.npassages = 0;
+            }
         }
         ovl_ctx_clear(ctx);
         pthread_mutex_lock(&j->mu);

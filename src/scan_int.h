@@ -14,10 +14,6 @@
 int ovl__scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, size_t first,
                           size_t count, size_t progress_base, unsigned doc_bands,
                           unsigned doc_rows, ovl_scan_shard *out);
-/* Adds a shard's readable documents with bands [lo, hi) of their keys to f; buf and cap
- * are a scratch buffer the caller frees. */
-int ovl__scan_finder_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_shard *s, unsigned lo,
-                         unsigned hi, const int32_t *groups, uint64_t **buf, size_t *cap);
 /* Candidate pairs of a filled finder (no min_hits filter), with their chunks' token ranges. */
 int ovl__scan_finder_pairs(ovl_ctx *ctx, ovl_finder *f, unsigned max_df, unsigned max_chunks,
                            ovl_scan_pair **out, size_t *nout);

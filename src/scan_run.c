@@ -47,6 +47,8 @@ typedef struct dstat {
     int report_id;
     int delivered;      /* need_docs == 2: given to the sink (1) or failed to load (2) */
     char *load_error;
+    int failure_code;   /* the first failure to load it during alignment, reported after it */
+    char *failure;
 } dstat;
 
 typedef struct run {
@@ -215,9 +217,15 @@ static int on_result(void *userdata, const ovl_scan_result *res)
             r->rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
             return 1;
         }
-        if (res->failed_doc >= 0 && !r->ds[res->failed_doc].reported) {
-            /* Reported after alignment, in document order; remember the message. */
-            r->ds[res->failed_doc].reported = 2;
+        dstat *f = res->failed_doc >= 0 ? &r->ds[res->failed_doc] : NULL;
+        if (f && !f->reported && !f->failure) {
+            /* Reported after alignment, in document order (the cache gives every pair of a
+             * document the same failure, so the first one seen is the one). */
+            f->failure_code = res->status;
+            if (!(f->failure = strdup(res->error ? res->error : ovl_strerror(res->status)))) {
+                r->rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+                return 1;
+            }
         }
         r->nrecs++;
         r->sum.failed_pairs++;
@@ -686,31 +694,9 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
     if (rc != OVL_OK)
         goto done;
     /* Files that failed during alignment, once each, in document order. */
-    for (size_t k = 0; k < r.nrecs; k++) {
-        prec *q = &r.recs[k];
-        if (q->status == OVL_OK)
-            continue;
-        for (int side = 0; side < 2; side++) {
-            uint32_t d = side ? q->b : q->a;
-            if (r.ds[d].reported == 2)
-                r.ds[d].reported = 3; /* 3: failed, message still to report */
-        }
-    }
-    for (size_t i = 0; rc == OVL_OK && i < n; i++) {
-        if (r.ds[i].reported != 3)
-            continue;
-        const char *e = NULL;
-        int code = 0;
-        ovl_ctx *lctx = ovl_ctx_new();
-        const ovl_doc *d = lctx ? ovl__doccache_get(cache, lctx, i, &e, &code) : NULL;
-        if (d)
-            ovl__doccache_put(cache, i); /* loads now: it was a passing failure */
-        else {
-            r.ds[i].reported = 0;
-            rc = doc_problem(&r, i, code ? code : OVL_ERR_NOMEM, e);
-        }
-        ovl_ctx_free(lctx);
-    }
+    for (size_t i = 0; rc == OVL_OK && i < n; i++)
+        if (r.ds[i].failure)
+            rc = doc_problem(&r, i, r.ds[i].failure_code, r.ds[i].failure);
     if (rc == OVL_OK && fflush(r.spool) != 0)
         rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
     if (rc == OVL_OK)
@@ -728,6 +714,7 @@ done:
     for (size_t i = 0; r.ds && i < n; i++) {
         free(r.ds[i].v);
         free(r.ds[i].load_error);
+        free(r.ds[i].failure);
     }
     free(r.ds);
     free(r.docs);

@@ -42,9 +42,10 @@ typedef struct ovl_scan_opts {
     unsigned whole_tokens;  /* a pair whose documents both have at most this many tokens is
                                aligned whole, so its passages are exactly compare's; other
                                pairs are aligned around their colliding chunks, widened while a
-                               passage runs on (a short passage far from every collision can be
-                               missed: 0.7% of the passages on generated Chinese, for half the
-                               alignment time). Default 0 = always around the chunks */
+                               passage runs on: a short passage far from every collision can be
+                               missed, and a passage near the edge of the range can come out
+                               cut differently (bench/README.md measures both ways). Default
+                               0 = always around the chunks */
     unsigned threads;       /* worker threads; default 0 = all online cores */
     const int32_t *groups;  /* NULL, or per corpus document a group id (< 0: none); documents
                                of one group are not paired. Borrowed during the call */

@@ -159,6 +159,10 @@ if [ -f "$t/gen.json.1" ]; then
   [ "$npairs" -gt 5 ] && [ "$diffs" = 0 ] && ok "generated: all $npairs pairs = compare (--whole-tokens)" ||
     bad "generated: $diffs of $npairs pairs differ from compare with --whole-tokens"
   [ "$notsub" = 0 ] && ok "generated: default passages are compare's" || bad "generated: $notsub pairs with passages compare does not give"
+elif [ -x "$gen" ]; then
+  bad "generated: no scan report to compare with compare"
+else
+  echo "skip scan = compare on generated pairs (no ovl-gen at $gen)"
 fi
 
 # A failed run leaves an existing report as it was (the report goes through a temporary file).
