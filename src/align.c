@@ -283,8 +283,8 @@ void ovl_span_from_tokens(const ovl_doc *doc, size_t t0, size_t t1, ovl_span *sp
     span->tok_end = (uint32_t)t1;
     span->char_start = tk[t0].char_start;
     span->char_end = tk[t1 - 1].char_end;
-    span->byte_start = t->bytes[span->char_start];
-    span->byte_end = t->bytes[span->char_end];
+    span->byte_start = ovl__text_byte(t, span->char_start);
+    span->byte_end = ovl__text_byte(t, span->char_end);
     span->line_start = ovl_text_line(t, span->char_start);
     span->line_end = ovl_text_line(t, span->char_end - 1);
 }

@@ -14,6 +14,9 @@ typedef struct builder {
     int pending_cr; /* previous char was CR: a following LF belongs to the same break */
 } builder;
 
+/* Room for cap code points and the offset after the last. */
+static size_t nblocks(size_t cap) { return cap / OVL_TEXT_BLOCK + 1; }
+
 static int b_init(builder *b, size_t hint)
 {
     memset(b, 0, sizeof *b);
@@ -22,13 +25,50 @@ static int b_init(builder *b, size_t hint)
         return -1;
     b->cap = hint + 1;
     b->t->chars = malloc(b->cap * sizeof *b->t->chars);
-    b->t->bytes = malloc((b->cap + 1) * sizeof *b->t->bytes);
+    b->t->boff = malloc(b->cap + 1);
+    b->t->bbase = malloc(nblocks(b->cap) * sizeof *b->t->bbase);
     b->lcap = 64;
     b->t->lines = malloc(b->lcap * sizeof *b->t->lines);
-    if (!b->t->chars || !b->t->bytes || !b->t->lines)
+    if (!b->t->chars || !b->t->boff || !b->t->bbase || !b->t->lines)
         return -1;
     b->t->lines[0] = 0;
     b->t->nlines = 1;
+    return 0;
+}
+
+/* Offsets no longer fit the compact form: every one in 32 bits from here on. */
+static int b_widen(builder *b)
+{
+    ovl_text *t = b->t;
+    uint32_t *o = malloc((b->cap + 1) * sizeof *o);
+    if (!o)
+        return -1;
+    for (size_t i = 0; i < t->n; i++)
+        o[i] = t->bbase[i / OVL_TEXT_BLOCK] + t->boff[i];
+    free(t->boff);
+    free(t->bbase);
+    t->boff = NULL;
+    t->bbase = NULL;
+    t->bytes = o;
+    return 0;
+}
+
+/* Records byte offset off for code point k (k <= n, within capacity). */
+static inline int b_setoff(builder *b, size_t k, size_t off)
+{
+    ovl_text *t = b->t;
+    if (!t->bytes) {
+        if (k % OVL_TEXT_BLOCK == 0)
+            t->bbase[k / OVL_TEXT_BLOCK] = (uint32_t)off;
+        size_t rel = off - t->bbase[k / OVL_TEXT_BLOCK];
+        if (rel <= 0xFF) {
+            t->boff[k] = (uint8_t)rel;
+            return 0;
+        }
+        if (b_widen(b) != 0)
+            return -1;
+    }
+    t->bytes[k] = (uint32_t)off;
     return 0;
 }
 
@@ -42,10 +82,21 @@ static inline int b_put(builder *b, uint32_t cp, size_t off)
         if (!c)
             return -1;
         t->chars = c;
-        uint32_t *o = realloc(t->bytes, (ncap + 1) * sizeof *o);
-        if (!o)
-            return -1;
-        t->bytes = o;
+        if (t->bytes) {
+            uint32_t *o = realloc(t->bytes, (ncap + 1) * sizeof *o);
+            if (!o)
+                return -1;
+            t->bytes = o;
+        } else {
+            uint8_t *o = realloc(t->boff, ncap + 1);
+            if (!o)
+                return -1;
+            t->boff = o;
+            uint32_t *s = realloc(t->bbase, nblocks(ncap) * sizeof *s);
+            if (!s)
+                return -1;
+            t->bbase = s;
+        }
         b->cap = ncap;
     }
     /* A line starts after LF, after a lone CR, and after U+2028/U+2029. */
@@ -55,8 +106,9 @@ static inline int b_put(builder *b, uint32_t cp, size_t off)
     else if (new_line)
         return -1;
     b->pending_cr = cp == '\r';
+    if (b_setoff(b, t->n, off) != 0)
+        return -1;
     t->chars[t->n] = cp;
-    t->bytes[t->n] = (uint32_t)off;
     t->n++;
     if (cp == '\n' || cp == 0x2028 || cp == 0x2029) {
         if (ovl__grow(&t->lines, &b->lcap, t->nlines + 1, sizeof *t->lines) != 0)
@@ -66,14 +118,31 @@ static inline int b_put(builder *b, uint32_t cp, size_t off)
     return 0;
 }
 
+/* Shrinks *p to n elements of size sz; keeps it when realloc cannot. */
+static void shrink(void *pp, size_t n, size_t sz)
+{
+    void **p = pp;
+    void *s = *p ? realloc(*p, (n ? n : 1) * sz) : NULL;
+    if (s)
+        *p = s;
+}
+
 /* Closes the text: a trailing CR ends its line; a line start at the very end (text ending
- * in a break) is kept so that "a\n" has two lines only if something follows. */
+ * in a break) is kept so that "a\n" has two lines only if something follows. The arrays,
+ * sized for one code point per input byte, give back what the text did not use (two
+ * thirds of them for Chinese UTF-8). NULL when out of memory. */
 static ovl_text *b_finish(builder *b, size_t size)
 {
     ovl_text *t = b->t;
-    t->bytes[t->n] = (uint32_t)size;
+    if (b_setoff(b, t->n, size) != 0)
+        return NULL;
     if (t->nlines > 1 && t->lines[t->nlines - 1] == t->n)
         t->nlines--;
+    shrink(&t->chars, t->n, sizeof *t->chars);
+    shrink(&t->boff, t->n + 1, 1);
+    shrink(&t->bbase, nblocks(t->n), sizeof *t->bbase);
+    shrink(&t->bytes, t->n + 1, sizeof *t->bytes);
+    shrink(&t->lines, t->nlines, sizeof *t->lines);
     b->t = NULL;
     return t;
 }
@@ -89,6 +158,8 @@ void ovl_text_free(ovl_text *t)
     if (!t)
         return;
     free(t->chars);
+    free(t->bbase);
+    free(t->boff);
     free(t->bytes);
     free(t->lines);
     free(t);
@@ -165,14 +236,17 @@ static int decode_utf8(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t 
         size_t n;
         unsigned c = p[i];
         if (c >= 0x20 && c < 0x80 && !b->pending_cr) {
-            t->chars[t->n] = c;
-            t->bytes[t->n++] = (uint32_t)i++;
+            if (b_setoff(b, t->n, i) != 0)
+                return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+            t->chars[t->n++] = c;
+            i++;
             continue;
         }
         if (c >= 0x80 && (n = utf8_next(p + i, len - i, &cp)) != 0 && !b->pending_cr &&
             cp != 0x2028 && cp != 0x2029) {
-            t->chars[t->n] = cp;
-            t->bytes[t->n++] = (uint32_t)i;
+            if (b_setoff(b, t->n, i) != 0)
+                return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+            t->chars[t->n++] = cp;
             i += n;
             continue;
         }
@@ -498,7 +572,10 @@ int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opt
         ovl_ctx probe;
         int rc = decode_utf8(&probe, &b, p, len, 0, 0, "UTF-8");
         if (rc == OVL_OK) {
-            *out = b_finish(&b, len);
+            if (!(*out = b_finish(&b, len))) {
+                b_abort(&b);
+                return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+            }
             return OVL_OK;
         }
         b_abort(&b);
@@ -543,20 +620,23 @@ int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opt
         b_abort(&b);
         return rc;
     }
-    *out = b_finish(&b, len);
+    if (!(*out = b_finish(&b, len))) {
+        b_abort(&b);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    }
     return OVL_OK;
 }
 
 size_t ovl_text_length(const ovl_text *t) { return t->n; }
 const uint32_t *ovl_text_chars(const ovl_text *t) { return t->chars; }
-uint64_t ovl_text_size(const ovl_text *t) { return t->bytes[t->n]; }
+uint64_t ovl_text_size(const ovl_text *t) { return ovl__text_byte(t, t->n); }
 const char *ovl_text_encoding(const ovl_text *t) { return t->encoding; }
 size_t ovl_text_replaced(const ovl_text *t) { return t->replaced; }
 uint32_t ovl_text_line_count(const ovl_text *t) { return (uint32_t)t->nlines; }
 
 uint64_t ovl_text_byte(const ovl_text *t, size_t i)
 {
-    return t->bytes[i <= t->n ? i : t->n];
+    return ovl__text_byte(t, i <= t->n ? i : t->n);
 }
 
 uint32_t ovl_text_line(const ovl_text *t, size_t i)

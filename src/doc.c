@@ -2,28 +2,47 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
-int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
-                       const ovl_doc_opts *opts, ovl_doc **out)
+/* OVL_ERR_TOOBIG when len bytes exceed the options' limit. */
+static int check_size(ovl_ctx *ctx, uint64_t len, const ovl_doc_opts *o)
+{
+    if (o->max_bytes && len > o->max_bytes)
+        return ovl__fail(ctx, OVL_ERR_TOOBIG, -1,
+                         "input of %" PRIu64 " bytes exceeds the limit of %" PRIu64
+                         " bytes for one document",
+                         len, o->max_bytes);
+    return OVL_OK;
+}
+
+/* ovl_doc_from_bytes; owned, when not NULL, is the caller's buffer holding bytes, freed as
+ * soon as the bytes are decoded (a large file's bytes are not kept while it is normalized)
+ * and in every case before returning. */
+static int doc_build(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
+                     const ovl_doc_opts *opts, ovl_doc **out, void *owned)
 {
     static const ovl_doc_opts defaults = OVL_DOC_OPTS_INIT;
+    int rc = OVL_OK;
+    ovl_doc *d = NULL;
     if (!out)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_doc_from_bytes: NULL argument");
-    *out = NULL;
+        rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_doc_from_bytes: NULL argument");
+    else
+        *out = NULL;
     if (!opts)
         opts = &defaults;
-    if (opts->version != OVL_DOC_OPTS_VERSION)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_doc: unknown options version %u", opts->version);
-    ovl_doc *d = calloc(1, sizeof *d);
-    if (!d)
-        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-    d->name = strdup(name ? name : "");
-    if (!d->name) {
-        ovl_doc_free(d);
-        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-    }
-    int rc = ovl_decode(ctx, bytes, len, &opts->decode, &d->text);
+    if (rc == OVL_OK && opts->version != OVL_DOC_OPTS_VERSION)
+        rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_doc: unknown options version %u", opts->version);
+    if (rc == OVL_OK)
+        rc = check_size(ctx, len, opts);
+    if (rc == OVL_OK && !(d = calloc(1, sizeof *d)))
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    if (rc == OVL_OK && !(d->name = strdup(name ? name : "")))
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    if (rc == OVL_OK)
+        rc = ovl_decode(ctx, bytes, len, &opts->decode, &d->text);
+    free(owned);
     if (rc == OVL_OK)
         rc = ovl_normalize(ctx, d->text, &opts->norm, &d->norm);
     if (rc == OVL_OK)
@@ -34,6 +53,12 @@ int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t
     }
     *out = d;
     return OVL_OK;
+}
+
+int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
+                       const ovl_doc_opts *opts, ovl_doc **out)
+{
+    return doc_build(ctx, name, bytes, len, opts, out, NULL);
 }
 
 int ovl_read_file(ovl_ctx *ctx, const char *path, void **bytes, size_t *len)
@@ -82,14 +107,22 @@ int ovl_doc_from_file(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, 
     if (!path || !out)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_doc_from_file: NULL argument");
     *out = NULL;
+    static const ovl_doc_opts defaults = OVL_DOC_OPTS_INIT;
+    const ovl_doc_opts *o = opts ? opts : &defaults;
+    struct stat sb;
+    /* A regular file is measured before it is read: a huge one is refused without its bytes
+     * ever being held. Others (pipes) are checked once read. */
+    if (o->version == OVL_DOC_OPTS_VERSION && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        int rc = check_size(ctx, (uint64_t)sb.st_size, o);
+        if (rc != OVL_OK)
+            return rc;
+    }
     void *buf = NULL;
     size_t len = 0;
     int rc = ovl_read_file(ctx, path, &buf, &len);
     if (rc != OVL_OK)
         return rc;
-    rc = ovl_doc_from_bytes(ctx, path, buf, len, opts, out);
-    free(buf);
-    return rc;
+    return doc_build(ctx, path, buf, len, opts, out, buf);
 }
 
 void ovl_doc_free(ovl_doc *d)

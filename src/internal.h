@@ -21,9 +21,18 @@ int ovl__fail(ovl_ctx *ctx, int code, int64_t offset, const char *fmt, ...)
 #endif
     ;
 
+/* Byte offsets of code points come in blocks of OVL_TEXT_BLOCK: the offset of the block's
+ * first code point (32 bits) and, per code point, its distance from it (8 bits), about 1.1
+ * bytes per code point instead of 4. Text where some block spans more than 255 bytes (only
+ * stateful encodings' shift sequences or long bad sequences do that) keeps every offset in
+ * 32 bits instead. */
+#define OVL_TEXT_BLOCK 32u
+
 struct ovl_text {
     uint32_t *chars;      /* n code points */
-    uint32_t *bytes;      /* n + 1 byte offsets; bytes[n] = input size */
+    uint32_t *bbase;      /* offset of code point k * OVL_TEXT_BLOCK, k = 0 .. n / OVL_TEXT_BLOCK */
+    uint8_t *boff;        /* n + 1 distances from their block's base (NULL when bytes is used) */
+    uint32_t *bytes;      /* n + 1 byte offsets when boff cannot hold them; else NULL */
     uint32_t *lines;      /* nlines char indices where each line starts (lines[0] = 0) */
     size_t n, nlines;
     size_t replaced;
@@ -50,6 +59,16 @@ struct ovl_doc {
     ovl_norm *norm;
     ovl_segments *segs;
 };
+
+/* Byte offset of code point i <= text->n (i == n: the input size). */
+static inline uint32_t ovl__text_byte(const ovl_text *t, size_t i)
+{
+    return t->bytes ? t->bytes[i] : t->bbase[i / OVL_TEXT_BLOCK] + t->boff[i];
+}
+
+/* A result sink refused a record: its own "out of memory" (left in ctx by a sink sharing
+ * it) stays the error, anything else becomes OVL_ERR_WRITE. */
+int ovl__sink_stopped(ovl_ctx *ctx);
 
 /* Growable array helper: ensures room for need elements of size sz in *p (capacity *cap).
  * Returns 0 or -1 when out of memory (then *p is unchanged). */

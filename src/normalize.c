@@ -249,6 +249,17 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
     }
     if (word_end(&b) != 0)
         goto nomem;
+    /* The arrays were reserved for the densest text: give back what this one left unused. */
+    if (n->ntokens < b.tcap) {
+        ovl_token *s = realloc(n->tokens, (n->ntokens ? n->ntokens : 1) * sizeof *s);
+        if (s)
+            n->tokens = s;
+    }
+    if (n->nchars < b.ccap) {
+        uint32_t *s = realloc(n->chars, (n->nchars ? n->nchars : 1) * sizeof *s);
+        if (s)
+            n->chars = s;
+    }
     *out = n;
     return OVL_OK;
 nomem:

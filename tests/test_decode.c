@@ -4,6 +4,7 @@
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static ovl_text *decode_file(const char *name, const char *enc, size_t *len, char **bytes)
 {
@@ -245,6 +246,84 @@ START_TEST(western_single_byte)
 }
 END_TEST
 
+START_TEST(offsets_across_blocks)
+{
+    /* Offsets are kept per block of 32 code points as a base and one byte each: a text
+     * of 1- to 4-byte characters over many blocks, and one whose shift sequences put 355
+     * bytes between two characters (the one-byte form cannot say that; all offsets go to
+     * 32 bits then), each offset checked. */
+    static const char *const pieces[] = {"a", "\xC3\xA9", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\n"};
+    char buf[4096];
+    size_t len = 0, want[1001], n = 0;
+    for (unsigned i = 0; i < 1000; i++) {
+        const char *s = pieces[(i * 7 + i / 13) % 5];
+        want[n++] = len;
+        memcpy(buf + len, s, strlen(s));
+        len += strlen(s);
+    }
+    want[n] = len;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_text *t = NULL;
+    ck_assert_int_eq(ovl_decode(ctx, buf, len, NULL, &t), OVL_OK);
+    ck_assert_uint_eq(ovl_text_length(t), n);
+    for (size_t i = 0; i <= n; i++)
+        ck_assert_uint_eq(ovl_text_byte(t, i), want[i]);
+    ck_assert_uint_eq(ovl_text_byte(t, n + 5), len);
+    ovl_text_free(t);
+
+    len = 0;
+    buf[len++] = 'a';
+    for (int i = 0; i < 60; i++) {
+        memcpy(buf + len, "\x1b$B\x1b(B", 6);
+        len += 6;
+    }
+    for (int i = 0; i < 40; i++)
+        buf[len++] = (char)('b' + i % 20);
+    ovl_decode_opts o = OVL_DECODE_OPTS_INIT;
+    o.encoding = "ISO-2022-JP";
+    ck_assert_msg(ovl_decode(ctx, buf, len, &o, &t) == OVL_OK, "%s", ovl_ctx_message(ctx));
+    ck_assert_uint_eq(ovl_text_length(t), 41);
+    ck_assert_uint_eq(ovl_text_chars(t)[1], 'b');
+    /* iconv's step for 'a' takes the first shift pair along; the step for 'b' the rest. */
+    ck_assert_uint_eq(ovl_text_byte(t, 0), 0);
+    ck_assert_uint_eq(ovl_text_byte(t, 1), 7);
+    for (size_t i = 2; i <= 41; i++)
+        ck_assert_uint_eq(ovl_text_byte(t, i), 360 + i);
+    ovl_text_free(t);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(document_size_limit)
+{
+    /* Past ovl_doc_opts.max_bytes a document is refused, from bytes and, before it is
+     * read, from a file; 0 lifts the limit. */
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_doc_opts o = OVL_DOC_OPTS_INIT;
+    ck_assert_uint_eq(o.max_bytes, 256u << 20);
+    o.max_bytes = 10;
+    ovl_doc *d = (ovl_doc *)1;
+    ck_assert_int_eq(ovl_doc_from_bytes(ctx, "x", "0123456789", 10, &o, &d), OVL_OK);
+    ovl_doc_free(d);
+    ck_assert_int_eq(ovl_doc_from_bytes(ctx, "x", "0123456789a", 11, &o, &d), OVL_ERR_TOOBIG);
+    ck_assert_ptr_null(d);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "input of 11 bytes exceeds the limit of 10 bytes for one document");
+    char path[] = "/tmp/ovl_test_limit_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "0123456789abc", 13), 13);
+    close(fd);
+    ck_assert_int_eq(ovl_doc_from_file(ctx, path, &o, &d), OVL_ERR_TOOBIG);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "input of 13 bytes exceeds the limit of 10 bytes for one document");
+    o.max_bytes = 0;
+    ck_assert_int_eq(ovl_doc_from_file(ctx, path, &o, &d), OVL_OK);
+    ck_assert_uint_eq(ovl_text_length(ovl_doc_text(d)), 13);
+    ovl_doc_free(d);
+    unlink(path);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
     ovl_ctx *ctx = ovl_ctx_new();
@@ -277,6 +356,8 @@ int main(void)
     tcase_add_test(tc, utf16_without_bom);
     tcase_add_test(tc, gb18030_looking_like_two_byte_utf8);
     tcase_add_test(tc, western_single_byte);
+    tcase_add_test(tc, offsets_across_blocks);
+    tcase_add_test(tc, document_size_limit);
     tcase_add_test(tc, bad_arguments);
     suite_add_tcase(s, tc);
     return tu_run(s);

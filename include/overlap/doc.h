@@ -16,15 +16,23 @@ typedef struct ovl_doc_opts {
     ovl_decode_opts decode;
     ovl_norm_opts norm;
     ovl_segment_opts segment;
+    /* Largest input, in bytes, a document is made from (OVL_ERR_TOOBIG past it); 0: up to
+     * OVL_MAX_INPUT_BYTES. A document holds about 12 bytes per input byte of English text
+     * (decoded, normalized, segmented; see bench/README.md), and comparing two costs more,
+     * so the default keeps one input to what a machine with a few GB can take. */
+    uint64_t max_bytes;
 } ovl_doc_opts;
-#define OVL_DOC_OPTS_INIT \
-    {OVL_DOC_OPTS_VERSION, OVL_DECODE_OPTS_INIT, OVL_NORM_OPTS_INIT, OVL_SEGMENT_OPTS_INIT}
+#define OVL_DOC_MAX_BYTES_DEFAULT (256u << 20) /* 256 MiB */
+#define OVL_DOC_OPTS_INIT                                                                   \
+    {OVL_DOC_OPTS_VERSION, OVL_DECODE_OPTS_INIT, OVL_NORM_OPTS_INIT, OVL_SEGMENT_OPTS_INIT, \
+     OVL_DOC_MAX_BYTES_DEFAULT}
 
 /* Immutable once built; safe to read from several threads. */
 typedef struct ovl_doc ovl_doc;
 
 /* Runs decode, normalize and segment on bytes (copied as needed; not retained). name is
- * a label kept for reports (copied; may be NULL). Caller frees *out with ovl_doc_free. */
+ * a label kept for reports (copied; may be NULL). Caller frees *out with ovl_doc_free.
+ * OVL_ERR_TOOBIG when len exceeds opts->max_bytes. */
 OVL_API int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
                                const ovl_doc_opts *opts, ovl_doc **out);
 /* Reads the whole file at path into *bytes (malloc'd; the caller frees it with free()) and
@@ -32,7 +40,8 @@ OVL_API int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes
  * OVL_MAX_INPUT_BYTES, OVL_ERR_NOMEM. */
 OVL_API int ovl_read_file(ovl_ctx *ctx, const char *path, void **bytes, size_t *len);
 /* Reads the file at path and calls ovl_doc_from_bytes with name = path. OVL_ERR_IO when
- * the file cannot be read (detail names the system error). */
+ * the file cannot be read (detail names the system error); OVL_ERR_TOOBIG, before reading
+ * it, when it is larger than opts->max_bytes. */
 OVL_API int ovl_doc_from_file(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts,
                               ovl_doc **out);
 OVL_API void ovl_doc_free(ovl_doc *doc);
