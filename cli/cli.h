@@ -2,6 +2,7 @@
 #ifndef OVL_CLI_H
 #define OVL_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include "overlap.h"
 
@@ -92,6 +93,10 @@ char *cli_abspath(const char *path);
 /* Writes rep with opts (format and params set by the caller) to outpath (standard output
  * when NULL or "-"), coloured as the --color word says. Reports a failure as "CMD: ..." and
  * returns -1; 0 on success. */
+/* json_dumps that fails (NULL) when an allocation fails: jansson's own writes a damaged
+ * text instead when its buffer cannot grow. The caller frees the text with free(). */
+char *cli_json_dumps(const json_t *v, size_t flags);
+
 int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
                      const char *outpath, const char *color);
 

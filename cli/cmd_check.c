@@ -186,16 +186,17 @@ int cmd_check(int argc, char **argv)
                            "exclude_quotes", ropts.exclude_quotes != 0, "exclude_refs",
                            ropts.exclude_refs != 0, "max_df", (int)co.max_df, "max_sources", (int)co.max_sources);
     json_t *gl = json_array(), *ml = json_array();
+    int bad = !pj; /* a value jansson could not allocate or insert: no params at all */
     for (size_t g = 0; g < nglobs; g++)
-        json_array_append_new(gl, json_string(globs[g]));
+        bad |= json_array_append_new(gl, json_string(globs[g])) != 0;
     for (size_t m = 0; m < nemeta; m++) {
         char kv[4096];
         snprintf(kv, sizeof kv, "%s=%s", emeta[m].key, emeta[m].value);
-        json_array_append_new(ml, json_string(kv));
+        bad |= json_array_append_new(ml, json_string(kv)) != 0;
     }
-    json_object_set_new(pj, "exclude_source", gl);
-    json_object_set_new(pj, "exclude_meta", ml);
-    params = json_dumps(pj, JSON_COMPACT);
+    bad |= json_object_set_new(pj, "exclude_source", gl) != 0;
+    bad |= json_object_set_new(pj, "exclude_meta", ml) != 0;
+    params = bad ? NULL : cli_json_dumps(pj, JSON_COMPACT);
     json_decref(pj);
     if (!params) {
         cli_error("check: out of memory");

@@ -356,7 +356,7 @@ static int do_list(ovl_ctx *ctx, ovl_index *idx, const char *db, int json)
     }
     free(ids);
     if (json) {
-        char *s = json_dumps(arr, JSON_INDENT(2));
+        char *s = cli_json_dumps(arr, JSON_INDENT(2));
         json_decref(arr);
         if (!s) {
             cli_error("out of memory");

@@ -174,31 +174,32 @@ static char *params_json(const ovl_scan_opts *so, const char *regex, int by_dir)
     const ovl_doc_opts *dopts = &so->doc;
     unsigned max_df = so->max_df, min_hits = so->min_hits;
     json_t *p = json_object();
-    json_object_set_new(p, "threshold", json_real(round(fo->threshold * 10000.0) / 10000.0));
-    json_object_set_new(p, "bands", json_integer(fo->bands));
-    json_object_set_new(p, "rows", json_integer(fo->rows));
-    json_object_set_new(p, "k_cjk", json_integer(fo->k_cjk));
-    json_object_set_new(p, "k_word", json_integer(fo->k_word));
-    json_object_set_new(p, "num_hashes", json_integer(fo->num_hashes));
-    json_object_set_new(p, "chunk_tokens", json_integer(fo->chunk_tokens));
-    json_object_set_new(p, "chunk_stride", json_integer(fo->chunk_stride));
-    json_object_set_new(p, "seed", json_integer((json_int_t)fo->seed));
-    json_object_set_new(p, "max_df", json_integer(max_df));
-    json_object_set_new(p, "min_hits", json_integer(min_hits));
-    json_object_set_new(p, "whole_tokens", json_integer(so->whole_tokens));
-    json_object_set_new(p, "families", json_boolean(so->families && so->max_df));
-    json_object_set_new(p, "max_chunks", json_integer(so->max_chunks));
-    json_object_set_new(p, "near_copies", json_real(round(so->near_copies * 10000.0) / 10000.0));
-    json_object_set_new(p, "top", json_integer((json_int_t)so->top_pairs));
-    json_object_set_new(p, "min_ratio", json_real(round(so->min_ratio * 10000.0) / 10000.0));
-    json_object_set_new(p, "min_chars", json_integer(ao->min_cjk));
-    json_object_set_new(p, "min_words", json_integer(ao->min_words));
-    json_object_set_new(p, "fold_traditional", json_boolean(dopts->norm.fold_traditional));
+    int bad = !p; /* a value jansson could not allocate or insert: no params at all */
+    bad |= json_object_set_new(p, "threshold", json_real(round(fo->threshold * 10000.0) / 10000.0));
+    bad |= json_object_set_new(p, "bands", json_integer(fo->bands));
+    bad |= json_object_set_new(p, "rows", json_integer(fo->rows));
+    bad |= json_object_set_new(p, "k_cjk", json_integer(fo->k_cjk));
+    bad |= json_object_set_new(p, "k_word", json_integer(fo->k_word));
+    bad |= json_object_set_new(p, "num_hashes", json_integer(fo->num_hashes));
+    bad |= json_object_set_new(p, "chunk_tokens", json_integer(fo->chunk_tokens));
+    bad |= json_object_set_new(p, "chunk_stride", json_integer(fo->chunk_stride));
+    bad |= json_object_set_new(p, "seed", json_integer((json_int_t)fo->seed));
+    bad |= json_object_set_new(p, "max_df", json_integer(max_df));
+    bad |= json_object_set_new(p, "min_hits", json_integer(min_hits));
+    bad |= json_object_set_new(p, "whole_tokens", json_integer(so->whole_tokens));
+    bad |= json_object_set_new(p, "families", json_boolean(so->families && so->max_df));
+    bad |= json_object_set_new(p, "max_chunks", json_integer(so->max_chunks));
+    bad |= json_object_set_new(p, "near_copies", json_real(round(so->near_copies * 10000.0) / 10000.0));
+    bad |= json_object_set_new(p, "top", json_integer((json_int_t)so->top_pairs));
+    bad |= json_object_set_new(p, "min_ratio", json_real(round(so->min_ratio * 10000.0) / 10000.0));
+    bad |= json_object_set_new(p, "min_chars", json_integer(ao->min_cjk));
+    bad |= json_object_set_new(p, "min_words", json_integer(ao->min_words));
+    bad |= json_object_set_new(p, "fold_traditional", json_boolean(dopts->norm.fold_traditional));
     if (regex)
-        json_object_set_new(p, "group", json_string(regex));
+        bad |= json_object_set_new(p, "group", json_string(regex));
     if (by_dir)
-        json_object_set_new(p, "group_by_dir", json_true());
-    char *s = json_dumps(p, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(6));
+        bad |= json_object_set_new(p, "group_by_dir", json_true());
+    char *s = bad ? NULL : cli_json_dumps(p, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(6));
     json_decref(p);
     return s;
 }

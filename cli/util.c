@@ -218,6 +218,39 @@ int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given)
     return 1;
 }
 
+typedef struct jtext {
+    char *s;
+    size_t len, cap;
+    int bad;
+} jtext;
+
+static int jtext_put(const char *buf, size_t size, void *data)
+{
+    jtext *j = data;
+    if (j->len + size + 1 > j->cap) {
+        size_t cap = (j->len + size + 1) * 2;
+        char *s = realloc(j->s, cap);
+        if (!s)
+            return j->bad = -1;
+        j->s = s;
+        j->cap = cap;
+    }
+    memcpy(j->s + j->len, buf, size);
+    j->len += size;
+    j->s[j->len] = '\0';
+    return 0;
+}
+
+char *cli_json_dumps(const json_t *v, size_t flags)
+{
+    jtext j = {NULL, 0, 0, 0};
+    if (!v || json_dump_callback(v, jtext_put, &j, flags) != 0 || j.bad || !j.s) {
+        free(j.s);
+        return NULL;
+    }
+    return j.s;
+}
+
 int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
                      const char *outpath, const char *color)
 {
@@ -231,7 +264,12 @@ int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_r
         return -1;
     }
     int rc = ovl_report_write(ctx, rep, opts, cli_write_file, out.f);
-    if (cli_out_close(&out, rc == OVL_OK) != 0 || rc != OVL_OK) {
+    int closed = cli_out_close(&out, rc == OVL_OK);
+    if (rc != OVL_OK && rc != OVL_ERR_WRITE) { /* the writer's own trouble, not the file's */
+        cli_fail(cmd, ctx, rc);
+        return -1;
+    }
+    if (closed != 0 || rc != OVL_OK) {
         cli_error("%s: %s: cannot write the report", cmd, outpath ? outpath : "standard output");
         return -1;
     }

@@ -109,3 +109,10 @@ size_t ovl__utf8_put(uint32_t cp, char *out)
     o[3] = (unsigned char)(0x80 | (cp & 0x3F));
     return 4;
 }
+
+int ovl__sink_stopped(ovl_ctx *ctx)
+{
+    if (ctx && ctx->code == OVL_ERR_NOMEM)
+        return OVL_ERR_NOMEM;
+    return ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+}

@@ -50,7 +50,10 @@ int ovl__ix_db_fail(ovl_ctx *ctx, const ovl_index *idx, const char *what)
 {
     int ec = sqlite3_errcode(idx->db) & 0xFF;
     int code = (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB) ? OVL_ERR_CORRUPT : OVL_ERR_DB;
-    return ovl__fail(ctx, code, -1, "index %s: %s: %s", idx->path, what, sqlite3_errmsg(idx->db));
+    /* what may be a whole statement (the schema): cut, so SQLite's reason is not lost at the
+     * end of a message longer than the context holds. */
+    return ovl__fail(ctx, code, -1, "index %s: %.100s%s: %s", idx->path, what, strlen(what) > 100 ? "..." : "",
+                     sqlite3_errmsg(idx->db));
 }
 
 int ovl__ix_exec(ovl_ctx *ctx, ovl_index *idx, const char *sql)
@@ -274,8 +277,7 @@ static int validate(ovl_ctx *ctx, ovl_index *idx, const ovl_index_opts *o, int *
         rc = ovl__ix_query_int(ctx, idx, "PRAGMA application_id", &app);
     if (rc == OVL_OK)
         rc = ovl__ix_query_int(ctx, idx, "SELECT count(*) FROM sqlite_master", &ntab);
-    sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
-    if (rc != OVL_OK)
+    if ((rc = ovl__ix_end_read(ctx, idx, rc)) != OVL_OK)
         return rc;
     if (app == 0 && ntab == 0) {
         *empty = 1;
@@ -582,6 +584,16 @@ void ovl__ix_rollback(ovl_index *idx)
 {
     if (!sqlite3_get_autocommit(idx->db))
         sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int ovl__ix_end_read(ovl_ctx *ctx, ovl_index *idx, int rc)
+{
+    if (sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        if (rc == OVL_OK)
+            rc = ovl__ix_db_fail(ctx, idx, "ending a read");
+        ovl__ix_rollback(idx);
+    }
+    return rc;
 }
 
 int ovl__ix_damaged(ovl_ctx *ctx, const ovl_index *idx, const char *what)

@@ -521,7 +521,7 @@ int ovl_index_query(ovl_ctx *ctx, ovl_index *idx, const ovl_doc *doc, unsigned m
         sqlite3_reset(q);
     }
     sqlite3_finalize(st);
-    sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
+    rc = ovl__ix_end_read(ctx, idx, rc);
     free(runs);
     free(rblocks);
     free((void *)qm.dead);

@@ -39,6 +39,10 @@ int ovl__ix_query_int(ovl_ctx *ctx, ovl_index *idx, const char *sql, int64_t *v)
 int ovl__ix_damaged(ovl_ctx *ctx, const ovl_index *idx, const char *what);
 /* Rolls back the open transaction, if any. */
 void ovl__ix_rollback(ovl_index *idx);
+/* Ends a read transaction begun for one snapshot: rc when it is an error, else the COMMIT's
+ * outcome. A COMMIT that fails (out of memory) is rolled back, so the handle is never left
+ * inside a transaction its next BEGIN would trip on. */
+int ovl__ix_end_read(ovl_ctx *ctx, ovl_index *idx, int rc);
 /* XXH3-128 of bytes as 32 hex digits. */
 void ovl__ix_hash_hex(const void *bytes, size_t len, char out[33]);
 /* Looks up path: *id = 0 when absent; hash copied into hash (33 bytes) when present. */

@@ -191,7 +191,7 @@ int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep)
     if (rc == OVL_OK && s != SQLITE_DONE)
         rc = ovl__ix_db_fail(ctx, idx, "verifying documents");
     sqlite3_finalize(st);
-    sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL);
+    rc = ovl__ix_end_read(ctx, idx, rc);
     free(ids);
     free(dead);
     free(acc);

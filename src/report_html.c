@@ -108,8 +108,8 @@ static void put_chars(ovl__out *o, const uint32_t *c, uint64_t s, uint64_t e)
 
 static double pct(double x) { return isfinite(x) ? x * 100.0 : 0.0; }
 
-static void put_summary(ovl__out *o, const ovl_report *r, const ovl_report_opts *opts,
-                        const ovl_doc_stats *st, const int *sources)
+static int put_summary(ovl__out *o, const ovl_report *r, const ovl_report_opts *opts,
+                       const ovl_doc_stats *st, const int *sources)
 {
     int excl = opts->exclude_quotes || opts->exclude_refs;
     ovl__out_puts(o, "<header>\n<h1>overlap report</h1>\n<p class=\"meta\">");
@@ -158,12 +158,14 @@ static void put_summary(ovl__out *o, const ovl_report *r, const ovl_report_opts 
             j++;
         ovl_passage *run = malloc((j - i) * sizeof *run);
         ovl_pair_stats ps;
-        memset(&ps, 0, sizeof ps);
-        for (size_t x = i; run && x < j; x++)
+        if (!run)
+            return OVL_ERR_NOMEM;
+        for (size_t x = i; x < j; x++)
             run[x - i] = r->items[x].p;
-        if (run)
-            ovl_pair_stats_compute(a, b, run, j - i, st[a].chars, st[b].chars, &ps);
+        int rc = ovl_pair_stats_compute(a, b, run, j - i, st[a].chars, st[b].chars, &ps);
         free(run);
+        if (rc != OVL_OK)
+            return rc;
         uint64_t ra = ps.a_reused_chars, rb = ps.b_reused_chars;
         double top = ps.top_similarity;
         uint64_t ea = st[a].chars, eb = st[b].chars;
@@ -180,6 +182,7 @@ static void put_summary(ovl__out *o, const ovl_report *r, const ovl_report_opts 
         i = j;
     }
     ovl__out_puts(o, "</table>\n</header>\n");
+    return OVL_OK;
 }
 
 /* A passage side placed in a document column. */
@@ -348,7 +351,13 @@ int ovl__report_html(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *o
     ovl__out_puts(o, "<title>overlap report</title>\n<style>\n");
     ovl__out_puts(o, CSS);
     ovl__out_printf(o, "</style>\n</head>\n<body data-ovl-passages=\"%zu\">\n", n);
-    put_summary(o, r, opts, st, sources);
+    if (put_summary(o, r, opts, st, sources) != OVL_OK) {
+        free(idx);
+        free(tmp);
+        free(groups);
+        free(buf);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    }
     ovl__out_puts(o, "<main>\n");
     for (size_t g = 0; g < ng && !o->err; g++)
         put_pair(o, r, idx, g, &groups[g], buf);

@@ -63,6 +63,10 @@ static void commit_slot(fp_job *j, size_t k)
 {
     fp_slot *s = &j->slots[k];
     ovl_scan_shard *out = j->out;
+    /* A file that could not be read or decoded is skipped; one that met a failed allocation
+     * is not the file's fault, and the scan without it would be another scan: it fails. */
+    if (s->doc.status == OVL_ERR_NOMEM)
+        j->rc = OVL_ERR_NOMEM;
     if (j->rc == OVL_OK && s->fp) {
         size_t nc = ovl_fp_chunk_count(s->fp);
         unsigned nb = out->bands;
@@ -622,6 +626,7 @@ typedef struct align_job {
     ovl_scan_result_fn fn;
     void *userdata;
     pthread_mutex_t mu; /* serializes fn */
+    int nomem;   /* a pair met a failed allocation: the scan fails (a pair is not skipped for it) */
     int stopped;
     atomic_size_t done;
 } align_job;
@@ -734,6 +739,8 @@ static void align_unit(void *arg, unsigned worker, size_t i)
         }
         ovl_ctx_clear(ctx);
         pthread_mutex_lock(&j->mu);
+        if (r.status == OVL_ERR_NOMEM)
+            j->nomem = j->stopped = 1;
         if (!j->stopped && j->fn && j->fn(j->userdata, &r) != 0)
             j->stopped = 1;
         pthread_mutex_unlock(&j->mu);
@@ -778,8 +785,10 @@ int ovl__scan_align(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_
         pthread_mutex_init(&j.mu, NULL);
         ovl__parallel(j.units.nunits, nt, align_unit, o->progress ? align_tick : NULL, &j);
         pthread_mutex_destroy(&j.mu);
-        if (j.stopped)
-            rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+        if (j.nomem)
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory aligning documents");
+        else if (j.stopped)
+            rc = ovl__sink_stopped(ctx);
     } else {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
     }

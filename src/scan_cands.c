@@ -301,7 +301,7 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
             if (d->status != OVL_OK) {
                 out->copy_of[i] = UINT32_MAX;
                 if (problem && pi < sh.nproblems && problem(userdata, i, &sh.problems[pi++]) != 0)
-                    rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+                    rc = ovl__sink_stopped(ctx);
                 continue;
             }
             uint32_t orig = hash_first(table, tsize - 1, d->hash, (uint32_t)i);
@@ -345,7 +345,7 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
             break;
         for (size_t p = 0; rc == OVL_OK && p < sh.nproblems; p++)
             if (problem && problem(userdata, SIZE_MAX, &sh.problems[p]) != 0)
-                rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+                rc = ovl__sink_stopped(ctx);
         for (size_t k = 0; rc == OVL_OK && k < count; k++) {
             const ovl_scan_doc *d = &sh.docs[k];
             if (d->status != OVL_OK)

@@ -342,7 +342,7 @@ static int emit_copies(run *r)
         ovl_copies g = {paths, count[i] + 1, r->docs[i].bytes, r->docs[i].chars,
                         identical ? NULL : sim};
         if (sink && sink->copies && sink->copies(sink->userdata, &g) != 0)
-            rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+            rc = ovl__sink_stopped(r->ctx);
     }
     free(count);
     free(paths);
@@ -419,7 +419,7 @@ static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
         ovl_family fam = {k + 1, f->documents, rep->char_end - rep->char_start, text ? text : "",
                           spans, f->nspans};
         if (rc == OVL_OK && sink && sink->family && sink->family(sink->userdata, &fam) != 0)
-            rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+            rc = ovl__sink_stopped(r->ctx);
         free(text);
     }
     free(spans);
@@ -488,7 +488,7 @@ static int emit(run *r, ovl__doccache *cache)
     }
     int rc = OVL_OK;
     if (sink && sink->begin && sink->begin(sink->userdata, &r->sum, di, nrep) != 0)
-        rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+        rc = ovl__sink_stopped(r->ctx);
     free(di);
     ovl_passage *buf = NULL;
     size_t cap = 0;
@@ -526,7 +526,7 @@ static int emit(run *r, ovl__doccache *cache)
                     if (code != OVL_OK)
                         rc = doc_problem(r, d, code, x->load_error);
                     else if (sink->doc && sink->doc(sink->userdata, x->report_id, doc) != 0)
-                        rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+                        rc = ovl__sink_stopped(r->ctx);
                     else if (!sink->doc)
                         ovl_doc_free(doc);
                 }
@@ -562,7 +562,7 @@ static int emit(run *r, ovl__doccache *cache)
         }
         if (rc == OVL_OK && sink && sink->pair &&
             sink->pair(sink->userdata, &ps, ps.error ? NULL : buf, ps.error ? 0 : shown, da, db) != 0)
-            rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+            rc = ovl__sink_stopped(r->ctx);
         free(lerr);
         if (da)
             ovl__doccache_put(cache, q->a);
@@ -572,7 +572,7 @@ static int emit(run *r, ovl__doccache *cache)
     ovl_ctx_free(lctx);
     free(buf);
     if (rc == OVL_OK && sink && sink->end && sink->end(sink->userdata, &r->sum) != 0)
-        rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+        rc = ovl__sink_stopped(r->ctx);
     return rc;
 }
 
