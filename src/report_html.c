@@ -314,7 +314,8 @@ static void put_pair(ovl__out *o, const ovl_report *r, const size_t *idx, size_t
 }
 
 int ovl__report_html(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
-                     const ovl_doc_stats *st, const int *sources, ovl__out *o)
+                     const ovl_doc_stats *st, const int *sources, const ovl__detail *dt,
+                     ovl__out *o)
 {
     size_t n = r->nitems;
     size_t *idx = malloc((n + 1) * sizeof *idx), *tmp = malloc((n + 1) * sizeof *tmp);
