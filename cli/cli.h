@@ -95,6 +95,27 @@ char *cli_abspath(const char *path);
 int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
                      const char *outpath, const char *color);
 
+/* The report options compare, check and scan share: --with-text, --no-text, --stat, -q,
+ * --fail-above RATIO (fail_above < 0: not given). */
+typedef struct cli_gate {
+    double fail_above;
+    int quiet;
+} cli_gate;
+#define CLI_GATE_INIT {-1.0, 0}
+#define CLI_REPORT_OPTS_HELP \
+    "  --format csv             the pair records as CSV (for check: each document's sources)\n" \
+    "  --with-text, --no-text   JSON: each passage carries its text on both sides and its\n" \
+    "                           edit operations (default: on for check, off otherwise)\n" \
+    "  --stat                   summary only: figures, sources, sections, pair records\n" \
+    "  -q, --quiet              no report on standard output (-o FILE still written)\n" \
+    "  --fail-above RATIO       exit 1 only when a document's (or a pair's) reused ratio\n" \
+    "                           is above RATIO (0 to 1), 0 otherwise: a gate for scripts\n"
+int cli_report_opt(int argc, char **argv, int *i, ovl_report_opts *ro, cli_gate *g);
+/* Exit status: with --fail-above, 1 when worst is above it; otherwise 1 when found. */
+int cli_gate_status(const cli_gate *g, double worst, int found);
+/* An ovl_write_fn that drops everything (-q without -o). */
+int cli_discard(void *userdata, const void *data, size_t len);
+
 /* Reads the --ignore templates: every file under paths[0..npaths) as a document. Reports a
  * file that cannot be read and returns -1 (a template that is not read would silently let
  * its text count); 0 with *out (free each with ovl_doc_free, then the array) otherwise. */

@@ -327,3 +327,34 @@ int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_d
     free(bytes);
     return rc;
 }
+
+int cli_report_opt(int argc, char **argv, int *i, ovl_report_opts *ro, cli_gate *g)
+{
+    const char *v;
+    if (strcmp(argv[*i], "--with-text") == 0)
+        ro->with_text = 1, (*i)++;
+    else if (strcmp(argv[*i], "--no-text") == 0)
+        ro->with_text = 0, (*i)++;
+    else if (strcmp(argv[*i], "--stat") == 0)
+        ro->stat = 1, (*i)++;
+    else if (strcmp(argv[*i], "-q") == 0 || strcmp(argv[*i], "--quiet") == 0)
+        g->quiet = 1, (*i)++;
+    else if (cli_opt(argc, argv, i, "--fail-above", NULL, &v))
+        g->fail_above = cli_double("--fail-above", v, 0.0, 1.0);
+    else
+        return 0;
+    return 1;
+}
+
+int cli_gate_status(const cli_gate *g, double worst, int found)
+{
+    if (g->fail_above >= 0)
+        return worst > g->fail_above ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+    return found ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+}
+
+int cli_discard(void *userdata, const void *data, size_t len)
+{
+    (void)userdata, (void)data, (void)len;
+    return 0;
+}
