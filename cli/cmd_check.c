@@ -53,7 +53,7 @@ int cmd_check(int argc, char **argv)
     ropts.with_text = 1; /* sources may exist only in the index: the report carries their text */
     ovl_fp_opts fp = OVL_FP_OPTS_INIT;
     unsigned given = 0;
-    const char *format = "text", *outpath = NULL, *color = "auto", *db = NULL, *v;
+    const char *format = "text", *outpath = NULL, *color = "auto", *db = NULL;
     char **paths = calloc((size_t)argc, sizeof *paths);
     const char **globs = calloc((size_t)argc, sizeof *globs);
     ovl_index_meta *emeta = calloc((size_t)argc, sizeof *emeta);
@@ -74,25 +74,33 @@ int cmd_check(int argc, char **argv)
         cli_error("check: out of memory");
         goto done;
     }
-    for (int i = 1; i < argc;) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    enum { O_EXCL_SOURCE = CLI_O_CMD, O_EXCL_META, O_MAX_SOURCES };
+    static const struct option longs[] = {
+        CLI_HELP_LONGOPT, {"db", required_argument, NULL, O_DB},
+        {"format", required_argument, NULL, O_FORMAT}, {"output", required_argument, NULL, 'o'},
+        {"color", required_argument, NULL, O_COLOR}, {"ignore", required_argument, NULL, O_IGNORE},
+        {"exclude-source", required_argument, NULL, O_EXCL_SOURCE},
+        {"exclude-meta", required_argument, NULL, O_EXCL_META},
+        {"max-df", required_argument, NULL, O_MAX_DF},
+        {"max-sources", required_argument, NULL, O_MAX_SOURCES},
+        {"jobs", required_argument, NULL, 'j'}, {"exclude-quotes", no_argument, NULL, O_EXCLUDE_QUOTES},
+        {"exclude-refs", no_argument, NULL, O_EXCLUDE_REFS}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS,
+        CLI_FP_LONGOPTS, CLI_REPORT_LONGOPTS, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cli_getopt(argc, argv, "ho:j:q", longs, "check")) != -1) {
+        const char *v = optarg;
+        switch (c) {
+        case 'h':
             help(stdout);
             status = 0;
             goto done;
-        }
-        if (cli_opt(argc, argv, &i, "--db", NULL, &v))
-            db = v;
-        else if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v;
-        else if (cli_opt(argc, argv, &i, "--output", "-o", &v))
-            outpath = v;
-        else if (cli_opt(argc, argv, &i, "--color", NULL, &v))
-            color = v;
-        else if (cli_opt(argc, argv, &i, "--ignore", NULL, &v))
-            ign[nign++] = v;
-        else if (cli_opt(argc, argv, &i, "--exclude-source", NULL, &v))
-            globs[nglobs++] = v;
-        else if (cli_opt(argc, argv, &i, "--exclude-meta", NULL, &v)) {
+        case O_DB: db = v; break;
+        case O_FORMAT: format = v; break;
+        case 'o': outpath = v; break;
+        case O_COLOR: color = v; break;
+        case O_IGNORE: ign[nign++] = v; break;
+        case O_EXCL_SOURCE: globs[nglobs++] = v; break;
+        case O_EXCL_META: {
             const char *eq = strchr(v, '=');
             if (!eq || eq == v) {
                 cli_error("check: --exclude-meta wants KEY=VALUE, not '%s'", v);
@@ -106,30 +114,27 @@ int cmd_check(int argc, char **argv)
             emeta[nemeta].key = mcopies[nemeta];
             emeta[nemeta].value = mcopies[nemeta] + (eq - v) + 1;
             nemeta++;
-        } else if (cli_align_opt(argc, argv, &i, &co.align) ||
-                   cli_report_opt(argc, argv, &i, &ropts, &gate))
-            ;
-        else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v))
-            co.max_df = (unsigned)cli_ulong("--max-df", v, 0, 1000000000);
-        else if (cli_opt(argc, argv, &i, "--max-sources", NULL, &v))
-            co.max_sources = (unsigned)cli_ulong("--max-sources", v, 0, 1000000000);
-        else if (cli_opt(argc, argv, &i, "--jobs", "-j", &v))
-            co.threads = (unsigned)cli_ulong("--jobs", v, 1, 1024);
-        else if (strcmp(argv[i], "--exclude-quotes") == 0)
-            ropts.exclude_quotes = 1, i++;
-        else if (strcmp(argv[i], "--exclude-refs") == 0)
-            ropts.exclude_refs = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &dopts) || cli_fp_opt(argc, argv, &i, &fp, &given))
-            ;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("check: unknown option '%s'", argv[i]);
+            break;
+        }
+        case O_MAX_DF: co.max_df = (unsigned)cli_ulong("--max-df", v, 0, 1000000000); break;
+        case O_MAX_SOURCES: co.max_sources = (unsigned)cli_ulong("--max-sources", v, 0, 1000000000); break;
+        case 'j': co.threads = (unsigned)cli_ulong("--jobs", v, 1, 1024); break;
+        case O_EXCLUDE_QUOTES: ropts.exclude_quotes = 1; break;
+        case O_EXCLUDE_REFS: ropts.exclude_refs = 1; break;
+        case 1: paths[npaths++] = (char *)v; break;
+        default:
+            if (c != '?' && (cli_align_opt(c, v, &co.align) || cli_doc_opt(c, v, &dopts) ||
+                             cli_fp_opt(c, v, &fp, &given, "check") ||
+                             cli_report_opt(c, v, &ropts, &gate)))
+                break;
             goto done;
-        } else
-            paths[npaths++] = argv[i++];
+        }
     }
     if (!db || npaths == 0) {
         if (!db)
             cli_error("check: --db FILE is required");
+        else
+            cli_error("check: missing DOC");
         help(stderr);
         goto done;
     }

@@ -35,7 +35,7 @@ int cmd_compare(int argc, char **argv)
     ovl_align_opts aopts = OVL_ALIGN_OPTS_INIT;
     ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
     cli_gate gate = CLI_GATE_INIT;
-    const char *format = "text", *outpath = NULL, *color = "auto", *paths[2] = {NULL, NULL}, *v;
+    const char *format = "text", *outpath = NULL, *color = "auto", *paths[2] = {NULL, NULL};
     int npaths = 0;
     const char **ign = calloc((size_t)argc + 1, sizeof *ign);
     size_t nign = 0;
@@ -43,36 +43,36 @@ int cmd_compare(int argc, char **argv)
         cli_error("out of memory");
         return CLI_EXIT_TROUBLE;
     }
-    for (int i = 1; i < argc;) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            help(stdout);
-            free(ign);
-            return 0;
-        }
-        if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v;
-        else if (cli_opt(argc, argv, &i, "--output", "-o", &v))
-            outpath = v;
-        else if (cli_opt(argc, argv, &i, "--color", NULL, &v))
-            color = v;
-        else if (cli_align_opt(argc, argv, &i, &aopts) || cli_report_opt(argc, argv, &i, &ropts, &gate))
-            ;
-        else if (cli_opt(argc, argv, &i, "--ignore", NULL, &v))
-            ign[nign++] = v;
-        else if (strcmp(argv[i], "--exclude-quotes") == 0)
-            ropts.exclude_quotes = 1, i++;
-        else if (strcmp(argv[i], "--exclude-refs") == 0)
-            ropts.exclude_refs = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &dopts))
-            ;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("compare: unknown option '%s'", argv[i]);
-            free(ign);
-            return CLI_EXIT_TROUBLE;
-        } else if (npaths < 2)
-            paths[npaths++] = argv[i++]; /* "-": standard input */
-        else {
-            cli_error("compare: two documents, A and B");
+    static const struct option longs[] = {
+        CLI_HELP_LONGOPT, {"format", required_argument, NULL, O_FORMAT},
+        {"output", required_argument, NULL, 'o'}, {"color", required_argument, NULL, O_COLOR},
+        {"ignore", required_argument, NULL, O_IGNORE},
+        {"exclude-quotes", no_argument, NULL, O_EXCLUDE_QUOTES},
+        {"exclude-refs", no_argument, NULL, O_EXCLUDE_REFS}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS,
+        CLI_REPORT_LONGOPTS,
+        {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cli_getopt(argc, argv, "ho:q", longs, "compare")) != -1) {
+        switch (c) {
+        case 'h': help(stdout); free(ign); return 0;
+        case O_FORMAT: format = optarg; break;
+        case 'o': outpath = optarg; break;
+        case O_COLOR: color = optarg; break;
+        case O_IGNORE: ign[nign++] = optarg; break;
+        case O_EXCLUDE_QUOTES: ropts.exclude_quotes = 1; break;
+        case O_EXCLUDE_REFS: ropts.exclude_refs = 1; break;
+        case 1:
+            if (npaths == 2) {
+                cli_error("compare: two documents, A and B (a third: '%s')", optarg);
+                free(ign);
+                return CLI_EXIT_TROUBLE;
+            }
+            paths[npaths++] = optarg; /* "-": standard input */
+            break;
+        default:
+            if (c != '?' && (cli_align_opt(c, optarg, &aopts) || cli_doc_opt(c, optarg, &dopts) ||
+                              cli_report_opt(c, optarg, &ropts, &gate)))
+                break;
             free(ign);
             return CLI_EXIT_TROUBLE;
         }
@@ -83,8 +83,7 @@ int cmd_compare(int argc, char **argv)
         return CLI_EXIT_TROUBLE;
     }
     if (npaths != 2) {
-        if (npaths == 1)
-            cli_error("compare: missing B");
+        cli_error("compare: missing %s", npaths ? "B" : "A and B");
         help(stderr);
         free(ign);
         return CLI_EXIT_TROUBLE;
