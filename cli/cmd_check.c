@@ -54,7 +54,9 @@ int cmd_check(int argc, char **argv)
     const char **globs = calloc((size_t)argc, sizeof *globs);
     ovl_index_meta *emeta = calloc((size_t)argc, sizeof *emeta);
     int npaths = 0, status = CLI_EXIT_TROUBLE, failed = 0;
-    size_t nglobs = 0, nemeta = 0, nread = 0;
+    size_t nglobs = 0, nemeta = 0, nread = 0, nskipped = 0;
+    ovl_problem *skipped = NULL;
+    char **skipmsg = NULL;
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_index *idx = NULL;
     ovl_doc **docs = NULL;
@@ -148,20 +150,32 @@ int cmd_check(int argc, char **argv)
     ovl_index_params(idx, NULL, &iopts);
     iopts.decode = dopts.decode;
     docs = calloc((size_t)npaths, sizeof *docs);
+    skipped = calloc((size_t)npaths, sizeof *skipped);
+    skipmsg = calloc((size_t)npaths, sizeof *skipmsg);
     selfs = calloc((size_t)npaths, sizeof *selfs);
     names = calloc((size_t)npaths, sizeof *names);
-    if (!docs || !selfs || !names) {
+    if (!docs || !selfs || !names || !skipped || !skipmsg) {
         cli_error("check: out of memory");
         goto done;
     }
     /* A document that cannot be read is reported and left out; the others are checked. */
     for (int d = 0; d < npaths; d++) {
-        if ((rc = cli_doc_load(ctx, paths[d], &iopts, &docs[nread])) != OVL_OK) {
-            cli_fail(paths[d], ctx, rc);
+        cli_problem why;
+        if (cli_doc_load(ctx, paths[d], &iopts, &docs[nread], &why) != OVL_OK) {
             ovl_ctx_clear(ctx);
+            ovl_problem *pb = &skipped[nskipped];
+            pb->path = paths[d];
+            pb->code = OVL_ERR_IO;
+            pb->offset = why.offset;
+            if (!(pb->message = skipmsg[nskipped] = strdup(why.message))) {
+                cli_error("check: out of memory");
+                goto done;
+            }
+            nskipped++;
             failed = 1;
             continue;
         }
+        cli_warn_replaced(paths[d], ovl_text_replaced(ovl_doc_text(docs[nread])));
         names[nread] = paths[d];
         if (!(selfs[nread++] = cli_abspath(paths[d]))) {
             cli_error("check: out of memory");
@@ -208,6 +222,8 @@ int cmd_check(int argc, char **argv)
     }
     ropts.format = fmt;
     ropts.params_json = params;
+    ropts.skipped = skipped;
+    ropts.nskipped = nskipped;
     if (cli_write_report("check", ctx, ovl_check_report(res), &ropts, outpath, color) != 0)
         goto done;
     status = failed ? CLI_EXIT_TROUBLE : ovl_check_passage_count(res) ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
@@ -219,6 +235,10 @@ done:
         free(selfs[d]);
     }
     free(docs);
+    for (size_t k = 0; k < nskipped; k++)
+        free(skipmsg[k]);
+    free(skipmsg);
+    free(skipped);
     free(selfs);
     free(names);
     ovl_index_close(idx);

@@ -101,11 +101,9 @@ int cmd_compare(int argc, char **argv)
     if (cli_load_templates(ctx, ign, nign, &dopts, &tpl, &ntpl) != 0)
         goto done;
     for (int k = 0; k < 2; k++) {
-        int rc = cli_doc_load(ctx, paths[k], &dopts, &docs[k]);
-        if (rc != OVL_OK) {
-            cli_fail(paths[k], ctx, rc);
+        if (cli_doc_load(ctx, paths[k], &dopts, &docs[k], NULL) != OVL_OK)
             goto done;
-        }
+        cli_warn_replaced(paths[k], ovl_text_replaced(ovl_doc_text(docs[k])));
     }
     int rc = ovl_align(ctx, docs[0], docs[1], &aopts, &ps, &np);
     if (rc != OVL_OK) {

@@ -140,9 +140,9 @@ static void pl_free(pathlist *pl)
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: overlap index add --db FILE [--meta KEY=VALUE]... PATH...\n"
+    fprintf(f, "usage: overlap index add --db FILE [--meta KEY=VALUE]... [-q] PATH...\n"
                "       overlap index remove --db FILE PATH...\n"
-               "       overlap index list --db FILE [--format text|json]\n"
+               "       overlap index list --db FILE [--format text|json] [-z]\n"
                "       overlap index stats --db FILE\n"
                "       overlap index verify --db FILE [--deep]\n\n"
                "A persistent corpus index (one SQLite file) for 'overlap check'. It stores each\n"
@@ -150,7 +150,7 @@ static void help(FILE *f)
                "(so check shows source passages after the files are gone), and its chunk\n"
                "fingerprints' LSH band keys.\n\n"
                "add: directories are walked recursively (files in name order, hidden entries\n"
-               "  skipped). A path already holding the same bytes is 'unchanged' (its metas are\n"
+               "  skipped unless --hidden, as in scan and dedup). A path already holding the same bytes is 'unchanged' (its metas are\n"
                "  kept); changed bytes replace the old entry ('replaced'); the same bytes under\n"
                "  another path are another document. One transaction per document. A file that\n"
                "  cannot be read or decoded is reported (path and byte offset) and skipped, the\n"
@@ -161,8 +161,17 @@ static void help(FILE *f)
                "  keys); --deep also recomputes every document's band keys.\n\n"
                "options:\n"
                "  --db FILE                the index (created by add when absent)\n"
-               "  --meta KEY=VALUE         tag the added documents (repeatable)\n"
-               "  --format text|json       list format (default text)\n"
+               "  --meta KEY=VALUE         add: tag the added documents (repeatable)\n"
+               "  -q, --quiet              add: no line per document, no summary\n"
+               "  --include GLOB           add: only files matching GLOB (repeatable; as in scan)\n"
+               "  --exclude GLOB           add: skip files and directories matching GLOB\n"
+               "  --hidden                 add: also files and directories starting with '.'\n"
+               "  --progress, --no-progress  add: progress on stderr (default: when a terminal)\n"
+               "  --format text|json       list format (default text: tab-separated, names with\n"
+               "                           \\\\, \\t, \\n, \\xHH for backslash and control characters)\n"
+               "  -z, --null               list: every field ends with a NUL (six a document: path,\n"
+               "                           bytes, encoding, hash, added, metas), names unescaped\n"
+               "  --deep                   verify: recompute every document's band keys\n"
                CLI_DOC_OPTS_HELP
                "fingerprint options (fixed when the index is created; given later, they must\n"
                "match it):\n" CLI_FP_OPTS_HELP
@@ -181,18 +190,26 @@ static int same_file(const char *abs, const char *db_abs)
     return !*rest || !strcmp(rest, "-wal") || !strcmp(rest, "-shm") || !strcmp(rest, "-journal");
 }
 
+/* How index add runs: what it walks, what it says. */
+typedef struct add_opts {
+    ovl_walk_opts walk;   /* --include, --exclude, --hidden: as scan and dedup walk */
+    int quiet;            /* -q: nothing on standard output */
+    int progress;         /* a progress line on stderr */
+    ovl_decode_opts dec;  /* to count replaced bytes with --lenient */
+} add_opts;
+
 static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, int npaths,
-                  const ovl_index_meta *metas, size_t nmetas)
+                  const ovl_index_meta *metas, size_t nmetas, const add_opts *ao)
 {
     int failed = 0;
-    size_t counts[4] = {0};
+    size_t counts[4] = {0}, replaced = 0;
     char *db_abs = cli_abspath(db);
-    /* Hidden files and directories (editor backups, VCS data) are not documents: the
-     * walker's default. */
+    /* Hidden files and directories (editor backups, VCS data) are not documents unless
+     * --hidden: the walker's default, as in scan and dedup. */
     ovl_corpus *files = ovl_corpus_new();
     int status = CLI_EXIT_NONE;
     for (int p = 0; files && p < npaths && status == CLI_EXIT_NONE; p++)
-        if (ovl_corpus_add_path(ctx, files, paths[p], NULL) != OVL_OK)
+        if (ovl_corpus_add_path(ctx, files, paths[p], &ao->walk) != OVL_OK)
             status = cli_fail("index", ctx, ovl_ctx_code(ctx));
     if (!files) {
         cli_error("out of memory");
@@ -200,12 +217,14 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
     }
     for (size_t p = 0; p < ovl_corpus_problem_count(files); p++) {
         const ovl_problem *pb = ovl_corpus_problem(files, p);
-        cli_error("%s: %s", pb->path, pb->message);
+        cli_path_msg(pb->path, "%s", pb->message);
         failed++;
     }
     size_t nfiles = status == CLI_EXIT_NONE ? ovl_corpus_count(files) : 0;
     for (size_t k = 0; k < nfiles; k++) {
         const char *path = ovl_corpus_name(files, k);
+        if (ao->progress)
+            cli_progress_show("index add: %zu/%zu", k, nfiles);
         char *abs = cli_abspath(path);
         if (!abs || !db_abs) {
             cli_error("out of memory");
@@ -221,6 +240,8 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
         void *bytes = NULL;
         int rrc = ovl_corpus_read(ctx, files, k, &bytes, &len);
         if (rrc != OVL_OK) {
+            if (ao->progress)
+                cli_progress_clear();
             cli_fail(path, ctx, rrc);
             failed++;
             free(abs);
@@ -228,14 +249,31 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
         }
         int st = 0;
         int rc = ovl_index_add(ctx, idx, abs, bytes, len, metas, nmetas, &st);
-        free(bytes);
+        if (ao->progress)
+            cli_progress_clear();
         if (rc == OVL_OK) {
             counts[st]++;
-            printf("%-9s %s\n", st == OVL_INDEX_ADDED ? "added" : st == OVL_INDEX_REPLACED ? "replaced" : "unchanged",
-                   abs);
+            if (!ao->quiet) {
+                printf("%-9s ", st == OVL_INDEX_ADDED ? "added" : st == OVL_INDEX_REPLACED ? "replaced" : "unchanged");
+                cli_put_field(stdout, abs);
+                putchar('\n');
+            }
+            if (len == 0)
+                cli_path_msg(path, "warning: empty file");
+            if (ao->dec.lenient) {
+                /* The index decodes inside the call; the count comes from decoding again. */
+                ovl_text *t = NULL;
+                if (ovl_decode(ctx, bytes, len, &ao->dec, &t) == OVL_OK) {
+                    cli_warn_replaced(path, ovl_text_replaced(t));
+                    replaced += ovl_text_replaced(t);
+                }
+                ovl_text_free(t);
+                ovl_ctx_clear(ctx);
+            }
         } else if (rc == OVL_ERR_DB || rc == OVL_ERR_CORRUPT || rc == OVL_ERR_NOMEM) {
             /* The index itself is in trouble: stop rather than fail every file. */
             cli_fail(db, ctx, rc);
+            free(bytes);
             free(abs);
             status = CLI_EXIT_TROUBLE;
             break;
@@ -243,6 +281,7 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
             cli_fail(path, ctx, rc);
             failed++;
         }
+        free(bytes);
         free(abs);
     }
     /* The run's band keys into sorted runs now, so later checks read few pending records. */
@@ -251,8 +290,12 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
         cli_fail(db, ctx, frc);
         status = CLI_EXIT_TROUBLE;
     }
-    printf("%zu added, %zu replaced, %zu unchanged, %d failed\n", counts[OVL_INDEX_ADDED],
-           counts[OVL_INDEX_REPLACED], counts[OVL_INDEX_UNCHANGED], failed);
+    if (!ao->quiet)
+        printf("%zu added, %zu replaced, %zu unchanged, %d failed\n", counts[OVL_INDEX_ADDED],
+               counts[OVL_INDEX_REPLACED], counts[OVL_INDEX_UNCHANGED], failed);
+    if (ao->dec.lenient)
+        cli_error("index add: --lenient: %zu invalid byte sequence%s replaced with U+FFFD", replaced,
+                  replaced == 1 ? "" : "s");
     free(db_abs);
     ovl_corpus_free(files);
     return failed ? CLI_EXIT_TROUBLE : status;
@@ -269,7 +312,9 @@ static int do_remove(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths,
         }
         int rc = ovl_index_remove(ctx, idx, abs);
         if (rc == OVL_OK) {
-            printf("removed   %s\n", abs);
+            fputs("removed   ", stdout);
+            cli_put_field(stdout, abs);
+            putchar('\n');
         } else if (rc == OVL_ERR_NOTFOUND) {
             /* Not a document: every document under it as a directory. */
             int64_t *ids = NULL;
@@ -287,7 +332,9 @@ static int do_remove(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths,
             for (size_t i = 0; i < under.n && rc == OVL_OK; i++) {
                 rc = ovl_index_remove(ctx, idx, under.v[i]);
                 if (rc == OVL_OK) {
-                    printf("removed   %s\n", under.v[i]);
+                    fputs("removed   ", stdout);
+                    cli_put_field(stdout, under.v[i]);
+                    putchar('\n');
                     removed++;
                 }
             }
@@ -298,7 +345,7 @@ static int do_remove(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths,
                 return cli_fail(db, ctx, rc);
             }
             if (!removed) {
-                cli_error("%s: not in index %s", paths[k], db);
+                cli_path_msg(paths[k], "not in index %s", db);
                 status = CLI_EXIT_TROUBLE;
             }
         } else {
@@ -320,7 +367,7 @@ static void iso_time(int64_t t, char *buf, size_t cap)
         snprintf(buf, cap, "%" PRId64, t);
 }
 
-static int do_list(ovl_ctx *ctx, ovl_index *idx, const char *db, int json)
+static int do_list(ovl_ctx *ctx, ovl_index *idx, const char *db, int json, int nul)
 {
     int64_t *ids = NULL;
     size_t n = 0;
@@ -348,10 +395,35 @@ static int do_list(ovl_ctx *ctx, ovl_index *idx, const char *db, int json)
                                                  (json_int_t)e.paragraphs, "chunks", (json_int_t)e.chunks,
                                                  "added", when, "metas", m));
         } else {
-            printf("%s\t%" PRIu64 "\t%s\t%s\t%s", e.path, e.size, e.encoding, e.hash, when);
-            for (size_t k = 0; k < e.n_metas; k++)
-                printf("%s%s=%s", k ? "," : "\t", e.metas[k].key, e.metas[k].value);
-            putchar('\n');
+            /* Text: tab-separated fields, names escaped (cli_put_field) so none can forge a
+             * field or a line. -z: each field ends with a NUL instead, names as they are. */
+            char size[32];
+            snprintf(size, sizeof size, "%" PRIu64, e.size);
+            const char *fields[5] = {e.path, size, e.encoding, e.hash, when};
+            for (int f = 0; f < 5; f++) {
+                if (nul) {
+                    fputs(fields[f], stdout);
+                    putchar('\0');
+                } else {
+                    cli_put_field(stdout, fields[f]);
+                    putchar(f < 4 || e.n_metas ? '\t' : '\n');
+                }
+            }
+            for (size_t k = 0; k < e.n_metas; k++) {
+                if (k)
+                    putchar(',');
+                if (nul) {
+                    printf("%s=%s", e.metas[k].key, e.metas[k].value);
+                } else {
+                    cli_put_field(stdout, e.metas[k].key);
+                    putchar('=');
+                    cli_put_field(stdout, e.metas[k].value);
+                }
+            }
+            if (nul)
+                putchar('\0');
+            else if (e.n_metas)
+                putchar('\n');
         }
     }
     free(ids);
@@ -424,25 +496,38 @@ int cmd_index(int argc, char **argv)
     char **paths = calloc((size_t)argc, sizeof *paths);
     ovl_index_meta *metas = calloc((size_t)argc, sizeof *metas);
     char **metabuf = calloc((size_t)argc, sizeof *metabuf);
+    const char **inc = calloc((size_t)argc, sizeof *inc), **exc = calloc((size_t)argc, sizeof *exc);
     size_t nmetas = 0;
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_index *idx = NULL;
-    if (!paths || !metas || !metabuf || !ctx) {
+    if (!paths || !metas || !metabuf || !inc || !exc || !ctx) {
         cli_error("out of memory");
         goto done;
     }
     enum { O_META = CLI_O_CMD, O_DEEP };
     static const struct option longs[] = {
         CLI_HELP_LONGOPT, {"db", required_argument, NULL, O_DB},
-        {"format", required_argument, NULL, O_FORMAT}, {"meta", required_argument, NULL, O_META},
-        {"deep", no_argument, NULL, O_DEEP}, CLI_DOC_LONGOPTS, CLI_FP_LONGOPTS, {NULL, 0, NULL, 0}};
+        {"format", required_argument, NULL, O_FORMAT}, {"null", no_argument, NULL, 'z'},
+        {"meta", required_argument, NULL, O_META}, {"quiet", no_argument, NULL, 'q'},
+        {"include", required_argument, NULL, O_INCLUDE}, {"exclude", required_argument, NULL, O_EXCLUDE},
+        {"hidden", no_argument, NULL, O_HIDDEN}, {"progress", no_argument, NULL, O_PROGRESS},
+        {"no-progress", no_argument, NULL, O_NO_PROGRESS}, {"deep", no_argument, NULL, O_DEEP},
+        CLI_DOC_LONGOPTS, CLI_FP_LONGOPTS, {NULL, 0, NULL, 0}};
+    add_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ovl_walk_opts wdef = OVL_WALK_OPTS_INIT;
+    ao.walk = wdef;
+    ao.walk.include = (const char *const *)inc;
+    ao.walk.exclude = (const char *const *)exc;
+    int force_progress = -1, nul = 0;
     static const char *const actions[] = {"add", "remove", "list", "stats", "verify"};
     char cmdname[32];
     snprintf(cmdname, sizeof cmdname, "index %s", sub);
     int c;
-    while ((c = cli_getopt(argc - 1, argv + 1, "h", longs, cmdname)) != -1) {
+    while ((c = cli_getopt(argc - 1, argv + 1, "hqz", longs, cmdname)) != -1) {
         /* An option the action does not use is refused, not silently ignored. */
-        int user = c == O_FORMAT ? LIST : c == O_DEEP ? VERIFY : c == 'h' || c == 1 || c == O_DB || c == '?' ? -1 : ADD;
+        int user = c == O_FORMAT || c == 'z' ? LIST : c == O_DEEP ? VERIFY
+                   : c == 'h' || c == 1 || c == O_DB || c == '?' ? -1 : ADD;
         if (user >= 0 && user != (int)op) {
             cli_error("index %s: does not take %s (for index %s)", sub, cli_optname(), actions[user]);
             goto done;
@@ -474,6 +559,13 @@ int cmd_index(int argc, char **argv)
             break;
         }
         case O_DEEP: deep = 1; break;
+        case 'z': nul = 1; break;
+        case 'q': ao.quiet = 1; break;
+        case O_INCLUDE: inc[ao.walk.ninclude++] = v; break;
+        case O_EXCLUDE: exc[ao.walk.nexclude++] = v; break;
+        case O_HIDDEN: ao.walk.hidden = 1; break;
+        case O_PROGRESS: force_progress = 1; break;
+        case O_NO_PROGRESS: force_progress = 0; break;
         case 1: paths[npaths++] = (char *)v; break;
         default:
             if (c != '?' && (cli_doc_opt(c, v, &dopts) || cli_fp_opt(c, v, &fp, &given, cmdname)))
@@ -497,15 +589,23 @@ int cmd_index(int argc, char **argv)
         cli_error("index list: --format must be text or json, not '%s'", format);
         goto done;
     }
+    if (nul && strcmp(format, "text")) {
+        cli_error("index list: -z is for the text list, not --format %s", format);
+        goto done;
+    }
     int rc = cli_index_open(ctx, db, op == ADD, !(op == ADD || op == REMOVE), &fp, given, &dopts, &idx);
     if (rc != OVL_OK) {
         cli_fail(NULL, ctx, rc);
         goto done;
     }
     switch (op) {
-    case ADD: status = do_add(ctx, idx, db, paths, npaths, metas, nmetas); break;
+    case ADD:
+        ao.progress = cli_progress_wanted(force_progress);
+        ao.dec = dopts.decode;
+        status = do_add(ctx, idx, db, paths, npaths, metas, nmetas, &ao);
+        break;
     case REMOVE: status = do_remove(ctx, idx, db, paths, npaths); break;
-    case LIST: status = do_list(ctx, idx, db, strcmp(format, "json") == 0); break;
+    case LIST: status = do_list(ctx, idx, db, strcmp(format, "json") == 0, nul); break;
     case STATS: status = do_stats(ctx, idx, db); break;
     case VERIFY:
         rc = ovl_index_verify(ctx, idx, deep);
@@ -526,6 +626,8 @@ done:
         free(metabuf[k]);
     free(metabuf);
     free(metas);
+    free(inc);
+    free(exc);
     free(paths);
     return status;
 }

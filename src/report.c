@@ -812,6 +812,8 @@ static json_t *jdoc(size_t id, const ovl_report_docinfo *d, int excl, int *bad)
     jset(jd, "path", json_string(d->path), bad);
     jset(jd, "encoding", json_string(d->encoding ? d->encoding : ""), bad);
     jset(jd, "bytes", jint(d->bytes), bad);
+    if (d->replaced)
+        jset(jd, "replaced", jint(d->replaced), bad);
     jset(jd, "chars", jint(st->chars), bad);
     jset(jd, "reused_chars", jint(st->reused_chars), bad);
     jset(jd, "reuse_ratio", jreal(st->reuse_ratio), bad);
@@ -1353,6 +1355,7 @@ static int write_streamed(ovl_ctx *ctx, const ovl_report *r, const ovl_report_op
         di[d].bytes = ovl_text_size(t);
         di[d].stats = st[d];
         di[d].sources = sources[d];
+        di[d].replaced = ovl_text_replaced(t);
     }
     ovl_report_stream *s = NULL;
     int rc = ovl_report_stream_begin(ctx, opts, di, r->ndocs, r->nitems, o->sink, o->userdata, &s);
@@ -1371,6 +1374,9 @@ static int write_streamed(ovl_ctx *ctx, const ovl_report *r, const ovl_report_op
             rc = ovl_report_stream_pair(ctx, s, &ps, run, j - i, da, db);
         i = j;
     }
+    for (size_t k = 0; rc == OVL_OK && k < opts->nskipped; k++)
+        rc = ovl_report_stream_skipped(ctx, s, opts->skipped[k].path, opts->skipped[k].message,
+                                       opts->skipped[k].offset);
     if (s) {
         if (rc == OVL_OK)
             rc = ovl_report_stream_end(ctx, s);

@@ -3,6 +3,7 @@
 #define OVERLAP_REPORT_H
 
 #include "overlap/align.h"
+#include "overlap/corpus.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,8 +56,12 @@ typedef struct ovl_report_opts {
     int exclude_refs;       /* leave the reference list (from 参考文献 / References on) out */
     const char *params_json;/* JSON object text for "params" (copied verbatim); NULL: {} */
     int max_context;        /* text format: most characters of a passage shown; 0 = all */
+    const ovl_problem *skipped; /* ovl_report_write: inputs that could not be read, listed
+                               at the end (JSON "skipped", text "== skipped" lines; not in
+                               HTML) so the report says what it does not cover; borrowed */
+    size_t nskipped;
 } ovl_report_opts;
-#define OVL_REPORT_OPTS_INIT {OVL_REPORT_OPTS_VERSION, OVL_FORMAT_TEXT, 0, 0, 0, NULL, 0}
+#define OVL_REPORT_OPTS_INIT {OVL_REPORT_OPTS_VERSION, OVL_FORMAT_TEXT, 0, 0, 0, NULL, 0, NULL, 0}
 
 /* Computes stats for document id (opts for exclusions; NULL = none). */
 OVL_API int ovl_report_doc_stats(const ovl_report *report, int id, const ovl_report_opts *opts,
@@ -98,6 +103,8 @@ typedef struct ovl_report_docinfo {
     uint64_t bytes;       /* input size */
     ovl_doc_stats stats;  /* its figures over the whole report */
     int sources;          /* distinct documents it shares passages with */
+    size_t replaced;      /* invalid byte sequences replaced with U+FFFD (lenient decoding);
+                             JSON "replaced", written when not 0 */
 } ovl_report_docinfo;
 
 /* Files with identical bytes, or nearly identical texts: reported once, the first standing
