@@ -82,6 +82,12 @@ for cmd in compare scan dedup check dump "index" "index add"; do
   "$OVL_BIN" $cmd --help >"$t/h" 2>"$t/herr"; st=$?
   [ "$st" = 0 ] && grep -q '^usage: overlap' "$t/h" && [ ! -s "$t/herr" ] && ok "$cmd --help" || bad "$cmd --help: $st"
 done
+# Every --help ends with examples: an "examples:" line, then only "  overlap ..." lines.
+for cmd in "" compare scan dedup check dump index; do
+  # shellcheck disable=SC2086
+  "$OVL_BIN" $cmd --help | awk '/^examples:$/ { e = 1; n = 0; next } e && !/^  overlap / { bad = 1 } e { n++ }
+    END { exit !(e && n >= 2 && !bad) }' && ok "'overlap $cmd --help' ends with examples" || bad "'overlap $cmd --help': no examples at the end"
+done
 "$OVL_BIN" scan "$t/c" -h >"$t/h"; [ $? = 0 ] && grep -q '^usage: overlap scan' "$t/h" && ok "scan PATH -h" || bad "scan PATH -h"
 
 # One meaning per name: the old spellings still work and say so once on stderr.
