@@ -72,8 +72,10 @@ expect "index add --deep" 2 "overlap: index add: does not take --deep (for index
   "$OVL_BIN" index add --db "$t/x.db" --deep "$t/c"
 expect "index remove --seed" 2 "overlap: index remove: does not take --seed (for index add)" \
   "$OVL_BIN" index remove --db "$t/x.db" --seed 3 "$t/c"
-expect "index list -j" 2 "overlap: index list: unknown option '-j' (see 'overlap index list --help')" \
+expect "index list -j" 2 "overlap: index list: does not take -j (for index add)" \
   "$OVL_BIN" index list --db "$t/x.db" -j2
+expect "index list -x" 2 "overlap: index list: unknown option '-x' (see 'overlap index list --help')" \
+  "$OVL_BIN" index list --db "$t/x.db" -x
 [ ! -e "$t/x.db" ] && ok "still no index" || bad "an index was created"
 
 # --help and -h: exit 0, on stdout, wherever they come.
