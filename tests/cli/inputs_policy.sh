@@ -55,6 +55,10 @@ status_is "index add with a bad file: 2" 2 "$OVL_BIN" index add --db "$t/j.db" "
 same "index add: the bad file once, the other added" "$t/err" "overlap: $c/u.txt: byte 19: invalid UTF-8 sequence"
 grep -qx "1 added, 0 replaced, 0 unchanged, 1 failed" "$t/out" && ok "index add: summary" || bad "index add: $(cat "$t/out")"
 
+status_is "compare: both bad" 2 "$OVL_BIN" compare "$t/none.txt" "$c/u.txt"
+same "compare: each reported" "$t/err" "overlap: $t/none.txt: No such file or directory
+overlap: $c/u.txt: byte 19: invalid UTF-8 sequence"
+
 # ---- A FIFO given as an argument is refused at once by every command -----------------------
 for cmd in "compare $c/a.txt $t/fifo" "compare $t/fifo $c/a.txt" "dump $t/fifo" "check --db $t/i.db $t/fifo" \
            "scan $c/a.txt $t/fifo" "dedup $c/a.txt $t/fifo" "index add --db $t/k.db $t/fifo"; do
