@@ -54,6 +54,8 @@ enum {
     /* options with one meaning in every command that takes them */
     O_FORMAT, O_COLOR, O_INCLUDE, O_EXCLUDE, O_HIDDEN, O_IGNORE, O_PROGRESS, O_NO_PROGRESS,
     O_EXCLUDE_QUOTES, O_EXCLUDE_REFS, O_DB, O_MAX_DF,
+    /* report options (compare, check, scan) */
+    O_WITH_TEXT, O_NO_TEXT, O_STAT, O_FAIL_ABOVE,
     CLI_O_CMD = 512
 };
 #define CLI_DOC_LONGOPTS                                                                \
@@ -72,6 +74,10 @@ enum {
     {"threshold", required_argument, NULL, O_OLD_THRESHOLD},                            \
     {"bands", required_argument, NULL, O_BANDS}, {"rows", required_argument, NULL, O_ROWS}, \
     {"max-bands", required_argument, NULL, O_MAX_BANDS}
+#define CLI_REPORT_LONGOPTS                                                             \
+    {"with-text", no_argument, NULL, O_WITH_TEXT}, {"no-text", no_argument, NULL, O_NO_TEXT}, \
+    {"stat", no_argument, NULL, O_STAT}, {"quiet", no_argument, NULL, 'q'},              \
+    {"fail-above", required_argument, NULL, O_FAIL_ABOVE}
 #define CLI_HELP_LONGOPT {"help", no_argument, NULL, 'h'}
 
 /* The next option of argv (argv[0] is the command name), as getopt_long: the option's id
@@ -139,6 +145,27 @@ char *cli_abspath(const char *path);
  * returns -1; 0 on success. */
 int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
                      const char *outpath, const char *color);
+
+/* The report options compare, check and scan share: --with-text, --no-text, --stat, -q,
+ * --fail-above RATIO (fail_above < 0: not given). */
+typedef struct cli_gate {
+    double fail_above;
+    int quiet;
+} cli_gate;
+#define CLI_GATE_INIT {-1.0, 0}
+#define CLI_REPORT_OPTS_HELP \
+    "  --format csv             the pair records as CSV (for check: each document's sources)\n" \
+    "  --with-text, --no-text   JSON: each passage carries its text on both sides and its\n" \
+    "                           edit operations (default: on for check, off otherwise)\n" \
+    "  --stat                   summary only: figures, sources, sections, pair records\n" \
+    "  -q, --quiet              no report on standard output (-o FILE still written)\n" \
+    "  --fail-above RATIO       exit 1 only when a document's (or a pair's) reused ratio\n" \
+    "                           is above RATIO (0 to 1), 0 otherwise: a gate for scripts\n"
+int cli_report_opt(int id, const char *arg, ovl_report_opts *ro, cli_gate *g);
+/* Exit status: with --fail-above, 1 when worst is above it; otherwise 1 when found. */
+int cli_gate_status(const cli_gate *g, double worst, int found);
+/* An ovl_write_fn that drops everything (-q without -o). */
+int cli_discard(void *userdata, const void *data, size_t len);
 
 /* Reads the --ignore templates: every file under paths[0..npaths) as a document. Reports a
  * file that cannot be read and returns -1 (a template that is not read would silently let

@@ -13,10 +13,11 @@ static void help(FILE *f)
                "(the original files need not exist) and aligned with DOC; DOC's own entry (same\n"
                "absolute path) is not a source. One report for all DOCs,\n"
                "in the formats and JSON schema of 'overlap compare' (passages: a = the checked\n"
-               "document, b = the source). Exit status: 0 no reuse, 1 reuse, 2 trouble.\n\n"
+               "document, b = the source). Exit status: 0 no reuse, 1 reuse (with --fail-above:\n"
+               "a checked document above the ratio), 2 trouble.\n\n"
                "options:\n"
                "  --db FILE                the index ('overlap index add')\n"
-               "  --format text|json|html  report format (default text)\n"
+               "  --format text|json|html|csv  report format (default text)\n"
                "  -o, --output FILE        write the report to FILE\n"
                "  --color auto|always|never  colour the text report (default auto: on a terminal)\n"
                "  --exclude-source GLOB    ignore sources whose stored (absolute) path matches GLOB\n"
@@ -29,6 +30,7 @@ static void help(FILE *f)
                "                           journal's boilerplate) is not reuse (repeatable)\n"
                "  --exclude-quotes         leave quoted text out of the counted ratio\n"
                "  --exclude-refs           leave the reference list out of the counted ratio\n"
+               CLI_REPORT_OPTS_HELP
                CLI_ALIGN_OPTS_HELP
                "  --max-df N               skip band keys found in more than N documents as\n"
                "                           boilerplate (default 50; 0: no limit)\n"
@@ -51,6 +53,8 @@ int cmd_check(int argc, char **argv)
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
     ovl_check_opts co = OVL_CHECK_OPTS_INIT;
     ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
+    cli_gate gate = CLI_GATE_INIT;
+    ropts.with_text = 1; /* sources may exist only in the index: the report carries their text */
     ovl_fp_opts fp = OVL_FP_OPTS_INIT;
     unsigned given = 0;
     const char *format = "text", *outpath = NULL, *color = "auto", *db = NULL;
@@ -89,9 +93,9 @@ int cmd_check(int argc, char **argv)
         {"max-sources", required_argument, NULL, O_MAX_SOURCES},
         {"jobs", required_argument, NULL, 'j'}, {"exclude-quotes", no_argument, NULL, O_EXCLUDE_QUOTES},
         {"exclude-refs", no_argument, NULL, O_EXCLUDE_REFS}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS,
-        CLI_FP_LONGOPTS, {NULL, 0, NULL, 0}};
+        CLI_FP_LONGOPTS, CLI_REPORT_LONGOPTS, {NULL, 0, NULL, 0}};
     int c;
-    while ((c = cli_getopt(argc, argv, "ho:j:", longs, "check")) != -1) {
+    while ((c = cli_getopt(argc, argv, "ho:j:q", longs, "check")) != -1) {
         const char *v = optarg;
         switch (c) {
         case 'h':
@@ -130,7 +134,8 @@ int cmd_check(int argc, char **argv)
         case 1: paths[npaths++] = (char *)v; break;
         default:
             if (c != '?' && (cli_align_opt(c, v, &co.align) || cli_doc_opt(c, v, &dopts) ||
-                             cli_fp_opt(c, v, &fp, &given, "check")))
+                             cli_fp_opt(c, v, &fp, &given, "check") ||
+                             cli_report_opt(c, v, &ropts, &gate)))
                 break;
             goto done;
         }
@@ -145,7 +150,7 @@ int cmd_check(int argc, char **argv)
     }
     int fmt = ovl_format_parse(format);
     if (fmt < 0 || fmt == OVL_FORMAT_JSONL) {
-        cli_error("check: --format must be text, json or html, not '%s'", format);
+        cli_error("check: --format must be text, json, html or csv, not '%s'", format);
         goto done;
     }
     int rc = cli_index_open(ctx, db, 0, 1, &fp, given, &dopts, &idx);
@@ -243,9 +248,17 @@ int cmd_check(int argc, char **argv)
     ropts.params_json = params;
     ropts.skipped = skipped;
     ropts.nskipped = nskipped;
-    if (cli_write_report("check", ctx, ovl_check_report(res), &ropts, outpath, color) != 0)
+    if (!(gate.quiet && !outpath) &&
+        cli_write_report("check", ctx, ovl_check_report(res), &ropts, outpath, color) != 0)
         goto done;
-    status = failed ? CLI_EXIT_TROUBLE : ovl_check_passage_count(res) ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+    double worst = 0;
+    for (size_t d = 0; d < nread; d++) {
+        ovl_doc_stats st;
+        if (ovl_report_doc_stats(ovl_check_report(res), (int)d, &ropts, &st) == OVL_OK &&
+            st.reuse_ratio > worst)
+            worst = st.reuse_ratio;
+    }
+    status = failed ? CLI_EXIT_TROUBLE : cli_gate_status(&gate, worst, ovl_check_passage_count(res) > 0);
 done:
     ovl_check_result_free(res);
     free(params);

@@ -9,11 +9,12 @@ static void help(FILE *f)
     fprintf(f, "usage: overlap compare A B [options]\n\n"
                "Reports every passage of A reused in B: positions on both sides, similarity,\n"
                "edits inline, moved passages marked. A or B may be - (standard input).\n"
-               "Exit status: 0 no reuse, 1 reuse, 2 trouble.\n\n"
+               "Exit status: 0 no reuse, 1 reuse (with --fail-above: above the ratio), 2 trouble.\n\n"
                "options:\n"
-               "  --format text|json|html  report format (default text)\n"
+               "  --format text|json|html|csv  report format (default text)\n"
                "  -o, --output FILE        write the report to FILE\n"
                "  --color auto|always|never  colour the text report (default auto: on a terminal)\n"
+               CLI_REPORT_OPTS_HELP
                CLI_ALIGN_OPTS_HELP
                "  --exclude-quotes         leave quoted text out of the counted ratio\n"
                "  --exclude-refs           leave the reference list out of the counted ratio\n"
@@ -24,6 +25,7 @@ static void help(FILE *f)
                "\nexamples:\n"
                "  overlap compare a.txt b.txt\n"
                "  overlap compare a.txt b.txt --format html -o report.html\n"
+               "  overlap compare a.txt b.txt -q --fail-above 0.1 || echo 'over a tenth reused'\n"
                "  overlap compare paper.txt - --ignore templates/ < copy.txt\n");
 }
 
@@ -32,6 +34,7 @@ int cmd_compare(int argc, char **argv)
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
     ovl_align_opts aopts = OVL_ALIGN_OPTS_INIT;
     ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
+    cli_gate gate = CLI_GATE_INIT;
     const char *format = "text", *outpath = NULL, *color = "auto", *paths[2] = {NULL, NULL};
     int npaths = 0;
     const char **ign = calloc((size_t)argc + 1, sizeof *ign);
@@ -46,9 +49,10 @@ int cmd_compare(int argc, char **argv)
         {"ignore", required_argument, NULL, O_IGNORE},
         {"exclude-quotes", no_argument, NULL, O_EXCLUDE_QUOTES},
         {"exclude-refs", no_argument, NULL, O_EXCLUDE_REFS}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS,
+        CLI_REPORT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     int c;
-    while ((c = cli_getopt(argc, argv, "ho:", longs, "compare")) != -1) {
+    while ((c = cli_getopt(argc, argv, "ho:q", longs, "compare")) != -1) {
         switch (c) {
         case 'h': help(stdout); free(ign); return 0;
         case O_FORMAT: format = optarg; break;
@@ -66,7 +70,8 @@ int cmd_compare(int argc, char **argv)
             paths[npaths++] = optarg; /* "-": standard input */
             break;
         default:
-            if (c != '?' && (cli_align_opt(c, optarg, &aopts) || cli_doc_opt(c, optarg, &dopts)))
+            if (c != '?' && (cli_align_opt(c, optarg, &aopts) || cli_doc_opt(c, optarg, &dopts) ||
+                              cli_report_opt(c, optarg, &ropts, &gate)))
                 break;
             free(ign);
             return CLI_EXIT_TROUBLE;
@@ -85,7 +90,7 @@ int cmd_compare(int argc, char **argv)
     }
     int fmt = ovl_format_parse(format);
     if (fmt < 0 || fmt == OVL_FORMAT_JSONL) {
-        cli_error("compare: --format must be text, json or html, not '%s'", format);
+        cli_error("compare: --format must be text, json, html or csv, not '%s'", format);
         free(ign);
         return CLI_EXIT_TROUBLE;
     }
@@ -154,9 +159,15 @@ int cmd_compare(int argc, char **argv)
              ropts.exclude_quotes ? "true" : "false", ropts.exclude_refs ? "true" : "false");
     ropts.format = fmt;
     ropts.params_json = params;
-    if (cli_write_report("compare", ctx, rep, &ropts, outpath, color) != 0)
+    if (!(gate.quiet && !outpath) && cli_write_report("compare", ctx, rep, &ropts, outpath, color) != 0)
         goto done;
-    status = np ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+    double worst = 0;
+    for (int d = 0; d < 2; d++) {
+        ovl_doc_stats st;
+        if (ovl_report_doc_stats(rep, d, &ropts, &st) == OVL_OK && st.reuse_ratio > worst)
+            worst = st.reuse_ratio;
+    }
+    status = cli_gate_status(&gate, worst, np > 0);
 done:
     ovl_report_free(rep);
     free(ps);

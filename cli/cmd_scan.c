@@ -33,12 +33,13 @@ static void help(FILE *f)
             "                           path relative to PATH and against the file name)\n"
             "  --exclude GLOB           skip files and directories matching GLOB (repeatable)\n"
             "  -j, --jobs N             worker threads (default: all online cores)\n"
-            "  --format text|json|jsonl|html  report format (default text); text, json and\n"
-            "                           jsonl are streamed (memory does not grow with them);\n"
+            "  --format text|json|jsonl|html|csv  report format (default text); text, json,\n"
+            "                           jsonl and csv are streamed (memory does not grow with them);\n"
             "                           jsonl has a {\"pair\":...} line before each pair's\n"
             "                           passages\n"
             "  -o, --output FILE        write the report to FILE\n"
             "  --color auto|always|never  colour the text report (default auto)\n"
+            CLI_REPORT_OPTS_HELP
             "  --max-df N|F             band keys shared by more than N documents (or the\n"
             "                           fraction F of them, e.g. 0.01) are recurring text:\n"
             "                           they make no candidate pairs and, with families on,\n"
@@ -208,6 +209,22 @@ typedef struct cli_scan {
     int failed; /* a problem was reported */
 } cli_scan;
 
+/* --fail-above: the report sink's pair callback, wrapped to see each pair's ratios. One
+ * scan per process, so the wrapped callback can live here. */
+static int (*scan_pair_fn)(void *, const ovl_pair_stats *, const ovl_passage *, size_t,
+                           const ovl_doc *, const ovl_doc *);
+static double scan_worst;
+
+static int gate_pair(void *userdata, const ovl_pair_stats *pair, const ovl_passage *ps, size_t n,
+                     const ovl_doc *a, const ovl_doc *b)
+{
+    if (!pair->error && pair->a_ratio > scan_worst)
+        scan_worst = pair->a_ratio;
+    if (!pair->error && pair->b_ratio > scan_worst)
+        scan_worst = pair->b_ratio;
+    return scan_pair_fn(userdata, pair, ps, n, a, b);
+}
+
 static int on_problem(void *userdata, const ovl_problem *p)
 {
     cli_scan *s = userdata;
@@ -224,6 +241,8 @@ int cmd_scan(int argc, char **argv)
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
     unsigned fp_given = 0;
     const char *format = "text", *outpath = NULL, *color = "auto", *jobs = NULL, *regex = NULL;
+    ovl_report_opts rep = OVL_REPORT_OPTS_INIT;
+    cli_gate gate = CLI_GATE_INIT;
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
     const char **inc = calloc((size_t)argc + 1, sizeof *inc);
     const char **exc = calloc((size_t)argc + 1, sizeof *exc);
@@ -256,9 +275,10 @@ int cmd_scan(int argc, char **argv)
         {"group", required_argument, NULL, O_GROUP}, {"group-by-dir", no_argument, NULL, O_GROUP_BY_DIR},
         {"progress", no_argument, NULL, O_PROGRESS}, {"no-progress", no_argument, NULL, O_NO_PROGRESS},
         {"verbose", no_argument, NULL, 'v'}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS, CLI_FP_LONGOPTS,
+        CLI_REPORT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     int c;
-    while ((c = cli_getopt(argc, argv, "ho:j:v", longs, "scan")) != -1) {
+    while ((c = cli_getopt(argc, argv, "ho:j:vq", longs, "scan")) != -1) {
         switch (c) {
         case 'h':
             help(stdout);
@@ -302,7 +322,8 @@ int cmd_scan(int argc, char **argv)
         case 1: paths[npaths++] = optarg; break;
         default:
             if (c != '?' && (cli_align_opt(c, optarg, &so.align) || cli_doc_opt(c, optarg, &so.doc) ||
-                             cli_fp_opt(c, optarg, &so.fp, &fp_given, "scan")))
+                             cli_fp_opt(c, optarg, &so.fp, &fp_given, "scan") ||
+                             cli_report_opt(c, optarg, &rep, &gate)))
                 break;
             free(paths), free(inc), free(exc), free(ign);
             return CLI_EXIT_TROUBLE;
@@ -333,7 +354,7 @@ int cmd_scan(int argc, char **argv)
     so.threads = jobs ? cli_threads(jobs) : 0;
     int fmt = ovl_format_parse(format);
     if (fmt < 0) {
-        cli_error("scan: --format must be text, json, jsonl or html, not '%s'", format);
+        cli_error("scan: --format must be text, json, jsonl, html or csv, not '%s'", format);
         goto done;
     }
     int rc = ovl_scan_opts_resolve(ctx, &so, &ro);
@@ -405,7 +426,7 @@ int cmd_scan(int argc, char **argv)
     }
     if (cli_out_open(&out, outpath) != 0)
         goto done;
-    ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
+    ovl_report_opts ropts = rep;
     ropts.format = fmt;
     ropts.params_json = params;
     ropts.color = cli_color(color, out.f);
@@ -413,7 +434,12 @@ int cmd_scan(int argc, char **argv)
         cli_error("scan: --color must be auto, always or never, not '%s'", color);
         goto done;
     }
-    ovl_scan_report_sink_init(&rs, ctx, &ropts, cli_write_file, out.f);
+    ovl_scan_report_sink_init(&rs, ctx, &ropts, gate.quiet && !outpath ? cli_discard : cli_write_file, out.f);
+    if (ropts.with_text && (fmt == OVL_FORMAT_JSON || fmt == OVL_FORMAT_JSONL))
+        rs.sink.need_docs = 1; /* the passages' text comes from the documents */
+    scan_pair_fn = rs.sink.pair;
+    if (scan_pair_fn)
+        rs.sink.pair = gate_pair;
     rs.on_problem = on_problem;
     rs.problem_data = &cs;
     ovl_scan_summary sum;
@@ -452,8 +478,7 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
     status = cs.failed || sum.failed_pairs ? CLI_EXIT_TROUBLE
-             : sum.pairs                   ? CLI_EXIT_FOUND
-                                           : CLI_EXIT_NONE;
+                                           : cli_gate_status(&gate, scan_worst, sum.pairs > 0);
 done:
     if (out.f)
         cli_out_close(&out, 0);

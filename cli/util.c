@@ -466,3 +466,33 @@ size_t cli_corpus_replaced(ovl_ctx *ctx, const ovl_corpus *c, const ovl_decode_o
               total, total == 1 ? "" : "s", files, files == 1 ? "" : "s");
     return total;
 }
+
+int cli_report_opt(int id, const char *v, ovl_report_opts *ro, cli_gate *g)
+{
+    if (id == O_WITH_TEXT)
+        ro->with_text = 1;
+    else if (id == O_NO_TEXT)
+        ro->with_text = 0;
+    else if (id == O_STAT)
+        ro->stat = 1;
+    else if (id == 'q')
+        g->quiet = 1;
+    else if (id == O_FAIL_ABOVE)
+        g->fail_above = cli_double("--fail-above", v, 0.0, 1.0);
+    else
+        return 0;
+    return 1;
+}
+
+int cli_gate_status(const cli_gate *g, double worst, int found)
+{
+    if (g->fail_above >= 0)
+        return worst > g->fail_above ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+    return found ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+}
+
+int cli_discard(void *userdata, const void *data, size_t len)
+{
+    (void)userdata, (void)data, (void)len;
+    return 0;
+}

@@ -1,6 +1,8 @@
 /* report.c - the report model (documents and passages) and the entry points that hand it to the writers. */
 #include "report_int.h"
 
+#include <stddef.h>
+
 /* ---- the report ------------------------------------------------------------------------ */
 
 int ovl_format_parse(const char *name)
@@ -15,6 +17,8 @@ int ovl_format_parse(const char *name)
         return OVL_FORMAT_JSONL;
     if (strcmp(name, "html") == 0)
         return OVL_FORMAT_HTML;
+    if (strcmp(name, "csv") == 0)
+        return OVL_FORMAT_CSV;
     return -1;
 }
 
@@ -104,23 +108,41 @@ void ovl_report_stream_free(ovl_report_stream *s)
 }
 
 
-int ovl_report_stream_begin(ovl_ctx *ctx, const ovl_report_opts *opts,
+/* Options of any accepted version as the current struct: a version 1 caller's struct ends
+ * before with_text. */
+static int take_opts(ovl_ctx *ctx, const ovl_report_opts *in, ovl_report_opts *out)
+{
+    ovl_report_opts def = OVL_REPORT_OPTS_INIT;
+    *out = def;
+    if (!in)
+        return OVL_OK;
+    if (in->version == 1) {
+        memcpy(out, in, offsetof(ovl_report_opts, with_text));
+        out->version = OVL_REPORT_OPTS_VERSION;
+        return OVL_OK;
+    }
+    if (in->version != OVL_REPORT_OPTS_VERSION)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "report options version %u, expected %u",
+                         in->version, OVL_REPORT_OPTS_VERSION);
+    *out = *in;
+    return OVL_OK;
+}
+
+int ovl_report_stream_begin(ovl_ctx *ctx, const ovl_report_opts *opts_in,
                             const ovl_report_docinfo *docs, size_t ndocs, size_t npassages,
                             ovl_write_fn sink, void *userdata, ovl_report_stream **out)
 {
-    ovl_report_opts def = OVL_REPORT_OPTS_INIT;
-    if (!opts)
-        opts = &def;
+    ovl_report_opts optv, *opts = &optv;
     if (!out || !sink || (ndocs && !docs))
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "documents, sink and result are required");
     *out = NULL;
-    if (opts->version != OVL_REPORT_OPTS_VERSION)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "report options version %u, expected %u",
-                         opts->version, OVL_REPORT_OPTS_VERSION);
+    int rc = take_opts(ctx, opts_in, opts);
+    if (rc != OVL_OK)
+        return rc;
     if (opts->format != OVL_FORMAT_TEXT && opts->format != OVL_FORMAT_JSON &&
-        opts->format != OVL_FORMAT_JSONL)
+        opts->format != OVL_FORMAT_JSONL && opts->format != OVL_FORMAT_CSV)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1,
-                         "a streamed report is text, json or jsonl, not format %d", opts->format);
+                         "a streamed report is text, json, jsonl or csv, not format %d", opts->format);
     ovl_report_stream *s = calloc(1, sizeof *s);
     if (!s || !(s->o = malloc(sizeof *s->o)) ||
         !(s->docs = calloc(ndocs ? ndocs : 1, sizeof *s->docs))) {
@@ -141,11 +163,17 @@ int ovl_report_stream_begin(ovl_ctx *ctx, const ovl_report_opts *opts,
             return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         }
     }
-    int rc = OVL_OK;
     if (opts->format == OVL_FORMAT_TEXT)
         ovl__text_head(s, npassages);
     else if (opts->format == OVL_FORMAT_JSON)
         rc = ovl__json_head(ctx, s, opts->params_json);
+    else if (opts->format == OVL_FORMAT_CSV)
+        ovl__csv_head(s);
+    for (size_t d = 0; d < ndocs; d++) { /* read during this call only */
+        s->docs[d].shares = NULL;
+        s->docs[d].sections = NULL;
+        s->docs[d].nshares = s->docs[d].nsections = 0;
+    }
     if (rc == OVL_OK && s->o->err)
         rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the output sink refused data");
     if (rc != OVL_OK) {
@@ -184,8 +212,9 @@ int ovl_report_stream_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_st
     for (size_t i = 0; a && b && i < n; i++)
         if (!span_ok(a, &ps[i].a) || !span_ok(b, &ps[i].b))
             return ovl__fail(ctx, OVL_ERR_INVALID, -1, "passage %zu lies outside its documents", i);
-    int rc = s->opts.format == OVL_FORMAT_TEXT ? ovl__text_pair(ctx, s, pair, ps, n, a, b)
-                                               : ovl__json_pair(ctx, s, pair, ps, n, a, b);
+    int rc = s->opts.format == OVL_FORMAT_TEXT  ? ovl__text_pair(ctx, s, pair, ps, n, a, b)
+             : s->opts.format == OVL_FORMAT_CSV ? ovl__csv_pair(s, pair)
+                                                : ovl__json_pair(ctx, s, pair, ps, n, a, b);
     s->passages_written += n;
     return settle(ctx, s, rc);
 }
@@ -197,7 +226,9 @@ int ovl_report_stream_copies(ovl_ctx *ctx, ovl_report_stream *s, const ovl_copie
     if (s->err)
         return s->err;
     int rc = OVL_OK;
-    if (s->opts.format == OVL_FORMAT_TEXT)
+    if (s->opts.format == OVL_FORMAT_CSV)
+        ; /* the CSV table has pair rows only */
+    else if (s->opts.format == OVL_FORMAT_TEXT)
         ovl__text_copies(s, g);
     else
         rc = ovl__json_copies(ctx, s, g);
@@ -211,7 +242,9 @@ int ovl_report_stream_family(ovl_ctx *ctx, ovl_report_stream *s, const ovl_famil
     if (s->err)
         return s->err;
     int rc = OVL_OK;
-    if (s->opts.format == OVL_FORMAT_TEXT)
+    if (s->opts.format == OVL_FORMAT_CSV)
+        ; /* the CSV table has pair rows only */
+    else if (s->opts.format == OVL_FORMAT_TEXT)
         ovl__text_family(s, f);
     else
         rc = ovl__json_family(ctx, s, f);
@@ -226,7 +259,9 @@ int ovl_report_stream_skipped(ovl_ctx *ctx, ovl_report_stream *s, const char *pa
     if (s->err)
         return s->err;
     int rc = OVL_OK;
-    if (s->opts.format == OVL_FORMAT_TEXT)
+    if (s->opts.format == OVL_FORMAT_CSV)
+        ; /* the CSV table has pair rows only */
+    else if (s->opts.format == OVL_FORMAT_TEXT)
         ovl__text_skipped(s, path, message);
     else
         rc = ovl__json_skipped(ctx, s, path, message, offset);
@@ -253,7 +288,8 @@ int ovl_report_stream_end(ovl_ctx *ctx, ovl_report_stream *s)
 /* Writes a held report as a stream: its passages grouped into runs of one pair (insertion
  * order), each run one pair record. */
 static int write_streamed(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
-                          const ovl_doc_stats *st, const int *sources, ovl__out *o)
+                          const ovl_doc_stats *st, const int *sources, const ovl__detail *dt,
+                          ovl__out *o)
 {
     ovl_report_docinfo *di = calloc(r->ndocs + 1, sizeof *di);
     ovl_passage *run = malloc((r->nitems + 1) * sizeof *run);
@@ -269,6 +305,11 @@ static int write_streamed(ovl_ctx *ctx, const ovl_report *r, const ovl_report_op
         di[d].bytes = ovl_text_size(t);
         di[d].stats = st[d];
         di[d].sources = sources[d];
+        di[d].detailed = dt[d].subject;
+        di[d].shares = dt[d].shares;
+        di[d].nshares = dt[d].nshares;
+        di[d].sections = dt[d].sections;
+        di[d].nsections = dt[d].nsections;
         di[d].replaced = ovl_text_replaced(t);
     }
     ovl_report_stream *s = NULL;
@@ -304,43 +345,76 @@ static int write_streamed(ovl_ctx *ctx, const ovl_report *r, const ovl_report_op
 
 /* ---- entry point ----------------------------------------------------------------------- */
 
-int ovl_report_write(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
+void ovl__detail_free(ovl__detail *dt, size_t n)
+{
+    for (size_t d = 0; dt && d < n; d++) {
+        free(dt[d].shares);
+        ovl_report_sections_free(dt[d].sections, dt[d].nsections);
+    }
+    free(dt);
+}
+
+/* Sources and sections of every document that is side a of a passage (the checked
+ * document, compare's A): the documents a report is about. */
+static int details(const ovl_report *r, ovl__detail **out)
+{
+    ovl__detail *dt = calloc(r->ndocs + 1, sizeof *dt);
+    if (!dt)
+        return OVL_ERR_NOMEM;
+    for (size_t i = 0; i < r->nitems; i++)
+        dt[r->items[i].a].subject = 1;
+    for (size_t d = 0; d < r->ndocs; d++) {
+        if (!dt[d].subject)
+            continue;
+        int rc = ovl_report_doc_sources(r, (int)d, &dt[d].shares, &dt[d].nshares, &dt[d].sections,
+                                        &dt[d].nsections);
+        if (rc != OVL_OK) {
+            ovl__detail_free(dt, r->ndocs);
+            return rc;
+        }
+    }
+    *out = dt;
+    return OVL_OK;
+}
+
+int ovl_report_write(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts_in,
                      ovl_write_fn sink, void *userdata)
 {
-    ovl_report_opts def = OVL_REPORT_OPTS_INIT;
-    if (!opts)
-        opts = &def;
     if (!r || !sink)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "report and sink are required");
-    if (opts->version != OVL_REPORT_OPTS_VERSION)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "report options version %u, expected %u",
-                         opts->version, OVL_REPORT_OPTS_VERSION);
-    if (opts->format < OVL_FORMAT_TEXT || opts->format > OVL_FORMAT_HTML || opts->max_context < 0)
+    ovl_report_opts optv, *opts = &optv;
+    int rc = take_opts(ctx, opts_in, opts);
+    if (rc != OVL_OK)
+        return rc;
+    if (opts->format < OVL_FORMAT_TEXT || opts->format > OVL_FORMAT_CSV || opts->max_context < 0)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "unknown report format %d", opts->format);
     ovl__out *o = malloc(sizeof *o);
     ovl_doc_stats *st = calloc(r->ndocs + 1, sizeof *st);
     int *sources = calloc(r->ndocs + 1, sizeof *sources);
-    int rc = OVL_ERR_NOMEM;
+    ovl__detail *dt = NULL;
+    rc = OVL_ERR_NOMEM;
     if (!o || !st || !sources) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
     ovl__out_init(o, sink, userdata);
-    if ((rc = ovl__report_all_stats(r, opts, st, sources)) != OVL_OK) {
+    if ((rc = ovl__report_all_stats(r, opts, st, sources)) != OVL_OK ||
+        (rc = details(r, &dt)) != OVL_OK) {
         rc = ovl__fail(ctx, rc, -1, "out of memory computing ratios");
         goto done;
     }
     if (opts->format == OVL_FORMAT_HTML) {
-        rc = ovl__report_html(ctx, r, opts, st, sources, o);
+        rc = ovl__report_html(ctx, r, opts, st, sources, dt, o);
         if (rc == OVL_OK || rc == OVL_ERR_WRITE) {
             int wrc = ovl__out_flush(o);
             if (wrc != OVL_OK)
                 rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the output sink refused data");
         }
     } else {
-        rc = write_streamed(ctx, r, opts, st, sources, o);
+        rc = write_streamed(ctx, r, opts, st, sources, dt, o);
     }
 done:
+    ovl__detail_free(dt, r->ndocs);
     free(o);
     free(st);
     free(sources);

@@ -54,6 +54,17 @@ int ovl__out_flush(ovl__out *o);
 int ovl__report_all_stats(const ovl_report *r, const ovl_report_opts *opts, ovl_doc_stats *out,
                           int *sources);
 
+/* An edit run as character ranges: EQUAL covers both sides, DELETE only a, INSERT only b;
+ * each run reaches to the next token of its side, so a side's runs together make the
+ * passage's side from its first token to its last. */
+typedef struct ovl__cedit {
+    uint32_t op; /* ovl_edit_op */
+    uint64_t a_start, a_end, b_start, b_end;
+} ovl__cedit;
+/* The edit runs of passage p between da (side a) and db; *out malloc'd. */
+int ovl__passage_edits(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const ovl_passage *p,
+                       ovl__cedit **out, size_t *count);
+
 /* ---- characters (report_out.c) ---- */
 
 /* 1 when cp is a whitespace character (collapsed into one space in text output). */
@@ -72,6 +83,7 @@ struct ovl_report_stream {
     ovl_report_docinfo *docs; /* paths and encodings owned (copied, valid UTF-8) */
     size_t ndocs;
     size_t passages_written;
+    size_t json_passages;     /* passages written to JSON "passages" (none with stat) */
     int excl;
     int err;                  /* first failure: every later call returns it */
     /* JSON: pair records wait for the end, since passages come first in the document; so
@@ -101,8 +113,24 @@ int ovl__json_tail(ovl_ctx *ctx, ovl_report_stream *s);
 /* Frees what the JSON writer holds in s. */
 void ovl__json_release(ovl_report_stream *s);
 
-/* HTML writer (report_html.c); st and sources as from ovl__report_all_stats. */
+/* CSV writer (report_csv.c): a header row, then one row per pair record. */
+void ovl__csv_head(ovl_report_stream *s);
+int ovl__csv_pair(ovl_report_stream *s, const ovl_pair_stats *pr);
+
+/* What a report shows of one document beyond its figures. */
+typedef struct ovl__detail {
+    int subject;                  /* side a of some passage: the report is about it */
+    ovl_source_share *shares;     /* most characters first (ovl_report_doc_sources) */
+    size_t nshares;
+    ovl_section_stats *sections;
+    size_t nsections;
+} ovl__detail;
+void ovl__detail_free(ovl__detail *dt, size_t n);
+
+/* HTML writer (report_html.c); st and sources as from ovl__report_all_stats, dt one per
+ * document. */
 int ovl__report_html(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
-                     const ovl_doc_stats *st, const int *sources, ovl__out *o);
+                     const ovl_doc_stats *st, const int *sources, const ovl__detail *dt,
+                     ovl__out *o);
 
 #endif

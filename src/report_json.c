@@ -57,6 +57,58 @@ static json_t *jpassage(int a, int b, const char *a_path, const char *b_path,
     return o;
 }
 
+/* Characters [s, e) of doc as a JSON string (controls other than tab and newline made
+ * visible, as in every report). */
+static json_t *jchars(const ovl_doc *doc, uint64_t s, uint64_t e)
+{
+    const uint32_t *c = ovl_text_chars(ovl_doc_text(doc));
+    size_t cap = (size_t)(e - s) * 4 + 1, k = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    for (uint64_t i = s; i < e; i++)
+        k += ovl__utf8_put(ovl__report_visible(c[i]), buf + k);
+    json_t *j = json_stringn(buf, k);
+    free(buf);
+    return j;
+}
+
+/* --with-text: the passage's text on both sides and its edit runs (op, the character
+ * ranges of the sides it covers, its text: a's for equal and delete, b's for insert). */
+static int jpassage_text(ovl_ctx *ctx, json_t *o, const ovl_passage *p, const ovl_doc *da,
+                         const ovl_doc *db, int *bad)
+{
+    ovl__cedit *ed = NULL;
+    size_t ne = 0;
+    int rc = ovl__passage_edits(ctx, da, db, p, &ed, &ne);
+    if (rc != OVL_OK)
+        return rc;
+    jset(o, "a_text", jchars(da, p->a.char_start, p->a.char_end), bad);
+    jset(o, "b_text", jchars(db, p->b.char_start, p->b.char_end), bad);
+    json_t *arr = json_array();
+    static const char *const names[] = {"equal", "delete", "insert"};
+    for (size_t k = 0; arr && k < ne; k++) {
+        const ovl__cedit *c = &ed[k];
+        json_t *e = json_object();
+        jset(e, "op", json_string(names[c->op <= 2 ? c->op : 0]), bad);
+        if (c->op != OVL_EDIT_INSERT) {
+            jset(e, "a_char_start", jint(c->a_start), bad);
+            jset(e, "a_char_end", jint(c->a_end), bad);
+        }
+        if (c->op != OVL_EDIT_DELETE) {
+            jset(e, "b_char_start", jint(c->b_start), bad);
+            jset(e, "b_char_end", jint(c->b_end), bad);
+        }
+        jset(e, "text", c->op == OVL_EDIT_INSERT ? jchars(db, c->b_start, c->b_end)
+                                                 : jchars(da, c->a_start, c->a_end), bad);
+        if (!e || json_array_append_new(arr, e) != 0)
+            *bad = 1;
+    }
+    jset(o, "edits", arr, bad);
+    free(ed);
+    return OVL_OK;
+}
+
 static json_t *jpair(const ovl_pair_stats *ps, const char *a_path, const char *b_path, int *bad)
 {
     json_t *o = json_object();
@@ -75,8 +127,10 @@ static json_t *jpair(const ovl_pair_stats *ps, const char *a_path, const char *b
     return o;
 }
 
-static json_t *jdoc(size_t id, const ovl_report_docinfo *d, int excl, int *bad)
+static json_t *jdoc(size_t id, const ovl_report_stream *s, int *bad)
 {
+    const ovl_report_docinfo *d = &s->docs[id];
+    int excl = s->excl;
     const ovl_doc_stats *st = &d->stats;
     json_t *jd = json_object();
     jset(jd, "id", jint(id), bad);
@@ -96,6 +150,37 @@ static json_t *jdoc(size_t id, const ovl_report_docinfo *d, int excl, int *bad)
     jset(jd, "sources", json_integer(d->sources), bad);
     jset(jd, "top_source", st->top_source >= 0 ? json_integer(st->top_source) : json_null(), bad);
     jset(jd, "top_source_ratio", jreal(st->top_source_ratio), bad);
+    if (!d->detailed)
+        return jd;
+    jset(jd, "quoted_chars", jint(st->quoted_chars), bad);
+    jset(jd, "ratio_without_quotes", jreal(st->ratio_without_quotes), bad);
+    jset(jd, "reference_chars", jint(st->reference_chars), bad);
+    jset(jd, "ratio_without_references", jreal(st->ratio_without_references), bad);
+    json_t *sh = json_array(), *sc = json_array();
+    for (size_t k = 0; sh && k < d->nshares; k++) {
+        const ovl_source_share *x = &d->shares[k];
+        json_t *e = json_object();
+        jset(e, "doc", json_integer(x->doc), bad);
+        jset(e, "path", json_string(x->doc >= 0 && (size_t)x->doc < s->ndocs ? s->docs[x->doc].path : ""), bad);
+        jset(e, "chars", jint(x->chars), bad);
+        jset(e, "ratio", jreal(x->ratio), bad);
+        if (!e || json_array_append_new(sh, e) != 0)
+            *bad = 1;
+    }
+    jset(jd, "shares", sh, bad);
+    for (size_t k = 0; sc && k < d->nsections; k++) {
+        const ovl_section_stats *x = &d->sections[k];
+        json_t *e = json_object();
+        jset(e, "title", json_string(x->title), bad);
+        jset(e, "char_start", jint(x->char_start), bad);
+        jset(e, "char_end", jint(x->char_end), bad);
+        jset(e, "chars", jint(x->char_end - x->char_start), bad);
+        jset(e, "reused_chars", jint(x->reused_chars), bad);
+        jset(e, "ratio", jreal(x->ratio), bad);
+        if (!e || json_array_append_new(sc, e) != 0)
+            *bad = 1;
+    }
+    jset(jd, "sections", sc, bad);
     return jd;
 }
 
@@ -169,7 +254,7 @@ int ovl__json_head(ovl_ctx *ctx, ovl_report_stream *s, const char *params_json)
     ovl__out_puts(o, ",\n  \"documents\": [");
     for (size_t d = 0; d < s->ndocs; d++) {
         int bad = 0;
-        json_t *jd = jdoc(d, &s->docs[d], s->excl, &bad);
+        json_t *jd = jdoc(d, s, &bad);
         ovl__out_puts(o, d ? ",\n    " : "\n    ");
         if ((rc = dump(ctx, jd, bad, JSON_FLAGS | JSON_INDENT(2), 4, o)) != OVL_OK)
             return rc;
@@ -288,18 +373,26 @@ int ovl__json_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pai
         jset(line, "pair", jpair(pair, pa, pb, &bad), &bad);
         rc = dump(ctx, line, bad, JSON_FLAGS | JSON_COMPACT, 0, s->o);
         ovl__out_puts(s->o, "\n");
-        for (size_t i = 0; i < n && rc == OVL_OK; i++) {
+        for (size_t i = 0; i < n && rc == OVL_OK && !s->opts.stat; i++) {
             bad = 0;
             json_t *p = jpassage(pair->a, pair->b, pa, pb, &ps[i], &bad);
+            if (s->opts.with_text && a && b && (rc = jpassage_text(ctx, p, &ps[i], a, b, &bad)) != OVL_OK) {
+                json_decref(p);
+                break;
+            }
             rc = dump(ctx, p, bad, JSON_FLAGS | JSON_COMPACT, 0, s->o);
             ovl__out_puts(s->o, "\n");
         }
         return rc;
     }
-    for (size_t i = 0; i < n && rc == OVL_OK; i++) {
+    for (size_t i = 0; i < n && rc == OVL_OK && !s->opts.stat; i++) {
         int bad = 0;
         json_t *p = jpassage(pair->a, pair->b, NULL, NULL, &ps[i], &bad);
-        ovl__out_puts(s->o, s->passages_written + i ? ",\n    " : "\n    ");
+        if (s->opts.with_text && a && b && (rc = jpassage_text(ctx, p, &ps[i], a, b, &bad)) != OVL_OK) {
+            json_decref(p);
+            break;
+        }
+        ovl__out_puts(s->o, s->json_passages++ ? ",\n    " : "\n    ");
         rc = dump(ctx, p, bad, JSON_FLAGS | JSON_INDENT(2), 4, s->o);
     }
     if (rc != OVL_OK)
@@ -318,7 +411,7 @@ int ovl__json_tail(ovl_ctx *ctx, ovl_report_stream *s)
 {
     ovl__out *o = s->o;
     int rc = OVL_OK;
-    ovl__out_puts(o, s->passages_written ? "\n  ],\n  \"pairs\": [" : "],\n  \"pairs\": [");
+    ovl__out_puts(o, s->json_passages ? "\n  ],\n  \"pairs\": [" : "],\n  \"pairs\": [");
     for (size_t k = 0; k < s->npairs && rc == OVL_OK; k++) {
         int bad = 0;
         const ovl_pair_stats *p = &s->pairs[k];

@@ -31,206 +31,118 @@ static int ival_cmp_src(const void *x, const void *y)
     return (a->end > b->end) - (a->end < b->end);
 }
 
-static int is_open_quote(uint32_t c, uint32_t *close)
-{
-    switch (c) {
-    case 0x201C: *close = 0x201D; return 1; /* “ ” */
-    case 0x300C: *close = 0x300D; return 1; /* 「 」 */
-    case 0x300E: *close = 0x300F; return 1; /* 『 』 */
-    case 0x22: *close = 0x22; return 1;     /* "ASCII" */
-    case 0xFF02: *close = 0xFF02; return 1; /* ＂fullwidth＂ */
-    default: return 0;
-    }
-}
+/* A half-open character range. */
+typedef struct cspan {
+    uint64_t s, e;
+} cspan;
 
-/* Marks quoted stretches, quotation marks included. A quotation may not cross a blank
- * line: an opening mark with no closing one before the next blank line (or the end) is
- * taken as a stray character, so one unbalanced mark cannot swallow the rest of a paper. */
-static void mark_quotes(const uint32_t *c, size_t n, unsigned char *ex)
+/* Characters in both of two sorted lists of disjoint ranges. */
+static uint64_t overlap_len(const cspan *a, size_t na, const cspan *b, size_t nb)
 {
-    size_t i = 0;
-    while (i < n) {
-        uint32_t close;
-        if (!is_open_quote(c[i], &close)) {
+    uint64_t tot = 0;
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) {
+        uint64_t s = a[i].s > b[j].s ? a[i].s : b[j].s;
+        uint64_t e = a[i].e < b[j].e ? a[i].e : b[j].e;
+        if (e > s)
+            tot += e - s;
+        if (a[i].e < b[j].e)
             i++;
-            continue;
-        }
-        size_t j = i + 1, nl = 0;
-        int found = 0;
-        for (; j < n; j++) {
-            if (c[j] == close) {
-                found = 1;
-                break;
-            }
-            if (c[j] == 0x0A || c[j] == 0x0D) {
-                if (c[j] == 0x0D && j + 1 < n && c[j + 1] == 0x0A)
-                    j++;
-                if (++nl == 2)
-                    break;
-            } else if (!ovl__report_space(c[j])) {
-                nl = 0;
-            }
-        }
-        if (!found) {
-            i++;
-            continue;
-        }
-        memset(ex + i, 1, j + 1 - i);
-        i = j + 1;
+        else
+            j++;
     }
+    return tot;
 }
 
-static int ascii_ieq(const uint32_t *c, size_t n, const char *word)
-{
-    size_t k = strlen(word);
-    if (n != k)
-        return 0;
-    for (size_t i = 0; i < k; i++) {
-        uint32_t x = c[i];
-        if (x >= 'A' && x <= 'Z')
-            x += 32;
-        if (x != (uint32_t)word[i])
-            return 0;
-    }
-    return 1;
-}
+static double ratio(uint64_t part, uint64_t whole) { return whole ? (double)part / (double)whole : 0.0; }
 
-static int is_numeral(uint32_t c)
+/* The union of v[0..m) (sorted by start) as disjoint ranges; *nu its length. */
+static cspan *union_of(const ival *v, size_t m, size_t *nu)
 {
-    static const uint32_t zh[] = {0x3007, 0x4E00, 0x4E8C, 0x4E09, 0x56DB, 0x4E94, 0x516D,
-                                  0x4E03, 0x516B, 0x4E5D, 0x5341, 0x767E};
-    if ((c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19))
-        return 1;
-    for (size_t i = 0; i < sizeof zh / sizeof zh[0]; i++)
-        if (c == zh[i])
-            return 1;
-    return 0;
-}
-
-static int is_sep(uint32_t c)
-{
-    return c == '.' || c == 0x3001 || c == 0xFF0E || c == 0x3002 || c == ')' || c == 0xFF09 ||
-           c == ':' || c == 0xFF1A || c == ',' || c == 0xFF0C;
-}
-
-/* A references heading: the line without whitespace reads [number [sep]] [bracket] keyword
- * [bracket] [colon], keyword 参考文献 / References / Bibliography (Latin in any case). */
-static int is_refs_heading(const uint32_t *c, size_t s, size_t e)
-{
-    uint32_t w[48];
-    size_t n = 0;
-    for (size_t i = s; i < e; i++) {
-        if (ovl__report_space(c[i]))
-            continue;
-        if (n == sizeof w / sizeof w[0])
-            return 0;
-        w[n++] = c[i];
-    }
-    size_t i = 0;
-    while (i < n && is_numeral(w[i]))
-        i++;
-    while (i < n && is_sep(w[i]))
-        i++;
-    if (i < n && (w[i] == '[' || w[i] == 0x3010 || w[i] == 0x3014 || w[i] == 0xFF3B || w[i] == '('))
-        i++;
-    size_t j = n;
-    if (j > i && (w[j - 1] == ':' || w[j - 1] == 0xFF1A))
-        j--;
-    if (j > i && (w[j - 1] == ']' || w[j - 1] == 0x3011 || w[j - 1] == 0x3015 ||
-                  w[j - 1] == 0xFF3D || w[j - 1] == ')'))
-        j--;
-    static const uint32_t cankao[] = {0x53C2, 0x8003, 0x6587, 0x732E}; /* 参考文献 */
-    if (j - i == 4 && memcmp(w + i, cankao, sizeof cankao) == 0)
-        return 1;
-    return ascii_ieq(w + i, j - i, "references") || ascii_ieq(w + i, j - i, "bibliography");
-}
-
-/* Marks everything from the last references heading on. The last one, because a table of
- * contents near the top may list the same heading. */
-static void mark_refs(const uint32_t *c, size_t n, unsigned char *ex)
-{
-    size_t s = 0, found = n;
-    while (s < n) {
-        size_t e = s;
-        while (e < n && c[e] != 0x0A && c[e] != 0x0D)
-            e++;
-        if (is_refs_heading(c, s, e))
-            found = s;
-        if (e < n && c[e] == 0x0D && e + 1 < n && c[e + 1] == 0x0A)
-            e++;
-        s = e + 1;
-    }
-    if (found < n)
-        memset(ex + found, 1, n - found);
-}
-
-/* Prefix counts of excluded characters (n + 1 entries), or NULL when nothing is excluded
- * by the options. *err is set on allocation failure. */
-static uint32_t *excluded_prefix(const ovl_doc *doc, const ovl_report_opts *opts, int *err)
-{
-    *err = OVL_OK;
-    if (!opts || (!opts->exclude_quotes && !opts->exclude_refs))
+    cspan *u = malloc((m + 1) * sizeof *u);
+    size_t k = 0;
+    if (!u)
         return NULL;
-    const ovl_text *t = ovl_doc_text(doc);
-    size_t n = ovl_text_length(t);
-    const uint32_t *c = ovl_text_chars(t);
-    unsigned char *ex = calloc(n + 1, 1);
-    uint32_t *pre = malloc((n + 1) * sizeof *pre);
-    if (!ex || !pre) {
-        free(ex);
-        free(pre);
-        *err = OVL_ERR_NOMEM;
-        return NULL;
+    for (size_t i = 0; i < m; i++) {
+        if (k && v[i].start <= u[k - 1].e) {
+            if (v[i].end > u[k - 1].e)
+                u[k - 1].e = v[i].end;
+        } else {
+            u[k++] = (cspan){v[i].start, v[i].end};
+        }
     }
-    if (opts->exclude_quotes)
-        mark_quotes(c, n, ex);
-    if (opts->exclude_refs)
-        mark_refs(c, n, ex);
-    pre[0] = 0;
+    *nu = k;
+    return u;
+}
+
+/* The document's quotations (those before the reference list when refs_from < n) and, with
+ * refs, its reference list, as sorted disjoint ranges. */
+static cspan *excluded_ranges(const ovl_segments *sg, uint64_t n, int quotes, int refs, size_t *count)
+{
+    size_t nq = quotes ? ovl_segments_quote_count(sg) : 0;
+    const ovl_range *q = ovl_segments_quotes(sg);
+    uint64_t r = refs ? ovl_segments_references(sg) : n;
+    cspan *v = malloc((nq + 2) * sizeof *v);
+    size_t k = 0;
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < nq && q[i].start < r; i++)
+        v[k++] = (cspan){q[i].start, q[i].end < r ? q[i].end : r};
+    if (r < n)
+        v[k++] = (cspan){r, n};
+    *count = k;
+    return v;
+}
+
+static uint64_t span_total(const cspan *v, size_t n)
+{
+    uint64_t t = 0;
     for (size_t i = 0; i < n; i++)
-        pre[i + 1] = pre[i] + ex[i];
-    free(ex);
-    return pre;
+        t += v[i].e - v[i].s;
+    return t;
 }
 
-/* Stats of one document from its intervals v[0..m) (sorted by ival_cmp_doc; reordered). */
-static int doc_stats_from(const ovl_doc *doc, ival *v, size_t m,
-                          const ovl_report_opts *opts, ovl_doc_stats *st, int *nsources)
+/* Stats of one document from its intervals v[0..m) (sorted by ival_cmp_doc; reordered).
+ * shares (room for m entries, may be NULL) receives the sources unsorted. */
+static int doc_stats_from(const ovl_doc *doc, ival *v, size_t m, const ovl_report_opts *opts,
+                          ovl_doc_stats *st, int *nsources, ovl_source_share *shares)
 {
-    int err;
     uint64_t n = ovl_text_length(ovl_doc_text(doc));
-    uint32_t *pre = excluded_prefix(doc, opts, &err);
-    if (err)
-        return err;
+    const ovl_segments *sg = ovl_doc_segments(doc);
+    size_t nu = 0, nq = 0, nr = 0, nx = 0;
+    cspan *u = union_of(v, m, &nu);
+    cspan *q = excluded_ranges(sg, n, 1, 0, &nq);
+    cspan *rf = excluded_ranges(sg, n, 0, 1, &nr);
+    cspan *x = excluded_ranges(sg, n, opts && opts->exclude_quotes, opts && opts->exclude_refs, &nx);
+    if (!u || !q || !rf || !x) {
+        free(u);
+        free(q);
+        free(rf);
+        free(x);
+        return OVL_ERR_NOMEM;
+    }
     memset(st, 0, sizeof *st);
     st->chars = n;
     st->top_source = -1;
-    uint64_t reused = 0, creused = 0, cur_s = 0, cur_e = 0;
-    int open = 0;
-    for (size_t i = 0; i <= m; i++) {
-        if (i < m && open && v[i].start <= cur_e) {
-            if (v[i].end > cur_e)
-                cur_e = v[i].end;
-            continue;
-        }
-        if (open) {
-            reused += cur_e - cur_s;
-            creused += (cur_e - cur_s) - (pre ? pre[cur_e] - pre[cur_s] : 0);
-        }
-        if (i < m) {
-            cur_s = v[i].start;
-            cur_e = v[i].end;
-            open = 1;
-        }
-    }
-    st->reused_chars = reused;
-    st->reuse_ratio = n ? (double)reused / (double)n : 0.0;
-    st->counted_chars = n - (pre ? pre[n] : 0);
-    st->counted_reused = creused;
-    st->counted_ratio = st->counted_chars ? (double)creused / (double)st->counted_chars : 0.0;
-    free(pre);
+    st->reused_chars = span_total(u, nu);
+    st->reuse_ratio = ratio(st->reused_chars, n);
+    uint64_t xc = span_total(x, nx);
+    st->counted_chars = n - xc;
+    st->counted_reused = st->reused_chars - overlap_len(u, nu, x, nx);
+    st->counted_ratio = ratio(st->counted_reused, st->counted_chars);
+    st->quoted_chars = span_total(q, nq);
+    st->quoted_reused = overlap_len(u, nu, q, nq);
+    st->ratio_without_quotes = ratio(st->reused_chars - st->quoted_reused, n - st->quoted_chars);
+    st->reference_chars = span_total(rf, nr);
+    st->reference_reused = overlap_len(u, nu, rf, nr);
+    st->ratio_without_references =
+        ratio(st->reused_chars - st->reference_reused, n - st->reference_chars);
+    free(u);
+    free(q);
+    free(rf);
+    free(x);
 
-    /* Largest single source: union per partner document, ties to the lower id. */
+    /* Sources: union per partner document; the largest, ties to the lower id. */
     qsort(v, m, sizeof *v, ival_cmp_src);
     uint64_t best = 0;
     int sources = 0;
@@ -249,6 +161,8 @@ static int doc_stats_from(const ovl_doc *doc, ival *v, size_t m,
             }
         }
         tot += e - s;
+        if (shares)
+            shares[sources] = (ovl_source_share){src, tot, ratio(tot, n)};
         sources++;
         if (st->top_source < 0 || tot > best) {
             best = tot;
@@ -256,7 +170,7 @@ static int doc_stats_from(const ovl_doc *doc, ival *v, size_t m,
         }
         i = j;
     }
-    st->top_source_ratio = n && st->top_source >= 0 ? (double)best / (double)n : 0.0;
+    st->top_source_ratio = st->top_source >= 0 ? ratio(best, n) : 0.0;
     if (nsources)
         *nsources = sources;
     return OVL_OK;
@@ -295,7 +209,7 @@ int ovl__report_all_stats(const ovl_report *r, const ovl_report_opts *opts, ovl_
         while (j < m && v[j].doc == (int)d)
             j++;
         int rc = doc_stats_from(r->docs[d].doc, v + i, j - i, opts, &out[d],
-                                sources ? &sources[d] : NULL);
+                                sources ? &sources[d] : NULL, NULL);
         if (rc) {
             free(v);
             return rc;
@@ -310,13 +224,13 @@ int ovl_report_doc_stats(const ovl_report *r, int id, const ovl_report_opts *opt
                          ovl_doc_stats *out)
 {
     if (!r || !out || id < 0 || (size_t)id >= r->ndocs ||
-        (opts && opts->version != OVL_REPORT_OPTS_VERSION))
+        (opts && opts->version != 1 && opts->version != OVL_REPORT_OPTS_VERSION))
         return OVL_ERR_INVALID;
     size_t m;
     ival *v = collect(r, id, &m);
     if (!v)
         return OVL_ERR_NOMEM;
-    int rc = doc_stats_from(r->docs[id].doc, v, m, opts, out, NULL);
+    int rc = doc_stats_from(r->docs[id].doc, v, m, opts, out, NULL, NULL);
     free(v);
     return rc;
 }
@@ -324,10 +238,6 @@ int ovl_report_doc_stats(const ovl_report *r, int id, const ovl_report_opts *opt
 /* ---- pair records ---------------------------------------------------------------------- */
 
 /* Union length of the intervals [s, e) in v[0..n) (sorted here). */
-typedef struct cspan {
-    uint64_t s, e;
-} cspan;
-
 static int cspan_cmp(const void *x, const void *y)
 {
     const cspan *a = x, *b = y;
@@ -381,3 +291,176 @@ int ovl_pair_stats_compute(int id_a, int id_b, const ovl_passage *ps, size_t n, 
     return OVL_OK;
 }
 
+
+/* ---- sources and sections ------------------------------------------------------------ */
+
+static int share_cmp(const void *x, const void *y)
+{
+    const ovl_source_share *a = x, *b = y;
+    if (a->chars != b->chars)
+        return a->chars > b->chars ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+void ovl_report_sections_free(ovl_section_stats *sections, size_t n)
+{
+    for (size_t i = 0; sections && i < n; i++)
+        free((char *)sections[i].title);
+    free(sections);
+}
+
+/* The heading line [s, e) as a title: whitespace runs as one space, at most 80 characters
+ * (then " …"), controls made visible. */
+static char *make_title(const uint32_t *c, uint64_t s, uint64_t e)
+{
+    char *t = malloc(80 * 4 + 8), *p = t;
+    if (!t)
+        return NULL;
+    unsigned shown = 0;
+    int space = 0;
+    for (uint64_t i = s; i < e; i++) {
+        if (ovl__report_space(c[i])) {
+            space = shown > 0;
+            continue;
+        }
+        if (shown == 80) {
+            memcpy(p, " \xE2\x80\xA6", 4);
+            p += 4;
+            break;
+        }
+        if (space)
+            *p++ = ' ';
+        space = 0;
+        uint32_t cp = ovl__report_visible(c[i]);
+        p += ovl__utf8_put(cp == 0x09 || cp == 0x0A ? 0x20 : cp, p);
+        shown++;
+    }
+    *p = '\0';
+    return t;
+}
+
+/* Sections of doc with reused characters from the union u[0..nu). */
+static int sections_of(const ovl_doc *doc, const cspan *u, size_t nu, ovl_section_stats **out,
+                       size_t *count)
+{
+    const ovl_text *t = ovl_doc_text(doc);
+    const uint32_t *c = ovl_text_chars(t);
+    uint64_t n = ovl_text_length(t);
+    const ovl_segments *sg = ovl_doc_segments(doc);
+    size_t nh = ovl_segments_heading_count(sg);
+    const ovl_range *h = ovl_segments_headings(sg);
+    *out = NULL;
+    *count = 0;
+    if (nh == 0)
+        return OVL_OK;
+    int lead = 0;
+    for (uint64_t i = 0; i < h[0].start && !lead; i++)
+        lead = !ovl__report_space(c[i]);
+    ovl_section_stats *v = calloc(nh + 1, sizeof *v);
+    if (!v)
+        return OVL_ERR_NOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i <= nh; i++) {
+        if (i == 0 && !lead)
+            continue;
+        uint64_t s = i == 0 ? 0 : h[i - 1].start;
+        uint64_t e = i == 0 ? h[0].start : i < nh ? h[i].start : n;
+        v[k].title = i == 0 ? make_title(c, 0, 0) : make_title(c, h[i - 1].start, h[i - 1].end);
+        if (!v[k].title) {
+            ovl_report_sections_free(v, k);
+            return OVL_ERR_NOMEM;
+        }
+        cspan sec = {s, e};
+        v[k].char_start = s;
+        v[k].char_end = e;
+        v[k].reused_chars = overlap_len(u, nu, &sec, 1);
+        v[k].ratio = ratio(v[k].reused_chars, e - s);
+        k++;
+    }
+    *out = v;
+    *count = k;
+    return OVL_OK;
+}
+
+int ovl_report_doc_sources(const ovl_report *r, int id, ovl_source_share **shares, size_t *nshares,
+                           ovl_section_stats **sections, size_t *nsections)
+{
+    if (!r || id < 0 || (size_t)id >= r->ndocs || (shares && !nshares) || (sections && !nsections))
+        return OVL_ERR_INVALID;
+    if (shares)
+        *shares = NULL, *nshares = 0;
+    if (sections)
+        *sections = NULL, *nsections = 0;
+    size_t m, nu = 0;
+    ival *v = collect(r, id, &m);
+    cspan *u = v ? union_of(v, m, &nu) : NULL;
+    ovl_source_share *sh = malloc((m + 1) * sizeof *sh);
+    ovl_doc_stats st;
+    int ns = 0, rc = OVL_ERR_NOMEM;
+    if (v && u && sh)
+        rc = doc_stats_from(r->docs[id].doc, v, m, NULL, &st, &ns, sh);
+    if (rc == OVL_OK && sections)
+        rc = sections_of(r->docs[id].doc, u, nu, sections, nsections);
+    free(v);
+    free(u);
+    if (rc != OVL_OK || !shares) {
+        free(sh);
+        return rc;
+    }
+    qsort(sh, (size_t)ns, sizeof *sh, share_cmp);
+    *shares = sh;
+    *nshares = (size_t)ns;
+    return OVL_OK;
+}
+
+/* ---- edits as character ranges ------------------------------------------------------- */
+
+int ovl__passage_edits(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const ovl_passage *p,
+                       ovl__cedit **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    const ovl_span *a = &p->a, *b = &p->b;
+    if (a->tok_end <= a->tok_start || b->tok_end <= b->tok_start) {
+        /* No tokens on a side: no edit script, one run holding both sides. */
+        ovl__cedit *v = malloc(sizeof *v);
+        if (!v)
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        *v = (ovl__cedit){OVL_EDIT_EQUAL, a->char_start, a->char_end, b->char_start, b->char_end};
+        *out = v;
+        *count = 1;
+        return OVL_OK;
+    }
+    ovl_edit *ed = NULL;
+    size_t ne = 0;
+    int rc = ovl_diff(ctx, da, a->tok_start, a->tok_end, db, b->tok_start, b->tok_end, &ed, &ne);
+    if (rc)
+        return rc;
+    ovl__cedit *v = malloc((ne + 1) * sizeof *v);
+    if (!v) {
+        free(ed);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    const ovl_token *ta = ovl_norm_tokens(ovl_doc_norm(da)), *tb = ovl_norm_tokens(ovl_doc_norm(db));
+    /* A run reaches to the next token of its side (the spaces and punctuation between), the
+     * last one to its own end, so a side's runs put together are the passage's side. */
+#define RUN_END(t, e, t1) ((e) < (t1) ? (t)[e].char_start : (t)[(e) - 1].char_end)
+    for (size_t k = 0; k < ne; k++) {
+        const ovl_edit *e = &ed[k];
+        ovl__cedit c = {e->op, 0, 0, 0, 0};
+        if (e->op != OVL_EDIT_INSERT) {
+            c.a_start = ta[e->a_start].char_start;
+            c.a_end = RUN_END(ta, e->a_end, a->tok_end);
+        }
+        if (e->op != OVL_EDIT_DELETE) {
+            c.b_start = tb[e->b_start].char_start;
+            c.b_end = RUN_END(tb, e->b_end, b->tok_end);
+        }
+        v[k] = c;
+    }
+#undef RUN_END
+    free(ed);
+    *out = v;
+    *count = ne;
+    return OVL_OK;
+}

@@ -180,6 +180,28 @@ void ovl__text_head(ovl_report_stream *s, size_t npassages)
             ovl__out_printf(o, " %.4f", st->top_source_ratio);
         }
         ovl__out_puts(o, "\n");
+        const ovl_report_docinfo *di = &s->docs[d];
+        if (!di->detailed)
+            continue;
+        ovl__out_printf(o, "    without quotations %.4f (%llu quoted chars)" DOT
+                           "without references %.4f (%llu chars of references)\n",
+                        st->ratio_without_quotes, (unsigned long long)st->quoted_chars,
+                        st->ratio_without_references, (unsigned long long)st->reference_chars);
+        for (size_t k = 0; k < di->nshares; k++) {
+            const ovl_source_share *sh = &di->shares[k];
+            ovl__out_printf(o, "    source [%d] ", sh->doc);
+            put_label(o, sh->doc >= 0 && (size_t)sh->doc < s->ndocs ? s->docs[sh->doc].path : "?");
+            ovl__out_printf(o, DOT "%llu chars" DOT "%.4f\n", (unsigned long long)sh->chars,
+                            sh->ratio);
+        }
+        for (size_t k = 0; k < di->nsections; k++) {
+            const ovl_section_stats *sc = &di->sections[k];
+            ovl__out_puts(o, "    section ");
+            put_label(o, sc->title[0] ? sc->title : "(before the first heading)");
+            ovl__out_printf(o, DOT "%llu chars" DOT "%llu reused" DOT "%.4f\n",
+                            (unsigned long long)(sc->char_end - sc->char_start),
+                            (unsigned long long)sc->reused_chars, sc->ratio);
+        }
     }
 }
 
@@ -210,7 +232,7 @@ int ovl__text_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pr,
     if (opts->color)
         ovl__out_puts(o, ANSI_RESET);
     ovl__out_puts(o, "\n");
-    for (size_t i = 0; i < n && !o->err; i++) {
+    for (size_t i = 0; i < n && !o->err && !opts->stat; i++) {
         const ovl_passage *p = &ps[i];
         ovl__out_puts(o, "\n");
         if (opts->color)
