@@ -104,6 +104,8 @@ keep	-	-	$f/important.txt	$f/important.txt"
 -
 -
 $f/$forged" ] && ok "dedup -z: five NUL-ended fields a row, the name as it is" || { bad "dedup -z"; cat -A "$t/z"; }
+status_is "dedup -z --format json refused" 2 "$OVL_BIN" dedup --null --format json "$f"
+same "its message" "$t/err" "overlap: dedup: -z is for the tsv list, not --format json"
 esc=$'\e]0;pwned\a\e[31mred.txt'
 cp fixtures/reuse/copy.txt "$f/$esc"
 status_is "escape sequences in a name: missing-file message" 2 "$OVL_BIN" compare "$c/a.txt" "$f/$esc.gone"
