@@ -1454,6 +1454,9 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
     np = merge_reordered(a, b, ps, np, k);
+    /* A merged stretch starts where its earliest piece did in b: the order may have changed. */
+    if (np > 1)
+        qsort(ps, np, sizeof *ps, cmp_passage);
     if (mark_moved(ps, np))
         goto done;
     if (np == 0) {
