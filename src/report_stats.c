@@ -182,6 +182,7 @@ static ival *collect(const ovl_report *r, int only, size_t *count)
 {
     size_t m = 0;
     ival *v = malloc((r->nitems * 2 + 1) * sizeof *v);
+    *count = 0; /* callers size other arrays by it even when this one failed */
     if (!v)
         return NULL;
     for (size_t i = 0; i < r->nitems; i++) {
