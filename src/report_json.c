@@ -222,7 +222,7 @@ static int dump(ovl_ctx *ctx, json_t *v, int bad, size_t flags, unsigned indent,
     if (bad || !v)
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory building the JSON report");
     else if (json_dump_callback(v, dump_cb, &j, flags) != 0)
-        rc = o->err ? o->err : ovl__fail(ctx, OVL_ERR_NOMEM, -1, "cannot serialize the report");
+        rc = o->err ? o->err : ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory serializing the report");
     json_decref(v);
     return rc;
 }
@@ -234,8 +234,18 @@ int ovl__json_head(ovl_ctx *ctx, ovl_report_stream *s, const char *params_json)
     if (params_json) {
         json_error_t jerr;
         params = json_loads(params_json, 0, &jerr);
-        /* A parse error always has a description; jansson returns none when its first
-         * allocation fails. */
+        /* jansson reports an allocation failing in its parser as a syntax error (or with no
+         * description), and one failing while it reads a string drops a character: a
+         * second parse tells these apart from bad text, which fails the same way twice. */
+        json_error_t again;
+        json_t *check = json_loads(params_json, 0, &again);
+        if (!params != !check || (params && !json_equal(params, check)) ||
+            (!params && (strcmp(again.text, jerr.text) != 0 || again.position != jerr.position))) {
+            json_decref(params);
+            params = NULL;
+            jerr.text[0] = '\0';
+        }
+        json_decref(check);
         if (!params && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
             return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory building the JSON report");
         if (!params || !json_is_object(params)) {
