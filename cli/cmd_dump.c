@@ -61,9 +61,7 @@ int cmd_dump(int argc, char **argv)
     }
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_doc *doc = NULL;
-    int rc = cli_doc_load(ctx, path, &dopts, &doc);
-    if (rc != OVL_OK) {
-        cli_fail(path, ctx, rc);
+    if (cli_doc_load(ctx, path, &dopts, &doc, NULL) != OVL_OK) {
         ovl_ctx_free(ctx);
         return CLI_EXIT_TROUBLE;
     }

@@ -230,7 +230,7 @@ static int on_problem(void *userdata, const ovl_problem *p)
     cli_scan *s = userdata;
     if (s->progress)
         cli_progress_clear();
-    cli_error("%s: %s", p->path, p->message);
+    cli_path_msg(p->path, "%s", p->message);
     s->failed = 1;
     return 0;
 }
@@ -403,6 +403,7 @@ int cmd_scan(int argc, char **argv)
         cli_error("scan: no files to read");
         goto done;
     }
+    cli_corpus_warn_empty(corpus);
     if (max_df_fraction >= 0) {
         /* A share of the documents: at least 2, so a pair can still be a candidate. */
         double m = ceil(max_df_fraction * (double)n);
@@ -449,6 +450,8 @@ int cmd_scan(int argc, char **argv)
         cli_fail("scan", ctx, rc);
         goto done;
     }
+    if (so.doc.decode.lenient)
+        cli_corpus_replaced(ctx, corpus, &so.doc.decode, "scan", NULL);
     if (sum.ignored_passages || nign)
         fprintf(stderr, "overlap: scan: %llu characters of the corpus found in the --ignore files; "
                         "%zu passages cut out of them\n",

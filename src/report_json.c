@@ -137,6 +137,8 @@ static json_t *jdoc(size_t id, const ovl_report_stream *s, int *bad)
     jset(jd, "path", json_string(d->path), bad);
     jset(jd, "encoding", json_string(d->encoding ? d->encoding : ""), bad);
     jset(jd, "bytes", jint(d->bytes), bad);
+    if (d->replaced)
+        jset(jd, "replaced", jint(d->replaced), bad);
     jset(jd, "chars", jint(st->chars), bad);
     jset(jd, "reused_chars", jint(st->reused_chars), bad);
     jset(jd, "reuse_ratio", jreal(st->reuse_ratio), bad);
