@@ -460,10 +460,8 @@ static void put_all_docs(ovl__out *o, const ovl_report *r, const ovl_doc_stats *
 }
 
 int ovl__report_html(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
-                     const ovl_doc_stats *st, const int *sources, const ovl__detail *dt,
-                     ovl__out *o)
+                     const ovl_doc_stats *st, const ovl__detail *dt, ovl__out *o)
 {
-    (void)sources;
     size_t maxsh = 1;
     for (size_t d = 0; d < r->ndocs; d++)
         if (dt[d].nshares > maxsh)
