@@ -305,7 +305,21 @@ static int put_source_block(ovl_ctx *ctx, ovl__out *o, const ovl_report *r, cons
                     p->b.line_start, p->b.line_end, fin(p->similarity), p->moved ? DOT "moved" : "");
     uint64_t s = p->b.char_start > CONTEXT ? p->b.char_start - CONTEXT : 0;
     uint64_t e = p->b.char_end + CONTEXT < nbch ? p->b.char_end + CONTEXT : nbch;
-    ovl__out_printf(o, "<span class=\"ctx\">%s", s > 0 ? "\xE2\x80\xA6" : "");
+    /* The context starts and ends at paragraph edges when one lies within reach. */
+    const ovl_segments *sg = ovl_doc_segments(db);
+    const ovl_range *para = ovl_segments_paragraphs(sg);
+    size_t np = ovl_segments_paragraph_count(sg);
+    int cut_s = s > 0, cut_e = e < nbch;
+    uint64_t e0 = e;
+    for (size_t i = 0; i < np && (cut_s || cut_e); i++) {
+        if (cut_s && para[i].start >= s && para[i].start <= p->b.char_start)
+            s = para[i].start, cut_s = 0;
+        if (cut_e && para[i].end <= e0 && para[i].end >= p->b.char_end)
+            e = para[i].end; /* the last such end wins: most context */
+    }
+    if (cut_e && e < e0)
+        cut_e = 0;
+    ovl__out_printf(o, "<span class=\"ctx\">%s", cut_s ? "\xE2\x80\xA6" : "");
     put_chars(o, cb, s, p->b.char_start);
     ovl__out_printf(o, "</span><mark class=\"hl s%d%s\" id=\"p%zub\" data-pair=\"%zu\" "
                        "data-side=\"b\" data-n=\"%zu\" tabindex=\"0\">",
@@ -330,7 +344,7 @@ static int put_source_block(ovl_ctx *ctx, ovl__out *o, const ovl_report *r, cons
         put_chars(o, cb, shown, p->b.char_end);
     ovl__out_puts(o, "</mark><span class=\"ctx\">");
     put_chars(o, cb, p->b.char_end > shown ? p->b.char_end : shown, e);
-    ovl__out_printf(o, "%s</span></div>\n</div>\n", e < nbch ? "\xE2\x80\xA6" : "");
+    ovl__out_printf(o, "%s</span></div>\n</div>\n", cut_e ? "\xE2\x80\xA6" : "");
     free(ed);
     return OVL_OK;
 }
