@@ -107,6 +107,7 @@ int cli_fp_opt(int id, const char *arg, ovl_fp_opts *fp, unsigned *given, const 
 #define CLI_DOC_OPTS_HELP \
     "  --encoding NAME          read input as NAME (any iconv name); default: detect\n" \
     "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
+    "                           (how many is said on stderr)\n" \
     "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n"
 
 /* Which fingerprint options cli_fp_opt saw (to check them against an index). */

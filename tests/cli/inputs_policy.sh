@@ -150,6 +150,12 @@ same "compare: count on stderr" "$t/err" "$msg"
 status_is "check --lenient" 0 "$OVL_BIN" check --db "$t/i.db" --lenient --format json "$l/u.txt"
 same "check: count on stderr" "$t/err" "$msg"
 [ "$(jq '.documents[0].replaced' "$t/out")" = 2 ] && ok "check JSON: replaced" || bad "check JSON: $(jq -c .documents "$t/out")"
+cp fixtures/reuse/copy.txt "$l/b.txt"
+printf '\xff' >>"$l/b.txt"
+status_is "scan --lenient: JSON" 1 "$OVL_BIN" scan --lenient --format json "$l"
+[ "$(jq -c '[.documents[] | [(.path | split("/") | last), .replaced]]' "$t/out")" = '[["a.txt",null],["b.txt",1]]' ] &&
+  ok "scan JSON: replaced per document" || bad "scan JSON: $(jq -c .documents "$t/out")"
+rm "$l/b.txt"
 status_is "scan --lenient" 0 "$OVL_BIN" scan --lenient "$l"
 same "scan: count on stderr" "$t/err" "$msg
 overlap: scan: --lenient: 2 invalid byte sequences replaced with U+FFFD in 1 file"
