@@ -67,7 +67,7 @@ static const char CSS[] =
     "border:1px solid #d8dbe0;border-radius:6px;padding:10px 16px}\n"
     ".summary h2{flex-basis:100%;overflow-wrap:anywhere}\n"
     ".big{font-size:34px;font-weight:650;line-height:1.1}\n"
-    ".figs td{padding:0 10px 0 0;font-size:13px}\n"
+    ".figs{margin-top:6px}.figs td{padding:0 10px 0 0;font-size:13px}\n"
     "table.t{border-collapse:collapse;font-size:13px}\n"
     "table.t th,table.t td{padding:2px 8px;text-align:left;border-bottom:1px solid #eceef1}\n"
     "table.t th{color:#57606a;font-weight:600}\n"
@@ -349,8 +349,8 @@ static void put_doc_summary(ovl__out *o, const ovl_report *r, const ovl_report_o
     const ovl_doc_stats *s = &st[d];
     ovl__out_printf(o, "<div class=\"summary\">\n<h2>[%d] ", d);
     put_esc(o, r->docs[d].path);
-    ovl__out_printf(o, "</h2>\n<div><div class=\"big\">%.2f%%</div><div class=\"meta\">reused"
-                       DOT "%llu of %llu characters" DOT "%zu source%s</div></div>\n",
+    ovl__out_printf(o, "</h2>\n<div class=\"head\"><div class=\"big\">%.2f%%</div><div class=\"meta\">reused"
+                       DOT "%llu of %llu characters" DOT "%zu source%s</div>\n",
                     pct(s->reuse_ratio), (unsigned long long)s->reused_chars,
                     (unsigned long long)s->chars, dt->nshares, dt->nshares == 1 ? "" : "s");
     ovl__out_puts(o, "<table class=\"figs\">\n");
@@ -362,7 +362,7 @@ static void put_doc_summary(ovl__out *o, const ovl_report *r, const ovl_report_o
             s->reused_chars - s->reference_reused, s->chars - s->reference_chars);
     if (opts->exclude_quotes || opts->exclude_refs)
         put_fig(o, "counted", s->counted_ratio, s->counted_reused, s->counted_chars);
-    ovl__out_puts(o, "</table>\n<table class=\"t sources\">\n<tr><th>#</th><th>source</th>"
+    ovl__out_puts(o, "</table></div>\n<table class=\"t sources\">\n<tr><th>#</th><th>source</th>"
                      "<th class=\"n\">characters</th><th>share</th></tr>\n");
     for (size_t j = 0; j < dt->nshares; j++) {
         const ovl_source_share *x = &dt->shares[j];

@@ -301,6 +301,25 @@ START_TEST(test_text_golden)
 }
 END_TEST
 
+/* A program built against version 1 of the options (before with_text and stat) passes a
+ * shorter struct: only that prefix is read, and the report is the default one. */
+START_TEST(test_opts_version_1)
+{
+    example ex;
+    example_build(&ex);
+    struct {
+        unsigned version;
+        int format, color, exclude_quotes, exclude_refs;
+        const char *params_json;
+        int max_context;
+    } v1 = {1, OVL_FORMAT_TEXT, 0, 0, 0, NULL, 0};
+    char *out = render(ex.r, (const ovl_report_opts *)(const void *)&v1);
+    expect_str(out, GOLDEN_TEXT);
+    free(out);
+    example_free(&ex);
+}
+END_TEST
+
 START_TEST(test_text_color)
 {
     example ex;
@@ -1192,6 +1211,7 @@ static Suite *report_suite(void)
     Suite *s = suite_create("report");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_text_golden);
+    tcase_add_test(tc, test_opts_version_1);
     tcase_add_test(tc, test_text_color);
     tcase_add_test(tc, test_text_max_context);
     tcase_add_test(tc, test_json_golden);
