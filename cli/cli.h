@@ -18,7 +18,7 @@ int cmd_dedup(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
-/* "overlap: " + formatted message + newline on stderr. */
+/* "overlap: " + formatted message (control characters written as \xHH) + newline on stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))

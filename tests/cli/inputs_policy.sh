@@ -110,6 +110,8 @@ esc=$'\e]0;pwned\a\e[31mred.txt'
 cp fixtures/reuse/copy.txt "$f/$esc"
 status_is "escape sequences in a name: missing-file message" 2 "$OVL_BIN" compare "$c/a.txt" "$f/$esc.gone"
 same "stderr: the escape sequence escaped" "$t/err" "overlap: $f/\\x1B]0;pwned\\x07\\x1B[31mred.txt.gone: No such file or directory"
+status_is "a library message quoting a name" 2 "$OVL_BIN" check --db "$f/$esc.db" "$c/a.txt"
+same "it is escaped too" "$t/err" "overlap: index $f/\\x1B]0;pwned\\x07\\x1B[31mred.txt.db does not exist"
 "$OVL_BIN" index add --db "$t/e.db" "$f/$esc" >"$t/out"
 same "index add: the name escaped" "$t/out" "added     $f/\\x1B]0;pwned\\x07\\x1B[31mred.txt
 1 added, 0 replaced, 0 unchanged, 0 failed"
