@@ -750,7 +750,8 @@ int cmd_index(int argc, char **argv)
     case VERIFY:
         rc = ovl_index_verify(ctx, idx, deep);
         if (rc == OVL_OK) {
-            printf("%s: ok\n", db);
+            cli_put_field(stdout, db);
+            fputs(": ok\n", stdout);
             status = CLI_EXIT_NONE;
         } else {
             status = cli_fail(NULL, ctx, rc);

@@ -122,6 +122,10 @@ same "index list: the name escaped" "$t/out" "$f/\\x1B]0;pwned\\x07\\x1B[31mred.
   bad "index list -z"
 status_is "index list -z --format json refused" 2 "$OVL_BIN" index list --db "$t/e.db" -z --format json
 same "its message" "$t/err" "overlap: index list: -z is for the text list, not --format json"
+"$OVL_BIN" dump "$f/$esc" | head -1 | cut -d: -f1 >"$t/out"
+same "dump: the name escaped" "$t/out" "$f/\\x1B]0;pwned\\x07\\x1B[31mred.txt"
+"$OVL_BIN" index verify --db "$t/e.db" >"$t/out"
+same "index verify: ok" "$t/out" "$t/e.db: ok"
 "$OVL_BIN" compare "$c/a.txt" "$f/$esc" >"$t/out" 2>&1
 ! grep -q $'\e' "$t/out" && ok "compare text report: no raw escape" || bad "compare report has a raw ESC"
 
