@@ -18,7 +18,7 @@ int cmd_dedup(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
-/* "overlap: " + formatted message + newline on stderr. */
+/* "overlap: " + formatted message (control characters written as \xHH) + newline on stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
@@ -107,6 +107,7 @@ int cli_fp_opt(int id, const char *arg, ovl_fp_opts *fp, unsigned *given, const 
 #define CLI_DOC_OPTS_HELP \
     "  --encoding NAME          read input as NAME (any iconv name); default: detect\n" \
     "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
+    "                           (how many is said on stderr)\n" \
     "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n"
 
 /* Which fingerprint options cli_fp_opt saw (to check them against an index). */

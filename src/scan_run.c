@@ -452,6 +452,7 @@ static int emit(run *r, ovl__doccache *cache)
         x->path = ovl_corpus_name(r->c, i);
         x->encoding = sd->encoding;
         x->bytes = sd->bytes;
+        x->replaced = sd->replaced;
         x->sources = (int)d->sources;
         x->stats.chars = sd->chars;
         x->stats.reused_chars = reused;
