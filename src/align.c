@@ -861,8 +861,10 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
      * then b's); 0: none. A weaker chain whose tokens are mostly matched already on both sides
      * is the same reuse seen through spurious seeds: dropped. Mostly matched on one side only,
      * it is a repeat: the same text used twice, kept when it is long and about as dense as the
-     * chain it repeats; a short stock phrase matched again elsewhere is dropped (reported once,
-     * where it matched best). */
+     * chain it repeats. A short or sparser one is kept as weak (keep 2): a stock phrase or a
+     * near-duplicate sentence matched again elsewhere, reported once where it matched best,
+     * unless it turns out to be a piece of a longer repeat (the sentences of a shuffled,
+     * edited second copy), which merge_reordered finds. */
     if (nch >= UINT32_MAX || al->n + al->m >= UINT32_MAX)
         goto done;
     uint32_t *owner = calloc(al->n + al->m + 1, sizeof *owner);
@@ -901,9 +903,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
             c->keep = 0;
         } else if (rep_a || rep_b) {
             double od = rep_a ? da : db;
-            if (dens[i] < 0.75 * od)
-                c->keep = 0;
-            else if (weight_range(al, c->a0, c->a1) < REPEAT_MIN_WEIGHT)
+            if (dens[i] < 0.75 * od || weight_range(al, c->a0, c->a1) < REPEAT_MIN_WEIGHT)
                 c->keep = 2;
         }
         if (c->keep != 1)
@@ -1288,6 +1288,7 @@ typedef struct mergew {
     uint32_t na, nb;          /* their token counts */
     unsigned touch;           /* largest hole */
     unsigned small;           /* holes of one side up to this many tokens in all need no check */
+    double min_cjk, min_words; /* the passage minimums */
     uint64_t *h, *st;         /* hole bigrams of one side, stretch bigrams of the other */
     size_t caph, capst;
 } mergew;
@@ -1366,13 +1367,28 @@ static int holes_shared(mergew *w, const ivl *ia, const ivl *ib, size_t n)
     return r;
 }
 
+/* Kind-weighted length (as weight_range) of the A tokens the pieces s..e cover. */
+static double group_weight(const mergew *w, const ovl_passage *ps, size_t s, size_t e)
+{
+    uint32_t t0 = ps[s].a.tok_start, t1 = ps[s].a.tok_end;
+    for (size_t j = s + 1; j <= e; j++)
+        t1 = ps[j].a.tok_end > t1 ? ps[j].a.tok_end : t1;
+    size_t c = 0, wd = 0;
+    for (uint32_t t = t0; t < t1; t++) {
+        c += w->ta[t].kind == OVL_TOK_CJK;
+        wd += w->ta[t].kind == OVL_TOK_WORD;
+    }
+    return (double)c / w->min_cjk + (double)wd / w->min_words;
+}
+
 static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *ps, size_t np,
-                              unsigned touch, unsigned small, int *oom)
+                              unsigned touch, unsigned small, double min_cjk, double min_words,
+                              int *oom)
 {
     ivl ib[MERGE_MAX], ia[MERGE_MAX], sa[MERGE_MAX], sb[MERGE_MAX];
     uint8_t one[MERGE_MAX];
     mergew w = {a->norm->tokens, b->norm->tokens, (uint32_t)a->norm->ntokens,
-                (uint32_t)b->norm->ntokens, touch, small, NULL, NULL, 0, 0};
+                (uint32_t)b->norm->ntokens, touch, small, min_cjk, min_words, NULL, NULL, 0, 0};
     size_t out = 0;
     *oom = 0;
     for (size_t s = 0; s < np;) {
@@ -1439,7 +1455,9 @@ static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *p
         for (size_t j = s + 1; j <= best; j++)
             if (ps[j].moved != MOVED_WEAK)
                 g.moved = 0;
-        if (g.moved == MOVED_WEAK) { /* a short repeat alone: said once already */
+        /* Weak pieces alone are said once already; several together, a long repeat. */
+        if (g.moved == MOVED_WEAK &&
+            (best == s || group_weight(&w, ps, s, best) < REPEAT_MIN_WEIGHT)) {
             s = best + 1;
             continue;
         }
@@ -1629,7 +1647,7 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
     int oom = 0;
-    np = merge_reordered(a, b, ps, np, max_gap, 2 * k, &oom);
+    np = merge_reordered(a, b, ps, np, max_gap, 2 * k, (double)o.min_cjk, (double)o.min_words, &oom);
     if (oom)
         goto done;
     if (mark_moved(ps, np))
