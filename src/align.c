@@ -301,7 +301,7 @@ typedef struct chain {
     uint32_t a0, a1, b0, b1; /* token ranges, relative */
     double score;
     size_t first, n; /* anchors in the chain array */
-    int keep; /* 0: dropped, 1: kept, 2: kept as weak (a short repeat) */
+    int keep; /* 0: dropped, 1: kept, 2 / 3: kept as weak (a short repeat of B's / A's text) */
 } chain;
 
 #define LOOKBACK 256u
@@ -861,10 +861,11 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
      * then b's); 0: none. A weaker chain whose tokens are mostly matched already on both sides
      * is the same reuse seen through spurious seeds: dropped. Mostly matched on one side only,
      * it is a repeat: the same text used twice, kept when it is long and about as dense as the
-     * chain it repeats. A short or sparser one is kept as weak (keep 2): a stock phrase or a
-     * near-duplicate sentence matched again elsewhere, reported once where it matched best,
-     * unless it turns out to be a piece of a longer repeat (the sentences of a shuffled,
-     * edited second copy), which merge_reordered finds. */
+     * chain it repeats. A short or sparser one is kept as weak (keep 2; 3 when the side
+     * repeated is A): a stock phrase or a near-duplicate sentence matched again elsewhere,
+     * reported once where it matched best, unless it turns out to be a piece of a longer
+     * repeat (the sentences of a shuffled, edited second copy) or the partner that fits its
+     * neighbours better, which merge_reordered finds. */
     if (nch >= UINT32_MAX || al->n + al->m >= UINT32_MAX)
         goto done;
     uint32_t *owner = calloc(al->n + al->m + 1, sizeof *owner);
@@ -904,7 +905,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
         } else if (rep_a || rep_b) {
             double od = rep_a ? da : db;
             if (dens[i] < 0.75 * od || weight_range(al, c->a0, c->a1) < REPEAT_MIN_WEIGHT)
-                c->keep = 2;
+                c->keep = rep_b ? 2 : 3;
         }
         if (c->keep != 1)
             continue;
@@ -1277,7 +1278,8 @@ static void span_union(ovl_span *g, const ovl_span *q)
  * pieces (moved == MOVED_WEAK: short repeats of text matched elsewhere) is dropped. ps is
  * sorted by A; returns the new count. */
 #define MERGE_MAX 64u
-#define MOVED_WEAK 2
+#define MOVED_WEAK 2   /* a short or sparse repeat of text of B matched already */
+#define MOVED_WEAK_A 3 /* the same, of text of A */
 
 typedef struct ivl {
     uint32_t s, e;
@@ -1367,12 +1369,49 @@ static int holes_shared(mergew *w, const ivl *ia, const ivl *ib, size_t n)
     return r;
 }
 
-/* Kind-weighted length (as weight_range) of the A tokens the pieces s..e cover. */
-static double group_weight(const mergew *w, const ovl_passage *ps, size_t s, size_t e)
+typedef struct mgroup {
+    size_t first, n; /* members' A ranges in the member array; n 1: a piece alone */
+} mgroup;
+
+/* Anchoring by the neighbourhood: a piece alone whose A text is for the most part also
+ * matched by a member of a nearby group (a shuffled stretch whose other pieces map next to
+ * that member's B range) has two partners in B for the same text; the one among its
+ * neighbours is the reuse, the lone one elsewhere a similar sentence: dropped. Groups of
+ * pieces overlapping in A lie within a few places of each other in A order. */
+#define RIVAL_REACH 4u
+
+static size_t drop_rivals(ovl_passage *ps, size_t np, const mgroup *grp, const ivl *mem_iv)
 {
-    uint32_t t0 = ps[s].a.tok_start, t1 = ps[s].a.tok_end;
-    for (size_t j = s + 1; j <= e; j++)
-        t1 = ps[j].a.tok_end > t1 ? ps[j].a.tok_end : t1;
+    size_t out = 0;
+    for (size_t i = 0; i < np; i++) {
+        int rival = 0;
+        if (grp[i].n == 1) {
+            uint32_t s0 = ps[i].a.tok_start, e0 = ps[i].a.tok_end;
+            size_t lo = i > RIVAL_REACH ? i - RIVAL_REACH : 0;
+            for (size_t j = lo; j < np && j <= i + RIVAL_REACH && !rival; j++) {
+                if (j == i || grp[j].n < 2)
+                    continue;
+                for (size_t x = grp[j].first; x < grp[j].first + grp[j].n && !rival; x++) {
+                    uint32_t s = mem_iv[x].s > s0 ? mem_iv[x].s : s0;
+                    uint32_t e = mem_iv[x].e < e0 ? mem_iv[x].e : e0;
+                    rival = e > s && 2 * (e - s) >= e0 - s0;
+                }
+            }
+        }
+        if (!rival)
+            ps[out++] = ps[i];
+    }
+    return out;
+}
+
+/* Kind-weighted length (as weight_range) of the A stretch the pieces ix[0, n) cover. */
+static double group_weight(const mergew *w, const ovl_passage *ps, const size_t *ix, size_t n)
+{
+    uint32_t t0 = ps[ix[0]].a.tok_start, t1 = ps[ix[0]].a.tok_end;
+    for (size_t j = 1; j < n; j++) {
+        t0 = ps[ix[j]].a.tok_start < t0 ? ps[ix[j]].a.tok_start : t0;
+        t1 = ps[ix[j]].a.tok_end > t1 ? ps[ix[j]].a.tok_end : t1;
+    }
     size_t c = 0, wd = 0;
     for (uint32_t t = t0; t < t1; t++) {
         c += w->ta[t].kind == OVL_TOK_CJK;
@@ -1381,30 +1420,99 @@ static double group_weight(const mergew *w, const ovl_passage *ps, size_t s, siz
     return (double)c / w->min_cjk + (double)wd / w->min_words;
 }
 
+static void sort_ivl(ivl *v, size_t n)
+{
+    for (size_t t = 1; t < n; t++) { /* insertion sort: n <= MERGE_MAX */
+        ivl x = v[t];
+        size_t k = t;
+        while (k > 0 && v[k - 1].s > x.s) {
+            v[k] = v[k - 1];
+            k--;
+        }
+        v[k] = x;
+    }
+}
+
 static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *ps, size_t np,
                               unsigned touch, unsigned small, double min_cjk, double min_words,
                               int *oom)
 {
-    ivl ib[MERGE_MAX], ia[MERGE_MAX], sa[MERGE_MAX], sb[MERGE_MAX];
+    ivl ib[MERGE_MAX], sa[MERGE_MAX], sb[MERGE_MAX];
     uint8_t one[MERGE_MAX];
+    /* Members' A ranges of each group, for drop_rivals (skipped when out of memory: it
+     * refines the report, nothing depends on it). */
+    mgroup *grp = malloc(sizeof *grp * (np + 1));
+    ivl *mem_iv = NULL;
+    size_t nmem = 0, capm = 0;
     mergew w = {a->norm->tokens, b->norm->tokens, (uint32_t)a->norm->ntokens,
                 (uint32_t)b->norm->ntokens, touch, small, min_cjk, min_words, NULL, NULL, 0, 0};
     size_t out = 0;
+    uint8_t *used = calloc(np + 1, 1);
     *oom = 0;
-    for (size_t s = 0; s < np;) {
-        /* Groups s..e that cover one stretch on both sides: B ranges kept sorted by start as
-         * pieces are added (insertion), the holes checked after each. */
-        size_t ni = 0, last = s;
+    if (!used) {
+        *oom = 1;
+        np = 0;
+    }
+    for (size_t s = 0; s < np; s++) {
+        if (used[s])
+            continue;
+        /* The pieces after s in A order that reach back within touch of the stretch so far;
+         * of those, the ones linked to s by B ranges within touch of each other (a piece off
+         * elsewhere in B is another reuse, or a rival partner: it is looked at later as a
+         * group head of its own). */
+        size_t run[MERGE_MAX], nrun = 0, ix[MERGE_MAX], nx = 0;
         uint32_t a_end = ps[s].a.tok_end;
-        for (size_t e = s; e < np && e < s + MERGE_MAX; e++) {
-            if (e > s) {
-                if (ps[e].a.tok_start > a_end + touch)
-                    break;
-                if (ps[e].a.tok_end > a_end)
-                    a_end = ps[e].a.tok_end;
+        run[nrun++] = s;
+        for (size_t j = s + 1; j < np && nrun < MERGE_MAX; j++) {
+            if (used[j])
+                continue;
+            if (ps[j].a.tok_start > a_end + touch)
+                break;
+            if (ps[j].a.tok_end > a_end)
+                a_end = ps[j].a.tok_end;
+            run[nrun++] = j;
+        }
+        uint8_t in[MERGE_MAX] = {1};
+        /* A weak piece repeating text of A that a strong piece of the run matches already
+         * adds nothing to the run: left out. */
+        for (size_t t = 1; t < nrun; t++) {
+            const ovl_passage *p = &ps[run[t]];
+            for (size_t u = 0; u < nrun && p->moved == MOVED_WEAK_A && !in[t]; u++) {
+                const ovl_passage *q = &ps[run[u]];
+                uint32_t lo = p->a.tok_start > q->a.tok_start ? p->a.tok_start : q->a.tok_start;
+                uint32_t hi = p->a.tok_end < q->a.tok_end ? p->a.tok_end : q->a.tok_end;
+                if (q->moved < MOVED_WEAK && hi > lo && 2 * (hi - lo) >= p->a.tok_end - p->a.tok_start)
+                    in[t] = 2;
             }
-            ia[ni] = (ivl){ps[e].a.tok_start, ps[e].a.tok_end};
-            ivl x = {ps[e].b.tok_start, ps[e].b.tok_end};
+        }
+        size_t queue[MERGE_MAX], qh = 0, qt = 0;
+        queue[qt++] = 0;
+        while (qh < qt) { /* the pieces linked to s through B ranges within touch */
+            const ovl_passage *p = &ps[run[queue[qh++]]];
+            for (size_t u = 1; u < nrun; u++)
+                if (!in[u] && ps[run[u]].b.tok_start <= p->b.tok_end + touch &&
+                    p->b.tok_start <= ps[run[u]].b.tok_end + touch) {
+                    in[u] = 1;
+                    queue[qt++] = u;
+                }
+        }
+        for (size_t t = 0; t < nrun; t++)
+            if (in[t] == 1)
+                ix[nx++] = run[t];
+        /* Groups ix[0..e] that cover one stretch on both sides: B ranges kept sorted by
+         * start as pieces are added (insertion), the holes checked after each. */
+        size_t ni = 0;
+        uint32_t ae = ps[s].a.tok_end;
+        size_t last = 0;
+        for (size_t e = 0; e < nx; e++) {
+            const ovl_passage *q = &ps[ix[e]];
+            if (e > 0) {
+                if (q->a.tok_start > ae + touch)
+                    break;
+                if (q->a.tok_end > ae)
+                    ae = q->a.tok_end;
+            }
+            ivl x = {q->b.tok_start, q->b.tok_end};
             size_t k = ni++;
             while (k > 0 && ib[k - 1].s > x.s) {
                 ib[k] = ib[k - 1];
@@ -1418,27 +1526,21 @@ static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *p
                 if (ib[t].e > reach)
                     reach = ib[t].e;
             }
-            one[e - s] = (uint8_t)ok;
+            one[e] = (uint8_t)ok;
             last = e;
         }
         /* The longest such group whose holes are shared text. */
-        size_t best = s;
-        for (size_t e = last; e > s; e--) {
-            if (!one[e - s])
+        size_t best = 0;
+        for (size_t e = last; e > 0; e--) {
+            if (!one[e])
                 continue;
-            size_t n = e - s + 1;
-            memcpy(sa, ia, sizeof *sa * n);
-            for (size_t t = 0; t < n; t++)
-                sb[t] = (ivl){ps[s + t].b.tok_start, ps[s + t].b.tok_end};
-            for (size_t t = 1; t < n; t++) { /* insertion sort of the B intervals */
-                ivl x = sb[t];
-                size_t k = t;
-                while (k > 0 && sb[k - 1].s > x.s) {
-                    sb[k] = sb[k - 1];
-                    k--;
-                }
-                sb[k] = x;
+            size_t n = e + 1;
+            for (size_t t = 0; t < n; t++) {
+                sa[t] = (ivl){ps[ix[t]].a.tok_start, ps[ix[t]].a.tok_end};
+                sb[t] = (ivl){ps[ix[t]].b.tok_start, ps[ix[t]].b.tok_end};
             }
+            sort_ivl(sa, n);
+            sort_ivl(sb, n);
             int r = holes_shared(&w, sa, sb, n);
             if (r < 0) {
                 *oom = 1;
@@ -1451,20 +1553,25 @@ static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *p
         }
         if (*oom)
             break;
+        for (size_t t = 0; t <= best; t++)
+            used[ix[t]] = 1;
         ovl_passage g = ps[s];
-        for (size_t j = s + 1; j <= best; j++)
-            if (ps[j].moved != MOVED_WEAK)
-                g.moved = 0;
-        /* Weak pieces alone are said once already; several together, a long repeat. */
-        if (g.moved == MOVED_WEAK &&
-            (best == s || group_weight(&w, ps, s, best) < REPEAT_MIN_WEIGHT)) {
-            s = best + 1;
-            continue;
+        size_t nb = 0, bx[MERGE_MAX];
+        int strong = 0;
+        for (size_t t = 0; t <= best; t++) {
+            strong |= ps[ix[t]].moved < MOVED_WEAK;
+            if (ps[ix[t]].moved == MOVED_WEAK)
+                bx[nb++] = ix[t];
         }
-        if (best > s) {
+        /* Weak pieces alone are said once already. Together, those repeating B text with
+         * text of A not matched yet make a long repeat of B's stretch (A's second copy). */
+        if (!strong && (nb < 2 || group_weight(&w, ps, bx, nb) < REPEAT_MIN_WEIGHT))
+            continue;
+        g.moved = 0;
+        if (best > 0) {
             double weight = g.similarity * (double)(g.a.tok_end - g.a.tok_start);
-            for (size_t j = s + 1; j <= best; j++) {
-                const ovl_passage *q = &ps[j];
+            for (size_t t = 1; t <= best; t++) {
+                const ovl_passage *q = &ps[ix[t]];
                 weight += q->similarity * (double)(q->a.tok_end - q->a.tok_start);
                 g.matched_chars += q->matched_chars;
                 span_union(&g.a, &q->a);
@@ -1474,11 +1581,27 @@ static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *p
             double sim = weight / (double)(la > lb ? la : lb);
             g.similarity = sim > 1.0 ? 1.0 : sim;
         }
+        if (grp) {
+            grp[out] = (mgroup){nmem, best + 1};
+            for (size_t t = 0; t <= best && best > 0; t++) {
+                if (ovl__grow(&mem_iv, &capm, nmem + 1, sizeof *mem_iv)) {
+                    free(grp);
+                    grp = NULL;
+                    break;
+                }
+                mem_iv[nmem++] = (ivl){ps[ix[t]].a.tok_start, ps[ix[t]].a.tok_end};
+            }
+        }
+        /* out <= s: every slot before s holds a piece looked at already. */
         ps[out++] = g;
-        s = best + 1;
     }
+    free(used);
     free(w.h);
     free(w.st);
+    if (grp && !*oom)
+        out = drop_rivals(ps, out, grp, mem_iv);
+    free(grp);
+    free(mem_iv);
     return out;
 }
 
@@ -1635,7 +1758,7 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
             ovl_span_from_tokens(b, b0 + cb0, b0 + cb1, &pg->b);
             pg->similarity = sim;
             pg->matched_chars = mchars;
-            pg->moved = ch[c].keep == 2 ? MOVED_WEAK : 0;
+            pg->moved = ch[c].keep == 2 ? MOVED_WEAK : ch[c].keep == 3 ? MOVED_WEAK_A : 0;
         }
     }
     free(anch);

@@ -244,6 +244,34 @@ START_TEST(shuffled_sentences_one_passage)
 }
 END_TEST
 
+/* A shuffled sentence whose exact twin lies elsewhere in B, while its true partner (one word
+ * edited) sits among the stretch's other sentences: anchored by its neighbours, the whole
+ * stretch is one passage and the twin is not reported. */
+START_TEST(shuffled_sentence_anchored_by_neighbours)
+{
+    char *s3x = replace_all(S3, "every spring", "each spring");
+    const char *far = "\n\nThe museum extended its opening hours for the summer exhibition of ceramics and "
+                      "glass. Visitors queued along the river walk since early morning.\n\n";
+    const char *pa[] = {E1, s3x, S1, S2, S5, " ", S4, E2};
+    const char *pb[] = {H1, S1, S2, S3, S4, S5, far, s3x, H2};
+    char *sa = cat(pa, 8), *sb = cat(pb, 9);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(p[0].a.char_start, cps(E1));
+    ck_assert_uint_eq(p[0].a.char_end, cps(sa) - cps(E2) - 2);
+    ck_assert_uint_eq(p[0].b.char_start, cps(H1));
+    ck_assert_uint_eq(p[0].b.char_end, cps(H1) + cps(S1) + cps(S2) + cps(S3) + cps(S4) + cps(S5) - 1);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+    free(s3x);
+}
+END_TEST
+
 /* A stretch of B used twice in A, the second time edited and shuffled: two passages, each
  * with the whole stretch of B. */
 START_TEST(source_reused_twice_two_passages)
@@ -890,6 +918,7 @@ static Suite *align_suite(void)
     tcase_add_test(tc, swapped_passages_one_moved);
     tcase_add_test(tc, shuffled_sentences_one_passage);
     tcase_add_test(tc, source_reused_twice_two_passages);
+    tcase_add_test(tc, shuffled_sentence_anchored_by_neighbours);
     tcase_add_test(tc, stock_phrase_reported_once);
     tcase_add_test(tc, rewrap_and_fullwidth_same_spans);
     tcase_add_test(tc, short_phrase_not_reported);
