@@ -704,17 +704,25 @@ static int cmp_chain_score(const void *x, const void *y)
     return p->b0 < q->b0 ? -1 : (p->b0 > q->b0);
 }
 
-/* Kind-weighted length of tokens [t0,t1) of a: >= 1 means long enough. */
-static double weight_range(const aln *al, size_t t0, size_t t1)
+/* 1 when the kind-weighted length of tokens [t0,t1) of a (CJK tokens / min_cjk + word tokens /
+ * min_words) is below thr: thr 1 is a passage's minimum. In integers (the weights times
+ * min_cjk * min_words), and stopping as soon as thr is reached: long chains are the common
+ * case and need not be read to their end. */
+static int weight_below(const aln *al, size_t t0, size_t t1, double thr)
 {
-    size_t c = 0, w = 0;
+    const double wc = al->min_words, ww = al->min_cjk, target = thr * al->min_cjk * al->min_words;
+    double acc = 0;
     for (size_t t = t0; t < t1; t++) {
         if (al->ka[t] == OVL_TOK_CJK)
-            c++;
+            acc += wc;
         else if (al->ka[t] == OVL_TOK_WORD)
-            w++;
+            acc += ww;
+        else
+            continue;
+        if (acc >= target)
+            return 0;
     }
-    return (double)c / al->min_cjk + (double)w / al->min_words;
+    return 1;
 }
 
 /* A repeat (text matched a second time on one side) shorter than this, in passage minimums,
@@ -835,7 +843,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
         c.b1 = anch[cl].b + anch[cl].len;
         c.score = score;
         c.keep = 1;
-        if (weight_range(al, c.a0, c.a1) < 1.0) {
+        if (weight_below(al, c.a0, c.a1, 1.0)) {
             nanch = start; /* too short to ever qualify: drop its anchors */
             continue;
         }
@@ -904,7 +912,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
             c->keep = 0;
         } else if (rep_a || rep_b) {
             double od = rep_a ? da : db;
-            if (dens[i] < 0.75 * od || weight_range(al, c->a0, c->a1) < REPEAT_MIN_WEIGHT)
+            if (dens[i] < 0.75 * od || weight_below(al, c->a0, c->a1, REPEAT_MIN_WEIGHT))
                 c->keep = rep_b ? 2 : 3;
         }
         if (c->keep != 1)
@@ -1404,7 +1412,7 @@ static size_t drop_rivals(ovl_passage *ps, size_t np, const mgroup *grp, const i
     return out;
 }
 
-/* Kind-weighted length (as weight_range) of the A stretch the pieces ix[0, n) cover. */
+/* Kind-weighted length (as weight_below) of the A stretch the pieces ix[0, n) cover. */
 static double group_weight(const mergew *w, const ovl_passage *ps, const size_t *ix, size_t n)
 {
     uint32_t t0 = ps[ix[0]].a.tok_start, t1 = ps[ix[0]].a.tok_end;
@@ -1698,7 +1706,7 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
             arange ar = stack[--nst];
             const mem *f = &anch[ar.first], *l = &anch[ar.first + ar.n - 1];
             uint32_t ca0 = f->a, ca1 = l->a + l->len, cb0 = f->b, cb1 = l->b + l->len;
-            if (ar.n < ch[c].n && weight_range(&al, ca0, ca1) < 1.0)
+            if (ar.n < ch[c].n && weight_below(&al, ca0, ca1, 1.0))
                 continue;
             /* Chains end on exact matches; a small edit just before an end hides the few
              * shared tokens after it from the seeds. */
