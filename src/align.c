@@ -1381,7 +1381,7 @@ typedef struct mgroup {
     size_t first, n; /* members' A ranges in the member array; n 1: a piece alone */
 } mgroup;
 
-/* Anchoring by the neighbourhood: a piece alone whose A text is for the most part also
+/* Anchoring by the neighbourhood: a piece alone whose A text (four fifths of it) is also
  * matched by a member of a nearby group (a shuffled stretch whose other pieces map next to
  * that member's B range) has two partners in B for the same text; the one among its
  * neighbours is the reuse, the lone one elsewhere a similar sentence: dropped. Groups of
@@ -1402,7 +1402,7 @@ static size_t drop_rivals(ovl_passage *ps, size_t np, const mgroup *grp, const i
                 for (size_t x = grp[j].first; x < grp[j].first + grp[j].n && !rival; x++) {
                     uint32_t s = mem_iv[x].s > s0 ? mem_iv[x].s : s0;
                     uint32_t e = mem_iv[x].e < e0 ? mem_iv[x].e : e0;
-                    rival = e > s && 2 * (e - s) >= e0 - s0;
+                    rival = e > s && 5 * (uint64_t)(e - s) >= 4 * (uint64_t)(e0 - s0);
                 }
             }
         }
