@@ -142,6 +142,8 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
     *recv = malloc(roff[P] ? roff[P] : 1);
     bad = !*recv;
     size_t chunk = XCHG_CHUNK / (size_t)P;
+    if (most < chunk)
+        chunk = most ? (size_t)most : 1;
     char *sb = malloc(chunk * P + 1), *rb = malloc(chunk * P + 1);
     if (!sb || !rb)
         abort();
@@ -468,15 +470,18 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     size_t *first = NULL;
     ovl_scan_shard sh, *tsh = NULL;
     memset(&sh, 0, sizeof sh);
-    size_t nt = 0, ntsh = 0;
+    size_t nt = 0, ntsh = 0, ranges = 0;
     char *buf = NULL, *rbuf_ = NULL;
     size_t *lens = NULL, *counts = NULL;
     wbuf w = {0};
-    ovl_finder *f = NULL, *nf = NULL;
+    ovl_finder *nf = NULL;
     uint32_t *sigs = NULL;
     ovl__range_out out;
     memset(&out, 0, sizeof out);
     ovl_scan_pair *pairs = NULL, *mine = NULL;
+    ovl__chunkinfo *myci = NULL; /* this rank's originals' chunks, myfirst[k] per document */
+    size_t *myfirst = NULL;
+    uint8_t *flag = NULL; /* per document: holds recurring or template text */
     size_t npairs = 0, nmine = 0;
     uint32_t *costs = NULL;
     int *dest = NULL;
@@ -558,6 +563,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
      * problems told by rank 0 after the documents'. */
     unsigned bands = o.fp.bands;
     int nr = P < (int)bands ? P : (int)bands;
+    if (bands > 64)
+        rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a scan takes at most 64 bands, not %u", bands);
+    CHECK(rc);
     nt = o.ignore ? ovl_corpus_count(o.ignore) : 0;
     if (me < nr && nt) {
         ovl_scan_opts to = o;
@@ -613,33 +621,27 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     }
     for (size_t i = 0; i < n; i++)
         r.sum.documents_read += r.docs[i].status == OVL_OK;
-    /* The chunk table to rank 0, where families are built. */
+    /* This rank's part of the chunk table (for families, built on rank 0 from the chunks of
+     * the documents holding recurring or template text): the originals' chunks (near
+     * copies, found after this, keep theirs, as in ovl__scan_cfp), first[k] per document. */
     if (recurring || o.ignore) {
-        for (size_t k = 0; k < cnt; k++) {
+        if (!(myfirst = malloc((cnt + 1) * sizeof *myfirst)) ||
+            !(myci = malloc((sh.nchunks ? sh.nchunks : 1) * sizeof *myci)))
+            rc = nomem(m);
+        size_t at = 0;
+        for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
             size_t i = lo + k;
-            if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] == UINT32_MAX ||
-                r.cfp.copy_of[i] != i)
+            myfirst[k] = at;
+            if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i)
                 continue;
-            /* near copies keep their chunks in the table, like ovl__scan_cfp's */
             size_t fc = sh.docs[k].first_chunk;
-            for (size_t x = 0; x < sh.docs[k].nchunks; x++) {
-                ovl__chunkinfo ch = {sh.chunks[fc + x].tok_start, sh.chunks[fc + x].tok_end,
-                                     sh.char_start[fc + x], sh.char_end[fc + x]};
-                put(&w, &ch, sizeof ch);
-            }
+            for (size_t x = 0; x < sh.docs[k].nchunks; x++)
+                myci[at++] = (ovl__chunkinfo){sh.chunks[fc + x].tok_start, sh.chunks[fc + x].tok_end,
+                                              sh.char_start[fc + x], sh.char_end[fc + x]};
         }
-        rc = w.bad ? nomem(m) : OVL_OK;
+        if (rc == OVL_OK)
+            myfirst[cnt] = at;
         CHECK(rc);
-        rc = gather_bytes(m, w.p, w.n, &buf, lens) ? nomem(m) : OVL_OK;
-        CHECK(rc);
-        free(w.p);
-        memset(&w, 0, sizeof w);
-        if (me == 0) {
-            r.cfp.chunks = (ovl__chunkinfo *)buf;
-            r.cfp.nchunks = nch;
-            buf = NULL;
-            held(m, nch * sizeof(ovl__chunkinfo));
-        }
     }
     /* Near copies: the originals' whole-document keys and signatures to rank 0. */
     if (near) {
@@ -716,71 +718,120 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             }
             counts[p] = w.n - before;
         }
+        /* The keys are all in w now: the shard goes before the exchange doubles them. */
+        ovl_scan_shard_free(&sh);
         rc = w.bad ? nomem(m) : OVL_OK;
         CHECK(rc);
         size_t *rcounts = lens;
         rc = alltoall_bytes(m, w.p, counts, &rbuf_, rcounts) ? nomem(m) : OVL_OK;
         free(w.p);
         memset(&w, 0, sizeof w);
-        ovl_scan_shard_free(&sh);
         CHECK(rc);
         size_t total = 0;
         for (int p = 0; p < P; p++)
             total += rcounts[p];
         held(m, total);
         if (me < nr) {
+            /* The keys received wait on disk, as ovl__scan_cfp's do, and are searched by the
+             * same code, in band ranges that keep a finder within its budget. */
             unsigned blo = (unsigned)((size_t)me * bands / nr), bhi = (unsigned)((size_t)(me + 1) * bands / nr);
             unsigned nb = bhi - blo;
-            f = ovl_finder_new(nb);
-            uint64_t *sub = NULL;
-            size_t capsub = 0;
+            FILE *spool = tmpfile(), *bandf[64] = {0};
+            int band_fd[64];
+            uint64_t *col = NULL;
+            size_t capcol = 0, nchunks = 0;
             rbuf b = {rbuf_, total, 0};
-            if (!f)
-                rc = nomem(m);
+            for (unsigned x = 0; x < nb; x++)
+                if (!(bandf[x] = tmpfile()))
+                    spool = spool ? (fclose(spool), NULL) : NULL;
+            if (!spool)
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for band keys");
             while (rc == OVL_OK && b.at < b.n) {
                 uint32_t hdr[2];
                 if (get(&b, hdr, sizeof hdr) || b.n - b.at < (size_t)hdr[1] * (sizeof(ovl_fp_chunk) + nb * 8)) {
                     rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "band keys could not be read back");
                     break;
                 }
-                const ovl_fp_chunk *ch = (const ovl_fp_chunk *)(b.p + b.at);
-                b.at += hdr[1] * sizeof *ch;
-                if (ovl__grow(&sub, &capsub, (size_t)hdr[1] * nb + 1, sizeof *sub) != 0) {
+                const char *ch = b.p + b.at, *keys = ch + (size_t)hdr[1] * sizeof(ovl_fp_chunk);
+                b.at += (size_t)hdr[1] * (sizeof(ovl_fp_chunk) + nb * sizeof(uint64_t));
+                if (ovl__grow(&col, &capcol, (size_t)hdr[1] + 1, sizeof *col) != 0) {
                     rc = nomem(m);
                     break;
                 }
-                memcpy(sub, b.p + b.at, (size_t)hdr[1] * nb * sizeof *sub);
-                b.at += (size_t)hdr[1] * nb * sizeof *sub;
+                /* (records are packed bytes: their arrays are copied out before use) */
                 ovl_fp_chunk *chc = malloc(hdr[1] * sizeof *chc + 1);
-                if (!chc) {
+                uint64_t *kc = malloc((size_t)hdr[1] * nb * sizeof *kc + 1);
+                if (!chc || !kc)
                     rc = nomem(m);
-                    break;
+                else {
+                    memcpy(chc, ch, hdr[1] * sizeof *chc);
+                    memcpy(kc, keys, (size_t)hdr[1] * nb * sizeof *kc);
+                    if (ovl__spool_doc(spool, bandf, nb, hdr[0], chc, kc, hdr[1], col) != 0)
+                        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
                 }
-                memcpy(chc, ch, hdr[1] * sizeof *chc);
-                rc = ovl__range_add(ctx, f, &o, (uint32_t)n, r.cfp.copy_of, hdr[0], chc, hdr[1], sub);
                 free(chc);
+                free(kc);
+                nchunks += hdr[1];
             }
             free(rbuf_);
             rbuf_ = NULL;
             /* Templates after the documents, with ids from n on. */
+            uint64_t *sub = NULL;
+            size_t capsub = 0;
             for (size_t k = 0; rc == OVL_OK && ntsh && k < nt; k++) {
                 const ovl_scan_doc *d = &tsh->docs[k];
                 if (d->status != OVL_OK)
                     continue;
-                if (ovl__grow(&sub, &capsub, (size_t)d->nchunks * nb + 1, sizeof *sub) != 0) {
+                if (ovl__grow(&sub, &capsub, (size_t)d->nchunks * nb + 1, sizeof *sub) != 0 ||
+                    ovl__grow(&col, &capcol, (size_t)d->nchunks + 1, sizeof *col) != 0) {
                     rc = nomem(m);
                     break;
                 }
                 for (size_t x = 0; x < d->nchunks; x++)
                     memcpy(sub + x * nb, tsh->keys + (d->first_chunk + x) * bands + blo, nb * sizeof *sub);
-                rc = ovl__range_add(ctx, f, &o, (uint32_t)n, r.cfp.copy_of, (uint32_t)(n + k),
-                                    tsh->chunks + d->first_chunk, d->nchunks, sub);
+                if (ovl__spool_doc(spool, bandf, nb, (uint32_t)(n + k), tsh->chunks + d->first_chunk, sub,
+                                   d->nchunks, col) != 0)
+                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+                nchunks += d->nchunks;
             }
             free(sub);
+            free(col);
+            int flushed = spool && fflush(spool) == 0;
+            for (unsigned x = 0; x < nb; x++) {
+                flushed &= bandf[x] && fflush(bandf[x]) == 0;
+                band_fd[x] = bandf[x] ? fileno(bandf[x]) : -1;
+            }
+            if (rc == OVL_OK && !flushed)
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+            ovl__range_out *outs = NULL;
+            size_t nsub = 0;
             if (rc == OVL_OK)
-                rc = ovl__range_search(ctx, f, &o, (uint32_t)n, recurring, &out);
-            ovl_finder_free(f);
-            f = NULL;
+                rc = ovl__search_spool(ctx, &o, (uint32_t)n, r.cfp.copy_of, recurring, fileno(spool),
+                                       ftello(spool), band_fd, nchunks, nb, &outs, &nsub);
+            ranges = nsub;
+            /* This rank's ranges as one: pairs merged (collisions add up, min_hits later, once
+             * every rank's are in), key groups renumbered apart. */
+            const ovl_scan_pair **lists = malloc((nsub + 1) * sizeof *lists);
+            size_t *cn = malloc((nsub + 1) * sizeof *cn);
+            if (rc == OVL_OK && (!lists || !cn))
+                rc = nomem(m);
+            for (size_t k = 0; rc == OVL_OK && k < nsub; k++)
+                lists[k] = outs[k].pairs, cn[k] = outs[k].npairs;
+            if (rc == OVL_OK)
+                rc = ovl_scan_merge_pairs(ctx, lists, cn, nsub, 0, &out.pairs, &out.npairs);
+            if (rc == OVL_OK && (ovl__range_groups(outs, nsub, 0, &out.rec, &out.nrec) ||
+                                 ovl__range_groups(outs, nsub, 1, &out.ign, &out.nign)))
+                rc = nomem(m);
+            free(lists);
+            free(cn);
+            for (size_t k = 0; k < nsub; k++)
+                ovl__range_out_free(&outs[k]);
+            free(outs);
+            if (spool)
+                fclose(spool);
+            for (unsigned x = 0; x < nb; x++)
+                if (bandf[x])
+                    fclose(bandf[x]);
         }
         free(rbuf_);
         rbuf_ = NULL;
@@ -858,9 +909,55 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             CHECK(rc);
         }
         ovl__range_out_free(&out);
+        /* The chunks of the documents holding recurring or template text to rank 0, numbered
+         * there in document order: the families of this part of the table are those of the
+         * whole (unions keep the smaller chunk number, and the numbering keeps the order). */
+        if (!(flag = calloc(n ? n : 1, 1)))
+            rc = nomem(m);
+        for (size_t x = 0; rc == OVL_OK && me == 0 && x < r.cfp.nrec; x++)
+            if (r.cfp.rec[x].doc < n)
+                flag[r.cfp.rec[x].doc] = 1;
+        for (size_t x = 0; rc == OVL_OK && me == 0 && x < r.cfp.nign; x++)
+            if (r.cfp.ign[x].doc < n)
+                flag[r.cfp.ign[x].doc] = 1;
+        CHECK(rc);
+        if (recurring || o.ignore) {
+            bcast_bytes(m, flag, n, 0);
+            for (size_t k = 0; k < cnt; k++)
+                if (flag[lo + k])
+                    put(&w, myci + myfirst[k], (myfirst[k + 1] - myfirst[k]) * sizeof *myci);
+            free(myci);
+            myci = NULL;
+            rc = w.bad ? nomem(m) : OVL_OK;
+            CHECK(rc);
+            rc = gather_bytes(m, w.p, w.n, &buf, lens) ? nomem(m) : OVL_OK;
+            free(w.p);
+            memset(&w, 0, sizeof w);
+            CHECK(rc);
+        }
         /* Families on rank 0, then to every rank. */
         if (me == 0) {
-            rc = ovl__run_families(&r);
+            ovl_scan_doc *vdocs = malloc((n ? n : 1) * sizeof *vdocs);
+            size_t nv = 0;
+            if (!vdocs)
+                rc = nomem(m);
+            for (size_t i = 0; rc == OVL_OK && i < n; i++) {
+                vdocs[i] = r.docs[i];
+                vdocs[i].first_chunk = nv;
+                if (!flag[i] || r.docs[i].status != OVL_OK || r.cfp.copy_of[i] == UINT32_MAX)
+                    vdocs[i].nchunks = 0;
+                nv += vdocs[i].nchunks;
+            }
+            if (rc == OVL_OK) {
+                r.cfp.docs = vdocs;
+                r.cfp.chunks = (ovl__chunkinfo *)buf;
+                r.cfp.nchunks = nv;
+                buf = NULL;
+                held(m, nv * sizeof(ovl__chunkinfo));
+                rc = ovl__run_families(&r);
+                r.cfp.docs = r.docs;
+            }
+            free(vdocs);
             if (rc == OVL_OK) {
                 uint64_t h[3] = {(uint64_t)r.use_fam, (uint64_t)r.use_ign, r.sum.ignored_chars};
                 put(&w, h, sizeof h);
@@ -874,6 +971,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             free(r.cfp.chunks);
             r.cfp.chunks = NULL;
         }
+        free(flag);
+        flag = NULL;
         CHECK(rc);
         uint64_t len = w.n;
         MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
@@ -898,7 +997,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         uint64_t cand = npairs;
         MPI_Allreduce(MPI_IN_PLACE, &cand, 1, MPI_UINT64_T, MPI_SUM, comm);
         r.sum.candidates = cand;
-        r.sum.band_ranges = (size_t)nr;
+        uint64_t nranges = ranges;
+        MPI_Allreduce(MPI_IN_PLACE, &nranges, 1, MPI_UINT64_T, MPI_SUM, comm);
+        r.sum.band_ranges = (size_t)nranges;
     }
 
     /* ---- 3: pairs dealt by cost, heaviest first to the least loaded rank ---- */
@@ -998,7 +1099,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         MPI_Send(&sl, 1, MPI_UINT64_T, 0, 3, comm);
         free(blob);
         if (lrc == OVL_OK && sl) {
-            char *piece = malloc(XCHG_CHUNK);
+            char *piece = malloc(sl < XCHG_CHUNK ? (size_t)sl : XCHG_CHUNK);
             if (!piece || fseeko(r.spool, 0, SEEK_SET) != 0)
                 abort();
             for (uint64_t at = 0; at < sl;) {
@@ -1027,7 +1128,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                 continue;
             }
             uint64_t base = r.spool_off;
-            char *piece = malloc(XCHG_CHUNK);
+            char *piece = malloc(sl && sl < XCHG_CHUNK ? (size_t)sl : XCHG_CHUNK);
             if (!piece)
                 abort();
             for (uint64_t at = 0; at < sl;) {
@@ -1080,7 +1181,6 @@ done:
         free(tsh);
     }
     ovl__range_out_free(&out);
-    ovl_finder_free(f);
     ovl_finder_free(nf);
     free(sigs);
     free(buf);
@@ -1093,6 +1193,9 @@ done:
     free(ci);
     free(heap);
     free(first);
+    free(myci);
+    free(myfirst);
+    free(flag);
     free(lens);
     free(counts);
     ovl__run_free(&r);
