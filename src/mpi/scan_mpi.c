@@ -6,8 +6,9 @@
 #include <limits.h>
 #include <time.h>
 
-/* Bytes one MPI call moves per peer at most (counts and displacements are ints). */
-#define XCHG_CHUNK ((size_t)1 << 28)
+/* Bytes one MPI call moves at most (counts and displacements are ints; the packing buffers
+ * of a round are this big). */
+#define XCHG_CHUNK ((size_t)1 << 25)
 
 enum { PH_FP, PH_KEYS, PH_PAIRS, PH_BALANCE, PH_ALIGN, PH_RESULTS };
 
