@@ -447,6 +447,42 @@ static int nomem(mpi_run *m)
     return ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "out of memory");
 }
 
+/* Passages of records aligned elsewhere: off carries the rank that holds them. */
+#define RANK_SHIFT 48
+enum { TAG_GO = 2, TAG_OK, TAG_REQ };
+
+typedef struct fetcher {
+    mpi_run *m;
+    FILE *spool; /* rank 0's own */
+} fetcher;
+
+static int fetch(void *data, ovl_ctx *ctx, uint64_t off, ovl_passage *buf, size_t n)
+{
+    fetcher *fx = data;
+    int owner = (int)(off >> RANK_SHIFT);
+    off &= ((uint64_t)1 << RANK_SHIFT) - 1;
+    if (owner == 0) {
+        if (fseeko(fx->spool, (off_t)off, SEEK_SET) != 0 || fread(buf, sizeof *buf, n, fx->spool) != n)
+            return ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary passage file");
+        return OVL_OK;
+    }
+    uint64_t req[2] = {off, n};
+    int got = 0;
+    MPI_Send(req, 2, MPI_UINT64_T, owner, TAG_REQ, fx->m->comm);
+    MPI_Recv(&got, 1, MPI_INT, owner, TAG_OK, fx->m->comm, MPI_STATUS_IGNORE);
+    if (!got)
+        return ovl__fail(ctx, OVL_ERR_IO, -1, "rank %d: cannot read its temporary passage file", owner);
+    size_t len = 0;
+    char *p = recv_bytes(fx->m, owner, &len);
+    if (!p || len != n * sizeof *buf) {
+        free(p);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    memcpy(buf, p, len);
+    free(p);
+    return OVL_OK;
+}
+
 int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_scan_opts *opts,
                  const ovl_scan_sink *sink, ovl_scan_summary *summary, ovl_scan_mpi_stats *stats)
 {
@@ -1091,72 +1127,63 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     if (me != 0) {
         void *blob = NULL;
         size_t blen = 0;
-        int lrc = ovl__run_export(&r, &blob, &blen);
-        uint64_t sl = lrc == OVL_OK ? r.spool_off : UINT64_MAX;
+        int lrc = ovl__run_export(&r, &blob, &blen), ok = lrc == OVL_OK;
         /* Rank 0 asks ranks in turn, so it holds one rank's records at a time. */
         int go;
-        MPI_Recv(&go, 1, MPI_INT, 0, 2, comm, MPI_STATUS_IGNORE);
-        send_bytes(m, blob, lrc == OVL_OK ? blen : 0, 0);
-        MPI_Send(&sl, 1, MPI_UINT64_T, 0, 3, comm);
+        MPI_Recv(&go, 1, MPI_INT, 0, TAG_GO, comm, MPI_STATUS_IGNORE);
+        send_bytes(m, blob, ok ? blen : 0, 0);
+        MPI_Send(&ok, 1, MPI_INT, 0, TAG_OK, comm);
         free(blob);
-        if (lrc == OVL_OK && sl) {
-            char *piece = malloc(sl < XCHG_CHUNK ? (size_t)sl : XCHG_CHUNK);
-            if (!piece || fseeko(r.spool, 0, SEEK_SET) != 0)
-                abort();
-            for (uint64_t at = 0; at < sl;) {
-                size_t k = sl - at < XCHG_CHUNK ? (size_t)(sl - at) : XCHG_CHUNK;
-                if (fread(piece, 1, k, r.spool) != k)
-                    memset(piece, 0, k), lrc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary passage file");
-                MPI_Send(piece, (int)k, MPI_BYTE, 0, 4, comm);
-                m->st.sent[m->phase] += k;
-                at += k;
-            }
-            free(piece);
+        /* Then the passages rank 0 shows, as it writes them: the others stay here. */
+        ovl_passage *ps = NULL;
+        size_t cap = 0;
+        for (;;) {
+            uint64_t req[2];
+            MPI_Recv(req, 2, MPI_UINT64_T, 0, TAG_REQ, comm, MPI_STATUS_IGNORE);
+            if (req[1] == UINT64_MAX)
+                break;
+            int got = ok && ovl__grow(&ps, &cap, (size_t)req[1] + 1, sizeof *ps) == 0 &&
+                      fseeko(r.spool, (off_t)req[0], SEEK_SET) == 0 &&
+                      fread(ps, sizeof *ps, (size_t)req[1], r.spool) == req[1];
+            MPI_Send(&got, 1, MPI_INT, 0, TAG_OK, comm);
+            if (got)
+                send_bytes(m, ps, (size_t)req[1] * sizeof *ps, 0);
         }
+        free(ps);
         rc = lrc;
     } else {
         for (int p = 1; p < P; p++) {
-            int go = 1;
+            int go = 1, ok = 0;
             size_t blen = 0;
-            uint64_t sl = 0;
-            MPI_Send(&go, 1, MPI_INT, p, 2, comm);
+            MPI_Send(&go, 1, MPI_INT, p, TAG_GO, comm);
             char *blob = recv_bytes(m, p, &blen);
-            MPI_Recv(&sl, 1, MPI_UINT64_T, p, 3, comm, MPI_STATUS_IGNORE);
-            if (sl == UINT64_MAX) {
-                if (rc == OVL_OK)
-                    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
-                free(blob);
-                continue;
-            }
-            uint64_t base = r.spool_off;
-            char *piece = malloc(sl && sl < XCHG_CHUNK ? (size_t)sl : XCHG_CHUNK);
-            if (!piece)
-                abort();
-            for (uint64_t at = 0; at < sl;) {
-                size_t k = sl - at < XCHG_CHUNK ? (size_t)(sl - at) : XCHG_CHUNK;
-                MPI_Recv(piece, (int)k, MPI_BYTE, p, 4, comm, MPI_STATUS_IGNORE);
-                if (rc == OVL_OK && fwrite(piece, 1, k, r.spool) != k)
-                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
-                at += k;
-            }
-            free(piece);
-            r.spool_off += sl;
+            MPI_Recv(&ok, 1, MPI_INT, p, TAG_OK, comm, MPI_STATUS_IGNORE);
+            if (rc == OVL_OK && !ok)
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
             if (rc == OVL_OK && !blob)
                 rc = nomem(m);
+            /* The passages stay where they were aligned: offsets tagged with the rank. */
             if (rc == OVL_OK)
-                rc = ovl__run_import(&r, blob, blen, base);
+                rc = ovl__run_import(&r, blob, blen, (uint64_t)p << RANK_SHIFT);
             free(blob);
         }
-        held(m, r.spool_off + r.nrecs * sizeof *r.recs);
-    }
-    CHECK(rc);
-    if (me == 0) {
-        r.sum.seconds[0] = m->st.seconds[PH_FP];
-        r.sum.seconds[1] = m->st.seconds[PH_KEYS] + m->st.seconds[PH_PAIRS];
-        r.sum.seconds[3] = m->st.seconds[PH_BALANCE] + m->st.seconds[PH_ALIGN];
-        double t = now();
-        rc = ovl__run_finish(&r);
-        r.sum.seconds[4] = now() - t + (t - m->t_phase);
+        held(m, r.nrecs * sizeof *r.recs);
+        if (rc == OVL_OK) {
+            r.sum.seconds[0] = m->st.seconds[PH_FP];
+            r.sum.seconds[1] = m->st.seconds[PH_KEYS] + m->st.seconds[PH_PAIRS];
+            r.sum.seconds[3] = m->st.seconds[PH_BALANCE] + m->st.seconds[PH_ALIGN];
+            double t = now();
+            fetcher fx = {m, r.spool};
+            r.fetch = fetch;
+            r.fetch_data = &fx;
+            rc = ovl__run_finish(&r);
+            r.fetch = NULL;
+            r.sum.seconds[4] = now() - t + (t - m->t_phase);
+        }
+        for (int p = 1; p < P; p++) {
+            uint64_t req[2] = {0, UINT64_MAX};
+            MPI_Send(req, 2, MPI_UINT64_T, p, TAG_REQ, comm);
+        }
     }
     CHECK(rc);
 
