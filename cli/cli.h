@@ -17,6 +17,11 @@ int cmd_scan(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+/* The scan cmd_scan runs: ovl_scan, or the MPI scan overlap-mpi sets; cli_scan_writes is 0 on
+ * the processes that do not write the report (its output then goes to standard output). */
+extern int (*cli_scan_fn)(ovl_ctx *, const ovl_corpus *, const ovl_scan_opts *,
+                          const ovl_scan_sink *, ovl_scan_summary *);
+extern int cli_scan_writes;
 
 /* "overlap: " + formatted message (control characters written as \xHH) + newline on stderr. */
 void cli_error(const char *fmt, ...)
