@@ -51,6 +51,29 @@ int cli_doc_opt(int argc, char **argv, int *i, ovl_doc_opts *opts);
     "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
     "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n"
 
+/* Input options of the commands that read corpora (scan, dedup, index add, check):
+ * --text-field NAME and --id-field NAME for JSON lines records, --encoding-of GLOB=NAME (the
+ * files matching GLOB, a path or basename fnmatch, are read as NAME; repeatable, first match
+ * wins). Split at the last '=', since encoding names have none and paths may. */
+#define CLI_MAX_ENCODING_RULES 64
+typedef struct cli_inputs {
+    const char *text_field, *id_field;
+    ovl_encoding_rule rules[CLI_MAX_ENCODING_RULES]; /* point into argv (the '=' becomes NUL) */
+    size_t nrules;
+} cli_inputs;
+/* Returns 1 (and advances *i) when argv[*i] was one; exits 2 on a bad value. */
+int cli_input_opt(int argc, char **argv, int *i, cli_inputs *in);
+/* Puts the input options into walk options. */
+void cli_inputs_walk(const cli_inputs *in, ovl_walk_opts *wo);
+/* The encoding the rules give path, or NULL. */
+const char *cli_inputs_encoding(const cli_inputs *in, const char *path);
+#define CLI_INPUT_OPTS_HELP \
+    "  --encoding-of GLOB=NAME  read the files matching GLOB (path or basename) as NAME\n" \
+    "                           (repeatable; first match wins; others: --encoding or detect)\n" \
+    "  --text-field NAME        member holding a record's text in FILE.jsonl[.gz|.zst]\n" \
+    "                           corpora (default text); each record is a document FILE#ID\n" \
+    "  --id-field NAME          member holding a record's id (default id; none: the line)\n"
+
 /* Which fingerprint options cli_fp_opt saw (to check them against an index). */
 enum {
     G_SEED = 1u << 0, G_KCJK = 1u << 1, G_KWORD = 1u << 2, G_NHASH = 1u << 3, G_CHUNK = 1u << 4,

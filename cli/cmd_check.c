@@ -33,7 +33,7 @@ static void help(FILE *f)
                "                           band collisions (default 100; 0: no limit)\n"
                "  -j, --jobs N             threads rebuilding and aligning sources (default: all\n"
                "                           online cores; the report is the same for any N)\n"
-               CLI_DOC_OPTS_HELP
+               CLI_DOC_OPTS_HELP CLI_INPUT_OPTS_HELP
                "  Fingerprint options (--seed, --shingle, ... see 'overlap index --help') are taken\n"
                "  from the index; given, they must match it.\n"
                "\nexamples:\n"
@@ -66,6 +66,9 @@ int cmd_check(int argc, char **argv)
     const char **ign = calloc((size_t)argc + 1, sizeof *ign);
     size_t nign = 0, ntpl = 0;
     ovl_doc **tpl = NULL;
+    cli_inputs in = {0};
+    ovl_corpus *recs = ovl_corpus_new(); /* the records of JSON lines files; names live here */
+    size_t ndocs = (size_t)npaths;
     if (!paths || !globs || !emeta || !ctx || !mcopies || !ign) {
         cli_error("check: out of memory");
         goto done;
@@ -114,7 +117,8 @@ int cmd_check(int argc, char **argv)
             ropts.exclude_quotes = 1, i++;
         else if (strcmp(argv[i], "--exclude-refs") == 0)
             ropts.exclude_refs = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &dopts) || cli_fp_opt(argc, argv, &i, &fp, &given))
+        else if (cli_doc_opt(argc, argv, &i, &dopts) || cli_fp_opt(argc, argv, &i, &fp, &given) ||
+                 cli_input_opt(argc, argv, &i, &in))
             ;
         else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error("check: unknown option '%s'", argv[i]);
@@ -142,16 +146,59 @@ int cmd_check(int argc, char **argv)
     ovl_doc_opts iopts;
     ovl_index_params(idx, NULL, &iopts);
     iopts.decode = dopts.decode;
-    docs = calloc((size_t)npaths, sizeof *docs);
-    selfs = calloc((size_t)npaths, sizeof *selfs);
-    names = calloc((size_t)npaths, sizeof *names);
-    if (!docs || !selfs || !names) {
+    /* Each record of a JSON lines file is a document, named FILE#ID. */
+    ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
+    cli_inputs_walk(&in, &wo);
+    for (int d = 0; recs && d < npaths; d++)
+        if (ovl_jsonl_kind(paths[d]) != OVL_JSONL_NONE && ovl_corpus_add_path(ctx, recs, paths[d], &wo) != OVL_OK)
+            break;
+    for (size_t p = 0; p < ovl_corpus_problem_count(recs); p++, failed = 1)
+        cli_error("%s: %s", ovl_corpus_problem(recs, p)->path, ovl_corpus_problem(recs, p)->message);
+    ndocs += ovl_corpus_count(recs);
+    docs = calloc(ndocs, sizeof *docs);
+    selfs = calloc(ndocs, sizeof *selfs);
+    names = calloc(ndocs, sizeof *names);
+    if (!docs || !selfs || !names || !recs || ovl_ctx_code(ctx) != OVL_OK) {
         cli_error("check: out of memory");
         goto done;
     }
     /* A document that cannot be read is reported and left out; the others are checked. */
-    for (int d = 0; d < npaths; d++) {
-        if ((rc = cli_doc_load(ctx, paths[d], &iopts, &docs[nread])) != OVL_OK) {
+    for (size_t d = 0; d < (size_t)npaths; d++) {
+        if (ovl_jsonl_kind(paths[d]) != OVL_JSONL_NONE) {
+            int again = 0;
+            for (size_t e = 0; e < d; e++)
+                again |= strcmp(paths[e], paths[d]) == 0;
+            for (size_t r = 0; !again && r < ovl_corpus_count(recs); r++) {
+                const char *file = NULL;
+                if (!ovl_corpus_record(recs, r, &file, NULL, NULL) || strcmp(file, paths[d]) != 0)
+                    continue;
+                void *bytes = NULL;
+                size_t len = 0;
+                ovl_doc_opts ro = iopts;
+                ro.decode.encoding = ovl_corpus_encoding(recs, r);
+                rc = ovl_corpus_read(ctx, recs, r, &bytes, &len);
+                if (rc == OVL_OK)
+                    rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(recs, r), bytes, len, &ro, &docs[nread]);
+                free(bytes);
+                if (rc != OVL_OK) {
+                    cli_fail(ovl_corpus_name(recs, r), ctx, rc);
+                    ovl_ctx_clear(ctx);
+                    failed = 1;
+                    continue;
+                }
+                names[nread] = ovl_corpus_name(recs, r);
+                if (!(selfs[nread] = cli_abspath(names[nread]))) {
+                    cli_error("check: out of memory");
+                    goto done;
+                }
+                nread++;
+            }
+            continue;
+        }
+        ovl_doc_opts fo = iopts;
+        if (cli_inputs_encoding(&in, paths[d]))
+            fo.decode.encoding = cli_inputs_encoding(&in, paths[d]);
+        if ((rc = cli_doc_load(ctx, paths[d], &fo, &docs[nread])) != OVL_OK) {
             cli_fail(paths[d], ctx, rc);
             ovl_ctx_clear(ctx);
             failed = 1;
@@ -164,7 +211,7 @@ int cmd_check(int argc, char **argv)
         }
     }
     if (nread == 0) {
-        cli_error("check: none of the %d document%s could be read", npaths, npaths == 1 ? "" : "s");
+        cli_error("check: none of the %zu document%s could be read", ndocs, ndocs == 1 ? "" : "s");
         goto done;
     }
     co.exclude_source = globs;
@@ -228,5 +275,6 @@ done:
     free(paths);
     free(globs);
     free(emeta);
+    ovl_corpus_free(recs);
     return status;
 }

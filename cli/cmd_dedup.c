@@ -28,13 +28,16 @@ static void help(FILE *f)
             "characters are written as \\\\, \\t, \\n, \\xHH, so a name cannot forge a row.\n"
             "--format json: {\"threshold\", \"keep\", \"clusters\": [{\"id\", \"kept\",\n"
             "\"documents\": [{\"path\", \"action\", \"chars\"}], \"pairs\": [{\"a\", \"b\",\n"
-            "\"ratio_a\", \"ratio_b\"}]}]} with the same order.\n\n"
+            "\"ratio_a\", \"ratio_b\"}]}]} with the same order.\n"
+            "--format jsonl: the list's rows as JSON lines, {\"action\", \"cluster\",\n"
+            "\"similarity\", \"path\", \"kept_path\"} (null for -); for a record of a\n"
+            "FILE.jsonl corpus also \"file\", \"id\", \"line\" (and \"kept_file\", ...).\n\n"
             "options:\n"
             "  --threshold R            reuse ratio both documents must reach (default 0.8)\n"
             "  --keep longest|first     which document of a cluster is kept: the one with the\n"
             "                           most characters (ties: first path) or the first path\n"
             "                           (default longest)\n"
-            "  --format tsv|json        output format (default tsv)\n"
+            "  --format tsv|json|jsonl  output format (default tsv)\n"
             "  -o, --output FILE        write the list to FILE\n"
             "  -j, --jobs N             worker threads (default: all online cores)\n"
             "  --include GLOB, --exclude GLOB  filter files found in directories (as in scan)\n"
@@ -42,7 +45,7 @@ static void help(FILE *f)
             "                           for (default 0.5)\n"
             "  --seed S                 hash seed (default 0)\n"
             "  --min-chars N, --min-words N  shortest passage counted (defaults 20, 8)\n"
-            "  --progress, --no-progress  progress on stderr (default: when a terminal)\n" CLI_DOC_OPTS_HELP
+            "  --progress, --no-progress  progress on stderr (default: when a terminal)\n" CLI_DOC_OPTS_HELP CLI_INPUT_OPTS_HELP
             "\nexamples:\n"
             "  overlap dedup corpus/ -o keep-drop.tsv\n"
             "  overlap dedup corpus/ --threshold 0.9 --keep first --format json\n");
@@ -60,8 +63,26 @@ static int dedup_problem(const ovl_problem *p)
 }
 
 /* The list: clusters in order, each with its members in name order. */
+/* Adds "<prefix>path" and, for a record, "<prefix>file", "<prefix>id", "<prefix>line". */
+static void jdoc(json_t *o, const char *prefix, const ovl_corpus *c, size_t i)
+{
+    char k[16];
+    const char *file, *id;
+    uint64_t line;
+    snprintf(k, sizeof k, "%spath", prefix);
+    json_object_set_new(o, k, json_string(ovl_corpus_name(c, i)));
+    if (!ovl_corpus_record(c, i, &file, &id, &line))
+        return;
+    snprintf(k, sizeof k, "%sfile", prefix);
+    json_object_set_new(o, k, json_string(file));
+    snprintf(k, sizeof k, "%sid", prefix);
+    json_object_set_new(o, k, json_string(id));
+    snprintf(k, sizeof k, "%sline", prefix);
+    json_object_set_new(o, k, json_integer((json_int_t)line));
+}
+
 static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r, int json,
-                      double ratio, int keep)
+                      int jsonl, double ratio, int keep)
 {
     size_t n = r->ndocs;
     if (json) {
@@ -131,10 +152,28 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
     for (size_t i = 0; i < n; i++)
         if (!r->docs[i].cluster && r->docs[i].status == OVL_OK)
             order[m++] = i;
-    fputs("action\tcluster\tsimilarity\tpath\tkept\n", out);
+    if (!jsonl)
+        fputs("action\tcluster\tsimilarity\tpath\tkept\n", out);
     for (size_t x = 0; x < m; x++) {
         size_t i = order[x];
         const ovl_dedup_doc *d = &r->docs[i];
+        if (jsonl) {
+            json_t *o = json_object();
+            json_object_set_new(o, "action", json_string(d->kept == i ? "keep" : "drop"));
+            json_object_set_new(o, "cluster", d->cluster ? json_integer((json_int_t)d->cluster) : json_null());
+            json_object_set_new(o, "similarity", d->cluster && d->similarity > 0 ? jratio(d->similarity) : json_null());
+            jdoc(o, "", c, i);
+            jdoc(o, "kept_", c, d->kept);
+            int bad = !o || json_dumpf(o, out, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(6)) != 0;
+            json_decref(o);
+            if (bad) {
+                free(order);
+                free(count);
+                return -1;
+            }
+            fputc('\n', out);
+            continue;
+        }
         if (d->cluster)
             fprintf(out, "%s\t%zu\t", d->kept == i ? "keep" : "drop", d->cluster);
         else
@@ -157,6 +196,7 @@ int cmd_dedup(int argc, char **argv)
 {
     ovl_dedup_opts o = OVL_DEDUP_OPTS_INIT;
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
+    cli_inputs in = {0};
     const char *format = "tsv", *outpath = NULL, *jobs = NULL, *keep = "longest", *v;
     int force_progress = -1;
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
@@ -198,7 +238,7 @@ int cmd_dedup(int argc, char **argv)
             ;
         else if (cli_progress_opt(argv, &i, &force_progress))
             ;
-        else if (cli_doc_opt(argc, argv, &i, &o.doc))
+        else if (cli_doc_opt(argc, argv, &i, &o.doc) || cli_input_opt(argc, argv, &i, &in))
             ;
         else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error("dedup: unknown option '%s'", argv[i]);
@@ -213,7 +253,7 @@ int cmd_dedup(int argc, char **argv)
         return CLI_EXIT_TROUBLE;
     }
     int status = CLI_EXIT_TROUBLE;
-    int json = strcmp(format, "json") == 0;
+    int json = strcmp(format, "json") == 0, jsonl = strcmp(format, "jsonl") == 0;
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_corpus *corpus = ovl_corpus_new();
     ovl_dedup_result res;
@@ -224,8 +264,8 @@ int cmd_dedup(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
-    if (!json && strcmp(format, "tsv") != 0) {
-        cli_error("dedup: --format must be tsv or json, not '%s'", format);
+    if (!json && !jsonl && strcmp(format, "tsv") != 0) {
+        cli_error("dedup: --format must be tsv, json or jsonl, not '%s'", format);
         goto done;
     }
     if (strcmp(keep, "longest") == 0)
@@ -243,6 +283,7 @@ int cmd_dedup(int argc, char **argv)
     wo.ninclude = ninc;
     wo.exclude = exc;
     wo.nexclude = nexc;
+    cli_inputs_walk(&in, &wo);
     int rc = OVL_OK;
     for (size_t p = 0; p < npaths && rc == OVL_OK; p++)
         rc = ovl_corpus_add_path(ctx, corpus, paths[p], &wo);
@@ -275,7 +316,7 @@ int cmd_dedup(int argc, char **argv)
     }
     if (cli_out_open(&out, outpath) != 0)
         goto done;
-    int werr = write_list(out.f, corpus, &res, json, o.ratio, o.keep);
+    int werr = write_list(out.f, corpus, &res, json, jsonl, o.ratio, o.keep);
     if (cli_out_close(&out, werr == 0) != 0 || werr) {
         cli_error("dedup: %s: cannot write the list", outpath ? outpath : "standard output");
         goto done;

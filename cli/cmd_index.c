@@ -164,6 +164,8 @@ static void help(FILE *f)
                "  --meta KEY=VALUE         tag the added documents (repeatable)\n"
                "  --format text|json       list format (default text)\n"
                CLI_DOC_OPTS_HELP
+               "  --text-field NAME, --id-field NAME  the members of FILE.jsonl[.gz|.zst] records\n"
+               "                           holding the text and the id (defaults text, id)\n"
                "fingerprint options (fixed when the index is created; given later, they must\n"
                "match it):\n" CLI_FP_OPTS_HELP
                "\nexamples:\n"
@@ -182,7 +184,7 @@ static int same_file(const char *abs, const char *db_abs)
 }
 
 static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, int npaths,
-                  const ovl_index_meta *metas, size_t nmetas)
+                  const ovl_index_meta *metas, size_t nmetas, const ovl_walk_opts *wo)
 {
     int failed = 0;
     size_t counts[4] = {0};
@@ -192,7 +194,7 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
     ovl_corpus *files = ovl_corpus_new();
     int status = CLI_EXIT_NONE;
     for (int p = 0; files && p < npaths && status == CLI_EXIT_NONE; p++)
-        if (ovl_corpus_add_path(ctx, files, paths[p], NULL) != OVL_OK)
+        if (ovl_corpus_add_path(ctx, files, paths[p], wo) != OVL_OK)
             status = cli_fail("index", ctx, ovl_ctx_code(ctx));
     if (!files) {
         cli_error("out of memory");
@@ -418,6 +420,8 @@ int cmd_index(int argc, char **argv)
         return CLI_EXIT_TROUBLE;
     }
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
+    cli_inputs in = {0};
+    ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
     ovl_fp_opts fp = OVL_FP_OPTS_INIT;
     unsigned given = 0;
     int deep = 0, npaths = 0, status = CLI_EXIT_TROUBLE, format_given = 0, doc_given = 0;
@@ -459,7 +463,7 @@ int cmd_index(int argc, char **argv)
             nmetas++;
         } else if (strcmp(argv[i], "--deep") == 0)
             deep = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &dopts))
+        else if (cli_doc_opt(argc, argv, &i, &dopts) || cli_input_opt(argc, argv, &i, &in))
             doc_given = 1;
         else if (cli_fp_opt(argc, argv, &i, &fp, &given))
             ;
@@ -475,6 +479,8 @@ int cmd_index(int argc, char **argv)
                          : deep && op != VERIFY        ? "--deep (for index verify)"
                          : (given || doc_given) && op != ADD ? "fingerprint and document options (for index add)"
                                                              : NULL;
+    if (!unused && in.nrules)
+        unused = "--encoding-of (the index reads every document with one encoding)";
     if (unused) {
         cli_error("index %s: does not take %s", sub, unused);
         goto done;
@@ -501,7 +507,10 @@ int cmd_index(int argc, char **argv)
         goto done;
     }
     switch (op) {
-    case ADD: status = do_add(ctx, idx, db, paths, npaths, metas, nmetas); break;
+    case ADD:
+        cli_inputs_walk(&in, &wo);
+        status = do_add(ctx, idx, db, paths, npaths, metas, nmetas, &wo);
+        break;
     case REMOVE: status = do_remove(ctx, idx, db, paths, npaths); break;
     case LIST: status = do_list(ctx, idx, db, strcmp(format, "json") == 0); break;
     case STATS: status = do_stats(ctx, idx, db); break;

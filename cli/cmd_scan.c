@@ -77,7 +77,7 @@ static void help(FILE *f)
             CLI_ALIGN_OPTS_HELP
             "  --progress, --no-progress  draw (or not) progress on stderr (default: when\n"
             "                           stderr is a terminal)\n"
-            "  -v, --verbose            print the LSH bands, rows and S-curve on stderr\n" CLI_DOC_OPTS_HELP
+            "  -v, --verbose            print the LSH bands, rows and S-curve on stderr\n" CLI_DOC_OPTS_HELP CLI_INPUT_OPTS_HELP
             "fingerprint options:\n" CLI_FP_OPTS_HELP
             "\nexamples:\n"
             "  overlap scan corpus/ -j2 --format jsonl -o pairs.jsonl\n"
@@ -222,6 +222,7 @@ int cmd_scan(int argc, char **argv)
 {
     ovl_scan_opts so = OVL_SCAN_OPTS_INIT;
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
+    cli_inputs in = {0};
     unsigned fp_given = 0;
     const char *format = "text", *outpath = NULL, *color = "auto", *jobs = NULL, *regex = NULL, *v;
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
@@ -298,7 +299,7 @@ int cmd_scan(int argc, char **argv)
             ;
         else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
             verbose = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &so.doc))
+        else if (cli_doc_opt(argc, argv, &i, &so.doc) || cli_input_opt(argc, argv, &i, &in))
             ;
         else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error("scan: unknown option '%s'", argv[i]);
@@ -353,6 +354,7 @@ int cmd_scan(int argc, char **argv)
     wo.ninclude = ninc;
     wo.exclude = exc;
     wo.nexclude = nexc;
+    cli_inputs_walk(&in, &wo);
     for (size_t p = 0; p < npaths; p++)
         if ((rc = ovl_corpus_add_path(ctx, corpus, paths[p], &wo)) != OVL_OK) {
             cli_fail("scan", ctx, rc);

@@ -173,6 +173,50 @@ int cli_doc_opt(int argc, char **argv, int *i, ovl_doc_opts *opts)
     return 0;
 }
 
+int cli_input_opt(int argc, char **argv, int *i, cli_inputs *in)
+{
+    const char *v;
+    if (cli_opt(argc, argv, i, "--text-field", NULL, &v)) {
+        in->text_field = v;
+        return 1;
+    }
+    if (cli_opt(argc, argv, i, "--id-field", NULL, &v)) {
+        in->id_field = v;
+        return 1;
+    }
+    if (!cli_opt(argc, argv, i, "--encoding-of", NULL, &v))
+        return 0;
+    const char *eq = strrchr(v, '=');
+    if (!eq || eq == v || !eq[1]) {
+        cli_error("--encoding-of wants GLOB=ENCODING, not '%s'", v);
+        exit(CLI_EXIT_TROUBLE);
+    }
+    if (in->nrules == CLI_MAX_ENCODING_RULES) {
+        cli_error("--encoding-of: at most %d rules", CLI_MAX_ENCODING_RULES);
+        exit(CLI_EXIT_TROUBLE);
+    }
+    *(char *)eq = '\0'; /* v is an argv string, ours to cut */
+    in->rules[in->nrules].glob = v;
+    in->rules[in->nrules++].encoding = eq + 1;
+    return 1;
+}
+
+void cli_inputs_walk(const cli_inputs *in, ovl_walk_opts *wo)
+{
+    wo->text_field = in->text_field;
+    wo->id_field = in->id_field;
+    wo->encodings = in->rules;
+    wo->nencodings = in->nrules;
+}
+
+const char *cli_inputs_encoding(const cli_inputs *in, const char *path)
+{
+    for (size_t k = 0; k < in->nrules; k++)
+        if (ovl_glob_match(in->rules[k].glob, path))
+            return in->rules[k].encoding;
+    return NULL;
+}
+
 int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given)
 {
     const char *v;
@@ -275,8 +319,11 @@ int cli_load_templates(ovl_ctx *ctx, const char *const *paths, size_t npaths,
         void *bytes = NULL;
         size_t len = 0;
         rc = ovl_corpus_read(ctx, c, i, &bytes, &len);
+        ovl_doc_opts o = *dopts;
+        if (ovl_corpus_encoding(c, i))
+            o.decode.encoding = ovl_corpus_encoding(c, i);
         if (rc == OVL_OK)
-            rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(c, i), bytes, len, dopts, &docs[i]);
+            rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(c, i), bytes, len, &o, &docs[i]);
         free(bytes);
         if (rc != OVL_OK) {
             cli_fail(ovl_corpus_name(c, i), ctx, rc);
