@@ -21,10 +21,12 @@ static void help(FILE *f)
                "                           journal's boilerplate, a licence) is not reuse; how much\n"
                "                           was left out is said on stderr (repeatable)\n"
                CLI_DOC_OPTS_HELP
+               "  --encoding-a NAME, --encoding-b NAME  read A (B) as NAME; overrides --encoding\n"
                "\nexamples:\n"
                "  overlap compare a.txt b.txt\n"
                "  overlap compare a.txt b.txt --format html -o report.html\n"
-               "  overlap compare paper.txt - --ignore templates/ < copy.txt\n");
+               "  overlap compare paper.txt - --ignore templates/ < copy.txt\n"
+               "  overlap compare paper.txt copy.sjis.txt --encoding-b SHIFT_JIS\n");
 }
 
 int cmd_compare(int argc, char **argv)
@@ -33,6 +35,7 @@ int cmd_compare(int argc, char **argv)
     ovl_align_opts aopts = OVL_ALIGN_OPTS_INIT;
     ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
     const char *format = "text", *outpath = NULL, *color = "auto", *paths[2] = {NULL, NULL}, *v;
+    const char *side_enc[2] = {NULL, NULL}; /* --encoding-a, --encoding-b */
     int npaths = 0;
     const char **ign = calloc((size_t)argc + 1, sizeof *ign);
     size_t nign = 0;
@@ -62,6 +65,10 @@ int cmd_compare(int argc, char **argv)
             ropts.exclude_refs = 1, i++;
         else if (cli_doc_opt(argc, argv, &i, &dopts))
             ;
+        else if (cli_opt(argc, argv, &i, "--encoding-a", NULL, &v))
+            side_enc[0] = v;
+        else if (cli_opt(argc, argv, &i, "--encoding-b", NULL, &v))
+            side_enc[1] = v;
         else if (argv[i][0] == '-' && argv[i][1]) {
             cli_error("compare: unknown option '%s'", argv[i]);
             free(ign);
@@ -104,7 +111,10 @@ int cmd_compare(int argc, char **argv)
     if (cli_load_templates(ctx, ign, nign, &dopts, &tpl, &ntpl) != 0)
         goto done;
     for (int k = 0; k < 2; k++) {
-        int rc = cli_doc_load(ctx, paths[k], &dopts, &docs[k]);
+        ovl_doc_opts side = dopts;
+        if (side_enc[k])
+            side.decode.encoding = side_enc[k];
+        int rc = cli_doc_load(ctx, paths[k], &side, &docs[k]);
         if (rc != OVL_OK) {
             cli_fail(paths[k], ctx, rc);
             goto done;
@@ -144,12 +154,20 @@ int cmd_compare(int argc, char **argv)
         cli_error("compare: out of memory");
         goto done;
     }
-    char params[256];
-    snprintf(params, sizeof params,
+    char params[512];
+    int pn = snprintf(params, sizeof params,
              "{\"min_chars\":%u,\"min_words\":%u,\"fold_traditional\":%s,\"exclude_quotes\":%s,"
-             "\"exclude_refs\":%s}",
+             "\"exclude_refs\":%s",
              aopts.min_cjk, aopts.min_words, dopts.norm.fold_traditional ? "true" : "false",
              ropts.exclude_quotes ? "true" : "false", ropts.exclude_refs ? "true" : "false");
+    /* The encodings asked for, when any was (each document's "encoding" is the one used). */
+    for (int k = 0; k < 2; k++) {
+        const char *e = side_enc[k] ? side_enc[k] : dopts.decode.encoding;
+        if (e && strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:") == strlen(e) &&
+            strlen(e) < 64)
+            pn += snprintf(params + pn, sizeof params - (size_t)pn, ",\"encoding_%c\":\"%s\"", 'a' + k, e);
+    }
+    snprintf(params + pn, sizeof params - (size_t)pn, "}");
     ropts.format = fmt;
     ropts.params_json = params;
     if (cli_write_report("compare", ctx, rep, &ropts, outpath, color) != 0)
