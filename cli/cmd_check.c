@@ -68,7 +68,7 @@ int cmd_check(int argc, char **argv)
     ovl_doc **tpl = NULL;
     cli_inputs in = {0};
     ovl_corpus *recs = ovl_corpus_new(); /* the records of JSON lines files; names live here */
-    size_t ndocs = (size_t)npaths;
+    size_t ndocs = 0;
     if (!paths || !globs || !emeta || !ctx || !mcopies || !ign) {
         cli_error("check: out of memory");
         goto done;
@@ -154,7 +154,7 @@ int cmd_check(int argc, char **argv)
             break;
     for (size_t p = 0; p < ovl_corpus_problem_count(recs); p++, failed = 1)
         cli_error("%s: %s", ovl_corpus_problem(recs, p)->path, ovl_corpus_problem(recs, p)->message);
-    ndocs += ovl_corpus_count(recs);
+    ndocs = (size_t)npaths + ovl_corpus_count(recs);
     docs = calloc(ndocs, sizeof *docs);
     selfs = calloc(ndocs, sizeof *selfs);
     names = calloc(ndocs, sizeof *names);
