@@ -33,7 +33,9 @@ static void help(FILE *f)
             "\"similarity\", \"path\", \"kept_path\"} (null for -); for a record of a\n"
             "FILE.jsonl corpus also \"file\", \"id\", \"line\" (and \"kept_file\", ...).\n\n"
             "options:\n"
-            "  --threshold R            reuse ratio both documents must reach (default 0.8)\n"
+            "  --min-similarity R       reuse ratio both documents must reach (default 0.8;\n"
+            "                           the old spelling --threshold still works, with a\n"
+            "                           warning)\n"
             "  --keep longest|first     which document of a cluster is kept: the one with the\n"
             "                           most characters (ties: first path) or the first path\n"
             "                           (default longest)\n"
@@ -48,7 +50,7 @@ static void help(FILE *f)
             "  --progress, --no-progress  progress on stderr (default: when a terminal)\n" CLI_DOC_OPTS_HELP CLI_INPUT_OPTS_HELP
             "\nexamples:\n"
             "  overlap dedup corpus/ -o keep-drop.tsv\n"
-            "  overlap dedup corpus/ --threshold 0.9 --keep first --format json\n");
+            "  overlap dedup corpus/ --min-similarity 0.9 --keep first --format json\n");
 }
 
 static json_t *jratio(double x)
@@ -197,7 +199,7 @@ int cmd_dedup(int argc, char **argv)
     ovl_dedup_opts o = OVL_DEDUP_OPTS_INIT;
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
     cli_inputs in = {0};
-    const char *format = "tsv", *outpath = NULL, *jobs = NULL, *keep = "longest", *v;
+    const char *format = "tsv", *outpath = NULL, *jobs = NULL, *keep = "longest";
     int force_progress = -1;
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
     const char **inc = calloc((size_t)argc + 1, sizeof *inc);
@@ -208,46 +210,52 @@ int cmd_dedup(int argc, char **argv)
         free(paths), free(inc), free(exc);
         return CLI_EXIT_TROUBLE;
     }
-    for (int i = 1; i < argc;) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    enum { O_KEEP = CLI_O_CMD, O_MIN_SIM, O_OLD_RATIO, O_DEDUP_LSH, O_DEDUP_SEED };
+    static const struct option longs[] = {
+        CLI_HELP_LONGOPT, {"format", required_argument, NULL, O_FORMAT},
+        {"output", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
+        {"include", required_argument, NULL, O_INCLUDE}, {"exclude", required_argument, NULL, O_EXCLUDE},
+        {"hidden", no_argument, NULL, O_HIDDEN}, {"min-similarity", required_argument, NULL, O_MIN_SIM},
+        {"threshold", required_argument, NULL, O_OLD_RATIO},
+        {"lsh-threshold", required_argument, NULL, O_DEDUP_LSH},
+        {"keep", required_argument, NULL, O_KEEP}, {"seed", required_argument, NULL, O_DEDUP_SEED},
+        {"progress", no_argument, NULL, O_PROGRESS}, {"no-progress", no_argument, NULL, O_NO_PROGRESS},
+        CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS, CLI_INPUT_LONGOPTS, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cli_getopt(argc, argv, "ho:j:", longs, "dedup")) != -1) {
+        switch (c) {
+        case 'h':
             help(stdout);
             free(paths), free(inc), free(exc);
             return 0;
-        }
-        if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v;
-        else if (cli_opt(argc, argv, &i, "--output", "-o", &v))
-            outpath = v;
-        else if (cli_opt(argc, argv, &i, "--jobs", "-j", &v))
-            jobs = v;
-        else if (cli_opt(argc, argv, &i, "--include", NULL, &v))
-            inc[ninc++] = v;
-        else if (cli_opt(argc, argv, &i, "--exclude", NULL, &v))
-            exc[nexc++] = v;
-        else if (strcmp(argv[i], "--hidden") == 0)
-            wo.hidden = 1, i++;
-        else if (cli_opt(argc, argv, &i, "--threshold", NULL, &v))
-            o.ratio = cli_double("--threshold", v, 0.0, 1.0);
-        else if (cli_opt(argc, argv, &i, "--lsh-threshold", NULL, &v))
-            o.lsh_threshold = cli_double("--lsh-threshold", v, 0.0, 1.0);
-        else if (cli_opt(argc, argv, &i, "--keep", NULL, &v))
-            keep = v;
-        else if (cli_opt(argc, argv, &i, "--seed", NULL, &v))
-            o.seed = cli_ulong("--seed", v, 0, INT64_MAX);
-        else if (cli_align_opt(argc, argv, &i, &o.align))
-            ;
-        else if (cli_progress_opt(argv, &i, &force_progress))
-            ;
-        else if (cli_doc_opt(argc, argv, &i, &o.doc) || cli_input_opt(argc, argv, &i, &in))
-            ;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("dedup: unknown option '%s'", argv[i]);
+        case O_FORMAT: format = optarg; break;
+        case 'o': outpath = optarg; break;
+        case 'j': jobs = optarg; break;
+        case O_INCLUDE: inc[ninc++] = optarg; break;
+        case O_EXCLUDE: exc[nexc++] = optarg; break;
+        case O_HIDDEN: wo.hidden = 1; break;
+        case O_OLD_RATIO:
+            /* The old name: --threshold is the LSH tuning in scan, index and check. */
+            cli_error("dedup: --threshold is now --min-similarity (the old name still works for now)");
+            o.ratio = cli_double("--threshold", optarg, 0.0, 1.0);
+            break;
+        case O_MIN_SIM: o.ratio = cli_double("--min-similarity", optarg, 0.0, 1.0); break;
+        case O_DEDUP_LSH: o.lsh_threshold = cli_double("--lsh-threshold", optarg, 0.0, 1.0); break;
+        case O_KEEP: keep = optarg; break;
+        case O_DEDUP_SEED: o.seed = cli_ulong("--seed", optarg, 0, INT64_MAX); break;
+        case O_PROGRESS: force_progress = 1; break;
+        case O_NO_PROGRESS: force_progress = 0; break;
+        case 1: paths[npaths++] = optarg; break;
+        default:
+            if (c != '?' && (cli_align_opt(c, optarg, &o.align) || cli_doc_opt(c, optarg, &o.doc) ||
+                             cli_input_opt(c, optarg, &in)))
+                break;
             free(paths), free(inc), free(exc);
             return CLI_EXIT_TROUBLE;
-        } else
-            paths[npaths++] = argv[i++];
+        }
     }
     if (npaths == 0) {
+        cli_error("dedup: missing PATH");
         help(stderr);
         free(paths), free(inc), free(exc);
         return CLI_EXIT_TROUBLE;

@@ -408,7 +408,7 @@ int cmd_index(int argc, char **argv)
         help(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_EXIT_TROUBLE : 0;
     }
-    const char *sub = argv[1], *db = NULL, *format = "text", *v;
+    const char *sub = argv[1], *db = NULL, *format = "text";
     enum { ADD, REMOVE, LIST, STATS, VERIFY } op;
     if (!strcmp(sub, "add")) op = ADD;
     else if (!strcmp(sub, "remove")) op = REMOVE;
@@ -424,7 +424,7 @@ int cmd_index(int argc, char **argv)
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
     ovl_fp_opts fp = OVL_FP_OPTS_INIT;
     unsigned given = 0;
-    int deep = 0, npaths = 0, status = CLI_EXIT_TROUBLE, format_given = 0, doc_given = 0;
+    int deep = 0, npaths = 0, status = CLI_EXIT_TROUBLE;
     char **paths = calloc((size_t)argc, sizeof *paths);
     ovl_index_meta *metas = calloc((size_t)argc, sizeof *metas);
     char **metabuf = calloc((size_t)argc, sizeof *metabuf);
@@ -435,17 +435,32 @@ int cmd_index(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
-    for (int i = 2; i < argc;) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    enum { O_META = CLI_O_CMD, O_DEEP };
+    static const struct option longs[] = {
+        CLI_HELP_LONGOPT, {"db", required_argument, NULL, O_DB},
+        {"format", required_argument, NULL, O_FORMAT}, {"meta", required_argument, NULL, O_META},
+        {"deep", no_argument, NULL, O_DEEP}, CLI_DOC_LONGOPTS, CLI_INPUT_LONGOPTS, CLI_FP_LONGOPTS,
+        {NULL, 0, NULL, 0}};
+    static const char *const actions[] = {"add", "remove", "list", "stats", "verify"};
+    char cmdname[32];
+    snprintf(cmdname, sizeof cmdname, "index %s", sub);
+    int c;
+    while ((c = cli_getopt(argc - 1, argv + 1, "h", longs, cmdname)) != -1) {
+        /* An option the action does not use is refused, not silently ignored. */
+        int user = c == O_FORMAT ? LIST : c == O_DEEP ? VERIFY : c == 'h' || c == 1 || c == O_DB || c == '?' ? -1 : ADD;
+        if (user >= 0 && user != (int)op) {
+            cli_error("index %s: does not take %s (for index %s)", sub, cli_optname(), actions[user]);
+            goto done;
+        }
+        const char *v = optarg;
+        switch (c) {
+        case 'h':
             help(stdout);
             status = 0;
             goto done;
-        }
-        if (cli_opt(argc, argv, &i, "--db", NULL, &v))
-            db = v;
-        else if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v, format_given = 1;
-        else if (cli_opt(argc, argv, &i, "--meta", NULL, &v)) {
+        case O_DB: db = v; break;
+        case O_FORMAT: format = v; break;
+        case O_META: {
             const char *eq = strchr(v, '=');
             if (!eq || eq == v) {
                 cli_error("index: --meta wants KEY=VALUE, not '%s'", v);
@@ -461,36 +476,26 @@ int cmd_index(int argc, char **argv)
             metas[nmetas].key = k;
             metas[nmetas].value = k + (eq - v) + 1;
             nmetas++;
-        } else if (strcmp(argv[i], "--deep") == 0)
-            deep = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &dopts) || cli_input_opt(argc, argv, &i, &in))
-            doc_given = 1;
-        else if (cli_fp_opt(argc, argv, &i, &fp, &given))
-            ;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("index %s: unknown option '%s'", sub, argv[i]);
+            break;
+        }
+        case O_DEEP: deep = 1; break;
+        case O_ENCODING_OF:
+            cli_error("index %s: does not take --encoding-of (the index reads every document with one encoding)", sub);
             goto done;
-        } else
-            paths[npaths++] = argv[i++];
-    }
-    /* An option the action does not use is refused, not silently ignored. */
-    const char *unused = nmetas && op != ADD           ? "--meta (for index add)"
-                         : format_given && op != LIST  ? "--format (for index list)"
-                         : deep && op != VERIFY        ? "--deep (for index verify)"
-                         : (given || doc_given) && op != ADD ? "fingerprint and document options (for index add)"
-                                                             : NULL;
-    if (!unused && in.nrules)
-        unused = "--encoding-of (the index reads every document with one encoding)";
-    if (unused) {
-        cli_error("index %s: does not take %s", sub, unused);
-        goto done;
+        case 1: paths[npaths++] = (char *)v; break;
+        default:
+            if (c != '?' && (cli_doc_opt(c, v, &dopts) || cli_input_opt(c, v, &in) ||
+                             cli_fp_opt(c, v, &fp, &given, cmdname)))
+                break;
+            goto done;
+        }
     }
     if (!db) {
         cli_error("index %s: --db FILE is required", sub);
         goto done;
     }
     if ((op == ADD || op == REMOVE) && npaths == 0) {
-        cli_error("index %s: no PATH given", sub);
+        cli_error("index %s: missing PATH", sub);
         goto done;
     }
     if (op != ADD && op != REMOVE && npaths) {
