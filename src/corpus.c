@@ -28,6 +28,7 @@ typedef struct centry {
     size_t file;     /* records: index in files + 1; 0 for whole files */
     char *id;        /* records: the id */
     uint64_t line, off, linelen; /* records: line number, its offset and length in the file */
+    const char *key; /* the name it sorts by (its file's for a record), set when sealing */
 } centry;
 
 typedef struct cproblem {
@@ -134,11 +135,16 @@ static const char *rule_for(const ovl_walk_opts *o, const char *path)
     return NULL;
 }
 
-/* Entry order for duplicate ids: by id, then line. */
-static centry *sort_base;
+/* A record seen by the duplicate check: its id, line and entry. */
+typedef struct recref {
+    const char *id;
+    uint64_t line;
+    size_t entry;
+} recref;
+
 static int cmp_rec(const void *a, const void *b)
 {
-    const centry *x = &sort_base[*(const size_t *)a], *y = &sort_base[*(const size_t *)b];
+    const recref *x = a, *y = b;
     int d = strcmp(x->id, y->id);
     return d ? d : (x->line > y->line) - (x->line < y->line);
 }
@@ -161,23 +167,19 @@ static int drop_duplicate_ids(ovl_corpus *c, size_t first, const char *path)
     size_t n = c->n - first;
     if (n < 2)
         return OVL_OK;
-    size_t *ix = malloc(n * sizeof *ix);
+    recref *ix = malloc(n * sizeof *ix);
     if (!ix)
         return OVL_ERR_NOMEM;
     for (size_t k = 0; k < n; k++)
-        ix[k] = first + k;
-    /* The corpus is not shared before it is sealed, so a file-scope sort base is safe. */
-    sort_base = c->v;
+        ix[k] = (recref){c->v[first + k].id, c->v[first + k].line, first + k};
     qsort(ix, n, sizeof *ix, cmp_rec);
     int rc = OVL_OK;
-    for (size_t k = 1; k < n && rc == OVL_OK; k++) {
-        centry *prev = NULL, *e = &c->v[ix[k]];
-        size_t j = k;
-        while (j > 0 && strcmp(c->v[ix[j - 1]].id, e->id) == 0)
-            j--;
-        if (j == k)
+    for (size_t k = 1, j = 0; k < n && rc == OVL_OK; k++) {
+        if (strcmp(ix[k].id, ix[j].id) != 0) {
+            j = k; /* the first line of a new id */
             continue;
-        prev = &c->v[ix[j]];
+        }
+        const centry *prev = &c->v[ix[j].entry], *e = &c->v[ix[k].entry];
         char msg[512];
         snprintf(msg, sizeof msg, "line %" PRIu64 ": duplicate id \"%.300s\" (first on line %" PRIu64 ")",
                  e->line, e->id, prev->line);
@@ -185,8 +187,8 @@ static int drop_duplicate_ids(ovl_corpus *c, size_t first, const char *path)
     }
     /* Mark after reporting (the report needs every id): drop all but the first of each run. */
     for (size_t k = n; rc == OVL_OK && k-- > 1;)
-        if (strcmp(c->v[ix[k]].id, c->v[ix[k - 1]].id) == 0)
-            c->v[ix[k]].line = 0;
+        if (strcmp(ix[k].id, ix[k - 1].id) == 0)
+            c->v[ix[k].entry].line = 0;
     free(ix);
     size_t w = first;
     for (size_t k = first; k < c->n; k++) {
@@ -420,17 +422,12 @@ int ovl_corpus_add_bytes(ovl_ctx *ctx, ovl_corpus *c, const char *name, const vo
     return OVL_OK;
 }
 
-/* The name a document sorts by: its file's for a record, then the line. */
-static const char *sort_name(const ovl_corpus *c, const centry *e)
-{
-    return e->file ? c->files[e->file - 1].path : e->name;
-}
-
-static const ovl_corpus *cmp_corpus;
+/* By name (a record: its file's), then a file before the records of a file of the same
+ * name, then line. */
 static int cmp_entry(const void *a, const void *b)
 {
     const centry *x = a, *y = b;
-    int d = strcmp(sort_name(cmp_corpus, x), sort_name(cmp_corpus, y));
+    int d = strcmp(x->key, y->key);
     if (d)
         return d;
     if (!x->file != !y->file)
@@ -447,7 +444,8 @@ static void seal(const ovl_corpus *cc)
     c->sealed = 1;
     if (c->n < 2)
         return;
-    cmp_corpus = c; /* sealing runs once, before the corpus is shared */
+    for (size_t i = 0; i < c->n; i++)
+        c->v[i].key = c->v[i].file ? c->files[c->v[i].file - 1].path : c->v[i].name;
     qsort(c->v, c->n, sizeof *c->v, cmp_entry);
     size_t k = 1;
     for (size_t i = 1; i < c->n; i++) {
