@@ -79,11 +79,9 @@ int ovl__jsonl_parse(ovl_ctx *ctx, const char *line, size_t len, uint64_t lineno
     json_error_t e;
     /* Duplicate members are refused: which "text" a reader takes would be a guess. */
     json_t *root = json_loadb(line, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &e);
-    if (!root) {
-        size_t at = e.position > 0 ? (size_t)e.position : 0;
-        return ovl__fail(ctx, OVL_ERR_DECODE, (int64_t)(off + (at < len ? at : len)),
-                         "line %" PRIu64 ": invalid JSON: %s (column %d)", lineno, e.text, e.column);
-    }
+    if (!root) /* the offset is the line's; jansson's column says where in it */
+        return ovl__fail(ctx, OVL_ERR_DECODE, (int64_t)off, "line %" PRIu64 ": invalid JSON: %s (column %d)",
+                         lineno, e.text, e.column);
     int rc = OVL_OK;
     json_t *t = NULL, *id = NULL;
     if (!json_is_object(root))

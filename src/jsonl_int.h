@@ -15,7 +15,7 @@ typedef struct ovl__jrec {
 
 /* Parses line (len bytes, no line break) numbered lineno that starts at byte offset off of
  * its stream. Returns OVL_OK with *out filled, OVL_ERR_DECODE for a bad record ("line N:
- * ..." in ctx, offset at the fault when known), OVL_ERR_NOMEM. */
+ * ..." in ctx, offset off), OVL_ERR_NOMEM. */
 int ovl__jsonl_parse(ovl_ctx *ctx, const char *line, size_t len, uint64_t lineno, uint64_t off,
                      const char *text_field, const char *id_field, ovl__jrec *out);
 void ovl__jrec_clear(ovl__jrec *r);

@@ -35,7 +35,7 @@ OVL_API int ovl_jsonl_kind(const char *path);
 typedef struct ovl_jsonl_record {
     uint64_t line;       /* 1-based line number */
     uint64_t offset;     /* byte offset of the line in the decompressed stream */
-    uint64_t length;     /* bytes of the line, its line break excluded */
+    uint64_t length;     /* bytes of the line, its LF excluded (a CR before it counted) */
     const char *id;      /* the id: a string as is, a number as JSON writes it, or the line
                           * number in decimal when the record has none; NUL-terminated */
     int has_id;          /* 1 when the record gave its id */

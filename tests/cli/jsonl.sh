@@ -70,7 +70,7 @@ check "bad records on stderr, in line order" "$errs" "$(cat "$t/err")"
 [ "$st" = 2 ] && ok "scan: status 2 with bad records" || bad "scan: status $st"
 check "bad records in the JSON report with offsets" \
   "$t/bad.jsonl 2071 line 2: no \"text\" field
-$t/bad.jsonl 2085 line 3: invalid JSON: '[' or '{' expected near 'not' (column 3)
+$t/bad.jsonl 2082 line 3: invalid JSON: '[' or '{' expected near 'not' (column 3)
 $t/bad.jsonl 2095 line 5: duplicate id \"src\" (first on line 1)" \
   "$(jq -r '.skipped[:3][] | "\(.path) \(.byte) \(.message)"' "$t/bad.json")"
 check "the good records are documents (line order)" "$t/bad.jsonl#src $t/bad.jsonl#7 $t/bad.jsonl#13 $t/bad.jsonl#last" \
