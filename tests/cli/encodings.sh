@@ -80,6 +80,14 @@ check "--encoding-of: a wrong encoding names the file" "overlap: $t/scan/old.dat
 "$OVL_BIN" scan "$t/scan" --encoding-of 'noequals' >/dev/null 2>"$t/err"; st=$?
 check "--encoding-of without =" "overlap: --encoding-of wants GLOB=ENCODING, not 'noequals'" "$(cat "$t/err")"
 
+"$OVL_BIN" index add --db "$t/i.db" "$e/japanese.txt" >/dev/null
+cp "$t/japanese.EUC-JP.txt" "$t/submission.old"
+check "check --encoding-of" '"EUC-JP" 1' \
+  "$("$OVL_BIN" check --db "$t/i.db" "$t/submission.old" --encoding-of '*.old=EUC-JP' --format json | jq -r '"\"\(.documents[0].encoding)\" \(.passages | length)"')"
+"$OVL_BIN" index add --db "$t/i.db" "$e/korean.txt" --encoding-of '*=EUC-KR' 2>"$t/err"; st=$?
+check "index add refuses --encoding-of" "overlap: index add: does not take --encoding-of (the index reads every document with one encoding)" "$(cat "$t/err")"
+[ "$st" = 2 ] && ok "index add --encoding-of: status 2" || bad "index add --encoding-of: status $st"
+
 # Nothing fits: a Shift_JIS file with a stray byte is refused, naming what it looks like.
 { head -c 300 "$t/japanese.SHIFT_JIS.txt"; printf '\200'; tail -c +301 "$t/japanese.SHIFT_JIS.txt"; } >"$t/broken.txt"
 "$OVL_BIN" dump "$t/broken.txt" >/dev/null 2>"$t/err"; st=$?
