@@ -17,8 +17,13 @@ int cmd_scan(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+/* The scan cmd_scan runs: ovl_scan, or the MPI scan overlap-mpi sets; cli_scan_writes is 0 on
+ * the processes that do not write the report (its output then goes to standard output). */
+extern int (*cli_scan_fn)(ovl_ctx *, const ovl_corpus *, const ovl_scan_opts *,
+                          const ovl_scan_sink *, ovl_scan_summary *);
+extern int cli_scan_writes;
 
-/* "overlap: " + formatted message + newline on stderr. */
+/* "overlap: " + formatted message (control characters written as \xHH) + newline on stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
@@ -113,6 +118,7 @@ int cli_fp_opt(int id, const char *arg, ovl_fp_opts *fp, unsigned *given, const 
 #define CLI_DOC_OPTS_HELP \
     "  --encoding NAME          read input as NAME (any iconv name); default: detect\n" \
     "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
+    "                           (how many is said on stderr)\n" \
     "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n"
 
 /* Input options of the commands that read corpora (scan, dedup, index add, check):
@@ -202,8 +208,37 @@ int cli_discard(void *userdata, const void *data, size_t len);
 int cli_load_templates(ovl_ctx *ctx, const char *const *paths, size_t npaths,
                        const ovl_doc_opts *dopts, ovl_doc ***out, size_t *nout);
 
-/* Loads the document at path, or from standard input when path is "-". */
-int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out);
+/* Why an input was not read: the message without the path and the byte offset (or -1). */
+typedef struct cli_problem {
+    char message[512];
+    int64_t offset;
+} cli_problem;
+
+/* Loads the document at path, or from standard input when path is "-". A path that is not
+ * a regular file (a FIFO, a device) is refused before it is opened. A failure is reported
+ * once on stderr ("overlap: PATH: why") and described in *why (may be NULL); a document read
+ * gets a warning when the file is empty. */
+int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out,
+                 cli_problem *why);
+/* "overlap: PATH: N invalid byte sequences replaced with U+FFFD" when n > 0. */
+void cli_warn_replaced(const char *path, size_t n);
+
+/* Warns of every empty file of the corpus c. */
+void cli_corpus_warn_empty(const ovl_corpus *c);
+/* With --lenient: decodes every file of c again (the corpus commands do not return the
+ * counts) and reports the invalid byte sequences replaced, per file and in all (as "CMD:
+ * --lenient: ..."), on stderr; counts (NULL, or one per document) gets each file's count.
+ * Returns the total. */
+size_t cli_corpus_replaced(ovl_ctx *ctx, const ovl_corpus *c, const ovl_decode_opts *dec,
+                           const char *cmd, size_t *counts);
+
+/* "overlap: " + path (escaped as cli_put_field does, so a name cannot write terminal
+ * escapes or forge a line) + ": " + formatted message + newline on stderr. */
+void cli_path_msg(const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 /* Writes s as one field of a tab-separated line: backslash, tab, newline and other control
  * characters escaped (\\, \t, \n, \xHH), so a file name cannot forge a field or a row. */

@@ -23,6 +23,9 @@ static void help(FILE *f)
                "  --exclude-source GLOB    ignore sources whose stored (absolute) path matches GLOB\n"
                "                           (fnmatch, '*' also matches '/'; repeatable)\n"
                "  --exclude-meta KEY=VALUE ignore sources tagged KEY=VALUE (repeatable)\n"
+               "  --include-meta KEY=VALUE check only against sources tagged KEY=VALUE\n"
+               "                           (repeatable: any of the values given for one KEY,\n"
+               "                           every KEY given)\n"
                "  --ignore PATH            text found in the files under PATH (templates, a\n"
                "                           journal's boilerplate) is not reuse (repeatable)\n"
                "  --exclude-quotes         leave quoted text out of the counted ratio\n"
@@ -41,7 +44,8 @@ static void help(FILE *f)
                "\nexamples:\n"
                "  overlap check --db papers.db submission.txt\n"
                "  overlap check --db papers.db --exclude-meta author=Li --format html -o r.html a.txt\n"
-               "  overlap check --db papers.db --ignore template.txt - < submission.txt\n");
+               "  overlap check --db papers.db --ignore template.txt - < submission.txt\n"
+               "  overlap check --db papers.db --include-meta journal=JSS submission.txt\n");
 }
 
 int cmd_check(int argc, char **argv)
@@ -57,8 +61,11 @@ int cmd_check(int argc, char **argv)
     char **paths = calloc((size_t)argc, sizeof *paths);
     const char **globs = calloc((size_t)argc, sizeof *globs);
     ovl_index_meta *emeta = calloc((size_t)argc, sizeof *emeta);
+    ovl_index_meta *imeta = calloc((size_t)argc, sizeof *imeta);
     int npaths = 0, status = CLI_EXIT_TROUBLE, failed = 0;
-    size_t nglobs = 0, nemeta = 0, nread = 0;
+    size_t nglobs = 0, nemeta = 0, nimeta = 0, nmcopies = 0, nread = 0, nskipped = 0;
+    ovl_problem *skipped = NULL;
+    char **skipmsg = NULL;
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_index *idx = NULL;
     ovl_doc **docs = NULL;
@@ -73,17 +80,18 @@ int cmd_check(int argc, char **argv)
     cli_inputs in = {0};
     ovl_corpus *recs = ovl_corpus_new(); /* the records of JSON lines files; names live here */
     size_t ndocs = 0;
-    if (!paths || !globs || !emeta || !ctx || !mcopies || !ign) {
+    if (!paths || !globs || !emeta || !imeta || !ctx || !mcopies || !ign) {
         cli_error("check: out of memory");
         goto done;
     }
-    enum { O_EXCL_SOURCE = CLI_O_CMD, O_EXCL_META, O_MAX_SOURCES };
+    enum { O_EXCL_SOURCE = CLI_O_CMD, O_EXCL_META, O_INCL_META, O_MAX_SOURCES };
     static const struct option longs[] = {
         CLI_HELP_LONGOPT, {"db", required_argument, NULL, O_DB},
         {"format", required_argument, NULL, O_FORMAT}, {"output", required_argument, NULL, 'o'},
         {"color", required_argument, NULL, O_COLOR}, {"ignore", required_argument, NULL, O_IGNORE},
         {"exclude-source", required_argument, NULL, O_EXCL_SOURCE},
         {"exclude-meta", required_argument, NULL, O_EXCL_META},
+        {"include-meta", required_argument, NULL, O_INCL_META},
         {"max-df", required_argument, NULL, O_MAX_DF},
         {"max-sources", required_argument, NULL, O_MAX_SOURCES},
         {"jobs", required_argument, NULL, 'j'}, {"exclude-quotes", no_argument, NULL, O_EXCLUDE_QUOTES},
@@ -103,20 +111,22 @@ int cmd_check(int argc, char **argv)
         case O_COLOR: color = v; break;
         case O_IGNORE: ign[nign++] = v; break;
         case O_EXCL_SOURCE: globs[nglobs++] = v; break;
-        case O_EXCL_META: {
+        case O_EXCL_META:
+        case O_INCL_META: {
             const char *eq = strchr(v, '=');
             if (!eq || eq == v) {
-                cli_error("check: --exclude-meta wants KEY=VALUE, not '%s'", v);
+                cli_error("check: --%s-meta wants KEY=VALUE, not '%s'", c == O_EXCL_META ? "exclude" : "include", v);
                 goto done;
             }
-            if (!(mcopies[nemeta] = strdup(v))) {
+            if (!(mcopies[nmcopies] = strdup(v))) {
                 cli_error("check: out of memory");
                 goto done;
             }
-            mcopies[nemeta][eq - v] = '\0';
-            emeta[nemeta].key = mcopies[nemeta];
-            emeta[nemeta].value = mcopies[nemeta] + (eq - v) + 1;
-            nemeta++;
+            char *k = mcopies[nmcopies++];
+            k[eq - v] = '\0';
+            ovl_index_meta *m = c == O_EXCL_META ? &emeta[nemeta++] : &imeta[nimeta++];
+            m->key = k;
+            m->value = k + (eq - v) + 1;
             break;
         }
         case O_MAX_DF: co.max_df = (unsigned)cli_ulong("--max-df", v, 0, 1000000000); break;
@@ -158,18 +168,31 @@ int cmd_check(int argc, char **argv)
     /* Each record of a JSON lines file is a document, named FILE#ID. */
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
     cli_inputs_walk(&in, &wo);
-    for (int d = 0; recs && d < npaths; d++)
-        if (ovl_jsonl_kind(paths[d]) != OVL_JSONL_NONE && ovl_corpus_add_path(ctx, recs, paths[d], &wo) != OVL_OK)
-            break;
-    for (size_t p = 0; p < ovl_corpus_problem_count(recs); p++, failed = 1)
-        cli_error("%s: %s", ovl_corpus_problem(recs, p)->path, ovl_corpus_problem(recs, p)->message);
+    rc = recs ? OVL_OK : OVL_ERR_NOMEM;
+    for (int d = 0; rc == OVL_OK && d < npaths; d++)
+        if (ovl_jsonl_kind(paths[d]) != OVL_JSONL_NONE)
+            rc = ovl_corpus_add_path(ctx, recs, paths[d], &wo);
+    if (rc != OVL_OK) {
+        cli_fail(NULL, ctx, rc);
+        goto done;
+    }
     ndocs = (size_t)npaths + ovl_corpus_count(recs);
+    size_t nprob = ovl_corpus_problem_count(recs);
     docs = calloc(ndocs, sizeof *docs);
+    skipped = calloc(ndocs + nprob, sizeof *skipped);
+    skipmsg = calloc(ndocs + nprob, sizeof *skipmsg);
     selfs = calloc(ndocs, sizeof *selfs);
     names = calloc(ndocs, sizeof *names);
-    if (!docs || !selfs || !names || !recs || ovl_ctx_code(ctx) != OVL_OK) {
+    if (!docs || !selfs || !names || !skipped || !skipmsg) {
         cli_error("check: out of memory");
         goto done;
+    }
+    /* Bad records (and JSON lines files that cannot be read) are skipped as files are. */
+    for (size_t p = 0; p < nprob; p++) {
+        const ovl_problem *pr = ovl_corpus_problem(recs, p);
+        cli_path_msg(pr->path, "%s", pr->message);
+        skipped[nskipped++] = *pr; /* its strings live in recs */
+        failed = 1;
     }
     /* A document that cannot be read is reported and left out; the others are checked. */
     for (size_t d = 0; d < (size_t)npaths; d++) {
@@ -181,38 +204,59 @@ int cmd_check(int argc, char **argv)
                 const char *file = NULL;
                 if (!ovl_corpus_record(recs, r, &file, NULL, NULL) || strcmp(file, paths[d]) != 0)
                     continue;
+                const char *name = ovl_corpus_name(recs, r);
                 void *bytes = NULL;
                 size_t len = 0;
                 ovl_doc_opts ro = iopts;
                 ro.decode.encoding = ovl_corpus_encoding(recs, r);
                 rc = ovl_corpus_read(ctx, recs, r, &bytes, &len);
                 if (rc == OVL_OK)
-                    rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(recs, r), bytes, len, &ro, &docs[nread]);
+                    rc = ovl_doc_from_bytes(ctx, name, bytes, len, &ro, &docs[nread]);
                 free(bytes);
                 if (rc != OVL_OK) {
-                    cli_fail(ovl_corpus_name(recs, r), ctx, rc);
+                    cli_fail(name, ctx, rc);
+                    const char *m = ovl_ctx_message(ctx);
+                    ovl_problem *pb = &skipped[nskipped];
+                    pb->path = name;
+                    pb->code = rc;
+                    pb->offset = ovl_ctx_offset(ctx);
+                    if (!(pb->message = skipmsg[nskipped] = strdup(m && *m ? m : ovl_strerror(rc)))) {
+                        cli_error("check: out of memory");
+                        goto done;
+                    }
+                    nskipped++;
                     ovl_ctx_clear(ctx);
                     failed = 1;
                     continue;
                 }
-                names[nread] = ovl_corpus_name(recs, r);
-                if (!(selfs[nread] = cli_abspath(names[nread]))) {
+                cli_warn_replaced(name, ovl_text_replaced(ovl_doc_text(docs[nread])));
+                names[nread] = name;
+                if (!(selfs[nread++] = cli_abspath(name))) {
                     cli_error("check: out of memory");
                     goto done;
                 }
-                nread++;
             }
             continue;
         }
         ovl_doc_opts fo = iopts;
         if (cli_inputs_encoding(&in, paths[d]))
             fo.decode.encoding = cli_inputs_encoding(&in, paths[d]);
-        if ((rc = cli_doc_load(ctx, paths[d], &fo, &docs[nread])) != OVL_OK) {
-            cli_fail(paths[d], ctx, rc);
+        cli_problem why;
+        if (cli_doc_load(ctx, paths[d], &fo, &docs[nread], &why) != OVL_OK) {
             ovl_ctx_clear(ctx);
+            ovl_problem *pb = &skipped[nskipped];
+            pb->path = paths[d];
+            pb->code = OVL_ERR_IO;
+            pb->offset = why.offset;
+            if (!(pb->message = skipmsg[nskipped] = strdup(why.message))) {
+                cli_error("check: out of memory");
+                goto done;
+            }
+            nskipped++;
             failed = 1;
             continue;
         }
+        cli_warn_replaced(paths[d], ovl_text_replaced(ovl_doc_text(docs[nread])));
         names[nread] = paths[d];
         if (!(selfs[nread++] = cli_abspath(paths[d]))) {
             cli_error("check: out of memory");
@@ -227,6 +271,8 @@ int cmd_check(int argc, char **argv)
     co.nexclude_source = nglobs;
     co.exclude_meta = emeta;
     co.nexclude_meta = nemeta;
+    co.include_meta = imeta;
+    co.ninclude_meta = nimeta;
     co.self = (const char *const *)selfs;
     if (cli_load_templates(ctx, ign, nign, &iopts, &tpl, &ntpl) != 0)
         goto done;
@@ -251,6 +297,15 @@ int cmd_check(int argc, char **argv)
     }
     json_object_set_new(pj, "exclude_source", gl);
     json_object_set_new(pj, "exclude_meta", ml);
+    if (nimeta) {
+        json_t *il = json_array();
+        for (size_t m = 0; m < nimeta; m++) {
+            char kv[4096];
+            snprintf(kv, sizeof kv, "%s=%s", imeta[m].key, imeta[m].value);
+            json_array_append_new(il, json_string(kv));
+        }
+        json_object_set_new(pj, "include_meta", il);
+    }
     params = json_dumps(pj, JSON_COMPACT);
     json_decref(pj);
     if (!params) {
@@ -259,6 +314,8 @@ int cmd_check(int argc, char **argv)
     }
     ropts.format = fmt;
     ropts.params_json = params;
+    ropts.skipped = skipped;
+    ropts.nskipped = nskipped;
     if (!(gate.quiet && !outpath) &&
         cli_write_report("check", ctx, ovl_check_report(res), &ropts, outpath, color) != 0)
         goto done;
@@ -278,11 +335,15 @@ done:
         free(selfs[d]);
     }
     free(docs);
+    for (size_t k = 0; k < nskipped; k++)
+        free(skipmsg[k]);
+    free(skipmsg);
+    free(skipped);
     free(selfs);
     free(names);
     ovl_index_close(idx);
     ovl_ctx_free(ctx);
-    for (size_t m = 0; mcopies && m < nemeta; m++)
+    for (size_t m = 0; mcopies && m < nmcopies; m++)
         free(mcopies[m]);
     free(mcopies);
     for (size_t t = 0; t < ntpl; t++)
@@ -292,6 +353,7 @@ done:
     free(paths);
     free(globs);
     free(emeta);
+    free(imeta);
     ovl_corpus_free(recs);
     return status;
 }

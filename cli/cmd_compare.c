@@ -110,16 +110,21 @@ int cmd_compare(int argc, char **argv)
     ovl_span *ia = NULL, *ib = NULL;
     if (cli_load_templates(ctx, ign, nign, &dopts, &tpl, &ntpl) != 0)
         goto done;
+    /* Both are read, so that each bad one is reported (as diff does). */
+    int bad = 0;
     for (int k = 0; k < 2; k++) {
         ovl_doc_opts side = dopts;
         if (side_enc[k])
             side.decode.encoding = side_enc[k];
-        int rc = cli_doc_load(ctx, paths[k], &side, &docs[k]);
-        if (rc != OVL_OK) {
-            cli_fail(paths[k], ctx, rc);
-            goto done;
+        if (cli_doc_load(ctx, paths[k], &side, &docs[k], NULL) != OVL_OK) {
+            ovl_ctx_clear(ctx);
+            bad = 1;
+            continue;
         }
+        cli_warn_replaced(paths[k], ovl_text_replaced(ovl_doc_text(docs[k])));
     }
+    if (bad)
+        goto done;
     int rc = ovl_align(ctx, docs[0], docs[1], &aopts, &ps, &np);
     if (rc != OVL_OK) {
         cli_fail(NULL, ctx, rc);

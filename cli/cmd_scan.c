@@ -10,6 +10,10 @@
 #include <string.h>
 #include <time.h>
 
+int (*cli_scan_fn)(ovl_ctx *, const ovl_corpus *, const ovl_scan_opts *, const ovl_scan_sink *,
+                   ovl_scan_summary *) = ovl_scan;
+int cli_scan_writes = 1;
+
 static void help(FILE *f)
 {
     fprintf(f,
@@ -230,7 +234,7 @@ static int on_problem(void *userdata, const ovl_problem *p)
     cli_scan *s = userdata;
     if (s->progress)
         cli_progress_clear();
-    cli_error("%s: %s", p->path, p->message);
+    cli_path_msg(p->path, "%s", p->message);
     s->failed = 1;
     return 0;
 }
@@ -405,6 +409,7 @@ int cmd_scan(int argc, char **argv)
         cli_error("scan: no files to read");
         goto done;
     }
+    cli_corpus_warn_empty(corpus);
     if (max_df_fraction >= 0) {
         /* A share of the documents: at least 2, so a pair can still be a candidate. */
         double m = ceil(max_df_fraction * (double)n);
@@ -425,7 +430,7 @@ int cmd_scan(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
-    if (cli_out_open(&out, outpath) != 0)
+    if (cli_out_open(&out, cli_scan_writes ? outpath : NULL) != 0)
         goto done;
     ovl_report_opts ropts = rep;
     ropts.format = fmt;
@@ -444,13 +449,15 @@ int cmd_scan(int argc, char **argv)
     rs.on_problem = on_problem;
     rs.problem_data = &cs;
     ovl_scan_summary sum;
-    rc = ovl_scan(ctx, corpus, &so, &rs.sink, &sum);
+    rc = cli_scan_fn(ctx, corpus, &so, &rs.sink, &sum);
     if (cs.progress)
         cli_progress_clear();
     if (rc != OVL_OK) {
         cli_fail("scan", ctx, rc);
         goto done;
     }
+    if (so.doc.decode.lenient)
+        cli_corpus_replaced(ctx, corpus, &so.doc.decode, "scan", NULL);
     if (sum.ignored_passages || nign)
         fprintf(stderr, "overlap: scan: %llu characters of the corpus found in the --ignore files; "
                         "%zu passages cut out of them\n",

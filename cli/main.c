@@ -24,7 +24,11 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun 'overlap COMMAND --help' for a command's options.\n"
-               "Exit status: 0 no reuse found, 1 reuse found, 2 trouble.\n");
+               "Exit status: 0 no reuse found, 1 reuse found, 2 trouble.\n"
+               "\nexamples:\n"
+               "  overlap compare a.txt b.txt\n"
+               "  overlap scan corpus/ -j2 --format html -o report.html\n"
+               "  overlap index add --db papers.db published/ && overlap check --db papers.db new.txt\n");
 }
 
 int main(int argc, char **argv)

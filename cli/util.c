@@ -7,15 +7,51 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* Writes the formatted message with control characters as \xHH: a message may quote a
+ * name (the library's "index X does not exist", a --group pattern), and none may write
+ * terminal escapes or a line of its own. */
+static void put_message(const char *fmt, va_list ap)
+{
+    char small[512], *buf = small;
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(small, sizeof small, fmt, aq);
+    va_end(aq);
+    if (n >= (int)sizeof small && (buf = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(buf, (size_t)n + 1, fmt, ap);
+    else if (n >= (int)sizeof small)
+        buf = small; /* out of memory: the message cut short */
+    for (const unsigned char *p = (const unsigned char *)buf; n > 0 && *p; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            fprintf(stderr, "\\x%02X", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
+    if (buf != small)
+        free(buf);
+}
 
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     fputs("overlap: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    put_message(fmt, ap);
+    va_end(ap);
+}
+
+void cli_path_msg(const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("overlap: ", stderr);
+    cli_put_field(stderr, path);
+    fputs(": ", stderr);
+    put_message(fmt, ap);
     va_end(ap);
 }
 
@@ -25,7 +61,7 @@ int cli_fail(const char *path, ovl_ctx *ctx, int rc)
     if (!msg || !*msg)
         msg = ovl_strerror(rc);
     if (path)
-        cli_error("%s: %s", path, msg);
+        cli_path_msg(path, "%s", msg);
     else
         cli_error("%s", msg);
     return CLI_EXIT_TROUBLE;
@@ -361,7 +397,7 @@ int cli_load_templates(ovl_ctx *ctx, const char *const *paths, size_t npaths,
     }
     int bad = 0;
     for (size_t p = 0; p < ovl_corpus_problem_count(c); p++, bad = 1)
-        cli_error("%s: %s", ovl_corpus_problem(c, p)->path, ovl_corpus_problem(c, p)->message);
+        cli_path_msg(ovl_corpus_problem(c, p)->path, "%s", ovl_corpus_problem(c, p)->message);
     size_t n = ovl_corpus_count(c);
     ovl_doc **docs = calloc(n + 1, sizeof *docs);
     for (size_t i = 0; docs && !bad && i < n; i++) {
@@ -410,18 +446,90 @@ void cli_put_field(FILE *out, const char *s)
     }
 }
 
-int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out)
+void cli_warn_replaced(const char *path, size_t n)
 {
-    if (strcmp(path, "-") != 0)
-        return ovl_doc_from_file(ctx, path, opts, out);
-    /* Standard input, read whole (pipes too) through the same reader; named "-" in reports. */
-    void *bytes = NULL;
-    size_t len = 0;
-    int rc = ovl_read_file(ctx, "/dev/stdin", &bytes, &len);
-    if (rc == OVL_OK)
-        rc = ovl_doc_from_bytes(ctx, "-", bytes, len, opts, out);
-    free(bytes);
-    return rc;
+    if (n)
+        cli_path_msg(path, "--lenient: %zu invalid byte sequence%s replaced with U+FFFD", n,
+                     n == 1 ? "" : "s");
+}
+
+int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out,
+                 cli_problem *why)
+{
+    int rc;
+    *out = NULL;
+    if (why) {
+        why->message[0] = '\0';
+        why->offset = -1;
+    }
+    if (strcmp(path, "-") != 0) {
+        /* A FIFO or a device would be opened and read until its writer stops, maybe never:
+         * refused before it is opened, as the corpus walker refuses it. */
+        struct stat sb;
+        if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+            cli_path_msg(path, "not a regular file");
+            if (why)
+                snprintf(why->message, sizeof why->message, "not a regular file");
+            return OVL_ERR_IO;
+        }
+        rc = ovl_doc_from_file(ctx, path, opts, out);
+    } else {
+        /* Standard input, read whole (pipes too) through the same reader; named "-" in reports. */
+        void *bytes = NULL;
+        size_t len = 0;
+        rc = ovl_read_file(ctx, "/dev/stdin", &bytes, &len);
+        if (rc == OVL_OK)
+            rc = ovl_doc_from_bytes(ctx, "-", bytes, len, opts, out);
+        free(bytes);
+    }
+    if (rc != OVL_OK) {
+        cli_fail(path, ctx, rc);
+        if (why) {
+            const char *m = ovl_ctx_message(ctx);
+            snprintf(why->message, sizeof why->message, "%s", m && *m ? m : ovl_strerror(rc));
+            why->offset = ovl_ctx_offset(ctx);
+        }
+        return rc;
+    }
+    const ovl_text *t = ovl_doc_text(*out);
+    if (ovl_text_size(t) == 0)
+        cli_path_msg(path, "warning: empty file");
+    return OVL_OK;
+}
+
+void cli_corpus_warn_empty(const ovl_corpus *c)
+{
+    for (size_t i = 0; i < ovl_corpus_count(c); i++)
+        if (ovl_corpus_size(c, i) == 0)
+            cli_path_msg(ovl_corpus_name(c, i), "warning: empty file");
+}
+
+size_t cli_corpus_replaced(ovl_ctx *ctx, const ovl_corpus *c, const ovl_decode_opts *dec,
+                           const char *cmd, size_t *counts)
+{
+    size_t total = 0, files = 0, n = ovl_corpus_count(c);
+    for (size_t i = 0; i < n; i++) {
+        void *bytes = NULL;
+        size_t len = 0;
+        ovl_text *t = NULL;
+        if (counts)
+            counts[i] = 0;
+        /* A file that fails here failed in the run too and was reported there. */
+        if (ovl_corpus_read(ctx, c, i, &bytes, &len) == OVL_OK && ovl_decode(ctx, bytes, len, dec, &t) == OVL_OK) {
+            size_t r = ovl_text_replaced(t);
+            cli_warn_replaced(ovl_corpus_name(c, i), r);
+            total += r;
+            files += r > 0;
+            if (counts)
+                counts[i] = r;
+        }
+        ovl_ctx_clear(ctx);
+        ovl_text_free(t);
+        free(bytes);
+    }
+    cli_error("%s: --lenient: %zu invalid byte sequence%s replaced with U+FFFD in %zu file%s", cmd,
+              total, total == 1 ? "" : "s", files, files == 1 ? "" : "s");
+    return total;
 }
 
 int cli_report_opt(int id, const char *v, ovl_report_opts *ro, cli_gate *g)

@@ -72,6 +72,154 @@ int ovl_index_remove(ovl_ctx *ctx, ovl_index *idx, const char *path)
     return rc;
 }
 
+/* The document's metas, one "key=value" a line in order (malloc'd), into *out. */
+static int metas_text(ovl_ctx *ctx, ovl_index *idx, int64_t id, char **out)
+{
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    int rc = ovl__ix_prepare(ctx, idx,
+                             "SELECT coalesce(group_concat(kv, char(10)), '') FROM (SELECT key || '=' || "
+                             "value AS kv FROM doc_meta WHERE doc_id = ? ORDER BY key, value)",
+                             &st);
+    if (rc != OVL_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        rc = ovl__ix_db_fail(ctx, idx, "reading metas");
+    else if (!(*out = strdup((const char *)sqlite3_column_text(st, 0))))
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Inside a write transaction: each key of metas gets exactly the values given for it, the
+ * other keys stay. *changed says whether the document's metas differ afterwards. */
+static int update_metas_locked(ovl_ctx *ctx, ovl_index *idx, int64_t id, const ovl_index_meta *metas,
+                               size_t n_metas, int *changed)
+{
+    char *before = NULL, *after = NULL;
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    *changed = 0;
+    int rc = metas_text(ctx, idx, id, &before);
+    if (rc == OVL_OK)
+        rc = ovl__ix_prepare(ctx, idx, "DELETE FROM doc_meta WHERE doc_id = ? AND key = ?", &del);
+    if (rc == OVL_OK)
+        rc = ovl__ix_prepare(ctx, idx, "INSERT OR IGNORE INTO doc_meta(doc_id, key, value) VALUES (?,?,?)", &ins);
+    for (size_t i = 0; i < n_metas && rc == OVL_OK; i++) {
+        sqlite3_bind_int64(del, 1, id);
+        sqlite3_bind_text(del, 2, metas[i].key, -1, SQLITE_STATIC);
+        int first = 1;
+        for (size_t p = 0; p < i && first; p++)
+            first = strcmp(metas[p].key, metas[i].key) != 0;
+        if (first && sqlite3_step(del) != SQLITE_DONE)
+            rc = ovl__ix_db_fail(ctx, idx, "updating metas");
+        sqlite3_reset(del);
+    }
+    for (size_t i = 0; i < n_metas && rc == OVL_OK; i++) {
+        sqlite3_bind_int64(ins, 1, id);
+        sqlite3_bind_text(ins, 2, metas[i].key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, metas[i].value, -1, SQLITE_STATIC);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            rc = ovl__ix_db_fail(ctx, idx, "updating metas");
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    if (rc == OVL_OK && (rc = metas_text(ctx, idx, id, &after)) == OVL_OK)
+        *changed = strcmp(before, after) != 0;
+    free(before);
+    free(after);
+    return rc;
+}
+
+/* Same bytes under path: only the metas may change, in one transaction. *again is set when
+ * another writer changed the path's bytes meanwhile (then the caller adds it in full). */
+static int update_only_metas(ovl_ctx *ctx, ovl_index *idx, const char *path, const char *hash,
+                             const ovl_index_meta *metas, size_t n_metas, int *status, int *again)
+{
+    char old[33];
+    int64_t id = 0;
+    int changed = 0;
+    *again = 0;
+    int rc = ovl__ix_exec(ctx, idx, "BEGIN IMMEDIATE");
+    if (rc != OVL_OK)
+        return rc;
+    if ((rc = ovl__ix_find(ctx, idx, path, &id, old)) == OVL_OK) {
+        if (!id || strcmp(old, hash) != 0)
+            *again = 1;
+        else
+            rc = update_metas_locked(ctx, idx, id, metas, n_metas, &changed);
+    }
+    if (rc == OVL_OK && !*again && changed) {
+        rc = ovl__ix_exec(ctx, idx, "COMMIT");
+    } else {
+        ovl__ix_rollback(idx);
+    }
+    if (rc == OVL_OK)
+        *status = changed ? OVL_INDEX_UPDATED : OVL_INDEX_UNCHANGED;
+    return rc;
+}
+
+struct ovl_index_prep {
+    char hash[33];
+    int same;      /* the path held these bytes when prepared: nothing decoded */
+    ovl_doc *doc;
+    ovl_fp *fp;
+    keyrow *rows;
+    size_t nrows;
+};
+
+void ovl_index_prep_free(ovl_index_prep *p)
+{
+    if (!p)
+        return;
+    free(p->rows);
+    ovl_fp_free(p->fp);
+    ovl_doc_free(p->doc);
+    free(p);
+}
+
+/* The expensive half: decode, fingerprint, band keys. Reads only idx's parameters. */
+static int prep_work(ovl_ctx *ctx, const ovl_index *idx, const char *path, const void *bytes, size_t len,
+                     ovl_index_prep *p)
+{
+    int rc = ovl_doc_from_bytes(ctx, path, bytes, len, &idx->doc, &p->doc);
+    if (rc == OVL_OK)
+        rc = ovl_fp_from_doc(ctx, p->doc, &idx->fp, &p->fp);
+    if (rc == OVL_OK && !(p->rows = ovl__ix_fp_rows(p->fp, &p->nrows)))
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    return rc;
+}
+
+int ovl_index_prepare(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *bytes, size_t len,
+                      ovl_index_prep **out)
+{
+    if (!out)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_prepare: NULL argument");
+    *out = NULL;
+    if (!idx || !path || (!bytes && len))
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_prepare: NULL argument");
+    if (!bytes)
+        bytes = "";
+    ovl_index_prep *p = calloc(1, sizeof *p);
+    if (!p)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    ovl__ix_hash_hex(bytes, len, p->hash);
+    char old[33];
+    int64_t id = 0;
+    int rc = ovl__ix_find(ctx, idx, path, &id, old);
+    if (rc == OVL_OK && id && strcmp(old, p->hash) == 0)
+        p->same = 1; /* most likely unchanged: ovl_index_add_prepared looks again */
+    else if (rc == OVL_OK)
+        rc = prep_work(ctx, idx, path, bytes, len, p);
+    if (rc != OVL_OK) {
+        ovl_index_prep_free(p);
+        return rc;
+    }
+    *out = p;
+    return OVL_OK;
+}
+
 int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *bytes, size_t len,
                   const ovl_index_meta *metas, size_t n_metas, int *status_out)
 {
@@ -81,44 +229,74 @@ int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *by
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_add: NULL argument");
     if (idx->readonly)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "index %s is open read-only", idx->path);
+    ovl_index_prep *p = NULL;
+    int rc = ovl_index_prepare(ctx, idx, path, bytes, len, &p);
+    if (rc == OVL_OK)
+        rc = ovl_index_add_prepared(ctx, idx, path, bytes, len, p, metas, n_metas, status_out);
+    ovl_index_prep_free(p);
+    return rc;
+}
+
+int ovl_index_add_prepared(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *bytes,
+                           size_t len, ovl_index_prep *prep, const ovl_index_meta *metas,
+                           size_t n_metas, int *status_out)
+{
+    if (status_out)
+        *status_out = 0;
+    if (!idx || !path || !prep || (!bytes && len) || (!metas && n_metas))
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_add_prepared: NULL argument");
+    if (idx->readonly)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "index %s is open read-only", idx->path);
     for (size_t i = 0; i < n_metas; i++)
         if (!metas[i].key || !metas[i].value || !*metas[i].key)
             return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_add: meta %zu has no key or value", i);
     if (!bytes)
         bytes = "";
-    char hash[33], old[33];
-    ovl__ix_hash_hex(bytes, len, hash);
+    const char *hash = prep->hash;
+    char old[33];
     int64_t id = 0;
     int status = OVL_INDEX_ADDED;
     sqlite3_stmt *st = NULL;
-    int rc = ovl__ix_find(ctx, idx, path, &id, old);
-    if (rc != OVL_OK)
-        return rc;
-    if (id && strcmp(old, hash) == 0) {
-        if (status_out)
-            *status_out = OVL_INDEX_UNCHANGED;
-        return OVL_OK;
+    int rc = OVL_OK;
+    if (prep->same) {
+        int again = 0;
+        status = OVL_INDEX_UNCHANGED;
+        if (n_metas) {
+            rc = update_only_metas(ctx, idx, path, hash, metas, n_metas, &status, &again);
+        } else {
+            /* Unchanged when prepared; still so now? (another writer may have been quicker) */
+            rc = ovl__ix_find(ctx, idx, path, &id, old);
+            again = rc == OVL_OK && !(id && strcmp(old, hash) == 0);
+        }
+        if (rc != OVL_OK)
+            return rc;
+        if (!again) {
+            if (status_out)
+                *status_out = status;
+            return OVL_OK;
+        }
+        /* The bytes under path changed since: the full add after all. */
+        status = OVL_INDEX_ADDED;
+        prep->same = 0;
+        if ((rc = prep_work(ctx, idx, path, bytes, len, prep)) != OVL_OK)
+            return rc;
     }
-    /* The expensive work happens outside the write lock. */
-    ovl_doc *doc = NULL;
-    ovl_fp *fp = NULL;
-    keyrow *rows = NULL;
-    size_t nrows = 0;
-    if ((rc = ovl_doc_from_bytes(ctx, path, bytes, len, &idx->doc, &doc)) != OVL_OK)
-        return rc;
-    if ((rc = ovl_fp_from_doc(ctx, doc, &idx->fp, &fp)) != OVL_OK)
-        goto done;
-    if (!(rows = ovl__ix_fp_rows(fp, &nrows))) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-        goto done;
-    }
+    ovl_doc *doc = prep->doc;
+    ovl_fp *fp = prep->fp;
+    keyrow *rows = prep->rows;
+    size_t nrows = prep->nrows;
     if ((rc = ovl__ix_exec(ctx, idx, "BEGIN IMMEDIATE")) != OVL_OK)
         goto done;
     /* Another writer may have changed the path since the first look. */
     if ((rc = ovl__ix_find(ctx, idx, path, &id, old)) != OVL_OK)
         goto done;
     if (id && strcmp(old, hash) == 0) {
+        int changed = 0;
         status = OVL_INDEX_UNCHANGED;
+        if (n_metas && (rc = update_metas_locked(ctx, idx, id, metas, n_metas, &changed)) != OVL_OK)
+            goto done;
+        if (changed)
+            status = OVL_INDEX_UPDATED;
         rc = ovl__ix_exec(ctx, idx, "COMMIT");
         goto done;
     }
@@ -227,13 +405,11 @@ int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *by
 done:
     if (rc != OVL_OK)
         ovl__ix_rollback(idx);
-    else if (status == OVL_INDEX_UNCHANGED && status_out)
+    else if ((status == OVL_INDEX_UNCHANGED || status == OVL_INDEX_UPDATED) && status_out)
         *status_out = status;
-    free(rows);
-    ovl_fp_free(fp);
-    ovl_doc_free(doc);
     return rc;
 }
+
 
 int ovl_index_list(ovl_ctx *ctx, ovl_index *idx, int64_t **ids, size_t *count)
 {

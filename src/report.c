@@ -310,6 +310,7 @@ static int write_streamed(ovl_ctx *ctx, const ovl_report *r, const ovl_report_op
         di[d].nshares = dt[d].nshares;
         di[d].sections = dt[d].sections;
         di[d].nsections = dt[d].nsections;
+        di[d].replaced = ovl_text_replaced(t);
     }
     ovl_report_stream *s = NULL;
     int rc = ovl_report_stream_begin(ctx, opts, di, r->ndocs, r->nitems, o->sink, o->userdata, &s);
@@ -328,6 +329,9 @@ static int write_streamed(ovl_ctx *ctx, const ovl_report *r, const ovl_report_op
             rc = ovl_report_stream_pair(ctx, s, &ps, run, j - i, da, db);
         i = j;
     }
+    for (size_t k = 0; rc == OVL_OK && k < opts->nskipped; k++)
+        rc = ovl_report_stream_skipped(ctx, s, opts->skipped[k].path, opts->skipped[k].message,
+                                       opts->skipped[k].offset);
     if (s) {
         if (rc == OVL_OK)
             rc = ovl_report_stream_end(ctx, s);
@@ -400,7 +404,7 @@ int ovl_report_write(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *o
         goto done;
     }
     if (opts->format == OVL_FORMAT_HTML) {
-        rc = ovl__report_html(ctx, r, opts, st, sources, dt, o);
+        rc = ovl__report_html(ctx, r, opts, st, dt, o);
         if (rc == OVL_OK || rc == OVL_ERR_WRITE) {
             int wrc = ovl__out_flush(o);
             if (wrc != OVL_OK)

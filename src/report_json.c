@@ -137,6 +137,8 @@ static json_t *jdoc(size_t id, const ovl_report_stream *s, int *bad)
     jset(jd, "path", json_string(d->path), bad);
     jset(jd, "encoding", json_string(d->encoding ? d->encoding : ""), bad);
     jset(jd, "bytes", jint(d->bytes), bad);
+    if (d->replaced)
+        jset(jd, "replaced", jint(d->replaced), bad);
     jset(jd, "chars", jint(st->chars), bad);
     jset(jd, "reused_chars", jint(st->reused_chars), bad);
     jset(jd, "reuse_ratio", jreal(st->reuse_ratio), bad);
@@ -148,13 +150,15 @@ static json_t *jdoc(size_t id, const ovl_report_stream *s, int *bad)
     jset(jd, "sources", json_integer(d->sources), bad);
     jset(jd, "top_source", st->top_source >= 0 ? json_integer(st->top_source) : json_null(), bad);
     jset(jd, "top_source_ratio", jreal(st->top_source_ratio), bad);
-    if (!d->detailed)
+    if (d->detailed) {
+        jset(jd, "quoted_chars", jint(st->quoted_chars), bad);
+        jset(jd, "ratio_without_quotes", jreal(st->ratio_without_quotes), bad);
+        jset(jd, "reference_chars", jint(st->reference_chars), bad);
+        jset(jd, "ratio_without_references", jreal(st->ratio_without_references), bad);
+    } else if (!d->shares) {
         return jd;
-    jset(jd, "quoted_chars", jint(st->quoted_chars), bad);
-    jset(jd, "ratio_without_quotes", jreal(st->ratio_without_quotes), bad);
-    jset(jd, "reference_chars", jint(st->reference_chars), bad);
-    jset(jd, "ratio_without_references", jreal(st->ratio_without_references), bad);
-    json_t *sh = json_array(), *sc = json_array();
+    }
+    json_t *sh = json_array(), *sc = d->detailed ? json_array() : NULL;
     for (size_t k = 0; sh && k < d->nshares; k++) {
         const ovl_source_share *x = &d->shares[k];
         json_t *e = json_object();
@@ -178,7 +182,8 @@ static json_t *jdoc(size_t id, const ovl_report_stream *s, int *bad)
         if (!e || json_array_append_new(sc, e) != 0)
             *bad = 1;
     }
-    jset(jd, "sections", sc, bad);
+    if (d->detailed)
+        jset(jd, "sections", sc, bad);
     return jd;
 }
 

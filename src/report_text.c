@@ -181,12 +181,11 @@ void ovl__text_head(ovl_report_stream *s, size_t npassages)
         }
         ovl__out_puts(o, "\n");
         const ovl_report_docinfo *di = &s->docs[d];
-        if (!di->detailed)
-            continue;
-        ovl__out_printf(o, "    without quotations %.4f (%llu quoted chars)" DOT
-                           "without references %.4f (%llu chars of references)\n",
-                        st->ratio_without_quotes, (unsigned long long)st->quoted_chars,
-                        st->ratio_without_references, (unsigned long long)st->reference_chars);
+        if (di->detailed)
+            ovl__out_printf(o, "    without quotations %.4f (%llu quoted chars)" DOT
+                               "without references %.4f (%llu chars of references)\n",
+                            st->ratio_without_quotes, (unsigned long long)st->quoted_chars,
+                            st->ratio_without_references, (unsigned long long)st->reference_chars);
         for (size_t k = 0; k < di->nshares; k++) {
             const ovl_source_share *sh = &di->shares[k];
             ovl__out_printf(o, "    source [%d] ", sh->doc);

@@ -20,6 +20,15 @@ typedef ovl__iv iv;
 typedef ovl__dstat dstat;
 typedef ovl__run run;
 
+/* Sources of a document: most characters first, ties to the lower report id. */
+static int share_cmp(const void *x, const void *y)
+{
+    const ovl_source_share *a = x, *b = y;
+    if (a->chars != b->chars)
+        return a->chars > b->chars ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
 static int iv_cmp(const void *x, const void *y)
 {
     const iv *a = x, *b = y;
@@ -406,8 +415,30 @@ static int emit(run *r, ovl__doccache *cache)
     for (size_t i = 0; i < n; i++)
         r->ds[i].report_id = r->ds[i].in_report ? (int)nrep++ : -1;
     ovl_report_docinfo *di = calloc(nrep + 1, sizeof *di);
-    if (!di)
+    /* Each document's sources: its partners with the characters of it their pair covers. */
+    ovl_source_share *sh = malloc((2 * r->nrecs + 1) * sizeof *sh);
+    size_t *shat = calloc(nrep + 1, sizeof *shat);
+    if (!di || !sh || !shat) {
+        free(di), free(sh), free(shat);
         return ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (size_t k = 0; k < r->nrecs; k++)
+        if (r->recs[k].status == OVL_OK)
+            di[r->ds[r->recs[k].a].report_id].nshares++, di[r->ds[r->recs[k].b].report_id].nshares++;
+    for (size_t d = 0, at = 0; d < nrep; at += di[d].nshares, d++)
+        shat[d] = at, di[d].shares = sh + at;
+    for (size_t k = 0; k < r->nrecs; k++) {
+        const prec *q = &r->recs[k];
+        if (q->status != OVL_OK)
+            continue;
+        int ia = r->ds[q->a].report_id, ib = r->ds[q->b].report_id;
+        uint64_t ca = r->docs[q->a].chars, cb = r->docs[q->b].chars;
+        sh[shat[ia]++] = (ovl_source_share){ib, q->ra, ca ? (double)q->ra / (double)ca : 0.0};
+        sh[shat[ib]++] = (ovl_source_share){ia, q->rb, cb ? (double)q->rb / (double)cb : 0.0};
+    }
+    for (size_t d = 0; d < nrep; d++)
+        qsort((void *)di[d].shares, di[d].nshares, sizeof *sh, share_cmp);
+    free(shat);
     for (size_t i = 0; i < n; i++) {
         dstat *d = &r->ds[i];
         if (d->report_id < 0)
@@ -421,6 +452,7 @@ static int emit(run *r, ovl__doccache *cache)
         x->path = ovl_corpus_name(r->c, i);
         x->encoding = sd->encoding;
         x->bytes = sd->bytes;
+        x->replaced = sd->replaced;
         x->sources = (int)d->sources;
         x->stats.chars = sd->chars;
         x->stats.reused_chars = reused;
@@ -435,6 +467,7 @@ static int emit(run *r, ovl__doccache *cache)
     if (sink && sink->begin && sink->begin(sink->userdata, &r->sum, di, nrep) != 0)
         rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
     free(di);
+    free(sh);
     ovl_passage *buf = NULL;
     size_t cap = 0;
     ovl_ctx *lctx = ovl_ctx_new();
@@ -452,8 +485,11 @@ static int emit(run *r, ovl__doccache *cache)
             rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
             break;
         }
-        if (shown && (fseeko(r->spool, (off_t)q->off, SEEK_SET) != 0 ||
-                      fread(buf, sizeof *buf, shown, r->spool) != shown)) {
+        if (shown && r->fetch) {
+            if ((rc = r->fetch(r->fetch_data, r->ctx, q->off, buf, shown)) != OVL_OK)
+                break;
+        } else if (shown && (fseeko(r->spool, (off_t)q->off, SEEK_SET) != 0 ||
+                             fread(buf, sizeof *buf, shown, r->spool) != shown)) {
             rc = ovl__fail(r->ctx, OVL_ERR_IO, -1, "cannot read the temporary passage file");
             break;
         }

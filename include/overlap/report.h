@@ -3,6 +3,7 @@
 #define OVERLAP_REPORT_H
 
 #include "overlap/align.h"
+#include "overlap/corpus.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -72,7 +73,7 @@ typedef struct ovl_section_stats {
     double ratio;                /* reused_chars / (char_end - char_start) */
 } ovl_section_stats;
 
-/* Version 2 added with_text and stat; a version 1 struct is still accepted. */
+/* Version 2 added with_text, stat and skipped; a version 1 struct is still accepted. */
 #define OVL_REPORT_OPTS_VERSION 2
 typedef struct ovl_report_opts {
     unsigned version;       /* OVL_REPORT_OPTS_VERSION */
@@ -86,8 +87,12 @@ typedef struct ovl_report_opts {
                                and its edit operations (needs the documents) */
     int stat;               /* summary only: figures, sources, sections and pair records,
                                no passages */
+    const ovl_problem *skipped; /* ovl_report_write: inputs that could not be read, listed
+                               at the end (JSON "skipped", text "== skipped" lines; not in
+                               HTML) so the report says what it does not cover; borrowed */
+    size_t nskipped;
 } ovl_report_opts;
-#define OVL_REPORT_OPTS_INIT {OVL_REPORT_OPTS_VERSION, OVL_FORMAT_TEXT, 0, 0, 0, NULL, 0, 0, 0}
+#define OVL_REPORT_OPTS_INIT {OVL_REPORT_OPTS_VERSION, OVL_FORMAT_TEXT, 0, 0, 0, NULL, 0, 0, 0, NULL, 0}
 
 /* Computes stats for document id (opts for exclusions; NULL = none). */
 OVL_API int ovl_report_doc_stats(const ovl_report *report, int id, const ovl_report_opts *opts,
@@ -144,6 +149,8 @@ typedef struct ovl_report_docinfo {
     size_t nshares;
     const ovl_section_stats *sections; /* its sections (read during stream_begin only) */
     size_t nsections;
+    size_t replaced;      /* invalid byte sequences replaced with U+FFFD (lenient decoding);
+                             JSON "replaced", written when not 0 */
 } ovl_report_docinfo;
 
 /* Files with identical bytes, or nearly identical texts: reported once, the first standing

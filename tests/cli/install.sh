@@ -10,12 +10,18 @@ fail() { echo "install: $*" >&2; exit 1; }
 cmake --install "$OVL_BUILD" --prefix "$prefix" >/dev/null
 libdir=$(ls -d "$prefix"/lib* | head -1)
 for f in "$prefix/bin/overlap" "$prefix/include/overlap.h" "$prefix/include/overlap/doc.h" \
-         "$prefix/share/man/man1/overlap.1" "$libdir/liboverlap.a" "$libdir/liboverlap.so" \
+         "$prefix/share/man/man1/overlap.1" "$prefix/share/doc/overlap/json-schema.md" "$libdir/liboverlap.a" "$libdir/liboverlap.so" \
          "$libdir/liboverlap.so.0" "$libdir/liboverlap.so.0.1.0" \
          "$libdir/cmake/overlap/overlap-config.cmake" \
          "$libdir/cmake/overlap/overlap-config-version.cmake"; do
   [ -e "$f" ] || fail "missing after install: $f"
 done
+cmp -s "$prefix/share/doc/overlap/json-schema.md" "$OVL_SRC/docs/json-schema.md" || fail "json-schema.md installed differs"
+# The man page has OPTIONS and EXAMPLES sections and names the installed schema doc.
+for sec in OPTIONS EXAMPLES "INPUT FILES" "EXIT STATUS"; do
+  grep -qx "\.SH $sec" "$prefix/share/man/man1/overlap.1" || fail "man page lacks $sec"
+done
+grep -q 'share/doc/overlap/json\\-schema.md' "$prefix/share/man/man1/overlap.1" || fail "man page does not name the schema doc"
 soname=$(readelf -d "$libdir/liboverlap.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = "liboverlap.so.0" ] || fail "SONAME is '$soname', want liboverlap.so.0"
 pc=$(find "$prefix" -name overlap.pc | head -1)
@@ -139,9 +145,15 @@ grep -qF "liboverlap.so.0 => $libdir/" <<<"$libs" ||
 check_run "$prefix/user/build/lib_compare"
 
 # (d) liboverlap.so exports exactly the functions the installed headers declare: no internal
-# ovl__ function, no table, and none whose declaration lacks OVL_API.
-declared=$(sed -n 's/^\(OVL_API \)\{0,1\}[a-z0-9_ ]*[ *]\(ovl_[a-z0-9_]*\)(.*/\2/p' \
-           "$prefix"/include/overlap/*.h | sort)
+# ovl__ function, no table, and none whose declaration lacks OVL_API. scan_mpi.h, installed
+# with -DOVL_MPI=ON, declares liboverlap_mpi.a's functions: checked against that library.
+declared=$(ls "$prefix"/include/overlap/*.h | grep -v '/scan_mpi\.h$' |
+           xargs sed -n 's/^\(OVL_API \)\{0,1\}[a-z0-9_ ]*[ *]\(ovl_[a-z0-9_]*\)(.*/\2/p' | sort)
+if [ -f "$prefix/include/overlap/scan_mpi.h" ]; then
+  for f in $(sed -n 's/^\(OVL_API \)\{0,1\}[a-z0-9_ ]*[ *]\(ovl_[a-z0-9_]*\)(.*/\2/p' "$prefix/include/overlap/scan_mpi.h"); do
+    nm --defined-only "$libdir/liboverlap_mpi.a" | grep -qw "T $f" || fail "liboverlap_mpi.a lacks $f"
+  done
+fi
 exported=$(nm -D --defined-only "$libdir/liboverlap.so" | awk '{print $3}' |
            grep -vxE '_init|_fini|_edata|_end|__bss_start' | sort)
 [ "$(echo "$declared" | wc -l)" -ge 90 ] || fail "found only $(echo "$declared" | wc -l) declarations"

@@ -28,8 +28,10 @@ for f in c.jsonl c.jsonl.gz c.jsonl.zst; do
   [ "$st" = 1 ] && ok "$f: status 1" || bad "$f: status $st"
 done
 check "records named FILE#ID in the text report" "[0] $t/c.jsonl.gz#a · 843 chars · 239 reused · ratio 0.2835
-[1] $t/c.jsonl.gz#b · 392 chars · 234 reused · ratio 0.5969" \
-  "$("$OVL_BIN" scan "$t/c.jsonl.gz" | sed -n 2,3p)"
+    source [1] $t/c.jsonl.gz#b · 239 chars · 0.2835
+[1] $t/c.jsonl.gz#b · 392 chars · 234 reused · ratio 0.5969
+    source [0] $t/c.jsonl.gz#a · 234 chars · 0.5969" \
+  "$("$OVL_BIN" scan "$t/c.jsonl.gz" | sed -n 2,5p)"
 # Two gzip members (cat a.gz b.gz) are one stream of records.
 { head -1 "$t/c.jsonl" | gzip -c; tail -1 "$t/c.jsonl" | gzip -c; } >"$t/m.jsonl.gz"
 check "concatenated gzip members" "$(cat "$t/files.out")" \

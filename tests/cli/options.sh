@@ -72,8 +72,10 @@ expect "index add --deep" 2 "overlap: index add: does not take --deep (for index
   "$OVL_BIN" index add --db "$t/x.db" --deep "$t/c"
 expect "index remove --seed" 2 "overlap: index remove: does not take --seed (for index add)" \
   "$OVL_BIN" index remove --db "$t/x.db" --seed 3 "$t/c"
-expect "index list -j" 2 "overlap: index list: unknown option '-j' (see 'overlap index list --help')" \
+expect "index list -j" 2 "overlap: index list: does not take -j (for index add)" \
   "$OVL_BIN" index list --db "$t/x.db" -j2
+expect "index list -x" 2 "overlap: index list: unknown option '-x' (see 'overlap index list --help')" \
+  "$OVL_BIN" index list --db "$t/x.db" -x
 [ ! -e "$t/x.db" ] && ok "still no index" || bad "an index was created"
 
 # --help and -h: exit 0, on stdout, wherever they come.
@@ -81,6 +83,12 @@ for cmd in compare scan dedup check dump "index" "index add"; do
   # shellcheck disable=SC2086
   "$OVL_BIN" $cmd --help >"$t/h" 2>"$t/herr"; st=$?
   [ "$st" = 0 ] && grep -q '^usage: overlap' "$t/h" && [ ! -s "$t/herr" ] && ok "$cmd --help" || bad "$cmd --help: $st"
+done
+# Every --help ends with examples: an "examples:" line, then only "  overlap ..." lines.
+for cmd in "" compare scan dedup check dump index; do
+  # shellcheck disable=SC2086
+  "$OVL_BIN" $cmd --help | awk '/^examples:$/ { e = 1; n = 0; next } e && !/^  overlap / { bad = 1 } e { n++ }
+    END { exit !(e && n >= 2 && !bad) }' && ok "'overlap $cmd --help' ends with examples" || bad "'overlap $cmd --help': no examples at the end"
 done
 "$OVL_BIN" scan "$t/c" -h >"$t/h"; [ $? = 0 ] && grep -q '^usage: overlap scan' "$t/h" && ok "scan PATH -h" || bad "scan PATH -h"
 
