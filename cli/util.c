@@ -514,8 +514,13 @@ size_t cli_corpus_replaced(ovl_ctx *ctx, const ovl_corpus *c, const ovl_decode_o
         ovl_text *t = NULL;
         if (counts)
             counts[i] = 0;
-        /* A file that fails here failed in the run too and was reported there. */
-        if (ovl_corpus_read(ctx, c, i, &bytes, &len) == OVL_OK && ovl_decode(ctx, bytes, len, dec, &t) == OVL_OK) {
+        /* Decoded as the run decoded it: with the file's own encoding (--encoding-of, a
+         * record's) when it has one. A file that fails here failed in the run too and was
+         * reported there. */
+        ovl_decode_opts d = *dec;
+        if (ovl_corpus_encoding(c, i))
+            d.encoding = ovl_corpus_encoding(c, i);
+        if (ovl_corpus_read(ctx, c, i, &bytes, &len) == OVL_OK && ovl_decode(ctx, bytes, len, &d, &t) == OVL_OK) {
             size_t r = ovl_text_replaced(t);
             cli_warn_replaced(ovl_corpus_name(c, i), r);
             total += r;

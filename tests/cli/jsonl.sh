@@ -92,6 +92,13 @@ check "dedup --format jsonl" \
 [ "$st" = 1 ] && ok "dedup: status 1" || bad "dedup: status $st"
 check "dedup tsv names records FILE#ID" "drop	1	$t/d.jsonl#2	$t/d.jsonl#x1" \
   "$("$OVL_BIN" dedup "$t/d.jsonl" | grep drop | cut -f1,2,4,5)"
+# Records are UTF-8 whatever --encoding says: --lenient counts no replacement in them (it
+# used to count the non-ASCII bytes, decoding them again as ASCII).
+printf '{"id":"a","text":"caf\\u00e9 au lait"}\n{"id":"b","text":"na\\u00efve"}\n' >"$t/u.jsonl"
+"$OVL_BIN" dedup "$t/u.jsonl" --encoding ASCII --lenient --format json 2>"$t/err" >"$t/u.json"
+check "--lenient: records read as UTF-8, nothing replaced" "[]
+overlap: dedup: --lenient: 0 invalid byte sequences replaced with U+FFFD in 0 files" \
+  "$(jq -c .replaced "$t/u.json"; grep -- --lenient "$t/err")"
 
 # index add takes each record; check reads records of a .jsonl argument as documents.
 "$OVL_BIN" index add --db "$t/i.db" "$t/c.jsonl.zst" >"$t/add.out"; st=$?
