@@ -112,6 +112,16 @@ $t/c.jsonl#b $t/c.jsonl.zst#a 3
 $t/c.jsonl#b $t/c.jsonl.zst#b 1" \
   "$(jq -r '.pairs[] | "\(.a_path) \(.b_path) \(.passages)"' <<<"$out")"
 [ "$st" = 1 ] && ok "check: status 1" || bad "check: status $st"
+# A bad record of a checked file is skipped as a bad DOC is: on stderr and in skipped[].
+{ head -1 "$t/c.jsonl"; echo '{"id":"z"}'; } >"$t/cb.jsonl"
+printf 'caf\xe9\n' >"$t/latin.txt"
+out=$("$OVL_BIN" check --db "$t/i.db" "$t/cb.jsonl" "$t/latin.txt" --encoding UTF-8 --format json 2>"$t/err"); st=$?
+check "check: bad record and bad DOC on stderr" "overlap: $t/cb.jsonl: line 2: no \"text\" field
+overlap: $t/latin.txt: byte 3: invalid UTF-8 sequence" "$(cat "$t/err")"
+check "check: both in skipped, the good record checked" "$t/cb.jsonl line 2: no \"text\" field $(($(head -1 "$t/c.jsonl" | wc -c)))
+$t/latin.txt byte 3: invalid UTF-8 sequence 3
+$t/cb.jsonl#a" "$(jq -r '(.skipped[] | "\(.path) \(.message) \(.byte)"), .documents[0].path' <<<"$out")"
+[ "$st" = 2 ] && ok "check with a bad record: status 2" || bad "check with a bad record: status $st"
 
 # Damaged compressed files: the records before the fault are read, the fault is named.
 head -c 800 "$t/c.jsonl.gz" >"$t/cut.jsonl.gz"
