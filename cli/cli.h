@@ -62,6 +62,8 @@ enum {
     O_EXCLUDE_QUOTES, O_EXCLUDE_REFS, O_DB, O_MAX_DF,
     /* report options (compare, check, scan) */
     O_WITH_TEXT, O_NO_TEXT, O_STAT, O_FAIL_ABOVE,
+    /* input options (scan, dedup, index add, check) */
+    O_TEXT_FIELD, O_ID_FIELD, O_ENCODING_OF,
     CLI_O_CMD = 512
 };
 #define CLI_DOC_LONGOPTS                                                                \
@@ -84,6 +86,10 @@ enum {
     {"with-text", no_argument, NULL, O_WITH_TEXT}, {"no-text", no_argument, NULL, O_NO_TEXT}, \
     {"stat", no_argument, NULL, O_STAT}, {"quiet", no_argument, NULL, 'q'},              \
     {"fail-above", required_argument, NULL, O_FAIL_ABOVE}
+#define CLI_INPUT_LONGOPTS                                                              \
+    {"text-field", required_argument, NULL, O_TEXT_FIELD},                              \
+    {"id-field", required_argument, NULL, O_ID_FIELD},                                  \
+    {"encoding-of", required_argument, NULL, O_ENCODING_OF}
 #define CLI_HELP_LONGOPT {"help", no_argument, NULL, 'h'}
 
 /* The next option of argv (argv[0] is the command name), as getopt_long: the option's id
@@ -115,6 +121,29 @@ int cli_fp_opt(int id, const char *arg, ovl_fp_opts *fp, unsigned *given, const 
     "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
     "                           (how many is said on stderr)\n" \
     "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n"
+
+/* Input options of the commands that read corpora (scan, dedup, index add, check):
+ * --text-field NAME and --id-field NAME for JSON lines records, --encoding-of GLOB=NAME (the
+ * files matching GLOB, a path or basename fnmatch, are read as NAME; repeatable, first match
+ * wins). Split at the last '=', since encoding names have none and paths may. */
+#define CLI_MAX_ENCODING_RULES 64
+typedef struct cli_inputs {
+    const char *text_field, *id_field;
+    ovl_encoding_rule rules[CLI_MAX_ENCODING_RULES]; /* point into argv (the '=' becomes NUL) */
+    size_t nrules;
+} cli_inputs;
+/* Returns 1 when id is one of them (CLI_INPUT_LONGOPTS), 0 otherwise; exits 2 on a bad value. */
+int cli_input_opt(int id, const char *arg, cli_inputs *in);
+/* Puts the input options into walk options. */
+void cli_inputs_walk(const cli_inputs *in, ovl_walk_opts *wo);
+/* The encoding the rules give path, or NULL. */
+const char *cli_inputs_encoding(const cli_inputs *in, const char *path);
+#define CLI_INPUT_OPTS_HELP \
+    "  --encoding-of GLOB=NAME  read the files matching GLOB (path or basename) as NAME\n" \
+    "                           (repeatable; first match wins; others: --encoding or detect)\n" \
+    "  --text-field NAME        member holding a record's text in FILE.jsonl[.gz|.zst]\n" \
+    "                           corpora (default text); each record is a document FILE#ID\n" \
+    "  --id-field NAME          member holding a record's id (default id; none: the line)\n"
 
 /* Which fingerprint options cli_fp_opt saw (to check them against an index). */
 enum {

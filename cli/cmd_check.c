@@ -38,7 +38,7 @@ static void help(FILE *f)
                "                           band collisions (default 100; 0: no limit)\n"
                "  -j, --jobs N             threads rebuilding and aligning sources (default: all\n"
                "                           online cores; the report is the same for any N)\n"
-               CLI_DOC_OPTS_HELP
+               CLI_DOC_OPTS_HELP CLI_INPUT_OPTS_HELP
                "  Fingerprint options (--seed, --shingle, ... see 'overlap index --help') are taken\n"
                "  from the index; given, they must match it.\n"
                "\nexamples:\n"
@@ -77,6 +77,9 @@ int cmd_check(int argc, char **argv)
     const char **ign = calloc((size_t)argc + 1, sizeof *ign);
     size_t nign = 0, ntpl = 0;
     ovl_doc **tpl = NULL;
+    cli_inputs in = {0};
+    ovl_corpus *recs = ovl_corpus_new(); /* the records of JSON lines files; names live here */
+    size_t ndocs = 0;
     if (!paths || !globs || !emeta || !imeta || !ctx || !mcopies || !ign) {
         cli_error("check: out of memory");
         goto done;
@@ -93,7 +96,7 @@ int cmd_check(int argc, char **argv)
         {"max-sources", required_argument, NULL, O_MAX_SOURCES},
         {"jobs", required_argument, NULL, 'j'}, {"exclude-quotes", no_argument, NULL, O_EXCLUDE_QUOTES},
         {"exclude-refs", no_argument, NULL, O_EXCLUDE_REFS}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS,
-        CLI_FP_LONGOPTS, CLI_REPORT_LONGOPTS, {NULL, 0, NULL, 0}};
+        CLI_FP_LONGOPTS, CLI_REPORT_LONGOPTS, CLI_INPUT_LONGOPTS, {NULL, 0, NULL, 0}};
     int c;
     while ((c = cli_getopt(argc, argv, "ho:j:q", longs, "check")) != -1) {
         const char *v = optarg;
@@ -133,7 +136,7 @@ int cmd_check(int argc, char **argv)
         case O_EXCLUDE_REFS: ropts.exclude_refs = 1; break;
         case 1: paths[npaths++] = (char *)v; break;
         default:
-            if (c != '?' && (cli_align_opt(c, v, &co.align) || cli_doc_opt(c, v, &dopts) ||
+            if (c != '?' && (cli_align_opt(c, v, &co.align) || cli_doc_opt(c, v, &dopts) || cli_input_opt(c, v, &in) ||
                              cli_fp_opt(c, v, &fp, &given, "check") ||
                              cli_report_opt(c, v, &ropts, &gate)))
                 break;
@@ -162,19 +165,84 @@ int cmd_check(int argc, char **argv)
     ovl_doc_opts iopts;
     ovl_index_params(idx, NULL, &iopts);
     iopts.decode = dopts.decode;
-    docs = calloc((size_t)npaths, sizeof *docs);
-    skipped = calloc((size_t)npaths, sizeof *skipped);
-    skipmsg = calloc((size_t)npaths, sizeof *skipmsg);
-    selfs = calloc((size_t)npaths, sizeof *selfs);
-    names = calloc((size_t)npaths, sizeof *names);
+    /* Each record of a JSON lines file is a document, named FILE#ID. */
+    ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
+    cli_inputs_walk(&in, &wo);
+    rc = recs ? OVL_OK : OVL_ERR_NOMEM;
+    for (int d = 0; rc == OVL_OK && d < npaths; d++)
+        if (ovl_jsonl_kind(paths[d]) != OVL_JSONL_NONE)
+            rc = ovl_corpus_add_path(ctx, recs, paths[d], &wo);
+    if (rc != OVL_OK) {
+        cli_fail(NULL, ctx, rc);
+        goto done;
+    }
+    ndocs = (size_t)npaths + ovl_corpus_count(recs);
+    size_t nprob = ovl_corpus_problem_count(recs);
+    docs = calloc(ndocs, sizeof *docs);
+    skipped = calloc(ndocs + nprob, sizeof *skipped);
+    skipmsg = calloc(ndocs + nprob, sizeof *skipmsg);
+    selfs = calloc(ndocs, sizeof *selfs);
+    names = calloc(ndocs, sizeof *names);
     if (!docs || !selfs || !names || !skipped || !skipmsg) {
         cli_error("check: out of memory");
         goto done;
     }
+    /* Bad records (and JSON lines files that cannot be read) are skipped as files are. */
+    for (size_t p = 0; p < nprob; p++) {
+        const ovl_problem *pr = ovl_corpus_problem(recs, p);
+        cli_path_msg(pr->path, "%s", pr->message);
+        skipped[nskipped++] = *pr; /* its strings live in recs */
+        failed = 1;
+    }
     /* A document that cannot be read is reported and left out; the others are checked. */
-    for (int d = 0; d < npaths; d++) {
+    for (size_t d = 0; d < (size_t)npaths; d++) {
+        if (ovl_jsonl_kind(paths[d]) != OVL_JSONL_NONE) {
+            int again = 0;
+            for (size_t e = 0; e < d; e++)
+                again |= strcmp(paths[e], paths[d]) == 0;
+            for (size_t r = 0; !again && r < ovl_corpus_count(recs); r++) {
+                const char *file = NULL;
+                if (!ovl_corpus_record(recs, r, &file, NULL, NULL) || strcmp(file, paths[d]) != 0)
+                    continue;
+                const char *name = ovl_corpus_name(recs, r);
+                void *bytes = NULL;
+                size_t len = 0;
+                ovl_doc_opts ro = iopts;
+                ro.decode.encoding = ovl_corpus_encoding(recs, r);
+                rc = ovl_corpus_read(ctx, recs, r, &bytes, &len);
+                if (rc == OVL_OK)
+                    rc = ovl_doc_from_bytes(ctx, name, bytes, len, &ro, &docs[nread]);
+                free(bytes);
+                if (rc != OVL_OK) {
+                    cli_fail(name, ctx, rc);
+                    const char *m = ovl_ctx_message(ctx);
+                    ovl_problem *pb = &skipped[nskipped];
+                    pb->path = name;
+                    pb->code = rc;
+                    pb->offset = ovl_ctx_offset(ctx);
+                    if (!(pb->message = skipmsg[nskipped] = strdup(m && *m ? m : ovl_strerror(rc)))) {
+                        cli_error("check: out of memory");
+                        goto done;
+                    }
+                    nskipped++;
+                    ovl_ctx_clear(ctx);
+                    failed = 1;
+                    continue;
+                }
+                cli_warn_replaced(name, ovl_text_replaced(ovl_doc_text(docs[nread])));
+                names[nread] = name;
+                if (!(selfs[nread++] = cli_abspath(name))) {
+                    cli_error("check: out of memory");
+                    goto done;
+                }
+            }
+            continue;
+        }
+        ovl_doc_opts fo = iopts;
+        if (cli_inputs_encoding(&in, paths[d]))
+            fo.decode.encoding = cli_inputs_encoding(&in, paths[d]);
         cli_problem why;
-        if (cli_doc_load(ctx, paths[d], &iopts, &docs[nread], &why) != OVL_OK) {
+        if (cli_doc_load(ctx, paths[d], &fo, &docs[nread], &why) != OVL_OK) {
             ovl_ctx_clear(ctx);
             ovl_problem *pb = &skipped[nskipped];
             pb->path = paths[d];
@@ -196,7 +264,7 @@ int cmd_check(int argc, char **argv)
         }
     }
     if (nread == 0) {
-        cli_error("check: none of the %d document%s could be read", npaths, npaths == 1 ? "" : "s");
+        cli_error("check: none of the %zu document%s could be read", ndocs, ndocs == 1 ? "" : "s");
         goto done;
     }
     co.exclude_source = globs;
@@ -287,5 +355,6 @@ done:
     free(globs);
     free(emeta);
     free(imeta);
+    ovl_corpus_free(recs);
     return status;
 }

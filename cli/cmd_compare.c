@@ -22,11 +22,13 @@ static void help(FILE *f)
                "                           journal's boilerplate, a licence) is not reuse; how much\n"
                "                           was left out is said on stderr (repeatable)\n"
                CLI_DOC_OPTS_HELP
+               "  --encoding-a NAME, --encoding-b NAME  read A (B) as NAME; overrides --encoding\n"
                "\nexamples:\n"
                "  overlap compare a.txt b.txt\n"
                "  overlap compare a.txt b.txt --format html -o report.html\n"
                "  overlap compare a.txt b.txt -q --fail-above 0.1 || echo 'over a tenth reused'\n"
-               "  overlap compare paper.txt - --ignore templates/ < copy.txt\n");
+               "  overlap compare paper.txt - --ignore templates/ < copy.txt\n"
+               "  overlap compare paper.txt copy.sjis.txt --encoding-b SHIFT_JIS\n");
 }
 
 int cmd_compare(int argc, char **argv)
@@ -36,6 +38,7 @@ int cmd_compare(int argc, char **argv)
     ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
     cli_gate gate = CLI_GATE_INIT;
     const char *format = "text", *outpath = NULL, *color = "auto", *paths[2] = {NULL, NULL};
+    const char *side_enc[2] = {NULL, NULL}; /* --encoding-a, --encoding-b */
     int npaths = 0;
     const char **ign = calloc((size_t)argc + 1, sizeof *ign);
     size_t nign = 0;
@@ -49,8 +52,8 @@ int cmd_compare(int argc, char **argv)
         {"ignore", required_argument, NULL, O_IGNORE},
         {"exclude-quotes", no_argument, NULL, O_EXCLUDE_QUOTES},
         {"exclude-refs", no_argument, NULL, O_EXCLUDE_REFS}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS,
-        CLI_REPORT_LONGOPTS,
-        {NULL, 0, NULL, 0}};
+        CLI_REPORT_LONGOPTS, {"encoding-a", required_argument, NULL, CLI_O_CMD},
+        {"encoding-b", required_argument, NULL, CLI_O_CMD + 1}, {NULL, 0, NULL, 0}};
     int c;
     while ((c = cli_getopt(argc, argv, "ho:q", longs, "compare")) != -1) {
         switch (c) {
@@ -61,6 +64,8 @@ int cmd_compare(int argc, char **argv)
         case O_IGNORE: ign[nign++] = optarg; break;
         case O_EXCLUDE_QUOTES: ropts.exclude_quotes = 1; break;
         case O_EXCLUDE_REFS: ropts.exclude_refs = 1; break;
+        case CLI_O_CMD: side_enc[0] = optarg; break;
+        case CLI_O_CMD + 1: side_enc[1] = optarg; break;
         case 1:
             if (npaths == 2) {
                 cli_error("compare: two documents, A and B (a third: '%s')", optarg);
@@ -108,7 +113,10 @@ int cmd_compare(int argc, char **argv)
     /* Both are read, so that each bad one is reported (as diff does). */
     int bad = 0;
     for (int k = 0; k < 2; k++) {
-        if (cli_doc_load(ctx, paths[k], &dopts, &docs[k], NULL) != OVL_OK) {
+        ovl_doc_opts side = dopts;
+        if (side_enc[k])
+            side.decode.encoding = side_enc[k];
+        if (cli_doc_load(ctx, paths[k], &side, &docs[k], NULL) != OVL_OK) {
             ovl_ctx_clear(ctx);
             bad = 1;
             continue;
@@ -151,12 +159,20 @@ int cmd_compare(int argc, char **argv)
         cli_error("compare: out of memory");
         goto done;
     }
-    char params[256];
-    snprintf(params, sizeof params,
+    char params[512];
+    int pn = snprintf(params, sizeof params,
              "{\"min_chars\":%u,\"min_words\":%u,\"fold_traditional\":%s,\"exclude_quotes\":%s,"
-             "\"exclude_refs\":%s}",
+             "\"exclude_refs\":%s",
              aopts.min_cjk, aopts.min_words, dopts.norm.fold_traditional ? "true" : "false",
              ropts.exclude_quotes ? "true" : "false", ropts.exclude_refs ? "true" : "false");
+    /* The encodings asked for, when any was (each document's "encoding" is the one used). */
+    for (int k = 0; k < 2; k++) {
+        const char *e = side_enc[k] ? side_enc[k] : dopts.decode.encoding;
+        if (e && strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:") == strlen(e) &&
+            strlen(e) < 64)
+            pn += snprintf(params + pn, sizeof params - (size_t)pn, ",\"encoding_%c\":\"%s\"", 'a' + k, e);
+    }
+    snprintf(params + pn, sizeof params - (size_t)pn, "}");
     ropts.format = fmt;
     ropts.params_json = params;
     if (!(gate.quiet && !outpath) && cli_write_report("compare", ctx, rep, &ropts, outpath, color) != 0)

@@ -32,7 +32,10 @@ static void help(FILE *f)
             "\"documents\": [{\"path\", \"action\", \"chars\"}], \"pairs\": [{\"a\", \"b\",\n"
             "\"ratio_a\", \"ratio_b\"}]}], \"skipped\": [{\"path\", \"message\", \"byte\"}]}\n"
             "with the same order (skipped: files that could not be read; with --lenient also\n"
-            "\"replaced\": [{\"path\", \"sequences\"}], the files read with replacements).\n\n"
+            "\"replaced\": [{\"path\", \"sequences\"}], the files read with replacements).\n"
+            "--format jsonl: the list's rows as JSON lines, {\"action\", \"cluster\",\n"
+            "\"similarity\", \"path\", \"kept_path\"} (null for -); for a record of a\n"
+            "FILE.jsonl corpus also \"file\", \"id\", \"line\" (and \"kept_file\", ...).\n\n"
             "options:\n"
             "  --min-similarity R       reuse ratio both documents must reach (default 0.8;\n"
             "                           the old spelling --threshold still works, with a\n"
@@ -40,7 +43,7 @@ static void help(FILE *f)
             "  --keep longest|first     which document of a cluster is kept: the one with the\n"
             "                           most characters (ties: first path) or the first path\n"
             "                           (default longest)\n"
-            "  --format tsv|json        output format (default tsv)\n"
+            "  --format tsv|json|jsonl  output format (default tsv)\n"
             "  -o, --output FILE        write the list to FILE\n"
             "  -z, --null               end every field with a NUL (tsv), names unescaped\n"
             "  -j, --jobs N             worker threads (default: all online cores)\n"
@@ -49,7 +52,7 @@ static void help(FILE *f)
             "                           for (default 0.5)\n"
             "  --seed S                 hash seed (default 0)\n"
             "  --min-chars N, --min-words N  shortest passage counted (defaults 20, 8)\n"
-            "  --progress, --no-progress  progress on stderr (default: when a terminal)\n" CLI_DOC_OPTS_HELP
+            "  --progress, --no-progress  progress on stderr (default: when a terminal)\n" CLI_DOC_OPTS_HELP CLI_INPUT_OPTS_HELP
             "\nexamples:\n"
             "  overlap dedup corpus/ -o keep-drop.tsv\n"
             "  overlap dedup corpus/ --min-similarity 0.9 --keep first --format json\n");
@@ -66,9 +69,27 @@ static int dedup_problem(const ovl_problem *p)
     return 0;
 }
 
+/* Adds "<prefix>path" and, for a record, "<prefix>file", "<prefix>id", "<prefix>line". */
+static void jdoc(json_t *o, const char *prefix, const ovl_corpus *c, size_t i)
+{
+    char k[16];
+    const char *file, *id;
+    uint64_t line;
+    snprintf(k, sizeof k, "%spath", prefix);
+    json_object_set_new(o, k, json_string(ovl_corpus_name(c, i)));
+    if (!ovl_corpus_record(c, i, &file, &id, &line))
+        return;
+    snprintf(k, sizeof k, "%sfile", prefix);
+    json_object_set_new(o, k, json_string(file));
+    snprintf(k, sizeof k, "%sid", prefix);
+    json_object_set_new(o, k, json_string(id));
+    snprintf(k, sizeof k, "%sline", prefix);
+    json_object_set_new(o, k, json_integer((json_int_t)line));
+}
+
 /* The list: clusters in order, each with its members in name order. */
 static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r, int json,
-                      double ratio, int keep, const size_t *replaced, int nul)
+                      int jsonl, double ratio, int keep, const size_t *replaced, int nul)
 {
     size_t n = r->ndocs;
     if (json) {
@@ -160,11 +181,28 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
     /* -z: every field ends with a NUL (five a row), names as they are; otherwise tabs and
      * newlines end them and names are escaped. */
     const char *hdr[5] = {"action", "cluster", "similarity", "path", "kept"};
-    for (int f = 0; f < 5; f++)
+    for (int f = 0; !jsonl && f < 5; f++)
         nul ? (void)(fputs(hdr[f], out), fputc('\0', out)) : (void)fprintf(out, "%s%c", hdr[f], f < 4 ? '\t' : '\n');
     for (size_t x = 0; x < m; x++) {
         size_t i = order[x];
         const ovl_dedup_doc *d = &r->docs[i];
+        if (jsonl) {
+            json_t *o = json_object();
+            json_object_set_new(o, "action", json_string(d->kept == i ? "keep" : "drop"));
+            json_object_set_new(o, "cluster", d->cluster ? json_integer((json_int_t)d->cluster) : json_null());
+            json_object_set_new(o, "similarity", d->cluster && d->similarity > 0 ? jratio(d->similarity) : json_null());
+            jdoc(o, "", c, i);
+            jdoc(o, "kept_", c, d->kept);
+            int bad = !o || json_dumpf(o, out, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(6)) != 0;
+            json_decref(o);
+            if (bad) {
+                free(order);
+                free(count);
+                return -1;
+            }
+            fputc('\n', out);
+            continue;
+        }
         char cl[32], sim[32];
         snprintf(cl, sizeof cl, d->cluster ? "%zu" : "-", d->cluster);
         if (d->cluster && d->similarity > 0)
@@ -190,6 +228,7 @@ int cmd_dedup(int argc, char **argv)
 {
     ovl_dedup_opts o = OVL_DEDUP_OPTS_INIT;
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
+    cli_inputs in = {0};
     const char *format = "tsv", *outpath = NULL, *jobs = NULL, *keep = "longest";
     int force_progress = -1;
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
@@ -211,7 +250,8 @@ int cmd_dedup(int argc, char **argv)
         {"lsh-threshold", required_argument, NULL, O_DEDUP_LSH},
         {"keep", required_argument, NULL, O_KEEP}, {"seed", required_argument, NULL, O_DEDUP_SEED},
         {"progress", no_argument, NULL, O_PROGRESS}, {"no-progress", no_argument, NULL, O_NO_PROGRESS},
-        {"null", no_argument, NULL, 'z'}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS, {NULL, 0, NULL, 0}};
+        {"null", no_argument, NULL, 'z'}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS, CLI_INPUT_LONGOPTS,
+        {NULL, 0, NULL, 0}};
     int c, nul = 0;
     while ((c = cli_getopt(argc, argv, "ho:j:z", longs, "dedup")) != -1) {
         switch (c) {
@@ -239,7 +279,8 @@ int cmd_dedup(int argc, char **argv)
         case 'z': nul = 1; break;
         case 1: paths[npaths++] = optarg; break;
         default:
-            if (c != '?' && (cli_align_opt(c, optarg, &o.align) || cli_doc_opt(c, optarg, &o.doc)))
+            if (c != '?' && (cli_align_opt(c, optarg, &o.align) || cli_doc_opt(c, optarg, &o.doc) ||
+                             cli_input_opt(c, optarg, &in)))
                 break;
             free(paths), free(inc), free(exc);
             return CLI_EXIT_TROUBLE;
@@ -252,7 +293,7 @@ int cmd_dedup(int argc, char **argv)
         return CLI_EXIT_TROUBLE;
     }
     int status = CLI_EXIT_TROUBLE;
-    int json = strcmp(format, "json") == 0;
+    int json = strcmp(format, "json") == 0, jsonl = strcmp(format, "jsonl") == 0;
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_corpus *corpus = ovl_corpus_new();
     ovl_dedup_result res;
@@ -264,12 +305,12 @@ int cmd_dedup(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
-    if (!json && strcmp(format, "tsv") != 0) {
-        cli_error("dedup: --format must be tsv or json, not '%s'", format);
+    if (!json && !jsonl && strcmp(format, "tsv") != 0) {
+        cli_error("dedup: --format must be tsv, json or jsonl, not '%s'", format);
         goto done;
     }
-    if (nul && json) {
-        cli_error("dedup: -z is for the tsv list, not --format json");
+    if (nul && (json || jsonl)) {
+        cli_error("dedup: -z is for the tsv list, not --format %s", format);
         goto done;
     }
     if (strcmp(keep, "longest") == 0)
@@ -287,6 +328,7 @@ int cmd_dedup(int argc, char **argv)
     wo.ninclude = ninc;
     wo.exclude = exc;
     wo.nexclude = nexc;
+    cli_inputs_walk(&in, &wo);
     int rc = OVL_OK;
     for (size_t p = 0; p < npaths && rc == OVL_OK; p++)
         rc = ovl_corpus_add_path(ctx, corpus, paths[p], &wo);
@@ -327,7 +369,7 @@ int cmd_dedup(int argc, char **argv)
         }
         cli_corpus_replaced(ctx, corpus, &o.doc.decode, "dedup", replaced);
     }
-    int werr = write_list(out.f, corpus, &res, json, o.ratio, o.keep, replaced, nul);
+    int werr = write_list(out.f, corpus, &res, json, jsonl, o.ratio, o.keep, replaced, nul);
     if (cli_out_close(&out, werr == 0) != 0 || werr) {
         cli_error("dedup: %s: cannot write the list", outpath ? outpath : "standard output");
         goto done;

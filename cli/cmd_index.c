@@ -179,6 +179,8 @@ static void help(FILE *f)
                "                           bytes, encoding, hash, added, metas), names unescaped\n"
                "  --deep                   verify: recompute every document's band keys\n"
                CLI_DOC_OPTS_HELP
+               "  --text-field NAME, --id-field NAME  the members of FILE.jsonl[.gz|.zst] records\n"
+               "                           holding the text and the id (defaults text, id)\n"
                "fingerprint options (fixed when the index is created; given later, they must\n"
                "match it):\n" CLI_FP_OPTS_HELP
                "\nexamples:\n"
@@ -673,6 +675,7 @@ int cmd_index(int argc, char **argv)
         return CLI_EXIT_TROUBLE;
     }
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
+    cli_inputs in = {0};
     ovl_fp_opts fp = OVL_FP_OPTS_INIT;
     unsigned given = 0;
     int deep = 0, npaths = 0, status = CLI_EXIT_TROUBLE;
@@ -696,7 +699,7 @@ int cmd_index(int argc, char **argv)
         {"include", required_argument, NULL, O_INCLUDE}, {"exclude", required_argument, NULL, O_EXCLUDE},
         {"hidden", no_argument, NULL, O_HIDDEN}, {"progress", no_argument, NULL, O_PROGRESS},
         {"no-progress", no_argument, NULL, O_NO_PROGRESS}, {"deep", no_argument, NULL, O_DEEP},
-        CLI_DOC_LONGOPTS, CLI_FP_LONGOPTS, {NULL, 0, NULL, 0}};
+        CLI_DOC_LONGOPTS, CLI_INPUT_LONGOPTS, CLI_FP_LONGOPTS, {NULL, 0, NULL, 0}};
     add_opts ao;
     memset(&ao, 0, sizeof ao);
     ovl_walk_opts wdef = OVL_WALK_OPTS_INIT;
@@ -743,6 +746,9 @@ int cmd_index(int argc, char **argv)
             break;
         }
         case O_DEEP: deep = 1; break;
+        case O_ENCODING_OF:
+            cli_error("index %s: does not take --encoding-of (the index reads every document with one encoding)", sub);
+            goto done;
         case 'z': nul = 1; break;
         case 'q': ao.quiet = 1; break;
         case 'j': ao.threads = cli_threads(v); break;
@@ -753,7 +759,8 @@ int cmd_index(int argc, char **argv)
         case O_NO_PROGRESS: force_progress = 0; break;
         case 1: paths[npaths++] = (char *)v; break;
         default:
-            if (c != '?' && (cli_doc_opt(c, v, &dopts) || cli_fp_opt(c, v, &fp, &given, cmdname)))
+            if (c != '?' && (cli_doc_opt(c, v, &dopts) || cli_input_opt(c, v, &in) ||
+                             cli_fp_opt(c, v, &fp, &given, cmdname)))
                 break;
             goto done;
         }
@@ -785,6 +792,7 @@ int cmd_index(int argc, char **argv)
     }
     switch (op) {
     case ADD:
+        cli_inputs_walk(&in, &ao.walk);
         ao.progress = cli_progress_wanted(force_progress);
         if (!ao.threads) {
             long n = sysconf(_SC_NPROCESSORS_ONLN);

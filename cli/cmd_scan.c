@@ -82,7 +82,7 @@ static void help(FILE *f)
             CLI_ALIGN_OPTS_HELP
             "  --progress, --no-progress  draw (or not) progress on stderr (default: when\n"
             "                           stderr is a terminal)\n"
-            "  -v, --verbose            print the LSH bands, rows and S-curve on stderr\n" CLI_DOC_OPTS_HELP
+            "  -v, --verbose            print the LSH bands, rows and S-curve on stderr\n" CLI_DOC_OPTS_HELP CLI_INPUT_OPTS_HELP
             "fingerprint options:\n" CLI_FP_OPTS_HELP
             "\nexamples:\n"
             "  overlap scan corpus/ -j2 --format jsonl -o pairs.jsonl\n"
@@ -244,6 +244,7 @@ int cmd_scan(int argc, char **argv)
 {
     ovl_scan_opts so = OVL_SCAN_OPTS_INIT;
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
+    cli_inputs in = {0};
     unsigned fp_given = 0;
     const char *format = "text", *outpath = NULL, *color = "auto", *jobs = NULL, *regex = NULL;
     ovl_report_opts rep = OVL_REPORT_OPTS_INIT;
@@ -279,7 +280,7 @@ int cmd_scan(int argc, char **argv)
         {"whole-tokens", required_argument, NULL, O_WHOLE_TOKENS},
         {"group", required_argument, NULL, O_GROUP}, {"group-by-dir", no_argument, NULL, O_GROUP_BY_DIR},
         {"progress", no_argument, NULL, O_PROGRESS}, {"no-progress", no_argument, NULL, O_NO_PROGRESS},
-        {"verbose", no_argument, NULL, 'v'}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS, CLI_FP_LONGOPTS,
+        {"verbose", no_argument, NULL, 'v'}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS, CLI_INPUT_LONGOPTS, CLI_FP_LONGOPTS,
         CLI_REPORT_LONGOPTS,
         {NULL, 0, NULL, 0}};
     int c;
@@ -326,7 +327,7 @@ int cmd_scan(int argc, char **argv)
         case 'v': verbose = 1; break;
         case 1: paths[npaths++] = optarg; break;
         default:
-            if (c != '?' && (cli_align_opt(c, optarg, &so.align) || cli_doc_opt(c, optarg, &so.doc) ||
+            if (c != '?' && (cli_align_opt(c, optarg, &so.align) || cli_doc_opt(c, optarg, &so.doc) || cli_input_opt(c, optarg, &in) ||
                              cli_fp_opt(c, optarg, &so.fp, &fp_given, "scan") ||
                              cli_report_opt(c, optarg, &rep, &gate)))
                 break;
@@ -381,6 +382,7 @@ int cmd_scan(int argc, char **argv)
     wo.ninclude = ninc;
     wo.exclude = exc;
     wo.nexclude = nexc;
+    cli_inputs_walk(&in, &wo);
     for (size_t p = 0; p < npaths; p++)
         if ((rc = ovl_corpus_add_path(ctx, corpus, paths[p], &wo)) != OVL_OK) {
             cli_fail("scan", ctx, rc);

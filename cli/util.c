@@ -258,6 +258,45 @@ int cli_doc_opt(int id, const char *arg, ovl_doc_opts *opts)
     }
 }
 
+int cli_input_opt(int id, const char *v, cli_inputs *in)
+{
+    if (id == O_TEXT_FIELD || id == O_ID_FIELD) {
+        *(id == O_TEXT_FIELD ? &in->text_field : &in->id_field) = v;
+        return 1;
+    }
+    if (id != O_ENCODING_OF)
+        return 0;
+    const char *eq = strrchr(v, '=');
+    if (!eq || eq == v || !eq[1]) {
+        cli_error("--encoding-of wants GLOB=ENCODING, not '%s'", v);
+        exit(CLI_EXIT_TROUBLE);
+    }
+    if (in->nrules == CLI_MAX_ENCODING_RULES) {
+        cli_error("--encoding-of: at most %d rules", CLI_MAX_ENCODING_RULES);
+        exit(CLI_EXIT_TROUBLE);
+    }
+    *(char *)eq = '\0'; /* v is in an argv string, ours to cut */
+    in->rules[in->nrules].glob = v;
+    in->rules[in->nrules++].encoding = eq + 1;
+    return 1;
+}
+
+void cli_inputs_walk(const cli_inputs *in, ovl_walk_opts *wo)
+{
+    wo->text_field = in->text_field;
+    wo->id_field = in->id_field;
+    wo->encodings = in->rules;
+    wo->nencodings = in->nrules;
+}
+
+const char *cli_inputs_encoding(const cli_inputs *in, const char *path)
+{
+    for (size_t k = 0; k < in->nrules; k++)
+        if (ovl_glob_match(in->rules[k].glob, path))
+            return in->rules[k].encoding;
+    return NULL;
+}
+
 int cli_fp_opt(int id, const char *v, ovl_fp_opts *fp, unsigned *given, const char *cmd)
 {
     switch (id) {
@@ -403,8 +442,11 @@ int cli_load_templates(ovl_ctx *ctx, const char *const *paths, size_t npaths,
         void *bytes = NULL;
         size_t len = 0;
         rc = ovl_corpus_read(ctx, c, i, &bytes, &len);
+        ovl_doc_opts o = *dopts;
+        if (ovl_corpus_encoding(c, i))
+            o.decode.encoding = ovl_corpus_encoding(c, i);
         if (rc == OVL_OK)
-            rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(c, i), bytes, len, dopts, &docs[i]);
+            rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(c, i), bytes, len, &o, &docs[i]);
         free(bytes);
         if (rc != OVL_OK) {
             cli_fail(ovl_corpus_name(c, i), ctx, rc);
@@ -510,8 +552,13 @@ size_t cli_corpus_replaced(ovl_ctx *ctx, const ovl_corpus *c, const ovl_decode_o
         ovl_text *t = NULL;
         if (counts)
             counts[i] = 0;
-        /* A file that fails here failed in the run too and was reported there. */
-        if (ovl_corpus_read(ctx, c, i, &bytes, &len) == OVL_OK && ovl_decode(ctx, bytes, len, dec, &t) == OVL_OK) {
+        /* Decoded as the run decoded it: with the file's own encoding (--encoding-of, a
+         * record's) when it has one. A file that fails here failed in the run too and was
+         * reported there. */
+        ovl_decode_opts d = *dec;
+        if (ovl_corpus_encoding(c, i))
+            d.encoding = ovl_corpus_encoding(c, i);
+        if (ovl_corpus_read(ctx, c, i, &bytes, &len) == OVL_OK && ovl_decode(ctx, bytes, len, &d, &t) == OVL_OK) {
             size_t r = ovl_text_replaced(t);
             cli_warn_replaced(ovl_corpus_name(c, i), r);
             total += r;

@@ -16,6 +16,7 @@
 #include "overlap/finder.h"
 #include "overlap/index.h"
 #include "overlap/corpus.h"
+#include "overlap/jsonl.h"
 #include "overlap/scan.h"
 #include "overlap/dedup.h"
 #include "overlap/check.h"

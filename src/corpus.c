@@ -1,18 +1,34 @@
 /* corpus.c - the document list of a scan: a sorted directory walk with globs, in-memory documents, problems. */
-#include "internal.h"
+#include "jsonl_int.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* A JSON lines file whose records are documents. */
+typedef struct cfile {
+    char *path;
+    int kind;
+    char *text_field, *id_field;
+} cfile;
 
 typedef struct centry {
     char *name;
     uint64_t size;
-    char *bytes; /* in-memory documents only */
+    char *bytes; /* in-memory documents (and records of compressed files) only */
     size_t len;
     int mem;
+    char *encoding;  /* from an encoding rule, or NULL */
+    size_t file;     /* records: index in files + 1; 0 for whole files */
+    char *id;        /* records: the id */
+    uint64_t line, off, linelen; /* records: line number, its offset and length in the file */
+    const char *key; /* the name it sorts by (its file's for a record), set when sealing */
 } centry;
 
 typedef struct cproblem {
@@ -25,6 +41,8 @@ struct ovl_corpus {
     size_t n, cap;
     cproblem *probs;
     size_t nprobs, capprobs;
+    cfile *files;
+    size_t nfiles, capfiles;
     int sealed;
 };
 
@@ -52,17 +70,26 @@ void ovl_corpus_free(ovl_corpus *c)
     for (size_t i = 0; i < c->n; i++) {
         free(c->v[i].name);
         free(c->v[i].bytes);
+        free(c->v[i].encoding);
+        free(c->v[i].id);
     }
     for (size_t i = 0; i < c->nprobs; i++) {
         free(c->probs[i].path);
         free(c->probs[i].message);
     }
+    for (size_t i = 0; i < c->nfiles; i++) {
+        free(c->files[i].path);
+        free(c->files[i].text_field);
+        free(c->files[i].id_field);
+    }
+    free(c->files);
     free(c->v);
     free(c->probs);
     free(c);
 }
 
-static int add_problem(ovl_corpus *c, const char *path, int code, const char *message)
+static int add_problem_at(ovl_corpus *c, const char *path, int code, int64_t offset,
+                          const char *message)
 {
     if (ovl__grow(&c->probs, &c->capprobs, c->nprobs + 1, sizeof *c->probs) != 0)
         return OVL_ERR_NOMEM;
@@ -77,9 +104,14 @@ static int add_problem(ovl_corpus *c, const char *path, int code, const char *me
     p->p.path = p->path;
     p->p.message = p->message;
     p->p.code = code;
-    p->p.offset = -1;
+    p->p.offset = offset;
     c->nprobs++;
     return OVL_OK;
+}
+
+static int add_problem(ovl_corpus *c, const char *path, int code, const char *message)
+{
+    return add_problem_at(c, path, code, -1, message);
 }
 
 static int add_entry(ovl_corpus *c, const char *name, uint64_t size)
@@ -93,6 +125,182 @@ static int add_entry(ovl_corpus *c, const char *name, uint64_t size)
     e->size = size;
     c->n++;
     return OVL_OK;
+}
+
+static const char *rule_for(const ovl_walk_opts *o, const char *path)
+{
+    for (size_t i = 0; i < o->nencodings; i++)
+        if (o->encodings[i].glob && o->encodings[i].encoding && ovl_glob_match(o->encodings[i].glob, path))
+            return o->encodings[i].encoding;
+    return NULL;
+}
+
+/* A record seen by the duplicate check: its id, line and entry. */
+typedef struct recref {
+    const char *id;
+    uint64_t line;
+    size_t entry;
+} recref;
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const recref *x = a, *y = b;
+    int d = strcmp(x->id, y->id);
+    return d ? d : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Record problems by offset (one per line, so line order); a fault that ends the reading
+ * (offset in compressed bytes, or none) stays last. */
+static int cmp_problem(const void *a, const void *b)
+{
+    const ovl_problem *x = &((const cproblem *)a)->p, *y = &((const cproblem *)b)->p;
+    int fx = x->code != OVL_ERR_DECODE && x->code != OVL_ERR_TOOBIG;
+    int fy = y->code != OVL_ERR_DECODE && y->code != OVL_ERR_TOOBIG;
+    if (fx != fy)
+        return fx - fy;
+    return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+/* Drops the records from first on that repeat an id used on an earlier line of the file. */
+static int drop_duplicate_ids(ovl_corpus *c, size_t first, const char *path)
+{
+    size_t n = c->n - first;
+    if (n < 2)
+        return OVL_OK;
+    recref *ix = malloc(n * sizeof *ix);
+    if (!ix)
+        return OVL_ERR_NOMEM;
+    for (size_t k = 0; k < n; k++)
+        ix[k] = (recref){c->v[first + k].id, c->v[first + k].line, first + k};
+    qsort(ix, n, sizeof *ix, cmp_rec);
+    int rc = OVL_OK;
+    for (size_t k = 1, j = 0; k < n && rc == OVL_OK; k++) {
+        if (strcmp(ix[k].id, ix[j].id) != 0) {
+            j = k; /* the first line of a new id */
+            continue;
+        }
+        const centry *prev = &c->v[ix[j].entry], *e = &c->v[ix[k].entry];
+        char msg[512];
+        snprintf(msg, sizeof msg, "line %" PRIu64 ": duplicate id \"%.300s\" (first on line %" PRIu64 ")",
+                 e->line, e->id, prev->line);
+        rc = add_problem_at(c, path, OVL_ERR_DECODE, (int64_t)e->off, msg);
+    }
+    /* Mark after reporting (the report needs every id): drop all but the first of each run. */
+    for (size_t k = n; rc == OVL_OK && k-- > 1;)
+        if (strcmp(ix[k].id, ix[k - 1].id) == 0)
+            c->v[ix[k].entry].line = 0;
+    free(ix);
+    size_t w = first;
+    for (size_t k = first; k < c->n; k++) {
+        if (c->v[k].line == 0) {
+            free(c->v[k].name);
+            free(c->v[k].bytes);
+            free(c->v[k].encoding);
+            free(c->v[k].id);
+        } else {
+            c->v[w++] = c->v[k];
+        }
+    }
+    c->n = w;
+    return rc;
+}
+
+/* Reads the records of the JSON lines file at path into entries. Bad records become
+ * problems; a file that cannot be read (or whose compressed data break off) keeps the
+ * records read before the fault and records the fault as a problem. */
+static int add_records(ovl_corpus *c, const char *path, int kind, const ovl_walk_opts *o)
+{
+    if (ovl__grow(&c->files, &c->capfiles, c->nfiles + 1, sizeof *c->files) != 0)
+        return OVL_ERR_NOMEM;
+    cfile *f = &c->files[c->nfiles];
+    f->path = strdup(path);
+    f->kind = kind;
+    f->text_field = strdup(o->text_field && *o->text_field ? o->text_field : "text");
+    f->id_field = strdup(o->id_field && *o->id_field ? o->id_field : "id");
+    if (!f->path || !f->text_field || !f->id_field) {
+        free(f->path);
+        free(f->text_field);
+        free(f->id_field);
+        return OVL_ERR_NOMEM;
+    }
+    size_t fileno = ++c->nfiles;
+    ovl_jsonl_opts jo = OVL_JSONL_OPTS_INIT;
+    jo.text_field = f->text_field;
+    jo.id_field = f->id_field;
+    ovl_ctx ctx = {0, -1, ""};
+    ovl_jsonl *r = NULL;
+    int rc = ovl_jsonl_open(&ctx, path, kind, &jo, &r);
+    if (rc != OVL_OK)
+        return rc == OVL_ERR_NOMEM ? rc : add_problem(c, path, rc, ctx.message);
+    size_t first = c->n, p0 = c->nprobs;
+    size_t plen = strlen(path);
+    for (;;) {
+        ovl_jsonl_record rec;
+        int got = ovl_jsonl_next(&ctx, r, &rec);
+        if (got == 0)
+            break;
+        if (got == OVL_ERR_NOMEM) {
+            rc = got;
+            break;
+        }
+        if (got < 0) {
+            if ((rc = add_problem_at(c, path, got, ctx.offset, ctx.message)) != OVL_OK)
+                break;
+            if (got == OVL_ERR_DECODE || got == OVL_ERR_TOOBIG)
+                continue;
+            break; /* the stream cannot be read on */
+        }
+        size_t idl = strlen(rec.id);
+        char *name = malloc(plen + idl + 2);
+        char *id = strdup(rec.id);
+        char *bytes = kind == OVL_JSONL_PLAIN ? NULL : malloc(rec.text_len + 1);
+        if (!name || !id || (kind != OVL_JSONL_PLAIN && !bytes) ||
+            ovl__grow(&c->v, &c->cap, c->n + 1, sizeof *c->v) != 0) {
+            free(name);
+            free(id);
+            free(bytes);
+            rc = OVL_ERR_NOMEM;
+            break;
+        }
+        memcpy(name, path, plen);
+        name[plen] = '#';
+        memcpy(name + plen + 1, rec.id, idl + 1);
+        centry *e = &c->v[c->n++];
+        memset(e, 0, sizeof *e);
+        e->name = name;
+        e->id = id;
+        e->size = rec.text_len;
+        e->file = fileno;
+        e->line = rec.line;
+        e->off = rec.offset;
+        e->linelen = rec.length;
+        if (bytes) {
+            memcpy(bytes, rec.text, rec.text_len);
+            e->bytes = bytes;
+            e->len = rec.text_len;
+            e->mem = 1;
+        }
+    }
+    ovl_jsonl_close(r);
+    if (rc == OVL_OK)
+        rc = drop_duplicate_ids(c, first, path);
+    /* The file's problems in line order (duplicates were found after the others). */
+    if (c->nprobs - p0 > 1)
+        qsort(c->probs + p0, c->nprobs - p0, sizeof *c->probs, cmp_problem);
+    return rc;
+}
+
+/* Adds the regular file at path: its records when its name says JSON lines, else itself. */
+static int add_file(ovl_corpus *c, const char *path, uint64_t size, const ovl_walk_opts *o)
+{
+    int kind = ovl_jsonl_kind(path);
+    if (kind != OVL_JSONL_NONE)
+        return add_records(c, path, kind, o);
+    int rc = add_entry(c, path, size);
+    const char *enc = rc == OVL_OK ? rule_for(o, path) : NULL;
+    if (enc && !(c->v[c->n - 1].encoding = strdup(enc)))
+        rc = OVL_ERR_NOMEM;
+    return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -154,7 +362,7 @@ static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_
             if (ok && any_match(o->exclude, o->nexclude, r))
                 ok = 0;
             if (ok)
-                rc = add_entry(c, path, (uint64_t)st.st_size);
+                rc = add_file(c, path, (uint64_t)st.st_size, o);
         }
         free(path);
         free(r);
@@ -167,15 +375,19 @@ static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_
 
 int ovl_corpus_add_path(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts)
 {
-    static const ovl_walk_opts def = OVL_WALK_OPTS_INIT;
-    const ovl_walk_opts *o = opts ? opts : &def;
+    ovl_walk_opts v = OVL_WALK_OPTS_INIT;
+    const ovl_walk_opts *o = &v;
     if (!c || !path)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "corpus and path are required");
     if (c->sealed)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "the corpus is already being read");
-    if (o->version != OVL_WALK_OPTS_VERSION)
+    if (opts && opts->version == 1)
+        memcpy(&v, opts, offsetof(ovl_walk_opts, text_field)); /* the shorter version 1 */
+    else if (opts && opts->version == OVL_WALK_OPTS_VERSION)
+        o = opts;
+    else if (opts)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "walk options version %u, expected %u",
-                         o->version, OVL_WALK_OPTS_VERSION);
+                         opts->version, OVL_WALK_OPTS_VERSION);
     struct stat st;
     int rc;
     if (stat(path, &st) != 0)
@@ -185,7 +397,7 @@ int ovl_corpus_add_path(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl
     else if (!S_ISREG(st.st_mode))
         rc = add_problem(c, path, OVL_ERR_IO, "not a regular file");
     else
-        rc = add_entry(c, path, (uint64_t)st.st_size);
+        rc = add_file(c, path, (uint64_t)st.st_size, o);
     return rc == OVL_OK ? OVL_OK : ovl__fail(ctx, rc, -1, "out of memory listing files");
 }
 
@@ -210,9 +422,17 @@ int ovl_corpus_add_bytes(ovl_ctx *ctx, ovl_corpus *c, const char *name, const vo
     return OVL_OK;
 }
 
+/* By name (a record: its file's), then a file before the records of a file of the same
+ * name, then line. */
 static int cmp_entry(const void *a, const void *b)
 {
-    return strcmp(((const centry *)a)->name, ((const centry *)b)->name);
+    const centry *x = a, *y = b;
+    int d = strcmp(x->key, y->key);
+    if (d)
+        return d;
+    if (!x->file != !y->file)
+        return x->file ? 1 : -1; /* a file named like a record file sorts before its records */
+    return (x->line > y->line) - (x->line < y->line);
 }
 
 /* Fixes the numbering: name order, later duplicates dropped. */
@@ -224,12 +444,16 @@ static void seal(const ovl_corpus *cc)
     c->sealed = 1;
     if (c->n < 2)
         return;
+    for (size_t i = 0; i < c->n; i++)
+        c->v[i].key = c->v[i].file ? c->files[c->v[i].file - 1].path : c->v[i].name;
     qsort(c->v, c->n, sizeof *c->v, cmp_entry);
     size_t k = 1;
     for (size_t i = 1; i < c->n; i++) {
-        if (strcmp(c->v[i].name, c->v[k - 1].name) == 0) {
+        if (cmp_entry(&c->v[i], &c->v[k - 1]) == 0) {
             free(c->v[i].name);
             free(c->v[i].bytes);
+            free(c->v[i].encoding);
+            free(c->v[i].id);
         } else {
             c->v[k++] = c->v[i];
         }
@@ -255,12 +479,63 @@ uint64_t ovl_corpus_size(const ovl_corpus *c, size_t i)
     return c && i < c->n ? c->v[i].size : 0;
 }
 
+/* Reads a .jsonl record again from its line. */
+static int read_record(ovl_ctx *ctx, const ovl_corpus *c, const centry *e, void **bytes, size_t *len)
+{
+    const cfile *f = &c->files[e->file - 1];
+    if (e->linelen > OVL_MAX_INPUT_BYTES)
+        return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "record exceeds the 4 GiB limit");
+    char *line = malloc(e->linelen + 1);
+    if (!line)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    int rc = fd < 0 ? ovl__fail(ctx, OVL_ERR_IO, -1, "%s", strerror(errno)) : OVL_OK;
+    size_t got = 0;
+    while (rc == OVL_OK && got < e->linelen) {
+        ssize_t n = pread(fd, line + got, e->linelen - got, (off_t)(e->off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            rc = n < 0 ? ovl__fail(ctx, OVL_ERR_IO, -1, "%s", strerror(errno))
+                       : ovl__fail(ctx, OVL_ERR_IO, -1, "changed since it was listed");
+        else
+            got += (size_t)n;
+    }
+    if (fd >= 0)
+        close(fd);
+    ovl__jrec r;
+    ovl_ctx pc = {0, -1, ""};
+    if (rc == OVL_OK && (ovl__jsonl_parse(&pc, line, e->linelen, e->line, e->off, f->text_field,
+                                          f->id_field, &r) != OVL_OK ||
+                         strcmp(r.id, e->id) != 0)) {
+        if (pc.code == OVL_OK)
+            ovl__jrec_clear(&r);
+        rc = pc.code == OVL_ERR_NOMEM ? ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL)
+                                      : ovl__fail(ctx, OVL_ERR_IO, -1, "changed since it was listed");
+    }
+    free(line);
+    if (rc != OVL_OK)
+        return rc;
+    char *out = malloc(r.text_len + 1);
+    if (!out) {
+        ovl__jrec_clear(&r);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    }
+    memcpy(out, r.text, r.text_len);
+    *bytes = out;
+    *len = r.text_len;
+    ovl__jrec_clear(&r);
+    return OVL_OK;
+}
+
 int ovl_corpus_read(ovl_ctx *ctx, const ovl_corpus *c, size_t i, void **bytes, size_t *len)
 {
     seal(c);
     if (!c || i >= c->n || !bytes || !len)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "no document %zu", i);
     const centry *e = &c->v[i];
+    if (e->file && !e->mem)
+        return read_record(ctx, c, e, bytes, len);
     if (!e->mem)
         return ovl_read_file(ctx, e->name, bytes, len);
     char *copy = malloc(e->len ? e->len : 1);
@@ -278,4 +553,27 @@ size_t ovl_corpus_problem_count(const ovl_corpus *c) { return c ? c->nprobs : 0;
 const ovl_problem *ovl_corpus_problem(const ovl_corpus *c, size_t i)
 {
     return c && i < c->nprobs ? &c->probs[i].p : NULL;
+}
+
+int ovl_corpus_record(const ovl_corpus *c, size_t i, const char **file, const char **id,
+                      uint64_t *line)
+{
+    seal(c);
+    if (!c || i >= c->n || !c->v[i].file)
+        return 0;
+    if (file)
+        *file = c->files[c->v[i].file - 1].path;
+    if (id)
+        *id = c->v[i].id;
+    if (line)
+        *line = c->v[i].line;
+    return 1;
+}
+
+const char *ovl_corpus_encoding(const ovl_corpus *c, size_t i)
+{
+    seal(c);
+    if (!c || i >= c->n)
+        return NULL;
+    return c->v[i].file ? "UTF-8" : c->v[i].encoding;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <stdio.h>
+#include <uchardet/uchardet.h>
 
 #define BINARY_WINDOW 8192u
 
@@ -466,15 +467,218 @@ static int utf16_without_bom(const unsigned char *p, size_t len)
     return 0;
 }
 
+/* Code points text is made of (letters, punctuation and space of the common scripts); a
+ * binary file read as UTF-16 hits them far less often. */
+static int text_unit(uint32_t u)
+{
+    return u == 0x09 || u == 0x0A || u == 0x0D || (u >= 0x20 && u < 0x7F) || (u >= 0xA0 && u < 0x530) ||
+           (u >= 0x0590 && u < 0x0700) || (u >= 0x0E00 && u < 0x0E80) || (u >= 0x2010 && u < 0x2070) ||
+           (u >= 0x2100 && u < 0x2700) || (u >= 0x3000 && u < 0x3100) || (u >= 0x3130 && u < 0x3190) ||
+           (u >= 0x3200 && u < 0xA000) || (u >= 0xAC00 && u < 0xD7A4) || (u >= 0xFF00 && u < 0xFFF0);
+}
+
+/* Share of the units of p (an even number of bytes) that are text in UTF-16 of the given
+ * byte order; 0 when a surrogate is unpaired. */
+static double utf16_text_share(const unsigned char *p, size_t n, int big)
+{
+    size_t units = 0, good = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        uint32_t u = big ? ((uint32_t)p[i] << 8 | p[i + 1]) : ((uint32_t)p[i + 1] << 8 | p[i]);
+        units++;
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            uint32_t l = i + 3 < n ? (big ? ((uint32_t)p[i + 2] << 8 | p[i + 3])
+                                          : ((uint32_t)p[i + 3] << 8 | p[i + 2]))
+                                   : 0;
+            if (l < 0xDC00 || l > 0xDFFF)
+                return i + 3 < n ? 0.0 : (double)good / (double)units; /* cut by the window */
+            good++;
+            i += 2;
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+            return 0.0;
+        } else {
+            good += text_unit(u);
+        }
+    }
+    return units ? (double)good / (double)units : 0.0;
+}
+
+/* BOM-less UTF-16 with few NUL bytes: CJK or Hangul text whose only ASCII is its line
+ * breaks ("\n" is 0A 00 in UTF-16LE). Most NULs sit on one parity and nearly every unit is a
+ * text character read in that byte order (more than in the other). Returns 1 for LE, 2 for
+ * BE, 0 otherwise. */
+static int utf16_sparse_nul(const unsigned char *p, size_t len)
+{
+    if (len & 1)
+        return 0;
+    size_t n = len < BINARY_WINDOW ? len : BINARY_WINDOW;
+    size_t even = 0, odd = 0, high = 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        even += p[i] == 0;
+        odd += p[i + 1] == 0;
+        high += (p[i] >= 0x80) + (p[i + 1] >= 0x80);
+    }
+    /* Line breaks put NULs on one side; ideographs such as U+4E00 put a few on the other.
+     * ASCII text read in pairs looks like CJK (0x6C70...): a quarter or more of the bytes of
+     * CJK or Hangul text in UTF-16 are >= 0x80, none of ASCII's. */
+    int big = even > odd * 3 ? 1 : odd > even * 3 ? 0 : -1;
+    if (big < 0 || even + odd == 0 || high * 10 < n)
+        return 0;
+    double share = utf16_text_share(p, n, big);
+    return share >= 0.95 && share > utf16_text_share(p, n, !big) ? 1 + big : 0;
+}
+
+/* The encoding libuchardet guesses for (a prefix of) p, upper case; "" when it has none. */
+static void uchardet_guess(const unsigned char *p, size_t len, char *out, size_t cap)
+{
+    out[0] = '\0';
+    uchardet_t u = uchardet_new();
+    if (!u)
+        return;
+    /* Its guess settles within the first few hundred KiB; the rest would only cost time. */
+    size_t n = len < (256u << 10) ? len : (256u << 10);
+    if (uchardet_handle_data(u, (const char *)p, n) == 0) {
+        uchardet_data_end(u);
+        const char *g = uchardet_get_charset(u);
+        size_t k = 0;
+        for (; g && g[k] && k + 1 < cap; k++)
+            out[k] = (char)toupper((unsigned char)g[k]);
+        out[k] = '\0';
+    }
+    uchardet_delete(u);
+}
+
+/* For a guess of libuchardet other than the encodings this file decides itself: the iconv
+ * name, or its superset, that decodes all of p; NULL when none does. */
+static const char *legacy_from_guess(const char *g, const unsigned char *p, size_t len)
+{
+    static const char *const table[][3] = {
+        /* guess, name to try first, its superset */
+        {"SHIFT_JIS", "SHIFT_JIS", "CP932"},   {"EUC-JP", "EUC-JP", "EUC-JP-MS"},
+        {"EUC-KR", "EUC-KR", "CP949"},         {"UHC", "EUC-KR", "CP949"},
+        {"ISO-2022-JP", "ISO-2022-JP", "ISO-2022-JP-2"}, {"ISO-2022-KR", "ISO-2022-KR", NULL},
+        {"EUC-TW", "EUC-TW", NULL},            {"ISO-8859-1", "WINDOWS-1252", "ISO-8859-1"},
+        {"WINDOWS-1252", "WINDOWS-1252", "ISO-8859-1"}, {"ISO-8859-15", "ISO-8859-15", NULL},
+        {"ISO-8859-2", "ISO-8859-2", NULL},    {"WINDOWS-1250", "WINDOWS-1250", NULL},
+        {"ISO-8859-5", "ISO-8859-5", NULL},    {"WINDOWS-1251", "WINDOWS-1251", NULL},
+        {"KOI8-R", "KOI8-R", NULL},            {"IBM866", "IBM866", NULL},
+        {"ISO-8859-7", "ISO-8859-7", NULL},    {"WINDOWS-1253", "WINDOWS-1253", NULL},
+        {"ISO-8859-9", "ISO-8859-9", NULL},    {"WINDOWS-1254", "WINDOWS-1254", NULL},
+        {"ISO-8859-8", "ISO-8859-8", NULL},    {"WINDOWS-1255", "WINDOWS-1255", NULL},
+        {"WINDOWS-1256", "WINDOWS-1256", NULL}, {"WINDOWS-1257", "WINDOWS-1257", NULL},
+        {"WINDOWS-1258", "WINDOWS-1258", NULL}, {"TIS-620", "TIS-620", "CP874"},
+        {"ISO-8859-13", "ISO-8859-13", NULL},  {"ISO-8859-3", "ISO-8859-3", NULL},
+        {"ISO-8859-4", "ISO-8859-4", NULL},    {"ISO-8859-10", "ISO-8859-10", NULL},
+        {"ISO-8859-16", "ISO-8859-16", NULL},  {"VISCII", "VISCII", NULL},
+        {"MAC-CENTRALEUROPE", "MAC-CENTRALEUROPE", NULL}, {"MAC-CYRILLIC", "MAC-CYRILLIC", NULL},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        if (strcmp(g, table[i][0]) != 0)
+            continue;
+        for (int k = 1; k < 3; k++)
+            if (table[i][k] && iconv_first_invalid(p, len, table[i][k]) == len)
+                return table[i][k];
+        return NULL;
+    }
+    return NULL;
+}
+
 static int has_bom(const unsigned char *p, size_t len)
 {
     return (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ||
            (len >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)));
 }
 
-const char *ovl_detect_encoding(const void *bytes, size_t len)
+/* 1 when the guess is a single-byte encoding (Latin, Cyrillic, Greek, Thai, ...). */
+static int single_byte(const char *g)
 {
-    const unsigned char *p = bytes;
+    return strncmp(g, "ISO-8859", 8) == 0 || strncmp(g, "WINDOWS-125", 11) == 0 ||
+           strcmp(g, "KOI8-R") == 0 || strcmp(g, "IBM866") == 0 || strncmp(g, "MAC-", 4) == 0 ||
+           strcmp(g, "TIS-620") == 0 || strcmp(g, "VISCII") == 0;
+}
+
+/* 1 when nearly every run of bytes >= 0x80 has an even length, as in double-byte CJK text;
+ * words of single-byte scripts have any length. Short CJK texts fool libuchardet into
+ * Greek, Thai or Cyrillic guesses; this keeps them from being taken. */
+static int paired_high_bytes(const unsigned char *p, size_t len)
+{
+    size_t runs = 0, even = 0;
+    for (size_t i = 0; i < len;) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < len && p[j] >= 0x80)
+            j++;
+        runs++;
+        even += ((j - i) & 1) == 0;
+        i = j;
+    }
+    return runs > 0 && even * 10 >= runs * 9;
+}
+
+/* 1 when the double-byte text reads as GB2312-range Chinese: pairs whose lead byte is in the
+ * hanzi rows (0xB0-0xF7, many above the Hangul rows 0xB0-0xC8 of EUC-KR), hardly any in the
+ * kana rows 0xA4/0xA5 (EUC-JP's hiragana and katakana, nearly absent from Chinese) or below
+ * 0xA1 (Shift_JIS leads, GBK's rare characters), and high bytes in pairs. Then the
+ * statistics below decide without libuchardet, which costs about 2,000 instructions a byte. */
+static int gb2312_like(const unsigned char *p, size_t len)
+{
+    size_t pairs = 0, low = 0, kana = 0, upper = 0;
+    for (size_t i = 0; i + 1 < len;) {
+        if (p[i] < 0x81) {
+            i++;
+            continue;
+        }
+        pairs++;
+        low += p[i] < 0xA1;
+        kana += p[i] == 0xA4 || p[i] == 0xA5;
+        upper += p[i] >= 0xC9 && p[i] <= 0xF7;
+        i += 2;
+    }
+    return pairs >= 16 && low * 20 <= pairs && kana * 20 <= pairs && upper * 10 >= pairs &&
+           paired_high_bytes(p, len);
+}
+
+/* 1 when the double-byte text reads as Big5: mostly high bytes (Western text's accented
+ * letters, followed by ASCII letters, would pass the rest), lead bytes from 0xA1 up and many
+ * trail bytes in 0x40-0x7E (about 40% of Big5's characters; none of EUC-KR's or EUC-JP's, and
+ * Shift_JIS's kana and many kanji have leads below 0xA1). */
+static int big5_like(const unsigned char *p, size_t len)
+{
+    size_t pairs = 0, low = 0, high = 0;
+    for (size_t i = 0; i < len; i++)
+        high += p[i] >= 0x80;
+    for (size_t i = 0; i + 1 < len;) {
+        if (p[i] < 0x81) {
+            i++;
+            continue;
+        }
+        pairs++;
+        low += p[i] < 0xA1;
+        i += 2;
+    }
+    return pairs >= 16 && high * 10 >= len * 4 && low * 20 <= pairs && big5_low_trail_share(p, len) >= 0.2;
+}
+
+/* Latin-script single-byte encodings: their letters are mostly ASCII, the accented ones
+ * stand alone between them. */
+static int latin_script(const char *g)
+{
+    static const char *const names[] = {"ISO-8859-1", "ISO-8859-2", "ISO-8859-3", "ISO-8859-4",
+                                        "ISO-8859-9", "ISO-8859-10", "ISO-8859-13", "ISO-8859-15",
+                                        "ISO-8859-16", "WINDOWS-1250", "WINDOWS-1252", "WINDOWS-1254",
+                                        "WINDOWS-1257", "WINDOWS-1258", "MAC-CENTRALEUROPE"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(g, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* ovl_detect_encoding, also giving libuchardet's guess when it was asked ("" otherwise). */
+static const char *detect(const unsigned char *p, size_t len, char *guess, size_t gcap)
+{
+    guess[0] = '\0';
     if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
         return "UTF-8-BOM";
     if (len >= 2 && p[0] == 0xFF && p[1] == 0xFE)
@@ -482,6 +686,8 @@ const char *ovl_detect_encoding(const void *bytes, size_t len)
     if (len >= 2 && p[0] == 0xFE && p[1] == 0xFF)
         return "UTF-16BE";
     int u16 = utf16_without_bom(p, len);
+    if (!u16)
+        u16 = utf16_sparse_nul(p, len);
     if (u16)
         return u16 == 1 ? "UTF-16LE" : "UTF-16BE";
     size_t two, lng;
@@ -502,6 +708,21 @@ const char *ovl_detect_encoding(const void *bytes, size_t len)
     }
     if (hi && hi * 5 <= len && alone * 10 >= hi * 7)
         return iconv_first_invalid(p, len, "WINDOWS-1252") == len ? "WINDOWS-1252" : "ISO-8859-1";
+    /* Other legacy encodings (Shift_JIS, EUC-KR, ... and Western text too dense in accented
+     * letters for the rule above) are libuchardet's to tell, unless the text reads as Chinese:
+     * GB18030 accepts nearly any byte pairs, so a clean GB18030 reading proves little. Its GB18030/Big5 answers, and its
+     * Latin-script answers for text whose high bytes come in runs as CJK text's do, are
+     * left to the statistics below. */
+    if (!gb2312_like(p, len) && !big5_like(p, len))
+        uchardet_guess(p, len, guess, gcap);
+    const char *g = guess;
+    if (*g && strcmp(g, "GB18030") != 0 && strcmp(g, "BIG5") != 0 && strcmp(g, "ASCII") != 0 &&
+        strncmp(g, "UTF-", 4) != 0 && strcmp(g, "HZ-GB-2312") != 0 && (!latin_script(g) || alone * 2 >= hi) &&
+        (!single_byte(g) || !paired_high_bytes(p, len))) {
+        const char *e = legacy_from_guess(g, p, len);
+        if (e)
+            return e;
+    }
     size_t bad_gb = iconv_first_invalid(p, len, "GB18030");
     size_t bad_big5 = iconv_first_invalid(p, len, "BIG5");
     if (bad_gb == len && bad_big5 != len)
@@ -515,6 +736,12 @@ const char *ovl_detect_encoding(const void *bytes, size_t len)
     if (bad_utf8 >= bad_gb && bad_utf8 >= bad_big5)
         return "UTF-8";
     return bad_big5 > bad_gb ? "BIG5" : "GB18030";
+}
+
+const char *ovl_detect_encoding(const void *bytes, size_t len)
+{
+    char guess[64];
+    return detect(bytes, len, guess, sizeof guess);
 }
 
 /* Canonical upper-case spelling of a user-given encoding name. */
@@ -549,8 +776,9 @@ int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opt
         return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "input of %zu bytes exceeds the 4 GiB limit", len);
     const unsigned char *p = bytes ? bytes : (const unsigned char *)"";
 
-    char enc[32];
+    char enc[32], guess[64] = "";
     size_t start = 0;
+    int detected = !(opts->encoding && *opts->encoding);
     if (opts->encoding && *opts->encoding) {
         canon_name(opts->encoding, enc, sizeof enc);
         /* A forced UTF name still consumes its own BOM. */
@@ -581,9 +809,9 @@ int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opt
         b_abort(&b);
         if (rc == OVL_ERR_NOMEM)
             return ovl__fail(ctx, rc, -1, NULL);
-        snprintf(enc, sizeof enc, "%s", ovl_detect_encoding(p, len));
+        snprintf(enc, sizeof enc, "%s", detect(p, len, guess, sizeof guess));
     } else {
-        snprintf(enc, sizeof enc, "%s", ovl_detect_encoding(p, len));
+        snprintf(enc, sizeof enc, "%s", detect(p, len, guess, sizeof guess));
         if (strcmp(enc, "UTF-8-BOM") == 0)
             start = 3;
         else if (strncmp(enc, "UTF-16", 6) == 0 && len >= 2 &&
@@ -618,6 +846,14 @@ int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opt
         rc = decode_iconv(ctx, &b, p, len, start, enc, opts->lenient);
     if (rc != OVL_OK) {
         b_abort(&b);
+        /* Nothing fits: say what the file probably is, when the detector had an idea the
+         * bytes do not bear out, so that the user can name the encoding. */
+        if (rc == OVL_ERR_DECODE && detected && *guess && strcmp(guess, enc) != 0 && strcmp(guess, "ASCII") != 0 &&
+            strncmp(enc, "UTF-", 4) != 0 && ctx) {
+            char msg[sizeof ctx->message];
+            snprintf(msg, sizeof msg, "%s", ctx->message);
+            return ovl__fail(ctx, rc, ctx->offset, "%s (not valid in any encoding tried; it looks most like %s)", msg, guess);
+        }
         return rc;
     }
     if (!(*out = b_finish(&b, len))) {

@@ -145,8 +145,12 @@ static int load(ovl__doccache *s, ovl_ctx *ctx, size_t i, ovl_doc **out, char **
         if (h[0] != s->hashes[i][0] || h[1] != s->hashes[i][1])
             rc = ovl__fail(ctx, OVL_ERR_IO, -1, "changed since it was fingerprinted");
     }
-    if (rc == OVL_OK)
-        rc = ovl_doc_from_bytes(ctx, path, bytes, len, s->opts, out);
+    if (rc == OVL_OK) {
+        ovl_doc_opts o = *s->opts; /* a record, or a file an encoding rule names */
+        if (ovl_corpus_encoding(s->c, i))
+            o.decode.encoding = ovl_corpus_encoding(s->c, i);
+        rc = ovl_doc_from_bytes(ctx, path, bytes, len, &o, out);
+    }
     free(bytes);
     if (rc != OVL_OK) {
         const char *m = ovl_ctx_message(ctx);

@@ -134,7 +134,10 @@ static void fp_one(void *arg, unsigned worker, size_t k)
     if (rc == OVL_OK) {
         s.doc.bytes = len;
         ovl__content_hash(bytes, len, s.doc.hash);
-        rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(j->c, i), bytes, len, &j->o->doc, &doc);
+        ovl_doc_opts dopts = j->o->doc; /* a record, or a file an encoding rule names */
+        if (ovl_corpus_encoding(j->c, i))
+            dopts.decode.encoding = ovl_corpus_encoding(j->c, i);
+        rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(j->c, i), bytes, len, &dopts, &doc);
     }
     free(bytes);
     if (rc == OVL_OK) {

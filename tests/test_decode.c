@@ -320,7 +320,49 @@ START_TEST(document_size_limit)
     ck_assert_uint_eq(ovl_text_length(ovl_doc_text(d)), 13);
     ovl_doc_free(d);
     unlink(path);
+START_TEST(utf16_cjk_without_bom)
+{
+    /* "語文。\n說話、書\n" in UTF-16LE without a BOM: only the line breaks have NUL bytes,
+     * too few for the ASCII-heavy rule. */
+    const char le[] = "\x9e\x8a\x87\x65\x02\x30\x0a\x00\xaa\x8a\x71\x8a\x01\x30\xf8\x66\x0a\x00";
+    ck_assert_str_eq(ovl_detect_encoding(le, sizeof le - 1), "UTF-16LE");
+    ovl_text *t = NULL;
+    ck_assert_int_eq(ovl_decode(NULL, le, sizeof le - 1, NULL, &t), OVL_OK);
+    ck_assert_uint_eq(ovl_text_length(t), 9);
+    ck_assert_uint_eq(ovl_text_chars(t)[7], 0x66F8);
+    ck_assert_uint_eq(ovl_text_byte(t, 4), 8);
+    ck_assert_uint_eq(ovl_text_line(t, 4), 2);
+    ovl_text_free(t);
+    /* The same in UTF-16BE. */
+    char be[sizeof le];
+    for (size_t i = 0; i + 1 < sizeof le; i += 2)
+        be[i] = le[i + 1], be[i + 1] = le[i];
+    ck_assert_str_eq(ovl_detect_encoding(be, sizeof le - 1), "UTF-16BE");
+    /* Binary data with a few NULs on one side is still binary, and so is ASCII text with
+     * one NUL (its byte pairs would read as CJK). */
+    const char bin[] = "\x01\x02\x03\x00\xff\xfe\x10\x81\x7f\x80\x05\x90\x91\x92\x93\x94";
+    ovl_ctx *ctx = ovl_ctx_new();
+    ck_assert_int_eq(ovl_decode(ctx, bin, sizeof bin - 1, NULL, &t), OVL_ERR_BINARY);
+    ck_assert_int_eq(ovl_decode(ctx, "plain text then\0binary", 22, NULL, &t), OVL_ERR_BINARY);
     ovl_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(legacy_cjk_detected)
+{
+    /* A Shift_JIS line is also valid GB18030; the detector must not take it for Chinese.
+     * "図書館は駅から歩いて十分ほどの古い建物にあります。子どもたちが集まります。" */
+    const char sj[] = "\x90\x7d\x8f\x91\x8a\xd9\x82\xcd\x89\x77\x82\xa9\x82\xe7\x95\xe0\x82\xa2"
+                      "\x82\xc4\x8f\x5c\x95\xaa\x82\xd9\x82\xc7\x82\xcc\x8c\xc3\x82\xa2\x8c\x9a\x95\xa8"
+                      "\x82\xc9\x82\xa0\x82\xe8\x82\xdc\x82\xb7\x81\x42\x8e\x71\x82\xc7\x82\xe0\x82\xbd"
+                      "\x82\xbf\x82\xaa\x8f\x57\x82\xdc\x82\xe8\x82\xdc\x82\xb7\x81\x42\n";
+    ck_assert_str_eq(ovl_detect_encoding(sj, sizeof sj - 1), "SHIFT_JIS");
+    ovl_text *t = NULL;
+    ck_assert_int_eq(ovl_decode(NULL, sj, sizeof sj - 1, NULL, &t), OVL_OK);
+    ck_assert_str_eq(ovl_text_encoding(t), "SHIFT_JIS");
+    ck_assert_uint_eq(ovl_text_chars(t)[0], 0x56F3); /* 図 */
+    ck_assert_uint_eq(ovl_text_byte(t, 3), 6);
+    ovl_text_free(t);
 }
 END_TEST
 
@@ -358,6 +400,8 @@ int main(void)
     tcase_add_test(tc, western_single_byte);
     tcase_add_test(tc, offsets_across_blocks);
     tcase_add_test(tc, document_size_limit);
+    tcase_add_test(tc, utf16_cjk_without_bom);
+    tcase_add_test(tc, legacy_cjk_detected);
     tcase_add_test(tc, bad_arguments);
     suite_add_tcase(s, tc);
     return tu_run(s);

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libxxhash-dev check libsubunit-dev libutf8proc-dev
           libopencc-dev opencc libsqlite3-dev libjansson-dev clang libclang-rt-14-dev chromium
-          jq time python3 zlib1g-dev fonts-wqy-microhei)
+          jq time python3 zlib1g-dev fonts-wqy-microhei libzstd-dev zstd libuchardet-dev)
 # fonts-wqy-microhei: CJK glyphs for headless Chromium (HTML report checks and screenshots).
 # WordNet's data for ovl-gen's reword kind (English synonyms); test_gen uses it when present.
 PACKAGES+=(wordnet-base)

@@ -16,7 +16,24 @@ extern "C" {
  * starting with '.' (files and directories) are skipped unless hidden is set. A path given
  * directly is always taken when it is a regular file (globs and the hidden rule apply to
  * what a walk finds). */
-#define OVL_WALK_OPTS_VERSION 1
+/*
+ * A file whose name ends in .jsonl, .jsonl.gz or .jsonl.zst (found or given) is a record
+ * corpus (overlap/jsonl.h): each record is a document named FILE#ID (the record's id, or
+ * its line number when it has none), decoded as UTF-8; a file's records sort at the file's
+ * name, in line order. Bad records and a record whose id an earlier line of the file
+ * already used are problems ("line N: ..."); the file's other records are kept. A .jsonl
+ * file's records are re-read from it when a scan needs them; the records of a compressed
+ * one are held in memory (their text only, read once, never the whole stream).
+ *
+ * Encoding rules give the encoding of the files they match (first match wins; the glob rule
+ * above, applied to files given directly too); see ovl_corpus_encoding. Version 1 of the
+ * options (without the fields after hidden) is still accepted. */
+typedef struct ovl_encoding_rule {
+    const char *glob;     /* borrowed during the call */
+    const char *encoding; /* any iconv name; copied */
+} ovl_encoding_rule;
+
+#define OVL_WALK_OPTS_VERSION 2
 typedef struct ovl_walk_opts {
     unsigned version;            /* OVL_WALK_OPTS_VERSION */
     const char *const *include;  /* globs, borrowed during the call */
@@ -24,8 +41,12 @@ typedef struct ovl_walk_opts {
     const char *const *exclude;
     size_t nexclude;
     int hidden;                  /* 1: also walk hidden files and directories; default 0 */
+    const char *text_field;      /* member holding a record's text; NULL: "text" */
+    const char *id_field;        /* member holding a record's id; NULL: "id" */
+    const ovl_encoding_rule *encodings; /* borrowed during the call */
+    size_t nencodings;
 } ovl_walk_opts;
-#define OVL_WALK_OPTS_INIT {OVL_WALK_OPTS_VERSION, NULL, 0, NULL, 0, 0}
+#define OVL_WALK_OPTS_INIT {OVL_WALK_OPTS_VERSION, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0}
 
 /* 1 when glob matches relpath or its basename (the walker's rule). */
 OVL_API int ovl_glob_match(const char *glob, const char *relpath);
@@ -62,12 +83,23 @@ OVL_API int ovl_corpus_add_bytes(ovl_ctx *ctx, ovl_corpus *c, const char *name, 
 OVL_API size_t ovl_corpus_count(const ovl_corpus *c);
 /* Name of document i (a path for files); owned by c. */
 OVL_API const char *ovl_corpus_name(const ovl_corpus *c, size_t i);
-/* Size of document i in bytes when it was listed. */
+/* Size of document i in bytes when it was listed (a record: its text's UTF-8 bytes). */
 OVL_API uint64_t ovl_corpus_size(const ovl_corpus *c, size_t i);
 
-/* Reads document i's bytes into *bytes (malloc'd, the caller frees it) and *len.
- * OVL_ERR_IO (the system error), OVL_ERR_TOOBIG, OVL_ERR_NOMEM. Thread-safe once sealed. */
+/* Reads document i's bytes into *bytes (malloc'd, the caller frees it) and *len; a record's
+ * are its decoded text in UTF-8. OVL_ERR_IO (the system error; a record that is no longer on
+ * its line: "changed since it was listed"), OVL_ERR_TOOBIG, OVL_ERR_NOMEM. Thread-safe once
+ * sealed. */
 OVL_API int ovl_corpus_read(ovl_ctx *ctx, const ovl_corpus *c, size_t i, void **bytes, size_t *len);
+
+/* When document i is a JSON lines record: returns 1 and sets (each may be NULL) its file
+ * and id (owned by c) and its 1-based line. Otherwise returns 0. */
+OVL_API int ovl_corpus_record(const ovl_corpus *c, size_t i, const char **file, const char **id,
+                              uint64_t *line);
+/* The encoding document i must be decoded with: "UTF-8" for a record, the encoding a rule
+ * gave its file, or NULL (detect). Owned by c. A caller decoding document i puts it into
+ * its ovl_decode_opts.encoding when it is not NULL. */
+OVL_API const char *ovl_corpus_encoding(const ovl_corpus *c, size_t i);
 
 /* Problems met while adding paths, in the order met; owned by c. */
 OVL_API size_t ovl_corpus_problem_count(const ovl_corpus *c);

@@ -11,7 +11,7 @@ extern "C" {
 #define OVL_DECODE_OPTS_VERSION 1
 typedef struct ovl_decode_opts {
     unsigned version;     /* OVL_DECODE_OPTS_VERSION */
-    const char *encoding; /* NULL: detect (BOM, UTF-8, else GB18030 or Big5); else any iconv name */
+    const char *encoding; /* NULL: detect (see ovl_detect_encoding); else any iconv name */
     int lenient;          /* 0: invalid bytes are an error; 1: replace each bad sequence by U+FFFD */
 } ovl_decode_opts;
 #define OVL_DECODE_OPTS_INIT {OVL_DECODE_OPTS_VERSION, NULL, 0}
@@ -26,14 +26,21 @@ typedef struct ovl_text ovl_text;
 /* Decodes len bytes (not retained; the caller keeps ownership). opts may be NULL for
  * defaults. On success *out is a new text the caller frees with ovl_text_free.
  * Errors: OVL_ERR_BINARY (NUL bytes in the first 8 KiB, offset of the first one),
- * OVL_ERR_DECODE (offset of the first invalid sequence), OVL_ERR_ENCODING, OVL_ERR_TOOBIG,
+ * OVL_ERR_DECODE (offset of the first invalid sequence; when a legacy encoding was detected
+ * and libuchardet's guess differs, the detail ends "(not valid in any encoding tried; it looks
+ * most like NAME)"), OVL_ERR_ENCODING, OVL_ERR_TOOBIG,
  * OVL_ERR_NOMEM. A leading BOM is consumed and is not a character. Line breaks are
  * LF, CR LF, or a lone CR. */
 OVL_API int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opts *opts,
                        ovl_text **out);
 
 /* Guesses the encoding of bytes without decoding them: "UTF-8", "UTF-8-BOM", "UTF-16LE",
- * "UTF-16BE", "GB18030" or "BIG5". Static storage. */
+ * "UTF-16BE" (with a BOM, or without one when NUL bytes sit on one side of nearly every
+ * character, or on one side and nearly every 16-bit unit is a letter of a common script),
+ * "WINDOWS-1252"/"ISO-8859-1" (sparse accented letters), "GB18030" or "BIG5" (own
+ * statistics), or what libuchardet recognizes, when the bytes are valid in it: "SHIFT_JIS"
+ * (or "CP932"), "EUC-JP", "EUC-KR" (or "CP949"), single-byte Latin, Cyrillic, Greek, ...
+ * encodings ("WINDOWS-1252", "ISO-8859-2", "WINDOWS-1251", "KOI8-R", ...). Static storage. */
 OVL_API const char *ovl_detect_encoding(const void *bytes, size_t len);
 
 OVL_API void ovl_text_free(ovl_text *text);                   /* NULL accepted */
