@@ -320,6 +320,10 @@ START_TEST(document_size_limit)
     ck_assert_uint_eq(ovl_text_length(ovl_doc_text(d)), 13);
     ovl_doc_free(d);
     unlink(path);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(utf16_cjk_without_bom)
 {
     /* "語文。\n說話、書\n" in UTF-16LE without a BOM: only the line breaks have NUL bytes,
