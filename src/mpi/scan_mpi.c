@@ -1,5 +1,5 @@
 /* scan_mpi.c - ovl_scan spread over MPI ranks: the scan's own phases and emission, with the data moved between them by MPI. */
-#include "overlap/scan_mpi.h"
+#include "overlap_mpi.h"
 
 #include "../scan_run.h"
 
@@ -27,7 +27,40 @@ typedef struct mpi_run {
     ovl_scan_mpi_stats st;
     int phase;
     double t_phase;
+    /* Made once before the first exchange, so that no exchange can fail half-way on one
+     * rank: per-rank counts, offsets and the packing buffers of a round. */
+    uint64_t *u1, *u2;
+    size_t *z1, *z2;
+    int *ic;
+    char **parts;
+    char *sb, *rb;
 } mpi_run;
+
+static int mpi_run_alloc(mpi_run *m)
+{
+    size_t P = (size_t)m->size;
+    m->u1 = calloc(P, sizeof *m->u1);
+    m->u2 = calloc(P, sizeof *m->u2);
+    m->z1 = calloc(P + 1, sizeof *m->z1);
+    m->z2 = calloc(P + 1, sizeof *m->z2);
+    m->ic = calloc(4 * P, sizeof *m->ic);
+    m->parts = calloc(P, sizeof *m->parts);
+    m->sb = malloc(XCHG_CHUNK);
+    m->rb = malloc(XCHG_CHUNK);
+    return m->u1 && m->u2 && m->z1 && m->z2 && m->ic && m->parts && m->sb && m->rb ? 0 : -1;
+}
+
+static void mpi_run_free(mpi_run *m)
+{
+    free(m->u1);
+    free(m->u2);
+    free(m->z1);
+    free(m->z2);
+    free(m->ic);
+    free(m->parts);
+    free(m->sb);
+    free(m->rb);
+}
 
 static double now(void)
 {
@@ -120,11 +153,9 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
                           size_t *rcounts)
 {
     int P = m->size, bad = 0;
-    uint64_t *sc = calloc(P, sizeof *sc), *rc = calloc(P, sizeof *rc);
-    size_t *soff = malloc((P + 1) * sizeof *soff), *roff = malloc((P + 1) * sizeof *roff);
-    int *ic = malloc(4 * P * sizeof *ic);
-    if (!sc || !rc || !soff || !roff || !ic)
-        abort(); /* a few bytes per rank: nothing sensible is left to do */
+    uint64_t *sc = m->u1, *rc = m->u2;
+    size_t *soff = m->z1, *roff = m->z2;
+    int *ic = m->ic;
     for (int p = 0; p < P; p++)
         sc[p] = counts[p];
     MPI_Alltoall(sc, 1, MPI_UINT64_T, rc, 1, MPI_UINT64_T, m->comm);
@@ -145,9 +176,7 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
     size_t chunk = XCHG_CHUNK / (size_t)P;
     if (most < chunk)
         chunk = most ? (size_t)most : 1;
-    char *sb = malloc(chunk * P + 1), *rb = malloc(chunk * P + 1);
-    if (!sb || !rb)
-        abort();
+    char *sb = m->sb, *rb = m->rb;
     int *scn = ic, *sds = ic + P, *rcn = ic + 2 * P, *rds = ic + 3 * P;
     for (uint64_t at = 0; at < most; at += chunk) {
         size_t s = 0, r = 0;
@@ -166,13 +195,6 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
             if (rcn[p])
                 memcpy(*recv + roff[p] + at, rb + rds[p], (size_t)rcn[p]);
     }
-    free(sb);
-    free(rb);
-    free(sc);
-    free(rc);
-    free(soff);
-    free(roff);
-    free(ic);
     return bad ? -1 : 0;
 }
 
@@ -180,14 +202,11 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
  * bytes of rank p. */
 static int allgather_bytes(mpi_run *m, const void *mine, size_t len, char **out, size_t *lens)
 {
-    uint64_t l = len, *all = malloc(m->size * sizeof *all);
-    if (!all)
-        abort();
+    uint64_t l = len, *all = m->u1;
     MPI_Allgather(&l, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, m->comm);
     size_t total = 0;
     for (int p = 0; p < m->size; p++)
         total += lens[p] = all[p];
-    free(all);
     char *buf = malloc(total ? total : 1);
     int bad = !buf;
     MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, m->comm);
@@ -215,9 +234,7 @@ static int gather_bytes(mpi_run *m, const void *mine, size_t len, char **out, si
         send_bytes(m, mine, len, 0);
         return 0;
     }
-    char **parts = calloc(m->size, sizeof *parts);
-    if (!parts)
-        abort();
+    char **parts = m->parts;
     size_t total = len;
     lens[0] = len;
     int bad = 0;
@@ -234,8 +251,7 @@ static int gather_bytes(mpi_run *m, const void *mine, size_t len, char **out, si
         at += lens[p];
     }
     for (int p = 1; p < m->size; p++)
-        free(parts[p]);
-    free(parts);
+        free(parts[p]), parts[p] = NULL;
     *out = buf;
     return buf ? 0 : -1;
 }
@@ -548,7 +564,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     first = malloc((P + 1) * sizeof *first);
     lens = malloc(P * sizeof *lens);
     counts = calloc(P, sizeof *counts);
-    if (rc == OVL_OK && (!first || !lens || !counts))
+    int made = mpi_run_alloc(m);
+    if (rc == OVL_OK && (!first || !lens || !counts || made != 0))
         rc = nomem(m);
     CHECK(rc);
     if (me == 0)
@@ -1085,13 +1102,14 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         /* Sent in (a, b) order per destination: each rank receives runs in rank order, so
          * its pairs stay sorted. */
         ovl_scan_pair *sorted = malloc((npairs ? npairs : 1) * sizeof *sorted);
-        memset(counts, 0, P * sizeof *counts);
-        if (!sorted)
-            rc = nomem(m);
-        CHECK(rc);
         size_t *fill = calloc(P + 1, sizeof *fill);
-        if (!fill)
-            abort();
+        memset(counts, 0, P * sizeof *counts);
+        if (!sorted || !fill) {
+            free(sorted);
+            free(fill);
+            rc = nomem(m);
+        }
+        CHECK(rc);
         for (size_t k = 0; k < npairs; k++)
             counts[dest[k]] += sizeof *pairs;
         for (int p = 1; p <= P; p++)
@@ -1227,5 +1245,6 @@ done:
     free(lens);
     free(counts);
     ovl__run_free(&r);
+    mpi_run_free(m);
     return rc;
 }
