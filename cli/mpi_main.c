@@ -62,11 +62,12 @@ int main(int argc, char **argv)
         int size = 1;
         MPI_Comm_size(MPI_COMM_WORLD, &size);
         if (size > 1) {
-            if (rank != 0 && err >= 0) {
-                FILE *e = fdopen(err, "w");
+            if (rank != 0) {
+                /* Rank 0 says why when it stopped too: let it speak first. */
+                sleep(1);
+                FILE *e = err >= 0 ? fdopen(err, "w") : NULL;
                 if (e)
-                    fprintf(e, "overlap-mpi: rank %d stopped before the scan (do all ranks see the "
-                               "same files?)\n", rank), fflush(e);
+                    fprintf(e, "overlap-mpi: rank %d stopped before the scan\n", rank), fflush(e);
             }
             MPI_Abort(MPI_COMM_WORLD, status ? status : CLI_EXIT_TROUBLE);
         }
