@@ -72,11 +72,13 @@ int main(int argc, char **argv)
             MPI_Abort(MPI_COMM_WORLD, status ? status : CLI_EXIT_TROUBLE);
         }
     }
-    /* mpirun exits with the status of a rank that failed: every rank gives rank 0's. */
-    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     const char *sp = getenv("OVERLAP_MPI_STATS");
     if (rank == 0 && sp && *sp && stats.ranks)
         write_stats(sp);
+    fflush(stdout);
     MPI_Finalize();
-    return status;
+    /* The status is rank 0's (the scan gave every rank the same result). mpirun ends the job
+     * as soon as a rank exits non-zero, which can cut rank 0's standard output still on its
+     * way: only rank 0 returns it. */
+    return rank == 0 ? status : 0;
 }
