@@ -1,7 +1,7 @@
 /* mpi_main.c - overlap-mpi: `overlap scan` with its options and formats, run over MPI ranks (rank 0 writes). */
 #include "cli.h"
 
-#include "overlap_mpi.h"
+#include "overlap/scan_mpi.h"
 
 #include <stdlib.h>
 #include <string.h>

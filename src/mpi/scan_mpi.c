@@ -1,5 +1,5 @@
 /* scan_mpi.c - ovl_scan spread over MPI ranks: the scan's own phases and emission, with the data moved between them by MPI. */
-#include "overlap_mpi.h"
+#include "overlap/scan_mpi.h"
 
 #include "../scan_run.h"
 

@@ -1,6 +1,6 @@
-/* overlap_mpi.h - the corpus scan spread over the ranks of an MPI communicator (liboverlap_mpi, built with -DOVL_MPI=ON; installed beside overlap.h). */
-#ifndef OVERLAP_MPI_H
-#define OVERLAP_MPI_H
+/* overlap/scan_mpi.h - the corpus scan spread over the ranks of an MPI communicator (liboverlap_mpi, built with -DOVL_MPI=ON; installed beside the other headers). */
+#ifndef OVERLAP_SCAN_MPI_H
+#define OVERLAP_SCAN_MPI_H
 
 #include <mpi.h>
 
