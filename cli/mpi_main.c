@@ -62,20 +62,23 @@ int main(int argc, char **argv)
         int size = 1;
         MPI_Comm_size(MPI_COMM_WORLD, &size);
         if (size > 1) {
-            if (rank != 0 && err >= 0) {
-                FILE *e = fdopen(err, "w");
+            if (rank != 0) {
+                /* Rank 0 says why when it stopped too: let it speak first. */
+                sleep(1);
+                FILE *e = err >= 0 ? fdopen(err, "w") : NULL;
                 if (e)
-                    fprintf(e, "overlap-mpi: rank %d stopped before the scan (do all ranks see the "
-                               "same files?)\n", rank), fflush(e);
+                    fprintf(e, "overlap-mpi: rank %d stopped before the scan\n", rank), fflush(e);
             }
             MPI_Abort(MPI_COMM_WORLD, status ? status : CLI_EXIT_TROUBLE);
         }
     }
-    /* mpirun exits with the status of a rank that failed: every rank gives rank 0's. */
-    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     const char *sp = getenv("OVERLAP_MPI_STATS");
     if (rank == 0 && sp && *sp && stats.ranks)
         write_stats(sp);
+    fflush(stdout);
     MPI_Finalize();
-    return status;
+    /* The status is rank 0's (the scan gave every rank the same result). mpirun ends the job
+     * as soon as a rank exits non-zero, which can cut rank 0's standard output still on its
+     * way: only rank 0 returns it. */
+    return rank == 0 ? status : 0;
 }

@@ -15,8 +15,9 @@ extern "C" {
  *     name order, balanced by bytes); the documents' records go to every rank, problems and
  *     whole-document keys to rank 0, which finds identical and near copies and sends the
  *     verdict back; the chunk table of the originals goes to rank 0 (for families);
- *   1 keys: band keys go to the rank owning their band (bands split into min(ranks, bands)
- *     contiguous ranges), which finds the candidates and the recurring chunks of its keys;
+ *   1 keys: band keys go to the rank owning their part of the key space (bands split into
+ *     contiguous ranges over the ranks; with more ranks than bands, a band's keys shared by
+ *     key value), which spools them and finds the candidates and recurring chunks of its keys;
  *   2 pairs: each pair goes to the rank owning its first document, where the ranges' pairs
  *     are merged; recurring and template chunks go to rank 0, which builds the families and
  *     sends them to every rank; each rank drops the pairs in recurring text only;

@@ -27,7 +27,40 @@ typedef struct mpi_run {
     ovl_scan_mpi_stats st;
     int phase;
     double t_phase;
+    /* Made once before the first exchange, so that no exchange can fail half-way on one
+     * rank: per-rank counts, offsets and the packing buffers of a round. */
+    uint64_t *u1, *u2;
+    size_t *z1, *z2;
+    int *ic;
+    char **parts;
+    char *sb, *rb;
 } mpi_run;
+
+static int mpi_run_alloc(mpi_run *m)
+{
+    size_t P = (size_t)m->size;
+    m->u1 = calloc(P, sizeof *m->u1);
+    m->u2 = calloc(P, sizeof *m->u2);
+    m->z1 = calloc(P + 1, sizeof *m->z1);
+    m->z2 = calloc(P + 1, sizeof *m->z2);
+    m->ic = calloc(4 * P, sizeof *m->ic);
+    m->parts = calloc(P, sizeof *m->parts);
+    m->sb = malloc(XCHG_CHUNK);
+    m->rb = malloc(XCHG_CHUNK);
+    return m->u1 && m->u2 && m->z1 && m->z2 && m->ic && m->parts && m->sb && m->rb ? 0 : -1;
+}
+
+static void mpi_run_free(mpi_run *m)
+{
+    free(m->u1);
+    free(m->u2);
+    free(m->z1);
+    free(m->z2);
+    free(m->ic);
+    free(m->parts);
+    free(m->sb);
+    free(m->rb);
+}
 
 static double now(void)
 {
@@ -120,11 +153,9 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
                           size_t *rcounts)
 {
     int P = m->size, bad = 0;
-    uint64_t *sc = calloc(P, sizeof *sc), *rc = calloc(P, sizeof *rc);
-    size_t *soff = malloc((P + 1) * sizeof *soff), *roff = malloc((P + 1) * sizeof *roff);
-    int *ic = malloc(4 * P * sizeof *ic);
-    if (!sc || !rc || !soff || !roff || !ic)
-        abort(); /* a few bytes per rank: nothing sensible is left to do */
+    uint64_t *sc = m->u1, *rc = m->u2;
+    size_t *soff = m->z1, *roff = m->z2;
+    int *ic = m->ic;
     for (int p = 0; p < P; p++)
         sc[p] = counts[p];
     MPI_Alltoall(sc, 1, MPI_UINT64_T, rc, 1, MPI_UINT64_T, m->comm);
@@ -145,9 +176,7 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
     size_t chunk = XCHG_CHUNK / (size_t)P;
     if (most < chunk)
         chunk = most ? (size_t)most : 1;
-    char *sb = malloc(chunk * P + 1), *rb = malloc(chunk * P + 1);
-    if (!sb || !rb)
-        abort();
+    char *sb = m->sb, *rb = m->rb;
     int *scn = ic, *sds = ic + P, *rcn = ic + 2 * P, *rds = ic + 3 * P;
     for (uint64_t at = 0; at < most; at += chunk) {
         size_t s = 0, r = 0;
@@ -166,13 +195,6 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
             if (rcn[p])
                 memcpy(*recv + roff[p] + at, rb + rds[p], (size_t)rcn[p]);
     }
-    free(sb);
-    free(rb);
-    free(sc);
-    free(rc);
-    free(soff);
-    free(roff);
-    free(ic);
     return bad ? -1 : 0;
 }
 
@@ -180,14 +202,11 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
  * bytes of rank p. */
 static int allgather_bytes(mpi_run *m, const void *mine, size_t len, char **out, size_t *lens)
 {
-    uint64_t l = len, *all = malloc(m->size * sizeof *all);
-    if (!all)
-        abort();
+    uint64_t l = len, *all = m->u1;
     MPI_Allgather(&l, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, m->comm);
     size_t total = 0;
     for (int p = 0; p < m->size; p++)
         total += lens[p] = all[p];
-    free(all);
     char *buf = malloc(total ? total : 1);
     int bad = !buf;
     MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, m->comm);
@@ -215,9 +234,7 @@ static int gather_bytes(mpi_run *m, const void *mine, size_t len, char **out, si
         send_bytes(m, mine, len, 0);
         return 0;
     }
-    char **parts = calloc(m->size, sizeof *parts);
-    if (!parts)
-        abort();
+    char **parts = m->parts;
     size_t total = len;
     lens[0] = len;
     int bad = 0;
@@ -234,8 +251,7 @@ static int gather_bytes(mpi_run *m, const void *mine, size_t len, char **out, si
         at += lens[p];
     }
     for (int p = 1; p < m->size; p++)
-        free(parts[p]);
-    free(parts);
+        free(parts[p]), parts[p] = NULL;
     *out = buf;
     return buf ? 0 : -1;
 }
@@ -381,6 +397,60 @@ static int get_families(rbuf *b, ovl__families *f, size_t ndocs)
         return -1;
     }
     return 0;
+}
+
+/* The part of the key space a rank searches: bands [blo, bhi), and of their keys those with
+ * key % slices == slice. With no more ranks than bands, each rank has a range of whole bands;
+ * with more, the ranks of a band share it by key value, so that every rank searches about
+ * 1/ranks of the keys (all of a key's chunks still meet on one rank). */
+typedef struct cell {
+    unsigned blo, bhi;
+    uint64_t slices, slice;
+} cell;
+
+static cell cell_of(int p, int ranks, unsigned bands)
+{
+    cell c;
+    uint64_t P = (uint64_t)ranks, B = bands, q = (uint64_t)p;
+    if (P <= B) {
+        c.blo = (unsigned)(q * B / P);
+        c.bhi = (unsigned)((q + 1) * B / P);
+        c.slices = 1;
+        c.slice = 0;
+    } else {
+        uint64_t b = q * B / P, q0 = (b * P + B - 1) / B, q1 = ((b + 1) * P + B - 1) / B;
+        c.blo = (unsigned)b;
+        c.bhi = (unsigned)b + 1;
+        c.slices = q1 - q0;
+        c.slice = q - q0;
+    }
+    return c;
+}
+
+/* Whether chunk x (keys: bands per chunk) has its key of cell c's band in c's slice. */
+static int in_cell(const cell *c, const uint64_t *keys, unsigned bands, size_t x)
+{
+    return c->slices == 1 || keys[x * bands + c->blo] % c->slices == c->slice;
+}
+
+/* Puts document id's record for cell c: its chunks in the cell and their keys of the cell's
+ * bands (none when no chunk is in it and the cell is a slice). */
+static void put_cell(wbuf *w, const cell *c, unsigned bands, uint32_t id, const ovl_fp_chunk *ch,
+                     const uint64_t *keys, size_t nc)
+{
+    unsigned nb = c->bhi - c->blo;
+    uint32_t hdr[2] = {id, 0};
+    for (size_t x = 0; x < nc; x++)
+        hdr[1] += in_cell(c, keys, bands, x);
+    if (c->slices > 1 && hdr[1] == 0)
+        return;
+    put(w, hdr, sizeof hdr);
+    for (size_t x = 0; x < nc; x++)
+        if (in_cell(c, keys, bands, x))
+            put(w, ch + x, sizeof *ch);
+    for (size_t x = 0; x < nc; x++)
+        if (in_cell(c, keys, bands, x))
+            put(w, keys + x * bands + c->blo, nb * sizeof *keys);
 }
 
 /* Min-heap of (load, rank) to deal pairs to the least loaded rank. */
@@ -548,7 +618,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     first = malloc((P + 1) * sizeof *first);
     lens = malloc(P * sizeof *lens);
     counts = calloc(P, sizeof *counts);
-    if (rc == OVL_OK && (!first || !lens || !counts))
+    int made = mpi_run_alloc(m);
+    if (rc == OVL_OK && (!first || !lens || !counts || made != 0))
         rc = nomem(m);
     CHECK(rc);
     if (me == 0)
@@ -599,7 +670,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     /* Templates: fingerprinted where their keys are searched (the ranks owning bands), their
      * problems told by rank 0 after the documents'. */
     unsigned bands = o.fp.bands;
-    int nr = P < (int)bands ? P : (int)bands;
+    int nr = P; /* every rank searches a part of the keys (cell_of) */
     if (bands > 64)
         rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a scan takes at most 64 bands, not %u", bands);
     CHECK(rc);
@@ -735,23 +806,19 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         bcast_bytes(m, r.cfp.copy_of, n * sizeof *r.cfp.copy_of, 0);
         bcast_bytes(m, r.cfp.near, n * sizeof *r.cfp.near, 0);
     }
-    /* ---- 1: band keys to the rank owning their band ---- */
+    /* ---- 1: band keys to the rank owning their part of the key space ---- */
     next_phase(m, PH_KEYS);
     {
         for (int p = 0; p < nr; p++) {
-            unsigned blo = (unsigned)((size_t)p * bands / nr), bhi = (unsigned)((size_t)(p + 1) * bands / nr);
-            unsigned nb = bhi - blo;
+            cell cl = cell_of(p, nr, bands);
             size_t before = w.n;
             for (size_t k = 0; k < cnt && !w.bad; k++) {
                 size_t i = lo + k;
                 if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i)
                     continue; /* copies and near copies are not searched */
                 const ovl_scan_doc *d = &sh.docs[k];
-                uint32_t hdr[2] = {(uint32_t)i, d->nchunks};
-                put(&w, hdr, sizeof hdr);
-                put(&w, sh.chunks + d->first_chunk, d->nchunks * sizeof *sh.chunks);
-                for (size_t x = 0; x < d->nchunks; x++)
-                    put(&w, sh.keys + (d->first_chunk + x) * bands + blo, nb * sizeof *sh.keys);
+                put_cell(&w, &cl, bands, (uint32_t)i, sh.chunks + d->first_chunk,
+                         sh.keys + d->first_chunk * bands, d->nchunks);
             }
             counts[p] = w.n - before;
         }
@@ -771,8 +838,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         if (me < nr) {
             /* The keys received wait on disk, as ovl__scan_cfp's do, and are searched by the
              * same code, in band ranges that keep a finder within its budget. */
-            unsigned blo = (unsigned)((size_t)me * bands / nr), bhi = (unsigned)((size_t)(me + 1) * bands / nr);
-            unsigned nb = bhi - blo;
+            cell cl = cell_of(me, nr, bands);
+            unsigned nb = cl.bhi - cl.blo;
             FILE *spool = tmpfile(), *bandf[64] = {0};
             int band_fd[64];
             uint64_t *col = NULL;
@@ -814,24 +881,35 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             rbuf_ = NULL;
             /* Templates after the documents, with ids from n on. */
             uint64_t *sub = NULL;
-            size_t capsub = 0;
+            ovl_fp_chunk *tch = NULL;
+            size_t capsub = 0, captch = 0;
             for (size_t k = 0; rc == OVL_OK && ntsh && k < nt; k++) {
                 const ovl_scan_doc *d = &tsh->docs[k];
                 if (d->status != OVL_OK)
                     continue;
                 if (ovl__grow(&sub, &capsub, (size_t)d->nchunks * nb + 1, sizeof *sub) != 0 ||
+                    ovl__grow(&tch, &captch, (size_t)d->nchunks + 1, sizeof *tch) != 0 ||
                     ovl__grow(&col, &capcol, (size_t)d->nchunks + 1, sizeof *col) != 0) {
                     rc = nomem(m);
                     break;
                 }
-                for (size_t x = 0; x < d->nchunks; x++)
-                    memcpy(sub + x * nb, tsh->keys + (d->first_chunk + x) * bands + blo, nb * sizeof *sub);
-                if (ovl__spool_doc(spool, bandf, nb, (uint32_t)(n + k), tsh->chunks + d->first_chunk, sub,
-                                   d->nchunks, col) != 0)
+                const uint64_t *tk = tsh->keys + d->first_chunk * bands;
+                size_t tn = 0;
+                for (size_t x = 0; x < d->nchunks; x++) {
+                    if (!in_cell(&cl, tk, bands, x))
+                        continue;
+                    tch[tn] = tsh->chunks[d->first_chunk + x];
+                    memcpy(sub + tn * nb, tk + x * bands + cl.blo, nb * sizeof *sub);
+                    tn++;
+                }
+                if (cl.slices > 1 && tn == 0)
+                    continue;
+                if (ovl__spool_doc(spool, bandf, nb, (uint32_t)(n + k), tch, sub, tn, col) != 0)
                     rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
-                nchunks += d->nchunks;
+                nchunks += tn;
             }
             free(sub);
+            free(tch);
             free(col);
             int flushed = spool && fflush(spool) == 0;
             for (unsigned x = 0; x < nb; x++) {
@@ -1085,13 +1163,14 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         /* Sent in (a, b) order per destination: each rank receives runs in rank order, so
          * its pairs stay sorted. */
         ovl_scan_pair *sorted = malloc((npairs ? npairs : 1) * sizeof *sorted);
-        memset(counts, 0, P * sizeof *counts);
-        if (!sorted)
-            rc = nomem(m);
-        CHECK(rc);
         size_t *fill = calloc(P + 1, sizeof *fill);
-        if (!fill)
-            abort();
+        memset(counts, 0, P * sizeof *counts);
+        if (!sorted || !fill) {
+            free(sorted);
+            free(fill);
+            rc = nomem(m);
+        }
+        CHECK(rc);
         for (size_t k = 0; k < npairs; k++)
             counts[dest[k]] += sizeof *pairs;
         for (int p = 1; p <= P; p++)
@@ -1227,5 +1306,6 @@ done:
     free(lens);
     free(counts);
     ovl__run_free(&r);
+    mpi_run_free(m);
     return rc;
 }

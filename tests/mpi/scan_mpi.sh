@@ -43,6 +43,7 @@ variants=(
   "--max-df 4 --passages all --ignore $t/tpl -j 1"
   "--no-families --top 2 --near-copies 0 --min-ratio 0.01"
   "--max-df 4 --families 1 --whole-tokens 100000 --min-hits 2"
+  "--max-df 4 --bands 3 --rows 5 --ignore $t/tpl"
 )
 v=0
 for opts in "${variants[@]}"; do
