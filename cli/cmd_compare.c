@@ -151,11 +151,12 @@ int cmd_compare(int argc, char **argv)
         cli_error("compare: out of memory");
         goto done;
     }
-    char params[256];
+    char params[320];
     snprintf(params, sizeof params,
-             "{\"min_chars\":%u,\"min_words\":%u,\"fold_traditional\":%s,\"exclude_quotes\":%s,"
-             "\"exclude_refs\":%s}",
-             aopts.min_cjk, aopts.min_words, dopts.norm.fold_traditional ? "true" : "false",
+             "{\"min_chars\":%u,\"min_words\":%u,\"mode\":\"%s\",\"min_score\":%.4f,"
+             "\"fold_traditional\":%s,\"exclude_quotes\":%s,\"exclude_refs\":%s}",
+             aopts.min_cjk, aopts.min_words, aopts.reworded ? "reworded" : "exact", aopts.min_score,
+             dopts.norm.fold_traditional ? "true" : "false",
              ropts.exclude_quotes ? "true" : "false", ropts.exclude_refs ? "true" : "false");
     ropts.format = fmt;
     ropts.params_json = params;
