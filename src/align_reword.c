@@ -462,6 +462,10 @@ int ovl__align_reworded(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, co
         }
     }
 
+    if (nseed == 0) {
+        rc = 0;
+        goto done;
+    }
     /* One partner per sentence, the most alike first. */
     qsort(seeds, nseed, sizeof *seeds, cmp_seed_cos);
     used = calloc(ns, 1);
