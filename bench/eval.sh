@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # eval.sh - accuracy of overlap on a seeded ovl-gen corpus: PAN text alignment (compare on given pairs) and scan pair retrieval.
 #
-# usage: bench/eval.sh [--quick] [--no-grid] [--obfuscation LIST] SEED LANG [CASES]
+# usage: bench/eval.sh [--quick] [--no-grid] [--obfuscation LIST] [--args 'OPTS'] SEED LANG [CASES]
 #   SEED   ovl-gen seed;  LANG zh|en;  CASES at least this many planted cases (default 100)
 #   --quick    smallest grids (smoke test)       --no-grid  defaults only, no parameter comparison
+#   --args 'OPTS'  extra options for every compare (e.g. --reworded); output dir gets a suffix
 #   --obfuscation LIST  ovl-gen's kinds (e.g. double,reword; default all); output dir gets -LIST
 # Environment: OVL_BUILD (build dir with overlap and bench/ovl-gen, bench/ovl-eval; default
 # build-bench), OVL_OUT (output root; default bench/out), OVL_CSL (CSL corpus dir).
@@ -26,12 +27,13 @@ OVL=${OVL_BIN:-$BUILD/overlap}
 case $OVL in /*) ;; *) OVL=$PWD/$OVL ;; esac
 GEN=$BUILD/bench/ovl-gen
 EVAL=$BUILD/bench/ovl-eval
-QUICK=0 GRID=1 OBF=""
+QUICK=0 GRID=1 OBF="" CARGS=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1; shift ;;
     --no-grid) GRID=0; shift ;;
     --obfuscation) OBF=$2; shift 2 ;;
+    --args) CARGS=$2; shift 2 ;;
     -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "eval.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -46,7 +48,8 @@ done
 command -v python3 >/dev/null || { echo "eval.sh: needs python3 (JSON filtering)" >&2; exit 2; }
 export LC_ALL=C
 
-OUT=$OUTROOT/eval-$LANG_-s$SEED${OBF:+-${OBF//[,+]/-}}
+CSUF=$(printf '%s' "$CARGS" | tr -c 'A-Za-z0-9.' '-' | sed 's/^-*//')
+OUT=$OUTROOT/eval-$LANG_-s$SEED${OBF:+-${OBF//[,+]/-}}${CSUF:+-$CSUF}
 GENOBF=(); [ -z "$OBF" ] || GENOBF=(--obfuscation "$OBF")
 CORPUS=$OUT/corpus
 rm -rf "$OUT"
@@ -165,7 +168,7 @@ for v in $VALS; do
   while IFS=$'\t' read -r s r; do
     i=$((i + 1))
     set +e
-    (cd "$CORPUS" && "$OVL" compare "$s" "$r" --format json $OPT "$v" -o "$rdir/raw/$(printf %05d $i).json")
+    (cd "$CORPUS" && "$OVL" compare "$s" "$r" --format json $OPT "$v" $CARGS -o "$rdir/raw/$(printf %05d $i).json")
     rc=$?
     set -e
     [ $rc -le 1 ] || trouble=$((trouble + 1))

@@ -64,6 +64,8 @@ enum {
     O_WITH_TEXT, O_NO_TEXT, O_STAT, O_FAIL_ABOVE,
     /* input options (scan, dedup, index add, check) */
     O_TEXT_FIELD, O_ID_FIELD, O_ENCODING_OF,
+    /* alignment mode and score floor */
+    O_REWORDED, O_NO_REWORDED, O_MIN_SCORE,
     CLI_O_CMD = 512
 };
 #define CLI_DOC_LONGOPTS                                                                \
@@ -71,7 +73,9 @@ enum {
     {"no-fold-traditional", no_argument, NULL, O_NO_FOLD}
 #define CLI_ALIGN_LONGOPTS                                                              \
     {"min-chars", required_argument, NULL, O_MIN_CHARS},                                \
-    {"min-words", required_argument, NULL, O_MIN_WORDS}
+    {"min-words", required_argument, NULL, O_MIN_WORDS},                                \
+    {"reworded", no_argument, NULL, O_REWORDED}, {"no-reworded", no_argument, NULL, O_NO_REWORDED}, \
+    {"min-score", required_argument, NULL, O_MIN_SCORE}
 #define CLI_FP_LONGOPTS                                                                 \
     {"seed", required_argument, NULL, O_SEED}, {"shingle", required_argument, NULL, O_SHINGLE}, \
     {"shingle-words", required_argument, NULL, O_SHINGLE_WORDS},                        \
@@ -153,7 +157,11 @@ enum {
 
 #define CLI_ALIGN_OPTS_HELP \
     "  --min-chars N            shortest passage of CJK text, in characters (default 20)\n" \
-    "  --min-words N            shortest passage of Latin text, in words (default 8)\n"
+    "  --min-words N            shortest passage of Latin text, in words (default 8)\n" \
+    "  --reworded               also find reworded reuse: runs of sentences alike in their\n" \
+    "                           rarer words (CJK: character bigrams), not only exact runs\n" \
+    "  --no-reworded            exact mode only (the default)\n" \
+    "  --min-score X            drop passages whose score (0..1) is below X (default 0)\n"
 
 #define CLI_FP_OPTS_HELP \
     "  --seed N                 hash seed (default 0)\n" \

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -283,8 +284,10 @@ int cmd_check(int argc, char **argv)
         goto done;
     }
 
-    json_t *pj = json_pack("{s:i,s:i,s:b,s:b,s:b,s:i,s:i}", "min_chars", (int)co.align.min_cjk, "min_words",
-                           (int)co.align.min_words, "fold_traditional", iopts.norm.fold_traditional != 0,
+    json_t *pj = json_pack("{s:i,s:i,s:s,s:f,s:b,s:b,s:b,s:i,s:i}", "min_chars", (int)co.align.min_cjk,
+                           "min_words", (int)co.align.min_words, "mode",
+                           co.align.reworded ? "reworded" : "exact", "min_score",
+                           round(co.align.min_score * 10000.0) / 10000.0, "fold_traditional", iopts.norm.fold_traditional != 0,
                            "exclude_quotes", ropts.exclude_quotes != 0, "exclude_refs",
                            ropts.exclude_refs != 0, "max_df", (int)co.max_df, "max_sources", (int)co.max_sources);
     json_t *gl = json_array(), *ml = json_array();

@@ -161,9 +161,11 @@ int cmd_compare(int argc, char **argv)
     }
     char params[512];
     int pn = snprintf(params, sizeof params,
-             "{\"min_chars\":%u,\"min_words\":%u,\"fold_traditional\":%s,\"exclude_quotes\":%s,"
+             "{\"min_chars\":%u,\"min_words\":%u,\"mode\":\"%s\",\"min_score\":%.4f,"
+             "\"fold_traditional\":%s,\"exclude_quotes\":%s,"
              "\"exclude_refs\":%s",
-             aopts.min_cjk, aopts.min_words, dopts.norm.fold_traditional ? "true" : "false",
+             aopts.min_cjk, aopts.min_words, aopts.reworded ? "reworded" : "exact", aopts.min_score,
+             dopts.norm.fold_traditional ? "true" : "false",
              ropts.exclude_quotes ? "true" : "false", ropts.exclude_refs ? "true" : "false");
     /* The encodings asked for, when any was (each document's "encoding" is the one used). */
     for (int k = 0; k < 2; k++) {

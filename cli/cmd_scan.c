@@ -199,6 +199,8 @@ static char *params_json(const ovl_scan_opts *so, const char *regex, int by_dir)
     bad |= json_object_set_new(p, "min_ratio", json_real(round(so->min_ratio * 10000.0) / 10000.0));
     bad |= json_object_set_new(p, "min_chars", json_integer(ao->min_cjk));
     bad |= json_object_set_new(p, "min_words", json_integer(ao->min_words));
+    bad |= json_object_set_new(p, "mode", json_string(ao->reworded ? "reworded" : "exact"));
+    bad |= json_object_set_new(p, "min_score", json_real(round(ao->min_score * 10000.0) / 10000.0));
     bad |= json_object_set_new(p, "fold_traditional", json_boolean(dopts->norm.fold_traditional));
     if (regex)
         bad |= json_object_set_new(p, "group", json_string(regex));

@@ -412,6 +412,10 @@ int cli_align_opt(int id, const char *v, ovl_align_opts *opts)
         opts->min_cjk = (unsigned)cli_ulong("--min-chars", v, 1, 1000000);
     else if (id == O_MIN_WORDS)
         opts->min_words = (unsigned)cli_ulong("--min-words", v, 1, 1000000);
+    else if (id == O_REWORDED || id == O_NO_REWORDED)
+        opts->reworded = id == O_REWORDED;
+    else if (id == O_MIN_SCORE)
+        opts->min_score = cli_double("--min-score", v, 0.0, 1.0);
     else
         return 0;
     return 1;

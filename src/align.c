@@ -1,4 +1,5 @@
 /* align.c - reused passages between two documents (seeds, maximal matches, chaining) and token diffs. */
+#include "align_int.h"
 #include "internal.h"
 
 #include <math.h>
@@ -1628,10 +1629,15 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
     *count = 0;
     ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
     if (opts) {
-        if (opts->version != OVL_ALIGN_OPTS_VERSION)
+        /* A version 1 caller's struct ends before reworded: only its fields are read. */
+        if (opts->version == 1)
+            memcpy(&o, opts, offsetof(ovl_align_opts, reworded));
+        else if (opts->version == OVL_ALIGN_OPTS_VERSION)
+            o = *opts;
+        else
             return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: options version %u, expected %u",
                              opts->version, (unsigned)OVL_ALIGN_OPTS_VERSION);
-        o = *opts;
+        o.version = OVL_ALIGN_OPTS_VERSION;
     }
     if (o.min_cjk == 0)
         o.min_cjk = 20;
@@ -1781,6 +1787,17 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
     np = merge_reordered(a, b, ps, np, max_gap, 2 * k, (double)o.min_cjk, (double)o.min_words, &oom);
     if (oom)
         goto done;
+    for (size_t i = 0; i < np; i++)
+        ps[i].score = ps[i].similarity;
+    if (o.reworded && ovl__align_reworded(ctx, a, a0, a1, b, b0, b1, &o, &ps, &np, &pcap))
+        goto done;
+    if (o.min_score > 0.0) {
+        size_t w = 0;
+        for (size_t i = 0; i < np; i++)
+            if (ps[i].score >= o.min_score)
+                ps[w++] = ps[i];
+        np = w;
+    }
     /* A merged stretch starts where its earliest piece did in b: the order may have changed. */
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);

@@ -54,6 +54,11 @@ static json_t *jpassage(int a, int b, const char *a_path, const char *b_path,
     jset(o, "similarity", jreal(p->similarity), bad);
     jset(o, "matched_chars", jint(p->matched_chars), bad);
     jset(o, "moved", json_boolean(p->moved), bad);
+    /* Additive keys: a passage a caller built without a score (0) keeps the old shape. */
+    if (p->score > 0.0)
+        jset(o, "score", jreal(p->score), bad);
+    if (p->reworded)
+        jset(o, "reworded", json_true(), bad);
     return o;
 }
 

@@ -70,6 +70,48 @@ static ovl_passage *align_docs(ovl_doc *a, ovl_doc *b, size_t *n)
     return p;
 }
 
+/* Reworded reuse written for these tests: synonyms, clauses moved, no run of three words
+ * (five characters) shared over a passage's length, so exact matching finds nothing. */
+static const char *RW_EN_A =
+    "A short note on harbours."
+    " For three centuries the harbour towns of the northern coast depended on the herring trade."
+    " Every autumn the fishing fleets left before dawn and returned with holds full of"
+    " silver fish."
+    " The fresh catch was salted in wooden barrels and shipped to inland markets by river barge."
+    " When the herring shoals vanished after the war, whole villages lost their only trade"
+    " within a decade."
+    " Mountain glaciers are another matter.";
+static const char *RW_EN_B =
+    "Railway timetables were printed in the old capital."
+    " Harbour towns on the coast of the north relied on herring trading for three hundred years."
+    " Fishing fleets departed each autumn before sunrise, returning with silvery fish filling their holds."
+    " Fresh fish catches were salted inside barrels made of wood, then river barges shipped them to markets inland."
+    " Villages whole lost within one decade their single trade, once herring shoals had vanished after the war."
+    " Bookbinding used vellum.";
+static const char *RW_ZH_A =
+    "前言部分从略。这座小城的茶馆历来是老人们聚会的地方。"
+    "每天清晨，他们提着鸟笼来到河边的茶馆，一边喝茶一边谈论家长里短。"
+    "茶馆老板总是提前烧好开水，把桌椅擦得干干净净。"
+    "近年来随着年轻人外出打工，茶馆的客人越来越少。"
+    "高原冰川另当别论。";
+static const char *RW_ZH_B =
+    "铁路时刻表在旧都印刷。"
+    "小城中的茶馆历来都是老人们相聚会面的场所。"
+    "老人们每天清早提着鸟笼走到河畔茶馆，边喝茶边聊家长里短。"
+    "开水总被老板事先烧好，桌子椅子也擦得干净。"
+    "随着年轻人近年外出务工，茶馆里的客人日渐减少。"
+    "羊皮纸价格昂贵。";
+
+static ovl_passage *align_opts(ovl_doc *a, ovl_doc *b, const ovl_align_opts *o, size_t *n)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_passage *p = NULL;
+    int rc = ovl_align(ctx, a, b, o, &p, n);
+    ck_assert_msg(rc == OVL_OK, "%s", ovl_ctx_message(ctx));
+    ovl_ctx_free(ctx);
+    return p;
+}
+
 /* Replaces every occurrence of from by to in s (malloc'd result). */
 static char *replace_all(const char *s, const char *from, const char *to)
 {
@@ -918,6 +960,138 @@ START_TEST(seeds_002_unrelated)
 }
 END_TEST
 
+START_TEST(reworded_english_found_with_spans)
+{
+    ovl_doc *a = mkdoc(RW_EN_A), *b = mkdoc(RW_EN_B);
+    size_t n = 9;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 0); /* exact mode (the default) */
+    ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
+    o.reworded = 1;
+    p = align_opts(a, b, &o, &n);
+    ck_assert_uint_eq(n, 1);
+    /* The four reworded sentences, neither the first nor the last sentence of either text. */
+    ck_assert_uint_eq(p[0].a.char_start, 26);
+    ck_assert_uint_eq(p[0].a.char_end, 402);
+    ck_assert_uint_eq(p[0].b.char_start, 52);
+    ck_assert_uint_eq(p[0].b.char_end, 458);
+    ck_assert_int_eq(p[0].reworded, 1);
+    ck_assert_msg(p[0].score > 0.5 && p[0].score < 0.6, "score %f", p[0].score);
+    free(p);
+    /* A floor above its score drops it. */
+    o.min_score = 0.6;
+    p = align_opts(a, b, &o, &n);
+    ck_assert_uint_eq(n, 0);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+}
+END_TEST
+
+START_TEST(reworded_chinese_found_with_spans)
+{
+    ovl_doc *a = mkdoc(RW_ZH_A), *b = mkdoc(RW_ZH_B);
+    size_t n = 9;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 0);
+    ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
+    o.reworded = 1;
+    p = align_opts(a, b, &o, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(p[0].a.char_start, 7);
+    ck_assert_uint_eq(p[0].a.char_end, 103);
+    ck_assert_uint_eq(p[0].b.char_start, 11);
+    ck_assert_uint_eq(p[0].b.char_end, 103);
+    ck_assert_int_eq(p[0].reworded, 1);
+    ck_assert_msg(p[0].score > 0.4 && p[0].score < 0.5, "score %f", p[0].score);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+}
+END_TEST
+
+START_TEST(reworded_unrelated_nothing)
+{
+    const char *pa[] = {F1, F2, F3}, *pb[] = {G1, G2, G3};
+    char *sa = cat(pa, 3), *sb = cat(pb, 3);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb), *ea = mkdoc(RW_EN_A), *zb = mkdoc(RW_ZH_B);
+    ovl_doc *other = mkdoc("Mountain glaciers grow when winter snowfall exceeds the summer melt. "
+                           "They retreat when the balance turns, leaving moraines of gravel. "
+                           "Fishing for trout in the meltwater lakes is a summer trade of the "
+                           "northern valleys, where villages lost their herds in hard winters.");
+    ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
+    o.reworded = 1;
+    size_t n = 9;
+    ovl_passage *p = align_opts(a, b, &o, &n);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(p);
+    p = align_opts(ea, other, &o, &n);
+    ck_assert_uint_eq(n, 0);
+    p = align_opts(ea, zb, &o, &n);
+    ck_assert_uint_eq(n, 0);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    ovl_doc_free(ea);
+    ovl_doc_free(zb);
+    ovl_doc_free(other);
+    free(sa);
+    free(sb);
+}
+END_TEST
+
+/* A version 1 struct ends before reworded: accepted, exact mode; an unknown version is not. */
+typedef struct align_opts_v1 {
+    unsigned version, min_cjk, min_words, seed_len, max_gap, max_occ;
+} align_opts_v1;
+
+START_TEST(reworded_options_versions)
+{
+    ovl_doc *a = mkdoc(RW_EN_A), *b = mkdoc(RW_EN_B);
+    align_opts_v1 v1 = {1, 20, 8, 0, 0, 64};
+    size_t n = 9;
+    ovl_passage *p = align_opts(a, b, (const ovl_align_opts *)&v1, &n);
+    ck_assert_uint_eq(n, 0);
+    ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
+    ck_assert_uint_eq(o.version, 2);
+    ck_assert_uint_eq(o.reworded, 0);
+    o.version = 3;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ck_assert_int_eq(ovl_align(ctx, a, b, &o, &p, &n), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "ovl_align: options version 3, expected 2");
+    ovl_ctx_free(ctx);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+}
+END_TEST
+
+START_TEST(seeds_reworded_mode_adds_nothing)
+{
+    /* On the seeds the reworded mode gives what the exact mode gives, to the character. */
+    static const char *pairs[][2] = {{"000", "001"}, {"003", "004"}, {"000", "002"},
+                                     {"001", "002"}, {"002", "003"}};
+    ck_assert_msg(tu_seed_path("000") != NULL, "seed 000 missing from %s", tu_seeds());
+    ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
+    o.reworded = 1;
+    for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++) {
+        ovl_doc *a = tu_doc(tu_seed_path(pairs[k][0])), *b = tu_doc(tu_seed_path(pairs[k][1]));
+        size_t ne, nr;
+        ovl_passage *pe = align_docs(a, b, &ne), *pr = align_opts(a, b, &o, &nr);
+        ck_assert_msg(ne == nr, "%s/%s: %zu exact, %zu reworded mode", pairs[k][0], pairs[k][1],
+                      ne, nr);
+        for (size_t i = 0; i < ne; i++) {
+            ck_assert_uint_eq(pe[i].a.char_start, pr[i].a.char_start);
+            ck_assert_uint_eq(pe[i].a.char_end, pr[i].a.char_end);
+            ck_assert_uint_eq(pe[i].b.char_start, pr[i].b.char_start);
+            ck_assert_uint_eq(pe[i].b.char_end, pr[i].b.char_end);
+            ck_assert_int_eq(pr[i].reworded, 0);
+        }
+        free(pe);
+        free(pr);
+        ovl_doc_free(a);
+        ovl_doc_free(b);
+    }
+}
+END_TEST
+
 static Suite *align_suite(void)
 {
     Suite *s = suite_create("align");
@@ -938,11 +1112,16 @@ static Suite *align_suite(void)
     tcase_add_test(tc, diff_minimal_random);
     tcase_add_test(tc, end_extended_through_small_edit);
     tcase_add_test(tc, reuse_fixture_planted_passages);
+    tcase_add_test(tc, reworded_english_found_with_spans);
+    tcase_add_test(tc, reworded_chinese_found_with_spans);
+    tcase_add_test(tc, reworded_unrelated_nothing);
+    tcase_add_test(tc, reworded_options_versions);
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("seeds");
     tcase_add_test(ts, seeds_000_001_against_truth);
     tcase_add_test(ts, seeds_003_004_short_quotes);
     tcase_add_test(ts, seeds_002_unrelated);
+    tcase_add_test(ts, seeds_reworded_mode_adds_nothing);
     suite_add_tcase(s, ts);
     return s;
 }

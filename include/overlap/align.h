@@ -8,7 +8,9 @@
 extern "C" {
 #endif
 
-#define OVL_ALIGN_OPTS_VERSION 1
+/* Version 2 added reworded and min_score; a version 1 struct (without them) is still
+ * accepted and aligns in exact mode with no score floor. */
+#define OVL_ALIGN_OPTS_VERSION 2
 typedef struct ovl_align_opts {
     unsigned version;    /* OVL_ALIGN_OPTS_VERSION */
     unsigned min_cjk;    /* a passage of only CJK tokens needs this many; default 20 */
@@ -17,8 +19,12 @@ typedef struct ovl_align_opts {
     unsigned seed_len;   /* tokens in an exact seed match; default 0 = automatic */
     unsigned max_gap;    /* most unmatched tokens bridged inside one passage; default 0 = automatic */
     unsigned max_occ;    /* seeds occurring more often than this in a document are ignored; default 64 */
+    unsigned reworded;   /* 1: also report reworded reuse (sentences alike in their weighted
+                            words or character bigrams, not in exact runs) where no exact
+                            passage is; default 0 (exact mode) */
+    double min_score;    /* passages whose score is below this are dropped; default 0 */
 } ovl_align_opts;
-#define OVL_ALIGN_OPTS_INIT {OVL_ALIGN_OPTS_VERSION, 20, 8, 0, 0, 64}
+#define OVL_ALIGN_OPTS_INIT {OVL_ALIGN_OPTS_VERSION, 20, 8, 0, 0, 64, 0, 0.0}
 
 /* One side of a passage. Byte and char ends are exclusive, lines inclusive (1-based),
  * tokens index ovl_norm_tokens() of that document. */
@@ -38,6 +44,10 @@ typedef struct ovl_passage {
     uint64_t matched_chars; /* folded characters of tokens equal on both sides (summed over
                                the pieces of a shuffled stretch) */
     int moved;              /* 1 when the passage is out of order relative to the others */
+    double score;           /* 0..1, how alike the two sides are: the similarity for a passage
+                               of exact matches; for a reworded one (reworded mode), the
+                               length-weighted cosine of its sentence pairs' term vectors */
+    int reworded;           /* 1 when found by the reworded mode (sentence similarity) */
 } ovl_passage;
 
 /* Aligns a against b. On success *out is a malloc'd array of *count passages sorted by

@@ -63,7 +63,7 @@ expect "dedup --shingle (a scan option)" 2 "overlap: dedup: unknown option '--sh
 expect "missing value (long)" 2 "overlap: scan: --format needs a value" "$OVL_BIN" scan "$t/c" --format
 expect "missing value (short)" 2 "overlap: compare: -o needs a value" "$OVL_BIN" compare "$t/c/a.txt" "$t/c/b.txt" -o
 expect "value to a flag" 2 "overlap: scan: --lenient takes no value" "$OVL_BIN" scan --lenient=yes "$t/c"
-expect "ambiguous" 2 "overlap: scan: option '--min' is ambiguous (--min-hits, --min-ratio, --min-chars, --min-words)" \
+expect "ambiguous" 2 "overlap: scan: option '--min' is ambiguous (--min-hits, --min-ratio, --min-chars, --min-words, --min-score)" \
   "$OVL_BIN" scan --min 3 "$t/c"
 expect "overlap --bogus" 2 "overlap: unknown option '--bogus' (see 'overlap --help')" "$OVL_BIN" --bogus scan
 expect "unknown command" 2 "overlap: unknown command 'scna' (see 'overlap --help')" "$OVL_BIN" scna x
