@@ -60,7 +60,10 @@ static void help(FILE *f)
             "                           (default 100; 0 = all)\n"
             "  --top N                  passages of the N pairs with most reused characters;\n"
             "                           the other pairs as pair records only (default 100)\n"
-            "  --passages all           passages of every pair (same as --top 0)\n"
+            "  --passages all           passages of every pair (same as --top 0), every pair\n"
+            "                           and every occurrence of a family listed\n"
+            "  --pairs N|all            pair records listed, most reused first; the rest are\n"
+            "                           counted (-v) (default 10000; all with --passages all)\n"
             "  --min-ratio R            leave out pairs whose larger side ratio is below R\n"
             "  --min-hits N             a document pair needs N band collisions to be aligned\n"
             "                           (default 1; 2 halves the pairs aligned on corpora\n"
@@ -190,6 +193,7 @@ static char *params_json(const ovl_scan_opts *so, const char *regex, int by_dir)
     json_object_set_new(p, "max_chunks", json_integer(so->max_chunks));
     json_object_set_new(p, "near_copies", json_real(round(so->near_copies * 10000.0) / 10000.0));
     json_object_set_new(p, "top", json_integer((json_int_t)so->top_pairs));
+    json_object_set_new(p, "pairs_listed", json_integer((json_int_t)so->list_pairs));
     json_object_set_new(p, "min_ratio", json_real(round(so->min_ratio * 10000.0) / 10000.0));
     json_object_set_new(p, "min_chars", json_integer(ao->min_cjk));
     json_object_set_new(p, "min_words", json_integer(ao->min_words));
@@ -221,6 +225,8 @@ static int on_problem(void *userdata, const ovl_problem *p)
 int cmd_scan(int argc, char **argv)
 {
     ovl_scan_opts so = OVL_SCAN_OPTS_INIT;
+    so.list_pairs = 10000; /* a pair table and families that stay small on a large corpus */
+    so.family_spans = 100;
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
     unsigned fp_given = 0;
     const char *format = "text", *outpath = NULL, *color = "auto", *jobs = NULL, *regex = NULL, *v;
@@ -231,6 +237,7 @@ int cmd_scan(int argc, char **argv)
     size_t npaths = 0, ninc = 0, nexc = 0, nign = 0;
     int by_dir = 0, verbose = 0, force_progress = -1;
     double max_df_fraction = -1;
+    int pairs_set = 0;
     if (!paths || !inc || !exc || !ign) {
         cli_error("out of memory");
         free(paths), free(inc), free(exc), free(ign);
@@ -277,6 +284,8 @@ int cmd_scan(int argc, char **argv)
             so.top_families = cli_ulong("--families", v, 0, SIZE_MAX);
         else if (cli_opt(argc, argv, &i, "--top", NULL, &v))
             so.top_pairs = cli_ulong("--top", v, 0, SIZE_MAX);
+        else if (cli_opt(argc, argv, &i, "--pairs", NULL, &v))
+            so.list_pairs = strcmp(v, "all") == 0 ? 0 : cli_ulong("--pairs", v, 1, SIZE_MAX), pairs_set = 1;
         else if (cli_opt(argc, argv, &i, "--passages", NULL, &v)) {
             if (strcmp(v, "all") != 0) {
                 cli_error("scan: --passages takes 'all' (or use --top N), not '%s'", v);
@@ -380,6 +389,10 @@ int cmd_scan(int argc, char **argv)
         cli_error("scan: no files to read");
         goto done;
     }
+    if (so.top_pairs == 0 && !pairs_set) /* every passage: every pair and occurrence too */
+        so.list_pairs = 0, so.family_spans = 0;
+    else if (so.top_pairs == 0)
+        so.family_spans = 0;
     if (max_df_fraction >= 0) {
         /* A share of the documents: at least 2, so a pair can still be a candidate. */
         double m = ceil(max_df_fraction * (double)n);
@@ -428,12 +441,15 @@ int cmd_scan(int argc, char **argv)
     if (verbose)
         fprintf(stderr, "overlap: scan: %zu of %zu documents read (%zu identical and %zu near "
                         "copies in %zu groups), %zu band ranges, %zu candidate pairs (%zu more in recurring text "
-                        "only), %zu pairs with passages, %zu failed, %zu passages reported, %zu "
-                        "families of recurring text (%zu passages in them left out)\n",
+                        "only), %zu pairs with passages (%zu more not listed), %zu failed, %zu passages "
+                        "reported, %zu families of recurring text (%zu passages in them left out)\n",
                 sum.documents_read, sum.documents, sum.copies, sum.near_copies, sum.copy_groups,
                 sum.band_ranges,
-                sum.candidates, sum.family_pairs, sum.pairs, sum.failed_pairs, sum.passages,
-                sum.families, sum.family_passages);
+                sum.candidates, sum.family_pairs, sum.pairs, sum.pairs_unlisted, sum.failed_pairs,
+                sum.passages, sum.families, sum.family_passages);
+    else if (sum.pairs_unlisted)
+        fprintf(stderr, "overlap: scan: %zu pairs listed, %zu more with passages not listed (--pairs all "
+                        "lists them)\n", sum.pairs, sum.pairs_unlisted);
     if (verbose)
         fprintf(stderr, "overlap: scan: seconds: read+fingerprint %.2f, candidates %.2f, families "
                         "%.2f, align %.2f, write %.2f\n",
