@@ -33,19 +33,77 @@ int cli_write_file(void *userdata, const void *data, size_t len);
 /* Parses --color=auto|always|never into 0/1 for a stream; returns -1 if the word is unknown. */
 int cli_color(const char *word, FILE *stream);
 
-/* Option helpers: if argv[*i] is "--name=value" or "--name value" (or the short form,
- * "-o value" or "-ovalue"), sets *value, advances *i past what was used, returns 1; else 0.
- * short_name may be NULL. Exits with status 2 and a message when the value is missing. */
-int cli_opt(int argc, char **argv, int *i, const char *name, const char *short_name,
-            const char **value);
-/* Parses an unsigned integer / double option value or exits 2 with "overlap: --NAME: ...". */
+/* Option parsing: getopt_long with the conventions every command shares. Options and
+ * operands may come in any order; "--" ends the options; "-j2", "-j 2", "--jobs=2" and
+ * "--jobs 2" are one thing; a long option may be shortened while it stays unambiguous.
+ *
+ * Long-only options have ids from CLI_O_FIRST up (above any short option letter); the
+ * groups shared by several commands (document, alignment and fingerprint options) are
+ * defined once here, as table entries (CLI_*_LONGOPTS) and one handler each. A command's
+ * own ids start at CLI_O_CMD. */
+#include <getopt.h>
+enum {
+    CLI_O_FIRST = 256,
+    /* document options */
+    O_ENCODING, O_LENIENT, O_NO_FOLD,
+    /* alignment options */
+    O_MIN_CHARS, O_MIN_WORDS,
+    /* fingerprint options */
+    O_SEED, O_SHINGLE, O_SHINGLE_WORDS, O_NUM_HASHES, O_CHUNK_TOKENS, O_CHUNK_STRIDE,
+    O_LSH_THRESHOLD, O_OLD_THRESHOLD, O_BANDS, O_ROWS, O_MAX_BANDS,
+    /* options with one meaning in every command that takes them */
+    O_FORMAT, O_COLOR, O_INCLUDE, O_EXCLUDE, O_HIDDEN, O_IGNORE, O_PROGRESS, O_NO_PROGRESS,
+    O_EXCLUDE_QUOTES, O_EXCLUDE_REFS, O_DB, O_MAX_DF,
+    /* report options (compare, check, scan) */
+    O_WITH_TEXT, O_NO_TEXT, O_STAT, O_FAIL_ABOVE,
+    CLI_O_CMD = 512
+};
+#define CLI_DOC_LONGOPTS                                                                \
+    {"encoding", required_argument, NULL, O_ENCODING}, {"lenient", no_argument, NULL, O_LENIENT}, \
+    {"no-fold-traditional", no_argument, NULL, O_NO_FOLD}
+#define CLI_ALIGN_LONGOPTS                                                              \
+    {"min-chars", required_argument, NULL, O_MIN_CHARS},                                \
+    {"min-words", required_argument, NULL, O_MIN_WORDS}
+#define CLI_FP_LONGOPTS                                                                 \
+    {"seed", required_argument, NULL, O_SEED}, {"shingle", required_argument, NULL, O_SHINGLE}, \
+    {"shingle-words", required_argument, NULL, O_SHINGLE_WORDS},                        \
+    {"num-hashes", required_argument, NULL, O_NUM_HASHES},                              \
+    {"chunk-tokens", required_argument, NULL, O_CHUNK_TOKENS},                          \
+    {"chunk-stride", required_argument, NULL, O_CHUNK_STRIDE},                          \
+    {"lsh-threshold", required_argument, NULL, O_LSH_THRESHOLD},                        \
+    {"threshold", required_argument, NULL, O_OLD_THRESHOLD},                            \
+    {"bands", required_argument, NULL, O_BANDS}, {"rows", required_argument, NULL, O_ROWS}, \
+    {"max-bands", required_argument, NULL, O_MAX_BANDS}
+#define CLI_REPORT_LONGOPTS                                                             \
+    {"with-text", no_argument, NULL, O_WITH_TEXT}, {"no-text", no_argument, NULL, O_NO_TEXT}, \
+    {"stat", no_argument, NULL, O_STAT}, {"quiet", no_argument, NULL, 'q'},              \
+    {"fail-above", required_argument, NULL, O_FAIL_ABOVE}
+#define CLI_HELP_LONGOPT {"help", no_argument, NULL, 'h'}
+
+/* The next option of argv (argv[0] is the command name), as getopt_long: the option's id
+ * (its short letter or its long-only id) with optarg set for a value. Operands come back in
+ * their order as 1 with optarg the operand, those after "--" too; -1 at the end. An unknown
+ * or ambiguous option, a missing value or a value given to an option that takes none is
+ * reported as "overlap: CMD: ..." and comes back as '?' (the caller exits 2). shorts lists
+ * the short letters as getopt does ("ho:j:"). Resets the parser when argv changes. */
+int cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs, const char *cmd);
+/* The option as the user spelled it, for messages ("--jobs", "-j"): valid right after
+ * cli_getopt returned it. */
+const char *cli_optname(void);
+
+/* Parses an unsigned integer / double option value or exits 2 with "overlap: NAME: ...". */
 unsigned long cli_ulong(const char *name, const char *value, unsigned long min, unsigned long max);
 double cli_double(const char *name, const char *value, double min, double max);
 
-/* Document options shared by every command that reads documents: --encoding NAME,
- * --lenient, --no-fold-traditional. Returns 1 (and advances *i) when argv[*i] was one. */
-int cli_doc_opt(int argc, char **argv, int *i, ovl_doc_opts *opts);
-/* Help lines for those options. */
+/* Handlers of the shared groups: return 1 when id is one of the group's options (applied to
+ * the options), 0 otherwise. A bad value exits 2 with a message. */
+int cli_doc_opt(int id, const char *arg, ovl_doc_opts *opts);
+int cli_align_opt(int id, const char *arg, ovl_align_opts *opts);
+/* cmd names the command in the warning for the old spelling --threshold. *given collects
+ * which options were set (to check them against an index). */
+int cli_fp_opt(int id, const char *arg, ovl_fp_opts *fp, unsigned *given, const char *cmd);
+
+/* Help lines for the document options. */
 #define CLI_DOC_OPTS_HELP \
     "  --encoding NAME          read input as NAME (any iconv name); default: detect\n" \
     "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
@@ -57,18 +115,10 @@ enum {
     G_STRIDE = 1u << 5, G_THRESH = 1u << 6, G_BANDS = 1u << 7, G_ROWS = 1u << 8, G_MAXB = 1u << 9
 };
 
-/* Aligner options shared by every command that aligns: --min-chars N, --min-words N.
- * Returns 1 (and advances *i) when argv[*i] was one. Exits 2 on a bad value. */
-int cli_align_opt(int argc, char **argv, int *i, ovl_align_opts *opts);
 #define CLI_ALIGN_OPTS_HELP \
     "  --min-chars N            shortest passage of CJK text, in characters (default 20)\n" \
     "  --min-words N            shortest passage of Latin text, in words (default 8)\n"
 
-/* Fingerprint options shared by the commands that fingerprint (scan, index, check): --seed,
- * --shingle, --shingle-words, --num-hashes, --chunk-tokens, --chunk-stride, --threshold, --bands,
- * --rows, --max-bands. Returns 1 (and advances *i) when argv[*i] was one; *given collects
- * which were set (to check them against an index). Exits 2 on a bad value. */
-int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given);
 #define CLI_FP_OPTS_HELP \
     "  --seed N                 hash seed (default 0)\n" \
     "  --shingle N              shingle length in CJK characters (default 4)\n" \
@@ -76,9 +126,10 @@ int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given);
     "  --num-hashes N           MinHash values per chunk (default 128)\n" \
     "  --chunk-tokens N         tokens per chunk window (default 50)\n" \
     "  --chunk-stride N         tokens between windows (default: half a window)\n" \
-    "  --threshold X            chunk similarity the LSH bands are tuned for, strictly\n" \
-    "                           between 0 and 1 (default 0.3)\n" \
-    "  --bands N --rows N       explicit LSH banding (default: chosen from --threshold)\n" \
+    "  --lsh-threshold X        chunk similarity the LSH bands are tuned for, strictly\n" \
+    "                           between 0 and 1 (default 0.3; the old spelling\n" \
+    "                           --threshold still works, with a warning)\n" \
+    "  --bands N --rows N       explicit LSH banding (default: chosen from --lsh-threshold)\n" \
     "  --max-bands N            most bands for the automatic choice (default 16)\n"
 
 /* Opens (with create: creates) the index db. Options the user did not give (bits missing
@@ -95,14 +146,64 @@ char *cli_abspath(const char *path);
 int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
                      const char *outpath, const char *color);
 
+/* The report options compare, check and scan share: --with-text, --no-text, --stat, -q,
+ * --fail-above RATIO (fail_above < 0: not given). */
+typedef struct cli_gate {
+    double fail_above;
+    int quiet;
+} cli_gate;
+#define CLI_GATE_INIT {-1.0, 0}
+#define CLI_REPORT_OPTS_HELP \
+    "  --format csv             the pair records as CSV (for check: each document's sources)\n" \
+    "  --with-text, --no-text   JSON: each passage carries its text on both sides and its\n" \
+    "                           edit operations (default: on for check, off otherwise)\n" \
+    "  --stat                   summary only: figures, sources, sections, pair records\n" \
+    "  -q, --quiet              no report on standard output (-o FILE still written)\n" \
+    "  --fail-above RATIO       exit 1 only when a document's (or a pair's) reused ratio\n" \
+    "                           is above RATIO (0 to 1), 0 otherwise: a gate for scripts\n"
+int cli_report_opt(int id, const char *arg, ovl_report_opts *ro, cli_gate *g);
+/* Exit status: with --fail-above, 1 when worst is above it; otherwise 1 when found. */
+int cli_gate_status(const cli_gate *g, double worst, int found);
+/* An ovl_write_fn that drops everything (-q without -o). */
+int cli_discard(void *userdata, const void *data, size_t len);
+
 /* Reads the --ignore templates: every file under paths[0..npaths) as a document. Reports a
  * file that cannot be read and returns -1 (a template that is not read would silently let
  * its text count); 0 with *out (free each with ovl_doc_free, then the array) otherwise. */
 int cli_load_templates(ovl_ctx *ctx, const char *const *paths, size_t npaths,
                        const ovl_doc_opts *dopts, ovl_doc ***out, size_t *nout);
 
-/* Loads the document at path, or from standard input when path is "-". */
-int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out);
+/* Why an input was not read: the message without the path and the byte offset (or -1). */
+typedef struct cli_problem {
+    char message[512];
+    int64_t offset;
+} cli_problem;
+
+/* Loads the document at path, or from standard input when path is "-". A path that is not
+ * a regular file (a FIFO, a device) is refused before it is opened. A failure is reported
+ * once on stderr ("overlap: PATH: why") and described in *why (may be NULL); a document read
+ * gets a warning when the file is empty. */
+int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out,
+                 cli_problem *why);
+/* "overlap: PATH: N invalid byte sequences replaced with U+FFFD" when n > 0. */
+void cli_warn_replaced(const char *path, size_t n);
+
+/* Warns of every empty file of the corpus c. */
+void cli_corpus_warn_empty(const ovl_corpus *c);
+/* With --lenient: decodes every file of c again (the corpus commands do not return the
+ * counts) and reports the invalid byte sequences replaced, per file and in all (as "CMD:
+ * --lenient: ..."), on stderr; counts (NULL, or one per document) gets each file's count.
+ * Returns the total. */
+size_t cli_corpus_replaced(ovl_ctx *ctx, const ovl_corpus *c, const ovl_decode_opts *dec,
+                           const char *cmd, size_t *counts);
+
+/* "overlap: " + path (escaped as cli_put_field does, so a name cannot write terminal
+ * escapes or forge a line) + ": " + formatted message + newline on stderr. */
+void cli_path_msg(const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 /* Writes s as one field of a tab-separated line: backslash, tab, newline and other control
  * characters escaped (\\, \t, \n, \xHH), so a file name cannot forge a field or a row. */

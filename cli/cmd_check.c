@@ -13,19 +13,24 @@ static void help(FILE *f)
                "(the original files need not exist) and aligned with DOC; DOC's own entry (same\n"
                "absolute path) is not a source. One report for all DOCs,\n"
                "in the formats and JSON schema of 'overlap compare' (passages: a = the checked\n"
-               "document, b = the source). Exit status: 0 no reuse, 1 reuse, 2 trouble.\n\n"
+               "document, b = the source). Exit status: 0 no reuse, 1 reuse (with --fail-above:\n"
+               "a checked document above the ratio), 2 trouble.\n\n"
                "options:\n"
                "  --db FILE                the index ('overlap index add')\n"
-               "  --format text|json|html  report format (default text)\n"
+               "  --format text|json|html|csv  report format (default text)\n"
                "  -o, --output FILE        write the report to FILE\n"
                "  --color auto|always|never  colour the text report (default auto: on a terminal)\n"
                "  --exclude-source GLOB    ignore sources whose stored (absolute) path matches GLOB\n"
                "                           (fnmatch, '*' also matches '/'; repeatable)\n"
                "  --exclude-meta KEY=VALUE ignore sources tagged KEY=VALUE (repeatable)\n"
+               "  --include-meta KEY=VALUE check only against sources tagged KEY=VALUE\n"
+               "                           (repeatable: any of the values given for one KEY,\n"
+               "                           every KEY given)\n"
                "  --ignore PATH            text found in the files under PATH (templates, a\n"
                "                           journal's boilerplate) is not reuse (repeatable)\n"
                "  --exclude-quotes         leave quoted text out of the counted ratio\n"
                "  --exclude-refs           leave the reference list out of the counted ratio\n"
+               CLI_REPORT_OPTS_HELP
                CLI_ALIGN_OPTS_HELP
                "  --max-df N               skip band keys found in more than N documents as\n"
                "                           boilerplate (default 50; 0: no limit)\n"
@@ -39,7 +44,8 @@ static void help(FILE *f)
                "\nexamples:\n"
                "  overlap check --db papers.db submission.txt\n"
                "  overlap check --db papers.db --exclude-meta author=Li --format html -o r.html a.txt\n"
-               "  overlap check --db papers.db --ignore template.txt - < submission.txt\n");
+               "  overlap check --db papers.db --ignore template.txt - < submission.txt\n"
+               "  overlap check --db papers.db --include-meta journal=JSS submission.txt\n");
 }
 
 int cmd_check(int argc, char **argv)
@@ -47,14 +53,19 @@ int cmd_check(int argc, char **argv)
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
     ovl_check_opts co = OVL_CHECK_OPTS_INIT;
     ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
+    cli_gate gate = CLI_GATE_INIT;
+    ropts.with_text = 1; /* sources may exist only in the index: the report carries their text */
     ovl_fp_opts fp = OVL_FP_OPTS_INIT;
     unsigned given = 0;
-    const char *format = "text", *outpath = NULL, *color = "auto", *db = NULL, *v;
+    const char *format = "text", *outpath = NULL, *color = "auto", *db = NULL;
     char **paths = calloc((size_t)argc, sizeof *paths);
     const char **globs = calloc((size_t)argc, sizeof *globs);
     ovl_index_meta *emeta = calloc((size_t)argc, sizeof *emeta);
+    ovl_index_meta *imeta = calloc((size_t)argc, sizeof *imeta);
     int npaths = 0, status = CLI_EXIT_TROUBLE, failed = 0;
-    size_t nglobs = 0, nemeta = 0, nread = 0;
+    size_t nglobs = 0, nemeta = 0, nimeta = 0, nmcopies = 0, nread = 0, nskipped = 0;
+    ovl_problem *skipped = NULL;
+    char **skipmsg = NULL;
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_index *idx = NULL;
     ovl_doc **docs = NULL;
@@ -66,71 +77,80 @@ int cmd_check(int argc, char **argv)
     const char **ign = calloc((size_t)argc + 1, sizeof *ign);
     size_t nign = 0, ntpl = 0;
     ovl_doc **tpl = NULL;
-    if (!paths || !globs || !emeta || !ctx || !mcopies || !ign) {
+    if (!paths || !globs || !emeta || !imeta || !ctx || !mcopies || !ign) {
         cli_error("check: out of memory");
         goto done;
     }
-    for (int i = 1; i < argc;) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    enum { O_EXCL_SOURCE = CLI_O_CMD, O_EXCL_META, O_INCL_META, O_MAX_SOURCES };
+    static const struct option longs[] = {
+        CLI_HELP_LONGOPT, {"db", required_argument, NULL, O_DB},
+        {"format", required_argument, NULL, O_FORMAT}, {"output", required_argument, NULL, 'o'},
+        {"color", required_argument, NULL, O_COLOR}, {"ignore", required_argument, NULL, O_IGNORE},
+        {"exclude-source", required_argument, NULL, O_EXCL_SOURCE},
+        {"exclude-meta", required_argument, NULL, O_EXCL_META},
+        {"include-meta", required_argument, NULL, O_INCL_META},
+        {"max-df", required_argument, NULL, O_MAX_DF},
+        {"max-sources", required_argument, NULL, O_MAX_SOURCES},
+        {"jobs", required_argument, NULL, 'j'}, {"exclude-quotes", no_argument, NULL, O_EXCLUDE_QUOTES},
+        {"exclude-refs", no_argument, NULL, O_EXCLUDE_REFS}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS,
+        CLI_FP_LONGOPTS, CLI_REPORT_LONGOPTS, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cli_getopt(argc, argv, "ho:j:q", longs, "check")) != -1) {
+        const char *v = optarg;
+        switch (c) {
+        case 'h':
             help(stdout);
             status = 0;
             goto done;
-        }
-        if (cli_opt(argc, argv, &i, "--db", NULL, &v))
-            db = v;
-        else if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v;
-        else if (cli_opt(argc, argv, &i, "--output", "-o", &v))
-            outpath = v;
-        else if (cli_opt(argc, argv, &i, "--color", NULL, &v))
-            color = v;
-        else if (cli_opt(argc, argv, &i, "--ignore", NULL, &v))
-            ign[nign++] = v;
-        else if (cli_opt(argc, argv, &i, "--exclude-source", NULL, &v))
-            globs[nglobs++] = v;
-        else if (cli_opt(argc, argv, &i, "--exclude-meta", NULL, &v)) {
+        case O_DB: db = v; break;
+        case O_FORMAT: format = v; break;
+        case 'o': outpath = v; break;
+        case O_COLOR: color = v; break;
+        case O_IGNORE: ign[nign++] = v; break;
+        case O_EXCL_SOURCE: globs[nglobs++] = v; break;
+        case O_EXCL_META:
+        case O_INCL_META: {
             const char *eq = strchr(v, '=');
             if (!eq || eq == v) {
-                cli_error("check: --exclude-meta wants KEY=VALUE, not '%s'", v);
+                cli_error("check: --%s-meta wants KEY=VALUE, not '%s'", c == O_EXCL_META ? "exclude" : "include", v);
                 goto done;
             }
-            if (!(mcopies[nemeta] = strdup(v))) {
+            if (!(mcopies[nmcopies] = strdup(v))) {
                 cli_error("check: out of memory");
                 goto done;
             }
-            mcopies[nemeta][eq - v] = '\0';
-            emeta[nemeta].key = mcopies[nemeta];
-            emeta[nemeta].value = mcopies[nemeta] + (eq - v) + 1;
-            nemeta++;
-        } else if (cli_align_opt(argc, argv, &i, &co.align))
-            ;
-        else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v))
-            co.max_df = (unsigned)cli_ulong("--max-df", v, 0, 1000000000);
-        else if (cli_opt(argc, argv, &i, "--max-sources", NULL, &v))
-            co.max_sources = (unsigned)cli_ulong("--max-sources", v, 0, 1000000000);
-        else if (cli_opt(argc, argv, &i, "--jobs", "-j", &v))
-            co.threads = (unsigned)cli_ulong("--jobs", v, 1, 1024);
-        else if (strcmp(argv[i], "--exclude-quotes") == 0)
-            ropts.exclude_quotes = 1, i++;
-        else if (strcmp(argv[i], "--exclude-refs") == 0)
-            ropts.exclude_refs = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &dopts) || cli_fp_opt(argc, argv, &i, &fp, &given))
-            ;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("check: unknown option '%s'", argv[i]);
+            char *k = mcopies[nmcopies++];
+            k[eq - v] = '\0';
+            ovl_index_meta *m = c == O_EXCL_META ? &emeta[nemeta++] : &imeta[nimeta++];
+            m->key = k;
+            m->value = k + (eq - v) + 1;
+            break;
+        }
+        case O_MAX_DF: co.max_df = (unsigned)cli_ulong("--max-df", v, 0, 1000000000); break;
+        case O_MAX_SOURCES: co.max_sources = (unsigned)cli_ulong("--max-sources", v, 0, 1000000000); break;
+        case 'j': co.threads = (unsigned)cli_ulong("--jobs", v, 1, 1024); break;
+        case O_EXCLUDE_QUOTES: ropts.exclude_quotes = 1; break;
+        case O_EXCLUDE_REFS: ropts.exclude_refs = 1; break;
+        case 1: paths[npaths++] = (char *)v; break;
+        default:
+            if (c != '?' && (cli_align_opt(c, v, &co.align) || cli_doc_opt(c, v, &dopts) ||
+                             cli_fp_opt(c, v, &fp, &given, "check") ||
+                             cli_report_opt(c, v, &ropts, &gate)))
+                break;
             goto done;
-        } else
-            paths[npaths++] = argv[i++];
+        }
     }
     if (!db || npaths == 0) {
         if (!db)
             cli_error("check: --db FILE is required");
+        else
+            cli_error("check: missing DOC");
         help(stderr);
         goto done;
     }
     int fmt = ovl_format_parse(format);
     if (fmt < 0 || fmt == OVL_FORMAT_JSONL) {
-        cli_error("check: --format must be text, json or html, not '%s'", format);
+        cli_error("check: --format must be text, json, html or csv, not '%s'", format);
         goto done;
     }
     int rc = cli_index_open(ctx, db, 0, 1, &fp, given, &dopts, &idx);
@@ -143,20 +163,32 @@ int cmd_check(int argc, char **argv)
     ovl_index_params(idx, NULL, &iopts);
     iopts.decode = dopts.decode;
     docs = calloc((size_t)npaths, sizeof *docs);
+    skipped = calloc((size_t)npaths, sizeof *skipped);
+    skipmsg = calloc((size_t)npaths, sizeof *skipmsg);
     selfs = calloc((size_t)npaths, sizeof *selfs);
     names = calloc((size_t)npaths, sizeof *names);
-    if (!docs || !selfs || !names) {
+    if (!docs || !selfs || !names || !skipped || !skipmsg) {
         cli_error("check: out of memory");
         goto done;
     }
     /* A document that cannot be read is reported and left out; the others are checked. */
     for (int d = 0; d < npaths; d++) {
-        if ((rc = cli_doc_load(ctx, paths[d], &iopts, &docs[nread])) != OVL_OK) {
-            cli_fail(paths[d], ctx, rc);
+        cli_problem why;
+        if (cli_doc_load(ctx, paths[d], &iopts, &docs[nread], &why) != OVL_OK) {
             ovl_ctx_clear(ctx);
+            ovl_problem *pb = &skipped[nskipped];
+            pb->path = paths[d];
+            pb->code = OVL_ERR_IO;
+            pb->offset = why.offset;
+            if (!(pb->message = skipmsg[nskipped] = strdup(why.message))) {
+                cli_error("check: out of memory");
+                goto done;
+            }
+            nskipped++;
             failed = 1;
             continue;
         }
+        cli_warn_replaced(paths[d], ovl_text_replaced(ovl_doc_text(docs[nread])));
         names[nread] = paths[d];
         if (!(selfs[nread++] = cli_abspath(paths[d]))) {
             cli_error("check: out of memory");
@@ -171,6 +203,8 @@ int cmd_check(int argc, char **argv)
     co.nexclude_source = nglobs;
     co.exclude_meta = emeta;
     co.nexclude_meta = nemeta;
+    co.include_meta = imeta;
+    co.ninclude_meta = nimeta;
     co.self = (const char *const *)selfs;
     if (cli_load_templates(ctx, ign, nign, &iopts, &tpl, &ntpl) != 0)
         goto done;
@@ -195,6 +229,15 @@ int cmd_check(int argc, char **argv)
     }
     json_object_set_new(pj, "exclude_source", gl);
     json_object_set_new(pj, "exclude_meta", ml);
+    if (nimeta) {
+        json_t *il = json_array();
+        for (size_t m = 0; m < nimeta; m++) {
+            char kv[4096];
+            snprintf(kv, sizeof kv, "%s=%s", imeta[m].key, imeta[m].value);
+            json_array_append_new(il, json_string(kv));
+        }
+        json_object_set_new(pj, "include_meta", il);
+    }
     params = json_dumps(pj, JSON_COMPACT);
     json_decref(pj);
     if (!params) {
@@ -203,9 +246,19 @@ int cmd_check(int argc, char **argv)
     }
     ropts.format = fmt;
     ropts.params_json = params;
-    if (cli_write_report("check", ctx, ovl_check_report(res), &ropts, outpath, color) != 0)
+    ropts.skipped = skipped;
+    ropts.nskipped = nskipped;
+    if (!(gate.quiet && !outpath) &&
+        cli_write_report("check", ctx, ovl_check_report(res), &ropts, outpath, color) != 0)
         goto done;
-    status = failed ? CLI_EXIT_TROUBLE : ovl_check_passage_count(res) ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+    double worst = 0;
+    for (size_t d = 0; d < nread; d++) {
+        ovl_doc_stats st;
+        if (ovl_report_doc_stats(ovl_check_report(res), (int)d, &ropts, &st) == OVL_OK &&
+            st.reuse_ratio > worst)
+            worst = st.reuse_ratio;
+    }
+    status = failed ? CLI_EXIT_TROUBLE : cli_gate_status(&gate, worst, ovl_check_passage_count(res) > 0);
 done:
     ovl_check_result_free(res);
     free(params);
@@ -214,11 +267,15 @@ done:
         free(selfs[d]);
     }
     free(docs);
+    for (size_t k = 0; k < nskipped; k++)
+        free(skipmsg[k]);
+    free(skipmsg);
+    free(skipped);
     free(selfs);
     free(names);
     ovl_index_close(idx);
     ovl_ctx_free(ctx);
-    for (size_t m = 0; mcopies && m < nemeta; m++)
+    for (size_t m = 0; mcopies && m < nmcopies; m++)
         free(mcopies[m]);
     free(mcopies);
     for (size_t t = 0; t < ntpl; t++)
@@ -228,5 +285,6 @@ done:
     free(paths);
     free(globs);
     free(emeta);
+    free(imeta);
     return status;
 }

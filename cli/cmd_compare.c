@@ -9,11 +9,12 @@ static void help(FILE *f)
     fprintf(f, "usage: overlap compare A B [options]\n\n"
                "Reports every passage of A reused in B: positions on both sides, similarity,\n"
                "edits inline, moved passages marked. A or B may be - (standard input).\n"
-               "Exit status: 0 no reuse, 1 reuse, 2 trouble.\n\n"
+               "Exit status: 0 no reuse, 1 reuse (with --fail-above: above the ratio), 2 trouble.\n\n"
                "options:\n"
-               "  --format text|json|html  report format (default text)\n"
+               "  --format text|json|html|csv  report format (default text)\n"
                "  -o, --output FILE        write the report to FILE\n"
                "  --color auto|always|never  colour the text report (default auto: on a terminal)\n"
+               CLI_REPORT_OPTS_HELP
                CLI_ALIGN_OPTS_HELP
                "  --exclude-quotes         leave quoted text out of the counted ratio\n"
                "  --exclude-refs           leave the reference list out of the counted ratio\n"
@@ -24,6 +25,7 @@ static void help(FILE *f)
                "\nexamples:\n"
                "  overlap compare a.txt b.txt\n"
                "  overlap compare a.txt b.txt --format html -o report.html\n"
+               "  overlap compare a.txt b.txt -q --fail-above 0.1 || echo 'over a tenth reused'\n"
                "  overlap compare paper.txt - --ignore templates/ < copy.txt\n");
 }
 
@@ -32,7 +34,8 @@ int cmd_compare(int argc, char **argv)
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
     ovl_align_opts aopts = OVL_ALIGN_OPTS_INIT;
     ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
-    const char *format = "text", *outpath = NULL, *color = "auto", *paths[2] = {NULL, NULL}, *v;
+    cli_gate gate = CLI_GATE_INIT;
+    const char *format = "text", *outpath = NULL, *color = "auto", *paths[2] = {NULL, NULL};
     int npaths = 0;
     const char **ign = calloc((size_t)argc + 1, sizeof *ign);
     size_t nign = 0;
@@ -40,36 +43,36 @@ int cmd_compare(int argc, char **argv)
         cli_error("out of memory");
         return CLI_EXIT_TROUBLE;
     }
-    for (int i = 1; i < argc;) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            help(stdout);
-            free(ign);
-            return 0;
-        }
-        if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v;
-        else if (cli_opt(argc, argv, &i, "--output", "-o", &v))
-            outpath = v;
-        else if (cli_opt(argc, argv, &i, "--color", NULL, &v))
-            color = v;
-        else if (cli_align_opt(argc, argv, &i, &aopts))
-            ;
-        else if (cli_opt(argc, argv, &i, "--ignore", NULL, &v))
-            ign[nign++] = v;
-        else if (strcmp(argv[i], "--exclude-quotes") == 0)
-            ropts.exclude_quotes = 1, i++;
-        else if (strcmp(argv[i], "--exclude-refs") == 0)
-            ropts.exclude_refs = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &dopts))
-            ;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("compare: unknown option '%s'", argv[i]);
-            free(ign);
-            return CLI_EXIT_TROUBLE;
-        } else if (npaths < 2)
-            paths[npaths++] = argv[i++]; /* "-": standard input */
-        else {
-            cli_error("compare: two documents, A and B");
+    static const struct option longs[] = {
+        CLI_HELP_LONGOPT, {"format", required_argument, NULL, O_FORMAT},
+        {"output", required_argument, NULL, 'o'}, {"color", required_argument, NULL, O_COLOR},
+        {"ignore", required_argument, NULL, O_IGNORE},
+        {"exclude-quotes", no_argument, NULL, O_EXCLUDE_QUOTES},
+        {"exclude-refs", no_argument, NULL, O_EXCLUDE_REFS}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS,
+        CLI_REPORT_LONGOPTS,
+        {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cli_getopt(argc, argv, "ho:q", longs, "compare")) != -1) {
+        switch (c) {
+        case 'h': help(stdout); free(ign); return 0;
+        case O_FORMAT: format = optarg; break;
+        case 'o': outpath = optarg; break;
+        case O_COLOR: color = optarg; break;
+        case O_IGNORE: ign[nign++] = optarg; break;
+        case O_EXCLUDE_QUOTES: ropts.exclude_quotes = 1; break;
+        case O_EXCLUDE_REFS: ropts.exclude_refs = 1; break;
+        case 1:
+            if (npaths == 2) {
+                cli_error("compare: two documents, A and B (a third: '%s')", optarg);
+                free(ign);
+                return CLI_EXIT_TROUBLE;
+            }
+            paths[npaths++] = optarg; /* "-": standard input */
+            break;
+        default:
+            if (c != '?' && (cli_align_opt(c, optarg, &aopts) || cli_doc_opt(c, optarg, &dopts) ||
+                              cli_report_opt(c, optarg, &ropts, &gate)))
+                break;
             free(ign);
             return CLI_EXIT_TROUBLE;
         }
@@ -80,15 +83,14 @@ int cmd_compare(int argc, char **argv)
         return CLI_EXIT_TROUBLE;
     }
     if (npaths != 2) {
-        if (npaths == 1)
-            cli_error("compare: missing B");
+        cli_error("compare: missing %s", npaths ? "B" : "A and B");
         help(stderr);
         free(ign);
         return CLI_EXIT_TROUBLE;
     }
     int fmt = ovl_format_parse(format);
     if (fmt < 0 || fmt == OVL_FORMAT_JSONL) {
-        cli_error("compare: --format must be text, json or html, not '%s'", format);
+        cli_error("compare: --format must be text, json, html or csv, not '%s'", format);
         free(ign);
         return CLI_EXIT_TROUBLE;
     }
@@ -103,13 +105,18 @@ int cmd_compare(int argc, char **argv)
     ovl_span *ia = NULL, *ib = NULL;
     if (cli_load_templates(ctx, ign, nign, &dopts, &tpl, &ntpl) != 0)
         goto done;
+    /* Both are read, so that each bad one is reported (as diff does). */
+    int bad = 0;
     for (int k = 0; k < 2; k++) {
-        int rc = cli_doc_load(ctx, paths[k], &dopts, &docs[k]);
-        if (rc != OVL_OK) {
-            cli_fail(paths[k], ctx, rc);
-            goto done;
+        if (cli_doc_load(ctx, paths[k], &dopts, &docs[k], NULL) != OVL_OK) {
+            ovl_ctx_clear(ctx);
+            bad = 1;
+            continue;
         }
+        cli_warn_replaced(paths[k], ovl_text_replaced(ovl_doc_text(docs[k])));
     }
+    if (bad)
+        goto done;
     int rc = ovl_align(ctx, docs[0], docs[1], &aopts, &ps, &np);
     if (rc != OVL_OK) {
         cli_fail(NULL, ctx, rc);
@@ -152,9 +159,15 @@ int cmd_compare(int argc, char **argv)
              ropts.exclude_quotes ? "true" : "false", ropts.exclude_refs ? "true" : "false");
     ropts.format = fmt;
     ropts.params_json = params;
-    if (cli_write_report("compare", ctx, rep, &ropts, outpath, color) != 0)
+    if (!(gate.quiet && !outpath) && cli_write_report("compare", ctx, rep, &ropts, outpath, color) != 0)
         goto done;
-    status = np ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+    double worst = 0;
+    for (int d = 0; d < 2; d++) {
+        ovl_doc_stats st;
+        if (ovl_report_doc_stats(rep, d, &ropts, &st) == OVL_OK && st.reuse_ratio > worst)
+            worst = st.reuse_ratio;
+    }
+    status = cli_gate_status(&gate, worst, np > 0);
 done:
     ovl_report_free(rep);
     free(ps);

@@ -26,16 +26,23 @@ static void help(FILE *f)
             "line). Clusters come in order, each with its paths in path order, then the\n"
             "documents in no cluster. In paths, backslash, tab, newline and other control\n"
             "characters are written as \\\\, \\t, \\n, \\xHH, so a name cannot forge a row.\n"
+            "With -z, every field (the header's too) ends with a NUL instead, five a row, and\n"
+            "names are written as they are (xargs -0 -n5, or split on NUL).\n"
             "--format json: {\"threshold\", \"keep\", \"clusters\": [{\"id\", \"kept\",\n"
             "\"documents\": [{\"path\", \"action\", \"chars\"}], \"pairs\": [{\"a\", \"b\",\n"
-            "\"ratio_a\", \"ratio_b\"}]}]} with the same order.\n\n"
+            "\"ratio_a\", \"ratio_b\"}]}], \"skipped\": [{\"path\", \"message\", \"byte\"}]}\n"
+            "with the same order (skipped: files that could not be read; with --lenient also\n"
+            "\"replaced\": [{\"path\", \"sequences\"}], the files read with replacements).\n\n"
             "options:\n"
-            "  --threshold R            reuse ratio both documents must reach (default 0.8)\n"
+            "  --min-similarity R       reuse ratio both documents must reach (default 0.8;\n"
+            "                           the old spelling --threshold still works, with a\n"
+            "                           warning)\n"
             "  --keep longest|first     which document of a cluster is kept: the one with the\n"
             "                           most characters (ties: first path) or the first path\n"
             "                           (default longest)\n"
             "  --format tsv|json        output format (default tsv)\n"
             "  -o, --output FILE        write the list to FILE\n"
+            "  -z, --null               end every field with a NUL (tsv), names unescaped\n"
             "  -j, --jobs N             worker threads (default: all online cores)\n"
             "  --include GLOB, --exclude GLOB  filter files found in directories (as in scan)\n"
             "  --lsh-threshold T        whole-document Jaccard the candidate search is tuned\n"
@@ -45,7 +52,7 @@ static void help(FILE *f)
             "  --progress, --no-progress  progress on stderr (default: when a terminal)\n" CLI_DOC_OPTS_HELP
             "\nexamples:\n"
             "  overlap dedup corpus/ -o keep-drop.tsv\n"
-            "  overlap dedup corpus/ --threshold 0.9 --keep first --format json\n");
+            "  overlap dedup corpus/ --min-similarity 0.9 --keep first --format json\n");
 }
 
 static json_t *jratio(double x)
@@ -55,13 +62,13 @@ static json_t *jratio(double x)
 
 static int dedup_problem(const ovl_problem *p)
 {
-    cli_error("%s: %s", p->path, p->message);
+    cli_path_msg(p->path, "%s", p->message);
     return 0;
 }
 
 /* The list: clusters in order, each with its members in name order. */
 static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r, int json,
-                      double ratio, int keep)
+                      double ratio, int keep, const size_t *replaced, int nul)
 {
     size_t n = r->ndocs;
     if (json) {
@@ -105,6 +112,25 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
             json_array_append_new(json_object_get(byid[p->cluster], "pairs"), pj);
         }
         free(byid);
+        /* What the list does not cover, and (with --lenient) what was read with replacements. */
+        json_t *sk = json_array();
+        json_object_set_new(root, "skipped", sk);
+        for (size_t k = 0; k < r->nproblems; k++) {
+            const ovl_problem *p = &r->problems[k];
+            json_t *pj = json_object();
+            json_object_set_new(pj, "path", json_string(p->path));
+            json_object_set_new(pj, "message", json_string(p->message));
+            json_object_set_new(pj, "byte", p->offset >= 0 ? json_integer(p->offset) : json_null());
+            json_array_append_new(sk, pj);
+        }
+        if (replaced) {
+            json_t *rp = json_array();
+            json_object_set_new(root, "replaced", rp);
+            for (size_t i = 0; i < n; i++)
+                if (replaced[i])
+                    json_array_append_new(rp, json_pack("{s:s,s:I}", "path", ovl_corpus_name(c, i),
+                                                        "sequences", (json_int_t)replaced[i]));
+        }
         int rc = json_dumpf(root, out, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(6));
         fputc('\n', out);
         json_decref(root);
@@ -131,22 +157,29 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
     for (size_t i = 0; i < n; i++)
         if (!r->docs[i].cluster && r->docs[i].status == OVL_OK)
             order[m++] = i;
-    fputs("action\tcluster\tsimilarity\tpath\tkept\n", out);
+    /* -z: every field ends with a NUL (five a row), names as they are; otherwise tabs and
+     * newlines end them and names are escaped. */
+    const char *hdr[5] = {"action", "cluster", "similarity", "path", "kept"};
+    for (int f = 0; f < 5; f++)
+        nul ? (void)(fputs(hdr[f], out), fputc('\0', out)) : (void)fprintf(out, "%s%c", hdr[f], f < 4 ? '\t' : '\n');
     for (size_t x = 0; x < m; x++) {
         size_t i = order[x];
         const ovl_dedup_doc *d = &r->docs[i];
-        if (d->cluster)
-            fprintf(out, "%s\t%zu\t", d->kept == i ? "keep" : "drop", d->cluster);
-        else
-            fputs("keep\t-\t", out);
+        char cl[32], sim[32];
+        snprintf(cl, sizeof cl, d->cluster ? "%zu" : "-", d->cluster);
         if (d->cluster && d->similarity > 0)
-            fprintf(out, "%.4f\t", d->similarity);
+            snprintf(sim, sizeof sim, "%.4f", d->similarity);
         else
-            fputs("-\t", out);
-        cli_put_field(out, ovl_corpus_name(c, i));
-        fputc('\t', out);
-        cli_put_field(out, ovl_corpus_name(c, d->kept));
-        fputc('\n', out);
+            snprintf(sim, sizeof sim, "-");
+        const char *f[5] = {d->cluster && d->kept != i ? "drop" : "keep", cl, sim, ovl_corpus_name(c, i),
+                            ovl_corpus_name(c, d->kept)};
+        for (int k = 0; k < 5; k++) {
+            if (nul)
+                fputs(f[k], out);
+            else
+                cli_put_field(out, f[k]);
+            fputc(nul ? '\0' : k < 4 ? '\t' : '\n', out);
+        }
     }
     free(order);
     free(count);
@@ -157,7 +190,7 @@ int cmd_dedup(int argc, char **argv)
 {
     ovl_dedup_opts o = OVL_DEDUP_OPTS_INIT;
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
-    const char *format = "tsv", *outpath = NULL, *jobs = NULL, *keep = "longest", *v;
+    const char *format = "tsv", *outpath = NULL, *jobs = NULL, *keep = "longest";
     int force_progress = -1;
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
     const char **inc = calloc((size_t)argc + 1, sizeof *inc);
@@ -168,46 +201,52 @@ int cmd_dedup(int argc, char **argv)
         free(paths), free(inc), free(exc);
         return CLI_EXIT_TROUBLE;
     }
-    for (int i = 1; i < argc;) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    enum { O_KEEP = CLI_O_CMD, O_MIN_SIM, O_OLD_RATIO, O_DEDUP_LSH, O_DEDUP_SEED };
+    static const struct option longs[] = {
+        CLI_HELP_LONGOPT, {"format", required_argument, NULL, O_FORMAT},
+        {"output", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
+        {"include", required_argument, NULL, O_INCLUDE}, {"exclude", required_argument, NULL, O_EXCLUDE},
+        {"hidden", no_argument, NULL, O_HIDDEN}, {"min-similarity", required_argument, NULL, O_MIN_SIM},
+        {"threshold", required_argument, NULL, O_OLD_RATIO},
+        {"lsh-threshold", required_argument, NULL, O_DEDUP_LSH},
+        {"keep", required_argument, NULL, O_KEEP}, {"seed", required_argument, NULL, O_DEDUP_SEED},
+        {"progress", no_argument, NULL, O_PROGRESS}, {"no-progress", no_argument, NULL, O_NO_PROGRESS},
+        {"null", no_argument, NULL, 'z'}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS, {NULL, 0, NULL, 0}};
+    int c, nul = 0;
+    while ((c = cli_getopt(argc, argv, "ho:j:z", longs, "dedup")) != -1) {
+        switch (c) {
+        case 'h':
             help(stdout);
             free(paths), free(inc), free(exc);
             return 0;
-        }
-        if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v;
-        else if (cli_opt(argc, argv, &i, "--output", "-o", &v))
-            outpath = v;
-        else if (cli_opt(argc, argv, &i, "--jobs", "-j", &v))
-            jobs = v;
-        else if (cli_opt(argc, argv, &i, "--include", NULL, &v))
-            inc[ninc++] = v;
-        else if (cli_opt(argc, argv, &i, "--exclude", NULL, &v))
-            exc[nexc++] = v;
-        else if (strcmp(argv[i], "--hidden") == 0)
-            wo.hidden = 1, i++;
-        else if (cli_opt(argc, argv, &i, "--threshold", NULL, &v))
-            o.ratio = cli_double("--threshold", v, 0.0, 1.0);
-        else if (cli_opt(argc, argv, &i, "--lsh-threshold", NULL, &v))
-            o.lsh_threshold = cli_double("--lsh-threshold", v, 0.0, 1.0);
-        else if (cli_opt(argc, argv, &i, "--keep", NULL, &v))
-            keep = v;
-        else if (cli_opt(argc, argv, &i, "--seed", NULL, &v))
-            o.seed = cli_ulong("--seed", v, 0, INT64_MAX);
-        else if (cli_align_opt(argc, argv, &i, &o.align))
-            ;
-        else if (cli_progress_opt(argv, &i, &force_progress))
-            ;
-        else if (cli_doc_opt(argc, argv, &i, &o.doc))
-            ;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("dedup: unknown option '%s'", argv[i]);
+        case O_FORMAT: format = optarg; break;
+        case 'o': outpath = optarg; break;
+        case 'j': jobs = optarg; break;
+        case O_INCLUDE: inc[ninc++] = optarg; break;
+        case O_EXCLUDE: exc[nexc++] = optarg; break;
+        case O_HIDDEN: wo.hidden = 1; break;
+        case O_OLD_RATIO:
+            /* The old name: --threshold is the LSH tuning in scan, index and check. */
+            cli_error("dedup: --threshold is now --min-similarity (the old name still works for now)");
+            o.ratio = cli_double("--threshold", optarg, 0.0, 1.0);
+            break;
+        case O_MIN_SIM: o.ratio = cli_double("--min-similarity", optarg, 0.0, 1.0); break;
+        case O_DEDUP_LSH: o.lsh_threshold = cli_double("--lsh-threshold", optarg, 0.0, 1.0); break;
+        case O_KEEP: keep = optarg; break;
+        case O_DEDUP_SEED: o.seed = cli_ulong("--seed", optarg, 0, INT64_MAX); break;
+        case O_PROGRESS: force_progress = 1; break;
+        case O_NO_PROGRESS: force_progress = 0; break;
+        case 'z': nul = 1; break;
+        case 1: paths[npaths++] = optarg; break;
+        default:
+            if (c != '?' && (cli_align_opt(c, optarg, &o.align) || cli_doc_opt(c, optarg, &o.doc)))
+                break;
             free(paths), free(inc), free(exc);
             return CLI_EXIT_TROUBLE;
-        } else
-            paths[npaths++] = argv[i++];
+        }
     }
     if (npaths == 0) {
+        cli_error("dedup: missing PATH");
         help(stderr);
         free(paths), free(inc), free(exc);
         return CLI_EXIT_TROUBLE;
@@ -218,6 +257,7 @@ int cmd_dedup(int argc, char **argv)
     ovl_corpus *corpus = ovl_corpus_new();
     ovl_dedup_result res;
     memset(&res, 0, sizeof res);
+    size_t *replaced = NULL;
     cli_out out = {NULL, NULL, NULL};
     int progress = cli_progress_wanted(force_progress);
     if (!ctx || !corpus) {
@@ -226,6 +266,10 @@ int cmd_dedup(int argc, char **argv)
     }
     if (!json && strcmp(format, "tsv") != 0) {
         cli_error("dedup: --format must be tsv or json, not '%s'", format);
+        goto done;
+    }
+    if (nul && json) {
+        cli_error("dedup: -z is for the tsv list, not --format json");
         goto done;
     }
     if (strcmp(keep, "longest") == 0)
@@ -257,6 +301,7 @@ int cmd_dedup(int argc, char **argv)
         cli_error("dedup: no files to read");
         goto done;
     }
+    cli_corpus_warn_empty(corpus);
     rc = ovl_dedup(ctx, corpus, &o, &res);
     if (progress)
         cli_progress_clear();
@@ -275,7 +320,14 @@ int cmd_dedup(int argc, char **argv)
     }
     if (cli_out_open(&out, outpath) != 0)
         goto done;
-    int werr = write_list(out.f, corpus, &res, json, o.ratio, o.keep);
+    if (o.doc.decode.lenient) {
+        if (!(replaced = calloc(n, sizeof *replaced))) {
+            cli_error("out of memory");
+            goto done;
+        }
+        cli_corpus_replaced(ctx, corpus, &o.doc.decode, "dedup", replaced);
+    }
+    int werr = write_list(out.f, corpus, &res, json, o.ratio, o.keep, replaced, nul);
     if (cli_out_close(&out, werr == 0) != 0 || werr) {
         cli_error("dedup: %s: cannot write the list", outpath ? outpath : "standard output");
         goto done;
@@ -287,6 +339,7 @@ done:
     if (out.f)
         cli_out_close(&out, 0);
     ovl_dedup_result_free(&res);
+    free(replaced);
     ovl_corpus_free(corpus);
     ovl_ctx_free(ctx);
     free(paths);

@@ -22,32 +22,35 @@ static void help(FILE *f)
 int cmd_dump(int argc, char **argv)
 {
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
-    const char *format = "text", *outpath = NULL, *path = NULL, *v;
+    const char *format = "text", *outpath = NULL, *path = NULL;
     int sentences = 0;
-    for (int i = 1; i < argc;) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            help(stdout);
-            return 0;
-        }
-        if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v;
-        else if (cli_opt(argc, argv, &i, "--output", "-o", &v))
-            outpath = v;
-        else if (strcmp(argv[i], "--sentences") == 0)
-            sentences = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &dopts))
-            ;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("dump: unknown option '%s'", argv[i]);
-            return CLI_EXIT_TROUBLE;
-        } else if (!path)
-            path = argv[i++];
-        else {
-            cli_error("dump: one FILE only");
+    enum { O_SENTENCES = CLI_O_CMD };
+    static const struct option longs[] = {
+        CLI_HELP_LONGOPT, {"format", required_argument, NULL, O_FORMAT},
+        {"output", required_argument, NULL, 'o'}, {"sentences", no_argument, NULL, O_SENTENCES},
+        CLI_DOC_LONGOPTS, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cli_getopt(argc, argv, "ho:", longs, "dump")) != -1) {
+        switch (c) {
+        case 'h': help(stdout); return 0;
+        case O_FORMAT: format = optarg; break;
+        case 'o': outpath = optarg; break;
+        case O_SENTENCES: sentences = 1; break;
+        case 1:
+            if (path) {
+                cli_error("dump: one FILE only (a second: '%s')", optarg);
+                return CLI_EXIT_TROUBLE;
+            }
+            path = optarg;
+            break;
+        default:
+            if (c != '?' && cli_doc_opt(c, optarg, &dopts))
+                break;
             return CLI_EXIT_TROUBLE;
         }
     }
     if (!path) {
+        cli_error("dump: missing FILE");
         help(stderr);
         return CLI_EXIT_TROUBLE;
     }
@@ -58,9 +61,7 @@ int cmd_dump(int argc, char **argv)
     }
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_doc *doc = NULL;
-    int rc = cli_doc_load(ctx, path, &dopts, &doc);
-    if (rc != OVL_OK) {
-        cli_fail(path, ctx, rc);
+    if (cli_doc_load(ctx, path, &dopts, &doc, NULL) != OVL_OK) {
         ovl_ctx_free(ctx);
         return CLI_EXIT_TROUBLE;
     }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -140,9 +141,9 @@ static void pl_free(pathlist *pl)
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: overlap index add --db FILE [--meta KEY=VALUE]... PATH...\n"
+    fprintf(f, "usage: overlap index add --db FILE [--meta KEY=VALUE]... [-q] PATH...\n"
                "       overlap index remove --db FILE PATH...\n"
-               "       overlap index list --db FILE [--format text|json]\n"
+               "       overlap index list --db FILE [--format text|json] [-z]\n"
                "       overlap index stats --db FILE\n"
                "       overlap index verify --db FILE [--deep]\n\n"
                "A persistent corpus index (one SQLite file) for 'overlap check'. It stores each\n"
@@ -150,8 +151,10 @@ static void help(FILE *f)
                "(so check shows source passages after the files are gone), and its chunk\n"
                "fingerprints' LSH band keys.\n\n"
                "add: directories are walked recursively (files in name order, hidden entries\n"
-               "  skipped). A path already holding the same bytes is 'unchanged' (its metas are\n"
-               "  kept); changed bytes replace the old entry ('replaced'); the same bytes under\n"
+               "  skipped unless --hidden, as in scan and dedup). A path already holding the\n"
+               "  same bytes is 'unchanged', or 'updated' when --meta changes its metas (each\n"
+               "  KEY given gets the values given, other keys are kept); changed bytes replace\n"
+               "  the old entry ('replaced'); the same bytes under\n"
                "  another path are another document. One transaction per document. A file that\n"
                "  cannot be read or decoded is reported (path and byte offset) and skipped, the\n"
                "  others are still added; exit status 2 if any file failed, else 0.\n"
@@ -161,8 +164,20 @@ static void help(FILE *f)
                "  keys); --deep also recomputes every document's band keys.\n\n"
                "options:\n"
                "  --db FILE                the index (created by add when absent)\n"
-               "  --meta KEY=VALUE         tag the added documents (repeatable)\n"
-               "  --format text|json       list format (default text)\n"
+               "  --meta KEY=VALUE         add: tag the added documents (repeatable)\n"
+               "  -q, --quiet              add: no line per document, no summary\n"
+               "  -j, --jobs N             add: files read and fingerprinted at once (default: all\n"
+               "                           online cores; the index and the output are the same\n"
+               "                           for any N)\n"
+               "  --include GLOB           add: only files matching GLOB (repeatable; as in scan)\n"
+               "  --exclude GLOB           add: skip files and directories matching GLOB\n"
+               "  --hidden                 add: also files and directories starting with '.'\n"
+               "  --progress, --no-progress  add: progress on stderr (default: when a terminal)\n"
+               "  --format text|json       list format (default text: tab-separated, names with\n"
+               "                           \\\\, \\t, \\n, \\xHH for backslash and control characters)\n"
+               "  -z, --null               list: every field ends with a NUL (six a document: path,\n"
+               "                           bytes, encoding, hash, added, metas), names unescaped\n"
+               "  --deep                   verify: recompute every document's band keys\n"
                CLI_DOC_OPTS_HELP
                "fingerprint options (fixed when the index is created; given later, they must\n"
                "match it):\n" CLI_FP_OPTS_HELP
@@ -181,78 +196,240 @@ static int same_file(const char *abs, const char *db_abs)
     return !*rest || !strcmp(rest, "-wal") || !strcmp(rest, "-shm") || !strcmp(rest, "-journal");
 }
 
+/* How index add runs: what it walks, what it says. */
+typedef struct add_opts {
+    ovl_walk_opts walk;   /* --include, --exclude, --hidden: as scan and dedup walk */
+    int quiet;            /* -q: nothing on standard output */
+    int progress;         /* a progress line on stderr */
+    unsigned threads;     /* -j: files prepared at once (0: all online cores) */
+    ovl_decode_opts dec;  /* to count replaced bytes with --lenient */
+} add_opts;
+
+/* One file of an add run: read and prepared (decoded, fingerprinted) on a worker thread,
+ * then stored in name order by the main thread, so the index and the output do not depend
+ * on -j. */
+typedef struct add_item {
+    const char *path;  /* as found */
+    char *abs;         /* stored under this path; NULL: skipped (the index file itself) */
+    void *bytes;
+    size_t len;
+    ovl_index_prep *prep;
+    int rc, read_failed;
+    char *msg;         /* why it failed (malloc'd) */
+} add_item;
+
+typedef struct add_batch {
+    const ovl_corpus *files;
+    size_t first;      /* corpus index of items[0] */
+    add_item *items;
+    size_t n;
+    ovl_index **handles;
+    unsigned nthreads;
+} add_batch;
+
+typedef struct add_worker {
+    add_batch *b;
+    unsigned t;
+} add_worker;
+
+static void prepare_item(const add_batch *b, size_t i, ovl_ctx *ctx, ovl_index *h)
+{
+    add_item *it = &b->items[i];
+    if (!it->abs)
+        return;
+    it->rc = ovl_corpus_read(ctx, b->files, b->first + i, &it->bytes, &it->len);
+    it->read_failed = it->rc != OVL_OK;
+    if (it->rc == OVL_OK)
+        it->rc = ovl_index_prepare(ctx, h, it->abs, it->bytes, it->len, &it->prep);
+    if (it->rc != OVL_OK) {
+        const char *m = ovl_ctx_message(ctx);
+        it->msg = strdup(m && *m ? m : ovl_strerror(it->rc));
+        ovl_ctx_clear(ctx);
+    }
+}
+
+static void *add_worker_run(void *arg)
+{
+    add_worker *w = arg;
+    ovl_ctx *ctx = ovl_ctx_new();
+    for (size_t i = w->t; i < w->b->n; i += w->b->nthreads) {
+        if (!ctx) {
+            w->b->items[i].rc = OVL_ERR_NOMEM;
+            continue;
+        }
+        prepare_item(w->b, i, ctx, w->b->handles[w->t]);
+    }
+    ovl_ctx_free(ctx);
+    return NULL;
+}
+
 static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, int npaths,
-                  const ovl_index_meta *metas, size_t nmetas)
+                  const ovl_index_meta *metas, size_t nmetas, const add_opts *ao)
 {
     int failed = 0;
-    size_t counts[4] = {0};
+    size_t counts[5] = {0}, replaced = 0;
     char *db_abs = cli_abspath(db);
-    /* Hidden files and directories (editor backups, VCS data) are not documents: the
-     * walker's default. */
+    /* Hidden files and directories (editor backups, VCS data) are not documents unless
+     * --hidden: the walker's default, as in scan and dedup. */
     ovl_corpus *files = ovl_corpus_new();
     int status = CLI_EXIT_NONE;
     for (int p = 0; files && p < npaths && status == CLI_EXIT_NONE; p++)
-        if (ovl_corpus_add_path(ctx, files, paths[p], NULL) != OVL_OK)
+        if (ovl_corpus_add_path(ctx, files, paths[p], &ao->walk) != OVL_OK)
             status = cli_fail("index", ctx, ovl_ctx_code(ctx));
-    if (!files) {
+    if (!files || !db_abs) {
         cli_error("out of memory");
         status = CLI_EXIT_TROUBLE;
     }
     for (size_t p = 0; p < ovl_corpus_problem_count(files); p++) {
         const ovl_problem *pb = ovl_corpus_problem(files, p);
-        cli_error("%s: %s", pb->path, pb->message);
+        cli_path_msg(pb->path, "%s", pb->message);
         failed++;
     }
     size_t nfiles = status == CLI_EXIT_NONE ? ovl_corpus_count(files) : 0;
-    for (size_t k = 0; k < nfiles; k++) {
-        const char *path = ovl_corpus_name(files, k);
-        char *abs = cli_abspath(path);
-        if (!abs || !db_abs) {
-            cli_error("out of memory");
-            free(abs);
-            status = CLI_EXIT_TROUBLE;
-            break;
-        }
-        if (same_file(abs, db_abs)) {
-            free(abs);
-            continue;
-        }
-        size_t len = 0;
-        void *bytes = NULL;
-        int rrc = ovl_corpus_read(ctx, files, k, &bytes, &len);
-        if (rrc != OVL_OK) {
-            cli_fail(path, ctx, rrc);
-            failed++;
-            free(abs);
-            continue;
-        }
-        int st = 0;
-        int rc = ovl_index_add(ctx, idx, abs, bytes, len, metas, nmetas, &st);
-        free(bytes);
-        if (rc == OVL_OK) {
-            counts[st]++;
-            printf("%-9s %s\n", st == OVL_INDEX_ADDED ? "added" : st == OVL_INDEX_REPLACED ? "replaced" : "unchanged",
-                   abs);
-        } else if (rc == OVL_ERR_DB || rc == OVL_ERR_CORRUPT || rc == OVL_ERR_NOMEM) {
-            /* The index itself is in trouble: stop rather than fail every file. */
-            cli_fail(db, ctx, rc);
-            free(abs);
-            status = CLI_EXIT_TROUBLE;
-            break;
-        } else {
-            cli_fail(path, ctx, rc);
-            failed++;
-        }
-        free(abs);
+    /* Workers prepare with read-only handles of their own (the main handle writes). */
+    unsigned nthreads = ao->threads ? ao->threads : 1;
+    if (nthreads > nfiles)
+        nthreads = nfiles ? (unsigned)nfiles : 1;
+    size_t batch = nthreads > 1 ? 8 * (size_t)nthreads : 1;
+    ovl_index **handles = calloc(nthreads, sizeof *handles);
+    add_item *items = calloc(batch, sizeof *items);
+    if (!handles || !items) {
+        cli_error("out of memory");
+        status = CLI_EXIT_TROUBLE;
+        nfiles = 0;
     }
+    if (handles)
+        handles[0] = idx;
+    for (unsigned t = 1; t < nthreads && status == CLI_EXIT_NONE; t++) {
+        /* The writer's parameters, decode options (--lenient, --encoding) included. */
+        ovl_index_opts io = OVL_INDEX_OPTS_INIT;
+        ovl_fp_opts wfp;
+        ovl_doc_opts wdoc;
+        ovl_index_params(idx, &wfp, &wdoc);
+        io.readonly = 1;
+        io.fp = &wfp;
+        io.doc = &wdoc;
+        int rc = ovl_index_open(ctx, db, &io, &handles[t]);
+        if (rc != OVL_OK) {
+            status = cli_fail(db, ctx, rc);
+            nfiles = 0;
+        }
+    }
+    for (size_t k0 = 0; k0 < nfiles && status == CLI_EXIT_NONE; k0 += batch) {
+        add_batch b = {files, k0, items, nfiles - k0 < batch ? nfiles - k0 : batch, handles, nthreads};
+        memset(items, 0, batch * sizeof *items);
+        for (size_t i = 0; i < b.n; i++) {
+            items[i].path = ovl_corpus_name(files, k0 + i);
+            items[i].abs = cli_abspath(items[i].path);
+            if (!items[i].abs) {
+                cli_error("out of memory");
+                status = CLI_EXIT_TROUBLE;
+            } else if (same_file(items[i].abs, db_abs)) {
+                free(items[i].abs);
+                items[i].abs = NULL;
+            }
+        }
+        if (status != CLI_EXIT_NONE) {
+            for (size_t i = 0; i < b.n; i++)
+                free(items[i].abs);
+            break;
+        }
+        if (ao->progress)
+            cli_progress_show("index add: %zu/%zu", k0, nfiles);
+        if (nthreads == 1) {
+            prepare_item(&b, 0, ctx, idx);
+        } else {
+            pthread_t tid[1024];
+            add_worker w[1024];
+            unsigned started = 0;
+            for (unsigned t = 0; t < nthreads; t++) {
+                w[t].b = &b;
+                w[t].t = t;
+                if (pthread_create(&tid[t], NULL, add_worker_run, &w[t]) != 0)
+                    break;
+                started++;
+            }
+            for (unsigned t = started; t < nthreads; t++)
+                add_worker_run(&w[t]); /* no thread: this one does its share */
+            for (unsigned t = 0; t < started; t++)
+                pthread_join(tid[t], NULL);
+        }
+        for (size_t i = 0; i < b.n; i++) {
+            add_item *it = &items[i];
+            int st = 0, rc = it->rc;
+            if (!it->abs)
+                continue;
+            if (ao->progress)
+                cli_progress_clear();
+            if (rc == OVL_OK && status == CLI_EXIT_NONE) {
+                rc = ovl_index_add_prepared(ctx, idx, it->abs, it->bytes, it->len, it->prep, metas, nmetas, &st);
+                if (rc != OVL_OK) {
+                    const char *m = ovl_ctx_message(ctx);
+                    it->msg = strdup(m && *m ? m : ovl_strerror(rc));
+                    ovl_ctx_clear(ctx);
+                }
+            }
+            if (status != CLI_EXIT_NONE) {
+                /* The index failed on an earlier file: the rest is not stored. */
+            } else if (rc == OVL_OK) {
+                counts[st]++;
+                if (!ao->quiet) {
+                    printf("%-9s ", st == OVL_INDEX_ADDED      ? "added"
+                                    : st == OVL_INDEX_REPLACED ? "replaced"
+                                    : st == OVL_INDEX_UPDATED  ? "updated"
+                                                               : "unchanged");
+                    cli_put_field(stdout, it->abs);
+                    putchar('\n');
+                }
+                if (it->len == 0)
+                    cli_path_msg(it->path, "warning: empty file");
+                if (ao->dec.lenient) {
+                    /* The index decodes inside the call; the count comes from decoding again. */
+                    ovl_text *t = NULL;
+                    if (ovl_decode(ctx, it->bytes, it->len, &ao->dec, &t) == OVL_OK) {
+                        cli_warn_replaced(it->path, ovl_text_replaced(t));
+                        replaced += ovl_text_replaced(t);
+                    }
+                    ovl_text_free(t);
+                    ovl_ctx_clear(ctx);
+                }
+            } else if (!it->read_failed && (rc == OVL_ERR_DB || rc == OVL_ERR_CORRUPT || rc == OVL_ERR_NOMEM)) {
+                /* The index itself is in trouble: stop rather than fail every file. */
+                cli_path_msg(db, "%s", it->msg ? it->msg : ovl_strerror(rc));
+                status = CLI_EXIT_TROUBLE;
+            } else {
+                cli_path_msg(it->path, "%s", it->msg ? it->msg : ovl_strerror(rc));
+                failed++;
+            }
+        }
+        for (size_t i = 0; i < b.n; i++) {
+            free(items[i].abs);
+            free(items[i].bytes);
+            free(items[i].msg);
+            ovl_index_prep_free(items[i].prep);
+        }
+    }
+    if (ao->progress)
+        cli_progress_clear();
+    for (unsigned t = 1; handles && t < nthreads; t++)
+        ovl_index_close(handles[t]);
+    free(handles);
+    free(items);
     /* The run's band keys into sorted runs now, so later checks read few pending records. */
     int frc;
     if (status != CLI_EXIT_TROUBLE && (frc = ovl_index_flush(ctx, idx)) != OVL_OK) {
         cli_fail(db, ctx, frc);
         status = CLI_EXIT_TROUBLE;
     }
-    printf("%zu added, %zu replaced, %zu unchanged, %d failed\n", counts[OVL_INDEX_ADDED],
-           counts[OVL_INDEX_REPLACED], counts[OVL_INDEX_UNCHANGED], failed);
+    if (!ao->quiet) {
+        printf("%zu added, %zu replaced, ", counts[OVL_INDEX_ADDED], counts[OVL_INDEX_REPLACED]);
+        if (counts[OVL_INDEX_UPDATED])
+            printf("%zu updated, ", counts[OVL_INDEX_UPDATED]);
+        printf("%zu unchanged, %d failed\n", counts[OVL_INDEX_UNCHANGED], failed);
+    }
+    if (ao->dec.lenient)
+        cli_error("index add: --lenient: %zu invalid byte sequence%s replaced with U+FFFD", replaced,
+                  replaced == 1 ? "" : "s");
     free(db_abs);
     ovl_corpus_free(files);
     return failed ? CLI_EXIT_TROUBLE : status;
@@ -269,7 +446,9 @@ static int do_remove(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths,
         }
         int rc = ovl_index_remove(ctx, idx, abs);
         if (rc == OVL_OK) {
-            printf("removed   %s\n", abs);
+            fputs("removed   ", stdout);
+            cli_put_field(stdout, abs);
+            putchar('\n');
         } else if (rc == OVL_ERR_NOTFOUND) {
             /* Not a document: every document under it as a directory. */
             int64_t *ids = NULL;
@@ -287,7 +466,9 @@ static int do_remove(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths,
             for (size_t i = 0; i < under.n && rc == OVL_OK; i++) {
                 rc = ovl_index_remove(ctx, idx, under.v[i]);
                 if (rc == OVL_OK) {
-                    printf("removed   %s\n", under.v[i]);
+                    fputs("removed   ", stdout);
+                    cli_put_field(stdout, under.v[i]);
+                    putchar('\n');
                     removed++;
                 }
             }
@@ -298,7 +479,7 @@ static int do_remove(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths,
                 return cli_fail(db, ctx, rc);
             }
             if (!removed) {
-                cli_error("%s: not in index %s", paths[k], db);
+                cli_path_msg(paths[k], "not in index %s", db);
                 status = CLI_EXIT_TROUBLE;
             }
         } else {
@@ -320,7 +501,7 @@ static void iso_time(int64_t t, char *buf, size_t cap)
         snprintf(buf, cap, "%" PRId64, t);
 }
 
-static int do_list(ovl_ctx *ctx, ovl_index *idx, const char *db, int json)
+static int do_list(ovl_ctx *ctx, ovl_index *idx, const char *db, int json, int nul)
 {
     int64_t *ids = NULL;
     size_t n = 0;
@@ -348,10 +529,35 @@ static int do_list(ovl_ctx *ctx, ovl_index *idx, const char *db, int json)
                                                  (json_int_t)e.paragraphs, "chunks", (json_int_t)e.chunks,
                                                  "added", when, "metas", m));
         } else {
-            printf("%s\t%" PRIu64 "\t%s\t%s\t%s", e.path, e.size, e.encoding, e.hash, when);
-            for (size_t k = 0; k < e.n_metas; k++)
-                printf("%s%s=%s", k ? "," : "\t", e.metas[k].key, e.metas[k].value);
-            putchar('\n');
+            /* Text: tab-separated fields, names escaped (cli_put_field) so none can forge a
+             * field or a line. -z: each field ends with a NUL instead, names as they are. */
+            char size[32];
+            snprintf(size, sizeof size, "%" PRIu64, e.size);
+            const char *fields[5] = {e.path, size, e.encoding, e.hash, when};
+            for (int f = 0; f < 5; f++) {
+                if (nul) {
+                    fputs(fields[f], stdout);
+                    putchar('\0');
+                } else {
+                    cli_put_field(stdout, fields[f]);
+                    putchar(f < 4 || e.n_metas ? '\t' : '\n');
+                }
+            }
+            for (size_t k = 0; k < e.n_metas; k++) {
+                if (k)
+                    putchar(',');
+                if (nul) {
+                    printf("%s=%s", e.metas[k].key, e.metas[k].value);
+                } else {
+                    cli_put_field(stdout, e.metas[k].key);
+                    putchar('=');
+                    cli_put_field(stdout, e.metas[k].value);
+                }
+            }
+            if (nul)
+                putchar('\0');
+            else if (e.n_metas)
+                putchar('\n');
         }
     }
     free(ids);
@@ -406,7 +612,7 @@ int cmd_index(int argc, char **argv)
         help(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_EXIT_TROUBLE : 0;
     }
-    const char *sub = argv[1], *db = NULL, *format = "text", *v;
+    const char *sub = argv[1], *db = NULL, *format = "text";
     enum { ADD, REMOVE, LIST, STATS, VERIFY } op;
     if (!strcmp(sub, "add")) op = ADD;
     else if (!strcmp(sub, "remove")) op = REMOVE;
@@ -420,28 +626,56 @@ int cmd_index(int argc, char **argv)
     ovl_doc_opts dopts = OVL_DOC_OPTS_INIT;
     ovl_fp_opts fp = OVL_FP_OPTS_INIT;
     unsigned given = 0;
-    int deep = 0, npaths = 0, status = CLI_EXIT_TROUBLE, format_given = 0, doc_given = 0;
+    int deep = 0, npaths = 0, status = CLI_EXIT_TROUBLE;
     char **paths = calloc((size_t)argc, sizeof *paths);
     ovl_index_meta *metas = calloc((size_t)argc, sizeof *metas);
     char **metabuf = calloc((size_t)argc, sizeof *metabuf);
+    const char **inc = calloc((size_t)argc, sizeof *inc), **exc = calloc((size_t)argc, sizeof *exc);
     size_t nmetas = 0;
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_index *idx = NULL;
-    if (!paths || !metas || !metabuf || !ctx) {
+    if (!paths || !metas || !metabuf || !inc || !exc || !ctx) {
         cli_error("out of memory");
         goto done;
     }
-    for (int i = 2; i < argc;) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    enum { O_META = CLI_O_CMD, O_DEEP };
+    static const struct option longs[] = {
+        CLI_HELP_LONGOPT, {"db", required_argument, NULL, O_DB},
+        {"format", required_argument, NULL, O_FORMAT}, {"null", no_argument, NULL, 'z'},
+        {"meta", required_argument, NULL, O_META}, {"quiet", no_argument, NULL, 'q'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"include", required_argument, NULL, O_INCLUDE}, {"exclude", required_argument, NULL, O_EXCLUDE},
+        {"hidden", no_argument, NULL, O_HIDDEN}, {"progress", no_argument, NULL, O_PROGRESS},
+        {"no-progress", no_argument, NULL, O_NO_PROGRESS}, {"deep", no_argument, NULL, O_DEEP},
+        CLI_DOC_LONGOPTS, CLI_FP_LONGOPTS, {NULL, 0, NULL, 0}};
+    add_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ovl_walk_opts wdef = OVL_WALK_OPTS_INIT;
+    ao.walk = wdef;
+    ao.walk.include = (const char *const *)inc;
+    ao.walk.exclude = (const char *const *)exc;
+    int force_progress = -1, nul = 0;
+    static const char *const actions[] = {"add", "remove", "list", "stats", "verify"};
+    char cmdname[32];
+    snprintf(cmdname, sizeof cmdname, "index %s", sub);
+    int c;
+    while ((c = cli_getopt(argc - 1, argv + 1, "hqzj:", longs, cmdname)) != -1) {
+        /* An option the action does not use is refused, not silently ignored. */
+        int user = c == O_FORMAT || c == 'z' ? LIST : c == O_DEEP ? VERIFY
+                   : c == 'h' || c == 1 || c == O_DB || c == '?' ? -1 : ADD;
+        if (user >= 0 && user != (int)op) {
+            cli_error("index %s: does not take %s (for index %s)", sub, cli_optname(), actions[user]);
+            goto done;
+        }
+        const char *v = optarg;
+        switch (c) {
+        case 'h':
             help(stdout);
             status = 0;
             goto done;
-        }
-        if (cli_opt(argc, argv, &i, "--db", NULL, &v))
-            db = v;
-        else if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v, format_given = 1;
-        else if (cli_opt(argc, argv, &i, "--meta", NULL, &v)) {
+        case O_DB: db = v; break;
+        case O_FORMAT: format = v; break;
+        case O_META: {
             const char *eq = strchr(v, '=');
             if (!eq || eq == v) {
                 cli_error("index: --meta wants KEY=VALUE, not '%s'", v);
@@ -457,34 +691,30 @@ int cmd_index(int argc, char **argv)
             metas[nmetas].key = k;
             metas[nmetas].value = k + (eq - v) + 1;
             nmetas++;
-        } else if (strcmp(argv[i], "--deep") == 0)
-            deep = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &dopts))
-            doc_given = 1;
-        else if (cli_fp_opt(argc, argv, &i, &fp, &given))
-            ;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("index %s: unknown option '%s'", sub, argv[i]);
+            break;
+        }
+        case O_DEEP: deep = 1; break;
+        case 'z': nul = 1; break;
+        case 'q': ao.quiet = 1; break;
+        case 'j': ao.threads = cli_threads(v); break;
+        case O_INCLUDE: inc[ao.walk.ninclude++] = v; break;
+        case O_EXCLUDE: exc[ao.walk.nexclude++] = v; break;
+        case O_HIDDEN: ao.walk.hidden = 1; break;
+        case O_PROGRESS: force_progress = 1; break;
+        case O_NO_PROGRESS: force_progress = 0; break;
+        case 1: paths[npaths++] = (char *)v; break;
+        default:
+            if (c != '?' && (cli_doc_opt(c, v, &dopts) || cli_fp_opt(c, v, &fp, &given, cmdname)))
+                break;
             goto done;
-        } else
-            paths[npaths++] = argv[i++];
-    }
-    /* An option the action does not use is refused, not silently ignored. */
-    const char *unused = nmetas && op != ADD           ? "--meta (for index add)"
-                         : format_given && op != LIST  ? "--format (for index list)"
-                         : deep && op != VERIFY        ? "--deep (for index verify)"
-                         : (given || doc_given) && op != ADD ? "fingerprint and document options (for index add)"
-                                                             : NULL;
-    if (unused) {
-        cli_error("index %s: does not take %s", sub, unused);
-        goto done;
+        }
     }
     if (!db) {
         cli_error("index %s: --db FILE is required", sub);
         goto done;
     }
     if ((op == ADD || op == REMOVE) && npaths == 0) {
-        cli_error("index %s: no PATH given", sub);
+        cli_error("index %s: missing PATH", sub);
         goto done;
     }
     if (op != ADD && op != REMOVE && npaths) {
@@ -495,15 +725,27 @@ int cmd_index(int argc, char **argv)
         cli_error("index list: --format must be text or json, not '%s'", format);
         goto done;
     }
+    if (nul && strcmp(format, "text")) {
+        cli_error("index list: -z is for the text list, not --format %s", format);
+        goto done;
+    }
     int rc = cli_index_open(ctx, db, op == ADD, !(op == ADD || op == REMOVE), &fp, given, &dopts, &idx);
     if (rc != OVL_OK) {
         cli_fail(NULL, ctx, rc);
         goto done;
     }
     switch (op) {
-    case ADD: status = do_add(ctx, idx, db, paths, npaths, metas, nmetas); break;
+    case ADD:
+        ao.progress = cli_progress_wanted(force_progress);
+        if (!ao.threads) {
+            long n = sysconf(_SC_NPROCESSORS_ONLN);
+            ao.threads = n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
+        }
+        ao.dec = dopts.decode;
+        status = do_add(ctx, idx, db, paths, npaths, metas, nmetas, &ao);
+        break;
     case REMOVE: status = do_remove(ctx, idx, db, paths, npaths); break;
-    case LIST: status = do_list(ctx, idx, db, strcmp(format, "json") == 0); break;
+    case LIST: status = do_list(ctx, idx, db, strcmp(format, "json") == 0, nul); break;
     case STATS: status = do_stats(ctx, idx, db); break;
     case VERIFY:
         rc = ovl_index_verify(ctx, idx, deep);
@@ -524,6 +766,8 @@ done:
         free(metabuf[k]);
     free(metabuf);
     free(metas);
+    free(inc);
+    free(exc);
     free(paths);
     return status;
 }

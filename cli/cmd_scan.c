@@ -33,12 +33,13 @@ static void help(FILE *f)
             "                           path relative to PATH and against the file name)\n"
             "  --exclude GLOB           skip files and directories matching GLOB (repeatable)\n"
             "  -j, --jobs N             worker threads (default: all online cores)\n"
-            "  --format text|json|jsonl|html  report format (default text); text, json and\n"
-            "                           jsonl are streamed (memory does not grow with them);\n"
+            "  --format text|json|jsonl|html|csv  report format (default text); text, json,\n"
+            "                           jsonl and csv are streamed (memory does not grow with them);\n"
             "                           jsonl has a {\"pair\":...} line before each pair's\n"
             "                           passages\n"
             "  -o, --output FILE        write the report to FILE\n"
             "  --color auto|always|never  colour the text report (default auto)\n"
+            CLI_REPORT_OPTS_HELP
             "  --max-df N|F             band keys shared by more than N documents (or the\n"
             "                           fraction F of them, e.g. 0.01) are recurring text:\n"
             "                           they make no candidate pairs and, with families on,\n"
@@ -212,12 +213,28 @@ typedef struct cli_scan {
     int failed; /* a problem was reported */
 } cli_scan;
 
+/* --fail-above: the report sink's pair callback, wrapped to see each pair's ratios. One
+ * scan per process, so the wrapped callback can live here. */
+static int (*scan_pair_fn)(void *, const ovl_pair_stats *, const ovl_passage *, size_t,
+                           const ovl_doc *, const ovl_doc *);
+static double scan_worst;
+
+static int gate_pair(void *userdata, const ovl_pair_stats *pair, const ovl_passage *ps, size_t n,
+                     const ovl_doc *a, const ovl_doc *b)
+{
+    if (!pair->error && pair->a_ratio > scan_worst)
+        scan_worst = pair->a_ratio;
+    if (!pair->error && pair->b_ratio > scan_worst)
+        scan_worst = pair->b_ratio;
+    return scan_pair_fn(userdata, pair, ps, n, a, b);
+}
+
 static int on_problem(void *userdata, const ovl_problem *p)
 {
     cli_scan *s = userdata;
     if (s->progress)
         cli_progress_clear();
-    cli_error("%s: %s", p->path, p->message);
+    cli_path_msg(p->path, "%s", p->message);
     s->failed = 1;
     return 0;
 }
@@ -229,7 +246,9 @@ int cmd_scan(int argc, char **argv)
     so.family_spans = 100;
     ovl_walk_opts wo = OVL_WALK_OPTS_INIT;
     unsigned fp_given = 0;
-    const char *format = "text", *outpath = NULL, *color = "auto", *jobs = NULL, *regex = NULL, *v;
+    const char *format = "text", *outpath = NULL, *color = "auto", *jobs = NULL, *regex = NULL;
+    ovl_report_opts rep = OVL_REPORT_OPTS_INIT;
+    cli_gate gate = CLI_GATE_INIT;
     const char **paths = calloc((size_t)argc + 1, sizeof *paths);
     const char **inc = calloc((size_t)argc + 1, sizeof *inc);
     const char **exc = calloc((size_t)argc + 1, sizeof *exc);
@@ -243,80 +262,86 @@ int cmd_scan(int argc, char **argv)
         free(paths), free(inc), free(exc), free(ign);
         return CLI_EXIT_TROUBLE;
     }
-    for (int i = 1; i < argc;) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    enum {
+        O_JOBS = 'j', O_MIN_HITS = CLI_O_CMD, O_NO_FAMILIES, O_MAX_CHUNKS, O_NEAR_COPIES, O_FAMILIES,
+        O_TOP, O_PASSAGES, O_PAIRS, O_MIN_RATIO, O_WHOLE_TOKENS, O_GROUP, O_GROUP_BY_DIR
+    };
+    static const struct option longs[] = {
+        CLI_HELP_LONGOPT, {"format", required_argument, NULL, O_FORMAT},
+        {"output", required_argument, NULL, 'o'}, {"color", required_argument, NULL, O_COLOR},
+        {"jobs", required_argument, NULL, O_JOBS}, {"include", required_argument, NULL, O_INCLUDE},
+        {"exclude", required_argument, NULL, O_EXCLUDE}, {"hidden", no_argument, NULL, O_HIDDEN},
+        {"min-hits", required_argument, NULL, O_MIN_HITS}, {"max-df", required_argument, NULL, O_MAX_DF},
+        {"ignore", required_argument, NULL, O_IGNORE}, {"no-families", no_argument, NULL, O_NO_FAMILIES},
+        {"max-chunks", required_argument, NULL, O_MAX_CHUNKS},
+        {"near-copies", required_argument, NULL, O_NEAR_COPIES},
+        {"families", required_argument, NULL, O_FAMILIES}, {"top", required_argument, NULL, O_TOP},
+        {"passages", required_argument, NULL, O_PASSAGES}, {"pairs", required_argument, NULL, O_PAIRS},
+        {"min-ratio", required_argument, NULL, O_MIN_RATIO},
+        {"whole-tokens", required_argument, NULL, O_WHOLE_TOKENS},
+        {"group", required_argument, NULL, O_GROUP}, {"group-by-dir", no_argument, NULL, O_GROUP_BY_DIR},
+        {"progress", no_argument, NULL, O_PROGRESS}, {"no-progress", no_argument, NULL, O_NO_PROGRESS},
+        {"verbose", no_argument, NULL, 'v'}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS, CLI_FP_LONGOPTS,
+        CLI_REPORT_LONGOPTS,
+        {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cli_getopt(argc, argv, "ho:j:vq", longs, "scan")) != -1) {
+        switch (c) {
+        case 'h':
             help(stdout);
             free(paths), free(inc), free(exc), free(ign);
             return 0;
-        }
-        if (cli_opt(argc, argv, &i, "--format", NULL, &v))
-            format = v;
-        else if (cli_opt(argc, argv, &i, "--output", "-o", &v))
-            outpath = v;
-        else if (cli_opt(argc, argv, &i, "--color", NULL, &v))
-            color = v;
-        else if (cli_opt(argc, argv, &i, "--jobs", "-j", &v))
-            jobs = v;
-        else if (cli_opt(argc, argv, &i, "--include", NULL, &v))
-            inc[ninc++] = v;
-        else if (cli_opt(argc, argv, &i, "--exclude", NULL, &v))
-            exc[nexc++] = v;
-        else if (strcmp(argv[i], "--hidden") == 0)
-            wo.hidden = 1, i++;
-        else if (cli_fp_opt(argc, argv, &i, &so.fp, &fp_given))
-            ;
-        else if (cli_opt(argc, argv, &i, "--min-hits", NULL, &v))
-            so.min_hits = (unsigned)cli_ulong("--min-hits", v, 1, 1000);
-        else if (cli_opt(argc, argv, &i, "--max-df", NULL, &v)) {
-            if (strchr(v, '.'))
-                max_df_fraction = cli_double("--max-df", v, 0.0, 1.0);
+        case O_FORMAT: format = optarg; break;
+        case 'o': outpath = optarg; break;
+        case O_COLOR: color = optarg; break;
+        case O_JOBS: jobs = optarg; break;
+        case O_INCLUDE: inc[ninc++] = optarg; break;
+        case O_EXCLUDE: exc[nexc++] = optarg; break;
+        case O_HIDDEN: wo.hidden = 1; break;
+        case O_MIN_HITS: so.min_hits = (unsigned)cli_ulong("--min-hits", optarg, 1, 1000); break;
+        case O_MAX_DF:
+            if (strchr(optarg, '.'))
+                max_df_fraction = cli_double("--max-df", optarg, 0.0, 1.0);
             else
-                so.max_df = (unsigned)cli_ulong("--max-df", v, 0, UINT32_MAX);
-        } else if (cli_opt(argc, argv, &i, "--ignore", NULL, &v))
-            ign[nign++] = v;
-        else if (strcmp(argv[i], "--no-families") == 0)
-            so.families = 0, i++;
-        else if (cli_opt(argc, argv, &i, "--max-chunks", NULL, &v))
-            so.max_chunks = (unsigned)cli_ulong("--max-chunks", v, 0, UINT32_MAX);
-        else if (cli_opt(argc, argv, &i, "--near-copies", NULL, &v))
-            so.near_copies = cli_double("--near-copies", v, 0.0, 1.0);
-        else if (cli_opt(argc, argv, &i, "--families", NULL, &v))
-            so.top_families = cli_ulong("--families", v, 0, SIZE_MAX);
-        else if (cli_opt(argc, argv, &i, "--top", NULL, &v))
-            so.top_pairs = cli_ulong("--top", v, 0, SIZE_MAX);
-        else if (cli_opt(argc, argv, &i, "--pairs", NULL, &v))
-            so.list_pairs = strcmp(v, "all") == 0 ? 0 : cli_ulong("--pairs", v, 1, SIZE_MAX), pairs_set = 1;
-        else if (cli_opt(argc, argv, &i, "--passages", NULL, &v)) {
-            if (strcmp(v, "all") != 0) {
-                cli_error("scan: --passages takes 'all' (or use --top N), not '%s'", v);
+                so.max_df = (unsigned)cli_ulong("--max-df", optarg, 0, UINT32_MAX);
+            break;
+        case O_IGNORE: ign[nign++] = optarg; break;
+        case O_NO_FAMILIES: so.families = 0; break;
+        case O_MAX_CHUNKS: so.max_chunks = (unsigned)cli_ulong("--max-chunks", optarg, 0, UINT32_MAX); break;
+        case O_NEAR_COPIES: so.near_copies = cli_double("--near-copies", optarg, 0.0, 1.0); break;
+        case O_FAMILIES: so.top_families = cli_ulong("--families", optarg, 0, SIZE_MAX); break;
+        case O_TOP: so.top_pairs = cli_ulong("--top", optarg, 0, SIZE_MAX); break;
+        case O_PASSAGES:
+            if (strcmp(optarg, "all") != 0) {
+                cli_error("scan: --passages takes 'all' (or use --top N), not '%s'", optarg);
                 free(paths), free(inc), free(exc), free(ign);
                 return CLI_EXIT_TROUBLE;
             }
             so.top_pairs = 0;
-        } else if (cli_opt(argc, argv, &i, "--min-ratio", NULL, &v))
-            so.min_ratio = cli_double("--min-ratio", v, 0.0, 1.0);
-        else if (cli_opt(argc, argv, &i, "--whole-tokens", NULL, &v))
-            so.whole_tokens = (unsigned)cli_ulong("--whole-tokens", v, 0, UINT32_MAX);
-        else if (cli_opt(argc, argv, &i, "--group", NULL, &v))
-            regex = v;
-        else if (strcmp(argv[i], "--group-by-dir") == 0)
-            by_dir = 1, i++;
-        else if (cli_align_opt(argc, argv, &i, &so.align))
-            ;
-        else if (cli_progress_opt(argv, &i, &force_progress))
-            ;
-        else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
-            verbose = 1, i++;
-        else if (cli_doc_opt(argc, argv, &i, &so.doc))
-            ;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            cli_error("scan: unknown option '%s'", argv[i]);
+            break;
+        case O_PAIRS:
+            so.list_pairs = strcmp(optarg, "all") == 0 ? 0 : cli_ulong("--pairs", optarg, 1, SIZE_MAX);
+            pairs_set = 1;
+            break;
+        case O_MIN_RATIO: so.min_ratio = cli_double("--min-ratio", optarg, 0.0, 1.0); break;
+        case O_WHOLE_TOKENS: so.whole_tokens = (unsigned)cli_ulong("--whole-tokens", optarg, 0, UINT32_MAX); break;
+        case O_GROUP: regex = optarg; break;
+        case O_GROUP_BY_DIR: by_dir = 1; break;
+        case O_PROGRESS: force_progress = 1; break;
+        case O_NO_PROGRESS: force_progress = 0; break;
+        case 'v': verbose = 1; break;
+        case 1: paths[npaths++] = optarg; break;
+        default:
+            if (c != '?' && (cli_align_opt(c, optarg, &so.align) || cli_doc_opt(c, optarg, &so.doc) ||
+                             cli_fp_opt(c, optarg, &so.fp, &fp_given, "scan") ||
+                             cli_report_opt(c, optarg, &rep, &gate)))
+                break;
             free(paths), free(inc), free(exc), free(ign);
             return CLI_EXIT_TROUBLE;
-        } else
-            paths[npaths++] = argv[i++];
+        }
     }
     if (npaths == 0) {
+        cli_error("scan: missing PATH");
         help(stderr);
         free(paths), free(inc), free(exc), free(ign);
         return CLI_EXIT_TROUBLE;
@@ -340,7 +365,7 @@ int cmd_scan(int argc, char **argv)
     so.threads = jobs ? cli_threads(jobs) : 0;
     int fmt = ovl_format_parse(format);
     if (fmt < 0) {
-        cli_error("scan: --format must be text, json, jsonl or html, not '%s'", format);
+        cli_error("scan: --format must be text, json, jsonl, html or csv, not '%s'", format);
         goto done;
     }
     int rc = ovl_scan_opts_resolve(ctx, &so, &ro);
@@ -389,6 +414,7 @@ int cmd_scan(int argc, char **argv)
         cli_error("scan: no files to read");
         goto done;
     }
+    cli_corpus_warn_empty(corpus);
     if (so.top_pairs == 0 && !pairs_set) /* every passage: every pair and occurrence too */
         so.list_pairs = 0, so.family_spans = 0;
     else if (so.top_pairs == 0)
@@ -415,7 +441,7 @@ int cmd_scan(int argc, char **argv)
     }
     if (cli_out_open(&out, outpath) != 0)
         goto done;
-    ovl_report_opts ropts = OVL_REPORT_OPTS_INIT;
+    ovl_report_opts ropts = rep;
     ropts.format = fmt;
     ropts.params_json = params;
     ropts.color = cli_color(color, out.f);
@@ -423,7 +449,12 @@ int cmd_scan(int argc, char **argv)
         cli_error("scan: --color must be auto, always or never, not '%s'", color);
         goto done;
     }
-    ovl_scan_report_sink_init(&rs, ctx, &ropts, cli_write_file, out.f);
+    ovl_scan_report_sink_init(&rs, ctx, &ropts, gate.quiet && !outpath ? cli_discard : cli_write_file, out.f);
+    if (ropts.with_text && (fmt == OVL_FORMAT_JSON || fmt == OVL_FORMAT_JSONL))
+        rs.sink.need_docs = 1; /* the passages' text comes from the documents */
+    scan_pair_fn = rs.sink.pair;
+    if (scan_pair_fn)
+        rs.sink.pair = gate_pair;
     rs.on_problem = on_problem;
     rs.problem_data = &cs;
     ovl_scan_summary sum;
@@ -434,6 +465,8 @@ int cmd_scan(int argc, char **argv)
         cli_fail("scan", ctx, rc);
         goto done;
     }
+    if (so.doc.decode.lenient)
+        cli_corpus_replaced(ctx, corpus, &so.doc.decode, "scan", NULL);
     if (sum.ignored_passages || nign)
         fprintf(stderr, "overlap: scan: %llu characters of the corpus found in the --ignore files; "
                         "%zu passages cut out of them\n",
@@ -463,8 +496,7 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
     status = cs.failed || sum.failed_pairs ? CLI_EXIT_TROUBLE
-             : sum.pairs                   ? CLI_EXIT_FOUND
-                                           : CLI_EXIT_NONE;
+                                           : cli_gate_status(&gate, scan_worst, sum.pairs > 0);
 done:
     if (out.f)
         cli_out_close(&out, 0);

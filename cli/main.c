@@ -24,26 +24,45 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun 'overlap COMMAND --help' for a command's options.\n"
-               "Exit status: 0 no reuse found, 1 reuse found, 2 trouble.\n");
+               "Exit status: 0 no reuse found, 1 reuse found, 2 trouble.\n"
+               "\nexamples:\n"
+               "  overlap compare a.txt b.txt\n"
+               "  overlap scan corpus/ -j2 --format html -o report.html\n"
+               "  overlap index add --db papers.db published/ && overlap check --db papers.db new.txt\n");
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    static const struct option longs[] = {
+        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+    int c;
+    /* "+": the options before the command only; the command parses the rest. */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hV", longs, NULL)) != -1) {
+        if (c == 'V') {
+            printf("overlap %s\n", ovl_version());
+            return 0;
+        }
+        if (c == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        cli_error("unknown option '%s' (see 'overlap --help')", argv[optind - 1]);
+        return CLI_EXIT_TROUBLE;
+    }
+    if (optind >= argc) {
+        cli_error("missing COMMAND");
         usage(stderr);
         return CLI_EXIT_TROUBLE;
     }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        printf("overlap %s\n", ovl_version());
-        return 0;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    const char *name = argv[optind];
+    if (strcmp(name, "help") == 0) {
         usage(stdout);
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    cli_error("unknown command '%s' (see 'overlap --help')", argv[1]);
+        if (strcmp(name, commands[i].name) == 0)
+            return commands[i].run(argc - optind, argv + optind);
+    cli_error("unknown command '%s' (see 'overlap --help')", name);
     return CLI_EXIT_TROUBLE;
 }

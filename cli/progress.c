@@ -5,7 +5,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 unsigned cli_threads(const char *value) { return (unsigned)cli_ulong("-j", value, 1, 1024); }
@@ -15,15 +14,6 @@ int cli_progress_wanted(int force)
     if (force >= 0)
         return force > 0;
     return isatty(STDERR_FILENO);
-}
-
-int cli_progress_opt(char **argv, int *i, int *force)
-{
-    if (strcmp(argv[*i], "--progress") != 0 && strcmp(argv[*i], "--no-progress") != 0)
-        return 0;
-    *force = argv[*i][2] == 'p';
-    *i += 1;
-    return 1;
 }
 
 void cli_progress_show(const char *fmt, ...)

@@ -10,9 +10,6 @@ unsigned cli_threads(const char *value);
 /* Decides whether to draw progress: force > 0 on, force == 0 off, force < 0 when stderr is
  * a terminal. */
 int cli_progress_wanted(int force);
-/* --progress / --no-progress into *force (1 / 0); returns 1 (and advances *i) when argv[*i]
- * was one. */
-int cli_progress_opt(char **argv, int *i, int *force);
 /* Redraws the progress line on stderr ("\r" + text + clear to end of line). */
 void cli_progress_show(const char *fmt, ...)
 #if defined(__GNUC__)

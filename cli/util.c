@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...)
@@ -19,13 +20,25 @@ void cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+void cli_path_msg(const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("overlap: ", stderr);
+    cli_put_field(stderr, path);
+    fputs(": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
 int cli_fail(const char *path, ovl_ctx *ctx, int rc)
 {
     const char *msg = ovl_ctx_message(ctx);
     if (!msg || !*msg)
         msg = ovl_strerror(rc);
     if (path)
-        cli_error("%s: %s", path, msg);
+        cli_path_msg(path, "%s", msg);
     else
         cli_error("%s", msg);
     return CLI_EXIT_TROUBLE;
@@ -49,33 +62,92 @@ int cli_color(const char *word, FILE *stream)
     return -1;
 }
 
-int cli_opt(int argc, char **argv, int *i, const char *name, const char *short_name, const char **value)
+/* Parser state: the argv being parsed, whether "--" (or the end) was reached. */
+static char **g_argv;
+static int g_end;
+static char g_shorts[64];
+static char g_name[80];
+
+/* Names every long option that starts with the word the user typed, when more than one
+ * does (getopt_long says only "ambiguous"). */
+static int ambiguous(const char *arg, const struct option *longs, const char *cmd)
 {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) == 0 && a[n] == '=') {
-        *value = a + n + 1;
-        *i += 1;
-        return 1;
-    }
-    if (strcmp(a, name) == 0 || (short_name && strcmp(a, short_name) == 0)) {
-        if (*i + 1 >= argc) {
-            cli_error("%s needs a value", name);
-            exit(CLI_EXIT_TROUBLE);
-        }
-        *value = argv[*i + 1];
-        *i += 2;
-        return 1;
-    }
-    /* "-j2", as make(1) takes it: a one-letter short option with its value attached. */
-    if (short_name && short_name[0] == '-' && short_name[1] && !short_name[2] &&
-        a[0] == '-' && a[1] == short_name[1] && a[2]) {
-        *value = a + 2;
-        *i += 1;
-        return 1;
-    }
-    return 0;
+    size_t n = strcspn(arg, "=");
+    int hits = 0;
+    for (const struct option *o = longs; o->name; o++)
+        hits += strncmp(o->name, arg, n) == 0;
+    if (hits < 2)
+        return 0;
+    fprintf(stderr, "overlap: %s: option '--%.*s' is ambiguous (", cmd, (int)n, arg);
+    hits = 0;
+    for (const struct option *o = longs; o->name; o++)
+        if (strncmp(o->name, arg, n) == 0)
+            fprintf(stderr, "%s--%s", hits++ ? ", " : "", o->name);
+    fputs(")\n", stderr);
+    return 1;
 }
+
+static const struct option *by_val(const struct option *longs, int val)
+{
+    for (const struct option *o = longs; o->name; o++)
+        if (o->val == val)
+            return o;
+    return NULL;
+}
+
+int cli_getopt(int argc, char **argv, const char *shorts, const struct option *longs, const char *cmd)
+{
+    if (argv != g_argv) {
+        /* "-": operands come back in order (code 1) whatever POSIXLY_CORRECT says; ":":
+         * a missing value is told apart from an unknown option. */
+        g_argv = argv;
+        g_end = 0;
+        optind = 0;
+        snprintf(g_shorts, sizeof g_shorts, "-:%s", shorts);
+    }
+    opterr = 0;
+    g_name[0] = '\0';
+    if (!g_end) {
+        int li = -1;
+        int c = getopt_long(argc, argv, g_shorts, longs, &li);
+        if (c != -1) {
+            const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+            if (li >= 0)
+                snprintf(g_name, sizeof g_name, "--%s", longs[li].name);
+            else if (c != 1 && c != '?' && c != ':')
+                snprintf(g_name, sizeof g_name, "-%c", c);
+            if (c == ':') {
+                const struct option *o = by_val(longs, optopt);
+                if (strncmp(arg, "--", 2) == 0 && o)
+                    cli_error("%s: --%s needs a value", cmd, o->name);
+                else
+                    cli_error("%s: -%c needs a value", cmd, optopt);
+                return '?';
+            }
+            if (c == '?') {
+                const struct option *o = optopt ? by_val(longs, optopt) : NULL;
+                if (o && strncmp(arg, "--", 2) == 0)
+                    cli_error("%s: --%s takes no value", cmd, o->name);
+                else if (optopt && optopt < CLI_O_FIRST)
+                    cli_error("%s: unknown option '-%c' (see 'overlap %s --help')", cmd, optopt, cmd);
+                else if (!(strncmp(arg, "--", 2) == 0 && ambiguous(arg + 2, longs, cmd)))
+                    cli_error("%s: unknown option '%.*s' (see 'overlap %s --help')", cmd,
+                              (int)strcspn(arg, "="), arg, cmd);
+                return '?';
+            }
+            return c;
+        }
+        g_end = 1;
+    }
+    /* After "--" (or the last option) everything left is an operand, "-x" included. */
+    if (optind < argc) {
+        optarg = argv[optind++];
+        return 1;
+    }
+    return -1;
+}
+
+const char *cli_optname(void) { return g_name; }
 
 unsigned long cli_ulong(const char *name, const char *value, unsigned long min, unsigned long max)
 {
@@ -153,30 +225,20 @@ int cli_out_close(cli_out *o, int ok)
     return werr ? -1 : 0;
 }
 
-int cli_doc_opt(int argc, char **argv, int *i, ovl_doc_opts *opts)
+int cli_doc_opt(int id, const char *arg, ovl_doc_opts *opts)
 {
-    const char *v;
-    if (cli_opt(argc, argv, i, "--encoding", NULL, &v)) {
-        opts->decode.encoding = v;
-        return 1;
+    switch (id) {
+    case O_ENCODING: opts->decode.encoding = arg; return 1;
+    case O_LENIENT: opts->decode.lenient = 1; return 1;
+    case O_NO_FOLD: opts->norm.fold_traditional = 0; return 1;
+    default: return 0;
     }
-    if (strcmp(argv[*i], "--lenient") == 0) {
-        opts->decode.lenient = 1;
-        *i += 1;
-        return 1;
-    }
-    if (strcmp(argv[*i], "--no-fold-traditional") == 0) {
-        opts->norm.fold_traditional = 0;
-        *i += 1;
-        return 1;
-    }
-    return 0;
 }
 
-int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given)
+int cli_fp_opt(int id, const char *v, ovl_fp_opts *fp, unsigned *given, const char *cmd)
 {
-    const char *v;
-    if (cli_opt(argc, argv, i, "--seed", NULL, &v)) {
+    switch (id) {
+    case O_SEED: {
         char *end;
         errno = 0;
         fp->seed = strtoull(v, &end, 10);
@@ -185,37 +247,43 @@ int cli_fp_opt(int argc, char **argv, int *i, ovl_fp_opts *fp, unsigned *given)
             exit(CLI_EXIT_TROUBLE);
         }
         *given |= G_SEED;
-    } else if (cli_opt(argc, argv, i, "--shingle", NULL, &v)) {
-        fp->k_cjk = (unsigned)cli_ulong("--shingle", v, 1, 64);
-        *given |= G_KCJK;
-    } else if (cli_opt(argc, argv, i, "--shingle-words", NULL, &v)) {
+        return 1;
+    }
+    case O_SHINGLE: fp->k_cjk = (unsigned)cli_ulong("--shingle", v, 1, 64); *given |= G_KCJK; return 1;
+    case O_SHINGLE_WORDS:
         fp->k_word = (unsigned)cli_ulong("--shingle-words", v, 1, 64);
         *given |= G_KWORD;
-    } else if (cli_opt(argc, argv, i, "--num-hashes", NULL, &v)) {
+        return 1;
+    case O_NUM_HASHES:
         fp->num_hashes = (unsigned)cli_ulong("--num-hashes", v, 1, 4096);
         *given |= G_NHASH;
-    } else if (cli_opt(argc, argv, i, "--chunk-tokens", NULL, &v)) {
+        return 1;
+    case O_CHUNK_TOKENS:
         fp->chunk_tokens = (unsigned)cli_ulong("--chunk-tokens", v, 1, 1000000);
         *given |= G_CHUNK;
-    } else if (cli_opt(argc, argv, i, "--chunk-stride", NULL, &v)) {
+        return 1;
+    case O_CHUNK_STRIDE:
         fp->chunk_stride = (unsigned)cli_ulong("--chunk-stride", v, 1, 1000000);
         *given |= G_STRIDE;
-    } else if (cli_opt(argc, argv, i, "--threshold", NULL, &v)) {
+        return 1;
+    case O_OLD_THRESHOLD:
+        /* The old name: dedup's --threshold is a reuse ratio, so this one was renamed. */
+        cli_error("%s: --threshold is now --lsh-threshold (the old name still works for now)", cmd);
         fp->threshold = cli_double("--threshold", v, 0.0, 1.0);
         *given |= G_THRESH;
-    } else if (cli_opt(argc, argv, i, "--bands", NULL, &v)) {
-        fp->bands = (unsigned)cli_ulong("--bands", v, 1, 4096);
-        *given |= G_BANDS;
-    } else if (cli_opt(argc, argv, i, "--rows", NULL, &v)) {
-        fp->rows = (unsigned)cli_ulong("--rows", v, 1, 4096);
-        *given |= G_ROWS;
-    } else if (cli_opt(argc, argv, i, "--max-bands", NULL, &v)) {
+        return 1;
+    case O_LSH_THRESHOLD:
+        fp->threshold = cli_double("--lsh-threshold", v, 0.0, 1.0);
+        *given |= G_THRESH;
+        return 1;
+    case O_BANDS: fp->bands = (unsigned)cli_ulong("--bands", v, 1, 4096); *given |= G_BANDS; return 1;
+    case O_ROWS: fp->rows = (unsigned)cli_ulong("--rows", v, 1, 4096); *given |= G_ROWS; return 1;
+    case O_MAX_BANDS:
         fp->max_bands = (unsigned)cli_ulong("--max-bands", v, 1, 4096);
         *given |= G_MAXB;
-    } else {
-        return 0;
+        return 1;
+    default: return 0;
     }
-    return 1;
 }
 
 int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_report_opts *opts,
@@ -238,12 +306,11 @@ int cli_write_report(const char *cmd, ovl_ctx *ctx, const ovl_report *rep, ovl_r
     return 0;
 }
 
-int cli_align_opt(int argc, char **argv, int *i, ovl_align_opts *opts)
+int cli_align_opt(int id, const char *v, ovl_align_opts *opts)
 {
-    const char *v;
-    if (cli_opt(argc, argv, i, "--min-chars", NULL, &v))
+    if (id == O_MIN_CHARS)
         opts->min_cjk = (unsigned)cli_ulong("--min-chars", v, 1, 1000000);
-    else if (cli_opt(argc, argv, i, "--min-words", NULL, &v))
+    else if (id == O_MIN_WORDS)
         opts->min_words = (unsigned)cli_ulong("--min-words", v, 1, 1000000);
     else
         return 0;
@@ -268,7 +335,7 @@ int cli_load_templates(ovl_ctx *ctx, const char *const *paths, size_t npaths,
     }
     int bad = 0;
     for (size_t p = 0; p < ovl_corpus_problem_count(c); p++, bad = 1)
-        cli_error("%s: %s", ovl_corpus_problem(c, p)->path, ovl_corpus_problem(c, p)->message);
+        cli_path_msg(ovl_corpus_problem(c, p)->path, "%s", ovl_corpus_problem(c, p)->message);
     size_t n = ovl_corpus_count(c);
     ovl_doc **docs = calloc(n + 1, sizeof *docs);
     for (size_t i = 0; docs && !bad && i < n; i++) {
@@ -314,16 +381,118 @@ void cli_put_field(FILE *out, const char *s)
     }
 }
 
-int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out)
+void cli_warn_replaced(const char *path, size_t n)
 {
-    if (strcmp(path, "-") != 0)
-        return ovl_doc_from_file(ctx, path, opts, out);
-    /* Standard input, read whole (pipes too) through the same reader; named "-" in reports. */
-    void *bytes = NULL;
-    size_t len = 0;
-    int rc = ovl_read_file(ctx, "/dev/stdin", &bytes, &len);
-    if (rc == OVL_OK)
-        rc = ovl_doc_from_bytes(ctx, "-", bytes, len, opts, out);
-    free(bytes);
-    return rc;
+    if (n)
+        cli_path_msg(path, "--lenient: %zu invalid byte sequence%s replaced with U+FFFD", n,
+                     n == 1 ? "" : "s");
+}
+
+int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_doc **out,
+                 cli_problem *why)
+{
+    int rc;
+    *out = NULL;
+    if (why) {
+        why->message[0] = '\0';
+        why->offset = -1;
+    }
+    if (strcmp(path, "-") != 0) {
+        /* A FIFO or a device would be opened and read until its writer stops, maybe never:
+         * refused before it is opened, as the corpus walker refuses it. */
+        struct stat sb;
+        if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+            cli_path_msg(path, "not a regular file");
+            if (why)
+                snprintf(why->message, sizeof why->message, "not a regular file");
+            return OVL_ERR_IO;
+        }
+        rc = ovl_doc_from_file(ctx, path, opts, out);
+    } else {
+        /* Standard input, read whole (pipes too) through the same reader; named "-" in reports. */
+        void *bytes = NULL;
+        size_t len = 0;
+        rc = ovl_read_file(ctx, "/dev/stdin", &bytes, &len);
+        if (rc == OVL_OK)
+            rc = ovl_doc_from_bytes(ctx, "-", bytes, len, opts, out);
+        free(bytes);
+    }
+    if (rc != OVL_OK) {
+        cli_fail(path, ctx, rc);
+        if (why) {
+            const char *m = ovl_ctx_message(ctx);
+            snprintf(why->message, sizeof why->message, "%s", m && *m ? m : ovl_strerror(rc));
+            why->offset = ovl_ctx_offset(ctx);
+        }
+        return rc;
+    }
+    const ovl_text *t = ovl_doc_text(*out);
+    if (ovl_text_size(t) == 0)
+        cli_path_msg(path, "warning: empty file");
+    return OVL_OK;
+}
+
+void cli_corpus_warn_empty(const ovl_corpus *c)
+{
+    for (size_t i = 0; i < ovl_corpus_count(c); i++)
+        if (ovl_corpus_size(c, i) == 0)
+            cli_path_msg(ovl_corpus_name(c, i), "warning: empty file");
+}
+
+size_t cli_corpus_replaced(ovl_ctx *ctx, const ovl_corpus *c, const ovl_decode_opts *dec,
+                           const char *cmd, size_t *counts)
+{
+    size_t total = 0, files = 0, n = ovl_corpus_count(c);
+    for (size_t i = 0; i < n; i++) {
+        void *bytes = NULL;
+        size_t len = 0;
+        ovl_text *t = NULL;
+        if (counts)
+            counts[i] = 0;
+        /* A file that fails here failed in the run too and was reported there. */
+        if (ovl_corpus_read(ctx, c, i, &bytes, &len) == OVL_OK && ovl_decode(ctx, bytes, len, dec, &t) == OVL_OK) {
+            size_t r = ovl_text_replaced(t);
+            cli_warn_replaced(ovl_corpus_name(c, i), r);
+            total += r;
+            files += r > 0;
+            if (counts)
+                counts[i] = r;
+        }
+        ovl_ctx_clear(ctx);
+        ovl_text_free(t);
+        free(bytes);
+    }
+    cli_error("%s: --lenient: %zu invalid byte sequence%s replaced with U+FFFD in %zu file%s", cmd,
+              total, total == 1 ? "" : "s", files, files == 1 ? "" : "s");
+    return total;
+}
+
+int cli_report_opt(int id, const char *v, ovl_report_opts *ro, cli_gate *g)
+{
+    if (id == O_WITH_TEXT)
+        ro->with_text = 1;
+    else if (id == O_NO_TEXT)
+        ro->with_text = 0;
+    else if (id == O_STAT)
+        ro->stat = 1;
+    else if (id == 'q')
+        g->quiet = 1;
+    else if (id == O_FAIL_ABOVE)
+        g->fail_above = cli_double("--fail-above", v, 0.0, 1.0);
+    else
+        return 0;
+    return 1;
+}
+
+int cli_gate_status(const cli_gate *g, double worst, int found)
+{
+    if (g->fail_above >= 0)
+        return worst > g->fail_above ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+    return found ? CLI_EXIT_FOUND : CLI_EXIT_NONE;
+}
+
+int cli_discard(void *userdata, const void *data, size_t len)
+{
+    (void)userdata, (void)data, (void)len;
+    return 0;
 }

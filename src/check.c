@@ -43,9 +43,31 @@ static int cmp_source_path(const void *pa, const void *pb)
     return strcmp(a->path, b->path);
 }
 
-/* 1 when the source is excluded by a glob or a meta. */
+/* 1 when the entry is tagged key=value. */
+static int tagged(const ovl_index_entry *e, const char *key, const char *value)
+{
+    for (size_t k = 0; k < e->n_metas; k++)
+        if (strcmp(e->metas[k].key, key) == 0 && strcmp(e->metas[k].value, value) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when the source is excluded by a glob or a meta, or lacks a key the include metas ask for. */
 static int excluded(const ovl_index_entry *e, const ovl_check_opts *o)
 {
+    for (size_t m = 0; m < o->ninclude_meta; m++) {
+        /* Each key once: its first occurrence tries every value given for it. */
+        const char *key = o->include_meta[m].key;
+        int first = 1, hit = 0;
+        for (size_t p = 0; p < m && first; p++)
+            first = strcmp(o->include_meta[p].key, key) != 0;
+        if (!first)
+            continue;
+        for (size_t p = m; p < o->ninclude_meta && !hit; p++)
+            hit = strcmp(o->include_meta[p].key, key) == 0 && tagged(e, key, o->include_meta[p].value);
+        if (!hit)
+            return 1;
+    }
     for (size_t g = 0; g < o->nexclude_source; g++)
         if (fnmatch(o->exclude_source[g], e->path, 0) == 0)
             return 1;

@@ -42,6 +42,11 @@ struct ovl_segments {
     size_t npara;
     ovl_range *sents;
     size_t nsent;
+    ovl_range *heads;   /* section heading lines */
+    size_t nhead;
+    ovl_range *quotes;  /* quotations, marks included */
+    size_t nquote;
+    uint32_t refs;      /* first character of the reference list; the text length if none */
 };
 
 struct ovl_doc {

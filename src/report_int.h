@@ -1,10 +1,12 @@
-/* report_int.h - private pieces shared by the report writers (report.c, report_html.c); not installed. */
+/* report_int.h - private structs and entry points of the report stage (model, writer, statistics, text, JSON, HTML); not installed. */
 #ifndef OVL_REPORT_INT_H
 #define OVL_REPORT_INT_H
 
 #include "internal.h"
 
 #include <stdarg.h>
+
+typedef struct json_t json_t;
 
 struct ovl_report_doc {
     const ovl_doc *doc; /* borrowed */
@@ -45,19 +47,90 @@ void ovl__out_cp(ovl__out *o, uint32_t cp);
 /* Flushes what is buffered; returns OVL_OK or OVL_ERR_WRITE. */
 int ovl__out_flush(ovl__out *o);
 
+/* ---- statistics (report_stats.c) ---- */
+
 /* Stats of every document (out has report->ndocs entries); sources[i] (may be NULL) gets
  * the number of distinct documents document i shares passages with. */
 int ovl__report_all_stats(const ovl_report *r, const ovl_report_opts *opts, ovl_doc_stats *out,
                           int *sources);
+
+/* An edit run as character ranges: EQUAL covers both sides, DELETE only a, INSERT only b;
+ * each run reaches to the next token of its side, so a side's runs together make the
+ * passage's side from its first token to its last. */
+typedef struct ovl__cedit {
+    uint32_t op; /* ovl_edit_op */
+    uint64_t a_start, a_end, b_start, b_end;
+} ovl__cedit;
+/* The edit runs of passage p between da (side a) and db; *out malloc'd. */
+int ovl__passage_edits(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const ovl_passage *p,
+                       ovl__cedit **out, size_t *count);
+
+/* ---- characters (report_out.c) ---- */
 
 /* 1 when cp is a whitespace character (collapsed into one space in text output). */
 int ovl__report_space(uint32_t cp);
 /* Code point safe to show: controls other than tab/newline, surrogates and out-of-range
  * values become U+FFFD so a document cannot drive the terminal or break the markup. */
 uint32_t ovl__report_visible(uint32_t cp);
+/* Copy of s as valid UTF-8 (bad bytes become U+FFFD); malloc'd, NULL when out of memory. */
+char *ovl__utf8_clean(const char *s);
 
-/* HTML writer (report_html.c); st and sources as from ovl__report_all_stats. */
+/* ---- streamed reports (report.c dispatches to the writers below) ---- */
+
+struct ovl_report_stream {
+    ovl_report_opts opts;
+    ovl__out *o;
+    ovl_report_docinfo *docs; /* paths and encodings owned (copied, valid UTF-8) */
+    size_t ndocs;
+    size_t passages_written;
+    size_t json_passages;     /* passages written to JSON "passages" (none with stat) */
+    int excl;
+    int err;                  /* first failure: every later call returns it */
+    /* JSON: pair records wait for the end, since passages come first in the document; so
+     * do the copies and families (as JSON values). */
+    ovl_pair_stats *pairs;
+    size_t npairs, cappairs;
+    json_t *copies, *families, *skipped;
+};
+
+/* Text writer (report_text.c). */
+void ovl__text_head(ovl_report_stream *s, size_t npassages);
+int ovl__text_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pr,
+                   const ovl_passage *ps, size_t n, const ovl_doc *da, const ovl_doc *db);
+void ovl__text_copies(ovl_report_stream *s, const ovl_copies *g);
+void ovl__text_family(ovl_report_stream *s, const ovl_family *f);
+void ovl__text_skipped(ovl_report_stream *s, const char *path, const char *message);
+
+/* JSON and JSON lines writer (report_json.c). */
+int ovl__json_head(ovl_ctx *ctx, ovl_report_stream *s, const char *params_json);
+int ovl__json_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pr,
+                   const ovl_passage *ps, size_t n, const ovl_doc *da, const ovl_doc *db);
+int ovl__json_copies(ovl_ctx *ctx, ovl_report_stream *s, const ovl_copies *g);
+int ovl__json_family(ovl_ctx *ctx, ovl_report_stream *s, const ovl_family *f);
+int ovl__json_skipped(ovl_ctx *ctx, ovl_report_stream *s, const char *path, const char *message,
+                      int64_t offset);
+int ovl__json_tail(ovl_ctx *ctx, ovl_report_stream *s);
+/* Frees what the JSON writer holds in s. */
+void ovl__json_release(ovl_report_stream *s);
+
+/* CSV writer (report_csv.c): a header row, then one row per pair record. */
+void ovl__csv_head(ovl_report_stream *s);
+int ovl__csv_pair(ovl_report_stream *s, const ovl_pair_stats *pr);
+
+/* What a report shows of one document beyond its figures. */
+typedef struct ovl__detail {
+    int subject;                  /* side a of some passage: the report is about it */
+    ovl_source_share *shares;     /* most characters first (ovl_report_doc_sources) */
+    size_t nshares;
+    ovl_section_stats *sections;
+    size_t nsections;
+} ovl__detail;
+void ovl__detail_free(ovl__detail *dt, size_t n);
+
+/* HTML writer (report_html.c); st and sources as from ovl__report_all_stats, dt one per
+ * document. */
 int ovl__report_html(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
-                     const ovl_doc_stats *st, const int *sources, ovl__out *o);
+                     const ovl_doc_stats *st, const int *sources, const ovl__detail *dt,
+                     ovl__out *o);
 
 #endif

@@ -63,14 +63,38 @@ typedef struct range_pass {
     unsigned lo, hi;
     int recurring;
     ovl_ctx *ctx;
-    ovl_scan_pair *pairs;
-    size_t npairs;
-    ovl_recurring *rec;
-    size_t nrec;
-    ovl_recurring *ign;
-    size_t nign;
+    ovl__range_out out;
     int rc;
 } range_pass;
+
+int ovl__range_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_opts *o, uint32_t ndocs,
+                   const uint32_t *copy_of, uint32_t id, const ovl_fp_chunk *ch, size_t nc,
+                   const uint64_t *keys)
+{
+    if (id < ndocs && copy_of[id] != id)
+        return OVL_OK; /* a near copy, found after its keys were spooled */
+    int32_t g = o->groups && id < ndocs ? o->groups[id] : -1;
+    return ovl_finder_add_keys(ctx, f, id, g, ch, nc, keys);
+}
+
+int ovl__range_search(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_opts *o, uint32_t ndocs,
+                      int recurring, ovl__range_out *out)
+{
+    int rc = ovl__scan_finder_pairs(ctx, f, o->max_df, o->max_chunks, &out->pairs, &out->npairs);
+    if (rc == OVL_OK && recurring && o->max_df)
+        rc = ovl_finder_recurring(ctx, f, o->max_df, o->max_chunks, &out->rec, &out->nrec);
+    if (rc == OVL_OK && o->ignore)
+        rc = ovl_finder_shared(ctx, f, ndocs, &out->ign, &out->nign);
+    return rc;
+}
+
+void ovl__range_out_free(ovl__range_out *out)
+{
+    free(out->pairs);
+    free(out->rec);
+    free(out->ign);
+    memset(out, 0, sizeof *out);
+}
 
 /* One band range: its keys from the spool into a finder, then its pairs (and recurring
  * chunks). The chunk spool is read whole; of the keys only this range's band files. */
@@ -110,20 +134,13 @@ static void run_range(void *arg, unsigned worker, size_t k)
             rc = ovl__fail(p->ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
             break;
         }
-        if (hdr[0] < p->ndocs && p->copy_of[hdr[0]] != hdr[0])
-            continue; /* a near copy, found after its keys were spooled */
-        int32_t g = p->o->groups && hdr[0] < p->ndocs ? p->o->groups[hdr[0]] : -1;
-        rc = ovl_finder_add_keys(p->ctx, f, hdr[0], g, ch, nc, sub);
+        rc = ovl__range_add(p->ctx, f, p->o, p->ndocs, p->copy_of, hdr[0], ch, nc, sub);
     }
     free(ch);
     free(keys);
     free(sub);
     if (rc == OVL_OK)
-        rc = ovl__scan_finder_pairs(p->ctx, f, p->o->max_df, p->o->max_chunks, &p->pairs, &p->npairs);
-    if (rc == OVL_OK && p->recurring && p->o->max_df)
-        rc = ovl_finder_recurring(p->ctx, f, p->o->max_df, p->o->max_chunks, &p->rec, &p->nrec);
-    if (rc == OVL_OK && p->o->ignore)
-        rc = ovl_finder_shared(p->ctx, f, p->ndocs, &p->ign, &p->nign);
+        rc = ovl__range_search(p->ctx, f, p->o, p->ndocs, p->recurring, &p->out);
     ovl_finder_free(f);
     p->rc = rc;
 }
@@ -146,9 +163,12 @@ static int spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, con
 
 /* The recurring (which 0) or template (1) chunks of every range in one list, key groups
  * renumbered so that those of different ranges stay apart. -1 when out of memory. */
-static int concat_groups(const range_pass *rp, size_t nr, int which, size_t total, ovl_recurring **out,
-                         size_t *nout)
+int ovl__range_groups(const ovl__range_out *rp, size_t nr, int which, ovl_recurring **out,
+                      size_t *nout)
 {
+    size_t total = 0;
+    for (size_t k = 0; k < nr; k++)
+        total += which ? rp[k].nign : rp[k].nrec;
     *out = NULL;
     *nout = 0;
     if (!total)
@@ -170,6 +190,21 @@ static int concat_groups(const range_pass *rp, size_t nr, int which, size_t tota
         base += top;
     }
     return 0;
+}
+
+int ovl__range_pairs(ovl_ctx *ctx, const ovl_scan_opts *o, uint32_t ndocs,
+                     const ovl_scan_pair *const *lists, const size_t *counts, size_t nlists,
+                     ovl_scan_pair **out, size_t *nout)
+{
+    int rc = ovl_scan_merge_pairs(ctx, lists, counts, nlists, o->min_hits, out, nout);
+    /* Pairs with a template are not reuse pairs. */
+    size_t kept = 0;
+    for (size_t k = 0; rc == OVL_OK && k < *nout; k++)
+        if ((*out)[k].a < ndocs && (*out)[k].b < ndocs)
+            (*out)[kept++] = (*out)[k];
+    if (rc == OVL_OK)
+        *nout = kept;
+    return rc;
 }
 
 void ovl__cfp_free(ovl__cfp *cfp)
@@ -195,7 +230,7 @@ void ovl__cfp_free(ovl__cfp *cfp)
 /* Near copies: candidate pairs of whole-document keys kept when their signatures agree on at
  * least threshold of their values, joined into groups; each group's first document (name
  * order) stands for the others, whose copy_of becomes it. */
-static int near_groups(ovl_ctx *ctx, ovl_finder *nf, const uint32_t *sigs, unsigned K,
+int ovl__near_groups(ovl_ctx *ctx, ovl_finder *nf, const uint32_t *sigs, unsigned K,
                        double threshold, size_t n, ovl__cfp *out)
 {
     ovl_cand *c = NULL;
@@ -381,7 +416,7 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
         out->recur = sk[0];
         sk[0].cnt = NULL;
     }
-    if (nf && (rc = near_groups(ctx, nf, sigs, K, o->near_copies, n, out)) != OVL_OK)
+    if (nf && (rc = ovl__near_groups(ctx, nf, sigs, K, o->near_copies, n, out)) != OVL_OK)
         goto done;
     int flushed = fflush(spool) == 0;
     for (unsigned b = 0; b < bands; b++) {
@@ -441,42 +476,30 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
             if (rp[x].rc != OVL_OK)
                 rc = ovl__fail(ctx, rp[x].rc, -1, "%s", ovl_ctx_message(rp[x].ctx));
     }
-    if (rc == OVL_OK) {
-        const ovl_scan_pair **lists = malloc(nr * sizeof *lists);
-        size_t *counts = malloc(nr * sizeof *counts), total = 0;
-        if (!lists || !counts) {
-            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        } else {
-            for (size_t k = 0; k < nr; k++) {
-                lists[k] = rp[k].pairs;
-                counts[k] = rp[k].npairs;
-                total += rp[k].nrec;
-            }
-            rc = ovl_scan_merge_pairs(ctx, lists, counts, nr, o->min_hits, &out->pairs, &out->npairs);
-            /* Pairs with a template are not reuse pairs. */
-            size_t kept = 0;
-            for (size_t k = 0; rc == OVL_OK && k < out->npairs; k++)
-                if (out->pairs[k].a < n && out->pairs[k].b < n)
-                    out->pairs[kept++] = out->pairs[k];
-            out->npairs = kept;
-        }
-        free(lists);
-        free(counts);
-        size_t tign = 0;
-        for (size_t k = 0; k < nr; k++)
-            tign += rp[k].nign;
-        if (rc == OVL_OK && (concat_groups(rp, nr, 0, total, &out->rec, &out->nrec) != 0 ||
-                             concat_groups(rp, nr, 1, tign, &out->ign, &out->nign) != 0))
-            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    ovl__range_out *outs = rc == OVL_OK ? malloc(nr * sizeof *outs) : NULL;
+    const ovl_scan_pair **lists = rc == OVL_OK ? malloc(nr * sizeof *lists) : NULL;
+    size_t *counts = rc == OVL_OK ? malloc(nr * sizeof *counts) : NULL;
+    if (rc == OVL_OK && (!outs || !lists || !counts))
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    for (size_t k = 0; rc == OVL_OK && k < nr; k++) {
+        outs[k] = rp[k].out;
+        lists[k] = rp[k].out.pairs;
+        counts[k] = rp[k].out.npairs;
     }
+    if (rc == OVL_OK)
+        rc = ovl__range_pairs(ctx, o, (uint32_t)n, lists, counts, nr, &out->pairs, &out->npairs);
+    if (rc == OVL_OK && (ovl__range_groups(outs, nr, 0, &out->rec, &out->nrec) != 0 ||
+                         ovl__range_groups(outs, nr, 1, &out->ign, &out->nign) != 0))
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    free(outs);
+    free(lists);
+    free(counts);
 done:
     for (unsigned t = 0; sk && t < nsk; t++)
         ovl__recur_free(&sk[t]);
     free(sk);
     for (size_t k = 0; rp && k < nr; k++) {
-        free(rp[k].pairs);
-        free(rp[k].rec);
-        free(rp[k].ign);
+        ovl__range_out_free(&rp[k].out);
         ovl_ctx_free(rp[k].ctx);
     }
     free(rp);

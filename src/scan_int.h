@@ -84,6 +84,40 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
                   ovl__problem_fn problem, void *userdata, ovl__cfp *out);
 void ovl__cfp_free(ovl__cfp *cfp); /* not docs */
 
+/* The search of one band range, shared by ovl__scan_cfp and the MPI scan (which feeds a
+ * rank's finder with the keys other ranks send it). */
+typedef struct ovl__range_out {
+    ovl_scan_pair *pairs;    /* candidate pairs, (a, b) order, no min_hits filter */
+    size_t npairs;
+    ovl_recurring *rec;      /* chunks of frequent keys (with recurring) */
+    size_t nrec;
+    ovl_recurring *ign;      /* chunks sharing a key with a template (ids from ndocs on) */
+    size_t nign;
+} ovl__range_out;
+/* Adds document id's chunks and their keys of the range's bands to f, unless it is a near
+ * copy (copy_of[id] != id); ids from ndocs on are templates. */
+int ovl__range_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_opts *o, uint32_t ndocs,
+                   const uint32_t *copy_of, uint32_t id, const ovl_fp_chunk *ch, size_t nc,
+                   const uint64_t *keys);
+/* What a filled finder gives: pairs, recurring chunks, template chunks. */
+int ovl__range_search(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_opts *o, uint32_t ndocs,
+                      int recurring, ovl__range_out *out);
+void ovl__range_out_free(ovl__range_out *out);
+/* Pairs of several ranges (each sorted by (a, b)) merged, min_hits applied, pairs with a
+ * template dropped; *out malloc'd. */
+int ovl__range_pairs(ovl_ctx *ctx, const ovl_scan_opts *o, uint32_t ndocs,
+                     const ovl_scan_pair *const *lists, const size_t *counts, size_t nlists,
+                     ovl_scan_pair **out, size_t *nout);
+/* The recurring (which 0) or template (1) chunks of ranges rp[0..nr) in one list, key groups
+ * renumbered so that those of different ranges stay apart. -1 when out of memory. */
+int ovl__range_groups(const ovl__range_out *rp, size_t nr, int which, ovl_recurring **out,
+                      size_t *nout);
+/* Near copies: candidate pairs of a finder of whole-document keys kept when their signatures
+ * (K values per document, indexed by document) agree on at least threshold, joined into groups;
+ * each group's first document becomes copy_of of the others, out->near their similarity. */
+int ovl__near_groups(ovl_ctx *ctx, ovl_finder *nf, const uint32_t *sigs, unsigned K,
+                     double threshold, size_t n, ovl__cfp *out);
+
 /* Recurring text found from the candidate stage's frequent keys: chunks sharing a frequent
  * key, and recurring chunks overlapping in one document, are one family. */
 typedef struct ovl__famspan {

@@ -1,5 +1,5 @@
 /* scan_run.c - the whole scan: shards into finders, merged candidates, alignment spooled to a file, results in report order. */
-#include "scan_int.h"
+#include "scan_run.h"
 
 #include "pool.h"
 
@@ -15,65 +15,19 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* A passage lying in recurring text on both sides by at least this share is not reuse. */
-#define FAMILY_COVER 0.8
-/* Characters of a family's text shown. */
-#define FAMILY_TEXT 1000
+typedef ovl__prec prec;
+typedef ovl__iv iv;
+typedef ovl__dstat dstat;
+typedef ovl__run run;
 
-/* A pair that had passages or failed, as the report will show it. */
-typedef struct prec {
-    uint32_t a, b;      /* corpus numbers */
-    uint32_t n;         /* passages */
-    int status;
-    uint64_t off;       /* first passage in the spool */
-    uint64_t ra, rb;    /* reused characters of each side in this pair */
-    double top;         /* highest similarity */
-    char *error;
-} prec;
-
-typedef struct iv {
-    uint64_t s, e;
-} iv;
-
-/* One document's figures, gathered while pairs are aligned. */
-typedef struct dstat {
-    iv *v;              /* reused spans, merged from time to time */
-    size_t n, cap, merged;
-    uint64_t best;      /* largest single-partner union */
-    int64_t best_src;   /* its corpus number, -1 none */
-    uint32_t sources;   /* pairs with passages */
-    int in_report;
-    int reported;       /* a problem was reported for it */
-    int report_id;
-    int delivered;      /* need_docs == 2: given to the sink (1) or failed to load (2) */
-    char *load_error;
-    int failure_code;   /* the first failure to load it during alignment, reported after it */
-    char *failure;
-} dstat;
-
-typedef struct run {
-    ovl_ctx *ctx;
-    const ovl_corpus *c;
-    const ovl_scan_opts *o;
-    const ovl_scan_sink *sink;
-    ovl_scan_doc *docs; /* per corpus document */
-    dstat *ds;
-    const ovl_scan_pair *pairs;
-    prec *recs;
-    size_t nrecs, caprecs;
-    FILE *spool;
-    uint64_t spool_off;
-    ovl__cfp cfp;
-    ovl__families fam;
-    int use_fam;
-    ovl__families ign; /* text found in the templates */
-    int use_ign;
-    atomic_size_t ignored_touched; /* passages template text was cut out of */
-    ovl_passage *keep; /* passages of a result left after the family filter */
-    size_t capkeep;
-    int rc;             /* first failure inside the result callback */
-    ovl_scan_summary sum;
-} run;
+/* Sources of a document: most characters first, ties to the lower report id. */
+static int share_cmp(const void *x, const void *y)
+{
+    const ovl_source_share *a = x, *b = y;
+    if (a->chars != b->chars)
+        return a->chars > b->chars ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
 
 static int iv_cmp(const void *x, const void *y)
 {
@@ -475,8 +429,30 @@ static int emit(run *r, ovl__doccache *cache)
     for (size_t i = 0; i < n; i++)
         r->ds[i].report_id = r->ds[i].in_report ? (int)nrep++ : -1;
     ovl_report_docinfo *di = calloc(nrep + 1, sizeof *di);
-    if (!di)
+    /* Each document's sources: its partners with the characters of it their pair covers. */
+    ovl_source_share *sh = malloc((2 * r->nrecs + 1) * sizeof *sh);
+    size_t *shat = calloc(nrep + 1, sizeof *shat);
+    if (!di || !sh || !shat) {
+        free(di), free(sh), free(shat);
         return ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (size_t k = 0; k < r->nrecs; k++)
+        if (r->recs[k].status == OVL_OK)
+            di[r->ds[r->recs[k].a].report_id].nshares++, di[r->ds[r->recs[k].b].report_id].nshares++;
+    for (size_t d = 0, at = 0; d < nrep; at += di[d].nshares, d++)
+        shat[d] = at, di[d].shares = sh + at;
+    for (size_t k = 0; k < r->nrecs; k++) {
+        const prec *q = &r->recs[k];
+        if (q->status != OVL_OK)
+            continue;
+        int ia = r->ds[q->a].report_id, ib = r->ds[q->b].report_id;
+        uint64_t ca = r->docs[q->a].chars, cb = r->docs[q->b].chars;
+        sh[shat[ia]++] = (ovl_source_share){ib, q->ra, ca ? (double)q->ra / (double)ca : 0.0};
+        sh[shat[ib]++] = (ovl_source_share){ia, q->rb, cb ? (double)q->rb / (double)cb : 0.0};
+    }
+    for (size_t d = 0; d < nrep; d++)
+        qsort((void *)di[d].shares, di[d].nshares, sizeof *sh, share_cmp);
+    free(shat);
     for (size_t i = 0; i < n; i++) {
         dstat *d = &r->ds[i];
         if (d->report_id < 0)
@@ -504,6 +480,7 @@ static int emit(run *r, ovl__doccache *cache)
     if (sink && sink->begin && sink->begin(sink->userdata, &r->sum, di, nrep) != 0)
         rc = ovl__fail(r->ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
     free(di);
+    free(sh);
     ovl_passage *buf = NULL;
     size_t cap = 0;
     ovl_ctx *lctx = ovl_ctx_new();
@@ -590,6 +567,166 @@ static int emit(run *r, ovl__doccache *cache)
     return rc;
 }
 
+int ovl__run_init(ovl__run *r, ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
+                  const ovl_scan_sink *sink)
+{
+    memset(r, 0, sizeof *r);
+    atomic_init(&r->ignored_touched, 0);
+    r->ctx = ctx;
+    r->c = c;
+    r->o = o;
+    r->sink = sink;
+    size_t n = ovl_corpus_count(c);
+    r->sum.documents = n;
+    r->sum.bands = o->fp.bands;
+    r->sum.rows = o->fp.rows;
+    r->docs = calloc(n ? n : 1, sizeof *r->docs);
+    r->ds = calloc(n ? n : 1, sizeof *r->ds);
+    r->hashes = malloc((n ? n : 1) * sizeof *r->hashes);
+    if (!r->docs || !r->ds || !r->hashes)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        r->ds[i].best_src = -1;
+    r->cfp.docs = r->docs;
+    return OVL_OK;
+}
+
+int ovl__run_corpus_problems(ovl__run *r)
+{
+    int rc = OVL_OK;
+    for (size_t p = 0; rc == OVL_OK && p < ovl_corpus_problem_count(r->c); p++) {
+        const ovl_problem *pb = ovl_corpus_problem(r->c, p);
+        rc = emit_problem(r, pb->path, pb->code, pb->offset, pb->message);
+    }
+    return rc;
+}
+
+int ovl__run_problem(void *userdata, size_t doc, const ovl_problem *p)
+{
+    return cfp_problem(userdata, doc, p);
+}
+
+int ovl__run_families(ovl__run *r)
+{
+    size_t n = ovl_corpus_count(r->c);
+    int rc;
+    if (r->o->families && r->o->max_df) {
+        if ((rc = ovl__families_build(r->ctx, &r->cfp, n, &r->fam)) != OVL_OK)
+            return rc;
+        r->use_fam = r->fam.n > 0;
+    }
+    if (r->cfp.nign) {
+        ovl__cfp view = r->cfp;
+        view.rec = r->cfp.ign;
+        view.nrec = r->cfp.nign;
+        if ((rc = ovl__families_build(r->ctx, &view, n, &r->ign)) != OVL_OK)
+            return rc;
+        r->use_ign = r->ign.nspans > 0;
+        for (size_t x = 0; x < r->ign.nspans; x++)
+            r->sum.ignored_chars += r->ign.spans[x].char_end - r->ign.spans[x].char_start;
+    }
+    free(r->cfp.rec); /* the families hold what the alignment needs */
+    r->cfp.rec = NULL;
+    r->cfp.nrec = 0;
+    return OVL_OK;
+}
+
+void ovl__run_filter(ovl__run *r, ovl_scan_pair *pairs, size_t *npairs)
+{
+    if (!r->use_fam && !r->use_ign)
+        return;
+    /* A pair whose colliding chunks lie in recurring text on both sides shares only that
+     * text (its family says so), one whose chunks lie in template text on a side shares
+     * the template: neither is aligned. */
+    size_t kept = 0;
+    for (size_t k = 0; k < *npairs; k++) {
+        const ovl_scan_pair *q = &pairs[k];
+        if (r->use_ign && (ovl__families_cover(&r->ign, q->a, q->a0, q->a1) >= FAMILY_COVER ||
+                           ovl__families_cover(&r->ign, q->b, q->b0, q->b1) >= FAMILY_COVER))
+            continue;
+        if (r->use_fam && ovl__families_cover(&r->fam, q->a, q->a0, q->a1) >= FAMILY_COVER &&
+            ovl__families_cover(&r->fam, q->b, q->b0, q->b1) >= FAMILY_COVER)
+            r->sum.family_pairs++;
+        else
+            pairs[kept++] = *q;
+    }
+    *npairs = kept;
+}
+
+/* The spool and the cache of loaded documents, made once. */
+static int run_open(ovl__run *r)
+{
+    size_t n = ovl_corpus_count(r->c);
+    if (!r->spool && !(r->spool = tmpfile()))
+        return ovl__fail(r->ctx, OVL_ERR_IO, -1, "cannot create a temporary file for passages");
+    if (r->cache)
+        return OVL_OK;
+    for (size_t i = 0; i < n; i++) {
+        r->hashes[i][0] = r->docs[i].hash[0];
+        r->hashes[i][1] = r->docs[i].hash[1];
+    }
+    if (!(r->cache = ovl__doccache_new(r->c, &r->o->doc, (const uint64_t(*)[2])r->hashes,
+                                       OVL__SCAN_CACHE_BUDGET)))
+        return ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    return OVL_OK;
+}
+
+int ovl__run_align(ovl__run *r, const ovl_scan_pair *pairs, size_t npairs)
+{
+    int rc = run_open(r);
+    if (rc != OVL_OK)
+        return rc;
+    r->pairs = pairs;
+    size_t recurring = 0;
+    rc = ovl__scan_align_rec(r->ctx, ovl_corpus_count(r->c), r->cache, r->o, pairs, npairs,
+                             r->use_ign ? cut_ignored : NULL, r->cfp.recur.cnt ? &r->cfp.recur : NULL,
+                             &recurring, on_result, r);
+    r->sum.family_passages += recurring;
+    if (r->rc != OVL_OK)
+        rc = r->rc;
+    r->pairs = NULL;
+    r->sum.ignored_passages = atomic_load(&r->ignored_touched);
+    return rc;
+}
+
+int ovl__run_finish(ovl__run *r)
+{
+    int rc = run_open(r);
+    /* Files that failed during alignment, once each, in document order. */
+    for (size_t i = 0; rc == OVL_OK && i < ovl_corpus_count(r->c); i++)
+        if (r->ds[i].failure)
+            rc = doc_problem(r, i, r->ds[i].failure_code, r->ds[i].failure);
+    if (rc == OVL_OK && fflush(r->spool) != 0)
+        rc = ovl__fail(r->ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
+    if (rc == OVL_OK)
+        rc = emit(r, r->cache);
+    return rc;
+}
+
+void ovl__run_free(ovl__run *r)
+{
+    size_t n = r->c ? ovl_corpus_count(r->c) : 0;
+    ovl__doccache_free(r->cache);
+    if (r->spool)
+        fclose(r->spool);
+    for (size_t k = 0; k < r->nrecs; k++)
+        free(r->recs[k].error);
+    free(r->recs);
+    for (size_t i = 0; r->ds && i < n; i++) {
+        free(r->ds[i].v);
+        free(r->ds[i].load_error);
+        free(r->ds[i].failure);
+    }
+    free(r->ds);
+    free(r->docs);
+    free(r->keep);
+    free(r->hashes);
+    ovl__cfp_free(&r->cfp);
+    ovl__families_free(&r->fam);
+    ovl__families_free(&r->ign);
+    memset(r, 0, sizeof *r);
+}
+
 int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
              const ovl_scan_sink *sink, ovl_scan_summary *summary)
 {
@@ -602,146 +739,209 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
     if (rc != OVL_OK)
         return rc;
     run r;
-    memset(&r, 0, sizeof r);
-    atomic_init(&r.ignored_touched, 0);
-    r.ctx = ctx;
-    r.c = c;
-    r.o = &o;
-    r.sink = sink;
     size_t n = ovl_corpus_count(c);
-    r.sum.documents = n;
-    r.sum.bands = o.fp.bands;
-    r.sum.rows = o.fp.rows;
-    r.docs = calloc(n ? n : 1, sizeof *r.docs);
-    r.ds = calloc(n ? n : 1, sizeof *r.ds);
-    uint64_t(*hashes)[2] = malloc((n ? n : 1) * sizeof *hashes);
-    ovl_scan_pair *pairs = NULL;
-    size_t npairs = 0;
-    ovl__doccache *cache = NULL;
-    if (!r.docs || !r.ds || !hashes) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    if ((rc = ovl__run_init(&r, ctx, c, &o, sink)) != OVL_OK || (rc = ovl__run_corpus_problems(&r)) != OVL_OK)
         goto done;
-    }
-    for (size_t i = 0; i < n; i++)
-        r.ds[i].best_src = -1;
-    for (size_t p = 0; rc == OVL_OK && p < ovl_corpus_problem_count(c); p++) {
-        const ovl_problem *pb = ovl_corpus_problem(c, p);
-        rc = emit_problem(&r, pb->path, pb->code, pb->offset, pb->message);
-    }
-    if (rc != OVL_OK)
-        goto done;
-    r.cfp.docs = r.docs;
     double t0 = now();
     r.cfp.t_read = &r.sum.seconds[0];
-    if ((rc = ovl__scan_cfp(ctx, c, &o, o.families && o.max_df, cfp_problem, &r, &r.cfp)) != OVL_OK)
+    if ((rc = ovl__scan_cfp(ctx, c, &o, o.families && o.max_df, ovl__run_problem, &r, &r.cfp)) != OVL_OK)
         goto done;
     double t1 = now();
     r.sum.seconds[1] = t1 - t0 - r.sum.seconds[0];
     for (size_t i = 0; i < n; i++)
         r.sum.documents_read += r.docs[i].status == OVL_OK;
     r.sum.band_ranges = r.cfp.ranges;
-    if (o.families && o.max_df) {
-        if ((rc = ovl__families_build(ctx, &r.cfp, n, &r.fam)) != OVL_OK)
-            goto done;
-        r.use_fam = r.fam.n > 0;
-    }
-    if (r.cfp.nign) {
-        ovl__cfp view = r.cfp;
-        view.rec = r.cfp.ign;
-        view.nrec = r.cfp.nign;
-        if ((rc = ovl__families_build(ctx, &view, n, &r.ign)) != OVL_OK)
-            goto done;
-        r.use_ign = r.ign.nspans > 0;
-        for (size_t x = 0; x < r.ign.nspans; x++)
-            r.sum.ignored_chars += r.ign.spans[x].char_end - r.ign.spans[x].char_start;
-    }
+    if ((rc = ovl__run_families(&r)) != OVL_OK)
+        goto done;
     double t2 = now();
     r.sum.seconds[2] = t2 - t1;
-    free(r.cfp.rec); /* the families hold what the alignment needs */
-    r.cfp.rec = NULL;
-    r.cfp.nrec = 0;
     if (o.progress)
         o.progress(o.progress_data, "candidates", 1, 1);
-    pairs = r.cfp.pairs;
-    npairs = r.cfp.npairs;
+    ovl_scan_pair *pairs = r.cfp.pairs;
+    size_t npairs = r.cfp.npairs;
     r.cfp.pairs = NULL;
-    if (r.use_fam || r.use_ign) {
-        /* A pair whose colliding chunks lie in recurring text on both sides shares only that
-         * text (its family says so), one whose chunks lie in template text on a side shares
-         * the template: neither is aligned. */
-        size_t kept = 0;
-        for (size_t k = 0; k < npairs; k++) {
-            const ovl_scan_pair *q = &pairs[k];
-            if (r.use_ign && (ovl__families_cover(&r.ign, q->a, q->a0, q->a1) >= FAMILY_COVER ||
-                              ovl__families_cover(&r.ign, q->b, q->b0, q->b1) >= FAMILY_COVER))
-                continue;
-            if (r.use_fam && ovl__families_cover(&r.fam, q->a, q->a0, q->a1) >= FAMILY_COVER &&
-                ovl__families_cover(&r.fam, q->b, q->b0, q->b1) >= FAMILY_COVER)
-                r.sum.family_pairs++;
-            else
-                pairs[kept++] = *q;
-        }
-        npairs = kept;
-    }
+    ovl__run_filter(&r, pairs, &npairs);
     r.sum.candidates = npairs;
-    r.pairs = pairs;
-    for (size_t i = 0; i < n; i++) {
-        hashes[i][0] = r.docs[i].hash[0];
-        hashes[i][1] = r.docs[i].hash[1];
-    }
-    if (!(r.spool = tmpfile())) {
-        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for passages");
-        goto done;
-    }
-    if (!(cache = ovl__doccache_new(c, &o.doc, (const uint64_t(*)[2])hashes, OVL__SCAN_CACHE_BUDGET))) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
-    size_t recurring = 0;
-    rc = ovl__scan_align_rec(ctx, n, cache, &o, pairs, npairs, r.use_ign ? cut_ignored : NULL,
-                             r.cfp.recur.cnt ? &r.cfp.recur : NULL, &recurring, on_result, &r);
-    r.sum.family_passages += recurring;
-    if (r.rc != OVL_OK)
-        rc = r.rc;
-    r.sum.ignored_passages = atomic_load(&r.ignored_touched);
+    rc = ovl__run_align(&r, pairs, npairs);
     double t3 = now();
     r.sum.seconds[3] = t3 - t2;
     free(pairs);
-    pairs = NULL;
-    if (rc != OVL_OK)
-        goto done;
-    /* Files that failed during alignment, once each, in document order. */
-    for (size_t i = 0; rc == OVL_OK && i < n; i++)
-        if (r.ds[i].failure)
-            rc = doc_problem(&r, i, r.ds[i].failure_code, r.ds[i].failure);
-    if (rc == OVL_OK && fflush(r.spool) != 0)
-        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
     if (rc == OVL_OK)
-        rc = emit(&r, cache);
+        rc = ovl__run_finish(&r);
     r.sum.seconds[4] = now() - t3;
 done:
     if (summary)
         *summary = r.sum;
-    ovl__doccache_free(cache);
-    if (r.spool)
-        fclose(r.spool);
-    for (size_t k = 0; k < r.nrecs; k++)
-        free(r.recs[k].error);
-    free(r.recs);
-    for (size_t i = 0; r.ds && i < n; i++) {
-        free(r.ds[i].v);
-        free(r.ds[i].load_error);
-        free(r.ds[i].failure);
-    }
-    free(r.ds);
-    free(r.docs);
-    free(r.keep);
-    ovl__cfp_free(&r.cfp);
-    ovl__families_free(&r.fam);
-    ovl__families_free(&r.ign);
-    free(hashes);
-    free(pairs);
+    ovl__run_free(&r);
     return rc;
+}
+
+/* ---- a run's results as bytes, for a scan spread over processes ------------------------------ */
+
+typedef struct bbuf {
+    unsigned char *p;
+    size_t n, cap;
+    int bad;
+} bbuf;
+
+static void bput(bbuf *b, const void *x, size_t len)
+{
+    if (b->bad || ovl__grow(&b->p, &b->cap, b->n + len + 1, 1) != 0) {
+        b->bad = 1;
+        return;
+    }
+    if (len)
+        memcpy(b->p + b->n, x, len);
+    b->n += len;
+}
+
+static void bput_str(bbuf *b, const char *s)
+{
+    uint64_t len = s ? strlen(s) + 1 : 0; /* 0: none */
+    bput(b, &len, sizeof len);
+    bput(b, s, s ? len : 0);
+}
+
+typedef struct bget {
+    const unsigned char *p;
+    size_t n, at;
+    int bad;
+} bget;
+
+static void gget(bget *g, void *x, size_t len)
+{
+    if (g->bad || g->n - g->at < len) {
+        g->bad = 1;
+        memset(x, 0, len);
+        return;
+    }
+    memcpy(x, g->p + g->at, len);
+    g->at += len;
+}
+
+/* A malloc'd copy of a string put by bput_str (NULL when none); *bad set when out of memory. */
+static char *gget_str(bget *g)
+{
+    uint64_t len = 0;
+    gget(g, &len, sizeof len);
+    if (!len || g->bad)
+        return NULL;
+    if (g->n - g->at < len || g->p[g->at + len - 1] != '\0') {
+        g->bad = 1;
+        return NULL;
+    }
+    char *s = strdup((const char *)g->p + g->at);
+    g->at += len;
+    if (!s)
+        g->bad = 1;
+    return s;
+}
+
+int ovl__run_export(ovl__run *r, void **buf, size_t *len)
+{
+    bbuf b = {0};
+    size_t n = ovl_corpus_count(r->c);
+    uint64_t head[6] = {r->nrecs, 0, r->sum.family_passages, r->sum.failed_pairs,
+                        atomic_load(&r->ignored_touched), r->sum.family_pairs};
+    for (size_t i = 0; i < n; i++)
+        head[1] += r->ds[i].sources || r->ds[i].n || r->ds[i].failure;
+    bput(&b, head, sizeof head);
+    for (size_t k = 0; k < r->nrecs; k++) {
+        const prec *q = &r->recs[k];
+        uint32_t u[4] = {q->a, q->b, q->n, (uint32_t)q->status};
+        uint64_t v[3] = {q->off, q->ra, q->rb};
+        bput(&b, u, sizeof u);
+        bput(&b, v, sizeof v);
+        bput(&b, &q->top, sizeof q->top);
+        bput_str(&b, q->error);
+    }
+    for (size_t i = 0; i < n; i++) {
+        dstat *d = &r->ds[i];
+        if (!d->sources && !d->n && !d->failure)
+            continue;
+        dstat_merge(d);
+        uint32_t u[3] = {(uint32_t)i, d->sources, (uint32_t)d->failure_code};
+        uint64_t v[3] = {d->best, (uint64_t)d->best_src, d->n};
+        bput(&b, u, sizeof u);
+        bput(&b, v, sizeof v);
+        bput(&b, d->v, d->n * sizeof *d->v);
+        bput_str(&b, d->failure);
+    }
+    if (b.bad) {
+        free(b.p);
+        return ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    *buf = b.p;
+    *len = b.n;
+    return OVL_OK;
+}
+
+int ovl__run_import(ovl__run *r, const void *buf, size_t len, uint64_t spool_base)
+{
+    bget g = {buf, len, 0, 0};
+    size_t n = ovl_corpus_count(r->c);
+    uint64_t head[6];
+    gget(&g, head, sizeof head);
+    r->sum.family_passages += head[2];
+    r->sum.failed_pairs += head[3];
+    atomic_fetch_add(&r->ignored_touched, head[4]);
+    r->sum.ignored_passages = atomic_load(&r->ignored_touched);
+    r->sum.family_pairs += head[5];
+    for (uint64_t k = 0; k < head[0] && !g.bad; k++) {
+        if (ovl__grow(&r->recs, &r->caprecs, r->nrecs + 1, sizeof *r->recs) != 0)
+            return ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        prec *q = &r->recs[r->nrecs];
+        uint32_t u[4];
+        uint64_t v[3];
+        gget(&g, u, sizeof u);
+        gget(&g, v, sizeof v);
+        gget(&g, &q->top, sizeof q->top);
+        q->a = u[0], q->b = u[1], q->n = u[2], q->status = (int)u[3];
+        q->off = v[0] + spool_base, q->ra = v[1], q->rb = v[2];
+        q->error = gget_str(&g);
+        if (!g.bad && (q->a >= n || q->b >= n))
+            g.bad = 1;
+        if (g.bad) {
+            free(q->error);
+            break;
+        }
+        r->nrecs++;
+        if (q->status == OVL_OK)
+            r->sum.pairs++;
+    }
+    for (uint64_t k = 0; k < head[1] && !g.bad; k++) {
+        uint32_t u[3];
+        uint64_t v[3];
+        gget(&g, u, sizeof u);
+        gget(&g, v, sizeof v);
+        if (g.bad || u[0] >= n || v[2] > (g.n - g.at) / sizeof(iv)) {
+            g.bad = 1;
+            break;
+        }
+        dstat *d = &r->ds[u[0]];
+        if (ovl__grow(&d->v, &d->cap, d->n + v[2] + 1, sizeof *d->v) != 0)
+            return ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        gget(&g, d->v + d->n, v[2] * sizeof *d->v);
+        d->n += v[2];
+        dstat_merge(d);
+        d->sources += u[1];
+        int64_t src = (int64_t)v[1];
+        if (src >= 0 && (d->best_src < 0 || v[0] > d->best || (v[0] == d->best && src < d->best_src))) {
+            d->best = v[0];
+            d->best_src = src;
+        }
+        char *f = gget_str(&g);
+        if (f && !d->failure) {
+            d->failure = f;
+            d->failure_code = (int)u[2];
+        } else {
+            free(f);
+        }
+    }
+    if (g.bad || g.at != g.n)
+        return ovl__fail(r->ctx, g.bad && g.at <= g.n ? OVL_ERR_NOMEM : OVL_ERR_INVALID, -1,
+                         "results of another process could not be read back");
+    return OVL_OK;
 }
 
 /* ---- a sink writing a report ---------------------------------------------------------------- */

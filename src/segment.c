@@ -1,4 +1,4 @@
-/* segment.c - paragraphs as a reader sees them (hard-wrapped PDF lines joined) and sentences. */
+/* segment.c - paragraphs as a reader sees them (hard-wrapped PDF lines joined), sentences, and the facts a report counts by: headings, quotations, the reference list. */
 #include "internal.h"
 
 #include <utf8proc.h>
@@ -132,6 +132,144 @@ static int heading_start(const uint32_t *c, size_t s, size_t e)
         return dotted && !is_digit(c[i]);
     }
     return 0;
+}
+
+static int is_open_quote(uint32_t c, uint32_t *close)
+{
+    switch (c) {
+    case 0x201C: *close = 0x201D; return 1; /* “ ” */
+    case 0x300C: *close = 0x300D; return 1; /* 「 」 */
+    case 0x300E: *close = 0x300F; return 1; /* 『 』 */
+    case 0x22: *close = 0x22; return 1;     /* "ASCII" */
+    case 0xFF02: *close = 0xFF02; return 1; /* ＂fullwidth＂ */
+    default: return 0;
+    }
+}
+
+/* Quoted stretches, quotation marks included. A quotation may not cross a blank line: an
+ * opening mark with no closing one before the next blank line (or the end) is taken as a
+ * stray character, so one unbalanced mark cannot swallow the rest of a paper. */
+static int find_quotes(const uint32_t *c, size_t n, ovl_segments *sg)
+{
+    size_t cap = 0;
+    size_t i = 0;
+    while (i < n) {
+        uint32_t close;
+        if (!is_open_quote(c[i], &close)) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1, nl = 0;
+        int found = 0;
+        for (; j < n; j++) {
+            if (c[j] == close) {
+                found = 1;
+                break;
+            }
+            if (c[j] == 0x0A || c[j] == 0x0D) {
+                if (c[j] == 0x0D && j + 1 < n && c[j + 1] == 0x0A)
+                    j++;
+                if (++nl == 2)
+                    break;
+            } else if (!is_space(c[j])) {
+                nl = 0;
+            }
+        }
+        if (!found) {
+            i++;
+            continue;
+        }
+        if (ovl__grow(&sg->quotes, &cap, sg->nquote + 1, sizeof *sg->quotes) != 0)
+            return -1;
+        sg->quotes[sg->nquote].start = (uint32_t)i;
+        sg->quotes[sg->nquote].end = (uint32_t)(j + 1);
+        sg->nquote++;
+        i = j + 1;
+    }
+    return 0;
+}
+
+static int ascii_ieq(const uint32_t *c, size_t n, const char *word)
+{
+    size_t k = strlen(word);
+    if (n != k)
+        return 0;
+    for (size_t i = 0; i < k; i++) {
+        uint32_t x = c[i];
+        if (x >= 'A' && x <= 'Z')
+            x += 32;
+        if (x != (uint32_t)word[i])
+            return 0;
+    }
+    return 1;
+}
+
+static int is_numeral(uint32_t c)
+{
+    static const uint32_t zh[] = {0x3007, 0x4E00, 0x4E8C, 0x4E09, 0x56DB, 0x4E94, 0x516D,
+                                  0x4E03, 0x516B, 0x4E5D, 0x5341, 0x767E};
+    if ((c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19))
+        return 1;
+    for (size_t i = 0; i < sizeof zh / sizeof zh[0]; i++)
+        if (c == zh[i])
+            return 1;
+    return 0;
+}
+
+static int is_sep(uint32_t c)
+{
+    return c == '.' || c == 0x3001 || c == 0xFF0E || c == 0x3002 || c == ')' || c == 0xFF09 ||
+           c == ':' || c == 0xFF1A || c == ',' || c == 0xFF0C;
+}
+
+/* A references heading: the line without whitespace reads [number [sep]] [bracket] keyword
+ * [bracket] [colon], keyword 参考文献 / References / Bibliography (Latin in any case). */
+static int is_refs_heading(const uint32_t *c, size_t s, size_t e)
+{
+    uint32_t w[48];
+    size_t n = 0;
+    for (size_t i = s; i < e; i++) {
+        if (is_space(c[i]))
+            continue;
+        if (n == sizeof w / sizeof w[0])
+            return 0;
+        w[n++] = c[i];
+    }
+    size_t i = 0;
+    while (i < n && is_numeral(w[i]))
+        i++;
+    while (i < n && is_sep(w[i]))
+        i++;
+    if (i < n && (w[i] == '[' || w[i] == 0x3010 || w[i] == 0x3014 || w[i] == 0xFF3B || w[i] == '('))
+        i++;
+    size_t j = n;
+    if (j > i && (w[j - 1] == ':' || w[j - 1] == 0xFF1A))
+        j--;
+    if (j > i && (w[j - 1] == ']' || w[j - 1] == 0x3011 || w[j - 1] == 0x3015 ||
+                  w[j - 1] == 0xFF3D || w[j - 1] == ')'))
+        j--;
+    static const uint32_t cankao[] = {0x53C2, 0x8003, 0x6587, 0x732E}; /* 参考文献 */
+    if (j - i == 4 && memcmp(w + i, cankao, sizeof cankao) == 0)
+        return 1;
+    return ascii_ieq(w + i, j - i, "references") || ascii_ieq(w + i, j - i, "bibliography");
+}
+
+/* Start of the last references heading's line (n when there is none). The last one,
+ * because a table of contents near the top may list the same heading. */
+static size_t refs_start(const uint32_t *c, size_t n)
+{
+    size_t s = 0, found = n;
+    while (s < n) {
+        size_t e = s;
+        while (e < n && c[e] != 0x0A && c[e] != 0x0D)
+            e++;
+        if (is_refs_heading(c, s, e))
+            found = s;
+        if (e < n && c[e] == 0x0D && e + 1 < n && c[e + 1] == 0x0A)
+            e++;
+        s = e + 1;
+    }
+    return found;
 }
 
 typedef struct line_info {
@@ -310,6 +448,36 @@ int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts
             sg->nsent++;
         }
     }
+    /* Section headings: heading-like lines that are short and end no sentence. List items
+     * and reference entries ("(1) ...", "[12] ...") start like headings but are not. */
+    size_t hcap = 0;
+    for (size_t k = 0; k < nl; k++) {
+        const line_info *L = &li[k];
+        if (L->blank || !L->heading)
+            continue;
+        /* A label (摘要, Abstract: ...) heads its section even when its text runs on in
+         * the same line; the heading is then the label, up to a colon. */
+        int label = section_label(c, L->s, L->e);
+        if (!label && (L->ends || L->width > 60))
+            continue;
+        uint32_t first = c[L->s];
+        if (first == '(' || first == 0xFF08 || first == '[' || first == 0x3010)
+            continue;
+        uint32_t end = L->e;
+        for (uint32_t i = L->s + 1; label && i < L->e; i++)
+            if (c[i] == ':' || c[i] == 0xFF1A) {
+                end = i;
+                break;
+            }
+        if (ovl__grow(&sg->heads, &hcap, sg->nhead + 1, sizeof *sg->heads) != 0)
+            goto nomem;
+        sg->heads[sg->nhead].start = L->s;
+        sg->heads[sg->nhead].end = end;
+        sg->nhead++;
+    }
+    if (find_quotes(c, text->n, sg) != 0)
+        goto nomem;
+    sg->refs = (uint32_t)refs_start(c, text->n);
     free(li);
     free(widths);
     *out = sg;
@@ -327,6 +495,8 @@ void ovl_segments_free(ovl_segments *sg)
         return;
     free(sg->paras);
     free(sg->sents);
+    free(sg->heads);
+    free(sg->quotes);
     free(sg);
 }
 
@@ -334,3 +504,8 @@ size_t ovl_segments_paragraph_count(const ovl_segments *sg) { return sg->npara; 
 const ovl_range *ovl_segments_paragraphs(const ovl_segments *sg) { return sg->paras; }
 size_t ovl_segments_sentence_count(const ovl_segments *sg) { return sg->nsent; }
 const ovl_range *ovl_segments_sentences(const ovl_segments *sg) { return sg->sents; }
+size_t ovl_segments_heading_count(const ovl_segments *sg) { return sg->nhead; }
+const ovl_range *ovl_segments_headings(const ovl_segments *sg) { return sg->heads; }
+size_t ovl_segments_quote_count(const ovl_segments *sg) { return sg->nquote; }
+const ovl_range *ovl_segments_quotes(const ovl_segments *sg) { return sg->quotes; }
+uint32_t ovl_segments_references(const ovl_segments *sg) { return sg->refs; }

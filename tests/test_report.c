@@ -269,6 +269,8 @@ static const char *check_report_json(const char *text, int exclusions)
 static const char *GOLDEN_TEXT =
     "overlap 0.1.0 · 2 documents · 3 passages\n"
     "[0] 000.txt · 162 chars · 156 reused · ratio 0.9630\n"
+    "    without quotations 0.9630 (0 quoted chars) · without references 0.9630 (0 chars of references)\n"
+    "    source [1] 001.txt · 156 chars · 0.9630\n"
     "[1] 001.txt · 150 chars · 144 reused · ratio 0.9600\n"
     "\n"
     "== [0] 000.txt ~ [1] 001.txt · 3 passages · A 156 reused (0.9630) · B 144 reused (0.9600) · "
@@ -299,6 +301,25 @@ START_TEST(test_text_golden)
 }
 END_TEST
 
+/* A program built against version 1 of the options (before with_text and stat) passes a
+ * shorter struct: only that prefix is read, and the report is the default one. */
+START_TEST(test_opts_version_1)
+{
+    example ex;
+    example_build(&ex);
+    struct {
+        unsigned version;
+        int format, color, exclude_quotes, exclude_refs;
+        const char *params_json;
+        int max_context;
+    } v1 = {1, OVL_FORMAT_TEXT, 0, 0, 0, NULL, 0};
+    char *out = render(ex.r, (const ovl_report_opts *)(const void *)&v1);
+    expect_str(out, GOLDEN_TEXT);
+    free(out);
+    example_free(&ex);
+}
+END_TEST
+
 START_TEST(test_text_color)
 {
     example ex;
@@ -313,6 +334,8 @@ START_TEST(test_text_color)
     expect_str(out,
                "overlap 0.1.0 · 2 documents · 1 passage\n"
                "[0] 000.txt · 162 chars · 70 reused · ratio 0.4321\n"
+               "    without quotations 0.4321 (0 quoted chars) · without references 0.4321 (0 chars of references)\n"
+               "    source [1] 001.txt · 70 chars · 0.4321\n"
                "[1] 001.txt · 150 chars · 59 reused · ratio 0.3933\n"
                "\n"
                "\x1b[36m== [0] 000.txt ~ [1] 001.txt · 1 passage · A 70 reused (0.4321) · B 59 reused "
@@ -369,7 +392,20 @@ static const char *GOLDEN_JSON =
     "      \"reuse_ratio\": 0.5309,\n"
     "      \"sources\": 1,\n"
     "      \"top_source\": 1,\n"
-    "      \"top_source_ratio\": 0.5309\n"
+    "      \"top_source_ratio\": 0.5309,\n"
+    "      \"quoted_chars\": 0,\n"
+    "      \"ratio_without_quotes\": 0.5309,\n"
+    "      \"reference_chars\": 0,\n"
+    "      \"ratio_without_references\": 0.5309,\n"
+    "      \"shares\": [\n"
+    "        {\n"
+    "          \"doc\": 1,\n"
+    "          \"path\": \"001.txt\",\n"
+    "          \"chars\": 86,\n"
+    "          \"ratio\": 0.5309\n"
+    "        }\n"
+    "      ],\n"
+    "      \"sections\": []\n"
     "    },\n"
     "    {\n"
     "      \"id\": 1,\n"
@@ -609,12 +645,16 @@ START_TEST(test_escaping)
     ck_assert_ptr_nonnull(first);
     ck_assert_ptr_null(strstr(first + 1, "<script>"));
     ck_assert_ptr_null(strstr(html, "<b>"));
-    ck_assert_ptr_nonnull(strstr(html, "<mark id=\"p0a\" class=\"hl c0\" data-pair=\"0\" "
-                                       "data-side=\"a\" title=\"passage 1 · similarity 0.50\">"
+    ck_assert_ptr_nonnull(strstr(html, "<mark class=\"hl s0\" data-pair=\"0\" data-side=\"a\" "
+                                       "id=\"p0a\" data-n=\"1\" tabindex=\"0\" title=\"passage 1 · "
+                                       "[1] plain.txt · similarity 0.50\">"
                                        "前言&lt;script&gt;document.title=&quot;pwned&quot;"
                                        "&lt;/script&gt; &amp; &#39;single&#39; &quot;double&quot;"
                                        "\xEF\xBF\xBD[31m红色</mark>"));
-    ck_assert_ptr_nonnull(strstr(html, "<td>dir/&quot;quoted&quot;&lt;b&gt;.txt</td>"));
+    /* The same text inside the source pane's deletion. */
+    ck_assert_ptr_nonnull(strstr(html, "<del>前言&lt;script&gt;document.title=&quot;pwned&quot;"));
+    ck_assert_ptr_nonnull(strstr(html, "<h2>[0] dir/&quot;quoted&quot;&lt;b&gt;.txt</h2>"));
+    ck_assert_ptr_nonnull(strstr(html, "<td class=\"path\">dir/&quot;quoted&quot;&lt;b&gt;.txt</td>"));
     free(html);
 
     o.format = OVL_FORMAT_JSON;
@@ -797,6 +837,9 @@ START_TEST(test_top_source)
     expect_str(out,
                "overlap 0.1.0 · 3 documents · 2 passages\n"
                "[0] target.txt · 32 chars · 21 reused · ratio 0.6562 · top source [2] s2.txt 0.4688\n"
+               "    without quotations 0.6562 (0 quoted chars) · without references 0.6562 (0 chars of references)\n"
+               "    source [2] s2.txt · 15 chars · 0.4688\n"
+               "    source [1] s1.txt · 10 chars · 0.3125\n"
                "[1] s1.txt · 32 chars · 10 reused · ratio 0.3125\n"
                "[2] s2.txt · 32 chars · 15 reused · ratio 0.4688\n"
                "\n"
@@ -838,24 +881,40 @@ START_TEST(test_html_structure)
     char *html = render(ex.r, &o);
     ck_assert_ptr_nonnull(strstr(html, "<body data-ovl-passages=\"3\">"));
     for (int k = 0; k < 3; k++) {
-        char id[32];
-        snprintf(id, sizeof id, "<mark id=\"p%da\"", k);
+        char id[64];
+        snprintf(id, sizeof id, " id=\"p%da\"", k);
         ck_assert_uint_eq(count(html, id), 1);
-        snprintf(id, sizeof id, "<mark id=\"p%db\"", k);
+        snprintf(id, sizeof id, " id=\"p%db\"", k);
+        ck_assert_uint_eq(count(html, id), 1);
+        snprintf(id, sizeof id, "<div class=\"src\" id=\"s%d\" hidden>", k);
         ck_assert_uint_eq(count(html, id), 1);
     }
     ck_assert_uint_eq(count(html, "<mark "), 6);
     ck_assert_uint_eq(count(html, "</mark>"), 6);
-    ck_assert_uint_eq(count(html, "<section class=\"pair\""), 1);
+    /* The document once (the one the passages' side a is in), then the all-documents table. */
+    ck_assert_uint_eq(count(html, "<section class=\"doc\" id=\"d0\">"), 1);
+    ck_assert_uint_eq(count(html, "<div class=\"text\""), 1);
+    ck_assert_uint_eq(count(html, "<section class=\"doc\""), 2);
+    /* Its source list, with the share; a Content-Security-Policy. */
+    ck_assert_ptr_nonnull(strstr(html, "<tr data-src=\"1\" data-first=\"0\"><td><span class=\"sw s0\">"
+                                       "</span>1</td><td class=\"path\">[1] 001.txt</td><td class=\"n\">156"
+                                       "</td><td class=\"n\"><span class=\"bar\"><span class=\"s0\" "
+                                       "style=\"width:96.30%\"></span></span>96.30%</td></tr>"));
+    ck_assert_ptr_nonnull(strstr(html, "<meta http-equiv=\"Content-Security-Policy\" "
+                                       "content=\"default-src 'none'; style-src 'unsafe-inline'; "
+                                       "script-src 'sha256-"));
     /* Self-contained: nothing is fetched. */
     ck_assert_ptr_null(strstr(html, "http://"));
     ck_assert_ptr_null(strstr(html, "https://"));
     ck_assert_ptr_null(strstr(html, " src="));
     /* A-side highlight of the second passage holds A's original text, line break kept. */
-    ck_assert_ptr_nonnull(strstr(html, "data-side=\"a\" title=\"passage 1 · similarity 0.94\">"
+    ck_assert_ptr_nonnull(strstr(html, "data-n=\"1\" tabindex=\"0\" title=\"passage 1 · [1] 001.txt · "
+                                       "similarity 0.94\">"
                                        "人工智能技术的快速发展正在深刻改变传统教育的组织方式，\n"
                                        "学习者可以根据自身需要随时获取个性化的学习资源</mark>"));
-    ck_assert_ptr_nonnull(strstr(html, "<td>000.txt</td><td>UTF-8</td><td class=\"n\">162</td>"
+    /* The source side shows the edits: 快 deleted, 迅 inserted. */
+    ck_assert_ptr_nonnull(strstr(html, "人工智能技术的<del>快</del><ins>迅</ins>速发展"));
+    ck_assert_ptr_nonnull(strstr(html, "<td class=\"path\">000.txt</td><td>UTF-8</td><td class=\"n\">162</td>"
                                        "<td class=\"n\">156</td><td class=\"n\">96.30%</td>"));
     char *again = render(ex.r, &o);
     ck_assert_str_eq(html, again);
@@ -885,15 +944,22 @@ START_TEST(test_html_overlap)
     ovl_report_opts o = OVL_REPORT_OPTS_INIT;
     o.format = OVL_FORMAT_HTML;
     char *html = render(r, &o);
-    ck_assert_uint_eq(count(html, "<mark "), 6);
-    /* Side a: p0 whole, p1 from where p0 ends, p2 (covered by both) empty after them. */
-    ck_assert_ptr_nonnull(strstr(html, ">天地玄黄宇宙洪荒日月</mark><mark id=\"p1a\""));
-    ck_assert_ptr_nonnull(strstr(html, ">盈昃辰宿列张寒来暑往秋</mark><mark id=\"p2a\""));
-    ck_assert_ptr_nonnull(strstr(html, "data-side=\"a\" title=\"passage 3 · similarity 0.00\">"
-                                       "</mark>收冬藏"));
+    /* Side a: 5 marks (p1 and p2 continue after p0 ends), side b 3. */
+    ck_assert_uint_eq(count(html, "<mark "), 8);
+    ck_assert_uint_eq(count(html, "</mark>"), 8);
+    /* Nested, never empty: p2 inside p1 inside p0; when p0 ends both reopen as continuations. */
+    ck_assert_ptr_nonnull(strstr(html, "id=\"p0a\" data-n=\"1\" tabindex=\"0\" title=\"passage 1 · [1] "
+                                       "b.txt · similarity 0.00\">天地玄黄宇宙<mark "));
+    ck_assert_ptr_nonnull(strstr(html, "\">洪荒<mark class=\"hl s0\" data-pair=\"2\" data-side=\"a\" "
+                                       "id=\"p2a\""));
+    ck_assert_ptr_nonnull(strstr(html, "\">日月</mark></mark></mark><mark class=\"hl s0 cont\" "
+                                       "data-pair=\"1\" data-side=\"a\" title=\"passage 2 · [1] b.txt · "
+                                       "similarity 0.00\"><mark class=\"hl s0 cont\" data-pair=\"2\""));
+    ck_assert_ptr_nonnull(strstr(html, "\">盈昃辰宿列张</mark>寒来暑往秋</mark>收冬藏"));
+    ck_assert_ptr_null(strstr(html, "\"></mark>"));
     /* Side b does not overlap: p2 is its own stretch. */
-    ck_assert_ptr_nonnull(strstr(html, "data-side=\"b\" title=\"passage 3 · similarity 0.00\">"
-                                       "律吕调阳</mark>"));
+    ck_assert_ptr_nonnull(strstr(html, "id=\"p2b\" data-pair=\"2\" data-side=\"b\" data-n=\"3\" "
+                                       "tabindex=\"0\"><del>日月盈昃辰宿列张</del><ins>律吕调阳</ins></mark>"));
     free(html);
     ovl_report_free(r);
     ovl_doc_free(a);
@@ -1145,6 +1211,7 @@ static Suite *report_suite(void)
     Suite *s = suite_create("report");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_text_golden);
+    tcase_add_test(tc, test_opts_version_1);
     tcase_add_test(tc, test_text_color);
     tcase_add_test(tc, test_text_max_context);
     tcase_add_test(tc, test_json_golden);

@@ -155,6 +155,46 @@ START_TEST(empty_and_options)
 }
 END_TEST
 
+/* Headings (label with text run on, numbered, chapter), not list items or sentences;
+ * quotations (an unbalanced mark is no quotation); the last references heading. */
+START_TEST(headings_quotes_references)
+{
+    static const char txt[] =
+        "摘要：本文讨论一个问题。\n"            /* 0: label, heading up to the colon */
+        "一、引言\n"                              /* 13 */
+        "他说“这是引文”。另一个“没有结束\n"     /* 18 */
+        "\n"
+        "(1) 列表项不是标题\n"                    /* 37 */
+        "1.2 Method\n"                            /* 49 */
+        "1. This is a sentence that ends.\n"      /* 60 */
+        "参考文献\n"                              /* 93 */
+        "[1] 作者. 题名[J]. 期刊, 2020.\n";       /* 98 */
+    ovl_doc *d = NULL;
+    ck_assert_int_eq(ovl_doc_from_bytes(NULL, "h", txt, sizeof txt - 1, NULL, &d), OVL_OK);
+    const ovl_segments *sg = ovl_doc_segments(d);
+    const ovl_range *h = ovl_segments_headings(sg);
+    ck_assert_uint_eq(ovl_segments_heading_count(sg), 4);
+    ck_assert_uint_eq(h[0].start, 0);
+    ck_assert_uint_eq(h[0].end, 2);
+    ck_assert_uint_eq(h[1].start, 13);
+    ck_assert_uint_eq(h[1].end, 17);
+    ck_assert_uint_eq(h[2].start, 49);
+    ck_assert_uint_eq(h[2].end, 59);
+    ck_assert_uint_eq(h[3].start, 93);
+    ck_assert_uint_eq(h[3].end, 97);
+    ck_assert_uint_eq(ovl_segments_quote_count(sg), 1);
+    ck_assert_uint_eq(ovl_segments_quotes(sg)[0].start, 20);
+    ck_assert_uint_eq(ovl_segments_quotes(sg)[0].end, 26);
+    ck_assert_uint_eq(ovl_segments_references(sg), 93);
+    ovl_doc_free(d);
+    ck_assert_int_eq(ovl_doc_from_bytes(NULL, "n", "no heading here.\n", 17, NULL, &d), OVL_OK);
+    ck_assert_uint_eq(ovl_segments_heading_count(ovl_doc_segments(d)), 0);
+    ck_assert_uint_eq(ovl_segments_quote_count(ovl_doc_segments(d)), 0);
+    ck_assert_uint_eq(ovl_segments_references(ovl_doc_segments(d)), 17);
+    ovl_doc_free(d);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     Suite *s = suite_create("segment");
@@ -165,6 +205,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, sentences);
     tcase_add_test(tc, double_spaced_and_page_breaks);
     tcase_add_test(tc, empty_and_options);
+    tcase_add_test(tc, headings_quotes_references);
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("seeds");
     tcase_add_test(ts, seed_paragraph_over_lines);

@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libxxhash-dev check libsubunit-dev libutf8proc-dev
           libopencc-dev opencc libsqlite3-dev libjansson-dev clang libclang-rt-14-dev chromium
-          jq time python3 zlib1g-dev)
+          jq time python3 zlib1g-dev fonts-wqy-microhei)
+# fonts-wqy-microhei: CJK glyphs for headless Chromium (HTML report checks and screenshots).
 # bench/real_en.sh also wants groff-base (it renders the man pages) and the peers it times
 # overlap against: similarity-tester, python3-numpy, python3-scipy. They are not needed to
 # build or test: `bash tools/setup.sh --bench` installs them too.

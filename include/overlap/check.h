@@ -33,9 +33,13 @@ typedef struct ovl_check_opts {
     const ovl_doc *const *ignore;       /* templates: their text is cut out of the passages
                                            (ovl_ignore_cut); borrowed */
     size_t nignore;
+    const ovl_index_meta *include_meta; /* when any: only sources tagged, for every key given
+                                           here, with one of the values given for it (values
+                                           of one key: any; different keys: all) */
+    size_t ninclude_meta;
 } ovl_check_opts;
 #define OVL_CHECK_OPTS_INIT \
-    {OVL_CHECK_OPTS_VERSION, OVL_ALIGN_OPTS_INIT, 50, 100, 0, NULL, 0, NULL, 0, NULL, NULL, 0}
+    {OVL_CHECK_OPTS_VERSION, OVL_ALIGN_OPTS_INIT, 50, 100, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, 0}
 
 /* What a check found: a report whose documents are the checked documents (ids 0..n-1, under
  * the names given) then the sources that share passages, in stored-path order; passages have

@@ -69,18 +69,36 @@ typedef struct ovl_index_meta {
 typedef enum ovl_index_status {
     OVL_INDEX_ADDED = 1,     /* a new document */
     OVL_INDEX_REPLACED = 2,  /* the path held other bytes: that document was replaced */
-    OVL_INDEX_UNCHANGED = 3  /* the path already holds these bytes: nothing written (metas too
-                                are left as they were) */
+    OVL_INDEX_UNCHANGED = 3, /* the path already holds these bytes (and the metas given):
+                                nothing written */
+    OVL_INDEX_UPDATED = 4    /* the path already holds these bytes; its metas were updated:
+                                each key given now has the values given, other keys kept */
 } ovl_index_status;
 
 /* Adds the document at path (a label: the caller decides how paths are spelled; the CLI
- * stores absolute paths) with its bytes (copied into the index) and metas. The same bytes
+ * stores absolute paths) with its bytes (copied into the index) and metas; a path already
+ * holding these bytes only gets the metas (OVL_INDEX_UPDATED when they change). The same bytes
  * under another path are another document. One transaction per call: after a crash the
  * document is either wholly present or absent. Decode errors are returned as by
  * ovl_doc_from_bytes (OVL_ERR_DECODE with the byte offset) and nothing is written.
  * status_out may be NULL. Not for a read-only handle. */
 OVL_API int ovl_index_add(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *bytes,
                           size_t len, const ovl_index_meta *metas, size_t n_metas, int *status_out);
+
+/* ovl_index_add in two halves, so that many documents can be prepared at once. Prepare
+ * decodes and fingerprints (nothing is written; idx, any handle on the index, read-only ones
+ * too, is only asked whether path already holds these bytes, and then nothing is decoded):
+ * call it on several threads, each with its own handle. Add_prepared stores the result as
+ * ovl_index_add does (same statuses, errors and transaction) on a writable handle, with the
+ * same path and bytes; it may finish the work itself when the path changed meanwhile. On
+ * success *out is freed with ovl_index_prep_free (NULL accepted). */
+typedef struct ovl_index_prep ovl_index_prep;
+OVL_API int ovl_index_prepare(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *bytes,
+                              size_t len, ovl_index_prep **out);
+OVL_API int ovl_index_add_prepared(ovl_ctx *ctx, ovl_index *idx, const char *path, const void *bytes,
+                                   size_t len, ovl_index_prep *prep, const ovl_index_meta *metas,
+                                   size_t n_metas, int *status_out);
+OVL_API void ovl_index_prep_free(ovl_index_prep *prep);
 
 /* Ends an add run: sorts the pending band records into a run and merges runs of similar
  * size; then, when the records added through idx since its last flush are at least a quarter

@@ -3,6 +3,7 @@
 #define OVERLAP_REPORT_H
 
 #include "overlap/align.h"
+#include "overlap/corpus.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -12,10 +13,11 @@ typedef enum ovl_format {
     OVL_FORMAT_TEXT = 0,
     OVL_FORMAT_JSON = 1,
     OVL_FORMAT_JSONL = 2,
-    OVL_FORMAT_HTML = 3
+    OVL_FORMAT_HTML = 3,
+    OVL_FORMAT_CSV = 4      /* the pair records (for check: each document's sources), one a row */
 } ovl_format;
 
-/* Parses "text", "json", "jsonl" or "html"; returns -1 when unknown. */
+/* Parses "text", "json", "jsonl", "html" or "csv"; returns -1 when unknown. */
 OVL_API int ovl_format_parse(const char *name);
 
 /* Version of the JSON document shape (docs/json-schema.md). */
@@ -44,9 +46,35 @@ typedef struct ovl_doc_stats {
     double counted_ratio;    /* counted_reused / counted_chars */
     int top_source;          /* document id contributing most reused chars, -1 if none */
     double top_source_ratio; /* that source's reused chars (union) / chars */
+    /* Always computed from the document's segmentation, whatever the options: */
+    uint64_t quoted_chars;        /* characters inside quotations (ovl_segments_quotes) */
+    uint64_t quoted_reused;       /* of them inside a passage */
+    double ratio_without_quotes;  /* (reused - quoted_reused) / (chars - quoted_chars) */
+    uint64_t reference_chars;     /* characters of the reference list (ovl_segments_references) */
+    uint64_t reference_reused;
+    double ratio_without_references;
 } ovl_doc_stats;
 
-#define OVL_REPORT_OPTS_VERSION 1
+/* One source of a document: a document it shares passages with, and the characters of
+ * this document those passages cover (union over them). */
+typedef struct ovl_source_share {
+    int doc;        /* the source's document id */
+    uint64_t chars; /* characters of this document covered by passages with that source */
+    double ratio;   /* chars / this document's chars */
+} ovl_source_share;
+
+/* A section of a document: from one heading (ovl_segments_headings) to the next, or the
+ * text before the first heading. */
+typedef struct ovl_section_stats {
+    const char *title;           /* the heading line, whitespace runs as one space, at most
+                                    80 characters; "" for the text before the first heading */
+    uint64_t char_start, char_end;
+    uint64_t reused_chars;       /* characters of the section inside a passage (union) */
+    double ratio;                /* reused_chars / (char_end - char_start) */
+} ovl_section_stats;
+
+/* Version 2 added with_text, stat and skipped; a version 1 struct is still accepted. */
+#define OVL_REPORT_OPTS_VERSION 2
 typedef struct ovl_report_opts {
     unsigned version;       /* OVL_REPORT_OPTS_VERSION */
     int format;             /* ovl_format */
@@ -55,12 +83,29 @@ typedef struct ovl_report_opts {
     int exclude_refs;       /* leave the reference list (from 参考文献 / References on) out */
     const char *params_json;/* JSON object text for "params" (copied verbatim); NULL: {} */
     int max_context;        /* text format: most characters of a passage shown; 0 = all */
+    int with_text;          /* JSON, JSON lines: each passage carries its text on both sides
+                               and its edit operations (needs the documents) */
+    int stat;               /* summary only: figures, sources, sections and pair records,
+                               no passages */
+    const ovl_problem *skipped; /* ovl_report_write: inputs that could not be read, listed
+                               at the end (JSON "skipped", text "== skipped" lines; not in
+                               HTML) so the report says what it does not cover; borrowed */
+    size_t nskipped;
 } ovl_report_opts;
-#define OVL_REPORT_OPTS_INIT {OVL_REPORT_OPTS_VERSION, OVL_FORMAT_TEXT, 0, 0, 0, NULL, 0}
+#define OVL_REPORT_OPTS_INIT {OVL_REPORT_OPTS_VERSION, OVL_FORMAT_TEXT, 0, 0, 0, NULL, 0, 0, 0, NULL, 0}
 
 /* Computes stats for document id (opts for exclusions; NULL = none). */
 OVL_API int ovl_report_doc_stats(const ovl_report *report, int id, const ovl_report_opts *opts,
                                  ovl_doc_stats *out);
+
+/* The sources of document id, most characters first (ties: lower id first), and its
+ * sections (none when segmentation found no heading). *shares and *sections are malloc'd;
+ * free *sections with ovl_report_sections_free (titles included), *shares with free().
+ * Either output may be NULL when not wanted. OVL_ERR_INVALID, OVL_ERR_NOMEM. */
+OVL_API int ovl_report_doc_sources(const ovl_report *report, int id, ovl_source_share **shares,
+                                   size_t *nshares, ovl_section_stats **sections,
+                                   size_t *nsections);
+OVL_API void ovl_report_sections_free(ovl_section_stats *sections, size_t n);
 
 /* Writes the report to sink. Output is a pure function of the report and opts. */
 OVL_API int ovl_report_write(ovl_ctx *ctx, const ovl_report *report, const ovl_report_opts *opts,
@@ -98,6 +143,14 @@ typedef struct ovl_report_docinfo {
     uint64_t bytes;       /* input size */
     ovl_doc_stats stats;  /* its figures over the whole report */
     int sources;          /* distinct documents it shares passages with */
+    int detailed;         /* 1: the figures without quotes and references in stats, shares
+                             and sections below are given (shown for this document) */
+    const ovl_source_share *shares;    /* its sources (read during stream_begin only) */
+    size_t nshares;
+    const ovl_section_stats *sections; /* its sections (read during stream_begin only) */
+    size_t nsections;
+    size_t replaced;      /* invalid byte sequences replaced with U+FFFD (lenient decoding);
+                             JSON "replaced", written when not 0 */
 } ovl_report_docinfo;
 
 /* Files with identical bytes, or nearly identical texts: reported once, the first standing

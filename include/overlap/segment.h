@@ -1,4 +1,4 @@
-/* overlap/segment.h - paragraphs as a reader sees them (PDF hard wraps joined) and sentences. */
+/* overlap/segment.h - paragraphs as a reader sees them (PDF hard wraps joined), sentences, headings, quotations and the reference list. */
 #ifndef OVERLAP_SEGMENT_H
 #define OVERLAP_SEGMENT_H
 
@@ -32,6 +32,18 @@ OVL_API size_t ovl_segments_paragraph_count(const ovl_segments *segs);
 OVL_API const ovl_range *ovl_segments_paragraphs(const ovl_segments *segs); /* in text order */
 OVL_API size_t ovl_segments_sentence_count(const ovl_segments *segs);
 OVL_API const ovl_range *ovl_segments_sentences(const ovl_segments *segs);  /* in text order, each within one paragraph */
+/* Section headings (一、 / 1.2 Title / 第三章 / 摘要 / References ...): lines that start like
+ * a heading, are at most 60 columns wide and end no sentence; in text order. A report
+ * counts per section from one heading to the next. */
+OVL_API size_t ovl_segments_heading_count(const ovl_segments *segs);
+OVL_API const ovl_range *ovl_segments_headings(const ovl_segments *segs);
+/* Quotations (“…” 「…」 『…』 "…" ＂…＂), the marks included; none crosses a blank line. */
+OVL_API size_t ovl_segments_quote_count(const ovl_segments *segs);
+OVL_API const ovl_range *ovl_segments_quotes(const ovl_segments *segs);
+/* First character of the reference list: the line of the last 参考文献 / References /
+ * Bibliography heading (a table of contents may list one earlier); the text length when
+ * the document has none. */
+OVL_API uint32_t ovl_segments_references(const ovl_segments *segs);
 
 #ifdef __cplusplus
 }

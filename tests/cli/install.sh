@@ -10,12 +10,18 @@ fail() { echo "install: $*" >&2; exit 1; }
 cmake --install "$OVL_BUILD" --prefix "$prefix" >/dev/null
 libdir=$(ls -d "$prefix"/lib* | head -1)
 for f in "$prefix/bin/overlap" "$prefix/include/overlap.h" "$prefix/include/overlap/doc.h" \
-         "$prefix/share/man/man1/overlap.1" "$libdir/liboverlap.a" "$libdir/liboverlap.so" \
+         "$prefix/share/man/man1/overlap.1" "$prefix/share/doc/overlap/json-schema.md" "$libdir/liboverlap.a" "$libdir/liboverlap.so" \
          "$libdir/liboverlap.so.0" "$libdir/liboverlap.so.0.1.0" \
          "$libdir/cmake/overlap/overlap-config.cmake" \
          "$libdir/cmake/overlap/overlap-config-version.cmake"; do
   [ -e "$f" ] || fail "missing after install: $f"
 done
+cmp -s "$prefix/share/doc/overlap/json-schema.md" "$OVL_SRC/docs/json-schema.md" || fail "json-schema.md installed differs"
+# The man page has OPTIONS and EXAMPLES sections and names the installed schema doc.
+for sec in OPTIONS EXAMPLES "INPUT FILES" "EXIT STATUS"; do
+  grep -qx "\.SH $sec" "$prefix/share/man/man1/overlap.1" || fail "man page lacks $sec"
+done
+grep -q 'share/doc/overlap/json\\-schema.md' "$prefix/share/man/man1/overlap.1" || fail "man page does not name the schema doc"
 soname=$(readelf -d "$libdir/liboverlap.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = "liboverlap.so.0" ] || fail "SONAME is '$soname', want liboverlap.so.0"
 pc=$(find "$prefix" -name overlap.pc | head -1)

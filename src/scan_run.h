@@ -1,0 +1,105 @@
+/* scan_run.h - the whole scan's steps (candidates in, families, pair filter, alignment, emission) shared by ovl_scan and ovl_scan_mpi; not installed. */
+#ifndef OVL_SCAN_RUN_H
+#define OVL_SCAN_RUN_H
+
+#include "scan_int.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+
+/* A passage lying in recurring text on both sides by at least this share is not reuse. */
+#define FAMILY_COVER 0.8
+/* Characters of a family's text shown. */
+#define FAMILY_TEXT 1000
+
+/* A pair that had passages or failed, as the report will show it. */
+typedef struct ovl__prec {
+    uint32_t a, b;      /* corpus numbers */
+    uint32_t n;         /* passages */
+    int status;
+    uint64_t off;       /* first passage in the spool */
+    uint64_t ra, rb;    /* reused characters of each side in this pair */
+    double top;         /* highest similarity */
+    char *error;
+} ovl__prec;
+
+typedef struct ovl__iv {
+    uint64_t s, e;
+} ovl__iv;
+
+/* One document's figures, gathered while pairs are aligned. */
+typedef struct ovl__dstat {
+    ovl__iv *v;         /* reused spans, merged from time to time */
+    size_t n, cap, merged;
+    uint64_t best;      /* largest single-partner union */
+    int64_t best_src;   /* its corpus number, -1 none */
+    uint32_t sources;   /* pairs with passages */
+    int in_report;
+    int reported;       /* a problem was reported for it */
+    int report_id;
+    int delivered;      /* need_docs == 2: given to the sink (1) or failed to load (2) */
+    char *load_error;
+    int failure_code;   /* the first failure to load it during alignment, reported after it */
+    char *failure;
+} ovl__dstat;
+
+typedef struct ovl__run {
+    ovl_ctx *ctx;
+    const ovl_corpus *c;
+    const ovl_scan_opts *o;
+    const ovl_scan_sink *sink;
+    ovl_scan_doc *docs; /* per corpus document */
+    ovl__dstat *ds;
+    const ovl_scan_pair *pairs;
+    ovl__prec *recs;
+    size_t nrecs, caprecs;
+    FILE *spool;
+    uint64_t spool_off;
+    ovl__cfp cfp;
+    ovl__families fam;
+    int use_fam;
+    ovl__families ign; /* text found in the templates */
+    int use_ign;
+    atomic_size_t ignored_touched; /* passages template text was cut out of */
+    ovl_passage *keep; /* passages of a result left after the family filter */
+    size_t capkeep;
+    int rc;             /* first failure inside the result callback */
+    ovl_scan_summary sum;
+    uint64_t (*hashes)[2]; /* per document, for the cache's check */
+    ovl__doccache *cache;  /* loaded documents (alignment, then emission) */
+} ovl__run;
+
+/* The steps of ovl_scan, in its order. A distributed scan runs some of them on every process
+ * (init, filter, align) and the rest on the process that writes (families, finish), moving
+ * what they hold between processes with export and import.
+ *
+ * init: o resolved and borrowed, like c and sink (NULL on processes that do not write);
+ * allocates the per-document arrays. */
+int ovl__run_init(ovl__run *r, ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
+                  const ovl_scan_sink *sink);
+void ovl__run_free(ovl__run *r);
+/* The corpus's own problems (files it could not walk), to the sink. */
+int ovl__run_corpus_problems(ovl__run *r);
+/* A document that could not be read (doc < documents) or a template, to the sink. */
+int ovl__run_problem(void *run, size_t doc, const ovl_problem *p);
+/* Families of recurring text and template spans from r->cfp (rec, ign, chunks, copy_of,
+ * docs); frees cfp.rec. */
+int ovl__run_families(ovl__run *r);
+/* Drops, in place, the pairs that collide only in recurring text on both sides (counted in
+ * sum.family_pairs) or in template text on a side. */
+void ovl__run_filter(ovl__run *r, ovl_scan_pair *pairs, size_t *npairs);
+/* Aligns pairs (borrowed for the call): records and spans kept, passages spooled. */
+int ovl__run_align(ovl__run *r, const ovl_scan_pair *pairs, size_t npairs);
+/* Documents that failed during alignment reported in document order, then the results in
+ * report order to the sink. */
+int ovl__run_finish(ovl__run *r);
+
+/* What alignment left in a run (pair records, documents' spans and failures, counters) as
+ * plain bytes (*buf malloc'd); the passages stay in r->spool, records pointing into it. */
+int ovl__run_export(ovl__run *r, void **buf, size_t *len);
+/* Adds an exported run's part to r: its records, with their passages appended to r's spool
+ * from spool_base on (the caller appends the exported run's spool there), spans merged per
+ * document, failures kept when r has none for the document, counters added. */
+int ovl__run_import(ovl__run *r, const void *buf, size_t len, uint64_t spool_base);
+
+#endif

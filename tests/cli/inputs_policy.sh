@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# CLI tests for bad inputs, the same in every command: each bad file reported once and listed as skipped, the others processed, exit 2; FIFOs refused at once; hidden files; escaped names; -z; empty files; --lenient counts.
+set -u
+: "${OVL_BIN:?}" "${OVL_SRC:?}"
+command -v jq >/dev/null || { echo "jq not installed: skipped"; exit 77; }
+cd "$OVL_SRC"
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+# name, expected status, command... (stdout to $t/out, stderr to $t/err); at most 10 s, so a
+# command that would hang on a FIFO fails instead of hanging the suite.
+status_is() {
+  local name=$1 want=$2; shift 2
+  timeout 10 "$@" >"$t/out" 2>"$t/err"; local st=$?
+  if [ "$st" = "$want" ]; then ok "$name"; else bad "$name: status $st, want $want; stderr: $(head -3 "$t/err")"; fi
+}
+# name, file, expected content (exact)
+same() { if [ "$(cat "$2")" = "$3" ]; then ok "$1"; else bad "$1"; diff <(printf '%s\n' "$3") "$2" | head -10; fi; }
+
+c=$t/c
+mkdir -p "$c"
+cp fixtures/reuse/source.txt "$c/a.txt"
+cp fixtures/reuse/copy.txt "$c/b.txt"
+cp fixtures/bad/utf8_bad.txt "$c/u.txt"
+cp fixtures/bad/binary.bin "$c/bin.txt"
+mkfifo "$t/fifo"
+
+# ---- Each bad file once on stderr, in the JSON report's skipped, others processed, exit 2 ----
+status_is "scan with a missing file: 2" 2 "$OVL_BIN" scan --format json "$c/a.txt" "$c/b.txt" "$t/none.txt"
+same "scan: the missing file once on stderr" "$t/err" "overlap: $t/none.txt: No such file or directory"
+[ "$(jq -c '[(.pairs | length), .skipped]' "$t/out")" = "[1,[{\"path\":\"$t/none.txt\",\"message\":\"No such file or directory\",\"byte\":null}]]" ] &&
+  ok "scan: the pair reported, the file skipped" || bad "scan: $(jq -c '[(.pairs | length), .skipped]' "$t/out")"
+
+"$OVL_BIN" index add --db "$t/i.db" "$c/a.txt" >/dev/null
+status_is "check: a binary and an undecodable file do not stop the batch" 2 \
+  "$OVL_BIN" check --db "$t/i.db" --format json "$c/bin.txt" "$c/b.txt" "$c/u.txt"
+same "check: each bad file once on stderr" "$t/err" "overlap: $c/bin.txt: byte 15: NUL byte: binary data, not text
+overlap: $c/u.txt: byte 19: invalid UTF-8 sequence"
+jq -e --arg c "$c" '(.pairs | length) == 1 and .documents[0].path == $c + "/b.txt" and
+    .skipped == [{"path": ($c + "/bin.txt"), "message": "byte 15: NUL byte: binary data, not text", "byte": 15},
+                 {"path": ($c + "/u.txt"), "message": "byte 19: invalid UTF-8 sequence", "byte": 19}]' "$t/out" >/dev/null &&
+  ok "check: b.txt checked, the two others in skipped" || bad "check JSON: $(jq -c '{skipped, n: (.pairs | length)}' "$t/out")"
+"$OVL_BIN" check --db "$t/i.db" "$c/bin.txt" "$c/b.txt" 2>/dev/null | grep -qx "== skipped $c/bin.txt: byte 15: NUL byte: binary data, not text" &&
+  ok "check text: a skipped line" || bad "check text: no skipped line"
+
+status_is "dedup with a bad file: 2" 2 "$OVL_BIN" dedup --format json "$c/a.txt" "$c/b.txt" "$c/u.txt"
+same "dedup: the bad file once on stderr" "$t/err" "overlap: $c/u.txt: byte 19: invalid UTF-8 sequence
+overlap: dedup: no near-duplicates among the 2 documents read"
+[ "$(jq -c .skipped "$t/out")" = "[{\"path\":\"$c/u.txt\",\"message\":\"byte 19: invalid UTF-8 sequence\",\"byte\":19}]" ] &&
+  ok "dedup JSON: skipped" || bad "dedup JSON skipped: $(jq -c .skipped "$t/out")"
+
+status_is "index add with a bad file: 2" 2 "$OVL_BIN" index add --db "$t/j.db" "$c/a.txt" "$c/u.txt"
+same "index add: the bad file once, the other added" "$t/err" "overlap: $c/u.txt: byte 19: invalid UTF-8 sequence"
+grep -qx "1 added, 0 replaced, 0 unchanged, 1 failed" "$t/out" && ok "index add: summary" || bad "index add: $(cat "$t/out")"
+
+status_is "compare: both bad" 2 "$OVL_BIN" compare "$t/none.txt" "$c/u.txt"
+same "compare: each reported" "$t/err" "overlap: $t/none.txt: No such file or directory
+overlap: $c/u.txt: byte 19: invalid UTF-8 sequence"
+
+# ---- A FIFO given as an argument is refused at once by every command -----------------------
+for cmd in "compare $c/a.txt $t/fifo" "compare $t/fifo $c/a.txt" "dump $t/fifo" "check --db $t/i.db $t/fifo" \
+           "scan $c/a.txt $t/fifo" "dedup $c/a.txt $t/fifo" "index add --db $t/k.db $t/fifo"; do
+  # shellcheck disable=SC2086
+  status_is "FIFO refused: $cmd" 2 "$OVL_BIN" $cmd
+  grep -q "^overlap: $t/fifo: not a regular file$" "$t/err" && ok "FIFO message: ${cmd%% *}" || bad "FIFO message: $(cat "$t/err")"
+done
+
+# ---- Hidden files and folders: the same in scan, dedup and index add -------------------------
+h=$t/h
+mkdir -p "$h/.git"
+cp "$c/a.txt" "$h/a.txt"; cp "$c/b.txt" "$h/.b.txt"; cp "$c/b.txt" "$h/.git/b.txt"
+status_is "scan skips hidden" 0 "$OVL_BIN" scan --format json "$h"
+[ "$(jq '.documents | length' "$t/out")" = 0 ] && ok "scan: no hidden document" || bad "scan hidden: $(jq -c .documents "$t/out")"
+status_is "scan --hidden" 1 "$OVL_BIN" scan --hidden "$h"
+"$OVL_BIN" dedup "$h" 2>/dev/null | cut -f4 >"$t/dd"
+same "dedup skips hidden" "$t/dd" "path
+$h/a.txt"
+"$OVL_BIN" dedup --hidden "$h" 2>/dev/null | cut -f4 | sort >"$t/dd"
+same "dedup --hidden" "$t/dd" "$h/.b.txt
+$h/.git/b.txt
+$h/a.txt
+path"
+"$OVL_BIN" index add --db "$t/h.db" "$h" >"$t/out"
+same "index add skips hidden" "$t/out" "added     $h/a.txt
+1 added, 0 replaced, 0 unchanged, 0 failed"
+"$OVL_BIN" index add --db "$t/h2.db" --hidden "$h" | tail -1 >"$t/out"
+same "index add --hidden" "$t/out" "3 added, 0 replaced, 0 unchanged, 0 failed"
+
+# ---- Names cannot forge rows nor reach the terminal raw -------------------------------------
+f=$t/f
+mkdir -p "$f"
+cp fixtures/ingest/english.txt "$f/important.txt"
+forged=$'b.txt\ndrop\t9\timportant.txt\tx'
+cp fixtures/reuse/copy.txt "$f/$forged"
+status_is "dedup: two distinct documents" 0 "$OVL_BIN" dedup "$f"
+same "dedup: the forged name is one escaped field, no drop row" "$t/out" "action	cluster	similarity	path	kept
+keep	-	-	$f/b.txt\\ndrop\\t9\\timportant.txt\\tx	$f/b.txt\\ndrop\\t9\\timportant.txt\\tx
+keep	-	-	$f/important.txt	$f/important.txt"
+"$OVL_BIN" dedup -z "$f" 2>/dev/null >"$t/z"
+[ "$(tr -cd '\0' <"$t/z" | wc -c)" = 15 ] &&
+  [ "$(tr '\0' '\n' <"$t/z" | sed -n 6,10p)" = "keep
+-
+-
+$f/$forged" ] && ok "dedup -z: five NUL-ended fields a row, the name as it is" || { bad "dedup -z"; cat -A "$t/z"; }
+status_is "dedup -z --format json refused" 2 "$OVL_BIN" dedup --null --format json "$f"
+same "its message" "$t/err" "overlap: dedup: -z is for the tsv list, not --format json"
+esc=$'\e]0;pwned\a\e[31mred.txt'
+cp fixtures/reuse/copy.txt "$f/$esc"
+status_is "escape sequences in a name: missing-file message" 2 "$OVL_BIN" compare "$c/a.txt" "$f/$esc.gone"
+same "stderr: the escape sequence escaped" "$t/err" "overlap: $f/\\x1B]0;pwned\\x07\\x1B[31mred.txt.gone: No such file or directory"
+"$OVL_BIN" index add --db "$t/e.db" "$f/$esc" >"$t/out"
+same "index add: the name escaped" "$t/out" "added     $f/\\x1B]0;pwned\\x07\\x1B[31mred.txt
+1 added, 0 replaced, 0 unchanged, 0 failed"
+"$OVL_BIN" index list --db "$t/e.db" | cut -f1 >"$t/out"
+same "index list: the name escaped" "$t/out" "$f/\\x1B]0;pwned\\x07\\x1B[31mred.txt"
+[ "$("$OVL_BIN" index list --db "$t/e.db" -z | tr '\0' '\n' | head -1)" = "$f/$esc" ] &&
+  [ "$("$OVL_BIN" index list --db "$t/e.db" -z | tr -cd '\0' | wc -c)" = 6 ] && ok "index list -z: raw name, 6 NUL-ended fields" ||
+  bad "index list -z"
+status_is "index list -z --format json refused" 2 "$OVL_BIN" index list --db "$t/e.db" -z --format json
+same "its message" "$t/err" "overlap: index list: -z is for the text list, not --format json"
+"$OVL_BIN" compare "$c/a.txt" "$f/$esc" >"$t/out" 2>&1
+! grep -q $'\e' "$t/out" && ok "compare text report: no raw escape" || bad "compare report has a raw ESC"
+
+# ---- Empty files: a warning, the run goes on --------------------------------------------
+: >"$t/empty.txt"
+status_is "compare with an empty file" 0 "$OVL_BIN" compare "$c/a.txt" "$t/empty.txt"
+same "compare: warning" "$t/err" "overlap: $t/empty.txt: warning: empty file"
+status_is "scan with an empty file" 1 "$OVL_BIN" scan "$c/a.txt" "$c/b.txt" "$t/empty.txt"
+same "scan: warning" "$t/err" "overlap: $t/empty.txt: warning: empty file"
+status_is "dedup with an empty file" 0 "$OVL_BIN" dedup "$c/a.txt" "$t/empty.txt"
+grep -qx "overlap: $t/empty.txt: warning: empty file" "$t/err" && ok "dedup: warning" || bad "dedup: $(cat "$t/err")"
+status_is "index add with an empty file" 0 "$OVL_BIN" index add --db "$t/m.db" "$t/empty.txt"
+same "index add: warning" "$t/err" "overlap: $t/empty.txt: warning: empty file"
+status_is "check with an empty file" 0 "$OVL_BIN" check --db "$t/i.db" "$t/empty.txt"
+same "check: warning" "$t/err" "overlap: $t/empty.txt: warning: empty file"
+status_is "dump an empty file" 0 "$OVL_BIN" dump "$t/empty.txt"
+same "dump: warning" "$t/err" "overlap: $t/empty.txt: warning: empty file"
+
+# ---- --lenient: the replaced bytes counted by every command ---------------------------------
+l=$t/l
+mkdir -p "$l"
+cp fixtures/bad/utf8_bad.txt "$l/u.txt"
+cp "$c/a.txt" "$l/a.txt"
+msg="overlap: $l/u.txt: --lenient: 2 invalid byte sequences replaced with U+FFFD"
+status_is "compare --lenient" 0 "$OVL_BIN" compare --lenient --format json "$l/a.txt" "$l/u.txt"
+same "compare: count on stderr" "$t/err" "$msg"
+[ "$(jq -c '[.documents[] | .replaced]' "$t/out")" = "[null,2]" ] && ok "compare JSON: replaced" || bad "compare JSON: $(jq -c .documents "$t/out")"
+status_is "check --lenient" 0 "$OVL_BIN" check --db "$t/i.db" --lenient --format json "$l/u.txt"
+same "check: count on stderr" "$t/err" "$msg"
+[ "$(jq '.documents[0].replaced' "$t/out")" = 2 ] && ok "check JSON: replaced" || bad "check JSON: $(jq -c .documents "$t/out")"
+status_is "scan --lenient" 0 "$OVL_BIN" scan --lenient "$l"
+same "scan: count on stderr" "$t/err" "$msg
+overlap: scan: --lenient: 2 invalid byte sequences replaced with U+FFFD in 1 file"
+status_is "dedup --lenient" 0 "$OVL_BIN" dedup --lenient --format json "$l"
+same "dedup: count on stderr" "$t/err" "$msg
+overlap: dedup: --lenient: 2 invalid byte sequences replaced with U+FFFD in 1 file
+overlap: dedup: no near-duplicates among the 2 documents read"
+[ "$(jq -c .replaced "$t/out")" = "[{\"path\":\"$l/u.txt\",\"sequences\":2}]" ] && ok "dedup JSON: replaced" || bad "dedup JSON: $(jq -c .replaced "$t/out")"
+status_is "index add --lenient" 0 "$OVL_BIN" index add --db "$t/n.db" --lenient "$l"
+same "index add: count on stderr" "$t/err" "$msg
+overlap: index add: --lenient: 2 invalid byte sequences replaced with U+FFFD"
+"$OVL_BIN" dump --lenient "$l/u.txt" | grep -qx "replaced: 2 invalid sequences" && ok "dump: count in its output" || bad "dump --lenient"
+exit $fail
