@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # eval.sh - accuracy of overlap on a seeded ovl-gen corpus: PAN text alignment (compare on given pairs) and scan pair retrieval.
 #
-# usage: bench/eval.sh [--quick] [--no-grid] SEED LANG [CASES]
+# usage: bench/eval.sh [--quick] [--no-grid] [--obfuscation LIST] SEED LANG [CASES]
 #   SEED   ovl-gen seed;  LANG zh|en;  CASES at least this many planted cases (default 100)
 #   --quick    smallest grids (smoke test)       --no-grid  defaults only, no parameter comparison
+#   --obfuscation LIST  ovl-gen's kinds (e.g. double,reword; default all); output dir gets -LIST
 # Environment: OVL_BUILD (build dir with overlap and bench/ovl-gen, bench/ovl-eval; default
 # build-bench), OVL_OUT (output root; default bench/out), OVL_CSL (CSL corpus dir).
 # Exit status: 0 done, 2 trouble, 77 zh asked for and the CSL corpus is absent.
@@ -25,17 +26,18 @@ OVL=${OVL_BIN:-$BUILD/overlap}
 case $OVL in /*) ;; *) OVL=$PWD/$OVL ;; esac
 GEN=$BUILD/bench/ovl-gen
 EVAL=$BUILD/bench/ovl-eval
-QUICK=0 GRID=1
+QUICK=0 GRID=1 OBF=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1; shift ;;
     --no-grid) GRID=0; shift ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --obfuscation) OBF=$2; shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "eval.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-[ $# -ge 2 ] || { sed -n '4,5p' "$0" | sed 's/^# //' >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '4,6p' "$0" | sed 's/^# //' >&2; exit 2; }
 SEED=$1 LANG_=$2 CASES=${3:-100}
 case $LANG_ in zh|en) ;; *) echo "eval.sh: LANG must be zh or en" >&2; exit 2 ;; esac
 for b in "$OVL" "$GEN" "$EVAL"; do
@@ -44,7 +46,8 @@ done
 command -v python3 >/dev/null || { echo "eval.sh: needs python3 (JSON filtering)" >&2; exit 2; }
 export LC_ALL=C
 
-OUT=$OUTROOT/eval-$LANG_-s$SEED
+OUT=$OUTROOT/eval-$LANG_-s$SEED${OBF:+-${OBF//[,+]/-}}
+GENOBF=(); [ -z "$OBF" ] || GENOBF=(--obfuscation "$OBF")
 CORPUS=$OUT/corpus
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -64,7 +67,7 @@ docs=$(( CASES / 2 + 5 ))
 while :; do
   rm -rf "$CORPUS"
   set +e
-  "$GEN" --seed "$SEED" --lang "$LANG_" --docs "$docs" --out "$CORPUS" 2>"$OUT/gen.log"
+  "$GEN" --seed "$SEED" --lang "$LANG_" --docs "$docs" "${GENOBF[@]}" --out "$CORPUS" 2>"$OUT/gen.log"
   rc=$?
   set -e
   if [ $rc -eq 77 ]; then

@@ -1,6 +1,7 @@
 /* gen.c - seeded corpus generator: CSL / generated English prose, planted obfuscated passages, truth. */
 #include "gen.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
 #include <opencc/opencc.h>
@@ -225,6 +226,180 @@ static const char *const EN_OPEN[] = {
 static const char *const EN_SUBJ[] = {"we", "the authors", "this paper", "the present work", "our analysis"};
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+/* ---------- WordNet synonyms (reword, en) ---------- */
+
+/* One part of speech: its index file as sorted lines, its data file whole. */
+typedef struct wnpos {
+    char *index, *data;
+    size_t dlen;
+    char **lines;
+    size_t nlines;
+} wnpos;
+
+typedef struct wncache {
+    char *word, *syn; /* syn NULL: none */
+} wncache;
+
+typedef struct wordnet {
+    wnpos pos[4];
+    wncache *cache;
+    size_t ncache, capcache;
+} wordnet;
+
+static void wordnet_free(wordnet *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < 4; i++) {
+        free(w->pos[i].index);
+        free(w->pos[i].data);
+        free(w->pos[i].lines);
+    }
+    for (size_t i = 0; i < w->ncache; i++) {
+        free(w->cache[i].word);
+        free(w->cache[i].syn);
+    }
+    free(w->cache);
+    free(w);
+}
+
+static char *read_file(const char *path, size_t *len);
+
+/* Loads index.{noun,verb,adj,adv} and data.* of WordNet's dict directory; NULL when missing. */
+static wordnet *wordnet_load(void)
+{
+    static const char *const names[4] = {"noun", "verb", "adj", "adv"};
+    const char *dir = getenv("OVL_WORDNET");
+    if (!dir || !*dir)
+        dir = "/usr/share/wordnet";
+    wordnet *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    for (int i = 0; i < 4; i++) {
+        char path[4200];
+        size_t ilen;
+        snprintf(path, sizeof path, "%s/index.%s", dir, names[i]);
+        w->pos[i].index = read_file(path, &ilen);
+        snprintf(path, sizeof path, "%s/data.%s", dir, names[i]);
+        w->pos[i].data = read_file(path, &w->pos[i].dlen);
+        if (!w->pos[i].index || !w->pos[i].data) {
+            wordnet_free(w);
+            return NULL;
+        }
+        size_t cap = 0;
+        for (char *l = w->pos[i].index; l < w->pos[i].index + ilen;) {
+            char *e = memchr(l, '\n', (size_t)(w->pos[i].index + ilen - l));
+            if (!e)
+                break;
+            *e = '\0';
+            if (l[0] != ' ') { /* the licence header's lines start with spaces */
+                if (w->pos[i].nlines == cap) {
+                    cap = cap ? 2 * cap : 4096;
+                    char **nl = realloc(w->pos[i].lines, cap * sizeof *nl);
+                    if (!nl) {
+                        wordnet_free(w);
+                        return NULL;
+                    }
+                    w->pos[i].lines = nl;
+                }
+                w->pos[i].lines[w->pos[i].nlines++] = l;
+            }
+            l = e + 1;
+        }
+    }
+    return w;
+}
+
+/* The lemma of an index line compared with word (the lemma ends at the first space). */
+static int wn_cmp(const char *line, const char *word)
+{
+    size_t n = strcspn(line, " ");
+    int c = strncmp(line, word, n);
+    if (c)
+        return c;
+    return word[n] ? -1 : 0;
+}
+
+/* A synonym of lower-case word from the first synset (the most frequent sense) of the first
+ * part of speech that has one: another lemma of one word, or NULL. Cached. */
+static const char *wordnet_synonym(wordnet *w, const char *word)
+{
+    for (size_t i = 0; i < w->ncache; i++)
+        if (strcmp(w->cache[i].word, word) == 0)
+            return w->cache[i].syn;
+    char *syn = NULL;
+    for (int p = 0; p < 4 && !syn; p++) {
+        wnpos *wp = &w->pos[p];
+        size_t lo = 0, hi = wp->nlines;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (wn_cmp(wp->lines[mid], word) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == wp->nlines || wn_cmp(wp->lines[lo], word) != 0)
+            continue;
+        /* lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt offset... */
+        const char *f = wp->lines[lo];
+        char tok[64];
+        int field = 0, pcnt = 0, n;
+        unsigned long long off = 0;
+        while (sscanf(f, "%63s%n", tok, &n) == 1) {
+            f += n;
+            field++;
+            if (field == 4)
+                pcnt = atoi(tok);
+            if (field == 4 + pcnt + 3) {
+                off = strtoull(tok, NULL, 10);
+                break;
+            }
+        }
+        if (off == 0 || off >= wp->dlen)
+            continue;
+        /* offset lex_filenum ss_type w_cnt(hex) word lex_id ... */
+        const char *d = wp->data + off;
+        char w0[64], w1[64], w2[64], wc[16];
+        if (sscanf(d, "%63s %63s %63s %15s%n", w0, w1, w2, wc, &n) != 4)
+            continue;
+        d += n;
+        unsigned cnt = (unsigned)strtoul(wc, NULL, 16);
+        for (unsigned k = 0; k < cnt; k++) {
+            char lemma[128], lex[16];
+            if (sscanf(d, "%127s %15s%n", lemma, lex, &n) != 2)
+                break;
+            d += n;
+            char *paren = strchr(lemma, '(');
+            if (paren)
+                *paren = '\0';
+            for (char *c = lemma; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+            if (strcmp(lemma, word) != 0 && !strchr(lemma, '_') && !strchr(lemma, '-') &&
+                !strchr(lemma, '.') && strlen(lemma) > 1) {
+                syn = strdup(lemma);
+                break;
+            }
+        }
+    }
+    if (w->ncache == w->capcache) {
+        size_t cap = w->capcache ? 2 * w->capcache : 256;
+        wncache *nc = realloc(w->cache, cap * sizeof *nc);
+        if (!nc) {
+            free(syn);
+            return NULL;
+        }
+        w->cache = nc;
+        w->capcache = cap;
+    }
+    char *key = strdup(word);
+    if (!key) {
+        free(syn);
+        return NULL;
+    }
+    w->cache[w->ncache++] = (wncache){key, syn};
+    return syn;
+}
+
 /* ---------- generator state ---------- */
 
 #define NBOILER 3
@@ -241,6 +416,9 @@ typedef struct gen {
     size_t ncjk;
     opencc_t cc;
     int cc_open;
+    opencc_t tw, back; /* reword zh: s2twp.json, t2s.json */
+    int tw_open;
+    wordnet *wn;       /* reword en */
     cpbuf boiler[NBOILER];
     unsigned default_obf[8];
     char *err;
@@ -671,6 +849,11 @@ static void gen_free(gen *g)
     free(g->cjk);
     if (g->cc_open)
         opencc_close(g->cc);
+    if (g->tw_open) {
+        opencc_close(g->tw);
+        opencc_close(g->back);
+    }
+    wordnet_free(g->wn);
     for (int i = 0; i < NBOILER; i++)
         cb_free(&g->boiler[i]);
 }
@@ -713,7 +896,10 @@ static int gen_init(gen *g, const ovl_gen_opts *opts, char *err, size_t errlen)
 
 /* ---------- names of obfuscations ---------- */
 
-static const char *const KIND_NAMES[] = {"rewrap", "width", "edit", "reorder", "traditional", "encoding"};
+static const char *const KIND_NAMES[] = {"rewrap",      "width",    "edit",   "reorder",
+                                         "traditional", "encoding", "double", "reword"};
+/* "all" and "mixed" draw from the first six (OVL_GEN_ALL_KINDS). */
+#define NBASE_KINDS 6u
 
 const char *ovl_gen_kind_name(unsigned kind)
 {
@@ -732,7 +918,7 @@ size_t ovl_gen_obf_label(unsigned obf, char *buf, size_t cap)
     size_t n = 0;
     if (cap)
         buf[0] = '\0';
-    if ((obf & OVL_GEN_ALL_KINDS) == 0)
+    if ((obf & OVL_GEN_KNOWN_KINDS) == 0)
         return (size_t)snprintf(buf, cap, "verbatim");
     for (unsigned i = 0; i < NELEM(KIND_NAMES); i++) {
         if (!(obf & (1u << i)))
@@ -771,10 +957,10 @@ int ovl_gen_parse_obf(const char *list, unsigned *items, size_t cap)
             e++;
         if (e - p == 3 && strncmp(p, "all", 3) == 0) {
             /* verbatim, each single kind, then mixed */
-            for (unsigned k = 0; k <= NELEM(KIND_NAMES) + 1; k++) {
+            for (unsigned k = 0; k <= NBASE_KINDS + 1; k++) {
                 if (n >= cap)
                     return -1;
-                items[n++] = k == 0 ? 0u : k <= NELEM(KIND_NAMES) ? 1u << (k - 1) : OVL_GEN_MIX;
+                items[n++] = k == 0 ? 0u : k <= NBASE_KINDS ? 1u << (k - 1) : OVL_GEN_MIX;
             }
         } else {
             unsigned set = 0;
@@ -905,6 +1091,202 @@ done:
     free(sp);
     free(ord);
     cb_free(&out);
+}
+
+/* Rewording, English: for each sentence, maybe its first clause moved behind the rest ("In
+ * this study, we measured X." -> "We measured X, in this study."), maybe joined to the next with
+ * ", and"; then each word of three letters or more, with probability 0.6, replaced by a
+ * WordNet synonym of its most frequent sense (when it has one). */
+static int reword_en(gen *g, rng *r, cpbuf *b)
+{
+    if (!g->wn) {
+        g->wn = wordnet_load();
+        if (!g->wn)
+            return gfail(g, OVL_ERR_NOTFOUND, "reword: WordNet not found (OVL_WORDNET or /usr/share/wordnet; "
+                                              "Debian package wordnet-base)");
+    }
+    size_t ns = sentences(b->v, b->n, NULL, 0);
+    span *sp = malloc((ns ? ns : 1) * sizeof *sp);
+    cpbuf mid = {0}, out = {0};
+    if (!sp)
+        return gfail(g, OVL_ERR_NOMEM, "out of memory");
+    sentences(b->v, b->n, sp, ns);
+    int lower_next = 0;
+    for (size_t i = 0; i < ns; i++) {
+        const uint32_t *v = b->v + sp[i].a;
+        size_t n = sp[i].b - sp[i].a, body = n;
+        uint32_t term = 0;
+        if (n && (v[n - 1] == '.' || v[n - 1] == '!' || v[n - 1] == '?' || v[n - 1] == ';')) {
+            term = v[n - 1];
+            body = n - 1;
+        }
+        size_t comma = 0;
+        for (size_t k = 2; k + 2 < body && !comma; k++)
+            if (v[k] == ',' && v[k + 1] == ' ')
+                comma = k;
+        /* ", and ..." / ", but ..." is a coordinate clause: it stays second */
+        if (comma && comma + 6 < body && ((v[comma + 2] == 'a' && v[comma + 3] == 'n' && v[comma + 4] == 'd' && v[comma + 5] == ' ') ||
+                                          (v[comma + 2] == 'b' && v[comma + 3] == 'u' && v[comma + 4] == 't' && v[comma + 5] == ' ')))
+            comma = 0;
+        size_t start = mid.n;
+        if (comma && rng_unit(r) < 0.5) {
+            cb_append(&mid, v + comma + 2, body - comma - 2);
+            cb_str(&mid, ", ");
+            size_t a0 = mid.n;
+            cb_append(&mid, v, comma);
+            if (mid.n > a0 + 1 && is_alpha(mid.v[a0 + 1]) && mid.v[a0 + 1] >= 'a' && mid.v[a0] >= 'A' && mid.v[a0] <= 'Z')
+                mid.v[a0] = mid.v[a0] - 'A' + 'a';
+            if (mid.v[start] >= 'a' && mid.v[start] <= 'z')
+                mid.v[start] = mid.v[start] - 'a' + 'A';
+        } else {
+            cb_append(&mid, v, body);
+        }
+        if (lower_next && mid.n > start + 1 && mid.v[start] >= 'A' && mid.v[start] <= 'Z' && mid.v[start + 1] >= 'a')
+            mid.v[start] = mid.v[start] - 'A' + 'a';
+        lower_next = 0;
+        if (i + 1 < ns && term == '.' && rng_unit(r) < 0.25) {
+            cb_str(&mid, ", and ");
+            lower_next = 1;
+            continue;
+        }
+        if (term)
+            cb_push(&mid, term);
+        if (i + 1 < ns)
+            cb_push(&mid, ' ');
+    }
+    free(sp);
+    for (size_t i = 0; i < mid.n;) {
+        if (!is_alpha(mid.v[i])) {
+            cb_push(&out, mid.v[i++]);
+            continue;
+        }
+        size_t e = i;
+        char word[64];
+        while (e < mid.n && is_alpha(mid.v[e]))
+            e++;
+        const char *syn = NULL;
+        if (e - i >= 3 && e - i < sizeof word && rng_unit(r) < 0.6) {
+            for (size_t k = i; k < e; k++)
+                word[k - i] = (char)tolower((int)mid.v[k]);
+            word[e - i] = '\0';
+            syn = wordnet_synonym(g->wn, word);
+        }
+        if (syn) {
+            size_t o = out.n;
+            cb_str(&out, syn);
+            if (mid.v[i] >= 'A' && mid.v[i] <= 'Z' && out.v[o] >= 'a' && out.v[o] <= 'z')
+                out.v[o] = out.v[o] - 'a' + 'A';
+        } else {
+            cb_append(&out, mid.v + i, e - i);
+        }
+        i = e;
+    }
+    cb_free(&mid);
+    if (out.oom) {
+        cb_free(&out);
+        return gfail(g, OVL_ERR_NOMEM, "out of memory");
+    }
+    free(b->v);
+    *b = out;
+    return OVL_OK;
+}
+
+/* Rewording, Chinese: in each sentence, maybe two neighbouring clauses (around a comma)
+ * swapped; function words 的 了 地 也 都 就 each dropped with probability 0.3; a connective
+ * (同时 并且 而且 此外) put at the head of a clause with probability 0.2; then near-synonyms:
+ * OpenCC's s2twp.json (its TWPhrases table: mainland vocabulary -> Taiwan vocabulary, e.g.
+ * 信息 -> 資訊, 软件 -> 軟體, 网络 -> 網路) and back to simplified characters with t2s.json,
+ * which leaves the Taiwan words (资讯, 软体, 网路). */
+static int reword_zh(gen *g, rng *r, cpbuf *b)
+{
+    static const uint32_t drop[] = {0x7684, 0x4E86, 0x5730, 0x4E5F, 0x90FD, 0x5C31};
+    static const char *const conn[] = {"同时", "并且", "而且", "此外"};
+    size_t ns = sentences(b->v, b->n, NULL, 0);
+    span *sp = malloc((ns ? ns : 1) * sizeof *sp);
+    if (!sp)
+        return gfail(g, OVL_ERR_NOMEM, "out of memory");
+    sentences(b->v, b->n, sp, ns);
+    cpbuf out = {0};
+    size_t prev = 0;
+    for (size_t i = 0; i < ns; i++) {
+        cb_append(&out, b->v + prev, sp[i].a - prev); /* whitespace between sentences */
+        prev = sp[i].b;
+        const uint32_t *v = b->v + sp[i].a;
+        size_t n = sp[i].b - sp[i].a;
+        size_t body = n && is_term_at(v, n - 1, n) ? n - 1 : n;
+        /* clauses: [cs[c], ce[c]) separated by one comma */
+        size_t cs[64], ce[64], nc = 0, c0 = 0;
+        for (size_t k = 0; k <= body && nc < 64; k++) {
+            if (k == body || v[k] == 0xFF0C || v[k] == ',') {
+                cs[nc] = c0;
+                ce[nc++] = k;
+                c0 = k + 1;
+            }
+        }
+        size_t ord[64];
+        for (size_t c = 0; c < nc; c++)
+            ord[c] = c;
+        if (nc >= 2 && ce[nc - 1] == body && rng_unit(r) < 0.6) {
+            size_t c = (size_t)rng_below(r, nc - 1);
+            ord[c] = c + 1;
+            ord[c + 1] = c;
+        }
+        if (nc == 0 || ce[nc - 1] != body) { /* too many clauses: left as it is */
+            cb_append(&out, v, n);
+            continue;
+        }
+        for (size_t c = 0; c < nc; c++) {
+            if (c)
+                cb_push(&out, 0xFF0C);
+            if (c && rng_unit(r) < 0.2)
+                cb_str(&out, conn[rng_below(r, NELEM(conn))]);
+            for (size_t k = cs[ord[c]]; k < ce[ord[c]]; k++) {
+                int fw = 0;
+                for (size_t d = 0; d < NELEM(drop); d++)
+                    fw |= v[k] == drop[d];
+                if (fw && rng_unit(r) < 0.3)
+                    continue;
+                cb_push(&out, v[k]);
+            }
+        }
+        if (body < n)
+            cb_push(&out, v[body]);
+    }
+    cb_append(&out, b->v + prev, b->n - prev);
+    free(sp);
+    if (out.oom) {
+        cb_free(&out);
+        return gfail(g, OVL_ERR_NOMEM, "out of memory");
+    }
+    free(b->v);
+    *b = out;
+    if (!g->tw_open) {
+        g->tw = opencc_open("s2twp.json");
+        if (g->tw == (opencc_t)-1)
+            return gfail(g, OVL_ERR_NOTFOUND, "opencc s2twp.json: %s", opencc_error());
+        g->back = opencc_open("t2s.json");
+        if (g->back == (opencc_t)-1) {
+            opencc_close(g->tw);
+            return gfail(g, OVL_ERR_NOTFOUND, "opencc t2s.json: %s", opencc_error());
+        }
+        g->tw_open = 1;
+    }
+    size_t len;
+    char *s8 = to_utf8(b->v, b->n, &len);
+    if (!s8)
+        return gfail(g, OVL_ERR_NOMEM, "out of memory");
+    char *t = opencc_convert_utf8(g->tw, s8, len);
+    free(s8);
+    if (!t)
+        return gfail(g, OVL_ERR_INVALID, "opencc: %s", opencc_error());
+    char *u = opencc_convert_utf8(g->back, t, strlen(t));
+    opencc_convert_utf8_free(t);
+    if (!u)
+        return gfail(g, OVL_ERR_INVALID, "opencc: %s", opencc_error());
+    b->n = 0;
+    cb_str(b, u);
+    opencc_convert_utf8_free(u);
+    return b->oom ? gfail(g, OVL_ERR_NOMEM, "out of memory") : OVL_OK;
 }
 
 static void random_word(rng *r, cpbuf *b)
@@ -1047,6 +1429,11 @@ static void trim(cpbuf *b)
 
 static int obfuscate(gen *g, rng *r, cpbuf *b, unsigned obf)
 {
+    if (obf & OVL_GEN_REWORD) {
+        int rc = g->en ? reword_en(g, r, b) : reword_zh(g, r, b);
+        if (rc != OVL_OK)
+            return rc;
+    }
     if (obf & OVL_GEN_REORDER)
         reorder(g, r, b);
     if (obf & OVL_GEN_EDIT)
@@ -1070,7 +1457,7 @@ static unsigned draw_obf(gen *g, rng *r)
 {
     unsigned item = g->o.obf[rng_below(r, g->o.n_obf)];
     if (!(item & OVL_GEN_MIX))
-        return item & OVL_GEN_ALL_KINDS;
+        return item & OVL_GEN_KNOWN_KINDS;
     unsigned pool[8], np = 0;
     for (unsigned k = 1; k <= OVL_GEN_ENCODING; k <<= 1)
         if (!(g->en && k == OVL_GEN_TRADITIONAL))
@@ -1483,7 +1870,7 @@ int ovl_gen_corpus(const ovl_gen_opts *opts, const char *outdir, ovl_gen_stats *
     int has_enc = 0;
     for (size_t i = 0; i < g.o.n_obf; i++)
         has_enc |= (g.o.obf[i] & (OVL_GEN_ENCODING | OVL_GEN_MIX)) != 0;
-    pl = calloc(g.o.cases_max, sizeof *pl);
+    pl = calloc(2 * (size_t)g.o.cases_max, sizeof *pl); /* a double case plants two */
     if (!pl) {
         rc = gfail(&g, OVL_ERR_NOMEM, "out of memory");
         goto done;
@@ -1493,10 +1880,10 @@ int ovl_gen_corpus(const ovl_gen_opts *opts, const char *outdir, ovl_gen_stats *
         rng_seed(&r, g.o.seed, 2, j);
         size_t target = (size_t)rng_range(&r, g.o.doc_chars_min, g.o.doc_chars_max);
         int negative = g.o.negative_rate > 0 && rng_unit(&r) < g.o.negative_rate;
-        size_t k = negative ? 0 : (size_t)rng_range(&r, g.o.cases_min, g.o.cases_max);
+        size_t ncase = negative ? 0 : (size_t)rng_range(&r, g.o.cases_min, g.o.cases_max), k = 0;
         unsigned docobf = 0;
-        for (size_t c = 0; c < k; c++) {
-            plant *p = &pl[c];
+        for (size_t c = 0; c < ncase; c++) {
+            plant *p = &pl[k++];
             p->text.n = 0;
             /* Encoding is a property of the file: the first case decides it, later cases
              * redraw an encoding item so encoded files stay about as rare as the item. */
@@ -1511,12 +1898,24 @@ int ovl_gen_corpus(const ovl_gen_opts *opts, const char *outdir, ovl_gen_stats *
                     goto done;
                 loaded = p->src;
             }
-            p->src_span = pick_passage(&g, &r, srctext.v, regs + reg_off[p->src],
-                                       reg_off[p->src + 1] - reg_off[p->src], (p->obf & OVL_GEN_REORDER) != 0);
+            p->src_span = pick_passage(&g, &r, srctext.v, regs + reg_off[p->src], reg_off[p->src + 1] - reg_off[p->src],
+                                       (p->obf & (OVL_GEN_REORDER | OVL_GEN_DOUBLE)) != 0);
             cb_append(&p->text, srctext.v + p->src_span.a, p->src_span.b - p->src_span.a);
             if ((rc = obfuscate(&g, &r, &p->text, p->obf)) != OVL_OK)
                 goto done;
             docobf |= p->obf;
+            if (p->obf & OVL_GEN_DOUBLE) {
+                /* The same source stretch again, shuffled and edited on top of the case's
+                 * other kinds: a second case with the same label. */
+                plant *q = &pl[k++];
+                q->text.n = 0;
+                q->obf = p->obf;
+                q->src = p->src;
+                q->src_span = p->src_span;
+                cb_append(&q->text, srctext.v + q->src_span.a, q->src_span.b - q->src_span.a);
+                if ((rc = obfuscate(&g, &r, &q->text, q->obf | OVL_GEN_REORDER | OVL_GEN_EDIT)) != OVL_OK)
+                    goto done;
+            }
         }
         /* a whole file is encoded, so every case in it carries the encoding label */
         int enc = (docobf & OVL_GEN_ENCODING) || (negative && has_enc && rng_below(&r, g.o.n_obf) == 0);
@@ -1558,7 +1957,7 @@ done:
     if (bp && fclose(bp) != 0 && rc == OVL_OK)
         rc = gfail(&g, OVL_ERR_IO, "boilerplate.tsv: write failed");
     if (pl)
-        for (size_t c = 0; c < g.o.cases_max; c++)
+        for (size_t c = 0; c < 2 * (size_t)g.o.cases_max; c++)
             cb_free(&pl[c].text);
     free(pl);
     free(regs);

@@ -10,8 +10,8 @@ extern "C" {
 #endif
 
 /* Obfuscation kinds, as bit flags; a case's obfuscation is a set of them (0 = verbatim).
- * Applied in the order reorder, edit, traditional, width, rewrap; encoding acts on the whole
- * suspicious file that holds the case. */
+ * Applied in the order reword, reorder, edit, traditional, width, rewrap; encoding acts on the
+ * whole suspicious file that holds the case. */
 #define OVL_GEN_VERBATIM 0u
 #define OVL_GEN_REWRAP 0x01u      /* hard line breaks every ~30-40 chars (zh) / ~60 (en), stray spaces */
 #define OVL_GEN_WIDTH 0x02u       /* every ASCII punctuation / digit <-> its full-width form */
@@ -20,7 +20,16 @@ extern "C" {
 #define OVL_GEN_TRADITIONAL 0x10u /* converted with OpenCC s2t.json */
 #define OVL_GEN_ENCODING 0x20u    /* the suspicious file is GB18030 or UTF-16LE with BOM (en: UTF-16LE,
                                      as ASCII text is the same bytes in GB18030) */
-#define OVL_GEN_ALL_KINDS 0x3Fu
+#define OVL_GEN_ALL_KINDS 0x3Fu  /* the kinds "all" and "mixed" draw from */
+/* Kinds drawn only when named (so that "all" corpora stay the same bytes): */
+#define OVL_GEN_DOUBLE 0x40u      /* the source stretch planted twice: the second copy also
+                                     sentence-shuffled and edited; two truth rows */
+#define OVL_GEN_REWORD 0x80u      /* en: WordNet synonyms (first sense), clauses moved around
+                                     commas, sentences joined; zh: OpenCC mainland -> Taiwan
+                                     vocabulary read back in simplified script, clauses swapped
+                                     around commas, function words dropped and connectives added.
+                                     WordNet's dict directory: $OVL_WORDNET, else /usr/share/wordnet */
+#define OVL_GEN_KNOWN_KINDS 0xFFu
 #define OVL_GEN_MIX 0x100u        /* item meaning "2 or 3 kinds drawn at random per case" */
 
 /* Name of one kind ("verbatim", "rewrap", ...), or NULL for a non-single flag. Static. */
@@ -74,7 +83,8 @@ typedef struct ovl_gen_stats {
  *   boilerplate.tsv path, char_offset, char_length, boilerplate id: shared text that is not
  *                   a case (a detector may legitimately report or ignore it)
  * Source passages never include titles or boilerplate. Returns 0, or a negative ovl_error
- * code (OVL_ERR_NOTFOUND when lang is zh and the CSL file is missing, OVL_ERR_INVALID,
+ * code (OVL_ERR_NOTFOUND when lang is zh and the CSL file is missing, or reword is asked for
+ * in en and WordNet is missing, OVL_ERR_INVALID,
  * OVL_ERR_IO, OVL_ERR_NOMEM) with a message in err. stats may be NULL. Single-threaded;
  * no global state, so distinct calls may run concurrently. */
 int ovl_gen_corpus(const ovl_gen_opts *opts, const char *outdir, ovl_gen_stats *stats, char *err,

@@ -14,7 +14,8 @@ static void usage(FILE *f)
             "  --docs N          N source and N suspicious documents (default 10)\n"
             "  --bytes SIZE      about SIZE bytes in all (suffix K, M or G); overrides --docs\n"
             "  --obfuscation L   comma list of kinds (verbatim rewrap width edit reorder traditional\n"
-            "                    encoding), kinds joined by '+', 'mixed', or 'all' (default all)\n"
+            "                    encoding double reword), kinds joined by '+', 'mixed', or 'all'\n"
+            "                    (default all: every kind but double and reword, then mixed)\n"
             "  --csl FILE        CSL abstracts (default $OVL_CSL/abstracts.txt or\n"
             "                    ../shared/corpora/csl/abstracts.txt); zh only\n"
             "exit status: 0 written, 2 trouble, 77 the CSL file is missing (zh)\n");

@@ -17,8 +17,13 @@ int cmd_scan(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+/* The scan cmd_scan runs: ovl_scan, or the MPI scan overlap-mpi sets; cli_scan_writes is 0 on
+ * the processes that do not write the report (its output then goes to standard output). */
+extern int (*cli_scan_fn)(ovl_ctx *, const ovl_corpus *, const ovl_scan_opts *,
+                          const ovl_scan_sink *, ovl_scan_summary *);
+extern int cli_scan_writes;
 
-/* "overlap: " + formatted message + newline on stderr. */
+/* "overlap: " + formatted message (control characters written as \xHH) + newline on stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
@@ -107,6 +112,7 @@ int cli_fp_opt(int id, const char *arg, ovl_fp_opts *fp, unsigned *given, const 
 #define CLI_DOC_OPTS_HELP \
     "  --encoding NAME          read input as NAME (any iconv name); default: detect\n" \
     "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
+    "                           (how many is said on stderr)\n" \
     "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n"
 
 /* Which fingerprint options cli_fp_opt saw (to check them against an index). */

@@ -106,7 +106,8 @@ int cmd_dump(int argc, char **argv)
         fputc('\n', out);
         json_decref(root);
     } else {
-        fprintf(out, "%s: %s, %llu bytes, %zu chars, %u lines, %zu paragraphs\n", path,
+        cli_put_field(out, path);
+        fprintf(out, ": %s, %llu bytes, %zu chars, %u lines, %zu paragraphs\n",
                 ovl_text_encoding(t), (unsigned long long)ovl_text_size(t), ovl_text_length(t),
                 ovl_text_line_count(t), np);
         if (ovl_text_replaced(t))

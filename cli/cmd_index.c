@@ -201,16 +201,17 @@ typedef struct add_opts {
     ovl_walk_opts walk;   /* --include, --exclude, --hidden: as scan and dedup walk */
     int quiet;            /* -q: nothing on standard output */
     int progress;         /* a progress line on stderr */
-    unsigned threads;     /* -j: files prepared at once (0: all online cores) */
+    unsigned threads;     /* -j: threads preparing files while one stores (0: all online cores) */
     ovl_decode_opts dec;  /* to count replaced bytes with --lenient */
 } add_opts;
 
-/* One file of an add run: read and prepared (decoded, fingerprinted) on a worker thread,
- * then stored in name order by the main thread, so the index and the output do not depend
- * on -j. */
+/* One file of an add run: read and prepared (decoded, fingerprinted) on a worker thread
+ * while the main thread stores earlier ones, in name order, so the index and the output do
+ * not depend on -j. */
 typedef struct add_item {
     const char *path;  /* as found */
-    char *abs;         /* stored under this path; NULL: skipped (the index file itself) */
+    char *abs;         /* stored under this path */
+    int skip;          /* the index file itself */
     void *bytes;
     size_t len;
     ovl_index_prep *prep;
@@ -218,26 +219,38 @@ typedef struct add_item {
     char *msg;         /* why it failed (malloc'd) */
 } add_item;
 
-typedef struct add_batch {
+/* Files k = 0, 1, ... go through a ring of slots (k % nslots): a worker takes the next file
+ * once its slot is free (file k - nslots stored), the main thread stores file k once it is
+ * ready. */
+typedef struct add_pipe {
     const ovl_corpus *files;
-    size_t first;      /* corpus index of items[0] */
-    add_item *items;
-    size_t n;
-    ovl_index **handles;
-    unsigned nthreads;
-} add_batch;
+    const char *db_abs;
+    add_item *ring;
+    unsigned char *ready;
+    size_t nslots, n, next, done;
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} add_pipe;
 
 typedef struct add_worker {
-    add_batch *b;
-    unsigned t;
+    add_pipe *p;
+    ovl_index *handle; /* read-only, this worker's own */
 } add_worker;
 
-static void prepare_item(const add_batch *b, size_t i, ovl_ctx *ctx, ovl_index *h)
+static void prepare_item(const add_pipe *p, size_t k, add_item *it, ovl_ctx *ctx, ovl_index *h)
 {
-    add_item *it = &b->items[i];
-    if (!it->abs)
+    memset(it, 0, sizeof *it);
+    it->path = ovl_corpus_name(p->files, k);
+    if (!(it->abs = cli_abspath(it->path))) {
+        it->rc = OVL_ERR_NOMEM;
         return;
-    it->rc = ovl_corpus_read(ctx, b->files, b->first + i, &it->bytes, &it->len);
+    }
+    if (same_file(it->abs, p->db_abs)) {
+        it->skip = 1;
+        return;
+    }
+    it->rc = ovl_corpus_read(ctx, p->files, k, &it->bytes, &it->len);
     it->read_failed = it->rc != OVL_OK;
     if (it->rc == OVL_OK)
         it->rc = ovl_index_prepare(ctx, h, it->abs, it->bytes, it->len, &it->prep);
@@ -248,17 +261,41 @@ static void prepare_item(const add_batch *b, size_t i, ovl_ctx *ctx, ovl_index *
     }
 }
 
+static void free_item(add_item *it)
+{
+    free(it->abs);
+    free(it->bytes);
+    free(it->msg);
+    ovl_index_prep_free(it->prep);
+    memset(it, 0, sizeof *it);
+}
+
 static void *add_worker_run(void *arg)
 {
     add_worker *w = arg;
+    add_pipe *p = w->p;
     ovl_ctx *ctx = ovl_ctx_new();
-    for (size_t i = w->t; i < w->b->n; i += w->b->nthreads) {
-        if (!ctx) {
-            w->b->items[i].rc = OVL_ERR_NOMEM;
-            continue;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->next < p->n && p->next >= p->done + p->nslots)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->stop || p->next >= p->n)
+            break;
+        size_t k = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        add_item *it = &p->ring[k % p->nslots];
+        if (ctx) {
+            prepare_item(p, k, it, ctx, w->handle);
+        } else {
+            memset(it, 0, sizeof *it);
+            it->path = ovl_corpus_name(p->files, k);
+            it->rc = OVL_ERR_NOMEM;
         }
-        prepare_item(w->b, i, ctx, w->b->handles[w->t]);
+        pthread_mutex_lock(&p->mu);
+        p->ready[k % p->nslots] = 1;
+        pthread_cond_broadcast(&p->cv);
     }
+    pthread_mutex_unlock(&p->mu);
     ovl_ctx_free(ctx);
     return NULL;
 }
@@ -286,21 +323,29 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
         failed++;
     }
     size_t nfiles = status == CLI_EXIT_NONE ? ovl_corpus_count(files) : 0;
-    /* Workers prepare with read-only handles of their own (the main handle writes). */
-    unsigned nthreads = ao->threads ? ao->threads : 1;
-    if (nthreads > nfiles)
-        nthreads = nfiles ? (unsigned)nfiles : 1;
-    size_t batch = nthreads > 1 ? 8 * (size_t)nthreads : 1;
-    ovl_index **handles = calloc(nthreads, sizeof *handles);
-    add_item *items = calloc(batch, sizeof *items);
-    if (!handles || !items) {
+    /* With -j N > 1, N workers prepare with read-only handles of their own while this
+     * thread stores; with -j 1 this thread does both, one file after the other. */
+    unsigned nworkers = ao->threads > 1 ? ao->threads : 0;
+    if (nworkers > nfiles)
+        nworkers = (unsigned)nfiles;
+    add_pipe pipe;
+    memset(&pipe, 0, sizeof pipe);
+    pipe.files = files;
+    pipe.db_abs = db_abs;
+    pipe.n = nfiles;
+    pipe.nslots = nworkers ? 4 * (size_t)nworkers : 1;
+    pipe.ring = calloc(pipe.nslots, sizeof *pipe.ring);
+    pipe.ready = calloc(pipe.nslots, 1);
+    add_worker *w = calloc(nworkers + 1, sizeof *w);
+    pthread_t *tid = calloc(nworkers + 1, sizeof *tid);
+    unsigned started = 0;
+    int sync = 0;
+    if (!pipe.ring || !pipe.ready || !w || !tid) {
         cli_error("out of memory");
         status = CLI_EXIT_TROUBLE;
         nfiles = 0;
     }
-    if (handles)
-        handles[0] = idx;
-    for (unsigned t = 1; t < nthreads && status == CLI_EXIT_NONE; t++) {
+    for (unsigned t = 0; t < nworkers && status == CLI_EXIT_NONE; t++) {
         /* The writer's parameters, decode options (--lenient, --encoding) included. */
         ovl_index_opts io = OVL_INDEX_OPTS_INIT;
         ovl_fp_opts wfp;
@@ -309,112 +354,116 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
         io.readonly = 1;
         io.fp = &wfp;
         io.doc = &wdoc;
-        int rc = ovl_index_open(ctx, db, &io, &handles[t]);
+        w[t].p = &pipe;
+        int rc = ovl_index_open(ctx, db, &io, &w[t].handle);
         if (rc != OVL_OK) {
             status = cli_fail(db, ctx, rc);
             nfiles = 0;
         }
     }
-    for (size_t k0 = 0; k0 < nfiles && status == CLI_EXIT_NONE; k0 += batch) {
-        add_batch b = {files, k0, items, nfiles - k0 < batch ? nfiles - k0 : batch, handles, nthreads};
-        memset(items, 0, batch * sizeof *items);
-        for (size_t i = 0; i < b.n; i++) {
-            items[i].path = ovl_corpus_name(files, k0 + i);
-            items[i].abs = cli_abspath(items[i].path);
-            if (!items[i].abs) {
-                cli_error("out of memory");
+    if (nworkers && status == CLI_EXIT_NONE) {
+        if (pthread_mutex_init(&pipe.mu, NULL) != 0 || pthread_cond_init(&pipe.cv, NULL) != 0) {
+            cli_error("cannot start threads");
+            status = CLI_EXIT_TROUBLE;
+            nfiles = 0;
+        } else {
+            sync = 1;
+            for (unsigned t = 0; t < nworkers; t++)
+                if (pthread_create(&tid[t], NULL, add_worker_run, &w[t]) == 0)
+                    started++;
+            if (!started) {
+                cli_error("cannot start threads");
                 status = CLI_EXIT_TROUBLE;
-            } else if (same_file(items[i].abs, db_abs)) {
-                free(items[i].abs);
-                items[i].abs = NULL;
+                nfiles = 0;
             }
         }
-        if (status != CLI_EXIT_NONE) {
-            for (size_t i = 0; i < b.n; i++)
-                free(items[i].abs);
-            break;
+    }
+    for (size_t k = 0; k < nfiles && status == CLI_EXIT_NONE; k++) {
+        add_item *it = &pipe.ring[k % pipe.nslots];
+        if (ao->progress)
+            cli_progress_show("index add: %zu/%zu", k, nfiles);
+        if (sync) {
+            pthread_mutex_lock(&pipe.mu);
+            while (!pipe.ready[k % pipe.nslots])
+                pthread_cond_wait(&pipe.cv, &pipe.mu);
+            pthread_mutex_unlock(&pipe.mu);
+        } else {
+            prepare_item(&pipe, k, it, ctx, idx);
+        }
+        int st = 0, rc = it->rc;
+        if (rc == OVL_OK && !it->skip) {
+            rc = ovl_index_add_prepared(ctx, idx, it->abs, it->bytes, it->len, it->prep, metas, nmetas, &st);
+            if (rc != OVL_OK) {
+                const char *m = ovl_ctx_message(ctx);
+                free(it->msg);
+                it->msg = strdup(m && *m ? m : ovl_strerror(rc));
+                ovl_ctx_clear(ctx);
+            }
         }
         if (ao->progress)
-            cli_progress_show("index add: %zu/%zu", k0, nfiles);
-        if (nthreads == 1) {
-            prepare_item(&b, 0, ctx, idx);
+            cli_progress_clear();
+        if (it->skip) {
+            /* the index file itself */
+        } else if (rc == OVL_OK) {
+            counts[st]++;
+            if (!ao->quiet) {
+                printf("%-9s ", st == OVL_INDEX_ADDED      ? "added"
+                                : st == OVL_INDEX_REPLACED ? "replaced"
+                                : st == OVL_INDEX_UPDATED  ? "updated"
+                                                           : "unchanged");
+                cli_put_field(stdout, it->abs);
+                putchar('\n');
+            }
+            if (it->len == 0)
+                cli_path_msg(it->path, "warning: empty file");
+            if (ao->dec.lenient) {
+                /* The index decodes inside the call; the count comes from decoding again. */
+                ovl_text *t = NULL;
+                if (ovl_decode(ctx, it->bytes, it->len, &ao->dec, &t) == OVL_OK) {
+                    cli_warn_replaced(it->path, ovl_text_replaced(t));
+                    replaced += ovl_text_replaced(t);
+                }
+                ovl_text_free(t);
+                ovl_ctx_clear(ctx);
+            }
+        } else if (!it->read_failed && (rc == OVL_ERR_DB || rc == OVL_ERR_CORRUPT || rc == OVL_ERR_NOMEM)) {
+            /* The index itself is in trouble: stop rather than fail every file. */
+            cli_path_msg(db, "%s", it->msg ? it->msg : ovl_strerror(rc));
+            status = CLI_EXIT_TROUBLE;
         } else {
-            pthread_t tid[1024];
-            add_worker w[1024];
-            unsigned started = 0;
-            for (unsigned t = 0; t < nthreads; t++) {
-                w[t].b = &b;
-                w[t].t = t;
-                if (pthread_create(&tid[t], NULL, add_worker_run, &w[t]) != 0)
-                    break;
-                started++;
-            }
-            for (unsigned t = started; t < nthreads; t++)
-                add_worker_run(&w[t]); /* no thread: this one does its share */
-            for (unsigned t = 0; t < started; t++)
-                pthread_join(tid[t], NULL);
+            cli_path_msg(it->path, "%s", it->msg ? it->msg : ovl_strerror(rc));
+            failed++;
         }
-        for (size_t i = 0; i < b.n; i++) {
-            add_item *it = &items[i];
-            int st = 0, rc = it->rc;
-            if (!it->abs)
-                continue;
-            if (ao->progress)
-                cli_progress_clear();
-            if (rc == OVL_OK && status == CLI_EXIT_NONE) {
-                rc = ovl_index_add_prepared(ctx, idx, it->abs, it->bytes, it->len, it->prep, metas, nmetas, &st);
-                if (rc != OVL_OK) {
-                    const char *m = ovl_ctx_message(ctx);
-                    it->msg = strdup(m && *m ? m : ovl_strerror(rc));
-                    ovl_ctx_clear(ctx);
-                }
-            }
-            if (status != CLI_EXIT_NONE) {
-                /* The index failed on an earlier file: the rest is not stored. */
-            } else if (rc == OVL_OK) {
-                counts[st]++;
-                if (!ao->quiet) {
-                    printf("%-9s ", st == OVL_INDEX_ADDED      ? "added"
-                                    : st == OVL_INDEX_REPLACED ? "replaced"
-                                    : st == OVL_INDEX_UPDATED  ? "updated"
-                                                               : "unchanged");
-                    cli_put_field(stdout, it->abs);
-                    putchar('\n');
-                }
-                if (it->len == 0)
-                    cli_path_msg(it->path, "warning: empty file");
-                if (ao->dec.lenient) {
-                    /* The index decodes inside the call; the count comes from decoding again. */
-                    ovl_text *t = NULL;
-                    if (ovl_decode(ctx, it->bytes, it->len, &ao->dec, &t) == OVL_OK) {
-                        cli_warn_replaced(it->path, ovl_text_replaced(t));
-                        replaced += ovl_text_replaced(t);
-                    }
-                    ovl_text_free(t);
-                    ovl_ctx_clear(ctx);
-                }
-            } else if (!it->read_failed && (rc == OVL_ERR_DB || rc == OVL_ERR_CORRUPT || rc == OVL_ERR_NOMEM)) {
-                /* The index itself is in trouble: stop rather than fail every file. */
-                cli_path_msg(db, "%s", it->msg ? it->msg : ovl_strerror(rc));
-                status = CLI_EXIT_TROUBLE;
-            } else {
-                cli_path_msg(it->path, "%s", it->msg ? it->msg : ovl_strerror(rc));
-                failed++;
-            }
+        free_item(it);
+        if (sync) {
+            pthread_mutex_lock(&pipe.mu);
+            pipe.ready[k % pipe.nslots] = 0;
+            pipe.done = k + 1;
+            pthread_cond_broadcast(&pipe.cv);
+            pthread_mutex_unlock(&pipe.mu);
         }
-        for (size_t i = 0; i < b.n; i++) {
-            free(items[i].abs);
-            free(items[i].bytes);
-            free(items[i].msg);
-            ovl_index_prep_free(items[i].prep);
-        }
+    }
+    if (sync) {
+        pthread_mutex_lock(&pipe.mu);
+        pipe.stop = 1;
+        pthread_cond_broadcast(&pipe.cv);
+        pthread_mutex_unlock(&pipe.mu);
+        for (unsigned t = 0; t < started; t++)
+            pthread_join(tid[t], NULL);
+        pthread_mutex_destroy(&pipe.mu);
+        pthread_cond_destroy(&pipe.cv);
     }
     if (ao->progress)
         cli_progress_clear();
-    for (unsigned t = 1; handles && t < nthreads; t++)
-        ovl_index_close(handles[t]);
-    free(handles);
-    free(items);
+    /* Files prepared but not stored (the run stopped early). */
+    for (size_t i = 0; pipe.ring && i < pipe.nslots; i++)
+        free_item(&pipe.ring[i]);
+    for (unsigned t = 0; w && t < nworkers; t++)
+        ovl_index_close(w[t].handle);
+    free(pipe.ring);
+    free(pipe.ready);
+    free(w);
+    free(tid);
     /* The run's band keys into sorted runs now, so later checks read few pending records. */
     int frc;
     if (status != CLI_EXIT_TROUBLE && (frc = ovl_index_flush(ctx, idx)) != OVL_OK) {
@@ -750,7 +799,8 @@ int cmd_index(int argc, char **argv)
     case VERIFY:
         rc = ovl_index_verify(ctx, idx, deep);
         if (rc == OVL_OK) {
-            printf("%s: ok\n", db);
+            cli_put_field(stdout, db);
+            fputs(": ok\n", stdout);
             status = CLI_EXIT_NONE;
         } else {
             status = cli_fail(NULL, ctx, rc);

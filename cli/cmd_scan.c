@@ -10,6 +10,10 @@
 #include <string.h>
 #include <time.h>
 
+int (*cli_scan_fn)(ovl_ctx *, const ovl_corpus *, const ovl_scan_opts *, const ovl_scan_sink *,
+                   ovl_scan_summary *) = ovl_scan;
+int cli_scan_writes = 1;
+
 static void help(FILE *f)
 {
     fprintf(f,
@@ -439,7 +443,7 @@ int cmd_scan(int argc, char **argv)
         cli_error("out of memory");
         goto done;
     }
-    if (cli_out_open(&out, outpath) != 0)
+    if (cli_out_open(&out, cli_scan_writes ? outpath : NULL) != 0)
         goto done;
     ovl_report_opts ropts = rep;
     ropts.format = fmt;
@@ -458,7 +462,7 @@ int cmd_scan(int argc, char **argv)
     rs.on_problem = on_problem;
     rs.problem_data = &cs;
     ovl_scan_summary sum;
-    rc = ovl_scan(ctx, corpus, &so, &rs.sink, &sum);
+    rc = cli_scan_fn(ctx, corpus, &so, &rs.sink, &sum);
     if (cs.progress)
         cli_progress_clear();
     if (rc != OVL_OK) {

@@ -10,13 +10,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Writes the formatted message with control characters as \xHH: a message may quote a
+ * name (the library's "index X does not exist", a --group pattern), and none may write
+ * terminal escapes or a line of its own. */
+static void put_message(const char *fmt, va_list ap)
+{
+    char small[512], *buf = small;
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(small, sizeof small, fmt, aq);
+    va_end(aq);
+    if (n >= (int)sizeof small && (buf = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(buf, (size_t)n + 1, fmt, ap);
+    else if (n >= (int)sizeof small)
+        buf = small; /* out of memory: the message cut short */
+    for (const unsigned char *p = (const unsigned char *)buf; n > 0 && *p; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            fprintf(stderr, "\\x%02X", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
+    if (buf != small)
+        free(buf);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     fputs("overlap: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    put_message(fmt, ap);
     va_end(ap);
 }
 
@@ -27,8 +51,7 @@ void cli_path_msg(const char *path, const char *fmt, ...)
     fputs("overlap: ", stderr);
     cli_put_field(stderr, path);
     fputs(": ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    put_message(fmt, ap);
     va_end(ap);
 }
 

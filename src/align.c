@@ -301,7 +301,7 @@ typedef struct chain {
     uint32_t a0, a1, b0, b1; /* token ranges, relative */
     double score;
     size_t first, n; /* anchors in the chain array */
-    int keep;
+    int keep; /* 0: dropped, 1: kept, 2 / 3: kept as weak (a short repeat of B's / A's text) */
 } chain;
 
 #define LOOKBACK 256u
@@ -717,26 +717,30 @@ static int cmp_chain_score(const void *x, const void *y)
     return p->b0 < q->b0 ? -1 : (p->b0 > q->b0);
 }
 
-/* Kind-weighted length of tokens [t0,t1) of a: >= 1 means long enough. */
-static double weight_range(const aln *al, size_t t0, size_t t1)
+/* 1 when the kind-weighted length of tokens [t0,t1) of a (CJK tokens / min_cjk + word tokens /
+ * min_words) is below thr: thr 1 is a passage's minimum. In integers (the weights times
+ * min_cjk * min_words), and stopping as soon as thr is reached: long chains are the common
+ * case and need not be read to their end. */
+static int weight_below(const aln *al, size_t t0, size_t t1, double thr)
 {
-    size_t c = 0, w = 0;
+    const double wc = al->min_words, ww = al->min_cjk, target = thr * al->min_cjk * al->min_words;
+    double acc = 0;
     for (size_t t = t0; t < t1; t++) {
         if (al->ka[t] == OVL_TOK_CJK)
-            c++;
+            acc += wc;
         else if (al->ka[t] == OVL_TOK_WORD)
-            w++;
+            acc += ww;
+        else
+            continue;
+        if (acc >= target)
+            return 0;
     }
-    return (double)c / al->min_cjk + (double)w / al->min_words;
+    return 1;
 }
 
-static uint64_t overlap_len(uint32_t s0, uint32_t e0, uint32_t s1, uint32_t e1)
-{
-    uint32_t s = s0 > s1 ? s0 : s1, e = e0 < e1 ? e0 : e1;
-    return e > s ? e - s : 0;
-}
-
-#define BUCKET_SHIFT 6
+/* A repeat (text matched a second time on one side) shorter than this, in passage minimums,
+ * is a stock phrase: reported once. */
+#define REPEAT_MIN_WEIGHT 1.5
 
 /* Larger of the two gaps between consecutive chained anchors p and q (0 when they touch). */
 static uint32_t end_gap(const mem *p, const mem *q)
@@ -759,25 +763,6 @@ static int short_piece(const aln *al, const mem *f, const mem *l, const mem *rf,
 {
     uint32_t len = l->a + l->len - f->a, rest = rl->a + rl->len - rf->a;
     return len < rest && len < 2 * al->k;
-}
-
-/* A kept chain as the overlap check reads it, copied into each bucket it spans so that a
- * check reads the bucket's entries in a row instead of chains all over memory. */
-typedef struct kept {
-    uint32_t a0, a1, b0, b1;
-    double dens;
-} kept;
-
-typedef struct bucket {
-    kept *v;
-    size_t n, cap;
-} bucket;
-
-static void free_buckets(bucket *bk, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(bk[i].v);
-    free(bk);
 }
 
 /* Builds the chains from the DP and keeps the ones that do not repeat a stronger one. Output:
@@ -871,7 +856,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
         c.b1 = anch[cl].b + anch[cl].len;
         c.score = score;
         c.keep = 1;
-        if (weight_range(al, c.a0, c.a1) < 1.0) {
+        if (weight_below(al, c.a0, c.a1, 1.0)) {
             nanch = start; /* too short to ever qualify: drop its anchors */
             continue;
         }
@@ -890,55 +875,73 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     used = NULL;
     if (nch > 1)
         qsort(ch, nch, sizeof *ch, cmp_chain_score);
-    /* A weaker chain overlapping a stronger one on both sides is the same reuse seen through
-     * spurious seeds: drop it. Overlap on one side only is a genuine repeat when the weaker
-     * chain is about as dense as the stronger one; otherwise drop it too. */
-    /* Kept chains are looked up through fixed-width buckets of each side, so the check costs
-     * about the number of chains near a candidate rather than all of them. */
-    size_t nba = (al->n >> BUCKET_SHIFT) + 1, nbb = (al->m >> BUCKET_SHIFT) + 1;
-    bucket *bk = calloc(nba + nbb, sizeof *bk);
-    if (!bk)
+    /* Which chains are kept is judged on the tokens their anchors match, not on their ranges:
+     * a chain bridging over a shuffled sentence covers that sentence's range without matching
+     * it, and the sentence's own chain, inside that range on both sides, is still a piece of
+     * the reuse. owner[t]: 1 + the first kept chain whose anchors match token t (a's tokens,
+     * then b's); 0: none. A weaker chain whose tokens are mostly matched already on both sides
+     * is the same reuse seen through spurious seeds: dropped. Mostly matched on one side only,
+     * it is a repeat: the same text used twice, kept when it is long and about as dense as the
+     * chain it repeats. A short or sparser one is kept as weak (keep 2; 3 when the side
+     * repeated is A): a stock phrase or a near-duplicate sentence matched again elsewhere,
+     * reported once where it matched best, unless it turns out to be a piece of a longer
+     * repeat (the sentences of a shuffled, edited second copy) or the partner that fits its
+     * neighbours better, which merge_reordered finds. */
+    if (nch >= UINT32_MAX || al->n + al->m >= UINT32_MAX)
         goto done;
+    uint32_t *owner = calloc(al->n + al->m + 1, sizeof *owner);
+    double *dens = malloc(sizeof *dens * (nch + 1));
+    if (!owner || !dens) {
+        free(owner);
+        free(dens);
+        goto done;
+    }
+    uint32_t *own_a = owner, *own_b = owner + al->n;
     for (size_t i = 0; i < nch; i++) {
         chain *c = &ch[i];
         uint32_t la = c->a1 - c->a0, lb = c->b1 - c->b0;
-        double dens = c->score / (la > lb ? la : lb);
-        for (int side = 0; side < 2 && c->keep; side++) {
-            size_t b0 = side ? nba + (c->b0 >> BUCKET_SHIFT) : c->a0 >> BUCKET_SHIFT;
-            size_t b1 = side ? nba + ((c->b1 - 1) >> BUCKET_SHIFT) : (c->a1 - 1) >> BUCKET_SHIFT;
-            for (size_t bi = b0; bi <= b1 && c->keep; bi++) {
-                for (size_t t = 0; t < bk[bi].n && c->keep; t++) {
-                    const kept *e = &bk[bi].v[t];
-                    uint64_t oa = overlap_len(c->a0, c->a1, e->a0, e->a1);
-                    uint64_t ob = overlap_len(c->b0, c->b1, e->b0, e->b1);
-                    if (!oa && !ob)
-                        continue;
-                    if (oa && ob) {
-                        c->keep = 0;
-                        break;
-                    }
-                    uint64_t o = oa ? oa : ob, l = oa ? la : lb;
-                    if (2 * o > l && dens < 0.75 * e->dens)
-                        c->keep = 0;
+        dens[i] = c->score / (la > lb ? la : lb);
+        uint64_t L = 0, ca = 0, cb = 0;
+        double da = 0, db = 0; /* densest chain owning some of its tokens, per side */
+        for (size_t x = c->first; x < c->first + c->n; x++) {
+            const mem *q = &anch[x];
+            L += q->len;
+            for (uint32_t t = 0; t < q->len; t++) {
+                uint32_t oa = own_a[q->a + t], ob = own_b[q->b + t];
+                if (oa) {
+                    ca++;
+                    if (dens[oa - 1] > da)
+                        da = dens[oa - 1];
+                }
+                if (ob) {
+                    cb++;
+                    if (dens[ob - 1] > db)
+                        db = dens[ob - 1];
                 }
             }
         }
-        if (!c->keep)
+        int rep_a = 2 * ca > L, rep_b = 2 * cb > L;
+        if (rep_a && rep_b) {
+            c->keep = 0;
+        } else if (rep_a || rep_b) {
+            double od = rep_a ? da : db;
+            if (dens[i] < 0.75 * od || weight_below(al, c->a0, c->a1, REPEAT_MIN_WEIGHT))
+                c->keep = rep_b ? 2 : 3;
+        }
+        if (c->keep != 1)
             continue;
-        kept e = {c->a0, c->a1, c->b0, c->b1, dens};
-        for (int side = 0; side < 2; side++) {
-            size_t b0 = side ? nba + (c->b0 >> BUCKET_SHIFT) : c->a0 >> BUCKET_SHIFT;
-            size_t b1 = side ? nba + ((c->b1 - 1) >> BUCKET_SHIFT) : (c->a1 - 1) >> BUCKET_SHIFT;
-            for (size_t bi = b0; bi <= b1; bi++) {
-                if (ovl__grow(&bk[bi].v, &bk[bi].cap, bk[bi].n + 1, sizeof *bk[bi].v)) {
-                    free_buckets(bk, nba + nbb);
-                    goto done;
-                }
-                bk[bi].v[bk[bi].n++] = e;
+        for (size_t x = c->first; x < c->first + c->n; x++) {
+            const mem *q = &anch[x];
+            for (uint32_t t = 0; t < q->len; t++) {
+                if (!own_a[q->a + t])
+                    own_a[q->a + t] = (uint32_t)i + 1;
+                if (!own_b[q->b + t])
+                    own_b[q->b + t] = (uint32_t)i + 1;
             }
         }
     }
-    free_buckets(bk, nba + nbb);
+    free(owner);
+    free(dens);
     *out = ch;
     *nout = nch;
     *anch_out = anch;
@@ -1270,78 +1273,363 @@ static int mark_moved(ovl_passage *ps, size_t np)
     return 0;
 }
 
-/* Sentences shuffled inside a reused stretch come out of chaining as one passage per
- * sentence: pieces that touch in A (at most 2k tokens apart) whose B ranges touch too, but
- * out of order. They are one reuse, so they become one passage (one passage per reused
- * stretch), with the length-weighted similarity and the summed matched characters of its
- * pieces. Pieces with other text between them, or in different paragraphs, stay apart: that
- * is a moved section. ps is sorted by A; returns the new count. */
-static size_t para_of(const ovl_doc *d, uint64_t ch)
+static void span_union(ovl_span *g, const ovl_span *q)
 {
-    const ovl_range *p = d->segs->paras;
-    size_t lo = 0, hi = d->segs->npara;
-    while (lo < hi) { /* first paragraph ending after ch */
-        size_t mid = lo + (hi - lo) / 2;
-        if (p[mid].end <= ch)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    if (q->tok_start < g->tok_start)
+        g->tok_start = q->tok_start, g->char_start = q->char_start, g->byte_start = q->byte_start,
+        g->line_start = q->line_start;
+    if (q->tok_end > g->tok_end)
+        g->tok_end = q->tok_end, g->char_end = q->char_end, g->byte_end = q->byte_end,
+        g->line_end = q->line_end;
 }
 
-static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *ps, size_t np,
-                              unsigned k)
+/* Sentences shuffled inside a reused stretch come out of chaining as several passages: one
+ * per run of sentences still in order, often one long chain bridging over a moved sentence
+ * with that sentence a passage of its own inside it. They are one reuse: a group of pieces
+ * consecutive in A whose A ranges together cover one stretch of A and whose B ranges together
+ * cover one stretch of B, in whatever order, is one passage, with the length-weighted
+ * similarity and the summed matched characters of its pieces. The holes between the pieces
+ * (at most touch tokens each) are what tells a shuffled stretch from two reuses that happen
+ * to lie near each other: in a shuffled stretch they are the same text on both sides (a
+ * sentence too short or too edited to seed a piece of its own, or text a bridging piece
+ * matches elsewhere), between two reuses they are unrelated text. So where a side's holes add
+ * up to more than two seeds, at least half of their token bigrams must occur in the group's
+ * stretch of the other side. Groups are taken greedily in A
+ * order, each as long as it can be (at most MERGE_MAX pieces). A group made only of weak
+ * pieces (moved == MOVED_WEAK: short repeats of text matched elsewhere) is dropped. ps is
+ * sorted by A; returns the new count. */
+#define MERGE_MAX 64u
+#define MOVED_WEAK 2   /* a short or sparse repeat of text of B matched already */
+#define MOVED_WEAK_A 3 /* the same, of text of A */
+
+typedef struct ivl {
+    uint32_t s, e;
+} ivl;
+
+typedef struct mergew {
+    const ovl_token *ta, *tb; /* whole documents' tokens (passages hold absolute indices) */
+    uint32_t na, nb;          /* their token counts */
+    unsigned touch;           /* largest hole */
+    unsigned small;           /* holes of one side up to this many tokens in all need no check */
+    double min_cjk, min_words; /* the passage minimums */
+    uint64_t *h, *st;         /* hole bigrams of one side, stretch bigrams of the other */
+    size_t caph, capst;
+} mergew;
+
+static uint64_t bigram(const ovl_token *tk, uint32_t x)
 {
-    unsigned touch = 2 * k;
+    return mix64(tk[x].hash * 0x9E3779B97F4A7C15ull ^ tk[x + 1].hash);
+}
+
+static int cmp_u64(const void *x, const void *y);
+
+/* 1 when the holes between side X's sorted intervals ix[0, n) are at most w->small tokens in
+ * all, or when at least half of their token bigrams occur in the stretch [ys, ye) of the
+ * other side; 0 otherwise; -1 when out of memory. */
+static int holes_found(mergew *w, const ovl_token *tx, const ivl *ix, size_t n,
+                       const ovl_token *ty, uint32_t ys, uint32_t ye)
+{
+    size_t nh = 0, holes = 0;
+    uint32_t reach = ix[0].e;
+    for (size_t t = 1; t < n; t++) {
+        if (ix[t].s > reach)
+            holes += ix[t].s - reach;
+        if (ix[t].e > reach)
+            reach = ix[t].e;
+    }
+    if (holes <= w->small)
+        return 1;
+    if (ovl__grow(&w->h, &w->caph, holes + 1, sizeof *w->h) ||
+        ovl__grow(&w->st, &w->capst, (size_t)(ye - ys) + 1, sizeof *w->st))
+        return -1;
+    reach = ix[0].e;
+    for (size_t t = 1; t < n; t++) {
+        /* a hole's bigrams, the last one reaching into the next piece */
+        for (uint32_t x = reach; x < ix[t].s; x++)
+            w->h[nh++] = bigram(tx, x);
+        if (ix[t].e > reach)
+            reach = ix[t].e;
+    }
+    size_t ns = 0;
+    for (uint32_t y = ys; y + 1 < ye; y++)
+        w->st[ns++] = bigram(ty, y);
+    qsort(w->st, ns, sizeof *w->st, cmp_u64);
+    size_t found = 0;
+    for (size_t i = 0; i < nh; i++) {
+        size_t lo = 0, hi = ns;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (w->st[mid] < w->h[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        found += lo < ns && w->st[lo] == w->h[i];
+    }
+    return 2 * found >= nh;
+}
+
+/* 1 when the group's holes (A intervals ia, B intervals ib, each sorted by start) are small or
+ * text of the group's stretch on the other side; -1 when out of memory. */
+static int holes_shared(mergew *w, const ivl *ia, const ivl *ib, size_t n)
+{
+    uint32_t ae = 0, be = 0;
+    for (size_t t = 0; t < n; t++) {
+        ae = ia[t].e > ae ? ia[t].e : ae;
+        be = ib[t].e > be ? ib[t].e : be;
+    }
+    /* The other side's stretch is widened by a hole's length: a hole may be a sentence that
+     * the pieces on the other side left out at an end. */
+    uint32_t t = w->touch;
+    uint32_t as = ia[0].s > t ? ia[0].s - t : 0, bs = ib[0].s > t ? ib[0].s - t : 0;
+    ae = ae + t < w->na ? ae + t : w->na;
+    be = be + t < w->nb ? be + t : w->nb;
+    int r = holes_found(w, w->ta, ia, n, w->tb, bs, be);
+    if (r == 1)
+        r = holes_found(w, w->tb, ib, n, w->ta, as, ae);
+    return r;
+}
+
+typedef struct mgroup {
+    size_t first, n; /* members' A ranges in the member array; n 1: a piece alone */
+} mgroup;
+
+/* Anchoring by the neighbourhood: a piece alone whose A text (four fifths of it) is also
+ * matched by a member of a nearby group (a shuffled stretch whose other pieces map next to
+ * that member's B range) has two partners in B for the same text; the one among its
+ * neighbours is the reuse, the lone one elsewhere a similar sentence: dropped. Groups of
+ * pieces overlapping in A lie within a few places of each other in A order. */
+#define RIVAL_REACH 4u
+
+static size_t drop_rivals(ovl_passage *ps, size_t np, const mgroup *grp, const ivl *mem_iv)
+{
     size_t out = 0;
-    for (size_t i = 0; i < np;) {
-        ovl_passage g = ps[i];
-        double weight = g.similarity * (double)(g.a.tok_end - g.a.tok_start);
-        int swapped = 0;
-        size_t j = i + 1;
-        for (; j < np; j++) {
-            const ovl_passage *q = &ps[j];
-            /* Next in A, touching, not overlapping more than a seed. */
-            if (q->a.tok_start + k < g.a.tok_end || q->a.tok_start > g.a.tok_end + touch)
-                break;
-            /* In B: beside the group's range, on either side, not inside it. */
-            int before = q->b.tok_end <= g.b.tok_start + k && q->b.tok_end + touch >= g.b.tok_start;
-            int after = q->b.tok_start + k >= g.b.tok_end && q->b.tok_start <= g.b.tok_end + touch;
-            if (!before && !after)
-                break;
-            /* Paragraphs swapped whole are a moved section, not shuffled sentences. */
-            if (para_of(a, q->a.char_start) != para_of(a, g.a.char_end - 1) ||
-                para_of(b, before ? q->b.char_end - 1 : q->b.char_start) !=
-                    para_of(b, before ? g.b.char_start : g.b.char_end - 1))
-                break;
-            swapped |= before;
-            weight += q->similarity * (double)(q->a.tok_end - q->a.tok_start);
-            g.matched_chars += q->matched_chars;
-            if (q->a.tok_end > g.a.tok_end)
-                g.a.tok_end = q->a.tok_end, g.a.char_end = q->a.char_end, g.a.byte_end = q->a.byte_end,
-                g.a.line_end = q->a.line_end;
-            if (q->b.tok_start < g.b.tok_start)
-                g.b.tok_start = q->b.tok_start, g.b.char_start = q->b.char_start,
-                g.b.byte_start = q->b.byte_start, g.b.line_start = q->b.line_start;
-            if (q->b.tok_end > g.b.tok_end)
-                g.b.tok_end = q->b.tok_end, g.b.char_end = q->b.char_end, g.b.byte_end = q->b.byte_end,
-                g.b.line_end = q->b.line_end;
+    for (size_t i = 0; i < np; i++) {
+        int rival = 0;
+        if (grp[i].n == 1) {
+            uint32_t s0 = ps[i].a.tok_start, e0 = ps[i].a.tok_end;
+            size_t lo = i > RIVAL_REACH ? i - RIVAL_REACH : 0;
+            for (size_t j = lo; j < np && j <= i + RIVAL_REACH && !rival; j++) {
+                if (j == i || grp[j].n < 2)
+                    continue;
+                for (size_t x = grp[j].first; x < grp[j].first + grp[j].n && !rival; x++) {
+                    uint32_t s = mem_iv[x].s > s0 ? mem_iv[x].s : s0;
+                    uint32_t e = mem_iv[x].e < e0 ? mem_iv[x].e : e0;
+                    rival = e > s && 5 * (uint64_t)(e - s) >= 4 * (uint64_t)(e0 - s0);
+                }
+            }
         }
-        if (!swapped) {
-            /* Pieces in order were kept apart on purpose by the chainer (a long gap or a
-             * paragraph boundary): leave them. */
-            ps[out++] = ps[i++];
-            continue;
-        }
-        uint32_t la = g.a.tok_end - g.a.tok_start, lb = g.b.tok_end - g.b.tok_start;
-        double sim = weight / (double)(la > lb ? la : lb);
-        g.similarity = sim > 1.0 ? 1.0 : sim;
-        ps[out++] = g;
-        i = j;
+        if (!rival)
+            ps[out++] = ps[i];
     }
     return out;
 }
+
+/* Kind-weighted length (as weight_below) of the A stretch the pieces ix[0, n) cover. */
+static double group_weight(const mergew *w, const ovl_passage *ps, const size_t *ix, size_t n)
+{
+    uint32_t t0 = ps[ix[0]].a.tok_start, t1 = ps[ix[0]].a.tok_end;
+    for (size_t j = 1; j < n; j++) {
+        t0 = ps[ix[j]].a.tok_start < t0 ? ps[ix[j]].a.tok_start : t0;
+        t1 = ps[ix[j]].a.tok_end > t1 ? ps[ix[j]].a.tok_end : t1;
+    }
+    size_t c = 0, wd = 0;
+    for (uint32_t t = t0; t < t1; t++) {
+        c += w->ta[t].kind == OVL_TOK_CJK;
+        wd += w->ta[t].kind == OVL_TOK_WORD;
+    }
+    return (double)c / w->min_cjk + (double)wd / w->min_words;
+}
+
+static void sort_ivl(ivl *v, size_t n)
+{
+    for (size_t t = 1; t < n; t++) { /* insertion sort: n <= MERGE_MAX */
+        ivl x = v[t];
+        size_t k = t;
+        while (k > 0 && v[k - 1].s > x.s) {
+            v[k] = v[k - 1];
+            k--;
+        }
+        v[k] = x;
+    }
+}
+
+static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *ps, size_t np,
+                              unsigned touch, unsigned small, double min_cjk, double min_words,
+                              int *oom)
+{
+    ivl ib[MERGE_MAX], sa[MERGE_MAX], sb[MERGE_MAX];
+    uint8_t one[MERGE_MAX];
+    /* Members' A ranges of each group, for drop_rivals (skipped when out of memory: it
+     * refines the report, nothing depends on it). */
+    mgroup *grp = malloc(sizeof *grp * (np + 1));
+    ivl *mem_iv = NULL;
+    size_t nmem = 0, capm = 0;
+    mergew w = {a->norm->tokens, b->norm->tokens, (uint32_t)a->norm->ntokens,
+                (uint32_t)b->norm->ntokens, touch, small, min_cjk, min_words, NULL, NULL, 0, 0};
+    size_t out = 0;
+    uint8_t *used = calloc(np + 1, 1);
+    *oom = 0;
+    if (!used) {
+        *oom = 1;
+        np = 0;
+    }
+    for (size_t s = 0; s < np; s++) {
+        if (used[s])
+            continue;
+        /* The pieces after s in A order that reach back within touch of the stretch so far;
+         * of those, the ones linked to s by B ranges within touch of each other (a piece off
+         * elsewhere in B is another reuse, or a rival partner: it is looked at later as a
+         * group head of its own). */
+        size_t run[MERGE_MAX], nrun = 0, ix[MERGE_MAX], nx = 0;
+        uint32_t a_end = ps[s].a.tok_end;
+        run[nrun++] = s;
+        for (size_t j = s + 1; j < np && nrun < MERGE_MAX; j++) {
+            if (used[j])
+                continue;
+            if (ps[j].a.tok_start > a_end + touch)
+                break;
+            if (ps[j].a.tok_end > a_end)
+                a_end = ps[j].a.tok_end;
+            run[nrun++] = j;
+        }
+        uint8_t in[MERGE_MAX] = {1};
+        /* A weak piece repeating text of A that a strong piece of the run matches already
+         * adds nothing to the run: left out. */
+        for (size_t t = 1; t < nrun; t++) {
+            const ovl_passage *p = &ps[run[t]];
+            for (size_t u = 0; u < nrun && p->moved == MOVED_WEAK_A && !in[t]; u++) {
+                const ovl_passage *q = &ps[run[u]];
+                uint32_t lo = p->a.tok_start > q->a.tok_start ? p->a.tok_start : q->a.tok_start;
+                uint32_t hi = p->a.tok_end < q->a.tok_end ? p->a.tok_end : q->a.tok_end;
+                if (q->moved < MOVED_WEAK && hi > lo && 2 * (hi - lo) >= p->a.tok_end - p->a.tok_start)
+                    in[t] = 2;
+            }
+        }
+        size_t queue[MERGE_MAX], qh = 0, qt = 0;
+        queue[qt++] = 0;
+        while (qh < qt) { /* the pieces linked to s through B ranges within touch */
+            const ovl_passage *p = &ps[run[queue[qh++]]];
+            for (size_t u = 1; u < nrun; u++)
+                if (!in[u] && ps[run[u]].b.tok_start <= p->b.tok_end + touch &&
+                    p->b.tok_start <= ps[run[u]].b.tok_end + touch) {
+                    in[u] = 1;
+                    queue[qt++] = u;
+                }
+        }
+        for (size_t t = 0; t < nrun; t++)
+            if (in[t] == 1)
+                ix[nx++] = run[t];
+        /* Groups ix[0..e] that cover one stretch on both sides: B ranges kept sorted by
+         * start as pieces are added (insertion), the holes checked after each. */
+        size_t ni = 0;
+        uint32_t ae = ps[s].a.tok_end;
+        size_t last = 0;
+        for (size_t e = 0; e < nx; e++) {
+            const ovl_passage *q = &ps[ix[e]];
+            if (e > 0) {
+                if (q->a.tok_start > ae + touch)
+                    break;
+                if (q->a.tok_end > ae)
+                    ae = q->a.tok_end;
+            }
+            ivl x = {q->b.tok_start, q->b.tok_end};
+            size_t k = ni++;
+            while (k > 0 && ib[k - 1].s > x.s) {
+                ib[k] = ib[k - 1];
+                k--;
+            }
+            ib[k] = x;
+            int ok = 1;
+            uint32_t reach = ib[0].e;
+            for (size_t t = 1; t < ni && ok; t++) {
+                ok = ib[t].s <= reach + touch;
+                if (ib[t].e > reach)
+                    reach = ib[t].e;
+            }
+            one[e] = (uint8_t)ok;
+            last = e;
+        }
+        /* The longest such group whose holes are shared text. */
+        size_t best = 0;
+        for (size_t e = last; e > 0; e--) {
+            if (!one[e])
+                continue;
+            size_t n = e + 1;
+            for (size_t t = 0; t < n; t++) {
+                sa[t] = (ivl){ps[ix[t]].a.tok_start, ps[ix[t]].a.tok_end};
+                sb[t] = (ivl){ps[ix[t]].b.tok_start, ps[ix[t]].b.tok_end};
+            }
+            sort_ivl(sa, n);
+            sort_ivl(sb, n);
+            int r = holes_shared(&w, sa, sb, n);
+            if (r < 0) {
+                *oom = 1;
+                break;
+            }
+            if (r) {
+                best = e;
+                break;
+            }
+        }
+        if (*oom)
+            break;
+        for (size_t t = 0; t <= best; t++)
+            used[ix[t]] = 1;
+        ovl_passage g = ps[s];
+        size_t nb = 0, bx[MERGE_MAX];
+        int strong = 0;
+        for (size_t t = 0; t <= best; t++) {
+            strong |= ps[ix[t]].moved < MOVED_WEAK;
+            if (ps[ix[t]].moved == MOVED_WEAK)
+                bx[nb++] = ix[t];
+        }
+        /* Weak pieces alone are said once already. Together, those repeating B text with
+         * text of A not matched yet make a long repeat of B's stretch (A's second copy). */
+        if (!strong && (nb < 2 || group_weight(&w, ps, bx, nb) < REPEAT_MIN_WEIGHT))
+            continue;
+        g.moved = 0;
+        if (best > 0) {
+            double weight = g.similarity * (double)(g.a.tok_end - g.a.tok_start);
+            for (size_t t = 1; t <= best; t++) {
+                const ovl_passage *q = &ps[ix[t]];
+                weight += q->similarity * (double)(q->a.tok_end - q->a.tok_start);
+                g.matched_chars += q->matched_chars;
+                span_union(&g.a, &q->a);
+                span_union(&g.b, &q->b);
+            }
+            uint32_t la = g.a.tok_end - g.a.tok_start, lb = g.b.tok_end - g.b.tok_start;
+            double sim = weight / (double)(la > lb ? la : lb);
+            g.similarity = sim > 1.0 ? 1.0 : sim;
+        }
+        if (grp) {
+            grp[out] = (mgroup){nmem, best + 1};
+            for (size_t t = 0; t <= best && best > 0; t++) {
+                if (ovl__grow(&mem_iv, &capm, nmem + 1, sizeof *mem_iv)) {
+                    free(grp);
+                    grp = NULL;
+                    break;
+                }
+                mem_iv[nmem++] = (ivl){ps[ix[t]].a.tok_start, ps[ix[t]].a.tok_end};
+            }
+        }
+        /* out <= s: every slot before s holds a piece looked at already. */
+        ps[out++] = g;
+    }
+    free(used);
+    free(w.h);
+    free(w.st);
+    if (grp && !*oom)
+        out = drop_rivals(ps, out, grp, mem_iv);
+    free(grp);
+    free(mem_iv);
+    return out;
+}
+
+/* Anchors [first, first + n) of the chain array: a chain or a piece of one. */
+typedef struct arange {
+    size_t first, n;
+} arange;
 
 int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                     size_t b0, size_t b1, const ovl_align_opts *opts, ovl_passage **out,
@@ -1398,6 +1686,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     mem *mm = NULL, *anch = NULL;
     chain *ch = NULL;
     ovl_passage *ps = NULL;
+    arange *stack = NULL;
     size_t nm = 0, nch = 0, np = 0;
     int rc = OVL_ERR_NOMEM;
     if (!ha || !hb || !ka || !pa || !pb || !rows)
@@ -1418,64 +1707,102 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
         goto done;
     if (make_chains(&al, mm, nm, &ch, &nch, &anch))
         goto done;
-    /* Only the chains' ranges are read from here on (peak memory). */
+    /* Only the chains and their anchors are read from here on (peak memory). */
     free(mm);
-    free(anch);
     mm = NULL;
-    anch = NULL;
-    ps = malloc(sizeof *ps * (nch + 1));
+    size_t pcap = nch + 1, nst = 0, stcap = 0;
+    ps = malloc(sizeof *ps * pcap);
     if (!ps)
         goto done;
     for (size_t c = 0; c < nch; c++) {
         if (!ch[c].keep)
             continue;
-        uint32_t ca0 = ch[c].a0, ca1 = ch[c].a1, cb0 = ch[c].b0, cb1 = ch[c].b1;
-        /* Chains end on exact matches; a small edit just before an end hides the few shared
-         * tokens after it from the seeds. */
-        uint32_t da, db;
-        extend_end(&al, ca1, cb1, 1, 2 * max_gap, rows, &da, &db);
-        ca1 += da;
-        cb1 += db;
-        extend_end(&al, ca0, cb0, -1, 2 * max_gap, rows, &da, &db);
-        ca0 -= da;
-        cb0 -= db;
-        eqrun *runs = NULL;
-        size_t nruns = 0;
-        if (diff_runs(ha + ca0, ca1 - ca0, hb + cb0, cb1 - cb0, &runs, &nruns))
+        /* A chain whose stretch turns out too unlike (one that bridged a gap which is really
+         * two different sentences, as shuffled sentences make) is split at its widest gap
+         * and its halves tried again. */
+        if (ovl__grow(&stack, &stcap, 1, sizeof *stack))
             goto done;
-        size_t mc = 0, mw = 0, dist = 0, px = 0, py = 0;
-        uint64_t mchars = 0;
-        for (size_t r = 0; r <= nruns; r++) {
-            size_t x = r < nruns ? runs[r].x : ca1 - ca0, y = r < nruns ? runs[r].y : cb1 - cb0;
-            dist += (x - px > y - py) ? x - px : y - py; /* a substitution counts once */
-            if (r == nruns)
-                break;
-            for (size_t t = x; t < x + runs[r].len; t++) {
-                mchars += ta[ca0 + t].norm_len;
-                mc += ka[ca0 + t] == OVL_TOK_CJK;
-                mw += ka[ca0 + t] == OVL_TOK_WORD;
+        stack[0] = (arange){ch[c].first, ch[c].n};
+        nst = 1;
+        while (nst > 0) {
+            arange ar = stack[--nst];
+            const mem *f = &anch[ar.first], *l = &anch[ar.first + ar.n - 1];
+            uint32_t ca0 = f->a, ca1 = l->a + l->len, cb0 = f->b, cb1 = l->b + l->len;
+            if (ar.n < ch[c].n && weight_below(&al, ca0, ca1, 1.0))
+                continue;
+            /* Chains end on exact matches; a small edit just before an end hides the few
+             * shared tokens after it from the seeds. */
+            uint32_t da, db;
+            extend_end(&al, ca1, cb1, 1, 2 * max_gap, rows, &da, &db);
+            ca1 += da;
+            cb1 += db;
+            extend_end(&al, ca0, cb0, -1, 2 * max_gap, rows, &da, &db);
+            ca0 -= da;
+            cb0 -= db;
+            eqrun *runs = NULL;
+            size_t nruns = 0;
+            if (diff_runs(ha + ca0, ca1 - ca0, hb + cb0, cb1 - cb0, &runs, &nruns))
+                goto done;
+            size_t mc = 0, mw = 0, dist = 0, px = 0, py = 0;
+            uint64_t mchars = 0;
+            for (size_t r = 0; r <= nruns; r++) {
+                size_t x = r < nruns ? runs[r].x : ca1 - ca0, y = r < nruns ? runs[r].y : cb1 - cb0;
+                dist += (x - px > y - py) ? x - px : y - py; /* a substitution counts once */
+                if (r == nruns)
+                    break;
+                for (size_t t = x; t < x + runs[r].len; t++) {
+                    mchars += ta[ca0 + t].norm_len;
+                    mc += ka[ca0 + t] == OVL_TOK_CJK;
+                    mw += ka[ca0 + t] == OVL_TOK_WORD;
+                }
+                px = x + runs[r].len;
+                py = y + runs[r].len;
             }
-            px = x + runs[r].len;
-            py = y + runs[r].len;
+            free(runs);
+            size_t longer = ca1 - ca0 > cb1 - cb0 ? ca1 - ca0 : cb1 - cb0;
+            double sim = 1.0 - (double)dist / (double)longer;
+            if (sim < MIN_SIMILARITY && ar.n > 1) {
+                size_t cut = 1;
+                uint32_t wide = 0;
+                for (size_t x = 1; x < ar.n; x++) {
+                    uint32_t g = end_gap(&anch[ar.first + x - 1], &anch[ar.first + x]);
+                    if (g > wide) {
+                        wide = g;
+                        cut = x;
+                    }
+                }
+                if (ovl__grow(&stack, &stcap, nst + 2, sizeof *stack))
+                    goto done;
+                stack[nst++] = (arange){ar.first + cut, ar.n - cut};
+                stack[nst++] = (arange){ar.first, cut};
+                continue;
+            }
+            /* Stock phrases strung together by chance leave most of the stretch unmatched. */
+            if ((double)mc / o.min_cjk + (double)mw / o.min_words < 1.0 || sim < MIN_SIMILARITY)
+                continue;
+            if (ovl__grow(&ps, &pcap, np + 1, sizeof *ps))
+                goto done;
+            ovl_passage *pg = &ps[np++];
+            memset(pg, 0, sizeof *pg);
+            ovl_span_from_tokens(a, a0 + ca0, a0 + ca1, &pg->a);
+            ovl_span_from_tokens(b, b0 + cb0, b0 + cb1, &pg->b);
+            pg->similarity = sim;
+            pg->matched_chars = mchars;
+            pg->moved = ch[c].keep == 2 ? MOVED_WEAK : ch[c].keep == 3 ? MOVED_WEAK_A : 0;
         }
-        free(runs);
-        size_t longer = ca1 - ca0 > cb1 - cb0 ? ca1 - ca0 : cb1 - cb0;
-        double sim = 1.0 - (double)dist / (double)longer;
-        /* Stock phrases strung together by chance leave most of the stretch unmatched. */
-        if ((double)mc / o.min_cjk + (double)mw / o.min_words < 1.0 || sim < MIN_SIMILARITY)
-            continue;
-        ovl_passage *pg = &ps[np++];
-        memset(pg, 0, sizeof *pg);
-        ovl_span_from_tokens(a, a0 + ca0, a0 + ca1, &pg->a);
-        ovl_span_from_tokens(b, b0 + cb0, b0 + cb1, &pg->b);
-        pg->similarity = sim;
-        pg->matched_chars = mchars;
     }
+    free(anch);
+    anch = NULL;
+    free(stack);
+    stack = NULL;
     free(ch);
     ch = NULL;
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
-    np = merge_reordered(a, b, ps, np, k);
+    int oom = 0;
+    np = merge_reordered(a, b, ps, np, max_gap, 2 * k, (double)o.min_cjk, (double)o.min_words, &oom);
+    if (oom)
+        goto done;
     if (mark_moved(ps, np))
         goto done;
     if (np == 0) {
@@ -1497,6 +1824,7 @@ done:
     free(anch);
     free(ch);
     free(ps);
+    free(stack);
     if (rc != OVL_OK)
         return ovl__fail(ctx, rc, -1, "ovl_align: out of memory");
     return OVL_OK;

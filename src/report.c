@@ -404,7 +404,7 @@ int ovl_report_write(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *o
         goto done;
     }
     if (opts->format == OVL_FORMAT_HTML) {
-        rc = ovl__report_html(ctx, r, opts, st, sources, dt, o);
+        rc = ovl__report_html(ctx, r, opts, st, dt, o);
         if (rc == OVL_OK || rc == OVL_ERR_WRITE) {
             int wrc = ovl__out_flush(o);
             if (wrc != OVL_OK)

@@ -224,24 +224,22 @@ static void open_mark(ovl__out *o, const ovl_report *r, const hl *h, int first)
 /* The document's text with its passages v[0..m) (sorted by hl_cmp) marked. Passages may
  * overlap; marks must nest. Between two consecutive boundaries (starts and ends of
  * passages) the set of passages is fixed: at each boundary the open marks from the first
- * one that no longer applies are closed, and the passages that apply and are not open are
- * opened, outer (earlier, longer) first. A passage closed only because one it was nested in
- * ended reopens as a continuation (class "cont", no id), so every passage has one mark
- * with its id, and a mark always holds at least the characters up to the next boundary:
- * never an empty mark. */
+ * one that ends there up are closed, those of them that go on are reopened as
+ * continuations (class "cont", no id), then the passages starting there are opened, longer
+ * first. So every passage has one mark with its id, marks nest, and a mark always holds at
+ * least the characters up to the next boundary: never an empty mark. */
 static int put_marked_text(ovl__out *o, const ovl_report *r, int doc, const hl *v, size_t m)
 {
     const ovl_text *t = ovl_doc_text(r->docs[doc].doc);
     const uint32_t *c = ovl_text_chars(t);
     uint64_t n = ovl_text_length(t);
     uint64_t *bd = malloc((2 * m + 2) * sizeof *bd);
-    size_t *stack = malloc((m + 1) * sizeof *stack);
-    unsigned char *opened = calloc(m + 1, 1), *on = calloc(m + 1, 1);
-    if (!bd || !stack || !opened || !on) {
-        free(bd), free(stack), free(opened), free(on);
+    size_t *stack = malloc((m + 1) * sizeof *stack), *again = malloc((m + 1) * sizeof *again);
+    if (!bd || !stack || !again) {
+        free(bd), free(stack), free(again);
         return OVL_ERR_NOMEM;
     }
-    size_t nb = 0, depth = 0;
+    size_t nb = 0, depth = 0, next = 0;
     for (size_t i = 0; i < m; i++) {
         bd[nb++] = v[i].start;
         bd[nb++] = v[i].end;
@@ -255,23 +253,26 @@ static int put_marked_text(ovl__out *o, const ovl_report *r, int doc, const hl *
             continue;
         put_chars(o, c, cur, p);
         cur = p;
-        /* Close from the first open mark that ends here. */
-        size_t keep = 0;
+        size_t keep = 0, na = 0;
         while (keep < depth && v[stack[keep]].end > p)
             keep++;
-        while (depth > keep) {
+        for (size_t j = keep; j < depth; j++) { /* in opening order: outer first */
             ovl__out_puts(o, "</mark>");
-            on[stack[--depth]] = 0;
+            if (v[stack[j]].end > p)
+                again[na++] = stack[j];
         }
+        depth = keep;
         if (p >= n)
             break;
-        /* Open what applies at p, in hl order (outer first). */
-        for (size_t i = 0; i < m && v[i].start <= p; i++) {
-            if (on[i] || v[i].end <= p)
-                continue;
-            open_mark(o, r, &v[i], !opened[i]);
-            opened[i] = on[i] = 1;
-            stack[depth++] = i;
+        for (size_t j = 0; j < na; j++) {
+            open_mark(o, r, &v[again[j]], 0);
+            stack[depth++] = again[j];
+        }
+        for (; next < m && v[next].start <= p; next++) {
+            if (v[next].end <= p)
+                continue; /* empty: not shown */
+            open_mark(o, r, &v[next], 1);
+            stack[depth++] = next;
         }
     }
     while (depth > 0) {
@@ -279,7 +280,7 @@ static int put_marked_text(ovl__out *o, const ovl_report *r, int doc, const hl *
         depth--;
     }
     put_chars(o, c, cur, n);
-    free(bd), free(stack), free(opened), free(on);
+    free(bd), free(stack), free(again);
     return OVL_OK;
 }
 
@@ -304,7 +305,21 @@ static int put_source_block(ovl_ctx *ctx, ovl__out *o, const ovl_report *r, cons
                     p->b.line_start, p->b.line_end, fin(p->similarity), p->moved ? DOT "moved" : "");
     uint64_t s = p->b.char_start > CONTEXT ? p->b.char_start - CONTEXT : 0;
     uint64_t e = p->b.char_end + CONTEXT < nbch ? p->b.char_end + CONTEXT : nbch;
-    ovl__out_printf(o, "<span class=\"ctx\">%s", s > 0 ? "\xE2\x80\xA6" : "");
+    /* The context starts and ends at paragraph edges when one lies within reach. */
+    const ovl_segments *sg = ovl_doc_segments(db);
+    const ovl_range *para = ovl_segments_paragraphs(sg);
+    size_t np = ovl_segments_paragraph_count(sg);
+    int cut_s = s > 0, cut_e = e < nbch;
+    uint64_t e0 = e;
+    for (size_t i = 0; i < np && (cut_s || cut_e); i++) {
+        if (cut_s && para[i].start >= s && para[i].start <= p->b.char_start)
+            s = para[i].start, cut_s = 0;
+        if (cut_e && para[i].end <= e0 && para[i].end >= p->b.char_end)
+            e = para[i].end; /* the last such end wins: most context */
+    }
+    if (cut_e && e < e0)
+        cut_e = 0;
+    ovl__out_printf(o, "<span class=\"ctx\">%s", cut_s ? "\xE2\x80\xA6" : "");
     put_chars(o, cb, s, p->b.char_start);
     ovl__out_printf(o, "</span><mark class=\"hl s%d%s\" id=\"p%zub\" data-pair=\"%zu\" "
                        "data-side=\"b\" data-n=\"%zu\" tabindex=\"0\">",
@@ -329,7 +344,7 @@ static int put_source_block(ovl_ctx *ctx, ovl__out *o, const ovl_report *r, cons
         put_chars(o, cb, shown, p->b.char_end);
     ovl__out_puts(o, "</mark><span class=\"ctx\">");
     put_chars(o, cb, p->b.char_end > shown ? p->b.char_end : shown, e);
-    ovl__out_printf(o, "%s</span></div>\n</div>\n", e < nbch ? "\xE2\x80\xA6" : "");
+    ovl__out_printf(o, "%s</span></div>\n</div>\n", cut_e ? "\xE2\x80\xA6" : "");
     free(ed);
     return OVL_OK;
 }
@@ -459,10 +474,8 @@ static void put_all_docs(ovl__out *o, const ovl_report *r, const ovl_doc_stats *
 }
 
 int ovl__report_html(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
-                     const ovl_doc_stats *st, const int *sources, const ovl__detail *dt,
-                     ovl__out *o)
+                     const ovl_doc_stats *st, const ovl__detail *dt, ovl__out *o)
 {
-    (void)sources;
     size_t maxsh = 1;
     for (size_t d = 0; d < r->ndocs; d++)
         if (dt[d].nshares > maxsh)

@@ -127,10 +127,8 @@ typedef struct ovl__detail {
 } ovl__detail;
 void ovl__detail_free(ovl__detail *dt, size_t n);
 
-/* HTML writer (report_html.c); st and sources as from ovl__report_all_stats, dt one per
- * document. */
+/* HTML writer (report_html.c); st as from ovl__report_all_stats, dt one per document. */
 int ovl__report_html(ovl_ctx *ctx, const ovl_report *r, const ovl_report_opts *opts,
-                     const ovl_doc_stats *st, const int *sources, const ovl__detail *dt,
-                     ovl__out *o);
+                     const ovl_doc_stats *st, const ovl__detail *dt, ovl__out *o);
 
 #endif

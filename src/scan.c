@@ -140,6 +140,7 @@ static void fp_one(void *arg, unsigned worker, size_t k)
         size_t nt = ovl_norm_count(ovl_doc_norm(doc));
         s.doc.tokens = nt > UINT32_MAX ? UINT32_MAX : (uint32_t)nt;
         snprintf(s.doc.encoding, sizeof s.doc.encoding, "%s", ovl_text_encoding(t));
+        s.doc.replaced = ovl_text_replaced(t);
         rc = ovl_fp_from_doc(ctx, doc, &j->o->fp, &s.fp);
         if (rc == OVL_OK && j->sk)
             ovl__recur_add(&j->sk[worker], ovl_norm_tokens(ovl_doc_norm(doc)), nt);

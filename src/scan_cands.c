@@ -264,6 +264,71 @@ int ovl__near_groups(ovl_ctx *ctx, ovl_finder *nf, const uint32_t *sigs, unsigne
     return OVL_OK;
 }
 
+int ovl__search_spool(ovl_ctx *ctx, const ovl_scan_opts *o, uint32_t ndocs, const uint32_t *copy_of,
+                      int recurring, int fd, off_t end, const int *band_fd, size_t nchunks,
+                      unsigned bands, ovl__range_out **outs, size_t *nout)
+{
+    *outs = NULL;
+    *nout = 0;
+    if (!bands)
+        return OVL_OK;
+    /* Band ranges: as many as keep one finder within its budget, at least one per thread
+     * (up to two), searched two at a time. */
+    unsigned par = o->threads >= 2 && bands >= 2 ? 2 : 1;
+    uint64_t need = (uint64_t)nchunks * (12 * (uint64_t)bands + 12);
+    size_t nr = (size_t)((need + FINDER_BUDGET - 1) / FINDER_BUDGET);
+    if (nr < par)
+        nr = par;
+    if (nr > bands)
+        nr = bands;
+    /* When even one band per range is over the budget, ranges run one at a time: memory
+     * before speed (two finders at once would hold two such ranges). */
+    if (need / nr > FINDER_BUDGET)
+        par = 1;
+    range_pass *rp = calloc(nr, sizeof *rp);
+    *outs = calloc(nr, sizeof **outs);
+    if (!rp || !*outs) {
+        free(rp);
+        free(*outs);
+        *outs = NULL;
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    int rc = OVL_OK;
+    for (size_t k = 0; k < nr && rc == OVL_OK; k++) {
+        rp[k].o = o;
+        rp[k].ndocs = ndocs;
+        rp[k].copy_of = copy_of;
+        rp[k].fd = fd;
+        rp[k].band_fd = band_fd;
+        rp[k].end = end;
+        rp[k].lo = (unsigned)(k * bands / nr);
+        rp[k].hi = (unsigned)((k + 1) * bands / nr);
+        rp[k].recurring = recurring;
+        if (!(rp[k].ctx = ovl_ctx_new()))
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (size_t k = 0; rc == OVL_OK && k < nr; k += par) {
+        size_t m = nr - k < par ? nr - k : par;
+        ovl__parallel(m, par, run_range, NULL, rp + k);
+        for (size_t x = k; x < k + m && rc == OVL_OK; x++)
+            if (rp[x].rc != OVL_OK)
+                rc = ovl__fail(ctx, rp[x].rc, -1, "%s", ovl_ctx_message(rp[x].ctx));
+    }
+    for (size_t k = 0; k < nr; k++) {
+        (*outs)[k] = rp[k].out;
+        ovl_ctx_free(rp[k].ctx);
+    }
+    free(rp);
+    *nout = nr;
+    return rc;
+}
+
+int ovl__spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, const ovl_fp_chunk *ch,
+                   const uint64_t *keys, size_t nc, uint64_t *col)
+{
+    return spool_doc(spool, bandf, bands, id, ch, keys, nc, col);
+}
+
 int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int recurring,
                   ovl__problem_fn problem, void *userdata, ovl__cfp *out)
 {
@@ -282,7 +347,7 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     int *band_fd = calloc(bands ? bands : 1, sizeof *band_fd);
     uint64_t *col = NULL;
     size_t capcol = 0;
-    range_pass *rp = NULL;
+    ovl__range_out *outs = NULL;
     size_t nr = 0;
     int rc = OVL_OK;
     ovl_scan_opts fo;
@@ -436,73 +501,32 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
      * the calling thread. */
     if (o->progress)
         o->progress(o->progress_data, "candidates", 0, 1);
-    /* Band ranges: as many as keep one finder within its budget, at least one per thread
-     * (up to two), searched two at a time. */
-    unsigned par = o->threads >= 2 && bands >= 2 ? 2 : 1;
-    uint64_t need = (uint64_t)out->nchunks * (12 * (uint64_t)bands + 12);
-    nr = (size_t)((need + FINDER_BUDGET - 1) / FINDER_BUDGET);
-    if (nr < par)
-        nr = par;
-    if (nr > bands)
-        nr = bands;
-    /* When even one band per range is over the budget, ranges run one at a time: memory
-     * before speed (two finders at once would hold two such ranges). */
-    if (need / nr > FINDER_BUDGET)
-        par = 1;
-    out->ranges = nr;
-    rp = calloc(nr, sizeof *rp);
-    if (!rp) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
     off_t end = ftello(spool);
-    for (size_t k = 0; k < nr && rc == OVL_OK; k++) {
-        rp[k].o = o;
-        rp[k].ndocs = (uint32_t)n;
-        rp[k].copy_of = out->copy_of;
-        rp[k].fd = fileno(spool);
-        rp[k].band_fd = band_fd;
-        rp[k].end = end;
-        rp[k].lo = (unsigned)(k * bands / nr);
-        rp[k].hi = (unsigned)((k + 1) * bands / nr);
-        rp[k].recurring = recurring;
-        if (!(rp[k].ctx = ovl_ctx_new()))
-            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    }
-    for (size_t k = 0; rc == OVL_OK && k < nr; k += par) {
-        size_t m = nr - k < par ? nr - k : par;
-        ovl__parallel(m, par, run_range, NULL, rp + k);
-        for (size_t x = k; x < k + m && rc == OVL_OK; x++)
-            if (rp[x].rc != OVL_OK)
-                rc = ovl__fail(ctx, rp[x].rc, -1, "%s", ovl_ctx_message(rp[x].ctx));
-    }
-    ovl__range_out *outs = rc == OVL_OK ? malloc(nr * sizeof *outs) : NULL;
-    const ovl_scan_pair **lists = rc == OVL_OK ? malloc(nr * sizeof *lists) : NULL;
-    size_t *counts = rc == OVL_OK ? malloc(nr * sizeof *counts) : NULL;
-    if (rc == OVL_OK && (!outs || !lists || !counts))
+    rc = ovl__search_spool(ctx, o, (uint32_t)n, out->copy_of, recurring, fileno(spool), end, band_fd,
+                           out->nchunks, bands, &outs, &nr);
+    out->ranges = nr;
+    const ovl_scan_pair **lists = rc == OVL_OK ? malloc((nr + 1) * sizeof *lists) : NULL;
+    size_t *counts = rc == OVL_OK ? malloc((nr + 1) * sizeof *counts) : NULL;
+    if (rc == OVL_OK && (!lists || !counts))
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
     for (size_t k = 0; rc == OVL_OK && k < nr; k++) {
-        outs[k] = rp[k].out;
-        lists[k] = rp[k].out.pairs;
-        counts[k] = rp[k].out.npairs;
+        lists[k] = outs[k].pairs;
+        counts[k] = outs[k].npairs;
     }
     if (rc == OVL_OK)
         rc = ovl__range_pairs(ctx, o, (uint32_t)n, lists, counts, nr, &out->pairs, &out->npairs);
     if (rc == OVL_OK && (ovl__range_groups(outs, nr, 0, &out->rec, &out->nrec) != 0 ||
                          ovl__range_groups(outs, nr, 1, &out->ign, &out->nign) != 0))
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    free(outs);
     free(lists);
     free(counts);
 done:
     for (unsigned t = 0; sk && t < nsk; t++)
         ovl__recur_free(&sk[t]);
     free(sk);
-    for (size_t k = 0; rp && k < nr; k++) {
-        ovl__range_out_free(&rp[k].out);
-        ovl_ctx_free(rp[k].ctx);
-    }
-    free(rp);
+    for (size_t k = 0; outs && k < nr; k++)
+        ovl__range_out_free(&outs[k]);
+    free(outs);
     free(table);
     ovl_finder_free(nf);
     free(sigs);

@@ -7,6 +7,9 @@
 #include "doccache.h"
 #include "recur.h"
 
+#include <stdio.h>
+#include <sys/types.h>
+
 /* Loaded documents kept for reuse when no thread holds them. */
 #define OVL__SCAN_CACHE_BUDGET ((uint64_t)256 << 20)
 
@@ -112,6 +115,18 @@ int ovl__range_pairs(ovl_ctx *ctx, const ovl_scan_opts *o, uint32_t ndocs,
  * renumbered so that those of different ranges stay apart. -1 when out of memory. */
 int ovl__range_groups(const ovl__range_out *rp, size_t nr, int which, ovl_recurring **out,
                       size_t *nout);
+/* Writes document id's chunks to the chunk spool and its keys (nc x bands, chunk after
+ * chunk) to one file per band, the form ovl__search_spool reads; col: room for nc keys.
+ * -1 when a write fails. */
+int ovl__spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, const ovl_fp_chunk *ch,
+                   const uint64_t *keys, size_t nc, uint64_t *col);
+/* Searches the spooled keys (fd up to end; band_fd[0..bands) the band files; nchunks in all)
+ * in as many band ranges as keep a finder within its memory budget, two at once on two
+ * threads: *outs (malloc'd, *nout ranges in band order; each freed with ovl__range_out_free
+ * even on failure). */
+int ovl__search_spool(ovl_ctx *ctx, const ovl_scan_opts *o, uint32_t ndocs, const uint32_t *copy_of,
+                      int recurring, int fd, off_t end, const int *band_fd, size_t nchunks,
+                      unsigned bands, ovl__range_out **outs, size_t *nout);
 /* Near copies: candidate pairs of a finder of whole-document keys kept when their signatures
  * (K values per document, indexed by document) agree on at least threshold, joined into groups;
  * each group's first document becomes copy_of of the others, out->near their similarity. */

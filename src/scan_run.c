@@ -466,6 +466,7 @@ static int emit(run *r, ovl__doccache *cache)
         x->path = ovl_corpus_name(r->c, i);
         x->encoding = sd->encoding;
         x->bytes = sd->bytes;
+        x->replaced = sd->replaced;
         x->sources = (int)d->sources;
         x->stats.chars = sd->chars;
         x->stats.reused_chars = reused;
@@ -498,8 +499,11 @@ static int emit(run *r, ovl__doccache *cache)
             rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
             break;
         }
-        if (shown && (fseeko(r->spool, (off_t)q->off, SEEK_SET) != 0 ||
-                      fread(buf, sizeof *buf, shown, r->spool) != shown)) {
+        if (shown && r->fetch) {
+            if ((rc = r->fetch(r->fetch_data, r->ctx, q->off, buf, shown)) != OVL_OK)
+                break;
+        } else if (shown && (fseeko(r->spool, (off_t)q->off, SEEK_SET) != 0 ||
+                             fread(buf, sizeof *buf, shown, r->spool) != shown)) {
             rc = ovl__fail(r->ctx, OVL_ERR_IO, -1, "cannot read the temporary passage file");
             break;
         }

@@ -67,6 +67,10 @@ typedef struct ovl__run {
     ovl_scan_summary sum;
     uint64_t (*hashes)[2]; /* per document, for the cache's check */
     ovl__doccache *cache;  /* loaded documents (alignment, then emission) */
+    /* NULL: a record's passages are read from spool at its off; else fetched by this (passages
+     * kept by another process, off as it numbered them), returning OVL_OK or an error. */
+    int (*fetch)(void *data, ovl_ctx *ctx, uint64_t off, ovl_passage *buf, size_t n);
+    void *fetch_data;
 } ovl__run;
 
 /* The steps of ovl_scan, in its order. A distributed scan runs some of them on every process
@@ -97,9 +101,9 @@ int ovl__run_finish(ovl__run *r);
 /* What alignment left in a run (pair records, documents' spans and failures, counters) as
  * plain bytes (*buf malloc'd); the passages stay in r->spool, records pointing into it. */
 int ovl__run_export(ovl__run *r, void **buf, size_t *len);
-/* Adds an exported run's part to r: its records, with their passages appended to r's spool
- * from spool_base on (the caller appends the exported run's spool there), spans merged per
- * document, failures kept when r has none for the document, counters added. */
+/* Adds an exported run's part to r: its records, their passages' offsets moved by spool_base
+ * (the caller appends the exported run's spool there, or fetches them, see fetch), spans
+ * merged per document, failures kept when r has none for the document, counters added. */
 int ovl__run_import(ovl__run *r, const void *buf, size_t len, uint64_t spool_base);
 
 #endif

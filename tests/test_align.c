@@ -208,6 +208,121 @@ START_TEST(swapped_passages_one_moved)
 }
 END_TEST
 
+/* ---- shuffled sentences, repeats, stock phrases --------------------------------------------- */
+
+static const char *S1 = "Glaciers in the northern valley retreated nearly forty metres during the last decade. ";
+static const char *S2 = "Meltwater lakes formed quickly. ";
+static const char *S3 = "Survey teams installed pressure sensors beneath three moraine dams every spring. ";
+static const char *S4 = "Local herders moved their yaks toward higher pastures as grazing land dried out. ";
+static const char *S5 = "Regional authorities have since drafted an evacuation plan for downstream villages.";
+static const char *E1 = "Our bakery opens at seven and sells rye loaves, almond croissants and coffee.\n\n";
+static const char *E2 = "\n\nTickets for the harbour ferry can be bought online or at the kiosk near pier four.";
+static const char *H1 = "The orchestra rehearsed a new symphony by a young composer from Lisbon.\n\n";
+static const char *H2 = "\n\nVolunteers repainted the community hall and repaired its leaking roof before winter.";
+
+/* Sentences of one stretch shuffled (one of them too short to seed a piece of its own) come
+ * back as one passage over the whole stretch on both sides. */
+START_TEST(shuffled_sentences_one_passage)
+{
+    const char *pa[] = {E1, S3, S1, S5, " ", S2, S4, E2};
+    const char *pb[] = {H1, S1, S2, S3, S4, S5, H2};
+    char *sa = cat(pa, 8), *sb = cat(pb, 7);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(p[0].a.char_start, cps(E1));
+    ck_assert_uint_eq(p[0].a.char_end, cps(sa) - cps(E2) - 2); /* up to "out", not ". " */
+    ck_assert_uint_eq(p[0].b.char_start, cps(H1));
+    ck_assert_uint_eq(p[0].b.char_end, cps(sb) - cps(H2) - 1);
+    ck_assert_int_eq(p[0].moved, 0);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+}
+END_TEST
+
+/* A shuffled sentence whose exact twin lies elsewhere in B, while its true partner (one word
+ * edited) sits among the stretch's other sentences: anchored by its neighbours, the whole
+ * stretch is one passage and the twin is not reported. */
+START_TEST(shuffled_sentence_anchored_by_neighbours)
+{
+    char *s3x = replace_all(S3, "every spring", "each spring");
+    const char *far = "\n\nThe museum extended its opening hours for the summer exhibition of ceramics and "
+                      "glass. Visitors queued along the river walk since early morning.\n\n";
+    const char *pa[] = {E1, s3x, S1, S2, S5, " ", S4, E2};
+    const char *pb[] = {H1, S1, S2, S3, S4, S5, far, s3x, H2};
+    char *sa = cat(pa, 8), *sb = cat(pb, 9);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(p[0].a.char_start, cps(E1));
+    ck_assert_uint_eq(p[0].a.char_end, cps(sa) - cps(E2) - 2);
+    ck_assert_uint_eq(p[0].b.char_start, cps(H1));
+    ck_assert_uint_eq(p[0].b.char_end, cps(H1) + cps(S1) + cps(S2) + cps(S3) + cps(S4) + cps(S5) - 1);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+    free(s3x);
+}
+END_TEST
+
+/* A stretch of B used twice in A, the second time edited and shuffled: two passages, each
+ * with the whole stretch of B. */
+START_TEST(source_reused_twice_two_passages)
+{
+    char *t1 = replace_all(S4, "yaks", "cattle");
+    char *t2 = replace_all(S1, "nearly", "almost");
+    const char *pa[] = {E1, S1, S2, S3, S4, S5, E2, H2 + 2, "\n\n", S3, t1, t2, S2, S5, "\n\nEnd."};
+    const char *pb[] = {H1, S1, S2, S3, S4, S5, "\n\nClosing remarks."};
+    char *sa = cat(pa, 15), *sb = cat(pb, 7);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_uint_eq(p[i].b.char_start, cps(H1));
+        ck_assert_uint_eq(p[i].b.char_end, cps(H1) + cps(S1) + cps(S2) + cps(S3) + cps(S4) + cps(S5) - 1);
+    }
+    ck_assert_uint_eq(p[0].a.char_start, cps(E1));
+    ck_assert_uint_lt(p[0].a.char_end, p[1].a.char_start);
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+    free(t1);
+    free(t2);
+}
+END_TEST
+
+/* One stock phrase of A found in three places of B is reported once. */
+START_TEST(stock_phrase_reported_once)
+{
+    const char *X = "according to the latest figures released by the national statistics office";
+    const char *pa[] = {E1, "Prices rose, ", X, ", while wages stagnated.", E2};
+    const char *pb[] = {H1, "Exports fell, ", X, ".\n\nImports grew, ", X, ".\n\nSavings shrank, ", X,
+                        ".", H2};
+    char *sa = cat(pa, 5), *sb = cat(pb, 9);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    size_t n;
+    ovl_passage *p = align_docs(a, b, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(p[0].a.char_start, cps(E1) + cps("Prices rose, "));
+    ck_assert_uint_eq(p[0].a.char_end, cps(E1) + cps("Prices rose, ") + cps(X));
+    free(p);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+}
+END_TEST
+
 /* ---- layout and width variants ------------------------------------------------------------ */
 
 /* Passage with punctuation and a Latin acronym; variants below change only layout/width. */
@@ -801,6 +916,10 @@ static Suite *align_suite(void)
     tcase_add_test(tc, verbatim_exact_offsets);
     tcase_add_test(tc, edited_copy_one_passage);
     tcase_add_test(tc, swapped_passages_one_moved);
+    tcase_add_test(tc, shuffled_sentences_one_passage);
+    tcase_add_test(tc, source_reused_twice_two_passages);
+    tcase_add_test(tc, shuffled_sentence_anchored_by_neighbours);
+    tcase_add_test(tc, stock_phrase_reported_once);
     tcase_add_test(tc, rewrap_and_fullwidth_same_spans);
     tcase_add_test(tc, short_phrase_not_reported);
     tcase_add_test(tc, unrelated_nothing);

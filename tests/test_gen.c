@@ -527,6 +527,72 @@ START_TEST(test_obf_list_only)
 }
 END_TEST
 
+/* double: two truth rows per case, same source span, different places; reword: the text
+ * changed (en: WordNet synonyms; the part is skipped without WordNet's files). */
+START_TEST(test_double_reword_en)
+{
+    char *d = tmpdir();
+    ovl_gen_opts o = OVL_GEN_OPTS_INIT;
+    FILE *wn = fopen("/usr/share/wordnet/index.noun", "r");
+    int have_wn = wn != NULL || getenv("OVL_WORDNET") != NULL;
+    if (wn)
+        fclose(wn);
+    unsigned items[2] = {OVL_GEN_DOUBLE, OVL_GEN_REWORD};
+    o.lang = "en";
+    o.seed = 5;
+    o.n_src = o.n_susp = 8;
+    o.obf = items;
+    o.n_obf = have_wn ? 2 : 1;
+    char err[256];
+    ck_assert_msg(ovl_gen_corpus(&o, d, NULL, err, sizeof err) == 0, "%s", err);
+    size_t len;
+    char *truth = tu_read(tu_path(d, "truth.tsv"), &len);
+    char src[64][64];
+    unsigned long long off[64][2];
+    size_t nd = 0, nr = 0, nchanged = 0;
+    for (char *line = strtok(truth, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
+        char susp[64], sp[64], label[96];
+        unsigned long long so, sl, ro, rl;
+        ck_assert_int_eq(sscanf(line, "%63s %llu %llu %63s %llu %llu %95s", susp, &so, &sl, sp, &ro, &rl, label), 7);
+        ovl_text *ts = decode_file(tu_path(d, susp)), *tr = decode_file(tu_path(d, sp));
+        char *a = ovl_text_utf8(ts, so, so + sl), *b = ovl_text_utf8(tr, ro, ro + rl);
+        if (strcmp(label, "double") == 0) {
+            ck_assert_uint_lt(nd, 64);
+            snprintf(src[nd], sizeof src[nd], "%s", sp);
+            off[nd][0] = ro;
+            off[nd][1] = rl;
+            nd++;
+        } else {
+            ck_assert_str_eq(label, "reword");
+            nr++;
+            nchanged += strcmp(a, b) != 0;
+        }
+        free(a);
+        free(b);
+        ovl_text_free(ts);
+        ovl_text_free(tr);
+    }
+    /* each double source span is planted exactly twice */
+    ck_assert_uint_gt(nd, 0);
+    ck_assert_uint_eq(nd % 2, 0);
+    for (size_t i = 0; i < nd; i++) {
+        size_t same = 0;
+        for (size_t j = 0; j < nd; j++)
+            same += strcmp(src[i], src[j]) == 0 && off[i][0] == off[j][0] && off[i][1] == off[j][1];
+        ck_assert_uint_eq(same, 2);
+    }
+    if (have_wn) {
+        ck_assert_uint_gt(nr, 0);
+        ck_assert_uint_eq(nchanged, nr);
+    }
+    free(truth);
+    rm_tree(d);
+    free(d);
+}
+END_TEST
+
 START_TEST(test_parse_obf)
 {
     unsigned it[16];
@@ -539,6 +605,9 @@ START_TEST(test_parse_obf)
     ck_assert_uint_eq(it[6], OVL_GEN_ENCODING);
     ck_assert_uint_eq(it[7], OVL_GEN_MIX);
     ck_assert_int_eq(ovl_gen_parse_obf("edit,bogus", it, 16), -1);
+    ck_assert_int_eq(ovl_gen_parse_obf("double,reword+edit", it, 16), 2);
+    ck_assert_uint_eq(it[0], OVL_GEN_DOUBLE);
+    ck_assert_uint_eq(it[1], OVL_GEN_REWORD | OVL_GEN_EDIT);
     ck_assert_int_eq(ovl_gen_parse_obf("edit+", it, 16), -1);
     ck_assert_int_eq(ovl_gen_parse_obf("all", it, 4), -1);
     char buf[64];
@@ -600,6 +669,7 @@ int main(void)
     tcase_add_test(tc, test_same_seed_same_bytes_en);
     tcase_add_test(tc, test_truth_exact_en);
     tcase_add_test(tc, test_obf_list_only);
+    tcase_add_test(tc, test_double_reword_en);
     if (csl) {
         tcase_add_test(tc, test_pair_kinds_zh);
         tcase_add_test(tc, test_pair_encoding_both);

@@ -33,8 +33,8 @@ typedef struct ovl_passage {
     ovl_span a, b;
     double similarity;      /* 1 - token edit distance / longer side, over the normalized
                                tokens; for a stretch whose sentences were shuffled (pieces
-                               touching in both documents, out of order), the length-weighted
-                               similarity of its pieces */
+                               that together cover one stretch of each document, in any
+                               order), the length-weighted similarity of its pieces */
     uint64_t matched_chars; /* folded characters of tokens equal on both sides (summed over
                                the pieces of a shuffled stretch) */
     int moved;              /* 1 when the passage is out of order relative to the others */

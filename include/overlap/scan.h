@@ -101,6 +101,7 @@ typedef struct ovl_scan_doc {
     char encoding[24];     /* e.g. "GB18030" */
     uint32_t nchunks;      /* its chunks are chunks[first_chunk .. first_chunk + nchunks) */
     size_t first_chunk;
+    size_t replaced;       /* invalid byte sequences replaced with U+FFFD (lenient decoding) */
 } ovl_scan_doc;
 
 /* Fingerprints of a shard: documents [first, first + count) of the corpus. Plain arrays,

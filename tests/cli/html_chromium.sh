@@ -4,7 +4,7 @@
 # list does not), no mark is empty, each passage has one mark with its id on each side, the
 # source list is there, clicking a passage opens its source text with the edits shown, and
 # hostile text (<script>, "><img onerror>, javascript:, in the text and in a file name) stays
-# text. Reports: compare with edits, a moved passage and a paragraph found twice in B (two
+# text. Reports: compare with edits, swapped sentences and a paragraph found twice in B (two
 # passages over the same characters of A); check of the editor fixture (three sources).
 set -u
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
@@ -100,7 +100,9 @@ PY
 rc=$?
 [ $rc -eq 1 ] || { cat "$tmp/cli.err"; fail "overlap compare --format html exited with $rc"; }
 npass=$("$OVL_BIN" compare "$tmp/a.txt" "$tmp/$bname" --format json | grep -c '"similarity":')
-[ "$npass" -ge 3 ] || fail "the example should yield at least 3 passages, got $npass"
+# The two swapped sentences are one shuffled stretch (one passage); the paragraph found twice in
+# B gives a second passage over some of the same characters of A.
+[ "$npass" -ge 2 ] || fail "the example should yield at least 2 passages, got $npass"
 check_report compare "$tmp/compare.html" "$npass"
 grep -q '&lt;script&gt;document.title=' "$tmp/compare.dom" || fail "escaped document text missing"
 grep -q '&quot;&gt;&lt;img src=x onerror=' "$tmp/compare.dom" || fail "escaped img text missing"

@@ -110,6 +110,8 @@ esc=$'\e]0;pwned\a\e[31mred.txt'
 cp fixtures/reuse/copy.txt "$f/$esc"
 status_is "escape sequences in a name: missing-file message" 2 "$OVL_BIN" compare "$c/a.txt" "$f/$esc.gone"
 same "stderr: the escape sequence escaped" "$t/err" "overlap: $f/\\x1B]0;pwned\\x07\\x1B[31mred.txt.gone: No such file or directory"
+status_is "a library message quoting a name" 2 "$OVL_BIN" check --db "$f/$esc.db" "$c/a.txt"
+same "it is escaped too" "$t/err" "overlap: index $f/\\x1B]0;pwned\\x07\\x1B[31mred.txt.db does not exist"
 "$OVL_BIN" index add --db "$t/e.db" "$f/$esc" >"$t/out"
 same "index add: the name escaped" "$t/out" "added     $f/\\x1B]0;pwned\\x07\\x1B[31mred.txt
 1 added, 0 replaced, 0 unchanged, 0 failed"
@@ -120,6 +122,10 @@ same "index list: the name escaped" "$t/out" "$f/\\x1B]0;pwned\\x07\\x1B[31mred.
   bad "index list -z"
 status_is "index list -z --format json refused" 2 "$OVL_BIN" index list --db "$t/e.db" -z --format json
 same "its message" "$t/err" "overlap: index list: -z is for the text list, not --format json"
+"$OVL_BIN" dump "$f/$esc" | head -1 | cut -d: -f1 >"$t/out"
+same "dump: the name escaped" "$t/out" "$f/\\x1B]0;pwned\\x07\\x1B[31mred.txt"
+"$OVL_BIN" index verify --db "$t/e.db" >"$t/out"
+same "index verify: ok" "$t/out" "$t/e.db: ok"
 "$OVL_BIN" compare "$c/a.txt" "$f/$esc" >"$t/out" 2>&1
 ! grep -q $'\e' "$t/out" && ok "compare text report: no raw escape" || bad "compare report has a raw ESC"
 
@@ -150,6 +156,12 @@ same "compare: count on stderr" "$t/err" "$msg"
 status_is "check --lenient" 0 "$OVL_BIN" check --db "$t/i.db" --lenient --format json "$l/u.txt"
 same "check: count on stderr" "$t/err" "$msg"
 [ "$(jq '.documents[0].replaced' "$t/out")" = 2 ] && ok "check JSON: replaced" || bad "check JSON: $(jq -c .documents "$t/out")"
+cp fixtures/reuse/copy.txt "$l/b.txt"
+printf '\xff' >>"$l/b.txt"
+status_is "scan --lenient: JSON" 1 "$OVL_BIN" scan --lenient --format json "$l"
+[ "$(jq -c '[.documents[] | [(.path | split("/") | last), .replaced]]' "$t/out")" = '[["a.txt",null],["b.txt",1]]' ] &&
+  ok "scan JSON: replaced per document" || bad "scan JSON: $(jq -c .documents "$t/out")"
+rm "$l/b.txt"
 status_is "scan --lenient" 0 "$OVL_BIN" scan --lenient "$l"
 same "scan: count on stderr" "$t/err" "$msg
 overlap: scan: --lenient: 2 invalid byte sequences replaced with U+FFFD in 1 file"

@@ -1,0 +1,59 @@
+/* overlap/scan_mpi.h - the corpus scan spread over the ranks of an MPI communicator (liboverlap_mpi, built with -DOVL_MPI=ON; installed beside the other headers). */
+#ifndef OVERLAP_SCAN_MPI_H
+#define OVERLAP_SCAN_MPI_H
+
+#include <mpi.h>
+
+#include "overlap/scan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The phases of an MPI scan, as counted in ovl_scan_mpi_stats:
+ *   0 fingerprint: each rank reads and fingerprints its share of the files (contiguous in
+ *     name order, balanced by bytes); the documents' records go to every rank, problems and
+ *     whole-document keys to rank 0, which finds identical and near copies and sends the
+ *     verdict back; the chunk table of the originals goes to rank 0 (for families);
+ *   1 keys: band keys go to the rank owning their band (bands split into min(ranks, bands)
+ *     contiguous ranges), which finds the candidates and the recurring chunks of its keys;
+ *   2 pairs: each pair goes to the rank owning its first document, where the ranges' pairs
+ *     are merged; recurring and template chunks go to rank 0, which builds the families and
+ *     sends them to every rank; each rank drops the pairs in recurring text only;
+ *   3 balance: pairs are dealt to ranks by estimated cost (tokens to align), heaviest first
+ *     to the least loaded rank, so pairs of long documents are spread out;
+ *   4 align: each rank aligns its pairs, re-reading the files (a shared file system);
+ *   5 results: pair records, documents' spans and passages go to rank 0, which writes the
+ *     report in the same order as ovl_scan. */
+#define OVL_SCAN_MPI_PHASES 6
+
+typedef struct ovl_scan_mpi_stats {
+    int rank, ranks;
+    double seconds[OVL_SCAN_MPI_PHASES];     /* wall time of each phase on this rank */
+    uint64_t sent[OVL_SCAN_MPI_PHASES];      /* bytes this rank sent to other ranks */
+    uint64_t sent_max[OVL_SCAN_MPI_PHASES];  /* the most any rank sent */
+    uint64_t sent_total[OVL_SCAN_MPI_PHASES];/* all ranks together */
+    uint64_t held[OVL_SCAN_MPI_PHASES];      /* bytes of the phase's main arrays on this rank
+                                                (fingerprints, keys received, pairs, passages) */
+    uint64_t held_max[OVL_SCAN_MPI_PHASES];  /* the most any rank held */
+} ovl_scan_mpi_stats;
+
+/* "fingerprint", "keys", "pairs", "balance", "align", "results"; NULL out of range. */
+OVL_API const char *ovl_scan_mpi_phase(int phase);
+
+/* ovl_scan over the ranks of comm: collective, every rank passes the same corpus (the same
+ * walk of a shared file system) and options; sink is used on rank 0 only (NULL elsewhere is
+ * fine). The report rank 0 writes is byte for byte what ovl_scan writes for any number of
+ * ranks. Every rank returns the same code: when any rank fails, each returns that failure,
+ * its message prefixed with "rank N: " in ctx, and rank 0 has written only the problems met
+ * before it (never begin/pair/end). summary (may be NULL) is rank 0's, given to every rank;
+ * stats (may be NULL) is this rank's, with the maxima and totals over all ranks.
+ * opts->progress is called on rank 0 only. */
+OVL_API int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_scan_opts *opts,
+                         const ovl_scan_sink *sink, ovl_scan_summary *summary,
+                         ovl_scan_mpi_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1266 @@
+/* scan_mpi.c - ovl_scan spread over MPI ranks: the scan's own phases and emission, with the data moved between them by MPI. */
+#include "overlap/scan_mpi.h"
+
+#include "../scan_run.h"
+
+#include <limits.h>
+#include <time.h>
+
+/* Bytes one MPI call moves at most (counts and displacements are ints; the packing buffers
+ * of a round are this big). */
+#define XCHG_CHUNK ((size_t)1 << 25)
+
+enum { PH_FP, PH_KEYS, PH_PAIRS, PH_BALANCE, PH_ALIGN, PH_RESULTS };
+
+static const char *const phase_names[OVL_SCAN_MPI_PHASES] = {"fingerprint", "keys", "pairs",
+                                                             "balance", "align", "results"};
+
+const char *ovl_scan_mpi_phase(int phase)
+{
+    return phase >= 0 && phase < OVL_SCAN_MPI_PHASES ? phase_names[phase] : NULL;
+}
+
+typedef struct mpi_run {
+    MPI_Comm comm;
+    int rank, size;
+    ovl_ctx *ctx;
+    ovl_scan_mpi_stats st;
+    int phase;
+    double t_phase;
+} mpi_run;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void next_phase(mpi_run *m, int phase)
+{
+    double t = now();
+    m->st.seconds[m->phase] += t - m->t_phase;
+    m->t_phase = t;
+    m->phase = phase;
+}
+
+static void held(mpi_run *m, uint64_t bytes)
+{
+    if (bytes > m->st.held[m->phase])
+        m->st.held[m->phase] = bytes;
+}
+
+/* Every rank learns whether any rank failed; the lowest failing rank's code and message
+ * become every rank's (prefixed with its number). Returns OVL_OK when none failed. */
+static int agree(mpi_run *m, int rc)
+{
+    int mine = rc != OVL_OK ? m->rank : m->size, first = m->size;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, m->comm);
+    if (first == m->size)
+        return OVL_OK;
+    char msg[512];
+    int code = rc;
+    if (m->rank == first)
+        snprintf(msg, sizeof msg, "%s", ovl_ctx_message(m->ctx));
+    MPI_Bcast(&code, 1, MPI_INT, first, m->comm);
+    MPI_Bcast(msg, sizeof msg, MPI_CHAR, first, m->comm);
+    msg[sizeof msg - 1] = '\0';
+    if (m->size == 1)
+        return ovl__fail(m->ctx, code, -1, "%s", msg);
+    return ovl__fail(m->ctx, code, -1, "rank %d: %s", first, msg);
+}
+
+/* ---- moving bytes ------------------------------------------------------------------------ */
+
+/* Sends len bytes of buf from root to every rank, in pieces an int can count. */
+static void bcast_bytes(mpi_run *m, void *buf, size_t len, int root)
+{
+    for (size_t at = 0; at < len; at += XCHG_CHUNK) {
+        size_t k = len - at < XCHG_CHUNK ? len - at : XCHG_CHUNK;
+        MPI_Bcast((char *)buf + at, (int)k, MPI_BYTE, root, m->comm);
+    }
+    if (m->rank == root)
+        m->st.sent[m->phase] += (uint64_t)len * (uint64_t)(m->size - 1);
+}
+
+static void send_bytes(mpi_run *m, const void *buf, size_t len, int to)
+{
+    uint64_t n = len;
+    MPI_Send(&n, 1, MPI_UINT64_T, to, 0, m->comm);
+    for (size_t at = 0; at < len; at += XCHG_CHUNK) {
+        size_t k = len - at < XCHG_CHUNK ? len - at : XCHG_CHUNK;
+        MPI_Send((const char *)buf + at, (int)k, MPI_BYTE, to, 1, m->comm);
+    }
+    m->st.sent[m->phase] += len;
+}
+
+/* Receives what send_bytes sent into a malloc'd buffer (NULL when out of memory: the bytes
+ * are received and dropped, so the ranks stay in step). */
+static void *recv_bytes(mpi_run *m, int from, size_t *len)
+{
+    uint64_t n = 0;
+    MPI_Recv(&n, 1, MPI_UINT64_T, from, 0, m->comm, MPI_STATUS_IGNORE);
+    char *buf = malloc(n ? n : 1), scratch[4096];
+    for (size_t at = 0; at < n;) {
+        size_t k = n - at < XCHG_CHUNK ? n - at : XCHG_CHUNK;
+        if (!buf && k > sizeof scratch)
+            k = sizeof scratch;
+        MPI_Recv(buf ? buf + at : scratch, (int)k, MPI_BYTE, from, 1, m->comm, MPI_STATUS_IGNORE);
+        at += k;
+    }
+    *len = n;
+    return buf;
+}
+
+/* All-to-all of byte counts[dest] from send (concatenated in rank order): *recv (malloc'd)
+ * gets what each rank sent this one, in rank order, rcounts[src] bytes each. Done in rounds
+ * of at most XCHG_CHUNK bytes per peer, packed so that every count and displacement is an
+ * int. -1 when out of memory (the exchange still completes on every rank). */
+static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, char **recv,
+                          size_t *rcounts)
+{
+    int P = m->size, bad = 0;
+    uint64_t *sc = calloc(P, sizeof *sc), *rc = calloc(P, sizeof *rc);
+    size_t *soff = malloc((P + 1) * sizeof *soff), *roff = malloc((P + 1) * sizeof *roff);
+    int *ic = malloc(4 * P * sizeof *ic);
+    if (!sc || !rc || !soff || !roff || !ic)
+        abort(); /* a few bytes per rank: nothing sensible is left to do */
+    for (int p = 0; p < P; p++)
+        sc[p] = counts[p];
+    MPI_Alltoall(sc, 1, MPI_UINT64_T, rc, 1, MPI_UINT64_T, m->comm);
+    soff[0] = roff[0] = 0;
+    uint64_t most = 0;
+    for (int p = 0; p < P; p++) {
+        soff[p + 1] = soff[p] + sc[p];
+        roff[p + 1] = roff[p] + rc[p];
+        rcounts[p] = rc[p];
+        if (p != m->rank)
+            m->st.sent[m->phase] += sc[p];
+        if (sc[p] > most)
+            most = sc[p];
+    }
+    MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_UINT64_T, MPI_MAX, m->comm);
+    *recv = malloc(roff[P] ? roff[P] : 1);
+    bad = !*recv;
+    size_t chunk = XCHG_CHUNK / (size_t)P;
+    if (most < chunk)
+        chunk = most ? (size_t)most : 1;
+    char *sb = malloc(chunk * P + 1), *rb = malloc(chunk * P + 1);
+    if (!sb || !rb)
+        abort();
+    int *scn = ic, *sds = ic + P, *rcn = ic + 2 * P, *rds = ic + 3 * P;
+    for (uint64_t at = 0; at < most; at += chunk) {
+        size_t s = 0, r = 0;
+        for (int p = 0; p < P; p++) {
+            size_t k = sc[p] > at ? (sc[p] - at < chunk ? sc[p] - at : chunk) : 0;
+            if (k)
+                memcpy(sb + s, send + soff[p] + at, k);
+            scn[p] = (int)k, sds[p] = (int)s;
+            s += k;
+            k = rc[p] > at ? (rc[p] - at < chunk ? rc[p] - at : chunk) : 0;
+            rcn[p] = (int)k, rds[p] = (int)r;
+            r += k;
+        }
+        MPI_Alltoallv(sb, scn, sds, MPI_BYTE, rb, rcn, rds, MPI_BYTE, m->comm);
+        for (int p = 0; p < P && !bad; p++)
+            if (rcn[p])
+                memcpy(*recv + roff[p] + at, rb + rds[p], (size_t)rcn[p]);
+    }
+    free(sb);
+    free(rb);
+    free(sc);
+    free(rc);
+    free(soff);
+    free(roff);
+    free(ic);
+    return bad ? -1 : 0;
+}
+
+/* Every rank's len bytes to every rank: *out (malloc'd) holds them in rank order, lens[p]
+ * bytes of rank p. */
+static int allgather_bytes(mpi_run *m, const void *mine, size_t len, char **out, size_t *lens)
+{
+    uint64_t l = len, *all = malloc(m->size * sizeof *all);
+    if (!all)
+        abort();
+    MPI_Allgather(&l, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, m->comm);
+    size_t total = 0;
+    for (int p = 0; p < m->size; p++)
+        total += lens[p] = all[p];
+    free(all);
+    char *buf = malloc(total ? total : 1);
+    int bad = !buf;
+    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, m->comm);
+    if (bad) {
+        free(buf);
+        *out = NULL;
+        return -1;
+    }
+    size_t at = 0;
+    for (int p = 0; p < m->size; p++) {
+        if (p == m->rank && len)
+            memcpy(buf + at, mine, len);
+        bcast_bytes(m, buf + at, lens[p], p);
+        at += lens[p];
+    }
+    *out = buf;
+    return 0;
+}
+
+/* Every rank's bytes to rank 0 (in rank order into *out there, lens[p] each). */
+static int gather_bytes(mpi_run *m, const void *mine, size_t len, char **out, size_t *lens)
+{
+    *out = NULL;
+    if (m->rank != 0) {
+        send_bytes(m, mine, len, 0);
+        return 0;
+    }
+    char **parts = calloc(m->size, sizeof *parts);
+    if (!parts)
+        abort();
+    size_t total = len;
+    lens[0] = len;
+    int bad = 0;
+    for (int p = 1; p < m->size; p++) {
+        parts[p] = recv_bytes(m, p, &lens[p]);
+        bad |= !parts[p];
+        total += lens[p];
+    }
+    char *buf = bad ? NULL : malloc(total ? total : 1);
+    size_t at = 0;
+    for (int p = 0; p < m->size && buf; p++) {
+        if (lens[p])
+            memcpy(buf + at, p == 0 ? mine : parts[p], lens[p]);
+        at += lens[p];
+    }
+    for (int p = 1; p < m->size; p++)
+        free(parts[p]);
+    free(parts);
+    *out = buf;
+    return buf ? 0 : -1;
+}
+
+/* ---- byte records --------------------------------------------------------------------------- */
+
+typedef struct wbuf {
+    char *p;
+    size_t n, cap;
+    int bad;
+} wbuf;
+
+static void put(wbuf *b, const void *x, size_t len)
+{
+    if (b->bad || ovl__grow(&b->p, &b->cap, b->n + len + 1, 1) != 0) {
+        b->bad = 1;
+        return;
+    }
+    if (len)
+        memcpy(b->p + b->n, x, len);
+    b->n += len;
+}
+
+static void put_str(wbuf *b, const char *s)
+{
+    uint32_t len = s ? (uint32_t)strlen(s) + 1 : 0;
+    put(b, &len, sizeof len);
+    put(b, s, len);
+}
+
+typedef struct rbuf {
+    const char *p;
+    size_t n, at;
+} rbuf;
+
+static int get(rbuf *b, void *x, size_t len)
+{
+    if (b->n - b->at < len)
+        return -1;
+    memcpy(x, b->p + b->at, len);
+    b->at += len;
+    return 0;
+}
+
+/* Points *s into the buffer (NULL for none). */
+static int get_str(rbuf *b, const char **s)
+{
+    uint32_t len;
+    if (get(b, &len, sizeof len) != 0 || b->n - b->at < len || (len && b->p[b->at + len - 1]))
+        return -1;
+    *s = len ? b->p + b->at : NULL;
+    b->at += len;
+    return 0;
+}
+
+/* ---- the scan --------------------------------------------------------------------------- */
+
+/* The first document of rank p's share: shares are contiguous in name order and hold about
+ * the same number of bytes. */
+static void shares(const ovl_corpus *c, int P, size_t *first)
+{
+    size_t n = ovl_corpus_count(c);
+    uint64_t total = 0, at = 0;
+    for (size_t i = 0; i < n; i++)
+        total += ovl_corpus_size(c, i) + 1;
+    int p = 0;
+    first[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (p + 1 < P && at >= total / (uint64_t)P * (uint64_t)(p + 1))
+            first[++p] = i;
+        at += ovl_corpus_size(c, i) + 1;
+    }
+    while (p + 1 <= P)
+        first[++p] = n;
+}
+
+typedef struct hd {
+    uint64_t h0, h1;
+    uint32_t doc;
+} hd;
+
+static int cmp_hd(const void *x, const void *y)
+{
+    const hd *a = x, *b = y;
+    if (a->h0 != b->h0)
+        return a->h0 < b->h0 ? -1 : 1;
+    if (a->h1 != b->h1)
+        return a->h1 < b->h1 ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+/* copy_of as ovl__scan_cfp sets it from the content hashes: the first document (name order)
+ * with the same bytes, UINT32_MAX when unread. */
+static int identical_copies(ovl_ctx *ctx, const ovl_scan_doc *docs, size_t n, uint32_t *copy_of)
+{
+    hd *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        copy_of[i] = UINT32_MAX;
+        if (docs[i].status == OVL_OK)
+            v[k++] = (hd){docs[i].hash[0], docs[i].hash[1], (uint32_t)i};
+    }
+    qsort(v, k, sizeof *v, cmp_hd);
+    for (size_t x = 0; x < k; x++)
+        copy_of[v[x].doc] = x > 0 && v[x].h0 == v[x - 1].h0 && v[x].h1 == v[x - 1].h1
+                                ? copy_of[v[x - 1].doc]
+                                : v[x].doc;
+    free(v);
+    return OVL_OK;
+}
+
+/* Families (or template spans) as bytes, to send rank 0's to every rank. */
+static void put_families(wbuf *b, const ovl__families *f, size_t ndocs)
+{
+    uint64_t h[2] = {f->n, f->nspans};
+    put(b, h, sizeof h);
+    put(b, f->f, f->n * sizeof *f->f);
+    put(b, f->spans, f->nspans * sizeof *f->spans);
+    put(b, f->span_family, f->span_family ? f->nspans * sizeof *f->span_family : 0);
+    put(b, f->doc_first, f->doc_first ? (ndocs + 1) * sizeof *f->doc_first : 0);
+}
+
+static int get_families(rbuf *b, ovl__families *f, size_t ndocs)
+{
+    uint64_t h[2];
+    memset(f, 0, sizeof *f);
+    if (get(b, h, sizeof h) != 0)
+        return -1;
+    int has_sf = h[1] > 0, has_df = 1;
+    f->n = h[0];
+    f->nspans = h[1];
+    f->f = malloc((f->n ? f->n : 1) * sizeof *f->f);
+    f->spans = malloc((f->nspans ? f->nspans : 1) * sizeof *f->spans);
+    f->span_family = malloc((f->nspans ? f->nspans : 1) * sizeof *f->span_family);
+    f->doc_first = malloc((ndocs + 1) * sizeof *f->doc_first);
+    if (!f->f || !f->spans || !f->span_family || !f->doc_first || get(b, f->f, f->n * sizeof *f->f) ||
+        get(b, f->spans, f->nspans * sizeof *f->spans) ||
+        (has_sf && get(b, f->span_family, f->nspans * sizeof *f->span_family)) ||
+        (has_df && get(b, f->doc_first, (ndocs + 1) * sizeof *f->doc_first))) {
+        ovl__families_free(f);
+        return -1;
+    }
+    return 0;
+}
+
+/* Min-heap of (load, rank) to deal pairs to the least loaded rank. */
+typedef struct load {
+    uint64_t w;
+    int rank;
+} load;
+
+static int load_less(const load *a, const load *b)
+{
+    return a->w < b->w || (a->w == b->w && a->rank < b->rank);
+}
+
+static void heap_down(load *h, int n, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, s = i;
+        if (l < n && load_less(&h[l], &h[s]))
+            s = l;
+        if (r < n && load_less(&h[r], &h[s]))
+            s = r;
+        if (s == i)
+            return;
+        load t = h[i];
+        h[i] = h[s];
+        h[s] = t;
+        i = s;
+    }
+}
+
+typedef struct costidx {
+    uint32_t cost;
+    uint64_t idx;
+} costidx;
+
+static int cmp_cost(const void *x, const void *y)
+{
+    const costidx *a = x, *b = y;
+    if (a->cost != b->cost)
+        return a->cost > b->cost ? -1 : 1;
+    return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* Tokens a pair's alignment covers, the measure its work is dealt by. */
+static uint32_t pair_cost(const ovl_scan_opts *o, const ovl_scan_doc *docs, const ovl_scan_pair *p)
+{
+    uint64_t w;
+    if (o->whole_tokens && docs[p->a].tokens <= o->whole_tokens && docs[p->b].tokens <= o->whole_tokens)
+        w = (uint64_t)docs[p->a].tokens + docs[p->b].tokens;
+    else
+        w = (uint64_t)(p->a1 - p->a0) + (p->b1 - p->b0);
+    w += 64; /* a pair costs something however small */
+    return w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
+}
+
+/* MPI reduction of k-gram sketches: counters add up, saturating as ovl__recur_merge does. */
+static void recur_add(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    (void)type;
+    const uint8_t *a = in;
+    uint8_t *b = inout;
+    for (int i = 0; i < *len; i++) {
+        unsigned x = (unsigned)a[i] + b[i];
+        b[i] = (uint8_t)(x > 255 ? 255 : x);
+    }
+}
+
+#define CHECK(x)                                                                                   \
+    do {                                                                                           \
+        if ((rc = agree(m, (x))) != OVL_OK)                                                        \
+            goto done;                                                                             \
+    } while (0)
+
+static int nomem(mpi_run *m)
+{
+    return ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+}
+
+/* Passages of records aligned elsewhere: off carries the rank that holds them. */
+#define RANK_SHIFT 48
+enum { TAG_GO = 2, TAG_OK, TAG_REQ };
+
+typedef struct fetcher {
+    mpi_run *m;
+    FILE *spool; /* rank 0's own */
+} fetcher;
+
+static int fetch(void *data, ovl_ctx *ctx, uint64_t off, ovl_passage *buf, size_t n)
+{
+    fetcher *fx = data;
+    int owner = (int)(off >> RANK_SHIFT);
+    off &= ((uint64_t)1 << RANK_SHIFT) - 1;
+    if (owner == 0) {
+        if (fseeko(fx->spool, (off_t)off, SEEK_SET) != 0 || fread(buf, sizeof *buf, n, fx->spool) != n)
+            return ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary passage file");
+        return OVL_OK;
+    }
+    uint64_t req[2] = {off, n};
+    int got = 0;
+    MPI_Send(req, 2, MPI_UINT64_T, owner, TAG_REQ, fx->m->comm);
+    MPI_Recv(&got, 1, MPI_INT, owner, TAG_OK, fx->m->comm, MPI_STATUS_IGNORE);
+    if (!got)
+        return ovl__fail(ctx, OVL_ERR_IO, -1, "rank %d: cannot read its temporary passage file", owner);
+    size_t len = 0;
+    char *p = recv_bytes(fx->m, owner, &len);
+    if (!p || len != n * sizeof *buf) {
+        free(p);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    memcpy(buf, p, len);
+    free(p);
+    return OVL_OK;
+}
+
+int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_scan_opts *opts,
+                 const ovl_scan_sink *sink, ovl_scan_summary *summary, ovl_scan_mpi_stats *stats)
+{
+    mpi_run mr, *m = &mr;
+    memset(m, 0, sizeof *m);
+    m->comm = comm;
+    m->ctx = ctx;
+    MPI_Comm_rank(comm, &m->rank);
+    MPI_Comm_size(comm, &m->size);
+    m->st.rank = m->rank;
+    m->st.ranks = m->size;
+    m->t_phase = now();
+    int P = m->size, me = m->rank;
+    if (summary)
+        memset(summary, 0, sizeof *summary);
+    ovl_scan_opts o;
+    int rc = c ? ovl_scan_opts_resolve(ctx, opts, &o)
+               : ovl__fail(ctx, OVL_ERR_INVALID, -1, "a corpus is required");
+    ovl__run r;
+    memset(&r, 0, sizeof r);
+    size_t n = c ? ovl_corpus_count(c) : 0;
+    size_t *first = NULL;
+    ovl_scan_shard sh, *tsh = NULL;
+    memset(&sh, 0, sizeof sh);
+    size_t nt = 0, ntsh = 0, ranges = 0;
+    char *buf = NULL, *rbuf_ = NULL;
+    size_t *lens = NULL, *counts = NULL;
+    wbuf w = {0};
+    ovl_finder *nf = NULL;
+    uint32_t *sigs = NULL;
+    ovl__range_out out;
+    memset(&out, 0, sizeof out);
+    ovl_scan_pair *pairs = NULL, *mine = NULL;
+    ovl__chunkinfo *myci = NULL; /* this rank's originals' chunks, myfirst[k] per document */
+    size_t *myfirst = NULL;
+    uint8_t *flag = NULL; /* per document: holds recurring or template text */
+    size_t npairs = 0, nmine = 0;
+    uint32_t *costs = NULL;
+    int *dest = NULL;
+    costidx *ci = NULL;
+    load *heap = NULL;
+    if (rc == OVL_OK && me != 0)
+        o.progress = NULL;
+    {
+        /* Every rank must walk the same files: their number and names (FNV-1a) compared. */
+        uint64_t h = 1469598103934665603ull, v[4];
+        for (size_t i = 0; i < n; i++)
+            for (const unsigned char *s = (const unsigned char *)ovl_corpus_name(c, i);; s++) {
+                h = (h ^ *s) * 1099511628211ull;
+                if (!*s)
+                    break;
+            }
+        v[0] = n, v[1] = h, v[2] = ~(uint64_t)n, v[3] = ~h;
+        MPI_Allreduce(MPI_IN_PLACE, v, 4, MPI_UINT64_T, MPI_MAX, comm);
+        if (rc == OVL_OK && (v[0] != n || v[1] != h || v[2] != ~(uint64_t)n || v[3] != ~h))
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1,
+                           "the ranks do not see the same files (%zu here, up to %llu on another "
+                           "rank, or other names): every rank must walk the same shared directories",
+                           n, (unsigned long long)v[0]);
+    }
+    CHECK(rc);
+    rc = ovl__run_init(&r, ctx, c, &o, me == 0 ? sink : NULL);
+    first = malloc((P + 1) * sizeof *first);
+    lens = malloc(P * sizeof *lens);
+    counts = calloc(P, sizeof *counts);
+    if (rc == OVL_OK && (!first || !lens || !counts))
+        rc = nomem(m);
+    CHECK(rc);
+    if (me == 0)
+        rc = ovl__run_corpus_problems(&r);
+    CHECK(rc);
+
+    /* ---- 0: fingerprints of this rank's share ---- */
+    shares(c, P, first);
+    size_t lo = first[me], cnt = first[me + 1] - first[me];
+    int recurring = o.families && o.max_df;
+    ovl_scan_opts fo = o;
+    unsigned dbands = 0, drows = 0, K = o.fp.num_hashes;
+    int near = o.near_copies > 0 && o.near_copies < 1;
+    if (near) {
+        fo.fp.doc_signature = 1;
+        rc = ovl_lsh_choose(ctx, o.near_copies, K, 0, 1.0, 1.0, &dbands, &drows);
+    }
+    /* Recurring text: each rank counts its share's k-grams (one sketch per thread), and the
+     * counts of all ranks add up, so every rank aligns with the whole corpus's counts. */
+    unsigned nsk = recurring ? (o.threads ? o.threads : 1) : 0;
+    ovl__recur *sk = nsk ? calloc(nsk, sizeof *sk) : NULL;
+    if (rc == OVL_OK && nsk && !sk)
+        rc = nomem(m);
+    for (unsigned t = 0; rc == OVL_OK && sk && t < nsk; t++)
+        if (ovl__recur_init(&sk[t]) != OVL_OK)
+            rc = nomem(m);
+    if (rc == OVL_OK)
+        rc = ovl__scan_fingerprint_rec(ctx, c, &fo, lo, cnt, lo, dbands, drows, sk, &sh);
+    rc = agree(m, rc); /* every rank reduces, or none */
+    if (rc == OVL_OK && sk) {
+        for (unsigned t = 1; t < nsk; t++)
+            ovl__recur_merge(&sk[0], &sk[t]);
+        MPI_Op sat;
+        MPI_Op_create(recur_add, 1, &sat);
+        MPI_Allreduce(MPI_IN_PLACE, sk[0].cnt, (int)(OVL__RECUR_LINES * 64), MPI_UINT8_T, sat, m->comm);
+        MPI_Op_free(&sat);
+        r.cfp.recur = sk[0];
+        sk[0].cnt = NULL;
+    }
+    for (unsigned t = 0; sk && t < nsk; t++)
+        ovl__recur_free(&sk[t]);
+    free(sk);
+    CHECK(rc);
+    held(m, sh.nchunks * ((uint64_t)sh.bands * 8 + 16) + cnt * sizeof *sh.docs);
+    /* Every document's record to every rank. */
+    rc = allgather_bytes(m, sh.docs, cnt * sizeof *sh.docs, &buf, lens) ? nomem(m) : OVL_OK;
+    CHECK(rc);
+    memcpy(r.docs, buf, n * sizeof *r.docs);
+    free(buf);
+    buf = NULL;
+    /* Problems to rank 0, in document order. */
+    for (size_t k = 0, pi = 0; k < cnt; k++) {
+        if (sh.docs[k].status == OVL_OK || pi >= sh.nproblems)
+            continue;
+        const ovl_problem *p = &sh.problems[pi++];
+        uint64_t doc = lo + k;
+        int64_t off = p->offset;
+        int32_t code = p->code;
+        put(&w, &doc, sizeof doc);
+        put(&w, &code, sizeof code);
+        put(&w, &off, sizeof off);
+        put_str(&w, p->path);
+        put_str(&w, p->message);
+    }
+    rc = w.bad ? nomem(m) : OVL_OK;
+    CHECK(rc);
+    rc = gather_bytes(m, w.p, w.n, &buf, lens) ? nomem(m) : OVL_OK;
+    CHECK(rc);
+    free(w.p);
+    memset(&w, 0, sizeof w);
+    /* Templates: fingerprinted where their keys are searched (the ranks owning bands), their
+     * problems told by rank 0 after the documents'. */
+    unsigned bands = o.fp.bands;
+    int nr = P < (int)bands ? P : (int)bands;
+    if (bands > 64)
+        rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a scan takes at most 64 bands, not %u", bands);
+    CHECK(rc);
+    nt = o.ignore ? ovl_corpus_count(o.ignore) : 0;
+    if (me < nr && nt) {
+        ovl_scan_opts to = o;
+        to.progress = NULL;
+        if (!(tsh = calloc(1, sizeof *tsh)))
+            rc = nomem(m);
+        else if ((rc = ovl__scan_fingerprint(ctx, o.ignore, &to, 0, nt, 0, 0, 0, tsh)) == OVL_OK)
+            ntsh = 1;
+    }
+    if (rc == OVL_OK && me == 0) {
+        rbuf b = {buf, 0, 0};
+        for (int p = 0; p < P; p++)
+            b.n += lens[p];
+        while (rc == OVL_OK && b.at < b.n) {
+            uint64_t doc;
+            int32_t code;
+            int64_t off;
+            const char *path, *msg;
+            if (get(&b, &doc, sizeof doc) || get(&b, &code, sizeof code) || get(&b, &off, sizeof off) ||
+                get_str(&b, &path) || get_str(&b, &msg)) {
+                rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a problem record could not be read back");
+                break;
+            }
+            ovl_problem p = {path, code, off, msg};
+            if (ovl__run_problem(&r, (size_t)doc, &p) != 0)
+                rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+        }
+        for (size_t p = 0; rc == OVL_OK && ntsh && p < tsh->nproblems; p++)
+            if (ovl__run_problem(&r, SIZE_MAX, &tsh->problems[p]) != 0)
+                rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
+    }
+    free(buf);
+    buf = NULL;
+    CHECK(rc);
+    /* Identical copies, from the hashes every rank now has. */
+    if (!(r.cfp.copy_of = malloc((n ? n : 1) * sizeof *r.cfp.copy_of)))
+        rc = nomem(m);
+    else
+        rc = identical_copies(ctx, r.docs, n, r.cfp.copy_of);
+    CHECK(rc);
+    /* Chunk numbers as ovl__scan_cfp gives them: the originals' (by bytes) chunks, document
+     * after document; identical copies have none; near copies, found after this, keep
+     * theirs. */
+    size_t nch = 0;
+    for (size_t i = 0; i < n; i++) {
+        ovl_scan_doc *d = &r.docs[i];
+        if (d->status != OVL_OK)
+            continue;
+        d->first_chunk = nch;
+        if (r.cfp.copy_of[i] != i)
+            d->nchunks = 0;
+        nch += d->nchunks;
+    }
+    for (size_t i = 0; i < n; i++)
+        r.sum.documents_read += r.docs[i].status == OVL_OK;
+    /* This rank's part of the chunk table (for families, built on rank 0 from the chunks of
+     * the documents holding recurring or template text): the originals' chunks (near
+     * copies, found after this, keep theirs, as in ovl__scan_cfp), first[k] per document. */
+    if (recurring || o.ignore) {
+        if (!(myfirst = malloc((cnt + 1) * sizeof *myfirst)) ||
+            !(myci = malloc((sh.nchunks ? sh.nchunks : 1) * sizeof *myci)))
+            rc = nomem(m);
+        size_t at = 0;
+        for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
+            size_t i = lo + k;
+            myfirst[k] = at;
+            if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i)
+                continue;
+            size_t fc = sh.docs[k].first_chunk;
+            for (size_t x = 0; x < sh.docs[k].nchunks; x++)
+                myci[at++] = (ovl__chunkinfo){sh.chunks[fc + x].tok_start, sh.chunks[fc + x].tok_end,
+                                              sh.char_start[fc + x], sh.char_end[fc + x]};
+        }
+        if (rc == OVL_OK)
+            myfirst[cnt] = at;
+        CHECK(rc);
+    }
+    /* Near copies: the originals' whole-document keys and signatures to rank 0. */
+    if (near) {
+        for (size_t k = 0; k < cnt; k++) {
+            size_t i = lo + k;
+            if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i || r.docs[i].tokens == 0)
+                continue;
+            uint32_t id = (uint32_t)i;
+            put(&w, &id, sizeof id);
+            put(&w, sh.doc_keys + k * dbands, dbands * sizeof *sh.doc_keys);
+            put(&w, sh.doc_sigs + k * K, K * sizeof *sh.doc_sigs);
+        }
+        rc = w.bad ? nomem(m) : OVL_OK;
+        CHECK(rc);
+        rc = gather_bytes(m, w.p, w.n, &buf, lens) ? nomem(m) : OVL_OK;
+        CHECK(rc);
+        free(w.p);
+        memset(&w, 0, sizeof w);
+        if (!(r.cfp.near = calloc(n ? n : 1, sizeof *r.cfp.near)))
+            rc = nomem(m);
+        if (rc == OVL_OK && me == 0) {
+            size_t total = 0, rec = sizeof(uint32_t) + dbands * sizeof(uint64_t) + K * sizeof(uint32_t);
+            for (int p = 0; p < P; p++)
+                total += lens[p];
+            nf = ovl_finder_new(dbands);
+            sigs = malloc((n ? n : 1) * (size_t)K * sizeof *sigs);
+            held(m, n * (uint64_t)K * 4 + total);
+            if (!nf || !sigs)
+                rc = nomem(m);
+            for (size_t at = 0; rc == OVL_OK && at + rec <= total; at += rec) {
+                uint32_t id;
+                uint64_t *keys = malloc(dbands * sizeof *keys + 1);
+                if (!keys) {
+                    rc = nomem(m);
+                    break;
+                }
+                memcpy(&id, buf + at, sizeof id);
+                memcpy(keys, buf + at + sizeof id, dbands * sizeof *keys);
+                memcpy(sigs + (size_t)id * K, buf + at + sizeof id + dbands * sizeof *keys, K * sizeof *sigs);
+                ovl_fp_chunk whole = {0, r.docs[id].tokens};
+                rc = ovl_finder_add_keys(ctx, nf, id, -1, &whole, 1, keys);
+                free(keys);
+            }
+            if (rc == OVL_OK)
+                rc = ovl__near_groups(ctx, nf, sigs, K, o.near_copies, n, &r.cfp);
+            ovl_finder_free(nf);
+            nf = NULL;
+            free(sigs);
+            sigs = NULL;
+        }
+        free(buf);
+        buf = NULL;
+        CHECK(rc);
+        bcast_bytes(m, r.cfp.copy_of, n * sizeof *r.cfp.copy_of, 0);
+        bcast_bytes(m, r.cfp.near, n * sizeof *r.cfp.near, 0);
+    }
+    /* ---- 1: band keys to the rank owning their band ---- */
+    next_phase(m, PH_KEYS);
+    {
+        for (int p = 0; p < nr; p++) {
+            unsigned blo = (unsigned)((size_t)p * bands / nr), bhi = (unsigned)((size_t)(p + 1) * bands / nr);
+            unsigned nb = bhi - blo;
+            size_t before = w.n;
+            for (size_t k = 0; k < cnt && !w.bad; k++) {
+                size_t i = lo + k;
+                if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i)
+                    continue; /* copies and near copies are not searched */
+                const ovl_scan_doc *d = &sh.docs[k];
+                uint32_t hdr[2] = {(uint32_t)i, d->nchunks};
+                put(&w, hdr, sizeof hdr);
+                put(&w, sh.chunks + d->first_chunk, d->nchunks * sizeof *sh.chunks);
+                for (size_t x = 0; x < d->nchunks; x++)
+                    put(&w, sh.keys + (d->first_chunk + x) * bands + blo, nb * sizeof *sh.keys);
+            }
+            counts[p] = w.n - before;
+        }
+        /* The keys are all in w now: the shard goes before the exchange doubles them. */
+        ovl_scan_shard_free(&sh);
+        rc = w.bad ? nomem(m) : OVL_OK;
+        CHECK(rc);
+        size_t *rcounts = lens;
+        rc = alltoall_bytes(m, w.p, counts, &rbuf_, rcounts) ? nomem(m) : OVL_OK;
+        free(w.p);
+        memset(&w, 0, sizeof w);
+        CHECK(rc);
+        size_t total = 0;
+        for (int p = 0; p < P; p++)
+            total += rcounts[p];
+        held(m, total);
+        if (me < nr) {
+            /* The keys received wait on disk, as ovl__scan_cfp's do, and are searched by the
+             * same code, in band ranges that keep a finder within its budget. */
+            unsigned blo = (unsigned)((size_t)me * bands / nr), bhi = (unsigned)((size_t)(me + 1) * bands / nr);
+            unsigned nb = bhi - blo;
+            FILE *spool = tmpfile(), *bandf[64] = {0};
+            int band_fd[64];
+            uint64_t *col = NULL;
+            size_t capcol = 0, nchunks = 0;
+            rbuf b = {rbuf_, total, 0};
+            for (unsigned x = 0; x < nb; x++)
+                if (!(bandf[x] = tmpfile()))
+                    spool = spool ? (fclose(spool), NULL) : NULL;
+            if (!spool)
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for band keys");
+            while (rc == OVL_OK && b.at < b.n) {
+                uint32_t hdr[2];
+                if (get(&b, hdr, sizeof hdr) || b.n - b.at < (size_t)hdr[1] * (sizeof(ovl_fp_chunk) + nb * 8)) {
+                    rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "band keys could not be read back");
+                    break;
+                }
+                const char *ch = b.p + b.at, *keys = ch + (size_t)hdr[1] * sizeof(ovl_fp_chunk);
+                b.at += (size_t)hdr[1] * (sizeof(ovl_fp_chunk) + nb * sizeof(uint64_t));
+                if (ovl__grow(&col, &capcol, (size_t)hdr[1] + 1, sizeof *col) != 0) {
+                    rc = nomem(m);
+                    break;
+                }
+                /* (records are packed bytes: their arrays are copied out before use) */
+                ovl_fp_chunk *chc = malloc(hdr[1] * sizeof *chc + 1);
+                uint64_t *kc = malloc((size_t)hdr[1] * nb * sizeof *kc + 1);
+                if (!chc || !kc)
+                    rc = nomem(m);
+                else {
+                    memcpy(chc, ch, hdr[1] * sizeof *chc);
+                    memcpy(kc, keys, (size_t)hdr[1] * nb * sizeof *kc);
+                    if (ovl__spool_doc(spool, bandf, nb, hdr[0], chc, kc, hdr[1], col) != 0)
+                        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+                }
+                free(chc);
+                free(kc);
+                nchunks += hdr[1];
+            }
+            free(rbuf_);
+            rbuf_ = NULL;
+            /* Templates after the documents, with ids from n on. */
+            uint64_t *sub = NULL;
+            size_t capsub = 0;
+            for (size_t k = 0; rc == OVL_OK && ntsh && k < nt; k++) {
+                const ovl_scan_doc *d = &tsh->docs[k];
+                if (d->status != OVL_OK)
+                    continue;
+                if (ovl__grow(&sub, &capsub, (size_t)d->nchunks * nb + 1, sizeof *sub) != 0 ||
+                    ovl__grow(&col, &capcol, (size_t)d->nchunks + 1, sizeof *col) != 0) {
+                    rc = nomem(m);
+                    break;
+                }
+                for (size_t x = 0; x < d->nchunks; x++)
+                    memcpy(sub + x * nb, tsh->keys + (d->first_chunk + x) * bands + blo, nb * sizeof *sub);
+                if (ovl__spool_doc(spool, bandf, nb, (uint32_t)(n + k), tsh->chunks + d->first_chunk, sub,
+                                   d->nchunks, col) != 0)
+                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+                nchunks += d->nchunks;
+            }
+            free(sub);
+            free(col);
+            int flushed = spool && fflush(spool) == 0;
+            for (unsigned x = 0; x < nb; x++) {
+                flushed &= bandf[x] && fflush(bandf[x]) == 0;
+                band_fd[x] = bandf[x] ? fileno(bandf[x]) : -1;
+            }
+            if (rc == OVL_OK && !flushed)
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+            ovl__range_out *outs = NULL;
+            size_t nsub = 0;
+            if (rc == OVL_OK)
+                rc = ovl__search_spool(ctx, &o, (uint32_t)n, r.cfp.copy_of, recurring, fileno(spool),
+                                       ftello(spool), band_fd, nchunks, nb, &outs, &nsub);
+            ranges = nsub;
+            /* This rank's ranges as one: pairs merged (collisions add up, min_hits later, once
+             * every rank's are in), key groups renumbered apart. */
+            const ovl_scan_pair **lists = malloc((nsub + 1) * sizeof *lists);
+            size_t *cn = malloc((nsub + 1) * sizeof *cn);
+            if (rc == OVL_OK && (!lists || !cn))
+                rc = nomem(m);
+            for (size_t k = 0; rc == OVL_OK && k < nsub; k++)
+                lists[k] = outs[k].pairs, cn[k] = outs[k].npairs;
+            if (rc == OVL_OK)
+                rc = ovl_scan_merge_pairs(ctx, lists, cn, nsub, 0, &out.pairs, &out.npairs);
+            if (rc == OVL_OK && (ovl__range_groups(outs, nsub, 0, &out.rec, &out.nrec) ||
+                                 ovl__range_groups(outs, nsub, 1, &out.ign, &out.nign)))
+                rc = nomem(m);
+            free(lists);
+            free(cn);
+            for (size_t k = 0; k < nsub; k++)
+                ovl__range_out_free(&outs[k]);
+            free(outs);
+            if (spool)
+                fclose(spool);
+            for (unsigned x = 0; x < nb; x++)
+                if (bandf[x])
+                    fclose(bandf[x]);
+        }
+        free(rbuf_);
+        rbuf_ = NULL;
+        if (tsh) {
+            ovl_scan_shard_free(tsh);
+            free(tsh);
+            tsh = NULL;
+        }
+        CHECK(rc);
+    }
+
+    /* ---- 2: pairs to the rank of their first document; recurring text to rank 0 ---- */
+    next_phase(m, PH_PAIRS);
+    {
+        /* out.pairs is sorted by (a, b), and shares are contiguous: each rank's part is a
+         * run. Pairs of templates (a >= n) go to the last rank, which drops them. */
+        memset(counts, 0, P * sizeof *counts);
+        for (size_t k = 0; k < out.npairs; k++) {
+            int p = 0;
+            uint32_t a = out.pairs[k].a;
+            if (a >= n)
+                p = P - 1;
+            else
+                while (first[p + 1] <= a)
+                    p++;
+            counts[p] += sizeof *out.pairs;
+        }
+        rc = alltoall_bytes(m, (const char *)out.pairs, counts, &rbuf_, lens) ? nomem(m) : OVL_OK;
+        CHECK(rc);
+        free(out.pairs);
+        out.pairs = NULL;
+        const ovl_scan_pair **lists = malloc(P * sizeof *lists);
+        size_t *cnts = malloc(P * sizeof *cnts), at = 0;
+        if (!lists || !cnts)
+            rc = nomem(m);
+        for (int p = 0; rc == OVL_OK && p < P; p++) {
+            lists[p] = (const ovl_scan_pair *)(rbuf_ + at);
+            cnts[p] = lens[p] / sizeof(ovl_scan_pair);
+            at += lens[p];
+        }
+        held(m, at);
+        if (rc == OVL_OK)
+            rc = ovl__range_pairs(ctx, &o, (uint32_t)n, lists, cnts, P, &pairs, &npairs);
+        free(lists);
+        free(cnts);
+        free(rbuf_);
+        rbuf_ = NULL;
+        CHECK(rc);
+        /* Recurring and template chunks of every range to rank 0, in range order. */
+        for (int which = 0; which < 2; which++) {
+            ovl_recurring *v = which ? out.ign : out.rec;
+            size_t nv = which ? out.nign : out.nrec;
+            rc = gather_bytes(m, v, nv * sizeof *v, &buf, lens) ? nomem(m) : OVL_OK;
+            CHECK(rc);
+            if (me == 0) {
+                ovl__range_out *ro = calloc(nr + 1, sizeof *ro);
+                size_t off = 0;
+                if (!ro)
+                    rc = nomem(m);
+                for (int p = 0; rc == OVL_OK && p < nr; p++) {
+                    ovl_recurring *x = (ovl_recurring *)(buf + off);
+                    if (which)
+                        ro[p].ign = x, ro[p].nign = lens[p] / sizeof *x;
+                    else
+                        ro[p].rec = x, ro[p].nrec = lens[p] / sizeof *x;
+                    off += lens[p];
+                }
+                if (rc == OVL_OK &&
+                    ovl__range_groups(ro, nr, which, which ? &r.cfp.ign : &r.cfp.rec, which ? &r.cfp.nign : &r.cfp.nrec))
+                    rc = nomem(m);
+                free(ro);
+            }
+            free(buf);
+            buf = NULL;
+            CHECK(rc);
+        }
+        ovl__range_out_free(&out);
+        /* The chunks of the documents holding recurring or template text to rank 0, numbered
+         * there in document order: the families of this part of the table are those of the
+         * whole (unions keep the smaller chunk number, and the numbering keeps the order). */
+        if (!(flag = calloc(n ? n : 1, 1)))
+            rc = nomem(m);
+        for (size_t x = 0; rc == OVL_OK && me == 0 && x < r.cfp.nrec; x++)
+            if (r.cfp.rec[x].doc < n)
+                flag[r.cfp.rec[x].doc] = 1;
+        for (size_t x = 0; rc == OVL_OK && me == 0 && x < r.cfp.nign; x++)
+            if (r.cfp.ign[x].doc < n)
+                flag[r.cfp.ign[x].doc] = 1;
+        CHECK(rc);
+        if (recurring || o.ignore) {
+            bcast_bytes(m, flag, n, 0);
+            for (size_t k = 0; k < cnt; k++)
+                if (flag[lo + k])
+                    put(&w, myci + myfirst[k], (myfirst[k + 1] - myfirst[k]) * sizeof *myci);
+            free(myci);
+            myci = NULL;
+            rc = w.bad ? nomem(m) : OVL_OK;
+            CHECK(rc);
+            rc = gather_bytes(m, w.p, w.n, &buf, lens) ? nomem(m) : OVL_OK;
+            free(w.p);
+            memset(&w, 0, sizeof w);
+            CHECK(rc);
+        }
+        /* Families on rank 0, then to every rank. */
+        if (me == 0) {
+            ovl_scan_doc *vdocs = malloc((n ? n : 1) * sizeof *vdocs);
+            size_t nv = 0;
+            if (!vdocs)
+                rc = nomem(m);
+            for (size_t i = 0; rc == OVL_OK && i < n; i++) {
+                vdocs[i] = r.docs[i];
+                vdocs[i].first_chunk = nv;
+                if (!flag[i] || r.docs[i].status != OVL_OK || r.cfp.copy_of[i] == UINT32_MAX)
+                    vdocs[i].nchunks = 0;
+                nv += vdocs[i].nchunks;
+            }
+            if (rc == OVL_OK) {
+                r.cfp.docs = vdocs;
+                r.cfp.chunks = (ovl__chunkinfo *)buf;
+                r.cfp.nchunks = nv;
+                buf = NULL;
+                held(m, nv * sizeof(ovl__chunkinfo));
+                rc = ovl__run_families(&r);
+                r.cfp.docs = r.docs;
+            }
+            free(vdocs);
+            if (rc == OVL_OK) {
+                uint64_t h[3] = {(uint64_t)r.use_fam, (uint64_t)r.use_ign, r.sum.ignored_chars};
+                put(&w, h, sizeof h);
+                if (r.use_fam)
+                    put_families(&w, &r.fam, n);
+                if (r.use_ign)
+                    put_families(&w, &r.ign, n);
+                if (w.bad)
+                    rc = nomem(m);
+            }
+            free(r.cfp.chunks);
+            r.cfp.chunks = NULL;
+        }
+        free(flag);
+        flag = NULL;
+        CHECK(rc);
+        uint64_t len = w.n;
+        MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
+        if (me != 0 && !(w.p = malloc(len ? len : 1)))
+            rc = nomem(m);
+        CHECK(rc);
+        bcast_bytes(m, w.p, len, 0);
+        if (me != 0) {
+            rbuf b = {w.p, len, 0};
+            uint64_t h[3];
+            if (get(&b, h, sizeof h) || (h[0] && get_families(&b, &r.fam, n)) ||
+                (h[1] && get_families(&b, &r.ign, n)))
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            r.use_fam = (int)h[0];
+            r.use_ign = (int)h[1];
+            r.sum.ignored_chars = h[2];
+        }
+        free(w.p);
+        memset(&w, 0, sizeof w);
+        CHECK(rc);
+        ovl__run_filter(&r, pairs, &npairs);
+        uint64_t cand = npairs;
+        MPI_Allreduce(MPI_IN_PLACE, &cand, 1, MPI_UINT64_T, MPI_SUM, comm);
+        r.sum.candidates = cand;
+        uint64_t nranges = ranges;
+        MPI_Allreduce(MPI_IN_PLACE, &nranges, 1, MPI_UINT64_T, MPI_SUM, comm);
+        r.sum.band_ranges = (size_t)nranges;
+    }
+
+    /* ---- 3: pairs dealt by cost, heaviest first to the least loaded rank ---- */
+    next_phase(m, PH_BALANCE);
+    {
+        if (!(costs = malloc((npairs ? npairs : 1) * sizeof *costs)))
+            rc = nomem(m);
+        for (size_t k = 0; rc == OVL_OK && k < npairs; k++)
+            costs[k] = pair_cost(&o, r.docs, &pairs[k]);
+        CHECK(rc);
+        rc = allgather_bytes(m, costs, npairs * sizeof *costs, &buf, lens) ? nomem(m) : OVL_OK;
+        free(costs);
+        costs = NULL;
+        CHECK(rc);
+        size_t total = 0, mine_at = 0;
+        for (int p = 0; p < P; p++) {
+            if (p == me)
+                mine_at = total;
+            total += lens[p] / sizeof(uint32_t);
+        }
+        ci = malloc((total ? total : 1) * sizeof *ci);
+        heap = malloc(P * sizeof *heap);
+        dest = malloc((npairs ? npairs : 1) * sizeof *dest);
+        if (!ci || !heap || !dest)
+            rc = nomem(m);
+        CHECK(rc);
+        held(m, total * (sizeof *ci + 4));
+        for (size_t k = 0; k < total; k++)
+            ci[k] = (costidx){((uint32_t *)buf)[k], k};
+        free(buf);
+        buf = NULL;
+        qsort(ci, total, sizeof *ci, cmp_cost);
+        for (int p = 0; p < P; p++)
+            heap[p] = (load){0, p};
+        for (size_t k = 0; k < total; k++) {
+            int p = heap[0].rank;
+            heap[0].w += ci[k].cost;
+            heap_down(heap, P, 0);
+            if (ci[k].idx >= mine_at && ci[k].idx < mine_at + npairs)
+                dest[ci[k].idx - mine_at] = p;
+        }
+        free(ci);
+        ci = NULL;
+        free(heap);
+        heap = NULL;
+        /* Sent in (a, b) order per destination: each rank receives runs in rank order, so
+         * its pairs stay sorted. */
+        ovl_scan_pair *sorted = malloc((npairs ? npairs : 1) * sizeof *sorted);
+        memset(counts, 0, P * sizeof *counts);
+        if (!sorted)
+            rc = nomem(m);
+        CHECK(rc);
+        size_t *fill = calloc(P + 1, sizeof *fill);
+        if (!fill)
+            abort();
+        for (size_t k = 0; k < npairs; k++)
+            counts[dest[k]] += sizeof *pairs;
+        for (int p = 1; p <= P; p++)
+            fill[p] = fill[p - 1] + counts[p - 1] / sizeof *pairs;
+        for (size_t k = 0; k < npairs; k++)
+            sorted[fill[dest[k]]++] = pairs[k];
+        free(fill);
+        free(pairs);
+        pairs = sorted;
+        free(dest);
+        dest = NULL;
+        rc = alltoall_bytes(m, (const char *)pairs, counts, (char **)&mine, lens) ? nomem(m) : OVL_OK;
+        free(pairs);
+        pairs = NULL;
+        CHECK(rc);
+        nmine = 0;
+        for (int p = 0; p < P; p++)
+            nmine += lens[p] / sizeof *mine;
+    }
+
+    /* ---- 4: alignment ---- */
+    next_phase(m, PH_ALIGN);
+    rc = ovl__run_align(&r, mine, nmine);
+    free(mine);
+    mine = NULL;
+    if (rc == OVL_OK && r.spool && fflush(r.spool) != 0)
+        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
+    held(m, r.spool_off);
+    CHECK(rc);
+
+    /* ---- 5: results to rank 0, written there ---- */
+    next_phase(m, PH_RESULTS);
+    if (me != 0) {
+        void *blob = NULL;
+        size_t blen = 0;
+        int lrc = ovl__run_export(&r, &blob, &blen), ok = lrc == OVL_OK;
+        /* Rank 0 asks ranks in turn, so it holds one rank's records at a time. */
+        int go;
+        MPI_Recv(&go, 1, MPI_INT, 0, TAG_GO, comm, MPI_STATUS_IGNORE);
+        send_bytes(m, blob, ok ? blen : 0, 0);
+        MPI_Send(&ok, 1, MPI_INT, 0, TAG_OK, comm);
+        free(blob);
+        /* Then the passages rank 0 shows, as it writes them: the others stay here. */
+        ovl_passage *ps = NULL;
+        size_t cap = 0;
+        for (;;) {
+            uint64_t req[2];
+            MPI_Recv(req, 2, MPI_UINT64_T, 0, TAG_REQ, comm, MPI_STATUS_IGNORE);
+            if (req[1] == UINT64_MAX)
+                break;
+            int got = ok && ovl__grow(&ps, &cap, (size_t)req[1] + 1, sizeof *ps) == 0 &&
+                      fseeko(r.spool, (off_t)req[0], SEEK_SET) == 0 &&
+                      fread(ps, sizeof *ps, (size_t)req[1], r.spool) == req[1];
+            MPI_Send(&got, 1, MPI_INT, 0, TAG_OK, comm);
+            if (got)
+                send_bytes(m, ps, (size_t)req[1] * sizeof *ps, 0);
+        }
+        free(ps);
+        rc = lrc;
+    } else {
+        for (int p = 1; p < P; p++) {
+            int go = 1, ok = 0;
+            size_t blen = 0;
+            MPI_Send(&go, 1, MPI_INT, p, TAG_GO, comm);
+            char *blob = recv_bytes(m, p, &blen);
+            MPI_Recv(&ok, 1, MPI_INT, p, TAG_OK, comm, MPI_STATUS_IGNORE);
+            if (rc == OVL_OK && !ok)
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
+            if (rc == OVL_OK && !blob)
+                rc = nomem(m);
+            /* The passages stay where they were aligned: offsets tagged with the rank. */
+            if (rc == OVL_OK)
+                rc = ovl__run_import(&r, blob, blen, (uint64_t)p << RANK_SHIFT);
+            free(blob);
+        }
+        held(m, r.nrecs * sizeof *r.recs);
+        if (rc == OVL_OK) {
+            r.sum.seconds[0] = m->st.seconds[PH_FP];
+            r.sum.seconds[1] = m->st.seconds[PH_KEYS] + m->st.seconds[PH_PAIRS];
+            r.sum.seconds[3] = m->st.seconds[PH_BALANCE] + m->st.seconds[PH_ALIGN];
+            double t = now();
+            fetcher fx = {m, r.spool};
+            r.fetch = fetch;
+            r.fetch_data = &fx;
+            rc = ovl__run_finish(&r);
+            r.fetch = NULL;
+            r.sum.seconds[4] = now() - t + (t - m->t_phase);
+        }
+        for (int p = 1; p < P; p++) {
+            uint64_t req[2] = {0, UINT64_MAX};
+            MPI_Send(req, 2, MPI_UINT64_T, p, TAG_REQ, comm);
+        }
+    }
+    CHECK(rc);
+
+done:
+    next_phase(m, m->phase);
+    if (summary) {
+        *summary = r.sum;
+        MPI_Bcast(summary, (int)sizeof *summary, MPI_BYTE, 0, comm);
+    }
+    if (stats) {
+        for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
+            m->st.sent_max[p] = m->st.sent_total[p] = m->st.sent[p];
+            m->st.held_max[p] = m->st.held[p];
+        }
+        MPI_Allreduce(MPI_IN_PLACE, m->st.sent_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
+        MPI_Allreduce(MPI_IN_PLACE, m->st.sent_total, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_SUM, comm);
+        MPI_Allreduce(MPI_IN_PLACE, m->st.held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
+        *stats = m->st;
+    }
+    ovl_scan_shard_free(&sh);
+    if (tsh) {
+        ovl_scan_shard_free(tsh);
+        free(tsh);
+    }
+    ovl__range_out_free(&out);
+    ovl_finder_free(nf);
+    free(sigs);
+    free(buf);
+    free(rbuf_);
+    free(w.p);
+    free(pairs);
+    free(mine);
+    free(costs);
+    free(dest);
+    free(ci);
+    free(heap);
+    free(first);
+    free(myci);
+    free(myfirst);
+    free(flag);
+    free(lens);
+    free(counts);
+    ovl__run_free(&r);
+    return rc;
+}

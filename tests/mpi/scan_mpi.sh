@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# CLI tests for overlap-mpi: `mpirun -n 1..4 overlap-mpi scan` writes the bytes `overlap scan` writes, for every format; failures end the job with status 2 and no report.
+set -u
+: "${OVL_BIN:?}" "${OVL_MPI_BIN:?}" "${OVL_MPIEXEC:?}"
+bindir=$(dirname "$OVL_BIN")
+gen="$bindir/bench/ovl-gen"
+[ -x "$gen" ] || { echo "ovl-gen not built: skipped"; exit 77; }
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+# Root may run Open MPI only when told; more ranks than cores need --oversubscribe.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+mpi() { # ranks, overlap-mpi arguments...
+  local n=$1; shift
+  timeout 300 "$OVL_MPIEXEC" -n "$n" --oversubscribe "$OVL_MPI_BIN" "$@"
+}
+
+# ---- A corpus with everything the scan reports --------------------------------------------
+# Generated English with planted reuse (sources and suspicious documents) ...
+"$gen" --seed 11 --lang en --docs 16 --out "$t/c" >/dev/null 2>&1 || { bad "ovl-gen failed"; exit 1; }
+mkdir -p "$t/c/extra" "$t/tpl"
+# ... identical copies (two of one file) and a near copy (a few words changed) ...
+cp "$t/c/src/00000.txt" "$t/c/extra/copy-a.txt"
+cp "$t/c/src/00000.txt" "$t/c/extra/copy-b.txt"
+sed -e '0,/ the / s// a /' -e '0,/ of / s// in /' "$t/c/src/00001.txt" >"$t/c/extra/near.txt"
+# ... recurring text: one notice in ten files of their own words (a family with --max-df 4) ...
+notice="Permission is hereby granted to any person obtaining a copy of this document to read it, \
+print it and pass it on unchanged, provided that this notice and the name of its author stay \
+with every copy, and that no fee beyond the cost of the copy is asked for it by anyone."
+for i in 0 1 2 3 4 5 6 7 8 9; do
+  { sed -n "$((i * 3 + 1)),$((i * 3 + 40))p" "$t/c/susp/0000$((i % 8)).txt" | tr 'a-m' 'n-za-m'
+    echo; echo "$notice"; echo; } >"$t/c/extra/notice-$i.txt"
+done
+# ... a file that cannot be read (binary) and a template (--ignore) from a source.
+printf 'binary\0data\0' >"$t/c/extra/binary.dat"
+sed -n '1,30p' "$t/c/src/00002.txt" >"$t/tpl/template.txt"
+
+# One process, then 1 to 4 ranks, for each format and several option sets.
+variants=(
+  "--max-df 4"
+  "--max-df 4 --passages all --ignore $t/tpl -j 1"
+  "--no-families --top 2 --near-copies 0 --min-ratio 0.01"
+  "--max-df 4 --families 1 --whole-tokens 100000 --min-hits 2"
+)
+v=0
+for opts in "${variants[@]}"; do
+  v=$((v + 1))
+  for fmt in text json jsonl html; do
+    # shellcheck disable=SC2086
+    "$OVL_BIN" scan --format "$fmt" --color never $opts -o "$t/one.$fmt" "$t/c" 2>"$t/one.err"
+    st1=$?
+    for n in 1 2 3 4; do
+      # shellcheck disable=SC2086
+      mpi "$n" scan --format "$fmt" --color never $opts -o "$t/mpi.$fmt" "$t/c" >"$t/mpi.out" 2>"$t/mpi.err"
+      stn=$?
+      if [ "$st1" = "$stn" ] && cmp -s "$t/one.$fmt" "$t/mpi.$fmt"; then
+        ok "variant $v ($opts) $fmt -n $n: identical bytes, status $stn"
+      else
+        bad "variant $v ($opts) $fmt -n $n: status $stn (one process $st1), $(cmp "$t/one.$fmt" "$t/mpi.$fmt" 2>&1 | head -1); $(grep overlap "$t/mpi.err" | head -2)"
+      fi
+    done
+  done
+done
+# The corpus has what the comparison is meant to cover.
+"$OVL_BIN" scan --format json --max-df 4 "$t/c" >"$t/one.json" 2>/dev/null
+jq -e '(.families | length) >= 1 and (.copies | length) >= 2 and (.pairs | length) >= 10
+       and ([.skipped[]?.path] | any(endswith("binary.dat")))' "$t/one.json" >/dev/null &&
+  ok "corpus: families, identical and near copies, pairs and a file that cannot be read" ||
+  bad "corpus lacks something: $(jq -c '{f: (.families | length), c: (.copies | length), p: (.pairs | length), s: .skipped}' "$t/one.json")"
+# Standard output too (rank 0 writes, the others write nothing).
+"$OVL_BIN" scan --format json --max-df 4 "$t/c" >"$t/one.stdout" 2>/dev/null
+mpi 3 scan --format json --max-df 4 "$t/c" >"$t/mpi.stdout" 2>/dev/null
+cmp -s "$t/one.stdout" "$t/mpi.stdout" && ok "standard output: identical with 3 ranks" ||
+  bad "standard output differs with 3 ranks"
+# The problem is told once, as the one-process scan tells it.
+"$OVL_BIN" scan --max-df 4 -o "$t/one.txt" "$t/c" 2>"$t/one.err"
+mpi 4 scan --max-df 4 -o "$t/mpi.txt" "$t/c" 2>"$t/mpi.err"
+grep '^overlap' "$t/one.err" >"$t/one.msg"
+grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
+[ -s "$t/one.msg" ] && cmp -s "$t/one.msg" "$t/mpi.msg" && ok "problems on stderr: once, as one process says them" ||
+  bad "stderr differs: $(head -3 "$t/mpi.msg") vs $(head -3 "$t/one.msg")"
+
+# ---- Failures: status 2, a clear message, the old report left in place --------------------
+echo "previous report" >"$t/keep.json"
+mkdir -p "$t/other/sub"
+cp "$t/c/src/00003.txt" "$t/other/sub/"
+# Ranks that do not see the same files (MPMD: rank 0 and rank 1 given other directories).
+timeout 300 "$OVL_MPIEXEC" --oversubscribe -n 1 "$OVL_MPI_BIN" scan --format json -o "$t/keep.json" "$t/c" : \
+  -n 1 "$OVL_MPI_BIN" scan --format json -o "$t/keep.json" "$t/other" >"$t/out" 2>"$t/err"
+st=$?
+[ "$st" = 2 ] && grep -q "overlap: scan: rank 0: the ranks do not see the same files" "$t/err" &&
+  [ "$(cat "$t/keep.json")" = "previous report" ] && [ -z "$(ls "$t" | grep 'keep.json.tmp')" ] &&
+  ok "ranks seeing other files: status 2, message, old report kept" ||
+  bad "ranks seeing other files: status $st, $(grep overlap "$t/err" | head -2), report: $(head -c 40 "$t/keep.json")"
+# A report path rank 0 cannot write: the job ends (status 2), no rank waits for it.
+mpi 2 scan --format json -o "$t/no/such/dir/r.json" "$t/c" >"$t/out" 2>"$t/err"
+st=$?
+[ "$st" = 2 ] && grep -q "overlap: .*no/such/dir/r.json" "$t/err" && ok "unwritable report path: status 2" ||
+  bad "unwritable report path: status $st, $(grep overlap "$t/err" | head -2)"
+
+exit $fail
