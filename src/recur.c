@@ -157,17 +157,3 @@ int ovl__recur_runs(const ovl__recur *r, const ovl_token *t, size_t n, unsigned 
     }
     return OVL_OK;
 }
-
-unsigned ovl__recur_gram(const ovl_token *t, size_t n, size_t i, uint64_t *g)
-{
-    unsigned k = gram_len(t, i);
-    if (i + k > n)
-        return 0;
-    *g = gram_hash(t, i, k);
-    return k;
-}
-
-unsigned ovl__recur_count(const ovl__recur *r, uint64_t g)
-{
-    return estimate(r, g);
-}

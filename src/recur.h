@@ -25,11 +25,6 @@ void ovl__recur_add(ovl__recur *r, const ovl_token *tokens, size_t n);
 /* dst += src, counter by counter, saturating. */
 void ovl__recur_merge(ovl__recur *dst, const ovl__recur *src);
 
-/* The k-gram at i of tokens[0..n): its length (0 when it does not fit) and *g its hash. */
-unsigned ovl__recur_gram(const ovl_token *tokens, size_t n, size_t i, uint64_t *g);
-/* The sketch's count of the k-gram of hash g (never under the truth, saturated at 255). */
-unsigned ovl__recur_count(const ovl__recur *r, uint64_t g);
-
 /* Tokens of recurring text in tokens[0..n): runs of consecutive k-grams each counted more than
  * threshold times, kept when the run's tokens would make a passage by themselves
  * (words / min_words + CJK / min_cjk >= 1), so that a common phrase inside new text is not

@@ -647,20 +647,7 @@ typedef struct align_job {
     uint8_t **mask;
     size_t *capmask;
     atomic_size_t recurring; /* passages dropped as recurring text */
-    struct seedset *sets;    /* per worker */
 } align_job;
-
-/* A worker's set of k-gram hashes, reused from pair to pair: a slot is in use when its stamp
- * is the current pair's, so nothing is cleared between pairs. */
-typedef struct seedset {
-    uint64_t *key;
-    uint32_t *stamp;
-    size_t cap; /* power of two */
-    uint32_t gen;
-    uint32_t *pos;  /* per slot: the k-gram's first position on the smaller side */
-    uint32_t *hits; /* (larger side, smaller side) positions of shared rare k-grams */
-    size_t nhits, caphits;
-} seedset;
 
 /* Document i's recurring runs, found once (two workers may both find them; one set is kept). */
 static int doc_runs(align_job *j, size_t i, const ovl_doc *d, const uint32_t **runs, size_t *nruns)
@@ -747,107 +734,22 @@ static void widen(uint32_t b0, uint32_t b1, uint64_t margin, size_t n, size_t *t
     *t1 = (size_t)hi;
 }
 
-/* Where in tokens [l0, l1) of the larger side tl the rare k-grams (counted at most thr times
- * in the corpus) of tokens [s0, s1) of the smaller side ts occur: st->hits holds (position
- * there, first position on the smaller side) pairs, in increasing order of the first.
- * A passage holds rare k-grams, so only around them can the larger side hold passages.
- * Returns OVL_OK or OVL_ERR_NOMEM. */
-static int rare_hits(seedset *st, const ovl__recur *rec, unsigned thr, const ovl_token *ts, size_t s0,
-                     size_t s1, const ovl_token *tl, size_t l0, size_t l1)
-{
-    st->nhits = 0;
-    size_t need = 16;
-    while (need < 2 * (s1 - s0))
-        need *= 2;
-    if (need > st->cap) {
-        uint64_t *nk = realloc(st->key, need * sizeof *nk);
-        if (nk)
-            st->key = nk;
-        uint32_t *ns = nk ? realloc(st->stamp, need * sizeof *ns) : NULL;
-        if (ns)
-            st->stamp = ns;
-        uint32_t *np = ns ? realloc(st->pos, need * sizeof *np) : NULL;
-        if (!np)
-            return OVL_ERR_NOMEM;
-        st->pos = np;
-        memset(ns, 0, need * sizeof *ns);
-        st->cap = need;
-        st->gen = 0;
-    }
-    if (++st->gen == 0) {
-        memset(st->stamp, 0, st->cap * sizeof *st->stamp);
-        st->gen = 1;
-    }
-    size_t mask = st->cap - 1, stored = 0;
-    for (size_t i = s0; i < s1; i++) {
-        uint64_t g;
-        if (!ovl__recur_gram(ts, s1, i, &g))
-            break;
-        if (ovl__recur_count(rec, g) > thr)
-            continue;
-        size_t h = (size_t)g & mask;
-        while (st->stamp[h] == st->gen && st->key[h] != g)
-            h = (h + 1) & mask;
-        if (st->stamp[h] != st->gen) {
-            st->stamp[h] = st->gen;
-            st->key[h] = g;
-            st->pos[h] = (uint32_t)i;
-            stored++;
-        }
-    }
-    for (size_t i = l0; stored && i < l1; i++) {
-        uint64_t g;
-        if (!ovl__recur_gram(tl, l1, i, &g))
-            break;
-        size_t h = (size_t)g & mask;
-        while (st->stamp[h] == st->gen && st->key[h] != g)
-            h = (h + 1) & mask;
-        if (st->stamp[h] != st->gen)
-            continue;
-        if (ovl__grow(&st->hits, &st->caphits, 2 * (st->nhits + 1), sizeof *st->hits) != 0)
-            return OVL_ERR_NOMEM;
-        st->hits[2 * st->nhits] = (uint32_t)i;
-        st->hits[2 * st->nhits + 1] = st->pos[h];
-        st->nhits++;
-    }
-    return OVL_OK;
-}
-
-/* Hits (larger side, smaller side) by their smaller side, then larger. */
-static int cmp_hit_small(const void *x, const void *y)
-{
-    const uint32_t *p = x, *q = y;
-    if (p[1] != q[1])
-        return p[1] < q[1] ? -1 : 1;
-    return (p[0] > q[0]) - (p[0] < q[0]);
-}
-
-static int cmp_passage_ab(const void *x, const void *y)
-{
-    const ovl_passage *p = x, *q = y;
-    if (p->a.char_start != q->a.char_start)
-        return p->a.char_start < q->a.char_start ? -1 : 1;
-    if (p->b.char_start != q->b.char_start)
-        return p->b.char_start < q->b.char_start ? -1 : 1;
-    if (p->a.char_end != q->a.char_end)
-        return p->a.char_end < q->a.char_end ? -1 : 1;
-    return (p->b.char_end > q->b.char_end) - (p->b.char_end < q->b.char_end);
-}
-
-/* The pair inside boxes [ba0, ba1) x [bb0, bb1) widened; when a passage reaches an edge of
- * the range that is not a document edge, the margin doubles and the pair is aligned again, so
- * passages are not cut. */
-static int align_box(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, size_t ba0, size_t ba1,
-                     size_t bb0, size_t bb1, const ovl_scan_opts *o, const uint8_t *ma,
-                     const uint8_t *mb, ovl_passage **ps, size_t *np)
+/* Aligns a pair whole when both documents are short, otherwise inside its widened box;
+ * when a passage reaches an edge of the range that is not a document edge, the margin
+ * doubles and the pair is aligned again, so passages are not cut. */
+static int align_one(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const ovl_scan_pair *p,
+                     const ovl_scan_opts *o, const uint8_t *ma, const uint8_t *mb, ovl_passage **ps,
+                     size_t *np)
 {
     size_t na = ovl_norm_count(ovl_doc_norm(da)), nb = ovl_norm_count(ovl_doc_norm(db));
+    if ((na <= o->whole_tokens && nb <= o->whole_tokens) || p->a0 >= p->a1 || p->b0 >= p->b1)
+        return ovl__align_range_masked(ctx, da, 0, na, db, 0, nb, &o->align, ma, mb, ps, np);
     /* A passage ending this close to a range edge inside the document may go on past it. */
     const size_t slack = 32;
     for (uint64_t m = 4 * (uint64_t)o->fp.chunk_tokens;; m *= 2) {
         size_t a0, a1, b0, b1;
-        widen((uint32_t)ba0, (uint32_t)ba1, m, na, &a0, &a1);
-        widen((uint32_t)bb0, (uint32_t)bb1, m, nb, &b0, &b1);
+        widen(p->a0, p->a1, m, na, &a0, &a1);
+        widen(p->b0, p->b1, m, nb, &b0, &b1);
         int rc = ovl__align_range_masked(ctx, da, a0, a1, db, b0, b1, &o->align, ma, mb, ps, np);
         if (rc != OVL_OK)
             return rc;
@@ -865,101 +767,6 @@ static int align_box(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, size_t 
         *ps = NULL;
         *np = 0;
     }
-}
-
-/* A pair whose range on a side is at least BIG_RANGE tokens is aligned only around its
- * shared rare k-grams (two long changelogs, or a short document against one, would otherwise
- * be aligned whole, once per partner): clusters of at least CLUSTER_HITS shared rare k-grams
- * (each within CLUSTER_GAP tokens of the next on the larger side), each aligned on its own
- * over the span of its k-grams on both sides, widened as a box is. */
-#define BIG_RANGE 16384
-#define CLUSTER_HITS 2
-#define CLUSTER_GAP 400
-
-/* Aligns a pair whole when both documents are short, otherwise around its box (align_box),
- * a long pair around the clusters of its shared rare k-grams. */
-static int align_one(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const ovl_scan_pair *p,
-                     const ovl_scan_opts *o, const uint8_t *ma, const uint8_t *mb, seedset *st,
-                     const ovl__recur *rec, ovl_passage **ps, size_t *np)
-{
-    size_t na = ovl_norm_count(ovl_doc_norm(da)), nb = ovl_norm_count(ovl_doc_norm(db));
-    *ps = NULL;
-    *np = 0;
-    if ((na <= o->whole_tokens && nb <= o->whole_tokens) || p->a0 >= p->a1 || p->b0 >= p->b1)
-        return ovl__align_range_masked(ctx, da, 0, na, db, 0, nb, &o->align, ma, mb, ps, np);
-    if (!st || !rec)
-        return align_box(ctx, da, db, p->a0, p->a1, p->b0, p->b1, o, ma, mb, ps, np);
-    size_t a0, a1, b0, b1;
-    uint64_t margin = 4 * (uint64_t)o->fp.chunk_tokens;
-    widen(p->a0, p->a1, margin, na, &a0, &a1);
-    widen(p->b0, p->b1, margin, nb, &b0, &b1);
-    if (a1 - a0 < BIG_RANGE && b1 - b0 < BIG_RANGE)
-        return align_box(ctx, da, db, p->a0, p->a1, p->b0, p->b1, o, ma, mb, ps, np);
-    /* The set holds the smaller range's k-grams; the larger range probes it. */
-    int big_a = a1 - a0 >= b1 - b0;
-    const ovl_token *ta = ovl_norm_tokens(ovl_doc_norm(da)), *tb = ovl_norm_tokens(ovl_doc_norm(db));
-    int rc = big_a ? rare_hits(st, rec, o->max_df, tb, b0, b1, ta, a0, a1)
-                   : rare_hits(st, rec, o->max_df, ta, a0, a1, tb, b0, b1);
-    if (rc != OVL_OK)
-        return align_box(ctx, da, db, p->a0, p->a1, p->b0, p->b1, o, ma, mb, ps, np);
-    ovl_passage *all = NULL;
-    size_t nall = 0, cap = 0;
-    uint32_t *h = st->hits;
-    for (size_t x = 0; x < st->nhits && rc == OVL_OK;) {
-        size_t y = x + 1;
-        while (y < st->nhits && h[2 * y] - h[2 * (y - 1)] <= CLUSTER_GAP)
-            y++;
-        /* Within a run close on the larger side, the hits close on the smaller side too. */
-        if (y - x > 1)
-            qsort(h + 2 * x, y - x, 2 * sizeof *h, cmp_hit_small);
-        for (size_t u = x; u < y && rc == OVL_OK;) {
-            size_t v = u + 1;
-            uint32_t c0 = h[2 * u], c1 = h[2 * u];
-            while (v < y && h[2 * v + 1] - h[2 * (v - 1) + 1] <= CLUSTER_GAP) {
-                if (h[2 * v] < c0)
-                    c0 = h[2 * v];
-                if (h[2 * v] > c1)
-                    c1 = h[2 * v];
-                v++;
-            }
-            if (v - u >= CLUSTER_HITS) {
-                size_t s0 = h[2 * u + 1], s1 = (size_t)h[2 * (v - 1) + 1] + 1;
-                ovl_passage *q = NULL;
-                size_t nq = 0;
-                rc = big_a ? align_box(ctx, da, db, c0, (size_t)c1 + 1, s0, s1, o, ma, mb, &q, &nq)
-                           : align_box(ctx, da, db, s0, s1, c0, (size_t)c1 + 1, o, ma, mb, &q, &nq);
-                if (rc == OVL_OK && nq && ovl__grow(&all, &cap, nall + nq, sizeof *all) != 0)
-                    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-                if (rc == OVL_OK && nq) {
-                    memcpy(all + nall, q, nq * sizeof *q);
-                    nall += nq;
-                }
-                free(q);
-            }
-            u = v;
-        }
-        x = y;
-    }
-    if (rc != OVL_OK) {
-        free(all);
-        return rc;
-    }
-    /* Clusters widened into each other can find a passage twice, or parts of one. */
-    if (nall > 1) {
-        qsort(all, nall, sizeof *all, cmp_passage_ab);
-        size_t k = 1;
-        for (size_t x = 1; x < nall; x++) {
-            const ovl_passage *q = &all[k - 1], *r = &all[x];
-            if (r->a.tok_start >= q->a.tok_start && r->a.tok_end <= q->a.tok_end &&
-                r->b.tok_start >= q->b.tok_start && r->b.tok_end <= q->b.tok_end)
-                continue; /* inside the one before */
-            all[k++] = *r;
-        }
-        nall = k;
-    }
-    *ps = all;
-    *np = nall;
-    return OVL_OK;
 }
 
 static int other_mask(align_job *j, unsigned worker, size_t i, const ovl_doc *d, const uint8_t **m)
@@ -1029,8 +836,7 @@ static void align_unit(void *arg, unsigned worker, size_t i)
         } else if ((r.status = mrc) != OVL_OK ||
                    (r.status = other_mask(j, worker, other, dother, &mo)) != OVL_OK ||
                    (r.status = align_one(ctx, da, db, c, j->o, c->a == centre ? mc : mo,
-                                         c->a == centre ? mo : mc, j->sets ? &j->sets[worker] : NULL,
-                                         j->rec, &ps, &np)) != OVL_OK ||
+                                         c->a == centre ? mo : mc, &ps, &np)) != OVL_OK ||
                    (r.status = drop_recurring(j, da, db, c->a == centre ? mc : mo,
                                               c->a == centre ? mo : mc, ps, &np)) != OVL_OK ||
                    (j->cut && (r.status = j->cut(j->userdata, ctx, da, db, c, &ps, &np)) != OVL_OK)) {
@@ -1115,8 +921,7 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
         j.has_runs = calloc(ndocs + 1, 1);
         j.mask = calloc(2 * (size_t)nt, sizeof *j.mask);
         j.capmask = calloc(2 * (size_t)nt, sizeof *j.capmask);
-        j.sets = calloc(nt, sizeof *j.sets);
-        if (!j.runs || !j.nruns || !j.has_runs || !j.mask || !j.capmask || !j.sets)
+        if (!j.runs || !j.nruns || !j.has_runs || !j.mask || !j.capmask)
             rc = OVL_ERR_NOMEM;
     }
     if (rc == OVL_OK) {
@@ -1145,13 +950,6 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
         free(j.mask[t]);
     free(j.mask);
     free(j.capmask);
-    for (unsigned t = 0; j.sets && t < nt; t++) {
-        free(j.sets[t].key);
-        free(j.sets[t].stamp);
-        free(j.sets[t].hits);
-        free(j.sets[t].pos);
-    }
-    free(j.sets);
     return rc;
 }
 
