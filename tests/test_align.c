@@ -272,13 +272,16 @@ START_TEST(shuffled_sentence_anchored_by_neighbours)
 }
 END_TEST
 
-/* A stretch of B used twice in A, the second time edited and shuffled: two passages, each
- * with the whole stretch of B. */
+/* A stretch of B used twice in A, the second time edited (two words in most sentences) and
+ * shuffled: two passages, each with the whole stretch of B (before, the second copy came back
+ * in two pieces, without its first sentence of B). */
 START_TEST(source_reused_twice_two_passages)
 {
-    char *t1 = replace_all(S4, "yaks", "cattle");
-    char *t2 = replace_all(S1, "nearly", "almost");
-    const char *pa[] = {E1, S1, S2, S3, S4, S5, E2, H2 + 2, "\n\n", S3, t1, t2, S2, S5, "\n\nEnd."};
+    char *t1a = replace_all(S4, "yaks", "cattle"), *t1 = replace_all(t1a, "higher", "upper");
+    char *t2a = replace_all(S1, "nearly", "almost"), *t2 = replace_all(t2a, "during", "over");
+    char *t3a = replace_all(S3, "installed", "placed"), *t3 = replace_all(t3a, "three", "four");
+    char *t5 = replace_all(S5, "drafted", "written");
+    const char *pa[] = {E1, S1, S2, S3, S4, S5, E2, H2 + 2, "\n\n", t3, t1, t2, S2, t5, "\n\nEnd."};
     const char *pb[] = {H1, S1, S2, S3, S4, S5, "\n\nClosing remarks."};
     char *sa = cat(pa, 15), *sb = cat(pb, 7);
     ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
@@ -290,14 +293,20 @@ START_TEST(source_reused_twice_two_passages)
         ck_assert_uint_eq(p[i].b.char_end, cps(H1) + cps(S1) + cps(S2) + cps(S3) + cps(S4) + cps(S5) - 1);
     }
     ck_assert_uint_eq(p[0].a.char_start, cps(E1));
-    ck_assert_uint_lt(p[0].a.char_end, p[1].a.char_start);
+    ck_assert_uint_eq(p[1].a.char_start, cps(sa) - cps(t3) - cps(t1) - cps(t2) - cps(S2) - cps(t5) - cps("\n\nEnd."));
+    ck_assert_uint_eq(p[1].a.char_end, cps(sa) - cps("\n\nEnd.") - 1);
     free(p);
     ovl_doc_free(a);
     ovl_doc_free(b);
     free(sa);
     free(sb);
+    free(t1a);
     free(t1);
+    free(t2a);
     free(t2);
+    free(t3a);
+    free(t3);
+    free(t5);
 }
 END_TEST
 

@@ -145,9 +145,15 @@ grep -qF "liboverlap.so.0 => $libdir/" <<<"$libs" ||
 check_run "$prefix/user/build/lib_compare"
 
 # (d) liboverlap.so exports exactly the functions the installed headers declare: no internal
-# ovl__ function, no table, and none whose declaration lacks OVL_API.
-declared=$(sed -n 's/^\(OVL_API \)\{0,1\}[a-z0-9_ ]*[ *]\(ovl_[a-z0-9_]*\)(.*/\2/p' \
-           "$prefix"/include/overlap/*.h | sort)
+# ovl__ function, no table, and none whose declaration lacks OVL_API. scan_mpi.h, installed
+# with -DOVL_MPI=ON, declares liboverlap_mpi.a's functions: checked against that library.
+declared=$(ls "$prefix"/include/overlap/*.h | grep -v '/scan_mpi\.h$' |
+           xargs sed -n 's/^\(OVL_API \)\{0,1\}[a-z0-9_ ]*[ *]\(ovl_[a-z0-9_]*\)(.*/\2/p' | sort)
+if [ -f "$prefix/include/overlap/scan_mpi.h" ]; then
+  for f in $(sed -n 's/^\(OVL_API \)\{0,1\}[a-z0-9_ ]*[ *]\(ovl_[a-z0-9_]*\)(.*/\2/p' "$prefix/include/overlap/scan_mpi.h"); do
+    nm --defined-only "$libdir/liboverlap_mpi.a" | grep -qw "T $f" || fail "liboverlap_mpi.a lacks $f"
+  done
+fi
 exported=$(nm -D --defined-only "$libdir/liboverlap.so" | awk '{print $3}' |
            grep -vxE '_init|_fini|_edata|_end|__bss_start' | sort)
 [ "$(echo "$declared" | wc -l)" -ge 90 ] || fail "found only $(echo "$declared" | wc -l) declarations"
