@@ -149,6 +149,7 @@ HDR=$(printf "%-6s %6s %8s  %-10s %9s %9s %8s %9s %9s %10s  %s" size files MB to
 
 for i in "${!DIRS[@]}"; do
   dir=${DIRS[$i]} label=${LABELS[$i]} tag=${LABELS[$i]// /}
+  dir=$(cd "$dir" && pwd -P) # a corpus folder may be a symbolic link to a shared copy
   files=$(find "$dir" -type f | wc -l)
   bytes=$(find "$dir" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
   echo
@@ -180,6 +181,9 @@ for i in "${!DIRS[@]}"; do
           [ "$families" -eq 0 ] || note="$note$families families, "
         fi
         note=$note$(grep -o '[0-9]* candidate pairs' "$OUT/overlap-$tag.log" | tail -1 || true)
+        # The report lists the pairs with most reuse (--pairs, default 10,000); -v counts the rest.
+        unl=$(grep -o '[0-9]* more not listed' "$OUT/overlap-$tag.log" | tail -1 | cut -d' ' -f1 || true)
+        [ -z "$unl" ] || [ "$unl" -eq 0 ] || note="$note, $unl more pairs with passages not listed"
         # Exit 2 with a report: some files could not be read or decoded (Latin-1 changelogs);
         # every other pair is still reported, so the figures stand and the count is noted.
         if [ "$st" -gt 1 ] && [ "$st" -ne 124 ]; then

@@ -65,7 +65,10 @@ static void help(FILE *f)
             "                           (default 100; 0 = all)\n"
             "  --top N                  passages of the N pairs with most reused characters;\n"
             "                           the other pairs as pair records only (default 100)\n"
-            "  --passages all           passages of every pair (same as --top 0)\n"
+            "  --passages all           passages of every pair (same as --top 0), every pair\n"
+            "                           and every occurrence of a family listed\n"
+            "  --pairs N|all            pair records listed, most reused first; the rest are\n"
+            "                           counted (-v) (default 10000; all with --passages all)\n"
             "  --min-ratio R            leave out pairs whose larger side ratio is below R\n"
             "  --min-hits N             a document pair needs N band collisions to be aligned\n"
             "                           (default 1; 2 halves the pairs aligned on corpora\n"
@@ -196,6 +199,7 @@ static char *params_json(const ovl_scan_opts *so, const char *regex, int by_dir)
     bad |= json_object_set_new(p, "max_chunks", json_integer(so->max_chunks));
     bad |= json_object_set_new(p, "near_copies", json_real(round(so->near_copies * 10000.0) / 10000.0));
     bad |= json_object_set_new(p, "top", json_integer((json_int_t)so->top_pairs));
+    bad |= json_object_set_new(p, "pairs_listed", json_integer((json_int_t)so->list_pairs));
     bad |= json_object_set_new(p, "min_ratio", json_real(round(so->min_ratio * 10000.0) / 10000.0));
     bad |= json_object_set_new(p, "min_chars", json_integer(ao->min_cjk));
     bad |= json_object_set_new(p, "min_words", json_integer(ao->min_words));
@@ -258,6 +262,7 @@ int cmd_scan(int argc, char **argv)
     size_t npaths = 0, ninc = 0, nexc = 0, nign = 0;
     int by_dir = 0, verbose = 0, force_progress = -1;
     double max_df_fraction = -1;
+    int pairs_set = 0;
     if (!paths || !inc || !exc || !ign) {
         cli_error("out of memory");
         free(paths), free(inc), free(exc), free(ign);
@@ -265,7 +270,7 @@ int cmd_scan(int argc, char **argv)
     }
     enum {
         O_JOBS = 'j', O_MIN_HITS = CLI_O_CMD, O_NO_FAMILIES, O_MAX_CHUNKS, O_NEAR_COPIES, O_FAMILIES,
-        O_TOP, O_PASSAGES, O_MIN_RATIO, O_WHOLE_TOKENS, O_GROUP, O_GROUP_BY_DIR
+        O_TOP, O_PASSAGES, O_PAIRS, O_MIN_RATIO, O_WHOLE_TOKENS, O_GROUP, O_GROUP_BY_DIR
     };
     static const struct option longs[] = {
         CLI_HELP_LONGOPT, {"format", required_argument, NULL, O_FORMAT},
@@ -277,7 +282,7 @@ int cmd_scan(int argc, char **argv)
         {"max-chunks", required_argument, NULL, O_MAX_CHUNKS},
         {"near-copies", required_argument, NULL, O_NEAR_COPIES},
         {"families", required_argument, NULL, O_FAMILIES}, {"top", required_argument, NULL, O_TOP},
-        {"passages", required_argument, NULL, O_PASSAGES},
+        {"passages", required_argument, NULL, O_PASSAGES}, {"pairs", required_argument, NULL, O_PAIRS},
         {"min-ratio", required_argument, NULL, O_MIN_RATIO},
         {"whole-tokens", required_argument, NULL, O_WHOLE_TOKENS},
         {"group", required_argument, NULL, O_GROUP}, {"group-by-dir", no_argument, NULL, O_GROUP_BY_DIR},
@@ -319,6 +324,10 @@ int cmd_scan(int argc, char **argv)
                 return CLI_EXIT_TROUBLE;
             }
             so.top_pairs = 0;
+            break;
+        case O_PAIRS:
+            so.list_pairs = strcmp(optarg, "all") == 0 ? 0 : cli_ulong("--pairs", optarg, 1, SIZE_MAX);
+            pairs_set = 1;
             break;
         case O_MIN_RATIO: so.min_ratio = cli_double("--min-ratio", optarg, 0.0, 1.0); break;
         case O_WHOLE_TOKENS: so.whole_tokens = (unsigned)cli_ulong("--whole-tokens", optarg, 0, UINT32_MAX); break;
@@ -413,6 +422,10 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
     cli_corpus_warn_empty(corpus);
+    if (so.top_pairs == 0 && !pairs_set) /* every passage: every pair and occurrence too */
+        so.list_pairs = 0, so.family_spans = 0;
+    else if (so.top_pairs == 0)
+        so.family_spans = 0;
     if (max_df_fraction >= 0) {
         /* A share of the documents: at least 2, so a pair can still be a candidate. */
         double m = ceil(max_df_fraction * (double)n);
@@ -468,12 +481,15 @@ int cmd_scan(int argc, char **argv)
     if (verbose)
         fprintf(stderr, "overlap: scan: %zu of %zu documents read (%zu identical and %zu near "
                         "copies in %zu groups), %zu band ranges, %zu candidate pairs (%zu more in recurring text "
-                        "only), %zu pairs with passages, %zu failed, %zu passages reported, %zu "
-                        "families of recurring text (%zu passages in them left out)\n",
+                        "only), %zu pairs with passages (%zu more not listed), %zu failed, %zu passages "
+                        "reported, %zu families of recurring text (%zu passages in them left out)\n",
                 sum.documents_read, sum.documents, sum.copies, sum.near_copies, sum.copy_groups,
                 sum.band_ranges,
-                sum.candidates, sum.family_pairs, sum.pairs, sum.failed_pairs, sum.passages,
-                sum.families, sum.family_passages);
+                sum.candidates, sum.family_pairs, sum.pairs, sum.pairs_unlisted, sum.failed_pairs,
+                sum.passages, sum.families, sum.family_passages);
+    else if (sum.pairs_unlisted)
+        fprintf(stderr, "overlap: scan: %zu pairs listed, %zu more with passages not listed (--pairs all "
+                        "lists them)\n", sum.pairs, sum.pairs_unlisted);
     if (verbose)
         fprintf(stderr, "overlap: scan: seconds: read+fingerprint %.2f, candidates %.2f, families "
                         "%.2f, align %.2f, write %.2f\n",

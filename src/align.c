@@ -402,9 +402,12 @@ typedef struct kslot {
     uint32_t head, count; /* count 0: empty slot */
 } kslot;
 
-/* Maximal exact matches of length >= k seeded by k-grams occurring at most max_occ times in a. */
-static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
-                     unsigned max_occ, mem **out, size_t *nout)
+/* Maximal exact matches of length >= k seeded by k-grams occurring at most max_occ times in a.
+ * sa / sb (NULL: none) flag tokens of recurring text: a k-gram whose first and last tokens are
+ * flagged seeds nothing (matches still extend through such tokens). */
+static int find_mems_masked(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
+                            unsigned max_occ, const uint8_t *sa, const uint8_t *sb, mem **out,
+                            size_t *nout)
 {
     *out = NULL;
     *nout = 0;
@@ -430,6 +433,8 @@ static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
     kgram_hashes(hb, m, k, gb);
     /* Inserted from the end, so each chain lists positions in increasing order. */
     for (size_t i = na; i-- > 0;) {
+        if (sa && sa[i] && sa[i + k - 1])
+            continue;
         uint64_t g = ga[i];
         size_t h = (size_t)g & mask;
         while (tab[h].count && tab[h].g != g)
@@ -443,6 +448,8 @@ static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
     ga = NULL;
     memset(cover, 0, sizeof *cover * (n + m + 1));
     for (size_t j = 0; j < nb && nm < limit; j++) {
+        if (sb && sb[j] && sb[j + k - 1])
+            continue;
         uint64_t g = gb[j];
         size_t h = (size_t)g & mask;
         while (tab[h].count && tab[h].g != g)
@@ -497,6 +504,12 @@ done:
     free(cover);
     free(mems);
     return rc;
+}
+
+static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
+                     unsigned max_occ, mem **out, size_t *nout)
+{
+    return find_mems_masked(ha, n, hb, m, k, max_occ, NULL, NULL, out, nout);
 }
 
 typedef struct aln {
@@ -1623,6 +1636,13 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
                     size_t b0, size_t b1, const ovl_align_opts *opts, ovl_passage **out,
                     size_t *count)
 {
+    return ovl__align_range_masked(ctx, a, a0, a1, b, b0, b1, opts, NULL, NULL, out, count);
+}
+
+int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                            size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
+                            const uint8_t *mask_b, ovl_passage **out, size_t *count)
+{
     if (!a || !b || !out || !count)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL argument");
     *out = NULL;
@@ -1687,7 +1707,9 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
     para_ids(b, tb, m, pb);
     aln al = {ha, hb, ka, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
               (double)o.min_words};
-    if (find_mems(ha, n, hb, m, k, o.max_occ, &mm, &nm))
+    if (!mask_a && !mask_b ? find_mems(ha, n, hb, m, k, o.max_occ, &mm, &nm)
+                           : find_mems_masked(ha, n, hb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
+                                              mask_b ? mask_b + b0 : NULL, &mm, &nm))
         goto done;
     if (make_chains(&al, mm, nm, &ch, &nch, &anch))
         goto done;

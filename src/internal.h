@@ -79,6 +79,12 @@ int ovl__sink_stopped(ovl_ctx *ctx);
  * Returns 0 or -1 when out of memory (then *p is unchanged). */
 int ovl__grow(void *pp, size_t *cap, size_t need, size_t sz);
 
+/* ovl_align_range with recurring text: mask_a / mask_b (NULL: none; indexed by token of the
+ * whole document) flag tokens that seed nothing (the corpus scan's recurring text). */
+int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                            size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
+                            const uint8_t *mask_b, ovl_passage **out, size_t *count);
+
 /* UTF-8 encode cp into out (4 bytes room); returns bytes written. */
 size_t ovl__utf8_put(uint32_t cp, char *out);
 

@@ -51,6 +51,7 @@ typedef struct fp_job {
     ovl_scan_shard *out;
     size_t capchunks;
     unsigned doc_bands, doc_rows;
+    ovl__recur *sk; /* per worker, or NULL */
     int rc; /* out of memory while committing */
     atomic_size_t files_done;
     size_t progress_base, progress_total;
@@ -148,6 +149,8 @@ static void fp_one(void *arg, unsigned worker, size_t k)
         snprintf(s.doc.encoding, sizeof s.doc.encoding, "%s", ovl_text_encoding(t));
         s.doc.replaced = ovl_text_replaced(t);
         rc = ovl_fp_from_doc(ctx, doc, &j->o->fp, &s.fp);
+        if (rc == OVL_OK && j->sk)
+            ovl__recur_add(&j->sk[worker], ovl_norm_tokens(ovl_doc_norm(doc)), nt);
     }
     if (rc == OVL_OK) {
         size_t nc = ovl_fp_chunk_count(s.fp);
@@ -198,6 +201,14 @@ int ovl__scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts
                           size_t count, size_t progress_base, unsigned doc_bands,
                           unsigned doc_rows, ovl_scan_shard *out)
 {
+    return ovl__scan_fingerprint_rec(ctx, c, o, first, count, progress_base, doc_bands, doc_rows,
+                                     NULL, out);
+}
+
+int ovl__scan_fingerprint_rec(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
+                              size_t first, size_t count, size_t progress_base, unsigned doc_bands,
+                              unsigned doc_rows, ovl__recur *sk, ovl_scan_shard *out)
+{
     memset(out, 0, sizeof *out);
     out->first = first;
     out->count = count;
@@ -213,6 +224,7 @@ int ovl__scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts
     j.progress_total = ovl_corpus_count(c);
     j.doc_bands = doc_bands;
     j.doc_rows = doc_rows;
+    j.sk = sk;
     atomic_init(&j.files_done, 0);
     unsigned nt = o->threads ? o->threads : 1;
     out->docs = calloc(count ? count : 1, sizeof *out->docs);
@@ -633,7 +645,87 @@ typedef struct align_job {
     int nomem;   /* a pair met a failed allocation: the scan fails (a pair is not skipped for it) */
     int stopped;
     atomic_size_t done;
+    /* Recurring text (rec NULL: none): each document's runs, found the first time a worker
+     * loads it, and per worker two masks (the unit's centre, the other document). */
+    const ovl__recur *rec;
+    pthread_mutex_t rmu;
+    uint32_t **runs;
+    uint32_t *nruns;
+    uint8_t *has_runs;
+    uint8_t **mask;
+    size_t *capmask;
+    atomic_size_t recurring; /* passages dropped as recurring text */
 } align_job;
+
+/* Document i's recurring runs, found once (two workers may both find them; one set is kept). */
+static int doc_runs(align_job *j, size_t i, const ovl_doc *d, const uint32_t **runs, size_t *nruns)
+{
+    pthread_mutex_lock(&j->rmu);
+    int known = j->has_runs[i];
+    *runs = j->runs[i];
+    *nruns = j->nruns[i];
+    pthread_mutex_unlock(&j->rmu);
+    if (known)
+        return OVL_OK;
+    const ovl_norm *nm = ovl_doc_norm(d);
+    uint32_t *r = NULL;
+    size_t nr = 0;
+    unsigned mw = j->o->align.min_words ? j->o->align.min_words : 8;
+    unsigned mc = j->o->align.min_cjk ? j->o->align.min_cjk : 20;
+    int rc = ovl__recur_runs(j->rec, ovl_norm_tokens(nm), ovl_norm_count(nm), j->o->max_df, mw, mc, &r, &nr);
+    if (rc != OVL_OK)
+        return rc;
+    pthread_mutex_lock(&j->rmu);
+    if (!j->has_runs[i]) {
+        j->runs[i] = r;
+        j->nruns[i] = (uint32_t)nr;
+        j->has_runs[i] = 1;
+        r = NULL;
+    }
+    *runs = j->runs[i];
+    *nruns = j->nruns[i];
+    pthread_mutex_unlock(&j->rmu);
+    free(r);
+    return OVL_OK;
+}
+
+/* Worker w's mask slot (0 or 1) for document i: a byte per token, 1 in recurring text; *out
+ * NULL when the document has none. */
+static int doc_mask(align_job *j, unsigned w, int which, size_t i, const ovl_doc *d, const uint8_t **out)
+{
+    *out = NULL;
+    const uint32_t *runs;
+    size_t nr;
+    int rc = doc_runs(j, i, d, &runs, &nr);
+    if (rc != OVL_OK || nr == 0)
+        return rc;
+    size_t n = ovl_norm_count(ovl_doc_norm(d)), s = 2 * (size_t)w + (size_t)which;
+    if (ovl__grow(&j->mask[s], &j->capmask[s], n + 1, 1) != 0)
+        return OVL_ERR_NOMEM;
+    uint8_t *m = j->mask[s];
+    memset(m, 0, n);
+    for (size_t x = 0; x < nr; x++)
+        memset(m + runs[2 * x], 1, runs[2 * x + 1] - runs[2 * x]);
+    *out = m;
+    return OVL_OK;
+}
+
+/* Is the part of tokens [t0, t1) outside recurring text long enough to be a passage? */
+static int outside_long(const ovl_doc *d, const uint8_t *m, uint32_t t0, uint32_t t1, const ovl_align_opts *ao)
+{
+    if (!m)
+        return 1;
+    const ovl_token *t = ovl_norm_tokens(ovl_doc_norm(d));
+    size_t words = 0, cjk = 0;
+    for (uint32_t x = t0; x < t1; x++) {
+        if (m[x])
+            continue;
+        words += t[x].kind == OVL_TOK_WORD;
+        cjk += t[x].kind == OVL_TOK_CJK;
+    }
+    unsigned mw = ao->min_words ? ao->min_words : 8, mc = ao->min_cjk ? ao->min_cjk : 20;
+    return (double)words / mw + (double)cjk / mc >= 1.0;
+}
 
 /* Token range [*t0, *t1) of a document of n tokens: box [b0, b1) widened by margin, the
  * whole document once that covers two thirds of it. */
@@ -654,18 +746,19 @@ static void widen(uint32_t b0, uint32_t b1, uint64_t margin, size_t n, size_t *t
  * when a passage reaches an edge of the range that is not a document edge, the margin
  * doubles and the pair is aligned again, so passages are not cut. */
 static int align_one(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const ovl_scan_pair *p,
-                     const ovl_scan_opts *o, ovl_passage **ps, size_t *np)
+                     const ovl_scan_opts *o, const uint8_t *ma, const uint8_t *mb, ovl_passage **ps,
+                     size_t *np)
 {
     size_t na = ovl_norm_count(ovl_doc_norm(da)), nb = ovl_norm_count(ovl_doc_norm(db));
     if ((na <= o->whole_tokens && nb <= o->whole_tokens) || p->a0 >= p->a1 || p->b0 >= p->b1)
-        return ovl_align(ctx, da, db, &o->align, ps, np);
+        return ovl__align_range_masked(ctx, da, 0, na, db, 0, nb, &o->align, ma, mb, ps, np);
     /* A passage ending this close to a range edge inside the document may go on past it. */
     const size_t slack = 32;
     for (uint64_t m = 4 * (uint64_t)o->fp.chunk_tokens;; m *= 2) {
         size_t a0, a1, b0, b1;
         widen(p->a0, p->a1, m, na, &a0, &a1);
         widen(p->b0, p->b1, m, nb, &b0, &b1);
-        int rc = ovl_align_range(ctx, da, a0, a1, db, b0, b1, &o->align, ps, np);
+        int rc = ovl__align_range_masked(ctx, da, a0, a1, db, b0, b1, &o->align, ma, mb, ps, np);
         if (rc != OVL_OK)
             return rc;
         if ((a0 == 0 && a1 == na && b0 == 0 && b1 == nb) || m >= UINT32_MAX)
@@ -684,6 +777,31 @@ static int align_one(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const o
     }
 }
 
+static int other_mask(align_job *j, unsigned worker, size_t i, const ovl_doc *d, const uint8_t **m)
+{
+    *m = NULL;
+    return j->rec ? doc_mask(j, worker, 1, i, d, m) : OVL_OK;
+}
+
+/* Drops passages whose text outside recurring text is too short on a side to be a passage:
+ * they are the recurring text's (a family's), not the pair's. */
+static int drop_recurring(align_job *j, const ovl_doc *da, const ovl_doc *db, const uint8_t *ma,
+                          const uint8_t *mb, ovl_passage *ps, size_t *np)
+{
+    if (!ma && !mb)
+        return OVL_OK;
+    size_t k = 0;
+    for (size_t x = 0; x < *np; x++) {
+        const ovl_passage *q = &ps[x];
+        if (outside_long(da, ma, q->a.tok_start, q->a.tok_end, &j->o->align) &&
+            outside_long(db, mb, q->b.tok_start, q->b.tok_end, &j->o->align))
+            ps[k++] = *q;
+    }
+    atomic_fetch_add(&j->recurring, *np - k);
+    *np = k;
+    return OVL_OK;
+}
+
 static void align_unit(void *arg, unsigned worker, size_t i)
 {
     align_job *j = arg;
@@ -693,6 +811,8 @@ static void align_unit(void *arg, unsigned worker, size_t i)
     const char *cerr = NULL;
     int ccode = 0;
     const ovl_doc *dc = ovl__doccache_get(j->cache, ctx, centre, &cerr, &ccode);
+    const uint8_t *mc = NULL;
+    int mrc = dc && j->rec ? doc_mask(j, worker, 0, centre, dc, &mc) : OVL_OK;
     for (size_t x = j->units.ustart[u]; x < j->units.ustart[u + 1]; x++) {
         size_t k = j->units.order[x];
         const ovl_scan_pair *c = &j->pairs[k];
@@ -712,6 +832,7 @@ static void align_unit(void *arg, unsigned worker, size_t i)
         ovl_passage *ps = NULL;
         size_t np = 0;
         char *err = NULL;
+        const uint8_t *mo = NULL;
         if (!da) {
             r.status = codea ? codea : OVL_ERR_NOMEM;
             r.error = ea;
@@ -720,8 +841,15 @@ static void align_unit(void *arg, unsigned worker, size_t i)
             r.status = codeb ? codeb : OVL_ERR_NOMEM;
             r.error = eb;
             r.failed_doc = c->b;
-        } else if ((r.status = align_one(ctx, da, db, c, j->o, &ps, &np)) != OVL_OK ||
+        } else if ((r.status = mrc) != OVL_OK ||
+                   (r.status = other_mask(j, worker, other, dother, &mo)) != OVL_OK ||
+                   (r.status = align_one(ctx, da, db, c, j->o, c->a == centre ? mc : mo,
+                                         c->a == centre ? mo : mc, &ps, &np)) != OVL_OK ||
+                   (r.status = drop_recurring(j, da, db, c->a == centre ? mc : mo,
+                                              c->a == centre ? mo : mc, ps, &np)) != OVL_OK ||
                    (j->cut && (r.status = j->cut(j->userdata, ctx, da, db, c, &ps, &np)) != OVL_OK)) {
+            if (r.status == OVL_ERR_NOMEM && !*ovl_ctx_message(ctx))
+                ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
             const char *m = ovl_ctx_message(ctx);
             size_t len = strlen(ovl_doc_name(da)) + strlen(m) + 3;
             if ((err = malloc(len)))
@@ -769,8 +897,19 @@ int ovl__scan_align(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_
                     const ovl_scan_pair *pairs, size_t npairs, ovl__cut_fn cut,
                     ovl_scan_result_fn fn, void *userdata)
 {
+    return ovl__scan_align_rec(ctx, ndocs, cache, o, pairs, npairs, cut, NULL, NULL, fn, userdata);
+}
+
+int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_scan_opts *o,
+                        const ovl_scan_pair *pairs, size_t npairs, ovl__cut_fn cut,
+                        const ovl__recur *rec, size_t *recurring, ovl_scan_result_fn fn,
+                        void *userdata)
+{
     align_job j;
     memset(&j, 0, sizeof j);
+    atomic_init(&j.recurring, 0);
+    if (recurring)
+        *recurring = 0;
     j.pairs = pairs;
     j.npairs = npairs;
     j.o = o;
@@ -785,10 +924,24 @@ int ovl__scan_align(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_
     for (unsigned t = 0; rc == OVL_OK && t < nt; t++)
         if (!(j.ctx[t] = ovl_ctx_new()))
             rc = OVL_ERR_NOMEM;
+    if (rc == OVL_OK && rec && rec->cnt && o->max_df) {
+        j.rec = rec;
+        j.runs = calloc(ndocs + 1, sizeof *j.runs);
+        j.nruns = calloc(ndocs + 1, sizeof *j.nruns);
+        j.has_runs = calloc(ndocs + 1, 1);
+        j.mask = calloc(2 * (size_t)nt, sizeof *j.mask);
+        j.capmask = calloc(2 * (size_t)nt, sizeof *j.capmask);
+        if (!j.runs || !j.nruns || !j.has_runs || !j.mask || !j.capmask)
+            rc = OVL_ERR_NOMEM;
+    }
     if (rc == OVL_OK) {
         pthread_mutex_init(&j.mu, NULL);
+        pthread_mutex_init(&j.rmu, NULL);
         ovl__parallel(j.units.nunits, nt, align_unit, o->progress ? align_tick : NULL, &j);
         pthread_mutex_destroy(&j.mu);
+        pthread_mutex_destroy(&j.rmu);
+        if (recurring)
+            *recurring = atomic_load(&j.recurring);
         if (j.nomem)
             rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory aligning documents");
         else if (j.stopped)
@@ -800,6 +953,15 @@ int ovl__scan_align(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_
         ovl_ctx_free(j.ctx[t]);
     free(j.ctx);
     units_free(&j.units);
+    for (size_t d = 0; j.runs && d < ndocs; d++)
+        free(j.runs[d]);
+    free(j.runs);
+    free(j.nruns);
+    free(j.has_runs);
+    for (size_t t = 0; j.mask && t < 2 * (size_t)nt; t++)
+        free(j.mask[t]);
+    free(j.mask);
+    free(j.capmask);
     return rc;
 }
 

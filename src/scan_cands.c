@@ -219,6 +219,7 @@ void ovl__cfp_free(ovl__cfp *cfp)
     free(cfp->rec);
     free(cfp->ign);
     cfp->ign = NULL;
+    ovl__recur_free(&cfp->recur);
     cfp->copy_of = NULL;
     cfp->chunks = NULL;
     cfp->pairs = NULL;
@@ -353,6 +354,16 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     unsigned dbands = 0, drows = 0, K = o->fp.num_hashes;
     ovl_finder *nf = NULL;
     uint32_t *sigs = NULL;
+    /* Recurring text: one k-gram sketch per fingerprinting thread, added up at the end. */
+    unsigned nsk = recurring ? (o->threads ? o->threads : 1) : 0;
+    ovl__recur *sk = nsk ? calloc(nsk, sizeof *sk) : NULL;
+    for (unsigned t = 0; sk && t < nsk; t++)
+        if (ovl__recur_init(&sk[t]) != OVL_OK)
+            nsk = t, rc = OVL_ERR_NOMEM;
+    if (rc != OVL_OK || (recurring && !sk)) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
     if (!table || !out->copy_of) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
@@ -391,7 +402,8 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     for (size_t first = 0; rc == OVL_OK && first < n; first += SHARD_DOCS) {
         size_t count = n - first < SHARD_DOCS ? n - first : SHARD_DOCS;
         ovl_scan_shard sh;
-        if ((rc = ovl__scan_fingerprint(ctx, c, &fo, first, count, first, dbands, drows, &sh)) != OVL_OK)
+        if ((rc = ovl__scan_fingerprint_rec(ctx, c, &fo, first, count, first, dbands, drows, sk, &sh)) !=
+            OVL_OK)
             break;
         size_t pi = 0;
         for (size_t k = 0; rc == OVL_OK && k < count; k++) {
@@ -461,6 +473,14 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     }
     if (rc != OVL_OK)
         goto done;
+    if (sk) {
+        for (unsigned t = 1; t < nsk; t++) {
+            ovl__recur_merge(&sk[0], &sk[t]);
+            ovl__recur_free(&sk[t]);
+        }
+        out->recur = sk[0];
+        sk[0].cnt = NULL;
+    }
     if (nf && (rc = ovl__near_groups(ctx, nf, sigs, K, o->near_copies, n, out)) != OVL_OK)
         goto done;
     int flushed = fflush(spool) == 0;
@@ -501,6 +521,9 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     free(lists);
     free(counts);
 done:
+    for (unsigned t = 0; sk && t < nsk; t++)
+        ovl__recur_free(&sk[t]);
+    free(sk);
     for (size_t k = 0; outs && k < nr; k++)
         ovl__range_out_free(&outs[k]);
     free(outs);

@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #include "doccache.h"
+#include "recur.h"
 
 #include <stdio.h>
 #include <sys/types.h>
@@ -17,6 +18,11 @@
 int ovl__scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, size_t first,
                           size_t count, size_t progress_base, unsigned doc_bands,
                           unsigned doc_rows, ovl_scan_shard *out);
+/* Same, also counting every document's k-grams into sk (NULL: not), an array of o->threads
+ * sketches, one per worker thread (merge them afterwards). */
+int ovl__scan_fingerprint_rec(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
+                              size_t first, size_t count, size_t progress_base, unsigned doc_bands,
+                              unsigned doc_rows, ovl__recur *sk, ovl_scan_shard *out);
 /* Candidate pairs of a filled finder (no min_hits filter), with their chunks' token ranges. */
 int ovl__scan_finder_pairs(ovl_ctx *ctx, ovl_finder *f, unsigned max_df, unsigned max_chunks,
                            ovl_scan_pair **out, size_t *nout);
@@ -30,6 +36,14 @@ typedef int (*ovl__cut_fn)(void *userdata, ovl_ctx *ctx, const ovl_doc *a, const
 int ovl__scan_align(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_scan_opts *o,
                     const ovl_scan_pair *pairs, size_t npairs, ovl__cut_fn cut,
                     ovl_scan_result_fn fn, void *userdata);
+/* Same, with the corpus's k-gram counts (rec, NULL: none): k-grams counted more than
+ * o->max_df times in runs long enough to be passages are recurring text, which seeds no
+ * passage, and a passage whose text outside it is too short on a side to be a passage is
+ * dropped (*recurring counts them). */
+int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const ovl_scan_opts *o,
+                        const ovl_scan_pair *pairs, size_t npairs, ovl__cut_fn cut,
+                        const ovl__recur *rec, size_t *recurring, ovl_scan_result_fn fn,
+                        void *userdata);
 
 /* What the candidate stage of a whole scan knows of the corpus. */
 typedef struct ovl__chunkinfo {
@@ -52,6 +66,8 @@ typedef struct ovl__cfp {
                                 numbered across band ranges */
     size_t nrec;
     size_t ranges;           /* band ranges the keys were searched in */
+    ovl__recur recur;        /* k-gram counts of the corpus (cnt NULL unless recurring text is
+                                looked for) */
     ovl_recurring *ign;      /* chunks sharing a band key with a template (o->ignore) */
     size_t nign;
     double *t_read;          /* NULL, or where to put the seconds spent reading and

@@ -370,8 +370,9 @@ static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
             ovl__doccache_put(cache, rep->doc);
         else
             rc = doc_problem(r, rep->doc, code, err);
+        size_t listed = r->o->family_spans && f->nspans > r->o->family_spans ? r->o->family_spans : f->nspans;
         ovl_family fam = {k + 1, f->documents, rep->char_end - rep->char_start, text ? text : "",
-                          spans, f->nspans};
+                          spans, listed};
         if (rc == OVL_OK && sink && sink->family && sink->family(sink->userdata, &fam) != 0)
             rc = ovl__sink_stopped(r->ctx);
         free(text);
@@ -401,6 +402,19 @@ static int emit(run *r, ovl__doccache *cache)
         r->recs[kept++] = *q;
     }
     r->nrecs = kept;
+    /* Past list_pairs, pairs are counted only (failed ones are still shown). */
+    if (r->o->list_pairs && r->nrecs > r->o->list_pairs) {
+        kept = r->o->list_pairs;
+        for (size_t k = kept; k < r->nrecs; k++) {
+            prec *q = &r->recs[k];
+            if (q->status != OVL_OK) {
+                r->recs[kept++] = *q;
+                continue;
+            }
+            r->sum.pairs_unlisted++;
+        }
+        r->nrecs = kept;
+    }
     r->sum.pairs = 0;
     r->sum.passages = 0;
     for (size_t k = 0; k < r->nrecs; k++) {
@@ -667,8 +681,11 @@ int ovl__run_align(ovl__run *r, const ovl_scan_pair *pairs, size_t npairs)
     if (rc != OVL_OK)
         return rc;
     r->pairs = pairs;
-    rc = ovl__scan_align(r->ctx, ovl_corpus_count(r->c), r->cache, r->o, pairs, npairs,
-                         r->use_ign ? cut_ignored : NULL, on_result, r);
+    size_t recurring = 0;
+    rc = ovl__scan_align_rec(r->ctx, ovl_corpus_count(r->c), r->cache, r->o, pairs, npairs,
+                             r->use_ign ? cut_ignored : NULL, r->cfp.recur.cnt ? &r->cfp.recur : NULL,
+                             &recurring, on_result, r);
+    r->sum.family_passages += recurring;
     if (r->rc != OVL_OK)
         rc = r->rc;
     r->pairs = NULL;

@@ -565,6 +565,67 @@ START_TEST(test_scan_family)
 }
 END_TEST
 
+/* A formula of 20 words inside every one of 80 documents (shorter than a chunk, so its band
+ * keys are diluted by each document's own words) is recurring text by its k-gram counts: it
+ * seeds no passage, so the documents sharing only it are not pairs; the two that also share
+ * a private passage are. Families off, the formula comes back as pairs. */
+START_TEST(test_scan_formula)
+{
+    uint64_t rng = 7;
+    char *formula = malloc(4096), *private = malloc(4096), *doc = malloc(32768);
+    size_t lf = 0, lq = 0;
+    words(&rng, 20, formula, &lf);
+    words(&rng, 40, private, &lq);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_corpus *c = ovl_corpus_new();
+    for (int d = 0; d < 80; d++) {
+        size_t len = 0;
+        for (int part = 0; part < 3; part++) {
+            words(&rng, 150, doc, &len);
+            doc[len++] = '\n';
+            doc[len++] = '\n';
+            memcpy(doc + len, formula, lf);
+            len += lf;
+            doc[len++] = '\n';
+            doc[len++] = '\n';
+        }
+        if (d < 2) {
+            memcpy(doc + len, private, lq);
+            len += lq;
+            doc[len++] = '\n';
+        }
+        char name[32];
+        snprintf(name, sizeof name, "a/%03d", d);
+        ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, name, doc, len), OVL_OK);
+    }
+    famseen fs;
+    memset(&fs, 0, sizeof fs);
+    ovl_scan_sink k;
+    memset(&k, 0, sizeof k);
+    k.userdata = &fs;
+    k.family = fs_family;
+    k.begin = fs_begin;
+    k.pair = fs_pair;
+    ovl_scan_summary sum;
+    ck_assert_int_eq(ovl_scan(ctx, c, NULL, &k, &sum), OVL_OK);
+    ck_assert_int_eq(fs.pairs, 1);
+    ck_assert_str_eq(fs.pair_a, "a/000");
+    ck_assert_str_eq(fs.pair_b, "a/001");
+    ck_assert_uint_eq(sum.passages, 1);
+    ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
+    o.families = 0;
+    o.max_df = 0;
+    memset(&fs, 0, sizeof fs);
+    ck_assert_int_eq(ovl_scan(ctx, c, &o, &k, &sum), OVL_OK);
+    ck_assert_int_gt(fs.pairs, 100);
+    ovl_corpus_free(c);
+    ovl_ctx_free(ctx);
+    free(formula);
+    free(private);
+    free(doc);
+}
+END_TEST
+
 /* Walk problems: a missing path and a FIFO are problems, not errors; hidden files skipped. */
 START_TEST(test_corpus_walk)
 {
@@ -613,6 +674,7 @@ int main(void)
     tcase_add_test(tc, test_corpus_walk);
     tcase_add_test(tc, test_scan_copies);
     tcase_add_test(tc, test_scan_family);
+    tcase_add_test(tc, test_scan_formula);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

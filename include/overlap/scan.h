@@ -54,7 +54,10 @@ typedef struct ovl_scan_opts {
     int families;           /* 1 (default): text whose band keys are in more than max_df
                                documents is recurring text, reported as families (ovl_scan), and
                                a passage lying in it on both sides (80% of its tokens) is not
-                               reported as reuse; 0: neither */
+                               reported as reuse; so is text whose k-grams (3 words, 4 CJK
+                               characters) occur more than max_df times in the corpus, in runs
+                               that would make a passage: it seeds no pairwise passage, and a
+                               passage too short outside it is dropped; 0: neither */
     size_t top_families;    /* families reported with their text and occurrences; default 100
                                (0: all) */
     size_t top_pairs;       /* pairs reported with their passages, most reused characters first;
@@ -75,10 +78,15 @@ typedef struct ovl_scan_opts {
                                band keys with them never counts as reuse: it is cut out of the
                                passages (ovl_ignore_cut), and pairs colliding only in it are not
                                aligned. Borrowed */
+    size_t list_pairs;      /* pair records reported, most reused characters first (the rest
+                               only counted: summary pairs_unlisted), so that the report of a
+                               large corpus stays small; default 10,000; 0 = all */
+    size_t family_spans;    /* occurrences listed per family, in name order (its documents are
+                               counted in full); default 100; 0 = all */
 } ovl_scan_opts;
 #define OVL_SCAN_OPTS_INIT \
     {OVL_SCAN_OPTS_VERSION, OVL_DOC_OPTS_INIT, OVL_FP_OPTS_INIT, OVL_ALIGN_OPTS_INIT, 50, 1, \
-     0, 0, NULL, NULL, NULL, 1, 100, 100, 0.0, 0.9, 200, NULL}
+     0, 0, NULL, NULL, NULL, 1, 100, 100, 0.0, 0.9, 200, NULL, 10000, 100}
 
 /* ---- Phase 1: fingerprints -------------------------------------------------------------- */
 
@@ -200,6 +208,7 @@ typedef struct ovl_scan_summary {
     double seconds[5];       /* wall time of: reading and fingerprinting, candidate search,
                                 families, alignment, writing the results */
     uint64_t ignored_chars;  /* characters of the corpus found in the templates */
+    size_t pairs_unlisted;   /* pairs with passages past list_pairs: counted, not reported */
 } ovl_scan_summary;
 
 /* Where a scan's results go. Every callback may be NULL; each returns 0, or non-zero to stop

@@ -506,6 +506,18 @@ static uint32_t pair_cost(const ovl_scan_opts *o, const ovl_scan_doc *docs, cons
     return w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
 }
 
+/* MPI reduction of k-gram sketches: counters add up, saturating as ovl__recur_merge does. */
+static void recur_add(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    (void)type;
+    const uint8_t *a = in;
+    uint8_t *b = inout;
+    for (int i = 0; i < *len; i++) {
+        unsigned x = (unsigned)a[i] + b[i];
+        b[i] = (uint8_t)(x > 255 ? 255 : x);
+    }
+}
+
 #define CHECK(x)                                                                                   \
     do {                                                                                           \
         if ((rc = agree(m, (x))) != OVL_OK)                                                        \
@@ -637,8 +649,31 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         fo.fp.doc_signature = 1;
         rc = ovl_lsh_choose(ctx, o.near_copies, K, 0, 1.0, 1.0, &dbands, &drows);
     }
+    /* Recurring text: each rank counts its share's k-grams (one sketch per thread), and the
+     * counts of all ranks add up, so every rank aligns with the whole corpus's counts. */
+    unsigned nsk = recurring ? (o.threads ? o.threads : 1) : 0;
+    ovl__recur *sk = nsk ? calloc(nsk, sizeof *sk) : NULL;
+    if (rc == OVL_OK && nsk && !sk)
+        rc = nomem(m);
+    for (unsigned t = 0; rc == OVL_OK && sk && t < nsk; t++)
+        if (ovl__recur_init(&sk[t]) != OVL_OK)
+            rc = nomem(m);
     if (rc == OVL_OK)
-        rc = ovl__scan_fingerprint(ctx, c, &fo, lo, cnt, lo, dbands, drows, &sh);
+        rc = ovl__scan_fingerprint_rec(ctx, c, &fo, lo, cnt, lo, dbands, drows, sk, &sh);
+    rc = agree(m, rc); /* every rank reduces, or none */
+    if (rc == OVL_OK && sk) {
+        for (unsigned t = 1; t < nsk; t++)
+            ovl__recur_merge(&sk[0], &sk[t]);
+        MPI_Op sat;
+        MPI_Op_create(recur_add, 1, &sat);
+        MPI_Allreduce(MPI_IN_PLACE, sk[0].cnt, (int)(OVL__RECUR_LINES * 64), MPI_UINT8_T, sat, m->comm);
+        MPI_Op_free(&sat);
+        r.cfp.recur = sk[0];
+        sk[0].cnt = NULL;
+    }
+    for (unsigned t = 0; sk && t < nsk; t++)
+        ovl__recur_free(&sk[t]);
+    free(sk);
     CHECK(rc);
     held(m, sh.nchunks * ((uint64_t)sh.bands * 8 + 16) + cnt * sizeof *sh.docs);
     /* Every document's record to every rank. */

@@ -208,6 +208,31 @@ scanned=$(jq 'select(has("pair")) | .pair.a_reused_chars' "$t/ign.jsonl")
 "$OVL_BIN" check --db "$t/ign.db" --format json --ignore "$t/ign/t" "$t/ign/c/d0.txt" >"$t/ign.chk.json"
 [ "$(jq '.pairs[0].a_reused_chars' "$t/ign.chk.json")" = "$cut" ] && ok "check --ignore: as compare" ||
   bad "check --ignore: $(jq -c '.pairs' "$t/ign.chk.json")"
+# --pairs N: the N pairs with most reused characters listed, the rest counted.
+"$OVL_BIN" scan --format jsonl --pairs 3 "$t/ign/c" >"$t/pairs3.jsonl" 2>"$t/pairs3.err"
+[ "$(grep -c '^{"pair"' "$t/pairs3.jsonl")" = 3 ] && [ "$(grep '^{"pair"' "$t/ign.all" | head -3)" = "$(grep '^{"pair"' "$t/pairs3.jsonl")" ] &&
+  grep -qx "overlap: scan: 3 pairs listed, 12 more with passages not listed (--pairs all lists them)" "$t/pairs3.err" &&
+  ok "--pairs 3: the first 3 pairs, 12 counted" || bad "--pairs 3: $(grep -c '^{"pair"' "$t/pairs3.jsonl") pairs; $(cat "$t/pairs3.err")"
+status_is "--pairs 0 refused" 2 "$OVL_BIN" scan --pairs 0 "$t/ign/c"
+# One passage planted in 200 documents: one family of 200 documents (100 occurrences listed by
+# default, all with --passages all), no pair; two documents sharing a private passage: a pair.
+# (awk's own generator, seeded: the LCG of words() above repeats runs across seeds.)
+rwords() { awk -v s="$1" -v n="$2" 'BEGIN { srand(s); for (w = 0; w < n; w++)
+  printf "r%d%s", int(rand() * 1000000), (w % 12 == 11 ? ".\n" : " ") }'; }
+mkdir -p "$t/fam"
+rwords 31 120 >"$t/fam/planted"
+for d in $(seq 0 199); do
+  { rwords $((1000 + d)) 150; echo; echo; cat "$t/fam/planted"; echo; echo; rwords $((2000 + d)) 150; } >"$t/fam/lic$(printf %03d "$d").txt"
+done
+for d in 0 1; do { rwords $((3000 + d)) 150; echo; echo; rwords 33 60; echo; echo; rwords $((4000 + d)) 150; } >"$t/fam/own$d.txt"; done
+rm "$t/fam/planted"
+"$OVL_BIN" scan --format jsonl "$t/fam" >"$t/fam.jsonl"
+"$OVL_BIN" scan --format jsonl --passages all "$t/fam" >"$t/fam.all.jsonl"
+[ "$(grep -c '^{"family"' "$t/fam.jsonl")" = 1 ] && [ "$(jq -r 'select(has("family")) | .family | "\(.documents) \(.spans | length)"' "$t/fam.jsonl")" = "200 100" ] &&
+  [ "$(jq -r 'select(has("family")) | .family.spans | length' "$t/fam.all.jsonl")" = 200 ] &&
+  [ "$(jq -r 'select(has("pair")) | .pair.a_path + " " + .pair.b_path' "$t/fam.jsonl")" = "$t/fam/own0.txt $t/fam/own1.txt" ] &&
+  ok "planted in 200: one family of 200 (100 listed), the private pair" ||
+  bad "planted in 200: $(grep -c '^{"family"' "$t/fam.jsonl") families, $(jq -c 'select(has("family")) | [.family.documents, (.family.spans | length)]' "$t/fam.jsonl"), pairs $(jq -c 'select(has("pair")) | [.pair.a_path, .pair.b_path]' "$t/fam.jsonl")"
 # Standard input as a document: compare - B, dump -, check --db X -.
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt fixtures/reuse/copy.txt | jq -c .passages >"$t/in.want"
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt - <fixtures/reuse/copy.txt | jq -c .passages >"$t/in.got"
