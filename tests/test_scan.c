@@ -536,6 +536,13 @@ START_TEST(test_scan_family)
     ck_assert_int_eq(ovl_scan(ctx, c, NULL, &k, &sum), OVL_OK);
     ck_assert_int_ge(fs.families, 1);
     ck_assert_uint_eq(fs.top_docs, 200);
+    ck_assert_uint_eq(fs.top_spans, 100); /* OVL_SCAN_OPTS_INIT lists 100 occurrences */
+    /* family_spans 0: every occurrence. */
+    ovl_scan_opts all = OVL_SCAN_OPTS_INIT;
+    all.family_spans = 0;
+    memset(&fs, 0, sizeof fs);
+    ck_assert_int_eq(ovl_scan(ctx, c, &all, &k, &sum), OVL_OK);
+    ck_assert_uint_eq(fs.top_docs, 200);
     ck_assert_uint_eq(fs.top_spans, 200);
     ck_assert_int_eq(fs.pairs, 1);
     ck_assert_str_eq(fs.pair_a, "own/200");
@@ -552,6 +559,7 @@ START_TEST(test_scan_family)
     ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
     o.families = 0;
     o.max_df = 0;
+    o.list_pairs = 0; /* every pair record (the default lists 10,000) */
     memset(&fs, 0, sizeof fs);
     ck_assert_int_eq(ovl_scan(ctx, c2, &o, &k, &sum), OVL_OK);
     ck_assert_int_eq(fs.families, 0);
