@@ -17,6 +17,8 @@
 #   --skip L   tools to leave out
 # env: OVL_BUILD  build directory holding overlap (default build)
 #      JOBS       overlap scan -j (default 2)
+#      OVL_SCAN_ARGS  more options of overlap scan (default --recurring-text: licences and
+#                 changelog formulas seed no pairwise passage; empty for the plain defaults)
 #      DATASKETCH_SRC  a datasketch source tree (the folder holding datasketch/); datasketch is
 #                 not in Debian: without it that tool is skipped with a message
 #      PYTHON     interpreter with python3-numpy and python3-scipy (default /usr/bin/python3)
@@ -99,6 +101,7 @@ BUILD=${OVL_BUILD:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 OVL=$BUILD/overlap
 JOBS=${JOBS:-2}
+OVL_SCAN_ARGS=${OVL_SCAN_ARGS---recurring-text}
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 TOOLS=()
 if ! skip overlap; then
@@ -165,7 +168,7 @@ for i in "${!DIRS[@]}"; do
         # --progress into phase_times.py gives the phase split; -v the final counts.
         set +e
         /usr/bin/time -v -o "$tf" timeout "$TIMEOUT" "$OVL" scan -j"$JOBS" --format jsonl -o "$rep" \
-          --progress -v "$dir" 2>&1 >/dev/null |
+          $OVL_SCAN_ARGS --progress -v "$dir" 2>&1 >/dev/null |
           "$PY" "$ROOT/bench/phase_times.py" >"$OUT/overlap-$tag.phases" 2>"$OUT/overlap-$tag.log"
         set -e
         read -r wall cpu peak st <<<"$(times_of "$tf")"

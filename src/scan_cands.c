@@ -355,12 +355,12 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
     ovl_finder *nf = NULL;
     uint32_t *sigs = NULL;
     /* Recurring text: one k-gram sketch per fingerprinting thread, added up at the end. */
-    unsigned nsk = recurring ? (o->threads ? o->threads : 1) : 0;
+    unsigned nsk = recurring && o->recurring_text ? (o->threads ? o->threads : 1) : 0;
     ovl__recur *sk = nsk ? calloc(nsk, sizeof *sk) : NULL;
     for (unsigned t = 0; sk && t < nsk; t++)
         if (ovl__recur_init(&sk[t]) != OVL_OK)
             nsk = t, rc = OVL_ERR_NOMEM;
-    if (rc != OVL_OK || (recurring && !sk)) {
+    if (rc != OVL_OK || (nsk && !sk)) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }

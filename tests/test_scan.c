@@ -615,7 +615,9 @@ START_TEST(test_scan_formula)
     k.begin = fs_begin;
     k.pair = fs_pair;
     ovl_scan_summary sum;
-    ck_assert_int_eq(ovl_scan(ctx, c, NULL, &k, &sum), OVL_OK);
+    ovl_scan_opts on = OVL_SCAN_OPTS_INIT;
+    on.recurring_text = 1;
+    ck_assert_int_eq(ovl_scan(ctx, c, &on, &k, &sum), OVL_OK);
     ck_assert_int_eq(fs.pairs, 1);
     ck_assert_str_eq(fs.pair_a, "a/000");
     ck_assert_str_eq(fs.pair_b, "a/001");

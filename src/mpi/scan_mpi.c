@@ -651,7 +651,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     }
     /* Recurring text: each rank counts its share's k-grams (one sketch per thread), and the
      * counts of all ranks add up, so every rank aligns with the whole corpus's counts. */
-    unsigned nsk = recurring ? (o.threads ? o.threads : 1) : 0;
+    unsigned nsk = recurring && o.recurring_text ? (o.threads ? o.threads : 1) : 0;
     ovl__recur *sk = nsk ? calloc(nsk, sizeof *sk) : NULL;
     if (rc == OVL_OK && nsk && !sk)
         rc = nomem(m);
