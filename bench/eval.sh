@@ -207,7 +207,7 @@ KOPT=""
 if [ "$LANG_" = en ]; then for o in --shingle-words --k-word; do has "$o" && { KOPT=$o; break; }; done
 else for o in --shingle --k-cjk; do has "$o" && { KOPT=$o; break; }; done; fi
 HOPT=""; for o in --num-hashes --hashes --minhash; do has "$o" && { HOPT=$o; break; }; done
-TOPT=""; has --threshold && TOPT=--threshold
+TOPT=""; for o in --lsh-threshold --threshold; do has "$o" && { TOPT=$o; break; }; done
 # One thread, so settings compare on CPU work; susp and src as groups (has a suspicious document
 # reused a source?), so source-source pairs are neither computed nor scored.
 THR=""; grep -qE -- "(^|[ ,])-j( |,|$)" <<<"$help" && THR="-j 1"
@@ -248,7 +248,7 @@ if [ $GRID -eq 1 ] && [ $QUICK -eq 0 ]; then
   if [ -n "$HOPT" ]; then for K in 64 128 256; do scan_run "$HOPT=$K" "$HOPT" "$K"; done
   else echo "(no MinHash-count option in 'overlap scan --help': K grid skipped)" >>"$OUT/scan.txt"; fi
   if [ -n "$TOPT" ]; then for t in 0.2 0.3 0.5; do scan_run "$TOPT=$t" "$TOPT" "$t"; done
-  else echo "(no --threshold in 'overlap scan --help': threshold grid skipped)" >>"$OUT/scan.txt"; fi
+  else echo "(no --lsh-threshold in 'overlap scan --help': threshold grid skipped)" >>"$OUT/scan.txt"; fi
   if has --min-hits; then for m in 1 2 3; do scan_run "--min-hits=$m" --min-hits "$m"; done; fi
 fi
 cat "$OUT/scan.txt"
