@@ -782,13 +782,7 @@ done:
 
 /* ---- a run's results as bytes, for a scan spread over processes ------------------------------ */
 
-typedef struct bbuf {
-    unsigned char *p;
-    size_t n, cap;
-    int bad;
-} bbuf;
-
-static void bput(bbuf *b, const void *x, size_t len)
+void ovl__bput(ovl__bbuf *b, const void *x, size_t len)
 {
     if (b->bad || ovl__grow(&b->p, &b->cap, b->n + len + 1, 1) != 0) {
         b->bad = 1;
@@ -799,11 +793,11 @@ static void bput(bbuf *b, const void *x, size_t len)
     b->n += len;
 }
 
-static void bput_str(bbuf *b, const char *s)
+static void bput_str(ovl__bbuf *b, const char *s)
 {
     uint64_t len = s ? strlen(s) + 1 : 0; /* 0: none */
-    bput(b, &len, sizeof len);
-    bput(b, s, s ? len : 0);
+    ovl__bput(b, &len, sizeof len);
+    ovl__bput(b, s, s ? len : 0);
 }
 
 typedef struct bget {
@@ -843,20 +837,20 @@ static char *gget_str(bget *g)
 
 int ovl__run_export(ovl__run *r, void **buf, size_t *len)
 {
-    bbuf b = {0};
+    ovl__bbuf b = {0};
     size_t n = ovl_corpus_count(r->c);
     uint64_t head[6] = {r->nrecs, 0, r->sum.family_passages, r->sum.failed_pairs,
                         atomic_load(&r->ignored_touched), r->sum.family_pairs};
     for (size_t i = 0; i < n; i++)
         head[1] += r->ds[i].sources || r->ds[i].n || r->ds[i].failure;
-    bput(&b, head, sizeof head);
+    ovl__bput(&b, head, sizeof head);
     for (size_t k = 0; k < r->nrecs; k++) {
         const prec *q = &r->recs[k];
         uint32_t u[4] = {q->a, q->b, q->n, (uint32_t)q->status};
         uint64_t v[3] = {q->off, q->ra, q->rb};
-        bput(&b, u, sizeof u);
-        bput(&b, v, sizeof v);
-        bput(&b, &q->top, sizeof q->top);
+        ovl__bput(&b, u, sizeof u);
+        ovl__bput(&b, v, sizeof v);
+        ovl__bput(&b, &q->top, sizeof q->top);
         bput_str(&b, q->error);
     }
     for (size_t i = 0; i < n; i++) {
@@ -866,9 +860,9 @@ int ovl__run_export(ovl__run *r, void **buf, size_t *len)
         dstat_merge(d);
         uint32_t u[3] = {(uint32_t)i, d->sources, (uint32_t)d->failure_code};
         uint64_t v[3] = {d->best, (uint64_t)d->best_src, d->n};
-        bput(&b, u, sizeof u);
-        bput(&b, v, sizeof v);
-        bput(&b, d->v, d->n * sizeof *d->v);
+        ovl__bput(&b, u, sizeof u);
+        ovl__bput(&b, v, sizeof v);
+        ovl__bput(&b, d->v, d->n * sizeof *d->v);
         bput_str(&b, d->failure);
     }
     if (b.bad) {

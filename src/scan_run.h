@@ -98,6 +98,15 @@ int ovl__run_align(ovl__run *r, const ovl_scan_pair *pairs, size_t npairs);
  * report order to the sink. */
 int ovl__run_finish(ovl__run *r);
 
+/* A growing byte buffer for results passed between processes: bad is set once an allocation
+ * failed, and later puts then do nothing, so a writer checks once at the end. */
+typedef struct ovl__bbuf {
+    char *p;
+    size_t n, cap;
+    int bad;
+} ovl__bbuf;
+void ovl__bput(ovl__bbuf *b, const void *x, size_t len);
+
 /* What alignment left in a run (pair records, documents' spans and failures, counters) as
  * plain bytes (*buf malloc'd); the passages stay in r->spool, records pointing into it. */
 int ovl__run_export(ovl__run *r, void **buf, size_t *len);

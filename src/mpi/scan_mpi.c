@@ -258,28 +258,11 @@ static int gather_bytes(mpi_run *m, const void *mine, size_t len, char **out, si
 
 /* ---- byte records --------------------------------------------------------------------------- */
 
-typedef struct wbuf {
-    char *p;
-    size_t n, cap;
-    int bad;
-} wbuf;
-
-static void put(wbuf *b, const void *x, size_t len)
-{
-    if (b->bad || ovl__grow(&b->p, &b->cap, b->n + len + 1, 1) != 0) {
-        b->bad = 1;
-        return;
-    }
-    if (len)
-        memcpy(b->p + b->n, x, len);
-    b->n += len;
-}
-
-static void put_str(wbuf *b, const char *s)
+static void put_str(ovl__bbuf *b, const char *s)
 {
     uint32_t len = s ? (uint32_t)strlen(s) + 1 : 0;
-    put(b, &len, sizeof len);
-    put(b, s, len);
+    ovl__bput(b, &len, sizeof len);
+    ovl__bput(b, s, len);
 }
 
 typedef struct rbuf {
@@ -366,14 +349,14 @@ static int identical_copies(ovl_ctx *ctx, const ovl_scan_doc *docs, size_t n, ui
 }
 
 /* Families (or template spans) as bytes, to send rank 0's to every rank. */
-static void put_families(wbuf *b, const ovl__families *f, size_t ndocs)
+static void put_families(ovl__bbuf *b, const ovl__families *f, size_t ndocs)
 {
     uint64_t h[2] = {f->n, f->nspans};
-    put(b, h, sizeof h);
-    put(b, f->f, f->n * sizeof *f->f);
-    put(b, f->spans, f->nspans * sizeof *f->spans);
-    put(b, f->span_family, f->span_family ? f->nspans * sizeof *f->span_family : 0);
-    put(b, f->doc_first, f->doc_first ? (ndocs + 1) * sizeof *f->doc_first : 0);
+    ovl__bput(b, h, sizeof h);
+    ovl__bput(b, f->f, f->n * sizeof *f->f);
+    ovl__bput(b, f->spans, f->nspans * sizeof *f->spans);
+    ovl__bput(b, f->span_family, f->span_family ? f->nspans * sizeof *f->span_family : 0);
+    ovl__bput(b, f->doc_first, f->doc_first ? (ndocs + 1) * sizeof *f->doc_first : 0);
 }
 
 static int get_families(rbuf *b, ovl__families *f, size_t ndocs)
@@ -435,7 +418,7 @@ static int in_cell(const cell *c, const uint64_t *keys, unsigned bands, size_t x
 
 /* Puts document id's record for cell c: its chunks in the cell and their keys of the cell's
  * bands (none when no chunk is in it and the cell is a slice). */
-static void put_cell(wbuf *w, const cell *c, unsigned bands, uint32_t id, const ovl_fp_chunk *ch,
+static void put_cell(ovl__bbuf *w, const cell *c, unsigned bands, uint32_t id, const ovl_fp_chunk *ch,
                      const uint64_t *keys, size_t nc)
 {
     unsigned nb = c->bhi - c->blo;
@@ -444,13 +427,13 @@ static void put_cell(wbuf *w, const cell *c, unsigned bands, uint32_t id, const 
         hdr[1] += in_cell(c, keys, bands, x);
     if (c->slices > 1 && hdr[1] == 0)
         return;
-    put(w, hdr, sizeof hdr);
+    ovl__bput(w, hdr, sizeof hdr);
     for (size_t x = 0; x < nc; x++)
         if (in_cell(c, keys, bands, x))
-            put(w, ch + x, sizeof *ch);
+            ovl__bput(w, ch + x, sizeof *ch);
     for (size_t x = 0; x < nc; x++)
         if (in_cell(c, keys, bands, x))
-            put(w, keys + x * bands + c->blo, nb * sizeof *keys);
+            ovl__bput(w, keys + x * bands + c->blo, nb * sizeof *keys);
 }
 
 /* Min-heap of (load, rank) to deal pairs to the least loaded rank. */
@@ -592,7 +575,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     size_t nt = 0, ntsh = 0, ranges = 0;
     char *buf = NULL, *rbuf_ = NULL;
     size_t *lens = NULL, *counts = NULL;
-    wbuf w = {0};
+    ovl__bbuf w = {0};
     ovl_finder *nf = NULL;
     uint32_t *sigs = NULL;
     ovl__range_out out;
@@ -690,9 +673,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         uint64_t doc = lo + k;
         int64_t off = p->offset;
         int32_t code = p->code;
-        put(&w, &doc, sizeof doc);
-        put(&w, &code, sizeof code);
-        put(&w, &off, sizeof off);
+        ovl__bput(&w, &doc, sizeof doc);
+        ovl__bput(&w, &code, sizeof code);
+        ovl__bput(&w, &off, sizeof off);
         put_str(&w, p->path);
         put_str(&w, p->message);
     }
@@ -793,9 +776,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i || r.docs[i].tokens == 0)
                 continue;
             uint32_t id = (uint32_t)i;
-            put(&w, &id, sizeof id);
-            put(&w, sh.doc_keys + k * dbands, dbands * sizeof *sh.doc_keys);
-            put(&w, sh.doc_sigs + k * K, K * sizeof *sh.doc_sigs);
+            ovl__bput(&w, &id, sizeof id);
+            ovl__bput(&w, sh.doc_keys + k * dbands, dbands * sizeof *sh.doc_keys);
+            ovl__bput(&w, sh.doc_sigs + k * K, K * sizeof *sh.doc_sigs);
         }
         rc = w.bad ? nomem(m) : OVL_OK;
         CHECK(rc);
@@ -1075,7 +1058,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             bcast_bytes(m, flag, n, 0);
             for (size_t k = 0; k < cnt; k++)
                 if (flag[lo + k])
-                    put(&w, myci + myfirst[k], (myfirst[k + 1] - myfirst[k]) * sizeof *myci);
+                    ovl__bput(&w, myci + myfirst[k], (myfirst[k + 1] - myfirst[k]) * sizeof *myci);
             free(myci);
             myci = NULL;
             rc = w.bad ? nomem(m) : OVL_OK;
@@ -1110,7 +1093,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             free(vdocs);
             if (rc == OVL_OK) {
                 uint64_t h[3] = {(uint64_t)r.use_fam, (uint64_t)r.use_ign, r.sum.ignored_chars};
-                put(&w, h, sizeof h);
+                ovl__bput(&w, h, sizeof h);
                 if (r.use_fam)
                     put_families(&w, &r.fam, n);
                 if (r.use_ign)
