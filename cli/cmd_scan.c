@@ -80,7 +80,7 @@ static void help(FILE *f)
             "  --recurring-text         count every k-gram of the corpus and let text recurring\n"
             "                           in more than --max-df documents (licences, changelog\n"
             "                           formulas) seed no pairwise passage (off by default:\n"
-            "                           about 45%% more CPU where no such text recurs)\n"
+            "                           about 37%% more CPU where no such text recurs)\n"
             "  --group REGEX            documents whose paths give the same first capture group\n"
             "                           of the POSIX extended REGEX (or the same whole match)\n"
             "                           are one group and are not compared with each other\n"

@@ -87,7 +87,7 @@ typedef struct ovl_scan_opts {
                                counted in a 16 MB sketch while fingerprinting, and text whose
                                k-grams each recur in more than max_df documents seeds no
                                pairwise passage (licences, templates, changelog formulas that
-                               band keys miss); costs about 45% more CPU on text without such
+                               band keys miss); costs about 37% more CPU on text without such
                                formulas, so default 0 */
 } ovl_scan_opts;
 #define OVL_SCAN_OPTS_INIT \
