@@ -252,6 +252,34 @@ jq -e --arg p "$t/cp" '(.copies | length) == 1 and .copies[0].paths == [$p + "/a
        and (.pairs | length) == 1 and .pairs[0].a_path == $p + "/a.txt" and .pairs[0].b_path == $p + "/d.txt"' \
   "$t/cp.json" >/dev/null && ok "copies: one group, one pair" || bad "copies: $(jq -c '{copies, pairs: [.pairs[] | [.a_path, .b_path]]}' "$t/cp.json")"
 
+# Per-document figures of the segmentation (issue 12's gap): the submission of the editor's
+# fixture scanned with its three sources gets the ratios without quotations and without
+# references and its sections, as `check` gives them (tests/cli/check_editor_golden.sh
+# computes those from the text: 260/471 reused, 231/440 without the 31 quoted characters,
+# 162/365 without the 106 of the reference list), in JSON and text. With --top 1 only the
+# documents of the first pair (participation, submission) are read again for them.
+mkdir -p "$t/ed"
+cp fixtures/editor/sources/*.txt fixtures/editor/submission.txt "$t/ed/"
+"$OVL_BIN" scan --format json "$t/ed" >"$t/ed.json"
+"$OVL_BIN" scan --color never "$t/ed" >"$t/ed.txt"
+"$OVL_BIN" scan --format json --top 1 "$t/ed" >"$t/ed.top1.json"
+"$OVL_BIN" index add --db "$t/ed.db" fixtures/editor/sources >/dev/null
+"$OVL_BIN" check --db "$t/ed.db" --format json fixtures/editor/submission.txt >"$t/ed.check.json"
+sub_fig='.documents[] | select(.path | endswith("submission.txt")) | [.chars, .reused_chars, .quoted_chars, .ratio_without_quotes, .reference_chars, .ratio_without_references, [.sections[] | [.title, .char_start, .char_end, .reused_chars, .ratio]]]'
+got=$(jq -c "$sub_fig" "$t/ed.json")
+want='[471,260,31,0.525,106,0.4438,[["",0,17,0,0],["摘要",17,73,0,0],["一、问题的提出",73,186,67,0.5929],["二、更新实践中的主要做法",186,318,95,0.7197],["三、结论与建议",318,365,0,0],["参考文献",365,471,98,0.9245]]]'
+[ "$got" = "$want" ] && [ "$(jq -c "$sub_fig" "$t/ed.check.json")" = "$want" ] &&
+  ok "scan JSON: the submission's ratios without quotations/references and sections, as check" ||
+  bad "scan JSON figures: $got; check: $(jq -c "$sub_fig" "$t/ed.check.json")"
+grep -qxF '    without quotations 0.5250 (31 quoted chars) · without references 0.4438 (106 chars of references)' "$t/ed.txt" &&
+  grep -qxF '    section 二、更新实践中的主要做法 · 132 chars · 95 reused · 0.7197' "$t/ed.txt" &&
+  grep -qxF '    section 参考文献 · 106 chars · 98 reused · 0.9245' "$t/ed.txt" &&
+  ok "scan text: the same figures and sections" || bad "scan text: $(grep -A8 'submission.txt ·' "$t/ed.txt" | head -9)"
+[ "$(jq -c '[.documents[] | [(.path | split("/") | last), has("sections"), has("ratio_without_quotes")]]' "$t/ed.top1.json")" = \
+  '[["funding.txt",false,false],["maintenance.txt",false,false],["participation.txt",true,true],["submission.txt",true,true]]' ] &&
+  ok "scan --top 1: figures of the segmentation for the first pair's documents only" ||
+  bad "scan --top 1: $(jq -c '[.documents[] | [(.path | split("/") | last), has("sections")]]' "$t/ed.top1.json")"
+
 # ---- Seeds ----------------------------------------------------------------------------------
 seeds=${OVL_SEEDS:-../shared/seeds}
 if [ -f "$seeds/000_3545a2c9416daa4f.txt" ]; then
