@@ -233,6 +233,37 @@ rm "$t/fam/planted"
   [ "$(jq -r 'select(has("pair")) | .pair.a_path + " " + .pair.b_path' "$t/fam.jsonl")" = "$t/fam/own0.txt $t/fam/own1.txt" ] &&
   ok "planted in 200: one family of 200 (100 listed), the private pair" ||
   bad "planted in 200: $(grep -c '^{"family"' "$t/fam.jsonl") families, $(jq -c 'select(has("family")) | [.family.documents, (.family.spans | length)]' "$t/fam.jsonl"), pairs $(jq -c 'select(has("pair")) | [.pair.a_path, .pair.b_path]' "$t/fam.jsonl")"
+# Different recurring texts are different families, even where they meet (issue 10: one text
+# each). A is planted in 200 documents and B right after it in 100 of them (B is not part of
+# A: half of A's documents lack it); the paragraph S is in 200 other documents, followed by X
+# in 100 of them and by Y in the other 100; E is in 100 more and F, E with every tenth word
+# changed, in 100 more (each window of E shares a band key or two with F's, as two versions of
+# a licence notice do). Seven families, each with one text's words, and no pair.
+mkdir -p "$t/fam2" "$t/fam2t"
+rwords 41 120 >"$t/fam2t/A"; rwords 42 120 >"$t/fam2t/B"; rwords 43 30 >"$t/fam2t/S"
+rwords 44 90 >"$t/fam2t/X"; rwords 45 90 >"$t/fam2t/Y"; rwords 46 120 >"$t/fam2t/E"
+awk 'BEGIN { RS = " "; ORS = " " } { if (NR % 10 == 5) sub(/^r/, "v"); print }' "$t/fam2t/E" >"$t/fam2t/F"
+for d in $(seq 0 199); do
+  { rwords $((5000 + d)) 150; echo; echo; cat "$t/fam2t/A"; echo; echo
+    [ "$d" -lt 100 ] && { cat "$t/fam2t/B"; echo; echo; }
+    rwords $((6000 + d)) 150; } >"$t/fam2/ab$(printf %03d "$d").txt"
+  x=$([ "$d" -lt 100 ] && echo X || echo Y)
+  { rwords $((7000 + d)) 150; echo; echo; cat "$t/fam2t/S"; echo; echo; cat "$t/fam2t/$x"; echo; echo
+    rwords $((8000 + d)) 150; } >"$t/fam2/s$(printf %03d "$d").txt"
+  x=$([ "$d" -lt 100 ] && echo E || echo F)
+  { rwords $((9000 + d)) 150; echo; echo; cat "$t/fam2t/$x"; echo; echo; rwords $((10000 + d)) 150; } >"$t/fam2/ef$(printf %03d "$d").txt"
+done
+first8() { tr -s ' \n' '  ' <"$1" | cut -d' ' -f1-8; }
+"$OVL_BIN" scan --format jsonl "$t/fam2" >"$t/fam2.jsonl"
+# Each family: its documents and the texts whose first eight words its text holds.
+tags='[{k: "A", s: $A}, {k: "B", s: $B}, {k: "S", s: $S}, {k: "X", s: $X}, {k: "Y", s: $Y}, {k: "E", s: $E}, {k: "F", s: $F}]'
+got=$(jq -r --arg A "$(first8 "$t/fam2t/A")" --arg B "$(first8 "$t/fam2t/B")" --arg S "$(first8 "$t/fam2t/S")" \
+  --arg X "$(first8 "$t/fam2t/X")" --arg Y "$(first8 "$t/fam2t/Y")" --arg E "$(first8 "$t/fam2t/E")" --arg F "$(first8 "$t/fam2t/F")" \
+  "select(has(\"family\")) | .family | .text as \$t | \"\(.documents) \" + ($tags | map(select(.s as \$s | \$t | contains(\$s)) | .k) | join(\"+\"))" \
+  "$t/fam2.jsonl" | sort | tr '\n' ';')
+[ "$got" = "100 B;100 E;100 F;100 X;100 Y;200 A;200 S;" ] && [ "$(grep -c '^{"pair"' "$t/fam2.jsonl")" = 0 ] &&
+  ok "texts that meet or differ in a few words: seven families, one text each, no pair" ||
+  bad "one text each: families $got want 100 B;100 E;100 F;100 X;100 Y;200 A;200 S; $(grep -c '^{"pair"' "$t/fam2.jsonl") pairs"
 # Standard input as a document: compare - B, dump -, check --db X -.
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt fixtures/reuse/copy.txt | jq -c .passages >"$t/in.want"
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt - <fixtures/reuse/copy.txt | jq -c .passages >"$t/in.got"
