@@ -193,7 +193,8 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
      * family's unit in most documents) pass the same test, so that a chain of units, each
      * like the next, does not make one family of texts that are not alike (the templates
      * of a tool's pages, one after the other, into every licence some page sits beside). */
-    qsort(ed, ned, sizeof *ed, cmp_nedge);
+    if (ned > 1)
+        qsort(ed, ned, sizeof *ed, cmp_nedge);
     for (size_t u = 0; u < nunits; u++)
         leader[u] = (uint32_t)u;
     for (size_t i = 0; i < ned; i++) {
