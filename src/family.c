@@ -1,4 +1,4 @@
-/* family.c - recurring text as families: chunks of frequent band keys joined by union-find into spans per document. */
+/* family.c - recurring text as families: chunks joined by their own frequent band keys, neighbours held by mostly the same documents joined, spans per document. */
 #include "scan_int.h"
 
 #include "uf.h"
@@ -58,122 +58,226 @@ static int cmp_u32pair(const void *a, const void *b)
     return (p->y > q->y) - (p->y < q->y);
 }
 
-/* Joins the key groups of neighbouring recurring chunks whose documents overlap by half (see
- * ovl__families_build). parent: union-find over chunks, joined by shared keys already. */
-static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uint8_t *rec,
-                           uint32_t *parent)
+/* Documents of unit u: the run of rd (sorted (unit, document) pairs) holding it. */
+static void unit_docs(const u32pair *rd, size_t nrd, uint32_t u, size_t *lo, size_t *hi)
+{
+    size_t a = 0, b = nrd;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (rd[m].x < u)
+            a = m + 1;
+        else
+            b = m;
+    }
+    *lo = a;
+    while (a < nrd && rd[a].x == u)
+        a++;
+    *hi = a;
+}
+
+/* Documents holding both units: a merge of their sorted runs. */
+static size_t docs_both(const u32pair *rd, size_t lx, size_t hx, size_t ly, size_t hy)
+{
+    size_t both = 0;
+    for (size_t p = lx, q = ly; p < hx && q < hy;) {
+        if (rd[p].y == rd[q].y)
+            both++, p++, q++;
+        else if (rd[p].y < rd[q].y)
+            p++;
+        else
+            q++;
+    }
+    return both;
+}
+
+typedef struct nedge {
+    uint32_t x, y;  /* units, x < y */
+    uint32_t both;  /* documents holding both */
+} nedge;
+
+static int cmp_nedge_xy(const void *a, const void *b)
+{
+    const nedge *p = a, *q = b;
+    if (p->x != q->x)
+        return p->x < q->x ? -1 : 1;
+    return (p->y > q->y) - (p->y < q->y);
+}
+
+/* Most documents in common first, then by units. */
+static int cmp_nedge(const void *a, const void *b)
+{
+    const nedge *p = a, *q = b;
+    if (p->both != q->both)
+        return p->both > q->both ? -1 : 1;
+    if (p->x != q->x)
+        return p->x < q->x ? -1 : 1;
+    return (p->y > q->y) - (p->y < q->y);
+}
+
+/* Two units are parts of one text when mostly the same documents hold them: documents with
+ * both are at least this share of the larger unit's. At one half a text took in what follows
+ * it in half of its documents (a licence and the paragraph some packages add to it); higher,
+ * a licence whose paragraphs are cut into chunks differently from copy to copy falls apart. */
+#define FAMILY_SAME_DOCS 0.65
+/* A chunk joins by its keys held by at most this many times the documents of its rarest key
+ * (see ovl__families_build). */
+#define FAMILY_KEY_SPREAD 1.5
+
+static int same_docs(size_t both, size_t nx, size_t ny)
+{
+    return (double)both >= FAMILY_SAME_DOCS * (double)(nx > ny ? nx : ny);
+}
+
+/* Joins the units of neighbouring recurring chunks of one document (a licence's paragraphs)
+ * into one family when mostly the same documents hold them (see ovl__families_build).
+ * unit[c]: the unit of recurring chunk c (UINT32_MAX otherwise); parent: union-find over
+ * the nunits units. */
+static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uint32_t *unit,
+                           size_t nunits, uint32_t *parent)
 {
     size_t nc = cfp->nchunks, nrd = 0, ned = 0, caped = 0;
-    u32pair *rd = malloc((nc ? nc : 1) * sizeof *rd); /* (root, document) of recurring chunks */
-    u32pair *ed = NULL;                               /* neighbouring roots */
-    size_t *first = NULL;
+    u32pair *rd = malloc((nc ? nc : 1) * sizeof *rd); /* (unit, document) of recurring chunks */
+    nedge *ed = NULL;                                 /* neighbouring units */
+    uint32_t *leader = malloc((nunits ? nunits : 1) * sizeof *leader);
+    size_t *ndoc = calloc(nunits ? nunits : 1, sizeof *ndoc);
     int rc = OVL_OK;
-    if (!rd)
-        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    if (!rd || !leader || !ndoc) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
     for (size_t d = 0; d < ndocs; d++) {
         const ovl_scan_doc *doc = &cfp->docs[d];
         if (cfp->copy_of[d] != d)
             continue;
         size_t c1 = doc->first_chunk + doc->nchunks;
         for (size_t c = doc->first_chunk; c < c1; c++) {
-            if (!rec[c])
+            uint32_t r = unit[c];
+            if (r == UINT32_MAX)
                 continue;
-            uint32_t r = ovl__uf_find(parent, (uint32_t)c);
             rd[nrd++] = (u32pair){r, (uint32_t)d};
-            if (c + 1 < c1 && rec[c + 1] && cfp->chunks[c + 1].tok_start <= cfp->chunks[c].tok_end) {
-                uint32_t q = ovl__uf_find(parent, (uint32_t)(c + 1));
-                if (q == r)
-                    continue;
+            if (c + 1 < c1 && unit[c + 1] != UINT32_MAX && unit[c + 1] != r &&
+                cfp->chunks[c + 1].tok_start <= cfp->chunks[c].tok_end) {
+                uint32_t q = unit[c + 1];
                 if (ovl__grow(&ed, &caped, ned + 1, sizeof *ed) != 0) {
                     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
                     goto done;
                 }
-                ed[ned++] = r < q ? (u32pair){r, q} : (u32pair){q, r};
+                ed[ned++] = r < q ? (nedge){r, q, 0} : (nedge){q, r, 0};
             }
         }
     }
-    /* Documents of each root: sorted (root, document), duplicates dropped; first[] indexes
-     * them by root through a binary search. */
+    /* Documents of each unit: sorted (unit, document), duplicates dropped. */
     qsort(rd, nrd, sizeof *rd, cmp_u32pair);
     size_t k = 0;
     for (size_t i = 0; i < nrd; i++)
         if (k == 0 || rd[i].x != rd[k - 1].x || rd[i].y != rd[k - 1].y)
             rd[k++] = rd[i];
     nrd = k;
+    for (size_t i = 0; i < nrd; i++)
+        ndoc[rd[i].x]++;
     if (ned > 1)
-        qsort(ed, ned, sizeof *ed, cmp_u32pair);
+        qsort(ed, ned, sizeof *ed, cmp_nedge_xy);
     k = 0;
-    for (size_t i = 0; i < ned; i++)
-        if (k == 0 || ed[i].x != ed[k - 1].x || ed[i].y != ed[k - 1].y)
-            ed[k++] = ed[i];
-    ned = k;
     for (size_t i = 0; i < ned; i++) {
-        /* The documents of roots x and y: runs of rd found by binary search. */
-        size_t lo[2], hi[2];
-        uint32_t want[2] = {ed[i].x, ed[i].y};
-        for (int s = 0; s < 2; s++) {
-            size_t a = 0, b = nrd;
-            while (a < b) {
-                size_t m = a + (b - a) / 2;
-                if (rd[m].x < want[s])
-                    a = m + 1;
-                else
-                    b = m;
-            }
-            lo[s] = a;
-            while (a < nrd && rd[a].x == want[s])
-                a++;
-            hi[s] = a;
+        if (i && ed[i].x == ed[i - 1].x && ed[i].y == ed[i - 1].y)
+            continue;
+        size_t lx, hx, ly, hy;
+        unit_docs(rd, nrd, ed[i].x, &lx, &hx);
+        unit_docs(rd, nrd, ed[i].y, &ly, &hy);
+        size_t both = docs_both(rd, lx, hx, ly, hy);
+        if (same_docs(both, hx - lx, hy - ly))
+            ed[k++] = (nedge){ed[i].x, ed[i].y, (uint32_t)both};
+    }
+    ned = k;
+    /* Strongest links first; a link joins two families only when their leaders (each
+     * family's unit in most documents) pass the same test, so that a chain of units, each
+     * like the next, does not make one family of texts that are not alike (the templates
+     * of a tool's pages, one after the other, into every licence some page sits beside). */
+    if (ned > 1)
+        qsort(ed, ned, sizeof *ed, cmp_nedge);
+    for (size_t u = 0; u < nunits; u++)
+        leader[u] = (uint32_t)u;
+    for (size_t i = 0; i < ned; i++) {
+        uint32_t rx = ovl__uf_find(parent, ed[i].x), ry = ovl__uf_find(parent, ed[i].y);
+        if (rx == ry)
+            continue;
+        uint32_t lx = leader[rx], ly = leader[ry];
+        if (lx != ed[i].x || ly != ed[i].y) {
+            size_t a0, a1, b0, b1;
+            unit_docs(rd, nrd, lx, &a0, &a1);
+            unit_docs(rd, nrd, ly, &b0, &b1);
+            if (!same_docs(docs_both(rd, a0, a1, b0, b1), a1 - a0, b1 - b0))
+                continue;
         }
-        size_t nx = hi[0] - lo[0], ny = hi[1] - lo[1], both = 0;
-        for (size_t p = lo[0], q = lo[1]; p < hi[0] && q < hi[1];) {
-            if (rd[p].y == rd[q].y)
-                both++, p++, q++;
-            else if (rd[p].y < rd[q].y)
-                p++;
-            else
-                q++;
-        }
-        if (2 * both >= (nx > ny ? nx : ny))
-            ovl__uf_union(parent, ed[i].x, ed[i].y);
+        uint32_t lead = ndoc[lx] > ndoc[ly] || (ndoc[lx] == ndoc[ly] && lx < ly) ? lx : ly;
+        ovl__uf_union(parent, rx, ry);
+        leader[ovl__uf_find(parent, rx)] = lead;
     }
 done:
     free(rd);
     free(ed);
-    free(first);
+    free(leader);
+    free(ndoc);
     return rc;
 }
 
 int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__families *out)
 {
     memset(out, 0, sizeof *out);
-    size_t nc = cfp->nchunks;
+    size_t nc = cfp->nchunks, ngroups = 0;
+    for (size_t x = 0; x < cfp->nrec; x++)
+        if (x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
+            ngroups++;
+    uint32_t *unit = malloc((nc ? nc : 1) * sizeof *unit);        /* per chunk: its unit */
+    uint32_t *minkey = malloc((nc ? nc : 1) * sizeof *minkey);    /* per chunk: see below */
     uint32_t *parent = malloc((nc ? nc : 1) * sizeof *parent);
-    uint8_t *rec = calloc(nc ? nc : 1, 1);
+    uint32_t *gdocs = calloc(ngroups ? ngroups : 1, sizeof *gdocs); /* per key group */
     size_t *copies = calloc(ndocs ? ndocs : 1, sizeof *copies);
     size_t *root_fam = NULL;
     fsort *order = NULL;
     size_t *rank = NULL;
     int rc = OVL_OK;
     out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first);
-    if (!parent || !rec || !copies || !out->doc_first) {
+    if (!unit || !minkey || !parent || !gdocs || !copies || !out->doc_first) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < nc; i++)
-        parent[i] = (uint32_t)i;
+        unit[i] = minkey[i] = UINT32_MAX, parent[i] = (uint32_t)i;
     for (size_t i = 0; i < ndocs; i++)
         if (cfp->copy_of[i] != UINT32_MAX && cfp->copy_of[i] != i)
             copies[cfp->copy_of[i]]++;
-    /* Chunks sharing a frequent key are one family. */
-    for (size_t x = 0; x < cfp->nrec;) {
+    /* Documents of each key group (rec is sorted by (key_group, doc)), groups numbered in
+     * order; then the rarest key of each recurring chunk. */
+    for (size_t x = 0, g = 0; x < cfp->nrec; x++) {
+        int newg = x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group;
+        if (x && newg)
+            g++;
+        if (newg || cfp->rec[x].doc != cfp->rec[x - 1].doc)
+            gdocs[g]++;
+    }
+    for (size_t x = 0, g = 0; x < cfp->nrec; x++) {
+        if (x && cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
+            g++;
+        uint32_t ci = chunk_index(cfp, cfp->rec[x].doc, cfp->rec[x].tok_start, cfp->rec[x].tok_end);
+        if (ci != UINT32_MAX && gdocs[g] < minkey[ci])
+            minkey[ci] = gdocs[g];
+    }
+    /* A recurring chunk holds several frequent keys (one per band whose rows it shares with
+     * other documents). Copies of one text share most of their keys, but also a key or two
+     * with texts that are only somewhat like them (a sentence of a licence in another, a
+     * line of a tool's page template): joining chunks by every shared key chained different
+     * texts into one family (on the real English corpus, most licence notices into one). A
+     * chunk joins by the keys held by at most FAMILY_KEY_SPREAD times the documents of its
+     * own rarest key: the keys of its text, not those of a sentence it shares with more
+     * common texts. Each set of chunks so joined is a unit. */
+    for (size_t x = 0, g = 0; x < cfp->nrec; g++) {
         size_t y = x;
         uint32_t first = UINT32_MAX;
         for (; y < cfp->nrec && cfp->rec[y].key_group == cfp->rec[x].key_group; y++) {
             uint32_t ci = chunk_index(cfp, cfp->rec[y].doc, cfp->rec[y].tok_start, cfp->rec[y].tok_end);
-            if (ci == UINT32_MAX)
+            if (ci == UINT32_MAX || (double)gdocs[g] > FAMILY_KEY_SPREAD * (double)minkey[ci])
                 continue;
-            rec[ci] = 1;
             if (first == UINT32_MAX)
                 first = ci;
             else
@@ -181,12 +285,15 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
         }
         x = y;
     }
+    for (size_t i = 0; i < nc; i++) {
+        if (minkey[i] != UINT32_MAX)
+            unit[i] = ovl__uf_find(parent, (uint32_t)i);
+    }
+    for (size_t i = 0; i < nc; i++)
+        parent[i] = (uint32_t)i;
     /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
-     * when they recur in the same documents: their key groups are joined when the documents
-     * holding them overlap by half. Joining every neighbour would chain unrelated boilerplate
-     * (a header common to thousands of files next to a paragraph of a hundred) into one
-     * family. */
-    rc = join_neighbours(ctx, cfp, ndocs, rec, parent);
+     * when mostly the same documents hold their units. */
+    rc = join_neighbours(ctx, cfp, ndocs, unit, nc, parent);
     if (rc != OVL_OK)
         goto done;
     /* Spans: runs of overlapping recurring chunks of one family in one document. */
@@ -199,14 +306,15 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
             continue;
         size_t c0 = doc->first_chunk, c1 = doc->first_chunk + doc->nchunks;
         for (size_t c = c0; c < c1;) {
-            if (!rec[c]) {
+            if (unit[c] == UINT32_MAX) {
                 c++;
                 continue;
             }
             size_t e = c + 1;
-            uint32_t root = ovl__uf_find(parent, (uint32_t)c);
+            uint32_t root = ovl__uf_find(parent, unit[c]);
             uint32_t tend = cfp->chunks[c].tok_end, cend = cfp->chunks[c].char_end;
-            while (e < c1 && rec[e] && cfp->chunks[e].tok_start <= tend && ovl__uf_find(parent, (uint32_t)e) == root) {
+            while (e < c1 && unit[e] != UINT32_MAX && cfp->chunks[e].tok_start <= tend &&
+                   ovl__uf_find(parent, unit[e]) == root) {
                 if (cfp->chunks[e].tok_end > tend) {
                     tend = cfp->chunks[e].tok_end;
                     cend = cfp->chunks[e].char_end;
@@ -239,13 +347,13 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
         root_fam[i] = SIZE_MAX;
     size_t nfam = 0;
     for (size_t s = 0; s < nspans; s++) {
-        uint32_t root = ovl__uf_find(parent, span_chunk[s]);
+        uint32_t root = ovl__uf_find(parent, unit[span_chunk[s]]);
         if (root_fam[root] == SIZE_MAX)
             root_fam[root] = nfam++;
         out->span_family[s] = root_fam[root];
     }
     free(span_chunk);
-    /* Families: occurrences in document order, the longest one, documents with copies. */
+    /* Families: occurrences in document order, documents with copies. */
     out->f = calloc(nfam ? nfam : 1, sizeof *out->f);
     size_t *fill = calloc(nfam + 1, sizeof *fill);
     ovl__famspan *sorted = malloc((nspans ? nspans : 1) * sizeof *sorted);
@@ -295,15 +403,26 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     out->spans = all;
     memcpy(all + nspans, sorted, nspans * sizeof *sorted);
     free(sorted);
+    /* A family's text is its occurrence of median length (equal lengths in document order),
+     * not its longest: where a document holds it next to other recurring text its
+     * span can run on past it, and the longest would show that instead. */
+    fsort *lens = malloc((nspans ? nspans : 1) * sizeof *lens);
+    if (!lens) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
     for (size_t f = 0; f < nfam; f++) {
         ovl__fam *fm = &out->f[f];
         fm->first_span += nspans;
-        fm->rep = fm->first_span;
-        for (size_t s = fm->first_span; s < fm->first_span + fm->nspans; s++)
-            if (all[s].char_end - all[s].char_start > all[fm->rep].char_end - all[fm->rep].char_start)
-                fm->rep = s;
+        for (size_t x = 0; x < fm->nspans; x++) {
+            size_t s = fm->first_span + x;
+            lens[x] = (fsort){all[s].char_end - all[s].char_start, x, s};
+        }
+        qsort(lens, fm->nspans, sizeof *lens, cmp_fsort);
+        fm->rep = lens[fm->nspans / 2].idx;
         fm->weight = (uint64_t)fm->documents * (all[fm->rep].char_end - all[fm->rep].char_start);
     }
+    free(lens);
     /* Heaviest first, ties by the first document holding it. */
     order = malloc((nfam ? nfam : 1) * sizeof *order);
     rank = malloc((nfam ? nfam : 1) * sizeof *rank);
@@ -326,7 +445,9 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
         out->span_family[s] = rank[out->span_family[s]];
 done:
     free(parent);
-    free(rec);
+    free(unit);
+    free(minkey);
+    free(gdocs);
     free(copies);
     free(root_fam);
     free(order);
@@ -342,13 +463,16 @@ double ovl__families_cover(const ovl__families *fam, uint32_t doc, uint32_t t0, 
         return 0.0;
     size_t lo = fam->doc_first[doc], hi = fam->doc_first[doc + 1];
     uint64_t in = 0;
+    uint32_t reach = t0; /* spans of different families may overlap: count their union */
     for (size_t s = lo; s < hi; s++) {
         const ovl__famspan *sp = &fam->spans[s];
         if (sp->tok_start >= t1)
             break;
-        uint32_t a = sp->tok_start > t0 ? sp->tok_start : t0, b = sp->tok_end < t1 ? sp->tok_end : t1;
-        if (b > a)
+        uint32_t a = sp->tok_start > reach ? sp->tok_start : reach, b = sp->tok_end < t1 ? sp->tok_end : t1;
+        if (b > a) {
             in += b - a;
+            reach = b;
+        }
     }
     return (double)in / (double)(t1 - t0);
 }

@@ -54,6 +54,18 @@ int ovl__out_flush(ovl__out *o);
 int ovl__report_all_stats(const ovl_report *r, const ovl_report_opts *opts, ovl_doc_stats *out,
                           int *sources);
 
+/* A half-open range of characters [s, e). */
+typedef struct ovl__crange {
+    uint64_t s, e;
+} ovl__crange;
+/* The figures a document's segmentation gives, for a caller that knows the characters reused
+ * in it (reused[0..n), sorted and disjoint) without a report (scan): fills st's quoted_chars,
+ * quoted_reused, ratio_without_quotes, reference_chars, reference_reused and
+ * ratio_without_references (the rest of *st untouched), and its sections (*sections
+ * malloc'd, free with ovl_report_sections_free; none when no heading). OVL_ERR_NOMEM. */
+int ovl__report_doc_detail(const ovl_doc *doc, const ovl__crange *reused, size_t n,
+                           ovl_doc_stats *st, ovl_section_stats **sections, size_t *nsections);
+
 /* An edit run as character ranges: EQUAL covers both sides, DELETE only a, INSERT only b;
  * each run reaches to the next token of its side, so a side's runs together make the
  * passage's side from its first token to its last. */

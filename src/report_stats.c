@@ -31,10 +31,7 @@ static int ival_cmp_src(const void *x, const void *y)
     return (a->end > b->end) - (a->end < b->end);
 }
 
-/* A half-open character range. */
-typedef struct cspan {
-    uint64_t s, e;
-} cspan;
+typedef ovl__crange cspan;
 
 /* Characters in both of two sorted lists of disjoint ranges. */
 static uint64_t overlap_len(const cspan *a, size_t na, const cspan *b, size_t nb)
@@ -412,6 +409,33 @@ int ovl_report_doc_sources(const ovl_report *r, int id, ovl_source_share **share
     *shares = sh;
     *nshares = (size_t)ns;
     return OVL_OK;
+}
+
+int ovl__report_doc_detail(const ovl_doc *doc, const ovl__crange *reused, size_t n,
+                           ovl_doc_stats *st, ovl_section_stats **sections, size_t *nsections)
+{
+    uint64_t len = ovl_text_length(ovl_doc_text(doc));
+    const ovl_segments *sg = ovl_doc_segments(doc);
+    size_t nq = 0, nr = 0;
+    cspan *q = excluded_ranges(sg, len, 1, 0, &nq);
+    cspan *rf = excluded_ranges(sg, len, 0, 1, &nr);
+    *sections = NULL;
+    *nsections = 0;
+    if (!q || !rf) {
+        free(q);
+        free(rf);
+        return OVL_ERR_NOMEM;
+    }
+    uint64_t reused_chars = span_total(reused, n);
+    st->quoted_chars = span_total(q, nq);
+    st->quoted_reused = overlap_len(reused, n, q, nq);
+    st->ratio_without_quotes = ratio(reused_chars - st->quoted_reused, len - st->quoted_chars);
+    st->reference_chars = span_total(rf, nr);
+    st->reference_reused = overlap_len(reused, n, rf, nr);
+    st->ratio_without_references = ratio(reused_chars - st->reference_reused, len - st->reference_chars);
+    free(q);
+    free(rf);
+    return sections_of(doc, reused, n, sections, nsections);
 }
 
 /* ---- edits as character ranges ------------------------------------------------------- */

@@ -133,8 +133,9 @@ int ovl__search_spool(ovl_ctx *ctx, const ovl_scan_opts *o, uint32_t ndocs, cons
 int ovl__near_groups(ovl_ctx *ctx, ovl_finder *nf, const uint32_t *sigs, unsigned K,
                      double threshold, size_t n, ovl__cfp *out);
 
-/* Recurring text found from the candidate stage's frequent keys: chunks sharing a frequent
- * key, and recurring chunks overlapping in one document, are one family. */
+/* Recurring text found from the candidate stage's frequent keys: chunks joined by the keys
+ * of their own text, and neighbouring ones held by mostly the same documents, are one family
+ * (src/family.c). */
 typedef struct ovl__famspan {
     uint32_t doc;                   /* an original (copies hold the same) */
     uint32_t tok_start, tok_end;
@@ -144,8 +145,8 @@ typedef struct ovl__famspan {
 typedef struct ovl__fam {
     size_t first_span, nspans;      /* its occurrences: spans[first_span ..], document order */
     size_t documents;               /* documents holding it, copies included */
-    size_t rep;                     /* the longest occurrence (index into spans) */
-    uint64_t weight;                /* documents x characters of the longest occurrence */
+    size_t rep;                     /* the occurrence of median length (index into spans) */
+    uint64_t weight;                /* documents x characters of that occurrence */
 } ovl__fam;
 
 typedef struct ovl__families {

@@ -2,6 +2,7 @@
 #include "scan_run.h"
 
 #include "pool.h"
+#include "report_int.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -342,7 +343,7 @@ static char *span_text(const ovl_doc *d, uint64_t s, uint64_t e, size_t max)
     return out;
 }
 
-/* The heaviest families, each with its longest occurrence's text and every occurrence. */
+/* The heaviest families, each with its text (an occurrence of median length) and every occurrence. */
 static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
 {
     const ovl_scan_sink *sink = r->sink;
@@ -378,6 +379,54 @@ static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
         free(text);
     }
     free(spans);
+    return rc;
+}
+
+/* The documents of the pairs whose passages are shown get what their segmentation adds to
+ * their figures (ratios without quotations and without references, sections), as compare
+ * and check give them: each is read again, as for its passages; the others are not, so the
+ * cost stays with --top. di[report id] is filled; a document that cannot be read is reported
+ * and left without. */
+static int emit_details(run *r, ovl__doccache *cache, ovl_ctx *lctx, ovl_report_docinfo *di)
+{
+    size_t n = ovl_corpus_count(r->c);
+    unsigned char *want = calloc(n ? n : 1, 1);
+    ovl__crange *u = NULL;
+    size_t cap = 0;
+    int rc = OVL_OK;
+    if (!want)
+        return ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    for (size_t k = 0; k < r->nrecs && (!r->o->top_pairs || k < r->o->top_pairs); k++)
+        if (r->recs[k].status == OVL_OK && r->recs[k].n)
+            want[r->recs[k].a] = want[r->recs[k].b] = 1;
+    for (size_t i = 0; rc == OVL_OK && i < n; i++) {
+        dstat *d = &r->ds[i];
+        if (!want[i] || d->report_id < 0)
+            continue;
+        const char *err = NULL;
+        int code = 0;
+        const ovl_doc *doc = ovl__doccache_get(cache, lctx, i, &err, &code);
+        if (!doc) {
+            rc = doc_problem(r, i, code, err);
+            continue;
+        }
+        if (ovl__grow(&u, &cap, d->n + 1, sizeof *u) != 0) {
+            ovl__doccache_put(cache, i);
+            rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            break;
+        }
+        for (size_t k = 0; k < d->n; k++)
+            u[k] = (ovl__crange){d->v[k].s, d->v[k].e};
+        ovl_report_docinfo *x = &di[d->report_id];
+        ovl_section_stats *sc = NULL;
+        if (ovl__report_doc_detail(doc, u, d->n, &x->stats, &sc, &x->nsections) != OVL_OK)
+            rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        x->sections = sc;
+        x->detailed = rc == OVL_OK;
+        ovl__doccache_put(cache, i);
+    }
+    free(u);
+    free(want);
     return rc;
 }
 
@@ -517,16 +566,20 @@ static int emit(run *r, ovl__doccache *cache)
         x->stats.top_source_ratio = sd->chars && d->best_src >= 0 ? (double)d->best / (double)sd->chars : 0.0;
     }
     int rc = OVL_OK;
-    if (sink && sink->begin && sink->begin(sink->userdata, &r->sum, di, nrep) != 0)
+    ovl_ctx *lctx = ovl_ctx_new();
+    if (!lctx)
+        rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    if (rc == OVL_OK && sink && sink->need_docs != 2)
+        rc = emit_details(r, cache, lctx, di);
+    if (rc == OVL_OK && sink && sink->begin && sink->begin(sink->userdata, &r->sum, di, nrep) != 0)
         rc = ovl__sink_stopped(r->ctx);
+    for (size_t d = 0; d < nrep; d++)
+        ovl_report_sections_free((ovl_section_stats *)di[d].sections, di[d].nsections);
     free(di);
     free(sh);
     ovl_passage *buf = NULL;
     size_t cap = 0, lcap = 0;
     plen *lens = NULL;
-    ovl_ctx *lctx = ovl_ctx_new();
-    if (!lctx && rc == OVL_OK)
-        rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
     if (rc == OVL_OK)
         rc = emit_copies(r);
     if (rc == OVL_OK && r->use_fam)

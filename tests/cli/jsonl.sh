@@ -28,10 +28,18 @@ for f in c.jsonl c.jsonl.gz c.jsonl.zst; do
   [ "$st" = 1 ] && ok "$f: status 1" || bad "$f: status $st"
 done
 check "records named FILE#ID in the text report" "[0] $t/c.jsonl.gz#a · 843 chars · 239 reused · ratio 0.2835
+    without quotations 0.2835 (0 quoted chars) · without references 0.2835 (0 chars of references)
     source [1] $t/c.jsonl.gz#b · 239 chars · 0.2835
+    section (before the first heading) · 18 chars · 0 reused · 0.0000
+    section 摘 要 · 106 chars · 0 reused · 0.0000
+    section Abstract · 217 chars · 0 reused · 0.0000
+    section 一、社区养老服务的现状 · 191 chars · 92 reused · 0.4817
+    section 二、存在的主要问题 · 164 chars · 147 reused · 0.8963
+    section 三、完善社区养老服务的路径 · 147 chars · 0 reused · 0.0000
 [1] $t/c.jsonl.gz#b · 392 chars · 234 reused · ratio 0.5969
+    without quotations 0.5969 (0 quoted chars) · without references 0.5969 (0 chars of references)
     source [0] $t/c.jsonl.gz#a · 234 chars · 0.5969" \
-  "$("$OVL_BIN" scan "$t/c.jsonl.gz" | sed -n 2,5p)"
+  "$("$OVL_BIN" scan "$t/c.jsonl.gz" | sed -n 2,13p)"
 # compare and dump open a record by the name a scan gives it, FILE#ID (any compression).
 "$OVL_BIN" compare --format json "$t/files/a" "$t/files/b" | jq -c .passages >"$t/cmp.files"
 for f in c.jsonl c.jsonl.gz c.jsonl.zst; do

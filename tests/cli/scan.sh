@@ -247,6 +247,37 @@ rm "$t/fam/planted"
   [ "$(jq -r 'select(has("pair")) | .pair.a_path + " " + .pair.b_path' "$t/fam.jsonl")" = "$t/fam/own0.txt $t/fam/own1.txt" ] &&
   ok "planted in 200: one family of 200 (100 listed), the private pair" ||
   bad "planted in 200: $(grep -c '^{"family"' "$t/fam.jsonl") families, $(jq -c 'select(has("family")) | [.family.documents, (.family.spans | length)]' "$t/fam.jsonl"), pairs $(jq -c 'select(has("pair")) | [.pair.a_path, .pair.b_path]' "$t/fam.jsonl")"
+# Different recurring texts are different families, even where they meet (issue 10: one text
+# each). A is planted in 200 documents and B right after it in 100 of them (B is not part of
+# A: half of A's documents lack it); the paragraph S is in 200 other documents, followed by X
+# in 100 of them and by Y in the other 100; E is in 100 more and F, E with every tenth word
+# changed, in 100 more (each window of E shares a band key or two with F's, as two versions of
+# a licence notice do). Seven families, each with one text's words, and no pair.
+mkdir -p "$t/fam2" "$t/fam2t"
+rwords 41 120 >"$t/fam2t/A"; rwords 42 120 >"$t/fam2t/B"; rwords 43 30 >"$t/fam2t/S"
+rwords 44 90 >"$t/fam2t/X"; rwords 45 90 >"$t/fam2t/Y"; rwords 46 120 >"$t/fam2t/E"
+awk 'BEGIN { RS = " "; ORS = " " } { if (NR % 10 == 5) sub(/^r/, "v"); print }' "$t/fam2t/E" >"$t/fam2t/F"
+for d in $(seq 0 199); do
+  { rwords $((5000 + d)) 150; echo; echo; cat "$t/fam2t/A"; echo; echo
+    [ "$d" -lt 100 ] && { cat "$t/fam2t/B"; echo; echo; }
+    rwords $((6000 + d)) 150; } >"$t/fam2/ab$(printf %03d "$d").txt"
+  x=$([ "$d" -lt 100 ] && echo X || echo Y)
+  { rwords $((7000 + d)) 150; echo; echo; cat "$t/fam2t/S"; echo; echo; cat "$t/fam2t/$x"; echo; echo
+    rwords $((8000 + d)) 150; } >"$t/fam2/s$(printf %03d "$d").txt"
+  x=$([ "$d" -lt 100 ] && echo E || echo F)
+  { rwords $((9000 + d)) 150; echo; echo; cat "$t/fam2t/$x"; echo; echo; rwords $((10000 + d)) 150; } >"$t/fam2/ef$(printf %03d "$d").txt"
+done
+first8() { tr -s ' \n' '  ' <"$1" | cut -d' ' -f1-8; }
+"$OVL_BIN" scan --format jsonl "$t/fam2" >"$t/fam2.jsonl"
+# Each family: its documents and the texts whose first eight words its text holds.
+tags='[{k: "A", s: $A}, {k: "B", s: $B}, {k: "S", s: $S}, {k: "X", s: $X}, {k: "Y", s: $Y}, {k: "E", s: $E}, {k: "F", s: $F}]'
+got=$(jq -r --arg A "$(first8 "$t/fam2t/A")" --arg B "$(first8 "$t/fam2t/B")" --arg S "$(first8 "$t/fam2t/S")" \
+  --arg X "$(first8 "$t/fam2t/X")" --arg Y "$(first8 "$t/fam2t/Y")" --arg E "$(first8 "$t/fam2t/E")" --arg F "$(first8 "$t/fam2t/F")" \
+  "select(has(\"family\")) | .family | .text as \$t | \"\(.documents) \" + ($tags | map(select(.s as \$s | \$t | contains(\$s)) | .k) | join(\"+\"))" \
+  "$t/fam2.jsonl" | sort | tr '\n' ';')
+[ "$got" = "100 B;100 E;100 F;100 X;100 Y;200 A;200 S;" ] && [ "$(grep -c '^{"pair"' "$t/fam2.jsonl")" = 0 ] &&
+  ok "texts that meet or differ in a few words: seven families, one text each, no pair" ||
+  bad "one text each: families $got want 100 B;100 E;100 F;100 X;100 Y;200 A;200 S; $(grep -c '^{"pair"' "$t/fam2.jsonl") pairs"
 # Standard input as a document: compare - B, dump -, check --db X -.
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt fixtures/reuse/copy.txt | jq -c .passages >"$t/in.want"
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt - <fixtures/reuse/copy.txt | jq -c .passages >"$t/in.got"
@@ -265,6 +296,34 @@ cp fixtures/reuse/source.txt "$t/cp/c.txt"; cp fixtures/reuse/copy.txt "$t/cp/d.
 jq -e --arg p "$t/cp" '(.copies | length) == 1 and .copies[0].paths == [$p + "/a.txt", $p + "/b.txt", $p + "/c.txt"]
        and (.pairs | length) == 1 and .pairs[0].a_path == $p + "/a.txt" and .pairs[0].b_path == $p + "/d.txt"' \
   "$t/cp.json" >/dev/null && ok "copies: one group, one pair" || bad "copies: $(jq -c '{copies, pairs: [.pairs[] | [.a_path, .b_path]]}' "$t/cp.json")"
+
+# Per-document figures of the segmentation (issue 12's gap): the submission of the editor's
+# fixture scanned with its three sources gets the ratios without quotations and without
+# references and its sections, as `check` gives them (tests/cli/check_editor_golden.sh
+# computes those from the text: 260/471 reused, 231/440 without the 31 quoted characters,
+# 162/365 without the 106 of the reference list), in JSON and text. With --top 1 only the
+# documents of the first pair (participation, submission) are read again for them.
+mkdir -p "$t/ed"
+cp fixtures/editor/sources/*.txt fixtures/editor/submission.txt "$t/ed/"
+"$OVL_BIN" scan --format json "$t/ed" >"$t/ed.json"
+"$OVL_BIN" scan --color never "$t/ed" >"$t/ed.txt"
+"$OVL_BIN" scan --format json --top 1 "$t/ed" >"$t/ed.top1.json"
+"$OVL_BIN" index add --db "$t/ed.db" fixtures/editor/sources >/dev/null
+"$OVL_BIN" check --db "$t/ed.db" --format json fixtures/editor/submission.txt >"$t/ed.check.json"
+sub_fig='.documents[] | select(.path | endswith("submission.txt")) | [.chars, .reused_chars, .quoted_chars, .ratio_without_quotes, .reference_chars, .ratio_without_references, [.sections[] | [.title, .char_start, .char_end, .reused_chars, .ratio]]]'
+got=$(jq -c "$sub_fig" "$t/ed.json")
+want='[471,260,31,0.525,106,0.4438,[["",0,17,0,0],["摘要",17,73,0,0],["一、问题的提出",73,186,67,0.5929],["二、更新实践中的主要做法",186,318,95,0.7197],["三、结论与建议",318,365,0,0],["参考文献",365,471,98,0.9245]]]'
+[ "$got" = "$want" ] && [ "$(jq -c "$sub_fig" "$t/ed.check.json")" = "$want" ] &&
+  ok "scan JSON: the submission's ratios without quotations/references and sections, as check" ||
+  bad "scan JSON figures: $got; check: $(jq -c "$sub_fig" "$t/ed.check.json")"
+grep -qxF '    without quotations 0.5250 (31 quoted chars) · without references 0.4438 (106 chars of references)' "$t/ed.txt" &&
+  grep -qxF '    section 二、更新实践中的主要做法 · 132 chars · 95 reused · 0.7197' "$t/ed.txt" &&
+  grep -qxF '    section 参考文献 · 106 chars · 98 reused · 0.9245' "$t/ed.txt" &&
+  ok "scan text: the same figures and sections" || bad "scan text: $(grep -A8 'submission.txt ·' "$t/ed.txt" | head -9)"
+[ "$(jq -c '[.documents[] | [(.path | split("/") | last), has("sections"), has("ratio_without_quotes")]]' "$t/ed.top1.json")" = \
+  '[["funding.txt",false,false],["maintenance.txt",false,false],["participation.txt",true,true],["submission.txt",true,true]]' ] &&
+  ok "scan --top 1: figures of the segmentation for the first pair's documents only" ||
+  bad "scan --top 1: $(jq -c '[.documents[] | [(.path | split("/") | last), has("sections")]]' "$t/ed.top1.json")"
 
 # ---- Seeds ----------------------------------------------------------------------------------
 seeds=${OVL_SEEDS:-../shared/seeds}
