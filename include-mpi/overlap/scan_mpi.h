@@ -20,7 +20,7 @@ extern "C" {
  *     every signature;
  *   1 keys: band keys go to the rank owning their part of the key space (bands split into
  *     contiguous ranges over the ranks; with more ranks than bands, a band's keys shared by
- *     key value), in rounds of about 64 MB per rank (OVERLAP_MPI_KEY_ROUND=BYTES in the
+ *     key value), in rounds of about 16 MB per rank (OVERLAP_MPI_KEY_ROUND=BYTES in the
  *     environment sets another size), each round's records kept in a temporary file per
  *     sending rank; the owner spools them in document order and finds the candidates and
  *     recurring chunks of its keys;

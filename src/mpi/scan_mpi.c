@@ -11,8 +11,10 @@
 /* Bytes one MPI call moves at most (counts and displacements are ints; the packing buffers
  * of a round are this big). */
 #define XCHG_CHUNK ((size_t)1 << 25)
-/* Bytes of band keys a rank packs for one round of the key exchange (all destinations). */
-#define KEYS_ROUND ((size_t)1 << 26)
+/* Bytes of band keys a rank packs for one round of the key exchange (all destinations): a
+ * rank holds about three times this at once (what it packs, as the buffer grew, and what it
+ * receives). */
+#define KEYS_ROUND ((size_t)1 << 24)
 
 enum { PH_FP, PH_KEYS, PH_PAIRS, PH_BALANCE, PH_ALIGN, PH_RESULTS };
 
@@ -1108,8 +1110,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         FILE *spool = tmpfile(), *bandf[64] = {0};
         FILE **srcf = calloc(P, sizeof *srcf);
         size_t *cur = calloc(P, sizeof *cur), per = KEYS_ROUND / (size_t)P;
-        if (per < ((size_t)1 << 20))
-            per = (size_t)1 << 20;
+        if (per < ((size_t)1 << 16))
+            per = (size_t)1 << 16;
         const char *env = getenv("OVERLAP_MPI_KEY_ROUND");
         if (env && *env) {
             unsigned long long v = strtoull(env, NULL, 10);
