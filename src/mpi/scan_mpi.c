@@ -570,16 +570,16 @@ static int owner_of(const size_t *first, int P, uint32_t id)
     return lo;
 }
 
+/* A whole-document key and its document (the finder of ovl_scan pairs documents sharing a
+ * key value in any bands: the band is not part of it). */
 typedef struct bkd {
     uint64_t key;
-    uint32_t band, doc;
+    uint32_t doc, pad;
 } bkd;
 
 static int cmp_bkd(const void *x, const void *y)
 {
     const bkd *a = x, *b = y;
-    if (a->band != b->band)
-        return a->band < b->band ? -1 : 1;
     if (a->key != b->key)
         return a->key < b->key ? -1 : 1;
     return (a->doc > b->doc) - (a->doc < b->doc);
@@ -716,11 +716,11 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ov
                 continue;
             for (unsigned b = 0; b < dbands; b++) {
                 uint64_t key = sh->doc_keys[k * dbands + b];
-                int p = (int)((key ^ ((uint64_t)b * 0x9E3779B97F4A7C15ull)) % (uint64_t)P);
+                int p = (int)(key % (uint64_t)P);
                 if (pass == 0)
                     counts[p] += sizeof *keys, nk++;
                 else
-                    keys[fill[p]++] = (bkd){key, b, (uint32_t)i};
+                    keys[fill[p]++] = (bkd){key, (uint32_t)i, 0};
             }
         }
         if (pass == 0) {
@@ -747,10 +747,12 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ov
     held(m, nk * sizeof *keys);
     for (size_t x = 0; rc == OVL_OK && x < nk;) {
         size_t y = x + 1;
-        while (y < nk && keys[y].band == keys[x].band && keys[y].key == keys[x].key)
+        while (y < nk && keys[y].key == keys[x].key)
             y++;
         for (size_t u = x; rc == OVL_OK && u < y; u++)
             for (size_t v = u + 1; v < y; v++) {
+                if (keys[v].doc == keys[u].doc)
+                    continue; /* the same key in two of its bands */
                 if (ovl__grow(&cand, &capcand, ncand + 1, sizeof *cand) != 0) {
                     rc = nomem(m);
                     break;
