@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench_mpi.sh - overlap scan against overlap-mpi on 1 and 2 ranks: wall time, peak memory per rank, bytes sent between ranks per phase, and whether the reports are the same bytes.
+# bench_mpi.sh - overlap scan against overlap-mpi on 1 and 2 ranks: wall time, CPU seconds and peak memory per rank, bytes sent between ranks per phase, and whether the reports are the same bytes.
 # Usage: OVL_BUILD=build bash bench/bench_mpi.sh [ROUNDS] CORPUS_DIR...
 #   (build with -DOVL_MPI=ON; e.g. bench/data/scan-zh-<N> from bench_scan.sh and
 #   bench/data/real-en-full from real_en.sh). Each round runs, alternately: overlap scan -j2,
@@ -16,8 +16,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 out=bench/out/mpi
 mkdir -p "$out"
 opts=(--format jsonl --no-progress)
-# One rank's wall time and peak RSS: /usr/bin/time around each rank, named by its rank.
-rank_time='exec /usr/bin/time -f "%e %M" -o "$0.$OMPI_COMM_WORLD_RANK" "$@"'
+# One rank's wall time, peak RSS and CPU seconds: /usr/bin/time around each rank, named by
+# its rank.
+rank_time='exec /usr/bin/time -f "%e %M %U %S" -o "$0.$OMPI_COMM_WORLD_RANK" "$@"'
+# The machine may be shared: its load is printed beside each run.
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 for dir in "$@"; do
   name=$(basename "$dir")
   size=$(find "$dir" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.1f MB", s / 1e6}')
@@ -25,10 +28,11 @@ for dir in "$@"; do
   echo "== $name: $files files, $size"
   for r in $(seq 1 "$rounds"); do
     base="$out/$name.one.$r"
-    /usr/bin/time -f "%e %M" -o "$base.time.0" "$build/overlap" scan "${opts[@]}" -v -j 2 -o "$base.jsonl" \
+    /usr/bin/time -f "%e %M %U %S" -o "$base.time.0" "$build/overlap" scan "${opts[@]}" -v -j 2 -o "$base.jsonl" \
       "$dir" 2>"$base.err" || true
-    read -r wall rss < <(tail -1 "$base.time.0") # (after "Command exited with non-zero status 1")
-    printf '%-8s round %d  wall %7.1f s  peak rank 0 %6.0f MB\n' "one" "$r" "$wall" "$((rss / 1024))"
+    read -r wall rss usr sys < <(tail -1 "$base.time.0") # (after "Command exited with non-zero status 1")
+    printf '%-8s round %d  wall %7.1f s  cpu %7.1f s  peak rank 0 %6.0f MB  load %s\n' "one" "$r" "$wall" \
+      "$(awk -v u="$usr" -v s="$sys" 'BEGIN {print u + s}')" "$((rss / 1024))" "$(load)"
     grep -h 'seconds:' "$base.err" | sed 's/^overlap: scan: /    /' || true
     for n in 1 2; do
       base="$out/$name.n$n.$r"
@@ -37,10 +41,11 @@ for dir in "$@"; do
         mpirun -n "$n" --oversubscribe sh -c "$rank_time" "$base.time" \
         "$build/overlap-mpi" scan "${opts[@]}" -j "$j" -o "$base.jsonl" "$dir" 2>"$base.err" || true
       peaks=$(for k in $(seq 0 $((n - 1))); do tail -1 "$base.time.$k" | awk '{printf "%.0f ", $2 / 1024}'; done)
+      cpus=$(for k in $(seq 0 $((n - 1))); do tail -1 "$base.time.$k" | awk '{printf "%.1f ", $3 + $4}'; done)
       same=differs
       cmp -s "$base.jsonl" "$out/$name.one.$r.jsonl" && same="identical to one process"
-      printf '%-8s round %d  wall %7.1f s  peak per rank MB: %s  report %s\n' "n=$n" "$r" \
-        "$(tail -1 "$base.wall")" "$peaks" "$same"
+      printf '%-8s round %d  wall %7.1f s  cpu per rank s: %s peak per rank MB: %s load %s  report %s\n' \
+        "n=$n" "$r" "$(tail -1 "$base.wall")" "$cpus" "$peaks" "$(load)" "$same"
       column -t "$base.phases" | sed 's/^/    /'
     done
   done

@@ -12,17 +12,24 @@ extern "C" {
 
 /* The phases of an MPI scan, as counted in ovl_scan_mpi_stats:
  *   0 fingerprint: each rank reads and fingerprints its share of the files (contiguous in
- *     name order, balanced by bytes); the documents' records go to every rank, problems and
- *     whole-document keys to rank 0, which finds identical and near copies and sends the
- *     verdict back; the chunk table of the originals goes to rank 0 (for families);
+ *     name order, balanced by bytes); the documents' records go to every rank, problems to
+ *     rank 0; near copies are found where their whole-document keys are (each key to the
+ *     rank its value picks, which pairs the documents sharing it; each pair to the owner of
+ *     its first document, which compares the signatures, fetching the second's from its
+ *     owner; the groups joined on every rank from the pairs that agree), so no rank holds
+ *     every signature;
  *   1 keys: band keys go to the rank owning their part of the key space (bands split into
  *     contiguous ranges over the ranks; with more ranks than bands, a band's keys shared by
- *     key value), which spools them and finds the candidates and recurring chunks of its keys;
+ *     key value), in rounds of about 16 MB per rank (OVERLAP_MPI_KEY_ROUND=BYTES in the
+ *     environment sets another size), each round's records kept in a temporary file per
+ *     sending rank; the owner spools them in document order and finds the candidates and
+ *     recurring chunks of its keys;
  *   2 pairs: each pair goes to the rank owning its first document, where the ranges' pairs
  *     are merged; recurring and template chunks go to rank 0, which builds the families and
  *     sends them to every rank; each rank drops the pairs in recurring text only;
- *   3 balance: pairs are dealt to ranks by estimated cost (tokens to align), heaviest first
- *     to the least loaded rank, so pairs of long documents are spread out;
+ *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest
+ *     first to the least loaded of as many bins as ranks, its bin j to rank (j + rank) mod
+ *     ranks, so pairs of long documents are spread out and no rank holds others' costs;
  *   4 align: each rank aligns its pairs, re-reading the files (a shared file system);
  *   5 results: pair records, documents' spans and passages go to rank 0, which writes the
  *     report in the same order as ovl_scan. */
@@ -35,7 +42,7 @@ typedef struct ovl_scan_mpi_stats {
     uint64_t sent_max[OVL_SCAN_MPI_PHASES];  /* the most any rank sent */
     uint64_t sent_total[OVL_SCAN_MPI_PHASES];/* all ranks together */
     uint64_t held[OVL_SCAN_MPI_PHASES];      /* bytes of the phase's main arrays on this rank
-                                                (fingerprints, keys received, pairs, passages) */
+                                                (fingerprints, a round of keys, pairs, passages) */
     uint64_t held_max[OVL_SCAN_MPI_PHASES];  /* the most any rank held */
 } ovl_scan_mpi_stats;
 

@@ -2,13 +2,19 @@
 #include "overlap/scan_mpi.h"
 
 #include "../scan_run.h"
+#include "../uf.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <time.h>
 
 /* Bytes one MPI call moves at most (counts and displacements are ints; the packing buffers
  * of a round are this big). */
 #define XCHG_CHUNK ((size_t)1 << 25)
+/* Bytes of band keys a rank packs for one round of the key exchange (all destinations): a
+ * rank holds about three times this at once (what it packs, as the buffer grew, and what it
+ * receives). */
+#define KEYS_ROUND ((size_t)1 << 24)
 
 enum { PH_FP, PH_KEYS, PH_PAIRS, PH_BALANCE, PH_ALIGN, PH_RESULTS };
 
@@ -548,6 +554,330 @@ static int fetch(void *data, ovl_ctx *ctx, uint64_t off, ovl_passage *buf, size_
     return OVL_OK;
 }
 
+/* ---- near copies, found where their keys are ------------------------------------------ */
+
+/* The rank whose share holds document id. */
+static int owner_of(const size_t *first, int P, uint32_t id)
+{
+    int lo = 0, hi = P - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (first[mid] <= id)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+/* A whole-document key and its document (the finder of ovl_scan pairs documents sharing a
+ * key value in any bands: the band is not part of it). */
+typedef struct bkd {
+    uint64_t key;
+    uint32_t doc, pad;
+} bkd;
+
+static int cmp_bkd(const void *x, const void *y)
+{
+    const bkd *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+typedef struct dpair {
+    uint32_t a, b;
+} dpair;
+
+static int cmp_dpair(const void *x, const void *y)
+{
+    const dpair *a = x, *b = y;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return (a->b > b->b) - (a->b < b->b);
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+static size_t uniq_dpair(dpair *v, size_t n)
+{
+    if (!n)
+        return 0;
+    qsort(v, n, sizeof *v, cmp_dpair);
+    size_t k = 0;
+    for (size_t x = 0; x < n; x++)
+        if (k == 0 || v[x].a != v[k - 1].a || v[x].b != v[k - 1].b)
+            v[k++] = v[x];
+    return k;
+}
+
+/* The signatures of ids (sorted, distinct, none of this rank's) from their owners: *out
+ * (malloc'd) holds K values per id, in the order of ids. Collective. */
+static int fetch_sigs(mpi_run *m, const ovl_scan_shard *sh, const size_t *first, unsigned K,
+                      const uint32_t *ids, size_t nids, uint32_t **out)
+{
+    int P = m->size, me = m->rank, rc = OVL_OK;
+    size_t *cnt = calloc(P, sizeof *cnt), *rl = calloc(P, sizeof *rl), *rep = calloc(P, sizeof *rep);
+    char *req = NULL, *sigs = NULL;
+    uint32_t *reply = NULL;
+    *out = NULL;
+    if (!cnt || !rl || !rep)
+        rc = OVL_ERR_NOMEM;
+    for (size_t x = 0; rc == OVL_OK && x < nids; x++)
+        cnt[owner_of(first, P, ids[x])] += sizeof *ids;
+    if ((rc = agree(m, rc == OVL_OK ? OVL_OK : nomem(m))) != OVL_OK)
+        goto out;
+    rc = alltoall_bytes(m, (const char *)ids, cnt, &req, rl) ? nomem(m) : OVL_OK;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    size_t nreq = 0;
+    for (int p = 0; p < P; p++)
+        nreq += rl[p] / sizeof(uint32_t), rep[p] = rl[p] / sizeof(uint32_t) * K * sizeof(uint32_t);
+    if (!(reply = malloc((nreq ? nreq : 1) * (size_t)K * sizeof *reply)))
+        rc = nomem(m);
+    for (size_t x = 0; rc == OVL_OK && x < nreq; x++) {
+        uint32_t id;
+        memcpy(&id, req + x * sizeof id, sizeof id);
+        if (id < first[me] || id >= first[me + 1]) {
+            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a signature was asked of the wrong rank");
+            break;
+        }
+        memcpy(reply + x * K, sh->doc_sigs + (id - first[me]) * K, K * sizeof *reply);
+    }
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    rc = alltoall_bytes(m, (const char *)reply, rep, &sigs, rl) ? nomem(m) : OVL_OK;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    *out = (uint32_t *)sigs;
+    sigs = NULL;
+out:
+    free(cnt);
+    free(rl);
+    free(rep);
+    free(req);
+    free(sigs);
+    free(reply);
+    return rc;
+}
+
+/* The signature of document id: this rank's own, or of the fetched ids. */
+static const uint32_t *sig_of(const ovl_scan_shard *sh, size_t lo, size_t cnt, unsigned K,
+                              const uint32_t *ids, size_t nids, const uint32_t *fetched, uint32_t id)
+{
+    if (id >= lo && id < lo + cnt)
+        return sh->doc_sigs + (id - lo) * K;
+    const uint32_t *at = bsearch(&id, ids, nids, sizeof *ids, cmp_u32);
+    return at ? fetched + (size_t)(at - ids) * K : NULL;
+}
+
+/* Sorted distinct ids of the list that are not this rank's. */
+static size_t others(uint32_t *v, size_t n, size_t lo, size_t cnt)
+{
+    qsort(v, n, sizeof *v, cmp_u32);
+    size_t k = 0;
+    for (size_t x = 0; x < n; x++)
+        if ((v[x] < lo || v[x] >= lo + cnt) && (k == 0 || v[x] != v[k - 1]))
+            v[k++] = v[x];
+    return k;
+}
+
+/* ovl__near_groups over the ranks, with the same verdict (copy_of and near of every
+ * document on every rank): each whole-document key goes to the rank its value picks, which
+ * pairs the documents sharing it; a pair goes to the owner of its first document, which
+ * compares the signatures (the second's fetched from its owner); every rank joins the pairs
+ * that agree, as spanning edges (a group's first document is the smallest number, whatever
+ * the order of the unions), into the whole groups. No rank holds every signature.
+ * Collective. */
+static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ovl_scan_shard *sh,
+                       const size_t *first, size_t n, unsigned dbands, unsigned K)
+{
+    int P = m->size, me = m->rank, rc = OVL_OK;
+    size_t lo = first[me], cnt = first[me + 1] - lo;
+    size_t *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl), *fill = calloc(P + 1, sizeof *fill);
+    bkd *keys = NULL;
+    char *got = NULL;
+    dpair *cand = NULL, *edges = NULL;
+    uint32_t *parent = malloc((n ? n : 1) * sizeof *parent), *ids = NULL, *fetched = NULL;
+    size_t ncand = 0, capcand = 0, nids = 0, nedges = 0;
+    float *mine = NULL;
+    if (!counts || !rl || !fill || !parent || !(r->cfp.near = calloc(n ? n : 1, sizeof *r->cfp.near)))
+        rc = nomem(m);
+    /* Keys to the ranks their values pick. */
+    size_t nk = 0;
+    for (int pass = 0; rc == OVL_OK && pass < 2; pass++) {
+        for (size_t k = 0; k < cnt; k++) {
+            size_t i = lo + k;
+            if (r->docs[i].status != OVL_OK || r->cfp.copy_of[i] != i || r->docs[i].tokens == 0)
+                continue;
+            for (unsigned b = 0; b < dbands; b++) {
+                uint64_t key = sh->doc_keys[k * dbands + b];
+                int p = (int)(key % (uint64_t)P);
+                if (pass == 0)
+                    counts[p] += sizeof *keys, nk++;
+                else
+                    keys[fill[p]++] = (bkd){key, (uint32_t)i, 0};
+            }
+        }
+        if (pass == 0) {
+            for (int p = 0; p < P; p++)
+                fill[p + 1] = fill[p] + counts[p] / sizeof *keys;
+            if (!(keys = malloc((nk ? nk : 1) * sizeof *keys)))
+                rc = nomem(m);
+        }
+    }
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    rc = alltoall_bytes(m, (const char *)keys, counts, &got, rl) ? nomem(m) : OVL_OK;
+    free(keys);
+    keys = NULL;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    /* The documents sharing a key, in pairs. */
+    nk = 0;
+    for (int p = 0; p < P; p++)
+        nk += rl[p] / sizeof *keys;
+    keys = (bkd *)got;
+    got = NULL;
+    qsort(keys, nk, sizeof *keys, cmp_bkd);
+    held(m, nk * sizeof *keys);
+    for (size_t x = 0; rc == OVL_OK && x < nk;) {
+        size_t y = x + 1;
+        while (y < nk && keys[y].key == keys[x].key)
+            y++;
+        for (size_t u = x; rc == OVL_OK && u < y; u++)
+            for (size_t v = u + 1; v < y; v++) {
+                if (keys[v].doc == keys[u].doc)
+                    continue; /* the same key in two of its bands */
+                if (ovl__grow(&cand, &capcand, ncand + 1, sizeof *cand) != 0) {
+                    rc = nomem(m);
+                    break;
+                }
+                cand[ncand++] = (dpair){keys[u].doc, keys[v].doc};
+            }
+        x = y;
+    }
+    free(keys);
+    keys = NULL;
+    if (rc == OVL_OK)
+        ncand = uniq_dpair(cand, ncand);
+    /* To the owner of the first document (sorted by it: one run per rank). */
+    memset(counts, 0, P * sizeof *counts);
+    for (size_t x = 0; rc == OVL_OK && x < ncand; x++)
+        counts[owner_of(first, P, cand[x].a)] += sizeof *cand;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    rc = alltoall_bytes(m, (const char *)cand, counts, &got, rl) ? nomem(m) : OVL_OK;
+    free(cand);
+    cand = NULL;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    ncand = 0;
+    for (int p = 0; p < P; p++)
+        ncand += rl[p] / sizeof *cand;
+    cand = (dpair *)got;
+    got = NULL;
+    ncand = uniq_dpair(cand, ncand);
+    /* The pairs whose signatures agree. */
+    if (!(ids = malloc((ncand ? ncand : 1) * sizeof *ids)))
+        rc = nomem(m);
+    for (size_t x = 0; rc == OVL_OK && x < ncand; x++)
+        ids[x] = cand[x].b;
+    if (rc == OVL_OK)
+        nids = others(ids, ncand, lo, cnt);
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    if ((rc = fetch_sigs(m, sh, first, K, ids, nids, &fetched)) != OVL_OK)
+        goto out;
+    held(m, ncand * sizeof *cand + nids * (uint64_t)K * 4);
+    for (size_t x = 0; x < ncand; x++) {
+        const uint32_t *sa = sig_of(sh, lo, cnt, K, ids, nids, fetched, cand[x].a);
+        const uint32_t *sb = sig_of(sh, lo, cnt, K, ids, nids, fetched, cand[x].b);
+        if (sa && sb && ovl_minhash_similarity(sa, sb, K) >= o->near_copies)
+            cand[nedges++] = cand[x];
+    }
+    free(fetched);
+    fetched = NULL;
+    /* Spanning edges of this rank's groups to every rank, joined there. */
+    for (size_t i = 0; i < n; i++)
+        parent[i] = (uint32_t)i;
+    for (size_t x = 0; x < nedges; x++)
+        ovl__uf_union(parent, cand[x].a, cand[x].b);
+    size_t ne = 0;
+    for (size_t i = 0; i < n; i++)
+        if (parent[i] != i)
+            cand[ne++] = (dpair){(uint32_t)i, ovl__uf_find(parent, (uint32_t)i)};
+    rc = allgather_bytes(m, cand, ne * sizeof *cand, &got, rl) ? nomem(m) : OVL_OK;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    free(cand);
+    cand = NULL;
+    edges = (dpair *)got;
+    got = NULL;
+    nedges = 0;
+    for (int p = 0; p < P; p++)
+        nedges += rl[p] / sizeof *edges;
+    for (size_t i = 0; i < n; i++)
+        parent[i] = (uint32_t)i;
+    for (size_t x = 0; x < nedges; x++)
+        ovl__uf_union(parent, edges[x].a, edges[x].b);
+    free(edges);
+    edges = NULL;
+    /* Each rank the similarity of its near copies to their group's first document (its
+     * signature fetched when another rank's), then every document's to every rank. */
+    free(ids);
+    ids = malloc((cnt ? cnt : 1) * sizeof *ids);
+    mine = calloc(cnt ? cnt : 1, sizeof *mine);
+    nids = 0;
+    if (!ids || !mine)
+        rc = nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
+        uint32_t i = (uint32_t)(lo + k), root = ovl__uf_find(parent, i);
+        if (r->cfp.copy_of[i] == i && root != i)
+            ids[nids++] = root;
+    }
+    if (rc == OVL_OK)
+        nids = others(ids, nids, lo, cnt);
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    if ((rc = fetch_sigs(m, sh, first, K, ids, nids, &fetched)) != OVL_OK)
+        goto out;
+    for (size_t k = 0; k < cnt; k++) {
+        uint32_t i = (uint32_t)(lo + k), root = ovl__uf_find(parent, i);
+        if (r->cfp.copy_of[i] != i || root == i)
+            continue;
+        const uint32_t *sa = sig_of(sh, lo, cnt, K, ids, nids, fetched, i);
+        const uint32_t *sb = sig_of(sh, lo, cnt, K, ids, nids, fetched, root);
+        mine[k] = sa && sb ? (float)ovl_minhash_similarity(sa, sb, K) : 0;
+    }
+    rc = allgather_bytes(m, mine, cnt * sizeof *mine, &got, rl) ? nomem(m) : OVL_OK;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    memcpy(r->cfp.near, got, n * sizeof *r->cfp.near);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t root = ovl__uf_find(parent, (uint32_t)i);
+        if (r->cfp.copy_of[i] == i && root != i)
+            r->cfp.copy_of[i] = root;
+    }
+out:
+    free(counts);
+    free(rl);
+    free(fill);
+    free(keys);
+    free(got);
+    free(cand);
+    free(edges);
+    free(parent);
+    free(ids);
+    free(fetched);
+    free(mine);
+    return rc;
+}
+
 int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_scan_opts *opts,
                  const ovl_scan_sink *sink, ovl_scan_summary *summary, ovl_scan_mpi_stats *stats)
 {
@@ -576,8 +906,6 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     char *buf = NULL, *rbuf_ = NULL;
     size_t *lens = NULL, *counts = NULL;
     ovl__bbuf w = {0};
-    ovl_finder *nf = NULL;
-    uint32_t *sigs = NULL;
     ovl__range_out out;
     memset(&out, 0, sizeof out);
     ovl_scan_pair *pairs = NULL, *mine = NULL;
@@ -585,7 +913,6 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     size_t *myfirst = NULL;
     uint8_t *flag = NULL; /* per document: holds recurring or template text */
     size_t npairs = 0, nmine = 0;
-    uint32_t *costs = NULL;
     int *dest = NULL;
     costidx *ci = NULL;
     load *heap = NULL;
@@ -769,134 +1096,118 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             myfirst[cnt] = at;
         CHECK(rc);
     }
-    /* Near copies: the originals' whole-document keys and signatures to rank 0. */
-    if (near) {
-        for (size_t k = 0; k < cnt; k++) {
-            size_t i = lo + k;
-            if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i || r.docs[i].tokens == 0)
-                continue;
-            uint32_t id = (uint32_t)i;
-            ovl__bput(&w, &id, sizeof id);
-            ovl__bput(&w, sh.doc_keys + k * dbands, dbands * sizeof *sh.doc_keys);
-            ovl__bput(&w, sh.doc_sigs + k * K, K * sizeof *sh.doc_sigs);
-        }
-        rc = w.bad ? nomem(m) : OVL_OK;
-        CHECK(rc);
-        rc = gather_bytes(m, w.p, w.n, &buf, lens) ? nomem(m) : OVL_OK;
-        CHECK(rc);
-        free(w.p);
-        memset(&w, 0, sizeof w);
-        if (!(r.cfp.near = calloc(n ? n : 1, sizeof *r.cfp.near)))
-            rc = nomem(m);
-        if (rc == OVL_OK && me == 0) {
-            size_t total = 0, rec = sizeof(uint32_t) + dbands * sizeof(uint64_t) + K * sizeof(uint32_t);
-            for (int p = 0; p < P; p++)
-                total += lens[p];
-            nf = ovl_finder_new(dbands);
-            sigs = malloc((n ? n : 1) * (size_t)K * sizeof *sigs);
-            held(m, n * (uint64_t)K * 4 + total);
-            if (!nf || !sigs)
-                rc = nomem(m);
-            for (size_t at = 0; rc == OVL_OK && at + rec <= total; at += rec) {
-                uint32_t id;
-                uint64_t *keys = malloc(dbands * sizeof *keys + 1);
-                if (!keys) {
-                    rc = nomem(m);
-                    break;
-                }
-                memcpy(&id, buf + at, sizeof id);
-                memcpy(keys, buf + at + sizeof id, dbands * sizeof *keys);
-                memcpy(sigs + (size_t)id * K, buf + at + sizeof id + dbands * sizeof *keys, K * sizeof *sigs);
-                ovl_fp_chunk whole = {0, r.docs[id].tokens};
-                rc = ovl_finder_add_keys(ctx, nf, id, -1, &whole, 1, keys);
-                free(keys);
-            }
-            if (rc == OVL_OK)
-                rc = ovl__near_groups(ctx, nf, sigs, K, o.near_copies, n, &r.cfp);
-            ovl_finder_free(nf);
-            nf = NULL;
-            free(sigs);
-            sigs = NULL;
-        }
-        free(buf);
-        buf = NULL;
-        CHECK(rc);
-        bcast_bytes(m, r.cfp.copy_of, n * sizeof *r.cfp.copy_of, 0);
-        bcast_bytes(m, r.cfp.near, n * sizeof *r.cfp.near, 0);
-    }
+    /* Near copies: found on the ranks their whole-document keys pick (near_copies). */
+    if (near && (rc = near_copies(m, &o, &r, &sh, first, n, dbands, K)) != OVL_OK)
+        goto done; /* (every rank has agreed on it) */
     /* ---- 1: band keys to the rank owning their part of the key space ---- */
     next_phase(m, PH_KEYS);
     {
-        for (int p = 0; p < nr; p++) {
-            cell cl = cell_of(p, nr, bands);
-            size_t before = w.n;
-            for (size_t k = 0; k < cnt && !w.bad; k++) {
-                size_t i = lo + k;
-                if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i)
-                    continue; /* copies and near copies are not searched */
-                const ovl_scan_doc *d = &sh.docs[k];
-                put_cell(&w, &cl, bands, (uint32_t)i, sh.chunks + d->first_chunk,
-                         sh.keys + d->first_chunk * bands, d->nchunks);
-            }
-            counts[p] = w.n - before;
+        /* In rounds of about KEYS_ROUND bytes sent by a rank: per destination, the next
+         * documents' records of its cell. A rank keeps what each rank sent it in a temporary
+         * file of that rank, so that it holds one round, not its whole cell, and spools them in
+         * document order afterwards (shares are contiguous: rank order is document order), as
+         * ovl__scan_cfp does. */
+        cell cl = cell_of(me, nr, bands);
+        unsigned nb = cl.bhi - cl.blo;
+        FILE *spool = tmpfile(), *bandf[64] = {0};
+        FILE **srcf = calloc(P, sizeof *srcf);
+        size_t *cur = calloc(P, sizeof *cur), per = KEYS_ROUND / (size_t)P;
+        if (per < ((size_t)1 << 16))
+            per = (size_t)1 << 16;
+        const char *env = getenv("OVERLAP_MPI_KEY_ROUND");
+        if (env && *env) {
+            unsigned long long v = strtoull(env, NULL, 10);
+            per = v / (unsigned long long)P ? (size_t)(v / (unsigned long long)P) : 1;
         }
-        /* The keys are all in w now: the shard goes before the exchange doubles them. */
-        ovl_scan_shard_free(&sh);
-        rc = w.bad ? nomem(m) : OVL_OK;
-        CHECK(rc);
+        int io = !spool || !srcf;
+        for (unsigned x = 0; x < nb; x++)
+            io |= !(bandf[x] = tmpfile());
+        for (int p = 0; srcf && p < P; p++)
+            io |= !(srcf[p] = tmpfile());
+        if (!cur)
+            rc = nomem(m);
+        else if (io)
+            rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for band keys");
+        rc = agree(m, rc);
         size_t *rcounts = lens;
-        rc = alltoall_bytes(m, w.p, counts, &rbuf_, rcounts) ? nomem(m) : OVL_OK;
-        free(w.p);
-        memset(&w, 0, sizeof w);
-        CHECK(rc);
-        size_t total = 0;
-        for (int p = 0; p < P; p++)
-            total += rcounts[p];
-        held(m, total);
-        if (me < nr) {
-            /* The keys received wait on disk, as ovl__scan_cfp's do, and are searched by the
-             * same code, in band ranges that keep a finder within its budget. */
-            cell cl = cell_of(me, nr, bands);
-            unsigned nb = cl.bhi - cl.blo;
-            FILE *spool = tmpfile(), *bandf[64] = {0};
-            int band_fd[64];
-            uint64_t *col = NULL;
-            size_t capcol = 0, nchunks = 0;
-            rbuf b = {rbuf_, total, 0};
-            for (unsigned x = 0; x < nb; x++)
-                if (!(bandf[x] = tmpfile()))
-                    spool = spool ? (fclose(spool), NULL) : NULL;
-            if (!spool)
-                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for band keys");
-            while (rc == OVL_OK && b.at < b.n) {
-                uint32_t hdr[2];
-                if (get(&b, hdr, sizeof hdr) || b.n - b.at < (size_t)hdr[1] * (sizeof(ovl_fp_chunk) + nb * 8)) {
-                    rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "band keys could not be read back");
-                    break;
+        uint64_t round_most = 0;
+        for (int more = rc == OVL_OK; more;) {
+            w.n = 0;
+            more = 0;
+            for (int p = 0; p < nr; p++) {
+                cell pc = cell_of(p, nr, bands);
+                size_t before = w.n;
+                for (; cur[p] < cnt && w.n - before < per && !w.bad; cur[p]++) {
+                    size_t k = cur[p], i = lo + k;
+                    if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i)
+                        continue; /* copies and near copies are not searched */
+                    const ovl_scan_doc *d = &sh.docs[k];
+                    put_cell(&w, &pc, bands, (uint32_t)i, sh.chunks + d->first_chunk,
+                             sh.keys + d->first_chunk * bands, d->nchunks);
                 }
-                const char *ch = b.p + b.at, *keys = ch + (size_t)hdr[1] * sizeof(ovl_fp_chunk);
-                b.at += (size_t)hdr[1] * (sizeof(ovl_fp_chunk) + nb * sizeof(uint64_t));
-                if (ovl__grow(&col, &capcol, (size_t)hdr[1] + 1, sizeof *col) != 0) {
-                    rc = nomem(m);
-                    break;
-                }
-                /* (records are packed bytes: their arrays are copied out before use) */
-                ovl_fp_chunk *chc = malloc(hdr[1] * sizeof *chc + 1);
-                uint64_t *kc = malloc((size_t)hdr[1] * nb * sizeof *kc + 1);
-                if (!chc || !kc)
-                    rc = nomem(m);
-                else {
-                    memcpy(chc, ch, hdr[1] * sizeof *chc);
-                    memcpy(kc, keys, (size_t)hdr[1] * nb * sizeof *kc);
-                    if (ovl__spool_doc(spool, bandf, nb, hdr[0], chc, kc, hdr[1], col) != 0)
-                        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
-                }
-                free(chc);
-                free(kc);
-                nchunks += hdr[1];
+                counts[p] = w.n - before;
+                more |= cur[p] < cnt;
             }
+            MPI_Allreduce(MPI_IN_PLACE, &more, 1, MPI_INT, MPI_MAX, comm);
+            if ((rc = agree(m, w.bad ? nomem(m) : OVL_OK)) != OVL_OK)
+                break;
+            rc = alltoall_bytes(m, w.p, counts, &rbuf_, rcounts) ? nomem(m) : OVL_OK;
+            if ((rc = agree(m, rc)) != OVL_OK)
+                break;
+            size_t at = 0;
+            for (int p = 0; p < P; p++) {
+                if (rcounts[p] && fwrite(rbuf_ + at, 1, rcounts[p], srcf[p]) != rcounts[p])
+                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+                at += rcounts[p];
+            }
+            if (at + w.cap > round_most)
+                round_most = at + w.cap;
             free(rbuf_);
             rbuf_ = NULL;
+            if ((rc = agree(m, rc)) != OVL_OK)
+                break;
+        }
+        free(w.p);
+        memset(&w, 0, sizeof w);
+        free(cur);
+        ovl_scan_shard_free(&sh);
+        held(m, round_most);
+        /* The records as they came, rank after rank, to the chunk spool and band files. */
+        int band_fd[64];
+        uint64_t *col = NULL, *kc = NULL;
+        ovl_fp_chunk *chc = NULL;
+        size_t capcol = 0, capkc = 0, capch = 0, nchunks = 0;
+        for (int p = 0; rc == OVL_OK && p < P; p++) {
+            FILE *f = srcf[p];
+            if (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0)
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
+            uint32_t hdr[2];
+            while (rc == OVL_OK && fread(hdr, sizeof hdr, 1, f) == 1) {
+                size_t nc = hdr[1];
+                if (ovl__grow(&col, &capcol, nc + 1, sizeof *col) != 0 ||
+                    ovl__grow(&chc, &capch, nc + 1, sizeof *chc) != 0 ||
+                    ovl__grow(&kc, &capkc, nc * nb + 1, sizeof *kc) != 0) {
+                    rc = nomem(m);
+                    break;
+                }
+                if (fread(chc, sizeof *chc, nc, f) != nc || fread(kc, sizeof *kc * nb, nc, f) != nc)
+                    rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "band keys could not be read back");
+                else if (ovl__spool_doc(spool, bandf, nb, hdr[0], chc, kc, nc, col) != 0)
+                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+                nchunks += nc;
+            }
+            if (rc == OVL_OK && ferror(f))
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
+            fclose(f);
+            srcf[p] = NULL;
+        }
+        for (int p = 0; srcf && p < P; p++)
+            if (srcf[p])
+                fclose(srcf[p]);
+        free(srcf);
+        free(chc);
+        free(kc);
+        {
             /* Templates after the documents, with ids from n on. */
             uint64_t *sub = NULL;
             ovl_fp_chunk *tch = NULL;
@@ -1138,41 +1449,26 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     /* ---- 3: pairs dealt by cost, heaviest first to the least loaded rank ---- */
     next_phase(m, PH_BALANCE);
     {
-        if (!(costs = malloc((npairs ? npairs : 1) * sizeof *costs)))
-            rc = nomem(m);
-        for (size_t k = 0; rc == OVL_OK && k < npairs; k++)
-            costs[k] = pair_cost(&o, r.docs, &pairs[k]);
-        CHECK(rc);
-        rc = allgather_bytes(m, costs, npairs * sizeof *costs, &buf, lens) ? nomem(m) : OVL_OK;
-        free(costs);
-        costs = NULL;
-        CHECK(rc);
-        size_t total = 0, mine_at = 0;
-        for (int p = 0; p < P; p++) {
-            if (p == me)
-                mine_at = total;
-            total += lens[p] / sizeof(uint32_t);
-        }
-        ci = malloc((total ? total : 1) * sizeof *ci);
+        /* Each rank deals its own pairs (heaviest first to the least loaded of P bins), and
+         * its bin j goes to rank (j + me) % P: every rank's heaviest pairs land on different
+         * ranks, each bin is within one pair's cost of the others, and no rank holds another
+         * rank's costs. */
+        ci = malloc((npairs ? npairs : 1) * sizeof *ci);
         heap = malloc(P * sizeof *heap);
         dest = malloc((npairs ? npairs : 1) * sizeof *dest);
         if (!ci || !heap || !dest)
             rc = nomem(m);
         CHECK(rc);
-        held(m, total * (sizeof *ci + 4));
-        for (size_t k = 0; k < total; k++)
-            ci[k] = (costidx){((uint32_t *)buf)[k], k};
-        free(buf);
-        buf = NULL;
-        qsort(ci, total, sizeof *ci, cmp_cost);
+        held(m, npairs * (sizeof *ci + sizeof *dest));
+        for (size_t k = 0; k < npairs; k++)
+            ci[k] = (costidx){pair_cost(&o, r.docs, &pairs[k]), k};
+        qsort(ci, npairs, sizeof *ci, cmp_cost);
         for (int p = 0; p < P; p++)
             heap[p] = (load){0, p};
-        for (size_t k = 0; k < total; k++) {
-            int p = heap[0].rank;
+        for (size_t k = 0; k < npairs; k++) {
+            dest[ci[k].idx] = (heap[0].rank + me) % P;
             heap[0].w += ci[k].cost;
             heap_down(heap, P, 0);
-            if (ci[k].idx >= mine_at && ci[k].idx < mine_at + npairs)
-                dest[ci[k].idx - mine_at] = p;
         }
         free(ci);
         ci = NULL;
@@ -1306,14 +1602,11 @@ done:
         free(tsh);
     }
     ovl__range_out_free(&out);
-    ovl_finder_free(nf);
-    free(sigs);
     free(buf);
     free(rbuf_);
     free(w.p);
     free(pairs);
     free(mine);
-    free(costs);
     free(dest);
     free(ci);
     free(heap);
