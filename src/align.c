@@ -6,6 +6,132 @@
 #include <stdint.h>
 
 /* ------------------------------------------------------------------------------------------
+ * Scratch memory. A corpus scan aligns hundreds of thousands of pairs per thread; allocating
+ * and freeing every work array per pair gave each pair freshly mapped pages (the allocator
+ * returns freed heap tops to the kernel), and the page faults and TLB flushes of that cost
+ * more than the search itself. So the work arrays live in slots of a scratch object owned by
+ * the ovl_ctx (one per thread in a scan, freed with the ctx): a slot's buffer is reused by
+ * the next call and only grows. Large buffers (a compare of two big documents) are not kept:
+ * a slot is emptied when released if it is above SC_KEEP_SLOT, and after a call the slots
+ * are emptied, largest first, until the rest fits SC_KEEP_TOTAL, so a scan's threads keep a
+ * few MB each and a big compare's peak memory is what it was. A NULL scratch means plain
+ * malloc and free (the stages' tests call them that way).
+ * ------------------------------------------------------------------------------------------ */
+
+enum {
+    SC_TAB, SC_NXT, SC_GA, SC_GB, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
+    SC_LAST, SC_LINK, SC_LASTG, SC_F, SC_P, SC_ORD, SC_IS, SC_USED, SC_ANCH, SC_CH,
+    SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_KA, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
+    SC_RUNS, SC_GRP, SC_MUSED, SC_MEMIV, SC_HOLEH, SC_HOLEST, SC_MVT, SC_MVPREV, SC_MVBYB,
+    SC_MVPOS, SC_MVHEAVY, SC_NSLOTS
+};
+
+#define SC_KEEP_SLOT ((size_t)4 << 20)
+#define SC_KEEP_TOTAL ((size_t)8 << 20)
+
+typedef struct ascratch {
+    void *p[SC_NSLOTS];
+    size_t size[SC_NSLOTS]; /* bytes of p[i] */
+} ascratch;
+
+void ovl__align_scratch_free(void *scratch)
+{
+    ascratch *s = scratch;
+    if (!s)
+        return;
+    for (unsigned i = 0; i < SC_NSLOTS; i++)
+        free(s->p[i]);
+    free(s);
+}
+
+/* A buffer of at least bytes for slot id, contents undefined; NULL when out of memory. */
+static void *sc_get(ascratch *s, unsigned id, size_t bytes)
+{
+    if (bytes == 0)
+        bytes = 1;
+    if (!s)
+        return malloc(bytes);
+    if (s->size[id] < bytes) {
+        free(s->p[id]);
+        /* A quarter more, so slowly growing inputs do not reallocate every call. */
+        size_t want = bytes + bytes / 4;
+        s->p[id] = malloc(want);
+        s->size[id] = s->p[id] ? want : 0;
+    }
+    return s->p[id];
+}
+
+/* The same, zeroed. */
+static void *sc_zget(ascratch *s, unsigned id, size_t bytes)
+{
+    if (!s)
+        return calloc(bytes ? bytes : 1, 1);
+    void *p = sc_get(s, id, bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
+/* Done with slot id's buffer p for now (NULL scratch: p is freed; p NULL: nothing to do). */
+static void sc_put(ascratch *s, unsigned id, void *p)
+{
+    if (!s || !p) {
+        free(p);
+        return;
+    }
+    if (s->size[id] > SC_KEEP_SLOT) {
+        free(s->p[id]);
+        s->p[id] = NULL;
+        s->size[id] = 0;
+    }
+}
+
+/* A growable array in slot id: *pp and *cap (elements of elem bytes) start from the slot's
+ * buffer; sc_grow is ovl__grow that keeps the slot pointing at the array. */
+static void sc_start(ascratch *s, unsigned id, void *pp, size_t *cap, size_t elem)
+{
+    *(void **)pp = s ? s->p[id] : NULL;
+    *cap = s ? s->size[id] / elem : 0;
+}
+
+static int sc_grow(ascratch *s, unsigned id, void *pp, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    int r = ovl__grow(pp, cap, need, elem);
+    if (s) {
+        s->p[id] = *(void **)pp;
+        s->size[id] = *cap * elem;
+    }
+    return r;
+}
+
+/* After a call: the slots above SC_KEEP_SLOT, then the largest until the rest fits
+ * SC_KEEP_TOTAL, are emptied. */
+static void sc_end(ascratch *s)
+{
+    size_t total = 0;
+    for (unsigned i = 0; i < SC_NSLOTS; i++) {
+        if (s->size[i] > SC_KEEP_SLOT) {
+            free(s->p[i]);
+            s->p[i] = NULL;
+            s->size[i] = 0;
+        }
+        total += s->size[i];
+    }
+    while (total > SC_KEEP_TOTAL) {
+        unsigned big = 0;
+        for (unsigned i = 1; i < SC_NSLOTS; i++)
+            if (s->size[i] > s->size[big])
+                big = i;
+        total -= s->size[big];
+        free(s->p[big]);
+        s->p[big] = NULL;
+        s->size[big] = 0;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
  * Token diff: Myers' O(ND) algorithm in linear space (forward and backward searches meeting in
  * the middle, as in the 1986 paper). When the edit distance of one subproblem exceeds a cost
  * bound, the search stops and splits at its furthest-reaching point instead, so huge unrelated
@@ -25,6 +151,7 @@ typedef struct diffw {
     eqrun *runs;
     size_t nruns, cap;
     int oom;
+    ascratch *s; /* runs and the diagonal arrays live in its slots; NULL: malloc'd */
 } diffw;
 
 static void diff_push(diffw *w, int64_t x, int64_t y, int64_t len)
@@ -36,7 +163,7 @@ static void diff_push(diffw *w, int64_t x, int64_t y, int64_t len)
         w->runs[w->nruns - 1].len += (uint32_t)len;
         return;
     }
-    if (ovl__grow(&w->runs, &w->cap, w->nruns + 1, sizeof *w->runs)) {
+    if (sc_grow(w->s, SC_RUNS, &w->runs, &w->cap, w->nruns + 1, sizeof *w->runs)) {
         w->oom = 1;
         return;
     }
@@ -179,25 +306,28 @@ static void diff_rec(diffw *w, int64_t x0, int64_t x1, int64_t y0, int64_t y1)
     diff_push(w, x1, y1, suffix);
 }
 
-/* Equal runs of a shortest edit script between a[0,n) and b[0,m); *runs malloc'd. */
-static int diff_runs(const uint64_t *a, size_t n, const uint64_t *b, size_t m, eqrun **runs,
-                     size_t *nruns)
+/* Equal runs of a shortest edit script between a[0,n) and b[0,m); *runs is scratch slot
+ * SC_RUNS of s (release with sc_put; malloc'd when s is NULL). */
+static int diff_runs(ascratch *s, const uint64_t *a, size_t n, const uint64_t *b, size_t m,
+                     eqrun **runs, size_t *nruns)
 {
     diffw w;
     memset(&w, 0, sizeof w);
     w.a = a;
     w.b = b;
+    w.s = s;
+    sc_start(s, SC_RUNS, &w.runs, &w.cap, sizeof *w.runs);
     double lim = sqrt((double)(n + m));
     w.cost_limit = lim > DIFF_MIN_COST_LIMIT ? (int64_t)lim : DIFF_MIN_COST_LIMIT;
-    int64_t *v = malloc(sizeof(int64_t) * 2 * (n + m + 3));
+    int64_t *v = sc_get(s, SC_DIFFV, sizeof(int64_t) * 2 * (n + m + 3));
     if (!v)
         return -1;
     w.fd = v + (m + 1);
     w.bd = v + (n + m + 3) + (m + 1);
     diff_rec(&w, 0, (int64_t)n, 0, (int64_t)m);
-    free(v);
+    sc_put(s, SC_DIFFV, v);
     if (w.oom) {
-        free(w.runs);
+        sc_put(s, SC_RUNS, w.runs);
         return -1;
     }
     *runs = w.runs;
@@ -233,7 +363,7 @@ int ovl_diff(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc
     uint64_t *ha = token_hashes(a, a0, a1), *hb = token_hashes(b, b0, b1);
     eqrun *runs = NULL;
     size_t nruns = 0;
-    if (!ha || !hb || diff_runs(ha, n, hb, m, &runs, &nruns)) {
+    if (!ha || !hb || diff_runs(NULL, ha, n, hb, m, &runs, &nruns)) {
         free(ha);
         free(hb);
         return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "ovl_diff: out of memory");
@@ -342,27 +472,49 @@ static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
 #define RADIX_SIZE (1u << RADIX_BITS)
 #define RADIX_DIGITS ((64 + RADIX_BITS - 1) / RADIX_BITS)
 
-/* Defines static int name(T **arr, size_t n, uint64_t ctx), sorting *arr by keyfn(&elem, ctx)
- * ascending; *arr may be replaced by another buffer (the old one is freed). -1: out of
- * memory, *arr untouched. */
+/* Defines static int name(ascratch *s, T *arr, size_t n, uint64_t ctx), sorting arr by
+ * keyfn(&elem, ctx) ascending (stable), with its buffers from s. Short arrays (a pair of small
+ * documents) are insertion-sorted: the same stable order without clearing the counters.
+ * Only the digits below the highest bit set in some key are counted. -1: out of memory, arr
+ * untouched. */
+#define RADIX_SMALL 48
 #define RADIX_SORT_DEF(name, T, keyfn)                                                         \
-    static int name(T **arr, size_t n, uint64_t ctx)                                           \
+    static int name(ascratch *s, T *arr, size_t n, uint64_t ctx)                               \
     {                                                                                          \
         if (n < 2)                                                                             \
             return 0;                                                                          \
-        T *src = *arr, *dst = malloc(sizeof *dst * n);                                         \
-        size_t *cnt = calloc((size_t)RADIX_DIGITS * RADIX_SIZE, sizeof *cnt);                  \
+        if (n <= RADIX_SMALL) {                                                                \
+            for (size_t r = 1; r < n; r++) {                                                   \
+                T x = arr[r];                                                                  \
+                uint64_t key = keyfn(&x, ctx);                                                 \
+                size_t q = r;                                                                  \
+                while (q > 0 && keyfn(&arr[q - 1], ctx) > key) {                               \
+                    arr[q] = arr[q - 1];                                                       \
+                    q--;                                                                       \
+                }                                                                              \
+                arr[q] = x;                                                                    \
+            }                                                                                  \
+            return 0;                                                                          \
+        }                                                                                      \
+        uint64_t any = 0;                                                                      \
+        for (size_t r = 0; r < n; r++)                                                         \
+            any |= keyfn(&arr[r], ctx);                                                        \
+        unsigned nd = 1;                                                                       \
+        while (nd < RADIX_DIGITS && (any >> (nd * RADIX_BITS)) != 0)                           \
+            nd++;                                                                              \
+        T *src = arr, *dst = sc_get(s, SC_RTMP, sizeof *dst * n);                              \
+        size_t *cnt = sc_zget(s, SC_RCNT, sizeof *cnt * nd * RADIX_SIZE);                      \
         if (!dst || !cnt) {                                                                    \
-            free(dst);                                                                         \
-            free(cnt);                                                                         \
+            sc_put(s, SC_RTMP, dst);                                                           \
+            sc_put(s, SC_RCNT, cnt);                                                           \
             return -1;                                                                         \
         }                                                                                      \
         for (size_t r = 0; r < n; r++) {                                                       \
             uint64_t key = keyfn(&src[r], ctx);                                                \
-            for (unsigned p = 0; p < RADIX_DIGITS; p++)                                        \
+            for (unsigned p = 0; p < nd; p++)                                                  \
                 cnt[p * RADIX_SIZE + ((key >> (p * RADIX_BITS)) & (RADIX_SIZE - 1))]++;        \
         }                                                                                      \
-        for (unsigned p = 0; p < RADIX_DIGITS; p++) {                                          \
+        for (unsigned p = 0; p < nd; p++) {                                                    \
             size_t *c = cnt + p * RADIX_SIZE;                                                  \
             unsigned sh = p * RADIX_BITS;                                                      \
             if (c[(keyfn(&src[0], ctx) >> sh) & (RADIX_SIZE - 1)] == n)                        \
@@ -379,9 +531,10 @@ static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
             src = dst;                                                                         \
             dst = t;                                                                           \
         }                                                                                      \
-        free(dst);                                                                             \
-        free(cnt);                                                                             \
-        *arr = src;                                                                            \
+        if (src != arr)                                                                        \
+            memcpy(arr, src, sizeof *arr * n);                                                 \
+        sc_put(s, SC_RTMP, src != arr ? src : dst);                                            \
+        sc_put(s, SC_RCNT, cnt);                                                               \
         return 0;                                                                              \
     }
 
@@ -404,10 +557,11 @@ typedef struct kslot {
 
 /* Maximal exact matches of length >= k seeded by k-grams occurring at most max_occ times in a.
  * sa / sb (NULL: none) flag tokens of recurring text: a k-gram whose first and last tokens are
- * flagged seeds nothing (matches still extend through such tokens). */
-static int find_mems_masked(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
-                            unsigned max_occ, const uint8_t *sa, const uint8_t *sb, mem **out,
-                            size_t *nout)
+ * flagged seeds nothing (matches still extend through such tokens). *out is scratch slot
+ * SC_MEMS of s (malloc'd when s is NULL). */
+static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
+                            unsigned k, unsigned max_occ, const uint8_t *sa, const uint8_t *sb,
+                            mem **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
@@ -417,13 +571,15 @@ static int find_mems_masked(const uint64_t *ha, size_t n, const uint64_t *hb, si
     size_t tsize = 16;
     while (tsize < 2 * na)
         tsize *= 2;
-    kslot *tab = calloc(tsize, sizeof *tab);
-    uint32_t *nxt = malloc(sizeof *nxt * na);
-    uint64_t *gb = malloc(sizeof *gb * nb);
-    uint64_t *ga = malloc(sizeof *ga * na);
-    uint32_t *cover = malloc(sizeof *cover * (n + m + 1)); /* per diagonal: b end of last MEM */
+    kslot *tab = sc_zget(sc, SC_TAB, sizeof *tab * tsize);
+    uint32_t *nxt = sc_get(sc, SC_NXT, sizeof *nxt * na);
+    uint64_t *gb = sc_get(sc, SC_GB, sizeof *gb * nb);
+    uint64_t *ga = sc_get(sc, SC_GA, sizeof *ga * na);
+    /* per diagonal: b end of last MEM */
+    uint32_t *cover = sc_get(sc, SC_COVER, sizeof *cover * (n + m + 1));
     mem *mems = NULL;
     size_t nm = 0, cap = 0;
+    sc_start(sc, SC_MEMS, &mems, &cap, sizeof *mems);
     size_t limit = MAX_MEMS_PER_TOKEN * (n + m) + 1024;
     const size_t mask = tsize - 1;
     int rc = -1;
@@ -444,7 +600,7 @@ static int find_mems_masked(const uint64_t *ha, size_t n, const uint64_t *hb, si
         tab[h].head = (uint32_t)i;
         tab[h].count++;
     }
-    free(ga); /* only the table is read from here on */
+    sc_put(sc, SC_GA, ga); /* only the table is read from here on */
     ga = NULL;
     memset(cover, 0, sizeof *cover * (n + m + 1));
     for (size_t j = 0; j < nb && nm < limit; j++) {
@@ -469,47 +625,48 @@ static int find_mems_masked(const uint64_t *ha, size_t n, const uint64_t *hb, si
             while (i + len < n && j + len < m && ha[i + len] == hb[j + len])
                 len++;
             cover[d] = (uint32_t)(j + len);
-            if (ovl__grow(&mems, &cap, nm + 1, sizeof *mems))
+            if (sc_grow(sc, SC_MEMS, &mems, &cap, nm + 1, sizeof *mems))
                 goto done;
             mems[nm++] = (mem){(uint32_t)(i - s), (uint32_t)(j - s), (uint32_t)(len + s)};
         }
     }
-    /* The search's tables are not needed for the sort: free them first (peak memory). */
-    free(tab);
-    free(nxt);
-    free(gb);
-    free(ga);
-    free(cover);
+    /* The search's tables are not needed for the sort: released first (peak memory). */
+    sc_put(sc, SC_TAB, tab);
+    sc_put(sc, SC_NXT, nxt);
+    sc_put(sc, SC_GB, gb);
+    sc_put(sc, SC_GA, ga);
+    sc_put(sc, SC_COVER, cover);
     tab = NULL;
     nxt = NULL;
     gb = NULL;
     ga = NULL;
     cover = NULL;
-    if (sort_mems(&mems, nm, (uint64_t)m + 1))
+    if (sort_mems(sc, mems, nm, (uint64_t)m + 1))
         goto done;
-    if (nm > 0) { /* the array grew by doubling: give back what is unused */
+    if (nm > 0 && (!sc || sizeof *mems * cap > SC_KEEP_SLOT)) {
+        /* A big array, not kept past the call, grew by doubling: give back what is unused. */
         mem *fit = realloc(mems, sizeof *mems * nm);
-        if (fit)
+        if (fit) {
             mems = fit;
+            cap = nm;
+            if (sc) {
+                sc->p[SC_MEMS] = fit;
+                sc->size[SC_MEMS] = sizeof *mems * nm;
+            }
+        }
     }
     *out = mems;
     *nout = nm;
     mems = NULL;
     rc = 0;
 done:
-    free(tab);
-    free(nxt);
-    free(gb);
-    free(ga);
-    free(cover);
-    free(mems);
+    sc_put(sc, SC_TAB, tab);
+    sc_put(sc, SC_NXT, nxt);
+    sc_put(sc, SC_GB, gb);
+    sc_put(sc, SC_GA, ga);
+    sc_put(sc, SC_COVER, cover);
+    sc_put(sc, SC_MEMS, mems);
     return rc;
-}
-
-static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
-                     unsigned max_occ, mem **out, size_t *nout)
-{
-    return find_mems_masked(ha, n, hb, m, k, max_occ, NULL, NULL, out, nout);
 }
 
 typedef struct aln {
@@ -519,6 +676,7 @@ typedef struct aln {
     size_t n, m;
     unsigned k, max_gap, max_occ;
     double min_cjk, min_words;
+    ascratch *s; /* work arrays (NULL: malloc'd) */
 } aln;
 
 /* Gap penalty between two consecutive anchors: unequal gaps (insertions, deletions) cost more
@@ -571,13 +729,13 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t 
      * none in the window: one look skips them); 0: none. */
     uint32_t *last = NULL, *link = NULL, *lastg = NULL;
     if (nm < UINT32_MAX && 2 * (size_t)G + 1 < LOOKBACK) {
-        last = calloc(nd, sizeof *last);
-        link = malloc(sizeof *link * (nm + 1));
-        lastg = calloc(nd / DIAG_GROUP + 1, sizeof *lastg);
+        last = sc_zget(al->s, SC_LAST, sizeof *last * nd);
+        link = sc_get(al->s, SC_LINK, sizeof *link * (nm + 1));
+        lastg = sc_zget(al->s, SC_LASTG, sizeof *lastg * (nd / DIAG_GROUP + 1));
         if (!last || !link || !lastg) {
-            free(last);
-            free(link);
-            free(lastg);
+            sc_put(al->s, SC_LAST, last);
+            sc_put(al->s, SC_LINK, link);
+            sc_put(al->s, SC_LASTG, lastg);
             return -1;
         }
     }
@@ -625,9 +783,9 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t 
         f[i] = best;
         p[i] = bp;
     }
-    free(last);
-    free(link);
-    free(lastg);
+    sc_put(al->s, SC_LAST, last);
+    sc_put(al->s, SC_LINK, link);
+    sc_put(al->s, SC_LASTG, lastg);
     return 0;
 }
 
@@ -664,47 +822,47 @@ static inline uint64_t u64_key(const uint64_t *x, uint64_t ctx)
 
 RADIX_SORT_DEF(sort_u64, uint64_t, u64_key)
 
-/* Anchor indices by descending chain score f, ascending index among equal scores; malloc'd,
- * NULL when out of memory. Scores are token counts less multiples of 0.25 (gap_cost), so 4 f
- * is an integer; when every one fits 32 bits (short of chains of 2^30 tokens: always) an
+/* Anchor indices by descending chain score f, ascending index among equal scores, in scratch
+ * slot SC_ORD of s (malloc'd when s is NULL); NULL when out of memory. Scores are token counts
+ * less multiples of 0.25 (gap_cost), so 4 f is an integer; when every one fits 32 bits (short of chains of 2^30 tokens: always) an
  * anchor sorts as one 8-byte word, (2^32 - 1 - 4 f) << 32 | index, half the memory of a
  * (score, index) pair; this sort is the peak of the aligner's memory. */
-static uint64_t *score_order(const double *f, size_t nm)
+static uint64_t *score_order(ascratch *s, const double *f, size_t nm)
 {
     int narrow = nm < UINT32_MAX;
     for (size_t i = 0; i < nm && narrow; i++) {
         double q = 4 * f[i];
         narrow = q >= 0 && q <= (double)UINT32_MAX && q == floor(q);
     }
-    uint64_t *ord = malloc(sizeof *ord * (nm + 1));
+    uint64_t *ord = sc_get(s, SC_ORD, sizeof *ord * (nm + 1));
     if (!ord)
         return NULL;
     if (narrow) {
         for (size_t i = 0; i < nm; i++)
             ord[i] = (uint64_t)(UINT32_MAX - (uint32_t)(4 * f[i])) << 32 | i;
-        if (sort_u64(&ord, nm, 0)) {
-            free(ord);
+        if (sort_u64(s, ord, nm, 0)) {
+            sc_put(s, SC_ORD, ord);
             return NULL;
         }
         for (size_t r = 0; r < nm; r++)
             ord[r] &= UINT32_MAX;
         return ord;
     }
-    idxscore *is = malloc(sizeof *is * (nm + 1));
+    idxscore *is = sc_get(s, SC_IS, sizeof *is * (nm + 1));
     if (!is) {
-        free(ord);
+        sc_put(s, SC_ORD, ord);
         return NULL;
     }
     for (size_t i = 0; i < nm; i++)
         is[i] = (idxscore){f[i], i};
-    if (sort_idxscore(&is, nm, 0)) {
-        free(is);
-        free(ord);
+    if (sort_idxscore(s, is, nm, 0)) {
+        sc_put(s, SC_IS, is);
+        sc_put(s, SC_ORD, ord);
         return NULL;
     }
     for (size_t r = 0; r < nm; r++)
         ord[r] = is[r].i;
-    free(is);
+    sc_put(s, SC_IS, is);
     return ord;
 }
 
@@ -767,12 +925,14 @@ static int short_piece(const aln *al, const mem *f, const mem *l, const mem *rf,
 }
 
 /* Builds the chains from the DP and keeps the ones that do not repeat a stronger one. Output:
- * kept chains (relative ranges), in *out. */
+ * kept chains (relative ranges), in *out, their anchors in *anch_out (scratch slots SC_CH and
+ * SC_ANCH of al->s; malloc'd when it is NULL). */
 static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, size_t *nout,
                        mem **anch_out)
 {
-    double *f = malloc(sizeof *f * (nm + 1));
-    int64_t *p = malloc(sizeof *p * (nm + 1));
+    ascratch *s = al->s;
+    double *f = sc_get(s, SC_F, sizeof *f * (nm + 1));
+    int64_t *p = sc_get(s, SC_P, sizeof *p * (nm + 1));
     uint64_t *ord = NULL;
     uint8_t *used = NULL;
     mem *anch = NULL;
@@ -780,14 +940,15 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     chain *ch = NULL;
     size_t nch = 0, cap = 0;
     int rc = -1;
+    sc_start(s, SC_CH, &ch, &cap, sizeof *ch);
     if (!f || !p || chain_dp(al, mm, nm, f, p))
         goto done;
-    ord = score_order(f, nm);
+    ord = score_order(s, f, nm);
     if (!ord)
         goto done;
     /* Allocated after the sort, whose buffer is the peak of the aligner's memory. */
-    used = calloc(nm + 1, 1);
-    anch = malloc(sizeof *anch * (nm + 1));
+    used = sc_zget(s, SC_USED, nm + 1);
+    anch = sc_get(s, SC_ANCH, sizeof *anch * (nm + 1));
     if (!used || !anch)
         goto done;
     for (size_t r = 0; r < nm; r++) {
@@ -861,15 +1022,15 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
             nanch = start; /* too short to ever qualify: drop its anchors */
             continue;
         }
-        if (ovl__grow(&ch, &cap, nch + 1, sizeof *ch))
+        if (sc_grow(s, SC_CH, &ch, &cap, nch + 1, sizeof *ch))
             goto done;
         ch[nch++] = c;
     }
     /* The DP's arrays are done with: give their memory back before the buckets grow. */
-    free(f);
-    free(p);
-    free(ord);
-    free(used);
+    sc_put(s, SC_F, f);
+    sc_put(s, SC_P, p);
+    sc_put(s, SC_ORD, ord);
+    sc_put(s, SC_USED, used);
     f = NULL;
     p = NULL;
     ord = NULL;
@@ -890,11 +1051,11 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
      * neighbours better, which merge_reordered finds. */
     if (nch >= UINT32_MAX || al->n + al->m >= UINT32_MAX)
         goto done;
-    uint32_t *owner = calloc(al->n + al->m + 1, sizeof *owner);
-    double *dens = malloc(sizeof *dens * (nch + 1));
+    uint32_t *owner = sc_zget(s, SC_OWNER, sizeof *owner * (al->n + al->m + 1));
+    double *dens = sc_get(s, SC_DENS, sizeof *dens * (nch + 1));
     if (!owner || !dens) {
-        free(owner);
-        free(dens);
+        sc_put(s, SC_OWNER, owner);
+        sc_put(s, SC_DENS, dens);
         goto done;
     }
     uint32_t *own_a = owner, *own_b = owner + al->n;
@@ -941,8 +1102,8 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
             }
         }
     }
-    free(owner);
-    free(dens);
+    sc_put(s, SC_OWNER, owner);
+    sc_put(s, SC_DENS, dens);
     *out = ch;
     *nout = nch;
     *anch_out = anch;
@@ -950,12 +1111,12 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     anch = NULL;
     rc = 0;
 done:
-    free(f);
-    free(p);
-    free(ord);
-    free(used);
-    free(anch);
-    free(ch);
+    sc_put(s, SC_F, f);
+    sc_put(s, SC_P, p);
+    sc_put(s, SC_ORD, ord);
+    sc_put(s, SC_USED, used);
+    sc_put(s, SC_ANCH, anch);
+    sc_put(s, SC_CH, ch);
     return rc;
 }
 
@@ -1179,7 +1340,7 @@ static int cmp_u64(const void *x, const void *y)
     return p < q ? -1 : (p > q);
 }
 
-static int mark_moved(ovl_passage *ps, size_t np)
+static int mark_moved(ascratch *sc, ovl_passage *ps, size_t np)
 {
     if (np == 0)
         return 0;
@@ -1188,19 +1349,14 @@ static int mark_moved(ovl_passage *ps, size_t np)
     size_t sz = 1;
     while (sz < np)
         sz *= 2;
-    mvnode *t = malloc(sizeof *t * 2 * sz);
-    int64_t *prev = malloc(sizeof *prev * np);
-    uint64_t *byb = malloc(sizeof *byb * np); /* (b start << 32 | passage), sorted */
-    uint32_t *pos = malloc(sizeof *pos * np); /* tree position of each passage */
-    double *heavy = malloc(sizeof *heavy * np); /* heaviest heavy ending at each passage */
-    if (!t || !prev || !byb || !pos || !heavy) {
-        free(t);
-        free(prev);
-        free(byb);
-        free(pos);
-        free(heavy);
-        return -1;
-    }
+    mvnode *t = sc_get(sc, SC_MVT, sizeof *t * 2 * sz);
+    int64_t *prev = sc_get(sc, SC_MVPREV, sizeof *prev * np);
+    uint64_t *byb = sc_get(sc, SC_MVBYB, sizeof *byb * np); /* (b start << 32 | passage), sorted */
+    uint32_t *pos = sc_get(sc, SC_MVPOS, sizeof *pos * np); /* tree position of each passage */
+    double *heavy = sc_get(sc, SC_MVHEAVY, sizeof *heavy * np); /* heaviest heavy ending at each */
+    int rc = -1;
+    if (!t || !prev || !byb || !pos || !heavy)
+        goto done;
     for (size_t i = 0; i < np; i++)
         byb[i] = (uint64_t)ps[i].b.tok_start << 32 | i;
     qsort(byb, np, sizeof *byb, cmp_u64);
@@ -1266,12 +1422,14 @@ static int mark_moved(ovl_passage *ps, size_t np)
         ps[i].moved = 1;
     for (int64_t i = (int64_t)top; i >= 0; i = prev[i])
         ps[i].moved = 0;
-    free(t);
-    free(prev);
-    free(byb);
-    free(pos);
-    free(heavy);
-    return 0;
+    rc = 0;
+done:
+    sc_put(sc, SC_MVT, t);
+    sc_put(sc, SC_MVPREV, prev);
+    sc_put(sc, SC_MVBYB, byb);
+    sc_put(sc, SC_MVPOS, pos);
+    sc_put(sc, SC_MVHEAVY, heavy);
+    return rc;
 }
 
 static void span_union(ovl_span *g, const ovl_span *q)
@@ -1315,6 +1473,7 @@ typedef struct mergew {
     double min_cjk, min_words; /* the passage minimums */
     uint64_t *h, *st;         /* hole bigrams of one side, stretch bigrams of the other */
     size_t caph, capst;
+    ascratch *s;              /* h and st are its slots SC_HOLEH, SC_HOLEST */
 } mergew;
 
 static uint64_t bigram(const ovl_token *tk, uint32_t x)
@@ -1340,8 +1499,8 @@ static int holes_found(mergew *w, const ovl_token *tx, const ivl *ix, size_t n,
     }
     if (holes <= w->small)
         return 1;
-    if (ovl__grow(&w->h, &w->caph, holes + 1, sizeof *w->h) ||
-        ovl__grow(&w->st, &w->capst, (size_t)(ye - ys) + 1, sizeof *w->st))
+    if (sc_grow(w->s, SC_HOLEH, &w->h, &w->caph, holes + 1, sizeof *w->h) ||
+        sc_grow(w->s, SC_HOLEST, &w->st, &w->capst, (size_t)(ye - ys) + 1, sizeof *w->st))
         return -1;
     reach = ix[0].e;
     for (size_t t = 1; t < n; t++) {
@@ -1455,21 +1614,25 @@ static void sort_ivl(ivl *v, size_t n)
     }
 }
 
-static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *ps, size_t np,
-                              unsigned touch, unsigned small, double min_cjk, double min_words,
-                              int *oom)
+static size_t merge_reordered(ascratch *sc, const ovl_doc *a, const ovl_doc *b, ovl_passage *ps,
+                              size_t np, unsigned touch, unsigned small, double min_cjk,
+                              double min_words, int *oom)
 {
     ivl ib[MERGE_MAX], sa[MERGE_MAX], sb[MERGE_MAX];
     uint8_t one[MERGE_MAX];
     /* Members' A ranges of each group, for drop_rivals (skipped when out of memory: it
      * refines the report, nothing depends on it). */
-    mgroup *grp = malloc(sizeof *grp * (np + 1));
+    mgroup *grp = sc_get(sc, SC_GRP, sizeof *grp * (np + 1));
     ivl *mem_iv = NULL;
     size_t nmem = 0, capm = 0;
     mergew w = {a->norm->tokens, b->norm->tokens, (uint32_t)a->norm->ntokens,
-                (uint32_t)b->norm->ntokens, touch, small, min_cjk, min_words, NULL, NULL, 0, 0};
+                (uint32_t)b->norm->ntokens, touch, small, min_cjk, min_words, NULL, NULL, 0, 0,
+                sc};
+    sc_start(sc, SC_HOLEH, &w.h, &w.caph, sizeof *w.h);
+    sc_start(sc, SC_HOLEST, &w.st, &w.capst, sizeof *w.st);
+    sc_start(sc, SC_MEMIV, &mem_iv, &capm, sizeof *mem_iv);
     size_t out = 0;
-    uint8_t *used = calloc(np + 1, 1);
+    uint8_t *used = sc_zget(sc, SC_MUSED, np + 1);
     *oom = 0;
     if (!used) {
         *oom = 1;
@@ -1606,8 +1769,8 @@ static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *p
         if (grp) {
             grp[out] = (mgroup){nmem, best + 1};
             for (size_t t = 0; t <= best && best > 0; t++) {
-                if (ovl__grow(&mem_iv, &capm, nmem + 1, sizeof *mem_iv)) {
-                    free(grp);
+                if (sc_grow(sc, SC_MEMIV, &mem_iv, &capm, nmem + 1, sizeof *mem_iv)) {
+                    sc_put(sc, SC_GRP, grp);
                     grp = NULL;
                     break;
                 }
@@ -1617,13 +1780,13 @@ static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *p
         /* out <= s: every slot before s holds a piece looked at already. */
         ps[out++] = g;
     }
-    free(used);
-    free(w.h);
-    free(w.st);
+    sc_put(sc, SC_MUSED, used);
+    sc_put(sc, SC_HOLEH, w.h);
+    sc_put(sc, SC_HOLEST, w.st);
     if (grp && !*oom)
         out = drop_rivals(ps, out, grp, mem_iv);
-    free(grp);
-    free(mem_iv);
+    sc_put(sc, SC_GRP, grp);
+    sc_put(sc, SC_MEMIV, mem_iv);
     return out;
 }
 
@@ -1685,16 +1848,28 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     unsigned k = o.seed_len ? o.seed_len : (cjk_share >= 0.5 ? 5u : 3u);
     unsigned max_gap = o.max_gap ? o.max_gap : (unsigned)lround(16.0 + 48.0 * cjk_share);
 
-    uint64_t *ha = malloc(sizeof *ha * (n + 1)), *hb = malloc(sizeof *hb * (m + 1));
-    uint8_t *ka = malloc(n + 1);
-    uint32_t *pa = malloc(sizeof *pa * (n + 1)), *pb = malloc(sizeof *pb * (m + 1));
-    int32_t *rows = malloc(sizeof *rows * 2 * (2 * EXT_BAND + 1));
+    /* The ctx's scratch (made on first use); without a ctx, or when that fails, one for
+     * this call only. */
+    ascratch local, *s = ctx ? ctx->align_scratch : NULL;
+    if (ctx && !s)
+        s = ctx->align_scratch = calloc(1, sizeof *s);
+    if (!s) {
+        memset(&local, 0, sizeof local);
+        s = &local;
+    }
+    uint64_t *ha = sc_get(s, SC_HA, sizeof *ha * (n + 1));
+    uint64_t *hb = sc_get(s, SC_HB, sizeof *hb * (m + 1));
+    uint8_t *ka = sc_get(s, SC_KA, n + 1);
+    uint32_t *pa = sc_get(s, SC_PA, sizeof *pa * (n + 1));
+    uint32_t *pb = sc_get(s, SC_PB, sizeof *pb * (m + 1));
+    int32_t *rows = sc_get(s, SC_ROWS, sizeof *rows * 2 * (2 * EXT_BAND + 1));
     mem *mm = NULL, *anch = NULL;
     chain *ch = NULL;
     ovl_passage *ps = NULL;
     arange *stack = NULL;
-    size_t nm = 0, nch = 0, np = 0;
+    size_t nm = 0, nch = 0, np = 0, stcap = 0;
     int rc = OVL_ERR_NOMEM;
+    sc_start(s, SC_STACK, &stack, &stcap, sizeof *stack);
     if (!ha || !hb || !ka || !pa || !pb || !rows)
         goto done;
     for (size_t i = 0; i < n; i++) {
@@ -1706,17 +1881,16 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     para_ids(a, ta, n, pa);
     para_ids(b, tb, m, pb);
     aln al = {ha, hb, ka, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
-              (double)o.min_words};
-    if (!mask_a && !mask_b ? find_mems(ha, n, hb, m, k, o.max_occ, &mm, &nm)
-                           : find_mems_masked(ha, n, hb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
-                                              mask_b ? mask_b + b0 : NULL, &mm, &nm))
+              (double)o.min_words, s};
+    if (find_mems_masked(s, ha, n, hb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
+                         mask_b ? mask_b + b0 : NULL, &mm, &nm))
         goto done;
     if (make_chains(&al, mm, nm, &ch, &nch, &anch))
         goto done;
     /* Only the chains and their anchors are read from here on (peak memory). */
-    free(mm);
+    sc_put(s, SC_MEMS, mm);
     mm = NULL;
-    size_t pcap = nch + 1, nst = 0, stcap = 0;
+    size_t pcap = nch + 1, nst = 0;
     ps = malloc(sizeof *ps * pcap);
     if (!ps)
         goto done;
@@ -1726,7 +1900,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
         /* A chain whose stretch turns out too unlike (one that bridged a gap which is really
          * two different sentences, as shuffled sentences make) is split at its widest gap
          * and its halves tried again. */
-        if (ovl__grow(&stack, &stcap, 1, sizeof *stack))
+        if (sc_grow(s, SC_STACK, &stack, &stcap, 1, sizeof *stack))
             goto done;
         stack[0] = (arange){ch[c].first, ch[c].n};
         nst = 1;
@@ -1747,7 +1921,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
             cb0 -= db;
             eqrun *runs = NULL;
             size_t nruns = 0;
-            if (diff_runs(ha + ca0, ca1 - ca0, hb + cb0, cb1 - cb0, &runs, &nruns))
+            if (diff_runs(s, ha + ca0, ca1 - ca0, hb + cb0, cb1 - cb0, &runs, &nruns))
                 goto done;
             size_t mc = 0, mw = 0, dist = 0, px = 0, py = 0;
             uint64_t mchars = 0;
@@ -1764,7 +1938,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                 px = x + runs[r].len;
                 py = y + runs[r].len;
             }
-            free(runs);
+            sc_put(s, SC_RUNS, runs);
             size_t longer = ca1 - ca0 > cb1 - cb0 ? ca1 - ca0 : cb1 - cb0;
             double sim = 1.0 - (double)dist / (double)longer;
             if (sim < MIN_SIMILARITY && ar.n > 1) {
@@ -1777,7 +1951,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                         cut = x;
                     }
                 }
-                if (ovl__grow(&stack, &stcap, nst + 2, sizeof *stack))
+                if (sc_grow(s, SC_STACK, &stack, &stcap, nst + 2, sizeof *stack))
                     goto done;
                 stack[nst++] = (arange){ar.first + cut, ar.n - cut};
                 stack[nst++] = (arange){ar.first, cut};
@@ -1797,16 +1971,17 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
             pg->moved = ch[c].keep == 2 ? MOVED_WEAK : ch[c].keep == 3 ? MOVED_WEAK_A : 0;
         }
     }
-    free(anch);
+    sc_put(s, SC_ANCH, anch);
     anch = NULL;
-    free(stack);
+    sc_put(s, SC_STACK, stack);
     stack = NULL;
-    free(ch);
+    sc_put(s, SC_CH, ch);
     ch = NULL;
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
     int oom = 0;
-    np = merge_reordered(a, b, ps, np, max_gap, 2 * k, (double)o.min_cjk, (double)o.min_words, &oom);
+    np = merge_reordered(s, a, b, ps, np, max_gap, 2 * k, (double)o.min_cjk, (double)o.min_words,
+                         &oom);
     if (oom)
         goto done;
     for (size_t i = 0; i < np; i++)
@@ -1823,7 +1998,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     /* A merged stretch starts where its earliest piece did in b: the order may have changed. */
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
-    if (mark_moved(ps, np))
+    if (mark_moved(s, ps, np))
         goto done;
     if (np == 0) {
         free(ps);
@@ -1834,17 +2009,13 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     ps = NULL;
     rc = OVL_OK;
 done:
-    free(ha);
-    free(hb);
-    free(ka);
-    free(pa);
-    free(pb);
-    free(rows);
-    free(mm);
-    free(anch);
-    free(ch);
     free(ps);
-    free(stack);
+    if (s == &local) {
+        for (unsigned i = 0; i < SC_NSLOTS; i++)
+            free(local.p[i]);
+    } else {
+        sc_end(s);
+    }
     if (rc != OVL_OK)
         return ovl__fail(ctx, rc, -1, "ovl_align: out of memory");
     return OVL_OK;
