@@ -53,8 +53,9 @@ static void *sc_get(ascratch *s, unsigned id, size_t bytes)
         return malloc(bytes);
     if (s->size[id] < bytes) {
         free(s->p[id]);
-        /* A quarter more, so slowly growing inputs do not reallocate every call. */
-        size_t want = bytes + bytes / 4;
+        /* A quarter more, so slowly growing inputs do not reallocate every call; exact for a
+         * buffer too big to be kept. */
+        size_t want = bytes + bytes / 4 > SC_KEEP_SLOT ? bytes : bytes + bytes / 4;
         s->p[id] = malloc(want);
         s->size[id] = s->p[id] ? want : 0;
     }
@@ -549,18 +550,19 @@ static inline uint64_t idxscore_key(const idxscore *x, uint64_t ctx)
  * -0.0 (which the comparator would take as equal to 0.0). */
 RADIX_SORT_DEF(sort_idxscore, idxscore, idxscore_key)
 
-static inline uint64_t u64_key(const uint64_t *x, uint64_t ctx)
+/* The high half of a word. */
+static inline uint64_t u64_hi_key(const uint64_t *x, uint64_t ctx)
 {
     (void)ctx;
-    return *x;
+    return *x >> 32;
 }
 
-RADIX_SORT_DEF(sort_u64, uint64_t, u64_key)
+RADIX_SORT_DEF(sort_u64_hi, uint64_t, u64_hi_key)
 
 /* Anchor indices by descending chain score f, ascending index among equal scores, in scratch
  * slot SC_ORD of s (malloc'd when s is NULL); NULL when out of memory. Scores are token counts
- * less multiples of 0.25 (gap_cost), so 4 f is an integer; when every one fits 32 bits (short of chains of 2^30 tokens: always) an
- * anchor sorts as one 8-byte word, (2^32 - 1 - 4 f) << 32 | index, half the memory of a
+ * less multiples of 0.25 (gap_cost), so 4 f is an integer; when every one fits 32 bits (short
+ * of chains of 2^30 tokens: always) an anchor sorts as one 8-byte word, (2^32 - 1 - 4 f) << 32 | index, half the memory of a
  * (score, index) pair; this sort is the peak of the aligner's memory. */
 static uint64_t *score_order(ascratch *s, const double *f, size_t nm)
 {
@@ -575,7 +577,9 @@ static uint64_t *score_order(ascratch *s, const double *f, size_t nm)
     if (narrow) {
         for (size_t i = 0; i < nm; i++)
             ord[i] = (uint64_t)(UINT32_MAX - (uint32_t)(4 * f[i])) << 32 | i;
-        if (sort_u64(s, ord, nm, 0)) {
+        /* The low half is the index, ascending already: a stable sort on the high half
+         * alone gives the order of the whole word in half the passes. */
+        if (sort_u64_hi(s, ord, nm, 0)) {
             sc_put(s, SC_ORD, ord);
             return NULL;
         }
