@@ -1210,7 +1210,7 @@ typedef struct mergew {
     unsigned touch;           /* largest hole */
     unsigned small;           /* holes of one side up to this many tokens in all need no check */
     double min_cjk, min_words; /* the passage minimums */
-    uint64_t *h, *st;         /* hole bigrams of one side, stretch bigrams of the other */
+    uint64_t *h, *st;         /* hole bigrams of one side, a set of the other's stretch's */
     size_t caph, capst;
     ascratch *s;              /* h and st are its slots SC_HOLEH, SC_HOLEST */
 } mergew;
@@ -1219,8 +1219,6 @@ static uint64_t bigram(const ovl_token *tk, uint32_t x)
 {
     return mix64(tk[x].hash * 0x9E3779B97F4A7C15ull ^ tk[x + 1].hash);
 }
-
-static int cmp_u64(const void *x, const void *y);
 
 /* 1 when the holes between side X's sorted intervals ix[0, n) are at most w->small tokens in
  * all, or when at least half of their token bigrams occur in the stretch [ys, ye) of the
@@ -1238,8 +1236,15 @@ static int holes_found(mergew *w, const ovl_token *tx, const ivl *ix, size_t n,
     }
     if (holes <= w->small)
         return 1;
+    /* The stretch's bigrams go into a hash set (open addressing; bigrams are mixed hashes,
+     * their low bits index it; 0 marks an empty slot, so the bigram 0 is kept aside): one
+     * pass to build and one probe per hole bigram, where a sort of the stretch and a binary
+     * search per bigram cost a tenth of a large compare. */
+    size_t tsize = 16;
+    while (tsize < 2 * ((size_t)(ye - ys) + 1))
+        tsize *= 2;
     if (sc_grow(w->s, SC_HOLEH, &w->h, &w->caph, holes + 1, sizeof *w->h) ||
-        sc_grow(w->s, SC_HOLEST, &w->st, &w->capst, (size_t)(ye - ys) + 1, sizeof *w->st))
+        sc_grow(w->s, SC_HOLEST, &w->st, &w->capst, tsize, sizeof *w->st))
         return -1;
     reach = ix[0].e;
     for (size_t t = 1; t < n; t++) {
@@ -1249,21 +1254,32 @@ static int holes_found(mergew *w, const ovl_token *tx, const ivl *ix, size_t n,
         if (ix[t].e > reach)
             reach = ix[t].e;
     }
-    size_t ns = 0;
-    for (uint32_t y = ys; y + 1 < ye; y++)
-        w->st[ns++] = bigram(ty, y);
-    qsort(w->st, ns, sizeof *w->st, cmp_u64);
+    const size_t mask = tsize - 1;
+    uint64_t *set = w->st;
+    memset(set, 0, sizeof *set * tsize);
+    int zero = 0;
+    for (uint32_t y = ys; y + 1 < ye; y++) {
+        uint64_t v = bigram(ty, y);
+        if (v == 0) {
+            zero = 1;
+            continue;
+        }
+        size_t h = (size_t)v & mask;
+        while (set[h] && set[h] != v)
+            h = (h + 1) & mask;
+        set[h] = v;
+    }
     size_t found = 0;
     for (size_t i = 0; i < nh; i++) {
-        size_t lo = 0, hi = ns;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (w->st[mid] < w->h[i])
-                lo = mid + 1;
-            else
-                hi = mid;
+        uint64_t v = w->h[i];
+        if (v == 0) {
+            found += zero;
+            continue;
         }
-        found += lo < ns && w->st[lo] == w->h[i];
+        size_t h = (size_t)v & mask;
+        while (set[h] && set[h] != v)
+            h = (h + 1) & mask;
+        found += set[h] == v;
     }
     return 2 * found >= nh;
 }
