@@ -8,7 +8,8 @@ static void help(FILE *f)
 {
     fprintf(f, "usage: overlap compare A B [options]\n\n"
                "Reports every passage of A reused in B: positions on both sides, similarity,\n"
-               "edits inline, moved passages marked. A or B may be - (standard input).\n"
+               "edits inline, moved passages marked. A or B may be - (standard input), or a\n"
+               "record of a JSON lines corpus as a scan names it, FILE.jsonl#ID.\n"
                "Exit status: 0 no reuse, 1 reuse (with --fail-above: above the ratio), 2 trouble.\n\n"
                "options:\n"
                "  --format text|json|html|csv  report format (default text)\n"

@@ -35,7 +35,8 @@ static void help(FILE *f)
             "\"replaced\": [{\"path\", \"sequences\"}], the files read with replacements).\n"
             "--format jsonl: the list's rows as JSON lines, {\"action\", \"cluster\",\n"
             "\"similarity\", \"path\", \"kept_path\"} (null for -); for a record of a\n"
-            "FILE.jsonl corpus also \"file\", \"id\", \"line\" (and \"kept_file\", ...).\n\n"
+            "FILE.jsonl corpus also \"file\", \"id\", \"line\" (and \"kept_file\", ...); then a\n"
+            "row {\"action\": \"skip\", \"path\", \"message\", \"byte\"} per file not read.\n\n"
             "options:\n"
             "  --min-similarity R       reuse ratio both documents must reach (default 0.8;\n"
             "                           the old spelling --threshold still works, with a\n"
@@ -221,6 +222,20 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
     }
     free(order);
     free(count);
+    /* JSON lines: the files the list does not cover, as rows of their own, so a consumer
+     * reading only the rows still learns of them. */
+    for (size_t k = 0; jsonl && k < r->nproblems; k++) {
+        const ovl_problem *p = &r->problems[k];
+        json_t *o = json_pack("{s:s,s:n,s:n,s:s,s:s}", "action", "skip", "cluster", "similarity",
+                              "path", p->path, "message", p->message);
+        if (o)
+            json_object_set_new(o, "byte", p->offset >= 0 ? json_integer(p->offset) : json_null());
+        int bad = !o || json_dumpf(o, out, JSON_PRESERVE_ORDER | JSON_COMPACT) != 0;
+        json_decref(o);
+        if (bad)
+            return -1;
+        fputc('\n', out);
+    }
     return 0;
 }
 

@@ -514,7 +514,29 @@ int cli_doc_load(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, ovl_d
                 snprintf(why->message, sizeof why->message, "not a regular file");
             return OVL_ERR_IO;
         }
-        rc = ovl_doc_from_file(ctx, path, opts, out);
+        const char *hash = strrchr(path, '#');
+        struct stat fb;
+        if (hash && stat(path, &sb) != 0 && errno == ENOENT) {
+            /* FILE.jsonl#ID, as a scan names a record: that record's text. */
+            char *file = strndup(path, (size_t)(hash - path));
+            char *text = NULL;
+            size_t len = 0;
+            if (!file)
+                rc = OVL_ERR_NOMEM;
+            else if (ovl_jsonl_kind(file) != OVL_JSONL_NONE && stat(file, &fb) == 0 && S_ISREG(fb.st_mode))
+                rc = ovl_jsonl_find(ctx, file, OVL_JSONL_NONE, NULL, hash + 1, &text, &len);
+            else
+                rc = ovl_doc_from_file(ctx, path, opts, out);
+            if (rc == OVL_OK && text) {
+                ovl_doc_opts o = *opts; /* a record's text is UTF-8 whatever --encoding says */
+                o.decode.encoding = "UTF-8";
+                rc = ovl_doc_from_bytes(ctx, path, text, len, &o, out);
+            }
+            free(text);
+            free(file);
+        } else {
+            rc = ovl_doc_from_file(ctx, path, opts, out);
+        }
     } else {
         /* Standard input, read whole (pipes too) through the same reader; named "-" in reports. */
         void *bytes = NULL;

@@ -405,3 +405,42 @@ int ovl_jsonl_next(ovl_ctx *ctx, ovl_jsonl *r, ovl_jsonl_record *rec)
         return 1;
     }
 }
+
+int ovl_jsonl_find(ovl_ctx *ctx, const char *path, int kind, const ovl_jsonl_opts *opts,
+                   const char *id, char **text, size_t *len)
+{
+    if (!path || !id || !text || !len)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_jsonl_find: NULL argument");
+    *text = NULL;
+    *len = 0;
+    ovl_jsonl *r = NULL;
+    int rc = ovl_jsonl_open(ctx, path, kind, opts, &r);
+    if (rc != OVL_OK)
+        return rc;
+    ovl_jsonl_record rec;
+    for (;;) {
+        rc = ovl_jsonl_next(ctx, r, &rec);
+        if (rc == OVL_ERR_DECODE || rc == OVL_ERR_TOOBIG) {
+            ovl_ctx_clear(ctx); /* a bad record is not the one asked for */
+            continue;
+        }
+        if (rc < 0)
+            break;
+        if (rc == 0) {
+            rc = ovl__fail(ctx, OVL_ERR_NOTFOUND, -1, "no record with id \"%s\"", id);
+            break;
+        }
+        if (strcmp(rec.id, id) != 0)
+            continue;
+        if (!(*text = malloc(rec.text_len + 1))) {
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+            break;
+        }
+        memcpy(*text, rec.text, rec.text_len + 1);
+        *len = rec.text_len;
+        rc = OVL_OK;
+        break;
+    }
+    ovl_jsonl_close(r);
+    return rc;
+}

@@ -67,6 +67,13 @@ OVL_API int ovl_jsonl_next(ovl_ctx *ctx, ovl_jsonl *r, ovl_jsonl_record *rec);
 
 OVL_API void ovl_jsonl_close(ovl_jsonl *r); /* NULL accepted */
 
+/* The text of the first record of the file at path (kind as for ovl_jsonl_open) whose id is
+ * id, as a scan names it FILE#ID: *text is malloc'd UTF-8 (the caller frees it), *len its
+ * bytes. Bad records are passed over. OVL_ERR_NOTFOUND when no record has that id; the
+ * errors of ovl_jsonl_open and ovl_jsonl_next that end a reading otherwise. */
+OVL_API int ovl_jsonl_find(ovl_ctx *ctx, const char *path, int kind, const ovl_jsonl_opts *opts,
+                           const char *id, char **text, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -50,6 +50,10 @@ same "dedup: the bad file once on stderr" "$t/err" "overlap: $c/u.txt: byte 19: 
 overlap: dedup: no near-duplicates among the 2 documents read"
 [ "$(jq -c .skipped "$t/out")" = "[{\"path\":\"$c/u.txt\",\"message\":\"byte 19: invalid UTF-8 sequence\",\"byte\":19}]" ] &&
   ok "dedup JSON: skipped" || bad "dedup JSON skipped: $(jq -c .skipped "$t/out")"
+status_is "dedup --format jsonl with a bad file: 2" 2 "$OVL_BIN" dedup --format jsonl "$c/a.txt" "$c/b.txt" "$c/u.txt"
+[ "$(tail -1 "$t/out")" = "{\"action\":\"skip\",\"cluster\":null,\"similarity\":null,\"path\":\"$c/u.txt\",\"message\":\"byte 19: invalid UTF-8 sequence\",\"byte\":19}" ] &&
+  [ "$(grep -c '"action":"keep"' "$t/out")" = 2 ] &&
+  ok "dedup JSON lines: a skip row for the bad file" || bad "dedup JSON lines: $(cat "$t/out")"
 
 status_is "index add with a bad file: 2" 2 "$OVL_BIN" index add --db "$t/j.db" "$c/a.txt" "$c/u.txt"
 same "index add: the bad file once, the other added" "$t/err" "overlap: $c/u.txt: byte 19: invalid UTF-8 sequence"

@@ -32,6 +32,16 @@ check "records named FILE#ID in the text report" "[0] $t/c.jsonl.gz#a · 843 cha
 [1] $t/c.jsonl.gz#b · 392 chars · 234 reused · ratio 0.5969
     source [0] $t/c.jsonl.gz#a · 234 chars · 0.5969" \
   "$("$OVL_BIN" scan "$t/c.jsonl.gz" | sed -n 2,5p)"
+# compare and dump open a record by the name a scan gives it, FILE#ID (any compression).
+"$OVL_BIN" compare --format json "$t/files/a" "$t/files/b" | jq -c .passages >"$t/cmp.files"
+for f in c.jsonl c.jsonl.gz c.jsonl.zst; do
+  check "compare $f#a $f#b: the files' passages" "$(cat "$t/cmp.files")" \
+    "$("$OVL_BIN" compare --format json "$t/$f#a" "$t/$f#b" | jq -c .passages)"
+done
+check "dump of a record" "$("$OVL_BIN" dump "$t/files/b" | sed "s|$t/files/b|X|")" \
+  "$("$OVL_BIN" dump "$t/c.jsonl#b" | sed "s|$t/c.jsonl#b|X|")"
+"$OVL_BIN" compare "$t/c.jsonl#a" "$t/c.jsonl#zz" >/dev/null 2>"$t/err"; st=$?
+check "compare of a missing record: status 2, named" "2 overlap: $t/c.jsonl#zz: no record with id \"zz\"" "$st $(cat "$t/err")"
 # Two gzip members (cat a.gz b.gz) are one stream of records.
 { head -1 "$t/c.jsonl" | gzip -c; tail -1 "$t/c.jsonl" | gzip -c; } >"$t/m.jsonl.gz"
 check "concatenated gzip members" "$(cat "$t/files.out")" \
