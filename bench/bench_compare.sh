@@ -108,21 +108,22 @@ echo "A: $A ($(stat -c %s "$A") bytes)  B: $B ($(stat -c %s "$B") bytes)"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-# One timed run: prints "wall_s peak_MB".
+# One timed run: prints "wall_s peak_MB cpu_s" (cpu: user + system, steadier than wall on a
+# loaded machine).
 timed() {
   local tag=$1; shift
-  /usr/bin/time -f '%e %M' -o "$OUT/$tag.time" "$@" >/dev/null 2>"$OUT/$tag.err" || {
+  /usr/bin/time -f '%e %M %U %S' -o "$OUT/$tag.time" "$@" >/dev/null 2>"$OUT/$tag.err" || {
     local st=$?
     # overlap exits 1 when it finds reuse, sim_text 0.
     [ $st -eq 1 ] || { echo "bench_compare: $* failed ($st)" >&2; cat "$OUT/$tag.err" >&2; exit 2; }
   }
-  tail -n 1 "$OUT/$tag.time" | awk '{printf "%.2f %.0f\n", $1, $2 / 1024}'
+  tail -n 1 "$OUT/$tag.time" | awk '{printf "%.2f %.0f %.2f\n", $1, $2 / 1024, $3 + $4}'
 }
 have_sim=0
 command -v sim_text >/dev/null && have_sim=1
 [ $have_sim -eq 1 ] || echo "bench_compare: sim_text not installed (apt-get install similarity-tester); timing overlap only" >&2
-printf '%-9s %5s %9s %8s\n' tool run wall_s peak_MB
-row() { printf '%-9s %5s %9s %8s\n' "$@" | tee -a "$OUT/rows"; }
+printf '%-9s %5s %9s %8s %8s\n' tool run wall_s peak_MB cpu_s
+row() { printf '%-9s %5s %9s %8s %8s\n' "$@" | tee -a "$OUT/rows"; }
 for r in $(seq 1 "$RUNS"); do
   row overlap "$r" $(timed ovl "$OVL" compare "$A" "$B" --format json -o "$OUT/new.json")
   if [ -n "$BASE" ]; then
@@ -132,11 +133,13 @@ for r in $(seq 1 "$RUNS"); do
     row sim_text "$r" $(timed sim sim_text -n "$A" "$B")
   fi
 done
-# Best wall time and largest peak of each tool, and each against sim_text's best.
-awk '{ if (!($1 in w) || $3 < w[$1]) w[$1] = $3; if ($4 > m[$1]) m[$1] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+# Best wall and CPU time and largest peak of each tool, and each against sim_text's best.
+awk '{ if (!($1 in w) || $3 < w[$1]) w[$1] = $3; if (!($1 in c) || $5 < c[$1]) c[$1] = $5;
+       if ($4 > m[$1]) m[$1] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
      END { for (i = 1; i <= n; i++) { t = order[i];
-             printf "best %-9s %6.2f s %6d MB", t, w[t], m[t];
-             if ("sim_text" in w && t != "sim_text" && w["sim_text"] > 0) printf "  (%.1fx sim_text time)", w[t] / w["sim_text"];
+             printf "best %-9s %6.2f s wall %6.2f s CPU %6d MB", t, w[t], c[t], m[t];
+             if ("sim_text" in w && t != "sim_text" && w["sim_text"] > 0 && c["sim_text"] > 0)
+               printf "  (%.1fx sim_text wall, %.1fx CPU)", w[t] / w["sim_text"], c[t] / c["sim_text"];
              printf "\n" } }' "$OUT/rows"
 echo "passages: $(grep -o '"similarity"' "$OUT/new.json" | wc -l)"
 if [ -n "$BASE" ]; then

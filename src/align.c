@@ -1,4 +1,4 @@
-/* align.c - reused passages between two documents (seeds, maximal matches, chaining) and token diffs. */
+/* align.c - reused passages between two documents (seeds, maximal matches, chaining, merging). */
 #include "align_int.h"
 #include "internal.h"
 
@@ -6,288 +6,154 @@
 #include <stdint.h>
 
 /* ------------------------------------------------------------------------------------------
- * Token diff: Myers' O(ND) algorithm in linear space (forward and backward searches meeting in
- * the middle, as in the 1986 paper). When the edit distance of one subproblem exceeds a cost
- * bound, the search stops and splits at its furthest-reaching point instead, so huge unrelated
- * inputs cost O((N+M) * bound) rather than O(N*M); the script is then valid but not minimal.
+ * Scratch memory. A corpus scan aligns hundreds of thousands of pairs per thread; allocating
+ * and freeing every work array per pair gave each pair freshly mapped pages (the allocator
+ * returns freed heap tops to the kernel), and the page faults and TLB flushes of that cost
+ * more than the search itself. So the work arrays live in slots of a scratch object owned by
+ * the ovl_ctx (one per thread in a scan, freed with the ctx): a slot's buffer is reused by
+ * the next call and only grows. Large buffers (a compare of two big documents) are not kept:
+ * a slot is emptied when released if it is above SC_KEEP_SLOT, and after a call the slots
+ * are emptied, largest first, until the rest fits SC_KEEP_TOTAL, so a scan's threads keep a
+ * few MB each and a big compare's peak memory is what it was. A NULL scratch means plain
+ * malloc and free (the stages' tests call them that way).
  * ------------------------------------------------------------------------------------------ */
 
-#define DIFF_MIN_COST_LIMIT 4096
+enum {
+    SC_TAB, SC_NXT, SC_GA, SC_GB, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
+    SC_LAST, SC_LINK, SC_LASTG, SC_F, SC_P, SC_ORD, SC_IS, SC_USED, SC_ANCH, SC_CH,
+    SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_KA, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
+    SC_RUNS, SC_GRP, SC_MUSED, SC_MEMIV, SC_HOLEH, SC_HOLEST, SC_MVT, SC_MVPREV, SC_MVBYB,
+    SC_MVPOS, SC_MVHEAVY, SC_NSLOTS
+};
 
-typedef struct eqrun {
-    uint32_t x, y, len;
-} eqrun;
+#define SC_KEEP_SLOT ((size_t)4 << 20)
+#define SC_KEEP_TOTAL ((size_t)8 << 20)
 
-typedef struct diffw {
-    const uint64_t *a, *b;
-    int64_t *fd, *bd; /* indexed by diagonal x - y, offset so the lowest diagonal is valid */
-    int64_t cost_limit;
-    eqrun *runs;
-    size_t nruns, cap;
-    int oom;
-} diffw;
+typedef struct ascratch {
+    void *p[SC_NSLOTS];
+    size_t size[SC_NSLOTS]; /* bytes of p[i] */
+} ascratch;
 
-static void diff_push(diffw *w, int64_t x, int64_t y, int64_t len)
+void ovl__align_scratch_free(void *scratch)
 {
-    if (len <= 0 || w->oom)
+    ascratch *s = scratch;
+    if (!s)
         return;
-    if (w->nruns && w->runs[w->nruns - 1].x + w->runs[w->nruns - 1].len == (uint32_t)x &&
-        w->runs[w->nruns - 1].y + w->runs[w->nruns - 1].len == (uint32_t)y) {
-        w->runs[w->nruns - 1].len += (uint32_t)len;
-        return;
-    }
-    if (ovl__grow(&w->runs, &w->cap, w->nruns + 1, sizeof *w->runs)) {
-        w->oom = 1;
-        return;
-    }
-    w->runs[w->nruns++] = (eqrun){(uint32_t)x, (uint32_t)y, (uint32_t)len};
+    for (unsigned i = 0; i < SC_NSLOTS; i++)
+        free(s->p[i]);
+    free(s);
 }
 
-/* Finds a point (*xm, *ym) on a shortest (or, past the cost bound, a good) edit path through
- * the box [x0,x1) x [y0,y1); both ranges are non-empty and differ at both ends. */
-static void diff_split(diffw *w, int64_t x0, int64_t x1, int64_t y0, int64_t y1, int64_t *xm,
-                       int64_t *ym)
+/* A buffer of at least bytes for slot id, contents undefined; NULL when out of memory. */
+static void *sc_get(ascratch *s, unsigned id, size_t bytes)
 {
-    const uint64_t *a = w->a, *b = w->b;
-    int64_t *fd = w->fd, *bd = w->bd;
-    const int64_t dmin = x0 - y1, dmax = x1 - y0;
-    const int64_t fmid = x0 - y0, bmid = x1 - y1;
-    const int odd = (int)((fmid - bmid) & 1);
-    int64_t fmin = fmid, fmax = fmid, bmin = bmid, bmax = bmid;
-    fd[fmid] = x0;
-    bd[bmid] = x1;
-    for (int64_t c = 1;; c++) {
-        if (fmin > dmin)
-            fd[--fmin - 1] = -1;
-        else
-            ++fmin;
-        if (fmax < dmax)
-            fd[++fmax + 1] = -1;
-        else
-            --fmax;
-        for (int64_t d = fmax; d >= fmin; d -= 2) {
-            int64_t tlo = fd[d - 1], thi = fd[d + 1];
-            int64_t x = tlo >= thi ? tlo + 1 : thi;
-            int64_t y = x - d;
-            while (x < x1 && y < y1 && a[x] == b[y]) {
-                x++;
-                y++;
-            }
-            fd[d] = x;
-            if (odd && bmin <= d && d <= bmax && bd[d] <= x) {
-                *xm = x;
-                *ym = y;
-                return;
-            }
-        }
-        if (bmin > dmin)
-            bd[--bmin - 1] = INT64_MAX;
-        else
-            ++bmin;
-        if (bmax < dmax)
-            bd[++bmax + 1] = INT64_MAX;
-        else
-            --bmax;
-        for (int64_t d = bmax; d >= bmin; d -= 2) {
-            int64_t tlo = bd[d - 1], thi = bd[d + 1];
-            int64_t x = tlo < thi ? tlo : thi - 1;
-            int64_t y = x - d;
-            while (x > x0 && y > y0 && a[x - 1] == b[y - 1]) {
-                x--;
-                y--;
-            }
-            bd[d] = x;
-            if (!odd && fmin <= d && d <= fmax && x <= fd[d]) {
-                *xm = x;
-                *ym = y;
-                return;
-            }
-        }
-        if (c >= w->cost_limit) {
-            /* Too expensive: split where either search got furthest, which keeps both
-             * halves strictly smaller. */
-            int64_t fbest = -1, fx = 0, fy = 0;
-            for (int64_t d = fmax; d >= fmin; d -= 2) {
-                int64_t x = fd[d] < x1 ? fd[d] : x1;
-                int64_t y = x - d;
-                if (y > y1) {
-                    x = y1 + d;
-                    y = y1;
-                }
-                if (x + y > fbest) {
-                    fbest = x + y;
-                    fx = x;
-                    fy = y;
-                }
-            }
-            int64_t bbest = INT64_MAX, bx = 0, by = 0;
-            for (int64_t d = bmax; d >= bmin; d -= 2) {
-                int64_t x = bd[d] > x0 ? bd[d] : x0;
-                int64_t y = x - d;
-                if (y < y0) {
-                    x = y0 + d;
-                    y = y0;
-                }
-                if (x + y < bbest) {
-                    bbest = x + y;
-                    bx = x;
-                    by = y;
-                }
-            }
-            if (fbest - (x0 + y0) >= (x1 + y1) - bbest) {
-                *xm = fx;
-                *ym = fy;
-            } else {
-                *xm = bx;
-                *ym = by;
-            }
-            return;
-        }
+    if (bytes == 0)
+        bytes = 1;
+    if (!s)
+        return malloc(bytes);
+    if (s->size[id] < bytes) {
+        free(s->p[id]);
+        /* A quarter more, so slowly growing inputs do not reallocate every call; exact for a
+         * buffer too big to be kept. */
+        size_t want = bytes + bytes / 4 > SC_KEEP_SLOT ? bytes : bytes + bytes / 4;
+        s->p[id] = malloc(want);
+        s->size[id] = s->p[id] ? want : 0;
+    }
+    return s->p[id];
+}
+
+/* The same, zeroed. */
+static void *sc_zget(ascratch *s, unsigned id, size_t bytes)
+{
+    if (!s)
+        return calloc(bytes ? bytes : 1, 1);
+    void *p = sc_get(s, id, bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
+/* Done with slot id's buffer p for now (NULL scratch: p is freed; p NULL: nothing to do). */
+static void sc_put(ascratch *s, unsigned id, void *p)
+{
+    if (!s || !p) {
+        free(p);
+        return;
+    }
+    if (s->size[id] > SC_KEEP_SLOT) {
+        free(s->p[id]);
+        s->p[id] = NULL;
+        s->size[id] = 0;
     }
 }
 
-static void diff_rec(diffw *w, int64_t x0, int64_t x1, int64_t y0, int64_t y1)
+/* A growable array in slot id: *pp and *cap (elements of elem bytes) start from the slot's
+ * buffer; sc_grow is ovl__grow that keeps the slot pointing at the array. */
+static void sc_start(ascratch *s, unsigned id, void *pp, size_t *cap, size_t elem)
 {
-    const uint64_t *a = w->a, *b = w->b;
-    int64_t px = x0, py = y0;
-    while (px < x1 && py < y1 && a[px] == b[py]) {
-        px++;
-        py++;
-    }
-    diff_push(w, x0, y0, px - x0);
-    x0 = px;
-    y0 = py;
-    int64_t sx = x1, sy = y1;
-    while (sx > x0 && sy > y0 && a[sx - 1] == b[sy - 1]) {
-        sx--;
-        sy--;
-    }
-    int64_t suffix = x1 - sx;
-    x1 = sx;
-    y1 = sy;
-    if (x0 < x1 && y0 < y1) {
-        int64_t xm, ym;
-        diff_split(w, x0, x1, y0, y1, &xm, &ym);
-        if ((xm == x0 && ym == y0) || (xm == x1 && ym == y1)) {
-            /* A degenerate split would recurse forever; any interior point is valid. */
-            xm = x0 + (x1 - x0 + 1) / 2;
-            ym = y0;
-        }
-        diff_rec(w, x0, xm, y0, ym);
-        diff_rec(w, xm, x1, ym, y1);
-    }
-    diff_push(w, x1, y1, suffix);
+    *(void **)pp = s ? s->p[id] : NULL;
+    *cap = s ? s->size[id] / elem : 0;
 }
 
-/* Equal runs of a shortest edit script between a[0,n) and b[0,m); *runs malloc'd. */
-static int diff_runs(const uint64_t *a, size_t n, const uint64_t *b, size_t m, eqrun **runs,
-                     size_t *nruns)
+static int sc_grow(ascratch *s, unsigned id, void *pp, size_t *cap, size_t need, size_t elem)
 {
-    diffw w;
-    memset(&w, 0, sizeof w);
-    w.a = a;
-    w.b = b;
-    double lim = sqrt((double)(n + m));
-    w.cost_limit = lim > DIFF_MIN_COST_LIMIT ? (int64_t)lim : DIFF_MIN_COST_LIMIT;
-    int64_t *v = malloc(sizeof(int64_t) * 2 * (n + m + 3));
+    if (need <= *cap)
+        return 0;
+    int r = ovl__grow(pp, cap, need, elem);
+    if (s) {
+        s->p[id] = *(void **)pp;
+        s->size[id] = *cap * elem;
+    }
+    return r;
+}
+
+/* After a call: the slots above SC_KEEP_SLOT, then the largest until the rest fits
+ * SC_KEEP_TOTAL, are emptied. */
+static void sc_end(ascratch *s)
+{
+    size_t total = 0;
+    for (unsigned i = 0; i < SC_NSLOTS; i++) {
+        if (s->size[i] > SC_KEEP_SLOT) {
+            free(s->p[i]);
+            s->p[i] = NULL;
+            s->size[i] = 0;
+        }
+        total += s->size[i];
+    }
+    while (total > SC_KEEP_TOTAL) {
+        unsigned big = 0;
+        for (unsigned i = 1; i < SC_NSLOTS; i++)
+            if (s->size[i] > s->size[big])
+                big = i;
+        total -= s->size[big];
+        free(s->p[big]);
+        s->p[big] = NULL;
+        s->size[big] = 0;
+    }
+}
+
+/* Equal runs of a shortest edit script between a[0,n) and b[0,m) (align_diff.c), with the
+ * diagonal arrays and *runs in scratch slots SC_DIFFV and SC_RUNS (release *runs with
+ * sc_put). */
+static int diff_runs(ascratch *s, const uint64_t *a, size_t n, const uint64_t *b, size_t m,
+                     ovl__eqrun **runs, size_t *nruns)
+{
+    size_t cap;
+    sc_start(s, SC_RUNS, runs, &cap, sizeof **runs);
+    int64_t *v = sc_get(s, SC_DIFFV, sizeof(int64_t) * 2 * (n + m + 3));
     if (!v)
         return -1;
-    w.fd = v + (m + 1);
-    w.bd = v + (n + m + 3) + (m + 1);
-    diff_rec(&w, 0, (int64_t)n, 0, (int64_t)m);
-    free(v);
-    if (w.oom) {
-        free(w.runs);
-        return -1;
+    int r = ovl__diff_runs(a, n, b, m, v, runs, &cap, nruns);
+    if (s) {
+        s->p[SC_RUNS] = *runs;
+        s->size[SC_RUNS] = cap * sizeof **runs;
     }
-    *runs = w.runs;
-    *nruns = w.nruns;
-    return 0;
-}
-
-static uint64_t *token_hashes(const ovl_doc *d, size_t t0, size_t t1)
-{
-    const ovl_token *t = d->norm->tokens;
-    uint64_t *h = malloc(sizeof *h * (t1 - t0 + 1));
-    if (!h)
-        return NULL;
-    for (size_t i = t0; i < t1; i++)
-        h[i - t0] = t[i].hash;
-    return h;
-}
-
-int ovl_diff(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b, size_t b0,
-             size_t b1, ovl_edit **out, size_t *count)
-{
-    if (!a || !b || !out || !count)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_diff: NULL argument");
-    *out = NULL;
-    *count = 0;
-    if (a0 > a1 || a1 > a->norm->ntokens || b0 > b1 || b1 > b->norm->ntokens)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1,
-                         "ovl_diff: token range [%zu,%zu) / [%zu,%zu) outside the documents", a0,
-                         a1, b0, b1);
-    if (a->norm->ntokens > UINT32_MAX || b->norm->ntokens > UINT32_MAX)
-        return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "ovl_diff: too many tokens");
-    size_t n = a1 - a0, m = b1 - b0;
-    uint64_t *ha = token_hashes(a, a0, a1), *hb = token_hashes(b, b0, b1);
-    eqrun *runs = NULL;
-    size_t nruns = 0;
-    if (!ha || !hb || diff_runs(ha, n, hb, m, &runs, &nruns)) {
-        free(ha);
-        free(hb);
-        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "ovl_diff: out of memory");
+    sc_put(s, SC_DIFFV, v);
+    if (r) {
+        sc_put(s, SC_RUNS, *runs);
+        *runs = NULL;
     }
-    free(ha);
-    free(hb);
-    ovl_edit *e = malloc(sizeof *e * (3 * nruns + 2));
-    if (!e) {
-        free(runs);
-        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "ovl_diff: out of memory");
-    }
-    size_t ne = 0, px = 0, py = 0;
-    for (size_t r = 0; r <= nruns; r++) {
-        size_t x = r < nruns ? runs[r].x : n, y = r < nruns ? runs[r].y : m;
-        if (x > px)
-            e[ne++] = (ovl_edit){OVL_EDIT_DELETE, (uint32_t)(a0 + px), (uint32_t)(a0 + x),
-                                 (uint32_t)(b0 + py), (uint32_t)(b0 + py)};
-        if (y > py)
-            e[ne++] = (ovl_edit){OVL_EDIT_INSERT, (uint32_t)(a0 + x), (uint32_t)(a0 + x),
-                                 (uint32_t)(b0 + py), (uint32_t)(b0 + y)};
-        if (r < nruns) {
-            e[ne++] = (ovl_edit){OVL_EDIT_EQUAL, (uint32_t)(a0 + x), (uint32_t)(a0 + x + runs[r].len),
-                                 (uint32_t)(b0 + y), (uint32_t)(b0 + y + runs[r].len)};
-            px = x + runs[r].len;
-            py = y + runs[r].len;
-        }
-    }
-    free(runs);
-    if (ne == 0) {
-        free(e);
-        e = NULL;
-    }
-    *out = e;
-    *count = ne;
-    return OVL_OK;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-
-void ovl_span_from_tokens(const ovl_doc *doc, size_t t0, size_t t1, ovl_span *span)
-{
-    const ovl_token *tk = doc->norm->tokens;
-    const ovl_text *t = doc->text;
-    memset(span, 0, sizeof *span);
-    if (t1 <= t0 || t1 > doc->norm->ntokens)
-        return;
-    span->tok_start = (uint32_t)t0;
-    span->tok_end = (uint32_t)t1;
-    span->char_start = tk[t0].char_start;
-    span->char_end = tk[t1 - 1].char_end;
-    span->byte_start = ovl__text_byte(t, span->char_start);
-    span->byte_end = ovl__text_byte(t, span->char_end);
-    span->line_start = ovl_text_line(t, span->char_start);
-    span->line_end = ovl_text_line(t, span->char_end - 1);
+    return r;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -342,27 +208,49 @@ static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
 #define RADIX_SIZE (1u << RADIX_BITS)
 #define RADIX_DIGITS ((64 + RADIX_BITS - 1) / RADIX_BITS)
 
-/* Defines static int name(T **arr, size_t n, uint64_t ctx), sorting *arr by keyfn(&elem, ctx)
- * ascending; *arr may be replaced by another buffer (the old one is freed). -1: out of
- * memory, *arr untouched. */
+/* Defines static int name(ascratch *s, T *arr, size_t n, uint64_t ctx), sorting arr by
+ * keyfn(&elem, ctx) ascending (stable), with its buffers from s. Short arrays (a pair of small
+ * documents) are insertion-sorted: the same stable order without clearing the counters.
+ * Only the digits below the highest bit set in some key are counted. -1: out of memory, arr
+ * untouched. */
+#define RADIX_SMALL 48
 #define RADIX_SORT_DEF(name, T, keyfn)                                                         \
-    static int name(T **arr, size_t n, uint64_t ctx)                                           \
+    static int name(ascratch *s, T *arr, size_t n, uint64_t ctx)                               \
     {                                                                                          \
         if (n < 2)                                                                             \
             return 0;                                                                          \
-        T *src = *arr, *dst = malloc(sizeof *dst * n);                                         \
-        size_t *cnt = calloc((size_t)RADIX_DIGITS * RADIX_SIZE, sizeof *cnt);                  \
+        if (n <= RADIX_SMALL) {                                                                \
+            for (size_t r = 1; r < n; r++) {                                                   \
+                T x = arr[r];                                                                  \
+                uint64_t key = keyfn(&x, ctx);                                                 \
+                size_t q = r;                                                                  \
+                while (q > 0 && keyfn(&arr[q - 1], ctx) > key) {                               \
+                    arr[q] = arr[q - 1];                                                       \
+                    q--;                                                                       \
+                }                                                                              \
+                arr[q] = x;                                                                    \
+            }                                                                                  \
+            return 0;                                                                          \
+        }                                                                                      \
+        uint64_t any = 0;                                                                      \
+        for (size_t r = 0; r < n; r++)                                                         \
+            any |= keyfn(&arr[r], ctx);                                                        \
+        unsigned nd = 1;                                                                       \
+        while (nd < RADIX_DIGITS && (any >> (nd * RADIX_BITS)) != 0)                           \
+            nd++;                                                                              \
+        T *src = arr, *dst = sc_get(s, SC_RTMP, sizeof *dst * n);                              \
+        size_t *cnt = sc_zget(s, SC_RCNT, sizeof *cnt * nd * RADIX_SIZE);                      \
         if (!dst || !cnt) {                                                                    \
-            free(dst);                                                                         \
-            free(cnt);                                                                         \
+            sc_put(s, SC_RTMP, dst);                                                           \
+            sc_put(s, SC_RCNT, cnt);                                                           \
             return -1;                                                                         \
         }                                                                                      \
         for (size_t r = 0; r < n; r++) {                                                       \
             uint64_t key = keyfn(&src[r], ctx);                                                \
-            for (unsigned p = 0; p < RADIX_DIGITS; p++)                                        \
+            for (unsigned p = 0; p < nd; p++)                                                  \
                 cnt[p * RADIX_SIZE + ((key >> (p * RADIX_BITS)) & (RADIX_SIZE - 1))]++;        \
         }                                                                                      \
-        for (unsigned p = 0; p < RADIX_DIGITS; p++) {                                          \
+        for (unsigned p = 0; p < nd; p++) {                                                    \
             size_t *c = cnt + p * RADIX_SIZE;                                                  \
             unsigned sh = p * RADIX_BITS;                                                      \
             if (c[(keyfn(&src[0], ctx) >> sh) & (RADIX_SIZE - 1)] == n)                        \
@@ -379,9 +267,10 @@ static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
             src = dst;                                                                         \
             dst = t;                                                                           \
         }                                                                                      \
-        free(dst);                                                                             \
-        free(cnt);                                                                             \
-        *arr = src;                                                                            \
+        if (src != arr)                                                                        \
+            memcpy(arr, src, sizeof *arr * n);                                                 \
+        sc_put(s, SC_RTMP, src != arr ? src : dst);                                            \
+        sc_put(s, SC_RCNT, cnt);                                                               \
         return 0;                                                                              \
     }
 
@@ -404,10 +293,11 @@ typedef struct kslot {
 
 /* Maximal exact matches of length >= k seeded by k-grams occurring at most max_occ times in a.
  * sa / sb (NULL: none) flag tokens of recurring text: a k-gram whose first and last tokens are
- * flagged seeds nothing (matches still extend through such tokens). */
-static int find_mems_masked(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
-                            unsigned max_occ, const uint8_t *sa, const uint8_t *sb, mem **out,
-                            size_t *nout)
+ * flagged seeds nothing (matches still extend through such tokens). *out is scratch slot
+ * SC_MEMS of s (malloc'd when s is NULL). */
+static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
+                            unsigned k, unsigned max_occ, const uint8_t *sa, const uint8_t *sb,
+                            mem **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
@@ -417,13 +307,15 @@ static int find_mems_masked(const uint64_t *ha, size_t n, const uint64_t *hb, si
     size_t tsize = 16;
     while (tsize < 2 * na)
         tsize *= 2;
-    kslot *tab = calloc(tsize, sizeof *tab);
-    uint32_t *nxt = malloc(sizeof *nxt * na);
-    uint64_t *gb = malloc(sizeof *gb * nb);
-    uint64_t *ga = malloc(sizeof *ga * na);
-    uint32_t *cover = malloc(sizeof *cover * (n + m + 1)); /* per diagonal: b end of last MEM */
+    kslot *tab = sc_zget(sc, SC_TAB, sizeof *tab * tsize);
+    uint32_t *nxt = sc_get(sc, SC_NXT, sizeof *nxt * na);
+    uint64_t *gb = sc_get(sc, SC_GB, sizeof *gb * nb);
+    uint64_t *ga = sc_get(sc, SC_GA, sizeof *ga * na);
+    /* per diagonal: b end of last MEM */
+    uint32_t *cover = sc_get(sc, SC_COVER, sizeof *cover * (n + m + 1));
     mem *mems = NULL;
     size_t nm = 0, cap = 0;
+    sc_start(sc, SC_MEMS, &mems, &cap, sizeof *mems);
     size_t limit = MAX_MEMS_PER_TOKEN * (n + m) + 1024;
     const size_t mask = tsize - 1;
     int rc = -1;
@@ -444,7 +336,7 @@ static int find_mems_masked(const uint64_t *ha, size_t n, const uint64_t *hb, si
         tab[h].head = (uint32_t)i;
         tab[h].count++;
     }
-    free(ga); /* only the table is read from here on */
+    sc_put(sc, SC_GA, ga); /* only the table is read from here on */
     ga = NULL;
     memset(cover, 0, sizeof *cover * (n + m + 1));
     for (size_t j = 0; j < nb && nm < limit; j++) {
@@ -469,47 +361,48 @@ static int find_mems_masked(const uint64_t *ha, size_t n, const uint64_t *hb, si
             while (i + len < n && j + len < m && ha[i + len] == hb[j + len])
                 len++;
             cover[d] = (uint32_t)(j + len);
-            if (ovl__grow(&mems, &cap, nm + 1, sizeof *mems))
+            if (sc_grow(sc, SC_MEMS, &mems, &cap, nm + 1, sizeof *mems))
                 goto done;
             mems[nm++] = (mem){(uint32_t)(i - s), (uint32_t)(j - s), (uint32_t)(len + s)};
         }
     }
-    /* The search's tables are not needed for the sort: free them first (peak memory). */
-    free(tab);
-    free(nxt);
-    free(gb);
-    free(ga);
-    free(cover);
+    /* The search's tables are not needed for the sort: released first (peak memory). */
+    sc_put(sc, SC_TAB, tab);
+    sc_put(sc, SC_NXT, nxt);
+    sc_put(sc, SC_GB, gb);
+    sc_put(sc, SC_GA, ga);
+    sc_put(sc, SC_COVER, cover);
     tab = NULL;
     nxt = NULL;
     gb = NULL;
     ga = NULL;
     cover = NULL;
-    if (sort_mems(&mems, nm, (uint64_t)m + 1))
+    if (sort_mems(sc, mems, nm, (uint64_t)m + 1))
         goto done;
-    if (nm > 0) { /* the array grew by doubling: give back what is unused */
+    if (nm > 0 && (!sc || sizeof *mems * cap > SC_KEEP_SLOT)) {
+        /* A big array, not kept past the call, grew by doubling: give back what is unused. */
         mem *fit = realloc(mems, sizeof *mems * nm);
-        if (fit)
+        if (fit) {
             mems = fit;
+            cap = nm;
+            if (sc) {
+                sc->p[SC_MEMS] = fit;
+                sc->size[SC_MEMS] = sizeof *mems * nm;
+            }
+        }
     }
     *out = mems;
     *nout = nm;
     mems = NULL;
     rc = 0;
 done:
-    free(tab);
-    free(nxt);
-    free(gb);
-    free(ga);
-    free(cover);
-    free(mems);
+    sc_put(sc, SC_TAB, tab);
+    sc_put(sc, SC_NXT, nxt);
+    sc_put(sc, SC_GB, gb);
+    sc_put(sc, SC_GA, ga);
+    sc_put(sc, SC_COVER, cover);
+    sc_put(sc, SC_MEMS, mems);
     return rc;
-}
-
-static int find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
-                     unsigned max_occ, mem **out, size_t *nout)
-{
-    return find_mems_masked(ha, n, hb, m, k, max_occ, NULL, NULL, out, nout);
 }
 
 typedef struct aln {
@@ -519,6 +412,7 @@ typedef struct aln {
     size_t n, m;
     unsigned k, max_gap, max_occ;
     double min_cjk, min_words;
+    ascratch *s; /* work arrays (NULL: malloc'd) */
 } aln;
 
 /* Gap penalty between two consecutive anchors: unequal gaps (insertions, deletions) cost more
@@ -571,13 +465,13 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t 
      * none in the window: one look skips them); 0: none. */
     uint32_t *last = NULL, *link = NULL, *lastg = NULL;
     if (nm < UINT32_MAX && 2 * (size_t)G + 1 < LOOKBACK) {
-        last = calloc(nd, sizeof *last);
-        link = malloc(sizeof *link * (nm + 1));
-        lastg = calloc(nd / DIAG_GROUP + 1, sizeof *lastg);
+        last = sc_zget(al->s, SC_LAST, sizeof *last * nd);
+        link = sc_get(al->s, SC_LINK, sizeof *link * (nm + 1));
+        lastg = sc_zget(al->s, SC_LASTG, sizeof *lastg * (nd / DIAG_GROUP + 1));
         if (!last || !link || !lastg) {
-            free(last);
-            free(link);
-            free(lastg);
+            sc_put(al->s, SC_LAST, last);
+            sc_put(al->s, SC_LINK, link);
+            sc_put(al->s, SC_LASTG, lastg);
             return -1;
         }
     }
@@ -625,9 +519,9 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t 
         f[i] = best;
         p[i] = bp;
     }
-    free(last);
-    free(link);
-    free(lastg);
+    sc_put(al->s, SC_LAST, last);
+    sc_put(al->s, SC_LINK, link);
+    sc_put(al->s, SC_LASTG, lastg);
     return 0;
 }
 
@@ -656,55 +550,58 @@ static inline uint64_t idxscore_key(const idxscore *x, uint64_t ctx)
  * -0.0 (which the comparator would take as equal to 0.0). */
 RADIX_SORT_DEF(sort_idxscore, idxscore, idxscore_key)
 
-static inline uint64_t u64_key(const uint64_t *x, uint64_t ctx)
+/* The high half of a word. */
+static inline uint64_t u64_hi_key(const uint64_t *x, uint64_t ctx)
 {
     (void)ctx;
-    return *x;
+    return *x >> 32;
 }
 
-RADIX_SORT_DEF(sort_u64, uint64_t, u64_key)
+RADIX_SORT_DEF(sort_u64_hi, uint64_t, u64_hi_key)
 
-/* Anchor indices by descending chain score f, ascending index among equal scores; malloc'd,
- * NULL when out of memory. Scores are token counts less multiples of 0.25 (gap_cost), so 4 f
- * is an integer; when every one fits 32 bits (short of chains of 2^30 tokens: always) an
- * anchor sorts as one 8-byte word, (2^32 - 1 - 4 f) << 32 | index, half the memory of a
+/* Anchor indices by descending chain score f, ascending index among equal scores, in scratch
+ * slot SC_ORD of s (malloc'd when s is NULL); NULL when out of memory. Scores are token counts
+ * less multiples of 0.25 (gap_cost), so 4 f is an integer; when every one fits 32 bits (short
+ * of chains of 2^30 tokens: always) an anchor sorts as one 8-byte word, (2^32 - 1 - 4 f) << 32 | index, half the memory of a
  * (score, index) pair; this sort is the peak of the aligner's memory. */
-static uint64_t *score_order(const double *f, size_t nm)
+static uint64_t *score_order(ascratch *s, const double *f, size_t nm)
 {
     int narrow = nm < UINT32_MAX;
     for (size_t i = 0; i < nm && narrow; i++) {
         double q = 4 * f[i];
         narrow = q >= 0 && q <= (double)UINT32_MAX && q == floor(q);
     }
-    uint64_t *ord = malloc(sizeof *ord * (nm + 1));
+    uint64_t *ord = sc_get(s, SC_ORD, sizeof *ord * (nm + 1));
     if (!ord)
         return NULL;
     if (narrow) {
         for (size_t i = 0; i < nm; i++)
             ord[i] = (uint64_t)(UINT32_MAX - (uint32_t)(4 * f[i])) << 32 | i;
-        if (sort_u64(&ord, nm, 0)) {
-            free(ord);
+        /* The low half is the index, ascending already: a stable sort on the high half
+         * alone gives the order of the whole word in half the passes. */
+        if (sort_u64_hi(s, ord, nm, 0)) {
+            sc_put(s, SC_ORD, ord);
             return NULL;
         }
         for (size_t r = 0; r < nm; r++)
             ord[r] &= UINT32_MAX;
         return ord;
     }
-    idxscore *is = malloc(sizeof *is * (nm + 1));
+    idxscore *is = sc_get(s, SC_IS, sizeof *is * (nm + 1));
     if (!is) {
-        free(ord);
+        sc_put(s, SC_ORD, ord);
         return NULL;
     }
     for (size_t i = 0; i < nm; i++)
         is[i] = (idxscore){f[i], i};
-    if (sort_idxscore(&is, nm, 0)) {
-        free(is);
-        free(ord);
+    if (sort_idxscore(s, is, nm, 0)) {
+        sc_put(s, SC_IS, is);
+        sc_put(s, SC_ORD, ord);
         return NULL;
     }
     for (size_t r = 0; r < nm; r++)
         ord[r] = is[r].i;
-    free(is);
+    sc_put(s, SC_IS, is);
     return ord;
 }
 
@@ -767,12 +664,14 @@ static int short_piece(const aln *al, const mem *f, const mem *l, const mem *rf,
 }
 
 /* Builds the chains from the DP and keeps the ones that do not repeat a stronger one. Output:
- * kept chains (relative ranges), in *out. */
+ * kept chains (relative ranges), in *out, their anchors in *anch_out (scratch slots SC_CH and
+ * SC_ANCH of al->s; malloc'd when it is NULL). */
 static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, size_t *nout,
                        mem **anch_out)
 {
-    double *f = malloc(sizeof *f * (nm + 1));
-    int64_t *p = malloc(sizeof *p * (nm + 1));
+    ascratch *s = al->s;
+    double *f = sc_get(s, SC_F, sizeof *f * (nm + 1));
+    int64_t *p = sc_get(s, SC_P, sizeof *p * (nm + 1));
     uint64_t *ord = NULL;
     uint8_t *used = NULL;
     mem *anch = NULL;
@@ -780,14 +679,15 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     chain *ch = NULL;
     size_t nch = 0, cap = 0;
     int rc = -1;
+    sc_start(s, SC_CH, &ch, &cap, sizeof *ch);
     if (!f || !p || chain_dp(al, mm, nm, f, p))
         goto done;
-    ord = score_order(f, nm);
+    ord = score_order(s, f, nm);
     if (!ord)
         goto done;
     /* Allocated after the sort, whose buffer is the peak of the aligner's memory. */
-    used = calloc(nm + 1, 1);
-    anch = malloc(sizeof *anch * (nm + 1));
+    used = sc_zget(s, SC_USED, nm + 1);
+    anch = sc_get(s, SC_ANCH, sizeof *anch * (nm + 1));
     if (!used || !anch)
         goto done;
     for (size_t r = 0; r < nm; r++) {
@@ -861,15 +761,15 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
             nanch = start; /* too short to ever qualify: drop its anchors */
             continue;
         }
-        if (ovl__grow(&ch, &cap, nch + 1, sizeof *ch))
+        if (sc_grow(s, SC_CH, &ch, &cap, nch + 1, sizeof *ch))
             goto done;
         ch[nch++] = c;
     }
     /* The DP's arrays are done with: give their memory back before the buckets grow. */
-    free(f);
-    free(p);
-    free(ord);
-    free(used);
+    sc_put(s, SC_F, f);
+    sc_put(s, SC_P, p);
+    sc_put(s, SC_ORD, ord);
+    sc_put(s, SC_USED, used);
     f = NULL;
     p = NULL;
     ord = NULL;
@@ -890,11 +790,11 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
      * neighbours better, which merge_reordered finds. */
     if (nch >= UINT32_MAX || al->n + al->m >= UINT32_MAX)
         goto done;
-    uint32_t *owner = calloc(al->n + al->m + 1, sizeof *owner);
-    double *dens = malloc(sizeof *dens * (nch + 1));
+    uint32_t *owner = sc_zget(s, SC_OWNER, sizeof *owner * (al->n + al->m + 1));
+    double *dens = sc_get(s, SC_DENS, sizeof *dens * (nch + 1));
     if (!owner || !dens) {
-        free(owner);
-        free(dens);
+        sc_put(s, SC_OWNER, owner);
+        sc_put(s, SC_DENS, dens);
         goto done;
     }
     uint32_t *own_a = owner, *own_b = owner + al->n;
@@ -941,8 +841,8 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
             }
         }
     }
-    free(owner);
-    free(dens);
+    sc_put(s, SC_OWNER, owner);
+    sc_put(s, SC_DENS, dens);
     *out = ch;
     *nout = nch;
     *anch_out = anch;
@@ -950,12 +850,12 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     anch = NULL;
     rc = 0;
 done:
-    free(f);
-    free(p);
-    free(ord);
-    free(used);
-    free(anch);
-    free(ch);
+    sc_put(s, SC_F, f);
+    sc_put(s, SC_P, p);
+    sc_put(s, SC_ORD, ord);
+    sc_put(s, SC_USED, used);
+    sc_put(s, SC_ANCH, anch);
+    sc_put(s, SC_CH, ch);
     return rc;
 }
 
@@ -1179,7 +1079,7 @@ static int cmp_u64(const void *x, const void *y)
     return p < q ? -1 : (p > q);
 }
 
-static int mark_moved(ovl_passage *ps, size_t np)
+static int mark_moved(ascratch *sc, ovl_passage *ps, size_t np)
 {
     if (np == 0)
         return 0;
@@ -1188,19 +1088,14 @@ static int mark_moved(ovl_passage *ps, size_t np)
     size_t sz = 1;
     while (sz < np)
         sz *= 2;
-    mvnode *t = malloc(sizeof *t * 2 * sz);
-    int64_t *prev = malloc(sizeof *prev * np);
-    uint64_t *byb = malloc(sizeof *byb * np); /* (b start << 32 | passage), sorted */
-    uint32_t *pos = malloc(sizeof *pos * np); /* tree position of each passage */
-    double *heavy = malloc(sizeof *heavy * np); /* heaviest heavy ending at each passage */
-    if (!t || !prev || !byb || !pos || !heavy) {
-        free(t);
-        free(prev);
-        free(byb);
-        free(pos);
-        free(heavy);
-        return -1;
-    }
+    mvnode *t = sc_get(sc, SC_MVT, sizeof *t * 2 * sz);
+    int64_t *prev = sc_get(sc, SC_MVPREV, sizeof *prev * np);
+    uint64_t *byb = sc_get(sc, SC_MVBYB, sizeof *byb * np); /* (b start << 32 | passage), sorted */
+    uint32_t *pos = sc_get(sc, SC_MVPOS, sizeof *pos * np); /* tree position of each passage */
+    double *heavy = sc_get(sc, SC_MVHEAVY, sizeof *heavy * np); /* heaviest heavy ending at each */
+    int rc = -1;
+    if (!t || !prev || !byb || !pos || !heavy)
+        goto done;
     for (size_t i = 0; i < np; i++)
         byb[i] = (uint64_t)ps[i].b.tok_start << 32 | i;
     qsort(byb, np, sizeof *byb, cmp_u64);
@@ -1266,12 +1161,14 @@ static int mark_moved(ovl_passage *ps, size_t np)
         ps[i].moved = 1;
     for (int64_t i = (int64_t)top; i >= 0; i = prev[i])
         ps[i].moved = 0;
-    free(t);
-    free(prev);
-    free(byb);
-    free(pos);
-    free(heavy);
-    return 0;
+    rc = 0;
+done:
+    sc_put(sc, SC_MVT, t);
+    sc_put(sc, SC_MVPREV, prev);
+    sc_put(sc, SC_MVBYB, byb);
+    sc_put(sc, SC_MVPOS, pos);
+    sc_put(sc, SC_MVHEAVY, heavy);
+    return rc;
 }
 
 static void span_union(ovl_span *g, const ovl_span *q)
@@ -1313,16 +1210,15 @@ typedef struct mergew {
     unsigned touch;           /* largest hole */
     unsigned small;           /* holes of one side up to this many tokens in all need no check */
     double min_cjk, min_words; /* the passage minimums */
-    uint64_t *h, *st;         /* hole bigrams of one side, stretch bigrams of the other */
+    uint64_t *h, *st;         /* hole bigrams of one side, a set of the other's stretch's */
     size_t caph, capst;
+    ascratch *s;              /* h and st are its slots SC_HOLEH, SC_HOLEST */
 } mergew;
 
 static uint64_t bigram(const ovl_token *tk, uint32_t x)
 {
     return mix64(tk[x].hash * 0x9E3779B97F4A7C15ull ^ tk[x + 1].hash);
 }
-
-static int cmp_u64(const void *x, const void *y);
 
 /* 1 when the holes between side X's sorted intervals ix[0, n) are at most w->small tokens in
  * all, or when at least half of their token bigrams occur in the stretch [ys, ye) of the
@@ -1340,8 +1236,15 @@ static int holes_found(mergew *w, const ovl_token *tx, const ivl *ix, size_t n,
     }
     if (holes <= w->small)
         return 1;
-    if (ovl__grow(&w->h, &w->caph, holes + 1, sizeof *w->h) ||
-        ovl__grow(&w->st, &w->capst, (size_t)(ye - ys) + 1, sizeof *w->st))
+    /* The stretch's bigrams go into a hash set (open addressing; bigrams are mixed hashes,
+     * their low bits index it; 0 marks an empty slot, so the bigram 0 is kept aside): one
+     * pass to build and one probe per hole bigram, where a sort of the stretch and a binary
+     * search per bigram cost a tenth of a large compare. */
+    size_t tsize = 16;
+    while (tsize < 2 * ((size_t)(ye - ys) + 1))
+        tsize *= 2;
+    if (sc_grow(w->s, SC_HOLEH, &w->h, &w->caph, holes + 1, sizeof *w->h) ||
+        sc_grow(w->s, SC_HOLEST, &w->st, &w->capst, tsize, sizeof *w->st))
         return -1;
     reach = ix[0].e;
     for (size_t t = 1; t < n; t++) {
@@ -1351,21 +1254,32 @@ static int holes_found(mergew *w, const ovl_token *tx, const ivl *ix, size_t n,
         if (ix[t].e > reach)
             reach = ix[t].e;
     }
-    size_t ns = 0;
-    for (uint32_t y = ys; y + 1 < ye; y++)
-        w->st[ns++] = bigram(ty, y);
-    qsort(w->st, ns, sizeof *w->st, cmp_u64);
+    const size_t mask = tsize - 1;
+    uint64_t *set = w->st;
+    memset(set, 0, sizeof *set * tsize);
+    int zero = 0;
+    for (uint32_t y = ys; y + 1 < ye; y++) {
+        uint64_t v = bigram(ty, y);
+        if (v == 0) {
+            zero = 1;
+            continue;
+        }
+        size_t h = (size_t)v & mask;
+        while (set[h] && set[h] != v)
+            h = (h + 1) & mask;
+        set[h] = v;
+    }
     size_t found = 0;
     for (size_t i = 0; i < nh; i++) {
-        size_t lo = 0, hi = ns;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (w->st[mid] < w->h[i])
-                lo = mid + 1;
-            else
-                hi = mid;
+        uint64_t v = w->h[i];
+        if (v == 0) {
+            found += zero;
+            continue;
         }
-        found += lo < ns && w->st[lo] == w->h[i];
+        size_t h = (size_t)v & mask;
+        while (set[h] && set[h] != v)
+            h = (h + 1) & mask;
+        found += set[h] == v;
     }
     return 2 * found >= nh;
 }
@@ -1455,21 +1369,25 @@ static void sort_ivl(ivl *v, size_t n)
     }
 }
 
-static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *ps, size_t np,
-                              unsigned touch, unsigned small, double min_cjk, double min_words,
-                              int *oom)
+static size_t merge_reordered(ascratch *sc, const ovl_doc *a, const ovl_doc *b, ovl_passage *ps,
+                              size_t np, unsigned touch, unsigned small, double min_cjk,
+                              double min_words, int *oom)
 {
     ivl ib[MERGE_MAX], sa[MERGE_MAX], sb[MERGE_MAX];
     uint8_t one[MERGE_MAX];
     /* Members' A ranges of each group, for drop_rivals (skipped when out of memory: it
      * refines the report, nothing depends on it). */
-    mgroup *grp = malloc(sizeof *grp * (np + 1));
+    mgroup *grp = sc_get(sc, SC_GRP, sizeof *grp * (np + 1));
     ivl *mem_iv = NULL;
     size_t nmem = 0, capm = 0;
     mergew w = {a->norm->tokens, b->norm->tokens, (uint32_t)a->norm->ntokens,
-                (uint32_t)b->norm->ntokens, touch, small, min_cjk, min_words, NULL, NULL, 0, 0};
+                (uint32_t)b->norm->ntokens, touch, small, min_cjk, min_words, NULL, NULL, 0, 0,
+                sc};
+    sc_start(sc, SC_HOLEH, &w.h, &w.caph, sizeof *w.h);
+    sc_start(sc, SC_HOLEST, &w.st, &w.capst, sizeof *w.st);
+    sc_start(sc, SC_MEMIV, &mem_iv, &capm, sizeof *mem_iv);
     size_t out = 0;
-    uint8_t *used = calloc(np + 1, 1);
+    uint8_t *used = sc_zget(sc, SC_MUSED, np + 1);
     *oom = 0;
     if (!used) {
         *oom = 1;
@@ -1606,8 +1524,8 @@ static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *p
         if (grp) {
             grp[out] = (mgroup){nmem, best + 1};
             for (size_t t = 0; t <= best && best > 0; t++) {
-                if (ovl__grow(&mem_iv, &capm, nmem + 1, sizeof *mem_iv)) {
-                    free(grp);
+                if (sc_grow(sc, SC_MEMIV, &mem_iv, &capm, nmem + 1, sizeof *mem_iv)) {
+                    sc_put(sc, SC_GRP, grp);
                     grp = NULL;
                     break;
                 }
@@ -1617,13 +1535,13 @@ static size_t merge_reordered(const ovl_doc *a, const ovl_doc *b, ovl_passage *p
         /* out <= s: every slot before s holds a piece looked at already. */
         ps[out++] = g;
     }
-    free(used);
-    free(w.h);
-    free(w.st);
+    sc_put(sc, SC_MUSED, used);
+    sc_put(sc, SC_HOLEH, w.h);
+    sc_put(sc, SC_HOLEST, w.st);
     if (grp && !*oom)
         out = drop_rivals(ps, out, grp, mem_iv);
-    free(grp);
-    free(mem_iv);
+    sc_put(sc, SC_GRP, grp);
+    sc_put(sc, SC_MEMIV, mem_iv);
     return out;
 }
 
@@ -1685,16 +1603,28 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     unsigned k = o.seed_len ? o.seed_len : (cjk_share >= 0.5 ? 5u : 3u);
     unsigned max_gap = o.max_gap ? o.max_gap : (unsigned)lround(16.0 + 48.0 * cjk_share);
 
-    uint64_t *ha = malloc(sizeof *ha * (n + 1)), *hb = malloc(sizeof *hb * (m + 1));
-    uint8_t *ka = malloc(n + 1);
-    uint32_t *pa = malloc(sizeof *pa * (n + 1)), *pb = malloc(sizeof *pb * (m + 1));
-    int32_t *rows = malloc(sizeof *rows * 2 * (2 * EXT_BAND + 1));
+    /* The ctx's scratch (made on first use); without a ctx, or when that fails, one for
+     * this call only. */
+    ascratch local, *s = ctx ? ctx->align_scratch : NULL;
+    if (ctx && !s)
+        s = ctx->align_scratch = calloc(1, sizeof *s);
+    if (!s) {
+        memset(&local, 0, sizeof local);
+        s = &local;
+    }
+    uint64_t *ha = sc_get(s, SC_HA, sizeof *ha * (n + 1));
+    uint64_t *hb = sc_get(s, SC_HB, sizeof *hb * (m + 1));
+    uint8_t *ka = sc_get(s, SC_KA, n + 1);
+    uint32_t *pa = sc_get(s, SC_PA, sizeof *pa * (n + 1));
+    uint32_t *pb = sc_get(s, SC_PB, sizeof *pb * (m + 1));
+    int32_t *rows = sc_get(s, SC_ROWS, sizeof *rows * 2 * (2 * EXT_BAND + 1));
     mem *mm = NULL, *anch = NULL;
     chain *ch = NULL;
     ovl_passage *ps = NULL;
     arange *stack = NULL;
-    size_t nm = 0, nch = 0, np = 0;
+    size_t nm = 0, nch = 0, np = 0, stcap = 0;
     int rc = OVL_ERR_NOMEM;
+    sc_start(s, SC_STACK, &stack, &stcap, sizeof *stack);
     if (!ha || !hb || !ka || !pa || !pb || !rows)
         goto done;
     for (size_t i = 0; i < n; i++) {
@@ -1706,17 +1636,16 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     para_ids(a, ta, n, pa);
     para_ids(b, tb, m, pb);
     aln al = {ha, hb, ka, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
-              (double)o.min_words};
-    if (!mask_a && !mask_b ? find_mems(ha, n, hb, m, k, o.max_occ, &mm, &nm)
-                           : find_mems_masked(ha, n, hb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
-                                              mask_b ? mask_b + b0 : NULL, &mm, &nm))
+              (double)o.min_words, s};
+    if (find_mems_masked(s, ha, n, hb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
+                         mask_b ? mask_b + b0 : NULL, &mm, &nm))
         goto done;
     if (make_chains(&al, mm, nm, &ch, &nch, &anch))
         goto done;
     /* Only the chains and their anchors are read from here on (peak memory). */
-    free(mm);
+    sc_put(s, SC_MEMS, mm);
     mm = NULL;
-    size_t pcap = nch + 1, nst = 0, stcap = 0;
+    size_t pcap = nch + 1, nst = 0;
     ps = malloc(sizeof *ps * pcap);
     if (!ps)
         goto done;
@@ -1726,7 +1655,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
         /* A chain whose stretch turns out too unlike (one that bridged a gap which is really
          * two different sentences, as shuffled sentences make) is split at its widest gap
          * and its halves tried again. */
-        if (ovl__grow(&stack, &stcap, 1, sizeof *stack))
+        if (sc_grow(s, SC_STACK, &stack, &stcap, 1, sizeof *stack))
             goto done;
         stack[0] = (arange){ch[c].first, ch[c].n};
         nst = 1;
@@ -1745,9 +1674,9 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
             extend_end(&al, ca0, cb0, -1, 2 * max_gap, rows, &da, &db);
             ca0 -= da;
             cb0 -= db;
-            eqrun *runs = NULL;
+            ovl__eqrun *runs = NULL;
             size_t nruns = 0;
-            if (diff_runs(ha + ca0, ca1 - ca0, hb + cb0, cb1 - cb0, &runs, &nruns))
+            if (diff_runs(s, ha + ca0, ca1 - ca0, hb + cb0, cb1 - cb0, &runs, &nruns))
                 goto done;
             size_t mc = 0, mw = 0, dist = 0, px = 0, py = 0;
             uint64_t mchars = 0;
@@ -1764,7 +1693,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                 px = x + runs[r].len;
                 py = y + runs[r].len;
             }
-            free(runs);
+            sc_put(s, SC_RUNS, runs);
             size_t longer = ca1 - ca0 > cb1 - cb0 ? ca1 - ca0 : cb1 - cb0;
             double sim = 1.0 - (double)dist / (double)longer;
             if (sim < MIN_SIMILARITY && ar.n > 1) {
@@ -1777,7 +1706,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                         cut = x;
                     }
                 }
-                if (ovl__grow(&stack, &stcap, nst + 2, sizeof *stack))
+                if (sc_grow(s, SC_STACK, &stack, &stcap, nst + 2, sizeof *stack))
                     goto done;
                 stack[nst++] = (arange){ar.first + cut, ar.n - cut};
                 stack[nst++] = (arange){ar.first, cut};
@@ -1797,16 +1726,17 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
             pg->moved = ch[c].keep == 2 ? MOVED_WEAK : ch[c].keep == 3 ? MOVED_WEAK_A : 0;
         }
     }
-    free(anch);
+    sc_put(s, SC_ANCH, anch);
     anch = NULL;
-    free(stack);
+    sc_put(s, SC_STACK, stack);
     stack = NULL;
-    free(ch);
+    sc_put(s, SC_CH, ch);
     ch = NULL;
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
     int oom = 0;
-    np = merge_reordered(a, b, ps, np, max_gap, 2 * k, (double)o.min_cjk, (double)o.min_words, &oom);
+    np = merge_reordered(s, a, b, ps, np, max_gap, 2 * k, (double)o.min_cjk, (double)o.min_words,
+                         &oom);
     if (oom)
         goto done;
     for (size_t i = 0; i < np; i++)
@@ -1823,7 +1753,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     /* A merged stretch starts where its earliest piece did in b: the order may have changed. */
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
-    if (mark_moved(ps, np))
+    if (mark_moved(s, ps, np))
         goto done;
     if (np == 0) {
         free(ps);
@@ -1834,17 +1764,13 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     ps = NULL;
     rc = OVL_OK;
 done:
-    free(ha);
-    free(hb);
-    free(ka);
-    free(pa);
-    free(pb);
-    free(rows);
-    free(mm);
-    free(anch);
-    free(ch);
     free(ps);
-    free(stack);
+    if (s == &local) {
+        for (unsigned i = 0; i < SC_NSLOTS; i++)
+            free(local.p[i]);
+    } else {
+        sc_end(s);
+    }
     if (rc != OVL_OK)
         return ovl__fail(ctx, rc, -1, "ovl_align: out of memory");
     return OVL_OK;

@@ -33,7 +33,12 @@ ovl_ctx *ovl_ctx_new(void)
     return ctx;
 }
 
-void ovl_ctx_free(ovl_ctx *ctx) { free(ctx); }
+void ovl_ctx_free(ovl_ctx *ctx)
+{
+    if (ctx)
+        ovl__align_scratch_free(ctx->align_scratch);
+    free(ctx);
+}
 const char *ovl_ctx_message(const ovl_ctx *ctx) { return ctx ? ctx->message : ""; }
 int64_t ovl_ctx_offset(const ovl_ctx *ctx) { return ctx ? ctx->offset : -1; }
 int ovl_ctx_code(const ovl_ctx *ctx) { return ctx ? ctx->code : OVL_OK; }

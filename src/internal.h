@@ -12,7 +12,11 @@ struct ovl_ctx {
     int code;
     int64_t offset;
     char message[512];
+    void *align_scratch; /* the aligner's work arrays, reused from call to call (align.c) */
 };
+
+/* Frees an ovl_ctx's align_scratch (NULL: nothing). */
+void ovl__align_scratch_free(void *scratch);
 
 /* Records an error in ctx (which may be NULL) and returns code. */
 int ovl__fail(ovl_ctx *ctx, int code, int64_t offset, const char *fmt, ...)

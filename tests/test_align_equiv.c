@@ -104,7 +104,7 @@ START_TEST(chain_dp_same_as_window_scan)
         mem *mm = NULL;
         size_t nm = 0;
         unsigned k = 3 + (unsigned)(round % 3);
-        ck_assert_int_eq(find_mems(ha, n, hb, m, k, 64, &mm, &nm), 0);
+        ck_assert_int_eq(find_mems_masked(NULL, ha, n, hb, m, k, 64, NULL, NULL, &mm, &nm), 0);
         /* find_mems' order is the comparator's. */
         total += nm;
         if (nm > 0) {
@@ -116,7 +116,7 @@ START_TEST(chain_dp_same_as_window_scan)
             free(sorted);
         }
         for (size_t g = 0; g < 3; g++) {
-            aln al = {ha, hb, NULL, NULL, NULL, n, m, k, gaps[g], 64, 20, 8};
+            aln al = {ha, hb, NULL, NULL, NULL, n, m, k, gaps[g], 64, 20, 8, NULL};
             double *f = malloc(sizeof *f * (nm + 1)), *rf = malloc(sizeof *rf * (nm + 1));
             int64_t *p = malloc(sizeof *p * (nm + 1)), *rp = malloc(sizeof *rp * (nm + 1));
             ck_assert(f && rf && p && rp);
@@ -138,7 +138,7 @@ START_TEST(chain_dp_same_as_window_scan)
                 for (size_t i = 0; i < nm; i++)
                     rord[i] = (idxscore){f[i], i};
                 qsort(rord, nm, sizeof *rord, ref_cmp_idxscore);
-                uint64_t *ord = score_order(f, nm);
+                uint64_t *ord = score_order(NULL, f, nm);
                 ck_assert_ptr_nonnull(ord);
                 for (size_t r = 0; r < nm; r++)
                     ck_assert_msg(ord[r] == rord[r].i, "wide %d rank %zu: %llu vs %zu", wide, r,
@@ -263,7 +263,7 @@ START_TEST(extend_end_same_as_full_band)
             pa[i] = (uint32_t)(q += rnd_below(40) == 0);
         for (size_t i = 0, q = 0; i < m; i++)
             pb[i] = (uint32_t)(q += rnd_below(40) == 0);
-        aln al = {ha, hb, NULL, pa, pb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8};
+        aln al = {ha, hb, NULL, pa, pb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8, NULL};
         for (int t = 0; t < 2000; t++) {
             uint32_t a = 1 + (uint32_t)rnd_below(n - 1), b = 1 + (uint32_t)rnd_below(m - 1);
             if (rnd_below(4)) { /* where a's token went, give or take a few: long extensions */
@@ -401,7 +401,7 @@ START_TEST(moved_flags_same_as_window_scan)
             ovl_passage *rs = malloc(sizeof *rs * (np + 1));
             ck_assert_ptr_nonnull(rs);
             memcpy(rs, ps, sizeof *ps * np);
-            ck_assert_int_eq(mark_moved(ps, np), 0);
+            ck_assert_int_eq(mark_moved(NULL, ps, np), 0);
             ref_mark_moved(rs, np);
             size_t moved = 0;
             for (size_t i = 0; i < np; i++) {
