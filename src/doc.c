@@ -43,10 +43,12 @@ static int doc_build(ovl_ctx *ctx, const char *name, const void *bytes, size_t l
     if (rc == OVL_OK)
         rc = ovl_decode(ctx, bytes, len, &opts->decode, &d->text);
     free(owned);
-    if (rc == OVL_OK)
-        rc = ovl_normalize(ctx, d->text, &opts->norm, &d->norm);
+    /* Segmenting reads a 32-bit copy of the text, made and freed by the call: before the
+     * tokens exist, so the two never add up. */
     if (rc == OVL_OK)
         rc = ovl_segment(ctx, d->text, &opts->segment, &d->segs);
+    if (rc == OVL_OK)
+        rc = ovl_normalize(ctx, d->text, &opts->norm, &d->norm);
     if (rc != OVL_OK) {
         ovl_doc_free(d);
         return rc;
