@@ -142,3 +142,23 @@ const char *ovl_doc_name(const ovl_doc *d) { return d->name; }
 const ovl_text *ovl_doc_text(const ovl_doc *d) { return d->text; }
 const ovl_norm *ovl_doc_norm(const ovl_doc *d) { return d->norm; }
 const ovl_segments *ovl_doc_segments(const ovl_doc *d) { return d->segs; }
+
+static size_t cps_bytes(const ovl_cps *a, size_t n) { return n * a->width + a->xcap * sizeof *a->x; }
+
+size_t ovl__doc_bytes(const ovl_doc *d)
+{
+    const ovl_text *t = d->text;
+    const ovl_norm *nm = d->norm;
+    const ovl_segments *sg = d->segs;
+    size_t b = sizeof *d + strlen(d->name) + 1 + sizeof *t + sizeof *nm + sizeof *sg;
+    b += cps_bytes(&t->chars, t->n) + t->nlines * sizeof *t->lines;
+    b += t->bytes ? (t->n + 1) * sizeof *t->bytes
+                  : (t->n + 1) + (t->n / OVL_TEXT_BLOCK + 1) * sizeof *t->bbase;
+    b += nm->ntokens * sizeof *nm->tokens + cps_bytes(&nm->chars, nm->nchars);
+    b += (sg->npara + sg->nsent + sg->nhead + sg->nquote) * sizeof(ovl_range);
+    if (atomic_load(&((ovl_text *)t)->wide))
+        b += t->n * sizeof(uint32_t);
+    if (atomic_load(&((ovl_norm *)nm)->wide))
+        b += nm->nchars * sizeof(uint32_t);
+    return b;
+}

@@ -115,13 +115,9 @@ static void trim(ovl__doccache *s)
     }
 }
 
-/* A loaded document is about 30 bytes per character: code points, byte offsets, lines,
- * folded characters and tokens. */
-static uint64_t doc_bytes(const ovl_doc *d)
-{
-    uint64_t chars = ovl_text_length(ovl_doc_text(d)), toks = ovl_norm_count(ovl_doc_norm(d));
-    return 256 + chars * 16 + toks * (sizeof(ovl_token) + 8);
-}
+/* A loaded document's memory as its arrays hold it (about 6.5 bytes per byte of English
+ * text, see bench/README.md), and a little for the allocator. */
+static uint64_t doc_bytes(const ovl_doc *d) { return 256 + ovl__doc_bytes(d); }
 
 static char *message(const char *path, const char *msg)
 {

@@ -132,6 +132,10 @@ static inline uint32_t ovl__text_byte(const ovl_text *t, size_t i)
     return t->bytes ? t->bytes[i] : t->bbase[i / OVL_TEXT_BLOCK] + t->boff[i];
 }
 
+/* Bytes the arrays of a loaded document hold (text, offsets, lines, tokens, folded
+ * characters, segments, and the 32-bit copies once made): what a cache of documents counts. */
+size_t ovl__doc_bytes(const ovl_doc *d);
+
 /* Code point i < n of a text; folded code point i < nchars of a normalized view. */
 static inline uint32_t ovl__text_char(const ovl_text *t, size_t i) { return ovl__cps_get(&t->chars, i); }
 static inline uint32_t ovl__norm_char(const ovl_norm *n, size_t i) { return ovl__cps_get(&n->chars, i); }
