@@ -352,16 +352,15 @@ void ovl_index_close(ovl_index *idx)
 int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, ovl_index **out)
 {
     static const ovl_index_opts defaults = OVL_INDEX_OPTS_INIT;
-    static const ovl_doc_opts ddefaults = OVL_DOC_OPTS_INIT;
     if (!path || !out)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_open: NULL argument");
     *out = NULL;
     const ovl_index_opts *o = opts ? opts : &defaults;
     if (o->version != OVL_INDEX_OPTS_VERSION)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_open: unknown options version %u", o->version);
-    if (o->doc && o->doc->version != OVL_DOC_OPTS_VERSION)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_open: unknown document options version %u",
-                         o->doc->version);
+    ovl_doc_opts dopts;
+    if (ovl__doc_opts_resolve(ctx, o->doc, &dopts, "ovl_index_open: unknown document options version") != OVL_OK)
+        return OVL_ERR_INVALID;
     struct stat sb;
     int exists = stat(path, &sb) == 0;
     if (!exists && (!o->create || o->readonly))
@@ -376,7 +375,7 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
     }
     idx->readonly = o->readonly;
     idx->pending_est = -1;
-    idx->doc = o->doc ? *o->doc : ddefaults;
+    idx->doc = dopts;
     if (idx->doc.decode.encoding) {
         if (!(idx->enc_opt = strdup(idx->doc.decode.encoding))) {
             ovl_index_close(idx);

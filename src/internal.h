@@ -132,6 +132,10 @@ static inline uint32_t ovl__text_byte(const ovl_text *t, size_t i)
     return t->bytes ? t->bytes[i] : t->bbase[i / OVL_TEXT_BLOCK] + t->boff[i];
 }
 
+/* Copies opts (NULL: defaults) into *out at the current version: a version 1 struct, which
+ * ends before max_bytes, gets the default limit. Any other version: OVL_ERR_INVALID, "who N". */
+int ovl__doc_opts_resolve(ovl_ctx *ctx, const ovl_doc_opts *opts, ovl_doc_opts *out, const char *who);
+
 /* Bytes the arrays of a loaded document hold (text, offsets, lines, tokens, folded
  * characters, segments, and the 32-bit copies once made): what a cache of documents counts. */
 size_t ovl__doc_bytes(const ovl_doc *d);

@@ -384,6 +384,24 @@ START_TEST(document_size_limit)
     ck_assert_int_eq(ovl_doc_from_file(ctx, path, &o, &d), OVL_OK);
     ck_assert_uint_eq(ovl_text_length(ovl_doc_text(d)), 13);
     ovl_doc_free(d);
+    /* A version 1 struct ends before max_bytes (nothing past it is read; here it would be
+     * 1): it gets the default limit. An unknown version is refused. */
+    struct {
+        unsigned version;
+        ovl_decode_opts decode;
+        ovl_norm_opts norm;
+        ovl_segment_opts segment;
+        uint64_t after; /* not part of a version 1 struct */
+    } v1 = {1, OVL_DECODE_OPTS_INIT, OVL_NORM_OPTS_INIT, OVL_SEGMENT_OPTS_INIT, 1};
+    ck_assert_uint_eq(OVL_DOC_OPTS_VERSION, 2);
+    ck_assert_int_eq(ovl_doc_from_file(ctx, path, (const ovl_doc_opts *)(const void *)&v1, &d), OVL_OK);
+    ovl_doc_free(d);
+    ck_assert_int_eq(ovl_doc_from_bytes(ctx, "x", "0123456789a", 11, (const ovl_doc_opts *)(const void *)&v1, &d),
+                     OVL_OK);
+    ovl_doc_free(d);
+    o.version = 3;
+    ck_assert_int_eq(ovl_doc_from_file(ctx, path, &o, &d), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "ovl_doc: unknown options version 3");
     unlink(path);
     ovl_ctx_free(ctx);
 }

@@ -10,7 +10,9 @@
 extern "C" {
 #endif
 
-#define OVL_DOC_OPTS_VERSION 1
+/* Version 2 added max_bytes; a version 1 struct (without it) is still accepted and gets the
+ * default limit, OVL_DOC_MAX_BYTES_DEFAULT. */
+#define OVL_DOC_OPTS_VERSION 2
 typedef struct ovl_doc_opts {
     unsigned version;            /* OVL_DOC_OPTS_VERSION */
     ovl_decode_opts decode;
