@@ -19,7 +19,7 @@ typedef struct ovl_doc_opts {
     ovl_norm_opts norm;
     ovl_segment_opts segment;
     /* Largest input, in bytes, a document is made from (OVL_ERR_TOOBIG past it); 0: up to
-     * OVL_MAX_INPUT_BYTES. A document holds about 12 bytes per input byte of English text
+     * OVL_MAX_INPUT_BYTES. A document holds about 6.5 bytes per input byte of English text
      * (decoded, normalized, segmented; see bench/README.md), and comparing two costs more,
      * so the default keeps one input to what a machine with a few GB can take. */
     uint64_t max_bytes;
