@@ -6,6 +6,11 @@
 int ovl__ix_db_fail(ovl_ctx *ctx, const ovl_index *idx, const char *what)
 {
     int ec = sqlite3_errcode(idx->db) & 0xFF;
+    /* SQLite's own message may hide it: a failed allocation while opening its temporary
+     * database reads "unable to open a temporary database file". */
+    if (ec == SQLITE_NOMEM)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "index %s: %.100s%s: out of memory", idx->path, what,
+                         strlen(what) > 100 ? "..." : "");
     int code = (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB) ? OVL_ERR_CORRUPT : OVL_ERR_DB;
     /* what may be a whole statement (the schema): cut, so SQLite's reason is not lost at the
      * end of a message longer than the context holds. */
