@@ -60,7 +60,16 @@ void ovl__cps_copy(const ovl_cps *a, size_t s, size_t e, uint32_t *out)
         memcpy(out, (const uint32_t *)a->v + s, (e - s) * sizeof *out);
         return;
     }
-    /* The exceptions in [s, e) are walked alongside instead of searched for one by one. */
+    /* The values as stored, then the exceptions in [s, e) over their marks. */
+    if (a->width == 1) {
+        const uint8_t *v = (const uint8_t *)a->v + s;
+        for (size_t i = 0; i < e - s; i++)
+            out[i] = v[i];
+    } else {
+        const uint16_t *v = (const uint16_t *)a->v + s;
+        for (size_t i = 0; i < e - s; i++)
+            out[i] = v[i];
+    }
     size_t lo = 0, hi = a->nx;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -69,13 +78,8 @@ void ovl__cps_copy(const ovl_cps *a, size_t s, size_t e, uint32_t *out)
         else
             hi = mid;
     }
-    uint32_t mark = cps_mark(a->width);
-    for (size_t i = s; i < e; i++) {
-        uint32_t v = a->width == 1 ? ((const uint8_t *)a->v)[i] : ((const uint16_t *)a->v)[i];
-        if (v == mark && lo < a->nx && a->x[lo][0] == i)
-            v = a->x[lo++][1];
-        out[i - s] = v;
-    }
+    for (; lo < a->nx && a->x[lo][0] < e; lo++)
+        out[a->x[lo][0] - s] = a->x[lo][1];
 }
 
 uint32_t *ovl__cps_wide(const ovl_cps *a, size_t n)

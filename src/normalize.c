@@ -146,7 +146,7 @@ static inline int word_add(nbuild *b, uint32_t fc, size_t i)
         b->word_cs = (uint32_t)i;
     }
     size_t w = n->nchars - b->word_ns;
-    if (ovl__grow(&b->word, &b->wcap, w + 1, sizeof *b->word) != 0 ||
+    if ((w >= b->wcap && ovl__grow(&b->word, &b->wcap, w + 1, sizeof *b->word) != 0) ||
         ovl__cps_put(&n->chars, n->nchars, fc, b->ccap) != 0)
         return -1;
     b->word[w] = fc;
@@ -223,6 +223,14 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
                 continue;
             }
             if (cls == OVL_NT_WORD && n->nchars < b.ccap) {
+                /* Most often: a letter of Latin-1 going on an open word with room. */
+                size_t w = n->nchars - b.word_ns;
+                if (b.in_word && w < b.wcap && w < 0xFFFF && n->chars.width == 1 && fc < 0xFFu) {
+                    ((uint8_t *)n->chars.v)[n->nchars++] = (uint8_t)fc;
+                    b.word[w] = fc;
+                    b.word_ce = (uint32_t)i + 1;
+                    continue;
+                }
                 if (word_add(&b, fc, i) != 0)
                     goto nomem;
                 continue;
