@@ -67,6 +67,8 @@ static void help(FILE *f)
             "                           the other pairs as pair records only (default 100)\n"
             "  --passages all           passages of every pair (same as --top 0), every pair\n"
             "                           and every occurrence of a family listed\n"
+            "  --pair-passages N|all    passages listed per pair shown, its longest in document\n"
+            "                           order (default 50; all with --passages all)\n"
             "  --pairs N|all            pair records listed, most reused first; the rest are\n"
             "                           counted (-v) (default 10000; all with --passages all)\n"
             "  --min-ratio R            leave out pairs whose larger side ratio is below R\n"
@@ -206,6 +208,7 @@ static char *params_json(const ovl_scan_opts *so, const char *regex, int by_dir)
     bad |= json_object_set_new(p, "near_copies", json_real(round(so->near_copies * 10000.0) / 10000.0));
     bad |= json_object_set_new(p, "top", json_integer((json_int_t)so->top_pairs));
     bad |= json_object_set_new(p, "pairs_listed", json_integer((json_int_t)so->list_pairs));
+    bad |= json_object_set_new(p, "pair_passages", json_integer((json_int_t)so->pair_passages));
     bad |= json_object_set_new(p, "min_ratio", json_real(round(so->min_ratio * 10000.0) / 10000.0));
     bad |= json_object_set_new(p, "min_chars", json_integer(ao->min_cjk));
     bad |= json_object_set_new(p, "min_words", json_integer(ao->min_words));
@@ -268,7 +271,7 @@ int cmd_scan(int argc, char **argv)
     size_t npaths = 0, ninc = 0, nexc = 0, nign = 0;
     int by_dir = 0, verbose = 0, force_progress = -1;
     double max_df_fraction = -1;
-    int pairs_set = 0;
+    int pairs_set = 0, pair_passages_set = 0;
     if (!paths || !inc || !exc || !ign) {
         cli_error("out of memory");
         free(paths), free(inc), free(exc), free(ign);
@@ -276,7 +279,7 @@ int cmd_scan(int argc, char **argv)
     }
     enum {
         O_JOBS = 'j', O_MIN_HITS = CLI_O_CMD, O_NO_FAMILIES, O_MAX_CHUNKS, O_NEAR_COPIES, O_FAMILIES,
-        O_TOP, O_PASSAGES, O_PAIRS, O_MIN_RATIO, O_WHOLE_TOKENS, O_RECURRING_TEXT, O_GROUP, O_GROUP_BY_DIR
+        O_TOP, O_PASSAGES, O_PAIRS, O_PAIR_PASSAGES, O_MIN_RATIO, O_WHOLE_TOKENS, O_RECURRING_TEXT, O_GROUP, O_GROUP_BY_DIR
     };
     static const struct option longs[] = {
         CLI_HELP_LONGOPT, {"format", required_argument, NULL, O_FORMAT},
@@ -289,6 +292,7 @@ int cmd_scan(int argc, char **argv)
         {"near-copies", required_argument, NULL, O_NEAR_COPIES},
         {"families", required_argument, NULL, O_FAMILIES}, {"top", required_argument, NULL, O_TOP},
         {"passages", required_argument, NULL, O_PASSAGES}, {"pairs", required_argument, NULL, O_PAIRS},
+        {"pair-passages", required_argument, NULL, O_PAIR_PASSAGES},
         {"min-ratio", required_argument, NULL, O_MIN_RATIO},
         {"whole-tokens", required_argument, NULL, O_WHOLE_TOKENS},
         {"recurring-text", no_argument, NULL, O_RECURRING_TEXT},
@@ -336,6 +340,10 @@ int cmd_scan(int argc, char **argv)
             so.list_pairs = strcmp(optarg, "all") == 0 ? 0 : cli_ulong("--pairs", optarg, 1, SIZE_MAX);
             pairs_set = 1;
             break;
+        case O_PAIR_PASSAGES:
+            so.pair_passages = strcmp(optarg, "all") == 0 ? 0 : cli_ulong("--pair-passages", optarg, 1, SIZE_MAX);
+            pair_passages_set = 1;
+            break;
         case O_MIN_RATIO: so.min_ratio = cli_double("--min-ratio", optarg, 0.0, 1.0); break;
         case O_RECURRING_TEXT: so.recurring_text = 1; break;
         case O_WHOLE_TOKENS: so.whole_tokens = (unsigned)cli_ulong("--whole-tokens", optarg, 0, UINT32_MAX); break;
@@ -382,6 +390,13 @@ int cmd_scan(int argc, char **argv)
         cli_error("scan: --format must be text, json, jsonl, html or csv, not '%s'", format);
         goto done;
     }
+    /* Before resolving, so that the report's params say what was done. */
+    if (so.top_pairs == 0 && !pair_passages_set)
+        so.pair_passages = 0;
+    if (so.top_pairs == 0 && !pairs_set) /* every passage: every pair and occurrence too */
+        so.list_pairs = 0, so.family_spans = 0;
+    else if (so.top_pairs == 0)
+        so.family_spans = 0;
     int rc = ovl_scan_opts_resolve(ctx, &so, &ro);
     if (rc != OVL_OK) {
         cli_fail("scan", ctx, rc);
@@ -430,10 +445,6 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
     cli_corpus_warn_empty(corpus);
-    if (so.top_pairs == 0 && !pairs_set) /* every passage: every pair and occurrence too */
-        so.list_pairs = 0, so.family_spans = 0;
-    else if (so.top_pairs == 0)
-        so.family_spans = 0;
     if (max_df_fraction >= 0) {
         /* A share of the documents: at least 2, so a pair can still be a candidate. */
         double m = ceil(max_df_fraction * (double)n);

@@ -8,12 +8,13 @@
 typedef struct sdoc {
     ovl_doc *doc;
     uint64_t bytes;    /* estimated memory of doc */
+    uint64_t key;      /* eviction order while unreferenced: the largest goes first */
+    uint64_t last;     /* latest planned position it was asked for */
+    size_t heap;       /* index in the eviction heap; SIZE_MAX = not in it */
     uint32_t refs;
     int loading;
     int code;          /* load failure code, once failed */
     char *error;       /* load failure message ("PATH: message") */
-    size_t prev, next; /* LRU list of unreferenced loaded documents; SIZE_MAX = none */
-    int in_lru;
 } sdoc;
 
 struct ovl__doccache {
@@ -23,7 +24,16 @@ struct ovl__doccache {
     uint64_t budget;
     sdoc *d;
     size_t n;
-    size_t head, tail; /* LRU: head = least recently used */
+    /* Unreferenced loaded documents, a binary max-heap on key. Without a plan the key is
+     * the age of the last release (least recently used first); with one it is the position
+     * of the next request (furthest first, Belady's rule: with the order of requests known,
+     * the document needed last is the one to drop). */
+    size_t *heap, nheap;
+    uint64_t tick;
+    /* The plan: positions at which each document will be asked for, ascending:
+     * ppos[pstart[i] .. pstart[i + 1]) for document i. NULL: no plan. */
+    size_t *pstart;
+    uint64_t *ppos;
     uint64_t bytes;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -41,7 +51,10 @@ ovl__doccache *ovl__doccache_new(const ovl_corpus *c, const ovl_doc_opts *opts,
 {
     ovl__doccache *dc = calloc(1, sizeof *dc);
     size_t n = ovl_corpus_count(c);
-    if (!dc || !(dc->d = calloc(n ? n : 1, sizeof *dc->d))) {
+    if (!dc || !(dc->d = calloc(n ? n : 1, sizeof *dc->d)) ||
+        !(dc->heap = malloc((n ? n : 1) * sizeof *dc->heap))) {
+        if (dc)
+            free(dc->d);
         free(dc);
         return NULL;
     }
@@ -50,9 +63,8 @@ ovl__doccache *ovl__doccache_new(const ovl_corpus *c, const ovl_doc_opts *opts,
     dc->hashes = hashes;
     dc->budget = budget;
     dc->n = n;
-    dc->head = dc->tail = SIZE_MAX;
     for (size_t i = 0; i < n; i++)
-        dc->d[i].prev = dc->d[i].next = SIZE_MAX;
+        dc->d[i].heap = SIZE_MAX;
     pthread_mutex_init(&dc->mu, NULL);
     pthread_cond_init(&dc->cv, NULL);
     return dc;
@@ -69,45 +81,92 @@ void ovl__doccache_free(ovl__doccache *dc)
     pthread_mutex_destroy(&dc->mu);
     pthread_cond_destroy(&dc->cv);
     free(dc->d);
+    free(dc->heap);
+    free(dc->pstart);
+    free(dc->ppos);
     free(dc);
 }
 
-static void lru_unlink(ovl__doccache *s, size_t i)
+static void heap_set(ovl__doccache *s, size_t at, size_t i)
 {
-    sdoc *e = &s->d[i];
-    if (!e->in_lru)
+    s->heap[at] = i;
+    s->d[i].heap = at;
+}
+
+static void heap_up(ovl__doccache *s, size_t at)
+{
+    size_t i = s->heap[at];
+    while (at > 0) {
+        size_t up = (at - 1) / 2;
+        if (s->d[s->heap[up]].key >= s->d[i].key)
+            break;
+        heap_set(s, at, s->heap[up]);
+        at = up;
+    }
+    heap_set(s, at, i);
+}
+
+static void heap_down(ovl__doccache *s, size_t at)
+{
+    size_t i = s->heap[at];
+    for (;;) {
+        size_t c = 2 * at + 1;
+        if (c >= s->nheap)
+            break;
+        if (c + 1 < s->nheap && s->d[s->heap[c + 1]].key > s->d[s->heap[c]].key)
+            c++;
+        if (s->d[s->heap[c]].key <= s->d[i].key)
+            break;
+        heap_set(s, at, s->heap[c]);
+        at = c;
+    }
+    heap_set(s, at, i);
+}
+
+static void heap_remove(ovl__doccache *s, size_t i)
+{
+    size_t at = s->d[i].heap;
+    if (at == SIZE_MAX)
         return;
-    if (e->prev != SIZE_MAX)
-        s->d[e->prev].next = e->next;
-    else
-        s->head = e->next;
-    if (e->next != SIZE_MAX)
-        s->d[e->next].prev = e->prev;
-    else
-        s->tail = e->prev;
-    e->prev = e->next = SIZE_MAX;
-    e->in_lru = 0;
+    s->d[i].heap = SIZE_MAX;
+    size_t last = s->heap[--s->nheap];
+    if (last == i)
+        return;
+    heap_set(s, at, last);
+    heap_up(s, at);
+    heap_down(s, s->d[last].heap);
 }
 
-static void lru_push(ovl__doccache *s, size_t i)
+/* The next planned request of document i after position pos (UINT64_MAX: none). */
+static uint64_t next_use(const ovl__doccache *s, size_t i, uint64_t pos)
+{
+    size_t lo = s->pstart[i], hi = s->pstart[i + 1];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->ppos[mid] <= pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->pstart[i + 1] ? s->ppos[lo] : UINT64_MAX;
+}
+
+/* Under the lock: document i, just released by everyone, joins the eviction heap. */
+static void heap_push(ovl__doccache *s, size_t i)
 {
     sdoc *e = &s->d[i];
-    e->prev = s->tail;
-    e->next = SIZE_MAX;
-    if (s->tail != SIZE_MAX)
-        s->d[s->tail].next = i;
-    else
-        s->head = i;
-    s->tail = i;
-    e->in_lru = 1;
+    e->key = s->pstart ? next_use(s, i, e->last) : UINT64_MAX - ++s->tick;
+    s->heap[s->nheap++] = i;
+    heap_up(s, s->nheap - 1);
 }
 
-/* Under the lock: frees least recently used documents nobody holds while over budget. */
+/* Under the lock: frees unreferenced documents, the first in eviction order first, while
+ * over budget. */
 static void trim(ovl__doccache *s)
 {
-    while (s->bytes > s->budget && s->head != SIZE_MAX) {
-        size_t i = s->head;
-        lru_unlink(s, i);
+    while (s->bytes > s->budget && s->nheap) {
+        size_t i = s->heap[0];
+        heap_remove(s, i);
         ovl_doc_free(s->d[i].doc);
         s->d[i].doc = NULL;
         s->bytes -= s->d[i].bytes;
@@ -115,8 +174,47 @@ static void trim(ovl__doccache *s)
     }
 }
 
-/* A loaded document's memory as its arrays hold it (about 6.5 bytes per byte of English
- * text, see bench/README.md), and a little for the allocator. */
+int ovl__doccache_plan(ovl__doccache *s, const uint32_t *seq, size_t n)
+{
+    size_t *start = NULL;
+    uint64_t *pos = NULL;
+    if (seq && n) {
+        start = calloc(s->n + 2, sizeof *start);
+        pos = malloc(n * sizeof *pos);
+        if (!start || !pos) {
+            free(start);
+            free(pos);
+            return OVL_ERR_NOMEM;
+        }
+        for (size_t k = 0; k < n; k++)
+            start[seq[k] + 2]++;
+        for (size_t i = 0; i < s->n; i++)
+            start[i + 2] += start[i + 1];
+        for (size_t k = 0; k < n; k++)
+            pos[start[seq[k] + 1]++] = k;
+    }
+    pthread_mutex_lock(&s->mu);
+    free(s->pstart);
+    free(s->ppos);
+    s->pstart = start;
+    s->ppos = pos;
+    for (size_t i = 0; i < s->n; i++)
+        s->d[i].last = 0;
+    /* Keys of documents already waiting follow the new rule. */
+    for (size_t k = 0; k < s->nheap; k++) {
+        size_t i = s->heap[k];
+        s->d[i].key = !start ? UINT64_MAX - ++s->tick
+                      : start[i] < start[i + 1] ? pos[start[i]] : UINT64_MAX;
+    }
+    for (size_t k = s->nheap / 2; k-- > 0;)
+        heap_down(s, k);
+    pthread_mutex_unlock(&s->mu);
+    return OVL_OK;
+}
+
+/* Memory of a loaded document: its arrays as allocated (the decoder and normalizer trim
+ * them to size; narrow code points and their exceptions, see ovl__doc_bytes), so that the
+ * budget holds as many documents as it says. */
 static uint64_t doc_bytes(const ovl_doc *d) { return 256 + ovl__doc_bytes(d); }
 
 static char *message(const char *path, const char *msg)
@@ -159,13 +257,21 @@ static int load(ovl__doccache *s, ovl_ctx *ctx, size_t i, ovl_doc **out, char **
 const ovl_doc *ovl__doccache_get(ovl__doccache *s, ovl_ctx *ctx, size_t i, const char **err,
                                  int *code)
 {
+    return ovl__doccache_get_at(s, ctx, i, 0, err, code);
+}
+
+const ovl_doc *ovl__doccache_get_at(ovl__doccache *s, ovl_ctx *ctx, size_t i, uint64_t pos,
+                                    const char **err, int *code)
+{
     pthread_mutex_lock(&s->mu);
     sdoc *e = &s->d[i];
+    if (pos > e->last)
+        e->last = pos;
     while (e->loading)
         pthread_cond_wait(&s->cv, &s->mu);
     if (e->doc || e->error) {
         if (e->doc) {
-            lru_unlink(s, i);
+            heap_remove(s, i);
             e->refs++;
         }
         const ovl_doc *d = e->doc;
@@ -205,7 +311,7 @@ void ovl__doccache_put(ovl__doccache *s, size_t i)
     pthread_mutex_lock(&s->mu);
     sdoc *e = &s->d[i];
     if (e->doc && --e->refs == 0) {
-        lru_push(s, i);
+        heap_push(s, i);
         trim(s);
     }
     pthread_mutex_unlock(&s->mu);

@@ -5,8 +5,9 @@
 #include "internal.h"
 
 /* A document is loaded (read, hash checked, decoded, normalized, segmented) the first time
- * a thread asks for it, kept while any thread holds it and afterwards in least-recently-used
- * order up to a memory budget. A load failure is remembered: every later request gets the
+ * a thread asks for it, kept while any thread holds it and afterwards up to a memory budget:
+ * the least recently used goes first, or, when the order of requests is known in advance
+ * (ovl__doccache_plan), the one whose next request comes last. A load failure is remembered: every later request gets the
  * same message, so a bad file is reported once and fails its pairs alike. */
 typedef struct ovl__doccache ovl__doccache;
 
@@ -20,7 +21,13 @@ void ovl__doccache_free(ovl__doccache *dc);
  * message ("PATH: detail", owned by the cache) and *code its ovl_error. */
 const ovl_doc *ovl__doccache_get(ovl__doccache *dc, ovl_ctx *ctx, size_t i, const char **err,
                                  int *code);
+/* Same, for the request at position pos of the plan (positions count from 0). */
+const ovl_doc *ovl__doccache_get_at(ovl__doccache *dc, ovl_ctx *ctx, size_t i, uint64_t pos,
+                                    const char **err, int *code);
 void ovl__doccache_put(ovl__doccache *dc, size_t i);
+/* The documents that will be asked for, in order (seq[k] at position k; borrowed, copied as
+ * per-document positions); NULL / 0 drops the plan. OVL_ERR_NOMEM leaves the cache as it was. */
+int ovl__doccache_plan(ovl__doccache *dc, const uint32_t *seq, size_t n);
 /* Loads a fresh copy of document i (hash checked), outside the cache, for a caller that keeps
  * it. On failure *err is "PATH: detail" (malloc'd) or NULL when out of memory. */
 int ovl__doccache_load(ovl__doccache *dc, ovl_ctx *ctx, size_t i, ovl_doc **out, char **err);

@@ -495,6 +495,7 @@ int ovl_scan_merge_pairs(ovl_ctx *ctx, const ovl_scan_pair *const *lists, const 
 typedef struct pair_units {
     size_t *order, *ustart, *ucentre, nunits;
     size_t *run;  /* units in the order they are handed out: the costliest first */
+    uint64_t *pos; /* per handed-out unit: the plan position of its centre's request */
 } pair_units;
 
 typedef struct ucost {
@@ -558,6 +559,7 @@ static int order_units(const ovl_scan_pair *pairs, pair_units *pu)
 static void units_free(pair_units *pu)
 {
     free(pu->order);
+    free(pu->pos);
     free(pu->ustart);
     free(pu->ucentre);
     free(pu->run);
@@ -628,6 +630,31 @@ out:
     free(stack);
     if (rc)
         units_free(pu);
+    return rc;
+}
+
+/* The cache's plan: documents in the order the units ask for them (each unit its centre,
+ * then its pairs' other documents), so that it keeps those needed soonest. */
+static int plan_cache(ovl__doccache *cache, const ovl_scan_pair *pairs, pair_units *pu)
+{
+    size_t n = pu->ustart[pu->nunits] + pu->nunits;
+    uint32_t *seq = malloc((n ? n : 1) * sizeof *seq);
+    if (!seq || !(pu->pos = malloc((pu->nunits + 1) * sizeof *pu->pos))) {
+        free(seq);
+        return OVL_ERR_NOMEM;
+    }
+    size_t k = 0;
+    for (size_t r = 0; r < pu->nunits; r++) {
+        size_t u = pu->run[r], centre = pu->ucentre[u];
+        pu->pos[r] = k;
+        seq[k++] = (uint32_t)centre;
+        for (size_t x = pu->ustart[u]; x < pu->ustart[u + 1]; x++) {
+            const ovl_scan_pair *c = &pairs[pu->order[x]];
+            seq[k++] = c->a == centre ? c->b : c->a;
+        }
+    }
+    int rc = ovl__doccache_plan(cache, seq, k);
+    free(seq);
     return rc;
 }
 
@@ -810,7 +837,8 @@ static void align_unit(void *arg, unsigned worker, size_t i)
     size_t centre = j->units.ucentre[u];
     const char *cerr = NULL;
     int ccode = 0;
-    const ovl_doc *dc = ovl__doccache_get(j->cache, ctx, centre, &cerr, &ccode);
+    uint64_t pos = j->units.pos[i];
+    const ovl_doc *dc = ovl__doccache_get_at(j->cache, ctx, centre, pos, &cerr, &ccode);
     const uint8_t *mc = NULL;
     int mrc = dc && j->rec ? doc_mask(j, worker, 0, centre, dc, &mc) : OVL_OK;
     for (size_t x = j->units.ustart[u]; x < j->units.ustart[u + 1]; x++) {
@@ -821,7 +849,7 @@ static void align_unit(void *arg, unsigned worker, size_t i)
         int ocode = 0;
         /* The other document is loaded even when the centre failed, so the message is the
          * same whatever the visiting order: a's failure first. */
-        const ovl_doc *dother = ovl__doccache_get(j->cache, ctx, other, &oerr, &ocode);
+        const ovl_doc *dother = ovl__doccache_get_at(j->cache, ctx, other, ++pos, &oerr, &ocode);
         const ovl_doc *da = c->a == centre ? dc : dother, *db = c->a == centre ? dother : dc;
         const char *ea = c->a == centre ? cerr : oerr, *eb = c->a == centre ? oerr : cerr;
         int codea = c->a == centre ? ccode : ocode, codeb = c->a == centre ? ocode : ccode;
@@ -921,6 +949,8 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
     unsigned nt = o->threads ? o->threads : 1;
     j.ctx = calloc(nt, sizeof *j.ctx);
     int rc = j.ctx ? make_units(pairs, npairs, ndocs, &j.units) : OVL_ERR_NOMEM;
+    if (rc == OVL_OK)
+        rc = plan_cache(cache, pairs, &j.units);
     for (unsigned t = 0; rc == OVL_OK && t < nt; t++)
         if (!(j.ctx[t] = ovl_ctx_new()))
             rc = OVL_ERR_NOMEM;
@@ -938,6 +968,7 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
         pthread_mutex_init(&j.mu, NULL);
         pthread_mutex_init(&j.rmu, NULL);
         ovl__parallel(j.units.nunits, nt, align_unit, o->progress ? align_tick : NULL, &j);
+        ovl__doccache_plan(cache, NULL, 0); /* later phases ask in no known order */
         pthread_mutex_destroy(&j.mu);
         pthread_mutex_destroy(&j.rmu);
         if (recurring)

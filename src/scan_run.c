@@ -383,6 +383,44 @@ static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
 
 /* Results in report order: begin with the documents, then every pair read back from the
  * spool, then end. */
+typedef struct plen {
+    uint64_t len;
+    size_t at;
+} plen;
+
+static int plen_cmp(const void *x, const void *y)
+{
+    const plen *a = x, *b = y;
+    if (a->len != b->len)
+        return a->len > b->len ? -1 : 1;
+    return (a->at > b->at) - (a->at < b->at);
+}
+
+static int plen_at_cmp(const void *x, const void *y)
+{
+    const plen *a = x, *b = y;
+    return (a->at > b->at) - (a->at < b->at);
+}
+
+/* Keeps the max longest of the n passages in ps (both sides' characters; ties: the
+ * earlier), in their order. Returns how many are left, or SIZE_MAX when out of memory. */
+static size_t keep_longest(ovl_passage *ps, size_t n, size_t max, plen **tmp, size_t *cap)
+{
+    if (!max || n <= max)
+        return n;
+    if (ovl__grow(tmp, cap, n, sizeof **tmp) != 0)
+        return SIZE_MAX;
+    plen *l = *tmp;
+    for (size_t k = 0; k < n; k++)
+        l[k] = (plen){(uint64_t)(ps[k].a.char_end - ps[k].a.char_start) +
+                          (ps[k].b.char_end - ps[k].b.char_start), k};
+    qsort(l, n, sizeof *l, plen_cmp);
+    qsort(l, max, sizeof *l, plen_at_cmp);
+    for (size_t k = 0; k < max; k++) /* l[k].at >= k and ascending: nothing is overwritten unread */
+        ps[k] = ps[l[k].at];
+    return max;
+}
+
 static int emit(run *r, ovl__doccache *cache)
 {
     const ovl_scan_sink *sink = r->sink;
@@ -422,7 +460,8 @@ static int emit(run *r, ovl__doccache *cache)
         if (r->recs[k].status == OVL_OK) {
             r->sum.pairs++;
             if (!r->o->top_pairs || k < r->o->top_pairs)
-                r->sum.passages += r->recs[k].n;
+                r->sum.passages += r->o->pair_passages && r->recs[k].n > r->o->pair_passages
+                                       ? r->o->pair_passages : r->recs[k].n;
         }
     }
     size_t nrep = 0;
@@ -483,7 +522,8 @@ static int emit(run *r, ovl__doccache *cache)
     free(di);
     free(sh);
     ovl_passage *buf = NULL;
-    size_t cap = 0;
+    size_t cap = 0, lcap = 0;
+    plen *lens = NULL;
     ovl_ctx *lctx = ovl_ctx_new();
     if (!lctx && rc == OVL_OK)
         rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -506,6 +546,14 @@ static int emit(run *r, ovl__doccache *cache)
                              fread(buf, sizeof *buf, shown, r->spool) != shown)) {
             rc = ovl__fail(r->ctx, OVL_ERR_IO, -1, "cannot read the temporary passage file");
             break;
+        }
+        if (shown) {
+            size_t left = keep_longest(buf, shown, r->o->pair_passages, &lens, &lcap);
+            if (left == SIZE_MAX) {
+                rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+                break;
+            }
+            shown = (uint32_t)left;
         }
         const ovl_doc *da = NULL, *db = NULL;
         char *lerr = NULL;
@@ -566,6 +614,7 @@ static int emit(run *r, ovl__doccache *cache)
     }
     ovl_ctx_free(lctx);
     free(buf);
+    free(lens);
     if (rc == OVL_OK && sink && sink->end && sink->end(sink->userdata, &r->sum) != 0)
         rc = ovl__sink_stopped(r->ctx);
     return rc;

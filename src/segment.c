@@ -3,8 +3,12 @@
 
 #include <utf8proc.h>
 
-static int is_space(uint32_t c)
+/* The character tests run on every character of every document (several passes): inline,
+ * with ASCII decided by one comparison or two. */
+static inline int is_space(uint32_t c)
 {
+    if (c < 0x80)
+        return c == ' ' || (c >= '\t' && c <= '\r');
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x3000 || c == 0xA0 ||
            c == 0xFEFF || c == 0x2028 || c == 0x2029 || c == '\f' || c == '\v' ||
            (c >= 0x2000 && c <= 0x200B);
@@ -34,15 +38,19 @@ static inline uint32_t char_width(uint32_t c)
 static int is_digit(uint32_t c) { return (c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19); }
 
 /* Characters after which a sentence ends. */
-static int ends_sentence(uint32_t c)
+static inline int ends_sentence(uint32_t c)
 {
+    if (c < 0x80)
+        return c == '.' || c == '!' || c == '?' || c == ';';
     return c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0xFF1B || c == '!' || c == '?' ||
            c == ';' || c == '.' || c == 0xFF0E || c == 0x2026 || c == 0xFF61;
 }
 
 /* Closing marks that stay with the sentence they close. */
-static int is_closer(uint32_t c)
+static inline int is_closer(uint32_t c)
 {
+    if (c < 0x80)
+        return c == ')' || c == '"' || c == '\'' || c == ']';
     return c == 0x201D || c == 0x2019 || c == 0x300D || c == 0x300F || c == 0xFF09 || c == ')' ||
            c == '"' || c == '\'' || c == 0x3011 || c == ']' || c == 0x300B;
 }

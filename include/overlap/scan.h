@@ -89,10 +89,15 @@ typedef struct ovl_scan_opts {
                                pairwise passage (licences, templates, changelog formulas that
                                band keys miss); costs about 37% more CPU on text without such
                                formulas, so default 0 */
+    size_t pair_passages;   /* passages listed per reported pair: its longest (both sides'
+                               characters), in document order; the pair record still counts
+                               them all. Two shipped copies of one changelog share hundreds of
+                               passages, which `overlap compare` shows better than a corpus
+                               report. Default 50; 0 = all */
 } ovl_scan_opts;
 #define OVL_SCAN_OPTS_INIT \
     {OVL_SCAN_OPTS_VERSION, OVL_DOC_OPTS_INIT, OVL_FP_OPTS_INIT, OVL_ALIGN_OPTS_INIT, 50, 1, \
-     0, 0, NULL, NULL, NULL, 1, 100, 100, 0.0, 0.9, 200, NULL, 10000, 100, 0}
+     0, 0, NULL, NULL, NULL, 1, 100, 100, 0.0, 0.9, 200, NULL, 10000, 100, 0, 50}
 
 /* ---- Phase 1: fingerprints -------------------------------------------------------------- */
 

@@ -49,6 +49,20 @@ jq -e '.params | .threshold == 0.3 and .bands == 16 and .rows == 3 and .k_cjk ==
 jq -e '.pairs | length == 1 and .[0].passages == 3 and .[0].a_path == "'"$t/reuse/copy.txt"'"
        and .[0].a_reused_chars > 0 and .[0].b_ratio > 0 and .[0].top_similarity == 1.0' "$t/fix.json" >/dev/null &&
   ok "json: pair record" || bad "json pair record: $(jq -c .pairs "$t/fix.json")"
+# --pair-passages N: a pair's N longest passages (both sides' characters) in document
+# order; its record still counts them all.
+"$OVL_BIN" scan --format json --pair-passages 2 "$t/reuse" >"$t/pp2.json"
+want=$(jq -c '[.passages | to_entries | sort_by(-((.value.a.char_end - .value.a.char_start) +
+               (.value.b.char_end - .value.b.char_start)), .key) | .[0:2] | sort_by(.key)[] | .value]' "$t/fix.json")
+[ "$(jq -c .passages "$t/pp2.json")" = "$want" ] && [ "$(jq '.passages | length' "$t/pp2.json")" = 2 ] &&
+  [ "$(jq '.pairs[0].passages' "$t/pp2.json")" = 3 ] && [ "$(jq '.params.pair_passages' "$t/pp2.json")" = 2 ] &&
+  [ "$(jq '.params.pair_passages' "$t/fix.json")" = 50 ] &&
+  ok "--pair-passages 2: the two longest, in order, all counted" ||
+  bad "--pair-passages 2: $(jq -c '[.passages[] | [.a.char_start, .a.char_end]]' "$t/pp2.json") want $want"
+[ "$("$OVL_BIN" scan --format json --passages all "$t/reuse" | jq '.params.pair_passages')" = 0 ] &&
+  ok "--passages all lists every passage of a pair" || bad "--passages all: pair_passages not 0"
+status_is "--pair-passages 0 refused" 2 "$OVL_BIN" scan --pair-passages 0 "$t/reuse"
+
 # HTML: both documents shown whole, their passages marked.
 "$OVL_BIN" scan --format html -o "$t/fix.html" "$t/reuse"
 [ "$(grep -c 'data-pair=' "$t/fix.html")" -ge 6 ] && grep -q "copy.txt" "$t/fix.html" &&
