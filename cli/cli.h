@@ -51,7 +51,7 @@ int cli_color(const char *word, FILE *stream);
 enum {
     CLI_O_FIRST = 256,
     /* document options */
-    O_ENCODING, O_LENIENT, O_NO_FOLD,
+    O_ENCODING, O_LENIENT, O_NO_FOLD, O_MAX_BYTES,
     /* alignment options */
     O_MIN_CHARS, O_MIN_WORDS,
     /* fingerprint options */
@@ -70,7 +70,7 @@ enum {
 };
 #define CLI_DOC_LONGOPTS                                                                \
     {"encoding", required_argument, NULL, O_ENCODING}, {"lenient", no_argument, NULL, O_LENIENT}, \
-    {"no-fold-traditional", no_argument, NULL, O_NO_FOLD}
+    {"no-fold-traditional", no_argument, NULL, O_NO_FOLD}, {"max-bytes", required_argument, NULL, O_MAX_BYTES}
 #define CLI_ALIGN_LONGOPTS                                                              \
     {"min-chars", required_argument, NULL, O_MIN_CHARS},                                \
     {"min-words", required_argument, NULL, O_MIN_WORDS},                                \
@@ -108,6 +108,8 @@ int cli_getopt(int argc, char **argv, const char *shorts, const struct option *l
 const char *cli_optname(void);
 
 /* Parses an unsigned integer / double option value or exits 2 with "overlap: NAME: ...". */
+/* A size in bytes: digits with an optional K, M or G (KiB, MiB, GiB; either case), at most max. */
+uint64_t cli_size(const char *name, const char *value, uint64_t max);
 unsigned long cli_ulong(const char *name, const char *value, unsigned long min, unsigned long max);
 double cli_double(const char *name, const char *value, double min, double max);
 
@@ -124,7 +126,9 @@ int cli_fp_opt(int id, const char *arg, ovl_fp_opts *fp, unsigned *given, const 
     "  --encoding NAME          read input as NAME (any iconv name); default: detect\n" \
     "  --lenient                replace invalid bytes with U+FFFD instead of failing\n" \
     "                           (how many is said on stderr)\n" \
-    "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n"
+    "  --no-fold-traditional    do not fold Traditional Chinese to Simplified\n" \
+    "  --max-bytes N            refuse an input file larger than N bytes (suffix K, M or G:\n" \
+    "                           KiB, MiB, GiB; 0: up to 4 GiB); default 256M\n"
 
 /* Input options of the commands that read corpora (scan, dedup, index add, check):
  * --text-field NAME and --id-field NAME for JSON lines records, --encoding-of GLOB=NAME (the

@@ -70,40 +70,61 @@ static int dedup_problem(const ovl_problem *p)
     return 0;
 }
 
+/* json_object_set_new / json_array_append_new (which take v even when they fail) that
+ * remember a failed allocation, of v or of the container, in *oom: a list missing a field
+ * must not be written as if it were whole. */
+static void jput(json_t *o, const char *k, json_t *v, int *oom)
+{
+    if (!v || !o || json_object_set_new(o, k, v) != 0)
+        *oom = 1;
+    if (v && !o)
+        json_decref(v);
+}
+static void japp(json_t *a, json_t *v, int *oom)
+{
+    if (!v || !a || json_array_append_new(a, v) != 0)
+        *oom = 1;
+    if (v && !a)
+        json_decref(v);
+}
+
 /* Adds "<prefix>path" and, for a record, "<prefix>file", "<prefix>id", "<prefix>line". */
-static void jdoc(json_t *o, const char *prefix, const ovl_corpus *c, size_t i)
+static void jdoc(json_t *o, const char *prefix, const ovl_corpus *c, size_t i, int *oom)
 {
     char k[16];
     const char *file, *id;
     uint64_t line;
     snprintf(k, sizeof k, "%spath", prefix);
-    json_object_set_new(o, k, json_string(ovl_corpus_name(c, i)));
+    jput(o, k, json_string(ovl_corpus_name(c, i)), oom);
     if (!ovl_corpus_record(c, i, &file, &id, &line))
         return;
     snprintf(k, sizeof k, "%sfile", prefix);
-    json_object_set_new(o, k, json_string(file));
+    jput(o, k, json_string(file), oom);
     snprintf(k, sizeof k, "%sid", prefix);
-    json_object_set_new(o, k, json_string(id));
+    if (id)
+        jput(o, k, json_string(id), oom);
     snprintf(k, sizeof k, "%sline", prefix);
-    json_object_set_new(o, k, json_integer((json_int_t)line));
+    jput(o, k, json_integer((json_int_t)line), oom);
 }
 
-/* The list: clusters in order, each with its members in name order. */
+/* The list: clusters in order, each with its members in name order. -1 when it cannot be
+ * written, -2 when out of memory. */
 static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r, int json,
                       int jsonl, double ratio, int keep, const size_t *replaced, int nul)
 {
     size_t n = r->ndocs;
+    int oom = 0;
     if (json) {
         json_t *root = json_object();
         json_t *cl = json_array();
-        json_object_set_new(root, "threshold", jratio(ratio));
-        json_object_set_new(root, "keep", json_string(keep == OVL_DEDUP_KEEP_LONGEST ? "longest" : "first"));
-        json_object_set_new(root, "clusters", cl);
+        jput(root, "threshold", jratio(ratio), &oom);
+        jput(root, "keep", json_string(keep == OVL_DEDUP_KEEP_LONGEST ? "longest" : "first"), &oom);
+        jput(root, "clusters", cl, &oom);
         json_t **byid = calloc(r->nclusters + 1, sizeof *byid);
         if (!root || !cl || !byid) {
             free(byid);
             json_decref(root);
-            return -1;
+            return -2;
         }
         for (size_t i = 0; i < n; i++) {
             const ovl_dedup_doc *d = &r->docs[i];
@@ -112,51 +133,52 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
             json_t *cj = byid[d->cluster];
             if (!cj) {
                 cj = byid[d->cluster] = json_object();
-                json_object_set_new(cj, "id", json_integer((json_int_t)d->cluster));
-                json_object_set_new(cj, "kept", json_string(ovl_corpus_name(c, d->kept)));
-                json_object_set_new(cj, "documents", json_array());
-                json_object_set_new(cj, "pairs", json_array());
-                json_array_append_new(cl, cj);
+                jput(cj, "id", json_integer((json_int_t)d->cluster), &oom);
+                jput(cj, "kept", json_string(ovl_corpus_name(c, d->kept)), &oom);
+                jput(cj, "documents", json_array(), &oom);
+                jput(cj, "pairs", json_array(), &oom);
+                japp(cl, cj, &oom);
             }
             json_t *doc = json_object();
-            json_object_set_new(doc, "path", json_string(ovl_corpus_name(c, i)));
-            json_object_set_new(doc, "action", json_string(d->kept == i ? "keep" : "drop"));
-            json_object_set_new(doc, "chars", json_integer((json_int_t)d->chars));
-            json_array_append_new(json_object_get(cj, "documents"), doc);
+            jput(doc, "path", json_string(ovl_corpus_name(c, i)), &oom);
+            jput(doc, "action", json_string(d->kept == i ? "keep" : "drop"), &oom);
+            jput(doc, "chars", json_integer((json_int_t)d->chars), &oom);
+            japp(json_object_get(cj, "documents"), doc, &oom);
         }
         for (size_t k = 0; k < r->npairs; k++) {
             const ovl_dedup_pair *p = &r->pairs[k];
             json_t *pj = json_object();
-            json_object_set_new(pj, "a", json_string(ovl_corpus_name(c, p->a)));
-            json_object_set_new(pj, "b", json_string(ovl_corpus_name(c, p->b)));
-            json_object_set_new(pj, "ratio_a", jratio(p->ratio_a));
-            json_object_set_new(pj, "ratio_b", jratio(p->ratio_b));
-            json_array_append_new(json_object_get(byid[p->cluster], "pairs"), pj);
+            jput(pj, "a", json_string(ovl_corpus_name(c, p->a)), &oom);
+            jput(pj, "b", json_string(ovl_corpus_name(c, p->b)), &oom);
+            jput(pj, "ratio_a", jratio(p->ratio_a), &oom);
+            jput(pj, "ratio_b", jratio(p->ratio_b), &oom);
+            japp(json_object_get(byid[p->cluster], "pairs"), pj, &oom);
         }
         free(byid);
         /* What the list does not cover, and (with --lenient) what was read with replacements. */
         json_t *sk = json_array();
-        json_object_set_new(root, "skipped", sk);
+        jput(root, "skipped", sk, &oom);
         for (size_t k = 0; k < r->nproblems; k++) {
             const ovl_problem *p = &r->problems[k];
             json_t *pj = json_object();
-            json_object_set_new(pj, "path", json_string(p->path));
-            json_object_set_new(pj, "message", json_string(p->message));
-            json_object_set_new(pj, "byte", p->offset >= 0 ? json_integer(p->offset) : json_null());
-            json_array_append_new(sk, pj);
+            jput(pj, "path", json_string(p->path), &oom);
+            jput(pj, "message", json_string(p->message), &oom);
+            jput(pj, "byte", p->offset >= 0 ? json_integer(p->offset) : json_null(), &oom);
+            japp(sk, pj, &oom);
         }
         if (replaced) {
             json_t *rp = json_array();
-            json_object_set_new(root, "replaced", rp);
+            jput(root, "replaced", rp, &oom);
             for (size_t i = 0; i < n; i++)
                 if (replaced[i])
-                    json_array_append_new(rp, json_pack("{s:s,s:I}", "path", ovl_corpus_name(c, i),
-                                                        "sequences", (json_int_t)replaced[i]));
+                    japp(rp, json_pack("{s:s,s:I}", "path", ovl_corpus_name(c, i), "sequences",
+                                       (json_int_t)replaced[i]),
+                         &oom);
         }
-        int rc = json_dumpf(root, out, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+        int rc = oom ? -2 : json_dumpf(root, out, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(6));
         fputc('\n', out);
         json_decref(root);
-        return rc == 0 ? 0 : -1;
+        return rc == 0 ? 0 : rc == -2 || !ferror(out) ? -2 : -1;
     }
     /* Every document: the clusters in order, each with its members in name order, then the
      * documents in no cluster (kept) in name order. One pass per cluster would be quadratic:
@@ -166,7 +188,7 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
     if (!order || !count) {
         free(order);
         free(count);
-        return -1;
+        return -2;
     }
     for (size_t i = 0; i < n; i++)
         if (r->docs[i].cluster)
@@ -189,17 +211,17 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
         const ovl_dedup_doc *d = &r->docs[i];
         if (jsonl) {
             json_t *o = json_object();
-            json_object_set_new(o, "action", json_string(d->kept == i ? "keep" : "drop"));
-            json_object_set_new(o, "cluster", d->cluster ? json_integer((json_int_t)d->cluster) : json_null());
-            json_object_set_new(o, "similarity", d->cluster && d->similarity > 0 ? jratio(d->similarity) : json_null());
-            jdoc(o, "", c, i);
-            jdoc(o, "kept_", c, d->kept);
-            int bad = !o || json_dumpf(o, out, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(6)) != 0;
+            jput(o, "action", json_string(d->kept == i ? "keep" : "drop"), &oom);
+            jput(o, "cluster", d->cluster ? json_integer((json_int_t)d->cluster) : json_null(), &oom);
+            jput(o, "similarity", d->cluster && d->similarity > 0 ? jratio(d->similarity) : json_null(), &oom);
+            jdoc(o, "", c, i, &oom);
+            jdoc(o, "kept_", c, d->kept, &oom);
+            int rc = oom ? -2 : json_dumpf(o, out, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(6));
             json_decref(o);
-            if (bad) {
+            if (rc != 0) {
                 free(order);
                 free(count);
-                return -1;
+                return rc == -2 || !ferror(out) ? -2 : -1;
             }
             fputc('\n', out);
             continue;
@@ -386,7 +408,10 @@ int cmd_dedup(int argc, char **argv)
     }
     int werr = write_list(out.f, corpus, &res, json, jsonl, o.ratio, o.keep, replaced, nul);
     if (cli_out_close(&out, werr == 0) != 0 || werr) {
-        cli_error("dedup: %s: cannot write the list", outpath ? outpath : "standard output");
+        if (werr == -2)
+            cli_error("dedup: out of memory");
+        else
+            cli_error("dedup: %s: cannot write the list", outpath ? outpath : "standard output");
         goto done;
     }
     if (res.nclusters == 0)

@@ -184,6 +184,29 @@ unsigned long cli_ulong(const char *name, const char *value, unsigned long min, 
     return v;
 }
 
+uint64_t cli_size(const char *name, const char *value, uint64_t max)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(value, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    int bad = errno || end == value || value[0] == '-' || (shift ? end[1] != '\0' : *end != '\0');
+    if (!bad && v > (max >> shift))
+        bad = 1;
+    if (bad) {
+        cli_error("%s: '%s' is not a size from 0 to %llu bytes (digits, then K, M or G for KiB, "
+                  "MiB, GiB)", name, value, (unsigned long long)max);
+        exit(CLI_EXIT_TROUBLE);
+    }
+    return (uint64_t)v << shift;
+}
+
 double cli_double(const char *name, const char *value, double min, double max)
 {
     char *end;
@@ -254,6 +277,7 @@ int cli_doc_opt(int id, const char *arg, ovl_doc_opts *opts)
     case O_ENCODING: opts->decode.encoding = arg; return 1;
     case O_LENIENT: opts->decode.lenient = 1; return 1;
     case O_NO_FOLD: opts->norm.fold_traditional = 0; return 1;
+    case O_MAX_BYTES: opts->max_bytes = cli_size("--max-bytes", arg, OVL_MAX_INPUT_BYTES); return 1;
     default: return 0;
     }
 }

@@ -67,15 +67,15 @@ static uint64_t rw_mix(uint64_t z)
 #define RW_STEM 5
 static uint64_t rw_stem(const ovl_doc *d, const ovl_token *t)
 {
-    const uint32_t *c = d->norm->chars + t->norm_start;
-    size_t len = t->norm_len;
-    if (len > 3 && c[len - 1] == 's')
+    const ovl_norm *nm = d->norm;
+    size_t s = t->norm_start, len = t->norm_len;
+    if (len > 3 && ovl__norm_char(nm, s + len - 1) == 's')
         len--;
     if (len > RW_STEM)
         len = RW_STEM;
     uint64_t h = 0x51ed27;
     for (size_t i = 0; i < len; i++)
-        h = rw_mix(h + c[i]);
+        h = rw_mix(h + ovl__norm_char(nm, s + i));
     return h;
 }
 

@@ -25,12 +25,11 @@ static int b_init(builder *b, size_t hint)
     if (!b->t)
         return -1;
     b->cap = hint + 1;
-    b->t->chars = malloc(b->cap * sizeof *b->t->chars);
     b->t->boff = malloc(b->cap + 1);
     b->t->bbase = malloc(nblocks(b->cap) * sizeof *b->t->bbase);
     b->lcap = 64;
     b->t->lines = malloc(b->lcap * sizeof *b->t->lines);
-    if (!b->t->chars || !b->t->boff || !b->t->bbase || !b->t->lines)
+    if (ovl__cps_init(&b->t->chars, b->cap) != 0 || !b->t->boff || !b->t->bbase || !b->t->lines)
         return -1;
     b->t->lines[0] = 0;
     b->t->nlines = 1;
@@ -79,10 +78,8 @@ static inline int b_put(builder *b, uint32_t cp, size_t off)
     ovl_text *t = b->t;
     if (t->n + 1 >= b->cap) {
         size_t ncap = b->cap * 2;
-        uint32_t *c = realloc(t->chars, ncap * sizeof *c);
-        if (!c)
+        if (ovl__cps_resize(&t->chars, t->n, ncap) != 0)
             return -1;
-        t->chars = c;
         if (t->bytes) {
             uint32_t *o = realloc(t->bytes, (ncap + 1) * sizeof *o);
             if (!o)
@@ -109,7 +106,8 @@ static inline int b_put(builder *b, uint32_t cp, size_t off)
     b->pending_cr = cp == '\r';
     if (b_setoff(b, t->n, off) != 0)
         return -1;
-    t->chars[t->n] = cp;
+    if (ovl__cps_put(&t->chars, t->n, cp, b->cap) != 0)
+        return -1;
     t->n++;
     if (cp == '\n' || cp == 0x2028 || cp == 0x2029) {
         if (ovl__grow(&t->lines, &b->lcap, t->nlines + 1, sizeof *t->lines) != 0)
@@ -139,7 +137,7 @@ static ovl_text *b_finish(builder *b, size_t size)
         return NULL;
     if (t->nlines > 1 && t->lines[t->nlines - 1] == t->n)
         t->nlines--;
-    shrink(&t->chars, t->n, sizeof *t->chars);
+    ovl__cps_resize(&t->chars, t->n, t->n);
     shrink(&t->boff, t->n + 1, 1);
     shrink(&t->bbase, nblocks(t->n), sizeof *t->bbase);
     shrink(&t->bytes, t->n + 1, sizeof *t->bytes);
@@ -158,7 +156,8 @@ void ovl_text_free(ovl_text *t)
 {
     if (!t)
         return;
-    free(t->chars);
+    ovl__cps_free(&t->chars);
+    free(atomic_load(&t->wide));
     free(t->bbase);
     free(t->boff);
     free(t->bytes);
@@ -237,17 +236,17 @@ static int decode_utf8(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t 
         size_t n;
         unsigned c = p[i];
         if (c >= 0x20 && c < 0x80 && !b->pending_cr) {
-            if (b_setoff(b, t->n, i) != 0)
+            if (b_setoff(b, t->n, i) != 0 || ovl__cps_put(&t->chars, t->n, c, b->cap) != 0)
                 return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-            t->chars[t->n++] = c;
+            t->n++;
             i++;
             continue;
         }
         if (c >= 0x80 && (n = utf8_next(p + i, len - i, &cp)) != 0 && !b->pending_cr &&
             cp != 0x2028 && cp != 0x2029) {
-            if (b_setoff(b, t->n, i) != 0)
+            if (b_setoff(b, t->n, i) != 0 || ovl__cps_put(&t->chars, t->n, cp, b->cap) != 0)
                 return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-            t->chars[t->n++] = cp;
+            t->n++;
             i += n;
             continue;
         }
@@ -864,7 +863,11 @@ int ovl_decode(ovl_ctx *ctx, const void *bytes, size_t len, const ovl_decode_opt
 }
 
 size_t ovl_text_length(const ovl_text *t) { return t->n; }
-const uint32_t *ovl_text_chars(const ovl_text *t) { return t->chars; }
+const uint32_t *ovl_text_chars(const ovl_text *t)
+{
+    return ovl__cps_wide_once(&t->chars, t->n, &((ovl_text *)t)->wide);
+}
+uint32_t ovl_text_char(const ovl_text *t, size_t i) { return i < t->n ? ovl__text_char(t, i) : 0; }
 uint64_t ovl_text_size(const ovl_text *t) { return ovl__text_byte(t, t->n); }
 const char *ovl_text_encoding(const ovl_text *t) { return t->encoding; }
 size_t ovl_text_replaced(const ovl_text *t) { return t->replaced; }
@@ -900,7 +903,7 @@ char *ovl_text_utf8(const ovl_text *t, size_t start, size_t end)
         return NULL;
     size_t k = 0;
     for (size_t i = start; i < end; i++)
-        k += ovl__utf8_put(t->chars[i], s + k);
+        k += ovl__utf8_put(ovl__text_char(t, i), s + k);
     s[k] = '\0';
     return s;
 }

@@ -213,20 +213,9 @@ int ovl__doccache_plan(ovl__doccache *s, const uint32_t *seq, size_t n)
 }
 
 /* Memory of a loaded document: its arrays as allocated (the decoder and normalizer trim
- * them to size), so that the budget holds as many documents as it says. */
-static uint64_t doc_bytes(const ovl_doc *d)
-{
-    const ovl_text *t = d->text;
-    const ovl_norm *nm = d->norm;
-    const ovl_segments *sg = d->segs;
-    uint64_t b = 256 + strlen(d->name) + 1;
-    b += (uint64_t)t->n * sizeof *t->chars + (uint64_t)t->nlines * sizeof *t->lines;
-    b += t->bytes ? ((uint64_t)t->n + 1) * sizeof *t->bytes
-                  : ((uint64_t)t->n + 1) + ((uint64_t)t->n / OVL_TEXT_BLOCK + 1) * sizeof *t->bbase;
-    b += (uint64_t)nm->ntokens * sizeof *nm->tokens + (uint64_t)nm->nchars * sizeof *nm->chars;
-    b += ((uint64_t)sg->npara + sg->nsent + sg->nhead + sg->nquote) * sizeof(ovl_range);
-    return b;
-}
+ * them to size; narrow code points and their exceptions, see ovl__doc_bytes), so that the
+ * budget holds as many documents as it says. */
+static uint64_t doc_bytes(const ovl_doc *d) { return 256 + ovl__doc_bytes(d); }
 
 static char *message(const char *path, const char *msg)
 {

@@ -1,6 +1,6 @@
 /* index.c - persistent corpus index: the handle, its schema and stored parameters, documents
  * looked up and loaded. The band store is in index_band.c, adding and querying in index_add.c,
- * verify in index_verify.c; index_int.h holds what they share. */
+ * verify in index_verify.c, the SQLite helpers in index_db.c; index_int.h holds what they share. */
 #include "index_int.h"
 
 #include <errno.h>
@@ -45,48 +45,6 @@ static const char *schema_sql =
 
 static const char *const required_tables[] = {"meta", "docs", "blobs", "doc_meta", "pending", "runs",
                                               "postings", "dead"};
-
-int ovl__ix_db_fail(ovl_ctx *ctx, const ovl_index *idx, const char *what)
-{
-    int ec = sqlite3_errcode(idx->db) & 0xFF;
-    int code = (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB) ? OVL_ERR_CORRUPT : OVL_ERR_DB;
-    /* what may be a whole statement (the schema): cut, so SQLite's reason is not lost at the
-     * end of a message longer than the context holds. */
-    return ovl__fail(ctx, code, -1, "index %s: %.100s%s: %s", idx->path, what, strlen(what) > 100 ? "..." : "",
-                     sqlite3_errmsg(idx->db));
-}
-
-int ovl__ix_exec(ovl_ctx *ctx, ovl_index *idx, const char *sql)
-{
-    if (sqlite3_exec(idx->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return ovl__ix_db_fail(ctx, idx, sql);
-    return OVL_OK;
-}
-
-int ovl__ix_prepare(ovl_ctx *ctx, ovl_index *idx, const char *sql, sqlite3_stmt **st)
-{
-    if (sqlite3_prepare_v2(idx->db, sql, -1, st, NULL) != SQLITE_OK)
-        return ovl__ix_db_fail(ctx, idx, "prepare");
-    return OVL_OK;
-}
-
-/* Single integer answer of sql (a PRAGMA or an aggregate). */
-int ovl__ix_query_int(ovl_ctx *ctx, ovl_index *idx, const char *sql, int64_t *v)
-{
-    sqlite3_stmt *st;
-    int rc = ovl__ix_prepare(ctx, idx, sql, &st);
-    if (rc != OVL_OK)
-        return rc;
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        *v = sqlite3_column_int64(st, 0);
-    else if (s == SQLITE_DONE)
-        *v = 0;
-    else
-        rc = ovl__ix_db_fail(ctx, idx, sql);
-    sqlite3_finalize(st);
-    return rc;
-}
 
 void ovl__ix_hash_hex(const void *bytes, size_t len, char out[33])
 {
@@ -394,16 +352,15 @@ void ovl_index_close(ovl_index *idx)
 int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, ovl_index **out)
 {
     static const ovl_index_opts defaults = OVL_INDEX_OPTS_INIT;
-    static const ovl_doc_opts ddefaults = OVL_DOC_OPTS_INIT;
     if (!path || !out)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_open: NULL argument");
     *out = NULL;
     const ovl_index_opts *o = opts ? opts : &defaults;
     if (o->version != OVL_INDEX_OPTS_VERSION)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_open: unknown options version %u", o->version);
-    if (o->doc && o->doc->version != OVL_DOC_OPTS_VERSION)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_index_open: unknown document options version %u",
-                         o->doc->version);
+    ovl_doc_opts dopts;
+    if (ovl__doc_opts_resolve(ctx, o->doc, &dopts, "ovl_index_open: unknown document options version") != OVL_OK)
+        return OVL_ERR_INVALID;
     struct stat sb;
     int exists = stat(path, &sb) == 0;
     if (!exists && (!o->create || o->readonly))
@@ -418,7 +375,7 @@ int ovl_index_open(ovl_ctx *ctx, const char *path, const ovl_index_opts *opts, o
     }
     idx->readonly = o->readonly;
     idx->pending_est = -1;
-    idx->doc = o->doc ? *o->doc : ddefaults;
+    idx->doc = dopts;
     if (idx->doc.decode.encoding) {
         if (!(idx->enc_opt = strdup(idx->doc.decode.encoding))) {
             ovl_index_close(idx);
@@ -578,27 +535,6 @@ int ovl_index_load_doc(ovl_ctx *ctx, ovl_index *idx, int64_t id, ovl_doc **out)
     }
     sqlite3_reset(st);
     return rc;
-}
-
-void ovl__ix_rollback(ovl_index *idx)
-{
-    if (!sqlite3_get_autocommit(idx->db))
-        sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-int ovl__ix_end_read(ovl_ctx *ctx, ovl_index *idx, int rc)
-{
-    if (sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        if (rc == OVL_OK)
-            rc = ovl__ix_db_fail(ctx, idx, "ending a read");
-        ovl__ix_rollback(idx);
-    }
-    return rc;
-}
-
-int ovl__ix_damaged(ovl_ctx *ctx, const ovl_index *idx, const char *what)
-{
-    return ovl__fail(ctx, OVL_ERR_CORRUPT, -1, "index %s is damaged: %s", idx->path, what);
 }
 
 int ovl_index_stats_get(ovl_ctx *ctx, ovl_index *idx, ovl_index_stats *out)

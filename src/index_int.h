@@ -28,7 +28,7 @@ struct ovl_index {
     size_t i_nmetas;
 };
 
-/* ---- SQLite helpers (index.c): each records the error in ctx and returns its code ---- */
+/* ---- SQLite helpers (index_db.c): each records the error in ctx and returns its code ---- */
 
 int ovl__ix_db_fail(ovl_ctx *ctx, const ovl_index *idx, const char *what);
 int ovl__ix_exec(ovl_ctx *ctx, ovl_index *idx, const char *sql);

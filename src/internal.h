@@ -5,6 +5,7 @@
 #include "overlap.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,8 +33,67 @@ int ovl__fail(ovl_ctx *ctx, int code, int64_t offset, const char *fmt, ...)
  * 32 bits instead. */
 #define OVL_TEXT_BLOCK 32u
 
+/* Code points in the narrowest width that holds nearly all of them: 1 byte each for text in
+ * Latin-1, 2 for the rest of the BMP (Chinese), 4 otherwise. The few that do not fit (a curly
+ * quote in English, a rare ideograph beyond the BMP) are exceptions, {index, code point} in
+ * index order, marked in the array by the width's largest value. While it is built, a width
+ * whose exceptions pass one in 8 code points is widened: exceptions never cost more than the
+ * next width would. */
+typedef struct ovl_cps {
+    void *v;           /* values, width bytes each */
+    uint32_t (*x)[2];  /* nx exceptions */
+    size_t nx, xcap;
+    unsigned width;    /* 1, 2 or 4 */
+} ovl_cps;
+
+/* Empty array of width 1 with room for cap values; -1 when out of memory. */
+int ovl__cps_init(ovl_cps *a, size_t cap);
+/* Room for ncap values (ncap >= the values set so far, n); -1 when out of memory. */
+int ovl__cps_resize(ovl_cps *a, size_t n, size_t ncap);
+/* Sets value i = n (the next one) to cp when it does not fit the width: records an
+ * exception or widens the array (cap: its room). -1 when out of memory. */
+int ovl__cps_put_slow(ovl_cps *a, size_t i, uint32_t cp, size_t cap);
+void ovl__cps_free(ovl_cps *a);
+/* Exception at index i (whose value is the width's mark). */
+uint32_t ovl__cps_xget(const ovl_cps *a, size_t i);
+/* Values [s, e) as 32-bit code points into out. */
+void ovl__cps_copy(const ovl_cps *a, size_t s, size_t e, uint32_t *out);
+/* Malloc'd 32-bit copy of values [0, n) (the caller frees it); NULL when out of memory. */
+uint32_t *ovl__cps_wide(const ovl_cps *a, size_t n);
+/* Shared 32-bit copy of values [0, n), made on first call and kept in *slot (freed by its
+ * owner); safe to call from several threads at once. NULL when out of memory. */
+const uint32_t *ovl__cps_wide_once(const ovl_cps *a, size_t n, _Atomic(uint32_t *) *slot);
+
+static inline uint32_t ovl__cps_get(const ovl_cps *a, size_t i)
+{
+    if (a->width == 1) {
+        uint32_t v = ((const uint8_t *)a->v)[i];
+        return v != 0xFFu ? v : ovl__cps_xget(a, i);
+    }
+    if (a->width == 2) {
+        uint32_t v = ((const uint16_t *)a->v)[i];
+        return v != 0xFFFFu ? v : ovl__cps_xget(a, i);
+    }
+    return ((const uint32_t *)a->v)[i];
+}
+
+/* Sets value i (the next one; room for cap values) to cp. */
+static inline int ovl__cps_put(ovl_cps *a, size_t i, uint32_t cp, size_t cap)
+{
+    if (a->width == 1 && cp < 0xFFu)
+        ((uint8_t *)a->v)[i] = (uint8_t)cp;
+    else if (a->width == 2 && cp < 0xFFFFu)
+        ((uint16_t *)a->v)[i] = (uint16_t)cp;
+    else if (a->width == 4)
+        ((uint32_t *)a->v)[i] = cp;
+    else
+        return ovl__cps_put_slow(a, i, cp, cap);
+    return 0;
+}
+
 struct ovl_text {
-    uint32_t *chars;      /* n code points */
+    ovl_cps chars;        /* n code points */
+    _Atomic(uint32_t *) wide; /* the 32-bit copy ovl_text_chars hands out, made on demand */
     uint32_t *bbase;      /* offset of code point k * OVL_TEXT_BLOCK, k = 0 .. n / OVL_TEXT_BLOCK */
     uint8_t *boff;        /* n + 1 distances from their block's base (NULL when bytes is used) */
     uint32_t *bytes;      /* n + 1 byte offsets when boff cannot hold them; else NULL */
@@ -46,8 +106,9 @@ struct ovl_text {
 struct ovl_norm {
     ovl_token *tokens;
     size_t ntokens;
-    uint32_t *chars;      /* folded code points, tokens[i].norm_start indexes here */
+    ovl_cps chars;        /* folded code points, tokens[i].norm_start indexes here */
     size_t nchars;
+    _Atomic(uint32_t *) wide; /* the 32-bit copy ovl_norm_chars hands out, made on demand */
 };
 
 struct ovl_segments {
@@ -74,6 +135,18 @@ static inline uint32_t ovl__text_byte(const ovl_text *t, size_t i)
 {
     return t->bytes ? t->bytes[i] : t->bbase[i / OVL_TEXT_BLOCK] + t->boff[i];
 }
+
+/* Copies opts (NULL: defaults) into *out at the current version: a version 1 struct, which
+ * ends before max_bytes, gets the default limit. Any other version: OVL_ERR_INVALID, "who N". */
+int ovl__doc_opts_resolve(ovl_ctx *ctx, const ovl_doc_opts *opts, ovl_doc_opts *out, const char *who);
+
+/* Bytes the arrays of a loaded document hold (text, offsets, lines, tokens, folded
+ * characters, segments, and the 32-bit copies once made): what a cache of documents counts. */
+size_t ovl__doc_bytes(const ovl_doc *d);
+
+/* Code point i < n of a text; folded code point i < nchars of a normalized view. */
+static inline uint32_t ovl__text_char(const ovl_text *t, size_t i) { return ovl__cps_get(&t->chars, i); }
+static inline uint32_t ovl__norm_char(const ovl_norm *n, size_t i) { return ovl__cps_get(&n->chars, i); }
 
 /* A result sink refused a record: its own "out of memory" (left in ctx by a sink sharing
  * it) stays the error, anything else becomes OVL_ERR_WRITE. */

@@ -91,9 +91,24 @@ typedef struct nbuild {
     int in_word;       /* a word token is open */
     size_t word_ns;    /* its first folded code point */
     uint32_t word_cs, word_ce; /* its character range so far */
+    uint32_t *word;    /* its folded code points, 32 bits each as the token hash reads them */
+    size_t wcap;
 } nbuild;
 
-static int emit_token(nbuild *b, uint32_t cs, uint32_t ce, size_t ns, unsigned kind)
+/* Room for need folded code points; -1 when out of memory. */
+static int chars_room(nbuild *b, size_t need)
+{
+    if (need <= b->ccap)
+        return 0;
+    size_t nc = b->ccap * 2 > need ? b->ccap * 2 : need;
+    if (ovl__cps_resize(&b->n->chars, b->n->nchars, nc) != 0)
+        return -1;
+    b->ccap = nc;
+    return 0;
+}
+
+/* A token of the folded code points [ns, nchars), whose values are v. */
+static int emit_token(nbuild *b, uint32_t cs, uint32_t ce, size_t ns, unsigned kind, const uint32_t *v)
 {
     ovl_norm *n = b->n;
     if (ovl__grow(&n->tokens, &b->tcap, n->ntokens + 1, sizeof *n->tokens) != 0)
@@ -105,7 +120,7 @@ static int emit_token(nbuild *b, uint32_t cs, uint32_t ce, size_t ns, unsigned k
     t->norm_len = (uint16_t)(n->nchars - ns);
     t->kind = (uint8_t)kind;
     t->reserved = 0;
-    t->hash = XXH3_64bits(n->chars + ns, (n->nchars - ns) * sizeof *n->chars);
+    t->hash = XXH3_64bits(v, (n->nchars - ns) * sizeof *v);
     return 0;
 }
 
@@ -115,7 +130,7 @@ static int word_end(nbuild *b)
     if (!b->in_word)
         return 0;
     b->in_word = 0;
-    return emit_token(b, b->word_cs, b->word_ce, b->word_ns, OVL_TOK_WORD);
+    return emit_token(b, b->word_cs, b->word_ce, b->word_ns, OVL_TOK_WORD, b->word);
 }
 
 /* Appends folded letter or digit fc, from character i, to the open word (opening one);
@@ -130,7 +145,12 @@ static inline int word_add(nbuild *b, uint32_t fc, size_t i)
         b->word_ns = n->nchars;
         b->word_cs = (uint32_t)i;
     }
-    n->chars[n->nchars++] = fc;
+    size_t w = n->nchars - b->word_ns;
+    if ((w >= b->wcap && ovl__grow(&b->word, &b->wcap, w + 1, sizeof *b->word) != 0) ||
+        ovl__cps_put(&n->chars, n->nchars, fc, b->ccap) != 0)
+        return -1;
+    b->word[w] = fc;
+    n->nchars++;
     b->word_ce = (uint32_t)i + 1;
     return 0;
 }
@@ -138,23 +158,25 @@ static inline int word_add(nbuild *b, uint32_t fc, size_t i)
 /* Is chars[i] a hyphen ending a line, followed (after the break and indentation) by a
  * lower-case letter? Then the word goes on across the break: "develop-\nment". Returns
  * the index of the letter, or 0. */
-static size_t hyphen_join(const uint32_t *c, size_t n, size_t i)
+static size_t hyphen_join(const ovl_text *t, size_t n, size_t i)
 {
-    if (c[i] != '-' && c[i] != 0x00AD && c[i] != 0x2010)
+#define C(k) ovl__text_char(t, k)
+    if (C(i) != '-' && C(i) != 0x00AD && C(i) != 0x2010)
         return 0;
     size_t j = i + 1;
-    while (j < n && (c[j] == ' ' || c[j] == '\t'))
+    while (j < n && (C(j) == ' ' || C(j) == '\t'))
         j++;
-    if (j >= n || (c[j] != '\n' && c[j] != '\r'))
+    if (j >= n || (C(j) != '\n' && C(j) != '\r'))
         return 0;
-    if (c[j] == '\r' && j + 1 < n && c[j + 1] == '\n')
+    if (C(j) == '\r' && j + 1 < n && C(j + 1) == '\n')
         j++;
     j++;
-    while (j < n && (c[j] == ' ' || c[j] == '\t' || c[j] == 0x3000))
+    while (j < n && (C(j) == ' ' || C(j) == '\t' || C(j) == 0x3000))
         j++;
-    if (j < n && c[j] >= 'a' && c[j] <= 'z')
+    if (j < n && C(j) >= 'a' && C(j) <= 'z')
         return j;
     return 0;
+#undef C
 }
 
 int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts, ovl_norm **out)
@@ -179,14 +201,12 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
     b.tcap = text->n / 2 + 16;
     b.ccap = text->n + 16;
     n->tokens = malloc(b.tcap * sizeof *n->tokens);
-    n->chars = malloc(b.ccap * sizeof *n->chars);
-    if (!n->tokens || !n->chars)
+    if (!n->tokens || ovl__cps_init(&n->chars, b.ccap) != 0)
         goto nomem;
 
-    const uint32_t *c = text->chars;
     size_t len = text->n;
     for (size_t i = 0; i < len; i++) {
-        uint32_t cp = c[i];
+        uint32_t cp = ovl__text_char(text, i);
         uint32_t f[32];
         size_t nf;
         uint32_t e = cp < 0x10000 ? tab[cp] : 0x80000000u;
@@ -196,13 +216,21 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
             unsigned cls = (e >> 24) & 3u;
             if (e == 0) {
                 size_t j;
-                if (b.in_word && (j = hyphen_join(c, len, i)) != 0)
+                if (b.in_word && (j = hyphen_join(text, len, i)) != 0)
                     i = j - 1;
                 else if (word_end(&b) != 0)
                     goto nomem;
                 continue;
             }
             if (cls == OVL_NT_WORD && n->nchars < b.ccap) {
+                /* Most often: a letter of Latin-1 going on an open word with room. */
+                size_t w = n->nchars - b.word_ns;
+                if (b.in_word && w < b.wcap && w < 0xFFFF && n->chars.width == 1 && fc < 0xFFu) {
+                    ((uint8_t *)n->chars.v)[n->nchars++] = (uint8_t)fc;
+                    b.word[w] = fc;
+                    b.word_ce = (uint32_t)i + 1;
+                    continue;
+                }
                 if (word_add(&b, fc, i) != 0)
                     goto nomem;
                 continue;
@@ -215,7 +243,9 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
                 t->norm_len = 1;
                 t->kind = OVL_TOK_CJK;
                 t->reserved = 0;
-                n->chars[n->nchars++] = fc;
+                if (ovl__cps_put(&n->chars, n->nchars, fc, b.ccap) != 0)
+                    goto nomem;
+                n->nchars++;
                 t->hash = XXH3_64bits(&fc, sizeof fc);
                 continue;
             }
@@ -224,7 +254,7 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
         } else {
             nf = ovl_fold_char(cp, trad, f, 32);
         }
-        if (ovl__grow(&n->chars, &b.ccap, n->nchars + nf, sizeof *n->chars) != 0)
+        if (chars_room(&b, n->nchars + nf) != 0)
             goto nomem;
         if (nf == 0 && word_end(&b) != 0)
             goto nomem;
@@ -241,9 +271,11 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
             if (cls == OVL_NT_DROP)
                 continue;
             size_t ns = n->nchars;
-            n->chars[n->nchars++] = fc;
+            if (ovl__cps_put(&n->chars, n->nchars, fc, b.ccap) != 0)
+                goto nomem;
+            n->nchars++;
             if (emit_token(&b, (uint32_t)i, (uint32_t)i + 1, ns,
-                           cls == OVL_NT_CJK ? OVL_TOK_CJK : OVL_TOK_SYMBOL) != 0)
+                           cls == OVL_NT_CJK ? OVL_TOK_CJK : OVL_TOK_SYMBOL, &fc) != 0)
                 goto nomem;
         }
     }
@@ -255,14 +287,12 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
         if (s)
             n->tokens = s;
     }
-    if (n->nchars < b.ccap) {
-        uint32_t *s = realloc(n->chars, (n->nchars ? n->nchars : 1) * sizeof *s);
-        if (s)
-            n->chars = s;
-    }
+    ovl__cps_resize(&n->chars, n->nchars, n->nchars);
+    free(b.word);
     *out = n;
     return OVL_OK;
 nomem:
+    free(b.word);
     ovl_norm_free(n);
     return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
 }
@@ -272,13 +302,18 @@ void ovl_norm_free(ovl_norm *n)
     if (!n)
         return;
     free(n->tokens);
-    free(n->chars);
+    ovl__cps_free(&n->chars);
+    free(atomic_load(&n->wide));
     free(n);
 }
 
 size_t ovl_norm_count(const ovl_norm *n) { return n->ntokens; }
 const ovl_token *ovl_norm_tokens(const ovl_norm *n) { return n->tokens; }
-const uint32_t *ovl_norm_chars(const ovl_norm *n) { return n->chars; }
+const uint32_t *ovl_norm_chars(const ovl_norm *n)
+{
+    return ovl__cps_wide_once(&n->chars, n->nchars, &((ovl_norm *)n)->wide);
+}
+uint32_t ovl_norm_char(const ovl_norm *n, size_t i) { return i < n->nchars ? ovl__norm_char(n, i) : 0; }
 
 size_t ovl_norm_token_at(const ovl_norm *n, size_t char_index)
 {
@@ -311,7 +346,7 @@ char *ovl_norm_utf8(const ovl_norm *n, size_t first, size_t last)
         if (i > first && t->kind == OVL_TOK_WORD && n->tokens[i - 1].kind == OVL_TOK_WORD)
             s[k++] = ' ';
         for (size_t j = 0; j < t->norm_len; j++)
-            k += ovl__utf8_put(n->chars[t->norm_start + j], s + k);
+            k += ovl__utf8_put(ovl__norm_char(n, t->norm_start + j), s + k);
     }
     s[k] = '\0';
     return s;

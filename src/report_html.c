@@ -129,10 +129,10 @@ static void put_esc(ovl__out *o, const char *s)
 
 /* Document characters [s, e), escaped; CR LF and lone CR become LF (the text box keeps
  * line breaks with white-space: pre-wrap). */
-static void put_chars(ovl__out *o, const uint32_t *c, uint64_t s, uint64_t e)
+static void put_chars(ovl__out *o, const ovl_text *c, uint64_t s, uint64_t e)
 {
     for (uint64_t i = s; i < e; i++) {
-        uint32_t cp = c[i];
+        uint32_t cp = ovl_text_char(c, i);
         switch (cp) {
         case '&': ovl__out_puts(o, "&amp;"); break;
         case '<': ovl__out_puts(o, "&lt;"); break;
@@ -140,7 +140,7 @@ static void put_chars(ovl__out *o, const uint32_t *c, uint64_t s, uint64_t e)
         case '"': ovl__out_puts(o, "&quot;"); break;
         case '\'': ovl__out_puts(o, "&#39;"); break;
         case '\r':
-            if (i + 1 < e && c[i + 1] == '\n')
+            if (i + 1 < e && ovl_text_char(c, i + 1) == '\n')
                 break;
             ovl__out_puts(o, "\n");
             break;
@@ -152,20 +152,20 @@ static void put_chars(ovl__out *o, const uint32_t *c, uint64_t s, uint64_t e)
 /* Text shown inline in another side's passage (a deletion inside the source's text): its
  * line breaks are the other document's wrapping, so a whitespace run is one space, or
  * nothing between two wide (CJK) characters, and none at the end. */
-static void put_inline(ovl__out *o, const uint32_t *c, uint64_t s, uint64_t e)
+static void put_inline(ovl__out *o, const ovl_text *c, uint64_t s, uint64_t e)
 {
     uint32_t last = 0;
     int pending = 0;
     for (uint64_t i = s; i < e; i++) {
-        if (ovl__report_space(c[i])) {
+        if (ovl__report_space(ovl_text_char(c, i))) {
             pending = last != 0;
             continue;
         }
-        if (pending && !(last >= 0x2E80 && c[i] >= 0x2E80))
+        if (pending && !(last >= 0x2E80 && ovl_text_char(c, i) >= 0x2E80))
             ovl__out_puts(o, " ");
         pending = 0;
         put_chars(o, c, i, i + 1);
-        last = c[i];
+        last = ovl_text_char(c, i);
     }
 }
 
@@ -231,7 +231,7 @@ static void open_mark(ovl__out *o, const ovl_report *r, const hl *h, int first)
 static int put_marked_text(ovl__out *o, const ovl_report *r, int doc, const hl *v, size_t m)
 {
     const ovl_text *t = ovl_doc_text(r->docs[doc].doc);
-    const uint32_t *c = ovl_text_chars(t);
+    const ovl_text *c = t;
     uint64_t n = ovl_text_length(t);
     uint64_t *bd = malloc((2 * m + 2) * sizeof *bd);
     size_t *stack = malloc((m + 1) * sizeof *stack), *again = malloc((m + 1) * sizeof *again);
@@ -291,7 +291,7 @@ static int put_source_block(ovl_ctx *ctx, ovl__out *o, const ovl_report *r, cons
     const struct ovl_report_item *it = &r->items[h->k];
     const ovl_doc *da = r->docs[it->a].doc, *db = r->docs[it->b].doc;
     const ovl_passage *p = &it->p;
-    const uint32_t *ca = ovl_text_chars(ovl_doc_text(da)), *cb = ovl_text_chars(ovl_doc_text(db));
+    const ovl_text *ca = ovl_doc_text(da), *cb = ovl_doc_text(db);
     uint64_t nbch = ovl_text_length(ovl_doc_text(db));
     ovl__cedit *ed = NULL;
     size_t ne = 0;

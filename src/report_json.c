@@ -66,13 +66,13 @@ static json_t *jpassage(int a, int b, const char *a_path, const char *b_path,
  * visible, as in every report). */
 static json_t *jchars(const ovl_doc *doc, uint64_t s, uint64_t e)
 {
-    const uint32_t *c = ovl_text_chars(ovl_doc_text(doc));
+    const ovl_text *c = ovl_doc_text(doc);
     size_t cap = (size_t)(e - s) * 4 + 1, k = 0;
     char *buf = malloc(cap);
     if (!buf)
         return NULL;
     for (uint64_t i = s; i < e; i++)
-        k += ovl__utf8_put(ovl__report_visible(c[i]), buf + k);
+        k += ovl__utf8_put(ovl__report_visible(ovl_text_char(c, i)), buf + k);
     json_t *j = json_stringn(buf, k);
     free(buf);
     return j;

@@ -309,7 +309,7 @@ void ovl_report_sections_free(ovl_section_stats *sections, size_t n)
 
 /* The heading line [s, e) as a title: whitespace runs as one space, at most 80 characters
  * (then " …"), controls made visible. */
-static char *make_title(const uint32_t *c, uint64_t s, uint64_t e)
+static char *make_title(const ovl_text *c, uint64_t s, uint64_t e)
 {
     char *t = malloc(80 * 4 + 8), *p = t;
     if (!t)
@@ -317,7 +317,7 @@ static char *make_title(const uint32_t *c, uint64_t s, uint64_t e)
     unsigned shown = 0;
     int space = 0;
     for (uint64_t i = s; i < e; i++) {
-        if (ovl__report_space(c[i])) {
+        if (ovl__report_space(ovl_text_char(c, i))) {
             space = shown > 0;
             continue;
         }
@@ -329,7 +329,7 @@ static char *make_title(const uint32_t *c, uint64_t s, uint64_t e)
         if (space)
             *p++ = ' ';
         space = 0;
-        uint32_t cp = ovl__report_visible(c[i]);
+        uint32_t cp = ovl__report_visible(ovl_text_char(c, i));
         p += ovl__utf8_put(cp == 0x09 || cp == 0x0A ? 0x20 : cp, p);
         shown++;
     }
@@ -341,8 +341,7 @@ static char *make_title(const uint32_t *c, uint64_t s, uint64_t e)
 static int sections_of(const ovl_doc *doc, const cspan *u, size_t nu, ovl_section_stats **out,
                        size_t *count)
 {
-    const ovl_text *t = ovl_doc_text(doc);
-    const uint32_t *c = ovl_text_chars(t);
+    const ovl_text *t = ovl_doc_text(doc), *c = t;
     uint64_t n = ovl_text_length(t);
     const ovl_segments *sg = ovl_doc_segments(doc);
     size_t nh = ovl_segments_heading_count(sg);
@@ -353,7 +352,7 @@ static int sections_of(const ovl_doc *doc, const cspan *u, size_t nu, ovl_sectio
         return OVL_OK;
     int lead = 0;
     for (uint64_t i = 0; i < h[0].start && !lead; i++)
-        lead = !ovl__report_space(c[i]);
+        lead = !ovl__report_space(ovl_text_char(c, i));
     ovl_section_stats *v = calloc(nh + 1, sizeof *v);
     if (!v)
         return OVL_ERR_NOMEM;

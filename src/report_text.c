@@ -44,14 +44,14 @@ static void body_flush_space(body *b, uint32_t next)
     ovl__out_put(b->o, " ", 1);
 }
 
-static void body_chars(body *b, const uint32_t *c, uint64_t s, uint64_t e)
+static void body_chars(body *b, const ovl_text *c, uint64_t s, uint64_t e)
 {
     for (uint64_t i = s; i < e && !b->cut; i++) {
-        if (ovl__report_space(c[i])) {
+        if (ovl__report_space(ovl_text_char(c, i))) {
             b->pending = b->started;
             continue;
         }
-        body_flush_space(b, c[i]);
+        body_flush_space(b, ovl_text_char(c, i));
         if (b->cut)
             return;
         if (b->limit && b->shown >= b->limit) {
@@ -59,8 +59,8 @@ static void body_chars(body *b, const uint32_t *c, uint64_t s, uint64_t e)
             return;
         }
         b->shown++;
-        ovl__out_cp(b->o, ovl__report_visible(c[i]));
-        b->last = c[i];
+        ovl__out_cp(b->o, ovl__report_visible(ovl_text_char(c, i)));
+        b->last = ovl_text_char(c, i);
         b->started = 1;
     }
 }
@@ -73,7 +73,7 @@ static void body_mark(body *b, const char *s)
 
 /* Characters of tokens [s, e) of a side: from the first token's start to the last one's end. */
 typedef struct side {
-    const uint32_t *chars;
+    const ovl_text *chars;
     const ovl_token *tok;
     uint32_t t1;        /* end of the passage's token range */
 } side;
@@ -95,8 +95,8 @@ static int write_body(ovl_ctx *ctx, ovl__out *o, const ovl_doc *da, const ovl_do
     const char *ins_on = opts->color ? ANSI_GREEN "{+" : "{+";
     const char *ins_off = opts->color ? "+}" ANSI_RESET : "+}";
     body bw = {.o = o, .limit = opts->max_context > 0 ? (uint64_t)opts->max_context : 0};
-    side sa = {ovl_text_chars(ovl_doc_text(da)), ovl_norm_tokens(ovl_doc_norm(da)), a->tok_end};
-    side sb = {ovl_text_chars(ovl_doc_text(db)), ovl_norm_tokens(ovl_doc_norm(db)), b->tok_end};
+    side sa = {ovl_doc_text(da), ovl_norm_tokens(ovl_doc_norm(da)), a->tok_end};
+    side sb = {ovl_doc_text(db), ovl_norm_tokens(ovl_doc_norm(db)), b->tok_end};
 
     if (a->tok_end <= a->tok_start || b->tok_end <= b->tok_start) {
         /* A passage without tokens on a side has no edit script: show A's characters. */

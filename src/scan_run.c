@@ -311,8 +311,8 @@ static int emit_copies(run *r)
 /* Text of characters [s, e) of a document, whitespace runs as one space, cut at max. */
 static char *span_text(const ovl_doc *d, uint64_t s, uint64_t e, size_t max)
 {
-    const uint32_t *c = ovl_text_chars(ovl_doc_text(d));
-    size_t n = ovl_text_length(ovl_doc_text(d));
+    const ovl_text *c = ovl_doc_text(d);
+    size_t n = ovl_text_length(c);
     if (e > n)
         e = n;
     char *out = malloc((size_t)(e > s ? e - s : 0) * 4 + 8);
@@ -321,7 +321,7 @@ static char *span_text(const ovl_doc *d, uint64_t s, uint64_t e, size_t max)
     size_t k = 0, shown = 0;
     int space = 0;
     for (uint64_t i = s; i < e; i++) {
-        uint32_t cp = c[i];
+        uint32_t cp = ovl_text_char(c, i);
         if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x3000) {
             space = shown > 0;
             continue;

@@ -300,13 +300,18 @@ int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts
     if (opts->short_line > 100)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "short-line threshold %u%% is over 100%%", opts->short_line);
 
-    const uint32_t *c = text->chars;
+    /* The rules look at code points around each line and quotation: they read a 32-bit copy
+     * of the text, made for the call (a text keeps them narrower, see internal.h). */
+    const uint32_t *c = atomic_load(&((ovl_text *)text)->wide);
+    uint32_t *own = c ? NULL : ovl__cps_wide(&text->chars, text->n);
+    if (own)
+        c = own;
     size_t nl = text->nlines;
     ovl_segments *sg = calloc(1, sizeof *sg);
     line_info *li = calloc(nl ? nl : 1, sizeof *li);
     uint32_t *widths = calloc(nl ? 3 * nl : 1, sizeof *widths);
     size_t pcap = 0, scap = 0;
-    if (!sg || !li || !widths)
+    if (!c || !sg || !li || !widths)
         goto nomem;
 
     for (size_t l = 0; l < nl; l++) {
@@ -486,11 +491,13 @@ int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts
     if (find_quotes(c, text->n, sg) != 0)
         goto nomem;
     sg->refs = (uint32_t)refs_start(c, text->n);
+    free(own);
     free(li);
     free(widths);
     *out = sg;
     return OVL_OK;
 nomem:
+    free(own);
     free(li);
     free(widths);
     ovl_segments_free(sg);

@@ -294,6 +294,71 @@ START_TEST(offsets_across_blocks)
 }
 END_TEST
 
+START_TEST(compact_code_points)
+{
+    /* Code points are kept 1, 2 or 4 bytes wide with the few that do not fit as exceptions
+     * (internal.h): each mix below, read one by one, as the 32-bit array and as folded
+     * characters, gives back exactly what was encoded. Mixes: English with curly quotes and
+     * U+00FF (the 1-byte mark itself) as exceptions; 100 ASCII characters then Chinese (the
+     * array widens to 2 bytes midway); Chinese with U+FFFF and emoji (2-byte exceptions); emoji
+     * only (4 bytes); an empty text. */
+    enum { N = 3000 };
+    static uint32_t want[N];
+    static char buf[N * 4 + 1];
+    for (int mix = 0; mix < 5; mix++) {
+        size_t n = mix == 4 ? 0 : N, len = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t c;
+            if (mix == 0)
+                c = i % 97 == 5 ? 0x2019 : i % 211 == 7 ? 0xFF : "the cat sat\n"[i % 12];
+            else if (mix == 1)
+                c = i < 100 ? 'a' + (uint32_t)(i % 26) : 0x4E00 + (uint32_t)(i % 500);
+            else if (mix == 2)
+                c = i % 101 == 3 ? 0x1F600 : i % 103 == 9 ? 0xFFFF : 0x4E00 + (uint32_t)(i % 300);
+            else
+                c = 0x1F600 + (uint32_t)(i % 64);
+            want[i] = c;
+            len += ovl_utf8_encode(c, buf + len);
+        }
+        ovl_decode_opts o = OVL_DECODE_OPTS_INIT;
+        o.encoding = "UTF-8";
+        ovl_text *t = NULL;
+        ck_assert_int_eq(ovl_decode(NULL, buf, len, &o, &t), OVL_OK);
+        ck_assert_uint_eq(ovl_text_length(t), n);
+        const uint32_t *all = ovl_text_chars(t);
+        ck_assert_ptr_nonnull(all);
+        ck_assert_ptr_eq(ovl_text_chars(t), all); /* made once */
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_msg(ovl_text_char(t, i) == want[i], "mix %d char %zu: %x, not %x", mix, i,
+                          ovl_text_char(t, i), want[i]);
+            ck_assert_uint_eq(all[i], want[i]);
+        }
+        ck_assert_uint_eq(ovl_text_char(t, n), 0);
+        ovl_norm *nm = NULL;
+        ck_assert_int_eq(ovl_normalize(NULL, t, NULL, &nm), OVL_OK);
+        const ovl_token *tk = ovl_norm_tokens(nm);
+        const uint32_t *fc = ovl_norm_chars(nm);
+        size_t nt = ovl_norm_count(nm), folded = 0;
+        for (size_t k = 0; k < nt; k++) {
+            uint32_t f[32];
+            for (uint32_t j = 0; j < tk[k].norm_len; j++) {
+                size_t at = tk[k].norm_start + j;
+                ck_assert_uint_eq(ovl_norm_char(nm, at), fc[at]);
+                folded++;
+            }
+            /* A one-character token folds as ovl_fold_char says. */
+            if (tk[k].char_end == tk[k].char_start + 1 && tk[k].norm_len == 1) {
+                ck_assert_uint_ge(ovl_fold_char(want[tk[k].char_start], 1, f, 32), 1);
+                ck_assert_uint_eq(ovl_norm_char(nm, tk[k].norm_start), f[0]);
+            }
+        }
+        ck_assert_uint_eq(folded, nt ? tk[nt - 1].norm_start + tk[nt - 1].norm_len : 0);
+        ovl_norm_free(nm);
+        ovl_text_free(t);
+    }
+}
+END_TEST
+
 START_TEST(document_size_limit)
 {
     /* Past ovl_doc_opts.max_bytes a document is refused, from bytes and, before it is
@@ -319,6 +384,24 @@ START_TEST(document_size_limit)
     ck_assert_int_eq(ovl_doc_from_file(ctx, path, &o, &d), OVL_OK);
     ck_assert_uint_eq(ovl_text_length(ovl_doc_text(d)), 13);
     ovl_doc_free(d);
+    /* A version 1 struct ends before max_bytes (nothing past it is read; here it would be
+     * 1): it gets the default limit. An unknown version is refused. */
+    struct {
+        unsigned version;
+        ovl_decode_opts decode;
+        ovl_norm_opts norm;
+        ovl_segment_opts segment;
+        uint64_t after; /* not part of a version 1 struct */
+    } v1 = {1, OVL_DECODE_OPTS_INIT, OVL_NORM_OPTS_INIT, OVL_SEGMENT_OPTS_INIT, 1};
+    ck_assert_uint_eq(OVL_DOC_OPTS_VERSION, 2);
+    ck_assert_int_eq(ovl_doc_from_file(ctx, path, (const ovl_doc_opts *)(const void *)&v1, &d), OVL_OK);
+    ovl_doc_free(d);
+    ck_assert_int_eq(ovl_doc_from_bytes(ctx, "x", "0123456789a", 11, (const ovl_doc_opts *)(const void *)&v1, &d),
+                     OVL_OK);
+    ovl_doc_free(d);
+    o.version = 3;
+    ck_assert_int_eq(ovl_doc_from_file(ctx, path, &o, &d), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "ovl_doc: unknown options version 3");
     unlink(path);
     ovl_ctx_free(ctx);
 }
@@ -403,6 +486,7 @@ int main(void)
     tcase_add_test(tc, gb18030_looking_like_two_byte_utf8);
     tcase_add_test(tc, western_single_byte);
     tcase_add_test(tc, offsets_across_blocks);
+    tcase_add_test(tc, compact_code_points);
     tcase_add_test(tc, document_size_limit);
     tcase_add_test(tc, utf16_cjk_without_bom);
     tcase_add_test(tc, legacy_cjk_detected);

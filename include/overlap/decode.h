@@ -45,7 +45,13 @@ OVL_API const char *ovl_detect_encoding(const void *bytes, size_t len);
 
 OVL_API void ovl_text_free(ovl_text *text);                   /* NULL accepted */
 OVL_API size_t ovl_text_length(const ovl_text *text);         /* number of code points */
-OVL_API const uint32_t *ovl_text_chars(const ovl_text *text); /* code points; owned by text */
+/* Code point i (0 when i >= length). A text keeps its code points 1 byte each when nearly all
+ * are in Latin-1 and 2 when nearly all are in the BMP: reading them one by one costs nothing
+ * more. */
+OVL_API uint32_t ovl_text_char(const ovl_text *text, size_t i);
+/* All code points as one 32-bit array, owned by text: made on the first call (4 more bytes
+ * per code point, kept until the text is freed; thread-safe), NULL when out of memory. */
+OVL_API const uint32_t *ovl_text_chars(const ovl_text *text);
 /* Byte offset in the original input of code point i; i == length gives the input size. */
 OVL_API uint64_t ovl_text_byte(const ovl_text *text, size_t i);
 /* 1-based line of code point i (i == length gives the last line). */

@@ -10,14 +10,16 @@
 extern "C" {
 #endif
 
-#define OVL_DOC_OPTS_VERSION 1
+/* Version 2 added max_bytes; a version 1 struct (without it) is still accepted and gets the
+ * default limit, OVL_DOC_MAX_BYTES_DEFAULT. */
+#define OVL_DOC_OPTS_VERSION 2
 typedef struct ovl_doc_opts {
     unsigned version;            /* OVL_DOC_OPTS_VERSION */
     ovl_decode_opts decode;
     ovl_norm_opts norm;
     ovl_segment_opts segment;
     /* Largest input, in bytes, a document is made from (OVL_ERR_TOOBIG past it); 0: up to
-     * OVL_MAX_INPUT_BYTES. A document holds about 12 bytes per input byte of English text
+     * OVL_MAX_INPUT_BYTES. A document holds about 6.5 bytes per input byte of English text
      * (decoded, normalized, segmented; see bench/README.md), and comparing two costs more,
      * so the default keeps one input to what a machine with a few GB can take. */
     uint64_t max_bytes;

@@ -41,7 +41,13 @@ OVL_API int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opt
 OVL_API void ovl_norm_free(ovl_norm *norm);
 OVL_API size_t ovl_norm_count(const ovl_norm *norm);            /* number of tokens */
 OVL_API const ovl_token *ovl_norm_tokens(const ovl_norm *norm); /* owned by norm */
-OVL_API const uint32_t *ovl_norm_chars(const ovl_norm *norm);   /* folded code points of all tokens */
+/* Folded code point i of all tokens' (tokens[k].norm_start indexes them; 0 when i is past
+ * the last). Kept 1 or 2 bytes each when nearly all fit, like ovl_text_char. */
+OVL_API uint32_t ovl_norm_char(const ovl_norm *norm, size_t i);
+/* Folded code points of all tokens as one 32-bit array, owned by norm: made on the first call
+ * (4 more bytes per folded code point, kept until norm is freed; thread-safe), NULL when out
+ * of memory. */
+OVL_API const uint32_t *ovl_norm_chars(const ovl_norm *norm);
 /* Index of the first token whose char_start >= char_index (ovl_norm_count if none). */
 OVL_API size_t ovl_norm_token_at(const ovl_norm *norm, size_t char_index);
 /* Normalized text of tokens [first, last) as malloc'd UTF-8: tokens concatenated, with one

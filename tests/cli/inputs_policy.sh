@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CLI tests for bad inputs, the same in every command: each bad file reported once and listed as skipped, the others processed, exit 2; FIFOs refused at once; hidden files; escaped names; -z; empty files; --lenient counts.
+# CLI tests for bad inputs, the same in every command: each bad file reported once and listed as skipped, the others processed, exit 2; FIFOs refused at once; hidden files; escaped names; -z; empty files; --lenient counts; --max-bytes.
 set -u
 : "${OVL_BIN:?}" "${OVL_SRC:?}"
 command -v jq >/dev/null || { echo "jq not installed: skipped"; exit 77; }
@@ -178,4 +178,27 @@ status_is "index add --lenient" 0 "$OVL_BIN" index add --db "$t/n.db" --lenient 
 same "index add: count on stderr" "$t/err" "$msg
 overlap: index add: --lenient: 2 invalid byte sequences replaced with U+FFFD"
 "$OVL_BIN" dump --lenient "$l/u.txt" | grep -qx "replaced: 2 invalid sequences" && ok "dump: count in its output" || bad "dump --lenient"
+
+# ---- --max-bytes: a larger input is refused, named, the others processed ----
+m=$t/m
+mkdir -p "$m"
+cp fixtures/reuse/source.txt "$m/a.txt"   # 2009 bytes
+cp fixtures/reuse/copy.txt "$m/b.txt"     # 1142 bytes
+status_is "compare --max-bytes 2000: 2" 2 "$OVL_BIN" compare --max-bytes 2000 "$m/a.txt" "$m/b.txt"
+same "compare: the file too large named" "$t/err" "overlap: $m/a.txt: input of 2009 bytes exceeds the limit of 2000 bytes for one document"
+status_is "compare --max-bytes 2009: reuse found" 1 "$OVL_BIN" compare --max-bytes 2009 "$m/a.txt" "$m/b.txt"
+status_is "compare --max-bytes=1K: 2" 2 "$OVL_BIN" compare --max-bytes=1K "$m/a.txt" "$m/b.txt"
+same "compare: 1K is 1024 bytes, both files named" "$t/err" "overlap: $m/a.txt: input of 2009 bytes exceeds the limit of 1024 bytes for one document
+overlap: $m/b.txt: input of 1142 bytes exceeds the limit of 1024 bytes for one document"
+status_is "scan --max-bytes 1500: 2" 2 "$OVL_BIN" scan --format json --max-bytes 1500 "$m"
+same "scan: the file too large once on stderr" "$t/err" "overlap: $m/a.txt: input of 2009 bytes exceeds the limit of 1500 bytes for one document"
+[ "$(jq -c '.skipped' "$t/out")" = "[{\"path\":\"$m/a.txt\",\"message\":\"input of 2009 bytes exceeds the limit of 1500 bytes for one document\",\"byte\":null}]" ] &&
+  ok "scan: a.txt in skipped" || bad "scan: $(jq -c '.skipped' "$t/out")"
+status_is "scan --max-bytes 2k: both read, reuse found" 1 "$OVL_BIN" scan --max-bytes 2k "$m"
+status_is "index add --max-bytes 1500: 2" 2 "$OVL_BIN" index add --db "$t/mb.db" --max-bytes 1500 "$m"
+same "index add: the file too large named" "$t/err" "overlap: $m/a.txt: input of 2009 bytes exceeds the limit of 1500 bytes for one document"
+status_is "dump --max-bytes 0: no limit" 0 "$OVL_BIN" dump --max-bytes 0 "$m/a.txt"
+status_is "--max-bytes 5G: over 4 GiB, refused" 2 "$OVL_BIN" dump --max-bytes 5G "$m/a.txt"
+same "--max-bytes: the bad value named" "$t/err" "overlap: --max-bytes: '5G' is not a size from 0 to 4294967280 bytes (digits, then K, M or G for KiB, MiB, GiB)"
+status_is "--max-bytes 1X: refused" 2 "$OVL_BIN" dump --max-bytes 1X "$m/a.txt"
 exit $fail

@@ -1,5 +1,7 @@
-/* fuzz_normalize.c - fuzz target: tokens of arbitrary text stay ordered and inside the text. */
+/* fuzz_normalize.c - fuzz target: tokens of arbitrary text stay ordered and inside the text; narrow code point arrays read back as their 32-bit copies and token hashes. */
 #include <stdlib.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 #include "overlap.h"
 #include "fuzz.h"
 
@@ -22,6 +24,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         const ovl_token *tok = ovl_norm_tokens(n);
         size_t count = ovl_norm_count(n), len = ovl_text_length(t);
         uint32_t prev_start = 0, prev_end = 0, norm_end = 0;
+        const uint32_t *fc = ovl_norm_chars(n);
+        if (!fc)
+            abort();
         for (size_t i = 0; i < count; i++) {
             /* Tokens go forward; two overlap only in the one character that folded into
              * both ("½" is "1", "⁄", "2"). */
@@ -33,10 +38,23 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             prev_start = tok[i].char_start;
             prev_end = tok[i].char_end;
             norm_end = tok[i].norm_start + tok[i].norm_len;
+            /* The folded characters, read one by one or as the 32-bit copy, are those the
+             * token's hash was made from. */
+            for (uint32_t k = tok[i].norm_start; k < norm_end; k++)
+                if (ovl_norm_char(n, k) != fc[k])
+                    abort();
+            if (XXH3_64bits(fc + tok[i].norm_start, tok[i].norm_len * sizeof *fc) != tok[i].hash)
+                abort();
         }
         free(ovl_norm_utf8(n, 0, count));
         ovl_norm_free(n);
     }
+    const uint32_t *c = ovl_text_chars(t);
+    if (!c)
+        abort();
+    for (size_t i = 0, len = ovl_text_length(t); i < len; i++)
+        if (ovl_text_char(t, i) != c[i])
+            abort();
     ovl_text_free(t);
     return 0;
 }
