@@ -569,7 +569,7 @@ static int emit(run *r, ovl__doccache *cache)
     ovl_ctx *lctx = ovl_ctx_new();
     if (!lctx)
         rc = ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    if (rc == OVL_OK && sink && sink->need_docs != 2)
+    if (rc == OVL_OK && sink && sink->need_docs != 2 && sink->doc_details)
         rc = emit_details(r, cache, lctx, di);
     if (rc == OVL_OK && sink && sink->begin && sink->begin(sink->userdata, &r->sum, di, nrep) != 0)
         rc = ovl__sink_stopped(r->ctx);
@@ -1252,6 +1252,9 @@ void ovl_scan_report_sink_init(ovl_scan_report_sink *rs, ovl_ctx *ctx, const ovl
     rs->sink.need_docs = rs->opts.format == OVL_FORMAT_TEXT   ? 1
                          : rs->opts.format == OVL_FORMAT_HTML ? 2
                                                               : 0;
+    /* Only the text and JSON reports show a document's details; JSON lines and CSV have no
+     * document records, and HTML computes them from the documents it keeps. */
+    rs->sink.doc_details = rs->opts.format == OVL_FORMAT_TEXT || rs->opts.format == OVL_FORMAT_JSON;
     rs->sink.problem = rs_problem;
     rs->sink.doc = rs_doc;
     rs->sink.begin = rs_begin;

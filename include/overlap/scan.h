@@ -247,6 +247,10 @@ typedef struct ovl_scan_sink {
     int (*end)(void *userdata, const ovl_scan_summary *s);
     int (*copies)(void *userdata, const ovl_copies *g);
     int (*family)(void *userdata, const ovl_family *f);
+    int doc_details; /* 1: begin()'s documents of the pairs whose passages are shown carry
+                        their ratios without quotations and references and their sections
+                        (ovl_report_docinfo.detailed; each such document is read again);
+                        0 (a zeroed sink): not computed */
 } ovl_scan_sink;
 
 /* Scans c: phases 1-3, then the results to sink. Passages wait in a temporary file between
