@@ -88,6 +88,15 @@ static void japp(json_t *a, json_t *v, int *oom)
         json_decref(v);
 }
 
+/* Adds a file that could not be read: "path", "message" and its "byte" offset (null when
+ * it has none), as the JSON list's skipped and the JSON lines skip rows give it. */
+static void jproblem(json_t *o, const ovl_problem *p, int *oom)
+{
+    jput(o, "path", json_string(p->path), oom);
+    jput(o, "message", json_string(p->message), oom);
+    jput(o, "byte", p->offset >= 0 ? json_integer(p->offset) : json_null(), oom);
+}
+
 /* Adds "<prefix>path" and, for a record, "<prefix>file", "<prefix>id", "<prefix>line". */
 static void jdoc(json_t *o, const char *prefix, const ovl_corpus *c, size_t i, int *oom)
 {
@@ -159,11 +168,8 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
         json_t *sk = json_array();
         jput(root, "skipped", sk, &oom);
         for (size_t k = 0; k < r->nproblems; k++) {
-            const ovl_problem *p = &r->problems[k];
             json_t *pj = json_object();
-            jput(pj, "path", json_string(p->path), &oom);
-            jput(pj, "message", json_string(p->message), &oom);
-            jput(pj, "byte", p->offset >= 0 ? json_integer(p->offset) : json_null(), &oom);
+            jproblem(pj, &r->problems[k], &oom);
             japp(sk, pj, &oom);
         }
         if (replaced) {
@@ -247,15 +253,15 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
     /* JSON lines: the files the list does not cover, as rows of their own, so a consumer
      * reading only the rows still learns of them. */
     for (size_t k = 0; jsonl && k < r->nproblems; k++) {
-        const ovl_problem *p = &r->problems[k];
-        json_t *o = json_pack("{s:s,s:n,s:n,s:s,s:s}", "action", "skip", "cluster", "similarity",
-                              "path", p->path, "message", p->message);
-        if (o)
-            json_object_set_new(o, "byte", p->offset >= 0 ? json_integer(p->offset) : json_null());
-        int bad = !o || json_dumpf(o, out, JSON_PRESERVE_ORDER | JSON_COMPACT) != 0;
+        json_t *o = json_object();
+        jput(o, "action", json_string("skip"), &oom);
+        jput(o, "cluster", json_null(), &oom);
+        jput(o, "similarity", json_null(), &oom);
+        jproblem(o, &r->problems[k], &oom);
+        int rc = oom ? -2 : json_dumpf(o, out, JSON_PRESERVE_ORDER | JSON_COMPACT);
         json_decref(o);
-        if (bad)
-            return -1;
+        if (rc != 0)
+            return rc == -2 || !ferror(out) ? -2 : -1;
         fputc('\n', out);
     }
     return 0;

@@ -41,7 +41,8 @@ void ovl__cps_free(ovl_cps *a)
     memset(a, 0, sizeof *a);
 }
 
-uint32_t ovl__cps_xget(const ovl_cps *a, size_t i)
+/* The first exception at or after position i (a->nx when none). */
+static size_t x_from(const ovl_cps *a, size_t i)
 {
     size_t lo = 0, hi = a->nx;
     while (lo < hi) {
@@ -51,6 +52,12 @@ uint32_t ovl__cps_xget(const ovl_cps *a, size_t i)
         else
             hi = mid;
     }
+    return lo;
+}
+
+uint32_t ovl__cps_xget(const ovl_cps *a, size_t i)
+{
+    size_t lo = x_from(a, i);
     return lo < a->nx && a->x[lo][0] == i ? a->x[lo][1] : cps_mark(a->width);
 }
 
@@ -70,15 +77,7 @@ void ovl__cps_copy(const ovl_cps *a, size_t s, size_t e, uint32_t *out)
         for (size_t i = 0; i < e - s; i++)
             out[i] = v[i];
     }
-    size_t lo = 0, hi = a->nx;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->x[mid][0] < s)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < a->nx && a->x[lo][0] < e; lo++)
+    for (size_t lo = x_from(a, s); lo < a->nx && a->x[lo][0] < e; lo++)
         out[a->x[lo][0] - s] = a->x[lo][1];
 }
 

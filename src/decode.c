@@ -621,22 +621,35 @@ static int paired_high_bytes(const unsigned char *p, size_t len)
  * kana rows 0xA4/0xA5 (EUC-JP's hiragana and katakana, nearly absent from Chinese) or below
  * 0xA1 (Shift_JIS leads, GBK's rare characters), and high bytes in pairs. Then the
  * statistics below decide without libuchardet, which costs about 2,000 instructions a byte. */
-static int gb2312_like(const unsigned char *p, size_t len)
+/* Lead bytes of the text read as double-byte pairs (a byte from 0x81 up and the next):
+ * how many pairs, and how many of their leads lie below 0xA1, in the kana rows 0xA4/0xA5,
+ * and in the hanzi rows 0xC9-0xF7. */
+typedef struct lead_stats {
+    size_t pairs, low, kana, upper;
+} lead_stats;
+
+static lead_stats leads(const unsigned char *p, size_t len)
 {
-    size_t pairs = 0, low = 0, kana = 0, upper = 0;
+    lead_stats st = {0, 0, 0, 0};
     for (size_t i = 0; i + 1 < len;) {
         if (p[i] < 0x81) {
             i++;
             continue;
         }
-        pairs++;
-        low += p[i] < 0xA1;
-        kana += p[i] == 0xA4 || p[i] == 0xA5;
-        upper += p[i] >= 0xC9 && p[i] <= 0xF7;
+        st.pairs++;
+        st.low += p[i] < 0xA1;
+        st.kana += p[i] == 0xA4 || p[i] == 0xA5;
+        st.upper += p[i] >= 0xC9 && p[i] <= 0xF7;
         i += 2;
     }
-    return pairs >= 16 && low * 20 <= pairs && kana * 20 <= pairs && upper * 10 >= pairs &&
-           paired_high_bytes(p, len);
+    return st;
+}
+
+static int gb2312_like(const unsigned char *p, size_t len)
+{
+    lead_stats st = leads(p, len);
+    return st.pairs >= 16 && st.low * 20 <= st.pairs && st.kana * 20 <= st.pairs &&
+           st.upper * 10 >= st.pairs && paired_high_bytes(p, len);
 }
 
 /* 1 when the double-byte text reads as Big5: mostly high bytes (Western text's accented
@@ -645,19 +658,12 @@ static int gb2312_like(const unsigned char *p, size_t len)
  * Shift_JIS's kana and many kanji have leads below 0xA1). */
 static int big5_like(const unsigned char *p, size_t len)
 {
-    size_t pairs = 0, low = 0, high = 0;
+    size_t high = 0;
     for (size_t i = 0; i < len; i++)
         high += p[i] >= 0x80;
-    for (size_t i = 0; i + 1 < len;) {
-        if (p[i] < 0x81) {
-            i++;
-            continue;
-        }
-        pairs++;
-        low += p[i] < 0xA1;
-        i += 2;
-    }
-    return pairs >= 16 && high * 10 >= len * 4 && low * 20 <= pairs && big5_low_trail_share(p, len) >= 0.2;
+    lead_stats st = leads(p, len);
+    return st.pairs >= 16 && high * 10 >= len * 4 && st.low * 20 <= st.pairs &&
+           big5_low_trail_share(p, len) >= 0.2;
 }
 
 /* Latin-script single-byte encodings: their letters are mostly ASCII, the accented ones

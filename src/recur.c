@@ -53,19 +53,32 @@ static inline uint8_t *slot(const ovl__recur *r, uint64_t g, unsigned *c1, unsig
  * while earlier ones are counted. */
 #define BATCH 16
 
+/* Hashes of the k-grams starting at i0 .. i0 + BATCH - 1 that fit in the n tokens, their
+ * lines prefetched (for writing when write, a constant once inlined); returns how many. */
+static inline size_t hash_batch(const ovl__recur *r, const ovl_token *t, size_t n, size_t i0,
+                                int write, uint64_t g[BATCH])
+{
+    size_t m = 0;
+    for (size_t i = i0; i < n && i < i0 + BATCH; i++) {
+        unsigned k = gram_len(t, i);
+        if (i + k > n)
+            break;
+        g[m] = gram_hash(t, i, k);
+        const uint8_t *line = r->cnt + (size_t)(g[m] & (OVL__RECUR_LINES - 1)) * LINE;
+        if (write)
+            __builtin_prefetch(line, 1);
+        else
+            __builtin_prefetch(line, 0);
+        m++;
+    }
+    return m;
+}
+
 void ovl__recur_add(ovl__recur *r, const ovl_token *t, size_t n)
 {
     uint64_t g[BATCH];
     for (size_t i0 = 0; i0 < n; i0 += BATCH) {
-        size_t m = 0;
-        for (size_t i = i0; i < n && i < i0 + BATCH; i++) {
-            unsigned k = gram_len(t, i);
-            if (i + k > n)
-                break;
-            g[m] = gram_hash(t, i, k);
-            __builtin_prefetch(r->cnt + (size_t)(g[m] & (OVL__RECUR_LINES - 1)) * LINE, 1);
-            m++;
-        }
+        size_t m = hash_batch(r, t, n, i0, 1, g);
         for (size_t x = 0; x < m; x++) {
             unsigned c1, c2;
             uint8_t *line = slot(r, g[x], &c1, &c2);
@@ -106,15 +119,7 @@ int ovl__recur_runs(const ovl__recur *r, const ovl_token *t, size_t n, unsigned 
     uint64_t g[BATCH];
     size_t i0 = 0;
     for (;;) {
-        size_t m = 0;
-        for (size_t i = i0; i < n && i < i0 + BATCH; i++) {
-            unsigned k = gram_len(t, i);
-            if (i + k > n)
-                break;
-            g[m] = gram_hash(t, i, k);
-            __builtin_prefetch(r->cnt + (size_t)(g[m] & (OVL__RECUR_LINES - 1)) * LINE, 0);
-            m++;
-        }
+        size_t m = hash_batch(r, t, n, i0, 0, g);
         for (size_t x = 0; x <= m; x++) {
             size_t i = i0 + x;
             int rec = x < m && estimate(r, g[x]) > threshold;
