@@ -19,8 +19,8 @@
  * ------------------------------------------------------------------------------------------ */
 
 enum {
-    SC_TAB, SC_NXT, SC_GA, SC_GB, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
-    SC_LAST, SC_LINK, SC_LASTG, SC_F, SC_P, SC_ORD, SC_IS, SC_USED, SC_ANCH, SC_CH,
+    SC_TAB, SC_NXT, SC_GA, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
+    SC_LAST, SC_LASTG, SC_F, SC_P, SC_ORD, SC_SCNT, SC_IS, SC_USED, SC_ANCH, SC_CH,
     SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_KA, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
     SC_RUNS, SC_GRP, SC_MUSED, SC_MEMIV, SC_HOLEH, SC_HOLEST, SC_MVT, SC_MVPREV, SC_MVBYB,
     SC_MVPOS, SC_MVHEAVY, SC_NSLOTS
@@ -294,7 +294,15 @@ typedef struct kslot {
 /* Maximal exact matches of length >= k seeded by k-grams occurring at most max_occ times in a.
  * sa / sb (NULL: none) flag tokens of recurring text: a k-gram whose first and last tokens are
  * flagged seeds nothing (matches still extend through such tokens). *out is scratch slot
- * SC_MEMS of s (malloc'd when s is NULL). */
+ * SC_MEMS of s (malloc'd when s is NULL).
+ *
+ * A seed (i, j) inside a match found already from an earlier seed of the same diagonal is
+ * skipped. Such an earlier seed is one of the positions the left extension walks over: a b
+ * position already looked up that seeded (its k-gram was in the table at most max_occ times:
+ * bit j of seeded) paired with an a position in the table (not recurring text). So the walk
+ * answers it, on cache lines the extension reads anyway, instead of a per-diagonal array of
+ * match ends (n + m words read at random: a third of the search's time on two 10 MB
+ * documents). b's k-gram hashes are rolled as b is read rather than stored. */
 static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
                             unsigned k, unsigned max_occ, const uint8_t *sa, const uint8_t *sb,
                             mem **out, size_t *nout)
@@ -304,25 +312,23 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     if (n < k || m < k)
         return 0;
     size_t na = n - k + 1, nb = m - k + 1;
+    /* At most three quarters full (linear probing; most k-grams of real text are distinct). */
     size_t tsize = 16;
-    while (tsize < 2 * na)
+    while (tsize < na + na / 3)
         tsize *= 2;
     kslot *tab = sc_zget(sc, SC_TAB, sizeof *tab * tsize);
     uint32_t *nxt = sc_get(sc, SC_NXT, sizeof *nxt * na);
-    uint64_t *gb = sc_get(sc, SC_GB, sizeof *gb * nb);
     uint64_t *ga = sc_get(sc, SC_GA, sizeof *ga * na);
-    /* per diagonal: b end of last MEM */
-    uint32_t *cover = sc_get(sc, SC_COVER, sizeof *cover * (n + m + 1));
+    uint64_t *seeded = NULL;
     mem *mems = NULL;
     size_t nm = 0, cap = 0;
     sc_start(sc, SC_MEMS, &mems, &cap, sizeof *mems);
     size_t limit = MAX_MEMS_PER_TOKEN * (n + m) + 1024;
     const size_t mask = tsize - 1;
     int rc = -1;
-    if (!tab || !nxt || !gb || !ga || !cover)
+    if (!tab || !nxt || !ga)
         goto done;
     kgram_hashes(ha, n, k, ga);
-    kgram_hashes(hb, m, k, gb);
     /* Inserted from the end, so each chain lists positions in increasing order. */
     for (size_t i = na; i-- > 0;) {
         if (sa && sa[i] && sa[i + k - 1])
@@ -338,30 +344,51 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     }
     sc_put(sc, SC_GA, ga); /* only the table is read from here on */
     ga = NULL;
-    memset(cover, 0, sizeof *cover * (n + m + 1));
-    for (size_t j = 0; j < nb && nm < limit; j++) {
+    seeded = sc_zget(sc, SC_COVER, sizeof *seeded * (nb / 64 + 1));
+    if (!seeded)
+        goto done;
+    const uint64_t P = 0x100000001B3ull; /* as kgram_hashes */
+    uint64_t pk = 1, acc = 0;
+    for (unsigned q = 0; q + 1 < k; q++)
+        pk *= P;
+    for (size_t t = 0; t < m; t++) {
+        if (t >= k)
+            acc -= hb[t - k] * pk;
+        acc = acc * P + hb[t];
+        if (t + 1 < k)
+            continue;
+        size_t j = t + 1 - k;
+        if (nm >= limit)
+            break;
         if (sb && sb[j] && sb[j + k - 1])
             continue;
-        uint64_t g = gb[j];
+        uint64_t g = mix64(acc);
         size_t h = (size_t)g & mask;
         while (tab[h].count && tab[h].g != g)
             h = (h + 1) & mask;
         if (!tab[h].count || tab[h].count > max_occ)
             continue;
+        seeded[j / 64] |= UINT64_C(1) << (j % 64);
         for (uint32_t i = tab[h].head; i != UINT32_MAX; i = nxt[i]) {
-            size_t d = i + m - j; /* diagonal index, always in [1, n+m] */
-            if (cover[d] > j)
-                continue;
             if (memcmp(ha + i, hb + j, k * sizeof *ha) != 0)
                 continue; /* k-gram hash collision */
             size_t s = 0;
-            while (s < i && s < j && ha[i - s - 1] == hb[j - s - 1])
+            int inside = 0;
+            while (s < i && s < j && ha[i - s - 1] == hb[j - s - 1]) {
                 s++;
+                size_t jb = j - s;
+                if ((seeded[jb / 64] >> (jb % 64) & 1) && !(sa && sa[i - s] && sa[i - s + k - 1])) {
+                    inside = 1;
+                    break;
+                }
+            }
+            if (inside)
+                continue;
             size_t len = k;
             while (i + len < n && j + len < m && ha[i + len] == hb[j + len])
                 len++;
-            cover[d] = (uint32_t)(j + len);
-            if (sc_grow(sc, SC_MEMS, &mems, &cap, nm + 1, sizeof *mems))
+            /* Anchors are counted in 32 bits (4 G of them would take 48 GB). */
+            if (nm + 1 >= UINT32_MAX || sc_grow(sc, SC_MEMS, &mems, &cap, nm + 1, sizeof *mems))
                 goto done;
             mems[nm++] = (mem){(uint32_t)(i - s), (uint32_t)(j - s), (uint32_t)(len + s)};
         }
@@ -369,14 +396,10 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     /* The search's tables are not needed for the sort: released first (peak memory). */
     sc_put(sc, SC_TAB, tab);
     sc_put(sc, SC_NXT, nxt);
-    sc_put(sc, SC_GB, gb);
-    sc_put(sc, SC_GA, ga);
-    sc_put(sc, SC_COVER, cover);
+    sc_put(sc, SC_COVER, seeded);
     tab = NULL;
     nxt = NULL;
-    gb = NULL;
-    ga = NULL;
-    cover = NULL;
+    seeded = NULL;
     if (sort_mems(sc, mems, nm, (uint64_t)m + 1))
         goto done;
     if (nm > 0 && (!sc || sizeof *mems * cap > SC_KEEP_SLOT)) {
@@ -398,9 +421,8 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
 done:
     sc_put(sc, SC_TAB, tab);
     sc_put(sc, SC_NXT, nxt);
-    sc_put(sc, SC_GB, gb);
     sc_put(sc, SC_GA, ga);
-    sc_put(sc, SC_COVER, cover);
+    sc_put(sc, SC_COVER, seeded);
     sc_put(sc, SC_MEMS, mems);
     return rc;
 }
@@ -446,45 +468,62 @@ static inline int chain_link(const aln *al, const mem *mj, int64_t ai, int64_t b
 }
 
 /* Chains MEMs (sorted by a, b) into collinear groups. f: chain score ending at each anchor;
- * p: predecessor or -1. The predecessor of anchor i is the best-scoring of the LOOKBACK
+ * p: predecessor or NO_PRED. The predecessor of anchor i is the best-scoring of the LOOKBACK
  * anchors before it in (a, b) order, the nearest on ties. A predecessor's diagonal (a - b)
  * is within max_gap of i's (its gaps, after the overlap is taken off, differ by the difference
  * of the diagonals and are at most max_gap), so instead of all LOOKBACK anchors only those
  * on the 2 max_gap + 1 nearest diagonals are looked at, each diagonal's anchors from the
  * latest back: anchors on one diagonal are disjoint and in order, so the walk stops at the
  * first that ends more than max_gap before i. On two 10 MB documents with 3.5 M anchors this
- * looked at 900 M candidates before. Returns -1 when out of memory. */
+ * looked at 900 M candidates before.
+ *
+ * Only the LOOKBACK anchors before i can be predecessors, so the per-diagonal lists need not
+ * span the documents: diagonals share at most DIAG_SLOTS lists by their low bits (anchors of
+ * another diagonal on a list are passed over), the links live in a ring of the last DIAG_RING
+ * anchors, and a list entry older than the window is the end of the list. At most 272 KB that
+ * stay in the cache, where lists per diagonal and a link per anchor were 7 bytes an anchor
+ * plus 4 a token, read at random. Returns -1 when out of memory. */
 #define DIAG_GROUP 16u
+#ifndef DIAG_SLOTS /* tests/test_align_equiv.c sets a few, so that many diagonals share lists */
+#define DIAG_SLOTS ((size_t)1 << 16)
+#endif
+#define DIAG_RING 512u /* a power of two above LOOKBACK */
+#define NO_PRED UINT32_MAX
 
-static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t *p)
+static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, uint32_t *p)
 {
     const int64_t G = (int64_t)al->max_gap;
     const size_t nd = al->n + al->m + 1;
-    /* Index + 1 of the latest anchor on a diagonal, of the one before it on its diagonal,
-     * and of the latest on a group of DIAG_GROUP diagonals (most groups near an anchor have
-     * none in the window: one look skips them); 0: none. */
-    uint32_t *last = NULL, *link = NULL, *lastg = NULL;
-    if (nm < UINT32_MAX && 2 * (size_t)G + 1 < LOOKBACK) {
-        last = sc_zget(al->s, SC_LAST, sizeof *last * nd);
-        link = sc_get(al->s, SC_LINK, sizeof *link * (nm + 1));
-        lastg = sc_zget(al->s, SC_LASTG, sizeof *lastg * (nd / DIAG_GROUP + 1));
-        if (!last || !link || !lastg) {
+    /* Index + 1 of the latest anchor on a list of diagonals, of the one before it on its
+     * list (ring), and of the latest on a group of DIAG_GROUP diagonals (most groups near an
+     * anchor have none in the window: one look skips them); 0: none. Documents of fewer than
+     * DIAG_SLOTS diagonals have a list each. */
+    uint32_t *last = NULL, *lastg = NULL, link[DIAG_RING];
+    size_t ns = DIAG_GROUP;
+    while (ns < nd && ns < DIAG_SLOTS)
+        ns *= 2;
+    const size_t smask = ns - 1, gmask = ns / DIAG_GROUP - 1;
+    if (nm >= NO_PRED)
+        return -1;
+    if (2 * (size_t)G + 1 < LOOKBACK) {
+        last = sc_zget(al->s, SC_LAST, sizeof *last * ns);
+        lastg = sc_zget(al->s, SC_LASTG, sizeof *lastg * (ns / DIAG_GROUP));
+        if (!last || !lastg) {
             sc_put(al->s, SC_LAST, last);
-            sc_put(al->s, SC_LINK, link);
             sc_put(al->s, SC_LASTG, lastg);
             return -1;
         }
     }
     for (size_t i = 0; i < nm; i++) {
         double best = mm[i].len, sc;
-        int64_t bp = -1;
+        uint32_t bp = NO_PRED;
         int64_t ai = mm[i].a, bi = mm[i].b, li = mm[i].len;
         size_t lo = i > LOOKBACK ? i - LOOKBACK : 0;
         if (!last) {
             for (size_t jj = i; jj-- > lo;) {
                 if (chain_link(al, &mm[jj], ai, bi, li, f[jj], &sc) == 0 && sc > best) {
                     best = sc;
-                    bp = (int64_t)jj;
+                    bp = (uint32_t)jj;
                 }
             }
         } else {
@@ -492,35 +531,36 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int64_t 
             size_t d0 = di > (size_t)G ? di - (size_t)G : 0;
             size_t d1 = di + (size_t)G < nd ? di + (size_t)G : nd - 1;
             for (size_t g = d0 / DIAG_GROUP; g <= d1 / DIAG_GROUP; g++) {
-                uint32_t xg = lastg[g];
+                uint32_t xg = lastg[g & gmask];
                 if (!xg || xg - 1 < lo)
                     continue;
                 size_t e0 = g * DIAG_GROUP > d0 ? g * DIAG_GROUP : d0;
                 size_t e1 = g * DIAG_GROUP + DIAG_GROUP - 1 < d1 ? g * DIAG_GROUP + DIAG_GROUP - 1 : d1;
                 for (size_t d = e0; d <= e1; d++) {
-                    for (uint32_t x = last[d]; x && x - 1 >= lo; x = link[x - 1]) {
+                    for (uint32_t x = last[d & smask]; x && x - 1 >= lo; x = link[(x - 1) % DIAG_RING]) {
                         size_t jj = x - 1;
+                        if ((size_t)((int64_t)mm[jj].a - mm[jj].b + (int64_t)al->m) != d)
+                            continue;
                         if ((int64_t)(mm[jj].a + mm[jj].len) + G < ai)
                             break;
                         /* The scan this replaces went from the nearest back and kept strict
                          * improvements: the best score, the nearest among equals. */
                         if (chain_link(al, &mm[jj], ai, bi, li, f[jj], &sc) == 0 &&
-                            (sc > best || (sc == best && bp >= 0 && (int64_t)jj > bp))) {
+                            (sc > best || (sc == best && bp != NO_PRED && jj > bp))) {
                             best = sc;
-                            bp = (int64_t)jj;
+                            bp = (uint32_t)jj;
                         }
                     }
                 }
             }
-            link[i] = last[di];
-            last[di] = (uint32_t)(i + 1);
-            lastg[di / DIAG_GROUP] = (uint32_t)(i + 1);
+            link[i % DIAG_RING] = last[di & smask];
+            last[di & smask] = (uint32_t)(i + 1);
+            lastg[di / DIAG_GROUP & gmask] = (uint32_t)(i + 1);
         }
         f[i] = best;
         p[i] = bp;
     }
     sc_put(al->s, SC_LAST, last);
-    sc_put(al->s, SC_LINK, link);
     sc_put(al->s, SC_LASTG, lastg);
     return 0;
 }
@@ -550,41 +590,44 @@ static inline uint64_t idxscore_key(const idxscore *x, uint64_t ctx)
  * -0.0 (which the comparator would take as equal to 0.0). */
 RADIX_SORT_DEF(sort_idxscore, idxscore, idxscore_key)
 
-/* The high half of a word. */
-static inline uint64_t u64_hi_key(const uint64_t *x, uint64_t ctx)
-{
-    (void)ctx;
-    return *x >> 32;
-}
-
-RADIX_SORT_DEF(sort_u64_hi, uint64_t, u64_hi_key)
-
 /* Anchor indices by descending chain score f, ascending index among equal scores, in scratch
- * slot SC_ORD of s (malloc'd when s is NULL); NULL when out of memory. Scores are token counts
- * less multiples of 0.25 (gap_cost), so 4 f is an integer; when every one fits 32 bits (short
- * of chains of 2^30 tokens: always) an anchor sorts as one 8-byte word, (2^32 - 1 - 4 f) << 32 | index, half the memory of a
- * (score, index) pair; this sort is the peak of the aligner's memory. */
-static uint64_t *score_order(ascratch *s, const double *f, size_t nm)
+ * slot SC_ORD of s (malloc'd when s is NULL); NULL when out of memory. nm < UINT32_MAX.
+ * Scores are token counts less multiples of 0.25 (gap_cost), so 4 f is an integer below 4
+ * times the longest chain: then one counting pass over those integers (indices taken in
+ * increasing order, so ascending among equals) gives the order in 4 bytes an anchor, where a
+ * sort needs its elements twice over. Scores off that grid, or a counter array larger than
+ * the anchors (a chain of millions of tokens: few anchors), sort as (score, index) pairs. */
+static uint32_t *score_order(ascratch *s, const double *f, size_t nm)
 {
-    int narrow = nm < UINT32_MAX;
+    int narrow = 1;
+    uint32_t top = 0;
     for (size_t i = 0; i < nm && narrow; i++) {
         double q = 4 * f[i];
-        narrow = q >= 0 && q <= (double)UINT32_MAX && q == floor(q);
+        narrow = q >= 0 && q < (double)UINT32_MAX && q == floor(q);
+        if (narrow && (uint32_t)q > top)
+            top = (uint32_t)q;
     }
-    uint64_t *ord = sc_get(s, SC_ORD, sizeof *ord * (nm + 1));
+    narrow = narrow && top < nm + ((size_t)1 << 16);
+    uint32_t *ord = sc_get(s, SC_ORD, sizeof *ord * (nm + 1));
     if (!ord)
         return NULL;
     if (narrow) {
-        for (size_t i = 0; i < nm; i++)
-            ord[i] = (uint64_t)(UINT32_MAX - (uint32_t)(4 * f[i])) << 32 | i;
-        /* The low half is the index, ascending already: a stable sort on the high half
-         * alone gives the order of the whole word in half the passes. */
-        if (sort_u64_hi(s, ord, nm, 0)) {
+        uint32_t *cnt = sc_zget(s, SC_SCNT, sizeof *cnt * ((size_t)top + 1));
+        if (!cnt) {
             sc_put(s, SC_ORD, ord);
             return NULL;
         }
-        for (size_t r = 0; r < nm; r++)
-            ord[r] &= UINT32_MAX;
+        for (size_t i = 0; i < nm; i++)
+            cnt[(uint32_t)(4 * f[i])]++;
+        uint32_t at = 0;
+        for (size_t q = (size_t)top + 1; q-- > 0;) {
+            uint32_t c = cnt[q];
+            cnt[q] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < nm; i++)
+            ord[cnt[(uint32_t)(4 * f[i])]++] = (uint32_t)i;
+        sc_put(s, SC_SCNT, cnt);
         return ord;
     }
     idxscore *is = sc_get(s, SC_IS, sizeof *is * (nm + 1));
@@ -600,7 +643,7 @@ static uint64_t *score_order(ascratch *s, const double *f, size_t nm)
         return NULL;
     }
     for (size_t r = 0; r < nm; r++)
-        ord[r] = is[r].i;
+        ord[r] = (uint32_t)is[r].i;
     sc_put(s, SC_IS, is);
     return ord;
 }
@@ -671,9 +714,10 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
 {
     ascratch *s = al->s;
     double *f = sc_get(s, SC_F, sizeof *f * (nm + 1));
-    int64_t *p = sc_get(s, SC_P, sizeof *p * (nm + 1));
-    uint64_t *ord = NULL;
-    uint8_t *used = NULL;
+    uint32_t *p = sc_get(s, SC_P, sizeof *p * (nm + 1));
+    uint32_t *ord = NULL;
+    uint64_t *used = NULL; /* bit i: anchor i is in a chain (read in score order: a bit
+                              array stays in the cache, a byte array did not) */
     mem *anch = NULL;
     size_t nanch = 0;
     chain *ch = NULL;
@@ -686,23 +730,23 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     if (!ord)
         goto done;
     /* Allocated after the sort, whose buffer is the peak of the aligner's memory. */
-    used = sc_zget(s, SC_USED, nm + 1);
+    used = sc_zget(s, SC_USED, sizeof *used * (nm / 64 + 1));
     anch = sc_get(s, SC_ANCH, sizeof *anch * (nm + 1));
     if (!used || !anch)
         goto done;
     for (size_t r = 0; r < nm; r++) {
-        size_t i = (size_t)ord[r];
-        if (used[i])
+        size_t i = ord[r];
+        if (used[i / 64] >> (i % 64) & 1)
             continue;
         size_t start = nanch;
-        int64_t j = (int64_t)i;
+        uint32_t j = (uint32_t)i;
         double stop = 0;
-        while (j >= 0 && !used[j]) {
-            used[j] = 1;
+        while (j != NO_PRED && !(used[j / 64] >> (j % 64) & 1)) {
+            used[j / 64] |= UINT64_C(1) << (j % 64);
             anch[nanch++] = mm[j];
             j = p[j];
         }
-        if (j >= 0)
+        if (j != NO_PRED)
             stop = f[j];
         /* Anchors were collected last to first; put them in order. */
         for (size_t x = start, y = nanch - 1; x < y; x++, y--) {

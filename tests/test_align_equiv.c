@@ -1,6 +1,8 @@
-/* test_align_equiv.c - the aligner's fast stages (chain DP, moved flags, end extension, score order, anchor sort) against the plain versions they replaced, on random inputs. */
+/* test_align_equiv.c - the aligner's fast stages (seed search, chain DP, moved flags, end extension, score order, anchor sort) against the plain versions they replaced, on random inputs. */
 /* The stages are static in src/align.c, so it is compiled into this test; its public functions
  * then come from here rather than from the library. */
+/* The DP's diagonal lists: few, so that diagonals share lists in every round. */
+#define DIAG_SLOTS ((size_t)64)
 #include "../src/align.c"
 
 #include <check.h>
@@ -72,6 +74,70 @@ static int ref_cmp_idxscore(const void *x, const void *y)
     return p->i < q->i ? -1 : (p->i > q->i);
 }
 
+/* The seed search as it was: b's k-gram hashes stored, and a seed skipped when the last match
+ * found on its diagonal (a per-diagonal array of match ends) reaches past it. Unsorted. */
+static void ref_find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
+                          unsigned max_occ, const uint8_t *sa, const uint8_t *sb, mem **out,
+                          size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (n < k || m < k)
+        return;
+    size_t na = n - k + 1, nb = m - k + 1, tsize = 16;
+    while (tsize < 2 * na)
+        tsize *= 2;
+    kslot *tab = calloc(tsize, sizeof *tab);
+    uint32_t *nxt = malloc(sizeof *nxt * na), *cover = calloc(n + m + 1, sizeof *cover);
+    uint64_t *ga = malloc(sizeof *ga * na), *gb = malloc(sizeof *gb * nb);
+    size_t nm = 0, cap = 0;
+    mem *mems = NULL;
+    ck_assert(tab && nxt && cover && ga && gb);
+    kgram_hashes(ha, n, k, ga);
+    kgram_hashes(hb, m, k, gb);
+    for (size_t i = na; i-- > 0;) {
+        if (sa && sa[i] && sa[i + k - 1])
+            continue;
+        size_t h = (size_t)ga[i] & (tsize - 1);
+        while (tab[h].count && tab[h].g != ga[i])
+            h = (h + 1) & (tsize - 1);
+        nxt[i] = tab[h].count ? tab[h].head : UINT32_MAX;
+        tab[h].g = ga[i];
+        tab[h].head = (uint32_t)i;
+        tab[h].count++;
+    }
+    size_t limit = MAX_MEMS_PER_TOKEN * (n + m) + 1024;
+    for (size_t j = 0; j < nb && nm < limit; j++) {
+        if (sb && sb[j] && sb[j + k - 1])
+            continue;
+        size_t h = (size_t)gb[j] & (tsize - 1);
+        while (tab[h].count && tab[h].g != gb[j])
+            h = (h + 1) & (tsize - 1);
+        if (!tab[h].count || tab[h].count > max_occ)
+            continue;
+        for (uint32_t i = tab[h].head; i != UINT32_MAX; i = nxt[i]) {
+            size_t d = i + m - j;
+            if (cover[d] > j || memcmp(ha + i, hb + j, k * sizeof *ha) != 0)
+                continue;
+            size_t s = 0, len = k;
+            while (s < i && s < j && ha[i - s - 1] == hb[j - s - 1])
+                s++;
+            while (i + len < n && j + len < m && ha[i + len] == hb[j + len])
+                len++;
+            cover[d] = (uint32_t)(j + len);
+            ck_assert_int_eq(ovl__grow(&mems, &cap, nm + 1, sizeof *mems), 0);
+            mems[nm++] = (mem){(uint32_t)(i - s), (uint32_t)(j - s), (uint32_t)(len + s)};
+        }
+    }
+    free(tab);
+    free(nxt);
+    free(cover);
+    free(ga);
+    free(gb);
+    *out = mems;
+    *nout = nm;
+}
+
 /* Token sequence of n tokens over a vocabulary of v, with stretches copied from src (when
  * given) so that there are long matches, repeats and small edits. */
 static uint64_t *random_tokens(size_t n, unsigned v, const uint64_t *src, size_t ns)
@@ -95,40 +161,58 @@ START_TEST(chain_dp_same_as_window_scan)
     static const unsigned vocab[] = {3, 6, 40, 5000};
     static const unsigned gaps[] = {16, 64, 200}; /* 200: the plain scan path */
     size_t total = 0;
-    for (int round = 0; round < 24; round++) {
+    for (int round = 0; round < 26; round++) {
         rng_state = 1000 + (uint64_t)round;
+        /* The last two rounds: larger documents. */
         size_t n = 500 + rnd_below(6000), m = 500 + rnd_below(6000);
+        if (round >= 24)
+            n = 40000 + rnd_below(5000), m = 40000 + rnd_below(5000);
         unsigned v = vocab[round % 4];
         uint64_t *ha = random_tokens(n, v, NULL, 0);
         uint64_t *hb = random_tokens(m, v, ha, n);
-        mem *mm = NULL;
-        size_t nm = 0;
+        mem *mm = NULL, *rm = NULL;
+        size_t nm = 0, nrm = 0;
         unsigned k = 3 + (unsigned)(round % 3);
-        ck_assert_int_eq(find_mems_masked(NULL, ha, n, hb, m, k, 64, NULL, NULL, &mm, &nm), 0);
-        /* find_mems' order is the comparator's. */
-        total += nm;
-        if (nm > 0) {
-            mem *sorted = malloc(sizeof *sorted * nm);
-            ck_assert_ptr_nonnull(sorted);
-            memcpy(sorted, mm, sizeof *mm * nm);
-            qsort(sorted, nm, sizeof *sorted, ref_cmp_mem);
-            ck_assert(memcmp(sorted, mm, sizeof *mm * nm) == 0);
-            free(sorted);
+        /* Every third round flags some tokens of both sides as recurring text. */
+        uint8_t *sa = NULL, *sb = NULL;
+        if (round % 3 == 1) {
+            sa = malloc(n);
+            sb = malloc(m);
+            ck_assert(sa && sb);
+            for (size_t i = 0; i < n; i++)
+                sa[i] = rnd_below(4) == 0;
+            for (size_t i = 0; i < m; i++)
+                sb[i] = rnd_below(4) == 0;
         }
+        unsigned occ = round % 2 ? 64 : 4;
+        ck_assert_int_eq(find_mems_masked(NULL, ha, n, hb, m, k, occ, sa, sb, &mm, &nm), 0);
+        ref_find_mems(ha, n, hb, m, k, occ, sa, sb, &rm, &nrm);
+        free(sa);
+        free(sb);
+        /* find_mems' anchors are the old search's, in the comparator's order. */
+        total += nm;
+        ck_assert_msg(nm == nrm, "round %d: %zu anchors, %zu before", round, nm, nrm);
+        if (nm > 0) {
+            qsort(rm, nrm, sizeof *rm, ref_cmp_mem);
+            ck_assert(memcmp(rm, mm, sizeof *mm * nm) == 0);
+        }
+        free(rm);
         for (size_t g = 0; g < 3; g++) {
             aln al = {ha, hb, NULL, NULL, NULL, n, m, k, gaps[g], 64, 20, 8, NULL};
             double *f = malloc(sizeof *f * (nm + 1)), *rf = malloc(sizeof *rf * (nm + 1));
-            int64_t *p = malloc(sizeof *p * (nm + 1)), *rp = malloc(sizeof *rp * (nm + 1));
+            uint32_t *p = malloc(sizeof *p * (nm + 1));
+            int64_t *rp = malloc(sizeof *rp * (nm + 1));
             ck_assert(f && rf && p && rp);
             ck_assert_int_eq(chain_dp(&al, mm, nm, f, p), 0);
             ref_chain_dp(&al, mm, nm, rf, rp);
             for (size_t i = 0; i < nm; i++) {
-                ck_assert_msg(f[i] == rf[i] && p[i] == rp[i],
+                long long pi = p[i] == NO_PRED ? -1 : (long long)p[i];
+                ck_assert_msg(f[i] == rf[i] && pi == rp[i],
                               "round %d gap %u anchor %zu of %zu: (%g, %lld) vs (%g, %lld)", round,
-                              gaps[g], i, nm, f[i], (long long)p[i], rf[i], (long long)rp[i]);
+                              gaps[g], i, nm, f[i], pi, rf[i], (long long)rp[i]);
             }
-            /* The chain scores sort as the comparator sorted them, in 8-byte words (scores
-             * are multiples of 0.25) and, scores nudged off that grid, as (score, index). */
+            /* The chain scores sort as the comparator sorted them, counted (scores are
+             * multiples of 0.25) and, scores nudged off that grid, as (score, index). */
             for (int wide = 0; wide < 2; wide++) {
                 idxscore *rord = malloc(sizeof *rord * (nm + 1));
                 ck_assert_ptr_nonnull(rord);
@@ -138,11 +222,11 @@ START_TEST(chain_dp_same_as_window_scan)
                 for (size_t i = 0; i < nm; i++)
                     rord[i] = (idxscore){f[i], i};
                 qsort(rord, nm, sizeof *rord, ref_cmp_idxscore);
-                uint64_t *ord = score_order(NULL, f, nm);
+                uint32_t *ord = score_order(NULL, f, nm);
                 ck_assert_ptr_nonnull(ord);
                 for (size_t r = 0; r < nm; r++)
-                    ck_assert_msg(ord[r] == rord[r].i, "wide %d rank %zu: %llu vs %zu", wide, r,
-                                  (unsigned long long)ord[r], rord[r].i);
+                    ck_assert_msg(ord[r] == rord[r].i, "wide %d rank %zu: %u vs %zu", wide, r,
+                                  (unsigned)ord[r], rord[r].i);
                 free(ord);
                 free(rord);
             }
