@@ -160,6 +160,13 @@ static int diff_runs(ascratch *s, const uint64_t *a, size_t n, const uint64_t *b
  * Passage search. Works on token hash arrays of both ranges (indices relative to the range).
  * ------------------------------------------------------------------------------------------ */
 
+/* A hint to load what a loop will read a few steps on (read at random, so not predicted). */
+#if defined(__GNUC__) || defined(__clang__)
+#define OVL_PREFETCH(ptr) __builtin_prefetch(ptr)
+#else
+#define OVL_PREFETCH(ptr) ((void)0)
+#endif
+
 typedef struct mem {
     uint32_t a, b, len;
 } mem;
@@ -370,7 +377,12 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
             continue;
         seeded[j / 64] |= UINT64_C(1) << (j % 64);
         for (uint32_t i = tab[h].head; i != UINT32_MAX; i = nxt[i]) {
-            if (memcmp(ha + i, hb + j, k * sizeof *ha) != 0)
+            if (nxt[i] != UINT32_MAX)
+                OVL_PREFETCH(ha + nxt[i]);
+            unsigned q = 0;
+            while (q < k && ha[i + q] == hb[j + q])
+                q++;
+            if (q < k)
                 continue; /* k-gram hash collision */
             size_t s = 0;
             int inside = 0;
@@ -736,6 +748,12 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
         goto done;
     for (size_t r = 0; r < nm; r++) {
         size_t i = ord[r];
+        /* Heads come in score order, at random places of the arrays. */
+        if (r + 8 < nm) {
+            OVL_PREFETCH(&mm[ord[r + 8]]);
+            OVL_PREFETCH(&p[ord[r + 8]]);
+            OVL_PREFETCH(&f[ord[r + 8]]);
+        }
         if (used[i / 64] >> (i % 64) & 1)
             continue;
         size_t start = nanch;
