@@ -19,7 +19,7 @@
  * ------------------------------------------------------------------------------------------ */
 
 enum {
-    SC_TAB, SC_NXT, SC_GA, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
+    SC_TAB, SC_NXT, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
     SC_LAST, SC_LASTG, SC_F, SC_P, SC_ORD, SC_SCNT, SC_IS, SC_USED, SC_ANCH, SC_CH,
     SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_KA, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
     SC_RUNS, SC_GRP, SC_MUSED, SC_MEMIV, SC_HOLEH, SC_HOLEST, SC_MVT, SC_MVPREV, SC_MVBYB,
@@ -190,30 +190,11 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-/* Hash of every k-gram starting at 0..n-k (polynomial rolling, then mixed). */
-static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
-{
-    const uint64_t P = 0x100000001B3ull;
-    uint64_t pk = 1, acc = 0;
-    for (unsigned i = 0; i + 1 < k; i++)
-        pk *= P;
-    for (size_t i = 0; i < n; i++) {
-        if (i >= k)
-            acc -= h[i - k] * pk;
-        acc = acc * P + h[i];
-        if (i + 1 >= k)
-            g[i + 1 - k] = mix64(acc);
-    }
-}
-
-/* LSD radix sorts on a 64-bit key per element, 11 bits a pass, passes whose digit is the same
+/* LSD radix sorts on a 64-bit key per element, BITS a pass, passes whose digit is the same
  * in every element skipped (one counting pass finds them all). Stable, so on keys that order
  * all elements as the comparators they replace do they give the same order as qsort; they
  * take a few passes over the data instead of n log n comparator calls (3.5 M anchors of two
  * 10 MB documents, sorted twice). */
-#define RADIX_BITS 11
-#define RADIX_SIZE (1u << RADIX_BITS)
-#define RADIX_DIGITS ((64 + RADIX_BITS - 1) / RADIX_BITS)
 
 /* Defines static int name(ascratch *s, T *arr, size_t n, uint64_t ctx), sorting arr by
  * keyfn(&elem, ctx) ascending (stable), with its buffers from s. Short arrays (a pair of small
@@ -221,7 +202,7 @@ static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
  * Only the digits below the highest bit set in some key are counted. -1: out of memory, arr
  * untouched. */
 #define RADIX_SMALL 48
-#define RADIX_SORT_DEF(name, T, keyfn)                                                         \
+#define RADIX_SORT_DEF(name, T, keyfn, BITS)                                                    \
     static int name(ascratch *s, T *arr, size_t n, uint64_t ctx)                               \
     {                                                                                          \
         if (n < 2)                                                                             \
@@ -243,10 +224,10 @@ static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
         for (size_t r = 0; r < n; r++)                                                         \
             any |= keyfn(&arr[r], ctx);                                                        \
         unsigned nd = 1;                                                                       \
-        while (nd < RADIX_DIGITS && (any >> (nd * RADIX_BITS)) != 0)                           \
+        while (nd < ((64 + (BITS) - 1) / (BITS)) && (any >> (nd * (BITS))) != 0)                           \
             nd++;                                                                              \
         T *src = arr, *dst = sc_get(s, SC_RTMP, sizeof *dst * n);                              \
-        size_t *cnt = sc_zget(s, SC_RCNT, sizeof *cnt * nd * RADIX_SIZE);                      \
+        size_t *cnt = sc_zget(s, SC_RCNT, sizeof *cnt * nd * (1u << (BITS)));                      \
         if (!dst || !cnt) {                                                                    \
             sc_put(s, SC_RTMP, dst);                                                           \
             sc_put(s, SC_RCNT, cnt);                                                           \
@@ -255,21 +236,21 @@ static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
         for (size_t r = 0; r < n; r++) {                                                       \
             uint64_t key = keyfn(&src[r], ctx);                                                \
             for (unsigned p = 0; p < nd; p++)                                                  \
-                cnt[p * RADIX_SIZE + ((key >> (p * RADIX_BITS)) & (RADIX_SIZE - 1))]++;        \
+                cnt[p * (1u << (BITS)) + ((key >> (p * (BITS))) & ((1u << (BITS)) - 1))]++;        \
         }                                                                                      \
         for (unsigned p = 0; p < nd; p++) {                                                    \
-            size_t *c = cnt + p * RADIX_SIZE;                                                  \
-            unsigned sh = p * RADIX_BITS;                                                      \
-            if (c[(keyfn(&src[0], ctx) >> sh) & (RADIX_SIZE - 1)] == n)                        \
+            size_t *c = cnt + p * (1u << (BITS));                                                  \
+            unsigned sh = p * (BITS);                                                      \
+            if (c[(keyfn(&src[0], ctx) >> sh) & ((1u << (BITS)) - 1)] == n)                        \
                 continue;                                                                      \
             size_t sum = 0;                                                                    \
-            for (size_t d = 0; d < RADIX_SIZE; d++) {                                          \
+            for (size_t d = 0; d < (1u << (BITS)); d++) {                                          \
                 size_t x = c[d];                                                               \
                 c[d] = sum;                                                                    \
                 sum += x;                                                                      \
             }                                                                                  \
             for (size_t r = 0; r < n; r++)                                                     \
-                dst[c[(keyfn(&src[r], ctx) >> sh) & (RADIX_SIZE - 1)]++] = src[r];             \
+                dst[c[(keyfn(&src[r], ctx) >> sh) & ((1u << (BITS)) - 1)]++] = src[r];             \
             T *t = src;                                                                        \
             src = dst;                                                                         \
             dst = t;                                                                           \
@@ -287,7 +268,15 @@ static inline uint64_t mem_key(const mem *x, uint64_t ctx)
     return (uint64_t)x->a * ctx + x->b;
 }
 
-RADIX_SORT_DEF(sort_mems, mem, mem_key)
+RADIX_SORT_DEF(sort_mems_11, mem, mem_key, 11)
+RADIX_SORT_DEF(sort_mems_14, mem, mem_key, 14)
+
+/* Anchors in (a, b) order. Millions of them (two large documents) take fewer passes with
+ * wider digits; a few thousand, fewer counters to clear with narrower ones. */
+static int sort_mems(ascratch *s, mem *arr, size_t n, uint64_t ctx)
+{
+    return n >= ((size_t)1 << 18) ? sort_mems_14(s, arr, n, ctx) : sort_mems_11(s, arr, n, ctx);
+}
 
 /* Positions of a's k-grams by hash: an open-addressing table (hashes are already mixed, so
  * their low bits index it) whose slots hold a k-gram's first position and count, positions of
@@ -325,7 +314,6 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         tsize *= 2;
     kslot *tab = sc_zget(sc, SC_TAB, sizeof *tab * tsize);
     uint32_t *nxt = sc_get(sc, SC_NXT, sizeof *nxt * na);
-    uint64_t *ga = sc_get(sc, SC_GA, sizeof *ga * na);
     uint64_t *seeded = NULL;
     mem *mems = NULL;
     size_t nm = 0, cap = 0;
@@ -333,14 +321,27 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     size_t limit = MAX_MEMS_PER_TOKEN * (n + m) + 1024;
     const size_t mask = tsize - 1;
     int rc = -1;
-    if (!tab || !nxt || !ga)
+    if (!tab || !nxt)
         goto done;
-    kgram_hashes(ha, n, k, ga);
+    /* A k-gram's hash: mix64 of the polynomial sum h[i + t] P^(k-1-t) modulo 2^64, rolled
+     * along each side. a's is rolled from the end: the polynomial of a[i, i + k) is h[i]
+     * P^(k-1) + (that of a[i + 1, i + k + 1) - h[i + k]) / P, and P, odd, has an inverse
+     * modulo 2^64 (Newton's iteration doubles the bits it is right in). */
+    const uint64_t P = 0x100000001B3ull;
+    uint64_t pk = 1, pinv = P, acc = 0;
+    for (unsigned q = 0; q + 1 < k; q++)
+        pk *= P;
+    for (int q = 0; q < 6; q++)
+        pinv *= 2 - P * pinv;
+    for (size_t t = n - k; t < n; t++)
+        acc = acc * P + ha[t];
     /* Inserted from the end, so each chain lists positions in increasing order. */
     for (size_t i = na; i-- > 0;) {
+        if (i + 1 < na)
+            acc = ha[i] * pk + (acc - ha[i + k]) * pinv;
         if (sa && sa[i] && sa[i + k - 1])
             continue;
-        uint64_t g = ga[i];
+        uint64_t g = mix64(acc);
         size_t h = (size_t)g & mask;
         while (tab[h].count && tab[h].g != g)
             h = (h + 1) & mask;
@@ -349,15 +350,10 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         tab[h].head = (uint32_t)i;
         tab[h].count++;
     }
-    sc_put(sc, SC_GA, ga); /* only the table is read from here on */
-    ga = NULL;
     seeded = sc_zget(sc, SC_COVER, sizeof *seeded * (nb / 64 + 1));
     if (!seeded)
         goto done;
-    const uint64_t P = 0x100000001B3ull; /* as kgram_hashes */
-    uint64_t pk = 1, acc = 0;
-    for (unsigned q = 0; q + 1 < k; q++)
-        pk *= P;
+    acc = 0;
     for (size_t t = 0; t < m; t++) {
         if (t >= k)
             acc -= hb[t - k] * pk;
@@ -433,7 +429,6 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
 done:
     sc_put(sc, SC_TAB, tab);
     sc_put(sc, SC_NXT, nxt);
-    sc_put(sc, SC_GA, ga);
     sc_put(sc, SC_COVER, seeded);
     sc_put(sc, SC_MEMS, mems);
     return rc;
@@ -600,7 +595,7 @@ static inline uint64_t idxscore_key(const idxscore *x, uint64_t ctx)
 /* Sorts ord (built in index order) as cmp_idxscore did: score descending, index ascending
  * among equal scores (a stable sort on the complemented key). Scores are chain scores, never
  * -0.0 (which the comparator would take as equal to 0.0). */
-RADIX_SORT_DEF(sort_idxscore, idxscore, idxscore_key)
+RADIX_SORT_DEF(sort_idxscore, idxscore, idxscore_key, 11)
 
 /* Anchor indices by descending chain score f, ascending index among equal scores, in scratch
  * slot SC_ORD of s (malloc'd when s is NULL); NULL when out of memory. nm < UINT32_MAX.

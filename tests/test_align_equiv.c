@@ -74,6 +74,23 @@ static int ref_cmp_idxscore(const void *x, const void *y)
     return p->i < q->i ? -1 : (p->i > q->i);
 }
 
+/* Hash of every k-gram starting at 0..n-k (polynomial rolling, then mixed), stored: what the
+ * search rolls as it reads each side. */
+static void kgram_hashes(const uint64_t *h, size_t n, unsigned k, uint64_t *g)
+{
+    const uint64_t P = 0x100000001B3ull;
+    uint64_t pk = 1, acc = 0;
+    for (unsigned i = 0; i + 1 < k; i++)
+        pk *= P;
+    for (size_t i = 0; i < n; i++) {
+        if (i >= k)
+            acc -= h[i - k] * pk;
+        acc = acc * P + h[i];
+        if (i + 1 >= k)
+            g[i + 1 - k] = mix64(acc);
+    }
+}
+
 /* The seed search as it was: b's k-gram hashes stored, and a seed skipped when the last match
  * found on its diagonal (a per-diagonal array of match ends) reaches past it. Unsorted. */
 static void ref_find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size_t m, unsigned k,
