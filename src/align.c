@@ -181,6 +181,7 @@ typedef struct chain {
 #define LOOKBACK 256u
 #define MIN_SIMILARITY 0.5
 #define MAX_MEMS_PER_TOKEN 8u
+#define SEED_AHEAD 16u
 
 static uint64_t mix64(uint64_t z)
 {
@@ -335,10 +336,22 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         pinv *= 2 - P * pinv;
     for (size_t t = n - k; t < n; t++)
         acc = acc * P + ha[t];
+    /* The table is read at random: a second hash, rolled SEED_AHEAD positions on, tells
+     * which slot to load early. */
+    uint64_t ahead = 0;
+    if (na > SEED_AHEAD)
+        for (unsigned q = 0; q < k; q++)
+            ahead = ahead * P + ha[na - 1 - SEED_AHEAD + q];
     /* Inserted from the end, so each chain lists positions in increasing order. */
     for (size_t i = na; i-- > 0;) {
         if (i + 1 < na)
             acc = ha[i] * pk + (acc - ha[i + k]) * pinv;
+        if (i >= SEED_AHEAD) {
+            size_t u = i - SEED_AHEAD;
+            if (i + 1 < na)
+                ahead = ha[u] * pk + (ahead - ha[u + k]) * pinv;
+            OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
+        }
         if (sa && sa[i] && sa[i + k - 1])
             continue;
         uint64_t g = mix64(acc);
@@ -353,11 +366,18 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     seeded = sc_zget(sc, SC_COVER, sizeof *seeded * (nb / 64 + 1));
     if (!seeded)
         goto done;
-    acc = 0;
+    acc = ahead = 0;
+    for (size_t x = 0; x < SEED_AHEAD && x < m; x++)
+        ahead = (x >= k ? ahead - hb[x - k] * pk : ahead) * P + hb[x];
     for (size_t t = 0; t < m; t++) {
         if (t >= k)
             acc -= hb[t - k] * pk;
         acc = acc * P + hb[t];
+        size_t x = t + SEED_AHEAD;
+        if (x < m) {
+            ahead = (x >= k ? ahead - hb[x - k] * pk : ahead) * P + hb[x];
+            OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
+        }
         if (t + 1 < k)
             continue;
         size_t j = t + 1 - k;
