@@ -19,7 +19,7 @@
  * ------------------------------------------------------------------------------------------ */
 
 enum {
-    SC_TAB, SC_NXT, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
+    SC_TAB, SC_POS, SC_SLOT, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
     SC_LAST, SC_LASTG, SC_F, SC_P, SC_ORD, SC_SCNT, SC_IS, SC_USED, SC_ANCH, SC_CH,
     SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_KA, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
     SC_RUNS, SC_GRP, SC_MUSED, SC_MEMIV, SC_HOLEH, SC_HOLEST, SC_MVT, SC_MVPREV, SC_MVBYB,
@@ -280,12 +280,14 @@ static int sort_mems(ascratch *s, mem *arr, size_t n, uint64_t ctx)
 }
 
 /* Positions of a's k-grams by hash: an open-addressing table (hashes are already mixed, so
- * their low bits index it) whose slots hold a k-gram's first position and count, positions of
- * one k-gram chained in increasing order. One pass to build, one probe per b k-gram, all in a
- * few cache lines per lookup (a sorted array needed a sort and a binary search per lookup). */
+ * their low bits index it) whose slots hold a k-gram's count and where its positions start in
+ * one array that lists each k-gram's positions together, in increasing order. Two passes to
+ * build, one probe per b k-gram, and a k-gram's positions are read in a row (positions chained
+ * through a next-array cost a cache miss each; a sorted array needed a sort and a binary
+ * search per lookup). */
 typedef struct kslot {
     uint64_t g;
-    uint32_t head, count; /* count 0: empty slot */
+    uint32_t head, count; /* head: first of its positions in the array; count 0: empty slot */
 } kslot;
 
 /* Maximal exact matches of length >= k seeded by k-grams occurring at most max_occ times in a.
@@ -314,7 +316,7 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     while (tsize < na + na / 3)
         tsize *= 2;
     kslot *tab = sc_zget(sc, SC_TAB, sizeof *tab * tsize);
-    uint32_t *nxt = sc_get(sc, SC_NXT, sizeof *nxt * na);
+    uint32_t *pos = sc_get(sc, SC_POS, sizeof *pos * na), *slot = sc_get(sc, SC_SLOT, sizeof *slot * na);
     uint64_t *seeded = NULL;
     mem *mems = NULL;
     size_t nm = 0, cap = 0;
@@ -322,47 +324,57 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     size_t limit = MAX_MEMS_PER_TOKEN * (n + m) + 1024;
     const size_t mask = tsize - 1;
     int rc = -1;
-    if (!tab || !nxt)
+    if (!tab || !pos || !slot)
         goto done;
     /* A k-gram's hash: mix64 of the polynomial sum h[i + t] P^(k-1-t) modulo 2^64, rolled
-     * along each side. a's is rolled from the end: the polynomial of a[i, i + k) is h[i]
-     * P^(k-1) + (that of a[i + 1, i + k + 1) - h[i + k]) / P, and P, odd, has an inverse
-     * modulo 2^64 (Newton's iteration doubles the bits it is right in). */
+     * along each side. The table is read at random: a second hash, rolled SEED_AHEAD
+     * positions on, tells which slot to load early. */
     const uint64_t P = 0x100000001B3ull;
-    uint64_t pk = 1, pinv = P, acc = 0;
+    uint64_t pk = 1, acc = 0, ahead = 0;
     for (unsigned q = 0; q + 1 < k; q++)
         pk *= P;
-    for (int q = 0; q < 6; q++)
-        pinv *= 2 - P * pinv;
-    for (size_t t = n - k; t < n; t++)
+    /* Pass 1: each k-gram counted, each position's slot noted (UINT32_MAX: recurring text). */
+    for (size_t x = 0; x < SEED_AHEAD && x < n; x++)
+        ahead = (x >= k ? ahead - ha[x - k] * pk : ahead) * P + ha[x];
+    for (size_t t = 0; t < n; t++) {
+        if (t >= k)
+            acc -= ha[t - k] * pk;
         acc = acc * P + ha[t];
-    /* The table is read at random: a second hash, rolled SEED_AHEAD positions on, tells
-     * which slot to load early. */
-    uint64_t ahead = 0;
-    if (na > SEED_AHEAD)
-        for (unsigned q = 0; q < k; q++)
-            ahead = ahead * P + ha[na - 1 - SEED_AHEAD + q];
-    /* Inserted from the end, so each chain lists positions in increasing order. */
-    for (size_t i = na; i-- > 0;) {
-        if (i + 1 < na)
-            acc = ha[i] * pk + (acc - ha[i + k]) * pinv;
-        if (i >= SEED_AHEAD) {
-            size_t u = i - SEED_AHEAD;
-            if (i + 1 < na)
-                ahead = ha[u] * pk + (ahead - ha[u + k]) * pinv;
+        size_t x = t + SEED_AHEAD;
+        if (x < n) {
+            ahead = (x >= k ? ahead - ha[x - k] * pk : ahead) * P + ha[x];
             OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
         }
+        if (t + 1 < k)
+            continue;
+        size_t i = t + 1 - k;
+        slot[i] = UINT32_MAX;
         if (sa && sa[i] && sa[i + k - 1])
             continue;
         uint64_t g = mix64(acc);
         size_t h = (size_t)g & mask;
         while (tab[h].count && tab[h].g != g)
             h = (h + 1) & mask;
-        nxt[i] = tab[h].count ? tab[h].head : UINT32_MAX;
         tab[h].g = g;
-        tab[h].head = (uint32_t)i;
         tab[h].count++;
+        slot[i] = (uint32_t)h;
     }
+    /* Pass 2: the positions of each k-gram placed together, in increasing order. */
+    uint32_t at = 0;
+    for (size_t h = 0; h < tsize; h++) {
+        tab[h].head = at;
+        at += tab[h].count;
+    }
+    for (size_t i = 0; i < na; i++) {
+        if (i + SEED_AHEAD < na && slot[i + SEED_AHEAD] != UINT32_MAX)
+            OVL_PREFETCH(&tab[slot[i + SEED_AHEAD]]);
+        if (slot[i] != UINT32_MAX)
+            pos[tab[slot[i]].head++] = (uint32_t)i;
+    }
+    for (size_t h = 0; h < tsize; h++)
+        tab[h].head -= tab[h].count;
+    sc_put(sc, SC_SLOT, slot); /* only the table and the positions are read from here on */
+    slot = NULL;
     seeded = sc_zget(sc, SC_COVER, sizeof *seeded * (nb / 64 + 1));
     if (!seeded)
         goto done;
@@ -392,9 +404,11 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         if (!tab[h].count || tab[h].count > max_occ)
             continue;
         seeded[j / 64] |= UINT64_C(1) << (j % 64);
-        for (uint32_t i = tab[h].head; i != UINT32_MAX; i = nxt[i]) {
-            if (nxt[i] != UINT32_MAX)
-                OVL_PREFETCH(ha + nxt[i]);
+        const uint32_t *pi = pos + tab[h].head;
+        for (uint32_t c = 0, cn = tab[h].count; c < cn; c++) {
+            uint32_t i = pi[c];
+            if (c + 2 < cn)
+                OVL_PREFETCH(ha + pi[c + 2]);
             unsigned q = 0;
             while (q < k && ha[i + q] == hb[j + q])
                 q++;
@@ -423,10 +437,10 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     }
     /* The search's tables are not needed for the sort: released first (peak memory). */
     sc_put(sc, SC_TAB, tab);
-    sc_put(sc, SC_NXT, nxt);
+    sc_put(sc, SC_POS, pos);
     sc_put(sc, SC_COVER, seeded);
     tab = NULL;
-    nxt = NULL;
+    pos = NULL;
     seeded = NULL;
     if (sort_mems(sc, mems, nm, (uint64_t)m + 1))
         goto done;
@@ -448,7 +462,8 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     rc = 0;
 done:
     sc_put(sc, SC_TAB, tab);
-    sc_put(sc, SC_NXT, nxt);
+    sc_put(sc, SC_POS, pos);
+    sc_put(sc, SC_SLOT, slot);
     sc_put(sc, SC_COVER, seeded);
     sc_put(sc, SC_MEMS, mems);
     return rc;
