@@ -479,18 +479,20 @@ typedef struct aln {
     ascratch *s; /* work arrays (NULL: malloc'd) */
 } aln;
 
-/* Gap penalty between two consecutive anchors: unequal gaps (insertions, deletions) cost more
- * than equal ones (substitutions), so a reworded stretch stays inside its passage. */
-static double gap_cost(int64_t ga, int64_t gb)
+/* Gap penalty between two consecutive anchors, in quarter tokens (0.25 a substituted token,
+ * 0.5 an inserted or deleted one): unequal gaps (insertions, deletions) cost more than equal
+ * ones (substitutions), so a reworded stretch stays inside its passage. */
+static int64_t gap_cost4(int64_t ga, int64_t gb)
 {
     int64_t lo = ga < gb ? ga : gb, hi = ga < gb ? gb : ga;
-    return 0.25 * (double)lo + 0.5 * (double)(hi - lo);
+    return lo + 2 * (hi - lo);
 }
 
-/* Score of chaining anchor j before anchor i, or -1 when j cannot precede i: j must end
- * before i on both sides and, once any overlap is taken off, leave gaps of at most max_gap. */
+/* Score, in quarter tokens, of chaining anchor j (chain score fj) before anchor i, or -1 when
+ * j cannot precede i: j must end before i on both sides and, once any overlap is taken off,
+ * leave gaps of at most max_gap. */
 static inline int chain_link(const aln *al, const mem *mj, int64_t ai, int64_t bi, int64_t li,
-                             double fj, double *sc)
+                             int64_t fj, int64_t *sc)
 {
     int64_t aj = mj->a, bj = mj->b, lj = mj->len;
     if (aj >= ai || bj >= bi || aj + lj >= ai + li || bj + lj >= bi + li)
@@ -505,12 +507,14 @@ static inline int chain_link(const aln *al, const mem *mj, int64_t ai, int64_t b
     gb += ov;
     if (ga > (int64_t)al->max_gap || gb > (int64_t)al->max_gap)
         return -1;
-    *sc = fj + (double)(li - ov) - gap_cost(ga, gb);
+    *sc = fj + 4 * (li - ov) - gap_cost4(ga, gb);
     return 0;
 }
 
-/* Chains MEMs (sorted by a, b) into collinear groups. f: chain score ending at each anchor;
- * p: predecessor or NO_PRED. The predecessor of anchor i is the best-scoring of the LOOKBACK
+/* Chains MEMs (sorted by a, b) into collinear groups. f: chain score ending at each anchor,
+ * in quarter tokens (a chain scores its tokens less its gaps' costs, at most the tokens of a it
+ * spans: below 2^32 quarters, as a range has fewer than 2^30 tokens); p: predecessor or
+ * NO_PRED. The predecessor of anchor i is the best-scoring of the LOOKBACK
  * anchors before it in (a, b) order, the nearest on ties. A predecessor's diagonal (a - b)
  * is within max_gap of i's (its gaps, after the overlap is taken off, differ by the difference
  * of the diagonals and are at most max_gap), so instead of all LOOKBACK anchors only those
@@ -532,7 +536,7 @@ static inline int chain_link(const aln *al, const mem *mj, int64_t ai, int64_t b
 #define DIAG_RING 512u /* a power of two above LOOKBACK */
 #define NO_PRED UINT32_MAX
 
-static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, uint32_t *p)
+static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint32_t *p)
 {
     const int64_t G = (int64_t)al->max_gap;
     const size_t nd = al->n + al->m + 1;
@@ -557,7 +561,7 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, uint32_t
         }
     }
     for (size_t i = 0; i < nm; i++) {
-        double best = mm[i].len, sc;
+        int64_t best = 4 * (int64_t)mm[i].len, sc;
         uint32_t bp = NO_PRED;
         int64_t ai = mm[i].a, bi = mm[i].b, li = mm[i].len;
         size_t lo = i > LOOKBACK ? i - LOOKBACK : 0;
@@ -599,7 +603,7 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, double *f, uint32_t
             last[di & smask] = (uint32_t)(i + 1);
             lastg[di / DIAG_GROUP & gmask] = (uint32_t)(i + 1);
         }
-        f[i] = best;
+        f[i] = (uint32_t)best;
         p[i] = bp;
     }
     sc_put(al->s, SC_LAST, last);
@@ -632,35 +636,28 @@ static inline uint64_t idxscore_key(const idxscore *x, uint64_t ctx)
  * -0.0 (which the comparator would take as equal to 0.0). */
 RADIX_SORT_DEF(sort_idxscore, idxscore, idxscore_key, 11)
 
-/* Anchor indices by descending chain score f, ascending index among equal scores, in scratch
- * slot SC_ORD of s (malloc'd when s is NULL); NULL when out of memory. nm < UINT32_MAX.
- * Scores are token counts less multiples of 0.25 (gap_cost), so 4 f is an integer below 4
- * times the longest chain: then one counting pass over those integers (indices taken in
- * increasing order, so ascending among equals) gives the order in 4 bytes an anchor, where a
- * sort needs its elements twice over. Scores off that grid, or a counter array larger than
- * the anchors (a chain of millions of tokens: few anchors), sort as (score, index) pairs. */
-static uint32_t *score_order(ascratch *s, const double *f, size_t nm)
+/* Anchor indices by descending chain score f (quarter tokens), ascending index among equal
+ * scores, in scratch slot SC_ORD of s (malloc'd when s is NULL); NULL when out of memory.
+ * nm < UINT32_MAX. One counting pass over the scores (indices taken in increasing order, so
+ * ascending among equals) gives the order in 4 bytes an anchor, where a sort needs its
+ * elements twice over; a counter array larger than the anchors (a chain of millions of
+ * tokens: few anchors) sorts (score, index) pairs instead. */
+static uint32_t *score_order(ascratch *s, const uint32_t *f, size_t nm)
 {
-    int narrow = 1;
     uint32_t top = 0;
-    for (size_t i = 0; i < nm && narrow; i++) {
-        double q = 4 * f[i];
-        narrow = q >= 0 && q < (double)UINT32_MAX && q == floor(q);
-        if (narrow && (uint32_t)q > top)
-            top = (uint32_t)q;
-    }
-    narrow = narrow && top < nm + ((size_t)1 << 16);
+    for (size_t i = 0; i < nm; i++)
+        top = f[i] > top ? f[i] : top;
     uint32_t *ord = sc_get(s, SC_ORD, sizeof *ord * (nm + 1));
     if (!ord)
         return NULL;
-    if (narrow) {
+    if (top < nm + ((size_t)1 << 16)) {
         uint32_t *cnt = sc_zget(s, SC_SCNT, sizeof *cnt * ((size_t)top + 1));
         if (!cnt) {
             sc_put(s, SC_ORD, ord);
             return NULL;
         }
         for (size_t i = 0; i < nm; i++)
-            cnt[(uint32_t)(4 * f[i])]++;
+            cnt[f[i]]++;
         uint32_t at = 0;
         for (size_t q = (size_t)top + 1; q-- > 0;) {
             uint32_t c = cnt[q];
@@ -668,7 +665,7 @@ static uint32_t *score_order(ascratch *s, const double *f, size_t nm)
             at += c;
         }
         for (size_t i = 0; i < nm; i++)
-            ord[cnt[(uint32_t)(4 * f[i])]++] = (uint32_t)i;
+            ord[cnt[f[i]]++] = (uint32_t)i;
         sc_put(s, SC_SCNT, cnt);
         return ord;
     }
@@ -755,7 +752,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
                        mem **anch_out)
 {
     ascratch *s = al->s;
-    double *f = sc_get(s, SC_F, sizeof *f * (nm + 1));
+    uint32_t *f = sc_get(s, SC_F, sizeof *f * (nm + 1));
     uint32_t *p = sc_get(s, SC_P, sizeof *p * (nm + 1));
     uint32_t *ord = NULL;
     uint64_t *used = NULL; /* bit i: anchor i is in a chain (read in score order: a bit
@@ -795,7 +792,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
             j = p[j];
         }
         if (j != NO_PRED)
-            stop = f[j];
+            stop = f[j] / 4.0;
         /* Anchors were collected last to first; put them in order. */
         for (size_t x = start, y = nanch - 1; x < y; x++, y--) {
             mem t = anch[x];
@@ -805,7 +802,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
         /* An end anchor much shorter than the gap tying it to the rest is more likely a stock
          * phrase picked up on the way than part of the reuse: cut it off. */
         size_t cf = start, cl = nanch - 1;
-        double score = f[i] - stop;
+        double score = f[i] / 4.0 - stop;
         for (int changed = 1; changed;) {
             changed = 0;
             while (cl > cf && 3 * anch[cf].len < end_gap(&anch[cf], &anch[cf + 1])) {
@@ -1679,7 +1676,8 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
         return ovl__fail(ctx, OVL_ERR_INVALID, -1,
                          "ovl_align: token range [%zu,%zu) / [%zu,%zu) outside the documents", a0,
                          a1, b0, b1);
-    if (a->norm->ntokens >= UINT32_MAX / 2 || b->norm->ntokens >= UINT32_MAX / 2)
+    /* Chain scores of a range of a count its tokens in quarters, in 32 bits. */
+    if (a->norm->ntokens >= UINT32_MAX / 4 || b->norm->ntokens >= UINT32_MAX / 2)
         return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "ovl_align: too many tokens");
     size_t n = a1 - a0, m = b1 - b0;
     const ovl_token *ta = a->norm->tokens + a0, *tb = b->norm->tokens + b0;

@@ -47,7 +47,8 @@ static void ref_chain_dp(const aln *al, const mem *mm, size_t nm, double *f, int
             gb += ov;
             if (ga > (int64_t)al->max_gap || gb > (int64_t)al->max_gap)
                 continue;
-            double sc = f[jj] + (double)(li - ov) - gap_cost(ga, gb);
+            double sc = f[jj] + (double)(li - ov) - 0.25 * (double)(ga < gb ? ga : gb) -
+                        0.5 * (double)(ga < gb ? gb - ga : ga - gb);
             if (sc > best) {
                 best = sc;
                 bp = (int64_t)jj;
@@ -216,26 +217,26 @@ START_TEST(chain_dp_same_as_window_scan)
         free(rm);
         for (size_t g = 0; g < 3; g++) {
             aln al = {ha, hb, NULL, NULL, NULL, n, m, k, gaps[g], 64, 20, 8, NULL};
-            double *f = malloc(sizeof *f * (nm + 1)), *rf = malloc(sizeof *rf * (nm + 1));
-            uint32_t *p = malloc(sizeof *p * (nm + 1));
+            double *rf = malloc(sizeof *rf * (nm + 1));
+            uint32_t *f = malloc(sizeof *f * (nm + 1)), *p = malloc(sizeof *p * (nm + 1));
             int64_t *rp = malloc(sizeof *rp * (nm + 1));
             ck_assert(f && rf && p && rp);
             ck_assert_int_eq(chain_dp(&al, mm, nm, f, p), 0);
             ref_chain_dp(&al, mm, nm, rf, rp);
             for (size_t i = 0; i < nm; i++) {
                 long long pi = p[i] == NO_PRED ? -1 : (long long)p[i];
-                ck_assert_msg(f[i] == rf[i] && pi == rp[i],
+                ck_assert_msg(f[i] == 4 * rf[i] && pi == rp[i],
                               "round %d gap %u anchor %zu of %zu: (%g, %lld) vs (%g, %lld)", round,
-                              gaps[g], i, nm, f[i], pi, rf[i], (long long)rp[i]);
+                              gaps[g], i, nm, f[i] / 4.0, pi, rf[i], (long long)rp[i]);
             }
-            /* The chain scores sort as the comparator sorted them, counted (scores are
-             * multiples of 0.25) and, scores nudged off that grid, as (score, index). */
+            /* The chain scores sort as the comparator sorted them, counted and, scores
+             * spread over more values than there are anchors, as (score, index) pairs. */
             for (int wide = 0; wide < 2; wide++) {
                 idxscore *rord = malloc(sizeof *rord * (nm + 1));
                 ck_assert_ptr_nonnull(rord);
                 if (wide)
-                    for (size_t i = 0; i < nm; i += 7)
-                        f[i] += 0.1;
+                    for (size_t i = 0; i < nm; i++)
+                        f[i] = f[i] * 1000 + (i % 7 == 0);
                 for (size_t i = 0; i < nm; i++)
                     rord[i] = (idxscore){f[i], i};
                 qsort(rord, nm, sizeof *rord, ref_cmp_idxscore);
