@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 static void help(FILE *f)
 {
@@ -100,6 +103,13 @@ int cmd_compare(int argc, char **argv)
         free(ign);
         return CLI_EXIT_TROUBLE;
     }
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+    /* Two large documents are read and aligned through a few big arrays at a time. glibc
+     * raises the size from which it maps a block on its own to that of the largest block
+     * freed (the first file's read buffer), after which freed arrays below it stay in the
+     * heap: fixed at its usual start, 22 MB less at the peak of two 10 MB documents. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_doc *docs[2] = {NULL, NULL};
     int status = CLI_EXIT_TROUBLE;
