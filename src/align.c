@@ -182,6 +182,8 @@ typedef struct chain {
 #define MIN_SIMILARITY 0.5
 #define MAX_MEMS_PER_TOKEN 8u
 #define SEED_AHEAD 16u
+#define PROBE_AHEAD 8u
+#define PROBE_RING 16u /* a power of two above PROBE_AHEAD */
 
 static uint64_t mix64(uint64_t z)
 {
@@ -290,6 +292,15 @@ typedef struct kslot {
     uint32_t head, count; /* head: first of its positions in the array; count 0: empty slot */
 } kslot;
 
+/* Slot of hash g in the table (mask: its size less one), SIZE_MAX when absent. */
+static inline size_t kslot_find(const kslot *tab, size_t mask, uint64_t g)
+{
+    size_t h = (size_t)g & mask;
+    while (tab[h].count && tab[h].g != g)
+        h = (h + 1) & mask;
+    return tab[h].count ? h : SIZE_MAX;
+}
+
 /* Maximal exact matches of length >= k seeded by k-grams occurring at most max_occ times in a.
  * sa / sb (NULL: none) flag tokens of recurring text: a k-gram whose first and last tokens are
  * flagged seeds nothing (matches still extend through such tokens). *out is scratch slot
@@ -378,17 +389,43 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     seeded = sc_zget(sc, SC_COVER, sizeof *seeded * (nb / 64 + 1));
     if (!seeded)
         goto done;
+    /* b's k-grams are looked up PROBE_AHEAD positions before they are used (their slot loaded
+     * SEED_AHEAD positions before that), and their first positions' text is loaded half way
+     * between: the misses of successive lookups overlap instead of following each other.
+     * found[x % PROBE_RING]: the slot of the k-gram ending at x, SIZE_MAX when a lacks it. */
+    size_t found[PROBE_RING];
     acc = ahead = 0;
     for (size_t x = 0; x < SEED_AHEAD && x < m; x++)
         ahead = (x >= k ? ahead - hb[x - k] * pk : ahead) * P + hb[x];
+    for (size_t x = 0; x < PROBE_AHEAD && x < m; x++) {
+        acc = (x >= k ? acc - hb[x - k] * pk : acc) * P + hb[x];
+        if (x + 1 >= k)
+            found[x % PROBE_RING] = kslot_find(tab, mask, mix64(acc));
+    }
     for (size_t t = 0; t < m; t++) {
-        if (t >= k)
-            acc -= hb[t - k] * pk;
-        acc = acc * P + hb[t];
         size_t x = t + SEED_AHEAD;
         if (x < m) {
             ahead = (x >= k ? ahead - hb[x - k] * pk : ahead) * P + hb[x];
             OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
+        }
+        x = t + PROBE_AHEAD;
+        if (x < m) {
+            acc = (x >= k ? acc - hb[x - k] * pk : acc) * P + hb[x];
+            if (x + 1 >= k) {
+                size_t hx = kslot_find(tab, mask, mix64(acc));
+                found[x % PROBE_RING] = hx;
+                if (hx != SIZE_MAX)
+                    OVL_PREFETCH(pos + tab[hx].head);
+            }
+        }
+        x = t + PROBE_AHEAD / 2;
+        if (x < m && x + 1 >= k) {
+            size_t hx = found[x % PROBE_RING];
+            if (hx != SIZE_MAX && tab[hx].count <= max_occ) {
+                OVL_PREFETCH(ha + pos[tab[hx].head]);
+                if (tab[hx].count > 1)
+                    OVL_PREFETCH(ha + pos[tab[hx].head + 1]);
+            }
         }
         if (t + 1 < k)
             continue;
@@ -397,11 +434,8 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
             break;
         if (sb && sb[j] && sb[j + k - 1])
             continue;
-        uint64_t g = mix64(acc);
-        size_t h = (size_t)g & mask;
-        while (tab[h].count && tab[h].g != g)
-            h = (h + 1) & mask;
-        if (!tab[h].count || tab[h].count > max_occ)
+        size_t h = found[t % PROBE_RING];
+        if (h == SIZE_MAX || tab[h].count > max_occ)
             continue;
         seeded[j / 64] |= UINT64_C(1) << (j % 64);
         const uint32_t *pi = pos + tab[h].head;
