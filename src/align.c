@@ -20,7 +20,7 @@
 
 enum {
     SC_TAB, SC_POS, SC_SLOT, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
-    SC_LAST, SC_LASTG, SC_F, SC_P, SC_ORD, SC_SCNT, SC_IS, SC_USED, SC_ANCH, SC_CH,
+    SC_LAST, SC_LASTG, SC_F, SC_SCNT, SC_IS, SC_USED, SC_ANCH, SC_CH,
     SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_KA, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
     SC_RUNS, SC_GRP, SC_MUSED, SC_MEMIV, SC_HOLEH, SC_HOLEST, SC_MVT, SC_MVPREV, SC_MVBYB,
     SC_MVPOS, SC_MVHEAVY, SC_NSLOTS
@@ -32,6 +32,7 @@ enum {
 typedef struct ascratch {
     void *p[SC_NSLOTS];
     size_t size[SC_NSLOTS]; /* bytes of p[i] */
+    unsigned char hold[SC_NSLOTS]; /* 1: kept by sc_put however big, for sc_pass (this call) */
 } ascratch;
 
 void ovl__align_scratch_free(void *scratch)
@@ -80,11 +81,31 @@ static void sc_put(ascratch *s, unsigned id, void *p)
         free(p);
         return;
     }
-    if (s->size[id] > SC_KEEP_SLOT) {
+    if (s->size[id] > SC_KEEP_SLOT && !s->hold[id]) {
         free(s->p[id]);
         s->p[id] = NULL;
         s->size[id] = 0;
     }
+}
+
+/* Slot to's buffer for at least bytes, taking held slot from's buffer when it is big enough
+ * and to's is not: memory already touched by one stage is reused by the next instead of
+ * being given back and faulted in again. from is released. NULL when out of memory. */
+static void *sc_pass(ascratch *s, unsigned from, unsigned to, size_t bytes)
+{
+    if (s && s->size[to] < bytes && s->size[from] >= bytes) {
+        void *p = s->p[to];
+        size_t z = s->size[to];
+        s->p[to] = s->p[from];
+        s->size[to] = s->size[from];
+        s->p[from] = p;
+        s->size[from] = z;
+    }
+    if (s) {
+        s->hold[from] = 0;
+        sc_put(s, from, s->p[from]);
+    }
+    return sc_get(s, to, bytes);
 }
 
 /* A growable array in slot id: *pp and *cap (elements of elem bytes) start from the slot's
@@ -112,6 +133,7 @@ static int sc_grow(ascratch *s, unsigned id, void *pp, size_t *cap, size_t need,
 static void sc_end(ascratch *s)
 {
     size_t total = 0;
+    memset(s->hold, 0, sizeof s->hold);
     for (unsigned i = 0; i < SC_NSLOTS; i++) {
         if (s->size[i] > SC_KEEP_SLOT) {
             free(s->p[i]);
@@ -476,6 +498,9 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     tab = NULL;
     pos = NULL;
     seeded = NULL;
+    /* The sort's buffer, as large as the anchors, is the chain DP's next (sc_pass). */
+    if (sc)
+        sc->hold[SC_RTMP] = 1;
     if (sort_mems(sc, mems, nm, (uint64_t)m + 1))
         goto done;
     if (nm > 0 && (!sc || sizeof *mems * cap > SC_KEEP_SLOT)) {
@@ -671,25 +696,20 @@ static inline uint64_t idxscore_key(const idxscore *x, uint64_t ctx)
 RADIX_SORT_DEF(sort_idxscore, idxscore, idxscore_key, 11)
 
 /* Anchor indices by descending chain score f (quarter tokens), ascending index among equal
- * scores, in scratch slot SC_ORD of s (malloc'd when s is NULL); NULL when out of memory.
+ * scores, into ord (room for nm); -1 when out of memory.
  * nm < UINT32_MAX. One counting pass over the scores (indices taken in increasing order, so
  * ascending among equals) gives the order in 4 bytes an anchor, where a sort needs its
  * elements twice over; a counter array larger than the anchors (a chain of millions of
  * tokens: few anchors) sorts (score, index) pairs instead. */
-static uint32_t *score_order(ascratch *s, const uint32_t *f, size_t nm)
+static int score_order(ascratch *s, const uint32_t *f, size_t nm, uint32_t *ord)
 {
     uint32_t top = 0;
     for (size_t i = 0; i < nm; i++)
         top = f[i] > top ? f[i] : top;
-    uint32_t *ord = sc_get(s, SC_ORD, sizeof *ord * (nm + 1));
-    if (!ord)
-        return NULL;
     if (top < nm + ((size_t)1 << 16)) {
         uint32_t *cnt = sc_zget(s, SC_SCNT, sizeof *cnt * ((size_t)top + 1));
-        if (!cnt) {
-            sc_put(s, SC_ORD, ord);
-            return NULL;
-        }
+        if (!cnt)
+            return -1;
         for (size_t i = 0; i < nm; i++)
             cnt[f[i]]++;
         uint32_t at = 0;
@@ -701,24 +721,21 @@ static uint32_t *score_order(ascratch *s, const uint32_t *f, size_t nm)
         for (size_t i = 0; i < nm; i++)
             ord[cnt[f[i]]++] = (uint32_t)i;
         sc_put(s, SC_SCNT, cnt);
-        return ord;
+        return 0;
     }
     idxscore *is = sc_get(s, SC_IS, sizeof *is * (nm + 1));
-    if (!is) {
-        sc_put(s, SC_ORD, ord);
-        return NULL;
-    }
+    if (!is)
+        return -1;
     for (size_t i = 0; i < nm; i++)
         is[i] = (idxscore){f[i], i};
     if (sort_idxscore(s, is, nm, 0)) {
         sc_put(s, SC_IS, is);
-        sc_put(s, SC_ORD, ord);
-        return NULL;
+        return -1;
     }
     for (size_t r = 0; r < nm; r++)
         ord[r] = (uint32_t)is[r].i;
     sc_put(s, SC_IS, is);
-    return ord;
+    return 0;
 }
 
 static int cmp_chain_score(const void *x, const void *y)
@@ -786,8 +803,10 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
                        mem **anch_out)
 {
     ascratch *s = al->s;
-    uint32_t *f = sc_get(s, SC_F, sizeof *f * (nm + 1));
-    uint32_t *p = sc_get(s, SC_P, sizeof *p * (nm + 1));
+    /* Chain scores, predecessors and the score order: one block, where the anchor sort's
+     * buffer (12 bytes an anchor, as these three) was. */
+    uint32_t *f = sc_pass(s, SC_RTMP, SC_F, sizeof *f * 3 * nm);
+    uint32_t *p = f ? f + nm : NULL;
     uint32_t *ord = NULL;
     uint64_t *used = NULL; /* bit i: anchor i is in a chain (read in score order: a bit
                               array stays in the cache, a byte array did not) */
@@ -799,8 +818,8 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     sc_start(s, SC_CH, &ch, &cap, sizeof *ch);
     if (!f || !p || chain_dp(al, mm, nm, f, p))
         goto done;
-    ord = score_order(s, f, nm);
-    if (!ord)
+    ord = p + nm;
+    if (score_order(s, f, nm, ord))
         goto done;
     /* Allocated after the sort, whose buffer is the peak of the aligner's memory. */
     used = sc_zget(s, SC_USED, sizeof *used * (nm / 64 + 1));
@@ -890,8 +909,6 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     }
     /* The DP's arrays are done with: give their memory back before the buckets grow. */
     sc_put(s, SC_F, f);
-    sc_put(s, SC_P, p);
-    sc_put(s, SC_ORD, ord);
     sc_put(s, SC_USED, used);
     f = NULL;
     p = NULL;
@@ -974,8 +991,6 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     rc = 0;
 done:
     sc_put(s, SC_F, f);
-    sc_put(s, SC_P, p);
-    sc_put(s, SC_ORD, ord);
     sc_put(s, SC_USED, used);
     sc_put(s, SC_ANCH, anch);
     sc_put(s, SC_CH, ch);
