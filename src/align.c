@@ -196,7 +196,7 @@ typedef struct mem {
 typedef struct chain {
     uint32_t a0, a1, b0, b1; /* token ranges, relative */
     double score;
-    size_t first, n; /* anchors in the chain array */
+    uint32_t first, n; /* anchors in the chain array (fewer than 2^32, as all anchors) */
     int keep; /* 0: dropped, 1: kept, 2 / 3: kept as weak (a short repeat of B's / A's text) */
 } chain;
 
@@ -891,8 +891,8 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
             }
         }
         chain c;
-        c.first = cf;
-        c.n = cl - cf + 1;
+        c.first = (uint32_t)cf;
+        c.n = (uint32_t)(cl - cf + 1);
         c.a0 = anch[cf].a;
         c.b0 = anch[cf].b;
         c.a1 = anch[cl].a + anch[cl].len;
