@@ -531,7 +531,8 @@ done:
 typedef struct aln {
     const uint64_t *ha, *hb;
     const uint8_t *ka; /* token kinds of a's range */
-    const uint32_t *pa, *pb; /* paragraph of each token of a's and b's range */
+    const uint64_t *pa, *pb; /* bit t: token t of a's (b's) range is in another paragraph
+                                than token t - 1 (para_starts; same_para reads them) */
     size_t n, m;
     unsigned k, max_gap, max_occ;
     double min_cjk, min_words;
@@ -781,10 +782,34 @@ static uint32_t end_gap(const mem *p, const mem *q)
     return g > 0 ? (uint32_t)g : 0;
 }
 
+/* 1 when tokens x and y are in one paragraph: no paragraph starts after the first up to the
+ * second (bits of para_starts; a bit a token instead of a 32-bit paragraph number). */
+static inline int same_para(const uint64_t *bits, size_t x, size_t y)
+{
+    if (x > y) {
+        size_t t = x;
+        x = y;
+        y = t;
+    }
+    if (x == y)
+        return 1;
+    size_t lo = x + 1, wl = lo / 64, wh = y / 64;
+    uint64_t ml = ~UINT64_C(0) << (lo % 64), mh = ~UINT64_C(0) >> (63 - y % 64);
+    if (wl == wh)
+        return !(bits[wl] & ml & mh);
+    if (bits[wl] & ml)
+        return 0;
+    for (size_t w = wl + 1; w < wh; w++)
+        if (bits[w])
+            return 0;
+    return !(bits[wh] & mh);
+}
+
 /* 1 when chained anchors p then q are in different paragraphs of a or of b. */
 static int para_break(const aln *al, const mem *p, const mem *q)
 {
-    return al->pa[p->a + p->len - 1] != al->pa[q->a] || al->pb[p->b + p->len - 1] != al->pb[q->b];
+    return !same_para(al->pa, p->a + p->len - 1, q->a) ||
+           !same_para(al->pb, p->b + p->len - 1, q->b);
 }
 
 /* 1 when the anchors [f, l] (a terminal piece of a chain) span fewer tokens of a than two
@@ -997,11 +1022,13 @@ done:
     return rc;
 }
 
-/* Paragraph index of each of the n tokens tk (in text order) of doc. */
-static void para_ids(const ovl_doc *doc, const ovl_token *tk, size_t n, uint32_t *out)
+/* Paragraph starts of the n tokens tk (in text order) of doc: bit i of out (n / 64 + 1 words)
+ * set when token i is in another paragraph than token i - 1. */
+static void para_starts(const ovl_doc *doc, const ovl_token *tk, size_t n, uint64_t *out)
 {
     const ovl_range *pr = doc->segs->paras;
     size_t np = doc->segs->npara, lo = 0, hi = np;
+    memset(out, 0, sizeof *out * (n / 64 + 1));
     if (n == 0)
         return;
     /* Paragraphs that start at or before the first token: binary search, then a sweep. */
@@ -1014,9 +1041,11 @@ static void para_ids(const ovl_doc *doc, const ovl_token *tk, size_t n, uint32_t
     }
     size_t p = lo;
     for (size_t i = 0; i < n; i++) {
+        size_t q = p;
         while (p < np && pr[p].start <= tk[i].char_start)
             p++;
-        out[i] = (uint32_t)p;
+        if (i > 0 && p != q)
+            out[i / 64] |= UINT64_C(1) << (i % 64);
     }
 }
 
@@ -1055,7 +1084,7 @@ static void extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t 
     /* Token of step i (1-based) on each side. */
 #define TA(i) (dir > 0 ? a + (i) - 1 : a - (i))
 #define TB(j) (dir > 0 ? b + (j) - 1 : b - (j))
-    uint32_t para_a = al->pa[dir > 0 ? a - 1 : a], para_b = al->pb[dir > 0 ? b - 1 : b];
+    size_t para_a = dir > 0 ? a - 1 : a, para_b = dir > 0 ? b - 1 : b; /* tokens of the end */
     int32_t *prev = rows, *cur = rows + (2 * W + 1);
     int32_t best = 0;
     extcand in = {0, 0, 0}, out = {EXT_NEG, 0, 0};
@@ -1108,7 +1137,7 @@ static void extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t 
             if (v > best)
                 best = v;
             if (eq && i >= 2 && j >= 2 && al->ha[TA(i - 1)] == al->hb[TB(j - 1)]) {
-                int inside = al->pa[TA(i)] == para_a && al->pb[TB(j)] == para_b;
+                int inside = same_para(al->pa, TA(i), para_a) && same_para(al->pb, TB(j), para_b);
                 extcand *c = inside ? &in : &out;
                 if (v > c->score)
                     *c = (extcand){v, (uint32_t)i, (uint32_t)j};
@@ -1754,8 +1783,8 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     uint64_t *ha = sc_get(s, SC_HA, sizeof *ha * (n + 1));
     uint64_t *hb = sc_get(s, SC_HB, sizeof *hb * (m + 1));
     uint8_t *ka = sc_get(s, SC_KA, n + 1);
-    uint32_t *pa = sc_get(s, SC_PA, sizeof *pa * (n + 1));
-    uint32_t *pb = sc_get(s, SC_PB, sizeof *pb * (m + 1));
+    uint64_t *pa = sc_get(s, SC_PA, sizeof *pa * (n / 64 + 1));
+    uint64_t *pb = sc_get(s, SC_PB, sizeof *pb * (m / 64 + 1));
     int32_t *rows = sc_get(s, SC_ROWS, sizeof *rows * 2 * (2 * EXT_BAND + 1));
     mem *mm = NULL, *anch = NULL;
     chain *ch = NULL;
@@ -1772,8 +1801,8 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     }
     for (size_t i = 0; i < m; i++)
         hb[i] = tb[i].hash;
-    para_ids(a, ta, n, pa);
-    para_ids(b, tb, m, pb);
+    para_starts(a, ta, n, pa);
+    para_starts(b, tb, m, pb);
     aln al = {ha, hb, ka, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
               (double)o.min_words, s};
     if (find_mems_masked(s, ha, n, hb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,

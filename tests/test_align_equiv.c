@@ -264,9 +264,11 @@ END_TEST
 
 /* ---- end extension ------------------------------------------------------------------------ */
 
-/* The X-drop extension as it was: every cell of the band in every row. */
-static void ref_extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t cap,
-                           int32_t *rows, uint32_t *da, uint32_t *db)
+/* The X-drop extension as it was: every cell of the band in every row, paragraphs as numbers
+ * (pa, pb: of each token). */
+static void ref_extend_end(const aln *al, const uint32_t *pa, const uint32_t *pb, uint32_t a,
+                           uint32_t b, int dir, uint32_t cap, int32_t *rows, uint32_t *da,
+                           uint32_t *db)
 {
     const int W = EXT_BAND;
     size_t la = dir > 0 ? al->n - a : a, lb = dir > 0 ? al->m - b : b;
@@ -280,7 +282,7 @@ static void ref_extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint3
     /* Token of step i (1-based) on each side. */
 #define TA(i) (dir > 0 ? a + (i) - 1 : a - (i))
 #define TB(j) (dir > 0 ? b + (j) - 1 : b - (j))
-    uint32_t para_a = al->pa[dir > 0 ? a - 1 : a], para_b = al->pb[dir > 0 ? b - 1 : b];
+    uint32_t para_a = pa[dir > 0 ? a - 1 : a], para_b = pb[dir > 0 ? b - 1 : b];
     int32_t *prev = rows, *cur = rows + (2 * W + 1);
     int32_t best = 0;
     extcand in = {0, 0, 0}, out = {EXT_NEG, 0, 0};
@@ -313,7 +315,7 @@ static void ref_extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint3
             if (v > best)
                 best = v;
             if (eq && i >= 2 && j >= 2 && al->ha[TA(i - 1)] == al->hb[TB(j - 1)]) {
-                int inside = al->pa[TA(i)] == para_a && al->pb[TB(j)] == para_b;
+                int inside = pa[TA(i)] == para_a && pb[TB(j)] == para_b;
                 extcand *c = inside ? &in : &out;
                 if (v > c->score)
                     *c = (extcand){v, (uint32_t)i, (uint32_t)j};
@@ -366,7 +368,16 @@ START_TEST(extend_end_same_as_full_band)
             pa[i] = (uint32_t)(q += rnd_below(40) == 0);
         for (size_t i = 0, q = 0; i < m; i++)
             pb[i] = (uint32_t)(q += rnd_below(40) == 0);
-        aln al = {ha, hb, NULL, pa, pb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8, NULL};
+        /* The aligner's form: a bit where the paragraph number changes. */
+        uint64_t *sa = calloc(n / 64 + 1, sizeof *sa), *sb = calloc(m / 64 + 1, sizeof *sb);
+        ck_assert(sa && sb);
+        for (size_t i = 1; i < n; i++)
+            if (pa[i] != pa[i - 1])
+                sa[i / 64] |= UINT64_C(1) << (i % 64);
+        for (size_t i = 1; i < m; i++)
+            if (pb[i] != pb[i - 1])
+                sb[i / 64] |= UINT64_C(1) << (i % 64);
+        aln al = {ha, hb, NULL, sa, sb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8, NULL};
         for (int t = 0; t < 2000; t++) {
             uint32_t a = 1 + (uint32_t)rnd_below(n - 1), b = 1 + (uint32_t)rnd_below(m - 1);
             if (rnd_below(4)) { /* where a's token went, give or take a few: long extensions */
@@ -376,7 +387,7 @@ START_TEST(extend_end_same_as_full_band)
             int dir = rnd_below(2) ? 1 : -1;
             uint32_t cap = rnd_below(4) ? 32 : 128, da, db, rda, rdb;
             extend_end(&al, a, b, dir, cap, rows, &da, &db);
-            ref_extend_end(&al, a, b, dir, cap, rrows, &rda, &rdb);
+            ref_extend_end(&al, pa, pb, a, b, dir, cap, rrows, &rda, &rdb);
             ck_assert_msg(da == rda && db == rdb, "round %d (%u, %u) dir %d: (%u, %u) vs (%u, %u)",
                           round, a, b, dir, da, db, rda, rdb);
         }
@@ -385,6 +396,8 @@ START_TEST(extend_end_same_as_full_band)
         free(at);
         free(pa);
         free(pb);
+        free(sa);
+        free(sb);
     }
 }
 END_TEST
