@@ -846,7 +846,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     ord = p + nm;
     if (score_order(s, f, nm, ord))
         goto done;
-    /* Allocated after the sort, whose buffer is the peak of the aligner's memory. */
+    /* Allocated after the order is made: chain building is the peak of the aligner's memory. */
     used = sc_zget(s, SC_USED, sizeof *used * (nm / 64 + 1));
     anch = sc_get(s, SC_ANCH, sizeof *anch * (nm + 1));
     if (!used || !anch)
