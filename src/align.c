@@ -19,7 +19,7 @@
  * ------------------------------------------------------------------------------------------ */
 
 enum {
-    SC_TAB, SC_POS, SC_SLOT, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
+    SC_TAB, SC_POS, SC_SLOT, SC_KUSED, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
     SC_LAST, SC_LASTG, SC_F, SC_SCNT, SC_IS, SC_USED, SC_ANCH, SC_CH,
     SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_KA, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
     SC_RUNS, SC_GRP, SC_MUSED, SC_MEMIV, SC_HOLEH, SC_HOLEST, SC_MVT, SC_MVPREV, SC_MVBYB,
@@ -204,6 +204,7 @@ typedef struct chain {
 #define MIN_SIMILARITY 0.5
 #define MAX_MEMS_PER_TOKEN 8u
 #define SEED_AHEAD 16u
+#define PF_TABLE_BYTES ((size_t)1 << 20)
 #define PROBE_AHEAD 8u
 #define PROBE_RING 16u /* a power of two above PROBE_AHEAD */
 
@@ -305,8 +306,8 @@ static int sort_mems(ascratch *s, mem *arr, size_t n, uint64_t ctx)
 
 /* Positions of a's k-grams by hash: an open-addressing table (hashes are already mixed, so
  * their low bits index it) whose slots hold a k-gram's count and where its positions start in
- * one array that lists each k-gram's positions together, in increasing order. Two passes to
- * build, one probe per b k-gram, and a k-gram's positions are read in a row (positions chained
+ * one array that lists each k-gram's positions together, in increasing order. Two passes over
+ * a to build, one probe per b k-gram, and a k-gram's positions are read in a row (positions chained
  * through a next-array cost a cache miss each; a sorted array needed a sort and a binary
  * search per lookup). */
 typedef struct kslot {
@@ -344,12 +345,18 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     if (n < k || m < k)
         return 0;
     size_t na = n - k + 1, nb = m - k + 1;
-    /* At most three quarters full (linear probing; most k-grams of real text are distinct). */
+    /* At most half full while the table fits a core's cache, at most three quarters above
+     * (linear probing; most k-grams of real text are distinct). Early loads (SEED_AHEAD,
+     * PROBE_AHEAD) only pay where the table does not fit: a corpus scan's many small pairs
+     * hash each position once. */
     size_t tsize = 16;
-    while (tsize < na + na / 3)
+    while (tsize < na + na / 3 || (tsize < 2 * na && tsize * sizeof(kslot) <= PF_TABLE_BYTES))
         tsize *= 2;
+    const int pf = tsize * sizeof(kslot) > PF_TABLE_BYTES;
     kslot *tab = sc_zget(sc, SC_TAB, sizeof *tab * tsize);
     uint32_t *pos = sc_get(sc, SC_POS, sizeof *pos * na), *slot = sc_get(sc, SC_SLOT, sizeof *slot * na);
+    uint32_t *used = sc_get(sc, SC_KUSED, sizeof *used * na); /* slots in use */
+    size_t nused = 0;
     uint64_t *seeded = NULL;
     mem *mems = NULL;
     size_t nm = 0, cap = 0;
@@ -357,7 +364,7 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     size_t limit = MAX_MEMS_PER_TOKEN * (n + m) + 1024;
     const size_t mask = tsize - 1;
     int rc = -1;
-    if (!tab || !pos || !slot)
+    if (!tab || !pos || !slot || !used)
         goto done;
     /* A k-gram's hash: mix64 of the polynomial sum h[i + t] P^(k-1-t) modulo 2^64, rolled
      * along each side. The table is read at random: a second hash, rolled SEED_AHEAD
@@ -367,14 +374,14 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     for (unsigned q = 0; q + 1 < k; q++)
         pk *= P;
     /* Pass 1: each k-gram counted, each position's slot noted (UINT32_MAX: recurring text). */
-    for (size_t x = 0; x < SEED_AHEAD && x < n; x++)
+    for (size_t x = 0; pf && x < SEED_AHEAD && x < n; x++)
         ahead = (x >= k ? ahead - ha[x - k] * pk : ahead) * P + ha[x];
     for (size_t t = 0; t < n; t++) {
         if (t >= k)
             acc -= ha[t - k] * pk;
         acc = acc * P + ha[t];
         size_t x = t + SEED_AHEAD;
-        if (x < n) {
+        if (pf && x < n) {
             ahead = (x >= k ? ahead - ha[x - k] * pk : ahead) * P + ha[x];
             OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
         }
@@ -388,24 +395,28 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         size_t h = (size_t)g & mask;
         while (tab[h].count && tab[h].g != g)
             h = (h + 1) & mask;
+        if (!tab[h].count)
+            used[nused++] = (uint32_t)h;
         tab[h].g = g;
         tab[h].count++;
         slot[i] = (uint32_t)h;
     }
-    /* Pass 2: the positions of each k-gram placed together, in increasing order. */
+    /* Pass 2: the positions of each k-gram placed together, in increasing order: each
+     * k-gram's head set past its share, then positions placed from the last back. Only the
+     * slots in use are visited (a scan's small pairs: the table is mostly empty). */
     uint32_t at = 0;
-    for (size_t h = 0; h < tsize; h++) {
-        tab[h].head = at;
-        at += tab[h].count;
+    for (size_t u = 0; u < nused; u++) {
+        at += tab[used[u]].count;
+        tab[used[u]].head = at;
     }
-    for (size_t i = 0; i < na; i++) {
-        if (i + SEED_AHEAD < na && slot[i + SEED_AHEAD] != UINT32_MAX)
-            OVL_PREFETCH(&tab[slot[i + SEED_AHEAD]]);
+    sc_put(sc, SC_KUSED, used);
+    used = NULL;
+    for (size_t i = na; i-- > 0;) {
+        if (pf && i >= SEED_AHEAD && slot[i - SEED_AHEAD] != UINT32_MAX)
+            OVL_PREFETCH(&tab[slot[i - SEED_AHEAD]]);
         if (slot[i] != UINT32_MAX)
-            pos[tab[slot[i]].head++] = (uint32_t)i;
+            pos[--tab[slot[i]].head] = (uint32_t)i;
     }
-    for (size_t h = 0; h < tsize; h++)
-        tab[h].head -= tab[h].count;
     sc_put(sc, SC_SLOT, slot); /* only the table and the positions are read from here on */
     slot = NULL;
     seeded = sc_zget(sc, SC_COVER, sizeof *seeded * (nb / 64 + 1));
@@ -417,7 +428,7 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
      * found[x % PROBE_RING]: the slot of the k-gram ending at x, SIZE_MAX when a lacks it. */
     size_t found[PROBE_RING];
     acc = ahead = 0;
-    for (size_t x = 0; x < SEED_AHEAD && x < m; x++)
+    for (size_t x = 0; pf && x < SEED_AHEAD && x < m; x++)
         ahead = (x >= k ? ahead - hb[x - k] * pk : ahead) * P + hb[x];
     for (size_t x = 0; x < PROBE_AHEAD && x < m; x++) {
         acc = (x >= k ? acc - hb[x - k] * pk : acc) * P + hb[x];
@@ -426,7 +437,7 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     }
     for (size_t t = 0; t < m; t++) {
         size_t x = t + SEED_AHEAD;
-        if (x < m) {
+        if (pf && x < m) {
             ahead = (x >= k ? ahead - hb[x - k] * pk : ahead) * P + hb[x];
             OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
         }
@@ -436,12 +447,12 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
             if (x + 1 >= k) {
                 size_t hx = kslot_find(tab, mask, mix64(acc));
                 found[x % PROBE_RING] = hx;
-                if (hx != SIZE_MAX)
+                if (pf && hx != SIZE_MAX)
                     OVL_PREFETCH(pos + tab[hx].head);
             }
         }
         x = t + PROBE_AHEAD / 2;
-        if (x < m && x + 1 >= k) {
+        if (pf && x < m && x + 1 >= k) {
             size_t hx = found[x % PROBE_RING];
             if (hx != SIZE_MAX && tab[hx].count <= max_occ) {
                 OVL_PREFETCH(ha + pos[tab[hx].head]);
@@ -523,6 +534,7 @@ done:
     sc_put(sc, SC_TAB, tab);
     sc_put(sc, SC_POS, pos);
     sc_put(sc, SC_SLOT, slot);
+    sc_put(sc, SC_KUSED, used);
     sc_put(sc, SC_COVER, seeded);
     sc_put(sc, SC_MEMS, mems);
     return rc;
@@ -671,43 +683,29 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint32
     return 0;
 }
 
-typedef struct idxscore {
-    double s;
-    size_t i;
-} idxscore;
-
-/* The bits of a double as an unsigned key in the double's order (no NaNs). */
-static uint64_t double_key(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
-}
-
-/* Descending score order as ascending keys. */
-static inline uint64_t idxscore_key(const idxscore *x, uint64_t ctx)
+/* The high half of a word. */
+static inline uint64_t u64_hi_key(const uint64_t *x, uint64_t ctx)
 {
     (void)ctx;
-    return ~double_key(x->s);
+    return *x >> 32;
 }
 
-/* Sorts ord (built in index order) as cmp_idxscore did: score descending, index ascending
- * among equal scores (a stable sort on the complemented key). Scores are chain scores, never
- * -0.0 (which the comparator would take as equal to 0.0). */
-RADIX_SORT_DEF(sort_idxscore, idxscore, idxscore_key, 11)
+RADIX_SORT_DEF(sort_u64_hi, uint64_t, u64_hi_key, 11)
 
 /* Anchor indices by descending chain score f (quarter tokens), ascending index among equal
  * scores, into ord (room for nm); -1 when out of memory.
  * nm < UINT32_MAX. One counting pass over the scores (indices taken in increasing order, so
  * ascending among equals) gives the order in 4 bytes an anchor, where a sort needs its
- * elements twice over; a counter array larger than the anchors (a chain of millions of
- * tokens: few anchors) sorts (score, index) pairs instead. */
+ * elements twice over. Where the counters would outnumber the anchors twice (few anchors in
+ * long chains: near-identical documents, a corpus scan's small pairs, whose counters would
+ * be cleared for every pair) the anchors are sorted as words (2^32 - 1 - f) << 32 | index on
+ * their high half (the low half is in order already). */
 static int score_order(ascratch *s, const uint32_t *f, size_t nm, uint32_t *ord)
 {
     uint32_t top = 0;
     for (size_t i = 0; i < nm; i++)
         top = f[i] > top ? f[i] : top;
-    if (top < nm + ((size_t)1 << 16)) {
+    if (top < 2 * nm + 1024) {
         uint32_t *cnt = sc_zget(s, SC_SCNT, sizeof *cnt * ((size_t)top + 1));
         if (!cnt)
             return -1;
@@ -724,18 +722,18 @@ static int score_order(ascratch *s, const uint32_t *f, size_t nm, uint32_t *ord)
         sc_put(s, SC_SCNT, cnt);
         return 0;
     }
-    idxscore *is = sc_get(s, SC_IS, sizeof *is * (nm + 1));
-    if (!is)
+    uint64_t *w = sc_get(s, SC_IS, sizeof *w * (nm + 1));
+    if (!w)
         return -1;
     for (size_t i = 0; i < nm; i++)
-        is[i] = (idxscore){f[i], i};
-    if (sort_idxscore(s, is, nm, 0)) {
-        sc_put(s, SC_IS, is);
+        w[i] = (uint64_t)(UINT32_MAX - f[i]) << 32 | i;
+    if (sort_u64_hi(s, w, nm, 0)) {
+        sc_put(s, SC_IS, w);
         return -1;
     }
     for (size_t r = 0; r < nm; r++)
-        ord[r] = (uint32_t)is[r].i;
-    sc_put(s, SC_IS, is);
+        ord[r] = (uint32_t)w[r];
+    sc_put(s, SC_IS, w);
     return 0;
 }
 

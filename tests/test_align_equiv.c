@@ -67,6 +67,11 @@ static int ref_cmp_mem(const void *x, const void *y)
     return p->b < q->b ? -1 : (p->b > q->b);
 }
 
+typedef struct idxscore {
+    double s;
+    size_t i;
+} idxscore;
+
 static int ref_cmp_idxscore(const void *x, const void *y)
 {
     const idxscore *p = x, *q = y;
@@ -230,7 +235,7 @@ START_TEST(chain_dp_same_as_window_scan)
                               gaps[g], i, nm, f[i] / 4.0, pi, rf[i], (long long)rp[i]);
             }
             /* The chain scores sort as the comparator sorted them, counted and, scores
-             * spread over more values than there are anchors, as (score, index) pairs. */
+             * spread over more values than there are anchors, as words. */
             for (int wide = 0; wide < 2; wide++) {
                 idxscore *rord = malloc(sizeof *rord * (nm + 1));
                 ck_assert_ptr_nonnull(rord);
