@@ -228,64 +228,64 @@ static uint64_t mix64(uint64_t z)
  * Only the digits below the highest bit set in some key are counted. -1: out of memory, arr
  * untouched. */
 #define RADIX_SMALL 48
-#define RADIX_SORT_DEF(name, T, keyfn, BITS)                                                    \
-    static int name(ascratch *s, T *arr, size_t n, uint64_t ctx)                               \
-    {                                                                                          \
-        if (n < 2)                                                                             \
-            return 0;                                                                          \
-        if (n <= RADIX_SMALL) {                                                                \
-            for (size_t r = 1; r < n; r++) {                                                   \
-                T x = arr[r];                                                                  \
-                uint64_t key = keyfn(&x, ctx);                                                 \
-                size_t q = r;                                                                  \
-                while (q > 0 && keyfn(&arr[q - 1], ctx) > key) {                               \
-                    arr[q] = arr[q - 1];                                                       \
-                    q--;                                                                       \
-                }                                                                              \
-                arr[q] = x;                                                                    \
-            }                                                                                  \
-            return 0;                                                                          \
-        }                                                                                      \
-        uint64_t any = 0;                                                                      \
-        for (size_t r = 0; r < n; r++)                                                         \
-            any |= keyfn(&arr[r], ctx);                                                        \
-        unsigned nd = 1;                                                                       \
-        while (nd < ((64 + (BITS) - 1) / (BITS)) && (any >> (nd * (BITS))) != 0)                           \
-            nd++;                                                                              \
-        T *src = arr, *dst = sc_get(s, SC_RTMP, sizeof *dst * n);                              \
+#define RADIX_SORT_DEF(name, T, keyfn, BITS)                                                       \
+    static int name(ascratch *s, T *arr, size_t n, uint64_t ctx)                                   \
+    {                                                                                              \
+        if (n < 2)                                                                                 \
+            return 0;                                                                              \
+        if (n <= RADIX_SMALL) {                                                                    \
+            for (size_t r = 1; r < n; r++) {                                                       \
+                T x = arr[r];                                                                      \
+                uint64_t key = keyfn(&x, ctx);                                                     \
+                size_t q = r;                                                                      \
+                while (q > 0 && keyfn(&arr[q - 1], ctx) > key) {                                   \
+                    arr[q] = arr[q - 1];                                                           \
+                    q--;                                                                           \
+                }                                                                                  \
+                arr[q] = x;                                                                        \
+            }                                                                                      \
+            return 0;                                                                              \
+        }                                                                                          \
+        uint64_t any = 0;                                                                          \
+        for (size_t r = 0; r < n; r++)                                                             \
+            any |= keyfn(&arr[r], ctx);                                                            \
+        unsigned nd = 1;                                                                           \
+        while (nd < (64 + (BITS) - 1) / (BITS) && (any >> (nd * (BITS))) != 0)                     \
+            nd++;                                                                                  \
+        T *src = arr, *dst = sc_get(s, SC_RTMP, sizeof *dst * n);                                  \
         size_t *cnt = sc_zget(s, SC_RCNT, sizeof *cnt * nd * (1u << (BITS)));                      \
-        if (!dst || !cnt) {                                                                    \
-            sc_put(s, SC_RTMP, dst);                                                           \
-            sc_put(s, SC_RCNT, cnt);                                                           \
-            return -1;                                                                         \
-        }                                                                                      \
-        for (size_t r = 0; r < n; r++) {                                                       \
-            uint64_t key = keyfn(&src[r], ctx);                                                \
-            for (unsigned p = 0; p < nd; p++)                                                  \
+        if (!dst || !cnt) {                                                                        \
+            sc_put(s, SC_RTMP, dst);                                                               \
+            sc_put(s, SC_RCNT, cnt);                                                               \
+            return -1;                                                                             \
+        }                                                                                          \
+        for (size_t r = 0; r < n; r++) {                                                           \
+            uint64_t key = keyfn(&src[r], ctx);                                                    \
+            for (unsigned p = 0; p < nd; p++)                                                      \
                 cnt[p * (1u << (BITS)) + ((key >> (p * (BITS))) & ((1u << (BITS)) - 1))]++;        \
-        }                                                                                      \
-        for (unsigned p = 0; p < nd; p++) {                                                    \
+        }                                                                                          \
+        for (unsigned p = 0; p < nd; p++) {                                                        \
             size_t *c = cnt + p * (1u << (BITS));                                                  \
-            unsigned sh = p * (BITS);                                                      \
+            unsigned sh = p * (BITS);                                                              \
             if (c[(keyfn(&src[0], ctx) >> sh) & ((1u << (BITS)) - 1)] == n)                        \
-                continue;                                                                      \
-            size_t sum = 0;                                                                    \
+                continue;                                                                          \
+            size_t sum = 0;                                                                        \
             for (size_t d = 0; d < (1u << (BITS)); d++) {                                          \
-                size_t x = c[d];                                                               \
-                c[d] = sum;                                                                    \
-                sum += x;                                                                      \
-            }                                                                                  \
-            for (size_t r = 0; r < n; r++)                                                     \
+                size_t x = c[d];                                                                   \
+                c[d] = sum;                                                                        \
+                sum += x;                                                                          \
+            }                                                                                      \
+            for (size_t r = 0; r < n; r++)                                                         \
                 dst[c[(keyfn(&src[r], ctx) >> sh) & ((1u << (BITS)) - 1)]++] = src[r];             \
-            T *t = src;                                                                        \
-            src = dst;                                                                         \
-            dst = t;                                                                           \
-        }                                                                                      \
-        if (src != arr)                                                                        \
-            memcpy(arr, src, sizeof *arr * n);                                                 \
-        sc_put(s, SC_RTMP, src != arr ? src : dst);                                            \
-        sc_put(s, SC_RCNT, cnt);                                                               \
-        return 0;                                                                              \
+            T *t = src;                                                                            \
+            src = dst;                                                                             \
+            dst = t;                                                                               \
+        }                                                                                          \
+        if (src != arr)                                                                            \
+            memcpy(arr, src, sizeof *arr * n);                                                     \
+        sc_put(s, SC_RTMP, src != arr ? src : dst);                                                \
+        sc_put(s, SC_RCNT, cnt);                                                                   \
+        return 0;                                                                                  \
     }
 
 /* (a, b) order as one number: b < ctx (the length of b's range). */
@@ -307,9 +307,9 @@ static int sort_mems(ascratch *s, mem *arr, size_t n, uint64_t ctx)
 /* Positions of a's k-grams by hash: an open-addressing table (hashes are already mixed, so
  * their low bits index it) whose slots hold a k-gram's count and where its positions start in
  * one array that lists each k-gram's positions together, in increasing order. Two passes over
- * a to build, one probe per b k-gram, and a k-gram's positions are read in a row (positions chained
- * through a next-array cost a cache miss each; a sorted array needed a sort and a binary
- * search per lookup). */
+ * a to build, one probe per b k-gram, and a k-gram's positions are read in a row (positions
+ * chained through a next-array cost a cache miss each; a sorted array needed a sort and a
+ * binary search per lookup). */
 typedef struct kslot {
     uint64_t g;
     uint32_t head, count; /* head: first of its positions in the array; count 0: empty slot */
@@ -335,7 +335,7 @@ static inline size_t kslot_find(const kslot *tab, size_t mask, uint64_t g)
  * bit j of seeded) paired with an a position in the table (not recurring text). So the walk
  * answers it, on cache lines the extension reads anyway, instead of a per-diagonal array of
  * match ends (n + m words read at random: a third of the search's time on two 10 MB
- * documents). b's k-gram hashes are rolled as b is read rather than stored. */
+ * documents). Both sides' k-gram hashes are rolled as they are read, not stored. */
 static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
                             unsigned k, unsigned max_occ, const uint8_t *sa, const uint8_t *sb,
                             mem **out, size_t *nout)
@@ -354,7 +354,8 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         tsize *= 2;
     const int pf = tsize * sizeof(kslot) > PF_TABLE_BYTES;
     kslot *tab = sc_zget(sc, SC_TAB, sizeof *tab * tsize);
-    uint32_t *pos = sc_get(sc, SC_POS, sizeof *pos * na), *slot = sc_get(sc, SC_SLOT, sizeof *slot * na);
+    uint32_t *pos = sc_get(sc, SC_POS, sizeof *pos * na);
+    uint32_t *slot = sc_get(sc, SC_SLOT, sizeof *slot * na);
     uint32_t *used = sc_get(sc, SC_KUSED, sizeof *used * na); /* slots in use */
     size_t nused = 0;
     uint64_t *seeded = NULL;
@@ -655,7 +656,8 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint32
                 size_t e0 = g * DIAG_GROUP > d0 ? g * DIAG_GROUP : d0;
                 size_t e1 = g * DIAG_GROUP + DIAG_GROUP - 1 < d1 ? g * DIAG_GROUP + DIAG_GROUP - 1 : d1;
                 for (size_t d = e0; d <= e1; d++) {
-                    for (uint32_t x = last[d & smask]; x && x - 1 >= lo; x = link[(x - 1) % DIAG_RING]) {
+                    for (uint32_t x = last[d & smask]; x && x - 1 >= lo;
+                         x = link[(x - 1) % DIAG_RING]) {
                         size_t jj = x - 1;
                         if ((size_t)((int64_t)mm[jj].a - mm[jj].b + (int64_t)al->m) != d)
                             continue;
