@@ -13,6 +13,13 @@
 /* Loaded documents kept for reuse when no thread holds them. */
 #define OVL__SCAN_CACHE_BUDGET ((uint64_t)256 << 20)
 
+/* Segments a scan's fingerprinting and alignment need: paragraphs (chunks and passages stop
+ * at them), and sentences in the reworded mode. Reports load documents with every part. */
+static inline unsigned ovl__scan_parts(const ovl_scan_opts *o)
+{
+    return o->align.reworded ? OVL__SEG_SENTENCES : 0u;
+}
+
 /* Phase 1 with resolved options; progress counts from progress_base. With doc_bands > 0
  * (and o->fp.doc_signature set) also the whole-document keys of doc_bands x doc_rows. */
 int ovl__scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, size_t first,
