@@ -203,6 +203,8 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
             if (b->x == UINT32_MAX || times > b->y || (times == b->y && ndoc[t] > ndoc[b->x]))
                 *b = (u32pair){t, times};
         }
+        if (frag[ed[i].x] || frag[ed[i].y])
+            continue; /* joined below, to one text only */
         size_t lx, hx, ly, hy;
         unit_docs(rd, nrd, ed[i].x, &lx, &hx);
         unit_docs(rd, nrd, ed[i].y, &ly, &hy);
@@ -627,9 +629,11 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     out->spans = all;
     memcpy(all + nspans, sorted, nspans * sizeof *sorted);
     free(sorted);
-    /* A family's text is its occurrence of median length (equal lengths in document order),
-     * not its longest: where a document holds it next to other recurring text its
-     * span can run on past it, and the longest would show that instead. */
+    /* A family's text is its occurrence at the upper quartile of length (equal lengths in
+     * document order), not its longest: where a document holds it next to other recurring
+     * text its span can run on past it, and the longest would show that instead. Not the
+     * median either: a text of two pieces that some documents hold only one of (the GPL-2
+     * notice and the Debian pointer to the licence's full text) was shown by the piece. */
     fsort *lens = malloc((nspans ? nspans : 1) * sizeof *lens);
     if (!lens) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -643,7 +647,7 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
             lens[x] = (fsort){all[s].char_end - all[s].char_start, x, s};
         }
         qsort(lens, fm->nspans, sizeof *lens, cmp_fsort);
-        fm->rep = lens[fm->nspans / 2].idx;
+        fm->rep = lens[fm->nspans / 4].idx;
         fm->weight = (uint64_t)fm->documents * (all[fm->rep].char_end - all[fm->rep].char_start);
     }
     free(lens);

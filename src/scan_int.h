@@ -145,7 +145,8 @@ typedef struct ovl__famspan {
 typedef struct ovl__fam {
     size_t first_span, nspans;      /* its occurrences: spans[first_span ..], document order */
     size_t documents;               /* documents holding it, copies included */
-    size_t rep;                     /* the occurrence of median length (index into spans) */
+    size_t rep;                     /* the occurrence at the upper quartile of length (index
+                                       into spans) */
     uint64_t weight;                /* documents x characters of that occurrence */
 } ovl__fam;
 
