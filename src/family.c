@@ -310,9 +310,11 @@ static uint64_t groups_hash(const uint32_t *gl, size_t a, size_t b)
 /* Units of the recurring chunks (unit[c]: UINT32_MAX for the others): the root class of
  * each chunk's class. gdocs: documents per key group (ngroups of them). *nunits: an upper
  * bound of the unit numbers; (*frag)[u] (malloc'd, *nunits of them): unit u is no text of
- * its own (a root class that is not one). */
+ * its own (a root class that is not one); pure[c]: chunk c is of a text of its own, not a
+ * variant. */
 static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uint32_t *gdocs,
-                      size_t ngroups, uint32_t *unit, unsigned char **frag, size_t *nunits)
+                      size_t ngroups, uint32_t *unit, unsigned char *pure, unsigned char **frag,
+                      size_t *nunits)
 {
     size_t nc = cfp->nchunks, nrec = cfp->nrec, nrc = 0, ncls = 0, tsize = 1;
     size_t *goff = calloc(nc + 1, sizeof *goff);
@@ -442,8 +444,10 @@ static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uin
         }
     }
     for (size_t c = 0; c < nc; c++)
-        if (unit[c] != UINT32_MAX)
+        if (unit[c] != UINT32_MAX) {
+            pure[c] = (unsigned char)cl[unit[c]].own;
             unit[c] = cl[unit[c]].up;
+        }
     if (!(*frag = malloc(ncls ? ncls : 1))) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
@@ -474,11 +478,13 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     size_t *copies = calloc(ndocs ? ndocs : 1, sizeof *copies);
     size_t *root_fam = NULL;
     unsigned char *frag = NULL;
+    unsigned char *pure = calloc(nc ? nc : 1, 1); /* per chunk: of a text of its own */
+    unsigned char *sclean = NULL, *fclean = NULL;  /* per span: of such chunks only */
     fsort *order = NULL;
     size_t *rank = NULL;
     int rc = OVL_OK;
     out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first);
-    if (!unit || !parent || !gdocs || !copies || !out->doc_first) {
+    if (!unit || !parent || !gdocs || !copies || !pure || !out->doc_first) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
@@ -504,7 +510,7 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
      * are one text (text_units); a copy with a word changed keeps some of its keys and gets
      * rare ones for the others, and is put with the text whose keys it has. */
     size_t nunits = 0;
-    rc = text_units(ctx, cfp, ndocs, gdocs, ngroups, unit, &frag, &nunits);
+    rc = text_units(ctx, cfp, ndocs, gdocs, ngroups, unit, pure, &frag, &nunits);
     if (rc != OVL_OK)
         goto done;
     /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
@@ -513,7 +519,7 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     if (rc != OVL_OK)
         goto done;
     /* Spans: runs of overlapping recurring chunks of one family in one document. */
-    size_t nspans = 0, cap = 0, capsc = 0;
+    size_t nspans = 0, cap = 0, capsc = 0, capcl = 0;
     uint32_t *span_chunk = NULL; /* the first chunk of each span */
     for (size_t d = 0; d < ndocs; d++) {
         const ovl_scan_doc *doc = &cfp->docs[d];
@@ -529,8 +535,10 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
             size_t e = c + 1;
             uint32_t root = ovl__uf_find(parent, unit[c]);
             uint32_t tend = cfp->chunks[c].tok_end, cend = cfp->chunks[c].char_end;
+            unsigned char clean = pure[c];
             while (e < c1 && unit[e] != UINT32_MAX && cfp->chunks[e].tok_start <= tend &&
                    ovl__uf_find(parent, unit[e]) == root) {
+                clean &= pure[e];
                 if (cfp->chunks[e].tok_end > tend) {
                     tend = cfp->chunks[e].tok_end;
                     cend = cfp->chunks[e].char_end;
@@ -538,12 +546,14 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
                 e++;
             }
             if (ovl__grow(&out->spans, &cap, nspans + 1, sizeof *out->spans) != 0 ||
-                ovl__grow(&span_chunk, &capsc, nspans + 1, sizeof *span_chunk) != 0) {
+                ovl__grow(&span_chunk, &capsc, nspans + 1, sizeof *span_chunk) != 0 ||
+                ovl__grow(&sclean, &capcl, nspans + 1, 1) != 0) {
                 free(span_chunk);
                 rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
                 goto done;
             }
             span_chunk[nspans] = (uint32_t)c;
+            sclean[nspans] = clean;
             out->spans[nspans++] = (ovl__famspan){(uint32_t)d, cfp->chunks[c].tok_start, tend,
                                                   cfp->chunks[c].char_start, cend};
             c = e;
@@ -573,12 +583,11 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     out->f = calloc(nfam ? nfam : 1, sizeof *out->f);
     size_t *fill = calloc(nfam + 1, sizeof *fill);
     ovl__famspan *sorted = calloc(nspans ? nspans : 1, sizeof *sorted);
-    size_t *sfam = malloc((nspans ? nspans : 1) * sizeof *sfam);
+    fclean = malloc(nspans ? nspans : 1);
     size_t *lastdoc = malloc((nfam ? nfam : 1) * sizeof *lastdoc);
-    if (!out->f || !fill || !sorted || !sfam || !lastdoc) {
+    if (!out->f || !fill || !sorted || !fclean || !lastdoc) {
         free(fill);
         free(sorted);
-        free(sfam);
         free(lastdoc);
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
@@ -605,10 +614,11 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
                 last->tok_end = sp->tok_end;
                 last->char_end = sp->char_end;
             }
+            fclean[fm->first_span + fm->nspans - 1] &= sclean[s];
         } else {
             size_t at = fm->first_span + fm->nspans++;
             sorted[at] = *sp;
-            sfam[at] = f;
+            fclean[at] = sclean[s];
         }
         if (lastdoc[f] != out->spans[s].doc) {
             lastdoc[f] = out->spans[s].doc;
@@ -617,7 +627,6 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     }
     free(fill);
     free(lastdoc);
-    free(sfam);
     /* out->spans stays in document order for ovl__families_cover; the families index their
      * own copy, appended after it. */
     ovl__famspan *all = realloc(out->spans, (2 * nspans + 1) * sizeof *all);
@@ -633,7 +642,9 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
      * document order), not its longest: where a document holds it next to other recurring
      * text its span can run on past it, and the longest would show that instead. Not the
      * median either: a text of two pieces that some documents hold only one of (the GPL-2
-     * notice and the Debian pointer to the licence's full text) was shown by the piece. */
+     * notice and the Debian pointer to the licence's full text) was shown by the piece.
+     * Chosen among the occurrences without a variant's window (when it has such), so that
+     * the text is shown, not a copy of it with a word changed. */
     fsort *lens = malloc((nspans ? nspans : 1) * sizeof *lens);
     if (!lens) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -641,13 +652,17 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     }
     for (size_t f = 0; f < nfam; f++) {
         ovl__fam *fm = &out->f[f];
+        size_t nl = 0;
+        for (int any = 0; any < 2 && nl == 0; any++)
+            for (size_t x = 0; x < fm->nspans; x++) {
+                size_t s = fm->first_span + x;
+                if (any || fclean[s])
+                    lens[nl++] = (fsort){all[nspans + s].char_end - all[nspans + s].char_start, x,
+                                         nspans + s};
+            }
         fm->first_span += nspans;
-        for (size_t x = 0; x < fm->nspans; x++) {
-            size_t s = fm->first_span + x;
-            lens[x] = (fsort){all[s].char_end - all[s].char_start, x, s};
-        }
-        qsort(lens, fm->nspans, sizeof *lens, cmp_fsort);
-        fm->rep = lens[fm->nspans / 4].idx;
+        qsort(lens, nl, sizeof *lens, cmp_fsort);
+        fm->rep = lens[nl / 4].idx;
         fm->weight = (uint64_t)fm->documents * (all[fm->rep].char_end - all[fm->rep].char_start);
     }
     free(lens);
@@ -673,6 +688,9 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
         out->span_family[s] = rank[out->span_family[s]];
 done:
     free(frag);
+    free(pure);
+    free(sclean);
+    free(fclean);
     free(parent);
     free(unit);
     free(gdocs);
