@@ -190,14 +190,20 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
     for (size_t i = 0; i < ned; i++) {
         if (i && ed[i].x == ed[i - 1].x && ed[i].y == ed[i - 1].y)
             continue;
-        /* A fragment's neighbour text: the one beside it most often, then the one in more
+        size_t lx, hx, ly, hy;
+        unit_docs(rd, nrd, ed[i].x, &lx, &hx);
+        unit_docs(rd, nrd, ed[i].y, &ly, &hy);
+        size_t both = docs_both(rd, lx, hx, ly, hy);
+        /* A fragment's text: one beside it in most of its documents (a text whose windows
+         * are all variants, cut differently from copy to copy, is no fragment of the text
+         * it sometimes follows); the one beside it most often, then the one in more
          * documents. */
         uint32_t times = 1;
         while (i + times < ned && ed[i + times].x == ed[i].x && ed[i + times].y == ed[i].y)
             times++;
         for (int side = 0; side < 2; side++) {
             uint32_t f = side ? ed[i].y : ed[i].x, t = side ? ed[i].x : ed[i].y;
-            if (!frag[f] || frag[t])
+            if (!frag[f] || frag[t] || (double)both < FAMILY_SAME_DOCS * (double)ndoc[f])
                 continue;
             u32pair *b = &fbest[f];
             if (b->x == UINT32_MAX || times > b->y || (times == b->y && ndoc[t] > ndoc[b->x]))
@@ -205,10 +211,6 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
         }
         if (frag[ed[i].x] || frag[ed[i].y])
             continue; /* joined below, to one text only */
-        size_t lx, hx, ly, hy;
-        unit_docs(rd, nrd, ed[i].x, &lx, &hx);
-        unit_docs(rd, nrd, ed[i].y, &ly, &hy);
-        size_t both = docs_both(rd, lx, hx, ly, hy);
         if (same_docs(both, hx - lx, hy - ly))
             ed[k++] = (nedge){ed[i].x, ed[i].y, (uint32_t)both};
     }
