@@ -8,29 +8,74 @@
 #include <unistd.h>
 
 static ovl_scan_mpi_stats stats;
+static ovl_scan_mpi_opts mopts = OVL_SCAN_MPI_OPTS_INIT;
 static int entered; /* this rank called the MPI scan (collective: all or none must) */
 
 static int scan_mpi(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
                     const ovl_scan_sink *sink, ovl_scan_summary *sum)
 {
     entered = 1;
-    return ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, o, sink, sum, &stats);
+    return ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, o, &mopts, sink, sum, &stats);
+}
+
+/* Takes overlap-mpi's own options out of the scan's arguments (before any "--"):
+ * --key-round BYTES, the band keys a rank packs per round of the key exchange. */
+static int own_options(int argc, char **argv)
+{
+    int k = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            while (i < argc)
+                argv[k++] = argv[i++];
+            break;
+        }
+        if (strncmp(a, "--key-round=", 12) == 0)
+            mopts.key_round = cli_size("--key-round", a + 12, (uint64_t)1 << 40);
+        else if (strcmp(a, "--key-round") == 0) {
+            if (i + 1 >= argc) {
+                cli_error("--key-round: a size in bytes is required");
+                exit(CLI_EXIT_TROUBLE);
+            }
+            mopts.key_round = cli_size("--key-round", argv[++i], (uint64_t)1 << 40);
+        } else
+            argv[k++] = argv[i];
+    }
+    argv[k] = NULL;
+    return k;
 }
 
 /* OVERLAP_MPI_STATS=FILE: per phase, the seconds rank 0 spent, the bytes sent by all ranks
- * and by the rank that sent most, and the most any rank held (tab-separated). */
-static void write_stats(const char *path)
+ * and by the rank that sent most, the most any rank held, and each rank's peak resident
+ * bytes by the end of the phase (comma-separated in rank order; tab-separated columns).
+ * Collective: every rank sends rank 0 its peaks. */
+static void write_stats(const char *path, int rank, int ranks)
 {
+    uint64_t *peaks = rank == 0 ? calloc((size_t)ranks * OVL_SCAN_MPI_PHASES, sizeof *peaks) : NULL;
+    MPI_Gather(stats.rss_peak, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, peaks, OVL_SCAN_MPI_PHASES,
+               MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    if (rank != 0)
+        return;
+    if (!peaks) {
+        cli_error("%s: out of memory for the MPI figures", path);
+        return;
+    }
     FILE *f = fopen(path, "w");
     if (!f) {
         cli_error("%s: cannot write the MPI figures", path);
+        free(peaks);
         return;
     }
-    fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\n");
-    for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++)
-        fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\n", ovl_scan_mpi_phase(p), stats.ranks,
+    fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\n");
+    for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
+        fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\t", ovl_scan_mpi_phase(p), stats.ranks,
                 stats.seconds[p], (unsigned long long)stats.sent_total[p],
                 (unsigned long long)stats.sent_max[p], (unsigned long long)stats.held_max[p]);
+        for (int k = 0; k < ranks; k++)
+            fprintf(f, "%s%llu", k ? "," : "", (unsigned long long)peaks[(size_t)k * OVL_SCAN_MPI_PHASES + p]);
+        fputc('\n', f);
+    }
+    free(peaks);
     if (fclose(f) != 0)
         cli_error("%s: cannot write the MPI figures", path);
 }
@@ -43,7 +88,10 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "scan") != 0) {
         if (rank == 0)
             fprintf(stderr, "usage: mpirun -n N overlap-mpi scan DIR... [options of 'overlap scan']\n"
-                            "Rank 0 writes the report; every rank must see the same files.\n");
+                            "         [--key-round BYTES]\n"
+                            "Rank 0 writes the report; every rank must see the same files.\n"
+                            "--key-round: band keys a rank packs per round of the key exchange\n"
+                            "  (default 16M; K, M, G suffixes).\n");
         MPI_Finalize();
         return CLI_EXIT_TROUBLE;
     }
@@ -55,7 +103,7 @@ int main(int argc, char **argv)
         if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
             MPI_Abort(MPI_COMM_WORLD, CLI_EXIT_TROUBLE);
     }
-    int status = cmd_scan(argc - 1, argv + 1);
+    int status = cmd_scan(own_options(argc - 1, argv + 1), argv + 1);
     if (!entered) {
         /* It stopped before the scan (bad output path, no files...): the ranks that went on
          * wait for it in the scan, so the job ends here. */
@@ -72,9 +120,12 @@ int main(int argc, char **argv)
             MPI_Abort(MPI_COMM_WORLD, status ? status : CLI_EXIT_TROUBLE);
         }
     }
+    /* Rank 0's environment decides (mpirun need not pass it to remote ranks). */
     const char *sp = getenv("OVERLAP_MPI_STATS");
-    if (rank == 0 && sp && *sp && stats.ranks)
-        write_stats(sp);
+    int want = sp && *sp && stats.ranks;
+    MPI_Bcast(&want, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (want)
+        write_stats(sp, rank, stats.ranks);
     fflush(stdout);
     MPI_Finalize();
     /* The status is rank 0's (the scan gave every rank the same result). mpirun ends the job

@@ -5,16 +5,13 @@
 #include "../uf.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 /* Bytes one MPI call moves at most (counts and displacements are ints; the packing buffers
  * of a round are this big). */
 #define XCHG_CHUNK ((size_t)1 << 25)
-/* Bytes of band keys a rank packs for one round of the key exchange (all destinations): a
- * rank holds about three times this at once (what it packs, as the buffer grew, and what it
- * receives). */
-#define KEYS_ROUND ((size_t)1 << 24)
 
 enum { PH_FP, PH_KEYS, PH_PAIRS, PH_BALANCE, PH_ALIGN, PH_RESULTS };
 
@@ -75,9 +72,29 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The peak resident bytes of this process so far (VmHWM), 0 where /proc does not tell. */
+static uint64_t rss_peak(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
 static void next_phase(mpi_run *m, int phase)
 {
     double t = now();
+    /* (The kernel's counters lag by a few pages per thread: the peak so far never falls.) */
+    uint64_t peak = rss_peak();
+    for (int p = 0; p < m->phase; p++)
+        if (m->st.rss_peak[p] > peak)
+            peak = m->st.rss_peak[p];
+    m->st.rss_peak[m->phase] = peak;
     m->st.seconds[m->phase] += t - m->t_phase;
     m->t_phase = t;
     m->phase = phase;
@@ -879,7 +896,7 @@ out:
 }
 
 int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_scan_opts *opts,
-                 const ovl_scan_sink *sink, ovl_scan_summary *summary, ovl_scan_mpi_stats *stats)
+                 const ovl_scan_mpi_opts *mopts, const ovl_scan_sink *sink, ovl_scan_summary *summary, ovl_scan_mpi_stats *stats)
 {
     mpi_run mr, *m = &mr;
     memset(m, 0, sizeof *m);
@@ -896,6 +913,14 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     ovl_scan_opts o;
     int rc = c ? ovl_scan_opts_resolve(ctx, opts, &o)
                : ovl__fail(ctx, OVL_ERR_INVALID, -1, "a corpus is required");
+    ovl_scan_mpi_opts mo = OVL_SCAN_MPI_OPTS_INIT;
+    if (rc == OVL_OK && mopts) {
+        if (mopts->version != OVL_SCAN_MPI_OPTS_VERSION)
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_scan_mpi: unknown MPI options version %u (this library has %u)",
+                           mopts->version, (unsigned)OVL_SCAN_MPI_OPTS_VERSION);
+        else
+            mo = *mopts;
+    }
     ovl__run r;
     memset(&r, 0, sizeof r);
     size_t n = c ? ovl_corpus_count(c) : 0;
@@ -1111,14 +1136,14 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         unsigned nb = cl.bhi - cl.blo;
         FILE *spool = tmpfile(), *bandf[64] = {0};
         FILE **srcf = calloc(P, sizeof *srcf);
-        size_t *cur = calloc(P, sizeof *cur), per = KEYS_ROUND / (size_t)P;
-        if (per < ((size_t)1 << 16))
+        /* Bytes packed per destination and round: at least one document's record. */
+        uint64_t kr = mo.key_round ? mo.key_round : OVL_SCAN_MPI_KEY_ROUND_DEFAULT;
+        size_t *cur = calloc(P, sizeof *cur);
+        size_t per = kr / (uint64_t)P > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)(kr / (uint64_t)P);
+        if (!mo.key_round && per < ((size_t)1 << 16))
             per = (size_t)1 << 16;
-        const char *env = getenv("OVERLAP_MPI_KEY_ROUND");
-        if (env && *env) {
-            unsigned long long v = strtoull(env, NULL, 10);
-            per = v / (unsigned long long)P ? (size_t)(v / (unsigned long long)P) : 1;
-        }
+        if (per == 0)
+            per = 1;
         int io = !spool || !srcf;
         for (unsigned x = 0; x < nb; x++)
             io |= !(bandf[x] = tmpfile());
@@ -1590,10 +1615,12 @@ done:
         for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
             m->st.sent_max[p] = m->st.sent_total[p] = m->st.sent[p];
             m->st.held_max[p] = m->st.held[p];
+            m->st.rss_peak_max[p] = m->st.rss_peak[p];
         }
         MPI_Allreduce(MPI_IN_PLACE, m->st.sent_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.sent_total, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
+        MPI_Allreduce(MPI_IN_PLACE, m->st.rss_peak_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         *stats = m->st;
     }
     ovl_scan_shard_free(&sh);
