@@ -3,9 +3,12 @@
 
 #include "overlap/scan_mpi.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define KEY_ROUND_MAX ((uint64_t)1 << 40)
 
 static ovl_scan_mpi_stats stats;
 static ovl_scan_mpi_opts mopts = OVL_SCAN_MPI_OPTS_INIT;
@@ -18,28 +21,53 @@ static int scan_mpi(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
     return ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, o, &mopts, sink, sum, &stats);
 }
 
+/* A size as overlap's size options take it (digits, then K, M or G); -1 when it is not one. */
+static int parse_size(const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (errno || end == v || v[0] == '-' || (shift ? end[1] != '\0' : *end != '\0') ||
+        x > (KEY_ROUND_MAX >> shift))
+        return -1;
+    *out = (uint64_t)x << shift;
+    return 0;
+}
+
 /* Takes overlap-mpi's own options out of the scan's arguments (before any "--"):
- * --key-round BYTES, the band keys a rank packs per round of the key exchange. */
+ * --key-round BYTES, the band keys a rank packs per round of the key exchange. Returns the
+ * arguments left, or -1 (told on standard error) when one is wrong. */
 static int own_options(int argc, char **argv)
 {
     int k = 0;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v = NULL;
         if (strcmp(a, "--") == 0) {
             while (i < argc)
                 argv[k++] = argv[i++];
             break;
         }
         if (strncmp(a, "--key-round=", 12) == 0)
-            mopts.key_round = cli_size("--key-round", a + 12, (uint64_t)1 << 40);
-        else if (strcmp(a, "--key-round") == 0) {
-            if (i + 1 >= argc) {
-                cli_error("--key-round: a size in bytes is required");
-                exit(CLI_EXIT_TROUBLE);
-            }
-            mopts.key_round = cli_size("--key-round", argv[++i], (uint64_t)1 << 40);
-        } else
+            v = a + 12;
+        else if (strcmp(a, "--key-round") == 0)
+            v = i + 1 < argc ? argv[++i] : "";
+        else {
             argv[k++] = argv[i];
+            continue;
+        }
+        if (parse_size(v, &mopts.key_round) != 0) {
+            /* (One write: mpirun's own notices must not cut it.) */
+            fprintf(stderr, "overlap: --key-round: '%s' is not a size from 0 to %llu bytes (digits, "
+                            "then K, M or G for KiB, MiB, GiB)\n", v, (unsigned long long)KEY_ROUND_MAX);
+            return -1;
+        }
     }
     argv[k] = NULL;
     return k;
@@ -103,7 +131,13 @@ int main(int argc, char **argv)
         if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
             MPI_Abort(MPI_COMM_WORLD, CLI_EXIT_TROUBLE);
     }
-    int status = cmd_scan(own_options(argc - 1, argv + 1), argv + 1);
+    int left = own_options(argc - 1, argv + 1);
+    if (left < 0) {
+        /* Every rank parsed the same arguments: all stop here, rank 0 with the status. */
+        MPI_Finalize();
+        return rank == 0 ? CLI_EXIT_TROUBLE : 0;
+    }
+    int status = cmd_scan(left, argv + 1);
     if (!entered) {
         /* It stopped before the scan (bad output path, no files...): the ranks that went on
          * wait for it in the scan, so the job ends here. */

@@ -12,18 +12,21 @@ extern "C" {
 
 /* The phases of an MPI scan, as counted in ovl_scan_mpi_stats:
  *   0 fingerprint: each rank reads and fingerprints its share of the files (contiguous in
- *     name order, balanced by bytes); the documents' records go to every rank, problems to
- *     rank 0; near copies are found where their whole-document keys are (each key to the
- *     rank its value picks, which pairs the documents sharing it; each pair to the owner of
- *     its first document, which compares the signatures, fetching the second's from its
- *     owner; the groups joined on every rank from the pairs that agree), so no rank holds
- *     every signature;
+ *     name order, balanced by bytes) in batches of about half a key round of input bytes,
+ *     sending each batch's band keys (phase 1's rounds) before it reads the next, so that it
+ *     holds a batch of fingerprints, not its share; it keeps its documents' records (which
+ *     then go to every rank), problems (to rank 0), whole-document keys and signatures, and
+ *     its chunks' ranges in a temporary file (for the families); near copies are found where
+ *     their whole-document keys are (each key to the rank its value picks, which pairs the
+ *     documents sharing it; each pair to the owner of its first document, which compares the
+ *     signatures, fetching the second's from its owner; the groups joined on every rank from
+ *     the pairs that agree), so no rank holds every signature;
  *   1 keys: band keys go to the rank owning their part of the key space (bands split into
  *     contiguous ranges over the ranks; with more ranks than bands, a band's keys shared by
- *     key value), in rounds of about ovl_scan_mpi_opts.key_round bytes packed per rank (16 MB
- *     by default), each round's records kept in a temporary file per
- *     sending rank; the owner spools them in document order and finds the candidates and
- *     recurring chunks of its keys;
+ *     key value), one round per batch, about ovl_scan_mpi_opts.key_round bytes packed by a
+ *     rank (16 MB by default), kept in a temporary file per sending rank; once the identical
+ *     and near copies are known, the owner spools the originals' records in document order
+ *     and finds the candidates and recurring chunks of its keys;
  *   2 pairs: each pair goes to the rank owning its first document, where the ranges' pairs
  *     are merged; recurring and template chunks go to rank 0, which builds the families and
  *     sends them to every rank; each rank drops the pairs in recurring text only;
@@ -40,9 +43,10 @@ extern "C" {
 typedef struct ovl_scan_mpi_opts {
     unsigned version; /* OVL_SCAN_MPI_OPTS_VERSION */
     /* Bytes of band keys a rank packs for one round of the key exchange, all destinations
-     * together (each destination gets at least one document's record a round, so 1 makes
-     * rounds of one document); 0: OVL_SCAN_MPI_KEY_ROUND_DEFAULT. A rank holds about three
-     * times this at once (what it packs, and what it receives). */
+     * together: its documents are fingerprinted in batches of about half this many input
+     * bytes, at least one document (so 1 makes batches and rounds of one document); 0:
+     * OVL_SCAN_MPI_KEY_ROUND_DEFAULT. A rank holds about three times this at once (a
+     * batch's fingerprints, what it packs, and what it receives). */
     uint64_t key_round;
 } ovl_scan_mpi_opts;
 #define OVL_SCAN_MPI_KEY_ROUND_DEFAULT ((uint64_t)16 << 20) /* 16 MiB */

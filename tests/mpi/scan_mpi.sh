@@ -86,6 +86,15 @@ sent=$(awk '$1 == "keys" {print $4}' "$t/rounds.3")
 [ -n "$held" ] && [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ $((held * 4)) -lt "$sent" ] &&
   ok "keys in rounds: held $held bytes of $sent sent" || bad "keys in rounds: held $held of $sent sent"
 
+# ... and the documents were fingerprinted in batches of that size, each batch's keys sent
+# before the next was read: the fingerprint phase held less than with one default batch.
+# shellcheck disable=SC2086
+OVERLAP_MPI_STATS="$t/default.3" mpi 3 scan --format jsonl $opts -o "$t/mpi.jsonl" "$t/c" >/dev/null 2>&1
+fp1=$(awk '$1 == "fingerprint" {print $6}' "$t/rounds.3")
+fpd=$(awk '$1 == "fingerprint" {print $6}' "$t/default.3")
+[ -n "$fp1" ] && [ -n "$fpd" ] && [ $((fp1 * 2)) -lt "$fpd" ] &&
+  ok "fingerprints in batches: held $fp1 bytes with rounds of one document, $fpd in one batch" ||
+  bad "fingerprints in batches: held $fp1 bytes with rounds of one document, $fpd in one batch"
 # Each rank's peak memory by the end of each phase: as many figures as ranks, never falling.
 peaks=$(awk -F'\t' 'NR > 1 {print $7}' "$t/rounds.3" | tr '\n' ' ')
 awk -F'\t' 'NR > 1 {n = split($7, v, ","); if (n != 3) exit 1; for (k = 1; k <= 3; k++) {
