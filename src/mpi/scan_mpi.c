@@ -391,6 +391,22 @@ static int identical_copies(ovl_ctx *ctx, const ovl_scan_doc *docs, size_t n, ui
     return OVL_OK;
 }
 
+/* Whether document k of a share (docs: the share's records, read) is the first of the share
+ * with its bytes, adding it to the set: seen holds 1 + the numbers of the share's first
+ * documents by content hash (open addressing, mask + 1 slots, more than the share). */
+static int first_seen(uint32_t *seen, size_t mask, const ovl_scan_doc *docs, uint32_t k)
+{
+    for (size_t at = (size_t)(docs[k].hash[0] ^ docs[k].hash[1] >> 7) & mask;; at = (at + 1) & mask) {
+        uint32_t e = seen[at];
+        if (!e) {
+            seen[at] = k + 1;
+            return 1;
+        }
+        if (docs[e - 1].hash[0] == docs[k].hash[0] && docs[e - 1].hash[1] == docs[k].hash[1])
+            return 0;
+    }
+}
+
 /* Families (or template spans) as bytes, to send rank 0's to every rank. */
 static void put_families(ovl__bbuf *b, const ovl__families *f, size_t ndocs)
 {
@@ -962,6 +978,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                                      document, for the families */
     FILE *spool = NULL, *bandf[64] = {0}, **srcf = NULL; /* band keys received */
     ovl__bbuf pw = {0};           /* problems, as bytes for rank 0 */
+    uint32_t *seen = NULL;        /* the first documents of this share by content (first_seen) */
     size_t *myfirst = NULL;
     uint8_t *flag = NULL; /* per document: holds recurring or template text */
     size_t npairs = 0, nmine = 0;
@@ -1030,6 +1047,12 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     if (rc == OVL_OK && (!(mydocs = calloc(cnt ? cnt : 1, sizeof *mydocs)) ||
                          !(myfirst = malloc((cnt + 1) * sizeof *myfirst))))
         rc = nomem(m);
+    size_t seenmask = 1;
+    while (seenmask < 2 * cnt + 1)
+        seenmask <<= 1;
+    if (rc == OVL_OK && !(seen = calloc(seenmask, sizeof *seen)))
+        rc = nomem(m);
+    seenmask--;
     if (rc == OVL_OK && near && (!(mydk = malloc((cnt ? cnt : 1) * dbands * sizeof *mydk)) ||
                                  !(mysig = malloc((cnt ? cnt : 1) * (size_t)K * sizeof *mysig))))
         rc = nomem(m);
@@ -1052,9 +1075,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     }
     /* Batches of about half a key round of input bytes (the keys and chunks packed weigh
      * about twice the text; see bench/README.md), at least one document: a rank holds a
-     * batch's fingerprints, what it packs and what it receives, not its share. Every
-     * document read is sent, copies too (they are known once every rank's hashes are in):
-     * the receiver drops their records when it spools them. */
+     * batch's fingerprints, what it packs and what it receives, not its share. Copies are
+     * known once every rank's hashes are in, and near copies later: a rank leaves out only
+     * the documents with the bytes of an earlier one of its share, and the receiver drops
+     * the records of the other copies when it spools them. */
     uint64_t kr = mo.key_round ? mo.key_round : OVL_SCAN_MPI_KEY_ROUND_DEFAULT;
     uint64_t round_most = 0, fp_most = 0;
     size_t nfp = 0, nci = 0;
@@ -1103,19 +1127,27 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         uint64_t fpb = sh.nchunks * ((uint64_t)bands * 8 + 24) + (b1 - b0) * sizeof *sh.docs;
         if (fpb > fp_most)
             fp_most = fpb;
-        /* This batch's records, destination after destination. */
+        /* This batch's records, destination after destination: of the documents read, less
+         * those with the bytes of an earlier one of this share (copies, whatever the other
+         * shares hold). */
+        uint8_t *sendit = rc == OVL_OK ? malloc(b1 > b0 ? b1 - b0 : 1) : NULL;
+        if (rc == OVL_OK && !sendit)
+            rc = nomem(m);
+        for (size_t k = b0; rc == OVL_OK && k < b1; k++)
+            sendit[k - b0] = mydocs[k].status == OVL_OK && first_seen(seen, seenmask, mydocs, (uint32_t)k);
         w.n = 0;
         for (int p = 0; rc == OVL_OK && p < nr; p++) {
             cell pc = cell_of(p, nr, bands);
             size_t before = w.n;
             for (size_t k = b0; k < b1 && !w.bad; k++) {
                 const ovl_scan_doc *d = &sh.docs[k - b0];
-                if (d->status == OVL_OK)
+                if (sendit[k - b0])
                     put_cell(&w, &pc, bands, (uint32_t)(lo + k), sh.chunks + d->first_chunk,
                              sh.keys + d->first_chunk * bands, d->nchunks);
             }
             counts[p] = w.n - before;
         }
+        free(sendit);
         nfp = b1;
         more = nfp < cnt;
         next_phase(m, PH_KEYS);
@@ -1146,6 +1178,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     }
     free(w.p);
     memset(&w, 0, sizeof w);
+    free(seen);
+    seen = NULL;
     if (rc == OVL_OK) {
         myfirst[cnt] = nci;
         if (cif && fflush(cif) != 0)
@@ -1155,7 +1189,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     m->phase = PH_KEYS;
     held(m, round_most);
     m->phase = PH_FP;
-    held(m, fp_most + cnt * (sizeof *mydocs + sizeof *myfirst + (near ? dbands * 8 + (uint64_t)K * 4 : 0)));
+    held(m, fp_most + (seenmask + 1) * sizeof *seen +
+                cnt * (sizeof *mydocs + sizeof *myfirst + (near ? dbands * 8 + (uint64_t)K * 4 : 0)));
     rc = agree(m, rc); /* every rank reduces, or none */
     if (rc == OVL_OK && sk) {
         for (unsigned t = 1; t < nsk; t++)
@@ -1722,6 +1757,7 @@ done:
     free(heap);
     free(first);
     free(mydocs);
+    free(seen);
     free(mydk);
     free(mysig);
     if (cif)
