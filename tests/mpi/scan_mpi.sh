@@ -111,6 +111,20 @@ st=$?
 [ "$st" = 2 ] && grep -q "^overlap: --key-round: '12X' is not a size" "$t/err" &&
   ok "--key-round 12X: status 2, message" || bad "--key-round 12X: status $st, $(head -2 "$t/err")"
 
+# The options struct through the library (tests/mpi/scan_mpi_api.c): NULL, key rounds of one
+# document, an unknown version refused on every rank.
+if [ -n "${OVL_MPI_API:-}" ]; then
+  for n in 1 3; do
+    ASAN_OPTIONS=$mpi_asan timeout 300 "$OVL_MPIEXEC" -n "$n" --oversubscribe "$OVL_MPI_API" >"$t/api.out" 2>"$t/api.err"
+    st=$?
+    sed "s/^\(ok  \|FAIL\) /\1 -n $n: /" "$t/api.out"
+    [ "$st" = 0 ] && [ "$(grep -c '^ok' "$t/api.out")" = 5 ] && ! grep -q '^FAIL' "$t/api.out" ||
+      bad "scan_mpi_api -n $n: status $st, $(grep -c '^ok' "$t/api.out") checks passed"
+  done
+else
+  bad "OVL_MPI_API (the scan_mpi_api program) not given"
+fi
+
 # The corpus has what the comparison is meant to cover.
 "$OVL_BIN" scan --format json --max-df 4 "$t/c" >"$t/one.json" 2>/dev/null
 jq -e '(.families | length) >= 1 and (.copies | length) >= 2 and (.pairs | length) >= 10
