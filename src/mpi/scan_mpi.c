@@ -933,7 +933,8 @@ out:
 }
 
 int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_scan_opts *opts,
-                 const ovl_scan_mpi_opts *mopts, const ovl_scan_sink *sink, ovl_scan_summary *summary, ovl_scan_mpi_stats *stats)
+                 const ovl_scan_mpi_opts *mopts, const ovl_scan_sink *sink, ovl_scan_summary *summary,
+                 ovl_scan_mpi_stats *stats)
 {
     mpi_run mr, *m = &mr;
     memset(m, 0, sizeof *m);
@@ -953,7 +954,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     ovl_scan_mpi_opts mo = OVL_SCAN_MPI_OPTS_INIT;
     if (rc == OVL_OK && mopts) {
         if (mopts->version != OVL_SCAN_MPI_OPTS_VERSION)
-            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_scan_mpi: unknown MPI options version %u (this library has %u)",
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1,
+                           "ovl_scan_mpi: unknown MPI options version %u (this library has %u)",
                            mopts->version, (unsigned)OVL_SCAN_MPI_OPTS_VERSION);
         else
             mo = *mopts;
