@@ -38,7 +38,7 @@ static int check_size(ovl_ctx *ctx, uint64_t len, const ovl_doc_opts *o)
  * soon as the bytes are decoded (a large file's bytes are not kept while it is normalized)
  * and in every case before returning. */
 static int doc_build(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
-                     const ovl_doc_opts *opts, ovl_doc **out, void *owned)
+                     const ovl_doc_opts *opts, unsigned parts, ovl_doc **out, void *owned)
 {
     int rc = OVL_OK;
     ovl_doc *d = NULL;
@@ -62,7 +62,7 @@ static int doc_build(ovl_ctx *ctx, const char *name, const void *bytes, size_t l
     /* Segmenting reads a 32-bit copy of the text, made and freed by the call: before the
      * tokens exist, so the two never add up. */
     if (rc == OVL_OK)
-        rc = ovl_segment(ctx, d->text, &opts->segment, &d->segs);
+        rc = ovl__segment(ctx, d->text, &opts->segment, parts, &d->segs);
     if (rc == OVL_OK)
         rc = ovl_normalize(ctx, d->text, &opts->norm, &d->norm);
     if (rc != OVL_OK) {
@@ -76,7 +76,13 @@ static int doc_build(ovl_ctx *ctx, const char *name, const void *bytes, size_t l
 int ovl_doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
                        const ovl_doc_opts *opts, ovl_doc **out)
 {
-    return doc_build(ctx, name, bytes, len, opts, out, NULL);
+    return doc_build(ctx, name, bytes, len, opts, OVL__SEG_ALL, out, NULL);
+}
+
+int ovl__doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
+                        const ovl_doc_opts *opts, unsigned parts, ovl_doc **out)
+{
+    return doc_build(ctx, name, bytes, len, opts, parts, out, NULL);
 }
 
 int ovl_read_file(ovl_ctx *ctx, const char *path, void **bytes, size_t *len)
@@ -139,7 +145,7 @@ int ovl_doc_from_file(ovl_ctx *ctx, const char *path, const ovl_doc_opts *opts, 
     rc = ovl_read_file(ctx, path, &buf, &len);
     if (rc != OVL_OK)
         return rc;
-    return doc_build(ctx, path, buf, len, &o, out, buf);
+    return doc_build(ctx, path, buf, len, &o, OVL__SEG_ALL, out, buf);
 }
 
 void ovl_doc_free(ovl_doc *d)

@@ -22,6 +22,7 @@ struct ovl__doccache {
     const ovl_doc_opts *opts;
     const uint64_t (*hashes)[2];
     uint64_t budget;
+    unsigned parts; /* segments a load finds (OVL__SEG_*) */
     sdoc *d;
     size_t n;
     /* Unreferenced loaded documents, a binary max-heap on key. Without a plan the key is
@@ -62,6 +63,7 @@ ovl__doccache *ovl__doccache_new(const ovl_corpus *c, const ovl_doc_opts *opts,
     dc->opts = opts;
     dc->hashes = hashes;
     dc->budget = budget;
+    dc->parts = OVL__SEG_ALL;
     dc->n = n;
     for (size_t i = 0; i < n; i++)
         dc->d[i].heap = SIZE_MAX;
@@ -226,8 +228,8 @@ static char *message(const char *path, const char *msg)
     return s;
 }
 
-/* Loads document i outside the lock. */
-static int load(ovl__doccache *s, ovl_ctx *ctx, size_t i, ovl_doc **out, char **err)
+/* Loads document i outside the lock, with the given segment parts. */
+static int load(ovl__doccache *s, ovl_ctx *ctx, size_t i, unsigned parts, ovl_doc **out, char **err)
 {
     const char *path = ovl_corpus_name(s->c, i);
     void *bytes = NULL;
@@ -243,7 +245,7 @@ static int load(ovl__doccache *s, ovl_ctx *ctx, size_t i, ovl_doc **out, char **
         ovl_doc_opts o = *s->opts; /* a record, or a file an encoding rule names */
         if (ovl_corpus_encoding(s->c, i))
             o.decode.encoding = ovl_corpus_encoding(s->c, i);
-        rc = ovl_doc_from_bytes(ctx, path, bytes, len, &o, out);
+        rc = ovl__doc_from_bytes(ctx, path, bytes, len, &o, parts, out);
     }
     free(bytes);
     if (rc != OVL_OK) {
@@ -281,10 +283,11 @@ const ovl_doc *ovl__doccache_get_at(ovl__doccache *s, ovl_ctx *ctx, size_t i, ui
         return d;
     }
     e->loading = 1;
+    unsigned parts = s->parts;
     pthread_mutex_unlock(&s->mu);
     ovl_doc *d = NULL;
     char *msg = NULL;
-    int rc = load(s, ctx, i, &d, &msg);
+    int rc = load(s, ctx, i, parts, &d, &msg);
     pthread_mutex_lock(&s->mu);
     e->loading = 0;
     if (rc == OVL_OK) {
@@ -321,5 +324,23 @@ int ovl__doccache_load(ovl__doccache *dc, ovl_ctx *ctx, size_t i, ovl_doc **out,
 {
     *out = NULL;
     *err = NULL;
-    return load(dc, ctx, i, out, err);
+    return load(dc, ctx, i, OVL__SEG_ALL, out, err);
+}
+
+void ovl__doccache_parts(ovl__doccache *s, unsigned parts)
+{
+    pthread_mutex_lock(&s->mu);
+    s->parts = parts;
+    /* Unheld documents short of a part go; held ones are the holders' business. */
+    for (size_t i = 0; i < s->n; i++) {
+        sdoc *e = &s->d[i];
+        if (e->doc && e->heap != SIZE_MAX && (ovl_doc_segments(e->doc)->parts & parts) != parts) {
+            heap_remove(s, i);
+            s->bytes -= e->bytes;
+            ovl_doc_free(e->doc);
+            e->doc = NULL;
+            e->bytes = 0;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
 }

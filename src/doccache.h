@@ -32,6 +32,12 @@ int ovl__doccache_plan(ovl__doccache *dc, const uint32_t *seq, size_t n);
  * it. On failure *err is "PATH: detail" (malloc'd) or NULL when out of memory. */
 int ovl__doccache_load(ovl__doccache *dc, ovl_ctx *ctx, size_t i, ovl_doc **out, char **err);
 
+/* Segment parts (OVL__SEG_*) of the documents loaded from now on; OVL__SEG_ALL when made.
+ * Documents nobody holds that lack one of them are dropped, so later requests load them
+ * again with every part (call it while nobody holds documents). ovl__doccache_load always
+ * gives every part. */
+void ovl__doccache_parts(ovl__doccache *dc, unsigned parts);
+
 /* Hash of bytes as the scan records it. */
 void ovl__content_hash(const void *bytes, size_t len, uint64_t out[2]);
 

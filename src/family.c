@@ -1,4 +1,4 @@
-/* family.c - recurring text as families: chunks joined by their own frequent band keys, neighbours held by mostly the same documents joined, spans per document. */
+/* family.c - recurring text as families: chunks with the same frequent band keys as one text, variants put with their text, neighbours held by mostly the same documents joined, spans per document. */
 #include "scan_int.h"
 
 #include "uf.h"
@@ -114,14 +114,18 @@ static int cmp_nedge(const void *a, const void *b)
     return (p->y > q->y) - (p->y < q->y);
 }
 
-/* Two units are parts of one text when mostly the same documents hold them: documents with
- * both are at least this share of the larger unit's. At one half a text took in what follows
- * it in half of its documents (a licence and the paragraph some packages add to it); higher,
- * a licence whose paragraphs are cut into chunks differently from copy to copy falls apart. */
-#define FAMILY_SAME_DOCS 0.65
-/* A chunk joins by its keys held by at most this many times the documents of its rarest key
- * (see ovl__families_build). */
-#define FAMILY_KEY_SPREAD 1.5
+/* Two neighbouring units are parts of one text when mostly the same documents hold them:
+ * documents with both are at least this share of the larger unit's. At 0.5 a text took in
+ * what follows it in half of its documents (a licence and the paragraph some packages add to
+ * it); at 0.65 the GPL-2 notice took in the warranty paragraph that the GPL-3 and other
+ * notices share (on the real English corpus between 0.65 and 0.8 of the paragraph's
+ * documents hold the GPL-2 notice), and the family of the GPL-2 notice counted the GPL-3
+ * ones. Copies cut into chunks differently no longer need the slack: a variant goes with
+ * its text (text_units). */
+#define FAMILY_SAME_DOCS 0.8
+/* Neighbours: recurring chunks at most this many tokens apart (a template's field between
+ * its pieces: a name, a date, a short line of its own). */
+#define FAMILY_GAP 16
 
 static int same_docs(size_t both, size_t nx, size_t ny)
 {
@@ -133,15 +137,16 @@ static int same_docs(size_t both, size_t nx, size_t ny)
  * unit[c]: the unit of recurring chunk c (UINT32_MAX otherwise); parent: union-find over
  * the nunits units. */
 static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uint32_t *unit,
-                           size_t nunits, uint32_t *parent)
+                           const unsigned char *frag, size_t nunits, uint32_t *parent)
 {
     size_t nc = cfp->nchunks, nrd = 0, ned = 0, caped = 0;
     u32pair *rd = malloc((nc ? nc : 1) * sizeof *rd); /* (unit, document) of recurring chunks */
     nedge *ed = NULL;                                 /* neighbouring units */
     uint32_t *leader = malloc((nunits ? nunits : 1) * sizeof *leader);
     size_t *ndoc = calloc(nunits ? nunits : 1, sizeof *ndoc);
+    u32pair *fbest = malloc((nunits ? nunits : 1) * sizeof *fbest); /* per fragment: (text, times) */
     int rc = OVL_OK;
-    if (!rd || !leader || !ndoc) {
+    if (!rd || !leader || !ndoc || !fbest) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
@@ -149,15 +154,17 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
         const ovl_scan_doc *doc = &cfp->docs[d];
         if (cfp->copy_of[d] != d)
             continue;
-        size_t c1 = doc->first_chunk + doc->nchunks;
+        size_t c1 = doc->first_chunk + doc->nchunks, prev = SIZE_MAX; /* the last recurring chunk */
         for (size_t c = doc->first_chunk; c < c1; c++) {
             uint32_t r = unit[c];
             if (r == UINT32_MAX)
                 continue;
             rd[nrd++] = (u32pair){r, (uint32_t)d};
-            if (c + 1 < c1 && unit[c + 1] != UINT32_MAX && unit[c + 1] != r &&
-                cfp->chunks[c + 1].tok_start <= cfp->chunks[c].tok_end) {
-                uint32_t q = unit[c + 1];
+            size_t p = prev;
+            prev = c;
+            if (p != SIZE_MAX && unit[p] != r &&
+                cfp->chunks[c].tok_start <= cfp->chunks[p].tok_end + FAMILY_GAP) {
+                uint32_t q = unit[p];
                 if (ovl__grow(&ed, &caped, ned + 1, sizeof *ed) != 0) {
                     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
                     goto done;
@@ -177,6 +184,8 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
         ndoc[rd[i].x]++;
     if (ned > 1)
         qsort(ed, ned, sizeof *ed, cmp_nedge_xy);
+    for (size_t u = 0; u < nunits; u++)
+        fbest[u] = (u32pair){UINT32_MAX, 0};
     k = 0;
     for (size_t i = 0; i < ned; i++) {
         if (i && ed[i].x == ed[i - 1].x && ed[i].y == ed[i - 1].y)
@@ -185,6 +194,23 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
         unit_docs(rd, nrd, ed[i].x, &lx, &hx);
         unit_docs(rd, nrd, ed[i].y, &ly, &hy);
         size_t both = docs_both(rd, lx, hx, ly, hy);
+        /* A fragment's text: one beside it in most of its documents (a text whose windows
+         * are all variants, cut differently from copy to copy, is no fragment of the text
+         * it sometimes follows); the one beside it most often, then the one in more
+         * documents. */
+        uint32_t times = 1;
+        while (i + times < ned && ed[i + times].x == ed[i].x && ed[i + times].y == ed[i].y)
+            times++;
+        for (int side = 0; side < 2; side++) {
+            uint32_t f = side ? ed[i].y : ed[i].x, t = side ? ed[i].x : ed[i].y;
+            if (!frag[f] || frag[t] || (double)both < FAMILY_SAME_DOCS * (double)ndoc[f])
+                continue;
+            u32pair *b = &fbest[f];
+            if (b->x == UINT32_MAX || times > b->y || (times == b->y && ndoc[t] > ndoc[b->x]))
+                *b = (u32pair){t, times};
+        }
+        if (frag[ed[i].x] || frag[ed[i].y])
+            continue; /* joined below, to one text only */
         if (same_docs(both, hx - lx, hy - ly))
             ed[k++] = (nedge){ed[i].x, ed[i].y, (uint32_t)both};
     }
@@ -213,11 +239,231 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
         ovl__uf_union(parent, rx, ry);
         leader[ovl__uf_find(parent, rx)] = lead;
     }
+    /* A fragment (a window that shares a key or two with others but is no text of its own,
+     * most often one running into a text from what comes before it) joins the text beside
+     * it: only one, so it joins no two texts. */
+    for (size_t u = 0; u < nunits; u++) {
+        if (fbest[u].x == UINT32_MAX)
+            continue;
+        uint32_t rt = ovl__uf_find(parent, fbest[u].x), lead = leader[rt];
+        ovl__uf_union(parent, (uint32_t)u, rt);
+        leader[ovl__uf_find(parent, rt)] = lead;
+    }
 done:
+    free(fbest);
     free(rd);
     free(ed);
     free(leader);
     free(ndoc);
+    return rc;
+}
+
+/* Recurring chunks with the same frequent keys hold the same text: a class. A class is a text
+ * of its own when it holds at least half of the documents of its rarest key (and has most of
+ * its keys frequent); otherwise it is a variant (a copy with a word changed, a window running
+ * into other text) whose other keys are rare, and it belongs to the text it shares most keys
+ * with. So a variant in more than --max-df documents (the GPL-3 notice beside the GPL-2
+ * one) is a text of its own, one in fewer (a copy with its program's name in it) is not. */
+typedef struct tclass {
+    uint32_t chunk;   /* a chunk of the class: its key groups are the class's */
+    uint32_t docs;    /* documents holding it */
+    uint32_t lastdoc; /* while counting them */
+    uint32_t up;      /* the class it is a variant of; itself for a root */
+    unsigned own;     /* a text of its own */
+} tclass;
+
+/* Class a comes before b as the text a variant belongs to: texts of their own first, then
+ * more documents, then the first met. */
+static int class_ahead(const tclass *c, uint32_t a, uint32_t b)
+{
+    if (c[a].own != c[b].own)
+        return c[a].own > c[b].own;
+    if (c[a].docs != c[b].docs)
+        return c[a].docs > c[b].docs;
+    return a < b;
+}
+
+/* Key groups chunks x and y share (their lists gl[goff[.] .. goff[. + 1]) are sorted). */
+static size_t groups_shared(const uint32_t *gl, const size_t *goff, uint32_t x, uint32_t y)
+{
+    size_t n = 0;
+    for (size_t p = goff[x], q = goff[y]; p < goff[x + 1] && q < goff[y + 1];) {
+        if (gl[p] == gl[q])
+            n++, p++, q++;
+        else if (gl[p] < gl[q])
+            p++;
+        else
+            q++;
+    }
+    return n;
+}
+
+static uint64_t groups_hash(const uint32_t *gl, size_t a, size_t b)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u ^ (uint64_t)(b - a);
+    for (size_t i = a; i < b; i++) {
+        h ^= gl[i];
+        h *= 0xBF58476D1CE4E5B9u;
+        h ^= h >> 31;
+    }
+    return h;
+}
+
+/* Units of the recurring chunks (unit[c]: UINT32_MAX for the others): the root class of
+ * each chunk's class. gdocs: documents per key group (ngroups of them). *nunits: an upper
+ * bound of the unit numbers; (*frag)[u] (malloc'd, *nunits of them): unit u is no text of
+ * its own (a root class that is not one); pure[c]: chunk c is of a text of its own, not a
+ * variant. */
+static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uint32_t *gdocs,
+                      size_t ngroups, uint32_t *unit, unsigned char *pure, unsigned char **frag,
+                      size_t *nunits)
+{
+    size_t nc = cfp->nchunks, nrec = cfp->nrec, nrc = 0, ncls = 0, tsize = 1;
+    size_t *goff = calloc(nc + 1, sizeof *goff);
+    uint32_t *rci = malloc((nrec ? nrec : 1) * sizeof *rci); /* per record: its chunk */
+    uint32_t *gl = malloc((nrec ? nrec : 1) * sizeof *gl);   /* per chunk: its key groups */
+    uint32_t *owner = malloc((ngroups ? ngroups : 1) * sizeof *owner);
+    uint32_t *table = NULL;
+    tclass *cl = NULL;
+    int rc = OVL_OK;
+    *nunits = 0;
+    if (!goff || !rci || !gl || !owner) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    for (size_t x = 0, g = 0; x < nrec; x++) {
+        int newg = x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group;
+        if (x && newg)
+            g++;
+        uint32_t ci = chunk_index(cfp, cfp->rec[x].doc, cfp->rec[x].tok_start, cfp->rec[x].tok_end);
+        if (ci != UINT32_MAX && !newg && rci[x - 1] == ci)
+            ci = UINT32_MAX; /* the same chunk twice under one key */
+        rci[x] = ci;
+        if (ci != UINT32_MAX)
+            goff[ci + 1]++;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        if (goff[i + 1])
+            nrc++;
+        goff[i + 1] += goff[i];
+    }
+    /* Records come by key group, so each chunk's list is sorted. */
+    for (size_t x = 0, g = 0; x < nrec; x++) {
+        if (x && cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
+            g++;
+        if (rci[x] != UINT32_MAX)
+            gl[goff[rci[x]]++] = (uint32_t)g;
+    }
+    for (size_t i = nc; i > 0; i--)
+        goff[i] = goff[i - 1];
+    goff[0] = 0;
+    while (tsize < 2 * nrc)
+        tsize *= 2;
+    table = calloc(tsize, sizeof *table);
+    cl = malloc((nrc ? nrc : 1) * sizeof *cl);
+    if (!table || !cl) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    /* Classes numbered as first met, document after document. */
+    for (size_t d = 0; d < ndocs; d++) {
+        const ovl_scan_doc *doc = &cfp->docs[d];
+        if (cfp->copy_of[d] != d)
+            continue;
+        for (size_t c = doc->first_chunk; c < doc->first_chunk + doc->nchunks; c++) {
+            size_t a = goff[c], b = goff[c + 1];
+            if (a == b)
+                continue;
+            size_t h = (size_t)groups_hash(gl, a, b) & (tsize - 1);
+            uint32_t k;
+            for (;; h = (h + 1) & (tsize - 1)) {
+                k = table[h];
+                if (k == 0) {
+                    k = (uint32_t)++ncls;
+                    table[h] = k;
+                    cl[k - 1] = (tclass){(uint32_t)c, 0, UINT32_MAX, k - 1, 0};
+                    break;
+                }
+                uint32_t r = cl[k - 1].chunk;
+                if (goff[r + 1] - goff[r] == b - a && !memcmp(gl + goff[r], gl + a, (b - a) * sizeof *gl))
+                    break;
+            }
+            tclass *t = &cl[k - 1];
+            unit[c] = k - 1;
+            if (t->lastdoc != d) {
+                t->lastdoc = (uint32_t)d;
+                t->docs++;
+            }
+        }
+    }
+    /* A text of its own also has most of its keys frequent (at least half as many as the
+     * chunk with most): a window sharing a band key or two with others is no such text. */
+    size_t maxkeys = 0;
+    for (size_t k = 0; k < ncls; k++)
+        if (goff[cl[k].chunk + 1] - goff[cl[k].chunk] > maxkeys)
+            maxkeys = goff[cl[k].chunk + 1] - goff[cl[k].chunk];
+    for (size_t k = 0; k < ncls; k++) {
+        uint32_t r = cl[k].chunk, rare = UINT32_MAX;
+        for (size_t p = goff[r]; p < goff[r + 1]; p++)
+            if (gdocs[gl[p]] < rare)
+                rare = gdocs[gl[p]];
+        cl[k].own = 2 * (uint64_t)cl[k].docs >= rare && 2 * (goff[r + 1] - goff[r]) >= maxkeys;
+    }
+    /* Each key's owner: the class before all others holding it. A variant belongs to the
+     * owner of one of its keys with which it shares most keys: the owner comes before it,
+     * so following up ends. */
+    for (size_t g = 0; g < ngroups; g++)
+        owner[g] = UINT32_MAX;
+    for (size_t k = 0; k < ncls; k++) {
+        uint32_t r = cl[k].chunk;
+        for (size_t p = goff[r]; p < goff[r + 1]; p++)
+            if (owner[gl[p]] == UINT32_MAX || class_ahead(cl, (uint32_t)k, owner[gl[p]]))
+                owner[gl[p]] = (uint32_t)k;
+    }
+    for (size_t k = 0; k < ncls; k++) {
+        if (cl[k].own)
+            continue;
+        uint32_t r = cl[k].chunk, best = (uint32_t)k;
+        size_t bestn = 0;
+        for (size_t p = goff[r]; p < goff[r + 1]; p++) {
+            uint32_t o = owner[gl[p]];
+            if (o == k || o == best)
+                continue;
+            size_t n = groups_shared(gl, goff, r, cl[o].chunk);
+            if (n > bestn || (n == bestn && class_ahead(cl, o, best)))
+                best = o, bestn = n;
+        }
+        cl[k].up = best;
+    }
+    for (size_t k = 0; k < ncls; k++) {
+        uint32_t x = (uint32_t)k;
+        while (cl[x].up != x)
+            x = cl[x].up;
+        for (uint32_t y = (uint32_t)k; cl[y].up != x && y != x;) {
+            uint32_t z = cl[y].up;
+            cl[y].up = x;
+            y = z;
+        }
+    }
+    for (size_t c = 0; c < nc; c++)
+        if (unit[c] != UINT32_MAX) {
+            pure[c] = (unsigned char)cl[unit[c]].own;
+            unit[c] = cl[unit[c]].up;
+        }
+    if (!(*frag = malloc(ncls ? ncls : 1))) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < ncls; k++)
+        (*frag)[k] = cl[k].up == k && !cl[k].own;
+    *nunits = ncls;
+done:
+    free(goff);
+    free(rci);
+    free(gl);
+    free(owner);
+    free(table);
+    free(cl);
     return rc;
 }
 
@@ -229,26 +475,28 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
         if (x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
             ngroups++;
     uint32_t *unit = malloc((nc ? nc : 1) * sizeof *unit);        /* per chunk: its unit */
-    uint32_t *minkey = malloc((nc ? nc : 1) * sizeof *minkey);    /* per chunk: see below */
     uint32_t *parent = malloc((nc ? nc : 1) * sizeof *parent);
     uint32_t *gdocs = calloc(ngroups ? ngroups : 1, sizeof *gdocs); /* per key group */
     size_t *copies = calloc(ndocs ? ndocs : 1, sizeof *copies);
     size_t *root_fam = NULL;
+    unsigned char *frag = NULL;
+    unsigned char *pure = calloc(nc ? nc : 1, 1); /* per chunk: of a text of its own */
+    unsigned char *sclean = NULL, *fclean = NULL;  /* per span: of such chunks only */
     fsort *order = NULL;
     size_t *rank = NULL;
     int rc = OVL_OK;
     out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first);
-    if (!unit || !minkey || !parent || !gdocs || !copies || !out->doc_first) {
+    if (!unit || !parent || !gdocs || !copies || !pure || !out->doc_first) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < nc; i++)
-        unit[i] = minkey[i] = UINT32_MAX, parent[i] = (uint32_t)i;
+        unit[i] = UINT32_MAX, parent[i] = (uint32_t)i;
     for (size_t i = 0; i < ndocs; i++)
         if (cfp->copy_of[i] != UINT32_MAX && cfp->copy_of[i] != i)
             copies[cfp->copy_of[i]]++;
     /* Documents of each key group (rec is sorted by (key_group, doc)), groups numbered in
-     * order; then the rarest key of each recurring chunk. */
+     * order. */
     for (size_t x = 0, g = 0; x < cfp->nrec; x++) {
         int newg = x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group;
         if (x && newg)
@@ -256,48 +504,24 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
         if (newg || cfp->rec[x].doc != cfp->rec[x - 1].doc)
             gdocs[g]++;
     }
-    for (size_t x = 0, g = 0; x < cfp->nrec; x++) {
-        if (x && cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
-            g++;
-        uint32_t ci = chunk_index(cfp, cfp->rec[x].doc, cfp->rec[x].tok_start, cfp->rec[x].tok_end);
-        if (ci != UINT32_MAX && gdocs[g] < minkey[ci])
-            minkey[ci] = gdocs[g];
-    }
     /* A recurring chunk holds several frequent keys (one per band whose rows it shares with
-     * other documents). Copies of one text share most of their keys, but also a key or two
-     * with texts that are only somewhat like them (a sentence of a licence in another, a
-     * line of a tool's page template): joining chunks by every shared key chained different
-     * texts into one family (on the real English corpus, most licence notices into one). A
-     * chunk joins by the keys held by at most FAMILY_KEY_SPREAD times the documents of its
-     * own rarest key: the keys of its text, not those of a sentence it shares with more
-     * common texts. Each set of chunks so joined is a unit. */
-    for (size_t x = 0, g = 0; x < cfp->nrec; g++) {
-        size_t y = x;
-        uint32_t first = UINT32_MAX;
-        for (; y < cfp->nrec && cfp->rec[y].key_group == cfp->rec[x].key_group; y++) {
-            uint32_t ci = chunk_index(cfp, cfp->rec[y].doc, cfp->rec[y].tok_start, cfp->rec[y].tok_end);
-            if (ci == UINT32_MAX || (double)gdocs[g] > FAMILY_KEY_SPREAD * (double)minkey[ci])
-                continue;
-            if (first == UINT32_MAX)
-                first = ci;
-            else
-                ovl__uf_union(parent, first, ci);
-        }
-        x = y;
-    }
-    for (size_t i = 0; i < nc; i++) {
-        if (minkey[i] != UINT32_MAX)
-            unit[i] = ovl__uf_find(parent, (uint32_t)i);
-    }
-    for (size_t i = 0; i < nc; i++)
-        parent[i] = (uint32_t)i;
+     * other documents). Joining chunks by a shared key, or by the keys held by not many more
+     * documents than their rarest (the way before), made one family of texts that differ in
+     * a word or two: the GPL-2 and GPL-3 notices' windows share 12 of their 16 keys. Copies
+     * of one text have all the same keys, so the chunks with the same set of frequent keys
+     * are one text (text_units); a copy with a word changed keeps some of its keys and gets
+     * rare ones for the others, and is put with the text whose keys it has. */
+    size_t nunits = 0;
+    rc = text_units(ctx, cfp, ndocs, gdocs, ngroups, unit, pure, &frag, &nunits);
+    if (rc != OVL_OK)
+        goto done;
     /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
      * when mostly the same documents hold their units. */
-    rc = join_neighbours(ctx, cfp, ndocs, unit, nc, parent);
+    rc = join_neighbours(ctx, cfp, ndocs, unit, frag, nunits, parent);
     if (rc != OVL_OK)
         goto done;
     /* Spans: runs of overlapping recurring chunks of one family in one document. */
-    size_t nspans = 0, cap = 0, capsc = 0;
+    size_t nspans = 0, cap = 0, capsc = 0, capcl = 0;
     uint32_t *span_chunk = NULL; /* the first chunk of each span */
     for (size_t d = 0; d < ndocs; d++) {
         const ovl_scan_doc *doc = &cfp->docs[d];
@@ -313,8 +537,10 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
             size_t e = c + 1;
             uint32_t root = ovl__uf_find(parent, unit[c]);
             uint32_t tend = cfp->chunks[c].tok_end, cend = cfp->chunks[c].char_end;
+            unsigned char clean = pure[c];
             while (e < c1 && unit[e] != UINT32_MAX && cfp->chunks[e].tok_start <= tend &&
                    ovl__uf_find(parent, unit[e]) == root) {
+                clean &= pure[e];
                 if (cfp->chunks[e].tok_end > tend) {
                     tend = cfp->chunks[e].tok_end;
                     cend = cfp->chunks[e].char_end;
@@ -322,12 +548,14 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
                 e++;
             }
             if (ovl__grow(&out->spans, &cap, nspans + 1, sizeof *out->spans) != 0 ||
-                ovl__grow(&span_chunk, &capsc, nspans + 1, sizeof *span_chunk) != 0) {
+                ovl__grow(&span_chunk, &capsc, nspans + 1, sizeof *span_chunk) != 0 ||
+                ovl__grow(&sclean, &capcl, nspans + 1, 1) != 0) {
                 free(span_chunk);
                 rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
                 goto done;
             }
             span_chunk[nspans] = (uint32_t)c;
+            sclean[nspans] = clean;
             out->spans[nspans++] = (ovl__famspan){(uint32_t)d, cfp->chunks[c].tok_start, tend,
                                                   cfp->chunks[c].char_start, cend};
             c = e;
@@ -356,13 +584,12 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     /* Families: occurrences in document order, documents with copies. */
     out->f = calloc(nfam ? nfam : 1, sizeof *out->f);
     size_t *fill = calloc(nfam + 1, sizeof *fill);
-    ovl__famspan *sorted = malloc((nspans ? nspans : 1) * sizeof *sorted);
-    size_t *sfam = malloc((nspans ? nspans : 1) * sizeof *sfam);
+    ovl__famspan *sorted = calloc(nspans ? nspans : 1, sizeof *sorted);
+    fclean = malloc(nspans ? nspans : 1);
     size_t *lastdoc = malloc((nfam ? nfam : 1) * sizeof *lastdoc);
-    if (!out->f || !fill || !sorted || !sfam || !lastdoc) {
+    if (!out->f || !fill || !sorted || !fclean || !lastdoc) {
         free(fill);
         free(sorted);
-        free(sfam);
         free(lastdoc);
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
@@ -381,9 +608,20 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     for (size_t s = 0; s < nspans; s++) {
         size_t f = out->span_family[s];
         ovl__fam *fm = &out->f[f];
-        size_t at = fm->first_span + fm->nspans++;
-        sorted[at] = out->spans[s];
-        sfam[at] = f;
+        const ovl__famspan *sp = &out->spans[s];
+        ovl__famspan *last = fm->nspans ? &sorted[fm->first_span + fm->nspans - 1] : NULL;
+        /* An occurrence is the text with its fields: pieces a few tokens apart are one. */
+        if (last && last->doc == sp->doc && sp->tok_start <= last->tok_end + FAMILY_GAP) {
+            if (sp->tok_end > last->tok_end) {
+                last->tok_end = sp->tok_end;
+                last->char_end = sp->char_end;
+            }
+            fclean[fm->first_span + fm->nspans - 1] &= sclean[s];
+        } else {
+            size_t at = fm->first_span + fm->nspans++;
+            sorted[at] = *sp;
+            fclean[at] = sclean[s];
+        }
         if (lastdoc[f] != out->spans[s].doc) {
             lastdoc[f] = out->spans[s].doc;
             fm->documents += 1 + copies[out->spans[s].doc];
@@ -391,7 +629,6 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     }
     free(fill);
     free(lastdoc);
-    free(sfam);
     /* out->spans stays in document order for ovl__families_cover; the families index their
      * own copy, appended after it. */
     ovl__famspan *all = realloc(out->spans, (2 * nspans + 1) * sizeof *all);
@@ -403,9 +640,13 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     out->spans = all;
     memcpy(all + nspans, sorted, nspans * sizeof *sorted);
     free(sorted);
-    /* A family's text is its occurrence of median length (equal lengths in document order),
-     * not its longest: where a document holds it next to other recurring text its
-     * span can run on past it, and the longest would show that instead. */
+    /* A family's text is its occurrence at the upper quartile of length (equal lengths in
+     * document order), not its longest: where a document holds it next to other recurring
+     * text its span can run on past it, and the longest would show that instead. Not the
+     * median either: a text of two pieces that some documents hold only one of (the GPL-2
+     * notice and the Debian pointer to the licence's full text) was shown by the piece.
+     * Chosen among the occurrences without a variant's window (when it has such), so that
+     * the text is shown, not a copy of it with a word changed. */
     fsort *lens = malloc((nspans ? nspans : 1) * sizeof *lens);
     if (!lens) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -413,13 +654,17 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     }
     for (size_t f = 0; f < nfam; f++) {
         ovl__fam *fm = &out->f[f];
+        size_t nl = 0;
+        for (int any = 0; any < 2 && nl == 0; any++)
+            for (size_t x = 0; x < fm->nspans; x++) {
+                size_t s = fm->first_span + x;
+                if (any || fclean[s])
+                    lens[nl++] = (fsort){all[nspans + s].char_end - all[nspans + s].char_start, x,
+                                         nspans + s};
+            }
         fm->first_span += nspans;
-        for (size_t x = 0; x < fm->nspans; x++) {
-            size_t s = fm->first_span + x;
-            lens[x] = (fsort){all[s].char_end - all[s].char_start, x, s};
-        }
-        qsort(lens, fm->nspans, sizeof *lens, cmp_fsort);
-        fm->rep = lens[fm->nspans / 2].idx;
+        qsort(lens, nl, sizeof *lens, cmp_fsort);
+        fm->rep = lens[nl / 4].idx;
         fm->weight = (uint64_t)fm->documents * (all[fm->rep].char_end - all[fm->rep].char_start);
     }
     free(lens);
@@ -444,9 +689,12 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     for (size_t s = 0; s < nspans; s++)
         out->span_family[s] = rank[out->span_family[s]];
 done:
+    free(frag);
+    free(pure);
+    free(sclean);
+    free(fclean);
     free(parent);
     free(unit);
-    free(minkey);
     free(gdocs);
     free(copies);
     free(root_fam);

@@ -121,7 +121,26 @@ struct ovl_segments {
     ovl_range *quotes;  /* quotations, marks included */
     size_t nquote;
     uint32_t refs;      /* first character of the reference list; the text length if none */
+    unsigned parts;     /* OVL__SEG_* found (paragraphs always); the rest are left empty */
 };
+
+/* What ovl__segment finds beyond paragraphs. A corpus scan aligns with paragraphs only
+ * (sentences too in the reworded mode): the rest is for reports, and finding it took half
+ * of segmentation's time, on every document loaded. */
+enum {
+    OVL__SEG_SENTENCES = 1u,
+    OVL__SEG_HEADINGS = 2u,
+    OVL__SEG_QUOTES = 4u,
+    OVL__SEG_REFS = 8u,
+    OVL__SEG_ALL = 15u
+};
+
+/* ovl_segment finding only the given parts (OVL__SEG_*). */
+int ovl__segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts, unsigned parts,
+                 ovl_segments **out);
+/* ovl_doc_from_bytes with segments of the given parts only. */
+int ovl__doc_from_bytes(ovl_ctx *ctx, const char *name, const void *bytes, size_t len,
+                        const ovl_doc_opts *opts, unsigned parts, ovl_doc **out);
 
 struct ovl_doc {
     char *name;

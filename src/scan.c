@@ -138,7 +138,8 @@ static void fp_one(void *arg, unsigned worker, size_t k)
         ovl_doc_opts dopts = j->o->doc; /* a record, or a file an encoding rule names */
         if (ovl_corpus_encoding(j->c, i))
             dopts.decode.encoding = ovl_corpus_encoding(j->c, i);
-        rc = ovl_doc_from_bytes(ctx, ovl_corpus_name(j->c, i), bytes, len, &dopts, &doc);
+        rc = ovl__doc_from_bytes(ctx, ovl_corpus_name(j->c, i), bytes, len, &dopts,
+                                 ovl__scan_parts(j->o), &doc);
     }
     free(bytes);
     if (rc == OVL_OK) {
@@ -1018,6 +1019,8 @@ int ovl_scan_align(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_doc *docs,
         hashes[i][1] = docs[i].hash[1];
     }
     ovl__doccache *cache = ovl__doccache_new(c, &o.doc, (const uint64_t(*)[2])hashes, OVL__SCAN_CACHE_BUDGET);
+    if (cache)
+        ovl__doccache_parts(cache, ovl__scan_parts(&o));
     rc = cache ? ovl__scan_align(ctx, n, cache, &o, pairs, npairs, NULL, fn, userdata)
                : ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
     ovl__doccache_free(cache);

@@ -13,6 +13,13 @@
 /* Loaded documents kept for reuse when no thread holds them. */
 #define OVL__SCAN_CACHE_BUDGET ((uint64_t)256 << 20)
 
+/* Segments a scan's fingerprinting and alignment need: paragraphs (chunks and passages stop
+ * at them), and sentences in the reworded mode. Reports load documents with every part. */
+static inline unsigned ovl__scan_parts(const ovl_scan_opts *o)
+{
+    return o->align.reworded ? OVL__SEG_SENTENCES : 0u;
+}
+
 /* Phase 1 with resolved options; progress counts from progress_base. With doc_bands > 0
  * (and o->fp.doc_signature set) also the whole-document keys of doc_bands x doc_rows. */
 int ovl__scan_fingerprint(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, size_t first,
@@ -133,9 +140,9 @@ int ovl__search_spool(ovl_ctx *ctx, const ovl_scan_opts *o, uint32_t ndocs, cons
 int ovl__near_groups(ovl_ctx *ctx, ovl_finder *nf, const uint32_t *sigs, unsigned K,
                      double threshold, size_t n, ovl__cfp *out);
 
-/* Recurring text found from the candidate stage's frequent keys: chunks joined by the keys
- * of their own text, and neighbouring ones held by mostly the same documents, are one family
- * (src/family.c). */
+/* Recurring text found from the candidate stage's frequent keys: chunks with the same set of
+ * frequent keys (with their variants), and neighbouring ones held by mostly the same
+ * documents, are one family (src/family.c). */
 typedef struct ovl__famspan {
     uint32_t doc;                   /* an original (copies hold the same) */
     uint32_t tok_start, tok_end;
@@ -145,7 +152,8 @@ typedef struct ovl__famspan {
 typedef struct ovl__fam {
     size_t first_span, nspans;      /* its occurrences: spans[first_span ..], document order */
     size_t documents;               /* documents holding it, copies included */
-    size_t rep;                     /* the occurrence of median length (index into spans) */
+    size_t rep;                     /* the occurrence at the upper quartile of length (index
+                                       into spans) */
     uint64_t weight;                /* documents x characters of that occurrence */
 } ovl__fam;
 

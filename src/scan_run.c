@@ -92,6 +92,10 @@ static int emit_problem(run *r, const char *path, int code, int64_t offset, cons
 /* Reports document i's load failure once; err is "PATH: detail". */
 static int doc_problem(run *r, size_t i, int code, const char *err)
 {
+    /* Memory running out is the run's failure, not the file's: no report instead of one
+     * that says the file could not be read. */
+    if (code == OVL_ERR_NOMEM)
+        return ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
     if (r->ds[i].reported)
         return OVL_OK;
     r->ds[i].reported = 1;
@@ -343,7 +347,7 @@ static char *span_text(const ovl_doc *d, uint64_t s, uint64_t e, size_t max)
     return out;
 }
 
-/* The heaviest families, each with its text (an occurrence of median length) and every occurrence. */
+/* The heaviest families, each with its text (an occurrence at the upper quartile of length) and every occurrence. */
 static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
 {
     const ovl_scan_sink *sink = r->sink;
@@ -774,6 +778,7 @@ static int run_open(ovl__run *r)
     if (!(r->cache = ovl__doccache_new(r->c, &r->o->doc, (const uint64_t(*)[2])r->hashes,
                                        OVL__SCAN_CACHE_BUDGET)))
         return ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    ovl__doccache_parts(r->cache, ovl__scan_parts(r->o));
     return OVL_OK;
 }
 
@@ -804,8 +809,10 @@ int ovl__run_finish(ovl__run *r)
             rc = doc_problem(r, i, r->ds[i].failure_code, r->ds[i].failure);
     if (rc == OVL_OK && fflush(r->spool) != 0)
         rc = ovl__fail(r->ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
-    if (rc == OVL_OK)
+    if (rc == OVL_OK) {
+        ovl__doccache_parts(r->cache, OVL__SEG_ALL); /* reports count quotations, references */
         rc = emit(r, r->cache);
+    }
     return rc;
 }
 

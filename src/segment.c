@@ -289,6 +289,12 @@ typedef struct line_info {
 
 int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts, ovl_segments **out)
 {
+    return ovl__segment(ctx, text, opts, OVL__SEG_ALL, out);
+}
+
+int ovl__segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts, unsigned parts,
+                 ovl_segments **out)
+{
     static const ovl_segment_opts defaults = OVL_SEGMENT_OPTS_INIT;
     if (!text || !out)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_segment: NULL argument");
@@ -429,8 +435,9 @@ int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts
         l++;
     }
 
+    sg->parts = parts & OVL__SEG_ALL;
     /* Sentences inside each paragraph. */
-    for (size_t p = 0; p < sg->npara; p++) {
+    for (size_t p = 0; (parts & OVL__SEG_SENTENCES) && p < sg->npara; p++) {
         size_t s = sg->paras[p].start, e = sg->paras[p].end;
         size_t i = s;
         while (i < e) {
@@ -464,7 +471,7 @@ int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts
     /* Section headings: heading-like lines that are short and end no sentence. List items
      * and reference entries ("(1) ...", "[12] ...") start like headings but are not. */
     size_t hcap = 0;
-    for (size_t k = 0; k < nl; k++) {
+    for (size_t k = 0; (parts & OVL__SEG_HEADINGS) && k < nl; k++) {
         const line_info *L = &li[k];
         if (L->blank || !L->heading)
             continue;
@@ -488,9 +495,9 @@ int ovl_segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opts
         sg->heads[sg->nhead].end = end;
         sg->nhead++;
     }
-    if (find_quotes(c, text->n, sg) != 0)
+    if ((parts & OVL__SEG_QUOTES) && find_quotes(c, text->n, sg) != 0)
         goto nomem;
-    sg->refs = (uint32_t)refs_start(c, text->n);
+    sg->refs = (uint32_t)((parts & OVL__SEG_REFS) ? refs_start(c, text->n) : text->n);
     free(own);
     free(li);
     free(widths);

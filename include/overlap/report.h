@@ -175,7 +175,8 @@ typedef struct ovl_family_span {
 typedef struct ovl_family {
     size_t id;                     /* 1, 2, ...: most documents x characters first */
     size_t documents;              /* documents holding it, identical copies included */
-    uint64_t chars;                /* characters of its occurrence of median length */
+    uint64_t chars;                /* characters of its occurrence at the upper quartile of
+                                      length (a longer one may run on into other text) */
     const char *text;              /* that occurrence's text: whitespace runs as one space,
                                       at most 1,000 characters (then " …") */
     const ovl_family_span *spans;  /* its occurrences (identical copies not repeated) */

@@ -278,6 +278,37 @@ got=$(jq -r --arg A "$(first8 "$t/fam2t/A")" --arg B "$(first8 "$t/fam2t/B")" --
 [ "$got" = "100 B;100 E;100 F;100 X;100 Y;200 A;200 S;" ] && [ "$(grep -c '^{"pair"' "$t/fam2.jsonl")" = 0 ] &&
   ok "texts that meet or differ in a few words: seven families, one text each, no pair" ||
   bad "one text each: families $got want 100 B;100 E;100 F;100 X;100 Y;200 A;200 S; $(grep -c '^{"pair"' "$t/fam2.jsonl") pairs"
+# Two texts that differ in one word (as the GPL-2 and GPL-3 notices do: "version 2" and
+# "version 3"), each in more than --max-df documents, are two families; a text planted
+# re-wrapped, or under a copyright line of its document's own, in half of its documents is
+# one; a template of two paragraphs with a field of each document's own between them (a name
+# line) is one.
+mkdir -p "$t/fam3" "$t/fam3t"
+rwords 51 48 >"$t/fam3t/G"
+awk '{ for (i = 1; i <= NF; i++) if (++n == 30) $i = "version3"; print }' "$t/fam3t/G" >"$t/fam3t/H"
+rwords 61 36 >"$t/fam3t/T1"; rwords 62 36 >"$t/fam3t/T2"; rwords 63 36 >"$t/fam3t/T3"
+rwords 71 48 >"$t/fam3t/P1"; rwords 72 48 >"$t/fam3t/P2"
+for d in $(seq 0 199); do
+  x=$([ "$d" -lt 60 ] && echo H || echo G)
+  { rwords $((11000 + d)) 150; echo; echo; cat "$t/fam3t/$x"; echo; echo; rwords $((12000 + d)) 150; } >"$t/fam3/gh$(printf %03d "$d").txt"
+  { rwords $((13000 + d)) 150; echo; echo
+    if [ "$d" -lt 100 ]; then cat "$t/fam3t/T1"; echo; echo; cat "$t/fam3t/T2"; echo; echo; cat "$t/fam3t/T3"
+    else { echo "Copyright $(rwords $((14000 + d)) $((1 + d % 3)))"; cat "$t/fam3t/T1"; } | tr '\n' ' ' | fold -s -w 40; echo; echo
+      tr '\n' ' ' <"$t/fam3t/T2" | fold -s -w 40; echo; echo; tr '\n' ' ' <"$t/fam3t/T3" | fold -s -w 40; fi
+    echo; echo; rwords $((15000 + d)) 150; } >"$t/fam3/t$(printf %03d "$d").txt"
+  [ "$d" -lt 150 ] && { rwords $((16000 + d)) 150; echo; echo; cat "$t/fam3t/P1"; echo; echo
+    echo "Name: $(rwords $((17000 + d)) 2)"; echo; cat "$t/fam3t/P2"; echo; echo; rwords $((18000 + d)) 150; } >"$t/fam3/p$(printf %03d "$d").txt"
+done
+"$OVL_BIN" scan --format jsonl "$t/fam3" >"$t/fam3.jsonl"
+tags='[{k: "G", s: $G}, {k: "H", s: $H}, {k: "T1", s: $T1}, {k: "T2", s: $T2}, {k: "T3", s: $T3}, {k: "P1", s: $P1}, {k: "P2", s: $P2}]'
+w2830() { tr -s ' \n' '  ' <"$1" | cut -d' ' -f28-31; }
+got=$(jq -r --arg G "$(w2830 "$t/fam3t/G")" --arg H "$(w2830 "$t/fam3t/H")" --arg T1 "$(first8 "$t/fam3t/T1")" \
+  --arg T2 "$(first8 "$t/fam3t/T2")" --arg T3 "$(first8 "$t/fam3t/T3")" --arg P1 "$(first8 "$t/fam3t/P1")" --arg P2 "$(first8 "$t/fam3t/P2")" \
+  "select(has(\"family\")) | .family | .documents as \$n | (.text | gsub(\"\\\\s+\"; \" \")) as \$t | \"\\(\$n) \" + ($tags | map(select(.s as \$s | \$t | contains(\$s)) | .k) | join(\"+\"))" \
+  "$t/fam3.jsonl" | sort | tr '\n' ';')
+[ "$got" = "140 G;150 P1+P2;200 T1+T2+T3;60 H;" ] && [ "$(grep -c '^{"pair"' "$t/fam3.jsonl")" = 0 ] &&
+  ok "a word apart: two families; re-wrapped or under a line of its own: one; two pieces around a field: one" ||
+  bad "a word apart / re-wrapped / two pieces: families $got want 140 G;150 P1+P2;200 T1+T2+T3;60 H; $(grep -c '^{"pair"' "$t/fam3.jsonl") pairs"
 # Standard input as a document: compare - B, dump -, check --db X -.
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt fixtures/reuse/copy.txt | jq -c .passages >"$t/in.want"
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt - <fixtures/reuse/copy.txt | jq -c .passages >"$t/in.got"
