@@ -3,34 +3,107 @@
 
 #include "overlap/scan_mpi.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#define KEY_ROUND_MAX ((uint64_t)1 << 40)
+
 static ovl_scan_mpi_stats stats;
+static ovl_scan_mpi_opts mopts = OVL_SCAN_MPI_OPTS_INIT;
 static int entered; /* this rank called the MPI scan (collective: all or none must) */
 
 static int scan_mpi(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
                     const ovl_scan_sink *sink, ovl_scan_summary *sum)
 {
     entered = 1;
-    return ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, o, sink, sum, &stats);
+    return ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, o, &mopts, sink, sum, &stats);
+}
+
+/* A size as overlap's size options take it (digits, then K, M or G); -1 when it is not one. */
+static int parse_size(const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (errno || end == v || v[0] == '-' || (shift ? end[1] != '\0' : *end != '\0') ||
+        x > (KEY_ROUND_MAX >> shift))
+        return -1;
+    *out = (uint64_t)x << shift;
+    return 0;
+}
+
+/* Takes overlap-mpi's own options out of the scan's arguments (before any "--"):
+ * --key-round BYTES, the band keys a rank packs per round of the key exchange. Returns the
+ * arguments left, or -1 (told on standard error) when one is wrong. */
+static int own_options(int argc, char **argv)
+{
+    int k = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (strcmp(a, "--") == 0) {
+            while (i < argc)
+                argv[k++] = argv[i++];
+            break;
+        }
+        if (strncmp(a, "--key-round=", 12) == 0)
+            v = a + 12;
+        else if (strcmp(a, "--key-round") == 0)
+            v = i + 1 < argc ? argv[++i] : "";
+        else {
+            argv[k++] = argv[i];
+            continue;
+        }
+        if (parse_size(v, &mopts.key_round) != 0) {
+            /* (One write: mpirun's own notices must not cut it.) */
+            fprintf(stderr, "overlap: --key-round: '%s' is not a size from 0 to %llu bytes (digits, "
+                            "then K, M or G for KiB, MiB, GiB)\n", v, (unsigned long long)KEY_ROUND_MAX);
+            return -1;
+        }
+    }
+    argv[k] = NULL;
+    return k;
 }
 
 /* OVERLAP_MPI_STATS=FILE: per phase, the seconds rank 0 spent, the bytes sent by all ranks
- * and by the rank that sent most, and the most any rank held (tab-separated). */
-static void write_stats(const char *path)
+ * and by the rank that sent most, the most any rank held, and each rank's peak resident
+ * bytes by the end of the phase (comma-separated in rank order; tab-separated columns).
+ * Collective: every rank sends rank 0 its peaks. */
+static void write_stats(const char *path, int rank, int ranks)
 {
+    uint64_t *peaks = rank == 0 ? calloc((size_t)ranks * OVL_SCAN_MPI_PHASES, sizeof *peaks) : NULL;
+    MPI_Gather(stats.rss_peak, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, peaks, OVL_SCAN_MPI_PHASES,
+               MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    if (rank != 0)
+        return;
+    if (!peaks) {
+        cli_error("%s: out of memory for the MPI figures", path);
+        return;
+    }
     FILE *f = fopen(path, "w");
     if (!f) {
         cli_error("%s: cannot write the MPI figures", path);
+        free(peaks);
         return;
     }
-    fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\n");
-    for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++)
-        fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\n", ovl_scan_mpi_phase(p), stats.ranks,
+    fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\n");
+    for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
+        fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\t", ovl_scan_mpi_phase(p), stats.ranks,
                 stats.seconds[p], (unsigned long long)stats.sent_total[p],
                 (unsigned long long)stats.sent_max[p], (unsigned long long)stats.held_max[p]);
+        for (int k = 0; k < ranks; k++)
+            fprintf(f, "%s%llu", k ? "," : "", (unsigned long long)peaks[(size_t)k * OVL_SCAN_MPI_PHASES + p]);
+        fputc('\n', f);
+    }
+    free(peaks);
     if (fclose(f) != 0)
         cli_error("%s: cannot write the MPI figures", path);
 }
@@ -43,7 +116,10 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "scan") != 0) {
         if (rank == 0)
             fprintf(stderr, "usage: mpirun -n N overlap-mpi scan DIR... [options of 'overlap scan']\n"
-                            "Rank 0 writes the report; every rank must see the same files.\n");
+                            "         [--key-round BYTES]\n"
+                            "Rank 0 writes the report; every rank must see the same files.\n"
+                            "--key-round: band keys a rank packs per round of the key exchange\n"
+                            "  (default 16M; K, M, G suffixes).\n");
         MPI_Finalize();
         return CLI_EXIT_TROUBLE;
     }
@@ -55,7 +131,13 @@ int main(int argc, char **argv)
         if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
             MPI_Abort(MPI_COMM_WORLD, CLI_EXIT_TROUBLE);
     }
-    int status = cmd_scan(argc - 1, argv + 1);
+    int left = own_options(argc - 1, argv + 1);
+    if (left < 0) {
+        /* Every rank parsed the same arguments: all stop here, rank 0 with the status. */
+        MPI_Finalize();
+        return rank == 0 ? CLI_EXIT_TROUBLE : 0;
+    }
+    int status = cmd_scan(left, argv + 1);
     if (!entered) {
         /* It stopped before the scan (bad output path, no files...): the ranks that went on
          * wait for it in the scan, so the job ends here. */
@@ -72,9 +154,12 @@ int main(int argc, char **argv)
             MPI_Abort(MPI_COMM_WORLD, status ? status : CLI_EXIT_TROUBLE);
         }
     }
+    /* Rank 0's environment decides (mpirun need not pass it to remote ranks). */
     const char *sp = getenv("OVERLAP_MPI_STATS");
-    if (rank == 0 && sp && *sp && stats.ranks)
-        write_stats(sp);
+    int want = sp && *sp && stats.ranks;
+    MPI_Bcast(&want, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (want)
+        write_stats(sp, rank, stats.ranks);
     fflush(stdout);
     MPI_Finalize();
     /* The status is rank 0's (the scan gave every rank the same result). mpirun ends the job

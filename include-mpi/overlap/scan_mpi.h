@@ -12,18 +12,21 @@ extern "C" {
 
 /* The phases of an MPI scan, as counted in ovl_scan_mpi_stats:
  *   0 fingerprint: each rank reads and fingerprints its share of the files (contiguous in
- *     name order, balanced by bytes); the documents' records go to every rank, problems to
- *     rank 0; near copies are found where their whole-document keys are (each key to the
- *     rank its value picks, which pairs the documents sharing it; each pair to the owner of
- *     its first document, which compares the signatures, fetching the second's from its
- *     owner; the groups joined on every rank from the pairs that agree), so no rank holds
- *     every signature;
+ *     name order, balanced by bytes) in batches of about half a key round of input bytes,
+ *     sending each batch's band keys (phase 1's rounds) before it reads the next, so that it
+ *     holds a batch of fingerprints, not its share; it keeps its documents' records (which
+ *     then go to every rank), problems (to rank 0), whole-document keys and signatures, and
+ *     its chunks' ranges in a temporary file (for the families); near copies are found where
+ *     their whole-document keys are (each key to the rank its value picks, which pairs the
+ *     documents sharing it; each pair to the owner of its first document, which compares the
+ *     signatures, fetching the second's from its owner; the groups joined on every rank from
+ *     the pairs that agree), so no rank holds every signature;
  *   1 keys: band keys go to the rank owning their part of the key space (bands split into
  *     contiguous ranges over the ranks; with more ranks than bands, a band's keys shared by
- *     key value), in rounds of about 16 MB per rank (OVERLAP_MPI_KEY_ROUND=BYTES in the
- *     environment sets another size), each round's records kept in a temporary file per
- *     sending rank; the owner spools them in document order and finds the candidates and
- *     recurring chunks of its keys;
+ *     key value), one round per batch, about ovl_scan_mpi_opts.key_round bytes packed by a
+ *     rank (16 MB by default), kept in a temporary file per sending rank; once the identical
+ *     and near copies are known, the owner spools the originals' records in document order
+ *     and finds the candidates and recurring chunks of its keys;
  *   2 pairs: each pair goes to the rank owning its first document, where the ranges' pairs
  *     are merged; recurring and template chunks go to rank 0, which builds the families and
  *     sends them to every rank; each rank drops the pairs in recurring text only;
@@ -35,6 +38,20 @@ extern "C" {
  *     report in the same order as ovl_scan. */
 #define OVL_SCAN_MPI_PHASES 6
 
+/* What only the MPI scan needs besides ovl_scan_opts. */
+#define OVL_SCAN_MPI_OPTS_VERSION 1
+typedef struct ovl_scan_mpi_opts {
+    unsigned version; /* OVL_SCAN_MPI_OPTS_VERSION */
+    /* Bytes of band keys a rank packs for one round of the key exchange, all destinations
+     * together: its documents are fingerprinted in batches of about half this many input
+     * bytes, at least one document (so 1 makes batches and rounds of one document); 0:
+     * OVL_SCAN_MPI_KEY_ROUND_DEFAULT. A rank holds about three times this at once (a
+     * batch's fingerprints, what it packs, and what it receives). */
+    uint64_t key_round;
+} ovl_scan_mpi_opts;
+#define OVL_SCAN_MPI_KEY_ROUND_DEFAULT ((uint64_t)16 << 20) /* 16 MiB */
+#define OVL_SCAN_MPI_OPTS_INIT {OVL_SCAN_MPI_OPTS_VERSION, 0}
+
 typedef struct ovl_scan_mpi_stats {
     int rank, ranks;
     double seconds[OVL_SCAN_MPI_PHASES];     /* wall time of each phase on this rank */
@@ -44,22 +61,27 @@ typedef struct ovl_scan_mpi_stats {
     uint64_t held[OVL_SCAN_MPI_PHASES];      /* bytes of the phase's main arrays on this rank
                                                 (fingerprints, a round of keys, pairs, passages) */
     uint64_t held_max[OVL_SCAN_MPI_PHASES];  /* the most any rank held */
+    uint64_t rss_peak[OVL_SCAN_MPI_PHASES];  /* this rank's peak resident bytes by the end of
+                                                the phase (VmHWM of /proc/self/status; 0
+                                                where the system does not tell) */
+    uint64_t rss_peak_max[OVL_SCAN_MPI_PHASES]; /* the most of any rank */
 } ovl_scan_mpi_stats;
 
 /* "fingerprint", "keys", "pairs", "balance", "align", "results"; NULL out of range. */
 OVL_API const char *ovl_scan_mpi_phase(int phase);
 
 /* ovl_scan over the ranks of comm: collective, every rank passes the same corpus (the same
- * walk of a shared file system) and options; sink is used on rank 0 only (NULL elsewhere is
- * fine). The report rank 0 writes is byte for byte what ovl_scan writes for any number of
- * ranks. Every rank returns the same code: when any rank fails, each returns that failure,
- * its message prefixed with "rank N: " in ctx, and rank 0 has written only the problems met
- * before it (never begin/pair/end). summary (may be NULL) is rank 0's, given to every rank;
- * stats (may be NULL) is this rank's, with the maxima and totals over all ranks.
+ * walk of a shared file system) and options (mopts may be NULL: the defaults; a struct of
+ * another version is OVL_ERR_INVALID on every rank); sink is used on rank 0 only (NULL
+ * elsewhere is fine). The report rank 0 writes is byte for byte what ovl_scan writes for any
+ * number of ranks. Every rank returns the same code: when any rank fails, each returns that
+ * failure, its message prefixed with "rank N: " in ctx, and rank 0 has written only the
+ * problems met before it (never begin/pair/end). summary (may be NULL) is rank 0's, given to
+ * every rank; stats (may be NULL) is this rank's, with the maxima and totals over all ranks.
  * opts->progress is called on rank 0 only. */
 OVL_API int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_scan_opts *opts,
-                         const ovl_scan_sink *sink, ovl_scan_summary *summary,
-                         ovl_scan_mpi_stats *stats);
+                         const ovl_scan_mpi_opts *mopts, const ovl_scan_sink *sink,
+                         ovl_scan_summary *summary, ovl_scan_mpi_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -5,16 +5,13 @@
 #include "../uf.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 /* Bytes one MPI call moves at most (counts and displacements are ints; the packing buffers
  * of a round are this big). */
 #define XCHG_CHUNK ((size_t)1 << 25)
-/* Bytes of band keys a rank packs for one round of the key exchange (all destinations): a
- * rank holds about three times this at once (what it packs, as the buffer grew, and what it
- * receives). */
-#define KEYS_ROUND ((size_t)1 << 24)
 
 enum { PH_FP, PH_KEYS, PH_PAIRS, PH_BALANCE, PH_ALIGN, PH_RESULTS };
 
@@ -75,9 +72,29 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The peak resident bytes of this process so far (VmHWM), 0 where /proc does not tell. */
+static uint64_t rss_peak(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
 static void next_phase(mpi_run *m, int phase)
 {
     double t = now();
+    /* (The kernel's counters lag by a few pages per thread: the peak so far never falls.) */
+    uint64_t peak = rss_peak();
+    for (int p = 0; p < m->phase; p++)
+        if (m->st.rss_peak[p] > peak)
+            peak = m->st.rss_peak[p];
+    m->st.rss_peak[m->phase] = peak;
     m->st.seconds[m->phase] += t - m->t_phase;
     m->t_phase = t;
     m->phase = phase;
@@ -202,6 +219,26 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
                 memcpy(*recv + roff[p] + at, rb + rds[p], (size_t)rcn[p]);
     }
     return bad ? -1 : 0;
+}
+
+/* Every rank's len bytes to every rank, in rank order into out, which has room for them
+ * all (size: the sum of every rank's len; -1 on every rank when it has not). */
+static int allgather_into(mpi_run *m, const void *mine, size_t len, void *out, size_t size)
+{
+    uint64_t l = len, *all = m->u1, total = 0;
+    MPI_Allgather(&l, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, m->comm);
+    for (int p = 0; p < m->size; p++)
+        total += all[p];
+    if (total != size)
+        return -1;
+    size_t at = 0;
+    for (int p = 0; p < m->size; p++) {
+        if (p == m->rank && len)
+            memmove((char *)out + at, mine, len);
+        bcast_bytes(m, (char *)out + at, all[p], p);
+        at += all[p];
+    }
+    return 0;
 }
 
 /* Every rank's len bytes to every rank: *out (malloc'd) holds them in rank order, lens[p]
@@ -352,6 +389,22 @@ static int identical_copies(ovl_ctx *ctx, const ovl_scan_doc *docs, size_t n, ui
                                 : v[x].doc;
     free(v);
     return OVL_OK;
+}
+
+/* Whether document k of a share (docs: the share's records, read) is the first of the share
+ * with its bytes, adding it to the set: seen holds 1 + the numbers of the share's first
+ * documents by content hash (open addressing, mask + 1 slots, more than the share). */
+static int first_seen(uint32_t *seen, size_t mask, const ovl_scan_doc *docs, uint32_t k)
+{
+    for (size_t at = (size_t)(docs[k].hash[0] ^ docs[k].hash[1] >> 7) & mask;; at = (at + 1) & mask) {
+        uint32_t e = seen[at];
+        if (!e) {
+            seen[at] = k + 1;
+            return 1;
+        }
+        if (docs[e - 1].hash[0] == docs[k].hash[0] && docs[e - 1].hash[1] == docs[k].hash[1])
+            return 0;
+    }
 }
 
 /* Families (or template spans) as bytes, to send rank 0's to every rank. */
@@ -854,10 +907,11 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ov
         const uint32_t *sb = sig_of(sh, lo, cnt, K, ids, nids, fetched, root);
         mine[k] = sa && sb ? (float)ovl_minhash_similarity(sa, sb, K) : 0;
     }
-    rc = allgather_bytes(m, mine, cnt * sizeof *mine, &got, rl) ? nomem(m) : OVL_OK;
+    rc = allgather_into(m, mine, cnt * sizeof *mine, r->cfp.near, n * sizeof *r->cfp.near)
+             ? ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' near copies do not add up")
+             : OVL_OK;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
-    memcpy(r->cfp.near, got, n * sizeof *r->cfp.near);
     for (size_t i = 0; i < n; i++) {
         uint32_t root = ovl__uf_find(parent, (uint32_t)i);
         if (r->cfp.copy_of[i] == i && root != i)
@@ -879,7 +933,8 @@ out:
 }
 
 int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_scan_opts *opts,
-                 const ovl_scan_sink *sink, ovl_scan_summary *summary, ovl_scan_mpi_stats *stats)
+                 const ovl_scan_mpi_opts *mopts, const ovl_scan_sink *sink, ovl_scan_summary *summary,
+                 ovl_scan_mpi_stats *stats)
 {
     mpi_run mr, *m = &mr;
     memset(m, 0, sizeof *m);
@@ -896,6 +951,15 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     ovl_scan_opts o;
     int rc = c ? ovl_scan_opts_resolve(ctx, opts, &o)
                : ovl__fail(ctx, OVL_ERR_INVALID, -1, "a corpus is required");
+    ovl_scan_mpi_opts mo = OVL_SCAN_MPI_OPTS_INIT;
+    if (rc == OVL_OK && mopts) {
+        if (mopts->version != OVL_SCAN_MPI_OPTS_VERSION)
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1,
+                           "ovl_scan_mpi: unknown MPI options version %u (this library has %u)",
+                           mopts->version, (unsigned)OVL_SCAN_MPI_OPTS_VERSION);
+        else
+            mo = *mopts;
+    }
     ovl__run r;
     memset(&r, 0, sizeof r);
     size_t n = c ? ovl_corpus_count(c) : 0;
@@ -909,7 +973,14 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     ovl__range_out out;
     memset(&out, 0, sizeof out);
     ovl_scan_pair *pairs = NULL, *mine = NULL;
-    ovl__chunkinfo *myci = NULL; /* this rank's originals' chunks, myfirst[k] per document */
+    ovl_scan_doc *mydocs = NULL;  /* this rank's documents' records, as fingerprinted */
+    uint64_t *mydk = NULL;        /* their whole-document keys (near copies) */
+    uint32_t *mysig = NULL;       /* their signatures (near copies) */
+    FILE *cif = NULL;             /* their chunks' ranges (ovl__chunkinfo), myfirst[k] per
+                                     document, for the families */
+    FILE *spool = NULL, *bandf[64] = {0}, **srcf = NULL; /* band keys received */
+    ovl__bbuf pw = {0};           /* problems, as bytes for rank 0 */
+    uint32_t *seen = NULL;        /* the first documents of this share by content (first_seen) */
     size_t *myfirst = NULL;
     uint8_t *flag = NULL; /* per document: holds recurring or template text */
     size_t npairs = 0, nmine = 0;
@@ -948,7 +1019,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         rc = ovl__run_corpus_problems(&r);
     CHECK(rc);
 
-    /* ---- 0: fingerprints of this rank's share ---- */
+    /* ---- 0: fingerprints of this rank's share, in batches whose band keys go out at once ---- */
     shares(c, P, first);
     size_t lo = first[me], cnt = first[me + 1] - first[me];
     int recurring = o.families && o.max_df;
@@ -959,6 +1030,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         fo.fp.doc_signature = 1;
         rc = ovl_lsh_choose(ctx, o.near_copies, K, 0, 1.0, 1.0, &dbands, &drows);
     }
+    unsigned bands = o.fp.bands;
+    int nr = P; /* every rank searches a part of the keys (cell_of) */
+    if (rc == OVL_OK && bands > 64)
+        rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a scan takes at most 64 bands, not %u", bands);
     /* Recurring text: each rank counts its share's k-grams (one sketch per thread), and the
      * counts of all ranks add up, so every rank aligns with the whole corpus's counts. */
     unsigned nsk = recurring && o.recurring_text ? (o.threads ? o.threads : 1) : 0;
@@ -968,8 +1043,156 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     for (unsigned t = 0; rc == OVL_OK && sk && t < nsk; t++)
         if (ovl__recur_init(&sk[t]) != OVL_OK)
             rc = nomem(m);
-    if (rc == OVL_OK)
-        rc = ovl__scan_fingerprint_rec(ctx, c, &fo, lo, cnt, lo, dbands, drows, sk, &sh);
+    /* What stays of a batch once its keys are sent: its documents' records, whole-document
+     * keys and signatures (near copies), problems (as bytes for rank 0), and its chunks'
+     * token and character ranges in a temporary file (families), myfirst[k] per document. */
+    if (rc == OVL_OK && (!(mydocs = calloc(cnt ? cnt : 1, sizeof *mydocs)) ||
+                         !(myfirst = malloc((cnt + 1) * sizeof *myfirst))))
+        rc = nomem(m);
+    size_t seenmask = 1;
+    while (seenmask < 2 * cnt + 1)
+        seenmask <<= 1;
+    if (rc == OVL_OK && !(seen = calloc(seenmask, sizeof *seen)))
+        rc = nomem(m);
+    seenmask--;
+    if (rc == OVL_OK && near && (!(mydk = malloc((cnt ? cnt : 1) * dbands * sizeof *mydk)) ||
+                                 !(mysig = malloc((cnt ? cnt : 1) * (size_t)K * sizeof *mysig))))
+        rc = nomem(m);
+    /* The band keys: a rank keeps what each rank sends it in a temporary file of that rank,
+     * so that it holds one round, not its whole cell, and spools them in document order
+     * afterwards (shares are contiguous: rank order is document order), as ovl__scan_cfp
+     * does. */
+    cell cl = cell_of(me, nr, bands > 64 ? 64 : bands);
+    unsigned nb = cl.bhi - cl.blo;
+    if (rc == OVL_OK) {
+        int io = !(spool = tmpfile()) || !(srcf = calloc(P, sizeof *srcf));
+        for (unsigned x = 0; x < nb; x++)
+            io |= !(bandf[x] = tmpfile());
+        for (int p = 0; srcf && p < P; p++)
+            io |= !(srcf[p] = tmpfile());
+        if ((recurring || o.ignore) && !(cif = tmpfile()))
+            io = 1;
+        if (io)
+            rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for band keys");
+    }
+    /* Batches of about half a key round of input bytes (the keys and chunks packed weigh
+     * about twice the text; see bench/README.md), at least one document: a rank holds a
+     * batch's fingerprints, what it packs and what it receives, not its share. Copies are
+     * known once every rank's hashes are in, and near copies later: a rank leaves out only
+     * the documents with the bytes of an earlier one of its share, and the receiver drops
+     * the records of the other copies when it spools them. */
+    uint64_t kr = mo.key_round ? mo.key_round : OVL_SCAN_MPI_KEY_ROUND_DEFAULT;
+    uint64_t round_most = 0, fp_most = 0;
+    size_t nfp = 0, nci = 0;
+    for (int more = 1; more;) {
+        size_t b0 = nfp, b1 = nfp;
+        uint64_t bytes = 0;
+        while (b1 < cnt && (b1 == b0 || bytes + ovl_corpus_size(c, lo + b1) <= kr / 2))
+            bytes += ovl_corpus_size(c, lo + b1++);
+        if (rc == OVL_OK && b1 > b0)
+            rc = ovl__scan_fingerprint_rec(ctx, c, &fo, lo + b0, b1 - b0, lo + b0, dbands, drows, sk, &sh);
+        for (size_t k = b0, pi = 0; rc == OVL_OK && k < b1; k++) {
+            const ovl_scan_doc *d = &sh.docs[k - b0];
+            mydocs[k] = *d;
+            myfirst[k] = nci;
+            if (near)
+                memcpy(mydk + k * dbands, sh.doc_keys + (k - b0) * dbands, dbands * sizeof *mydk),
+                    memcpy(mysig + k * K, sh.doc_sigs + (k - b0) * K, K * sizeof *mysig);
+            if (d->status != OVL_OK) {
+                /* Problems to rank 0 later, in document order. */
+                if (pi >= sh.nproblems)
+                    continue;
+                const ovl_problem *pr = &sh.problems[pi++];
+                uint64_t doc = lo + k;
+                int64_t off = pr->offset;
+                int32_t code = pr->code;
+                ovl__bput(&pw, &doc, sizeof doc);
+                ovl__bput(&pw, &code, sizeof code);
+                ovl__bput(&pw, &off, sizeof off);
+                put_str(&pw, pr->path);
+                put_str(&pw, pr->message);
+                continue;
+            }
+            for (size_t x = 0; cif && x < d->nchunks; x++) {
+                size_t fc = d->first_chunk + x;
+                ovl__chunkinfo ci1 = {sh.chunks[fc].tok_start, sh.chunks[fc].tok_end, sh.char_start[fc],
+                                      sh.char_end[fc]};
+                if (fwrite(&ci1, sizeof ci1, 1, cif) != 1) {
+                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary chunk file");
+                    break;
+                }
+            }
+            nci += cif ? d->nchunks : 0;
+        }
+        if (rc == OVL_OK && pw.bad)
+            rc = nomem(m);
+        uint64_t fpb = sh.nchunks * ((uint64_t)bands * 8 + 24) + (b1 - b0) * sizeof *sh.docs;
+        if (fpb > fp_most)
+            fp_most = fpb;
+        /* This batch's records, destination after destination: of the documents read, less
+         * those with the bytes of an earlier one of this share (copies, whatever the other
+         * shares hold). */
+        uint8_t *sendit = rc == OVL_OK ? malloc(b1 > b0 ? b1 - b0 : 1) : NULL;
+        if (rc == OVL_OK && !sendit)
+            rc = nomem(m);
+        for (size_t k = b0; rc == OVL_OK && k < b1; k++)
+            sendit[k - b0] = mydocs[k].status == OVL_OK && first_seen(seen, seenmask, mydocs, (uint32_t)k);
+        w.n = 0;
+        for (int p = 0; rc == OVL_OK && p < nr; p++) {
+            cell pc = cell_of(p, nr, bands);
+            size_t before = w.n;
+            for (size_t k = b0; k < b1 && !w.bad; k++) {
+                const ovl_scan_doc *d = &sh.docs[k - b0];
+                if (sendit[k - b0])
+                    put_cell(&w, &pc, bands, (uint32_t)(lo + k), sh.chunks + d->first_chunk,
+                             sh.keys + d->first_chunk * bands, d->nchunks);
+            }
+            counts[p] = w.n - before;
+        }
+        free(sendit);
+        nfp = b1;
+        more = nfp < cnt;
+        next_phase(m, PH_KEYS);
+        MPI_Allreduce(MPI_IN_PLACE, &more, 1, MPI_INT, MPI_MAX, comm);
+        if ((rc = agree(m, rc == OVL_OK && w.bad ? nomem(m) : rc)) != OVL_OK) {
+            next_phase(m, PH_FP);
+            break;
+        }
+        rc = alltoall_bytes(m, w.p, counts, &rbuf_, lens) ? nomem(m) : OVL_OK;
+        if ((rc = agree(m, rc)) == OVL_OK) {
+            size_t got = 0;
+            for (int p = 0; p < P; p++) {
+                if (lens[p] && fwrite(rbuf_ + got, 1, lens[p], srcf[p]) != lens[p])
+                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
+                got += lens[p];
+            }
+            if (got + w.cap > round_most)
+                round_most = got + w.cap;
+        }
+        free(rbuf_);
+        rbuf_ = NULL;
+        ovl_scan_shard_free(&sh);
+        memset(&sh, 0, sizeof sh);
+        rc = agree(m, rc);
+        next_phase(m, PH_FP);
+        if (rc != OVL_OK)
+            break;
+    }
+    free(w.p);
+    memset(&w, 0, sizeof w);
+    free(seen);
+    seen = NULL;
+    if (rc == OVL_OK) {
+        myfirst[cnt] = nci;
+        if (cif && fflush(cif) != 0)
+            rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary chunk file");
+    }
+    /* (The key rounds' figures are the keys phase's.) */
+    m->phase = PH_KEYS;
+    held(m, round_most);
+    m->phase = PH_FP;
+    held(m, fp_most + (seenmask + 1) * sizeof *seen +
+                cnt * (sizeof *mydocs + sizeof *myfirst + (near ? dbands * 8 + (uint64_t)K * 4 : 0)));
     rc = agree(m, rc); /* every rank reduces, or none */
     if (rc == OVL_OK && sk) {
         for (unsigned t = 1; t < nsk; t++)
@@ -985,40 +1208,20 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         ovl__recur_free(&sk[t]);
     free(sk);
     CHECK(rc);
-    held(m, sh.nchunks * ((uint64_t)sh.bands * 8 + 16) + cnt * sizeof *sh.docs);
-    /* Every document's record to every rank. */
-    rc = allgather_bytes(m, sh.docs, cnt * sizeof *sh.docs, &buf, lens) ? nomem(m) : OVL_OK;
+    /* Every document's record to every rank, straight into place (shares are contiguous). */
+    rc = allgather_into(m, mydocs, cnt * sizeof *mydocs, r.docs, n * sizeof *r.docs)
+             ? ovl__fail(ctx, OVL_ERR_INVALID, -1, "the ranks' document records do not add up")
+             : OVL_OK;
     CHECK(rc);
-    memcpy(r.docs, buf, n * sizeof *r.docs);
-    free(buf);
-    buf = NULL;
+    free(mydocs);
+    mydocs = NULL;
     /* Problems to rank 0, in document order. */
-    for (size_t k = 0, pi = 0; k < cnt; k++) {
-        if (sh.docs[k].status == OVL_OK || pi >= sh.nproblems)
-            continue;
-        const ovl_problem *p = &sh.problems[pi++];
-        uint64_t doc = lo + k;
-        int64_t off = p->offset;
-        int32_t code = p->code;
-        ovl__bput(&w, &doc, sizeof doc);
-        ovl__bput(&w, &code, sizeof code);
-        ovl__bput(&w, &off, sizeof off);
-        put_str(&w, p->path);
-        put_str(&w, p->message);
-    }
-    rc = w.bad ? nomem(m) : OVL_OK;
+    rc = gather_bytes(m, pw.p, pw.n, &buf, lens) ? nomem(m) : OVL_OK;
     CHECK(rc);
-    rc = gather_bytes(m, w.p, w.n, &buf, lens) ? nomem(m) : OVL_OK;
-    CHECK(rc);
-    free(w.p);
-    memset(&w, 0, sizeof w);
+    free(pw.p);
+    memset(&pw, 0, sizeof pw);
     /* Templates: fingerprinted where their keys are searched (the ranks owning bands), their
      * problems told by rank 0 after the documents'. */
-    unsigned bands = o.fp.bands;
-    int nr = P; /* every rank searches a part of the keys (cell_of) */
-    if (bands > 64)
-        rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a scan takes at most 64 bands, not %u", bands);
-    CHECK(rc);
     nt = o.ignore ? ovl_corpus_count(o.ignore) : 0;
     if (me < nr && nt) {
         ovl_scan_opts to = o;
@@ -1074,104 +1277,23 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     }
     for (size_t i = 0; i < n; i++)
         r.sum.documents_read += r.docs[i].status == OVL_OK;
-    /* This rank's part of the chunk table (for families, built on rank 0 from the chunks of
-     * the documents holding recurring or template text): the originals' chunks (near
-     * copies, found after this, keep theirs, as in ovl__scan_cfp), first[k] per document. */
-    if (recurring || o.ignore) {
-        if (!(myfirst = malloc((cnt + 1) * sizeof *myfirst)) ||
-            !(myci = malloc((sh.nchunks ? sh.nchunks : 1) * sizeof *myci)))
-            rc = nomem(m);
-        size_t at = 0;
-        for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
-            size_t i = lo + k;
-            myfirst[k] = at;
-            if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i)
-                continue;
-            size_t fc = sh.docs[k].first_chunk;
-            for (size_t x = 0; x < sh.docs[k].nchunks; x++)
-                myci[at++] = (ovl__chunkinfo){sh.chunks[fc + x].tok_start, sh.chunks[fc + x].tok_end,
-                                              sh.char_start[fc + x], sh.char_end[fc + x]};
-        }
-        if (rc == OVL_OK)
-            myfirst[cnt] = at;
-        CHECK(rc);
-    }
     /* Near copies: found on the ranks their whole-document keys pick (near_copies). */
-    if (near && (rc = near_copies(m, &o, &r, &sh, first, n, dbands, K)) != OVL_OK)
-        goto done; /* (every rank has agreed on it) */
-    /* ---- 1: band keys to the rank owning their part of the key space ---- */
+    if (near) {
+        ovl_scan_shard ns;
+        memset(&ns, 0, sizeof ns);
+        ns.doc_keys = mydk;
+        ns.doc_sigs = mysig;
+        ns.doc_bands = dbands;
+        if ((rc = near_copies(m, &o, &r, &ns, first, n, dbands, K)) != OVL_OK)
+            goto done; /* (every rank has agreed on it) */
+        free(mydk);
+        free(mysig);
+        mydk = NULL;
+        mysig = NULL;
+    }
+    /* ---- 1: the band keys received, searched by the rank owning their part of the key space ---- */
     next_phase(m, PH_KEYS);
     {
-        /* In rounds of about KEYS_ROUND bytes sent by a rank: per destination, the next
-         * documents' records of its cell. A rank keeps what each rank sent it in a temporary
-         * file of that rank, so that it holds one round, not its whole cell, and spools them in
-         * document order afterwards (shares are contiguous: rank order is document order), as
-         * ovl__scan_cfp does. */
-        cell cl = cell_of(me, nr, bands);
-        unsigned nb = cl.bhi - cl.blo;
-        FILE *spool = tmpfile(), *bandf[64] = {0};
-        FILE **srcf = calloc(P, sizeof *srcf);
-        size_t *cur = calloc(P, sizeof *cur), per = KEYS_ROUND / (size_t)P;
-        if (per < ((size_t)1 << 16))
-            per = (size_t)1 << 16;
-        const char *env = getenv("OVERLAP_MPI_KEY_ROUND");
-        if (env && *env) {
-            unsigned long long v = strtoull(env, NULL, 10);
-            per = v / (unsigned long long)P ? (size_t)(v / (unsigned long long)P) : 1;
-        }
-        int io = !spool || !srcf;
-        for (unsigned x = 0; x < nb; x++)
-            io |= !(bandf[x] = tmpfile());
-        for (int p = 0; srcf && p < P; p++)
-            io |= !(srcf[p] = tmpfile());
-        if (!cur)
-            rc = nomem(m);
-        else if (io)
-            rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for band keys");
-        rc = agree(m, rc);
-        size_t *rcounts = lens;
-        uint64_t round_most = 0;
-        for (int more = rc == OVL_OK; more;) {
-            w.n = 0;
-            more = 0;
-            for (int p = 0; p < nr; p++) {
-                cell pc = cell_of(p, nr, bands);
-                size_t before = w.n;
-                for (; cur[p] < cnt && w.n - before < per && !w.bad; cur[p]++) {
-                    size_t k = cur[p], i = lo + k;
-                    if (r.docs[i].status != OVL_OK || r.cfp.copy_of[i] != i)
-                        continue; /* copies and near copies are not searched */
-                    const ovl_scan_doc *d = &sh.docs[k];
-                    put_cell(&w, &pc, bands, (uint32_t)i, sh.chunks + d->first_chunk,
-                             sh.keys + d->first_chunk * bands, d->nchunks);
-                }
-                counts[p] = w.n - before;
-                more |= cur[p] < cnt;
-            }
-            MPI_Allreduce(MPI_IN_PLACE, &more, 1, MPI_INT, MPI_MAX, comm);
-            if ((rc = agree(m, w.bad ? nomem(m) : OVL_OK)) != OVL_OK)
-                break;
-            rc = alltoall_bytes(m, w.p, counts, &rbuf_, rcounts) ? nomem(m) : OVL_OK;
-            if ((rc = agree(m, rc)) != OVL_OK)
-                break;
-            size_t at = 0;
-            for (int p = 0; p < P; p++) {
-                if (rcounts[p] && fwrite(rbuf_ + at, 1, rcounts[p], srcf[p]) != rcounts[p])
-                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
-                at += rcounts[p];
-            }
-            if (at + w.cap > round_most)
-                round_most = at + w.cap;
-            free(rbuf_);
-            rbuf_ = NULL;
-            if ((rc = agree(m, rc)) != OVL_OK)
-                break;
-        }
-        free(w.p);
-        memset(&w, 0, sizeof w);
-        free(cur);
-        ovl_scan_shard_free(&sh);
-        held(m, round_most);
         /* The records as they came, rank after rank, to the chunk spool and band files. */
         int band_fd[64];
         uint64_t *col = NULL, *kc = NULL;
@@ -1190,9 +1312,14 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                     rc = nomem(m);
                     break;
                 }
-                if (fread(chc, sizeof *chc, nc, f) != nc || fread(kc, sizeof *kc * nb, nc, f) != nc)
+                if (fread(chc, sizeof *chc, nc, f) != nc || fread(kc, sizeof *kc * nb, nc, f) != nc ||
+                    hdr[0] >= n) {
                     rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "band keys could not be read back");
-                else if (ovl__spool_doc(spool, bandf, nb, hdr[0], chc, kc, nc, col) != 0)
+                    break;
+                }
+                if (r.cfp.copy_of[hdr[0]] != hdr[0])
+                    continue; /* copies and near copies are not searched */
+                if (ovl__spool_doc(spool, bandf, nb, hdr[0], chc, kc, nc, col) != 0)
                     rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
                 nchunks += nc;
             }
@@ -1205,6 +1332,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             if (srcf[p])
                 fclose(srcf[p]);
         free(srcf);
+        srcf = NULL;
         free(chc);
         free(kc);
         {
@@ -1273,9 +1401,12 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             free(outs);
             if (spool)
                 fclose(spool);
-            for (unsigned x = 0; x < nb; x++)
+            spool = NULL;
+            for (unsigned x = 0; x < nb; x++) {
                 if (bandf[x])
                     fclose(bandf[x]);
+                bandf[x] = NULL;
+            }
         }
         free(rbuf_);
         rbuf_ = NULL;
@@ -1367,12 +1498,26 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         CHECK(rc);
         if (recurring || o.ignore) {
             bcast_bytes(m, flag, n, 0);
-            for (size_t k = 0; k < cnt; k++)
-                if (flag[lo + k])
-                    ovl__bput(&w, myci + myfirst[k], (myfirst[k + 1] - myfirst[k]) * sizeof *myci);
-            free(myci);
-            myci = NULL;
-            rc = w.bad ? nomem(m) : OVL_OK;
+            /* (Flagged documents are originals: their chunks were all written.) */
+            ovl__chunkinfo cib[256];
+            for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
+                if (!flag[lo + k])
+                    continue;
+                if (fseeko(cif, (off_t)(myfirst[k] * sizeof *cib), SEEK_SET) != 0)
+                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
+                for (size_t left = myfirst[k + 1] - myfirst[k]; rc == OVL_OK && left;) {
+                    size_t g = left < 256 ? left : 256;
+                    if (fread(cib, sizeof *cib, g, cif) != g)
+                        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
+                    else
+                        ovl__bput(&w, cib, g * sizeof *cib);
+                    left -= g;
+                }
+            }
+            fclose(cif);
+            cif = NULL;
+            if (rc == OVL_OK && w.bad)
+                rc = nomem(m);
             CHECK(rc);
             rc = gather_bytes(m, w.p, w.n, &buf, lens) ? nomem(m) : OVL_OK;
             free(w.p);
@@ -1590,10 +1735,12 @@ done:
         for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
             m->st.sent_max[p] = m->st.sent_total[p] = m->st.sent[p];
             m->st.held_max[p] = m->st.held[p];
+            m->st.rss_peak_max[p] = m->st.rss_peak[p];
         }
         MPI_Allreduce(MPI_IN_PLACE, m->st.sent_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.sent_total, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
+        MPI_Allreduce(MPI_IN_PLACE, m->st.rss_peak_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         *stats = m->st;
     }
     ovl_scan_shard_free(&sh);
@@ -1611,7 +1758,22 @@ done:
     free(ci);
     free(heap);
     free(first);
-    free(myci);
+    free(mydocs);
+    free(seen);
+    free(mydk);
+    free(mysig);
+    if (cif)
+        fclose(cif);
+    if (spool)
+        fclose(spool);
+    for (unsigned x = 0; x < 64; x++)
+        if (bandf[x])
+            fclose(bandf[x]);
+    for (int p = 0; srcf && p < P; p++)
+        if (srcf[p])
+            fclose(srcf[p]);
+    free(srcf);
+    free(pw.p);
     free(myfirst);
     free(flag);
     free(lens);

@@ -68,14 +68,14 @@ for opts in "${variants[@]}"; do
     done
   done
 done
-# Band keys exchanged in rounds of one document per destination (OVERLAP_MPI_KEY_ROUND=1):
+# Band keys exchanged in rounds of one document per destination (--key-round 1):
 # every rank's records split over many rounds, spooled in the order of one round.
 opts="--max-df 4 --ignore $t/tpl --passages all"
 # shellcheck disable=SC2086
 "$OVL_BIN" scan --format jsonl $opts -o "$t/one.jsonl" "$t/c" 2>/dev/null
 for n in 1 3; do
   # shellcheck disable=SC2086
-  OVERLAP_MPI_KEY_ROUND=1 OVERLAP_MPI_STATS="$t/rounds.$n" mpi "$n" scan --format jsonl $opts \
+  OVERLAP_MPI_STATS="$t/rounds.$n" mpi "$n" scan --format jsonl $opts --key-round 1 \
     -o "$t/mpi.jsonl" "$t/c" >/dev/null 2>&1
   cmp -s "$t/one.jsonl" "$t/mpi.jsonl" && ok "keys in rounds of one document, -n $n: identical bytes" ||
     bad "keys in rounds of one document, -n $n: $(cmp "$t/one.jsonl" "$t/mpi.jsonl" 2>&1 | head -1)"
@@ -85,6 +85,45 @@ held=$(awk '$1 == "keys" {print $6}' "$t/rounds.3")
 sent=$(awk '$1 == "keys" {print $4}' "$t/rounds.3")
 [ -n "$held" ] && [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ $((held * 4)) -lt "$sent" ] &&
   ok "keys in rounds: held $held bytes of $sent sent" || bad "keys in rounds: held $held of $sent sent"
+
+# ... and the documents were fingerprinted in batches of that size, each batch's keys sent
+# before the next was read: the fingerprint phase held less than with one default batch.
+# shellcheck disable=SC2086
+OVERLAP_MPI_STATS="$t/default.3" mpi 3 scan --format jsonl $opts -o "$t/mpi.jsonl" "$t/c" >/dev/null 2>&1
+fp1=$(awk '$1 == "fingerprint" {print $6}' "$t/rounds.3")
+fpd=$(awk '$1 == "fingerprint" {print $6}' "$t/default.3")
+[ -n "$fp1" ] && [ -n "$fpd" ] && [ $((fp1 * 2)) -lt "$fpd" ] &&
+  ok "fingerprints in batches: held $fp1 bytes with rounds of one document, $fpd in one batch" ||
+  bad "fingerprints in batches: held $fp1 bytes with rounds of one document, $fpd in one batch"
+# Each rank's peak memory by the end of each phase: as many figures as ranks, never falling.
+peaks=$(awk -F'\t' 'NR > 1 {print $7}' "$t/rounds.3" | tr '\n' ' ')
+awk -F'\t' 'NR > 1 {n = split($7, v, ","); if (n != 3) exit 1; for (k = 1; k <= 3; k++) {
+  if (v[k] < 1000000 || v[k] < last[k]) exit 1; last[k] = v[k] }} END {if (NR != 7) exit 1}' "$t/rounds.3" &&
+  ok "peak memory per rank and phase: $peaks" || bad "peak memory per rank and phase: $peaks"
+# The round size given as --key-round=SIZE (a default-sized round here), and refused when not
+# a size, as overlap's other size options are.
+# shellcheck disable=SC2086
+mpi 2 scan --format jsonl $opts --key-round=64K -o "$t/mpi.jsonl" "$t/c" >/dev/null 2>&1
+cmp -s "$t/one.jsonl" "$t/mpi.jsonl" && ok "--key-round=64K, -n 2: identical bytes" ||
+  bad "--key-round=64K, -n 2: $(cmp "$t/one.jsonl" "$t/mpi.jsonl" 2>&1 | head -1)"
+mpi 2 scan --format jsonl --key-round 12X "$t/c" >"$t/out" 2>"$t/err"
+st=$?
+[ "$st" = 2 ] && grep -q "^overlap: --key-round: '12X' is not a size" "$t/err" &&
+  ok "--key-round 12X: status 2, message" || bad "--key-round 12X: status $st, $(head -2 "$t/err")"
+
+# The options struct through the library (tests/mpi/scan_mpi_api.c): NULL, key rounds of one
+# document, an unknown version refused on every rank.
+if [ -n "${OVL_MPI_API:-}" ]; then
+  for n in 1 3; do
+    ASAN_OPTIONS=$mpi_asan timeout 300 "$OVL_MPIEXEC" -n "$n" --oversubscribe "$OVL_MPI_API" >"$t/api.out" 2>"$t/api.err"
+    st=$?
+    sed "s/^\(ok  \|FAIL\) /\1 -n $n: /" "$t/api.out"
+    [ "$st" = 0 ] && [ "$(grep -c '^ok' "$t/api.out")" = 5 ] && ! grep -q '^FAIL' "$t/api.out" ||
+      bad "scan_mpi_api -n $n: status $st, $(grep -c '^ok' "$t/api.out") checks passed"
+  done
+else
+  bad "OVL_MPI_API (the scan_mpi_api program) not given"
+fi
 
 # The corpus has what the comparison is meant to cover.
 "$OVL_BIN" scan --format json --max-df 4 "$t/c" >"$t/one.json" 2>/dev/null

@@ -1,0 +1,106 @@
+/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, an unknown version refused on every rank (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
+#include "overlap/scan_mpi.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int rank, fails;
+
+static void check(int cond, const char *what, const char *detail)
+{
+    if (rank == 0)
+        printf("%s %s%s%s\n", cond ? "ok  " : "FAIL", what, detail && *detail ? ": " : "",
+               detail ? detail : "");
+    fails |= !cond;
+}
+
+/* Counts the pairs given to the sink (rank 0's only): the report itself is the shell test's
+ * business. */
+static int on_pair(void *userdata, const ovl_pair_stats *pair, const ovl_passage *ps, size_t n,
+                   const ovl_doc *a, const ovl_doc *b)
+{
+    (void)pair, (void)ps, (void)n, (void)a, (void)b;
+    ++*(size_t *)userdata;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    int ranks = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_corpus *c = ovl_corpus_new();
+    /* Six documents: four sharing a passage (six pairs), the last of them twice (an identical
+     * copy), and an unrelated one. */
+    const char *shared = "The river rose in the night and by morning the lower fields were under "
+                         "water, the fences gone and the road to the mill cut in two places, so "
+                         "that the miller walked the long way round by the church and the school. "
+                         "His sons carried the sacks of flour up the hill on their backs while "
+                         "the women of the lane dried what bedding they could save in the barn, "
+                         "and the priest rang the bell each hour so that those on the far bank "
+                         "would know the village still stood and had not forgotten them there.";
+    char text[6][2048];
+    const char *own[6] = {"Letters from the coast arrived late that winter.",
+                          "Nobody in the village remembered a flood like it.",
+                          "A short account of the parish and its people.",
+                          "Notes on the weather kept by the schoolmaster.",
+                          "Notes on the weather kept by the schoolmaster.",
+                          "Bread, salt and candles were carried up from the town on foot."};
+    for (int i = 0; i < 6; i++) {
+        snprintf(text[i], sizeof text[i], "%s %s %s", own[i], i < 5 ? shared : own[i], own[i]);
+        char name[32];
+        snprintf(name, sizeof name, "doc%d.txt", i);
+        if (!ctx || !c || ovl_corpus_add_bytes(ctx, c, name, text[i], strlen(text[i])) != OVL_OK)
+            check(0, "corpus", "out of memory");
+    }
+    ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
+    o.threads = 1;
+    size_t npairs[3] = {0, 0, 0};
+    ovl_scan_sink sink;
+    ovl_scan_summary sum[3];
+    ovl_scan_mpi_stats st;
+
+    /* NULL: the defaults. */
+    memset(&sink, 0, sizeof sink);
+    sink.pair = on_pair;
+    sink.userdata = &npairs[0];
+    int rc = ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, &o, NULL, &sink, &sum[0], &st);
+    char got[128];
+    snprintf(got, sizeof got, "%zu pairs, %zu copies%s%s", sum[0].pairs, sum[0].copies,
+             rc != OVL_OK ? ", " : "", rc != OVL_OK ? ovl_ctx_message(ctx) : "");
+    check(rc == OVL_OK && sum[0].pairs >= 3 && sum[0].copies == 1 &&
+              (rank != 0 || npairs[0] == sum[0].pairs) && st.ranks == ranks,
+          "NULL options: the defaults", got);
+
+    /* Version 1 with rounds of one document: the same pairs, and per phase the peak so far. */
+    ovl_scan_mpi_opts mo = OVL_SCAN_MPI_OPTS_INIT;
+    mo.key_round = 1;
+    sink.userdata = &npairs[1];
+    rc = ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, &o, &mo, &sink, &sum[1], &st);
+    int rising = 1;
+    for (int p = 1; p < OVL_SCAN_MPI_PHASES; p++)
+        rising &= st.rss_peak[p] >= st.rss_peak[p - 1] && st.rss_peak_max[p] >= st.rss_peak[p];
+    check(rc == OVL_OK && sum[1].pairs == sum[0].pairs && sum[1].copies == sum[0].copies &&
+              npairs[1] == npairs[0],
+          "key_round 1: the same pairs and copies as the defaults", ovl_ctx_message(ctx));
+    check(st.rss_peak[0] > 0 && rising,
+          "rss_peak: this rank's peak by the end of each phase, never falling", NULL);
+    check(ranks == 1 || st.sent_total[1] > 0, "key_round 1: band keys sent between ranks", NULL);
+
+    /* Another version: refused on every rank, before anything is read. */
+    mo.version = 99;
+    sink.userdata = &npairs[2];
+    rc = ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, &o, &mo, &sink, &sum[2], &st);
+    int all = rc == OVL_ERR_INVALID && strstr(ovl_ctx_message(ctx), "unknown MPI options version 99") &&
+              npairs[2] == 0;
+    MPI_Allreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    check(all, "version 99: OVL_ERR_INVALID on every rank, nothing written", ovl_ctx_message(ctx));
+
+    ovl_corpus_free(c);
+    ovl_ctx_free(ctx);
+    MPI_Allreduce(MPI_IN_PLACE, &fails, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Finalize();
+    return rank == 0 ? fails : 0;
+}
