@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: a normal build (with overlap-mpi; `--no-mpi` without) and an ASan+UBSan build, every CTest test in both.
+# The whole test suite: a normal build (with overlap-mpi; `--no-mpi` without) and an ASan+UBSan build, every CTest test in both; and a Release build that must compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh "$@"
@@ -18,3 +18,7 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOVL_SANITIZE=ON -DOVL_BUILD_
 cmake --build build-asan -j"$jobs" >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs" -E cli_html_chromium
+# A Release build (-O3) inlines more and warns differently: it must compile under -Werror too.
+echo "== Release build (-O3): the library and the CLI compile" >&2
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-release -j"$jobs" --target overlap overlap_cli >/dev/null
