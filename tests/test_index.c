@@ -225,6 +225,27 @@ START_TEST(seeds_check_equals_compare)
 }
 END_TEST
 
+START_TEST(check_opts_old_version)
+{
+    /* A check options struct of the layout before the embedded alignment options grew is
+     * refused, not misread. */
+    char *dir = tmpdir_new();
+    ovl_index *idx = open_idx(tu_path(dir, "i.db"), 1, NULL, NULL);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_check_opts o = OVL_CHECK_OPTS_INIT;
+    o.version = 1;
+    ovl_check_result *r = NULL;
+    ck_assert_int_eq(ovl_check(ctx, idx, tu_path(dir, "i.db"), NULL, NULL, 0, &o, &r),
+                     OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "check options version 1, expected 2");
+    ck_assert_ptr_null(r);
+    ovl_ctx_free(ctx);
+    ovl_index_close(idx);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(library_query_load_align)
 {
     char *dir = tmpdir_new();
@@ -1071,6 +1092,7 @@ static Suite *index_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, library_query_load_align);
+    tcase_add_test(tc, check_opts_old_version);
     tcase_add_test(tc, idempotent_replace_remove);
     tcase_add_test(tc, max_df_skips_shared_keys);
     tcase_add_test(tc, parameter_mismatch_refused);

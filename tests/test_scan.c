@@ -296,6 +296,10 @@ START_TEST(test_scan_phases)
     ovl_scan_opts o;
     ck_assert_int_eq(ovl_scan_opts_resolve(ctx, NULL, &o), OVL_OK);
     ck_assert_uint_eq(o.fp.bands, 16);
+    ovl_scan_opts old = OVL_SCAN_OPTS_INIT, got;
+    old.version = 1; /* the layout before the embedded options grew: refused, not misread */
+    ck_assert_int_eq(ovl_scan_opts_resolve(ctx, &old, &got), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "scan options version 1, expected 2");
     ovl_scan_shard sh[2];
     ck_assert_int_eq(ovl_scan_fingerprint(ctx, c, &o, 0, 2, &sh[0]), OVL_OK);
     ovl_scan_shard bad;
@@ -364,6 +368,11 @@ START_TEST(test_dedup_library)
     ovl_dedup_opts bad = OVL_DEDUP_OPTS_INIT;
     bad.ratio = 1.5;
     ck_assert_int_eq(ovl_dedup(ctx, c, &bad, &r), OVL_ERR_INVALID);
+    /* A struct of the layout before the embedded options grew is refused, not misread. */
+    ovl_dedup_opts old = OVL_DEDUP_OPTS_INIT;
+    old.version = 1;
+    ck_assert_int_eq(ovl_dedup(ctx, c, &old, &r), OVL_ERR_INVALID);
+    ck_assert_str_eq(ovl_ctx_message(ctx), "dedup options version 1, expected 2");
     ovl_ctx_free(ctx);
     ovl_corpus_free(c);
     remove_corpus(dir);

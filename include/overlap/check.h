@@ -15,7 +15,9 @@ extern "C" {
  * rebuilt once, whatever number of checked documents found it, and dropped again unless it
  * shares passages. Sources are rebuilt and aligned on several threads, each with its own
  * handle on the index file; the result does not depend on the thread count. */
-#define OVL_CHECK_OPTS_VERSION 1
+/* Version 2 (2026-11-30): the embedded alignment options grew (reworded, min_score); a
+ * version 1 struct is refused (OVL_ERR_INVALID). */
+#define OVL_CHECK_OPTS_VERSION 2
 typedef struct ovl_check_opts {
     unsigned version;                   /* OVL_CHECK_OPTS_VERSION */
     ovl_align_opts align;

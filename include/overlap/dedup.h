@@ -17,7 +17,9 @@ typedef enum ovl_dedup_keep {
     OVL_DEDUP_KEEP_FIRST = 1    /* the member first in name order */
 } ovl_dedup_keep;
 
-#define OVL_DEDUP_OPTS_VERSION 1
+/* Version 2 (2026-11-30): the embedded document and alignment options grew (max_bytes;
+ * reworded, min_score); a version 1 struct is refused (OVL_ERR_INVALID). */
+#define OVL_DEDUP_OPTS_VERSION 2
 typedef struct ovl_dedup_opts {
     unsigned version;        /* OVL_DEDUP_OPTS_VERSION */
     ovl_doc_opts doc;

@@ -29,7 +29,10 @@ extern "C" {
  * band ranges, pairs). Called from one thread at a time, a few times a second. */
 typedef void (*ovl_progress_fn)(void *userdata, const char *phase, uint64_t done, uint64_t total);
 
-#define OVL_SCAN_OPTS_VERSION 1
+/* Version 2 (2026-11-30): the layout version 1 had before the embedded document and alignment
+ * options grew (max_bytes; reworded, min_score) and pair_passages was added; a version 1
+ * struct is refused (OVL_ERR_INVALID) rather than read with the wrong layout. */
+#define OVL_SCAN_OPTS_VERSION 2
 typedef struct ovl_scan_opts {
     unsigned version;       /* OVL_SCAN_OPTS_VERSION */
     ovl_doc_opts doc;       /* decoding, normalization, segmentation */
