@@ -110,6 +110,9 @@ const char *cli_optname(void);
 /* Parses an unsigned integer / double option value or exits 2 with "overlap: NAME: ...". */
 /* A size in bytes: digits with an optional K, M or G (KiB, MiB, GiB; either case), at most max. */
 uint64_t cli_size(const char *name, const char *value, uint64_t max);
+/* The same parse without the exit: 0 and *out, or -1 (for callers that must fail together,
+ * as MPI ranks do). */
+int cli_parse_size(const char *value, uint64_t max, uint64_t *out);
 unsigned long cli_ulong(const char *name, const char *value, unsigned long min, unsigned long max);
 double cli_double(const char *name, const char *value, double min, double max);
 

@@ -21,26 +21,6 @@ static int scan_mpi(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
     return ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, o, &mopts, sink, sum, &stats);
 }
 
-/* A size as overlap's size options take it (digits, then K, M or G); -1 when it is not one. */
-static int parse_size(const char *v, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    unsigned shift = 0;
-    if (*end == 'K' || *end == 'k')
-        shift = 10;
-    else if (*end == 'M' || *end == 'm')
-        shift = 20;
-    else if (*end == 'G' || *end == 'g')
-        shift = 30;
-    if (errno || end == v || v[0] == '-' || (shift ? end[1] != '\0' : *end != '\0') ||
-        x > (KEY_ROUND_MAX >> shift))
-        return -1;
-    *out = (uint64_t)x << shift;
-    return 0;
-}
-
 /* Takes overlap-mpi's own options out of the scan's arguments (before any "--"):
  * --key-round BYTES, the band keys a rank packs per round of the key exchange. Returns the
  * arguments left, or -1 (told on standard error) when one is wrong. */
@@ -62,7 +42,7 @@ static int own_options(int argc, char **argv)
             argv[k++] = argv[i];
             continue;
         }
-        if (parse_size(v, &mopts.key_round) != 0) {
+        if (cli_parse_size(v, KEY_ROUND_MAX, &mopts.key_round) != 0) {
             /* (One write: mpirun's own notices must not cut it.) */
             fprintf(stderr, "overlap: --key-round: '%s' is not a size from 0 to %llu bytes (digits, "
                             "then K, M or G for KiB, MiB, GiB)\n", v, (unsigned long long)KEY_ROUND_MAX);

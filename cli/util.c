@@ -184,7 +184,7 @@ unsigned long cli_ulong(const char *name, const char *value, unsigned long min, 
     return v;
 }
 
-uint64_t cli_size(const char *name, const char *value, uint64_t max)
+int cli_parse_size(const char *value, uint64_t max, uint64_t *out)
 {
     char *end;
     errno = 0;
@@ -196,15 +196,22 @@ uint64_t cli_size(const char *name, const char *value, uint64_t max)
         shift = 20;
     else if (*end == 'G' || *end == 'g')
         shift = 30;
-    int bad = errno || end == value || value[0] == '-' || (shift ? end[1] != '\0' : *end != '\0');
-    if (!bad && v > (max >> shift))
-        bad = 1;
-    if (bad) {
+    if (errno || end == value || value[0] == '-' || (shift ? end[1] != '\0' : *end != '\0') ||
+        v > (max >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+uint64_t cli_size(const char *name, const char *value, uint64_t max)
+{
+    uint64_t v;
+    if (cli_parse_size(value, max, &v) != 0) {
         cli_error("%s: '%s' is not a size from 0 to %llu bytes (digits, then K, M or G for KiB, "
                   "MiB, GiB)", name, value, (unsigned long long)max);
         exit(CLI_EXIT_TROUBLE);
     }
-    return (uint64_t)v << shift;
+    return v;
 }
 
 double cli_double(const char *name, const char *value, double min, double max)
