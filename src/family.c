@@ -50,12 +50,18 @@ typedef struct u32pair {
     uint32_t x, y;
 } u32pair;
 
+/* (x, y) order of two pairs of numbers. */
+static int cmp_xy(uint32_t px, uint32_t py, uint32_t qx, uint32_t qy)
+{
+    if (px != qx)
+        return px < qx ? -1 : 1;
+    return (py > qy) - (py < qy);
+}
+
 static int cmp_u32pair(const void *a, const void *b)
 {
     const u32pair *p = a, *q = b;
-    if (p->x != q->x)
-        return p->x < q->x ? -1 : 1;
-    return (p->y > q->y) - (p->y < q->y);
+    return cmp_xy(p->x, p->y, q->x, q->y);
 }
 
 /* Documents of unit u: the run of rd (sorted (unit, document) pairs) holding it. */
@@ -98,9 +104,7 @@ typedef struct nedge {
 static int cmp_nedge_xy(const void *a, const void *b)
 {
     const nedge *p = a, *q = b;
-    if (p->x != q->x)
-        return p->x < q->x ? -1 : 1;
-    return (p->y > q->y) - (p->y < q->y);
+    return cmp_xy(p->x, p->y, q->x, q->y);
 }
 
 /* Most documents in common first, then by units. */
@@ -109,9 +113,7 @@ static int cmp_nedge(const void *a, const void *b)
     const nedge *p = a, *q = b;
     if (p->both != q->both)
         return p->both > q->both ? -1 : 1;
-    if (p->x != q->x)
-        return p->x < q->x ? -1 : 1;
-    return (p->y > q->y) - (p->y < q->y);
+    return cmp_xy(p->x, p->y, q->x, q->y);
 }
 
 /* Two neighbouring units are parts of one text when mostly the same documents hold them:

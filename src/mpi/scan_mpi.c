@@ -221,6 +221,15 @@ static int alltoall_bytes(mpi_run *m, const char *send, const size_t *counts, ch
     return bad ? -1 : 0;
 }
 
+/* Elements of elem bytes received: the sum of an exchange's per-rank byte counts rl. */
+static size_t received(const size_t *rl, int P, size_t elem)
+{
+    size_t n = 0;
+    for (int p = 0; p < P; p++)
+        n += rl[p] / elem;
+    return n;
+}
+
 /* Every rank's len bytes to every rank, in rank order into out, which has room for them
  * all (size: the sum of every rank's len; -1 on every rank when it has not). */
 static int allgather_into(mpi_run *m, const void *mine, size_t len, void *out, size_t size)
@@ -687,9 +696,9 @@ static int fetch_sigs(mpi_run *m, const ovl_scan_shard *sh, const size_t *first,
     rc = alltoall_bytes(m, (const char *)ids, cnt, &req, rl) ? nomem(m) : OVL_OK;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
-    size_t nreq = 0;
+    size_t nreq = received(rl, P, sizeof(uint32_t));
     for (int p = 0; p < P; p++)
-        nreq += rl[p] / sizeof(uint32_t), rep[p] = rl[p] / sizeof(uint32_t) * K * sizeof(uint32_t);
+        rep[p] = rl[p] / sizeof(uint32_t) * K * sizeof(uint32_t);
     if (!(reply = malloc((nreq ? nreq : 1) * (size_t)K * sizeof *reply)))
         rc = nomem(m);
     for (size_t x = 0; rc == OVL_OK && x < nreq; x++) {
@@ -791,9 +800,7 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ov
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
     /* The documents sharing a key, in pairs. */
-    nk = 0;
-    for (int p = 0; p < P; p++)
-        nk += rl[p] / sizeof *keys;
+    nk = received(rl, P, sizeof *keys);
     keys = (bkd *)got;
     got = NULL;
     qsort(keys, nk, sizeof *keys, cmp_bkd);
@@ -829,9 +836,7 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ov
     cand = NULL;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
-    ncand = 0;
-    for (int p = 0; p < P; p++)
-        ncand += rl[p] / sizeof *cand;
+    ncand = received(rl, P, sizeof *cand);
     cand = (dpair *)got;
     got = NULL;
     ncand = uniq_dpair(cand, ncand);
@@ -871,9 +876,7 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ov
     cand = NULL;
     edges = (dpair *)got;
     got = NULL;
-    nedges = 0;
-    for (int p = 0; p < P; p++)
-        nedges += rl[p] / sizeof *edges;
+    nedges = received(rl, P, sizeof *edges);
     for (size_t i = 0; i < n; i++)
         parent[i] = (uint32_t)i;
     for (size_t x = 0; x < nedges; x++)
@@ -1645,9 +1648,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         free(pairs);
         pairs = NULL;
         CHECK(rc);
-        nmine = 0;
-        for (int p = 0; p < P; p++)
-            nmine += lens[p] / sizeof *mine;
+        nmine = received(lens, P, sizeof *mine);
     }
 
     /* ---- 4: alignment ---- */

@@ -268,13 +268,22 @@ for d in $(seq 0 199); do
   { rwords $((9000 + d)) 150; echo; echo; cat "$t/fam2t/$x"; echo; echo; rwords $((10000 + d)) 150; } >"$t/fam2/ef$(printf %03d "$d").txt"
 done
 first8() { tr -s ' \n' '  ' <"$1" | cut -d' ' -f1-8; }
+# fam_tags FILE.jsonl NAME=WORDS...: each family of the report as "DOCUMENTS NAME+NAME;" (the
+# names whose words its text holds, whitespace runs read as one space), sorted.
+fam_tags() {
+  local f=$1 kv args=() tags=""
+  shift
+  for kv; do
+    args+=(--arg "${kv%%=*}" "${kv#*=}")
+    tags+="${tags:+, }{k: \"${kv%%=*}\", s: \$${kv%%=*}}"
+  done
+  jq -r "${args[@]}" "select(has(\"family\")) | .family | .documents as \$n | (.text | gsub(\"\\\\s+\"; \" \")) as \$t | \"\\(\$n) \" + ([$tags] | map(select(.s as \$s | \$t | contains(\$s)) | .k) | join(\"+\"))" \
+    "$f" | sort | tr '\n' ';'
+}
 "$OVL_BIN" scan --format jsonl "$t/fam2" >"$t/fam2.jsonl"
 # Each family: its documents and the texts whose first eight words its text holds.
-tags='[{k: "A", s: $A}, {k: "B", s: $B}, {k: "S", s: $S}, {k: "X", s: $X}, {k: "Y", s: $Y}, {k: "E", s: $E}, {k: "F", s: $F}]'
-got=$(jq -r --arg A "$(first8 "$t/fam2t/A")" --arg B "$(first8 "$t/fam2t/B")" --arg S "$(first8 "$t/fam2t/S")" \
-  --arg X "$(first8 "$t/fam2t/X")" --arg Y "$(first8 "$t/fam2t/Y")" --arg E "$(first8 "$t/fam2t/E")" --arg F "$(first8 "$t/fam2t/F")" \
-  "select(has(\"family\")) | .family | .text as \$t | \"\(.documents) \" + ($tags | map(select(.s as \$s | \$t | contains(\$s)) | .k) | join(\"+\"))" \
-  "$t/fam2.jsonl" | sort | tr '\n' ';')
+got=$(fam_tags "$t/fam2.jsonl" A="$(first8 "$t/fam2t/A")" B="$(first8 "$t/fam2t/B")" S="$(first8 "$t/fam2t/S")" \
+  X="$(first8 "$t/fam2t/X")" Y="$(first8 "$t/fam2t/Y")" E="$(first8 "$t/fam2t/E")" F="$(first8 "$t/fam2t/F")")
 [ "$got" = "100 B;100 E;100 F;100 X;100 Y;200 A;200 S;" ] && [ "$(grep -c '^{"pair"' "$t/fam2.jsonl")" = 0 ] &&
   ok "texts that meet or differ in a few words: seven families, one text each, no pair" ||
   bad "one text each: families $got want 100 B;100 E;100 F;100 X;100 Y;200 A;200 S; $(grep -c '^{"pair"' "$t/fam2.jsonl") pairs"
@@ -300,12 +309,9 @@ for d in $(seq 0 199); do
     echo "Name: $(rwords $((17000 + d)) 2)"; echo; cat "$t/fam3t/P2"; echo; echo; rwords $((18000 + d)) 150; } >"$t/fam3/p$(printf %03d "$d").txt"
 done
 "$OVL_BIN" scan --format jsonl "$t/fam3" >"$t/fam3.jsonl"
-tags='[{k: "G", s: $G}, {k: "H", s: $H}, {k: "T1", s: $T1}, {k: "T2", s: $T2}, {k: "T3", s: $T3}, {k: "P1", s: $P1}, {k: "P2", s: $P2}]'
 w2830() { tr -s ' \n' '  ' <"$1" | cut -d' ' -f28-31; }
-got=$(jq -r --arg G "$(w2830 "$t/fam3t/G")" --arg H "$(w2830 "$t/fam3t/H")" --arg T1 "$(first8 "$t/fam3t/T1")" \
-  --arg T2 "$(first8 "$t/fam3t/T2")" --arg T3 "$(first8 "$t/fam3t/T3")" --arg P1 "$(first8 "$t/fam3t/P1")" --arg P2 "$(first8 "$t/fam3t/P2")" \
-  "select(has(\"family\")) | .family | .documents as \$n | (.text | gsub(\"\\\\s+\"; \" \")) as \$t | \"\\(\$n) \" + ($tags | map(select(.s as \$s | \$t | contains(\$s)) | .k) | join(\"+\"))" \
-  "$t/fam3.jsonl" | sort | tr '\n' ';')
+got=$(fam_tags "$t/fam3.jsonl" G="$(w2830 "$t/fam3t/G")" H="$(w2830 "$t/fam3t/H")" T1="$(first8 "$t/fam3t/T1")" \
+  T2="$(first8 "$t/fam3t/T2")" T3="$(first8 "$t/fam3t/T3")" P1="$(first8 "$t/fam3t/P1")" P2="$(first8 "$t/fam3t/P2")")
 [ "$got" = "140 G;150 P1+P2;200 T1+T2+T3;60 H;" ] && [ "$(grep -c '^{"pair"' "$t/fam3.jsonl")" = 0 ] &&
   ok "a word apart: two families; re-wrapped or under a line of its own: one; two pieces around a field: one" ||
   bad "a word apart / re-wrapped / two pieces: families $got want 140 G;150 P1+P2;200 T1+T2+T3;60 H; $(grep -c '^{"pair"' "$t/fam3.jsonl") pairs"
