@@ -1951,3 +1951,24 @@ int ovl_align(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL document");
     return ovl_align_range(ctx, a, 0, a->norm->ntokens, b, 0, b->norm->ntokens, opts, out, count);
 }
+
+int ovl__align_regroup(ovl_ctx *ctx, ovl_passage *ps, size_t np)
+{
+    if (np > 1)
+        qsort(ps, np, sizeof *ps, cmp_passage);
+    ascratch local, *s = ctx ? ctx->align_scratch : NULL;
+    if (ctx && !s)
+        s = ctx->align_scratch = calloc(1, sizeof *s);
+    if (!s) {
+        memset(&local, 0, sizeof local);
+        s = &local;
+    }
+    int rc = mark_moved(s, ps, np);
+    if (s == &local) {
+        for (unsigned i = 0; i < SC_NSLOTS; i++)
+            free(local.p[i]);
+    } else {
+        sc_end(s);
+    }
+    return rc ? ovl__fail(ctx, OVL_ERR_NOMEM, -1, "ovl_align: out of memory") : OVL_OK;
+}

@@ -181,6 +181,11 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                             size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
                             const uint8_t *mask_b, ovl_passage **out, size_t *count);
 
+/* Passages of one pair gathered from several ranges (the scan's windows of a long document),
+ * in the order ovl_align returns them: sorted, and moved flagged again over all of them.
+ * Returns OVL_OK or OVL_ERR_NOMEM. */
+int ovl__align_regroup(ovl_ctx *ctx, ovl_passage *ps, size_t np);
+
 /* UTF-8 encode cp into out (4 bytes room); returns bytes written. */
 size_t ovl__utf8_put(uint32_t cp, char *out);
 
