@@ -21,7 +21,7 @@
 enum {
     SC_TAB, SC_POS, SC_SLOT, SC_KUSED, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
     SC_LAST, SC_LASTG, SC_F, SC_SCNT, SC_IS, SC_USED, SC_ANCH, SC_CH,
-    SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_KA, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
+    SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
     SC_RUNS, SC_GRP, SC_MUSED, SC_MEMIV, SC_HOLEH, SC_HOLEST, SC_MVT, SC_MVPREV, SC_MVBYB,
     SC_MVPOS, SC_MVHEAVY, SC_NSLOTS
 };
@@ -154,22 +154,35 @@ static void sc_end(ascratch *s)
     }
 }
 
-/* Equal runs of a shortest edit script between a[0,n) and b[0,m) (align_diff.c), with the
- * diagonal arrays and *runs in scratch slots SC_DIFFV and SC_RUNS (release *runs with
- * sc_put). */
-static int diff_runs(ascratch *s, const uint64_t *a, size_t n, const uint64_t *b, size_t m,
+/* Equal runs of a shortest edit script between the tokens ta[0,n) and tb[0,m) (align_diff.c),
+ * with their hashes copied into scratch slots SC_HA and SC_HB (a passage's range: the
+ * documents' hashes are read in place elsewhere), the diagonal arrays and *runs in slots
+ * SC_DIFFV and SC_RUNS (release *runs with sc_put). */
+static int diff_runs(ascratch *s, const ovl_token *ta, size_t n, const ovl_token *tb, size_t m,
                      ovl__eqrun **runs, size_t *nruns)
 {
     size_t cap;
     sc_start(s, SC_RUNS, runs, &cap, sizeof **runs);
+    uint64_t *a = sc_get(s, SC_HA, sizeof *a * (n + 1));
+    uint64_t *b = sc_get(s, SC_HB, sizeof *b * (m + 1));
     int64_t *v = sc_get(s, SC_DIFFV, sizeof(int64_t) * 2 * (n + m + 3));
-    if (!v)
+    if (!a || !b || !v) {
+        sc_put(s, SC_HA, a);
+        sc_put(s, SC_HB, b);
+        sc_put(s, SC_DIFFV, v);
         return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        a[i] = ta[i].hash;
+    for (size_t i = 0; i < m; i++)
+        b[i] = tb[i].hash;
     int r = ovl__diff_runs(a, n, b, m, v, runs, &cap, nruns);
     if (s) {
         s->p[SC_RUNS] = *runs;
         s->size[SC_RUNS] = cap * sizeof **runs;
     }
+    sc_put(s, SC_HA, a);
+    sc_put(s, SC_HB, b);
     sc_put(s, SC_DIFFV, v);
     if (r) {
         sc_put(s, SC_RUNS, *runs);
@@ -336,7 +349,7 @@ static inline size_t kslot_find(const kslot *tab, size_t mask, uint64_t g)
  * answers it, on cache lines the extension reads anyway, instead of a per-diagonal array of
  * match ends (n + m words read at random: a third of the search's time on two 10 MB
  * documents). Both sides' k-gram hashes are rolled as they are read, not stored. */
-static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
+static int find_mems_masked(ascratch *sc, const ovl_token *ta, size_t n, const ovl_token *tb, size_t m,
                             unsigned k, unsigned max_occ, const uint8_t *sa, const uint8_t *sb,
                             mem **out, size_t *nout)
 {
@@ -376,14 +389,14 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         pk *= P;
     /* Pass 1: each k-gram counted, each position's slot noted (UINT32_MAX: recurring text). */
     for (size_t x = 0; pf && x < SEED_AHEAD && x < n; x++)
-        ahead = (x >= k ? ahead - ha[x - k] * pk : ahead) * P + ha[x];
+        ahead = (x >= k ? ahead - ta[x - k].hash * pk : ahead) * P + ta[x].hash;
     for (size_t t = 0; t < n; t++) {
         if (t >= k)
-            acc -= ha[t - k] * pk;
-        acc = acc * P + ha[t];
+            acc -= ta[t - k].hash * pk;
+        acc = acc * P + ta[t].hash;
         size_t x = t + SEED_AHEAD;
         if (pf && x < n) {
-            ahead = (x >= k ? ahead - ha[x - k] * pk : ahead) * P + ha[x];
+            ahead = (x >= k ? ahead - ta[x - k].hash * pk : ahead) * P + ta[x].hash;
             OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
         }
         if (t + 1 < k)
@@ -430,21 +443,21 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     size_t found[PROBE_RING];
     acc = ahead = 0;
     for (size_t x = 0; pf && x < SEED_AHEAD && x < m; x++)
-        ahead = (x >= k ? ahead - hb[x - k] * pk : ahead) * P + hb[x];
+        ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * P + tb[x].hash;
     for (size_t x = 0; x < PROBE_AHEAD && x < m; x++) {
-        acc = (x >= k ? acc - hb[x - k] * pk : acc) * P + hb[x];
+        acc = (x >= k ? acc - tb[x - k].hash * pk : acc) * P + tb[x].hash;
         if (x + 1 >= k)
             found[x % PROBE_RING] = kslot_find(tab, mask, mix64(acc));
     }
     for (size_t t = 0; t < m; t++) {
         size_t x = t + SEED_AHEAD;
         if (pf && x < m) {
-            ahead = (x >= k ? ahead - hb[x - k] * pk : ahead) * P + hb[x];
+            ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * P + tb[x].hash;
             OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
         }
         x = t + PROBE_AHEAD;
         if (x < m) {
-            acc = (x >= k ? acc - hb[x - k] * pk : acc) * P + hb[x];
+            acc = (x >= k ? acc - tb[x - k].hash * pk : acc) * P + tb[x].hash;
             if (x + 1 >= k) {
                 size_t hx = kslot_find(tab, mask, mix64(acc));
                 found[x % PROBE_RING] = hx;
@@ -456,9 +469,9 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         if (pf && x < m && x + 1 >= k) {
             size_t hx = found[x % PROBE_RING];
             if (hx != SIZE_MAX && tab[hx].count <= max_occ) {
-                OVL_PREFETCH(ha + pos[tab[hx].head]);
+                OVL_PREFETCH(&ta[pos[tab[hx].head]]);
                 if (tab[hx].count > 1)
-                    OVL_PREFETCH(ha + pos[tab[hx].head + 1]);
+                    OVL_PREFETCH(&ta[pos[tab[hx].head + 1]]);
             }
         }
         if (t + 1 < k)
@@ -476,15 +489,15 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         for (uint32_t c = 0, cn = tab[h].count; c < cn; c++) {
             uint32_t i = pi[c];
             if (c + 2 < cn)
-                OVL_PREFETCH(ha + pi[c + 2]);
+                OVL_PREFETCH(&ta[pi[c + 2]]);
             unsigned q = 0;
-            while (q < k && ha[i + q] == hb[j + q])
+            while (q < k && ta[i + q].hash == tb[j + q].hash)
                 q++;
             if (q < k)
                 continue; /* k-gram hash collision */
             size_t s = 0;
             int inside = 0;
-            while (s < i && s < j && ha[i - s - 1] == hb[j - s - 1]) {
+            while (s < i && s < j && ta[i - s - 1].hash == tb[j - s - 1].hash) {
                 s++;
                 size_t jb = j - s;
                 if ((seeded[jb / 64] >> (jb % 64) & 1) && !(sa && sa[i - s] && sa[i - s + k - 1])) {
@@ -495,7 +508,7 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
             if (inside)
                 continue;
             size_t len = k;
-            while (i + len < n && j + len < m && ha[i + len] == hb[j + len])
+            while (i + len < n && j + len < m && ta[i + len].hash == tb[j + len].hash)
                 len++;
             /* Anchors are counted in 32 bits (4 G of them would take 48 GB). */
             if (nm + 1 >= UINT32_MAX || sc_grow(sc, SC_MEMS, &mems, &cap, nm + 1, sizeof *mems))
@@ -542,8 +555,8 @@ done:
 }
 
 typedef struct aln {
-    const uint64_t *ha, *hb;
-    const uint8_t *ka; /* token kinds of a's range */
+    const ovl_token *ta, *tb; /* the ranges' tokens: hashes and kinds read in place (a copy of
+                                 the hashes was 8 bytes a token of both documents) */
     const uint64_t *pa, *pb; /* bit t: token t of a's (b's) range is in another paragraph
                                 than token t - 1 (para_starts; same_para reads them) */
     size_t n, m;
@@ -758,9 +771,9 @@ static int weight_below(const aln *al, size_t t0, size_t t1, double thr)
     const double wc = al->min_words, ww = al->min_cjk, target = thr * al->min_cjk * al->min_words;
     double acc = 0;
     for (size_t t = t0; t < t1; t++) {
-        if (al->ka[t] == OVL_TOK_CJK)
+        if (al->ta[t].kind == OVL_TOK_CJK)
             acc += wc;
-        else if (al->ka[t] == OVL_TOK_WORD)
+        else if (al->ta[t].kind == OVL_TOK_WORD)
             acc += ww;
         else
             continue;
@@ -1118,7 +1131,7 @@ static void extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t 
                 cur[d] = EXT_NEG;
                 continue;
             }
-            int eq = j >= 1 && al->ha[TA(i)] == al->hb[TB(j)];
+            int eq = j >= 1 && al->ta[TA(i)].hash == al->tb[TB(j)].hash;
             if (j >= 1 && prev[d] > EXT_NEG)
                 v = prev[d] + (eq ? EXT_MATCH : -EXT_MISMATCH);
             if (d + 1 <= 2 * W && prev[d + 1] > EXT_NEG && prev[d + 1] - EXT_INDEL > v)
@@ -1136,7 +1149,7 @@ static void extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t 
             chi = d;
             if (v > best)
                 best = v;
-            if (eq && i >= 2 && j >= 2 && al->ha[TA(i - 1)] == al->hb[TB(j - 1)]) {
+            if (eq && i >= 2 && j >= 2 && al->ta[TA(i - 1)].hash == al->tb[TB(j - 1)].hash) {
                 int inside = same_para(al->pa, TA(i), para_a) && same_para(al->pb, TB(j), para_b);
                 extcand *c = inside ? &in : &out;
                 if (v > c->score)
@@ -1780,9 +1793,6 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
         memset(&local, 0, sizeof local);
         s = &local;
     }
-    uint64_t *ha = sc_get(s, SC_HA, sizeof *ha * (n + 1));
-    uint64_t *hb = sc_get(s, SC_HB, sizeof *hb * (m + 1));
-    uint8_t *ka = sc_get(s, SC_KA, n + 1);
     uint64_t *pa = sc_get(s, SC_PA, sizeof *pa * (n / 64 + 1));
     uint64_t *pb = sc_get(s, SC_PB, sizeof *pb * (m / 64 + 1));
     int32_t *rows = sc_get(s, SC_ROWS, sizeof *rows * 2 * (2 * EXT_BAND + 1));
@@ -1793,19 +1803,13 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     size_t nm = 0, nch = 0, np = 0, stcap = 0;
     int rc = OVL_ERR_NOMEM;
     sc_start(s, SC_STACK, &stack, &stcap, sizeof *stack);
-    if (!ha || !hb || !ka || !pa || !pb || !rows)
+    if (!pa || !pb || !rows)
         goto done;
-    for (size_t i = 0; i < n; i++) {
-        ha[i] = ta[i].hash;
-        ka[i] = ta[i].kind;
-    }
-    for (size_t i = 0; i < m; i++)
-        hb[i] = tb[i].hash;
     para_starts(a, ta, n, pa);
     para_starts(b, tb, m, pb);
-    aln al = {ha, hb, ka, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
+    aln al = {ta, tb, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
               (double)o.min_words, s};
-    if (find_mems_masked(s, ha, n, hb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
+    if (find_mems_masked(s, ta, n, tb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
                          mask_b ? mask_b + b0 : NULL, &mm, &nm))
         goto done;
     if (make_chains(&al, mm, nm, &ch, &nch, &anch))
@@ -1844,7 +1848,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
             cb0 -= db;
             ovl__eqrun *runs = NULL;
             size_t nruns = 0;
-            if (diff_runs(s, ha + ca0, ca1 - ca0, hb + cb0, cb1 - cb0, &runs, &nruns))
+            if (diff_runs(s, ta + ca0, ca1 - ca0, tb + cb0, cb1 - cb0, &runs, &nruns))
                 goto done;
             size_t mc = 0, mw = 0, dist = 0, px = 0, py = 0;
             uint64_t mchars = 0;
@@ -1855,8 +1859,8 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                     break;
                 for (size_t t = x; t < x + runs[r].len; t++) {
                     mchars += ta[ca0 + t].norm_len;
-                    mc += ka[ca0 + t] == OVL_TOK_CJK;
-                    mw += ka[ca0 + t] == OVL_TOK_WORD;
+                    mc += ta[ca0 + t].kind == OVL_TOK_CJK;
+                    mw += ta[ca0 + t].kind == OVL_TOK_WORD;
                 }
                 px = x + runs[r].len;
                 py = y + runs[r].len;

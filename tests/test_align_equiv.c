@@ -163,6 +163,16 @@ static void ref_find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size
 
 /* Token sequence of n tokens over a vocabulary of v, with stretches copied from src (when
  * given) so that there are long matches, repeats and small edits. */
+/* Tokens carrying hashes h[0,n) (the aligner reads hashes in place from the tokens). */
+static ovl_token *as_tokens(const uint64_t *h, size_t n)
+{
+    ovl_token *t = calloc(n + 1, sizeof *t);
+    ck_assert_ptr_nonnull(t);
+    for (size_t i = 0; i < n; i++)
+        t[i].hash = h[i];
+    return t;
+}
+
 static uint64_t *random_tokens(size_t n, unsigned v, const uint64_t *src, size_t ns)
 {
     uint64_t *h = malloc(sizeof *h * (n + 1));
@@ -208,7 +218,8 @@ START_TEST(chain_dp_same_as_window_scan)
                 sb[i] = rnd_below(4) == 0;
         }
         unsigned occ = round % 2 ? 64 : 4;
-        ck_assert_int_eq(find_mems_masked(NULL, ha, n, hb, m, k, occ, sa, sb, &mm, &nm), 0);
+        ovl_token *ta = as_tokens(ha, n), *tb = as_tokens(hb, m);
+        ck_assert_int_eq(find_mems_masked(NULL, ta, n, tb, m, k, occ, sa, sb, &mm, &nm), 0);
         ref_find_mems(ha, n, hb, m, k, occ, sa, sb, &rm, &nrm);
         free(sa);
         free(sb);
@@ -221,7 +232,7 @@ START_TEST(chain_dp_same_as_window_scan)
         }
         free(rm);
         for (size_t g = 0; g < 3; g++) {
-            aln al = {ha, hb, NULL, NULL, NULL, n, m, k, gaps[g], 64, 20, 8, NULL};
+            aln al = {ta, tb, NULL, NULL, n, m, k, gaps[g], 64, 20, 8, NULL};
             double *rf = malloc(sizeof *rf * (nm + 1));
             uint32_t *f = malloc(sizeof *f * (nm + 1)), *p = malloc(sizeof *p * (nm + 1));
             int64_t *rp = malloc(sizeof *rp * (nm + 1));
@@ -261,6 +272,8 @@ START_TEST(chain_dp_same_as_window_scan)
         }
         free(mm);
         free(ha);
+        free(ta);
+        free(tb);
         free(hb);
     }
     ck_assert_msg(total > 100000, "only %zu anchors in all", total);
@@ -304,7 +317,7 @@ static void ref_extend_end(const aln *al, const uint32_t *pa, const uint32_t *pb
                 cur[d] = EXT_NEG;
                 continue;
             }
-            int eq = j >= 1 && al->ha[TA(i)] == al->hb[TB(j)];
+            int eq = j >= 1 && al->ta[TA(i)].hash == al->tb[TB(j)].hash;
             if (j >= 1 && prev[d] > EXT_NEG)
                 v = prev[d] + (eq ? EXT_MATCH : -EXT_MISMATCH);
             if (d + 1 <= 2 * W && prev[d + 1] > EXT_NEG && prev[d + 1] - EXT_INDEL > v)
@@ -319,7 +332,7 @@ static void ref_extend_end(const aln *al, const uint32_t *pa, const uint32_t *pb
             alive = 1;
             if (v > best)
                 best = v;
-            if (eq && i >= 2 && j >= 2 && al->ha[TA(i - 1)] == al->hb[TB(j - 1)]) {
+            if (eq && i >= 2 && j >= 2 && al->ta[TA(i - 1)].hash == al->tb[TB(j - 1)].hash) {
                 int inside = pa[TA(i)] == para_a && pb[TB(j)] == para_b;
                 extcand *c = inside ? &in : &out;
                 if (v > c->score)
@@ -382,7 +395,8 @@ START_TEST(extend_end_same_as_full_band)
         for (size_t i = 1; i < m; i++)
             if (pb[i] != pb[i - 1])
                 sb[i / 64] |= UINT64_C(1) << (i % 64);
-        aln al = {ha, hb, NULL, sa, sb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8, NULL};
+        ovl_token *ta = as_tokens(ha, n), *tb = as_tokens(hb, m);
+        aln al = {ta, tb, sa, sb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8, NULL};
         for (int t = 0; t < 2000; t++) {
             uint32_t a = 1 + (uint32_t)rnd_below(n - 1), b = 1 + (uint32_t)rnd_below(m - 1);
             if (rnd_below(4)) { /* where a's token went, give or take a few: long extensions */
@@ -397,6 +411,8 @@ START_TEST(extend_end_same_as_full_band)
                           round, a, b, dir, da, db, rda, rdb);
         }
         free(ha);
+        free(ta);
+        free(tb);
         free(hb);
         free(at);
         free(pa);
