@@ -234,13 +234,16 @@ START_TEST(chain_dp_same_as_window_scan)
         for (size_t g = 0; g < 3; g++) {
             aln al = {ta, tb, NULL, NULL, n, m, k, gaps[g], 64, 20, 8, NULL};
             double *rf = malloc(sizeof *rf * (nm + 1));
-            uint32_t *f = malloc(sizeof *f * (nm + 1)), *p = malloc(sizeof *p * (nm + 1));
+            uint32_t *f = malloc(sizeof *f * (nm + 1));
+            uint8_t *pd = malloc(nm + 1);
+            uint64_t *has = malloc(sizeof *has * (nm / 64 + 1));
             int64_t *rp = malloc(sizeof *rp * (nm + 1));
-            ck_assert(f && rf && p && rp);
-            ck_assert_int_eq(chain_dp(&al, mm, nm, f, p), 0);
+            ck_assert(f && rf && pd && has && rp);
+            ck_assert_int_eq(chain_dp(&al, mm, nm, f, pd, has), 0);
             ref_chain_dp(&al, mm, nm, rf, rp);
             for (size_t i = 0; i < nm; i++) {
-                long long pi = p[i] == NO_PRED ? -1 : (long long)p[i];
+                uint32_t pj = pred_of(pd, has, i);
+                long long pi = pj == NO_PRED ? -1 : (long long)pj;
                 ck_assert_msg(f[i] == 4 * rf[i] && pi == rp[i],
                               "round %d gap %u anchor %zu of %zu: (%g, %lld) vs (%g, %lld)", round,
                               gaps[g], i, nm, f[i] / 4.0, pi, rf[i], (long long)rp[i]);
@@ -258,16 +261,35 @@ START_TEST(chain_dp_same_as_window_scan)
                 qsort(rord, nm, sizeof *rord, ref_cmp_idxscore);
                 uint32_t *ord = malloc(sizeof *ord * (nm + 1));
                 ck_assert_ptr_nonnull(ord);
-                ck_assert_int_eq(score_order(NULL, f, nm, ord), 0);
+                ck_assert_int_eq(score_order(NULL, f, nm, NULL, nm, ord), 0);
                 for (size_t r = 0; r < nm; r++)
                     ck_assert_msg(ord[r] == rord[r].i, "wide %d rank %zu: %u vs %zu", wide, r,
                                   (unsigned)ord[r], rord[r].i);
+                /* A subset (chain building leaves out lone short anchors) keeps its order. */
+                uint64_t *keep = calloc(nm / 64 + 1, sizeof *keep);
+                ck_assert_ptr_nonnull(keep);
+                size_t nk = 0;
+                for (size_t i = 0; i < nm; i++)
+                    if (i % 3 != 1) {
+                        keep[i / 64] |= UINT64_C(1) << (i % 64);
+                        nk++;
+                    }
+                ck_assert_int_eq(score_order(NULL, f, nm, keep, nk, ord), 0);
+                for (size_t r = 0, x = 0; r < nm; r++) {
+                    if (rord[r].i % 3 == 1)
+                        continue;
+                    ck_assert_msg(ord[x] == rord[r].i, "kept, wide %d rank %zu: %u vs %zu", wide,
+                                  x, (unsigned)ord[x], rord[r].i);
+                    x++;
+                }
+                free(keep);
                 free(ord);
                 free(rord);
             }
             free(f);
             free(rf);
-            free(p);
+            free(pd);
+            free(has);
             free(rp);
         }
         free(mm);
