@@ -158,7 +158,7 @@ static void sc_end(ascratch *s)
  * with their hashes copied into scratch slots SC_HA and SC_HB (a passage's range: the
  * documents' hashes are read in place elsewhere), the diagonal arrays and *runs in slots
  * SC_DIFFV and SC_RUNS (release *runs with sc_put). */
-static int diff_runs(ascratch *s, const ovl_token *ta, size_t n, const ovl_token *tb, size_t m,
+static int diff_runs(ascratch *s, const ovl__tok *ta, size_t n, const ovl__tok *tb, size_t m,
                      ovl__eqrun **runs, size_t *nruns)
 {
     size_t cap;
@@ -361,7 +361,7 @@ static inline size_t kslot_find(const kslot *tab, size_t mask, uint64_t g)
  * answers it, on cache lines the extension reads anyway, instead of a per-diagonal array of
  * match ends (n + m words read at random: a third of the search's time on two 10 MB
  * documents). Both sides' k-gram hashes are rolled as they are read, not stored. */
-static int find_mems_masked(ascratch *sc, const ovl_token *ta, size_t n, const ovl_token *tb, size_t m,
+static int find_mems_masked(ascratch *sc, const ovl__tok *ta, size_t n, const ovl__tok *tb, size_t m,
                             unsigned k, unsigned max_occ, const uint8_t *sa, const uint8_t *sb,
                             mem **out, size_t *nout)
 {
@@ -567,7 +567,7 @@ done:
 }
 
 typedef struct aln {
-    const ovl_token *ta, *tb; /* the ranges' tokens: hashes and kinds read in place (a copy of
+    const ovl__tok *ta, *tb; /* the ranges' tokens: hashes and kinds read in place (a copy of
                                  the hashes was 8 bytes a token of both documents) */
     const uint64_t *pa, *pb; /* bit t: token t of a's (b's) range is in another paragraph
                                 than token t - 1 (para_starts; same_para reads them) */
@@ -803,9 +803,9 @@ static int weight_below(const aln *al, size_t t0, size_t t1, double thr)
     const double wc = al->min_words, ww = al->min_cjk, target = thr * al->min_cjk * al->min_words;
     double acc = 0;
     for (size_t t = t0; t < t1; t++) {
-        if (al->ta[t].kind == OVL_TOK_CJK)
+        if (ovl__tok_kind(&al->ta[t]) == OVL_TOK_CJK)
             acc += wc;
-        else if (al->ta[t].kind == OVL_TOK_WORD)
+        else if (ovl__tok_kind(&al->ta[t]) == OVL_TOK_WORD)
             acc += ww;
         else
             continue;
@@ -1101,7 +1101,7 @@ done:
 
 /* Paragraph starts of the n tokens tk (in text order) of doc: bit i of out (n / 64 + 1 words)
  * set when token i is in another paragraph than token i - 1. */
-static void para_starts(const ovl_doc *doc, const ovl_token *tk, size_t n, uint64_t *out)
+static void para_starts(const ovl_doc *doc, const ovl__tok *tk, size_t n, uint64_t *out)
 {
     const ovl_range *pr = doc->segs->paras;
     size_t np = doc->segs->npara, lo = 0, hi = np;
@@ -1449,7 +1449,7 @@ typedef struct ivl {
 } ivl;
 
 typedef struct mergew {
-    const ovl_token *ta, *tb; /* whole documents' tokens (passages hold absolute indices) */
+    const ovl__tok *ta, *tb; /* whole documents' tokens (passages hold absolute indices) */
     uint32_t na, nb;          /* their token counts */
     unsigned touch;           /* largest hole */
     unsigned small;           /* holes of one side up to this many tokens in all need no check */
@@ -1459,7 +1459,7 @@ typedef struct mergew {
     ascratch *s;              /* h and st are its slots SC_HOLEH, SC_HOLEST */
 } mergew;
 
-static uint64_t bigram(const ovl_token *tk, uint32_t x)
+static uint64_t bigram(const ovl__tok *tk, uint32_t x)
 {
     return mix64(tk[x].hash * 0x9E3779B97F4A7C15ull ^ tk[x + 1].hash);
 }
@@ -1467,8 +1467,8 @@ static uint64_t bigram(const ovl_token *tk, uint32_t x)
 /* 1 when the holes between side X's sorted intervals ix[0, n) are at most w->small tokens in
  * all, or when at least half of their token bigrams occur in the stretch [ys, ye) of the
  * other side; 0 otherwise; -1 when out of memory. */
-static int holes_found(mergew *w, const ovl_token *tx, const ivl *ix, size_t n,
-                       const ovl_token *ty, uint32_t ys, uint32_t ye)
+static int holes_found(mergew *w, const ovl__tok *tx, const ivl *ix, size_t n,
+                       const ovl__tok *ty, uint32_t ys, uint32_t ye)
 {
     size_t nh = 0, holes = 0;
     uint32_t reach = ix[0].e;
@@ -1594,8 +1594,8 @@ static double group_weight(const mergew *w, const ovl_passage *ps, const size_t 
     }
     size_t c = 0, wd = 0;
     for (uint32_t t = t0; t < t1; t++) {
-        c += w->ta[t].kind == OVL_TOK_CJK;
-        wd += w->ta[t].kind == OVL_TOK_WORD;
+        c += ovl__tok_kind(&w->ta[t]) == OVL_TOK_CJK;
+        wd += ovl__tok_kind(&w->ta[t]) == OVL_TOK_WORD;
     }
     return (double)c / w->min_cjk + (double)wd / w->min_words;
 }
@@ -1835,14 +1835,14 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     if (a->norm->ntokens >= UINT32_MAX / 4 || b->norm->ntokens >= UINT32_MAX / 2)
         return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "ovl_align: too many tokens");
     size_t n = a1 - a0, m = b1 - b0;
-    const ovl_token *ta = a->norm->tokens + a0, *tb = b->norm->tokens + b0;
+    const ovl__tok *ta = a->norm->tokens + a0, *tb = b->norm->tokens + b0;
 
     /* Automatic parameters from the share of CJK tokens: a CJK token is one character, so
      * seeds and gaps must span more of them than of words for the same amount of text. */
     size_t ncjk = 0, nword = 0;
     for (size_t i = 0; i < n; i++) {
-        ncjk += ta[i].kind == OVL_TOK_CJK;
-        nword += ta[i].kind == OVL_TOK_WORD;
+        ncjk += ovl__tok_kind(&ta[i]) == OVL_TOK_CJK;
+        nword += ovl__tok_kind(&ta[i]) == OVL_TOK_WORD;
     }
     double cjk_share = ncjk + nword ? (double)ncjk / (double)(ncjk + nword) : 0.0;
     unsigned k = o.seed_len ? o.seed_len : (cjk_share >= 0.5 ? 5u : 3u);
@@ -1923,8 +1923,8 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                     break;
                 for (size_t t = x; t < x + runs[r].len; t++) {
                     mchars += ta[ca0 + t].norm_len;
-                    mc += ta[ca0 + t].kind == OVL_TOK_CJK;
-                    mw += ta[ca0 + t].kind == OVL_TOK_WORD;
+                    mc += ovl__tok_kind(&ta[ca0 + t]) == OVL_TOK_CJK;
+                    mw += ovl__tok_kind(&ta[ca0 + t]) == OVL_TOK_WORD;
                 }
                 px = x + runs[r].len;
                 py = y + runs[r].len;

@@ -74,16 +74,16 @@ static void body_mark(body *b, const char *s)
 /* Characters of tokens [s, e) of a side: from the first token's start to the last one's end. */
 typedef struct side {
     const ovl_text *chars;
-    const ovl_token *tok;
+    const ovl_norm *nm;
     uint32_t t1;        /* end of the passage's token range */
 } side;
 
-static uint64_t run_start(const side *sd, uint32_t s) { return sd->tok[s].char_start; }
-static uint64_t run_end(const side *sd, uint32_t e) { return sd->tok[e - 1].char_end; }
+static uint64_t run_start(const side *sd, uint32_t s) { return sd->nm->tokens[s].char_start; }
+static uint64_t run_end(const side *sd, uint32_t e) { return ovl__tok_char_end(sd->nm, e - 1); }
 /* Gap after token e - 1 up to the next token of the passage (punctuation, spaces). */
 static uint64_t gap_end(const side *sd, uint32_t e)
 {
-    return e < sd->t1 ? sd->tok[e].char_start : sd->tok[e - 1].char_end;
+    return e < sd->t1 ? sd->nm->tokens[e].char_start : ovl__tok_char_end(sd->nm, e - 1);
 }
 
 static int write_body(ovl_ctx *ctx, ovl__out *o, const ovl_doc *da, const ovl_doc *db,
@@ -95,8 +95,8 @@ static int write_body(ovl_ctx *ctx, ovl__out *o, const ovl_doc *da, const ovl_do
     const char *ins_on = opts->color ? ANSI_GREEN "{+" : "{+";
     const char *ins_off = opts->color ? "+}" ANSI_RESET : "+}";
     body bw = {.o = o, .limit = opts->max_context > 0 ? (uint64_t)opts->max_context : 0};
-    side sa = {ovl_doc_text(da), ovl_norm_tokens(ovl_doc_norm(da)), a->tok_end};
-    side sb = {ovl_doc_text(db), ovl_norm_tokens(ovl_doc_norm(db)), b->tok_end};
+    side sa = {ovl_doc_text(da), ovl_doc_norm(da), a->tok_end};
+    side sb = {ovl_doc_text(db), ovl_doc_norm(db), b->tok_end};
 
     if (a->tok_end <= a->tok_start || b->tok_end <= b->tok_start) {
         /* A passage without tokens on a side has no edit script: show A's characters. */

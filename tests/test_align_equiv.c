@@ -164,9 +164,9 @@ static void ref_find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size
 /* Token sequence of n tokens over a vocabulary of v, with stretches copied from src (when
  * given) so that there are long matches, repeats and small edits. */
 /* Tokens carrying hashes h[0,n) (the aligner reads hashes in place from the tokens). */
-static ovl_token *as_tokens(const uint64_t *h, size_t n)
+static ovl__tok *as_tokens(const uint64_t *h, size_t n)
 {
-    ovl_token *t = calloc(n + 1, sizeof *t);
+    ovl__tok *t = calloc(n + 1, sizeof *t);
     ck_assert_ptr_nonnull(t);
     for (size_t i = 0; i < n; i++)
         t[i].hash = h[i];
@@ -218,7 +218,7 @@ START_TEST(chain_dp_same_as_window_scan)
                 sb[i] = rnd_below(4) == 0;
         }
         unsigned occ = round % 2 ? 64 : 4;
-        ovl_token *ta = as_tokens(ha, n), *tb = as_tokens(hb, m);
+        ovl__tok *ta = as_tokens(ha, n), *tb = as_tokens(hb, m);
         ck_assert_int_eq(find_mems_masked(NULL, ta, n, tb, m, k, occ, sa, sb, &mm, &nm), 0);
         ref_find_mems(ha, n, hb, m, k, occ, sa, sb, &rm, &nrm);
         free(sa);
@@ -417,7 +417,7 @@ START_TEST(extend_end_same_as_full_band)
         for (size_t i = 1; i < m; i++)
             if (pb[i] != pb[i - 1])
                 sb[i / 64] |= UINT64_C(1) << (i % 64);
-        ovl_token *ta = as_tokens(ha, n), *tb = as_tokens(hb, m);
+        ovl__tok *ta = as_tokens(ha, n), *tb = as_tokens(hb, m);
         aln al = {ta, tb, sa, sb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8, NULL};
         for (int t = 0; t < 2000; t++) {
             uint32_t a = 1 + (uint32_t)rnd_below(n - 1), b = 1 + (uint32_t)rnd_below(m - 1);
