@@ -1613,9 +1613,17 @@ static void sort_ivl(ivl *v, size_t n)
     }
 }
 
+/* The pieces of merged passages while they are made: a group's pieces are consecutive, each
+ * with passage = the index of its group's first piece, and the merged passage carries
+ * moved = -(1 + that index) until the passages are final (align_pieces_out). */
+typedef struct mpieces {
+    ovl_piece *v;
+    size_t n, cap;
+} mpieces;
+
 static size_t merge_reordered(ascratch *sc, const ovl_doc *a, const ovl_doc *b, ovl_passage *ps,
                               size_t np, unsigned touch, unsigned small, double min_cjk,
-                              double min_words, int *oom)
+                              double min_words, mpieces *mp, int *oom)
 {
     ivl ib[MERGE_MAX], sa[MERGE_MAX], sb[MERGE_MAX];
     uint8_t one[MERGE_MAX];
@@ -1752,6 +1760,20 @@ static size_t merge_reordered(ascratch *sc, const ovl_doc *a, const ovl_doc *b, 
         if (!strong && (nb < 2 || group_weight(&w, ps, bx, nb) < REPEAT_MIN_WEIGHT))
             continue;
         g.moved = 0;
+        if (best > 0 && mp) {
+            if (ovl__grow(&mp->v, &mp->cap, mp->n + best + 1, sizeof *mp->v)) {
+                *oom = 1;
+                break;
+            }
+            g.moved = -(int)(mp->n + 1);
+            for (size_t t = 0, first = mp->n; t <= best; t++) {
+                ovl_piece *pc = &mp->v[mp->n++];
+                pc->passage = first;
+                pc->a = ps[ix[t]].a;
+                pc->b = ps[ix[t]].b;
+                pc->moved = 0;
+            }
+        }
         if (best > 0) {
             double weight = g.similarity * (double)(g.a.tok_end - g.a.tok_start);
             for (size_t t = 1; t <= best; t++) {
@@ -1794,6 +1816,85 @@ typedef struct arange {
     size_t first, n;
 } arange;
 
+/* The pieces of the final passages ps[0, np) that merged pieces in another order in B
+ * (tagged by merge_reordered), into *out (malloc'd; NULL when none), each passage's in A order,
+ * their moved flags set, and the tags cleared. A piece is in order when it lies on the
+ * heaviest (in A tokens; the first found on ties) run of pieces whose B starts increase too;
+ * a group all in order has no moves to show and gives no pieces. -1 when out of memory. */
+static int pieces_out(const mpieces *mp, ovl_passage *ps, size_t np, ovl_piece **out,
+                      size_t *nout)
+{
+    size_t total = 0, w = 0;
+    *out = NULL;
+    *nout = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (ps[i].moved >= 0)
+            continue;
+        size_t first = (size_t)(-(int64_t)ps[i].moved - 1), k = first;
+        while (k < mp->n && mp->v[k].passage == first)
+            k++;
+        total += k - first;
+    }
+    ovl_piece *v = total ? malloc(sizeof *v * total) : NULL;
+    if (total && !v)
+        return -1;
+    for (size_t i = 0; i < np; i++) {
+        if (ps[i].moved >= 0)
+            continue;
+        size_t first = (size_t)(-(int64_t)ps[i].moved - 1), n = 0;
+        ps[i].moved = 0;
+        while (first + n < mp->n && mp->v[first + n].passage == first && n < MERGE_MAX)
+            n++;
+        const ovl_piece *pc = mp->v + first;
+        /* A piece inside another on both sides is a sentence the other bridged over, in
+         * another place on each side: moved. */
+        int nested[MERGE_MAX] = {0};
+        for (size_t j = 0; j < n; j++)
+            for (size_t q = 0; q < n && !nested[j]; q++)
+                nested[j] = q != j && !(q > j && nested[q]) &&
+                            pc[q].a.tok_start <= pc[j].a.tok_start &&
+                            pc[j].a.tok_end <= pc[q].a.tok_end &&
+                            pc[q].b.tok_start <= pc[j].b.tok_start &&
+                            pc[j].b.tok_end <= pc[q].b.tok_end;
+        double best[MERGE_MAX];
+        int prev[MERGE_MAX], top = -1;
+        for (size_t j = 0; j < n; j++) {
+            if (nested[j])
+                continue;
+            best[j] = (double)(pc[j].a.tok_end - pc[j].a.tok_start);
+            prev[j] = -1;
+            for (size_t q = 0; q < j; q++)
+                if (!nested[q] && pc[q].b.tok_start < pc[j].b.tok_start &&
+                    best[q] + (double)(pc[j].a.tok_end - pc[j].a.tok_start) > best[j]) {
+                    best[j] = best[q] + (double)(pc[j].a.tok_end - pc[j].a.tok_start);
+                    prev[j] = (int)q;
+                }
+            if (top < 0 || best[j] > best[top])
+                top = (int)j;
+        }
+        int inorder[MERGE_MAX] = {0}, moves = 0;
+        for (int j = top; j >= 0; j = prev[j])
+            inorder[j] = 1;
+        for (size_t j = 0; j < n; j++)
+            moves += !inorder[j];
+        if (!moves)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            v[w] = pc[j];
+            v[w].passage = i;
+            v[w].moved = !inorder[j];
+            w++;
+        }
+    }
+    if (w == 0) {
+        free(v);
+        v = NULL;
+    }
+    *out = v;
+    *nout = w;
+    return 0;
+}
+
 int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                     size_t b0, size_t b1, const ovl_align_opts *opts, ovl_passage **out,
                     size_t *count)
@@ -1801,14 +1902,33 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
     return ovl__align_range_masked(ctx, a, a0, a1, b, b0, b1, opts, NULL, NULL, out, count);
 }
 
+static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                       size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
+                       const uint8_t *mask_b, ovl_passage **out, size_t *count,
+                       ovl_piece **pieces_ret, size_t *npieces_ret);
+
 int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                             size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
                             const uint8_t *mask_b, ovl_passage **out, size_t *count)
 {
-    if (!a || !b || !out || !count)
+    return align_range(ctx, a, a0, a1, b, b0, b1, opts, mask_a, mask_b, out, count, NULL, NULL);
+}
+
+/* pieces_ret NULL: the pieces of merged passages are not wanted (nor recorded). */
+static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                       size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
+                       const uint8_t *mask_b, ovl_passage **out, size_t *count,
+                       ovl_piece **pieces_ret, size_t *npieces_ret)
+{
+    if (!a || !b || !out || !count || (pieces_ret && !npieces_ret))
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL argument");
     *out = NULL;
     *count = 0;
+    if (pieces_ret) {
+        *pieces_ret = NULL;
+        *npieces_ret = 0;
+    }
+    mpieces mp = {NULL, 0, 0};
     ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
     if (opts) {
         /* A version 1 caller's struct ends before reworded: only its fields are read. */
@@ -1972,7 +2092,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
         qsort(ps, np, sizeof *ps, cmp_passage);
     int oom = 0;
     np = merge_reordered(s, a, b, ps, np, max_gap, 2 * k, (double)o.min_cjk, (double)o.min_words,
-                         &oom);
+                         pieces_ret ? &mp : NULL, &oom);
     if (oom)
         goto done;
     for (size_t i = 0; i < np; i++)
@@ -1989,6 +2109,8 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     /* A merged stretch starts where its earliest piece did in b: the order may have changed. */
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
+    if (pieces_ret && pieces_out(&mp, ps, np, pieces_ret, npieces_ret))
+        goto done;
     if (mark_moved(s, ps, np))
         goto done;
     if (np == 0) {
@@ -2001,6 +2123,12 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     rc = OVL_OK;
 done:
     free(ps);
+    free(mp.v);
+    if (rc != OVL_OK && pieces_ret) {
+        free(*pieces_ret);
+        *pieces_ret = NULL;
+        *npieces_ret = 0;
+    }
     if (s == &local) {
         for (unsigned i = 0; i < SC_NSLOTS; i++)
             free(local.p[i]);
@@ -2010,6 +2138,17 @@ done:
     if (rc != OVL_OK)
         return ovl__fail(ctx, rc, -1, "ovl_align: out of memory");
     return OVL_OK;
+}
+
+int ovl_align_pieces(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_opts *opts,
+                     ovl_passage **out, size_t *count, ovl_piece **pieces, size_t *npieces)
+{
+    if (!a || !b)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL document");
+    if (!pieces || !npieces)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align_pieces: NULL argument");
+    return align_range(ctx, a, 0, a->norm->ntokens, b, 0, b->norm->ntokens, opts, NULL, NULL, out,
+                       count, pieces, npieces);
 }
 
 int ovl_align(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_opts *opts,
