@@ -361,9 +361,9 @@ static inline size_t kslot_find(const kslot *tab, size_t mask, uint64_t g)
  * answers it, on cache lines the extension reads anyway, instead of a per-diagonal array of
  * match ends (n + m words read at random: a third of the search's time on two 10 MB
  * documents). Both sides' k-gram hashes are rolled as they are read, not stored. */
-static int find_mems_masked(ascratch *sc, const ovl__tok *ta, size_t n, const ovl__tok *tb, size_t m,
-                            unsigned k, unsigned max_occ, const uint8_t *sa, const uint8_t *sb,
-                            mem **out, size_t *nout)
+static int find_mems_masked(ascratch *sc, const ovl__tok *ta, size_t n, const ovl__tok *tb,
+                            size_t m, unsigned k, unsigned max_occ, const uint8_t *sa,
+                            const uint8_t *sb, mem **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
@@ -614,11 +614,11 @@ static inline int chain_link(const aln *al, const mem *mj, int64_t ai, int64_t b
  * spans: below 2^32 quarters, as a range has fewer than 2^30 tokens); the predecessor, when
  * there is one (bit i of has), is anchor i - 1 - pd[i] (pred_of): it is one of the LOOKBACK
  * anchors before i, so a byte holds it where an index took 4 (10 MB on two 10 MB documents,
- * whose 3.5 M anchors mostly have none). The predecessor of anchor i is the best-scoring of the LOOKBACK
- * anchors before it in (a, b) order, the nearest on ties. A predecessor's diagonal (a - b)
- * is within max_gap of i's (its gaps, after the overlap is taken off, differ by the difference
- * of the diagonals and are at most max_gap), so instead of all LOOKBACK anchors only those
- * on the 2 max_gap + 1 nearest diagonals are looked at, each diagonal's anchors from the
+ * whose 3.5 M anchors mostly have none). The predecessor of anchor i is the best-scoring of the
+ * LOOKBACK anchors before it in (a, b) order, the nearest on ties. A predecessor's diagonal
+ * (a - b) is within max_gap of i's (its gaps, after the overlap is taken off, differ by the
+ * difference of the diagonals and are at most max_gap), so instead of all LOOKBACK anchors only
+ * those on the 2 max_gap + 1 nearest diagonals are looked at, each diagonal's anchors from the
  * latest back: anchors on one diagonal are disjoint and in order, so the walk stops at the
  * first that ends more than max_gap before i. On two 10 MB documents with 3.5 M anchors this
  * looked at 900 M candidates before.

@@ -122,8 +122,10 @@ static inline unsigned ovl__tok_kind(const ovl__tok *t) { return t->span >> 14; 
 struct ovl_norm {
     ovl__tok *tokens;
     size_t ntokens;
-    uint32_t *nbase;      /* norm_start of token k * OVL__TOK_BLOCK, k = 0 .. ntokens / OVL__TOK_BLOCK */
-    uint32_t (*longs)[2]; /* {token, char_end} of the tokens whose span is OVL__TOK_LONG, in order */
+    uint32_t *nbase;      /* norm_start of token k * OVL__TOK_BLOCK, k = 0 .. ntokens /
+                             OVL__TOK_BLOCK */
+    uint32_t (*longs)[2]; /* {token, char_end} of the tokens whose span is OVL__TOK_LONG, in
+                             order */
     size_t nlong;
     _Atomic(ovl_token *) pub; /* the public array ovl_norm_tokens hands out, made on demand */
     ovl_cps chars;        /* folded code points of the tokens, one after the other */

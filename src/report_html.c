@@ -306,7 +306,8 @@ static void put_moves(ovl__out *o, const ovl_report *r, size_t k)
             ovl__out_puts(o, "<ul class=\"moves\">\n");
         ovl__out_printf(o, "<li>moved: document lines %u-%u, source lines %u-%u: ",
                         pc->a.line_start, pc->a.line_end, pc->b.line_start, pc->b.line_end);
-        uint64_t e = pc->a.char_end - pc->a.char_start > 48 ? pc->a.char_start + 48 : pc->a.char_end;
+        uint64_t e = pc->a.char_end - pc->a.char_start > 48 ? pc->a.char_start + 48
+                                                             : pc->a.char_end;
         put_inline(o, ca, pc->a.char_start, e);
         ovl__out_puts(o, e < pc->a.char_end ? "\xE2\x80\xA6</li>\n" : "</li>\n");
     }

@@ -468,7 +468,8 @@ int ovl__passage_edits(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const
     const ovl_norm *na = ovl_doc_norm(da), *nb = ovl_doc_norm(db);
     /* A run reaches to the next token of its side (the spaces and punctuation between), the
      * last one to its own end, so a side's runs put together are the passage's side. */
-#define RUN_END(nm, e, t1) ((e) < (t1) ? (nm)->tokens[e].char_start : ovl__tok_char_end(nm, (e) - 1))
+#define RUN_END(nm, e, t1)                                                                         \
+    ((e) < (t1) ? (nm)->tokens[e].char_start : ovl__tok_char_end(nm, (e) - 1))
     for (size_t k = 0; k < ne; k++) {
         const ovl_edit *e = &ed[k];
         ovl__cedit c = {e->op, 0, 0, 0, 0};

@@ -217,8 +217,8 @@ static void write_moves(ovl__out *o, const ovl_doc *da, const ovl_piece *pc, siz
         const ovl_span *a = &pc[i].a, *b = &pc[i].b;
         if (opts->color)
             ovl__out_puts(o, ANSI_CYAN);
-        ovl__out_printf(o, "moved: A:%u-%u chars %llu-%llu ~ B:%u-%u chars %llu-%llu", a->line_start,
-                        a->line_end, (unsigned long long)a->char_start,
+        ovl__out_printf(o, "moved: A:%u-%u chars %llu-%llu ~ B:%u-%u chars %llu-%llu",
+                        a->line_start, a->line_end, (unsigned long long)a->char_start,
                         (unsigned long long)a->char_end, b->line_start, b->line_end,
                         (unsigned long long)b->char_start, (unsigned long long)b->char_end);
         if (opts->color)

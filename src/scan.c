@@ -164,7 +164,8 @@ static void fp_one(void *arg, unsigned worker, size_t k)
             rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         for (size_t c = 0; rc == OVL_OK && c < nc; c++) {
             s.cs[c] = ch[c].tok_end > ch[c].tok_start ? tok[ch[c].tok_start].char_start : 0;
-            s.ce[c] = ch[c].tok_end > ch[c].tok_start ? ovl__tok_char_end(nm, ch[c].tok_end - 1) : 0;
+            s.ce[c] = ch[c].tok_end > ch[c].tok_start ? ovl__tok_char_end(nm, ch[c].tok_end - 1)
+                                                      : 0;
         }
     }
     if (rc == OVL_OK && j->doc_bands && ovl_fp_doc_signature(s.fp)) {
