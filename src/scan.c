@@ -151,19 +151,21 @@ static void fp_one(void *arg, unsigned worker, size_t k)
         s.doc.replaced = ovl_text_replaced(t);
         rc = ovl_fp_from_doc(ctx, doc, &j->o->fp, &s.fp);
         if (rc == OVL_OK && j->sk)
-            ovl__recur_add(&j->sk[worker], ovl_norm_tokens(ovl_doc_norm(doc)), nt);
+            ovl__recur_add(&j->sk[worker], ovl_doc_norm(doc)->tokens, nt);
     }
     if (rc == OVL_OK) {
         size_t nc = ovl_fp_chunk_count(s.fp);
         const ovl_fp_chunk *ch = ovl_fp_chunks(s.fp);
-        const ovl_token *tok = ovl_norm_tokens(ovl_doc_norm(doc));
+        const ovl_norm *nm = ovl_doc_norm(doc);
+        const ovl__tok *tok = nm->tokens;
         s.cs = malloc((nc ? nc : 1) * sizeof *s.cs);
         s.ce = malloc((nc ? nc : 1) * sizeof *s.ce);
         if (!s.cs || !s.ce)
             rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         for (size_t c = 0; rc == OVL_OK && c < nc; c++) {
             s.cs[c] = ch[c].tok_end > ch[c].tok_start ? tok[ch[c].tok_start].char_start : 0;
-            s.ce[c] = ch[c].tok_end > ch[c].tok_start ? tok[ch[c].tok_end - 1].char_end : 0;
+            s.ce[c] = ch[c].tok_end > ch[c].tok_start ? ovl__tok_char_end(nm, ch[c].tok_end - 1)
+                                                      : 0;
         }
     }
     if (rc == OVL_OK && j->doc_bands && ovl_fp_doc_signature(s.fp)) {
@@ -700,7 +702,7 @@ static int doc_runs(align_job *j, size_t i, const ovl_doc *d, const uint32_t **r
     size_t nr = 0;
     unsigned mw = j->o->align.min_words ? j->o->align.min_words : 8;
     unsigned mc = j->o->align.min_cjk ? j->o->align.min_cjk : 20;
-    int rc = ovl__recur_runs(j->rec, ovl_norm_tokens(nm), ovl_norm_count(nm), j->o->max_df, mw, mc, &r, &nr);
+    int rc = ovl__recur_runs(j->rec, nm->tokens, ovl_norm_count(nm), j->o->max_df, mw, mc, &r, &nr);
     if (rc != OVL_OK)
         return rc;
     pthread_mutex_lock(&j->rmu);
@@ -743,13 +745,13 @@ static int outside_long(const ovl_doc *d, const uint8_t *m, uint32_t t0, uint32_
 {
     if (!m)
         return 1;
-    const ovl_token *t = ovl_norm_tokens(ovl_doc_norm(d));
+    const ovl__tok *t = ovl_doc_norm(d)->tokens;
     size_t words = 0, cjk = 0;
     for (uint32_t x = t0; x < t1; x++) {
         if (m[x])
             continue;
-        words += t[x].kind == OVL_TOK_WORD;
-        cjk += t[x].kind == OVL_TOK_CJK;
+        words += ovl__tok_kind(&t[x]) == OVL_TOK_WORD;
+        cjk += ovl__tok_kind(&t[x]) == OVL_TOK_CJK;
     }
     unsigned mw = ao->min_words ? ao->min_words : 8, mc = ao->min_cjk ? ao->min_cjk : 20;
     return (double)words / mw + (double)cjk / mc >= 1.0;
