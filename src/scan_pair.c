@@ -23,7 +23,7 @@ static uint64_t gram_key(uint64_t acc)
  * and last tokens are masked (recurring text) is passed over, as the aligner passes it over
  * as a seed. */
 typedef struct groll {
-    const ovl_token *tk;
+    const ovl__tok *tk;
     const uint8_t *m;
     size_t t, t0, t1;
     unsigned g;
@@ -32,7 +32,7 @@ typedef struct groll {
 
 static void groll_init(groll *r, const ovl_doc *d, const uint8_t *m, size_t t0, size_t t1, unsigned g)
 {
-    r->tk = ovl_norm_tokens(ovl_doc_norm(d));
+    r->tk = ovl_doc_norm(d)->tokens;
     r->m = m;
     r->t = r->t0 = t0;
     r->t1 = t1;
@@ -426,7 +426,7 @@ static int drop_repeats(const ovl_doc *ds, int s_is_a, const ovl_align_opts *ao,
                         size_t *np)
 {
     size_t n = *np, ns = ovl_norm_count(ovl_doc_norm(ds));
-    const ovl_token *t = ovl_norm_tokens(ovl_doc_norm(ds));
+    const ovl__tok *t = ovl_doc_norm(ds)->tokens;
     const ovl_passage **ord = malloc((n + 1) * sizeof *ord);
     uint32_t *own = calloc(ns + 1, sizeof *own); /* 1 + the kept passage holding a token */
     uint8_t *drop = calloc(n + 1, 1);
@@ -450,8 +450,8 @@ static int drop_repeats(const ovl_doc *ds, int s_is_a, const ovl_align_opts *ao,
                 if (ps[own[y] - 1].similarity > best)
                     best = ps[own[y] - 1].similarity;
             }
-            words += t[y].kind == OVL_TOK_WORD;
-            cjk += t[y].kind == OVL_TOK_CJK;
+            words += ovl__tok_kind(&t[y]) == OVL_TOK_WORD;
+            cjk += ovl__tok_kind(&t[y]) == OVL_TOK_CJK;
         }
         if (2 * covered > sp->tok_end - sp->tok_start &&
             (words / mw + cjk / mc < REPEAT_WEIGHT || ord[x]->similarity < 0.75 * best)) {
@@ -486,11 +486,11 @@ static int align_windows(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, int
 {
     const ovl_doc *dl = a_long ? da : db, *ds = a_long ? db : da;
     const uint8_t *ml = a_long ? ma : mb;
-    const ovl_token *ts = ovl_norm_tokens(ovl_doc_norm(ds));
+    const ovl__tok *ts = ovl_doc_norm(ds)->tokens;
     size_t ncjk = 0, nword = 0;
     for (size_t i = s0; i < s1; i++) {
-        ncjk += ts[i].kind == OVL_TOK_CJK;
-        nword += ts[i].kind == OVL_TOK_WORD;
+        ncjk += ovl__tok_kind(&ts[i]) == OVL_TOK_CJK;
+        nword += ovl__tok_kind(&ts[i]) == OVL_TOK_WORD;
     }
     unsigned k = o->align.seed_len ? o->align.seed_len : (ncjk && 2 * ncjk >= ncjk + nword ? 5u : 3u);
     unsigned g = k + 1, max_occ = o->align.max_occ ? o->align.max_occ : 64;
