@@ -111,6 +111,39 @@ st=$?
 [ "$st" = 2 ] && grep -q "^overlap: --key-round: '12X' is not a size" "$t/err" &&
   ok "--key-round 12X: status 2, message" || bad "--key-round 12X: status $st, $(head -2 "$t/err")"
 
+# Pair records merged on rank 0 from every rank's sorted run, a record per request with
+# --key-round 1: all of them listed (above, --passages all), or the first few, the rest
+# counted (pairs_unlisted) from the ranks' runs without being sent.
+for lopts in "--max-df 4 --pairs 3 --top 2" "--pairs 7 --top 5 --min-ratio 0.02 --pair-passages 3"; do
+  for fmt in json text; do
+    # shellcheck disable=SC2086
+    "$OVL_BIN" scan --format "$fmt" $lopts -o "$t/one.$fmt" "$t/c" 2>"$t/one.err"
+    grep '^overlap' "$t/one.err" >"$t/one.msg"
+    for n in 2 3 4; do
+      # shellcheck disable=SC2086
+      mpi "$n" scan --format "$fmt" $lopts --key-round 1 -o "$t/mpi.$fmt" "$t/c" >/dev/null 2>"$t/mpi.err"
+      grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
+      cmp -s "$t/one.$fmt" "$t/mpi.$fmt" && cmp -s "$t/one.msg" "$t/mpi.msg" &&
+        ok "records merged a record at a time ($lopts) $fmt -n $n: identical bytes and messages" ||
+        bad "records merged a record at a time ($lopts) $fmt -n $n: $(cmp "$t/one.$fmt" "$t/mpi.$fmt" 2>&1 | head -1) $(diff "$t/one.msg" "$t/mpi.msg" | head -3)"
+    done
+  done
+done
+# (The pairs left out are counted: "N pairs listed, M more with passages not listed".)
+grep -q "^overlap: scan: 7 pairs listed, [1-9][0-9]* more" "$t/one.msg" && ok "the merge's corpus has unlisted pairs" ||
+  bad "the merge's corpus has no unlisted pairs: $(cat "$t/one.msg")"
+# ... and no rank held every record: with 4 ranks and 3 listed, the results phase held less
+# than rank 0 held with every record listed (its own run, then every record; windows of one
+# record).
+# shellcheck disable=SC2086
+OVERLAP_MPI_STATS="$t/all.4" mpi 4 scan --format json --max-df 4 --pairs all --key-round 1 -o "$t/mpi.json" "$t/c" >/dev/null 2>&1
+OVERLAP_MPI_STATS="$t/few.4" mpi 4 scan --format json --max-df 4 --pairs 3 --key-round 1 -o "$t/mpi.json" "$t/c" >/dev/null 2>&1
+ha=$(awk '$1 == "results" {print $6}' "$t/all.4")
+hf=$(awk '$1 == "results" {print $6}' "$t/few.4")
+[ -n "$ha" ] && [ -n "$hf" ] && [ "$hf" -gt 0 ] && [ "$hf" -lt "$ha" ] &&
+  ok "results held: $hf bytes with 3 pairs listed, $ha with all" ||
+  bad "results held: $hf bytes with 3 pairs listed, $ha with all"
+
 # The options struct through the library (tests/mpi/scan_mpi_api.c): NULL, key rounds of one
 # document, an unknown version refused on every rank.
 if [ -n "${OVL_MPI_API:-}" ]; then
