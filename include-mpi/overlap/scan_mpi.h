@@ -28,8 +28,10 @@ extern "C" {
  *     and near copies are known, the owner spools the originals' records in document order
  *     and finds the candidates and recurring chunks of its keys;
  *   2 pairs: each pair goes to the rank owning its first document, where the ranges' pairs
- *     are merged; recurring and template chunks go to rank 0, which builds the families and
- *     sends them to every rank; each rank drops the pairs in recurring text only;
+ *     are merged; recurring and template chunks go to rank 0, and the chunk ranges of the
+ *     documents holding them, streamed to a temporary file there that the families read
+ *     mapped (file pages, not memory of rank 0's own); rank 0 builds the families and sends
+ *     them to every rank; each rank drops the pairs in recurring text only;
  *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest
  *     first to the least loaded of as many bins as ranks, its bin j to rank (j + rank) mod
  *     ranks, so pairs of long documents are spread out and no rank holds others' costs;

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 
 /* Bytes one MPI call moves at most (counts and displacements are ints; the packing buffers
@@ -907,6 +908,68 @@ static int merge_results(mpi_run *m, ovl__run *r, const ovl__prec *own, size_t n
     return rc;
 }
 
+/* ---- the chunk ranges of the families, to rank 0's disk ------------------------------------- */
+
+/* The ranges of the chunks of this rank's flagged documents (read from its chunk file cif,
+ * myfirst[k] the first of its document k) to rank 0, in rank order: rank 0 writes them to
+ * f, where the families read them mapped, so that neither side holds them in memory; the
+ * others send them in pieces of per ranges (at most XCHG_CHUNK bytes). *total: the bytes in
+ * f (rank 0). A rank that cannot read its file still sends the bytes it announced (zeros)
+ * and fails after. */
+static int chunks_to_root(mpi_run *m, FILE *cif, const size_t *myfirst, const uint8_t *flag, size_t lo,
+                          size_t cnt, size_t per, FILE *f, uint64_t *total)
+{
+    int rc = OVL_OK, root = m->rank == 0;
+    uint64_t len = 0;
+    ovl__chunkinfo *piece = (ovl__chunkinfo *)m->sb;
+    size_t fill = 0;
+    for (size_t k = 0; k < cnt; k++)
+        if (flag[lo + k])
+            len += (uint64_t)(myfirst[k + 1] - myfirst[k]) * sizeof *piece;
+    if (!root)
+        MPI_Send(&len, 1, MPI_UINT64_T, 0, 0, m->comm);
+    for (size_t k = 0; k <= cnt; k++) {
+        size_t left = k < cnt && flag[lo + k] ? myfirst[k + 1] - myfirst[k] : 0;
+        if (left && rc == OVL_OK && fseeko(cif, (off_t)(myfirst[k] * sizeof *piece), SEEK_SET) != 0)
+            rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
+        while (left || (k == cnt && fill)) {
+            size_t g = left < per - fill ? left : per - fill;
+            if (g && rc == OVL_OK && fread(piece + fill, sizeof *piece, g, cif) != g)
+                rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
+            if (g && rc != OVL_OK)
+                memset(piece + fill, 0, g * sizeof *piece);
+            fill += g, left -= g;
+            if (fill == per || (k == cnt && !left)) {
+                if (!root)
+                    MPI_Send(piece, (int)(fill * sizeof *piece), MPI_BYTE, 0, 1, m->comm);
+                else if (rc == OVL_OK && fwrite(piece, sizeof *piece, fill, f) != fill)
+                    rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot write the temporary chunk file");
+                fill = 0;
+            }
+        }
+    }
+    if (!root) {
+        m->st.sent[m->phase] += len;
+        return rc;
+    }
+    *total = len;
+    for (int p = 1; p < m->size; p++) {
+        uint64_t n = 0;
+        MPI_Recv(&n, 1, MPI_UINT64_T, p, 0, m->comm, MPI_STATUS_IGNORE);
+        for (uint64_t at = 0; at < n;) {
+            size_t k = n - at < per * sizeof(ovl__chunkinfo) ? (size_t)(n - at) : per * sizeof(ovl__chunkinfo);
+            MPI_Recv(m->rb, (int)k, MPI_BYTE, p, 1, m->comm, MPI_STATUS_IGNORE);
+            if (rc == OVL_OK && fwrite(m->rb, 1, k, f) != k)
+                rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot write the temporary chunk file");
+            at += k;
+        }
+        *total += n;
+    }
+    if (rc == OVL_OK && fflush(f) != 0)
+        rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot write the temporary chunk file");
+    return rc;
+}
+
 /* ---- near copies, found where their keys are ------------------------------------------ */
 
 /* The rank whose share holds document id. */
@@ -1277,6 +1340,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     uint32_t *seen = NULL;        /* the first documents of this share by content (first_seen) */
     size_t *myfirst = NULL;
     uint8_t *flag = NULL; /* per document: holds recurring or template text */
+    FILE *cf = NULL;      /* rank 0: the flagged documents' chunk ranges, for the families */
+    void *cmap = NULL;    /* ... mapped */
+    uint64_t cbytes = 0;
     size_t npairs = 0, nmine = 0;
     int *dest = NULL;
     costidx *ci = NULL;
@@ -1793,29 +1859,25 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         if (recurring || o.ignore) {
             bcast_bytes(m, flag, n, 0);
             /* (Flagged documents are originals: their chunks were all written.) */
-            ovl__chunkinfo cib[256];
-            for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
-                if (!flag[lo + k])
-                    continue;
-                if (fseeko(cif, (off_t)(myfirst[k] * sizeof *cib), SEEK_SET) != 0)
-                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
-                for (size_t left = myfirst[k + 1] - myfirst[k]; rc == OVL_OK && left;) {
-                    size_t g = left < 256 ? left : 256;
-                    if (fread(cib, sizeof *cib, g, cif) != g)
-                        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
-                    else
-                        ovl__bput(&w, cib, g * sizeof *cib);
-                    left -= g;
-                }
-            }
+            if (me == 0 && !(cf = tmpfile()))
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for chunks");
+            CHECK(rc);
+            /* (Pieces of a key round, at most XCHG_CHUNK: --key-round 1 sends one range at
+             * a time.) */
+            uint64_t per = kr / sizeof(ovl__chunkinfo);
+            if (per > XCHG_CHUNK / sizeof(ovl__chunkinfo))
+                per = XCHG_CHUNK / sizeof(ovl__chunkinfo);
+            rc = chunks_to_root(m, cif, myfirst, flag, lo, cnt, per ? (size_t)per : 1, cf, &cbytes);
             fclose(cif);
             cif = NULL;
-            if (rc == OVL_OK && w.bad)
-                rc = nomem(m);
-            CHECK(rc);
-            rc = gather_bytes(m, w.p, w.n, &buf, lens) ? nomem(m) : OVL_OK;
-            free(w.p);
-            memset(&w, 0, sizeof w);
+            if (rc == OVL_OK && me == 0 && cbytes &&
+                (cmap = mmap(NULL, (size_t)cbytes, PROT_READ, MAP_PRIVATE, fileno(cf), 0)) == MAP_FAILED) {
+                cmap = NULL;
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot map the temporary chunk file");
+            }
+            if (cf)
+                fclose(cf); /* (the mapping stays) */
+            cf = NULL;
             CHECK(rc);
         }
         /* Families on rank 0, then to every rank. */
@@ -1831,11 +1893,14 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                     vdocs[i].nchunks = 0;
                 nv += vdocs[i].nchunks;
             }
+            if (rc == OVL_OK && nv * sizeof(ovl__chunkinfo) != cbytes)
+                rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "the ranks' chunk ranges do not add up");
             if (rc == OVL_OK) {
+                /* The ranges are read through the mapping: pages of the file, which the
+                 * system can drop and read again, not memory of this process's own. */
                 r.cfp.docs = vdocs;
-                r.cfp.chunks = (ovl__chunkinfo *)buf;
+                r.cfp.chunks = cmap;
                 r.cfp.nchunks = nv;
-                buf = NULL;
                 held(m, nv * sizeof(ovl__chunkinfo));
                 rc = ovl__run_families(&r);
                 r.cfp.docs = r.docs;
@@ -1851,9 +1916,11 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                 if (w.bad)
                     rc = nomem(m);
             }
-            free(r.cfp.chunks);
             r.cfp.chunks = NULL;
         }
+        if (cmap)
+            munmap(cmap, (size_t)cbytes);
+        cmap = NULL;
         free(flag);
         flag = NULL;
         CHECK(rc);
@@ -2045,6 +2112,10 @@ done:
     free(mysig);
     if (cif)
         fclose(cif);
+    if (cf)
+        fclose(cf);
+    if (cmap)
+        munmap(cmap, (size_t)cbytes);
     if (spool)
         fclose(spool);
     for (unsigned x = 0; x < 64; x++)
