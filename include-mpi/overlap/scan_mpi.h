@@ -54,7 +54,7 @@ typedef struct ovl_scan_mpi_opts {
      * OVL_SCAN_MPI_KEY_ROUND_DEFAULT. A rank holds about three times this at once (a
      * batch's fingerprints, what it packs, and what it receives). The windows of pair
      * records rank 0 merges hold about this many bytes together (key_round / 64 / ranks
-     * records each, at least one). */
+     * records each, at least one, at most list_pairs). */
     uint64_t key_round;
 } ovl_scan_mpi_opts;
 #define OVL_SCAN_MPI_KEY_ROUND_DEFAULT ((uint64_t)16 << 20) /* 16 MiB */

@@ -2049,7 +2049,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         size_t nown = r.nrecs;
         r.recs = NULL;
         r.nrecs = r.caprecs = 0;
+        /* (No more than the report lists: every listed record may be one rank's.) */
         uint64_t window = kr / 64 / (uint64_t)P, most = 0;
+        if (o.list_pairs && window > o.list_pairs)
+            window = o.list_pairs;
         if (rc == OVL_OK)
             rc = merge_results(m, &r, own, nown, window ? window : 1, &most);
         for (size_t k = 0; k < nown; k++)

@@ -129,6 +129,13 @@ for lopts in "--max-df 4 --pairs 3 --top 2" "--pairs 7 --top 5 --min-ratio 0.02 
     done
   done
 done
+# ... and with the default round, windows of --pairs records (7: more than one per rank).
+# shellcheck disable=SC2086
+mpi 3 scan --format json $lopts -o "$t/mpi.json" "$t/c" >/dev/null 2>"$t/mpi.err"
+grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
+cmp -s "$t/one.json" "$t/mpi.json" && cmp -s "$t/one.msg" "$t/mpi.msg" &&
+  ok "records merged in windows of --pairs records ($lopts) -n 3: identical bytes and messages" ||
+  bad "records merged in windows of --pairs records ($lopts) -n 3: $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
 # (The pairs left out are counted: "N pairs listed, M more with passages not listed".)
 grep -q "^overlap: scan: 7 pairs listed, [1-9][0-9]* more" "$t/one.msg" && ok "the merge's corpus has unlisted pairs" ||
   bad "the merge's corpus has no unlisted pairs: $(cat "$t/one.msg")"
