@@ -1882,30 +1882,35 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         }
         /* Families on rank 0, then to every rank. */
         if (me == 0) {
-            ovl_scan_doc *vdocs = malloc((n ? n : 1) * sizeof *vdocs);
-            size_t nv = 0;
-            if (!vdocs)
+            /* The documents' chunks as the families number them (the flagged documents',
+             * in document order), set in the records and put back after: 12 bytes a
+             * document kept aside instead of a copy of every record (96). */
+            size_t *vfirst = malloc((n ? n : 1) * sizeof *vfirst), nv = 0;
+            uint32_t *vn = malloc((n ? n : 1) * sizeof *vn);
+            if (!vfirst || !vn)
                 rc = nomem(m);
             for (size_t i = 0; rc == OVL_OK && i < n; i++) {
-                vdocs[i] = r.docs[i];
-                vdocs[i].first_chunk = nv;
-                if (!flag[i] || r.docs[i].status != OVL_OK || r.cfp.copy_of[i] == UINT32_MAX)
-                    vdocs[i].nchunks = 0;
-                nv += vdocs[i].nchunks;
+                ovl_scan_doc *d = &r.docs[i];
+                vfirst[i] = d->first_chunk, vn[i] = d->nchunks;
+                d->first_chunk = nv;
+                if (!flag[i] || d->status != OVL_OK || r.cfp.copy_of[i] == UINT32_MAX)
+                    d->nchunks = 0;
+                nv += d->nchunks;
             }
             if (rc == OVL_OK && nv * sizeof(ovl__chunkinfo) != cbytes)
                 rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "the ranks' chunk ranges do not add up");
             if (rc == OVL_OK) {
                 /* The ranges are read through the mapping: pages of the file, which the
                  * system can drop and read again, not memory of this process's own. */
-                r.cfp.docs = vdocs;
                 r.cfp.chunks = cmap;
                 r.cfp.nchunks = nv;
                 held(m, nv * sizeof(ovl__chunkinfo));
                 rc = ovl__run_families(&r);
-                r.cfp.docs = r.docs;
             }
-            free(vdocs);
+            for (size_t i = 0; vfirst && vn && i < n; i++)
+                r.docs[i].first_chunk = vfirst[i], r.docs[i].nchunks = vn[i];
+            free(vfirst);
+            free(vn);
             if (rc == OVL_OK) {
                 uint64_t h[3] = {(uint64_t)r.use_fam, (uint64_t)r.use_ign, r.sum.ignored_chars};
                 ovl__bput(&w, h, sizeof h);
