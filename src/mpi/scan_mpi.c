@@ -735,7 +735,7 @@ typedef struct msrc {
 static int msrc_next(mpi_run *m, msrc *s, uint64_t window)
 {
     s->has = 0;
-    if (s->own) {
+    if (s->rank == 0) {
         if (s->at < s->nown) {
             s->cur = s->own[s->at++];
             s->err = s->cur.error;
@@ -844,10 +844,10 @@ static int merge_results(mpi_run *m, ovl__run *r, const ovl__prec *own, size_t n
         while (rc == OVL_OK && s->has) {
             rc = tally(m, &s->cur, s->err, &rest, &nrest, &caprest, &unlisted);
             s->has = 0;
-            if (rc == OVL_OK && (s->own || s->in.at < s->in.n))
+            if (rc == OVL_OK && (s->rank == 0 || s->in.at < s->in.n))
                 rc = msrc_next(m, s, window);
         }
-        if (rc != OVL_OK || s->own || s->done)
+        if (rc != OVL_OK || s->rank == 0 || s->done)
             continue;
         int ok = 0;
         size_t len = 0;

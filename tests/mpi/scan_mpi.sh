@@ -151,6 +151,23 @@ hf=$(awk '$1 == "results" {print $6}' "$t/few.4")
   ok "results held: $hf bytes with 3 pairs listed, $ha with all" ||
   bad "results held: $hf bytes with 3 pairs listed, $ha with all"
 
+# A rank without pair records of its own: the one pair is of rank 1's share (c and d, by
+# bytes), aligned there, so rank 0 merges only the other rank's run.
+mkdir -p "$t/lone"
+cp "$t/c/src/00000.txt" "$t/lone/a.txt"
+cp "$t/c/src/00006.txt" "$t/lone/b.txt"
+cp "$t/c/src/00005.txt" "$t/lone/c.txt"
+{ head -12 "$t/c/src/00005.txt"; tail -15 "$t/c/src/00004.txt"; } >"$t/lone/d.txt"
+"$OVL_BIN" scan --format json -o "$t/one.json" "$t/lone" 2>/dev/null
+for n in 2 3; do
+  mpi "$n" scan --format json -o "$t/mpi.json" "$t/lone" >/dev/null 2>&1
+  st=$?
+  jq -e '[.pairs[] | [.a, .b]] == [[0, 1]] and ([.documents[].path] | map(split("/") | last)) == ["c.txt", "d.txt"]' \
+    "$t/one.json" >/dev/null && cmp -s "$t/one.json" "$t/mpi.json" &&
+    ok "rank 0 without pair records, -n $n: identical bytes, status $st" ||
+    bad "rank 0 without pair records, -n $n: status $st, $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
+done
+
 # The options struct through the library (tests/mpi/scan_mpi_api.c): NULL, key rounds of one
 # document, an unknown version refused on every rank.
 if [ -n "${OVL_MPI_API:-}" ]; then
