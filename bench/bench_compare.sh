@@ -147,6 +147,21 @@ if [ -n "$BASE" ]; then
   if cmp -s <(sed 's/"overlap_version": *"[^"]*"//' "$OUT/new.json") \
             <(sed 's/"overlap_version": *"[^"]*"//' "$OUT/base.json"); then
     echo "reports: identical to --base"
+  elif python3 - "$OUT/new.json" "$OUT/base.json" <<'EOF'
+import json, sys
+new, base = (json.load(open(f)) for f in sys.argv[1:3])
+# The passages' "pieces" (added within schema 1: the moves inside a passage whose sentences
+# were shuffled) may be new on one side; nothing else may differ.
+n = [sum('pieces' in p for p in d['passages']) for d in (new, base)]
+for d in (new, base):
+    d.pop('overlap_version', None)
+    for p in d['passages']:
+        p.pop('pieces', None)
+if new != base:
+    sys.exit(1)
+print(f"reports: identical to --base but for the pieces of {n[0]} passages ({n[1]} in --base)")
+EOF
+  then :
   else
     echo "reports: DIFFER from --base" >&2; exit 1
   fi

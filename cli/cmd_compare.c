@@ -115,6 +115,8 @@ int cmd_compare(int argc, char **argv)
     int status = CLI_EXIT_TROUBLE;
     ovl_report *rep = NULL;
     ovl_passage *ps = NULL;
+    ovl_piece *pieces = NULL;
+    size_t npieces = 0;
     size_t np = 0;
     ovl_doc **tpl = NULL;
     size_t ntpl = 0;
@@ -136,7 +138,8 @@ int cmd_compare(int argc, char **argv)
     }
     if (bad)
         goto done;
-    int rc = ovl_align(ctx, docs[0], docs[1], &aopts, &ps, &np);
+    /* The pieces of passages whose sentences moved, for the reports to show. */
+    int rc = ovl_align_pieces(ctx, docs[0], docs[1], &aopts, &ps, &np, &pieces, &npieces);
     if (rc != OVL_OK) {
         cli_fail(NULL, ctx, rc);
         goto done;
@@ -159,6 +162,9 @@ int cmd_compare(int argc, char **argv)
         free(ps);
         ps = cut;
         np = ncut;
+        free(pieces); /* they index the passages before the cut */
+        pieces = NULL;
+        npieces = 0;
         cli_error("compare: %llu characters of A and %llu of B found in the --ignore files; %zu "
                   "passage%s cut out of them", (unsigned long long)ca, (unsigned long long)cb, touched,
                   touched == 1 ? "" : "s");
@@ -166,7 +172,7 @@ int cmd_compare(int argc, char **argv)
     rep = ovl_report_new();
     if (!rep || ovl_report_add_doc(rep, docs[0], paths[0]) < 0 ||
         ovl_report_add_doc(rep, docs[1], paths[1]) < 0 ||
-        ovl_report_add_passages(rep, 0, 1, ps, np) != OVL_OK) {
+        ovl_report_add_passages_pieces(rep, 0, 1, ps, np, pieces, npieces) != OVL_OK) {
         cli_error("compare: out of memory");
         goto done;
     }
@@ -200,6 +206,7 @@ int cmd_compare(int argc, char **argv)
 done:
     ovl_report_free(rep);
     free(ps);
+    free(pieces);
     free(ia);
     free(ib);
     for (size_t t = 0; t < ntpl; t++)

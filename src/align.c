@@ -21,7 +21,7 @@
 enum {
     SC_TAB, SC_POS, SC_SLOT, SC_KUSED, SC_COVER, SC_MEMS, SC_RTMP, SC_RCNT,
     SC_LAST, SC_LASTG, SC_F, SC_SCNT, SC_IS, SC_USED, SC_ANCH, SC_CH,
-    SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_KA, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
+    SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_ORD, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
     SC_RUNS, SC_GRP, SC_MUSED, SC_MEMIV, SC_HOLEH, SC_HOLEST, SC_MVT, SC_MVPREV, SC_MVBYB,
     SC_MVPOS, SC_MVHEAVY, SC_NSLOTS
 };
@@ -154,22 +154,35 @@ static void sc_end(ascratch *s)
     }
 }
 
-/* Equal runs of a shortest edit script between a[0,n) and b[0,m) (align_diff.c), with the
- * diagonal arrays and *runs in scratch slots SC_DIFFV and SC_RUNS (release *runs with
- * sc_put). */
-static int diff_runs(ascratch *s, const uint64_t *a, size_t n, const uint64_t *b, size_t m,
+/* Equal runs of a shortest edit script between the tokens ta[0,n) and tb[0,m) (align_diff.c),
+ * with their hashes copied into scratch slots SC_HA and SC_HB (a passage's range: the
+ * documents' hashes are read in place elsewhere), the diagonal arrays and *runs in slots
+ * SC_DIFFV and SC_RUNS (release *runs with sc_put). */
+static int diff_runs(ascratch *s, const ovl__tok *ta, size_t n, const ovl__tok *tb, size_t m,
                      ovl__eqrun **runs, size_t *nruns)
 {
     size_t cap;
     sc_start(s, SC_RUNS, runs, &cap, sizeof **runs);
+    uint64_t *a = sc_get(s, SC_HA, sizeof *a * (n + 1));
+    uint64_t *b = sc_get(s, SC_HB, sizeof *b * (m + 1));
     int64_t *v = sc_get(s, SC_DIFFV, sizeof(int64_t) * 2 * (n + m + 3));
-    if (!v)
+    if (!a || !b || !v) {
+        sc_put(s, SC_HA, a);
+        sc_put(s, SC_HB, b);
+        sc_put(s, SC_DIFFV, v);
         return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        a[i] = ta[i].hash;
+    for (size_t i = 0; i < m; i++)
+        b[i] = tb[i].hash;
     int r = ovl__diff_runs(a, n, b, m, v, runs, &cap, nruns);
     if (s) {
         s->p[SC_RUNS] = *runs;
         s->size[SC_RUNS] = cap * sizeof **runs;
     }
+    sc_put(s, SC_HA, a);
+    sc_put(s, SC_HB, b);
     sc_put(s, SC_DIFFV, v);
     if (r) {
         sc_put(s, SC_RUNS, *runs);
@@ -207,6 +220,18 @@ typedef struct chain {
 #define PF_TABLE_BYTES ((size_t)1 << 20)
 #define PROBE_AHEAD 8u
 #define PROBE_RING 16u /* a power of two above PROBE_AHEAD */
+
+static inline unsigned popcount64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_popcountll(x);
+#else
+    unsigned c = 0;
+    for (; x; x &= x - 1)
+        c++;
+    return c;
+#endif
+}
 
 static uint64_t mix64(uint64_t z)
 {
@@ -336,9 +361,9 @@ static inline size_t kslot_find(const kslot *tab, size_t mask, uint64_t g)
  * answers it, on cache lines the extension reads anyway, instead of a per-diagonal array of
  * match ends (n + m words read at random: a third of the search's time on two 10 MB
  * documents). Both sides' k-gram hashes are rolled as they are read, not stored. */
-static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const uint64_t *hb, size_t m,
-                            unsigned k, unsigned max_occ, const uint8_t *sa, const uint8_t *sb,
-                            mem **out, size_t *nout)
+static int find_mems_masked(ascratch *sc, const ovl__tok *ta, size_t n, const ovl__tok *tb,
+                            size_t m, unsigned k, unsigned max_occ, const uint8_t *sa,
+                            const uint8_t *sb, mem **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
@@ -376,14 +401,14 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         pk *= P;
     /* Pass 1: each k-gram counted, each position's slot noted (UINT32_MAX: recurring text). */
     for (size_t x = 0; pf && x < SEED_AHEAD && x < n; x++)
-        ahead = (x >= k ? ahead - ha[x - k] * pk : ahead) * P + ha[x];
+        ahead = (x >= k ? ahead - ta[x - k].hash * pk : ahead) * P + ta[x].hash;
     for (size_t t = 0; t < n; t++) {
         if (t >= k)
-            acc -= ha[t - k] * pk;
-        acc = acc * P + ha[t];
+            acc -= ta[t - k].hash * pk;
+        acc = acc * P + ta[t].hash;
         size_t x = t + SEED_AHEAD;
         if (pf && x < n) {
-            ahead = (x >= k ? ahead - ha[x - k] * pk : ahead) * P + ha[x];
+            ahead = (x >= k ? ahead - ta[x - k].hash * pk : ahead) * P + ta[x].hash;
             OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
         }
         if (t + 1 < k)
@@ -430,21 +455,21 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
     size_t found[PROBE_RING];
     acc = ahead = 0;
     for (size_t x = 0; pf && x < SEED_AHEAD && x < m; x++)
-        ahead = (x >= k ? ahead - hb[x - k] * pk : ahead) * P + hb[x];
+        ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * P + tb[x].hash;
     for (size_t x = 0; x < PROBE_AHEAD && x < m; x++) {
-        acc = (x >= k ? acc - hb[x - k] * pk : acc) * P + hb[x];
+        acc = (x >= k ? acc - tb[x - k].hash * pk : acc) * P + tb[x].hash;
         if (x + 1 >= k)
             found[x % PROBE_RING] = kslot_find(tab, mask, mix64(acc));
     }
     for (size_t t = 0; t < m; t++) {
         size_t x = t + SEED_AHEAD;
         if (pf && x < m) {
-            ahead = (x >= k ? ahead - hb[x - k] * pk : ahead) * P + hb[x];
+            ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * P + tb[x].hash;
             OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
         }
         x = t + PROBE_AHEAD;
         if (x < m) {
-            acc = (x >= k ? acc - hb[x - k] * pk : acc) * P + hb[x];
+            acc = (x >= k ? acc - tb[x - k].hash * pk : acc) * P + tb[x].hash;
             if (x + 1 >= k) {
                 size_t hx = kslot_find(tab, mask, mix64(acc));
                 found[x % PROBE_RING] = hx;
@@ -456,9 +481,9 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         if (pf && x < m && x + 1 >= k) {
             size_t hx = found[x % PROBE_RING];
             if (hx != SIZE_MAX && tab[hx].count <= max_occ) {
-                OVL_PREFETCH(ha + pos[tab[hx].head]);
+                OVL_PREFETCH(&ta[pos[tab[hx].head]]);
                 if (tab[hx].count > 1)
-                    OVL_PREFETCH(ha + pos[tab[hx].head + 1]);
+                    OVL_PREFETCH(&ta[pos[tab[hx].head + 1]]);
             }
         }
         if (t + 1 < k)
@@ -476,15 +501,15 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
         for (uint32_t c = 0, cn = tab[h].count; c < cn; c++) {
             uint32_t i = pi[c];
             if (c + 2 < cn)
-                OVL_PREFETCH(ha + pi[c + 2]);
+                OVL_PREFETCH(&ta[pi[c + 2]]);
             unsigned q = 0;
-            while (q < k && ha[i + q] == hb[j + q])
+            while (q < k && ta[i + q].hash == tb[j + q].hash)
                 q++;
             if (q < k)
                 continue; /* k-gram hash collision */
             size_t s = 0;
             int inside = 0;
-            while (s < i && s < j && ha[i - s - 1] == hb[j - s - 1]) {
+            while (s < i && s < j && ta[i - s - 1].hash == tb[j - s - 1].hash) {
                 s++;
                 size_t jb = j - s;
                 if ((seeded[jb / 64] >> (jb % 64) & 1) && !(sa && sa[i - s] && sa[i - s + k - 1])) {
@@ -495,7 +520,7 @@ static int find_mems_masked(ascratch *sc, const uint64_t *ha, size_t n, const ui
             if (inside)
                 continue;
             size_t len = k;
-            while (i + len < n && j + len < m && ha[i + len] == hb[j + len])
+            while (i + len < n && j + len < m && ta[i + len].hash == tb[j + len].hash)
                 len++;
             /* Anchors are counted in 32 bits (4 G of them would take 48 GB). */
             if (nm + 1 >= UINT32_MAX || sc_grow(sc, SC_MEMS, &mems, &cap, nm + 1, sizeof *mems))
@@ -542,8 +567,8 @@ done:
 }
 
 typedef struct aln {
-    const uint64_t *ha, *hb;
-    const uint8_t *ka; /* token kinds of a's range */
+    const ovl__tok *ta, *tb; /* the ranges' tokens: hashes and kinds read in place (a copy of
+                                 the hashes was 8 bytes a token of both documents) */
     const uint64_t *pa, *pb; /* bit t: token t of a's (b's) range is in another paragraph
                                 than token t - 1 (para_starts; same_para reads them) */
     size_t n, m;
@@ -586,12 +611,14 @@ static inline int chain_link(const aln *al, const mem *mj, int64_t ai, int64_t b
 
 /* Chains MEMs (sorted by a, b) into collinear groups. f: chain score ending at each anchor,
  * in quarter tokens (a chain scores its tokens less its gaps' costs, at most the tokens of a it
- * spans: below 2^32 quarters, as a range has fewer than 2^30 tokens); p: predecessor or
- * NO_PRED. The predecessor of anchor i is the best-scoring of the LOOKBACK
- * anchors before it in (a, b) order, the nearest on ties. A predecessor's diagonal (a - b)
- * is within max_gap of i's (its gaps, after the overlap is taken off, differ by the difference
- * of the diagonals and are at most max_gap), so instead of all LOOKBACK anchors only those
- * on the 2 max_gap + 1 nearest diagonals are looked at, each diagonal's anchors from the
+ * spans: below 2^32 quarters, as a range has fewer than 2^30 tokens); the predecessor, when
+ * there is one (bit i of has), is anchor i - 1 - pd[i] (pred_of): it is one of the LOOKBACK
+ * anchors before i, so a byte holds it where an index took 4 (10 MB on two 10 MB documents,
+ * whose 3.5 M anchors mostly have none). The predecessor of anchor i is the best-scoring of the
+ * LOOKBACK anchors before it in (a, b) order, the nearest on ties. A predecessor's diagonal
+ * (a - b) is within max_gap of i's (its gaps, after the overlap is taken off, differ by the
+ * difference of the diagonals and are at most max_gap), so instead of all LOOKBACK anchors only
+ * those on the 2 max_gap + 1 nearest diagonals are looked at, each diagonal's anchors from the
  * latest back: anchors on one diagonal are disjoint and in order, so the walk stops at the
  * first that ends more than max_gap before i. On two 10 MB documents with 3.5 M anchors this
  * looked at 900 M candidates before.
@@ -609,7 +636,14 @@ static inline int chain_link(const aln *al, const mem *mj, int64_t ai, int64_t b
 #define DIAG_RING 512u /* a power of two above LOOKBACK */
 #define NO_PRED UINT32_MAX
 
-static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint32_t *p)
+/* Predecessor of anchor i (chain_dp's pd and has), NO_PRED when it has none. */
+static inline uint32_t pred_of(const uint8_t *pd, const uint64_t *has, size_t i)
+{
+    return has[i / 64] >> (i % 64) & 1 ? (uint32_t)(i - 1 - pd[i]) : NO_PRED;
+}
+
+static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint8_t *pd,
+                    uint64_t *has)
 {
     const int64_t G = (int64_t)al->max_gap;
     const size_t nd = al->n + al->m + 1;
@@ -624,6 +658,7 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint32
     const size_t smask = ns - 1, gmask = ns / DIAG_GROUP - 1;
     if (nm >= NO_PRED)
         return -1;
+    memset(has, 0, sizeof *has * (nm / 64 + 1));
     if (2 * (size_t)G + 1 < LOOKBACK) {
         last = sc_zget(al->s, SC_LAST, sizeof *last * ns);
         lastg = sc_zget(al->s, SC_LASTG, sizeof *lastg * (ns / DIAG_GROUP));
@@ -678,7 +713,9 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint32
             lastg[di / DIAG_GROUP & gmask] = (uint32_t)(i + 1);
         }
         f[i] = (uint32_t)best;
-        p[i] = bp;
+        pd[i] = bp != NO_PRED ? (uint8_t)(i - 1 - bp) : 0;
+        if (bp != NO_PRED)
+            has[i / 64] |= UINT64_C(1) << (i % 64);
     }
     sc_put(al->s, SC_LAST, last);
     sc_put(al->s, SC_LASTG, lastg);
@@ -694,25 +731,30 @@ static inline uint64_t u64_hi_key(const uint64_t *x, uint64_t ctx)
 
 RADIX_SORT_DEF(sort_u64_hi, uint64_t, u64_hi_key, 11)
 
-/* Anchor indices by descending chain score f (quarter tokens), ascending index among equal
- * scores, into ord (room for nm); -1 when out of memory.
+/* The indices i < nm whose bit is set in keep (NULL: all of them), nord of them, by descending
+ * chain score f (quarter tokens), ascending index among equal scores, into ord (room for
+ * nord); -1 when out of memory.
  * nm < UINT32_MAX. One counting pass over the scores (indices taken in increasing order, so
  * ascending among equals) gives the order in 4 bytes an anchor, where a sort needs its
  * elements twice over. Where the counters would outnumber the anchors twice (few anchors in
  * long chains: near-identical documents, a corpus scan's small pairs, whose counters would
  * be cleared for every pair) the anchors are sorted as words (2^32 - 1 - f) << 32 | index on
  * their high half (the low half is in order already). */
-static int score_order(ascratch *s, const uint32_t *f, size_t nm, uint32_t *ord)
+#define KEPT(keep, i) (!(keep) || ((keep)[(i) / 64] >> ((i) % 64) & 1))
+static int score_order(ascratch *s, const uint32_t *f, size_t nm, const uint64_t *keep,
+                       size_t nord, uint32_t *ord)
 {
     uint32_t top = 0;
     for (size_t i = 0; i < nm; i++)
-        top = f[i] > top ? f[i] : top;
-    if (top < 2 * nm + 1024) {
+        if (KEPT(keep, i))
+            top = f[i] > top ? f[i] : top;
+    if (top < 2 * nord + 1024) {
         uint32_t *cnt = sc_zget(s, SC_SCNT, sizeof *cnt * ((size_t)top + 1));
         if (!cnt)
             return -1;
         for (size_t i = 0; i < nm; i++)
-            cnt[f[i]]++;
+            if (KEPT(keep, i))
+                cnt[f[i]]++;
         uint32_t at = 0;
         for (size_t q = (size_t)top + 1; q-- > 0;) {
             uint32_t c = cnt[q];
@@ -720,20 +762,23 @@ static int score_order(ascratch *s, const uint32_t *f, size_t nm, uint32_t *ord)
             at += c;
         }
         for (size_t i = 0; i < nm; i++)
-            ord[cnt[f[i]]++] = (uint32_t)i;
+            if (KEPT(keep, i))
+                ord[cnt[f[i]]++] = (uint32_t)i;
         sc_put(s, SC_SCNT, cnt);
         return 0;
     }
-    uint64_t *w = sc_get(s, SC_IS, sizeof *w * (nm + 1));
+    uint64_t *w = sc_get(s, SC_IS, sizeof *w * (nord + 1));
     if (!w)
         return -1;
+    size_t r = 0;
     for (size_t i = 0; i < nm; i++)
-        w[i] = (uint64_t)(UINT32_MAX - f[i]) << 32 | i;
-    if (sort_u64_hi(s, w, nm, 0)) {
+        if (KEPT(keep, i))
+            w[r++] = (uint64_t)(UINT32_MAX - f[i]) << 32 | i;
+    if (sort_u64_hi(s, w, nord, 0)) {
         sc_put(s, SC_IS, w);
         return -1;
     }
-    for (size_t r = 0; r < nm; r++)
+    for (r = 0; r < nord; r++)
         ord[r] = (uint32_t)w[r];
     sc_put(s, SC_IS, w);
     return 0;
@@ -758,9 +803,9 @@ static int weight_below(const aln *al, size_t t0, size_t t1, double thr)
     const double wc = al->min_words, ww = al->min_cjk, target = thr * al->min_cjk * al->min_words;
     double acc = 0;
     for (size_t t = t0; t < t1; t++) {
-        if (al->ka[t] == OVL_TOK_CJK)
+        if (ovl__tok_kind(&al->ta[t]) == OVL_TOK_CJK)
             acc += wc;
-        else if (al->ka[t] == OVL_TOK_WORD)
+        else if (ovl__tok_kind(&al->ta[t]) == OVL_TOK_WORD)
             acc += ww;
         else
             continue;
@@ -828,35 +873,66 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
                        mem **anch_out)
 {
     ascratch *s = al->s;
-    /* Chain scores, predecessors and the score order: one block, where the anchor sort's
-     * buffer (12 bytes an anchor, as these three) was. */
-    uint32_t *f = sc_pass(s, SC_RTMP, SC_F, sizeof *f * 3 * nm);
-    uint32_t *p = f ? f + nm : NULL;
+    /* Chain scores, predecessors and which anchors have one: one block, where the anchor
+     * sort's buffer (12 bytes an anchor) was; what it does not use is given back. */
+    size_t nw = nm / 64 + 1, fbytes = (sizeof(uint32_t) * nm + 7) / 8 * 8;
+    size_t block = fbytes + sizeof(uint64_t) * nw + nm;
+    uint32_t *f = sc_pass(s, SC_RTMP, SC_F, block);
+    if (f && s && s->size[SC_F] > block + SC_KEEP_SLOT) {
+        void *fit = realloc(f, block);
+        if (fit) {
+            f = fit;
+            s->p[SC_F] = fit;
+            s->size[SC_F] = block;
+        }
+    }
+    uint64_t *has = f ? (uint64_t *)(void *)((char *)f + fbytes) : NULL;
+    uint8_t *pd = f ? (uint8_t *)(has + nw) : NULL;
     uint32_t *ord = NULL;
     uint64_t *used = NULL; /* bit i: anchor i is in a chain (read in score order: a bit
                               array stays in the cache, a byte array did not) */
     mem *anch = NULL;
-    size_t nanch = 0;
+    size_t nanch = 0, nord = 0;
     chain *ch = NULL;
     size_t nch = 0, cap = 0;
     int rc = -1;
     sc_start(s, SC_CH, &ch, &cap, sizeof *ch);
-    if (!f || !p || chain_dp(al, mm, nm, f, p))
+    if (!f || chain_dp(al, mm, nm, f, pd, has))
         goto done;
-    ord = p + nm;
-    if (score_order(s, f, nm, ord))
+    /* Heads in score order. An anchor without a predecessor that is no anchor's predecessor
+     * either, and shorter than any passage can be, is a chain of its own dropped as too short
+     * that no other chain reaches: it is left out of the order, which changes nothing else
+     * (most of the anchors of two 10 MB documents: 0.8 M heads are ordered instead of 3.5 M).
+     * used holds, for now, the anchors kept in the order. */
+    used = sc_zget(s, SC_USED, sizeof *used * nw);
+    if (!used)
         goto done;
+    const double short_len = al->min_cjk < al->min_words ? al->min_cjk : al->min_words;
+    for (size_t i = 0; i < nm; i++) {
+        if (has[i / 64] >> (i % 64) & 1) {
+            size_t j = i - 1 - pd[i];
+            used[i / 64] |= UINT64_C(1) << (i % 64);
+            used[j / 64] |= UINT64_C(1) << (j % 64);
+        } else if (mm[i].len >= short_len) {
+            used[i / 64] |= UINT64_C(1) << (i % 64);
+        }
+    }
+    for (size_t w = 0; w < nw; w++)
+        nord += popcount64(used[w]);
+    ord = sc_get(s, SC_ORD, sizeof *ord * (nord + 1));
+    if (!ord || score_order(s, f, nm, used, nord, ord))
+        goto done;
+    memset(used, 0, sizeof *used * nw);
     /* Allocated after the order is made: chain building is the peak of the aligner's memory. */
-    used = sc_zget(s, SC_USED, sizeof *used * (nm / 64 + 1));
     anch = sc_get(s, SC_ANCH, sizeof *anch * (nm + 1));
-    if (!used || !anch)
+    if (!anch)
         goto done;
-    for (size_t r = 0; r < nm; r++) {
+    for (size_t r = 0; r < nord; r++) {
         size_t i = ord[r];
         /* Heads come in score order, at random places of the arrays. */
-        if (r + 8 < nm) {
+        if (r + 8 < nord) {
             OVL_PREFETCH(&mm[ord[r + 8]]);
-            OVL_PREFETCH(&p[ord[r + 8]]);
+            OVL_PREFETCH(&pd[ord[r + 8]]);
             OVL_PREFETCH(&f[ord[r + 8]]);
         }
         if (used[i / 64] >> (i % 64) & 1)
@@ -867,7 +943,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
         while (j != NO_PRED && !(used[j / 64] >> (j % 64) & 1)) {
             used[j / 64] |= UINT64_C(1) << (j % 64);
             anch[nanch++] = mm[j];
-            j = p[j];
+            j = pred_of(pd, has, j);
         }
         if (j != NO_PRED)
             stop = f[j] / 4.0;
@@ -935,8 +1011,8 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
     /* The DP's arrays are done with: give their memory back before the buckets grow. */
     sc_put(s, SC_F, f);
     sc_put(s, SC_USED, used);
+    sc_put(s, SC_ORD, ord);
     f = NULL;
-    p = NULL;
     ord = NULL;
     used = NULL;
     if (nch > 1)
@@ -1017,6 +1093,7 @@ static int make_chains(const aln *al, const mem *mm, size_t nm, chain **out, siz
 done:
     sc_put(s, SC_F, f);
     sc_put(s, SC_USED, used);
+    sc_put(s, SC_ORD, ord);
     sc_put(s, SC_ANCH, anch);
     sc_put(s, SC_CH, ch);
     return rc;
@@ -1024,7 +1101,7 @@ done:
 
 /* Paragraph starts of the n tokens tk (in text order) of doc: bit i of out (n / 64 + 1 words)
  * set when token i is in another paragraph than token i - 1. */
-static void para_starts(const ovl_doc *doc, const ovl_token *tk, size_t n, uint64_t *out)
+static void para_starts(const ovl_doc *doc, const ovl__tok *tk, size_t n, uint64_t *out)
 {
     const ovl_range *pr = doc->segs->paras;
     size_t np = doc->segs->npara, lo = 0, hi = np;
@@ -1118,7 +1195,7 @@ static void extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t 
                 cur[d] = EXT_NEG;
                 continue;
             }
-            int eq = j >= 1 && al->ha[TA(i)] == al->hb[TB(j)];
+            int eq = j >= 1 && al->ta[TA(i)].hash == al->tb[TB(j)].hash;
             if (j >= 1 && prev[d] > EXT_NEG)
                 v = prev[d] + (eq ? EXT_MATCH : -EXT_MISMATCH);
             if (d + 1 <= 2 * W && prev[d + 1] > EXT_NEG && prev[d + 1] - EXT_INDEL > v)
@@ -1136,7 +1213,7 @@ static void extend_end(const aln *al, uint32_t a, uint32_t b, int dir, uint32_t 
             chi = d;
             if (v > best)
                 best = v;
-            if (eq && i >= 2 && j >= 2 && al->ha[TA(i - 1)] == al->hb[TB(j - 1)]) {
+            if (eq && i >= 2 && j >= 2 && al->ta[TA(i - 1)].hash == al->tb[TB(j - 1)].hash) {
                 int inside = same_para(al->pa, TA(i), para_a) && same_para(al->pb, TB(j), para_b);
                 extcand *c = inside ? &in : &out;
                 if (v > c->score)
@@ -1372,7 +1449,7 @@ typedef struct ivl {
 } ivl;
 
 typedef struct mergew {
-    const ovl_token *ta, *tb; /* whole documents' tokens (passages hold absolute indices) */
+    const ovl__tok *ta, *tb; /* whole documents' tokens (passages hold absolute indices) */
     uint32_t na, nb;          /* their token counts */
     unsigned touch;           /* largest hole */
     unsigned small;           /* holes of one side up to this many tokens in all need no check */
@@ -1382,7 +1459,7 @@ typedef struct mergew {
     ascratch *s;              /* h and st are its slots SC_HOLEH, SC_HOLEST */
 } mergew;
 
-static uint64_t bigram(const ovl_token *tk, uint32_t x)
+static uint64_t bigram(const ovl__tok *tk, uint32_t x)
 {
     return mix64(tk[x].hash * 0x9E3779B97F4A7C15ull ^ tk[x + 1].hash);
 }
@@ -1390,8 +1467,8 @@ static uint64_t bigram(const ovl_token *tk, uint32_t x)
 /* 1 when the holes between side X's sorted intervals ix[0, n) are at most w->small tokens in
  * all, or when at least half of their token bigrams occur in the stretch [ys, ye) of the
  * other side; 0 otherwise; -1 when out of memory. */
-static int holes_found(mergew *w, const ovl_token *tx, const ivl *ix, size_t n,
-                       const ovl_token *ty, uint32_t ys, uint32_t ye)
+static int holes_found(mergew *w, const ovl__tok *tx, const ivl *ix, size_t n,
+                       const ovl__tok *ty, uint32_t ys, uint32_t ye)
 {
     size_t nh = 0, holes = 0;
     uint32_t reach = ix[0].e;
@@ -1517,8 +1594,8 @@ static double group_weight(const mergew *w, const ovl_passage *ps, const size_t 
     }
     size_t c = 0, wd = 0;
     for (uint32_t t = t0; t < t1; t++) {
-        c += w->ta[t].kind == OVL_TOK_CJK;
-        wd += w->ta[t].kind == OVL_TOK_WORD;
+        c += ovl__tok_kind(&w->ta[t]) == OVL_TOK_CJK;
+        wd += ovl__tok_kind(&w->ta[t]) == OVL_TOK_WORD;
     }
     return (double)c / w->min_cjk + (double)wd / w->min_words;
 }
@@ -1536,9 +1613,17 @@ static void sort_ivl(ivl *v, size_t n)
     }
 }
 
+/* The pieces of merged passages while they are made: a group's pieces are consecutive, each
+ * with passage = the index of its group's first piece, and the merged passage carries
+ * moved = -(1 + that index) until the passages are final (align_pieces_out). */
+typedef struct mpieces {
+    ovl_piece *v;
+    size_t n, cap;
+} mpieces;
+
 static size_t merge_reordered(ascratch *sc, const ovl_doc *a, const ovl_doc *b, ovl_passage *ps,
                               size_t np, unsigned touch, unsigned small, double min_cjk,
-                              double min_words, int *oom)
+                              double min_words, mpieces *mp, int *oom)
 {
     ivl ib[MERGE_MAX], sa[MERGE_MAX], sb[MERGE_MAX];
     uint8_t one[MERGE_MAX];
@@ -1675,6 +1760,20 @@ static size_t merge_reordered(ascratch *sc, const ovl_doc *a, const ovl_doc *b, 
         if (!strong && (nb < 2 || group_weight(&w, ps, bx, nb) < REPEAT_MIN_WEIGHT))
             continue;
         g.moved = 0;
+        if (best > 0 && mp) {
+            if (ovl__grow(&mp->v, &mp->cap, mp->n + best + 1, sizeof *mp->v)) {
+                *oom = 1;
+                break;
+            }
+            g.moved = -(int)(mp->n + 1);
+            for (size_t t = 0, first = mp->n; t <= best; t++) {
+                ovl_piece *pc = &mp->v[mp->n++];
+                pc->passage = first;
+                pc->a = ps[ix[t]].a;
+                pc->b = ps[ix[t]].b;
+                pc->moved = 0;
+            }
+        }
         if (best > 0) {
             double weight = g.similarity * (double)(g.a.tok_end - g.a.tok_start);
             for (size_t t = 1; t <= best; t++) {
@@ -1717,6 +1816,85 @@ typedef struct arange {
     size_t first, n;
 } arange;
 
+/* The pieces of the final passages ps[0, np) that merged pieces in another order in B
+ * (tagged by merge_reordered), into *out (malloc'd; NULL when none), each passage's in A order,
+ * their moved flags set, and the tags cleared. A piece is in order when it lies on the
+ * heaviest (in A tokens; the first found on ties) run of pieces whose B starts increase too;
+ * a group all in order has no moves to show and gives no pieces. -1 when out of memory. */
+static int pieces_out(const mpieces *mp, ovl_passage *ps, size_t np, ovl_piece **out,
+                      size_t *nout)
+{
+    size_t total = 0, w = 0;
+    *out = NULL;
+    *nout = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (ps[i].moved >= 0)
+            continue;
+        size_t first = (size_t)(-(int64_t)ps[i].moved - 1), k = first;
+        while (k < mp->n && mp->v[k].passage == first)
+            k++;
+        total += k - first;
+    }
+    ovl_piece *v = total ? malloc(sizeof *v * total) : NULL;
+    if (total && !v)
+        return -1;
+    for (size_t i = 0; i < np; i++) {
+        if (ps[i].moved >= 0)
+            continue;
+        size_t first = (size_t)(-(int64_t)ps[i].moved - 1), n = 0;
+        ps[i].moved = 0;
+        while (first + n < mp->n && mp->v[first + n].passage == first && n < MERGE_MAX)
+            n++;
+        const ovl_piece *pc = mp->v + first;
+        /* A piece inside another on both sides is a sentence the other bridged over, in
+         * another place on each side: moved. */
+        int nested[MERGE_MAX] = {0};
+        for (size_t j = 0; j < n; j++)
+            for (size_t q = 0; q < n && !nested[j]; q++)
+                nested[j] = q != j && !(q > j && nested[q]) &&
+                            pc[q].a.tok_start <= pc[j].a.tok_start &&
+                            pc[j].a.tok_end <= pc[q].a.tok_end &&
+                            pc[q].b.tok_start <= pc[j].b.tok_start &&
+                            pc[j].b.tok_end <= pc[q].b.tok_end;
+        double best[MERGE_MAX];
+        int prev[MERGE_MAX], top = -1;
+        for (size_t j = 0; j < n; j++) {
+            if (nested[j])
+                continue;
+            best[j] = (double)(pc[j].a.tok_end - pc[j].a.tok_start);
+            prev[j] = -1;
+            for (size_t q = 0; q < j; q++)
+                if (!nested[q] && pc[q].b.tok_start < pc[j].b.tok_start &&
+                    best[q] + (double)(pc[j].a.tok_end - pc[j].a.tok_start) > best[j]) {
+                    best[j] = best[q] + (double)(pc[j].a.tok_end - pc[j].a.tok_start);
+                    prev[j] = (int)q;
+                }
+            if (top < 0 || best[j] > best[top])
+                top = (int)j;
+        }
+        int inorder[MERGE_MAX] = {0}, moves = 0;
+        for (int j = top; j >= 0; j = prev[j])
+            inorder[j] = 1;
+        for (size_t j = 0; j < n; j++)
+            moves += !inorder[j];
+        if (!moves)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            v[w] = pc[j];
+            v[w].passage = i;
+            v[w].moved = !inorder[j];
+            w++;
+        }
+    }
+    if (w == 0) {
+        free(v);
+        v = NULL;
+    }
+    *out = v;
+    *nout = w;
+    return 0;
+}
+
 int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                     size_t b0, size_t b1, const ovl_align_opts *opts, ovl_passage **out,
                     size_t *count)
@@ -1724,14 +1902,33 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
     return ovl__align_range_masked(ctx, a, a0, a1, b, b0, b1, opts, NULL, NULL, out, count);
 }
 
+static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                       size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
+                       const uint8_t *mask_b, ovl_passage **out, size_t *count,
+                       ovl_piece **pieces_ret, size_t *npieces_ret);
+
 int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                             size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
                             const uint8_t *mask_b, ovl_passage **out, size_t *count)
 {
-    if (!a || !b || !out || !count)
+    return align_range(ctx, a, a0, a1, b, b0, b1, opts, mask_a, mask_b, out, count, NULL, NULL);
+}
+
+/* pieces_ret NULL: the pieces of merged passages are not wanted (nor recorded). */
+static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                       size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
+                       const uint8_t *mask_b, ovl_passage **out, size_t *count,
+                       ovl_piece **pieces_ret, size_t *npieces_ret)
+{
+    if (!a || !b || !out || !count || (pieces_ret && !npieces_ret))
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL argument");
     *out = NULL;
     *count = 0;
+    if (pieces_ret) {
+        *pieces_ret = NULL;
+        *npieces_ret = 0;
+    }
+    mpieces mp = {NULL, 0, 0};
     ovl_align_opts o = OVL_ALIGN_OPTS_INIT;
     if (opts) {
         /* A version 1 caller's struct ends before reworded: only its fields are read. */
@@ -1758,14 +1955,14 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     if (a->norm->ntokens >= UINT32_MAX / 4 || b->norm->ntokens >= UINT32_MAX / 2)
         return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "ovl_align: too many tokens");
     size_t n = a1 - a0, m = b1 - b0;
-    const ovl_token *ta = a->norm->tokens + a0, *tb = b->norm->tokens + b0;
+    const ovl__tok *ta = a->norm->tokens + a0, *tb = b->norm->tokens + b0;
 
     /* Automatic parameters from the share of CJK tokens: a CJK token is one character, so
      * seeds and gaps must span more of them than of words for the same amount of text. */
     size_t ncjk = 0, nword = 0;
     for (size_t i = 0; i < n; i++) {
-        ncjk += ta[i].kind == OVL_TOK_CJK;
-        nword += ta[i].kind == OVL_TOK_WORD;
+        ncjk += ovl__tok_kind(&ta[i]) == OVL_TOK_CJK;
+        nword += ovl__tok_kind(&ta[i]) == OVL_TOK_WORD;
     }
     double cjk_share = ncjk + nword ? (double)ncjk / (double)(ncjk + nword) : 0.0;
     unsigned k = o.seed_len ? o.seed_len : (cjk_share >= 0.5 ? 5u : 3u);
@@ -1780,9 +1977,6 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
         memset(&local, 0, sizeof local);
         s = &local;
     }
-    uint64_t *ha = sc_get(s, SC_HA, sizeof *ha * (n + 1));
-    uint64_t *hb = sc_get(s, SC_HB, sizeof *hb * (m + 1));
-    uint8_t *ka = sc_get(s, SC_KA, n + 1);
     uint64_t *pa = sc_get(s, SC_PA, sizeof *pa * (n / 64 + 1));
     uint64_t *pb = sc_get(s, SC_PB, sizeof *pb * (m / 64 + 1));
     int32_t *rows = sc_get(s, SC_ROWS, sizeof *rows * 2 * (2 * EXT_BAND + 1));
@@ -1793,19 +1987,13 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     size_t nm = 0, nch = 0, np = 0, stcap = 0;
     int rc = OVL_ERR_NOMEM;
     sc_start(s, SC_STACK, &stack, &stcap, sizeof *stack);
-    if (!ha || !hb || !ka || !pa || !pb || !rows)
+    if (!pa || !pb || !rows)
         goto done;
-    for (size_t i = 0; i < n; i++) {
-        ha[i] = ta[i].hash;
-        ka[i] = ta[i].kind;
-    }
-    for (size_t i = 0; i < m; i++)
-        hb[i] = tb[i].hash;
     para_starts(a, ta, n, pa);
     para_starts(b, tb, m, pb);
-    aln al = {ha, hb, ka, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
+    aln al = {ta, tb, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
               (double)o.min_words, s};
-    if (find_mems_masked(s, ha, n, hb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
+    if (find_mems_masked(s, ta, n, tb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
                          mask_b ? mask_b + b0 : NULL, &mm, &nm))
         goto done;
     if (make_chains(&al, mm, nm, &ch, &nch, &anch))
@@ -1844,7 +2032,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
             cb0 -= db;
             ovl__eqrun *runs = NULL;
             size_t nruns = 0;
-            if (diff_runs(s, ha + ca0, ca1 - ca0, hb + cb0, cb1 - cb0, &runs, &nruns))
+            if (diff_runs(s, ta + ca0, ca1 - ca0, tb + cb0, cb1 - cb0, &runs, &nruns))
                 goto done;
             size_t mc = 0, mw = 0, dist = 0, px = 0, py = 0;
             uint64_t mchars = 0;
@@ -1855,8 +2043,8 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                     break;
                 for (size_t t = x; t < x + runs[r].len; t++) {
                     mchars += ta[ca0 + t].norm_len;
-                    mc += ka[ca0 + t] == OVL_TOK_CJK;
-                    mw += ka[ca0 + t] == OVL_TOK_WORD;
+                    mc += ovl__tok_kind(&ta[ca0 + t]) == OVL_TOK_CJK;
+                    mw += ovl__tok_kind(&ta[ca0 + t]) == OVL_TOK_WORD;
                 }
                 px = x + runs[r].len;
                 py = y + runs[r].len;
@@ -1904,7 +2092,7 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
         qsort(ps, np, sizeof *ps, cmp_passage);
     int oom = 0;
     np = merge_reordered(s, a, b, ps, np, max_gap, 2 * k, (double)o.min_cjk, (double)o.min_words,
-                         &oom);
+                         pieces_ret ? &mp : NULL, &oom);
     if (oom)
         goto done;
     for (size_t i = 0; i < np; i++)
@@ -1921,6 +2109,8 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     /* A merged stretch starts where its earliest piece did in b: the order may have changed. */
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
+    if (pieces_ret && pieces_out(&mp, ps, np, pieces_ret, npieces_ret))
+        goto done;
     if (mark_moved(s, ps, np))
         goto done;
     if (np == 0) {
@@ -1933,6 +2123,12 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
     rc = OVL_OK;
 done:
     free(ps);
+    free(mp.v);
+    if (rc != OVL_OK && pieces_ret) {
+        free(*pieces_ret);
+        *pieces_ret = NULL;
+        *npieces_ret = 0;
+    }
     if (s == &local) {
         for (unsigned i = 0; i < SC_NSLOTS; i++)
             free(local.p[i]);
@@ -1944,10 +2140,42 @@ done:
     return OVL_OK;
 }
 
+int ovl_align_pieces(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_opts *opts,
+                     ovl_passage **out, size_t *count, ovl_piece **pieces, size_t *npieces)
+{
+    if (!a || !b)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL document");
+    if (!pieces || !npieces)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align_pieces: NULL argument");
+    return align_range(ctx, a, 0, a->norm->ntokens, b, 0, b->norm->ntokens, opts, NULL, NULL, out,
+                       count, pieces, npieces);
+}
+
 int ovl_align(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_opts *opts,
               ovl_passage **out, size_t *count)
 {
     if (!a || !b)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL document");
     return ovl_align_range(ctx, a, 0, a->norm->ntokens, b, 0, b->norm->ntokens, opts, out, count);
+}
+
+int ovl__align_regroup(ovl_ctx *ctx, ovl_passage *ps, size_t np)
+{
+    if (np > 1)
+        qsort(ps, np, sizeof *ps, cmp_passage);
+    ascratch local, *s = ctx ? ctx->align_scratch : NULL;
+    if (ctx && !s)
+        s = ctx->align_scratch = calloc(1, sizeof *s);
+    if (!s) {
+        memset(&local, 0, sizeof local);
+        s = &local;
+    }
+    int rc = mark_moved(s, ps, np);
+    if (s == &local) {
+        for (unsigned i = 0; i < SC_NSLOTS; i++)
+            free(local.p[i]);
+    } else {
+        sc_end(s);
+    }
+    return rc ? ovl__fail(ctx, OVL_ERR_NOMEM, -1, "ovl_align: out of memory") : OVL_OK;
 }

@@ -201,7 +201,7 @@ int ovl__diff_runs(const uint64_t *a, size_t n, const uint64_t *b, size_t m, int
 
 static uint64_t *token_hashes(const ovl_doc *d, size_t t0, size_t t1)
 {
-    const ovl_token *t = d->norm->tokens;
+    const ovl__tok *t = d->norm->tokens;
     uint64_t *h = malloc(sizeof *h * (t1 - t0 + 1));
     if (!h)
         return NULL;
@@ -270,7 +270,7 @@ int ovl_diff(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc
 
 void ovl_span_from_tokens(const ovl_doc *doc, size_t t0, size_t t1, ovl_span *span)
 {
-    const ovl_token *tk = doc->norm->tokens;
+    const ovl__tok *tk = doc->norm->tokens;
     const ovl_text *t = doc->text;
     memset(span, 0, sizeof *span);
     if (t1 <= t0 || t1 > doc->norm->ntokens)
@@ -278,7 +278,7 @@ void ovl_span_from_tokens(const ovl_doc *doc, size_t t0, size_t t1, ovl_span *sp
     span->tok_start = (uint32_t)t0;
     span->tok_end = (uint32_t)t1;
     span->char_start = tk[t0].char_start;
-    span->char_end = tk[t1 - 1].char_end;
+    span->char_end = ovl__tok_char_end(doc->norm, t1 - 1);
     span->byte_start = ovl__text_byte(t, span->char_start);
     span->byte_end = ovl__text_byte(t, span->char_end);
     span->line_start = ovl_text_line(t, span->char_start);

@@ -65,10 +65,10 @@ static uint64_t rw_mix(uint64_t z)
  * crude stemmer that lets herring/herrings and silver/silvery count as one term (rewording
  * often changes the inflection along with the order). */
 #define RW_STEM 5
-static uint64_t rw_stem(const ovl_doc *d, const ovl_token *t)
+static uint64_t rw_stem(const ovl_doc *d, size_t ti)
 {
     const ovl_norm *nm = d->norm;
-    size_t s = t->norm_start, len = t->norm_len;
+    size_t s = ovl__tok_norm_start(nm, ti), len = nm->tokens[ti].norm_len;
     if (len > 3 && ovl__norm_char(nm, s + len - 1) == 's')
         len--;
     if (len > RW_STEM)
@@ -83,7 +83,7 @@ static uint64_t rw_stem(const ovl_doc *d, const ovl_token *t)
  * outside every sentence range join the sentence before them. */
 static int rw_sentences(const ovl_doc *doc, size_t t0, size_t t1, rsent **out, size_t *nout)
 {
-    const ovl_token *tk = doc->norm->tokens;
+    const ovl__tok *tk = doc->norm->tokens;
     const ovl_range *sr = doc->segs->sents;
     size_t ns = doc->segs->nsent, p = 0, cap = 0, n = 0;
     rsent *v = NULL;
@@ -171,23 +171,23 @@ static void rw_mark_covered(rsent *s, size_t ns, const ovl_passage *ps, size_t n
 }
 
 /* 1 when tokens [t0,t1) are mostly CJK characters (CJK thresholds), 0 for words. */
-static int rw_cjk(const ovl_token *tk, size_t t0, size_t t1)
+static int rw_cjk(const ovl__tok *tk, size_t t0, size_t t1)
 {
     size_t c = 0, w = 0;
     for (size_t t = t0; t < t1; t++) {
-        c += tk[t].kind == OVL_TOK_CJK;
-        w += tk[t].kind == OVL_TOK_WORD;
+        c += ovl__tok_kind(&tk[t]) == OVL_TOK_CJK;
+        w += ovl__tok_kind(&tk[t]) == OVL_TOK_WORD;
     }
     return c > w;
 }
 
 /* Whether the passage's tokens of one side are long enough (as an exact passage must be). */
-static int rw_long_enough(const ovl_token *tk, size_t t0, size_t t1, const ovl_align_opts *o)
+static int rw_long_enough(const ovl__tok *tk, size_t t0, size_t t1, const ovl_align_opts *o)
 {
     size_t c = 0, w = 0;
     for (size_t t = t0; t < t1; t++) {
-        c += tk[t].kind == OVL_TOK_CJK;
-        w += tk[t].kind == OVL_TOK_WORD;
+        c += ovl__tok_kind(&tk[t]) == OVL_TOK_CJK;
+        w += ovl__tok_kind(&tk[t]) == OVL_TOK_WORD;
     }
     return (double)c / o->min_cjk + (double)w / o->min_words >= 1.0;
 }
@@ -202,7 +202,7 @@ static int rw_similarity(ovl_ctx *ctx, const ovl_doc *a, size_t x0, size_t x1, c
         return -1;
     size_t dist = 0, del = 0, ins = 0;
     uint64_t mchars = 0;
-    const ovl_token *ta = a->norm->tokens;
+    const ovl__tok *ta = a->norm->tokens;
     for (size_t e = 0; e <= ne; e++) {
         if (e == ne || ed[e].op == OVL_EDIT_EQUAL) {
             dist += del > ins ? del : ins; /* a substitution counts once */
@@ -329,23 +329,23 @@ int ovl__align_reworded(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, co
     size_t ns = na + nb, nfree = 0;
     for (size_t s = 0; s < ns; s++) {
         const rsent *x = s < na ? &sa[s] : &sb[s - na];
-        const ovl_token *tk = s < na ? a->norm->tokens + a0 : b->norm->tokens + b0;
+        const ovl__tok *tk = s < na ? a->norm->tokens + a0 : b->norm->tokens + b0;
         if (!x->free)
             continue;
         nfree++;
         for (uint32_t t = x->t0; t < x->t1; t++) {
             uint64_t h;
-            if (tk[t].kind == OVL_TOK_CJK) {
+            if (ovl__tok_kind(&tk[t]) == OVL_TOK_CJK) {
                 /* The character itself too: a reworded CJK sentence keeps few bigrams (most
                  * words are replaced or split) but many of its rarer characters. */
                 if (ovl__grow(&f, &fcap, nf + 1, sizeof *f))
                     goto done;
                 f[nf++] = (rfeat){tk[t].hash, (uint32_t)s};
-                if (t + 1 >= x->t1 || tk[t + 1].kind != OVL_TOK_CJK)
+                if (t + 1 >= x->t1 || ovl__tok_kind(&tk[t + 1]) != OVL_TOK_CJK)
                     continue;
                 h = rw_mix(tk[t].hash * 31 + tk[t + 1].hash);
-            } else if (tk[t].kind == OVL_TOK_WORD) {
-                h = rw_stem(s < na ? a : b, &tk[t]);
+            } else if (ovl__tok_kind(&tk[t]) == OVL_TOK_WORD) {
+                h = rw_stem(s < na ? a : b, (s < na ? a0 : b0) + t);
             } else {
                 h = tk[t].hash;
             }
@@ -483,7 +483,7 @@ int ovl__align_reworded(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, co
 
     /* Extension: seeds a few sentences apart in both documents, with only uncovered
      * sentences between them, make one passage; its sentences in B may come in any order. */
-    const ovl_token *ta = a->norm->tokens + a0, *tb = b->norm->tokens + b0;
+    const ovl__tok *ta = a->norm->tokens + a0, *tb = b->norm->tokens + b0;
     for (size_t i = 0; i < nseed;) {
         uint32_t alo = seeds[i].sa, ahi = seeds[i].sa, blo = seeds[i].sb, bhi = seeds[i].sb;
         double wsum = 0.0, lsum = 0.0;

@@ -14,6 +14,8 @@ typedef struct source {
     ovl_doc *doc;      /* kept only when some checked document reuses it */
     ovl_passage **ps;  /* per checked document */
     size_t *np;
+    ovl_piece **pc;    /* per checked document: the pieces of passages whose sentences moved */
+    size_t *npc;
     int rc;            /* what went wrong with it */
     char *err;
 } source;
@@ -128,7 +130,8 @@ static void align_source(void *arg, unsigned worker, size_t k)
     size_t total = 0;
     for (size_t c = s->first; c < s->end; c++) {
         size_t d = w->cands[c].doc;
-        if ((s->rc = ovl_align(ctx, w->docs[d], s->doc, &w->o->align, &s->ps[d], &s->np[d])) != OVL_OK) {
+        if ((s->rc = ovl_align_pieces(ctx, w->docs[d], s->doc, &w->o->align, &s->ps[d], &s->np[d],
+                                      &s->pc[d], &s->npc[d])) != OVL_OK) {
             s->err = msg_of(ovl_doc_name(w->docs[d]), ovl_ctx_message(ctx));
             break;
         }
@@ -149,6 +152,9 @@ static void align_source(void *arg, unsigned worker, size_t k)
             free(s->ps[d]);
             s->ps[d] = cut;
             s->np[d] = ncut;
+            free(s->pc[d]); /* they index the passages before the cut */
+            s->pc[d] = NULL;
+            s->npc[d] = 0;
         }
         total += s->np[d];
     }
@@ -171,8 +177,12 @@ void ovl_check_result_free(ovl_check_result *r)
         source *s = &r->srcs[k];
         for (size_t d = 0; s->ps && d < r->ndocs; d++)
             free(s->ps[d]);
+        for (size_t d = 0; s->pc && d < r->ndocs; d++)
+            free(s->pc[d]);
         free(s->ps);
         free(s->np);
+        free(s->pc);
+        free(s->npc);
         free(s->path);
         free(s->err);
         ovl_doc_free(s->doc);
@@ -264,7 +274,9 @@ int ovl_check(ovl_ctx *ctx, ovl_index *idx, const char *db_path, const ovl_doc *
         s->end = e;
         s->ps = calloc(ndocs ? ndocs : 1, sizeof *s->ps);
         s->np = calloc(ndocs ? ndocs : 1, sizeof *s->np);
-        if (!s->ps || !s->np) {
+        s->pc = calloc(ndocs ? ndocs : 1, sizeof *s->pc);
+        s->npc = calloc(ndocs ? ndocs : 1, sizeof *s->npc);
+        if (!s->ps || !s->np || !s->pc || !s->npc) {
             rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
             goto fail;
         }
@@ -347,8 +359,9 @@ int ovl_check(ovl_ctx *ctx, ovl_index *idx, const char *db_path, const ovl_doc *
     for (size_t d = 0; d < ndocs; d++)
         for (size_t k = 0; k < nmatch; k++)
             if (r->srcs[k].np[d]) {
-                if (ovl_report_add_passages(r->report, (int)d, (int)(ndocs + k), r->srcs[k].ps[d],
-                                            r->srcs[k].np[d]) != OVL_OK) {
+                if (ovl_report_add_passages_pieces(r->report, (int)d, (int)(ndocs + k),
+                                                   r->srcs[k].ps[d], r->srcs[k].np[d],
+                                                   r->srcs[k].pc[d], r->srcs[k].npc[d]) != OVL_OK) {
                     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
                     goto fail;
                 }

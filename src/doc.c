@@ -176,6 +176,9 @@ size_t ovl__doc_bytes(const ovl_doc *d)
     b += t->bytes ? (t->n + 1) * sizeof *t->bytes
                   : (t->n + 1) + (t->n / OVL_TEXT_BLOCK + 1) * sizeof *t->bbase;
     b += nm->ntokens * sizeof *nm->tokens + cps_bytes(&nm->chars, nm->nchars);
+    b += (nm->ntokens / OVL__TOK_BLOCK + 1) * sizeof *nm->nbase + nm->nlong * sizeof *nm->longs;
+    if (atomic_load(&((ovl_norm *)nm)->pub))
+        b += nm->ntokens * sizeof(ovl_token);
     b += (sg->npara + sg->nsent + sg->nhead + sg->nquote) * sizeof(ovl_range);
     if (atomic_load(&((ovl_text *)t)->wide))
         b += t->n * sizeof(uint32_t);

@@ -131,7 +131,7 @@ size_t ovl_fp_shingle_count(const ovl_fp *fp) { return fp->nshingles; }
 /* Working buffers of one fingerprinting call, reused across paragraph units. */
 typedef struct fp_work {
     unsigned KB, KBp;   /* band-key sketch bins (bands * rows), padded to OVL_LANES */
-    const ovl_token *tokens;
+    const ovl__tok *tokens;
     /* Per-unit arrays, sized to the longest unit so far (ucap entries): small enough to
      * stay in cache, unlike whole-document copies. */
     size_t ucap;
@@ -277,7 +277,7 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
     uint64_t *pre = w->pre, *sh = w->sh, skey = ovl__shingle_key(p->seed);
     uint32_t *nc = w->ncjk, *shend = w->shend, *docraw = w->docraw;
     uint16_t *sbin = w->sbin;
-    const ovl_token *tok = w->tokens + u0;
+    const ovl__tok *tok = w->tokens + u0;
     pre[0] = 0;
     nc[0] = 0;
     /* pre[i + 1] = pre[i] * M + h[i], four tokens per step: the dependency chain through
@@ -294,17 +294,17 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
         pre[i4 + 2] = b * m2 + a2;
         pre[i4 + 3] = b * m3 + a3;
         pre[i4 + 4] = b * m4 + a4;
-        uint32_t c = nc[i4], c1 = c + (tok[i4].kind == OVL_TOK_CJK),
-                 c2 = c1 + (tok[i4 + 1].kind == OVL_TOK_CJK),
-                 c3 = c2 + (tok[i4 + 2].kind == OVL_TOK_CJK);
+        uint32_t c = nc[i4], c1 = c + (ovl__tok_kind(&tok[i4]) == OVL_TOK_CJK),
+                 c2 = c1 + (ovl__tok_kind(&tok[i4 + 1]) == OVL_TOK_CJK),
+                 c3 = c2 + (ovl__tok_kind(&tok[i4 + 2]) == OVL_TOK_CJK);
         nc[i4 + 1] = c1;
         nc[i4 + 2] = c2;
         nc[i4 + 3] = c3;
-        nc[i4 + 4] = c3 + (tok[i4 + 3].kind == OVL_TOK_CJK);
+        nc[i4 + 4] = c3 + (ovl__tok_kind(&tok[i4 + 3]) == OVL_TOK_CJK);
     }
     for (; i4 < len; i4++) {
         pre[i4 + 1] = pre[i4] * OVL_SHINGLE_MUL + tok[i4].hash;
-        nc[i4 + 1] = nc[i4] + (tok[i4].kind == OVL_TOK_CJK);
+        nc[i4 + 1] = nc[i4] + (ovl__tok_kind(&tok[i4]) == OVL_TOK_CJK);
     }
     uint32_t ncjk = nc[len];
     if (ncjk == 0 || ncjk == len) {
@@ -442,13 +442,12 @@ static int do_unit(ovl_fp *fp, fp_work *w, size_t *cap, uint32_t u0, uint32_t u1
     }
 }
 
-int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
-                       const uint32_t *para_ends, size_t npara, const ovl_fp_opts *opts,
-                       ovl_fp **out)
+/* ovl_fp_from_tokens on the library's own tokens. */
+static int fp_from_toks(ovl_ctx *ctx, const ovl__tok *tokens, size_t ntokens,
+                        const uint32_t *para_ends, size_t npara, const ovl_fp_opts *opts,
+                        ovl_fp **out)
 {
     *out = NULL;
-    if (!tokens && ntokens)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "no tokens given");
     if (ntokens > UINT32_MAX - 1)
         return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "%zu tokens exceed the fingerprint limit",
                          ntokens);
@@ -552,6 +551,31 @@ nomem:
     return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
 }
 
+int ovl_fp_from_tokens(ovl_ctx *ctx, const ovl_token *tokens, size_t ntokens,
+                       const uint32_t *para_ends, size_t npara, const ovl_fp_opts *opts,
+                       ovl_fp **out)
+{
+    *out = NULL;
+    if (!tokens && ntokens)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "no tokens given");
+    if (ntokens > UINT32_MAX - 1)
+        return ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "%zu tokens exceed the fingerprint limit",
+                         ntokens);
+    /* Only the hashes and kinds are read: the library's layout of them. */
+    ovl__tok *t = malloc((ntokens ? ntokens : 1) * sizeof *t);
+    if (!t)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+    for (size_t i = 0; i < ntokens; i++) {
+        t[i].hash = tokens[i].hash;
+        t[i].char_start = tokens[i].char_start;
+        t[i].span = (uint16_t)((tokens[i].kind & 3u) << 14);
+        t[i].norm_len = tokens[i].norm_len;
+    }
+    int rc = fp_from_toks(ctx, t, ntokens, para_ends, npara, opts, out);
+    free(t);
+    return rc;
+}
+
 /* First token whose char_start >= c (tokens are in text order). */
 static size_t token_at(const ovl_norm *norm, uint32_t c)
 {
@@ -587,7 +611,7 @@ int ovl_fp_from_doc(ovl_ctx *ctx, const ovl_doc *doc, const ovl_fp_opts *opts, o
         /* Tokens after the last paragraph (none expected) join it. */
         ends[npara - 1] = (uint32_t)norm->ntokens;
     }
-    int rc = ovl_fp_from_tokens(ctx, norm->tokens, norm->ntokens, ends, npara, opts, out);
+    int rc = fp_from_toks(ctx, norm->tokens, norm->ntokens, ends, npara, opts, out);
     free(ends);
     return rc;
 }

@@ -146,7 +146,7 @@ int ovl_ignore_cut(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_p
     if (removed)
         *removed = 0;
     double min_cjk = opts->min_cjk ? opts->min_cjk : 20, min_words = opts->min_words ? opts->min_words : 8;
-    const ovl_token *ta = ovl_norm_tokens(ovl_doc_norm(a));
+    const ovl__tok *ta = ovl_doc_norm(a)->tokens;
     ovl_passage *v = NULL;
     size_t nv = 0, cap = 0;
     for (size_t i = 0; i < n; i++) {
@@ -203,8 +203,8 @@ int ovl_ignore_cut(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_p
                 st.a1 = t + 1;
                 st.b1 = u + 1;
                 st.mchars += ta[t].norm_len;
-                st.cjk += ta[t].kind == OVL_TOK_CJK;
-                st.words += ta[t].kind == OVL_TOK_WORD;
+                st.cjk += ovl__tok_kind(&ta[t]) == OVL_TOK_CJK;
+                st.words += ovl__tok_kind(&ta[t]) == OVL_TOK_WORD;
             }
         }
         if (!bad && open && close_stretch(&st, p, a, b, min_cjk, min_words, &v, &nv, &cap) != 0)

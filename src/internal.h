@@ -103,13 +103,48 @@ struct ovl_text {
     char encoding[32];
 };
 
+/* A token as the library keeps it: 16 bytes where ovl_token takes 24 (two 10 MB documents
+ * have 2.9 M tokens, read by every stage). The character length and the kind share 16 bits;
+ * where a token starts in the folded code points follows from the lengths before it
+ * (ovl__tok_norm_start). ovl_norm_tokens makes the public array on demand. */
+typedef struct ovl__tok {
+    uint64_t hash;       /* as ovl_token.hash */
+    uint32_t char_start; /* as ovl_token.char_start */
+    uint16_t span;       /* char_end - char_start in the low 14 bits (OVL__TOK_LONG: in the
+                            norm's longs), ovl_token_kind in the top 2 */
+    uint16_t norm_len;   /* as ovl_token.norm_len */
+} ovl__tok;
+#define OVL__TOK_LONG 0x3FFFu
+#define OVL__TOK_BLOCK 32u /* tokens per entry of ovl_norm.nbase */
+
+static inline unsigned ovl__tok_kind(const ovl__tok *t) { return t->span >> 14; }
+
 struct ovl_norm {
-    ovl_token *tokens;
+    ovl__tok *tokens;
     size_t ntokens;
-    ovl_cps chars;        /* folded code points, tokens[i].norm_start indexes here */
+    uint32_t *nbase;      /* norm_start of token k * OVL__TOK_BLOCK, k = 0 .. ntokens /
+                             OVL__TOK_BLOCK */
+    uint32_t (*longs)[2]; /* {token, char_end} of the tokens whose span is OVL__TOK_LONG, in
+                             order */
+    size_t nlong;
+    _Atomic(ovl_token *) pub; /* the public array ovl_norm_tokens hands out, made on demand */
+    ovl_cps chars;        /* folded code points of the tokens, one after the other */
     size_t nchars;
     _Atomic(uint32_t *) wide; /* the 32-bit copy ovl_norm_chars hands out, made on demand */
 };
+
+/* One past the last character of token i (a long token's from the longs). */
+uint32_t ovl__tok_char_end_long(const ovl_norm *n, size_t i);
+static inline uint32_t ovl__tok_char_end(const ovl_norm *n, size_t i)
+{
+    unsigned s = n->tokens[i].span & OVL__TOK_LONG;
+    return s != OVL__TOK_LONG ? n->tokens[i].char_start + s : ovl__tok_char_end_long(n, i);
+}
+/* Offset of token i's folded code points (ovl_token.norm_start): its block's base plus the
+ * lengths of the tokens before it in the block. */
+uint32_t ovl__tok_norm_start(const ovl_norm *n, size_t i);
+/* Token i in the public layout. */
+ovl_token ovl__token(const ovl_norm *n, size_t i);
 
 struct ovl_segments {
     ovl_range *paras;
@@ -180,6 +215,11 @@ int ovl__grow(void *pp, size_t *cap, size_t need, size_t sz);
 int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                             size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
                             const uint8_t *mask_b, ovl_passage **out, size_t *count);
+
+/* Passages of one pair gathered from several ranges (the scan's windows of a long document),
+ * in the order ovl_align returns them: sorted, and moved flagged again over all of them.
+ * Returns OVL_OK or OVL_ERR_NOMEM. */
+int ovl__align_regroup(ovl_ctx *ctx, ovl_passage *ps, size_t np);
 
 /* UTF-8 encode cp into out (4 bytes room); returns bytes written. */
 size_t ovl__utf8_put(uint32_t cp, char *out);

@@ -87,7 +87,7 @@ unsigned ovl__char_class(uint32_t c)
 
 typedef struct nbuild {
     ovl_norm *n;
-    size_t tcap, ccap;
+    size_t tcap, ccap, lcap;
     int in_word;       /* a word token is open */
     size_t word_ns;    /* its first folded code point */
     uint32_t word_cs, word_ce; /* its character range so far */
@@ -107,22 +107,37 @@ static int chars_room(nbuild *b, size_t need)
     return 0;
 }
 
-/* A token of the folded code points [ns, nchars), whose values hash to hash (XXH3 of their
- * 32-bit values). */
-static int emit_token(nbuild *b, uint32_t cs, uint32_t ce, size_t ns, unsigned kind, uint64_t hash)
+/* Appends a token of characters [cs, ce) and kind (its norm_len folded code points were
+ * just appended); -1 when out of memory. A span of OVL__TOK_LONG characters or more is
+ * listed in longs. */
+static int put_token(nbuild *b, uint32_t cs, uint32_t ce, unsigned norm_len, unsigned kind,
+                     uint64_t hash)
 {
     ovl_norm *n = b->n;
     if (ovl__grow(&n->tokens, &b->tcap, n->ntokens + 1, sizeof *n->tokens) != 0)
         return -1;
-    ovl_token *t = &n->tokens[n->ntokens++];
-    t->char_start = cs;
-    t->char_end = ce;
-    t->norm_start = (uint32_t)ns;
-    t->norm_len = (uint16_t)(n->nchars - ns);
-    t->kind = (uint8_t)kind;
-    t->reserved = 0;
+    uint32_t span = ce - cs;
+    if (span >= OVL__TOK_LONG) {
+        if (ovl__grow(&n->longs, &b->lcap, n->nlong + 1, sizeof *n->longs) != 0)
+            return -1;
+        n->longs[n->nlong][0] = (uint32_t)n->ntokens;
+        n->longs[n->nlong][1] = ce;
+        n->nlong++;
+        span = OVL__TOK_LONG;
+    }
+    ovl__tok *t = &n->tokens[n->ntokens++];
     t->hash = hash;
+    t->char_start = cs;
+    t->span = (uint16_t)(span | kind << 14);
+    t->norm_len = (uint16_t)norm_len;
     return 0;
+}
+
+/* A token of the folded code points [ns, nchars), whose values hash to hash (XXH3 of their
+ * 32-bit values). */
+static int emit_token(nbuild *b, uint32_t cs, uint32_t ce, size_t ns, unsigned kind, uint64_t hash)
+{
+    return put_token(b, cs, ce, (unsigned)(b->n->nchars - ns), kind, hash);
 }
 
 /* Closes the open word token, if any. */
@@ -238,13 +253,10 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
                 continue;
             }
             if (cls == OVL_NT_CJK && !b.in_word && n->nchars < b.ccap && n->ntokens < b.tcap) {
-                ovl_token *t = &n->tokens[n->ntokens++];
+                ovl__tok *t = &n->tokens[n->ntokens++];
                 t->char_start = (uint32_t)i;
-                t->char_end = (uint32_t)i + 1;
-                t->norm_start = (uint32_t)n->nchars;
+                t->span = (uint16_t)(1u | OVL_TOK_CJK << 14);
                 t->norm_len = 1;
-                t->kind = OVL_TOK_CJK;
-                t->reserved = 0;
                 if (ovl__cps_put(&n->chars, n->nchars, fc, b.ccap) != 0)
                     goto nomem;
                 n->nchars++;
@@ -288,10 +300,21 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
         goto nomem;
     /* The arrays were reserved for the densest text: give back what this one left unused. */
     if (n->ntokens < b.tcap) {
-        ovl_token *s = realloc(n->tokens, (n->ntokens ? n->ntokens : 1) * sizeof *s);
+        ovl__tok *s = realloc(n->tokens, (n->ntokens ? n->ntokens : 1) * sizeof *s);
         if (s)
             n->tokens = s;
     }
+    n->nbase = malloc((n->ntokens / OVL__TOK_BLOCK + 1) * sizeof *n->nbase);
+    if (!n->nbase)
+        goto nomem;
+    uint32_t at = 0;
+    for (size_t i = 0; i < n->ntokens; i++) {
+        if (i % OVL__TOK_BLOCK == 0)
+            n->nbase[i / OVL__TOK_BLOCK] = at;
+        at += n->tokens[i].norm_len;
+    }
+    if (n->ntokens % OVL__TOK_BLOCK == 0)
+        n->nbase[n->ntokens / OVL__TOK_BLOCK] = at;
     ovl__cps_resize(&n->chars, n->nchars, n->nchars);
     free(b.word);
     *out = n;
@@ -307,13 +330,72 @@ void ovl_norm_free(ovl_norm *n)
     if (!n)
         return;
     free(n->tokens);
+    free(n->nbase);
+    free(n->longs);
+    free(atomic_load(&n->pub));
     ovl__cps_free(&n->chars);
     free(atomic_load(&n->wide));
     free(n);
 }
 
+uint32_t ovl__tok_char_end_long(const ovl_norm *n, size_t i)
+{
+    size_t lo = 0, hi = n->nlong;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (n->longs[mid][0] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n->nlong && n->longs[lo][0] == i ? n->longs[lo][1] : n->tokens[i].char_start;
+}
+
+uint32_t ovl__tok_norm_start(const ovl_norm *n, size_t i)
+{
+    uint32_t at = n->nbase[i / OVL__TOK_BLOCK];
+    for (size_t k = i - i % OVL__TOK_BLOCK; k < i; k++)
+        at += n->tokens[k].norm_len;
+    return at;
+}
+
+ovl_token ovl__token(const ovl_norm *n, size_t i)
+{
+    ovl_token t;
+    t.char_start = n->tokens[i].char_start;
+    t.char_end = ovl__tok_char_end(n, i);
+    t.norm_start = ovl__tok_norm_start(n, i);
+    t.norm_len = n->tokens[i].norm_len;
+    t.kind = (uint8_t)ovl__tok_kind(&n->tokens[i]);
+    t.reserved = 0;
+    t.hash = n->tokens[i].hash;
+    return t;
+}
+
 size_t ovl_norm_count(const ovl_norm *n) { return n->ntokens; }
-const ovl_token *ovl_norm_tokens(const ovl_norm *n) { return n->tokens; }
+
+const ovl_token *ovl_norm_tokens(const ovl_norm *n)
+{
+    _Atomic(ovl_token *) *slot = &((ovl_norm *)n)->pub;
+    ovl_token *p = atomic_load_explicit(slot, memory_order_acquire);
+    if (p)
+        return p;
+    ovl_token *fresh = malloc((n->ntokens ? n->ntokens : 1) * sizeof *fresh);
+    if (!fresh)
+        return NULL;
+    uint32_t ns = 0;
+    for (size_t i = 0; i < n->ntokens; i++) {
+        fresh[i] = ovl__token(n, i);
+        fresh[i].norm_start = ns; /* in one pass, not block by block */
+        ns += fresh[i].norm_len;
+    }
+    ovl_token *expected = NULL;
+    if (atomic_compare_exchange_strong_explicit(slot, &expected, fresh, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return fresh;
+    free(fresh); /* another thread made it first */
+    return expected;
+}
 const uint32_t *ovl_norm_chars(const ovl_norm *n)
 {
     return ovl__cps_wide_once(&n->chars, n->nchars, &((ovl_norm *)n)->wide);
@@ -346,12 +428,15 @@ char *ovl_norm_utf8(const ovl_norm *n, size_t first, size_t last)
     if (!s)
         return NULL;
     size_t k = 0;
+    uint32_t ns = first < last ? ovl__tok_norm_start(n, first) : 0;
     for (size_t i = first; i < last; i++) {
-        const ovl_token *t = &n->tokens[i];
-        if (i > first && t->kind == OVL_TOK_WORD && n->tokens[i - 1].kind == OVL_TOK_WORD)
+        const ovl__tok *t = &n->tokens[i];
+        if (i > first && ovl__tok_kind(t) == OVL_TOK_WORD &&
+            ovl__tok_kind(&n->tokens[i - 1]) == OVL_TOK_WORD)
             s[k++] = ' ';
         for (size_t j = 0; j < t->norm_len; j++)
-            k += ovl__utf8_put(ovl__norm_char(n, t->norm_start + j), s + k);
+            k += ovl__utf8_put(ovl__norm_char(n, ns + j), s + k);
+        ns += t->norm_len;
     }
     s[k] = '\0';
     return s;

@@ -27,12 +27,12 @@ static inline uint64_t mix(uint64_t z)
 }
 
 /* k-gram starting at i: 4 CJK tokens, else 3 tokens, as the fingerprint's shingles. */
-static inline unsigned gram_len(const ovl_token *t, size_t i)
+static inline unsigned gram_len(const ovl__tok *t, size_t i)
 {
-    return t[i].kind == OVL_TOK_CJK ? 4u : 3u;
+    return ovl__tok_kind(&t[i]) == OVL_TOK_CJK ? 4u : 3u;
 }
 
-static inline uint64_t gram_hash(const ovl_token *t, size_t i, unsigned k)
+static inline uint64_t gram_hash(const ovl__tok *t, size_t i, unsigned k)
 {
     uint64_t h = k;
     for (unsigned x = 0; x < k; x++)
@@ -55,7 +55,7 @@ static inline uint8_t *slot(const ovl__recur *r, uint64_t g, unsigned *c1, unsig
 
 /* Hashes of the k-grams starting at i0 .. i0 + BATCH - 1 that fit in the n tokens, their
  * lines prefetched (for writing when write, a constant once inlined); returns how many. */
-static inline size_t hash_batch(const ovl__recur *r, const ovl_token *t, size_t n, size_t i0,
+static inline size_t hash_batch(const ovl__recur *r, const ovl__tok *t, size_t n, size_t i0,
                                 int write, uint64_t g[BATCH])
 {
     size_t m = 0;
@@ -74,7 +74,7 @@ static inline size_t hash_batch(const ovl__recur *r, const ovl_token *t, size_t 
     return m;
 }
 
-void ovl__recur_add(ovl__recur *r, const ovl_token *t, size_t n)
+void ovl__recur_add(ovl__recur *r, const ovl__tok *t, size_t n)
 {
     uint64_t g[BATCH];
     for (size_t i0 = 0; i0 < n; i0 += BATCH) {
@@ -107,7 +107,7 @@ static inline unsigned estimate(const ovl__recur *r, uint64_t g)
     return line[c1] < line[c2] ? line[c1] : line[c2];
 }
 
-int ovl__recur_runs(const ovl__recur *r, const ovl_token *t, size_t n, unsigned threshold,
+int ovl__recur_runs(const ovl__recur *r, const ovl__tok *t, size_t n, unsigned threshold,
                     unsigned min_words, unsigned min_cjk, uint32_t **runs, size_t *nruns)
 {
     *runs = NULL;
@@ -141,8 +141,8 @@ int ovl__recur_runs(const ovl__recur *r, const ovl_token *t, size_t n, unsigned 
             in = 0;
             size_t words = 0, cjk = 0;
             for (size_t y = rs; y < re; y++) {
-                words += t[y].kind == OVL_TOK_WORD;
-                cjk += t[y].kind == OVL_TOK_CJK;
+                words += ovl__tok_kind(&t[y]) == OVL_TOK_WORD;
+                cjk += ovl__tok_kind(&t[y]) == OVL_TOK_CJK;
             }
             if ((double)words / min_words + (double)cjk / min_cjk < 1.0)
                 continue;

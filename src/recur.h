@@ -21,7 +21,7 @@ typedef struct ovl__recur {
 int ovl__recur_init(ovl__recur *r);        /* zeroed sketch; OVL_OK or OVL_ERR_NOMEM */
 void ovl__recur_free(ovl__recur *r);
 /* Counts every k-gram of tokens[0..n). */
-void ovl__recur_add(ovl__recur *r, const ovl_token *tokens, size_t n);
+void ovl__recur_add(ovl__recur *r, const ovl__tok *tokens, size_t n);
 /* dst += src, counter by counter, saturating. */
 void ovl__recur_merge(ovl__recur *dst, const ovl__recur *src);
 
@@ -29,7 +29,7 @@ void ovl__recur_merge(ovl__recur *dst, const ovl__recur *src);
  * threshold times, kept when the run's tokens would make a passage by themselves
  * (words / min_words + CJK / min_cjk >= 1), so that a common phrase inside new text is not
  * recurring text. *runs (malloc'd, NULL when none) holds *nruns [start, end) token pairs. */
-int ovl__recur_runs(const ovl__recur *r, const ovl_token *tokens, size_t n, unsigned threshold,
+int ovl__recur_runs(const ovl__recur *r, const ovl__tok *tokens, size_t n, unsigned threshold,
                     unsigned min_words, unsigned min_cjk, uint32_t **runs, size_t *nruns);
 
 #endif

@@ -32,7 +32,18 @@ void ovl_report_free(ovl_report *r)
         free(r->docs[i].path);
     free(r->docs);
     free(r->items);
+    free(r->pieces);
     free(r);
+}
+
+size_t ovl__pieces_of(const ovl_piece *v, size_t n, size_t x, size_t *k)
+{
+    while (*k < n && v[*k].passage < x)
+        (*k)++;
+    size_t e = *k;
+    while (e < n && v[e].passage == x)
+        e++;
+    return e - *k;
 }
 
 int ovl_report_add_doc(ovl_report *r, const ovl_doc *doc, const char *path)
@@ -82,6 +93,31 @@ int ovl_report_add_passages(ovl_report *r, int id_a, int id_b, const ovl_passage
         r->items[r->nitems].b = id_b;
         r->items[r->nitems].p = p[i];
         r->nitems++;
+    }
+    return OVL_OK;
+}
+
+int ovl_report_add_passages_pieces(ovl_report *r, int id_a, int id_b, const ovl_passage *p,
+                                   size_t n, const ovl_piece *pieces, size_t npieces)
+{
+    if (!r || (npieces > 0 && !pieces))
+        return OVL_ERR_INVALID;
+    for (size_t i = 0; i < npieces; i++)
+        if (pieces[i].passage >= n || (i > 0 && pieces[i].passage < pieces[i - 1].passage) ||
+            id_a < 0 || id_b < 0 || (size_t)id_a >= r->ndocs || (size_t)id_b >= r->ndocs ||
+            !span_ok(r->docs[id_a].doc, &pieces[i].a) || !span_ok(r->docs[id_b].doc, &pieces[i].b))
+            return OVL_ERR_INVALID;
+    if (npieces > 0 &&
+        ovl__grow(&r->pieces, &r->cappieces, r->npieces + npieces, sizeof *r->pieces) != 0)
+        return OVL_ERR_NOMEM;
+    size_t base = r->nitems;
+    int rc = ovl_report_add_passages(r, id_a, id_b, p, n);
+    if (rc != OVL_OK)
+        return rc;
+    for (size_t i = 0; i < npieces; i++) {
+        r->pieces[r->npieces] = pieces[i];
+        r->pieces[r->npieces].passage += base;
+        r->npieces++;
     }
     return OVL_OK;
 }
@@ -325,8 +361,29 @@ static int write_streamed(ovl_ctx *ctx, const ovl_report *r, const ovl_report_op
                                     ovl_text_length(ovl_doc_text(db)), &ps);
         if (rc != OVL_OK)
             rc = ovl__fail(ctx, rc, -1, "out of memory");
-        else
-            rc = ovl_report_stream_pair(ctx, s, &ps, run, j - i, da, db);
+        else {
+            /* The pair's pieces, their passages counted from the pair's first. */
+            size_t k = 0, npc = 0;
+            ovl_piece *pc = NULL;
+            while (k < r->npieces && r->pieces[k].passage < i)
+                k++;
+            while (k + npc < r->npieces && r->pieces[k + npc].passage < j)
+                npc++;
+            if (npc && !(pc = malloc(sizeof *pc * npc)))
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            for (size_t x = 0; pc && x < npc; x++) {
+                pc[x] = r->pieces[k + x];
+                pc[x].passage -= i;
+            }
+            if (s && rc == OVL_OK) {
+                s->pieces = pc;
+                s->npieces = npc;
+                rc = ovl_report_stream_pair(ctx, s, &ps, run, j - i, da, db);
+                s->pieces = NULL;
+                s->npieces = 0;
+            }
+            free(pc);
+        }
         i = j;
     }
     for (size_t k = 0; rc == OVL_OK && k < opts->nskipped; k++)

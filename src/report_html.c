@@ -284,6 +284,37 @@ static int put_marked_text(ovl__out *o, const ovl_report *r, int doc, const hl *
     return OVL_OK;
 }
 
+/* The pieces of item k that moved inside it (a passage whose sentences were shuffled): where
+ * each lies on both sides and how it starts in the document. */
+static void put_moves(ovl__out *o, const ovl_report *r, size_t k)
+{
+    size_t lo = 0, hi = r->npieces;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->pieces[mid].passage < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const ovl_text *ca = ovl_doc_text(r->docs[r->items[k].a].doc);
+    int open = 0;
+    for (size_t i = lo; i < r->npieces && r->pieces[i].passage == k; i++) {
+        const ovl_piece *pc = &r->pieces[i];
+        if (!pc->moved)
+            continue;
+        if (!open++)
+            ovl__out_puts(o, "<ul class=\"moves\">\n");
+        ovl__out_printf(o, "<li>moved: document lines %u-%u, source lines %u-%u: ",
+                        pc->a.line_start, pc->a.line_end, pc->b.line_start, pc->b.line_end);
+        uint64_t e = pc->a.char_end - pc->a.char_start > 48 ? pc->a.char_start + 48
+                                                             : pc->a.char_end;
+        put_inline(o, ca, pc->a.char_start, e);
+        ovl__out_puts(o, e < pc->a.char_end ? "\xE2\x80\xA6</li>\n" : "</li>\n");
+    }
+    if (open)
+        ovl__out_puts(o, "</ul>\n");
+}
+
 /* The source side of passage h in the pane: some context, then the passage marked with the
  * edits inside (deleted: only in the document; inserted: only in the source). */
 static int put_source_block(ovl_ctx *ctx, ovl__out *o, const ovl_report *r, const hl *h)
@@ -301,8 +332,10 @@ static int put_source_block(ovl_ctx *ctx, ovl__out *o, const ovl_report *r, cons
     ovl__out_printf(o, "<div class=\"src\" id=\"s%zu\" hidden>\n<h3>passage %zu" DOT "[%d] ", h->k,
                     h->n, it->b);
     put_esc(o, r->docs[it->b].path);
-    ovl__out_printf(o, DOT "lines %u-%u" DOT "similarity %.2f%s</h3>\n<div class=\"stext\">",
+    ovl__out_printf(o, DOT "lines %u-%u" DOT "similarity %.2f%s</h3>\n",
                     p->b.line_start, p->b.line_end, fin(p->similarity), p->moved ? DOT "moved" : "");
+    put_moves(o, r, h->k);
+    ovl__out_puts(o, "<div class=\"stext\">");
     uint64_t s = p->b.char_start > CONTEXT ? p->b.char_start - CONTEXT : 0;
     uint64_t e = p->b.char_end + CONTEXT < nbch ? p->b.char_end + CONTEXT : nbch;
     /* The context starts and ends at paragraph edges when one lies within reach. */

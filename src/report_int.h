@@ -23,7 +23,13 @@ struct ovl_report {
     size_t ndocs, capdocs;
     struct ovl_report_item *items; /* in insertion order, which every writer keeps */
     size_t nitems, capitems;
+    ovl_piece *pieces;  /* pieces of merged passages, passage = index in items, in order */
+    size_t npieces, cappieces;
 };
+
+/* Pieces [*k, ...) of pieces v[0, n) (sorted by passage) whose passage is x, their count;
+ * *k moves past those before x. For writers walking passages in order. */
+size_t ovl__pieces_of(const ovl_piece *v, size_t n, size_t x, size_t *k);
 
 /* Buffered writer over an ovl_write_fn: the sink sees few, large chunks, and the first
  * refusal sticks (err) so writers can emit freely and check once at the end. */
@@ -93,6 +99,9 @@ struct ovl_report_stream {
     ovl_report_opts opts;
     ovl__out *o;
     ovl_report_docinfo *docs; /* paths and encodings owned (copied, valid UTF-8) */
+    const ovl_piece *pieces;  /* of the pair being written (passage: index in its passages;
+                                 set by ovl_report_write around a pair), borrowed */
+    size_t npieces;
     size_t ndocs;
     size_t passages_written;
     size_t json_passages;     /* passages written to JSON "passages" (none with stat) */

@@ -41,8 +41,9 @@ static json_t *jspan(int doc, const ovl_span *s, int *bad)
     return o;
 }
 
+/* A passage; pc[0, npc): its pieces (a passage merged from pieces in another order). */
 static json_t *jpassage(int a, int b, const char *a_path, const char *b_path,
-                        const ovl_passage *p, int *bad)
+                        const ovl_passage *p, const ovl_piece *pc, size_t npc, int *bad)
 {
     json_t *o = json_object();
     if (a_path) {
@@ -59,6 +60,18 @@ static json_t *jpassage(int a, int b, const char *a_path, const char *b_path,
         jset(o, "score", jreal(p->score), bad);
     if (p->reworded)
         jset(o, "reworded", json_true(), bad);
+    if (npc > 0) {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && i < npc; i++) {
+            json_t *x = json_object();
+            jset(x, "a", jspan(a, &pc[i].a, bad), bad);
+            jset(x, "b", jspan(b, &pc[i].b, bad), bad);
+            jset(x, "moved", json_boolean(pc[i].moved), bad);
+            if (!x || json_array_append_new(arr, x) != 0)
+                *bad = 1;
+        }
+        jset(o, "pieces", arr, bad);
+    }
     return o;
 }
 
@@ -391,9 +404,11 @@ int ovl__json_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pai
         jset(line, "pair", jpair(pair, pa, pb, &bad), &bad);
         rc = dump(ctx, line, bad, JSON_FLAGS | JSON_COMPACT, 0, s->o);
         ovl__out_puts(s->o, "\n");
-        for (size_t i = 0; i < n && rc == OVL_OK && !s->opts.stat; i++) {
+        for (size_t i = 0, k = 0; i < n && rc == OVL_OK && !s->opts.stat; i++) {
             bad = 0;
-            json_t *p = jpassage(pair->a, pair->b, pa, pb, &ps[i], &bad);
+            size_t npc = ovl__pieces_of(s->pieces, s->npieces, i, &k);
+            json_t *p = jpassage(pair->a, pair->b, pa, pb, &ps[i],
+                                 npc ? s->pieces + k : NULL, npc, &bad);
             if (s->opts.with_text && a && b && (rc = jpassage_text(ctx, p, &ps[i], a, b, &bad)) != OVL_OK) {
                 json_decref(p);
                 break;
@@ -403,9 +418,11 @@ int ovl__json_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pai
         }
         return rc;
     }
-    for (size_t i = 0; i < n && rc == OVL_OK && !s->opts.stat; i++) {
+    for (size_t i = 0, k = 0; i < n && rc == OVL_OK && !s->opts.stat; i++) {
         int bad = 0;
-        json_t *p = jpassage(pair->a, pair->b, NULL, NULL, &ps[i], &bad);
+        size_t npc = ovl__pieces_of(s->pieces, s->npieces, i, &k);
+        json_t *p = jpassage(pair->a, pair->b, NULL, NULL, &ps[i],
+                             npc ? s->pieces + k : NULL, npc, &bad);
         if (s->opts.with_text && a && b && (rc = jpassage_text(ctx, p, &ps[i], a, b, &bad)) != OVL_OK) {
             json_decref(p);
             break;

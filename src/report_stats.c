@@ -465,20 +465,21 @@ int ovl__passage_edits(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const
         free(ed);
         return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
     }
-    const ovl_token *ta = ovl_norm_tokens(ovl_doc_norm(da)), *tb = ovl_norm_tokens(ovl_doc_norm(db));
+    const ovl_norm *na = ovl_doc_norm(da), *nb = ovl_doc_norm(db);
     /* A run reaches to the next token of its side (the spaces and punctuation between), the
      * last one to its own end, so a side's runs put together are the passage's side. */
-#define RUN_END(t, e, t1) ((e) < (t1) ? (t)[e].char_start : (t)[(e) - 1].char_end)
+#define RUN_END(nm, e, t1)                                                                         \
+    ((e) < (t1) ? (nm)->tokens[e].char_start : ovl__tok_char_end(nm, (e) - 1))
     for (size_t k = 0; k < ne; k++) {
         const ovl_edit *e = &ed[k];
         ovl__cedit c = {e->op, 0, 0, 0, 0};
         if (e->op != OVL_EDIT_INSERT) {
-            c.a_start = ta[e->a_start].char_start;
-            c.a_end = RUN_END(ta, e->a_end, a->tok_end);
+            c.a_start = na->tokens[e->a_start].char_start;
+            c.a_end = RUN_END(na, e->a_end, a->tok_end);
         }
         if (e->op != OVL_EDIT_DELETE) {
-            c.b_start = tb[e->b_start].char_start;
-            c.b_end = RUN_END(tb, e->b_end, b->tok_end);
+            c.b_start = nb->tokens[e->b_start].char_start;
+            c.b_end = RUN_END(nb, e->b_end, b->tok_end);
         }
         v[k] = c;
     }

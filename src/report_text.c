@@ -74,16 +74,16 @@ static void body_mark(body *b, const char *s)
 /* Characters of tokens [s, e) of a side: from the first token's start to the last one's end. */
 typedef struct side {
     const ovl_text *chars;
-    const ovl_token *tok;
+    const ovl_norm *nm;
     uint32_t t1;        /* end of the passage's token range */
 } side;
 
-static uint64_t run_start(const side *sd, uint32_t s) { return sd->tok[s].char_start; }
-static uint64_t run_end(const side *sd, uint32_t e) { return sd->tok[e - 1].char_end; }
+static uint64_t run_start(const side *sd, uint32_t s) { return sd->nm->tokens[s].char_start; }
+static uint64_t run_end(const side *sd, uint32_t e) { return ovl__tok_char_end(sd->nm, e - 1); }
 /* Gap after token e - 1 up to the next token of the passage (punctuation, spaces). */
 static uint64_t gap_end(const side *sd, uint32_t e)
 {
-    return e < sd->t1 ? sd->tok[e].char_start : sd->tok[e - 1].char_end;
+    return e < sd->t1 ? sd->nm->tokens[e].char_start : ovl__tok_char_end(sd->nm, e - 1);
 }
 
 static int write_body(ovl_ctx *ctx, ovl__out *o, const ovl_doc *da, const ovl_doc *db,
@@ -95,8 +95,8 @@ static int write_body(ovl_ctx *ctx, ovl__out *o, const ovl_doc *da, const ovl_do
     const char *ins_on = opts->color ? ANSI_GREEN "{+" : "{+";
     const char *ins_off = opts->color ? "+}" ANSI_RESET : "+}";
     body bw = {.o = o, .limit = opts->max_context > 0 ? (uint64_t)opts->max_context : 0};
-    side sa = {ovl_doc_text(da), ovl_norm_tokens(ovl_doc_norm(da)), a->tok_end};
-    side sb = {ovl_doc_text(db), ovl_norm_tokens(ovl_doc_norm(db)), b->tok_end};
+    side sa = {ovl_doc_text(da), ovl_doc_norm(da), a->tok_end};
+    side sb = {ovl_doc_text(db), ovl_doc_norm(db), b->tok_end};
 
     if (a->tok_end <= a->tok_start || b->tok_end <= b->tok_start) {
         /* A passage without tokens on a side has no edit script: show A's characters. */
@@ -204,6 +204,44 @@ void ovl__text_head(ovl_report_stream *s, size_t npassages)
     }
 }
 
+/* The moved pieces of a passage merged from pieces in another order: where each lies on both
+ * sides, and how it starts in A. */
+#define MOVED_SHOWN 48 /* characters of a moved piece's text shown */
+static void write_moves(ovl__out *o, const ovl_doc *da, const ovl_piece *pc, size_t n,
+                        const ovl_report_opts *opts)
+{
+    const ovl_text *t = ovl_doc_text(da);
+    for (size_t i = 0; i < n; i++) {
+        if (!pc[i].moved)
+            continue;
+        const ovl_span *a = &pc[i].a, *b = &pc[i].b;
+        if (opts->color)
+            ovl__out_puts(o, ANSI_CYAN);
+        ovl__out_printf(o, "moved: A:%u-%u chars %llu-%llu ~ B:%u-%u chars %llu-%llu",
+                        a->line_start, a->line_end, (unsigned long long)a->char_start,
+                        (unsigned long long)a->char_end, b->line_start, b->line_end,
+                        (unsigned long long)b->char_start, (unsigned long long)b->char_end);
+        if (opts->color)
+            ovl__out_puts(o, ANSI_RESET);
+        ovl__out_puts(o, ": ");
+        uint64_t e = a->char_end - a->char_start > MOVED_SHOWN ? a->char_start + MOVED_SHOWN
+                                                                : a->char_end;
+        int space = 0;
+        for (uint64_t c = a->char_start; c < e; c++) {
+            uint32_t cp = ovl_text_char(t, c);
+            if (ovl__report_space(cp)) {
+                space = 1;
+                continue;
+            }
+            if (space)
+                ovl__out_puts(o, " ");
+            space = 0;
+            ovl__out_cp(o, ovl__report_visible(cp));
+        }
+        ovl__out_puts(o, e < a->char_end ? "\xE2\x80\xA6\n" : "\n");
+    }
+}
+
 int ovl__text_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pr,
                    const ovl_passage *ps, size_t n, const ovl_doc *da, const ovl_doc *db)
 {
@@ -231,8 +269,9 @@ int ovl__text_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pr,
     if (opts->color)
         ovl__out_puts(o, ANSI_RESET);
     ovl__out_puts(o, "\n");
-    for (size_t i = 0; i < n && !o->err && !opts->stat; i++) {
+    for (size_t i = 0, k = 0; i < n && !o->err && !opts->stat; i++) {
         const ovl_passage *p = &ps[i];
+        size_t npc = ovl__pieces_of(s->pieces, s->npieces, i, &k);
         ovl__out_puts(o, "\n");
         if (opts->color)
             ovl__out_puts(o, ANSI_CYAN);
@@ -247,6 +286,8 @@ int ovl__text_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pr,
         if (opts->color)
             ovl__out_puts(o, ANSI_RESET);
         ovl__out_puts(o, "\n");
+        if (npc)
+            write_moves(o, da, s->pieces + k, npc, opts);
         int rc = write_body(ctx, o, da, db, p, opts);
         if (rc)
             return rc;

@@ -151,19 +151,21 @@ static void fp_one(void *arg, unsigned worker, size_t k)
         s.doc.replaced = ovl_text_replaced(t);
         rc = ovl_fp_from_doc(ctx, doc, &j->o->fp, &s.fp);
         if (rc == OVL_OK && j->sk)
-            ovl__recur_add(&j->sk[worker], ovl_norm_tokens(ovl_doc_norm(doc)), nt);
+            ovl__recur_add(&j->sk[worker], ovl_doc_norm(doc)->tokens, nt);
     }
     if (rc == OVL_OK) {
         size_t nc = ovl_fp_chunk_count(s.fp);
         const ovl_fp_chunk *ch = ovl_fp_chunks(s.fp);
-        const ovl_token *tok = ovl_norm_tokens(ovl_doc_norm(doc));
+        const ovl_norm *nm = ovl_doc_norm(doc);
+        const ovl__tok *tok = nm->tokens;
         s.cs = malloc((nc ? nc : 1) * sizeof *s.cs);
         s.ce = malloc((nc ? nc : 1) * sizeof *s.ce);
         if (!s.cs || !s.ce)
             rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         for (size_t c = 0; rc == OVL_OK && c < nc; c++) {
             s.cs[c] = ch[c].tok_end > ch[c].tok_start ? tok[ch[c].tok_start].char_start : 0;
-            s.ce[c] = ch[c].tok_end > ch[c].tok_start ? tok[ch[c].tok_end - 1].char_end : 0;
+            s.ce[c] = ch[c].tok_end > ch[c].tok_start ? ovl__tok_char_end(nm, ch[c].tok_end - 1)
+                                                      : 0;
         }
     }
     if (rc == OVL_OK && j->doc_bands && ovl_fp_doc_signature(s.fp)) {
@@ -700,7 +702,7 @@ static int doc_runs(align_job *j, size_t i, const ovl_doc *d, const uint32_t **r
     size_t nr = 0;
     unsigned mw = j->o->align.min_words ? j->o->align.min_words : 8;
     unsigned mc = j->o->align.min_cjk ? j->o->align.min_cjk : 20;
-    int rc = ovl__recur_runs(j->rec, ovl_norm_tokens(nm), ovl_norm_count(nm), j->o->max_df, mw, mc, &r, &nr);
+    int rc = ovl__recur_runs(j->rec, nm->tokens, ovl_norm_count(nm), j->o->max_df, mw, mc, &r, &nr);
     if (rc != OVL_OK)
         return rc;
     pthread_mutex_lock(&j->rmu);
@@ -743,66 +745,16 @@ static int outside_long(const ovl_doc *d, const uint8_t *m, uint32_t t0, uint32_
 {
     if (!m)
         return 1;
-    const ovl_token *t = ovl_norm_tokens(ovl_doc_norm(d));
+    const ovl__tok *t = ovl_doc_norm(d)->tokens;
     size_t words = 0, cjk = 0;
     for (uint32_t x = t0; x < t1; x++) {
         if (m[x])
             continue;
-        words += t[x].kind == OVL_TOK_WORD;
-        cjk += t[x].kind == OVL_TOK_CJK;
+        words += ovl__tok_kind(&t[x]) == OVL_TOK_WORD;
+        cjk += ovl__tok_kind(&t[x]) == OVL_TOK_CJK;
     }
     unsigned mw = ao->min_words ? ao->min_words : 8, mc = ao->min_cjk ? ao->min_cjk : 20;
     return (double)words / mw + (double)cjk / mc >= 1.0;
-}
-
-/* Token range [*t0, *t1) of a document of n tokens: box [b0, b1) widened by margin, the
- * whole document once that covers two thirds of it. */
-static void widen(uint32_t b0, uint32_t b1, uint64_t margin, size_t n, size_t *t0, size_t *t1)
-{
-    uint64_t lo = b0 > margin ? b0 - margin : 0, hi = (uint64_t)b1 + margin;
-    if (hi > n)
-        hi = n;
-    if (lo >= hi || 3 * (hi - lo) >= 2 * (uint64_t)n) {
-        lo = 0;
-        hi = n;
-    }
-    *t0 = (size_t)lo;
-    *t1 = (size_t)hi;
-}
-
-/* Aligns a pair whole when both documents are short, otherwise inside its widened box;
- * when a passage reaches an edge of the range that is not a document edge, the margin
- * doubles and the pair is aligned again, so passages are not cut. */
-static int align_one(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const ovl_scan_pair *p,
-                     const ovl_scan_opts *o, const uint8_t *ma, const uint8_t *mb, ovl_passage **ps,
-                     size_t *np)
-{
-    size_t na = ovl_norm_count(ovl_doc_norm(da)), nb = ovl_norm_count(ovl_doc_norm(db));
-    if ((na <= o->whole_tokens && nb <= o->whole_tokens) || p->a0 >= p->a1 || p->b0 >= p->b1)
-        return ovl__align_range_masked(ctx, da, 0, na, db, 0, nb, &o->align, ma, mb, ps, np);
-    /* A passage ending this close to a range edge inside the document may go on past it. */
-    const size_t slack = 32;
-    for (uint64_t m = 4 * (uint64_t)o->fp.chunk_tokens;; m *= 2) {
-        size_t a0, a1, b0, b1;
-        widen(p->a0, p->a1, m, na, &a0, &a1);
-        widen(p->b0, p->b1, m, nb, &b0, &b1);
-        int rc = ovl__align_range_masked(ctx, da, a0, a1, db, b0, b1, &o->align, ma, mb, ps, np);
-        if (rc != OVL_OK)
-            return rc;
-        if ((a0 == 0 && a1 == na && b0 == 0 && b1 == nb) || m >= UINT32_MAX)
-            return OVL_OK;
-        int cut = 0;
-        for (size_t i = 0; i < *np && !cut; i++) {
-            const ovl_passage *q = &(*ps)[i];
-            cut = (a0 > 0 && q->a.tok_start < a0 + slack) || (a1 < na && q->a.tok_end + slack > a1) ||
-                  (b0 > 0 && q->b.tok_start < b0 + slack) || (b1 < nb && q->b.tok_end + slack > b1);
-        }
-        if (!cut)
-            return OVL_OK;
-        free(*ps);
-        *ps = NULL;
-        *np = 0;
-    }
 }
 
 static int other_mask(align_job *j, unsigned worker, size_t i, const ovl_doc *d, const uint8_t **m)
@@ -842,6 +794,7 @@ static void align_unit(void *arg, unsigned worker, size_t i)
     const ovl_doc *dc = ovl__doccache_get_at(j->cache, ctx, centre, pos, &cerr, &ccode);
     const uint8_t *mc = NULL;
     int mrc = dc && j->rec ? doc_mask(j, worker, 0, centre, dc, &mc) : OVL_OK;
+    ovl__centre_grams cg = {dc, NULL, 0, 0};
     for (size_t x = j->units.ustart[u]; x < j->units.ustart[u + 1]; x++) {
         size_t k = j->units.order[x];
         const ovl_scan_pair *c = &j->pairs[k];
@@ -872,8 +825,8 @@ static void align_unit(void *arg, unsigned worker, size_t i)
             r.failed_doc = c->b;
         } else if ((r.status = mrc) != OVL_OK ||
                    (r.status = other_mask(j, worker, other, dother, &mo)) != OVL_OK ||
-                   (r.status = align_one(ctx, da, db, c, j->o, c->a == centre ? mc : mo,
-                                         c->a == centre ? mo : mc, &ps, &np)) != OVL_OK ||
+                   (r.status = ovl__scan_align_pair(ctx, da, db, c, j->o, c->a == centre ? mc : mo,
+                                                    c->a == centre ? mo : mc, &cg, &ps, &np)) != OVL_OK ||
                    (r.status = drop_recurring(j, da, db, c->a == centre ? mc : mo,
                                               c->a == centre ? mo : mc, ps, &np)) != OVL_OK ||
                    (j->cut && (r.status = j->cut(j->userdata, ctx, da, db, c, &ps, &np)) != OVL_OK)) {
@@ -911,6 +864,7 @@ static void align_unit(void *arg, unsigned worker, size_t i)
             ovl__doccache_put(j->cache, other);
         atomic_fetch_add(&j->done, 1);
     }
+    ovl__grams_free(cg.x);
     if (dc)
         ovl__doccache_put(j->cache, centre);
 }

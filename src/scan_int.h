@@ -52,6 +52,30 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
                         const ovl__recur *rec, size_t *recurring, ovl_scan_result_fn fn,
                         void *userdata);
 
+/* An index of a document's g-grams and where each starts (scan_pair.c). */
+typedef struct ovl__grams ovl__grams;
+void ovl__grams_free(ovl__grams *x);
+
+/* The g-gram index of an alignment work unit's centre document, built when a second pair of
+ * the unit would read the centre through as its long side (a changelog of a million tokens
+ * paired with hundreds of short files); the unit frees x when it is done. */
+typedef struct ovl__centre_grams {
+    const ovl_doc *doc; /* the centre (NULL: none) */
+    ovl__grams *x;      /* NULL until built */
+    unsigned g, asked;
+} ovl__centre_grams;
+
+/* Aligns candidate pair p of documents da and db (masks ma, mb of recurring text, or NULL):
+ * whole when both documents have at most o->whole_tokens tokens, otherwise inside the pair's
+ * box widened until no passage is cut at an edge, and where one range is LONG_RATIO times
+ * the other and at least LONG_RANGE tokens, only in windows of the long range around the
+ * g-grams the two share, when those cost less than half of the ranges. The result does not
+ * depend on cg (NULL, or the unit centre's index). *ps (malloc'd, the caller frees it)
+ * receives *np passages as from ovl_align. */
+int ovl__scan_align_pair(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, const ovl_scan_pair *p,
+                         const ovl_scan_opts *o, const uint8_t *ma, const uint8_t *mb,
+                         ovl__centre_grams *cg, ovl_passage **ps, size_t *np);
+
 /* What the candidate stage of a whole scan knows of the corpus. */
 typedef struct ovl__chunkinfo {
     uint32_t tok_start, tok_end;

@@ -286,6 +286,62 @@ START_TEST(shuffled_sentences_one_passage)
 }
 END_TEST
 
+/* Two sentences swap places inside one reused stretch: one passage over the stretch, and its
+ * pieces say which sentence moved: the chain through the sentences still in order (bridging
+ * over the other) is in order, the sentence it bridged over is moved, with its exact place on
+ * each side. */
+START_TEST(swapped_sentences_pieces_show_the_move)
+{
+    const char *pa[] = {E1, S1, S3, S4, S5, E2};
+    const char *pb[] = {H1, S1, S4, S3, S5, H2};
+    char *sa = cat(pa, 6), *sb = cat(pb, 6);
+    ovl_doc *a = mkdoc(sa), *b = mkdoc(sb);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_passage *p = NULL;
+    ovl_piece *pc = NULL;
+    size_t n = 0, npc = 0;
+    ck_assert_int_eq(ovl_align_pieces(ctx, a, b, NULL, &p, &n, &pc, &npc), OVL_OK);
+    ck_assert_uint_eq(n, 1);
+    size_t a0 = cps(E1), b0 = cps(H1);
+    ck_assert_uint_eq(p[0].a.char_start, a0);
+    ck_assert_uint_eq(p[0].a.char_end, cps(sa) - cps(E2) - 1);
+    ck_assert_uint_eq(p[0].b.char_start, b0);
+    ck_assert_uint_eq(p[0].b.char_end, cps(sb) - cps(H2) - 1);
+    ck_assert_uint_eq(npc, 2);
+    ck_assert_uint_eq(pc[0].passage, 0);
+    ck_assert_uint_eq(pc[0].a.char_start, p[0].a.char_start);
+    ck_assert_uint_eq(pc[0].a.char_end, p[0].a.char_end);
+    ck_assert_uint_eq(pc[0].b.char_start, p[0].b.char_start);
+    ck_assert_uint_eq(pc[0].b.char_end, p[0].b.char_end);
+    ck_assert_int_eq(pc[0].moved, 0);
+    ck_assert_uint_eq(pc[1].passage, 0);
+    ck_assert_uint_eq(pc[1].a.char_start, a0 + cps(S1));
+    ck_assert_uint_eq(pc[1].a.char_end, a0 + cps(S1) + cps(S3) - 2); /* up to "spring" */
+    ck_assert_uint_eq(pc[1].a.line_start, 3);
+    ck_assert_uint_eq(pc[1].b.char_start, b0 + cps(S1) + cps(S4));
+    ck_assert_uint_eq(pc[1].b.char_end, b0 + cps(S1) + cps(S4) + cps(S3) - 2);
+    ck_assert_int_eq(pc[1].moved, 1);
+    free(p);
+    free(pc);
+    /* The sentences in the same order on both sides: one passage, no pieces. */
+    const char *pc2[] = {H1, S1, S3, S4, S5, H2};
+    char *sc = cat(pc2, 6);
+    ovl_doc *c = mkdoc(sc);
+    ck_assert_int_eq(ovl_align_pieces(ctx, a, c, NULL, &p, &n, &pc, &npc), OVL_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(npc, 0);
+    ck_assert_ptr_null(pc);
+    free(p);
+    ovl_doc_free(c);
+    free(sc);
+    ovl_ctx_free(ctx);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(sa);
+    free(sb);
+}
+END_TEST
+
 /* A shuffled sentence whose exact twin lies elsewhere in B, while its true partner (one word
  * edited) sits among the stretch's other sentences: anchored by its neighbours, the whole
  * stretch is one passage and the twin is not reported. */
@@ -1100,6 +1156,7 @@ static Suite *align_suite(void)
     tcase_add_test(tc, edited_copy_one_passage);
     tcase_add_test(tc, swapped_passages_one_moved);
     tcase_add_test(tc, shuffled_sentences_one_passage);
+    tcase_add_test(tc, swapped_sentences_pieces_show_the_move);
     tcase_add_test(tc, source_reused_twice_two_passages);
     tcase_add_test(tc, shuffled_sentence_anchored_by_neighbours);
     tcase_add_test(tc, stock_phrase_reported_once);

@@ -163,6 +163,16 @@ static void ref_find_mems(const uint64_t *ha, size_t n, const uint64_t *hb, size
 
 /* Token sequence of n tokens over a vocabulary of v, with stretches copied from src (when
  * given) so that there are long matches, repeats and small edits. */
+/* Tokens carrying hashes h[0,n) (the aligner reads hashes in place from the tokens). */
+static ovl__tok *as_tokens(const uint64_t *h, size_t n)
+{
+    ovl__tok *t = calloc(n + 1, sizeof *t);
+    ck_assert_ptr_nonnull(t);
+    for (size_t i = 0; i < n; i++)
+        t[i].hash = h[i];
+    return t;
+}
+
 static uint64_t *random_tokens(size_t n, unsigned v, const uint64_t *src, size_t ns)
 {
     uint64_t *h = malloc(sizeof *h * (n + 1));
@@ -208,7 +218,8 @@ START_TEST(chain_dp_same_as_window_scan)
                 sb[i] = rnd_below(4) == 0;
         }
         unsigned occ = round % 2 ? 64 : 4;
-        ck_assert_int_eq(find_mems_masked(NULL, ha, n, hb, m, k, occ, sa, sb, &mm, &nm), 0);
+        ovl__tok *ta = as_tokens(ha, n), *tb = as_tokens(hb, m);
+        ck_assert_int_eq(find_mems_masked(NULL, ta, n, tb, m, k, occ, sa, sb, &mm, &nm), 0);
         ref_find_mems(ha, n, hb, m, k, occ, sa, sb, &rm, &nrm);
         free(sa);
         free(sb);
@@ -221,15 +232,18 @@ START_TEST(chain_dp_same_as_window_scan)
         }
         free(rm);
         for (size_t g = 0; g < 3; g++) {
-            aln al = {ha, hb, NULL, NULL, NULL, n, m, k, gaps[g], 64, 20, 8, NULL};
+            aln al = {ta, tb, NULL, NULL, n, m, k, gaps[g], 64, 20, 8, NULL};
             double *rf = malloc(sizeof *rf * (nm + 1));
-            uint32_t *f = malloc(sizeof *f * (nm + 1)), *p = malloc(sizeof *p * (nm + 1));
+            uint32_t *f = malloc(sizeof *f * (nm + 1));
+            uint8_t *pd = malloc(nm + 1);
+            uint64_t *has = malloc(sizeof *has * (nm / 64 + 1));
             int64_t *rp = malloc(sizeof *rp * (nm + 1));
-            ck_assert(f && rf && p && rp);
-            ck_assert_int_eq(chain_dp(&al, mm, nm, f, p), 0);
+            ck_assert(f && rf && pd && has && rp);
+            ck_assert_int_eq(chain_dp(&al, mm, nm, f, pd, has), 0);
             ref_chain_dp(&al, mm, nm, rf, rp);
             for (size_t i = 0; i < nm; i++) {
-                long long pi = p[i] == NO_PRED ? -1 : (long long)p[i];
+                uint32_t pj = pred_of(pd, has, i);
+                long long pi = pj == NO_PRED ? -1 : (long long)pj;
                 ck_assert_msg(f[i] == 4 * rf[i] && pi == rp[i],
                               "round %d gap %u anchor %zu of %zu: (%g, %lld) vs (%g, %lld)", round,
                               gaps[g], i, nm, f[i] / 4.0, pi, rf[i], (long long)rp[i]);
@@ -247,20 +261,41 @@ START_TEST(chain_dp_same_as_window_scan)
                 qsort(rord, nm, sizeof *rord, ref_cmp_idxscore);
                 uint32_t *ord = malloc(sizeof *ord * (nm + 1));
                 ck_assert_ptr_nonnull(ord);
-                ck_assert_int_eq(score_order(NULL, f, nm, ord), 0);
+                ck_assert_int_eq(score_order(NULL, f, nm, NULL, nm, ord), 0);
                 for (size_t r = 0; r < nm; r++)
                     ck_assert_msg(ord[r] == rord[r].i, "wide %d rank %zu: %u vs %zu", wide, r,
                                   (unsigned)ord[r], rord[r].i);
+                /* A subset (chain building leaves out lone short anchors) keeps its order. */
+                uint64_t *keep = calloc(nm / 64 + 1, sizeof *keep);
+                ck_assert_ptr_nonnull(keep);
+                size_t nk = 0;
+                for (size_t i = 0; i < nm; i++)
+                    if (i % 3 != 1) {
+                        keep[i / 64] |= UINT64_C(1) << (i % 64);
+                        nk++;
+                    }
+                ck_assert_int_eq(score_order(NULL, f, nm, keep, nk, ord), 0);
+                for (size_t r = 0, x = 0; r < nm; r++) {
+                    if (rord[r].i % 3 == 1)
+                        continue;
+                    ck_assert_msg(ord[x] == rord[r].i, "kept, wide %d rank %zu: %u vs %zu", wide,
+                                  x, (unsigned)ord[x], rord[r].i);
+                    x++;
+                }
+                free(keep);
                 free(ord);
                 free(rord);
             }
             free(f);
             free(rf);
-            free(p);
+            free(pd);
+            free(has);
             free(rp);
         }
         free(mm);
         free(ha);
+        free(ta);
+        free(tb);
         free(hb);
     }
     ck_assert_msg(total > 100000, "only %zu anchors in all", total);
@@ -304,7 +339,7 @@ static void ref_extend_end(const aln *al, const uint32_t *pa, const uint32_t *pb
                 cur[d] = EXT_NEG;
                 continue;
             }
-            int eq = j >= 1 && al->ha[TA(i)] == al->hb[TB(j)];
+            int eq = j >= 1 && al->ta[TA(i)].hash == al->tb[TB(j)].hash;
             if (j >= 1 && prev[d] > EXT_NEG)
                 v = prev[d] + (eq ? EXT_MATCH : -EXT_MISMATCH);
             if (d + 1 <= 2 * W && prev[d + 1] > EXT_NEG && prev[d + 1] - EXT_INDEL > v)
@@ -319,7 +354,7 @@ static void ref_extend_end(const aln *al, const uint32_t *pa, const uint32_t *pb
             alive = 1;
             if (v > best)
                 best = v;
-            if (eq && i >= 2 && j >= 2 && al->ha[TA(i - 1)] == al->hb[TB(j - 1)]) {
+            if (eq && i >= 2 && j >= 2 && al->ta[TA(i - 1)].hash == al->tb[TB(j - 1)].hash) {
                 int inside = pa[TA(i)] == para_a && pb[TB(j)] == para_b;
                 extcand *c = inside ? &in : &out;
                 if (v > c->score)
@@ -382,7 +417,8 @@ START_TEST(extend_end_same_as_full_band)
         for (size_t i = 1; i < m; i++)
             if (pb[i] != pb[i - 1])
                 sb[i / 64] |= UINT64_C(1) << (i % 64);
-        aln al = {ha, hb, NULL, sa, sb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8, NULL};
+        ovl__tok *ta = as_tokens(ha, n), *tb = as_tokens(hb, m);
+        aln al = {ta, tb, sa, sb, n, m, 3 + (unsigned)(round % 3), 16, 64, 20, 8, NULL};
         for (int t = 0; t < 2000; t++) {
             uint32_t a = 1 + (uint32_t)rnd_below(n - 1), b = 1 + (uint32_t)rnd_below(m - 1);
             if (rnd_below(4)) { /* where a's token went, give or take a few: long extensions */
@@ -397,6 +433,8 @@ START_TEST(extend_end_same_as_full_band)
                           round, a, b, dir, da, db, rda, rdb);
         }
         free(ha);
+        free(ta);
+        free(tb);
         free(hb);
         free(at);
         free(pa);

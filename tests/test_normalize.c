@@ -1,6 +1,7 @@
 /* test_normalize.c - folding (NFKC, case, Traditional->Simplified) and tokens mapped to characters. */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -89,6 +90,60 @@ START_TEST(hyphenated_line_break_joins)
 }
 END_TEST
 
+/* Tokens spanning more characters than the library's compact token holds (a word of 20,000
+ * letters; one of 70,000 cut at 65,535 folded code points), then enough tokens to cross
+ * several blocks of folded offsets: the public tokens and the spans say the same as the text. */
+START_TEST(long_tokens_and_offsets_across_blocks)
+{
+    size_t len = 20000 + 1 + 70000 + 1 + 40 * 4 + 1;
+    char *s = malloc(len);
+    ck_assert_ptr_nonnull(s);
+    size_t k = 0;
+    memset(s + k, 'a', 20000), k += 20000;
+    s[k++] = ' ';
+    memset(s + k, 'b', 70000), k += 70000;
+    for (int w = 0; w < 40; w++)
+        k += (size_t)snprintf(s + k, len - k, " c%02d", w);
+    ovl_doc *d = NULL;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ck_assert_int_eq(ovl_doc_from_bytes(ctx, "t", s, k, NULL, &d), OVL_OK);
+    const ovl_norm *n = ovl_doc_norm(d);
+    ck_assert_uint_eq(ovl_norm_count(n), 43);
+    const ovl_token *t = ovl_norm_tokens(n);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(t[0].char_start, 0);
+    ck_assert_uint_eq(t[0].char_end, 20000);
+    ck_assert_uint_eq(t[0].norm_len, 20000);
+    ck_assert_uint_eq(t[1].char_start, 20001);
+    ck_assert_uint_eq(t[1].char_end, 20001 + 65535);
+    ck_assert_uint_eq(t[1].norm_start, 20000);
+    ck_assert_uint_eq(t[2].char_start, 20001 + 65535);
+    ck_assert_uint_eq(t[2].char_end, 90001);
+    ck_assert_uint_eq(t[2].norm_len, 70000 - 65535);
+    uint32_t ns = 90000;
+    for (size_t i = 3; i < 43; i++) {
+        ck_assert_uint_eq(t[i].char_start, 90002 + 4 * (i - 3));
+        ck_assert_uint_eq(t[i].char_end, 90002 + 4 * (i - 3) + 3);
+        ck_assert_uint_eq(t[i].norm_start, ns);
+        ck_assert_uint_eq(t[i].norm_len, 3);
+        ck_assert_uint_eq(t[i].kind, OVL_TOK_WORD);
+        ns += 3;
+    }
+    ovl_span sp;
+    ovl_span_from_tokens(d, 0, 1, &sp);
+    ck_assert_uint_eq(sp.char_end, 20000);
+    ovl_span_from_tokens(d, 1, 3, &sp);
+    ck_assert_uint_eq(sp.char_end, 90001);
+    ck_assert_uint_eq(sp.byte_end, 90001);
+    char *u = ovl_norm_utf8(n, 40, 43);
+    ck_assert_str_eq(u, "c37 c38 c39");
+    free(u);
+    ovl_doc_free(d);
+    ovl_ctx_free(ctx);
+    free(s);
+}
+END_TEST
+
 START_TEST(same_hash_across_variants)
 {
     ovl_doc *a = doc_of("社會保障，ＣＯＶＩＤ１９", 1);
@@ -155,6 +210,7 @@ int main(void)
     tcase_add_test(tc, tokens_map_to_characters);
     tcase_add_test(tc, hyphenated_line_break_joins);
     tcase_add_test(tc, same_hash_across_variants);
+    tcase_add_test(tc, long_tokens_and_offsets_across_blocks);
     tcase_add_test(tc, fold_char);
     tcase_add_test(tc, encodings_normalize_identically);
     suite_add_tcase(s, tc);

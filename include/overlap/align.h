@@ -62,6 +62,22 @@ OVL_API int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                             size_t b0, size_t b1, const ovl_align_opts *opts, ovl_passage **out,
                             size_t *count);
 
+/* A piece of a passage whose sentences were shuffled: the passage is one stretch of each
+ * document made of pieces that lie in another order in b than in a. */
+typedef struct ovl_piece {
+    size_t passage; /* index of its passage in the array returned with it */
+    ovl_span a, b;  /* the piece on each side (inside its passage's spans) */
+    int moved;      /* 1 when it is out of order: not on the longest run (in a's tokens) of
+                       the passage's pieces that keep their order in b */
+} ovl_piece;
+
+/* ovl_align, and the pieces of the passages merged from pieces in another order in b: *pieces
+ * (malloc'd, free with free(); NULL when *npieces is 0) by passage, each passage's in a's
+ * order. A passage with no piece out of order has none. */
+OVL_API int ovl_align_pieces(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b,
+                             const ovl_align_opts *opts, ovl_passage **out, size_t *count,
+                             ovl_piece **pieces, size_t *npieces);
+
 typedef enum ovl_edit_op { OVL_EDIT_EQUAL = 0, OVL_EDIT_DELETE = 1, OVL_EDIT_INSERT = 2 } ovl_edit_op;
 /* A run of the edit script turning a's tokens into b's: EQUAL runs cover both, DELETE only
  * a (b_start == b_end), INSERT only b (a_start == a_end). Token indices. */

@@ -40,7 +40,10 @@ OVL_API int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opt
                           ovl_norm **out);
 OVL_API void ovl_norm_free(ovl_norm *norm);
 OVL_API size_t ovl_norm_count(const ovl_norm *norm);            /* number of tokens */
-OVL_API const ovl_token *ovl_norm_tokens(const ovl_norm *norm); /* owned by norm */
+/* The tokens as one array, owned by norm: made on the first call from the library's compact
+ * form (24 more bytes a token, kept until norm is freed; thread-safe), NULL when out of
+ * memory. */
+OVL_API const ovl_token *ovl_norm_tokens(const ovl_norm *norm);
 /* Folded code point i of all tokens' (tokens[k].norm_start indexes them; 0 when i is past
  * the last). Kept 1 or 2 bytes each when nearly all fit, like ovl_text_char. */
 OVL_API uint32_t ovl_norm_char(const ovl_norm *norm, size_t i);

@@ -36,6 +36,12 @@ OVL_API int ovl_report_add_doc(ovl_report *report, const ovl_doc *doc, const cha
 OVL_API int ovl_report_add_passages(ovl_report *report, int id_a, int id_b, const ovl_passage *p,
                                     size_t n);
 
+/* The same, with the pieces of passages merged from pieces in another order (ovl_align_pieces;
+ * copied; their passage fields index p): the reports show which of them moved. */
+OVL_API int ovl_report_add_passages_pieces(ovl_report *report, int id_a, int id_b,
+                                           const ovl_passage *p, size_t n,
+                                           const ovl_piece *pieces, size_t npieces);
+
 /* Per-document figures computed from the passages it takes part in. */
 typedef struct ovl_doc_stats {
     uint64_t chars;          /* code points of the decoded text */
