@@ -246,7 +246,7 @@ static int on_result(void *userdata, const ovl_scan_result *res)
     return 0;
 }
 
-static int prec_cmp(const void *x, const void *y)
+int ovl__prec_cmp(const void *x, const void *y)
 {
     const prec *p = x, *q = y;
     uint64_t wp = p->ra + p->rb, wq = q->ra + q->rb;
@@ -479,7 +479,7 @@ static int emit(run *r, ovl__doccache *cache)
     const ovl_scan_sink *sink = r->sink;
     size_t n = ovl_corpus_count(r->c);
     if (r->nrecs > 1)
-        qsort(r->recs, r->nrecs, sizeof *r->recs, prec_cmp);
+        qsort(r->recs, r->nrecs, sizeof *r->recs, ovl__prec_cmp);
     /* Pairs below min_ratio on both sides are left out (failed pairs always shown). */
     size_t kept = 0;
     for (size_t k = 0; k < r->nrecs; k++) {
@@ -944,16 +944,16 @@ static char *gget_str(bget *g)
     return s;
 }
 
-int ovl__run_export(ovl__run *r, void **buf, size_t *len)
+int ovl__run_export(ovl__run *r, const unsigned char *want, void **buf, size_t *len)
 {
     ovl__bbuf b = {0};
     size_t n = ovl_corpus_count(r->c);
-    uint64_t head[6] = {r->nrecs, 0, r->sum.family_passages, r->sum.failed_pairs,
+    uint64_t head[6] = {want ? 0 : r->nrecs, 0, r->sum.family_passages, r->sum.failed_pairs,
                         atomic_load(&r->ignored_touched), r->sum.family_pairs};
     for (size_t i = 0; i < n; i++)
-        head[1] += r->ds[i].sources || r->ds[i].n || r->ds[i].failure;
+        head[1] += (r->ds[i].sources || r->ds[i].n || r->ds[i].failure) && (!want || want[i] || r->ds[i].failure);
     ovl__bput(&b, head, sizeof head);
-    for (size_t k = 0; k < r->nrecs; k++) {
+    for (size_t k = 0; k < head[0]; k++) {
         const prec *q = &r->recs[k];
         uint32_t u[4] = {q->a, q->b, q->n, (uint32_t)q->status};
         uint64_t v[3] = {q->off, q->ra, q->rb};
@@ -964,7 +964,7 @@ int ovl__run_export(ovl__run *r, void **buf, size_t *len)
     }
     for (size_t i = 0; i < n; i++) {
         dstat *d = &r->ds[i];
-        if (!d->sources && !d->n && !d->failure)
+        if ((!d->sources && !d->n && !d->failure) || (want && !want[i] && !d->failure))
             continue;
         dstat_merge(d);
         uint32_t u[3] = {(uint32_t)i, d->sources, (uint32_t)d->failure_code};

@@ -107,9 +107,14 @@ typedef struct ovl__bbuf {
 } ovl__bbuf;
 void ovl__bput(ovl__bbuf *b, const void *x, size_t len);
 
+/* The report order of pair records (qsort comparison): most reused characters first. */
+int ovl__prec_cmp(const void *x, const void *y);
+
 /* What alignment left in a run (pair records, documents' spans and failures, counters) as
- * plain bytes (*buf malloc'd); the passages stay in r->spool, records pointing into it. */
-int ovl__run_export(ovl__run *r, void **buf, size_t *len);
+ * plain bytes (*buf malloc'd); the passages stay in r->spool, records pointing into it.
+ * want: NULL, or per document whether its figures go (then no records do, and failures go
+ * whatever want says), so that a process can send only the documents a report shows. */
+int ovl__run_export(ovl__run *r, const unsigned char *want, void **buf, size_t *len);
 /* Adds an exported run's part to r: its records, their passages' offsets moved by spool_base
  * (the caller appends the exported run's spool there, or fetches them, see fetch), spans
  * merged per document, failures kept when r has none for the document, counters added. */

@@ -28,14 +28,20 @@ extern "C" {
  *     and near copies are known, the owner spools the originals' records in document order
  *     and finds the candidates and recurring chunks of its keys;
  *   2 pairs: each pair goes to the rank owning its first document, where the ranges' pairs
- *     are merged; recurring and template chunks go to rank 0, which builds the families and
- *     sends them to every rank; each rank drops the pairs in recurring text only;
+ *     are merged; recurring and template chunks go to rank 0, and the chunk ranges of the
+ *     documents holding them, streamed to a temporary file there that the families read
+ *     mapped (file pages, not memory of rank 0's own); rank 0 builds the families and sends
+ *     them to every rank; each rank drops the pairs in recurring text only;
  *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest
  *     first to the least loaded of as many bins as ranks, its bin j to rank (j + rank) mod
  *     ranks, so pairs of long documents are spread out and no rank holds others' costs;
  *   4 align: each rank aligns its pairs, re-reading the files (a shared file system);
- *   5 results: pair records, documents' spans and passages go to rank 0, which writes the
- *     report in the same order as ovl_scan. */
+ *   5 results: each rank sorts its pair records in report order; rank 0 merges these runs,
+ *     asking each rank for a window of records at a time, and keeps the records the report
+ *     lists (list_pairs, and failed pairs), the others counted where they are; then the
+ *     figures (spans, sources) of the documents those records name come to it from every
+ *     rank, and the passages of the pairs it shows as it writes the report, in the same
+ *     order as ovl_scan. */
 #define OVL_SCAN_MPI_PHASES 6
 
 /* What only the MPI scan needs besides ovl_scan_opts. */
@@ -46,7 +52,9 @@ typedef struct ovl_scan_mpi_opts {
      * together: its documents are fingerprinted in batches of about half this many input
      * bytes, at least one document (so 1 makes batches and rounds of one document); 0:
      * OVL_SCAN_MPI_KEY_ROUND_DEFAULT. A rank holds about three times this at once (a
-     * batch's fingerprints, what it packs, and what it receives). */
+     * batch's fingerprints, what it packs, and what it receives). The windows of pair
+     * records rank 0 merges hold about this many bytes together (key_round / 64 / ranks
+     * records each, at least one, at most list_pairs). */
     uint64_t key_round;
 } ovl_scan_mpi_opts;
 #define OVL_SCAN_MPI_KEY_ROUND_DEFAULT ((uint64_t)16 << 20) /* 16 MiB */

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 
 /* Bytes one MPI call moves at most (counts and displacements are ints; the packing buffers
@@ -582,7 +583,26 @@ static int nomem(mpi_run *m)
 
 /* Passages of records aligned elsewhere: off carries the rank that holds them. */
 #define RANK_SHIFT 48
-enum { TAG_GO = 2, TAG_OK, TAG_REQ };
+enum { TAG_OK = 3, TAG_REQ };
+/* What rank 0 asks another rank for while it writes (a request: three uint64, the first
+ * of them one of these). */
+enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_PASSAGES, REQ_END };
+
+static void request(mpi_run *m, int to, uint64_t what, uint64_t x, uint64_t y)
+{
+    uint64_t req[3] = {what, x, y};
+    MPI_Send(req, 3, MPI_UINT64_T, to, TAG_REQ, m->comm);
+}
+
+/* A reply to a request: whether the rank could give it, then (when it could) the bytes. Returns
+ * the bytes (malloc'd), NULL with *ok 0 when the rank could not, NULL with *ok 1 when this
+ * one is out of memory. */
+static char *reply(mpi_run *m, int from, size_t *len, int *ok)
+{
+    MPI_Recv(ok, 1, MPI_INT, from, TAG_OK, m->comm, MPI_STATUS_IGNORE);
+    *len = 0;
+    return *ok ? recv_bytes(m, from, len) : NULL;
+}
 
 typedef struct fetcher {
     mpi_run *m;
@@ -599,14 +619,12 @@ static int fetch(void *data, ovl_ctx *ctx, uint64_t off, ovl_passage *buf, size_
             return ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary passage file");
         return OVL_OK;
     }
-    uint64_t req[2] = {off, n};
     int got = 0;
-    MPI_Send(req, 2, MPI_UINT64_T, owner, TAG_REQ, fx->m->comm);
-    MPI_Recv(&got, 1, MPI_INT, owner, TAG_OK, fx->m->comm, MPI_STATUS_IGNORE);
+    size_t len = 0;
+    request(fx->m, owner, REQ_PASSAGES, off, n);
+    char *p = reply(fx->m, owner, &len, &got);
     if (!got)
         return ovl__fail(ctx, OVL_ERR_IO, -1, "rank %d: cannot read its temporary passage file", owner);
-    size_t len = 0;
-    char *p = recv_bytes(fx->m, owner, &len);
     if (!p || len != n * sizeof *buf) {
         free(p);
         return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -614,6 +632,342 @@ static int fetch(void *data, ovl_ctx *ctx, uint64_t off, ovl_passage *buf, size_
     memcpy(buf, p, len);
     free(p);
     return OVL_OK;
+}
+
+/* ---- pair records merged on rank 0 -------------------------------------------------------- */
+
+static void put_rec(ovl__bbuf *b, const ovl__prec *q)
+{
+    uint32_t u[4] = {q->a, q->b, q->n, (uint32_t)q->status};
+    uint64_t v[3] = {q->off, q->ra, q->rb};
+    ovl__bput(b, u, sizeof u);
+    ovl__bput(b, v, sizeof v);
+    ovl__bput(b, &q->top, sizeof q->top);
+    put_str(b, q->error);
+}
+
+/* A record put by put_rec, its error pointing into the bytes. */
+static int get_rec(rbuf *b, ovl__prec *q, const char **err)
+{
+    uint32_t u[4];
+    uint64_t v[3];
+    memset(q, 0, sizeof *q);
+    if (get(b, u, sizeof u) || get(b, v, sizeof v) || get(b, &q->top, sizeof q->top) || get_str(b, err))
+        return -1;
+    q->a = u[0], q->b = u[1], q->n = u[2], q->status = (int)u[3];
+    q->off = v[0], q->ra = v[1], q->rb = v[2];
+    return 0;
+}
+
+/* A rank other than 0 while rank 0 writes: its pair records (recs, sorted in report order)
+ * given a window at a time from where the last one ended, or all failed ones left with the
+ * count of the others (once rank 0 has every record it lists); the figures of the documents
+ * rank 0 names; the passages of a record. Until rank 0 says it is done. ok 0: this rank
+ * failed before (it says so to every request). */
+static void serve(mpi_run *m, ovl__run *r, int ok)
+{
+    size_t at = 0, n = ovl_corpus_count(r->c);
+    ovl_passage *ps = NULL;
+    size_t cap = 0;
+    for (;;) {
+        uint64_t req[3];
+        MPI_Recv(req, 3, MPI_UINT64_T, 0, TAG_REQ, m->comm, MPI_STATUS_IGNORE);
+        if (req[0] == REQ_END)
+            break;
+        ovl__bbuf b = {0};
+        int got = ok;
+        if (req[0] == REQ_RECS) {
+            for (uint64_t k = 0; got && k < req[1] && at < r->nrecs; k++)
+                put_rec(&b, &r->recs[at++]);
+        } else if (req[0] == REQ_REST) {
+            uint64_t unlisted = 0;
+            ovl__bput(&b, &unlisted, sizeof unlisted);
+            for (; got && at < r->nrecs; at++)
+                if (r->recs[at].status == OVL_OK)
+                    unlisted++;
+                else
+                    put_rec(&b, &r->recs[at]);
+            if (!b.bad)
+                memcpy(b.p, &unlisted, sizeof unlisted);
+        } else if (req[0] == REQ_FIGS) {
+            /* The documents rank 0 reports, sorted ids. */
+            size_t len = 0;
+            uint32_t *ids = recv_bytes(m, 0, &len);
+            unsigned char *want = calloc(n ? n : 1, 1);
+            got = got && ids && want;
+            for (size_t k = 0; got && k < len / sizeof *ids; k++)
+                if (ids[k] < n)
+                    want[ids[k]] = 1;
+            void *blob = NULL;
+            size_t blen = 0;
+            got = got && ovl__run_export(r, want, &blob, &blen) == OVL_OK;
+            free(ids);
+            free(want);
+            b.p = blob, b.n = blen;
+        } else if (req[0] == REQ_PASSAGES) {
+            got = got && ovl__grow(&ps, &cap, (size_t)req[2] + 1, sizeof *ps) == 0 &&
+                  fseeko(r->spool, (off_t)req[1], SEEK_SET) == 0 &&
+                  fread(ps, sizeof *ps, (size_t)req[2], r->spool) == req[2];
+            if (got)
+                ovl__bput(&b, ps, (size_t)req[2] * sizeof *ps);
+        }
+        got = got && !b.bad;
+        MPI_Send(&got, 1, MPI_INT, 0, TAG_OK, m->comm);
+        if (got)
+            send_bytes(m, b.p, b.n, 0);
+        free(b.p);
+    }
+    free(ps);
+}
+
+/* One rank's records as rank 0 merges them: its own array (rank 0) or windows asked of the
+ * rank; cur is the next record (off tagged with the rank), err its error. */
+typedef struct msrc {
+    int rank, has, done;
+    const ovl__prec *own;
+    size_t nown, at;
+    char *buf;
+    rbuf in;
+    ovl__prec cur;
+    const char *err;
+} msrc;
+
+static int msrc_next(mpi_run *m, msrc *s, uint64_t window)
+{
+    s->has = 0;
+    if (s->rank == 0) {
+        if (s->at < s->nown) {
+            s->cur = s->own[s->at++];
+            s->err = s->cur.error;
+            s->has = 1;
+        }
+        return OVL_OK;
+    }
+    if (s->in.at == s->in.n && !s->done) {
+        int ok = 0;
+        size_t len = 0;
+        free(s->buf);
+        request(m, s->rank, REQ_RECS, window, 0);
+        s->buf = reply(m, s->rank, &len, &ok);
+        s->in = (rbuf){s->buf, s->buf ? len : 0, 0};
+        if (!ok)
+            return ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", s->rank);
+        if (!s->buf)
+            return nomem(m);
+        s->done = len == 0;
+    }
+    if (s->in.at == s->in.n)
+        return OVL_OK;
+    if (get_rec(&s->in, &s->cur, &s->err) != 0)
+        return ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: a pair record could not be read back", s->rank);
+    s->cur.off |= (uint64_t)s->rank << RANK_SHIFT;
+    s->has = 1;
+    return OVL_OK;
+}
+
+/* Appends q (its error copied) to the records r reports. */
+static int keep_rec(mpi_run *m, ovl__run *r, const ovl__prec *q, const char *err)
+{
+    if (ovl__grow(&r->recs, &r->caprecs, r->nrecs + 1, sizeof *r->recs) != 0)
+        return nomem(m);
+    ovl__prec *k = &r->recs[r->nrecs];
+    *k = *q;
+    k->error = NULL;
+    if (err && !(k->error = strdup(err)))
+        return nomem(m);
+    r->nrecs++;
+    return OVL_OK;
+}
+
+/* A record past the listed ones: counted when it has passages (unlisted), kept (its error
+ * copied) in *rest when it failed (failed pairs are always shown). */
+static int tally(mpi_run *m, const ovl__prec *q, const char *err, ovl__prec **rest, size_t *nrest,
+                 size_t *cap, uint64_t *unlisted)
+{
+    if (q->status == OVL_OK) {
+        (*unlisted)++;
+        return OVL_OK;
+    }
+    if (ovl__grow(rest, cap, *nrest + 1, sizeof **rest) != 0)
+        return nomem(m);
+    ovl__prec *k = &(*rest)[*nrest];
+    *k = *q;
+    k->error = NULL;
+    if (err && !(k->error = strdup(err)))
+        return nomem(m);
+    (*nrest)++;
+    return OVL_OK;
+}
+
+/* Rank 0: the records the report lists, into r->recs in report order, merged from every
+ * rank's sorted run (own: rank 0's, sorted): while fewer than list_pairs are taken, the
+ * first of the ranks' next records, then only the failed ones left (an unlisted pair is
+ * counted, not sent); then every rank's figures of the documents those records name.
+ * *most: the most record bytes held at once. */
+static int merge_results(mpi_run *m, ovl__run *r, const ovl__prec *own, size_t nown, uint64_t window,
+                         uint64_t *most)
+{
+    int P = m->size, rc = OVL_OK;
+    size_t n = ovl_corpus_count(r->c), L = r->o->list_pairs;
+    msrc *src = calloc(P, sizeof *src);
+    ovl__prec *rest = NULL;
+    size_t nrest = 0, caprest = 0;
+    uint64_t unlisted = 0;
+    unsigned char *want = NULL;
+    uint32_t *ids = NULL;
+    if (!src)
+        return nomem(m);
+    for (int p = 0; p < P; p++)
+        src[p].rank = p;
+    src[0].own = own, src[0].nown = nown;
+    for (int p = 0; rc == OVL_OK && p < P; p++)
+        rc = msrc_next(m, &src[p], window);
+    while (rc == OVL_OK && (!L || r->nrecs < L)) {
+        msrc *best = NULL;
+        for (int p = 0; p < P; p++)
+            if (src[p].has && (!best || ovl__prec_cmp(&src[p].cur, &best->cur) < 0))
+                best = &src[p];
+        if (!best)
+            break;
+        if ((rc = keep_rec(m, r, &best->cur, best->err)) == OVL_OK)
+            rc = msrc_next(m, best, window);
+        uint64_t h = r->nrecs * sizeof *r->recs;
+        for (int p = 1; p < P; p++)
+            h += src[p].in.n;
+        if (h > *most)
+            *most = h;
+    }
+    /* Past the listed ones: the failed records of each rank (all shown), the others counted;
+     * first those at hand (the next record and the rest of its window), then the rank's. */
+    for (int p = 0; rc == OVL_OK && p < P; p++) {
+        msrc *s = &src[p];
+        while (rc == OVL_OK && s->has) {
+            rc = tally(m, &s->cur, s->err, &rest, &nrest, &caprest, &unlisted);
+            s->has = 0;
+            if (rc == OVL_OK && (s->rank == 0 || s->in.at < s->in.n))
+                rc = msrc_next(m, s, window);
+        }
+        if (rc != OVL_OK || s->rank == 0 || s->done)
+            continue;
+        int ok = 0;
+        size_t len = 0;
+        request(m, p, REQ_REST, 0, 0);
+        free(s->buf);
+        s->buf = reply(m, p, &len, &ok);
+        s->in = (rbuf){s->buf, s->buf ? len : 0, 0};
+        uint64_t u = 0;
+        if (!ok)
+            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
+        else if (!s->buf)
+            rc = nomem(m);
+        else if (get(&s->in, &u, sizeof u) != 0)
+            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: a pair record could not be read back", p);
+        unlisted += u;
+        s->done = 1;
+        while (rc == OVL_OK && s->in.at < s->in.n && (rc = msrc_next(m, s, window)) == OVL_OK)
+            rc = tally(m, &s->cur, s->err, &rest, &nrest, &caprest, &unlisted);
+        s->has = 0;
+    }
+    if (rc == OVL_OK && nrest > 1)
+        qsort(rest, nrest, sizeof *rest, ovl__prec_cmp);
+    for (size_t k = 0; k < nrest; k++) {
+        if (rc == OVL_OK)
+            rc = keep_rec(m, r, &rest[k], rest[k].error);
+        free(rest[k].error);
+    }
+    free(rest);
+    r->sum.pairs_unlisted += unlisted;
+    /* The figures (spans, sources, failures) of the documents the listed records name. */
+    size_t nids = 0;
+    if (rc == OVL_OK && (!(want = calloc(n ? n : 1, 1)) || !(ids = malloc((2 * r->nrecs + 1) * sizeof *ids))))
+        rc = nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < r->nrecs; k++)
+        want[r->recs[k].a] = want[r->recs[k].b] = 1;
+    for (size_t i = 0; rc == OVL_OK && i < n; i++)
+        if (want[i])
+            ids[nids++] = (uint32_t)i;
+    for (int p = 1; rc == OVL_OK && p < P; p++) {
+        int ok = 0;
+        size_t len = 0;
+        request(m, p, REQ_FIGS, 0, 0);
+        send_bytes(m, ids, nids * sizeof *ids, p);
+        char *blob = reply(m, p, &len, &ok);
+        if (!ok)
+            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
+        else if (!blob)
+            rc = nomem(m);
+        else
+            rc = ovl__run_import(r, blob, len, 0);
+        free(blob);
+    }
+    for (int p = 0; p < P; p++)
+        free(src[p].buf);
+    free(src);
+    free(want);
+    free(ids);
+    return rc;
+}
+
+/* ---- the chunk ranges of the families, to rank 0's disk ------------------------------------- */
+
+/* The ranges of the chunks of this rank's flagged documents (read from its chunk file cif,
+ * myfirst[k] the first of its document k) to rank 0, in rank order: rank 0 writes them to
+ * f, where the families read them mapped, so that neither side holds them in memory; the
+ * others send them in pieces of per ranges (at most XCHG_CHUNK bytes). *total: the bytes in
+ * f (rank 0). A rank that cannot read its file still sends the bytes it announced (zeros)
+ * and fails after. */
+static int chunks_to_root(mpi_run *m, FILE *cif, const size_t *myfirst, const uint8_t *flag, size_t lo,
+                          size_t cnt, size_t per, FILE *f, uint64_t *total)
+{
+    int rc = OVL_OK, root = m->rank == 0;
+    uint64_t len = 0;
+    ovl__chunkinfo *piece = (ovl__chunkinfo *)m->sb;
+    size_t fill = 0;
+    for (size_t k = 0; k < cnt; k++)
+        if (flag[lo + k])
+            len += (uint64_t)(myfirst[k + 1] - myfirst[k]) * sizeof *piece;
+    if (!root)
+        MPI_Send(&len, 1, MPI_UINT64_T, 0, 0, m->comm);
+    for (size_t k = 0; k <= cnt; k++) {
+        size_t left = k < cnt && flag[lo + k] ? myfirst[k + 1] - myfirst[k] : 0;
+        if (left && rc == OVL_OK && fseeko(cif, (off_t)(myfirst[k] * sizeof *piece), SEEK_SET) != 0)
+            rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
+        while (left || (k == cnt && fill)) {
+            size_t g = left < per - fill ? left : per - fill;
+            if (g && rc == OVL_OK && fread(piece + fill, sizeof *piece, g, cif) != g)
+                rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
+            if (g && rc != OVL_OK)
+                memset(piece + fill, 0, g * sizeof *piece);
+            fill += g, left -= g;
+            if (fill == per || (k == cnt && !left)) {
+                if (!root)
+                    MPI_Send(piece, (int)(fill * sizeof *piece), MPI_BYTE, 0, 1, m->comm);
+                else if (rc == OVL_OK && fwrite(piece, sizeof *piece, fill, f) != fill)
+                    rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot write the temporary chunk file");
+                fill = 0;
+            }
+        }
+    }
+    if (!root) {
+        m->st.sent[m->phase] += len;
+        return rc;
+    }
+    *total = len;
+    for (int p = 1; p < m->size; p++) {
+        uint64_t n = 0;
+        MPI_Recv(&n, 1, MPI_UINT64_T, p, 0, m->comm, MPI_STATUS_IGNORE);
+        for (uint64_t at = 0; at < n;) {
+            size_t k = n - at < per * sizeof(ovl__chunkinfo) ? (size_t)(n - at) : per * sizeof(ovl__chunkinfo);
+            MPI_Recv(m->rb, (int)k, MPI_BYTE, p, 1, m->comm, MPI_STATUS_IGNORE);
+            if (rc == OVL_OK && fwrite(m->rb, 1, k, f) != k)
+                rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot write the temporary chunk file");
+            at += k;
+        }
+        *total += n;
+    }
+    if (rc == OVL_OK && fflush(f) != 0)
+        rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot write the temporary chunk file");
+    return rc;
 }
 
 /* ---- near copies, found where their keys are ------------------------------------------ */
@@ -986,6 +1340,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     uint32_t *seen = NULL;        /* the first documents of this share by content (first_seen) */
     size_t *myfirst = NULL;
     uint8_t *flag = NULL; /* per document: holds recurring or template text */
+    FILE *cf = NULL;      /* rank 0: the flagged documents' chunk ranges, for the families */
+    void *cmap = NULL;    /* ... mapped */
+    uint64_t cbytes = 0;
     size_t npairs = 0, nmine = 0;
     int *dest = NULL;
     costidx *ci = NULL;
@@ -1502,54 +1859,58 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         if (recurring || o.ignore) {
             bcast_bytes(m, flag, n, 0);
             /* (Flagged documents are originals: their chunks were all written.) */
-            ovl__chunkinfo cib[256];
-            for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
-                if (!flag[lo + k])
-                    continue;
-                if (fseeko(cif, (off_t)(myfirst[k] * sizeof *cib), SEEK_SET) != 0)
-                    rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
-                for (size_t left = myfirst[k + 1] - myfirst[k]; rc == OVL_OK && left;) {
-                    size_t g = left < 256 ? left : 256;
-                    if (fread(cib, sizeof *cib, g, cif) != g)
-                        rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
-                    else
-                        ovl__bput(&w, cib, g * sizeof *cib);
-                    left -= g;
-                }
-            }
+            if (me == 0 && !(cf = tmpfile()))
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for chunks");
+            CHECK(rc);
+            /* (Pieces of a key round, at most XCHG_CHUNK: --key-round 1 sends one range at
+             * a time.) */
+            uint64_t per = kr / sizeof(ovl__chunkinfo);
+            if (per > XCHG_CHUNK / sizeof(ovl__chunkinfo))
+                per = XCHG_CHUNK / sizeof(ovl__chunkinfo);
+            rc = chunks_to_root(m, cif, myfirst, flag, lo, cnt, per ? (size_t)per : 1, cf, &cbytes);
             fclose(cif);
             cif = NULL;
-            if (rc == OVL_OK && w.bad)
-                rc = nomem(m);
-            CHECK(rc);
-            rc = gather_bytes(m, w.p, w.n, &buf, lens) ? nomem(m) : OVL_OK;
-            free(w.p);
-            memset(&w, 0, sizeof w);
+            if (rc == OVL_OK && me == 0 && cbytes &&
+                (cmap = mmap(NULL, (size_t)cbytes, PROT_READ, MAP_PRIVATE, fileno(cf), 0)) == MAP_FAILED) {
+                cmap = NULL;
+                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot map the temporary chunk file");
+            }
+            if (cf)
+                fclose(cf); /* (the mapping stays) */
+            cf = NULL;
             CHECK(rc);
         }
         /* Families on rank 0, then to every rank. */
         if (me == 0) {
-            ovl_scan_doc *vdocs = malloc((n ? n : 1) * sizeof *vdocs);
-            size_t nv = 0;
-            if (!vdocs)
+            /* The documents' chunks as the families number them (the flagged documents',
+             * in document order), set in the records and put back after: 12 bytes a
+             * document kept aside instead of a copy of every record (96). */
+            size_t *vfirst = malloc((n ? n : 1) * sizeof *vfirst), nv = 0;
+            uint32_t *vn = malloc((n ? n : 1) * sizeof *vn);
+            if (!vfirst || !vn)
                 rc = nomem(m);
             for (size_t i = 0; rc == OVL_OK && i < n; i++) {
-                vdocs[i] = r.docs[i];
-                vdocs[i].first_chunk = nv;
-                if (!flag[i] || r.docs[i].status != OVL_OK || r.cfp.copy_of[i] == UINT32_MAX)
-                    vdocs[i].nchunks = 0;
-                nv += vdocs[i].nchunks;
+                ovl_scan_doc *d = &r.docs[i];
+                vfirst[i] = d->first_chunk, vn[i] = d->nchunks;
+                d->first_chunk = nv;
+                if (!flag[i] || d->status != OVL_OK || r.cfp.copy_of[i] == UINT32_MAX)
+                    d->nchunks = 0;
+                nv += d->nchunks;
             }
+            if (rc == OVL_OK && nv * sizeof(ovl__chunkinfo) != cbytes)
+                rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "the ranks' chunk ranges do not add up");
             if (rc == OVL_OK) {
-                r.cfp.docs = vdocs;
-                r.cfp.chunks = (ovl__chunkinfo *)buf;
+                /* The ranges are read through the mapping: pages of the file, which the
+                 * system can drop and read again, not memory of this process's own. */
+                r.cfp.chunks = cmap;
                 r.cfp.nchunks = nv;
-                buf = NULL;
                 held(m, nv * sizeof(ovl__chunkinfo));
                 rc = ovl__run_families(&r);
-                r.cfp.docs = r.docs;
             }
-            free(vdocs);
+            for (size_t i = 0; vfirst && vn && i < n; i++)
+                r.docs[i].first_chunk = vfirst[i], r.docs[i].nchunks = vn[i];
+            free(vfirst);
+            free(vn);
             if (rc == OVL_OK) {
                 uint64_t h[3] = {(uint64_t)r.use_fam, (uint64_t)r.use_ign, r.sum.ignored_chars};
                 ovl__bput(&w, h, sizeof h);
@@ -1560,9 +1921,11 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                 if (w.bad)
                     rc = nomem(m);
             }
-            free(r.cfp.chunks);
             r.cfp.chunks = NULL;
         }
+        if (cmap)
+            munmap(cmap, (size_t)cbytes);
+        cmap = NULL;
         free(flag);
         flag = NULL;
         CHECK(rc);
@@ -1661,52 +2024,46 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     held(m, r.spool_off);
     CHECK(rc);
 
-    /* ---- 5: results to rank 0, written there ---- */
+    /* ---- 5: results merged on rank 0, written there ---- */
     next_phase(m, PH_RESULTS);
-    if (me != 0) {
-        void *blob = NULL;
-        size_t blen = 0;
-        int lrc = ovl__run_export(&r, &blob, &blen), ok = lrc == OVL_OK;
-        /* Rank 0 asks ranks in turn, so it holds one rank's records at a time. */
-        int go;
-        MPI_Recv(&go, 1, MPI_INT, 0, TAG_GO, comm, MPI_STATUS_IGNORE);
-        send_bytes(m, blob, ok ? blen : 0, 0);
-        MPI_Send(&ok, 1, MPI_INT, 0, TAG_OK, comm);
-        free(blob);
-        /* Then the passages rank 0 shows, as it writes them: the others stay here. */
-        ovl_passage *ps = NULL;
-        size_t cap = 0;
-        for (;;) {
-            uint64_t req[2];
-            MPI_Recv(req, 2, MPI_UINT64_T, 0, TAG_REQ, comm, MPI_STATUS_IGNORE);
-            if (req[1] == UINT64_MAX)
-                break;
-            int got = ok && ovl__grow(&ps, &cap, (size_t)req[1] + 1, sizeof *ps) == 0 &&
-                      fseeko(r.spool, (off_t)req[0], SEEK_SET) == 0 &&
-                      fread(ps, sizeof *ps, (size_t)req[1], r.spool) == req[1];
-            MPI_Send(&got, 1, MPI_INT, 0, TAG_OK, comm);
-            if (got)
-                send_bytes(m, ps, (size_t)req[1] * sizeof *ps, 0);
+    {
+        /* Each rank's records, those the report leaves out (min_ratio) dropped, in report
+         * order: a run that rank 0 merges, asking each rank for a window of records at a
+         * time (about a key round in all), so that no rank holds every record; it holds
+         * those it lists (list_pairs, failed pairs) and the figures of their documents. */
+        size_t kept = 0;
+        for (size_t k = 0; k < r.nrecs; k++) {
+            ovl__prec *q = &r.recs[k];
+            double ra = r.docs[q->a].chars ? (double)q->ra / (double)r.docs[q->a].chars : 0.0;
+            double rb = r.docs[q->b].chars ? (double)q->rb / (double)r.docs[q->b].chars : 0.0;
+            if (q->status == OVL_OK && o.min_ratio > 0 && ra < o.min_ratio && rb < o.min_ratio)
+                free(q->error);
+            else
+                r.recs[kept++] = *q;
         }
-        free(ps);
-        rc = lrc;
-    } else {
-        for (int p = 1; p < P; p++) {
-            int go = 1, ok = 0;
-            size_t blen = 0;
-            MPI_Send(&go, 1, MPI_INT, p, TAG_GO, comm);
-            char *blob = recv_bytes(m, p, &blen);
-            MPI_Recv(&ok, 1, MPI_INT, p, TAG_OK, comm, MPI_STATUS_IGNORE);
-            if (rc == OVL_OK && !ok)
-                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
-            if (rc == OVL_OK && !blob)
-                rc = nomem(m);
-            /* The passages stay where they were aligned: offsets tagged with the rank. */
-            if (rc == OVL_OK)
-                rc = ovl__run_import(&r, blob, blen, (uint64_t)p << RANK_SHIFT);
-            free(blob);
-        }
+        r.nrecs = kept;
+        if (r.nrecs > 1)
+            qsort(r.recs, r.nrecs, sizeof *r.recs, ovl__prec_cmp);
         held(m, r.nrecs * sizeof *r.recs);
+    }
+    if (me != 0) {
+        serve(m, &r, rc == OVL_OK);
+    } else {
+        /* Rank 0's own run stands apart from the records it lists. */
+        ovl__prec *own = r.recs;
+        size_t nown = r.nrecs;
+        r.recs = NULL;
+        r.nrecs = r.caprecs = 0;
+        /* (No more than the report lists: every listed record may be one rank's.) */
+        uint64_t window = kr / 64 / (uint64_t)P, most = 0;
+        if (o.list_pairs && window > o.list_pairs)
+            window = o.list_pairs;
+        if (rc == OVL_OK)
+            rc = merge_results(m, &r, own, nown, window ? window : 1, &most);
+        for (size_t k = 0; k < nown; k++)
+            free(own[k].error);
+        free(own);
+        held(m, most + nown * sizeof *own);
         if (rc == OVL_OK) {
             r.sum.seconds[0] = m->st.seconds[PH_FP];
             r.sum.seconds[1] = m->st.seconds[PH_KEYS] + m->st.seconds[PH_PAIRS];
@@ -1719,10 +2076,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             r.fetch = NULL;
             r.sum.seconds[4] = now() - t + (t - m->t_phase);
         }
-        for (int p = 1; p < P; p++) {
-            uint64_t req[2] = {0, UINT64_MAX};
-            MPI_Send(req, 2, MPI_UINT64_T, p, TAG_REQ, comm);
-        }
+        for (int p = 1; p < P; p++)
+            request(m, p, REQ_END, 0, 0);
     }
     CHECK(rc);
 
@@ -1765,6 +2120,10 @@ done:
     free(mysig);
     if (cif)
         fclose(cif);
+    if (cf)
+        fclose(cf);
+    if (cmap)
+        munmap(cmap, (size_t)cbytes);
     if (spool)
         fclose(spool);
     for (unsigned x = 0; x < 64; x++)

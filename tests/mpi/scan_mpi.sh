@@ -111,6 +111,63 @@ st=$?
 [ "$st" = 2 ] && grep -q "^overlap: --key-round: '12X' is not a size" "$t/err" &&
   ok "--key-round 12X: status 2, message" || bad "--key-round 12X: status $st, $(head -2 "$t/err")"
 
+# Pair records merged on rank 0 from every rank's sorted run, a record per request with
+# --key-round 1: all of them listed (above, --passages all), or the first few, the rest
+# counted (pairs_unlisted) from the ranks' runs without being sent.
+for lopts in "--max-df 4 --pairs 3 --top 2" "--pairs 7 --top 5 --min-ratio 0.02 --pair-passages 3"; do
+  for fmt in json text; do
+    # shellcheck disable=SC2086
+    "$OVL_BIN" scan --format "$fmt" $lopts -o "$t/one.$fmt" "$t/c" 2>"$t/one.err"
+    grep '^overlap' "$t/one.err" >"$t/one.msg"
+    for n in 2 3 4; do
+      # shellcheck disable=SC2086
+      mpi "$n" scan --format "$fmt" $lopts --key-round 1 -o "$t/mpi.$fmt" "$t/c" >/dev/null 2>"$t/mpi.err"
+      grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
+      cmp -s "$t/one.$fmt" "$t/mpi.$fmt" && cmp -s "$t/one.msg" "$t/mpi.msg" &&
+        ok "records merged a record at a time ($lopts) $fmt -n $n: identical bytes and messages" ||
+        bad "records merged a record at a time ($lopts) $fmt -n $n: $(cmp "$t/one.$fmt" "$t/mpi.$fmt" 2>&1 | head -1) $(diff "$t/one.msg" "$t/mpi.msg" | head -3)"
+    done
+  done
+done
+# ... and with the default round, windows of --pairs records (7: more than one per rank).
+# shellcheck disable=SC2086
+mpi 3 scan --format json $lopts -o "$t/mpi.json" "$t/c" >/dev/null 2>"$t/mpi.err"
+grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
+cmp -s "$t/one.json" "$t/mpi.json" && cmp -s "$t/one.msg" "$t/mpi.msg" &&
+  ok "records merged in windows of --pairs records ($lopts) -n 3: identical bytes and messages" ||
+  bad "records merged in windows of --pairs records ($lopts) -n 3: $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
+# (The pairs left out are counted: "N pairs listed, M more with passages not listed".)
+grep -q "^overlap: scan: 7 pairs listed, [1-9][0-9]* more" "$t/one.msg" && ok "the merge's corpus has unlisted pairs" ||
+  bad "the merge's corpus has no unlisted pairs: $(cat "$t/one.msg")"
+# ... and no rank held every record: with 4 ranks and 3 listed, the results phase held less
+# than rank 0 held with every record listed (its own run, then every record; windows of one
+# record).
+# shellcheck disable=SC2086
+OVERLAP_MPI_STATS="$t/all.4" mpi 4 scan --format json --max-df 4 --pairs all --key-round 1 -o "$t/mpi.json" "$t/c" >/dev/null 2>&1
+OVERLAP_MPI_STATS="$t/few.4" mpi 4 scan --format json --max-df 4 --pairs 3 --key-round 1 -o "$t/mpi.json" "$t/c" >/dev/null 2>&1
+ha=$(awk '$1 == "results" {print $6}' "$t/all.4")
+hf=$(awk '$1 == "results" {print $6}' "$t/few.4")
+[ -n "$ha" ] && [ -n "$hf" ] && [ "$hf" -gt 0 ] && [ "$hf" -lt "$ha" ] &&
+  ok "results held: $hf bytes with 3 pairs listed, $ha with all" ||
+  bad "results held: $hf bytes with 3 pairs listed, $ha with all"
+
+# A rank without pair records of its own: the one pair is of rank 1's share (c and d, by
+# bytes), aligned there, so rank 0 merges only the other rank's run.
+mkdir -p "$t/lone"
+cp "$t/c/src/00000.txt" "$t/lone/a.txt"
+cp "$t/c/src/00006.txt" "$t/lone/b.txt"
+cp "$t/c/src/00005.txt" "$t/lone/c.txt"
+{ head -12 "$t/c/src/00005.txt"; tail -15 "$t/c/src/00004.txt"; } >"$t/lone/d.txt"
+"$OVL_BIN" scan --format json -o "$t/one.json" "$t/lone" 2>/dev/null
+for n in 2 3; do
+  mpi "$n" scan --format json -o "$t/mpi.json" "$t/lone" >/dev/null 2>&1
+  st=$?
+  jq -e '[.pairs[] | [.a, .b]] == [[0, 1]] and ([.documents[].path] | map(split("/") | last)) == ["c.txt", "d.txt"]' \
+    "$t/one.json" >/dev/null && cmp -s "$t/one.json" "$t/mpi.json" &&
+    ok "rank 0 without pair records, -n $n: identical bytes, status $st" ||
+    bad "rank 0 without pair records, -n $n: status $st, $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
+done
+
 # The options struct through the library (tests/mpi/scan_mpi_api.c): NULL, key rounds of one
 # document, an unknown version refused on every rank.
 if [ -n "${OVL_MPI_API:-}" ]; then
