@@ -248,6 +248,13 @@ static int find_hits(const ovl_doc *l, const ovl__grams *li, size_t l0, size_t l
     return rc;
 }
 
+/* A window still open to hits further on in l. */
+typedef struct open_w {
+    size_t w;       /* its index */
+    int64_t diag;   /* s - l of its last hit */
+    uint32_t end_l; /* l of its last hit */
+} open_w;
+
 /* Windows of tokens [l0, l1) of document l where text of tokens [s0, s1) of document s may
  * be: the g-grams the two ranges share (masked ones left out as in grams_build, and those
  * found more than max_occ times in l's range), joined into one window where they lie within
@@ -281,12 +288,6 @@ static int find_windows(const ovl_doc *l, const ovl__grams *li, size_t l0, size_
      * window over all of them. Windows of one hit are dropped: a passage needs more. */
     uint32_t *w = NULL;
     size_t nw = 0, capw = 0;
-    typedef struct open_w {
-        size_t w;       /* window index */
-        int64_t diag;   /* s - l of its last hit */
-        uint32_t end_l; /* l of its last hit */
-        uint32_t hits;
-    } open_w;
     open_w *op = NULL;
     size_t nop = 0, capop = 0;
     uint32_t *nhits = NULL;
@@ -325,7 +326,7 @@ static int find_windows(const ovl_doc *l, const ovl__grams *li, size_t l0, size_
         w[4 * nw + 2] = sa;
         w[4 * nw + 3] = sa + g;
         nhits[nw] = 1;
-        op[nop++] = (open_w){nw, d, a, 1};
+        op[nop++] = (open_w){nw, d, a};
         nw++;
     }
     free(op);
