@@ -260,12 +260,59 @@ static int cmp_cpair(const void *pa, const void *pb)
     return (x->b > y->b) - (x->b < y->b);
 }
 
+/* Sorts p by (a, b): least significant digit first, 11 bits a pass over the bits the largest
+ * b and then the largest a use, through tmp (n elements). A comparison sort of these millions
+ * of pairs was 2.5% of a real corpus scan. Returns the array holding the result (p or tmp). */
+#define CP_BITS 11u
+static cpair *radix_cpairs(cpair *p, cpair *tmp, size_t n)
+{
+    uint32_t maxa = 0, maxb = 0;
+    for (size_t i = 0; i < n; i++) {
+        maxa = p[i].a > maxa ? p[i].a : maxa;
+        maxb = p[i].b > maxb ? p[i].b : maxb;
+    }
+    unsigned bits_a = 0, bits_b = 0;
+    while (bits_a < 32 && maxa >> bits_a)
+        bits_a++;
+    while (bits_b < 32 && maxb >> bits_b)
+        bits_b++;
+    size_t count[1u << CP_BITS];
+    for (unsigned pass = 0; pass < 2; pass++) {
+        unsigned bits = pass == 0 ? bits_b : bits_a;
+        for (unsigned sh = 0; sh < bits; sh += CP_BITS) {
+            memset(count, 0, sizeof count);
+            for (size_t i = 0; i < n; i++)
+                count[((pass == 0 ? p[i].b : p[i].a) >> sh) & ((1u << CP_BITS) - 1)]++;
+            size_t at = 0;
+            for (size_t d = 0; d < (1u << CP_BITS); d++) {
+                size_t c = count[d];
+                count[d] = at;
+                at += c;
+            }
+            for (size_t i = 0; i < n; i++)
+                tmp[count[((pass == 0 ? p[i].b : p[i].a) >> sh) & ((1u << CP_BITS) - 1)]++] = p[i];
+            cpair *t = p;
+            p = tmp;
+            tmp = t;
+        }
+    }
+    return p;
+}
+
 /* Sorts and merges duplicate pairs, summing their counts; returns the new length. */
 static size_t compact_pairs(cpair *p, size_t n)
 {
     if (n == 0)
         return 0;
-    qsort(p, n, sizeof *p, cmp_cpair);
+    cpair *tmp = n > 64 ? malloc(n * sizeof *tmp) : NULL;
+    if (tmp) {
+        cpair *r = radix_cpairs(p, tmp, n);
+        if (r != p)
+            memcpy(p, r, n * sizeof *p);
+        free(tmp);
+    } else {
+        qsort(p, n, sizeof *p, cmp_cpair); /* small, or no room for the radix sort's copy */
+    }
     size_t o = 0;
     for (size_t i = 1; i < n; i++) {
         if (p[i].a == p[o].a && p[i].b == p[o].b)

@@ -684,6 +684,10 @@ typedef struct align_job {
     uint8_t *has_runs;
     uint8_t **mask;
     size_t *capmask;
+    /* Per worker: the g-gram index of its last unit's centre, kept while the next unit has the
+     * same centre (a document in hundreds of pairs is cut into units of UNIT_PAIRS). */
+    ovl__centre_grams *cgw;
+    size_t *cgid; /* 1 + that centre's corpus number; 0: none */
     atomic_size_t recurring; /* passages dropped as recurring text */
 } align_job;
 
@@ -794,7 +798,13 @@ static void align_unit(void *arg, unsigned worker, size_t i)
     const ovl_doc *dc = ovl__doccache_get_at(j->cache, ctx, centre, pos, &cerr, &ccode);
     const uint8_t *mc = NULL;
     int mrc = dc && j->rec ? doc_mask(j, worker, 0, centre, dc, &mc) : OVL_OK;
-    ovl__centre_grams cg = {dc, NULL, 0, 0};
+    ovl__centre_grams *cg = &j->cgw[worker];
+    if (!dc || j->cgid[worker] != centre + 1) {
+        ovl__grams_free(cg->x);
+        *cg = (ovl__centre_grams){dc, NULL, 0, 0};
+        j->cgid[worker] = dc ? centre + 1 : 0;
+    }
+    cg->doc = dc; /* reloaded by the cache, perhaps: the same tokens */
     for (size_t x = j->units.ustart[u]; x < j->units.ustart[u + 1]; x++) {
         size_t k = j->units.order[x];
         const ovl_scan_pair *c = &j->pairs[k];
@@ -826,7 +836,7 @@ static void align_unit(void *arg, unsigned worker, size_t i)
         } else if ((r.status = mrc) != OVL_OK ||
                    (r.status = other_mask(j, worker, other, dother, &mo)) != OVL_OK ||
                    (r.status = ovl__scan_align_pair(ctx, da, db, c, j->o, c->a == centre ? mc : mo,
-                                                    c->a == centre ? mo : mc, &cg, &ps, &np)) != OVL_OK ||
+                                                    c->a == centre ? mo : mc, cg, &ps, &np)) != OVL_OK ||
                    (r.status = drop_recurring(j, da, db, c->a == centre ? mc : mo,
                                               c->a == centre ? mo : mc, ps, &np)) != OVL_OK ||
                    (j->cut && (r.status = j->cut(j->userdata, ctx, da, db, c, &ps, &np)) != OVL_OK)) {
@@ -864,7 +874,6 @@ static void align_unit(void *arg, unsigned worker, size_t i)
             ovl__doccache_put(j->cache, other);
         atomic_fetch_add(&j->done, 1);
     }
-    ovl__grams_free(cg.x);
     if (dc)
         ovl__doccache_put(j->cache, centre);
 }
@@ -909,6 +918,8 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
     for (unsigned t = 0; rc == OVL_OK && t < nt; t++)
         if (!(j.ctx[t] = ovl_ctx_new()))
             rc = OVL_ERR_NOMEM;
+    if (rc == OVL_OK && (!(j.cgw = calloc(nt, sizeof *j.cgw)) || !(j.cgid = calloc(nt, sizeof *j.cgid))))
+        rc = OVL_ERR_NOMEM;
     if (rc == OVL_OK && rec && rec->cnt && o->max_df) {
         j.rec = rec;
         j.runs = calloc(ndocs + 1, sizeof *j.runs);
@@ -938,6 +949,10 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
     for (unsigned t = 0; j.ctx && t < nt; t++)
         ovl_ctx_free(j.ctx[t]);
     free(j.ctx);
+    for (unsigned t = 0; j.cgw && t < nt; t++)
+        ovl__grams_free(j.cgw[t].x);
+    free(j.cgw);
+    free(j.cgid);
     units_free(&j.units);
     for (size_t d = 0; j.runs && d < ndocs; d++)
         free(j.runs[d]);
