@@ -1116,13 +1116,30 @@ static void para_starts(const ovl_doc *doc, const ovl__tok *tk, size_t n, uint64
         else
             hi = mid;
     }
-    size_t p = lo;
-    for (size_t i = 0; i < n; i++) {
-        size_t q = p;
-        while (p < np && pr[p].start <= tk[i].char_start)
-            p++;
-        if (i > 0 && p != q)
-            out[i / 64] |= UINT64_C(1) << (i % 64);
+    /* Each later paragraph start marks the first token at or after it, found by galloping
+     * from the previous one: paragraphs are tens of tokens apart, and a token-by-token sweep
+     * over a long document's range for every pair it is in was 3.5% of a corpus scan. */
+    uint32_t last = tk[n - 1].char_start;
+    size_t i = 0;
+    for (size_t q = lo; q < np && pr[q].start <= last; q++) {
+        uint32_t st = pr[q].start;
+        size_t a = i, b = i, step = 1;
+        while (b < n && tk[b].char_start < st) {
+            a = b + 1;
+            b = a + step;
+            step *= 2;
+        }
+        if (b > n)
+            b = n;
+        while (a < b) {
+            size_t mid = a + (b - a) / 2;
+            if (tk[mid].char_start < st)
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        i = a;
+        out[i / 64] |= UINT64_C(1) << (i % 64);
     }
 }
 
