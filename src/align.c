@@ -154,6 +154,30 @@ static void sc_end(ascratch *s)
     }
 }
 
+/* The ctx's scratch (made on first use); without a ctx, or when that fails, *local, for one
+ * call only: scratch_close then frees what it holds. */
+static ascratch *scratch_open(ovl_ctx *ctx, ascratch *local)
+{
+    ascratch *s = ctx ? ctx->align_scratch : NULL;
+    if (ctx && !s)
+        s = ctx->align_scratch = calloc(1, sizeof *s);
+    if (!s) {
+        memset(local, 0, sizeof *local);
+        s = local;
+    }
+    return s;
+}
+
+static void scratch_close(ascratch *s, ascratch *local)
+{
+    if (s == local) {
+        for (unsigned i = 0; i < SC_NSLOTS; i++)
+            free(local->p[i]);
+    } else {
+        sc_end(s);
+    }
+}
+
 /* Equal runs of a shortest edit script between the tokens ta[0,n) and tb[0,m) (align_diff.c),
  * with their hashes copied into scratch slots SC_HA and SC_HB (a passage's range: the
  * documents' hashes are read in place elsewhere), the diagonal arrays and *runs in slots
@@ -1958,12 +1982,7 @@ static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, con
                              opts->version, (unsigned)OVL_ALIGN_OPTS_VERSION);
         o.version = OVL_ALIGN_OPTS_VERSION;
     }
-    if (o.min_cjk == 0)
-        o.min_cjk = 20;
-    if (o.min_words == 0)
-        o.min_words = 8;
-    if (o.max_occ == 0)
-        o.max_occ = 64;
+    ovl__align_defaults(&o);
     if (a0 > a1 || a1 > a->norm->ntokens || b0 > b1 || b1 > b->norm->ntokens)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1,
                          "ovl_align: token range [%zu,%zu) / [%zu,%zu) outside the documents", a0,
@@ -1982,18 +2001,10 @@ static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, con
         nword += ovl__tok_kind(&ta[i]) == OVL_TOK_WORD;
     }
     double cjk_share = ncjk + nword ? (double)ncjk / (double)(ncjk + nword) : 0.0;
-    unsigned k = o.seed_len ? o.seed_len : (cjk_share >= 0.5 ? 5u : 3u);
+    unsigned k = ovl__align_seed_len(&o, ncjk, nword);
     unsigned max_gap = o.max_gap ? o.max_gap : (unsigned)lround(16.0 + 48.0 * cjk_share);
 
-    /* The ctx's scratch (made on first use); without a ctx, or when that fails, one for
-     * this call only. */
-    ascratch local, *s = ctx ? ctx->align_scratch : NULL;
-    if (ctx && !s)
-        s = ctx->align_scratch = calloc(1, sizeof *s);
-    if (!s) {
-        memset(&local, 0, sizeof local);
-        s = &local;
-    }
+    ascratch local, *s = scratch_open(ctx, &local);
     uint64_t *pa = sc_get(s, SC_PA, sizeof *pa * (n / 64 + 1));
     uint64_t *pb = sc_get(s, SC_PB, sizeof *pb * (m / 64 + 1));
     int32_t *rows = sc_get(s, SC_ROWS, sizeof *rows * 2 * (2 * EXT_BAND + 1));
@@ -2146,12 +2157,7 @@ done:
         *pieces_ret = NULL;
         *npieces_ret = 0;
     }
-    if (s == &local) {
-        for (unsigned i = 0; i < SC_NSLOTS; i++)
-            free(local.p[i]);
-    } else {
-        sc_end(s);
-    }
+    scratch_close(s, &local);
     if (rc != OVL_OK)
         return ovl__fail(ctx, rc, -1, "ovl_align: out of memory");
     return OVL_OK;
@@ -2176,23 +2182,29 @@ int ovl_align(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_
     return ovl_align_range(ctx, a, 0, a->norm->ntokens, b, 0, b->norm->ntokens, opts, out, count);
 }
 
+void ovl__align_defaults(ovl_align_opts *o)
+{
+    if (o->min_cjk == 0)
+        o->min_cjk = 20;
+    if (o->min_words == 0)
+        o->min_words = 8;
+    if (o->max_occ == 0)
+        o->max_occ = 64;
+}
+
+unsigned ovl__align_seed_len(const ovl_align_opts *o, size_t ncjk, size_t nword)
+{
+    if (o->seed_len)
+        return o->seed_len;
+    return ncjk && 2 * ncjk >= ncjk + nword ? 5u : 3u;
+}
+
 int ovl__align_regroup(ovl_ctx *ctx, ovl_passage *ps, size_t np)
 {
     if (np > 1)
         qsort(ps, np, sizeof *ps, cmp_passage);
-    ascratch local, *s = ctx ? ctx->align_scratch : NULL;
-    if (ctx && !s)
-        s = ctx->align_scratch = calloc(1, sizeof *s);
-    if (!s) {
-        memset(&local, 0, sizeof local);
-        s = &local;
-    }
+    ascratch local, *s = scratch_open(ctx, &local);
     int rc = mark_moved(s, ps, np);
-    if (s == &local) {
-        for (unsigned i = 0; i < SC_NSLOTS; i++)
-            free(local.p[i]);
-    } else {
-        sc_end(s);
-    }
+    scratch_close(s, &local);
     return rc ? ovl__fail(ctx, OVL_ERR_NOMEM, -1, "ovl_align: out of memory") : OVL_OK;
 }

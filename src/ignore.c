@@ -145,7 +145,9 @@ int ovl_ignore_cut(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_p
     *nout = 0;
     if (removed)
         *removed = 0;
-    double min_cjk = opts->min_cjk ? opts->min_cjk : 20, min_words = opts->min_words ? opts->min_words : 8;
+    ovl_align_opts d = *opts;
+    ovl__align_defaults(&d);
+    double min_cjk = d.min_cjk, min_words = d.min_words;
     const ovl__tok *ta = ovl_doc_norm(a)->tokens;
     ovl_passage *v = NULL;
     size_t nv = 0, cap = 0;

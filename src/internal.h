@@ -216,6 +216,12 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                             size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
                             const uint8_t *mask_b, ovl_passage **out, size_t *count);
 
+/* The aligner's defaults for the fields of o left 0: min_cjk, min_words, max_occ. */
+void ovl__align_defaults(ovl_align_opts *o);
+/* Seed length of a range of ncjk CJK and nword word tokens: o->seed_len, else 5 tokens where
+ * CJK is at least half, 3 otherwise. */
+unsigned ovl__align_seed_len(const ovl_align_opts *o, size_t ncjk, size_t nword);
+
 /* Passages of one pair gathered from several ranges (the scan's windows of a long document),
  * in the order ovl_align returns them: sorted, and moved flagged again over all of them.
  * Returns OVL_OK or OVL_ERR_NOMEM. */

@@ -704,8 +704,9 @@ static int doc_runs(align_job *j, size_t i, const ovl_doc *d, const uint32_t **r
     const ovl_norm *nm = ovl_doc_norm(d);
     uint32_t *r = NULL;
     size_t nr = 0;
-    unsigned mw = j->o->align.min_words ? j->o->align.min_words : 8;
-    unsigned mc = j->o->align.min_cjk ? j->o->align.min_cjk : 20;
+    ovl_align_opts ao = j->o->align;
+    ovl__align_defaults(&ao);
+    unsigned mw = ao.min_words, mc = ao.min_cjk;
     int rc = ovl__recur_runs(j->rec, nm->tokens, ovl_norm_count(nm), j->o->max_df, mw, mc, &r, &nr);
     if (rc != OVL_OK)
         return rc;
@@ -757,7 +758,9 @@ static int outside_long(const ovl_doc *d, const uint8_t *m, uint32_t t0, uint32_
         words += ovl__tok_kind(&t[x]) == OVL_TOK_WORD;
         cjk += ovl__tok_kind(&t[x]) == OVL_TOK_CJK;
     }
-    unsigned mw = ao->min_words ? ao->min_words : 8, mc = ao->min_cjk ? ao->min_cjk : 20;
+    ovl_align_opts def = *ao;
+    ovl__align_defaults(&def);
+    unsigned mw = def.min_words, mc = def.min_cjk;
     return (double)words / mw + (double)cjk / mc >= 1.0;
 }
 

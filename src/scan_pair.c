@@ -421,7 +421,8 @@ static int cmp_stronger(const void *x, const void *y)
 /* The aligner reports a short text of one document that matches several places of the other
  * once, where it matches best, and a repeat of text matched already only when it is at least
  * REPEAT_WEIGHT passage minimums long; windows aligned apart each find their own match of it,
- * so the same rule is applied across them. s_is_a: the short side is a. */
+ * so the same rule is applied across them. s_is_a: the short side is a; ao has its defaults
+ * filled in. */
 #define REPEAT_WEIGHT 1.5
 static int drop_repeats(const ovl_doc *ds, int s_is_a, const ovl_align_opts *ao, ovl_passage *ps,
                         size_t *np)
@@ -440,7 +441,7 @@ static int drop_repeats(const ovl_doc *ds, int s_is_a, const ovl_align_opts *ao,
     for (size_t x = 0; x < n; x++)
         ord[x] = &ps[x];
     qsort(ord, n, sizeof *ord, cmp_stronger);
-    double mw = ao->min_words ? ao->min_words : 8, mc = ao->min_cjk ? ao->min_cjk : 20;
+    double mw = ao->min_words, mc = ao->min_cjk;
     for (size_t x = 0; x < n; x++) {
         const ovl_span *sp = s_is_a ? &ord[x]->a : &ord[x]->b;
         size_t covered = 0, words = 0, cjk = 0;
@@ -493,8 +494,9 @@ static int align_windows(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, int
         ncjk += ovl__tok_kind(&ts[i]) == OVL_TOK_CJK;
         nword += ovl__tok_kind(&ts[i]) == OVL_TOK_WORD;
     }
-    unsigned k = o->align.seed_len ? o->align.seed_len : (ncjk && 2 * ncjk >= ncjk + nword ? 5u : 3u);
-    unsigned g = k + 1, max_occ = o->align.max_occ ? o->align.max_occ : 64;
+    ovl_align_opts ao = o->align;
+    ovl__align_defaults(&ao);
+    unsigned g = ovl__align_seed_len(&ao, ncjk, nword) + 1;
     uint64_t margin = 4 * (uint64_t)o->fp.chunk_tokens;
     *windowed = 0;
     if (cg && cg->doc == dl) {
@@ -511,7 +513,7 @@ static int align_windows(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, int
     uint32_t *w = NULL;
     size_t nw = 0;
     int rc = find_windows(dl, cg && cg->doc == dl ? cg->x : NULL, l0, l1, ml, ds, s0, s1,
-                               a_long ? mb : ma, g, max_occ, (unsigned)(2 * margin),
+                               a_long ? mb : ma, g, ao.max_occ, (unsigned)(2 * margin),
                                ((l1 - l0) + (s1 - s0)) / 32, &w, &nw);
     if (rc == 1)
         return OVL_OK;
@@ -550,7 +552,7 @@ static int align_windows(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, int
                 all[kept++] = all[x];
         nall = kept;
         if (nw > 1)
-            rc = drop_repeats(ds, !a_long, &o->align, all, &nall);
+            rc = drop_repeats(ds, !a_long, &ao, all, &nall);
         if (rc == OVL_OK)
             rc = ovl__align_regroup(ctx, all, nall);
     }

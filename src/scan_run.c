@@ -480,22 +480,10 @@ static int emit(run *r, ovl__doccache *cache)
     size_t n = ovl_corpus_count(r->c);
     if (r->nrecs > 1)
         qsort(r->recs, r->nrecs, sizeof *r->recs, ovl__prec_cmp);
-    /* Pairs below min_ratio on both sides are left out (failed pairs always shown). */
-    size_t kept = 0;
-    for (size_t k = 0; k < r->nrecs; k++) {
-        prec *q = &r->recs[k];
-        double ra = r->docs[q->a].chars ? (double)q->ra / (double)r->docs[q->a].chars : 0.0;
-        double rb = r->docs[q->b].chars ? (double)q->rb / (double)r->docs[q->b].chars : 0.0;
-        if (q->status == OVL_OK && r->o->min_ratio > 0 && ra < r->o->min_ratio && rb < r->o->min_ratio) {
-            free(q->error);
-            continue;
-        }
-        r->recs[kept++] = *q;
-    }
-    r->nrecs = kept;
+    ovl__run_drop_below_ratio(r);
     /* Past list_pairs, pairs are counted only (failed ones are still shown). */
     if (r->o->list_pairs && r->nrecs > r->o->list_pairs) {
-        kept = r->o->list_pairs;
+        size_t kept = r->o->list_pairs;
         for (size_t k = kept; k < r->nrecs; k++) {
             prec *q = &r->recs[k];
             if (q->status != OVL_OK) {
@@ -675,6 +663,22 @@ static int emit(run *r, ovl__doccache *cache)
     if (rc == OVL_OK && sink && sink->end && sink->end(sink->userdata, &r->sum) != 0)
         rc = ovl__sink_stopped(r->ctx);
     return rc;
+}
+
+void ovl__run_drop_below_ratio(ovl__run *r)
+{
+    size_t kept = 0;
+    double min = r->o->min_ratio;
+    for (size_t k = 0; k < r->nrecs; k++) {
+        ovl__prec *q = &r->recs[k];
+        double ra = r->docs[q->a].chars ? (double)q->ra / (double)r->docs[q->a].chars : 0.0;
+        double rb = r->docs[q->b].chars ? (double)q->rb / (double)r->docs[q->b].chars : 0.0;
+        if (q->status == OVL_OK && min > 0 && ra < min && rb < min)
+            free(q->error);
+        else
+            r->recs[kept++] = *q;
+    }
+    r->nrecs = kept;
 }
 
 int ovl__run_init(ovl__run *r, ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,

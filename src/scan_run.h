@@ -109,6 +109,9 @@ void ovl__bput(ovl__bbuf *b, const void *x, size_t len);
 
 /* The report order of pair records (qsort comparison): most reused characters first. */
 int ovl__prec_cmp(const void *x, const void *y);
+/* Drops the records the report leaves out: pairs below r->o->min_ratio on both sides (failed
+ * pairs are always shown). The order of the rest is kept. */
+void ovl__run_drop_below_ratio(ovl__run *r);
 
 /* What alignment left in a run (pair records, documents' spans and failures, counters) as
  * plain bytes (*buf malloc'd); the passages stay in r->spool, records pointing into it.

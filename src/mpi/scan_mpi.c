@@ -2031,17 +2031,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
          * order: a run that rank 0 merges, asking each rank for a window of records at a
          * time (about a key round in all), so that no rank holds every record; it holds
          * those it lists (list_pairs, failed pairs) and the figures of their documents. */
-        size_t kept = 0;
-        for (size_t k = 0; k < r.nrecs; k++) {
-            ovl__prec *q = &r.recs[k];
-            double ra = r.docs[q->a].chars ? (double)q->ra / (double)r.docs[q->a].chars : 0.0;
-            double rb = r.docs[q->b].chars ? (double)q->rb / (double)r.docs[q->b].chars : 0.0;
-            if (q->status == OVL_OK && o.min_ratio > 0 && ra < o.min_ratio && rb < o.min_ratio)
-                free(q->error);
-            else
-                r.recs[kept++] = *q;
-        }
-        r.nrecs = kept;
+        ovl__run_drop_below_ratio(&r);
         if (r.nrecs > 1)
             qsort(r.recs, r.nrecs, sizeof *r.recs, ovl__prec_cmp);
         held(m, r.nrecs * sizeof *r.recs);
