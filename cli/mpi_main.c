@@ -54,8 +54,9 @@ static int own_options(int argc, char **argv)
 }
 
 /* OVERLAP_MPI_STATS=FILE: per phase, the seconds rank 0 spent, the bytes sent by all ranks
- * and by the rank that sent most, the most any rank held, and each rank's peak resident
- * bytes by the end of the phase (comma-separated in rank order; tab-separated columns).
+ * and by the rank that sent most, the most any rank held, each rank's peak resident bytes by
+ * the end of the phase (comma-separated in rank order), the most document records a rank
+ * held and the records all ranks received from others (tab-separated columns).
  * Collective: every rank sends rank 0 its peaks. */
 static void write_stats(const char *path, int rank, int ranks)
 {
@@ -74,14 +75,15 @@ static void write_stats(const char *path, int rank, int ranks)
         free(peaks);
         return;
     }
-    fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\n");
+    fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\tdocs_held_max\tdocs_fetched\n");
     for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
         fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\t", ovl_scan_mpi_phase(p), stats.ranks,
                 stats.seconds[p], (unsigned long long)stats.sent_total[p],
                 (unsigned long long)stats.sent_max[p], (unsigned long long)stats.held_max[p]);
         for (int k = 0; k < ranks; k++)
             fprintf(f, "%s%llu", k ? "," : "", (unsigned long long)peaks[(size_t)k * OVL_SCAN_MPI_PHASES + p]);
-        fputc('\n', f);
+        fprintf(f, "\t%llu\t%llu\n", (unsigned long long)stats.docs_held_max[p],
+                (unsigned long long)stats.docs_fetched_total[p]);
     }
     free(peaks);
     if (fclose(f) != 0)

@@ -44,6 +44,7 @@ struct ovl_corpus {
     cfile *files;
     size_t nfiles, capfiles;
     int sealed;
+    int view; /* ovl__corpus_view: entries and files borrowed from another corpus */
 };
 
 int ovl_glob_match(const char *glob, const char *relpath)
@@ -67,6 +68,11 @@ void ovl_corpus_free(ovl_corpus *c)
 {
     if (!c)
         return;
+    if (c->view) {
+        free(c->v);
+        free(c);
+        return;
+    }
     for (size_t i = 0; i < c->n; i++) {
         free(c->v[i].name);
         free(c->v[i].bytes);
@@ -459,6 +465,24 @@ static void seal(const ovl_corpus *cc)
         }
     }
     c->n = k;
+}
+
+ovl_corpus *ovl__corpus_view(const ovl_corpus *c, const uint32_t *ids, size_t n)
+{
+    seal(c);
+    ovl_corpus *v = calloc(1, sizeof *v);
+    if (!v || !(v->v = malloc((n ? n : 1) * sizeof *v->v))) {
+        free(v);
+        return NULL;
+    }
+    for (size_t k = 0; k < n; k++)
+        v->v[k] = c->v[ids[k]];
+    v->n = v->cap = n;
+    v->files = c->files;
+    v->nfiles = c->nfiles;
+    v->sealed = 1;
+    v->view = 1;
+    return v;
 }
 
 size_t ovl_corpus_count(const ovl_corpus *c)

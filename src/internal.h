@@ -16,6 +16,11 @@ struct ovl_ctx {
     void *align_scratch; /* the aligner's work arrays, reused from call to call (align.c) */
 };
 
+/* A corpus of documents ids[0..n) of c (ids ascending, so names keep their order), read as c
+ * reads them: entries and files borrowed from c, which must outlive it; ovl_corpus_free
+ * frees the view only. NULL when out of memory. It has no problems of its own. */
+ovl_corpus *ovl__corpus_view(const ovl_corpus *c, const uint32_t *ids, size_t n);
+
 /* Frees an ovl_ctx's align_scratch (NULL: nothing). */
 void ovl__align_scratch_free(void *scratch);
 

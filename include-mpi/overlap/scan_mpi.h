@@ -73,6 +73,17 @@ typedef struct ovl_scan_mpi_stats {
                                                 the phase (VmHWM of /proc/self/status; 0
                                                 where the system does not tell) */
     uint64_t rss_peak_max[OVL_SCAN_MPI_PHASES]; /* the most of any rank */
+    uint64_t docs_held[OVL_SCAN_MPI_PHASES];  /* the most document records (ovl_scan_doc, and
+                                                 in the runs that align and report, the
+                                                 figures kept per document) this rank held at
+                                                 once: its share's, and those of the documents
+                                                 its work needed (the pairs it aligns; on rank
+                                                 0 the families' documents and those the
+                                                 report names) */
+    uint64_t docs_held_max[OVL_SCAN_MPI_PHASES];
+    uint64_t docs_fetched[OVL_SCAN_MPI_PHASES]; /* records of those this rank received from
+                                                   the ranks that read them */
+    uint64_t docs_fetched_total[OVL_SCAN_MPI_PHASES]; /* all ranks together */
 } ovl_scan_mpi_stats;
 
 /* "fingerprint", "keys", "pairs", "balance", "align", "results"; NULL out of range. */

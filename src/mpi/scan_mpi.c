@@ -31,6 +31,7 @@ typedef struct mpi_run {
     ovl_scan_mpi_stats st;
     int phase;
     double t_phase;
+    uint64_t share; /* records of its share a rank holds all along */
     /* Made once before the first exchange, so that no exchange can fail half-way on one
      * rank: per-rank counts, offsets and the packing buffers of a round. */
     uint64_t *u1, *u2;
@@ -99,6 +100,8 @@ static void next_phase(mpi_run *m, int phase)
     m->st.seconds[m->phase] += t - m->t_phase;
     m->t_phase = t;
     m->phase = phase;
+    if (m->share > m->st.docs_held[phase])
+        m->st.docs_held[phase] = m->share;
 }
 
 static void held(mpi_run *m, uint64_t bytes)
@@ -379,28 +382,6 @@ static int cmp_hd(const void *x, const void *y)
     return (a->doc > b->doc) - (a->doc < b->doc);
 }
 
-/* copy_of as ovl__scan_cfp sets it from the content hashes: the first document (name order)
- * with the same bytes, UINT32_MAX when unread. */
-static int identical_copies(ovl_ctx *ctx, const ovl_scan_doc *docs, size_t n, uint32_t *copy_of)
-{
-    hd *v = malloc((n ? n : 1) * sizeof *v);
-    if (!v)
-        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        copy_of[i] = UINT32_MAX;
-        if (docs[i].status == OVL_OK)
-            v[k++] = (hd){docs[i].hash[0], docs[i].hash[1], (uint32_t)i};
-    }
-    qsort(v, k, sizeof *v, cmp_hd);
-    for (size_t x = 0; x < k; x++)
-        copy_of[v[x].doc] = x > 0 && v[x].h0 == v[x - 1].h0 && v[x].h1 == v[x - 1].h1
-                                ? copy_of[v[x - 1].doc]
-                                : v[x].doc;
-    free(v);
-    return OVL_OK;
-}
-
 /* Whether document k of a share (docs: the share's records, read) is the first of the share
  * with its bytes, adding it to the set: seen holds 1 + the numbers of the share's first
  * documents by content hash (open addressing, mask + 1 slots, more than the share). */
@@ -415,40 +396,6 @@ static int first_seen(uint32_t *seen, size_t mask, const ovl_scan_doc *docs, uin
         if (docs[e - 1].hash[0] == docs[k].hash[0] && docs[e - 1].hash[1] == docs[k].hash[1])
             return 0;
     }
-}
-
-/* Families (or template spans) as bytes, to send rank 0's to every rank. */
-static void put_families(ovl__bbuf *b, const ovl__families *f, size_t ndocs)
-{
-    uint64_t h[2] = {f->n, f->nspans};
-    ovl__bput(b, h, sizeof h);
-    ovl__bput(b, f->f, f->n * sizeof *f->f);
-    ovl__bput(b, f->spans, f->nspans * sizeof *f->spans);
-    ovl__bput(b, f->span_family, f->span_family ? f->nspans * sizeof *f->span_family : 0);
-    ovl__bput(b, f->doc_first, f->doc_first ? (ndocs + 1) * sizeof *f->doc_first : 0);
-}
-
-static int get_families(rbuf *b, ovl__families *f, size_t ndocs)
-{
-    uint64_t h[2];
-    memset(f, 0, sizeof *f);
-    if (get(b, h, sizeof h) != 0)
-        return -1;
-    int has_sf = h[1] > 0, has_df = 1;
-    f->n = h[0];
-    f->nspans = h[1];
-    f->f = malloc((f->n ? f->n : 1) * sizeof *f->f);
-    f->spans = malloc((f->nspans ? f->nspans : 1) * sizeof *f->spans);
-    f->span_family = malloc((f->nspans ? f->nspans : 1) * sizeof *f->span_family);
-    f->doc_first = malloc((ndocs + 1) * sizeof *f->doc_first);
-    if (!f->f || !f->spans || !f->span_family || !f->doc_first || get(b, f->f, f->n * sizeof *f->f) ||
-        get(b, f->spans, f->nspans * sizeof *f->spans) ||
-        (has_sf && get(b, f->span_family, f->nspans * sizeof *f->span_family)) ||
-        (has_df && get(b, f->doc_first, (ndocs + 1) * sizeof *f->doc_first))) {
-        ovl__families_free(f);
-        return -1;
-    }
-    return 0;
 }
 
 /* The part of the key space a rank searches: bands [blo, bhi), and of their keys those with
@@ -546,18 +493,6 @@ static int cmp_cost(const void *x, const void *y)
     return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-/* Tokens a pair's alignment covers, the measure its work is dealt by. */
-static uint32_t pair_cost(const ovl_scan_opts *o, const ovl_scan_doc *docs, const ovl_scan_pair *p)
-{
-    uint64_t w;
-    if (o->whole_tokens && docs[p->a].tokens <= o->whole_tokens && docs[p->b].tokens <= o->whole_tokens)
-        w = (uint64_t)docs[p->a].tokens + docs[p->b].tokens;
-    else
-        w = (uint64_t)(p->a1 - p->a0) + (p->b1 - p->b0);
-    w += 64; /* a pair costs something however small */
-    return w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
-}
-
 /* MPI reduction of k-gram sketches: counters add up, saturating as ovl__recur_merge does. */
 static void recur_add(void *in, void *inout, int *len, MPI_Datatype *type)
 {
@@ -586,7 +521,7 @@ static int nomem(mpi_run *m)
 enum { TAG_OK = 3, TAG_REQ };
 /* What rank 0 asks another rank for while it writes (a request: three uint64, the first
  * of them one of these). */
-enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_PASSAGES, REQ_END };
+enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_DOCS, REQ_PASSAGES, REQ_END };
 
 static void request(mpi_run *m, int to, uint64_t what, uint64_t x, uint64_t y)
 {
@@ -659,67 +594,6 @@ static int get_rec(rbuf *b, ovl__prec *q, const char **err)
     return 0;
 }
 
-/* A rank other than 0 while rank 0 writes: its pair records (recs, sorted in report order)
- * given a window at a time from where the last one ended, or all failed ones left with the
- * count of the others (once rank 0 has every record it lists); the figures of the documents
- * rank 0 names; the passages of a record. Until rank 0 says it is done. ok 0: this rank
- * failed before (it says so to every request). */
-static void serve(mpi_run *m, ovl__run *r, int ok)
-{
-    size_t at = 0, n = ovl_corpus_count(r->c);
-    ovl_passage *ps = NULL;
-    size_t cap = 0;
-    for (;;) {
-        uint64_t req[3];
-        MPI_Recv(req, 3, MPI_UINT64_T, 0, TAG_REQ, m->comm, MPI_STATUS_IGNORE);
-        if (req[0] == REQ_END)
-            break;
-        ovl__bbuf b = {0};
-        int got = ok;
-        if (req[0] == REQ_RECS) {
-            for (uint64_t k = 0; got && k < req[1] && at < r->nrecs; k++)
-                put_rec(&b, &r->recs[at++]);
-        } else if (req[0] == REQ_REST) {
-            uint64_t unlisted = 0;
-            ovl__bput(&b, &unlisted, sizeof unlisted);
-            for (; got && at < r->nrecs; at++)
-                if (r->recs[at].status == OVL_OK)
-                    unlisted++;
-                else
-                    put_rec(&b, &r->recs[at]);
-            if (!b.bad)
-                memcpy(b.p, &unlisted, sizeof unlisted);
-        } else if (req[0] == REQ_FIGS) {
-            /* The documents rank 0 reports, sorted ids. */
-            size_t len = 0;
-            uint32_t *ids = recv_bytes(m, 0, &len);
-            unsigned char *want = calloc(n ? n : 1, 1);
-            got = got && ids && want;
-            for (size_t k = 0; got && k < len / sizeof *ids; k++)
-                if (ids[k] < n)
-                    want[ids[k]] = 1;
-            void *blob = NULL;
-            size_t blen = 0;
-            got = got && ovl__run_export(r, want, &blob, &blen) == OVL_OK;
-            free(ids);
-            free(want);
-            b.p = blob, b.n = blen;
-        } else if (req[0] == REQ_PASSAGES) {
-            got = got && ovl__grow(&ps, &cap, (size_t)req[2] + 1, sizeof *ps) == 0 &&
-                  fseeko(r->spool, (off_t)req[1], SEEK_SET) == 0 &&
-                  fread(ps, sizeof *ps, (size_t)req[2], r->spool) == req[2];
-            if (got)
-                ovl__bput(&b, ps, (size_t)req[2] * sizeof *ps);
-        }
-        got = got && !b.bad;
-        MPI_Send(&got, 1, MPI_INT, 0, TAG_OK, m->comm);
-        if (got)
-            send_bytes(m, b.p, b.n, 0);
-        free(b.p);
-    }
-    free(ps);
-}
-
 /* One rank's records as rank 0 merges them: its own array (rank 0) or windows asked of the
  * rank; cur is the next record (off tagged with the rank), err its error. */
 typedef struct msrc {
@@ -763,149 +637,6 @@ static int msrc_next(mpi_run *m, msrc *s, uint64_t window)
     s->cur.off |= (uint64_t)s->rank << RANK_SHIFT;
     s->has = 1;
     return OVL_OK;
-}
-
-/* Appends q (its error copied) to the records r reports. */
-static int keep_rec(mpi_run *m, ovl__run *r, const ovl__prec *q, const char *err)
-{
-    if (ovl__grow(&r->recs, &r->caprecs, r->nrecs + 1, sizeof *r->recs) != 0)
-        return nomem(m);
-    ovl__prec *k = &r->recs[r->nrecs];
-    *k = *q;
-    k->error = NULL;
-    if (err && !(k->error = strdup(err)))
-        return nomem(m);
-    r->nrecs++;
-    return OVL_OK;
-}
-
-/* A record past the listed ones: counted when it has passages (unlisted), kept (its error
- * copied) in *rest when it failed (failed pairs are always shown). */
-static int tally(mpi_run *m, const ovl__prec *q, const char *err, ovl__prec **rest, size_t *nrest,
-                 size_t *cap, uint64_t *unlisted)
-{
-    if (q->status == OVL_OK) {
-        (*unlisted)++;
-        return OVL_OK;
-    }
-    if (ovl__grow(rest, cap, *nrest + 1, sizeof **rest) != 0)
-        return nomem(m);
-    ovl__prec *k = &(*rest)[*nrest];
-    *k = *q;
-    k->error = NULL;
-    if (err && !(k->error = strdup(err)))
-        return nomem(m);
-    (*nrest)++;
-    return OVL_OK;
-}
-
-/* Rank 0: the records the report lists, into r->recs in report order, merged from every
- * rank's sorted run (own: rank 0's, sorted): while fewer than list_pairs are taken, the
- * first of the ranks' next records, then only the failed ones left (an unlisted pair is
- * counted, not sent); then every rank's figures of the documents those records name.
- * *most: the most record bytes held at once. */
-static int merge_results(mpi_run *m, ovl__run *r, const ovl__prec *own, size_t nown, uint64_t window,
-                         uint64_t *most)
-{
-    int P = m->size, rc = OVL_OK;
-    size_t n = ovl_corpus_count(r->c), L = r->o->list_pairs;
-    msrc *src = calloc(P, sizeof *src);
-    ovl__prec *rest = NULL;
-    size_t nrest = 0, caprest = 0;
-    uint64_t unlisted = 0;
-    unsigned char *want = NULL;
-    uint32_t *ids = NULL;
-    if (!src)
-        return nomem(m);
-    for (int p = 0; p < P; p++)
-        src[p].rank = p;
-    src[0].own = own, src[0].nown = nown;
-    for (int p = 0; rc == OVL_OK && p < P; p++)
-        rc = msrc_next(m, &src[p], window);
-    while (rc == OVL_OK && (!L || r->nrecs < L)) {
-        msrc *best = NULL;
-        for (int p = 0; p < P; p++)
-            if (src[p].has && (!best || ovl__prec_cmp(&src[p].cur, &best->cur) < 0))
-                best = &src[p];
-        if (!best)
-            break;
-        if ((rc = keep_rec(m, r, &best->cur, best->err)) == OVL_OK)
-            rc = msrc_next(m, best, window);
-        uint64_t h = r->nrecs * sizeof *r->recs;
-        for (int p = 1; p < P; p++)
-            h += src[p].in.n;
-        if (h > *most)
-            *most = h;
-    }
-    /* Past the listed ones: the failed records of each rank (all shown), the others counted;
-     * first those at hand (the next record and the rest of its window), then the rank's. */
-    for (int p = 0; rc == OVL_OK && p < P; p++) {
-        msrc *s = &src[p];
-        while (rc == OVL_OK && s->has) {
-            rc = tally(m, &s->cur, s->err, &rest, &nrest, &caprest, &unlisted);
-            s->has = 0;
-            if (rc == OVL_OK && (s->rank == 0 || s->in.at < s->in.n))
-                rc = msrc_next(m, s, window);
-        }
-        if (rc != OVL_OK || s->rank == 0 || s->done)
-            continue;
-        int ok = 0;
-        size_t len = 0;
-        request(m, p, REQ_REST, 0, 0);
-        free(s->buf);
-        s->buf = reply(m, p, &len, &ok);
-        s->in = (rbuf){s->buf, s->buf ? len : 0, 0};
-        uint64_t u = 0;
-        if (!ok)
-            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
-        else if (!s->buf)
-            rc = nomem(m);
-        else if (get(&s->in, &u, sizeof u) != 0)
-            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: a pair record could not be read back", p);
-        unlisted += u;
-        s->done = 1;
-        while (rc == OVL_OK && s->in.at < s->in.n && (rc = msrc_next(m, s, window)) == OVL_OK)
-            rc = tally(m, &s->cur, s->err, &rest, &nrest, &caprest, &unlisted);
-        s->has = 0;
-    }
-    if (rc == OVL_OK && nrest > 1)
-        qsort(rest, nrest, sizeof *rest, ovl__prec_cmp);
-    for (size_t k = 0; k < nrest; k++) {
-        if (rc == OVL_OK)
-            rc = keep_rec(m, r, &rest[k], rest[k].error);
-        free(rest[k].error);
-    }
-    free(rest);
-    r->sum.pairs_unlisted += unlisted;
-    /* The figures (spans, sources, failures) of the documents the listed records name. */
-    size_t nids = 0;
-    if (rc == OVL_OK && (!(want = calloc(n ? n : 1, 1)) || !(ids = malloc((2 * r->nrecs + 1) * sizeof *ids))))
-        rc = nomem(m);
-    for (size_t k = 0; rc == OVL_OK && k < r->nrecs; k++)
-        want[r->recs[k].a] = want[r->recs[k].b] = 1;
-    for (size_t i = 0; rc == OVL_OK && i < n; i++)
-        if (want[i])
-            ids[nids++] = (uint32_t)i;
-    for (int p = 1; rc == OVL_OK && p < P; p++) {
-        int ok = 0;
-        size_t len = 0;
-        request(m, p, REQ_FIGS, 0, 0);
-        send_bytes(m, ids, nids * sizeof *ids, p);
-        char *blob = reply(m, p, &len, &ok);
-        if (!ok)
-            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
-        else if (!blob)
-            rc = nomem(m);
-        else
-            rc = ovl__run_import(r, blob, len, 0);
-        free(blob);
-    }
-    for (int p = 0; p < P; p++)
-        free(src[p].buf);
-    free(src);
-    free(want);
-    free(ids);
-    return rc;
 }
 
 /* ---- the chunk ranges of the families, to rank 0's disk ------------------------------------- */
@@ -1031,20 +762,22 @@ static size_t uniq_dpair(dpair *v, size_t n)
     return k;
 }
 
-/* The signatures of ids (sorted, distinct, none of this rank's) from their owners: *out
- * (malloc'd) holds K values per id, in the order of ids. Collective. */
-static int fetch_sigs(mpi_run *m, const ovl_scan_shard *sh, const size_t *first, unsigned K,
-                      const uint32_t *ids, size_t nids, uint32_t **out)
+/* Rows of rowbytes bytes of documents ids (sorted, distinct) from their owners, each owner's
+ * table holding a row per document of its share: *out (malloc'd) holds them in the order of
+ * ids. *fetched: how many came from other ranks. Collective. */
+static int fetch_rows(mpi_run *m, const size_t *first, const void *table, size_t rowbytes, const uint32_t *ids,
+                      size_t nids, void **out, size_t *fetched)
 {
     int P = m->size, me = m->rank, rc = OVL_OK;
     size_t *cnt = calloc(P, sizeof *cnt), *rl = calloc(P, sizeof *rl), *rep = calloc(P, sizeof *rep);
-    char *req = NULL, *sigs = NULL;
-    uint32_t *reply = NULL;
+    char *req = NULL, *rows = NULL, *reply = NULL;
     *out = NULL;
     if (!cnt || !rl || !rep)
         rc = OVL_ERR_NOMEM;
     for (size_t x = 0; rc == OVL_OK && x < nids; x++)
         cnt[owner_of(first, P, ids[x])] += sizeof *ids;
+    if (fetched)
+        *fetched = rc == OVL_OK ? (nids - cnt[me] / sizeof *ids) : 0;
     if ((rc = agree(m, rc == OVL_OK ? OVL_OK : nomem(m))) != OVL_OK)
         goto out;
     rc = alltoall_bytes(m, (const char *)ids, cnt, &req, rl) ? nomem(m) : OVL_OK;
@@ -1052,32 +785,43 @@ static int fetch_sigs(mpi_run *m, const ovl_scan_shard *sh, const size_t *first,
         goto out;
     size_t nreq = received(rl, P, sizeof(uint32_t));
     for (int p = 0; p < P; p++)
-        rep[p] = rl[p] / sizeof(uint32_t) * K * sizeof(uint32_t);
-    if (!(reply = malloc((nreq ? nreq : 1) * (size_t)K * sizeof *reply)))
+        rep[p] = rl[p] / sizeof(uint32_t) * rowbytes;
+    if (!(reply = malloc(nreq ? nreq * rowbytes : 1)))
         rc = nomem(m);
     for (size_t x = 0; rc == OVL_OK && x < nreq; x++) {
         uint32_t id;
         memcpy(&id, req + x * sizeof id, sizeof id);
         if (id < first[me] || id >= first[me + 1]) {
-            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a signature was asked of the wrong rank");
+            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a document's figures were asked of the wrong rank");
             break;
         }
-        memcpy(reply + x * K, sh->doc_sigs + (id - first[me]) * K, K * sizeof *reply);
+        memcpy(reply + x * rowbytes, (const char *)table + (id - first[me]) * rowbytes, rowbytes);
     }
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
-    rc = alltoall_bytes(m, (const char *)reply, rep, &sigs, rl) ? nomem(m) : OVL_OK;
+    rc = alltoall_bytes(m, reply, rep, &rows, rl) ? nomem(m) : OVL_OK;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
-    *out = (uint32_t *)sigs;
-    sigs = NULL;
+    *out = rows;
+    rows = NULL;
 out:
     free(cnt);
     free(rl);
     free(rep);
     free(req);
-    free(sigs);
+    free(rows);
     free(reply);
+    return rc;
+}
+
+/* The signatures of ids (sorted, distinct, none of this rank's) from their owners: *out
+ * (malloc'd) holds K values per id, in the order of ids. Collective. */
+static int fetch_sigs(mpi_run *m, const ovl_scan_shard *sh, const size_t *first, unsigned K,
+                      const uint32_t *ids, size_t nids, uint32_t **out)
+{
+    void *rows = NULL;
+    int rc = fetch_rows(m, first, sh->doc_sigs, (size_t)K * sizeof(uint32_t), ids, nids, &rows, NULL);
+    *out = rows;
     return rc;
 }
 
@@ -1109,7 +853,8 @@ static size_t others(uint32_t *v, size_t n, size_t lo, size_t cnt)
  * that agree, as spanning edges (a group's first document is the smallest number, whatever
  * the order of the unions), into the whole groups. No rank holds every signature.
  * Collective. */
-static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ovl_scan_shard *sh,
+static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *mydocs, ovl__cfp *g,
+                       const ovl_scan_shard *sh,
                        const size_t *first, size_t n, unsigned dbands, unsigned K)
 {
     int P = m->size, me = m->rank, rc = OVL_OK;
@@ -1121,14 +866,14 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ov
     uint32_t *parent = malloc((n ? n : 1) * sizeof *parent), *ids = NULL, *fetched = NULL;
     size_t ncand = 0, capcand = 0, nids = 0, nedges = 0;
     float *mine = NULL;
-    if (!counts || !rl || !fill || !parent || !(r->cfp.near = calloc(n ? n : 1, sizeof *r->cfp.near)))
+    if (!counts || !rl || !fill || !parent || !(g->near = calloc(n ? n : 1, sizeof *g->near)))
         rc = nomem(m);
     /* Keys to the ranks their values pick. */
     size_t nk = 0;
     for (int pass = 0; rc == OVL_OK && pass < 2; pass++) {
         for (size_t k = 0; k < cnt; k++) {
             size_t i = lo + k;
-            if (r->docs[i].status != OVL_OK || r->cfp.copy_of[i] != i || r->docs[i].tokens == 0)
+            if (mydocs[k].status != OVL_OK || g->copy_of[i] != i || mydocs[k].tokens == 0)
                 continue;
             for (unsigned b = 0; b < dbands; b++) {
                 uint64_t key = sh->doc_keys[k * dbands + b];
@@ -1247,7 +992,7 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ov
         rc = nomem(m);
     for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
         uint32_t i = (uint32_t)(lo + k), root = ovl__uf_find(parent, i);
-        if (r->cfp.copy_of[i] == i && root != i)
+        if (g->copy_of[i] == i && root != i)
             ids[nids++] = root;
     }
     if (rc == OVL_OK)
@@ -1258,21 +1003,21 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, ovl__run *r, const ov
         goto out;
     for (size_t k = 0; k < cnt; k++) {
         uint32_t i = (uint32_t)(lo + k), root = ovl__uf_find(parent, i);
-        if (r->cfp.copy_of[i] != i || root == i)
+        if (g->copy_of[i] != i || root == i)
             continue;
         const uint32_t *sa = sig_of(sh, lo, cnt, K, ids, nids, fetched, i);
         const uint32_t *sb = sig_of(sh, lo, cnt, K, ids, nids, fetched, root);
         mine[k] = sa && sb ? (float)ovl_minhash_similarity(sa, sb, K) : 0;
     }
-    rc = allgather_into(m, mine, cnt * sizeof *mine, r->cfp.near, n * sizeof *r->cfp.near)
+    rc = allgather_into(m, mine, cnt * sizeof *mine, g->near, n * sizeof *g->near)
              ? ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' near copies do not add up")
              : OVL_OK;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
     for (size_t i = 0; i < n; i++) {
         uint32_t root = ovl__uf_find(parent, (uint32_t)i);
-        if (r->cfp.copy_of[i] == i && root != i)
-            r->cfp.copy_of[i] = root;
+        if (g->copy_of[i] == i && root != i)
+            g->copy_of[i] = root;
     }
 out:
     free(counts);
@@ -1286,6 +1031,807 @@ out:
     free(ids);
     free(fetched);
     free(mine);
+    return rc;
+}
+
+/* ---- documents held where they are needed ---------------------------------------------------- */
+
+/* Sorts v and drops repeats; returns how many are left. */
+static size_t sort_uniq_u32(uint32_t *v, size_t n)
+{
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_u32);
+    size_t k = 0;
+    for (size_t x = 0; x < n; x++)
+        if (k == 0 || v[x] != v[k - 1])
+            v[k++] = v[x];
+    return k;
+}
+
+/* The position of id in ids (ascending), SIZE_MAX when it is not there. */
+static size_t pos_of(const uint32_t *ids, size_t n, uint32_t id)
+{
+    const uint32_t *at = n ? bsearch(&id, ids, n, sizeof *ids, cmp_u32) : NULL;
+    return at ? (size_t)(at - ids) : SIZE_MAX;
+}
+
+/* The most document records held at once in the phase: the share's and docs more. */
+static void held_docs(mpi_run *m, uint64_t docs, uint64_t fetched)
+{
+    if (m->share + docs > m->st.docs_held[m->phase])
+        m->st.docs_held[m->phase] = m->share + docs;
+    m->st.docs_fetched[m->phase] += fetched;
+}
+
+/* copy_of as ovl__scan_cfp sets it (the first document, in name order, with the same bytes;
+ * UINT32_MAX when unread), with no rank holding every content hash: each goes to the rank
+ * its value picks, which finds the groups among its hashes and tells the owner of each copy
+ * its group's first; then each rank's part to every rank (4 bytes a document). Collective. */
+static int identical_copies(mpi_run *m, const ovl_scan_doc *mydocs, const size_t *first, size_t n,
+                            uint32_t *copy_of)
+{
+    int P = m->size, me = m->rank, rc = OVL_OK;
+    size_t lo = first[me], cnt = first[me + 1] - lo, nv = 0;
+    size_t *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl), *fill = calloc(P + 1, sizeof *fill);
+    uint32_t *mine = malloc((cnt ? cnt : 1) * sizeof *mine);
+    hd *v = NULL;
+    char *got = NULL;
+    dpair *back = NULL;
+    if (!counts || !rl || !fill || !mine)
+        rc = nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < cnt; k++)
+        if (mydocs[k].status == OVL_OK)
+            counts[mydocs[k].hash[0] % (uint64_t)P] += sizeof *v, nv++;
+    if (rc == OVL_OK && !(v = malloc((nv ? nv : 1) * sizeof *v)))
+        rc = nomem(m);
+    if (rc == OVL_OK) {
+        for (int p = 0; p < P; p++)
+            fill[p + 1] = fill[p] + counts[p] / sizeof *v;
+        for (size_t k = 0; k < cnt; k++)
+            if (mydocs[k].status == OVL_OK)
+                v[fill[mydocs[k].hash[0] % (uint64_t)P]++] =
+                    (hd){mydocs[k].hash[0], mydocs[k].hash[1], (uint32_t)(lo + k)};
+    }
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    rc = alltoall_bytes(m, (const char *)v, counts, &got, rl) ? nomem(m) : OVL_OK;
+    free(v);
+    v = NULL;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    v = (hd *)got;
+    got = NULL;
+    nv = received(rl, P, sizeof *v);
+    qsort(v, nv, sizeof *v, cmp_hd);
+    held(m, nv * sizeof *v);
+    /* Each copy's first, to the copy's owner (a first needs no word). */
+    size_t nb = 0;
+    if (!(back = malloc((nv ? nv : 1) * sizeof *back)))
+        rc = nomem(m);
+    for (size_t x = 0, f = 0; rc == OVL_OK && x < nv; x++) {
+        if (x == 0 || v[x].h0 != v[x - 1].h0 || v[x].h1 != v[x - 1].h1)
+            f = x;
+        else
+            back[nb++] = (dpair){v[x].doc, v[f].doc};
+    }
+    if (rc == OVL_OK)
+        nb = uniq_dpair(back, nb);
+    memset(counts, 0, P * sizeof *counts);
+    for (size_t x = 0; rc == OVL_OK && x < nb; x++)
+        counts[owner_of(first, P, back[x].a)] += sizeof *back;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    free(v);
+    v = NULL;
+    rc = alltoall_bytes(m, (const char *)back, counts, &got, rl) ? nomem(m) : OVL_OK;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    for (size_t k = 0; k < cnt; k++)
+        mine[k] = mydocs[k].status == OVL_OK ? (uint32_t)(lo + k) : UINT32_MAX;
+    size_t ng = received(rl, P, sizeof *back);
+    for (size_t x = 0; x < ng; x++) {
+        dpair e;
+        memcpy(&e, got + x * sizeof e, sizeof e);
+        if (e.a >= lo && e.a < lo + cnt)
+            mine[e.a - lo] = e.b;
+    }
+    rc = allgather_into(m, mine, cnt * sizeof *mine, copy_of, n * sizeof *copy_of)
+             ? ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' copies do not add up")
+             : OVL_OK;
+    rc = agree(m, rc);
+out:
+    free(counts);
+    free(rl);
+    free(fill);
+    free(mine);
+    free(v);
+    free(got);
+    free(back);
+    return rc;
+}
+
+/* Families (or template spans) as bytes, to send rank 0's to every rank: the families and
+ * their spans in document order (what ovl__families_cover reads), not the per-document index,
+ * which each rank makes for the documents it has (restrict_families). */
+static void put_families(ovl__bbuf *b, const ovl__families *f)
+{
+    uint64_t h[2] = {f->n, f->nspans};
+    ovl__bput(b, h, sizeof h);
+    ovl__bput(b, f->f, f->n * sizeof *f->f);
+    ovl__bput(b, f->spans, f->nspans * sizeof *f->spans);
+}
+
+static int get_families(rbuf *b, ovl__families *f)
+{
+    uint64_t h[2];
+    memset(f, 0, sizeof *f);
+    if (get(b, h, sizeof h) != 0)
+        return -1;
+    f->n = h[0];
+    f->nspans = h[1];
+    f->f = malloc((f->n ? f->n : 1) * sizeof *f->f);
+    f->spans = malloc((f->nspans ? f->nspans : 1) * sizeof *f->spans);
+    if (!f->f || !f->spans || get(b, f->f, f->n * sizeof *f->f) ||
+        get(b, f->spans, f->nspans * sizeof *f->spans)) {
+        ovl__families_free(f);
+        return -1;
+    }
+    return 0;
+}
+
+/* The first of the spans (in document order) of document id or a later one. */
+static size_t span_lower(const ovl__famspan *s, size_t n, uint32_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s[mid].doc < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* What ovl__families_cover and the template cut read of g (spans[0, nspans) in document
+ * order, documents numbered in the corpus) for documents ids (ascending), numbered by their
+ * position in ids. -1 when out of memory. */
+static int restrict_families(const ovl__families *g, const uint32_t *ids, size_t nids, ovl__families *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t total = 0;
+    for (size_t k = 0; k < nids; k++)
+        total += span_lower(g->spans, g->nspans, ids[k] + 1) - span_lower(g->spans, g->nspans, ids[k]);
+    out->doc_first = malloc((nids + 1) * sizeof *out->doc_first);
+    out->spans = malloc((total ? total : 1) * sizeof *out->spans);
+    if (!out->doc_first || !out->spans) {
+        ovl__families_free(out);
+        return -1;
+    }
+    size_t at = 0;
+    for (size_t k = 0; k < nids; k++) {
+        out->doc_first[k] = at;
+        for (size_t x = span_lower(g->spans, g->nspans, ids[k]); x < g->nspans && g->spans[x].doc == ids[k]; x++) {
+            out->spans[at] = g->spans[x];
+            out->spans[at++].doc = (uint32_t)k;
+        }
+    }
+    out->doc_first[nids] = at;
+    out->nspans = at;
+    return 0;
+}
+
+/* The distinct documents of pairs, ascending (malloc'd in *ids). */
+static int pair_docs(const ovl_scan_pair *pairs, size_t npairs, uint32_t **ids, size_t *nids)
+{
+    uint32_t *v = malloc((2 * npairs + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    for (size_t k = 0; k < npairs; k++)
+        v[2 * k] = pairs[k].a, v[2 * k + 1] = pairs[k].b;
+    *nids = sort_uniq_u32(v, 2 * npairs);
+    *ids = v;
+    return 0;
+}
+
+/* Numbers the pairs' documents by their position in ids (to 1) or back (to 0). */
+static void renumber(ovl_scan_pair *pairs, size_t npairs, const uint32_t *ids, size_t nids, int to)
+{
+    for (size_t k = 0; k < npairs; k++) {
+        ovl_scan_pair *q = &pairs[k];
+        q->a = to ? (uint32_t)pos_of(ids, nids, q->a) : ids[q->a];
+        q->b = to ? (uint32_t)pos_of(ids, nids, q->b) : ids[q->b];
+    }
+}
+
+/* ovl__run_filter for pairs of any documents, with the families' spans of those documents
+ * only. */
+static int filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__families *fam, int use_fam,
+                        const ovl__families *ign, int use_ign, ovl_scan_pair *pairs, size_t *npairs,
+                        uint64_t *family_pairs)
+{
+    if (!use_fam && !use_ign)
+        return OVL_OK;
+    uint32_t *ids = NULL;
+    size_t nids = 0;
+    ovl__run t;
+    memset(&t, 0, sizeof t);
+    t.o = o;
+    if (pair_docs(pairs, *npairs, &ids, &nids) != 0 || (use_fam && restrict_families(fam, ids, nids, &t.fam)) ||
+        (use_ign && restrict_families(ign, ids, nids, &t.ign))) {
+        free(ids);
+        ovl__families_free(&t.fam);
+        ovl__families_free(&t.ign);
+        return nomem(m);
+    }
+    t.use_fam = use_fam;
+    t.use_ign = use_ign;
+    renumber(pairs, *npairs, ids, nids, 1);
+    ovl__run_filter(&t, pairs, npairs);
+    renumber(pairs, *npairs, ids, nids, 0);
+    *family_pairs += t.sum.family_pairs;
+    free(ids);
+    ovl__families_free(&t.fam);
+    ovl__families_free(&t.ign);
+    return OVL_OK;
+}
+
+/* Rank 0: the families (and template spans) built over the flagged documents and their
+ * copies only (numbered by position, which keeps their order, so the families are those of
+ * the whole table), their spans numbered in the corpus again and no per-document index.
+ * vn: the chunks of each flagged document, in document order; chunks: their ranges. */
+static int build_families(mpi_run *m, const ovl_scan_opts *o, ovl__cfp *g, const uint8_t *flag, size_t n,
+                          const uint32_t *vn, size_t nvn, const ovl__chunkinfo *chunks, size_t nchunks,
+                          ovl__families *fam, int *use_fam, ovl__families *ign, int *use_ign,
+                          uint64_t *ignored_chars)
+{
+    int rc = OVL_OK;
+    size_t nids = 0, at = 0, fk = 0;
+    for (size_t i = 0; i < n; i++)
+        nids += flag[i] || (g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i && flag[g->copy_of[i]]);
+    uint32_t *ids = malloc((nids ? nids : 1) * sizeof *ids), *vc = malloc((nids ? nids : 1) * sizeof *vc);
+    ovl_scan_doc *vd = calloc(nids ? nids : 1, sizeof *vd);
+    if (!ids || !vc || !vd)
+        rc = nomem(m);
+    nids = 0;
+    for (size_t i = 0; rc == OVL_OK && i < n; i++)
+        if (flag[i] || (g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i && flag[g->copy_of[i]]))
+            ids[nids++] = (uint32_t)i;
+    for (size_t k = 0; rc == OVL_OK && k < nids; k++) {
+        uint32_t i = ids[k];
+        vd[k].status = OVL_OK;
+        vd[k].first_chunk = at;
+        if (flag[i] && fk < nvn)
+            vd[k].nchunks = vn[fk++];
+        at += vd[k].nchunks;
+        vc[k] = flag[i] ? (uint32_t)k : (uint32_t)pos_of(ids, nids, g->copy_of[i]);
+    }
+    if (rc == OVL_OK && (at != nchunks || fk != nvn))
+        rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' chunk ranges do not add up");
+    /* (Records of templates, numbered from n on, keep their distance past the documents.) */
+    for (int which = 0; rc == OVL_OK && which < 2; which++) {
+        ovl_recurring *v = which ? g->ign : g->rec;
+        size_t nv = which ? g->nign : g->nrec;
+        for (size_t x = 0; x < nv; x++)
+            v[x].doc = v[x].doc < n ? (uint32_t)pos_of(ids, nids, v[x].doc) : (uint32_t)(nids + (v[x].doc - n));
+    }
+    held_docs(m, nids, 0);
+    ovl__cfp view;
+    memset(&view, 0, sizeof view);
+    view.docs = vd;
+    view.copy_of = vc;
+    view.chunks = (ovl__chunkinfo *)chunks;
+    view.nchunks = nchunks;
+    if (rc == OVL_OK && o->families && o->max_df) {
+        view.rec = g->rec;
+        view.nrec = g->nrec;
+        if ((rc = ovl__families_build(m->ctx, &view, nids, fam)) == OVL_OK)
+            *use_fam = fam->n > 0;
+    }
+    if (rc == OVL_OK && g->nign) {
+        view.rec = g->ign;
+        view.nrec = g->nign;
+        if ((rc = ovl__families_build(m->ctx, &view, nids, ign)) == OVL_OK) {
+            *use_ign = ign->nspans > 0;
+            for (size_t x = 0; x < ign->nspans; x++)
+                *ignored_chars += ign->spans[x].char_end - ign->spans[x].char_start;
+        }
+    }
+    /* Spans numbered in the corpus: the ones in document order and the families' copy after
+     * them. */
+    for (int which = 0; rc == OVL_OK && which < 2; which++) {
+        ovl__families *f = which ? ign : fam;
+        size_t ns = f->f ? 2 * f->nspans : f->nspans;
+        for (size_t x = 0; x < ns; x++)
+            if (f->spans[x].doc < nids)
+                f->spans[x].doc = ids[f->spans[x].doc];
+        free(f->doc_first);
+        f->doc_first = NULL;
+    }
+    free(g->rec);
+    g->rec = NULL;
+    g->nrec = 0;
+    free(g->ign);
+    g->ign = NULL;
+    g->nign = 0;
+    free(ids);
+    free(vc);
+    free(vd);
+    return rc;
+}
+
+/* Tokens a pair's alignment covers, the measure its work is dealt by (ta, tb: its
+ * documents' tokens). */
+static uint32_t pair_cost(const ovl_scan_opts *o, uint32_t ta, uint32_t tb, const ovl_scan_pair *p)
+{
+    uint64_t w;
+    if (o->whole_tokens && ta <= o->whole_tokens && tb <= o->whole_tokens)
+        w = (uint64_t)ta + tb;
+    else
+        w = (uint64_t)(p->a1 - p->a0) + (p->b1 - p->b0);
+    w += 64; /* a pair costs something however small */
+    return w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
+}
+
+/* A rank's own run: over the documents of the pairs it aligns (ids, ascending; its arrays
+ * indexed by position in ids, the records' documents numbered in the corpus once the run
+ * is sorted). */
+typedef struct part {
+    ovl__run r;
+    ovl_corpus *view;
+    uint32_t *ids;
+    size_t nids;
+} part;
+
+static void part_free(part *a)
+{
+    ovl__run_free(&a->r);
+    ovl_corpus_free(a->view);
+    free(a->ids);
+    memset(a, 0, sizeof *a);
+}
+
+/* A run over documents ids (taken), their records fetched from their owners (mydocs: this
+ * rank's share). Collective. */
+static int part_open(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_opts *o, const ovl_scan_sink *sink,
+                     const size_t *first, const ovl_scan_doc *mydocs, uint32_t *ids, size_t nids)
+{
+    void *recs = NULL;
+    size_t fetched = 0;
+    memset(a, 0, sizeof *a);
+    a->ids = ids;
+    a->nids = nids;
+    int rc = fetch_rows(m, first, mydocs, sizeof *mydocs, ids, nids, &recs, &fetched);
+    if (rc != OVL_OK)
+        return rc;
+    held_docs(m, nids, fetched);
+    if (!(a->view = ovl__corpus_view(c, ids, nids)))
+        rc = nomem(m);
+    else if ((rc = ovl__run_init(&a->r, m->ctx, a->view, o, sink)) == OVL_OK && nids)
+        memcpy(a->r.docs, recs, nids * sizeof *a->r.docs);
+    free(recs);
+    return rc;
+}
+
+/* The figures (reused spans, sources, the best source, failures) of the documents of a's
+ * run that want names (ascending, numbered in the corpus) or that failed, numbered in the
+ * corpus. */
+static void put_figs(ovl__bbuf *b, const part *a, const uint32_t *want, size_t nwant)
+{
+    for (size_t i = 0; i < a->nids; i++) {
+        const ovl__dstat *d = &a->r.ds[i];
+        if ((!d->sources && !d->n && !d->failure) || (!d->failure && pos_of(want, nwant, a->ids[i]) == SIZE_MAX))
+            continue;
+        uint32_t u[3] = {a->ids[i], d->sources, (uint32_t)d->failure_code};
+        int64_t src = d->best_src >= 0 ? (int64_t)a->ids[d->best_src] : -1;
+        uint64_t v[3] = {d->best, (uint64_t)src, d->n};
+        ovl__bput(b, u, sizeof u);
+        ovl__bput(b, v, sizeof v);
+        ovl__bput(b, d->v, d->n * sizeof *d->v);
+        put_str(b, d->failure);
+    }
+}
+
+/* Reads the figures put by put_figs: with r NULL, adds their documents and best sources to
+ * ids (*nids, room for cap; -1 past it); else adds them to r's figures, its documents being
+ * ids. */
+static int get_figs(const char *buf, size_t len, ovl__run *r, uint32_t *ids, size_t *nids, size_t cap)
+{
+    rbuf b = {buf, len, 0};
+    while (b.at < b.n) {
+        uint32_t u[3];
+        uint64_t v[3];
+        const char *fail;
+        if (get(&b, u, sizeof u) || get(&b, v, sizeof v) || v[2] > (b.n - b.at) / sizeof(ovl__iv))
+            return -1;
+        const char *sp = b.p + b.at;
+        b.at += v[2] * sizeof(ovl__iv);
+        if (get_str(&b, &fail))
+            return -1;
+        if (!r) {
+            if (*nids + 2 > cap)
+                return -1;
+            ids[(*nids)++] = u[0];
+            if ((int64_t)v[1] >= 0)
+                ids[(*nids)++] = (uint32_t)v[1];
+            continue;
+        }
+        size_t i = pos_of(ids, *nids, u[0]);
+        int64_t src = (int64_t)v[1] >= 0 ? (int64_t)pos_of(ids, *nids, (uint32_t)v[1]) : -1;
+        if (i == SIZE_MAX || src == (int64_t)SIZE_MAX)
+            return -1;
+        ovl__dstat *d = &r->ds[i];
+        if (ovl__grow(&d->v, &d->cap, d->n + v[2] + 1, sizeof *d->v) != 0)
+            return -2;
+        memcpy(d->v + d->n, sp, v[2] * sizeof *d->v);
+        d->n += v[2];
+        d->sources += u[1];
+        if (src >= 0 && (d->best_src < 0 || v[0] > d->best || (v[0] == d->best && src < d->best_src))) {
+            d->best = v[0];
+            d->best_src = src;
+        }
+        if (fail && !d->failure) {
+            if (!(d->failure = strdup(fail)))
+                return -2;
+            d->failure_code = (int)u[2];
+        }
+    }
+    return 0;
+}
+
+/* A rank other than 0 while rank 0 writes: its pair records (sorted in report order) given a
+ * window at a time from where the last one ended, or all failed ones left with the count of
+ * the others (once rank 0 has every record it lists); the figures of the documents rank 0
+ * names; the records of documents of its share; the passages of a record. Until rank 0 says
+ * it is done. ok 0: this rank failed before (it says so to every request). */
+static void serve(mpi_run *m, part *a, const ovl_scan_doc *mydocs, size_t lo, size_t cnt, int ok)
+{
+    ovl__run *r = &a->r;
+    size_t at = 0;
+    ovl_passage *ps = NULL;
+    size_t cap = 0;
+    for (;;) {
+        uint64_t req[3];
+        MPI_Recv(req, 3, MPI_UINT64_T, 0, TAG_REQ, m->comm, MPI_STATUS_IGNORE);
+        if (req[0] == REQ_END)
+            break;
+        ovl__bbuf b = {0};
+        int got = ok;
+        if (req[0] == REQ_RECS) {
+            for (uint64_t k = 0; got && k < req[1] && at < r->nrecs; k++)
+                put_rec(&b, &r->recs[at++]);
+        } else if (req[0] == REQ_REST) {
+            uint64_t unlisted = 0;
+            ovl__bput(&b, &unlisted, sizeof unlisted);
+            for (; got && at < r->nrecs; at++)
+                if (r->recs[at].status == OVL_OK)
+                    unlisted++;
+                else
+                    put_rec(&b, &r->recs[at]);
+            if (!b.bad)
+                memcpy(b.p, &unlisted, sizeof unlisted);
+        } else if (req[0] == REQ_FIGS || req[0] == REQ_DOCS) {
+            /* Documents rank 0 names: sorted ids. */
+            size_t len = 0;
+            uint32_t *ids = recv_bytes(m, 0, &len), nids = (uint32_t)(len / sizeof *ids);
+            got = got && ids;
+            if (got && req[0] == REQ_FIGS)
+                put_figs(&b, a, ids, nids);
+            for (size_t k = 0; got && req[0] == REQ_DOCS && k < nids; k++)
+                if (ids[k] >= lo && ids[k] < lo + cnt)
+                    ovl__bput(&b, &mydocs[ids[k] - lo], sizeof *mydocs);
+                else
+                    got = 0;
+            free(ids);
+        } else if (req[0] == REQ_PASSAGES) {
+            got = got && ovl__grow(&ps, &cap, (size_t)req[2] + 1, sizeof *ps) == 0 &&
+                  fseeko(r->spool, (off_t)req[1], SEEK_SET) == 0 &&
+                  fread(ps, sizeof *ps, (size_t)req[2], r->spool) == req[2];
+            if (got)
+                ovl__bput(&b, ps, (size_t)req[2] * sizeof *ps);
+        }
+        got = got && !b.bad;
+        MPI_Send(&got, 1, MPI_INT, 0, TAG_OK, m->comm);
+        if (got)
+            send_bytes(m, b.p, b.n, 0);
+        free(b.p);
+    }
+    free(ps);
+}
+
+/* Records as rank 0 keeps them. */
+typedef struct recset {
+    ovl__prec *v;
+    size_t n, cap;
+} recset;
+
+static void recset_free(recset *s)
+{
+    for (size_t k = 0; k < s->n; k++)
+        free(s->v[k].error);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+/* Appends q (its error copied). */
+static int keep_rec(mpi_run *m, recset *s, const ovl__prec *q, const char *err)
+{
+    if (ovl__grow(&s->v, &s->cap, s->n + 1, sizeof *s->v) != 0)
+        return nomem(m);
+    ovl__prec *k = &s->v[s->n];
+    *k = *q;
+    k->error = NULL;
+    if (err && !(k->error = strdup(err)))
+        return nomem(m);
+    s->n++;
+    return OVL_OK;
+}
+
+/* A record past the listed ones: counted when it has passages (unlisted), kept in rest when
+ * it failed (failed pairs are always shown). */
+static int tally(mpi_run *m, const ovl__prec *q, const char *err, recset *rest, uint64_t *unlisted)
+{
+    if (q->status == OVL_OK) {
+        (*unlisted)++;
+        return OVL_OK;
+    }
+    return keep_rec(m, rest, q, err);
+}
+
+/* Rank 0: the records the report lists, into *out in report order (documents numbered in
+ * the corpus), merged from every rank's sorted run (own: rank 0's): while fewer than
+ * list_pairs are taken, the first of the ranks' next records, then only the failed ones
+ * left (an unlisted pair is counted, not sent). *most: the most record bytes held at once. */
+static int merge_results(mpi_run *m, const ovl_scan_opts *o, const ovl__prec *own, size_t nown,
+                         uint64_t window, recset *out, uint64_t *unlisted, uint64_t *most)
+{
+    int P = m->size, rc = OVL_OK;
+    size_t L = o->list_pairs;
+    msrc *src = calloc(P, sizeof *src);
+    recset rest = {0};
+    if (!src)
+        return nomem(m);
+    for (int p = 0; p < P; p++)
+        src[p].rank = p;
+    src[0].own = own, src[0].nown = nown;
+    for (int p = 0; rc == OVL_OK && p < P; p++)
+        rc = msrc_next(m, &src[p], window);
+    while (rc == OVL_OK && (!L || out->n < L)) {
+        msrc *best = NULL;
+        for (int p = 0; p < P; p++)
+            if (src[p].has && (!best || ovl__prec_cmp(&src[p].cur, &best->cur) < 0))
+                best = &src[p];
+        if (!best)
+            break;
+        if ((rc = keep_rec(m, out, &best->cur, best->err)) == OVL_OK)
+            rc = msrc_next(m, best, window);
+        uint64_t h = out->n * sizeof *out->v;
+        for (int p = 1; p < P; p++)
+            h += src[p].in.n;
+        if (h > *most)
+            *most = h;
+    }
+    /* Past the listed ones: the failed records of each rank (all shown), the others counted;
+     * first those at hand (the next record and the rest of its window), then the rank's. */
+    for (int p = 0; rc == OVL_OK && p < P; p++) {
+        msrc *s = &src[p];
+        while (rc == OVL_OK && s->has) {
+            rc = tally(m, &s->cur, s->err, &rest, unlisted);
+            s->has = 0;
+            if (rc == OVL_OK && (s->rank == 0 || s->in.at < s->in.n))
+                rc = msrc_next(m, s, window);
+        }
+        if (rc != OVL_OK || s->rank == 0 || s->done)
+            continue;
+        int ok = 0;
+        size_t len = 0;
+        request(m, p, REQ_REST, 0, 0);
+        free(s->buf);
+        s->buf = reply(m, p, &len, &ok);
+        s->in = (rbuf){s->buf, s->buf ? len : 0, 0};
+        uint64_t u = 0;
+        if (!ok)
+            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
+        else if (!s->buf)
+            rc = nomem(m);
+        else if (get(&s->in, &u, sizeof u) != 0)
+            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: a pair record could not be read back", p);
+        *unlisted += u;
+        s->done = 1;
+        while (rc == OVL_OK && s->in.at < s->in.n && (rc = msrc_next(m, s, window)) == OVL_OK)
+            rc = tally(m, &s->cur, s->err, &rest, unlisted);
+        s->has = 0;
+    }
+    if (rc == OVL_OK && rest.n > 1)
+        qsort(rest.v, rest.n, sizeof *rest.v, ovl__prec_cmp);
+    for (size_t k = 0; rc == OVL_OK && k < rest.n; k++)
+        rc = keep_rec(m, out, &rest.v[k], rest.v[k].error);
+    recset_free(&rest);
+    for (int p = 0; p < P; p++)
+        free(src[p].buf);
+    free(src);
+    return rc;
+}
+
+/* A request with a list of ids to rank p, its reply (malloc'd in *out). */
+static int ask(mpi_run *m, int p, uint64_t what, const uint32_t *ids, size_t nids, char **out, size_t *len)
+{
+    int ok = 0;
+    request(m, p, what, 0, 0);
+    send_bytes(m, ids, nids * sizeof *ids, p);
+    *out = reply(m, p, len, &ok);
+    if (!ok)
+        return ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
+    return *out ? OVL_OK : nomem(m);
+}
+
+/* What rank 0 has for the report besides its own run: every document's copy verdict (g),
+ * the families as built (their spans numbered in the corpus), the summary so far. */
+typedef struct rootin {
+    const ovl_corpus *c;
+    const ovl_scan_opts *o;
+    const ovl_scan_sink *sink;
+    const size_t *first;
+    const ovl_scan_doc *mydocs;
+    const ovl__cfp *g;
+    ovl__families *fam; /* moved into the report's run */
+    int use_fam;
+    ovl_scan_summary sum;
+} rootin;
+
+/* Rank 0: the report, from the records it lists (recs, documents numbered in the corpus,
+ * taken) and the figures of their documents, with ovl_scan's own emission, over a run of
+ * the documents the report names only: those of the listed pairs and their best sources,
+ * those that failed, the members of copy groups and the occurrences of the families it
+ * lists. a: rank 0's own run (its passages read from a's spool, the others' asked for). */
+static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part *rep)
+{
+    int P = m->size, rc = OVL_OK;
+    const ovl__cfp *g = in->g;
+    size_t n = ovl_corpus_count(in->c);
+    uint32_t *want = NULL, *ids = NULL;
+    size_t nwant = 0, nids = 0, cap = 0;
+    char **figs = calloc(P, sizeof *figs);
+    size_t *flen = calloc(P, sizeof *flen);
+    ovl__bbuf own = {0};
+    if (!figs || !flen || !(want = malloc((2 * recs->n + 1) * sizeof *want)))
+        rc = nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < recs->n; k++)
+        want[nwant++] = recs->v[k].a, want[nwant++] = recs->v[k].b;
+    if (rc == OVL_OK)
+        nwant = sort_uniq_u32(want, nwant);
+    /* The figures of those documents, and of every document that failed, from every rank. */
+    if (rc == OVL_OK) {
+        put_figs(&own, a, want, nwant);
+        if (own.bad)
+            rc = nomem(m);
+        figs[0] = own.p, flen[0] = own.n;
+        own.p = NULL;
+    }
+    for (int p = 1; rc == OVL_OK && p < P; p++)
+        rc = ask(m, p, REQ_FIGS, want, nwant, &figs[p], &flen[p]);
+    /* The documents named. */
+    size_t top = in->use_fam ? in->fam->n : 0;
+    if (in->o->top_families && top > in->o->top_families)
+        top = in->o->top_families;
+    cap = nwant;
+    for (int p = 0; p < P; p++)
+        cap += flen[p] / (3 * sizeof(uint32_t) + 3 * sizeof(uint64_t)) * 2 + 2;
+    for (size_t i = 0; i < n; i++)
+        cap += g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i ? 2 : 0;
+    for (size_t k = 0; k < top; k++) {
+        size_t ns = in->fam->f[k].nspans, listed = in->o->family_spans && ns > in->o->family_spans ? in->o->family_spans : ns;
+        cap += listed + 1;
+    }
+    if (rc == OVL_OK && !(ids = malloc((cap + 1) * sizeof *ids)))
+        rc = nomem(m);
+    if (rc == OVL_OK) {
+        memcpy(ids, want, nwant * sizeof *ids);
+        nids = nwant;
+    }
+    for (int p = 0; rc == OVL_OK && p < P; p++)
+        if (get_figs(figs[p], flen[p], NULL, ids, &nids, cap) != 0)
+            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: figures could not be read back", p);
+    for (size_t i = 0; rc == OVL_OK && i < n; i++)
+        if (g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i)
+            ids[nids++] = (uint32_t)i, ids[nids++] = g->copy_of[i];
+    for (size_t k = 0; rc == OVL_OK && k < top; k++) {
+        const ovl__fam *f = &in->fam->f[k];
+        size_t listed = in->o->family_spans && f->nspans > in->o->family_spans ? in->o->family_spans : f->nspans;
+        for (size_t x = 0; x < listed; x++)
+            ids[nids++] = in->fam->spans[f->first_span + x].doc;
+        ids[nids++] = in->fam->spans[f->rep].doc;
+    }
+    if (rc == OVL_OK)
+        nids = sort_uniq_u32(ids, nids);
+    /* Their records, from their owners. */
+    ovl_scan_doc *dr = rc == OVL_OK ? malloc((nids ? nids : 1) * sizeof *dr) : NULL;
+    size_t fetched = 0;
+    if (rc == OVL_OK && !dr)
+        rc = nomem(m);
+    for (size_t x = 0; rc == OVL_OK && x < nids;) {
+        int p = owner_of(in->first, P, ids[x]);
+        size_t y = x;
+        while (y < nids && ids[y] < in->first[p + 1])
+            y++;
+        if (p == 0) {
+            for (size_t k = x; k < y; k++)
+                dr[k] = in->mydocs[ids[k] - in->first[0]];
+        } else {
+            char *got = NULL;
+            size_t len = 0;
+            if ((rc = ask(m, p, REQ_DOCS, ids + x, y - x, &got, &len)) == OVL_OK && len != (y - x) * sizeof *dr)
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: document records could not be read back", p);
+            if (rc == OVL_OK)
+                memcpy(dr + x, got, len);
+            free(got);
+            fetched += y - x;
+        }
+        x = y;
+    }
+    memset(rep, 0, sizeof *rep);
+    if (rc == OVL_OK) {
+        rep->ids = ids, rep->nids = nids;
+        ids = NULL;
+        if (!(rep->view = ovl__corpus_view(in->c, rep->ids, nids)))
+            rc = nomem(m);
+        else if ((rc = ovl__run_init(&rep->r, m->ctx, rep->view, in->o, in->sink)) == OVL_OK && nids)
+            memcpy(rep->r.docs, dr, nids * sizeof *dr);
+    }
+    free(dr);
+    held_docs(m, a->nids + nids, fetched);
+    ovl__run *r = &rep->r;
+    const uint32_t *rid = rep->ids;
+    /* Figures, copies, families and records numbered by position among those documents. */
+    for (int p = 0; rc == OVL_OK && p < P; p++) {
+        int e = get_figs(figs[p], flen[p], r, rep->ids, &rep->nids, 0);
+        if (e)
+            rc = e == -2 ? nomem(m) : ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: figures could not be read back", p);
+    }
+    if (rc == OVL_OK && (!(r->cfp.copy_of = malloc((nids ? nids : 1) * sizeof *r->cfp.copy_of)) ||
+                         (g->near && !(r->cfp.near = calloc(nids ? nids : 1, sizeof *r->cfp.near)))))
+        rc = nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < nids; k++) {
+        uint32_t co = g->copy_of[rid[k]];
+        r->cfp.copy_of[k] = co == UINT32_MAX ? UINT32_MAX : (uint32_t)pos_of(rid, nids, co);
+        if (g->near)
+            r->cfp.near[k] = g->near[rid[k]];
+    }
+    if (rc == OVL_OK && in->use_fam) {
+        r->fam = *in->fam;
+        memset(in->fam, 0, sizeof *in->fam);
+        size_t ns = r->fam.f ? 2 * r->fam.nspans : r->fam.nspans;
+        for (size_t x = 0; x < ns; x++) {
+            size_t k = pos_of(rid, nids, r->fam.spans[x].doc);
+            r->fam.spans[x].doc = k == SIZE_MAX ? UINT32_MAX : (uint32_t)k; /* (not listed: no name) */
+        }
+        r->use_fam = 1;
+    }
+    if (rc == OVL_OK) {
+        r->recs = recs->v, r->nrecs = recs->n, r->caprecs = recs->cap;
+        memset(recs, 0, sizeof *recs);
+        for (size_t k = 0; k < r->nrecs; k++) {
+            r->recs[k].a = (uint32_t)pos_of(rid, nids, r->recs[k].a);
+            r->recs[k].b = (uint32_t)pos_of(rid, nids, r->recs[k].b);
+        }
+        r->sum = in->sum;
+        held(m, r->nrecs * sizeof *r->recs);
+    }
+    if (rc == OVL_OK) {
+        double t = now();
+        fetcher fx = {m, a->r.spool};
+        r->fetch = fetch;
+        r->fetch_data = &fx;
+        rc = ovl__run_finish(r);
+        r->fetch = NULL;
+        r->sum.seconds[4] = now() - t + (t - m->t_phase);
+    }
+    for (int p = 0; figs && p < P; p++)
+        free(figs[p]);
+    free(figs);
+    free(flen);
+    free(want);
+    free(ids);
     return rc;
 }
 
@@ -1317,8 +1863,22 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         else
             mo = *mopts;
     }
-    ovl__run r;
-    memset(&r, 0, sizeof r);
+    /* pr: rank 0's problems and summary until the report's run (rep) is made; g: every
+     * document's copy verdict (4 bytes each, 8 with near copies), the recurring chunks (rank
+     * 0); al: this rank's run over the documents of the pairs it aligns. */
+    ovl__run pr;
+    memset(&pr, 0, sizeof pr);
+    ovl__cfp g;
+    memset(&g, 0, sizeof g);
+    part al, rep;
+    memset(&al, 0, sizeof al);
+    memset(&rep, 0, sizeof rep);
+    ovl__families gfam, gign;
+    memset(&gfam, 0, sizeof gfam);
+    memset(&gign, 0, sizeof gign);
+    int use_fam = 0, use_ign = 0;
+    uint64_t ignored_chars = 0, family_pairs = 0;
+    recset lst = {0};
     size_t n = c ? ovl_corpus_count(c) : 0;
     size_t *first = NULL;
     ovl_scan_shard sh, *tsh = NULL;
@@ -1367,7 +1927,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                            n, (unsigned long long)v[0]);
     }
     CHECK(rc);
-    rc = ovl__run_init(&r, ctx, c, &o, me == 0 ? sink : NULL);
+    pr.ctx = ctx, pr.c = c, pr.o = &o, pr.sink = me == 0 ? sink : NULL;
+    pr.sum.documents = n;
+    pr.sum.bands = o.fp.bands;
+    pr.sum.rows = o.fp.rows;
     first = malloc((P + 1) * sizeof *first);
     lens = malloc(P * sizeof *lens);
     counts = calloc(P, sizeof *counts);
@@ -1376,7 +1939,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         rc = nomem(m);
     CHECK(rc);
     if (me == 0)
-        rc = ovl__run_corpus_problems(&r);
+        rc = ovl__run_corpus_problems(&pr);
     CHECK(rc);
 
     /* ---- 0: fingerprints of this rank's share, in batches whose band keys go out at once ---- */
@@ -1462,15 +2025,15 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                 /* Problems to rank 0 later, in document order. */
                 if (pi >= sh.nproblems)
                     continue;
-                const ovl_problem *pr = &sh.problems[pi++];
+                const ovl_problem *pb = &sh.problems[pi++];
                 uint64_t doc = lo + k;
-                int64_t off = pr->offset;
-                int32_t code = pr->code;
+                int64_t off = pb->offset;
+                int32_t code = pb->code;
                 ovl__bput(&pw, &doc, sizeof doc);
                 ovl__bput(&pw, &code, sizeof code);
                 ovl__bput(&pw, &off, sizeof off);
-                put_str(&pw, pr->path);
-                put_str(&pw, pr->message);
+                put_str(&pw, pb->path);
+                put_str(&pw, pb->message);
                 continue;
             }
             for (size_t x = 0; cif && x < d->nchunks; x++) {
@@ -1561,20 +2124,17 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         MPI_Op_create(recur_add, 1, &sat);
         MPI_Allreduce(MPI_IN_PLACE, sk[0].cnt, (int)(OVL__RECUR_LINES * 64), MPI_UINT8_T, sat, m->comm);
         MPI_Op_free(&sat);
-        r.cfp.recur = sk[0];
+        g.recur = sk[0];
         sk[0].cnt = NULL;
     }
     for (unsigned t = 0; sk && t < nsk; t++)
         ovl__recur_free(&sk[t]);
     free(sk);
     CHECK(rc);
-    /* Every document's record to every rank, straight into place (shares are contiguous). */
-    rc = allgather_into(m, mydocs, cnt * sizeof *mydocs, r.docs, n * sizeof *r.docs)
-             ? ovl__fail(ctx, OVL_ERR_INVALID, -1, "the ranks' document records do not add up")
-             : OVL_OK;
-    CHECK(rc);
-    free(mydocs);
-    mydocs = NULL;
+    /* Each rank keeps its share's records (mydocs): the others' come to it as its work needs
+     * them (the pairs it aligns; on rank 0 the families and the report). */
+    m->share = cnt;
+    held_docs(m, 0, 0);
     /* Problems to rank 0, in document order. */
     rc = gather_bytes(m, pw.p, pw.n, &buf, lens) ? nomem(m) : OVL_OK;
     CHECK(rc);
@@ -1606,37 +2166,29 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                 break;
             }
             ovl_problem p = {path, code, off, msg};
-            if (ovl__run_problem(&r, (size_t)doc, &p) != 0)
+            if (ovl__run_problem(&pr, SIZE_MAX, &p) != 0)
                 rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
         }
         for (size_t p = 0; rc == OVL_OK && ntsh && p < tsh->nproblems; p++)
-            if (ovl__run_problem(&r, SIZE_MAX, &tsh->problems[p]) != 0)
+            if (ovl__run_problem(&pr, SIZE_MAX, &tsh->problems[p]) != 0)
                 rc = ovl__fail(ctx, OVL_ERR_WRITE, -1, "the result sink stopped the scan");
     }
     free(buf);
     buf = NULL;
     CHECK(rc);
-    /* Identical copies, from the hashes every rank now has. */
-    if (!(r.cfp.copy_of = malloc((n ? n : 1) * sizeof *r.cfp.copy_of)))
+    /* Identical copies: content hashes exchanged by value (identical_copies). */
+    if (!(g.copy_of = malloc((n ? n : 1) * sizeof *g.copy_of)))
         rc = nomem(m);
-    else
-        rc = identical_copies(ctx, r.docs, n, r.cfp.copy_of);
     CHECK(rc);
-    /* Chunk numbers as ovl__scan_cfp gives them: the originals' (by bytes) chunks, document
-     * after document; identical copies have none; near copies, found after this, keep
-     * theirs. */
-    size_t nch = 0;
-    for (size_t i = 0; i < n; i++) {
-        ovl_scan_doc *d = &r.docs[i];
-        if (d->status != OVL_OK)
-            continue;
-        d->first_chunk = nch;
-        if (r.cfp.copy_of[i] != i)
-            d->nchunks = 0;
-        nch += d->nchunks;
+    if ((rc = identical_copies(m, mydocs, first, n, g.copy_of)) != OVL_OK)
+        goto done; /* (every rank has agreed on it) */
+    {
+        uint64_t nread = 0;
+        for (size_t k = 0; k < cnt; k++)
+            nread += mydocs[k].status == OVL_OK;
+        MPI_Allreduce(MPI_IN_PLACE, &nread, 1, MPI_UINT64_T, MPI_SUM, comm);
+        pr.sum.documents_read = (size_t)nread;
     }
-    for (size_t i = 0; i < n; i++)
-        r.sum.documents_read += r.docs[i].status == OVL_OK;
     /* Near copies: found on the ranks their whole-document keys pick (near_copies). */
     if (near) {
         ovl_scan_shard ns;
@@ -1644,7 +2196,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         ns.doc_keys = mydk;
         ns.doc_sigs = mysig;
         ns.doc_bands = dbands;
-        if ((rc = near_copies(m, &o, &r, &ns, first, n, dbands, K)) != OVL_OK)
+        if ((rc = near_copies(m, &o, mydocs, &g, &ns, first, n, dbands, K)) != OVL_OK)
             goto done; /* (every rank has agreed on it) */
         free(mydk);
         free(mysig);
@@ -1677,7 +2229,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                     rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "band keys could not be read back");
                     break;
                 }
-                if (r.cfp.copy_of[hdr[0]] != hdr[0])
+                if (g.copy_of[hdr[0]] != hdr[0])
                     continue; /* copies and near copies are not searched */
                 if (ovl__spool_doc(spool, bandf, nb, hdr[0], chc, kc, nc, col) != 0)
                     rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
@@ -1738,7 +2290,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             ovl__range_out *outs = NULL;
             size_t nsub = 0;
             if (rc == OVL_OK)
-                rc = ovl__search_spool(ctx, &o, (uint32_t)n, r.cfp.copy_of, recurring, fileno(spool),
+                rc = ovl__search_spool(ctx, &o, (uint32_t)n, g.copy_of, recurring, fileno(spool),
                                        ftello(spool), band_fd, nchunks, nb, &outs, &nsub);
             ranges = nsub;
             /* This rank's ranges as one: pairs merged (collisions add up, min_hits later, once
@@ -1835,7 +2387,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                     off += lens[p];
                 }
                 if (rc == OVL_OK &&
-                    ovl__range_groups(ro, nr, which, which ? &r.cfp.ign : &r.cfp.rec, which ? &r.cfp.nign : &r.cfp.nrec))
+                    ovl__range_groups(ro, nr, which, which ? &g.ign : &g.rec, which ? &g.nign : &g.nrec))
                     rc = nomem(m);
                 free(ro);
             }
@@ -1849,18 +2401,35 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
          * whole (unions keep the smaller chunk number, and the numbering keeps the order). */
         if (!(flag = calloc(n ? n : 1, 1)))
             rc = nomem(m);
-        for (size_t x = 0; rc == OVL_OK && me == 0 && x < r.cfp.nrec; x++)
-            if (r.cfp.rec[x].doc < n)
-                flag[r.cfp.rec[x].doc] = 1;
-        for (size_t x = 0; rc == OVL_OK && me == 0 && x < r.cfp.nign; x++)
-            if (r.cfp.ign[x].doc < n)
-                flag[r.cfp.ign[x].doc] = 1;
+        for (size_t x = 0; rc == OVL_OK && me == 0 && x < g.nrec; x++)
+            if (g.rec[x].doc < n)
+                flag[g.rec[x].doc] = 1;
+        for (size_t x = 0; rc == OVL_OK && me == 0 && x < g.nign; x++)
+            if (g.ign[x].doc < n)
+                flag[g.ign[x].doc] = 1;
         CHECK(rc);
+        uint32_t *vn = NULL; /* rank 0: the chunks of each flagged document, in document order */
+        size_t nvn = 0;
         if (recurring || o.ignore) {
             bcast_bytes(m, flag, n, 0);
             /* (Flagged documents are originals: their chunks were all written.) */
             if (me == 0 && !(cf = tmpfile()))
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for chunks");
+            CHECK(rc);
+            /* The number of chunks of each, from the rank that read it. */
+            uint32_t *nck = malloc((cnt ? cnt : 1) * sizeof *nck);
+            size_t nk = 0;
+            for (size_t k = 0; nck && k < cnt; k++)
+                if (flag[lo + k])
+                    nck[nk++] = mydocs[k].nchunks;
+            rc = !nck ? nomem(m) : OVL_OK;
+            CHECK(rc);
+            char *gv = NULL;
+            rc = gather_bytes(m, nck, nk * sizeof *nck, &gv, lens) ? nomem(m) : OVL_OK;
+            free(nck);
+            vn = (uint32_t *)gv;
+            for (int p = 0; me == 0 && p < P; p++)
+                nvn += lens[p] / sizeof *vn;
             CHECK(rc);
             /* (Pieces of a key round, at most XCHG_CHUNK: --key-round 1 sends one range at
              * a time.) */
@@ -1878,51 +2447,29 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             if (cf)
                 fclose(cf); /* (the mapping stays) */
             cf = NULL;
+            if (rc != OVL_OK)
+                free(vn);
             CHECK(rc);
         }
         /* Families on rank 0, then to every rank. */
         if (me == 0) {
-            /* The documents' chunks as the families number them (the flagged documents',
-             * in document order), set in the records and put back after: 12 bytes a
-             * document kept aside instead of a copy of every record (96). */
-            size_t *vfirst = malloc((n ? n : 1) * sizeof *vfirst), nv = 0;
-            uint32_t *vn = malloc((n ? n : 1) * sizeof *vn);
-            if (!vfirst || !vn)
-                rc = nomem(m);
-            for (size_t i = 0; rc == OVL_OK && i < n; i++) {
-                ovl_scan_doc *d = &r.docs[i];
-                vfirst[i] = d->first_chunk, vn[i] = d->nchunks;
-                d->first_chunk = nv;
-                if (!flag[i] || d->status != OVL_OK || r.cfp.copy_of[i] == UINT32_MAX)
-                    d->nchunks = 0;
-                nv += d->nchunks;
-            }
-            if (rc == OVL_OK && nv * sizeof(ovl__chunkinfo) != cbytes)
-                rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "the ranks' chunk ranges do not add up");
+            /* The ranges are read through the mapping: pages of the file, which the system
+             * can drop and read again, not memory of this process's own. */
+            held(m, cbytes);
+            rc = build_families(m, &o, &g, flag, n, vn, nvn, cmap, (size_t)(cbytes / sizeof(ovl__chunkinfo)),
+                                &gfam, &use_fam, &gign, &use_ign, &ignored_chars);
             if (rc == OVL_OK) {
-                /* The ranges are read through the mapping: pages of the file, which the
-                 * system can drop and read again, not memory of this process's own. */
-                r.cfp.chunks = cmap;
-                r.cfp.nchunks = nv;
-                held(m, nv * sizeof(ovl__chunkinfo));
-                rc = ovl__run_families(&r);
-            }
-            for (size_t i = 0; vfirst && vn && i < n; i++)
-                r.docs[i].first_chunk = vfirst[i], r.docs[i].nchunks = vn[i];
-            free(vfirst);
-            free(vn);
-            if (rc == OVL_OK) {
-                uint64_t h[3] = {(uint64_t)r.use_fam, (uint64_t)r.use_ign, r.sum.ignored_chars};
+                uint64_t h[3] = {(uint64_t)use_fam, (uint64_t)use_ign, ignored_chars};
                 ovl__bput(&w, h, sizeof h);
-                if (r.use_fam)
-                    put_families(&w, &r.fam, n);
-                if (r.use_ign)
-                    put_families(&w, &r.ign, n);
+                if (use_fam)
+                    put_families(&w, &gfam);
+                if (use_ign)
+                    put_families(&w, &gign);
                 if (w.bad)
                     rc = nomem(m);
             }
-            r.cfp.chunks = NULL;
         }
+        free(vn);
         if (cmap)
             munmap(cmap, (size_t)cbytes);
         cmap = NULL;
@@ -1938,23 +2485,23 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         if (me != 0) {
             rbuf b = {w.p, len, 0};
             uint64_t h[3];
-            if (get(&b, h, sizeof h) || (h[0] && get_families(&b, &r.fam, n)) ||
-                (h[1] && get_families(&b, &r.ign, n)))
+            if (get(&b, h, sizeof h) || (h[0] && get_families(&b, &gfam)) || (h[1] && get_families(&b, &gign)))
                 rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-            r.use_fam = (int)h[0];
-            r.use_ign = (int)h[1];
-            r.sum.ignored_chars = h[2];
+            use_fam = (int)h[0];
+            use_ign = (int)h[1];
+            ignored_chars = h[2];
         }
         free(w.p);
         memset(&w, 0, sizeof w);
         CHECK(rc);
-        ovl__run_filter(&r, pairs, &npairs);
+        rc = filter_pairs(m, &o, &gfam, use_fam, &gign, use_ign, pairs, &npairs, &family_pairs);
+        CHECK(rc);
         uint64_t cand = npairs;
         MPI_Allreduce(MPI_IN_PLACE, &cand, 1, MPI_UINT64_T, MPI_SUM, comm);
-        r.sum.candidates = cand;
+        pr.sum.candidates = cand;
         uint64_t nranges = ranges;
         MPI_Allreduce(MPI_IN_PLACE, &nranges, 1, MPI_UINT64_T, MPI_SUM, comm);
-        r.sum.band_ranges = (size_t)nranges;
+        pr.sum.band_ranges = (size_t)nranges;
     }
 
     /* ---- 3: pairs dealt by cost, heaviest first to the least loaded rank ---- */
@@ -1971,8 +2518,31 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             rc = nomem(m);
         CHECK(rc);
         held(m, npairs * (sizeof *ci + sizeof *dest));
-        for (size_t k = 0; k < npairs; k++)
-            ci[k] = (costidx){pair_cost(&o, r.docs, &pairs[k]), k};
+        /* The tokens of the pairs' documents when the cost needs them (whole_tokens), from
+         * the ranks that read them. */
+        uint32_t *tids = NULL, *mytok = NULL;
+        void *toks = NULL;
+        size_t ntids = 0;
+        if (o.whole_tokens) {
+            if (!(mytok = malloc((cnt ? cnt : 1) * sizeof *mytok)) || pair_docs(pairs, npairs, &tids, &ntids) != 0)
+                rc = nomem(m);
+            for (size_t k = 0; mytok && k < cnt; k++)
+                mytok[k] = mydocs[k].tokens;
+            if ((rc = agree(m, rc)) == OVL_OK)
+                rc = fetch_rows(m, first, mytok, sizeof *mytok, tids, ntids, &toks, NULL);
+            free(mytok);
+            if (rc != OVL_OK) {
+                free(tids);
+                goto done; /* (every rank has agreed on it) */
+            }
+        }
+        for (size_t k = 0; k < npairs; k++) {
+            const uint32_t *t = toks;
+            uint32_t ta = t ? t[pos_of(tids, ntids, pairs[k].a)] : 0, tb = t ? t[pos_of(tids, ntids, pairs[k].b)] : 0;
+            ci[k] = (costidx){pair_cost(&o, ta, tb, &pairs[k]), k};
+        }
+        free(tids);
+        free(toks);
         qsort(ci, npairs, sizeof *ci, cmp_cost);
         for (int p = 0; p < P; p++)
             heap[p] = (load){0, p};
@@ -2014,57 +2584,75 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         nmine = received(lens, P, sizeof *mine);
     }
 
-    /* ---- 4: alignment ---- */
+    /* ---- 4: alignment, over the documents of this rank's pairs ---- */
     next_phase(m, PH_ALIGN);
-    rc = ovl__run_align(&r, mine, nmine);
+    {
+        uint32_t *ids = NULL;
+        size_t nids = 0;
+        rc = pair_docs(mine, nmine, &ids, &nids) ? nomem(m) : OVL_OK;
+        if ((rc = agree(m, rc)) != OVL_OK) {
+            free(ids);
+            goto done;
+        }
+        rc = part_open(m, &al, c, &o, NULL, first, mydocs, ids, nids); /* (al owns ids) */
+        al.r.cfp.recur = g.recur;
+        memset(&g.recur, 0, sizeof g.recur);
+        if (rc == OVL_OK && ((use_fam && restrict_families(&gfam, ids, nids, &al.r.fam)) ||
+                             (use_ign && restrict_families(&gign, ids, nids, &al.r.ign))))
+            rc = nomem(m);
+        al.r.use_fam = use_fam;
+        al.r.use_ign = use_ign;
+        CHECK(rc);
+        renumber(mine, nmine, ids, nids, 1);
+        rc = ovl__run_align(&al.r, mine, nmine);
+    }
     free(mine);
     mine = NULL;
-    if (rc == OVL_OK && r.spool && fflush(r.spool) != 0)
+    if (rc == OVL_OK && al.r.spool && fflush(al.r.spool) != 0)
         rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
-    held(m, r.spool_off);
+    held(m, al.r.spool_off);
     CHECK(rc);
 
     /* ---- 5: results merged on rank 0, written there ---- */
     next_phase(m, PH_RESULTS);
+    /* Counters of every rank's pairs, added up. */
+    uint64_t cn[4] = {family_pairs, al.r.sum.family_passages, al.r.sum.failed_pairs, al.r.sum.ignored_passages};
+    MPI_Allreduce(MPI_IN_PLACE, cn, 4, MPI_UINT64_T, MPI_SUM, comm);
     {
         /* Each rank's records, those the report leaves out (min_ratio) dropped, in report
-         * order: a run that rank 0 merges, asking each rank for a window of records at a
-         * time (about a key round in all), so that no rank holds every record; it holds
-         * those it lists (list_pairs, failed pairs) and the figures of their documents. */
-        ovl__run_drop_below_ratio(&r);
-        if (r.nrecs > 1)
-            qsort(r.recs, r.nrecs, sizeof *r.recs, ovl__prec_cmp);
-        held(m, r.nrecs * sizeof *r.recs);
+         * order, their documents numbered in the corpus: a run that rank 0 merges, asking
+         * each rank for a window of records at a time (about a key round in all), so that no
+         * rank holds every record; it holds those it lists (list_pairs, failed pairs) and the
+         * figures of their documents. */
+        ovl__run_drop_below_ratio(&al.r);
+        if (al.r.nrecs > 1)
+            qsort(al.r.recs, al.r.nrecs, sizeof *al.r.recs, ovl__prec_cmp);
+        for (size_t k = 0; k < al.r.nrecs; k++)
+            al.r.recs[k].a = al.ids[al.r.recs[k].a], al.r.recs[k].b = al.ids[al.r.recs[k].b];
+        held(m, al.r.nrecs * sizeof *al.r.recs);
     }
     if (me != 0) {
-        serve(m, &r, rc == OVL_OK);
+        serve(m, &al, mydocs, lo, cnt, rc == OVL_OK);
     } else {
-        /* Rank 0's own run stands apart from the records it lists. */
-        ovl__prec *own = r.recs;
-        size_t nown = r.nrecs;
-        r.recs = NULL;
-        r.nrecs = r.caprecs = 0;
         /* (No more than the report lists: every listed record may be one rank's.) */
-        uint64_t window = kr / 64 / (uint64_t)P, most = 0;
+        uint64_t window = kr / 64 / (uint64_t)P, most = 0, unlisted = 0;
         if (o.list_pairs && window > o.list_pairs)
             window = o.list_pairs;
         if (rc == OVL_OK)
-            rc = merge_results(m, &r, own, nown, window ? window : 1, &most);
-        for (size_t k = 0; k < nown; k++)
-            free(own[k].error);
-        free(own);
-        held(m, most + nown * sizeof *own);
+            rc = merge_results(m, &o, al.r.recs, al.r.nrecs, window ? window : 1, &lst, &unlisted, &most);
+        held(m, most + al.r.nrecs * sizeof *al.r.recs);
         if (rc == OVL_OK) {
-            r.sum.seconds[0] = m->st.seconds[PH_FP];
-            r.sum.seconds[1] = m->st.seconds[PH_KEYS] + m->st.seconds[PH_PAIRS];
-            r.sum.seconds[3] = m->st.seconds[PH_BALANCE] + m->st.seconds[PH_ALIGN];
-            double t = now();
-            fetcher fx = {m, r.spool};
-            r.fetch = fetch;
-            r.fetch_data = &fx;
-            rc = ovl__run_finish(&r);
-            r.fetch = NULL;
-            r.sum.seconds[4] = now() - t + (t - m->t_phase);
+            rootin in = {c, &o, sink, first, mydocs, &g, &gfam, use_fam, pr.sum};
+            in.sum.family_pairs = (size_t)cn[0];
+            in.sum.family_passages = (size_t)cn[1];
+            in.sum.failed_pairs = (size_t)cn[2];
+            in.sum.ignored_passages = (size_t)cn[3];
+            in.sum.ignored_chars = ignored_chars;
+            in.sum.pairs_unlisted = (size_t)unlisted;
+            in.sum.seconds[0] = m->st.seconds[PH_FP];
+            in.sum.seconds[1] = m->st.seconds[PH_KEYS] + m->st.seconds[PH_PAIRS];
+            in.sum.seconds[3] = m->st.seconds[PH_BALANCE] + m->st.seconds[PH_ALIGN];
+            rc = root_report(m, &in, &al, &lst, &rep);
         }
         for (int p = 1; p < P; p++)
             request(m, p, REQ_END, 0, 0);
@@ -2074,7 +2662,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
 done:
     next_phase(m, m->phase);
     if (summary) {
-        *summary = r.sum;
+        *summary = rep.r.ctx ? rep.r.sum : pr.sum;
         MPI_Bcast(summary, (int)sizeof *summary, MPI_BYTE, 0, comm);
     }
     if (stats) {
@@ -2082,7 +2670,11 @@ done:
             m->st.sent_max[p] = m->st.sent_total[p] = m->st.sent[p];
             m->st.held_max[p] = m->st.held[p];
             m->st.rss_peak_max[p] = m->st.rss_peak[p];
+            m->st.docs_held_max[p] = m->st.docs_held[p];
+            m->st.docs_fetched_total[p] = m->st.docs_fetched[p];
         }
+        MPI_Allreduce(MPI_IN_PLACE, m->st.docs_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
+        MPI_Allreduce(MPI_IN_PLACE, m->st.docs_fetched_total, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.sent_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.sent_total, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
@@ -2128,7 +2720,12 @@ done:
     free(flag);
     free(lens);
     free(counts);
-    ovl__run_free(&r);
+    part_free(&al);
+    part_free(&rep);
+    recset_free(&lst);
+    ovl__cfp_free(&g);
+    ovl__families_free(&gfam);
+    ovl__families_free(&gign);
     mpi_run_free(m);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, an unknown version refused on every rank (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
+/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, an unknown version refused on every rank; the documents a rank holds (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
 #include "overlap/scan_mpi.h"
 
 #include <stdio.h>
@@ -88,6 +88,58 @@ int main(int argc, char **argv)
     check(st.rss_peak[0] > 0 && rising,
           "rss_peak: this rank's peak by the end of each phase, never falling", NULL);
     check(ranks == 1 || st.sent_total[1] > 0, "key_round 1: band keys sent between ranks", NULL);
+
+    /* Eight documents of the same size (so that shares split them evenly: with 2 ranks 0-3
+     * and 4-7, with 3 ranks 0-2, 3-5 and 6-7), of made-up words, the first and the last
+     * sharing a passage: one pair, which rank 0 (the owner of its first document, whose
+     * first bin stays with it) aligns, holding the two documents' records besides its
+     * share's: the last one's from the rank that read it; the other ranks hold none
+     * beyond their shares. */
+    ovl_corpus *e = ovl_corpus_new();
+    static char etext[8][4096];
+    const char *syl[10] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "pe", "zu"};
+    unsigned seed = 7;
+    char passage[1400];
+    size_t pl = 0;
+    for (int w = 0; w < 150; w++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned x = (seed >> 8) % 1000;
+        pl += (size_t)snprintf(passage + pl, sizeof passage - pl, "%s%s%s ", syl[x / 100], syl[x / 10 % 10], syl[x % 10]);
+    }
+    for (int i = 0; i < 8; i++) {
+        size_t l = 0;
+        for (int w = 0; w < 300; w++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned x = (seed >> 8) % 1000;
+            l += (size_t)snprintf(etext[i] + l, sizeof etext[i] - l, "%s%s%s ", syl[x / 100], syl[x / 10 % 10], syl[x % 10]);
+            if (w == 150 && (i == 0 || i == 7))
+                l += (size_t)snprintf(etext[i] + l, sizeof etext[i] - l, "%s", passage);
+        }
+        memset(etext[i] + l, ' ', sizeof etext[i] - 1 - l);
+        etext[i][sizeof etext[i] - 1] = '\0';
+        char name[32];
+        snprintf(name, sizeof name, "e%d.txt", i);
+        if (!e || ovl_corpus_add_bytes(ctx, e, name, etext[i], strlen(etext[i])) != OVL_OK)
+            check(0, "corpus", "out of memory");
+    }
+    size_t nep = 0;
+    ovl_scan_summary es;
+    sink.userdata = &nep;
+    rc = ovl_scan_mpi(ctx, MPI_COMM_WORLD, e, &o, NULL, &sink, &es, &st);
+    uint64_t share = st.docs_held[1], view = st.docs_held[4] - share;
+    snprintf(got, sizeof got, "%zu pairs; rank 0 holds %llu of its share, %llu more, %llu fetched%s%s", es.pairs,
+             (unsigned long long)share, (unsigned long long)view, (unsigned long long)st.docs_fetched[4],
+             rc != OVL_OK ? ", " : "", rc != OVL_OK ? ovl_ctx_message(ctx) : "");
+    int mine = rc == OVL_OK && es.pairs == 1 &&
+               (rank == 0 ? view == 2 && st.docs_fetched[4] == (ranks > 1) : view == 0 && st.docs_fetched[4] == 0);
+    MPI_Allreduce(MPI_IN_PLACE, &mine, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    check(mine && st.docs_fetched_total[4] == (ranks > 1) && (ranks == 1 || st.docs_held_max[1] < 8),
+          "align: a rank holds its share and the documents of its pairs, fetched from their ranks", got);
+    snprintf(got, sizeof got, "rank 0 holds %llu, %llu fetched", (unsigned long long)st.docs_held[5],
+             (unsigned long long)st.docs_fetched[5]);
+    check(rank != 0 || (st.docs_held[5] == share + 4 && st.docs_fetched[5] == (ranks > 1)),
+          "results: rank 0 holds the documents the report names, fetched from their ranks", got);
+    ovl_corpus_free(e);
 
     /* Another version: refused on every rank, before anything is read. */
     mo.version = 99;
