@@ -14,9 +14,12 @@ extern "C" {
  *   0 fingerprint: each rank reads and fingerprints its share of the files (contiguous in
  *     name order, balanced by bytes) in batches of about half a key round of input bytes,
  *     sending each batch's band keys (phase 1's rounds) before it reads the next, so that it
- *     holds a batch of fingerprints, not its share; it keeps its documents' records (which
- *     then go to every rank), problems (to rank 0), whole-document keys and signatures, and
- *     its chunks' ranges in a temporary file (for the families); near copies are found where
+ *     holds a batch of fingerprints, not its share; it keeps its documents' records (they
+ *     stay with it: another rank gets those its work needs), problems (to rank 0),
+ *     whole-document keys and signatures, and its chunks' ranges in a temporary file (for
+ *     the families); identical copies are found where their content hashes are (each hash
+ *     to the rank its value picks, which tells each copy's owner its first, and each rank's
+ *     verdicts, 4 bytes a document, to every rank); near copies are found where
  *     their whole-document keys are (each key to the rank its value picks, which pairs the
  *     documents sharing it; each pair to the owner of its first document, which compares the
  *     signatures, fetching the second's from its owner; the groups joined on every rank from
@@ -30,18 +33,25 @@ extern "C" {
  *   2 pairs: each pair goes to the rank owning its first document, where the ranges' pairs
  *     are merged; recurring and template chunks go to rank 0, and the chunk ranges of the
  *     documents holding them, streamed to a temporary file there that the families read
- *     mapped (file pages, not memory of rank 0's own); rank 0 builds the families and sends
- *     them to every rank; each rank drops the pairs in recurring text only;
+ *     mapped (file pages, not memory of rank 0's own), with the number of chunks of each;
+ *     rank 0 builds the families over those documents and their copies only and sends the
+ *     families and their spans to every rank; each rank drops the pairs in recurring text
+ *     only, with the spans of its pairs' documents;
  *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest
  *     first to the least loaded of as many bins as ranks, its bin j to rank (j + rank) mod
  *     ranks, so pairs of long documents are spread out and no rank holds others' costs;
- *   4 align: each rank aligns its pairs, re-reading the files (a shared file system);
+ *   4 align: each rank aligns its pairs, re-reading the files (a shared file system), in a
+ *     run over the documents of those pairs only, their records fetched from the ranks that
+ *     read them (all-to-all);
  *   5 results: each rank sorts its pair records in report order; rank 0 merges these runs,
  *     asking each rank for a window of records at a time, and keeps the records the report
  *     lists (list_pairs, and failed pairs), the others counted where they are; then the
  *     figures (spans, sources) of the documents those records name come to it from every
- *     rank, and the passages of the pairs it shows as it writes the report, in the same
- *     order as ovl_scan. */
+ *     rank, and it writes the report in a run over the documents the report names (those
+ *     pairs' documents and their best sources, documents that failed, the members of copy
+ *     groups, the occurrences of the families it lists), their records asked of the ranks
+ *     that read them, and the passages of the pairs it shows, in the same order as
+ *     ovl_scan. */
 #define OVL_SCAN_MPI_PHASES 6
 
 /* What only the MPI scan needs besides ovl_scan_opts. */

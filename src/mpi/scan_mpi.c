@@ -1391,6 +1391,28 @@ static void part_free(part *a)
     memset(a, 0, sizeof *a);
 }
 
+/* Once its pairs are aligned: a's loaded documents given back (the cache), and with figs
+ * also its documents' records and figures (once they are sent); its records and passages
+ * stay. */
+static void part_shed(part *a, int figs)
+{
+    ovl__doccache_free(a->r.cache);
+    a->r.cache = NULL;
+    if (!figs)
+        return;
+    for (size_t i = 0; a->r.ds && i < a->nids; i++) {
+        free(a->r.ds[i].v);
+        free(a->r.ds[i].load_error);
+        free(a->r.ds[i].failure);
+    }
+    free(a->r.ds);
+    free(a->r.docs);
+    free(a->r.hashes);
+    a->r.ds = NULL;
+    a->r.docs = a->r.cfp.docs = NULL;
+    a->r.hashes = NULL;
+}
+
 /* A run over documents ids (taken), their records fetched from their owners (mydocs: this
  * rank's share). Collective. */
 static int part_open(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_opts *o, const ovl_scan_sink *sink,
@@ -1413,15 +1435,43 @@ static int part_open(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_op
     return rc;
 }
 
+static int cmp_iv(const void *x, const void *y)
+{
+    const ovl__iv *a = x, *b = y;
+    if (a->s != b->s)
+        return a->s < b->s ? -1 : 1;
+    return (a->e > b->e) - (a->e < b->e);
+}
+
+/* A document's reused spans sorted and overlapping ones joined, in place (what the report
+ * does with them too), so that they travel as few as they are. */
+static void merge_spans(ovl__dstat *d)
+{
+    if (d->n > 1) {
+        qsort(d->v, d->n, sizeof *d->v, cmp_iv);
+        size_t k = 0;
+        for (size_t i = 1; i < d->n; i++)
+            if (d->v[i].s <= d->v[k].e) {
+                if (d->v[i].e > d->v[k].e)
+                    d->v[k].e = d->v[i].e;
+            } else {
+                d->v[++k] = d->v[i];
+            }
+        d->n = k + 1;
+    }
+    d->merged = d->n;
+}
+
 /* The figures (reused spans, sources, the best source, failures) of the documents of a's
  * run that want names (ascending, numbered in the corpus) or that failed, numbered in the
  * corpus. */
-static void put_figs(ovl__bbuf *b, const part *a, const uint32_t *want, size_t nwant)
+static void put_figs(ovl__bbuf *b, part *a, const uint32_t *want, size_t nwant)
 {
     for (size_t i = 0; i < a->nids; i++) {
-        const ovl__dstat *d = &a->r.ds[i];
+        ovl__dstat *d = &a->r.ds[i];
         if ((!d->sources && !d->n && !d->failure) || (!d->failure && pos_of(want, nwant, a->ids[i]) == SIZE_MAX))
             continue;
+        merge_spans(d);
         uint32_t u[3] = {a->ids[i], d->sources, (uint32_t)d->failure_code};
         int64_t src = d->best_src >= 0 ? (int64_t)a->ids[d->best_src] : -1;
         uint64_t v[3] = {d->best, (uint64_t)src, d->n};
@@ -1707,6 +1757,7 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
             rc = nomem(m);
         figs[0] = own.p, flen[0] = own.n;
         own.p = NULL;
+        part_shed(a, 1);
     }
     for (int p = 1; rc == OVL_OK && p < P; p++)
         rc = ask(m, p, REQ_FIGS, want, nwant, &figs[p], &flen[p]);
@@ -1779,7 +1830,7 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
             memcpy(rep->r.docs, dr, nids * sizeof *dr);
     }
     free(dr);
-    held_docs(m, a->nids + nids, fetched);
+    held_docs(m, nids, fetched); /* (a's records are given back by now) */
     ovl__run *r = &rep->r;
     const uint32_t *rid = rep->ids;
     /* Figures, copies, families and records numbered by position among those documents. */
@@ -2611,10 +2662,12 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     if (rc == OVL_OK && al.r.spool && fflush(al.r.spool) != 0)
         rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary passage file");
     held(m, al.r.spool_off);
+    part_shed(&al, 0);
     CHECK(rc);
 
     /* ---- 5: results merged on rank 0, written there ---- */
     next_phase(m, PH_RESULTS);
+    held_docs(m, al.nids, 0);
     /* Counters of every rank's pairs, added up. */
     uint64_t cn[4] = {family_pairs, al.r.sum.family_passages, al.r.sum.failed_pairs, al.r.sum.ignored_passages};
     MPI_Allreduce(MPI_IN_PLACE, cn, 4, MPI_UINT64_T, MPI_SUM, comm);
