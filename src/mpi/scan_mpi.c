@@ -1036,6 +1036,12 @@ out:
 
 /* ---- documents held where they are needed ---------------------------------------------------- */
 
+static int cmp_size(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    return (a > b) - (a < b);
+}
+
 /* Sorts v and drops repeats; returns how many are left. */
 static size_t sort_uniq_u32(uint32_t *v, size_t n)
 {
@@ -1276,6 +1282,42 @@ static int filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__families 
     return OVL_OK;
 }
 
+/* Renumbers the documents of every span f names (those in document order, each family's
+ * occurrences and its representative, each once): to_corpus, from positions in ids to
+ * corpus numbers; else from corpus numbers to positions, UINT32_MAX for a document not in
+ * ids. -1 when out of memory. */
+static int relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, int to_corpus)
+{
+    size_t n = f->nspans;
+    for (size_t k = 0; f->f && k < f->n; k++)
+        n += f->f[k].nspans + 1;
+    size_t *at = malloc((n ? n : 1) * sizeof *at), m = 0;
+    if (!at)
+        return -1;
+    for (size_t x = 0; x < f->nspans; x++)
+        at[m++] = x;
+    for (size_t k = 0; f->f && k < f->n; k++) {
+        for (size_t x = 0; x < f->f[k].nspans; x++)
+            at[m++] = f->f[k].first_span + x;
+        at[m++] = f->f[k].rep;
+    }
+    qsort(at, m, sizeof *at, cmp_size);
+    for (size_t x = 0; x < m; x++) {
+        if (x && at[x] == at[x - 1])
+            continue;
+        ovl__famspan *sp = &f->spans[at[x]];
+        if (to_corpus) {
+            if (sp->doc < nids)
+                sp->doc = ids[sp->doc];
+        } else {
+            size_t k = pos_of(ids, nids, sp->doc);
+            sp->doc = k == SIZE_MAX ? UINT32_MAX : (uint32_t)k;
+        }
+    }
+    free(at);
+    return 0;
+}
+
 /* Rank 0: the families (and template spans) built over the flagged documents and their
  * copies only (numbered by position, which keeps their order, so the families are those of
  * the whole table), their spans numbered in the corpus again and no per-document index.
@@ -1337,14 +1379,11 @@ static int build_families(mpi_run *m, const ovl_scan_opts *o, ovl__cfp *g, const
                 *ignored_chars += ign->spans[x].char_end - ign->spans[x].char_start;
         }
     }
-    /* Spans numbered in the corpus: the ones in document order and the families' copy after
-     * them. */
+    /* Spans numbered in the corpus. */
     for (int which = 0; rc == OVL_OK && which < 2; which++) {
         ovl__families *f = which ? ign : fam;
-        size_t ns = f->f ? 2 * f->nspans : f->nspans;
-        for (size_t x = 0; x < ns; x++)
-            if (f->spans[x].doc < nids)
-                f->spans[x].doc = ids[f->spans[x].doc];
+        if (relabel_spans(f, ids, nids, 1) != 0)
+            rc = nomem(m);
         free(f->doc_first);
         f->doc_first = NULL;
     }
@@ -1851,11 +1890,9 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     if (rc == OVL_OK && in->use_fam) {
         r->fam = *in->fam;
         memset(in->fam, 0, sizeof *in->fam);
-        size_t ns = r->fam.f ? 2 * r->fam.nspans : r->fam.nspans;
-        for (size_t x = 0; x < ns; x++) {
-            size_t k = pos_of(rid, nids, r->fam.spans[x].doc);
-            r->fam.spans[x].doc = k == SIZE_MAX ? UINT32_MAX : (uint32_t)k; /* (not listed: no name) */
-        }
+        /* (An occurrence not listed has no name here: UINT32_MAX.) */
+        if (relabel_spans(&r->fam, rid, nids, 0) != 0)
+            rc = nomem(m);
         r->use_fam = 1;
     }
     if (rc == OVL_OK) {
