@@ -846,14 +846,22 @@ static size_t others(uint32_t *v, size_t n, size_t lo, size_t cnt)
     return k;
 }
 
-/* ovl__near_groups over the ranks, with the same verdict (copy_of and near of every
- * document on every rank): each whole-document key goes to the rank its value picks, which
- * pairs the documents sharing it; a pair goes to the owner of its first document, which
- * compares the signatures (the second's fetched from its owner); every rank joins the pairs
- * that agree, as spanning edges (a group's first document is the smallest number, whatever
- * the order of the unions), into the whole groups. No rank holds every signature.
- * Collective. */
+/* A near copy's similarity to its group's first document. */
+typedef struct dsim {
+    uint32_t doc;
+    float sim;
+} dsim;
+
+/* ovl__near_groups over the ranks, with the same verdict (copy_of of every document on every
+ * rank; the near copies' similarities, *sims, on rank 0, which reports them): each
+ * whole-document key goes to the rank its value picks, which pairs the documents sharing
+ * it; a pair goes to the owner of its first document, which compares the signatures (the
+ * second's fetched from its owner); every rank joins the pairs that agree, as spanning edges
+ * (a group's first document is the smallest number, whatever the order of the unions), into
+ * the whole groups. No rank holds every signature. Collective. */
+
 static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *mydocs, ovl__cfp *g,
+                       dsim **sims, size_t *nsims,
                        const ovl_scan_shard *sh,
                        const size_t *first, size_t n, unsigned dbands, unsigned K)
 {
@@ -866,7 +874,7 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     uint32_t *parent = malloc((n ? n : 1) * sizeof *parent), *ids = NULL, *fetched = NULL;
     size_t ncand = 0, capcand = 0, nids = 0, nedges = 0;
     float *mine = NULL;
-    if (!counts || !rl || !fill || !parent || !(g->near = calloc(n ? n : 1, sizeof *g->near)))
+    if (!counts || !rl || !fill || !parent)
         rc = nomem(m);
     /* Keys to the ranks their values pick. */
     size_t nk = 0;
@@ -1009,9 +1017,21 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
         const uint32_t *sb = sig_of(sh, lo, cnt, K, ids, nids, fetched, root);
         mine[k] = sa && sb ? (float)ovl_minhash_similarity(sa, sb, K) : 0;
     }
-    rc = allgather_into(m, mine, cnt * sizeof *mine, g->near, n * sizeof *g->near)
-             ? ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' near copies do not add up")
-             : OVL_OK;
+    /* To rank 0 only, which reports the groups: the near copies' (document order). */
+    size_t ns = 0;
+    dsim *sv = malloc((cnt ? cnt : 1) * sizeof *sv);
+    for (size_t k = 0; sv && k < cnt; k++)
+        if (mine[k] > 0)
+            sv[ns++] = (dsim){(uint32_t)(lo + k), mine[k]};
+    if ((rc = agree(m, sv ? OVL_OK : nomem(m))) != OVL_OK) {
+        free(sv);
+        goto out;
+    }
+    char *gs = NULL;
+    rc = gather_bytes(m, sv, ns * sizeof *sv, &gs, rl) ? nomem(m) : OVL_OK;
+    free(sv);
+    *sims = (dsim *)gs;
+    *nsims = m->rank == 0 ? received(rl, P, sizeof **sims) : 0;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
     for (size_t i = 0; i < n; i++) {
@@ -1763,6 +1783,9 @@ typedef struct rootin {
     const size_t *first;
     const ovl_scan_doc *mydocs;
     const ovl__cfp *g;
+    int near;            /* near copies looked for */
+    const dsim *sims;    /* the near copies' similarities, document order */
+    size_t nsims;
     ovl__families *fam; /* moved into the report's run */
     int use_fam;
     ovl_scan_summary sum;
@@ -1879,13 +1902,16 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
             rc = e == -2 ? nomem(m) : ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: figures could not be read back", p);
     }
     if (rc == OVL_OK && (!(r->cfp.copy_of = malloc((nids ? nids : 1) * sizeof *r->cfp.copy_of)) ||
-                         (g->near && !(r->cfp.near = calloc(nids ? nids : 1, sizeof *r->cfp.near)))))
+                         (in->near && !(r->cfp.near = calloc(nids ? nids : 1, sizeof *r->cfp.near)))))
         rc = nomem(m);
     for (size_t k = 0; rc == OVL_OK && k < nids; k++) {
         uint32_t co = g->copy_of[rid[k]];
         r->cfp.copy_of[k] = co == UINT32_MAX ? UINT32_MAX : (uint32_t)pos_of(rid, nids, co);
-        if (g->near)
-            r->cfp.near[k] = g->near[rid[k]];
+    }
+    for (size_t x = 0; rc == OVL_OK && in->near && x < in->nsims; x++) {
+        size_t k = pos_of(rid, nids, in->sims[x].doc);
+        if (k != SIZE_MAX)
+            r->cfp.near[k] = in->sims[x].sim;
     }
     if (rc == OVL_OK && in->use_fam) {
         r->fam = *in->fam;
@@ -1967,6 +1993,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     int use_fam = 0, use_ign = 0;
     uint64_t ignored_chars = 0, family_pairs = 0;
     recset lst = {0};
+    dsim *sims = NULL; /* rank 0: the near copies' similarities */
+    size_t nsims = 0;
     size_t n = c ? ovl_corpus_count(c) : 0;
     size_t *first = NULL;
     ovl_scan_shard sh, *tsh = NULL;
@@ -2284,7 +2312,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         ns.doc_keys = mydk;
         ns.doc_sigs = mysig;
         ns.doc_bands = dbands;
-        if ((rc = near_copies(m, &o, mydocs, &g, &ns, first, n, dbands, K)) != OVL_OK)
+        if ((rc = near_copies(m, &o, mydocs, &g, &sims, &nsims, &ns, first, n, dbands, K)) != OVL_OK)
             goto done; /* (every rank has agreed on it) */
         free(mydk);
         free(mysig);
@@ -2732,7 +2760,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             rc = merge_results(m, &o, al.r.recs, al.r.nrecs, window ? window : 1, &lst, &unlisted, &most);
         held(m, most + al.r.nrecs * sizeof *al.r.recs);
         if (rc == OVL_OK) {
-            rootin in = {c, &o, sink, first, mydocs, &g, &gfam, use_fam, pr.sum};
+            rootin in = {c, &o, sink, first, mydocs, &g, near, sims, nsims, &gfam, use_fam, pr.sum};
             in.sum.family_pairs = (size_t)cn[0];
             in.sum.family_passages = (size_t)cn[1];
             in.sum.failed_pairs = (size_t)cn[2];
@@ -2813,6 +2841,7 @@ done:
     part_free(&al);
     part_free(&rep);
     recset_free(&lst);
+    free(sims);
     ovl__cfp_free(&g);
     ovl__families_free(&gfam);
     ovl__families_free(&gign);
