@@ -224,16 +224,76 @@ static size_t utf8_first_invalid(const unsigned char *p, size_t len, size_t *two
     return len;
 }
 
+/* Length of the run of ASCII bytes but CR at p (n at most), eight at a time. */
+static size_t ascii_len(const unsigned char *p, size_t n)
+{
+    const uint64_t hi = 0x8080808080808080ull, b7 = 0x7F7F7F7F7F7F7F7Full, cr = 0x0D0D0D0D0D0D0D0Dull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        uint64_t y = x ^ cr, iscr = ~(((y & b7) + b7) | y) & hi; /* exact per byte */
+        if ((x & hi) | iscr)
+            break;
+    }
+    while (i < n && p[i] < 0x80 && p[i] != '\r')
+        i++;
+    return i;
+}
+
+/* Decodes the run of ASCII bytes (but CR) from *at while offsets are compact and code points
+ * one byte wide: copied as they are, their offsets written a block at a time and their line
+ * starts found by memchr. Room is already there (one entry per input byte). -1 when out of
+ * memory. */
+static int ascii_run(builder *b, const unsigned char *p, size_t len, size_t *at)
+{
+    ovl_text *t = b->t;
+    if (t->bytes || t->chars.width != 1 || b->pending_cr)
+        return 0;
+    size_t i = *at, k = t->n, run = ascii_len(p + i, len - i), done = 0;
+    uint8_t *boff = t->boff;
+    while (done < run) {
+        size_t kk = k + done, ii = i + done;
+        if (kk % OVL_TEXT_BLOCK == 0)
+            t->bbase[kk / OVL_TEXT_BLOCK] = (uint32_t)ii;
+        size_t rel = ii - t->bbase[kk / OVL_TEXT_BLOCK];
+        size_t m = OVL_TEXT_BLOCK - kk % OVL_TEXT_BLOCK;
+        if (m > run - done)
+            m = run - done;
+        if (rel + m > 0x100)
+            m = rel <= 0xFF ? 0x100 - rel : 0; /* the general path widens the offsets */
+        if (m == 0)
+            break;
+        for (size_t q = 0; q < m; q++)
+            boff[kk + q] = (uint8_t)(rel + q);
+        done += m;
+    }
+    memcpy((uint8_t *)t->chars.v + k, p + i, done);
+    for (const unsigned char *nl = p + i, *end = p + i + done; (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL;) {
+        nl++;
+        if (ovl__grow(&t->lines, &b->lcap, t->nlines + 1, sizeof *t->lines) != 0)
+            return -1;
+        t->lines[t->nlines++] = (uint32_t)(k + (size_t)(nl - (p + i)));
+    }
+    t->n = k + done;
+    *at = i + done;
+    return 0;
+}
+
 static int decode_utf8(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t len, size_t start,
                        int lenient, const char *label)
 {
     size_t i = start;
     ovl_text *t = b->t;
     /* The arrays hold len + 1 entries already (one per byte at most), so the common case
-     * writes them directly; only line breaks and bad bytes take the general path. */
+     * writes them directly; only CR and bad bytes take the general path. */
     while (i < len) {
         uint32_t cp;
         size_t n;
+        if (ascii_run(b, p, len, &i) != 0)
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+        if (i >= len)
+            break;
         unsigned c = p[i];
         if (c >= 0x20 && c < 0x80 && !b->pending_cr) {
             if (b_setoff(b, t->n, i) != 0 || ovl__cps_put(&t->chars, t->n, c, b->cap) != 0)

@@ -8,6 +8,7 @@
 
 extern const uint32_t ovl__normtab[2][65536];
 extern const uint32_t ovl__normpool[];
+extern const uint8_t ovl__latin_letter[2][256];
 extern const size_t ovl__t2s_supp_n;
 extern const uint32_t ovl__t2s_supp[][2];
 
@@ -172,6 +173,37 @@ static inline int word_add(nbuild *b, uint32_t fc, size_t i)
     return 0;
 }
 
+/* Most often: Latin-1 letters going on the word just opened or extended by character i,
+ * with room. Text and folded characters both one byte wide (letter: ovl__latin_letter),
+ * the arrays in locals (byte stores through the builder's pointers would reload its fields
+ * after each one). Returns the index of the last character taken; the caller sees the next
+ * one as usual. */
+static size_t word_run(nbuild *b, const uint8_t *src, size_t len, size_t i, const uint8_t *letter)
+{
+    ovl_norm *n = b->n;
+    uint8_t *dst = n->chars.v + n->nchars;
+    uint32_t *word = b->word + (n->nchars - b->word_ns);
+    size_t room = len - 1 - i;
+    if (b->ccap - n->nchars < room)
+        room = b->ccap - n->nchars;
+    size_t wmax = b->wcap < 0xFFFF ? b->wcap : 0xFFFF;
+    if (wmax - (n->nchars - b->word_ns) < room)
+        room = wmax - (n->nchars - b->word_ns);
+    src += i + 1;
+    size_t j = 0;
+    for (; j < room; j++) {
+        uint8_t f = letter[src[j]];
+        if (!f)
+            break;
+        dst[j] = f;
+        word[j] = f;
+    }
+    n->nchars += j;
+    i += j;
+    b->word_ce = (uint32_t)i + 1;
+    return i;
+}
+
 /* Is chars[i] a hyphen ending a line, followed (after the break and indentation) by a
  * lower-case letter? Then the word goes on across the break: "develop-\nment". Returns
  * the index of the letter, or 0. */
@@ -240,16 +272,10 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
                 continue;
             }
             if (cls == OVL_NT_WORD && n->nchars < b.ccap) {
-                /* Most often: a letter of Latin-1 going on an open word with room. */
-                size_t w = n->nchars - b.word_ns;
-                if (b.in_word && w < b.wcap && w < 0xFFFF && n->chars.width == 1 && fc < 0xFFu) {
-                    ((uint8_t *)n->chars.v)[n->nchars++] = (uint8_t)fc;
-                    b.word[w] = fc;
-                    b.word_ce = (uint32_t)i + 1;
-                    continue;
-                }
                 if (word_add(&b, fc, i) != 0)
                     goto nomem;
+                if (text->chars.width == 1 && n->chars.width == 1)
+                    i = word_run(&b, text->chars.v, len, i, ovl__latin_letter[trad]);
                 continue;
             }
             if (cls == OVL_NT_CJK && !b.in_word && n->nchars < b.ccap && n->ntokens < b.tcap) {
