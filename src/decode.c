@@ -264,7 +264,16 @@ static int ascii_run(builder *b, const unsigned char *p, size_t len, size_t *at)
             m = rel <= 0xFF ? 0x100 - rel : 0; /* the general path widens the offsets */
         if (m == 0)
             break;
-        for (size_t q = 0; q < m; q++)
+        /* Eight offsets at a time: the bytes 0..7 plus rel in each (rel + 7 <= 0xFF here, so
+         * no carry crosses a byte, whatever the byte order). */
+        size_t q = 0;
+        uint64_t iota;
+        memcpy(&iota, "\0\1\2\3\4\5\6\7", 8);
+        for (; q + 8 <= m; q += 8) {
+            uint64_t v = iota + (uint64_t)(rel + q) * 0x0101010101010101ull;
+            memcpy(boff + kk + q, &v, 8);
+        }
+        for (; q < m; q++)
             boff[kk + q] = (uint8_t)(rel + q);
         done += m;
     }

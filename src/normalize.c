@@ -111,11 +111,12 @@ static int chars_room(nbuild *b, size_t need)
 /* Appends a token of characters [cs, ce) and kind (its norm_len folded code points were
  * just appended); -1 when out of memory. A span of OVL__TOK_LONG characters or more is
  * listed in longs. */
-static int put_token(nbuild *b, uint32_t cs, uint32_t ce, unsigned norm_len, unsigned kind,
-                     uint64_t hash)
+static inline int put_token(nbuild *b, uint32_t cs, uint32_t ce, unsigned norm_len, unsigned kind,
+                            uint64_t hash)
 {
     ovl_norm *n = b->n;
-    if (ovl__grow(&n->tokens, &b->tcap, n->ntokens + 1, sizeof *n->tokens) != 0)
+    /* Room is reserved for the densest text: the calls are for the rare rest. */
+    if (n->ntokens >= b->tcap && ovl__grow(&n->tokens, &b->tcap, n->ntokens + 1, sizeof *n->tokens) != 0)
         return -1;
     uint32_t span = ce - cs;
     if (span >= OVL__TOK_LONG) {
