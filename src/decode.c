@@ -241,15 +241,13 @@ static size_t ascii_len(const unsigned char *p, size_t n)
     return i;
 }
 
-/* Decodes the run of ASCII bytes (but CR) from *at while offsets are compact and code points
- * one byte wide: copied as they are, their offsets written a block at a time and their line
+/* Decodes the run of ASCII bytes (but CR) from *at; offsets must be compact, code points one
+ * byte wide and no CR pending. Copied as they are, their offsets written a block at a time and their line
  * starts found by memchr. Room is already there (one entry per input byte). -1 when out of
  * memory. */
 static int ascii_run(builder *b, const unsigned char *p, size_t len, size_t *at)
 {
     ovl_text *t = b->t;
-    if (t->bytes || t->chars.width != 1 || b->pending_cr)
-        return 0;
     size_t i = *at, k = t->n, run = ascii_len(p + i, len - i), done = 0;
     uint8_t *boff = t->boff;
     while (done < run) {
@@ -299,12 +297,13 @@ static int decode_utf8(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t 
     while (i < len) {
         uint32_t cp;
         size_t n;
-        if (ascii_run(b, p, len, &i) != 0)
-            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
-        if (i >= len)
-            break;
         unsigned c = p[i];
         if (c >= 0x20 && c < 0x80 && !b->pending_cr) {
+            if (t->chars.width == 1 && !t->bytes) {
+                if (ascii_run(b, p, len, &i) != 0)
+                    return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+                continue;
+            }
             if (b_setoff(b, t->n, i) != 0 || ovl__cps_put(&t->chars, t->n, c, b->cap) != 0)
                 return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
             t->n++;

@@ -174,35 +174,60 @@ static inline int word_add(nbuild *b, uint32_t fc, size_t i)
     return 0;
 }
 
-/* Most often: Latin-1 letters going on the word just opened or extended by character i,
- * with room. Text and folded characters both one byte wide (letter: ovl__latin_letter),
- * the arrays in locals (byte stores through the builder's pointers would reload its fields
- * after each one). Returns the index of the last character taken; the caller sees the next
- * one as usual. */
-static size_t word_run(nbuild *b, const uint8_t *src, size_t len, size_t i, const uint8_t *letter)
+/* Most text: Latin-1 letters, digits and the spaces and punctuation between words, while the
+ * text and the folded characters are both one byte wide. Taken from *at in a loop with the
+ * arrays in locals (byte stores through the builder's pointers would reload its fields after
+ * each one); letter is ovl__latin_letter, tab the fold table (an entry of 0: dropped). Stops
+ * at the first character the general path must see (a symbol, a letter folding to several or
+ * to one beyond Latin-1, a hyphen, an exception mark, a full array) and leaves its index in
+ * *at. -1 when out of memory. */
+static int latin_run(nbuild *b, const uint8_t *src, size_t len, size_t *at, const uint8_t *letter,
+                     const uint32_t *tab)
 {
     ovl_norm *n = b->n;
-    uint8_t *dst = n->chars.v + n->nchars;
-    uint32_t *word = b->word + (n->nchars - b->word_ns);
-    size_t room = len - 1 - i;
-    if (b->ccap - n->nchars < room)
-        room = b->ccap - n->nchars;
-    size_t wmax = b->wcap < 0xFFFF ? b->wcap : 0xFFFF;
-    if (wmax - (n->nchars - b->word_ns) < room)
-        room = wmax - (n->nchars - b->word_ns);
-    src += i + 1;
-    size_t j = 0;
-    for (; j < room; j++) {
-        uint8_t f = letter[src[j]];
-        if (!f)
+    uint8_t *dst = n->chars.v;
+    uint32_t *word = b->word;
+    int in_word = b->in_word;
+    size_t i = *at, k = n->nchars, w = in_word ? k - b->word_ns : 0, ccap = b->ccap;
+    size_t wlim = b->wcap < 0xFFFF ? b->wcap : 0xFFFF, ce = 0; /* ce: end of the last letter taken */
+    for (; i < len; i++) {
+        uint8_t c = src[i], f = letter[c];
+        if (f) {
+            if (k >= ccap || w >= wlim)
+                break;
+            if (!in_word) {
+                in_word = 1;
+                b->word_ns = k;
+                b->word_cs = (uint32_t)i;
+                w = 0;
+            }
+            dst[k++] = f;
+            word[w++] = f;
+            ce = i + 1;
+            continue;
+        }
+        if (tab[c] != 0 || c == '-' || c == 0xADu)
             break;
-        dst[j] = f;
-        word[j] = f;
+        if (in_word) {
+            n->nchars = k;
+            b->in_word = 1;
+            if (ce)
+                b->word_ce = (uint32_t)ce;
+            ce = 0;
+            in_word = 0;
+            w = 0;
+            if (word_end(b) != 0) {
+                *at = i;
+                return -1;
+            }
+        }
     }
-    n->nchars += j;
-    i += j;
-    b->word_ce = (uint32_t)i + 1;
-    return i;
+    b->in_word = in_word;
+    if (ce)
+        b->word_ce = (uint32_t)ce;
+    n->nchars = k;
+    *at = i;
+    return 0;
 }
 
 /* Is chars[i] a hyphen ending a line, followed (after the break and indentation) by a
@@ -255,7 +280,14 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
         goto nomem;
 
     size_t len = text->n;
+    const uint8_t *letter = ovl__latin_letter[trad];
     for (size_t i = 0; i < len; i++) {
+        if (text->chars.width == 1 && n->chars.width == 1) {
+            if (latin_run(&b, text->chars.v, len, &i, letter, tab) != 0)
+                goto nomem;
+            if (i >= len)
+                break;
+        }
         uint32_t cp = ovl__text_char(text, i);
         uint32_t f[32];
         size_t nf;
@@ -275,8 +307,6 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
             if (cls == OVL_NT_WORD && n->nchars < b.ccap) {
                 if (word_add(&b, fc, i) != 0)
                     goto nomem;
-                if (text->chars.width == 1 && n->chars.width == 1)
-                    i = word_run(&b, text->chars.v, len, i, ovl__latin_letter[trad]);
                 continue;
             }
             if (cls == OVL_NT_CJK && !b.in_word && n->nchars < b.ccap && n->ntokens < b.tcap) {
