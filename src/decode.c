@@ -287,6 +287,37 @@ static int ascii_run(builder *b, const unsigned char *p, size_t len, size_t *at)
     return 0;
 }
 
+/* Decodes the run of valid three-byte sequences (most CJK text) from *at into a two-byte wide
+ * array with compact offsets, the arrays in locals as in ascii_run. Stops before a sequence
+ * the general path must see: U+2028, U+2029 (line breaks) and U+FFFF (the array's exception
+ * mark), and where an offset no longer fits its block. Room is already there. */
+static void cjk_run(builder *b, const unsigned char *p, size_t len, size_t *at)
+{
+    ovl_text *t = b->t;
+    uint16_t *v = t->chars.v;
+    uint8_t *boff = t->boff;
+    uint32_t *bbase = t->bbase;
+    size_t i = *at, k = t->n;
+    while (i + 3 <= len) {
+        unsigned c0 = p[i], c1 = p[i + 1], c2 = p[i + 2];
+        if (c0 < 0xE0 || c0 >= 0xF0 || (c1 & 0xC0) != 0x80 || (c2 & 0xC0) != 0x80)
+            break;
+        uint32_t cp = ((c0 & 0x0Fu) << 12) | ((c1 & 0x3Fu) << 6) | (c2 & 0x3Fu);
+        if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0x2028 || cp == 0x2029 || cp == 0xFFFF)
+            break;
+        if (k % OVL_TEXT_BLOCK == 0)
+            bbase[k / OVL_TEXT_BLOCK] = (uint32_t)i;
+        size_t rel = i - bbase[k / OVL_TEXT_BLOCK];
+        if (rel > 0xFF)
+            break;
+        boff[k] = (uint8_t)rel;
+        v[k++] = (uint16_t)cp;
+        i += 3;
+    }
+    t->n = k;
+    *at = i;
+}
+
 static int decode_utf8(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t len, size_t start,
                        int lenient, const char *label)
 {
@@ -309,6 +340,12 @@ static int decode_utf8(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t 
             t->n++;
             i++;
             continue;
+        }
+        if (c >= 0xE0 && c < 0xF0 && t->chars.width == 2 && !t->bytes && !b->pending_cr) {
+            size_t i0 = i;
+            cjk_run(b, p, len, &i);
+            if (i > i0)
+                continue;
         }
         if (c >= 0x80 && (n = utf8_next(p + i, len - i, &cp)) != 0 && !b->pending_cr &&
             cp != 0x2028 && cp != 0x2029) {

@@ -319,26 +319,36 @@ static size_t ref_utf8(const unsigned char *p, size_t len, uint32_t *cp, size_t 
     return n;
 }
 
-START_TEST(ascii_runs_match_reference)
+START_TEST(runs_match_reference)
 {
-    /* Runs of ASCII of every length (0 to 70, so that they start and end at every place of a
-     * 32-character block and of an 8-byte word) between other characters: CR, CR LF, tabs,
-     * U+2028, two- to four-byte sequences. Every code point, offset and line is checked. */
+    /* Runs of ASCII (rounds 0-39) or of Chinese (rounds 40-79, a text two bytes wide) of every
+     * length from 0 to 70, so that they start and end at every place of a 32-character block
+     * and of an 8-byte word, between other characters: CR, CR LF, tabs, U+2028, U+FFFF (the
+     * two-byte array's exception mark), two- to four-byte sequences. Every code point, offset
+     * and line is checked. */
     static const char *const other[] = {"\r", "\r\n", "\n", "\t", "\xC3\xA9", "\xC3\xBF", "\xE4\xB8\xAD",
-                                        "\xF0\x9F\x98\x80", "\xE2\x80\xA8", "\x7F", ""};
+                                        "\xF0\x9F\x98\x80", "\xE2\x80\xA8", "\x7F", "\xEF\xBF\xBF", "a", ""};
     enum { CAP = 1 << 15 };
     unsigned char *buf = malloc(CAP);
     uint32_t *cp = malloc(CAP * sizeof *cp), *line = malloc(CAP * sizeof *line);
     size_t *off = malloc((CAP + 1) * sizeof *off);
     ck_assert(buf && cp && line && off);
     uint32_t seed = 12345;
-    for (int round = 0; round < 40; round++) {
+    for (int round = 0; round < 80; round++) {
         size_t len = 0;
-        while (len < CAP - 200) {
+        while (len < CAP - 300) {
             seed = seed * 1103515245u + 12345u;
             size_t run = (seed >> 16) % 71;
-            for (size_t k = 0; k < run; k++)
-                buf[len++] = (unsigned char)(' ' + (k * 7 + round) % 95);
+            for (size_t k = 0; k < run; k++) {
+                if (round < 40) {
+                    buf[len++] = (unsigned char)(' ' + (k * 7 + round) % 95);
+                    continue;
+                }
+                uint32_t c = 0x4E00 + (uint32_t)((k * 131 + (size_t)round) % 20000); /* CJK, UTF-8 in three bytes */
+                buf[len++] = (unsigned char)(0xE0 | c >> 12);
+                buf[len++] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+                buf[len++] = (unsigned char)(0x80 | (c & 0x3F));
+            }
             const char *o = other[(seed >> 8) % (sizeof other / sizeof *other)];
             memcpy(buf + len, o, strlen(o));
             len += strlen(o);
@@ -558,7 +568,7 @@ int main(void)
     tcase_add_test(tc, gb18030_looking_like_two_byte_utf8);
     tcase_add_test(tc, western_single_byte);
     tcase_add_test(tc, offsets_across_blocks);
-    tcase_add_test(tc, ascii_runs_match_reference);
+    tcase_add_test(tc, runs_match_reference);
     tcase_add_test(tc, compact_code_points);
     tcase_add_test(tc, document_size_limit);
     tcase_add_test(tc, utf16_cjk_without_bom);
