@@ -271,9 +271,9 @@ done:
  * documents a text bound to it sits beside it (it hardly stands alone). In a document, a
  * run of touching spans (at most FAMILY_GAP tokens apart) grows by a span of a text already
  * in it, or of a text bound to a part in it, or of a part a text in it is bound to; the run
- * is one occurrence of the text it begins with (a text is known by its beginning: the GPL-2
- * and GPL-3 notices by their first paragraphs, which differ, the MIT and BSD licences by the
- * grant and the conditions they share). A text beside another in half of its documents and
+ * is one occurrence of the text it begins with, its first piece longer than a field (a text
+ * is known by its beginning: the GPL-2 and GPL-3 notices by their first paragraphs, which
+ * differ, the MIT and BSD licences by the grant and the conditions they share). A text beside another in half of its documents and
  * alone in the rest is no part: it stays a family of its own, and so does what follows it.
  * On the English documentation corpus pieces of one licence sit beside each other in 0.73
  * to 1.0 of the documents of the piece bound, different texts in at most 0.5. */
@@ -418,8 +418,14 @@ static int join_parts(ovl_ctx *ctx, const ovl__famspan *sp, size_t nspans, uint3
             if (sp[e].tok_end > end)
                 end = sp[e].tok_end;
         }
-        for (size_t x = s + 1; x < e; x++)
-            text[x] = text[s];
+        /* Its first piece longer than a field names it: a heading the template puts before
+         * the text in some documents (a window of a few tokens) does not. */
+        size_t first = s;
+        while (first < e && sp[first].tok_end - sp[first].tok_start <= FAMILY_GAP)
+            first++;
+        uint32_t t = text[first < e ? first : s];
+        for (size_t x = s; x < e; x++)
+            text[x] = t;
         s = e;
     }
     goto done;
