@@ -279,6 +279,8 @@ done:
  * to 1.0 of the documents of the piece bound, different texts in at most 0.5. */
 #define FAMILY_PART_SHARE_NUM 2
 #define FAMILY_PART_SHARE_DEN 3
+/* A run's span is checked against the last this many texts of the run. */
+#define FAMILY_RUN_TEXTS 64
 
 static int share_most(size_t n, size_t of)
 {
@@ -401,14 +403,16 @@ static int join_parts(ovl_ctx *ctx, const ovl__famspan *sp, size_t nspans, uint3
         for (; e < nspans && sp[e].doc == sp[s].doc && sp[e].tok_start <= end + FAMILY_GAP; e++) {
             uint32_t y = text[e];
             int in = 0;
-            for (size_t m = 0; m < nmem && !in; m++)
+            /* The texts met last: a run of thousands of texts (a long changelog) costs no
+             * more per span than a licence's few. */
+            size_t m0 = nmem > FAMILY_RUN_TEXTS ? nmem - FAMILY_RUN_TEXTS : 0, m;
+            for (m = m0; m < nmem && !in; m++)
                 in = mem[m] == y ||
                      (part[mem[m]] && bound_to(pr, npr, ndoc, y, mem[m])) ||
                      (part[y] && bound_to(pr, npr, ndoc, mem[m], y));
             if (!in)
                 break;
-            size_t m = 0;
-            while (m < nmem && mem[m] != y)
+            for (m = m0; m < nmem && mem[m] != y;)
                 m++;
             if (m == nmem) {
                 if (ovl__grow(&mem, &capmem, nmem + 1, sizeof *mem) != 0)

@@ -324,11 +324,13 @@ got=$(fam_tags "$t/fam3.jsonl" G="$(w2830 "$t/fam3t/G")" H="$(w2830 "$t/fam3t/H"
 # of the GPL-3 one in others): V2 in 120 documents and V3 (V2 with its 30th word changed) in
 # 80, each followed by a name line of the document's own and W; W is in no family of its own.
 # Two texts that sit side by side in a few of their documents (U then Z in 40 of 150 each) stay
-# two families.
+# two families. A text T that a heading precedes in 100 of its documents and X follows in the
+# other 100 is one family, named by T, not by the heading (a piece no longer than a field).
 mkdir -p "$t/fam4" "$t/fam4t"
 rwords 81 48 >"$t/fam4t/V2"
 awk '{ for (i = 1; i <= NF; i++) if (++n == 30) $i = "version3"; print }' "$t/fam4t/V2" >"$t/fam4t/V3"
 rwords 82 60 >"$t/fam4t/W"; rwords 83 60 >"$t/fam4t/U"; rwords 84 60 >"$t/fam4t/Z"
+rwords 85 60 >"$t/fam4t/T"; rwords 86 60 >"$t/fam4t/X"
 for d in $(seq 0 199); do
   x=$([ "$d" -lt 120 ] && echo V2 || echo V3)
   { rwords $((19000 + d)) 150; echo; echo; cat "$t/fam4t/$x"; echo; echo "Name: $(rwords $((20000 + d)) 2)"; echo
@@ -341,12 +343,18 @@ for d in $(seq 0 259); do
     [ "$d" -lt 40 ] || [ "$d" -ge 150 ] && { cat "$t/fam4t/Z"; echo; echo; }
     rwords $((24000 + d)) 150; } >"$t/fam4/u$(printf %03d "$d").txt"
 done
+for d in $(seq 0 199); do
+  { rwords $((25000 + d)) 150; echo; echo
+    if [ "$d" -lt 100 ]; then echo "GLOBAL FLAGS"; echo; cat "$t/fam4t/T"; else cat "$t/fam4t/T"; echo; echo; cat "$t/fam4t/X"; fi
+    echo; echo; rwords $((26000 + d)) 150; } >"$t/fam4/h$(printf %03d "$d").txt"
+done
 "$OVL_BIN" scan --format jsonl "$t/fam4" >"$t/fam4.jsonl"
 got=$(fam_tags "$t/fam4.jsonl" V2="$(w2830 "$t/fam4t/V2")" V3="$(w2830 "$t/fam4t/V3")" W="$(first8 "$t/fam4t/W")" \
-  U="$(first8 "$t/fam4t/U")" Z="$(first8 "$t/fam4t/Z")")
-[ "$got" = "120 V2+W;150 U;150 Z;80 V3+W;" ] && [ "$(grep -c '^{"pair"' "$t/fam4.jsonl")" = 0 ] &&
-  ok "a paragraph two texts share: with each, occurrence by occurrence; neighbours in a few documents: apart" ||
-  bad "shared paragraph / neighbours: families $got want 120 V2+W;150 U;150 Z;80 V3+W; $(grep -c '^{"pair"' "$t/fam4.jsonl") pairs"
+  U="$(first8 "$t/fam4t/U")" Z="$(first8 "$t/fam4t/Z")" T="$(first8 "$t/fam4t/T")" X="$(first8 "$t/fam4t/X")" \
+  H="GLOBAL FLAGS")
+[ "$got" = "120 V2+W;150 U;150 Z;200 T+X;80 V3+W;" ] && [ "$(grep -c '^{"pair"' "$t/fam4.jsonl")" = 0 ] &&
+  ok "a paragraph two texts share: with each, occurrence by occurrence; neighbours in a few documents: apart; a heading: no name" ||
+  bad "shared paragraph / neighbours / heading: families $got want 120 V2+W;150 U;150 Z;200 T+X;80 V3+W; $(grep -c '^{"pair"' "$t/fam4.jsonl") pairs"
 # Standard input as a document: compare - B, dump -, check --db X -.
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt fixtures/reuse/copy.txt | jq -c .passages >"$t/in.want"
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt - <fixtures/reuse/copy.txt | jq -c .passages >"$t/in.got"
