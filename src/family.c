@@ -1,4 +1,4 @@
-/* family.c - recurring text as families: chunks with the same frequent band keys as one text, variants put with their text, neighbours held by mostly the same documents joined, spans per document. */
+/* family.c - recurring text as families: chunks with the same frequent band keys as one text, variants put with their text, neighbours held by mostly the same documents joined, a piece several texts share reported with the text beside it, spans per document. */
 #include "scan_int.h"
 
 #include "uf.h"
