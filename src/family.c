@@ -267,16 +267,18 @@ done:
  * too many documents for either neighbour to reach FAMILY_SAME_DOCS of them, so the pieces
  * stay families of their own (and fill the top of the report). They are joined occurrence by
  * occurrence instead: a text is bound to a neighbour when it sits beside it in at least
- * FAMILY_PART_SHARE of its own documents, and a piece is a part when in that share of its
- * documents a text bound to it sits beside it (it hardly stands alone). In a document, a
- * run of touching spans (at most FAMILY_GAP tokens apart) grows by a span of a text already
- * in it, or of a text bound to a part in it, or of a part a text in it is bound to; the run
- * is one occurrence of the text it begins with, its first piece longer than a field (a text
- * is known by its beginning: the GPL-2 and GPL-3 notices by their first paragraphs, which
- * differ, the MIT and BSD licences by the grant and the conditions they share). A text beside another in half of its documents and
- * alone in the rest is no part: it stays a family of its own, and so does what follows it.
- * On the English documentation corpus pieces of one licence sit beside each other in 0.73
- * to 1.0 of the documents of the piece bound, different texts in at most 0.5. */
+ * FAMILY_PART_SHARE (two thirds) of its own documents, and a piece is a part when in that
+ * share of its documents a text bound to it sits beside it (it hardly stands alone). In a
+ * document, a run of touching spans (at most FAMILY_GAP tokens apart) grows by a span of a
+ * text already in it, or of a text bound to a part in it, or of a part a text in it is bound
+ * to; the run is one occurrence of the text its first piece longer than a field belongs to
+ * (a text is known by its beginning: the GPL-2 and GPL-3 notices by their first paragraphs,
+ * which differ, the MIT and BSD licences by the grant and the conditions they share; a
+ * heading of a few tokens that a template puts before its text in some pages names
+ * nothing). A text beside another in half of its documents and alone in the rest is no
+ * part: it stays a family of its own, and so does what follows it. On the English
+ * documentation corpus a licence's paragraphs sit beside each other in 0.73 to 1.0 of the
+ * bound paragraph's documents, unrelated texts in at most 0.5. */
 #define FAMILY_PART_SHARE_NUM 2
 #define FAMILY_PART_SHARE_DEN 3
 /* A run's span is checked against the last this many texts of the run. */
@@ -422,8 +424,7 @@ static int join_parts(ovl_ctx *ctx, const ovl__famspan *sp, size_t nspans, uint3
             if (sp[e].tok_end > end)
                 end = sp[e].tok_end;
         }
-        /* Its first piece longer than a field names it: a heading the template puts before
-         * the text in some documents (a window of a few tokens) does not. */
+        /* Its first piece longer than a field names it. */
         size_t first = s;
         while (first < e && sp[first].tok_end - sp[first].tok_start <= FAMILY_GAP)
             first++;
