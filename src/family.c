@@ -395,7 +395,7 @@ static int join_parts(ovl_ctx *ctx, const ovl__famspan *sp, size_t nspans, uint3
                 distinct++;
         part[x] = (unsigned char)share_most(distinct, ndoc[x]);
     }
-    /* Runs of touching spans, each the occurrence of the text it begins with. */
+    /* Runs of touching spans, each one occurrence of the text that begins it. */
     for (size_t s = 0; s < nspans;) {
         size_t e = s + 1, nmem = 1;
         uint32_t end = sp[s].tok_end;
