@@ -158,6 +158,64 @@ START_TEST(same_hash_across_variants)
 }
 END_TEST
 
+START_TEST(one_byte_runs_match_wide_path)
+{
+    /* Latin text is normalized by a run loop while text and folded characters are one byte
+     * wide; after 100 Chinese characters both are two bytes wide and every character takes
+     * the general path. The same Latin text must give the same tokens either way: words of
+     * 1-300 letters, upper case, Latin-1 letters (ÿ is the one-byte arrays' exception mark, ß
+     * folds to two letters), digits, a hyphen at a line break, and one word over 65,535. */
+    static const char *const bits[] = {"\xC3\xBF", "\xC3\x89", "\xC3\x9F", "\xC3\xA9", "Q", "z", "7",
+                                       "-\n", "'", ".", "\xE2\x80\x99", "\t"};
+    size_t cap = 400000, k = 0;
+    char *x = malloc(cap);
+    ck_assert_ptr_nonnull(x);
+    uint32_t seed = 99;
+    while (k < 200000) {
+        seed = seed * 1103515245u + 12345u;
+        size_t run = (seed >> 16) % 301;
+        for (size_t i = 0; i < run; i++)
+            x[k++] = (char)('a' + (i * 5 + seed) % 26);
+        const char *b = bits[(seed >> 4) % (sizeof bits / sizeof *bits)];
+        memcpy(x + k, b, strlen(b));
+        k += strlen(b);
+        x[k++] = (seed >> 12) % 3 ? ' ' : '\n';
+    }
+    memset(x + k, 'w', 70000);
+    k += 70000;
+    const char *cjk = "\xE4\xB8\xAD"; /* 中 */
+    char *y = malloc(cap);
+    ck_assert_ptr_nonnull(y);
+    size_t m = 0;
+    for (int i = 0; i < 100; i++, m += 3)
+        memcpy(y + m, cjk, 3);
+    y[m++] = '\n';
+    memcpy(y + m, x, k);
+    m += k;
+    ovl_doc *a = NULL, *b = NULL;
+    ck_assert_int_eq(ovl_doc_from_bytes(NULL, "x", x, k, NULL, &a), OVL_OK);
+    ck_assert_int_eq(ovl_doc_from_bytes(NULL, "y", y, m, NULL, &b), OVL_OK);
+    const ovl_norm *na = ovl_doc_norm(a), *nb = ovl_doc_norm(b);
+    size_t n = ovl_norm_count(na);
+    ck_assert_uint_gt(n, 1000);
+    ck_assert_uint_eq(ovl_norm_count(nb), n + 100);
+    const ovl_token *ta = ovl_norm_tokens(na), *tb = ovl_norm_tokens(nb) + 100;
+    for (size_t i = 0; i < n; i++)
+        if (ta[i].hash != tb[i].hash || ta[i].kind != tb[i].kind || ta[i].norm_len != tb[i].norm_len ||
+            ta[i].char_start + 101 != tb[i].char_start || ta[i].char_end + 101 != tb[i].char_end ||
+            ta[i].norm_start + 100 != tb[i].norm_start)
+            ck_abort_msg("token %zu: characters %u-%u, %u folded; wide path: %u-%u, %u folded", i,
+                         (unsigned)ta[i].char_start, (unsigned)ta[i].char_end, (unsigned)ta[i].norm_len,
+                         (unsigned)tb[i].char_start - 101, (unsigned)tb[i].char_end - 101,
+                         (unsigned)tb[i].norm_len);
+    ck_assert_uint_eq(ta[n - 1].norm_len, 70000 - 65535);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(x);
+    free(y);
+}
+END_TEST
+
 START_TEST(fold_char)
 {
     uint32_t out[8];
@@ -211,6 +269,7 @@ int main(void)
     tcase_add_test(tc, hyphenated_line_break_joins);
     tcase_add_test(tc, same_hash_across_variants);
     tcase_add_test(tc, long_tokens_and_offsets_across_blocks);
+    tcase_add_test(tc, one_byte_runs_match_wide_path);
     tcase_add_test(tc, fold_char);
     tcase_add_test(tc, encodings_normalize_identically);
     suite_add_tcase(s, tc);
