@@ -299,11 +299,14 @@ static void cjk_run(builder *b, const unsigned char *p, size_t len, size_t *at)
     uint32_t *bbase = t->bbase;
     size_t i = *at, k = t->n;
     while (i + 3 <= len) {
-        unsigned c0 = p[i], c1 = p[i + 1], c2 = p[i + 2];
-        if (c0 < 0xE0 || c0 >= 0xF0 || (c1 & 0xC0) != 0x80 || (c2 & 0xC0) != 0x80)
+        /* The three bytes in one word (whatever the byte order): 1110xxxx 10xxxxxx 10xxxxxx. */
+        uint32_t w = p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16;
+        if ((w & 0xC0C0F0u) != 0x8080E0u)
             break;
-        uint32_t cp = ((c0 & 0x0Fu) << 12) | ((c1 & 0x3Fu) << 6) | (c2 & 0x3Fu);
-        if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0x2028 || cp == 0x2029 || cp == 0xFFFF)
+        uint32_t cp = (w & 0x0Fu) << 12 | (w >> 2 & 0xFC0u) | (w >> 16 & 0x3Fu);
+        /* U+3000 to the surrogates and U+E000 to U+FFFE: CJK, Hangul, full-width forms; the
+         * rest (overlong forms, surrogates, U+2028, U+2029, U+FFFF) goes the general way. */
+        if (cp - 0x3000u >= 0xD800u - 0x3000u && cp - 0xE000u >= 0xFFFFu - 0xE000u)
             break;
         if (k % OVL_TEXT_BLOCK == 0)
             bbase[k / OVL_TEXT_BLOCK] = (uint32_t)i;
@@ -556,7 +559,7 @@ static int utf16_without_bom(const unsigned char *p, size_t len)
 {
     size_t n = len < BINARY_WINDOW ? len : BINARY_WINDOW;
     n &= ~(size_t)1;
-    if (n < 4)
+    if (n < 4 || !memchr(p, 0, n)) /* no zero byte: no UTF-16 of the common scripts */
         return 0;
     size_t even = 0, odd = 0;
     for (size_t i = 0; i < n; i += 2) {

@@ -230,6 +230,38 @@ static int latin_run(nbuild *b, const uint8_t *src, size_t len, size_t *at, cons
     return 0;
 }
 
+/* Most Chinese text: CJK characters that fold to one below U+FFFF, and the dropped
+ * characters between them (line breaks, spaces), while no word is open and the text and the
+ * folded characters are both two bytes wide; one token per character, in a loop with the
+ * arrays in locals. Returns the index of the first character the general path must see. */
+static size_t cjk_run(nbuild *b, const uint16_t *src, size_t len, size_t i, const uint32_t *tab)
+{
+    ovl_norm *n = b->n;
+    uint16_t *dst = n->chars.v;
+    ovl__tok *tok = n->tokens;
+    size_t k = n->nchars, nt = n->ntokens, kmax = b->ccap, tmax = b->tcap;
+    for (; i < len && k < kmax && nt < tmax; i++) {
+        uint32_t c = src[i];
+        if (c == 0xFFFFu)
+            break; /* the array's exception mark */
+        uint32_t e = tab[c];
+        if (e == 0)
+            continue;
+        uint32_t fc = e & 0x1FFFFFu;
+        if ((e & 0x80000000u) || ((e >> 24) & 3u) != OVL_NT_CJK || fc >= 0xFFFFu)
+            break;
+        dst[k++] = (uint16_t)fc;
+        ovl__tok *t = &tok[nt++];
+        t->char_start = (uint32_t)i;
+        t->span = (uint16_t)(1u | OVL_TOK_CJK << 14);
+        t->norm_len = 1;
+        t->hash = XXH3_64bits(&fc, sizeof fc);
+    }
+    n->nchars = k;
+    n->ntokens = nt;
+    return i;
+}
+
 /* Is chars[i] a hyphen ending a line, followed (after the break and indentation) by a
  * lower-case letter? Then the word goes on across the break: "develop-\nment". Returns
  * the index of the letter, or 0. */
@@ -286,6 +318,9 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
             if (latin_run(&b, text->chars.v, len, &i, letter, tab) != 0)
                 goto nomem;
             if (i >= len)
+                break;
+        } else if (text->chars.width == 2 && n->chars.width == 2 && !b.in_word) {
+            if ((i = cjk_run(&b, text->chars.v, len, i, tab)) >= len)
                 break;
         }
         uint32_t cp = ovl__text_char(text, i);

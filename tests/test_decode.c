@@ -327,7 +327,8 @@ START_TEST(runs_match_reference)
      * two-byte array's exception mark), two- to four-byte sequences. Every code point, offset
      * and line is checked. */
     static const char *const other[] = {"\r", "\r\n", "\n", "\t", "\xC3\xA9", "\xC3\xBF", "\xE4\xB8\xAD",
-                                        "\xF0\x9F\x98\x80", "\xE2\x80\xA8", "\x7F", "\xEF\xBF\xBF", "a", ""};
+                                        "\xF0\x9F\x98\x80", "\xE2\x80\xA8", "\x7F", "\xEF\xBF\xBF", "a", "",
+                                        "\xEF\xBC\x8C", "\xEA\xB0\x80", "\xE2\x80\x99", "\xED\x9F\xBF"};
     enum { CAP = 1 << 15 };
     unsigned char *buf = malloc(CAP);
     uint32_t *cp = malloc(CAP * sizeof *cp), *line = malloc(CAP * sizeof *line);

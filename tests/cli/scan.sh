@@ -249,11 +249,14 @@ rm "$t/fam/planted"
   ok "planted in 200: one family of 200 (100 listed), the private pair" ||
   bad "planted in 200: $(grep -c '^{"family"' "$t/fam.jsonl") families, $(jq -c 'select(has("family")) | [.family.documents, (.family.spans | length)]' "$t/fam.jsonl"), pairs $(jq -c 'select(has("pair")) | [.pair.a_path, .pair.b_path]' "$t/fam.jsonl")"
 # Different recurring texts are different families, even where they meet (issue 10: one text
-# each). A is planted in 200 documents and B right after it in 100 of them (B is not part of
-# A: half of A's documents lack it); the paragraph S is in 200 other documents, followed by X
-# in 100 of them and by Y in the other 100; E is in 100 more and F, E with every tenth word
-# changed, in 100 more (each window of E shares a band key or two with F's, as two versions of
-# a licence notice do). Seven families, each with one text's words, and no pair.
+# each). A is planted in 200 documents and B right after it in 100 of them (A stands alone in
+# half of its documents: B is not part of it); the paragraph S is in 200 other documents,
+# followed by X in 100 of them and by Y in the other 100 (S never stands alone: it is the part
+# X and Y share, as the MIT grant of permission is shared by the Expat and X11 disclaimers, and
+# each occurrence is one of the text S begins: one family of 200 whose text holds S and X); E
+# is in 100 more and F, E with every tenth word changed, in 100 more (each window of E shares
+# a band key or two with F's, as two versions of a licence notice do). Five families, and no
+# pair.
 mkdir -p "$t/fam2" "$t/fam2t"
 rwords 41 120 >"$t/fam2t/A"; rwords 42 120 >"$t/fam2t/B"; rwords 43 30 >"$t/fam2t/S"
 rwords 44 90 >"$t/fam2t/X"; rwords 45 90 >"$t/fam2t/Y"; rwords 46 120 >"$t/fam2t/E"
@@ -285,9 +288,9 @@ fam_tags() {
 # Each family: its documents and the texts whose first eight words its text holds.
 got=$(fam_tags "$t/fam2.jsonl" A="$(first8 "$t/fam2t/A")" B="$(first8 "$t/fam2t/B")" S="$(first8 "$t/fam2t/S")" \
   X="$(first8 "$t/fam2t/X")" Y="$(first8 "$t/fam2t/Y")" E="$(first8 "$t/fam2t/E")" F="$(first8 "$t/fam2t/F")")
-[ "$got" = "100 B;100 E;100 F;100 X;100 Y;200 A;200 S;" ] && [ "$(grep -c '^{"pair"' "$t/fam2.jsonl")" = 0 ] &&
-  ok "texts that meet or differ in a few words: seven families, one text each, no pair" ||
-  bad "one text each: families $got want 100 B;100 E;100 F;100 X;100 Y;200 A;200 S; $(grep -c '^{"pair"' "$t/fam2.jsonl") pairs"
+[ "$got" = "100 B;100 E;100 F;200 A;200 S+X;" ] && [ "$(grep -c '^{"pair"' "$t/fam2.jsonl")" = 0 ] &&
+  ok "texts that meet or differ in a few words: five families, a shared part with its text, no pair" ||
+  bad "one text each: families $got want 100 B;100 E;100 F;200 A;200 S+X; $(grep -c '^{"pair"' "$t/fam2.jsonl") pairs"
 # Two texts that differ in one word (as the GPL-2 and GPL-3 notices do: "version 2" and
 # "version 3"), each in more than --max-df documents, are two families; a text planted
 # re-wrapped, or under a copyright line of its document's own, in half of its documents is
@@ -316,6 +319,42 @@ got=$(fam_tags "$t/fam3.jsonl" G="$(w2830 "$t/fam3t/G")" H="$(w2830 "$t/fam3t/H"
 [ "$got" = "140 G;150 P1+P2;200 T1+T2+T3;60 H;" ] && [ "$(grep -c '^{"pair"' "$t/fam3.jsonl")" = 0 ] &&
   ok "a word apart: two families; re-wrapped or under a line of its own: one; two pieces around a field: one" ||
   bad "a word apart / re-wrapped / two pieces: families $got want 140 G;150 P1+P2;200 T1+T2+T3;60 H; $(grep -c '^{"pair"' "$t/fam3.jsonl") pairs"
+# A paragraph shared by two texts goes with the text beside it, occurrence by occurrence (the
+# GPL's warranty paragraph after the first paragraph of the GPL-2 notice in some documents and
+# of the GPL-3 one in others): V2 in 120 documents and V3 (V2 with its 30th word changed) in
+# 80, each followed by a name line of the document's own and W; W is in no family of its own.
+# Two texts that sit side by side in a few of their documents (U then Z in 40 of 150 each) stay
+# two families. A text T that a heading precedes in 100 of its documents and X follows in the
+# other 100 is one family, named by T, not by the heading (a piece no longer than a field).
+mkdir -p "$t/fam4" "$t/fam4t"
+rwords 81 48 >"$t/fam4t/V2"
+awk '{ for (i = 1; i <= NF; i++) if (++n == 30) $i = "version3"; print }' "$t/fam4t/V2" >"$t/fam4t/V3"
+rwords 82 60 >"$t/fam4t/W"; rwords 83 60 >"$t/fam4t/U"; rwords 84 60 >"$t/fam4t/Z"
+rwords 85 60 >"$t/fam4t/T"; rwords 86 60 >"$t/fam4t/X"
+for d in $(seq 0 199); do
+  x=$([ "$d" -lt 120 ] && echo V2 || echo V3)
+  { rwords $((19000 + d)) 150; echo; echo; cat "$t/fam4t/$x"; echo; echo "Name: $(rwords $((20000 + d)) 2)"; echo
+    cat "$t/fam4t/W"; echo; echo; rwords $((21000 + d)) 150; } >"$t/fam4/v$(printf %03d "$d").txt"
+done
+for d in $(seq 0 259); do
+  { rwords $((22000 + d)) 150; echo; echo
+    [ "$d" -lt 150 ] && { cat "$t/fam4t/U"; echo; echo; }
+    [ "$d" -lt 150 ] && [ "$d" -ge 40 ] && { rwords $((23000 + d)) 150; echo; echo; }
+    [ "$d" -lt 40 ] || [ "$d" -ge 150 ] && { cat "$t/fam4t/Z"; echo; echo; }
+    rwords $((24000 + d)) 150; } >"$t/fam4/u$(printf %03d "$d").txt"
+done
+for d in $(seq 0 199); do
+  { rwords $((25000 + d)) 150; echo; echo
+    if [ "$d" -lt 100 ]; then echo "GLOBAL FLAGS"; echo; cat "$t/fam4t/T"; else cat "$t/fam4t/T"; echo; echo; cat "$t/fam4t/X"; fi
+    echo; echo; rwords $((26000 + d)) 150; } >"$t/fam4/h$(printf %03d "$d").txt"
+done
+"$OVL_BIN" scan --format jsonl "$t/fam4" >"$t/fam4.jsonl"
+got=$(fam_tags "$t/fam4.jsonl" V2="$(w2830 "$t/fam4t/V2")" V3="$(w2830 "$t/fam4t/V3")" W="$(first8 "$t/fam4t/W")" \
+  U="$(first8 "$t/fam4t/U")" Z="$(first8 "$t/fam4t/Z")" T="$(first8 "$t/fam4t/T")" X="$(first8 "$t/fam4t/X")" \
+  H="GLOBAL FLAGS")
+[ "$got" = "120 V2+W;150 U;150 Z;200 T+X;80 V3+W;" ] && [ "$(grep -c '^{"pair"' "$t/fam4.jsonl")" = 0 ] &&
+  ok "a paragraph two texts share: with each, occurrence by occurrence; neighbours in a few documents: apart; a heading: no name" ||
+  bad "shared paragraph / neighbours / heading: families $got want 120 V2+W;150 U;150 Z;200 T+X;80 V3+W; $(grep -c '^{"pair"' "$t/fam4.jsonl") pairs"
 # Standard input as a document: compare - B, dump -, check --db X -.
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt fixtures/reuse/copy.txt | jq -c .passages >"$t/in.want"
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt - <fixtures/reuse/copy.txt | jq -c .passages >"$t/in.got"
