@@ -803,11 +803,17 @@ static void align_unit(void *arg, unsigned worker, size_t i)
     int mrc = dc && j->rec ? doc_mask(j, worker, 0, centre, dc, &mc) : OVL_OK;
     ovl__centre_grams *cg = &j->cgw[worker];
     if (!dc || j->cgid[worker] != centre + 1) {
-        ovl__grams_free(cg->x);
-        *cg = (ovl__centre_grams){dc, NULL, 0, 0};
+        ovl__centre_grams_clear(cg, dc, 1);
         j->cgid[worker] = dc ? centre + 1 : 0;
     }
-    cg->doc = dc; /* reloaded by the cache, perhaps: the same tokens */
+    /* Reloaded by the cache, perhaps: the same tokens, but the seed index is known by the
+     * document it was built for. */
+    if (cg->doc != dc && cg->kx) {
+        ovl__kindex_free(cg->kx);
+        cg->kx = NULL;
+        cg->kwork = 0;
+    }
+    cg->doc = dc;
     for (size_t x = j->units.ustart[u]; x < j->units.ustart[u + 1]; x++) {
         size_t k = j->units.order[x];
         const ovl_scan_pair *c = &j->pairs[k];
@@ -953,7 +959,7 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
         ovl_ctx_free(j.ctx[t]);
     free(j.ctx);
     for (unsigned t = 0; j.cgw && t < nt; t++)
-        ovl__grams_free(j.cgw[t].x);
+        ovl__centre_grams_clear(&j.cgw[t], NULL, 0);
     free(j.cgw);
     free(j.cgid);
     units_free(&j.units);

@@ -167,7 +167,7 @@ START_TEST(windows_align_like_whole)
                      OVL_OK);
     same_passages(win, nwin, whole, nwhole);
     /* With the long document as a unit's centre: its index is built for the second pair. */
-    ovl__centre_grams cg = {f.l, NULL, 0, 0};
+    ovl__centre_grams cg = {.doc = f.l};
     for (int round = 0; round < 2; round++) {
         free(idx);
         idx = NULL;
