@@ -400,7 +400,10 @@ struct ovl__kindex {
     kslot *tab;
     size_t tmask; /* table size less one */
     uint32_t *pos;
+    uint64_t *paras; /* para_starts of the whole document */
 };
+
+static void para_starts(const ovl_doc *doc, const ovl__tok *tk, size_t n, uint64_t *out);
 
 void ovl__kindex_free(ovl__kindex *x)
 {
@@ -408,6 +411,7 @@ void ovl__kindex_free(ovl__kindex *x)
         return;
     free(x->tab);
     free(x->pos);
+    free(x->paras);
     free(x);
 }
 
@@ -427,11 +431,14 @@ int ovl__kindex_build(const ovl_doc *d, const uint8_t *mask, unsigned k, ovl__ki
     ovl__kindex *x = calloc(1, sizeof *x);
     uint32_t *slot = malloc((na + 1) * sizeof *slot);
     if (!x || !slot || !(x->tab = calloc(tsize, sizeof *x->tab)) ||
-        !(x->pos = malloc((na + 1) * sizeof *x->pos))) {
+        !(x->pos = malloc((na + 1) * sizeof *x->pos)) ||
+        !(x->paras = malloc((n / 64 + 2) * sizeof *x->paras))) {
         free(slot);
         ovl__kindex_free(x);
         return OVL_ERR_NOMEM;
     }
+    para_starts(d, ta, n, x->paras);
+    x->paras[n / 64 + 1] = 0;
     x->doc = d;
     x->mask = mask;
     x->n = n;
@@ -1398,6 +1405,22 @@ static void para_starts(const ovl_doc *doc, const ovl__tok *tk, size_t n, uint64
     }
 }
 
+/* para_starts of tokens [t0, t0 + n) from those of the whole document (src): the same bits
+ * shifted, the first cleared (a range's first token starts no paragraph of it). */
+static void bits_slice(const uint64_t *src, size_t t0, size_t n, uint64_t *out)
+{
+    size_t nw = n / 64 + 1, w0 = t0 / 64, last = (t0 + n) / 64; /* src has words 0 .. last at least */
+    unsigned sh = (unsigned)(t0 % 64);
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t v = src[w0 + w] >> sh;
+        if (sh && w0 + w + 1 <= last)
+            v |= src[w0 + w + 1] << (64 - sh);
+        out[w] = v;
+    }
+    out[0] &= ~UINT64_C(1);
+    out[nw - 1] &= n % 64 ? ~UINT64_C(0) >> (64 - n % 64) : 0;
+}
+
 /* End extension: an X-drop alignment in a diagonal band, scored per token. A substitution
  * costs less than a match gains, so two shared tokens after a two-token substitution pay for
  * it, while unrelated text (mostly mismatches) drops X below the best within a few tokens. */
@@ -2260,12 +2283,15 @@ static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, con
     sc_start(s, SC_STACK, &stack, &stcap, sizeof *stack);
     if (!pa || !pb || !rows)
         goto done;
-    para_starts(a, ta, n, pa);
+    if (kx && (kx->doc != a || kx->mask != mask_a || kx->k != k || kx->n != a->norm->ntokens))
+        kx = NULL;
+    if (kx)
+        bits_slice(kx->paras, a0, n, pa);
+    else
+        para_starts(a, ta, n, pa);
     para_starts(b, tb, m, pb);
     aln al = {ta, tb, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
               (double)o.min_words, s};
-    if (kx && (kx->doc != a || kx->mask != mask_a || kx->k != k || kx->n != a->norm->ntokens))
-        kx = NULL;
     if (kx ? find_mems_indexed(s, ta, n, tb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
                                mask_b ? mask_b + b0 : NULL, kx, a0, &mm, &nm)
            : find_mems_masked(s, ta, n, tb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
