@@ -401,7 +401,30 @@ struct ovl__kindex {
     size_t tmask; /* table size less one */
     uint32_t *pos;
     uint64_t *paras; /* para_starts of the whole document */
+    uint8_t *tags;   /* per slot: 0 empty, else a byte of its hash (kx_find) */
+    size_t ncjk, nword; /* the document's CJK and word tokens */
 };
+
+/* A k-gram's tag: 8 bits of its hash that do not pick its slot, never 0. */
+static inline uint8_t kx_tag(uint64_t g)
+{
+    uint8_t t = (uint8_t)(g >> 56);
+    return t ? t : 1;
+}
+
+/* kslot_find in the index: the same slot, probing a byte a slot (a table of 16 times fewer
+ * bytes, that a core's cache holds where the slots are read from further out). */
+static inline size_t kx_find(const ovl__kindex *x, uint64_t g)
+{
+    const uint8_t tg = kx_tag(g);
+    for (size_t h = (size_t)g & x->tmask;; h = (h + 1) & x->tmask) {
+        uint8_t t = x->tags[h];
+        if (!t)
+            return SIZE_MAX;
+        if (t == tg && x->tab[h].g == g)
+            return h;
+    }
+}
 
 static void para_starts(const ovl_doc *doc, const ovl__tok *tk, size_t n, uint64_t *out);
 
@@ -412,6 +435,7 @@ void ovl__kindex_free(ovl__kindex *x)
     free(x->tab);
     free(x->pos);
     free(x->paras);
+    free(x->tags);
     free(x);
 }
 
@@ -432,7 +456,7 @@ int ovl__kindex_build(const ovl_doc *d, const uint8_t *mask, unsigned k, ovl__ki
     uint32_t *slot = malloc((na + 1) * sizeof *slot);
     if (!x || !slot || !(x->tab = calloc(tsize, sizeof *x->tab)) ||
         !(x->pos = malloc((na + 1) * sizeof *x->pos)) ||
-        !(x->paras = malloc((n / 64 + 2) * sizeof *x->paras))) {
+        !(x->paras = malloc((n / 64 + 2) * sizeof *x->paras)) || !(x->tags = calloc(tsize, 1))) {
         free(slot);
         ovl__kindex_free(x);
         return OVL_ERR_NOMEM;
@@ -463,7 +487,12 @@ int ovl__kindex_build(const ovl_doc *d, const uint8_t *mask, unsigned k, ovl__ki
             h = (h + 1) & x->tmask;
         x->tab[h].g = g;
         x->tab[h].count++;
+        x->tags[h] = kx_tag(g);
         slot[i] = (uint32_t)h;
+    }
+    for (size_t t = 0; t < n; t++) {
+        x->ncjk += ovl__tok_kind(&ta[t]) == OVL_TOK_CJK;
+        x->nword += ovl__tok_kind(&ta[t]) == OVL_TOK_WORD;
     }
     uint32_t at = 0;
     for (size_t h = 0; h < tsize; h++) {
@@ -538,7 +567,7 @@ static int find_mems_indexed(ascratch *sc, const ovl__tok *ta, size_t n, const o
     const kslot *tab = ix->tab;
     const uint32_t *pos = ix->pos;
     const size_t mask = ix->tmask;
-    const int pf = (mask + 1) * sizeof(kslot) > PF_TABLE_BYTES;
+    const int pf = mask + 1 > PF_TABLE_BYTES / 16; /* tags beyond a core's L1 and L2 share */
     const int whole = off == 0 && n == ix->n;
     mem *mems = NULL;
     size_t nm = 0, cap = 0;
@@ -557,7 +586,7 @@ static int find_mems_indexed(ascratch *sc, const ovl__tok *ta, size_t n, const o
         size_t x = t + SEED_AHEAD;
         if (pf && x < m) {
             ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * KGRAM_P + tb[x].hash;
-            OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
+            OVL_PREFETCH(&ix->tags[(size_t)mix64(ahead) & mask]);
         }
         acc = (t >= k ? acc - tb[t - k].hash * pk : acc) * KGRAM_P + tb[t].hash;
         if (t + 1 < k)
@@ -567,7 +596,7 @@ static int find_mems_indexed(ascratch *sc, const ovl__tok *ta, size_t n, const o
             break;
         if (sb && sb[j] && sb[j + k - 1])
             continue;
-        size_t h = kslot_find(tab, mask, mix64(acc));
+        size_t h = kx_find(ix, mix64(acc));
         if (h == SIZE_MAX)
             continue;
         const uint32_t *pi = pos + tab[h].head;
@@ -1405,6 +1434,17 @@ static void para_starts(const ovl_doc *doc, const ovl__tok *tk, size_t n, uint64
     }
 }
 
+int ovl__para_bits(const ovl_doc *doc, uint64_t **out)
+{
+    size_t n = doc->norm->ntokens;
+    *out = malloc((n / 64 + 2) * sizeof **out);
+    if (!*out)
+        return OVL_ERR_NOMEM;
+    para_starts(doc, doc->norm->tokens, n, *out);
+    (*out)[n / 64 + 1] = 0;
+    return OVL_OK;
+}
+
 /* para_starts of tokens [t0, t0 + n) from those of the whole document (src): the same bits
  * shifted, the first cleared (a range's first token starts no paragraph of it). */
 static void bits_slice(const uint64_t *src, size_t t0, size_t n, uint64_t *out)
@@ -2199,33 +2239,36 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
 
 static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                        size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
-                       const uint8_t *mask_b, const ovl__kindex *kx, ovl_passage **out,
-                       size_t *count, ovl_piece **pieces_ret, size_t *npieces_ret);
+                       const uint8_t *mask_b, const ovl__kindex *kx, const uint64_t *para_a,
+                       const uint64_t *para_b, ovl_passage **out, size_t *count,
+                       ovl_piece **pieces_ret, size_t *npieces_ret);
 
 int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                             size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
                             const uint8_t *mask_b, ovl_passage **out, size_t *count)
 {
-    return align_range(ctx, a, a0, a1, b, b0, b1, opts, mask_a, mask_b, NULL, out, count, NULL,
-                       NULL);
+    return align_range(ctx, a, a0, a1, b, b0, b1, opts, mask_a, mask_b, NULL, NULL, NULL, out,
+                       count, NULL, NULL);
 }
 
 int ovl__align_range_kx(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                         size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
-                        const uint8_t *mask_b, const ovl__kindex *kx, ovl_passage **out,
-                        size_t *count)
+                        const uint8_t *mask_b, const ovl__kindex *kx, const uint64_t *para_a,
+                        const uint64_t *para_b, ovl_passage **out, size_t *count)
 {
-    return align_range(ctx, a, a0, a1, b, b0, b1, opts, mask_a, mask_b, kx, out, count, NULL,
-                       NULL);
+    return align_range(ctx, a, a0, a1, b, b0, b1, opts, mask_a, mask_b, kx, para_a, para_b, out,
+                       count, NULL, NULL);
 }
 
 /* pieces_ret NULL: the pieces of merged passages are not wanted (nor recorded). kx (NULL:
  * none): an index of a's k-grams, used when it was built for a with mask_a and the seed
- * length this range takes. */
+ * length this range takes. para_a, para_b (NULL: found here): ovl__para_bits of the whole
+ * documents. */
 static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                        size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
-                       const uint8_t *mask_b, const ovl__kindex *kx, ovl_passage **out,
-                       size_t *count, ovl_piece **pieces_ret, size_t *npieces_ret)
+                       const uint8_t *mask_b, const ovl__kindex *kx, const uint64_t *para_a,
+                       const uint64_t *para_b, ovl_passage **out, size_t *count,
+                       ovl_piece **pieces_ret, size_t *npieces_ret)
 {
     if (!a || !b || !out || !count || (pieces_ret && !npieces_ret))
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL argument");
@@ -2262,9 +2305,14 @@ static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, con
     /* Automatic parameters from the share of CJK tokens: a CJK token is one character, so
      * seeds and gaps must span more of them than of words for the same amount of text. */
     size_t ncjk = 0, nword = 0;
-    for (size_t i = 0; i < n; i++) {
-        ncjk += ovl__tok_kind(&ta[i]) == OVL_TOK_CJK;
-        nword += ovl__tok_kind(&ta[i]) == OVL_TOK_WORD;
+    if (kx && kx->doc == a && kx->n == n) { /* the whole document: counted with its index */
+        ncjk = kx->ncjk;
+        nword = kx->nword;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            ncjk += ovl__tok_kind(&ta[i]) == OVL_TOK_CJK;
+            nword += ovl__tok_kind(&ta[i]) == OVL_TOK_WORD;
+        }
     }
     double cjk_share = ncjk + nword ? (double)ncjk / (double)(ncjk + nword) : 0.0;
     unsigned k = ovl__align_seed_len(&o, ncjk, nword);
@@ -2285,11 +2333,14 @@ static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, con
         goto done;
     if (kx && (kx->doc != a || kx->mask != mask_a || kx->k != k || kx->n != a->norm->ntokens))
         kx = NULL;
-    if (kx)
-        bits_slice(kx->paras, a0, n, pa);
+    if (para_a || kx)
+        bits_slice(para_a ? para_a : kx->paras, a0, n, pa);
     else
         para_starts(a, ta, n, pa);
-    para_starts(b, tb, m, pb);
+    if (para_b)
+        bits_slice(para_b, b0, m, pb);
+    else
+        para_starts(b, tb, m, pb);
     aln al = {ta, tb, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
               (double)o.min_words, s};
     if (kx ? find_mems_indexed(s, ta, n, tb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
@@ -2444,7 +2495,7 @@ int ovl_align_pieces(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl
     if (!pieces || !npieces)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align_pieces: NULL argument");
     return align_range(ctx, a, 0, a->norm->ntokens, b, 0, b->norm->ntokens, opts, NULL, NULL, NULL,
-                       out, count, pieces, npieces);
+                       NULL, NULL, out, count, pieces, npieces);
 }
 
 int ovl_align(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_opts *opts,

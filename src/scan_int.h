@@ -69,6 +69,10 @@ typedef struct ovl__centre_grams {
     int kon, kfail;
     ovl__kindex *kx;
     uint64_t kwork;
+    /* The pair's two documents (NULL: none) and their ovl__para_bits (borrowed), set by the
+     * caller for each pair. */
+    const ovl_doc *pdoc[2];
+    const uint64_t *paras[2];
 } ovl__centre_grams;
 
 /* Frees what cg holds and empties it, for centre doc (NULL: none), the seed index on or off. */

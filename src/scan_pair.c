@@ -94,7 +94,15 @@ void ovl__centre_grams_clear(ovl__centre_grams *cg, const ovl_doc *doc, int kon)
 {
     ovl__grams_free(cg->x);
     ovl__kindex_free(cg->kx);
-    *cg = (ovl__centre_grams){doc, NULL, 0, 0, kon, 0, NULL, 0};
+    *cg = (ovl__centre_grams){doc, NULL, 0, 0, kon, 0, NULL, 0, {NULL, NULL}, {NULL, NULL}};
+}
+
+/* The paragraph starts of d the caller gave with cg, NULL when none. */
+static const uint64_t *cg_paras(const ovl__centre_grams *cg, const ovl_doc *d)
+{
+    if (!cg)
+        return NULL;
+    return cg->pdoc[0] == d ? cg->paras[0] : cg->pdoc[1] == d ? cg->paras[1] : NULL;
 }
 
 /* Indexes the g-grams starting in tokens [t0, t1 - g] of d, those whose first and last tokens
@@ -422,7 +430,8 @@ static int align_box(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, uint32_
         widen(a0b, a1b, m, na, &a0, &a1);
         widen(b0b, b1b, m, nb, &b0, &b1);
         int rc = ovl__align_range_kx(ctx, da, a0, a1, db, b0, b1, &o->align, ma, mb,
-                                     centre_index(cg, da, a0, a1, o, ma), ps, np);
+                                     centre_index(cg, da, a0, a1, o, ma), cg_paras(cg, da),
+                                     cg_paras(cg, db), ps, np);
         if (rc != OVL_OK)
             return rc;
         if ((a0 == 0 && a1 == na && b0 == 0 && b1 == nb) || m >= UINT32_MAX)
@@ -615,7 +624,8 @@ int ovl__scan_align_pair(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, con
     size_t na = ovl_norm_count(ovl_doc_norm(da)), nb = ovl_norm_count(ovl_doc_norm(db));
     if ((na <= o->whole_tokens && nb <= o->whole_tokens) || p->a0 >= p->a1 || p->b0 >= p->b1)
         return ovl__align_range_kx(ctx, da, 0, na, db, 0, nb, &o->align, ma, mb,
-                                   centre_index(cg, da, 0, na, o, ma), ps, np);
+                                   centre_index(cg, da, 0, na, o, ma), cg_paras(cg, da),
+                                   cg_paras(cg, db), ps, np);
     size_t a0, a1, b0, b1;
     uint64_t m = 4 * (uint64_t)o->fp.chunk_tokens;
     widen(p->a0, p->a1, m, na, &a0, &a1);

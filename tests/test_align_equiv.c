@@ -613,7 +613,7 @@ static ovl_doc *text_doc(ovl_ctx *ctx, const char *text)
  * index's k-grams outside the range are not seeds and do not count towards max_occ; masks,
  * seed lengths and occurrence limits as the aligner uses them. The paragraph starts shifted out
  * of the whole document's are the range's own. And the aligner's passages are the same with
- * and without the index. */
+ * and without the index and the documents' paragraph starts. */
 START_TEST(indexed_seeds_same_as_range_table)
 {
     ovl_ctx *ctx = ovl_ctx_new();
@@ -643,6 +643,9 @@ START_TEST(indexed_seeds_same_as_range_table)
         unsigned k = 3 + (unsigned)(round % 3 == 2), occ = round % 4 < 2 ? 4 : 64;
         ovl__kindex *kx = NULL;
         ck_assert_int_eq(ovl__kindex_build(a, ma, k, &kx), OVL_OK);
+        uint64_t *para_a = NULL, *para_b = NULL;
+        ck_assert_int_eq(ovl__para_bits(a, &para_a), OVL_OK);
+        ck_assert_int_eq(ovl__para_bits(b, &para_b), OVL_OK);
         const ovl__tok *ta = a->norm->tokens, *tb = b->norm->tokens;
         for (int r = 0; r < 8; r++) {
             size_t a0 = 0, a1 = N, b0 = 0, b1 = M;
@@ -693,6 +696,17 @@ START_TEST(indexed_seeds_same_as_range_table)
             bits_slice(kx->paras, a0, n, p2);
             ck_assert_msg(memcmp(p1, p2, sizeof *p1 * (n / 64 + 1)) == 0,
                           "round %d: paragraph starts of [%zu, %zu) differ", round, a0, a1);
+            bits_slice(para_a, a0, n, p2);
+            ck_assert(memcmp(p1, p2, sizeof *p1 * (n / 64 + 1)) == 0);
+            free(p1);
+            free(p2);
+            p1 = calloc(m / 64 + 1, sizeof *p1);
+            p2 = calloc(m / 64 + 1, sizeof *p2);
+            ck_assert(p1 && p2);
+            para_starts(b, tb + b0, m, p1);
+            bits_slice(para_b, b0, m, p2);
+            ck_assert_msg(memcmp(p1, p2, sizeof *p1 * (m / 64 + 1)) == 0,
+                          "round %d: paragraph starts of b's [%zu, %zu) differ", round, b0, b1);
             free(p1);
             free(p2);
             if (r > 3)
@@ -703,7 +717,8 @@ START_TEST(indexed_seeds_same_as_range_table)
             size_t nq1 = 0, nq2 = 0;
             ck_assert_int_eq(ovl__align_range_masked(ctx, a, a0, a1, b, b0, b1, &ao, ma, mb, &q1, &nq1),
                              OVL_OK);
-            ck_assert_int_eq(ovl__align_range_kx(ctx, a, a0, a1, b, b0, b1, &ao, ma, mb, kx, &q2, &nq2),
+            ck_assert_int_eq(ovl__align_range_kx(ctx, a, a0, a1, b, b0, b1, &ao, ma, mb, kx,
+                                                 r % 2 ? para_a : NULL, para_b, &q2, &nq2),
                              OVL_OK);
             ck_assert_uint_eq(nq1, nq2);
             for (size_t x = 0; x < nq1; x++) {
@@ -718,6 +733,8 @@ START_TEST(indexed_seeds_same_as_range_table)
             free(q2);
         }
         ovl__kindex_free(kx);
+        free(para_a);
+        free(para_b);
         free(ma);
         free(mb);
         ovl_doc_free(a);
@@ -763,7 +780,8 @@ START_TEST(index_of_other_document_ignored)
     for (int x = 0; x < 3; x++) {
         ovl_passage *got = NULL;
         size_t ngot = 0;
-        ck_assert_int_eq(ovl__align_range_kx(ctx, a, 0, N, b, 0, M, NULL, NULL, NULL, kx[x], &got, &ngot),
+        ck_assert_int_eq(ovl__align_range_kx(ctx, a, 0, N, b, 0, M, NULL, NULL, NULL, kx[x], NULL,
+                                             NULL, &got, &ngot),
                          OVL_OK);
         ck_assert_uint_eq(ngot, nwant);
         for (size_t i = 0; i < ngot; i++) {
