@@ -106,14 +106,17 @@ static const uint64_t *cg_paras(const ovl__centre_grams *cg, const ovl_doc *d)
 }
 
 /* Indexes the g-grams starting in tokens [t0, t1 - g] of d, those whose first and last tokens
- * are masked (m, a byte per token of the whole document; NULL: none) left out. */
-static int grams_build(const ovl_doc *d, size_t t0, size_t t1, const uint8_t *m, unsigned g,
-                       ovl__grams **out)
+ * are masked (m, a byte per token of the whole document; NULL: none) left out. sparse: the
+ * index will be probed for many absent keys (the g-grams of a range many times longer), so its
+ * table is at most a quarter full while it stays within 1 MB (most probes then meet an empty
+ * slot at once); otherwise at most three quarters. The index holds the same either way. */
+static int grams_build_at(const ovl_doc *d, size_t t0, size_t t1, const uint8_t *m, unsigned g,
+                          int sparse, ovl__grams **out)
 {
     *out = NULL;
     ovl__grams *x = calloc(1, sizeof *x);
     size_t n = t1 - t0 >= g ? t1 - t0 - g + 1 : 0, tsize = 64;
-    while (tsize < n + n / 3) /* at most three quarters full: linear probing */
+    while (tsize < n + n / 3 || (sparse && tsize < 4 * n && tsize * sizeof(gslot) < ((size_t)1 << 20)))
         tsize *= 2;
     uint32_t *slot = malloc((n + 1) * sizeof *slot);
     if (!x || !slot || !(x->tab = calloc(tsize, sizeof *x->tab)) ||
@@ -154,6 +157,12 @@ static int grams_build(const ovl_doc *d, size_t t0, size_t t1, const uint8_t *m,
     free(slot);
     *out = x;
     return OVL_OK;
+}
+
+static int grams_build(const ovl_doc *d, size_t t0, size_t t1, const uint8_t *m, unsigned g,
+                       ovl__grams **out)
+{
+    return grams_build_at(d, t0, t1, m, g, 0, out);
 }
 
 typedef struct ghit {
@@ -230,7 +239,7 @@ static int find_hits(const ovl_doc *l, const ovl__grams *li, size_t l0, size_t l
         return OVL_OK;
     }
     ovl__grams *si = NULL;
-    int rc = grams_build(s, s0, s1, ms, g, &si);
+    int rc = grams_build_at(s, s0, s1, ms, g, 1, &si);
     uint32_t *lcount = rc == OVL_OK ? calloc(si->mask + 1, sizeof *lcount) : NULL;
     if (rc == OVL_OK && !lcount)
         rc = OVL_ERR_NOMEM;
