@@ -224,23 +224,131 @@ static size_t utf8_first_invalid(const unsigned char *p, size_t len, size_t *two
     return len;
 }
 
+/* Length of the run of ASCII bytes but CR at p (n at most), eight at a time. */
+static size_t ascii_len(const unsigned char *p, size_t n)
+{
+    const uint64_t hi = 0x8080808080808080ull, b7 = 0x7F7F7F7F7F7F7F7Full, cr = 0x0D0D0D0D0D0D0D0Dull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        uint64_t y = x ^ cr, iscr = ~(((y & b7) + b7) | y) & hi; /* exact per byte */
+        if ((x & hi) | iscr)
+            break;
+    }
+    while (i < n && p[i] < 0x80 && p[i] != '\r')
+        i++;
+    return i;
+}
+
+/* Decodes the run of ASCII bytes (but CR) from *at; offsets must be compact, code points one
+ * byte wide and no CR pending. Copied as they are, their offsets written a block at a time and their line
+ * starts found by memchr. Room is already there (one entry per input byte). -1 when out of
+ * memory. */
+static int ascii_run(builder *b, const unsigned char *p, size_t len, size_t *at)
+{
+    ovl_text *t = b->t;
+    size_t i = *at, k = t->n, run = ascii_len(p + i, len - i), done = 0;
+    uint8_t *boff = t->boff;
+    while (done < run) {
+        size_t kk = k + done, ii = i + done;
+        if (kk % OVL_TEXT_BLOCK == 0)
+            t->bbase[kk / OVL_TEXT_BLOCK] = (uint32_t)ii;
+        size_t rel = ii - t->bbase[kk / OVL_TEXT_BLOCK];
+        size_t m = OVL_TEXT_BLOCK - kk % OVL_TEXT_BLOCK;
+        if (m > run - done)
+            m = run - done;
+        if (rel + m > 0x100)
+            m = rel <= 0xFF ? 0x100 - rel : 0; /* the general path widens the offsets */
+        if (m == 0)
+            break;
+        /* Eight offsets at a time: the bytes 0..7 plus rel in each (rel + 7 <= 0xFF here, so
+         * no carry crosses a byte, whatever the byte order). */
+        size_t q = 0;
+        uint64_t iota;
+        memcpy(&iota, "\0\1\2\3\4\5\6\7", 8);
+        for (; q + 8 <= m; q += 8) {
+            uint64_t v = iota + (uint64_t)(rel + q) * 0x0101010101010101ull;
+            memcpy(boff + kk + q, &v, 8);
+        }
+        for (; q < m; q++)
+            boff[kk + q] = (uint8_t)(rel + q);
+        done += m;
+    }
+    memcpy((uint8_t *)t->chars.v + k, p + i, done);
+    for (const unsigned char *nl = p + i, *end = p + i + done; (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL;) {
+        nl++;
+        if (ovl__grow(&t->lines, &b->lcap, t->nlines + 1, sizeof *t->lines) != 0)
+            return -1;
+        t->lines[t->nlines++] = (uint32_t)(k + (size_t)(nl - (p + i)));
+    }
+    t->n = k + done;
+    *at = i + done;
+    return 0;
+}
+
+/* Decodes the run of valid three-byte sequences (most CJK text) from *at into a two-byte wide
+ * array with compact offsets, the arrays in locals as in ascii_run. Stops before a sequence
+ * the general path must see: U+2028, U+2029 (line breaks) and U+FFFF (the array's exception
+ * mark), and where an offset no longer fits its block. Room is already there. */
+static void cjk_run(builder *b, const unsigned char *p, size_t len, size_t *at)
+{
+    ovl_text *t = b->t;
+    uint16_t *v = t->chars.v;
+    uint8_t *boff = t->boff;
+    uint32_t *bbase = t->bbase;
+    size_t i = *at, k = t->n;
+    while (i + 3 <= len) {
+        /* The three bytes in one word (whatever the byte order): 1110xxxx 10xxxxxx 10xxxxxx. */
+        uint32_t w = p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16;
+        if ((w & 0xC0C0F0u) != 0x8080E0u)
+            break;
+        uint32_t cp = (w & 0x0Fu) << 12 | (w >> 2 & 0xFC0u) | (w >> 16 & 0x3Fu);
+        /* U+3000 to the surrogates and U+E000 to U+FFFE: CJK, Hangul, full-width forms; the
+         * rest (overlong forms, surrogates, U+2028, U+2029, U+FFFF) goes the general way. */
+        if (cp - 0x3000u >= 0xD800u - 0x3000u && cp - 0xE000u >= 0xFFFFu - 0xE000u)
+            break;
+        if (k % OVL_TEXT_BLOCK == 0)
+            bbase[k / OVL_TEXT_BLOCK] = (uint32_t)i;
+        size_t rel = i - bbase[k / OVL_TEXT_BLOCK];
+        if (rel > 0xFF)
+            break;
+        boff[k] = (uint8_t)rel;
+        v[k++] = (uint16_t)cp;
+        i += 3;
+    }
+    t->n = k;
+    *at = i;
+}
+
 static int decode_utf8(ovl_ctx *ctx, builder *b, const unsigned char *p, size_t len, size_t start,
                        int lenient, const char *label)
 {
     size_t i = start;
     ovl_text *t = b->t;
     /* The arrays hold len + 1 entries already (one per byte at most), so the common case
-     * writes them directly; only line breaks and bad bytes take the general path. */
+     * writes them directly; only CR and bad bytes take the general path. */
     while (i < len) {
         uint32_t cp;
         size_t n;
         unsigned c = p[i];
         if (c >= 0x20 && c < 0x80 && !b->pending_cr) {
+            if (t->chars.width == 1 && !t->bytes) {
+                if (ascii_run(b, p, len, &i) != 0)
+                    return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
+                continue;
+            }
             if (b_setoff(b, t->n, i) != 0 || ovl__cps_put(&t->chars, t->n, c, b->cap) != 0)
                 return ovl__fail(ctx, OVL_ERR_NOMEM, -1, NULL);
             t->n++;
             i++;
             continue;
+        }
+        if (c >= 0xE0 && c < 0xF0 && t->chars.width == 2 && !t->bytes && !b->pending_cr) {
+            size_t i0 = i;
+            cjk_run(b, p, len, &i);
+            if (i > i0)
+                continue;
         }
         if (c >= 0x80 && (n = utf8_next(p + i, len - i, &cp)) != 0 && !b->pending_cr &&
             cp != 0x2028 && cp != 0x2029) {
@@ -451,7 +559,7 @@ static int utf16_without_bom(const unsigned char *p, size_t len)
 {
     size_t n = len < BINARY_WINDOW ? len : BINARY_WINDOW;
     n &= ~(size_t)1;
-    if (n < 4)
+    if (n < 4 || !memchr(p, 0, n)) /* no zero byte: no UTF-16 of the common scripts */
         return 0;
     size_t even = 0, odd = 0;
     for (size_t i = 0; i < n; i += 2) {

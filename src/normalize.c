@@ -8,6 +8,7 @@
 
 extern const uint32_t ovl__normtab[2][65536];
 extern const uint32_t ovl__normpool[];
+extern const uint8_t ovl__latin_letter[2][256];
 extern const size_t ovl__t2s_supp_n;
 extern const uint32_t ovl__t2s_supp[][2];
 
@@ -110,11 +111,12 @@ static int chars_room(nbuild *b, size_t need)
 /* Appends a token of characters [cs, ce) and kind (its norm_len folded code points were
  * just appended); -1 when out of memory. A span of OVL__TOK_LONG characters or more is
  * listed in longs. */
-static int put_token(nbuild *b, uint32_t cs, uint32_t ce, unsigned norm_len, unsigned kind,
-                     uint64_t hash)
+static inline int put_token(nbuild *b, uint32_t cs, uint32_t ce, unsigned norm_len, unsigned kind,
+                            uint64_t hash)
 {
     ovl_norm *n = b->n;
-    if (ovl__grow(&n->tokens, &b->tcap, n->ntokens + 1, sizeof *n->tokens) != 0)
+    /* Room is reserved for the densest text: the calls are for the rare rest. */
+    if (n->ntokens >= b->tcap && ovl__grow(&n->tokens, &b->tcap, n->ntokens + 1, sizeof *n->tokens) != 0)
         return -1;
     uint32_t span = ce - cs;
     if (span >= OVL__TOK_LONG) {
@@ -172,6 +174,94 @@ static inline int word_add(nbuild *b, uint32_t fc, size_t i)
     return 0;
 }
 
+/* Most text: Latin-1 letters, digits and the spaces and punctuation between words, while the
+ * text and the folded characters are both one byte wide. Taken from *at in a loop with the
+ * arrays in locals (byte stores through the builder's pointers would reload its fields after
+ * each one); letter is ovl__latin_letter, tab the fold table (an entry of 0: dropped). Stops
+ * at the first character the general path must see (a symbol, a letter folding to several or
+ * to one beyond Latin-1, a hyphen, an exception mark, a full array) and leaves its index in
+ * *at. -1 when out of memory. */
+static int latin_run(nbuild *b, const uint8_t *src, size_t len, size_t *at, const uint8_t *letter,
+                     const uint32_t *tab)
+{
+    ovl_norm *n = b->n;
+    uint8_t *dst = n->chars.v;
+    uint32_t *word = b->word;
+    int in_word = b->in_word;
+    size_t i = *at, k = n->nchars, w = in_word ? k - b->word_ns : 0, ccap = b->ccap;
+    size_t wlim = b->wcap < 0xFFFF ? b->wcap : 0xFFFF, ce = 0; /* ce: end of the last letter taken */
+    for (; i < len; i++) {
+        uint8_t c = src[i], f = letter[c];
+        if (f) {
+            if (k >= ccap || w >= wlim)
+                break;
+            if (!in_word) {
+                in_word = 1;
+                b->word_ns = k;
+                b->word_cs = (uint32_t)i;
+                w = 0;
+            }
+            dst[k++] = f;
+            word[w++] = f;
+            ce = i + 1;
+            continue;
+        }
+        if (tab[c] != 0 || c == '-' || c == 0xADu)
+            break;
+        if (in_word) {
+            n->nchars = k;
+            b->in_word = 1;
+            if (ce)
+                b->word_ce = (uint32_t)ce;
+            ce = 0;
+            in_word = 0;
+            w = 0;
+            if (word_end(b) != 0) {
+                *at = i;
+                return -1;
+            }
+        }
+    }
+    b->in_word = in_word;
+    if (ce)
+        b->word_ce = (uint32_t)ce;
+    n->nchars = k;
+    *at = i;
+    return 0;
+}
+
+/* Most Chinese text: CJK characters that fold to one below U+FFFF, and the dropped
+ * characters between them (line breaks, spaces), while no word is open and the text and the
+ * folded characters are both two bytes wide; one token per character, in a loop with the
+ * arrays in locals. Returns the index of the first character the general path must see. */
+static size_t cjk_run(nbuild *b, const uint16_t *src, size_t len, size_t i, const uint32_t *tab)
+{
+    ovl_norm *n = b->n;
+    uint16_t *dst = n->chars.v;
+    ovl__tok *tok = n->tokens;
+    size_t k = n->nchars, nt = n->ntokens, kmax = b->ccap, tmax = b->tcap;
+    for (; i < len && k < kmax && nt < tmax; i++) {
+        uint32_t c = src[i];
+        if (c == 0xFFFFu)
+            break; /* the array's exception mark */
+        uint32_t e = tab[c];
+        if (e == 0)
+            continue;
+        uint32_t fc = e & 0x1FFFFFu;
+        if ((e & 0x80000000u) || ((e >> 24) & 3u) != OVL_NT_CJK || fc >= 0xFFFFu)
+            break;
+        dst[k++] = (uint16_t)fc;
+        ovl__tok *t = &tok[nt++];
+        t->char_start = (uint32_t)i;
+        t->span = (uint16_t)(1u | OVL_TOK_CJK << 14);
+        t->norm_len = 1;
+        t->hash = XXH3_64bits(&fc, sizeof fc);
+    }
+    n->nchars = k;
+    n->ntokens = nt;
+    return i;
+}
+
 /* Is chars[i] a hyphen ending a line, followed (after the break and indentation) by a
  * lower-case letter? Then the word goes on across the break: "develop-\nment". Returns
  * the index of the letter, or 0. */
@@ -222,7 +312,17 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
         goto nomem;
 
     size_t len = text->n;
+    const uint8_t *letter = ovl__latin_letter[trad];
     for (size_t i = 0; i < len; i++) {
+        if (text->chars.width == 1 && n->chars.width == 1) {
+            if (latin_run(&b, text->chars.v, len, &i, letter, tab) != 0)
+                goto nomem;
+            if (i >= len)
+                break;
+        } else if (text->chars.width == 2 && n->chars.width == 2 && !b.in_word) {
+            if ((i = cjk_run(&b, text->chars.v, len, i, tab)) >= len)
+                break;
+        }
         uint32_t cp = ovl__text_char(text, i);
         uint32_t f[32];
         size_t nf;
@@ -240,14 +340,6 @@ int ovl_normalize(ovl_ctx *ctx, const ovl_text *text, const ovl_norm_opts *opts,
                 continue;
             }
             if (cls == OVL_NT_WORD && n->nchars < b.ccap) {
-                /* Most often: a letter of Latin-1 going on an open word with room. */
-                size_t w = n->nchars - b.word_ns;
-                if (b.in_word && w < b.wcap && w < 0xFFFF && n->chars.width == 1 && fc < 0xFFu) {
-                    ((uint8_t *)n->chars.v)[n->nchars++] = (uint8_t)fc;
-                    b.word[w] = fc;
-                    b.word_ce = (uint32_t)i + 1;
-                    continue;
-                }
                 if (word_add(&b, fc, i) != 0)
                     goto nomem;
                 continue;

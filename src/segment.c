@@ -35,6 +35,36 @@ static inline uint32_t char_width(uint32_t c)
     return w > 0 ? (uint32_t)w : 0;
 }
 
+/* Display width of code points [s, e) of a one-byte array v (below 0x300: one column each
+ * from 0x20 but 0x7F), eight at a time; -1 when one is the array's exception mark 0xFF
+ * (its code point may be anything: the caller counts that line by char_width). */
+static int latin_width(const void *v, size_t s, size_t e, uint32_t *w)
+{
+    const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull, b7 = 0x7F7F7F7F7F7F7F7Full;
+    const uint8_t *p = (const uint8_t *)v + s;
+    size_t n = e - s, i = 0;
+    uint32_t cols = 0;
+    uint64_t marks = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        /* Per byte, exactly (no carry crosses a byte): high bit set where x >= 0x20, where
+         * x == 0x7F, and where x == 0xFF. */
+        uint64_t ge20 = (((x & b7) + 0x6060606060606060ull) | x) & hi;
+        uint64_t y = x ^ b7, eq7f = ~(((y & b7) + b7) | y) & hi;
+        uint64_t z = ~x, eqff = ~(((z & b7) + b7) | z) & hi;
+        /* Bytes counted by summing the flags into the top byte (at most 8: no overflow). */
+        cols += (uint32_t)(((ge20 >> 7) * lo) >> 56) - (uint32_t)(((eq7f >> 7) * lo) >> 56);
+        marks |= eqff;
+    }
+    for (; i < n; i++) {
+        cols += p[i] >= 0x20 && p[i] != 0x7F;
+        marks |= p[i] == 0xFF;
+    }
+    *w = cols;
+    return marks ? -1 : 0;
+}
+
 static int is_digit(uint32_t c) { return (c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19); }
 
 /* Characters after which a sentence ends. */
@@ -86,9 +116,21 @@ static int section_label(const uint32_t *c, size_t s, size_t e)
     static const char *const labels[] = {"摘要", "关键词", "關鍵詞", "关键字", "參考文獻", "参考文献",
                                          "中图分类号", "abstract", "keywords", "key words",
                                          "references", "bibliography"};
-    for (size_t k = 0; k < sizeof labels / sizeof *labels; k++)
+    /* Most lines start with no label's first letter: compare that first (an ASCII letter
+     * with the ASCII labels, anything else with the Chinese ones). */
+    size_t i = s;
+    while (i < e && (c[i] == ' ' || c[i] == 0x3000))
+        i++;
+    if (i >= e)
+        return 0;
+    uint32_t f = c[i] >= 'A' && c[i] <= 'Z' ? c[i] + 32 : c[i];
+    for (size_t k = 0; k < sizeof labels / sizeof *labels; k++) {
+        unsigned char b0 = (unsigned char)labels[k][0];
+        if (b0 < 0x80 ? b0 != f : f < 0x80)
+            continue;
         if (starts_with(c, s, e, labels[k]))
             return 1;
+    }
     return 0;
 }
 
@@ -338,8 +380,11 @@ int ovl__segment(ovl_ctx *ctx, const ovl_text *text, const ovl_segment_opts *opt
         if (L->blank)
             continue;
         uint32_t w = 0;
-        for (size_t i = s; i < e; i++)
-            w += char_width(c[i]);
+        if (text->chars.width != 1 || latin_width(text->chars.v, s, e, &w) != 0) {
+            w = 0;
+            for (size_t i = s; i < e; i++)
+                w += char_width(c[i]);
+        }
         L->width = w;
         L->heading = (uint8_t)heading_start(c, s, e);
         size_t k = e;

@@ -294,6 +294,89 @@ START_TEST(offsets_across_blocks)
 }
 END_TEST
 
+/* Reference UTF-8 decoder for valid input: code point, byte offset and line number of each
+ * character, the way the library defines them (a line starts after LF, after a CR not
+ * followed by LF, and after U+2028/U+2029). */
+static size_t ref_utf8(const unsigned char *p, size_t len, uint32_t *cp, size_t *off, uint32_t *line)
+{
+    size_t n = 0;
+    uint32_t ln = 1;
+    for (size_t i = 0; i < len;) {
+        unsigned c = p[i];
+        size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        uint32_t v = k == 1 ? c : c & (0x7Fu >> k);
+        for (size_t j = 1; j < k; j++)
+            v = v << 6 | (p[i + j] & 0x3Fu);
+        cp[n] = v;
+        off[n] = i;
+        line[n] = ln;
+        n++;
+        if (v == '\n' || v == 0x2028 || v == 0x2029 || (v == '\r' && !(i + 1 < len && p[i + 1] == '\n')))
+            ln++;
+        i += k;
+    }
+    off[n] = len;
+    return n;
+}
+
+START_TEST(runs_match_reference)
+{
+    /* Runs of ASCII (rounds 0-39) or of Chinese (rounds 40-79, a text two bytes wide) of every
+     * length from 0 to 70, so that they start and end at every place of a 32-character block
+     * and of an 8-byte word, between other characters: CR, CR LF, tabs, U+2028, U+FFFF (the
+     * two-byte array's exception mark), two- to four-byte sequences. Every code point, offset
+     * and line is checked. */
+    static const char *const other[] = {"\r", "\r\n", "\n", "\t", "\xC3\xA9", "\xC3\xBF", "\xE4\xB8\xAD",
+                                        "\xF0\x9F\x98\x80", "\xE2\x80\xA8", "\x7F", "\xEF\xBF\xBF", "a", "",
+                                        "\xEF\xBC\x8C", "\xEA\xB0\x80", "\xE2\x80\x99", "\xED\x9F\xBF"};
+    enum { CAP = 1 << 15 };
+    unsigned char *buf = malloc(CAP);
+    uint32_t *cp = malloc(CAP * sizeof *cp), *line = malloc(CAP * sizeof *line);
+    size_t *off = malloc((CAP + 1) * sizeof *off);
+    ck_assert(buf && cp && line && off);
+    uint32_t seed = 12345;
+    for (int round = 0; round < 80; round++) {
+        size_t len = 0;
+        while (len < CAP - 300) {
+            seed = seed * 1103515245u + 12345u;
+            size_t run = (seed >> 16) % 71;
+            for (size_t k = 0; k < run; k++) {
+                if (round < 40) {
+                    buf[len++] = (unsigned char)(' ' + (k * 7 + round) % 95);
+                    continue;
+                }
+                uint32_t c = 0x4E00 + (uint32_t)((k * 131 + (size_t)round) % 20000); /* CJK, UTF-8 in three bytes */
+                buf[len++] = (unsigned char)(0xE0 | c >> 12);
+                buf[len++] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+                buf[len++] = (unsigned char)(0x80 | (c & 0x3F));
+            }
+            const char *o = other[(seed >> 8) % (sizeof other / sizeof *other)];
+            memcpy(buf + len, o, strlen(o));
+            len += strlen(o);
+        }
+        size_t n = ref_utf8(buf, len, cp, off, line);
+        ovl_text *t = NULL;
+        ck_assert_int_eq(ovl_decode(NULL, buf, len, NULL, &t), OVL_OK);
+        ck_assert_uint_eq(ovl_text_length(t), n);
+        const uint32_t *got = ovl_text_chars(t);
+        /* Checked by hand and reported on the first difference: an assertion per character
+         * would cost a message to the test runner each. */
+        for (size_t i = 0; i < n; i++) {
+            if (got[i] != cp[i] || ovl_text_byte(t, i) != off[i] || ovl_text_line(t, i) != line[i])
+                ck_abort_msg("round %d, character %zu: U+%04X at byte %llu line %u, want U+%04X at %zu line %u",
+                             round, i, (unsigned)got[i], (unsigned long long)ovl_text_byte(t, i),
+                             (unsigned)ovl_text_line(t, i), (unsigned)cp[i], off[i], (unsigned)line[i]);
+        }
+        ck_assert_uint_eq(ovl_text_byte(t, n), len);
+        ovl_text_free(t);
+    }
+    free(buf);
+    free(cp);
+    free(line);
+    free(off);
+}
+END_TEST
+
 START_TEST(compact_code_points)
 {
     /* Code points are kept 1, 2 or 4 bytes wide with the few that do not fit as exceptions
@@ -486,6 +569,7 @@ int main(void)
     tcase_add_test(tc, gb18030_looking_like_two_byte_utf8);
     tcase_add_test(tc, western_single_byte);
     tcase_add_test(tc, offsets_across_blocks);
+    tcase_add_test(tc, runs_match_reference);
     tcase_add_test(tc, compact_code_points);
     tcase_add_test(tc, document_size_limit);
     tcase_add_test(tc, utf16_cjk_without_bom);

@@ -158,6 +158,126 @@ START_TEST(same_hash_across_variants)
 }
 END_TEST
 
+START_TEST(one_byte_runs_match_wide_path)
+{
+    /* Latin text is normalized by a run loop while text and folded characters are one byte
+     * wide; after 100 Chinese characters both are two bytes wide and every character takes
+     * the general path. The same Latin text must give the same tokens either way: words of
+     * 1-300 letters, upper case, Latin-1 letters (ÿ is the one-byte arrays' exception mark, ß
+     * folds to two letters), digits, a hyphen at a line break, and one word over 65,535. */
+    static const char *const bits[] = {"\xC3\xBF", "\xC3\x89", "\xC3\x9F", "\xC3\xA9", "Q", "z", "7",
+                                       "-\n", "'", ".", "\xE2\x80\x99", "\t"};
+    size_t cap = 400000, k = 0;
+    char *x = malloc(cap);
+    ck_assert_ptr_nonnull(x);
+    uint32_t seed = 99;
+    while (k < 200000) {
+        seed = seed * 1103515245u + 12345u;
+        size_t run = (seed >> 16) % 301;
+        for (size_t i = 0; i < run; i++)
+            x[k++] = (char)('a' + (i * 5 + seed) % 26);
+        const char *b = bits[(seed >> 4) % (sizeof bits / sizeof *bits)];
+        memcpy(x + k, b, strlen(b));
+        k += strlen(b);
+        x[k++] = (seed >> 12) % 3 ? ' ' : '\n';
+    }
+    memset(x + k, 'w', 70000);
+    k += 70000;
+    const char *cjk = "\xE4\xB8\xAD"; /* 中 */
+    char *y = malloc(cap);
+    ck_assert_ptr_nonnull(y);
+    size_t m = 0;
+    for (int i = 0; i < 100; i++, m += 3)
+        memcpy(y + m, cjk, 3);
+    y[m++] = '\n';
+    memcpy(y + m, x, k);
+    m += k;
+    ovl_doc *a = NULL, *b = NULL;
+    ck_assert_int_eq(ovl_doc_from_bytes(NULL, "x", x, k, NULL, &a), OVL_OK);
+    ck_assert_int_eq(ovl_doc_from_bytes(NULL, "y", y, m, NULL, &b), OVL_OK);
+    const ovl_norm *na = ovl_doc_norm(a), *nb = ovl_doc_norm(b);
+    size_t n = ovl_norm_count(na);
+    ck_assert_uint_gt(n, 1000);
+    ck_assert_uint_eq(ovl_norm_count(nb), n + 100);
+    const ovl_token *ta = ovl_norm_tokens(na), *tb = ovl_norm_tokens(nb) + 100;
+    for (size_t i = 0; i < n; i++)
+        if (ta[i].hash != tb[i].hash || ta[i].kind != tb[i].kind || ta[i].norm_len != tb[i].norm_len ||
+            ta[i].char_start + 101 != tb[i].char_start || ta[i].char_end + 101 != tb[i].char_end ||
+            ta[i].norm_start + 100 != tb[i].norm_start)
+            ck_abort_msg("token %zu: characters %u-%u, %u folded; wide path: %u-%u, %u folded", i,
+                         (unsigned)ta[i].char_start, (unsigned)ta[i].char_end, (unsigned)ta[i].norm_len,
+                         (unsigned)tb[i].char_start - 101, (unsigned)tb[i].char_end - 101,
+                         (unsigned)tb[i].norm_len);
+    ck_assert_uint_eq(ta[n - 1].norm_len, 70000 - 65535);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(x);
+    free(y);
+}
+END_TEST
+
+START_TEST(cjk_runs_match_wide_path)
+{
+    /* Chinese is normalized by a run loop while text and folded characters are two bytes
+     * wide; after 200 emoji the text is four bytes wide and every character takes the general
+     * path. The same text must give the same tokens either way, with and without Traditional
+     * folding: CJK characters (simplified and traditional), full-width letters and digits,
+     * Latin words, ㈱ (folds to one CJK character from two bytes of UTF-8 more), punctuation
+     * and line breaks. */
+    static const char *const bits[] = {"\xEF\xBC\xA1\xEF\xBD\x82", "abc", "\xE3\x88\xB1", "\xE3\x80\x82",
+                                       "\xEF\xBC\x8C", "\n", " ", "7", "\xE9\xAB\x94", "\xE5\x9C\x8B"};
+    size_t cap = 300000, k = 0;
+    char *x = malloc(cap), *y = malloc(cap + 1000);
+    ck_assert(x && y);
+    uint32_t seed = 7;
+    while (k < 200000) {
+        seed = seed * 1103515245u + 12345u;
+        size_t run = (seed >> 16) % 120;
+        for (size_t i = 0; i < run; i++) {
+            uint32_t c = 0x4E00 + (uint32_t)((i * 37 + seed) % 0x51A5);
+            x[k++] = (char)(0xE0 | c >> 12);
+            x[k++] = (char)(0x80 | (c >> 6 & 0x3F));
+            x[k++] = (char)(0x80 | (c & 0x3F));
+        }
+        const char *b = bits[(seed >> 4) % (sizeof bits / sizeof *bits)];
+        memcpy(x + k, b, strlen(b));
+        k += strlen(b);
+    }
+    size_t m = 0;
+    for (int i = 0; i < 200; i++, m += 4)
+        memcpy(y + m, "\xF0\x9F\x98\x80", 4); /* U+1F600 */
+    y[m++] = '\n';
+    memcpy(y + m, x, k);
+    m += k;
+    for (int trad = 0; trad < 2; trad++) {
+        ovl_doc_opts o = OVL_DOC_OPTS_INIT;
+        o.norm.fold_traditional = trad;
+        ovl_doc *a = NULL, *b = NULL;
+        ck_assert_int_eq(ovl_doc_from_bytes(NULL, "x", x, k, &o, &a), OVL_OK);
+        ck_assert_int_eq(ovl_doc_from_bytes(NULL, "y", y, m, &o, &b), OVL_OK);
+        const ovl_norm *na = ovl_doc_norm(a), *nb = ovl_doc_norm(b);
+        size_t n = ovl_norm_count(na);
+        ck_assert_uint_gt(n, 50000);
+        ck_assert_uint_ge(ovl_norm_count(nb), n);
+        size_t skip = ovl_norm_count(nb) - n; /* the emoji's tokens, if any */
+        const ovl_token *ta = ovl_norm_tokens(na), *tb = ovl_norm_tokens(nb) + skip;
+        uint32_t ns = skip ? tb[0].norm_start - ta[0].norm_start : 0;
+        for (size_t i = 0; i < n; i++)
+            if (ta[i].hash != tb[i].hash || ta[i].kind != tb[i].kind || ta[i].norm_len != tb[i].norm_len ||
+                ta[i].char_start + 201 != tb[i].char_start || ta[i].char_end + 201 != tb[i].char_end ||
+                ta[i].norm_start + ns != tb[i].norm_start)
+                ck_abort_msg("trad %d token %zu: characters %u-%u, kind %u; wide path: %u-%u, kind %u", trad, i,
+                             (unsigned)ta[i].char_start, (unsigned)ta[i].char_end, (unsigned)ta[i].kind,
+                             (unsigned)tb[i].char_start - 201, (unsigned)tb[i].char_end - 201,
+                             (unsigned)tb[i].kind);
+        ovl_doc_free(a);
+        ovl_doc_free(b);
+    }
+    free(x);
+    free(y);
+}
+END_TEST
+
 START_TEST(fold_char)
 {
     uint32_t out[8];
@@ -211,6 +331,8 @@ int main(void)
     tcase_add_test(tc, hyphenated_line_break_joins);
     tcase_add_test(tc, same_hash_across_variants);
     tcase_add_test(tc, long_tokens_and_offsets_across_blocks);
+    tcase_add_test(tc, one_byte_runs_match_wide_path);
+    tcase_add_test(tc, cjk_runs_match_wide_path);
     tcase_add_test(tc, fold_char);
     tcase_add_test(tc, encodings_normalize_identically);
     suite_add_tcase(s, tc);

@@ -138,6 +138,81 @@ START_TEST(seed_paragraph_over_lines)
 }
 END_TEST
 
+/* Paragraphs of hard-wrapped Latin text whose paragraphs end only in a short line, so that
+ * every break depends on the lines' display widths. */
+static size_t wrapped_latin(char *x, size_t cap, uint32_t seed, size_t *nlines)
+{
+    /* The last two are exceptions of a one-byte array: a line holding one is counted the
+     * slow way; they come in one line in 64. */
+    static const char *const odd[] = {"\x7F", "\x01", "\xC3\xA9", "\t", "\xC3\xBF", "\xE2\x80\x99"};
+    size_t k = 0;
+    *nlines = 0;
+    while (k + 400 < cap) {
+        seed = seed * 1103515245u + 12345u;
+        int last = (seed >> 20) % 5 == 0;
+        size_t width = last ? 5 + (seed >> 8) % 30 : 60 + (seed >> 8) % 12, w = 0;
+        while (w < width) {
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 16) % 6 == 0) {
+                const char *o = odd[(seed >> 8) % ((seed >> 2) % 64 == 0 ? 6 : 4)];
+                memcpy(x + k, o, strlen(o));
+                k += strlen(o);
+                w += o[0] != '\x7F' && o[0] != '\x01'; /* a tab counts one column too */
+            } else {
+                x[k++] = (char)('a' + (seed >> 9) % 26);
+                w++;
+            }
+            if ((seed >> 24) % 7 == 0 && w < width)
+                x[k++] = ' ', w++;
+        }
+        if (last) /* control characters take no column: the line stays short */
+            for (int i = 0; i < 50; i++)
+                x[k++] = '\x7F';
+        x[k++] = '.';
+        x[k++] = '\n';
+        ++*nlines;
+    }
+    return k;
+}
+
+START_TEST(one_byte_widths_match_wide_path)
+{
+    /* Line widths of one-byte text are counted eight bytes at a time; after 100 Chinese
+     * characters the text is two bytes wide and every line is counted a character at a time.
+     * The same Latin lines must break into the same paragraphs either way. */
+    enum { CAP = 60000 };
+    char *x = malloc(CAP), *y = malloc(CAP + 400);
+    ck_assert(x && y);
+    for (uint32_t seed = 1; seed <= 5; seed++) {
+        size_t nlines, k = wrapped_latin(x, CAP, seed, &nlines), m = 0;
+        for (int i = 0; i < 100; i++, m += 3)
+            memcpy(y + m, "\xE4\xB8\xAD", 3);
+        memcpy(y + m, "\xE3\x80\x82\n\n\n", 6); /* "。" and two blank lines: a paragraph alone */
+        m += 6;
+        memcpy(y + m, x, k);
+        m += k;
+        ovl_doc *a = NULL, *b = NULL;
+        ck_assert_int_eq(ovl_doc_from_bytes(NULL, "x", x, k, NULL, &a), OVL_OK);
+        ck_assert_int_eq(ovl_doc_from_bytes(NULL, "y", y, m, NULL, &b), OVL_OK);
+        const ovl_segments *sa = ovl_doc_segments(a), *sb = ovl_doc_segments(b);
+        size_t n = ovl_segments_paragraph_count(sa);
+        ck_assert_uint_gt(n, nlines / 10);
+        ck_assert_uint_lt(n, nlines / 2);
+        ck_assert_uint_eq(ovl_segments_paragraph_count(sb), n + 1);
+        const ovl_range *pa = ovl_segments_paragraphs(sa), *pb = ovl_segments_paragraphs(sb) + 1;
+        for (size_t i = 0; i < n; i++)
+            if (pa[i].start + 104 != pb[i].start || pa[i].end + 104 != pb[i].end)
+                ck_abort_msg("seed %u paragraph %zu: %u-%u, wide path %u-%u", (unsigned)seed, i,
+                             (unsigned)pa[i].start, (unsigned)pa[i].end, (unsigned)pb[i].start - 104,
+                             (unsigned)pb[i].end - 104);
+        ovl_doc_free(a);
+        ovl_doc_free(b);
+    }
+    free(x);
+    free(y);
+}
+END_TEST
+
 START_TEST(empty_and_options)
 {
     ovl_doc *d = NULL;
@@ -205,6 +280,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, sentences);
     tcase_add_test(tc, double_spaced_and_page_breaks);
     tcase_add_test(tc, empty_and_options);
+    tcase_add_test(tc, one_byte_widths_match_wide_path);
     tcase_add_test(tc, headings_quotes_references);
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("seeds");

@@ -146,6 +146,19 @@ int main(int argc, char **argv)
     if (!npool)
         fprintf(f, "0");
     fprintf(f, "};\n");
+    /* Latin-1 code points that fold to one letter or digit below 0xFF (0 for the rest, and
+     * for 0xFF, the one-byte arrays' exception mark): the normalizer's run of such letters. */
+    fprintf(f, "const uint8_t ovl__latin_letter[2][256] = {\n");
+    for (int trad = 0; trad < 2; trad++) {
+        fprintf(f, "{");
+        for (uint32_t c = 0; c < 256; c++) {
+            uint32_t e = tab[trad][c], fc = e & 0x1FFFFFu;
+            int simple = c < 0xFF && e && !(e & 0x80000000u) && ((e >> 24) & 3u) == 2u && fc < 0xFF;
+            fprintf(f, "%s0x%x,", (c % 16) ? "" : "\n", simple ? fc : 0u);
+        }
+        fprintf(f, "},\n");
+    }
+    fprintf(f, "};\n");
     /* Supplementary-plane T->S pairs, sorted, for the run-time path beyond the BMP. */
     size_t nsupp = 0;
     for (uint32_t c = 0x10000; c < 0x40000; c++)
