@@ -23,7 +23,7 @@ enum {
     SC_LAST, SC_LASTG, SC_F, SC_SCNT, SC_IS, SC_USED, SC_ANCH, SC_CH,
     SC_OWNER, SC_DENS, SC_HA, SC_HB, SC_ORD, SC_PA, SC_PB, SC_ROWS, SC_STACK, SC_DIFFV,
     SC_RUNS, SC_GRP, SC_MUSED, SC_MEMIV, SC_HOLEH, SC_HOLEST, SC_MVT, SC_MVPREV, SC_MVBYB,
-    SC_MVPOS, SC_MVHEAVY, SC_NSLOTS
+    SC_MVPOS, SC_MVHEAVY, SC_LIVE, SC_NSLOTS
 };
 
 #define SC_KEEP_SLOT ((size_t)4 << 20)
@@ -257,6 +257,19 @@ static inline unsigned popcount64(uint64_t x)
 #endif
 }
 
+/* Index of the lowest bit set in x (x != 0). */
+static inline unsigned ctz32(unsigned x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctz(x);
+#else
+    unsigned c = 0;
+    for (; !(x & 1u); x >>= 1)
+        c++;
+    return c;
+#endif
+}
+
 static uint64_t mix64(uint64_t z)
 {
     z += 0x9E3779B97F4A7C15ull;
@@ -371,6 +384,263 @@ static inline size_t kslot_find(const kslot *tab, size_t mask, uint64_t g)
     while (tab[h].count && tab[h].g != g)
         h = (h + 1) & mask;
     return tab[h].count ? h : SIZE_MAX;
+}
+
+/* The k-gram table find_mems builds for a range, built once for a whole document with its
+ * positions counted from the document's start: a work unit's centre is aligned against up to
+ * UNIT_PAIRS partners in a row (src/scan.c), and building its table for each pair was most of
+ * the time of the many pairs that share nothing. A range's k-grams are those whose positions
+ * lie in it (a binary search in each k-gram's positions), so the seeds, their counts and the
+ * anchors are the same as from the range's own table. */
+struct ovl__kindex {
+    const ovl_doc *doc;  /* compared only */
+    const uint8_t *mask; /* the mask it was built with (NULL: none); compared only */
+    size_t n;            /* the document's tokens */
+    unsigned k;
+    kslot *tab;
+    size_t tmask; /* table size less one */
+    uint32_t *pos;
+    uint64_t *paras; /* para_starts of the whole document */
+    uint8_t *tags;   /* per slot: 0 empty, else a byte of its hash (kx_find) */
+    size_t ncjk, nword; /* the document's CJK and word tokens */
+};
+
+/* A k-gram's tag: 8 bits of its hash that do not pick its slot, never 0. */
+static inline uint8_t kx_tag(uint64_t g)
+{
+    uint8_t t = (uint8_t)(g >> 56);
+    return t ? t : 1;
+}
+
+/* kslot_find in the index: the same slot, probing a byte a slot (a table of 16 times fewer
+ * bytes, that a core's cache holds where the slots are read from further out). */
+static inline size_t kx_find(const ovl__kindex *x, uint64_t g)
+{
+    const uint8_t tg = kx_tag(g);
+    for (size_t h = (size_t)g & x->tmask;; h = (h + 1) & x->tmask) {
+        uint8_t t = x->tags[h];
+        if (!t)
+            return SIZE_MAX;
+        if (t == tg && x->tab[h].g == g)
+            return h;
+    }
+}
+
+static void para_starts(const ovl_doc *doc, const ovl__tok *tk, size_t n, uint64_t *out);
+
+void ovl__kindex_free(ovl__kindex *x)
+{
+    if (!x)
+        return;
+    free(x->tab);
+    free(x->pos);
+    free(x->paras);
+    free(x->tags);
+    free(x);
+}
+
+/* Rolled k-gram hash of the tokens as find_mems computes it. */
+#define KGRAM_P 0x100000001B3ull
+
+int ovl__kindex_build(const ovl_doc *d, const uint8_t *mask, unsigned k, ovl__kindex **out)
+{
+    *out = NULL;
+    const ovl__tok *ta = d->norm->tokens;
+    size_t n = d->norm->ntokens;
+    if (k == 0 || n >= UINT32_MAX / 4)
+        return OVL_ERR_TOOBIG;
+    size_t na = n >= k ? n - k + 1 : 0, tsize = 16;
+    while (tsize < na + na / 3)
+        tsize *= 2;
+    ovl__kindex *x = calloc(1, sizeof *x);
+    uint32_t *slot = malloc((na + 1) * sizeof *slot);
+    if (!x || !slot || !(x->tab = calloc(tsize, sizeof *x->tab)) ||
+        !(x->pos = malloc((na + 1) * sizeof *x->pos)) ||
+        !(x->paras = malloc((n / 64 + 2) * sizeof *x->paras)) || !(x->tags = calloc(tsize, 1))) {
+        free(slot);
+        ovl__kindex_free(x);
+        return OVL_ERR_NOMEM;
+    }
+    para_starts(d, ta, n, x->paras);
+    x->paras[n / 64 + 1] = 0;
+    x->doc = d;
+    x->mask = mask;
+    x->n = n;
+    x->k = k;
+    x->tmask = tsize - 1;
+    uint64_t pk = 1, acc = 0;
+    for (unsigned q = 0; q + 1 < k; q++)
+        pk *= KGRAM_P;
+    for (size_t t = 0; t < n; t++) {
+        if (t >= k)
+            acc -= ta[t - k].hash * pk;
+        acc = acc * KGRAM_P + ta[t].hash;
+        if (t + 1 < k)
+            continue;
+        size_t i = t + 1 - k;
+        slot[i] = UINT32_MAX;
+        if (mask && mask[i] && mask[i + k - 1])
+            continue;
+        uint64_t g = mix64(acc);
+        size_t h = (size_t)g & x->tmask;
+        while (x->tab[h].count && x->tab[h].g != g)
+            h = (h + 1) & x->tmask;
+        x->tab[h].g = g;
+        x->tab[h].count++;
+        x->tags[h] = kx_tag(g);
+        slot[i] = (uint32_t)h;
+    }
+    for (size_t t = 0; t < n; t++) {
+        x->ncjk += ovl__tok_kind(&ta[t]) == OVL_TOK_CJK;
+        x->nword += ovl__tok_kind(&ta[t]) == OVL_TOK_WORD;
+    }
+    uint32_t at = 0;
+    for (size_t h = 0; h < tsize; h++) {
+        at += x->tab[h].count;
+        x->tab[h].head = at;
+    }
+    for (size_t i = na; i-- > 0;)
+        if (slot[i] != UINT32_MAX)
+            x->pos[--x->tab[slot[i]].head] = (uint32_t)i;
+    free(slot);
+    *out = x;
+    return OVL_OK;
+}
+
+/* The first of the increasing p[0, n) at or above v (n when none). */
+static inline uint32_t first_at(const uint32_t *p, uint32_t n, size_t v)
+{
+    uint32_t x = 0, y = n;
+    while (x < y) {
+        uint32_t mid = x + (y - x) / 2;
+        if (p[mid] < v)
+            x = mid + 1;
+        else
+            y = mid;
+    }
+    return x;
+}
+
+/* The anchor of seed (i, j) (relative positions in a and b whose k-grams hash alike; j's bit
+ * set in seeded) appended to *mems (scratch slot SC_MEMS, *nm used of *cap), unless the k
+ * tokens differ (a hash collision) or the seed lies inside a match found from an earlier seed
+ * of its diagonal (see find_mems_masked). 0, or -1 when out of memory. */
+static inline int seed_anchor(ascratch *sc, const ovl__tok *ta, size_t n, const ovl__tok *tb,
+                              size_t m, unsigned k, const uint8_t *sa, const uint64_t *seeded,
+                              size_t i, size_t j, mem **mems, size_t *nm, size_t *cap)
+{
+    unsigned q = 0;
+    while (q < k && ta[i + q].hash == tb[j + q].hash)
+        q++;
+    if (q < k)
+        return 0; /* k-gram hash collision */
+    size_t s = 0;
+    while (s < i && s < j && ta[i - s - 1].hash == tb[j - s - 1].hash) {
+        s++;
+        size_t jb = j - s;
+        if ((seeded[jb / 64] >> (jb % 64) & 1) && !(sa && sa[i - s] && sa[i - s + k - 1]))
+            return 0;
+    }
+    size_t len = k;
+    while (i + len < n && j + len < m && ta[i + len].hash == tb[j + len].hash)
+        len++;
+    /* Anchors are counted in 32 bits (4 G of them would take 48 GB). */
+    if (*nm + 1 >= UINT32_MAX || sc_grow(sc, SC_MEMS, mems, cap, *nm + 1, sizeof **mems))
+        return -1;
+    (*mems)[(*nm)++] = (mem){(uint32_t)(i - s), (uint32_t)(j - s), (uint32_t)(len + s)};
+    return 0;
+}
+
+/* find_mems_masked with a's k-grams looked up in ix, the index of a's whole document (built
+ * with sa's mask and seed length k), a's range starting at token off of it: the same anchors
+ * in the same order. */
+static int find_mems_indexed(ascratch *sc, const ovl__tok *ta, size_t n, const ovl__tok *tb,
+                             size_t m, unsigned k, unsigned max_occ, const uint8_t *sa,
+                             const uint8_t *sb, const ovl__kindex *ix, size_t off, mem **out,
+                             size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    if (n < k || m < k)
+        return 0;
+    size_t na = n - k + 1, nb = m - k + 1;
+    const kslot *tab = ix->tab;
+    const uint32_t *pos = ix->pos;
+    const size_t mask = ix->tmask;
+    const int pf = mask + 1 > PF_TABLE_BYTES / 16; /* tags beyond a core's L1 and L2 share */
+    const int whole = off == 0 && n == ix->n;
+    mem *mems = NULL;
+    size_t nm = 0, cap = 0;
+    sc_start(sc, SC_MEMS, &mems, &cap, sizeof *mems);
+    size_t limit = MAX_MEMS_PER_TOKEN * (n + m) + 1024;
+    int rc = -1;
+    uint64_t *seeded = sc_zget(sc, SC_COVER, sizeof *seeded * (nb / 64 + 1));
+    if (!seeded)
+        goto done;
+    uint64_t pk = 1, acc = 0, ahead = 0;
+    for (unsigned q = 0; q + 1 < k; q++)
+        pk *= KGRAM_P;
+    for (size_t x = 0; pf && x < SEED_AHEAD && x < m; x++)
+        ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * KGRAM_P + tb[x].hash;
+    for (size_t t = 0; t < m; t++) {
+        size_t x = t + SEED_AHEAD;
+        if (pf && x < m) {
+            ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * KGRAM_P + tb[x].hash;
+            OVL_PREFETCH(&ix->tags[(size_t)mix64(ahead) & mask]);
+        }
+        acc = (t >= k ? acc - tb[t - k].hash * pk : acc) * KGRAM_P + tb[t].hash;
+        if (t + 1 < k)
+            continue;
+        size_t j = t + 1 - k;
+        if (nm >= limit)
+            break;
+        if (sb && sb[j] && sb[j + k - 1])
+            continue;
+        size_t h = kx_find(ix, mix64(acc));
+        if (h == SIZE_MAX)
+            continue;
+        const uint32_t *pi = pos + tab[h].head;
+        uint32_t cn = tab[h].count;
+        if (!whole) {
+            uint32_t lo = first_at(pi, cn, off);
+            cn = first_at(pi, cn, off + na) - lo;
+            pi += lo;
+        }
+        if (cn == 0 || cn > max_occ)
+            continue;
+        seeded[j / 64] |= UINT64_C(1) << (j % 64);
+        for (uint32_t c = 0; c < cn; c++) {
+            if (c + 2 < cn)
+                OVL_PREFETCH(&ta[pi[c + 2] - off]);
+            if (seed_anchor(sc, ta, n, tb, m, k, sa, seeded, pi[c] - off, j, &mems, &nm, &cap))
+                goto done;
+        }
+    }
+    sc_put(sc, SC_COVER, seeded);
+    seeded = NULL;
+    if (sc)
+        sc->hold[SC_RTMP] = 1;
+    if (sort_mems(sc, mems, nm, (uint64_t)m + 1))
+        goto done;
+    if (nm > 0 && (!sc || sizeof *mems * cap > SC_KEEP_SLOT)) {
+        mem *fit = realloc(mems, sizeof *mems * nm);
+        if (fit) {
+            mems = fit;
+            cap = nm;
+            if (sc) {
+                sc->p[SC_MEMS] = fit;
+                sc->size[SC_MEMS] = sizeof *mems * nm;
+            }
+        }
+    }
+    *out = mems;
+    *nout = nm;
+    mems = NULL;
+    rc = 0;
+done:
+    sc_put(sc, SC_COVER, seeded);
+    sc_put(sc, SC_MEMS, mems);
+    return rc;
 }
 
 /* Maximal exact matches of length >= k seeded by k-grams occurring at most max_occ times in a.
@@ -526,30 +796,8 @@ static int find_mems_masked(ascratch *sc, const ovl__tok *ta, size_t n, const ov
             uint32_t i = pi[c];
             if (c + 2 < cn)
                 OVL_PREFETCH(&ta[pi[c + 2]]);
-            unsigned q = 0;
-            while (q < k && ta[i + q].hash == tb[j + q].hash)
-                q++;
-            if (q < k)
-                continue; /* k-gram hash collision */
-            size_t s = 0;
-            int inside = 0;
-            while (s < i && s < j && ta[i - s - 1].hash == tb[j - s - 1].hash) {
-                s++;
-                size_t jb = j - s;
-                if ((seeded[jb / 64] >> (jb % 64) & 1) && !(sa && sa[i - s] && sa[i - s + k - 1])) {
-                    inside = 1;
-                    break;
-                }
-            }
-            if (inside)
-                continue;
-            size_t len = k;
-            while (i + len < n && j + len < m && ta[i + len].hash == tb[j + len].hash)
-                len++;
-            /* Anchors are counted in 32 bits (4 G of them would take 48 GB). */
-            if (nm + 1 >= UINT32_MAX || sc_grow(sc, SC_MEMS, &mems, &cap, nm + 1, sizeof *mems))
+            if (seed_anchor(sc, ta, n, tb, m, k, sa, seeded, i, j, &mems, &nm, &cap))
                 goto done;
-            mems[nm++] = (mem){(uint32_t)(i - s), (uint32_t)(j - s), (uint32_t)(len + s)};
         }
     }
     /* The search's tables are not needed for the sort: released first (peak memory). */
@@ -676,6 +924,11 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint8_
      * anchor have none in the window: one look skips them); 0: none. Documents of fewer than
      * DIAG_SLOTS diagonals have a list each. */
     uint32_t *last = NULL, *lastg = NULL, link[DIAG_RING];
+    /* Per group, a bit per list that may hold an anchor of the window: set when one is put
+     * on it, cleared when its latest turns out older than the window (it stays so until the
+     * next is put on it). Dense anchors keep most groups near one busy, but few of their
+     * lists: the lists without a bit are not read. */
+    uint16_t *live = NULL;
     size_t ns = DIAG_GROUP;
     while (ns < nd && ns < DIAG_SLOTS)
         ns *= 2;
@@ -686,9 +939,11 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint8_
     if (2 * (size_t)G + 1 < LOOKBACK) {
         last = sc_zget(al->s, SC_LAST, sizeof *last * ns);
         lastg = sc_zget(al->s, SC_LASTG, sizeof *lastg * (ns / DIAG_GROUP));
-        if (!last || !lastg) {
+        live = sc_zget(al->s, SC_LIVE, sizeof *live * (ns / DIAG_GROUP));
+        if (!last || !lastg || !live) {
             sc_put(al->s, SC_LAST, last);
             sc_put(al->s, SC_LASTG, lastg);
+            sc_put(al->s, SC_LIVE, live);
             return -1;
         }
     }
@@ -714,9 +969,19 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint8_
                     continue;
                 size_t e0 = g * DIAG_GROUP > d0 ? g * DIAG_GROUP : d0;
                 size_t e1 = g * DIAG_GROUP + DIAG_GROUP - 1 < d1 ? g * DIAG_GROUP + DIAG_GROUP - 1 : d1;
-                for (size_t d = e0; d <= e1; d++) {
-                    for (uint32_t x = last[d & smask]; x && x - 1 >= lo;
-                         x = link[(x - 1) % DIAG_RING]) {
+                uint16_t *lv = &live[g & gmask];
+                /* The group's lists from e0 to e1 that may hold one (the order of the lists
+                 * read does not matter: the best score wins, the nearest among equals). */
+                unsigned bits = *lv & (0xFFFFu >> (DIAG_GROUP - 1 - e1 % DIAG_GROUP)) &
+                                (0xFFFFu << (e0 % DIAG_GROUP));
+                for (; bits; bits &= bits - 1) {
+                    size_t d = g * DIAG_GROUP + (size_t)ctz32(bits);
+                    uint32_t x0 = last[d & smask];
+                    if (!x0 || x0 - 1 < lo) {
+                        *lv &= (uint16_t)~(1u << (d % DIAG_GROUP));
+                        continue;
+                    }
+                    for (uint32_t x = x0; x && x - 1 >= lo; x = link[(x - 1) % DIAG_RING]) {
                         size_t jj = x - 1;
                         if ((size_t)((int64_t)mm[jj].a - mm[jj].b + (int64_t)al->m) != d)
                             continue;
@@ -735,6 +1000,7 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint8_
             link[i % DIAG_RING] = last[di & smask];
             last[di & smask] = (uint32_t)(i + 1);
             lastg[di / DIAG_GROUP & gmask] = (uint32_t)(i + 1);
+            live[di / DIAG_GROUP & gmask] |= (uint16_t)(1u << (di % DIAG_GROUP));
         }
         f[i] = (uint32_t)best;
         pd[i] = bp != NO_PRED ? (uint8_t)(i - 1 - bp) : 0;
@@ -743,6 +1009,7 @@ static int chain_dp(const aln *al, const mem *mm, size_t nm, uint32_t *f, uint8_
     }
     sc_put(al->s, SC_LAST, last);
     sc_put(al->s, SC_LASTG, lastg);
+    sc_put(al->s, SC_LIVE, live);
     return 0;
 }
 
@@ -1165,6 +1432,33 @@ static void para_starts(const ovl_doc *doc, const ovl__tok *tk, size_t n, uint64
         i = a;
         out[i / 64] |= UINT64_C(1) << (i % 64);
     }
+}
+
+int ovl__para_bits(const ovl_doc *doc, uint64_t **out)
+{
+    size_t n = doc->norm->ntokens;
+    *out = malloc((n / 64 + 2) * sizeof **out);
+    if (!*out)
+        return OVL_ERR_NOMEM;
+    para_starts(doc, doc->norm->tokens, n, *out);
+    (*out)[n / 64 + 1] = 0;
+    return OVL_OK;
+}
+
+/* para_starts of tokens [t0, t0 + n) from those of the whole document (src): the same bits
+ * shifted, the first cleared (a range's first token starts no paragraph of it). */
+static void bits_slice(const uint64_t *src, size_t t0, size_t n, uint64_t *out)
+{
+    size_t nw = n / 64 + 1, w0 = t0 / 64, last = (t0 + n) / 64; /* src has words 0 .. last at least */
+    unsigned sh = (unsigned)(t0 % 64);
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t v = src[w0 + w] >> sh;
+        if (sh && w0 + w + 1 <= last)
+            v |= src[w0 + w + 1] << (64 - sh);
+        out[w] = v;
+    }
+    out[0] &= ~UINT64_C(1);
+    out[nw - 1] &= n % 64 ? ~UINT64_C(0) >> (64 - n % 64) : 0;
 }
 
 /* End extension: an X-drop alignment in a diagonal band, scored per token. A substitution
@@ -1945,20 +2239,35 @@ int ovl_align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const 
 
 static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                        size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
-                       const uint8_t *mask_b, ovl_passage **out, size_t *count,
+                       const uint8_t *mask_b, const ovl__kindex *kx, const uint64_t *para_a,
+                       const uint64_t *para_b, ovl_passage **out, size_t *count,
                        ovl_piece **pieces_ret, size_t *npieces_ret);
 
 int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                             size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
                             const uint8_t *mask_b, ovl_passage **out, size_t *count)
 {
-    return align_range(ctx, a, a0, a1, b, b0, b1, opts, mask_a, mask_b, out, count, NULL, NULL);
+    return align_range(ctx, a, a0, a1, b, b0, b1, opts, mask_a, mask_b, NULL, NULL, NULL, out,
+                       count, NULL, NULL);
 }
 
-/* pieces_ret NULL: the pieces of merged passages are not wanted (nor recorded). */
+int ovl__align_range_kx(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                        size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
+                        const uint8_t *mask_b, const ovl__kindex *kx, const uint64_t *para_a,
+                        const uint64_t *para_b, ovl_passage **out, size_t *count)
+{
+    return align_range(ctx, a, a0, a1, b, b0, b1, opts, mask_a, mask_b, kx, para_a, para_b, out,
+                       count, NULL, NULL);
+}
+
+/* pieces_ret NULL: the pieces of merged passages are not wanted (nor recorded). kx (NULL:
+ * none): an index of a's k-grams, used when it was built for a with mask_a and the seed
+ * length this range takes. para_a, para_b (NULL: found here): ovl__para_bits of the whole
+ * documents. */
 static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
                        size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
-                       const uint8_t *mask_b, ovl_passage **out, size_t *count,
+                       const uint8_t *mask_b, const ovl__kindex *kx, const uint64_t *para_a,
+                       const uint64_t *para_b, ovl_passage **out, size_t *count,
                        ovl_piece **pieces_ret, size_t *npieces_ret)
 {
     if (!a || !b || !out || !count || (pieces_ret && !npieces_ret))
@@ -1996,9 +2305,14 @@ static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, con
     /* Automatic parameters from the share of CJK tokens: a CJK token is one character, so
      * seeds and gaps must span more of them than of words for the same amount of text. */
     size_t ncjk = 0, nword = 0;
-    for (size_t i = 0; i < n; i++) {
-        ncjk += ovl__tok_kind(&ta[i]) == OVL_TOK_CJK;
-        nword += ovl__tok_kind(&ta[i]) == OVL_TOK_WORD;
+    if (kx && kx->doc == a && kx->n == n) { /* the whole document: counted with its index */
+        ncjk = kx->ncjk;
+        nword = kx->nword;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            ncjk += ovl__tok_kind(&ta[i]) == OVL_TOK_CJK;
+            nword += ovl__tok_kind(&ta[i]) == OVL_TOK_WORD;
+        }
     }
     double cjk_share = ncjk + nword ? (double)ncjk / (double)(ncjk + nword) : 0.0;
     unsigned k = ovl__align_seed_len(&o, ncjk, nword);
@@ -2017,12 +2331,22 @@ static int align_range(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, con
     sc_start(s, SC_STACK, &stack, &stcap, sizeof *stack);
     if (!pa || !pb || !rows)
         goto done;
-    para_starts(a, ta, n, pa);
-    para_starts(b, tb, m, pb);
+    if (kx && (kx->doc != a || kx->mask != mask_a || kx->k != k || kx->n != a->norm->ntokens))
+        kx = NULL;
+    if (para_a || kx)
+        bits_slice(para_a ? para_a : kx->paras, a0, n, pa);
+    else
+        para_starts(a, ta, n, pa);
+    if (para_b)
+        bits_slice(para_b, b0, m, pb);
+    else
+        para_starts(b, tb, m, pb);
     aln al = {ta, tb, pa, pb, n, m, k, max_gap, o.max_occ, (double)o.min_cjk,
               (double)o.min_words, s};
-    if (find_mems_masked(s, ta, n, tb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
-                         mask_b ? mask_b + b0 : NULL, &mm, &nm))
+    if (kx ? find_mems_indexed(s, ta, n, tb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
+                               mask_b ? mask_b + b0 : NULL, kx, a0, &mm, &nm)
+           : find_mems_masked(s, ta, n, tb, m, k, o.max_occ, mask_a ? mask_a + a0 : NULL,
+                              mask_b ? mask_b + b0 : NULL, &mm, &nm))
         goto done;
     if (make_chains(&al, mm, nm, &ch, &nch, &anch))
         goto done;
@@ -2170,8 +2494,8 @@ int ovl_align_pieces(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align: NULL document");
     if (!pieces || !npieces)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "ovl_align_pieces: NULL argument");
-    return align_range(ctx, a, 0, a->norm->ntokens, b, 0, b->norm->ntokens, opts, NULL, NULL, out,
-                       count, pieces, npieces);
+    return align_range(ctx, a, 0, a->norm->ntokens, b, 0, b->norm->ntokens, opts, NULL, NULL, NULL,
+                       NULL, NULL, out, count, pieces, npieces);
 }
 
 int ovl_align(ovl_ctx *ctx, const ovl_doc *a, const ovl_doc *b, const ovl_align_opts *opts,

@@ -221,6 +221,26 @@ int ovl__align_range_masked(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1
                             size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
                             const uint8_t *mask_b, ovl_passage **out, size_t *count);
 
+/* An index of a document's k-grams (seeds) for the aligner: built once for a document that is
+ * aligned against many others in a row, it spares building a table of its range for each. */
+typedef struct ovl__kindex ovl__kindex;
+/* Index of doc's k-grams, those whose first and last tokens are flagged in mask (a byte per
+ * token of doc; NULL: none) left out. mask and doc are borrowed: they must outlive the index's
+ * use with them. *out (free with ovl__kindex_free) or OVL_ERR_NOMEM / OVL_ERR_TOOBIG. */
+int ovl__kindex_build(const ovl_doc *doc, const uint8_t *mask, unsigned k, ovl__kindex **out);
+void ovl__kindex_free(ovl__kindex *x);
+/* Paragraph starts of doc as the aligner reads them: bit t of *out (malloc'd, ntokens / 64 + 2
+ * words) set when token t is in another paragraph than token t - 1. OVL_ERR_NOMEM. */
+int ovl__para_bits(const ovl_doc *doc, uint64_t **out);
+/* ovl__align_range_masked with kx (NULL: none), an index of a built with mask_a: used when the
+ * range takes kx's seed length, otherwise ignored; and with para_a / para_b (NULL: none), the
+ * ovl__para_bits of a and b, read instead of finding the ranges' paragraph starts again. The
+ * same passages either way. */
+int ovl__align_range_kx(ovl_ctx *ctx, const ovl_doc *a, size_t a0, size_t a1, const ovl_doc *b,
+                        size_t b0, size_t b1, const ovl_align_opts *opts, const uint8_t *mask_a,
+                        const uint8_t *mask_b, const ovl__kindex *kx, const uint64_t *para_a,
+                        const uint64_t *para_b, ovl_passage **out, size_t *count);
+
 /* The aligner's defaults for the fields of o left 0: min_cjk, min_words, max_occ. */
 void ovl__align_defaults(ovl_align_opts *o);
 /* Seed length of a range of ncjk CJK and nword word tokens: o->seed_len, else 5 tokens where

@@ -688,6 +688,10 @@ typedef struct align_job {
      * same centre (a document in hundreds of pairs is cut into units of UNIT_PAIRS). */
     ovl__centre_grams *cgw;
     size_t *cgid; /* 1 + that centre's corpus number; 0: none */
+    /* Each document's paragraph starts (ovl__para_bits), found the first time a worker loads
+     * it, under rmu: the aligner read them again for every pair a document is in. */
+    uint64_t **paras;
+    uint8_t *has_paras;
     atomic_size_t recurring; /* passages dropped as recurring text */
 } align_job;
 
@@ -722,6 +726,31 @@ static int doc_runs(align_job *j, size_t i, const ovl_doc *d, const uint32_t **r
     pthread_mutex_unlock(&j->rmu);
     free(r);
     return OVL_OK;
+}
+
+/* Document i's paragraph starts, found once (NULL when out of memory: the aligner finds its
+ * ranges' own). */
+static const uint64_t *doc_paras(align_job *j, size_t i, const ovl_doc *d)
+{
+    pthread_mutex_lock(&j->rmu);
+    const uint64_t *p = j->paras[i];
+    int known = j->has_paras[i];
+    pthread_mutex_unlock(&j->rmu);
+    if (known)
+        return p;
+    uint64_t *b = NULL;
+    if (ovl__para_bits(d, &b) != OVL_OK)
+        return NULL;
+    pthread_mutex_lock(&j->rmu);
+    if (!j->has_paras[i]) {
+        j->paras[i] = b;
+        j->has_paras[i] = 1;
+        b = NULL;
+    }
+    p = j->paras[i];
+    pthread_mutex_unlock(&j->rmu);
+    free(b);
+    return p;
 }
 
 /* Worker w's mask slot (0 or 1) for document i: a byte per token, 1 in recurring text; *out
@@ -803,11 +832,18 @@ static void align_unit(void *arg, unsigned worker, size_t i)
     int mrc = dc && j->rec ? doc_mask(j, worker, 0, centre, dc, &mc) : OVL_OK;
     ovl__centre_grams *cg = &j->cgw[worker];
     if (!dc || j->cgid[worker] != centre + 1) {
-        ovl__grams_free(cg->x);
-        *cg = (ovl__centre_grams){dc, NULL, 0, 0};
+        ovl__centre_grams_clear(cg, dc, 1);
         j->cgid[worker] = dc ? centre + 1 : 0;
     }
-    cg->doc = dc; /* reloaded by the cache, perhaps: the same tokens */
+    const uint64_t *pc = dc ? doc_paras(j, centre, dc) : NULL;
+    /* Reloaded by the cache, perhaps: the same tokens, but the seed index is known by the
+     * document it was built for. */
+    if (cg->doc != dc && cg->kx) {
+        ovl__kindex_free(cg->kx);
+        cg->kx = NULL;
+        cg->kwork = 0;
+    }
+    cg->doc = dc;
     for (size_t x = j->units.ustart[u]; x < j->units.ustart[u + 1]; x++) {
         size_t k = j->units.order[x];
         const ovl_scan_pair *c = &j->pairs[k];
@@ -819,6 +855,10 @@ static void align_unit(void *arg, unsigned worker, size_t i)
         const ovl_doc *dother = ovl__doccache_get_at(j->cache, ctx, other, ++pos, &oerr, &ocode);
         const ovl_doc *da = c->a == centre ? dc : dother, *db = c->a == centre ? dother : dc;
         const char *ea = c->a == centre ? cerr : oerr, *eb = c->a == centre ? oerr : cerr;
+        cg->pdoc[0] = dc;
+        cg->paras[0] = pc;
+        cg->pdoc[1] = dother;
+        cg->paras[1] = dother ? doc_paras(j, other, dother) : NULL;
         int codea = c->a == centre ? ccode : ocode, codeb = c->a == centre ? ocode : ccode;
         ovl_scan_result r;
         memset(&r, 0, sizeof r);
@@ -921,7 +961,9 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
     for (unsigned t = 0; rc == OVL_OK && t < nt; t++)
         if (!(j.ctx[t] = ovl_ctx_new()))
             rc = OVL_ERR_NOMEM;
-    if (rc == OVL_OK && (!(j.cgw = calloc(nt, sizeof *j.cgw)) || !(j.cgid = calloc(nt, sizeof *j.cgid))))
+    if (rc == OVL_OK && (!(j.cgw = calloc(nt, sizeof *j.cgw)) || !(j.cgid = calloc(nt, sizeof *j.cgid)) ||
+                         !(j.paras = calloc(ndocs + 1, sizeof *j.paras)) ||
+                         !(j.has_paras = calloc(ndocs + 1, 1))))
         rc = OVL_ERR_NOMEM;
     if (rc == OVL_OK && rec && rec->cnt && o->max_df) {
         j.rec = rec;
@@ -953,9 +995,13 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
         ovl_ctx_free(j.ctx[t]);
     free(j.ctx);
     for (unsigned t = 0; j.cgw && t < nt; t++)
-        ovl__grams_free(j.cgw[t].x);
+        ovl__centre_grams_clear(&j.cgw[t], NULL, 0);
     free(j.cgw);
     free(j.cgid);
+    for (size_t d = 0; j.paras && d < ndocs; d++)
+        free(j.paras[d]);
+    free(j.paras);
+    free(j.has_paras);
     units_free(&j.units);
     for (size_t d = 0; j.runs && d < ndocs; d++)
         free(j.runs[d]);

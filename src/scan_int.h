@@ -63,7 +63,20 @@ typedef struct ovl__centre_grams {
     const ovl_doc *doc; /* the centre (NULL: none) */
     ovl__grams *x;      /* NULL until built */
     unsigned g, asked;
+    /* With kon set, the centre's seed index for the aligner, built (kx) once the ranges of it
+     * aligned as a pair's first document add up to the whole document (kwork tokens so far);
+     * the unit frees kx when it is done (ovl__centre_grams_clear). */
+    int kon, kfail;
+    ovl__kindex *kx;
+    uint64_t kwork;
+    /* The pair's two documents (NULL: none) and their ovl__para_bits (borrowed), set by the
+     * caller for each pair. */
+    const ovl_doc *pdoc[2];
+    const uint64_t *paras[2];
 } ovl__centre_grams;
+
+/* Frees what cg holds and empties it, for centre doc (NULL: none), the seed index on or off. */
+void ovl__centre_grams_clear(ovl__centre_grams *cg, const ovl_doc *doc, int kon);
 
 /* Aligns candidate pair p of documents da and db (masks ma, mb of recurring text, or NULL):
  * whole when both documents have at most o->whole_tokens tokens, otherwise inside the pair's

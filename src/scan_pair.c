@@ -90,15 +90,33 @@ void ovl__grams_free(ovl__grams *x)
     free(x);
 }
 
+void ovl__centre_grams_clear(ovl__centre_grams *cg, const ovl_doc *doc, int kon)
+{
+    ovl__grams_free(cg->x);
+    ovl__kindex_free(cg->kx);
+    *cg = (ovl__centre_grams){doc, NULL, 0, 0, kon, 0, NULL, 0, {NULL, NULL}, {NULL, NULL}};
+}
+
+/* The paragraph starts of d the caller gave with cg, NULL when none. */
+static const uint64_t *cg_paras(const ovl__centre_grams *cg, const ovl_doc *d)
+{
+    if (!cg)
+        return NULL;
+    return cg->pdoc[0] == d ? cg->paras[0] : cg->pdoc[1] == d ? cg->paras[1] : NULL;
+}
+
 /* Indexes the g-grams starting in tokens [t0, t1 - g] of d, those whose first and last tokens
- * are masked (m, a byte per token of the whole document; NULL: none) left out. */
-static int grams_build(const ovl_doc *d, size_t t0, size_t t1, const uint8_t *m, unsigned g,
-                       ovl__grams **out)
+ * are masked (m, a byte per token of the whole document; NULL: none) left out. sparse: the
+ * index will be probed for many absent keys (the g-grams of a range many times longer), so its
+ * table is at most a quarter full while it stays within 1 MB (most probes then meet an empty
+ * slot at once); otherwise at most three quarters. The index holds the same either way. */
+static int grams_build_at(const ovl_doc *d, size_t t0, size_t t1, const uint8_t *m, unsigned g,
+                          int sparse, ovl__grams **out)
 {
     *out = NULL;
     ovl__grams *x = calloc(1, sizeof *x);
     size_t n = t1 - t0 >= g ? t1 - t0 - g + 1 : 0, tsize = 64;
-    while (tsize < n + n / 3) /* at most three quarters full: linear probing */
+    while (tsize < n + n / 3 || (sparse && tsize < 4 * n && tsize * sizeof(gslot) < ((size_t)1 << 20)))
         tsize *= 2;
     uint32_t *slot = malloc((n + 1) * sizeof *slot);
     if (!x || !slot || !(x->tab = calloc(tsize, sizeof *x->tab)) ||
@@ -139,6 +157,12 @@ static int grams_build(const ovl_doc *d, size_t t0, size_t t1, const uint8_t *m,
     free(slot);
     *out = x;
     return OVL_OK;
+}
+
+static int grams_build(const ovl_doc *d, size_t t0, size_t t1, const uint8_t *m, unsigned g,
+                       ovl__grams **out)
+{
+    return grams_build_at(d, t0, t1, m, g, 0, out);
 }
 
 typedef struct ghit {
@@ -215,7 +239,7 @@ static int find_hits(const ovl_doc *l, const ovl__grams *li, size_t l0, size_t l
         return OVL_OK;
     }
     ovl__grams *si = NULL;
-    int rc = grams_build(s, s0, s1, ms, g, &si);
+    int rc = grams_build_at(s, s0, s1, ms, g, 1, &si);
     uint32_t *lcount = rc == OVL_OK ? calloc(si->mask + 1, sizeof *lcount) : NULL;
     if (rc == OVL_OK && !lcount)
         rc = OVL_ERR_NOMEM;
@@ -367,12 +391,45 @@ static void widen(uint32_t b0, uint32_t b1, uint64_t margin, size_t n, size_t *t
     *t1 = (size_t)hi;
 }
 
+/* Documents of more tokens than this get no seed index (its table takes 20 to 40 bytes a
+ * token). */
+#define KINDEX_MAX_TOKENS ((size_t)1 << 20)
+
+/* Tokens [a0, a1) of da aligned as a pair's first document: the seed index of da when it is
+ * the unit's centre and the ranges of it aligned so far add up to the whole document (built
+ * then), otherwise NULL. The passages do not depend on it. */
+static const ovl__kindex *centre_index(ovl__centre_grams *cg, const ovl_doc *da, size_t a0,
+                                       size_t a1, const ovl_scan_opts *o, const uint8_t *ma)
+{
+    if (!cg || !cg->kon || cg->doc != da)
+        return NULL;
+    if (cg->kx || cg->kfail)
+        return cg->kx;
+    const ovl_norm *nm = ovl_doc_norm(da);
+    size_t n = ovl_norm_count(nm);
+    cg->kwork += a1 - a0;
+    if (n > KINDEX_MAX_TOKENS || cg->kwork < n)
+        return NULL;
+    size_t ncjk = 0, nword = 0;
+    for (size_t i = 0; i < n; i++) {
+        ncjk += ovl__tok_kind(&nm->tokens[i]) == OVL_TOK_CJK;
+        nword += ovl__tok_kind(&nm->tokens[i]) == OVL_TOK_WORD;
+    }
+    ovl_align_opts ao = o->align;
+    ovl__align_defaults(&ao);
+    /* Out of memory only costs the time the index would have saved. */
+    if (ovl__kindex_build(da, ma, ovl__align_seed_len(&ao, ncjk, nword), &cg->kx) != OVL_OK)
+        cg->kfail = 1;
+    return cg->kx;
+}
+
 /* Aligns a pair inside boxes [a0, a1) of da and [b0, b1) of db widened; when a passage
  * reaches an edge of the range that is not a document edge, the margin doubles and the pair
  * is aligned again, so passages are not cut. */
 static int align_box(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, uint32_t a0b, uint32_t a1b,
                      uint32_t b0b, uint32_t b1b, uint64_t margin, const ovl_scan_opts *o,
-                     const uint8_t *ma, const uint8_t *mb, ovl_passage **ps, size_t *np)
+                     const uint8_t *ma, const uint8_t *mb, ovl__centre_grams *cg, ovl_passage **ps,
+                     size_t *np)
 {
     size_t na = ovl_norm_count(ovl_doc_norm(da)), nb = ovl_norm_count(ovl_doc_norm(db));
     /* A passage ending this close to a range edge inside the document may go on past it. */
@@ -381,7 +438,9 @@ static int align_box(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, uint32_
         size_t a0, a1, b0, b1;
         widen(a0b, a1b, m, na, &a0, &a1);
         widen(b0b, b1b, m, nb, &b0, &b1);
-        int rc = ovl__align_range_masked(ctx, da, a0, a1, db, b0, b1, &o->align, ma, mb, ps, np);
+        int rc = ovl__align_range_kx(ctx, da, a0, a1, db, b0, b1, &o->align, ma, mb,
+                                     centre_index(cg, da, a0, a1, o, ma), cg_paras(cg, da),
+                                     cg_paras(cg, db), ps, np);
         if (rc != OVL_OK)
             return rc;
         if ((a0 == 0 && a1 == na && b0 == 0 && b1 == nb) || m >= UINT32_MAX)
@@ -502,7 +561,9 @@ static int align_windows(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, int
     if (cg && cg->doc == dl) {
         if (cg->g != g) {
             ovl__grams_free(cg->x);
-            *cg = (ovl__centre_grams){dl, NULL, g, 0};
+            cg->x = NULL;
+            cg->g = g;
+            cg->asked = 0;
         }
         int brc = !cg->x && cg->asked++ > 0
                       ? grams_build(dl, 0, ovl_norm_count(ovl_doc_norm(dl)), ml, g, &cg->x)
@@ -533,8 +594,8 @@ static int align_windows(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, int
         ovl_passage *q = NULL;
         size_t nq = 0;
         const uint32_t *v = &w[4 * x];
-        rc = a_long ? align_box(ctx, da, db, v[0], v[1], v[2], v[3], margin, o, ma, mb, &q, &nq)
-                    : align_box(ctx, da, db, v[2], v[3], v[0], v[1], margin, o, ma, mb, &q, &nq);
+        rc = a_long ? align_box(ctx, da, db, v[0], v[1], v[2], v[3], margin, o, ma, mb, cg, &q, &nq)
+                    : align_box(ctx, da, db, v[2], v[3], v[0], v[1], margin, o, ma, mb, cg, &q, &nq);
         if (rc == OVL_OK && nq && ovl__grow(&all, &cap, nall + nq, sizeof *all))
             rc = OVL_ERR_NOMEM;
         if (rc == OVL_OK && nq) {
@@ -571,7 +632,9 @@ int ovl__scan_align_pair(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, con
 {
     size_t na = ovl_norm_count(ovl_doc_norm(da)), nb = ovl_norm_count(ovl_doc_norm(db));
     if ((na <= o->whole_tokens && nb <= o->whole_tokens) || p->a0 >= p->a1 || p->b0 >= p->b1)
-        return ovl__align_range_masked(ctx, da, 0, na, db, 0, nb, &o->align, ma, mb, ps, np);
+        return ovl__align_range_kx(ctx, da, 0, na, db, 0, nb, &o->align, ma, mb,
+                                   centre_index(cg, da, 0, na, o, ma), cg_paras(cg, da),
+                                   cg_paras(cg, db), ps, np);
     size_t a0, a1, b0, b1;
     uint64_t m = 4 * (uint64_t)o->fp.chunk_tokens;
     widen(p->a0, p->a1, m, na, &a0, &a1);
@@ -586,5 +649,5 @@ int ovl__scan_align_pair(ovl_ctx *ctx, const ovl_doc *da, const ovl_doc *db, con
         if (rc != OVL_OK || windowed)
             return rc;
     }
-    return align_box(ctx, da, db, p->a0, p->a1, p->b0, p->b1, m, o, ma, mb, ps, np);
+    return align_box(ctx, da, db, p->a0, p->a1, p->b0, p->b1, m, o, ma, mb, cg, ps, np);
 }

@@ -1,4 +1,4 @@
-/* test_align_equiv.c - the aligner's fast stages (seed search, chain DP, moved flags, end extension, score order, anchor sort) against the plain versions they replaced, on random inputs. */
+/* test_align_equiv.c - the aligner's fast stages (seed search, the seed index of a whole document, chain DP, moved flags, end extension, score order, anchor sort) against the plain versions they replaced, on random inputs. */
 /* The stages are static in src/align.c, so it is compiled into this test; its public functions
  * then come from here rather than from the library. */
 /* The DP's diagonal lists: few, so that diagonals share lists in every round. */
@@ -578,6 +578,231 @@ START_TEST(moved_flags_same_as_window_scan)
 }
 END_TEST
 
+/* ---- the seed index of a whole document ---------------------------------------------------- */
+
+/* Text of n words over a vocabulary of v ("w<number>"), a blank line (a new paragraph) after
+ * one word in 12 on average; with src (n_src words of it), stretches of src copied with a word
+ * changed now and then. Its words' numbers go to *w (malloc'd). */
+static char *random_text(size_t n, unsigned v, const unsigned *src, size_t n_src, unsigned **w)
+{
+    char *t = malloc(n * 16 + 16);
+    *w = malloc(sizeof **w * (n + 1));
+    ck_assert(t && *w);
+    size_t len = 0;
+    for (size_t i = 0; i < n;) {
+        size_t run = src && n_src > 200 && rnd_below(2) ? 10 + rnd_below(80) : 1;
+        size_t from = run > 1 ? rnd_below(n_src - 100) : 0;
+        for (size_t x = 0; x < run && i < n; x++, i++) {
+            (*w)[i] = run > 1 && rnd_below(15) ? src[from + x] : (unsigned)rnd_below(v);
+            len += (size_t)sprintf(t + len, "w%u%s", (*w)[i], rnd_below(12) ? " " : "\n\n");
+        }
+    }
+    t[len] = 0;
+    return t;
+}
+
+static ovl_doc *text_doc(ovl_ctx *ctx, const char *text)
+{
+    ovl_doc *d = NULL;
+    ck_assert_msg(ovl_doc_from_bytes(ctx, "t.txt", text, strlen(text), NULL, &d) == OVL_OK, "%s",
+                  ovl_ctx_message(ctx));
+    return d;
+}
+
+/* A range's anchors from the whole document's index are those of the range's own table: the
+ * index's k-grams outside the range are not seeds and do not count towards max_occ; masks,
+ * seed lengths and occurrence limits as the aligner uses them. The paragraph starts shifted out
+ * of the whole document's are the range's own. And the aligner's passages are the same with
+ * and without the index and the documents' paragraph starts. */
+START_TEST(indexed_seeds_same_as_range_table)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    ck_assert_ptr_nonnull(ctx);
+    size_t total = 0, by_range = 0, ranges = 0;
+    for (int round = 0; round < 12; round++) {
+        rng_state = 7000 + (uint64_t)round;
+        unsigned *wa = NULL, *wb = NULL;
+        unsigned v = round % 3 == 0 ? 8 : round % 3 == 1 ? 300 : 20000;
+        char *ta_text = random_text(2000 + rnd_below(6000), v, NULL, 0, &wa);
+        size_t na_words = 0;
+        ovl_doc *a = text_doc(ctx, ta_text);
+        na_words = a->norm->ntokens;
+        char *tb_text = random_text(1000 + rnd_below(4000), v, wa, na_words, &wb);
+        ovl_doc *b = text_doc(ctx, tb_text);
+        size_t N = a->norm->ntokens, M = b->norm->ntokens;
+        uint8_t *ma = NULL, *mb = NULL;
+        if (round % 2 == 1) { /* recurring text in runs, as the scan's masks are */
+            ma = calloc(N + 1, 1);
+            mb = calloc(M + 1, 1);
+            ck_assert(ma && mb);
+            for (size_t i = 0; i < N; i += 50 + rnd_below(200))
+                memset(ma + i, 1, (i + 40 < N ? 40 : N - i));
+            for (size_t i = 0; i < M; i += 50 + rnd_below(200))
+                memset(mb + i, 1, (i + 40 < M ? 40 : M - i));
+        }
+        unsigned k = 3 + (unsigned)(round % 3 == 2), occ = round % 4 < 2 ? 4 : 64;
+        ovl__kindex *kx = NULL;
+        ck_assert_int_eq(ovl__kindex_build(a, ma, k, &kx), OVL_OK);
+        uint64_t *para_a = NULL, *para_b = NULL;
+        ck_assert_int_eq(ovl__para_bits(a, &para_a), OVL_OK);
+        ck_assert_int_eq(ovl__para_bits(b, &para_b), OVL_OK);
+        const ovl__tok *ta = a->norm->tokens, *tb = b->norm->tokens;
+        for (int r = 0; r < 8; r++) {
+            size_t a0 = 0, a1 = N, b0 = 0, b1 = M;
+            if (r == 1)
+                a1 = N / 2;
+            else if (r == 2)
+                a0 = N / 3;
+            else if (r >= 3) {
+                a0 = rnd_below(N);
+                a1 = a0 + rnd_below(N - a0 + 1);
+                b0 = rnd_below(M / 2);
+                b1 = b0 + rnd_below(M - b0 + 1);
+            }
+            size_t n = a1 - a0, m = b1 - b0;
+            mem *m1 = NULL, *m2 = NULL;
+            size_t n1 = 0, n2 = 0;
+            ck_assert_int_eq(find_mems_masked(NULL, ta + a0, n, tb + b0, m, k, occ, ma ? ma + a0 : NULL,
+                                              mb ? mb + b0 : NULL, &m1, &n1),
+                             0);
+            ck_assert_int_eq(find_mems_indexed(NULL, ta + a0, n, tb + b0, m, k, occ,
+                                               ma ? ma + a0 : NULL, mb ? mb + b0 : NULL, kx, a0,
+                                               &m2, &n2),
+                             0);
+            ck_assert_msg(n1 == n2, "round %d range %d: %zu anchors, %zu from the index", round,
+                          r, n1, n2);
+            ck_assert(n1 == 0 || memcmp(m1, m2, sizeof *m1 * n1) == 0);
+            total += n1;
+            ranges++;
+            /* k-grams of the range that seed only because their occurrences outside it do
+             * not count: the case the index's range search is for. */
+            for (size_t i = a0; n >= k && i + k <= a1; i++) {
+                uint64_t acc = 0;
+                for (unsigned q = 0; q < k; q++)
+                    acc = acc * KGRAM_P + ta[i + q].hash;
+                size_t h = kslot_find(kx->tab, kx->tmask, mix64(acc));
+                if (h == SIZE_MAX)
+                    continue;
+                const uint32_t *pi = kx->pos + kx->tab[h].head;
+                uint32_t cn = kx->tab[h].count, lo = first_at(pi, cn, a0);
+                uint32_t in = first_at(pi, cn, a1 - k + 1) - lo;
+                by_range += cn > occ && in <= occ;
+            }
+            free(m1);
+            free(m2);
+            uint64_t *p1 = calloc(n / 64 + 1, sizeof *p1), *p2 = calloc(n / 64 + 1, sizeof *p2);
+            ck_assert(p1 && p2);
+            para_starts(a, ta + a0, n, p1);
+            bits_slice(kx->paras, a0, n, p2);
+            ck_assert_msg(memcmp(p1, p2, sizeof *p1 * (n / 64 + 1)) == 0,
+                          "round %d: paragraph starts of [%zu, %zu) differ", round, a0, a1);
+            bits_slice(para_a, a0, n, p2);
+            ck_assert(memcmp(p1, p2, sizeof *p1 * (n / 64 + 1)) == 0);
+            free(p1);
+            free(p2);
+            p1 = calloc(m / 64 + 1, sizeof *p1);
+            p2 = calloc(m / 64 + 1, sizeof *p2);
+            ck_assert(p1 && p2);
+            para_starts(b, tb + b0, m, p1);
+            bits_slice(para_b, b0, m, p2);
+            ck_assert_msg(memcmp(p1, p2, sizeof *p1 * (m / 64 + 1)) == 0,
+                          "round %d: paragraph starts of b's [%zu, %zu) differ", round, b0, b1);
+            free(p1);
+            free(p2);
+            if (r > 3)
+                continue;
+            ovl_align_opts ao = OVL_ALIGN_OPTS_INIT;
+            ao.max_occ = occ;
+            ovl_passage *q1 = NULL, *q2 = NULL;
+            size_t nq1 = 0, nq2 = 0;
+            ck_assert_int_eq(ovl__align_range_masked(ctx, a, a0, a1, b, b0, b1, &ao, ma, mb, &q1, &nq1),
+                             OVL_OK);
+            ck_assert_int_eq(ovl__align_range_kx(ctx, a, a0, a1, b, b0, b1, &ao, ma, mb, kx,
+                                                 r % 2 ? para_a : NULL, para_b, &q2, &nq2),
+                             OVL_OK);
+            ck_assert_uint_eq(nq1, nq2);
+            for (size_t x = 0; x < nq1; x++) {
+                ck_assert_uint_eq(q1[x].a.tok_start, q2[x].a.tok_start);
+                ck_assert_uint_eq(q1[x].a.tok_end, q2[x].a.tok_end);
+                ck_assert_uint_eq(q1[x].b.tok_start, q2[x].b.tok_start);
+                ck_assert_uint_eq(q1[x].b.tok_end, q2[x].b.tok_end);
+                ck_assert(q1[x].similarity == q2[x].similarity);
+                ck_assert_int_eq(q1[x].moved, q2[x].moved);
+            }
+            free(q1);
+            free(q2);
+        }
+        ovl__kindex_free(kx);
+        free(para_a);
+        free(para_b);
+        free(ma);
+        free(mb);
+        ovl_doc_free(a);
+        ovl_doc_free(b);
+        free(ta_text);
+        free(tb_text);
+        free(wa);
+        free(wb);
+    }
+    fprintf(stderr, "seed index: %zu anchors in %zu ranges, %zu k-grams seeding by their count in the range\n", total, ranges, by_range);
+    ck_assert_msg(total > 10000, "only %zu anchors in %zu ranges", total, ranges);
+    ck_assert_msg(by_range > 1000, "only %zu k-grams seed by their count inside the range", by_range);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
+/* An index built for another document, mask or seed length is not used: the passages are those
+ * of the range's own table. */
+START_TEST(index_of_other_document_ignored)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    ck_assert_ptr_nonnull(ctx);
+    rng_state = 99;
+    unsigned *wa = NULL, *wb = NULL;
+    char *ta_text = random_text(3000, 300, NULL, 0, &wa);
+    ovl_doc *a = text_doc(ctx, ta_text);
+    char *tb_text = random_text(2000, 300, wa, a->norm->ntokens, &wb);
+    ovl_doc *b = text_doc(ctx, tb_text);
+    size_t N = a->norm->ntokens, M = b->norm->ntokens;
+    uint8_t *ma = calloc(N + 1, 1);
+    ck_assert_ptr_nonnull(ma);
+    ovl_passage *want = NULL;
+    size_t nwant = 0;
+    ck_assert_int_eq(ovl__align_range_masked(ctx, a, 0, N, b, 0, M, NULL, NULL, NULL, &want, &nwant),
+                     OVL_OK);
+    ck_assert_uint_gt(nwant, 3);
+    /* Indexes of b, of a with a mask where none is passed, of a with 4-token seeds (words
+     * take 3): each would give other anchors if it were used. */
+    ovl__kindex *kx[3] = {NULL, NULL, NULL};
+    ck_assert_int_eq(ovl__kindex_build(b, NULL, 3, &kx[0]), OVL_OK);
+    ck_assert_int_eq(ovl__kindex_build(a, ma, 3, &kx[1]), OVL_OK);
+    ck_assert_int_eq(ovl__kindex_build(a, NULL, 4, &kx[2]), OVL_OK);
+    for (int x = 0; x < 3; x++) {
+        ovl_passage *got = NULL;
+        size_t ngot = 0;
+        ck_assert_int_eq(ovl__align_range_kx(ctx, a, 0, N, b, 0, M, NULL, NULL, NULL, kx[x], NULL,
+                                             NULL, &got, &ngot),
+                         OVL_OK);
+        ck_assert_uint_eq(ngot, nwant);
+        for (size_t i = 0; i < ngot; i++) {
+            ck_assert_uint_eq(got[i].a.tok_start, want[i].a.tok_start);
+            ck_assert_uint_eq(got[i].b.tok_end, want[i].b.tok_end);
+        }
+        free(got);
+        ovl__kindex_free(kx[x]);
+    }
+    free(want);
+    free(ma);
+    ovl_doc_free(a);
+    ovl_doc_free(b);
+    free(ta_text);
+    free(tb_text);
+    free(wa);
+    free(wb);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *equiv_suite(void)
 {
     Suite *s = suite_create("align_equiv");
@@ -586,6 +811,8 @@ static Suite *equiv_suite(void)
     tcase_add_test(tc, chain_dp_same_as_window_scan);
     tcase_add_test(tc, moved_flags_same_as_window_scan);
     tcase_add_test(tc, extend_end_same_as_full_band);
+    tcase_add_test(tc, indexed_seeds_same_as_range_table);
+    tcase_add_test(tc, index_of_other_document_ignored);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,4 +1,4 @@
-/* test_scan_pair.c - how the scan aligns one pair: windows of a long document around the text it shares with a short one, the same windows with and without the long document's index, and the same passages as aligning the ranges whole. */
+/* test_scan_pair.c - how the scan aligns one pair: windows of a long document around the text it shares with a short one, the same windows with and without the long document's index, the same passages as aligning the ranges whole, and with and without the unit centre's seed index. */
 /* The window search is static in src/scan_pair.c, so it is compiled into this test. */
 #include "../src/scan_pair.c"
 
@@ -167,7 +167,7 @@ START_TEST(windows_align_like_whole)
                      OVL_OK);
     same_passages(win, nwin, whole, nwhole);
     /* With the long document as a unit's centre: its index is built for the second pair. */
-    ovl__centre_grams cg = {f.l, NULL, 0, 0};
+    ovl__centre_grams cg = {.doc = f.l};
     for (int round = 0; round < 2; round++) {
         free(idx);
         idx = NULL;
@@ -200,6 +200,66 @@ START_TEST(windows_align_like_whole)
 END_TEST
 
 /* Text in recurring runs (masked) places no window, on either side. */
+/* A unit's centre aligned as the pair's first document gets its seed index once the ranges of
+ * it aligned add up to the whole document; with and without the index the passages are the
+ * same; as the second document it gets none. */
+START_TEST(centre_index_built_once_same_passages)
+{
+    fixture f;
+    fixture_make(&f);
+    size_t nl = ovl_norm_count(ovl_doc_norm(f.l)), ns = ovl_norm_count(ovl_doc_norm(f.s));
+    ovl__centre_grams cg = {.doc = f.l, .kon = 1};
+    /* The passage's box (words 12,000-12,060 and 100-160), widened by 4 chunks of 50 tokens
+     * on each side: 480 tokens of the long document, no index yet. */
+    ovl_scan_pair box = {0, 1, 2, 11990, 12070, 95, 165};
+    ovl_passage *p1 = NULL, *p2 = NULL, *w1 = NULL, *w2 = NULL;
+    size_t n1 = 0, n2 = 0, nw1 = 0, nw2 = 0;
+    ck_assert_int_eq(ovl__scan_align_pair(f.ctx, f.l, f.s, &box, &f.o, NULL, NULL, &cg, &p1, &n1), OVL_OK);
+    ck_assert_ptr_null(cg.kx);
+    ck_assert_uint_eq(cg.kwork, 480);
+    ck_assert_uint_eq(n1, 1);
+    ck_assert_uint_eq(p1[0].a.tok_start, 12000);
+    ck_assert_uint_eq(p1[0].a.tok_end, 12060);
+    ck_assert_uint_eq(p1[0].b.tok_start, 100);
+    ck_assert_uint_eq(p1[0].b.tok_end, 160);
+    /* The documents aligned whole: the whole document's worth, the index is built and used. */
+    ovl_scan_opts whole = f.o;
+    whole.whole_tokens = UINT32_MAX;
+    ovl_scan_pair all = {0, 1, 2, 0, (uint32_t)nl, 0, (uint32_t)ns};
+    ck_assert_int_eq(ovl__scan_align_pair(f.ctx, f.l, f.s, &all, &whole, NULL, NULL, &cg, &w1, &nw1), OVL_OK);
+    ck_assert_ptr_nonnull(cg.kx);
+    ck_assert_int_eq(ovl__scan_align_pair(f.ctx, f.l, f.s, &all, &whole, NULL, NULL, NULL, &w2, &nw2), OVL_OK);
+    same_passages(w1, nw1, w2, nw2);
+    ck_assert_uint_eq(nw1, 2);
+    ck_assert_uint_eq(w1[0].a.tok_start, 1500);
+    ck_assert_int_eq(w1[0].moved, 1);
+    ck_assert_uint_eq(w1[1].a.tok_start, 12000);
+    /* The box again, now from the index: the same passage. */
+    const ovl__kindex *kx = cg.kx;
+    ck_assert_int_eq(ovl__scan_align_pair(f.ctx, f.l, f.s, &box, &f.o, NULL, NULL, &cg, &p2, &n2), OVL_OK);
+    ck_assert_ptr_eq(cg.kx, kx);
+    same_passages(p2, n2, p1, n1);
+    /* The centre as the second document: no index of it is asked for. */
+    ovl__centre_grams cs = {.doc = f.l, .kon = 1};
+    ovl_scan_pair rev = {0, 1, 2, 0, (uint32_t)ns, 0, (uint32_t)nl};
+    ovl_passage *r = NULL;
+    size_t nr = 0;
+    ck_assert_int_eq(ovl__scan_align_pair(f.ctx, f.s, f.l, &rev, &whole, NULL, NULL, &cs, &r, &nr), OVL_OK);
+    ck_assert_ptr_null(cs.kx);
+    ck_assert_uint_eq(cs.kwork, 0);
+    ck_assert_uint_eq(nr, 2);
+    free(r);
+    free(p1);
+    free(p2);
+    free(w1);
+    free(w2);
+    ovl__centre_grams_clear(&cg, NULL, 0);
+    ovl__centre_grams_clear(&cs, NULL, 0);
+    ck_assert_ptr_null(cg.kx);
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(masked_text_places_no_window)
 {
     fixture f;
@@ -228,6 +288,7 @@ static Suite *suite(void)
     tcase_add_test(tc, windows_found_exactly);
     tcase_add_test(tc, windows_align_like_whole);
     tcase_add_test(tc, masked_text_places_no_window);
+    tcase_add_test(tc, centre_index_built_once_same_passages);
     suite_add_tcase(s, tc);
     return s;
 }
