@@ -1677,7 +1677,8 @@ static int mark_moved(ascratch *sc, ovl_passage *ps, size_t np)
         goto done;
     for (size_t i = 0; i < np; i++)
         byb[i] = (uint64_t)ps[i].b.tok_start << 32 | i;
-    qsort(byb, np, sizeof *byb, cmp_u64);
+    if (np > 1)
+        qsort(byb, np, sizeof *byb, cmp_u64);
     for (size_t r = 0; r < sz; r++) {
         mvnode *x = &t[sz + r];
         x->best = -1;

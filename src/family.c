@@ -176,7 +176,8 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
         }
     }
     /* Documents of each unit: sorted (unit, document), duplicates dropped. */
-    qsort(rd, nrd, sizeof *rd, cmp_u32pair);
+    if (nrd > 1)
+        qsort(rd, nrd, sizeof *rd, cmp_u32pair);
     size_t k = 0;
     for (size_t i = 0; i < nrd; i++)
         if (k == 0 || rd[i].x != rd[k - 1].x || rd[i].y != rd[k - 1].y)
@@ -361,7 +362,8 @@ static int join_parts(ovl_ctx *ctx, const ovl__famspan *sp, size_t nspans, uint3
     }
     if (nrec == 0)
         goto done;
-    qsort(rec, nrec, sizeof *rec, cmp_adjrec);
+    if (nrec > 1)
+        qsort(rec, nrec, sizeof *rec, cmp_adjrec);
     size_t k = 0;
     for (size_t i = 0; i < nrec; i++)
         if (k == 0 || cmp_adjrec(&rec[i], &rec[k - 1]) != 0)
@@ -388,7 +390,8 @@ static int join_parts(ovl_ctx *ctx, const ovl__famspan *sp, size_t nspans, uint3
         }
         if (nd == 0)
             continue;
-        qsort(docs, nd, sizeof *docs, cmp_u32);
+        if (nd > 1)
+            qsort(docs, nd, sizeof *docs, cmp_u32);
         size_t distinct = 0;
         for (size_t j = 0; j < nd; j++)
             if (j == 0 || docs[j] != docs[j - 1])
@@ -859,7 +862,8 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
                                          nspans + s};
             }
         fm->first_span += nspans;
-        qsort(lens, nl, sizeof *lens, cmp_fsort);
+        if (nl > 1)
+            qsort(lens, nl, sizeof *lens, cmp_fsort);
         fm->rep = lens[nl / 4].idx;
         fm->weight = (uint64_t)fm->documents * (all[fm->rep].char_end - all[fm->rep].char_start);
     }
@@ -875,7 +879,8 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     }
     for (size_t f = 0; f < nfam; f++)
         order[f] = (fsort){out->f[f].weight, all[out->f[f].first_span].doc, f};
-    qsort(order, nfam, sizeof *order, cmp_fsort);
+    if (nfam > 1)
+        qsort(order, nfam, sizeof *order, cmp_fsort);
     for (size_t k = 0; k < nfam; k++) {
         nf[k] = out->f[order[k].idx];
         rank[order[k].idx] = k;

@@ -540,7 +540,8 @@ static int order_units(const ovl_scan_pair *pairs, pair_units *pu)
     for (size_t u = 0; u < pu->nunits; u++)
         if (c[u].cost > total / 64)
             c[nbig++] = c[u];
-    qsort(c, nbig, sizeof *c, cmp_ucost);
+    if (nbig > 1)
+        qsort(c, nbig, sizeof *c, cmp_ucost);
     uint8_t *big = calloc(pu->nunits + 1, 1);
     if (!big) {
         free(c);

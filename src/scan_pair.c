@@ -305,7 +305,8 @@ static int find_windows(const ovl_doc *l, const ovl__grams *li, size_t l0, size_
         free(h);
         return rc;
     }
-    qsort(h, nh, sizeof *h, cmp_hit);
+    if (nh > 1)
+        qsort(h, nh, sizeof *h, cmp_hit);
     /* A hit joins the open window (its last hit within join tokens before it in l) whose last
      * hit is on a diagonal within join of its own, else opens one: text reused from s lies
      * near one diagonal, and a g-gram that s holds in several places must not stretch a
@@ -499,7 +500,8 @@ static int drop_repeats(const ovl_doc *ds, int s_is_a, const ovl_align_opts *ao,
     }
     for (size_t x = 0; x < n; x++)
         ord[x] = &ps[x];
-    qsort(ord, n, sizeof *ord, cmp_stronger);
+    if (n > 1)
+        qsort(ord, n, sizeof *ord, cmp_stronger);
     double mw = ao->min_words, mc = ao->min_cjk;
     for (size_t x = 0; x < n; x++) {
         const ovl_span *sp = s_is_a ? &ord[x]->a : &ord[x]->b;
