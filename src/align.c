@@ -551,6 +551,33 @@ static inline int seed_anchor(ascratch *sc, const ovl__tok *ta, size_t n, const 
     return 0;
 }
 
+/* Sorts the nm anchors found (room for cap) in the chain DP's order and hands them to *out
+ * (NULL in *mems then); -1 when out of memory, *mems still the caller's to give back. */
+static int mems_finish(ascratch *sc, mem **mems, size_t nm, size_t cap, size_t m, mem **out,
+                       size_t *nout)
+{
+    /* The sort's buffer, as large as the anchors, is the chain DP's next (sc_pass). */
+    if (sc)
+        sc->hold[SC_RTMP] = 1;
+    if (sort_mems(sc, *mems, nm, (uint64_t)m + 1))
+        return -1;
+    if (nm > 0 && (!sc || sizeof **mems * cap > SC_KEEP_SLOT)) {
+        /* A big array, not kept past the call, grew by doubling: give back what is unused. */
+        mem *fit = realloc(*mems, sizeof **mems * nm);
+        if (fit) {
+            *mems = fit;
+            if (sc) {
+                sc->p[SC_MEMS] = fit;
+                sc->size[SC_MEMS] = sizeof **mems * nm;
+            }
+        }
+    }
+    *out = *mems;
+    *nout = nm;
+    *mems = NULL;
+    return 0;
+}
+
 /* find_mems_masked with a's k-grams looked up in ix, the index of a's whole document (built
  * with sa's mask and seed length k), a's range starting at token off of it: the same anchors
  * in the same order. */
@@ -618,25 +645,8 @@ static int find_mems_indexed(ascratch *sc, const ovl__tok *ta, size_t n, const o
     }
     sc_put(sc, SC_COVER, seeded);
     seeded = NULL;
-    if (sc)
-        sc->hold[SC_RTMP] = 1;
-    if (sort_mems(sc, mems, nm, (uint64_t)m + 1))
-        goto done;
-    if (nm > 0 && (!sc || sizeof *mems * cap > SC_KEEP_SLOT)) {
-        mem *fit = realloc(mems, sizeof *mems * nm);
-        if (fit) {
-            mems = fit;
-            cap = nm;
-            if (sc) {
-                sc->p[SC_MEMS] = fit;
-                sc->size[SC_MEMS] = sizeof *mems * nm;
-            }
-        }
-    }
-    *out = mems;
-    *nout = nm;
-    mems = NULL;
-    rc = 0;
+    if (mems_finish(sc, &mems, nm, cap, m, out, nout) == 0)
+        rc = 0;
 done:
     sc_put(sc, SC_COVER, seeded);
     sc_put(sc, SC_MEMS, mems);
@@ -807,27 +817,8 @@ static int find_mems_masked(ascratch *sc, const ovl__tok *ta, size_t n, const ov
     tab = NULL;
     pos = NULL;
     seeded = NULL;
-    /* The sort's buffer, as large as the anchors, is the chain DP's next (sc_pass). */
-    if (sc)
-        sc->hold[SC_RTMP] = 1;
-    if (sort_mems(sc, mems, nm, (uint64_t)m + 1))
-        goto done;
-    if (nm > 0 && (!sc || sizeof *mems * cap > SC_KEEP_SLOT)) {
-        /* A big array, not kept past the call, grew by doubling: give back what is unused. */
-        mem *fit = realloc(mems, sizeof *mems * nm);
-        if (fit) {
-            mems = fit;
-            cap = nm;
-            if (sc) {
-                sc->p[SC_MEMS] = fit;
-                sc->size[SC_MEMS] = sizeof *mems * nm;
-            }
-        }
-    }
-    *out = mems;
-    *nout = nm;
-    mems = NULL;
-    rc = 0;
+    if (mems_finish(sc, &mems, nm, cap, m, out, nout) == 0)
+        rc = 0;
 done:
     sc_put(sc, SC_TAB, tab);
     sc_put(sc, SC_POS, pos);
