@@ -507,20 +507,6 @@ int ovl__kindex_build(const ovl_doc *d, const uint8_t *mask, unsigned k, ovl__ki
     return OVL_OK;
 }
 
-/* The first of the increasing p[0, n) at or above v (n when none). */
-static inline uint32_t first_at(const uint32_t *p, uint32_t n, size_t v)
-{
-    uint32_t x = 0, y = n;
-    while (x < y) {
-        uint32_t mid = x + (y - x) / 2;
-        if (p[mid] < v)
-            x = mid + 1;
-        else
-            y = mid;
-    }
-    return x;
-}
-
 /* The anchor of seed (i, j) (relative positions in a and b whose k-grams hash alike; j's bit
  * set in seeded) appended to *mems (scratch slot SC_MEMS, *nm used of *cap), unless the k
  * tokens differ (a hash collision) or the seed lies inside a match found from an earlier seed
@@ -629,8 +615,8 @@ static int find_mems_indexed(ascratch *sc, const ovl__tok *ta, size_t n, const o
         const uint32_t *pi = pos + tab[h].head;
         uint32_t cn = tab[h].count;
         if (!whole) {
-            uint32_t lo = first_at(pi, cn, off);
-            cn = first_at(pi, cn, off + na) - lo;
+            uint32_t lo = (uint32_t)ovl__first_at(pi, cn, off);
+            cn = (uint32_t)ovl__first_at(pi, cn, off + na) - lo;
             pi += lo;
         }
         if (cn == 0 || cn > max_occ)

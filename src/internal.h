@@ -211,6 +211,20 @@ static inline uint32_t ovl__norm_char(const ovl_norm *n, size_t i) { return ovl_
  * it) stays the error, anything else becomes OVL_ERR_WRITE. */
 int ovl__sink_stopped(ovl_ctx *ctx);
 
+/* The first of the increasing p[0, n) at or above v (n when none). */
+static inline size_t ovl__first_at(const uint32_t *p, size_t n, size_t v)
+{
+    size_t x = 0, y = n;
+    while (x < y) {
+        size_t mid = x + (y - x) / 2;
+        if (p[mid] < v)
+            x = mid + 1;
+        else
+            y = mid;
+    }
+    return x;
+}
+
 /* Growable array helper: ensures room for need elements of size sz in *p (capacity *cap).
  * Returns 0 or -1 when out of memory (then *p is unchanged). */
 int ovl__grow(void *pp, size_t *cap, size_t need, size_t sz);

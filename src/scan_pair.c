@@ -194,20 +194,6 @@ static int add_hit(ghit **h, size_t *nh, size_t *cap, uint32_t l, uint32_t s)
     return 0;
 }
 
-/* The first of the increasing p[0, n) at or above v (n when none). */
-static size_t lower_bound(const uint32_t *p, size_t n, size_t v)
-{
-    size_t x = 0, y = n;
-    while (x < y) {
-        size_t mid = x + (y - x) / 2;
-        if (p[mid] < v)
-            x = mid + 1;
-        else
-            y = mid;
-    }
-    return x;
-}
-
 /* The pairs (l position, s position) of equal g-grams, l's in [l0, l1) and s's in [s0, s1),
  * leaving out keys found more than max_occ times in l's range: from l's index when there is
  * one, otherwise from an index of s's range with l's range read through. */
@@ -227,7 +213,7 @@ static int find_hits(const ovl_doc *l, const ovl__grams *li, size_t l0, size_t l
             if (!q)
                 continue;
             const uint32_t *lp = li->pos + q->start;
-            size_t a = lower_bound(lp, q->count, l0), b = lower_bound(lp, q->count, l1 + 1 - g);
+            size_t a = ovl__first_at(lp, q->count, l0), b = ovl__first_at(lp, q->count, l1 + 1 - g);
             if (b - a > max_occ)
                 continue;
             for (size_t x = a; x < b; x++)

@@ -684,8 +684,8 @@ START_TEST(indexed_seeds_same_as_range_table)
                 if (h == SIZE_MAX)
                     continue;
                 const uint32_t *pi = kx->pos + kx->tab[h].head;
-                uint32_t cn = kx->tab[h].count, lo = first_at(pi, cn, a0);
-                uint32_t in = first_at(pi, cn, a1 - k + 1) - lo;
+                uint32_t cn = kx->tab[h].count, lo = (uint32_t)ovl__first_at(pi, cn, a0);
+                uint32_t in = (uint32_t)ovl__first_at(pi, cn, a1 - k + 1) - lo;
                 by_range += cn > occ && in <= occ;
             }
             free(m1);
