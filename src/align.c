@@ -378,11 +378,38 @@ typedef struct kslot {
 } kslot;
 
 /* Slot of hash g in the table (mask: its size less one), SIZE_MAX when absent. */
-static inline size_t kslot_find(const kslot *tab, size_t mask, uint64_t g)
+/* A k-gram's hash before mixing: the polynomial sum h[i + t] P^(k-1-t) modulo 2^64, rolled
+ * along the tokens (the table, the index and the probes all roll it alike). */
+#define KGRAM_P 0x100000001B3ull
+
+/* P^(k-1): what the token leaving a rolled k-gram weighs. */
+static inline uint64_t kgram_pk(unsigned k)
+{
+    uint64_t pk = 1;
+    for (unsigned q = 0; q + 1 < k; q++)
+        pk *= KGRAM_P;
+    return pk;
+}
+
+/* Rolled hash h of the k-gram ending at token x-1 moved on to the one ending at x. */
+static inline uint64_t kgram_roll(uint64_t h, const ovl__tok *t, size_t x, unsigned k, uint64_t pk)
+{
+    return (x >= k ? h - t[x - k].hash * pk : h) * KGRAM_P + t[x].hash;
+}
+
+/* Slot of mixed k-gram hash g in an open-addressing table: its own, or the empty one where
+ * it would go. */
+static inline size_t kslot_at(const kslot *tab, size_t mask, uint64_t g)
 {
     size_t h = (size_t)g & mask;
     while (tab[h].count && tab[h].g != g)
         h = (h + 1) & mask;
+    return h;
+}
+
+static inline size_t kslot_find(const kslot *tab, size_t mask, uint64_t g)
+{
+    size_t h = kslot_at(tab, mask, g);
     return tab[h].count ? h : SIZE_MAX;
 }
 
@@ -439,9 +466,6 @@ void ovl__kindex_free(ovl__kindex *x)
     free(x);
 }
 
-/* Rolled k-gram hash of the tokens as find_mems computes it. */
-#define KGRAM_P 0x100000001B3ull
-
 int ovl__kindex_build(const ovl_doc *d, const uint8_t *mask, unsigned k, ovl__kindex **out)
 {
     *out = NULL;
@@ -468,13 +492,9 @@ int ovl__kindex_build(const ovl_doc *d, const uint8_t *mask, unsigned k, ovl__ki
     x->n = n;
     x->k = k;
     x->tmask = tsize - 1;
-    uint64_t pk = 1, acc = 0;
-    for (unsigned q = 0; q + 1 < k; q++)
-        pk *= KGRAM_P;
+    uint64_t pk = kgram_pk(k), acc = 0;
     for (size_t t = 0; t < n; t++) {
-        if (t >= k)
-            acc -= ta[t - k].hash * pk;
-        acc = acc * KGRAM_P + ta[t].hash;
+        acc = kgram_roll(acc, ta, t, k, pk);
         if (t + 1 < k)
             continue;
         size_t i = t + 1 - k;
@@ -482,9 +502,7 @@ int ovl__kindex_build(const ovl_doc *d, const uint8_t *mask, unsigned k, ovl__ki
         if (mask && mask[i] && mask[i + k - 1])
             continue;
         uint64_t g = mix64(acc);
-        size_t h = (size_t)g & x->tmask;
-        while (x->tab[h].count && x->tab[h].g != g)
-            h = (h + 1) & x->tmask;
+        size_t h = kslot_at(x->tab, x->tmask, g);
         x->tab[h].g = g;
         x->tab[h].count++;
         x->tags[h] = kx_tag(g);
@@ -590,18 +608,16 @@ static int find_mems_indexed(ascratch *sc, const ovl__tok *ta, size_t n, const o
     uint64_t *seeded = sc_zget(sc, SC_COVER, sizeof *seeded * (nb / 64 + 1));
     if (!seeded)
         goto done;
-    uint64_t pk = 1, acc = 0, ahead = 0;
-    for (unsigned q = 0; q + 1 < k; q++)
-        pk *= KGRAM_P;
+    uint64_t pk = kgram_pk(k), acc = 0, ahead = 0;
     for (size_t x = 0; pf && x < SEED_AHEAD && x < m; x++)
-        ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * KGRAM_P + tb[x].hash;
+        ahead = kgram_roll(ahead, tb, x, k, pk);
     for (size_t t = 0; t < m; t++) {
         size_t x = t + SEED_AHEAD;
         if (pf && x < m) {
-            ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * KGRAM_P + tb[x].hash;
+            ahead = kgram_roll(ahead, tb, x, k, pk);
             OVL_PREFETCH(&ix->tags[(size_t)mix64(ahead) & mask]);
         }
-        acc = (t >= k ? acc - tb[t - k].hash * pk : acc) * KGRAM_P + tb[t].hash;
+        acc = kgram_roll(acc, tb, t, k, pk);
         if (t + 1 < k)
             continue;
         size_t j = t + 1 - k;
@@ -685,20 +701,15 @@ static int find_mems_masked(ascratch *sc, const ovl__tok *ta, size_t n, const ov
     /* A k-gram's hash: mix64 of the polynomial sum h[i + t] P^(k-1-t) modulo 2^64, rolled
      * along each side. The table is read at random: a second hash, rolled SEED_AHEAD
      * positions on, tells which slot to load early. */
-    const uint64_t P = 0x100000001B3ull;
-    uint64_t pk = 1, acc = 0, ahead = 0;
-    for (unsigned q = 0; q + 1 < k; q++)
-        pk *= P;
+    uint64_t pk = kgram_pk(k), acc = 0, ahead = 0;
     /* Pass 1: each k-gram counted, each position's slot noted (UINT32_MAX: recurring text). */
     for (size_t x = 0; pf && x < SEED_AHEAD && x < n; x++)
-        ahead = (x >= k ? ahead - ta[x - k].hash * pk : ahead) * P + ta[x].hash;
+        ahead = kgram_roll(ahead, ta, x, k, pk);
     for (size_t t = 0; t < n; t++) {
-        if (t >= k)
-            acc -= ta[t - k].hash * pk;
-        acc = acc * P + ta[t].hash;
+        acc = kgram_roll(acc, ta, t, k, pk);
         size_t x = t + SEED_AHEAD;
         if (pf && x < n) {
-            ahead = (x >= k ? ahead - ta[x - k].hash * pk : ahead) * P + ta[x].hash;
+            ahead = kgram_roll(ahead, ta, x, k, pk);
             OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
         }
         if (t + 1 < k)
@@ -708,9 +719,7 @@ static int find_mems_masked(ascratch *sc, const ovl__tok *ta, size_t n, const ov
         if (sa && sa[i] && sa[i + k - 1])
             continue;
         uint64_t g = mix64(acc);
-        size_t h = (size_t)g & mask;
-        while (tab[h].count && tab[h].g != g)
-            h = (h + 1) & mask;
+        size_t h = kslot_at(tab, mask, g);
         if (!tab[h].count)
             used[nused++] = (uint32_t)h;
         tab[h].g = g;
@@ -745,21 +754,21 @@ static int find_mems_masked(ascratch *sc, const ovl__tok *ta, size_t n, const ov
     size_t found[PROBE_RING];
     acc = ahead = 0;
     for (size_t x = 0; pf && x < SEED_AHEAD && x < m; x++)
-        ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * P + tb[x].hash;
+        ahead = kgram_roll(ahead, tb, x, k, pk);
     for (size_t x = 0; x < PROBE_AHEAD && x < m; x++) {
-        acc = (x >= k ? acc - tb[x - k].hash * pk : acc) * P + tb[x].hash;
+        acc = kgram_roll(acc, tb, x, k, pk);
         if (x + 1 >= k)
             found[x % PROBE_RING] = kslot_find(tab, mask, mix64(acc));
     }
     for (size_t t = 0; t < m; t++) {
         size_t x = t + SEED_AHEAD;
         if (pf && x < m) {
-            ahead = (x >= k ? ahead - tb[x - k].hash * pk : ahead) * P + tb[x].hash;
+            ahead = kgram_roll(ahead, tb, x, k, pk);
             OVL_PREFETCH(&tab[(size_t)mix64(ahead) & mask]);
         }
         x = t + PROBE_AHEAD;
         if (x < m) {
-            acc = (x >= k ? acc - tb[x - k].hash * pk : acc) * P + tb[x].hash;
+            acc = kgram_roll(acc, tb, x, k, pk);
             if (x + 1 >= k) {
                 size_t hx = kslot_find(tab, mask, mix64(acc));
                 found[x % PROBE_RING] = hx;

@@ -227,13 +227,11 @@ static size_t utf8_first_invalid(const unsigned char *p, size_t len, size_t *two
 /* Length of the run of ASCII bytes but CR at p (n at most), eight at a time. */
 static size_t ascii_len(const unsigned char *p, size_t n)
 {
-    const uint64_t hi = 0x8080808080808080ull, b7 = 0x7F7F7F7F7F7F7F7Full, cr = 0x0D0D0D0D0D0D0D0Dull;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
         memcpy(&x, p + i, 8);
-        uint64_t y = x ^ cr, iscr = ~(((y & b7) + b7) | y) & hi; /* exact per byte */
-        if ((x & hi) | iscr)
+        if ((x & 0x8080808080808080ull) | ovl__bytes_eq(x, '\r'))
             break;
     }
     while (i < n && p[i] < 0x80 && p[i] != '\r')

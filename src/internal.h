@@ -211,6 +211,15 @@ static inline uint32_t ovl__norm_char(const ovl_norm *n, size_t i) { return ovl_
  * it) stays the error, anything else becomes OVL_ERR_WRITE. */
 int ovl__sink_stopped(ovl_ctx *ctx);
 
+/* Eight bytes at a time: the high bit of each byte of x equal to c, exactly (no carry
+ * crosses a byte, so the result does not depend on the byte order). */
+static inline uint64_t ovl__bytes_eq(uint64_t x, uint8_t c)
+{
+    const uint64_t b7 = 0x7F7F7F7F7F7F7F7Full;
+    uint64_t y = x ^ (0x0101010101010101ull * c);
+    return ~(((y & b7) + b7) | y) & ~b7;
+}
+
 /* The first of the increasing p[0, n) at or above v (n when none). */
 static inline size_t ovl__first_at(const uint32_t *p, size_t n, size_t v)
 {

@@ -51,8 +51,7 @@ static int latin_width(const void *v, size_t s, size_t e, uint32_t *w)
         /* Per byte, exactly (no carry crosses a byte): high bit set where x >= 0x20, where
          * x == 0x7F, and where x == 0xFF. */
         uint64_t ge20 = (((x & b7) + 0x6060606060606060ull) | x) & hi;
-        uint64_t y = x ^ b7, eq7f = ~(((y & b7) + b7) | y) & hi;
-        uint64_t z = ~x, eqff = ~(((z & b7) + b7) | z) & hi;
+        uint64_t eq7f = ovl__bytes_eq(x, 0x7F), eqff = ovl__bytes_eq(x, 0xFF);
         /* Bytes counted by summing the flags into the top byte (at most 8: no overflow). */
         cols += (uint32_t)(((ge20 >> 7) * lo) >> 56) - (uint32_t)(((eq7f >> 7) * lo) >> 56);
         marks |= eqff;
