@@ -94,7 +94,33 @@ typedef struct ovl_scan_mpi_stats {
     uint64_t docs_fetched[OVL_SCAN_MPI_PHASES]; /* records of those this rank received from
                                                    the ranks that read them */
     uint64_t docs_fetched_total[OVL_SCAN_MPI_PHASES]; /* all ranks together */
+    uint64_t paths_held[OVL_SCAN_MPI_PHASES]; /* the most file list entries (a document's path,
+                                                 size, record) this rank held at once: every
+                                                 document's when the corpus is whole on every
+                                                 rank; walked in parts (ovl_corpus_add_paths_mpi),
+                                                 its share's, and in the fingerprint phase the
+                                                 walk's (the files it examined and the entries on
+                                                 their way to their shares), in the runs that
+                                                 align and report also those of their documents */
+    uint64_t paths_held_max[OVL_SCAN_MPI_PHASES];
+    uint64_t paths;                           /* documents of the corpus */
 } ovl_scan_mpi_stats;
+
+/* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the
+ * ranks of comm (collective): every rank lists every directory, but a file is examined (its
+ * size, the globs, a JSON lines file's records) only by the rank its path's hash picks; then
+ * the entries are sorted over the ranks by name (sample sort: all-to-all by name range) and
+ * sent on to the ranks whose share they are in (contiguous in name order, balanced by
+ * bytes, as ovl_scan_mpi cuts a whole corpus). c (new, empty; the caller's) gets this rank's
+ * share only, numbered from 0, and on rank 0 every problem of the walk, in walk order; pass
+ * it to ovl_scan_mpi on this rank: the report is the same as for the whole corpus. The ranks
+ * must see the same directories (OVL_ERR_INVALID otherwise, on every rank, as for any
+ * failure). */
+OVL_API int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const char *const *paths,
+                                     size_t npaths, const ovl_walk_opts *opts);
+/* The documents of the whole corpus c is a share of, and (first, may be NULL) the number of
+ * its first document in it; for a corpus not walked in parts, ovl_corpus_count(c) and 0. */
+OVL_API size_t ovl_corpus_mpi_total(const ovl_corpus *c, size_t *first);
 
 /* "fingerprint", "keys", "pairs", "balance", "align", "results"; NULL out of range. */
 OVL_API const char *ovl_scan_mpi_phase(int phase);

@@ -1,6 +1,7 @@
 /* scan_mpi.c - ovl_scan spread over MPI ranks: the scan's own phases and emission, with the data moved between them by MPI. */
 #include "overlap/scan_mpi.h"
 
+#include "../corpus_int.h"
 #include "../scan_run.h"
 #include "../uf.h"
 
@@ -32,6 +33,12 @@ typedef struct mpi_run {
     int phase;
     double t_phase;
     uint64_t share; /* records of its share a rank holds all along */
+    /* The corpus: walked in parts (ovl_corpus_add_paths_mpi: this rank's share only, its
+     * entry 0 document lbase) or whole on every rank (lbase 0); paths: its entries, held
+     * all along. */
+    int parted;
+    size_t lbase;
+    uint64_t paths;
     /* Made once before the first exchange, so that no exchange can fail half-way on one
      * rank: per-rank counts, offsets and the packing buffers of a round. */
     uint64_t *u1, *u2;
@@ -102,6 +109,15 @@ static void next_phase(mpi_run *m, int phase)
     m->phase = phase;
     if (m->share > m->st.docs_held[phase])
         m->st.docs_held[phase] = m->share;
+    if (m->paths > m->st.paths_held[phase])
+        m->st.paths_held[phase] = m->paths;
+}
+
+/* The most file list entries held at once in the phase: the corpus's and more. */
+static void held_paths(mpi_run *m, uint64_t more)
+{
+    if (m->paths + more > m->st.paths_held[m->phase])
+        m->st.paths_held[m->phase] = m->paths + more;
 }
 
 static void held(mpi_run *m, uint64_t bytes)
@@ -521,7 +537,7 @@ static int nomem(mpi_run *m)
 enum { TAG_OK = 3, TAG_REQ };
 /* What rank 0 asks another rank for while it writes (a request: three uint64, the first
  * of them one of these). */
-enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_DOCS, REQ_PASSAGES, REQ_END };
+enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_DOCS, REQ_ENTRIES, REQ_PASSAGES, REQ_END };
 
 static void request(mpi_run *m, int to, uint64_t what, uint64_t x, uint64_t y)
 {
@@ -1472,6 +1488,106 @@ static void part_shed(part *a, int figs)
     a->r.hashes = NULL;
 }
 
+/* The file list entries of documents ids (of this rank's share, the corpus walked in parts),
+ * each as its length and bytes. */
+static void put_entries(mpi_run *m, ovl__bbuf *b, const ovl_corpus *c, const uint32_t *ids, size_t nids)
+{
+    for (size_t k = 0; k < nids && !b->bad; k++) {
+        size_t i = ids[k] - m->lbase;
+        uint32_t len = (uint32_t)ovl__corpus_entry_bytes(c, i, NULL);
+        ovl__bput(b, &len, sizeof len);
+        if (b->bad || ovl__grow(&b->p, &b->cap, b->n + len + 1, 1) != 0) {
+            b->bad = 1;
+            break;
+        }
+        ovl__corpus_entry_bytes(c, i, b->p + b->n);
+        b->n += len;
+    }
+}
+
+/* A corpus of the count entries put by put_entries in buf (in document order). */
+static int entries_corpus(mpi_run *m, const char *buf, size_t len, size_t count, ovl_corpus **out)
+{
+    ovl_corpus *v = ovl_corpus_new();
+    size_t k = 0;
+    int rc = v ? OVL_OK : nomem(m);
+    for (size_t at = 0; rc == OVL_OK && at < len; k++) {
+        uint32_t l;
+        if (len - at < sizeof l || (memcpy(&l, buf + at, sizeof l), len - at - sizeof l < l)) {
+            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a file list entry could not be read back");
+            break;
+        }
+        at += sizeof l;
+        if (ovl__corpus_add_entry(v, buf + at, l) != 0)
+            rc = nomem(m);
+        at += l;
+    }
+    if (rc == OVL_OK && k != count)
+        rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "file list entries missing");
+    if (rc != OVL_OK) {
+        ovl_corpus_free(v);
+        return rc;
+    }
+    ovl__corpus_partinfo pi = {0, count, 0, 0, 0};
+    ovl__corpus_set_part(v, &pi);
+    *out = v;
+    return OVL_OK;
+}
+
+/* The corpus of documents ids (sorted, distinct), their entries from the ranks whose shares
+ * they are in (the corpus walked in parts). Collective. */
+static int fetch_entries(mpi_run *m, const size_t *first, const ovl_corpus *c, const uint32_t *ids, size_t nids,
+                         ovl_corpus **out)
+{
+    int P = m->size, me = m->rank, rc = OVL_OK;
+    size_t *cnt = calloc(P, sizeof *cnt), *rl = calloc(P, sizeof *rl), *rep = calloc(P, sizeof *rep);
+    char *req = NULL, *got = NULL;
+    ovl__bbuf b = {0};
+    *out = NULL;
+    if (!cnt || !rl || !rep)
+        rc = nomem(m);
+    for (size_t x = 0; rc == OVL_OK && x < nids; x++)
+        cnt[owner_of(first, P, ids[x])] += sizeof *ids;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    rc = alltoall_bytes(m, (const char *)ids, cnt, &req, rl) ? nomem(m) : OVL_OK;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    size_t at = 0;
+    for (int p = 0; p < P; p++) {
+        size_t before = b.n, k = rl[p] / sizeof *ids;
+        for (size_t x = 0; x < k && rc == OVL_OK; x++) {
+            uint32_t id;
+            memcpy(&id, req + at + x * sizeof id, sizeof id);
+            if (id < first[me] || id >= first[me + 1])
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a document's entry was asked of the wrong rank");
+            else
+                put_entries(m, &b, c, &id, 1);
+        }
+        at += rl[p];
+        rep[p] = b.n - before;
+    }
+    if (rc == OVL_OK && b.bad)
+        rc = nomem(m);
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    rc = alltoall_bytes(m, b.p, rep, &got, rl) ? nomem(m) : OVL_OK;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    size_t len = 0;
+    for (int p = 0; p < P; p++)
+        len += rl[p];
+    rc = agree(m, entries_corpus(m, got, len, nids, out));
+out:
+    free(cnt);
+    free(rl);
+    free(rep);
+    free(req);
+    free(got);
+    free(b.p);
+    return rc;
+}
+
 /* A run over documents ids (taken), their records fetched from their owners (mydocs: this
  * rank's share). Collective. */
 static int part_open(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_opts *o, const ovl_scan_sink *sink,
@@ -1486,9 +1602,16 @@ static int part_open(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_op
     if (rc != OVL_OK)
         return rc;
     held_docs(m, nids, fetched);
-    if (!(a->view = ovl__corpus_view(c, ids, nids)))
+    if (m->parted) {
+        if ((rc = fetch_entries(m, first, c, ids, nids, &a->view)) != OVL_OK) {
+            free(recs);
+            return rc;
+        }
+        held_paths(m, nids);
+    } else if (!(a->view = ovl__corpus_view(c, ids, nids))) {
         rc = nomem(m);
-    else if ((rc = ovl__run_init(&a->r, m->ctx, a->view, o, sink)) == OVL_OK && nids)
+    }
+    if (rc == OVL_OK && (rc = ovl__run_init(&a->r, m->ctx, a->view, o, sink)) == OVL_OK && nids)
         memcpy(a->r.docs, recs, nids * sizeof *a->r.docs);
     free(recs);
     return rc;
@@ -1593,7 +1716,7 @@ static int get_figs(const char *buf, size_t len, ovl__run *r, uint32_t *ids, siz
  * the others (once rank 0 has every record it lists); the figures of the documents rank 0
  * names; the records of documents of its share; the passages of a record. Until rank 0 says
  * it is done. ok 0: this rank failed before (it says so to every request). */
-static void serve(mpi_run *m, part *a, const ovl_scan_doc *mydocs, size_t lo, size_t cnt, int ok)
+static void serve(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_doc *mydocs, size_t lo, size_t cnt, int ok)
 {
     ovl__run *r = &a->r;
     size_t at = 0;
@@ -1619,18 +1742,20 @@ static void serve(mpi_run *m, part *a, const ovl_scan_doc *mydocs, size_t lo, si
                     put_rec(&b, &r->recs[at]);
             if (!b.bad)
                 memcpy(b.p, &unlisted, sizeof unlisted);
-        } else if (req[0] == REQ_FIGS || req[0] == REQ_DOCS) {
+        } else if (req[0] == REQ_FIGS || req[0] == REQ_DOCS || req[0] == REQ_ENTRIES) {
             /* Documents rank 0 names: sorted ids. */
             size_t len = 0;
             uint32_t *ids = recv_bytes(m, 0, &len), nids = (uint32_t)(len / sizeof *ids);
             got = got && ids;
             if (got && req[0] == REQ_FIGS)
                 put_figs(&b, a, ids, nids);
-            for (size_t k = 0; got && req[0] == REQ_DOCS && k < nids; k++)
-                if (ids[k] >= lo && ids[k] < lo + cnt)
+            for (size_t k = 0; got && req[0] != REQ_FIGS && k < nids; k++)
+                if (ids[k] < lo || ids[k] >= lo + cnt)
+                    got = 0;
+                else if (req[0] == REQ_DOCS)
                     ovl__bput(&b, &mydocs[ids[k] - lo], sizeof *mydocs);
                 else
-                    got = 0;
+                    put_entries(m, &b, c, &ids[k], 1);
             free(ids);
         } else if (req[0] == REQ_PASSAGES) {
             got = got && ovl__grow(&ps, &cap, (size_t)req[2] + 1, sizeof *ps) == 0 &&
@@ -1778,6 +1903,7 @@ static int ask(mpi_run *m, int p, uint64_t what, const uint32_t *ids, size_t nid
  * the families as built (their spans numbered in the corpus), the summary so far. */
 typedef struct rootin {
     const ovl_corpus *c;
+    size_t n;            /* documents of the corpus (c: rank 0's share when walked in parts) */
     const ovl_scan_opts *o;
     const ovl_scan_sink *sink;
     const size_t *first;
@@ -1800,7 +1926,7 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
 {
     int P = m->size, rc = OVL_OK;
     const ovl__cfp *g = in->g;
-    size_t n = ovl_corpus_count(in->c);
+    size_t n = in->n;
     uint32_t *want = NULL, *ids = NULL;
     size_t nwant = 0, nids = 0, cap = 0;
     char **figs = calloc(P, sizeof *figs);
@@ -1860,6 +1986,7 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     /* Their records, from their owners. */
     ovl_scan_doc *dr = rc == OVL_OK ? malloc((nids ? nids : 1) * sizeof *dr) : NULL;
     size_t fetched = 0;
+    ovl__bbuf ent = {0}; /* their file list entries (the corpus walked in parts) */
     if (rc == OVL_OK && !dr)
         rc = nomem(m);
     for (size_t x = 0; rc == OVL_OK && x < nids;) {
@@ -1870,6 +1997,8 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
         if (p == 0) {
             for (size_t k = x; k < y; k++)
                 dr[k] = in->mydocs[ids[k] - in->first[0]];
+            if (m->parted)
+                put_entries(m, &ent, in->c, ids + x, y - x);
         } else {
             char *got = NULL;
             size_t len = 0;
@@ -1878,21 +2007,32 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
             if (rc == OVL_OK)
                 memcpy(dr + x, got, len);
             free(got);
+            got = NULL;
+            if (rc == OVL_OK && m->parted && (rc = ask(m, p, REQ_ENTRIES, ids + x, y - x, &got, &len)) == OVL_OK)
+                ovl__bput(&ent, got, len);
+            free(got);
             fetched += y - x;
         }
         x = y;
     }
+    if (rc == OVL_OK && ent.bad)
+        rc = nomem(m);
     memset(rep, 0, sizeof *rep);
     if (rc == OVL_OK) {
         rep->ids = ids, rep->nids = nids;
         ids = NULL;
-        if (!(rep->view = ovl__corpus_view(in->c, rep->ids, nids)))
+        if (m->parted)
+            rc = entries_corpus(m, ent.p, ent.n, nids, &rep->view);
+        else if (!(rep->view = ovl__corpus_view(in->c, rep->ids, nids)))
             rc = nomem(m);
-        else if ((rc = ovl__run_init(&rep->r, m->ctx, rep->view, in->o, in->sink)) == OVL_OK && nids)
+        if (rc == OVL_OK && (rc = ovl__run_init(&rep->r, m->ctx, rep->view, in->o, in->sink)) == OVL_OK && nids)
             memcpy(rep->r.docs, dr, nids * sizeof *dr);
     }
+    free(ent.p);
     free(dr);
     held_docs(m, nids, fetched); /* (a's records are given back by now) */
+    if (m->parted)
+        held_paths(m, nids);
     ovl__run *r = &rep->r;
     const uint32_t *rid = rep->ids;
     /* Figures, copies, families and records numbered by position among those documents. */
@@ -1949,6 +2089,373 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     return rc;
 }
 
+/* ---- the walk in parts --------------------------------------------------------------------- */
+
+/* A walked entry on its way to its share: its sort key (a file's name, a record's file), then
+ * the entry's bytes (ovl__corpus_entry_bytes). */
+typedef struct wrec {
+    const char *key;
+    uint32_t keylen, isrec;
+    uint64_t line, size;
+    const char *blob;
+    uint32_t bloblen;
+} wrec;
+
+/* ovl_corpus's order (seal): by key, a file before the records of a file of that name, then
+ * line. Keys hold no NUL, so bytes compare as strcmp does. */
+static int cmp_wrec(const void *x, const void *y)
+{
+    const wrec *a = x, *b = y;
+    size_t l = a->keylen < b->keylen ? a->keylen : b->keylen;
+    int d = memcmp(a->key, b->key, l);
+    if (d || a->keylen != b->keylen)
+        return d ? d : a->keylen < b->keylen ? -1 : 1;
+    if (a->isrec != b->isrec)
+        return a->isrec ? 1 : -1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+static int cmp_wrecp(const void *x, const void *y)
+{
+    return cmp_wrec(*(const wrec *const *)x, *(const wrec *const *)y);
+}
+
+/* Record layout: keylen, isrec, line, size, bloblen, key, blob. */
+static void put_wrec(ovl__bbuf *b, const char *key, uint32_t isrec, uint64_t line, uint64_t size,
+                     const char *blob, uint32_t bloblen)
+{
+    uint32_t kl = (uint32_t)strlen(key), u[3] = {kl, isrec, bloblen};
+    uint64_t v[2] = {line, size};
+    ovl__bput(b, u, sizeof u);
+    ovl__bput(b, v, sizeof v);
+    ovl__bput(b, key, kl);
+    ovl__bput(b, blob, bloblen);
+}
+
+/* The records in buf[0, len) into *out (malloc'd, pointing into buf). -1: bad bytes or memory. */
+static int get_wrecs(const char *buf, size_t len, wrec **out, size_t *n)
+{
+    size_t cap = 0, k = 0;
+    wrec *v = NULL;
+    for (size_t at = 0; at < len;) {
+        uint32_t u[3];
+        uint64_t w[2];
+        if (len - at < sizeof u + sizeof w)
+            goto bad;
+        memcpy(u, buf + at, sizeof u);
+        memcpy(w, buf + at + sizeof u, sizeof w);
+        at += sizeof u + sizeof w;
+        if (len - at < (uint64_t)u[0] + u[2] || ovl__grow(&v, &cap, k + 1, sizeof *v) != 0)
+            goto bad;
+        v[k++] = (wrec){buf + at, u[0], u[1], w[0], w[1], buf + at + u[0], u[2]};
+        at += (size_t)u[0] + u[2];
+    }
+    *out = v;
+    *n = k;
+    return 0;
+bad:
+    free(v);
+    return -1;
+}
+
+/* A problem of the walk and where it was met: its walk position, then rank and order there. */
+typedef struct wprob {
+    ovl_problem p;
+    uint64_t at;
+    int rank;
+    size_t k;
+} wprob;
+
+static int cmp_wprob(const void *x, const void *y)
+{
+    const wprob *a = x, *b = y;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return (a->k > b->k) - (a->k < b->k);
+}
+
+typedef struct keeper {
+    uint64_t rank, ranks;
+} keeper;
+
+/* A file (and a directory's problems) to the rank its path's hash picks: the same path on
+ * the same rank, so that repeats meet there. */
+static int keep_hashed(void *data, const char *path)
+{
+    const keeper *k = data;
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *s = (const unsigned char *)path; *s; s++)
+        h = (h ^ *s) * 1099511628211ull;
+    return h % k->ranks == k->rank;
+}
+
+int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const char *const *paths, size_t npaths,
+                             const ovl_walk_opts *opts)
+{
+    mpi_run mr, *m = &mr;
+    memset(m, 0, sizeof *m);
+    m->comm = comm;
+    m->ctx = ctx;
+    MPI_Comm_rank(comm, &m->rank);
+    MPI_Comm_size(comm, &m->size);
+    double t0 = now();
+    int P = m->size, me = m->rank, rc = OVL_OK;
+    ovl_corpus *walked = ovl_corpus_new(); /* the files this rank examined */
+    keeper kp = {(uint64_t)me, (uint64_t)P};
+    ovl__bbuf b = {0};
+    char *got = NULL, *got2 = NULL, *samples = NULL;
+    wrec *wv = NULL, *sv = NULL, **order = NULL;
+    size_t *counts = calloc(P, sizeof *counts), *lens = calloc(P, sizeof *lens);
+    ovl__bbuf pw = {0}; /* its problems */
+    size_t nw = 0, nsv = 0, held = 0;
+    if (mpi_run_alloc(m) != 0 || !walked || !counts || !lens)
+        rc = nomem(m);
+    else if (!c || (npaths && !paths))
+        rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "corpus and paths are required");
+    /* This rank's files: those whose path hashes to it (every rank lists every directory). */
+    for (size_t p = 0; rc == OVL_OK && p < npaths; p++)
+        rc = ovl__corpus_add_path_keep(ctx, walked, paths[p], opts, keep_hashed, &kp);
+    CHECK(rc);
+    {
+        uint64_t visits = 0, hash = 0, v[4];
+        ovl__corpus_walked(walked, &visits, &hash);
+        v[0] = visits, v[1] = hash, v[2] = ~visits, v[3] = ~hash;
+        MPI_Allreduce(MPI_IN_PLACE, v, 4, MPI_UINT64_T, MPI_MAX, comm);
+        if (v[0] != visits || v[1] != hash || v[2] != ~visits || v[3] != ~hash)
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1,
+                           "the ranks do not see the same files (%llu names here, up to %llu on another "
+                           "rank, or other names): every rank must walk the same shared directories",
+                           (unsigned long long)visits, (unsigned long long)v[0]);
+    }
+    CHECK(rc);
+    /* Its entries in name order (sealing sorts them and drops repeats), as records. */
+    size_t mine = ovl_corpus_count(walked);
+    char *tmp = NULL;
+    size_t tcap = 0;
+    for (size_t i = 0; i < mine && !b.bad; i++) {
+        const char *file = NULL;
+        uint64_t line = 0;
+        int isrec = ovl_corpus_record(walked, i, &file, NULL, &line);
+        size_t bl = ovl__corpus_entry_bytes(walked, i, NULL);
+        if (ovl__grow(&tmp, &tcap, bl + 1, 1) != 0) {
+            b.bad = 1;
+            break;
+        }
+        ovl__corpus_entry_bytes(walked, i, tmp);
+        put_wrec(&b, isrec ? file : ovl_corpus_name(walked, i), (uint32_t)isrec, isrec ? line : 0,
+                 ovl_corpus_size(walked, i), tmp, (uint32_t)bl);
+    }
+    free(tmp);
+    /* Its problems, with their walk positions, for rank 0. */
+    for (size_t i = 0; i < ovl_corpus_problem_count(walked); i++) {
+        const ovl_problem *pb = ovl_corpus_problem(walked, i);
+        uint64_t wat = ovl__corpus_problem_at(walked, i);
+        int64_t off = pb->offset;
+        int32_t code = pb->code;
+        ovl__bput(&pw, &wat, sizeof wat);
+        ovl__bput(&pw, &code, sizeof code);
+        ovl__bput(&pw, &off, sizeof off);
+        put_str(&pw, pb->path);
+        put_str(&pw, pb->message);
+    }
+    if (b.bad || pw.bad || get_wrecs(b.p, b.n, &wv, &nw) != 0)
+        rc = nomem(m);
+    CHECK(rc);
+    /* Splitters: a regular sample of every rank's keys (4 per rank), all ranks' sorted, and
+     * every 4th of them: the same on every rank. */
+    {
+        ovl__bbuf sb = {0};
+        size_t per = 4 * (size_t)P;
+        for (size_t s = 0; s < per && nw; s++) {
+            const wrec *x = &wv[(s * nw) / per];
+            uint32_t u[3] = {x->keylen, x->isrec, 0};
+            uint64_t v[2] = {x->line, 0};
+            ovl__bput(&sb, u, sizeof u);
+            ovl__bput(&sb, v, sizeof v);
+            ovl__bput(&sb, x->key, x->keylen);
+        }
+        rc = sb.bad ? nomem(m) : OVL_OK;
+        CHECK(rc);
+        rc = allgather_bytes(m, sb.p, sb.n, &samples, lens) ? nomem(m) : OVL_OK;
+        free(sb.p);
+        CHECK(rc);
+        size_t total = 0;
+        for (int p = 0; p < P; p++)
+            total += lens[p];
+        rc = get_wrecs(samples, total, &sv, &nsv) ? nomem(m) : OVL_OK;
+        CHECK(rc);
+        if (nsv > 1)
+            qsort(sv, nsv, sizeof *sv, cmp_wrec);
+    }
+    /* Each entry to the rank of its key range (entries in order: each range a run). */
+    memset(counts, 0, P * sizeof *counts);
+    for (size_t i = 0, p = 0; i < nw; i++) {
+        /* splitter j (1..P-1) is sample j * nsv / P; p: the splitters not above entry i */
+        while ((int)p + 1 < P && nsv && cmp_wrec(&sv[(p + 1) * nsv / (size_t)P], &wv[i]) <= 0)
+            p++;
+        counts[p] += (size_t)(wv[i].blob + wv[i].bloblen - wv[i].key) + 3 * sizeof(uint32_t) + 2 * sizeof(uint64_t);
+    }
+    free(sv);
+    sv = NULL;
+    free(samples);
+    samples = NULL;
+    ovl_corpus_free(walked);
+    walked = NULL;
+    rc = alltoall_bytes(m, b.p, counts, &got, lens) ? nomem(m) : OVL_OK;
+    CHECK(rc);
+    size_t nr = 0, glen = 0;
+    for (int p = 0; p < P; p++)
+        glen += lens[p];
+    free(wv);
+    wv = NULL;
+    rc = get_wrecs(got, glen, &wv, &nr) ? nomem(m) : OVL_OK;
+    if (rc == OVL_OK && !(order = malloc((nr ? nr : 1) * sizeof *order)))
+        rc = nomem(m);
+    held = mine + nr;
+    free(b.p);
+    memset(&b, 0, sizeof b);
+    CHECK(rc);
+    for (size_t i = 0; i < nr; i++)
+        order[i] = &wv[i];
+    /* (P sorted runs: a merge would do; the sort is simpler and as exact.) */
+    if (nr > 1)
+        qsort(order, nr, sizeof *order, cmp_wrecp);
+    /* Shares as ovl_scan_mpi makes them of a whole corpus: contiguous, balanced by bytes. */
+    uint64_t mycnt[2] = {nr, 0}, before[2] = {0, 0}, all[2];
+    for (size_t i = 0; i < nr; i++)
+        mycnt[1] += order[i]->size + 1;
+    MPI_Exscan(mycnt, before, 2, MPI_UINT64_T, MPI_SUM, comm);
+    if (me == 0)
+        before[0] = before[1] = 0;
+    MPI_Allreduce(mycnt, all, 2, MPI_UINT64_T, MPI_SUM, comm);
+    uint64_t T = all[1] / (uint64_t)P, at = before[1];
+    memset(counts, 0, P * sizeof *counts);
+    for (size_t i = 0; i < nr; i++) {
+        uint64_t p = T ? at / T : (uint64_t)P - 1;
+        if (p > (uint64_t)P - 1)
+            p = (uint64_t)P - 1;
+        ovl__bput(&b, order[i]->blob, order[i]->bloblen);
+        uint32_t bl = order[i]->bloblen;
+        counts[p] += bl + sizeof bl;
+        at += order[i]->size + 1;
+    }
+    /* (Each blob after its length, for the receiver to cut them apart.) */
+    {
+        ovl__bbuf lb = {0};
+        for (size_t i = 0; i < nr; i++) {
+            uint32_t bl = order[i]->bloblen;
+            ovl__bput(&lb, &bl, sizeof bl);
+            ovl__bput(&lb, order[i]->blob, bl);
+        }
+        free(b.p);
+        b = lb;
+    }
+    free(order);
+    order = NULL;
+    rc = b.bad ? nomem(m) : OVL_OK;
+    CHECK(rc);
+    free(wv);
+    wv = NULL;
+    free(got);
+    got = NULL;
+    rc = alltoall_bytes(m, b.p, counts, &got2, lens) ? nomem(m) : OVL_OK;
+    free(b.p);
+    memset(&b, 0, sizeof b);
+    CHECK(rc);
+    size_t cnt = 0;
+    glen = 0;
+    for (int p = 0; p < P; p++)
+        glen += lens[p];
+    for (size_t at2 = 0; rc == OVL_OK && at2 < glen;) {
+        uint32_t bl;
+        if (glen - at2 < sizeof bl)
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a file list entry could not be read back");
+        else {
+            memcpy(&bl, got2 + at2, sizeof bl);
+            at2 += sizeof bl;
+            if (glen - at2 < bl || ovl__corpus_add_entry(c, got2 + at2, bl) != 0)
+                rc = glen - at2 < bl ? ovl__fail(ctx, OVL_ERR_INVALID, -1, "a file list entry could not be read back")
+                                     : nomem(m);
+            at2 += bl;
+            cnt++;
+        }
+    }
+    if (nr + cnt > held)
+        held = nr + cnt;
+    free(got2);
+    got2 = NULL;
+    CHECK(rc);
+    uint64_t first = 0, c64 = cnt;
+    MPI_Exscan(&c64, &first, 1, MPI_UINT64_T, MPI_SUM, comm);
+    if (me == 0)
+        first = 0;
+    /* The walk's problems to rank 0, in walk order (a file's or a directory's are met on one
+     * rank, in their order there). */
+    rc = gather_bytes(m, pw.p, pw.n, &got, lens) ? nomem(m) : OVL_OK;
+    CHECK(rc);
+    if (me == 0) {
+        size_t np = 0, cap = 0;
+        wprob *pv = NULL;
+        rbuf in = {got, 0, 0};
+        for (int p = 0; p < P; p++)
+            in.n += lens[p];
+        size_t at3 = 0;
+        for (int p = 0; rc == OVL_OK && in.at < in.n;) {
+            while (p + 1 < P && in.at >= at3 + lens[p])
+                at3 += lens[p], p++;
+            wprob w;
+            int32_t code;
+            if (get(&in, &w.at, sizeof w.at) || get(&in, &code, sizeof code) || get(&in, &w.p.offset, sizeof w.p.offset) ||
+                get_str(&in, &w.p.path) || get_str(&in, &w.p.message)) {
+                rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a problem record could not be read back");
+                break;
+            }
+            w.p.code = code;
+            w.rank = p;
+            w.k = np;
+            if (ovl__grow(&pv, &cap, np + 1, sizeof *pv) != 0)
+                rc = nomem(m);
+            else
+                pv[np++] = w;
+        }
+        if (rc == OVL_OK && np > 1)
+            qsort(pv, np, sizeof *pv, cmp_wprob);
+        for (size_t k = 0; rc == OVL_OK && k < np; k++)
+            if (ovl__corpus_add_problem(c, &pv[k].p) != OVL_OK)
+                rc = nomem(m);
+        free(pv);
+    }
+    CHECK(rc);
+    ovl__corpus_partinfo pi = {(size_t)first, (size_t)all[0], held, m->st.sent[0], now() - t0};
+    ovl__corpus_set_part(c, &pi);
+done:
+    free(b.p);
+    free(got);
+    free(got2);
+    free(samples);
+    free(wv);
+    free(sv);
+    free(order);
+    free(counts);
+    free(lens);
+    free(pw.p);
+    ovl_corpus_free(walked);
+    mpi_run_free(m);
+    return rc;
+}
+
+size_t ovl_corpus_mpi_total(const ovl_corpus *c, size_t *first)
+{
+    ovl__corpus_partinfo pi;
+    if (!ovl__corpus_part(c, &pi))
+        pi.first = 0, pi.total = ovl_corpus_count(c);
+    if (first)
+        *first = pi.first;
+    return pi.total;
+}
+
 int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_scan_opts *opts,
                  const ovl_scan_mpi_opts *mopts, const ovl_scan_sink *sink, ovl_scan_summary *summary,
                  ovl_scan_mpi_stats *stats)
@@ -1995,7 +2502,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     recset lst = {0};
     dsim *sims = NULL; /* rank 0: the near copies' similarities */
     size_t nsims = 0;
-    size_t n = c ? ovl_corpus_count(c) : 0;
+    ovl__corpus_partinfo cpi;
+    memset(&cpi, 0, sizeof cpi);
+    m->parted = c && ovl__corpus_part(c, &cpi);
+    size_t n = c ? (m->parted ? cpi.total : ovl_corpus_count(c)) : 0;
     size_t *first = NULL;
     ovl_scan_shard sh, *tsh = NULL;
     memset(&sh, 0, sizeof sh);
@@ -2026,9 +2536,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     if (rc == OVL_OK && me != 0)
         o.progress = NULL;
     {
-        /* Every rank must walk the same files: their number and names (FNV-1a) compared. */
-        uint64_t h = 1469598103934665603ull, v[4];
-        for (size_t i = 0; i < n; i++)
+        /* Every rank must walk the same files: their number and names (FNV-1a) compared
+         * (a corpus walked in parts was compared as it was walked). */
+        uint64_t h = m->parted ? 0 : 1469598103934665603ull, v[4];
+        for (size_t i = 0; !m->parted && i < n; i++)
             for (const unsigned char *s = (const unsigned char *)ovl_corpus_name(c, i);; s++) {
                 h = (h ^ *s) * 1099511628211ull;
                 if (!*s)
@@ -2059,8 +2570,29 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     CHECK(rc);
 
     /* ---- 0: fingerprints of this rank's share, in batches whose band keys go out at once ---- */
-    shares(c, P, first);
+    if (m->parted) {
+        /* The shares the walk made. */
+        uint64_t own = ovl_corpus_count(c), *all = m->u1;
+        MPI_Allgather(&own, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, comm);
+        first[0] = 0;
+        for (int p = 0; p < P; p++)
+            first[p + 1] = first[p] + (size_t)all[p];
+        if (first[me] != cpi.first || first[P] != n)
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "the ranks' parts of the corpus do not add up");
+        /* The walk's own figures are the fingerprint phase's. */
+        m->st.seconds[PH_FP] += cpi.seconds;
+        m->st.sent[PH_FP] += cpi.sent;
+        m->st.paths_held[PH_FP] = cpi.held;
+    } else {
+        shares(c, P, first);
+    }
+    CHECK(rc);
     size_t lo = first[me], cnt = first[me + 1] - first[me];
+    /* c's number of the share's first document */
+    size_t lc = m->parted ? 0 : lo;
+    m->lbase = m->parted ? lo : 0;
+    m->paths = m->parted ? cnt : n;
+    held_paths(m, 0);
     int recurring = o.families && o.max_df;
     ovl_scan_opts fo = o;
     unsigned dbands = 0, drows = 0, K = o.fp.num_hashes;
@@ -2126,10 +2658,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     for (int more = 1; more;) {
         size_t b0 = nfp, b1 = nfp;
         uint64_t bytes = 0;
-        while (b1 < cnt && (b1 == b0 || bytes + ovl_corpus_size(c, lo + b1) <= kr / 2))
-            bytes += ovl_corpus_size(c, lo + b1++);
+        while (b1 < cnt && (b1 == b0 || bytes + ovl_corpus_size(c, lc + b1) <= kr / 2))
+            bytes += ovl_corpus_size(c, lc + b1++);
         if (rc == OVL_OK && b1 > b0)
-            rc = ovl__scan_fingerprint_rec(ctx, c, &fo, lo + b0, b1 - b0, lo + b0, dbands, drows, sk, &sh);
+            rc = ovl__scan_fingerprint_rec(ctx, c, &fo, lc + b0, b1 - b0, lo + b0, dbands, drows, sk, &sh);
         for (size_t k = b0, pi = 0; rc == OVL_OK && k < b1; k++) {
             const ovl_scan_doc *d = &sh.docs[k - b0];
             mydocs[k] = *d;
@@ -2750,7 +3282,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         held(m, al.r.nrecs * sizeof *al.r.recs);
     }
     if (me != 0) {
-        serve(m, &al, mydocs, lo, cnt, rc == OVL_OK);
+        serve(m, &al, c, mydocs, lo, cnt, rc == OVL_OK);
     } else {
         /* (No more than the report lists: every listed record may be one rank's.) */
         uint64_t window = kr / 64 / (uint64_t)P, most = 0, unlisted = 0;
@@ -2760,7 +3292,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             rc = merge_results(m, &o, al.r.recs, al.r.nrecs, window ? window : 1, &lst, &unlisted, &most);
         held(m, most + al.r.nrecs * sizeof *al.r.recs);
         if (rc == OVL_OK) {
-            rootin in = {c, &o, sink, first, mydocs, &g, near, sims, nsims, &gfam, use_fam, pr.sum};
+            rootin in = {c, n, &o, sink, first, mydocs, &g, near, sims, nsims, &gfam, use_fam, pr.sum};
             in.sum.family_pairs = (size_t)cn[0];
             in.sum.family_passages = (size_t)cn[1];
             in.sum.failed_pairs = (size_t)cn[2];
@@ -2790,7 +3322,10 @@ done:
             m->st.rss_peak_max[p] = m->st.rss_peak[p];
             m->st.docs_held_max[p] = m->st.docs_held[p];
             m->st.docs_fetched_total[p] = m->st.docs_fetched[p];
+            m->st.paths_held_max[p] = m->st.paths_held[p];
         }
+        m->st.paths = n;
+        MPI_Allreduce(MPI_IN_PLACE, m->st.paths_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.docs_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.docs_fetched_total, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.sent_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
