@@ -862,6 +862,67 @@ static size_t others(uint32_t *v, size_t n, size_t lo, size_t cnt)
     return k;
 }
 
+/* Sorts v and drops repeats; returns how many are left. */
+static size_t sort_uniq_u32(uint32_t *v, size_t n)
+{
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_u32);
+    size_t k = 0;
+    for (size_t x = 0; x < n; x++)
+        if (k == 0 || v[x] != v[k - 1])
+            v[k++] = v[x];
+    return k;
+}
+
+/* The position of id in ids (ascending), SIZE_MAX when it is not there. */
+static size_t pos_of(const uint32_t *ids, size_t n, uint32_t id)
+{
+    const uint32_t *at = n ? bsearch(&id, ids, n, sizeof *ids, cmp_u32) : NULL;
+    return at ? (size_t)(at - ids) : SIZE_MAX;
+}
+
+/* Union-find over the documents of some edges only (not every document of the corpus):
+ * ids, their numbers ascending; parent by position, so the smaller position, the smaller
+ * number, stays the root. */
+typedef struct cuf {
+    uint32_t *ids, *parent;
+    size_t n;
+} cuf;
+
+static void cuf_free(cuf *u)
+{
+    free(u->ids);
+    free(u->parent);
+    memset(u, 0, sizeof *u);
+}
+
+/* The sets the edges e[0, ne) join. -1 when out of memory. */
+static int cuf_make(cuf *u, const dpair *e, size_t ne)
+{
+    memset(u, 0, sizeof *u);
+    u->ids = malloc((2 * ne + 1) * sizeof *u->ids);
+    u->parent = malloc((2 * ne + 1) * sizeof *u->parent);
+    if (!u->ids || !u->parent) {
+        cuf_free(u);
+        return -1;
+    }
+    for (size_t x = 0; x < ne; x++)
+        u->ids[2 * x] = e[x].a, u->ids[2 * x + 1] = e[x].b;
+    u->n = sort_uniq_u32(u->ids, 2 * ne);
+    for (size_t k = 0; k < u->n; k++)
+        u->parent[k] = (uint32_t)k;
+    for (size_t x = 0; x < ne; x++)
+        ovl__uf_union(u->parent, (uint32_t)pos_of(u->ids, u->n, e[x].a), (uint32_t)pos_of(u->ids, u->n, e[x].b));
+    return 0;
+}
+
+/* The first document of doc's set (doc itself when no edge names it). */
+static uint32_t cuf_root(cuf *u, uint32_t doc)
+{
+    size_t k = pos_of(u->ids, u->n, doc);
+    return k == SIZE_MAX ? doc : u->ids[ovl__uf_find(u->parent, (uint32_t)k)];
+}
+
 /* A near copy's similarity to its group's first document. */
 typedef struct dsim {
     uint32_t doc;
@@ -887,10 +948,11 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     bkd *keys = NULL;
     char *got = NULL;
     dpair *cand = NULL, *edges = NULL;
-    uint32_t *parent = malloc((n ? n : 1) * sizeof *parent), *ids = NULL, *fetched = NULL;
+    uint32_t *ids = NULL, *fetched = NULL;
+    cuf uf = {0};
     size_t ncand = 0, capcand = 0, nids = 0, nedges = 0;
     float *mine = NULL;
-    if (!counts || !rl || !fill || !parent)
+    if (!counts || !rl || !fill)
         rc = nomem(m);
     /* Keys to the ranks their values pick. */
     size_t nk = 0;
@@ -983,15 +1045,17 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     }
     free(fetched);
     fetched = NULL;
-    /* Spanning edges of this rank's groups to every rank, joined there. */
-    for (size_t i = 0; i < n; i++)
-        parent[i] = (uint32_t)i;
-    for (size_t x = 0; x < nedges; x++)
-        ovl__uf_union(parent, cand[x].a, cand[x].b);
+    /* Spanning edges of this rank's groups to every rank, joined there (over the documents
+     * the edges name, not every document). */
     size_t ne = 0;
-    for (size_t i = 0; i < n; i++)
-        if (parent[i] != i)
-            cand[ne++] = (dpair){(uint32_t)i, ovl__uf_find(parent, (uint32_t)i)};
+    if (cuf_make(&uf, cand, nedges) != 0)
+        rc = nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < uf.n; k++)
+        if (uf.parent[k] != k)
+            cand[ne++] = (dpair){uf.ids[k], cuf_root(&uf, uf.ids[k])};
+    cuf_free(&uf);
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
     rc = allgather_bytes(m, cand, ne * sizeof *cand, &got, rl) ? nomem(m) : OVL_OK;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
@@ -1000,12 +1064,12 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     edges = (dpair *)got;
     got = NULL;
     nedges = received(rl, P, sizeof *edges);
-    for (size_t i = 0; i < n; i++)
-        parent[i] = (uint32_t)i;
-    for (size_t x = 0; x < nedges; x++)
-        ovl__uf_union(parent, edges[x].a, edges[x].b);
+    rc = cuf_make(&uf, edges, nedges) ? nomem(m) : OVL_OK;
     free(edges);
     edges = NULL;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    held(m, uf.n * 2 * sizeof *uf.ids);
     /* Each rank the similarity of its near copies to their group's first document (its
      * signature fetched when another rank's), then every document's to every rank. */
     free(ids);
@@ -1015,7 +1079,7 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     if (!ids || !mine)
         rc = nomem(m);
     for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
-        uint32_t i = (uint32_t)(lo + k), root = ovl__uf_find(parent, i);
+        uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
         if (g->copy_of[i] == i && root != i)
             ids[nids++] = root;
     }
@@ -1026,7 +1090,7 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     if ((rc = fetch_sigs(m, sh, first, K, ids, nids, &fetched)) != OVL_OK)
         goto out;
     for (size_t k = 0; k < cnt; k++) {
-        uint32_t i = (uint32_t)(lo + k), root = ovl__uf_find(parent, i);
+        uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
         if (g->copy_of[i] != i || root == i)
             continue;
         const uint32_t *sa = sig_of(sh, lo, cnt, K, ids, nids, fetched, i);
@@ -1050,12 +1114,13 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     *nsims = m->rank == 0 ? received(rl, P, sizeof **sims) : 0;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t root = ovl__uf_find(parent, (uint32_t)i);
+    for (size_t k = 0; k < uf.n; k++) {
+        uint32_t i = uf.ids[k], root = cuf_root(&uf, i);
         if (g->copy_of[i] == i && root != i)
             g->copy_of[i] = root;
     }
 out:
+    cuf_free(&uf);
     free(counts);
     free(rl);
     free(fill);
@@ -1063,7 +1128,6 @@ out:
     free(got);
     free(cand);
     free(edges);
-    free(parent);
     free(ids);
     free(fetched);
     free(mine);
@@ -1076,25 +1140,6 @@ static int cmp_size(const void *x, const void *y)
 {
     size_t a = *(const size_t *)x, b = *(const size_t *)y;
     return (a > b) - (a < b);
-}
-
-/* Sorts v and drops repeats; returns how many are left. */
-static size_t sort_uniq_u32(uint32_t *v, size_t n)
-{
-    if (n > 1)
-        qsort(v, n, sizeof *v, cmp_u32);
-    size_t k = 0;
-    for (size_t x = 0; x < n; x++)
-        if (k == 0 || v[x] != v[k - 1])
-            v[k++] = v[x];
-    return k;
-}
-
-/* The position of id in ids (ascending), SIZE_MAX when it is not there. */
-static size_t pos_of(const uint32_t *ids, size_t n, uint32_t id)
-{
-    const uint32_t *at = n ? bsearch(&id, ids, n, sizeof *ids, cmp_u32) : NULL;
-    return at ? (size_t)(at - ids) : SIZE_MAX;
 }
 
 /* The most document records held at once in the phase: the share's and docs more. */
