@@ -250,26 +250,6 @@ static size_t received(const size_t *rl, int P, size_t elem)
     return n;
 }
 
-/* Every rank's len bytes to every rank, in rank order into out, which has room for them
- * all (size: the sum of every rank's len; -1 on every rank when it has not). */
-static int allgather_into(mpi_run *m, const void *mine, size_t len, void *out, size_t size)
-{
-    uint64_t l = len, *all = m->u1, total = 0;
-    MPI_Allgather(&l, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, m->comm);
-    for (int p = 0; p < m->size; p++)
-        total += all[p];
-    if (total != size)
-        return -1;
-    size_t at = 0;
-    for (int p = 0; p < m->size; p++) {
-        if (p == m->rank && len)
-            memmove((char *)out + at, mine, len);
-        bcast_bytes(m, (char *)out + at, all[p], p);
-        at += all[p];
-    }
-    return 0;
-}
-
 /* Every rank's len bytes to every rank: *out (malloc'd) holds them in rank order, lens[p]
  * bytes of rank p. */
 static int allgather_bytes(mpi_run *m, const void *mine, size_t len, char **out, size_t *lens)
@@ -929,18 +909,17 @@ typedef struct dsim {
     float sim;
 } dsim;
 
-/* ovl__near_groups over the ranks, with the same verdict (copy_of of every document on every
- * rank; the near copies' similarities, *sims, on rank 0, which reports them): each
+/* ovl__near_groups over the ranks, with the same verdict (copy_of of this rank's share, myco;
+ * the near copies' similarities, *sims, on rank 0, which reports them): each
  * whole-document key goes to the rank its value picks, which pairs the documents sharing
  * it; a pair goes to the owner of its first document, which compares the signatures (the
  * second's fetched from its owner); every rank joins the pairs that agree, as spanning edges
  * (a group's first document is the smallest number, whatever the order of the unions), into
  * the whole groups. No rank holds every signature. Collective. */
 
-static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *mydocs, ovl__cfp *g,
-                       dsim **sims, size_t *nsims,
-                       const ovl_scan_shard *sh,
-                       const size_t *first, size_t n, unsigned dbands, unsigned K)
+static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *mydocs, uint32_t *myco,
+                       dsim **sims, size_t *nsims, const ovl_scan_shard *sh, const size_t *first,
+                       unsigned dbands, unsigned K)
 {
     int P = m->size, me = m->rank, rc = OVL_OK;
     size_t lo = first[me], cnt = first[me + 1] - lo;
@@ -959,7 +938,7 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     for (int pass = 0; rc == OVL_OK && pass < 2; pass++) {
         for (size_t k = 0; k < cnt; k++) {
             size_t i = lo + k;
-            if (mydocs[k].status != OVL_OK || g->copy_of[i] != i || mydocs[k].tokens == 0)
+            if (mydocs[k].status != OVL_OK || myco[k] != i || mydocs[k].tokens == 0)
                 continue;
             for (unsigned b = 0; b < dbands; b++) {
                 uint64_t key = sh->doc_keys[k * dbands + b];
@@ -1080,7 +1059,7 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
         rc = nomem(m);
     for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
         uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
-        if (g->copy_of[i] == i && root != i)
+        if (myco[k] == i && root != i)
             ids[nids++] = root;
     }
     if (rc == OVL_OK)
@@ -1091,7 +1070,7 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
         goto out;
     for (size_t k = 0; k < cnt; k++) {
         uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
-        if (g->copy_of[i] != i || root == i)
+        if (myco[k] != i || root == i)
             continue;
         const uint32_t *sa = sig_of(sh, lo, cnt, K, ids, nids, fetched, i);
         const uint32_t *sb = sig_of(sh, lo, cnt, K, ids, nids, fetched, root);
@@ -1114,10 +1093,10 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     *nsims = m->rank == 0 ? received(rl, P, sizeof **sims) : 0;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
-    for (size_t k = 0; k < uf.n; k++) {
-        uint32_t i = uf.ids[k], root = cuf_root(&uf, i);
-        if (g->copy_of[i] == i && root != i)
-            g->copy_of[i] = root;
+    for (size_t k = 0; k < cnt; k++) {
+        uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
+        if (myco[k] == i && root != i)
+            myco[k] = root;
     }
 out:
     cuf_free(&uf);
@@ -1151,16 +1130,15 @@ static void held_docs(mpi_run *m, uint64_t docs, uint64_t fetched)
 }
 
 /* copy_of as ovl__scan_cfp sets it (the first document, in name order, with the same bytes;
- * UINT32_MAX when unread), with no rank holding every content hash: each goes to the rank
- * its value picks, which finds the groups among its hashes and tells the owner of each copy
- * its group's first; then each rank's part to every rank (4 bytes a document). Collective. */
-static int identical_copies(mpi_run *m, const ovl_scan_doc *mydocs, const size_t *first, size_t n,
-                            uint32_t *copy_of)
+ * UINT32_MAX when unread) for this rank's share (myco, cnt of them), with no rank holding
+ * every content hash: each goes to the rank its value picks, which finds the groups among its
+ * hashes and tells the owner of each copy its group's first. Collective. */
+static int identical_copies(mpi_run *m, const ovl_scan_doc *mydocs, const size_t *first, uint32_t *myco)
 {
     int P = m->size, me = m->rank, rc = OVL_OK;
     size_t lo = first[me], cnt = first[me + 1] - lo, nv = 0;
     size_t *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl), *fill = calloc(P + 1, sizeof *fill);
-    uint32_t *mine = malloc((cnt ? cnt : 1) * sizeof *mine);
+    uint32_t *mine = myco;
     hd *v = NULL;
     char *got = NULL;
     dpair *back = NULL;
@@ -1222,15 +1200,10 @@ static int identical_copies(mpi_run *m, const ovl_scan_doc *mydocs, const size_t
         if (e.a >= lo && e.a < lo + cnt)
             mine[e.a - lo] = e.b;
     }
-    rc = allgather_into(m, mine, cnt * sizeof *mine, copy_of, n * sizeof *copy_of)
-             ? ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' copies do not add up")
-             : OVL_OK;
-    rc = agree(m, rc);
 out:
     free(counts);
     free(rl);
     free(fill);
-    free(mine);
     free(v);
     free(got);
     free(back);
@@ -1402,24 +1375,33 @@ static int relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, int
 /* Rank 0: the families (and template spans) built over the flagged documents and their
  * copies only (numbered by position, which keeps their order, so the families are those of
  * the whole table), their spans numbered in the corpus again and no per-document index.
- * vn: the chunks of each flagged document, in document order; chunks: their ranges. */
+ * vn: the chunks of each flagged document, in document order; chunks: their ranges; cops:
+ * every copy and its group's first, by copy. */
 static int build_families(mpi_run *m, const ovl_scan_opts *o, ovl__cfp *g, const uint8_t *flag, size_t n,
-                          const uint32_t *vn, size_t nvn, const ovl__chunkinfo *chunks, size_t nchunks,
-                          ovl__families *fam, int *use_fam, ovl__families *ign, int *use_ign,
-                          uint64_t *ignored_chars)
+                          const dpair *cops, size_t ncops, const uint32_t *vn, size_t nvn,
+                          const ovl__chunkinfo *chunks, size_t nchunks, ovl__families *fam, int *use_fam,
+                          ovl__families *ign, int *use_ign, uint64_t *ignored_chars)
 {
     int rc = OVL_OK;
     size_t nids = 0, at = 0, fk = 0;
     for (size_t i = 0; i < n; i++)
-        nids += flag[i] || (g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i && flag[g->copy_of[i]]);
+        nids += flag[i];
+    for (size_t x = 0; x < ncops; x++)
+        nids += flag[cops[x].b];
     uint32_t *ids = malloc((nids ? nids : 1) * sizeof *ids), *vc = malloc((nids ? nids : 1) * sizeof *vc);
+    uint32_t *orig = malloc((nids ? nids : 1) * sizeof *orig);
     ovl_scan_doc *vd = calloc(nids ? nids : 1, sizeof *vd);
-    if (!ids || !vc || !vd)
+    if (!ids || !vc || !vd || !orig)
         rc = nomem(m);
     nids = 0;
-    for (size_t i = 0; rc == OVL_OK && i < n; i++)
-        if (flag[i] || (g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i && flag[g->copy_of[i]]))
-            ids[nids++] = (uint32_t)i;
+    for (size_t i = 0, x = 0; rc == OVL_OK && i < n; i++) {
+        /* (A flagged document is a group's first, never a copy.) */
+        if (flag[i])
+            orig[nids] = (uint32_t)i, ids[nids++] = (uint32_t)i;
+        for (; x < ncops && cops[x].a == i; x++)
+            if (flag[cops[x].b])
+                orig[nids] = cops[x].b, ids[nids++] = (uint32_t)i;
+    }
     for (size_t k = 0; rc == OVL_OK && k < nids; k++) {
         uint32_t i = ids[k];
         vd[k].status = OVL_OK;
@@ -1427,8 +1409,9 @@ static int build_families(mpi_run *m, const ovl_scan_opts *o, ovl__cfp *g, const
         if (flag[i] && fk < nvn)
             vd[k].nchunks = vn[fk++];
         at += vd[k].nchunks;
-        vc[k] = flag[i] ? (uint32_t)k : (uint32_t)pos_of(ids, nids, g->copy_of[i]);
+        vc[k] = flag[i] ? (uint32_t)k : (uint32_t)pos_of(ids, nids, orig[k]);
     }
+    free(orig);
     if (rc == OVL_OK && (at != nchunks || fk != nvn))
         rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' chunk ranges do not add up");
     /* (Records of templates, numbered from n on, keep their distance past the documents.) */
@@ -1953,7 +1936,8 @@ typedef struct rootin {
     const ovl_scan_sink *sink;
     const size_t *first;
     const ovl_scan_doc *mydocs;
-    const ovl__cfp *g;
+    const dpair *cops;   /* every copy and its group's first, by copy */
+    size_t ncops;
     int near;            /* near copies looked for */
     const dsim *sims;    /* the near copies' similarities, document order */
     size_t nsims;
@@ -1970,8 +1954,6 @@ typedef struct rootin {
 static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part *rep)
 {
     int P = m->size, rc = OVL_OK;
-    const ovl__cfp *g = in->g;
-    size_t n = in->n;
     uint32_t *want = NULL, *ids = NULL;
     size_t nwant = 0, nids = 0, cap = 0;
     char **figs = calloc(P, sizeof *figs);
@@ -2001,8 +1983,7 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     cap = nwant;
     for (int p = 0; p < P; p++)
         cap += flen[p] / (3 * sizeof(uint32_t) + 3 * sizeof(uint64_t)) * 2 + 2;
-    for (size_t i = 0; i < n; i++)
-        cap += g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i ? 2 : 0;
+    cap += 2 * in->ncops;
     for (size_t k = 0; k < top; k++) {
         size_t ns = in->fam->f[k].nspans, listed = in->o->family_spans && ns > in->o->family_spans ? in->o->family_spans : ns;
         cap += listed + 1;
@@ -2016,9 +1997,8 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     for (int p = 0; rc == OVL_OK && p < P; p++)
         if (get_figs(figs[p], flen[p], NULL, ids, &nids, cap) != 0)
             rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: figures could not be read back", p);
-    for (size_t i = 0; rc == OVL_OK && i < n; i++)
-        if (g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i)
-            ids[nids++] = (uint32_t)i, ids[nids++] = g->copy_of[i];
+    for (size_t x = 0; rc == OVL_OK && x < in->ncops; x++)
+        ids[nids++] = in->cops[x].a, ids[nids++] = in->cops[x].b;
     for (size_t k = 0; rc == OVL_OK && k < top; k++) {
         const ovl__fam *f = &in->fam->f[k];
         size_t listed = in->o->family_spans && f->nspans > in->o->family_spans ? in->o->family_spans : f->nspans;
@@ -2089,9 +2069,14 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     if (rc == OVL_OK && (!(r->cfp.copy_of = malloc((nids ? nids : 1) * sizeof *r->cfp.copy_of)) ||
                          (in->near && !(r->cfp.near = calloc(nids ? nids : 1, sizeof *r->cfp.near)))))
         rc = nomem(m);
-    for (size_t k = 0; rc == OVL_OK && k < nids; k++) {
-        uint32_t co = g->copy_of[rid[k]];
-        r->cfp.copy_of[k] = co == UINT32_MAX ? UINT32_MAX : (uint32_t)pos_of(rid, nids, co);
+    for (size_t k = 0, x = 0; rc == OVL_OK && k < nids; k++) {
+        /* A copy: its group's first; else itself when read (UINT32_MAX when not). */
+        while (x < in->ncops && in->cops[x].a < rid[k])
+            x++;
+        if (x < in->ncops && in->cops[x].a == rid[k])
+            r->cfp.copy_of[k] = (uint32_t)pos_of(rid, nids, in->cops[x].b);
+        else
+            r->cfp.copy_of[k] = r->docs[k].status == OVL_OK ? (uint32_t)k : UINT32_MAX;
     }
     for (size_t x = 0; rc == OVL_OK && in->near && x < in->nsims; x++) {
         size_t k = pos_of(rid, nids, in->sims[x].doc);
@@ -2547,6 +2532,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     recset lst = {0};
     dsim *sims = NULL; /* rank 0: the near copies' similarities */
     size_t nsims = 0;
+    uint32_t *myco = NULL; /* copy_of of this rank's share (what ovl__scan_cfp sets) */
+    uint32_t *cov = NULL;  /* ... of one rank's share at a time, while band keys are spooled */
+    dpair *cops = NULL;    /* rank 0: every copy and its group's first, by copy */
+    size_t ncops = 0;
     ovl__corpus_partinfo cpi;
     memset(&cpi, 0, sizeof cpi);
     m->parted = c && ovl__corpus_part(c, &cpi);
@@ -2869,11 +2858,12 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     free(buf);
     buf = NULL;
     CHECK(rc);
-    /* Identical copies: content hashes exchanged by value (identical_copies). */
-    if (!(g.copy_of = malloc((n ? n : 1) * sizeof *g.copy_of)))
+    /* Identical copies: content hashes exchanged by value (identical_copies); each rank keeps
+     * its share's verdicts. */
+    if (!(myco = malloc((cnt ? cnt : 1) * sizeof *myco)))
         rc = nomem(m);
     CHECK(rc);
-    if ((rc = identical_copies(m, mydocs, first, n, g.copy_of)) != OVL_OK)
+    if ((rc = identical_copies(m, mydocs, first, myco)) != OVL_OK)
         goto done; /* (every rank has agreed on it) */
     {
         uint64_t nread = 0;
@@ -2889,12 +2879,29 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         ns.doc_keys = mydk;
         ns.doc_sigs = mysig;
         ns.doc_bands = dbands;
-        if ((rc = near_copies(m, &o, mydocs, &g, &sims, &nsims, &ns, first, n, dbands, K)) != OVL_OK)
+        if ((rc = near_copies(m, &o, mydocs, myco, &sims, &nsims, &ns, first, dbands, K)) != OVL_OK)
             goto done; /* (every rank has agreed on it) */
         free(mydk);
         free(mysig);
         mydk = NULL;
         mysig = NULL;
+    }
+    {
+        /* Every copy and its group's first to rank 0 (the families read the copies of their
+         * documents, the report lists every copy group), in document order. */
+        dpair *cv = malloc((cnt ? cnt : 1) * sizeof *cv);
+        size_t nc = 0;
+        for (size_t k = 0; cv && k < cnt; k++)
+            if (myco[k] != UINT32_MAX && myco[k] != lo + k)
+                cv[nc++] = (dpair){(uint32_t)(lo + k), myco[k]};
+        rc = cv ? OVL_OK : nomem(m);
+        CHECK(rc);
+        char *gc = NULL;
+        rc = gather_bytes(m, cv, nc * sizeof *cv, &gc, lens) ? nomem(m) : OVL_OK;
+        free(cv);
+        cops = (dpair *)gc;
+        ncops = me == 0 ? received(lens, P, sizeof *cops) : 0;
+        CHECK(rc);
     }
     /* ---- 1: the band keys received, searched by the rank owning their part of the key space ---- */
     next_phase(m, PH_KEYS);
@@ -2903,10 +2910,22 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         int band_fd[64];
         uint64_t *col = NULL, *kc = NULL;
         ovl_fp_chunk *chc = NULL;
-        size_t capcol = 0, capkc = 0, capch = 0, nchunks = 0;
-        for (int p = 0; rc == OVL_OK && p < P; p++) {
+        size_t capcol = 0, capkc = 0, capch = 0, nchunks = 0, most = 0;
+        /* The copies' records are dropped: the verdicts of one sending rank's share at a time,
+         * from that rank (no rank holds every document's). */
+        for (int p = 0; p < P; p++)
+            if (first[p + 1] - first[p] > most)
+                most = first[p + 1] - first[p];
+        if (!(cov = malloc((most ? most : 1) * sizeof *cov)))
+            rc = nomem(m);
+        CHECK(rc);
+        for (int p = 0; p < P; p++) {
             FILE *f = srcf[p];
-            if (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0)
+            size_t pc = first[p + 1] - first[p];
+            if (p == me && pc)
+                memcpy(cov, myco, pc * sizeof *cov);
+            bcast_bytes(m, cov, pc * sizeof *cov, p);
+            if (rc == OVL_OK && (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0))
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
             uint32_t hdr[2];
             while (rc == OVL_OK && fread(hdr, sizeof hdr, 1, f) == 1) {
@@ -2918,11 +2937,11 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                     break;
                 }
                 if (fread(chc, sizeof *chc, nc, f) != nc || fread(kc, sizeof *kc * nb, nc, f) != nc ||
-                    hdr[0] >= n) {
+                    hdr[0] < first[p] || hdr[0] >= first[p + 1]) {
                     rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "band keys could not be read back");
                     break;
                 }
-                if (g.copy_of[hdr[0]] != hdr[0])
+                if (cov[hdr[0] - first[p]] != hdr[0])
                     continue; /* copies and near copies are not searched */
                 if (ovl__spool_doc(spool, bandf, nb, hdr[0], chc, kc, nc, col) != 0)
                     rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
@@ -2940,6 +2959,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         srcf = NULL;
         free(chc);
         free(kc);
+        free(cov);
+        cov = NULL;
         {
             /* Templates after the documents, with ids from n on. */
             uint64_t *sub = NULL;
@@ -2983,7 +3004,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             ovl__range_out *outs = NULL;
             size_t nsub = 0;
             if (rc == OVL_OK)
-                rc = ovl__search_spool(ctx, &o, (uint32_t)n, g.copy_of, recurring, fileno(spool),
+                rc = ovl__search_spool(ctx, &o, (uint32_t)n, NULL, recurring, fileno(spool),
                                        ftello(spool), band_fd, nchunks, nb, &outs, &nsub);
             ranges = nsub;
             /* This rank's ranges as one: pairs merged (collisions add up, min_hits later, once
@@ -3149,8 +3170,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             /* The ranges are read through the mapping: pages of the file, which the system
              * can drop and read again, not memory of this process's own. */
             held(m, cbytes);
-            rc = build_families(m, &o, &g, flag, n, vn, nvn, cmap, (size_t)(cbytes / sizeof(ovl__chunkinfo)),
-                                &gfam, &use_fam, &gign, &use_ign, &ignored_chars);
+            rc = build_families(m, &o, &g, flag, n, cops, ncops, vn, nvn, cmap,
+                                (size_t)(cbytes / sizeof(ovl__chunkinfo)), &gfam, &use_fam, &gign, &use_ign,
+                                &ignored_chars);
             if (rc == OVL_OK) {
                 uint64_t h[3] = {(uint64_t)use_fam, (uint64_t)use_ign, ignored_chars};
                 ovl__bput(&w, h, sizeof h);
@@ -3337,7 +3359,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             rc = merge_results(m, &o, al.r.recs, al.r.nrecs, window ? window : 1, &lst, &unlisted, &most);
         held(m, most + al.r.nrecs * sizeof *al.r.recs);
         if (rc == OVL_OK) {
-            rootin in = {c, n, &o, sink, first, mydocs, &g, near, sims, nsims, &gfam, use_fam, pr.sum};
+            rootin in = {c, n, &o, sink, first, mydocs, cops, ncops, near, sims, nsims, &gfam, use_fam, pr.sum};
             in.sum.family_pairs = (size_t)cn[0];
             in.sum.family_passages = (size_t)cn[1];
             in.sum.failed_pairs = (size_t)cn[2];
@@ -3422,6 +3444,9 @@ done:
     part_free(&rep);
     recset_free(&lst);
     free(sims);
+    free(myco);
+    free(cov);
+    free(cops);
     ovl__cfp_free(&g);
     ovl__families_free(&gfam);
     ovl__families_free(&gign);
