@@ -2244,6 +2244,17 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
         rc = nomem(m);
     else if (!c || (npaths && !paths))
         rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "corpus and paths are required");
+    if (rc == OVL_OK && P == 1) {
+        /* One rank: the walk is the whole corpus, sorted where it is. */
+        for (size_t p = 0; rc == OVL_OK && p < npaths; p++)
+            rc = ovl_corpus_add_path(ctx, c, paths[p], opts);
+        if (rc == OVL_OK) {
+            size_t all1 = ovl_corpus_count(c);
+            ovl__corpus_partinfo pi1 = {0, all1, all1, 0, now() - t0};
+            ovl__corpus_set_part(c, &pi1);
+        }
+        goto done;
+    }
     /* This rank's files: those whose path hashes to it (every rank lists every directory). */
     for (size_t p = 0; rc == OVL_OK && p < npaths; p++)
         rc = ovl__corpus_add_path_keep(ctx, walked, paths[p], opts, keep_hashed, &kp);
@@ -3113,7 +3124,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         /* The chunks of the documents holding recurring or template text to rank 0, numbered
          * there in document order: the families of this part of the table are those of the
          * whole (unions keep the smaller chunk number, and the numbering keeps the order). */
-        if (!(flag = calloc(n ? n : 1, 1)))
+        /* (Rank 0 marks every document; the others get their share's marks.) */
+        if (!(flag = calloc(me == 0 ? (n ? n : 1) : (cnt ? cnt : 1), 1)))
             rc = nomem(m);
         for (size_t x = 0; rc == OVL_OK && me == 0 && x < g.nrec; x++)
             if (g.rec[x].doc < n)
@@ -3125,7 +3137,21 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         uint32_t *vn = NULL; /* rank 0: the chunks of each flagged document, in document order */
         size_t nvn = 0;
         if (recurring || o.ignore) {
-            bcast_bytes(m, flag, n, 0);
+            if (me == 0) {
+                for (int p = 1; p < P; p++)
+                    send_bytes(m, flag + first[p], first[p + 1] - first[p], p);
+            } else {
+                size_t len = 0;
+                uint8_t *piece = recv_bytes(m, 0, &len);
+                if (piece && len == cnt)
+                    memcpy(flag, piece, cnt);
+                else
+                    rc = piece ? ovl__fail(ctx, OVL_ERR_INVALID, -1, "the documents' marks do not add up") : nomem(m);
+                free(piece);
+            }
+            CHECK(rc);
+            /* (A rank's marks: flag + mylo.) */
+            size_t mylo = me == 0 ? lo : 0;
             /* (Flagged documents are originals: their chunks were all written.) */
             if (me == 0 && !(cf = tmpfile()))
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for chunks");
@@ -3134,7 +3160,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             uint32_t *nck = malloc((cnt ? cnt : 1) * sizeof *nck);
             size_t nk = 0;
             for (size_t k = 0; nck && k < cnt; k++)
-                if (flag[lo + k])
+                if (flag[mylo + k])
                     nck[nk++] = mydocs[k].nchunks;
             rc = !nck ? nomem(m) : OVL_OK;
             CHECK(rc);
@@ -3150,7 +3176,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             uint64_t per = kr / sizeof(ovl__chunkinfo);
             if (per > XCHG_CHUNK / sizeof(ovl__chunkinfo))
                 per = XCHG_CHUNK / sizeof(ovl__chunkinfo);
-            rc = chunks_to_root(m, cif, myfirst, flag, lo, cnt, per ? (size_t)per : 1, cf, &cbytes);
+            rc = chunks_to_root(m, cif, myfirst, flag, mylo, cnt, per ? (size_t)per : 1, cf, &cbytes);
             fclose(cif);
             cif = NULL;
             if (rc == OVL_OK && me == 0 && cbytes &&
