@@ -2317,9 +2317,8 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
             ovl__bput(&sb, v, sizeof v);
             ovl__bput(&sb, x->key, x->keylen);
         }
-        rc = sb.bad ? nomem(m) : OVL_OK;
-        CHECK(rc);
-        rc = allgather_bytes(m, sb.p, sb.n, &samples, lens) ? nomem(m) : OVL_OK;
+        if ((rc = agree(m, sb.bad ? nomem(m) : OVL_OK)) == OVL_OK)
+            rc = allgather_bytes(m, sb.p, sb.n, &samples, lens) ? nomem(m) : OVL_OK;
         free(sb.p);
         CHECK(rc);
         size_t total = 0;
@@ -2377,21 +2376,12 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
         uint64_t p = T ? at / T : (uint64_t)P - 1;
         if (p > (uint64_t)P - 1)
             p = (uint64_t)P - 1;
-        ovl__bput(&b, order[i]->blob, order[i]->bloblen);
+        /* (Each entry after its length, for the receiver to cut them apart.) */
         uint32_t bl = order[i]->bloblen;
+        ovl__bput(&b, &bl, sizeof bl);
+        ovl__bput(&b, order[i]->blob, bl);
         counts[p] += bl + sizeof bl;
         at += order[i]->size + 1;
-    }
-    /* (Each blob after its length, for the receiver to cut them apart.) */
-    {
-        ovl__bbuf lb = {0};
-        for (size_t i = 0; i < nr; i++) {
-            uint32_t bl = order[i]->bloblen;
-            ovl__bput(&lb, &bl, sizeof bl);
-            ovl__bput(&lb, order[i]->blob, bl);
-        }
-        free(b.p);
-        b = lb;
     }
     free(order);
     order = NULL;
