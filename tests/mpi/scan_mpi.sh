@@ -172,8 +172,9 @@ done
 # the entries sorted over the ranks and sent to their shares; the numbering and the report
 # are one process's. A tree of nested directories (files of every rank's share in several
 # of them, names whose path order is not the walk's order: "a-b" sorts before "a/"), copies
-# across the tree, a file that cannot be read, a JSON lines file with a bad record (a problem
-# of the walk, told in walk order), a hidden file, a path that does not exist.
+# across the tree, a file that cannot be read, empty files, a JSON lines file with a bad
+# record (a problem of the walk, told in walk order), a hidden file, a path that does not
+# exist.
 w="$t/walk"
 mkdir -p "$w/tree/a/b/c" "$w/tree/a-b" "$w/tree/z/y" "$w/tree/.hid" "$w/tpl"
 k=0
@@ -189,6 +190,8 @@ cp "$t/c/src/00003.txt" "$w/tree/a/b/c/copy.txt"
 cp "$t/c/susp/00001.txt" "$w/tree/.hid/seen-with-hidden.txt"
 cp "$t/c/susp/00002.txt" "$w/tree/a/.hidden.txt"
 printf 'binary\0data\0' >"$w/tree/a-b/binary.dat"
+: >"$w/tree/z/empty.txt" # (warned of, on rank 0 whichever rank's share it is in)
+: >"$w/tree/a/b/empty.txt"
 { printf '{"id": "r1", "text": "%s"}\n' "$(head -c 2000 "$t/c/src/00004.txt" | tr -d '"\\\n')"
   echo '{"id": "r2", "text": '
   printf '{"id": "r3", "text": "%s"}\n' "$(head -c 2000 "$t/c/susp/00003.txt" | tr -d '"\\\n')"; } >"$w/tree/a/recs.jsonl"
