@@ -195,6 +195,8 @@ printf 'binary\0data\0' >"$w/tree/a-b/binary.dat"
 { printf '{"id": "r1", "text": "%s"}\n' "$(head -c 2000 "$t/c/src/00004.txt" | tr -d '"\\\n')"
   echo '{"id": "r2", "text": '
   printf '{"id": "r3", "text": "%s"}\n' "$(head -c 2000 "$t/c/susp/00003.txt" | tr -d '"\\\n')"; } >"$w/tree/a/recs.jsonl"
+# (Records of a compressed file are held in memory: their text travels with their entries.)
+gzip -c "$w/tree/a/recs.jsonl" >"$w/tree/z/y/zipped.jsonl.gz"
 sed -n '1,30p' "$t/c/src/00002.txt" >"$w/tpl/template.txt"
 wvariants=(
   ""
