@@ -1,5 +1,5 @@
 /* family.c - recurring text as families: chunks with the same frequent band keys as one text, variants put with their text, neighbours held by mostly the same documents joined, a piece several texts share reported with the text beside it, spans per document. */
-#include "scan_int.h"
+#include "family.h"
 
 #include "uf.h"
 
@@ -925,4 +925,371 @@ double ovl__families_cover(const ovl__families *fam, uint32_t doc, uint32_t t0, 
         }
     }
     return (double)in / (double)(t1 - t0);
+}
+
+/* ---- Occurrences widened over the text beside them ------------------------------------------ */
+
+/* Tokens looked at on each side of an occurrence: a merged run of short paragraphs (the
+ * fingerprint's chunk, at most chunk_tokens, 50 by default) and some slack. */
+#define FAMILY_WIDEN 64
+/* Occurrences read first to see whether a family has text beside it worth reading them all for. */
+#define FAMILY_SAMPLE 8
+/* An occurrence stops widening after this many tokens in a row unlike the others' (one is a
+ * word changed: "http" for "https", a year). */
+#define FAMILY_MISS 2
+/* Fewer tokens than a shingle (3 words) beside a text are no text of their own (a heading's
+ * word): not worth reading every occurrence for, nor taken. */
+#define FAMILY_WIDEN_MIN 3
+
+typedef struct wtok {
+    uint64_t hash;  /* the token's */
+    uint32_t c;     /* where the occurrence would start (before it) or end (after it) */
+} wtok;
+
+typedef struct wside {
+    wtok t[FAMILY_WIDEN]; /* outwards from the occurrence */
+    uint32_t n;
+} wside;
+
+/* An occurrence to read the text beside: its span (index into fam->spans) and where its two
+ * sides go (w[2 slot], w[2 slot + 1]). */
+typedef struct wreq {
+    uint32_t doc;
+    size_t s, slot;
+} wreq;
+
+static int cmp_wreq(const void *a, const void *b)
+{
+    const wreq *p = a, *q = b;
+    if (p->doc != q->doc)
+        return p->doc < q->doc ? -1 : 1;
+    return (p->s > q->s) - (p->s < q->s);
+}
+
+/* Document doc as phase 1 read it, or NULL when it cannot be read or is not what was
+ * fingerprinted. Read with no segment parts, outside the scan's cache, and freed by the
+ * caller at once: cached, the few thousand documents read here by one thread stayed in its
+ * heap beside the alignment's (130 MB more at the peak on the real corpus). */
+static ovl_doc *widen_load(const ovl__famread *rd, ovl_ctx *lctx, uint32_t doc)
+{
+    ovl_doc *d = NULL;
+    void *bytes = NULL;
+    size_t len = 0;
+    int rc = ovl_corpus_read(lctx, rd->c, doc, &bytes, &len);
+    if (rc == OVL_OK && rd->hashes) {
+        uint64_t h[2];
+        ovl__content_hash(bytes, len, h);
+        rc = h[0] == rd->hashes[doc][0] && h[1] == rd->hashes[doc][1] ? OVL_OK : OVL_ERR_IO;
+    }
+    if (rc == OVL_OK) {
+        ovl_doc_opts o = *rd->opts;
+        if (ovl_corpus_encoding(rd->c, doc))
+            o.decode.encoding = ovl_corpus_encoding(rd->c, doc);
+        rc = ovl__doc_from_bytes(lctx, NULL, bytes, len, &o, 0u, &d);
+    }
+    free(bytes);
+    ovl_ctx_clear(lctx);
+    return rc == OVL_OK ? d : NULL;
+}
+
+/* The tokens beside occurrence sp within [lo, hi) (up to the neighbouring occurrences), both
+ * sides: w[0] before, w[1] after. */
+static void widen_fill(const ovl_norm *nm, const ovl__famspan *sp, uint32_t lo, uint32_t hi, wside *w)
+{
+    size_t nt = ovl_norm_count(nm);
+    w[0].n = w[1].n = 0;
+    if (hi > nt)
+        hi = (uint32_t)nt;
+    for (uint32_t t = sp->tok_start; t > lo && w[0].n < FAMILY_WIDEN && t - 1 < nt;) {
+        t--;
+        w[0].t[w[0].n++] = (wtok){nm->tokens[t].hash, nm->tokens[t].char_start};
+    }
+    for (uint32_t t = sp->tok_end; t < hi && w[1].n < FAMILY_WIDEN; t++)
+        w[1].t[w[1].n++] = (wtok){nm->tokens[t].hash, ovl__tok_char_end(nm, t)};
+}
+
+/* Fills the sides of requests rq[0..n) reading each document once (a long changelog holds
+ * hundreds of occurrences); those of a document that cannot be read stay empty. */
+static void widen_read(const ovl__famread *rd, ovl_ctx *lctx, const ovl__famspan *spans,
+                       const uint32_t *lo, const uint32_t *hi, size_t base, wreq *rq, size_t n,
+                       wside *w)
+{
+    if (n > 1)
+        qsort(rq, n, sizeof *rq, cmp_wreq);
+    for (size_t i = 0; i < n;) {
+        size_t e = i + 1;
+        while (e < n && rq[e].doc == rq[i].doc)
+            e++;
+        ovl_doc *d = widen_load(rd, lctx, rq[i].doc);
+        for (; i < e; i++) {
+            wside *x = &w[2 * rq[i].slot];
+            if (d)
+                widen_fill(ovl_doc_norm(d), &spans[rq[i].s], lo[rq[i].s - base], hi[rq[i].s - base], x);
+            else
+                x[0].n = x[1].n = 0;
+        }
+        ovl_doc_free(d);
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Side b of m occurrences (w[2 i + b]) read outwards token by token while two thirds of the
+ * family's `of` occurrences are still going: a step is strong when two thirds of `of` have
+ * the same token there; an occurrence stops after FAMILY_MISS steps in a row that are not
+ * strong or where its token is another, and takes the tokens up to its last strong step
+ * (ext[i]). Returns the last strong step. hs: room for m hashes. */
+static size_t widen_side(const wside *w, size_t m, int b, size_t of, uint8_t *ext, uint8_t *miss,
+                         uint64_t *hs)
+{
+    size_t steps = 0;
+    for (size_t i = 0; i < m; i++)
+        ext[i] = 0, miss[i] = 0;
+    for (size_t j = 0; j < FAMILY_WIDEN; j++) {
+        size_t nh = 0;
+        for (size_t i = 0; i < m; i++)
+            if (miss[i] < FAMILY_MISS && j < w[2 * i + b].n)
+                hs[nh++] = w[2 * i + b].t[j].hash;
+        if (!share_most(nh, of))
+            break;
+        qsort(hs, nh, sizeof *hs, cmp_u64);
+        uint64_t best = 0;
+        size_t bestn = 0;
+        for (size_t x = 0; x < nh;) {
+            size_t y = x + 1;
+            while (y < nh && hs[y] == hs[x])
+                y++;
+            if (y - x > bestn)
+                best = hs[x], bestn = y - x;
+            x = y;
+        }
+        /* A word most of them do not share (a field, "http" or "https") is a miss for all. */
+        int strong = share_most(bestn, of);
+        for (size_t i = 0; i < m; i++) {
+            if (miss[i] >= FAMILY_MISS || j >= w[2 * i + b].n)
+                continue;
+            if (strong && w[2 * i + b].t[j].hash == best)
+                ext[i] = (uint8_t)(j + 1), miss[i] = 0;
+            else
+                miss[i]++;
+        }
+        if (strong)
+            steps = j + 1;
+    }
+    return steps;
+}
+
+typedef struct wpos {
+    uint32_t doc, tok_start, tok_end;
+    size_t s; /* index into fam->spans */
+} wpos;
+
+static int cmp_wpos(const void *a, const void *b)
+{
+    const wpos *p = a, *q = b;
+    int c = cmp_xy(p->doc, p->tok_start, q->doc, q->tok_start);
+    return c ? c : cmp_xy(p->tok_end, 0, q->tok_end, 0);
+}
+
+/* Heaviest first, ties by the first document, then as they were. */
+static int cmp_wsort(const void *x, const void *y)
+{
+    int c = cmp_fsort(x, y);
+    if (c)
+        return c;
+    const fsort *a = x, *b = y;
+    return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* Occurrence i of family fm (occurrence x = fm->first_span + i) has room on side b: no
+ * occurrence of any family touches it there. */
+static int widen_room(const ovl__famspan *sp, const uint32_t *lo, const uint32_t *hi, int b)
+{
+    return b ? *hi > sp->tok_end : *lo < sp->tok_start;
+}
+
+int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx)
+{
+    size_t nocc = 0, widened = 0, capw = 0, caprq = 0, capext = 0, capmiss = 0, caphs = 0;
+    for (size_t k = 0; k < fam->n; k++)
+        nocc += fam->f[k].nspans;
+    wpos *pos = malloc((nocc ? nocc : 1) * sizeof *pos);
+    uint32_t *lo = NULL, *hi = NULL;
+    wside *w = NULL;       /* per occurrence read: its two sides */
+    uint8_t *ext = NULL;   /* per occurrence: tokens it takes on side 0, then side 1 */
+    uint8_t *miss = NULL;
+    uint64_t *hs = NULL;
+    wreq *rq = NULL;
+    size_t *slot = NULL;
+    fsort *order = NULL;
+    ovl__fam *nf = NULL;
+    size_t *rank = NULL;
+    int rc = OVL_OK;
+    if (!pos)
+        goto nomem;
+    /* Where each occurrence may grow to: the end of the one before it in its document and
+     * the start of the one after it, of any family. Indexed by position in fam->spans less
+     * the first family span. */
+    size_t base = SIZE_MAX, top = 0;
+    for (size_t k = 0; k < fam->n; k++)
+        if (fam->f[k].nspans) {
+            if (fam->f[k].first_span < base)
+                base = fam->f[k].first_span;
+            if (fam->f[k].first_span + fam->f[k].nspans > top)
+                top = fam->f[k].first_span + fam->f[k].nspans;
+        }
+    if (nocc == 0)
+        goto done;
+    lo = malloc((top - base) * sizeof *lo);
+    hi = malloc((top - base) * sizeof *hi);
+    if (!lo || !hi)
+        goto nomem;
+    size_t np = 0;
+    for (size_t k = 0; k < fam->n; k++)
+        for (size_t x = 0; x < fam->f[k].nspans; x++) {
+            size_t s = fam->f[k].first_span + x;
+            const ovl__famspan *sp = &fam->spans[s];
+            pos[np++] = (wpos){sp->doc, sp->tok_start, sp->tok_end, s};
+        }
+    qsort(pos, np, sizeof *pos, cmp_wpos);
+    for (size_t i = 0, reach = 0; i < np; i++) { /* reach: the furthest end before it */
+        hi[pos[i].s - base] = UINT32_MAX;
+        if (i == 0 || pos[i - 1].doc != pos[i].doc)
+            reach = 0;
+        /* Occurrences that overlap or touch one before them take nothing on that side. */
+        lo[pos[i].s - base] = reach > pos[i].tok_start ? pos[i].tok_start : (uint32_t)reach;
+        if (pos[i].tok_end > reach)
+            reach = pos[i].tok_end;
+        if (i + 1 < np && pos[i + 1].doc == pos[i].doc)
+            hi[pos[i].s - base] = pos[i + 1].tok_start > pos[i].tok_end ? pos[i + 1].tok_start : pos[i].tok_end;
+    }
+    /* A few occurrences of each family first, spread over it: most families have nothing
+     * beside them that they share, and are read no further. Nothing to read where two thirds
+     * of the occurrences touch other recurring text on both sides (a template's pieces one
+     * after the other). slot[k]: family k's first slot, SIZE_MAX when not read. */
+    if (!(slot = malloc(fam->n * sizeof *slot)))
+        goto nomem;
+    size_t nslots = 0, nrq = 0;
+    for (size_t k = 0; k < fam->n; k++) {
+        const ovl__fam *fm = &fam->f[k];
+        size_t m = fm->nspans, room[2] = {0, 0};
+        slot[k] = SIZE_MAX;
+        for (size_t i = 0; i < m; i++) {
+            size_t s = fm->first_span + i;
+            for (int b = 0; b < 2; b++)
+                room[b] += widen_room(&fam->spans[s], &lo[s - base], &hi[s - base], b);
+        }
+        if (m == 0 || (!share_most(room[0], m) && !share_most(room[1], m)))
+            continue;
+        size_t ms = m < FAMILY_SAMPLE ? m : FAMILY_SAMPLE;
+        if (ovl__grow(&rq, &caprq, nrq + ms, sizeof *rq) != 0)
+            goto nomem;
+        slot[k] = nslots;
+        for (size_t i = 0; i < ms; i++) {
+            size_t s = fm->first_span + i * m / ms;
+            rq[nrq++] = (wreq){fam->spans[s].doc, s, nslots++};
+        }
+    }
+    if (ovl__grow(&w, &capw, 2 * nslots, sizeof *w) != 0)
+        goto nomem;
+    widen_read(rd, lctx, fam->spans, lo, hi, base, rq, nrq, w);
+    /* Then every occurrence of the families whose sample takes a few tokens on a side. */
+    size_t nfull = 0, maxm = 0;
+    nrq = 0;
+    for (size_t k = 0; k < fam->n; k++) {
+        const ovl__fam *fm = &fam->f[k];
+        size_t m = fm->nspans, ms = m < FAMILY_SAMPLE ? m : FAMILY_SAMPLE;
+        int more = 0;
+        if (slot[k] == SIZE_MAX)
+            continue;
+        if (ovl__grow(&ext, &capext, 2 * ms, 1) != 0 || ovl__grow(&miss, &capmiss, ms, 1) != 0 ||
+            ovl__grow(&hs, &caphs, ms, sizeof *hs) != 0)
+            goto nomem;
+        for (int b = 0; b < 2; b++)
+            more |= widen_side(w + 2 * slot[k], ms, b, ms, ext + b * ms, miss, hs) >= FAMILY_WIDEN_MIN;
+        if (!more) {
+            slot[k] = SIZE_MAX;
+            continue;
+        }
+        if (ovl__grow(&rq, &caprq, nrq + m, sizeof *rq) != 0)
+            goto nomem;
+        slot[k] = nfull;
+        for (size_t i = 0; i < m; i++)
+            rq[nrq++] = (wreq){fam->spans[fm->first_span + i].doc, fm->first_span + i, nfull++};
+        if (m > maxm)
+            maxm = m;
+    }
+    if (ovl__grow(&w, &capw, 2 * nfull, sizeof *w) != 0 || ovl__grow(&ext, &capext, 2 * maxm, 1) != 0 ||
+        ovl__grow(&miss, &capmiss, maxm, 1) != 0 || ovl__grow(&hs, &caphs, maxm, sizeof *hs) != 0)
+        goto nomem;
+    widen_read(rd, lctx, fam->spans, lo, hi, base, rq, nrq, w);
+    for (size_t k = 0; k < fam->n; k++) {
+        ovl__fam *fm = &fam->f[k];
+        size_t m = fm->nspans;
+        if (slot[k] == SIZE_MAX)
+            continue;
+        const wside *fw = w + 2 * slot[k];
+        for (int b = 0; b < 2; b++) {
+            if (widen_side(fw, m, b, m, ext + b * m, miss, hs) < FAMILY_WIDEN_MIN)
+                continue;
+            for (size_t i = 0; i < m; i++) {
+                uint8_t e = ext[b * m + i];
+                ovl__famspan *sp = &fam->spans[fm->first_span + i];
+                if (!e)
+                    continue;
+                widened++;
+                if (b == 0) {
+                    sp->tok_start -= e;
+                    sp->char_start = fw[2 * i].t[e - 1].c;
+                } else {
+                    sp->tok_end += e;
+                    sp->char_end = fw[2 * i + 1].t[e - 1].c;
+                }
+            }
+        }
+        const ovl__famspan *rep = &fam->spans[fm->rep];
+        fm->weight = (uint64_t)fm->documents * (rep->char_end - rep->char_start);
+    }
+    if (!widened)
+        goto done;
+    /* Heaviest first again. */
+    order = malloc(fam->n * sizeof *order);
+    rank = malloc(fam->n * sizeof *rank);
+    nf = malloc(fam->n * sizeof *nf);
+    if (!order || !rank || !nf)
+        goto nomem;
+    for (size_t k = 0; k < fam->n; k++)
+        order[k] = (fsort){fam->f[k].weight, fam->f[k].nspans ? fam->spans[fam->f[k].first_span].doc : 0, k};
+    qsort(order, fam->n, sizeof *order, cmp_wsort);
+    for (size_t k = 0; k < fam->n; k++) {
+        nf[k] = fam->f[order[k].idx];
+        rank[order[k].idx] = k;
+    }
+    free(fam->f);
+    fam->f = nf;
+    nf = NULL;
+    if (fam->span_family)
+        for (size_t s = 0; s < fam->nspans; s++)
+            fam->span_family[s] = rank[fam->span_family[s]];
+    goto done;
+nomem:
+    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+done:
+    free(pos);
+    free(lo);
+    free(hi);
+    free(w);
+    free(ext);
+    free(miss);
+    free(hs);
+    free(rq);
+    free(slot);
+    free(order);
+    free(rank);
+    free(nf);
+    return rc;
 }
