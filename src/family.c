@@ -1112,6 +1112,266 @@ static int widen_room(const ovl__famspan *sp, const uint32_t *lo, const uint32_t
     return b ? *hi > sp->tok_end : *lo < sp->tok_start;
 }
 
+/* ---- Families that are one text --------------------------------------------------------- */
+
+/* Tokens of a gram: a family's text is looked for inside another's by its grams. */
+#define FAMILY_GRAM 8
+
+typedef struct wgram {
+    uint64_t g;
+    uint32_t k; /* family */
+} wgram;
+
+static int cmp_wgram_gk(const void *a, const void *b)
+{
+    const wgram *p = a, *q = b;
+    if (p->g != q->g)
+        return p->g < q->g ? -1 : 1;
+    return (p->k > q->k) - (p->k < q->k);
+}
+
+static int cmp_wgram_kg(const void *a, const void *b)
+{
+    const wgram *p = a, *q = b;
+    if (p->k != q->k)
+        return p->k < q->k ? -1 : 1;
+    return (p->g > q->g) - (p->g < q->g);
+}
+
+static int cmp_spanpos(const void *a, const void *b)
+{
+    const ovl__famspan *p = a, *q = b;
+    int c = cmp_xy(p->doc, p->tok_start, q->doc, q->tok_start);
+    return c ? c : cmp_xy(p->tok_end, 0, q->tok_end, 0);
+}
+
+/* A template whose first window differs from page to page (what comes before it is merged
+ * into its first chunk when short: a heading, a flag, nothing) gave one family per first
+ * window, each named by it: the gcloud list flags were three of the top ten. Their texts
+ * are one text with a line or two more or less: family y is put with family x when every
+ * gram of y's text is in x's and y's text is at least two thirds of x's (a text inside a much
+ * longer one, a sentence a template quotes, is another text). The texts are the families'
+ * representative occurrences, read again; a family that cannot be read stays as it is.
+ * The joined family is shown by its member in most documents; its documents are counted
+ * once. *joined: families put with another. */
+static int join_same_text(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx,
+                          size_t *joined)
+{
+    size_t nf = fam->n, ng = 0, capg = 0, ntok = 0, captok = 0;
+    uint32_t *parent = malloc((nf ? nf : 1) * sizeof *parent);
+    size_t *len = calloc(nf ? nf : 1, sizeof *len), *off = calloc(nf + 1, sizeof *off);
+    size_t *goff = calloc(nf + 1, sizeof *goff);
+    wreq *rq = malloc((nf ? nf : 1) * sizeof *rq);
+    uint64_t *tok = NULL;
+    wgram *gr = NULL, *byg = NULL;
+    uint32_t *lead = NULL, *newk = NULL, *lastdoc = NULL;
+    ovl__fam *nfam = NULL;
+    ovl__famspan *nsp = NULL;
+    int rc = OVL_OK;
+    *joined = 0;
+    if (!parent || !len || !off || !goff || !rq)
+        goto nomem;
+    size_t nrq = 0;
+    for (size_t k = 0; k < nf; k++) {
+        parent[k] = (uint32_t)k;
+        if (fam->f[k].nspans)
+            rq[nrq++] = (wreq){fam->spans[fam->f[k].rep].doc, fam->f[k].rep, k};
+    }
+    if (nrq > 1)
+        qsort(rq, nrq, sizeof *rq, cmp_wreq);
+    /* Each text's tokens (by family), then its grams. */
+    uint64_t **at = calloc(nf ? nf : 1, sizeof *at);
+    if (!at)
+        goto nomem;
+    for (size_t i = 0; i < nrq;) {
+        size_t e = i + 1;
+        while (e < nrq && rq[e].doc == rq[i].doc)
+            e++;
+        ovl_doc *d = widen_load(rd, lctx, rq[i].doc);
+        for (; d && i < e; i++) {
+            const ovl_norm *nm = ovl_doc_norm(d);
+            const ovl__famspan *sp = &fam->spans[rq[i].s];
+            size_t nt = ovl_norm_count(nm), t1 = sp->tok_end < nt ? sp->tok_end : nt;
+            size_t n = t1 > sp->tok_start ? t1 - sp->tok_start : 0;
+            if (ovl__grow(&tok, &captok, ntok + n + 1, sizeof *tok) != 0) {
+                ovl_doc_free(d);
+                free(at);
+                goto nomem;
+            }
+            off[rq[i].slot] = ntok;
+            len[rq[i].slot] = n;
+            for (size_t t = 0; t < n; t++)
+                tok[ntok++] = nm->tokens[sp->tok_start + t].hash;
+        }
+        i = e;
+        ovl_doc_free(d);
+    }
+    free(at);
+    for (size_t k = 0; k < nf; k++) {
+        for (size_t t = 0; len[k] >= FAMILY_GRAM && t + FAMILY_GRAM <= len[k]; t++) {
+            uint64_t h = 0x9E3779B97F4A7C15u;
+            for (size_t x = 0; x < FAMILY_GRAM; x++) {
+                h ^= tok[off[k] + t + x];
+                h *= 0xBF58476D1CE4E5B9u;
+                h ^= h >> 29;
+            }
+            if (ovl__grow(&gr, &capg, ng + 1, sizeof *gr) != 0)
+                goto nomem;
+            gr[ng++] = (wgram){h, (uint32_t)k};
+        }
+    }
+    /* gr: each family's grams sorted (goff[k] ..), byg: all by gram. */
+    if (ng > 1)
+        qsort(gr, ng, sizeof *gr, cmp_wgram_kg);
+    size_t u = 0;
+    for (size_t i = 0; i < ng; i++)
+        if (u == 0 || gr[i].k != gr[u - 1].k || gr[i].g != gr[u - 1].g)
+            gr[u++] = gr[i];
+    ng = u;
+    for (size_t i = 0; i < ng; i++)
+        goff[gr[i].k + 1]++;
+    for (size_t k = 0; k < nf; k++)
+        goff[k + 1] += goff[k];
+    if (!(byg = malloc((ng ? ng : 1) * sizeof *byg)))
+        goto nomem;
+    memcpy(byg, gr, ng * sizeof *byg);
+    if (ng > 1)
+        qsort(byg, ng, sizeof *byg, cmp_wgram_gk);
+    for (size_t y = 0; y < nf; y++) {
+        size_t gy = goff[y + 1] - goff[y];
+        if (gy == 0)
+            continue;
+        /* Families holding y's first gram. */
+        wgram key = {gr[goff[y]].g, 0};
+        size_t lo = 0, hi = ng;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp_wgram_gk(&byg[mid], &key) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t c = lo; c < ng && byg[c].g == key.g; c++) {
+            uint32_t x = byg[c].k;
+            if (x == y || len[y] > len[x] || (len[y] == len[x] && x > y) || !share_most(len[y], len[x]))
+                continue;
+            size_t have = 0;
+            for (size_t i = goff[y]; i < goff[y + 1]; i++) {
+                wgram want = {gr[i].g, x};
+                const wgram *b = bsearch(&want, gr + goff[x], goff[x + 1] - goff[x], sizeof *gr, cmp_wgram_kg);
+                if (!b)
+                    break;
+                have++;
+            }
+            if (have == gy)
+                ovl__uf_union(parent, ovl__uf_find(parent, x), ovl__uf_find(parent, (uint32_t)y));
+        }
+    }
+    /* Each group shown by its member in most documents (then the first). */
+    lead = malloc((nf ? nf : 1) * sizeof *lead);
+    newk = malloc((nf ? nf : 1) * sizeof *newk);
+    if (!lead || !newk)
+        goto nomem;
+    for (size_t k = 0; k < nf; k++)
+        lead[k] = UINT32_MAX;
+    for (size_t k = 0; k < nf; k++) {
+        uint32_t r = ovl__uf_find(parent, (uint32_t)k);
+        if (lead[r] == UINT32_MAX || fam->f[k].documents > fam->f[lead[r]].documents)
+            lead[r] = (uint32_t)k;
+        if (r != k)
+            ++*joined;
+    }
+    if (!*joined)
+        goto done;
+    /* The families again, a group's occurrences together in document order. */
+    size_t nn = 0, total = 0;
+    for (size_t k = 0; k < nf; k++) {
+        if (ovl__uf_find(parent, (uint32_t)k) == k)
+            newk[k] = (uint32_t)nn++;
+        total += fam->f[k].nspans;
+    }
+    for (size_t k = 0; k < nf; k++)
+        newk[k] = newk[ovl__uf_find(parent, (uint32_t)k)];
+    nfam = calloc(nn, sizeof *nfam);
+    nsp = malloc((fam->nspans + total + 1) * sizeof *nsp);
+    lastdoc = malloc(nn * sizeof *lastdoc);
+    if (!nfam || !nsp || !lastdoc)
+        goto nomem;
+    memcpy(nsp, fam->spans, fam->nspans * sizeof *nsp);
+    size_t at2 = fam->nspans;
+    for (size_t g = 0; g < nn; g++)
+        lastdoc[g] = UINT32_MAX;
+    for (size_t k = 0; k < nf; k++) {
+        if (ovl__uf_find(parent, (uint32_t)k) != k)
+            continue;
+        size_t g = newk[k], first = at2;
+        const ovl__fam *lf = &fam->f[lead[k]];
+        const ovl__famspan rep = fam->spans[lf->rep];
+        for (size_t j = 0; j < nf; j++)
+            if (newk[j] == g) {
+                memcpy(nsp + at2, fam->spans + fam->f[j].first_span, fam->f[j].nspans * sizeof *nsp);
+                at2 += fam->f[j].nspans;
+            }
+        qsort(nsp + first, at2 - first, sizeof *nsp, cmp_spanpos);
+        /* Occurrences a few tokens apart are one; documents counted once, with their copies. */
+        size_t w2 = first;
+        ovl__fam *fm = &nfam[g];
+        for (size_t i = first; i < at2; i++) {
+            ovl__famspan sp = nsp[i];
+            if (w2 > first && nsp[w2 - 1].doc == sp.doc && sp.tok_start <= nsp[w2 - 1].tok_end + FAMILY_GAP) {
+                if (sp.tok_end > nsp[w2 - 1].tok_end) {
+                    nsp[w2 - 1].tok_end = sp.tok_end;
+                    nsp[w2 - 1].char_end = sp.char_end;
+                }
+            } else {
+                nsp[w2++] = sp;
+            }
+            if (lastdoc[g] != sp.doc) {
+                lastdoc[g] = sp.doc;
+                fm->documents += 1 + (rd->copies ? rd->copies[sp.doc] : 0);
+            }
+        }
+        fm->first_span = first;
+        fm->nspans = w2 - first;
+        fm->rep = first;
+        for (size_t i = first; i < w2; i++)
+            if (nsp[i].doc == rep.doc && nsp[i].tok_start <= rep.tok_start && nsp[i].tok_end >= rep.tok_end) {
+                fm->rep = i;
+                break;
+            }
+        fm->weight = (uint64_t)fm->documents * (nsp[fm->rep].char_end - nsp[fm->rep].char_start);
+        at2 = w2;
+    }
+    if (fam->span_family)
+        for (size_t s = 0; s < fam->nspans; s++)
+            fam->span_family[s] = newk[fam->span_family[s]];
+    free(fam->f);
+    free(fam->spans);
+    fam->f = nfam;
+    fam->spans = nsp;
+    fam->n = nn;
+    nfam = NULL;
+    nsp = NULL;
+    goto done;
+nomem:
+    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+done:
+    free(parent);
+    free(len);
+    free(off);
+    free(goff);
+    free(rq);
+    free(tok);
+    free(gr);
+    free(byg);
+    free(lead);
+    free(newk);
+    free(lastdoc);
+    free(nfam);
+    free(nsp);
+    return rc;
+}
+
 int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx)
 {
     size_t nocc = 0, widened = 0, capw = 0, caprq = 0, capext = 0, capmiss = 0, caphs = 0;
@@ -1254,7 +1514,10 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
         const ovl__famspan *rep = &fam->spans[fm->rep];
         fm->weight = (uint64_t)fm->documents * (rep->char_end - rep->char_start);
     }
-    if (!widened)
+    size_t joined = 0;
+    if ((rc = join_same_text(ctx, fam, rd, lctx, &joined)) != OVL_OK)
+        goto done;
+    if (!widened && !joined)
         goto done;
     /* Heaviest first again. */
     order = malloc(fam->n * sizeof *order);

@@ -10,6 +10,7 @@ typedef struct ovl__famread {
     const ovl_corpus *c;
     const ovl_doc_opts *opts;
     const uint64_t (*hashes)[2];
+    const uint32_t *copies;     /* per document: its identical and near copies, or NULL */
 } ovl__famread;
 
 /* Widens the reported occurrences of each family of fam (not the spans in document order that

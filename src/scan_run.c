@@ -731,11 +731,16 @@ static int families_widen(ovl__run *r)
         r->hashes[i][0] = r->docs[i].hash[0];
         r->hashes[i][1] = r->docs[i].hash[1];
     }
-    ovl__famread rd = {r->c, &r->o->doc, (const uint64_t(*)[2])r->hashes};
-    ovl_ctx *lctx = ovl_ctx_new();
+    uint32_t *copies = calloc(n ? n : 1, sizeof *copies);
+    for (size_t i = 0; copies && i < n; i++)
+        if (r->cfp.copy_of[i] != UINT32_MAX && r->cfp.copy_of[i] != i)
+            copies[r->cfp.copy_of[i]]++;
+    ovl__famread rd = {r->c, &r->o->doc, (const uint64_t(*)[2])r->hashes, copies};
+    ovl_ctx *lctx = copies ? ovl_ctx_new() : NULL;
     int rc = lctx ? ovl__families_widen(r->ctx, &r->fam, &rd, lctx)
                   : ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
     ovl_ctx_free(lctx);
+    free(copies);
     return rc;
 }
 
