@@ -1,4 +1,4 @@
-/* family.c - recurring text as families: chunks with the same frequent band keys as one text, variants put with their text, neighbours held by mostly the same documents joined, a piece several texts share reported with the text beside it, spans per document. */
+/* family.c - recurring text as families: chunks with the same frequent band keys as one text, variants put with their text, neighbours held by mostly the same documents joined, a piece several texts share reported with the text beside it, spans per document; then, from the documents read again, occurrences widened over the text beside them that most share, and families of one text joined. */
 #include "family.h"
 
 #include "uf.h"
@@ -966,30 +966,37 @@ static int cmp_wreq(const void *a, const void *b)
     return (p->s > q->s) - (p->s < q->s);
 }
 
-/* Document doc as phase 1 read it, or NULL when it cannot be read or is not what was
- * fingerprinted. Read with no segment parts, outside the scan's cache, and freed by the
- * caller at once: cached, the few thousand documents read here by one thread stayed in its
- * heap beside the alignment's (130 MB more at the peak on the real corpus). */
-static ovl_doc *widen_load(const ovl__famread *rd, ovl_ctx *lctx, uint32_t doc)
+/* The tokens of document doc as phase 1 found them, or NULL when it cannot be read or is not
+ * what was fingerprinted. Decoded and normalized only (its paragraphs are not wanted: finding
+ * them took 40% of the time), outside the scan's cache, and freed by the caller at once:
+ * cached, the few thousand documents read here by one thread stayed in its heap beside the
+ * alignment's (130 MB more at the peak on the real corpus). */
+static ovl_norm *widen_load(const ovl__famread *rd, ovl_ctx *lctx, uint32_t doc)
 {
-    ovl_doc *d = NULL;
+    ovl_text *text = NULL;
+    ovl_norm *nm = NULL;
+    ovl_doc_opts o;
     void *bytes = NULL;
     size_t len = 0;
-    int rc = ovl_corpus_read(lctx, rd->c, doc, &bytes, &len);
+    int rc = ovl__doc_opts_resolve(lctx, rd->opts, &o, "ovl_doc: unknown options version");
+    if (rc == OVL_OK)
+        rc = ovl_corpus_read(lctx, rd->c, doc, &bytes, &len);
     if (rc == OVL_OK && rd->hashes) {
         uint64_t h[2];
         ovl__content_hash(bytes, len, h);
         rc = h[0] == rd->hashes[doc][0] && h[1] == rd->hashes[doc][1] ? OVL_OK : OVL_ERR_IO;
     }
     if (rc == OVL_OK) {
-        ovl_doc_opts o = *rd->opts;
         if (ovl_corpus_encoding(rd->c, doc))
             o.decode.encoding = ovl_corpus_encoding(rd->c, doc);
-        rc = ovl__doc_from_bytes(lctx, NULL, bytes, len, &o, 0u, &d);
+        rc = ovl_decode(lctx, bytes, len, &o.decode, &text);
     }
     free(bytes);
+    if (rc == OVL_OK)
+        rc = ovl_normalize(lctx, text, &o.norm, &nm);
+    ovl_text_free(text);
     ovl_ctx_clear(lctx);
-    return rc == OVL_OK ? d : NULL;
+    return rc == OVL_OK ? nm : NULL;
 }
 
 /* The tokens beside occurrence sp within [lo, hi) (up to the neighbouring occurrences), both
@@ -1020,15 +1027,15 @@ static void widen_read(const ovl__famread *rd, ovl_ctx *lctx, const ovl__famspan
         size_t e = i + 1;
         while (e < n && rq[e].doc == rq[i].doc)
             e++;
-        ovl_doc *d = widen_load(rd, lctx, rq[i].doc);
+        ovl_norm *nm = widen_load(rd, lctx, rq[i].doc);
         for (; i < e; i++) {
             wside *x = &w[2 * rq[i].slot];
-            if (d)
-                widen_fill(ovl_doc_norm(d), &spans[rq[i].s], lo[rq[i].s - base], hi[rq[i].s - base], x);
+            if (nm)
+                widen_fill(nm, &spans[rq[i].s], lo[rq[i].s - base], hi[rq[i].s - base], x);
             else
                 x[0].n = x[1].n = 0;
         }
-        ovl_doc_free(d);
+        ovl_norm_free(nm);
     }
 }
 
@@ -1150,8 +1157,9 @@ static int cmp_spanpos(const void *a, const void *b)
  * window, each named by it: the gcloud list flags were three of the top ten. Their texts
  * are one text with a line or two more or less: family y is put with family x when every
  * gram of y's text is in x's and y's text is at least two thirds of x's (a text inside a much
- * longer one, a sentence a template quotes, is another text). The texts are the families'
- * representative occurrences, read again; a family that cannot be read stays as it is.
+ * longer one, a sentence a template quotes, is another text). A family's text is its
+ * representative occurrence (or one as long in a shorter document), read again; a family
+ * that cannot be read stays as it is.
  * The joined family is shown by its member in most documents; its documents are counted
  * once. *joined: families put with another. */
 static int join_same_text(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx,
@@ -1174,28 +1182,32 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *
     size_t nrq = 0;
     for (size_t k = 0; k < nf; k++) {
         parent[k] = (uint32_t)k;
-        if (fam->f[k].nspans)
-            rq[nrq++] = (wreq){fam->spans[fam->f[k].rep].doc, fam->f[k].rep, k};
+        const ovl__fam *fm = &fam->f[k];
+        if (!fm->nspans)
+            continue;
+        /* Its text: the representative occurrence, or one as long in a shorter document. */
+        size_t best = fm->rep, want = fam->spans[fm->rep].char_end - fam->spans[fm->rep].char_start;
+        for (size_t x = 0; rd->docs && x < fm->nspans; x++) {
+            const ovl__famspan *sp = &fam->spans[fm->first_span + x];
+            if (sp->char_end - sp->char_start == want && rd->docs[sp->doc].tokens < rd->docs[fam->spans[best].doc].tokens)
+                best = fm->first_span + x;
+        }
+        rq[nrq++] = (wreq){fam->spans[best].doc, best, k};
     }
     if (nrq > 1)
         qsort(rq, nrq, sizeof *rq, cmp_wreq);
     /* Each text's tokens (by family), then its grams. */
-    uint64_t **at = calloc(nf ? nf : 1, sizeof *at);
-    if (!at)
-        goto nomem;
     for (size_t i = 0; i < nrq;) {
         size_t e = i + 1;
         while (e < nrq && rq[e].doc == rq[i].doc)
             e++;
-        ovl_doc *d = widen_load(rd, lctx, rq[i].doc);
-        for (; d && i < e; i++) {
-            const ovl_norm *nm = ovl_doc_norm(d);
+        ovl_norm *nm = widen_load(rd, lctx, rq[i].doc);
+        for (; nm && i < e; i++) {
             const ovl__famspan *sp = &fam->spans[rq[i].s];
             size_t nt = ovl_norm_count(nm), t1 = sp->tok_end < nt ? sp->tok_end : nt;
             size_t n = t1 > sp->tok_start ? t1 - sp->tok_start : 0;
             if (ovl__grow(&tok, &captok, ntok + n + 1, sizeof *tok) != 0) {
-                ovl_doc_free(d);
-                free(at);
+                ovl_norm_free(nm);
                 goto nomem;
             }
             off[rq[i].slot] = ntok;
@@ -1204,9 +1216,8 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *
                 tok[ntok++] = nm->tokens[sp->tok_start + t].hash;
         }
         i = e;
-        ovl_doc_free(d);
+        ovl_norm_free(nm);
     }
-    free(at);
     for (size_t k = 0; k < nf; k++) {
         for (size_t t = 0; len[k] >= FAMILY_GRAM && t + FAMILY_GRAM <= len[k]; t++) {
             uint64_t h = 0x9E3779B97F4A7C15u;
@@ -1427,8 +1438,8 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
         if (i + 1 < np && pos[i + 1].doc == pos[i].doc)
             hi[pos[i].s - base] = pos[i + 1].tok_start > pos[i].tok_end ? pos[i + 1].tok_start : pos[i].tok_end;
     }
-    /* A few occurrences of each family first, spread over it: most families have nothing
-     * beside them that they share, and are read no further. Nothing to read where two thirds
+    /* A few occurrences of each family first: most families have nothing beside them that
+     * they share, and are read no further. Nothing to read where two thirds
      * of the occurrences touch other recurring text on both sides (a template's pieces one
      * after the other). slot[k]: family k's first slot, SIZE_MAX when not read. */
     if (!(slot = malloc(fam->n * sizeof *slot)))
@@ -1449,7 +1460,7 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
         if (ovl__grow(&rq, &caprq, nrq + ms, sizeof *rq) != 0)
             goto nomem;
         slot[k] = nslots;
-        for (size_t i = 0; i < ms; i++) {
+        for (size_t i = 0; i < ms; i++) { /* spread over the family */
             size_t s = fm->first_span + i * m / ms;
             rq[nrq++] = (wreq){fam->spans[s].doc, s, nslots++};
         }

@@ -721,9 +721,8 @@ int ovl__run_problem(void *userdata, size_t doc, const ovl_problem *p)
     return cfp_problem(userdata, doc, p);
 }
 
-static int run_open(ovl__run *r);
-
-/* The families' occurrences widened over the text beside them they share (src/family.c). */
+/* The families' occurrences widened over the text beside them they share, and families of one
+ * text joined (src/family.c): documents read again, as phase 1 read them. */
 static int families_widen(ovl__run *r)
 {
     size_t n = ovl_corpus_count(r->c);
@@ -735,7 +734,7 @@ static int families_widen(ovl__run *r)
     for (size_t i = 0; copies && i < n; i++)
         if (r->cfp.copy_of[i] != UINT32_MAX && r->cfp.copy_of[i] != i)
             copies[r->cfp.copy_of[i]]++;
-    ovl__famread rd = {r->c, &r->o->doc, (const uint64_t(*)[2])r->hashes, copies};
+    ovl__famread rd = {r->c, &r->o->doc, (const uint64_t(*)[2])r->hashes, copies, r->docs};
     ovl_ctx *lctx = copies ? ovl_ctx_new() : NULL;
     int rc = lctx ? ovl__families_widen(r->ctx, &r->fam, &rd, lctx)
                   : ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
