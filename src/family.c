@@ -940,6 +940,8 @@ double ovl__families_cover(const ovl__families *fam, uint32_t doc, uint32_t t0, 
 /* Fewer tokens than a shingle (3 words) beside a text are no text of their own (a heading's
  * word): not worth reading every occurrence for, nor taken. */
 #define FAMILY_WIDEN_MIN 3
+/* Occurrences whose sides are held at once (2 KB each: 32 MB). */
+#define FAMILY_BATCH 16384
 
 typedef struct wtok {
     uint64_t hash;  /* the token's */
@@ -1039,6 +1041,14 @@ static void widen_read(const ovl__famread *rd, ovl_ctx *lctx, const ovl__famspan
     }
 }
 
+/* The steps one side of a family's occurrences took: at each, the token most had and whether
+ * two thirds had it. */
+typedef struct wcons {
+    uint64_t best[FAMILY_WIDEN];
+    unsigned char strong[FAMILY_WIDEN];
+    uint32_t steps;
+} wcons;
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -1051,7 +1061,7 @@ static int cmp_u64(const void *a, const void *b)
  * strong or where its token is another, and takes the tokens up to its last strong step
  * (ext[i]). Returns the last strong step. hs: room for m hashes. */
 static size_t widen_side(const wside *w, size_t m, int b, size_t of, uint8_t *ext, uint8_t *miss,
-                         uint64_t *hs)
+                         uint64_t *hs, wcons *cons)
 {
     size_t steps = 0;
     for (size_t i = 0; i < m; i++)
@@ -1076,6 +1086,8 @@ static size_t widen_side(const wside *w, size_t m, int b, size_t of, uint8_t *ex
         }
         /* A word most of them do not share (a field, "http" or "https") is a miss for all. */
         int strong = share_most(bestn, of);
+        if (cons)
+            cons->best[j] = best, cons->strong[j] = (unsigned char)strong;
         for (size_t i = 0; i < m; i++) {
             if (miss[i] >= FAMILY_MISS || j >= w[2 * i + b].n)
                 continue;
@@ -1087,7 +1099,25 @@ static size_t widen_side(const wside *w, size_t m, int b, size_t of, uint8_t *ex
         if (strong)
             steps = j + 1;
     }
+    if (cons)
+        cons->steps = (uint32_t)steps;
     return steps;
+}
+
+/* Tokens side w takes by the steps of cons, as widen_side took them for the occurrences it
+ * read (a family too large to hold all its occurrences' sides at once is read in a sample for
+ * its steps, then occurrence by occurrence). */
+static uint8_t widen_replay(const wside *w, const wcons *cons)
+{
+    uint8_t ext = 0;
+    unsigned miss = 0;
+    for (size_t j = 0; j < cons->steps && j < w->n && miss < FAMILY_MISS; j++) {
+        if (cons->strong[j] && w->t[j].hash == cons->best[j])
+            ext = (uint8_t)(j + 1), miss = 0;
+        else
+            miss++;
+    }
+    return ext;
 }
 
 typedef struct wpos {
@@ -1395,6 +1425,8 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
     uint8_t *miss = NULL;
     uint64_t *hs = NULL;
     wreq *rq = NULL;
+    wcons *cons = NULL;          /* per family: the steps of its sides */
+    unsigned char *big = NULL;   /* per family: read occurrence by occurrence */
     size_t *slot = NULL;
     fsort *order = NULL;
     ovl__fam *nf = NULL;
@@ -1468,12 +1500,13 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
     if (ovl__grow(&w, &capw, 2 * nslots, sizeof *w) != 0)
         goto nomem;
     widen_read(rd, lctx, fam->spans, lo, hi, base, rq, nrq, w);
-    /* Then every occurrence of the families whose sample takes a few tokens on a side. */
-    size_t nfull = 0, maxm = 0;
-    nrq = 0;
+    /* Then every occurrence of the families whose sample takes a few tokens on a side, in
+     * batches of at most FAMILY_BATCH occurrences held at once (each document read once a
+     * batch). A family with more takes its steps from FAMILY_BATCH occurrences spread over it,
+     * then every occurrence is read again and takes what those steps give it (big[k]). */
     for (size_t k = 0; k < fam->n; k++) {
         const ovl__fam *fm = &fam->f[k];
-        size_t m = fm->nspans, ms = m < FAMILY_SAMPLE ? m : FAMILY_SAMPLE;
+        size_t ms = fm->nspans < FAMILY_SAMPLE ? fm->nspans : FAMILY_SAMPLE;
         int more = 0;
         if (slot[k] == SIZE_MAX)
             continue;
@@ -1481,49 +1514,110 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
             ovl__grow(&hs, &caphs, ms, sizeof *hs) != 0)
             goto nomem;
         for (int b = 0; b < 2; b++)
-            more |= widen_side(w + 2 * slot[k], ms, b, ms, ext + b * ms, miss, hs) >= FAMILY_WIDEN_MIN;
-        if (!more) {
+            more |= widen_side(w + 2 * slot[k], ms, b, ms, ext + b * ms, miss, hs, NULL) >= FAMILY_WIDEN_MIN;
+        if (!more)
             slot[k] = SIZE_MAX;
-            continue;
-        }
-        if (ovl__grow(&rq, &caprq, nrq + m, sizeof *rq) != 0)
-            goto nomem;
-        slot[k] = nfull;
-        for (size_t i = 0; i < m; i++)
-            rq[nrq++] = (wreq){fam->spans[fm->first_span + i].doc, fm->first_span + i, nfull++};
-        if (m > maxm)
-            maxm = m;
     }
-    if (ovl__grow(&w, &capw, 2 * nfull, sizeof *w) != 0 || ovl__grow(&ext, &capext, 2 * maxm, 1) != 0 ||
-        ovl__grow(&miss, &capmiss, maxm, 1) != 0 || ovl__grow(&hs, &caphs, maxm, sizeof *hs) != 0)
+    if (!(cons = malloc(2 * fam->n * sizeof *cons)) || !(big = calloc(fam->n, 1)))
         goto nomem;
-    widen_read(rd, lctx, fam->spans, lo, hi, base, rq, nrq, w);
-    for (size_t k = 0; k < fam->n; k++) {
-        ovl__fam *fm = &fam->f[k];
-        size_t m = fm->nspans;
-        if (slot[k] == SIZE_MAX)
-            continue;
-        const wside *fw = w + 2 * slot[k];
-        for (int b = 0; b < 2; b++) {
-            if (widen_side(fw, m, b, m, ext + b * m, miss, hs) < FAMILY_WIDEN_MIN)
+    size_t nbig = 0;
+    for (size_t k0 = 0, k; k0 < fam->n; k0 = k) {
+        size_t nfull = 0, maxm = 0;
+        nrq = 0;
+        for (k = k0; k < fam->n; k++) {
+            const ovl__fam *fm = &fam->f[k];
+            size_t m = fm->nspans, mr = m < FAMILY_BATCH ? m : FAMILY_BATCH;
+            if (slot[k] == SIZE_MAX)
                 continue;
-            for (size_t i = 0; i < m; i++) {
-                uint8_t e = ext[b * m + i];
-                ovl__famspan *sp = &fam->spans[fm->first_span + i];
-                if (!e)
+            if (nfull && nfull + mr > FAMILY_BATCH)
+                break;
+            if (ovl__grow(&rq, &caprq, nrq + mr, sizeof *rq) != 0)
+                goto nomem;
+            slot[k] = nfull;
+            for (size_t i = 0; i < mr; i++) {
+                size_t s = fm->first_span + i * m / mr;
+                rq[nrq++] = (wreq){fam->spans[s].doc, s, nfull++};
+            }
+            if (mr > maxm)
+                maxm = mr;
+        }
+        if (nfull == 0)
+            continue;
+        if (ovl__grow(&w, &capw, 2 * nfull, sizeof *w) != 0 || ovl__grow(&ext, &capext, 2 * maxm, 1) != 0 ||
+            ovl__grow(&miss, &capmiss, maxm, 1) != 0 || ovl__grow(&hs, &caphs, maxm, sizeof *hs) != 0)
+            goto nomem;
+        widen_read(rd, lctx, fam->spans, lo, hi, base, rq, nrq, w);
+        for (size_t x = k0; x < k; x++) {
+            ovl__fam *fm = &fam->f[x];
+            size_t m = fm->nspans, mr = m < FAMILY_BATCH ? m : FAMILY_BATCH;
+            if (slot[x] == SIZE_MAX)
+                continue;
+            const wside *fw = w + 2 * slot[x];
+            for (int b = 0; b < 2; b++) {
+                wcons *cs = &cons[2 * x + b];
+                if (widen_side(fw, mr, b, mr, ext + b * mr, miss, hs, cs) < FAMILY_WIDEN_MIN) {
+                    cs->steps = 0;
                     continue;
-                widened++;
-                if (b == 0) {
-                    sp->tok_start -= e;
-                    sp->char_start = fw[2 * i].t[e - 1].c;
-                } else {
-                    sp->tok_end += e;
-                    sp->char_end = fw[2 * i + 1].t[e - 1].c;
+                }
+                for (size_t i = 0; mr == m && i < m; i++) {
+                    uint8_t e = ext[b * m + i];
+                    ovl__famspan *sp = &fam->spans[fm->first_span + i];
+                    if (!e)
+                        continue;
+                    widened++;
+                    if (b == 0) {
+                        sp->tok_start -= e;
+                        sp->char_start = fw[2 * i].t[e - 1].c;
+                    } else {
+                        sp->tok_end += e;
+                        sp->char_end = fw[2 * i + 1].t[e - 1].c;
+                    }
                 }
             }
+            if (mr < m && (cons[2 * x].steps || cons[2 * x + 1].steps))
+                big[x] = 1, nbig += m;
         }
+    }
+    if (nbig) {
+        nrq = 0;
+        if (ovl__grow(&rq, &caprq, nbig, sizeof *rq) != 0)
+            goto nomem;
+        for (size_t k = 0; k < fam->n; k++)
+            for (size_t i = 0; big[k] && i < fam->f[k].nspans; i++)
+                rq[nrq++] = (wreq){fam->spans[fam->f[k].first_span + i].doc, fam->f[k].first_span + i, k};
+        qsort(rq, nrq, sizeof *rq, cmp_wreq);
+        for (size_t i = 0; i < nrq;) {
+            size_t e = i + 1;
+            while (e < nrq && rq[e].doc == rq[i].doc)
+                e++;
+            ovl_norm *nm = widen_load(rd, lctx, rq[i].doc);
+            for (; nm && i < e; i++) {
+                ovl__famspan *sp = &fam->spans[rq[i].s];
+                wside x[2];
+                widen_fill(nm, sp, lo[rq[i].s - base], hi[rq[i].s - base], x);
+                for (int b = 0; b < 2; b++) {
+                    uint8_t t = cons[2 * rq[i].slot + b].steps ? widen_replay(&x[b], &cons[2 * rq[i].slot + b]) : 0;
+                    if (!t)
+                        continue;
+                    widened++;
+                    if (b == 0) {
+                        sp->tok_start -= t;
+                        sp->char_start = x[0].t[t - 1].c;
+                    } else {
+                        sp->tok_end += t;
+                        sp->char_end = x[1].t[t - 1].c;
+                    }
+                }
+            }
+            i = e;
+            ovl_norm_free(nm);
+        }
+    }
+    for (size_t k = 0; k < fam->n; k++) {
+        ovl__fam *fm = &fam->f[k];
         const ovl__famspan *rep = &fam->spans[fm->rep];
-        fm->weight = (uint64_t)fm->documents * (rep->char_end - rep->char_start);
+        if (slot[k] != SIZE_MAX)
+            fm->weight = (uint64_t)fm->documents * (rep->char_end - rep->char_start);
     }
     size_t joined = 0;
     if ((rc = join_same_text(ctx, fam, rd, lctx, &joined)) != OVL_OK)
@@ -1561,6 +1655,8 @@ done:
     free(miss);
     free(hs);
     free(rq);
+    free(cons);
+    free(big);
     free(slot);
     free(order);
     free(rank);
