@@ -188,8 +188,6 @@ enum {
  * ovl_error with the detail in ctx. */
 int cli_index_open(ovl_ctx *ctx, const char *db, int create, int readonly, const ovl_fp_opts *fp,
                    unsigned given, const ovl_doc_opts *dopts, ovl_index **out);
-/* Absolute, lexically normalized form of path (malloc'd), or NULL when out of memory. */
-char *cli_abspath(const char *path);
 
 /* Writes rep with opts (format and params set by the caller) to outpath (standard output
  * when NULL or "-"), coloured as the --color word says. Reports a failure as "CMD: ..." and

@@ -233,7 +233,7 @@ static int add_records(ovl_corpus *c, const char *path, int kind, const ovl_walk
     ovl_jsonl_opts jo = OVL_JSONL_OPTS_INIT;
     jo.text_field = f->text_field;
     jo.id_field = f->id_field;
-    ovl_ctx ctx = {0, -1, "", NULL};
+    ovl_ctx ctx = OVL__CTX_INIT;
     ovl_jsonl *r = NULL;
     int rc = ovl_jsonl_open(&ctx, path, kind, &jo, &r);
     if (rc != OVL_OK)
@@ -528,7 +528,7 @@ static int read_record(ovl_ctx *ctx, const ovl_corpus *c, const centry *e, void 
     if (fd >= 0)
         close(fd);
     ovl__jrec r;
-    ovl_ctx pc = {0, -1, "", NULL};
+    ovl_ctx pc = OVL__CTX_INIT;
     if (rc == OVL_OK && (ovl__jsonl_parse(&pc, line, e->linelen, e->line, e->off, f->text_field,
                                           f->id_field, &r) != OVL_OK ||
                          strcmp(r.id, e->id) != 0)) {
