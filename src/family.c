@@ -973,8 +973,25 @@ static int cmp_wreq(const void *a, const void *b)
  * them took 40% of the time), outside the scan's cache, and freed by the caller at once:
  * cached, the few thousand documents read here by one thread stayed in its heap beside the
  * alignment's (130 MB more at the peak on the real corpus). */
-static ovl_norm *widen_load(const ovl__famread *rd, ovl_ctx *lctx, uint32_t doc)
+/* Where rd holds document doc. */
+static size_t rd_at(const ovl__famread *rd, uint32_t doc)
 {
+    if (!rd->ids)
+        return doc;
+    size_t lo = 0, hi = rd->nids;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rd->ids[mid] < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static ovl_norm *widen_load(const ovl__famread *rd, ovl_ctx *lctx, uint32_t doc0)
+{
+    size_t doc = rd_at(rd, doc0);
     ovl_text *text = NULL;
     ovl_norm *nm = NULL;
     ovl_doc_opts o;
@@ -1219,7 +1236,7 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *
         size_t best = fm->rep, want = fam->spans[fm->rep].char_end - fam->spans[fm->rep].char_start;
         for (size_t x = 0; rd->docs && x < fm->nspans; x++) {
             const ovl__famspan *sp = &fam->spans[fm->first_span + x];
-            if (sp->char_end - sp->char_start == want && rd->docs[sp->doc].tokens < rd->docs[fam->spans[best].doc].tokens)
+            if (sp->char_end - sp->char_start == want && rd->docs[rd_at(rd, sp->doc)].tokens < rd->docs[rd_at(rd, fam->spans[best].doc)].tokens)
                 best = fm->first_span + x;
         }
         rq[nrq++] = (wreq){fam->spans[best].doc, best, k};
@@ -1369,7 +1386,7 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *
             }
             if (lastdoc[g] != sp.doc) {
                 lastdoc[g] = sp.doc;
-                fm->documents += 1 + (rd->copies ? rd->copies[sp.doc] : 0);
+                fm->documents += 1 + (rd->copies ? rd->copies[rd_at(rd, sp.doc)] : 0);
             }
         }
         fm->first_span = first;

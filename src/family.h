@@ -12,6 +12,11 @@ typedef struct ovl__famread {
     const uint64_t (*hashes)[2];
     const uint32_t *copies;     /* per document: its identical and near copies, or NULL */
     const ovl_scan_doc *docs;   /* per document: its token count, or NULL */
+    const uint32_t *ids;        /* NULL: c, hashes, copies and docs are indexed by document;
+                                   else by position in ids (ascending, nids), which holds
+                                   every document a family occurs in (a process holding only
+                                   those, as an MPI rank does) */
+    size_t nids;
 } ovl__famread;
 
 /* Widens the reported occurrences of each family of fam (not the spans in document order that

@@ -734,7 +734,7 @@ static int families_widen(ovl__run *r)
     for (size_t i = 0; copies && i < n; i++)
         if (r->cfp.copy_of[i] != UINT32_MAX && r->cfp.copy_of[i] != i)
             copies[r->cfp.copy_of[i]]++;
-    ovl__famread rd = {r->c, &r->o->doc, (const uint64_t(*)[2])r->hashes, copies, r->docs};
+    ovl__famread rd = {r->c, &r->o->doc, (const uint64_t(*)[2])r->hashes, copies, r->docs, NULL, 0};
     ovl_ctx *lctx = copies ? ovl_ctx_new() : NULL;
     int rc = lctx ? ovl__families_widen(r->ctx, &r->fam, &rd, lctx)
                   : ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");

@@ -2,6 +2,7 @@
 #include "overlap/scan_mpi.h"
 
 #include "../corpus_int.h"
+#include "../family.h"
 #include "../scan_run.h"
 #include "../uf.h"
 
@@ -1616,6 +1617,84 @@ out:
     return rc;
 }
 
+/* The families' occurrences widened and the families of one text joined (src/family.c), as one
+ * process does once it has built them: rank 0 reads again the documents its families occur
+ * in, their records and file list entries fetched from the ranks holding them. Only the
+ * families as reported change (the spans in document order, which the ranks filter pairs
+ * with, stay), so the other ranks take part in the fetches only. cops (rank 0): every copy
+ * and its group's first. Collective. */
+static int widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
+                          const ovl_scan_doc *mydocs, ovl__families *fam, const dpair *cops, size_t ncops)
+{
+    uint32_t *ids = NULL, *copies = NULL;
+    uint64_t(*hashes)[2] = NULL;
+    void *recs = NULL;
+    ovl_corpus *view = NULL;
+    size_t nids = 0, fetched = 0;
+    int rc = OVL_OK;
+    if (m->rank == 0) {
+        size_t nocc = 0;
+        for (size_t k = 0; k < fam->n; k++)
+            nocc += fam->f[k].nspans;
+        if (!(ids = malloc((nocc ? nocc : 1) * sizeof *ids)))
+            rc = nomem(m);
+        for (size_t k = 0; ids && k < fam->n; k++)
+            for (size_t x = 0; x < fam->f[k].nspans; x++)
+                ids[nids++] = fam->spans[fam->f[k].first_span + x].doc;
+        if (nids > 1)
+            qsort(ids, nids, sizeof *ids, cmp_u32);
+        size_t u = 0;
+        for (size_t x = 0; x < nids; x++)
+            if (u == 0 || ids[x] != ids[u - 1])
+                ids[u++] = ids[x];
+        nids = u;
+    }
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    if ((rc = fetch_rows(m, first, mydocs, sizeof *mydocs, ids, nids, &recs, &fetched)) != OVL_OK)
+        goto out;
+    held_docs(m, nids, fetched);
+    if (m->parted) {
+        if ((rc = fetch_entries(m, first, c, ids, nids, &view)) != OVL_OK)
+            goto out;
+        held_paths(m, nids);
+    } else if (m->rank == 0 && !(view = ovl__corpus_view(c, ids, nids))) {
+        rc = nomem(m);
+    }
+    if (rc == OVL_OK && m->rank == 0) {
+        const ovl_scan_doc *d = recs;
+        hashes = malloc((nids ? nids : 1) * sizeof *hashes);
+        copies = calloc(nids ? nids : 1, sizeof *copies);
+        if (!hashes || !copies)
+            rc = nomem(m);
+        for (size_t x = 0; rc == OVL_OK && x < nids; x++) {
+            hashes[x][0] = d[x].hash[0];
+            hashes[x][1] = d[x].hash[1];
+        }
+        for (size_t x = 0; rc == OVL_OK && x < ncops; x++) {
+            const uint32_t *at = bsearch(&cops[x].b, ids, nids, sizeof *ids, cmp_u32);
+            if (at)
+                copies[at - ids]++;
+        }
+        ovl_ctx *lctx = rc == OVL_OK ? ovl_ctx_new() : NULL;
+        if (rc == OVL_OK && !lctx)
+            rc = nomem(m);
+        if (rc == OVL_OK) {
+            ovl__famread rd = {view, &o->doc, (const uint64_t(*)[2])hashes, copies, d, ids, nids};
+            rc = ovl__families_widen(m->ctx, fam, &rd, lctx);
+        }
+        ovl_ctx_free(lctx);
+    }
+    rc = agree(m, rc);
+out:
+    ovl_corpus_free(view);
+    free(recs);
+    free(hashes);
+    free(copies);
+    free(ids);
+    return rc;
+}
+
 /* A run over documents ids (taken), their records fetched from their owners (mydocs: this
  * rank's share). Collective. */
 static int part_open(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_opts *o, const ovl_scan_sink *sink,
@@ -3225,6 +3304,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         free(w.p);
         memset(&w, 0, sizeof w);
         CHECK(rc);
+        if (use_fam)
+            CHECK(widen_families(m, &o, c, first, mydocs, &gfam, cops, ncops));
         rc = filter_pairs(m, &o, &gfam, use_fam, &gign, use_ign, pairs, &npairs, &family_pairs);
         CHECK(rc);
         uint64_t cand = npairs;

@@ -277,6 +277,33 @@ for n in 3 4; do
     bad "two files on $n ranks: status $stn (one process $st1), $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
 done
 
+# Families widened over the text beside their occurrences and families of one text joined
+# (src/family.c reads the documents again): a notice whose first line the fingerprint merges
+# with each file's own lines, in 60 files of their own words (one process: one family holding
+# the whole notice). Rank 0 reads those documents again, fetched from the ranks holding them.
+rwords() { awk -v s="$1" -v n="$2" 'BEGIN { srand(s); for (w = 0; w < n; w++)
+  printf "r%d%s", int(rand() * 1000000), (w % 12 == 11 ? ".\n" : " ") }'; }
+line() { rwords "$1" "$2" | tr '\n' ' ' | sed 's/ *$//'; }
+mkdir -p "$t/wide"
+for d in $(seq 0 59); do
+  { rwords $((27000 + d)) 150; echo; echo; echo "Files: $(line $((28000 + d)) 10)"
+    echo "Copyright: 2024 $(line $((29000 + d)) 11)"; echo
+    echo "$(line 91 7)."; echo; echo "$(line 92 7)."; echo; echo "$(line 93 5):"; echo
+    rwords 94 48; echo; echo; rwords $((35000 + d)) 150; } >"$t/wide/n$(printf %03d "$d").txt"
+done
+"$OVL_BIN" scan --format jsonl --passages all --max-df 20 -o "$t/one.jsonl" "$t/wide" 2>/dev/null
+st1=$?
+first=$(line 91 7)
+jq -e --arg f "$first" 'select(has("family")) | .family | .documents == 60 and (.text | startswith($f))' \
+  "$t/one.jsonl" >/dev/null || bad "widened family: one process does not give the whole notice"
+for n in 2 3; do
+  mpi "$n" scan --format jsonl --passages all --max-df 20 -o "$t/mpi.jsonl" "$t/wide" >/dev/null 2>&1
+  stn=$?
+  [ "$st1" = "$stn" ] && cmp -s "$t/one.jsonl" "$t/mpi.jsonl" &&
+    ok "a family widened over its notice's first line on $n ranks: identical bytes, status $stn" ||
+    bad "widened family on $n ranks: status $stn (one process $st1), $(cmp "$t/one.jsonl" "$t/mpi.jsonl" 2>&1 | head -1)"
+done
+
 # The options struct through the library (tests/mpi/scan_mpi_api.c): NULL, key rounds of one
 # document, an unknown version refused on every rank; the documents a rank holds: its share
 # and those of its pairs, fetched from the ranks that read them (docs_held, docs_fetched);
