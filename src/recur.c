@@ -63,9 +63,10 @@ static inline uint8_t *slot(const ovl__recur *r, uint64_t g, unsigned *c1, unsig
 
 /* From position *i on, the next sampled k-grams that fit in the n tokens, at most BATCH: their
  * positions and hashes, their lines prefetched (for writing when write, a constant once
- * inlined); *i moves past the last one looked at. Returns how many. */
-static inline size_t next_batch(const ovl__recur *r, const ovl__tok *t, size_t n, size_t *i,
-                                int write, uint32_t pos[BATCH], uint64_t g[BATCH])
+ * inlined; when reading, only lines hot marks, and g[] is 0 for the others, whose k-grams
+ * cannot be over the threshold); *i moves past the last one looked at. Returns how many. */
+static inline size_t next_batch(const ovl__recur *r, const uint64_t *hot, const ovl__tok *t,
+                                size_t n, size_t *i, int write, uint32_t pos[BATCH], uint64_t g[BATCH])
 {
     size_t m = 0, x = *i;
     for (; m < BATCH && x + 2 < n; x++) {
@@ -75,13 +76,18 @@ static inline size_t next_batch(const ovl__recur *r, const ovl__tok *t, size_t n
         if (x + k > n)
             continue;
         pos[m] = (uint32_t)x;
-        g[m] = gram_hash(t, x, k);
-        const uint8_t *line = r->cnt + (size_t)(g[m] & (OVL__RECUR_LINES - 1)) * LINE;
-        if (write)
+        uint64_t h = gram_hash(t, x, k);
+        size_t l = (size_t)(h & (OVL__RECUR_LINES - 1));
+        const uint8_t *line = r->cnt + l * LINE;
+        if (write) {
             __builtin_prefetch(line, 1);
-        else
+        } else if (!hot || (hot[l / 64] >> (l % 64) & 1)) {
             __builtin_prefetch(line, 0);
-        m++;
+            h |= h == 0; /* 0 stands for a cold line */
+        } else {
+            h = 0;
+        }
+        g[m++] = h;
     }
     *i = x;
     return m;
@@ -92,7 +98,7 @@ void ovl__recur_add(ovl__recur *r, const ovl__tok *t, size_t n)
     uint64_t g[BATCH];
     uint32_t pos[BATCH];
     size_t i = 0, m;
-    while ((m = next_batch(r, t, n, &i, 1, pos, g)) > 0) {
+    while ((m = next_batch(r, NULL, t, n, &i, 1, pos, g)) > 0) {
         for (size_t x = 0; x < m; x++) {
             unsigned c1, c2;
             uint8_t *line = slot(r, g[x], &c1, &c2);
@@ -112,6 +118,22 @@ void ovl__recur_merge(ovl__recur *dst, const ovl__recur *src)
         unsigned s = (unsigned)dst->cnt[i] + src->cnt[i];
         dst->cnt[i] = (uint8_t)(s > 255 ? 255 : s);
     }
+}
+
+int ovl__recur_hot(const ovl__recur *r, unsigned threshold, uint64_t **hot)
+{
+    *hot = calloc(OVL__RECUR_LINES / 64, sizeof **hot);
+    if (!*hot)
+        return OVL_ERR_NOMEM;
+    for (size_t l = 0; l < OVL__RECUR_LINES; l++) {
+        const uint8_t *line = r->cnt + l * LINE;
+        unsigned top = 0;
+        for (unsigned c = 0; c < LINE; c++)
+            top = line[c] > top ? line[c] : top;
+        if (top > threshold)
+            (*hot)[l / 64] |= UINT64_C(1) << (l % 64);
+    }
+    return OVL_OK;
 }
 
 static inline unsigned estimate(const ovl__recur *r, uint64_t g)
@@ -140,55 +162,92 @@ static int close_run(const ovl__tok *t, size_t lo, size_t rs, size_t re, size_t 
     return OVL_OK;
 }
 
-int ovl__recur_runs(const ovl__recur *r, const ovl__tok *t, size_t n, unsigned threshold,
-                    unsigned min_words, unsigned min_cjk, uint32_t **runs, size_t *nruns)
+/* A piece of recurring text as the sample sees it: sampled recurring k-grams from first to
+ * last (count of them), each at most OVL__RECUR_GAP tokens after the one before. prev and
+ * next are the sampled k-grams just before and after (new text, or further away), SIZE_MAX
+ * when none. */
+typedef struct piece {
+    size_t first, last, count, prev, next;
+} piece;
+
+/* Closes the run made of pieces a .. b (b the last one): its certain part runs from a's first
+ * sampled k-gram to the end of b's last one, widened to the sampled k-grams beside it. */
+static int close_pieces(const ovl__tok *t, size_t n, const piece *a, const piece *b, unsigned min_words,
+                        unsigned min_cjk, uint32_t **runs, size_t *nruns, size_t *cap)
+{
+    size_t rs = a->first, re = b->last + gram_len(t, b->last);
+    size_t lo = a->prev == SIZE_MAX ? 0 : a->prev + 1;
+    if (rs > OVL__RECUR_EDGE && lo < rs - OVL__RECUR_EDGE)
+        lo = rs - OVL__RECUR_EDGE;
+    size_t hi = b->next == SIZE_MAX ? n : b->next + gram_len(t, b->next) - 1;
+    if (hi > re + OVL__RECUR_EDGE)
+        hi = re + OVL__RECUR_EDGE;
+    if (hi > n)
+        hi = n;
+    return close_run(t, lo, rs, re, hi, min_words, min_cjk, runs, nruns, cap);
+}
+
+int ovl__recur_runs(const ovl__recur *r, const uint64_t *hot, const ovl__tok *t, size_t n,
+                    unsigned threshold, unsigned min_words, unsigned min_cjk, uint32_t **runs,
+                    size_t *nruns)
 {
     *runs = NULL;
     *nruns = 0;
     size_t cap = 0;
-    /* Current run: from the sampled k-gram at rs to the one at last, covering [rs, re) for
-     * certain. A run goes on from one sampled recurring k-gram to the next when no sampled
-     * k-gram between them is new text and they are at most OVL__RECUR_GAP tokens apart: the
-     * unsampled k-grams between are taken to recur with them (a private stretch that long
-     * holds a sampled k-gram of its own but for a chance of (1 - 1/SAMPLE)^length). Its
-     * edges are unknown up to the sampled k-grams on either side, which are new text: the
-     * run is widened to them (at most OVL__RECUR_EDGE tokens), as a recurring token left out
-     * at an edge would seed a match that the aligner extends through the whole text. */
-    size_t lo = 0, rs = 0, re = 0, last = 0, prev = 0;
-    int in = 0, seen = 0, rc = OVL_OK;
+    /* Only a sample of the k-grams is counted, so what lies between two sampled recurring
+     * k-grams is not known. It is taken to recur with them when they are at most
+     * OVL__RECUR_GAP tokens apart (one piece; new text that long holds a sampled k-gram of
+     * its own but for a chance of (1 - 1/SAMPLE)^length), and when at most OVL__RECUR_BRIDGE
+     * apart if the pieces on the two sides hold three sampled k-grams or more: two common
+     * phrases near each other in new text are a sampled k-gram each, a licence is long pieces
+     * with now and then a longer gap. The run's edges lie between its outer sampled k-grams and
+     * the sampled new text beside them: the run is widened to that text (at most
+     * OVL__RECUR_EDGE tokens), as a recurring token left out at an edge would seed a match
+     * that the aligner extends through the whole licence. */
+    piece cur = {0, 0, 0, SIZE_MAX, SIZE_MAX}, run0 = cur, runb = cur;
+    int in = 0, inrun = 0, rc = OVL_OK;
+    size_t prev = SIZE_MAX; /* the last sampled k-gram seen */
     uint64_t g[BATCH];
     uint32_t pos[BATCH];
     size_t i = 0, m;
-    while (rc == OVL_OK && (m = next_batch(r, t, n, &i, 0, pos, g)) > 0) {
-        for (size_t x = 0; rc == OVL_OK && x < m; x++) {
+    /* A piece is closed by a sampled k-gram p (or the end, p SIZE_MAX): it joins the run so far
+     * or starts one; the run is closed when the piece cannot join it. */
+#define END_PIECE(p)                                                                              \
+    do {                                                                                         \
+        cur.next = (p);                                                                          \
+        if (inrun && runb.next == cur.first && cur.first - runb.last <= OVL__RECUR_BRIDGE &&     \
+            runb.count + cur.count >= 3) {                                                       \
+            runb = cur;                                                                          \
+        } else {                                                                                 \
+            if (inrun && rc == OVL_OK)                                                           \
+                rc = close_pieces(t, n, &run0, &runb, min_words, min_cjk, runs, nruns, &cap);   \
+            run0 = runb = cur;                                                                   \
+            inrun = 1;                                                                           \
+        }                                                                                        \
+        in = 0;                                                                                  \
+    } while (0)
+    while (rc == OVL_OK && (m = next_batch(r, hot, t, n, &i, 0, pos, g)) > 0) {
+        for (size_t x = 0; x < m; x++) {
             size_t p = pos[x];
-            int rec = estimate(r, g[x]) > threshold;
-            if (in && (!rec || p - last > OVL__RECUR_GAP)) {
-                size_t hi = p + gram_len(t, p) - 1, cap_hi = re + OVL__RECUR_EDGE;
-                rc = close_run(t, lo, rs, re, hi < cap_hi ? hi : cap_hi, min_words, min_cjk, runs,
-                               nruns, &cap);
-                in = 0;
-            }
+            int rec = g[x] && estimate(r, g[x]) > threshold;
+            if (in && (!rec || p - cur.last > OVL__RECUR_GAP))
+                END_PIECE(p);
             if (rec) {
                 if (!in) {
+                    cur = (piece){p, p, 0, prev, SIZE_MAX};
                     in = 1;
-                    lo = seen ? prev + 1 : 0;
-                    if (p > OVL__RECUR_EDGE && lo < p - OVL__RECUR_EDGE)
-                        lo = p - OVL__RECUR_EDGE;
-                    rs = re = p;
                 }
-                last = p;
-                size_t e = p + gram_len(t, p);
-                if (e > re)
-                    re = e;
+                cur.last = p;
+                cur.count++;
             }
             prev = p;
-            seen = 1;
         }
     }
-    if (rc == OVL_OK && in)
-        rc = close_run(t, lo, rs, re, re + OVL__RECUR_EDGE < n ? re + OVL__RECUR_EDGE : n, min_words,
-                       min_cjk, runs, nruns, &cap);
+    if (in)
+        END_PIECE(SIZE_MAX);
+    if (inrun && rc == OVL_OK)
+        rc = close_pieces(t, n, &run0, &runb, min_words, min_cjk, runs, nruns, &cap);
+#undef END_PIECE
     if (rc != OVL_OK) {
         free(*runs);
         *runs = NULL;

@@ -24,10 +24,13 @@
 #define OVL__RECUR_SAMPLE 8u /* one k-gram in this many is counted (a power of 2) */
 #endif
 #ifndef OVL__RECUR_GAP
-#define OVL__RECUR_GAP 32u /* sampled recurring k-grams further apart end a run */
+#define OVL__RECUR_GAP 12u /* sampled recurring k-grams further apart are two pieces */
+#endif
+#ifndef OVL__RECUR_BRIDGE
+#define OVL__RECUR_BRIDGE 32u /* pieces this close with three sampled k-grams or more are one run */
 #endif
 #ifndef OVL__RECUR_EDGE
-#define OVL__RECUR_EDGE 32u /* a run widened at most this far to its unsampled edges */
+#define OVL__RECUR_EDGE 8u /* a run widened at most this far to its unsampled edges */
 #endif
 
 typedef struct ovl__recur {
@@ -41,13 +44,21 @@ void ovl__recur_add(ovl__recur *r, const ovl__tok *tokens, size_t n);
 /* dst += src, counter by counter, saturating. */
 void ovl__recur_merge(ovl__recur *dst, const ovl__recur *src);
 
+/* The lines of r holding a counter over threshold, a bit each (*hot malloc'd, OVL__RECUR_LINES
+ * bits): 8 KB that stay in the first-level cache, so that ovl__recur_runs reads the sketch only
+ * for k-grams that may recur (few, on text where little recurs). OVL_OK or OVL_ERR_NOMEM. */
+int ovl__recur_hot(const ovl__recur *r, unsigned threshold, uint64_t **hot);
+
 /* Tokens of recurring text in tokens[0..n): runs of consecutive sampled k-grams each counted
- * more than threshold times (at most OVL__RECUR_GAP tokens apart, none between them counted
- * less), from the first one's start to the last one's end, kept when the run's tokens would
- * make a passage by themselves
+ * more than threshold times (at most OVL__RECUR_GAP tokens apart, or OVL__RECUR_BRIDGE between
+ * pieces holding three or more; none between them counted less), kept when the tokens from the first
+ * one's start to the last one's end would make a passage by themselves
  * (words / min_words + CJK / min_cjk >= 1), so that a common phrase inside new text is not
- * recurring text. *runs (malloc'd, NULL when none) holds *nruns [start, end) token pairs. */
-int ovl__recur_runs(const ovl__recur *r, const ovl__tok *tokens, size_t n, unsigned threshold,
-                    unsigned min_words, unsigned min_cjk, uint32_t **runs, size_t *nruns);
+ * recurring text; each run is widened to the sampled new text beside it (at most
+ * OVL__RECUR_EDGE tokens). hot is NULL or ovl__recur_hot's bits for this threshold (the same result,
+ * faster). *runs (malloc'd, NULL when none) holds *nruns [start, end) token pairs. */
+int ovl__recur_runs(const ovl__recur *r, const uint64_t *hot, const ovl__tok *tokens, size_t n,
+                    unsigned threshold, unsigned min_words, unsigned min_cjk, uint32_t **runs,
+                    size_t *nruns);
 
 #endif

@@ -679,6 +679,7 @@ typedef struct align_job {
     /* Recurring text (rec NULL: none): each document's runs, found the first time a worker
      * loads it, and per worker two masks (the unit's centre, the other document). */
     const ovl__recur *rec;
+    uint64_t *hot; /* ovl__recur_hot of rec for max_df */
     pthread_mutex_t rmu;
     uint32_t **runs;
     uint32_t *nruns;
@@ -712,7 +713,8 @@ static int doc_runs(align_job *j, size_t i, const ovl_doc *d, const uint32_t **r
     ovl_align_opts ao = j->o->align;
     ovl__align_defaults(&ao);
     unsigned mw = ao.min_words, mc = ao.min_cjk;
-    int rc = ovl__recur_runs(j->rec, nm->tokens, ovl_norm_count(nm), j->o->max_df, mw, mc, &r, &nr);
+    int rc = ovl__recur_runs(j->rec, j->hot, nm->tokens, ovl_norm_count(nm), j->o->max_df, mw, mc,
+                             &r, &nr);
     if (rc != OVL_OK)
         return rc;
     pthread_mutex_lock(&j->rmu);
@@ -973,7 +975,8 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
         j.has_runs = calloc(ndocs + 1, 1);
         j.mask = calloc(2 * (size_t)nt, sizeof *j.mask);
         j.capmask = calloc(2 * (size_t)nt, sizeof *j.capmask);
-        if (!j.runs || !j.nruns || !j.has_runs || !j.mask || !j.capmask)
+        if (!j.runs || !j.nruns || !j.has_runs || !j.mask || !j.capmask ||
+            ovl__recur_hot(rec, o->max_df, &j.hot) != OVL_OK)
             rc = OVL_ERR_NOMEM;
     }
     if (rc == OVL_OK) {
@@ -1013,6 +1016,7 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
         free(j.mask[t]);
     free(j.mask);
     free(j.capmask);
+    free(j.hot);
     return rc;
 }
 

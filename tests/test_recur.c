@@ -8,6 +8,9 @@
 #include "testutil.h"
 
 #define NDOCS 80
+/* Formula seeds whose samples fit formula_run's conditions (checked there). */
+#define FSEED_WORDS 9
+#define FSEED_CJK 34
 
 /* n tokens from the generator state *s appended to buf at *len: words "w<number>", or CJK
  * ideographs (U+4E00 on) when cjk. */
@@ -33,10 +36,10 @@ typedef struct corpus {
 } corpus;
 
 static void corpus_make(corpus *c, ovl_ctx *ctx, size_t ndocs, size_t nform, size_t before,
-                        size_t form, size_t after, int cjk)
+                        size_t form, size_t after, int cjk, uint64_t fseed)
 {
     static char buf[1 << 16], fbuf[1 << 14];
-    uint64_t fs = 99, s = 1;
+    uint64_t fs = fseed, s = 1;
     size_t fl = 0;
     tokens(fbuf, &fl, &fs, form, cjk);
     c->ndocs = ndocs;
@@ -72,19 +75,48 @@ static void count_all(ovl__recur *r, const corpus *c, size_t from, size_t to)
     }
 }
 
+/* The runs of d at threshold 50, which are the same with the hot lines as without. */
 static void runs_of(const ovl__recur *r, const ovl_doc *d, uint32_t **runs, size_t *nruns)
 {
     const ovl_norm *nm = ovl_doc_norm(d);
-    ck_assert_int_eq(ovl__recur_runs(r, nm->tokens, ovl_norm_count(nm), 50, 8, 20, runs, nruns), OVL_OK);
+    uint64_t *hot = NULL;
+    ck_assert_int_eq(ovl__recur_hot(r, 50, &hot), OVL_OK);
+    ck_assert_int_eq(ovl__recur_runs(r, hot, nm->tokens, ovl_norm_count(nm), 50, 8, 20, runs, nruns), OVL_OK);
+    uint32_t *cold = NULL;
+    size_t ncold = 0;
+    ck_assert_int_eq(ovl__recur_runs(r, NULL, nm->tokens, ovl_norm_count(nm), 50, 8, 20, &cold, &ncold), OVL_OK);
+    ck_assert_uint_eq(ncold, *nruns);
+    ck_assert(ncold == 0 || memcmp(cold, *runs, 2 * ncold * sizeof *cold) == 0);
+    free(cold);
+    free(hot);
 }
 
-/* A formula in every document is one run, covering it whole although only a sample of its
- * k-grams is counted, and widened past it by at most OVL__RECUR_EDGE tokens on each side. */
-static void formula_run(int cjk, size_t form)
+/* A formula of form tokens (from seed fseed) in every document, between 200 tokens of its
+ * own before and after, is one run covering it whole although only a sample of its k-grams is
+ * counted: the formula is chosen so that its first and last k-grams are not in the sample
+ * (its edges are found by the widening, without which this fails) but lie within
+ * OVL__RECUR_EDGE tokens of sampled ones, which are at most OVL__RECUR_GAP apart. The run
+ * reaches past the formula by at most OVL__RECUR_EDGE tokens on each side. */
+static void formula_run(int cjk, size_t form, uint64_t fseed)
 {
     ovl_ctx *ctx = ovl_ctx_new();
     corpus c;
-    corpus_make(&c, ctx, NDOCS, NDOCS, 200, form, 200, cjk);
+    corpus_make(&c, ctx, NDOCS, NDOCS, 200, form, 200, cjk, fseed);
+    const ovl__tok *t0 = ovl_doc_norm(c.d[0])->tokens;
+    unsigned k = cjk ? 4 : 3;
+    size_t first = SIZE_MAX, last = 0, prev = SIZE_MAX;
+    for (size_t x = 200; x + k <= 200 + form; x++) {
+        if (!sampled(t0, x))
+            continue;
+        if (first == SIZE_MAX)
+            first = x;
+        ck_assert(prev == SIZE_MAX || x - prev <= OVL__RECUR_GAP);
+        prev = last = x;
+    }
+    ck_assert_uint_gt(first, 200);
+    ck_assert_uint_le(first - 200, OVL__RECUR_EDGE);
+    ck_assert_uint_lt(last + k, 200 + form);
+    ck_assert_uint_le(200 + form - (last + k), OVL__RECUR_EDGE);
     ovl__recur r;
     ck_assert_int_eq(ovl__recur_init(&r), OVL_OK);
     count_all(&r, &c, 0, NDOCS);
@@ -104,10 +136,10 @@ static void formula_run(int cjk, size_t form)
     ovl_ctx_free(ctx);
 }
 
-START_TEST(test_recur_formula_words) { formula_run(0, 40); }
+START_TEST(test_recur_formula_words) { formula_run(0, 40, FSEED_WORDS); }
 END_TEST
 
-START_TEST(test_recur_formula_cjk) { formula_run(1, 60); }
+START_TEST(test_recur_formula_cjk) { formula_run(1, 60, FSEED_CJK); }
 END_TEST
 
 /* Counted more than the threshold (50) is recurring: the formula in 51 documents is a run in
@@ -117,7 +149,7 @@ START_TEST(test_recur_threshold)
     for (size_t nform = 50; nform <= 51; nform++) {
         ovl_ctx *ctx = ovl_ctx_new();
         corpus c;
-        corpus_make(&c, ctx, NDOCS, nform, 100, 60, 100, 0);
+        corpus_make(&c, ctx, NDOCS, nform, 100, 60, 100, 0, 99);
         ovl__recur r;
         ck_assert_int_eq(ovl__recur_init(&r), OVL_OK);
         count_all(&r, &c, 0, NDOCS);
@@ -141,7 +173,7 @@ START_TEST(test_recur_split)
 {
     ovl_ctx *ctx = ovl_ctx_new();
     corpus c;
-    corpus_make(&c, ctx, NDOCS, 60, 100, 60, 100, 0);
+    corpus_make(&c, ctx, NDOCS, 60, 100, 60, 100, 0, 99);
     ovl__recur whole, a, b;
     ck_assert_int_eq(ovl__recur_init(&whole), OVL_OK);
     ck_assert_int_eq(ovl__recur_init(&a), OVL_OK);

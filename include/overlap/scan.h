@@ -93,7 +93,7 @@ typedef struct ovl_scan_opts {
                                more than max_df documents seeds no pairwise passage (licences,
                                templates, changelog formulas that band keys miss): such text is
                                not aligned again for every pair holding it. A run's edges are
-                               known to the nearest sampled k-grams (at most 16 tokens are
+                               known to the nearest sampled k-grams (at most 8 tokens are
                                added on each side). Costs about 1% more CPU where no text
                                recurs; 0: off (every k-gram of recurring text seeds) */
     size_t pair_passages;   /* passages listed per reported pair: its longest (both sides'
