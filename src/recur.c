@@ -1,12 +1,26 @@
 /* recur.c - recurring text of a corpus from counted k-grams (a count sketch of a sample of them), and each document's recurring runs. */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* madvise */
+#endif
 #include "recur.h"
+
+#include <sys/mman.h>
 
 #define LINE 64u
 
 int ovl__recur_init(ovl__recur *r)
 {
-    r->cnt = calloc(OVL__RECUR_LINES, LINE);
-    return r->cnt ? OVL_OK : OVL_ERR_NOMEM;
+    /* Read and written at random: in 2 MB pages where the system gives them, the sketch takes
+     * two entries of the address cache instead of a thousand. */
+    size_t bytes = OVL__RECUR_LINES * LINE, align = (size_t)2 << 20;
+    r->cnt = aligned_alloc(align, (bytes + align - 1) / align * align);
+    if (!r->cnt)
+        return OVL_ERR_NOMEM;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(r->cnt, bytes, MADV_HUGEPAGE);
+#endif
+    memset(r->cnt, 0, bytes);
+    return OVL_OK;
 }
 
 void ovl__recur_free(ovl__recur *r)
@@ -51,10 +65,22 @@ static inline uint64_t gram_hash(const ovl__tok *t, size_t i, unsigned k)
 /* The two counters of a k-gram: one line, two distinct slots in it. */
 static inline uint8_t *slot(const ovl__recur *r, uint64_t g, unsigned *c1, unsigned *c2)
 {
-    uint8_t *line = r->cnt + (size_t)(g & (OVL__RECUR_LINES - 1)) * LINE;
     *c1 = (unsigned)(g >> 32) & (LINE - 1);
     *c2 = (*c1 + 1 + (unsigned)((g >> 40) % (LINE - 1))) & (LINE - 1);
-    return line;
+    return r ? r->cnt + (size_t)(g & (OVL__RECUR_LINES - 1)) * LINE : NULL;
+}
+
+/* Counters per bit of the hot map (ovl__recur_hot). */
+#define GROUP 8u
+
+/* Can the k-gram of hash g be over the threshold hot was made for? Both its counters must. */
+static inline int maybe_hot(const uint64_t *hot, uint64_t g)
+{
+    unsigned c1, c2;
+    size_t l = (size_t)(g & (OVL__RECUR_LINES - 1));
+    slot(NULL, g, &c1, &c2);
+    size_t b1 = l * (LINE / GROUP) + c1 / GROUP, b2 = l * (LINE / GROUP) + c2 / GROUP;
+    return (hot[b1 / 64] >> (b1 % 64) & 1) && (hot[b2 / 64] >> (b2 % 64) & 1);
 }
 
 /* Sampled k-grams are hashed a batch ahead of their counting so that the lines' memory is
@@ -68,46 +94,56 @@ static inline uint8_t *slot(const ovl__recur *r, uint64_t g, unsigned *c1, unsig
 static inline size_t next_batch(const ovl__recur *r, const uint64_t *hot, const ovl__tok *t,
                                 size_t n, size_t *i, int write, uint32_t pos[BATCH], uint64_t g[BATCH])
 {
+    /* The sample's positions first, without a branch on each token (one in SAMPLE is taken,
+     * at random: a branch would be mispredicted for most of them). */
     size_t m = 0, x = *i;
     for (; m < BATCH && x + 2 < n; x++) {
-        if (!sampled(t, x))
-            continue;
-        unsigned k = gram_len(t, x);
-        if (x + k > n)
-            continue;
         pos[m] = (uint32_t)x;
-        uint64_t h = gram_hash(t, x, k);
+        m += (size_t)sampled(t, x);
+    }
+    *i = x;
+    size_t kept = 0;
+    for (size_t y = 0; y < m; y++) {
+        size_t p = pos[y];
+        unsigned k = gram_len(t, p);
+        if (p + k > n)
+            continue;
+        uint64_t h = gram_hash(t, p, k);
         size_t l = (size_t)(h & (OVL__RECUR_LINES - 1));
         const uint8_t *line = r->cnt + l * LINE;
         if (write) {
             __builtin_prefetch(line, 1);
-        } else if (!hot || (hot[l / 64] >> (l % 64) & 1)) {
+        } else if (!hot || maybe_hot(hot, h)) {
             __builtin_prefetch(line, 0);
             h |= h == 0; /* 0 stands for a cold line */
         } else {
             h = 0;
         }
-        g[m++] = h;
+        pos[kept] = (uint32_t)p;
+        g[kept++] = h;
     }
-    *i = x;
-    return m;
+    return kept;
 }
 
 void ovl__recur_add(ovl__recur *r, const ovl__tok *t, size_t n)
 {
-    uint64_t g[BATCH];
+    /* Two batches in flight: a batch's lines are prefetched as it is hashed, and counted only
+     * after the next batch has been hashed, so a whole batch's work hides each fetch. */
+    uint64_t g[2][BATCH];
     uint32_t pos[BATCH];
-    size_t i = 0, m;
-    while ((m = next_batch(r, NULL, t, n, &i, 1, pos, g)) > 0) {
+    size_t i = 0, m = next_batch(r, NULL, t, n, &i, 1, pos, g[0]);
+    for (unsigned b = 0; m > 0; b ^= 1) {
+        size_t next = next_batch(r, NULL, t, n, &i, 1, pos, g[b ^ 1]);
         for (size_t x = 0; x < m; x++) {
             unsigned c1, c2;
-            uint8_t *line = slot(r, g[x], &c1, &c2);
+            uint8_t *line = slot(r, g[b][x], &c1, &c2);
             /* Both counters grow (no conservative update): then sketches of any split of
              * the corpus add up to the same counts, so the result does not depend on which
              * thread or process counted which document. */
             line[c1] += line[c1] < 255;
             line[c2] += line[c2] < 255;
         }
+        m = next;
     }
 }
 
@@ -122,16 +158,17 @@ void ovl__recur_merge(ovl__recur *dst, const ovl__recur *src)
 
 int ovl__recur_hot(const ovl__recur *r, unsigned threshold, uint64_t **hot)
 {
-    *hot = calloc(OVL__RECUR_LINES / 64, sizeof **hot);
+    size_t bits = OVL__RECUR_LINES * (LINE / GROUP);
+    *hot = calloc(bits / 64, sizeof **hot);
     if (!*hot)
         return OVL_ERR_NOMEM;
-    for (size_t l = 0; l < OVL__RECUR_LINES; l++) {
-        const uint8_t *line = r->cnt + l * LINE;
+    for (size_t b = 0; b < bits; b++) {
+        const uint8_t *c = r->cnt + b * GROUP;
         unsigned top = 0;
-        for (unsigned c = 0; c < LINE; c++)
-            top = line[c] > top ? line[c] : top;
+        for (unsigned x = 0; x < GROUP; x++)
+            top = c[x] > top ? c[x] : top;
         if (top > threshold)
-            (*hot)[l / 64] |= UINT64_C(1) << (l % 64);
+            (*hot)[b / 64] |= UINT64_C(1) << (b % 64);
     }
     return OVL_OK;
 }

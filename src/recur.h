@@ -44,9 +44,10 @@ void ovl__recur_add(ovl__recur *r, const ovl__tok *tokens, size_t n);
 /* dst += src, counter by counter, saturating. */
 void ovl__recur_merge(ovl__recur *dst, const ovl__recur *src);
 
-/* The lines of r holding a counter over threshold, a bit each (*hot malloc'd, OVL__RECUR_LINES
- * bits): 8 KB that stay in the first-level cache, so that ovl__recur_runs reads the sketch only
- * for k-grams that may recur (few, on text where little recurs). OVL_OK or OVL_ERR_NOMEM. */
+/* The groups of 8 counters of r holding one over threshold, a bit each (*hot malloc'd, 64 KB
+ * for the 4 MB sketch: it stays in the core's cache), so that ovl__recur_runs reads the sketch
+ * only for k-grams whose two counters may both be over it (few, on text where little recurs;
+ * a map of whole lines marked half of them on generated Chinese). OVL_OK or OVL_ERR_NOMEM. */
 int ovl__recur_hot(const ovl__recur *r, unsigned threshold, uint64_t **hot);
 
 /* Tokens of recurring text in tokens[0..n): runs of consecutive sampled k-grams each counted
