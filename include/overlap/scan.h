@@ -89,12 +89,13 @@ typedef struct ovl_scan_opts {
     int recurring_text;     /* 1 (default): a sample of the corpus's k-grams (3 words, 4 CJK
                                characters; one in 8, chosen by their text so that a text is
                                sampled alike wherever it is) is counted in a 4 MB sketch while
-                               fingerprinting, and text whose sampled k-grams each recur in
-                               more than max_df documents seeds no pairwise passage (licences,
+                               fingerprinting, and text whose sampled k-grams each occur more
+                               than max_chunks times (200; max_df when larger), in runs that
+                               would make a passage, seeds no pairwise passage (licences,
                                templates, changelog formulas that band keys miss): such text is
                                not aligned again for every pair holding it. A run's edges are
                                known to the nearest sampled k-grams (at most 8 tokens are
-                               added on each side). Costs about 1% more CPU where no text
+                               added on each side). Costs about 3% more CPU where no text
                                recurs; 0: off (every k-gram of recurring text seeds) */
     size_t pair_passages;   /* passages listed per reported pair: its longest (both sides'
                                characters), in document order; the pair record still counts
