@@ -24,10 +24,10 @@
 #define OVL__RECUR_SAMPLE 8u /* one k-gram in this many is counted (a power of 2) */
 #endif
 #ifndef OVL__RECUR_GAP
-#define OVL__RECUR_GAP 12u /* sampled recurring k-grams further apart are two pieces */
+#define OVL__RECUR_GAP 16u /* sampled recurring k-grams further apart are two pieces */
 #endif
 #ifndef OVL__RECUR_BRIDGE
-#define OVL__RECUR_BRIDGE 32u /* pieces this close with three sampled k-grams or more are one run */
+#define OVL__RECUR_BRIDGE 48u /* pieces this close with three sampled k-grams or more are one run */
 #endif
 #ifndef OVL__RECUR_EDGE
 #define OVL__RECUR_EDGE 8u /* a run widened at most this far to its unsampled edges */
