@@ -3,6 +3,7 @@
 #define OVL_CLI_H
 
 #include <jansson.h>
+#include <regex.h>
 #include <stdio.h>
 #include "overlap.h"
 
@@ -23,6 +24,20 @@ int cmd_check(int argc, char **argv);
 extern int (*cli_scan_fn)(ovl_ctx *, const ovl_corpus *, const ovl_scan_opts *,
                           const ovl_scan_sink *, ovl_scan_summary *);
 extern int cli_scan_writes;
+/* overlap-mpi: the corpus walked in parts, each process holding its share of the documents
+ * (NULL: the whole corpus, walked here). walk adds the paths; count gives the documents of
+ * the whole corpus; warn_empty warns of its empty files; groups fills group[count] from
+ * the group keys (cli_group_key) of the whole corpus's documents. */
+typedef struct cli_scan_parts {
+    int (*walk)(ovl_ctx *ctx, ovl_corpus *c, const char *const *paths, size_t npaths, const ovl_walk_opts *wo);
+    size_t (*count)(const ovl_corpus *c);
+    void (*warn_empty)(const ovl_corpus *c);
+    int (*groups)(const ovl_corpus *c, int32_t *group, const char *regex, int by_dir);
+} cli_scan_parts;
+extern const cli_scan_parts *cli_scan_parted;
+/* The group key of a document named name (--group's regex re, or the parent directory):
+ * *len bytes at *start; 0 when it has none. */
+int cli_group_key(const char *name, const regex_t *re, int by_dir, const char **start, size_t *len);
 
 /* "overlap: " + formatted message (control characters written as \xHH) + newline on stderr. */
 void cli_error(const char *fmt, ...)
@@ -188,8 +203,6 @@ enum {
  * ovl_error with the detail in ctx. */
 int cli_index_open(ovl_ctx *ctx, const char *db, int create, int readonly, const ovl_fp_opts *fp,
                    unsigned given, const ovl_doc_opts *dopts, ovl_index **out);
-/* Absolute, lexically normalized form of path (malloc'd), or NULL when out of memory. */
-char *cli_abspath(const char *path);
 
 /* Writes rep with opts (format and params set by the caller) to outpath (standard output
  * when NULL or "-"), coloured as the --color word says. Reports a failure as "CMD: ..." and

@@ -232,7 +232,7 @@ int cmd_check(int argc, char **argv)
                 }
                 cli_warn_replaced(name, ovl_text_replaced(ovl_doc_text(docs[nread])));
                 names[nread] = name;
-                if (!(selfs[nread++] = cli_abspath(name))) {
+                if (!(selfs[nread++] = ovl_index_abspath(name))) {
                     cli_error("check: out of memory");
                     goto done;
                 }
@@ -259,7 +259,7 @@ int cmd_check(int argc, char **argv)
         }
         cli_warn_replaced(paths[d], ovl_text_replaced(ovl_doc_text(docs[nread])));
         names[nread] = paths[d];
-        if (!(selfs[nread++] = cli_abspath(paths[d]))) {
+        if (!(selfs[nread++] = ovl_index_abspath(paths[d]))) {
             cli_error("check: out of memory");
             goto done;
         }

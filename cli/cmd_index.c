@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,53 +59,6 @@ int cli_index_open(ovl_ctx *ctx, const char *db, int create, int readonly, const
     io.fp = &want;
     io.doc = &wdoc;
     return ovl_index_open(ctx, db, &io, out);
-}
-
-/* Absolute form of path, "." and ".." resolved textually (symlinks kept), so the same file
- * named two ways is one document and a deleted file can still be removed by name. */
-char *cli_abspath(const char *path)
-{
-    char cwd[4096];
-    const char *base = "";
-    if (path[0] != '/') {
-        if (!getcwd(cwd, sizeof cwd))
-            return NULL;
-        base = cwd;
-    }
-    size_t cap = strlen(base) + strlen(path) + 3;
-    char *joined = malloc(cap), *out = malloc(cap);
-    if (!joined || !out) {
-        free(joined);
-        free(out);
-        return NULL;
-    }
-    snprintf(joined, cap, "%s/%s", base, path);
-    size_t k = 0;
-    for (char *p = joined; *p;) {
-        while (*p == '/')
-            p++;
-        if (!*p)
-            break;
-        char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == 1 && p[0] == '.') {
-        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-            while (k > 0 && out[k - 1] != '/')
-                k--;
-            if (k > 0)
-                k--;
-        } else {
-            out[k++] = '/';
-            memcpy(out + k, p, n);
-            k += n;
-        }
-        p += n;
-    }
-    if (k == 0)
-        out[k++] = '/';
-    out[k] = '\0';
-    free(joined);
-    return out;
 }
 
 typedef struct pathlist {
@@ -189,125 +141,65 @@ static void help(FILE *f)
                "  overlap index verify --db papers.db --deep\n");
 }
 
-static int same_file(const char *abs, const char *db_abs)
-{
-    size_t n = strlen(db_abs);
-    if (strncmp(abs, db_abs, n) != 0)
-        return 0;
-    const char *rest = abs + n;
-    return !*rest || !strcmp(rest, "-wal") || !strcmp(rest, "-shm") || !strcmp(rest, "-journal");
-}
-
 /* How index add runs: what it walks, what it says. */
 typedef struct add_opts {
     ovl_walk_opts walk;   /* --include, --exclude, --hidden: as scan and dedup walk */
     int quiet;            /* -q: nothing on standard output */
     int progress;         /* a progress line on stderr */
-    unsigned threads;     /* -j: threads preparing files while one stores (0: all online cores) */
+    unsigned threads;     /* -j (0: the library's default) */
     ovl_decode_opts dec;  /* to count replaced bytes with --lenient */
 } add_opts;
 
-/* One file of an add run: read and prepared (decoded, fingerprinted) on a worker thread
- * while the main thread stores earlier ones, in name order, so the index and the output do
- * not depend on -j. */
-typedef struct add_item {
-    const char *path;  /* as found */
-    char *abs;         /* stored under this path */
-    int skip;          /* the index file itself */
-    void *bytes;
-    size_t len;
-    ovl_index_prep *prep;
-    int rc, read_failed;
-    char *msg;         /* why it failed (malloc'd) */
-} add_item;
+/* What the add run has said so far. */
+typedef struct add_tally {
+    const add_opts *ao;
+    ovl_ctx *ctx;         /* for decoding again under --lenient */
+    size_t counts[6], replaced;
+    int failed;
+} add_tally;
 
-/* Files k = 0, 1, ... go through a ring of slots (k % nslots): a worker takes the next file
- * once its slot is free (file k - nslots stored), the main thread stores file k once it is
- * ready. */
-typedef struct add_pipe {
-    const ovl_corpus *files;
-    const char *db_abs;
-    add_item *ring;
-    unsigned char *ready;
-    size_t nslots, n, next, done;
-    int stop;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-} add_pipe;
-
-typedef struct add_worker {
-    add_pipe *p;
-    ovl_index *handle; /* read-only, this worker's own */
-} add_worker;
-
-static void prepare_item(const add_pipe *p, size_t k, add_item *it, ovl_ctx *ctx, ovl_index *h)
+/* One line per file, in file order, as the library stores them. */
+static int on_file(void *userdata, const ovl_index_add_event *ev)
 {
-    memset(it, 0, sizeof *it);
-    it->path = ovl_corpus_name(p->files, k);
-    if (!(it->abs = cli_abspath(it->path))) {
-        it->rc = OVL_ERR_NOMEM;
-        return;
-    }
-    if (same_file(it->abs, p->db_abs)) {
-        it->skip = 1;
-        return;
-    }
-    it->rc = ovl_corpus_read(ctx, p->files, k, &it->bytes, &it->len);
-    it->read_failed = it->rc != OVL_OK;
-    if (it->rc == OVL_OK)
-        it->rc = ovl_index_prepare(ctx, h, it->abs, it->bytes, it->len, &it->prep);
-    if (it->rc != OVL_OK) {
-        const char *m = ovl_ctx_message(ctx);
-        it->msg = strdup(m && *m ? m : ovl_strerror(it->rc));
-        ovl_ctx_clear(ctx);
-    }
-}
-
-static void free_item(add_item *it)
-{
-    free(it->abs);
-    free(it->bytes);
-    free(it->msg);
-    ovl_index_prep_free(it->prep);
-    memset(it, 0, sizeof *it);
-}
-
-static void *add_worker_run(void *arg)
-{
-    add_worker *w = arg;
-    add_pipe *p = w->p;
-    ovl_ctx *ctx = ovl_ctx_new();
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        while (!p->stop && p->next < p->n && p->next >= p->done + p->nslots)
-            pthread_cond_wait(&p->cv, &p->mu);
-        if (p->stop || p->next >= p->n)
-            break;
-        size_t k = p->next++;
-        pthread_mutex_unlock(&p->mu);
-        add_item *it = &p->ring[k % p->nslots];
-        if (ctx) {
-            prepare_item(p, k, it, ctx, w->handle);
-        } else {
-            memset(it, 0, sizeof *it);
-            it->path = ovl_corpus_name(p->files, k);
-            it->rc = OVL_ERR_NOMEM;
+    add_tally *t = userdata;
+    const add_opts *ao = t->ao;
+    if (ao->progress)
+        cli_progress_clear();
+    if (ev->rc != OVL_OK) {
+        cli_path_msg(ev->name, "%s", ev->message);
+        t->failed++;
+    } else if (ev->status != OVL_INDEX_SKIPPED) {
+        t->counts[ev->status]++;
+        if (!ao->quiet) {
+            printf("%-9s ", ev->status == OVL_INDEX_ADDED      ? "added"
+                            : ev->status == OVL_INDEX_REPLACED ? "replaced"
+                            : ev->status == OVL_INDEX_UPDATED  ? "updated"
+                                                               : "unchanged");
+            cli_put_field(stdout, ev->path);
+            putchar('\n');
         }
-        pthread_mutex_lock(&p->mu);
-        p->ready[k % p->nslots] = 1;
-        pthread_cond_broadcast(&p->cv);
+        if (ev->len == 0)
+            cli_path_msg(ev->name, "warning: empty file");
+        if (ao->dec.lenient) {
+            /* The index decodes inside the call; the count comes from decoding again. */
+            ovl_text *x = NULL;
+            if (ovl_decode(t->ctx, ev->bytes, ev->len, &ao->dec, &x) == OVL_OK) {
+                cli_warn_replaced(ev->name, ovl_text_replaced(x));
+                t->replaced += ovl_text_replaced(x);
+            }
+            ovl_text_free(x);
+            ovl_ctx_clear(t->ctx);
+        }
     }
-    pthread_mutex_unlock(&p->mu);
-    ovl_ctx_free(ctx);
-    return NULL;
+    if (ao->progress && ev->file + 1 < ev->count)
+        cli_progress_show("index add: %zu/%zu", ev->file + 1, ev->count);
+    return 0;
 }
 
 static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, int npaths,
                   const ovl_index_meta *metas, size_t nmetas, const add_opts *ao)
 {
-    int failed = 0;
-    size_t counts[5] = {0}, replaced = 0;
-    char *db_abs = cli_abspath(db);
+    add_tally t = {ao, NULL, {0}, 0, 0};
     /* Hidden files and directories (editor backups, VCS data) are not documents unless
      * --hidden: the walker's default, as in scan and dedup. */
     ovl_corpus *files = ovl_corpus_new();
@@ -315,182 +207,50 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
     for (int p = 0; files && p < npaths && status == CLI_EXIT_NONE; p++)
         if (ovl_corpus_add_path(ctx, files, paths[p], &ao->walk) != OVL_OK)
             status = cli_fail("index", ctx, ovl_ctx_code(ctx));
-    if (!files || !db_abs) {
+    if (!files || !(t.ctx = ovl_ctx_new())) {
         cli_error("out of memory");
         status = CLI_EXIT_TROUBLE;
     }
     for (size_t p = 0; p < ovl_corpus_problem_count(files); p++) {
         const ovl_problem *pb = ovl_corpus_problem(files, p);
         cli_path_msg(pb->path, "%s", pb->message);
-        failed++;
+        t.failed++;
     }
-    size_t nfiles = status == CLI_EXIT_NONE ? ovl_corpus_count(files) : 0;
-    /* With -j N > 1, N workers prepare with read-only handles of their own while this
-     * thread stores; with -j 1 this thread does both, one file after the other. */
-    unsigned nworkers = ao->threads > 1 ? ao->threads : 0;
-    if (nworkers > nfiles)
-        nworkers = (unsigned)nfiles;
-    add_pipe pipe;
-    memset(&pipe, 0, sizeof pipe);
-    pipe.files = files;
-    pipe.db_abs = db_abs;
-    pipe.n = nfiles;
-    pipe.nslots = nworkers ? 4 * (size_t)nworkers : 1;
-    pipe.ring = calloc(pipe.nslots, sizeof *pipe.ring);
-    pipe.ready = calloc(pipe.nslots, 1);
-    add_worker *w = calloc(nworkers + 1, sizeof *w);
-    pthread_t *tid = calloc(nworkers + 1, sizeof *tid);
-    unsigned started = 0;
-    int sync = 0;
-    if (!pipe.ring || !pipe.ready || !w || !tid) {
-        cli_error("out of memory");
-        status = CLI_EXIT_TROUBLE;
-        nfiles = 0;
-    }
-    for (unsigned t = 0; t < nworkers && status == CLI_EXIT_NONE; t++) {
-        /* The writer's parameters, decode options (--lenient, --encoding) included. */
-        ovl_index_opts io = OVL_INDEX_OPTS_INIT;
-        ovl_fp_opts wfp;
-        ovl_doc_opts wdoc;
-        ovl_index_params(idx, &wfp, &wdoc);
-        io.readonly = 1;
-        io.fp = &wfp;
-        io.doc = &wdoc;
-        w[t].p = &pipe;
-        int rc = ovl_index_open(ctx, db, &io, &w[t].handle);
-        if (rc != OVL_OK) {
-            status = cli_fail(db, ctx, rc);
-            nfiles = 0;
-        }
-    }
-    if (nworkers && status == CLI_EXIT_NONE) {
-        if (pthread_mutex_init(&pipe.mu, NULL) != 0 || pthread_cond_init(&pipe.cv, NULL) != 0) {
-            cli_error("cannot start threads");
-            status = CLI_EXIT_TROUBLE;
-            nfiles = 0;
-        } else {
-            sync = 1;
-            for (unsigned t = 0; t < nworkers; t++)
-                if (pthread_create(&tid[t], NULL, add_worker_run, &w[t]) == 0)
-                    started++;
-            if (!started) {
-                cli_error("cannot start threads");
-                status = CLI_EXIT_TROUBLE;
-                nfiles = 0;
-            }
-        }
-    }
-    for (size_t k = 0; k < nfiles && status == CLI_EXIT_NONE; k++) {
-        add_item *it = &pipe.ring[k % pipe.nslots];
-        if (ao->progress)
-            cli_progress_show("index add: %zu/%zu", k, nfiles);
-        if (sync) {
-            pthread_mutex_lock(&pipe.mu);
-            while (!pipe.ready[k % pipe.nslots])
-                pthread_cond_wait(&pipe.cv, &pipe.mu);
-            pthread_mutex_unlock(&pipe.mu);
-        } else {
-            prepare_item(&pipe, k, it, ctx, idx);
-        }
-        int st = 0, rc = it->rc;
-        if (rc == OVL_OK && !it->skip) {
-            rc = ovl_index_add_prepared(ctx, idx, it->abs, it->bytes, it->len, it->prep, metas, nmetas, &st);
-            if (rc != OVL_OK) {
-                const char *m = ovl_ctx_message(ctx);
-                free(it->msg);
-                it->msg = strdup(m && *m ? m : ovl_strerror(rc));
-                ovl_ctx_clear(ctx);
-            }
-        }
+    if (status == CLI_EXIT_NONE) {
+        ovl_index_add_opts o = OVL_INDEX_ADD_OPTS_INIT;
+        o.threads = ao->threads;
+        o.metas = metas;
+        o.nmetas = nmetas;
+        if (ao->progress && ovl_corpus_count(files))
+            cli_progress_show("index add: 0/%zu", ovl_corpus_count(files));
+        int rc = ovl_index_add_files(ctx, idx, files, &o, on_file, &t);
         if (ao->progress)
             cli_progress_clear();
-        if (it->skip) {
-            /* the index file itself */
-        } else if (rc == OVL_OK) {
-            counts[st]++;
-            if (!ao->quiet) {
-                printf("%-9s ", st == OVL_INDEX_ADDED      ? "added"
-                                : st == OVL_INDEX_REPLACED ? "replaced"
-                                : st == OVL_INDEX_UPDATED  ? "updated"
-                                                           : "unchanged");
-                cli_put_field(stdout, it->abs);
-                putchar('\n');
-            }
-            if (it->len == 0)
-                cli_path_msg(it->path, "warning: empty file");
-            if (ao->dec.lenient) {
-                /* The index decodes inside the call; the count comes from decoding again. */
-                ovl_text *t = NULL;
-                if (ovl_decode(ctx, it->bytes, it->len, &ao->dec, &t) == OVL_OK) {
-                    cli_warn_replaced(it->path, ovl_text_replaced(t));
-                    replaced += ovl_text_replaced(t);
-                }
-                ovl_text_free(t);
-                ovl_ctx_clear(ctx);
-            }
-        } else if (!it->read_failed && (rc == OVL_ERR_DB || rc == OVL_ERR_CORRUPT || rc == OVL_ERR_NOMEM)) {
-            /* The index itself is in trouble: stop rather than fail every file. */
-            cli_path_msg(db, "%s", it->msg ? it->msg : ovl_strerror(rc));
+        if (rc != OVL_OK) {
+            const char *m = ovl_ctx_message(ctx);
+            cli_path_msg(db, "%s", m && *m ? m : ovl_strerror(rc));
             status = CLI_EXIT_TROUBLE;
-        } else {
-            cli_path_msg(it->path, "%s", it->msg ? it->msg : ovl_strerror(rc));
-            failed++;
         }
-        free_item(it);
-        if (sync) {
-            pthread_mutex_lock(&pipe.mu);
-            pipe.ready[k % pipe.nslots] = 0;
-            pipe.done = k + 1;
-            pthread_cond_broadcast(&pipe.cv);
-            pthread_mutex_unlock(&pipe.mu);
-        }
-    }
-    if (sync) {
-        pthread_mutex_lock(&pipe.mu);
-        pipe.stop = 1;
-        pthread_cond_broadcast(&pipe.cv);
-        pthread_mutex_unlock(&pipe.mu);
-        for (unsigned t = 0; t < started; t++)
-            pthread_join(tid[t], NULL);
-        pthread_mutex_destroy(&pipe.mu);
-        pthread_cond_destroy(&pipe.cv);
-    }
-    if (ao->progress)
-        cli_progress_clear();
-    /* Files prepared but not stored (the run stopped early). */
-    for (size_t i = 0; pipe.ring && i < pipe.nslots; i++)
-        free_item(&pipe.ring[i]);
-    for (unsigned t = 0; w && t < nworkers; t++)
-        ovl_index_close(w[t].handle);
-    free(pipe.ring);
-    free(pipe.ready);
-    free(w);
-    free(tid);
-    /* The run's band keys into sorted runs now, so later checks read few pending records. */
-    int frc;
-    if (status != CLI_EXIT_TROUBLE && (frc = ovl_index_flush(ctx, idx)) != OVL_OK) {
-        cli_fail(db, ctx, frc);
-        status = CLI_EXIT_TROUBLE;
     }
     if (!ao->quiet) {
-        printf("%zu added, %zu replaced, ", counts[OVL_INDEX_ADDED], counts[OVL_INDEX_REPLACED]);
-        if (counts[OVL_INDEX_UPDATED])
-            printf("%zu updated, ", counts[OVL_INDEX_UPDATED]);
-        printf("%zu unchanged, %d failed\n", counts[OVL_INDEX_UNCHANGED], failed);
+        printf("%zu added, %zu replaced, ", t.counts[OVL_INDEX_ADDED], t.counts[OVL_INDEX_REPLACED]);
+        if (t.counts[OVL_INDEX_UPDATED])
+            printf("%zu updated, ", t.counts[OVL_INDEX_UPDATED]);
+        printf("%zu unchanged, %d failed\n", t.counts[OVL_INDEX_UNCHANGED], t.failed);
     }
     if (ao->dec.lenient)
-        cli_error("index add: --lenient: %zu invalid byte sequence%s replaced with U+FFFD", replaced,
-                  replaced == 1 ? "" : "s");
-    free(db_abs);
+        cli_error("index add: --lenient: %zu invalid byte sequence%s replaced with U+FFFD",
+                  t.replaced, t.replaced == 1 ? "" : "s");
+    ovl_ctx_free(t.ctx);
     ovl_corpus_free(files);
-    return failed ? CLI_EXIT_TROUBLE : status;
+    return t.failed ? CLI_EXIT_TROUBLE : status;
 }
 
 static int do_remove(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, int npaths)
 {
     int status = CLI_EXIT_NONE;
     for (int k = 0; k < npaths; k++) {
-        char *abs = cli_abspath(paths[k]);
+        char *abs = ovl_index_abspath(paths[k]);
         if (!abs) {
             cli_error("out of memory");
             return CLI_EXIT_TROUBLE;
@@ -794,10 +554,6 @@ int cmd_index(int argc, char **argv)
     case ADD:
         cli_inputs_walk(&in, &ao.walk);
         ao.progress = cli_progress_wanted(force_progress);
-        if (!ao.threads) {
-            long n = sysconf(_SC_NPROCESSORS_ONLN);
-            ao.threads = n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
-        }
         ao.dec = dopts.decode;
         status = do_add(ctx, idx, db, paths, npaths, metas, nmetas, &ao);
         break;

@@ -13,6 +13,25 @@
 int (*cli_scan_fn)(ovl_ctx *, const ovl_corpus *, const ovl_scan_opts *, const ovl_scan_sink *,
                    ovl_scan_summary *) = ovl_scan;
 int cli_scan_writes = 1;
+const cli_scan_parts *cli_scan_parted;
+
+int cli_group_key(const char *p, const regex_t *re, int by_dir, const char **start, size_t *len)
+{
+    (void)by_dir;
+    if (re) {
+        regmatch_t m[2];
+        if (regexec(re, p, 2, m, 0) != 0)
+            return 0;
+        int g = re->re_nsub >= 1 && m[1].rm_so >= 0 ? 1 : 0;
+        *start = p + m[g].rm_so;
+        *len = (size_t)(m[g].rm_eo - m[g].rm_so);
+        return 1;
+    }
+    const char *slash = strrchr(p, '/');
+    *start = slash ? p : ".";
+    *len = slash ? (size_t)(slash - p) : 1;
+    return 1;
+}
 
 static void help(FILE *f)
 {
@@ -137,22 +156,9 @@ static int make_groups(const ovl_corpus *c, int32_t *group, const char *regex, i
     size_t nk = 0;
     int rc = k ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        const char *p = ovl_corpus_name(c, i);
         const char *start = NULL;
         size_t len = 0;
-        if (regex) {
-            regmatch_t m[2];
-            if (regexec(&re, p, 2, m, 0) == 0) {
-                int g = re.re_nsub >= 1 && m[1].rm_so >= 0 ? 1 : 0;
-                start = p + m[g].rm_so;
-                len = (size_t)(m[g].rm_eo - m[g].rm_so);
-            }
-        } else {
-            const char *slash = strrchr(p, '/');
-            start = slash ? p : ".";
-            len = slash ? (size_t)(slash - p) : 1;
-        }
-        if (!start)
+        if (!cli_group_key(ovl_corpus_name(c, i), regex ? &re : NULL, by_dir, &start, &len))
             continue;
         char *key = malloc(len + 1);
         if (!key) {
@@ -423,11 +429,17 @@ int cmd_scan(int argc, char **argv)
     wo.exclude = exc;
     wo.nexclude = nexc;
     cli_inputs_walk(&in, &wo);
-    for (size_t p = 0; p < npaths; p++)
+    /* (--lenient reads every document again once the scan is done: the whole corpus here.) */
+    const cli_scan_parts *parted = so.doc.decode.lenient ? NULL : cli_scan_parted;
+    for (size_t p = 0; !parted && p < npaths; p++)
         if ((rc = ovl_corpus_add_path(ctx, corpus, paths[p], &wo)) != OVL_OK) {
             cli_fail("scan", ctx, rc);
             goto done;
         }
+    if (parted && (rc = parted->walk(ctx, corpus, paths, npaths, &wo)) != OVL_OK) {
+        cli_fail("scan", ctx, rc);
+        goto done;
+    }
     if (nign) {
         /* Templates: files or folders, walked like the corpus. */
         if (!(templates = ovl_corpus_new())) {
@@ -443,21 +455,25 @@ int cmd_scan(int argc, char **argv)
             on_problem(&cs, ovl_corpus_problem(templates, p));
         so.ignore = templates;
     }
-    size_t n = ovl_corpus_count(corpus);
+    size_t n = parted ? parted->count(corpus) : ovl_corpus_count(corpus);
     if (n == 0) {
         for (size_t p = 0; p < ovl_corpus_problem_count(corpus); p++)
             on_problem(&cs, ovl_corpus_problem(corpus, p));
         cli_error("scan: no files to read");
         goto done;
     }
-    cli_corpus_warn_empty(corpus);
+    if (parted)
+        parted->warn_empty(corpus);
+    else
+        cli_corpus_warn_empty(corpus);
     if (max_df_fraction >= 0) {
         /* A share of the documents: at least 2, so a pair can still be a candidate. */
         double m = ceil(max_df_fraction * (double)n);
         so.max_df = m < 2 ? 2 : m > UINT32_MAX ? UINT32_MAX : (unsigned)m;
         ro.max_df = so.max_df;
     }
-    if (!(group = malloc(n * sizeof *group)) || make_groups(corpus, group, regex, by_dir) != 0) {
+    if (!(group = malloc(n * sizeof *group)) ||
+        (parted ? parted->groups(corpus, group, regex, by_dir) : make_groups(corpus, group, regex, by_dir)) != 0) {
         if (!group)
             cli_error("out of memory");
         goto done;

@@ -21,6 +21,190 @@ static int scan_mpi(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
     return ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, o, &mopts, sink, sum, &stats);
 }
 
+/* ---- the corpus walked in parts: each rank holds its share of the file list ---- */
+
+static int walk_parts(ovl_ctx *ctx, ovl_corpus *c, const char *const *paths, size_t npaths, const ovl_walk_opts *wo)
+{
+    return ovl_corpus_add_paths_mpi(ctx, MPI_COMM_WORLD, c, paths, npaths, wo);
+}
+
+static size_t count_parts(const ovl_corpus *c) { return ovl_corpus_mpi_total(c, NULL); }
+
+/* Every rank's bytes to every rank (MPI_Allgatherv; *lens[p] of rank p, in rank order);
+ * NULL on every rank when one is out of memory. */
+static char *allgather(const char *mine, int len, int **lens)
+{
+    int P = 1, bad = 0, total = 0;
+    MPI_Comm_size(MPI_COMM_WORLD, &P);
+    int *l = calloc((size_t)P, sizeof *l), *at = calloc((size_t)P, sizeof *at);
+    bad = !l || !at;
+    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (bad) {
+        free(l), free(at);
+        return NULL;
+    }
+    MPI_Allgather(&len, 1, MPI_INT, l, 1, MPI_INT, MPI_COMM_WORLD);
+    for (int p = 0; p < P; p++)
+        at[p] = total, total += l[p];
+    char *all = malloc(total ? (size_t)total : 1);
+    bad = !all;
+    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (!bad)
+        MPI_Allgatherv(mine, len, MPI_CHAR, all, l, at, MPI_CHAR, MPI_COMM_WORLD);
+    free(at);
+    if (bad) {
+        free(all), free(l);
+        return NULL;
+    }
+    *lens = l;
+    return all;
+}
+
+/* Rank 0 warns of every empty file, in document order (the other ranks' messages are not
+ * shown: their names come to it). */
+static void warn_empty_parts(const ovl_corpus *c)
+{
+    int rank = 0, P = 1, *lens = NULL;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &P);
+    size_t len = 0;
+    for (size_t i = 0; i < ovl_corpus_count(c); i++)
+        if (ovl_corpus_size(c, i) == 0)
+            len += strlen(ovl_corpus_name(c, i)) + 1;
+    char *mine = malloc(len ? len : 1), *all = NULL;
+    len = 0;
+    for (size_t i = 0; mine && i < ovl_corpus_count(c); i++)
+        if (ovl_corpus_size(c, i) == 0) {
+            size_t l = strlen(ovl_corpus_name(c, i)) + 1;
+            memcpy(mine + len, ovl_corpus_name(c, i), l);
+            len += l;
+        }
+    /* (Empty files are few: every rank gets the names, only rank 0 prints them.) */
+    all = allgather(mine ? mine : "", mine ? (int)len : 0, &lens);
+    size_t total = 0;
+    for (int p = 0; all && p < P; p++)
+        total += (size_t)lens[p];
+    for (size_t at = 0; rank == 0 && all && at < total; at += strlen(all + at) + 1)
+        cli_path_msg(all + at, "warning: empty file");
+    free(mine);
+    free(all);
+    free(lens);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Group ids as `overlap scan` numbers them (the rank of the key among the corpus's distinct
+ * keys), for every document: each rank's distinct keys to every rank, then each rank's ids
+ * of its share to every rank (4 bytes a document). */
+static int groups_parts(const ovl_corpus *c, int32_t *group, const char *regex, int by_dir)
+{
+    size_t n = ovl_corpus_mpi_total(c, NULL), mine = ovl_corpus_count(c);
+    for (size_t i = 0; i < n; i++)
+        group[i] = -1;
+    if (!regex && !by_dir)
+        return 0;
+    regex_t re;
+    if (regex) {
+        int rc = regcomp(&re, regex, REG_EXTENDED);
+        if (rc != 0) {
+            char msg[256];
+            regerror(rc, &re, msg, sizeof msg);
+            cli_error("scan: --group: %s", msg);
+            return -1; /* (every rank stops here: the same regex) */
+        }
+    }
+    char **keys = calloc(mine ? mine : 1, sizeof *keys), *buf = NULL, *all = NULL, **uk = NULL;
+    int32_t *ids = malloc((mine ? mine : 1) * sizeof *ids);
+    int *lens = NULL, *glens = NULL, bad = !keys || !ids, P = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &P);
+    size_t blen = 0, nk = 0;
+    for (size_t i = 0; !bad && i < mine; i++) {
+        const char *start = NULL;
+        size_t len = 0;
+        if (!cli_group_key(ovl_corpus_name(c, i), regex ? &re : NULL, by_dir, &start, &len))
+            continue;
+        if (!(keys[i] = malloc(len + 1)))
+            bad = 1;
+        else
+            memcpy(keys[i], start, len), keys[i][len] = '\0', blen += len + 1;
+    }
+    /* This rank's distinct keys, sorted, to every rank. */
+    char **sk = bad ? NULL : malloc((mine ? mine : 1) * sizeof *sk);
+    size_t ns = 0;
+    for (size_t i = 0; sk && i < mine; i++)
+        if (keys[i])
+            sk[ns++] = keys[i];
+    if (sk && ns > 1)
+        qsort(sk, ns, sizeof *sk, cmp_str);
+    if ((buf = malloc(blen ? blen : 1)) && sk) {
+        blen = 0;
+        for (size_t k = 0; k < ns; k++)
+            if (k == 0 || strcmp(sk[k], sk[k - 1]) != 0) {
+                size_t l = strlen(sk[k]) + 1;
+                memcpy(buf + blen, sk[k], l);
+                blen += l;
+            }
+    } else {
+        bad = 1;
+    }
+    free(sk);
+    all = allgather(bad ? "" : buf, bad ? 0 : (int)blen, &lens);
+    size_t total = 0;
+    for (int p = 0; all && p < P; p++)
+        total += (size_t)lens[p];
+    for (size_t at = 0; all && at < total; at += strlen(all + at) + 1)
+        nk++;
+    if (all && (uk = malloc((nk ? nk : 1) * sizeof *uk))) {
+        nk = 0;
+        for (size_t at = 0; at < total; at += strlen(all + at) + 1)
+            uk[nk++] = all + at;
+        if (nk > 1)
+            qsort(uk, nk, sizeof *uk, cmp_str);
+        size_t u = 0;
+        for (size_t k = 0; k < nk; k++)
+            if (u == 0 || strcmp(uk[k], uk[u - 1]) != 0)
+                uk[u++] = uk[k];
+        nk = u;
+    } else {
+        bad = 1;
+    }
+    /* The ids of this rank's documents, then every rank's. */
+    for (size_t i = 0; !bad && i < mine; i++) {
+        char **at = keys[i] ? bsearch(&keys[i], uk, nk, sizeof *uk, cmp_str) : NULL;
+        ids[i] = at ? (int32_t)(at - uk) : -1;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    char *gall = bad ? NULL : allgather((const char *)ids, (int)(mine * sizeof *ids), &glens);
+    if (gall) {
+        size_t gt = 0;
+        for (int p = 0; p < P; p++)
+            gt += (size_t)glens[p];
+        if (gt == n * sizeof *group)
+            memcpy(group, gall, gt);
+        else
+            bad = 1;
+    } else {
+        bad = 1;
+    }
+    for (size_t i = 0; keys && i < mine; i++)
+        free(keys[i]);
+    free(keys);
+    free(ids);
+    free(buf);
+    free(all);
+    free(uk);
+    free(lens);
+    free(glens);
+    free(gall);
+    if (regex)
+        regfree(&re);
+    if (bad)
+        cli_error("out of memory");
+    return bad ? -1 : 0;
+}
+
+static const cli_scan_parts parts = {walk_parts, count_parts, warn_empty_parts, groups_parts};
+
 /* Takes overlap-mpi's own options out of the scan's arguments (before any "--"):
  * --key-round BYTES, the band keys a rank packs per round of the key exchange. Returns the
  * arguments left, or -1 (told on standard error) when one is wrong. */
@@ -56,7 +240,8 @@ static int own_options(int argc, char **argv)
 /* OVERLAP_MPI_STATS=FILE: per phase, the seconds rank 0 spent, the bytes sent by all ranks
  * and by the rank that sent most, the most any rank held, each rank's peak resident bytes by
  * the end of the phase (comma-separated in rank order), the most document records a rank
- * held and the records all ranks received from others (tab-separated columns).
+ * held and the records all ranks received from others, the most file list entries a rank
+ * held and the documents of the corpus (tab-separated columns).
  * Collective: every rank sends rank 0 its peaks. */
 static void write_stats(const char *path, int rank, int ranks)
 {
@@ -75,15 +260,17 @@ static void write_stats(const char *path, int rank, int ranks)
         free(peaks);
         return;
     }
-    fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\tdocs_held_max\tdocs_fetched\n");
+    fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\tdocs_held_max\tdocs_fetched"
+               "\tpaths_held_max\tpaths\n");
     for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
         fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\t", ovl_scan_mpi_phase(p), stats.ranks,
                 stats.seconds[p], (unsigned long long)stats.sent_total[p],
                 (unsigned long long)stats.sent_max[p], (unsigned long long)stats.held_max[p]);
         for (int k = 0; k < ranks; k++)
             fprintf(f, "%s%llu", k ? "," : "", (unsigned long long)peaks[(size_t)k * OVL_SCAN_MPI_PHASES + p]);
-        fprintf(f, "\t%llu\t%llu\n", (unsigned long long)stats.docs_held_max[p],
-                (unsigned long long)stats.docs_fetched_total[p]);
+        fprintf(f, "\t%llu\t%llu\t%llu\t%llu\n", (unsigned long long)stats.docs_held_max[p],
+                (unsigned long long)stats.docs_fetched_total[p], (unsigned long long)stats.paths_held_max[p],
+                (unsigned long long)stats.paths);
     }
     free(peaks);
     if (fclose(f) != 0)
@@ -106,6 +293,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_TROUBLE;
     }
     cli_scan_fn = scan_mpi;
+    cli_scan_parted = &parts;
     int err = dup(2);
     if (rank != 0) {
         /* Rank 0 reports: the others' messages would repeat its own. */

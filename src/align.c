@@ -35,7 +35,8 @@ typedef struct ascratch {
     unsigned char hold[SC_NSLOTS]; /* 1: kept by sc_put however big, for sc_pass (this call) */
 } ascratch;
 
-void ovl__align_scratch_free(void *scratch)
+/* Frees a ctx's align_scratch (NULL: nothing). */
+static void scratch_free(void *scratch)
 {
     ascratch *s = scratch;
     if (!s)
@@ -159,8 +160,10 @@ static void sc_end(ascratch *s)
 static ascratch *scratch_open(ovl_ctx *ctx, ascratch *local)
 {
     ascratch *s = ctx ? ctx->align_scratch : NULL;
-    if (ctx && !s)
+    if (ctx && !s) {
         s = ctx->align_scratch = calloc(1, sizeof *s);
+        ctx->align_scratch_free = scratch_free;
+    }
     if (!s) {
         memset(local, 0, sizeof *local);
         s = local;

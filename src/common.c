@@ -35,8 +35,8 @@ ovl_ctx *ovl_ctx_new(void)
 
 void ovl_ctx_free(ovl_ctx *ctx)
 {
-    if (ctx)
-        ovl__align_scratch_free(ctx->align_scratch);
+    if (ctx && ctx->align_scratch_free)
+        ctx->align_scratch_free(ctx->align_scratch);
     free(ctx);
 }
 const char *ovl_ctx_message(const ovl_ctx *ctx) { return ctx ? ctx->message : ""; }

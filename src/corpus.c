@@ -1,4 +1,8 @@
 /* corpus.c - the document list of a scan: a sorted directory walk with globs, in-memory documents, problems. */
+/* (d_type of readdir, for the walk in parts: a BSD and glibc extension, done without
+ * where it is missing.) */
+#define _DEFAULT_SOURCE 1
+#include "corpus_int.h"
 #include "jsonl_int.h"
 
 #include <dirent.h>
@@ -34,6 +38,7 @@ typedef struct centry {
 typedef struct cproblem {
     ovl_problem p;
     char *path, *message; /* owned copies behind p */
+    uint64_t at;          /* names visited when it was met (ovl__corpus_problem_at) */
 } cproblem;
 
 struct ovl_corpus {
@@ -45,6 +50,11 @@ struct ovl_corpus {
     size_t nfiles, capfiles;
     int sealed;
     int view; /* ovl__corpus_view: entries and files borrowed from another corpus */
+    uint64_t visits, visit_hash; /* names the walks visited (ovl__corpus_walked) */
+    ovl__walk_keep keep;         /* ovl__corpus_add_path_keep's filter while it walks */
+    void *keep_data;
+    int part;                    /* ovl__corpus_set_part */
+    ovl__corpus_partinfo pi;
 };
 
 int ovl_glob_match(const char *glob, const char *relpath)
@@ -111,6 +121,7 @@ static int add_problem_at(ovl_corpus *c, const char *path, int code, int64_t off
     p->p.message = p->message;
     p->p.code = code;
     p->p.offset = offset;
+    p->at = c->visits;
     c->nprobs++;
     return OVL_OK;
 }
@@ -233,7 +244,7 @@ static int add_records(ovl_corpus *c, const char *path, int kind, const ovl_walk
     ovl_jsonl_opts jo = OVL_JSONL_OPTS_INIT;
     jo.text_field = f->text_field;
     jo.id_field = f->id_field;
-    ovl_ctx ctx = {0, -1, "", NULL};
+    ovl_ctx ctx = OVL__CTX_INIT;
     ovl_jsonl *r = NULL;
     int rc = ovl_jsonl_open(&ctx, path, kind, &jo, &r);
     if (rc != OVL_OK)
@@ -309,9 +320,40 @@ static int add_file(ovl_corpus *c, const char *path, uint64_t size, const ovl_wa
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
+#ifndef DT_UNKNOWN
+#define DT_UNKNOWN 0
+#define DT_DIR (-1)
+#define DT_REG (-2)
+#define DT_LNK (-3)
+#endif
+
+/* A directory's entry: its name and the type readdir told (DT_UNKNOWN where it does not). */
+typedef struct dname {
+    char *name;
+    unsigned char type;
+} dname;
+
+static int cmp_dname(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const dname *)a)->name, ((const dname *)b)->name);
+}
+
+/* Counts a visited name into the walk's figures (the same whatever keep says). */
+static void visit(ovl_corpus *c, const char *rel)
+{
+    uint64_t h = c->visit_hash ? c->visit_hash : 1469598103934665603ull;
+    for (const unsigned char *s = (const unsigned char *)rel;; s++) {
+        h = (h ^ *s) * 1099511628211ull;
+        if (!*s)
+            break;
+    }
+    c->visit_hash = h;
+    c->visits++;
+}
+
+static int kept(const ovl_corpus *c, const char *path)
+{
+    return !c->keep || c->keep(c->keep_data, path);
 }
 
 /* Walks directory `dir` whose path relative to the argument is `rel` ("" at the top). */
@@ -319,8 +361,8 @@ static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_
 {
     DIR *d = opendir(dir);
     if (!d)
-        return add_problem(c, dir, OVL_ERR_IO, strerror(errno));
-    char **names = NULL;
+        return kept(c, dir) ? add_problem(c, dir, OVL_ERR_IO, strerror(errno)) : OVL_OK;
+    dname *names = NULL;
     size_t n = 0, cap = 0;
     int rc = OVL_OK;
     struct dirent *e;
@@ -329,19 +371,24 @@ static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_
             continue;
         if (e->d_name[0] == '.' && !o->hidden)
             continue;
-        if (ovl__grow(&names, &cap, n + 1, sizeof *names) != 0 || !(names[n] = strdup(e->d_name))) {
+        if (ovl__grow(&names, &cap, n + 1, sizeof *names) != 0 || !(names[n].name = strdup(e->d_name))) {
             rc = OVL_ERR_NOMEM;
             break;
         }
+#ifdef _DIRENT_HAVE_D_TYPE
+        names[n].type = e->d_type;
+#else
+        names[n].type = DT_UNKNOWN;
+#endif
         n++;
     }
     closedir(d);
     if (names)
-        qsort(names, n, sizeof *names, cmp_str);
+        qsort(names, n, sizeof *names, cmp_dname);
     size_t dl = strlen(dir);
     int slash = dl > 0 && dir[dl - 1] == '/';
     for (size_t i = 0; i < n && rc == OVL_OK; i++) {
-        size_t need = dl + strlen(names[i]) + strlen(rel) + 2;
+        size_t need = dl + strlen(names[i].name) + strlen(rel) + 2;
         char *path = malloc(need), *r = malloc(need);
         if (!path || !r) {
             free(path);
@@ -349,15 +396,25 @@ static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_
             rc = OVL_ERR_NOMEM;
             break;
         }
-        snprintf(path, need, "%s%s%s", dir, slash ? "" : "/", names[i]);
-        snprintf(r, need, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+        snprintf(path, need, "%s%s%s", dir, slash ? "" : "/", names[i].name);
+        snprintf(r, need, "%s%s%s", rel, *rel ? "/" : "", names[i].name);
+        visit(c, r);
+        /* A walk in parts: directories listed by every process, without a stat when the
+         * type is known; files examined only by the process that keeps them. */
+        int mine = kept(c, path), type = c->keep ? names[i].type : DT_UNKNOWN;
         struct stat st;
-        if (lstat(path, &st) != 0) {
-            rc = add_problem(c, path, OVL_ERR_IO, strerror(errno));
+        if (type == DT_DIR) {
+            if (!any_match(o->exclude, o->nexclude, r))
+                rc = walk(c, path, r, o);
+        } else if (!mine && (type == DT_REG || type == DT_LNK)) {
+            /* another process's file */
+        } else if (lstat(path, &st) != 0) {
+            if (mine)
+                rc = add_problem(c, path, OVL_ERR_IO, strerror(errno));
         } else if (S_ISDIR(st.st_mode)) {
             if (!any_match(o->exclude, o->nexclude, r))
                 rc = walk(c, path, r, o);
-        } else {
+        } else if (mine) {
             int ok = 1;
             if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)))
                 ok = 0; /* dangling links and links to directories are skipped */
@@ -374,7 +431,7 @@ static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_
         free(r);
     }
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
+        free(names[i].name);
     free(names);
     return rc;
 }
@@ -395,16 +452,48 @@ int ovl_corpus_add_path(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "walk options version %u, expected %u",
                          opts->version, OVL_WALK_OPTS_VERSION);
     struct stat st;
-    int rc;
+    int rc, mine = kept(c, path);
+    visit(c, path);
     if (stat(path, &st) != 0)
-        rc = add_problem(c, path, OVL_ERR_IO, strerror(errno));
+        rc = mine ? add_problem(c, path, OVL_ERR_IO, strerror(errno)) : OVL_OK;
     else if (S_ISDIR(st.st_mode))
         rc = walk(c, path, "", o);
+    else if (!mine)
+        rc = OVL_OK;
     else if (!S_ISREG(st.st_mode))
         rc = add_problem(c, path, OVL_ERR_IO, "not a regular file");
     else
         rc = add_file(c, path, (uint64_t)st.st_size, o);
     return rc == OVL_OK ? OVL_OK : ovl__fail(ctx, rc, -1, "out of memory listing files");
+}
+
+int ovl__corpus_add_path_keep(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts,
+                              ovl__walk_keep keep, void *data)
+{
+    if (c) {
+        c->keep = keep;
+        c->keep_data = data;
+    }
+    int rc = ovl_corpus_add_path(ctx, c, path, opts);
+    if (c)
+        c->keep = NULL, c->keep_data = NULL;
+    return rc;
+}
+
+void ovl__corpus_walked(const ovl_corpus *c, uint64_t *visits, uint64_t *hash)
+{
+    *visits = c ? c->visits : 0;
+    *hash = c ? c->visit_hash : 0;
+}
+
+uint64_t ovl__corpus_problem_at(const ovl_corpus *c, size_t i)
+{
+    return c && i < c->nprobs ? c->probs[i].at : 0;
+}
+
+int ovl__corpus_add_problem(ovl_corpus *c, const ovl_problem *p)
+{
+    return add_problem_at(c, p->path ? p->path : "", p->code, p->offset, p->message ? p->message : "");
 }
 
 int ovl_corpus_add_bytes(ovl_ctx *ctx, ovl_corpus *c, const char *name, const void *bytes,
@@ -528,7 +617,7 @@ static int read_record(ovl_ctx *ctx, const ovl_corpus *c, const centry *e, void 
     if (fd >= 0)
         close(fd);
     ovl__jrec r;
-    ovl_ctx pc = {0, -1, "", NULL};
+    ovl_ctx pc = OVL__CTX_INIT;
     if (rc == OVL_OK && (ovl__jsonl_parse(&pc, line, e->linelen, e->line, e->off, f->text_field,
                                           f->id_field, &r) != OVL_OK ||
                          strcmp(r.id, e->id) != 0)) {
@@ -600,4 +689,129 @@ const char *ovl_corpus_encoding(const ovl_corpus *c, size_t i)
     if (!c || i >= c->n)
         return NULL;
     return c->v[i].file ? "UTF-8" : c->v[i].encoding;
+}
+
+/* ---- entries as bytes, for a corpus walked in parts (corpus_int.h) ---- */
+
+#define NO_STR UINT32_MAX
+
+static size_t put_raw(char *out, size_t at, const void *x, size_t len)
+{
+    if (out && len)
+        memcpy(out + at, x, len);
+    return at + len;
+}
+
+static size_t put_s(char *out, size_t at, const char *s)
+{
+    uint32_t len = s ? (uint32_t)strlen(s) : NO_STR;
+    at = put_raw(out, at, &len, sizeof len);
+    return s ? put_raw(out, at, s, len) : at;
+}
+
+size_t ovl__corpus_entry_bytes(const ovl_corpus *c, size_t i, char *out)
+{
+    seal(c);
+    const centry *e = &c->v[i];
+    const cfile *f = e->file ? &c->files[e->file - 1] : NULL;
+    uint64_t u[6] = {e->size, e->mem ? e->len : 0, (uint64_t)e->mem, e->line, e->off, e->linelen};
+    int32_t kind = f ? f->kind : 0;
+    size_t at = put_raw(out, 0, u, sizeof u);
+    at = put_raw(out, at, &kind, sizeof kind);
+    at = put_s(out, at, e->name);
+    at = put_s(out, at, e->encoding);
+    at = put_s(out, at, e->id);
+    at = put_s(out, at, f ? f->path : NULL);
+    at = put_s(out, at, f ? f->text_field : NULL);
+    at = put_s(out, at, f ? f->id_field : NULL);
+    return put_raw(out, at, e->bytes, e->mem ? e->len : 0);
+}
+
+/* A string put by put_s, copied (*s NULL for none); -1 when the bytes end or no memory. */
+static int get_s(const char *p, size_t len, size_t *at, char **s)
+{
+    uint32_t n;
+    *s = NULL;
+    if (len - *at < sizeof n)
+        return -1;
+    memcpy(&n, p + *at, sizeof n);
+    *at += sizeof n;
+    if (n == NO_STR)
+        return 0;
+    if (len - *at < n || !(*s = malloc((size_t)n + 1)))
+        return -1;
+    memcpy(*s, p + *at, n);
+    (*s)[n] = '\0';
+    *at += n;
+    return 0;
+}
+
+int ovl__corpus_add_entry(ovl_corpus *c, const char *p, size_t len)
+{
+    uint64_t u[6];
+    int32_t kind;
+    size_t at = sizeof u + sizeof kind;
+    char *name = NULL, *enc = NULL, *id = NULL, *fpath = NULL, *tf = NULL, *idf = NULL, *bytes = NULL;
+    int rc = -1;
+    if (len < at || c->sealed)
+        return -1;
+    memcpy(u, p, sizeof u);
+    memcpy(&kind, p + sizeof u, sizeof kind);
+    if (get_s(p, len, &at, &name) || get_s(p, len, &at, &enc) || get_s(p, len, &at, &id) ||
+        get_s(p, len, &at, &fpath) || get_s(p, len, &at, &tf) || get_s(p, len, &at, &idf) || !name ||
+        len - at != u[1] || (u[2] && !(bytes = malloc(u[1] ? u[1] : 1))))
+        goto out;
+    if (u[1] && bytes)
+        memcpy(bytes, p + at, u[1]);
+    size_t file = 0;
+    if (fpath) {
+        /* A record: of the file the last record added came from, or of a new one. */
+        const cfile *last = c->nfiles ? &c->files[c->nfiles - 1] : NULL;
+        if (last && strcmp(last->path, fpath) == 0 && last->kind == kind && tf && idf &&
+            strcmp(last->text_field, tf) == 0 && strcmp(last->id_field, idf) == 0) {
+            file = c->nfiles;
+        } else {
+            if (!tf || !idf || ovl__grow(&c->files, &c->capfiles, c->nfiles + 1, sizeof *c->files) != 0)
+                goto out;
+            c->files[c->nfiles] = (cfile){fpath, kind, tf, idf};
+            fpath = tf = idf = NULL;
+            file = ++c->nfiles;
+        }
+    }
+    if (ovl__grow(&c->v, &c->cap, c->n + 1, sizeof *c->v) != 0)
+        goto out;
+    centry *e = &c->v[c->n++];
+    memset(e, 0, sizeof *e);
+    e->name = name, e->encoding = enc, e->id = id, e->bytes = bytes;
+    name = enc = id = bytes = NULL;
+    e->size = u[0];
+    e->len = (size_t)u[1];
+    e->mem = (int)u[2];
+    e->line = u[3], e->off = u[4], e->linelen = u[5];
+    e->file = file;
+    rc = 0;
+out:
+    free(name);
+    free(enc);
+    free(id);
+    free(fpath);
+    free(tf);
+    free(idf);
+    free(bytes);
+    return rc;
+}
+
+void ovl__corpus_set_part(ovl_corpus *c, const ovl__corpus_partinfo *pi)
+{
+    c->sealed = 1;
+    c->part = 1;
+    c->pi = *pi;
+}
+
+int ovl__corpus_part(const ovl_corpus *c, ovl__corpus_partinfo *pi)
+{
+    if (!c || !c->part)
+        return 0;
+    *pi = c->pi;
+    return 1;
 }

@@ -1,5 +1,5 @@
-/* family.c - recurring text as families: chunks with the same frequent band keys as one text, variants put with their text, neighbours held by mostly the same documents joined, a piece several texts share reported with the text beside it, spans per document. */
-#include "scan_int.h"
+/* family.c - recurring text as families: chunks with the same frequent band keys as one text, variants put with their text, neighbours held by mostly the same documents joined, a piece several texts share reported with the text beside it, spans per document; then, from the documents read again, occurrences widened over the text beside them that most share, and families of one text joined. */
+#include "family.h"
 
 #include "uf.h"
 
@@ -925,4 +925,741 @@ double ovl__families_cover(const ovl__families *fam, uint32_t doc, uint32_t t0, 
         }
     }
     return (double)in / (double)(t1 - t0);
+}
+
+/* ---- Occurrences widened over the text beside them ------------------------------------------ */
+
+/* Tokens looked at on each side of an occurrence: a merged run of short paragraphs (the
+ * fingerprint's chunk, at most chunk_tokens, 50 by default) and some slack. */
+#define FAMILY_WIDEN 64
+/* Occurrences read first to see whether a family has text beside it worth reading them all for. */
+#define FAMILY_SAMPLE 8
+/* An occurrence stops widening after this many tokens in a row unlike the others' (one is a
+ * word changed: "http" for "https", a year). */
+#define FAMILY_MISS 2
+/* Fewer tokens than a shingle (3 words) beside a text are no text of their own (a heading's
+ * word): not worth reading every occurrence for, nor taken. */
+#define FAMILY_WIDEN_MIN 3
+/* Occurrences whose sides are held at once (2 KB each: 32 MB). */
+#define FAMILY_BATCH 16384
+
+typedef struct wtok {
+    uint64_t hash;  /* the token's */
+    uint32_t c;     /* where the occurrence would start (before it) or end (after it) */
+} wtok;
+
+typedef struct wside {
+    wtok t[FAMILY_WIDEN]; /* outwards from the occurrence */
+    uint32_t n;
+} wside;
+
+/* An occurrence to read the text beside: its span (index into fam->spans) and where its two
+ * sides go (w[2 slot], w[2 slot + 1]). */
+typedef struct wreq {
+    uint32_t doc;
+    size_t s, slot;
+} wreq;
+
+static int cmp_wreq(const void *a, const void *b)
+{
+    const wreq *p = a, *q = b;
+    if (p->doc != q->doc)
+        return p->doc < q->doc ? -1 : 1;
+    return (p->s > q->s) - (p->s < q->s);
+}
+
+/* The tokens of document doc as phase 1 found them, or NULL when it cannot be read or is not
+ * what was fingerprinted. Decoded and normalized only (its paragraphs are not wanted: finding
+ * them took 40% of the time), outside the scan's cache, and freed by the caller at once:
+ * cached, the few thousand documents read here by one thread stayed in its heap beside the
+ * alignment's (130 MB more at the peak on the real corpus). */
+static ovl_norm *widen_load(const ovl__famread *rd, ovl_ctx *lctx, uint32_t doc)
+{
+    ovl_text *text = NULL;
+    ovl_norm *nm = NULL;
+    ovl_doc_opts o;
+    void *bytes = NULL;
+    size_t len = 0;
+    int rc = ovl__doc_opts_resolve(lctx, rd->opts, &o, "ovl_doc: unknown options version");
+    if (rc == OVL_OK)
+        rc = ovl_corpus_read(lctx, rd->c, doc, &bytes, &len);
+    if (rc == OVL_OK && rd->hashes) {
+        uint64_t h[2];
+        ovl__content_hash(bytes, len, h);
+        rc = h[0] == rd->hashes[doc][0] && h[1] == rd->hashes[doc][1] ? OVL_OK : OVL_ERR_IO;
+    }
+    if (rc == OVL_OK) {
+        if (ovl_corpus_encoding(rd->c, doc))
+            o.decode.encoding = ovl_corpus_encoding(rd->c, doc);
+        rc = ovl_decode(lctx, bytes, len, &o.decode, &text);
+    }
+    free(bytes);
+    if (rc == OVL_OK)
+        rc = ovl_normalize(lctx, text, &o.norm, &nm);
+    ovl_text_free(text);
+    ovl_ctx_clear(lctx);
+    return rc == OVL_OK ? nm : NULL;
+}
+
+/* The tokens beside occurrence sp within [lo, hi) (up to the neighbouring occurrences), both
+ * sides: w[0] before, w[1] after. */
+static void widen_fill(const ovl_norm *nm, const ovl__famspan *sp, uint32_t lo, uint32_t hi, wside *w)
+{
+    size_t nt = ovl_norm_count(nm);
+    w[0].n = w[1].n = 0;
+    if (hi > nt)
+        hi = (uint32_t)nt;
+    for (uint32_t t = sp->tok_start; t > lo && w[0].n < FAMILY_WIDEN && t - 1 < nt;) {
+        t--;
+        w[0].t[w[0].n++] = (wtok){nm->tokens[t].hash, nm->tokens[t].char_start};
+    }
+    for (uint32_t t = sp->tok_end; t < hi && w[1].n < FAMILY_WIDEN; t++)
+        w[1].t[w[1].n++] = (wtok){nm->tokens[t].hash, ovl__tok_char_end(nm, t)};
+}
+
+/* Fills the sides of requests rq[0..n) reading each document once (a long changelog holds
+ * hundreds of occurrences); those of a document that cannot be read stay empty. */
+static void widen_read(const ovl__famread *rd, ovl_ctx *lctx, const ovl__famspan *spans,
+                       const uint32_t *lo, const uint32_t *hi, size_t base, wreq *rq, size_t n,
+                       wside *w)
+{
+    if (n > 1)
+        qsort(rq, n, sizeof *rq, cmp_wreq);
+    for (size_t i = 0; i < n;) {
+        size_t e = i + 1;
+        while (e < n && rq[e].doc == rq[i].doc)
+            e++;
+        ovl_norm *nm = widen_load(rd, lctx, rq[i].doc);
+        for (; i < e; i++) {
+            wside *x = &w[2 * rq[i].slot];
+            if (nm)
+                widen_fill(nm, &spans[rq[i].s], lo[rq[i].s - base], hi[rq[i].s - base], x);
+            else
+                x[0].n = x[1].n = 0;
+        }
+        ovl_norm_free(nm);
+    }
+}
+
+/* The steps one side of a family's occurrences took: at each, the token most had and whether
+ * two thirds had it. */
+typedef struct wcons {
+    uint64_t best[FAMILY_WIDEN];
+    unsigned char strong[FAMILY_WIDEN];
+    uint32_t steps;
+} wcons;
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Side b of m occurrences (w[2 i + b]) read outwards token by token while two thirds of the
+ * family's `of` occurrences are still going: a step is strong when two thirds of `of` have
+ * the same token there; an occurrence stops after FAMILY_MISS steps in a row that are not
+ * strong or where its token is another, and takes the tokens up to its last strong step
+ * (ext[i]). Returns the last strong step. hs: room for m hashes. */
+static size_t widen_side(const wside *w, size_t m, int b, size_t of, uint8_t *ext, uint8_t *miss,
+                         uint64_t *hs, wcons *cons)
+{
+    size_t steps = 0;
+    for (size_t i = 0; i < m; i++)
+        ext[i] = 0, miss[i] = 0;
+    for (size_t j = 0; j < FAMILY_WIDEN; j++) {
+        size_t nh = 0;
+        for (size_t i = 0; i < m; i++)
+            if (miss[i] < FAMILY_MISS && j < w[2 * i + b].n)
+                hs[nh++] = w[2 * i + b].t[j].hash;
+        if (!share_most(nh, of))
+            break;
+        qsort(hs, nh, sizeof *hs, cmp_u64);
+        uint64_t best = 0;
+        size_t bestn = 0;
+        for (size_t x = 0; x < nh;) {
+            size_t y = x + 1;
+            while (y < nh && hs[y] == hs[x])
+                y++;
+            if (y - x > bestn)
+                best = hs[x], bestn = y - x;
+            x = y;
+        }
+        /* A word most of them do not share (a field, "http" or "https") is a miss for all. */
+        int strong = share_most(bestn, of);
+        if (cons)
+            cons->best[j] = best, cons->strong[j] = (unsigned char)strong;
+        for (size_t i = 0; i < m; i++) {
+            if (miss[i] >= FAMILY_MISS || j >= w[2 * i + b].n)
+                continue;
+            if (strong && w[2 * i + b].t[j].hash == best)
+                ext[i] = (uint8_t)(j + 1), miss[i] = 0;
+            else
+                miss[i]++;
+        }
+        if (strong)
+            steps = j + 1;
+    }
+    if (cons)
+        cons->steps = (uint32_t)steps;
+    return steps;
+}
+
+/* Tokens side w takes by the steps of cons, as widen_side took them for the occurrences it
+ * read (a family too large to hold all its occurrences' sides at once is read in a sample for
+ * its steps, then occurrence by occurrence). */
+static uint8_t widen_replay(const wside *w, const wcons *cons)
+{
+    uint8_t ext = 0;
+    unsigned miss = 0;
+    for (size_t j = 0; j < cons->steps && j < w->n && miss < FAMILY_MISS; j++) {
+        if (cons->strong[j] && w->t[j].hash == cons->best[j])
+            ext = (uint8_t)(j + 1), miss = 0;
+        else
+            miss++;
+    }
+    return ext;
+}
+
+typedef struct wpos {
+    uint32_t doc, tok_start, tok_end;
+    size_t s; /* index into fam->spans */
+} wpos;
+
+static int cmp_wpos(const void *a, const void *b)
+{
+    const wpos *p = a, *q = b;
+    int c = cmp_xy(p->doc, p->tok_start, q->doc, q->tok_start);
+    return c ? c : cmp_xy(p->tok_end, 0, q->tok_end, 0);
+}
+
+/* Heaviest first, ties by the first document, then as they were. */
+static int cmp_wsort(const void *x, const void *y)
+{
+    int c = cmp_fsort(x, y);
+    if (c)
+        return c;
+    const fsort *a = x, *b = y;
+    return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* Occurrence i of family fm (occurrence x = fm->first_span + i) has room on side b: no
+ * occurrence of any family touches it there. */
+static int widen_room(const ovl__famspan *sp, const uint32_t *lo, const uint32_t *hi, int b)
+{
+    return b ? *hi > sp->tok_end : *lo < sp->tok_start;
+}
+
+/* ---- Families that are one text --------------------------------------------------------- */
+
+/* Tokens of a gram: a family's text is looked for inside another's by its grams. */
+#define FAMILY_GRAM 8
+
+typedef struct wgram {
+    uint64_t g;
+    uint32_t k; /* family */
+} wgram;
+
+static int cmp_wgram_gk(const void *a, const void *b)
+{
+    const wgram *p = a, *q = b;
+    if (p->g != q->g)
+        return p->g < q->g ? -1 : 1;
+    return (p->k > q->k) - (p->k < q->k);
+}
+
+static int cmp_wgram_kg(const void *a, const void *b)
+{
+    const wgram *p = a, *q = b;
+    if (p->k != q->k)
+        return p->k < q->k ? -1 : 1;
+    return (p->g > q->g) - (p->g < q->g);
+}
+
+static int cmp_spanpos(const void *a, const void *b)
+{
+    const ovl__famspan *p = a, *q = b;
+    int c = cmp_xy(p->doc, p->tok_start, q->doc, q->tok_start);
+    return c ? c : cmp_xy(p->tok_end, 0, q->tok_end, 0);
+}
+
+/* A template whose first window differs from page to page (what comes before it is merged
+ * into its first chunk when short: a heading, a flag, nothing) gave one family per first
+ * window, each named by it: the gcloud list flags were three of the top ten. Their texts
+ * are one text with a line or two more or less: family y is put with family x when every
+ * gram of y's text is in x's and y's text is at least two thirds of x's (a text inside a much
+ * longer one, a sentence a template quotes, is another text). A family's text is its
+ * representative occurrence (or one as long in a shorter document), read again; a family
+ * that cannot be read stays as it is.
+ * The joined family is shown by its member in most documents; its documents are counted
+ * once. *joined: families put with another. */
+static int join_same_text(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx,
+                          size_t *joined)
+{
+    size_t nf = fam->n, ng = 0, capg = 0, ntok = 0, captok = 0;
+    uint32_t *parent = malloc((nf ? nf : 1) * sizeof *parent);
+    size_t *len = calloc(nf ? nf : 1, sizeof *len), *off = calloc(nf + 1, sizeof *off);
+    size_t *goff = calloc(nf + 1, sizeof *goff);
+    wreq *rq = malloc((nf ? nf : 1) * sizeof *rq);
+    uint64_t *tok = NULL;
+    wgram *gr = NULL, *byg = NULL;
+    uint32_t *lead = NULL, *newk = NULL, *lastdoc = NULL;
+    ovl__fam *nfam = NULL;
+    ovl__famspan *nsp = NULL;
+    int rc = OVL_OK;
+    *joined = 0;
+    if (!parent || !len || !off || !goff || !rq)
+        goto nomem;
+    size_t nrq = 0;
+    for (size_t k = 0; k < nf; k++) {
+        parent[k] = (uint32_t)k;
+        const ovl__fam *fm = &fam->f[k];
+        if (!fm->nspans)
+            continue;
+        /* Its text: the representative occurrence, or one as long in a shorter document. */
+        size_t best = fm->rep, want = fam->spans[fm->rep].char_end - fam->spans[fm->rep].char_start;
+        for (size_t x = 0; rd->docs && x < fm->nspans; x++) {
+            const ovl__famspan *sp = &fam->spans[fm->first_span + x];
+            if (sp->char_end - sp->char_start == want && rd->docs[sp->doc].tokens < rd->docs[fam->spans[best].doc].tokens)
+                best = fm->first_span + x;
+        }
+        rq[nrq++] = (wreq){fam->spans[best].doc, best, k};
+    }
+    if (nrq > 1)
+        qsort(rq, nrq, sizeof *rq, cmp_wreq);
+    /* Each text's tokens (by family), then its grams. */
+    for (size_t i = 0; i < nrq;) {
+        size_t e = i + 1;
+        while (e < nrq && rq[e].doc == rq[i].doc)
+            e++;
+        ovl_norm *nm = widen_load(rd, lctx, rq[i].doc);
+        for (; nm && i < e; i++) {
+            const ovl__famspan *sp = &fam->spans[rq[i].s];
+            size_t nt = ovl_norm_count(nm), t1 = sp->tok_end < nt ? sp->tok_end : nt;
+            size_t n = t1 > sp->tok_start ? t1 - sp->tok_start : 0;
+            if (ovl__grow(&tok, &captok, ntok + n + 1, sizeof *tok) != 0) {
+                ovl_norm_free(nm);
+                goto nomem;
+            }
+            off[rq[i].slot] = ntok;
+            len[rq[i].slot] = n;
+            for (size_t t = 0; t < n; t++)
+                tok[ntok++] = nm->tokens[sp->tok_start + t].hash;
+        }
+        i = e;
+        ovl_norm_free(nm);
+    }
+    for (size_t k = 0; k < nf; k++) {
+        for (size_t t = 0; len[k] >= FAMILY_GRAM && t + FAMILY_GRAM <= len[k]; t++) {
+            uint64_t h = 0x9E3779B97F4A7C15u;
+            for (size_t x = 0; x < FAMILY_GRAM; x++) {
+                h ^= tok[off[k] + t + x];
+                h *= 0xBF58476D1CE4E5B9u;
+                h ^= h >> 29;
+            }
+            if (ovl__grow(&gr, &capg, ng + 1, sizeof *gr) != 0)
+                goto nomem;
+            gr[ng++] = (wgram){h, (uint32_t)k};
+        }
+    }
+    /* gr: each family's grams sorted (goff[k] ..), byg: all by gram. */
+    if (ng > 1)
+        qsort(gr, ng, sizeof *gr, cmp_wgram_kg);
+    size_t u = 0;
+    for (size_t i = 0; i < ng; i++)
+        if (u == 0 || gr[i].k != gr[u - 1].k || gr[i].g != gr[u - 1].g)
+            gr[u++] = gr[i];
+    ng = u;
+    for (size_t i = 0; i < ng; i++)
+        goff[gr[i].k + 1]++;
+    for (size_t k = 0; k < nf; k++)
+        goff[k + 1] += goff[k];
+    if (!(byg = malloc((ng ? ng : 1) * sizeof *byg)))
+        goto nomem;
+    memcpy(byg, gr, ng * sizeof *byg);
+    if (ng > 1)
+        qsort(byg, ng, sizeof *byg, cmp_wgram_gk);
+    for (size_t y = 0; y < nf; y++) {
+        size_t gy = goff[y + 1] - goff[y];
+        if (gy == 0)
+            continue;
+        /* Families holding y's first gram. */
+        wgram key = {gr[goff[y]].g, 0};
+        size_t lo = 0, hi = ng;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp_wgram_gk(&byg[mid], &key) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t c = lo; c < ng && byg[c].g == key.g; c++) {
+            uint32_t x = byg[c].k;
+            if (x == y || len[y] > len[x] || (len[y] == len[x] && x > y) || !share_most(len[y], len[x]))
+                continue;
+            size_t have = 0;
+            for (size_t i = goff[y]; i < goff[y + 1]; i++) {
+                wgram want = {gr[i].g, x};
+                const wgram *b = bsearch(&want, gr + goff[x], goff[x + 1] - goff[x], sizeof *gr, cmp_wgram_kg);
+                if (!b)
+                    break;
+                have++;
+            }
+            if (have == gy)
+                ovl__uf_union(parent, ovl__uf_find(parent, x), ovl__uf_find(parent, (uint32_t)y));
+        }
+    }
+    /* Each group shown by its member in most documents (then the first). */
+    lead = malloc((nf ? nf : 1) * sizeof *lead);
+    newk = malloc((nf ? nf : 1) * sizeof *newk);
+    if (!lead || !newk)
+        goto nomem;
+    for (size_t k = 0; k < nf; k++)
+        lead[k] = UINT32_MAX;
+    for (size_t k = 0; k < nf; k++) {
+        uint32_t r = ovl__uf_find(parent, (uint32_t)k);
+        if (lead[r] == UINT32_MAX || fam->f[k].documents > fam->f[lead[r]].documents)
+            lead[r] = (uint32_t)k;
+        if (r != k)
+            ++*joined;
+    }
+    if (!*joined)
+        goto done;
+    /* The families again, a group's occurrences together in document order. */
+    size_t nn = 0, total = 0;
+    for (size_t k = 0; k < nf; k++) {
+        if (ovl__uf_find(parent, (uint32_t)k) == k)
+            newk[k] = (uint32_t)nn++;
+        total += fam->f[k].nspans;
+    }
+    for (size_t k = 0; k < nf; k++)
+        newk[k] = newk[ovl__uf_find(parent, (uint32_t)k)];
+    nfam = calloc(nn, sizeof *nfam);
+    nsp = malloc((fam->nspans + total + 1) * sizeof *nsp);
+    lastdoc = malloc(nn * sizeof *lastdoc);
+    if (!nfam || !nsp || !lastdoc)
+        goto nomem;
+    memcpy(nsp, fam->spans, fam->nspans * sizeof *nsp);
+    size_t at2 = fam->nspans;
+    for (size_t g = 0; g < nn; g++)
+        lastdoc[g] = UINT32_MAX;
+    for (size_t k = 0; k < nf; k++) {
+        if (ovl__uf_find(parent, (uint32_t)k) != k)
+            continue;
+        size_t g = newk[k], first = at2;
+        const ovl__fam *lf = &fam->f[lead[k]];
+        const ovl__famspan rep = fam->spans[lf->rep];
+        for (size_t j = 0; j < nf; j++)
+            if (newk[j] == g) {
+                memcpy(nsp + at2, fam->spans + fam->f[j].first_span, fam->f[j].nspans * sizeof *nsp);
+                at2 += fam->f[j].nspans;
+            }
+        qsort(nsp + first, at2 - first, sizeof *nsp, cmp_spanpos);
+        /* Occurrences a few tokens apart are one; documents counted once, with their copies. */
+        size_t w2 = first;
+        ovl__fam *fm = &nfam[g];
+        for (size_t i = first; i < at2; i++) {
+            ovl__famspan sp = nsp[i];
+            if (w2 > first && nsp[w2 - 1].doc == sp.doc && sp.tok_start <= nsp[w2 - 1].tok_end + FAMILY_GAP) {
+                if (sp.tok_end > nsp[w2 - 1].tok_end) {
+                    nsp[w2 - 1].tok_end = sp.tok_end;
+                    nsp[w2 - 1].char_end = sp.char_end;
+                }
+            } else {
+                nsp[w2++] = sp;
+            }
+            if (lastdoc[g] != sp.doc) {
+                lastdoc[g] = sp.doc;
+                fm->documents += 1 + (rd->copies ? rd->copies[sp.doc] : 0);
+            }
+        }
+        fm->first_span = first;
+        fm->nspans = w2 - first;
+        fm->rep = first;
+        for (size_t i = first; i < w2; i++)
+            if (nsp[i].doc == rep.doc && nsp[i].tok_start <= rep.tok_start && nsp[i].tok_end >= rep.tok_end) {
+                fm->rep = i;
+                break;
+            }
+        fm->weight = (uint64_t)fm->documents * (nsp[fm->rep].char_end - nsp[fm->rep].char_start);
+        at2 = w2;
+    }
+    if (fam->span_family)
+        for (size_t s = 0; s < fam->nspans; s++)
+            fam->span_family[s] = newk[fam->span_family[s]];
+    free(fam->f);
+    free(fam->spans);
+    fam->f = nfam;
+    fam->spans = nsp;
+    fam->n = nn;
+    nfam = NULL;
+    nsp = NULL;
+    goto done;
+nomem:
+    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+done:
+    free(parent);
+    free(len);
+    free(off);
+    free(goff);
+    free(rq);
+    free(tok);
+    free(gr);
+    free(byg);
+    free(lead);
+    free(newk);
+    free(lastdoc);
+    free(nfam);
+    free(nsp);
+    return rc;
+}
+
+int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx)
+{
+    size_t nocc = 0, widened = 0, capw = 0, caprq = 0, capext = 0, capmiss = 0, caphs = 0;
+    for (size_t k = 0; k < fam->n; k++)
+        nocc += fam->f[k].nspans;
+    wpos *pos = malloc((nocc ? nocc : 1) * sizeof *pos);
+    uint32_t *lo = NULL, *hi = NULL;
+    wside *w = NULL;       /* per occurrence read: its two sides */
+    uint8_t *ext = NULL;   /* per occurrence: tokens it takes on side 0, then side 1 */
+    uint8_t *miss = NULL;
+    uint64_t *hs = NULL;
+    wreq *rq = NULL;
+    wcons *cons = NULL;          /* per family: the steps of its sides */
+    unsigned char *big = NULL;   /* per family: read occurrence by occurrence */
+    size_t *slot = NULL;
+    fsort *order = NULL;
+    ovl__fam *nf = NULL;
+    size_t *rank = NULL;
+    int rc = OVL_OK;
+    if (!pos)
+        goto nomem;
+    /* Where each occurrence may grow to: the end of the one before it in its document and
+     * the start of the one after it, of any family. Indexed by position in fam->spans less
+     * the first family span. */
+    size_t base = SIZE_MAX, top = 0;
+    for (size_t k = 0; k < fam->n; k++)
+        if (fam->f[k].nspans) {
+            if (fam->f[k].first_span < base)
+                base = fam->f[k].first_span;
+            if (fam->f[k].first_span + fam->f[k].nspans > top)
+                top = fam->f[k].first_span + fam->f[k].nspans;
+        }
+    if (nocc == 0)
+        goto done;
+    lo = malloc((top - base) * sizeof *lo);
+    hi = malloc((top - base) * sizeof *hi);
+    if (!lo || !hi)
+        goto nomem;
+    size_t np = 0;
+    for (size_t k = 0; k < fam->n; k++)
+        for (size_t x = 0; x < fam->f[k].nspans; x++) {
+            size_t s = fam->f[k].first_span + x;
+            const ovl__famspan *sp = &fam->spans[s];
+            pos[np++] = (wpos){sp->doc, sp->tok_start, sp->tok_end, s};
+        }
+    qsort(pos, np, sizeof *pos, cmp_wpos);
+    for (size_t i = 0, reach = 0; i < np; i++) { /* reach: the furthest end before it */
+        hi[pos[i].s - base] = UINT32_MAX;
+        if (i == 0 || pos[i - 1].doc != pos[i].doc)
+            reach = 0;
+        /* Occurrences that overlap or touch one before them take nothing on that side. */
+        lo[pos[i].s - base] = reach > pos[i].tok_start ? pos[i].tok_start : (uint32_t)reach;
+        if (pos[i].tok_end > reach)
+            reach = pos[i].tok_end;
+        if (i + 1 < np && pos[i + 1].doc == pos[i].doc)
+            hi[pos[i].s - base] = pos[i + 1].tok_start > pos[i].tok_end ? pos[i + 1].tok_start : pos[i].tok_end;
+    }
+    /* A few occurrences of each family first: most families have nothing beside them that
+     * they share, and are read no further. Nothing to read where two thirds
+     * of the occurrences touch other recurring text on both sides (a template's pieces one
+     * after the other). slot[k]: family k's first slot, SIZE_MAX when not read. */
+    if (!(slot = malloc(fam->n * sizeof *slot)))
+        goto nomem;
+    size_t nslots = 0, nrq = 0;
+    for (size_t k = 0; k < fam->n; k++) {
+        const ovl__fam *fm = &fam->f[k];
+        size_t m = fm->nspans, room[2] = {0, 0};
+        slot[k] = SIZE_MAX;
+        for (size_t i = 0; i < m; i++) {
+            size_t s = fm->first_span + i;
+            for (int b = 0; b < 2; b++)
+                room[b] += widen_room(&fam->spans[s], &lo[s - base], &hi[s - base], b);
+        }
+        if (m == 0 || (!share_most(room[0], m) && !share_most(room[1], m)))
+            continue;
+        size_t ms = m < FAMILY_SAMPLE ? m : FAMILY_SAMPLE;
+        if (ovl__grow(&rq, &caprq, nrq + ms, sizeof *rq) != 0)
+            goto nomem;
+        slot[k] = nslots;
+        for (size_t i = 0; i < ms; i++) { /* spread over the family */
+            size_t s = fm->first_span + i * m / ms;
+            rq[nrq++] = (wreq){fam->spans[s].doc, s, nslots++};
+        }
+    }
+    if (ovl__grow(&w, &capw, 2 * nslots, sizeof *w) != 0)
+        goto nomem;
+    widen_read(rd, lctx, fam->spans, lo, hi, base, rq, nrq, w);
+    /* Then every occurrence of the families whose sample takes a few tokens on a side, in
+     * batches of at most FAMILY_BATCH occurrences held at once (each document read once a
+     * batch). A family with more takes its steps from FAMILY_BATCH occurrences spread over it,
+     * then every occurrence is read again and takes what those steps give it (big[k]). */
+    for (size_t k = 0; k < fam->n; k++) {
+        const ovl__fam *fm = &fam->f[k];
+        size_t ms = fm->nspans < FAMILY_SAMPLE ? fm->nspans : FAMILY_SAMPLE;
+        int more = 0;
+        if (slot[k] == SIZE_MAX)
+            continue;
+        if (ovl__grow(&ext, &capext, 2 * ms, 1) != 0 || ovl__grow(&miss, &capmiss, ms, 1) != 0 ||
+            ovl__grow(&hs, &caphs, ms, sizeof *hs) != 0)
+            goto nomem;
+        for (int b = 0; b < 2; b++)
+            more |= widen_side(w + 2 * slot[k], ms, b, ms, ext + b * ms, miss, hs, NULL) >= FAMILY_WIDEN_MIN;
+        if (!more)
+            slot[k] = SIZE_MAX;
+    }
+    if (!(cons = malloc(2 * fam->n * sizeof *cons)) || !(big = calloc(fam->n, 1)))
+        goto nomem;
+    size_t nbig = 0;
+    for (size_t k0 = 0, k; k0 < fam->n; k0 = k) {
+        size_t nfull = 0, maxm = 0;
+        nrq = 0;
+        for (k = k0; k < fam->n; k++) {
+            const ovl__fam *fm = &fam->f[k];
+            size_t m = fm->nspans, mr = m < FAMILY_BATCH ? m : FAMILY_BATCH;
+            if (slot[k] == SIZE_MAX)
+                continue;
+            if (nfull && nfull + mr > FAMILY_BATCH)
+                break;
+            if (ovl__grow(&rq, &caprq, nrq + mr, sizeof *rq) != 0)
+                goto nomem;
+            slot[k] = nfull;
+            for (size_t i = 0; i < mr; i++) {
+                size_t s = fm->first_span + i * m / mr;
+                rq[nrq++] = (wreq){fam->spans[s].doc, s, nfull++};
+            }
+            if (mr > maxm)
+                maxm = mr;
+        }
+        if (nfull == 0)
+            continue;
+        if (ovl__grow(&w, &capw, 2 * nfull, sizeof *w) != 0 || ovl__grow(&ext, &capext, 2 * maxm, 1) != 0 ||
+            ovl__grow(&miss, &capmiss, maxm, 1) != 0 || ovl__grow(&hs, &caphs, maxm, sizeof *hs) != 0)
+            goto nomem;
+        widen_read(rd, lctx, fam->spans, lo, hi, base, rq, nrq, w);
+        for (size_t x = k0; x < k; x++) {
+            ovl__fam *fm = &fam->f[x];
+            size_t m = fm->nspans, mr = m < FAMILY_BATCH ? m : FAMILY_BATCH;
+            if (slot[x] == SIZE_MAX)
+                continue;
+            const wside *fw = w + 2 * slot[x];
+            for (int b = 0; b < 2; b++) {
+                wcons *cs = &cons[2 * x + b];
+                if (widen_side(fw, mr, b, mr, ext + b * mr, miss, hs, cs) < FAMILY_WIDEN_MIN) {
+                    cs->steps = 0;
+                    continue;
+                }
+                for (size_t i = 0; mr == m && i < m; i++) {
+                    uint8_t e = ext[b * m + i];
+                    ovl__famspan *sp = &fam->spans[fm->first_span + i];
+                    if (!e)
+                        continue;
+                    widened++;
+                    if (b == 0) {
+                        sp->tok_start -= e;
+                        sp->char_start = fw[2 * i].t[e - 1].c;
+                    } else {
+                        sp->tok_end += e;
+                        sp->char_end = fw[2 * i + 1].t[e - 1].c;
+                    }
+                }
+            }
+            if (mr < m && (cons[2 * x].steps || cons[2 * x + 1].steps))
+                big[x] = 1, nbig += m;
+        }
+    }
+    if (nbig) {
+        nrq = 0;
+        if (ovl__grow(&rq, &caprq, nbig, sizeof *rq) != 0)
+            goto nomem;
+        for (size_t k = 0; k < fam->n; k++)
+            for (size_t i = 0; big[k] && i < fam->f[k].nspans; i++)
+                rq[nrq++] = (wreq){fam->spans[fam->f[k].first_span + i].doc, fam->f[k].first_span + i, k};
+        qsort(rq, nrq, sizeof *rq, cmp_wreq);
+        for (size_t i = 0; i < nrq;) {
+            size_t e = i + 1;
+            while (e < nrq && rq[e].doc == rq[i].doc)
+                e++;
+            ovl_norm *nm = widen_load(rd, lctx, rq[i].doc);
+            for (; nm && i < e; i++) {
+                ovl__famspan *sp = &fam->spans[rq[i].s];
+                wside x[2];
+                widen_fill(nm, sp, lo[rq[i].s - base], hi[rq[i].s - base], x);
+                for (int b = 0; b < 2; b++) {
+                    uint8_t t = cons[2 * rq[i].slot + b].steps ? widen_replay(&x[b], &cons[2 * rq[i].slot + b]) : 0;
+                    if (!t)
+                        continue;
+                    widened++;
+                    if (b == 0) {
+                        sp->tok_start -= t;
+                        sp->char_start = x[0].t[t - 1].c;
+                    } else {
+                        sp->tok_end += t;
+                        sp->char_end = x[1].t[t - 1].c;
+                    }
+                }
+            }
+            i = e;
+            ovl_norm_free(nm);
+        }
+    }
+    for (size_t k = 0; k < fam->n; k++) {
+        ovl__fam *fm = &fam->f[k];
+        const ovl__famspan *rep = &fam->spans[fm->rep];
+        if (slot[k] != SIZE_MAX)
+            fm->weight = (uint64_t)fm->documents * (rep->char_end - rep->char_start);
+    }
+    size_t joined = 0;
+    if ((rc = join_same_text(ctx, fam, rd, lctx, &joined)) != OVL_OK)
+        goto done;
+    if (!widened && !joined)
+        goto done;
+    /* Heaviest first again. */
+    order = malloc(fam->n * sizeof *order);
+    rank = malloc(fam->n * sizeof *rank);
+    nf = malloc(fam->n * sizeof *nf);
+    if (!order || !rank || !nf)
+        goto nomem;
+    for (size_t k = 0; k < fam->n; k++)
+        order[k] = (fsort){fam->f[k].weight, fam->f[k].nspans ? fam->spans[fam->f[k].first_span].doc : 0, k};
+    qsort(order, fam->n, sizeof *order, cmp_wsort);
+    for (size_t k = 0; k < fam->n; k++) {
+        nf[k] = fam->f[order[k].idx];
+        rank[order[k].idx] = k;
+    }
+    free(fam->f);
+    fam->f = nf;
+    nf = NULL;
+    if (fam->span_family)
+        for (size_t s = 0; s < fam->nspans; s++)
+            fam->span_family[s] = rank[fam->span_family[s]];
+    goto done;
+nomem:
+    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+done:
+    free(pos);
+    free(lo);
+    free(hi);
+    free(w);
+    free(ext);
+    free(miss);
+    free(hs);
+    free(rq);
+    free(cons);
+    free(big);
+    free(slot);
+    free(order);
+    free(rank);
+    free(nf);
+    return rc;
 }

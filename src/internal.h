@@ -14,15 +14,17 @@ struct ovl_ctx {
     int64_t offset;
     char message[512];
     void *align_scratch; /* the aligner's work arrays, reused from call to call (align.c) */
+    void (*align_scratch_free)(void *); /* set with align_scratch, so that the context does
+                                           not depend on the aligner */
 };
+/* A context on the stack, for a call whose error is copied out at once; it must not reach the
+ * aligner (nothing would free its scratch). */
+#define OVL__CTX_INIT {0, -1, "", NULL, NULL}
 
 /* A corpus of documents ids[0..n) of c (ids ascending, so names keep their order), read as c
  * reads them: entries and files borrowed from c, which must outlive it; ovl_corpus_free
  * frees the view only. NULL when out of memory. It has no problems of its own. */
 ovl_corpus *ovl__corpus_view(const ovl_corpus *c, const uint32_t *ids, size_t n);
-
-/* Frees an ovl_ctx's align_scratch (NULL: nothing). */
-void ovl__align_scratch_free(void *scratch);
 
 /* Records an error in ctx (which may be NULL) and returns code. */
 int ovl__fail(ovl_ctx *ctx, int code, int64_t offset, const char *fmt, ...)

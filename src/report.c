@@ -36,16 +36,6 @@ void ovl_report_free(ovl_report *r)
     free(r);
 }
 
-size_t ovl__pieces_of(const ovl_piece *v, size_t n, size_t x, size_t *k)
-{
-    while (*k < n && v[*k].passage < x)
-        (*k)++;
-    size_t e = *k;
-    while (e < n && v[e].passage == x)
-        e++;
-    return e - *k;
-}
-
 int ovl_report_add_doc(ovl_report *r, const ovl_doc *doc, const char *path)
 {
     if (!r || !doc)

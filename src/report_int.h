@@ -29,7 +29,15 @@ struct ovl_report {
 
 /* Pieces [*k, ...) of pieces v[0, n) (sorted by passage) whose passage is x, their count;
  * *k moves past those before x. For writers walking passages in order. */
-size_t ovl__pieces_of(const ovl_piece *v, size_t n, size_t x, size_t *k);
+static inline size_t ovl__pieces_of(const ovl_piece *v, size_t n, size_t x, size_t *k)
+{
+    while (*k < n && v[*k].passage < x)
+        (*k)++;
+    size_t e = *k;
+    while (e < n && v[e].passage == x)
+        e++;
+    return e - *k;
+}
 
 /* Buffered writer over an ovl_write_fn: the sink sees few, large chunks, and the first
  * refusal sticks (err) so writers can emit freely and check once at the end. */

@@ -56,7 +56,8 @@ static int sread(sreader *r, void *p, size_t n)
 typedef struct range_pass {
     const ovl_scan_opts *o;
     uint32_t ndocs;          /* ids from here on are templates */
-    const uint32_t *copy_of; /* near copies read from the spool are skipped */
+    const uint32_t *copy_of; /* near copies read from the spool are skipped (NULL: the spool
+                                holds none, as the MPI scan spools them) */
     int fd;                  /* the chunk spool */
     const int *band_fd;      /* per band: that band's keys, chunk after chunk */
     off_t end;
@@ -71,7 +72,7 @@ int ovl__range_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_opts *o, uint32_t
                    const uint32_t *copy_of, uint32_t id, const ovl_fp_chunk *ch, size_t nc,
                    const uint64_t *keys)
 {
-    if (id < ndocs && copy_of[id] != id)
+    if (id < ndocs && copy_of && copy_of[id] != id)
         return OVL_OK; /* a near copy, found after its keys were spooled */
     int32_t g = o->groups && id < ndocs ? o->groups[id] : -1;
     return ovl_finder_add_keys(ctx, f, id, g, ch, nc, keys);

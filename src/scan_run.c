@@ -2,6 +2,7 @@
 #include "scan_run.h"
 
 #include "pool.h"
+#include "family.h"
 #include "report_int.h"
 
 #include <math.h>
@@ -720,6 +721,28 @@ int ovl__run_problem(void *userdata, size_t doc, const ovl_problem *p)
     return cfp_problem(userdata, doc, p);
 }
 
+/* The families' occurrences widened over the text beside them they share, and families of one
+ * text joined (src/family.c): documents read again, as phase 1 read them. */
+static int families_widen(ovl__run *r)
+{
+    size_t n = ovl_corpus_count(r->c);
+    for (size_t i = 0; i < n; i++) {
+        r->hashes[i][0] = r->docs[i].hash[0];
+        r->hashes[i][1] = r->docs[i].hash[1];
+    }
+    uint32_t *copies = calloc(n ? n : 1, sizeof *copies);
+    for (size_t i = 0; copies && i < n; i++)
+        if (r->cfp.copy_of[i] != UINT32_MAX && r->cfp.copy_of[i] != i)
+            copies[r->cfp.copy_of[i]]++;
+    ovl__famread rd = {r->c, &r->o->doc, (const uint64_t(*)[2])r->hashes, copies, r->docs};
+    ovl_ctx *lctx = copies ? ovl_ctx_new() : NULL;
+    int rc = lctx ? ovl__families_widen(r->ctx, &r->fam, &rd, lctx)
+                  : ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    ovl_ctx_free(lctx);
+    free(copies);
+    return rc;
+}
+
 int ovl__run_families(ovl__run *r)
 {
     size_t n = ovl_corpus_count(r->c);
@@ -742,7 +765,7 @@ int ovl__run_families(ovl__run *r)
     free(r->cfp.rec); /* the families hold what the alignment needs */
     r->cfp.rec = NULL;
     r->cfp.nrec = 0;
-    return OVL_OK;
+    return r->use_fam ? families_widen(r) : OVL_OK;
 }
 
 void ovl__run_filter(ovl__run *r, ovl_scan_pair *pairs, size_t *npairs)

@@ -1086,6 +1086,118 @@ START_TEST(runs_answer_like_pending)
 }
 END_TEST
 
+/* Events of an ovl_index_add_files run, as lines "name|path|rc|status|len". */
+typedef struct add_log {
+    char lines[16][512];
+    size_t n;
+    size_t stop_after; /* 0: never stop */
+} add_log;
+
+static int log_event(void *userdata, const ovl_index_add_event *ev)
+{
+    add_log *l = userdata;
+    ck_assert_uint_lt(l->n, 16);
+    ck_assert_uint_eq(ev->file, l->n);
+    snprintf(l->lines[l->n++], sizeof l->lines[0], "%s|%s|%d|%d|%zu|%s", strrchr(ev->name, '/') + 1,
+             ev->path ? strrchr(ev->path, '/') + 1 : "-", ev->rc, ev->status, ev->len,
+             ev->message ? ev->message : "");
+    return l->stop_after && l->n == l->stop_after ? 7 : 0;
+}
+
+/* The corpus in dir, its index beside the files, added with threads; the events in l. */
+static void add_dir(const char *dir, const char *db, unsigned threads, add_log *l, int want_rc)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_index *idx = open_idx(db, 1, NULL, NULL);
+    ovl_corpus *c = ovl_corpus_new();
+    ck_assert_int_eq(ovl_corpus_add_path(ctx, c, dir, NULL), OVL_OK);
+    ovl_index_add_opts o = OVL_INDEX_ADD_OPTS_INIT;
+    o.threads = threads;
+    ovl_index_meta m = {"batch", "b1"};
+    o.metas = &m;
+    o.nmetas = 1;
+    memset(l->lines, 0, sizeof l->lines);
+    l->n = 0;
+    ck_assert_int_eq(ovl_index_add_files(ctx, idx, c, &o, log_event, l), want_rc);
+    ovl_index_close(idx);
+    ovl_corpus_free(c);
+    ovl_ctx_free(ctx);
+}
+
+START_TEST(add_files_same_for_any_threads)
+{
+    char *dir = tmpdir_new();
+    size_t n;
+    char *src = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &n);
+    write_file(tu_path(dir, "a.txt"), src, n);
+    write_file(tu_path(dir, "b.txt"), src, n / 2);
+    write_file(tu_path(dir, "c.bin"), "\x00\x01\x02\x00\xff\xfe\x00\x00 binary", 16);
+    write_file(tu_path(dir, "d.txt"), src, n);
+    /* The index lies among the files it indexes: it must not index itself. */
+    char *db = strdup(tu_path(dir, "z.db"));
+    add_log l1, l3;
+    add_dir(dir, db, 1, &l1, OVL_OK);
+    /* z.db and, in WAL mode, its -shm and -wal files. */
+    ck_assert_uint_ge(l1.n, 5);
+    char want[5][512];
+    snprintf(want[0], sizeof want[0], "a.txt|a.txt|0|%d|%zu|", OVL_INDEX_ADDED, n);
+    snprintf(want[1], sizeof want[1], "b.txt|b.txt|0|%d|%zu|", OVL_INDEX_ADDED, n / 2);
+    snprintf(want[2], sizeof want[2], "c.bin|c.bin|%d|0|16|", OVL_ERR_BINARY);
+    snprintf(want[3], sizeof want[3], "d.txt|d.txt|0|%d|%zu|", OVL_INDEX_ADDED, n);
+    snprintf(want[4], sizeof want[4], "|0|%d|0|", OVL_INDEX_SKIPPED);
+    for (size_t i = 4; i < l1.n; i++)
+        ck_assert_msg(strncmp(l1.lines[i], "z.db", 4) == 0 && strstr(l1.lines[i], want[4]) != NULL,
+                      "event %zu: %s", i, l1.lines[i]);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_msg(strncmp(l1.lines[i], want[i], strlen(want[i])) == 0, "event %zu: %s, not %s", i,
+                      l1.lines[i], want[i]);
+    ck_assert_msg(strstr(l1.lines[2], "binary") != NULL, "c.bin: %s", l1.lines[2]);
+    /* Stored under absolute paths, with the metas. */
+    ovl_index *idx = open_idx(db, 0, NULL, NULL);
+    int64_t id;
+    char *abs = ovl_index_abspath(tu_path(dir, "./x/../a.txt"));
+    ck_assert_str_eq(abs, tu_path(dir, "a.txt"));
+    ck_assert_int_eq(ovl_index_find(NULL, idx, abs, &id), OVL_OK);
+    ck_assert_int_eq(stats_of(idx).documents, 3);
+    ovl_index_close(idx);
+    free(abs);
+    /* A second run: every file unchanged; the same with three workers, on a fresh index too. */
+    add_dir(dir, db, 3, &l3, OVL_OK);
+    for (size_t i = 0; i < 4; i++)
+        if (i != 2)
+            ck_assert_msg(strstr(l3.lines[i], "|0|3|") != NULL, "event %zu: %s", i, l3.lines[i]);
+    char *dir3 = tmpdir_new();
+    for (size_t i = 0; i < 4; i++) {
+        const char *nm[] = {"a.txt", "b.txt", "c.bin", "d.txt"};
+        copy_file(tu_path(dir, nm[i]), tu_path(dir3, nm[i]));
+    }
+    add_dir(dir3, tu_path(dir3, "z.db"), 3, &l3, OVL_OK);
+    ck_assert_uint_eq(l3.n, l1.n);
+    for (size_t i = 0; i < l1.n; i++)
+        ck_assert_str_eq(l3.lines[i], l1.lines[i]);
+    /* The callback stops the run: its value comes back, the files before stay stored. */
+    char *dir4 = tmpdir_new();
+    copy_file(tu_path(dir, "a.txt"), tu_path(dir4, "a.txt"));
+    copy_file(tu_path(dir, "b.txt"), tu_path(dir4, "b.txt"));
+    copy_file(tu_path(dir, "d.txt"), tu_path(dir4, "d.txt"));
+    add_log l4;
+    l4.stop_after = 1;
+    add_dir(dir4, tu_path(dir4, "z.db"), 2, &l4, 7);
+    ck_assert_uint_eq(l4.n, 1);
+    idx = open_idx(tu_path(dir4, "z.db"), 0, NULL, NULL);
+    ck_assert_int_eq(stats_of(idx).documents, 1);
+    ovl_index_close(idx);
+    free(db);
+    rm_rf(dir);
+    rm_rf(dir3);
+    rm_rf(dir4);
+    free(dir);
+    free(dir3);
+    free(dir4);
+    free(src);
+}
+END_TEST
+
 static Suite *index_suite(void)
 {
     Suite *s = suite_create("index");
@@ -1105,6 +1217,7 @@ static Suite *index_suite(void)
     tcase_add_test(tc, damaged_bytes_and_blocks_in_check);
     tcase_add_test(tc, killed_add_leaves_consistent_index);
     tcase_add_test(tc, runs_answer_like_pending);
+    tcase_add_test(tc, add_files_same_for_any_threads);
     tcase_add_test(tc, fixture_check_equals_compare);
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("seeds");

@@ -18,8 +18,9 @@ extern "C" {
  *     stay with it: another rank gets those its work needs), problems (to rank 0),
  *     whole-document keys and signatures, and its chunks' ranges in a temporary file (for
  *     the families); identical copies are found where their content hashes are (each hash
- *     to the rank its value picks, which tells each copy's owner its first, and each rank's
- *     verdicts, 4 bytes a document, to every rank); near copies are found where
+ *     to the rank its value picks, which tells each copy's owner its first; a rank keeps its
+ *     share's verdicts, and every copy with its group's first goes to rank 0); near copies
+ *     are found where
  *     their whole-document keys are (each key to the rank its value picks, which pairs the
  *     documents sharing it; each pair to the owner of its first document, which compares the
  *     signatures, fetching the second's from its owner; the groups joined on every rank from
@@ -29,7 +30,8 @@ extern "C" {
  *     key value), one round per batch, about ovl_scan_mpi_opts.key_round bytes packed by a
  *     rank (16 MB by default), kept in a temporary file per sending rank; once the identical
  *     and near copies are known, the owner spools the originals' records in document order
- *     and finds the candidates and recurring chunks of its keys;
+ *     (each sending rank's share's verdicts broadcast by it in turn) and finds the candidates
+ *     and recurring chunks of its keys;
  *   2 pairs: each pair goes to the rank owning its first document, where the ranges' pairs
  *     are merged; recurring and template chunks go to rank 0, and the chunk ranges of the
  *     documents holding them, streamed to a temporary file there that the families read
@@ -94,14 +96,41 @@ typedef struct ovl_scan_mpi_stats {
     uint64_t docs_fetched[OVL_SCAN_MPI_PHASES]; /* records of those this rank received from
                                                    the ranks that read them */
     uint64_t docs_fetched_total[OVL_SCAN_MPI_PHASES]; /* all ranks together */
+    uint64_t paths_held[OVL_SCAN_MPI_PHASES]; /* the most file list entries (a document's path,
+                                                 size, record) this rank held at once: every
+                                                 document's when the corpus is whole on every
+                                                 rank; walked in parts (ovl_corpus_add_paths_mpi),
+                                                 its share's, and in the fingerprint phase the
+                                                 walk's (the files it examined and the entries on
+                                                 their way to their shares), in the runs that
+                                                 align and report also those of their documents */
+    uint64_t paths_held_max[OVL_SCAN_MPI_PHASES];
+    uint64_t paths;                           /* documents of the corpus */
 } ovl_scan_mpi_stats;
+
+/* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the
+ * ranks of comm (collective): every rank lists every directory, but a file is examined (its
+ * size, the globs, a JSON lines file's records) only by the rank its path's hash picks; then
+ * the entries are sorted over the ranks by name (sample sort: all-to-all by name range) and
+ * sent on to the ranks whose share they are in (contiguous in name order, balanced by
+ * bytes, as ovl_scan_mpi cuts a whole corpus). c (new, empty; the caller's) gets this rank's
+ * share only, numbered from 0, and on rank 0 every problem of the walk, in walk order; pass
+ * it to ovl_scan_mpi on this rank: the report is the same as for the whole corpus. The ranks
+ * must see the same directories (OVL_ERR_INVALID otherwise, on every rank, as for any
+ * failure). */
+OVL_API int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const char *const *paths,
+                                     size_t npaths, const ovl_walk_opts *opts);
+/* The documents of the whole corpus c is a share of, and (first, may be NULL) the number of
+ * its first document in it; for a corpus not walked in parts, ovl_corpus_count(c) and 0. */
+OVL_API size_t ovl_corpus_mpi_total(const ovl_corpus *c, size_t *first);
 
 /* "fingerprint", "keys", "pairs", "balance", "align", "results"; NULL out of range. */
 OVL_API const char *ovl_scan_mpi_phase(int phase);
 
 /* ovl_scan over the ranks of comm: collective, every rank passes the same corpus (the same
- * walk of a shared file system) and options (mopts may be NULL: the defaults; a struct of
- * another version is OVL_ERR_INVALID on every rank); sink is used on rank 0 only (NULL
+ * walk of a shared file system), or each rank its share from ovl_corpus_add_paths_mpi, and
+ * the same options (mopts may be NULL: the defaults; a struct of another version is
+ * OVL_ERR_INVALID on every rank); sink is used on rank 0 only (NULL
  * elsewhere is fine). The report rank 0 writes is byte for byte what ovl_scan writes for any
  * number of ranks. Every rank returns the same code: when any rank fails, each returns that
  * failure, its message prefixed with "rank N: " in ctx, and rank 0 has written only the

@@ -2,6 +2,7 @@
 #ifndef OVERLAP_INDEX_H
 #define OVERLAP_INDEX_H
 
+#include "overlap/corpus.h"
 #include "overlap/fingerprint.h"
 
 #ifdef __cplusplus
@@ -71,8 +72,10 @@ typedef enum ovl_index_status {
     OVL_INDEX_REPLACED = 2,  /* the path held other bytes: that document was replaced */
     OVL_INDEX_UNCHANGED = 3, /* the path already holds these bytes (and the metas given):
                                 nothing written */
-    OVL_INDEX_UPDATED = 4    /* the path already holds these bytes; its metas were updated:
+    OVL_INDEX_UPDATED = 4,   /* the path already holds these bytes; its metas were updated:
                                 each key given now has the values given, other keys kept */
+    OVL_INDEX_SKIPPED = 5    /* ovl_index_add_files: the file is the index itself (or its
+                                -wal, -shm or -journal file): not added */
 } ovl_index_status;
 
 /* Adds the document at path (a label: the caller decides how paths are spelled; the CLI
@@ -99,6 +102,54 @@ OVL_API int ovl_index_add_prepared(ovl_ctx *ctx, ovl_index *idx, const char *pat
                                    size_t len, ovl_index_prep *prep, const ovl_index_meta *metas,
                                    size_t n_metas, int *status_out);
 OVL_API void ovl_index_prep_free(ovl_index_prep *prep);
+
+/* The path under which an index stores a file: absolute, "." and ".." resolved textually
+ * (symlinks kept), so the same file named two ways is one document and a deleted file can
+ * still be removed by its name. malloc'd (caller frees); NULL when out of memory or when the
+ * working directory cannot be read. */
+OVL_API char *ovl_index_abspath(const char *path);
+
+#define OVL_INDEX_ADD_OPTS_VERSION 1
+typedef struct ovl_index_add_opts {
+    unsigned version;             /* OVL_INDEX_ADD_OPTS_VERSION */
+    unsigned threads;             /* files read and prepared at once, on read-only handles of
+                                     their own, while the calling thread stores (0: all
+                                     online cores; 1: one file after the other) */
+    int absolute;                 /* 1: each file stored under ovl_index_abspath of its name;
+                                     0: under its name as the corpus gives it */
+    const ovl_index_meta *metas;  /* tags of every file added (borrowed during the call) */
+    size_t nmetas;
+} ovl_index_add_opts;
+#define OVL_INDEX_ADD_OPTS_INIT {OVL_INDEX_ADD_OPTS_VERSION, 0, 1, NULL, 0}
+
+/* What ovl_index_add_files did with one file. Everything is borrowed for the callback only. */
+typedef struct ovl_index_add_event {
+    size_t file;           /* its number in the corpus (files come in name order) */
+    size_t count;          /* files in the corpus */
+    const char *name;      /* ovl_corpus_name */
+    const char *path;      /* stored under (NULL when the run could not spell it) */
+    int rc;                /* OVL_OK, or why this file was not added */
+    int status;            /* with OVL_OK: an ovl_index_status, OVL_INDEX_SKIPPED included */
+    int read_failed;       /* 1: rc comes from reading the file */
+    const char *message;   /* rc's detail (NULL with OVL_OK) */
+    const void *bytes;     /* the file's bytes (NULL when not read) */
+    size_t len;
+} ovl_index_add_event;
+
+/* Called once per file, in file order, from the calling thread; non-zero stops the run. */
+typedef int (*ovl_index_add_fn)(void *userdata, const ovl_index_add_event *ev);
+
+/* Adds every file of files (in name order, as ovl_corpus_add_path listed them) to idx, then
+ * flushes (ovl_index_flush). With opts->threads > 1, that many workers read and prepare
+ * files ahead of the calling thread, which stores them in order: the index and the events
+ * are the same for any thread count. A file that cannot be read, decoded or added is its
+ * event's rc only, and the run goes on. The run stops, returning the code, when the index
+ * itself fails (OVL_ERR_DB, OVL_ERR_CORRUPT, OVL_ERR_NOMEM: the detail in ctx) or when fn
+ * returns non-zero (that value is returned); files stored before stay stored. opts NULL:
+ * defaults; fn may be NULL. Not for a read-only handle. */
+OVL_API int ovl_index_add_files(ovl_ctx *ctx, ovl_index *idx, const ovl_corpus *files,
+                                const ovl_index_add_opts *opts, ovl_index_add_fn fn,
+                                void *userdata);
 
 /* Ends an add run: sorts the pending band records into a run and merges runs of similar
  * size; then, when the records added through idx since its last flush are at least a quarter

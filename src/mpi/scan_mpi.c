@@ -1,6 +1,7 @@
 /* scan_mpi.c - ovl_scan spread over MPI ranks: the scan's own phases and emission, with the data moved between them by MPI. */
 #include "overlap/scan_mpi.h"
 
+#include "../corpus_int.h"
 #include "../scan_run.h"
 #include "../uf.h"
 
@@ -32,6 +33,12 @@ typedef struct mpi_run {
     int phase;
     double t_phase;
     uint64_t share; /* records of its share a rank holds all along */
+    /* The corpus: walked in parts (ovl_corpus_add_paths_mpi: this rank's share only, its
+     * entry 0 document lbase) or whole on every rank (lbase 0); paths: its entries, held
+     * all along. */
+    int parted;
+    size_t lbase;
+    uint64_t paths;
     /* Made once before the first exchange, so that no exchange can fail half-way on one
      * rank: per-rank counts, offsets and the packing buffers of a round. */
     uint64_t *u1, *u2;
@@ -102,6 +109,15 @@ static void next_phase(mpi_run *m, int phase)
     m->phase = phase;
     if (m->share > m->st.docs_held[phase])
         m->st.docs_held[phase] = m->share;
+    if (m->paths > m->st.paths_held[phase])
+        m->st.paths_held[phase] = m->paths;
+}
+
+/* The most file list entries held at once in the phase: the corpus's and more. */
+static void held_paths(mpi_run *m, uint64_t more)
+{
+    if (m->paths + more > m->st.paths_held[m->phase])
+        m->st.paths_held[m->phase] = m->paths + more;
 }
 
 static void held(mpi_run *m, uint64_t bytes)
@@ -232,26 +248,6 @@ static size_t received(const size_t *rl, int P, size_t elem)
     for (int p = 0; p < P; p++)
         n += rl[p] / elem;
     return n;
-}
-
-/* Every rank's len bytes to every rank, in rank order into out, which has room for them
- * all (size: the sum of every rank's len; -1 on every rank when it has not). */
-static int allgather_into(mpi_run *m, const void *mine, size_t len, void *out, size_t size)
-{
-    uint64_t l = len, *all = m->u1, total = 0;
-    MPI_Allgather(&l, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, m->comm);
-    for (int p = 0; p < m->size; p++)
-        total += all[p];
-    if (total != size)
-        return -1;
-    size_t at = 0;
-    for (int p = 0; p < m->size; p++) {
-        if (p == m->rank && len)
-            memmove((char *)out + at, mine, len);
-        bcast_bytes(m, (char *)out + at, all[p], p);
-        at += all[p];
-    }
-    return 0;
 }
 
 /* Every rank's len bytes to every rank: *out (malloc'd) holds them in rank order, lens[p]
@@ -521,7 +517,7 @@ static int nomem(mpi_run *m)
 enum { TAG_OK = 3, TAG_REQ };
 /* What rank 0 asks another rank for while it writes (a request: three uint64, the first
  * of them one of these). */
-enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_DOCS, REQ_PASSAGES, REQ_END };
+enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_DOCS, REQ_ENTRIES, REQ_PASSAGES, REQ_END };
 
 static void request(mpi_run *m, int to, uint64_t what, uint64_t x, uint64_t y)
 {
@@ -846,24 +842,84 @@ static size_t others(uint32_t *v, size_t n, size_t lo, size_t cnt)
     return k;
 }
 
+/* Sorts v and drops repeats; returns how many are left. */
+static size_t sort_uniq_u32(uint32_t *v, size_t n)
+{
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_u32);
+    size_t k = 0;
+    for (size_t x = 0; x < n; x++)
+        if (k == 0 || v[x] != v[k - 1])
+            v[k++] = v[x];
+    return k;
+}
+
+/* The position of id in ids (ascending), SIZE_MAX when it is not there. */
+static size_t pos_of(const uint32_t *ids, size_t n, uint32_t id)
+{
+    const uint32_t *at = n ? bsearch(&id, ids, n, sizeof *ids, cmp_u32) : NULL;
+    return at ? (size_t)(at - ids) : SIZE_MAX;
+}
+
+/* Union-find over the documents of some edges only (not every document of the corpus):
+ * ids, their numbers ascending; parent by position, so the smaller position, the smaller
+ * number, stays the root. */
+typedef struct cuf {
+    uint32_t *ids, *parent;
+    size_t n;
+} cuf;
+
+static void cuf_free(cuf *u)
+{
+    free(u->ids);
+    free(u->parent);
+    memset(u, 0, sizeof *u);
+}
+
+/* The sets the edges e[0, ne) join. -1 when out of memory. */
+static int cuf_make(cuf *u, const dpair *e, size_t ne)
+{
+    memset(u, 0, sizeof *u);
+    u->ids = malloc((2 * ne + 1) * sizeof *u->ids);
+    u->parent = malloc((2 * ne + 1) * sizeof *u->parent);
+    if (!u->ids || !u->parent) {
+        cuf_free(u);
+        return -1;
+    }
+    for (size_t x = 0; x < ne; x++)
+        u->ids[2 * x] = e[x].a, u->ids[2 * x + 1] = e[x].b;
+    u->n = sort_uniq_u32(u->ids, 2 * ne);
+    for (size_t k = 0; k < u->n; k++)
+        u->parent[k] = (uint32_t)k;
+    for (size_t x = 0; x < ne; x++)
+        ovl__uf_union(u->parent, (uint32_t)pos_of(u->ids, u->n, e[x].a), (uint32_t)pos_of(u->ids, u->n, e[x].b));
+    return 0;
+}
+
+/* The first document of doc's set (doc itself when no edge names it). */
+static uint32_t cuf_root(cuf *u, uint32_t doc)
+{
+    size_t k = pos_of(u->ids, u->n, doc);
+    return k == SIZE_MAX ? doc : u->ids[ovl__uf_find(u->parent, (uint32_t)k)];
+}
+
 /* A near copy's similarity to its group's first document. */
 typedef struct dsim {
     uint32_t doc;
     float sim;
 } dsim;
 
-/* ovl__near_groups over the ranks, with the same verdict (copy_of of every document on every
- * rank; the near copies' similarities, *sims, on rank 0, which reports them): each
+/* ovl__near_groups over the ranks, with the same verdict (copy_of of this rank's share, myco;
+ * the near copies' similarities, *sims, on rank 0, which reports them): each
  * whole-document key goes to the rank its value picks, which pairs the documents sharing
  * it; a pair goes to the owner of its first document, which compares the signatures (the
  * second's fetched from its owner); every rank joins the pairs that agree, as spanning edges
  * (a group's first document is the smallest number, whatever the order of the unions), into
  * the whole groups. No rank holds every signature. Collective. */
 
-static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *mydocs, ovl__cfp *g,
-                       dsim **sims, size_t *nsims,
-                       const ovl_scan_shard *sh,
-                       const size_t *first, size_t n, unsigned dbands, unsigned K)
+static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *mydocs, uint32_t *myco,
+                       dsim **sims, size_t *nsims, const ovl_scan_shard *sh, const size_t *first,
+                       unsigned dbands, unsigned K)
 {
     int P = m->size, me = m->rank, rc = OVL_OK;
     size_t lo = first[me], cnt = first[me + 1] - lo;
@@ -871,17 +927,18 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     bkd *keys = NULL;
     char *got = NULL;
     dpair *cand = NULL, *edges = NULL;
-    uint32_t *parent = malloc((n ? n : 1) * sizeof *parent), *ids = NULL, *fetched = NULL;
+    uint32_t *ids = NULL, *fetched = NULL;
+    cuf uf = {0};
     size_t ncand = 0, capcand = 0, nids = 0, nedges = 0;
     float *mine = NULL;
-    if (!counts || !rl || !fill || !parent)
+    if (!counts || !rl || !fill)
         rc = nomem(m);
     /* Keys to the ranks their values pick. */
     size_t nk = 0;
     for (int pass = 0; rc == OVL_OK && pass < 2; pass++) {
         for (size_t k = 0; k < cnt; k++) {
             size_t i = lo + k;
-            if (mydocs[k].status != OVL_OK || g->copy_of[i] != i || mydocs[k].tokens == 0)
+            if (mydocs[k].status != OVL_OK || myco[k] != i || mydocs[k].tokens == 0)
                 continue;
             for (unsigned b = 0; b < dbands; b++) {
                 uint64_t key = sh->doc_keys[k * dbands + b];
@@ -967,15 +1024,17 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     }
     free(fetched);
     fetched = NULL;
-    /* Spanning edges of this rank's groups to every rank, joined there. */
-    for (size_t i = 0; i < n; i++)
-        parent[i] = (uint32_t)i;
-    for (size_t x = 0; x < nedges; x++)
-        ovl__uf_union(parent, cand[x].a, cand[x].b);
+    /* Spanning edges of this rank's groups to every rank, joined there (over the documents
+     * the edges name, not every document). */
     size_t ne = 0;
-    for (size_t i = 0; i < n; i++)
-        if (parent[i] != i)
-            cand[ne++] = (dpair){(uint32_t)i, ovl__uf_find(parent, (uint32_t)i)};
+    if (cuf_make(&uf, cand, nedges) != 0)
+        rc = nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < uf.n; k++)
+        if (uf.parent[k] != k)
+            cand[ne++] = (dpair){uf.ids[k], cuf_root(&uf, uf.ids[k])};
+    cuf_free(&uf);
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
     rc = allgather_bytes(m, cand, ne * sizeof *cand, &got, rl) ? nomem(m) : OVL_OK;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
@@ -984,12 +1043,12 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     edges = (dpair *)got;
     got = NULL;
     nedges = received(rl, P, sizeof *edges);
-    for (size_t i = 0; i < n; i++)
-        parent[i] = (uint32_t)i;
-    for (size_t x = 0; x < nedges; x++)
-        ovl__uf_union(parent, edges[x].a, edges[x].b);
+    rc = cuf_make(&uf, edges, nedges) ? nomem(m) : OVL_OK;
     free(edges);
     edges = NULL;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    held(m, uf.n * 2 * sizeof *uf.ids);
     /* Each rank the similarity of its near copies to their group's first document (its
      * signature fetched when another rank's), then every document's to every rank. */
     free(ids);
@@ -999,8 +1058,8 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     if (!ids || !mine)
         rc = nomem(m);
     for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
-        uint32_t i = (uint32_t)(lo + k), root = ovl__uf_find(parent, i);
-        if (g->copy_of[i] == i && root != i)
+        uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
+        if (myco[k] == i && root != i)
             ids[nids++] = root;
     }
     if (rc == OVL_OK)
@@ -1010,8 +1069,8 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     if ((rc = fetch_sigs(m, sh, first, K, ids, nids, &fetched)) != OVL_OK)
         goto out;
     for (size_t k = 0; k < cnt; k++) {
-        uint32_t i = (uint32_t)(lo + k), root = ovl__uf_find(parent, i);
-        if (g->copy_of[i] != i || root == i)
+        uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
+        if (myco[k] != i || root == i)
             continue;
         const uint32_t *sa = sig_of(sh, lo, cnt, K, ids, nids, fetched, i);
         const uint32_t *sb = sig_of(sh, lo, cnt, K, ids, nids, fetched, root);
@@ -1034,12 +1093,13 @@ static int near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *m
     *nsims = m->rank == 0 ? received(rl, P, sizeof **sims) : 0;
     if ((rc = agree(m, rc)) != OVL_OK)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t root = ovl__uf_find(parent, (uint32_t)i);
-        if (g->copy_of[i] == i && root != i)
-            g->copy_of[i] = root;
+    for (size_t k = 0; k < cnt; k++) {
+        uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
+        if (myco[k] == i && root != i)
+            myco[k] = root;
     }
 out:
+    cuf_free(&uf);
     free(counts);
     free(rl);
     free(fill);
@@ -1047,7 +1107,6 @@ out:
     free(got);
     free(cand);
     free(edges);
-    free(parent);
     free(ids);
     free(fetched);
     free(mine);
@@ -1062,25 +1121,6 @@ static int cmp_size(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* Sorts v and drops repeats; returns how many are left. */
-static size_t sort_uniq_u32(uint32_t *v, size_t n)
-{
-    if (n > 1)
-        qsort(v, n, sizeof *v, cmp_u32);
-    size_t k = 0;
-    for (size_t x = 0; x < n; x++)
-        if (k == 0 || v[x] != v[k - 1])
-            v[k++] = v[x];
-    return k;
-}
-
-/* The position of id in ids (ascending), SIZE_MAX when it is not there. */
-static size_t pos_of(const uint32_t *ids, size_t n, uint32_t id)
-{
-    const uint32_t *at = n ? bsearch(&id, ids, n, sizeof *ids, cmp_u32) : NULL;
-    return at ? (size_t)(at - ids) : SIZE_MAX;
-}
-
 /* The most document records held at once in the phase: the share's and docs more. */
 static void held_docs(mpi_run *m, uint64_t docs, uint64_t fetched)
 {
@@ -1090,16 +1130,15 @@ static void held_docs(mpi_run *m, uint64_t docs, uint64_t fetched)
 }
 
 /* copy_of as ovl__scan_cfp sets it (the first document, in name order, with the same bytes;
- * UINT32_MAX when unread), with no rank holding every content hash: each goes to the rank
- * its value picks, which finds the groups among its hashes and tells the owner of each copy
- * its group's first; then each rank's part to every rank (4 bytes a document). Collective. */
-static int identical_copies(mpi_run *m, const ovl_scan_doc *mydocs, const size_t *first, size_t n,
-                            uint32_t *copy_of)
+ * UINT32_MAX when unread) for this rank's share (myco, cnt of them), with no rank holding
+ * every content hash: each goes to the rank its value picks, which finds the groups among its
+ * hashes and tells the owner of each copy its group's first. Collective. */
+static int identical_copies(mpi_run *m, const ovl_scan_doc *mydocs, const size_t *first, uint32_t *myco)
 {
     int P = m->size, me = m->rank, rc = OVL_OK;
     size_t lo = first[me], cnt = first[me + 1] - lo, nv = 0;
     size_t *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl), *fill = calloc(P + 1, sizeof *fill);
-    uint32_t *mine = malloc((cnt ? cnt : 1) * sizeof *mine);
+    uint32_t *mine = myco;
     hd *v = NULL;
     char *got = NULL;
     dpair *back = NULL;
@@ -1161,15 +1200,10 @@ static int identical_copies(mpi_run *m, const ovl_scan_doc *mydocs, const size_t
         if (e.a >= lo && e.a < lo + cnt)
             mine[e.a - lo] = e.b;
     }
-    rc = allgather_into(m, mine, cnt * sizeof *mine, copy_of, n * sizeof *copy_of)
-             ? ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' copies do not add up")
-             : OVL_OK;
-    rc = agree(m, rc);
 out:
     free(counts);
     free(rl);
     free(fill);
-    free(mine);
     free(v);
     free(got);
     free(back);
@@ -1341,24 +1375,33 @@ static int relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, int
 /* Rank 0: the families (and template spans) built over the flagged documents and their
  * copies only (numbered by position, which keeps their order, so the families are those of
  * the whole table), their spans numbered in the corpus again and no per-document index.
- * vn: the chunks of each flagged document, in document order; chunks: their ranges. */
+ * vn: the chunks of each flagged document, in document order; chunks: their ranges; cops:
+ * every copy and its group's first, by copy. */
 static int build_families(mpi_run *m, const ovl_scan_opts *o, ovl__cfp *g, const uint8_t *flag, size_t n,
-                          const uint32_t *vn, size_t nvn, const ovl__chunkinfo *chunks, size_t nchunks,
-                          ovl__families *fam, int *use_fam, ovl__families *ign, int *use_ign,
-                          uint64_t *ignored_chars)
+                          const dpair *cops, size_t ncops, const uint32_t *vn, size_t nvn,
+                          const ovl__chunkinfo *chunks, size_t nchunks, ovl__families *fam, int *use_fam,
+                          ovl__families *ign, int *use_ign, uint64_t *ignored_chars)
 {
     int rc = OVL_OK;
     size_t nids = 0, at = 0, fk = 0;
     for (size_t i = 0; i < n; i++)
-        nids += flag[i] || (g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i && flag[g->copy_of[i]]);
+        nids += flag[i];
+    for (size_t x = 0; x < ncops; x++)
+        nids += flag[cops[x].b];
     uint32_t *ids = malloc((nids ? nids : 1) * sizeof *ids), *vc = malloc((nids ? nids : 1) * sizeof *vc);
+    uint32_t *orig = malloc((nids ? nids : 1) * sizeof *orig);
     ovl_scan_doc *vd = calloc(nids ? nids : 1, sizeof *vd);
-    if (!ids || !vc || !vd)
+    if (!ids || !vc || !vd || !orig)
         rc = nomem(m);
     nids = 0;
-    for (size_t i = 0; rc == OVL_OK && i < n; i++)
-        if (flag[i] || (g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i && flag[g->copy_of[i]]))
-            ids[nids++] = (uint32_t)i;
+    for (size_t i = 0, x = 0; rc == OVL_OK && i < n; i++) {
+        /* (A flagged document is a group's first, never a copy.) */
+        if (flag[i])
+            orig[nids] = (uint32_t)i, ids[nids++] = (uint32_t)i;
+        for (; x < ncops && cops[x].a == i; x++)
+            if (flag[cops[x].b])
+                orig[nids] = cops[x].b, ids[nids++] = (uint32_t)i;
+    }
     for (size_t k = 0; rc == OVL_OK && k < nids; k++) {
         uint32_t i = ids[k];
         vd[k].status = OVL_OK;
@@ -1366,8 +1409,9 @@ static int build_families(mpi_run *m, const ovl_scan_opts *o, ovl__cfp *g, const
         if (flag[i] && fk < nvn)
             vd[k].nchunks = vn[fk++];
         at += vd[k].nchunks;
-        vc[k] = flag[i] ? (uint32_t)k : (uint32_t)pos_of(ids, nids, g->copy_of[i]);
+        vc[k] = flag[i] ? (uint32_t)k : (uint32_t)pos_of(ids, nids, orig[k]);
     }
+    free(orig);
     if (rc == OVL_OK && (at != nchunks || fk != nvn))
         rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' chunk ranges do not add up");
     /* (Records of templates, numbered from n on, keep their distance past the documents.) */
@@ -1472,6 +1516,106 @@ static void part_shed(part *a, int figs)
     a->r.hashes = NULL;
 }
 
+/* The file list entries of documents ids (of this rank's share, the corpus walked in parts),
+ * each as its length and bytes. */
+static void put_entries(mpi_run *m, ovl__bbuf *b, const ovl_corpus *c, const uint32_t *ids, size_t nids)
+{
+    for (size_t k = 0; k < nids && !b->bad; k++) {
+        size_t i = ids[k] - m->lbase;
+        uint32_t len = (uint32_t)ovl__corpus_entry_bytes(c, i, NULL);
+        ovl__bput(b, &len, sizeof len);
+        if (b->bad || ovl__grow(&b->p, &b->cap, b->n + len + 1, 1) != 0) {
+            b->bad = 1;
+            break;
+        }
+        ovl__corpus_entry_bytes(c, i, b->p + b->n);
+        b->n += len;
+    }
+}
+
+/* A corpus of the count entries put by put_entries in buf (in document order). */
+static int entries_corpus(mpi_run *m, const char *buf, size_t len, size_t count, ovl_corpus **out)
+{
+    ovl_corpus *v = ovl_corpus_new();
+    size_t k = 0;
+    int rc = v ? OVL_OK : nomem(m);
+    for (size_t at = 0; rc == OVL_OK && at < len; k++) {
+        uint32_t l;
+        if (len - at < sizeof l || (memcpy(&l, buf + at, sizeof l), len - at - sizeof l < l)) {
+            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a file list entry could not be read back");
+            break;
+        }
+        at += sizeof l;
+        if (ovl__corpus_add_entry(v, buf + at, l) != 0)
+            rc = nomem(m);
+        at += l;
+    }
+    if (rc == OVL_OK && k != count)
+        rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "file list entries missing");
+    if (rc != OVL_OK) {
+        ovl_corpus_free(v);
+        return rc;
+    }
+    ovl__corpus_partinfo pi = {0, count, 0, 0, 0};
+    ovl__corpus_set_part(v, &pi);
+    *out = v;
+    return OVL_OK;
+}
+
+/* The corpus of documents ids (sorted, distinct), their entries from the ranks whose shares
+ * they are in (the corpus walked in parts). Collective. */
+static int fetch_entries(mpi_run *m, const size_t *first, const ovl_corpus *c, const uint32_t *ids, size_t nids,
+                         ovl_corpus **out)
+{
+    int P = m->size, me = m->rank, rc = OVL_OK;
+    size_t *cnt = calloc(P, sizeof *cnt), *rl = calloc(P, sizeof *rl), *rep = calloc(P, sizeof *rep);
+    char *req = NULL, *got = NULL;
+    ovl__bbuf b = {0};
+    *out = NULL;
+    if (!cnt || !rl || !rep)
+        rc = nomem(m);
+    for (size_t x = 0; rc == OVL_OK && x < nids; x++)
+        cnt[owner_of(first, P, ids[x])] += sizeof *ids;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    rc = alltoall_bytes(m, (const char *)ids, cnt, &req, rl) ? nomem(m) : OVL_OK;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    size_t at = 0;
+    for (int p = 0; p < P; p++) {
+        size_t before = b.n, k = rl[p] / sizeof *ids;
+        for (size_t x = 0; x < k && rc == OVL_OK; x++) {
+            uint32_t id;
+            memcpy(&id, req + at + x * sizeof id, sizeof id);
+            if (id < first[me] || id >= first[me + 1])
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a document's entry was asked of the wrong rank");
+            else
+                put_entries(m, &b, c, &id, 1);
+        }
+        at += rl[p];
+        rep[p] = b.n - before;
+    }
+    if (rc == OVL_OK && b.bad)
+        rc = nomem(m);
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    rc = alltoall_bytes(m, b.p, rep, &got, rl) ? nomem(m) : OVL_OK;
+    if ((rc = agree(m, rc)) != OVL_OK)
+        goto out;
+    size_t len = 0;
+    for (int p = 0; p < P; p++)
+        len += rl[p];
+    rc = agree(m, entries_corpus(m, got, len, nids, out));
+out:
+    free(cnt);
+    free(rl);
+    free(rep);
+    free(req);
+    free(got);
+    free(b.p);
+    return rc;
+}
+
 /* A run over documents ids (taken), their records fetched from their owners (mydocs: this
  * rank's share). Collective. */
 static int part_open(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_opts *o, const ovl_scan_sink *sink,
@@ -1486,9 +1630,16 @@ static int part_open(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_op
     if (rc != OVL_OK)
         return rc;
     held_docs(m, nids, fetched);
-    if (!(a->view = ovl__corpus_view(c, ids, nids)))
+    if (m->parted) {
+        if ((rc = fetch_entries(m, first, c, ids, nids, &a->view)) != OVL_OK) {
+            free(recs);
+            return rc;
+        }
+        held_paths(m, nids);
+    } else if (!(a->view = ovl__corpus_view(c, ids, nids))) {
         rc = nomem(m);
-    else if ((rc = ovl__run_init(&a->r, m->ctx, a->view, o, sink)) == OVL_OK && nids)
+    }
+    if (rc == OVL_OK && (rc = ovl__run_init(&a->r, m->ctx, a->view, o, sink)) == OVL_OK && nids)
         memcpy(a->r.docs, recs, nids * sizeof *a->r.docs);
     free(recs);
     return rc;
@@ -1593,7 +1744,7 @@ static int get_figs(const char *buf, size_t len, ovl__run *r, uint32_t *ids, siz
  * the others (once rank 0 has every record it lists); the figures of the documents rank 0
  * names; the records of documents of its share; the passages of a record. Until rank 0 says
  * it is done. ok 0: this rank failed before (it says so to every request). */
-static void serve(mpi_run *m, part *a, const ovl_scan_doc *mydocs, size_t lo, size_t cnt, int ok)
+static void serve(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_doc *mydocs, size_t lo, size_t cnt, int ok)
 {
     ovl__run *r = &a->r;
     size_t at = 0;
@@ -1619,18 +1770,20 @@ static void serve(mpi_run *m, part *a, const ovl_scan_doc *mydocs, size_t lo, si
                     put_rec(&b, &r->recs[at]);
             if (!b.bad)
                 memcpy(b.p, &unlisted, sizeof unlisted);
-        } else if (req[0] == REQ_FIGS || req[0] == REQ_DOCS) {
+        } else if (req[0] == REQ_FIGS || req[0] == REQ_DOCS || req[0] == REQ_ENTRIES) {
             /* Documents rank 0 names: sorted ids. */
             size_t len = 0;
             uint32_t *ids = recv_bytes(m, 0, &len), nids = (uint32_t)(len / sizeof *ids);
             got = got && ids;
             if (got && req[0] == REQ_FIGS)
                 put_figs(&b, a, ids, nids);
-            for (size_t k = 0; got && req[0] == REQ_DOCS && k < nids; k++)
-                if (ids[k] >= lo && ids[k] < lo + cnt)
+            for (size_t k = 0; got && req[0] != REQ_FIGS && k < nids; k++)
+                if (ids[k] < lo || ids[k] >= lo + cnt)
+                    got = 0;
+                else if (req[0] == REQ_DOCS)
                     ovl__bput(&b, &mydocs[ids[k] - lo], sizeof *mydocs);
                 else
-                    got = 0;
+                    put_entries(m, &b, c, &ids[k], 1);
             free(ids);
         } else if (req[0] == REQ_PASSAGES) {
             got = got && ovl__grow(&ps, &cap, (size_t)req[2] + 1, sizeof *ps) == 0 &&
@@ -1778,11 +1931,13 @@ static int ask(mpi_run *m, int p, uint64_t what, const uint32_t *ids, size_t nid
  * the families as built (their spans numbered in the corpus), the summary so far. */
 typedef struct rootin {
     const ovl_corpus *c;
+    size_t n;            /* documents of the corpus (c: rank 0's share when walked in parts) */
     const ovl_scan_opts *o;
     const ovl_scan_sink *sink;
     const size_t *first;
     const ovl_scan_doc *mydocs;
-    const ovl__cfp *g;
+    const dpair *cops;   /* every copy and its group's first, by copy */
+    size_t ncops;
     int near;            /* near copies looked for */
     const dsim *sims;    /* the near copies' similarities, document order */
     size_t nsims;
@@ -1799,8 +1954,6 @@ typedef struct rootin {
 static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part *rep)
 {
     int P = m->size, rc = OVL_OK;
-    const ovl__cfp *g = in->g;
-    size_t n = ovl_corpus_count(in->c);
     uint32_t *want = NULL, *ids = NULL;
     size_t nwant = 0, nids = 0, cap = 0;
     char **figs = calloc(P, sizeof *figs);
@@ -1830,8 +1983,7 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     cap = nwant;
     for (int p = 0; p < P; p++)
         cap += flen[p] / (3 * sizeof(uint32_t) + 3 * sizeof(uint64_t)) * 2 + 2;
-    for (size_t i = 0; i < n; i++)
-        cap += g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i ? 2 : 0;
+    cap += 2 * in->ncops;
     for (size_t k = 0; k < top; k++) {
         size_t ns = in->fam->f[k].nspans, listed = in->o->family_spans && ns > in->o->family_spans ? in->o->family_spans : ns;
         cap += listed + 1;
@@ -1845,9 +1997,8 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     for (int p = 0; rc == OVL_OK && p < P; p++)
         if (get_figs(figs[p], flen[p], NULL, ids, &nids, cap) != 0)
             rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: figures could not be read back", p);
-    for (size_t i = 0; rc == OVL_OK && i < n; i++)
-        if (g->copy_of[i] != UINT32_MAX && g->copy_of[i] != i)
-            ids[nids++] = (uint32_t)i, ids[nids++] = g->copy_of[i];
+    for (size_t x = 0; rc == OVL_OK && x < in->ncops; x++)
+        ids[nids++] = in->cops[x].a, ids[nids++] = in->cops[x].b;
     for (size_t k = 0; rc == OVL_OK && k < top; k++) {
         const ovl__fam *f = &in->fam->f[k];
         size_t listed = in->o->family_spans && f->nspans > in->o->family_spans ? in->o->family_spans : f->nspans;
@@ -1860,6 +2011,7 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     /* Their records, from their owners. */
     ovl_scan_doc *dr = rc == OVL_OK ? malloc((nids ? nids : 1) * sizeof *dr) : NULL;
     size_t fetched = 0;
+    ovl__bbuf ent = {0}; /* their file list entries (the corpus walked in parts) */
     if (rc == OVL_OK && !dr)
         rc = nomem(m);
     for (size_t x = 0; rc == OVL_OK && x < nids;) {
@@ -1870,6 +2022,8 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
         if (p == 0) {
             for (size_t k = x; k < y; k++)
                 dr[k] = in->mydocs[ids[k] - in->first[0]];
+            if (m->parted)
+                put_entries(m, &ent, in->c, ids + x, y - x);
         } else {
             char *got = NULL;
             size_t len = 0;
@@ -1878,21 +2032,32 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
             if (rc == OVL_OK)
                 memcpy(dr + x, got, len);
             free(got);
+            got = NULL;
+            if (rc == OVL_OK && m->parted && (rc = ask(m, p, REQ_ENTRIES, ids + x, y - x, &got, &len)) == OVL_OK)
+                ovl__bput(&ent, got, len);
+            free(got);
             fetched += y - x;
         }
         x = y;
     }
+    if (rc == OVL_OK && ent.bad)
+        rc = nomem(m);
     memset(rep, 0, sizeof *rep);
     if (rc == OVL_OK) {
         rep->ids = ids, rep->nids = nids;
         ids = NULL;
-        if (!(rep->view = ovl__corpus_view(in->c, rep->ids, nids)))
+        if (m->parted)
+            rc = entries_corpus(m, ent.p, ent.n, nids, &rep->view);
+        else if (!(rep->view = ovl__corpus_view(in->c, rep->ids, nids)))
             rc = nomem(m);
-        else if ((rc = ovl__run_init(&rep->r, m->ctx, rep->view, in->o, in->sink)) == OVL_OK && nids)
+        if (rc == OVL_OK && (rc = ovl__run_init(&rep->r, m->ctx, rep->view, in->o, in->sink)) == OVL_OK && nids)
             memcpy(rep->r.docs, dr, nids * sizeof *dr);
     }
+    free(ent.p);
     free(dr);
     held_docs(m, nids, fetched); /* (a's records are given back by now) */
+    if (m->parted)
+        held_paths(m, nids);
     ovl__run *r = &rep->r;
     const uint32_t *rid = rep->ids;
     /* Figures, copies, families and records numbered by position among those documents. */
@@ -1904,9 +2069,14 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     if (rc == OVL_OK && (!(r->cfp.copy_of = malloc((nids ? nids : 1) * sizeof *r->cfp.copy_of)) ||
                          (in->near && !(r->cfp.near = calloc(nids ? nids : 1, sizeof *r->cfp.near)))))
         rc = nomem(m);
-    for (size_t k = 0; rc == OVL_OK && k < nids; k++) {
-        uint32_t co = g->copy_of[rid[k]];
-        r->cfp.copy_of[k] = co == UINT32_MAX ? UINT32_MAX : (uint32_t)pos_of(rid, nids, co);
+    for (size_t k = 0, x = 0; rc == OVL_OK && k < nids; k++) {
+        /* A copy: its group's first; else itself when read (UINT32_MAX when not). */
+        while (x < in->ncops && in->cops[x].a < rid[k])
+            x++;
+        if (x < in->ncops && in->cops[x].a == rid[k])
+            r->cfp.copy_of[k] = (uint32_t)pos_of(rid, nids, in->cops[x].b);
+        else
+            r->cfp.copy_of[k] = r->docs[k].status == OVL_OK ? (uint32_t)k : UINT32_MAX;
     }
     for (size_t x = 0; rc == OVL_OK && in->near && x < in->nsims; x++) {
         size_t k = pos_of(rid, nids, in->sims[x].doc);
@@ -1947,6 +2117,374 @@ static int root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part
     free(want);
     free(ids);
     return rc;
+}
+
+/* ---- the walk in parts --------------------------------------------------------------------- */
+
+/* A walked entry on its way to its share: its sort key (a file's name, a record's file), then
+ * the entry's bytes (ovl__corpus_entry_bytes). */
+typedef struct wrec {
+    const char *key;
+    uint32_t keylen, isrec;
+    uint64_t line, size;
+    const char *blob;
+    uint32_t bloblen;
+} wrec;
+
+/* ovl_corpus's order (seal): by key, a file before the records of a file of that name, then
+ * line. Keys hold no NUL, so bytes compare as strcmp does. */
+static int cmp_wrec(const void *x, const void *y)
+{
+    const wrec *a = x, *b = y;
+    size_t l = a->keylen < b->keylen ? a->keylen : b->keylen;
+    int d = memcmp(a->key, b->key, l);
+    if (d || a->keylen != b->keylen)
+        return d ? d : a->keylen < b->keylen ? -1 : 1;
+    if (a->isrec != b->isrec)
+        return a->isrec ? 1 : -1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+static int cmp_wrecp(const void *x, const void *y)
+{
+    return cmp_wrec(*(const wrec *const *)x, *(const wrec *const *)y);
+}
+
+/* Record layout: keylen, isrec, line, size, bloblen, key, blob. */
+static void put_wrec(ovl__bbuf *b, const char *key, uint32_t isrec, uint64_t line, uint64_t size,
+                     const char *blob, uint32_t bloblen)
+{
+    uint32_t kl = (uint32_t)strlen(key), u[3] = {kl, isrec, bloblen};
+    uint64_t v[2] = {line, size};
+    ovl__bput(b, u, sizeof u);
+    ovl__bput(b, v, sizeof v);
+    ovl__bput(b, key, kl);
+    ovl__bput(b, blob, bloblen);
+}
+
+/* The records in buf[0, len) into *out (malloc'd, pointing into buf). -1: bad bytes or memory. */
+static int get_wrecs(const char *buf, size_t len, wrec **out, size_t *n)
+{
+    size_t cap = 0, k = 0;
+    wrec *v = NULL;
+    for (size_t at = 0; at < len;) {
+        uint32_t u[3];
+        uint64_t w[2];
+        if (len - at < sizeof u + sizeof w)
+            goto bad;
+        memcpy(u, buf + at, sizeof u);
+        memcpy(w, buf + at + sizeof u, sizeof w);
+        at += sizeof u + sizeof w;
+        if (len - at < (uint64_t)u[0] + u[2] || ovl__grow(&v, &cap, k + 1, sizeof *v) != 0)
+            goto bad;
+        v[k++] = (wrec){buf + at, u[0], u[1], w[0], w[1], buf + at + u[0], u[2]};
+        at += (size_t)u[0] + u[2];
+    }
+    *out = v;
+    *n = k;
+    return 0;
+bad:
+    free(v);
+    return -1;
+}
+
+/* A problem of the walk and where it was met: its walk position, then rank and order there. */
+typedef struct wprob {
+    ovl_problem p;
+    uint64_t at;
+    int rank;
+    size_t k;
+} wprob;
+
+static int cmp_wprob(const void *x, const void *y)
+{
+    const wprob *a = x, *b = y;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return (a->k > b->k) - (a->k < b->k);
+}
+
+typedef struct keeper {
+    uint64_t rank, ranks;
+} keeper;
+
+/* A file (and a directory's problems) to the rank its path's hash picks: the same path on
+ * the same rank, so that repeats meet there. */
+static int keep_hashed(void *data, const char *path)
+{
+    const keeper *k = data;
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *s = (const unsigned char *)path; *s; s++)
+        h = (h ^ *s) * 1099511628211ull;
+    return h % k->ranks == k->rank;
+}
+
+int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const char *const *paths, size_t npaths,
+                             const ovl_walk_opts *opts)
+{
+    mpi_run mr, *m = &mr;
+    memset(m, 0, sizeof *m);
+    m->comm = comm;
+    m->ctx = ctx;
+    MPI_Comm_rank(comm, &m->rank);
+    MPI_Comm_size(comm, &m->size);
+    double t0 = now();
+    int P = m->size, me = m->rank, rc = OVL_OK;
+    ovl_corpus *walked = ovl_corpus_new(); /* the files this rank examined */
+    keeper kp = {(uint64_t)me, (uint64_t)P};
+    ovl__bbuf b = {0};
+    char *got = NULL, *got2 = NULL, *samples = NULL;
+    wrec *wv = NULL, *sv = NULL, **order = NULL;
+    size_t *counts = calloc(P, sizeof *counts), *lens = calloc(P, sizeof *lens);
+    ovl__bbuf pw = {0}; /* its problems */
+    size_t nw = 0, nsv = 0, held = 0;
+    if (mpi_run_alloc(m) != 0 || !walked || !counts || !lens)
+        rc = nomem(m);
+    else if (!c || (npaths && !paths))
+        rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "corpus and paths are required");
+    if (rc == OVL_OK && P == 1) {
+        /* One rank: the walk is the whole corpus, sorted where it is. */
+        for (size_t p = 0; rc == OVL_OK && p < npaths; p++)
+            rc = ovl_corpus_add_path(ctx, c, paths[p], opts);
+        if (rc == OVL_OK) {
+            size_t all1 = ovl_corpus_count(c);
+            ovl__corpus_partinfo pi1 = {0, all1, all1, 0, now() - t0};
+            ovl__corpus_set_part(c, &pi1);
+        }
+        goto done;
+    }
+    /* This rank's files: those whose path hashes to it (every rank lists every directory). */
+    for (size_t p = 0; rc == OVL_OK && p < npaths; p++)
+        rc = ovl__corpus_add_path_keep(ctx, walked, paths[p], opts, keep_hashed, &kp);
+    CHECK(rc);
+    {
+        uint64_t visits = 0, hash = 0, v[4];
+        ovl__corpus_walked(walked, &visits, &hash);
+        v[0] = visits, v[1] = hash, v[2] = ~visits, v[3] = ~hash;
+        MPI_Allreduce(MPI_IN_PLACE, v, 4, MPI_UINT64_T, MPI_MAX, comm);
+        if (v[0] != visits || v[1] != hash || v[2] != ~visits || v[3] != ~hash)
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1,
+                           "the ranks do not see the same files (%llu names here, up to %llu on another "
+                           "rank, or other names): every rank must walk the same shared directories",
+                           (unsigned long long)visits, (unsigned long long)v[0]);
+    }
+    CHECK(rc);
+    /* Its entries in name order (sealing sorts them and drops repeats), as records. */
+    size_t mine = ovl_corpus_count(walked);
+    char *tmp = NULL;
+    size_t tcap = 0;
+    for (size_t i = 0; i < mine && !b.bad; i++) {
+        const char *file = NULL;
+        uint64_t line = 0;
+        int isrec = ovl_corpus_record(walked, i, &file, NULL, &line);
+        size_t bl = ovl__corpus_entry_bytes(walked, i, NULL);
+        if (ovl__grow(&tmp, &tcap, bl + 1, 1) != 0) {
+            b.bad = 1;
+            break;
+        }
+        ovl__corpus_entry_bytes(walked, i, tmp);
+        put_wrec(&b, isrec ? file : ovl_corpus_name(walked, i), (uint32_t)isrec, isrec ? line : 0,
+                 ovl_corpus_size(walked, i), tmp, (uint32_t)bl);
+    }
+    free(tmp);
+    /* Its problems, with their walk positions, for rank 0. */
+    for (size_t i = 0; i < ovl_corpus_problem_count(walked); i++) {
+        const ovl_problem *pb = ovl_corpus_problem(walked, i);
+        uint64_t wat = ovl__corpus_problem_at(walked, i);
+        int64_t off = pb->offset;
+        int32_t code = pb->code;
+        ovl__bput(&pw, &wat, sizeof wat);
+        ovl__bput(&pw, &code, sizeof code);
+        ovl__bput(&pw, &off, sizeof off);
+        put_str(&pw, pb->path);
+        put_str(&pw, pb->message);
+    }
+    if (b.bad || pw.bad || get_wrecs(b.p, b.n, &wv, &nw) != 0)
+        rc = nomem(m);
+    CHECK(rc);
+    /* Splitters: a regular sample of every rank's keys (4 per rank), all ranks' sorted, and
+     * every 4th of them: the same on every rank. */
+    {
+        ovl__bbuf sb = {0};
+        size_t per = 4 * (size_t)P;
+        for (size_t s = 0; s < per && nw; s++) {
+            const wrec *x = &wv[(s * nw) / per];
+            uint32_t u[3] = {x->keylen, x->isrec, 0};
+            uint64_t v[2] = {x->line, 0};
+            ovl__bput(&sb, u, sizeof u);
+            ovl__bput(&sb, v, sizeof v);
+            ovl__bput(&sb, x->key, x->keylen);
+        }
+        if ((rc = agree(m, sb.bad ? nomem(m) : OVL_OK)) == OVL_OK)
+            rc = allgather_bytes(m, sb.p, sb.n, &samples, lens) ? nomem(m) : OVL_OK;
+        free(sb.p);
+        CHECK(rc);
+        size_t total = 0;
+        for (int p = 0; p < P; p++)
+            total += lens[p];
+        rc = get_wrecs(samples, total, &sv, &nsv) ? nomem(m) : OVL_OK;
+        CHECK(rc);
+        if (nsv > 1)
+            qsort(sv, nsv, sizeof *sv, cmp_wrec);
+    }
+    /* Each entry to the rank of its key range (entries in order: each range a run). */
+    memset(counts, 0, P * sizeof *counts);
+    for (size_t i = 0, p = 0; i < nw; i++) {
+        /* splitter j (1..P-1) is sample j * nsv / P; p: the splitters not above entry i */
+        while ((int)p + 1 < P && nsv && cmp_wrec(&sv[(p + 1) * nsv / (size_t)P], &wv[i]) <= 0)
+            p++;
+        counts[p] += (size_t)(wv[i].blob + wv[i].bloblen - wv[i].key) + 3 * sizeof(uint32_t) + 2 * sizeof(uint64_t);
+    }
+    free(sv);
+    sv = NULL;
+    free(samples);
+    samples = NULL;
+    ovl_corpus_free(walked);
+    walked = NULL;
+    rc = alltoall_bytes(m, b.p, counts, &got, lens) ? nomem(m) : OVL_OK;
+    CHECK(rc);
+    size_t nr = 0, glen = 0;
+    for (int p = 0; p < P; p++)
+        glen += lens[p];
+    free(wv);
+    wv = NULL;
+    rc = get_wrecs(got, glen, &wv, &nr) ? nomem(m) : OVL_OK;
+    if (rc == OVL_OK && !(order = malloc((nr ? nr : 1) * sizeof *order)))
+        rc = nomem(m);
+    held = mine + nr;
+    free(b.p);
+    memset(&b, 0, sizeof b);
+    CHECK(rc);
+    for (size_t i = 0; i < nr; i++)
+        order[i] = &wv[i];
+    /* (P sorted runs: a merge would do; the sort is simpler and as exact.) */
+    if (nr > 1)
+        qsort(order, nr, sizeof *order, cmp_wrecp);
+    /* Shares as ovl_scan_mpi makes them of a whole corpus: contiguous, balanced by bytes. */
+    uint64_t mycnt[2] = {nr, 0}, before[2] = {0, 0}, all[2];
+    for (size_t i = 0; i < nr; i++)
+        mycnt[1] += order[i]->size + 1;
+    MPI_Exscan(mycnt, before, 2, MPI_UINT64_T, MPI_SUM, comm);
+    if (me == 0)
+        before[0] = before[1] = 0;
+    MPI_Allreduce(mycnt, all, 2, MPI_UINT64_T, MPI_SUM, comm);
+    uint64_t T = all[1] / (uint64_t)P, at = before[1];
+    memset(counts, 0, P * sizeof *counts);
+    for (size_t i = 0; i < nr; i++) {
+        uint64_t p = T ? at / T : (uint64_t)P - 1;
+        if (p > (uint64_t)P - 1)
+            p = (uint64_t)P - 1;
+        /* (Each entry after its length, for the receiver to cut them apart.) */
+        uint32_t bl = order[i]->bloblen;
+        ovl__bput(&b, &bl, sizeof bl);
+        ovl__bput(&b, order[i]->blob, bl);
+        counts[p] += bl + sizeof bl;
+        at += order[i]->size + 1;
+    }
+    free(order);
+    order = NULL;
+    rc = b.bad ? nomem(m) : OVL_OK;
+    CHECK(rc);
+    free(wv);
+    wv = NULL;
+    free(got);
+    got = NULL;
+    rc = alltoall_bytes(m, b.p, counts, &got2, lens) ? nomem(m) : OVL_OK;
+    free(b.p);
+    memset(&b, 0, sizeof b);
+    CHECK(rc);
+    size_t cnt = 0;
+    glen = 0;
+    for (int p = 0; p < P; p++)
+        glen += lens[p];
+    for (size_t at2 = 0; rc == OVL_OK && at2 < glen;) {
+        uint32_t bl;
+        if (glen - at2 < sizeof bl)
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a file list entry could not be read back");
+        else {
+            memcpy(&bl, got2 + at2, sizeof bl);
+            at2 += sizeof bl;
+            if (glen - at2 < bl || ovl__corpus_add_entry(c, got2 + at2, bl) != 0)
+                rc = glen - at2 < bl ? ovl__fail(ctx, OVL_ERR_INVALID, -1, "a file list entry could not be read back")
+                                     : nomem(m);
+            at2 += bl;
+            cnt++;
+        }
+    }
+    if (nr + cnt > held)
+        held = nr + cnt;
+    free(got2);
+    got2 = NULL;
+    CHECK(rc);
+    uint64_t first = 0, c64 = cnt;
+    MPI_Exscan(&c64, &first, 1, MPI_UINT64_T, MPI_SUM, comm);
+    if (me == 0)
+        first = 0;
+    /* The walk's problems to rank 0, in walk order (a file's or a directory's are met on one
+     * rank, in their order there). */
+    rc = gather_bytes(m, pw.p, pw.n, &got, lens) ? nomem(m) : OVL_OK;
+    CHECK(rc);
+    if (me == 0) {
+        size_t np = 0, cap = 0;
+        wprob *pv = NULL;
+        rbuf in = {got, 0, 0};
+        for (int p = 0; p < P; p++)
+            in.n += lens[p];
+        size_t at3 = 0;
+        for (int p = 0; rc == OVL_OK && in.at < in.n;) {
+            while (p + 1 < P && in.at >= at3 + lens[p])
+                at3 += lens[p], p++;
+            wprob w;
+            int32_t code;
+            if (get(&in, &w.at, sizeof w.at) || get(&in, &code, sizeof code) || get(&in, &w.p.offset, sizeof w.p.offset) ||
+                get_str(&in, &w.p.path) || get_str(&in, &w.p.message)) {
+                rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a problem record could not be read back");
+                break;
+            }
+            w.p.code = code;
+            w.rank = p;
+            w.k = np;
+            if (ovl__grow(&pv, &cap, np + 1, sizeof *pv) != 0)
+                rc = nomem(m);
+            else
+                pv[np++] = w;
+        }
+        if (rc == OVL_OK && np > 1)
+            qsort(pv, np, sizeof *pv, cmp_wprob);
+        for (size_t k = 0; rc == OVL_OK && k < np; k++)
+            if (ovl__corpus_add_problem(c, &pv[k].p) != OVL_OK)
+                rc = nomem(m);
+        free(pv);
+    }
+    CHECK(rc);
+    ovl__corpus_partinfo pi = {(size_t)first, (size_t)all[0], held, m->st.sent[0], now() - t0};
+    ovl__corpus_set_part(c, &pi);
+done:
+    free(b.p);
+    free(got);
+    free(got2);
+    free(samples);
+    free(wv);
+    free(sv);
+    free(order);
+    free(counts);
+    free(lens);
+    free(pw.p);
+    ovl_corpus_free(walked);
+    mpi_run_free(m);
+    return rc;
+}
+
+size_t ovl_corpus_mpi_total(const ovl_corpus *c, size_t *first)
+{
+    ovl__corpus_partinfo pi;
+    if (!ovl__corpus_part(c, &pi))
+        pi.first = 0, pi.total = ovl_corpus_count(c);
+    if (first)
+        *first = pi.first;
+    return pi.total;
 }
 
 int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_scan_opts *opts,
@@ -1995,7 +2533,14 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     recset lst = {0};
     dsim *sims = NULL; /* rank 0: the near copies' similarities */
     size_t nsims = 0;
-    size_t n = c ? ovl_corpus_count(c) : 0;
+    uint32_t *myco = NULL; /* copy_of of this rank's share (what ovl__scan_cfp sets) */
+    uint32_t *cov = NULL;  /* ... of one rank's share at a time, while band keys are spooled */
+    dpair *cops = NULL;    /* rank 0: every copy and its group's first, by copy */
+    size_t ncops = 0;
+    ovl__corpus_partinfo cpi;
+    memset(&cpi, 0, sizeof cpi);
+    m->parted = c && ovl__corpus_part(c, &cpi);
+    size_t n = c ? (m->parted ? cpi.total : ovl_corpus_count(c)) : 0;
     size_t *first = NULL;
     ovl_scan_shard sh, *tsh = NULL;
     memset(&sh, 0, sizeof sh);
@@ -2026,9 +2571,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     if (rc == OVL_OK && me != 0)
         o.progress = NULL;
     {
-        /* Every rank must walk the same files: their number and names (FNV-1a) compared. */
-        uint64_t h = 1469598103934665603ull, v[4];
-        for (size_t i = 0; i < n; i++)
+        /* Every rank must walk the same files: their number and names (FNV-1a) compared
+         * (a corpus walked in parts was compared as it was walked). */
+        uint64_t h = m->parted ? 0 : 1469598103934665603ull, v[4];
+        for (size_t i = 0; !m->parted && i < n; i++)
             for (const unsigned char *s = (const unsigned char *)ovl_corpus_name(c, i);; s++) {
                 h = (h ^ *s) * 1099511628211ull;
                 if (!*s)
@@ -2059,8 +2605,29 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     CHECK(rc);
 
     /* ---- 0: fingerprints of this rank's share, in batches whose band keys go out at once ---- */
-    shares(c, P, first);
+    if (m->parted) {
+        /* The shares the walk made. */
+        uint64_t own = ovl_corpus_count(c), *all = m->u1;
+        MPI_Allgather(&own, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, comm);
+        first[0] = 0;
+        for (int p = 0; p < P; p++)
+            first[p + 1] = first[p] + (size_t)all[p];
+        if (first[me] != cpi.first || first[P] != n)
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "the ranks' parts of the corpus do not add up");
+        /* The walk's own figures are the fingerprint phase's. */
+        m->st.seconds[PH_FP] += cpi.seconds;
+        m->st.sent[PH_FP] += cpi.sent;
+        m->st.paths_held[PH_FP] = cpi.held;
+    } else {
+        shares(c, P, first);
+    }
+    CHECK(rc);
     size_t lo = first[me], cnt = first[me + 1] - first[me];
+    /* c's number of the share's first document */
+    size_t lc = m->parted ? 0 : lo;
+    m->lbase = m->parted ? lo : 0;
+    m->paths = m->parted ? cnt : n;
+    held_paths(m, 0);
     int recurring = o.families && o.max_df;
     ovl_scan_opts fo = o;
     unsigned dbands = 0, drows = 0, K = o.fp.num_hashes;
@@ -2126,10 +2693,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     for (int more = 1; more;) {
         size_t b0 = nfp, b1 = nfp;
         uint64_t bytes = 0;
-        while (b1 < cnt && (b1 == b0 || bytes + ovl_corpus_size(c, lo + b1) <= kr / 2))
-            bytes += ovl_corpus_size(c, lo + b1++);
+        while (b1 < cnt && (b1 == b0 || bytes + ovl_corpus_size(c, lc + b1) <= kr / 2))
+            bytes += ovl_corpus_size(c, lc + b1++);
         if (rc == OVL_OK && b1 > b0)
-            rc = ovl__scan_fingerprint_rec(ctx, c, &fo, lo + b0, b1 - b0, lo + b0, dbands, drows, sk, &sh);
+            rc = ovl__scan_fingerprint_rec(ctx, c, &fo, lc + b0, b1 - b0, lo + b0, dbands, drows, sk, &sh);
         for (size_t k = b0, pi = 0; rc == OVL_OK && k < b1; k++) {
             const ovl_scan_doc *d = &sh.docs[k - b0];
             mydocs[k] = *d;
@@ -2292,11 +2859,12 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     free(buf);
     buf = NULL;
     CHECK(rc);
-    /* Identical copies: content hashes exchanged by value (identical_copies). */
-    if (!(g.copy_of = malloc((n ? n : 1) * sizeof *g.copy_of)))
+    /* Identical copies: content hashes exchanged by value (identical_copies); each rank keeps
+     * its share's verdicts. */
+    if (!(myco = malloc((cnt ? cnt : 1) * sizeof *myco)))
         rc = nomem(m);
     CHECK(rc);
-    if ((rc = identical_copies(m, mydocs, first, n, g.copy_of)) != OVL_OK)
+    if ((rc = identical_copies(m, mydocs, first, myco)) != OVL_OK)
         goto done; /* (every rank has agreed on it) */
     {
         uint64_t nread = 0;
@@ -2312,12 +2880,29 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         ns.doc_keys = mydk;
         ns.doc_sigs = mysig;
         ns.doc_bands = dbands;
-        if ((rc = near_copies(m, &o, mydocs, &g, &sims, &nsims, &ns, first, n, dbands, K)) != OVL_OK)
+        if ((rc = near_copies(m, &o, mydocs, myco, &sims, &nsims, &ns, first, dbands, K)) != OVL_OK)
             goto done; /* (every rank has agreed on it) */
         free(mydk);
         free(mysig);
         mydk = NULL;
         mysig = NULL;
+    }
+    {
+        /* Every copy and its group's first to rank 0 (the families read the copies of their
+         * documents, the report lists every copy group), in document order. */
+        dpair *cv = malloc((cnt ? cnt : 1) * sizeof *cv);
+        size_t nc = 0;
+        for (size_t k = 0; cv && k < cnt; k++)
+            if (myco[k] != UINT32_MAX && myco[k] != lo + k)
+                cv[nc++] = (dpair){(uint32_t)(lo + k), myco[k]};
+        rc = cv ? OVL_OK : nomem(m);
+        CHECK(rc);
+        char *gc = NULL;
+        rc = gather_bytes(m, cv, nc * sizeof *cv, &gc, lens) ? nomem(m) : OVL_OK;
+        free(cv);
+        cops = (dpair *)gc;
+        ncops = me == 0 ? received(lens, P, sizeof *cops) : 0;
+        CHECK(rc);
     }
     /* ---- 1: the band keys received, searched by the rank owning their part of the key space ---- */
     next_phase(m, PH_KEYS);
@@ -2326,10 +2911,22 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         int band_fd[64];
         uint64_t *col = NULL, *kc = NULL;
         ovl_fp_chunk *chc = NULL;
-        size_t capcol = 0, capkc = 0, capch = 0, nchunks = 0;
-        for (int p = 0; rc == OVL_OK && p < P; p++) {
+        size_t capcol = 0, capkc = 0, capch = 0, nchunks = 0, most = 0;
+        /* The copies' records are dropped: the verdicts of one sending rank's share at a time,
+         * from that rank (no rank holds every document's). */
+        for (int p = 0; p < P; p++)
+            if (first[p + 1] - first[p] > most)
+                most = first[p + 1] - first[p];
+        if (!(cov = malloc((most ? most : 1) * sizeof *cov)))
+            rc = nomem(m);
+        CHECK(rc);
+        for (int p = 0; p < P; p++) {
             FILE *f = srcf[p];
-            if (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0)
+            size_t pc = first[p + 1] - first[p];
+            if (p == me && pc)
+                memcpy(cov, myco, pc * sizeof *cov);
+            bcast_bytes(m, cov, pc * sizeof *cov, p);
+            if (rc == OVL_OK && (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0))
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
             uint32_t hdr[2];
             while (rc == OVL_OK && fread(hdr, sizeof hdr, 1, f) == 1) {
@@ -2341,11 +2938,11 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                     break;
                 }
                 if (fread(chc, sizeof *chc, nc, f) != nc || fread(kc, sizeof *kc * nb, nc, f) != nc ||
-                    hdr[0] >= n) {
+                    hdr[0] < first[p] || hdr[0] >= first[p + 1]) {
                     rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "band keys could not be read back");
                     break;
                 }
-                if (g.copy_of[hdr[0]] != hdr[0])
+                if (cov[hdr[0] - first[p]] != hdr[0])
                     continue; /* copies and near copies are not searched */
                 if (ovl__spool_doc(spool, bandf, nb, hdr[0], chc, kc, nc, col) != 0)
                     rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
@@ -2363,6 +2960,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         srcf = NULL;
         free(chc);
         free(kc);
+        free(cov);
+        cov = NULL;
         {
             /* Templates after the documents, with ids from n on. */
             uint64_t *sub = NULL;
@@ -2406,7 +3005,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             ovl__range_out *outs = NULL;
             size_t nsub = 0;
             if (rc == OVL_OK)
-                rc = ovl__search_spool(ctx, &o, (uint32_t)n, g.copy_of, recurring, fileno(spool),
+                rc = ovl__search_spool(ctx, &o, (uint32_t)n, NULL, recurring, fileno(spool),
                                        ftello(spool), band_fd, nchunks, nb, &outs, &nsub);
             ranges = nsub;
             /* This rank's ranges as one: pairs merged (collisions add up, min_hits later, once
@@ -2515,7 +3114,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         /* The chunks of the documents holding recurring or template text to rank 0, numbered
          * there in document order: the families of this part of the table are those of the
          * whole (unions keep the smaller chunk number, and the numbering keeps the order). */
-        if (!(flag = calloc(n ? n : 1, 1)))
+        /* (Rank 0 marks every document; the others get their share's marks.) */
+        if (!(flag = calloc(me == 0 ? (n ? n : 1) : (cnt ? cnt : 1), 1)))
             rc = nomem(m);
         for (size_t x = 0; rc == OVL_OK && me == 0 && x < g.nrec; x++)
             if (g.rec[x].doc < n)
@@ -2527,7 +3127,21 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         uint32_t *vn = NULL; /* rank 0: the chunks of each flagged document, in document order */
         size_t nvn = 0;
         if (recurring || o.ignore) {
-            bcast_bytes(m, flag, n, 0);
+            if (me == 0) {
+                for (int p = 1; p < P; p++)
+                    send_bytes(m, flag + first[p], first[p + 1] - first[p], p);
+            } else {
+                size_t len = 0;
+                uint8_t *piece = recv_bytes(m, 0, &len);
+                if (piece && len == cnt)
+                    memcpy(flag, piece, cnt);
+                else
+                    rc = piece ? ovl__fail(ctx, OVL_ERR_INVALID, -1, "the documents' marks do not add up") : nomem(m);
+                free(piece);
+            }
+            CHECK(rc);
+            /* (A rank's marks: flag + mylo.) */
+            size_t mylo = me == 0 ? lo : 0;
             /* (Flagged documents are originals: their chunks were all written.) */
             if (me == 0 && !(cf = tmpfile()))
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for chunks");
@@ -2536,7 +3150,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             uint32_t *nck = malloc((cnt ? cnt : 1) * sizeof *nck);
             size_t nk = 0;
             for (size_t k = 0; nck && k < cnt; k++)
-                if (flag[lo + k])
+                if (flag[mylo + k])
                     nck[nk++] = mydocs[k].nchunks;
             rc = !nck ? nomem(m) : OVL_OK;
             CHECK(rc);
@@ -2552,7 +3166,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             uint64_t per = kr / sizeof(ovl__chunkinfo);
             if (per > XCHG_CHUNK / sizeof(ovl__chunkinfo))
                 per = XCHG_CHUNK / sizeof(ovl__chunkinfo);
-            rc = chunks_to_root(m, cif, myfirst, flag, lo, cnt, per ? (size_t)per : 1, cf, &cbytes);
+            rc = chunks_to_root(m, cif, myfirst, flag, mylo, cnt, per ? (size_t)per : 1, cf, &cbytes);
             fclose(cif);
             cif = NULL;
             if (rc == OVL_OK && me == 0 && cbytes &&
@@ -2572,8 +3186,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             /* The ranges are read through the mapping: pages of the file, which the system
              * can drop and read again, not memory of this process's own. */
             held(m, cbytes);
-            rc = build_families(m, &o, &g, flag, n, vn, nvn, cmap, (size_t)(cbytes / sizeof(ovl__chunkinfo)),
-                                &gfam, &use_fam, &gign, &use_ign, &ignored_chars);
+            rc = build_families(m, &o, &g, flag, n, cops, ncops, vn, nvn, cmap,
+                                (size_t)(cbytes / sizeof(ovl__chunkinfo)), &gfam, &use_fam, &gign, &use_ign,
+                                &ignored_chars);
             if (rc == OVL_OK) {
                 uint64_t h[3] = {(uint64_t)use_fam, (uint64_t)use_ign, ignored_chars};
                 ovl__bput(&w, h, sizeof h);
@@ -2750,7 +3365,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         held(m, al.r.nrecs * sizeof *al.r.recs);
     }
     if (me != 0) {
-        serve(m, &al, mydocs, lo, cnt, rc == OVL_OK);
+        serve(m, &al, c, mydocs, lo, cnt, rc == OVL_OK);
     } else {
         /* (No more than the report lists: every listed record may be one rank's.) */
         uint64_t window = kr / 64 / (uint64_t)P, most = 0, unlisted = 0;
@@ -2760,7 +3375,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             rc = merge_results(m, &o, al.r.recs, al.r.nrecs, window ? window : 1, &lst, &unlisted, &most);
         held(m, most + al.r.nrecs * sizeof *al.r.recs);
         if (rc == OVL_OK) {
-            rootin in = {c, &o, sink, first, mydocs, &g, near, sims, nsims, &gfam, use_fam, pr.sum};
+            rootin in = {c, n, &o, sink, first, mydocs, cops, ncops, near, sims, nsims, &gfam, use_fam, pr.sum};
             in.sum.family_pairs = (size_t)cn[0];
             in.sum.family_passages = (size_t)cn[1];
             in.sum.failed_pairs = (size_t)cn[2];
@@ -2790,7 +3405,10 @@ done:
             m->st.rss_peak_max[p] = m->st.rss_peak[p];
             m->st.docs_held_max[p] = m->st.docs_held[p];
             m->st.docs_fetched_total[p] = m->st.docs_fetched[p];
+            m->st.paths_held_max[p] = m->st.paths_held[p];
         }
+        m->st.paths = n;
+        MPI_Allreduce(MPI_IN_PLACE, m->st.paths_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.docs_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.docs_fetched_total, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.sent_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
@@ -2842,6 +3460,9 @@ done:
     part_free(&rep);
     recset_free(&lst);
     free(sims);
+    free(myco);
+    free(cov);
+    free(cops);
     ovl__cfp_free(&g);
     ovl__families_free(&gfam);
     ovl__families_free(&gign);

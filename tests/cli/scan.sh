@@ -355,6 +355,51 @@ got=$(fam_tags "$t/fam4.jsonl" V2="$(w2830 "$t/fam4t/V2")" V3="$(w2830 "$t/fam4t
 [ "$got" = "120 V2+W;150 U;150 Z;200 T+X;80 V3+W;" ] && [ "$(grep -c '^{"pair"' "$t/fam4.jsonl")" = 0 ] &&
   ok "a paragraph two texts share: with each, occurrence by occurrence; neighbours in a few documents: apart; a heading: no name" ||
   bad "shared paragraph / neighbours / heading: families $got want 120 V2+W;150 U;150 Z;200 T+X;80 V3+W; $(grep -c '^{"pair"' "$t/fam4.jsonl") pairs"
+# A notice whose first short lines sit beside each file's own lines (a Debian copyright file's
+# "Files:" and "Copyright:" fields before the Apache-2.0 notice): the fingerprint merges the
+# first line with them into a chunk whose keys recur nowhere, so the family's chunks begin at
+# the second line. The family is widened over the text beside its occurrences that two thirds
+# of them share word for word: one family of 150 documents whose text is the whole notice,
+# N1 to the end of its body, and nothing of the files' own lines.
+line() { rwords "$1" "$2" | tr '\n' ' ' | sed 's/ *$//'; }
+mkdir -p "$t/fam5" "$t/fam5t"
+echo "$(line 91 7)." >"$t/fam5t/N1"; echo "$(line 92 7)." >"$t/fam5t/N2"; echo "$(line 93 5):" >"$t/fam5t/N3"
+rwords 94 48 >"$t/fam5t/NB"
+for d in $(seq 0 149); do
+  { rwords $((27000 + d)) 150; echo; echo; echo "Files: $(line $((28000 + d)) 10)"
+    echo "Copyright: 2024 $(line $((29000 + d)) 11)"; echo
+    for x in N1 N2 N3; do cat "$t/fam5t/$x"; echo; done
+    cat "$t/fam5t/NB"; echo; echo; rwords $((35000 + d)) 150; } >"$t/fam5/n$(printf %03d "$d").txt"
+done
+"$OVL_BIN" scan --format jsonl --passages all "$t/fam5" >"$t/fam5.jsonl"
+want=$(cat "$t/fam5t/N1" "$t/fam5t/N2" "$t/fam5t/N3" "$t/fam5t/NB" | tr -s ' \n' '  ' | sed 's/[ .]*$//')
+got=$(jq -r 'select(has("family")) | .family | "\(.documents) \(.spans | length) \(.text | gsub("\\s+"; " "))"' "$t/fam5.jsonl")
+[ "$(grep -c '^{"family"' "$t/fam5.jsonl")" = 1 ] && [ "$got" = "150 150 $want" ] &&
+  ok "a notice whose first line is merged with each file's own: one family of 150, the whole notice" ||
+  bad "notice beside the files' own lines: got '$got', want '150 150 $want'"
+# A template whose first window differs from page to page (the gcloud list flags: a heading
+# and a flag line, then a short paragraph A and the body B1 B2), as what comes before it
+# differs: after a long paragraph the heading, the flag and A are one window (100 pages);
+# after a short paragraph of the page's own that leaves no room for A, A is a window alone
+# (100); after two short lines of a location flag, those lines, the heading, the flag and A
+# are one (60). Each window is a text of its own in more than --max-df documents, and each
+# named a family of the template before; it is one family of 260 documents.
+mkdir -p "$t/fam6" "$t/fam6t"
+line 101 24 >"$t/fam6t/A"; rwords 102 40 >"$t/fam6t/B1"; rwords 103 40 >"$t/fam6t/B2"
+for d in $(seq 0 259); do
+  { rwords $((31000 + d)) 150; echo; echo
+    [ "$d" -ge 100 ] && [ "$d" -lt 200 ] && { line $((32000 + d)) 24; echo; echo; }
+    [ "$d" -ge 200 ] && { echo "To set the location attribute:"; echo; echo "provide the argument --location on the command line."; echo; }
+    echo "LIST COMMAND FLAGS"; echo; echo "--filter=EXPRESSION"; echo
+    for x in A B1 B2; do cat "$t/fam6t/$x"; echo; echo; done
+    rwords $((33000 + d)) 150; } >"$t/fam6/l$(printf %03d "$d").txt"
+done
+"$OVL_BIN" scan --format jsonl --passages all "$t/fam6" >"$t/fam6.jsonl"
+got=$(fam_tags "$t/fam6.jsonl" A="$(first8 "$t/fam6t/A")" B1="$(first8 "$t/fam6t/B1")" B2="$(first8 "$t/fam6t/B2")")
+[ "$got" = "260 A+B1+B2;" ] && [ "$(jq -r 'select(has("family")) | .family.spans | length' "$t/fam6.jsonl")" = 260 ] &&
+  [ "$(grep -c '^{"pair"' "$t/fam6.jsonl")" = 0 ] &&
+  ok "a template whose first window differs from page to page: one family of 260" ||
+  bad "template with three first windows: families $got want 260 A+B1+B2; $(grep -c '^{"pair"' "$t/fam6.jsonl") pairs"
 # Standard input as a document: compare - B, dump -, check --db X -.
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt fixtures/reuse/copy.txt | jq -c .passages >"$t/in.want"
 "$OVL_BIN" compare --format json fixtures/reuse/source.txt - <fixtures/reuse/copy.txt | jq -c .passages >"$t/in.got"

@@ -168,15 +168,125 @@ for n in 2 3; do
     bad "rank 0 without pair records, -n $n: status $st, $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
 done
 
+# ---- The file list walked in parts: each rank examines the files its path hash picks, ------
+# the entries sorted over the ranks and sent to their shares; the numbering and the report
+# are one process's. A tree of nested directories (files of every rank's share in several
+# of them, names whose path order is not the walk's order: "a-b" sorts before "a/"), copies
+# across the tree, a file that cannot be read, empty files, a JSON lines file with a bad
+# record (a problem of the walk, told in walk order), a hidden file, a path that does not
+# exist.
+w="$t/walk"
+mkdir -p "$w/tree/a/b/c" "$w/tree/a-b" "$w/tree/z/y" "$w/tree/.hid" "$w/tpl"
+k=0
+for f in "$t"/c/src/*.txt "$t"/c/susp/*.txt; do
+  case $((k % 5)) in
+    0) d=a ;; 1) d=a/b ;; 2) d=a/b/c ;; 3) d=a-b ;; *) d=z/y ;;
+  esac
+  cp "$f" "$w/tree/$d/f$k.txt"
+  k=$((k + 1))
+done
+cp "$t/c/src/00003.txt" "$w/tree/z/copy.txt"
+cp "$t/c/src/00003.txt" "$w/tree/a/b/c/copy.txt"
+cp "$t/c/susp/00001.txt" "$w/tree/.hid/seen-with-hidden.txt"
+cp "$t/c/susp/00002.txt" "$w/tree/a/.hidden.txt"
+printf 'binary\0data\0' >"$w/tree/a-b/binary.dat"
+: >"$w/tree/z/empty.txt" # (warned of, on rank 0 whichever rank's share it is in)
+: >"$w/tree/a/b/empty.txt"
+{ printf '{"id": "r1", "text": "%s"}\n' "$(head -c 2000 "$t/c/src/00004.txt" | tr -d '"\\\n')"
+  echo '{"id": "r2", "text": '
+  printf '{"id": "r3", "text": "%s"}\n' "$(head -c 2000 "$t/c/susp/00003.txt" | tr -d '"\\\n')"; } >"$w/tree/a/recs.jsonl"
+# (Records of a compressed file are held in memory: their text travels with their entries.)
+gzip -c "$w/tree/a/recs.jsonl" >"$w/tree/z/y/zipped.jsonl.gz"
+sed -n '1,30p' "$t/c/src/00002.txt" >"$w/tpl/template.txt"
+wvariants=(
+  ""
+  "--hidden --max-df 4"
+  "--include *.txt --exclude c"
+  "--group-by-dir --passages all"
+  "--group ^.*/(a|z)/"
+  "--ignore $w/tpl --near-copies 0"
+)
+v=0
+set -f # (the options' globs go to overlap as they are)
+for opts in "${wvariants[@]}"; do
+  v=$((v + 1))
+  for fmt in json text; do
+    # shellcheck disable=SC2086
+    "$OVL_BIN" scan --format "$fmt" --color never $opts -o "$t/one.$fmt" "$w/tree" "$w/missing" 2>"$t/one.err"
+    st1=$?
+    grep '^overlap' "$t/one.err" >"$t/one.msg"
+    for n in 1 2 3 4; do
+      # shellcheck disable=SC2086
+      OVERLAP_MPI_STATS="$t/walk.stats" mpi "$n" scan --format "$fmt" --color never $opts -o "$t/mpi.$fmt" \
+        "$w/tree" "$w/missing" >/dev/null 2>"$t/mpi.err"
+      stn=$?
+      grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
+      # (No rank held every path: the most a rank held in the fingerprint phase, which
+      # includes the walk, is under the corpus's documents from 3 ranks on.)
+      parts=$(awk -F'\t' '$1 == "fingerprint" {print $10 " of " $11}' "$t/walk.stats")
+      held=$(awk -F'\t' '$1 == "fingerprint" {print ($10 != "" && $10 + 0 < $11 + 0) ? 1 : 0}' "$t/walk.stats")
+      [ "$n" -lt 3 ] && held=1 # (2 ranks: a rank's examined files and those it receives
+                               # while they are sorted are about all of them)
+      if [ "$st1" = "$stn" ] && cmp -s "$t/one.$fmt" "$t/mpi.$fmt" && cmp -s "$t/one.msg" "$t/mpi.msg" && [ "$held" = 1 ]; then
+        ok "walk in parts $v ($opts) $fmt -n $n: identical bytes and messages, status $stn, paths held $parts"
+      else
+        bad "walk in parts $v ($opts) $fmt -n $n: status $stn (one process $st1), paths held $parts, $(cmp "$t/one.$fmt" "$t/mpi.$fmt" 2>&1 | head -1) $(diff "$t/one.msg" "$t/mpi.msg" | head -4)"
+      fi
+    done
+  done
+done
+set +f
+# ... which has what it is meant to cover.
+"$OVL_BIN" scan --format json --group-by-dir "$w/tree" "$w/missing" >"$t/one.json" 2>"$t/one.err"
+jq -e '(.copies | length) >= 1 and (.pairs | length) >= 5 and ([.skipped[]?.path] | any(endswith("binary.dat")))
+       and ([.documents[].path] | any(endswith("recs.jsonl#r3")))' "$t/one.json" >/dev/null &&
+  grep -q 'recs.jsonl: line 2' "$t/one.err" && grep -q 'walk/missing' "$t/one.err" &&
+  ok "the tree: copies, pairs, a file that cannot be read, records, a bad record, a missing path" ||
+  bad "the tree lacks something: $(jq -c '{c: (.copies | length), p: (.pairs | length), s: .skipped}' "$t/one.json") $(head -3 "$t/one.err")"
+# Every rank's share of paths, not the whole list: on 3 ranks, over 33 documents of which
+# the report names 5 (3 pairs), no rank held every path in any phase, and once the walk was
+# done a rank held its share (at most half of them).
+mkdir -p "$w/flat/p/q" "$w/flat/r"
+k=0
+for f in "$t"/c/src/*.txt; do
+  case $((k % 3)) in 0) d=p ;; 1) d=p/q ;; *) d=r ;; esac
+  h=$(($(wc -l <"$f") / 2))
+  head -n "$h" "$f" >"$w/flat/$d/h$k.txt"
+  tail -n +$((h + 1)) "$f" >"$w/flat/$d/t$k.txt"
+  k=$((k + 1))
+done
+{ cat "$w/flat/r/h2.txt"; echo; tail -5 "$t/c/susp/00000.txt"; } >"$w/flat/p/q/pair.txt"
+"$OVL_BIN" scan --format json --no-families -o "$t/one.json" "$w/flat" 2>/dev/null
+OVERLAP_MPI_STATS="$t/paths.3" mpi 3 scan --format json --no-families -o "$t/mpi.json" "$w/flat" >/dev/null 2>&1
+jq -e '(.pairs | length) == 3 and (.documents | length) == 5' "$t/one.json" >/dev/null && cmp -s "$t/one.json" "$t/mpi.json" &&
+awk -F'\t' 'NR > 1 && ($10 == "" || $10 + 0 >= $11 + 0 || $11 != 33) {bad = 1}
+  $1 == "keys" && $10 * 2 > $11 {bad = 1} END {exit bad || NR != 7}' "$t/paths.3" &&
+  ok "paths held per rank, 3 ranks: $(awk -F'\t' 'NR > 1 {printf "%s %s of %s; ", $1, $10, $11}' "$t/paths.3")" ||
+  bad "paths held per rank, 3 ranks: $(awk -F'\t' 'NR > 1 {printf "%s %s of %s; ", $1, $10, $11}' "$t/paths.3")"
+# More ranks than files: two files on four ranks (two ranks with no document).
+mkdir -p "$w/two/d"
+cp "$t/c/src/00000.txt" "$w/two/x.txt"
+{ head -20 "$t/c/src/00000.txt"; tail -10 "$t/c/susp/00000.txt"; } >"$w/two/d/y.txt"
+"$OVL_BIN" scan --format json -o "$t/one.json" "$w/two" 2>/dev/null
+st1=$?
+for n in 3 4; do
+  mpi "$n" scan --format json -o "$t/mpi.json" "$w/two" >/dev/null 2>&1
+  stn=$?
+  jq -e '(.pairs | length) == 1' "$t/one.json" >/dev/null && [ "$st1" = "$stn" ] && cmp -s "$t/one.json" "$t/mpi.json" &&
+    ok "two files on $n ranks: identical bytes, status $stn" ||
+    bad "two files on $n ranks: status $stn (one process $st1), $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
+done
+
 # The options struct through the library (tests/mpi/scan_mpi_api.c): NULL, key rounds of one
 # document, an unknown version refused on every rank; the documents a rank holds: its share
-# and those of its pairs, fetched from the ranks that read them (docs_held, docs_fetched).
+# and those of its pairs, fetched from the ranks that read them (docs_held, docs_fetched);
+# the corpus walked in parts (ovl_corpus_add_paths_mpi): shares, problems, paths held.
 if [ -n "${OVL_MPI_API:-}" ]; then
   for n in 1 3; do
     ASAN_OPTIONS=$mpi_asan timeout 300 "$OVL_MPIEXEC" -n "$n" --oversubscribe "$OVL_MPI_API" >"$t/api.out" 2>"$t/api.err"
     st=$?
     sed "s/^\(ok  \|FAIL\) /\1 -n $n: /" "$t/api.out"
-    [ "$st" = 0 ] && [ "$(grep -c '^ok' "$t/api.out")" = 7 ] && ! grep -q '^FAIL' "$t/api.out" ||
+    [ "$st" = 0 ] && [ "$(grep -c '^ok' "$t/api.out")" = 9 ] && ! grep -q '^FAIL' "$t/api.out" ||
       bad "scan_mpi_api -n $n: status $st, $(grep -c '^ok' "$t/api.out") checks passed"
   done
 else

@@ -1,8 +1,12 @@
-/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, an unknown version refused on every rank; the documents a rank holds (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
+/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, an unknown version refused on every rank; the documents and paths a rank holds, the corpus walked in parts (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
+/* (mkdtemp) */
+#define _DEFAULT_SOURCE 1
 #include "overlap/scan_mpi.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int rank, fails;
 
@@ -141,6 +145,65 @@ int main(int argc, char **argv)
     check(rank != 0 || (st.docs_held[5] == share + 2 && st.docs_fetched[5] == (ranks > 1)),
           "results: rank 0 holds the documents the report names, fetched from their ranks", got);
     ovl_corpus_free(e);
+
+    /* The same eight documents as files (f0.txt .. f7.txt, rank 0 writes them), walked in
+     * parts: each rank gets its share only (8 / ranks of them, numbered from first, in name
+     * order), rank 0 the walk's problem (a path that does not exist); the scan finds the
+     * same pair, no rank of several holding every path. */
+    char dir[64] = "";
+    if (rank == 0) {
+        snprintf(dir, sizeof dir, "/tmp/ovl-mpi-walk-XXXXXX");
+        if (!mkdtemp(dir))
+            dir[0] = '\0';
+        for (int i = 0; dir[0] && i < 8; i++) {
+            char path[96];
+            snprintf(path, sizeof path, "%s/f%d.txt", dir, i);
+            FILE *f = fopen(path, "w");
+            if (!f || fputs(etext[i], f) < 0 || fclose(f) != 0)
+                check(0, "files", path);
+        }
+    }
+    MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+    char missing[96];
+    snprintf(missing, sizeof missing, "%s/missing", dir);
+    const char *paths[2] = {dir, missing};
+    ovl_corpus *wp = ovl_corpus_new();
+    rc = ovl_corpus_add_paths_mpi(ctx, MPI_COMM_WORLD, wp, paths, 2, NULL);
+    size_t first = 99, total = ovl_corpus_mpi_total(wp, &first), cnt = ovl_corpus_count(wp);
+    int ok = rc == OVL_OK && total == 8 && (ranks == 1 || cnt < 8) &&
+             ovl_corpus_problem_count(wp) == (rank == 0 ? 1u : 0u);
+    uint64_t before = 0, c64 = cnt;
+    MPI_Exscan(&c64, &before, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (rank == 0)
+        before = 0;
+    ok &= first == before;
+    for (size_t k = 0; ok && k < cnt; k++) {
+        char want[96];
+        snprintf(want, sizeof want, "%s/f%zu.txt", dir, first + k);
+        ok &= strcmp(ovl_corpus_name(wp, k), want) == 0;
+    }
+    snprintf(got, sizeof got, "rank 0: %zu of %zu from %zu, %zu problems%s%s", cnt, total, first,
+             ovl_corpus_problem_count(wp), rc != OVL_OK ? ", " : "", rc != OVL_OK ? ovl_ctx_message(ctx) : "");
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    check(ok, "walk in parts: each rank its share of the files, in name order, rank 0 the problems", got);
+    nep = 0;
+    sink.userdata = &nep;
+    rc = ovl_scan_mpi(ctx, MPI_COMM_WORLD, wp, &o, NULL, &sink, &es, &st);
+    snprintf(got, sizeof got, "%zu pairs, %zu documents; paths held at most %llu of %llu%s%s", es.pairs,
+             es.documents, (unsigned long long)st.paths_held_max[1], (unsigned long long)st.paths,
+             rc != OVL_OK ? ", " : "", rc != OVL_OK ? ovl_ctx_message(ctx) : "");
+    check(rc == OVL_OK && es.pairs == 1 && es.documents == 8 && st.paths == 8 &&
+              (ranks == 1 || st.paths_held_max[1] < 8) && (rank != 0 || nep == 1),
+          "walk in parts: the scan finds the pair, no rank holding every path", got);
+    ovl_corpus_free(wp);
+    if (rank == 0 && dir[0]) {
+        for (int i = 0; i < 8; i++) {
+            char path[96];
+            snprintf(path, sizeof path, "%s/f%d.txt", dir, i);
+            unlink(path);
+        }
+        rmdir(dir);
+    }
 
     /* Another version: refused on every rank, before anything is read. */
     mo.version = 99;
