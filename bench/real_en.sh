@@ -17,8 +17,8 @@
 #   --skip L   tools to leave out
 # env: OVL_BUILD  build directory holding overlap (default build)
 #      JOBS       overlap scan -j (default 2)
-#      OVL_SCAN_ARGS  more options of overlap scan (default --recurring-text: licences and
-#                 changelog formulas seed no pairwise passage; empty for the plain defaults)
+#      OVL_SCAN_ARGS  more options of overlap scan (default none: the plain defaults, which
+#                 count recurring text; --no-recurring-text to leave the count out)
 #      DATASKETCH_SRC  a datasketch source tree (the folder holding datasketch/); datasketch is
 #                 not in Debian: without it that tool is skipped with a message
 #      PYTHON     interpreter with python3-numpy and python3-scipy (default /usr/bin/python3)
@@ -101,7 +101,7 @@ BUILD=${OVL_BUILD:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 OVL=$BUILD/overlap
 JOBS=${JOBS:-2}
-OVL_SCAN_ARGS=${OVL_SCAN_ARGS---recurring-text}
+OVL_SCAN_ARGS=${OVL_SCAN_ARGS-}
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 TOOLS=()
 if ! skip overlap; then

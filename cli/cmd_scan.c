@@ -98,10 +98,13 @@ static void help(FILE *f)
             "                           documents have at most N tokens; other pairs around\n"
             "                           their colliding chunks, which can miss a short passage\n"
             "                           far from them (default 0: always around the chunks)\n"
-            "  --recurring-text         count every k-gram of the corpus and let text recurring\n"
-            "                           in more than --max-df documents (licences, changelog\n"
-            "                           formulas) seed no pairwise passage (off by default:\n"
-            "                           about 37%% more CPU where no such text recurs)\n"
+            "  --no-recurring-text      do not count k-grams: text recurring more than\n"
+            "                           --max-chunks times that band keys miss (changelog\n"
+            "                           formulas) then seeds pairwise passages, and licences\n"
+            "                           are aligned in every pair holding them before being\n"
+            "                           left out (by default a sample of the corpus's k-grams\n"
+            "                           is counted and such text seeds no passage;\n"
+            "                           --recurring-text, the default, is still accepted)\n"
             "  --group REGEX            documents whose paths give the same first capture group\n"
             "                           of the POSIX extended REGEX (or the same whole match)\n"
             "                           are one group and are not compared with each other\n"
@@ -207,8 +210,9 @@ static char *params_json(const ovl_scan_opts *so, const char *regex, int by_dir)
     bad |= json_object_set_new(p, "max_df", json_integer(max_df));
     bad |= json_object_set_new(p, "min_hits", json_integer(min_hits));
     bad |= json_object_set_new(p, "whole_tokens", json_integer(so->whole_tokens));
-    if (so->recurring_text)
-        bad |= json_object_set_new(p, "recurring_text", json_true());
+    /* Named only when not the default (on since k-grams are sampled), as before it was. */
+    if (!so->recurring_text)
+        bad |= json_object_set_new(p, "recurring_text", json_false());
     bad |= json_object_set_new(p, "families", json_boolean(so->families && so->max_df));
     bad |= json_object_set_new(p, "max_chunks", json_integer(so->max_chunks));
     bad |= json_object_set_new(p, "near_copies", json_real(round(so->near_copies * 10000.0) / 10000.0));
@@ -285,7 +289,7 @@ int cmd_scan(int argc, char **argv)
     }
     enum {
         O_JOBS = 'j', O_MIN_HITS = CLI_O_CMD, O_NO_FAMILIES, O_MAX_CHUNKS, O_NEAR_COPIES, O_FAMILIES,
-        O_TOP, O_PASSAGES, O_PAIRS, O_PAIR_PASSAGES, O_MIN_RATIO, O_WHOLE_TOKENS, O_RECURRING_TEXT, O_GROUP, O_GROUP_BY_DIR
+        O_TOP, O_PASSAGES, O_PAIRS, O_PAIR_PASSAGES, O_MIN_RATIO, O_WHOLE_TOKENS, O_RECURRING_TEXT, O_NO_RECURRING_TEXT, O_GROUP, O_GROUP_BY_DIR
     };
     static const struct option longs[] = {
         CLI_HELP_LONGOPT, {"format", required_argument, NULL, O_FORMAT},
@@ -302,6 +306,7 @@ int cmd_scan(int argc, char **argv)
         {"min-ratio", required_argument, NULL, O_MIN_RATIO},
         {"whole-tokens", required_argument, NULL, O_WHOLE_TOKENS},
         {"recurring-text", no_argument, NULL, O_RECURRING_TEXT},
+        {"no-recurring-text", no_argument, NULL, O_NO_RECURRING_TEXT},
         {"group", required_argument, NULL, O_GROUP}, {"group-by-dir", no_argument, NULL, O_GROUP_BY_DIR},
         {"progress", no_argument, NULL, O_PROGRESS}, {"no-progress", no_argument, NULL, O_NO_PROGRESS},
         {"verbose", no_argument, NULL, 'v'}, CLI_ALIGN_LONGOPTS, CLI_DOC_LONGOPTS, CLI_INPUT_LONGOPTS, CLI_FP_LONGOPTS,
@@ -352,6 +357,7 @@ int cmd_scan(int argc, char **argv)
             break;
         case O_MIN_RATIO: so.min_ratio = cli_double("--min-ratio", optarg, 0.0, 1.0); break;
         case O_RECURRING_TEXT: so.recurring_text = 1; break;
+        case O_NO_RECURRING_TEXT: so.recurring_text = 0; break;
         case O_WHOLE_TOKENS: so.whole_tokens = (unsigned)cli_ulong("--whole-tokens", optarg, 0, UINT32_MAX); break;
         case O_GROUP: regex = optarg; break;
         case O_GROUP_BY_DIR: by_dir = 1; break;

@@ -14,6 +14,8 @@ typedef struct sdoc {
     uint32_t refs;
     int loading;
     int code;          /* load failure code, once failed */
+    void *kept;        /* ovl__doccache_keep's data, freed with doc */
+    uint64_t kept_bytes;
     char *error;       /* load failure message ("PATH: message") */
 } sdoc;
 
@@ -78,6 +80,7 @@ void ovl__doccache_free(ovl__doccache *dc)
         return;
     for (size_t i = 0; i < dc->n; i++) {
         ovl_doc_free(dc->d[i].doc);
+        free(dc->d[i].kept);
         free(dc->d[i].error);
     }
     pthread_mutex_destroy(&dc->mu);
@@ -162,6 +165,18 @@ static void heap_push(ovl__doccache *s, size_t i)
     heap_up(s, s->nheap - 1);
 }
 
+/* Under the lock: frees unreferenced document i (out of the heap) and what was kept with it. */
+static void drop(ovl__doccache *s, size_t i)
+{
+    sdoc *e = &s->d[i];
+    ovl_doc_free(e->doc);
+    e->doc = NULL;
+    free(e->kept);
+    e->kept = NULL;
+    s->bytes -= e->bytes + e->kept_bytes;
+    e->bytes = e->kept_bytes = 0;
+}
+
 /* Under the lock: frees unreferenced documents, the first in eviction order first, while
  * over budget. */
 static void trim(ovl__doccache *s)
@@ -169,10 +184,7 @@ static void trim(ovl__doccache *s)
     while (s->bytes > s->budget && s->nheap) {
         size_t i = s->heap[0];
         heap_remove(s, i);
-        ovl_doc_free(s->d[i].doc);
-        s->d[i].doc = NULL;
-        s->bytes -= s->d[i].bytes;
-        s->d[i].bytes = 0;
+        drop(s, i);
     }
 }
 
@@ -320,6 +332,30 @@ void ovl__doccache_put(ovl__doccache *s, size_t i)
     pthread_mutex_unlock(&s->mu);
 }
 
+void *ovl__doccache_keep(ovl__doccache *s, size_t i, void *p, uint64_t bytes)
+{
+    pthread_mutex_lock(&s->mu);
+    sdoc *e = &s->d[i];
+    if (e->doc && !e->kept) {
+        e->kept = p;
+        e->kept_bytes = bytes;
+        s->bytes += bytes;
+        p = NULL;
+    }
+    void *k = e->kept;
+    pthread_mutex_unlock(&s->mu);
+    free(p);
+    return k;
+}
+
+void *ovl__doccache_kept(ovl__doccache *s, size_t i)
+{
+    pthread_mutex_lock(&s->mu);
+    void *k = s->d[i].kept;
+    pthread_mutex_unlock(&s->mu);
+    return k;
+}
+
 int ovl__doccache_load(ovl__doccache *dc, ovl_ctx *ctx, size_t i, ovl_doc **out, char **err)
 {
     *out = NULL;
@@ -336,10 +372,7 @@ void ovl__doccache_parts(ovl__doccache *s, unsigned parts)
         sdoc *e = &s->d[i];
         if (e->doc && e->heap != SIZE_MAX && (ovl_doc_segments(e->doc)->parts & parts) != parts) {
             heap_remove(s, i);
-            s->bytes -= e->bytes;
-            ovl_doc_free(e->doc);
-            e->doc = NULL;
-            e->bytes = 0;
+            drop(s, i);
         }
     }
     pthread_mutex_unlock(&s->mu);

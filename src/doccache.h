@@ -28,6 +28,13 @@ void ovl__doccache_put(ovl__doccache *dc, size_t i);
 /* The documents that will be asked for, in order (seq[k] at position k; borrowed, copied as
  * per-document positions); NULL / 0 drops the plan. OVL_ERR_NOMEM leaves the cache as it was. */
 int ovl__doccache_plan(ovl__doccache *dc, const uint32_t *seq, size_t n);
+/* Data derived from document i, which the caller holds (p malloc'd, bytes of it, counted in
+ * the budget): kept with the document and freed when the cache drops it, so that data needed
+ * while a document is loaded does not stay for every document of the corpus. Returns the data
+ * kept: p, or what another holder kept first (p is then freed). */
+void *ovl__doccache_keep(ovl__doccache *dc, size_t i, void *p, uint64_t bytes);
+/* What is kept with held document i, or NULL. */
+void *ovl__doccache_kept(ovl__doccache *dc, size_t i);
 /* Loads a fresh copy of document i (hash checked), outside the cache, for a caller that keeps
  * it. On failure *err is "PATH: detail" (malloc'd) or NULL when out of memory. */
 int ovl__doccache_load(ovl__doccache *dc, ovl_ctx *ctx, size_t i, ovl_doc **out, char **err);

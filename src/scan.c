@@ -679,6 +679,7 @@ typedef struct align_job {
     /* Recurring text (rec NULL: none): each document's runs, found the first time a worker
      * loads it, and per worker two masks (the unit's centre, the other document). */
     const ovl__recur *rec;
+    uint64_t *hot; /* ovl__recur_hot of rec for recur_threshold */
     pthread_mutex_t rmu;
     uint32_t **runs;
     uint32_t *nruns;
@@ -689,12 +690,20 @@ typedef struct align_job {
      * same centre (a document in hundreds of pairs is cut into units of UNIT_PAIRS). */
     ovl__centre_grams *cgw;
     size_t *cgid; /* 1 + that centre's corpus number; 0: none */
-    /* Each document's paragraph starts (ovl__para_bits), found the first time a worker loads
-     * it, under rmu: the aligner read them again for every pair a document is in. */
-    uint64_t **paras;
-    uint8_t *has_paras;
     atomic_size_t recurring; /* passages dropped as recurring text */
 } align_job;
+
+/* Occurrences over which a sampled k-gram recurs: max_chunks (200), the count of chunks over
+ * which a band key is recurring text, when it is over max_df. A k-gram is counted once per
+ * occurrence, not per document, and on generated Chinese of 1 GB sentences of the source
+ * abstracts occur 50 to 200 times (as sources and as planted copies: 0.1% of the planted pairs
+ * were lost at max_df), while the licences and formulas of real corpora occur thousands of
+ * times. At most 254: the sketch's counters stop at 255. */
+static unsigned recur_threshold(const ovl_scan_opts *o)
+{
+    unsigned t = o->max_chunks > o->max_df ? o->max_chunks : o->max_df;
+    return t < 255 ? t : 254;
+}
 
 /* Document i's recurring runs, found once (two workers may both find them; one set is kept). */
 static int doc_runs(align_job *j, size_t i, const ovl_doc *d, const uint32_t **runs, size_t *nruns)
@@ -712,7 +721,8 @@ static int doc_runs(align_job *j, size_t i, const ovl_doc *d, const uint32_t **r
     ovl_align_opts ao = j->o->align;
     ovl__align_defaults(&ao);
     unsigned mw = ao.min_words, mc = ao.min_cjk;
-    int rc = ovl__recur_runs(j->rec, nm->tokens, ovl_norm_count(nm), j->o->max_df, mw, mc, &r, &nr);
+    int rc = ovl__recur_runs(j->rec, j->hot, nm->tokens, ovl_norm_count(nm), recur_threshold(j->o), mw, mc,
+                             &r, &nr);
     if (rc != OVL_OK)
         return rc;
     pthread_mutex_lock(&j->rmu);
@@ -729,29 +739,20 @@ static int doc_runs(align_job *j, size_t i, const ovl_doc *d, const uint32_t **r
     return OVL_OK;
 }
 
-/* Document i's paragraph starts, found once (NULL when out of memory: the aligner finds its
- * ranges' own). */
+/* Document i's paragraph starts (ovl__para_bits; the aligner read them again for every pair a
+ * document is in), found once per load and kept with the loaded document: a bit a token for
+ * every document of the corpus held through the phase was 40 MB of the 1 GB Chinese scan's
+ * peak. NULL when out of memory: the aligner finds its ranges' own. */
 static const uint64_t *doc_paras(align_job *j, size_t i, const ovl_doc *d)
 {
-    pthread_mutex_lock(&j->rmu);
-    const uint64_t *p = j->paras[i];
-    int known = j->has_paras[i];
-    pthread_mutex_unlock(&j->rmu);
-    if (known)
+    const uint64_t *p = ovl__doccache_kept(j->cache, i);
+    if (p)
         return p;
     uint64_t *b = NULL;
     if (ovl__para_bits(d, &b) != OVL_OK)
         return NULL;
-    pthread_mutex_lock(&j->rmu);
-    if (!j->has_paras[i]) {
-        j->paras[i] = b;
-        j->has_paras[i] = 1;
-        b = NULL;
-    }
-    p = j->paras[i];
-    pthread_mutex_unlock(&j->rmu);
-    free(b);
-    return p;
+    size_t words = ovl_norm_count(ovl_doc_norm(d)) / 64 + 2;
+    return ovl__doccache_keep(j->cache, i, b, words * sizeof *b);
 }
 
 /* Worker w's mask slot (0 or 1) for document i: a byte per token, 1 in recurring text; *out
@@ -962,9 +963,7 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
     for (unsigned t = 0; rc == OVL_OK && t < nt; t++)
         if (!(j.ctx[t] = ovl_ctx_new()))
             rc = OVL_ERR_NOMEM;
-    if (rc == OVL_OK && (!(j.cgw = calloc(nt, sizeof *j.cgw)) || !(j.cgid = calloc(nt, sizeof *j.cgid)) ||
-                         !(j.paras = calloc(ndocs + 1, sizeof *j.paras)) ||
-                         !(j.has_paras = calloc(ndocs + 1, 1))))
+    if (rc == OVL_OK && (!(j.cgw = calloc(nt, sizeof *j.cgw)) || !(j.cgid = calloc(nt, sizeof *j.cgid))))
         rc = OVL_ERR_NOMEM;
     if (rc == OVL_OK && rec && rec->cnt && o->max_df) {
         j.rec = rec;
@@ -973,7 +972,8 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
         j.has_runs = calloc(ndocs + 1, 1);
         j.mask = calloc(2 * (size_t)nt, sizeof *j.mask);
         j.capmask = calloc(2 * (size_t)nt, sizeof *j.capmask);
-        if (!j.runs || !j.nruns || !j.has_runs || !j.mask || !j.capmask)
+        if (!j.runs || !j.nruns || !j.has_runs || !j.mask || !j.capmask ||
+            ovl__recur_hot(rec, recur_threshold(o), &j.hot) != OVL_OK)
             rc = OVL_ERR_NOMEM;
     }
     if (rc == OVL_OK) {
@@ -999,10 +999,6 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
         ovl__centre_grams_clear(&j.cgw[t], NULL, 0);
     free(j.cgw);
     free(j.cgid);
-    for (size_t d = 0; j.paras && d < ndocs; d++)
-        free(j.paras[d]);
-    free(j.paras);
-    free(j.has_paras);
     units_free(&j.units);
     for (size_t d = 0; j.runs && d < ndocs; d++)
         free(j.runs[d]);
@@ -1013,6 +1009,7 @@ int ovl__scan_align_rec(ovl_ctx *ctx, size_t ndocs, ovl__doccache *cache, const 
         free(j.mask[t]);
     free(j.mask);
     free(j.capmask);
+    free(j.hot);
     return rc;
 }
 

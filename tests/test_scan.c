@@ -586,7 +586,7 @@ END_TEST
  * keys are diluted by each document's own words) is recurring text by its k-gram counts: it
  * seeds no passage, so the documents sharing only it are not pairs; the two that also share
  * a private passage are. Families off, the formula comes back as pairs. */
-START_TEST(test_scan_formula)
+static void scan_formula(int mode)
 {
     uint64_t rng = 7;
     char *formula = malloc(4096), *private = malloc(4096), *doc = malloc(32768);
@@ -625,12 +625,20 @@ START_TEST(test_scan_formula)
     k.pair = fs_pair;
     ovl_scan_summary sum;
     ovl_scan_opts on = OVL_SCAN_OPTS_INIT;
-    on.recurring_text = 1;
+    if (mode == 1)
+        on.recurring_text = 1;
+    if (mode == 2)
+        on.recurring_text = 0;
     ck_assert_int_eq(ovl_scan(ctx, c, &on, &k, &sum), OVL_OK);
-    ck_assert_int_eq(fs.pairs, 1);
-    ck_assert_str_eq(fs.pair_a, "a/000");
-    ck_assert_str_eq(fs.pair_b, "a/001");
-    ck_assert_uint_eq(sum.passages, 1);
+    if (mode == 2) {
+        /* Not counted: the formula seeds passages between the documents it collides in. */
+        ck_assert_int_gt(fs.pairs, 1);
+    } else {
+        ck_assert_int_eq(fs.pairs, 1);
+        ck_assert_str_eq(fs.pair_a, "a/000");
+        ck_assert_str_eq(fs.pair_b, "a/001");
+        ck_assert_uint_eq(sum.passages, 1);
+    }
     ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
     o.families = 0;
     o.max_df = 0;
@@ -643,6 +651,16 @@ START_TEST(test_scan_formula)
     free(private);
     free(doc);
 }
+
+START_TEST(test_scan_formula) { scan_formula(1); }
+END_TEST
+
+/* The same with the default options (issue 10: the plain defaults count recurring text), and
+ * with the count turned off. */
+START_TEST(test_scan_formula_default) { scan_formula(0); }
+END_TEST
+
+START_TEST(test_scan_formula_off) { scan_formula(2); }
 END_TEST
 
 /* Walk problems: a missing path and a FIFO are problems, not errors; hidden files skipped. */
@@ -694,6 +712,8 @@ int main(void)
     tcase_add_test(tc, test_scan_copies);
     tcase_add_test(tc, test_scan_family);
     tcase_add_test(tc, test_scan_formula);
+    tcase_add_test(tc, test_scan_formula_default);
+    tcase_add_test(tc, test_scan_formula_off);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -86,12 +86,17 @@ typedef struct ovl_scan_opts {
                                large corpus stays small; default 10,000; 0 = all */
     size_t family_spans;    /* occurrences listed per family, in name order (its documents are
                                counted in full); default 100; 0 = all */
-    int recurring_text;     /* 1: every k-gram of the corpus (3 words, 4 CJK characters) is
-                               counted in a 16 MB sketch while fingerprinting, and text whose
-                               k-grams each recur in more than max_df documents seeds no
-                               pairwise passage (licences, templates, changelog formulas that
-                               band keys miss); costs about 37% more CPU on text without such
-                               formulas, so default 0 */
+    int recurring_text;     /* 1 (default): a sample of the corpus's k-grams (3 words, 4 CJK
+                               characters; one in 8, chosen by their text so that a text is
+                               sampled alike wherever it is) is counted in a 4 MB sketch while
+                               fingerprinting, and text whose sampled k-grams each occur more
+                               than max_chunks times (200; max_df when larger), in runs that
+                               would make a passage, seeds no pairwise passage (licences,
+                               templates, changelog formulas that band keys miss): such text is
+                               not aligned again for every pair holding it. A run's edges are
+                               known to the nearest sampled k-grams (at most 8 tokens are
+                               added on each side). Costs about 3% more CPU where no text
+                               recurs; 0: off (every k-gram of recurring text seeds) */
     size_t pair_passages;   /* passages listed per reported pair: its longest (both sides'
                                characters), in document order; the pair record still counts
                                them all. Two shipped copies of one changelog share hundreds of
@@ -100,7 +105,7 @@ typedef struct ovl_scan_opts {
 } ovl_scan_opts;
 #define OVL_SCAN_OPTS_INIT \
     {OVL_SCAN_OPTS_VERSION, OVL_DOC_OPTS_INIT, OVL_FP_OPTS_INIT, OVL_ALIGN_OPTS_INIT, 50, 1, \
-     0, 0, NULL, NULL, NULL, 1, 100, 100, 0.0, 0.9, 200, NULL, 10000, 100, 0, 50}
+     0, 0, NULL, NULL, NULL, 1, 100, 100, 0.0, 0.9, 200, NULL, 10000, 100, 1, 50}
 
 /* ---- Phase 1: fingerprints -------------------------------------------------------------- */
 
