@@ -38,6 +38,9 @@ extern const cli_scan_parts *cli_scan_parted;
 /* The group key of a document named name (--group's regex re, or the parent directory):
  * *len bytes at *start; 0 when it has none. */
 int cli_group_key(const char *name, const regex_t *re, int by_dir, const char **start, size_t *len);
+/* Compiles --group's POSIX extended regex into *re (freed with regfree); -1, said on stderr,
+ * when it is not one. */
+int cli_group_compile(const char *regex, regex_t *re);
 
 /* "overlap: " + formatted message (control characters written as \xHH) + newline on stderr. */
 void cli_error(const char *fmt, ...)

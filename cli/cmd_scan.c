@@ -33,6 +33,18 @@ int cli_group_key(const char *p, const regex_t *re, int by_dir, const char **sta
     return 1;
 }
 
+int cli_group_compile(const char *regex, regex_t *re)
+{
+    int rc = regcomp(re, regex, REG_EXTENDED);
+    if (rc != 0) {
+        char msg[256];
+        regerror(rc, re, msg, sizeof msg);
+        cli_error("scan: --group: %s", msg);
+        return -1;
+    }
+    return 0;
+}
+
 static void help(FILE *f)
 {
     fprintf(f,
@@ -143,15 +155,8 @@ static int make_groups(const ovl_corpus *c, int32_t *group, const char *regex, i
     if (!regex && !by_dir)
         return 0;
     regex_t re;
-    if (regex) {
-        int rc = regcomp(&re, regex, REG_EXTENDED);
-        if (rc != 0) {
-            char msg[256];
-            regerror(rc, &re, msg, sizeof msg);
-            cli_error("scan: --group: %s", msg);
-            return -1;
-        }
-    }
+    if (regex && cli_group_compile(regex, &re) != 0)
+        return -1;
     gkey *k = calloc(n ? n : 1, sizeof *k);
     size_t nk = 0;
     int rc = k ? 0 : -1;

@@ -104,15 +104,8 @@ static int groups_parts(const ovl_corpus *c, int32_t *group, const char *regex, 
     if (!regex && !by_dir)
         return 0;
     regex_t re;
-    if (regex) {
-        int rc = regcomp(&re, regex, REG_EXTENDED);
-        if (rc != 0) {
-            char msg[256];
-            regerror(rc, &re, msg, sizeof msg);
-            cli_error("scan: --group: %s", msg);
-            return -1; /* (every rank stops here: the same regex) */
-        }
-    }
+    if (regex && cli_group_compile(regex, &re) != 0)
+        return -1; /* (every rank stops here: the same regex) */
     char **keys = calloc(mine ? mine : 1, sizeof *keys), *buf = NULL, *all = NULL, **uk = NULL;
     int32_t *ids = malloc((mine ? mine : 1) * sizeof *ids);
     int *lens = NULL, *glens = NULL, bad = !keys || !ids, P = 1;
