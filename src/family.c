@@ -976,17 +976,7 @@ static int cmp_wreq(const void *a, const void *b)
 /* Where rd holds document doc. */
 static size_t rd_at(const ovl__famread *rd, uint32_t doc)
 {
-    if (!rd->ids)
-        return doc;
-    size_t lo = 0, hi = rd->nids;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (rd->ids[mid] < doc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return rd->ids ? ovl__first_at(rd->ids, rd->nids, doc) : doc;
 }
 
 static ovl_norm *widen_load(const ovl__famread *rd, ovl_ctx *lctx, uint32_t doc0)
