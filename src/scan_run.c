@@ -258,10 +258,30 @@ int ovl__prec_cmp(const void *x, const void *y)
     return (p->b > q->b) - (p->b < q->b);
 }
 
+int ovl__run_copy_group(ovl__run *r, const char **paths, double *sim, size_t n, uint64_t bytes, uint64_t chars)
+{
+    const ovl_scan_sink *sink = r->sink;
+    r->sum.copy_groups++;
+    sim[0] = 1.0;
+    int identical = 1;
+    for (size_t k = 1; k < n; k++) {
+        if (sim[k] > 0)
+            r->sum.near_copies++;
+        else
+            r->sum.copies++, sim[k] = 1.0;
+        identical &= sim[k] >= 1.0;
+    }
+    ovl_copies g = {paths, n, bytes, chars, identical ? NULL : sim};
+    if (sink && sink->copies && sink->copies(sink->userdata, &g) != 0)
+        return ovl__sink_stopped(r->ctx);
+    return OVL_OK;
+}
+
 /* Each group of identical files, in name order of its first. */
 static int emit_copies(run *r)
 {
-    const ovl_scan_sink *sink = r->sink;
+    if (r->copies)
+        return r->copies(r->copies_data, r);
     size_t n = ovl_corpus_count(r->c);
     size_t *count = calloc(n + 1, sizeof *count);
     const char **paths = malloc((n + 1) * sizeof *paths);
@@ -285,24 +305,13 @@ static int emit_copies(run *r)
     for (size_t i = 0; rc == OVL_OK && i < n; i++) {
         if (!count[i])
             continue;
-        r->sum.copy_groups++;
         paths[0] = ovl_corpus_name(r->c, i);
-        sim[0] = 1.0;
-        int identical = 1;
         for (size_t k = 0; k < count[i]; k++) {
             uint32_t m = members[start[i] + k];
             paths[k + 1] = ovl_corpus_name(r->c, m);
-            sim[k + 1] = r->cfp.near && r->cfp.near[m] > 0 ? r->cfp.near[m] : 1.0;
-            identical &= sim[k + 1] >= 1.0;
-            if (r->cfp.near && r->cfp.near[m] > 0)
-                r->sum.near_copies++;
-            else
-                r->sum.copies++;
+            sim[k + 1] = r->cfp.near && r->cfp.near[m] > 0 ? r->cfp.near[m] : 0;
         }
-        ovl_copies g = {paths, count[i] + 1, r->docs[i].bytes, r->docs[i].chars,
-                        identical ? NULL : sim};
-        if (sink && sink->copies && sink->copies(sink->userdata, &g) != 0)
-            rc = ovl__sink_stopped(r->ctx);
+        rc = ovl__run_copy_group(r, paths, sim, count[i] + 1, r->docs[i].bytes, r->docs[i].chars);
     }
     free(count);
     free(paths);

@@ -71,6 +71,12 @@ typedef struct ovl__run {
      * kept by another process, off as it numbered them), returning OVL_OK or an error. */
     int (*fetch)(void *data, ovl_ctx *ctx, uint64_t off, ovl_passage *buf, size_t n);
     void *fetch_data;
+    /* NULL: the copy groups are cfp.copy_of's (and cfp.near's) over the run's documents; else
+     * this gives each group, in name order of its first, to ovl__run_copy_group, so that a
+     * process writing the report of a corpus it does not hold can fetch their members' names
+     * a window at a time instead of keeping every member in the run. */
+    int (*copies)(void *data, struct ovl__run *r);
+    void *copies_data;
 } ovl__run;
 
 /* The steps of ovl_scan, in its order. A distributed scan runs some of them on every process
@@ -97,6 +103,12 @@ int ovl__run_align(ovl__run *r, const ovl_scan_pair *pairs, size_t npairs);
 /* Documents that failed during alignment reported in document order, then the results in
  * report order to the sink. */
 int ovl__run_finish(ovl__run *r);
+
+/* One group of copies to the sink, counted in r->sum: paths[0] its first (bytes, chars: its
+ * figures), paths[1..n) the others in name order, sim[k] the near-copy similarity of
+ * paths[k] (0: identical bytes); sim (n, the caller's) is overwritten with what the report
+ * shows. */
+int ovl__run_copy_group(ovl__run *r, const char **paths, double *sim, size_t n, uint64_t bytes, uint64_t chars);
 
 /* A growing byte buffer for results passed between processes: bad is set once an allocation
  * failed, and later puts then do nothing, so a writer checks once at the end. */

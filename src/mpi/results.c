@@ -374,6 +374,175 @@ static int ask(mpi_run *m, int p, uint64_t what, const uint32_t *ids, size_t nid
     return *out ? OVL_OK : ovl__mpi_nomem(m);
 }
 
+/* The records (dr: room for nids; NULL: none) of documents ids (sorted, distinct) and, with
+ * ent, their file list entries appended to it, from rank 0's share or asked of the ranks
+ * holding them; *fetched counts the documents asked for. */
+static int get_docs(mpi_run *m, const rootin *in, const uint32_t *ids, size_t nids, ovl_scan_doc *dr,
+                    ovl__bbuf *ent, size_t *fetched)
+{
+    int P = m->size, rc = OVL_OK;
+    for (size_t x = 0; rc == OVL_OK && x < nids;) {
+        int p = ovl__mpi_owner_of(in->first, P, ids[x]);
+        size_t y = x;
+        while (y < nids && ids[y] < in->first[p + 1])
+            y++;
+        if (p == 0) {
+            for (size_t k = x; dr && k < y; k++)
+                dr[k] = in->mydocs[ids[k] - in->first[0]];
+            if (ent)
+                ovl__mpi_put_entries(m, ent, in->c, ids + x, y - x);
+        } else {
+            char *got = NULL;
+            size_t len = 0;
+            if (dr && (rc = ask(m, p, REQ_DOCS, ids + x, y - x, &got, &len)) == OVL_OK && len != (y - x) * sizeof *dr)
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: document records could not be read back", p);
+            if (rc == OVL_OK && dr)
+                memcpy(dr + x, got, len);
+            free(got);
+            got = NULL;
+            if (rc == OVL_OK && ent && (rc = ask(m, p, REQ_ENTRIES, ids + x, y - x, &got, &len)) == OVL_OK)
+                ovl__bput(ent, got, len);
+            free(got);
+            *fetched += y - x;
+        }
+        x = y;
+    }
+    if (rc == OVL_OK && ent && ent->bad)
+        rc = ovl__mpi_nomem(m);
+    return rc;
+}
+
+static int cmp_by_first(const void *x, const void *y)
+{
+    const dpair *a = x, *b = y;
+    if (a->b != b->b)
+        return a->b < b->b ? -1 : 1;
+    return (a->a > b->a) - (a->a < b->a);
+}
+
+/* The copy groups as rank 0 writes them (ovl__run's copies hook): members and firsts in
+ * report order, a window of them at a time, their names (and the firsts' records) asked of
+ * the ranks holding them and dropped once their groups are written. */
+typedef struct cstream {
+    mpi_run *m;
+    const rootin *in;
+    size_t held; /* documents of the report's run */
+} cstream;
+
+/* The near-copy similarity of doc, 0 when it is an identical copy. */
+static double near_sim(const rootin *in, uint32_t doc)
+{
+    size_t lo = 0, hi = in->near ? in->nsims : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (in->sims[mid].doc < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < (in->near ? in->nsims : 0) && in->sims[lo].doc == doc && in->sims[lo].sim > 0 ? in->sims[lo].sim : 0;
+}
+
+static int stream_copies(void *data, ovl__run *r)
+{
+    cstream *cs = data;
+    mpi_run *m = cs->m;
+    const rootin *in = cs->in;
+    size_t n = in->ncops, W = in->copy_window ? (size_t)in->copy_window : 1;
+    int rc = OVL_OK;
+    dpair *g = malloc((n ? n : 1) * sizeof *g);
+    uint32_t *seq = malloc(W * sizeof *seq), *uids = malloc(W * sizeof *uids), *fids = malloc(W * sizeof *fids);
+    ovl_scan_doc *dr = malloc(W * sizeof *dr);
+    /* The group being written: its names (bytes, their offsets), similarities, paths. */
+    ovl__bbuf names = {0};
+    size_t *off = NULL, gn = 0, gcap = 0, pcap = 0, scap = 0;
+    double *sim = NULL;
+    const char **paths = NULL;
+    uint64_t gbytes = 0, gchars = 0;
+    if (!g || !seq || !uids || !fids || !dr)
+        rc = ovl__mpi_nomem(m);
+    if (rc == OVL_OK && n) {
+        memcpy(g, in->cops, n * sizeof *g);
+        qsort(g, n, sizeof *g, cmp_by_first);
+    }
+    size_t pos = 0;
+    for (int need_first = 1; rc == OVL_OK && pos < n;) {
+        /* The window: up to W documents in report order (a group's first, then its members). */
+        size_t ns = 0, nf = 0, p2 = pos;
+        for (int nfirst = need_first; ns < W && p2 < n;) {
+            if (nfirst) {
+                seq[ns++] = fids[nf++] = g[p2].b;
+                nfirst = 0;
+                continue;
+            }
+            seq[ns++] = g[p2].a;
+            nfirst = p2 + 1 == n || g[p2 + 1].b != g[p2].b;
+            p2++;
+        }
+        memcpy(uids, seq, ns * sizeof *uids);
+        size_t nu = ovl__mpi_sort_uniq_u32(uids, ns), fetched = 0;
+        ovl__bbuf ent = {0};
+        ovl_corpus *view = NULL;
+        rc = get_docs(m, in, fids, nf, dr, NULL, &fetched);
+        if (rc == OVL_OK && m->parted && (rc = get_docs(m, in, uids, nu, NULL, &ent, &fetched)) == OVL_OK)
+            rc = ovl__mpi_entries_corpus(m, ent.p, ent.n, nu, &view);
+        free(ent.p);
+        ovl__mpi_held_docs(m, cs->held + ns, fetched);
+        if (m->parted)
+            ovl__mpi_held_paths(m, cs->held + nu);
+        for (size_t k = 0, f = 0; rc == OVL_OK && k < ns; k++) {
+            const char *name = m->parted ? ovl_corpus_name(view, ovl__mpi_pos_of(uids, nu, seq[k]))
+                                         : ovl_corpus_name(in->c, seq[k]);
+            double s = 0;
+            if (need_first) {
+                gn = 0, names.n = 0;
+                gbytes = dr[f].bytes, gchars = dr[f].chars;
+                f++;
+            } else {
+                s = near_sim(in, seq[k]);
+            }
+            if (ovl__grow(&off, &gcap, gn + 1, sizeof *off) != 0 || ovl__grow(&sim, &scap, gn + 1, sizeof *sim) != 0) {
+                rc = ovl__mpi_nomem(m);
+                break;
+            }
+            off[gn] = names.n;
+            sim[gn++] = s;
+            ovl__bput(&names, name, strlen(name) + 1);
+            if (names.bad) {
+                rc = ovl__mpi_nomem(m);
+                break;
+            }
+            if (need_first) {
+                need_first = 0;
+                continue;
+            }
+            size_t at = pos++;
+            if (pos < n && g[pos].b == g[at].b)
+                continue;
+            /* The group is whole: written, and its names dropped. */
+            need_first = 1;
+            if (ovl__grow(&paths, &pcap, gn, sizeof *paths) != 0) {
+                rc = ovl__mpi_nomem(m);
+                break;
+            }
+            for (size_t x = 0; x < gn; x++)
+                paths[x] = names.p + off[x];
+            rc = ovl__run_copy_group(r, paths, sim, gn, gbytes, gchars);
+        }
+        ovl_corpus_free(view);
+    }
+    free(g);
+    free(seq);
+    free(uids);
+    free(fids);
+    free(dr);
+    free(names.p);
+    free(off);
+    free(sim);
+    free((void *)paths);
+    return rc;
+}
+
 int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part *rep)
 {
     int P = m->size, rc = OVL_OK;
@@ -406,7 +575,6 @@ int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, pa
     cap = nwant;
     for (int p = 0; p < P; p++)
         cap += flen[p] / (3 * sizeof(uint32_t) + 3 * sizeof(uint64_t)) * 2 + 2;
-    cap += 2 * in->ncops;
     for (size_t k = 0; k < top; k++) {
         size_t ns = in->fam->f[k].nspans,
                listed = in->o->family_spans && ns > in->o->family_spans ? in->o->family_spans : ns;
@@ -421,8 +589,6 @@ int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, pa
     for (int p = 0; rc == OVL_OK && p < P; p++)
         if (get_figs(figs[p], flen[p], NULL, ids, &nids, cap) != 0)
             rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: figures could not be read back", p);
-    for (size_t x = 0; rc == OVL_OK && x < in->ncops; x++)
-        ids[nids++] = in->cops[x].a, ids[nids++] = in->cops[x].b;
     for (size_t k = 0; rc == OVL_OK && k < top; k++) {
         const ovl__fam *f = &in->fam->f[k];
         size_t listed = in->o->family_spans && f->nspans > in->o->family_spans ? in->o->family_spans : f->nspans;
@@ -438,32 +604,8 @@ int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, pa
     ovl__bbuf ent = {0}; /* their file list entries (the corpus walked in parts) */
     if (rc == OVL_OK && !dr)
         rc = ovl__mpi_nomem(m);
-    for (size_t x = 0; rc == OVL_OK && x < nids;) {
-        int p = ovl__mpi_owner_of(in->first, P, ids[x]);
-        size_t y = x;
-        while (y < nids && ids[y] < in->first[p + 1])
-            y++;
-        if (p == 0) {
-            for (size_t k = x; k < y; k++)
-                dr[k] = in->mydocs[ids[k] - in->first[0]];
-            if (m->parted)
-                ovl__mpi_put_entries(m, &ent, in->c, ids + x, y - x);
-        } else {
-            char *got = NULL;
-            size_t len = 0;
-            if ((rc = ask(m, p, REQ_DOCS, ids + x, y - x, &got, &len)) == OVL_OK && len != (y - x) * sizeof *dr)
-                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: document records could not be read back", p);
-            if (rc == OVL_OK)
-                memcpy(dr + x, got, len);
-            free(got);
-            got = NULL;
-            if (rc == OVL_OK && m->parted && (rc = ask(m, p, REQ_ENTRIES, ids + x, y - x, &got, &len)) == OVL_OK)
-                ovl__bput(&ent, got, len);
-            free(got);
-            fetched += y - x;
-        }
-        x = y;
-    }
+    if (rc == OVL_OK)
+        rc = get_docs(m, in, ids, nids, dr, m->parted ? &ent : NULL, &fetched);
     if (rc == OVL_OK && ent.bad)
         rc = ovl__mpi_nomem(m);
     memset(rep, 0, sizeof *rep);
@@ -492,23 +634,6 @@ int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, pa
                      ? ovl__mpi_nomem(m)
                      : ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: figures could not be read back", p);
     }
-    if (rc == OVL_OK && (!(r->cfp.copy_of = malloc((nids ? nids : 1) * sizeof *r->cfp.copy_of)) ||
-                         (in->near && !(r->cfp.near = calloc(nids ? nids : 1, sizeof *r->cfp.near)))))
-        rc = ovl__mpi_nomem(m);
-    for (size_t k = 0, x = 0; rc == OVL_OK && k < nids; k++) {
-        /* A copy: its group's first; else itself when read (UINT32_MAX when not). */
-        while (x < in->ncops && in->cops[x].a < rid[k])
-            x++;
-        if (x < in->ncops && in->cops[x].a == rid[k])
-            r->cfp.copy_of[k] = (uint32_t)ovl__mpi_pos_of(rid, nids, in->cops[x].b);
-        else
-            r->cfp.copy_of[k] = r->docs[k].status == OVL_OK ? (uint32_t)k : UINT32_MAX;
-    }
-    for (size_t x = 0; rc == OVL_OK && in->near && x < in->nsims; x++) {
-        size_t k = ovl__mpi_pos_of(rid, nids, in->sims[x].doc);
-        if (k != SIZE_MAX)
-            r->cfp.near[k] = in->sims[x].sim;
-    }
     if (rc == OVL_OK && in->use_fam) {
         r->fam = *in->fam;
         memset(in->fam, 0, sizeof *in->fam);
@@ -530,10 +655,14 @@ int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, pa
     if (rc == OVL_OK) {
         double t = ovl__mpi_now();
         fetcher fx = {m, a->r.spool};
+        cstream cs = {m, in, nids};
         r->fetch = fetch;
         r->fetch_data = &fx;
+        r->copies = stream_copies;
+        r->copies_data = &cs;
         rc = ovl__run_finish(r);
         r->fetch = NULL;
+        r->copies = NULL;
         r->sum.seconds[4] = ovl__mpi_now() - t + (t - m->t_phase);
     }
     for (int p = 0; figs && p < P; p++)

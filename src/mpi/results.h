@@ -44,13 +44,16 @@ typedef struct rootin {
     ovl__families *fam; /* moved into the report's run */
     int use_fam;
     ovl_scan_summary sum;
+    uint64_t copy_window; /* copies' members (and firsts) whose names are fetched at once */
 } rootin;
 
 /* Rank 0: the report, from the records it lists (recs, documents numbered in the corpus,
  * taken) and the figures of their documents, with ovl_scan's own emission, over a run of
  * the documents the report names only: those of the listed pairs and their best sources,
- * those that failed, the members of copy groups and the occurrences of the families it
- * lists. a: rank 0's own run (its passages read from a's spool, the others' asked for). */
+ * those that failed and the occurrences of the families it lists; the copy groups written
+ * as they are merged from the copies sorted by group, the names of copy_window of their
+ * documents at a time asked of the ranks holding them. a: rank 0's own run (its passages
+ * read from a's spool, the others' asked for). */
 int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part *rep);
 
 #endif

@@ -341,6 +341,55 @@ grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
 [ -s "$t/one.msg" ] && cmp -s "$t/one.msg" "$t/mpi.msg" && ok "problems on stderr: once, as one process says them" ||
   bad "stderr differs: $(head -3 "$t/mpi.msg") vs $(head -3 "$t/one.msg")"
 
+# ---- Copy groups written as they are merged: rank 0 asks the owners for the names of a
+# window of members at a time (--key-round 1: one document a window) and drops them once
+# their groups are written, so its report run holds the documents the report names besides
+# the copies. A group of 250 copies spread over every rank's share, three small ones, a near
+# copy; the report is one process's in every format.
+y="$t/cpy"
+mkdir -p "$y/a" "$y/m/n" "$y/z"
+for f in "$t"/c/src/*.txt; do cp "$f" "$y/a/s-${f##*/}"; done
+for f in "$t"/c/susp/*.txt; do cp "$f" "$y/a/u-${f##*/}"; done
+for i in $(seq 1 250); do cp "$t/c/src/00000.txt" "$y/m/n/k$i.txt"; done
+for i in 1 2 3; do cp "$t/c/susp/00003.txt" "$y/z/s$i.txt"; cp "$t/c/src/00004.txt" "$y/m/v$i.txt"; done
+sed -e '0,/ the / s// a /' -e '0,/ of / s// in /' "$t/c/src/00001.txt" >"$y/z/near.txt"
+"$OVL_BIN" scan --format json -o "$t/one.json" "$y" 2>/dev/null
+ncopies=$(jq '[.copies[].paths | length - 1] | add' "$t/one.json")
+jq -e '(.copies | length) == 4 and ([.copies[].paths | length] | max) == 251 and any(.copies[]; .identical == false)
+       and (.pairs | length) >= 5' "$t/one.json" >/dev/null &&
+  ok "copy groups: $ncopies copies in 4 groups, one of 251 files, one of near copies" ||
+  bad "copy groups corpus lacks something: $(jq -c '{c: [.copies[].paths | length], p: (.pairs | length)}' "$t/one.json")"
+for fmt in text json jsonl html; do
+  "$OVL_BIN" scan --format "$fmt" --color never -o "$t/one.$fmt" "$y" 2>"$t/one.err"
+  st1=$?
+  grep '^overlap' "$t/one.err" >"$t/one.msg"
+  for n in 1 2 3 4; do
+    OVERLAP_MPI_STATS="$t/cpy.stats" mpi "$n" scan --format "$fmt" --color never --key-round 1 -o "$t/mpi.$fmt" \
+      "$y" >/dev/null 2>"$t/mpi.err"
+    stn=$?
+    grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
+    # (From 2 ranks on, rank 0's share is under the copies: the most documents a rank held
+    # in the results phase, its share and its report run, is too.)
+    held=$(awk -F'\t' '$1 == "results" {print $8}' "$t/cpy.stats")
+    under=1
+    [ "$n" -gt 1 ] && { [ -n "$held" ] && [ "$held" -lt "$ncopies" ] || under=0; }
+    if [ "$st1" = "$stn" ] && cmp -s "$t/one.$fmt" "$t/mpi.$fmt" && cmp -s "$t/one.msg" "$t/mpi.msg" && [ "$under" = 1 ]; then
+      ok "copy groups a window at a time, $fmt -n $n: identical bytes and messages, status $stn, results held $held documents ($ncopies copies)"
+    else
+      bad "copy groups a window at a time, $fmt -n $n: status $stn (one process $st1), results held $held documents ($ncopies copies), $(cmp "$t/one.$fmt" "$t/mpi.$fmt" 2>&1 | head -1) $(diff "$t/one.msg" "$t/mpi.msg" | head -3)"
+    fi
+  done
+done
+# ... and with the default window (every group in one), the corpus not walked in parts.
+for opts in "" "--lenient"; do
+  # shellcheck disable=SC2086
+  "$OVL_BIN" scan --format jsonl $opts -o "$t/one.jsonl" "$y" 2>/dev/null
+  # shellcheck disable=SC2086
+  mpi 3 scan --format jsonl $opts -o "$t/mpi.jsonl" "$y" >/dev/null 2>&1
+  cmp -s "$t/one.jsonl" "$t/mpi.jsonl" && ok "copy groups in one window ($opts) -n 3: identical bytes" ||
+    bad "copy groups in one window ($opts) -n 3: $(cmp "$t/one.jsonl" "$t/mpi.jsonl" 2>&1 | head -1)"
+done
+
 # ---- Failures: status 2, a clear message, the old report left in place --------------------
 echo "previous report" >"$t/keep.json"
 mkdir -p "$t/other/sub"
