@@ -449,8 +449,10 @@ static int stream_copies(void *data, ovl__run *r)
     mpi_run *m = cs->m;
     const rootin *in = cs->in;
     size_t n = in->ncops, W = in->copy_window ? (size_t)in->copy_window : 1;
+    if (W > 2 * n)
+        W = 2 * n + 1; /* (every copy and a first for each) */
     int rc = OVL_OK;
-    dpair *g = malloc((n ? n : 1) * sizeof *g);
+    dpair *g = in->cops;
     uint32_t *seq = malloc(W * sizeof *seq), *uids = malloc(W * sizeof *uids), *fids = malloc(W * sizeof *fids);
     ovl_scan_doc *dr = malloc(W * sizeof *dr);
     /* The group being written: its names (bytes, their offsets), similarities, paths. */
@@ -459,12 +461,10 @@ static int stream_copies(void *data, ovl__run *r)
     double *sim = NULL;
     const char **paths = NULL;
     uint64_t gbytes = 0, gchars = 0;
-    if (!g || !seq || !uids || !fids || !dr)
+    if (!seq || !uids || !fids || !dr)
         rc = ovl__mpi_nomem(m);
-    if (rc == OVL_OK && n) {
-        memcpy(g, in->cops, n * sizeof *g);
+    if (rc == OVL_OK && n > 1)
         qsort(g, n, sizeof *g, cmp_by_first);
-    }
     size_t pos = 0;
     for (int need_first = 1; rc == OVL_OK && pos < n;) {
         /* The window: up to W documents in report order (a group's first, then its members). */
@@ -480,14 +480,14 @@ static int stream_copies(void *data, ovl__run *r)
             p2++;
         }
         memcpy(uids, seq, ns * sizeof *uids);
-        size_t nu = ovl__mpi_sort_uniq_u32(uids, ns), fetched = 0;
+        size_t nu = ovl__mpi_sort_uniq_u32(uids, ns), fetched = 0, named = 0;
         ovl__bbuf ent = {0};
         ovl_corpus *view = NULL;
         rc = get_docs(m, in, fids, nf, dr, NULL, &fetched);
-        if (rc == OVL_OK && m->parted && (rc = get_docs(m, in, uids, nu, NULL, &ent, &fetched)) == OVL_OK)
+        if (rc == OVL_OK && m->parted && (rc = get_docs(m, in, uids, nu, NULL, &ent, &named)) == OVL_OK)
             rc = ovl__mpi_entries_corpus(m, ent.p, ent.n, nu, &view);
         free(ent.p);
-        ovl__mpi_held_docs(m, cs->held + ns, fetched);
+        ovl__mpi_held_docs(m, cs->held + nf, fetched);
         if (m->parted)
             ovl__mpi_held_paths(m, cs->held + nu);
         for (size_t k = 0, f = 0; rc == OVL_OK && k < ns; k++) {
@@ -531,7 +531,6 @@ static int stream_copies(void *data, ovl__run *r)
         }
         ovl_corpus_free(view);
     }
-    free(g);
     free(seq);
     free(uids);
     free(fids);

@@ -36,7 +36,8 @@ typedef struct rootin {
     const ovl_scan_sink *sink;
     const size_t *first;
     const ovl_scan_doc *mydocs;
-    const dpair *cops;   /* every copy and its group's first, by copy */
+    dpair *cops;         /* every copy and its group's first, by copy (by group, then copy,
+                            once the report is written: it sorts them in place) */
     size_t ncops;
     int near;            /* near copies looked for */
     const dsim *sims;    /* the near copies' similarities, document order */
@@ -44,7 +45,8 @@ typedef struct rootin {
     ovl__families *fam; /* moved into the report's run */
     int use_fam;
     ovl_scan_summary sum;
-    uint64_t copy_window; /* copies' members (and firsts) whose names are fetched at once */
+    uint64_t copy_window; /* copy group documents whose names (and firsts' records) are
+                             fetched at once: key_round / 1024 + 1, about half a key round */
 } rootin;
 
 /* Rank 0: the report, from the records it lists (recs, documents numbered in the corpus,

@@ -1066,7 +1066,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             rc = ovl__mpi_merge_results(m, &o, al.r.recs, al.r.nrecs, window ? window : 1, &lst, &unlisted, &most);
         ovl__mpi_held(m, most + al.r.nrecs * sizeof *al.r.recs);
         if (rc == OVL_OK) {
-            rootin in = {c, n, &o, sink, first, mydocs, cops, ncops, near, sims, nsims, &gfam, use_fam, pr.sum, kr / 256 + 1};
+            rootin in = {c, n, &o, sink, first, mydocs, cops, ncops, near, sims, nsims, &gfam, use_fam, pr.sum, kr / 1024 + 1};
             in.sum.family_pairs = (size_t)cn[0];
             in.sum.family_passages = (size_t)cn[1];
             in.sum.failed_pairs = (size_t)cn[2];
