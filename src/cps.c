@@ -1,5 +1,8 @@
-/* cps.c - code point arrays 1, 2 or 4 bytes wide with sparse exceptions (see internal.h): a loaded document's text and folded characters. */
-#include "internal.h"
+/* cps.c - code point arrays 1, 2 or 4 bytes wide with sparse exceptions (see cps.h): a loaded document's text and folded characters. */
+#include "cps.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 /* Exceptions a width may hold before the array is widened: one in 8 values (an exception
  * costs 8 bytes, so past that the next width is smaller), and always a few, so that the

@@ -430,19 +430,6 @@ void ovl_norm_free(ovl_norm *n)
     free(n);
 }
 
-uint32_t ovl__tok_char_end_long(const ovl_norm *n, size_t i)
-{
-    size_t lo = 0, hi = n->nlong;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (n->longs[mid][0] < i)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n->nlong && n->longs[lo][0] == i ? n->longs[lo][1] : n->tokens[i].char_start;
-}
-
 uint32_t ovl__tok_norm_start(const ovl_norm *n, size_t i)
 {
     uint32_t at = n->nbase[i / OVL__TOK_BLOCK];
