@@ -47,15 +47,7 @@ void ovl__cps_free(ovl_cps *a)
 /* The first exception at or after position i (a->nx when none). */
 static size_t x_from(const ovl_cps *a, size_t i)
 {
-    size_t lo = 0, hi = a->nx;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->x[mid][0] < i)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return ovl__pairs_first_at((const uint32_t(*)[2])a->x, a->nx, i);
 }
 
 uint32_t ovl__cps_xget(const ovl_cps *a, size_t i)

@@ -19,6 +19,21 @@ typedef struct ovl_cps {
     unsigned width;    /* 1, 2 or 4 */
 } ovl_cps;
 
+/* The first position of p (n pairs ascending by their first value) whose first value is not
+ * below v: where an exception, or any {index, value} list, holds index v or would. */
+static inline size_t ovl__pairs_first_at(const uint32_t (*p)[2], size_t n, size_t v)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p[mid][0] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Empty array of width 1 with room for cap values; -1 when out of memory. */
 int ovl__cps_init(ovl_cps *a, size_t cap);
 /* Room for ncap values (ncap >= the values set so far, n); -1 when out of memory. */

@@ -88,14 +88,7 @@ struct ovl_norm {
  * which calls it: the header then calls into no source that includes it. */
 static inline uint32_t ovl__tok_char_end_long(const ovl_norm *n, size_t i)
 {
-    size_t lo = 0, hi = n->nlong;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (n->longs[mid][0] < i)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = ovl__pairs_first_at((const uint32_t(*)[2])n->longs, n->nlong, i);
     return lo < n->nlong && n->longs[lo][0] == i ? n->longs[lo][1] : n->tokens[i].char_start;
 }
 
