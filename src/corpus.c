@@ -319,8 +319,6 @@ static int add_file(ovl_corpus *c, const char *path, uint64_t size, const ovl_wa
 #ifndef DT_UNKNOWN
 #define DT_UNKNOWN 0
 #define DT_DIR (-1)
-#define DT_REG (-2)
-#define DT_LNK (-3)
 #endif
 
 static int cmp_dname(const void *a, const void *b)
