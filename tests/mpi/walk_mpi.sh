@@ -113,6 +113,43 @@ grep -qE "$unseen" "$t/one.docs" && have=0
   ok "the deep tree: records and bad records on several levels, links, a missing path, a FIFO, a path too long" ||
   bad "the deep tree lacks something: $(tr '\n' ' ' <"$t/one.docs" | cut -c1-600) $(cut -c1-120 "$t/one.err" | head -8)"
 
+# ---- A random tree ---------------------------------------------------------------------------
+# Names of 1-3 characters from bytes below and above '/' (space, !, #, +, -, ., 0, ~, a
+# UTF-8 letter), directories five deep, a bad JSON lines record in many of them (a message
+# each, whose order is the walk's), dangling links: -n 2..4 say the same as one process.
+python3 -c 'import os, random, sys
+random.seed(3)
+chars = ["a", "b", "-", ".", " ", "!", "+", "0", "~", "\u00e9", "_", "#"]
+def make(d, depth):
+    os.makedirs(d, exist_ok=True)
+    for _ in range(random.randint(3, 8)):
+        n = "".join(random.choice(chars) for _ in range(random.randint(1, 3)))
+        p = os.path.join(d, "x" + n if n.startswith(".") else n)
+        r = random.random()
+        if os.path.lexists(p):
+            continue
+        if r < 0.4 and depth < 5:
+            make(p, depth + 1)
+        elif r < 0.6:
+            open(p + ".jsonl", "w").write("{\"id\": \"1\", \"text\": \"some words here\"}\n{\"id\": \n")
+        elif r < 0.7:
+            os.symlink("nowhere", p + "-dangling.txt")
+        else:
+            open(p + ".txt", "w").write("some words here and there " * random.randint(1, 5))
+make(sys.argv[1], 0)' "$t/rnd" || bad "the random tree could not be made"
+"$OVL_BIN" scan --format json -o "$t/one.json" "$t/rnd" "$t/rnd/a" 2>"$t/one.err"
+st1=$?
+grep '^overlap' "$t/one.err" >"$t/one.msg"
+for n in 2 3 4; do
+  mpi "$n" scan --format json -o "$t/mpi.json" "$t/rnd" "$t/rnd/a" >/dev/null 2>"$t/mpi.err"
+  stn=$?
+  grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
+  [ "$(wc -l <"$t/one.msg")" -gt 100 ] && [ "$st1" = "$stn" ] && cmp -s "$t/one.json" "$t/mpi.json" &&
+    cmp -s "$t/one.msg" "$t/mpi.msg" &&
+    ok "random tree -n $n: identical bytes and $(wc -l <"$t/one.msg") messages, status $stn, $(find "$t/rnd" -type d | wc -l) directories" ||
+    bad "random tree -n $n: status $stn (one process $st1), $(wc -l <"$t/one.msg") messages, $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1) $(diff "$t/one.msg" "$t/mpi.msg" | head -4)"
+done
+
 # ---- No rank lists every directory ---------------------------------------------------------
 # 30 directories (the top, d0-d9, d0-d9/s0, d0-d8/s1): on 3 ranks each lists fewer than 30 and
 # together they list each once; one rank lists all 30.
