@@ -7,11 +7,7 @@ gen="$bindir/bench/ovl-gen"
 [ -x "$gen" ] || { echo "ovl-gen not built: skipped"; exit 77; }
 t=$(mktemp -d)
 trap 'chmod -R u+rwx "$t" 2>/dev/null; rm -rf "$t"' EXIT
-fail=0
-failed=""
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; failed="$failed
-FAIL $1"; }
+. "$(dirname "$0")/../checks.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 mpi_asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # (as in scan_mpi.sh: Open MPI's own leaks)
 mpi() { # ranks, overlap-mpi arguments...
@@ -169,5 +165,4 @@ for n in 1 3; do
     bad "directories listed on $n rank(s): '$listed' of 30 (wanted: $want), $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
 done
 
-[ -n "$failed" ] && echo "$failed"
-exit $fail
+finish
