@@ -50,39 +50,22 @@ static const ovl__chunkinfo *rchunk_info(const ovl__cfp *cfp, const rchunks *rk,
     return &cfp->chunks[cfp->docs[doc].first_chunk + rk->off[c]];
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts v[0..n): most documents hold a few recurring chunks, sorted in place at once. */
-static void sort_u32(uint32_t *v, size_t n)
-{
-    if (n > 16) {
-        qsort(v, n, sizeof *v, cmp_u32);
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        uint32_t x = v[i];
-        size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
 /* Numbers the recurring chunks of the nrec records (*rk); (*rci)[x] (malloc'd): record x's
- * recurring chunk, UINT32_MAX when it names no chunk of its document. The records of each
- * document are gathered (a prefix sum over the documents), sorted and made unique: 4 bytes a
- * record for a moment, 4 bytes a recurring chunk and 4 a document kept. OVL_ERR_TOOBIG past
- * 2^32 - 1 recurring chunks (the units and classes are numbered in 32 bits). */
+ * recurring chunk, UINT32_MAX when it names no chunk of its document. The records' chunks
+ * are gathered by document (a prefix sum over the documents), each document's marked in a
+ * scratch array of its chunks and numbered in their order, and each record then takes its
+ * number back in the order it was gathered: no sort. Held for a moment: 4 bytes a record,
+ * 8 a document and 4 per chunk of the document with most; kept: 4 bytes a recurring chunk and
+ * 4 a document. OVL_ERR_TOOBIG past 2^32 - 1 recurring chunks (units and classes are numbered
+ * in 32 bits). */
 static int recurring_chunks(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, rchunks *rk, uint32_t **rcip)
 {
-    size_t nrec = cfp->nrec, n = 0;
+    size_t nrec = cfp->nrec, n = 0, cap = 0;
+    uint32_t maxch = 0;
     uint32_t *rci = malloc((nrec ? nrec : 1) * sizeof *rci);
-    size_t *at = calloc(ndocs + 1, sizeof *at); /* per document: where its records go */
-    uint32_t *buf = NULL;
+    size_t *at = calloc(ndocs + 1, sizeof *at); /* per document: where its records' chunks go */
+    uint32_t *buf = NULL;                       /* the records' chunks by document */
+    uint32_t *mark = NULL;                      /* per chunk of one document: its number */
     int rc = OVL_OK;
     memset(rk, 0, sizeof *rk);
     *rcip = NULL;
@@ -92,12 +75,14 @@ static int recurring_chunks(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, rch
     for (size_t x = 0; x < nrec; x++) {
         const ovl_recurring *r = &cfp->rec[x];
         rci[x] = chunk_offset(cfp, ndocs, r->doc, r->tok_start, r->tok_end);
-        if (rci[x] != UINT32_MAX)
-            at[r->doc + 1]++;
+        if (rci[x] != UINT32_MAX && at[r->doc + 1]++ == 0 && cfp->docs[r->doc].nchunks > maxch)
+            maxch = cfp->docs[r->doc].nchunks;
     }
     for (size_t d = 0; d < ndocs; d++)
         at[d + 1] += at[d];
-    if (!(buf = malloc((at[ndocs] ? at[ndocs] : 1) * sizeof *buf)))
+    buf = malloc((at[ndocs] ? at[ndocs] : 1) * sizeof *buf);
+    mark = malloc((maxch ? maxch : 1) * sizeof *mark);
+    if (!buf || !mark)
         goto nomem;
     for (size_t x = 0; x < nrec; x++)
         if (rci[x] != UINT32_MAX)
@@ -105,40 +90,41 @@ static int recurring_chunks(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, rch
     for (size_t d = ndocs; d > 0; d--)
         at[d] = at[d - 1];
     at[0] = 0;
+    for (uint32_t i = 0; i < maxch; i++)
+        mark[i] = UINT32_MAX;
     for (size_t d = 0; d < ndocs; d++) {
         size_t a = at[d], b = at[d + 1];
         rk->first[d] = (uint32_t)n;
-        sort_u32(buf + a, b - a);
+        if (a == b)
+            continue;
         for (size_t i = a; i < b; i++)
-            if (i == a || buf[i] != buf[i - 1]) {
-                if (n == UINT32_MAX) {
-                    rc = ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 recurring chunks");
-                    goto done;
-                }
-                buf[n++] = buf[i];
+            mark[buf[i]] = 0;
+        for (uint32_t c = 0, nch = cfp->docs[d].nchunks; c < nch; c++) {
+            if (mark[c] == UINT32_MAX)
+                continue;
+            if (n == UINT32_MAX) {
+                rc = ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 recurring chunks");
+                goto done;
             }
+            if (ovl__grow(&rk->off, &cap, n + 1, sizeof *rk->off) != 0)
+                goto nomem;
+            mark[c] = (uint32_t)n;
+            rk->off[n++] = c;
+        }
+        for (size_t i = a; i < b; i++)
+            buf[i] = mark[buf[i]];
+        for (size_t c = rk->first[d]; c < n; c++)
+            mark[rk->off[c]] = UINT32_MAX;
     }
     rk->first[ndocs] = (uint32_t)n;
-    free(at);
-    at = NULL;
-    uint32_t *fit = realloc(buf, (n ? n : 1) * sizeof *buf);
-    rk->off = fit ? fit : buf;
-    buf = NULL;
     rk->n = n;
-    /* Each record's chunk among its document's. */
-    for (size_t x = 0; x < nrec; x++) {
-        if (rci[x] == UINT32_MAX)
-            continue;
-        uint32_t d = cfp->rec[x].doc, lo = rk->first[d], hi = rk->first[d + 1];
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (rk->off[mid] < rci[x])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        rci[x] = lo;
-    }
+    uint32_t *fit = realloc(rk->off, (n ? n : 1) * sizeof *rk->off);
+    if (fit)
+        rk->off = fit;
+    /* Each record's number, taken in the order the records were gathered. */
+    for (size_t x = 0; x < nrec; x++)
+        if (rci[x] != UINT32_MAX)
+            rci[x] = buf[at[cfp->rec[x].doc]++];
     *rcip = rci;
     rci = NULL;
     goto done;
@@ -148,6 +134,7 @@ done:
     free(rci);
     free(at);
     free(buf);
+    free(mark);
     if (rc != OVL_OK)
         rchunks_free(rk);
     return rc;
@@ -440,6 +427,12 @@ static int cmp_adjpair(const void *a, const void *b)
 {
     const adjpair *p = a, *q = b;
     return cmp_xy(p->x, p->y, q->x, q->y);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
 }
 
 static uint32_t beside(const adjpair *pr, size_t npr, uint32_t x, uint32_t y)
