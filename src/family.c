@@ -620,24 +620,25 @@ static uint64_t groups_hash(const uint32_t *gl, size_t a, size_t b)
 }
 
 /* Units of the recurring chunks of rk (unit[c]: UINT32_MAX for one without a class): the
- * root class of each chunk's class. rci: per record, its recurring chunk (see
- * recurring_chunks; changed here). gdocs: documents per key group (ngroups of them).
+ * root class of each chunk's class. *rci: per record, its recurring chunk (see
+ * recurring_chunks; freed here once each chunk's key groups are listed). gdocs: documents per key group (ngroups of them).
  * *nunits: an upper bound of the unit numbers; (*frag)[u] (malloc'd, *nunits of them): unit u
  * is no text of its own (a root class that is not one); pure[c]: recurring chunk c is of a
  * text of its own, not a variant. */
-static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rchunks *rk, uint32_t *rci,
+static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rchunks *rk, uint32_t **rcip,
                       const uint32_t *gdocs, size_t ngroups, uint32_t *unit, unsigned char *pure,
                       unsigned char **frag, size_t *nunits)
 {
-    size_t nrk = rk->n, nrec = cfp->nrec, nrc = 0, ncls = 0, tsize = 1;
+    size_t nrk = rk->n, nrec = cfp->nrec, nrc = 0, ncls = 0, tsize = 1, capcl = 0;
+    uint32_t *rci = *rcip;
     size_t *goff = calloc(nrk + 1, sizeof *goff); /* records may pass 2^32 at 1 TB */
-    uint32_t *gl = malloc((nrec ? nrec : 1) * sizeof *gl);   /* per chunk: its key groups */
+    uint32_t *gl = NULL;                          /* per chunk: its key groups */
     uint32_t *owner = malloc((ngroups ? ngroups : 1) * sizeof *owner);
     uint32_t *table = NULL;
     tclass *cl = NULL;
     int rc = OVL_OK;
     *nunits = 0;
-    if (!goff || !gl || !owner) {
+    if (!goff || !owner) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
@@ -655,6 +656,10 @@ static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rch
             nrc++;
         goff[i + 1] += goff[i];
     }
+    if (!(gl = malloc((goff[nrk] ? goff[nrk] : 1) * sizeof *gl))) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
     /* Records come by key group, so each chunk's list is sorted. */
     for (size_t x = 0, g = 0; x < nrec; x++) {
         if (x && cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
@@ -662,14 +667,15 @@ static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rch
         if (rci[x] != UINT32_MAX)
             gl[goff[rci[x]]++] = (uint32_t)g;
     }
+    free(rci);
+    *rcip = NULL;
     for (size_t i = nrk; i > 0; i--)
         goff[i] = goff[i - 1];
     goff[0] = 0;
     while (tsize < 2 * nrc)
         tsize *= 2;
     table = calloc(tsize, sizeof *table);
-    cl = malloc((nrc ? nrc : 1) * sizeof *cl);
-    if (!table || !cl) {
+    if (!table) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
@@ -686,6 +692,10 @@ static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rch
             for (;; h = (h + 1) & (tsize - 1)) {
                 k = table[h];
                 if (k == 0) {
+                    if (ovl__grow(&cl, &capcl, ncls + 1, sizeof *cl) != 0) {
+                        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+                        goto done;
+                    }
                     k = (uint32_t)++ncls;
                     table[h] = k;
                     cl[k - 1] = (tclass){(uint32_t)c, 0, UINT32_MAX, k - 1, 0};
@@ -829,9 +839,7 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
      * are one text (text_units); a copy with a word changed keeps some of its keys and gets
      * rare ones for the others, and is put with the text whose keys it has. */
     size_t nunits = 0;
-    rc = text_units(ctx, cfp, ndocs, &rk, rci, gdocs, ngroups, unit, pure, &frag, &nunits);
-    free(rci);
-    rci = NULL;
+    rc = text_units(ctx, cfp, ndocs, &rk, &rci, gdocs, ngroups, unit, pure, &frag, &nunits);
     if (rc != OVL_OK)
         goto done;
     if (!(parent = malloc((nunits ? nunits : 1) * sizeof *parent))) {
