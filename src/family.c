@@ -283,7 +283,8 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
             uint32_t p = prev;
             prev = c;
             if (p != UINT32_MAX && unit[p] != r &&
-                rchunk_info(cfp, rk, (uint32_t)d, c)->tok_start <= rchunk_info(cfp, rk, (uint32_t)d, p)->tok_end + FAMILY_GAP) {
+                rchunk_info(cfp, rk, (uint32_t)d, c)->tok_start <=
+                    rchunk_info(cfp, rk, (uint32_t)d, p)->tok_end + FAMILY_GAP) {
                 uint32_t q = unit[p];
                 if (ovl__grow(&ed, &caped, ned + 1, sizeof *ed) != 0) {
                     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -620,11 +621,11 @@ static uint64_t groups_hash(const uint32_t *gl, size_t a, size_t b)
 }
 
 /* Units of the recurring chunks of rk (unit[c]: UINT32_MAX for one without a class): the
- * root class of each chunk's class. *rci: per record, its recurring chunk (see
- * recurring_chunks; freed here once each chunk's key groups are listed). gdocs: documents per key group (ngroups of them).
- * *nunits: an upper bound of the unit numbers; (*frag)[u] (malloc'd, *nunits of them): unit u
- * is no text of its own (a root class that is not one); pure[c]: recurring chunk c is of a
- * text of its own, not a variant. */
+ * root class of each chunk's class. *rcip: per record, its recurring chunk (see
+ * recurring_chunks), freed here once each chunk's key groups are listed. gdocs: documents
+ * per key group (ngroups of them). *nunits: an upper bound of the unit numbers; (*frag)[u]
+ * (malloc'd, *nunits of them): unit u is no text of its own (a root class that is not one);
+ * pure[c]: recurring chunk c is of a text of its own, not a variant. */
 static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rchunks *rk, uint32_t **rcip,
                       const uint32_t *gdocs, size_t ngroups, uint32_t *unit, unsigned char *pure,
                       unsigned char **frag, size_t *nunits)
