@@ -1,0 +1,67 @@
+/* families.h - the families over MPI ranks: the flagged documents' chunk ranges to rank 0, which builds and widens the families, and the pairs they leave; not installed. */
+#ifndef OVL_MPI_FAMILIES_H
+#define OVL_MPI_FAMILIES_H
+
+#include "copies.h"
+#include "part.h"
+#include "../family.h"
+
+/* The ranges of the chunks of this rank's flagged documents (read from its chunk file cif,
+ * myfirst[k] the first of its document k) to rank 0, in rank order: rank 0 writes them to
+ * f, where the families read them mapped, so that neither side holds them in memory; the
+ * others send them in pieces of per ranges (at most XCHG_CHUNK bytes). *total: the bytes in
+ * f (rank 0). A rank that cannot read its file still sends the bytes it announced (zeros)
+ * and fails after. */
+int ovl__mpi_chunks_to_root(mpi_run *m, FILE *cif, const size_t *myfirst, const uint8_t *flag, size_t lo,
+                          size_t cnt, size_t per, FILE *f, uint64_t *total);
+
+/* Families (or template spans) as bytes, to send rank 0's to every rank: the families and
+ * their spans in document order (what ovl__families_cover reads), not the per-document index,
+ * which each rank makes for the documents it has (ovl__mpi_restrict_families). */
+void ovl__mpi_put_families(ovl__bbuf *b, const ovl__families *f);
+
+int ovl__mpi_get_families(rbuf *b, ovl__families *f);
+
+/* What ovl__families_cover and the template cut read of g (spans[0, nspans) in document
+ * order, documents numbered in the corpus) for documents ids (ascending), numbered by their
+ * position in ids. -1 when out of memory. */
+int ovl__mpi_restrict_families(const ovl__families *g, const uint32_t *ids, size_t nids, ovl__families *out);
+
+/* The distinct documents of pairs, ascending (malloc'd in *ids). */
+int ovl__mpi_pair_docs(const ovl_scan_pair *pairs, size_t npairs, uint32_t **ids, size_t *nids);
+
+/* Numbers the pairs' documents by their position in ids (to 1) or back (to 0). */
+void ovl__mpi_renumber(ovl_scan_pair *pairs, size_t npairs, const uint32_t *ids, size_t nids, int to);
+
+/* ovl__run_filter for pairs of any documents, with the families' spans of those documents
+ * only. */
+int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__families *fam, int use_fam,
+                        const ovl__families *ign, int use_ign, ovl_scan_pair *pairs, size_t *npairs,
+                        uint64_t *family_pairs);
+
+/* Renumbers the documents of every span f names (those in document order, each family's
+ * occurrences and its representative, each once): to_corpus, from positions in ids to
+ * corpus numbers; else from corpus numbers to positions, UINT32_MAX for a document not in
+ * ids. -1 when out of memory. */
+int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, int to_corpus);
+
+/* Rank 0: the families (and template spans) built over the flagged documents and their
+ * copies only (numbered by position, which keeps their order, so the families are those of
+ * the whole table), their spans numbered in the corpus again and no per-document index.
+ * vn: the chunks of each flagged document, in document order; chunks: their ranges; cops:
+ * every copy and its group's first, by copy. */
+int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__cfp *g, const uint8_t *flag, size_t n,
+                          const dpair *cops, size_t ncops, const uint32_t *vn, size_t nvn,
+                          const ovl__chunkinfo *chunks, size_t nchunks, ovl__families *fam, int *use_fam,
+                          ovl__families *ign, int *use_ign, uint64_t *ignored_chars);
+
+/* The families' occurrences widened and the families of one text joined (src/family.c), as one
+ * process does once it has built them: rank 0 reads again the documents its families occur
+ * in, their records and file list entries fetched from the ranks holding them. Only the
+ * families as reported change (the spans in document order, which the ranks filter pairs
+ * with, stay), so the other ranks take part in the fetches only. cops (rank 0): every copy
+ * and its group's first. Collective. */
+int ovl__mpi_widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
+                          const ovl_scan_doc *mydocs, ovl__families *fam, const dpair *cops, size_t ncops);
+
+#endif

@@ -1,0 +1,546 @@
+/* results.c - the scan's results over MPI ranks: pair records merged on rank 0 in report order, the other ranks serving what it asks for, and rank 0's report. */
+#include "results.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fetcher {
+    mpi_run *m;
+    FILE *spool; /* rank 0's own */
+} fetcher;
+
+static int fetch(void *data, ovl_ctx *ctx, uint64_t off, ovl_passage *buf, size_t n)
+{
+    fetcher *fx = data;
+    int owner = (int)(off >> RANK_SHIFT);
+    off &= ((uint64_t)1 << RANK_SHIFT) - 1;
+    if (owner == 0) {
+        if (fseeko(fx->spool, (off_t)off, SEEK_SET) != 0 || fread(buf, sizeof *buf, n, fx->spool) != n)
+            return ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary passage file");
+        return OVL_OK;
+    }
+    int got = 0;
+    size_t len = 0;
+    ovl__mpi_request(fx->m, owner, REQ_PASSAGES, off, n);
+    char *p = ovl__mpi_reply(fx->m, owner, &len, &got);
+    if (!got)
+        return ovl__fail(ctx, OVL_ERR_IO, -1, "rank %d: cannot read its temporary passage file", owner);
+    if (!p || len != n * sizeof *buf) {
+        free(p);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    memcpy(buf, p, len);
+    free(p);
+    return OVL_OK;
+}
+
+/* ---- pair records merged on rank 0 -------------------------------------------------------- */
+
+static void put_rec(ovl__bbuf *b, const ovl__prec *q)
+{
+    uint32_t u[4] = {q->a, q->b, q->n, (uint32_t)q->status};
+    uint64_t v[3] = {q->off, q->ra, q->rb};
+    ovl__bput(b, u, sizeof u);
+    ovl__bput(b, v, sizeof v);
+    ovl__bput(b, &q->top, sizeof q->top);
+    ovl__mpi_put_str(b, q->error);
+}
+
+/* A record put by put_rec, its error pointing into the bytes. */
+static int get_rec(rbuf *b, ovl__prec *q, const char **err)
+{
+    uint32_t u[4];
+    uint64_t v[3];
+    memset(q, 0, sizeof *q);
+    if (ovl__mpi_get(b, u, sizeof u) || ovl__mpi_get(b, v, sizeof v) ||
+        ovl__mpi_get(b, &q->top, sizeof q->top) || ovl__mpi_get_str(b, err))
+        return -1;
+    q->a = u[0], q->b = u[1], q->n = u[2], q->status = (int)u[3];
+    q->off = v[0], q->ra = v[1], q->rb = v[2];
+    return 0;
+}
+
+/* One rank's records as rank 0 merges them: its own array (rank 0) or windows asked of the
+ * rank; cur is the next record (off tagged with the rank), err its error. */
+typedef struct msrc {
+    int rank, has, done;
+    const ovl__prec *own;
+    size_t nown, at;
+    char *buf;
+    rbuf in;
+    ovl__prec cur;
+    const char *err;
+} msrc;
+
+static int msrc_next(mpi_run *m, msrc *s, uint64_t window)
+{
+    s->has = 0;
+    if (s->rank == 0) {
+        if (s->at < s->nown) {
+            s->cur = s->own[s->at++];
+            s->err = s->cur.error;
+            s->has = 1;
+        }
+        return OVL_OK;
+    }
+    if (s->in.at == s->in.n && !s->done) {
+        int ok = 0;
+        size_t len = 0;
+        free(s->buf);
+        ovl__mpi_request(m, s->rank, REQ_RECS, window, 0);
+        s->buf = ovl__mpi_reply(m, s->rank, &len, &ok);
+        s->in = (rbuf){s->buf, s->buf ? len : 0, 0};
+        if (!ok)
+            return ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", s->rank);
+        if (!s->buf)
+            return ovl__mpi_nomem(m);
+        s->done = len == 0;
+    }
+    if (s->in.at == s->in.n)
+        return OVL_OK;
+    if (get_rec(&s->in, &s->cur, &s->err) != 0)
+        return ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: a pair record could not be read back", s->rank);
+    s->cur.off |= (uint64_t)s->rank << RANK_SHIFT;
+    s->has = 1;
+    return OVL_OK;
+}
+
+static int cmp_iv(const void *x, const void *y)
+{
+    const ovl__iv *a = x, *b = y;
+    if (a->s != b->s)
+        return a->s < b->s ? -1 : 1;
+    return (a->e > b->e) - (a->e < b->e);
+}
+
+/* A document's reused spans sorted and overlapping ones joined, in place (what the report
+ * does with them too), so that they travel as few as they are. */
+static void merge_spans(ovl__dstat *d)
+{
+    if (d->n > 1) {
+        qsort(d->v, d->n, sizeof *d->v, cmp_iv);
+        size_t k = 0;
+        for (size_t i = 1; i < d->n; i++)
+            if (d->v[i].s <= d->v[k].e) {
+                if (d->v[i].e > d->v[k].e)
+                    d->v[k].e = d->v[i].e;
+            } else {
+                d->v[++k] = d->v[i];
+            }
+        d->n = k + 1;
+    }
+    d->merged = d->n;
+}
+
+/* The figures (reused spans, sources, the best source, failures) of the documents of a's
+ * run that want names (ascending, numbered in the corpus) or that failed, numbered in the
+ * corpus. */
+static void put_figs(ovl__bbuf *b, part *a, const uint32_t *want, size_t nwant)
+{
+    for (size_t i = 0; i < a->nids; i++) {
+        ovl__dstat *d = &a->r.ds[i];
+        if ((!d->sources && !d->n && !d->failure) ||
+            (!d->failure && ovl__mpi_pos_of(want, nwant, a->ids[i]) == SIZE_MAX))
+            continue;
+        merge_spans(d);
+        uint32_t u[3] = {a->ids[i], d->sources, (uint32_t)d->failure_code};
+        int64_t src = d->best_src >= 0 ? (int64_t)a->ids[d->best_src] : -1;
+        uint64_t v[3] = {d->best, (uint64_t)src, d->n};
+        ovl__bput(b, u, sizeof u);
+        ovl__bput(b, v, sizeof v);
+        ovl__bput(b, d->v, d->n * sizeof *d->v);
+        ovl__mpi_put_str(b, d->failure);
+    }
+}
+
+/* Reads the figures put by put_figs: with r NULL, adds their documents and best sources to
+ * ids (*nids, room for cap; -1 past it); else adds them to r's figures, its documents being
+ * ids. */
+static int get_figs(const char *buf, size_t len, ovl__run *r, uint32_t *ids, size_t *nids, size_t cap)
+{
+    rbuf b = {buf, len, 0};
+    while (b.at < b.n) {
+        uint32_t u[3];
+        uint64_t v[3];
+        const char *fail;
+        if (ovl__mpi_get(&b, u, sizeof u) || ovl__mpi_get(&b, v, sizeof v) || v[2] > (b.n - b.at) / sizeof(ovl__iv))
+            return -1;
+        const char *sp = b.p + b.at;
+        b.at += v[2] * sizeof(ovl__iv);
+        if (ovl__mpi_get_str(&b, &fail))
+            return -1;
+        if (!r) {
+            if (*nids + 2 > cap)
+                return -1;
+            ids[(*nids)++] = u[0];
+            if ((int64_t)v[1] >= 0)
+                ids[(*nids)++] = (uint32_t)v[1];
+            continue;
+        }
+        size_t i = ovl__mpi_pos_of(ids, *nids, u[0]);
+        int64_t src = (int64_t)v[1] >= 0 ? (int64_t)ovl__mpi_pos_of(ids, *nids, (uint32_t)v[1]) : -1;
+        if (i == SIZE_MAX || src == (int64_t)SIZE_MAX)
+            return -1;
+        ovl__dstat *d = &r->ds[i];
+        if (ovl__grow(&d->v, &d->cap, d->n + v[2] + 1, sizeof *d->v) != 0)
+            return -2;
+        memcpy(d->v + d->n, sp, v[2] * sizeof *d->v);
+        d->n += v[2];
+        d->sources += u[1];
+        if (src >= 0 && (d->best_src < 0 || v[0] > d->best || (v[0] == d->best && src < d->best_src))) {
+            d->best = v[0];
+            d->best_src = src;
+        }
+        if (fail && !d->failure) {
+            if (!(d->failure = strdup(fail)))
+                return -2;
+            d->failure_code = (int)u[2];
+        }
+    }
+    return 0;
+}
+
+void ovl__mpi_serve(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_doc *mydocs, size_t lo, size_t cnt, int ok)
+{
+    ovl__run *r = &a->r;
+    size_t at = 0;
+    ovl_passage *ps = NULL;
+    size_t cap = 0;
+    for (;;) {
+        uint64_t req[3];
+        MPI_Recv(req, 3, MPI_UINT64_T, 0, TAG_REQ, m->comm, MPI_STATUS_IGNORE);
+        if (req[0] == REQ_END)
+            break;
+        ovl__bbuf b = {0};
+        int got = ok;
+        if (req[0] == REQ_RECS) {
+            for (uint64_t k = 0; got && k < req[1] && at < r->nrecs; k++)
+                put_rec(&b, &r->recs[at++]);
+        } else if (req[0] == REQ_REST) {
+            uint64_t unlisted = 0;
+            ovl__bput(&b, &unlisted, sizeof unlisted);
+            for (; got && at < r->nrecs; at++)
+                if (r->recs[at].status == OVL_OK)
+                    unlisted++;
+                else
+                    put_rec(&b, &r->recs[at]);
+            if (!b.bad)
+                memcpy(b.p, &unlisted, sizeof unlisted);
+        } else if (req[0] == REQ_FIGS || req[0] == REQ_DOCS || req[0] == REQ_ENTRIES) {
+            /* Documents rank 0 names: sorted ids. */
+            size_t len = 0;
+            uint32_t *ids = ovl__mpi_recv_bytes(m, 0, &len), nids = (uint32_t)(len / sizeof *ids);
+            got = got && ids;
+            if (got && req[0] == REQ_FIGS)
+                put_figs(&b, a, ids, nids);
+            for (size_t k = 0; got && req[0] != REQ_FIGS && k < nids; k++)
+                if (ids[k] < lo || ids[k] >= lo + cnt)
+                    got = 0;
+                else if (req[0] == REQ_DOCS)
+                    ovl__bput(&b, &mydocs[ids[k] - lo], sizeof *mydocs);
+                else
+                    ovl__mpi_put_entries(m, &b, c, &ids[k], 1);
+            free(ids);
+        } else if (req[0] == REQ_PASSAGES) {
+            got = got && ovl__grow(&ps, &cap, (size_t)req[2] + 1, sizeof *ps) == 0 &&
+                  fseeko(r->spool, (off_t)req[1], SEEK_SET) == 0 &&
+                  fread(ps, sizeof *ps, (size_t)req[2], r->spool) == req[2];
+            if (got)
+                ovl__bput(&b, ps, (size_t)req[2] * sizeof *ps);
+        }
+        got = got && !b.bad;
+        MPI_Send(&got, 1, MPI_INT, 0, TAG_OK, m->comm);
+        if (got)
+            ovl__mpi_send_bytes(m, b.p, b.n, 0);
+        free(b.p);
+    }
+    free(ps);
+}
+
+void ovl__mpi_recset_free(recset *s)
+{
+    for (size_t k = 0; k < s->n; k++)
+        free(s->v[k].error);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+/* Appends q (its error copied). */
+static int keep_rec(mpi_run *m, recset *s, const ovl__prec *q, const char *err)
+{
+    if (ovl__grow(&s->v, &s->cap, s->n + 1, sizeof *s->v) != 0)
+        return ovl__mpi_nomem(m);
+    ovl__prec *k = &s->v[s->n];
+    *k = *q;
+    k->error = NULL;
+    if (err && !(k->error = strdup(err)))
+        return ovl__mpi_nomem(m);
+    s->n++;
+    return OVL_OK;
+}
+
+/* A record past the listed ones: counted when it has passages (unlisted), kept in rest when
+ * it failed (failed pairs are always shown). */
+static int tally(mpi_run *m, const ovl__prec *q, const char *err, recset *rest, uint64_t *unlisted)
+{
+    if (q->status == OVL_OK) {
+        (*unlisted)++;
+        return OVL_OK;
+    }
+    return keep_rec(m, rest, q, err);
+}
+
+int ovl__mpi_merge_results(mpi_run *m, const ovl_scan_opts *o, const ovl__prec *own, size_t nown,
+                         uint64_t window, recset *out, uint64_t *unlisted, uint64_t *most)
+{
+    int P = m->size, rc = OVL_OK;
+    size_t L = o->list_pairs;
+    msrc *src = calloc(P, sizeof *src);
+    recset rest = {0};
+    if (!src)
+        return ovl__mpi_nomem(m);
+    for (int p = 0; p < P; p++)
+        src[p].rank = p;
+    src[0].own = own, src[0].nown = nown;
+    for (int p = 0; rc == OVL_OK && p < P; p++)
+        rc = msrc_next(m, &src[p], window);
+    while (rc == OVL_OK && (!L || out->n < L)) {
+        msrc *best = NULL;
+        for (int p = 0; p < P; p++)
+            if (src[p].has && (!best || ovl__prec_cmp(&src[p].cur, &best->cur) < 0))
+                best = &src[p];
+        if (!best)
+            break;
+        if ((rc = keep_rec(m, out, &best->cur, best->err)) == OVL_OK)
+            rc = msrc_next(m, best, window);
+        uint64_t h = out->n * sizeof *out->v;
+        for (int p = 1; p < P; p++)
+            h += src[p].in.n;
+        if (h > *most)
+            *most = h;
+    }
+    /* Past the listed ones: the failed records of each rank (all shown), the others counted;
+     * first those at hand (the next record and the rest of its window), then the rank's. */
+    for (int p = 0; rc == OVL_OK && p < P; p++) {
+        msrc *s = &src[p];
+        while (rc == OVL_OK && s->has) {
+            rc = tally(m, &s->cur, s->err, &rest, unlisted);
+            s->has = 0;
+            if (rc == OVL_OK && (s->rank == 0 || s->in.at < s->in.n))
+                rc = msrc_next(m, s, window);
+        }
+        if (rc != OVL_OK || s->rank == 0 || s->done)
+            continue;
+        int ok = 0;
+        size_t len = 0;
+        ovl__mpi_request(m, p, REQ_REST, 0, 0);
+        free(s->buf);
+        s->buf = ovl__mpi_reply(m, p, &len, &ok);
+        s->in = (rbuf){s->buf, s->buf ? len : 0, 0};
+        uint64_t u = 0;
+        if (!ok)
+            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
+        else if (!s->buf)
+            rc = ovl__mpi_nomem(m);
+        else if (ovl__mpi_get(&s->in, &u, sizeof u) != 0)
+            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: a pair record could not be read back", p);
+        *unlisted += u;
+        s->done = 1;
+        while (rc == OVL_OK && s->in.at < s->in.n && (rc = msrc_next(m, s, window)) == OVL_OK)
+            rc = tally(m, &s->cur, s->err, &rest, unlisted);
+        s->has = 0;
+    }
+    if (rc == OVL_OK && rest.n > 1)
+        qsort(rest.v, rest.n, sizeof *rest.v, ovl__prec_cmp);
+    for (size_t k = 0; rc == OVL_OK && k < rest.n; k++)
+        rc = keep_rec(m, out, &rest.v[k], rest.v[k].error);
+    ovl__mpi_recset_free(&rest);
+    for (int p = 0; p < P; p++)
+        free(src[p].buf);
+    free(src);
+    return rc;
+}
+
+/* A request with a list of ids to rank p, its ovl__mpi_reply (malloc'd in *out). */
+static int ask(mpi_run *m, int p, uint64_t what, const uint32_t *ids, size_t nids, char **out, size_t *len)
+{
+    int ok = 0;
+    ovl__mpi_request(m, p, what, 0, 0);
+    ovl__mpi_send_bytes(m, ids, nids * sizeof *ids, p);
+    *out = ovl__mpi_reply(m, p, len, &ok);
+    if (!ok)
+        return ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
+    return *out ? OVL_OK : ovl__mpi_nomem(m);
+}
+
+int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part *rep)
+{
+    int P = m->size, rc = OVL_OK;
+    uint32_t *want = NULL, *ids = NULL;
+    size_t nwant = 0, nids = 0, cap = 0;
+    char **figs = calloc(P, sizeof *figs);
+    size_t *flen = calloc(P, sizeof *flen);
+    ovl__bbuf own = {0};
+    if (!figs || !flen || !(want = malloc((2 * recs->n + 1) * sizeof *want)))
+        rc = ovl__mpi_nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < recs->n; k++)
+        want[nwant++] = recs->v[k].a, want[nwant++] = recs->v[k].b;
+    if (rc == OVL_OK)
+        nwant = ovl__mpi_sort_uniq_u32(want, nwant);
+    /* The figures of those documents, and of every document that failed, from every rank. */
+    if (rc == OVL_OK) {
+        put_figs(&own, a, want, nwant);
+        if (own.bad)
+            rc = ovl__mpi_nomem(m);
+        figs[0] = own.p, flen[0] = own.n;
+        own.p = NULL;
+        ovl__mpi_part_shed(a, 1);
+    }
+    for (int p = 1; rc == OVL_OK && p < P; p++)
+        rc = ask(m, p, REQ_FIGS, want, nwant, &figs[p], &flen[p]);
+    /* The documents named. */
+    size_t top = in->use_fam ? in->fam->n : 0;
+    if (in->o->top_families && top > in->o->top_families)
+        top = in->o->top_families;
+    cap = nwant;
+    for (int p = 0; p < P; p++)
+        cap += flen[p] / (3 * sizeof(uint32_t) + 3 * sizeof(uint64_t)) * 2 + 2;
+    cap += 2 * in->ncops;
+    for (size_t k = 0; k < top; k++) {
+        size_t ns = in->fam->f[k].nspans,
+               listed = in->o->family_spans && ns > in->o->family_spans ? in->o->family_spans : ns;
+        cap += listed + 1;
+    }
+    if (rc == OVL_OK && !(ids = malloc((cap + 1) * sizeof *ids)))
+        rc = ovl__mpi_nomem(m);
+    if (rc == OVL_OK) {
+        memcpy(ids, want, nwant * sizeof *ids);
+        nids = nwant;
+    }
+    for (int p = 0; rc == OVL_OK && p < P; p++)
+        if (get_figs(figs[p], flen[p], NULL, ids, &nids, cap) != 0)
+            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: figures could not be read back", p);
+    for (size_t x = 0; rc == OVL_OK && x < in->ncops; x++)
+        ids[nids++] = in->cops[x].a, ids[nids++] = in->cops[x].b;
+    for (size_t k = 0; rc == OVL_OK && k < top; k++) {
+        const ovl__fam *f = &in->fam->f[k];
+        size_t listed = in->o->family_spans && f->nspans > in->o->family_spans ? in->o->family_spans : f->nspans;
+        for (size_t x = 0; x < listed; x++)
+            ids[nids++] = in->fam->spans[f->first_span + x].doc;
+        ids[nids++] = in->fam->spans[f->rep].doc;
+    }
+    if (rc == OVL_OK)
+        nids = ovl__mpi_sort_uniq_u32(ids, nids);
+    /* Their records, from their owners. */
+    ovl_scan_doc *dr = rc == OVL_OK ? malloc((nids ? nids : 1) * sizeof *dr) : NULL;
+    size_t fetched = 0;
+    ovl__bbuf ent = {0}; /* their file list entries (the corpus walked in parts) */
+    if (rc == OVL_OK && !dr)
+        rc = ovl__mpi_nomem(m);
+    for (size_t x = 0; rc == OVL_OK && x < nids;) {
+        int p = ovl__mpi_owner_of(in->first, P, ids[x]);
+        size_t y = x;
+        while (y < nids && ids[y] < in->first[p + 1])
+            y++;
+        if (p == 0) {
+            for (size_t k = x; k < y; k++)
+                dr[k] = in->mydocs[ids[k] - in->first[0]];
+            if (m->parted)
+                ovl__mpi_put_entries(m, &ent, in->c, ids + x, y - x);
+        } else {
+            char *got = NULL;
+            size_t len = 0;
+            if ((rc = ask(m, p, REQ_DOCS, ids + x, y - x, &got, &len)) == OVL_OK && len != (y - x) * sizeof *dr)
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: document records could not be read back", p);
+            if (rc == OVL_OK)
+                memcpy(dr + x, got, len);
+            free(got);
+            got = NULL;
+            if (rc == OVL_OK && m->parted && (rc = ask(m, p, REQ_ENTRIES, ids + x, y - x, &got, &len)) == OVL_OK)
+                ovl__bput(&ent, got, len);
+            free(got);
+            fetched += y - x;
+        }
+        x = y;
+    }
+    if (rc == OVL_OK && ent.bad)
+        rc = ovl__mpi_nomem(m);
+    memset(rep, 0, sizeof *rep);
+    if (rc == OVL_OK) {
+        rep->ids = ids, rep->nids = nids;
+        ids = NULL;
+        if (m->parted)
+            rc = ovl__mpi_entries_corpus(m, ent.p, ent.n, nids, &rep->view);
+        else if (!(rep->view = ovl__corpus_view(in->c, rep->ids, nids)))
+            rc = ovl__mpi_nomem(m);
+        if (rc == OVL_OK && (rc = ovl__run_init(&rep->r, m->ctx, rep->view, in->o, in->sink)) == OVL_OK && nids)
+            memcpy(rep->r.docs, dr, nids * sizeof *dr);
+    }
+    free(ent.p);
+    free(dr);
+    ovl__mpi_held_docs(m, nids, fetched); /* (a's records are given back by now) */
+    if (m->parted)
+        ovl__mpi_held_paths(m, nids);
+    ovl__run *r = &rep->r;
+    const uint32_t *rid = rep->ids;
+    /* Figures, copies, families and records numbered by position among those documents. */
+    for (int p = 0; rc == OVL_OK && p < P; p++) {
+        int e = get_figs(figs[p], flen[p], r, rep->ids, &rep->nids, 0);
+        if (e)
+            rc = e == -2
+                     ? ovl__mpi_nomem(m)
+                     : ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: figures could not be read back", p);
+    }
+    if (rc == OVL_OK && (!(r->cfp.copy_of = malloc((nids ? nids : 1) * sizeof *r->cfp.copy_of)) ||
+                         (in->near && !(r->cfp.near = calloc(nids ? nids : 1, sizeof *r->cfp.near)))))
+        rc = ovl__mpi_nomem(m);
+    for (size_t k = 0, x = 0; rc == OVL_OK && k < nids; k++) {
+        /* A copy: its group's first; else itself when read (UINT32_MAX when not). */
+        while (x < in->ncops && in->cops[x].a < rid[k])
+            x++;
+        if (x < in->ncops && in->cops[x].a == rid[k])
+            r->cfp.copy_of[k] = (uint32_t)ovl__mpi_pos_of(rid, nids, in->cops[x].b);
+        else
+            r->cfp.copy_of[k] = r->docs[k].status == OVL_OK ? (uint32_t)k : UINT32_MAX;
+    }
+    for (size_t x = 0; rc == OVL_OK && in->near && x < in->nsims; x++) {
+        size_t k = ovl__mpi_pos_of(rid, nids, in->sims[x].doc);
+        if (k != SIZE_MAX)
+            r->cfp.near[k] = in->sims[x].sim;
+    }
+    if (rc == OVL_OK && in->use_fam) {
+        r->fam = *in->fam;
+        memset(in->fam, 0, sizeof *in->fam);
+        /* (An occurrence not listed has no name here: UINT32_MAX.) */
+        if (ovl__mpi_relabel_spans(&r->fam, rid, nids, 0) != 0)
+            rc = ovl__mpi_nomem(m);
+        r->use_fam = 1;
+    }
+    if (rc == OVL_OK) {
+        r->recs = recs->v, r->nrecs = recs->n, r->caprecs = recs->cap;
+        memset(recs, 0, sizeof *recs);
+        for (size_t k = 0; k < r->nrecs; k++) {
+            r->recs[k].a = (uint32_t)ovl__mpi_pos_of(rid, nids, r->recs[k].a);
+            r->recs[k].b = (uint32_t)ovl__mpi_pos_of(rid, nids, r->recs[k].b);
+        }
+        r->sum = in->sum;
+        ovl__mpi_held(m, r->nrecs * sizeof *r->recs);
+    }
+    if (rc == OVL_OK) {
+        double t = ovl__mpi_now();
+        fetcher fx = {m, a->r.spool};
+        r->fetch = fetch;
+        r->fetch_data = &fx;
+        rc = ovl__run_finish(r);
+        r->fetch = NULL;
+        r->sum.seconds[4] = ovl__mpi_now() - t + (t - m->t_phase);
+    }
+    for (int p = 0; figs && p < P; p++)
+        free(figs[p]);
+    free(figs);
+    free(flen);
+    free(want);
+    free(ids);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* results.h - the scan's results over MPI ranks: pair records merged on rank 0 in report order, the other ranks serving what it asks for, and rank 0's report; not installed. */
+#ifndef OVL_MPI_RESULTS_H
+#define OVL_MPI_RESULTS_H
+
+#include "families.h"
+
+/* A rank other than 0 while rank 0 writes: its pair records (sorted in report order) given a
+ * window at a time from where the last one ended, or all failed ones left with the count of
+ * the others (once rank 0 has every record it lists); the figures of the documents rank 0
+ * names; the records of documents of its share; the passages of a record. Until rank 0 says
+ * it is done. ok 0: this rank failed before (it says so to every request). */
+void ovl__mpi_serve(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_doc *mydocs, size_t lo,
+                    size_t cnt, int ok);
+
+/* Records as rank 0 keeps them. */
+typedef struct recset {
+    ovl__prec *v;
+    size_t n, cap;
+} recset;
+
+void ovl__mpi_recset_free(recset *s);
+
+/* Rank 0: the records the report lists, into *out in report order (documents numbered in
+ * the corpus), merged from every rank's sorted run (own: rank 0's): while fewer than
+ * list_pairs are taken, the first of the ranks' next records, then only the failed ones
+ * left (an unlisted pair is counted, not sent). *most: the most record bytes held at once. */
+int ovl__mpi_merge_results(mpi_run *m, const ovl_scan_opts *o, const ovl__prec *own, size_t nown,
+                         uint64_t window, recset *out, uint64_t *unlisted, uint64_t *most);
+
+/* What rank 0 has for the report besides its own run: every document's copy verdict (g),
+ * the families as built (their spans numbered in the corpus), the summary so far. */
+typedef struct rootin {
+    const ovl_corpus *c;
+    size_t n;            /* documents of the corpus (c: rank 0's share when walked in parts) */
+    const ovl_scan_opts *o;
+    const ovl_scan_sink *sink;
+    const size_t *first;
+    const ovl_scan_doc *mydocs;
+    const dpair *cops;   /* every copy and its group's first, by copy */
+    size_t ncops;
+    int near;            /* near copies looked for */
+    const dsim *sims;    /* the near copies' similarities, document order */
+    size_t nsims;
+    ovl__families *fam; /* moved into the report's run */
+    int use_fam;
+    ovl_scan_summary sum;
+} rootin;
+
+/* Rank 0: the report, from the records it lists (recs, documents numbered in the corpus,
+ * taken) and the figures of their documents, with ovl_scan's own emission, over a run of
+ * the documents the report names only: those of the listed pairs and their best sources,
+ * those that failed, the members of copy groups and the occurrences of the families it
+ * lists. a: rank 0's own run (its passages read from a's spool, the others' asked for). */
+int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part *rep);
+
+#endif
