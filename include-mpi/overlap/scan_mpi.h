@@ -27,7 +27,8 @@ extern "C" {
  *     the pairs that agree), so no rank holds every signature;
  *   1 keys: band keys go to the rank owning their part of the key space (bands split into
  *     contiguous ranges over the ranks; with more ranks than bands, a band's keys shared by
- *     key value), one round per batch, about ovl_scan_mpi_opts.key_round bytes packed by a
+ *     key value; with groups, each document's record carries its group id, numbered before
+ *     the first batch from the ranks' group keys), one round per batch, about ovl_scan_mpi_opts.key_round bytes packed by a
  *     rank (16 MB by default), kept in a temporary file per sending rank; once the identical
  *     and near copies are known, the owner spools the originals' records in document order
  *     (each sending rank's share's verdicts broadcast by it in turn) and finds the candidates

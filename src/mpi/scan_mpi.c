@@ -87,20 +87,21 @@ static int in_cell(const cell *c, const uint64_t *keys, unsigned bands, size_t x
     return c->slices == 1 || keys[x * bands + c->blo] % c->slices == c->slice;
 }
 
-/* Puts document id's record for cell c: its group id (< 0: none), its chunks in the cell and
- * their keys of the cell's bands (none when no chunk is in it and the cell is a slice). The
- * group goes with the record so that the rank searching the cell drops the pairs of one
- * group where it finds them, holding no table of every document's group. */
-static void put_cell(ovl__bbuf *w, const cell *c, unsigned bands, uint32_t id, int32_t group,
+/* Puts document id's record for cell c: its id, the number of its chunks in the cell, with
+ * groups (hw 3) its group id (< 0: none), then those chunks and their keys of the cell's
+ * bands (none when no chunk is in it and the cell is a slice). The group goes with the
+ * record so that the rank searching the cell drops the pairs of one group where it finds
+ * them, holding no table of every document's group. */
+static void put_cell(ovl__bbuf *w, const cell *c, unsigned bands, uint32_t id, int32_t group, size_t hw,
                      const ovl_fp_chunk *ch, const uint64_t *keys, size_t nc)
 {
     unsigned nb = c->bhi - c->blo;
-    uint32_t hdr[3] = {id, 0, (uint32_t)group}; /* id, chunks, group */
+    uint32_t hdr[3] = {id, 0, (uint32_t)group};
     for (size_t x = 0; x < nc; x++)
         hdr[1] += in_cell(c, keys, bands, x);
     if (c->slices > 1 && hdr[1] == 0)
         return;
-    ovl__bput(w, hdr, sizeof hdr);
+    ovl__bput(w, hdr, hw * sizeof *hdr);
     for (size_t x = 0; x < nc; x++)
         if (in_cell(c, keys, bands, x))
             ovl__bput(w, ch + x, sizeof *ch);
@@ -406,6 +407,11 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         m->st.groups_held[PH_FP] = cnt;
     }
     m->st.groups_held[PH_KEYS] = gid ? cnt : 0; /* (the key rounds' figures are the keys phase's) */
+    /* The records' header words: id and chunks, and the group when any rank has groups
+     * (without, the records are as they were). */
+    int grouped = gid != NULL;
+    MPI_Allreduce(MPI_IN_PLACE, &grouped, 1, MPI_INT, MPI_MAX, comm);
+    size_t hw = grouped ? 3 : 2;
     size_t nfp = 0, nci = 0;
     for (int more = 1; more;) {
         size_t b0 = nfp, b1 = nfp;
@@ -467,7 +473,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             for (size_t k = b0; k < b1 && !w.bad; k++) {
                 const ovl_scan_doc *d = &sh.docs[k - b0];
                 if (sendit[k - b0])
-                    put_cell(&w, &pc, bands, (uint32_t)(lo + k), gid ? gid[k] : -1, sh.chunks + d->first_chunk,
+                    put_cell(&w, &pc, bands, (uint32_t)(lo + k), gid ? gid[k] : -1, hw, sh.chunks + d->first_chunk,
                              sh.keys + d->first_chunk * bands, d->nchunks);
             }
             counts[p] = w.n - before;
@@ -649,8 +655,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             ovl__mpi_bcast_bytes(m, cov, pc * sizeof *cov, p);
             if (rc == OVL_OK && (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0))
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
-            uint32_t hdr[3]; /* id, chunks, group (put_cell) */
-            while (rc == OVL_OK && fread(hdr, sizeof hdr, 1, f) == 1) {
+            uint32_t hdr[3] = {0, 0, (uint32_t)-1}; /* id, chunks, group (put_cell) */
+            while (rc == OVL_OK && fread(hdr, sizeof *hdr, hw, f) == hw) {
                 size_t nc = hdr[1];
                 if (ovl__grow(&col, &capcol, nc + 1, sizeof *col) != 0 ||
                     ovl__grow(&chc, &capch, nc + 1, sizeof *chc) != 0 ||

@@ -307,7 +307,8 @@ for n in 2 3; do
 done
 
 # The options struct through the library (tests/mpi/scan_mpi_api.c): NULL, key rounds of one
-# document, an unknown version refused on every rank; the documents a rank holds: its share
+# document, group keys of two ranks numbered as one group, version 1 still read, group ids and
+# keys both refused, an unknown version refused on every rank; the documents a rank holds: its share
 # and those of its pairs, fetched from the ranks that read them (docs_held, docs_fetched);
 # the corpus walked in parts (ovl_corpus_add_paths_mpi): shares, problems, paths held.
 if [ -n "${OVL_MPI_API:-}" ]; then
