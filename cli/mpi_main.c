@@ -92,14 +92,17 @@ static void warn_empty_parts(const ovl_corpus *c)
 }
 
 /* The group keys of this rank's share, given to the scan (mopts.group_keys), which numbers
- * them over the ranks; freed once the scan is done. */
+ * them over the ranks; freed once the scan is done. A document whose key is its
+ * predecessor's shares its string (a share is in name order: a directory's files are
+ * together). */
 static char **share_keys;
 static size_t nshare_keys;
 
 static void free_keys(void)
 {
     for (size_t i = 0; share_keys && i < nshare_keys; i++)
-        free(share_keys[i]);
+        if (i == 0 || share_keys[i] != share_keys[i - 1])
+            free(share_keys[i]);
     free(share_keys);
     share_keys = NULL;
     nshare_keys = 0;
@@ -121,7 +124,10 @@ static int groups_parts(const ovl_corpus *c, const char *regex, int by_dir)
         size_t len = 0;
         if (!cli_group_key(ovl_corpus_name(c, i), regex ? &re : NULL, by_dir, &start, &len))
             continue;
-        if (!(share_keys[i] = malloc(len + 1)))
+        const char *prev = i ? share_keys[i - 1] : NULL;
+        if (prev && strlen(prev) == len && memcmp(prev, start, len) == 0)
+            share_keys[i] = share_keys[i - 1];
+        else if (!(share_keys[i] = malloc(len + 1)))
             bad = 1;
         else
             memcpy(share_keys[i], start, len), share_keys[i][len] = '\0';
