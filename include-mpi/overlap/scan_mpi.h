@@ -28,8 +28,9 @@ extern "C" {
  *   1 keys: band keys go to the rank owning their part of the key space (bands split into
  *     contiguous ranges over the ranks; with more ranks than bands, a band's keys shared by
  *     key value; with groups, each document's record carries its group id, numbered before
- *     the first batch from the ranks' group keys), one round per batch, about ovl_scan_mpi_opts.key_round bytes packed by a
- *     rank (16 MB by default), kept in a temporary file per sending rank; once the identical
+ *     the first batch from the ranks' group keys), one round per batch, about
+ *     ovl_scan_mpi_opts.key_round bytes packed by a rank (16 MB by default), kept in a
+ *     temporary file per sending rank; once the identical
  *     and near copies are known, the owner spools the originals' records in document order
  *     (each sending rank's share's verdicts broadcast by it in turn) and finds the candidates
  *     and recurring chunks of its keys;
@@ -77,8 +78,8 @@ typedef struct ovl_scan_mpi_opts {
      * the ranks (each distinct key to the rank its hash picks, which numbers those it gets),
      * so a rank holds the ids of its share, not every document's; a rank reads only the
      * keys of its share; a rank passing NULL while others give keys has none. Each rank's
-     * own pointers, borrowed during the call; with
-     * group_keys, opts->groups must be NULL (OVL_ERR_INVALID otherwise). */
+     * own pointers, borrowed during the call; with group_keys, opts->groups must be NULL
+     * (OVL_ERR_INVALID otherwise). */
     const char *const *group_keys;
 } ovl_scan_mpi_opts;
 #define OVL_SCAN_MPI_KEY_ROUND_DEFAULT ((uint64_t)16 << 20) /* 16 MiB */
