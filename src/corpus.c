@@ -38,7 +38,6 @@ typedef struct centry {
 typedef struct cproblem {
     ovl_problem p;
     char *path, *message; /* owned copies behind p */
-    uint64_t at;          /* names visited when it was met (ovl__corpus_problem_at) */
 } cproblem;
 
 struct ovl_corpus {
@@ -50,9 +49,7 @@ struct ovl_corpus {
     size_t nfiles, capfiles;
     int sealed;
     int view; /* ovl__corpus_view: entries and files borrowed from another corpus */
-    uint64_t visits, visit_hash; /* names the walks visited (ovl__corpus_walked) */
-    ovl__walk_keep keep;         /* ovl__corpus_add_path_keep's filter while it walks */
-    void *keep_data;
+    uint64_t dirs;               /* directories its walks listed (ovl__corpus_dirs) */
     int part;                    /* ovl__corpus_set_part */
     ovl__corpus_partinfo pi;
 };
@@ -121,7 +118,6 @@ static int add_problem_at(ovl_corpus *c, const char *path, int code, int64_t off
     p->p.message = p->message;
     p->p.code = code;
     p->p.offset = offset;
-    p->at = c->visits;
     c->nprobs++;
     return OVL_OK;
 }
@@ -323,48 +319,30 @@ static int add_file(ovl_corpus *c, const char *path, uint64_t size, const ovl_wa
 #ifndef DT_UNKNOWN
 #define DT_UNKNOWN 0
 #define DT_DIR (-1)
-#define DT_REG (-2)
-#define DT_LNK (-3)
 #endif
-
-/* A directory's entry: its name and the type readdir told (DT_UNKNOWN where it does not). */
-typedef struct dname {
-    char *name;
-    unsigned char type;
-} dname;
 
 static int cmp_dname(const void *a, const void *b)
 {
-    return strcmp(((const dname *)a)->name, ((const dname *)b)->name);
+    return strcmp(((const ovl__dname *)a)->name, ((const ovl__dname *)b)->name);
 }
 
-/* Counts a visited name into the walk's figures (the same whatever keep says). */
-static void visit(ovl_corpus *c, const char *rel)
+void ovl__corpus_names_free(ovl__dname *names, size_t n)
 {
-    uint64_t h = c->visit_hash ? c->visit_hash : 1469598103934665603ull;
-    for (const unsigned char *s = (const unsigned char *)rel;; s++) {
-        h = (h ^ *s) * 1099511628211ull;
-        if (!*s)
-            break;
-    }
-    c->visit_hash = h;
-    c->visits++;
+    for (size_t i = 0; i < n; i++)
+        free(names[i].name);
+    free(names);
 }
 
-static int kept(const ovl_corpus *c, const char *path)
+int ovl__corpus_list(ovl_corpus *c, const char *dir, const ovl_walk_opts *o, ovl__dname **out, size_t *nout)
 {
-    return !c->keep || c->keep(c->keep_data, path);
-}
-
-/* Walks directory `dir` whose path relative to the argument is `rel` ("" at the top). */
-static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_opts *o)
-{
+    *out = NULL;
+    *nout = 0;
+    c->dirs++;
     DIR *d = opendir(dir);
     if (!d)
-        return kept(c, dir) ? add_problem(c, dir, OVL_ERR_IO, strerror(errno)) : OVL_OK;
-    dname *names = NULL;
+        return add_problem(c, dir, OVL_ERR_IO, strerror(errno));
+    ovl__dname *names = NULL;
     size_t n = 0, cap = 0;
-    int rc = OVL_OK;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
@@ -372,8 +350,9 @@ static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_
         if (e->d_name[0] == '.' && !o->hidden)
             continue;
         if (ovl__grow(&names, &cap, n + 1, sizeof *names) != 0 || !(names[n].name = strdup(e->d_name))) {
-            rc = OVL_ERR_NOMEM;
-            break;
+            closedir(d);
+            ovl__corpus_names_free(names, n);
+            return OVL_ERR_NOMEM;
         }
 #ifdef _DIRENT_HAVE_D_TYPE
         names[n].type = e->d_type;
@@ -385,6 +364,45 @@ static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_
     closedir(d);
     if (names)
         qsort(names, n, sizeof *names, cmp_dname);
+    *out = names;
+    *nout = n;
+    return OVL_OK;
+}
+
+int ovl__corpus_take(ovl_corpus *c, const char *path, const char *r, int type, const ovl_walk_opts *o, int *enter)
+{
+    struct stat st;
+    int rc = OVL_OK;
+    *enter = 0;
+    /* (A type the directory told spares a directory its stat.) */
+    if (type == DT_DIR) {
+        *enter = !any_match(o->exclude, o->nexclude, r);
+    } else if (lstat(path, &st) != 0) {
+        rc = add_problem(c, path, OVL_ERR_IO, strerror(errno));
+    } else if (S_ISDIR(st.st_mode)) {
+        *enter = !any_match(o->exclude, o->nexclude, r);
+    } else {
+        int ok = 1;
+        if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)))
+            ok = 0; /* dangling links and links to directories are skipped */
+        if (ok && !S_ISREG(st.st_mode))
+            ok = 0;
+        if (ok && o->ninclude && !any_match(o->include, o->ninclude, r))
+            ok = 0;
+        if (ok && any_match(o->exclude, o->nexclude, r))
+            ok = 0;
+        if (ok)
+            rc = add_file(c, path, (uint64_t)st.st_size, o);
+    }
+    return rc;
+}
+
+/* Walks directory `dir` whose path relative to the argument is `rel` ("" at the top). */
+static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_opts *o)
+{
+    ovl__dname *names = NULL;
+    size_t n = 0;
+    int rc = ovl__corpus_list(c, dir, o, &names, &n);
     size_t dl = strlen(dir);
     int slash = dl > 0 && dir[dl - 1] == '/';
     for (size_t i = 0; i < n && rc == OVL_OK; i++) {
@@ -398,98 +416,66 @@ static int walk(ovl_corpus *c, const char *dir, const char *rel, const ovl_walk_
         }
         snprintf(path, need, "%s%s%s", dir, slash ? "" : "/", names[i].name);
         snprintf(r, need, "%s%s%s", rel, *rel ? "/" : "", names[i].name);
-        visit(c, r);
-        /* A walk in parts: directories listed by every process, without a stat when the
-         * type is known; files examined only by the process that keeps them. */
-        int mine = kept(c, path), type = c->keep ? names[i].type : DT_UNKNOWN;
-        struct stat st;
-        if (type == DT_DIR) {
-            if (!any_match(o->exclude, o->nexclude, r))
-                rc = walk(c, path, r, o);
-        } else if (!mine && (type == DT_REG || type == DT_LNK)) {
-            /* another process's file */
-        } else if (lstat(path, &st) != 0) {
-            if (mine)
-                rc = add_problem(c, path, OVL_ERR_IO, strerror(errno));
-        } else if (S_ISDIR(st.st_mode)) {
-            if (!any_match(o->exclude, o->nexclude, r))
-                rc = walk(c, path, r, o);
-        } else if (mine) {
-            int ok = 1;
-            if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)))
-                ok = 0; /* dangling links and links to directories are skipped */
-            if (ok && !S_ISREG(st.st_mode))
-                ok = 0;
-            if (ok && o->ninclude && !any_match(o->include, o->ninclude, r))
-                ok = 0;
-            if (ok && any_match(o->exclude, o->nexclude, r))
-                ok = 0;
-            if (ok)
-                rc = add_file(c, path, (uint64_t)st.st_size, o);
-        }
+        int enter = 0;
+        rc = ovl__corpus_take(c, path, r, DT_UNKNOWN, o, &enter);
+        if (rc == OVL_OK && enter)
+            rc = walk(c, path, r, o);
         free(path);
         free(r);
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i].name);
-    free(names);
+    ovl__corpus_names_free(names, n);
     return rc;
 }
 
-int ovl_corpus_add_path(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts)
+int ovl__corpus_walk_opts(ovl_ctx *ctx, const ovl_walk_opts *opts, ovl_walk_opts *v)
 {
-    ovl_walk_opts v = OVL_WALK_OPTS_INIT;
-    const ovl_walk_opts *o = &v;
+    ovl_walk_opts d = OVL_WALK_OPTS_INIT;
+    *v = d;
+    if (opts && opts->version == 1)
+        memcpy(v, opts, offsetof(ovl_walk_opts, text_field)); /* the shorter version 1 */
+    else if (opts && opts->version == OVL_WALK_OPTS_VERSION)
+        *v = *opts;
+    else if (opts)
+        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "walk options version %u, expected %u",
+                         opts->version, OVL_WALK_OPTS_VERSION);
+    v->version = OVL_WALK_OPTS_VERSION;
+    return OVL_OK;
+}
+
+int ovl__corpus_take_path(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts, int *enter)
+{
+    ovl_walk_opts v;
     if (!c || !path)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "corpus and path are required");
     if (c->sealed)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "the corpus is already being read");
-    if (opts && opts->version == 1)
-        memcpy(&v, opts, offsetof(ovl_walk_opts, text_field)); /* the shorter version 1 */
-    else if (opts && opts->version == OVL_WALK_OPTS_VERSION)
-        o = opts;
-    else if (opts)
-        return ovl__fail(ctx, OVL_ERR_INVALID, -1, "walk options version %u, expected %u",
-                         opts->version, OVL_WALK_OPTS_VERSION);
+    int rc = ovl__corpus_walk_opts(ctx, opts, &v);
+    if (rc != OVL_OK)
+        return rc;
     struct stat st;
-    int rc, mine = kept(c, path);
-    visit(c, path);
+    if (enter)
+        *enter = 0;
     if (stat(path, &st) != 0)
-        rc = mine ? add_problem(c, path, OVL_ERR_IO, strerror(errno)) : OVL_OK;
+        rc = add_problem(c, path, OVL_ERR_IO, strerror(errno));
+    else if (S_ISDIR(st.st_mode) && enter)
+        *enter = 1;
     else if (S_ISDIR(st.st_mode))
-        rc = walk(c, path, "", o);
-    else if (!mine)
-        rc = OVL_OK;
+        rc = walk(c, path, "", &v);
     else if (!S_ISREG(st.st_mode))
         rc = add_problem(c, path, OVL_ERR_IO, "not a regular file");
     else
-        rc = add_file(c, path, (uint64_t)st.st_size, o);
+        rc = add_file(c, path, (uint64_t)st.st_size, &v);
     return rc == OVL_OK ? OVL_OK : ovl__fail(ctx, rc, -1, "out of memory listing files");
 }
 
-int ovl__corpus_add_path_keep(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts,
-                              ovl__walk_keep keep, void *data)
+int ovl_corpus_add_path(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts)
 {
-    if (c) {
-        c->keep = keep;
-        c->keep_data = data;
-    }
-    int rc = ovl_corpus_add_path(ctx, c, path, opts);
-    if (c)
-        c->keep = NULL, c->keep_data = NULL;
-    return rc;
+    return ovl__corpus_take_path(ctx, c, path, opts, NULL);
 }
 
-void ovl__corpus_walked(const ovl_corpus *c, uint64_t *visits, uint64_t *hash)
-{
-    *visits = c ? c->visits : 0;
-    *hash = c ? c->visit_hash : 0;
-}
+uint64_t ovl__corpus_dirs(const ovl_corpus *c) { return c ? c->dirs : 0; }
 
-uint64_t ovl__corpus_problem_at(const ovl_corpus *c, size_t i)
-{
-    return c && i < c->nprobs ? c->probs[i].at : 0;
-}
+void ovl__corpus_set_dirs(ovl_corpus *c, uint64_t dirs) { c->dirs = dirs; }
 
 int ovl__corpus_add_problem(ovl_corpus *c, const ovl_problem *p)
 {

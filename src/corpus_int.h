@@ -1,25 +1,39 @@
-/* corpus_int.h - what a corpus walked in parts by several processes (the MPI walk) needs of corpus.c: a filtered walk, walk positions, entries as bytes; not installed. */
+/* corpus_int.h - what a corpus walked in parts by several processes (the MPI walk) needs of corpus.c: the walk in steps, entries as bytes; not installed. */
 #ifndef OVL_CORPUS_INT_H
 #define OVL_CORPUS_INT_H
 
 #include "internal.h"
 
-/* Whether this process takes the file (or reports the problem of the directory) at path. */
-typedef int (*ovl__walk_keep)(void *data, const char *path);
+/* The walk of ovl_corpus_add_path in steps, for a walk whose directories several processes
+ * list (each its own, level after level), each path examined by one of them. */
 
-/* ovl_corpus_add_path where only the files keep accepts are examined (stat, globs, JSON lines
- * records) and added, and only the problems of paths it accepts recorded; directories are
- * listed whatever keep says (entries whose type the directory tells without a stat are not
- * stat'ed when not kept), so every process taking part visits the same names in the same
- * order (ovl__corpus_walked). keep NULL: ovl_corpus_add_path. */
-int ovl__corpus_add_path_keep(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts,
-                              ovl__walk_keep keep, void *data);
-/* The names visited by c's walks so far and a hash of them (FNV-1a of their relative paths),
- * the same in every process that walked the same paths, whatever it kept. */
-void ovl__corpus_walked(const ovl_corpus *c, uint64_t *visits, uint64_t *hash);
-/* Problem i's walk position: the names visited when it was met (problems of one file or
- * directory share it), so that the problems of several processes merge in walk order. */
-uint64_t ovl__corpus_problem_at(const ovl_corpus *c, size_t i);
+/* opts checked and made a version-2 struct in *v (version 1's missing fields defaulted);
+ * OVL_ERR_INVALID for another version. */
+int ovl__corpus_walk_opts(ovl_ctx *ctx, const ovl_walk_opts *opts, ovl_walk_opts *v);
+/* ovl_corpus_add_path with enter not NULL: a directory at path is not walked but *enter set
+ * to 1 (0 for anything else, which is taken or recorded as a problem as usual). */
+int ovl__corpus_take_path(ovl_ctx *ctx, ovl_corpus *c, const char *path, const ovl_walk_opts *opts, int *enter);
+/* A directory's entry: its name (malloc'd) and the type the directory told (a d_type value;
+ * 0 when unknown). */
+typedef struct ovl__dname {
+    char *name;
+    unsigned char type;
+} ovl__dname;
+/* Lists directory dir as the walk does (not . and .., hidden names only with o->hidden; by
+ * name, strcmp): *names (malloc'd; ovl__corpus_names_free) and *n. A directory that cannot be
+ * opened is c's problem (none listed). o: a version-2 struct (ovl__corpus_walk_opts).
+ * OVL_OK, or OVL_ERR_NOMEM. */
+int ovl__corpus_list(ovl_corpus *c, const char *dir, const ovl_walk_opts *o, ovl__dname **names, size_t *n);
+void ovl__corpus_names_free(ovl__dname *names, size_t n);
+/* What the walk does with the entry at path (rel: its path relative to the argument walked;
+ * type: the entry's, or 0 to stat it): a directory not excluded sets *enter (to be listed
+ * with rel), a file the globs take is added, a path that cannot be stat'ed is a problem.
+ * OVL_OK or OVL_ERR_NOMEM. */
+int ovl__corpus_take(ovl_corpus *c, const char *path, const char *rel, int type, const ovl_walk_opts *o, int *enter);
+/* The directories c's walks listed (or tried to), or the count ovl__corpus_set_dirs gave a
+ * part. */
+uint64_t ovl__corpus_dirs(const ovl_corpus *c);
+void ovl__corpus_set_dirs(ovl_corpus *c, uint64_t dirs);
 /* Adds a problem (copied), e.g. one met by another process's walk. */
 int ovl__corpus_add_problem(ovl_corpus *c, const ovl_problem *p);
 

@@ -1,5 +1,8 @@
-/* cps.c - code point arrays 1, 2 or 4 bytes wide with sparse exceptions (see internal.h): a loaded document's text and folded characters. */
-#include "internal.h"
+/* cps.c - code point arrays 1, 2 or 4 bytes wide with sparse exceptions (see cps.h): a loaded document's text and folded characters. */
+#include "cps.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 /* Exceptions a width may hold before the array is widened: one in 8 values (an exception
  * costs 8 bytes, so past that the next width is smaller), and always a few, so that the
@@ -44,15 +47,7 @@ void ovl__cps_free(ovl_cps *a)
 /* The first exception at or after position i (a->nx when none). */
 static size_t x_from(const ovl_cps *a, size_t i)
 {
-    size_t lo = 0, hi = a->nx;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->x[mid][0] < i)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return ovl__pairs_first_at((const uint32_t(*)[2])a->x, a->nx, i);
 }
 
 uint32_t ovl__cps_xget(const ovl_cps *a, size_t i)

@@ -99,8 +99,8 @@ static inline int get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v
     return -1;
 }
 
-/* Whether the sorted v[0..n) holds id. */
-static inline int has_id(const int64_t *v, size_t n, int64_t id)
+/* Position of id in the sorted v[0..n), or (size_t)-1. */
+static inline size_t id_index(const int64_t *v, size_t n, int64_t id)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -110,8 +110,11 @@ static inline int has_id(const int64_t *v, size_t n, int64_t id)
         else
             hi = mid;
     }
-    return lo < n && v[lo] == id;
+    return lo < n && v[lo] == id ? lo : (size_t)-1;
 }
+
+/* Whether the sorted v[0..n) holds id. */
+static inline int has_id(const int64_t *v, size_t n, int64_t id) { return id_index(v, n, id) != (size_t)-1; }
 
 /* Block encoding: per record varint(key - previous key, the first from 0), varint(doc),
  * varint(chunk), records sorted by (key, doc, chunk). */

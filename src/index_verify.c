@@ -25,20 +25,6 @@ static void vacc_add(vacc *a, const prec *r)
     a->sum += XXH3_64bits_withSeed(&k, sizeof k, r->chunk);
 }
 
-/* Position of id in the sorted v[0..n), or (size_t)-1. */
-static size_t id_index(const int64_t *v, size_t n, int64_t id)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (v[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && v[lo] == id ? lo : (size_t)-1;
-}
-
 int ovl_index_verify(ovl_ctx *ctx, ovl_index *idx, int deep)
 {
     if (!idx)

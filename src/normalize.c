@@ -22,17 +22,8 @@ unsigned ovl__char_class(uint32_t folded_cp);
 
 static uint32_t t2s_supp(uint32_t c)
 {
-    size_t lo = 0, hi = ovl__t2s_supp_n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ovl__t2s_supp[mid][0] == c)
-            return ovl__t2s_supp[mid][1];
-        if (ovl__t2s_supp[mid][0] < c)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return c;
+    size_t at = ovl__pairs_first_at(ovl__t2s_supp, ovl__t2s_supp_n, c);
+    return at < ovl__t2s_supp_n && ovl__t2s_supp[at][0] == c ? ovl__t2s_supp[at][1] : c;
 }
 
 /* Beyond the BMP (rare: historic ideographs, mathematical letters, emoji) utf8proc folds at
@@ -428,19 +419,6 @@ void ovl_norm_free(ovl_norm *n)
     ovl__cps_free(&n->chars);
     free(atomic_load(&n->wide));
     free(n);
-}
-
-uint32_t ovl__tok_char_end_long(const ovl_norm *n, size_t i)
-{
-    size_t lo = 0, hi = n->nlong;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (n->longs[mid][0] < i)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n->nlong && n->longs[lo][0] == i ? n->longs[lo][1] : n->tokens[i].char_start;
 }
 
 uint32_t ovl__tok_norm_start(const ovl_norm *n, size_t i)

@@ -119,6 +119,13 @@ typedef struct ovl_scan_mpi_stats {
                                                  align and report also those of their documents */
     uint64_t paths_held_max[OVL_SCAN_MPI_PHASES];
     uint64_t paths;                           /* documents of the corpus */
+    uint64_t dirs_listed; /* directories this rank listed (or tried to) in the walk: walked in
+                             parts (ovl_corpus_add_paths_mpi), those whose path's hash picks it
+                             (so the ranks' add up to the directories walked); a corpus walked
+                             whole on every rank, every directory */
+    uint64_t dirs_listed_max, dirs_listed_total; /* the most of any rank; all ranks together */
+    double walk_seconds; /* wall time of ovl_corpus_add_paths_mpi on this rank (counted in
+                            seconds[0] too); 0 for a corpus not walked in parts */
     uint64_t groups_held[OVL_SCAN_MPI_PHASES]; /* the most group ids and keys this rank held at
                                                   once (0 without groups): an id per document
                                                   of its share (read from opts->groups or
@@ -132,15 +139,19 @@ typedef struct ovl_scan_mpi_stats {
 } ovl_scan_mpi_stats;
 
 /* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the
- * ranks of comm (collective): every rank lists every directory, but a file is examined (its
- * size, the globs, a JSON lines file's records) only by the rank its path's hash picks; then
- * the entries are sorted over the ranks by name (sample sort: all-to-all by name range) and
+ * ranks of comm (collective): a directory is listed only by the rank its path's hash picks,
+ * which sends each entry to the rank the entry's path picks, a level of directories at a time
+ * (one all-to-all per level, until no rank has a directory left), and a file is examined (its
+ * size, the globs, a JSON lines file's records) only there; the problems come to rank 0 in
+ * the walk's order (each path given, then the paths under it with '/' below every other
+ * byte). Then the entries are sorted over the ranks by name (sample sort: all-to-all by name range) and
  * sent on to the ranks whose share they are in (contiguous in name order, balanced by
  * bytes, as ovl_scan_mpi cuts a whole corpus). c (new, empty; the caller's) gets this rank's
  * share only, numbered from 0, and on rank 0 every problem of the walk, in walk order; pass
  * it to ovl_scan_mpi on this rank: the report is the same as for the whole corpus. The ranks
- * must see the same directories (OVL_ERR_INVALID otherwise, on every rank, as for any
- * failure). */
+ * must see the same directories (a shared file system; the paths given are compared:
+ * OVL_ERR_INVALID, on every rank as for any failure, when the ranks were given other paths or
+ * see them as other kinds of file). */
 OVL_API int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const char *const *paths,
                                      size_t npaths, const ovl_walk_opts *opts);
 /* The documents of the whole corpus c is a share of, and (first, may be NULL) the number of

@@ -316,6 +316,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         m->st.seconds[PH_FP] += cpi.seconds;
         m->st.sent[PH_FP] += cpi.sent;
         m->st.paths_held[PH_FP] = cpi.held;
+        m->st.walk_seconds = cpi.seconds;
     } else {
         shares(c, P, first);
     }
@@ -1142,6 +1143,9 @@ done:
             m->st.groups_held_max[p] = m->st.groups_held[p];
         }
         m->st.paths = n;
+        m->st.dirs_listed = m->st.dirs_listed_max = m->st.dirs_listed_total = ovl__corpus_dirs(c);
+        MPI_Allreduce(MPI_IN_PLACE, &m->st.dirs_listed_max, 1, MPI_UINT64_T, MPI_MAX, comm);
+        MPI_Allreduce(MPI_IN_PLACE, &m->st.dirs_listed_total, 1, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.paths_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.groups_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.docs_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);

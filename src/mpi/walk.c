@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* A walked entry on its way to its share: its sort key (a file's name, a record's file), then
  * the entry's bytes (ovl__corpus_entry_bytes). */
@@ -71,37 +72,203 @@ bad:
     return -1;
 }
 
-/* A problem of the walk and where it was met: its walk position, then rank and order there. */
+/* A problem of the walk and where it was met: the path given (its number) and the path
+ * relative to it, then rank and order there. */
 typedef struct wprob {
     ovl_problem p;
-    uint64_t at;
+    uint32_t arg;
+    const char *rel;
     int rank;
     size_t k;
 } wprob;
 
+/* Relative paths in the order of one process's walk (a directory's entries by name, each
+ * directory followed by what is under it): bytes as strcmp compares them, but '/' below
+ * every other. */
+static int cmp_rel(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned x = *a == '/' ? 1u : *a ? (unsigned char)*a + 1u : 0u;
+        unsigned y = *b == '/' ? 1u : *b ? (unsigned char)*b + 1u : 0u;
+        if (x != y || !x)
+            return (x > y) - (x < y);
+    }
+}
+
 static int cmp_wprob(const void *x, const void *y)
 {
     const wprob *a = x, *b = y;
-    if (a->at != b->at)
-        return a->at < b->at ? -1 : 1;
+    if (a->arg != b->arg)
+        return a->arg < b->arg ? -1 : 1;
+    int d = cmp_rel(a->rel, b->rel);
+    if (d)
+        return d;
     if (a->rank != b->rank)
         return a->rank < b->rank ? -1 : 1;
     return (a->k > b->k) - (a->k < b->k);
 }
 
-typedef struct keeper {
-    uint64_t rank, ranks;
-} keeper;
-
-/* A file (and a directory's problems) to the rank its path's hash picks: the same path on
- * the same rank, so that repeats meet there. */
-static int keep_hashed(void *data, const char *path)
+/* The rank that lists the directory or examines the file at path (its hash's pick): the
+ * same path on the same rank, so that repeats meet there. */
+static int owner(const char *path, int P)
 {
-    const keeper *k = data;
     uint64_t h = 1469598103934665603ull;
     for (const unsigned char *s = (const unsigned char *)path; *s; s++)
         h = (h ^ *s) * 1099511628211ull;
-    return h % k->ranks == k->rank;
+    return (int)(h % (uint64_t)P);
+}
+
+/* A path of the walk on its way to the rank that takes it: the path given (its number), the
+ * length of its path relative to that (the end of path), the type its directory told, then
+ * the path. */
+static void put_wpath(ovl__bbuf *b, uint32_t arg, uint32_t rellen, uint32_t type, const char *path)
+{
+    uint32_t u[4] = {arg, rellen, type, (uint32_t)strlen(path)};
+    ovl__bput(b, u, sizeof u);
+    ovl__bput(b, path, u[3]);
+    ovl__bput(b, "", 1);
+}
+
+/* The next path put by put_wpath in in (path and rel pointing into it); -1 at a bad one. */
+static int get_wpath(rbuf *in, uint32_t *arg, uint32_t *type, const char **path, const char **rel)
+{
+    uint32_t u[4];
+    if (ovl__mpi_get(in, u, sizeof u) || in->n - in->at < (size_t)u[3] + 1 || u[1] > u[3])
+        return -1;
+    *arg = u[0], *type = u[2];
+    *path = in->p + in->at;
+    *rel = *path + u[3] - u[1];
+    in->at += (size_t)u[3] + 1;
+    return 0;
+}
+
+/* The problems c got from np on, tagged with where the walk met them, into tags. */
+static void tag_problems(const ovl_corpus *c, size_t *np, ovl__bbuf *tags, uint32_t arg, const char *rel)
+{
+    for (; *np < ovl_corpus_problem_count(c); (*np)++) {
+        ovl__bput(tags, &arg, sizeof arg);
+        ovl__mpi_put_str(tags, rel);
+    }
+}
+
+/* The walk of paths with o, its directories listed by the ranks their paths' hashes pick, a
+ * level of directories at a time: a rank lists its directories of the level and sends each
+ * entry to its rank, which examines it (a file taken as one process takes it, a directory
+ * kept for the next level); until no rank has a directory left. walked gets the files this
+ * rank examined and its problems, tags (arg, rel) where each problem was met. Collective. */
+static int walk_levels(mpi_run *m, ovl_corpus *walked, const char *const *paths, size_t npaths,
+                       const ovl_walk_opts *o, ovl__bbuf *tags)
+{
+    int P = m->size, me = m->rank, rc = OVL_OK;
+    ovl__bbuf cur = {0}, next = {0}, *out = calloc((size_t)P, sizeof *out);
+    size_t np = 0, *counts = calloc((size_t)P, sizeof *counts), *lens = calloc((size_t)P, sizeof *lens);
+    char *got = NULL, *send = NULL, *child = NULL, *crel = NULL;
+    size_t ccap = 0, rcap = 0;
+    if (!out || !counts || !lens)
+        rc = ovl__mpi_nomem(m);
+    /* Level 0: each path given, taken by its rank. */
+    for (size_t a = 0; rc == OVL_OK && a < npaths; a++) {
+        int enter = 0;
+        if (owner(paths[a], P) != me)
+            continue;
+        rc = ovl__corpus_take_path(m->ctx, walked, paths[a], o, &enter);
+        tag_problems(walked, &np, tags, (uint32_t)a, "");
+        if (rc == OVL_OK && enter)
+            put_wpath(&cur, (uint32_t)a, 0, 0, paths[a]);
+    }
+    for (;;) {
+        if (rc == OVL_ERR_NOMEM || (rc == OVL_OK && (cur.bad || tags->bad)))
+            rc = ovl__mpi_nomem(m);
+        if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+            break;
+        uint64_t more = cur.n;
+        MPI_Allreduce(MPI_IN_PLACE, &more, 1, MPI_UINT64_T, MPI_MAX, m->comm);
+        if (!more)
+            break;
+        /* This rank's directories of the level, their entries to the ranks that take them. */
+        rbuf in = {cur.p, cur.n, 0};
+        while (rc == OVL_OK && in.at < in.n) {
+            uint32_t arg, type;
+            const char *dir, *rel;
+            ovl__dname *names = NULL;
+            size_t n = 0;
+            if (get_wpath(&in, &arg, &type, &dir, &rel) != 0) {
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a directory of the walk could not be read back");
+                break;
+            }
+            rc = ovl__corpus_list(walked, dir, o, &names, &n);
+            tag_problems(walked, &np, tags, arg, rel);
+            size_t dl = strlen(dir), rl = strlen(rel);
+            int slash = dl > 0 && dir[dl - 1] == '/';
+            for (size_t i = 0; rc == OVL_OK && i < n; i++) {
+                size_t nl = strlen(names[i].name);
+                if (ovl__grow(&child, &ccap, dl + nl + 2, 1) != 0 || ovl__grow(&crel, &rcap, rl + nl + 2, 1) != 0) {
+                    rc = OVL_ERR_NOMEM;
+                    break;
+                }
+                snprintf(child, ccap, "%s%s%s", dir, slash ? "" : "/", names[i].name);
+                int cl = snprintf(crel, rcap, "%s%s%s", rel, *rel ? "/" : "", names[i].name);
+                put_wpath(&out[owner(child, P)], arg, (uint32_t)cl, names[i].type, child);
+            }
+            ovl__corpus_names_free(names, n);
+        }
+        if (rc == OVL_ERR_NOMEM)
+            rc = ovl__mpi_nomem(m);
+        size_t total = 0;
+        for (int p = 0; p < P; p++)
+            total += out[p].n, rc = rc == OVL_OK && out[p].bad ? ovl__mpi_nomem(m) : rc;
+        if (rc == OVL_OK && !(send = malloc(total ? total : 1)))
+            rc = ovl__mpi_nomem(m);
+        for (size_t p = 0, at = 0; rc == OVL_OK && p < (size_t)P; at += out[p].n, p++) {
+            if (out[p].n)
+                memcpy(send + at, out[p].p, out[p].n);
+            counts[p] = out[p].n;
+        }
+        for (int p = 0; p < P; p++)
+            free(out[p].p), memset(&out[p], 0, sizeof out[p]);
+        free(cur.p);
+        memset(&cur, 0, sizeof cur);
+        if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+            break;
+        free(got);
+        got = NULL;
+        rc = ovl__mpi_alltoall_bytes(m, send, counts, &got, lens) ? ovl__mpi_nomem(m) : OVL_OK;
+        free(send);
+        send = NULL;
+        if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+            break;
+        /* The entries this rank takes: files examined, directories kept for the next level. */
+        in = (rbuf){got, 0, 0};
+        for (int p = 0; p < P; p++)
+            in.n += lens[p];
+        while (rc == OVL_OK && in.at < in.n) {
+            uint32_t arg, type;
+            const char *path, *rel;
+            int enter = 0;
+            if (get_wpath(&in, &arg, &type, &path, &rel) != 0) {
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a path of the walk could not be read back");
+                break;
+            }
+            rc = ovl__corpus_take(walked, path, rel, (int)type, o, &enter);
+            tag_problems(walked, &np, tags, arg, rel);
+            if (rc == OVL_OK && enter)
+                put_wpath(&next, arg, (uint32_t)strlen(rel), 0, path);
+        }
+        cur = next;
+        memset(&next, 0, sizeof next);
+    }
+    for (int p = 0; out && p < P; p++)
+        free(out[p].p);
+    free(out);
+    free(cur.p);
+    free(next.p);
+    free(got);
+    free(send);
+    free(child);
+    free(crel);
+    free(counts);
+    free(lens);
+    return rc;
 }
 
 int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const char *const *paths, size_t npaths,
@@ -116,12 +283,12 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
     double t0 = ovl__mpi_now();
     int P = m->size, me = m->rank, rc = OVL_OK;
     ovl_corpus *walked = ovl_corpus_new(); /* the files this rank examined */
-    keeper kp = {(uint64_t)me, (uint64_t)P};
+    ovl_walk_opts wo;
     ovl__bbuf b = {0};
     char *got = NULL, *got2 = NULL, *samples = NULL;
     wrec *wv = NULL, *sv = NULL, **order = NULL;
     size_t *counts = calloc(P, sizeof *counts), *lens = calloc(P, sizeof *lens);
-    ovl__bbuf pw = {0}; /* its problems */
+    ovl__bbuf pw = {0}, tags = {0}; /* its problems; where the walk met them */
     size_t nw = 0, nsv = 0, held = 0;
     if (ovl__mpi_run_alloc(m) != 0 || !walked || !counts || !lens)
         rc = ovl__mpi_nomem(m);
@@ -138,22 +305,36 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
         }
         goto done;
     }
-    /* This rank's files: those whose path hashes to it (every rank lists every directory). */
-    for (size_t p = 0; rc == OVL_OK && p < npaths; p++)
-        rc = ovl__corpus_add_path_keep(ctx, walked, paths[p], opts, keep_hashed, &kp);
+    if (rc == OVL_OK)
+        rc = ovl__corpus_walk_opts(ctx, opts, &wo);
     CHECK(rc);
     {
-        uint64_t visits = 0, hash = 0, v[4];
-        ovl__corpus_walked(walked, &visits, &hash);
-        v[0] = visits, v[1] = hash, v[2] = ~visits, v[3] = ~hash;
+        /* The ranks must see the same paths given (a rank sees only its part of what is under
+         * them): their names and kinds compared. */
+        uint64_t h = 1469598103934665603ull, v[4];
+        for (size_t p = 0; p < npaths; p++) {
+            struct stat st;
+            char kind = stat(paths[p], &st) != 0 ? 'm' : S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f' : 'o';
+            for (const unsigned char *s = (const unsigned char *)paths[p];; s++) {
+                h = (h ^ *s) * 1099511628211ull;
+                if (!*s)
+                    break;
+            }
+            h = (h ^ (unsigned char)kind) * 1099511628211ull;
+        }
+        v[0] = npaths, v[1] = h, v[2] = ~(uint64_t)npaths, v[3] = ~h;
         MPI_Allreduce(MPI_IN_PLACE, v, 4, MPI_UINT64_T, MPI_MAX, comm);
-        if (v[0] != visits || v[1] != hash || v[2] != ~visits || v[3] != ~hash)
+        if (v[0] != npaths || v[1] != h || v[2] != ~(uint64_t)npaths || v[3] != ~h)
             rc = ovl__fail(ctx, OVL_ERR_INVALID, -1,
-                           "the ranks do not see the same files (%llu names here, up to %llu on another "
-                           "rank, or other names): every rank must walk the same shared directories",
-                           (unsigned long long)visits, (unsigned long long)v[0]);
+                           "the ranks do not see the same files (%llu paths given here, up to %llu on another "
+                           "rank, or other paths or kinds): every rank must walk the same shared directories",
+                           (unsigned long long)npaths, (unsigned long long)v[0]);
     }
     CHECK(rc);
+    rc = walk_levels(m, walked, paths, npaths, &wo, &tags);
+    if (rc != OVL_OK)
+        goto done; /* (agreed on) */
+    uint64_t dirs = ovl__corpus_dirs(walked);
     /* Its entries in name order (sealing sorts them and drops repeats), as records. */
     size_t mine = ovl_corpus_count(walked);
     char *tmp = NULL;
@@ -173,12 +354,19 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
     }
     free(tmp);
     /* Its problems, with their walk positions, for rank 0. */
+    rbuf tin = {tags.p, tags.n, 0};
     for (size_t i = 0; i < ovl_corpus_problem_count(walked); i++) {
         const ovl_problem *pb = ovl_corpus_problem(walked, i);
-        uint64_t wat = ovl__corpus_problem_at(walked, i);
+        uint32_t arg = 0;
+        const char *rel = NULL;
+        if (ovl__mpi_get(&tin, &arg, sizeof arg) || ovl__mpi_get_str(&tin, &rel) || !rel) {
+            pw.bad = 1;
+            break;
+        }
         int64_t off = pb->offset;
         int32_t code = pb->code;
-        ovl__bput(&pw, &wat, sizeof wat);
+        ovl__bput(&pw, &arg, sizeof arg);
+        ovl__mpi_put_str(&pw, rel);
         ovl__bput(&pw, &code, sizeof code);
         ovl__bput(&pw, &off, sizeof off);
         ovl__mpi_put_str(&pw, pb->path);
@@ -321,7 +509,8 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
                 at3 += lens[p], p++;
             wprob w;
             int32_t code;
-            if (ovl__mpi_get(&in, &w.at, sizeof w.at) || ovl__mpi_get(&in, &code, sizeof code) ||
+            if (ovl__mpi_get(&in, &w.arg, sizeof w.arg) || ovl__mpi_get_str(&in, &w.rel) || !w.rel ||
+                ovl__mpi_get(&in, &code, sizeof code) ||
                 ovl__mpi_get(&in, &w.p.offset, sizeof w.p.offset) || ovl__mpi_get_str(&in, &w.p.path) ||
                 ovl__mpi_get_str(&in, &w.p.message)) {
                 rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "a problem record could not be read back");
@@ -343,6 +532,7 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
         free(pv);
     }
     CHECK(rc);
+    ovl__corpus_set_dirs(c, dirs);
     ovl__corpus_partinfo pi = {(size_t)first, (size_t)all[0], held, m->st.sent[0], ovl__mpi_now() - t0};
     ovl__corpus_set_part(c, &pi);
 done:
@@ -356,6 +546,7 @@ done:
     free(counts);
     free(lens);
     free(pw.p);
+    free(tags.p);
     ovl_corpus_free(walked);
     ovl__mpi_run_free(m);
     return rc;

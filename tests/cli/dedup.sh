@@ -5,9 +5,7 @@ set -u
 cd "$OVL_SRC"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/../checks.sh"
 check() { # name, expected, actual
   if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; diff -u <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -20; fi
 }
@@ -105,4 +103,4 @@ out=$("$OVL_BIN" dedup "$t/forge")
   bad "forged file name: $out"
 "$OVL_BIN" dedup --keep biggest "$d" >/dev/null 2>&1
 [ $? = 2 ] && ok "bad --keep refused" || bad "bad --keep accepted"
-exit $fail
+finish

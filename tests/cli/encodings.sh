@@ -5,9 +5,7 @@ set -u
 cd "$OVL_SRC"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/../checks.sh"
 check() { # name, expected, actual
   if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; diff -u <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -20; fi
 }
@@ -95,4 +93,4 @@ check "refused with what it probably is" \
   "overlap: $t/broken.txt: byte 300: invalid GB18030 sequence (not valid in any encoding tried; it looks most like SHIFT_JIS)" \
   "$(cat "$t/err")"
 [ "$st" = 2 ] && ok "refused: status 2" || bad "refused: status $st"
-exit $fail
+finish

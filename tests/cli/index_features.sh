@@ -6,9 +6,7 @@ command -v jq >/dev/null || { echo "jq not installed: skipped"; exit 77; }
 cd "$OVL_SRC"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/../checks.sh"
 status_is() {
   local name=$1 want=$2; shift 2
   "$@" >"$t/out" 2>"$t/err"; local st=$?
@@ -89,4 +87,4 @@ same "-j2 re-add with a new meta: updated" "$t/out" "updated   $c/e.txt
 updated   $c/s1.txt
 0 added, 0 replaced, 2 updated, 0 unchanged, 0 failed"
 status_is "verify the -j4 index" 0 "$OVL_BIN" index verify --db "$t/j4.db" --deep
-exit $fail
+finish

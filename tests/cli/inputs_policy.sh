@@ -6,9 +6,7 @@ command -v jq >/dev/null || { echo "jq not installed: skipped"; exit 77; }
 cd "$OVL_SRC"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/../checks.sh"
 # name, expected status, command... (stdout to $t/out, stderr to $t/err); at most 10 s, so a
 # command that would hang on a FIFO fails instead of hanging the suite.
 status_is() {
@@ -201,4 +199,4 @@ status_is "dump --max-bytes 0: no limit" 0 "$OVL_BIN" dump --max-bytes 0 "$m/a.t
 status_is "--max-bytes 5G: over 4 GiB, refused" 2 "$OVL_BIN" dump --max-bytes 5G "$m/a.txt"
 same "--max-bytes: the bad value named" "$t/err" "overlap: --max-bytes: '5G' is not a size from 0 to 4294967280 bytes (digits, then K, M or G for KiB, MiB, GiB)"
 status_is "--max-bytes 1X: refused" 2 "$OVL_BIN" dump --max-bytes 1X "$m/a.txt"
-exit $fail
+finish

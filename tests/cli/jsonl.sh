@@ -5,9 +5,7 @@ set -u
 cd "$OVL_SRC"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/../checks.sh"
 check() { # name, expected, actual
   if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; diff -u <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -20; fi
 }
@@ -153,4 +151,4 @@ check "not zstd" "overlap: $t/junk.jsonl.zst: zstd: damaged data near compressed
 overlap: scan: no files to read" "$(cat "$t/err")"
 [ "$st" = 2 ] && ok "not zstd: status 2" || bad "not zstd: status $st"
 
-exit $fail
+finish

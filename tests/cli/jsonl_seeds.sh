@@ -8,9 +8,7 @@ if ! ls "$OVL_SEEDS"/*.txt >/dev/null 2>&1; then
 fi
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/../checks.sh"
 # One record per seed file, in name order, its id the file's name.
 mkdir "$t/seeds"
 for f in "$OVL_SEEDS"/*.txt; do
@@ -30,4 +28,4 @@ for fmt in jsonl text; do
     else bad "$f ($fmt)"; diff "$t/files.$fmt" "$t/$f.$fmt" | head -10; fi
   done
 done
-exit $fail
+finish

@@ -6,9 +6,7 @@ command -v jq >/dev/null || { echo "jq not installed: skipped"; exit 77; }
 cd "$OVL_SRC"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/../checks.sh"
 # name, expected status, expected first line of stderr (exact), command...
 expect() {
   local name=$1 want=$2 msg=$3; shift 3
@@ -105,4 +103,4 @@ done
   [ "$(head -1 "$t/dd.err")" = "overlap: dedup: --threshold is now --min-similarity (the old name still works for now)" ] &&
   ! grep -q threshold "$t/dd.nerr" && ok "dedup --threshold: --min-similarity with a warning" ||
   bad "dedup --threshold: $st/$st2, '$(head -1 "$t/dd.err")'"
-exit $fail
+finish

@@ -7,9 +7,7 @@ cd "$OVL_SRC"
 gen="$(dirname "$OVL_BIN")/bench/ovl-gen"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-fail=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
+. "$(dirname "$0")/../checks.sh"
 # name, expected status, command... (stdout to $t/out, stderr to $t/err)
 status_is() {
   local name=$1 want=$2; shift 2
@@ -470,4 +468,4 @@ if [ -f "$seeds/000_3545a2c9416daa4f.txt" ]; then
 else
   echo "skip seeds (not found at $seeds)"
 fi
-exit $fail
+finish

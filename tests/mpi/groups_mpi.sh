@@ -8,11 +8,7 @@ gen="$bindir/bench/ovl-gen"
 command -v jq >/dev/null || { echo "jq not installed: skipped"; exit 77; }
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-fail=0
-failed=""
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; failed="$failed
-FAIL $1"; }
+. "$(dirname "$0")/../checks.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 # (Open MPI's own allocations at exit: no leak check for the ranks, as in scan_mpi.sh.)
 mpi_asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
@@ -36,6 +32,9 @@ done
 docs=$k
 
 pairs() { jq '.pairs | length' "$1"; }
+# A column of OVERLAP_MPI_STATS's figures by its name: "phase value" lines.
+col() { awk -F'\t' -v name="$2" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == name) c = i; next}
+  {print $1, (c ? $c : "")}' "$1"; }
 "$OVL_BIN" scan --format json -o "$t/none.json" "$t/g" 2>/dev/null
 p0=$(pairs "$t/none.json")
 set -f # (the regex goes to overlap as it is)
@@ -57,7 +56,7 @@ for opts in "${gopts[@]}"; do
         >/dev/null 2>"$t/mpi.err"
       stn=$?
       # The most group ids (and keys) a rank held in any phase, of the corpus's documents.
-      held=$(awk -F'\t' 'NR > 1 && $12 + 0 > m {m = $12 + 0} END {print m + 0}' "$t/stats.$n")
+      held=$(col "$t/stats.$n" groups_held_max | awk '$2 + 0 > m {m = $2 + 0} END {print m + 0}')
       if [ "$st1" = "$stn" ] && cmp -s "$t/one.$fmt" "$t/mpi.$fmt"; then
         ok "$opts $fmt -n $n: identical bytes, status $stn, group ids held $held of $docs"
       else
@@ -68,21 +67,20 @@ for opts in "${gopts[@]}"; do
   # Every rank held its share's ids: one rank all of them, three ranks each less than the
   # corpus's documents (its share's ids, and while they were numbered its keys and those
   # it numbered for the others), and none after the band keys were sent.
-  h1=$(awk -F'\t' '$1 == "fingerprint" {print $12}' "$t/stats.1")
-  awk -F'\t' -v docs="$docs" 'NR == 1 && $12 != "groups_held_max" {bad = 1}
-    NR > 1 && ($12 == "" || $12 + 0 >= docs || ($1 != "fingerprint" && $1 != "keys" && $12 != 0)) {bad = 1}
-    $1 == "fingerprint" && $12 + 0 < 1 {bad = 1} END {exit bad || NR != 7}' "$t/stats.3" &&
+  h1=$(col "$t/stats.1" groups_held_max | awk '$1 == "fingerprint" {print $2}')
+  col "$t/stats.3" groups_held_max | awk -v docs="$docs" '$2 == "" || $2 + 0 >= docs ||
+    ($1 != "fingerprint" && $1 != "keys" && $2 != 0) {bad = 1}
+    $1 == "fingerprint" && $2 + 0 < 1 {bad = 1} END {exit bad || NR != 6}' &&
     [ -n "$h1" ] && [ "$h1" -ge "$docs" ] &&
-    ok "$opts: group ids held, 3 ranks: $(awk -F'\t' 'NR > 1 {printf "%s %s; ", $1, $12}' "$t/stats.3")(1 rank: $h1) of $docs" ||
-    bad "$opts: group ids held, 3 ranks: $(awk -F'\t' 'NR > 1 {printf "%s %s; ", $1, $12}' "$t/stats.3")(1 rank: $h1) of $docs"
+    ok "$opts: group ids held, 3 ranks: $(col "$t/stats.3" groups_held_max | tr '\n' ';')(1 rank: $h1) of $docs" ||
+    bad "$opts: group ids held, 3 ranks: $(col "$t/stats.3" groups_held_max | tr '\n' ';')(1 rank: $h1) of $docs"
 done
 set +f
 # Without groups no rank holds any.
 OVERLAP_MPI_STATS="$t/stats.none" mpi 3 scan --format json -o "$t/mpi.json" "$t/g" >/dev/null 2>&1
 cmp -s "$t/none.json" "$t/mpi.json" &&
-  awk -F'\t' 'NR > 1 && $12 != 0 {bad = 1} END {exit bad || NR != 7}' "$t/stats.none" &&
+  col "$t/stats.none" groups_held_max | awk '$2 != "0" {bad = 1} END {exit bad || NR != 6}' &&
   ok "no groups, -n 3: identical bytes, no group ids held" ||
-  bad "no groups, -n 3: $(cmp "$t/none.json" "$t/mpi.json" 2>&1 | head -1) $(cut -f1,12 "$t/stats.none" | tr '\n' ' ')"
+  bad "no groups, -n 3: $(cmp "$t/none.json" "$t/mpi.json" 2>&1 | head -1) $(col "$t/stats.none" groups_held_max | tr '\n' ' ')"
 
-[ "$fail" = 0 ] || printf 'checks failed:%s\n' "$failed"
-exit $fail
+finish

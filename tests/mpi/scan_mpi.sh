@@ -7,11 +7,7 @@ gen="$bindir/bench/ovl-gen"
 [ -x "$gen" ] || { echo "ovl-gen not built: skipped"; exit 77; }
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
-fail=0
-ok() { echo "ok   $1"; }
-failed=""
-bad() { echo "FAIL $1"; fail=1; failed="$failed
-FAIL $1"; }
+. "$(dirname "$0")/../checks.sh"
 # Root may run Open MPI only when told; more ranks than cores need --oversubscribe.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 # In the sanitizer build the ranks run under AddressSanitizer and UndefinedBehaviorSanitizer
@@ -360,6 +356,4 @@ st=$?
 [ "$st" = 2 ] && grep -q "overlap: .*no/such/dir/r.json" "$t/err" && ok "unwritable report path: status 2" ||
   bad "unwritable report path: status $st, $(grep overlap "$t/err" | head -2)"
 
-# The failures again at the end, where a log cut in the middle still shows them.
-[ "$fail" = 0 ] || printf 'checks failed:%s\n' "$failed"
-exit $fail
+finish

@@ -189,12 +189,18 @@ int main(int argc, char **argv)
     nep = 0;
     sink.userdata = &nep;
     rc = ovl_scan_mpi(ctx, MPI_COMM_WORLD, wp, &o, NULL, &sink, &es, &st);
-    snprintf(got, sizeof got, "%zu pairs, %zu documents; paths held at most %llu of %llu%s%s", es.pairs,
-             es.documents, (unsigned long long)st.paths_held_max[1], (unsigned long long)st.paths,
-             rc != OVL_OK ? ", " : "", rc != OVL_OK ? ovl_ctx_message(ctx) : "");
+    snprintf(got, sizeof got, "%zu pairs, %zu documents; paths held at most %llu of %llu; directories listed "
+             "%llu here, %llu at most, %llu in all%s%s", es.pairs, es.documents,
+             (unsigned long long)st.paths_held_max[1], (unsigned long long)st.paths,
+             (unsigned long long)st.dirs_listed, (unsigned long long)st.dirs_listed_max,
+             (unsigned long long)st.dirs_listed_total, rc != OVL_OK ? ", " : "", rc != OVL_OK ? ovl_ctx_message(ctx) : "");
+    /* (One directory: listed by one rank.) */
+    int one = st.dirs_listed == 1;
+    MPI_Allreduce(MPI_IN_PLACE, &one, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     check(rc == OVL_OK && es.pairs == 1 && es.documents == 8 && st.paths == 8 &&
-              (ranks == 1 || st.paths_held_max[1] < 8) && (rank != 0 || nep == 1),
-          "walk in parts: the scan finds the pair, no rank holding every path", got);
+              (ranks == 1 || st.paths_held_max[1] < 8) && (rank != 0 || nep == 1) && one == 1 &&
+              st.dirs_listed_max == 1 && st.dirs_listed_total == 1,
+          "walk in parts: the scan finds the pair, no rank holding every path, one listing the directory", got);
 
     /* Group keys of each rank's share (version 2), numbered by the library over the ranks:
      * f0 and f7 (on the first and the last rank) of one group, their pair dropped as one
