@@ -26,13 +26,14 @@ extern int (*cli_scan_fn)(ovl_ctx *, const ovl_corpus *, const ovl_scan_opts *,
 extern int cli_scan_writes;
 /* overlap-mpi: the corpus walked in parts, each process holding its share of the documents
  * (NULL: the whole corpus, walked here). walk adds the paths; count gives the documents of
- * the whole corpus; warn_empty warns of its empty files; groups fills group[count] from
- * the group keys (cli_group_key) of the whole corpus's documents. */
+ * the whole corpus; warn_empty warns of its empty files; groups gives the scan the group
+ * keys (cli_group_key) of this process's share (the scan numbers them; no group id array
+ * of the whole corpus), -1 (told) when it cannot. */
 typedef struct cli_scan_parts {
     int (*walk)(ovl_ctx *ctx, ovl_corpus *c, const char *const *paths, size_t npaths, const ovl_walk_opts *wo);
     size_t (*count)(const ovl_corpus *c);
     void (*warn_empty)(const ovl_corpus *c);
-    int (*groups)(const ovl_corpus *c, int32_t *group, const char *regex, int by_dir);
+    int (*groups)(const ovl_corpus *c, const char *regex, int by_dir);
 } cli_scan_parts;
 extern const cli_scan_parts *cli_scan_parted;
 /* The group key of a document named name (--group's regex re, or the parent directory):

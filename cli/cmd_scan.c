@@ -477,9 +477,9 @@ int cmd_scan(int argc, char **argv)
         so.max_df = m < 2 ? 2 : m > UINT32_MAX ? UINT32_MAX : (unsigned)m;
         ro.max_df = so.max_df;
     }
-    if (!(group = malloc(n * sizeof *group)) ||
-        (parted ? parted->groups(corpus, group, regex, by_dir) : make_groups(corpus, group, regex, by_dir)) != 0) {
-        if (!group)
+    if (parted ? parted->groups(corpus, regex, by_dir) != 0
+               : !(group = malloc(n * sizeof *group)) || make_groups(corpus, group, regex, by_dir) != 0) {
+        if (!parted && !group)
             cli_error("out of memory");
         goto done;
     }

@@ -91,109 +91,57 @@ static void warn_empty_parts(const ovl_corpus *c)
     free(lens);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+/* The group keys of this rank's share, given to the scan (mopts.group_keys), which numbers
+ * them over the ranks; freed once the scan is done. A document whose key is its
+ * predecessor's shares its string (a share is in name order: a directory's files are
+ * together). */
+static char **share_keys;
+static size_t nshare_keys;
 
-/* Group ids as `overlap scan` numbers them (the rank of the key among the corpus's distinct
- * keys), for every document: each rank's distinct keys to every rank, then each rank's ids
- * of its share to every rank (4 bytes a document). */
-static int groups_parts(const ovl_corpus *c, int32_t *group, const char *regex, int by_dir)
+static void free_keys(void)
 {
-    size_t n = ovl_corpus_mpi_total(c, NULL), mine = ovl_corpus_count(c);
-    for (size_t i = 0; i < n; i++)
-        group[i] = -1;
+    for (size_t i = 0; share_keys && i < nshare_keys; i++)
+        if (i == 0 || share_keys[i] != share_keys[i - 1])
+            free(share_keys[i]);
+    free(share_keys);
+    share_keys = NULL;
+    nshare_keys = 0;
+    mopts.group_keys = NULL;
+}
+
+static int groups_parts(const ovl_corpus *c, const char *regex, int by_dir)
+{
+    size_t mine = ovl_corpus_count(c);
     if (!regex && !by_dir)
         return 0;
     regex_t re;
     if (regex && cli_group_compile(regex, &re) != 0)
         return -1; /* (every rank stops here: the same regex) */
-    char **keys = calloc(mine ? mine : 1, sizeof *keys), *buf = NULL, *all = NULL, **uk = NULL;
-    int32_t *ids = malloc((mine ? mine : 1) * sizeof *ids);
-    int *lens = NULL, *glens = NULL, bad = !keys || !ids, P = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &P);
-    size_t blen = 0, nk = 0;
+    int bad = !(share_keys = calloc(mine ? mine : 1, sizeof *share_keys));
+    nshare_keys = bad ? 0 : mine;
     for (size_t i = 0; !bad && i < mine; i++) {
         const char *start = NULL;
         size_t len = 0;
         if (!cli_group_key(ovl_corpus_name(c, i), regex ? &re : NULL, by_dir, &start, &len))
             continue;
-        if (!(keys[i] = malloc(len + 1)))
+        const char *prev = i ? share_keys[i - 1] : NULL;
+        if (prev && strlen(prev) == len && memcmp(prev, start, len) == 0)
+            share_keys[i] = share_keys[i - 1];
+        else if (!(share_keys[i] = malloc(len + 1)))
             bad = 1;
         else
-            memcpy(keys[i], start, len), keys[i][len] = '\0', blen += len + 1;
+            memcpy(share_keys[i], start, len), share_keys[i][len] = '\0';
     }
-    /* This rank's distinct keys, sorted, to every rank. */
-    char **sk = bad ? NULL : malloc((mine ? mine : 1) * sizeof *sk);
-    size_t ns = 0;
-    for (size_t i = 0; sk && i < mine; i++)
-        if (keys[i])
-            sk[ns++] = keys[i];
-    if (sk && ns > 1)
-        qsort(sk, ns, sizeof *sk, cmp_str);
-    if ((buf = malloc(blen ? blen : 1)) && sk) {
-        blen = 0;
-        for (size_t k = 0; k < ns; k++)
-            if (k == 0 || strcmp(sk[k], sk[k - 1]) != 0) {
-                size_t l = strlen(sk[k]) + 1;
-                memcpy(buf + blen, sk[k], l);
-                blen += l;
-            }
-    } else {
-        bad = 1;
-    }
-    free(sk);
-    all = allgather(bad ? "" : buf, bad ? 0 : (int)blen, &lens);
-    size_t total = 0;
-    for (int p = 0; all && p < P; p++)
-        total += (size_t)lens[p];
-    for (size_t at = 0; all && at < total; at += strlen(all + at) + 1)
-        nk++;
-    if (all && (uk = malloc((nk ? nk : 1) * sizeof *uk))) {
-        nk = 0;
-        for (size_t at = 0; at < total; at += strlen(all + at) + 1)
-            uk[nk++] = all + at;
-        if (nk > 1)
-            qsort(uk, nk, sizeof *uk, cmp_str);
-        size_t u = 0;
-        for (size_t k = 0; k < nk; k++)
-            if (u == 0 || strcmp(uk[k], uk[u - 1]) != 0)
-                uk[u++] = uk[k];
-        nk = u;
-    } else {
-        bad = 1;
-    }
-    /* The ids of this rank's documents, then every rank's. */
-    for (size_t i = 0; !bad && i < mine; i++) {
-        char **at = keys[i] ? bsearch(&keys[i], uk, nk, sizeof *uk, cmp_str) : NULL;
-        ids[i] = at ? (int32_t)(at - uk) : -1;
-    }
-    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    char *gall = bad ? NULL : allgather((const char *)ids, (int)(mine * sizeof *ids), &glens);
-    if (gall) {
-        size_t gt = 0;
-        for (int p = 0; p < P; p++)
-            gt += (size_t)glens[p];
-        if (gt == n * sizeof *group)
-            memcpy(group, gall, gt);
-        else
-            bad = 1;
-    } else {
-        bad = 1;
-    }
-    for (size_t i = 0; keys && i < mine; i++)
-        free(keys[i]);
-    free(keys);
-    free(ids);
-    free(buf);
-    free(all);
-    free(uk);
-    free(lens);
-    free(glens);
-    free(gall);
     if (regex)
         regfree(&re);
-    if (bad)
+    if (bad) {
+        /* (The scan is collective: this rank stops before it, and the job ends.) */
+        free_keys();
         cli_error("out of memory");
-    return bad ? -1 : 0;
+        return -1;
+    }
+    mopts.group_keys = (const char *const *)share_keys;
+    return 0;
 }
 
 static const cli_scan_parts parts = {walk_parts, count_parts, warn_empty_parts, groups_parts};
@@ -235,7 +183,8 @@ static int own_options(int argc, char **argv)
  * the end of the phase (comma-separated in rank order), the most document records a rank
  * held and the records all ranks received from others, the most file list entries a rank
  * held and the documents of the corpus, and in the fingerprint phase's row each rank's
- * directories listed and seconds of the walk (tab-separated columns).
+ * directories listed and seconds of the walk, then the most group ids and keys a rank held
+ * (tab-separated columns).
  * Collective: every rank sends rank 0 its peaks and walk figures. */
 static void write_stats(const char *path, int rank, int ranks)
 {
@@ -260,7 +209,7 @@ static void write_stats(const char *path, int rank, int ranks)
         return;
     }
     fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\tdocs_held_max\tdocs_fetched"
-               "\tpaths_held_max\tpaths\tdirs_listed\twalk_seconds\n");
+               "\tpaths_held_max\tpaths\tdirs_listed\twalk_seconds\tgroups_held_max\n");
     for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
         fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\t", ovl_scan_mpi_phase(p), stats.ranks,
                 stats.seconds[p], (unsigned long long)stats.sent_total[p],
@@ -274,7 +223,7 @@ static void write_stats(const char *path, int rank, int ranks)
             fprintf(f, "%s%llu", k ? "," : "", p ? 0ull : (unsigned long long)dirs[k]);
         for (int k = 0; k < ranks; k++)
             fprintf(f, "%s%.3f", k ? "," : "\t", p ? 0.0 : walk[k]);
-        fputc('\n', f);
+        fprintf(f, "\t%llu\n", (unsigned long long)stats.groups_held_max[p]);
     }
     free(peaks), free(dirs), free(walk);
     if (fclose(f) != 0)
@@ -312,6 +261,7 @@ int main(int argc, char **argv)
         return rank == 0 ? CLI_EXIT_TROUBLE : 0;
     }
     int status = cmd_scan(left, argv + 1);
+    free_keys();
     if (!entered) {
         /* It stopped before the scan (bad output path, no files...): the ranks that went on
          * wait for it in the scan, so the job ends here. */

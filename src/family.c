@@ -4,22 +4,140 @@
 #include "uf.h"
 
 
-/* Global index of doc's chunk [t0, t1), or UINT32_MAX. */
-static uint32_t chunk_index(const ovl__cfp *cfp, uint32_t doc, uint32_t t0, uint32_t t1)
+/* Index of doc's chunk [t0, t1) among its chunks, or UINT32_MAX. */
+static uint32_t chunk_offset(const ovl__cfp *cfp, size_t ndocs, uint32_t doc, uint32_t t0, uint32_t t1)
 {
+    if (doc >= ndocs)
+        return UINT32_MAX;
     const ovl_scan_doc *d = &cfp->docs[doc];
-    size_t lo = d->first_chunk, hi = d->first_chunk + d->nchunks;
+    uint32_t lo = 0, hi = d->nchunks;
     while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const ovl__chunkinfo *c = &cfp->chunks[mid];
+        uint32_t mid = lo + (hi - lo) / 2;
+        const ovl__chunkinfo *c = &cfp->chunks[d->first_chunk + mid];
         if (c->tok_start < t0 || (c->tok_start == t0 && c->tok_end < t1))
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo < d->first_chunk + d->nchunks && cfp->chunks[lo].tok_start == t0 && cfp->chunks[lo].tok_end == t1)
-        return (uint32_t)lo;
+    if (lo < d->nchunks && cfp->chunks[d->first_chunk + lo].tok_start == t0 &&
+        cfp->chunks[d->first_chunk + lo].tok_end == t1)
+        return lo;
     return UINT32_MAX;
+}
+
+/* The recurring chunks (those a record names), numbered in document order, then chunk order.
+ * The families' working arrays are sized by them, not by every chunk of the documents holding
+ * them: most of those chunks are the documents' own text (on the real English corpus 139,722
+ * of 737,761 recur), and at 1 TB those documents hold billions of chunks. A recurring chunk
+ * keeps its index in its document, so that two with another chunk between them are not taken
+ * for neighbours; chunk numbers of the corpus (64-bit) are not held. */
+typedef struct rchunks {
+    uint32_t *off;   /* per recurring chunk: its index among its document's chunks */
+    uint32_t *first; /* per document d: its recurring chunks are [first[d], first[d + 1]) */
+    size_t n;
+} rchunks;
+
+static void rchunks_free(rchunks *rk)
+{
+    free(rk->off);
+    free(rk->first);
+    memset(rk, 0, sizeof *rk);
+}
+
+/* The chunk of recurring chunk c. */
+static const ovl__chunkinfo *rchunk_info(const ovl__cfp *cfp, const rchunks *rk, uint32_t doc, uint32_t c)
+{
+    return &cfp->chunks[cfp->docs[doc].first_chunk + rk->off[c]];
+}
+
+/* Numbers the recurring chunks of the nrec records (*rk); (*rci)[x] (malloc'd): record x's
+ * recurring chunk, UINT32_MAX when it names no chunk of its document. The records' chunks
+ * are gathered by document (a prefix sum over the documents), each document's marked in a
+ * scratch array of its chunks and numbered in their order, and each record then takes its
+ * number back in the order it was gathered: no sort. Held for a moment: 4 bytes a record,
+ * 8 a document and 4 per chunk of the document with most; kept: 4 bytes a recurring chunk and
+ * 4 a document. OVL_ERR_TOOBIG past 2^32 - 1 recurring chunks (units and classes are numbered
+ * in 32 bits). */
+static int recurring_chunks(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, rchunks *rk, uint32_t **rcip)
+{
+    size_t nrec = cfp->nrec, n = 0, cap = 0;
+    uint32_t maxch = 0;
+    uint32_t *rci = malloc((nrec ? nrec : 1) * sizeof *rci);
+    size_t *at = calloc(ndocs + 1, sizeof *at); /* per document: where its records' chunks go */
+    uint32_t *buf = NULL;                       /* the records' chunks by document */
+    uint32_t *mark = NULL;                      /* per chunk of one document: its number */
+    int rc = OVL_OK;
+    memset(rk, 0, sizeof *rk);
+    *rcip = NULL;
+    rk->first = malloc((ndocs + 1) * sizeof *rk->first);
+    if (!rci || !at || !rk->first)
+        goto nomem;
+    for (size_t x = 0; x < nrec; x++) {
+        const ovl_recurring *r = &cfp->rec[x];
+        rci[x] = chunk_offset(cfp, ndocs, r->doc, r->tok_start, r->tok_end);
+        if (rci[x] != UINT32_MAX && at[r->doc + 1]++ == 0 && cfp->docs[r->doc].nchunks > maxch)
+            maxch = cfp->docs[r->doc].nchunks;
+    }
+    for (size_t d = 0; d < ndocs; d++)
+        at[d + 1] += at[d];
+    buf = malloc((at[ndocs] ? at[ndocs] : 1) * sizeof *buf);
+    mark = malloc((maxch ? maxch : 1) * sizeof *mark);
+    if (!buf || !mark)
+        goto nomem;
+    for (size_t x = 0; x < nrec; x++)
+        if (rci[x] != UINT32_MAX)
+            buf[at[cfp->rec[x].doc]++] = rci[x];
+    for (size_t d = ndocs; d > 0; d--)
+        at[d] = at[d - 1];
+    at[0] = 0;
+    for (uint32_t i = 0; i < maxch; i++)
+        mark[i] = UINT32_MAX;
+    for (size_t d = 0; d < ndocs; d++) {
+        size_t a = at[d], b = at[d + 1];
+        rk->first[d] = (uint32_t)n;
+        if (a == b)
+            continue;
+        for (size_t i = a; i < b; i++)
+            mark[buf[i]] = 0;
+        for (uint32_t c = 0, nch = cfp->docs[d].nchunks; c < nch; c++) {
+            if (mark[c] == UINT32_MAX)
+                continue;
+            if (n == UINT32_MAX) {
+                rc = ovl__fail(ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 recurring chunks");
+                goto done;
+            }
+            if (ovl__grow(&rk->off, &cap, n + 1, sizeof *rk->off) != 0)
+                goto nomem;
+            mark[c] = (uint32_t)n;
+            rk->off[n++] = c;
+        }
+        for (size_t i = a; i < b; i++)
+            buf[i] = mark[buf[i]];
+        for (size_t c = rk->first[d]; c < n; c++)
+            mark[rk->off[c]] = UINT32_MAX;
+    }
+    rk->first[ndocs] = (uint32_t)n;
+    rk->n = n;
+    uint32_t *fit = realloc(rk->off, (n ? n : 1) * sizeof *rk->off);
+    if (fit)
+        rk->off = fit;
+    /* Each record's number, taken in the order the records were gathered. */
+    for (size_t x = 0; x < nrec; x++)
+        if (rci[x] != UINT32_MAX)
+            rci[x] = buf[at[cfp->rec[x].doc]++];
+    *rcip = rci;
+    rci = NULL;
+    goto done;
+nomem:
+    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+done:
+    free(rci);
+    free(at);
+    free(buf);
+    free(mark);
+    if (rc != OVL_OK)
+        rchunks_free(rk);
+    return rc;
 }
 
 void ovl__families_free(ovl__families *fam)
@@ -136,16 +254,17 @@ static int same_docs(size_t both, size_t nx, size_t ny)
 
 /* Joins the units of neighbouring recurring chunks of one document (a licence's paragraphs)
  * into one family when mostly the same documents hold them (see ovl__families_build).
- * unit[c]: the unit of recurring chunk c (UINT32_MAX otherwise); parent: union-find over
- * the nunits units. */
-static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uint32_t *unit,
-                           const unsigned char *frag, size_t nunits, uint32_t *parent)
+ * unit[c]: the unit of recurring chunk c (UINT32_MAX when it has none); parent: union-find
+ * over the nunits units. */
+static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rchunks *rk,
+                           const uint32_t *unit, const unsigned char *frag, size_t nunits,
+                           uint32_t *parent)
 {
-    size_t nc = cfp->nchunks, nrd = 0, ned = 0, caped = 0;
-    u32pair *rd = malloc((nc ? nc : 1) * sizeof *rd); /* (unit, document) of recurring chunks */
+    size_t nrd = 0, ned = 0, caped = 0;
+    u32pair *rd = malloc((rk->n ? rk->n : 1) * sizeof *rd); /* (unit, document) of recurring chunks */
     nedge *ed = NULL;                                 /* neighbouring units */
     uint32_t *leader = malloc((nunits ? nunits : 1) * sizeof *leader);
-    size_t *ndoc = calloc(nunits ? nunits : 1, sizeof *ndoc);
+    uint32_t *ndoc = calloc(nunits ? nunits : 1, sizeof *ndoc); /* per unit: its documents */
     u32pair *fbest = malloc((nunits ? nunits : 1) * sizeof *fbest); /* per fragment: (text, times) */
     int rc = OVL_OK;
     if (!rd || !leader || !ndoc || !fbest) {
@@ -153,19 +272,19 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
         goto done;
     }
     for (size_t d = 0; d < ndocs; d++) {
-        const ovl_scan_doc *doc = &cfp->docs[d];
         if (cfp->copy_of[d] != d)
             continue;
-        size_t c1 = doc->first_chunk + doc->nchunks, prev = SIZE_MAX; /* the last recurring chunk */
-        for (size_t c = doc->first_chunk; c < c1; c++) {
+        uint32_t c1 = rk->first[d + 1], prev = UINT32_MAX; /* the last recurring chunk */
+        for (uint32_t c = rk->first[d]; c < c1; c++) {
             uint32_t r = unit[c];
             if (r == UINT32_MAX)
                 continue;
             rd[nrd++] = (u32pair){r, (uint32_t)d};
-            size_t p = prev;
+            uint32_t p = prev;
             prev = c;
-            if (p != SIZE_MAX && unit[p] != r &&
-                cfp->chunks[c].tok_start <= cfp->chunks[p].tok_end + FAMILY_GAP) {
+            if (p != UINT32_MAX && unit[p] != r &&
+                rchunk_info(cfp, rk, (uint32_t)d, c)->tok_start <=
+                    rchunk_info(cfp, rk, (uint32_t)d, p)->tok_end + FAMILY_GAP) {
                 uint32_t q = unit[p];
                 if (ovl__grow(&ed, &caped, ned + 1, sizeof *ed) != 0) {
                     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -501,43 +620,46 @@ static uint64_t groups_hash(const uint32_t *gl, size_t a, size_t b)
     return h;
 }
 
-/* Units of the recurring chunks (unit[c]: UINT32_MAX for the others): the root class of
- * each chunk's class. gdocs: documents per key group (ngroups of them). *nunits: an upper
- * bound of the unit numbers; (*frag)[u] (malloc'd, *nunits of them): unit u is no text of
- * its own (a root class that is not one); pure[c]: chunk c is of a text of its own, not a
- * variant. */
-static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uint32_t *gdocs,
-                      size_t ngroups, uint32_t *unit, unsigned char *pure, unsigned char **frag,
-                      size_t *nunits)
+/* Units of the recurring chunks of rk (unit[c]: UINT32_MAX for one without a class): the
+ * root class of each chunk's class. *rcip: per record, its recurring chunk (see
+ * recurring_chunks), freed here once each chunk's key groups are listed. gdocs: documents
+ * per key group (ngroups of them). *nunits: an upper bound of the unit numbers; (*frag)[u]
+ * (malloc'd, *nunits of them): unit u is no text of its own (a root class that is not one);
+ * pure[c]: recurring chunk c is of a text of its own, not a variant. */
+static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rchunks *rk, uint32_t **rcip,
+                      const uint32_t *gdocs, size_t ngroups, uint32_t *unit, unsigned char *pure,
+                      unsigned char **frag, size_t *nunits)
 {
-    size_t nc = cfp->nchunks, nrec = cfp->nrec, nrc = 0, ncls = 0, tsize = 1;
-    size_t *goff = calloc(nc + 1, sizeof *goff);
-    uint32_t *rci = malloc((nrec ? nrec : 1) * sizeof *rci); /* per record: its chunk */
-    uint32_t *gl = malloc((nrec ? nrec : 1) * sizeof *gl);   /* per chunk: its key groups */
+    size_t nrk = rk->n, nrec = cfp->nrec, nrc = 0, ncls = 0, tsize = 1, capcl = 0;
+    uint32_t *rci = *rcip;
+    size_t *goff = calloc(nrk + 1, sizeof *goff); /* records may pass 2^32 at 1 TB */
+    uint32_t *gl = NULL;                          /* per chunk: its key groups */
     uint32_t *owner = malloc((ngroups ? ngroups : 1) * sizeof *owner);
     uint32_t *table = NULL;
     tclass *cl = NULL;
     int rc = OVL_OK;
     *nunits = 0;
-    if (!goff || !rci || !gl || !owner) {
+    if (!goff || !owner) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    for (size_t x = 0, g = 0; x < nrec; x++) {
+    for (size_t x = 0; x < nrec; x++) {
         int newg = x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group;
-        if (x && newg)
-            g++;
-        uint32_t ci = chunk_index(cfp, cfp->rec[x].doc, cfp->rec[x].tok_start, cfp->rec[x].tok_end);
+        uint32_t ci = rci[x];
         if (ci != UINT32_MAX && !newg && rci[x - 1] == ci)
             ci = UINT32_MAX; /* the same chunk twice under one key */
         rci[x] = ci;
         if (ci != UINT32_MAX)
             goff[ci + 1]++;
     }
-    for (size_t i = 0; i < nc; i++) {
+    for (size_t i = 0; i < nrk; i++) {
         if (goff[i + 1])
             nrc++;
         goff[i + 1] += goff[i];
+    }
+    if (!(gl = malloc((goff[nrk] ? goff[nrk] : 1) * sizeof *gl))) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
     }
     /* Records come by key group, so each chunk's list is sorted. */
     for (size_t x = 0, g = 0; x < nrec; x++) {
@@ -546,23 +668,23 @@ static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uin
         if (rci[x] != UINT32_MAX)
             gl[goff[rci[x]]++] = (uint32_t)g;
     }
-    for (size_t i = nc; i > 0; i--)
+    free(rci);
+    *rcip = NULL;
+    for (size_t i = nrk; i > 0; i--)
         goff[i] = goff[i - 1];
     goff[0] = 0;
     while (tsize < 2 * nrc)
         tsize *= 2;
     table = calloc(tsize, sizeof *table);
-    cl = malloc((nrc ? nrc : 1) * sizeof *cl);
-    if (!table || !cl) {
+    if (!table) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
     /* Classes numbered as first met, document after document. */
     for (size_t d = 0; d < ndocs; d++) {
-        const ovl_scan_doc *doc = &cfp->docs[d];
         if (cfp->copy_of[d] != d)
             continue;
-        for (size_t c = doc->first_chunk; c < doc->first_chunk + doc->nchunks; c++) {
+        for (size_t c = rk->first[d]; c < rk->first[d + 1]; c++) {
             size_t a = goff[c], b = goff[c + 1];
             if (a == b)
                 continue;
@@ -571,6 +693,10 @@ static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uin
             for (;; h = (h + 1) & (tsize - 1)) {
                 k = table[h];
                 if (k == 0) {
+                    if (ovl__grow(&cl, &capcl, ncls + 1, sizeof *cl) != 0) {
+                        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+                        goto done;
+                    }
                     k = (uint32_t)++ncls;
                     table[h] = k;
                     cl[k - 1] = (tclass){(uint32_t)c, 0, UINT32_MAX, k - 1, 0};
@@ -637,7 +763,7 @@ static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uin
             y = z;
         }
     }
-    for (size_t c = 0; c < nc; c++)
+    for (size_t c = 0; c < nrk; c++)
         if (unit[c] != UINT32_MAX) {
             pure[c] = (unsigned char)cl[unit[c]].own;
             unit[c] = cl[unit[c]].up;
@@ -651,7 +777,6 @@ static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const uin
     *nunits = ncls;
 done:
     free(goff);
-    free(rci);
     free(gl);
     free(owner);
     free(table);
@@ -662,29 +787,39 @@ done:
 int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__families *out)
 {
     memset(out, 0, sizeof *out);
-    size_t nc = cfp->nchunks, ngroups = 0;
+    size_t ngroups = 0;
     for (size_t x = 0; x < cfp->nrec; x++)
         if (x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
             ngroups++;
-    uint32_t *unit = malloc((nc ? nc : 1) * sizeof *unit);        /* per chunk: its unit */
-    uint32_t *parent = malloc((nc ? nc : 1) * sizeof *parent);
+    rchunks rk = {NULL, NULL, 0};
+    uint32_t *rci = NULL;    /* per record: its recurring chunk */
+    uint32_t *unit = NULL;   /* per recurring chunk: its unit */
+    uint32_t *parent = NULL; /* per unit */
     uint32_t *gdocs = calloc(ngroups ? ngroups : 1, sizeof *gdocs); /* per key group */
-    size_t *copies = calloc(ndocs ? ndocs : 1, sizeof *copies);
-    size_t *root_fam = NULL;
+    uint32_t *copies = calloc(ndocs ? ndocs : 1, sizeof *copies);
+    uint32_t *root_fam = NULL; /* per unit */
     unsigned char *frag = NULL;
-    unsigned char *pure = calloc(nc ? nc : 1, 1); /* per chunk: of a text of its own */
+    unsigned char *pure = NULL; /* per recurring chunk: of a text of its own */
     unsigned char *sclean = NULL, *fclean = NULL;  /* per span: of such chunks only */
     uint32_t *span_text = NULL;                    /* per span: the text it is reported in */
     fsort *order = NULL;
     size_t *rank = NULL;
     int rc = OVL_OK;
     out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first);
-    if (!unit || !parent || !gdocs || !copies || !pure || !out->doc_first) {
+    if (!gdocs || !copies || !out->doc_first) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < nc; i++)
-        unit[i] = UINT32_MAX, parent[i] = (uint32_t)i;
+    if ((rc = recurring_chunks(ctx, cfp, ndocs, &rk, &rci)) != OVL_OK)
+        goto done;
+    unit = malloc((rk.n ? rk.n : 1) * sizeof *unit);
+    pure = calloc(rk.n ? rk.n : 1, 1);
+    if (!unit || !pure) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < rk.n; i++)
+        unit[i] = UINT32_MAX;
     for (size_t i = 0; i < ndocs; i++)
         if (cfp->copy_of[i] != UINT32_MAX && cfp->copy_of[i] != i)
             copies[cfp->copy_of[i]]++;
@@ -705,38 +840,47 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
      * are one text (text_units); a copy with a word changed keeps some of its keys and gets
      * rare ones for the others, and is put with the text whose keys it has. */
     size_t nunits = 0;
-    rc = text_units(ctx, cfp, ndocs, gdocs, ngroups, unit, pure, &frag, &nunits);
+    rc = text_units(ctx, cfp, ndocs, &rk, &rci, gdocs, ngroups, unit, pure, &frag, &nunits);
     if (rc != OVL_OK)
         goto done;
+    if (!(parent = malloc((nunits ? nunits : 1) * sizeof *parent))) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    for (size_t u = 0; u < nunits; u++)
+        parent[u] = (uint32_t)u;
     /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
      * when mostly the same documents hold their units. */
-    rc = join_neighbours(ctx, cfp, ndocs, unit, frag, nunits, parent);
+    rc = join_neighbours(ctx, cfp, ndocs, &rk, unit, frag, nunits, parent);
     if (rc != OVL_OK)
         goto done;
-    /* Spans: runs of overlapping recurring chunks of one family in one document. */
+    /* Spans: runs of overlapping recurring chunks of one family in one document (chunks
+     * next to each other: a chunk between them that no record names ends the run). */
     size_t nspans = 0, cap = 0, capsc = 0, capcl = 0;
-    uint32_t *span_chunk = NULL; /* the first chunk of each span */
+    uint32_t *span_chunk = NULL; /* the first recurring chunk of each span */
     for (size_t d = 0; d < ndocs; d++) {
-        const ovl_scan_doc *doc = &cfp->docs[d];
         out->doc_first[d] = nspans;
         if (cfp->copy_of[d] != d)
             continue;
-        size_t c0 = doc->first_chunk, c1 = doc->first_chunk + doc->nchunks;
-        for (size_t c = c0; c < c1;) {
+        uint32_t c1 = rk.first[d + 1];
+        for (uint32_t c = rk.first[d]; c < c1;) {
             if (unit[c] == UINT32_MAX) {
                 c++;
                 continue;
             }
-            size_t e = c + 1;
+            uint32_t e = c + 1;
             uint32_t root = ovl__uf_find(parent, unit[c]);
-            uint32_t tend = cfp->chunks[c].tok_end, cend = cfp->chunks[c].char_end;
+            const ovl__chunkinfo *cc = rchunk_info(cfp, &rk, (uint32_t)d, c);
+            uint32_t tend = cc->tok_end, cend = cc->char_end;
             unsigned char clean = pure[c];
-            while (e < c1 && unit[e] != UINT32_MAX && cfp->chunks[e].tok_start <= tend &&
+            while (e < c1 && rk.off[e] == rk.off[e - 1] + 1 && unit[e] != UINT32_MAX &&
+                   rchunk_info(cfp, &rk, (uint32_t)d, e)->tok_start <= tend &&
                    ovl__uf_find(parent, unit[e]) == root) {
+                const ovl__chunkinfo *ce = rchunk_info(cfp, &rk, (uint32_t)d, e);
                 clean &= pure[e];
-                if (cfp->chunks[e].tok_end > tend) {
-                    tend = cfp->chunks[e].tok_end;
-                    cend = cfp->chunks[e].char_end;
+                if (ce->tok_end > tend) {
+                    tend = ce->tok_end;
+                    cend = ce->char_end;
                 }
                 e++;
             }
@@ -747,10 +891,9 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
                 rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
                 goto done;
             }
-            span_chunk[nspans] = (uint32_t)c;
+            span_chunk[nspans] = c;
             sclean[nspans] = clean;
-            out->spans[nspans++] = (ovl__famspan){(uint32_t)d, cfp->chunks[c].tok_start, tend,
-                                                  cfp->chunks[c].char_start, cend};
+            out->spans[nspans++] = (ovl__famspan){(uint32_t)d, cc->tok_start, tend, cc->char_start, cend};
             c = e;
         }
     }
@@ -759,7 +902,7 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     /* Family of each span: the root of its first chunk, once every union is made, then the
      * text its run begins with where it is a part of a text (join_parts). */
     out->span_family = malloc((nspans ? nspans : 1) * sizeof *out->span_family);
-    root_fam = malloc((nc ? nc : 1) * sizeof *root_fam);
+    root_fam = malloc((nunits ? nunits : 1) * sizeof *root_fam);
     span_text = malloc((nspans ? nspans : 1) * sizeof *span_text);
     if (!out->span_family || !root_fam || !span_text) {
         free(span_chunk);
@@ -771,13 +914,13 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     free(span_chunk);
     if ((rc = join_parts(ctx, out->spans, nspans, span_text, nunits)) != OVL_OK)
         goto done;
-    for (size_t i = 0; i < nc; i++)
-        root_fam[i] = SIZE_MAX;
+    for (size_t u = 0; u < nunits; u++)
+        root_fam[u] = UINT32_MAX;
     size_t nfam = 0;
     for (size_t s = 0; s < nspans; s++) {
         uint32_t root = span_text[s];
-        if (root_fam[root] == SIZE_MAX)
-            root_fam[root] = nfam++;
+        if (root_fam[root] == UINT32_MAX)
+            root_fam[root] = (uint32_t)nfam++;
         out->span_family[s] = root_fam[root];
     }
     /* Families: occurrences in document order, documents with copies. */
@@ -890,6 +1033,8 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     for (size_t s = 0; s < nspans; s++)
         out->span_family[s] = rank[out->span_family[s]];
 done:
+    rchunks_free(&rk);
+    free(rci);
     free(span_text);
     free(frag);
     free(pure);

@@ -68,14 +68,12 @@ typedef struct range_pass {
     int rc;
 } range_pass;
 
-int ovl__range_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_opts *o, uint32_t ndocs,
-                   const uint32_t *copy_of, uint32_t id, const ovl_fp_chunk *ch, size_t nc,
-                   const uint64_t *keys)
+int ovl__range_add(ovl_ctx *ctx, ovl_finder *f, uint32_t ndocs, const uint32_t *copy_of, uint32_t id,
+                   int32_t group, const ovl_fp_chunk *ch, size_t nc, const uint64_t *keys)
 {
     if (id < ndocs && copy_of && copy_of[id] != id)
         return OVL_OK; /* a near copy, found after its keys were spooled */
-    int32_t g = o->groups && id < ndocs ? o->groups[id] : -1;
-    return ovl_finder_add_keys(ctx, f, id, g, ch, nc, keys);
+    return ovl_finder_add_keys(ctx, f, id, id < ndocs ? group : -1, ch, nc, keys);
 }
 
 int ovl__range_search(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_opts *o, uint32_t ndocs,
@@ -114,7 +112,7 @@ static void run_range(void *arg, unsigned worker, size_t k)
     size_t capch = 0, capk = 0, caps = 0;
     int rc = f ? OVL_OK : OVL_ERR_NOMEM;
     while (rc == OVL_OK && rd.off < p->end) {
-        uint32_t hdr[2];
+        uint32_t hdr[3]; /* id, chunks, group */
         if (sread(&rd, hdr, sizeof hdr) != 0) {
             rc = ovl__fail(p->ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
             break;
@@ -135,7 +133,7 @@ static void run_range(void *arg, unsigned worker, size_t k)
             rc = ovl__fail(p->ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
             break;
         }
-        rc = ovl__range_add(p->ctx, f, p->o, p->ndocs, p->copy_of, hdr[0], ch, nc, sub);
+        rc = ovl__range_add(p->ctx, f, p->ndocs, p->copy_of, hdr[0], (int32_t)hdr[2], ch, nc, sub);
     }
     free(ch);
     free(keys);
@@ -146,11 +144,13 @@ static void run_range(void *arg, unsigned worker, size_t k)
     p->rc = rc;
 }
 
-/* Writes a document's chunks to the chunk spool and each band's keys to its band file. */
-static int spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, const ovl_fp_chunk *ch,
-                     const uint64_t *keys, size_t nc, uint64_t *col)
+/* Writes a document's chunks to the chunk spool and each band's keys to its band file. The
+ * group id goes with the chunks: the MPI scan's ranks know it only from the records they
+ * receive. */
+static int spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, int32_t group,
+                     const ovl_fp_chunk *ch, const uint64_t *keys, size_t nc, uint64_t *col)
 {
-    uint32_t hdr[2] = {id, (uint32_t)nc};
+    uint32_t hdr[3] = {id, (uint32_t)nc, (uint32_t)group};
     if (fwrite(hdr, sizeof hdr, 1, spool) != 1 || (nc && fwrite(ch, sizeof *ch, nc, spool) != nc))
         return -1;
     for (unsigned b = 0; b < bands; b++) {
@@ -324,10 +324,10 @@ int ovl__search_spool(ovl_ctx *ctx, const ovl_scan_opts *o, uint32_t ndocs, cons
     return rc;
 }
 
-int ovl__spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, const ovl_fp_chunk *ch,
-                   const uint64_t *keys, size_t nc, uint64_t *col)
+int ovl__spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, int32_t group,
+                   const ovl_fp_chunk *ch, const uint64_t *keys, size_t nc, uint64_t *col)
 {
-    return spool_doc(spool, bandf, bands, id, ch, keys, nc, col);
+    return spool_doc(spool, bandf, bands, id, group, ch, keys, nc, col);
 }
 
 int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int recurring,
@@ -442,7 +442,8 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
             out->nchunks += nc;
             if (ovl__grow(&col, &capcol, nc + 1, sizeof *col) != 0)
                 rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-            else if (spool_doc(spool, bandf, bands, (uint32_t)i, sh.chunks + fc, sh.keys + fc * bands, nc, col) != 0)
+            else if (spool_doc(spool, bandf, bands, (uint32_t)i, o->groups ? o->groups[i] : -1, sh.chunks + fc,
+                               sh.keys + fc * bands, nc, col) != 0)
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
         }
         ovl_scan_shard_free(&sh);
@@ -466,7 +467,7 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
             size_t nc = d->nchunks, fc = d->first_chunk;
             if (ovl__grow(&col, &capcol, nc + 1, sizeof *col) != 0)
                 rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-            else if (spool_doc(spool, bandf, bands, (uint32_t)(n + first + k), sh.chunks + fc,
+            else if (spool_doc(spool, bandf, bands, (uint32_t)(n + first + k), -1, sh.chunks + fc,
                                sh.keys + fc * bands, nc, col) != 0)
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
         }

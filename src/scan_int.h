@@ -142,10 +142,10 @@ typedef struct ovl__range_out {
     size_t nign;
 } ovl__range_out;
 /* Adds document id's chunks and their keys of the range's bands to f, unless it is a near
- * copy (copy_of[id] != id); ids from ndocs on are templates. */
-int ovl__range_add(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_opts *o, uint32_t ndocs,
-                   const uint32_t *copy_of, uint32_t id, const ovl_fp_chunk *ch, size_t nc,
-                   const uint64_t *keys);
+ * copy (copy_of[id] != id), in group (< 0: none; documents of one group are not paired);
+ * ids from ndocs on are templates, of no group. */
+int ovl__range_add(ovl_ctx *ctx, ovl_finder *f, uint32_t ndocs, const uint32_t *copy_of, uint32_t id,
+                   int32_t group, const ovl_fp_chunk *ch, size_t nc, const uint64_t *keys);
 /* What a filled finder gives: pairs, recurring chunks, template chunks. */
 int ovl__range_search(ovl_ctx *ctx, ovl_finder *f, const ovl_scan_opts *o, uint32_t ndocs,
                       int recurring, ovl__range_out *out);
@@ -159,11 +159,11 @@ int ovl__range_pairs(ovl_ctx *ctx, const ovl_scan_opts *o, uint32_t ndocs,
  * renumbered so that those of different ranges stay apart. -1 when out of memory. */
 int ovl__range_groups(const ovl__range_out *rp, size_t nr, int which, ovl_recurring **out,
                       size_t *nout);
-/* Writes document id's chunks to the chunk spool and its keys (nc x bands, chunk after
- * chunk) to one file per band, the form ovl__search_spool reads; col: room for nc keys.
- * -1 when a write fails. */
-int ovl__spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, const ovl_fp_chunk *ch,
-                   const uint64_t *keys, size_t nc, uint64_t *col);
+/* Writes document id's chunks (with its group id, < 0: none) to the chunk spool and its keys
+ * (nc x bands, chunk after chunk) to one file per band, the form ovl__search_spool reads;
+ * col: room for nc keys. -1 when a write fails. */
+int ovl__spool_doc(FILE *spool, FILE **bandf, unsigned bands, uint32_t id, int32_t group,
+                   const ovl_fp_chunk *ch, const uint64_t *keys, size_t nc, uint64_t *col);
 /* Searches the spooled keys (fd up to end; band_fd[0..bands) the band files; nchunks in all)
  * in as many band ranges as keep a finder within its memory budget, two at once on two
  * threads: *outs (malloc'd, *nout ranges in band order; each freed with ovl__range_out_free

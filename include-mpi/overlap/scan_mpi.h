@@ -27,8 +27,10 @@ extern "C" {
  *     the pairs that agree), so no rank holds every signature;
  *   1 keys: band keys go to the rank owning their part of the key space (bands split into
  *     contiguous ranges over the ranks; with more ranks than bands, a band's keys shared by
- *     key value), one round per batch, about ovl_scan_mpi_opts.key_round bytes packed by a
- *     rank (16 MB by default), kept in a temporary file per sending rank; once the identical
+ *     key value; with groups, each document's record carries its group id, numbered before
+ *     the first batch from the ranks' group keys), one round per batch, about
+ *     ovl_scan_mpi_opts.key_round bytes packed by a rank (16 MB by default), kept in a
+ *     temporary file per sending rank; once the identical
  *     and near copies are known, the owner spools the originals' records in document order
  *     (each sending rank's share's verdicts broadcast by it in turn) and finds the candidates
  *     and recurring chunks of its keys;
@@ -56,8 +58,9 @@ extern "C" {
  *     ovl_scan. */
 #define OVL_SCAN_MPI_PHASES 6
 
-/* What only the MPI scan needs besides ovl_scan_opts. */
-#define OVL_SCAN_MPI_OPTS_VERSION 1
+/* What only the MPI scan needs besides ovl_scan_opts. Version 1 ends after key_round: the
+ * library still reads it (group_keys NULL). */
+#define OVL_SCAN_MPI_OPTS_VERSION 2
 typedef struct ovl_scan_mpi_opts {
     unsigned version; /* OVL_SCAN_MPI_OPTS_VERSION */
     /* Bytes of band keys a rank packs for one round of the key exchange, all destinations
@@ -68,9 +71,19 @@ typedef struct ovl_scan_mpi_opts {
      * records rank 0 merges hold about this many bytes together (key_round / 64 / ranks
      * records each, at least one, at most list_pairs). */
     uint64_t key_round;
+    /* Version 2. NULL, or per document of this rank's corpus (ovl_corpus_count(c) entries:
+     * its share when walked in parts, every document otherwise) its group key, a string, or
+     * NULL for none: documents whose keys are equal, on whichever ranks, are of one group
+     * and are not paired, as ovl_scan_opts.groups's ids. The library numbers the keys over
+     * the ranks (each distinct key to the rank its hash picks, which numbers those it gets),
+     * so a rank holds the ids of its share, not every document's; a rank reads only the
+     * keys of its share; a rank passing NULL while others give keys has none. Each rank's
+     * own pointers, borrowed during the call; with group_keys, opts->groups must be NULL
+     * (OVL_ERR_INVALID otherwise). */
+    const char *const *group_keys;
 } ovl_scan_mpi_opts;
 #define OVL_SCAN_MPI_KEY_ROUND_DEFAULT ((uint64_t)16 << 20) /* 16 MiB */
-#define OVL_SCAN_MPI_OPTS_INIT {OVL_SCAN_MPI_OPTS_VERSION, 0}
+#define OVL_SCAN_MPI_OPTS_INIT {OVL_SCAN_MPI_OPTS_VERSION, 0, NULL}
 
 typedef struct ovl_scan_mpi_stats {
     int rank, ranks;
@@ -113,6 +126,16 @@ typedef struct ovl_scan_mpi_stats {
     uint64_t dirs_listed_max, dirs_listed_total; /* the most of any rank; all ranks together */
     double walk_seconds; /* wall time of ovl_corpus_add_paths_mpi on this rank (counted in
                             seconds[0] too); 0 for a corpus not walked in parts */
+    uint64_t groups_held[OVL_SCAN_MPI_PHASES]; /* the most group ids and keys this rank held at
+                                                  once (0 without groups): an id per document
+                                                  of its share (read from opts->groups or
+                                                  numbered from mopts->group_keys), and while
+                                                  the keys are numbered (fingerprint phase) its
+                                                  share's distinct keys and those it numbers
+                                                  for the others; the band-key records carry
+                                                  their documents' ids to the ranks searching
+                                                  them, one record held at a time */
+    uint64_t groups_held_max[OVL_SCAN_MPI_PHASES];
 } ovl_scan_mpi_stats;
 
 /* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the
@@ -140,8 +163,10 @@ OVL_API const char *ovl_scan_mpi_phase(int phase);
 
 /* ovl_scan over the ranks of comm: collective, every rank passes the same corpus (the same
  * walk of a shared file system), or each rank its share from ovl_corpus_add_paths_mpi, and
- * the same options (mopts may be NULL: the defaults; a struct of another version is
- * OVL_ERR_INVALID on every rank); sink is used on rank 0 only (NULL
+ * the same options (mopts may be NULL: the defaults; a struct of another version than 1 or 2
+ * is OVL_ERR_INVALID on every rank). opts->groups, when given, has an id per document of the
+ * whole corpus, numbered in it (even when c is a share); a rank reads its share's only
+ * (mopts->group_keys spares the caller that array). sink is used on rank 0 only (NULL
  * elsewhere is fine). The report rank 0 writes is byte for byte what ovl_scan writes for any
  * number of ranks. Every rank returns the same code: when any rank fails, each returns that
  * failure, its message prefixed with "rank N: " in ctx, and rank 0 has written only the

@@ -1,8 +1,10 @@
 /* scan_mpi.c - ovl_scan spread over MPI ranks: the scan's phases in order, each rank its share, with the data moved between them by MPI. */
 #include "families.h"
+#include "groups.h"
 #include "results.h"
 #include "../uf.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,18 +87,21 @@ static int in_cell(const cell *c, const uint64_t *keys, unsigned bands, size_t x
     return c->slices == 1 || keys[x * bands + c->blo] % c->slices == c->slice;
 }
 
-/* Puts document id's record for cell c: its chunks in the cell and their keys of the cell's
- * bands (none when no chunk is in it and the cell is a slice). */
-static void put_cell(ovl__bbuf *w, const cell *c, unsigned bands, uint32_t id, const ovl_fp_chunk *ch,
-                     const uint64_t *keys, size_t nc)
+/* Puts document id's record for cell c: its id, the number of its chunks in the cell, with
+ * groups (hw 3) its group id (< 0: none), then those chunks and their keys of the cell's
+ * bands (none when no chunk is in it and the cell is a slice). The group goes with the
+ * record so that the rank searching the cell drops the pairs of one group where it finds
+ * them, holding no table of every document's group. */
+static void put_cell(ovl__bbuf *w, const cell *c, unsigned bands, uint32_t id, int32_t group, size_t hw,
+                     const ovl_fp_chunk *ch, const uint64_t *keys, size_t nc)
 {
     unsigned nb = c->bhi - c->blo;
-    uint32_t hdr[2] = {id, 0};
+    uint32_t hdr[3] = {id, 0, (uint32_t)group};
     for (size_t x = 0; x < nc; x++)
         hdr[1] += in_cell(c, keys, bands, x);
     if (c->slices > 1 && hdr[1] == 0)
         return;
-    ovl__bput(w, hdr, sizeof hdr);
+    ovl__bput(w, hdr, hw * sizeof *hdr);
     for (size_t x = 0; x < nc; x++)
         if (in_cell(c, keys, bands, x))
             ovl__bput(w, ch + x, sizeof *ch);
@@ -192,12 +197,19 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                : ovl__fail(ctx, OVL_ERR_INVALID, -1, "a corpus is required");
     ovl_scan_mpi_opts mo = OVL_SCAN_MPI_OPTS_INIT;
     if (rc == OVL_OK && mopts) {
-        if (mopts->version != OVL_SCAN_MPI_OPTS_VERSION)
+        if (mopts->version == 1)
+            memcpy(&mo, mopts, offsetof(ovl_scan_mpi_opts, group_keys)); /* (ends there) */
+        else if (mopts->version == OVL_SCAN_MPI_OPTS_VERSION)
+            mo = *mopts;
+        else
             rc = ovl__fail(ctx, OVL_ERR_INVALID, -1,
                            "ovl_scan_mpi: unknown MPI options version %u (this library has %u)",
                            mopts->version, (unsigned)OVL_SCAN_MPI_OPTS_VERSION);
-        else
-            mo = *mopts;
+        mo.version = OVL_SCAN_MPI_OPTS_VERSION;
+        if (rc == OVL_OK && mo.group_keys && o.groups)
+            rc = ovl__fail(ctx, OVL_ERR_INVALID, -1,
+                           "ovl_scan_mpi: group ids (opts->groups) and group keys (mopts->group_keys) "
+                           "both given: pass one");
     }
     /* pr: rank 0's problems and summary until the report's run (rep) is made; g: every
      * document's copy verdict (4 bytes each, 8 with near copies), the recurring chunks (rank
@@ -218,6 +230,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     dsim *sims = NULL; /* rank 0: the near copies' similarities */
     size_t nsims = 0;
     uint32_t *myco = NULL; /* copy_of of this rank's share (what ovl__scan_cfp sets) */
+    int32_t *mygroup = NULL;      /* group ids of this rank's share, numbered from group_keys */
+    const int32_t *gid = NULL;    /* ... or of opts->groups (the share's part) */
     uint32_t *cov = NULL;  /* ... of one rank's share at a time, while band keys are spooled */
     dpair *cops = NULL;    /* rank 0: every copy and its group's first, by copy */
     size_t ncops = 0;
@@ -374,6 +388,31 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
      * the records of the other copies when it spools them. */
     uint64_t kr = mo.key_round ? mo.key_round : OVL_SCAN_MPI_KEY_ROUND_DEFAULT;
     uint64_t round_most = 0, fp_most = 0;
+    /* Group ids: this share's only, sent with its band-key records (put_cell). */
+    int keyed = mo.group_keys != NULL; /* (on any rank: a rank without keys has none) */
+    MPI_Allreduce(MPI_IN_PLACE, &keyed, 1, MPI_INT, MPI_MAX, comm);
+    if (keyed) {
+        static const char *const none = NULL;
+        uint64_t gheld = 0;
+        if (rc == OVL_OK && !(mygroup = malloc((cnt ? cnt : 1) * sizeof *mygroup)))
+            rc = ovl__mpi_nomem(m);
+        if ((rc = ovl__mpi_agree(m, rc)) == OVL_OK)
+            rc = ovl__mpi_group_ids(m, mo.group_keys ? mo.group_keys + lc : &none, mo.group_keys ? cnt : 0,
+                                    mygroup, &gheld);
+        for (size_t k = mo.group_keys ? cnt : 0; rc == OVL_OK && k < cnt; k++)
+            mygroup[k] = -1;
+        m->st.groups_held[PH_FP] = gheld;
+        gid = mygroup;
+    } else if (o.groups) {
+        gid = o.groups + lo;
+        m->st.groups_held[PH_FP] = cnt;
+    }
+    m->st.groups_held[PH_KEYS] = gid ? cnt : 0; /* (the key rounds' figures are the keys phase's) */
+    /* The records' header words: id and chunks, and the group when any rank has groups
+     * (without, the records are as they were). */
+    int grouped = gid != NULL;
+    MPI_Allreduce(MPI_IN_PLACE, &grouped, 1, MPI_INT, MPI_MAX, comm);
+    size_t hw = grouped ? 3 : 2;
     size_t nfp = 0, nci = 0;
     for (int more = 1; more;) {
         size_t b0 = nfp, b1 = nfp;
@@ -435,7 +474,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             for (size_t k = b0; k < b1 && !w.bad; k++) {
                 const ovl_scan_doc *d = &sh.docs[k - b0];
                 if (sendit[k - b0])
-                    put_cell(&w, &pc, bands, (uint32_t)(lo + k), sh.chunks + d->first_chunk,
+                    put_cell(&w, &pc, bands, (uint32_t)(lo + k), gid ? gid[k] : -1, hw, sh.chunks + d->first_chunk,
                              sh.keys + d->first_chunk * bands, d->nchunks);
             }
             counts[p] = w.n - before;
@@ -473,6 +512,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     memset(&w, 0, sizeof w);
     free(seen);
     seen = NULL;
+    free(mygroup);
+    mygroup = NULL;
+    gid = NULL;
     if (rc == OVL_OK) {
         myfirst[cnt] = nci;
         if (cif && fflush(cif) != 0)
@@ -614,8 +656,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             ovl__mpi_bcast_bytes(m, cov, pc * sizeof *cov, p);
             if (rc == OVL_OK && (fflush(f) != 0 || fseeko(f, 0, SEEK_SET) != 0))
                 rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot read the temporary key file");
-            uint32_t hdr[2];
-            while (rc == OVL_OK && fread(hdr, sizeof hdr, 1, f) == 1) {
+            uint32_t hdr[3] = {0, 0, (uint32_t)-1}; /* id, chunks, group (put_cell) */
+            while (rc == OVL_OK && fread(hdr, sizeof *hdr, hw, f) == hw) {
                 size_t nc = hdr[1];
                 if (ovl__grow(&col, &capcol, nc + 1, sizeof *col) != 0 ||
                     ovl__grow(&chc, &capch, nc + 1, sizeof *chc) != 0 ||
@@ -630,7 +672,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                 }
                 if (cov[hdr[0] - first[p]] != hdr[0])
                     continue; /* copies and near copies are not searched */
-                if (ovl__spool_doc(spool, bandf, nb, hdr[0], chc, kc, nc, col) != 0)
+                if (ovl__spool_doc(spool, bandf, nb, hdr[0], (int32_t)hdr[2], chc, kc, nc, col) != 0)
                     rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
                 nchunks += nc;
             }
@@ -674,7 +716,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                 }
                 if (cl.slices > 1 && tn == 0)
                     continue;
-                if (ovl__spool_doc(spool, bandf, nb, (uint32_t)(n + k), tch, sub, tn, col) != 0)
+                if (ovl__spool_doc(spool, bandf, nb, (uint32_t)(n + k), -1, tch, sub, tn, col) != 0)
                     rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot write the temporary key file");
                 nchunks += tn;
             }
@@ -1098,12 +1140,14 @@ done:
             m->st.docs_held_max[p] = m->st.docs_held[p];
             m->st.docs_fetched_total[p] = m->st.docs_fetched[p];
             m->st.paths_held_max[p] = m->st.paths_held[p];
+            m->st.groups_held_max[p] = m->st.groups_held[p];
         }
         m->st.paths = n;
         m->st.dirs_listed = m->st.dirs_listed_max = m->st.dirs_listed_total = ovl__corpus_dirs(c);
         MPI_Allreduce(MPI_IN_PLACE, &m->st.dirs_listed_max, 1, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, &m->st.dirs_listed_total, 1, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.paths_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
+        MPI_Allreduce(MPI_IN_PLACE, m->st.groups_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.docs_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.docs_fetched_total, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.sent_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
@@ -1156,6 +1200,7 @@ done:
     ovl__mpi_recset_free(&lst);
     free(sims);
     free(myco);
+    free(mygroup);
     free(cov);
     free(cops);
     ovl__cfp_free(&g);

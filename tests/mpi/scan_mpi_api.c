@@ -1,4 +1,4 @@
-/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, an unknown version refused on every rank; the documents and paths a rank holds, the corpus walked in parts (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
+/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, group keys numbered over the ranks, version 1 still read, an unknown version refused on every rank; the documents and paths a rank holds, the corpus walked in parts (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
 /* (mkdtemp) */
 #define _DEFAULT_SOURCE 1
 #include "overlap/scan_mpi.h"
@@ -201,6 +201,29 @@ int main(int argc, char **argv)
               (ranks == 1 || st.paths_held_max[1] < 8) && (rank != 0 || nep == 1) && one == 1 &&
               st.dirs_listed_max == 1 && st.dirs_listed_total == 1,
           "walk in parts: the scan finds the pair, no rank holding every path, one listing the directory", got);
+
+    /* Group keys of each rank's share (version 2), numbered by the library over the ranks:
+     * f0 and f7 (on the first and the last rank) of one group, their pair dropped as one
+     * process drops it; of two groups, kept. No rank holds every document's id. */
+    size_t gp[2] = {0, 0};
+    const char *gk[2][8];
+    for (int v = 0; v < 2; v++) {
+        for (size_t k = 0; k < cnt && k < 8; k++) {
+            const char *name = ovl_corpus_name(wp, k), *base = strrchr(name, '/');
+            base = base ? base + 1 : name;
+            gk[v][k] = strcmp(base, "f0.txt") == 0 ? "g" : strcmp(base, "f7.txt") == 0 ? (v ? "h" : "g") : NULL;
+        }
+        ovl_scan_mpi_opts go = OVL_SCAN_MPI_OPTS_INIT;
+        go.group_keys = gk[v];
+        sink.userdata = &nep;
+        nep = 0;
+        rc = ovl_scan_mpi(ctx, MPI_COMM_WORLD, wp, &o, &go, &sink, &es, &st);
+        gp[v] = rc == OVL_OK ? es.pairs : 99;
+    }
+    snprintf(got, sizeof got, "%zu pairs in one group, %zu in two; group ids held at most %llu of %llu",
+             gp[0], gp[1], (unsigned long long)st.groups_held_max[0], (unsigned long long)st.paths);
+    check(gp[0] == 0 && gp[1] == 1 && st.groups_held_max[0] >= 1 && (ranks == 1 || st.groups_held_max[0] < 8),
+          "group_keys: equal keys on different ranks are one group (its pair dropped)", got);
     ovl_corpus_free(wp);
     if (rank == 0 && dir[0]) {
         for (int i = 0; i < 8; i++) {
@@ -209,6 +232,34 @@ int main(int argc, char **argv)
             unlink(path);
         }
         rmdir(dir);
+    }
+
+    /* Version 1 (before group_keys): still read, the same pairs. */
+    {
+        struct {
+            unsigned version;
+            uint64_t key_round;
+        } v1 = {1, 1};
+        size_t np1 = 0;
+        ovl_scan_summary s1;
+        sink.userdata = &np1;
+        rc = ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, &o, (const ovl_scan_mpi_opts *)(const void *)&v1, &sink, &s1, &st);
+        check(rc == OVL_OK && s1.pairs == sum[0].pairs && (rank != 0 || np1 == npairs[0]),
+              "version 1 options: read, the same pairs", ovl_ctx_message(ctx));
+    }
+    /* Group ids and group keys both given: refused on every rank. */
+    {
+        int32_t ids[6] = {0, 0, 1, 1, 2, 2};
+        const char *keys[6] = {"a", "a", "b", "b", "c", "c"};
+        ovl_scan_opts go = o;
+        go.groups = ids;
+        ovl_scan_mpi_opts gm = OVL_SCAN_MPI_OPTS_INIT;
+        gm.group_keys = keys;
+        ovl_scan_summary s2;
+        rc = ovl_scan_mpi(ctx, MPI_COMM_WORLD, c, &go, &gm, NULL, &s2, &st);
+        int both = rc == OVL_ERR_INVALID && strstr(ovl_ctx_message(ctx), "both given");
+        MPI_Allreduce(MPI_IN_PLACE, &both, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+        check(both, "groups and group_keys both given: OVL_ERR_INVALID on every rank", ovl_ctx_message(ctx));
     }
 
     /* Another version: refused on every rank, before anything is read. */
