@@ -52,10 +52,11 @@ extern "C" {
  *     lists (list_pairs, and failed pairs), the others counted where they are; then the
  *     figures (spans, sources) of the documents those records name come to it from every
  *     rank, and it writes the report in a run over the documents the report names (those
- *     pairs' documents and their best sources, documents that failed, the members of copy
- *     groups, the occurrences of the families it lists), their records asked of the ranks
- *     that read them, and the passages of the pairs it shows, in the same order as
- *     ovl_scan. */
+ *     pairs' documents and their best sources, documents that failed, the occurrences of
+ *     the families it lists), their records asked of the ranks that read them, and the
+ *     passages of the pairs it shows, in the same order as ovl_scan; the copy groups are
+ *     written as they are merged, the names of a window of their members (key_round / 1024
+ *     documents) asked of their ranks at a time. */
 #define OVL_SCAN_MPI_PHASES 6
 
 /* What only the MPI scan needs besides ovl_scan_opts. Version 1 ends after key_round: the
