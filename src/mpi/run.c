@@ -6,6 +6,18 @@
 #include <string.h>
 #include <time.h>
 
+void ovl__mpi_run_init(mpi_run *m, ovl_ctx *ctx, MPI_Comm comm)
+{
+    memset(m, 0, sizeof *m);
+    m->comm = comm;
+    m->ctx = ctx;
+    MPI_Comm_rank(comm, &m->rank);
+    MPI_Comm_size(comm, &m->size);
+    m->st.rank = m->rank;
+    m->st.ranks = m->size;
+    m->t_phase = ovl__mpi_now();
+}
+
 int ovl__mpi_run_alloc(mpi_run *m)
 {
     size_t P = (size_t)m->size;

@@ -36,6 +36,11 @@ typedef struct mpi_run {
     char *sb, *rb;
 } mpi_run;
 
+/* m zeroed for a collective call over comm (its rank and size, its figures' rank, the first
+ * phase started now); errors go to ctx. */
+void ovl__mpi_run_init(mpi_run *m, ovl_ctx *ctx, MPI_Comm comm);
+/* Makes m's per-rank counts and packing buffers before the first exchange; -1 when out of
+ * memory. ovl__mpi_run_free frees them. */
 int ovl__mpi_run_alloc(mpi_run *m);
 
 void ovl__mpi_run_free(mpi_run *m);

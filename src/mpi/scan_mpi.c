@@ -181,14 +181,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                  ovl_scan_mpi_stats *stats)
 {
     mpi_run mr, *m = &mr;
-    memset(m, 0, sizeof *m);
-    m->comm = comm;
-    m->ctx = ctx;
-    MPI_Comm_rank(comm, &m->rank);
-    MPI_Comm_size(comm, &m->size);
-    m->st.rank = m->rank;
-    m->st.ranks = m->size;
-    m->t_phase = ovl__mpi_now();
+    ovl__mpi_run_init(m, ctx, comm);
     int P = m->size, me = m->rank;
     if (summary)
         memset(summary, 0, sizeof *summary);

@@ -275,11 +275,7 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
                              const ovl_walk_opts *opts)
 {
     mpi_run mr, *m = &mr;
-    memset(m, 0, sizeof *m);
-    m->comm = comm;
-    m->ctx = ctx;
-    MPI_Comm_rank(comm, &m->rank);
-    MPI_Comm_size(comm, &m->size);
+    ovl__mpi_run_init(m, ctx, comm);
     double t0 = ovl__mpi_now();
     int P = m->size, me = m->rank, rc = OVL_OK;
     ovl_corpus *walked = ovl_corpus_new(); /* the files this rank examined */

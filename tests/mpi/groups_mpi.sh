@@ -9,13 +9,7 @@ command -v jq >/dev/null || { echo "jq not installed: skipped"; exit 77; }
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 . "$(dirname "$0")/../checks.sh"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-# (Open MPI's own allocations at exit: no leak check for the ranks, as in scan_mpi.sh.)
-mpi_asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-mpi() { # ranks, overlap-mpi arguments...
-  local n=$1; shift
-  ASAN_OPTIONS=$mpi_asan timeout 300 "$OVL_MPIEXEC" -n "$n" --oversubscribe "$OVL_MPI_BIN" "$@"
-}
+. "$(dirname "$0")/../mpirun.sh"
 
 # 80 documents with planted reuse (40 sources, 40 suspicious documents) dealt over four
 # directories and their sub-directories, so that some reusing pairs have both documents in

@@ -8,12 +8,7 @@ gen="$bindir/bench/ovl-gen"
 t=$(mktemp -d)
 trap 'chmod -R u+rwx "$t" 2>/dev/null; rm -rf "$t"' EXIT
 . "$(dirname "$0")/../checks.sh"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-mpi_asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 # (as in scan_mpi.sh: Open MPI's own leaks)
-mpi() { # ranks, overlap-mpi arguments...
-  local n=$1; shift
-  ASAN_OPTIONS=$mpi_asan timeout 300 "$OVL_MPIEXEC" -n "$n" --oversubscribe "$OVL_MPI_BIN" "$@"
-}
+. "$(dirname "$0")/../mpirun.sh"
 "$gen" --seed 12 --lang en --docs 16 --out "$t/c" >/dev/null 2>&1 || { bad "ovl-gen failed"; exit 1; }
 
 # ---- A deep tree ---------------------------------------------------------------------------
