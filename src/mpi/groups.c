@@ -38,10 +38,7 @@ static int cmp_got(const void *a, const void *b)
 /* FNV-1a: which rank numbers a key (the same on every rank). */
 static int dest_of(const char *s, size_t len, int P)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return (int)(h % (uint64_t)P);
+    return (int)(ovl__mpi_fnv(OVL__MPI_FNV_SEED, s, len) % (uint64_t)P);
 }
 
 int ovl__mpi_group_ids(mpi_run *m, const char *const *keys, size_t cnt, int32_t *ids, uint64_t *held)

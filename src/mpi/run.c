@@ -6,6 +6,15 @@
 #include <string.h>
 #include <time.h>
 
+int ovl__mpi_same(MPI_Comm comm, uint64_t n, uint64_t h, uint64_t *most)
+{
+    /* Maxima of the values and of their complements: equal on every rank only when all are. */
+    uint64_t v[4] = {n, h, ~n, ~h};
+    MPI_Allreduce(MPI_IN_PLACE, v, 4, MPI_UINT64_T, MPI_MAX, comm);
+    *most = v[0];
+    return v[0] == n && v[1] == h && v[2] == ~n && v[3] == ~h;
+}
+
 void ovl__mpi_run_init(mpi_run *m, ovl_ctx *ctx, MPI_Comm comm)
 {
     memset(m, 0, sizeof *m);

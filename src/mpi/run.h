@@ -36,6 +36,20 @@ typedef struct mpi_run {
     char *sb, *rb;
 } mpi_run;
 
+/* FNV-1a of n bytes at p, continuing from h (OVL__MPI_FNV_SEED to start): a hash every rank
+ * computes alike, to pick a rank for a path or a key, or to compare what the ranks see. */
+#define OVL__MPI_FNV_SEED 1469598103934665603ull
+static inline uint64_t ovl__mpi_fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Collective: whether every rank of comm has the same (n, h); *most gets the largest n. */
+int ovl__mpi_same(MPI_Comm comm, uint64_t n, uint64_t h, uint64_t *most);
+
 /* m zeroed for a collective call over comm (its rank and size, its figures' rank, the first
  * phase started now); errors go to ctx. */
 void ovl__mpi_run_init(mpi_run *m, ovl_ctx *ctx, MPI_Comm comm);

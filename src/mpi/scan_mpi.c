@@ -264,20 +264,16 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     {
         /* Every rank must walk the same files: their number and names (FNV-1a) compared
          * (a corpus walked in parts was compared as it was walked). */
-        uint64_t h = m->parted ? 0 : 1469598103934665603ull, v[4];
-        for (size_t i = 0; !m->parted && i < n; i++)
-            for (const unsigned char *s = (const unsigned char *)ovl_corpus_name(c, i);; s++) {
-                h = (h ^ *s) * 1099511628211ull;
-                if (!*s)
-                    break;
-            }
-        v[0] = n, v[1] = h, v[2] = ~(uint64_t)n, v[3] = ~h;
-        MPI_Allreduce(MPI_IN_PLACE, v, 4, MPI_UINT64_T, MPI_MAX, comm);
-        if (rc == OVL_OK && (v[0] != n || v[1] != h || v[2] != ~(uint64_t)n || v[3] != ~h))
+        uint64_t h = m->parted ? 0 : OVL__MPI_FNV_SEED, most = 0;
+        for (size_t i = 0; !m->parted && i < n; i++) {
+            const char *name = ovl_corpus_name(c, i);
+            h = ovl__mpi_fnv(h, name, strlen(name) + 1);
+        }
+        if (!ovl__mpi_same(comm, n, h, &most) && rc == OVL_OK)
             rc = ovl__fail(ctx, OVL_ERR_INVALID, -1,
                            "the ranks do not see the same files (%zu here, up to %llu on another "
                            "rank, or other names): every rank must walk the same shared directories",
-                           n, (unsigned long long)v[0]);
+                           n, (unsigned long long)most);
     }
     CHECK(rc);
     pr.ctx = ctx, pr.c = c, pr.o = &o, pr.sink = me == 0 ? sink : NULL;

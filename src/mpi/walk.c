@@ -112,10 +112,7 @@ static int cmp_wprob(const void *x, const void *y)
  * same path on the same rank, so that repeats meet there. */
 static int owner(const char *path, int P)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const unsigned char *s = (const unsigned char *)path; *s; s++)
-        h = (h ^ *s) * 1099511628211ull;
-    return (int)(h % (uint64_t)P);
+    return (int)(ovl__mpi_fnv(OVL__MPI_FNV_SEED, path, strlen(path)) % (uint64_t)P);
 }
 
 /* A path of the walk on its way to the rank that takes it: the path given (its number), the
@@ -307,24 +304,18 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
     {
         /* The ranks must see the same paths given (a rank sees only its part of what is under
          * them): their names and kinds compared. */
-        uint64_t h = 1469598103934665603ull, v[4];
+        uint64_t h = OVL__MPI_FNV_SEED, most = 0;
         for (size_t p = 0; p < npaths; p++) {
             struct stat st;
             char kind = stat(paths[p], &st) != 0 ? 'm' : S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f' : 'o';
-            for (const unsigned char *s = (const unsigned char *)paths[p];; s++) {
-                h = (h ^ *s) * 1099511628211ull;
-                if (!*s)
-                    break;
-            }
-            h = (h ^ (unsigned char)kind) * 1099511628211ull;
+            h = ovl__mpi_fnv(h, paths[p], strlen(paths[p]) + 1);
+            h = ovl__mpi_fnv(h, &kind, 1);
         }
-        v[0] = npaths, v[1] = h, v[2] = ~(uint64_t)npaths, v[3] = ~h;
-        MPI_Allreduce(MPI_IN_PLACE, v, 4, MPI_UINT64_T, MPI_MAX, comm);
-        if (v[0] != npaths || v[1] != h || v[2] != ~(uint64_t)npaths || v[3] != ~h)
+        if (!ovl__mpi_same(comm, npaths, h, &most))
             rc = ovl__fail(ctx, OVL_ERR_INVALID, -1,
                            "the ranks do not see the same files (%llu paths given here, up to %llu on another "
                            "rank, or other paths or kinds): every rank must walk the same shared directories",
-                           (unsigned long long)npaths, (unsigned long long)v[0]);
+                           (unsigned long long)npaths, (unsigned long long)most);
     }
     CHECK(rc);
     rc = walk_levels(m, walked, paths, npaths, &wo, &tags);
