@@ -794,10 +794,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         free(rbuf_);
         rbuf_ = NULL;
         CHECK(rc);
-        /* The families' input: the recurring and template chunks' key groups, counted by
-         * the ranks owning the keys; each document's recurring chunks, found by the rank
-         * holding it, to rank 0 in document order. */
-        ovl__fkeys krec, kign;
+        /* The families' input (src/mpi/famunits.h): the recurring and template chunks found
+         * and their classes met by the ranks holding their documents, the classes resolved
+         * on rank 0, each chunk's unit sent there in document order. */
+        ovl__funits krec, kign;
         uint32_t *flagged = NULL;
         size_t nflag = 0;
         uint64_t nign_all = 0;
@@ -807,8 +807,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             /* (Pieces of a key round, at most XCHG_CHUNK: --key-round 1 sends one document's
              * at a time.) */
             size_t per = kr < XCHG_CHUNK ? (size_t)kr : XCHG_CHUNK;
-            rc = ovl__mpi_family_keys(m, first, n, lo, cif, myfirst, &out.rec, &out.nrec, &out.ign, &out.nign,
-                                      per ? per : 1, &krec, &kign, &flagged, &nflag, &nign_all);
+            rc = ovl__mpi_family_units(m, first, n, lo, cif, myfirst, &out.rec, &out.nrec, &out.ign, &out.nign,
+                                       per ? per : 1, &krec, &kign, &flagged, &nflag, &nign_all);
             fclose(cif);
             cif = NULL;
         }
@@ -830,8 +830,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             }
         }
         free(flagged);
-        ovl__fkeys_free(&krec);
-        ovl__fkeys_free(&kign);
+        ovl__mpi_funits_free(&krec);
+        ovl__mpi_funits_free(&kign);
         CHECK(rc);
         uint64_t len = w.n;
         MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);

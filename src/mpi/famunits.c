@@ -1,0 +1,724 @@
+/* famunits.c - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, each chunk's unit sent there. */
+#include "famunits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ovl__mpi_funits_free(ovl__funits *u)
+{
+    if (!u)
+        return;
+    free(u->first);
+    free(u->off);
+    free(u->info);
+    free(u->unit);
+    free(u->pure);
+    free(u->frag);
+    memset(u, 0, sizeof *u);
+}
+
+static int cmp_rec_doc(const void *x, const void *y)
+{
+    const ovl_recurring *a = x, *b = y;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    if (a->tok_start != b->tok_start)
+        return a->tok_start < b->tok_start ? -1 : 1;
+    if (a->tok_end != b->tok_end)
+        return a->tok_end < b->tok_end ? -1 : 1;
+    return (a->key_group > b->key_group) - (a->key_group < b->key_group);
+}
+
+/* The key groups of this rank's records v (sorted by key group, then document) numbered over
+ * the ranks (rank after rank, so no two ranks' groups meet), each group's documents counted
+ * into *gdocs (malloc'd, *ng of them); *total: the groups of all ranks. Collective. */
+static int number_groups(mpi_run *m, ovl_recurring *v, size_t nv, uint32_t **gdocs, size_t *ng, uint64_t *total)
+{
+    size_t g = 0;
+    for (size_t x = 0; x < nv; x++)
+        g += x == 0 || v[x].key_group != v[x - 1].key_group;
+    uint64_t mine = g, base = 0;
+    MPI_Exscan(&mine, &base, 1, MPI_UINT64_T, MPI_SUM, m->comm);
+    MPI_Allreduce(&mine, total, 1, MPI_UINT64_T, MPI_SUM, m->comm);
+    if (m->rank == 0)
+        base = 0; /* (what MPI_Exscan leaves there is undefined) */
+    *ng = g;
+    if (!(*gdocs = calloc(g ? g : 1, sizeof **gdocs)))
+        return ovl__mpi_nomem(m);
+    if (*total > UINT32_MAX)
+        return ovl__fail(m->ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 frequent band keys");
+    uint32_t prev = 0; /* the last record's group as it came (v's are renumbered in place) */
+    for (size_t x = 0, k = 0; x < nv; x++) {
+        int newg = x == 0 || v[x].key_group != prev;
+        if (x && newg)
+            k++;
+        if (newg || v[x].doc != v[x - 1].doc)
+            (*gdocs)[k]++;
+        prev = v[x].key_group;
+        v[x].key_group = (uint32_t)(base + k);
+    }
+    return OVL_OK;
+}
+
+/* A table of classes (sets of key groups): each one's groups, where it was first met
+ * (document, chunk offset) and its documents. */
+typedef struct ctab {
+    size_t n, capn, capgoff, capgl, tsize;
+    uint32_t *fdoc, *foff, *docs, *last;
+    size_t *goff; /* n + 1 */
+    uint32_t *gl;
+    uint32_t *table; /* open addressing: class + 1, 0 empty */
+} ctab;
+
+static void ctab_free(ctab *t)
+{
+    free(t->fdoc);
+    free(t->foff);
+    free(t->docs);
+    free(t->last);
+    free(t->goff);
+    free(t->gl);
+    free(t->table);
+    memset(t, 0, sizeof *t);
+}
+
+/* The class of groups g[0, ng) in t, added (no documents yet, first met at (doc, off)) when
+ * new; -1 when out of memory. */
+static int64_t ctab_find(ctab *t, const uint32_t *g, uint32_t ng, uint32_t doc, uint32_t off)
+{
+    if (2 * (t->n + 1) > t->tsize) {
+        size_t ts = t->tsize ? 2 * t->tsize : 64;
+        uint32_t *nt = calloc(ts, sizeof *nt);
+        if (!nt)
+            return -1;
+        for (size_t k = 0; k < t->n; k++) {
+            size_t h = (size_t)ovl__groups_hash(t->gl + t->goff[k], t->goff[k + 1] - t->goff[k]) & (ts - 1);
+            while (nt[h])
+                h = (h + 1) & (ts - 1);
+            nt[h] = (uint32_t)(k + 1);
+        }
+        free(t->table);
+        t->table = nt;
+        t->tsize = ts;
+    }
+    size_t h = (size_t)ovl__groups_hash(g, ng) & (t->tsize - 1);
+    for (;; h = (h + 1) & (t->tsize - 1)) {
+        uint32_t k = t->table[h];
+        if (!k)
+            break;
+        size_t a = t->goff[k - 1], b = t->goff[k];
+        if (b - a == ng && !memcmp(t->gl + a, g, ng * sizeof *g))
+            return k - 1;
+    }
+    size_t capn = t->capn, at = t->n ? t->goff[t->n] : 0;
+    if (t->n + 1 >= UINT32_MAX)
+        return -1;
+    if (ovl__grow(&t->fdoc, &capn, t->n + 1, sizeof *t->fdoc) != 0)
+        return -1;
+    capn = t->capn;
+    if (ovl__grow(&t->foff, &capn, t->n + 1, sizeof *t->foff) != 0)
+        return -1;
+    capn = t->capn;
+    if (ovl__grow(&t->docs, &capn, t->n + 1, sizeof *t->docs) != 0)
+        return -1;
+    capn = t->capn;
+    if (ovl__grow(&t->last, &capn, t->n + 1, sizeof *t->last) != 0)
+        return -1;
+    t->capn = capn;
+    if (ovl__grow(&t->goff, &t->capgoff, t->n + 2, sizeof *t->goff) != 0 ||
+        ovl__grow(&t->gl, &t->capgl, at + ng, sizeof *t->gl) != 0)
+        return -1;
+    memcpy(t->gl + at, g, ng * sizeof *g);
+    t->goff[t->n] = at;
+    t->goff[t->n + 1] = at + ng;
+    t->fdoc[t->n] = doc;
+    t->foff[t->n] = off;
+    t->docs[t->n] = 0;
+    t->last[t->n] = UINT32_MAX;
+    t->table[h] = (uint32_t)(t->n + 1);
+    return (int64_t)t->n++;
+}
+
+/* One kind's (recurring or template) chunks of this rank's documents, in document order: each
+ * one's offset, ranges and class in cl. */
+typedef struct kside {
+    uint32_t *off, *cls;
+    ovl__chunkinfo *info;
+    size_t n, capoff, capcls, capinfo;
+    ctab cl;
+} kside;
+
+static void kside_free(kside *k)
+{
+    free(k->off);
+    free(k->cls);
+    free(k->info);
+    ctab_free(&k->cl);
+    memset(k, 0, sizeof *k);
+}
+
+/* Document doc's recurring chunks of one kind, from its records r[0, nr) (sorted by
+ * cmp_rec_doc) and its chunks ch[0, nch) (in token order, as ovl__fkeys_from_records finds
+ * them: the same tokens), appended to k with their classes; *nrc: how many. gl: room for nr
+ * groups. -1 when out of memory. */
+static int doc_chunks(kside *k, uint32_t doc, const ovl_recurring *r, size_t nr, const ovl__chunkinfo *ch,
+                      size_t nch, uint32_t *gl, uint32_t *nrc)
+{
+    size_t x = 0;
+    *nrc = 0;
+    for (size_t c = 0; c < nch && x < nr; c++) {
+        /* (Records and chunks are both in token order: one walk.) */
+        while (x < nr && (r[x].tok_start < ch[c].tok_start ||
+                          (r[x].tok_start == ch[c].tok_start && r[x].tok_end < ch[c].tok_end)))
+            x++;
+        uint32_t ng = 0;
+        for (; x < nr && r[x].tok_start == ch[c].tok_start && r[x].tok_end == ch[c].tok_end; x++)
+            if (ng == 0 || gl[ng - 1] != r[x].key_group)
+                gl[ng++] = r[x].key_group;
+        if (!ng)
+            continue;
+        int64_t cls = ctab_find(&k->cl, gl, ng, doc, (uint32_t)c);
+        if (cls < 0 || ovl__grow(&k->off, &k->capoff, k->n + 1, sizeof *k->off) != 0 ||
+            ovl__grow(&k->cls, &k->capcls, k->n + 1, sizeof *k->cls) != 0 ||
+            ovl__grow(&k->info, &k->capinfo, k->n + 1, sizeof *k->info) != 0)
+            return -1;
+        if (k->cl.last[cls] != doc) {
+            k->cl.last[cls] = doc;
+            k->cl.docs[cls]++;
+        }
+        k->off[k->n] = (uint32_t)c;
+        k->cls[k->n] = (uint32_t)cls;
+        k->info[k->n++] = ch[c];
+        (*nrc)++;
+    }
+    return 0;
+}
+
+/* Rank 0: its and every rank's classes of one kind merged in g (first met: the earliest;
+ * documents: added), (*map)[p][j] the merged class of rank p's class j. The other ranks send
+ * theirs. Collective; returns this rank's error. */
+static int merge_classes(mpi_run *m, const ctab *mine, ctab *g, uint32_t ***map, size_t **nmap)
+{
+    int rc = OVL_OK, P = m->size;
+    if (m->rank != 0) {
+        ovl__bbuf b = {0};
+        for (size_t k = 0; k < mine->n; k++) {
+            uint32_t h[4] = {mine->fdoc[k], mine->foff[k], mine->docs[k],
+                             (uint32_t)(mine->goff[k + 1] - mine->goff[k])};
+            ovl__bput(&b, h, sizeof h);
+            ovl__bput(&b, mine->gl + mine->goff[k], h[3] * sizeof *mine->gl);
+        }
+        if (b.bad) {
+            rc = ovl__mpi_nomem(m);
+            b.n = 0;
+        }
+        ovl__mpi_send_bytes(m, b.p, b.n, 0);
+        free(b.p);
+        return rc;
+    }
+    if (!(*map = calloc(P, sizeof **map)) || !(*nmap = calloc(P, sizeof **nmap)))
+        rc = ovl__mpi_nomem(m);
+    for (int p = 0; p < P; p++) {
+        size_t len = 0;
+        char *buf = NULL;
+        if (p == 0) {
+            /* (rank 0's own table, read in place) */
+        } else {
+            buf = ovl__mpi_recv_bytes(m, p, &len);
+            if (!buf && rc == OVL_OK)
+                rc = ovl__mpi_nomem(m);
+        }
+        size_t nk = p == 0 ? mine->n : 0, cap = 0;
+        rbuf rb = {buf, len, 0};
+        for (size_t k = 0; rc == OVL_OK; k++) {
+            uint32_t h[4];
+            const uint32_t *gl;
+            if (p == 0) {
+                if (k == nk)
+                    break;
+                h[0] = mine->fdoc[k], h[1] = mine->foff[k], h[2] = mine->docs[k];
+                h[3] = (uint32_t)(mine->goff[k + 1] - mine->goff[k]);
+                gl = mine->gl + mine->goff[k];
+            } else {
+                if (rb.at == rb.n)
+                    break;
+                if (ovl__mpi_get(&rb, h, sizeof h) != 0 || rb.n - rb.at < (size_t)h[3] * sizeof *gl) {
+                    rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' classes of recurring text could not be read back");
+                    break;
+                }
+                gl = (const uint32_t *)(rb.p + rb.at); /* (4-byte aligned: every field is) */
+                rb.at += (size_t)h[3] * sizeof *gl;
+            }
+            int64_t c = ctab_find(g, gl, h[3], h[0], h[1]);
+            if (c < 0 || ovl__grow(&(*map)[p], &cap, k + 1, sizeof ***map) != 0) {
+                rc = ovl__mpi_nomem(m);
+                break;
+            }
+            /* (Shares are in document order: a later rank's first is never earlier.) */
+            if (h[0] < g->fdoc[c] || (h[0] == g->fdoc[c] && h[1] < g->foff[c]))
+                g->fdoc[c] = h[0], g->foff[c] = h[1];
+            g->docs[c] += h[2];
+            (*map)[p][k] = (uint32_t)c;
+            (*nmap)[p] = k + 1;
+        }
+        free(buf);
+    }
+    return rc;
+}
+
+static const ctab *sort_tab; /* (qsort has no argument: the table ordered by first met) */
+
+static int cmp_first_met(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    if (sort_tab->fdoc[a] != sort_tab->fdoc[b])
+        return sort_tab->fdoc[a] < sort_tab->fdoc[b] ? -1 : 1;
+    return (sort_tab->foff[a] > sort_tab->foff[b]) - (sort_tab->foff[a] < sort_tab->foff[b]);
+}
+
+/* Rank 0: the merged classes g numbered as first met and resolved (ovl__fclasses_roots with
+ * the key groups' documents gdocs): (*unit)[x], (*own)[x] for merged class x; frag (malloc'd,
+ * g->n) per class number. */
+static int resolve(mpi_run *m, const ctab *g, const uint32_t *gdocs, size_t ngroups, uint32_t **unit,
+                   unsigned char **own, unsigned char **frag)
+{
+    size_t n = g->n;
+    uint32_t *ord = malloc((n ? n : 1) * sizeof *ord), *num = malloc((n ? n : 1) * sizeof *num);
+    uint32_t *up = malloc((n ? n : 1) * sizeof *up);
+    unsigned char *ow = malloc(n ? n : 1);
+    ovl__fclasses fc;
+    memset(&fc, 0, sizeof fc);
+    fc.n = n;
+    fc.docs = malloc((n ? n : 1) * sizeof *fc.docs);
+    fc.goff = malloc((n + 1) * sizeof *fc.goff);
+    fc.gl = malloc(((n ? g->goff[n] : 0) + 1) * sizeof *fc.gl);
+    *unit = malloc((n ? n : 1) * sizeof **unit);
+    *own = malloc(n ? n : 1);
+    *frag = malloc(n ? n : 1);
+    int rc = OVL_OK;
+    if (!ord || !num || !up || !ow || !fc.docs || !fc.goff || !fc.gl || !*unit || !*own || !*frag)
+        rc = ovl__mpi_nomem(m);
+    if (rc == OVL_OK) {
+        for (size_t k = 0; k < n; k++)
+            ord[k] = (uint32_t)k;
+        sort_tab = g;
+        if (n > 1)
+            qsort(ord, n, sizeof *ord, cmp_first_met);
+        fc.goff[0] = 0;
+        for (size_t k = 0; k < n; k++) {
+            uint32_t x = ord[k];
+            num[x] = (uint32_t)k;
+            fc.docs[k] = g->docs[x];
+            size_t ng = g->goff[x + 1] - g->goff[x];
+            memcpy(fc.gl + fc.goff[k], g->gl + g->goff[x], ng * sizeof *fc.gl);
+            fc.goff[k + 1] = fc.goff[k] + ng;
+        }
+        rc = ovl__fclasses_roots(m->ctx, &fc, gdocs, ngroups, up, ow);
+    }
+    for (size_t x = 0; rc == OVL_OK && x < n; x++) {
+        (*unit)[x] = up[num[x]];
+        (*own)[x] = ow[num[x]];
+    }
+    for (size_t k = 0; rc == OVL_OK && k < n; k++)
+        (*frag)[k] = up[k] == k && !ow[k];
+    if (rc != OVL_OK) {
+        free(*unit), free(*own), free(*frag);
+        *unit = NULL, *own = *frag = NULL;
+    }
+    free(ord);
+    free(num);
+    free(up);
+    free(ow);
+    ovl__fclasses_free(&fc);
+    return rc;
+}
+
+/* Rank 0 sends each rank its classes' units and own flags (map[p]: rank p's classes as merged
+ * classes); every rank gets its own in *cu, *co (malloc'd, as many as its classes).
+ * Collective. */
+static int send_units(mpi_run *m, uint32_t *const *map, const size_t *nmap, const uint32_t *unit,
+                      const unsigned char *own, size_t mine, uint32_t **cu, unsigned char **co)
+{
+    int rc = OVL_OK;
+    *cu = malloc((mine ? mine : 1) * sizeof **cu);
+    *co = malloc(mine ? mine : 1);
+    if (!*cu || !*co)
+        rc = ovl__mpi_nomem(m);
+    if (m->rank == 0) {
+        for (int p = 0; p < m->size; p++) {
+            size_t k = map && unit ? nmap[p] : 0;
+            char *b = malloc(k * 5 + 1);
+            if (!b && rc == OVL_OK)
+                rc = ovl__mpi_nomem(m);
+            if (!b)
+                k = 0;
+            for (size_t j = 0; j < k; j++) {
+                memcpy(b + 4 * j, &unit[map[p][j]], 4);
+                b[4 * k + j] = (char)own[map[p][j]];
+            }
+            if (p == 0) {
+                for (size_t j = 0; *cu && *co && j < k && j < mine; j++) {
+                    memcpy(&(*cu)[j], b + 4 * j, 4);
+                    (*co)[j] = (unsigned char)b[4 * k + j];
+                }
+            } else {
+                ovl__mpi_send_bytes(m, b, 5 * k, p);
+            }
+            free(b);
+        }
+        return rc;
+    }
+    size_t len = 0;
+    char *b = ovl__mpi_recv_bytes(m, 0, &len);
+    if (!b && rc == OVL_OK)
+        rc = ovl__mpi_nomem(m);
+    else if (b && len == 5 * mine) /* (else rank 0 failed: it says so when the ranks agree) */
+        for (size_t j = 0; *cu && *co && j < mine; j++) {
+            memcpy(&(*cu)[j], b + 4 * j, 4);
+            (*co)[j] = (unsigned char)b[4 * mine + j];
+        }
+    free(b);
+    return rc;
+}
+
+/* What rank 0 gathers for one kind: per flagged document its recurring chunks' count, and the
+ * chunks. */
+typedef struct uacc {
+    uint32_t *cnt;
+    size_t capcnt, capoff, capinfo, capunit, cappure;
+    ovl__funits u;
+} uacc;
+
+/* Rank 0 reads one document's part (see parts_to_root) into the flagged list and a[0], a[1]:
+ * 0, or -1 (no memory), -2 (cannot be read back), -3 (too many chunks). */
+static int take_part(rbuf *b, uint32_t **flagged, size_t *nflag, size_t *capf, uacc *a)
+{
+    uint32_t doc;
+    if (ovl__mpi_get(b, &doc, sizeof doc) != 0)
+        return -2;
+    if (ovl__grow(flagged, capf, *nflag + 1, sizeof **flagged) != 0)
+        return -1;
+    (*flagged)[*nflag] = doc;
+    for (int which = 0; which < 2; which++) {
+        uacc *w = &a[which];
+        uint32_t nrc;
+        if (ovl__mpi_get(b, &nrc, sizeof nrc) != 0)
+            return -2;
+        if (ovl__grow(&w->cnt, &w->capcnt, *nflag + 1, sizeof *w->cnt) != 0)
+            return -1;
+        w->cnt[*nflag] = nrc;
+        size_t need = w->u.n + nrc;
+        if (need >= UINT32_MAX)
+            return -3;
+        if (ovl__grow(&w->u.off, &w->capoff, need, sizeof *w->u.off) != 0 ||
+            ovl__grow(&w->u.info, &w->capinfo, need, sizeof *w->u.info) != 0 ||
+            ovl__grow(&w->u.unit, &w->capunit, need, sizeof *w->u.unit) != 0 ||
+            ovl__grow(&w->u.pure, &w->cappure, need, 1) != 0)
+            return -1;
+        for (uint32_t c = 0; c < nrc; c++) {
+            size_t at = w->u.n++;
+            if (ovl__mpi_get(b, &w->u.off[at], sizeof *w->u.off) ||
+                ovl__mpi_get(b, &w->u.info[at], sizeof *w->u.info) ||
+                ovl__mpi_get(b, &w->u.unit[at], sizeof *w->u.unit) || ovl__mpi_get(b, &w->u.pure[at], 1))
+                return -2;
+        }
+    }
+    (*nflag)++;
+    return 0;
+}
+
+/* Each document's recurring chunks of both kinds (k[0], k[1]; its documents dl[0, nd), with
+ * cnt[w][j] chunks of kind w for document j) with their classes' units (cu, co per kind) to
+ * rank 0, in pieces of about per bytes (an empty piece ends a rank's), where they are read
+ * in rank order (document order) into the flagged list and a. Collective; returns this
+ * rank's error. */
+static int parts_to_root(mpi_run *m, const kside *k, const uint32_t *dl, size_t nd, uint32_t *const cnt[2],
+                         uint32_t *const cu[2], unsigned char *const co[2], size_t per, uint32_t **flagged,
+                         size_t *nflag, uacc *a)
+{
+    int rc = OVL_OK, root = m->rank == 0, bad = 0;
+    size_t capf = 0, at[2] = {0, 0};
+    ovl__bbuf b = {0};
+    for (size_t j = 0; j <= nd; j++) {
+        if (j < nd) {
+            ovl__bput(&b, &dl[j], sizeof dl[j]);
+            for (int w = 0; w < 2; w++) {
+                ovl__bput(&b, &cnt[w][j], sizeof cnt[w][j]);
+                for (uint32_t c = 0; c < cnt[w][j]; c++, at[w]++) {
+                    uint32_t cls = k[w].cls[at[w]];
+                    unsigned char pure = co[w][cls];
+                    ovl__bput(&b, &k[w].off[at[w]], sizeof *k[w].off);
+                    ovl__bput(&b, &k[w].info[at[w]], sizeof *k[w].info);
+                    ovl__bput(&b, &cu[w][cls], sizeof *cu[w]);
+                    ovl__bput(&b, &pure, 1);
+                }
+            }
+            if (b.bad && rc == OVL_OK)
+                rc = ovl__mpi_nomem(m);
+        }
+        int last = j == nd || rc != OVL_OK;
+        if (b.n && !b.bad && (b.n >= per || last)) {
+            if (root) {
+                rbuf rb = {b.p, b.n, 0};
+                while (!bad && rb.at < rb.n)
+                    bad = take_part(&rb, flagged, nflag, &capf, a);
+            } else {
+                ovl__mpi_send_bytes(m, b.p, b.n, 0);
+            }
+            b.n = 0;
+        }
+        if (last)
+            break;
+    }
+    if (!root)
+        ovl__mpi_send_bytes(m, NULL, 0, 0);
+    for (int p = 1; root && p < m->size; p++) {
+        for (;;) {
+            size_t len = 0;
+            char *piece = ovl__mpi_recv_bytes(m, p, &len);
+            if (!piece && !bad)
+                bad = -1;
+            rbuf rb = {piece, len, 0};
+            while (piece && !bad && rb.at < rb.n)
+                bad = take_part(&rb, flagged, nflag, &capf, a);
+            free(piece);
+            if (len == 0)
+                break;
+        }
+    }
+    free(b.p);
+    if (rc == OVL_OK && bad == -1)
+        rc = ovl__mpi_nomem(m);
+    else if (rc == OVL_OK && bad == -2)
+        rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' recurring chunks could not be read back");
+    else if (rc == OVL_OK && bad == -3)
+        rc = ovl__fail(m->ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 recurring chunks");
+    return rc;
+}
+
+/* This rank's records of both kinds (rv[w], sorted by cmp_rec_doc) read against its
+ * documents' chunks (cif, myfirst; lo its first document) into k[0], k[1], its documents
+ * with records in *dl (*nd of them) and their chunks' counts per kind in cnt[w]. */
+static int find_chunks(mpi_run *m, ovl_recurring *const rv[2], const size_t nrv[2], size_t lo, FILE *cif,
+                       const size_t *myfirst, kside *k, uint32_t **dl, size_t *nd, uint32_t *cnt[2])
+{
+    size_t x[2] = {0, 0}, capch = 0, capgl = 0, capd = 0, capc[2] = {0, 0};
+    ovl__chunkinfo *ch = NULL;
+    uint32_t *gl = NULL;
+    int rc = OVL_OK;
+    for (;;) {
+        uint32_t doc = UINT32_MAX;
+        for (int w = 0; w < 2; w++)
+            if (x[w] < nrv[w] && rv[w][x[w]].doc < doc)
+                doc = rv[w][x[w]].doc;
+        if (doc == UINT32_MAX)
+            break;
+        size_t kd = doc - lo, nch = myfirst[kd + 1] - myfirst[kd], most = 0, e[2];
+        for (int w = 0; w < 2; w++) {
+            e[w] = x[w];
+            while (e[w] < nrv[w] && rv[w][e[w]].doc == doc)
+                e[w]++;
+            if (e[w] - x[w] > most)
+                most = e[w] - x[w];
+        }
+        if (ovl__grow(&ch, &capch, nch + 1, sizeof *ch) != 0 || ovl__grow(&gl, &capgl, most, sizeof *gl) != 0 ||
+            ovl__grow(dl, &capd, *nd + 1, sizeof **dl) != 0 ||
+            ovl__grow(&cnt[0], &capc[0], *nd + 1, sizeof *cnt[0]) != 0 ||
+            ovl__grow(&cnt[1], &capc[1], *nd + 1, sizeof *cnt[1]) != 0) {
+            rc = ovl__mpi_nomem(m);
+            break;
+        }
+        if (nch && (fseeko(cif, (off_t)(myfirst[kd] * sizeof *ch), SEEK_SET) != 0 ||
+                    fread(ch, sizeof *ch, nch, cif) != nch)) {
+            rc = ovl__fail(m->ctx, OVL_ERR_IO, -1, "cannot read the temporary chunk file");
+            break;
+        }
+        (*dl)[*nd] = doc;
+        for (int w = 0; w < 2 && rc == OVL_OK; w++)
+            if (doc_chunks(&k[w], doc, rv[w] + x[w], e[w] - x[w], ch, nch, gl, &cnt[w][*nd]) != 0)
+                rc = ovl__mpi_nomem(m);
+        if (rc != OVL_OK)
+            break;
+        (*nd)++;
+        x[0] = e[0], x[1] = e[1];
+    }
+    free(ch);
+    free(gl);
+    return rc;
+}
+
+/* Each record of v (*nv of them; freed) to the rank holding its document (templates' records,
+ * past the corpus's n documents, go nowhere): *got (malloc'd, *ngot), sorted by cmp_rec_doc.
+ * Collective. */
+static int records_to_docs(mpi_run *m, const size_t *first, size_t n, ovl_recurring **v, size_t *nv,
+                           ovl_recurring **got, size_t *ngot)
+{
+    int P = m->size;
+    const ovl_recurring *rv = *v;
+    size_t nr = *nv, *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl);
+    size_t *at = calloc(P + 1, sizeof *at);
+    ovl_recurring *pack = malloc((nr ? nr : 1) * sizeof *pack);
+    int rc = ovl__mpi_agree(m, counts && rl && at && pack ? OVL_OK : ovl__mpi_nomem(m));
+    *got = NULL;
+    *ngot = 0;
+    if (rc == OVL_OK) {
+        for (size_t x = 0; x < nr; x++)
+            if (rv[x].doc < n)
+                counts[ovl__mpi_owner_of(first, P, rv[x].doc)] += sizeof *pack;
+        for (int p = 0; p < P; p++)
+            at[p + 1] = at[p] + counts[p] / sizeof *pack;
+        for (size_t x = 0; x < nr; x++)
+            if (rv[x].doc < n)
+                pack[at[ovl__mpi_owner_of(first, P, rv[x].doc)]++] = rv[x];
+        free(*v);
+        *v = NULL;
+        *nv = 0;
+        char *recv = NULL;
+        if (ovl__mpi_alltoall_bytes(m, (const char *)pack, counts, &recv, rl) != 0)
+            rc = ovl__mpi_nomem(m);
+        *got = (ovl_recurring *)recv;
+        *ngot = recv ? ovl__mpi_received(rl, P, sizeof *pack) : 0;
+        if (*ngot > 1)
+            qsort(*got, *ngot, sizeof **got, cmp_rec_doc);
+    }
+    free(pack);
+    free(counts);
+    free(rl);
+    free(at);
+    return rc;
+}
+
+int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, FILE *cif, const size_t *myfirst,
+                          ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign, size_t per,
+                          ovl__funits *urec, ovl__funits *uign, uint32_t **flagged, size_t *nflag,
+                          uint64_t *nign_all)
+{
+    int rc = OVL_OK, P = m->size;
+    ovl_recurring **v[2] = {rec, ign};
+    size_t *nv[2] = {nrec, nign};
+    ovl_recurring *got[2] = {NULL, NULL}; /* the records of this rank's documents */
+    size_t ngot[2] = {0, 0}, nd = 0, ngroups[2] = {0, 0};
+    uint32_t *gdocs[2] = {NULL, NULL}; /* rank 0: per key group, its documents */
+    uint32_t *dl = NULL, *cnt[2] = {NULL, NULL}, *cu[2] = {NULL, NULL};
+    unsigned char *co[2] = {NULL, NULL}, *frag[2] = {NULL, NULL};
+    kside k[2];
+    uacc a[2];
+    memset(k, 0, sizeof k);
+    memset(a, 0, sizeof a);
+    memset(urec, 0, sizeof *urec);
+    memset(uign, 0, sizeof *uign);
+    *flagged = NULL;
+    *nflag = 0;
+    size_t *rl = calloc(P, sizeof *rl);
+    if ((rc = ovl__mpi_agree(m, rl ? OVL_OK : ovl__mpi_nomem(m))) != OVL_OK)
+        goto out;
+    for (int w = 0; w < 2; w++) {
+        uint32_t *gd = NULL;
+        size_t ng = 0;
+        uint64_t total = 0;
+        int r = number_groups(m, *v[w], *nv[w], &gd, &ng, &total);
+        if (w)
+            *nign_all = total;
+        /* Each key group's documents to rank 0, in rank order: the groups' order. */
+        char *all = NULL;
+        if (ovl__mpi_gather_bytes(m, gd, (r == OVL_OK ? ng : 0) * sizeof *gd, &all, rl) != 0 && r == OVL_OK)
+            r = ovl__mpi_nomem(m);
+        free(gd);
+        if (m->rank == 0 && r == OVL_OK) {
+            gdocs[w] = (uint32_t *)all;
+            ngroups[w] = ovl__mpi_received(rl, P, sizeof(uint32_t));
+            all = NULL;
+        }
+        free(all);
+        if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
+            goto out;
+        rc = records_to_docs(m, first, n, v[w], nv[w], &got[w], &ngot[w]);
+        ovl__mpi_held(m, (ngot[0] + ngot[1]) * sizeof **got);
+        if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+            goto out;
+    }
+    {
+        ovl_recurring *const rv[2] = {got[0], got[1]};
+        rc = find_chunks(m, rv, ngot, lo, cif, myfirst, k, &dl, &nd, cnt);
+    }
+    for (int w = 0; w < 2; w++) {
+        free(got[w]);
+        got[w] = NULL;
+    }
+    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+        goto out;
+    /* The classes: merged and resolved on rank 0, their units back to the ranks. */
+    uint64_t held0 = 0;
+    for (int w = 0; w < 2; w++) {
+        ctab g;
+        uint32_t **map = NULL, *unit = NULL;
+        size_t *nmap = NULL;
+        unsigned char *own = NULL;
+        memset(&g, 0, sizeof g);
+        int r = merge_classes(m, &k[w].cl, &g, &map, &nmap);
+        if (m->rank == 0 && r == OVL_OK)
+            r = resolve(m, &g, gdocs[w], ngroups[w], &unit, &own, &frag[w]);
+        if (m->rank == 0) {
+            a[w].u.nunits = g.n;
+            held0 += g.n * (4 * sizeof(uint32_t) + sizeof(size_t)) + (g.n ? g.goff[g.n] : 0) * sizeof(uint32_t);
+        }
+        ctab_free(&g);
+        int s = send_units(m, map, nmap, unit, own, k[w].cl.n, &cu[w], &co[w]);
+        if (r == OVL_OK)
+            r = s;
+        for (int p = 0; map && p < P; p++)
+            free(map[p]);
+        free(map);
+        free(nmap);
+        free(unit);
+        free(own);
+        ctab_free(&k[w].cl);
+        if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
+            goto out;
+    }
+    rc = parts_to_root(m, k, dl, nd, cnt, cu, co, per, flagged, nflag, a);
+    if (m->rank == 0 && rc == OVL_OK) {
+        uint64_t held = held0 + *nflag * sizeof **flagged;
+        for (int w = 0; w < 2 && rc == OVL_OK; w++) {
+            ovl__funits *u = w ? uign : urec;
+            if (!(a[w].u.first = malloc((*nflag + 1) * sizeof *a[w].u.first))) {
+                rc = ovl__mpi_nomem(m);
+                break;
+            }
+            a[w].u.first[0] = 0;
+            for (size_t j = 0; j < *nflag; j++)
+                a[w].u.first[j + 1] = a[w].u.first[j] + a[w].cnt[j];
+            a[w].u.ndocs = *nflag;
+            a[w].u.frag = frag[w];
+            frag[w] = NULL;
+            *u = a[w].u;
+            memset(&a[w].u, 0, sizeof a[w].u);
+            held += u->n * (sizeof *u->off + sizeof *u->info + sizeof *u->unit + 1) + u->nunits;
+        }
+        ovl__mpi_held(m, held);
+    }
+    rc = ovl__mpi_agree(m, rc);
+out:
+    for (int w = 0; w < 2; w++) {
+        free(got[w]);
+        free(gdocs[w]);
+        free(cnt[w]);
+        free(cu[w]);
+        free(co[w]);
+        free(frag[w]);
+        free(a[w].cnt);
+        ovl__mpi_funits_free(&a[w].u);
+        kside_free(&k[w]);
+    }
+    free(dl);
+    free(rl);
+    if (rc != OVL_OK) {
+        ovl__mpi_funits_free(urec);
+        ovl__mpi_funits_free(uign);
+        free(*flagged);
+        *flagged = NULL;
+        *nflag = 0;
+    }
+    return rc;
+}
