@@ -142,8 +142,11 @@ static json_t *jpair(const ovl_pair_stats *ps, const char *a_path, const char *b
     jset(o, "b_reused_chars", jint(ps->b_reused_chars), bad);
     jset(o, "b_ratio", jreal(ps->b_ratio), bad);
     jset(o, "top_similarity", jreal(ps->top_similarity), bad);
-    if (ps->error)
-        jset(o, "error", json_string(ps->error), bad);
+    if (ps->error) {
+        char *e = ovl__utf8_clean(ps->error);
+        jset(o, "error", e ? json_string(e) : NULL, bad);
+        free(e);
+    }
     return o;
 }
 
@@ -521,17 +524,9 @@ int ovl__json_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pai
     }
     if (rc != OVL_OK)
         return rc;
-    /* The record's error in valid UTF-8, as JSON needs. */
-    ovl_pair_stats rec = *pair;
-    char *err = NULL;
-    if (pair->error && !(err = ovl__utf8_clean(pair->error)))
-        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    rec.error = err;
     int bad = 0;
-    json_t *jp = jpair(&rec, pa, pb, &bad);
-    rc = spool_record(ctx, s, OVL__JSON_PAIRS, jp, bad);
-    free(err);
-    return rc;
+    json_t *jp = jpair(pair, pa, pb, &bad);
+    return spool_record(ctx, s, OVL__JSON_PAIRS, jp, bad);
 }
 
 int ovl__json_tail(ovl_ctx *ctx, ovl_report_stream *s)

@@ -202,7 +202,10 @@ OVL_API int ovl_report_stream_begin(ovl_ctx *ctx, const ovl_report_opts *opts,
 /* Writes one pair's record and its passages ps[0..n) (sorted as the caller wants them shown).
  * a and b are the two documents (borrowed during the call): the text format needs them for
  * the passage bodies; JSON and JSON lines accept NULL. After a failure every later call
- * returns the same error. */
+ * returns the same error. JSON holds the records that come after "passages" in the document
+ * (pairs, copies, families, skipped) in temporary files (tmpfile) until the end, not in
+ * memory: this call and the three below fail with OVL_ERR_IO when one cannot be created or
+ * written, ovl_report_stream_end when one cannot be read back. */
 OVL_API int ovl_report_stream_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pair,
                            const ovl_passage *ps, size_t n, const ovl_doc *a, const ovl_doc *b);
 /* Records a group of identical files (JSON "copies", a {"copies":...} line, a text line). */
