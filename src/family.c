@@ -234,7 +234,7 @@ static int cmp_nedge(const void *a, const void *b)
  * notices share (on the real English corpus between 0.65 and 0.8 of the paragraph's
  * documents hold the GPL-2 notice), and the family of the GPL-2 notice counted the GPL-3
  * ones. Copies cut into chunks differently no longer need the slack: a variant goes with
- * its text (text_units). */
+ * its text (ovl__fclasses_roots). */
 #define FAMILY_SAME_DOCS 0.8
 /* Neighbours: recurring chunks at most this many tokens apart (a template's field between
  * its pieces: a name, a date, a short line of its own). */
@@ -249,7 +249,7 @@ static int same_docs(size_t both, size_t nx, size_t ny)
  * into one family when mostly the same documents hold them (see ovl__families_build).
  * unit[c]: the unit of recurring chunk c (UINT32_MAX when it has none); parent: union-find
  * over the nunits units. */
-static int join_neighbours(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *copy_of,
+static int join_neighbours(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of,
                            const uint32_t *unit, const unsigned char *frag, size_t nunits,
                            uint32_t *parent)
 {
@@ -568,11 +568,9 @@ done:
  * with. So a variant in more than --max-df documents (the GPL-3 notice beside the GPL-2
  * one) is a text of its own, one in fewer (a copy with its program's name in it) is not. */
 typedef struct tclass {
-    uint32_t chunk;   /* a chunk of the class: its key groups are the class's */
-    uint32_t docs;    /* documents holding it */
-    uint32_t lastdoc; /* while counting them */
-    uint32_t up;      /* the class it is a variant of; itself for a root */
-    unsigned own;     /* a text of its own */
+    uint32_t docs; /* documents holding it */
+    uint32_t up;   /* the class it is a variant of; itself for a root */
+    unsigned own;  /* a text of its own */
 } tclass;
 
 /* Class a comes before b as the text a variant belongs to: texts of their own first, then
@@ -586,9 +584,11 @@ static int class_ahead(const tclass *c, uint32_t a, uint32_t b)
     return a < b;
 }
 
-/* Key groups chunks x and y share (their lists gl[goff[.] .. goff[. + 1]) are sorted). */
-static size_t groups_shared(const uint32_t *gl, const size_t *goff, uint32_t x, uint32_t y)
+/* Key groups classes x and y share (their lists are sorted). */
+static size_t groups_shared(const ovl__fclasses *fc, uint32_t x, uint32_t y)
 {
+    const size_t *goff = fc->goff;
+    const uint32_t *gl = fc->gl;
     size_t n = 0;
     for (size_t p = goff[x], q = goff[y]; p < goff[x + 1] && q < goff[y + 1];) {
         if (gl[p] == gl[q])
@@ -601,10 +601,10 @@ static size_t groups_shared(const uint32_t *gl, const size_t *goff, uint32_t x, 
     return n;
 }
 
-static uint64_t groups_hash(const uint32_t *gl, size_t a, size_t b)
+uint64_t ovl__groups_hash(const uint32_t *gl, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15u ^ (uint64_t)(b - a);
-    for (size_t i = a; i < b; i++) {
+    uint64_t h = 0x9E3779B97F4A7C15u ^ (uint64_t)n;
+    for (size_t i = 0; i < n; i++) {
         h ^= gl[i];
         h *= 0xBF58476D1CE4E5B9u;
         h ^= h >> 31;
@@ -612,96 +612,63 @@ static uint64_t groups_hash(const uint32_t *gl, size_t a, size_t b)
     return h;
 }
 
-/* Units of the recurring chunks of rk (unit[c]: UINT32_MAX for one without a class): the
- * root class of each chunk's class. *nunits: an upper bound of the unit numbers; (*frag)[u]
- * (malloc'd, *nunits of them): unit u is no text of its own (a root class that is not one);
- * pure[c]: recurring chunk c is of a text of its own, not a variant. */
-static int text_units(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *copy_of, uint32_t *unit,
-                      unsigned char *pure, unsigned char **frag, size_t *nunits)
+void ovl__fclasses_free(ovl__fclasses *fc)
 {
-    size_t nrk = rk->n, ngroups = rk->ngroups, ncls = 0, tsize = 1, capcl = 0;
-    const size_t *goff = rk->goff;
-    const uint32_t *gl = rk->gl, *gdocs = rk->gdocs;
+    if (!fc)
+        return;
+    free(fc->docs);
+    free(fc->goff);
+    free(fc->gl);
+    memset(fc, 0, sizeof *fc);
+}
+
+int ovl__fclasses_roots(ovl_ctx *ctx, const ovl__fclasses *fc, const uint32_t *gdocs, size_t ngroups, uint32_t *up,
+                        unsigned char *own)
+{
+    size_t ncls = fc->n;
+    const size_t *goff = fc->goff;
+    const uint32_t *gl = fc->gl;
     uint32_t *owner = malloc((ngroups ? ngroups : 1) * sizeof *owner);
-    uint32_t *table = NULL;
-    tclass *cl = NULL;
-    int rc = OVL_OK;
-    *nunits = 0;
-    while (tsize < 2 * nrk)
-        tsize *= 2;
-    table = calloc(tsize, sizeof *table);
-    if (!owner || !table) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
+    tclass *cl = malloc((ncls ? ncls : 1) * sizeof *cl);
+    if (!owner || !cl) {
+        free(owner);
+        free(cl);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
     }
-    /* Classes numbered as first met, document after document. */
-    for (size_t d = 0; d < rk->ndocs; d++) {
-        if (copy_of[d] != d)
-            continue;
-        for (size_t c = rk->first[d]; c < rk->first[d + 1]; c++) {
-            size_t a = goff[c], b = goff[c + 1];
-            if (a == b)
-                continue;
-            size_t h = (size_t)groups_hash(gl, a, b) & (tsize - 1);
-            uint32_t k;
-            for (;; h = (h + 1) & (tsize - 1)) {
-                k = table[h];
-                if (k == 0) {
-                    if (ovl__grow(&cl, &capcl, ncls + 1, sizeof *cl) != 0) {
-                        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-                        goto done;
-                    }
-                    k = (uint32_t)++ncls;
-                    table[h] = k;
-                    cl[k - 1] = (tclass){(uint32_t)c, 0, UINT32_MAX, k - 1, 0};
-                    break;
-                }
-                uint32_t r = cl[k - 1].chunk;
-                if (goff[r + 1] - goff[r] == b - a && !memcmp(gl + goff[r], gl + a, (b - a) * sizeof *gl))
-                    break;
-            }
-            tclass *t = &cl[k - 1];
-            unit[c] = k - 1;
-            if (t->lastdoc != d) {
-                t->lastdoc = (uint32_t)d;
-                t->docs++;
-            }
-        }
-    }
+    for (size_t k = 0; k < ncls; k++)
+        cl[k] = (tclass){fc->docs[k], (uint32_t)k, 0};
     /* A text of its own also has most of its keys frequent (at least half as many as the
      * chunk with most): a window sharing a band key or two with others is no such text. */
     size_t maxkeys = 0;
     for (size_t k = 0; k < ncls; k++)
-        if (goff[cl[k].chunk + 1] - goff[cl[k].chunk] > maxkeys)
-            maxkeys = goff[cl[k].chunk + 1] - goff[cl[k].chunk];
+        if (goff[k + 1] - goff[k] > maxkeys)
+            maxkeys = goff[k + 1] - goff[k];
     for (size_t k = 0; k < ncls; k++) {
-        uint32_t r = cl[k].chunk, rare = UINT32_MAX;
-        for (size_t p = goff[r]; p < goff[r + 1]; p++)
+        uint32_t rare = UINT32_MAX;
+        for (size_t p = goff[k]; p < goff[k + 1]; p++)
             if (gdocs[gl[p]] < rare)
                 rare = gdocs[gl[p]];
-        cl[k].own = 2 * (uint64_t)cl[k].docs >= rare && 2 * (goff[r + 1] - goff[r]) >= maxkeys;
+        cl[k].own = 2 * (uint64_t)cl[k].docs >= rare && 2 * (goff[k + 1] - goff[k]) >= maxkeys;
     }
     /* Each key's owner: the class before all others holding it. A variant belongs to the
      * owner of one of its keys with which it shares most keys: the owner comes before it,
      * so following up ends. */
     for (size_t g = 0; g < ngroups; g++)
         owner[g] = UINT32_MAX;
-    for (size_t k = 0; k < ncls; k++) {
-        uint32_t r = cl[k].chunk;
-        for (size_t p = goff[r]; p < goff[r + 1]; p++)
+    for (size_t k = 0; k < ncls; k++)
+        for (size_t p = goff[k]; p < goff[k + 1]; p++)
             if (owner[gl[p]] == UINT32_MAX || class_ahead(cl, (uint32_t)k, owner[gl[p]]))
                 owner[gl[p]] = (uint32_t)k;
-    }
     for (size_t k = 0; k < ncls; k++) {
         if (cl[k].own)
             continue;
-        uint32_t r = cl[k].chunk, best = (uint32_t)k;
+        uint32_t best = (uint32_t)k;
         size_t bestn = 0;
-        for (size_t p = goff[r]; p < goff[r + 1]; p++) {
+        for (size_t p = goff[k]; p < goff[k + 1]; p++) {
             uint32_t o = owner[gl[p]];
             if (o == k || o == best)
                 continue;
-            size_t n = groups_shared(gl, goff, r, cl[o].chunk);
+            size_t n = groups_shared(fc, (uint32_t)k, o);
             if (n > bestn || (n == bestn && class_ahead(cl, o, best)))
                 best = o, bestn = n;
         }
@@ -717,22 +684,82 @@ static int text_units(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *copy_o
             y = z;
         }
     }
-    for (size_t c = 0; c < nrk; c++)
-        if (unit[c] != UINT32_MAX) {
-            pure[c] = (unsigned char)cl[unit[c]].own;
-            unit[c] = cl[unit[c]].up;
-        }
-    if (!(*frag = malloc(ncls ? ncls : 1))) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
+    for (size_t k = 0; k < ncls; k++) {
+        up[k] = cl[k].up;
+        own[k] = (unsigned char)cl[k].own;
     }
-    for (size_t k = 0; k < ncls; k++)
-        (*frag)[k] = cl[k].up == k && !cl[k].own;
-    *nunits = ncls;
-done:
     free(owner);
-    free(table);
     free(cl);
+    return OVL_OK;
+}
+
+/* The classes of rk's recurring chunks, numbered as first met, document after document
+ * (originals only): cls[c] the class of chunk c (UINT32_MAX for none), *fc each class's
+ * documents and key groups. */
+static int chunk_classes(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *copy_of, uint32_t *cls,
+                         ovl__fclasses *fc)
+{
+    size_t nrk = rk->n, ncls = 0, tsize = 1, ngl = 0;
+    size_t caprep = 0, caplast = 0, capdocs = 0, capgoff = 1, capg = 0;
+    const size_t *goff = rk->goff;
+    const uint32_t *gl = rk->gl;
+    uint32_t *table = NULL, *rep = NULL, *lastdoc = NULL; /* per class: a chunk of it; the last document */
+    int rc = OVL_OK;
+    memset(fc, 0, sizeof *fc);
+    while (tsize < 2 * nrk)
+        tsize *= 2;
+    if (!(table = calloc(tsize, sizeof *table)) || !(fc->goff = calloc(1, sizeof *fc->goff)))
+        goto nomem;
+    for (size_t c = 0; c < nrk; c++)
+        cls[c] = UINT32_MAX;
+    for (size_t d = 0; d < rk->ndocs; d++) {
+        if (copy_of[d] != d)
+            continue;
+        for (size_t c = rk->first[d]; c < rk->first[d + 1]; c++) {
+            size_t a = goff[c], b = goff[c + 1];
+            if (a == b)
+                continue;
+            size_t h = (size_t)ovl__groups_hash(gl + a, b - a) & (tsize - 1);
+            uint32_t k;
+            for (;; h = (h + 1) & (tsize - 1)) {
+                k = table[h];
+                if (k == 0) {
+                    if (ovl__grow(&rep, &caprep, ncls + 1, sizeof *rep) != 0 ||
+                        ovl__grow(&lastdoc, &caplast, ncls + 1, sizeof *lastdoc) != 0 ||
+                        ovl__grow(&fc->docs, &capdocs, ncls + 1, sizeof *fc->docs) != 0 ||
+                        ovl__grow(&fc->goff, &capgoff, ncls + 2, sizeof *fc->goff) != 0 ||
+                        ovl__grow(&fc->gl, &capg, ngl + (b - a), sizeof *fc->gl) != 0)
+                        goto nomem;
+                    memcpy(fc->gl + ngl, gl + a, (b - a) * sizeof *gl);
+                    ngl += b - a;
+                    fc->goff[ncls + 1] = ngl;
+                    rep[ncls] = (uint32_t)c;
+                    lastdoc[ncls] = UINT32_MAX;
+                    fc->docs[ncls] = 0;
+                    k = (uint32_t)++ncls;
+                    table[h] = k;
+                    break;
+                }
+                uint32_t r = rep[k - 1];
+                if (goff[r + 1] - goff[r] == b - a && !memcmp(gl + goff[r], gl + a, (b - a) * sizeof *gl))
+                    break;
+            }
+            cls[c] = k - 1;
+            if (lastdoc[k - 1] != d) {
+                lastdoc[k - 1] = (uint32_t)d;
+                fc->docs[k - 1]++;
+            }
+        }
+    }
+    fc->n = ncls;
+    goto done;
+nomem:
+    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    ovl__fclasses_free(fc);
+done:
+    free(table);
+    free(rep);
+    free(lastdoc);
     return rc;
 }
 
@@ -814,44 +841,77 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     return rc;
 }
 
+/* A recurring chunk holds several frequent keys (one per band whose rows it shares with other
+ * documents). Joining chunks by a shared key, or by the keys held by not many more documents
+ * than their rarest (the way before), made one family of texts that differ in a word or two:
+ * the GPL-2 and GPL-3 notices' windows share 12 of their 16 keys. Copies of one text have all
+ * the same keys, so the chunks with the same set of frequent keys are one text (a class); a
+ * copy with a word changed keeps some of its keys and gets rare ones for the others, and is
+ * put with the text whose keys it has (ovl__fclasses_roots). */
 int ovl__families_from_keys(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *copy_of, ovl__families *out)
 {
+    ovl__fclasses fc;
+    ovl__funits u = {rk->ndocs, rk->first, rk->off, rk->info, NULL, NULL, rk->n, NULL, 0};
+    uint32_t *up = NULL;
     memset(out, 0, sizeof *out);
-    size_t ndocs = rk->ndocs;
-    uint32_t *unit = NULL;   /* per recurring chunk: its unit */
+    u.unit = malloc((rk->n ? rk->n : 1) * sizeof *u.unit);
+    u.pure = calloc(rk->n ? rk->n : 1, 1);
+    if (!u.unit || !u.pure) {
+        free(u.unit);
+        free(u.pure);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    int rc = chunk_classes(ctx, rk, copy_of, u.unit, &fc);
+    if (rc == OVL_OK) {
+        up = malloc((fc.n ? fc.n : 1) * sizeof *up);
+        u.frag = malloc(fc.n ? fc.n : 1);
+        if (!up || !u.frag)
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    if (rc == OVL_OK)
+        rc = ovl__fclasses_roots(ctx, &fc, rk->gdocs, rk->ngroups, up, u.frag);
+    if (rc == OVL_OK) {
+        for (size_t c = 0; c < rk->n; c++)
+            if (u.unit[c] != UINT32_MAX) {
+                u.pure[c] = u.frag[u.unit[c]];
+                u.unit[c] = up[u.unit[c]];
+            }
+        /* (frag held each class's own until here) */
+        for (size_t k = 0; k < fc.n; k++)
+            u.frag[k] = up[k] == k && !u.frag[k];
+        u.nunits = fc.n;
+        rc = ovl__families_from_units(ctx, &u, copy_of, out);
+    }
+    ovl__fclasses_free(&fc);
+    free(up);
+    free(u.unit);
+    free(u.pure);
+    free(u.frag);
+    return rc;
+}
+
+int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of, ovl__families *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t ndocs = rk->ndocs, nunits = rk->nunits;
+    const uint32_t *unit = rk->unit; /* per recurring chunk: its unit */
+    const unsigned char *pure = rk->pure, *frag = rk->frag;
     uint32_t *parent = NULL; /* per unit */
     uint32_t *copies = calloc(ndocs ? ndocs : 1, sizeof *copies);
     uint32_t *root_fam = NULL; /* per unit */
-    unsigned char *frag = NULL;
-    unsigned char *pure = NULL; /* per recurring chunk: of a text of its own */
     unsigned char *sclean = NULL, *fclean = NULL;  /* per span: of such chunks only */
     uint32_t *span_text = NULL;                    /* per span: the text it is reported in */
     fsort *order = NULL;
     size_t *rank = NULL;
     int rc = OVL_OK;
     out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first);
-    unit = malloc((rk->n ? rk->n : 1) * sizeof *unit);
-    pure = calloc(rk->n ? rk->n : 1, 1);
-    if (!copies || !out->doc_first || !unit || !pure) {
+    if (!copies || !out->doc_first) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < rk->n; i++)
-        unit[i] = UINT32_MAX;
     for (size_t i = 0; i < ndocs; i++)
         if (copy_of[i] != UINT32_MAX && copy_of[i] != i)
             copies[copy_of[i]]++;
-    /* A recurring chunk holds several frequent keys (one per band whose rows it shares with
-     * other documents). Joining chunks by a shared key, or by the keys held by not many more
-     * documents than their rarest (the way before), made one family of texts that differ in
-     * a word or two: the GPL-2 and GPL-3 notices' windows share 12 of their 16 keys. Copies
-     * of one text have all the same keys, so the chunks with the same set of frequent keys
-     * are one text (text_units); a copy with a word changed keeps some of its keys and gets
-     * rare ones for the others, and is put with the text whose keys it has. */
-    size_t nunits = 0;
-    rc = text_units(ctx, rk, copy_of, unit, pure, &frag, &nunits);
-    if (rc != OVL_OK)
-        goto done;
     if (!(parent = malloc((nunits ? nunits : 1) * sizeof *parent))) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
@@ -1043,12 +1103,9 @@ int ovl__families_from_keys(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *
         out->span_family[s] = rank[out->span_family[s]];
 done:
     free(span_text);
-    free(frag);
-    free(pure);
     free(sclean);
     free(fclean);
     free(parent);
-    free(unit);
     free(copies);
     free(root_fam);
     free(order);

@@ -33,8 +33,51 @@ int ovl__fkeys_from_records(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl
 void ovl__fkeys_free(ovl__fkeys *k);
 
 /* The families of k (copy_of: per document its group's first, itself for an original, as in
- * ovl__cfp; k->ndocs of them). What ovl__families_build does after ovl__fkeys_from_records. */
+ * ovl__cfp; k->ndocs of them). What ovl__families_build does after ovl__fkeys_from_records:
+ * the chunks' classes (chunks with the same key groups), their roots
+ * (ovl__fclasses_roots), then ovl__families_from_units. */
 int ovl__families_from_keys(ovl_ctx *ctx, const ovl__fkeys *k, const uint32_t *copy_of, ovl__families *out);
+
+/* Classes of recurring chunks: the chunks with the same key groups hold the same text. Per
+ * class, numbered as first met (document after document, chunk after chunk): the documents
+ * holding it and its key groups (ascending). Arrays malloc'd, freed by ovl__fclasses_free. */
+typedef struct ovl__fclasses {
+    size_t n;
+    uint32_t *docs;
+    size_t *goff; /* class k's key groups: gl[goff[k] .. goff[k + 1]) (n + 1 entries) */
+    uint32_t *gl;
+} ovl__fclasses;
+void ovl__fclasses_free(ovl__fclasses *fc);
+
+/* The hash the classes are found by: of a class's key groups gl[0, n). */
+uint64_t ovl__groups_hash(const uint32_t *gl, size_t n);
+
+/* For each class k of fc: up[k], the root class whose text it is (itself, or the text a
+ * variant belongs to), and own[k], whether it is a text of its own; gdocs: the documents of
+ * each of the ngroups key groups. OVL_OK or OVL_ERR_NOMEM. */
+int ovl__fclasses_roots(ovl_ctx *ctx, const ovl__fclasses *fc, const uint32_t *gdocs, size_t ngroups, uint32_t *up,
+                        unsigned char *own);
+
+/* What the families are built from once each recurring chunk's class is resolved: per
+ * document its recurring chunks (first, off, info as in ovl__fkeys), per chunk its unit (the
+ * root class's number, UINT32_MAX for none) and whether its class is a text of its own, and
+ * per unit (nunits, the classes' count) whether it is a root that is no text of its own. Over
+ * MPI ranks each document's part is made by the rank holding it, from the classes rank 0
+ * resolved (src/mpi/families.c). */
+typedef struct ovl__funits {
+    size_t ndocs;
+    uint32_t *first;
+    uint32_t *off;
+    ovl__chunkinfo *info;
+    uint32_t *unit;
+    unsigned char *pure;
+    size_t n;
+    unsigned char *frag;
+    size_t nunits;
+} ovl__funits;
+
+/* The families of u (copy_of as for ovl__families_from_keys). */
+int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, ovl__families *out);
 
 /* How the documents are read again: as phase 1 read them (c, opts borrowed), checked against
  * the XXH3-128 (low, high) it saw when hashes is not NULL. */

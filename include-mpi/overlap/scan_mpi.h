@@ -35,12 +35,14 @@ extern "C" {
  *     (each sending rank's share's verdicts broadcast by it in turn) and finds the candidates
  *     and recurring chunks of its keys;
  *   2 pairs: each pair goes to the rank owning its first document, where the ranges' pairs
- *     are merged; recurring and template chunks go to rank 0, and the chunk ranges of the
- *     documents holding them, streamed to a temporary file there that the families read
- *     mapped (file pages, not memory of rank 0's own), with the number of chunks of each;
- *     rank 0 builds the families over those documents and their copies only and sends the
- *     families and their spans to every rank; each rank drops the pairs in recurring text
- *     only, with the spans of its pairs' documents;
+ *     are merged; the key groups of the recurring and template chunks are numbered over
+ *     the ranks and their documents counted where they were found (the counts to rank 0),
+ *     and each such chunk's record goes to the rank holding its document, which finds the
+ *     chunk it names in its chunk file and sends rank 0, document after document, each
+ *     recurring chunk's offset, ranges and key groups (4 bytes a group, not the 16-byte
+ *     records); rank 0 builds the families over those documents and their copies only and
+ *     sends the families and their spans to every rank; each rank drops the pairs in
+ *     recurring text only, with the spans of its pairs' documents;
  *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest
  *     first to the least loaded of as many bins as ranks, its bin j to rank (j + rank) mod
  *     ranks, so pairs of long documents are spread out and no rank holds others' costs;
