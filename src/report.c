@@ -124,10 +124,7 @@ void ovl_report_stream_free(ovl_report_stream *s)
         free((char *)s->docs[d].path);
         free((char *)s->docs[d].encoding);
     }
-    for (size_t k = 0; k < s->npairs; k++)
-        free((char *)s->pairs[k].error);
     free(s->docs);
-    free(s->pairs);
     ovl__json_release(s);
     free(s->o);
     free(s);

@@ -6,8 +6,6 @@
 
 #include <stdarg.h>
 
-typedef struct json_t json_t;
-
 struct ovl_report_doc {
     const ovl_doc *doc; /* borrowed */
     char *path;         /* label as given, valid UTF-8 (bad bytes became U+FFFD) */
@@ -103,6 +101,8 @@ char *ovl__utf8_clean(const char *s);
 
 /* ---- streamed reports (report.c dispatches to the writers below) ---- */
 
+enum { OVL__JSON_PAIRS, OVL__JSON_COPIES, OVL__JSON_FAMILIES, OVL__JSON_SKIPPED, OVL__JSON_NSECTIONS };
+
 struct ovl_report_stream {
     ovl_report_opts opts;
     ovl__out *o;
@@ -115,11 +115,10 @@ struct ovl_report_stream {
     size_t json_passages;     /* passages written to JSON "passages" (none with stat) */
     int excl;
     int err;                  /* first failure: every later call returns it */
-    /* JSON: pair records wait for the end, since passages come first in the document; so
-     * do the copies and families (as JSON values). */
-    ovl_pair_stats *pairs;
-    size_t npairs, cappairs;
-    json_t *copies, *families, *skipped;
+    /* JSON: the sections after "passages" in the document (pairs, copies, families,
+     * skipped) are rendered as their records come, each into a temporary file of its own,
+     * and copied to the output at the end: what is held does not grow with the report. */
+    struct ovl__spool *spool[OVL__JSON_NSECTIONS]; /* NULL until the section's first record */
 };
 
 /* Text writer (report_text.c). */
@@ -139,7 +138,7 @@ int ovl__json_family(ovl_ctx *ctx, ovl_report_stream *s, const ovl_family *f);
 int ovl__json_skipped(ovl_ctx *ctx, ovl_report_stream *s, const char *path, const char *message,
                       int64_t offset);
 int ovl__json_tail(ovl_ctx *ctx, ovl_report_stream *s);
-/* Frees what the JSON writer holds in s. */
+/* Frees what the JSON writer holds in s (its temporary files closed). */
 void ovl__json_release(ovl_report_stream *s);
 
 /* CSV writer (report_csv.c): a header row, then one row per pair record. */

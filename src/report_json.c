@@ -1,8 +1,10 @@
 /* report_json.c - the JSON (schema 1) and JSON lines reports: values for documents, passages, pairs, copies and families. */
 #include "report_int.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 
 /* ---- JSON values ----------------------------------------------------------------------- */
 
@@ -140,8 +142,11 @@ static json_t *jpair(const ovl_pair_stats *ps, const char *a_path, const char *b
     jset(o, "b_reused_chars", jint(ps->b_reused_chars), bad);
     jset(o, "b_ratio", jreal(ps->b_ratio), bad);
     jset(o, "top_similarity", jreal(ps->top_similarity), bad);
-    if (ps->error)
-        jset(o, "error", json_string(ps->error), bad);
+    if (ps->error) {
+        char *e = ovl__utf8_clean(ps->error);
+        jset(o, "error", e ? json_string(e) : NULL, bad);
+        free(e);
+    }
     return o;
 }
 
@@ -343,19 +348,106 @@ static json_t *jfamily(const ovl_family *f, int *bad)
     return o;
 }
 
-/* JSON keeps the record for the end; JSON lines writes {"key": record} now. */
+/* ---- the JSON document's tail sections ------------------------------------------------ */
+
+/* A section's records, rendered as the tail lays them out (each after "\n    " or
+ * ",\n    ", at depth 4), waiting in a temporary file for the end of the document. */
+struct ovl__spool {
+    FILE *f;
+    int errnum;      /* errno of the first failed write */
+    size_t n;        /* records in f */
+    uint64_t bytes;  /* bytes given to f */
+    ovl__out o;      /* buffers the records on their way to f */
+};
+
+static const char *const section_name[OVL__JSON_NSECTIONS] = {"pairs", "copies", "families",
+                                                              "skipped"};
+
+static int spool_sink(void *data, const void *buf, size_t len)
+{
+    struct ovl__spool *sp = data;
+    errno = 0;
+    if (fwrite(buf, 1, len, sp->f) != len) {
+        sp->errnum = errno ? errno : EIO;
+        return -1;
+    }
+    sp->bytes += len;
+    return 0;
+}
+
+static int spool_fail(ovl_ctx *ctx, const struct ovl__spool *sp, int t, const char *what)
+{
+    return ovl__fail(ctx, OVL_ERR_IO, -1, "cannot %s the temporary file of the JSON report's %s: %s",
+                     what, section_name[t], strerror(sp->errnum ? sp->errnum : EIO));
+}
+
+/* Renders record v (consumed; bad: it could not be built) at the end of section t. */
+static int spool_record(ovl_ctx *ctx, ovl_report_stream *s, int t, json_t *v, int bad)
+{
+    struct ovl__spool *sp = s->spool[t];
+    if (!sp) {
+        if (!(sp = malloc(sizeof *sp))) {
+            json_decref(v);
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        }
+        errno = 0;
+        if (!(sp->f = tmpfile())) {
+            int e = errno ? errno : EIO;
+            free(sp);
+            json_decref(v);
+            return ovl__fail(ctx, OVL_ERR_IO, -1,
+                             "cannot create a temporary file for the JSON report's %s: %s",
+                             section_name[t], strerror(e));
+        }
+        sp->errnum = 0;
+        sp->n = 0;
+        sp->bytes = 0;
+        ovl__out_init(&sp->o, spool_sink, sp);
+        s->spool[t] = sp;
+    }
+    ovl__out_puts(&sp->o, sp->n ? ",\n    " : "\n    ");
+    int rc = dump(ctx, v, bad, JSON_FLAGS | JSON_INDENT(2), 4, &sp->o);
+    if (rc == OVL_ERR_WRITE || (rc == OVL_OK && sp->o.err))
+        return spool_fail(ctx, sp, t, "write");
+    if (rc == OVL_OK)
+        sp->n++;
+    return rc;
+}
+
+/* Copies section t's records to o. */
+static int spool_copy(ovl_ctx *ctx, struct ovl__spool *sp, int t, ovl__out *o)
+{
+    if (ovl__out_flush(&sp->o) != OVL_OK)
+        return spool_fail(ctx, sp, t, "write");
+    errno = 0;
+    if (fflush(sp->f) != 0 || fseek(sp->f, 0, SEEK_SET) != 0) {
+        sp->errnum = errno;
+        return spool_fail(ctx, sp, t, "write");
+    }
+    /* The record buffer is empty now: it carries the file's bytes to o. */
+    uint64_t got = 0;
+    size_t k;
+    errno = 0;
+    while (o->err == OVL_OK && (k = fread(sp->o.buf, 1, sizeof sp->o.buf, sp->f)) > 0) {
+        ovl__out_put(o, sp->o.buf, k);
+        got += k;
+    }
+    if (o->err != OVL_OK)
+        return OVL_OK; /* the caller reports the sink's refusal */
+    if (ferror(sp->f) || got != sp->bytes) {
+        sp->errnum = ferror(sp->f) && errno ? errno : EIO;
+        return spool_fail(ctx, sp, t, "read");
+    }
+    return OVL_OK;
+}
+
+/* JSON lines writes {"key": record} now; JSON renders the record into section t. */
 static int stream_record(ovl_ctx *ctx, ovl_report_stream *s, const char *key, json_t *rec, int bad,
-                         json_t **held)
+                         int t)
 {
     int rc = OVL_OK;
     if (s->opts.format == OVL_FORMAT_JSON) {
-        if (!*held && !(*held = json_array()))
-            bad = 1;
-        if (bad || !rec || json_array_append_new(*held, rec) != 0)
-            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        else
-            rec = NULL;
-        json_decref(rec);
+        rc = spool_record(ctx, s, t, rec, bad);
     } else {
         json_t *line = json_object();
         jset(line, key, rec, &bad);
@@ -369,14 +461,14 @@ int ovl__json_copies(ovl_ctx *ctx, ovl_report_stream *s, const ovl_copies *g)
 {
     int bad = 0;
     json_t *rec = jcopies(g, &bad);
-    return stream_record(ctx, s, "copies", rec, bad, &s->copies);
+    return stream_record(ctx, s, "copies", rec, bad, OVL__JSON_COPIES);
 }
 
 int ovl__json_family(ovl_ctx *ctx, ovl_report_stream *s, const ovl_family *f)
 {
     int bad = 0;
     json_t *rec = jfamily(f, &bad);
-    return stream_record(ctx, s, "family", rec, bad, &s->families);
+    return stream_record(ctx, s, "family", rec, bad, OVL__JSON_FAMILIES);
 }
 
 int ovl__json_skipped(ovl_ctx *ctx, ovl_report_stream *s, const char *path, const char *message,
@@ -390,7 +482,7 @@ int ovl__json_skipped(ovl_ctx *ctx, ovl_report_stream *s, const char *path, cons
     jset(o, "byte", offset >= 0 ? json_integer(offset) : json_null(), &bad);
     free(p);
     free(m);
-    return stream_record(ctx, s, "skipped", o, bad, &s->skipped);
+    return stream_record(ctx, s, "skipped", o, bad, OVL__JSON_SKIPPED);
 }
 
 int ovl__json_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pair,
@@ -432,14 +524,9 @@ int ovl__json_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pai
     }
     if (rc != OVL_OK)
         return rc;
-    if (ovl__grow(&s->pairs, &s->cappairs, s->npairs + 1, sizeof *s->pairs) != 0)
-        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    s->pairs[s->npairs] = *pair;
-    s->pairs[s->npairs].error = pair->error ? ovl__utf8_clean(pair->error) : NULL;
-    if (pair->error && !s->pairs[s->npairs].error)
-        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    s->npairs++;
-    return OVL_OK;
+    int bad = 0;
+    json_t *jp = jpair(pair, pa, pb, &bad);
+    return spool_record(ctx, s, OVL__JSON_PAIRS, jp, bad);
 }
 
 int ovl__json_tail(ovl_ctx *ctx, ovl_report_stream *s)
@@ -447,26 +534,17 @@ int ovl__json_tail(ovl_ctx *ctx, ovl_report_stream *s)
     ovl__out *o = s->o;
     int rc = OVL_OK;
     ovl__out_puts(o, s->json_passages ? "\n  ],\n  \"pairs\": [" : "],\n  \"pairs\": [");
-    for (size_t k = 0; k < s->npairs && rc == OVL_OK; k++) {
-        int bad = 0;
-        const ovl_pair_stats *p = &s->pairs[k];
-        json_t *jp = jpair(p, s->docs[p->a].path, s->docs[p->b].path, &bad);
-        ovl__out_puts(o, k ? ",\n    " : "\n    ");
-        rc = dump(ctx, jp, bad, JSON_FLAGS | JSON_INDENT(2), 4, o);
-    }
-    if (rc == OVL_OK)
-        ovl__out_puts(o, s->npairs ? "\n  ]" : "]");
-    json_t *tail[3] = {s->copies, s->families, s->skipped};
-    const char *names[3] = {"copies", "families", "skipped"};
-    for (int t = 0; t < 3 && rc == OVL_OK; t++) {
-        if (!tail[t])
-            continue; /* only scans with such groups carry these keys */
-        ovl__out_printf(o, ",\n  \"%s\": [", names[t]);
-        for (size_t k = 0; k < json_array_size(tail[t]) && rc == OVL_OK; k++) {
-            ovl__out_puts(o, k ? ",\n    " : "\n    ");
-            rc = dump(ctx, json_incref(json_array_get(tail[t], k)), 0, JSON_FLAGS | JSON_INDENT(2), 4, o);
+    for (int t = 0; t < OVL__JSON_NSECTIONS && rc == OVL_OK; t++) {
+        struct ovl__spool *sp = s->spool[t];
+        int has = sp && sp->n;
+        if (t != OVL__JSON_PAIRS) {
+            if (!has)
+                continue; /* only scans with such groups carry these keys */
+            ovl__out_printf(o, ",\n  \"%s\": [", section_name[t]);
         }
-        ovl__out_puts(o, "\n  ]");
+        if (has)
+            rc = spool_copy(ctx, sp, t, o);
+        ovl__out_puts(o, has ? "\n  ]" : "]");
     }
     if (rc == OVL_OK)
         ovl__out_puts(o, "\n}\n");
@@ -475,8 +553,11 @@ int ovl__json_tail(ovl_ctx *ctx, ovl_report_stream *s)
 
 void ovl__json_release(ovl_report_stream *s)
 {
-    json_decref(s->copies);
-    json_decref(s->families);
-    json_decref(s->skipped);
-    s->copies = s->families = s->skipped = NULL;
+    for (int t = 0; t < OVL__JSON_NSECTIONS; t++) {
+        if (s->spool[t]) {
+            fclose(s->spool[t]->f);
+            free(s->spool[t]);
+            s->spool[t] = NULL;
+        }
+    }
 }

@@ -6,6 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -1257,6 +1262,309 @@ START_TEST(test_empty)
 }
 END_TEST
 
+/* ---- the JSON tail sections, streamed ---------------------------------------------------
+ * Pairs, copies, families and skipped records of a streamed JSON report, many of each (their
+ * sections pass many times through the writer's buffers), given in an interleaved order: the
+ * document after "passages" must be exactly the layout the schema's writer has always had,
+ * and every record the one the JSON lines format writes for the same call. */
+
+typedef struct strb {
+    char *p;
+    size_t len, cap;
+} strb;
+
+static void strb_printf(strb *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    ck_assert_int_ge(n, 0);
+    if (b->len + (size_t)n + 1 > b->cap) {
+        b->cap = (b->len + (size_t)n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        ck_assert_ptr_nonnull(b->p);
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+#define SEC_DOCS 40
+#define SEC_PAIRS 1500
+#define SEC_COPIES 400
+#define SEC_MEMBERS 30
+#define SEC_FAMILIES 300
+#define SEC_SKIPPED 500
+
+/* Which record comes at call number k of a stream of `total` calls: a fixed interleaving of
+ * the four kinds (0 pair, 1 copies, 2 family, 3 skipped), each in its own order. */
+static int sec_kind(size_t k, const size_t *left)
+{
+    for (int t = (int)(k * 7 % 4), i = 0; i < 4; i++, t = (t + 1) % 4)
+        if (left[t])
+            return t;
+    return -1;
+}
+
+/* Streams npairs pairs, ncopies copy groups, nfam families and nskip skipped inputs in
+ * format f to *out; returns the stream's result. */
+static int sec_stream(int f, size_t npairs, size_t ncopies, size_t nfam, size_t nskip, buf *out,
+                      ovl_ctx *ctx)
+{
+    ovl_report_docinfo di[SEC_DOCS];
+    char names[SEC_DOCS][16];
+    memset(di, 0, sizeof di);
+    for (int d = 0; d < SEC_DOCS; d++) {
+        snprintf(names[d], sizeof names[d], "d%02d.txt", d);
+        di[d].path = names[d];
+        di[d].encoding = "UTF-8";
+        di[d].stats.top_source = -1;
+    }
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.format = f;
+    ovl_report_stream *s = NULL;
+    int rc = ovl_report_stream_begin(ctx, &o, di, SEC_DOCS, 0, buf_sink, out, &s);
+    if (rc != OVL_OK)
+        return rc;
+    size_t left[4] = {npairs, ncopies, nfam, nskip}, done[4] = {0, 0, 0, 0};
+    for (size_t k = 0; rc == OVL_OK; k++) {
+        int t = sec_kind(k, left);
+        if (t < 0)
+            break;
+        size_t i = done[t]++;
+        left[t]--;
+        char p0[32], p1[32], text[64], msg[64];
+        if (t == 0) {
+            ovl_pair_stats ps;
+            memset(&ps, 0, sizeof ps);
+            ps.a = (int)(i % SEC_DOCS);
+            ps.b = (int)((i * 3 + 1) % SEC_DOCS);
+            ps.a_reused_chars = i;
+            ps.b_reused_chars = 2 * i;
+            ps.a_ratio = 0.5;
+            ps.b_ratio = 0.25;
+            ps.error = i % 100 == 7 ? "cannot align: \xff byte" : NULL;
+            rc = ovl_report_stream_pair(ctx, s, &ps, NULL, 0, NULL, NULL);
+        } else if (t == 1) {
+            char mem[SEC_MEMBERS][32];
+            const char *paths[SEC_MEMBERS];
+            double sim[SEC_MEMBERS];
+            for (size_t m = 0; m < SEC_MEMBERS; m++) {
+                snprintf(mem[m], sizeof mem[m], "copies/%zu/member-%02zu.txt", i, m);
+                paths[m] = mem[m];
+                sim[m] = m == 0 || i % 2 == 0 ? 1.0 : 0.5;
+            }
+            ovl_copies g = {paths, SEC_MEMBERS, 1000 + i, 900 + i, i % 2 ? sim : NULL};
+            rc = ovl_report_stream_copies(ctx, s, &g);
+        } else if (t == 2) {
+            snprintf(p0, sizeof p0, "fam/%zu/a.txt", i);
+            snprintf(p1, sizeof p1, "fam/%zu/b.txt", i);
+            snprintf(text, sizeof text, "recurring text number %zu", i);
+            ovl_family_span sp[2] = {{p0, i, i + 10}, {p1, 2 * i, 2 * i + 10}};
+            ovl_family fm = {i + 1, 2 + i % 3, 10, text, sp, 2};
+            rc = ovl_report_stream_family(ctx, s, &fm);
+        } else {
+            snprintf(p0, sizeof p0, "skipped/%zu.bin", i);
+            snprintf(msg, sizeof msg, "binary input (%zu)", i);
+            rc = ovl_report_stream_skipped(ctx, s, p0, msg, i % 2 ? (int64_t)i : -1);
+        }
+    }
+    if (rc != OVL_OK) {
+        ovl_report_stream_free(s);
+        return rc;
+    }
+    return ovl_report_stream_end(ctx, s);
+}
+
+/* The document from "passages" on, written out by hand in the schema's layout. */
+static char *sec_expected(size_t npairs, size_t ncopies, size_t nfam, size_t nskip)
+{
+    strb e = {NULL, 0, 0};
+    strb_printf(&e, "\"passages\": [],\n  \"pairs\": [");
+    for (size_t i = 0; i < npairs; i++) {
+        strb_printf(&e, "%s    {\n      \"a\": %zu,\n      \"b\": %zu,\n      \"a_path\": \"d%02zu.txt\",\n"
+                        "      \"b_path\": \"d%02zu.txt\",\n      \"passages\": 0,\n      \"a_reused_chars\": %zu,\n"
+                        "      \"a_ratio\": 0.5,\n      \"b_reused_chars\": %zu,\n      \"b_ratio\": 0.25,\n"
+                        "      \"top_similarity\": 0.0",
+                    i ? ",\n" : "\n", i % SEC_DOCS, (i * 3 + 1) % SEC_DOCS, i % SEC_DOCS,
+                    (i * 3 + 1) % SEC_DOCS, i, 2 * i);
+        if (i % 100 == 7)
+            strb_printf(&e, ",\n      \"error\": \"cannot align: \xef\xbf\xbd byte\"");
+        strb_printf(&e, "\n    }");
+    }
+    strb_printf(&e, npairs ? "\n  ]" : "]");
+    if (ncopies) {
+        strb_printf(&e, ",\n  \"copies\": [");
+        for (size_t i = 0; i < ncopies; i++) {
+            strb_printf(&e, "%s    {\n      \"paths\": [", i ? ",\n" : "\n");
+            for (size_t m = 0; m < SEC_MEMBERS; m++)
+                strb_printf(&e, "%s        \"copies/%zu/member-%02zu.txt\"", m ? ",\n" : "\n", i, m);
+            strb_printf(&e, "\n      ],\n      \"bytes\": %zu,\n      \"chars\": %zu,\n      \"identical\": %s",
+                        1000 + i, 900 + i, i % 2 ? "false" : "true");
+            if (i % 2) {
+                strb_printf(&e, ",\n      \"similarity\": [");
+                for (size_t m = 0; m < SEC_MEMBERS; m++)
+                    strb_printf(&e, "%s        %s", m ? ",\n" : "\n", m ? "0.5" : "1.0");
+                strb_printf(&e, "\n      ]");
+            }
+            strb_printf(&e, "\n    }");
+        }
+        strb_printf(&e, "\n  ]");
+    }
+    if (nfam) {
+        strb_printf(&e, ",\n  \"families\": [");
+        for (size_t i = 0; i < nfam; i++)
+            strb_printf(&e, "%s    {\n      \"id\": %zu,\n      \"documents\": %zu,\n      \"chars\": 10,\n"
+                            "      \"text\": \"recurring text number %zu\",\n      \"spans\": [\n"
+                            "        {\n          \"path\": \"fam/%zu/a.txt\",\n          \"char_start\": %zu,\n"
+                            "          \"char_end\": %zu\n        },\n"
+                            "        {\n          \"path\": \"fam/%zu/b.txt\",\n          \"char_start\": %zu,\n"
+                            "          \"char_end\": %zu\n        }\n      ]\n    }",
+                        i ? ",\n" : "\n", i + 1, 2 + i % 3, i, i, i, i + 10, i, 2 * i, 2 * i + 10);
+        strb_printf(&e, "\n  ]");
+    }
+    if (nskip) {
+        strb_printf(&e, ",\n  \"skipped\": [");
+        for (size_t i = 0; i < nskip; i++) {
+            char byte[32];
+            snprintf(byte, sizeof byte, i % 2 ? "%zu" : "null", i);
+            strb_printf(&e, "%s    {\n      \"path\": \"skipped/%zu.bin\",\n      \"message\": \"binary input (%zu)\",\n"
+                            "      \"byte\": %s\n    }",
+                        i ? ",\n" : "\n", i, i, byte);
+        }
+        strb_printf(&e, "\n  ]");
+    }
+    strb_printf(&e, "\n}\n");
+    return e.p;
+}
+
+/* Checks format JSON against the layout and against the JSON lines records, for the counts
+ * given. */
+static void sec_check(size_t npairs, size_t ncopies, size_t nfam, size_t nskip)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    buf js = {NULL, 0, 0, -1}, jl = {NULL, 0, 0, -1};
+    int rc = sec_stream(OVL_FORMAT_JSON, npairs, ncopies, nfam, nskip, &js, ctx);
+    ck_assert_msg(rc == OVL_OK, "json: %d %s", rc, ovl_ctx_message(ctx));
+    rc = sec_stream(OVL_FORMAT_JSONL, npairs, ncopies, nfam, nskip, &jl, ctx);
+    ck_assert_msg(rc == OVL_OK, "jsonl: %d %s", rc, ovl_ctx_message(ctx));
+    ck_assert_ptr_nonnull(js.p);
+    const char *from = strstr(js.p, "\"passages\": [");
+    ck_assert_ptr_nonnull(from);
+    char *want = sec_expected(npairs, ncopies, nfam, nskip);
+    expect_str(from, want);
+    free(want);
+
+    /* Every JSON lines record, in order, is the JSON document's next one of its key. */
+    json_error_t jerr;
+    json_t *doc = json_loads(js.p, 0, &jerr);
+    ck_assert_msg(doc != NULL, "not JSON: %s at %d", jerr.text, jerr.position);
+    const char *line_key[4] = {"pair", "copies", "family", "skipped"};
+    const char *doc_key[4] = {"pairs", "copies", "families", "skipped"};
+    size_t seen[4] = {0, 0, 0, 0}, want_n[4] = {npairs, ncopies, nfam, nskip};
+    for (char *line = jl.p, *nl; line && *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        ck_assert_ptr_nonnull(nl);
+        json_t *rec = json_loadb(line, (size_t)(nl - line), 0, &jerr);
+        ck_assert_ptr_nonnull(rec);
+        int t = 0;
+        while (t < 4 && !json_object_get(rec, line_key[t]))
+            t++;
+        ck_assert_int_lt(t, 4);
+        json_t *arr = json_object_get(doc, doc_key[t]);
+        ck_assert_msg(json_equal(json_object_get(rec, line_key[t]), json_array_get(arr, seen[t])),
+                      "%s record %zu differs from the JSON lines one", doc_key[t], seen[t]);
+        seen[t]++;
+        json_decref(rec);
+    }
+    for (int t = 0; t < 4; t++) {
+        ck_assert_uint_eq(seen[t], want_n[t]);
+        json_t *arr = json_object_get(doc, doc_key[t]);
+        /* "pairs" is always there; the others only when the scan had such records. */
+        if (t == 0 || want_n[t])
+            ck_assert_uint_eq(json_array_size(arr), want_n[t]);
+        else
+            ck_assert_ptr_null(arr);
+    }
+    json_decref(doc);
+    free(js.p);
+    free(jl.p);
+    ovl_ctx_free(ctx);
+}
+
+START_TEST(test_json_stream_sections)
+{
+    sec_check(SEC_PAIRS, SEC_COPIES, SEC_FAMILIES, SEC_SKIPPED);
+    sec_check(0, 0, 0, 0);
+    sec_check(0, 0, 0, 3);
+    sec_check(2, 1, 0, 0);
+    sec_check(0, 0, 5, 0);
+}
+END_TEST
+
+/* A temporary file for a section that cannot be created, or written: OVL_ERR_IO naming the
+ * section and the system's reason, the error sticks, and the sink gets nothing. */
+START_TEST(test_json_stream_tmpfile_failure)
+{
+    struct rlimit old, low;
+    ovl_ctx *ctx = ovl_ctx_new();
+
+    /* No descriptor left for the temporary file. */
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    int fd = dup(2);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    low = old;
+    low.rlim_cur = (rlim_t)fd;
+    buf b = {NULL, 0, 0, -1};
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    int rc = sec_stream(OVL_FORMAT_JSON, 0, 1, 0, 0, &b, ctx);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    ck_assert_int_eq(rc, OVL_ERR_IO);
+    ck_assert_int_eq(ovl_ctx_code(ctx), OVL_ERR_IO);
+    char want[200];
+    snprintf(want, sizeof want, "cannot create a temporary file for the JSON report's copies: %s",
+             strerror(EMFILE));
+    ck_assert_str_eq(ovl_ctx_message(ctx), want);
+    ck_assert_uint_eq(b.len, 0);
+
+    /* The same with the stream kept: every later call returns the error, the tail is not
+     * written. */
+    ovl_report_docinfo di = {"a.txt", "UTF-8", 0, {0}, 0, 0, NULL, 0, NULL, 0, 0};
+    di.stats.top_source = -1;
+    ovl_report_opts o = OVL_REPORT_OPTS_INIT;
+    o.format = OVL_FORMAT_JSON;
+    ovl_report_stream *s = NULL;
+    ck_assert_int_eq(ovl_report_stream_begin(ctx, &o, &di, 1, 0, buf_sink, &b, &s), OVL_OK);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    rc = ovl_report_stream_skipped(ctx, s, "x.bin", "binary", -1);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    ck_assert_int_eq(rc, OVL_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(ovl_ctx_message(ctx), "the JSON report's skipped"));
+    ck_assert_int_eq(ovl_report_stream_skipped(ctx, s, "y.bin", "binary", -1), OVL_ERR_IO);
+    ck_assert_int_eq(ovl_report_stream_end(ctx, s), OVL_ERR_IO);
+    ck_assert_uint_eq(b.len, 0);
+
+    /* Files may not grow past 4 KB: the pairs' file fails once its buffer is written. */
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    low = old;
+    low.rlim_cur = 4096;
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &low), 0);
+    rc = sec_stream(OVL_FORMAT_JSON, SEC_PAIRS, 0, 0, 0, &b, ctx);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    ck_assert_int_eq(rc, OVL_ERR_IO);
+    snprintf(want, sizeof want, "cannot write the temporary file of the JSON report's pairs: %s",
+             strerror(EFBIG));
+    ck_assert_str_eq(ovl_ctx_message(ctx), want);
+    ck_assert_uint_eq(b.len, 0);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -1279,6 +1587,8 @@ static Suite *report_suite(void)
     tcase_add_test(tc, test_json_alloc_failure);
     tcase_add_test(tc, test_invalid);
     tcase_add_test(tc, test_empty);
+    tcase_add_test(tc, test_json_stream_sections);
+    tcase_add_test(tc, test_json_stream_tmpfile_failure);
     suite_add_tcase(s, tc);
     return s;
 }

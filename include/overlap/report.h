@@ -141,8 +141,9 @@ OVL_API int ovl_pair_stats_compute(int id_a, int id_b, const ovl_passage *ps, si
  * A report written as it is produced, for corpora whose passages do not fit in memory: the
  * documents (with figures computed by the caller) first, then one pair at a time. Text, JSON
  * and JSON lines; the bytes are those ovl_report_write gives for the same content. JSON
- * keeps the pair records (about 80 bytes each) until the end, where "pairs" follows
- * "passages"; the passages themselves are never held. */
+ * writes the pair, copies, family and skipped records to temporary files (tmpfile), one per
+ * section, until the end, where they follow "passages"; nothing is held that grows with the
+ * report. */
 typedef struct ovl_report_docinfo {
     const char *path;     /* label (copied; bytes that are not UTF-8 become U+FFFD) */
     const char *encoding; /* e.g. "UTF-8" (copied) */
@@ -202,7 +203,9 @@ OVL_API int ovl_report_stream_begin(ovl_ctx *ctx, const ovl_report_opts *opts,
 /* Writes one pair's record and its passages ps[0..n) (sorted as the caller wants them shown).
  * a and b are the two documents (borrowed during the call): the text format needs them for
  * the passage bodies; JSON and JSON lines accept NULL. After a failure every later call
- * returns the same error. */
+ * returns the same error. JSON: this call and the three below fail with OVL_ERR_IO when the
+ * temporary file of their section cannot be created or written, ovl_report_stream_end when
+ * one cannot be read back. */
 OVL_API int ovl_report_stream_pair(ovl_ctx *ctx, ovl_report_stream *s, const ovl_pair_stats *pair,
                            const ovl_passage *ps, size_t n, const ovl_doc *a, const ovl_doc *b);
 /* Records a group of identical files (JSON "copies", a {"copies":...} line, a text line). */
