@@ -25,29 +25,25 @@ static uint32_t chunk_offset(const ovl__cfp *cfp, size_t ndocs, uint32_t doc, ui
     return UINT32_MAX;
 }
 
-/* The recurring chunks (those a record names), numbered in document order, then chunk order.
- * The families' working arrays are sized by them, not by every chunk of the documents holding
- * them: most of those chunks are the documents' own text (on the real English corpus 139,722
- * of 737,761 recur), and at 1 TB those documents hold billions of chunks. A recurring chunk
- * keeps its index in its document, so that two with another chunk between them are not taken
- * for neighbours; chunk numbers of the corpus (64-bit) are not held. */
-typedef struct rchunks {
-    uint32_t *off;   /* per recurring chunk: its index among its document's chunks */
-    uint32_t *first; /* per document d: its recurring chunks are [first[d], first[d + 1]) */
-    size_t n;
-} rchunks;
+/* The recurring chunks (those a record names) are numbered in document order, then chunk
+ * order. The families' working arrays are sized by them, not by every chunk of the documents
+ * holding them: most of those chunks are the documents' own text (on the real English corpus
+ * 139,722 of 737,761 recur), and at 1 TB those documents hold billions of chunks. A recurring
+ * chunk keeps its index in its document (ovl__fkeys.off), so that two with another chunk
+ * between them are not taken for neighbours; chunk numbers of the corpus (64-bit) are not
+ * held. */
 
-static void rchunks_free(rchunks *rk)
+void ovl__fkeys_free(ovl__fkeys *k)
 {
-    free(rk->off);
-    free(rk->first);
-    memset(rk, 0, sizeof *rk);
-}
-
-/* The chunk of recurring chunk c. */
-static const ovl__chunkinfo *rchunk_info(const ovl__cfp *cfp, const rchunks *rk, uint32_t doc, uint32_t c)
-{
-    return &cfp->chunks[cfp->docs[doc].first_chunk + rk->off[c]];
+    if (!k)
+        return;
+    free(k->first);
+    free(k->off);
+    free(k->info);
+    free(k->goff);
+    free(k->gl);
+    free(k->gdocs);
+    memset(k, 0, sizeof *k);
 }
 
 /* Numbers the recurring chunks of the nrec records (*rk); (*rci)[x] (malloc'd): record x's
@@ -58,7 +54,7 @@ static const ovl__chunkinfo *rchunk_info(const ovl__cfp *cfp, const rchunks *rk,
  * 8 a document and 4 per chunk of the document with most; kept: 4 bytes a recurring chunk and
  * 4 a document. OVL_ERR_TOOBIG past 2^32 - 1 recurring chunks (units and classes are numbered
  * in 32 bits). */
-static int recurring_chunks(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, rchunks *rk, uint32_t **rcip)
+static int recurring_chunks(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fkeys *rk, uint32_t **rcip)
 {
     size_t nrec = cfp->nrec, n = 0, cap = 0;
     uint32_t maxch = 0;
@@ -67,7 +63,6 @@ static int recurring_chunks(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, rch
     uint32_t *buf = NULL;                       /* the records' chunks by document */
     uint32_t *mark = NULL;                      /* per chunk of one document: its number */
     int rc = OVL_OK;
-    memset(rk, 0, sizeof *rk);
     *rcip = NULL;
     rk->first = malloc((ndocs + 1) * sizeof *rk->first);
     if (!rci || !at || !rk->first)
@@ -135,8 +130,6 @@ done:
     free(at);
     free(buf);
     free(mark);
-    if (rc != OVL_OK)
-        rchunks_free(rk);
     return rc;
 }
 
@@ -256,7 +249,7 @@ static int same_docs(size_t both, size_t nx, size_t ny)
  * into one family when mostly the same documents hold them (see ovl__families_build).
  * unit[c]: the unit of recurring chunk c (UINT32_MAX when it has none); parent: union-find
  * over the nunits units. */
-static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rchunks *rk,
+static int join_neighbours(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *copy_of,
                            const uint32_t *unit, const unsigned char *frag, size_t nunits,
                            uint32_t *parent)
 {
@@ -271,8 +264,8 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    for (size_t d = 0; d < ndocs; d++) {
-        if (cfp->copy_of[d] != d)
+    for (size_t d = 0; d < rk->ndocs; d++) {
+        if (copy_of[d] != d)
             continue;
         uint32_t c1 = rk->first[d + 1], prev = UINT32_MAX; /* the last recurring chunk */
         for (uint32_t c = rk->first[d]; c < c1; c++) {
@@ -283,8 +276,7 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, cons
             uint32_t p = prev;
             prev = c;
             if (p != UINT32_MAX && unit[p] != r &&
-                rchunk_info(cfp, rk, (uint32_t)d, c)->tok_start <=
-                    rchunk_info(cfp, rk, (uint32_t)d, p)->tok_end + FAMILY_GAP) {
+                rk->info[c].tok_start <= rk->info[p].tok_end + FAMILY_GAP) {
                 uint32_t q = unit[p];
                 if (ovl__grow(&ed, &caped, ned + 1, sizeof *ed) != 0) {
                     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -621,68 +613,30 @@ static uint64_t groups_hash(const uint32_t *gl, size_t a, size_t b)
 }
 
 /* Units of the recurring chunks of rk (unit[c]: UINT32_MAX for one without a class): the
- * root class of each chunk's class. *rcip: per record, its recurring chunk (see
- * recurring_chunks), freed here once each chunk's key groups are listed. gdocs: documents
- * per key group (ngroups of them). *nunits: an upper bound of the unit numbers; (*frag)[u]
+ * root class of each chunk's class. *nunits: an upper bound of the unit numbers; (*frag)[u]
  * (malloc'd, *nunits of them): unit u is no text of its own (a root class that is not one);
  * pure[c]: recurring chunk c is of a text of its own, not a variant. */
-static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rchunks *rk, uint32_t **rcip,
-                      const uint32_t *gdocs, size_t ngroups, uint32_t *unit, unsigned char *pure,
-                      unsigned char **frag, size_t *nunits)
+static int text_units(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *copy_of, uint32_t *unit,
+                      unsigned char *pure, unsigned char **frag, size_t *nunits)
 {
-    size_t nrk = rk->n, nrec = cfp->nrec, nrc = 0, ncls = 0, tsize = 1, capcl = 0;
-    uint32_t *rci = *rcip;
-    size_t *goff = calloc(nrk + 1, sizeof *goff); /* records may pass 2^32 at 1 TB */
-    uint32_t *gl = NULL;                          /* per chunk: its key groups */
+    size_t nrk = rk->n, ngroups = rk->ngroups, ncls = 0, tsize = 1, capcl = 0;
+    const size_t *goff = rk->goff;
+    const uint32_t *gl = rk->gl, *gdocs = rk->gdocs;
     uint32_t *owner = malloc((ngroups ? ngroups : 1) * sizeof *owner);
     uint32_t *table = NULL;
     tclass *cl = NULL;
     int rc = OVL_OK;
     *nunits = 0;
-    if (!goff || !owner) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
-    for (size_t x = 0; x < nrec; x++) {
-        int newg = x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group;
-        uint32_t ci = rci[x];
-        if (ci != UINT32_MAX && !newg && rci[x - 1] == ci)
-            ci = UINT32_MAX; /* the same chunk twice under one key */
-        rci[x] = ci;
-        if (ci != UINT32_MAX)
-            goff[ci + 1]++;
-    }
-    for (size_t i = 0; i < nrk; i++) {
-        if (goff[i + 1])
-            nrc++;
-        goff[i + 1] += goff[i];
-    }
-    if (!(gl = malloc((goff[nrk] ? goff[nrk] : 1) * sizeof *gl))) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
-    /* Records come by key group, so each chunk's list is sorted. */
-    for (size_t x = 0, g = 0; x < nrec; x++) {
-        if (x && cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
-            g++;
-        if (rci[x] != UINT32_MAX)
-            gl[goff[rci[x]]++] = (uint32_t)g;
-    }
-    free(rci);
-    *rcip = NULL;
-    for (size_t i = nrk; i > 0; i--)
-        goff[i] = goff[i - 1];
-    goff[0] = 0;
-    while (tsize < 2 * nrc)
+    while (tsize < 2 * nrk)
         tsize *= 2;
     table = calloc(tsize, sizeof *table);
-    if (!table) {
+    if (!owner || !table) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
     /* Classes numbered as first met, document after document. */
-    for (size_t d = 0; d < ndocs; d++) {
-        if (cfp->copy_of[d] != d)
+    for (size_t d = 0; d < rk->ndocs; d++) {
+        if (copy_of[d] != d)
             continue;
         for (size_t c = rk->first[d]; c < rk->first[d + 1]; c++) {
             size_t a = goff[c], b = goff[c + 1];
@@ -776,26 +730,96 @@ static int text_units(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, const rch
         (*frag)[k] = cl[k].up == k && !cl[k].own;
     *nunits = ncls;
 done:
-    free(goff);
-    free(gl);
     free(owner);
     free(table);
     free(cl);
     return rc;
 }
 
+int ovl__fkeys_from_records(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fkeys *k)
+{
+    size_t nrec = cfp->nrec;
+    uint32_t *rci = NULL; /* per record: its recurring chunk */
+    int rc;
+    memset(k, 0, sizeof *k);
+    k->ndocs = ndocs;
+    for (size_t x = 0; x < nrec; x++)
+        if (x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
+            k->ngroups++;
+    if (!(k->gdocs = calloc(k->ngroups ? k->ngroups : 1, sizeof *k->gdocs))) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    /* Documents of each key group (rec is sorted by (key_group, doc)), groups numbered in
+     * order. */
+    for (size_t x = 0, g = 0; x < nrec; x++) {
+        int newg = x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group;
+        if (x && newg)
+            g++;
+        if (newg || cfp->rec[x].doc != cfp->rec[x - 1].doc)
+            k->gdocs[g]++;
+    }
+    if ((rc = recurring_chunks(ctx, cfp, ndocs, k, &rci)) != OVL_OK)
+        goto done;
+    size_t nrk = k->n;
+    k->goff = calloc(nrk + 1, sizeof *k->goff); /* records may pass 2^32 at 1 TB */
+    k->info = malloc((nrk ? nrk : 1) * sizeof *k->info);
+    if (!k->goff || !k->info) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    for (size_t x = 0; x < nrec; x++) {
+        int newg = x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group;
+        uint32_t ci = rci[x];
+        if (ci != UINT32_MAX && !newg && rci[x - 1] == ci)
+            ci = UINT32_MAX; /* the same chunk twice under one key */
+        rci[x] = ci;
+        if (ci != UINT32_MAX)
+            k->goff[ci + 1]++;
+    }
+    for (size_t i = 0; i < nrk; i++)
+        k->goff[i + 1] += k->goff[i];
+    if (!(k->gl = malloc((k->goff[nrk] ? k->goff[nrk] : 1) * sizeof *k->gl))) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    /* Records come by key group, so each chunk's list is sorted. */
+    for (size_t x = 0, g = 0; x < nrec; x++) {
+        if (x && cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
+            g++;
+        if (rci[x] != UINT32_MAX)
+            k->gl[k->goff[rci[x]]++] = (uint32_t)g;
+    }
+    for (size_t i = nrk; i > 0; i--)
+        k->goff[i] = k->goff[i - 1];
+    k->goff[0] = 0;
+    for (size_t d = 0; d < ndocs; d++)
+        for (uint32_t c = k->first[d]; c < k->first[d + 1]; c++)
+            k->info[c] = cfp->chunks[cfp->docs[d].first_chunk + k->off[c]];
+done:
+    free(rci);
+    if (rc != OVL_OK)
+        ovl__fkeys_free(k);
+    return rc;
+}
+
 int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__families *out)
 {
+    ovl__fkeys k;
     memset(out, 0, sizeof *out);
-    size_t ngroups = 0;
-    for (size_t x = 0; x < cfp->nrec; x++)
-        if (x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
-            ngroups++;
-    rchunks rk = {NULL, NULL, 0};
-    uint32_t *rci = NULL;    /* per record: its recurring chunk */
+    int rc = ovl__fkeys_from_records(ctx, cfp, ndocs, &k);
+    if (rc == OVL_OK)
+        rc = ovl__families_from_keys(ctx, &k, cfp->copy_of, out);
+    ovl__fkeys_free(&k);
+    return rc;
+}
+
+int ovl__families_from_keys(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *copy_of, ovl__families *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t ndocs = rk->ndocs;
     uint32_t *unit = NULL;   /* per recurring chunk: its unit */
     uint32_t *parent = NULL; /* per unit */
-    uint32_t *gdocs = calloc(ngroups ? ngroups : 1, sizeof *gdocs); /* per key group */
     uint32_t *copies = calloc(ndocs ? ndocs : 1, sizeof *copies);
     uint32_t *root_fam = NULL; /* per unit */
     unsigned char *frag = NULL;
@@ -806,32 +830,17 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     size_t *rank = NULL;
     int rc = OVL_OK;
     out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first);
-    if (!gdocs || !copies || !out->doc_first) {
+    unit = malloc((rk->n ? rk->n : 1) * sizeof *unit);
+    pure = calloc(rk->n ? rk->n : 1, 1);
+    if (!copies || !out->doc_first || !unit || !pure) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    if ((rc = recurring_chunks(ctx, cfp, ndocs, &rk, &rci)) != OVL_OK)
-        goto done;
-    unit = malloc((rk.n ? rk.n : 1) * sizeof *unit);
-    pure = calloc(rk.n ? rk.n : 1, 1);
-    if (!unit || !pure) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < rk.n; i++)
+    for (size_t i = 0; i < rk->n; i++)
         unit[i] = UINT32_MAX;
     for (size_t i = 0; i < ndocs; i++)
-        if (cfp->copy_of[i] != UINT32_MAX && cfp->copy_of[i] != i)
-            copies[cfp->copy_of[i]]++;
-    /* Documents of each key group (rec is sorted by (key_group, doc)), groups numbered in
-     * order. */
-    for (size_t x = 0, g = 0; x < cfp->nrec; x++) {
-        int newg = x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group;
-        if (x && newg)
-            g++;
-        if (newg || cfp->rec[x].doc != cfp->rec[x - 1].doc)
-            gdocs[g]++;
-    }
+        if (copy_of[i] != UINT32_MAX && copy_of[i] != i)
+            copies[copy_of[i]]++;
     /* A recurring chunk holds several frequent keys (one per band whose rows it shares with
      * other documents). Joining chunks by a shared key, or by the keys held by not many more
      * documents than their rarest (the way before), made one family of texts that differ in
@@ -840,7 +849,7 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
      * are one text (text_units); a copy with a word changed keeps some of its keys and gets
      * rare ones for the others, and is put with the text whose keys it has. */
     size_t nunits = 0;
-    rc = text_units(ctx, cfp, ndocs, &rk, &rci, gdocs, ngroups, unit, pure, &frag, &nunits);
+    rc = text_units(ctx, rk, copy_of, unit, pure, &frag, &nunits);
     if (rc != OVL_OK)
         goto done;
     if (!(parent = malloc((nunits ? nunits : 1) * sizeof *parent))) {
@@ -851,7 +860,7 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
         parent[u] = (uint32_t)u;
     /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
      * when mostly the same documents hold their units. */
-    rc = join_neighbours(ctx, cfp, ndocs, &rk, unit, frag, nunits, parent);
+    rc = join_neighbours(ctx, rk, copy_of, unit, frag, nunits, parent);
     if (rc != OVL_OK)
         goto done;
     /* Spans: runs of overlapping recurring chunks of one family in one document (chunks
@@ -860,23 +869,23 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     uint32_t *span_chunk = NULL; /* the first recurring chunk of each span */
     for (size_t d = 0; d < ndocs; d++) {
         out->doc_first[d] = nspans;
-        if (cfp->copy_of[d] != d)
+        if (copy_of[d] != d)
             continue;
-        uint32_t c1 = rk.first[d + 1];
-        for (uint32_t c = rk.first[d]; c < c1;) {
+        uint32_t c1 = rk->first[d + 1];
+        for (uint32_t c = rk->first[d]; c < c1;) {
             if (unit[c] == UINT32_MAX) {
                 c++;
                 continue;
             }
             uint32_t e = c + 1;
             uint32_t root = ovl__uf_find(parent, unit[c]);
-            const ovl__chunkinfo *cc = rchunk_info(cfp, &rk, (uint32_t)d, c);
+            const ovl__chunkinfo *cc = &rk->info[c];
             uint32_t tend = cc->tok_end, cend = cc->char_end;
             unsigned char clean = pure[c];
-            while (e < c1 && rk.off[e] == rk.off[e - 1] + 1 && unit[e] != UINT32_MAX &&
-                   rchunk_info(cfp, &rk, (uint32_t)d, e)->tok_start <= tend &&
+            while (e < c1 && rk->off[e] == rk->off[e - 1] + 1 && unit[e] != UINT32_MAX &&
+                   rk->info[e].tok_start <= tend &&
                    ovl__uf_find(parent, unit[e]) == root) {
-                const ovl__chunkinfo *ce = rchunk_info(cfp, &rk, (uint32_t)d, e);
+                const ovl__chunkinfo *ce = &rk->info[e];
                 clean &= pure[e];
                 if (ce->tok_end > tend) {
                     tend = ce->tok_end;
@@ -1033,8 +1042,6 @@ int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fa
     for (size_t s = 0; s < nspans; s++)
         out->span_family[s] = rank[out->span_family[s]];
 done:
-    rchunks_free(&rk);
-    free(rci);
     free(span_text);
     free(frag);
     free(pure);
@@ -1042,7 +1049,6 @@ done:
     free(fclean);
     free(parent);
     free(unit);
-    free(gdocs);
     free(copies);
     free(root_fam);
     free(order);

@@ -1,5 +1,5 @@
-/* test_family.c - the families' spans over the recurring chunks only: a chunk no record names between two recurring ones ends a span, a document whose chunks all recur, runs that stop at a document's end, a document without recurring chunks, copies counted, many recurring chunks in one document. */
-#include "../src/scan_int.h"
+/* test_family.c - the families' spans over the recurring chunks only: a chunk no record names between two recurring ones ends a span, a document whose chunks all recur, runs that stop at a document's end, a document without recurring chunks, copies counted, many recurring chunks in one document; the families' input made from the records, and the same families whatever the key groups' numbers (what the MPI ranks rely on). */
+#include "../src/family.h"
 
 #include <check.h>
 
@@ -130,12 +130,170 @@ START_TEST(test_no_records)
 }
 END_TEST
 
+/* The families' input from the records: each document's recurring chunks with their offsets
+ * and ranges, each chunk's key groups, and each group's documents, counting a record that
+ * names no chunk (document 3) and one of a template past the documents. */
+START_TEST(test_keys_from_records)
+{
+    static fixture x;
+    fixture_make(&x);
+    x.rec[x.cfp.nrec++] = (ovl_recurring){NDOCS, 0, 5, 1}; /* (the last group, the last document) */
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl__fkeys k;
+    ck_assert_int_eq(ovl__fkeys_from_records(ctx, &x.cfp, NDOCS, &k), OVL_OK);
+    ck_assert_uint_eq(k.ndocs, NDOCS);
+    ck_assert_uint_eq(k.n, 2 + 2 + 1 + LONGDOC);
+    static const uint32_t first[NDOCS + 1] = {0, 2, 4, 5, 5, 5, 5 + LONGDOC};
+    for (size_t d = 0; d <= NDOCS; d++)
+        ck_assert_uint_eq(k.first[d], first[d]);
+    static const uint32_t off[5] = {0, 2, 0, 1, 0};
+    for (size_t c = 0; c < 5; c++)
+        ck_assert_uint_eq(k.off[c], off[c]);
+    for (uint32_t i = 0; i < LONGDOC; i++) {
+        ck_assert_uint_eq(k.off[5 + i], i);
+        ck_assert_uint_eq(k.info[5 + i].tok_start, 10 * i);
+        ck_assert_uint_eq(k.info[5 + i].char_end, 5 * (10 * i + 20));
+    }
+    ck_assert_uint_eq(k.info[1].tok_start, 15);
+    ck_assert_uint_eq(k.info[1].tok_end, 40);
+    ck_assert_uint_eq(k.info[1].char_start, 75);
+    ck_assert_uint_eq(k.info[1].char_end, 200);
+    for (size_t c = 0; c < k.n; c++) {
+        ck_assert_uint_eq(k.goff[c], 2 * c);
+        ck_assert_uint_eq(k.gl[2 * c], 0);
+        ck_assert_uint_eq(k.gl[2 * c + 1], 1);
+    }
+    ck_assert_uint_eq(k.goff[k.n], 2 * k.n);
+    /* Group 0: documents 0, 1, 2 and 5; group 1: those, 3 (a record naming no chunk) and the
+     * template. */
+    ck_assert_uint_eq(k.ngroups, 2);
+    ck_assert_uint_eq(k.gdocs[0], 4);
+    ck_assert_uint_eq(k.gdocs[1], 6);
+    ovl__fkeys_free(&k);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
+/* A corpus of several texts: A (key groups 0-3) in documents 0-7, followed by B (4-6) in
+ * 0-5; C (7-10) alone in 8-10; a variant of A with a word changed (0-2 and 10, a group of C)
+ * in document 11; one of B's groups (5) also held by a template past the documents. */
+#define RN_DOCS 12
+typedef struct rn_fixture {
+    ovl_scan_doc docs[RN_DOCS];
+    uint32_t copy_of[RN_DOCS];
+    ovl__chunkinfo chunks[64];
+    ovl_recurring rec[256];
+    ovl__cfp cfp;
+} rn_fixture;
+
+static void rn_make(rn_fixture *x)
+{
+    static const uint32_t A[] = {0, 1, 2, 3, 99}, B[] = {4, 5, 6, 99}, C[] = {7, 8, 9, 10, 99}, V[] = {0, 1, 2, 10, 99};
+    /* per document: its recurring texts in order (each one chunk of 20 tokens, 5 apart) */
+    const uint32_t *texts[RN_DOCS][2] = {{A, B}, {A, B}, {A, B}, {A, B}, {A, B}, {A, B}, {A, NULL},
+                                         {A, NULL}, {C, NULL}, {C, NULL}, {C, NULL}, {V, NULL}};
+    memset(x, 0, sizeof *x);
+    x->cfp.docs = x->docs;
+    x->cfp.copy_of = x->copy_of;
+    x->cfp.chunks = x->chunks;
+    x->cfp.rec = x->rec;
+    for (uint32_t d = 0; d < RN_DOCS; d++) {
+        x->copy_of[d] = d;
+        x->docs[d].first_chunk = x->cfp.nchunks;
+        for (uint32_t t = 0; t < 2 && texts[d][t]; t++) {
+            uint32_t t0 = 25 * t;
+            x->chunks[x->cfp.nchunks++] = (ovl__chunkinfo){t0, t0 + 20, 4 * t0, 4 * (t0 + 20)};
+            x->docs[d].nchunks++;
+        }
+    }
+    /* Records by (key group, document, tokens). */
+    for (uint32_t g = 0; g <= 10; g++) {
+        for (uint32_t d = 0; d < RN_DOCS; d++)
+            for (uint32_t t = 0; t < 2 && texts[d][t]; t++)
+                for (const uint32_t *k = texts[d][t]; *k != 99; k++)
+                    if (*k == g)
+                        x->rec[x->cfp.nrec++] = (ovl_recurring){d, 25 * t, 25 * t + 20, g};
+        if (g == 5)
+            x->rec[x->cfp.nrec++] = (ovl_recurring){RN_DOCS, 0, 20, g};
+    }
+}
+
+static int cmp_u32_asc(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void same_families(const ovl__families *a, const ovl__families *b, size_t ndocs)
+{
+    ck_assert_uint_eq(a->n, b->n);
+    ck_assert_uint_eq(a->nspans, b->nspans);
+    for (size_t f = 0; f < a->n; f++) {
+        ck_assert_uint_eq(a->f[f].first_span, b->f[f].first_span);
+        ck_assert_uint_eq(a->f[f].nspans, b->f[f].nspans);
+        ck_assert_uint_eq(a->f[f].documents, b->f[f].documents);
+        ck_assert_uint_eq(a->f[f].rep, b->f[f].rep);
+        ck_assert_uint_eq(a->f[f].weight, b->f[f].weight);
+    }
+    ck_assert_int_eq(memcmp(a->spans, b->spans, 2 * a->nspans * sizeof *a->spans), 0);
+    for (size_t s = 0; s < a->nspans; s++)
+        ck_assert_uint_eq(a->span_family[s], b->span_family[s]);
+    for (size_t d = 0; d <= ndocs; d++)
+        ck_assert_uint_eq(a->doc_first[d], b->doc_first[d]);
+}
+
+/* The families depend on the key groups' sets and documents, not on their numbers: the
+ * groups numbered backwards (as another split of the key space over MPI ranks numbers them)
+ * give the same families, spans and order. */
+START_TEST(test_keys_renumbered)
+{
+    static rn_fixture x;
+    rn_make(&x);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl__families one, two;
+    ck_assert_int_eq(ovl__families_build(ctx, &x.cfp, RN_DOCS, &one), OVL_OK);
+    /* A with B in 0-5 (one occurrence of 45 tokens each), A alone in 6 and 7 and as the
+     * variant in 11 (in 1 of the 4 documents of its rarest group: no text of its own, it
+     * goes with the text it shares most groups with); C in 8-10. */
+    ck_assert_uint_eq(one.n, 2);
+    ck_assert_uint_eq(one.f[0].documents, 9);
+    ck_assert_uint_eq(one.f[0].nspans, 9);
+    ck_assert_uint_eq(one.spans[one.f[0].first_span + 5].tok_end, 45);
+    ck_assert_uint_eq(one.spans[one.f[0].first_span + 6].tok_end, 20);
+    ck_assert_uint_eq(one.spans[one.f[0].first_span + 8].doc, 11);
+    ck_assert_uint_eq(one.f[1].documents, 3);
+    ck_assert_uint_eq(one.spans[one.f[1].first_span].doc, 8);
+    ovl__fkeys k;
+    ck_assert_int_eq(ovl__fkeys_from_records(ctx, &x.cfp, RN_DOCS, &k), OVL_OK);
+    ck_assert_uint_eq(k.ngroups, 11);
+    uint32_t *gd = malloc(k.ngroups * sizeof *gd);
+    ck_assert_ptr_nonnull(gd);
+    for (size_t g = 0; g < k.ngroups; g++)
+        gd[k.ngroups - 1 - g] = k.gdocs[g];
+    memcpy(k.gdocs, gd, k.ngroups * sizeof *gd);
+    free(gd);
+    for (size_t c = 0; c < k.n; c++) {
+        for (size_t p = k.goff[c]; p < k.goff[c + 1]; p++)
+            k.gl[p] = (uint32_t)(k.ngroups - 1 - k.gl[p]);
+        qsort(k.gl + k.goff[c], k.goff[c + 1] - k.goff[c], sizeof *k.gl, cmp_u32_asc);
+    }
+    ck_assert_int_eq(ovl__families_from_keys(ctx, &k, x.copy_of, &two), OVL_OK);
+    same_families(&one, &two, RN_DOCS);
+    ovl__fkeys_free(&k);
+    ovl__families_free(&one);
+    ovl__families_free(&two);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("family");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_spans_recurring_chunks);
     tcase_add_test(tc, test_no_records);
+    tcase_add_test(tc, test_keys_from_records);
+    tcase_add_test(tc, test_keys_renumbered);
     suite_add_tcase(s, tc);
     return s;
 }

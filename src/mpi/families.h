@@ -1,4 +1,4 @@
-/* families.h - the families over MPI ranks: the flagged documents' chunk ranges to rank 0, which builds and widens the families, and the pairs they leave; not installed. */
+/* families.h - the families over MPI ranks: their input made by the ranks holding the records and the documents, built and widened on rank 0, and the pairs they leave; not installed. */
 #ifndef OVL_MPI_FAMILIES_H
 #define OVL_MPI_FAMILIES_H
 
@@ -6,14 +6,21 @@
 #include "part.h"
 #include "../family.h"
 
-/* The ranges of the chunks of this rank's flagged documents (read from its chunk file cif,
- * myfirst[k] the first of its document k) to rank 0, in rank order: rank 0 writes them to
- * f, where the families read them mapped, so that neither side holds them in memory; the
- * others send them in pieces of per ranges (at most XCHG_CHUNK bytes). *total: the bytes in
- * f (rank 0). A rank that cannot read its file still sends the bytes it announced (zeros)
- * and fails after. */
-int ovl__mpi_chunks_to_root(mpi_run *m, FILE *cif, const size_t *myfirst, const uint8_t *flag, size_t lo,
-                          size_t cnt, size_t per, FILE *f, uint64_t *total);
+/* The families' input (src/family.h, ovl__fkeys) made where the data is: the key groups of
+ * this rank's records (*rec, *nrec: the recurring chunks of its band keys; *ign, *nign: those
+ * of templates) are numbered over the ranks and their documents counted there; each record
+ * then goes to the rank holding its document, which finds the chunk it names (cif, myfirst:
+ * the ranges of its share's chunks, lo its first document) and sends rank 0, in pieces of
+ * about per bytes, each flagged document's recurring chunks with their ranges and key
+ * groups. So no rank holds the records of the corpus (16 bytes each; rank 0 gets 4 bytes a
+ * chunk's key group), and rank 0 reads no chunk that does not recur. On rank 0: krec and
+ * kign over the flagged documents (those with a record, ascending in *flagged, malloc'd,
+ * *nflag of them; a document's position is its number in krec and kign); *nign_all: the
+ * template records' key groups of all ranks. The records are freed (set to NULL).
+ * Collective; every rank returns the same code. */
+int ovl__mpi_family_keys(mpi_run *m, const size_t *first, size_t n, size_t lo, FILE *cif, const size_t *myfirst,
+                         ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign, size_t per,
+                         ovl__fkeys *krec, ovl__fkeys *kign, uint32_t **flagged, size_t *nflag, uint64_t *nign_all);
 
 /* Families (or template spans) as bytes, to send rank 0's to every rank: the families and
  * their spans in document order (what ovl__families_cover reads), not the per-document index,
@@ -45,15 +52,15 @@ int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__familie
  * ids. -1 when out of memory. */
 int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, int to_corpus);
 
-/* Rank 0: the families (and template spans) built over the flagged documents and their
- * copies only (numbered by position, which keeps their order, so the families are those of
- * the whole table), their spans numbered in the corpus again and no per-document index.
- * vn: the chunks of each flagged document, in document order; chunks: their ranges; cops:
- * every copy and its group's first, by copy. */
-int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__cfp *g, const uint8_t *flag, size_t n,
-                          const dpair *cops, size_t ncops, const uint32_t *vn, size_t nvn,
-                          const ovl__chunkinfo *chunks, size_t nchunks, ovl__families *fam, int *use_fam,
-                          ovl__families *ign, int *use_ign, uint64_t *ignored_chars);
+/* Rank 0: the families (and template spans, when nign_all) built from krec and kign (of
+ * ovl__mpi_family_keys, freed here) over the flagged documents and their copies only
+ * (numbered by position, which keeps their order, so the families are those of the whole
+ * table), their spans numbered in the corpus again and no per-document index. cops: every
+ * copy and its group's first, by copy. */
+int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__fkeys *krec, ovl__fkeys *kign,
+                            const uint32_t *flagged, size_t nflag, uint64_t nign_all, const dpair *cops,
+                            size_t ncops, ovl__families *fam, int *use_fam, ovl__families *ign, int *use_ign,
+                            uint64_t *ignored_chars);
 
 /* The families' occurrences widened and the families of one text joined (src/family.c), as one
  * process does once it has built them: rank 0 reads again the documents its families occur

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 static const char *const phase_names[OVL_SCAN_MPI_PHASES] = {"fingerprint", "keys", "pairs",
                                                              "balance", "align", "results"};
@@ -251,10 +250,6 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     ovl__bbuf pw = {0};           /* problems, as bytes for rank 0 */
     uint32_t *seen = NULL;        /* the first documents of this share by content (first_seen) */
     size_t *myfirst = NULL;
-    uint8_t *flag = NULL; /* per document: holds recurring or template text */
-    FILE *cf = NULL;      /* rank 0: the flagged documents' chunk ranges, for the families */
-    void *cmap = NULL;    /* ... mapped */
-    uint64_t cbytes = 0;
     size_t npairs = 0, nmine = 0;
     int *dest = NULL;
     costidx *ci = NULL;
@@ -804,114 +799,30 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         free(rbuf_);
         rbuf_ = NULL;
         CHECK(rc);
-        /* Recurring and template chunks of every range to rank 0, in range order. */
-        for (int which = 0; which < 2; which++) {
-            ovl_recurring *v = which ? out.ign : out.rec;
-            size_t nv = which ? out.nign : out.nrec;
-            rc = ovl__mpi_gather_bytes(m, v, nv * sizeof *v, &buf, lens) ? ovl__mpi_nomem(m) : OVL_OK;
-            CHECK(rc);
-            if (me == 0) {
-                ovl__range_out *ro = calloc(nr + 1, sizeof *ro);
-                size_t off = 0;
-                if (!ro)
-                    rc = ovl__mpi_nomem(m);
-                for (int p = 0; rc == OVL_OK && p < nr; p++) {
-                    ovl_recurring *x = (ovl_recurring *)(buf + off);
-                    if (which)
-                        ro[p].ign = x, ro[p].nign = lens[p] / sizeof *x;
-                    else
-                        ro[p].rec = x, ro[p].nrec = lens[p] / sizeof *x;
-                    off += lens[p];
-                }
-                if (rc == OVL_OK &&
-                    ovl__range_groups(ro, nr, which, which ? &g.ign : &g.rec, which ? &g.nign : &g.nrec))
-                    rc = ovl__mpi_nomem(m);
-                free(ro);
-            }
-            free(buf);
-            buf = NULL;
-            CHECK(rc);
-        }
-        ovl__range_out_free(&out);
-        /* The chunks of the documents holding recurring or template text to rank 0, numbered
-         * there in document order: the families of this part of the table are those of the
-         * whole (unions keep the smaller chunk number, and the numbering keeps the order). */
-        /* (Rank 0 marks every document; the others get their share's marks.) */
-        if (!(flag = calloc(me == 0 ? (n ? n : 1) : (cnt ? cnt : 1), 1)))
-            rc = ovl__mpi_nomem(m);
-        for (size_t x = 0; rc == OVL_OK && me == 0 && x < g.nrec; x++)
-            if (g.rec[x].doc < n)
-                flag[g.rec[x].doc] = 1;
-        for (size_t x = 0; rc == OVL_OK && me == 0 && x < g.nign; x++)
-            if (g.ign[x].doc < n)
-                flag[g.ign[x].doc] = 1;
-        CHECK(rc);
-        uint32_t *vn = NULL; /* rank 0: the chunks of each flagged document, in document order */
-        size_t nvn = 0;
+        /* The families' input: the recurring and template chunks' key groups, counted by
+         * the ranks owning the keys; each document's recurring chunks, found by the rank
+         * holding it, to rank 0 in document order. */
+        ovl__fkeys krec, kign;
+        uint32_t *flagged = NULL;
+        size_t nflag = 0;
+        uint64_t nign_all = 0;
+        memset(&krec, 0, sizeof krec);
+        memset(&kign, 0, sizeof kign);
         if (recurring || o.ignore) {
-            if (me == 0) {
-                for (int p = 1; p < P; p++)
-                    ovl__mpi_send_bytes(m, flag + first[p], first[p + 1] - first[p], p);
-            } else {
-                size_t len = 0;
-                uint8_t *piece = ovl__mpi_recv_bytes(m, 0, &len);
-                if (piece && len == cnt)
-                    memcpy(flag, piece, cnt);
-                else
-                    rc = piece ? ovl__fail(ctx, OVL_ERR_INVALID, -1, "the documents' marks do not add up")
-                               : ovl__mpi_nomem(m);
-                free(piece);
-            }
-            CHECK(rc);
-            /* (A rank's marks: flag + mylo.) */
-            size_t mylo = me == 0 ? lo : 0;
-            /* (Flagged documents are originals: their chunks were all written.) */
-            if (me == 0 && !(cf = tmpfile()))
-                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot create a temporary file for chunks");
-            CHECK(rc);
-            /* The number of chunks of each, from the rank that read it. */
-            uint32_t *nck = malloc((cnt ? cnt : 1) * sizeof *nck);
-            size_t nk = 0;
-            for (size_t k = 0; nck && k < cnt; k++)
-                if (flag[mylo + k])
-                    nck[nk++] = mydocs[k].nchunks;
-            rc = !nck ? ovl__mpi_nomem(m) : OVL_OK;
-            CHECK(rc);
-            char *gv = NULL;
-            rc = ovl__mpi_gather_bytes(m, nck, nk * sizeof *nck, &gv, lens) ? ovl__mpi_nomem(m) : OVL_OK;
-            free(nck);
-            vn = (uint32_t *)gv;
-            for (int p = 0; me == 0 && p < P; p++)
-                nvn += lens[p] / sizeof *vn;
-            CHECK(rc);
-            /* (Pieces of a key round, at most XCHG_CHUNK: --key-round 1 sends one range at
-             * a time.) */
-            uint64_t per = kr / sizeof(ovl__chunkinfo);
-            if (per > XCHG_CHUNK / sizeof(ovl__chunkinfo))
-                per = XCHG_CHUNK / sizeof(ovl__chunkinfo);
-            rc = ovl__mpi_chunks_to_root(m, cif, myfirst, flag, mylo, cnt, per ? (size_t)per : 1, cf, &cbytes);
+            /* (Pieces of a key round, at most XCHG_CHUNK: --key-round 1 sends one document's
+             * at a time.) */
+            size_t per = kr < XCHG_CHUNK ? (size_t)kr : XCHG_CHUNK;
+            rc = ovl__mpi_family_keys(m, first, n, lo, cif, myfirst, &out.rec, &out.nrec, &out.ign, &out.nign,
+                                      per ? per : 1, &krec, &kign, &flagged, &nflag, &nign_all);
             fclose(cif);
             cif = NULL;
-            if (rc == OVL_OK && me == 0 && cbytes &&
-                (cmap = mmap(NULL, (size_t)cbytes, PROT_READ, MAP_PRIVATE, fileno(cf), 0)) == MAP_FAILED) {
-                cmap = NULL;
-                rc = ovl__fail(ctx, OVL_ERR_IO, -1, "cannot map the temporary chunk file");
-            }
-            if (cf)
-                fclose(cf); /* (the mapping stays) */
-            cf = NULL;
-            if (rc != OVL_OK)
-                free(vn);
-            CHECK(rc);
         }
+        ovl__range_out_free(&out);
+        CHECK(rc);
         /* Families on rank 0, then to every rank. */
         if (me == 0) {
-            /* The ranges are read through the mapping: pages of the file, which the system
-             * can drop and read again, not memory of this process's own. */
-            ovl__mpi_held(m, cbytes);
-            rc = ovl__mpi_build_families(m, &o, &g, flag, n, cops, ncops, vn, nvn, cmap,
-                                (size_t)(cbytes / sizeof(ovl__chunkinfo)), &gfam, &use_fam, &gign, &use_ign,
-                                &ignored_chars);
+            rc = ovl__mpi_build_families(m, &o, &krec, &kign, flagged, nflag, nign_all, cops, ncops, &gfam,
+                                         &use_fam, &gign, &use_ign, &ignored_chars);
             if (rc == OVL_OK) {
                 uint64_t h[3] = {(uint64_t)use_fam, (uint64_t)use_ign, ignored_chars};
                 ovl__bput(&w, h, sizeof h);
@@ -923,12 +834,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                     rc = ovl__mpi_nomem(m);
             }
         }
-        free(vn);
-        if (cmap)
-            munmap(cmap, (size_t)cbytes);
-        cmap = NULL;
-        free(flag);
-        flag = NULL;
+        free(flagged);
+        ovl__fkeys_free(&krec);
+        ovl__fkeys_free(&kign);
         CHECK(rc);
         uint64_t len = w.n;
         MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
@@ -1171,10 +1079,6 @@ done:
     free(mysig);
     if (cif)
         fclose(cif);
-    if (cf)
-        fclose(cf);
-    if (cmap)
-        munmap(cmap, (size_t)cbytes);
     if (spool)
         fclose(spool);
     for (unsigned x = 0; x < 64; x++)
@@ -1186,7 +1090,6 @@ done:
     free(srcf);
     free(pw.p);
     free(myfirst);
-    free(flag);
     free(lens);
     free(counts);
     ovl__mpi_part_free(&al);
