@@ -270,6 +270,18 @@ static int on_problem(void *userdata, const ovl_problem *p)
     return 0;
 }
 
+/* --lenient: each document's replaced byte sequences as the scan counted them (in document
+ * order, after the pairs), not by reading the corpus again. */
+static int on_replaced(void *userdata, size_t doc, const char *path, size_t n)
+{
+    cli_scan *s = userdata;
+    (void)doc;
+    if (s->progress)
+        cli_progress_clear();
+    cli_warn_replaced(path, n);
+    return 0;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     ovl_scan_opts so = OVL_SCAN_OPTS_INIT;
@@ -434,8 +446,7 @@ int cmd_scan(int argc, char **argv)
     wo.exclude = exc;
     wo.nexclude = nexc;
     cli_inputs_walk(&in, &wo);
-    /* (--lenient reads every document again once the scan is done: the whole corpus here.) */
-    const cli_scan_parts *parted = so.doc.decode.lenient ? NULL : cli_scan_parted;
+    const cli_scan_parts *parted = cli_scan_parted;
     for (size_t p = 0; !parted && p < npaths; p++)
         if ((rc = ovl_corpus_add_path(ctx, corpus, paths[p], &wo)) != OVL_OK) {
             cli_fail("scan", ctx, rc);
@@ -510,6 +521,10 @@ int cmd_scan(int argc, char **argv)
         rs.sink.pair = gate_pair;
     rs.on_problem = on_problem;
     rs.problem_data = &cs;
+    if (so.doc.decode.lenient) {
+        rs.on_replaced = on_replaced;
+        rs.replaced_data = &cs;
+    }
     ovl_scan_summary sum;
     rc = cli_scan_fn(ctx, corpus, &so, &rs.sink, &sum);
     if (cs.progress)
@@ -519,7 +534,7 @@ int cmd_scan(int argc, char **argv)
         goto done;
     }
     if (so.doc.decode.lenient)
-        cli_corpus_replaced(ctx, corpus, &so.doc.decode, "scan", NULL);
+        cli_replaced_total("scan", sum.replaced, sum.replaced_docs);
     if (sum.ignored_passages || nign)
         fprintf(stderr, "overlap: scan: %llu characters of the corpus found in the --ignore files; "
                         "%zu passages cut out of them\n",

@@ -627,9 +627,14 @@ size_t cli_corpus_replaced(ovl_ctx *ctx, const ovl_corpus *c, const ovl_decode_o
         ovl_text_free(t);
         free(bytes);
     }
+    cli_replaced_total(cmd, total, files);
+    return total;
+}
+
+void cli_replaced_total(const char *cmd, size_t total, size_t files)
+{
     cli_error("%s: --lenient: %zu invalid byte sequence%s replaced with U+FFFD in %zu file%s", cmd,
               total, total == 1 ? "" : "s", files, files == 1 ? "" : "s");
-    return total;
 }
 
 int cli_report_opt(int id, const char *v, ovl_report_opts *ro, cli_gate *g)

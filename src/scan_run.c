@@ -670,9 +670,26 @@ static int emit(run *r, ovl__doccache *cache)
     ovl_ctx_free(lctx);
     free(buf);
     free(lens);
+    /* The replaced byte sequences phase 1 counted (summary replaced_docs: none, nothing to
+     * tell), after the pairs: a caller telling them on standard error does so after every
+     * problem, as it did when it read the corpus again for them. */
+    if (rc == OVL_OK && sink && sink->replaced && r->sum.replaced_docs) {
+        if (r->replaced)
+            rc = r->replaced(r->replaced_data, r);
+        for (size_t i = 0; !r->replaced && rc == OVL_OK && i < n; i++)
+            if (r->docs[i].replaced)
+                rc = ovl__run_replaced(r, i, ovl_corpus_name(r->c, i), r->docs[i].replaced);
+    }
     if (rc == OVL_OK && sink && sink->end && sink->end(sink->userdata, &r->sum) != 0)
         rc = ovl__sink_stopped(r->ctx);
     return rc;
+}
+
+int ovl__run_replaced(ovl__run *r, size_t doc, const char *path, size_t n)
+{
+    if (r->sink && r->sink->replaced && r->sink->replaced(r->sink->userdata, doc, path, n) != 0)
+        return ovl__sink_stopped(r->ctx);
+    return OVL_OK;
 }
 
 void ovl__run_drop_below_ratio(ovl__run *r)
@@ -897,8 +914,11 @@ int ovl_scan(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *opts,
         goto done;
     double t1 = now();
     r.sum.seconds[1] = t1 - t0 - r.sum.seconds[0];
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         r.sum.documents_read += r.docs[i].status == OVL_OK;
+        r.sum.replaced += r.docs[i].replaced;
+        r.sum.replaced_docs += r.docs[i].replaced > 0;
+    }
     r.sum.band_ranges = r.cfp.ranges;
     if ((rc = ovl__run_families(&r)) != OVL_OK)
         goto done;
@@ -1162,6 +1182,12 @@ static int rs_problem(void *ud, const ovl_problem *p)
     return rs->on_problem ? rs->on_problem(rs->problem_data, p) : 0;
 }
 
+static int rs_replaced(void *ud, size_t doc, const char *path, size_t n)
+{
+    ovl_scan_report_sink *rs = ud;
+    return rs->on_replaced ? rs->on_replaced(rs->replaced_data, doc, path, n) : 0;
+}
+
 static int rs_begin(void *ud, const ovl_scan_summary *s, const ovl_report_docinfo *docs, size_t n)
 {
     ovl_scan_report_sink *rs = ud;
@@ -1305,6 +1331,7 @@ void ovl_scan_report_sink_init(ovl_scan_report_sink *rs, ovl_ctx *ctx, const ovl
     rs->sink.end = rs_end;
     rs->sink.copies = rs_copies;
     rs->sink.family = rs_family;
+    rs->sink.replaced = rs_replaced;
 }
 
 void ovl_scan_report_sink_cleanup(ovl_scan_report_sink *rs)

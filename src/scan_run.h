@@ -77,6 +77,11 @@ typedef struct ovl__run {
      * a window at a time instead of keeping every member in the run. */
     int (*copies)(void *data, struct ovl__run *r);
     void *copies_data;
+    /* NULL: the documents with replaced byte sequences are told from docs (the run holds
+     * every document's record); else this tells each, in document order, through
+     * ovl__run_replaced (the records are where the process that read them is). */
+    int (*replaced)(void *data, struct ovl__run *r);
+    void *replaced_data;
 } ovl__run;
 
 /* The steps of ovl_scan, in its order. A distributed scan runs some of them on every process
@@ -109,6 +114,10 @@ int ovl__run_finish(ovl__run *r);
  * paths[k] (0: identical bytes); sim (n, the caller's) is overwritten with what the report
  * shows. */
 int ovl__run_copy_group(ovl__run *r, const char **paths, double *sim, size_t n, uint64_t bytes, uint64_t chars);
+
+/* Document doc (numbered in the whole corpus) named path had n replaced byte sequences: to
+ * the sink (OVL_ERR_WRITE when it stops). */
+int ovl__run_replaced(ovl__run *r, size_t doc, const char *path, size_t n);
 
 /* A growing byte buffer for results passed between processes: bad is set once an allocation
  * failed, and later puts then do nothing, so a writer checks once at the end. */

@@ -456,6 +456,109 @@ START_TEST(test_scan_copies)
 }
 END_TEST
 
+/* What the sink's replaced callback saw, and when. */
+typedef struct rseen {
+    int calls, pairs_before, ended_before, pairs, ended, stop;
+    size_t doc[8], n[8];
+    char path[8][16];
+} rseen;
+
+static int rs_replaced(void *ud, size_t doc, const char *path, size_t n)
+{
+    rseen *r = ud;
+    if (r->calls < 8) {
+        r->doc[r->calls] = doc, r->n[r->calls] = n;
+        snprintf(r->path[r->calls], sizeof r->path[0], "%s", path);
+    }
+    if (r->calls++ == 0)
+        r->pairs_before = r->pairs, r->ended_before = r->ended;
+    return r->stop;
+}
+
+static int rs_pair(void *ud, const ovl_pair_stats *p, const ovl_passage *ps, size_t n,
+                   const ovl_doc *a, const ovl_doc *b)
+{
+    (void)p, (void)ps, (void)n, (void)a, (void)b;
+    ((rseen *)ud)->pairs++;
+    return 0;
+}
+
+static int rs_end(void *ud, const ovl_scan_summary *sum)
+{
+    (void)sum;
+    ((rseen *)ud)->ended++;
+    return 0;
+}
+
+/* Lenient decoding: each document's replaced byte sequences told to the sink by the scan, in
+ * document order after the last pair and before end (an identical copy too: phase 1 reads
+ * it), and added up in the summary; a sink stopping there stops the scan. */
+START_TEST(test_scan_replaced)
+{
+    size_t la, lb;
+    char *a = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &la);
+    char *b = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &lb);
+    char *bad = malloc(lb + 8), *bad2 = malloc(la + 8);
+    memcpy(bad, b, lb);
+    memcpy(bad + lb, "\xff x \xfe", 5);
+    memcpy(bad2, a, la);
+    memcpy(bad2 + la, "\x80", 1);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_corpus *c = ovl_corpus_new();
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "a", a, la), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "b", bad, lb + 5), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "b2", bad, lb + 5), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "c", bad2, la + 1), OVL_OK);
+    rseen r;
+    memset(&r, 0, sizeof r);
+    ovl_scan_sink k;
+    memset(&k, 0, sizeof k);
+    k.userdata = &r;
+    k.pair = rs_pair;
+    k.end = rs_end;
+    k.replaced = rs_replaced;
+    ovl_scan_opts o = OVL_SCAN_OPTS_INIT;
+    o.doc.decode.lenient = 1;
+    o.threads = 2;
+    ovl_scan_summary sum;
+    ck_assert_int_eq(ovl_scan(ctx, c, &o, &k, &sum), OVL_OK);
+    ck_assert_int_eq(r.calls, 3);
+    ck_assert_uint_eq(r.doc[0], 1);
+    ck_assert_str_eq(r.path[0], "b");
+    ck_assert_uint_eq(r.n[0], 2);
+    ck_assert_uint_eq(r.doc[1], 2);
+    ck_assert_str_eq(r.path[1], "b2");
+    ck_assert_uint_eq(r.n[1], 2);
+    ck_assert_uint_eq(r.doc[2], 3);
+    ck_assert_str_eq(r.path[2], "c");
+    ck_assert_uint_eq(r.n[2], 1);
+    ck_assert_int_gt(r.pairs, 0);
+    ck_assert_int_eq(r.pairs_before, r.pairs);
+    ck_assert_int_eq(r.ended_before, 0);
+    ck_assert_int_eq(r.ended, 1);
+    ck_assert_uint_eq(sum.replaced, 5);
+    ck_assert_uint_eq(sum.replaced_docs, 3);
+    ck_assert_uint_eq(sum.documents_read, 4);
+    /* Stopped by the sink: OVL_ERR_WRITE, no end. */
+    memset(&r, 0, sizeof r);
+    r.stop = 1;
+    ck_assert_int_eq(ovl_scan(ctx, c, &o, &k, &sum), OVL_ERR_WRITE);
+    ck_assert_int_eq(r.calls, 1);
+    ck_assert_int_eq(r.ended, 0);
+    /* Strict decoding: those files are problems, nothing replaced. */
+    memset(&r, 0, sizeof r);
+    o.doc.decode.lenient = 0;
+    ck_assert_int_eq(ovl_scan(ctx, c, &o, &k, &sum), OVL_OK);
+    ck_assert_int_eq(r.calls, 0);
+    ck_assert_uint_eq(sum.replaced, 0);
+    ck_assert_uint_eq(sum.replaced_docs, 0);
+    ck_assert_uint_eq(sum.documents_read, 1);
+    ovl_corpus_free(c);
+    ovl_ctx_free(ctx);
+    free(a), free(b), free(bad), free(bad2);
+}
+END_TEST
+
 /* Made-up words from a seeded generator, so texts share only what is planted. */
 static void words(uint64_t *rng, size_t n, char *out, size_t *len)
 {
@@ -710,6 +813,7 @@ int main(void)
     tcase_add_test(tc, test_dedup_library);
     tcase_add_test(tc, test_corpus_walk);
     tcase_add_test(tc, test_scan_copies);
+    tcase_add_test(tc, test_scan_replaced);
     tcase_add_test(tc, test_scan_family);
     tcase_add_test(tc, test_scan_formula);
     tcase_add_test(tc, test_scan_formula_default);

@@ -58,7 +58,9 @@ extern "C" {
  *     the families it lists), their records asked of the ranks that read them, and the
  *     passages of the pairs it shows, in the same order as ovl_scan; the copy groups are
  *     written as they are merged, the names of a window of their members (key_round / 1024
- *     documents) asked of their ranks at a time. */
+ *     documents) asked of their ranks at a time; with lenient decoding, the documents whose
+ *     invalid byte sequences were replaced (sink replaced) asked of each rank in turn, a
+ *     window of as many at a time, from the counts it kept while fingerprinting. */
 #define OVL_SCAN_MPI_PHASES 6
 
 /* What only the MPI scan needs besides ovl_scan_opts. Version 1 ends after key_round: the

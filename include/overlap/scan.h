@@ -228,6 +228,9 @@ typedef struct ovl_scan_summary {
                                 families, alignment, writing the results */
     uint64_t ignored_chars;  /* characters of the corpus found in the templates */
     size_t pairs_unlisted;   /* pairs with passages past list_pairs: counted, not reported */
+    size_t replaced;         /* invalid byte sequences replaced with U+FFFD (lenient decoding)
+                                in the documents phase 1 read, all together */
+    size_t replaced_docs;    /* documents with at least one (each told to the sink's replaced) */
 } ovl_scan_summary;
 
 /* Where a scan's results go. Every callback may be NULL; each returns 0, or non-zero to stop
@@ -236,8 +239,10 @@ typedef struct ovl_scan_summary {
  * documents taking part in pairs (report ids 0, 1, ... in name order, with their figures over
  * the whole scan); copies for each group of identical files (name order of the first);
  * family for each reported family (heaviest first); pair for each pair with passages or
- * failed, in report order; end once. Identical files are scanned once: the first of a
- * group stands for the others in pairs and families. */
+ * failed, in report order; replaced for each document whose decoding replaced invalid byte
+ * sequences (lenient decoding), in document order; end once. Identical files are scanned
+ * once: the first of a group stands for the others in pairs and families (each copy is
+ * still read in phase 1, so replaced tells of every copy). */
 typedef struct ovl_scan_sink {
     void *userdata;
     int need_docs; /* 0: pair() gets no documents; 1: pair() gets both documents (re-read,
@@ -259,6 +264,11 @@ typedef struct ovl_scan_sink {
                         their ratios without quotations and references and their sections
                         (ovl_report_docinfo.detailed; each such document is read again);
                         0 (a zeroed sink): not computed */
+    /* Document doc (its number in the corpus, of the whole corpus when scanned in parts),
+     * named path (borrowed during the call), whose decoding replaced n > 0 invalid byte
+     * sequences with U+FFFD: the counts phase 1 found, so that a caller never reads the
+     * corpus again to tell them (summary replaced and replaced_docs add them up). */
+    int (*replaced)(void *userdata, size_t doc, const char *path, size_t n);
 } ovl_scan_sink;
 
 /* Scans c: phases 1-3, then the results to sink. Passages wait in a temporary file between
@@ -285,6 +295,9 @@ typedef struct ovl_scan_report_sink {
     void *skipped;                /* internal: problems met, listed at the end of the report */
     int (*on_problem)(void *userdata, const ovl_problem *p); /* optional: told of problems */
     void *problem_data;
+    /* optional: told of each document with replaced byte sequences (ovl_scan_sink.replaced) */
+    int (*on_replaced)(void *userdata, size_t doc, const char *path, size_t n);
+    void *replaced_data;
 } ovl_scan_report_sink;
 
 /* Prepares *rs to write a report of format opts->format to write_fn. */

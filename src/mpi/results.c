@@ -201,6 +201,25 @@ static int get_figs(const char *buf, size_t len, ovl__run *r, uint32_t *ids, siz
     return 0;
 }
 
+/* The documents of a share (records docs, c's entry of docs[k] at ci + k) from position
+ * from with replaced byte sequences, at most most of them: the position after the last one
+ * looked at, then per document its number (base + k), count and path. */
+static void put_replaced(ovl__bbuf *b, const ovl_corpus *c, size_t ci, const ovl_scan_doc *docs, size_t cnt,
+                         size_t base, uint64_t from, uint64_t most)
+{
+    uint64_t k = from, put = 0;
+    ovl__bput(b, &k, sizeof k);
+    for (; k < cnt && put < most && !b->bad; k++)
+        if (docs[k].replaced) {
+            uint64_t v[2] = {base + k, docs[k].replaced};
+            ovl__bput(b, v, sizeof v);
+            ovl__mpi_put_str(b, ovl_corpus_name(c, ci + k));
+            put++;
+        }
+    if (!b->bad)
+        memcpy(b->p, &k, sizeof k);
+}
+
 void ovl__mpi_serve(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_doc *mydocs, size_t lo, size_t cnt, int ok)
 {
     ovl__run *r = &a->r;
@@ -242,6 +261,9 @@ void ovl__mpi_serve(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_doc
                 else
                     ovl__mpi_put_entries(m, &b, c, &ids[k], 1);
             free(ids);
+        } else if (req[0] == REQ_REPLACED) {
+            if (got)
+                put_replaced(&b, c, lo - m->lbase, mydocs, cnt, lo, req[1], req[2]);
         } else if (req[0] == REQ_PASSAGES) {
             got = got && ovl__grow(&ps, &cap, (size_t)req[2] + 1, sizeof *ps) == 0 &&
                   fseeko(r->spool, (off_t)req[1], SEEK_SET) == 0 &&
@@ -542,6 +564,52 @@ static int stream_copies(void *data, ovl__run *r)
     return rc;
 }
 
+/* The documents with replaced byte sequences, in document order, to the sink (ovl__run's
+ * replaced hook): rank 0's share's from its records, each other rank's asked of it a window
+ * at a time, so that rank 0 holds a window of names, not every such document's. */
+static int tell_replaced(void *data, ovl__run *r)
+{
+    cstream *cs = data;
+    mpi_run *m = cs->m;
+    const rootin *in = cs->in;
+    uint64_t most = in->copy_window ? in->copy_window : 1;
+    int rc = OVL_OK;
+    for (int p = 0; rc == OVL_OK && p < m->size; p++) {
+        uint64_t cnt = in->first[p + 1] - in->first[p];
+        for (uint64_t from = 0; rc == OVL_OK && from < cnt;) {
+            ovl__bbuf own = {0};
+            char *got = NULL;
+            size_t len = 0;
+            if (p == 0) {
+                put_replaced(&own, in->c, in->first[0] - m->lbase, in->mydocs, cnt, in->first[0], from, most);
+                if (own.bad)
+                    rc = ovl__mpi_nomem(m);
+                got = own.p, len = own.n;
+            } else {
+                int ok = 0;
+                ovl__mpi_request(m, p, REQ_REPLACED, from, most);
+                if (!(got = ovl__mpi_reply(m, p, &len, &ok)))
+                    rc = ok ? ovl__mpi_nomem(m) : ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
+            }
+            rbuf b = {got, len, 0};
+            uint64_t next = 0;
+            if (rc == OVL_OK && (ovl__mpi_get(&b, &next, sizeof next) || next <= from))
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: replaced counts could not be read back", p);
+            while (rc == OVL_OK && b.at < b.n) {
+                uint64_t v[2];
+                const char *path = NULL;
+                if (ovl__mpi_get(&b, v, sizeof v) || ovl__mpi_get_str(&b, &path) || !path)
+                    rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: replaced counts could not be read back", p);
+                else
+                    rc = ovl__run_replaced(r, (size_t)v[0], path, (size_t)v[1]);
+            }
+            free(got);
+            from = next;
+        }
+    }
+    return rc;
+}
+
 int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part *rep)
 {
     int P = m->size, rc = OVL_OK;
@@ -659,9 +727,12 @@ int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, pa
         r->fetch_data = &fx;
         r->copies = stream_copies;
         r->copies_data = &cs;
+        r->replaced = tell_replaced;
+        r->replaced_data = &cs;
         rc = ovl__run_finish(r);
         r->fetch = NULL;
         r->copies = NULL;
+        r->replaced = NULL;
         r->sum.seconds[4] = ovl__mpi_now() - t + (t - m->t_phase);
     }
     for (int p = 0; figs && p < P; p++)

@@ -121,8 +121,9 @@ int ovl__mpi_nomem(mpi_run *m);
 enum { TAG_OK = 3, TAG_REQ };
 
 /* What rank 0 asks another rank for while it writes (a request: three uint64, the first
- * of them one of these). */
-enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_DOCS, REQ_ENTRIES, REQ_PASSAGES, REQ_END };
+ * of them one of these). REQ_REPLACED (from, most): the documents of its share from position
+ * from with replaced byte sequences, at most most of them. */
+enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_DOCS, REQ_ENTRIES, REQ_PASSAGES, REQ_REPLACED, REQ_END };
 
 void ovl__mpi_request(mpi_run *m, int to, uint64_t what, uint64_t x, uint64_t y);
 

@@ -579,11 +579,16 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     if ((rc = ovl__mpi_identical_copies(m, mydocs, first, myco)) != OVL_OK)
         goto done; /* (every rank has agreed on it) */
     {
-        uint64_t nread = 0;
+        /* Documents read, and the replaced byte sequences and the documents holding them
+         * (each told later, in the report's run, by the rank that read it). */
+        uint64_t nread[3] = {0, 0, 0};
         for (size_t k = 0; k < cnt; k++)
-            nread += mydocs[k].status == OVL_OK;
-        MPI_Allreduce(MPI_IN_PLACE, &nread, 1, MPI_UINT64_T, MPI_SUM, comm);
-        pr.sum.documents_read = (size_t)nread;
+            nread[0] += mydocs[k].status == OVL_OK, nread[1] += mydocs[k].replaced,
+                nread[2] += mydocs[k].replaced > 0;
+        MPI_Allreduce(MPI_IN_PLACE, nread, 3, MPI_UINT64_T, MPI_SUM, comm);
+        pr.sum.documents_read = (size_t)nread[0];
+        pr.sum.replaced = (size_t)nread[1];
+        pr.sum.replaced_docs = (size_t)nread[2];
     }
     /* Near copies: found on the ranks their whole-document keys pick (ovl__mpi_near_copies). */
     if (near) {

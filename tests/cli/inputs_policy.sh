@@ -177,6 +177,36 @@ same "index add: count on stderr" "$t/err" "$msg
 overlap: index add: --lenient: 2 invalid byte sequences replaced with U+FFFD"
 "$OVL_BIN" dump --lenient "$l/u.txt" | grep -qx "replaced: 2 invalid sequences" && ok "dump: count in its output" || bad "dump --lenient"
 
+# scan --lenient: the counts are the scan's own (phase 1 decodes every file, copies too), one
+# line per file in name order after every problem, then the total; a file the scan refused is
+# not counted (before, every file was read again for the counts, that one too: "3 ... in 2").
+m=$t/lm
+mkdir -p "$m/sub"
+cp fixtures/bad/utf8_bad.txt "$m/u.txt"
+{ cat fixtures/reuse/copy.txt; printf 'x\xffy \xfe\xc3'; } >"$m/b.txt"
+cp "$m/b.txt" "$m/sub/b-copy.txt"
+{ cat fixtures/reuse/source.txt; printf '\x80\x81'; } >"$m/sub/s.txt"
+cp fixtures/reuse/source.txt "$m/clean.txt"
+cp fixtures/bad/binary.bin "$m/sub/bin.txt"
+status_is "scan --lenient: several files" 2 "$OVL_BIN" scan --lenient --color never "$m"
+same "scan --lenient: per file in name order, then the total" "$t/err" "overlap: $m/sub/bin.txt: byte 15: NUL byte: binary data, not text
+overlap: $m/b.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: $m/sub/b-copy.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: $m/sub/s.txt: --lenient: 2 invalid byte sequences replaced with U+FFFD
+overlap: $m/u.txt: --lenient: 2 invalid byte sequences replaced with U+FFFD
+overlap: scan: --lenient: 10 invalid byte sequences replaced with U+FFFD in 4 files"
+status_is "scan --lenient -q --format jsonl -j 1" 2 "$OVL_BIN" scan --lenient -q --format jsonl -j 1 "$m"
+same "scan --lenient: the same lines with -q, any format, one thread" "$t/err" "overlap: $m/sub/bin.txt: byte 15: NUL byte: binary data, not text
+overlap: $m/b.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: $m/sub/b-copy.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: $m/sub/s.txt: --lenient: 2 invalid byte sequences replaced with U+FFFD
+overlap: $m/u.txt: --lenient: 2 invalid byte sequences replaced with U+FFFD
+overlap: scan: --lenient: 10 invalid byte sequences replaced with U+FFFD in 4 files"
+status_is "scan --lenient --max-bytes: a file refused" 2 "$OVL_BIN" scan --lenient --max-bytes 1500 "$m/b.txt" "$m/sub/s.txt"
+same "scan --lenient: a refused file is not counted" "$t/err" "overlap: $m/sub/s.txt: input of $(wc -c <"$m/sub/s.txt") bytes exceeds the limit of 1500 bytes for one document
+overlap: $m/b.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: scan: --lenient: 3 invalid byte sequences replaced with U+FFFD in 1 file"
+
 # ---- --max-bytes: a larger input is refused, named, the others processed ----
 m=$t/m
 mkdir -p "$m"
