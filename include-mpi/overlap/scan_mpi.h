@@ -38,11 +38,13 @@ extern "C" {
  *     are merged; the key groups of the recurring and template chunks are numbered over
  *     the ranks and their documents counted where they were found (the counts to rank 0),
  *     and each such chunk's record goes to the rank holding its document, which finds the
- *     chunk it names in its chunk file and sends rank 0, document after document, each
- *     recurring chunk's offset, ranges and key groups (4 bytes a group, not the 16-byte
- *     records); rank 0 builds the families over those documents and their copies only and
- *     sends the families and their spans to every rank; each rank drops the pairs in
- *     recurring text only, with the spans of its pairs' documents;
+ *     chunk it names in its chunk file and its class (its set of key groups) among its
+ *     share's; rank 0 merges the ranks' classes, numbers them as first met and resolves
+ *     them into units, which go back to the ranks; they send rank 0, document after
+ *     document, each recurring chunk's offset, ranges and unit (25 bytes, not the 16-byte
+ *     records of each of its keys); rank 0 builds the families over those documents and
+ *     their copies only and sends the families and their spans to every rank; each rank
+ *     drops the pairs in recurring text only, with the spans of its pairs' documents;
  *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest
  *     first to the least loaded of as many bins as ranks, its bin j to rank (j + rank) mod
  *     ranks, so pairs of long documents are spread out and no rank holds others' costs;
