@@ -347,7 +347,7 @@ static int send_units(mpi_run *m, uint32_t *const *map, const size_t *nmap, cons
         rc = ovl__mpi_nomem(m);
     if (m->rank == 0) {
         for (int p = 0; p < m->size; p++) {
-            size_t k = map && unit ? nmap[p] : 0;
+            size_t k = map && nmap && unit ? nmap[p] : 0;
             char *b = malloc(k * 5 + 1);
             if (!b && rc == OVL_OK)
                 rc = ovl__mpi_nomem(m);
