@@ -1187,9 +1187,71 @@ static size_t rd_at(const ovl__famread *rd, uint32_t doc)
     return rd->ids ? ovl__first_at(rd->ids, rd->nids, doc) : doc;
 }
 
-static ovl_norm *widen_load(const ovl__famread *rd, ovl_ctx *lctx, uint32_t doc0)
+/* Reads the documents the widening asks for, in document order: from rd->c, or through
+ * rd->fetch a window of them at a time. */
+typedef struct wreader {
+    const ovl__famread *rd;
+    const ovl_corpus *c; /* the window's documents (rd->fetch) */
+    size_t *pos;         /* their positions, ascending */
+    size_t n, cap;
+    int rc;              /* rd->fetch's code once it failed (no more is read) */
+} wreader;
+
+static void wreader_at(wreader *w, const wreq *rq, size_t i, size_t n)
 {
-    size_t doc = rd_at(rd, doc0);
+    const ovl__famread *rd = w->rd;
+    if (!rd->fetch || w->rc)
+        return;
+    size_t at = rd_at(rd, rq[i].doc), k = 0, hi = w->n;
+    while (k < hi) {
+        size_t mid = k + (hi - k) / 2;
+        if (w->pos[mid] < at)
+            k = mid + 1;
+        else
+            hi = mid;
+    }
+    if (k < w->n && w->pos[k] == at)
+        return;
+    /* The window: the next documents rq asks for from rq[i] on (rq is sorted by document). */
+    w->n = 0;
+    for (size_t x = i; x < n && w->n < (rd->window ? rd->window : 1); x++) {
+        size_t p = rd_at(rd, rq[x].doc);
+        if (w->n && w->pos[w->n - 1] == p)
+            continue;
+        if (ovl__grow(&w->pos, &w->cap, w->n + 1, sizeof *w->pos) != 0) {
+            w->rc = OVL_ERR_NOMEM;
+            w->n = 0;
+            return;
+        }
+        w->pos[w->n++] = p;
+    }
+    int rc = rd->fetch(rd->fetch_data, w->pos, w->n, &w->c);
+    if (rc != OVL_OK) {
+        w->rc = rc;
+        w->n = 0;
+    }
+}
+
+static ovl_norm *widen_load(wreader *w, ovl_ctx *lctx, uint32_t doc0)
+{
+    const ovl__famread *rd = w->rd;
+    const ovl_corpus *c = rd->c;
+    size_t at = rd_at(rd, doc0), doc = at;
+    if (rd->fetch) {
+        /* (wreader_at made the window hold it, or failed) */
+        size_t k = 0, hi = w->n;
+        while (k < hi) {
+            size_t mid = k + (hi - k) / 2;
+            if (w->pos[mid] < at)
+                k = mid + 1;
+            else
+                hi = mid;
+        }
+        if (w->rc || k == w->n || w->pos[k] != at)
+            return NULL;
+        c = w->c;
+        doc = k;
+    }
     ovl_text *text = NULL;
     ovl_norm *nm = NULL;
     ovl_doc_opts o;
@@ -1197,15 +1259,15 @@ static ovl_norm *widen_load(const ovl__famread *rd, ovl_ctx *lctx, uint32_t doc0
     size_t len = 0;
     int rc = ovl__doc_opts_resolve(lctx, rd->opts, &o, "ovl_doc: unknown options version");
     if (rc == OVL_OK)
-        rc = ovl_corpus_read(lctx, rd->c, doc, &bytes, &len);
+        rc = ovl_corpus_read(lctx, c, doc, &bytes, &len);
     if (rc == OVL_OK && rd->hashes) {
         uint64_t h[2];
         ovl__content_hash(bytes, len, h);
-        rc = h[0] == rd->hashes[doc][0] && h[1] == rd->hashes[doc][1] ? OVL_OK : OVL_ERR_IO;
+        rc = h[0] == rd->hashes[at][0] && h[1] == rd->hashes[at][1] ? OVL_OK : OVL_ERR_IO;
     }
     if (rc == OVL_OK) {
-        if (ovl_corpus_encoding(rd->c, doc))
-            o.decode.encoding = ovl_corpus_encoding(rd->c, doc);
+        if (ovl_corpus_encoding(c, doc))
+            o.decode.encoding = ovl_corpus_encoding(c, doc);
         rc = ovl_decode(lctx, bytes, len, &o.decode, &text);
     }
     free(bytes);
@@ -1234,7 +1296,7 @@ static void widen_fill(const ovl_norm *nm, const ovl__famspan *sp, uint32_t lo, 
 
 /* Fills the sides of requests rq[0..n) reading each document once (a long changelog holds
  * hundreds of occurrences); those of a document that cannot be read stay empty. */
-static void widen_read(const ovl__famread *rd, ovl_ctx *lctx, const ovl__famspan *spans,
+static void widen_read(wreader *wr, ovl_ctx *lctx, const ovl__famspan *spans,
                        const uint32_t *lo, const uint32_t *hi, size_t base, wreq *rq, size_t n,
                        wside *w)
 {
@@ -1244,7 +1306,8 @@ static void widen_read(const ovl__famread *rd, ovl_ctx *lctx, const ovl__famspan
         size_t e = i + 1;
         while (e < n && rq[e].doc == rq[i].doc)
             e++;
-        ovl_norm *nm = widen_load(rd, lctx, rq[i].doc);
+        wreader_at(wr, rq, i, n);
+        ovl_norm *nm = widen_load(wr, lctx, rq[i].doc);
         for (; i < e; i++) {
             wside *x = &w[2 * rq[i].slot];
             if (nm)
@@ -1407,9 +1470,9 @@ static int cmp_spanpos(const void *a, const void *b)
  * that cannot be read stays as it is.
  * The joined family is shown by its member in most documents; its documents are counted
  * once. *joined: families put with another. */
-static int join_same_text(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx,
-                          size_t *joined)
+static int join_same_text(ovl_ctx *ctx, ovl__families *fam, wreader *wr, ovl_ctx *lctx, size_t *joined)
 {
+    const ovl__famread *rd = wr->rd;
     size_t nf = fam->n, ng = 0, capg = 0, ntok = 0, captok = 0;
     uint32_t *parent = malloc((nf ? nf : 1) * sizeof *parent);
     size_t *len = calloc(nf ? nf : 1, sizeof *len), *off = calloc(nf + 1, sizeof *off);
@@ -1432,9 +1495,9 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *
             continue;
         /* Its text: the representative occurrence, or one as long in a shorter document. */
         size_t best = fm->rep, want = fam->spans[fm->rep].char_end - fam->spans[fm->rep].char_start;
-        for (size_t x = 0; rd->docs && x < fm->nspans; x++) {
+        for (size_t x = 0; rd->tokens && x < fm->nspans; x++) {
             const ovl__famspan *sp = &fam->spans[fm->first_span + x];
-            if (sp->char_end - sp->char_start == want && rd->docs[rd_at(rd, sp->doc)].tokens < rd->docs[rd_at(rd, fam->spans[best].doc)].tokens)
+            if (sp->char_end - sp->char_start == want && rd->tokens[rd_at(rd, sp->doc)] < rd->tokens[rd_at(rd, fam->spans[best].doc)])
                 best = fm->first_span + x;
         }
         rq[nrq++] = (wreq){fam->spans[best].doc, best, k};
@@ -1446,7 +1509,8 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *
         size_t e = i + 1;
         while (e < nrq && rq[e].doc == rq[i].doc)
             e++;
-        ovl_norm *nm = widen_load(rd, lctx, rq[i].doc);
+        wreader_at(wr, rq, i, nrq);
+        ovl_norm *nm = widen_load(wr, lctx, rq[i].doc);
         for (; nm && i < e; i++) {
             const ovl__famspan *sp = &fam->spans[rq[i].s];
             size_t nt = ovl_norm_count(nm), t1 = sp->tok_end < nt ? sp->tok_end : nt;
@@ -1630,6 +1694,7 @@ done:
 
 int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx)
 {
+    wreader wr = {rd, NULL, NULL, 0, 0, OVL_OK};
     size_t nocc = 0, widened = 0, capw = 0, caprq = 0, capext = 0, capmiss = 0, caphs = 0;
     for (size_t k = 0; k < fam->n; k++)
         nocc += fam->f[k].nspans;
@@ -1714,7 +1779,7 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
     }
     if (ovl__grow(&w, &capw, 2 * nslots, sizeof *w) != 0)
         goto nomem;
-    widen_read(rd, lctx, fam->spans, lo, hi, base, rq, nrq, w);
+    widen_read(&wr, lctx, fam->spans, lo, hi, base, rq, nrq, w);
     /* Then every occurrence of the families whose sample takes a few tokens on a side, in
      * batches of at most FAMILY_BATCH occurrences held at once (each document read once a
      * batch). A family with more takes its steps from FAMILY_BATCH occurrences spread over it,
@@ -1761,7 +1826,7 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
         if (ovl__grow(&w, &capw, 2 * nfull, sizeof *w) != 0 || ovl__grow(&ext, &capext, 2 * maxm, 1) != 0 ||
             ovl__grow(&miss, &capmiss, maxm, 1) != 0 || ovl__grow(&hs, &caphs, maxm, sizeof *hs) != 0)
             goto nomem;
-        widen_read(rd, lctx, fam->spans, lo, hi, base, rq, nrq, w);
+        widen_read(&wr, lctx, fam->spans, lo, hi, base, rq, nrq, w);
         for (size_t x = k0; x < k; x++) {
             ovl__fam *fm = &fam->f[x];
             size_t m = fm->nspans, mr = m < FAMILY_BATCH ? m : FAMILY_BATCH;
@@ -1805,7 +1870,8 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
             size_t e = i + 1;
             while (e < nrq && rq[e].doc == rq[i].doc)
                 e++;
-            ovl_norm *nm = widen_load(rd, lctx, rq[i].doc);
+            wreader_at(&wr, rq, i, nrq);
+            ovl_norm *nm = widen_load(&wr, lctx, rq[i].doc);
             for (; nm && i < e; i++) {
                 ovl__famspan *sp = &fam->spans[rq[i].s];
                 wside x[2];
@@ -1835,8 +1901,12 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
             fm->weight = (uint64_t)fm->documents * (rep->char_end - rep->char_start);
     }
     size_t joined = 0;
-    if ((rc = join_same_text(ctx, fam, rd, lctx, &joined)) != OVL_OK)
+    if (wr.rc == OVL_OK && (rc = join_same_text(ctx, fam, &wr, lctx, &joined)) != OVL_OK)
         goto done;
+    if (wr.rc != OVL_OK) {
+        rc = wr.rc; /* (the detail is in ctx, where the fetch put it) */
+        goto done;
+    }
     if (!widened && !joined)
         goto done;
     /* Heaviest first again. */
@@ -1863,6 +1933,7 @@ nomem:
     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
 done:
     free(pos);
+    free(wr.pos);
     free(lo);
     free(hi);
     free(w);

@@ -86,12 +86,21 @@ typedef struct ovl__famread {
     const ovl_doc_opts *opts;
     const uint64_t (*hashes)[2];
     const uint32_t *copies;     /* per document: its identical and near copies, or NULL */
-    const ovl_scan_doc *docs;   /* per document: its token count, or NULL */
-    const uint32_t *ids;        /* NULL: c, hashes, copies and docs are indexed by document;
+    const uint32_t *tokens;     /* per document: its token count, or NULL */
+    const uint32_t *ids;        /* NULL: c, hashes, copies and tokens are indexed by document;
                                    else by position in ids (ascending, nids), which holds
                                    every document a family occurs in (a process holding only
                                    those, as an MPI rank does) */
     size_t nids;
+    /* When fetch is set, c is not read: before the widening reads documents it calls
+     * fetch(fetch_data, pos, n, &fc) with the positions (in ids, ascending, at most window
+     * of them) of the next ones it reads, and reads the one at pos[k] as document k of fc
+     * (until the next call). A non-zero return (an ovl_status, the detail in the ctx given
+     * to ovl__families_widen) stops the widening with that code. So a process that does
+     * not hold the documents' file list entries fetches them a window at a time. */
+    int (*fetch)(void *fetch_data, const size_t *pos, size_t n, const ovl_corpus **fc);
+    void *fetch_data;
+    size_t window;
 } ovl__famread;
 
 /* Widens the reported occurrences of each family of fam (not the spans in document order that

@@ -230,73 +230,146 @@ int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__funits *kre
     return rc;
 }
 
-int ovl__mpi_widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                          const ovl_scan_doc *mydocs, ovl__families *fam, const dpair *cops, size_t ncops)
+/* The widening's fetch (ovl__famread.fetch) on rank 0 over a corpus walked in parts: the file
+ * list entries of a window of documents, its own share's from its corpus, the others' asked
+ * of the ranks holding them. */
+typedef struct wfetch {
+    mpi_run *m;
+    const size_t *first;
+    const ovl_corpus *c;
+    const uint32_t *ids;
+    uint32_t *wids;
+    size_t cap;
+    ovl_corpus *view;
+} wfetch;
+
+static int fetch_window(void *u, const size_t *pos, size_t n, const ovl_corpus **fc)
 {
-    uint32_t *ids = NULL, *copies = NULL;
-    uint64_t(*hashes)[2] = NULL;
-    void *recs = NULL;
-    ovl_corpus *view = NULL;
-    size_t nids = 0, fetched = 0;
+    wfetch *f = u;
+    mpi_run *m = f->m;
     int rc = OVL_OK;
-    if (m->rank == 0) {
-        size_t nocc = 0;
-        for (size_t k = 0; k < fam->n; k++)
-            nocc += fam->f[k].nspans;
-        if (!(ids = malloc((nocc ? nocc : 1) * sizeof *ids)))
-            rc = ovl__mpi_nomem(m);
-        for (size_t k = 0; ids && k < fam->n; k++)
-            for (size_t x = 0; x < fam->f[k].nspans; x++)
-                ids[nids++] = fam->spans[fam->f[k].first_span + x].doc;
-        if (nids > 1)
-            qsort(ids, nids, sizeof *ids, ovl__mpi_cmp_u32);
-        size_t u = 0;
-        for (size_t x = 0; x < nids; x++)
-            if (u == 0 || ids[x] != ids[u - 1])
-                ids[u++] = ids[x];
-        nids = u;
+    ovl__bbuf ent = {0};
+    ovl_corpus_free(f->view);
+    f->view = NULL;
+    *fc = NULL;
+    if (ovl__grow(&f->wids, &f->cap, n + 1, sizeof *f->wids) != 0)
+        return ovl__mpi_nomem(m);
+    for (size_t k = 0; k < n; k++)
+        f->wids[k] = f->ids[pos[k]];
+    for (size_t x = 0; rc == OVL_OK && x < n;) {
+        int p = ovl__mpi_owner_of(f->first, m->size, f->wids[x]);
+        size_t y = x;
+        while (y < n && f->wids[y] < f->first[p + 1])
+            y++;
+        if (p == 0) {
+            ovl__mpi_put_entries(m, &ent, f->c, f->wids + x, y - x);
+        } else {
+            char *got = NULL;
+            size_t len = 0;
+            if ((rc = ovl__mpi_ask(m, p, REQ_ENTRIES, f->wids + x, y - x, &got, &len)) == OVL_OK)
+                ovl__bput(&ent, got, len);
+            free(got);
+        }
+        x = y;
     }
-    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
-        goto out;
-    if ((rc = ovl__mpi_fetch_rows(m, first, mydocs, sizeof *mydocs, ids, nids, &recs, &fetched)) != OVL_OK)
-        goto out;
-    ovl__mpi_held_docs(m, nids, fetched);
-    if (m->parted) {
-        if ((rc = ovl__mpi_fetch_entries(m, first, c, ids, nids, &view)) != OVL_OK)
-            goto out;
-        ovl__mpi_held_paths(m, nids);
-    } else if (m->rank == 0 && !(view = ovl__corpus_view(c, ids, nids))) {
+    if (rc == OVL_OK && ent.bad)
         rc = ovl__mpi_nomem(m);
+    if (rc == OVL_OK)
+        rc = ovl__mpi_entries_corpus(m, ent.p, ent.n, n, &f->view);
+    free(ent.p);
+    ovl__mpi_held_paths(m, n);
+    *fc = f->view;
+    return rc;
+}
+
+/* Rank 0: the content hashes and token counts of documents ids (sorted, distinct), its own
+ * share's from mydocs, the others' records asked of the ranks holding them, window at a time;
+ * *fetched counts the documents asked for. */
+static int doc_figures(mpi_run *m, const size_t *first, const ovl_scan_doc *mydocs, const uint32_t *ids, size_t nids,
+                       size_t window, uint64_t (*hashes)[2], uint32_t *tokens, size_t *fetched)
+{
+    int rc = OVL_OK;
+    for (size_t x = 0; rc == OVL_OK && x < nids;) {
+        int p = ovl__mpi_owner_of(first, m->size, ids[x]);
+        size_t y = x;
+        while (y < nids && ids[y] < first[p + 1] && y - x < window)
+            y++;
+        if (p == 0) {
+            for (size_t k = x; k < y; k++) {
+                const ovl_scan_doc *d = &mydocs[ids[k] - first[0]];
+                hashes[k][0] = d->hash[0], hashes[k][1] = d->hash[1], tokens[k] = d->tokens;
+            }
+        } else {
+            char *got = NULL;
+            size_t len = 0;
+            rc = ovl__mpi_ask(m, p, REQ_DOCS, ids + x, y - x, &got, &len);
+            if (rc == OVL_OK && len != (y - x) * sizeof(ovl_scan_doc))
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: document records could not be read back", p);
+            for (size_t k = x; rc == OVL_OK && k < y; k++) {
+                ovl_scan_doc d;
+                memcpy(&d, got + (k - x) * sizeof d, sizeof d);
+                hashes[k][0] = d.hash[0], hashes[k][1] = d.hash[1], tokens[k] = d.tokens;
+            }
+            free(got);
+            *fetched += y - x;
+        }
+        x = y;
     }
-    if (rc == OVL_OK && m->rank == 0) {
-        const ovl_scan_doc *d = recs;
-        hashes = malloc((nids ? nids : 1) * sizeof *hashes);
-        copies = calloc(nids ? nids : 1, sizeof *copies);
-        if (!hashes || !copies)
-            rc = ovl__mpi_nomem(m);
-        for (size_t x = 0; rc == OVL_OK && x < nids; x++) {
-            hashes[x][0] = d[x].hash[0];
-            hashes[x][1] = d[x].hash[1];
-        }
-        for (size_t x = 0; rc == OVL_OK && x < ncops; x++) {
-            const uint32_t *at = bsearch(&cops[x].b, ids, nids, sizeof *ids, ovl__mpi_cmp_u32);
-            if (at)
-                copies[at - ids]++;
-        }
-        ovl_ctx *lctx = rc == OVL_OK ? ovl_ctx_new() : NULL;
-        if (rc == OVL_OK && !lctx)
-            rc = ovl__mpi_nomem(m);
-        if (rc == OVL_OK) {
-            ovl__famread rd = {view, &o->doc, (const uint64_t(*)[2])hashes, copies, d, ids, nids};
-            rc = ovl__families_widen(m->ctx, fam, &rd, lctx);
-        }
-        ovl_ctx_free(lctx);
+    return rc;
+}
+
+int ovl__mpi_widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
+                            const ovl_scan_doc *mydocs, ovl__families *fam, const dpair *cops, size_t ncops,
+                            size_t window)
+{
+    uint32_t *ids = NULL, *copies = NULL, *tokens = NULL;
+    uint64_t(*hashes)[2] = NULL;
+    ovl_corpus *view = NULL;
+    wfetch wf = {m, first, c, NULL, NULL, 0, NULL};
+    size_t nids = 0, nocc = 0, fetched = 0;
+    int rc = OVL_OK;
+    for (size_t k = 0; k < fam->n; k++)
+        nocc += fam->f[k].nspans;
+    if (!(ids = malloc((nocc ? nocc : 1) * sizeof *ids)))
+        return ovl__mpi_nomem(m);
+    for (size_t k = 0; k < fam->n; k++)
+        for (size_t x = 0; x < fam->f[k].nspans; x++)
+            ids[nids++] = fam->spans[fam->f[k].first_span + x].doc;
+    nids = ovl__mpi_sort_uniq_u32(ids, nids);
+    /* Of their records only what the widening reads: the content hash (that a document read
+     * again is the one the scan saw) and the token count, 20 bytes a document. */
+    hashes = malloc((nids ? nids : 1) * sizeof *hashes);
+    tokens = malloc((nids ? nids : 1) * sizeof *tokens);
+    copies = calloc(nids ? nids : 1, sizeof *copies);
+    if (!hashes || !tokens || !copies)
+        rc = ovl__mpi_nomem(m);
+    if (rc == OVL_OK)
+        rc = doc_figures(m, first, mydocs, ids, nids, window ? window : 1, hashes, tokens, &fetched);
+    ovl__mpi_held_docs(m, 0, fetched);
+    if (rc == OVL_OK && !m->parted && !(view = ovl__corpus_view(c, ids, nids)))
+        rc = ovl__mpi_nomem(m);
+    for (size_t x = 0; rc == OVL_OK && x < ncops; x++) {
+        const uint32_t *at = bsearch(&cops[x].b, ids, nids, sizeof *ids, ovl__mpi_cmp_u32);
+        if (at)
+            copies[at - ids]++;
     }
-    rc = ovl__mpi_agree(m, rc);
-out:
+    ovl_ctx *lctx = rc == OVL_OK ? ovl_ctx_new() : NULL;
+    if (rc == OVL_OK && !lctx)
+        rc = ovl__mpi_nomem(m);
+    if (rc == OVL_OK) {
+        /* (A corpus walked in parts: the documents' entries a window at a time, as they are
+         * read.) */
+        wf.ids = ids;
+        ovl__famread rd = {view, &o->doc, (const uint64_t(*)[2])hashes, copies, tokens, ids, nids,
+                           m->parted ? fetch_window : NULL, &wf, window ? window : 1};
+        rc = ovl__families_widen(m->ctx, fam, &rd, lctx);
+    }
+    ovl_ctx_free(lctx);
+    ovl_corpus_free(wf.view);
+    free(wf.wids);
     ovl_corpus_free(view);
-    free(recs);
     free(hashes);
+    free(tokens);
     free(copies);
     free(ids);
     return rc;

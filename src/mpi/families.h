@@ -46,13 +46,15 @@ int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__funits *kre
                             size_t ncops, ovl__families *fam, int *use_fam, ovl__families *ign, int *use_ign,
                             uint64_t *ignored_chars);
 
-/* The families' occurrences widened and the families of one text joined (src/family.c), as one
- * process does once it has built them: rank 0 reads again the documents its families occur
- * in, their records and file list entries fetched from the ranks holding them. Only the
- * families as reported change (the spans in document order, which the ranks filter pairs
- * with, stay), so the other ranks take part in the fetches only. cops (rank 0): every copy
- * and its group's first. Collective. */
+/* Rank 0, while the other ranks serve (ovl__mpi_serve): the families' occurrences widened
+ * and the families of one text joined (src/family.c), as one process does once it has built
+ * them, reading again the documents its families occur in: their content hashes and token
+ * counts (20 bytes a document) asked of the ranks holding them, window documents at a time,
+ * and on a corpus walked in parts their file list entries a window at a time as the
+ * widening reads them. Only the families as reported change (the spans in document order,
+ * which the ranks filter pairs with, stay). cops: every copy and its group's first. */
 int ovl__mpi_widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                          const ovl_scan_doc *mydocs, ovl__families *fam, const dpair *cops, size_t ncops);
+                            const ovl_scan_doc *mydocs, ovl__families *fam, const dpair *cops, size_t ncops,
+                            size_t window);
 
 #endif

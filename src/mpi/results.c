@@ -384,18 +384,6 @@ int ovl__mpi_merge_results(mpi_run *m, const ovl_scan_opts *o, const ovl__prec *
     return rc;
 }
 
-/* A request with a list of ids to rank p, its ovl__mpi_reply (malloc'd in *out). */
-static int ask(mpi_run *m, int p, uint64_t what, const uint32_t *ids, size_t nids, char **out, size_t *len)
-{
-    int ok = 0;
-    ovl__mpi_request(m, p, what, 0, 0);
-    ovl__mpi_send_bytes(m, ids, nids * sizeof *ids, p);
-    *out = ovl__mpi_reply(m, p, len, &ok);
-    if (!ok)
-        return ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
-    return *out ? OVL_OK : ovl__mpi_nomem(m);
-}
-
 /* The records (dr: room for nids; NULL: none) of documents ids (sorted, distinct) and, with
  * ent, their file list entries appended to it, from rank 0's share or asked of the ranks
  * holding them; *fetched counts the documents asked for. */
@@ -416,13 +404,13 @@ static int get_docs(mpi_run *m, const rootin *in, const uint32_t *ids, size_t ni
         } else {
             char *got = NULL;
             size_t len = 0;
-            if (dr && (rc = ask(m, p, REQ_DOCS, ids + x, y - x, &got, &len)) == OVL_OK && len != (y - x) * sizeof *dr)
+            if (dr && (rc = ovl__mpi_ask(m, p, REQ_DOCS, ids + x, y - x, &got, &len)) == OVL_OK && len != (y - x) * sizeof *dr)
                 rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: document records could not be read back", p);
             if (rc == OVL_OK && dr)
                 memcpy(dr + x, got, len);
             free(got);
             got = NULL;
-            if (rc == OVL_OK && ent && (rc = ask(m, p, REQ_ENTRIES, ids + x, y - x, &got, &len)) == OVL_OK)
+            if (rc == OVL_OK && ent && (rc = ovl__mpi_ask(m, p, REQ_ENTRIES, ids + x, y - x, &got, &len)) == OVL_OK)
                 ovl__bput(ent, got, len);
             free(got);
             *fetched += y - x;
@@ -634,7 +622,7 @@ int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, pa
         ovl__mpi_part_shed(a, 1);
     }
     for (int p = 1; rc == OVL_OK && p < P; p++)
-        rc = ask(m, p, REQ_FIGS, want, nwant, &figs[p], &flen[p]);
+        rc = ovl__mpi_ask(m, p, REQ_FIGS, want, nwant, &figs[p], &flen[p]);
     /* The documents named. */
     size_t top = in->use_fam ? in->fam->n : 0;
     if (in->o->top_families && top > in->o->top_families)

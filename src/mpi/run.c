@@ -317,6 +317,17 @@ char *ovl__mpi_reply(mpi_run *m, int from, size_t *len, int *ok)
     return *ok ? ovl__mpi_recv_bytes(m, from, len) : NULL;
 }
 
+int ovl__mpi_ask(mpi_run *m, int p, uint64_t what, const uint32_t *ids, size_t nids, char **out, size_t *len)
+{
+    int ok = 0;
+    ovl__mpi_request(m, p, what, 0, 0);
+    ovl__mpi_send_bytes(m, ids, nids * sizeof *ids, p);
+    *out = ovl__mpi_reply(m, p, len, &ok);
+    if (!ok)
+        return ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
+    return *out ? OVL_OK : ovl__mpi_nomem(m);
+}
+
 int ovl__mpi_owner_of(const size_t *first, int P, uint32_t id)
 {
     int lo = 0, hi = P - 1;

@@ -132,6 +132,10 @@ void ovl__mpi_request(mpi_run *m, int to, uint64_t what, uint64_t x, uint64_t y)
  * one is out of memory. */
 char *ovl__mpi_reply(mpi_run *m, int from, size_t *len, int *ok);
 
+/* Rank 0, while rank p serves (ovl__mpi_serve): a request what (REQ_DOCS, REQ_ENTRIES,
+ * REQ_FIGS) for the documents ids (sorted, of p's share), its reply in *out (malloc'd). */
+int ovl__mpi_ask(mpi_run *m, int p, uint64_t what, const uint32_t *ids, size_t nids, char **out, size_t *len);
+
 /* The rank whose share holds document id. */
 int ovl__mpi_owner_of(const size_t *first, int P, uint32_t id);
 

@@ -857,8 +857,20 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         free(w.p);
         memset(&w, 0, sizeof w);
         CHECK(rc);
-        if (use_fam)
-            CHECK(ovl__mpi_widen_families(m, &o, c, first, mydocs, &gfam, cops, ncops));
+        if (use_fam) {
+            /* Rank 0 widens the families' occurrences, asking the others for what it reads of
+             * their documents a window at a time while they serve. */
+            if (me == 0) {
+                rc = ovl__mpi_widen_families(m, &o, c, first, mydocs, &gfam, cops, ncops, (size_t)(kr / 1024 + 1));
+                for (int p = 1; p < P; p++)
+                    ovl__mpi_request(m, p, REQ_END, 0, 0);
+            } else {
+                part none;
+                memset(&none, 0, sizeof none);
+                ovl__mpi_serve(m, &none, c, mydocs, lo, cnt, 1);
+            }
+            CHECK(rc);
+        }
         rc = ovl__mpi_filter_pairs(m, &o, &gfam, use_fam, &gign, use_ign, pairs, &npairs, &family_pairs);
         CHECK(rc);
         uint64_t cand = npairs;

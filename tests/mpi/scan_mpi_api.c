@@ -1,4 +1,4 @@
-/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, group keys numbered over the ranks, version 1 still read, an unknown version refused on every rank; the documents and paths a rank holds, the corpus walked in parts (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
+/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, group keys numbered over the ranks, version 1 still read, an unknown version refused on every rank; the documents and paths a rank holds, the corpus walked in parts, the families' documents read a window at a time (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
 /* (mkdtemp) */
 #define _DEFAULT_SOURCE 1
 #include "overlap/scan_mpi.h"
@@ -232,6 +232,68 @@ int main(int argc, char **argv)
             unlink(path);
         }
         rmdir(dir);
+    }
+
+    /* The families widened on rank 0 over a corpus walked in parts: 24 files holding one
+     * passage among words of their own (a family with max_df 4), their file list entries
+     * fetched a window at a time as the widening reads them (key_round 1: one document a
+     * window), so that rank 0 holds its share's entries and one more, not every document the
+     * family occurs in. */
+    {
+        char fdir[64] = "";
+        static char ftext[24][3072];
+        if (rank == 0) {
+            snprintf(fdir, sizeof fdir, "/tmp/ovl-mpi-fam-XXXXXX");
+            if (!mkdtemp(fdir))
+                fdir[0] = '\0';
+        }
+        for (int i = 0; i < 24; i++) {
+            size_t l = 0;
+            for (int wd = 0; wd < 200; wd++) {
+                seed = seed * 1103515245u + 12345u;
+                unsigned x = (seed >> 8) % 1000;
+                l += (size_t)snprintf(ftext[i] + l, sizeof ftext[i] - l, "%s%s%s ", syl[x / 100], syl[x / 10 % 10],
+                                      syl[x % 10]);
+                if (wd == 100)
+                    l += (size_t)snprintf(ftext[i] + l, sizeof ftext[i] - l, "%s", passage);
+            }
+        }
+        for (int i = 0; rank == 0 && fdir[0] && i < 24; i++) {
+            char path[96];
+            snprintf(path, sizeof path, "%s/r%02d.txt", fdir, i);
+            FILE *f = fopen(path, "w");
+            if (!f || fputs(ftext[i], f) < 0 || fclose(f) != 0)
+                check(0, "files", path);
+        }
+        MPI_Bcast(fdir, sizeof fdir, MPI_CHAR, 0, MPI_COMM_WORLD);
+        const char *fpaths[1] = {fdir};
+        ovl_corpus *fc = ovl_corpus_new();
+        rc = ovl_corpus_add_paths_mpi(ctx, MPI_COMM_WORLD, fc, fpaths, 1, NULL);
+        ovl_scan_opts fo = o;
+        fo.max_df = 4;
+        ovl_scan_mpi_opts fm = OVL_SCAN_MPI_OPTS_INIT;
+        fm.key_round = 1;
+        nep = 0;
+        sink.userdata = &nep;
+        if (rc == OVL_OK)
+            rc = ovl_scan_mpi(ctx, MPI_COMM_WORLD, fc, &fo, &fm, &sink, &es, &st);
+        size_t fshare = ovl_corpus_count(fc);
+        snprintf(got, sizeof got, "%zu families, %zu documents; rank 0 held %llu entries in the pairs phase, "
+                 "its share %zu%s%s", es.families, es.documents, (unsigned long long)st.paths_held[2], fshare,
+                 rc != OVL_OK ? ", " : "", rc != OVL_OK ? ovl_ctx_message(ctx) : "");
+        check(rc == OVL_OK && es.families >= 1 && es.documents == 24 &&
+                  (rank != 0 || (st.paths_held[2] >= fshare && st.paths_held[2] <= fshare + 1)),
+              "families widened over a corpus walked in parts: rank 0 fetches one window of entries at a time",
+              got);
+        ovl_corpus_free(fc);
+        if (rank == 0 && fdir[0]) {
+            for (int i = 0; i < 24; i++) {
+                char path[96];
+                snprintf(path, sizeof path, "%s/r%02d.txt", fdir, i);
+                unlink(path);
+            }
+            rmdir(fdir);
+        }
     }
 
     /* Version 1 (before group_keys): still read, the same pairs. */
