@@ -43,8 +43,11 @@ extern "C" {
  *     them into units, which go back to the ranks; they send rank 0, document after
  *     document, each recurring chunk's offset, ranges and unit (25 bytes, not the 16-byte
  *     records of each of its keys); rank 0 builds the families over those documents and
- *     their copies only and sends the families and their spans to every rank; each rank
- *     drops the pairs in recurring text only, with the spans of its pairs' documents;
+ *     their copies only and widens their occurrences, reading those documents again while
+ *     the other ranks serve it their content hashes and token counts and, a window of
+ *     documents at a time (key_round / 1024 + 1), their file list entries; it sends the
+ *     families and their spans to every rank; each rank drops the pairs in recurring text
+ *     only, with the spans of its pairs' documents;
  *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest
  *     first to the least loaded of as many bins as ranks, its bin j to rank (j + rank) mod
  *     ranks, so pairs of long documents are spread out and no rank holds others' costs;
