@@ -1195,14 +1195,13 @@ typedef struct wreader {
     size_t *pos;         /* their positions, ascending */
     size_t n, cap;
     int rc;              /* rd->fetch's code once it failed (no more is read) */
+    ovl_ctx *ctx;        /* where a failure is told */
 } wreader;
 
-static void wreader_at(wreader *w, const wreq *rq, size_t i, size_t n)
+/* Where the window holds position at, SIZE_MAX when it does not. */
+static size_t wreader_find(const wreader *w, size_t at)
 {
-    const ovl__famread *rd = w->rd;
-    if (!rd->fetch || w->rc)
-        return;
-    size_t at = rd_at(rd, rq[i].doc), k = 0, hi = w->n;
+    size_t k = 0, hi = w->n;
     while (k < hi) {
         size_t mid = k + (hi - k) / 2;
         if (w->pos[mid] < at)
@@ -1210,7 +1209,13 @@ static void wreader_at(wreader *w, const wreq *rq, size_t i, size_t n)
         else
             hi = mid;
     }
-    if (k < w->n && w->pos[k] == at)
+    return k < w->n && w->pos[k] == at ? k : SIZE_MAX;
+}
+
+static void wreader_at(wreader *w, const wreq *rq, size_t i, size_t n)
+{
+    const ovl__famread *rd = w->rd;
+    if (!rd->fetch || w->rc || wreader_find(w, rd_at(rd, rq[i].doc)) != SIZE_MAX)
         return;
     /* The window: the next documents rq asks for from rq[i] on (rq is sorted by document). */
     w->n = 0;
@@ -1219,7 +1224,7 @@ static void wreader_at(wreader *w, const wreq *rq, size_t i, size_t n)
         if (w->n && w->pos[w->n - 1] == p)
             continue;
         if (ovl__grow(&w->pos, &w->cap, w->n + 1, sizeof *w->pos) != 0) {
-            w->rc = OVL_ERR_NOMEM;
+            w->rc = ovl__fail(w->ctx, OVL_ERR_NOMEM, -1, "out of memory");
             w->n = 0;
             return;
         }
@@ -1239,15 +1244,8 @@ static ovl_norm *widen_load(wreader *w, ovl_ctx *lctx, uint32_t doc0)
     size_t at = rd_at(rd, doc0), doc = at;
     if (rd->fetch) {
         /* (wreader_at made the window hold it, or failed) */
-        size_t k = 0, hi = w->n;
-        while (k < hi) {
-            size_t mid = k + (hi - k) / 2;
-            if (w->pos[mid] < at)
-                k = mid + 1;
-            else
-                hi = mid;
-        }
-        if (w->rc || k == w->n || w->pos[k] != at)
+        size_t k = w->rc ? SIZE_MAX : wreader_find(w, at);
+        if (k == SIZE_MAX)
             return NULL;
         c = w->c;
         doc = k;
@@ -1694,7 +1692,7 @@ done:
 
 int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx)
 {
-    wreader wr = {rd, NULL, NULL, 0, 0, OVL_OK};
+    wreader wr = {rd, NULL, NULL, 0, 0, OVL_OK, ctx};
     size_t nocc = 0, widened = 0, capw = 0, caprq = 0, capext = 0, capmiss = 0, caphs = 0;
     for (size_t k = 0; k < fam->n; k++)
         nocc += fam->f[k].nspans;
