@@ -6,11 +6,10 @@
 
 /* What the families are built from: the recurring chunks of the documents (those a record of a
  * frequent band key names), each with its ranges and the key groups it holds, and the
- * documents of each key group. Made from the records in one process
- * (ovl__fkeys_from_records); over MPI ranks each document's part is made by the rank that
- * read it and the key groups' counts by the ranks owning the keys (src/mpi/families.c), so
- * the process building the families never holds the records (16 bytes each, where a chunk's
- * key group takes 4). Key groups may be numbered in any way that keeps them apart: only
+ * documents of each key group, made from the records in one process
+ * (ovl__fkeys_from_records). Over MPI ranks no process holds it whole: the ranks holding
+ * the documents find their chunks' classes and rank 0 gets an ovl__funits
+ * (src/mpi/famunits.c). Key groups may be numbered in any way that keeps them apart: only
  * their sets, counts and documents matter. All arrays malloc'd, freed by ovl__fkeys_free. */
 typedef struct ovl__fkeys {
     size_t ndocs;

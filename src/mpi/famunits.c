@@ -63,9 +63,14 @@ static int number_groups(mpi_run *m, ovl_recurring *v, size_t nv, uint32_t **gdo
 
 /* A table of classes (sets of key groups): each one's groups, where it was first met
  * (document, chunk offset) and its documents. */
+typedef struct cinfo {
+    uint32_t fdoc, foff; /* where first met: document, chunk offset */
+    uint32_t docs, last; /* documents holding it; the last one counted */
+} cinfo;
+
 typedef struct ctab {
-    size_t n, capn, capgoff, capgl, tsize;
-    uint32_t *fdoc, *foff, *docs, *last;
+    size_t n, capc, capgoff, capgl, tsize;
+    cinfo *c;
     size_t *goff; /* n + 1 */
     uint32_t *gl;
     uint32_t *table; /* open addressing: class + 1, 0 empty */
@@ -73,10 +78,7 @@ typedef struct ctab {
 
 static void ctab_free(ctab *t)
 {
-    free(t->fdoc);
-    free(t->foff);
-    free(t->docs);
-    free(t->last);
+    free(t->c);
     free(t->goff);
     free(t->gl);
     free(t->table);
@@ -111,31 +113,15 @@ static int64_t ctab_find(ctab *t, const uint32_t *g, uint32_t ng, uint32_t doc, 
         if (b - a == ng && !memcmp(t->gl + a, g, ng * sizeof *g))
             return k - 1;
     }
-    size_t capn = t->capn, at = t->n ? t->goff[t->n] : 0;
-    if (t->n + 1 >= UINT32_MAX)
-        return -1;
-    if (ovl__grow(&t->fdoc, &capn, t->n + 1, sizeof *t->fdoc) != 0)
-        return -1;
-    capn = t->capn;
-    if (ovl__grow(&t->foff, &capn, t->n + 1, sizeof *t->foff) != 0)
-        return -1;
-    capn = t->capn;
-    if (ovl__grow(&t->docs, &capn, t->n + 1, sizeof *t->docs) != 0)
-        return -1;
-    capn = t->capn;
-    if (ovl__grow(&t->last, &capn, t->n + 1, sizeof *t->last) != 0)
-        return -1;
-    t->capn = capn;
-    if (ovl__grow(&t->goff, &t->capgoff, t->n + 2, sizeof *t->goff) != 0 ||
+    size_t at = t->n ? t->goff[t->n] : 0;
+    if (t->n + 1 >= UINT32_MAX || ovl__grow(&t->c, &t->capc, t->n + 1, sizeof *t->c) != 0 ||
+        ovl__grow(&t->goff, &t->capgoff, t->n + 2, sizeof *t->goff) != 0 ||
         ovl__grow(&t->gl, &t->capgl, at + ng, sizeof *t->gl) != 0)
         return -1;
     memcpy(t->gl + at, g, ng * sizeof *g);
     t->goff[t->n] = at;
     t->goff[t->n + 1] = at + ng;
-    t->fdoc[t->n] = doc;
-    t->foff[t->n] = off;
-    t->docs[t->n] = 0;
-    t->last[t->n] = UINT32_MAX;
+    t->c[t->n] = (cinfo){doc, off, 0, UINT32_MAX};
     t->table[h] = (uint32_t)(t->n + 1);
     return (int64_t)t->n++;
 }
@@ -183,9 +169,9 @@ static int doc_chunks(kside *k, uint32_t doc, const ovl_recurring *r, size_t nr,
             ovl__grow(&k->cls, &k->capcls, k->n + 1, sizeof *k->cls) != 0 ||
             ovl__grow(&k->info, &k->capinfo, k->n + 1, sizeof *k->info) != 0)
             return -1;
-        if (k->cl.last[cls] != doc) {
-            k->cl.last[cls] = doc;
-            k->cl.docs[cls]++;
+        if (k->cl.c[cls].last != doc) {
+            k->cl.c[cls].last = doc;
+            k->cl.c[cls].docs++;
         }
         k->off[k->n] = (uint32_t)c;
         k->cls[k->n] = (uint32_t)cls;
@@ -204,7 +190,7 @@ static int merge_classes(mpi_run *m, const ctab *mine, ctab *g, uint32_t ***map,
     if (m->rank != 0) {
         ovl__bbuf b = {0};
         for (size_t k = 0; k < mine->n; k++) {
-            uint32_t h[4] = {mine->fdoc[k], mine->foff[k], mine->docs[k],
+            uint32_t h[4] = {mine->c[k].fdoc, mine->c[k].foff, mine->c[k].docs,
                              (uint32_t)(mine->goff[k + 1] - mine->goff[k])};
             ovl__bput(&b, h, sizeof h);
             ovl__bput(&b, mine->gl + mine->goff[k], h[3] * sizeof *mine->gl);
@@ -237,7 +223,7 @@ static int merge_classes(mpi_run *m, const ctab *mine, ctab *g, uint32_t ***map,
             if (p == 0) {
                 if (k == nk)
                     break;
-                h[0] = mine->fdoc[k], h[1] = mine->foff[k], h[2] = mine->docs[k];
+                h[0] = mine->c[k].fdoc, h[1] = mine->c[k].foff, h[2] = mine->c[k].docs;
                 h[3] = (uint32_t)(mine->goff[k + 1] - mine->goff[k]);
                 gl = mine->gl + mine->goff[k];
             } else {
@@ -256,9 +242,9 @@ static int merge_classes(mpi_run *m, const ctab *mine, ctab *g, uint32_t ***map,
                 break;
             }
             /* (Shares are in document order: a later rank's first is never earlier.) */
-            if (h[0] < g->fdoc[c] || (h[0] == g->fdoc[c] && h[1] < g->foff[c]))
-                g->fdoc[c] = h[0], g->foff[c] = h[1];
-            g->docs[c] += h[2];
+            if (h[0] < g->c[c].fdoc || (h[0] == g->c[c].fdoc && h[1] < g->c[c].foff))
+                g->c[c].fdoc = h[0], g->c[c].foff = h[1];
+            g->c[c].docs += h[2];
             (*map)[p][k] = (uint32_t)c;
             (*nmap)[p] = k + 1;
         }
@@ -272,9 +258,9 @@ static const ctab *sort_tab; /* (qsort has no argument: the table ordered by fir
 static int cmp_first_met(const void *x, const void *y)
 {
     uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    if (sort_tab->fdoc[a] != sort_tab->fdoc[b])
-        return sort_tab->fdoc[a] < sort_tab->fdoc[b] ? -1 : 1;
-    return (sort_tab->foff[a] > sort_tab->foff[b]) - (sort_tab->foff[a] < sort_tab->foff[b]);
+    if (sort_tab->c[a].fdoc != sort_tab->c[b].fdoc)
+        return sort_tab->c[a].fdoc < sort_tab->c[b].fdoc ? -1 : 1;
+    return (sort_tab->c[a].foff > sort_tab->c[b].foff) - (sort_tab->c[a].foff < sort_tab->c[b].foff);
 }
 
 /* Rank 0: the merged classes g numbered as first met and resolved (ovl__fclasses_roots with
@@ -309,7 +295,7 @@ static int resolve(mpi_run *m, const ctab *g, const uint32_t *gdocs, size_t ngro
         for (size_t k = 0; k < n; k++) {
             uint32_t x = ord[k];
             num[x] = (uint32_t)k;
-            fc.docs[k] = g->docs[x];
+            fc.docs[k] = g->c[x].docs;
             size_t ng = g->goff[x + 1] - g->goff[x];
             memcpy(fc.gl + fc.goff[k], g->gl + g->goff[x], ng * sizeof *fc.gl);
             fc.goff[k + 1] = fc.goff[k] + ng;
@@ -661,7 +647,7 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
             r = resolve(m, &g, gdocs[w], ngroups[w], &unit, &own, &frag[w]);
         if (m->rank == 0) {
             a[w].u.nunits = g.n;
-            held0 += g.n * (4 * sizeof(uint32_t) + sizeof(size_t)) + (g.n ? g.goff[g.n] : 0) * sizeof(uint32_t);
+            held0 += g.n * (sizeof *g.c + sizeof *g.goff) + (g.n ? g.goff[g.n] : 0) * sizeof(uint32_t);
         }
         ctab_free(&g);
         int s = send_units(m, map, nmap, unit, own, k[w].cl.n, &cu[w], &co[w]);

@@ -204,8 +204,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                            "both given: pass one");
     }
     /* pr: rank 0's problems and summary until the report's run (rep) is made; g: every
-     * document's copy verdict (4 bytes each, 8 with near copies), the recurring chunks (rank
-     * 0); al: this rank's run over the documents of the pairs it aligns. */
+     * document's copy verdict (4 bytes each, 8 with near copies) and the corpus's k-gram
+     * counts; al: this rank's run over the documents of the pairs it aligns. */
     ovl__run pr;
     memset(&pr, 0, sizeof pr);
     ovl__cfp g;
