@@ -183,33 +183,38 @@ static int own_options(int argc, char **argv)
  * the end of the phase (comma-separated in rank order), the most document records a rank
  * held and the records all ranks received from others, the most file list entries a rank
  * held and the documents of the corpus, and in the fingerprint phase's row each rank's
- * directories listed and seconds of the walk, then the most group ids and keys a rank held
- * (tab-separated columns).
- * Collective: every rank sends rank 0 its peaks and walk figures. */
+ * directories listed and seconds of the walk, then the most group ids and keys a rank held,
+ * each rank's most family and template spans held (comma-separated), and in the pairs
+ * phase's row the bytes rank 0 built the families from (tab-separated columns).
+ * Collective: every rank sends rank 0 its peaks, spans and walk figures. */
 static void write_stats(const char *path, int rank, int ranks)
 {
     uint64_t *peaks = rank == 0 ? calloc((size_t)ranks * OVL_SCAN_MPI_PHASES, sizeof *peaks) : NULL;
     uint64_t *dirs = rank == 0 ? calloc((size_t)ranks, sizeof *dirs) : NULL;
     double *walk = rank == 0 ? calloc((size_t)ranks, sizeof *walk) : NULL;
+    uint64_t *spans = rank == 0 ? calloc((size_t)ranks * OVL_SCAN_MPI_PHASES, sizeof *spans) : NULL;
     MPI_Gather(stats.rss_peak, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, peaks, OVL_SCAN_MPI_PHASES,
+               MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    MPI_Gather(stats.family_spans_held, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, spans, OVL_SCAN_MPI_PHASES,
                MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Gather(&stats.dirs_listed, 1, MPI_UINT64_T, dirs, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Gather(&stats.walk_seconds, 1, MPI_DOUBLE, walk, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     if (rank != 0)
         return;
-    if (!peaks || !dirs || !walk) {
+    if (!peaks || !dirs || !walk || !spans) {
         cli_error("%s: out of memory for the MPI figures", path);
-        free(peaks), free(dirs), free(walk);
+        free(peaks), free(dirs), free(walk), free(spans);
         return;
     }
     FILE *f = fopen(path, "w");
     if (!f) {
         cli_error("%s: cannot write the MPI figures", path);
-        free(peaks), free(dirs), free(walk);
+        free(peaks), free(dirs), free(walk), free(spans);
         return;
     }
     fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\tdocs_held_max\tdocs_fetched"
-               "\tpaths_held_max\tpaths\tdirs_listed\twalk_seconds\tgroups_held_max\n");
+               "\tpaths_held_max\tpaths\tdirs_listed\twalk_seconds\tgroups_held_max\tfamily_spans_held"
+               "\tfamilies_input\n");
     for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
         fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\t", ovl_scan_mpi_phase(p), stats.ranks,
                 stats.seconds[p], (unsigned long long)stats.sent_total[p],
@@ -223,9 +228,12 @@ static void write_stats(const char *path, int rank, int ranks)
             fprintf(f, "%s%llu", k ? "," : "", p ? 0ull : (unsigned long long)dirs[k]);
         for (int k = 0; k < ranks; k++)
             fprintf(f, "%s%.3f", k ? "," : "\t", p ? 0.0 : walk[k]);
-        fprintf(f, "\t%llu\n", (unsigned long long)stats.groups_held_max[p]);
+        fprintf(f, "\t%llu", (unsigned long long)stats.groups_held_max[p]);
+        for (int k = 0; k < ranks; k++)
+            fprintf(f, "%s%llu", k ? "," : "\t", (unsigned long long)spans[(size_t)k * OVL_SCAN_MPI_PHASES + p]);
+        fprintf(f, "\t%llu\n", p == 2 /* pairs */ ? (unsigned long long)stats.families_input : 0ull);
     }
-    free(peaks), free(dirs), free(walk);
+    free(peaks), free(dirs), free(walk), free(spans);
     if (fclose(f) != 0)
         cli_error("%s: cannot write the MPI figures", path);
 }

@@ -45,15 +45,15 @@ extern "C" {
  *     records of each of its keys); rank 0 builds the families over those documents and
  *     their copies only and widens their occurrences, reading those documents again while
  *     the other ranks serve it their content hashes and token counts and, a window of
- *     documents at a time (key_round / 1024 + 1), their file list entries; it sends the
- *     families and their spans to every rank; each rank drops the pairs in recurring text
- *     only, with the spans of its pairs' documents;
+ *     documents at a time (key_round / 1024 + 1), their file list entries; each rank then
+ *     asks rank 0 for the families' spans of its pairs' documents only (rank 0 answers the
+ *     ranks in turn) and drops the pairs in recurring text only;
  *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest
  *     first to the least loaded of as many bins as ranks, its bin j to rank (j + rank) mod
  *     ranks, so pairs of long documents are spread out and no rank holds others' costs;
  *   4 align: each rank aligns its pairs, re-reading the files (a shared file system), in a
  *     run over the documents of those pairs only, their records fetched from the ranks that
- *     read them (all-to-all);
+ *     read them (all-to-all), their families' spans from rank 0 as in phase 2;
  *   5 results: each rank sorts its pair records in report order; rank 0 merges these runs,
  *     asking each rank for a window of records at a time, and keeps the records the report
  *     lists (list_pairs, and failed pairs), the others counted where they are; then the
@@ -146,6 +146,19 @@ typedef struct ovl_scan_mpi_stats {
                                                   their documents' ids to the ranks searching
                                                   them, one record held at a time */
     uint64_t groups_held_max[OVL_SCAN_MPI_PHASES];
+    /* Fields below are added at the end, as later ones will be. */
+    uint64_t family_spans_held[OVL_SCAN_MPI_PHASES]; /* the most family and template spans (a
+                                                        document's range, 20 bytes) this rank
+                                                        held at once: those of the documents
+                                                        its pairs name (each rank asks rank 0
+                                                        for them, to filter the pairs and to
+                                                        align them), and on rank 0 also the
+                                                        families it built, each span twice (in
+                                                        document order and in its family) */
+    uint64_t family_spans_held_max[OVL_SCAN_MPI_PHASES];
+    uint64_t families_input; /* rank 0: the bytes it built the families from (the classes of
+                                recurring chunks, 25 bytes per recurring chunk and 4 per
+                                document holding one; src/mpi/famunits.h); 0 on the others */
 } ovl_scan_mpi_stats;
 
 /* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the

@@ -1,35 +1,9 @@
-/* families.c - the families over MPI ranks: built (from src/mpi/famunits.c's input) and widened on rank 0, sent to every rank, and the pairs they leave. */
+/* families.c - the families over MPI ranks: built (from src/mpi/famunits.c's input) and widened on rank 0, their spans sent to each rank for the documents it asks for, and the pairs they leave. */
 #include "families.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void ovl__mpi_put_families(ovl__bbuf *b, const ovl__families *f)
-{
-    uint64_t h[2] = {f->n, f->nspans};
-    ovl__bput(b, h, sizeof h);
-    ovl__bput(b, f->f, f->n * sizeof *f->f);
-    ovl__bput(b, f->spans, f->nspans * sizeof *f->spans);
-}
-
-int ovl__mpi_get_families(rbuf *b, ovl__families *f)
-{
-    uint64_t h[2];
-    memset(f, 0, sizeof *f);
-    if (ovl__mpi_get(b, h, sizeof h) != 0)
-        return -1;
-    f->n = h[0];
-    f->nspans = h[1];
-    f->f = malloc((f->n ? f->n : 1) * sizeof *f->f);
-    f->spans = malloc((f->nspans ? f->nspans : 1) * sizeof *f->spans);
-    if (!f->f || !f->spans || ovl__mpi_get(b, f->f, f->n * sizeof *f->f) ||
-        ovl__mpi_get(b, f->spans, f->nspans * sizeof *f->spans)) {
-        ovl__families_free(f);
-        return -1;
-    }
-    return 0;
-}
 
 /* The first of the spans (in document order) of document id or a later one. */
 static size_t span_lower(const ovl__famspan *s, size_t n, uint32_t id)
@@ -91,9 +65,118 @@ void ovl__mpi_renumber(ovl_scan_pair *pairs, size_t npairs, const uint32_t *ids,
     }
 }
 
+/* Rank 0's reply to a rank asking for the spans of documents ids: a byte saying whether it
+ * could, then per kind in use (families, templates) the count and the spans, numbered by
+ * position in ids. */
+static void put_spans_for(ovl__bbuf *w, const ovl__families *g, int use, const uint32_t *ids, size_t nids)
+{
+    ovl__families r;
+    uint64_t n;
+    if (!use)
+        return;
+    if (ovl__mpi_restrict_families(g, ids, nids, &r) != 0) {
+        w->bad = 1;
+        return;
+    }
+    n = r.nspans;
+    ovl__bput(w, &n, sizeof n);
+    ovl__bput(w, r.spans, r.nspans * sizeof *r.spans);
+    ovl__families_free(&r);
+}
+
+/* One kind's spans from rank 0's reply into out, with the per-document index over nids
+ * documents; -1 when the bytes are short or out of memory. */
+static int get_spans_for(rbuf *b, size_t nids, ovl__families *out)
+{
+    uint64_t n;
+    memset(out, 0, sizeof *out);
+    if (ovl__mpi_get(b, &n, sizeof n) != 0 || n > (b->n - b->at) / sizeof(ovl__famspan))
+        return -1;
+    out->spans = malloc((n ? n : 1) * sizeof *out->spans);
+    out->doc_first = malloc((nids + 1) * sizeof *out->doc_first);
+    if (!out->spans || !out->doc_first || ovl__mpi_get(b, out->spans, n * sizeof *out->spans) != 0) {
+        ovl__families_free(out);
+        return -1;
+    }
+    out->nspans = n;
+    size_t x = 0;
+    for (size_t k = 0; k <= nids; k++) {
+        out->doc_first[k] = x;
+        while (x < n && out->spans[x].doc == k)
+            x++;
+    }
+    if (x != n) { /* (a span of no document asked for) */
+        ovl__families_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+int ovl__mpi_families_for(mpi_run *m, const ovl__families *g, int use_fam, const ovl__families *gi, int use_ign,
+                          const uint32_t *ids, size_t nids, ovl__families *fam, ovl__families *ign)
+{
+    int rc = OVL_OK;
+    memset(fam, 0, sizeof *fam);
+    memset(ign, 0, sizeof *ign);
+    if (!use_fam && !use_ign)
+        return OVL_OK;
+    if (m->rank == 0) {
+        /* Each rank in turn: one reply held at a time. */
+        for (int p = 1; p < m->size; p++) {
+            size_t len = 0;
+            uint32_t *want = ovl__mpi_recv_bytes(m, p, &len);
+            ovl__bbuf w = {0};
+            unsigned char ok = want != NULL;
+            if (!want)
+                rc = ovl__mpi_nomem(m);
+            ovl__bput(&w, &ok, 1);
+            if (ok) {
+                put_spans_for(&w, g, use_fam, want, len / sizeof *want);
+                put_spans_for(&w, gi, use_ign, want, len / sizeof *want);
+            }
+            free(want);
+            if (w.bad) {
+                rc = ovl__mpi_nomem(m);
+                ok = 0;
+                ovl__mpi_send_bytes(m, &ok, 1, p);
+            } else {
+                ovl__mpi_send_bytes(m, w.p, w.n, p);
+            }
+            free(w.p);
+        }
+        if (rc == OVL_OK && ((use_fam && ovl__mpi_restrict_families(g, ids, nids, fam) != 0) ||
+                             (use_ign && ovl__mpi_restrict_families(gi, ids, nids, ign) != 0)))
+            rc = ovl__mpi_nomem(m);
+    } else {
+        size_t len = 0;
+        ovl__mpi_send_bytes(m, ids, nids * sizeof *ids, 0);
+        char *got = ovl__mpi_recv_bytes(m, 0, &len);
+        rbuf b = {got, got ? len : 0, 0};
+        unsigned char ok = 0;
+        if (!got)
+            rc = ovl__mpi_nomem(m);
+        else if (ovl__mpi_get(&b, &ok, 1) != 0 || !ok)
+            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank 0 could not give the families' spans");
+        else if ((use_fam && get_spans_for(&b, nids, fam) != 0) || (use_ign && get_spans_for(&b, nids, ign) != 0))
+            rc = ovl__mpi_nomem(m);
+        free(got);
+    }
+    if (rc != OVL_OK) {
+        ovl__families_free(fam);
+        ovl__families_free(ign);
+        return rc;
+    }
+    uint64_t spans = fam->nspans + ign->nspans;
+    if (m->rank == 0)
+        spans += 2 * (g->nspans + gi->nspans); /* (what it built: each span in document order and in its family) */
+    if (spans > m->st.family_spans_held[m->phase])
+        m->st.family_spans_held[m->phase] = spans;
+    return OVL_OK;
+}
+
 int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__families *fam, int use_fam,
-                        const ovl__families *ign, int use_ign, ovl_scan_pair *pairs, size_t *npairs,
-                        uint64_t *family_pairs)
+                          const ovl__families *ign, int use_ign, ovl_scan_pair *pairs, size_t *npairs,
+                          uint64_t *family_pairs)
 {
     if (!use_fam && !use_ign)
         return OVL_OK;
@@ -102,24 +185,23 @@ int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__familie
     ovl__run t;
     memset(&t, 0, sizeof t);
     t.o = o;
-    if (ovl__mpi_pair_docs(pairs, *npairs, &ids, &nids) != 0 ||
-        (use_fam && ovl__mpi_restrict_families(fam, ids, nids, &t.fam)) ||
-        (use_ign && ovl__mpi_restrict_families(ign, ids, nids, &t.ign))) {
-        free(ids);
-        ovl__families_free(&t.fam);
-        ovl__families_free(&t.ign);
-        return ovl__mpi_nomem(m);
+    /* (Out of memory for the ids: the rank still takes its part, asking for none.) */
+    int bad = ovl__mpi_pair_docs(pairs, *npairs, &ids, &nids) != 0;
+    int rc = ovl__mpi_families_for(m, fam, use_fam, ign, use_ign, ids, bad ? 0 : nids, &t.fam, &t.ign);
+    if (bad && rc == OVL_OK)
+        rc = ovl__mpi_nomem(m);
+    if (rc == OVL_OK) {
+        t.use_fam = use_fam;
+        t.use_ign = use_ign;
+        ovl__mpi_renumber(pairs, *npairs, ids, nids, 1);
+        ovl__run_filter(&t, pairs, npairs);
+        ovl__mpi_renumber(pairs, *npairs, ids, nids, 0);
+        *family_pairs += t.sum.family_pairs;
     }
-    t.use_fam = use_fam;
-    t.use_ign = use_ign;
-    ovl__mpi_renumber(pairs, *npairs, ids, nids, 1);
-    ovl__run_filter(&t, pairs, npairs);
-    ovl__mpi_renumber(pairs, *npairs, ids, nids, 0);
-    *family_pairs += t.sum.family_pairs;
     free(ids);
     ovl__families_free(&t.fam);
     ovl__families_free(&t.ign);
-    return OVL_OK;
+    return rc;
 }
 
 int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, int to_corpus)

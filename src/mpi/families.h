@@ -1,17 +1,10 @@
-/* families.h - the families over MPI ranks: built (from src/mpi/famunits.h's input) and widened on rank 0, sent to every rank, and the pairs they leave; not installed. */
+/* families.h - the families over MPI ranks: built (from src/mpi/famunits.h's input) and widened on rank 0, their spans sent to each rank for the documents it asks for, and the pairs they leave; not installed. */
 #ifndef OVL_MPI_FAMILIES_H
 #define OVL_MPI_FAMILIES_H
 
 #include "copies.h"
 #include "famunits.h"
 #include "part.h"
-
-/* Families (or template spans) as bytes, to send rank 0's to every rank: the families and
- * their spans in document order (what ovl__families_cover reads), not the per-document index,
- * which each rank makes for the documents it has (ovl__mpi_restrict_families). */
-void ovl__mpi_put_families(ovl__bbuf *b, const ovl__families *f);
-
-int ovl__mpi_get_families(rbuf *b, ovl__families *f);
 
 /* What ovl__families_cover and the template cut read of g (spans[0, nspans) in document
  * order, documents numbered in the corpus) for documents ids (ascending), numbered by their
@@ -24,11 +17,22 @@ int ovl__mpi_pair_docs(const ovl_scan_pair *pairs, size_t npairs, uint32_t **ids
 /* Numbers the pairs' documents by their position in ids (to 1) or back (to 0). */
 void ovl__mpi_renumber(ovl_scan_pair *pairs, size_t npairs, const uint32_t *ids, size_t nids, int to);
 
-/* ovl__run_filter for pairs of any documents, with the families' spans of those documents
- * only. */
+/* Collective: this rank's spans of the families (fam, when use_fam) and of the templates (ign,
+ * when use_ign) for documents ids (ascending, distinct; numbered by their position in ids),
+ * as ovl__mpi_restrict_families makes them from rank 0's g and gi (the whole of them, held
+ * on rank 0 only; ignored elsewhere). Rank 0 answers the ranks one after the other, so it
+ * holds one reply at a time, and a rank holds the spans of the documents its work names,
+ * never every rank's. Every rank gets the same use_fam and use_ign (from rank 0). fam and
+ * ign are zeroed first; free them with ovl__families_free. OVL_OK, or the error of this rank
+ * (out of memory here or on rank 0: the other ranks still get their replies). */
+int ovl__mpi_families_for(mpi_run *m, const ovl__families *g, int use_fam, const ovl__families *gi, int use_ign,
+                          const uint32_t *ids, size_t nids, ovl__families *fam, ovl__families *ign);
+
+/* Collective: ovl__run_filter for this rank's pairs (of any documents), with the families'
+ * spans of their documents only (ovl__mpi_families_for; fam and ign as g and gi there). */
 int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__families *fam, int use_fam,
-                        const ovl__families *ign, int use_ign, ovl_scan_pair *pairs, size_t *npairs,
-                        uint64_t *family_pairs);
+                          const ovl__families *ign, int use_ign, ovl_scan_pair *pairs, size_t *npairs,
+                          uint64_t *family_pairs);
 
 /* Renumbers the documents of every span f names (those in document order, each family's
  * occurrences and its representative, each once): to_corpus, from positions in ids to

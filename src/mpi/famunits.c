@@ -683,6 +683,7 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
             held += u->n * (sizeof *u->off + sizeof *u->info + sizeof *u->unit + 1) + u->nunits;
         }
         ovl__mpi_held(m, held);
+        m->st.families_input = held;
     }
     rc = ovl__mpi_agree(m, rc);
 out:

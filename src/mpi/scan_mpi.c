@@ -819,44 +819,22 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         }
         ovl__range_out_free(&out);
         CHECK(rc);
-        /* Families on rank 0, then to every rank. */
+        /* Families on rank 0; every rank learns whether there are any (each asks rank 0 for
+         * the spans of the documents its pairs name, ovl__mpi_families_for). */
+        uint64_t h[3] = {0, 0, 0};
         if (me == 0) {
             rc = ovl__mpi_build_families(m, &o, &krec, &kign, flagged, nflag, nign_all, cops, ncops, &gfam,
                                          &use_fam, &gign, &use_ign, &ignored_chars);
-            if (rc == OVL_OK) {
-                uint64_t h[3] = {(uint64_t)use_fam, (uint64_t)use_ign, ignored_chars};
-                ovl__bput(&w, h, sizeof h);
-                if (use_fam)
-                    ovl__mpi_put_families(&w, &gfam);
-                if (use_ign)
-                    ovl__mpi_put_families(&w, &gign);
-                if (w.bad)
-                    rc = ovl__mpi_nomem(m);
-            }
+            h[0] = (uint64_t)use_fam, h[1] = (uint64_t)use_ign, h[2] = ignored_chars;
         }
         free(flagged);
         ovl__mpi_funits_free(&krec);
         ovl__mpi_funits_free(&kign);
         CHECK(rc);
-        uint64_t len = w.n;
-        MPI_Bcast(&len, 1, MPI_UINT64_T, 0, comm);
-        if (me != 0 && !(w.p = malloc(len ? len : 1)))
-            rc = ovl__mpi_nomem(m);
-        CHECK(rc);
-        ovl__mpi_bcast_bytes(m, w.p, len, 0);
-        if (me != 0) {
-            rbuf b = {w.p, len, 0};
-            uint64_t h[3];
-            if (ovl__mpi_get(&b, h, sizeof h) || (h[0] && ovl__mpi_get_families(&b, &gfam)) ||
-                (h[1] && ovl__mpi_get_families(&b, &gign)))
-                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-            use_fam = (int)h[0];
-            use_ign = (int)h[1];
-            ignored_chars = h[2];
-        }
-        free(w.p);
-        memset(&w, 0, sizeof w);
-        CHECK(rc);
+        MPI_Bcast(h, 3, MPI_UINT64_T, 0, comm);
+        use_fam = (int)h[0];
+        use_ign = (int)h[1];
+        ignored_chars = h[2];
         if (use_fam) {
             /* Rank 0 widens the families' occurrences, asking the others for what it reads of
              * their documents a window at a time while they serve. */
@@ -976,9 +954,12 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         rc = ovl__mpi_part_open(m, &al, c, &o, NULL, first, mydocs, ids, nids); /* (al owns ids) */
         al.r.cfp.recur = g.recur;
         memset(&g.recur, 0, sizeof g.recur);
-        if (rc == OVL_OK && ((use_fam && ovl__mpi_restrict_families(&gfam, ids, nids, &al.r.fam)) ||
-                             (use_ign && ovl__mpi_restrict_families(&gign, ids, nids, &al.r.ign))))
-            rc = ovl__mpi_nomem(m);
+        /* (Collective: a rank whose run could not open still answers or asks, for no
+         * documents.) */
+        int fr = ovl__mpi_families_for(m, &gfam, use_fam, &gign, use_ign, ids, rc == OVL_OK ? nids : 0, &al.r.fam,
+                                       &al.r.ign);
+        if (rc == OVL_OK)
+            rc = fr;
         al.r.use_fam = use_fam;
         al.r.use_ign = use_ign;
         CHECK(rc);
@@ -1055,6 +1036,7 @@ done:
             m->st.docs_fetched_total[p] = m->st.docs_fetched[p];
             m->st.paths_held_max[p] = m->st.paths_held[p];
             m->st.groups_held_max[p] = m->st.groups_held[p];
+            m->st.family_spans_held_max[p] = m->st.family_spans_held[p];
         }
         m->st.paths = n;
         m->st.dirs_listed = m->st.dirs_listed_max = m->st.dirs_listed_total = ovl__corpus_dirs(c);
@@ -1062,6 +1044,7 @@ done:
         MPI_Allreduce(MPI_IN_PLACE, &m->st.dirs_listed_total, 1, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.paths_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.groups_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
+        MPI_Allreduce(MPI_IN_PLACE, m->st.family_spans_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.docs_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.docs_fetched_total, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_SUM, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.sent_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);

@@ -304,7 +304,7 @@ if [ -n "${OVL_MPI_API:-}" ]; then
     ASAN_OPTIONS=$mpi_asan timeout 300 "$OVL_MPIEXEC" -n "$n" --oversubscribe "$OVL_MPI_API" >"$t/api.out" 2>"$t/api.err"
     st=$?
     sed "s/^\(ok  \|FAIL\) /\1 -n $n: /" "$t/api.out"
-    [ "$st" = 0 ] && [ "$(grep -c '^ok' "$t/api.out")" = 13 ] && ! grep -q '^FAIL' "$t/api.out" ||
+    [ "$st" = 0 ] && [ "$(grep -c '^ok' "$t/api.out")" = 14 ] && ! grep -q '^FAIL' "$t/api.out" ||
       bad "scan_mpi_api -n $n: status $st, $(grep -c '^ok' "$t/api.out") checks passed"
   done
 else

@@ -285,6 +285,19 @@ int main(int argc, char **argv)
                   (rank != 0 || (st.paths_held[2] >= fshare && st.paths_held[2] <= fshare + 1)),
               "families widened over a corpus walked in parts: rank 0 fetches one window of entries at a time",
               got);
+        /* The family's 24 spans (one a document) stay on rank 0, which built them (each held
+         * twice: in document order and in its family); another rank holds those of the
+         * documents its pairs name. */
+        uint64_t held2[2] = {st.family_spans_held[2], st.family_spans_held[4]}, all[8] = {0};
+        int spans_ok = rc == OVL_OK;
+        MPI_Gather(held2, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+        size_t gl = (size_t)snprintf(got, sizeof got, "family spans held per rank (pairs, align phase):");
+        for (int p = 0; rank == 0 && p < ranks && p < 4; p++) {
+            gl += (size_t)snprintf(got + gl, sizeof got - gl, " %llu/%llu", (unsigned long long)all[2 * p],
+                                   (unsigned long long)all[2 * p + 1]);
+            spans_ok &= p == 0 ? all[0] >= 48 : all[2 * p] < 24 && all[2 * p + 1] < 24;
+        }
+        check(rank != 0 || spans_ok, "family spans held: every one on rank 0 only, the others those of their pairs' documents", got);
         ovl_corpus_free(fc);
         if (rank == 0 && fdir[0]) {
             for (int i = 0; i < 24; i++) {
