@@ -30,29 +30,30 @@ static int walk_parts(ovl_ctx *ctx, ovl_corpus *c, const char *const *paths, siz
 
 static size_t count_parts(const ovl_corpus *c) { return ovl_corpus_mpi_total(c, NULL); }
 
-/* Every rank's bytes to every rank (MPI_Allgatherv; *lens[p] of rank p, in rank order);
- * NULL on every rank when one is out of memory. */
-static char *allgather(const char *mine, int len, int **lens)
+/* Every rank's bytes to rank 0 (MPI_Gatherv; there *lens[p] of rank p, in rank order); NULL
+ * on the other ranks, and on every rank when rank 0 is out of memory. Collective. */
+static char *gather(const char *mine, int len, int **lens)
 {
-    int P = 1, bad = 0, total = 0;
+    int P = 1, rank = 0, bad = 0, total = 0;
     MPI_Comm_size(MPI_COMM_WORLD, &P);
-    int *l = calloc((size_t)P, sizeof *l), *at = calloc((size_t)P, sizeof *at);
-    bad = !l || !at;
-    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int *l = rank == 0 ? calloc((size_t)P, sizeof *l) : NULL, *at = rank == 0 ? calloc((size_t)P, sizeof *at) : NULL;
+    bad = rank == 0 && (!l || !at);
+    MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (bad) {
         free(l), free(at);
         return NULL;
     }
-    MPI_Allgather(&len, 1, MPI_INT, l, 1, MPI_INT, MPI_COMM_WORLD);
-    for (int p = 0; p < P; p++)
+    MPI_Gather(&len, 1, MPI_INT, l, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    for (int p = 0; rank == 0 && p < P; p++)
         at[p] = total, total += l[p];
-    char *all = malloc(total ? (size_t)total : 1);
-    bad = !all;
-    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    char *all = rank == 0 ? malloc(total ? (size_t)total : 1) : NULL;
+    bad = rank == 0 && !all;
+    MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!bad)
-        MPI_Allgatherv(mine, len, MPI_CHAR, all, l, at, MPI_CHAR, MPI_COMM_WORLD);
+        MPI_Gatherv(mine, len, MPI_CHAR, all, l, at, MPI_CHAR, 0, MPI_COMM_WORLD);
     free(at);
-    if (bad) {
+    if (bad || rank != 0) {
         free(all), free(l);
         return NULL;
     }
@@ -79,8 +80,8 @@ static void warn_empty_parts(const ovl_corpus *c)
             memcpy(mine + len, ovl_corpus_name(c, i), l);
             len += l;
         }
-    /* (Empty files are few: every rank gets the names, only rank 0 prints them.) */
-    all = allgather(mine ? mine : "", mine ? (int)len : 0, &lens);
+    /* (Only rank 0 gets the names: it prints them.) */
+    all = gather(mine ? mine : "", mine ? (int)len : 0, &lens);
     size_t total = 0;
     for (int p = 0; all && p < P; p++)
         total += (size_t)lens[p];
