@@ -140,7 +140,6 @@ void ovl__families_free(ovl__families *fam)
     free(fam->f);
     free(fam->spans);
     free(fam->doc_first);
-    free(fam->span_family);
     memset(fam, 0, sizeof *fam);
 }
 
@@ -902,7 +901,6 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     unsigned char *sclean = NULL, *fclean = NULL;  /* per span: of such chunks only */
     uint32_t *span_text = NULL;                    /* per span: the text it is reported in */
     fsort *order = NULL;
-    size_t *rank = NULL;
     int rc = OVL_OK;
     out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first);
     if (!copies || !out->doc_first) {
@@ -969,11 +967,11 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     out->doc_first[ndocs] = nspans;
     out->nspans = nspans;
     /* Family of each span: the root of its first chunk, once every union is made, then the
-     * text its run begins with where it is a part of a text (join_parts). */
-    out->span_family = malloc((nspans ? nspans : 1) * sizeof *out->span_family);
+     * text its run begins with where it is a part of a text (join_parts); then (span_text
+     * again) that text's family, numbered as first met. */
     root_fam = malloc((nunits ? nunits : 1) * sizeof *root_fam);
     span_text = malloc((nspans ? nspans : 1) * sizeof *span_text);
-    if (!out->span_family || !root_fam || !span_text) {
+    if (!root_fam || !span_text) {
         free(span_chunk);
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
@@ -990,7 +988,7 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
         uint32_t root = span_text[s];
         if (root_fam[root] == UINT32_MAX)
             root_fam[root] = (uint32_t)nfam++;
-        out->span_family[s] = root_fam[root];
+        span_text[s] = root_fam[root];
     }
     /* Families: occurrences in document order, documents with copies. */
     out->f = calloc(nfam ? nfam : 1, sizeof *out->f);
@@ -1007,7 +1005,7 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     }
     out->n = nfam;
     for (size_t s = 0; s < nspans; s++)
-        fill[out->span_family[s] + 1]++;
+        fill[span_text[s] + 1]++;
     for (size_t f = 0; f < nfam; f++)
         fill[f + 1] += fill[f];
     for (size_t f = 0; f < nfam; f++) {
@@ -1017,7 +1015,7 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     /* A document's spans are also wanted per document (filtering), in token order: keep
      * out->spans as it is and build the per-family copy for reporting. */
     for (size_t s = 0; s < nspans; s++) {
-        size_t f = out->span_family[s];
+        size_t f = span_text[s];
         ovl__fam *fm = &out->f[f];
         const ovl__famspan *sp = &out->spans[s];
         ovl__famspan *last = fm->nspans ? &sorted[fm->first_span + fm->nspans - 1] : NULL;
@@ -1082,9 +1080,8 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     free(lens);
     /* Heaviest first, ties by the first document holding it. */
     order = malloc((nfam ? nfam : 1) * sizeof *order);
-    rank = malloc((nfam ? nfam : 1) * sizeof *rank);
     ovl__fam *nf = malloc((nfam ? nfam : 1) * sizeof *nf);
-    if (!order || !rank || !nf) {
+    if (!order || !nf) {
         free(nf);
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
@@ -1093,14 +1090,10 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
         order[f] = (fsort){out->f[f].weight, all[out->f[f].first_span].doc, f};
     if (nfam > 1)
         qsort(order, nfam, sizeof *order, cmp_fsort);
-    for (size_t k = 0; k < nfam; k++) {
+    for (size_t k = 0; k < nfam; k++)
         nf[k] = out->f[order[k].idx];
-        rank[order[k].idx] = k;
-    }
     free(out->f);
     out->f = nf;
-    for (size_t s = 0; s < nspans; s++)
-        out->span_family[s] = rank[out->span_family[s]];
 done:
     free(span_text);
     free(sclean);
@@ -1109,7 +1102,6 @@ done:
     free(copies);
     free(root_fam);
     free(order);
-    free(rank);
     if (rc != OVL_OK)
         ovl__families_free(out);
     return rc;
@@ -1660,9 +1652,6 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, wreader *wr, ovl_ctx
         fm->weight = (uint64_t)fm->documents * (nsp[fm->rep].char_end - nsp[fm->rep].char_start);
         at2 = w2;
     }
-    if (fam->span_family)
-        for (size_t s = 0; s < fam->nspans; s++)
-            fam->span_family[s] = newk[fam->span_family[s]];
     free(fam->f);
     free(fam->spans);
     fam->f = nfam;
@@ -1708,7 +1697,6 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
     size_t *slot = NULL;
     fsort *order = NULL;
     ovl__fam *nf = NULL;
-    size_t *rank = NULL;
     int rc = OVL_OK;
     if (!pos)
         goto nomem;
@@ -1909,23 +1897,17 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
         goto done;
     /* Heaviest first again. */
     order = malloc(fam->n * sizeof *order);
-    rank = malloc(fam->n * sizeof *rank);
     nf = malloc(fam->n * sizeof *nf);
-    if (!order || !rank || !nf)
+    if (!order || !nf)
         goto nomem;
     for (size_t k = 0; k < fam->n; k++)
         order[k] = (fsort){fam->f[k].weight, fam->f[k].nspans ? fam->spans[fam->f[k].first_span].doc : 0, k};
     qsort(order, fam->n, sizeof *order, cmp_wsort);
-    for (size_t k = 0; k < fam->n; k++) {
+    for (size_t k = 0; k < fam->n; k++)
         nf[k] = fam->f[order[k].idx];
-        rank[order[k].idx] = k;
-    }
     free(fam->f);
     fam->f = nf;
     nf = NULL;
-    if (fam->span_family)
-        for (size_t s = 0; s < fam->nspans; s++)
-            fam->span_family[s] = rank[fam->span_family[s]];
     goto done;
 nomem:
     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -1943,7 +1925,6 @@ done:
     free(big);
     free(slot);
     free(order);
-    free(rank);
     free(nf);
     return rc;
 }

@@ -201,7 +201,6 @@ typedef struct ovl__families {
     size_t nspans;
     size_t *doc_first;              /* per document: its spans are spans[doc_first[d] ..
                                        doc_first[d + 1]) (in token order) */
-    size_t *span_family;            /* per span: its family's index in f */
 } ovl__families;
 
 int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__families *out);

@@ -105,8 +105,6 @@ START_TEST(test_spans_recurring_chunks)
     ck_assert_uint_eq(fam.f[0].nspans, 4);
     span_is(&fam.spans[fam.f[0].first_span], 0, 0, 40);
     span_is(&fam.spans[fam.f[0].first_span + 3], 5, 0, 10 * (LONGDOC - 1) + 20);
-    for (size_t s = 0; s < fam.nspans; s++)
-        ck_assert_uint_eq(fam.span_family[s], 0);
     ovl__families_free(&fam);
     ovl_ctx_free(ctx);
 }
@@ -236,8 +234,6 @@ static void same_families(const ovl__families *a, const ovl__families *b, size_t
         ck_assert_uint_eq(a->f[f].weight, b->f[f].weight);
     }
     ck_assert_int_eq(memcmp(a->spans, b->spans, 2 * a->nspans * sizeof *a->spans), 0);
-    for (size_t s = 0; s < a->nspans; s++)
-        ck_assert_uint_eq(a->span_family[s], b->span_family[s]);
     for (size_t d = 0; d <= ndocs; d++)
         ck_assert_uint_eq(a->doc_first[d], b->doc_first[d]);
 }

@@ -174,6 +174,33 @@ int ovl__mpi_families_for(mpi_run *m, const ovl__families *g, int use_fam, const
     return OVL_OK;
 }
 
+void ovl__mpi_families_shed(ovl__families *f)
+{
+    size_t base = SIZE_MAX, end = 0;
+    for (size_t k = 0; k < f->n; k++) {
+        const ovl__fam *fm = &f->f[k];
+        if (fm->first_span < base)
+            base = fm->first_span;
+        if (fm->first_span + fm->nspans > end)
+            end = fm->first_span + fm->nspans;
+        if (fm->rep + 1 > end)
+            end = fm->rep + 1;
+    }
+    if (base == SIZE_MAX || base == 0)
+        return;
+    memmove(f->spans, f->spans + base, (end - base) * sizeof *f->spans);
+    ovl__famspan *sh = realloc(f->spans, (end - base + 1) * sizeof *sh);
+    if (sh) /* (else the larger block stays: nothing is lost) */
+        f->spans = sh;
+    for (size_t k = 0; k < f->n; k++) {
+        f->f[k].first_span -= base;
+        f->f[k].rep -= base;
+    }
+    f->nspans = 0;
+    free(f->doc_first);
+    f->doc_first = NULL;
+}
+
 int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__families *fam, int use_fam,
                           const ovl__families *ign, int use_ign, ovl_scan_pair *pairs, size_t *npairs,
                           uint64_t *family_pairs)

@@ -28,6 +28,11 @@ void ovl__mpi_renumber(ovl_scan_pair *pairs, size_t npairs, const uint32_t *ids,
 int ovl__mpi_families_for(mpi_run *m, const ovl__families *g, int use_fam, const ovl__families *gi, int use_ign,
                           const uint32_t *ids, size_t nids, ovl__families *fam, ovl__families *ign);
 
+/* Rank 0, once no rank will ask for spans again (ovl__mpi_families_for): drops f's spans in
+ * document order, keeping each family's occurrences and representative (moved to the front,
+ * their indices with them); f->nspans becomes 0. */
+void ovl__mpi_families_shed(ovl__families *f);
+
 /* Collective: ovl__run_filter for this rank's pairs (of any documents), with the families'
  * spans of their documents only (ovl__mpi_families_for; fam and ign as g and gi there). */
 int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__families *fam, int use_fam,

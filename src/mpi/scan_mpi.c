@@ -960,6 +960,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                                        &al.r.ign);
         if (rc == OVL_OK)
             rc = fr;
+        /* (No rank asks again: rank 0 keeps the families as the report lists them.) */
+        ovl__mpi_families_shed(&gfam);
+        ovl__families_free(&gign);
         al.r.use_fam = use_fam;
         al.r.use_ign = use_ign;
         CHECK(rc);
