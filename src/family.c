@@ -723,6 +723,27 @@ static int chunk_classes(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *cop
     return rc;
 }
 
+/* (A group's records of one document are next to each other: the records are sorted by
+ * (key_group, doc), so a document is counted when it changes.) */
+int ovl__group_docs(ovl_ctx *ctx, const ovl_recurring *v, size_t n, uint32_t **gdocs, size_t *ng)
+{
+    size_t g = 0;
+    for (size_t x = 0; x < n; x++)
+        g += x == 0 || v[x].key_group != v[x - 1].key_group;
+    *ng = 0;
+    if (!(*gdocs = calloc(g ? g : 1, sizeof **gdocs)))
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    *ng = g;
+    for (size_t x = 0, k = 0; x < n; x++) {
+        int newg = x == 0 || v[x].key_group != v[x - 1].key_group;
+        if (x && newg)
+            k++;
+        if (newg || v[x].doc != v[x - 1].doc)
+            (*gdocs)[k]++;
+    }
+    return OVL_OK;
+}
+
 int ovl__fkeys_from_records(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fkeys *k)
 {
     size_t nrec = cfp->nrec;
@@ -730,22 +751,8 @@ int ovl__fkeys_from_records(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl
     int rc;
     memset(k, 0, sizeof *k);
     k->ndocs = ndocs;
-    for (size_t x = 0; x < nrec; x++)
-        if (x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
-            k->ngroups++;
-    if (!(k->gdocs = calloc(k->ngroups ? k->ngroups : 1, sizeof *k->gdocs))) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    if ((rc = ovl__group_docs(ctx, cfp->rec, nrec, &k->gdocs, &k->ngroups)) != OVL_OK)
         goto done;
-    }
-    /* Documents of each key group (rec is sorted by (key_group, doc)), groups numbered in
-     * order. */
-    for (size_t x = 0, g = 0; x < nrec; x++) {
-        int newg = x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group;
-        if (x && newg)
-            g++;
-        if (newg || cfp->rec[x].doc != cfp->rec[x - 1].doc)
-            k->gdocs[g]++;
-    }
     if ((rc = recurring_chunks(ctx, cfp, ndocs, k, &rci)) != OVL_OK)
         goto done;
     size_t nrk = k->n;

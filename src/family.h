@@ -31,6 +31,12 @@ typedef struct ovl__fkeys {
 int ovl__fkeys_from_records(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fkeys *k);
 void ovl__fkeys_free(ovl__fkeys *k);
 
+/* The key groups of the records v[0, n) (sorted by key group, then document) numbered in
+ * order, *ng of them, and per group the documents holding it: *gdocs (malloc'd, the caller
+ * frees it; NULL and *ng 0 on failure). What ovl__fkeys_from_records counts its gdocs with,
+ * and an MPI rank its share's. OVL_OK or OVL_ERR_NOMEM. */
+int ovl__group_docs(ovl_ctx *ctx, const ovl_recurring *v, size_t n, uint32_t **gdocs, size_t *ng);
+
 /* The families of k (copy_of: per document its group's first, itself for an original, as in
  * ovl__cfp; k->ndocs of them). What ovl__families_build does after ovl__fkeys_from_records:
  * the chunks' classes (chunks with the same key groups), their roots

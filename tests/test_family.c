@@ -1,4 +1,4 @@
-/* test_family.c - the families' spans over the recurring chunks only: a chunk no record names between two recurring ones ends a span, a document whose chunks all recur, runs that stop at a document's end, a document without recurring chunks, copies counted, many recurring chunks in one document; the families' input made from the records, and the same families whatever the key groups' numbers (what the MPI ranks rely on). */
+/* test_family.c - the families' spans over the recurring chunks only: a chunk no record names between two recurring ones ends a span, a document whose chunks all recur, runs that stop at a document's end, a document without recurring chunks, copies counted, many recurring chunks in one document; the families' input made from the records, the key groups' documents counted, and the same families whatever the key groups' numbers (what the MPI ranks rely on). */
 #include "../src/family.h"
 
 #include <check.h>
@@ -174,6 +174,30 @@ START_TEST(test_keys_from_records)
 }
 END_TEST
 
+/* The key groups' documents as a rank counts its share's: groups numbered in order whatever
+ * their numbers, a document counted once per group however many of its chunks the group
+ * names. */
+START_TEST(test_group_docs)
+{
+    static const ovl_recurring v[] = {{0, 0, 20, 7}, {0, 25, 45, 7}, {3, 0, 20, 7}, {3, 0, 20, 9},
+                                      {1, 5, 25, 12}, {2, 0, 20, 12}, {2, 30, 50, 12}, {5, 0, 20, 12}};
+    ovl_ctx *ctx = ovl_ctx_new();
+    uint32_t *gd = NULL;
+    size_t ng = 99;
+    ck_assert_int_eq(ovl__group_docs(ctx, v, sizeof v / sizeof *v, &gd, &ng), OVL_OK);
+    ck_assert_uint_eq(ng, 3);
+    ck_assert_uint_eq(gd[0], 2);
+    ck_assert_uint_eq(gd[1], 1);
+    ck_assert_uint_eq(gd[2], 3);
+    free(gd);
+    ck_assert_int_eq(ovl__group_docs(ctx, v, 0, &gd, &ng), OVL_OK);
+    ck_assert_uint_eq(ng, 0);
+    ck_assert_ptr_nonnull(gd);
+    free(gd);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 /* A corpus of several texts: A (key groups 0-3) in documents 0-7, followed by B (4-6) in
  * 0-5; C (7-10) alone in 8-10; a variant of A with a word changed (0-2 and 10, a group of C)
  * in document 11 (and 12 and 13 in a corpus of RN_MAX documents); one of B's groups (5)
@@ -323,6 +347,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_spans_recurring_chunks);
     tcase_add_test(tc, test_no_records);
     tcase_add_test(tc, test_keys_from_records);
+    tcase_add_test(tc, test_group_docs);
     tcase_add_test(tc, test_keys_renumbered);
     tcase_add_test(tc, test_variant_own);
     suite_add_tcase(s, tc);

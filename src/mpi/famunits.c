@@ -37,26 +37,20 @@ static int cmp_rec_doc(const void *x, const void *y)
  * into *gdocs (malloc'd, *ng of them); *total: the groups of all ranks. Collective. */
 static int number_groups(mpi_run *m, ovl_recurring *v, size_t nv, uint32_t **gdocs, size_t *ng, uint64_t *total)
 {
-    size_t g = 0;
-    for (size_t x = 0; x < nv; x++)
-        g += x == 0 || v[x].key_group != v[x - 1].key_group;
-    uint64_t mine = g, base = 0;
+    int rc = ovl__group_docs(m->ctx, v, nv, gdocs, ng);
+    uint64_t mine = *ng, base = 0;
     MPI_Exscan(&mine, &base, 1, MPI_UINT64_T, MPI_SUM, m->comm);
     MPI_Allreduce(&mine, total, 1, MPI_UINT64_T, MPI_SUM, m->comm);
     if (m->rank == 0)
         base = 0; /* (what MPI_Exscan leaves there is undefined) */
-    *ng = g;
-    if (!(*gdocs = calloc(g ? g : 1, sizeof **gdocs)))
-        return ovl__mpi_nomem(m);
+    if (rc != OVL_OK)
+        return rc;
     if (*total > UINT32_MAX)
         return ovl__fail(m->ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 frequent band keys");
     uint32_t prev = 0; /* the last record's group as it came (v's are renumbered in place) */
     for (size_t x = 0, k = 0; x < nv; x++) {
-        int newg = x == 0 || v[x].key_group != prev;
-        if (x && newg)
+        if (x && v[x].key_group != prev)
             k++;
-        if (newg || v[x].doc != v[x - 1].doc)
-            (*gdocs)[k]++;
         prev = v[x].key_group;
         v[x].key_group = (uint32_t)(base + k);
     }
