@@ -1,6 +1,7 @@
 /* family.c - recurring text as families: chunks with the same frequent band keys as one text, variants put with their text, neighbours held by mostly the same documents joined, a piece several texts share reported with the text beside it, spans per document; then, from the documents read again, occurrences widened over the text beside them that most share, and families of one text joined. */
 #include "family.h"
 
+#include "fclass.h"
 #include "uf.h"
 
 
@@ -600,17 +601,6 @@ static size_t groups_shared(const ovl__fclasses *fc, uint32_t x, uint32_t y)
     return n;
 }
 
-uint64_t ovl__groups_hash(const uint32_t *gl, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15u ^ (uint64_t)n;
-    for (size_t i = 0; i < n; i++) {
-        h ^= gl[i];
-        h *= 0xBF58476D1CE4E5B9u;
-        h ^= h >> 31;
-    }
-    return h;
-}
-
 void ovl__fclasses_free(ovl__fclasses *fc)
 {
     if (!fc)
@@ -698,68 +688,59 @@ int ovl__fclasses_roots(ovl_ctx *ctx, const ovl__fclasses *fc, const uint32_t *g
 static int chunk_classes(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *copy_of, uint32_t *cls,
                          ovl__fclasses *fc)
 {
-    size_t nrk = rk->n, ncls = 0, tsize = 1, ngl = 0;
-    size_t caprep = 0, caplast = 0, capdocs = 0, capgoff = 1, capg = 0;
-    const size_t *goff = rk->goff;
-    const uint32_t *gl = rk->gl;
-    uint32_t *table = NULL, *rep = NULL, *lastdoc = NULL; /* per class: a chunk of it; the last document */
+    ovl__fctab t = {0};
     int rc = OVL_OK;
     memset(fc, 0, sizeof *fc);
-    while (tsize < 2 * nrk)
-        tsize *= 2;
-    if (!(table = calloc(tsize, sizeof *table)) || !(fc->goff = calloc(1, sizeof *fc->goff)))
-        goto nomem;
-    for (size_t c = 0; c < nrk; c++)
+    for (size_t c = 0; c < rk->n; c++)
         cls[c] = UINT32_MAX;
-    for (size_t d = 0; d < rk->ndocs; d++) {
+    for (size_t d = 0; d < rk->ndocs && rc == OVL_OK; d++) {
         if (copy_of[d] != d)
             continue;
-        for (size_t c = rk->first[d]; c < rk->first[d + 1]; c++) {
-            size_t a = goff[c], b = goff[c + 1];
-            if (a == b)
-                continue;
-            size_t h = (size_t)ovl__groups_hash(gl + a, b - a) & (tsize - 1);
-            uint32_t k;
-            for (;; h = (h + 1) & (tsize - 1)) {
-                k = table[h];
-                if (k == 0) {
-                    if (ovl__grow(&rep, &caprep, ncls + 1, sizeof *rep) != 0 ||
-                        ovl__grow(&lastdoc, &caplast, ncls + 1, sizeof *lastdoc) != 0 ||
-                        ovl__grow(&fc->docs, &capdocs, ncls + 1, sizeof *fc->docs) != 0 ||
-                        ovl__grow(&fc->goff, &capgoff, ncls + 2, sizeof *fc->goff) != 0 ||
-                        ovl__grow(&fc->gl, &capg, ngl + (b - a), sizeof *fc->gl) != 0)
-                        goto nomem;
-                    memcpy(fc->gl + ngl, gl + a, (b - a) * sizeof *gl);
-                    ngl += b - a;
-                    fc->goff[ncls + 1] = ngl;
-                    rep[ncls] = (uint32_t)c;
-                    lastdoc[ncls] = UINT32_MAX;
-                    fc->docs[ncls] = 0;
-                    k = (uint32_t)++ncls;
-                    table[h] = k;
-                    break;
-                }
-                uint32_t r = rep[k - 1];
-                if (goff[r + 1] - goff[r] == b - a && !memcmp(gl + goff[r], gl + a, (b - a) * sizeof *gl))
-                    break;
-            }
-            cls[c] = k - 1;
-            if (lastdoc[k - 1] != d) {
-                lastdoc[k - 1] = (uint32_t)d;
-                fc->docs[k - 1]++;
-            }
+        for (size_t c = rk->first[d]; c < rk->first[d + 1] && rc == OVL_OK; c++) {
+            size_t a = rk->goff[c], b = rk->goff[c + 1];
+            if (a < b)
+                rc = ovl__fctab_meet(ctx, &t, rk->gl + a, b - a, (uint32_t)d, rk->off[c], &cls[c]);
         }
     }
-    fc->n = ncls;
-    goto done;
-nomem:
-    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    ovl__fclasses_free(fc);
-done:
-    free(table);
-    free(rep);
-    free(lastdoc);
+    /* The table's key groups become fc's as they are (its classes are numbered as first met). */
+    if (rc == OVL_OK) {
+        fc->docs = malloc((t.n ? t.n : 1) * sizeof *fc->docs);
+        fc->goff = t.goff ? t.goff : calloc(1, sizeof *fc->goff);
+        fc->gl = t.gl;
+        t.goff = NULL;
+        t.gl = NULL;
+        if (!fc->docs || !fc->goff) {
+            rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            ovl__fclasses_free(fc);
+        } else {
+            fc->n = t.n;
+            for (size_t k = 0; k < t.n; k++)
+                fc->docs[k] = t.c[k].docs;
+        }
+    }
+    ovl__fctab_free(&t);
     return rc;
+}
+
+/* (A group's records of one document are next to each other: the records are sorted by
+ * (key_group, doc), so a document is counted when it changes.) */
+int ovl__group_docs(ovl_ctx *ctx, const ovl_recurring *v, size_t n, uint32_t **gdocs, size_t *ng)
+{
+    size_t g = 0;
+    for (size_t x = 0; x < n; x++)
+        g += x == 0 || v[x].key_group != v[x - 1].key_group;
+    *ng = 0;
+    if (!(*gdocs = calloc(g ? g : 1, sizeof **gdocs)))
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    *ng = g;
+    for (size_t x = 0, k = 0; x < n; x++) {
+        int newg = x == 0 || v[x].key_group != v[x - 1].key_group;
+        if (x && newg)
+            k++;
+        if (newg || v[x].doc != v[x - 1].doc)
+            (*gdocs)[k]++;
+    }
+    return OVL_OK;
 }
 
 int ovl__fkeys_from_records(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fkeys *k)
@@ -769,22 +750,8 @@ int ovl__fkeys_from_records(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl
     int rc;
     memset(k, 0, sizeof *k);
     k->ndocs = ndocs;
-    for (size_t x = 0; x < nrec; x++)
-        if (x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group)
-            k->ngroups++;
-    if (!(k->gdocs = calloc(k->ngroups ? k->ngroups : 1, sizeof *k->gdocs))) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    if ((rc = ovl__group_docs(ctx, cfp->rec, nrec, &k->gdocs, &k->ngroups)) != OVL_OK)
         goto done;
-    }
-    /* Documents of each key group (rec is sorted by (key_group, doc)), groups numbered in
-     * order. */
-    for (size_t x = 0, g = 0; x < nrec; x++) {
-        int newg = x == 0 || cfp->rec[x].key_group != cfp->rec[x - 1].key_group;
-        if (x && newg)
-            g++;
-        if (newg || cfp->rec[x].doc != cfp->rec[x - 1].doc)
-            k->gdocs[g]++;
-    }
     if ((rc = recurring_chunks(ctx, cfp, ndocs, k, &rci)) != OVL_OK)
         goto done;
     size_t nrk = k->n;

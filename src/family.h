@@ -31,15 +31,22 @@ typedef struct ovl__fkeys {
 int ovl__fkeys_from_records(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__fkeys *k);
 void ovl__fkeys_free(ovl__fkeys *k);
 
+/* The key groups of the records v[0, n) (sorted by key group, then document) numbered in
+ * order, *ng of them, and per group the documents holding it: *gdocs (malloc'd, the caller
+ * frees it; NULL and *ng 0 on failure). What ovl__fkeys_from_records counts its gdocs with,
+ * and an MPI rank its share's. OVL_OK or OVL_ERR_NOMEM. */
+int ovl__group_docs(ovl_ctx *ctx, const ovl_recurring *v, size_t n, uint32_t **gdocs, size_t *ng);
+
 /* The families of k (copy_of: per document its group's first, itself for an original, as in
  * ovl__cfp; k->ndocs of them). What ovl__families_build does after ovl__fkeys_from_records:
  * the chunks' classes (chunks with the same key groups), their roots
  * (ovl__fclasses_roots), then ovl__families_from_units. */
 int ovl__families_from_keys(ovl_ctx *ctx, const ovl__fkeys *k, const uint32_t *copy_of, ovl__families *out);
 
-/* Classes of recurring chunks: the chunks with the same key groups hold the same text. Per
- * class, numbered as first met (document after document, chunk after chunk): the documents
- * holding it and its key groups (ascending). Arrays malloc'd, freed by ovl__fclasses_free. */
+/* Classes of recurring chunks: the chunks with the same key groups hold the same text (found
+ * with an ovl__fctab, src/fclass.h). Per class, numbered as first met (document after
+ * document, chunk after chunk): the documents holding it and its key groups (ascending).
+ * Arrays malloc'd, freed by ovl__fclasses_free. */
 typedef struct ovl__fclasses {
     size_t n;
     uint32_t *docs;
@@ -47,9 +54,6 @@ typedef struct ovl__fclasses {
     uint32_t *gl;
 } ovl__fclasses;
 void ovl__fclasses_free(ovl__fclasses *fc);
-
-/* The hash the classes are found by: of a class's key groups gl[0, n). */
-uint64_t ovl__groups_hash(const uint32_t *gl, size_t n);
 
 /* For each class k of fc: up[k], the root class whose text it is (itself, or the text a
  * variant belongs to), and own[k], whether it is a text of its own; gdocs: the documents of

@@ -1,4 +1,4 @@
-/* test_family.c - the families' spans over the recurring chunks only: a chunk no record names between two recurring ones ends a span, a document whose chunks all recur, runs that stop at a document's end, a document without recurring chunks, copies counted, many recurring chunks in one document; the families' input made from the records, and the same families whatever the key groups' numbers (what the MPI ranks rely on). */
+/* test_family.c - the families' spans over the recurring chunks only: a chunk no record names between two recurring ones ends a span, a document whose chunks all recur, runs that stop at a document's end, a document without recurring chunks, copies counted, many recurring chunks in one document; the families' input made from the records, the key groups' documents counted, and the same families whatever the key groups' numbers (what the MPI ranks rely on). */
 #include "../src/family.h"
 
 #include <check.h>
@@ -172,30 +172,57 @@ START_TEST(test_keys_from_records)
 }
 END_TEST
 
+/* The key groups' documents as a rank counts its share's: groups numbered in order whatever
+ * their numbers, a document counted once per group however many of its chunks the group
+ * names. */
+START_TEST(test_group_docs)
+{
+    static const ovl_recurring v[] = {{0, 0, 20, 7}, {0, 25, 45, 7}, {3, 0, 20, 7}, {3, 0, 20, 9},
+                                      {1, 5, 25, 12}, {2, 0, 20, 12}, {2, 30, 50, 12}, {5, 0, 20, 12}};
+    ovl_ctx *ctx = ovl_ctx_new();
+    uint32_t *gd = NULL;
+    size_t ng = 99;
+    ck_assert_int_eq(ovl__group_docs(ctx, v, sizeof v / sizeof *v, &gd, &ng), OVL_OK);
+    ck_assert_uint_eq(ng, 3);
+    ck_assert_uint_eq(gd[0], 2);
+    ck_assert_uint_eq(gd[1], 1);
+    ck_assert_uint_eq(gd[2], 3);
+    free(gd);
+    ck_assert_int_eq(ovl__group_docs(ctx, v, 0, &gd, &ng), OVL_OK);
+    ck_assert_uint_eq(ng, 0);
+    ck_assert_ptr_nonnull(gd);
+    free(gd);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 /* A corpus of several texts: A (key groups 0-3) in documents 0-7, followed by B (4-6) in
  * 0-5; C (7-10) alone in 8-10; a variant of A with a word changed (0-2 and 10, a group of C)
- * in document 11; one of B's groups (5) also held by a template past the documents. */
+ * in document 11 (and 12 and 13 in a corpus of RN_MAX documents); one of B's groups (5)
+ * also held by a template past the documents. */
 #define RN_DOCS 12
+#define RN_MAX 14
 typedef struct rn_fixture {
-    ovl_scan_doc docs[RN_DOCS];
-    uint32_t copy_of[RN_DOCS];
+    ovl_scan_doc docs[RN_MAX];
+    uint32_t copy_of[RN_MAX];
     ovl__chunkinfo chunks[64];
     ovl_recurring rec[256];
     ovl__cfp cfp;
 } rn_fixture;
 
-static void rn_make(rn_fixture *x)
+static void rn_make(rn_fixture *x, uint32_t ndocs)
 {
     static const uint32_t A[] = {0, 1, 2, 3, 99}, B[] = {4, 5, 6, 99}, C[] = {7, 8, 9, 10, 99}, V[] = {0, 1, 2, 10, 99};
     /* per document: its recurring texts in order (each one chunk of 20 tokens, 5 apart) */
-    const uint32_t *texts[RN_DOCS][2] = {{A, B}, {A, B}, {A, B}, {A, B}, {A, B}, {A, B}, {A, NULL},
-                                         {A, NULL}, {C, NULL}, {C, NULL}, {C, NULL}, {V, NULL}};
+    const uint32_t *texts[RN_MAX][2] = {{A, B},    {A, B},    {A, B},    {A, B},    {A, B},
+                                        {A, B},    {A, NULL}, {A, NULL}, {C, NULL}, {C, NULL},
+                                        {C, NULL}, {V, NULL}, {V, NULL}, {V, NULL}};
     memset(x, 0, sizeof *x);
     x->cfp.docs = x->docs;
     x->cfp.copy_of = x->copy_of;
     x->cfp.chunks = x->chunks;
     x->cfp.rec = x->rec;
-    for (uint32_t d = 0; d < RN_DOCS; d++) {
+    for (uint32_t d = 0; d < ndocs; d++) {
         x->copy_of[d] = d;
         x->docs[d].first_chunk = x->cfp.nchunks;
         for (uint32_t t = 0; t < 2 && texts[d][t]; t++) {
@@ -206,13 +233,13 @@ static void rn_make(rn_fixture *x)
     }
     /* Records by (key group, document, tokens). */
     for (uint32_t g = 0; g <= 10; g++) {
-        for (uint32_t d = 0; d < RN_DOCS; d++)
+        for (uint32_t d = 0; d < ndocs; d++)
             for (uint32_t t = 0; t < 2 && texts[d][t]; t++)
                 for (const uint32_t *k = texts[d][t]; *k != 99; k++)
                     if (*k == g)
                         x->rec[x->cfp.nrec++] = (ovl_recurring){d, 25 * t, 25 * t + 20, g};
         if (g == 5)
-            x->rec[x->cfp.nrec++] = (ovl_recurring){RN_DOCS, 0, 20, g};
+            x->rec[x->cfp.nrec++] = (ovl_recurring){ndocs, 0, 20, g};
     }
 }
 
@@ -244,7 +271,7 @@ static void same_families(const ovl__families *a, const ovl__families *b, size_t
 START_TEST(test_keys_renumbered)
 {
     static rn_fixture x;
-    rn_make(&x);
+    rn_make(&x, RN_DOCS);
     ovl_ctx *ctx = ovl_ctx_new();
     ovl__families one, two;
     ck_assert_int_eq(ovl__families_build(ctx, &x.cfp, RN_DOCS, &one), OVL_OK);
@@ -282,6 +309,33 @@ START_TEST(test_keys_renumbered)
 }
 END_TEST
 
+/* A variant held by half the documents of its rarest key group is a text of its own (the
+ * GPL-3 notice beside the GPL-2 one): V in documents 11-13, and its group 10 in 8-13, makes
+ * a family of its own, beside A's and C's, instead of going with A. */
+START_TEST(test_variant_own)
+{
+    static rn_fixture x;
+    rn_make(&x, RN_MAX);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl__families fam;
+    ck_assert_int_eq(ovl__families_build(ctx, &x.cfp, RN_MAX, &fam), OVL_OK);
+    ck_assert_uint_eq(fam.n, 3);
+    ck_assert_uint_eq(fam.f[0].documents, 8);
+    ck_assert_uint_eq(fam.f[0].nspans, 8);
+    static const uint32_t doc1[3] = {8, 9, 10}, doc2[3] = {11, 12, 13};
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_uint_eq(fam.spans[fam.f[1].first_span + i].doc, doc1[i]);
+        ck_assert_uint_eq(fam.spans[fam.f[2].first_span + i].doc, doc2[i]);
+    }
+    for (size_t f = 1; f < 3; f++) {
+        ck_assert_uint_eq(fam.f[f].documents, 3);
+        ck_assert_uint_eq(fam.f[f].nspans, 3);
+    }
+    ovl__families_free(&fam);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("family");
@@ -289,7 +343,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_spans_recurring_chunks);
     tcase_add_test(tc, test_no_records);
     tcase_add_test(tc, test_keys_from_records);
+    tcase_add_test(tc, test_group_docs);
     tcase_add_test(tc, test_keys_renumbered);
+    tcase_add_test(tc, test_variant_own);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,8 @@
 /* famunits.c - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, each chunk's unit sent there. */
 #include "famunits.h"
 
+#include "../fclass.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,95 +37,24 @@ static int cmp_rec_doc(const void *x, const void *y)
  * into *gdocs (malloc'd, *ng of them); *total: the groups of all ranks. Collective. */
 static int number_groups(mpi_run *m, ovl_recurring *v, size_t nv, uint32_t **gdocs, size_t *ng, uint64_t *total)
 {
-    size_t g = 0;
-    for (size_t x = 0; x < nv; x++)
-        g += x == 0 || v[x].key_group != v[x - 1].key_group;
-    uint64_t mine = g, base = 0;
+    int rc = ovl__group_docs(m->ctx, v, nv, gdocs, ng);
+    uint64_t mine = *ng, base = 0;
     MPI_Exscan(&mine, &base, 1, MPI_UINT64_T, MPI_SUM, m->comm);
     MPI_Allreduce(&mine, total, 1, MPI_UINT64_T, MPI_SUM, m->comm);
     if (m->rank == 0)
         base = 0; /* (what MPI_Exscan leaves there is undefined) */
-    *ng = g;
-    if (!(*gdocs = calloc(g ? g : 1, sizeof **gdocs)))
-        return ovl__mpi_nomem(m);
+    if (rc != OVL_OK)
+        return rc;
     if (*total > UINT32_MAX)
         return ovl__fail(m->ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 frequent band keys");
     uint32_t prev = 0; /* the last record's group as it came (v's are renumbered in place) */
     for (size_t x = 0, k = 0; x < nv; x++) {
-        int newg = x == 0 || v[x].key_group != prev;
-        if (x && newg)
+        if (x && v[x].key_group != prev)
             k++;
-        if (newg || v[x].doc != v[x - 1].doc)
-            (*gdocs)[k]++;
         prev = v[x].key_group;
         v[x].key_group = (uint32_t)(base + k);
     }
     return OVL_OK;
-}
-
-/* A table of classes (sets of key groups): each one's groups, where it was first met
- * (document, chunk offset) and its documents. */
-typedef struct cinfo {
-    uint32_t fdoc, foff; /* where first met: document, chunk offset */
-    uint32_t docs, last; /* documents holding it; the last one counted */
-} cinfo;
-
-typedef struct ctab {
-    size_t n, capc, capgoff, capgl, tsize;
-    cinfo *c;
-    size_t *goff; /* n + 1 */
-    uint32_t *gl;
-    uint32_t *table; /* open addressing: class + 1, 0 empty */
-} ctab;
-
-static void ctab_free(ctab *t)
-{
-    free(t->c);
-    free(t->goff);
-    free(t->gl);
-    free(t->table);
-    memset(t, 0, sizeof *t);
-}
-
-/* The class of groups g[0, ng) in t, added (no documents yet, first met at (doc, off)) when
- * new; -1 when out of memory. */
-static int64_t ctab_find(ctab *t, const uint32_t *g, uint32_t ng, uint32_t doc, uint32_t off)
-{
-    if (2 * (t->n + 1) > t->tsize) {
-        size_t ts = t->tsize ? 2 * t->tsize : 64;
-        uint32_t *nt = calloc(ts, sizeof *nt);
-        if (!nt)
-            return -1;
-        for (size_t k = 0; k < t->n; k++) {
-            size_t h = (size_t)ovl__groups_hash(t->gl + t->goff[k], t->goff[k + 1] - t->goff[k]) & (ts - 1);
-            while (nt[h])
-                h = (h + 1) & (ts - 1);
-            nt[h] = (uint32_t)(k + 1);
-        }
-        free(t->table);
-        t->table = nt;
-        t->tsize = ts;
-    }
-    size_t h = (size_t)ovl__groups_hash(g, ng) & (t->tsize - 1);
-    for (;; h = (h + 1) & (t->tsize - 1)) {
-        uint32_t k = t->table[h];
-        if (!k)
-            break;
-        size_t a = t->goff[k - 1], b = t->goff[k];
-        if (b - a == ng && !memcmp(t->gl + a, g, ng * sizeof *g))
-            return k - 1;
-    }
-    size_t at = t->n ? t->goff[t->n] : 0;
-    if (t->n + 1 >= UINT32_MAX || ovl__grow(&t->c, &t->capc, t->n + 1, sizeof *t->c) != 0 ||
-        ovl__grow(&t->goff, &t->capgoff, t->n + 2, sizeof *t->goff) != 0 ||
-        ovl__grow(&t->gl, &t->capgl, at + ng, sizeof *t->gl) != 0)
-        return -1;
-    memcpy(t->gl + at, g, ng * sizeof *g);
-    t->goff[t->n] = at;
-    t->goff[t->n + 1] = at + ng;
-    t->c[t->n] = (cinfo){doc, off, 0, UINT32_MAX};
-    t->table[h] = (uint32_t)(t->n + 1);
-    return (int64_t)t->n++;
 }
 
 /* One kind's (recurring or template) chunks of this rank's documents, in document order: each
@@ -132,7 +63,7 @@ typedef struct kside {
     uint32_t *off, *cls;
     ovl__chunkinfo *info;
     size_t n, capoff, capcls, capinfo;
-    ctab cl;
+    ovl__fctab cl;
 } kside;
 
 static void kside_free(kside *k)
@@ -140,15 +71,15 @@ static void kside_free(kside *k)
     free(k->off);
     free(k->cls);
     free(k->info);
-    ctab_free(&k->cl);
+    ovl__fctab_free(&k->cl);
     memset(k, 0, sizeof *k);
 }
 
 /* Document doc's recurring chunks of one kind, from its records r[0, nr) (sorted by
  * cmp_rec_doc) and its chunks ch[0, nch) (in token order, as ovl__fkeys_from_records finds
  * them: the same tokens), appended to k with their classes; *nrc: how many. gl: room for nr
- * groups. -1 when out of memory. */
-static int doc_chunks(kside *k, uint32_t doc, const ovl_recurring *r, size_t nr, const ovl__chunkinfo *ch,
+ * groups. OVL_OK, OVL_ERR_NOMEM or OVL_ERR_TOOBIG (ovl__fctab_find). */
+static int doc_chunks(ovl_ctx *ctx, kside *k, uint32_t doc, const ovl_recurring *r, size_t nr, const ovl__chunkinfo *ch,
                       size_t nch, uint32_t *gl, uint32_t *nrc)
 {
     size_t x = 0;
@@ -164,27 +95,26 @@ static int doc_chunks(kside *k, uint32_t doc, const ovl_recurring *r, size_t nr,
                 gl[ng++] = r[x].key_group;
         if (!ng)
             continue;
-        int64_t cls = ctab_find(&k->cl, gl, ng, doc, (uint32_t)c);
-        if (cls < 0 || ovl__grow(&k->off, &k->capoff, k->n + 1, sizeof *k->off) != 0 ||
+        uint32_t cls;
+        int rc = ovl__fctab_meet(ctx, &k->cl, gl, ng, doc, (uint32_t)c, &cls);
+        if (rc != OVL_OK)
+            return rc;
+        if (ovl__grow(&k->off, &k->capoff, k->n + 1, sizeof *k->off) != 0 ||
             ovl__grow(&k->cls, &k->capcls, k->n + 1, sizeof *k->cls) != 0 ||
             ovl__grow(&k->info, &k->capinfo, k->n + 1, sizeof *k->info) != 0)
-            return -1;
-        if (k->cl.c[cls].last != doc) {
-            k->cl.c[cls].last = doc;
-            k->cl.c[cls].docs++;
-        }
+            return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         k->off[k->n] = (uint32_t)c;
-        k->cls[k->n] = (uint32_t)cls;
+        k->cls[k->n] = cls;
         k->info[k->n++] = ch[c];
         (*nrc)++;
     }
-    return 0;
+    return OVL_OK;
 }
 
 /* Rank 0: its and every rank's classes of one kind merged in g (first met: the earliest;
  * documents: added), (*map)[p][j] the merged class of rank p's class j. The other ranks send
  * theirs. Collective; returns this rank's error. */
-static int merge_classes(mpi_run *m, const ctab *mine, ctab *g, uint32_t ***map, size_t **nmap)
+static int merge_classes(mpi_run *m, const ovl__fctab *mine, ovl__fctab *g, uint32_t ***map, size_t **nmap)
 {
     int rc = OVL_OK, P = m->size;
     if (m->rank != 0) {
@@ -236,8 +166,10 @@ static int merge_classes(mpi_run *m, const ctab *mine, ctab *g, uint32_t ***map,
                 gl = (const uint32_t *)(rb.p + rb.at); /* (4-byte aligned: every field is) */
                 rb.at += (size_t)h[3] * sizeof *gl;
             }
-            int64_t c = ctab_find(g, gl, h[3], h[0], h[1]);
-            if (c < 0 || ovl__grow(&(*map)[p], &cap, k + 1, sizeof ***map) != 0) {
+            uint32_t c;
+            if ((rc = ovl__fctab_find(m->ctx, g, gl, h[3], h[0], h[1], &c)) != OVL_OK)
+                break;
+            if (ovl__grow(&(*map)[p], &cap, k + 1, sizeof ***map) != 0) {
                 rc = ovl__mpi_nomem(m);
                 break;
             }
@@ -245,7 +177,7 @@ static int merge_classes(mpi_run *m, const ctab *mine, ctab *g, uint32_t ***map,
             if (h[0] < g->c[c].fdoc || (h[0] == g->c[c].fdoc && h[1] < g->c[c].foff))
                 g->c[c].fdoc = h[0], g->c[c].foff = h[1];
             g->c[c].docs += h[2];
-            (*map)[p][k] = (uint32_t)c;
+            (*map)[p][k] = c;
             (*nmap)[p] = k + 1;
         }
         free(buf);
@@ -253,7 +185,7 @@ static int merge_classes(mpi_run *m, const ctab *mine, ctab *g, uint32_t ***map,
     return rc;
 }
 
-static const ctab *sort_tab; /* (qsort has no argument: the table ordered by first met) */
+static const ovl__fctab *sort_tab; /* (qsort has no argument: the table ordered by first met) */
 
 static int cmp_first_met(const void *x, const void *y)
 {
@@ -266,7 +198,7 @@ static int cmp_first_met(const void *x, const void *y)
 /* Rank 0: the merged classes g numbered as first met and resolved (ovl__fclasses_roots with
  * the key groups' documents gdocs): (*unit)[x], (*own)[x] for merged class x; frag (malloc'd,
  * g->n) per class number. */
-static int resolve(mpi_run *m, const ctab *g, const uint32_t *gdocs, size_t ngroups, uint32_t **unit,
+static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_t ngroups, uint32_t **unit,
                    unsigned char **own, unsigned char **frag)
 {
     size_t n = g->n;
@@ -522,8 +454,7 @@ static int find_chunks(mpi_run *m, ovl_recurring *const rv[2], const size_t nrv[
         }
         (*dl)[*nd] = doc;
         for (int w = 0; w < 2 && rc == OVL_OK; w++)
-            if (doc_chunks(&k[w], doc, rv[w] + x[w], e[w] - x[w], ch, nch, gl, &cnt[w][*nd]) != 0)
-                rc = ovl__mpi_nomem(m);
+            rc = doc_chunks(m->ctx, &k[w], doc, rv[w] + x[w], e[w] - x[w], ch, nch, gl, &cnt[w][*nd]);
         if (rc != OVL_OK)
             break;
         (*nd)++;
@@ -637,7 +568,7 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     /* The classes: merged and resolved on rank 0, their units back to the ranks. */
     uint64_t held0 = 0;
     for (int w = 0; w < 2; w++) {
-        ctab g;
+        ovl__fctab g;
         uint32_t **map = NULL, *unit = NULL;
         size_t *nmap = NULL;
         unsigned char *own = NULL;
@@ -649,7 +580,7 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
             a[w].u.nunits = g.n;
             held0 += g.n * (sizeof *g.c + sizeof *g.goff) + (g.n ? g.goff[g.n] : 0) * sizeof(uint32_t);
         }
-        ctab_free(&g);
+        ovl__fctab_free(&g);
         int s = send_units(m, map, nmap, unit, own, k[w].cl.n, &cu[w], &co[w]);
         if (r == OVL_OK)
             r = s;
@@ -659,7 +590,7 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
         free(nmap);
         free(unit);
         free(own);
-        ctab_free(&k[w].cl);
+        ovl__fctab_free(&k[w].cl);
         if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
             goto out;
     }
