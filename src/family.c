@@ -1023,7 +1023,11 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
      * notice and the Debian pointer to the licence's full text) was shown by the piece.
      * Chosen among the occurrences without a variant's window (when it has such), so that
      * the text is shown, not a copy of it with a word changed. */
-    fsort *lens = malloc((nspans ? nspans : 1) * sizeof *lens);
+    size_t most = 1; /* (lens: one family's occurrences at a time) */
+    for (size_t f = 0; f < nfam; f++)
+        if (out->f[f].nspans > most)
+            most = out->f[f].nspans;
+    fsort *lens = malloc(most * sizeof *lens);
     if (!lens) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
