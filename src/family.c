@@ -960,16 +960,21 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     /* Families: occurrences in document order, documents with copies. */
     out->f = calloc(nfam ? nfam : 1, sizeof *out->f);
     size_t *fill = calloc(nfam + 1, sizeof *fill);
-    ovl__famspan *sorted = calloc(nspans ? nspans : 1, sizeof *sorted);
     fclean = malloc(nspans ? nspans : 1);
     size_t *lastdoc = malloc((nfam ? nfam : 1) * sizeof *lastdoc);
-    if (!out->f || !fill || !sorted || !fclean || !lastdoc) {
+    /* out->spans stays in document order for ovl__families_cover; the families index their
+     * own copy, appended after it (zeroed: occurrences merged below leave room unused). */
+    ovl__famspan *all = realloc(out->spans, (2 * nspans + 1) * sizeof *all);
+    if (all)
+        out->spans = all;
+    if (!out->f || !fill || !all || !fclean || !lastdoc) {
         free(fill);
-        free(sorted);
         free(lastdoc);
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
+    ovl__famspan *sorted = all + nspans;
+    memset(sorted, 0, nspans * sizeof *sorted);
     out->n = nfam;
     for (size_t s = 0; s < nspans; s++)
         fill[span_text[s] + 1]++;
@@ -1005,17 +1010,6 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     }
     free(fill);
     free(lastdoc);
-    /* out->spans stays in document order for ovl__families_cover; the families index their
-     * own copy, appended after it. */
-    ovl__famspan *all = realloc(out->spans, (2 * nspans + 1) * sizeof *all);
-    if (!all) {
-        free(sorted);
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
-    out->spans = all;
-    memcpy(all + nspans, sorted, nspans * sizeof *sorted);
-    free(sorted);
     /* A family's text is its occurrence at the upper quartile of length (equal lengths in
      * document order), not its longest: where a document holds it next to other recurring
      * text its span can run on past it, and the longest would show that instead. Not the
