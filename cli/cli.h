@@ -262,12 +262,6 @@ void cli_warn_replaced(const char *path, size_t n);
 
 /* Warns of every empty file of the corpus c. */
 void cli_corpus_warn_empty(const ovl_corpus *c);
-/* With --lenient: decodes every file of c again (dedup's library call does not return the
- * counts; scan has them from the scan itself) and reports the invalid byte sequences
- * replaced, per file and in all (as "CMD: --lenient: ..."), on stderr; counts (NULL, or one
- * per document) gets each file's count. Returns the total. */
-size_t cli_corpus_replaced(ovl_ctx *ctx, const ovl_corpus *c, const ovl_decode_opts *dec,
-                           const char *cmd, size_t *counts);
 /* "overlap: CMD: --lenient: TOTAL invalid byte sequences replaced with U+FFFD in FILES files"
  * on stderr. */
 void cli_replaced_total(const char *cmd, size_t total, size_t files);

@@ -119,7 +119,7 @@ static void jdoc(json_t *o, const char *prefix, const ovl_corpus *c, size_t i, i
 /* The list: clusters in order, each with its members in name order. -1 when it cannot be
  * written, -2 when out of memory. */
 static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r, int json,
-                      int jsonl, double ratio, int keep, const size_t *replaced, int nul)
+                      int jsonl, double ratio, int keep, int lenient, int nul)
 {
     size_t n = r->ndocs;
     int oom = 0;
@@ -172,13 +172,13 @@ static int write_list(FILE *out, const ovl_corpus *c, const ovl_dedup_result *r,
             jproblem(pj, &r->problems[k], &oom);
             japp(sk, pj, &oom);
         }
-        if (replaced) {
+        if (lenient) {
             json_t *rp = json_array();
             jput(root, "replaced", rp, &oom);
             for (size_t i = 0; i < n; i++)
-                if (replaced[i])
+                if (r->docs[i].replaced)
                     japp(rp, json_pack("{s:s,s:I}", "path", ovl_corpus_name(c, i), "sequences",
-                                       (json_int_t)replaced[i]),
+                                       (json_int_t)r->docs[i].replaced),
                          &oom);
         }
         int rc = oom ? -2 : json_dumpf(root, out, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_REAL_PRECISION(6));
@@ -341,7 +341,6 @@ int cmd_dedup(int argc, char **argv)
     ovl_corpus *corpus = ovl_corpus_new();
     ovl_dedup_result res;
     memset(&res, 0, sizeof res);
-    size_t *replaced = NULL;
     cli_out out = {NULL, NULL, NULL};
     int progress = cli_progress_wanted(force_progress);
     if (!ctx || !corpus) {
@@ -406,13 +405,16 @@ int cmd_dedup(int argc, char **argv)
     if (cli_out_open(&out, outpath) != 0)
         goto done;
     if (o.doc.decode.lenient) {
-        if (!(replaced = calloc(n, sizeof *replaced))) {
-            cli_error("out of memory");
-            goto done;
+        /* As the dedup's own decoding counted them: a file it refused is not counted. */
+        size_t total = 0, files = 0;
+        for (size_t i = 0; i < n; i++) {
+            cli_warn_replaced(ovl_corpus_name(corpus, i), res.docs[i].replaced);
+            total += res.docs[i].replaced;
+            files += res.docs[i].replaced > 0;
         }
-        cli_corpus_replaced(ctx, corpus, &o.doc.decode, "dedup", replaced);
+        cli_replaced_total("dedup", total, files);
     }
-    int werr = write_list(out.f, corpus, &res, json, jsonl, o.ratio, o.keep, replaced, nul);
+    int werr = write_list(out.f, corpus, &res, json, jsonl, o.ratio, o.keep, o.doc.decode.lenient, nul);
     if (cli_out_close(&out, werr == 0) != 0 || werr) {
         if (werr == -2)
             cli_error("dedup: out of memory");
@@ -427,7 +429,6 @@ done:
     if (out.f)
         cli_out_close(&out, 0);
     ovl_dedup_result_free(&res);
-    free(replaced);
     ovl_corpus_free(corpus);
     ovl_ctx_free(ctx);
     free(paths);

@@ -109,7 +109,9 @@ static void help(FILE *f)
                "  the old entry ('replaced'); the same bytes under\n"
                "  another path are another document. One transaction per document. A file that\n"
                "  cannot be read or decoded is reported (path and byte offset) and skipped, the\n"
-               "  others are still added; exit status 2 if any file failed, else 0.\n"
+               "  others are still added; exit status 2 if any file failed, else 0. With\n"
+               "  --lenient, each file stored with replaced bytes is named with their count,\n"
+               "  then the total (an unchanged file is not decoded again, so not counted).\n"
                "remove: a PATH that names no document removes every document under it as a\n"
                "  directory; exit status 2 if a PATH matched nothing.\n"
                "verify: SQLite integrity check and per-document consistency (bytes, hash, band\n"
@@ -147,13 +149,12 @@ typedef struct add_opts {
     int quiet;            /* -q: nothing on standard output */
     int progress;         /* a progress line on stderr */
     unsigned threads;     /* -j (0: the library's default) */
-    ovl_decode_opts dec;  /* to count replaced bytes with --lenient */
+    int lenient;          /* --lenient: each file's replaced byte sequences, and a total */
 } add_opts;
 
 /* What the add run has said so far. */
 typedef struct add_tally {
     const add_opts *ao;
-    ovl_ctx *ctx;         /* for decoding again under --lenient */
     size_t counts[6], replaced;
     int failed;
 } add_tally;
@@ -180,15 +181,10 @@ static int on_file(void *userdata, const ovl_index_add_event *ev)
         }
         if (ev->len == 0)
             cli_path_msg(ev->name, "warning: empty file");
-        if (ao->dec.lenient) {
-            /* The index decodes inside the call; the count comes from decoding again. */
-            ovl_text *x = NULL;
-            if (ovl_decode(t->ctx, ev->bytes, ev->len, &ao->dec, &x) == OVL_OK) {
-                cli_warn_replaced(ev->name, ovl_text_replaced(x));
-                t->replaced += ovl_text_replaced(x);
-            }
-            ovl_text_free(x);
-            ovl_ctx_clear(t->ctx);
+        if (ao->lenient) {
+            /* The library's own count: 0 for a file not decoded again (unchanged, updated). */
+            cli_warn_replaced(ev->name, ev->replaced);
+            t->replaced += ev->replaced;
         }
     }
     if (ao->progress && ev->file + 1 < ev->count)
@@ -199,7 +195,7 @@ static int on_file(void *userdata, const ovl_index_add_event *ev)
 static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, int npaths,
                   const ovl_index_meta *metas, size_t nmetas, const add_opts *ao)
 {
-    add_tally t = {ao, NULL, {0}, 0, 0};
+    add_tally t = {ao, {0}, 0, 0};
     /* Hidden files and directories (editor backups, VCS data) are not documents unless
      * --hidden: the walker's default, as in scan and dedup. */
     ovl_corpus *files = ovl_corpus_new();
@@ -207,7 +203,7 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
     for (int p = 0; files && p < npaths && status == CLI_EXIT_NONE; p++)
         if (ovl_corpus_add_path(ctx, files, paths[p], &ao->walk) != OVL_OK)
             status = cli_fail("index", ctx, ovl_ctx_code(ctx));
-    if (!files || !(t.ctx = ovl_ctx_new())) {
+    if (!files) {
         cli_error("out of memory");
         status = CLI_EXIT_TROUBLE;
     }
@@ -238,10 +234,9 @@ static int do_add(ovl_ctx *ctx, ovl_index *idx, const char *db, char **paths, in
             printf("%zu updated, ", t.counts[OVL_INDEX_UPDATED]);
         printf("%zu unchanged, %d failed\n", t.counts[OVL_INDEX_UNCHANGED], t.failed);
     }
-    if (ao->dec.lenient)
+    if (ao->lenient)
         cli_error("index add: --lenient: %zu invalid byte sequence%s replaced with U+FFFD",
                   t.replaced, t.replaced == 1 ? "" : "s");
-    ovl_ctx_free(t.ctx);
     ovl_corpus_free(files);
     return t.failed ? CLI_EXIT_TROUBLE : status;
 }
@@ -554,7 +549,7 @@ int cmd_index(int argc, char **argv)
     case ADD:
         cli_inputs_walk(&in, &ao.walk);
         ao.progress = cli_progress_wanted(force_progress);
-        ao.dec = dopts.decode;
+        ao.lenient = dopts.decode.lenient;
         status = do_add(ctx, idx, db, paths, npaths, metas, nmetas, &ao);
         break;
     case REMOVE: status = do_remove(ctx, idx, db, paths, npaths); break;

@@ -599,38 +599,6 @@ void cli_corpus_warn_empty(const ovl_corpus *c)
             cli_path_msg(ovl_corpus_name(c, i), "warning: empty file");
 }
 
-size_t cli_corpus_replaced(ovl_ctx *ctx, const ovl_corpus *c, const ovl_decode_opts *dec,
-                           const char *cmd, size_t *counts)
-{
-    size_t total = 0, files = 0, n = ovl_corpus_count(c);
-    for (size_t i = 0; i < n; i++) {
-        void *bytes = NULL;
-        size_t len = 0;
-        ovl_text *t = NULL;
-        if (counts)
-            counts[i] = 0;
-        /* Decoded as the run decoded it: with the file's own encoding (--encoding-of, a
-         * record's) when it has one. A file that fails here failed in the run too and was
-         * reported there. */
-        ovl_decode_opts d = *dec;
-        if (ovl_corpus_encoding(c, i))
-            d.encoding = ovl_corpus_encoding(c, i);
-        if (ovl_corpus_read(ctx, c, i, &bytes, &len) == OVL_OK && ovl_decode(ctx, bytes, len, &d, &t) == OVL_OK) {
-            size_t r = ovl_text_replaced(t);
-            cli_warn_replaced(ovl_corpus_name(c, i), r);
-            total += r;
-            files += r > 0;
-            if (counts)
-                counts[i] = r;
-        }
-        ovl_ctx_clear(ctx);
-        ovl_text_free(t);
-        free(bytes);
-    }
-    cli_replaced_total(cmd, total, files);
-    return total;
-}
-
 void cli_replaced_total(const char *cmd, size_t total, size_t files)
 {
     cli_error("%s: --lenient: %zu invalid byte sequence%s replaced with U+FFFD in %zu file%s", cmd,

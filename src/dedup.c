@@ -141,6 +141,7 @@ int ovl_dedup(ovl_ctx *ctx, const ovl_corpus *c, const ovl_dedup_opts *opts,
         hashes[i][1] = docs[i].hash[1];
         out->docs[i].status = docs[i].status;
         out->docs[i].chars = docs[i].chars;
+        out->docs[i].replaced = docs[i].replaced;
         out->docs[i].kept = i;
         parent[i] = (uint32_t)i;
     }

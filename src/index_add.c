@@ -179,6 +179,11 @@ void ovl_index_prep_free(ovl_index_prep *p)
     free(p);
 }
 
+size_t ovl__ix_prep_replaced(const ovl_index_prep *p)
+{
+    return p && p->doc ? ovl_text_replaced(ovl_doc_text(p->doc)) : 0;
+}
+
 /* The expensive half: decode, fingerprint, band keys. Reads only idx's parameters. */
 static int prep_work(ovl_ctx *ctx, const ovl_index *idx, const char *path, const void *bytes, size_t len,
                      ovl_index_prep *p)

@@ -259,10 +259,14 @@ int ovl_index_add_files(ovl_ctx *ctx, ovl_index *idx, const ovl_corpus *files,
             /* The index itself is in trouble: stop rather than fail every file. */
             rc = ovl__fail(ctx, frc, -1, "%s", it->msg ? it->msg : ovl_strerror(frc));
         } else if (fn) {
+            /* The count of the document stored; one that was already there was not decoded
+             * (or, decoded when another writer raced this one, was not stored). */
+            int stored = frc == OVL_OK && (st == OVL_INDEX_ADDED || st == OVL_INDEX_REPLACED);
             ovl_index_add_event ev = {k, n, ovl_corpus_name(files, k), it->path, frc,
                                       frc == OVL_OK ? st : 0, it->read_failed,
                                       frc == OVL_OK ? NULL : it->msg ? it->msg : ovl_strerror(frc),
-                                      it->bytes, it->len};
+                                      it->bytes, it->len,
+                                      stored ? ovl__ix_prep_replaced(it->prep) : 0};
             int stop = fn(userdata, &ev);
             if (stop)
                 rc = stop;

@@ -48,6 +48,12 @@ void ovl__ix_hash_hex(const void *bytes, size_t len, char out[33]);
 /* Looks up path: *id = 0 when absent; hash copied into hash (33 bytes) when present. */
 int ovl__ix_find(ovl_ctx *ctx, ovl_index *idx, const char *path, int64_t *id, char *hash);
 
+/* ---- Adding (index_add.c) ---- */
+
+/* The invalid byte sequences that prep's decoding replaced with U+FFFD (lenient decoding);
+ * 0 when it decoded nothing (the path held these bytes). For the add run's events. */
+size_t ovl__ix_prep_replaced(const ovl_index_prep *p);
+
 /* ---- Band records (index_band.c) ---- */
 
 /* Pending records that make ovl_index_add flush by itself. */

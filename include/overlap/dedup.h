@@ -46,6 +46,10 @@ typedef struct ovl_dedup_doc {
                          kept or in no cluster) */
     double similarity;/* with a cluster: the smaller of the two reuse ratios between it and
                          the kept document when they were aligned as a pair, else 0 */
+    size_t replaced;  /* invalid byte sequences its decoding replaced with U+FFFD (lenient
+                         decoding; 0 when it was not decoded, e.g. over max_bytes), as
+                         ovl_scan_doc.replaced: a caller need not decode it again to tell them
+                         (appended 2026-12-01) */
 } ovl_dedup_doc;
 
 /* A pair found to be duplicates: corpus numbers a < b and each side's reuse ratio. */

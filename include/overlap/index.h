@@ -134,6 +134,10 @@ typedef struct ovl_index_add_event {
     const char *message;   /* rc's detail (NULL with OVL_OK) */
     const void *bytes;     /* the file's bytes (NULL when not read) */
     size_t len;
+    size_t replaced;       /* with OVL_INDEX_ADDED or OVL_INDEX_REPLACED: the invalid byte
+                              sequences the stored document's decoding replaced with U+FFFD
+                              (lenient decoding); 0 otherwise, since a file whose bytes the
+                              path already holds is not decoded again (appended 2026-12-01) */
 } ovl_index_add_event;
 
 /* Called once per file, in file order, from the calling thread; non-zero stops the run. */
