@@ -1086,7 +1086,7 @@ START_TEST(runs_answer_like_pending)
 }
 END_TEST
 
-/* Events of an ovl_index_add_files run, as lines "name|path|rc|status|len". */
+/* Events of an ovl_index_add_files run, as lines "name|path|rc|status|len|message|replaced". */
 typedef struct add_log {
     char lines[16][512];
     size_t n;
@@ -1098,17 +1098,19 @@ static int log_event(void *userdata, const ovl_index_add_event *ev)
     add_log *l = userdata;
     ck_assert_uint_lt(l->n, 16);
     ck_assert_uint_eq(ev->file, l->n);
-    snprintf(l->lines[l->n++], sizeof l->lines[0], "%s|%s|%d|%d|%zu|%s", strrchr(ev->name, '/') + 1,
+    snprintf(l->lines[l->n++], sizeof l->lines[0], "%s|%s|%d|%d|%zu|%s|%zu", strrchr(ev->name, '/') + 1,
              ev->path ? strrchr(ev->path, '/') + 1 : "-", ev->rc, ev->status, ev->len,
-             ev->message ? ev->message : "");
+             ev->message ? ev->message : "", ev->replaced);
     return l->stop_after && l->n == l->stop_after ? 7 : 0;
 }
 
-/* The corpus in dir, its index beside the files, added with threads; the events in l. */
-static void add_dir(const char *dir, const char *db, unsigned threads, add_log *l, int want_rc)
+/* The corpus in dir, its index beside the files (doc: its handle's document options, NULL:
+ * defaults), added with threads; the events in l. */
+static void add_dir_doc(const char *dir, const char *db, const ovl_doc_opts *doc, unsigned threads,
+                        add_log *l, int want_rc)
 {
     ovl_ctx *ctx = ovl_ctx_new();
-    ovl_index *idx = open_idx(db, 1, NULL, NULL);
+    ovl_index *idx = open_idx(db, 1, NULL, doc);
     ovl_corpus *c = ovl_corpus_new();
     ck_assert_int_eq(ovl_corpus_add_path(ctx, c, dir, NULL), OVL_OK);
     ovl_index_add_opts o = OVL_INDEX_ADD_OPTS_INIT;
@@ -1122,6 +1124,11 @@ static void add_dir(const char *dir, const char *db, unsigned threads, add_log *
     ovl_index_close(idx);
     ovl_corpus_free(c);
     ovl_ctx_free(ctx);
+}
+
+static void add_dir(const char *dir, const char *db, unsigned threads, add_log *l, int want_rc)
+{
+    add_dir_doc(dir, db, NULL, threads, l, want_rc);
 }
 
 START_TEST(add_files_same_for_any_threads)
@@ -1198,6 +1205,69 @@ START_TEST(add_files_same_for_any_threads)
 }
 END_TEST
 
+/* Lenient decoding: each event of a document stored tells its replaced byte sequences, the
+ * count of the decoding that built it (the CLI prints them without decoding again); a file
+ * the path already holds is not decoded again and tells none. */
+START_TEST(add_files_replaced)
+{
+    char *dir = tmpdir_new();
+    size_t na, nb;
+    char *src = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &na);
+    char *cp = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &nb);
+    char *buf = malloc(na + nb + 16);
+    write_file(tu_path(dir, "a.txt"), src, na);
+    memcpy(buf, cp, nb);
+    memcpy(buf + nb, "\xff x \xfe", 5);
+    write_file(tu_path(dir, "b.txt"), buf, nb + 5);
+    memcpy(buf, src, na);
+    memcpy(buf + na, "\x80", 1);
+    write_file(tu_path(dir, "c.txt"), buf, na + 1);
+    char *dbdir = tmpdir_new(), db[4200];
+    ovl_doc_opts doc = OVL_DOC_OPTS_INIT;
+    doc.decode.lenient = 1;
+    add_log l;
+    char want[3][512];
+    snprintf(want[0], sizeof want[0], "a.txt|a.txt|0|%d|%zu||0", OVL_INDEX_ADDED, na);
+    snprintf(want[1], sizeof want[1], "b.txt|b.txt|0|%d|%zu||2", OVL_INDEX_ADDED, nb + 5);
+    snprintf(want[2], sizeof want[2], "c.txt|c.txt|0|%d|%zu||1", OVL_INDEX_ADDED, na + 1);
+    for (unsigned threads = 1; threads <= 3; threads += 2) {
+        snprintf(db, sizeof db, "%s/%u.db", dbdir, threads);
+        add_dir_doc(dir, db, &doc, threads, &l, OVL_OK);
+        ck_assert_uint_eq(l.n, 3);
+        for (size_t i = 0; i < 3; i++)
+            ck_assert_str_eq(l.lines[i], want[i]);
+    }
+    /* Again: every file unchanged, none decoded, none counted; then c.txt's bytes change:
+     * replaced, counted anew. */
+    add_dir_doc(dir, db, &doc, 2, &l, OVL_OK);
+    snprintf(want[0], sizeof want[0], "a.txt|a.txt|0|%d|%zu||0", OVL_INDEX_UNCHANGED, na);
+    snprintf(want[1], sizeof want[1], "b.txt|b.txt|0|%d|%zu||0", OVL_INDEX_UNCHANGED, nb + 5);
+    snprintf(want[2], sizeof want[2], "c.txt|c.txt|0|%d|%zu||0", OVL_INDEX_UNCHANGED, na + 1);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_str_eq(l.lines[i], want[i]);
+    memcpy(buf + na, "\x80 y \x81 z \x82", 9);
+    write_file(tu_path(dir, "c.txt"), buf, na + 9);
+    add_dir_doc(dir, db, &doc, 1, &l, OVL_OK);
+    snprintf(want[2], sizeof want[2], "c.txt|c.txt|0|%d|%zu||3", OVL_INDEX_REPLACED, na + 9);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_str_eq(l.lines[i], want[i]);
+    /* Strict decoding: those files fail, nothing is counted. */
+    snprintf(db, sizeof db, "%s/strict.db", dbdir);
+    add_dir(dir, db, 1, &l, OVL_OK);
+    ck_assert_str_eq(strrchr(l.lines[0], '|'), "|0");
+    ck_assert_int_eq(strncmp(l.lines[1], "b.txt|b.txt|", 12), 0);
+    ck_assert_msg(strstr(l.lines[1], "invalid UTF-8 sequence|0") != NULL, "b.txt: %s", l.lines[1]);
+    ck_assert_msg(strstr(l.lines[2], "invalid UTF-8 sequence|0") != NULL, "c.txt: %s", l.lines[2]);
+    free(buf);
+    free(cp);
+    free(src);
+    rm_rf(dir);
+    rm_rf(dbdir);
+    free(dir);
+    free(dbdir);
+}
+END_TEST
+
 static Suite *index_suite(void)
 {
     Suite *s = suite_create("index");
@@ -1218,6 +1288,7 @@ static Suite *index_suite(void)
     tcase_add_test(tc, killed_add_leaves_consistent_index);
     tcase_add_test(tc, runs_answer_like_pending);
     tcase_add_test(tc, add_files_same_for_any_threads);
+    tcase_add_test(tc, add_files_replaced);
     tcase_add_test(tc, fixture_check_equals_compare);
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("seeds");

@@ -379,6 +379,64 @@ START_TEST(test_dedup_library)
 }
 END_TEST
 
+/* Lenient decoding: each document's replaced byte sequences in the dedup result, as its own
+ * decoding counted them (identical copies each counted; a document over max_bytes, not
+ * decoded, has none), so a caller never decodes the corpus again to tell them. */
+START_TEST(test_dedup_replaced)
+{
+    size_t la, lb;
+    char *a = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &la);
+    char *b = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &lb);
+    char *bad = malloc(lb + 8), *bad2 = malloc(la + 8);
+    memcpy(bad, b, lb);
+    memcpy(bad + lb, "\xff x \xfe", 5);
+    memcpy(bad2, a, la);
+    memcpy(bad2 + la, "\x80 y \x81", 5);
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl_corpus *c = ovl_corpus_new();
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "a", a, la), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "b", bad, lb + 5), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "b2", bad, lb + 5), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "c", bad2, la + 5), OVL_OK);
+    ovl_dedup_opts o = OVL_DEDUP_OPTS_INIT;
+    o.doc.decode.lenient = 1;
+    o.threads = 2;
+    ovl_dedup_result r;
+    ck_assert_int_eq(ovl_dedup(ctx, c, &o, &r), OVL_OK);
+    ck_assert_uint_eq(r.ndocs, 4);
+    const size_t want[4] = {0, 2, 2, 2};
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_int_eq(r.docs[i].status, OVL_OK);
+        ck_assert_uint_eq(r.docs[i].replaced, want[i]);
+    }
+    ck_assert_uint_eq(r.nproblems, 0);
+    ovl_dedup_result_free(&r);
+    /* c over max_bytes: refused before it is decoded, nothing counted for it. */
+    o.doc.max_bytes = la + 4;
+    o.threads = 1;
+    ck_assert_int_eq(ovl_dedup(ctx, c, &o, &r), OVL_OK);
+    ck_assert_int_eq(r.docs[3].status, OVL_ERR_TOOBIG);
+    ck_assert_uint_eq(r.docs[3].replaced, 0);
+    ck_assert_uint_eq(r.docs[1].replaced, 2);
+    ck_assert_uint_eq(r.docs[2].replaced, 2);
+    ck_assert_uint_eq(r.nproblems, 1);
+    ovl_dedup_result_free(&r);
+    /* Strict decoding: those documents are problems, nothing replaced. */
+    o.doc.max_bytes = 0;
+    o.doc.decode.lenient = 0;
+    ck_assert_int_eq(ovl_dedup(ctx, c, &o, &r), OVL_OK);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(r.docs[i].replaced, 0);
+    ck_assert_int_eq(r.docs[0].status, OVL_OK);
+    ck_assert_int_eq(r.docs[1].status, OVL_ERR_DECODE);
+    ck_assert_uint_eq(r.nproblems, 3);
+    ovl_dedup_result_free(&r);
+    ovl_corpus_free(c);
+    ovl_ctx_free(ctx);
+    free(a), free(b), free(bad), free(bad2);
+}
+END_TEST
+
 /* Identical files are scanned once and reported once as a group, not as pairs. */
 typedef struct cgroups {
     int groups;
@@ -811,6 +869,7 @@ int main(void)
     tcase_add_test(tc, test_scan_memory_threads);
     tcase_add_test(tc, test_scan_phases);
     tcase_add_test(tc, test_dedup_library);
+    tcase_add_test(tc, test_dedup_replaced);
     tcase_add_test(tc, test_corpus_walk);
     tcase_add_test(tc, test_scan_copies);
     tcase_add_test(tc, test_scan_replaced);

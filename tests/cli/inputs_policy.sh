@@ -207,6 +207,51 @@ same "scan --lenient: a refused file is not counted" "$t/err" "overlap: $m/sub/s
 overlap: $m/b.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
 overlap: scan: --lenient: 3 invalid byte sequences replaced with U+FFFD in 1 file"
 
+# dedup and index add --lenient: the counts are the library's own (ovl_dedup_doc.replaced, the
+# add event's replaced), not those of a second decoding in the CLI: the same lines, in the
+# same places. A file refused by --max-bytes is not counted (before, dedup's second read
+# counted it: "5 ... in 2 files" below); index add counts what it stores, so a file it leaves
+# unchanged, not decoded again, is not counted (before, every run counted every file).
+status_is "dedup --lenient: several files" 2 "$OVL_BIN" dedup --lenient --format json "$m"
+same "dedup --lenient: per file in name order after the problems, then the total" "$t/err" "overlap: $m/sub/bin.txt: byte 15: NUL byte: binary data, not text
+overlap: $m/b.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: $m/sub/b-copy.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: $m/sub/s.txt: --lenient: 2 invalid byte sequences replaced with U+FFFD
+overlap: $m/u.txt: --lenient: 2 invalid byte sequences replaced with U+FFFD
+overlap: dedup: --lenient: 10 invalid byte sequences replaced with U+FFFD in 4 files"
+[ "$(jq -c --arg m "$m/" '[.replaced[] | [(.path | ltrimstr($m)), .sequences]]' "$t/out")" = '[["b.txt",3],["sub/b-copy.txt",3],["sub/s.txt",2],["u.txt",2]]' ] &&
+  ok "dedup JSON: replaced per file" || bad "dedup JSON: $(jq -c .replaced "$t/out")"
+status_is "dedup --lenient --max-bytes: a file refused" 2 "$OVL_BIN" dedup --lenient --max-bytes 1500 --format json "$m/b.txt" "$m/sub/s.txt"
+same "dedup --lenient: a refused file is not counted" "$t/err" "overlap: $m/sub/s.txt: input of $(wc -c <"$m/sub/s.txt") bytes exceeds the limit of 1500 bytes for one document
+overlap: $m/b.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: dedup: --lenient: 3 invalid byte sequences replaced with U+FFFD in 1 file
+overlap: dedup: no near-duplicates among the 1 document read"
+[ "$(jq -c .replaced "$t/out")" = "[{\"path\":\"$m/b.txt\",\"sequences\":3}]" ] &&
+  ok "dedup JSON: the refused file not in replaced" || bad "dedup JSON: $(jq -c .replaced "$t/out")"
+status_is "index add --lenient: several files" 2 "$OVL_BIN" index add --db "$t/lm.db" --lenient --max-bytes 2010 -j 2 "$m"
+same "index add --lenient: each file's count after its line, refused files not counted" "$t/err" "overlap: $m/b.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: $m/sub/b-copy.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: $m/sub/bin.txt: byte 15: NUL byte: binary data, not text
+overlap: $m/sub/s.txt: input of $(wc -c <"$m/sub/s.txt") bytes exceeds the limit of 2010 bytes for one document
+overlap: $m/u.txt: --lenient: 2 invalid byte sequences replaced with U+FFFD
+overlap: index add: --lenient: 8 invalid byte sequences replaced with U+FFFD"
+same "index add --lenient: stdout" "$t/out" "added     $m/b.txt
+added     $m/clean.txt
+added     $m/sub/b-copy.txt
+added     $m/u.txt
+4 added, 0 replaced, 0 unchanged, 2 failed"
+{ cat fixtures/bad/utf8_bad.txt; printf 'z\xff'; } >"$m/u.txt"
+status_is "index add --lenient again, u.txt changed" 2 "$OVL_BIN" index add --db "$t/lm.db" --lenient --max-bytes 2010 -j 1 "$m"
+same "index add --lenient: unchanged files not counted, the replaced one counted" "$t/err" "overlap: $m/sub/bin.txt: byte 15: NUL byte: binary data, not text
+overlap: $m/sub/s.txt: input of $(wc -c <"$m/sub/s.txt") bytes exceeds the limit of 2010 bytes for one document
+overlap: $m/u.txt: --lenient: 3 invalid byte sequences replaced with U+FFFD
+overlap: index add: --lenient: 3 invalid byte sequences replaced with U+FFFD"
+same "index add --lenient again: stdout" "$t/out" "unchanged $m/b.txt
+unchanged $m/clean.txt
+unchanged $m/sub/b-copy.txt
+replaced  $m/u.txt
+0 added, 1 replaced, 3 unchanged, 2 failed"
+
 # ---- --max-bytes: a larger input is refused, named, the others processed ----
 m=$t/m
 mkdir -p "$m"
