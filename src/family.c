@@ -1845,6 +1845,8 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
         if (i + 1 < np && pos[i + 1].doc == pos[i].doc)
             hi[pos[i].s - base] = pos[i + 1].tok_start > pos[i].tok_end ? pos[i + 1].tok_start : pos[i].tok_end;
     }
+    free(pos); /* (24 bytes an occurrence, not wanted again) */
+    pos = NULL;
     /* A few occurrences of each family first: most families have nothing beside them that
      * they share, and are read no further. Nothing to read where two thirds
      * of the occurrences touch other recurring text on both sides (a template's pieces one
@@ -1995,6 +1997,10 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
         if (slot[k] != SIZE_MAX)
             fm->weight = (uint64_t)fm->documents * (rep->char_end - rep->char_start);
     }
+    /* (The join reads no sides: their bounds, 8 bytes an occurrence, are given back first.) */
+    free(lo);
+    free(hi);
+    lo = hi = NULL;
     size_t joined = 0;
     if (wr.rc == OVL_OK && (rc = join_same_text(ctx, fam, &wr, lctx, &joined)) != OVL_OK)
         goto done;
