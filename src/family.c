@@ -1,6 +1,8 @@
 /* family.c - recurring text as families: chunks with the same frequent band keys as one text, variants put with their text, neighbours held by mostly the same documents joined, a piece several texts share reported with the text beside it, spans per document; then, from the documents read again, occurrences widened over the text beside them that most share, and families of one text joined. */
 #include "family.h"
 
+#include <stddef.h>
+
 #include "fclass.h"
 #include "uf.h"
 
@@ -1133,80 +1135,108 @@ static int cmp_wreq(const void *a, const void *b)
     return (p->s > q->s) - (p->s < q->s);
 }
 
-/* The tokens of document doc as phase 1 found them, or NULL when it cannot be read or is not
- * what was fingerprinted. Decoded and normalized only (its paragraphs are not wanted: finding
- * them took 40% of the time), outside the scan's cache, and freed by the caller at once:
- * cached, the few thousand documents read here by one thread stayed in its heap beside the
- * alignment's (130 MB more at the peak on the real corpus). */
-/* Where rd holds document doc. */
-static size_t rd_at(const ovl__famread *rd, uint32_t doc)
-{
-    return rd->ids ? ovl__first_at(rd->ids, rd->nids, doc) : doc;
-}
-
-/* Reads the documents the widening asks for, in document order: from rd->c, or through
- * rd->fetch a window of them at a time. */
+/* Reads the documents the widening asks for, and their figures: from rd->c, rd->docs and
+ * rd->copies, or through rd->fetch a window of them at a time. */
 typedef struct wreader {
     const ovl__famread *rd;
-    const ovl_corpus *c; /* the window's documents (rd->fetch) */
-    size_t *pos;         /* their positions, ascending */
+    const ovl_corpus *c;     /* the window's documents (rd->fetch, with OVL__FAM_TEXT) */
+    const ovl__famdoc *fig;  /* their figures */
+    uint32_t *docs;          /* the window: its documents, ascending */
     size_t n, cap;
-    int rc;              /* rd->fetch's code once it failed (no more is read) */
-    ovl_ctx *ctx;        /* where a failure is told */
+    int want;                /* what the window was fetched for */
+    int rc;                  /* rd->fetch's code once it failed (no more is read) */
+    ovl_ctx *ctx;            /* where a failure is told */
 } wreader;
 
-/* Where the window holds position at, SIZE_MAX when it does not. */
-static size_t wreader_find(const wreader *w, size_t at)
+/* Where the window holds document doc, SIZE_MAX when it does not. */
+static size_t wreader_find(const wreader *w, uint32_t doc)
 {
     size_t k = 0, hi = w->n;
     while (k < hi) {
         size_t mid = k + (hi - k) / 2;
-        if (w->pos[mid] < at)
+        if (w->docs[mid] < doc)
             k = mid + 1;
         else
             hi = mid;
     }
-    return k < w->n && w->pos[k] == at ? k : SIZE_MAX;
+    return k < w->n && w->docs[k] == doc ? k : SIZE_MAX;
 }
 
-static void wreader_at(wreader *w, const wreq *rq, size_t i, size_t n)
+/* The document of element x of n elements of size bytes from at, each beginning with its
+ * document (a wreq, an ovl__famspan). */
+_Static_assert(offsetof(wreq, doc) == 0 && offsetof(ovl__famspan, doc) == 0, "a request begins with its document");
+static uint32_t wdoc(const void *at, size_t size, size_t x)
+{
+    uint32_t d;
+    memcpy(&d, (const char *)at + x * size, sizeof d);
+    return d;
+}
+
+/* Makes the window hold element i's document, for want: unless it does, the next documents
+ * asked for from element i on (the elements are sorted by document). */
+static void wreader_at(wreader *w, const void *at, size_t size, size_t i, size_t n, int want)
 {
     const ovl__famread *rd = w->rd;
-    if (!rd->fetch || w->rc || wreader_find(w, rd_at(rd, rq[i].doc)) != SIZE_MAX)
+    uint32_t doc = wdoc(at, size, i);
+    if (!rd->fetch || w->rc || ((w->want & want) == want && wreader_find(w, doc) != SIZE_MAX))
         return;
-    /* The window: the next documents rq asks for from rq[i] on (rq is sorted by document). */
     w->n = 0;
     for (size_t x = i; x < n && w->n < (rd->window ? rd->window : 1); x++) {
-        size_t p = rd_at(rd, rq[x].doc);
-        if (w->n && w->pos[w->n - 1] == p)
+        uint32_t d = wdoc(at, size, x);
+        if (w->n && w->docs[w->n - 1] == d)
             continue;
-        if (ovl__grow(&w->pos, &w->cap, w->n + 1, sizeof *w->pos) != 0) {
+        if (ovl__grow(&w->docs, &w->cap, w->n + 1, sizeof *w->docs) != 0) {
             w->rc = ovl__fail(w->ctx, OVL_ERR_NOMEM, -1, "out of memory");
             w->n = 0;
             return;
         }
-        w->pos[w->n++] = p;
+        w->docs[w->n++] = d;
     }
-    int rc = rd->fetch(rd->fetch_data, w->pos, w->n, &w->c);
+    w->want = want;
+    int rc = rd->fetch(rd->fetch_data, w->docs, w->n, want, &w->c, &w->fig);
     if (rc != OVL_OK) {
         w->rc = rc;
         w->n = 0;
     }
 }
 
-static ovl_norm *widen_load(wreader *w, ovl_ctx *lctx, uint32_t doc0)
+/* The figures of document doc (the window holds it when rd->fetch is set; zero once a fetch
+ * failed). */
+static ovl__famdoc wreader_fig(const wreader *w, uint32_t doc)
+{
+    const ovl__famread *rd = w->rd;
+    ovl__famdoc f = {{0, 0}, 0, 0};
+    if (!rd->fetch) {
+        f.hash[0] = rd->docs[doc].hash[0];
+        f.hash[1] = rd->docs[doc].hash[1];
+        f.tokens = rd->docs[doc].tokens;
+        f.copies = rd->copies ? rd->copies[doc] : 0;
+    } else {
+        size_t k = w->rc ? SIZE_MAX : wreader_find(w, doc);
+        if (k != SIZE_MAX)
+            f = w->fig[k];
+    }
+    return f;
+}
+
+/* The tokens of document doc as phase 1 found them, or NULL when it cannot be read or is not
+ * what was fingerprinted. Decoded and normalized only (its paragraphs are not wanted: finding
+ * them took 40% of the time), outside the scan's cache, and freed by the caller at once:
+ * cached, the few thousand documents read here by one thread stayed in its heap beside the
+ * alignment's (130 MB more at the peak on the real corpus). */
+static ovl_norm *widen_load(wreader *w, ovl_ctx *lctx, uint32_t doc)
 {
     const ovl__famread *rd = w->rd;
     const ovl_corpus *c = rd->c;
-    size_t at = rd_at(rd, doc0), doc = at;
+    size_t at = doc;
     if (rd->fetch) {
         /* (wreader_at made the window hold it, or failed) */
-        size_t k = w->rc ? SIZE_MAX : wreader_find(w, at);
-        if (k == SIZE_MAX)
+        at = w->rc ? SIZE_MAX : wreader_find(w, doc);
+        if (at == SIZE_MAX)
             return NULL;
         c = w->c;
-        doc = k;
     }
+    ovl__famdoc fig = wreader_fig(w, doc);
     ovl_text *text = NULL;
     ovl_norm *nm = NULL;
     ovl_doc_opts o;
@@ -1214,15 +1244,15 @@ static ovl_norm *widen_load(wreader *w, ovl_ctx *lctx, uint32_t doc0)
     size_t len = 0;
     int rc = ovl__doc_opts_resolve(lctx, rd->opts, &o, "ovl_doc: unknown options version");
     if (rc == OVL_OK)
-        rc = ovl_corpus_read(lctx, c, doc, &bytes, &len);
-    if (rc == OVL_OK && rd->hashes) {
+        rc = ovl_corpus_read(lctx, c, at, &bytes, &len);
+    if (rc == OVL_OK) {
         uint64_t h[2];
         ovl__content_hash(bytes, len, h);
-        rc = h[0] == rd->hashes[at][0] && h[1] == rd->hashes[at][1] ? OVL_OK : OVL_ERR_IO;
+        rc = h[0] == fig.hash[0] && h[1] == fig.hash[1] ? OVL_OK : OVL_ERR_IO;
     }
     if (rc == OVL_OK) {
-        if (ovl_corpus_encoding(c, doc))
-            o.decode.encoding = ovl_corpus_encoding(c, doc);
+        if (ovl_corpus_encoding(c, at))
+            o.decode.encoding = ovl_corpus_encoding(c, at);
         rc = ovl_decode(lctx, bytes, len, &o.decode, &text);
     }
     free(bytes);
@@ -1261,7 +1291,7 @@ static void widen_read(wreader *wr, ovl_ctx *lctx, const ovl__famspan *spans,
         size_t e = i + 1;
         while (e < n && rq[e].doc == rq[i].doc)
             e++;
-        wreader_at(wr, rq, i, n);
+        wreader_at(wr, rq, sizeof *rq, i, n, OVL__FAM_TEXT);
         ovl_norm *nm = widen_load(wr, lctx, rq[i].doc);
         for (; i < e; i++) {
             wside *x = &w[2 * rq[i].slot];
@@ -1415,6 +1445,78 @@ static int cmp_spanpos(const void *a, const void *b)
     return c ? c : cmp_xy(p->tok_end, 0, q->tok_end, 0);
 }
 
+/* Where a family's occurrence s stands in the choice of its text (by the token count of its
+ * document first): its representative before the others, those in family order. */
+static size_t text_order(const ovl__fam *fm, size_t s)
+{
+    return s == fm->rep ? 0 : 1 + (s - fm->first_span);
+}
+
+/* The requests rq[0, n) (occurrences as long as their family's representative, slot: the
+ * family) by document, their documents' token counts fetched in windows; each family's best
+ * so far (best, btok) taken. */
+static void text_pick(const ovl__families *fam, wreader *wr, wreq *rq, size_t n, size_t *best, uint64_t *btok)
+{
+    if (n > 1)
+        qsort(rq, n, sizeof *rq, cmp_wreq);
+    for (size_t i = 0; i < n; i++) {
+        const ovl__fam *fm = &fam->f[rq[i].slot];
+        wreader_at(wr, rq, sizeof *rq, i, n, OVL__FAM_TOKENS);
+        uint64_t t = wreader_fig(wr, rq[i].doc).tokens;
+        size_t *b = &best[rq[i].slot];
+        if (t < btok[rq[i].slot] || (t == btok[rq[i].slot] && text_order(fm, rq[i].s) < text_order(fm, *b))) {
+            *b = rq[i].s;
+            btok[rq[i].slot] = t;
+        }
+    }
+}
+
+/* Each family's text (best[k], an index into fam->spans; SIZE_MAX for a family with no
+ * occurrence): its representative occurrence, or one as long in a shorter document (the
+ * first of the shortest), cheaper to read. The token counts are wanted of the documents of
+ * the families with such occurrences only, FAMILY_BATCH occurrences at a time in document
+ * order (through the window: no process holds every document's). */
+static int text_spans(ovl_ctx *ctx, const ovl__families *fam, wreader *wr, size_t *best)
+{
+    size_t nf = fam->n, nrq = 0;
+    uint64_t *btok = malloc((nf ? nf : 1) * sizeof *btok);
+    wreq *rq = malloc(FAMILY_BATCH * sizeof *rq);
+    if (!btok || !rq) {
+        free(btok);
+        free(rq);
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (size_t k = 0; k < nf; k++) {
+        const ovl__fam *fm = &fam->f[k];
+        best[k] = fm->nspans ? fm->rep : SIZE_MAX;
+        btok[k] = UINT64_MAX;
+        if (!fm->nspans)
+            continue;
+        uint32_t want = fam->spans[fm->rep].char_end - fam->spans[fm->rep].char_start;
+        int more = 0;
+        for (size_t x = 0; !more && x < fm->nspans; x++) {
+            const ovl__famspan *sp = &fam->spans[fm->first_span + x];
+            more = fm->first_span + x != fm->rep && sp->char_end - sp->char_start == want;
+        }
+        /* (The representative first, then the others as long.) */
+        for (size_t x = 0; more && x <= fm->nspans; x++) {
+            size_t s = x == 0 ? fm->rep : fm->first_span + x - 1;
+            const ovl__famspan *sp = &fam->spans[s];
+            if (x > 0 && (s == fm->rep || sp->char_end - sp->char_start != want))
+                continue;
+            rq[nrq++] = (wreq){sp->doc, s, k};
+            if (nrq == FAMILY_BATCH) {
+                text_pick(fam, wr, rq, nrq, best, btok);
+                nrq = 0;
+            }
+        }
+    }
+    text_pick(fam, wr, rq, nrq, best, btok);
+    free(btok);
+    free(rq);
+    return OVL_OK;
+}
+
 /* A template whose first window differs from page to page (what comes before it is merged
  * into its first chunk when short: a heading, a flag, nothing) gave one family per first
  * window, each named by it: the gcloud list flags were three of the top ten. Their texts
@@ -1427,12 +1529,12 @@ static int cmp_spanpos(const void *a, const void *b)
  * once. *joined: families put with another. */
 static int join_same_text(ovl_ctx *ctx, ovl__families *fam, wreader *wr, ovl_ctx *lctx, size_t *joined)
 {
-    const ovl__famread *rd = wr->rd;
     size_t nf = fam->n, ng = 0, capg = 0, ntok = 0, captok = 0;
     uint32_t *parent = malloc((nf ? nf : 1) * sizeof *parent);
     size_t *len = calloc(nf ? nf : 1, sizeof *len), *off = calloc(nf + 1, sizeof *off);
     size_t *goff = calloc(nf + 1, sizeof *goff);
     wreq *rq = malloc((nf ? nf : 1) * sizeof *rq);
+    size_t *best = malloc((nf ? nf : 1) * sizeof *best);
     uint64_t *tok = NULL;
     wgram *gr = NULL, *byg = NULL;
     uint32_t *lead = NULL, *newk = NULL, *lastdoc = NULL;
@@ -1440,22 +1542,15 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, wreader *wr, ovl_ctx
     ovl__famspan *nsp = NULL;
     int rc = OVL_OK;
     *joined = 0;
-    if (!parent || !len || !off || !goff || !rq)
+    if (!parent || !len || !off || !goff || !rq || !best)
         goto nomem;
+    if ((rc = text_spans(ctx, fam, wr, best)) != OVL_OK)
+        goto done;
     size_t nrq = 0;
     for (size_t k = 0; k < nf; k++) {
         parent[k] = (uint32_t)k;
-        const ovl__fam *fm = &fam->f[k];
-        if (!fm->nspans)
-            continue;
-        /* Its text: the representative occurrence, or one as long in a shorter document. */
-        size_t best = fm->rep, want = fam->spans[fm->rep].char_end - fam->spans[fm->rep].char_start;
-        for (size_t x = 0; rd->tokens && x < fm->nspans; x++) {
-            const ovl__famspan *sp = &fam->spans[fm->first_span + x];
-            if (sp->char_end - sp->char_start == want && rd->tokens[rd_at(rd, sp->doc)] < rd->tokens[rd_at(rd, fam->spans[best].doc)])
-                best = fm->first_span + x;
-        }
-        rq[nrq++] = (wreq){fam->spans[best].doc, best, k};
+        if (best[k] != SIZE_MAX)
+            rq[nrq++] = (wreq){fam->spans[best[k]].doc, best[k], k};
     }
     if (nrq > 1)
         qsort(rq, nrq, sizeof *rq, cmp_wreq);
@@ -1464,7 +1559,7 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, wreader *wr, ovl_ctx
         size_t e = i + 1;
         while (e < nrq && rq[e].doc == rq[i].doc)
             e++;
-        wreader_at(wr, rq, i, nrq);
+        wreader_at(wr, rq, sizeof *rq, i, nrq, OVL__FAM_TEXT);
         ovl_norm *nm = widen_load(wr, lctx, rq[i].doc);
         for (; nm && i < e; i++) {
             const ovl__famspan *sp = &fam->spans[rq[i].s];
@@ -1593,6 +1688,11 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, wreader *wr, ovl_ctx
         ovl__fam *fm = &nfam[g];
         for (size_t i = first; i < at2; i++) {
             ovl__famspan sp = nsp[i];
+            if (lastdoc[g] != sp.doc) {
+                lastdoc[g] = sp.doc;
+                wreader_at(wr, nsp + first, sizeof *nsp, i - first, at2 - first, OVL__FAM_COPIES);
+                fm->documents += 1 + wreader_fig(wr, sp.doc).copies;
+            }
             if (w2 > first && nsp[w2 - 1].doc == sp.doc && sp.tok_start <= nsp[w2 - 1].tok_end + FAMILY_GAP) {
                 if (sp.tok_end > nsp[w2 - 1].tok_end) {
                     nsp[w2 - 1].tok_end = sp.tok_end;
@@ -1600,10 +1700,6 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, wreader *wr, ovl_ctx
                 }
             } else {
                 nsp[w2++] = sp;
-            }
-            if (lastdoc[g] != sp.doc) {
-                lastdoc[g] = sp.doc;
-                fm->documents += 1 + (rd->copies ? rd->copies[rd_at(rd, sp.doc)] : 0);
             }
         }
         fm->first_span = first;
@@ -1633,6 +1729,7 @@ done:
     free(off);
     free(goff);
     free(rq);
+    free(best);
     free(tok);
     free(gr);
     free(byg);
@@ -1646,7 +1743,7 @@ done:
 
 int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx)
 {
-    wreader wr = {rd, NULL, NULL, 0, 0, OVL_OK, ctx};
+    wreader wr = {rd, NULL, NULL, NULL, 0, 0, 0, OVL_OK, ctx};
     size_t nocc = 0, widened = 0, capw = 0, caprq = 0, capext = 0, capmiss = 0, caphs = 0;
     for (size_t k = 0; k < fam->n; k++)
         nocc += fam->f[k].nspans;
@@ -1701,6 +1798,8 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
         if (i + 1 < np && pos[i + 1].doc == pos[i].doc)
             hi[pos[i].s - base] = pos[i + 1].tok_start > pos[i].tok_end ? pos[i + 1].tok_start : pos[i].tok_end;
     }
+    free(pos); /* (24 bytes an occurrence, not wanted again) */
+    pos = NULL;
     /* A few occurrences of each family first: most families have nothing beside them that
      * they share, and are read no further. Nothing to read where two thirds
      * of the occurrences touch other recurring text on both sides (a template's pieces one
@@ -1821,7 +1920,7 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
             size_t e = i + 1;
             while (e < nrq && rq[e].doc == rq[i].doc)
                 e++;
-            wreader_at(&wr, rq, i, nrq);
+            wreader_at(&wr, rq, sizeof *rq, i, nrq, OVL__FAM_TEXT);
             ovl_norm *nm = widen_load(&wr, lctx, rq[i].doc);
             for (; nm && i < e; i++) {
                 ovl__famspan *sp = &fam->spans[rq[i].s];
@@ -1851,6 +1950,10 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
         if (slot[k] != SIZE_MAX)
             fm->weight = (uint64_t)fm->documents * (rep->char_end - rep->char_start);
     }
+    /* (The join reads no sides: their bounds, 8 bytes an occurrence, are given back first.) */
+    free(lo);
+    free(hi);
+    lo = hi = NULL;
     size_t joined = 0;
     if (wr.rc == OVL_OK && (rc = join_same_text(ctx, fam, &wr, lctx, &joined)) != OVL_OK)
         goto done;
@@ -1878,7 +1981,7 @@ nomem:
     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
 done:
     free(pos);
-    free(wr.pos);
+    free(wr.docs);
     free(lo);
     free(hi);
     free(w);

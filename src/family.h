@@ -82,26 +82,35 @@ typedef struct ovl__funits {
 /* The families of u (copy_of as for ovl__families_from_keys). */
 int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, ovl__families *out);
 
-/* How the documents are read again: as phase 1 read them (c, opts borrowed), checked against
- * the XXH3-128 (low, high) it saw when hashes is not NULL. */
+/* What the widening reads of a document besides its text, as phase 1 found it. */
+typedef struct ovl__famdoc {
+    uint64_t hash[2]; /* XXH3-128 of its bytes (low, high): a document read again is checked
+                         against it */
+    uint32_t tokens;  /* its token count: a family's text is read from its shortest document */
+    uint32_t copies;  /* its identical and near copies: a joined family's documents */
+} ovl__famdoc;
+
+/* What a window of documents is fetched for (ovl__famread.fetch, or-ed): reading their text
+ * (their file list entries and hashes), their token counts, their copies. */
+enum { OVL__FAM_TEXT = 1, OVL__FAM_TOKENS = 2, OVL__FAM_COPIES = 4 };
+
+/* How the documents are read again: as phase 1 read them (opts borrowed), from c (borrowed)
+ * with their figures in docs and copies (per document; copies NULL: none), or, when fetch is set, a window of
+ * at most window documents at a time: before the widening reads documents or their figures
+ * it calls fetch(fetch_data, docs, n, want, &fc, &fig) with the next documents (ascending)
+ * and what it wants of them, and takes document docs[k] as document k of fc (want holding
+ * OVL__FAM_TEXT; NULL otherwise) with figures fig[k] (the fields want names), until the next
+ * call. A non-zero return (an ovl_status, the detail in the ctx given to
+ * ovl__families_widen) stops the widening with that code. So a process that does not hold
+ * every document's file list entry and record (rank 0 over MPI ranks) holds a window's,
+ * whatever the families' documents. */
 typedef struct ovl__famread {
     const ovl_corpus *c;
     const ovl_doc_opts *opts;
-    const uint64_t (*hashes)[2];
-    const uint32_t *copies;     /* per document: its identical and near copies, or NULL */
-    const uint32_t *tokens;     /* per document: its token count, or NULL */
-    const uint32_t *ids;        /* NULL: c, hashes, copies and tokens are indexed by document;
-                                   else by position in ids (ascending, nids), which holds
-                                   every document a family occurs in (a process holding only
-                                   those, as an MPI rank does) */
-    size_t nids;
-    /* When fetch is set, c is not read: before the widening reads documents it calls
-     * fetch(fetch_data, pos, n, &fc) with the positions (in ids, ascending, at most window
-     * of them) of the next ones it reads, and reads the one at pos[k] as document k of fc
-     * (until the next call). A non-zero return (an ovl_status, the detail in the ctx given
-     * to ovl__families_widen) stops the widening with that code. So a process that does
-     * not hold the documents' file list entries fetches them a window at a time. */
-    int (*fetch)(void *fetch_data, const size_t *pos, size_t n, const ovl_corpus **fc);
+    const ovl_scan_doc *docs;
+    const uint32_t *copies;
+    int (*fetch)(void *fetch_data, const uint32_t *docs, size_t n, int want, const ovl_corpus **fc,
+                 const ovl__famdoc **fig);
     void *fetch_data;
     size_t window;
 } ovl__famread;

@@ -752,23 +752,16 @@ int ovl__run_problem(void *userdata, size_t doc, const ovl_problem *p)
 static int families_widen(ovl__run *r)
 {
     size_t n = ovl_corpus_count(r->c);
-    for (size_t i = 0; i < n; i++) {
-        r->hashes[i][0] = r->docs[i].hash[0];
-        r->hashes[i][1] = r->docs[i].hash[1];
-    }
-    uint32_t *copies = calloc(n ? n : 1, sizeof *copies), *tokens = malloc((n ? n : 1) * sizeof *tokens);
+    uint32_t *copies = calloc(n ? n : 1, sizeof *copies);
     for (size_t i = 0; copies && i < n; i++)
         if (r->cfp.copy_of[i] != UINT32_MAX && r->cfp.copy_of[i] != i)
             copies[r->cfp.copy_of[i]]++;
-    for (size_t i = 0; tokens && i < n; i++)
-        tokens[i] = r->docs[i].tokens;
-    ovl__famread rd = {r->c, &r->o->doc, (const uint64_t(*)[2])r->hashes, copies, tokens, NULL, 0, NULL, NULL, 0};
-    ovl_ctx *lctx = copies && tokens ? ovl_ctx_new() : NULL;
+    ovl__famread rd = {r->c, &r->o->doc, r->docs, copies, NULL, NULL, 0};
+    ovl_ctx *lctx = copies ? ovl_ctx_new() : NULL;
     int rc = lctx ? ovl__families_widen(r->ctx, &r->fam, &rd, lctx)
                   : ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
     ovl_ctx_free(lctx);
     free(copies);
-    free(tokens);
     return rc;
 }
 

@@ -44,8 +44,8 @@ extern "C" {
  *     document, each recurring chunk's offset, ranges and unit (25 bytes, not the 16-byte
  *     records of each of its keys); rank 0 builds the families over those documents and
  *     their copies only and widens their occurrences, reading those documents again while
- *     the other ranks serve it their content hashes and token counts and, a window of
- *     documents at a time (key_round / 1024 + 1), their file list entries; each rank then
+ *     the other ranks serve it, a window of documents at a time (key_round / 1024 + 1),
+ *     their records (content hash, token count) and file list entries; each rank then
  *     asks rank 0 for the families' spans of its pairs' documents only (rank 0 answers the
  *     ranks in turn) and drops the pairs in recurring text only;
  *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest

@@ -406,3 +406,11 @@ out:
     free(back);
     return rc;
 }
+
+int ovl__mpi_cmp_by_first(const void *x, const void *y)
+{
+    const dpair *a = x, *b = y;
+    if (a->b != b->b)
+        return a->b < b->b ? -1 : 1;
+    return (a->a > b->a) - (a->a < b->a);
+}

@@ -8,6 +8,9 @@ typedef struct dpair {
     uint32_t a, b;
 } dpair;
 
+/* qsort's order of copies (a) with their group's first (b): by group, then copy. */
+int ovl__mpi_cmp_by_first(const void *x, const void *y);
+
 /* A near copy's similarity to its group's first document. */
 typedef struct dsim {
     uint32_t doc;

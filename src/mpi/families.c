@@ -339,147 +339,102 @@ int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__funits *kre
     return rc;
 }
 
-/* The widening's fetch (ovl__famread.fetch) on rank 0 over a corpus walked in parts: the file
- * list entries of a window of documents, its own share's from its corpus, the others' asked
- * of the ranks holding them. */
+/* The widening's fetch (ovl__famread.fetch) on rank 0: a window of documents' figures and
+ * file list entries. Records (hash, token count) and entries of its own share from mydocs
+ * and c, the others' asked of the ranks holding them; copies counted in cops, sorted by
+ * group. */
 typedef struct wfetch {
     mpi_run *m;
     const size_t *first;
     const ovl_corpus *c;
-    const uint32_t *ids;
-    uint32_t *wids;
-    size_t cap;
+    const ovl_scan_doc *mydocs;
+    const dpair *cops;
+    size_t ncops;
+    ovl_scan_doc *dr;
+    ovl__famdoc *fig;
+    size_t capdr, capfig;
     ovl_corpus *view;
 } wfetch;
 
-static int fetch_window(void *u, const size_t *pos, size_t n, const ovl_corpus **fc)
+/* How many copies document doc has (cops sorted by group). */
+static uint32_t copies_of(const dpair *cops, size_t n, uint32_t doc)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cops[mid].b < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t e = lo;
+    while (e < n && cops[e].b == doc)
+        e++;
+    return (uint32_t)(e - lo);
+}
+
+static int fetch_window(void *u, const uint32_t *docs, size_t n, int want, const ovl_corpus **fc,
+                        const ovl__famdoc **fig)
 {
     wfetch *f = u;
     mpi_run *m = f->m;
     int rc = OVL_OK;
+    int recs = (want & (OVL__FAM_TEXT | OVL__FAM_TOKENS)) != 0, text = (want & OVL__FAM_TEXT) != 0;
+    size_t fetched = 0;
     ovl__bbuf ent = {0};
     ovl_corpus_free(f->view);
     f->view = NULL;
     *fc = NULL;
-    if (ovl__grow(&f->wids, &f->cap, n + 1, sizeof *f->wids) != 0)
+    *fig = NULL;
+    if (ovl__grow(&f->dr, &f->capdr, n + 1, sizeof *f->dr) != 0 || ovl__grow(&f->fig, &f->capfig, n + 1, sizeof *f->fig) != 0)
         return ovl__mpi_nomem(m);
-    for (size_t k = 0; k < n; k++)
-        f->wids[k] = f->ids[pos[k]];
-    for (size_t x = 0; rc == OVL_OK && x < n;) {
-        int p = ovl__mpi_owner_of(f->first, m->size, f->wids[x]);
-        size_t y = x;
-        while (y < n && f->wids[y] < f->first[p + 1])
-            y++;
-        if (p == 0) {
-            ovl__mpi_put_entries(m, &ent, f->c, f->wids + x, y - x);
-        } else {
-            char *got = NULL;
-            size_t len = 0;
-            if ((rc = ovl__mpi_ask(m, p, REQ_ENTRIES, f->wids + x, y - x, &got, &len)) == OVL_OK)
-                ovl__bput(&ent, got, len);
-            free(got);
-        }
-        x = y;
+    memset(f->fig, 0, n * sizeof *f->fig);
+    if (recs)
+        rc = ovl__mpi_ask_docs(m, f->first, f->mydocs, f->c, docs, n, f->dr, text && m->parted ? &ent : NULL,
+                               &fetched);
+    for (size_t k = 0; rc == OVL_OK && recs && k < n; k++) {
+        f->fig[k].hash[0] = f->dr[k].hash[0];
+        f->fig[k].hash[1] = f->dr[k].hash[1];
+        f->fig[k].tokens = f->dr[k].tokens;
     }
-    if (rc == OVL_OK && ent.bad)
-        rc = ovl__mpi_nomem(m);
-    if (rc == OVL_OK)
-        rc = ovl__mpi_entries_corpus(m, ent.p, ent.n, n, &f->view);
+    for (size_t k = 0; want & OVL__FAM_COPIES && k < n; k++)
+        f->fig[k].copies = copies_of(f->cops, f->ncops, docs[k]);
+    if (rc == OVL_OK && text) {
+        /* (A corpus walked in parts: the entries fetched; whole: a view of the window's.) */
+        if (m->parted)
+            rc = ovl__mpi_entries_corpus(m, ent.p, ent.n, n, &f->view);
+        else if (!(f->view = ovl__corpus_view(f->c, docs, n)))
+            rc = ovl__mpi_nomem(m);
+        if (m->parted)
+            ovl__mpi_held_paths(m, n);
+    }
     free(ent.p);
-    ovl__mpi_held_paths(m, n);
+    ovl__mpi_held_docs(m, n, fetched);
     *fc = f->view;
-    return rc;
-}
-
-/* Rank 0: the content hashes and token counts of documents ids (sorted, distinct), its own
- * share's from mydocs, the others' records asked of the ranks holding them, window at a time;
- * *fetched counts the documents asked for. */
-static int doc_figures(mpi_run *m, const size_t *first, const ovl_scan_doc *mydocs, const uint32_t *ids, size_t nids,
-                       size_t window, uint64_t (*hashes)[2], uint32_t *tokens, size_t *fetched)
-{
-    int rc = OVL_OK;
-    for (size_t x = 0; rc == OVL_OK && x < nids;) {
-        int p = ovl__mpi_owner_of(first, m->size, ids[x]);
-        size_t y = x;
-        while (y < nids && ids[y] < first[p + 1] && y - x < window)
-            y++;
-        if (p == 0) {
-            for (size_t k = x; k < y; k++) {
-                const ovl_scan_doc *d = &mydocs[ids[k] - first[0]];
-                hashes[k][0] = d->hash[0], hashes[k][1] = d->hash[1], tokens[k] = d->tokens;
-            }
-        } else {
-            char *got = NULL;
-            size_t len = 0;
-            rc = ovl__mpi_ask(m, p, REQ_DOCS, ids + x, y - x, &got, &len);
-            if (rc == OVL_OK && len != (y - x) * sizeof(ovl_scan_doc))
-                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: document records could not be read back", p);
-            for (size_t k = x; rc == OVL_OK && k < y; k++) {
-                ovl_scan_doc d;
-                memcpy(&d, got + (k - x) * sizeof d, sizeof d);
-                hashes[k][0] = d.hash[0], hashes[k][1] = d.hash[1], tokens[k] = d.tokens;
-            }
-            free(got);
-            *fetched += y - x;
-        }
-        x = y;
-    }
+    *fig = f->fig;
     return rc;
 }
 
 int ovl__mpi_widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                            const ovl_scan_doc *mydocs, ovl__families *fam, const dpair *cops, size_t ncops,
+                            const ovl_scan_doc *mydocs, ovl__families *fam, dpair *cops, size_t ncops,
                             size_t window)
 {
-    uint32_t *ids = NULL, *copies = NULL, *tokens = NULL;
-    uint64_t(*hashes)[2] = NULL;
-    ovl_corpus *view = NULL;
-    wfetch wf = {m, first, c, NULL, NULL, 0, NULL};
-    size_t nids = 0, nocc = 0, fetched = 0;
+    wfetch wf = {m, first, c, mydocs, cops, ncops, NULL, NULL, 0, 0, NULL};
     int rc = OVL_OK;
-    for (size_t k = 0; k < fam->n; k++)
-        nocc += fam->f[k].nspans;
-    if (!(ids = malloc((nocc ? nocc : 1) * sizeof *ids)))
-        return ovl__mpi_nomem(m);
-    for (size_t k = 0; k < fam->n; k++)
-        for (size_t x = 0; x < fam->f[k].nspans; x++)
-            ids[nids++] = fam->spans[fam->f[k].first_span + x].doc;
-    nids = ovl__mpi_sort_uniq_u32(ids, nids);
-    /* Of their records only what the widening reads: the content hash (that a document read
-     * again is the one the scan saw) and the token count, 20 bytes a document. */
-    hashes = malloc((nids ? nids : 1) * sizeof *hashes);
-    tokens = malloc((nids ? nids : 1) * sizeof *tokens);
-    copies = calloc(nids ? nids : 1, sizeof *copies);
-    if (!hashes || !tokens || !copies)
-        rc = ovl__mpi_nomem(m);
-    if (rc == OVL_OK)
-        rc = doc_figures(m, first, mydocs, ids, nids, window ? window : 1, hashes, tokens, &fetched);
-    ovl__mpi_held_docs(m, 0, fetched);
-    if (rc == OVL_OK && !m->parted && !(view = ovl__corpus_view(c, ids, nids)))
-        rc = ovl__mpi_nomem(m);
-    for (size_t x = 0; rc == OVL_OK && x < ncops; x++) {
-        const uint32_t *at = bsearch(&cops[x].b, ids, nids, sizeof *ids, ovl__mpi_cmp_u32);
-        if (at)
-            copies[at - ids]++;
-    }
-    ovl_ctx *lctx = rc == OVL_OK ? ovl_ctx_new() : NULL;
-    if (rc == OVL_OK && !lctx)
+    /* The copies by group: a document's are found where they are, with no count kept per
+     * document. */
+    if (ncops > 1)
+        qsort(cops, ncops, sizeof *cops, ovl__mpi_cmp_by_first);
+    ovl_ctx *lctx = ovl_ctx_new();
+    if (!lctx)
         rc = ovl__mpi_nomem(m);
     if (rc == OVL_OK) {
-        /* (A corpus walked in parts: the documents' entries a window at a time, as they are
-         * read.) */
-        wf.ids = ids;
-        ovl__famread rd = {view, &o->doc, (const uint64_t(*)[2])hashes, copies, tokens, ids, nids,
-                           m->parted ? fetch_window : NULL, &wf, window ? window : 1};
+        ovl__famread rd = {NULL, &o->doc, NULL, NULL, fetch_window, &wf, window ? window : 1};
         rc = ovl__families_widen(m->ctx, fam, &rd, lctx);
     }
     ovl_ctx_free(lctx);
     ovl_corpus_free(wf.view);
-    free(wf.wids);
-    ovl_corpus_free(view);
-    free(hashes);
-    free(tokens);
-    free(copies);
-    free(ids);
+    free(wf.dr);
+    free(wf.fig);
     return rc;
 }

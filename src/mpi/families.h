@@ -57,13 +57,14 @@ int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__funits *kre
 
 /* Rank 0, while the other ranks serve (ovl__mpi_serve): the families' occurrences widened
  * and the families of one text joined (src/family.c), as one process does once it has built
- * them, reading again the documents its families occur in: their content hashes and token
- * counts (20 bytes a document) asked of the ranks holding them, window documents at a time,
- * and on a corpus walked in parts their file list entries a window at a time as the
- * widening reads them. Only the families as reported change (the spans in document order,
- * which the ranks filter pairs with, stay). cops: every copy and its group's first. */
+ * them, reading again the documents its families occur in window documents at a time: their
+ * file list entries (the corpus walked in parts), content hashes and token counts asked of
+ * the ranks holding them as the widening reads them, so that it holds a window's whatever
+ * the families' documents. Only the families as reported change (the spans in document
+ * order, which the ranks filter pairs with, stay). cops: every copy and its group's first,
+ * by copy; sorted by group here (a document's copies are counted there). */
 int ovl__mpi_widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                            const ovl_scan_doc *mydocs, ovl__families *fam, const dpair *cops, size_t ncops,
+                            const ovl_scan_doc *mydocs, ovl__families *fam, dpair *cops, size_t ncops,
                             size_t window);
 
 #endif

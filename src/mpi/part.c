@@ -126,6 +126,41 @@ out:
     return rc;
 }
 
+int ovl__mpi_ask_docs(mpi_run *m, const size_t *first, const ovl_scan_doc *mydocs, const ovl_corpus *c,
+                      const uint32_t *ids, size_t nids, ovl_scan_doc *dr, ovl__bbuf *ent, size_t *fetched)
+{
+    int P = m->size, rc = OVL_OK;
+    for (size_t x = 0; rc == OVL_OK && x < nids;) {
+        int p = ovl__mpi_owner_of(first, P, ids[x]);
+        size_t y = x;
+        while (y < nids && ids[y] < first[p + 1])
+            y++;
+        if (p == 0) {
+            for (size_t k = x; dr && k < y; k++)
+                dr[k] = mydocs[ids[k] - first[0]];
+            if (ent)
+                ovl__mpi_put_entries(m, ent, c, ids + x, y - x);
+        } else {
+            char *got = NULL;
+            size_t len = 0;
+            if (dr && (rc = ovl__mpi_ask(m, p, REQ_DOCS, ids + x, y - x, &got, &len)) == OVL_OK && len != (y - x) * sizeof *dr)
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: document records could not be read back", p);
+            if (rc == OVL_OK && dr)
+                memcpy(dr + x, got, len);
+            free(got);
+            got = NULL;
+            if (rc == OVL_OK && ent && (rc = ovl__mpi_ask(m, p, REQ_ENTRIES, ids + x, y - x, &got, &len)) == OVL_OK)
+                ovl__bput(ent, got, len);
+            free(got);
+            *fetched += y - x;
+        }
+        x = y;
+    }
+    if (rc == OVL_OK && ent && ent->bad)
+        rc = ovl__mpi_nomem(m);
+    return rc;
+}
+
 int ovl__mpi_part_open(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_opts *o, const ovl_scan_sink *sink,
                      const size_t *first, const ovl_scan_doc *mydocs, uint32_t *ids, size_t nids)
 {

@@ -33,6 +33,13 @@ int ovl__mpi_entries_corpus(mpi_run *m, const char *buf, size_t len, size_t coun
 int ovl__mpi_fetch_entries(mpi_run *m, const size_t *first, const ovl_corpus *c, const uint32_t *ids, size_t nids,
                          ovl_corpus **out);
 
+/* Rank 0, while the others serve (ovl__mpi_serve): the records (dr: room for nids; NULL:
+ * none) of documents ids (sorted, distinct) and, with ent, their file list entries appended
+ * to it (the corpus walked in parts), from its own share (mydocs, c) or asked of the ranks
+ * holding them; *fetched counts the documents asked for. */
+int ovl__mpi_ask_docs(mpi_run *m, const size_t *first, const ovl_scan_doc *mydocs, const ovl_corpus *c,
+                      const uint32_t *ids, size_t nids, ovl_scan_doc *dr, ovl__bbuf *ent, size_t *fetched);
+
 /* A run over documents ids (taken), their records fetched from their owners (mydocs: this
  * rank's share). Collective. */
 int ovl__mpi_part_open(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_opts *o, const ovl_scan_sink *sink,

@@ -384,52 +384,6 @@ int ovl__mpi_merge_results(mpi_run *m, const ovl_scan_opts *o, const ovl__prec *
     return rc;
 }
 
-/* The records (dr: room for nids; NULL: none) of documents ids (sorted, distinct) and, with
- * ent, their file list entries appended to it, from rank 0's share or asked of the ranks
- * holding them; *fetched counts the documents asked for. */
-static int get_docs(mpi_run *m, const rootin *in, const uint32_t *ids, size_t nids, ovl_scan_doc *dr,
-                    ovl__bbuf *ent, size_t *fetched)
-{
-    int P = m->size, rc = OVL_OK;
-    for (size_t x = 0; rc == OVL_OK && x < nids;) {
-        int p = ovl__mpi_owner_of(in->first, P, ids[x]);
-        size_t y = x;
-        while (y < nids && ids[y] < in->first[p + 1])
-            y++;
-        if (p == 0) {
-            for (size_t k = x; dr && k < y; k++)
-                dr[k] = in->mydocs[ids[k] - in->first[0]];
-            if (ent)
-                ovl__mpi_put_entries(m, ent, in->c, ids + x, y - x);
-        } else {
-            char *got = NULL;
-            size_t len = 0;
-            if (dr && (rc = ovl__mpi_ask(m, p, REQ_DOCS, ids + x, y - x, &got, &len)) == OVL_OK && len != (y - x) * sizeof *dr)
-                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: document records could not be read back", p);
-            if (rc == OVL_OK && dr)
-                memcpy(dr + x, got, len);
-            free(got);
-            got = NULL;
-            if (rc == OVL_OK && ent && (rc = ovl__mpi_ask(m, p, REQ_ENTRIES, ids + x, y - x, &got, &len)) == OVL_OK)
-                ovl__bput(ent, got, len);
-            free(got);
-            *fetched += y - x;
-        }
-        x = y;
-    }
-    if (rc == OVL_OK && ent && ent->bad)
-        rc = ovl__mpi_nomem(m);
-    return rc;
-}
-
-static int cmp_by_first(const void *x, const void *y)
-{
-    const dpair *a = x, *b = y;
-    if (a->b != b->b)
-        return a->b < b->b ? -1 : 1;
-    return (a->a > b->a) - (a->a < b->a);
-}
-
 /* The copy groups as rank 0 writes them (ovl__run's copies hook): members and firsts in
  * report order, a window of them at a time, their names (and the firsts' records) asked of
  * the ranks holding them and dropped once their groups are written. */
@@ -474,7 +428,7 @@ static int stream_copies(void *data, ovl__run *r)
     if (!seq || !uids || !fids || !dr)
         rc = ovl__mpi_nomem(m);
     if (rc == OVL_OK && n > 1)
-        qsort(g, n, sizeof *g, cmp_by_first);
+        qsort(g, n, sizeof *g, ovl__mpi_cmp_by_first);
     size_t pos = 0;
     for (int need_first = 1; rc == OVL_OK && pos < n;) {
         /* The window: up to W documents in report order (a group's first, then its members). */
@@ -493,8 +447,8 @@ static int stream_copies(void *data, ovl__run *r)
         size_t nu = ovl__mpi_sort_uniq_u32(uids, ns), fetched = 0, named = 0;
         ovl__bbuf ent = {0};
         ovl_corpus *view = NULL;
-        rc = get_docs(m, in, fids, nf, dr, NULL, &fetched);
-        if (rc == OVL_OK && m->parted && (rc = get_docs(m, in, uids, nu, NULL, &ent, &named)) == OVL_OK)
+        rc = ovl__mpi_ask_docs(m, in->first, in->mydocs, in->c, fids, nf, dr, NULL, &fetched);
+        if (rc == OVL_OK && m->parted && (rc = ovl__mpi_ask_docs(m, in->first, in->mydocs, in->c, uids, nu, NULL, &ent, &named)) == OVL_OK)
             rc = ovl__mpi_entries_corpus(m, ent.p, ent.n, nu, &view);
         free(ent.p);
         ovl__mpi_held_docs(m, cs->held + nf, fetched);
@@ -660,7 +614,7 @@ int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, pa
     if (rc == OVL_OK && !dr)
         rc = ovl__mpi_nomem(m);
     if (rc == OVL_OK)
-        rc = get_docs(m, in, ids, nids, dr, m->parted ? &ent : NULL, &fetched);
+        rc = ovl__mpi_ask_docs(m, in->first, in->mydocs, in->c, ids, nids, dr, m->parted ? &ent : NULL, &fetched);
     if (rc == OVL_OK && ent.bad)
         rc = ovl__mpi_nomem(m);
     memset(rep, 0, sizeof *rep);

@@ -36,8 +36,9 @@ typedef struct rootin {
     const ovl_scan_sink *sink;
     const size_t *first;
     const ovl_scan_doc *mydocs;
-    dpair *cops;         /* every copy and its group's first, by copy (by group, then copy,
-                            once the report is written: it sorts them in place) */
+    dpair *cops;         /* every copy and its group's first, by copy, or by group, then
+                            copy, once the families are widened or the report is written
+                            (each sorts them in place) */
     size_t ncops;
     int near;            /* near copies looked for */
     const dsim *sims;    /* the near copies' similarities, document order */

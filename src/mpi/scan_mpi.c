@@ -225,7 +225,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     int32_t *mygroup = NULL;      /* group ids of this rank's share, numbered from group_keys */
     const int32_t *gid = NULL;    /* ... or of opts->groups (the share's part) */
     uint32_t *cov = NULL;  /* ... of one rank's share at a time, while band keys are spooled */
-    dpair *cops = NULL;    /* rank 0: every copy and its group's first, by copy */
+    dpair *cops = NULL;    /* rank 0: every copy and its group's first, by copy (by group once the families are widened) */
     size_t ncops = 0;
     ovl__corpus_partinfo cpi;
     memset(&cpi, 0, sizeof cpi);

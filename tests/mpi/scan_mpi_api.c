@@ -1,4 +1,4 @@
-/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, group keys numbered over the ranks, version 1 still read, an unknown version refused on every rank; the documents and paths a rank holds, the corpus walked in parts, the families' documents read a window at a time (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
+/* scan_mpi_api.c - ovl_scan_mpi's options struct under mpirun: defaults, key rounds of one document, group keys numbered over the ranks, version 1 still read, an unknown version refused on every rank; the documents and paths a rank holds, the corpus walked in parts, the families' documents (entries, records) read a window at a time (run by scan_mpi.sh; prints "ok"/"FAIL" lines). */
 /* (mkdtemp) */
 #define _DEFAULT_SOURCE 1
 #include "overlap/scan_mpi.h"
@@ -285,6 +285,18 @@ int main(int argc, char **argv)
                   (rank != 0 || (st.paths_held[2] >= fshare && st.paths_held[2] <= fshare + 1)),
               "families widened over a corpus walked in parts: rank 0 fetches one window of entries at a time",
               got);
+        /* Their records (content hash, token count) come with the windows too, of the
+         * documents the widening reads or compares only: at -n 3 (rank 0 holding r00..r07)
+         * those of the other ranks among the two families' sampled occurrences (7), the
+         * occurrences as long as a family's text whose documents' token counts pick the
+         * shortest (11) and the two texts read (2); at -n 2, 14. Asking for every family
+         * document's before widening made 16 (12 at -n 2). */
+        uint64_t want = ranks == 1 ? 0 : ranks == 2 ? 14 : 20;
+        snprintf(got, sizeof got, "rank 0 fetched %llu records in the pairs phase, want %llu",
+                 (unsigned long long)st.docs_fetched[2], (unsigned long long)want);
+        check(rc == OVL_OK && (rank != 0 || ranks > 3 || st.docs_fetched[2] == want),
+              "families widened: rank 0 fetches the records of the documents a window reads, not every family "
+              "document's first", got);
         /* The family's 24 spans (one a document) stay on rank 0, which built them (each held
          * twice: in document order and in its family); another rank holds those of the
          * documents its pairs name. */
