@@ -379,25 +379,52 @@ START_TEST(test_dedup_library)
 }
 END_TEST
 
+/* The corpus of the lenient-decoding tests: a (valid), b and its identical copy b2 (b's text
+ * with two invalid sequences after it), c (a's text, then the tail given). The buffers stay
+ * until lenient_free. */
+typedef struct lenient_corpus {
+    char *a, *b, *bad, *bad2;
+    size_t la, lb;
+    ovl_ctx *ctx;
+    ovl_corpus *c;
+} lenient_corpus;
+
+static void lenient_make(lenient_corpus *L, const char *tail, size_t ltail)
+{
+    L->a = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &L->la);
+    L->b = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &L->lb);
+    L->bad = malloc(L->lb + 8), L->bad2 = malloc(L->la + ltail);
+    ck_assert_ptr_nonnull(L->bad);
+    ck_assert_ptr_nonnull(L->bad2);
+    memcpy(L->bad, L->b, L->lb);
+    memcpy(L->bad + L->lb, "\xff x \xfe", 5);
+    memcpy(L->bad2, L->a, L->la);
+    memcpy(L->bad2 + L->la, tail, ltail);
+    L->ctx = ovl_ctx_new();
+    L->c = ovl_corpus_new();
+    ck_assert_int_eq(ovl_corpus_add_bytes(L->ctx, L->c, "a", L->a, L->la), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(L->ctx, L->c, "b", L->bad, L->lb + 5), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(L->ctx, L->c, "b2", L->bad, L->lb + 5), OVL_OK);
+    ck_assert_int_eq(ovl_corpus_add_bytes(L->ctx, L->c, "c", L->bad2, L->la + ltail), OVL_OK);
+}
+
+static void lenient_free(lenient_corpus *L)
+{
+    ovl_corpus_free(L->c);
+    ovl_ctx_free(L->ctx);
+    free(L->a), free(L->b), free(L->bad), free(L->bad2);
+}
+
 /* Lenient decoding: each document's replaced byte sequences in the dedup result, as its own
  * decoding counted them (identical copies each counted; a document over max_bytes, not
  * decoded, has none), so a caller never decodes the corpus again to tell them. */
 START_TEST(test_dedup_replaced)
 {
-    size_t la, lb;
-    char *a = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &la);
-    char *b = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &lb);
-    char *bad = malloc(lb + 8), *bad2 = malloc(la + 8);
-    memcpy(bad, b, lb);
-    memcpy(bad + lb, "\xff x \xfe", 5);
-    memcpy(bad2, a, la);
-    memcpy(bad2 + la, "\x80 y \x81", 5);
-    ovl_ctx *ctx = ovl_ctx_new();
-    ovl_corpus *c = ovl_corpus_new();
-    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "a", a, la), OVL_OK);
-    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "b", bad, lb + 5), OVL_OK);
-    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "b2", bad, lb + 5), OVL_OK);
-    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "c", bad2, la + 5), OVL_OK);
+    lenient_corpus L;
+    lenient_make(&L, "\x80 y \x81", 5);
+    ovl_ctx *ctx = L.ctx;
+    ovl_corpus *c = L.c;
+    size_t la = L.la;
     ovl_dedup_opts o = OVL_DEDUP_OPTS_INIT;
     o.doc.decode.lenient = 1;
     o.threads = 2;
@@ -431,9 +458,7 @@ START_TEST(test_dedup_replaced)
     ck_assert_int_eq(r.docs[1].status, OVL_ERR_DECODE);
     ck_assert_uint_eq(r.nproblems, 3);
     ovl_dedup_result_free(&r);
-    ovl_corpus_free(c);
-    ovl_ctx_free(ctx);
-    free(a), free(b), free(bad), free(bad2);
+    lenient_free(&L);
 }
 END_TEST
 
@@ -553,20 +578,10 @@ static int rs_end(void *ud, const ovl_scan_summary *sum)
  * it), and added up in the summary; a sink stopping there stops the scan. */
 START_TEST(test_scan_replaced)
 {
-    size_t la, lb;
-    char *a = tu_read(tu_path(tu_fixtures(), "reuse/source.txt"), &la);
-    char *b = tu_read(tu_path(tu_fixtures(), "reuse/copy.txt"), &lb);
-    char *bad = malloc(lb + 8), *bad2 = malloc(la + 8);
-    memcpy(bad, b, lb);
-    memcpy(bad + lb, "\xff x \xfe", 5);
-    memcpy(bad2, a, la);
-    memcpy(bad2 + la, "\x80", 1);
-    ovl_ctx *ctx = ovl_ctx_new();
-    ovl_corpus *c = ovl_corpus_new();
-    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "a", a, la), OVL_OK);
-    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "b", bad, lb + 5), OVL_OK);
-    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "b2", bad, lb + 5), OVL_OK);
-    ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, "c", bad2, la + 1), OVL_OK);
+    lenient_corpus L;
+    lenient_make(&L, "\x80", 1);
+    ovl_ctx *ctx = L.ctx;
+    ovl_corpus *c = L.c;
     rseen r;
     memset(&r, 0, sizeof r);
     ovl_scan_sink k;
@@ -611,9 +626,7 @@ START_TEST(test_scan_replaced)
     ck_assert_uint_eq(sum.replaced, 0);
     ck_assert_uint_eq(sum.replaced_docs, 0);
     ck_assert_uint_eq(sum.documents_read, 1);
-    ovl_corpus_free(c);
-    ovl_ctx_free(ctx);
-    free(a), free(b), free(bad), free(bad2);
+    lenient_free(&L);
 }
 END_TEST
 
