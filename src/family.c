@@ -1151,15 +1151,8 @@ typedef struct wreader {
 /* Where the window holds document doc, SIZE_MAX when it does not. */
 static size_t wreader_find(const wreader *w, uint32_t doc)
 {
-    size_t k = 0, hi = w->n;
-    while (k < hi) {
-        size_t mid = k + (hi - k) / 2;
-        if (w->docs[mid] < doc)
-            k = mid + 1;
-        else
-            hi = mid;
-    }
-    return k < w->n && w->docs[k] == doc ? k : SIZE_MAX;
+    const uint32_t *at = w->n ? bsearch(&doc, w->docs, w->n, sizeof *w->docs, cmp_u32) : NULL;
+    return at ? (size_t)(at - w->docs) : SIZE_MAX;
 }
 
 /* The document of element x of n elements of size bytes from at, each beginning with its
