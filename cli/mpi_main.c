@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #define KEY_ROUND_MAX ((uint64_t)1 << 40)
+#define LIST_ROUND_MAX ((uint64_t)1 << 32)
 
 static ovl_scan_mpi_stats stats;
 static ovl_scan_mpi_opts mopts = OVL_SCAN_MPI_OPTS_INIT;
+static uint64_t list_round; /* --list-round (0: the library's default) */
 static int entered; /* this rank called the MPI scan (collective: all or none must) */
 
 static int scan_mpi(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
@@ -25,7 +27,9 @@ static int scan_mpi(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
 
 static int walk_parts(ovl_ctx *ctx, ovl_corpus *c, const char *const *paths, size_t npaths, const ovl_walk_opts *wo)
 {
-    return ovl_corpus_add_paths_mpi(ctx, MPI_COMM_WORLD, c, paths, npaths, wo);
+    ovl_walk_opts w = *wo;
+    w.list_round = (size_t)list_round;
+    return ovl_corpus_add_paths_mpi(ctx, MPI_COMM_WORLD, c, paths, npaths, &w);
 }
 
 static size_t count_parts(const ovl_corpus *c) { return ovl_corpus_mpi_total(c, NULL); }
@@ -148,30 +152,38 @@ static int groups_parts(const ovl_corpus *c, const char *regex, int by_dir)
 static const cli_scan_parts parts = {walk_parts, count_parts, warn_empty_parts, groups_parts};
 
 /* Takes overlap-mpi's own options out of the scan's arguments (before any "--"):
- * --key-round BYTES, the band keys a rank packs per round of the key exchange. Returns the
- * arguments left, or -1 (told on standard error) when one is wrong. */
+ * --key-round BYTES, the band keys a rank packs per round of the key exchange, and
+ * --list-round NAMES, the names a rank lists of its directories per round of the walk.
+ * Returns the arguments left, or -1 (told on standard error) when one is wrong. */
 static int own_options(int argc, char **argv)
 {
     int k = 0;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
+        const char *a = argv[i], *v = NULL, *opt = NULL;
         if (strcmp(a, "--") == 0) {
             while (i < argc)
                 argv[k++] = argv[i++];
             break;
         }
-        if (strncmp(a, "--key-round=", 12) == 0)
-            v = a + 12;
-        else if (strcmp(a, "--key-round") == 0)
-            v = i + 1 < argc ? argv[++i] : "";
-        else {
+        static const char *const own[] = {"--key-round", "--list-round"};
+        for (int o = 0; o < 2 && !opt; o++) {
+            size_t ol = strlen(own[o]);
+            if (strncmp(a, own[o], ol) == 0 && a[ol] == '=')
+                opt = own[o], v = a + ol + 1;
+            else if (strcmp(a, own[o]) == 0)
+                opt = own[o], v = i + 1 < argc ? argv[++i] : "";
+        }
+        if (!opt) {
             argv[k++] = argv[i];
             continue;
         }
-        if (cli_parse_size(v, KEY_ROUND_MAX, &mopts.key_round) != 0) {
+        int keys = opt == own[0];
+        uint64_t max = keys ? KEY_ROUND_MAX : LIST_ROUND_MAX;
+        if (cli_parse_size(v, max, keys ? &mopts.key_round : &list_round) != 0) {
             /* (One write: mpirun's own notices must not cut it.) */
-            fprintf(stderr, "overlap: --key-round: '%s' is not a size from 0 to %llu bytes (digits, "
-                            "then K, M or G for KiB, MiB, GiB)\n", v, (unsigned long long)KEY_ROUND_MAX);
+            fprintf(stderr, "overlap: %s: '%s' is not a %s from 0 to %llu%s (digits, then K, M or G for %s)\n",
+                    opt, v, keys ? "size" : "count", (unsigned long long)max, keys ? " bytes" : "",
+                    keys ? "KiB, MiB, GiB" : "2^10, 2^20, 2^30 names");
             return -1;
         }
     }
@@ -185,8 +197,9 @@ static int own_options(int argc, char **argv)
  * held and the records all ranks received from others, the most file list entries a rank
  * held and the documents of the corpus, and in the fingerprint phase's row each rank's
  * directories listed and seconds of the walk, then the most group ids and keys a rank held,
- * each rank's most family and template spans held (comma-separated), and in the pairs
- * phase's row the bytes rank 0 built the families from (tab-separated columns).
+ * each rank's most family and template spans held (comma-separated), in the pairs phase's
+ * row the bytes rank 0 built the families from, and in the fingerprint phase's row each
+ * rank's most directory entries held while listing (tab-separated columns).
  * Collective: every rank sends rank 0 its peaks, spans and walk figures. */
 static void write_stats(const char *path, int rank, int ranks)
 {
@@ -194,28 +207,30 @@ static void write_stats(const char *path, int rank, int ranks)
     uint64_t *dirs = rank == 0 ? calloc((size_t)ranks, sizeof *dirs) : NULL;
     double *walk = rank == 0 ? calloc((size_t)ranks, sizeof *walk) : NULL;
     uint64_t *spans = rank == 0 ? calloc((size_t)ranks * OVL_SCAN_MPI_PHASES, sizeof *spans) : NULL;
+    uint64_t *names = rank == 0 ? calloc((size_t)ranks, sizeof *names) : NULL;
     MPI_Gather(stats.rss_peak, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, peaks, OVL_SCAN_MPI_PHASES,
                MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Gather(stats.family_spans_held, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, spans, OVL_SCAN_MPI_PHASES,
                MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Gather(&stats.dirs_listed, 1, MPI_UINT64_T, dirs, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Gather(&stats.walk_seconds, 1, MPI_DOUBLE, walk, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    MPI_Gather(&stats.walk_names_held, 1, MPI_UINT64_T, names, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     if (rank != 0)
         return;
-    if (!peaks || !dirs || !walk || !spans) {
+    if (!peaks || !dirs || !walk || !spans || !names) {
         cli_error("%s: out of memory for the MPI figures", path);
-        free(peaks), free(dirs), free(walk), free(spans);
+        free(peaks), free(dirs), free(walk), free(spans), free(names);
         return;
     }
     FILE *f = fopen(path, "w");
     if (!f) {
         cli_error("%s: cannot write the MPI figures", path);
-        free(peaks), free(dirs), free(walk), free(spans);
+        free(peaks), free(dirs), free(walk), free(spans), free(names);
         return;
     }
     fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\tdocs_held_max\tdocs_fetched"
                "\tpaths_held_max\tpaths\tdirs_listed\twalk_seconds\tgroups_held_max\tfamily_spans_held"
-               "\tfamilies_input\n");
+               "\tfamilies_input\twalk_names_held\n");
     for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
         fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\t", ovl_scan_mpi_phase(p), stats.ranks,
                 stats.seconds[p], (unsigned long long)stats.sent_total[p],
@@ -232,9 +247,12 @@ static void write_stats(const char *path, int rank, int ranks)
         fprintf(f, "\t%llu", (unsigned long long)stats.groups_held_max[p]);
         for (int k = 0; k < ranks; k++)
             fprintf(f, "%s%llu", k ? "," : "\t", (unsigned long long)spans[(size_t)k * OVL_SCAN_MPI_PHASES + p]);
-        fprintf(f, "\t%llu\n", p == 2 /* pairs */ ? (unsigned long long)stats.families_input : 0ull);
+        fprintf(f, "\t%llu", p == 2 /* pairs */ ? (unsigned long long)stats.families_input : 0ull);
+        for (int k = 0; k < ranks; k++)
+            fprintf(f, "%s%llu", k ? "," : "\t", p ? 0ull : (unsigned long long)names[k]);
+        fprintf(f, "\n");
     }
-    free(peaks), free(dirs), free(walk), free(spans);
+    free(peaks), free(dirs), free(walk), free(spans), free(names);
     if (fclose(f) != 0)
         cli_error("%s: cannot write the MPI figures", path);
 }
@@ -247,10 +265,14 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "scan") != 0) {
         if (rank == 0)
             fprintf(stderr, "usage: mpirun -n N overlap-mpi scan DIR... [options of 'overlap scan']\n"
-                            "         [--key-round BYTES]\n"
+                            "         [--key-round BYTES] [--list-round NAMES]\n"
                             "Rank 0 writes the report; every rank must see the same files.\n"
                             "--key-round: band keys a rank packs per round of the key exchange\n"
-                            "  (default 16M; K, M, G suffixes).\n");
+                            "  (default %lluM; K, M, G suffixes).\n"
+                            "--list-round: names a rank lists of its directories per round of the\n"
+                            "  walk (default %lluK).\n",
+                    (unsigned long long)(OVL_SCAN_MPI_KEY_ROUND_DEFAULT >> 20),
+                    (unsigned long long)(OVL_WALK_LIST_ROUND_DEFAULT >> 10));
         MPI_Finalize();
         return CLI_EXIT_TROUBLE;
     }

@@ -333,35 +333,76 @@ void ovl__corpus_names_free(ovl__dname *names, size_t n)
     free(names);
 }
 
+struct ovl__dlist {
+    DIR *d;
+    int hidden;
+};
+
+int ovl__corpus_list_open(ovl_corpus *c, const char *dir, const ovl_walk_opts *o, ovl__dlist **out)
+{
+    *out = NULL;
+    c->dirs++;
+    ovl__dlist *l = malloc(sizeof *l);
+    if (!l)
+        return OVL_ERR_NOMEM;
+    if (!(l->d = opendir(dir))) {
+        int err = errno;
+        free(l);
+        return add_problem(c, dir, OVL_ERR_IO, strerror(err));
+    }
+    l->hidden = o->hidden;
+    *out = l;
+    return OVL_OK;
+}
+
+int ovl__corpus_list_next(ovl__dlist *l, const char **name, unsigned char *type)
+{
+    struct dirent *e;
+    while ((e = readdir(l->d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (e->d_name[0] == '.' && !l->hidden)
+            continue;
+        *name = e->d_name;
+#ifdef _DIRENT_HAVE_D_TYPE
+        *type = e->d_type;
+#else
+        *type = DT_UNKNOWN;
+#endif
+        return 1;
+    }
+    return 0;
+}
+
+void ovl__corpus_list_close(ovl__dlist *l)
+{
+    if (l) {
+        closedir(l->d);
+        free(l);
+    }
+}
+
 int ovl__corpus_list(ovl_corpus *c, const char *dir, const ovl_walk_opts *o, ovl__dname **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
-    c->dirs++;
-    DIR *d = opendir(dir);
-    if (!d)
-        return add_problem(c, dir, OVL_ERR_IO, strerror(errno));
+    ovl__dlist *l = NULL;
+    int rc = ovl__corpus_list_open(c, dir, o, &l);
+    if (!l)
+        return rc;
     ovl__dname *names = NULL;
     size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (e->d_name[0] == '.' && !o->hidden)
-            continue;
-        if (ovl__grow(&names, &cap, n + 1, sizeof *names) != 0 || !(names[n].name = strdup(e->d_name))) {
-            closedir(d);
+    const char *name;
+    unsigned char type;
+    while (ovl__corpus_list_next(l, &name, &type)) {
+        if (ovl__grow(&names, &cap, n + 1, sizeof *names) != 0 || !(names[n].name = strdup(name))) {
+            ovl__corpus_list_close(l);
             ovl__corpus_names_free(names, n);
             return OVL_ERR_NOMEM;
         }
-#ifdef _DIRENT_HAVE_D_TYPE
-        names[n].type = e->d_type;
-#else
-        names[n].type = DT_UNKNOWN;
-#endif
-        n++;
+        names[n++].type = type;
     }
-    closedir(d);
+    ovl__corpus_list_close(l);
     if (names)
         qsort(names, n, sizeof *names, cmp_dname);
     *out = names;
@@ -433,12 +474,16 @@ int ovl__corpus_walk_opts(ovl_ctx *ctx, const ovl_walk_opts *opts, ovl_walk_opts
     *v = d;
     if (opts && opts->version == 1)
         memcpy(v, opts, offsetof(ovl_walk_opts, text_field)); /* the shorter version 1 */
+    else if (opts && opts->version == 2)
+        memcpy(v, opts, offsetof(ovl_walk_opts, list_round));
     else if (opts && opts->version == OVL_WALK_OPTS_VERSION)
         *v = *opts;
     else if (opts)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "walk options version %u, expected %u",
                          opts->version, OVL_WALK_OPTS_VERSION);
     v->version = OVL_WALK_OPTS_VERSION;
+    if (!v->list_round)
+        v->list_round = OVL_WALK_LIST_ROUND_DEFAULT;
     return OVL_OK;
 }
 

@@ -25,6 +25,15 @@ typedef struct ovl__dname {
  * OVL_OK, or OVL_ERR_NOMEM. */
 int ovl__corpus_list(ovl_corpus *c, const char *dir, const ovl_walk_opts *o, ovl__dname **names, size_t *n);
 void ovl__corpus_names_free(ovl__dname *names, size_t n);
+/* The same listing a piece at a time, in the directory's own order (not sorted), so that a
+ * very large directory is never held whole: ovl__corpus_list_open counts dir as listed and
+ * sets *l (NULL, and a problem of c, when it cannot be opened; OVL_OK or OVL_ERR_NOMEM);
+ * ovl__corpus_list_next gives the next name (valid until the next call) and its type, or
+ * returns 0 at the end; ovl__corpus_list_close(NULL) does nothing. */
+typedef struct ovl__dlist ovl__dlist;
+int ovl__corpus_list_open(ovl_corpus *c, const char *dir, const ovl_walk_opts *o, ovl__dlist **l);
+int ovl__corpus_list_next(ovl__dlist *l, const char **name, unsigned char *type);
+void ovl__corpus_list_close(ovl__dlist *l);
 /* What the walk does with the entry at path (rel: its path relative to the argument walked;
  * type: the entry's, or 0 to stat it): a directory not excluded sets *enter (to be listed
  * with rel), a file the globs take is added, a path that cannot be stat'ed is a problem.
@@ -51,6 +60,8 @@ typedef struct ovl__corpus_partinfo {
     size_t held;     /* the most entries it held at once */
     uint64_t sent;   /* bytes it sent to other processes */
     double seconds;
+    size_t names_held; /* the most directory entries it held at once while the directories
+                          were listed in rounds (0 when one process walked them) */
 } ovl__corpus_partinfo;
 /* Seals c with its entries in the order added (already in name order, no repeats) as such a
  * part. */

@@ -159,12 +159,20 @@ typedef struct ovl_scan_mpi_stats {
     uint64_t families_input; /* rank 0: the bytes it built the families from (the classes of
                                 recurring chunks, 25 bytes per recurring chunk and 4 per
                                 document holding one; src/mpi/famunits.h); 0 on the others */
+    uint64_t walk_names_held; /* walked in parts on more than one rank: the most directory
+                                 entries this rank held at once while the directories were
+                                 listed (names it listed in a round, at most
+                                 ovl_walk_opts.list_round, and entries it got to examine in
+                                 it), whatever the size of a directory; 0 otherwise */
+    uint64_t walk_names_held_max; /* the most of any rank */
 } ovl_scan_mpi_stats;
 
 /* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the
  * ranks of comm (collective): a directory is listed only by the rank its path's hash picks,
  * which sends each entry to the rank the entry's path picks, a level of directories at a time
- * (one all-to-all per level, until no rank has a directory left), and a file is examined (its
+ * (until no rank has a directory left), each level in rounds of at most opts->list_round
+ * names listed by each rank (a directory's listing goes on in the next round; one all-to-all
+ * per round), so no rank holds a directory's names whole, and a file is examined (its
  * size, the globs, a JSON lines file's records) only there; the problems come to rank 0 in
  * the walk's order (each path given, then the paths under it with '/' below every other
  * byte). Then the entries are sorted over the ranks by name (sample sort: all-to-all by name range) and

@@ -26,14 +26,14 @@ extern "C" {
  * one are held in memory (their text only, read once, never the whole stream).
  *
  * Encoding rules give the encoding of the files they match (first match wins; the glob rule
- * above, applied to files given directly too); see ovl_corpus_encoding. Version 1 of the
- * options (without the fields after hidden) is still accepted. */
+ * above, applied to files given directly too); see ovl_corpus_encoding. Versions 1 (without
+ * the fields after hidden) and 2 (without list_round) of the options are still accepted. */
 typedef struct ovl_encoding_rule {
     const char *glob;     /* borrowed during the call */
     const char *encoding; /* any iconv name; copied */
 } ovl_encoding_rule;
 
-#define OVL_WALK_OPTS_VERSION 2
+#define OVL_WALK_OPTS_VERSION 3
 typedef struct ovl_walk_opts {
     unsigned version;            /* OVL_WALK_OPTS_VERSION */
     const char *const *include;  /* globs, borrowed during the call */
@@ -45,8 +45,15 @@ typedef struct ovl_walk_opts {
     const char *id_field;        /* member holding a record's id; NULL: "id" */
     const ovl_encoding_rule *encodings; /* borrowed during the call */
     size_t nencodings;
+    /* Version 3. Names a process lists of its directories before it hands them on, when
+     * several processes walk the corpus in parts (ovl_corpus_add_paths_mpi: the entries go to
+     * the processes that examine them in rounds of at most this many names from each, so a
+     * directory of millions of files is never held whole); 0: OVL_WALK_LIST_ROUND_DEFAULT.
+     * One process walking alone lists each directory whole, to walk it in name order. */
+    size_t list_round;
 } ovl_walk_opts;
-#define OVL_WALK_OPTS_INIT {OVL_WALK_OPTS_VERSION, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0}
+#define OVL_WALK_LIST_ROUND_DEFAULT ((size_t)65536)
+#define OVL_WALK_OPTS_INIT {OVL_WALK_OPTS_VERSION, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0}
 
 /* 1 when glob matches relpath or its basename (the walker's rule). */
 OVL_API int ovl_glob_match(const char *glob, const char *relpath);

@@ -68,7 +68,7 @@ int ovl__mpi_entries_corpus(mpi_run *m, const char *buf, size_t len, size_t coun
         ovl_corpus_free(v);
         return rc;
     }
-    ovl__corpus_partinfo pi = {0, count, 0, 0, 0};
+    ovl__corpus_partinfo pi = {0, count, 0, 0, 0, 0};
     ovl__corpus_set_part(v, &pi);
     *out = v;
     return OVL_OK;

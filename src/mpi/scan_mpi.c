@@ -301,6 +301,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         m->st.sent[PH_FP] += cpi.sent;
         m->st.paths_held[PH_FP] = cpi.held;
         m->st.walk_seconds = cpi.seconds;
+        m->st.walk_names_held = cpi.names_held;
     } else {
         shares(c, P, first);
     }
@@ -1045,6 +1046,8 @@ done:
         m->st.dirs_listed = m->st.dirs_listed_max = m->st.dirs_listed_total = ovl__corpus_dirs(c);
         MPI_Allreduce(MPI_IN_PLACE, &m->st.dirs_listed_max, 1, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, &m->st.dirs_listed_total, 1, MPI_UINT64_T, MPI_SUM, comm);
+        m->st.walk_names_held_max = m->st.walk_names_held;
+        MPI_Allreduce(MPI_IN_PLACE, &m->st.walk_names_held_max, 1, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.paths_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.groups_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);
         MPI_Allreduce(MPI_IN_PLACE, m->st.family_spans_held_max, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, MPI_MAX, comm);

@@ -151,16 +151,24 @@ static void tag_problems(const ovl_corpus *c, size_t *np, ovl__bbuf *tags, uint3
 /* The walk of paths with o, its directories listed by the ranks their paths' hashes pick, a
  * level of directories at a time: a rank lists its directories of the level and sends each
  * entry to its rank, which examines it (a file taken as one process takes it, a directory
- * kept for the next level); until no rank has a directory left. walked gets the files this
- * rank examined and its problems, tags (arg, rel) where each problem was met. Collective. */
+ * kept for the next level); until no rank has a directory left. A level goes in rounds of at
+ * most o->list_round names listed by each rank (a directory's listing goes on in the next
+ * round), one all-to-all each, until no rank has names left to list: a rank holds a round's
+ * names, not a directory's (*names_held: the most listed and received at once). walked gets
+ * the files this rank examined and its problems, tags (arg, rel) where each problem was met.
+ * Collective. */
 static int walk_levels(mpi_run *m, ovl_corpus *walked, const char *const *paths, size_t npaths,
-                       const ovl_walk_opts *o, ovl__bbuf *tags)
+                       const ovl_walk_opts *o, ovl__bbuf *tags, size_t *names_held)
 {
     int P = m->size, me = m->rank, rc = OVL_OK;
     ovl__bbuf cur = {0}, next = {0}, *out = calloc((size_t)P, sizeof *out);
     size_t np = 0, *counts = calloc((size_t)P, sizeof *counts), *lens = calloc((size_t)P, sizeof *lens);
     char *got = NULL, *send = NULL, *child = NULL, *crel = NULL;
     size_t ccap = 0, rcap = 0;
+    ovl__dlist *dl = NULL; /* the directory being listed, and where it is */
+    uint32_t darg = 0;
+    const char *dir = NULL, *drel = NULL;
+    *names_held = 0;
     if (!out || !counts || !lens)
         rc = ovl__mpi_nomem(m);
     /* Level 0: each path given, taken by its rank. */
@@ -182,78 +190,103 @@ static int walk_levels(mpi_run *m, ovl_corpus *walked, const char *const *paths,
         MPI_Allreduce(MPI_IN_PLACE, &more, 1, MPI_UINT64_T, MPI_MAX, m->comm);
         if (!more)
             break;
-        /* This rank's directories of the level, their entries to the ranks that take them. */
+        /* This rank's directories of the level (cur, read from in), a round of their entries
+         * at a time to the ranks that take them. */
         rbuf in = {cur.p, cur.n, 0};
-        while (rc == OVL_OK && in.at < in.n) {
-            uint32_t arg, type;
-            const char *dir, *rel;
-            ovl__dname *names = NULL;
-            size_t n = 0;
-            if (get_wpath(&in, &arg, &type, &dir, &rel) != 0) {
-                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a directory of the walk could not be read back");
-                break;
-            }
-            rc = ovl__corpus_list(walked, dir, o, &names, &n);
-            tag_problems(walked, &np, tags, arg, rel);
-            size_t dl = strlen(dir), rl = strlen(rel);
-            int slash = dl > 0 && dir[dl - 1] == '/';
-            for (size_t i = 0; rc == OVL_OK && i < n; i++) {
-                size_t nl = strlen(names[i].name);
-                if (ovl__grow(&child, &ccap, dl + nl + 2, 1) != 0 || ovl__grow(&crel, &rcap, rl + nl + 2, 1) != 0) {
+        for (;;) {
+            size_t listed = 0;
+            while (rc == OVL_OK && listed < o->list_round) {
+                const char *name;
+                unsigned char type;
+                if (!dl) {
+                    uint32_t dtype;
+                    if (in.at >= in.n)
+                        break;
+                    if (get_wpath(&in, &darg, &dtype, &dir, &drel) != 0) {
+                        rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a directory of the walk could not be read back");
+                        break;
+                    }
+                    rc = ovl__corpus_list_open(walked, dir, o, &dl);
+                    tag_problems(walked, &np, tags, darg, drel);
+                    continue;
+                }
+                if (!ovl__corpus_list_next(dl, &name, &type)) {
+                    ovl__corpus_list_close(dl);
+                    dl = NULL;
+                    continue;
+                }
+                size_t dlen = strlen(dir), rl = strlen(drel), nl = strlen(name);
+                int slash = dlen > 0 && dir[dlen - 1] == '/';
+                if (ovl__grow(&child, &ccap, dlen + nl + 2, 1) != 0 || ovl__grow(&crel, &rcap, rl + nl + 2, 1) != 0) {
                     rc = OVL_ERR_NOMEM;
                     break;
                 }
-                snprintf(child, ccap, "%s%s%s", dir, slash ? "" : "/", names[i].name);
-                int cl = snprintf(crel, rcap, "%s%s%s", rel, *rel ? "/" : "", names[i].name);
-                put_wpath(&out[owner(child, P)], arg, (uint32_t)cl, names[i].type, child);
+                snprintf(child, ccap, "%s%s%s", dir, slash ? "" : "/", name);
+                int cl = snprintf(crel, rcap, "%s%s%s", drel, *drel ? "/" : "", name);
+                put_wpath(&out[owner(child, P)], darg, (uint32_t)cl, type, child);
+                listed++;
             }
-            ovl__corpus_names_free(names, n);
-        }
-        if (rc == OVL_ERR_NOMEM)
-            rc = ovl__mpi_nomem(m);
-        size_t total = 0;
-        for (int p = 0; p < P; p++)
-            total += out[p].n, rc = rc == OVL_OK && out[p].bad ? ovl__mpi_nomem(m) : rc;
-        if (rc == OVL_OK && !(send = malloc(total ? total : 1)))
-            rc = ovl__mpi_nomem(m);
-        for (size_t p = 0, at = 0; rc == OVL_OK && p < (size_t)P; at += out[p].n, p++) {
-            if (out[p].n)
-                memcpy(send + at, out[p].p, out[p].n);
-            counts[p] = out[p].n;
-        }
-        for (int p = 0; p < P; p++)
-            free(out[p].p), memset(&out[p], 0, sizeof out[p]);
-        free(cur.p);
-        memset(&cur, 0, sizeof cur);
-        if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
-            break;
-        free(got);
-        got = NULL;
-        rc = ovl__mpi_alltoall_bytes(m, send, counts, &got, lens) ? ovl__mpi_nomem(m) : OVL_OK;
-        free(send);
-        send = NULL;
-        if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
-            break;
-        /* The entries this rank takes: files examined, directories kept for the next level. */
-        in = (rbuf){got, 0, 0};
-        for (int p = 0; p < P; p++)
-            in.n += lens[p];
-        while (rc == OVL_OK && in.at < in.n) {
-            uint32_t arg, type;
-            const char *path, *rel;
-            int enter = 0;
-            if (get_wpath(&in, &arg, &type, &path, &rel) != 0) {
-                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a path of the walk could not be read back");
+            if (rc == OVL_ERR_NOMEM)
+                rc = ovl__mpi_nomem(m);
+            size_t total = 0;
+            for (int p = 0; p < P; p++)
+                total += out[p].n, rc = rc == OVL_OK && out[p].bad ? ovl__mpi_nomem(m) : rc;
+            if (rc == OVL_OK && !(send = malloc(total ? total : 1)))
+                rc = ovl__mpi_nomem(m);
+            for (size_t p = 0, at = 0; rc == OVL_OK && p < (size_t)P; at += out[p].n, p++) {
+                if (out[p].n)
+                    memcpy(send + at, out[p].p, out[p].n);
+                counts[p] = out[p].n;
+            }
+            for (int p = 0; p < P; p++)
+                free(out[p].p), memset(&out[p], 0, sizeof out[p]);
+            if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
                 break;
+            free(got);
+            got = NULL;
+            rc = ovl__mpi_alltoall_bytes(m, send, counts, &got, lens) ? ovl__mpi_nomem(m) : OVL_OK;
+            free(send);
+            send = NULL;
+            if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+                break;
+            /* The entries this rank takes: files examined, directories kept for the next level. */
+            rbuf gin = {got, 0, 0};
+            for (int p = 0; p < P; p++)
+                gin.n += lens[p];
+            size_t taken = 0;
+            while (rc == OVL_OK && gin.at < gin.n) {
+                uint32_t arg, type;
+                const char *path, *rel;
+                int enter = 0;
+                if (get_wpath(&gin, &arg, &type, &path, &rel) != 0) {
+                    rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a path of the walk could not be read back");
+                    break;
+                }
+                rc = ovl__corpus_take(walked, path, rel, (int)type, o, &enter);
+                tag_problems(walked, &np, tags, arg, rel);
+                if (rc == OVL_OK && enter)
+                    put_wpath(&next, arg, (uint32_t)strlen(rel), 0, path);
+                taken++;
             }
-            rc = ovl__corpus_take(walked, path, rel, (int)type, o, &enter);
-            tag_problems(walked, &np, tags, arg, rel);
-            if (rc == OVL_OK && enter)
-                put_wpath(&next, arg, (uint32_t)strlen(rel), 0, path);
+            if (listed + taken > *names_held)
+                *names_held = listed + taken;
+            if (rc == OVL_ERR_NOMEM || (rc == OVL_OK && (next.bad || tags->bad)))
+                rc = ovl__mpi_nomem(m);
+            if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+                break;
+            /* Another round while any rank has names left to list at this level. */
+            uint64_t left = dl || in.at < in.n;
+            MPI_Allreduce(MPI_IN_PLACE, &left, 1, MPI_UINT64_T, MPI_MAX, m->comm);
+            if (!left)
+                break;
         }
+        if (rc != OVL_OK)
+            break; /* (agreed on by every rank) */
+        free(cur.p);
         cur = next;
         memset(&next, 0, sizeof next);
     }
+    ovl__corpus_list_close(dl);
     for (int p = 0; out && p < P; p++)
         free(out[p].p);
     free(out);
@@ -282,7 +315,7 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
     wrec *wv = NULL, *sv = NULL, **order = NULL;
     size_t *counts = calloc(P, sizeof *counts), *lens = calloc(P, sizeof *lens);
     ovl__bbuf pw = {0}, tags = {0}; /* its problems; where the walk met them */
-    size_t nw = 0, nsv = 0, held = 0;
+    size_t nw = 0, nsv = 0, held = 0, names_held = 0;
     if (ovl__mpi_run_alloc(m) != 0 || !walked || !counts || !lens)
         rc = ovl__mpi_nomem(m);
     else if (!c || (npaths && !paths))
@@ -293,7 +326,7 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
             rc = ovl_corpus_add_path(ctx, c, paths[p], opts);
         if (rc == OVL_OK) {
             size_t all1 = ovl_corpus_count(c);
-            ovl__corpus_partinfo pi1 = {0, all1, all1, 0, ovl__mpi_now() - t0};
+            ovl__corpus_partinfo pi1 = {0, all1, all1, 0, ovl__mpi_now() - t0, 0};
             ovl__corpus_set_part(c, &pi1);
         }
         goto done;
@@ -318,7 +351,7 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
                            (unsigned long long)npaths, (unsigned long long)most);
     }
     CHECK(rc);
-    rc = walk_levels(m, walked, paths, npaths, &wo, &tags);
+    rc = walk_levels(m, walked, paths, npaths, &wo, &tags, &names_held);
     if (rc != OVL_OK)
         goto done; /* (agreed on) */
     uint64_t dirs = ovl__corpus_dirs(walked);
@@ -520,7 +553,7 @@ int ovl_corpus_add_paths_mpi(ovl_ctx *ctx, MPI_Comm comm, ovl_corpus *c, const c
     }
     CHECK(rc);
     ovl__corpus_set_dirs(c, dirs);
-    ovl__corpus_partinfo pi = {(size_t)first, (size_t)all[0], held, m->st.sent[0], ovl__mpi_now() - t0};
+    ovl__corpus_partinfo pi = {(size_t)first, (size_t)all[0], held, m->st.sent[0], ovl__mpi_now() - t0, names_held};
     ovl__corpus_set_part(c, &pi);
 done:
     free(b.p);

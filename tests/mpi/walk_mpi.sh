@@ -85,6 +85,22 @@ for opts in "${wvariants[@]}"; do
     done
   done
 done
+# The same walk with directories listed in rounds of one and of two names per rank (a
+# directory's listing carried on over rounds, ranks done with their directories while others
+# still list): one process's bytes and messages.
+for lr in 1 2; do
+  "$OVL_BIN" scan --format json -o "$t/one.json" "${args[@]}" 2>"$t/one.err"
+  st1=$?
+  grep '^overlap' "$t/one.err" >"$t/one.msg"
+  for n in 2 3 4; do
+    mpi "$n" scan --format json --list-round "$lr" -o "$t/mpi.json" "${args[@]}" >/dev/null 2>"$t/mpi.err"
+    stn=$?
+    grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
+    [ "$st1" = "$stn" ] && cmp -s "$t/one.json" "$t/mpi.json" && cmp -s "$t/one.msg" "$t/mpi.msg" &&
+      ok "deep tree, --list-round $lr, -n $n: identical bytes and messages, status $stn" ||
+      bad "deep tree, --list-round $lr, -n $n: status $stn (one process $st1), $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1) $(diff "$t/one.msg" "$t/mpi.msg" | cut -c1-200 | head -6)"
+  done
+done
 set +f
 # ... which has what it is meant to cover (one process's documents, from dedup's list of
 # every document, and its messages).
@@ -132,12 +148,16 @@ make(sys.argv[1], 0)' "$t/rnd" || bad "the random tree could not be made"
 st1=$?
 grep '^overlap' "$t/one.err" >"$t/one.msg"
 for n in 2 3 4; do
-  mpi "$n" scan --format json -o "$t/mpi.json" "$t/rnd" "$t/rnd/a" >/dev/null 2>"$t/mpi.err"
+  # (-n 3 lists in rounds of three names)
+  lr=""
+  [ "$n" = 3 ] && lr="--list-round 3"
+  # shellcheck disable=SC2086
+  mpi "$n" scan --format json $lr -o "$t/mpi.json" "$t/rnd" "$t/rnd/a" >/dev/null 2>"$t/mpi.err"
   stn=$?
   grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
   [ "$(wc -l <"$t/one.msg")" -gt 100 ] && [ "$st1" = "$stn" ] && cmp -s "$t/one.json" "$t/mpi.json" &&
     cmp -s "$t/one.msg" "$t/mpi.msg" &&
-    ok "random tree -n $n: identical bytes and $(wc -l <"$t/one.msg") messages, status $stn, $(find "$t/rnd" -type d | wc -l) directories" ||
+    ok "random tree -n $n $lr: identical bytes and $(wc -l <"$t/one.msg") messages, status $stn, $(find "$t/rnd" -type d | wc -l) directories" ||
     bad "random tree -n $n: status $stn (one process $st1), $(wc -l <"$t/one.msg") messages, $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1) $(diff "$t/one.msg" "$t/mpi.msg" | head -4)"
 done
 
@@ -159,5 +179,35 @@ for n in 1 3; do
     ok "directories listed on $n rank(s): $listed of 30, identical bytes" ||
     bad "directories listed on $n rank(s): '$listed' of 30 (wanted: $want), $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
 done
+
+# ---- A large directory is never held whole ---------------------------------------------------
+# 3,000 files in one directory, listed by one rank: in rounds of 100 names no rank holds more
+# than its round and what the ranks send it in one (100 a rank); at the default round (64K)
+# the rank listing it holds all 3,000 names at once.
+big="$t/big"
+mkdir -p "$big"
+python3 -c 'import sys
+for i in range(3000):
+    open("%s/f%04d.txt" % (sys.argv[1], i), "w").write("note %d of the large directory: %s\n" % (i, " ".join("w%d" % ((i * 7 + k) % 50) for k in range(12))))' "$big" ||
+  bad "the large directory could not be made"
+"$OVL_BIN" scan --format json -o "$t/one.json" "$big" 2>/dev/null
+for n in 2 3; do
+  for lr in 100 ""; do
+    # shellcheck disable=SC2086
+    OVERLAP_MPI_STATS="$t/big.stats" mpi "$n" scan --format json ${lr:+--list-round $lr} -o "$t/mpi.json" "$big" \
+      >/dev/null 2>&1
+    held=$(awk -F'\t' '$1 == "fingerprint" {print $17}' "$t/big.stats")
+    if [ -n "$lr" ]; then want="k > 0 && k <= $lr * ($n + 1)"; else want="k >= 3000"; fi
+    most=$(echo "$held" | tr , '\n' | sort -n | tail -1)
+    cmp -s "$t/one.json" "$t/mpi.json" && jq -e '(.pairs | length) == 50 and (.copies | length) > 0' "$t/one.json" >/dev/null &&
+      echo "$most" | awk "{k = \$1; exit !($want)}" &&
+      ok "3,000 names in one directory, -n $n, round ${lr:-64K}: names held per rank $held, identical bytes" ||
+      bad "3,000 names in one directory, -n $n, round ${lr:-64K}: names held per rank '$held' (wanted $want), $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
+  done
+done
+mpi 2 scan --format json --list-round 12X "$big" >"$t/out" 2>"$t/err"
+st=$?
+[ "$st" = 2 ] && grep -q "^overlap: --list-round: '12X' is not a count" "$t/err" && [ ! -s "$t/out" ] &&
+  ok "--list-round 12X refused, status 2" || bad "--list-round 12X: status $st, $(head -2 "$t/err")"
 
 finish
