@@ -56,10 +56,14 @@ typedef struct ovl__fclasses {
 void ovl__fclasses_free(ovl__fclasses *fc);
 
 /* For each class k of fc: up[k], the root class whose text it is (itself, or the text a
- * variant belongs to), and own[k], whether it is a text of its own; gdocs: the documents of
+ * variant belongs to), own[k], whether it is a text of its own, and (kin not NULL) kin[k],
+ * the first of the roots whose texts are alike that k's root belongs to (roots sharing half
+ * the key groups of the one with fewer: the same text with a word changed, each in enough
+ * documents to be a text of its own, such as the GPL's warranty paragraph as "This program
+ * is distributed ..." and as "This package is distributed ..."); gdocs: the documents of
  * each of the ngroups key groups. OVL_OK or OVL_ERR_NOMEM. */
 int ovl__fclasses_roots(ovl_ctx *ctx, const ovl__fclasses *fc, const uint32_t *gdocs, size_t ngroups, uint32_t *up,
-                        unsigned char *own);
+                        unsigned char *own, uint32_t *kin);
 
 /* What the families are built from once each recurring chunk's class is resolved: per
  * document its recurring chunks (first, off, info as in ovl__fkeys), per chunk its unit (the
@@ -77,6 +81,7 @@ typedef struct ovl__funits {
     size_t n;
     unsigned char *frag;
     size_t nunits;
+    uint32_t *kin; /* per unit: its root's kin (ovl__fclasses_roots), or NULL: none alike */
 } ovl__funits;
 
 /* The families of u (copy_of as for ovl__families_from_keys). */

@@ -336,6 +336,57 @@ START_TEST(test_variant_own)
 }
 END_TEST
 
+/* Texts of their own sharing half the key groups of the one with fewer are kin: 0 and 1 share 3
+ * of 4, 2 and 3 one of 4, 4 is a variant of 2 (its rarest key held by many more documents)
+ * and takes its root's kin; a key group held by more than 32 texts says nothing. */
+START_TEST(test_kin)
+{
+    static const size_t goff[] = {0, 4, 8, 12, 16, 19};
+    static const uint32_t gl[] = {1, 2, 3, 4, 1, 2, 3, 9, 5, 6, 7, 8, 5, 10, 11, 12, 5, 6, 13};
+    uint32_t docs[5] = {10, 10, 10, 10, 2};
+    uint32_t gdocs[14];
+    for (size_t g = 0; g < 14; g++)
+        gdocs[g] = g == 13 ? 50 : 10;
+    ovl__fclasses fc = {5, docs, (size_t *)goff, (uint32_t *)gl};
+    uint32_t up[5], kin[5];
+    unsigned char own[5];
+    ovl_ctx *ctx = ovl_ctx_new();
+    ck_assert_int_eq(ovl__fclasses_roots(ctx, &fc, gdocs, 14, up, own, kin), OVL_OK);
+    static const uint32_t want_up[5] = {0, 1, 2, 3, 2}, want_kin[5] = {0, 0, 2, 3, 2};
+    static const unsigned char want_own[5] = {1, 1, 1, 1, 0};
+    for (size_t k = 0; k < 5; k++) {
+        ck_assert_uint_eq(up[k], want_up[k]);
+        ck_assert_uint_eq(own[k], want_own[k]);
+        ck_assert_uint_eq(kin[k], want_kin[k]);
+    }
+    /* Group 1 held by 33 texts of their own (each alone otherwise): no kin made through it. */
+    enum { N = 33 };
+    static size_t goff2[N + 1];
+    static uint32_t gl2[2 * N], docs2[N], gdocs2[N + 1];
+    for (size_t k = 0; k < N; k++) {
+        goff2[k] = 2 * k;
+        gl2[2 * k] = 0;
+        gl2[2 * k + 1] = (uint32_t)(k + 1);
+        docs2[k] = 10;
+    }
+    goff2[N] = 2 * N;
+    for (size_t g = 0; g <= N; g++)
+        gdocs2[g] = 10;
+    ovl__fclasses fc2 = {N, docs2, goff2, gl2};
+    uint32_t up2[N], kin2[N];
+    unsigned char own2[N];
+    ck_assert_int_eq(ovl__fclasses_roots(ctx, &fc2, gdocs2, N + 1, up2, own2, kin2), OVL_OK);
+    for (size_t k = 0; k < N; k++)
+        ck_assert_uint_eq(kin2[k], k);
+    /* With 32 (the group counts), each pair shares one of two: all kin of the first. */
+    fc2.n = 32;
+    ck_assert_int_eq(ovl__fclasses_roots(ctx, &fc2, gdocs2, N + 1, up2, own2, kin2), OVL_OK);
+    for (size_t k = 0; k < 32; k++)
+        ck_assert_uint_eq(kin2[k], 0);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("family");
@@ -346,6 +397,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_group_docs);
     tcase_add_test(tc, test_keys_renumbered);
     tcase_add_test(tc, test_variant_own);
+    tcase_add_test(tc, test_kin);
     suite_add_tcase(s, tc);
     return s;
 }

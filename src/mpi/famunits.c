@@ -17,6 +17,7 @@ void ovl__mpi_funits_free(ovl__funits *u)
     free(u->unit);
     free(u->pure);
     free(u->frag);
+    free(u->kin);
     memset(u, 0, sizeof *u);
 }
 
@@ -196,10 +197,10 @@ static int cmp_first_met(const void *x, const void *y)
 }
 
 /* Rank 0: the merged classes g numbered as first met and resolved (ovl__fclasses_roots with
- * the key groups' documents gdocs): (*unit)[x], (*own)[x] for merged class x; frag (malloc'd,
- * g->n) per class number. */
+ * the key groups' documents gdocs): (*unit)[x], (*own)[x] for merged class x; frag and kin
+ * (malloc'd, g->n) per class number. */
 static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_t ngroups, uint32_t **unit,
-                   unsigned char **own, unsigned char **frag)
+                   unsigned char **own, unsigned char **frag, uint32_t **kin)
 {
     size_t n = g->n;
     uint32_t *ord = malloc((n ? n : 1) * sizeof *ord), *num = malloc((n ? n : 1) * sizeof *num);
@@ -214,8 +215,9 @@ static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_
     *unit = malloc((n ? n : 1) * sizeof **unit);
     *own = malloc(n ? n : 1);
     *frag = malloc(n ? n : 1);
+    *kin = malloc((n ? n : 1) * sizeof **kin);
     int rc = OVL_OK;
-    if (!ord || !num || !up || !ow || !fc.docs || !fc.goff || !fc.gl || !*unit || !*own || !*frag)
+    if (!ord || !num || !up || !ow || !fc.docs || !fc.goff || !fc.gl || !*unit || !*own || !*frag || !*kin)
         rc = ovl__mpi_nomem(m);
     if (rc == OVL_OK) {
         for (size_t k = 0; k < n; k++)
@@ -232,7 +234,7 @@ static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_
             memcpy(fc.gl + fc.goff[k], g->gl + g->goff[x], ng * sizeof *fc.gl);
             fc.goff[k + 1] = fc.goff[k] + ng;
         }
-        rc = ovl__fclasses_roots(m->ctx, &fc, gdocs, ngroups, up, ow);
+        rc = ovl__fclasses_roots(m->ctx, &fc, gdocs, ngroups, up, ow, *kin);
     }
     for (size_t x = 0; rc == OVL_OK && x < n; x++) {
         (*unit)[x] = up[num[x]];
@@ -241,8 +243,8 @@ static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_
     for (size_t k = 0; rc == OVL_OK && k < n; k++)
         (*frag)[k] = up[k] == k && !ow[k];
     if (rc != OVL_OK) {
-        free(*unit), free(*own), free(*frag);
-        *unit = NULL, *own = *frag = NULL;
+        free(*unit), free(*own), free(*frag), free(*kin);
+        *unit = NULL, *own = *frag = NULL, *kin = NULL;
     }
     free(ord);
     free(num);
@@ -519,6 +521,7 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     uint32_t *gdocs[2] = {NULL, NULL}; /* rank 0: per key group, its documents */
     uint32_t *dl = NULL, *cnt[2] = {NULL, NULL}, *cu[2] = {NULL, NULL};
     unsigned char *co[2] = {NULL, NULL}, *frag[2] = {NULL, NULL};
+    uint32_t *kin[2] = {NULL, NULL};
     kside k[2];
     uacc a[2];
     memset(k, 0, sizeof k);
@@ -575,7 +578,7 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
         memset(&g, 0, sizeof g);
         int r = merge_classes(m, &k[w].cl, &g, &map, &nmap);
         if (m->rank == 0 && r == OVL_OK)
-            r = resolve(m, &g, gdocs[w], ngroups[w], &unit, &own, &frag[w]);
+            r = resolve(m, &g, gdocs[w], ngroups[w], &unit, &own, &frag[w], &kin[w]);
         if (m->rank == 0) {
             a[w].u.nunits = g.n;
             held0 += g.n * (sizeof *g.c + sizeof *g.goff) + (g.n ? g.goff[g.n] : 0) * sizeof(uint32_t);
@@ -608,10 +611,12 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
                 a[w].u.first[j + 1] = a[w].u.first[j] + a[w].cnt[j];
             a[w].u.ndocs = *nflag;
             a[w].u.frag = frag[w];
+            a[w].u.kin = kin[w];
             frag[w] = NULL;
+            kin[w] = NULL;
             *u = a[w].u;
             memset(&a[w].u, 0, sizeof a[w].u);
-            held += u->n * (sizeof *u->off + sizeof *u->info + sizeof *u->unit + 1) + u->nunits;
+            held += u->n * (sizeof *u->off + sizeof *u->info + sizeof *u->unit + 1) + u->nunits * (1 + sizeof *u->kin);
         }
         ovl__mpi_held(m, held);
         m->st.families_input = held;
@@ -625,6 +630,7 @@ out:
         free(cu[w]);
         free(co[w]);
         free(frag[w]);
+        free(kin[w]);
         free(a[w].cnt);
         ovl__mpi_funits_free(&a[w].u);
         kside_free(&k[w]);

@@ -375,6 +375,48 @@ got=$(jq -r 'select(has("family")) | .family | "\(.documents) \(.spans | length)
 [ "$(grep -c '^{"family"' "$t/fam5.jsonl")" = 1 ] && [ "$got" = "150 150 $want" ] &&
   ok "a notice whose first line is merged with each file's own: one family of 150, the whole notice" ||
   bad "notice beside the files' own lines: got '$got', want '150 150 $want'"
+# The same notice where a line of the document's own stands for N1 in one document in four
+# (a notice that some files begin otherwise): three quarters of the occurrences share N1, so the
+# family is widened over it, though 3 of the 8 occurrences spread over the family that were
+# read first (documents 0, 56 and 112) are of the others; the sample is 16, read as worth
+# reading every occurrence for when half of it agrees (6 of the 16 are of the others).
+mkdir -p "$t/famw"
+for d in $(seq 0 149); do
+  { rwords $((27000 + d)) 150; echo; echo; echo "Files: $(line $((28000 + d)) 10)"
+    echo "Copyright: 2024 $(line $((29000 + d)) 11)"; echo
+    if [ $((d % 4)) = 0 ]; then echo "$(line $((36000 + d)) 7)."; else cat "$t/fam5t/N1"; fi
+    for x in N2 N3; do cat "$t/fam5t/$x"; echo; done
+    cat "$t/fam5t/NB"; echo; echo; rwords $((35000 + d)) 150; } >"$t/famw/n$(printf %03d "$d").txt"
+done
+"$OVL_BIN" scan --format jsonl --passages all "$t/famw" >"$t/famw.jsonl"
+got=$(jq -r 'select(has("family")) | .family | "\(.documents) \(.spans | length) \(.text | gsub("\\s+"; " "))"' "$t/famw.jsonl")
+[ "$(grep -c '^{"family"' "$t/famw.jsonl")" = 1 ] && [ "$got" = "150 150 $want" ] &&
+  ok "the notice with a line of its own in one document in four: widened over N1 all the same" ||
+  bad "notice with N1 in three quarters: got '$got', want '150 150 $want'"
+# A text followed in some documents by a paragraph and in others by the same paragraph with
+# a word changed, each in more than --max-df documents (the GPL-2 notice's first paragraph
+# followed by "This program is distributed ..." or "This package is distributed ..."), and
+# another text (G3: G2 with its 30th word changed, as the GPL-3 notice) followed by either:
+# neither paragraph follows G2 in two thirds of G2's documents, but the two together do, as
+# texts alike (most of their key groups shared); so each notice is one family with its
+# paragraph, G2 in 120 documents and G3 in 120, and the paragraph is in no family of its own.
+mkdir -p "$t/famk" "$t/famkt"
+rwords 95 48 >"$t/famkt/G2"
+awk '{ for (i = 1; i <= NF; i++) if (++n == 30) $i = "version3"; print }' "$t/famkt/G2" >"$t/famkt/G3"
+rwords 96 40 >"$t/famkt/W"
+awk '{ for (i = 1; i <= NF; i++) if (++n == 2) $i = "package"; print }' "$t/famkt/W" >"$t/famkt/Wp"
+for d in $(seq 0 239); do
+  g=$([ "$d" -lt 120 ] && echo G2 || echo G3)
+  w=$([ $((d % 2)) = 0 ] && echo W || echo Wp)
+  { rwords $((37000 + d)) 150; echo; echo; cat "$t/famkt/$g"; echo; echo; cat "$t/famkt/$w"; echo; echo
+    rwords $((38000 + d)) 150; } >"$t/famk/g$(printf %03d "$d").txt"
+done
+"$OVL_BIN" scan --format jsonl "$t/famk" >"$t/famk.jsonl"
+w1017() { tr -s ' \n' '  ' <"$1" | cut -d' ' -f10-17; }
+got=$(fam_tags "$t/famk.jsonl" G2="$(w2830 "$t/famkt/G2")" G3="$(w2830 "$t/famkt/G3")" W="$(w1017 "$t/famkt/W")")
+[ "$got" = "120 G2+W;120 G3+W;" ] && [ "$(grep -c '^{"pair"' "$t/famk.jsonl")" = 0 ] &&
+  ok "a text followed by a paragraph or by it with a word changed: one family with either, per text" ||
+  bad "text followed by a paragraph alike: families $got want 120 G2+W;120 G3+W; $(grep -c '^{"pair"' "$t/famk.jsonl") pairs"
 # A template whose first window differs from page to page (the gcloud list flags: a heading
 # and a flag line, then a short paragraph A and the body B1 B2), as what comes before it
 # differs: after a long paragraph the heading, the flag and A are one window (100 pages);
