@@ -157,8 +157,9 @@ typedef struct ovl_scan_mpi_stats {
                                                         document order and in its family) */
     uint64_t family_spans_held_max[OVL_SCAN_MPI_PHASES];
     uint64_t families_input; /* rank 0: the bytes it built the families from (the classes of
-                                recurring chunks, 25 bytes per recurring chunk and 4 per
-                                document holding one; src/mpi/famunits.h); 0 on the others */
+                                recurring chunks with 5 bytes each of what they resolved to,
+                                25 bytes per recurring chunk and 4 per document holding one;
+                                src/mpi/famunits.h); 0 on the others */
     uint64_t walk_names_held; /* walked in parts on more than one rank: the most directory
                                  entries this rank held at once while the directories were
                                  listed (names it listed in a round, at most

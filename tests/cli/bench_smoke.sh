@@ -34,4 +34,12 @@ awk '$1 == "all" {found = 1; if (!($8 > 0 && $8 <= 1)) exit 1} END {exit !found}
 grep -q -- '--min-words 8 \*' <<<"$acc" || fail "eval en: default setting row missing"
 # Generated corpora and reports stay in the output directory given, never in the tree.
 [ -d "$out/eval-en-s1/corpus/susp" ] || fail "eval.sh did not write under OVL_OUT"
+# bench/alternate.sh: two commands in turn, a line per measured run and the medians; a
+# command that fails is told, not fatal; wrong arguments are refused.
+alt=$(bash "$OVL_SRC/bench/alternate.sh" -n 3 --warmup 0 -- sleep 0.3 -- sh -c 'sleep 0.1; exit 3' 2>&1) ||
+  { echo "$alt"; fail "alternate.sh exited $?"; }
+[ "$(grep -c '^run [123]: A .* status 0; B .* status 3$' <<<"$alt")" = 3 ] || { echo "$alt"; fail "alternate.sh: run lines"; }
+awk '$1 == "A/B" && $2 == "wall" {found = 1; if (!($6 > 1.5 && $6 < 4)) exit 1} END {exit !found}' <<<"$alt" ||
+  { echo "$alt"; fail "alternate.sh: A/B wall median not about 3"; }
+bash "$OVL_SRC/bench/alternate.sh" -n 2 -- true >/dev/null 2>&1 && fail "alternate.sh took one command"
 echo "bench smoke ok: $(awk '$1 == "all" {print "en plagdet " $8; exit}' <<<"$acc")"
