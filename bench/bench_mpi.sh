@@ -3,7 +3,8 @@
 # Usage: OVL_BUILD=build bash bench/bench_mpi.sh [ROUNDS] CORPUS_DIR...
 #   (build with -DOVL_MPI=ON; e.g. bench/data/scan-zh-<N> from bench_scan.sh and
 #   bench/data/real-en-full from real_en.sh). Each round runs, alternately: overlap scan -j2,
-#   mpirun -n 1 overlap-mpi scan -j2, mpirun -n 2 overlap-mpi scan -j1 (2 cores in all);
+#   mpirun -n 1 overlap-mpi scan -j2, mpirun -n 2 overlap-mpi scan -j1 (2 cores in all; each
+#   rank bound to its -j cores with --map-by slot:PE=J);
 #   OVL_MPI_RUNS="one 1 2" names the runs (e.g. "2": two ranks only, compared with a report
 #   already there). Per run: each rank's peak memory by the end of each phase.
 # Writes ${OVL_BENCH_OUT:-bench/out/mpi}/<corpus>.<run>.<round>.{jsonl,time.<rank>,phases}.
@@ -43,8 +44,10 @@ for dir in "$@"; do
       [ "$n" = one ] && continue
       base="$out/$name.n$n.$r"
       j=$((2 / n))
+      # (Each rank bound to its j cores: by default Open MPI binds each of one or two ranks to
+      # a single core, where -j2 ran its threads in turn.)
       OVERLAP_MPI_STATS="$base.phases" /usr/bin/time -f "%e" -o "$base.wall" \
-        mpirun -n "$n" --oversubscribe sh -c "$rank_time" "$base.time" \
+        mpirun -n "$n" --oversubscribe --map-by "slot:PE=$j" sh -c "$rank_time" "$base.time" \
         "$build/overlap-mpi" scan "${opts[@]}" -j "$j" -o "$base.jsonl" "$dir" 2>"$base.err" || true
       peaks=$(for k in $(seq 0 $((n - 1))); do tail -1 "$base.time.$k" | awk '{printf "%.0f ", $2 / 1024}'; done)
       cpus=$(for k in $(seq 0 $((n - 1))); do tail -1 "$base.time.$k" | awk '{printf "%.1f ", $3 + $4}'; done)

@@ -37,8 +37,8 @@ static void help(FILE *f)
                "                           boilerplate (default 50; 0: no limit)\n"
                "  --max-sources N          align each DOC with at most the N candidates with most\n"
                "                           band collisions (default 100; 0: no limit)\n"
-               "  -j, --jobs N             threads rebuilding and aligning sources (default: all\n"
-               "                           online cores; the report is the same for any N)\n"
+               "  -j, --jobs N             threads rebuilding and aligning sources (default: the\n"
+               "                           cores it may use; the report is the same for any N)\n"
                CLI_DOC_OPTS_HELP CLI_INPUT_OPTS_HELP
                "  Fingerprint options (--seed, --shingle, ... see 'overlap index --help') are taken\n"
                "  from the index; given, they must match it.\n"

@@ -47,7 +47,7 @@ static void help(FILE *f)
             "  --format tsv|json|jsonl  output format (default tsv)\n"
             "  -o, --output FILE        write the list to FILE\n"
             "  -z, --null               end every field with a NUL (tsv), names unescaped\n"
-            "  -j, --jobs N             worker threads (default: all online cores)\n"
+            "  -j, --jobs N             worker threads (default: the cores it may use)\n"
             "  --include GLOB, --exclude GLOB  filter files found in directories (as in scan)\n"
             "  --lsh-threshold T        whole-document Jaccard the candidate search is tuned\n"
             "                           for (default 0.5)\n"

@@ -67,7 +67,7 @@ static void help(FILE *f)
             "  --include GLOB           only files matching GLOB (repeatable; matched against the\n"
             "                           path relative to PATH and against the file name)\n"
             "  --exclude GLOB           skip files and directories matching GLOB (repeatable)\n"
-            "  -j, --jobs N             worker threads (default: all online cores)\n"
+            "  -j, --jobs N             worker threads (default: the cores it may use)\n"
             "  --format text|json|jsonl|html|csv  report format (default text); text, json,\n"
             "                           jsonl and csv are streamed (memory does not grow with them);\n"
             "                           jsonl has a {\"pair\":...} line before each pair's\n"

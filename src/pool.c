@@ -1,7 +1,13 @@
 /* pool.c - the library's thread pool: an atomic counter hands out loop indices to pthreads. */
+#ifdef __linux__
+#define _GNU_SOURCE 1 /* sched_getaffinity */
+#endif
 #include "pool.h"
 
 #include <pthread.h>
+#ifdef __linux__
+#include <sched.h>
+#endif
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -45,6 +51,17 @@ static void *pool_main(void *x)
 
 unsigned ovl__cores(void)
 {
+#ifdef __linux__
+    /* The cores this process may run on, not every online one: under taskset, in a container
+     * given a few cores, or as an MPI rank bound to its core (Open MPI binds each of one or
+     * two ranks to a core by default), more threads would only take turns on them. */
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int k = CPU_COUNT(&set);
+        if (k > 0)
+            return k > 1024 ? 1024u : (unsigned)k;
+    }
+#endif
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)(n > 1024 ? 1024 : n) : 1;
 }

@@ -12,7 +12,8 @@
 void ovl__parallel(size_t n, unsigned nthreads, void (*fn)(void *arg, unsigned worker, size_t i),
                    void (*tick)(void *arg), void *arg);
 
-/* Online cores (at least 1, at most 1024): the default thread count. */
+/* The cores this process may run on (its CPU affinity where the system tells it, else the
+ * online cores; at least 1, at most 1024): the default thread count. */
 unsigned ovl__cores(void);
 
 #endif

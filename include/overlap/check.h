@@ -25,7 +25,7 @@ typedef struct ovl_check_opts {
                                            boilerplate (default 50; 0: no limit) */
     unsigned max_sources;               /* candidates aligned per document, most collisions
                                            first (default 100; 0: no limit) */
-    unsigned threads;                   /* default 0 = all online cores */
+    unsigned threads;                   /* default 0 = the cores this process may use */
     const char *const *exclude_source;  /* globs (fnmatch, '*' matches '/') on stored paths */
     size_t nexclude_source;
     const ovl_index_meta *exclude_meta; /* sources tagged with any of these are ignored */

@@ -29,7 +29,7 @@ typedef struct ovl_dedup_opts {
                                 default 0.5 */
     uint64_t seed;           /* hash seed; default 0 */
     int keep;                /* ovl_dedup_keep; default OVL_DEDUP_KEEP_LONGEST */
-    unsigned threads;        /* default 0 = all online cores */
+    unsigned threads;        /* default 0 = the cores this process may use */
     ovl_progress_fn progress;
     void *progress_data;
 } ovl_dedup_opts;

@@ -113,8 +113,9 @@ OVL_API char *ovl_index_abspath(const char *path);
 typedef struct ovl_index_add_opts {
     unsigned version;             /* OVL_INDEX_ADD_OPTS_VERSION */
     unsigned threads;             /* files read and prepared at once, on read-only handles of
-                                     their own, while the calling thread stores (0: all
-                                     online cores; 1: one file after the other) */
+                                     their own, while the calling thread stores (0: the
+                                     cores this process may use; 1: one file after the
+                                     other) */
     int absolute;                 /* 1: each file stored under ovl_index_abspath of its name;
                                      0: under its name as the corpus gives it */
     const ovl_index_meta *metas;  /* tags of every file added (borrowed during the call) */

@@ -49,7 +49,8 @@ typedef struct ovl_scan_opts {
                                missed, and a passage near the edge of the range can come out
                                cut differently (bench/README.md measures both ways). Default
                                0 = always around the chunks */
-    unsigned threads;       /* worker threads; default 0 = all online cores */
+    unsigned threads;       /* worker threads; default 0 = the cores this
+                               process may use (its CPU affinity) */
     const int32_t *groups;  /* NULL, or per corpus document a group id (< 0: none); documents
                                of one group are not paired. Borrowed during the call */
     ovl_progress_fn progress; /* NULL: none */

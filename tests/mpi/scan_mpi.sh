@@ -99,6 +99,16 @@ mpi 2 scan --format jsonl --key-round 12X "$t/c" >"$t/out" 2>"$t/err"
 st=$?
 [ "$st" = 2 ] && grep -q "^overlap: --key-round: '12X' is not a size" "$t/err" &&
   ok "--key-round 12X: status 2, message" || bad "--key-round 12X: status $st, $(head -2 "$t/err")"
+# -j beyond the cores a rank may run on (its CPU affinity; no test machine has 512) is told,
+# once, and the report is the same; -j 1 is not.
+# shellcheck disable=SC2086
+mpi 2 scan --format jsonl $opts -j 512 -o "$t/mpi.jsonl" "$t/c" >/dev/null 2>"$t/err"
+# shellcheck disable=SC2086
+mpi 2 scan --format jsonl $opts -j 1 -o "$t/mpi1.jsonl" "$t/c" >/dev/null 2>"$t/err1"
+[ "$(grep -c '^overlap: scan: -j 512, but a rank may run on [0-9]* cores\{0,1\} only: its threads take turns' "$t/err")" = 1 ] &&
+  ! grep -q 'take turns' "$t/err1" && cmp -s "$t/one.jsonl" "$t/mpi.jsonl" && cmp -s "$t/one.jsonl" "$t/mpi1.jsonl" &&
+  ok "-j beyond a rank's cores: told once, same report" ||
+  bad "-j beyond a rank's cores: $(grep 'take turns' "$t/err" "$t/err1" | head -3) $(cmp "$t/one.jsonl" "$t/mpi.jsonl" 2>&1 | head -1)"
 
 # Pair records merged on rank 0 from every rank's sorted run, a record per request with
 # --key-round 1: all of them listed (above, --passages all), or the first few, the rest
