@@ -207,17 +207,21 @@ wvariants=(
 )
 v=0
 set -f # (the options' globs go to overlap as they are)
+# The paths are given relative to $t: the rank that examines a file is picked by its path's
+# hash, so a path under a random temporary name dealt the files out differently in every run,
+# and in some runs one rank of three examined and then received nearly all 29 (the check on
+# what a rank held below failed one run in several).
 for opts in "${wvariants[@]}"; do
   v=$((v + 1))
   for fmt in json text; do
     # shellcheck disable=SC2086
-    "$OVL_BIN" scan --format "$fmt" --color never $opts -o "$t/one.$fmt" "$w/tree" "$w/missing" 2>"$t/one.err"
+    (cd "$t" && "$OVL_BIN" scan --format "$fmt" --color never $opts -o "$t/one.$fmt" walk/tree walk/missing 2>"$t/one.err")
     st1=$?
     grep '^overlap' "$t/one.err" >"$t/one.msg"
     for n in 1 2 3 4; do
       # shellcheck disable=SC2086
-      OVERLAP_MPI_STATS="$t/walk.stats" mpi "$n" scan --format "$fmt" --color never $opts -o "$t/mpi.$fmt" \
-        "$w/tree" "$w/missing" >/dev/null 2>"$t/mpi.err"
+      (cd "$t" && OVERLAP_MPI_STATS="$t/walk.stats" mpi "$n" scan --format "$fmt" --color never $opts \
+        -o "$t/mpi.$fmt" walk/tree walk/missing >/dev/null 2>"$t/mpi.err")
       stn=$?
       grep '^overlap' "$t/mpi.err" >"$t/mpi.msg"
       # (No rank held every path: the most a rank held in the fingerprint phase, which
@@ -255,8 +259,10 @@ for f in "$t"/c/src/*.txt; do
   k=$((k + 1))
 done
 { cat "$w/flat/r/h2.txt"; echo; tail -5 "$t/c/susp/00000.txt"; } >"$w/flat/p/q/pair.txt"
-"$OVL_BIN" scan --format json --no-families -o "$t/one.json" "$w/flat" 2>/dev/null
-OVERLAP_MPI_STATS="$t/paths.3" mpi 3 scan --format json --no-families -o "$t/mpi.json" "$w/flat" >/dev/null 2>&1
+# (Relative paths, as above: the same ranks examine the same files in every run.)
+(cd "$t" && "$OVL_BIN" scan --format json --no-families -o "$t/one.json" walk/flat 2>/dev/null)
+(cd "$t" && OVERLAP_MPI_STATS="$t/paths.3" mpi 3 scan --format json --no-families -o "$t/mpi.json" walk/flat \
+  >/dev/null 2>&1)
 jq -e '(.pairs | length) == 3 and (.documents | length) == 5' "$t/one.json" >/dev/null && cmp -s "$t/one.json" "$t/mpi.json" &&
 awk -F'\t' 'NR > 1 && ($10 == "" || $10 + 0 >= $11 + 0 || $11 != 33) {bad = 1}
   $1 == "keys" && $10 * 2 > $11 {bad = 1} END {exit bad || NR != 7}' "$t/paths.3" &&
