@@ -180,18 +180,8 @@ static int cmp_u32pair(const void *a, const void *b)
 /* Documents of unit u: the run of rd (sorted (unit, document) pairs) holding it. */
 static void unit_docs(const u32pair *rd, size_t nrd, uint32_t u, size_t *lo, size_t *hi)
 {
-    size_t a = 0, b = nrd;
-    while (a < b) {
-        size_t m = a + (b - a) / 2;
-        if (rd[m].x < u)
-            a = m + 1;
-        else
-            b = m;
-    }
-    *lo = a;
-    while (a < nrd && rd[a].x == u)
-        a++;
-    *hi = a;
+    *lo = ovl__first_at_rec(rd, nrd, sizeof *rd, offsetof(u32pair, x), u);
+    *hi = ovl__first_at_rec(rd + *lo, nrd - *lo, sizeof *rd, offsetof(u32pair, x), (size_t)u + 1) + *lo;
 }
 
 /* Documents holding both units: a merge of their sorted runs. */

@@ -6,6 +6,7 @@
 #include "cps.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,18 +174,28 @@ static inline uint64_t ovl__bytes_eq(uint64_t x, uint8_t c)
     return ~(((y & b7) + b7) | y) & ~b7;
 }
 
-/* The first of the increasing p[0, n) at or above v (n when none). */
-static inline size_t ovl__first_at(const uint32_t *p, size_t n, size_t v)
+/* The first of n records of size bytes from base, increasing in the uint32_t at byte offset
+ * off of each (a document number, a unit), whose key is at or above v (n when none). */
+static inline size_t ovl__first_at_rec(const void *base, size_t n, size_t size, size_t off, size_t v)
 {
+    const unsigned char *b = base;
     size_t x = 0, y = n;
     while (x < y) {
         size_t mid = x + (y - x) / 2;
-        if (p[mid] < v)
+        uint32_t k;
+        memcpy(&k, b + mid * size + off, sizeof k);
+        if (k < v)
             x = mid + 1;
         else
             y = mid;
     }
     return x;
+}
+
+/* The first of the increasing p[0, n) at or above v (n when none). */
+static inline size_t ovl__first_at(const uint32_t *p, size_t n, size_t v)
+{
+    return ovl__first_at_rec(p, n, sizeof *p, 0, v);
 }
 
 /* Growable array helper: ensures room for need elements of size sz in *p (capacity *cap).

@@ -1,22 +1,15 @@
 /* families.c - the families over MPI ranks: built (from src/mpi/famunits.c's input) and widened on rank 0, their spans sent to each rank for the documents it asks for, and the pairs they leave. */
 #include "families.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The first of the spans (in document order) of document id or a later one. */
-static size_t span_lower(const ovl__famspan *s, size_t n, uint32_t id)
+static size_t span_lower(const ovl__famspan *s, size_t n, size_t id)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s[mid].doc < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return ovl__first_at_rec(s, n, sizeof *s, offsetof(ovl__famspan, doc), id);
 }
 
 int ovl__mpi_restrict_families(const ovl__families *g, const uint32_t *ids, size_t nids, ovl__families *out)
@@ -359,18 +352,8 @@ typedef struct wfetch {
 /* How many copies document doc has (cops sorted by group). */
 static uint32_t copies_of(const dpair *cops, size_t n, uint32_t doc)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cops[mid].b < doc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t e = lo;
-    while (e < n && cops[e].b == doc)
-        e++;
-    return (uint32_t)(e - lo);
+    return (uint32_t)(ovl__first_at_rec(cops, n, sizeof *cops, offsetof(dpair, b), (size_t)doc + 1) -
+                      ovl__first_at_rec(cops, n, sizeof *cops, offsetof(dpair, b), doc));
 }
 
 static int fetch_window(void *u, const uint32_t *docs, size_t n, int want, const ovl_corpus **fc,

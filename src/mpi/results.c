@@ -1,6 +1,7 @@
 /* results.c - the scan's results over MPI ranks: pair records merged on rank 0 in report order, the other ranks serving what it asks for, and rank 0's report. */
 #include "results.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,15 +397,9 @@ typedef struct cstream {
 /* The near-copy similarity of doc, 0 when it is an identical copy. */
 static double near_sim(const rootin *in, uint32_t doc)
 {
-    size_t lo = 0, hi = in->near ? in->nsims : 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (in->sims[mid].doc < doc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < (in->near ? in->nsims : 0) && in->sims[lo].doc == doc && in->sims[lo].sim > 0 ? in->sims[lo].sim : 0;
+    size_t n = in->near ? in->nsims : 0;
+    size_t lo = ovl__first_at_rec(in->sims, n, sizeof *in->sims, offsetof(dsim, doc), doc);
+    return lo < n && in->sims[lo].doc == doc && in->sims[lo].sim > 0 ? in->sims[lo].sim : 0;
 }
 
 static int stream_copies(void *data, ovl__run *r)
