@@ -164,7 +164,7 @@ static int walk_levels(mpi_run *m, ovl_corpus *walked, const char *const *paths,
     ovl__bbuf cur = {0}, next = {0}, *out = calloc((size_t)P, sizeof *out);
     size_t np = 0, *counts = calloc((size_t)P, sizeof *counts), *lens = calloc((size_t)P, sizeof *lens);
     char *got = NULL, *send = NULL, *child = NULL, *crel = NULL;
-    size_t ccap = 0, rcap = 0;
+    size_t ccap = 0, rcap = 0, cpre = 0, rpre = 0; /* child and crel: its entries' path prefixes */
     ovl__dlist *dl = NULL; /* the directory being listed, and where it is */
     uint32_t darg = 0;
     const char *dir = NULL, *drel = NULL;
@@ -208,6 +208,22 @@ static int walk_levels(mpi_run *m, ovl_corpus *walked, const char *const *paths,
                     }
                     rc = ovl__corpus_list_open(walked, dir, o, &dl);
                     tag_problems(walked, &np, tags, darg, drel);
+                    /* Its entries' paths, and their paths relative to the path given, begin
+                     * the same: written once, each name put after them. */
+                    size_t dlen = strlen(dir), rl = strlen(drel);
+                    if (rc == OVL_OK &&
+                        (ovl__grow(&child, &ccap, dlen + 2, 1) != 0 || ovl__grow(&crel, &rcap, rl + 2, 1) != 0))
+                        rc = OVL_ERR_NOMEM;
+                    if (rc != OVL_OK)
+                        break;
+                    memcpy(child, dir, dlen);
+                    cpre = dlen;
+                    if (dlen == 0 || dir[dlen - 1] != '/')
+                        child[cpre++] = '/';
+                    memcpy(crel, drel, rl);
+                    rpre = rl;
+                    if (rl)
+                        crel[rpre++] = '/';
                     continue;
                 }
                 if (!ovl__corpus_list_next(dl, &name, &type)) {
@@ -215,15 +231,14 @@ static int walk_levels(mpi_run *m, ovl_corpus *walked, const char *const *paths,
                     dl = NULL;
                     continue;
                 }
-                size_t dlen = strlen(dir), rl = strlen(drel), nl = strlen(name);
-                int slash = dlen > 0 && dir[dlen - 1] == '/';
-                if (ovl__grow(&child, &ccap, dlen + nl + 2, 1) != 0 || ovl__grow(&crel, &rcap, rl + nl + 2, 1) != 0) {
+                size_t nl = strlen(name);
+                if (ovl__grow(&child, &ccap, cpre + nl + 1, 1) != 0 || ovl__grow(&crel, &rcap, rpre + nl + 1, 1) != 0) {
                     rc = OVL_ERR_NOMEM;
                     break;
                 }
-                snprintf(child, ccap, "%s%s%s", dir, slash ? "" : "/", name);
-                int cl = snprintf(crel, rcap, "%s%s%s", drel, *drel ? "/" : "", name);
-                put_wpath(&out[owner(child, P)], darg, (uint32_t)cl, type, child);
+                memcpy(child + cpre, name, nl + 1);
+                memcpy(crel + rpre, name, nl + 1);
+                put_wpath(&out[owner(child, P)], darg, (uint32_t)(rpre + nl), type, child);
                 listed++;
             }
             if (rc == OVL_ERR_NOMEM)
