@@ -353,6 +353,14 @@ got=$(fam_tags "$t/fam4.jsonl" V2="$(w2830 "$t/fam4t/V2")" V3="$(w2830 "$t/fam4t
 [ "$got" = "120 V2+W;150 U;150 Z;200 T+X;80 V3+W;" ] && [ "$(grep -c '^{"pair"' "$t/fam4.jsonl")" = 0 ] &&
   ok "a paragraph two texts share: with each, occurrence by occurrence; neighbours in a few documents: apart; a heading: no name" ||
   bad "shared paragraph / neighbours / heading: families $got want 120 V2+W;150 U;150 Z;200 T+X;80 V3+W; $(grep -c '^{"pair"' "$t/fam4.jsonl") pairs"
+# bench/family_neighbours.py reads who sits beside a family from the JSON report: Z after U in
+# the 40 documents holding both, nothing before it.
+"$OVL_BIN" scan --format json --families 0 --passages all -o "$t/fam4.json" "$t/fam4" 2>/dev/null
+uid=$(jq -r --arg u "$(first8 "$t/fam4t/U")" '.families[] | select(.text | gsub("\\s+"; " ") | startswith($u)) | .id' "$t/fam4.json")
+zid=$(jq -r --arg z "$(first8 "$t/fam4t/Z")" '.families[] | select(.text | gsub("\\s+"; " ") | startswith($z)) | .id' "$t/fam4.json")
+nb=$(python3 "$OVL_SRC/bench/family_neighbours.py" "$t/fam4.json" "$uid" 2>&1 | tail -n +2)
+[ -n "$uid" ] && [ -n "$zid" ] && [ "$(echo "$nb" | awk '{print $1, $2, $4}')" = "40 after $zid:" ] &&
+  ok "family_neighbours.py: Z after U in 40 documents" || bad "family_neighbours.py: U=$uid Z=$zid: $nb"
 # A notice whose first short lines sit beside each file's own lines (a Debian copyright file's
 # "Files:" and "Copyright:" fields before the Apache-2.0 notice): the fingerprint merges the
 # first line with them into a chunk whose keys recur nowhere, so the family's chunks begin at
