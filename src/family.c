@@ -199,23 +199,31 @@ static size_t docs_both(const u32pair *rd, size_t lx, size_t hx, size_t ly, size
     return both;
 }
 
-typedef struct nedge {
-    uint32_t x, y;  /* units, x < y */
-    uint32_t both;  /* documents holding both */
-} nedge;
-
-static int cmp_nedge_xy(const void *a, const void *b)
+static int cmp_fedge_xy(const void *a, const void *b)
 {
-    const nedge *p = a, *q = b;
+    const ovl__fedge *p = a, *q = b;
     return cmp_xy(p->x, p->y, q->x, q->y);
 }
 
-/* Most documents in common first, then by units. */
-static int cmp_nedge(const void *a, const void *b)
+size_t ovl__fedges_merge(ovl__fedge *e, size_t n)
 {
-    const nedge *p = a, *q = b;
-    if (p->both != q->both)
-        return p->both > q->both ? -1 : 1;
+    if (n > 1)
+        qsort(e, n, sizeof *e, cmp_fedge_xy);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k && e[i].x == e[k - 1].x && e[i].y == e[k - 1].y)
+            e[k - 1].n += e[i].n;
+        else
+            e[k++] = e[i];
+    return k;
+}
+
+/* Most documents in common first, then by units. */
+static int cmp_fedge(const void *a, const void *b)
+{
+    const ovl__fedge *p = a, *q = b;
+    if (p->n != q->n)
+        return p->n > q->n ? -1 : 1;
     return cmp_xy(p->x, p->y, q->x, q->y);
 }
 
@@ -238,24 +246,27 @@ static int same_docs(size_t both, size_t nx, size_t ny)
 }
 
 /* Joins the units of neighbouring recurring chunks of one document (a licence's paragraphs)
- * into one family when mostly the same documents hold them (see ovl__families_build).
- * unit[c]: the unit of recurring chunk c (UINT32_MAX when it has none); parent: union-find
- * over the nunits units. */
-static int join_neighbours(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of,
-                           const uint32_t *unit, const unsigned char *frag, size_t nunits,
-                           uint32_t *parent)
+ * into one family when mostly the same documents hold them (see ovl__families_build), as
+ * ovl__funits_join says. Everything it counts is a sum over documents (the documents holding
+ * a unit, holding two units, the times two units sit side by side), so each process counts
+ * those it holds and j adds them up; the joins then run alike in every process. */
+int ovl__funits_join(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of, const ovl__fjoin *j,
+                     uint32_t *parent)
 {
-    size_t nrd = 0, ned = 0, caped = 0;
+    const uint32_t *unit = rk->unit;
+    const unsigned char *frag = rk->frag;
+    size_t nunits = rk->nunits, nrd = 0, ned = 0, caped = 0;
     u32pair *rd = malloc((rk->n ? rk->n : 1) * sizeof *rd); /* (unit, document) of recurring chunks */
-    nedge *ed = NULL;                                 /* neighbouring units */
+    ovl__fedge *ed = NULL;                                 /* neighbouring units; n: times, then both */
     uint32_t *leader = malloc((nunits ? nunits : 1) * sizeof *leader);
     uint32_t *ndoc = calloc(nunits ? nunits : 1, sizeof *ndoc); /* per unit: its documents */
     u32pair *fbest = malloc((nunits ? nunits : 1) * sizeof *fbest); /* per fragment: (text, times) */
+    uint32_t *both = NULL; /* per pair of neighbours: the documents holding both */
     int rc = OVL_OK;
-    if (!rd || !leader || !ndoc || !fbest) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
+    for (size_t u = 0; u < nunits; u++)
+        parent[u] = (uint32_t)u;
+    if (!rd || !leader || !ndoc || !fbest)
+        goto nomem;
     for (size_t d = 0; d < rk->ndocs; d++) {
         if (copy_of[d] != d)
             continue;
@@ -270,11 +281,9 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *
             if (p != UINT32_MAX && unit[p] != r &&
                 rk->info[c].tok_start <= rk->info[p].tok_end + FAMILY_GAP) {
                 uint32_t q = unit[p];
-                if (ovl__grow(&ed, &caped, ned + 1, sizeof *ed) != 0) {
-                    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-                    goto done;
-                }
-                ed[ned++] = r < q ? (nedge){r, q, 0} : (nedge){q, r, 0};
+                if (ovl__grow(&ed, &caped, ned + 1, sizeof *ed) != 0)
+                    goto nomem;
+                ed[ned++] = r < q ? (ovl__fedge){r, q, 1} : (ovl__fedge){q, r, 1};
             }
         }
     }
@@ -288,28 +297,43 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *
     nrd = k;
     for (size_t i = 0; i < nrd; i++)
         ndoc[rd[i].x]++;
-    if (ned > 1)
-        qsort(ed, ned, sizeof *ed, cmp_nedge_xy);
+    /* Each pair of neighbours once, with the times it was met. */
+    ned = ovl__fedges_merge(ed, ned);
+    goto counted;
+nomem:
+    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+counted:
+    /* (Every process comes here: from now on each step is taken by all of them.) */
+    if (j && (rc = j->agree(j->arg, rc)) == OVL_OK && (rc = j->sum(j->arg, ndoc, nunits)) == OVL_OK)
+        rc = j->edges(j->arg, &ed, &ned);
+    if (rc != OVL_OK)
+        goto done;
+    if (!(both = malloc((ned ? ned : 1) * sizeof *both)))
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    if (j && (rc = j->agree(j->arg, rc)) != OVL_OK)
+        goto done;
+    if (rc != OVL_OK)
+        goto done;
+    for (size_t i = 0; i < ned; i++) {
+        size_t lx, hx, ly, hy;
+        unit_docs(rd, nrd, ed[i].x, &lx, &hx);
+        unit_docs(rd, nrd, ed[i].y, &ly, &hy);
+        both[i] = (uint32_t)docs_both(rd, lx, hx, ly, hy);
+    }
+    if (j && (rc = j->sum(j->arg, both, ned)) != OVL_OK)
+        goto done;
     for (size_t u = 0; u < nunits; u++)
         fbest[u] = (u32pair){UINT32_MAX, 0};
     k = 0;
     for (size_t i = 0; i < ned; i++) {
-        if (i && ed[i].x == ed[i - 1].x && ed[i].y == ed[i - 1].y)
-            continue;
-        size_t lx, hx, ly, hy;
-        unit_docs(rd, nrd, ed[i].x, &lx, &hx);
-        unit_docs(rd, nrd, ed[i].y, &ly, &hy);
-        size_t both = docs_both(rd, lx, hx, ly, hy);
+        uint32_t times = ed[i].n;
         /* A fragment's text: one beside it in most of its documents (a text whose windows
          * are all variants, cut differently from copy to copy, is no fragment of the text
          * it sometimes follows); the one beside it most often, then the one in more
          * documents. */
-        uint32_t times = 1;
-        while (i + times < ned && ed[i + times].x == ed[i].x && ed[i + times].y == ed[i].y)
-            times++;
         for (int side = 0; side < 2; side++) {
             uint32_t f = side ? ed[i].y : ed[i].x, t = side ? ed[i].x : ed[i].y;
-            if (!frag[f] || frag[t] || (double)both < FAMILY_SAME_DOCS * (double)ndoc[f])
+            if (!frag[f] || frag[t] || (double)both[i] < FAMILY_SAME_DOCS * (double)ndoc[f])
                 continue;
             u32pair *b = &fbest[f];
             if (b->x == UINT32_MAX || times > b->y || (times == b->y && ndoc[t] > ndoc[b->x]))
@@ -317,8 +341,8 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *
         }
         if (frag[ed[i].x] || frag[ed[i].y])
             continue; /* joined below, to one text only */
-        if (same_docs(both, hx - lx, hy - ly))
-            ed[k++] = (nedge){ed[i].x, ed[i].y, (uint32_t)both};
+        if (same_docs(both[i], ndoc[ed[i].x], ndoc[ed[i].y]))
+            ed[k++] = (ovl__fedge){ed[i].x, ed[i].y, both[i]};
     }
     ned = k;
     /* Strongest links first; a link joins two families only when their leaders (each
@@ -326,7 +350,7 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *
      * like the next, does not make one family of texts that are not alike (the templates
      * of a tool's pages, one after the other, into every licence some page sits beside). */
     if (ned > 1)
-        qsort(ed, ned, sizeof *ed, cmp_nedge);
+        qsort(ed, ned, sizeof *ed, cmp_fedge);
     for (size_t u = 0; u < nunits; u++)
         leader[u] = (uint32_t)u;
     for (size_t i = 0; i < ned; i++) {
@@ -338,7 +362,10 @@ static int join_neighbours(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *
             size_t a0, a1, b0, b1;
             unit_docs(rd, nrd, lx, &a0, &a1);
             unit_docs(rd, nrd, ly, &b0, &b1);
-            if (!same_docs(docs_both(rd, a0, a1, b0, b1), a1 - a0, b1 - b0))
+            uint32_t lb = (uint32_t)docs_both(rd, a0, a1, b0, b1);
+            if (j && (rc = j->sum(j->arg, &lb, 1)) != OVL_OK)
+                goto done;
+            if (!same_docs(lb, ndoc[lx], ndoc[ly]))
                 continue;
         }
         uint32_t lead = ndoc[lx] > ndoc[ly] || (ndoc[lx] == ndoc[ly] && lx < ly) ? lx : ly;
@@ -359,6 +386,7 @@ done:
     free(fbest);
     free(rd);
     free(ed);
+    free(both);
     free(leader);
     free(ndoc);
     return rc;
@@ -937,13 +965,88 @@ int ovl__families_from_keys(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *
     return rc;
 }
 
+void ovl__fspans_free(ovl__fspans *s)
+{
+    if (!s)
+        return;
+    free(s->spans);
+    free(s->text);
+    free(s->clean);
+    memset(s, 0, sizeof *s);
+}
+
+/* Spans: runs of overlapping recurring chunks of one family in one document (chunks next to
+ * each other: a chunk between them that no record names ends the run). */
+int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of, uint32_t *parent,
+                      ovl__fspans *out)
+{
+    const uint32_t *unit = rk->unit;
+    size_t cap = 0, capt = 0, capcl = 0;
+    memset(out, 0, sizeof *out);
+    for (size_t d = 0; d < rk->ndocs; d++) {
+        if (copy_of[d] != d)
+            continue;
+        uint32_t c1 = rk->first[d + 1];
+        for (uint32_t c = rk->first[d]; c < c1;) {
+            if (unit[c] == UINT32_MAX) {
+                c++;
+                continue;
+            }
+            uint32_t e = c + 1;
+            uint32_t root = ovl__uf_find(parent, unit[c]);
+            const ovl__chunkinfo *cc = &rk->info[c];
+            uint32_t tend = cc->tok_end, cend = cc->char_end;
+            unsigned char clean = rk->pure[c];
+            while (e < c1 && rk->off[e] == rk->off[e - 1] + 1 && unit[e] != UINT32_MAX &&
+                   rk->info[e].tok_start <= tend &&
+                   ovl__uf_find(parent, unit[e]) == root) {
+                const ovl__chunkinfo *ce = &rk->info[e];
+                clean &= rk->pure[e];
+                if (ce->tok_end > tend) {
+                    tend = ce->tok_end;
+                    cend = ce->char_end;
+                }
+                e++;
+            }
+            if (ovl__grow(&out->spans, &cap, out->n + 1, sizeof *out->spans) != 0 ||
+                ovl__grow(&out->text, &capt, out->n + 1, sizeof *out->text) != 0 ||
+                ovl__grow(&out->clean, &capcl, out->n + 1, 1) != 0) {
+                ovl__fspans_free(out);
+                return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            }
+            out->text[out->n] = root;
+            out->clean[out->n] = clean;
+            out->spans[out->n++] = (ovl__famspan){(uint32_t)d, cc->tok_start, tend, cc->char_start, cend};
+            c = e;
+        }
+    }
+    return OVL_OK;
+}
+
 int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of, ovl__families *out)
 {
+    ovl__fspans sp;
     memset(out, 0, sizeof *out);
-    size_t ndocs = rk->ndocs, nunits = rk->nunits;
-    const uint32_t *unit = rk->unit; /* per recurring chunk: its unit */
-    const unsigned char *pure = rk->pure, *frag = rk->frag;
-    uint32_t *parent = NULL; /* per unit */
+    memset(&sp, 0, sizeof sp);
+    uint32_t *parent = malloc((rk->nunits ? rk->nunits : 1) * sizeof *parent); /* per unit */
+    if (!parent)
+        return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
+     * when mostly the same documents hold their units. */
+    int rc = ovl__funits_join(ctx, rk, copy_of, NULL, parent);
+    if (rc == OVL_OK)
+        rc = ovl__funits_spans(ctx, rk, copy_of, parent, &sp);
+    free(parent);
+    if (rc == OVL_OK)
+        rc = ovl__families_from_spans(ctx, &sp, rk->ndocs, rk->nunits, rk->kin, copy_of, out);
+    ovl__fspans_free(&sp);
+    return rc;
+}
+
+int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t nunits, const uint32_t *kin,
+                             const uint32_t *copy_of, ovl__families *out)
+{
+    memset(out, 0, sizeof *out);
     uint32_t *copies = calloc(ndocs ? ndocs : 1, sizeof *copies);
     uint32_t *root_fam = NULL; /* per unit */
     unsigned char *sclean = NULL, *fclean = NULL;  /* per span: of such chunks only */
@@ -958,76 +1061,26 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     for (size_t i = 0; i < ndocs; i++)
         if (copy_of[i] != UINT32_MAX && copy_of[i] != i)
             copies[copy_of[i]]++;
-    if (!(parent = malloc((nunits ? nunits : 1) * sizeof *parent))) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
-    for (size_t u = 0; u < nunits; u++)
-        parent[u] = (uint32_t)u;
-    /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
-     * when mostly the same documents hold their units. */
-    rc = join_neighbours(ctx, rk, copy_of, unit, frag, nunits, parent);
-    if (rc != OVL_OK)
-        goto done;
-    /* Spans: runs of overlapping recurring chunks of one family in one document (chunks
-     * next to each other: a chunk between them that no record names ends the run). */
-    size_t nspans = 0, cap = 0, capsc = 0, capcl = 0;
-    uint32_t *span_chunk = NULL; /* the first recurring chunk of each span */
-    for (size_t d = 0; d < ndocs; d++) {
-        out->doc_first[d] = nspans;
-        if (copy_of[d] != d)
-            continue;
-        uint32_t c1 = rk->first[d + 1];
-        for (uint32_t c = rk->first[d]; c < c1;) {
-            if (unit[c] == UINT32_MAX) {
-                c++;
-                continue;
-            }
-            uint32_t e = c + 1;
-            uint32_t root = ovl__uf_find(parent, unit[c]);
-            const ovl__chunkinfo *cc = &rk->info[c];
-            uint32_t tend = cc->tok_end, cend = cc->char_end;
-            unsigned char clean = pure[c];
-            while (e < c1 && rk->off[e] == rk->off[e - 1] + 1 && unit[e] != UINT32_MAX &&
-                   rk->info[e].tok_start <= tend &&
-                   ovl__uf_find(parent, unit[e]) == root) {
-                const ovl__chunkinfo *ce = &rk->info[e];
-                clean &= pure[e];
-                if (ce->tok_end > tend) {
-                    tend = ce->tok_end;
-                    cend = ce->char_end;
-                }
-                e++;
-            }
-            if (ovl__grow(&out->spans, &cap, nspans + 1, sizeof *out->spans) != 0 ||
-                ovl__grow(&span_chunk, &capsc, nspans + 1, sizeof *span_chunk) != 0 ||
-                ovl__grow(&sclean, &capcl, nspans + 1, 1) != 0) {
-                free(span_chunk);
-                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-                goto done;
-            }
-            span_chunk[nspans] = c;
-            sclean[nspans] = clean;
-            out->spans[nspans++] = (ovl__famspan){(uint32_t)d, cc->tok_start, tend, cc->char_start, cend};
-            c = e;
-        }
-    }
-    out->doc_first[ndocs] = nspans;
+    /* (The spans are taken: in's arrays become the families'.) */
+    size_t nspans = in->n;
+    out->spans = in->spans;
+    span_text = in->text;
+    sclean = in->clean;
+    memset(in, 0, sizeof *in);
+    for (size_t s = 0; s < nspans; s++)
+        out->doc_first[out->spans[s].doc + 1]++;
+    for (size_t d = 0; d < ndocs; d++)
+        out->doc_first[d + 1] += out->doc_first[d];
     out->nspans = nspans;
     /* Family of each span: the root of its first chunk, once every union is made, then the
      * text its run begins with where it is a part of a text (join_parts); then (span_text
      * again) that text's family, numbered as first met. */
     root_fam = malloc((nunits ? nunits : 1) * sizeof *root_fam);
-    span_text = malloc((nspans ? nspans : 1) * sizeof *span_text);
-    if (!root_fam || !span_text) {
-        free(span_chunk);
+    if (!root_fam) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    for (size_t s = 0; s < nspans; s++)
-        span_text[s] = ovl__uf_find(parent, unit[span_chunk[s]]);
-    free(span_chunk);
-    if ((rc = join_parts(ctx, out->spans, nspans, span_text, nunits, rk->kin)) != OVL_OK)
+    if ((rc = join_parts(ctx, out->spans, nspans, span_text, nunits, kin)) != OVL_OK)
         goto done;
     for (size_t u = 0; u < nunits; u++)
         root_fam[u] = UINT32_MAX;
@@ -1144,7 +1197,6 @@ done:
     free(span_text);
     free(sclean);
     free(fclean);
-    free(parent);
     free(copies);
     free(root_fam);
     free(order);

@@ -84,8 +84,66 @@ typedef struct ovl__funits {
     uint32_t *kin; /* per unit: its root's kin (ovl__fclasses_roots), or NULL: none alike */
 } ovl__funits;
 
-/* The families of u (copy_of as for ovl__families_from_keys). */
+/* The families of u (copy_of as for ovl__families_from_keys): ovl__funits_join, then
+ * ovl__funits_spans, then ovl__families_from_spans. */
 int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, ovl__families *out);
+
+/* Two units side by side in documents (x < y) and a count: the times they were met so, or
+ * the documents holding both. */
+typedef struct ovl__fedge {
+    uint32_t x, y, n;
+} ovl__fedge;
+
+/* Sorts e[0, n) by (x, y), each pair once with the counts of its copies added; how many are
+ * left. */
+size_t ovl__fedges_merge(ovl__fedge *e, size_t n);
+
+/* How ovl__funits_join adds up what it counts when each process holds the recurring chunks
+ * of its share of the documents (MPI ranks): every process makes the same calls in the same
+ * order, and each returns the same code in every process. NULL in one process. */
+typedef struct ovl__fjoin {
+    int (*agree)(void *arg, int rc);              /* OVL_OK when every process's rc is */
+    int (*sum)(void *arg, uint32_t *v, size_t n); /* v[0, n) summed over the processes, in place */
+    /* This process's neighbours *ed (*n of them, each pair once, sorted by (x, y), n: times
+     * met), malloc'd, replaced by those of every process (times added). */
+    int (*edges)(void *arg, ovl__fedge **ed, size_t *n);
+    void *arg;
+} ovl__fjoin;
+
+/* parent (u->nunits entries, union-find): the units of u joined into texts. Neighbouring
+ * recurring chunks of one document (chunks at most FAMILY_GAP tokens apart: a licence's
+ * paragraphs, a template's pieces) hold one text when mostly the same documents hold their
+ * units, and the texts' leaders (each one's unit in most documents) are alike too; a
+ * fragment (u->frag) joins the one text beside it in most of its documents. Documents d
+ * with copy_of[d] != d are left out. j: NULL, or how the counts of the documents of other
+ * processes are added (then every process calls it, with the same u->nunits and frag).
+ * OVL_OK or OVL_ERR_NOMEM (or j's error). */
+int ovl__funits_join(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, const ovl__fjoin *j,
+                     uint32_t *parent);
+
+/* The spans of the texts in documents, in document order: runs of a document's recurring
+ * chunks, one after the other, of one text; per span its text (the root of its units in
+ * parent, from ovl__funits_join) and whether its chunks are all of texts of their own
+ * (clean). Arrays malloc'd, freed by ovl__fspans_free. */
+typedef struct ovl__fspans {
+    ovl__famspan *spans; /* doc: the document's number in the ovl__funits */
+    uint32_t *text;
+    unsigned char *clean;
+    size_t n;
+} ovl__fspans;
+void ovl__fspans_free(ovl__fspans *s);
+
+/* *out from the chunks of u (documents d with copy_of[d] != d left out) and parent
+ * (path-compressed here). OVL_OK or OVL_ERR_NOMEM. */
+int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, uint32_t *parent,
+                      ovl__fspans *out);
+
+/* The families of the spans *s of ndocs documents (taken: *s is emptied) over nunits units,
+ * kin as in ovl__funits, copy_of as for ovl__families_from_keys: the parts of texts joined
+ * occurrence by occurrence, the families numbered as first met and their representatives
+ * chosen. The spans may come from processes that each made those of their documents. */
+int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *s, size_t ndocs, size_t nunits, const uint32_t *kin,
+                             const uint32_t *copy_of, ovl__families *out);
 
 /* What the widening reads of a document besides its text, as phase 1 found it. */
 typedef struct ovl__famdoc {

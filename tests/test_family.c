@@ -1,7 +1,9 @@
-/* test_family.c - the families' spans over the recurring chunks only: a chunk no record names between two recurring ones ends a span, a document whose chunks all recur, runs that stop at a document's end, a document without recurring chunks, copies counted, many recurring chunks in one document; the families' input made from the records, the key groups' documents counted, and the same families whatever the key groups' numbers (what the MPI ranks rely on). */
+/* test_family.c - the families' spans over the recurring chunks only: a chunk no record names between two recurring ones ends a span, a document whose chunks all recur, runs that stop at a document's end, a document without recurring chunks, copies counted, many recurring chunks in one document; the families' input made from the records, the key groups' documents counted, and the same families whatever the key groups' numbers or however the documents are split for the neighbours' join (what the MPI ranks rely on). */
 #include "../src/family.h"
+#include "../src/uf.h"
 
 #include <check.h>
+#include <pthread.h>
 
 #include "testutil.h"
 
@@ -387,6 +389,195 @@ START_TEST(test_kin)
 }
 END_TEST
 
+/* ---- The neighbours' join split over processes (what the MPI ranks do) ------------------- */
+
+/* Units X 0, Y 1, Z 2 and the fragment F 3 in documents 0-10, one chunk each, in that order
+ * 2 tokens apart: X in 0-9, Y in 2-9, Z in 3-10, F in 0-3. X and Y are one text (8 documents
+ * of 10 hold both); Y and Z are too (7 of 8), but X, the leader of X and Y, and Z are not (7
+ * of 10), so Z stays apart; F joins X, the text beside it. Documents 5-10 alone would join Z
+ * (X, Y and Z in 5 of their 5, 5 and 6 documents). */
+#define NJ_DOCS 11
+typedef struct nj_fixture {
+    uint32_t first[NJ_DOCS + 1], off[64], unit[64], copy_of[NJ_DOCS];
+    ovl__chunkinfo info[64];
+    unsigned char pure[64], frag[4];
+    ovl__funits u;
+} nj_fixture;
+
+static void nj_make(nj_fixture *x, uint32_t d0, uint32_t d1)
+{
+    memset(x, 0, sizeof *x);
+    size_t n = 0;
+    for (uint32_t d = d0; d < d1; d++) {
+        x->first[d - d0] = (uint32_t)n;
+        x->copy_of[d - d0] = d - d0;
+        const int has[4] = {d <= 3, d <= 9, d >= 2 && d <= 9, d >= 3}; /* F, X, Y, Z */
+        static const uint32_t unit_of[4] = {3, 0, 1, 2};
+        for (uint32_t k = 0, o = 0; k < 4; k++) {
+            if (!has[k])
+                continue;
+            uint32_t t0 = 12 * k;
+            x->off[n] = o++;
+            x->unit[n] = unit_of[k];
+            x->pure[n] = k != 0;
+            x->info[n++] = (ovl__chunkinfo){t0, t0 + 10, 4 * t0, 4 * (t0 + 10)};
+        }
+    }
+    x->first[d1 - d0] = (uint32_t)n;
+    x->frag[3] = 1;
+    x->u = (ovl__funits){d1 - d0, x->first, x->off, x->info, x->unit, x->pure, n, x->frag, 4, NULL};
+}
+
+/* Two threads in step, each with its documents: what one gives, both get added up. */
+typedef struct duo {
+    pthread_barrier_t bar;
+    uint32_t *v[2];
+    ovl__fedge *e[2], *all;
+    size_t ne[2], nall;
+    int rc[2];
+    unsigned sums;
+} duo;
+
+typedef struct duo_side {
+    duo *d;
+    int me;
+    nj_fixture x;
+    uint32_t parent[4];
+    ovl__fspans sp;
+    int rc;
+} duo_side;
+
+static int duo_agree(void *arg, int rc)
+{
+    duo_side *s = arg;
+    s->d->rc[s->me] = rc;
+    pthread_barrier_wait(&s->d->bar);
+    int r = s->d->rc[0] != OVL_OK ? s->d->rc[0] : s->d->rc[1];
+    pthread_barrier_wait(&s->d->bar);
+    return r;
+}
+
+static int duo_sum(void *arg, uint32_t *v, size_t n)
+{
+    duo_side *s = arg;
+    s->d->v[s->me] = v;
+    pthread_barrier_wait(&s->d->bar);
+    if (s->me == 0) {
+        for (size_t i = 0; i < n; i++)
+            s->d->v[0][i] = s->d->v[1][i] = s->d->v[0][i] + s->d->v[1][i];
+        s->d->sums++;
+    }
+    pthread_barrier_wait(&s->d->bar);
+    return OVL_OK;
+}
+
+static int duo_edges(void *arg, ovl__fedge **ed, size_t *n)
+{
+    duo_side *s = arg;
+    duo *d = s->d;
+    d->e[s->me] = *ed;
+    d->ne[s->me] = *n;
+    pthread_barrier_wait(&d->bar);
+    if (s->me == 0) {
+        d->all = malloc((d->ne[0] + d->ne[1] + 1) * sizeof *d->all);
+        d->nall = 0;
+        for (int p = 0; p < 2; p++)
+            for (size_t i = 0; i < d->ne[p]; i++)
+                d->all[d->nall++] = d->e[p][i];
+        d->nall = ovl__fedges_merge(d->all, d->nall);
+    }
+    pthread_barrier_wait(&d->bar);
+    free(*ed);
+    *ed = malloc((d->nall + 1) * sizeof **ed);
+    memcpy(*ed, d->all, d->nall * sizeof **ed);
+    *n = d->nall;
+    pthread_barrier_wait(&d->bar);
+    if (s->me == 0)
+        free(d->all);
+    return OVL_OK;
+}
+
+static void *duo_run(void *arg)
+{
+    duo_side *s = arg;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl__fjoin j = {duo_agree, duo_sum, duo_edges, s};
+    s->rc = ovl__funits_join(ctx, &s->x.u, s->x.copy_of, &j, s->parent);
+    if (s->rc == OVL_OK)
+        s->rc = ovl__funits_spans(ctx, &s->x.u, s->x.copy_of, s->parent, &s->sp);
+    ovl_ctx_free(ctx);
+    return NULL;
+}
+
+/* The join of documents 0-4 and 5-10 made apart, in step, each adding up the other's counts,
+ * gives the whole's texts; their spans, put one after the other, the whole's families. */
+START_TEST(test_join_split)
+{
+    static nj_fixture whole;
+    nj_make(&whole, 0, NJ_DOCS);
+    ovl_ctx *ctx = ovl_ctx_new();
+    uint32_t parent[4];
+    ck_assert_int_eq(ovl__funits_join(ctx, &whole.u, whole.copy_of, NULL, parent), OVL_OK);
+    static const uint32_t want[4] = {0, 0, 2, 0};
+    for (uint32_t k = 0; k < 4; k++)
+        ck_assert_uint_eq(ovl__uf_find(parent, k), want[k]);
+    /* Documents 5-10 alone: Z joins. */
+    static nj_fixture tail;
+    nj_make(&tail, 5, NJ_DOCS);
+    ck_assert_int_eq(ovl__funits_join(ctx, &tail.u, tail.copy_of, NULL, parent), OVL_OK);
+    ck_assert_uint_eq(ovl__uf_find(parent, 2), 0);
+    /* Split, in step. */
+    static duo d;
+    static duo_side side[2];
+    memset(&d, 0, sizeof d);
+    ck_assert_int_eq(pthread_barrier_init(&d.bar, NULL, 2), 0);
+    pthread_t th[2];
+    for (int p = 0; p < 2; p++) {
+        side[p].d = &d;
+        side[p].me = p;
+        nj_make(&side[p].x, p ? 5 : 0, p ? NJ_DOCS : 5);
+        ck_assert_int_eq(pthread_create(&th[p], NULL, duo_run, &side[p]), 0);
+    }
+    for (int p = 0; p < 2; p++)
+        pthread_join(th[p], NULL);
+    pthread_barrier_destroy(&d.bar);
+    for (int p = 0; p < 2; p++) {
+        ck_assert_int_eq(side[p].rc, OVL_OK);
+        for (uint32_t k = 0; k < 4; k++)
+            ck_assert_uint_eq(ovl__uf_find(side[p].parent, k), want[k]);
+    }
+    /* Two sums (documents per unit, documents per pair of neighbours), then one per test of
+     * two texts' leaders: Y and Z's (X and Z), once. */
+    ck_assert_uint_eq(d.sums, 3);
+    /* The halves' spans, documents renumbered in the whole, make the whole's families. */
+    ovl__fspans all;
+    memset(&all, 0, sizeof all);
+    size_t n = side[0].sp.n + side[1].sp.n;
+    all.spans = malloc(n * sizeof *all.spans);
+    all.text = malloc(n * sizeof *all.text);
+    all.clean = malloc(n);
+    for (int p = 0; p < 2; p++)
+        for (size_t i = 0; i < side[p].sp.n; i++, all.n++) {
+            all.spans[all.n] = side[p].sp.spans[i];
+            all.spans[all.n].doc += p ? 5 : 0;
+            all.text[all.n] = side[p].sp.text[i];
+            all.clean[all.n] = side[p].sp.clean[i];
+        }
+    ck_assert_uint_eq(all.n, 4 + 10 + 8 + 8);
+    ovl__families one, two;
+    ck_assert_int_eq(ovl__families_from_units(ctx, &whole.u, whole.copy_of, &one), OVL_OK);
+    ck_assert_int_eq(ovl__families_from_spans(ctx, &all, NJ_DOCS, 4, NULL, whole.copy_of, &two), OVL_OK);
+    ck_assert_uint_eq(one.n, 2);
+    same_families(&one, &two, NJ_DOCS);
+    ovl__fspans_free(&all);
+    for (int p = 0; p < 2; p++)
+        ovl__fspans_free(&side[p].sp);
+    ovl__families_free(&one);
+    ovl__families_free(&two);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("family");
@@ -398,6 +589,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_keys_renumbered);
     tcase_add_test(tc, test_variant_own);
     tcase_add_test(tc, test_kin);
+    tcase_add_test(tc, test_join_split);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -149,23 +149,34 @@ typedef struct ovl_scan_mpi_stats {
     /* Fields below are added at the end, as later ones will be. */
     uint64_t family_spans_held[OVL_SCAN_MPI_PHASES]; /* the most family and template spans (a
                                                         document's range, 20 bytes) this rank
-                                                        held at once: those of the documents
-                                                        its pairs name (each rank asks rank 0
-                                                        for them, to filter the pairs and to
-                                                        align them), and on rank 0 also the
-                                                        families it built, each span twice (in
-                                                        document order and in its family) */
+                                                        held at once: its share's (which it
+                                                        made, and answers for) and those of
+                                                        the documents its pairs name (which it
+                                                        asks their ranks for, to filter the
+                                                        pairs and to align them); on rank 0
+                                                        also the families it built, each span
+                                                        twice (in document order and in its
+                                                        family) until they are widened, then
+                                                        their occurrences */
     uint64_t family_spans_held_max[OVL_SCAN_MPI_PHASES];
     uint64_t families_input; /* rank 0: the bytes it built the families from (the classes of
                                 recurring chunks with 5 bytes each of what they resolved to,
-                                25 bytes per recurring chunk and 4 per document holding one;
-                                src/mpi/famunits.h); 0 on the others */
+                                25 bytes per span of recurring text and 4 per document holding
+                                one; src/mpi/famunits.h); 0 on the others */
     uint64_t walk_names_held; /* walked in parts on more than one rank: the most directory
                                  entries this rank held at once while the directories were
                                  listed (names it listed in a round, at most
                                  ovl_walk_opts.list_round, and entries it got to examine in
                                  it), whatever the size of a directory; 0 otherwise */
     uint64_t walk_names_held_max; /* the most of any rank */
+    uint64_t family_units;       /* the units of recurring and template text (the classes of
+                                    their chunks) every rank joined into texts (17 bytes each
+                                    while joined; src/mpi/famunits.h) */
+    uint64_t family_neighbours;  /* the pairs of units met side by side in a document, each
+                                    once, that every rank held while joining (12 bytes each) */
+    uint64_t family_join_sums;   /* the sums over the ranks the join made (one all-reduce
+                                    each): two per kind, and one per test of two texts'
+                                    leaders */
 } ovl_scan_mpi_stats;
 
 /* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the

@@ -1,4 +1,4 @@
-/* families.c - the families over MPI ranks: built (from src/mpi/famunits.c's input) and widened on rank 0, their spans sent to each rank for the documents it asks for, and the pairs they leave. */
+/* families.c - the families over MPI ranks: built (from src/mpi/famunits.c's input) and widened on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave. */
 #include "families.h"
 
 #include <stddef.h>
@@ -58,9 +58,9 @@ void ovl__mpi_renumber(ovl_scan_pair *pairs, size_t npairs, const uint32_t *ids,
     }
 }
 
-/* Rank 0's reply to a rank asking for the spans of documents ids: a byte saying whether it
- * could, then per kind in use (families, templates) the count and the spans, numbered by
- * position in ids. */
+/* A reply to a rank asking for the spans of documents ids (those of the replying rank's
+ * share): a byte saying whether it could, then per kind in use (families, templates) the
+ * count and the spans, numbered by position in ids. */
 static void put_spans_for(ovl__bbuf *w, const ovl__families *g, int use, const uint32_t *ids, size_t nids)
 {
     ovl__families r;
@@ -77,91 +77,155 @@ static void put_spans_for(ovl__bbuf *w, const ovl__families *g, int use, const u
     ovl__families_free(&r);
 }
 
-/* One kind's spans from rank 0's reply into out, with the per-document index over nids
- * documents; -1 when the bytes are short or out of memory. */
-static int get_spans_for(rbuf *b, size_t nids, ovl__families *out)
+/* One kind's spans from a reply onto out (spans only), their documents moved by base (the
+ * position in the asker's ids of the first document asked of that rank); -1 when the bytes
+ * are short or out of memory. */
+static int get_spans_for(rbuf *b, uint32_t base, ovl__families *out, size_t *cap)
 {
     uint64_t n;
-    memset(out, 0, sizeof *out);
     if (ovl__mpi_get(b, &n, sizeof n) != 0 || n > (b->n - b->at) / sizeof(ovl__famspan))
         return -1;
-    out->spans = malloc((n ? n : 1) * sizeof *out->spans);
-    out->doc_first = malloc((nids + 1) * sizeof *out->doc_first);
-    if (!out->spans || !out->doc_first || ovl__mpi_get(b, out->spans, n * sizeof *out->spans) != 0) {
-        ovl__families_free(out);
+    if (ovl__grow(&out->spans, cap, out->nspans + n + 1, sizeof *out->spans) != 0 ||
+        ovl__mpi_get(b, out->spans + out->nspans, n * sizeof *out->spans) != 0)
         return -1;
-    }
-    out->nspans = n;
-    size_t x = 0;
-    for (size_t k = 0; k <= nids; k++) {
-        out->doc_first[k] = x;
-        while (x < n && out->spans[x].doc == k)
-            x++;
-    }
-    if (x != n) { /* (a span of no document asked for) */
-        ovl__families_free(out);
-        return -1;
-    }
+    for (size_t x = out->nspans; x < out->nspans + n; x++)
+        out->spans[x].doc += base;
+    out->nspans += n;
     return 0;
 }
 
-int ovl__mpi_families_for(mpi_run *m, const ovl__families *g, int use_fam, const ovl__families *gi, int use_ign,
-                          const uint32_t *ids, size_t nids, ovl__families *fam, ovl__families *ign)
+static void reverse_spans(ovl__famspan *s, size_t a, size_t b)
 {
-    int rc = OVL_OK;
+    for (; a + 1 < b; a++, b--) {
+        ovl__famspan t = s[a];
+        s[a] = s[b - 1];
+        s[b - 1] = t;
+    }
+}
+
+/* s[0, n) with the run [k, n) put before [0, k), each run's order kept. */
+static void rotate_spans(ovl__famspan *s, size_t k, size_t n)
+{
+    if (k == 0 || k == n)
+        return;
+    reverse_spans(s, 0, k);
+    reverse_spans(s, k, n);
+    reverse_spans(s, 0, n);
+}
+
+/* The per-document index of out's spans over nids documents; -1 when out of memory or a span
+ * is of no document asked for. */
+static int index_spans(ovl__families *out, size_t nids)
+{
+    if (!(out->doc_first = malloc((nids + 1) * sizeof *out->doc_first)))
+        return -1;
+    size_t x = 0;
+    for (size_t k = 0; k <= nids; k++) {
+        out->doc_first[k] = x;
+        while (x < out->nspans && out->spans[x].doc == k)
+            x++;
+    }
+    return x == out->nspans ? 0 : -1;
+}
+
+int ovl__mpi_families_for(mpi_run *m, const size_t *first, const ovl__families *own_fam, int use_fam,
+                          const ovl__families *own_ign, int use_ign, const uint32_t *ids, size_t nids,
+                          ovl__families *fam, ovl__families *ign)
+{
+    int P = m->size, me = m->rank, rc = OVL_OK;
     memset(fam, 0, sizeof *fam);
     memset(ign, 0, sizeof *ign);
     if (!use_fam && !use_ign)
         return OVL_OK;
-    if (m->rank == 0) {
-        /* Each rank in turn: one reply held at a time. */
-        for (int p = 1; p < m->size; p++) {
-            size_t len = 0;
-            uint32_t *want = ovl__mpi_recv_bytes(m, p, &len);
-            ovl__bbuf w = {0};
-            unsigned char ok = want != NULL;
-            if (!want)
+    /* ids are ascending and the shares are runs of documents: each owner's a run of ids. */
+    size_t *at = calloc(P + 1, sizeof *at), *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl);
+    size_t capf = 0, capi = 0, wrap[2] = {0, 0};
+    char *asked = NULL, *got = NULL;
+    if ((rc = ovl__mpi_agree(m, at && counts && rl ? OVL_OK : ovl__mpi_nomem(m))) != OVL_OK)
+        goto done;
+    for (int p = 0; p < P; p++) {
+        size_t e = at[p];
+        while (e < nids && ovl__mpi_owner_of(first, P, ids[e]) == p)
+            e++;
+        counts[p] = (e - at[p]) * sizeof *ids;
+        at[p + 1] = e;
+    }
+    int bad = ovl__mpi_alltoall_bytes(m, (const char *)ids, counts, &asked, rl) != 0;
+    if ((rc = ovl__mpi_agree(m, bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
+        goto done;
+    /* What each rank asked of this one, from the first (rank order) in the buffer. */
+    size_t *aoff = calloc(P + 1, sizeof *aoff), *alen = calloc(P, sizeof *alen);
+    if ((rc = ovl__mpi_agree(m, aoff && alen ? OVL_OK : ovl__mpi_nomem(m))) != OVL_OK) {
+        free(aoff);
+        free(alen);
+        goto done;
+    }
+    for (int p = 0; p < P; p++) {
+        alen[p] = rl[p];
+        aoff[p + 1] = aoff[p] + rl[p];
+    }
+    /* Then P rounds: in round r this rank answers rank me - r and hears from rank me + r, so
+     * it holds one reply it sends at a time (and what it is given). */
+    for (int r = 0; r < P; r++) {
+        int to = (me - r + P) % P, from = (me + r) % P;
+        ovl__bbuf w = {0};
+        unsigned char ok = 1;
+        ovl__bput(&w, &ok, 1);
+        const uint32_t *want = (const uint32_t *)(asked + aoff[to]);
+        size_t nwant = alen[to] / sizeof *want;
+        put_spans_for(&w, own_fam, use_fam, want, nwant);
+        put_spans_for(&w, own_ign, use_ign, want, nwant);
+        if (w.bad) { /* (out of memory: the asker is told so) */
+            if (rc == OVL_OK)
                 rc = ovl__mpi_nomem(m);
+            ok = 0;
+            w.bad = 0;
+            w.n = 0;
             ovl__bput(&w, &ok, 1);
-            if (ok) {
-                put_spans_for(&w, g, use_fam, want, len / sizeof *want);
-                put_spans_for(&w, gi, use_ign, want, len / sizeof *want);
-            }
-            free(want);
-            if (w.bad) {
-                rc = ovl__mpi_nomem(m);
-                ok = 0;
-                ovl__mpi_send_bytes(m, &ok, 1, p);
-            } else {
-                ovl__mpi_send_bytes(m, w.p, w.n, p);
-            }
-            free(w.p);
         }
-        if (rc == OVL_OK && ((use_fam && ovl__mpi_restrict_families(g, ids, nids, fam) != 0) ||
-                             (use_ign && ovl__mpi_restrict_families(gi, ids, nids, ign) != 0)))
+        for (int p = 0; p < P; p++)
+            counts[p] = p == to && !w.bad ? w.n : 0;
+        if (from == 0) { /* (the replies of ranks me .. P - 1 are in: those of 0 .. me - 1 follow) */
+            wrap[0] = fam->nspans;
+            wrap[1] = ign->nspans;
+        }
+        bad = ovl__mpi_alltoall_bytes(m, w.p, counts, &got, rl) != 0;
+        free(w.p);
+        rbuf b = {got, got ? rl[from] : 0, 0};
+        unsigned char fine = 0;
+        if (rc == OVL_OK && bad)
             rc = ovl__mpi_nomem(m);
-    } else {
-        size_t len = 0;
-        ovl__mpi_send_bytes(m, ids, nids * sizeof *ids, 0);
-        char *got = ovl__mpi_recv_bytes(m, 0, &len);
-        rbuf b = {got, got ? len : 0, 0};
-        unsigned char ok = 0;
-        if (!got)
-            rc = ovl__mpi_nomem(m);
-        else if (ovl__mpi_get(&b, &ok, 1) != 0 || !ok)
-            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank 0 could not give the families' spans");
-        else if ((use_fam && get_spans_for(&b, nids, fam) != 0) || (use_ign && get_spans_for(&b, nids, ign) != 0))
+        else if (rc == OVL_OK && (ovl__mpi_get(&b, &fine, 1) != 0 || !fine))
+            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d could not give the families' spans", from);
+        else if (rc == OVL_OK && ((use_fam && get_spans_for(&b, (uint32_t)at[from], fam, &capf) != 0) ||
+                                  (use_ign && get_spans_for(&b, (uint32_t)at[from], ign, &capi) != 0)))
             rc = ovl__mpi_nomem(m);
         free(got);
+        got = NULL;
     }
+    free(aoff);
+    free(alen);
+    rc = ovl__mpi_agree(m, rc);
+    /* (The replies came from ranks me .. P - 1, then 0 .. me - 1: turned into document
+     * order, each rank's run kept as it is.) */
+    for (int which = 0; rc == OVL_OK && which < 2; which++) {
+        ovl__families *f = which ? ign : fam;
+        rotate_spans(f->spans, wrap[which], f->nspans);
+        if (((which ? use_ign : use_fam) && index_spans(f, nids) != 0))
+            rc = ovl__mpi_nomem(m);
+    }
+done:
+    free(at);
+    free(asked);
+    free(got);
+    free(counts);
+    free(rl);
     if (rc != OVL_OK) {
         ovl__families_free(fam);
         ovl__families_free(ign);
         return rc;
     }
-    uint64_t spans = fam->nspans + ign->nspans;
-    if (m->rank == 0)
-        spans += 2 * (g->nspans + gi->nspans); /* (what it built: each span in document order and in its family) */
+    uint64_t spans = fam->nspans + ign->nspans + own_fam->nspans + own_ign->nspans;
     if (spans > m->st.family_spans_held[m->phase])
         m->st.family_spans_held[m->phase] = spans;
     return OVL_OK;
@@ -194,9 +258,9 @@ void ovl__mpi_families_shed(ovl__families *f)
     f->doc_first = NULL;
 }
 
-int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__families *fam, int use_fam,
-                          const ovl__families *ign, int use_ign, ovl_scan_pair *pairs, size_t *npairs,
-                          uint64_t *family_pairs)
+int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const size_t *first, const ovl__families *own_fam,
+                          int use_fam, const ovl__families *own_ign, int use_ign, ovl_scan_pair *pairs,
+                          size_t *npairs, uint64_t *family_pairs)
 {
     if (!use_fam && !use_ign)
         return OVL_OK;
@@ -207,7 +271,8 @@ int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__familie
     t.o = o;
     /* (Out of memory for the ids: the rank still takes its part, asking for none.) */
     int bad = ovl__mpi_pair_docs(pairs, *npairs, &ids, &nids) != 0;
-    int rc = ovl__mpi_families_for(m, fam, use_fam, ign, use_ign, ids, bad ? 0 : nids, &t.fam, &t.ign);
+    int rc = ovl__mpi_families_for(m, first, own_fam, use_fam, own_ign, use_ign, ids, bad ? 0 : nids, &t.fam,
+                                   &t.ign);
     if (bad && rc == OVL_OK)
         rc = ovl__mpi_nomem(m);
     if (rc == OVL_OK) {
@@ -256,29 +321,16 @@ int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, i
     return 0;
 }
 
-/* u, made over the flagged documents, over ids instead (the flagged documents and copies,
- * ascending): a copy holds no recurring chunk of its own. -1 when out of memory. */
-static int units_over(ovl__funits *u, const uint32_t *flagged, const uint32_t *ids, size_t nids)
+/* The spans of f, made over the flagged documents, over ids instead (the flagged documents
+ * and copies, ascending; a copy holds no span of its own). */
+static void spans_over(ovl__mpi_fin *f, const uint32_t *flagged, const uint32_t *ids, size_t nids)
 {
-    uint32_t *f = malloc((nids + 1) * sizeof *f);
-    if (!f)
-        return -1;
-    for (size_t j = 0, x = 0; j < nids; j++) {
-        f[j] = u->first ? u->first[x] : 0; /* (no first: no records of this kind anywhere) */
-        if (x < u->ndocs && flagged[x] == ids[j])
-            x++;
-    }
-    f[nids] = u->first ? u->first[u->ndocs] : 0;
-    free(u->first);
-    u->first = f;
-    u->ndocs = nids;
-    return 0;
+    for (size_t x = 0; x < f->s.n; x++)
+        f->s.spans[x].doc = (uint32_t)ovl__mpi_pos_of(ids, nids, flagged[f->s.spans[x].doc]);
 }
 
-int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__funits *krec, ovl__funits *kign,
-                            const uint32_t *flagged, size_t nflag, uint64_t nign_all, const dpair *cops,
-                            size_t ncops, ovl__families *fam, int *use_fam, ovl__families *ign, int *use_ign,
-                            uint64_t *ignored_chars)
+int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *krec, const uint32_t *flagged,
+                            size_t nflag, const dpair *cops, size_t ncops, ovl__families *fam, int *use_fam)
 {
     int rc = OVL_OK;
     size_t nids = 0;
@@ -303,30 +355,19 @@ int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__funits *kre
             x++;
         vc[j] = x < ncops && cops[x].a == ids[j] ? (uint32_t)ovl__mpi_pos_of(ids, nids, cops[x].b) : (uint32_t)j;
     }
-    if (rc == OVL_OK && (units_over(krec, flagged, ids, nids) != 0 || units_over(kign, flagged, ids, nids) != 0))
-        rc = ovl__mpi_nomem(m);
+    if (rc == OVL_OK)
+        spans_over(krec, flagged, ids, nids);
     ovl__mpi_held_docs(m, nids, 0);
     if (rc == OVL_OK && o->families && o->max_df) {
-        if ((rc = ovl__families_from_units(m->ctx, krec, vc, fam)) == OVL_OK)
+        if ((rc = ovl__families_from_spans(m->ctx, &krec->s, nids, krec->nunits, krec->kin, vc, fam)) == OVL_OK)
             *use_fam = fam->n > 0;
     }
-    ovl__mpi_funits_free(krec);
-    if (rc == OVL_OK && nign_all) {
-        if ((rc = ovl__families_from_units(m->ctx, kign, vc, ign)) == OVL_OK) {
-            *use_ign = ign->nspans > 0;
-            for (size_t x = 0; x < ign->nspans; x++)
-                *ignored_chars += ign->spans[x].char_end - ign->spans[x].char_start;
-        }
-    }
-    ovl__mpi_funits_free(kign);
+    ovl__mpi_fin_free(krec);
     /* Spans numbered in the corpus. */
-    for (int which = 0; rc == OVL_OK && which < 2; which++) {
-        ovl__families *f = which ? ign : fam;
-        if (ovl__mpi_relabel_spans(f, ids, nids, 1) != 0)
-            rc = ovl__mpi_nomem(m);
-        free(f->doc_first);
-        f->doc_first = NULL;
-    }
+    if (rc == OVL_OK && ovl__mpi_relabel_spans(fam, ids, nids, 1) != 0)
+        rc = ovl__mpi_nomem(m);
+    free(fam->doc_first);
+    fam->doc_first = NULL;
     free(ids);
     free(vc);
     return rc;

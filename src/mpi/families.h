@@ -1,4 +1,4 @@
-/* families.h - the families over MPI ranks: built (from src/mpi/famunits.h's input) and widened on rank 0, their spans sent to each rank for the documents it asks for, and the pairs they leave; not installed. */
+/* families.h - the families over MPI ranks: built (from src/mpi/famunits.h's input) and widened on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave; not installed. */
 #ifndef OVL_MPI_FAMILIES_H
 #define OVL_MPI_FAMILIES_H
 
@@ -19,25 +19,29 @@ void ovl__mpi_renumber(ovl_scan_pair *pairs, size_t npairs, const uint32_t *ids,
 
 /* Collective: this rank's spans of the families (fam, when use_fam) and of the templates (ign,
  * when use_ign) for documents ids (ascending, distinct; numbered by their position in ids),
- * as ovl__mpi_restrict_families makes them from rank 0's g and gi (the whole of them, held
- * on rank 0 only; ignored elsewhere). Rank 0 answers the ranks one after the other, so it
- * holds one reply at a time, and a rank holds the spans of the documents its work names,
- * never every rank's. Every rank gets the same use_fam and use_ign (from rank 0). fam and
- * ign are zeroed first; free them with ovl__families_free. OVL_OK, or the error of this rank
- * (out of memory here or on rank 0: the other ranks still get their replies). */
-int ovl__mpi_families_for(mpi_run *m, const ovl__families *g, int use_fam, const ovl__families *gi, int use_ign,
-                          const uint32_t *ids, size_t nids, ovl__families *fam, ovl__families *ign);
+ * as ovl__mpi_restrict_families makes them, each document's from the rank whose share holds
+ * it (first: the shares), which answers from own_fam and own_ign (its documents' spans in
+ * document order, from ovl__mpi_family_units). The ranks answer each other in P rounds, each
+ * rank answering one and hearing from one per round, so a rank holds one reply it sends at a
+ * time and the spans of the documents its work names; no rank answers for every document.
+ * Every rank gets the same use_fam and use_ign. fam and ign are zeroed first; free them with
+ * ovl__families_free. OVL_OK, or the error every rank returns (out of memory here or on a
+ * rank asked). */
+int ovl__mpi_families_for(mpi_run *m, const size_t *first, const ovl__families *own_fam, int use_fam,
+                          const ovl__families *own_ign, int use_ign, const uint32_t *ids, size_t nids,
+                          ovl__families *fam, ovl__families *ign);
 
-/* Rank 0, once no rank will ask for spans again (ovl__mpi_families_for): drops f's spans in
- * document order, keeping each family's occurrences and representative (moved to the front,
+/* Rank 0, once the families are built and widened: drops f's spans in document order (the
+ * ranks answer for their documents from their own, ovl__mpi_families_for), keeping each family's occurrences and representative (moved to the front,
  * their indices with them); f->nspans becomes 0. */
 void ovl__mpi_families_shed(ovl__families *f);
 
 /* Collective: ovl__run_filter for this rank's pairs (of any documents), with the families'
- * spans of their documents only (ovl__mpi_families_for; fam and ign as g and gi there). */
-int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__families *fam, int use_fam,
-                          const ovl__families *ign, int use_ign, ovl_scan_pair *pairs, size_t *npairs,
-                          uint64_t *family_pairs);
+ * spans of their documents only (ovl__mpi_families_for, first, own_fam and own_ign as
+ * there). */
+int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const size_t *first, const ovl__families *own_fam,
+                          int use_fam, const ovl__families *own_ign, int use_ign, ovl_scan_pair *pairs,
+                          size_t *npairs, uint64_t *family_pairs);
 
 /* Renumbers the documents of every span f names (those in document order, each family's
  * occurrences and its representative, each once): to_corpus, from positions in ids to
@@ -45,15 +49,12 @@ int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl__familie
  * ids. -1 when out of memory. */
 int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, int to_corpus);
 
-/* Rank 0: the families (and template spans, when nign_all) built from krec and kign (of
- * ovl__mpi_family_units, freed here) over the flagged documents and their copies only
- * (numbered by position, which keeps their order, so the families are those of the whole
- * table), their spans numbered in the corpus again and no per-document index. cops: every
- * copy and its group's first, by copy. */
-int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__funits *krec, ovl__funits *kign,
-                            const uint32_t *flagged, size_t nflag, uint64_t nign_all, const dpair *cops,
-                            size_t ncops, ovl__families *fam, int *use_fam, ovl__families *ign, int *use_ign,
-                            uint64_t *ignored_chars);
+/* Rank 0: the families built from krec (of ovl__mpi_family_units, freed here) over the
+ * flagged documents and their copies only (numbered by position, which keeps their order, so
+ * the families are those of the whole table), their spans numbered in the corpus again and
+ * no per-document index. cops: every copy and its group's first, by copy. */
+int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *krec, const uint32_t *flagged,
+                            size_t nflag, const dpair *cops, size_t ncops, ovl__families *fam, int *use_fam);
 
 /* Rank 0, while the other ranks serve (ovl__mpi_serve): the families' occurrences widened
  * and the families of one text joined (src/family.c), as one process does once it has built

@@ -1,4 +1,4 @@
-/* famunits.c - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, each chunk's unit sent there. */
+/* famunits.c - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, the units joined by every rank and each span sent to rank 0. */
 #include "famunits.h"
 
 #include "../fclass.h"
@@ -6,20 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void ovl__mpi_funits_free(ovl__funits *u)
-{
-    if (!u)
-        return;
-    free(u->first);
-    free(u->off);
-    free(u->info);
-    free(u->unit);
-    free(u->pure);
-    free(u->frag);
-    free(u->kin);
-    memset(u, 0, sizeof *u);
-}
 
 static int cmp_rec_doc(const void *x, const void *y)
 {
@@ -302,82 +288,191 @@ static int send_units(mpi_run *m, uint32_t *const *map, const size_t *nmap, cons
     return rc;
 }
 
-/* What rank 0 gathers for one kind: per flagged document its recurring chunks' count, and the
- * chunks. */
-typedef struct uacc {
-    uint32_t *cnt;
-    size_t capcnt, capoff, capinfo, capunit, cappure;
+/* ---- The neighbours' join over the ranks (src/family.h, ovl__fjoin) ---------------------- */
+
+static int fj_agree(void *arg, int rc)
+{
+    return ovl__mpi_agree(arg, rc);
+}
+
+/* (Pieces an int counts.) */
+#define FJ_PIECE ((size_t)1 << 26)
+
+static int fj_sum(void *arg, uint32_t *v, size_t n)
+{
+    mpi_run *m = arg;
+    for (size_t at = 0; at < n; at += FJ_PIECE) {
+        size_t k = n - at < FJ_PIECE ? n - at : FJ_PIECE;
+        MPI_Allreduce(MPI_IN_PLACE, v + at, (int)k, MPI_UINT32_T, MPI_SUM, m->comm);
+    }
+    m->st.sent[m->phase] += (uint64_t)n * sizeof *v;
+    m->st.family_join_sums++;
+    return OVL_OK;
+}
+
+/* Each pair of neighbours goes to the rank its units pick, which adds up its times; then
+ * every rank gets every pair once. So no rank holds another's pairs beside its own while they
+ * are added, and each holds the corpus's pairs of units (not of documents) after. */
+static int fj_edges(void *arg, ovl__fedge **ed, size_t *ned)
+{
+    mpi_run *m = arg;
+    int P = m->size;
+    size_t n = *ned, *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl);
+    size_t *at = calloc(P + 1, sizeof *at);
+    ovl__fedge *pack = malloc((n ? n : 1) * sizeof *pack);
+    char *recv = NULL, *all = NULL;
+    int rc = ovl__mpi_agree(m, counts && rl && at && pack ? OVL_OK : ovl__mpi_nomem(m));
+    if (rc != OVL_OK)
+        goto done;
+    const ovl__fedge *e = *ed;
+    for (size_t i = 0; i < n; i++)
+        counts[(uint32_t)((e[i].x * 2654435761u) ^ e[i].y) % (uint32_t)P] += sizeof *pack;
+    for (int p = 0; p < P; p++)
+        at[p + 1] = at[p] + counts[p] / sizeof *pack;
+    for (size_t i = 0; i < n; i++)
+        pack[at[(uint32_t)((e[i].x * 2654435761u) ^ e[i].y) % (uint32_t)P]++] = e[i];
+    free(*ed);
+    *ed = NULL;
+    *ned = 0;
+    int bad = ovl__mpi_alltoall_bytes(m, (const char *)pack, counts, &recv, rl) != 0;
+    free(pack);
+    pack = NULL;
+    size_t nr = bad ? 0 : ovl__fedges_merge((ovl__fedge *)recv, ovl__mpi_received(rl, P, sizeof(ovl__fedge)));
+    if ((rc = ovl__mpi_agree(m, bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
+        goto done;
+    bad = ovl__mpi_allgather_bytes(m, recv, nr * sizeof(ovl__fedge), &all, rl) != 0;
+    free(recv);
+    recv = NULL;
+    if ((rc = ovl__mpi_agree(m, bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
+        goto done;
+    *ned = ovl__mpi_received(rl, P, sizeof(ovl__fedge));
+    *ed = (ovl__fedge *)all; /* (each pair once: from the rank that added it up) */
+    all = NULL;
+    m->st.family_neighbours += *ned;
+    ovl__fedges_merge(*ed, *ned); /* (sorted: each pair came once) */
+done:
+    free(all);
+    free(recv);
+    free(pack);
+    free(counts);
+    free(rl);
+    free(at);
+    return rc;
+}
+
+/* One kind's units joined over the ranks (ovl__funits_join: k's chunks in the documents dl,
+ * cnt of them each, nd documents; cu, co: its classes' units and own flags; nunits and frag
+ * as rank 0 resolved them) and this rank's spans of them made (*sp, doc: a position in dl).
+ * Collective; every rank returns the same code. */
+static int join_and_span(mpi_run *m, const kside *k, size_t nd, const uint32_t *cnt, const uint32_t *cu,
+                         const unsigned char *co, size_t nunits, const unsigned char *frag, ovl__fspans *sp)
+{
     ovl__funits u;
+    memset(&u, 0, sizeof u);
+    memset(sp, 0, sizeof *sp);
+    u.ndocs = nd;
+    u.n = k->n;
+    u.off = k->off;
+    u.info = k->info;
+    u.frag = (unsigned char *)frag;
+    u.nunits = nunits;
+    u.first = malloc((nd + 1) * sizeof *u.first);
+    u.unit = malloc((k->n ? k->n : 1) * sizeof *u.unit);
+    u.pure = malloc(k->n ? k->n : 1);
+    uint32_t *self = malloc((nd ? nd : 1) * sizeof *self); /* (no copies here: a copy holds no record) */
+    uint32_t *parent = malloc((nunits ? nunits : 1) * sizeof *parent);
+    int rc = OVL_OK;
+    if (!u.first || !u.unit || !u.pure || !self || !parent)
+        rc = ovl__mpi_nomem(m);
+    for (size_t j = 0; rc == OVL_OK && j < nd; j++) {
+        u.first[j + 1] = (j ? u.first[j] : 0) + cnt[j];
+        self[j] = (uint32_t)j;
+    }
+    if (u.first)
+        u.first[0] = 0;
+    for (size_t c = 0; rc == OVL_OK && c < k->n; c++) {
+        u.unit[c] = cu[k->cls[c]];
+        u.pure[c] = co[k->cls[c]];
+    }
+    if ((rc = ovl__mpi_agree(m, rc)) == OVL_OK) {
+        ovl__fjoin j = {fj_agree, fj_sum, fj_edges, m};
+        rc = ovl__funits_join(m->ctx, &u, self, &j, parent);
+    }
+    if (rc == OVL_OK)
+        rc = ovl__mpi_agree(m, ovl__funits_spans(m->ctx, &u, self, parent, sp));
+    free(u.first);
+    free(u.unit);
+    free(u.pure);
+    free(self);
+    free(parent);
+    return rc;
+}
+
+/* What rank 0 gathers: the spans of recurring text of the flagged documents. */
+typedef struct uacc {
+    size_t capsp, captext, capclean;
+    ovl__fspans s;
 } uacc;
 
-/* Rank 0 reads one document's part (see parts_to_root) into the flagged list and a[0], a[1]:
- * 0, or -1 (no memory), -2 (cannot be read back), -3 (too many chunks). */
+/* Rank 0 reads one document's part (see spans_to_root) into the flagged list and a: 0, or -1
+ * (no memory), -2 (cannot be read back), -3 (too many documents). */
 static int take_part(rbuf *b, uint32_t **flagged, size_t *nflag, size_t *capf, uacc *a)
 {
-    uint32_t doc;
-    if (ovl__mpi_get(b, &doc, sizeof doc) != 0)
+    uint32_t doc, nsp;
+    if (ovl__mpi_get(b, &doc, sizeof doc) != 0 || ovl__mpi_get(b, &nsp, sizeof nsp) != 0)
         return -2;
+    if (*nflag >= UINT32_MAX)
+        return -3;
     if (ovl__grow(flagged, capf, *nflag + 1, sizeof **flagged) != 0)
         return -1;
     (*flagged)[*nflag] = doc;
-    for (int which = 0; which < 2; which++) {
-        uacc *w = &a[which];
-        uint32_t nrc;
-        if (ovl__mpi_get(b, &nrc, sizeof nrc) != 0)
+    size_t need = a->s.n + nsp;
+    if (ovl__grow(&a->s.spans, &a->capsp, need, sizeof *a->s.spans) != 0 ||
+        ovl__grow(&a->s.text, &a->captext, need, sizeof *a->s.text) != 0 ||
+        ovl__grow(&a->s.clean, &a->capclean, need, 1) != 0)
+        return -1;
+    for (uint32_t x = 0; x < nsp; x++) {
+        size_t at = a->s.n++;
+        ovl__famspan *sp = &a->s.spans[at];
+        sp->doc = (uint32_t)*nflag;
+        if (ovl__mpi_get(b, &sp->tok_start, 4 * sizeof sp->tok_start) ||
+            ovl__mpi_get(b, &a->s.text[at], sizeof *a->s.text) || ovl__mpi_get(b, &a->s.clean[at], 1))
             return -2;
-        if (ovl__grow(&w->cnt, &w->capcnt, *nflag + 1, sizeof *w->cnt) != 0)
-            return -1;
-        w->cnt[*nflag] = nrc;
-        size_t need = w->u.n + nrc;
-        if (need >= UINT32_MAX)
-            return -3;
-        if (ovl__grow(&w->u.off, &w->capoff, need, sizeof *w->u.off) != 0 ||
-            ovl__grow(&w->u.info, &w->capinfo, need, sizeof *w->u.info) != 0 ||
-            ovl__grow(&w->u.unit, &w->capunit, need, sizeof *w->u.unit) != 0 ||
-            ovl__grow(&w->u.pure, &w->cappure, need, 1) != 0)
-            return -1;
-        for (uint32_t c = 0; c < nrc; c++) {
-            size_t at = w->u.n++;
-            if (ovl__mpi_get(b, &w->u.off[at], sizeof *w->u.off) ||
-                ovl__mpi_get(b, &w->u.info[at], sizeof *w->u.info) ||
-                ovl__mpi_get(b, &w->u.unit[at], sizeof *w->u.unit) || ovl__mpi_get(b, &w->u.pure[at], 1))
-                return -2;
-        }
     }
     (*nflag)++;
     return 0;
 }
 
-/* Each document's recurring chunks of both kinds (k[0], k[1]; its documents dl[0, nd), with
- * cnt[w][j] chunks of kind w for document j) with their classes' units (cu, co per kind) to
- * rank 0, in pieces of about per bytes (an empty piece ends a rank's), where they are read
- * in rank order (document order) into the flagged list and a. Collective; returns this
- * rank's error. */
-static int parts_to_root(mpi_run *m, const kside *k, const uint32_t *dl, size_t nd, uint32_t *const cnt[2],
-                         uint32_t *const cu[2], unsigned char *const co[2], size_t per, uint32_t **flagged,
-                         size_t *nflag, uacc *a)
+/* Each document's spans of recurring text (sp, doc: a position in dl, nd documents; those
+ * without any are left out) to rank 0, in pieces of about per bytes (an empty piece ends a
+ * rank's), where they are read in rank order (document order) into the flagged list and a.
+ * A span travels as its ranges, text and clean flag (21 bytes). The templates' spans stay
+ * where they are: only their documents' ranks read them. Collective; returns this rank's
+ * error. */
+static int spans_to_root(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, size_t nd, size_t per,
+                         uint32_t **flagged, size_t *nflag, uacc *a)
 {
     int rc = OVL_OK, root = m->rank == 0, bad = 0;
-    size_t capf = 0, at[2] = {0, 0};
+    size_t capf = 0;
     ovl__bbuf b = {0};
-    for (size_t j = 0; j <= nd; j++) {
-        if (j < nd) {
+    for (size_t at = 0; at <= sp->n;) {
+        if (at < sp->n) {
+            uint32_t j = sp->spans[at].doc;
+            size_t e = at;
+            while (e < sp->n && sp->spans[e].doc == j)
+                e++;
+            uint32_t nsp = (uint32_t)(e - at);
             ovl__bput(&b, &dl[j], sizeof dl[j]);
-            for (int w = 0; w < 2; w++) {
-                ovl__bput(&b, &cnt[w][j], sizeof cnt[w][j]);
-                for (uint32_t c = 0; c < cnt[w][j]; c++, at[w]++) {
-                    uint32_t cls = k[w].cls[at[w]];
-                    unsigned char pure = co[w][cls];
-                    ovl__bput(&b, &k[w].off[at[w]], sizeof *k[w].off);
-                    ovl__bput(&b, &k[w].info[at[w]], sizeof *k[w].info);
-                    ovl__bput(&b, &cu[w][cls], sizeof *cu[w]);
-                    ovl__bput(&b, &pure, 1);
-                }
+            ovl__bput(&b, &nsp, sizeof nsp);
+            for (; at < e; at++) {
+                ovl__bput(&b, &sp->spans[at].tok_start, 4 * sizeof(uint32_t));
+                ovl__bput(&b, &sp->text[at], sizeof *sp->text);
+                ovl__bput(&b, &sp->clean[at], 1);
             }
             if (b.bad && rc == OVL_OK)
                 rc = ovl__mpi_nomem(m);
         }
-        int last = j == nd || rc != OVL_OK;
+        int last = at == sp->n || rc != OVL_OK;
         if (b.n && !b.bad && (b.n >= per || last)) {
             if (root) {
                 rbuf rb = {b.p, b.n, 0};
@@ -391,6 +486,7 @@ static int parts_to_root(mpi_run *m, const kside *k, const uint32_t *dl, size_t 
         if (last)
             break;
     }
+    (void)nd;
     if (!root)
         ovl__mpi_send_bytes(m, NULL, 0, 0);
     for (int p = 1; root && p < m->size; p++) {
@@ -411,10 +507,23 @@ static int parts_to_root(mpi_run *m, const kside *k, const uint32_t *dl, size_t 
     if (rc == OVL_OK && bad == -1)
         rc = ovl__mpi_nomem(m);
     else if (rc == OVL_OK && bad == -2)
-        rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' recurring chunks could not be read back");
+        rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' spans of recurring text could not be read back");
     else if (rc == OVL_OK && bad == -3)
-        rc = ovl__fail(m->ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 recurring chunks");
+        rc = ovl__fail(m->ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 documents hold recurring text");
     return rc;
+}
+
+/* This rank's spans of one kind (doc: a position in dl) as an ovl__families of spans in
+ * document order only, numbered in the corpus; *s is emptied. */
+static void own_spans(ovl__fspans *s, const uint32_t *dl, ovl__families *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t x = 0; x < s->n; x++)
+        s->spans[x].doc = dl[s->spans[x].doc];
+    out->spans = s->spans;
+    out->nspans = s->n;
+    s->spans = NULL;
+    ovl__fspans_free(s);
 }
 
 /* This rank's records of both kinds (rv[w], sorted by cmp_rec_doc) read against its
@@ -508,26 +617,39 @@ static int records_to_docs(mpi_run *m, const size_t *first, size_t n, ovl_recurr
     return rc;
 }
 
+void ovl__mpi_fin_free(ovl__mpi_fin *f)
+{
+    if (!f)
+        return;
+    ovl__fspans_free(&f->s);
+    free(f->kin);
+    memset(f, 0, sizeof *f);
+}
+
 int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, FILE *cif, const size_t *myfirst,
                           ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign, size_t per,
-                          ovl__funits *urec, ovl__funits *uign, uint32_t **flagged, size_t *nflag,
-                          uint64_t *nign_all)
+                          ovl__mpi_fin *frec, ovl__families *own_rec, ovl__families *own_ign, uint32_t **flagged,
+                          size_t *nflag, uint64_t *nign_all)
 {
     int rc = OVL_OK, P = m->size;
     ovl_recurring **v[2] = {rec, ign};
     size_t *nv[2] = {nrec, nign};
     ovl_recurring *got[2] = {NULL, NULL}; /* the records of this rank's documents */
     size_t ngot[2] = {0, 0}, nd = 0, ngroups[2] = {0, 0};
+    uint64_t nunits[2] = {0, 0};
     uint32_t *gdocs[2] = {NULL, NULL}; /* rank 0: per key group, its documents */
     uint32_t *dl = NULL, *cnt[2] = {NULL, NULL}, *cu[2] = {NULL, NULL};
     unsigned char *co[2] = {NULL, NULL}, *frag[2] = {NULL, NULL};
     uint32_t *kin[2] = {NULL, NULL};
     kside k[2];
-    uacc a[2];
+    uacc a;
+    ovl__fspans sp[2];
     memset(k, 0, sizeof k);
-    memset(a, 0, sizeof a);
-    memset(urec, 0, sizeof *urec);
-    memset(uign, 0, sizeof *uign);
+    memset(&a, 0, sizeof a);
+    memset(sp, 0, sizeof sp);
+    memset(frec, 0, sizeof *frec);
+    memset(own_rec, 0, sizeof *own_rec);
+    memset(own_ign, 0, sizeof *own_ign);
     *flagged = NULL;
     *nflag = 0;
     size_t *rl = calloc(P, sizeof *rl);
@@ -580,7 +702,7 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
         if (m->rank == 0 && r == OVL_OK)
             r = resolve(m, &g, gdocs[w], ngroups[w], &unit, &own, &frag[w], &kin[w]);
         if (m->rank == 0) {
-            a[w].u.nunits = g.n;
+            nunits[w] = g.n;
             held0 += g.n * (sizeof *g.c + sizeof *g.goff) + (g.n ? g.goff[g.n] : 0) * sizeof(uint32_t);
         }
         ovl__fctab_free(&g);
@@ -597,30 +719,39 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
         if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
             goto out;
     }
-    rc = parts_to_root(m, k, dl, nd, cnt, cu, co, per, flagged, nflag, a);
+    /* The units joined into texts by every rank (each counting over its documents) and each
+     * rank's spans of them made; rank 0 gets the spans, never a chunk. */
+    for (int w = 0; w < 2; w++) {
+        MPI_Bcast(&nunits[w], 1, MPI_UINT64_T, 0, m->comm);
+        int r = OVL_OK;
+        if (m->rank != 0 && !(frag[w] = malloc(nunits[w] ? nunits[w] : 1)))
+            r = ovl__mpi_nomem(m);
+        if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
+            goto out;
+        ovl__mpi_bcast_bytes(m, frag[w], nunits[w], 0);
+        m->st.family_units += nunits[w];
+        rc = join_and_span(m, &k[w], nd, cnt[w], cu[w], co[w], nunits[w], frag[w], &sp[w]);
+        kside_free(&k[w]);
+        if (rc != OVL_OK)
+            goto out;
+        ovl__mpi_held(m, nunits[w] * 17 + m->st.family_neighbours * sizeof(ovl__fedge) +
+                             sp[w].n * (sizeof *sp[w].spans + sizeof *sp[w].text + 1));
+    }
+    rc = spans_to_root(m, &sp[0], dl, nd, per, flagged, nflag, &a);
     if (m->rank == 0 && rc == OVL_OK) {
-        uint64_t held = held0 + *nflag * sizeof **flagged;
-        for (int w = 0; w < 2 && rc == OVL_OK; w++) {
-            ovl__funits *u = w ? uign : urec;
-            if (!(a[w].u.first = malloc((*nflag + 1) * sizeof *a[w].u.first))) {
-                rc = ovl__mpi_nomem(m);
-                break;
-            }
-            a[w].u.first[0] = 0;
-            for (size_t j = 0; j < *nflag; j++)
-                a[w].u.first[j + 1] = a[w].u.first[j] + a[w].cnt[j];
-            a[w].u.ndocs = *nflag;
-            a[w].u.frag = frag[w];
-            a[w].u.kin = kin[w];
-            frag[w] = NULL;
-            kin[w] = NULL;
-            *u = a[w].u;
-            memset(&a[w].u, 0, sizeof a[w].u);
-            held += u->n * (sizeof *u->off + sizeof *u->info + sizeof *u->unit + 1) + u->nunits * (1 + sizeof *u->kin);
-        }
+        frec->s = a.s;
+        memset(&a.s, 0, sizeof a.s);
+        frec->nunits = nunits[0];
+        frec->kin = kin[0];
+        kin[0] = NULL;
+        uint64_t held = held0 + *nflag * sizeof **flagged +
+                        frec->s.n * (sizeof *frec->s.spans + sizeof *frec->s.text + 1) +
+                        frec->nunits * (1 + sizeof *frec->kin);
         ovl__mpi_held(m, held);
         m->st.families_input = held;
     }
+    own_spans(&sp[0], dl, own_rec);
+    own_spans(&sp[1], dl, own_ign);
     rc = ovl__mpi_agree(m, rc);
 out:
     for (int w = 0; w < 2; w++) {
@@ -631,15 +762,16 @@ out:
         free(co[w]);
         free(frag[w]);
         free(kin[w]);
-        free(a[w].cnt);
-        ovl__mpi_funits_free(&a[w].u);
+        ovl__fspans_free(&sp[w]);
         kside_free(&k[w]);
     }
+    ovl__fspans_free(&a.s);
     free(dl);
     free(rl);
     if (rc != OVL_OK) {
-        ovl__mpi_funits_free(urec);
-        ovl__mpi_funits_free(uign);
+        ovl__mpi_fin_free(frec);
+        ovl__families_free(own_rec);
+        ovl__families_free(own_ign);
         free(*flagged);
         *flagged = NULL;
         *nflag = 0;

@@ -1,12 +1,23 @@
-/* famunits.h - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, each chunk's unit sent there; not installed. */
+/* famunits.h - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, the units joined by every rank and each span sent to rank 0; not installed. */
 #ifndef OVL_MPI_FAMUNITS_H
 #define OVL_MPI_FAMUNITS_H
 
 #include "run.h"
 #include "../family.h"
 
-/* What src/family.c builds the families from (ovl__funits), made where the data is, for the
- * recurring chunks (rec) and the template ones (ign) of this rank's key ranges:
+/* One kind's (recurring or template) families input on rank 0: the spans of its texts in
+ * the flagged documents (doc: the document's position in the flagged list), the count of its
+ * units and, per unit, its kin (src/family.h). Free with ovl__mpi_fin_free. */
+typedef struct ovl__mpi_fin {
+    ovl__fspans s;
+    size_t nunits;
+    uint32_t *kin;
+} ovl__mpi_fin;
+
+void ovl__mpi_fin_free(ovl__mpi_fin *f);
+
+/* What src/family.c builds the families from, made where the data is, for the recurring
+ * chunks (rec) and the template ones (ign) of this rank's key ranges:
  *   1. the key groups of this rank's records (*rec, *nrec; *ign, *nign: sorted by key group,
  *      then document) are numbered after those of the ranks before it and their documents
  *      counted; the counts go to rank 0;
@@ -16,21 +27,27 @@
  *      share;
  *   3. each rank's classes (key groups, where first met, documents) go to rank 0, which
  *      merges them into the corpus's classes, numbers them as one process does (first met)
- *      and resolves them (ovl__fclasses_roots); each rank gets back its classes' units;
- *   4. each rank sends rank 0, document after document in pieces of about per bytes, its
- *      recurring chunks' offsets, ranges, units and whether they are of a text of their own.
- * So rank 0 holds 25 bytes per recurring chunk and the classes, never the records (16 bytes
- * each) nor a chunk's key groups. On rank 0: *urec and *uign over the flagged documents
- * (those with a record: *flagged, ascending, malloc'd, *nflag of them; a document's position
- * there is its number in urec and uign; free with ovl__mpi_funits_free); *nign_all, the
- * template records' key groups of all ranks. The records are freed (set to NULL).
- * Collective; every rank returns the same code. */
+ *      and resolves them (ovl__fclasses_roots); each rank gets back its classes' units, and
+ *      every rank which units are fragments;
+ *   4. every rank joins the units into texts (ovl__funits_join), counting over its own
+ *      documents and adding the counts up with the others' (the documents of each unit and
+ *      of each pair of neighbouring units, the neighbours met), and makes its documents'
+ *      spans of them (ovl__funits_spans);
+ *   5. each rank sends rank 0, document after document in pieces of about per bytes, its
+ *      spans of recurring text (ranges, text, clean: 21 bytes); the templates' spans are
+ *      not sent: nothing but their documents' ranks reads them.
+ * So rank 0 holds the spans of recurring text (25 bytes each) and the classes, never a chunk
+ * (25 bytes each, a text's paragraphs each one or more), a record (16 bytes) nor a chunk's
+ * key groups; every rank holds, while the units are joined, 17 bytes a unit and 12 a pair of
+ * neighbouring units. On rank 0: *frec over the flagged documents (those with a span of
+ * recurring text: *flagged, ascending, malloc'd, *nflag of them); *nign_all, the template
+ * records' key groups of all ranks. On every rank: *own_rec and *own_ign, its documents'
+ * spans of both kinds in document order, numbered in the corpus (spans only: no families, no
+ * per-document index; what ovl__mpi_families_for answers from). The records are freed (set
+ * to NULL). Collective; every rank returns the same code. */
 int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, FILE *cif, const size_t *myfirst,
                           ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign, size_t per,
-                          ovl__funits *urec, ovl__funits *uign, uint32_t **flagged, size_t *nflag,
-                          uint64_t *nign_all);
-
-/* Frees the arrays of a u made by ovl__mpi_family_units. */
-void ovl__mpi_funits_free(ovl__funits *u);
+                          ovl__mpi_fin *frec, ovl__families *own_rec, ovl__families *own_ign, uint32_t **flagged,
+                          size_t *nflag, uint64_t *nign_all);
 
 #endif

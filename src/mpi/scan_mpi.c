@@ -213,11 +213,12 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     part al, rep;
     memset(&al, 0, sizeof al);
     memset(&rep, 0, sizeof rep);
-    ovl__families gfam, gign;
+    ovl__families gfam, mfam, mign; /* rank 0: the families; every rank: its documents' spans */
     memset(&gfam, 0, sizeof gfam);
-    memset(&gign, 0, sizeof gign);
+    memset(&mfam, 0, sizeof mfam);
+    memset(&mign, 0, sizeof mign);
     int use_fam = 0, use_ign = 0;
-    uint64_t ignored_chars = 0, family_pairs = 0;
+    uint64_t ignored_chars = 0, family_pairs = 0, fam_occ = 0; /* fam_occ: rank 0, the families' occurrences */
     recset lst = {0};
     dsim *sims = NULL; /* rank 0: the near copies' similarities */
     size_t nsims = 0;
@@ -802,40 +803,47 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         CHECK(rc);
         /* The families' input (src/mpi/famunits.h): the recurring and template chunks found
          * and their classes met by the ranks holding their documents, the classes resolved
-         * on rank 0, each chunk's unit sent there in document order. */
-        ovl__funits krec, kign;
+         * on rank 0, the units joined into texts by every rank, each span sent to rank 0 in
+         * document order. */
+        ovl__mpi_fin krec;
         uint32_t *flagged = NULL;
         size_t nflag = 0;
         uint64_t nign_all = 0;
         memset(&krec, 0, sizeof krec);
-        memset(&kign, 0, sizeof kign);
         if (recurring || o.ignore) {
             /* (Pieces of a key round, at most XCHG_CHUNK: --key-round 1 sends one document's
              * at a time.) */
             size_t per = kr < XCHG_CHUNK ? (size_t)kr : XCHG_CHUNK;
             rc = ovl__mpi_family_units(m, first, n, lo, cif, myfirst, &out.rec, &out.nrec, &out.ign, &out.nign,
-                                       per ? per : 1, &krec, &kign, &flagged, &nflag, &nign_all);
+                                       per ? per : 1, &krec, &mfam, &mign, &flagged, &nflag, &nign_all);
             fclose(cif);
             cif = NULL;
         }
         ovl__range_out_free(&out);
         CHECK(rc);
-        /* Families on rank 0; every rank learns whether there are any (each asks rank 0 for
-         * the spans of the documents its pairs name, ovl__mpi_families_for). */
+        /* Families on rank 0; every rank learns whether there are any (each asks the ranks
+         * holding the documents its pairs name for their spans, ovl__mpi_families_for). The
+         * templates' spans stay where they were made: their count and characters are added
+         * up. */
         uint64_t h[3] = {0, 0, 0};
-        if (me == 0) {
-            rc = ovl__mpi_build_families(m, &o, &krec, &kign, flagged, nflag, nign_all, cops, ncops, &gfam,
-                                         &use_fam, &gign, &use_ign, &ignored_chars);
-            h[0] = (uint64_t)use_fam, h[1] = (uint64_t)use_ign, h[2] = ignored_chars;
-        }
+        if (me == 0)
+            rc = ovl__mpi_build_families(m, &o, &krec, flagged, nflag, cops, ncops, &gfam, &use_fam);
         free(flagged);
-        ovl__mpi_funits_free(&krec);
-        ovl__mpi_funits_free(&kign);
+        ovl__mpi_fin_free(&krec);
         CHECK(rc);
-        MPI_Bcast(h, 3, MPI_UINT64_T, 0, comm);
+        h[0] = (uint64_t)use_fam;
+        h[1] = nign_all ? mign.nspans : 0;
+        for (size_t x = 0; nign_all && x < mign.nspans; x++)
+            h[2] += mign.spans[x].char_end - mign.spans[x].char_start;
+        MPI_Bcast(h, 1, MPI_UINT64_T, 0, comm);
+        MPI_Allreduce(MPI_IN_PLACE, h + 1, 2, MPI_UINT64_T, MPI_SUM, comm);
         use_fam = (int)h[0];
-        use_ign = (int)h[1];
+        use_ign = h[1] > 0;
         ignored_chars = h[2];
+        if (!use_fam)
+            ovl__families_free(&mfam);
+        if (!use_ign)
+            ovl__families_free(&mign);
         if (use_fam) {
             /* Rank 0 widens the families' occurrences, asking the others for what it reads of
              * their documents a window at a time while they serve. */
@@ -849,8 +857,18 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                 ovl__mpi_serve(m, &none, c, mydocs, lo, cnt, 1);
             }
             CHECK(rc);
+            /* (Rank 0 answers for its documents from its own spans, like every rank: of the
+             * families it keeps their occurrences, which the report lists.) */
+            if (me == 0) {
+                uint64_t built = 2 * gfam.nspans + mfam.nspans + mign.nspans;
+                if (built > m->st.family_spans_held[m->phase])
+                    m->st.family_spans_held[m->phase] = built;
+                ovl__mpi_families_shed(&gfam);
+                for (size_t k = 0; k < gfam.n; k++)
+                    fam_occ += gfam.f[k].nspans;
+            }
         }
-        rc = ovl__mpi_filter_pairs(m, &o, &gfam, use_fam, &gign, use_ign, pairs, &npairs, &family_pairs);
+        rc = ovl__mpi_filter_pairs(m, &o, first, &mfam, use_fam, &mign, use_ign, pairs, &npairs, &family_pairs);
         CHECK(rc);
         uint64_t cand = npairs;
         MPI_Allreduce(MPI_IN_PLACE, &cand, 1, MPI_UINT64_T, MPI_SUM, comm);
@@ -957,13 +975,14 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         memset(&g.recur, 0, sizeof g.recur);
         /* (Collective: a rank whose run could not open still answers or asks, for no
          * documents.) */
-        int fr = ovl__mpi_families_for(m, &gfam, use_fam, &gign, use_ign, ids, rc == OVL_OK ? nids : 0, &al.r.fam,
-                                       &al.r.ign);
+        int fr = ovl__mpi_families_for(m, first, &mfam, use_fam, &mign, use_ign, ids, rc == OVL_OK ? nids : 0,
+                                       &al.r.fam, &al.r.ign);
         if (rc == OVL_OK)
             rc = fr;
-        /* (No rank asks again: rank 0 keeps the families as the report lists them.) */
-        ovl__mpi_families_shed(&gfam);
-        ovl__families_free(&gign);
+        /* (No rank asks again.) */
+        ovl__families_free(&mfam);
+        ovl__families_free(&mign);
+        m->st.family_spans_held[m->phase] += fam_occ;
         al.r.use_fam = use_fam;
         al.r.use_ign = use_ign;
         CHECK(rc);
@@ -1103,7 +1122,8 @@ done:
     free(cops);
     ovl__cfp_free(&g);
     ovl__families_free(&gfam);
-    ovl__families_free(&gign);
+    ovl__families_free(&mfam);
+    ovl__families_free(&mign);
     ovl__mpi_run_free(m);
     return rc;
 }

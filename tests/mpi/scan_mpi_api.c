@@ -298,9 +298,10 @@ int main(int argc, char **argv)
         check(rc == OVL_OK && (rank != 0 || ranks > 3 || st.docs_fetched[2] == want),
               "families widened: rank 0 fetches the records of the documents a window reads, not every family "
               "document's first", got);
-        /* The family's 24 spans (one a document) stay on rank 0, which built them (each held
-         * twice: in document order and in its family); another rank holds those of the
-         * documents its pairs name. */
+        /* The family's 24 spans (one a document) are all on rank 0 while it builds them (each
+         * held twice: in document order and in its family), beside its share's; another rank
+         * holds its share's (which it answers for) and those of the documents its pairs name,
+         * never all 24. */
         uint64_t held2[2] = {st.family_spans_held[2], st.family_spans_held[4]}, all[8] = {0};
         int spans_ok = rc == OVL_OK;
         MPI_Gather(held2, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
@@ -310,7 +311,21 @@ int main(int argc, char **argv)
                                    (unsigned long long)all[2 * p + 1]);
             spans_ok &= p == 0 ? all[0] >= 48 : all[2 * p] < 24 && all[2 * p + 1] < 24;
         }
-        check(rank != 0 || spans_ok, "family spans held: every one on rank 0 only, the others those of their pairs' documents", got);
+        check(rank != 0 || spans_ok,
+              "family spans held: every one on rank 0 as it builds them, the others their share's and their pairs' "
+              "documents'", got);
+        /* The units were joined on every rank in step: the same units, pairs of neighbours and
+         * sums everywhere (two sums a kind, recurring and template, and one per test of two
+         * texts' leaders). */
+        uint64_t jf[3] = {st.family_units, st.family_neighbours, st.family_join_sums}, jmin[3], jmax[3];
+        MPI_Allreduce(jf, jmin, 3, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+        MPI_Allreduce(jf, jmax, 3, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+        snprintf(got, sizeof got, "units %llu-%llu, neighbours %llu-%llu, sums %llu-%llu",
+                 (unsigned long long)jmin[0], (unsigned long long)jmax[0], (unsigned long long)jmin[1],
+                 (unsigned long long)jmax[1], (unsigned long long)jmin[2], (unsigned long long)jmax[2]);
+        check(rc == OVL_OK && jmin[0] == jmax[0] && jmin[1] == jmax[1] && jmin[2] == jmax[2] && jmin[0] >= 1 &&
+                  jmin[2] >= 4,
+              "families: the units joined by every rank in step", got);
         ovl_corpus_free(fc);
         if (rank == 0 && fdir[0]) {
             for (int i = 0; i < 24; i++) {
