@@ -31,8 +31,9 @@ int ovl__mpi_families_for(mpi_run *m, const size_t *first, const ovl__families *
                           const ovl__families *own_ign, int use_ign, const uint32_t *ids, size_t nids,
                           ovl__families *fam, ovl__families *ign);
 
-/* Rank 0, once the families are built and widened: drops f's spans in document order (the
- * ranks answer for their documents from their own, ovl__mpi_families_for), keeping each family's occurrences and representative (moved to the front,
+/* Rank 0, once the families are built: drops f's spans in document order (the ranks answer
+ * for their documents from their own, ovl__mpi_families_for; the widening reads the
+ * occurrences only), keeping each family's occurrences and representative (moved to the front,
  * their indices with them); f->nspans becomes 0. */
 void ovl__mpi_families_shed(ovl__families *f);
 

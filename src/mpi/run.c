@@ -149,12 +149,12 @@ void *ovl__mpi_recv_bytes(mpi_run *m, int from, size_t *len)
 {
     uint64_t n = 0;
     MPI_Recv(&n, 1, MPI_UINT64_T, from, 0, m->comm, MPI_STATUS_IGNORE);
-    char *buf = malloc(n ? n : 1), scratch[4096];
+    char *buf = malloc(n ? n : 1);
+    /* Pieces as ovl__mpi_send_bytes sent them (a smaller receive would be an error); without
+     * room for the whole, each into the exchange's own buffer, and dropped. */
     for (size_t at = 0; at < n;) {
         size_t k = n - at < XCHG_CHUNK ? n - at : XCHG_CHUNK;
-        if (!buf && k > sizeof scratch)
-            k = sizeof scratch;
-        MPI_Recv(buf ? buf + at : scratch, (int)k, MPI_BYTE, from, 1, m->comm, MPI_STATUS_IGNORE);
+        MPI_Recv(buf ? buf + at : m->rb, (int)k, MPI_BYTE, from, 1, m->comm, MPI_STATUS_IGNORE);
         at += k;
     }
     *len = n;

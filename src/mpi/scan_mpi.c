@@ -826,8 +826,15 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
          * templates' spans stay where they were made: their count and characters are added
          * up. */
         uint64_t h[3] = {0, 0, 0};
-        if (me == 0)
+        if (me == 0) {
             rc = ovl__mpi_build_families(m, &o, &krec, flagged, nflag, cops, ncops, &gfam, &use_fam);
+            /* (Rank 0 answers for its documents from its own spans, like every rank: of the
+             * families it keeps the occurrences, which are widened and listed.) */
+            uint64_t built = 2 * gfam.nspans + mfam.nspans + mign.nspans;
+            if (built > m->st.family_spans_held[m->phase])
+                m->st.family_spans_held[m->phase] = built;
+            ovl__mpi_families_shed(&gfam);
+        }
         free(flagged);
         ovl__mpi_fin_free(&krec);
         CHECK(rc);
@@ -857,16 +864,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                 ovl__mpi_serve(m, &none, c, mydocs, lo, cnt, 1);
             }
             CHECK(rc);
-            /* (Rank 0 answers for its documents from its own spans, like every rank: of the
-             * families it keeps their occurrences, which the report lists.) */
-            if (me == 0) {
-                uint64_t built = 2 * gfam.nspans + mfam.nspans + mign.nspans;
-                if (built > m->st.family_spans_held[m->phase])
-                    m->st.family_spans_held[m->phase] = built;
-                ovl__mpi_families_shed(&gfam);
-                for (size_t k = 0; k < gfam.n; k++)
-                    fam_occ += gfam.f[k].nspans;
-            }
+            for (size_t k = 0; me == 0 && k < gfam.n; k++)
+                fam_occ += gfam.f[k].nspans;
         }
         rc = ovl__mpi_filter_pairs(m, &o, first, &mfam, use_fam, &mign, use_ign, pairs, &npairs, &family_pairs);
         CHECK(rc);
