@@ -1023,14 +1023,26 @@ int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_
     return OVL_OK;
 }
 
+static uint32_t copies_at(const void *arg, uint32_t doc)
+{
+    return ((const uint32_t *)arg)[doc];
+}
+
 int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of, ovl__families *out)
 {
     ovl__fspans sp;
     memset(out, 0, sizeof *out);
     memset(&sp, 0, sizeof sp);
     uint32_t *parent = malloc((rk->nunits ? rk->nunits : 1) * sizeof *parent); /* per unit */
-    if (!parent)
+    uint32_t *copies = calloc(rk->ndocs ? rk->ndocs : 1, sizeof *copies);      /* per document */
+    if (!parent || !copies) {
+        free(parent);
+        free(copies);
         return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    }
+    for (size_t i = 0; i < rk->ndocs; i++)
+        if (copy_of[i] != UINT32_MAX && copy_of[i] != i)
+            copies[copy_of[i]]++;
     /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
      * when mostly the same documents hold their units. */
     int rc = ovl__funits_join(ctx, rk, copy_of, NULL, parent);
@@ -1038,36 +1050,32 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
         rc = ovl__funits_spans(ctx, rk, copy_of, parent, &sp);
     free(parent);
     if (rc == OVL_OK)
-        rc = ovl__families_from_spans(ctx, &sp, rk->ndocs, rk->nunits, rk->kin, copy_of, out);
+        rc = ovl__families_from_spans(ctx, &sp, rk->ndocs, rk->nunits, rk->kin, copies_at, copies, out);
     ovl__fspans_free(&sp);
+    free(copies);
     return rc;
 }
 
 int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t nunits, const uint32_t *kin,
-                             const uint32_t *copy_of, ovl__families *out)
+                             ovl__fcopies_fn copies, const void *arg, ovl__families *out)
 {
     memset(out, 0, sizeof *out);
-    uint32_t *copies = calloc(ndocs ? ndocs : 1, sizeof *copies);
     uint32_t *root_fam = NULL; /* per unit */
     unsigned char *sclean = NULL, *fclean = NULL;  /* per span: of such chunks only */
     uint32_t *span_text = NULL;                    /* per span: the text it is reported in */
     fsort *order = NULL;
     int rc = OVL_OK;
-    out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first);
-    if (!copies || !out->doc_first) {
+    if (ndocs && !(out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first))) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < ndocs; i++)
-        if (copy_of[i] != UINT32_MAX && copy_of[i] != i)
-            copies[copy_of[i]]++;
     /* (The spans are taken: in's arrays become the families'.) */
     size_t nspans = in->n;
     out->spans = in->spans;
     span_text = in->text;
     sclean = in->clean;
     memset(in, 0, sizeof *in);
-    for (size_t s = 0; s < nspans; s++)
+    for (size_t s = 0; ndocs && s < nspans; s++)
         out->doc_first[out->spans[s].doc + 1]++;
     for (size_t d = 0; d < ndocs; d++)
         out->doc_first[d + 1] += out->doc_first[d];
@@ -1139,7 +1147,7 @@ int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t
         }
         if (lastdoc[f] != out->spans[s].doc) {
             lastdoc[f] = out->spans[s].doc;
-            fm->documents += 1 + copies[out->spans[s].doc];
+            fm->documents += 1 + copies(arg, out->spans[s].doc);
         }
     }
     free(fill);
@@ -1197,7 +1205,6 @@ done:
     free(span_text);
     free(sclean);
     free(fclean);
-    free(copies);
     free(root_fam);
     free(order);
     if (rc != OVL_OK)

@@ -138,12 +138,18 @@ void ovl__fspans_free(ovl__fspans *s);
 int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, uint32_t *parent,
                       ovl__fspans *out);
 
-/* The families of the spans *s of ndocs documents (taken: *s is emptied) over nunits units,
- * kin as in ovl__funits, copy_of as for ovl__families_from_keys: the parts of texts joined
+/* How many copies (identical and near) document doc has: a family's documents count them. */
+typedef uint32_t (*ovl__fcopies_fn)(const void *arg, uint32_t doc);
+
+/* The families of the spans *s (taken: *s is emptied) over nunits units, kin as in
+ * ovl__funits, a document's copies counted by copies(arg, doc): the parts of texts joined
  * occurrence by occurrence, the families numbered as first met and their representatives
- * chosen. The spans may come from processes that each made those of their documents. */
+ * chosen. ndocs: the documents the spans' doc numbers count, indexed in out->doc_first (for
+ * ovl__families_cover), or 0 for no index (then the numbers only order the documents, as
+ * corpus numbers on MPI rank 0 do, and nothing is held per document). The spans may come
+ * from processes that each made those of their documents. */
 int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *s, size_t ndocs, size_t nunits, const uint32_t *kin,
-                             const uint32_t *copy_of, ovl__families *out);
+                             ovl__fcopies_fn copies, const void *arg, ovl__families *out);
 
 /* What the widening reads of a document besides its text, as phase 1 found it. */
 typedef struct ovl__famdoc {

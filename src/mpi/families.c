@@ -321,55 +321,38 @@ int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, i
     return 0;
 }
 
-/* The spans of f, made over the flagged documents, over ids instead (the flagged documents
- * and copies, ascending; a copy holds no span of its own). */
-static void spans_over(ovl__mpi_fin *f, const uint32_t *flagged, const uint32_t *ids, size_t nids)
+/* How many copies document doc has (cops sorted by group). */
+static uint32_t copies_of(const dpair *cops, size_t n, uint32_t doc)
 {
-    for (size_t x = 0; x < f->s.n; x++)
-        f->s.spans[x].doc = (uint32_t)ovl__mpi_pos_of(ids, nids, flagged[f->s.spans[x].doc]);
+    return (uint32_t)(ovl__first_at_rec(cops, n, sizeof *cops, offsetof(dpair, b), (size_t)doc + 1) -
+                      ovl__first_at_rec(cops, n, sizeof *cops, offsetof(dpair, b), doc));
 }
 
-int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *krec, const uint32_t *flagged,
-                            size_t nflag, const dpair *cops, size_t ncops, ovl__families *fam, int *use_fam)
+typedef struct copylist {
+    const dpair *cops;
+    size_t n;
+} copylist;
+
+static uint32_t copies_in(const void *arg, uint32_t doc)
+{
+    const copylist *l = arg;
+    return copies_of(l->cops, l->n, doc);
+}
+
+int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *krec, dpair *cops, size_t ncops,
+                            ovl__families *fam, int *use_fam)
 {
     int rc = OVL_OK;
-    size_t nids = 0;
-    /* The copies of flagged documents (cops is by copy; a flagged document is a group's
-     * first, never a copy). */
-    for (size_t x = 0; x < ncops; x++)
-        nids += ovl__mpi_pos_of(flagged, nflag, cops[x].b) != SIZE_MAX;
-    nids += nflag;
-    uint32_t *ids = malloc((nids ? nids : 1) * sizeof *ids), *vc = malloc((nids ? nids : 1) * sizeof *vc);
-    if (!ids || !vc)
-        rc = ovl__mpi_nomem(m);
-    for (size_t f = 0, x = 0, j = 0; rc == OVL_OK && j < nids; j++) {
-        while (x < ncops && ovl__mpi_pos_of(flagged, nflag, cops[x].b) == SIZE_MAX)
-            x++;
-        if (x < ncops && (f == nflag || cops[x].a < flagged[f]))
-            ids[j] = cops[x++].a;
-        else
-            ids[j] = flagged[f++];
-    }
-    for (size_t j = 0, x = 0; rc == OVL_OK && j < nids; j++) {
-        while (x < ncops && cops[x].a < ids[j])
-            x++;
-        vc[j] = x < ncops && cops[x].a == ids[j] ? (uint32_t)ovl__mpi_pos_of(ids, nids, cops[x].b) : (uint32_t)j;
-    }
-    if (rc == OVL_OK)
-        spans_over(krec, flagged, ids, nids);
-    ovl__mpi_held_docs(m, nids, 0);
-    if (rc == OVL_OK && o->families && o->max_df) {
-        if ((rc = ovl__families_from_spans(m->ctx, &krec->s, nids, krec->nunits, krec->kin, vc, fam)) == OVL_OK)
+    /* The copies by group: a document's are found where they are, with no count kept per
+     * document; the spans are numbered in the corpus, and no index is made per document. */
+    if (ncops > 1)
+        qsort(cops, ncops, sizeof *cops, ovl__mpi_cmp_by_first);
+    copylist cl = {cops, ncops};
+    if (o->families && o->max_df) {
+        if ((rc = ovl__families_from_spans(m->ctx, &krec->s, 0, krec->nunits, krec->kin, copies_in, &cl, fam)) == OVL_OK)
             *use_fam = fam->n > 0;
     }
     ovl__mpi_fin_free(krec);
-    /* Spans numbered in the corpus. */
-    if (rc == OVL_OK && ovl__mpi_relabel_spans(fam, ids, nids, 1) != 0)
-        rc = ovl__mpi_nomem(m);
-    free(fam->doc_first);
-    fam->doc_first = NULL;
-    free(ids);
-    free(vc);
     return rc;
 }
 
@@ -389,13 +372,6 @@ typedef struct wfetch {
     size_t capdr, capfig;
     ovl_corpus *view;
 } wfetch;
-
-/* How many copies document doc has (cops sorted by group). */
-static uint32_t copies_of(const dpair *cops, size_t n, uint32_t doc)
-{
-    return (uint32_t)(ovl__first_at_rec(cops, n, sizeof *cops, offsetof(dpair, b), (size_t)doc + 1) -
-                      ovl__first_at_rec(cops, n, sizeof *cops, offsetof(dpair, b), doc));
-}
 
 static int fetch_window(void *u, const uint32_t *docs, size_t n, int want, const ovl_corpus **fc,
                         const ovl__famdoc **fig)
@@ -445,10 +421,6 @@ int ovl__mpi_widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus
 {
     wfetch wf = {m, first, c, mydocs, cops, ncops, NULL, NULL, 0, 0, NULL};
     int rc = OVL_OK;
-    /* The copies by group: a document's are found where they are, with no count kept per
-     * document. */
-    if (ncops > 1)
-        qsort(cops, ncops, sizeof *cops, ovl__mpi_cmp_by_first);
     ovl_ctx *lctx = ovl_ctx_new();
     if (!lctx)
         rc = ovl__mpi_nomem(m);

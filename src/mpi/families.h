@@ -50,12 +50,12 @@ int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const size_t *firs
  * ids. -1 when out of memory. */
 int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, int to_corpus);
 
-/* Rank 0: the families built from krec (of ovl__mpi_family_units, freed here) over the
- * flagged documents and their copies only (numbered by position, which keeps their order, so
- * the families are those of the whole table), their spans numbered in the corpus again and
- * no per-document index. cops: every copy and its group's first, by copy. */
-int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *krec, const uint32_t *flagged,
-                            size_t nflag, const dpair *cops, size_t ncops, ovl__families *fam, int *use_fam);
+/* Rank 0: the families built from krec (of ovl__mpi_family_units, freed here), their spans
+ * numbered in the corpus, with no per-document index and nothing held per document. cops:
+ * every copy and its group's first, sorted by group here (a family's documents count their
+ * copies). */
+int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *krec, dpair *cops, size_t ncops,
+                            ovl__families *fam, int *use_fam);
 
 /* Rank 0, while the other ranks serve (ovl__mpi_serve): the families' occurrences widened
  * and the families of one text joined (src/family.c), as one process does once it has built
@@ -64,7 +64,8 @@ int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *kr
  * the ranks holding them as the widening reads them, so that it holds a window's whatever
  * the families' documents. Only the families as reported change (the spans in document
  * order, which the ranks filter pairs with, stay). cops: every copy and its group's first,
- * by copy; sorted by group here (a document's copies are counted there). */
+ * sorted by group (ovl__mpi_build_families sorts them; a document's copies are counted
+ * there). */
 int ovl__mpi_widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
                             const ovl_scan_doc *mydocs, ovl__families *fam, dpair *cops, size_t ncops,
                             size_t window);

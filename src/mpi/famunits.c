@@ -408,24 +408,19 @@ static int join_and_span(mpi_run *m, const kside *k, size_t nd, const uint32_t *
     return rc;
 }
 
-/* What rank 0 gathers: the spans of recurring text of the flagged documents. */
+/* What rank 0 gathers: the spans of recurring text of every rank's documents. */
 typedef struct uacc {
     size_t capsp, captext, capclean;
     ovl__fspans s;
 } uacc;
 
-/* Rank 0 reads one document's part (see spans_to_root) into the flagged list and a: 0, or -1
- * (no memory), -2 (cannot be read back), -3 (too many documents). */
-static int take_part(rbuf *b, uint32_t **flagged, size_t *nflag, size_t *capf, uacc *a)
+/* Rank 0 reads one document's part (see spans_to_root) into a: 0, or -1 (no memory), -2
+ * (cannot be read back). */
+static int take_part(rbuf *b, uacc *a)
 {
     uint32_t doc, nsp;
     if (ovl__mpi_get(b, &doc, sizeof doc) != 0 || ovl__mpi_get(b, &nsp, sizeof nsp) != 0)
         return -2;
-    if (*nflag >= UINT32_MAX)
-        return -3;
-    if (ovl__grow(flagged, capf, *nflag + 1, sizeof **flagged) != 0)
-        return -1;
-    (*flagged)[*nflag] = doc;
     size_t need = a->s.n + nsp;
     if (ovl__grow(&a->s.spans, &a->capsp, need, sizeof *a->s.spans) != 0 ||
         ovl__grow(&a->s.text, &a->captext, need, sizeof *a->s.text) != 0 ||
@@ -434,26 +429,23 @@ static int take_part(rbuf *b, uint32_t **flagged, size_t *nflag, size_t *capf, u
     for (uint32_t x = 0; x < nsp; x++) {
         size_t at = a->s.n++;
         ovl__famspan *sp = &a->s.spans[at];
-        sp->doc = (uint32_t)*nflag;
+        sp->doc = doc;
         if (ovl__mpi_get(b, &sp->tok_start, 4 * sizeof sp->tok_start) ||
             ovl__mpi_get(b, &a->s.text[at], sizeof *a->s.text) || ovl__mpi_get(b, &a->s.clean[at], 1))
             return -2;
     }
-    (*nflag)++;
     return 0;
 }
 
-/* Each document's spans of recurring text (sp, doc: a position in dl, nd documents; those
- * without any are left out) to rank 0, in pieces of about per bytes (an empty piece ends a
- * rank's), where they are read in rank order (document order) into the flagged list and a.
+/* Each document's spans of recurring text (sp, doc: a position in dl) to rank 0, in pieces of
+ * about per bytes (an empty piece ends a rank's), where they are read in rank order (document
+ * order) into a, numbered in the corpus.
  * A span travels as its ranges, text and clean flag (21 bytes). The templates' spans stay
  * where they are: only their documents' ranks read them. Collective; returns this rank's
  * error. */
-static int spans_to_root(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, size_t nd, size_t per,
-                         uint32_t **flagged, size_t *nflag, uacc *a)
+static int spans_to_root(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, size_t per, uacc *a)
 {
     int rc = OVL_OK, root = m->rank == 0, bad = 0;
-    size_t capf = 0;
     ovl__bbuf b = {0};
     for (size_t at = 0; at <= sp->n;) {
         if (at < sp->n) {
@@ -477,7 +469,7 @@ static int spans_to_root(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, 
             if (root) {
                 rbuf rb = {b.p, b.n, 0};
                 while (!bad && rb.at < rb.n)
-                    bad = take_part(&rb, flagged, nflag, &capf, a);
+                    bad = take_part(&rb, a);
             } else {
                 ovl__mpi_send_bytes(m, b.p, b.n, 0);
             }
@@ -486,7 +478,6 @@ static int spans_to_root(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, 
         if (last)
             break;
     }
-    (void)nd;
     if (!root)
         ovl__mpi_send_bytes(m, NULL, 0, 0);
     for (int p = 1; root && p < m->size; p++) {
@@ -497,7 +488,7 @@ static int spans_to_root(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, 
                 bad = -1;
             rbuf rb = {piece, len, 0};
             while (piece && !bad && rb.at < rb.n)
-                bad = take_part(&rb, flagged, nflag, &capf, a);
+                bad = take_part(&rb, a);
             free(piece);
             if (len == 0)
                 break;
@@ -508,8 +499,6 @@ static int spans_to_root(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, 
         rc = ovl__mpi_nomem(m);
     else if (rc == OVL_OK && bad == -2)
         rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' spans of recurring text could not be read back");
-    else if (rc == OVL_OK && bad == -3)
-        rc = ovl__fail(m->ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 documents hold recurring text");
     return rc;
 }
 
@@ -628,8 +617,7 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f)
 
 int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, FILE *cif, const size_t *myfirst,
                           ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign, size_t per,
-                          ovl__mpi_fin *frec, ovl__families *own_rec, ovl__families *own_ign, uint32_t **flagged,
-                          size_t *nflag, uint64_t *nign_all)
+                          ovl__mpi_fin *frec, ovl__families *own_rec, ovl__families *own_ign, uint64_t *nign_all)
 {
     int rc = OVL_OK, P = m->size;
     ovl_recurring **v[2] = {rec, ign};
@@ -650,8 +638,6 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     memset(frec, 0, sizeof *frec);
     memset(own_rec, 0, sizeof *own_rec);
     memset(own_ign, 0, sizeof *own_ign);
-    *flagged = NULL;
-    *nflag = 0;
     size_t *rl = calloc(P, sizeof *rl);
     if ((rc = ovl__mpi_agree(m, rl ? OVL_OK : ovl__mpi_nomem(m))) != OVL_OK)
         goto out;
@@ -737,15 +723,14 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
         ovl__mpi_held(m, nunits[w] * 17 + m->st.family_neighbours * sizeof(ovl__fedge) +
                              sp[w].n * (sizeof *sp[w].spans + sizeof *sp[w].text + 1));
     }
-    rc = spans_to_root(m, &sp[0], dl, nd, per, flagged, nflag, &a);
+    rc = spans_to_root(m, &sp[0], dl, per, &a);
     if (m->rank == 0 && rc == OVL_OK) {
         frec->s = a.s;
         memset(&a.s, 0, sizeof a.s);
         frec->nunits = nunits[0];
         frec->kin = kin[0];
         kin[0] = NULL;
-        uint64_t held = held0 + *nflag * sizeof **flagged +
-                        frec->s.n * (sizeof *frec->s.spans + sizeof *frec->s.text + 1) +
+        uint64_t held = held0 + frec->s.n * (sizeof *frec->s.spans + sizeof *frec->s.text + 1) +
                         frec->nunits * (1 + sizeof *frec->kin);
         ovl__mpi_held(m, held);
         m->st.families_input = held;
@@ -772,9 +757,6 @@ out:
         ovl__mpi_fin_free(frec);
         ovl__families_free(own_rec);
         ovl__families_free(own_ign);
-        free(*flagged);
-        *flagged = NULL;
-        *nflag = 0;
     }
     return rc;
 }

@@ -5,9 +5,9 @@
 #include "run.h"
 #include "../family.h"
 
-/* One kind's (recurring or template) families input on rank 0: the spans of its texts in
- * the flagged documents (doc: the document's position in the flagged list), the count of its
- * units and, per unit, its kin (src/family.h). Free with ovl__mpi_fin_free. */
+/* The families' input on rank 0: the spans of recurring text of the corpus (doc: the
+ * document's number in the corpus), the count of its units and, per unit, its kin
+ * (src/family.h). Free with ovl__mpi_fin_free. */
 typedef struct ovl__mpi_fin {
     ovl__fspans s;
     size_t nunits;
@@ -39,15 +39,13 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f);
  * So rank 0 holds the spans of recurring text (25 bytes each) and the classes, never a chunk
  * (25 bytes each, a text's paragraphs each one or more), a record (16 bytes) nor a chunk's
  * key groups; every rank holds, while the units are joined, 17 bytes a unit and 12 a pair of
- * neighbouring units. On rank 0: *frec over the flagged documents (those with a span of
- * recurring text: *flagged, ascending, malloc'd, *nflag of them); *nign_all, the template
+ * neighbouring units. On rank 0: *frec, nothing per document; *nign_all, the template
  * records' key groups of all ranks. On every rank: *own_rec and *own_ign, its documents'
  * spans of both kinds in document order, numbered in the corpus (spans only: no families, no
  * per-document index; what ovl__mpi_families_for answers from). The records are freed (set
  * to NULL). Collective; every rank returns the same code. */
 int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, FILE *cif, const size_t *myfirst,
                           ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign, size_t per,
-                          ovl__mpi_fin *frec, ovl__families *own_rec, ovl__families *own_ign, uint32_t **flagged,
-                          size_t *nflag, uint64_t *nign_all);
+                          ovl__mpi_fin *frec, ovl__families *own_rec, ovl__families *own_ign, uint64_t *nign_all);
 
 #endif

@@ -226,7 +226,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     int32_t *mygroup = NULL;      /* group ids of this rank's share, numbered from group_keys */
     const int32_t *gid = NULL;    /* ... or of opts->groups (the share's part) */
     uint32_t *cov = NULL;  /* ... of one rank's share at a time, while band keys are spooled */
-    dpair *cops = NULL;    /* rank 0: every copy and its group's first, by copy (by group once the families are widened) */
+    dpair *cops = NULL;    /* rank 0: every copy and its group's first, by copy (by group once the families are built) */
     size_t ncops = 0;
     ovl__corpus_partinfo cpi;
     memset(&cpi, 0, sizeof cpi);
@@ -806,8 +806,6 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
          * on rank 0, the units joined into texts by every rank, each span sent to rank 0 in
          * document order. */
         ovl__mpi_fin krec;
-        uint32_t *flagged = NULL;
-        size_t nflag = 0;
         uint64_t nign_all = 0;
         memset(&krec, 0, sizeof krec);
         if (recurring || o.ignore) {
@@ -815,7 +813,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
              * at a time.) */
             size_t per = kr < XCHG_CHUNK ? (size_t)kr : XCHG_CHUNK;
             rc = ovl__mpi_family_units(m, first, n, lo, cif, myfirst, &out.rec, &out.nrec, &out.ign, &out.nign,
-                                       per ? per : 1, &krec, &mfam, &mign, &flagged, &nflag, &nign_all);
+                                       per ? per : 1, &krec, &mfam, &mign, &nign_all);
             fclose(cif);
             cif = NULL;
         }
@@ -827,7 +825,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
          * up. */
         uint64_t h[3] = {0, 0, 0};
         if (me == 0) {
-            rc = ovl__mpi_build_families(m, &o, &krec, flagged, nflag, cops, ncops, &gfam, &use_fam);
+            rc = ovl__mpi_build_families(m, &o, &krec, cops, ncops, &gfam, &use_fam);
             /* (Rank 0 answers for its documents from its own spans, like every rank: of the
              * families it keeps the occurrences, which are widened and listed.) */
             uint64_t built = 2 * gfam.nspans + mfam.nspans + mign.nspans;
@@ -835,7 +833,6 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
                 m->st.family_spans_held[m->phase] = built;
             ovl__mpi_families_shed(&gfam);
         }
-        free(flagged);
         ovl__mpi_fin_free(&krec);
         CHECK(rc);
         h[0] = (uint64_t)use_fam;
