@@ -245,9 +245,7 @@ static int same_docs(size_t both, size_t nx, size_t ny)
     return (double)both >= FAMILY_SAME_DOCS * (double)(nx > ny ? nx : ny);
 }
 
-/* Joins the units of neighbouring recurring chunks of one document (a licence's paragraphs)
- * into one family when mostly the same documents hold them (see ovl__families_build), as
- * ovl__funits_join says. Everything it counts is a sum over documents (the documents holding
+/* (src/family.h.) Everything the join counts is a sum over documents (the documents holding
  * a unit, holding two units, the times two units sit side by side), so each process counts
  * those it holds and j adds them up; the joins then run alike in every process. */
 int ovl__funits_join(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of, const ovl__fjoin *j,

@@ -1,6 +1,8 @@
 /* famunits.c - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, the units joined by every rank and each span sent to rank 0. */
 #include "famunits.h"
 
+#include "famjoin.h"
+
 #include "../fclass.h"
 
 #include <stdio.h>
@@ -285,126 +287,6 @@ static int send_units(mpi_run *m, uint32_t *const *map, const size_t *nmap, cons
             (*co)[j] = (unsigned char)b[4 * mine + j];
         }
     free(b);
-    return rc;
-}
-
-/* ---- The neighbours' join over the ranks (src/family.h, ovl__fjoin) ---------------------- */
-
-static int fj_agree(void *arg, int rc)
-{
-    return ovl__mpi_agree(arg, rc);
-}
-
-/* (Pieces an int counts.) */
-#define FJ_PIECE ((size_t)1 << 26)
-
-static int fj_sum(void *arg, uint32_t *v, size_t n)
-{
-    mpi_run *m = arg;
-    for (size_t at = 0; at < n; at += FJ_PIECE) {
-        size_t k = n - at < FJ_PIECE ? n - at : FJ_PIECE;
-        MPI_Allreduce(MPI_IN_PLACE, v + at, (int)k, MPI_UINT32_T, MPI_SUM, m->comm);
-    }
-    m->st.sent[m->phase] += (uint64_t)n * sizeof *v;
-    m->st.family_join_sums++;
-    return OVL_OK;
-}
-
-/* Each pair of neighbours goes to the rank its units pick, which adds up its times; then
- * every rank gets every pair once. So no rank holds another's pairs beside its own while they
- * are added, and each holds the corpus's pairs of units (not of documents) after. */
-static int fj_edges(void *arg, ovl__fedge **ed, size_t *ned)
-{
-    mpi_run *m = arg;
-    int P = m->size;
-    size_t n = *ned, *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl);
-    size_t *at = calloc(P + 1, sizeof *at);
-    ovl__fedge *pack = malloc((n ? n : 1) * sizeof *pack);
-    char *recv = NULL, *all = NULL;
-    int rc = ovl__mpi_agree(m, counts && rl && at && pack ? OVL_OK : ovl__mpi_nomem(m));
-    if (rc != OVL_OK)
-        goto done;
-    const ovl__fedge *e = *ed;
-    for (size_t i = 0; i < n; i++)
-        counts[(uint32_t)((e[i].x * 2654435761u) ^ e[i].y) % (uint32_t)P] += sizeof *pack;
-    for (int p = 0; p < P; p++)
-        at[p + 1] = at[p] + counts[p] / sizeof *pack;
-    for (size_t i = 0; i < n; i++)
-        pack[at[(uint32_t)((e[i].x * 2654435761u) ^ e[i].y) % (uint32_t)P]++] = e[i];
-    free(*ed);
-    *ed = NULL;
-    *ned = 0;
-    int bad = ovl__mpi_alltoall_bytes(m, (const char *)pack, counts, &recv, rl) != 0;
-    free(pack);
-    pack = NULL;
-    size_t nr = bad ? 0 : ovl__fedges_merge((ovl__fedge *)recv, ovl__mpi_received(rl, P, sizeof(ovl__fedge)));
-    if ((rc = ovl__mpi_agree(m, bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
-        goto done;
-    bad = ovl__mpi_allgather_bytes(m, recv, nr * sizeof(ovl__fedge), &all, rl) != 0;
-    free(recv);
-    recv = NULL;
-    if ((rc = ovl__mpi_agree(m, bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
-        goto done;
-    *ned = ovl__mpi_received(rl, P, sizeof(ovl__fedge));
-    *ed = (ovl__fedge *)all; /* (each pair once: from the rank that added it up) */
-    all = NULL;
-    m->st.family_neighbours += *ned;
-    ovl__fedges_merge(*ed, *ned); /* (sorted: each pair came once) */
-done:
-    free(all);
-    free(recv);
-    free(pack);
-    free(counts);
-    free(rl);
-    free(at);
-    return rc;
-}
-
-/* One kind's units joined over the ranks (ovl__funits_join: k's chunks in the documents dl,
- * cnt of them each, nd documents; cu, co: its classes' units and own flags; nunits and frag
- * as rank 0 resolved them) and this rank's spans of them made (*sp, doc: a position in dl).
- * Collective; every rank returns the same code. */
-static int join_and_span(mpi_run *m, const kside *k, size_t nd, const uint32_t *cnt, const uint32_t *cu,
-                         const unsigned char *co, size_t nunits, const unsigned char *frag, ovl__fspans *sp)
-{
-    ovl__funits u;
-    memset(&u, 0, sizeof u);
-    memset(sp, 0, sizeof *sp);
-    u.ndocs = nd;
-    u.n = k->n;
-    u.off = k->off;
-    u.info = k->info;
-    u.frag = (unsigned char *)frag;
-    u.nunits = nunits;
-    u.first = malloc((nd + 1) * sizeof *u.first);
-    u.unit = malloc((k->n ? k->n : 1) * sizeof *u.unit);
-    u.pure = malloc(k->n ? k->n : 1);
-    uint32_t *self = malloc((nd ? nd : 1) * sizeof *self); /* (no copies here: a copy holds no record) */
-    uint32_t *parent = malloc((nunits ? nunits : 1) * sizeof *parent);
-    int rc = OVL_OK;
-    if (!u.first || !u.unit || !u.pure || !self || !parent)
-        rc = ovl__mpi_nomem(m);
-    for (size_t j = 0; rc == OVL_OK && j < nd; j++) {
-        u.first[j + 1] = (j ? u.first[j] : 0) + cnt[j];
-        self[j] = (uint32_t)j;
-    }
-    if (u.first)
-        u.first[0] = 0;
-    for (size_t c = 0; rc == OVL_OK && c < k->n; c++) {
-        u.unit[c] = cu[k->cls[c]];
-        u.pure[c] = co[k->cls[c]];
-    }
-    if ((rc = ovl__mpi_agree(m, rc)) == OVL_OK) {
-        ovl__fjoin j = {fj_agree, fj_sum, fj_edges, m};
-        rc = ovl__funits_join(m->ctx, &u, self, &j, parent);
-    }
-    if (rc == OVL_OK)
-        rc = ovl__mpi_agree(m, ovl__funits_spans(m->ctx, &u, self, parent, sp));
-    free(u.first);
-    free(u.unit);
-    free(u.pure);
-    free(self);
-    free(parent);
     return rc;
 }
 
@@ -716,7 +598,8 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
             goto out;
         ovl__mpi_bcast_bytes(m, frag[w], nunits[w], 0);
         m->st.family_units += nunits[w];
-        rc = join_and_span(m, &k[w], nd, cnt[w], cu[w], co[w], nunits[w], frag[w], &sp[w]);
+        ovl__mpi_kind kd = {k[w].off, k[w].info, k[w].cls, k[w].n, cnt[w], nd};
+        rc = ovl__mpi_join_units(m, &kd, cu[w], co[w], nunits[w], frag[w], &sp[w]);
         kside_free(&k[w]);
         if (rc != OVL_OK)
             goto out;

@@ -29,7 +29,7 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f);
  *      merges them into the corpus's classes, numbers them as one process does (first met)
  *      and resolves them (ovl__fclasses_roots); each rank gets back its classes' units, and
  *      every rank which units are fragments;
- *   4. every rank joins the units into texts (ovl__funits_join), counting over its own
+ *   4. every rank joins the units into texts (src/mpi/famjoin.h), counting over its own
  *      documents and adding the counts up with the others' (the documents of each unit and
  *      of each pair of neighbouring units, the neighbours met), and makes its documents'
  *      spans of them (ovl__funits_spans);

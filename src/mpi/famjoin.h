@@ -1,0 +1,32 @@
+/* famjoin.h - the families' units joined into texts over MPI ranks, every rank counting over its own documents (src/family.h, ovl__fjoin); not installed. */
+#ifndef OVL_MPI_FAMJOIN_H
+#define OVL_MPI_FAMJOIN_H
+
+#include "run.h"
+#include "../family.h"
+
+/* One kind's (recurring or template) chunks of this rank's documents, in document order: nd
+ * documents, cnt[j] chunks of document j, each chunk's offset in its document, ranges and
+ * class (a number among this rank's classes). Borrowed. */
+typedef struct ovl__mpi_kind {
+    const uint32_t *off;
+    const ovl__chunkinfo *info;
+    const uint32_t *cls;
+    size_t n;
+    const uint32_t *cnt;
+    size_t nd;
+} ovl__mpi_kind;
+
+/* k's units (cu, co: per class of this rank, its unit and whether it is a text of its own;
+ * nunits and frag, per unit whether it is a fragment, as rank 0 resolved them and every rank
+ * got them) joined into texts over the ranks (ovl__funits_join: the documents of each unit and
+ * of each pair of neighbouring units summed with all-reduces, the pairs of neighbours added
+ * up on the ranks their units pick and then given to every rank, each test of two texts'
+ * leaders one more all-reduce, made by every rank at the same step), and this rank's spans of
+ * the texts made (*sp, doc: the document's position among k's nd; malloc'd, freed with
+ * ovl__fspans_free). Holds 17 bytes a unit and 12 a pair of neighbours. Counts the units,
+ * pairs and sums in m->st. Collective; every rank returns the same code. */
+int ovl__mpi_join_units(mpi_run *m, const ovl__mpi_kind *k, const uint32_t *cu, const unsigned char *co,
+                        size_t nunits, const unsigned char *frag, ovl__fspans *sp);
+
+#endif
