@@ -229,8 +229,8 @@ static int own_options(int argc, char **argv)
  * each rank's most family and template spans held (comma-separated), in the pairs phase's
  * row the bytes rank 0 built the families from, and in the fingerprint phase's row each
  * rank's most directory entries held while listing, then in the pairs phase's row the units
- * every rank joined into texts, the pairs of neighbouring units each held and the sums over
- * the ranks the join made (tab-separated columns).
+ * every rank joined into texts, the pairs of neighbouring units each held, the sums over the
+ * ranks the join made and the units met beside another (tab-separated columns).
  * Collective: every rank sends rank 0 its peaks, spans and walk figures. */
 static void write_stats(const char *path, int rank, int ranks)
 {
@@ -261,7 +261,7 @@ static void write_stats(const char *path, int rank, int ranks)
     }
     fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\tdocs_held_max\tdocs_fetched"
                "\tpaths_held_max\tpaths\tdirs_listed\twalk_seconds\tgroups_held_max\tfamily_spans_held"
-               "\tfamilies_input\twalk_names_held\tfamily_units\tfamily_neighbours\tfamily_join_sums\n");
+               "\tfamilies_input\twalk_names_held\tfamily_units\tfamily_neighbours\tfamily_join_sums\tfamily_joined\n");
     for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
         fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\t", ovl_scan_mpi_phase(p), stats.ranks,
                 stats.seconds[p], (unsigned long long)stats.sent_total[p],
@@ -281,9 +281,10 @@ static void write_stats(const char *path, int rank, int ranks)
         fprintf(f, "\t%llu", p == 2 /* pairs */ ? (unsigned long long)stats.families_input : 0ull);
         for (int k = 0; k < ranks; k++)
             fprintf(f, "%s%llu", k ? "," : "\t", p ? 0ull : (unsigned long long)names[k]);
-        fprintf(f, "\t%llu\t%llu\t%llu\n", p == 2 ? (unsigned long long)stats.family_units : 0ull,
+        fprintf(f, "\t%llu\t%llu\t%llu\t%llu\n", p == 2 ? (unsigned long long)stats.family_units : 0ull,
                 p == 2 ? (unsigned long long)stats.family_neighbours : 0ull,
-                p == 2 ? (unsigned long long)stats.family_join_sums : 0ull);
+                p == 2 ? (unsigned long long)stats.family_join_sums : 0ull,
+                p == 2 ? (unsigned long long)stats.family_joined : 0ull);
     }
     free(peaks), free(dirs), free(walk), free(spans), free(names);
     if (fclose(f) != 0)

@@ -177,6 +177,12 @@ static int cmp_u32pair(const void *a, const void *b)
     return cmp_xy(p->x, p->y, q->x, q->y);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* Documents of unit u: the run of rd (sorted (unit, document) pairs) holding it. */
 static void unit_docs(const u32pair *rd, size_t nrd, uint32_t u, size_t *lo, size_t *hi)
 {
@@ -245,25 +251,43 @@ static int same_docs(size_t both, size_t nx, size_t ny)
     return (double)both >= FAMILY_SAME_DOCS * (double)(nx > ny ? nx : ny);
 }
 
+void ovl__ftexts_free(ovl__ftexts *t)
+{
+    if (!t)
+        return;
+    free(t->unit);
+    free(t->parent);
+    memset(t, 0, sizeof *t);
+}
+
+uint32_t ovl__ftexts_root(ovl__ftexts *t, uint32_t u)
+{
+    size_t k = ovl__first_at(t->unit, t->n, u);
+    return k < t->n && t->unit[k] == u ? t->unit[ovl__uf_find(t->parent, (uint32_t)k)] : u;
+}
+
 /* (src/family.h.) Everything the join counts is a sum over documents (the documents holding
  * a unit, holding two units, the times two units sit side by side), so each process counts
- * those it holds and j adds them up; the joins then run alike in every process. */
+ * those it holds and j adds them up; the joins then run alike in every process. Only the
+ * units met beside another take part: they are numbered compactly, in the order of their
+ * numbers (so the union-find's smaller root and the leaders' ties fall as over the units). */
 int ovl__funits_join(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of, const ovl__fjoin *j,
-                     uint32_t *parent)
+                     ovl__ftexts *out)
 {
     const uint32_t *unit = rk->unit;
     const unsigned char *frag = rk->frag;
-    size_t nunits = rk->nunits, nrd = 0, ned = 0, caped = 0;
+    size_t nrd = 0, ned = 0, caped = 0, nu = 0;
     u32pair *rd = malloc((rk->n ? rk->n : 1) * sizeof *rd); /* (unit, document) of recurring chunks */
     ovl__fedge *ed = NULL;                                 /* neighbouring units; n: times, then both */
-    uint32_t *leader = malloc((nunits ? nunits : 1) * sizeof *leader);
-    uint32_t *ndoc = calloc(nunits ? nunits : 1, sizeof *ndoc); /* per unit: its documents */
-    u32pair *fbest = malloc((nunits ? nunits : 1) * sizeof *fbest); /* per fragment: (text, times) */
-    uint32_t *both = NULL; /* per pair of neighbours: the documents holding both */
+    uint32_t *uu = NULL;     /* the units met beside another, ascending */
+    uint32_t *leader = NULL; /* per such unit (compact numbers from here on) */
+    uint32_t *ndoc = NULL;   /* per such unit: its documents */
+    u32pair *fbest = NULL;   /* per such fragment: (text, times) */
+    uint32_t *parent = NULL;
+    uint32_t *both = NULL;   /* per pair of neighbours: the documents holding both */
     int rc = OVL_OK;
-    for (size_t u = 0; u < nunits; u++)
-        parent[u] = (uint32_t)u;
-    if (!rd || !leader || !ndoc || !fbest)
+    memset(out, 0, sizeof *out);
+    if (!rd)
         goto nomem;
     for (size_t d = 0; d < rk->ndocs; d++) {
         if (copy_of[d] != d)
@@ -293,8 +317,6 @@ int ovl__funits_join(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_o
         if (k == 0 || rd[i].x != rd[k - 1].x || rd[i].y != rd[k - 1].y)
             rd[k++] = rd[i];
     nrd = k;
-    for (size_t i = 0; i < nrd; i++)
-        ndoc[rd[i].x]++;
     /* Each pair of neighbours once, with the times it was met. */
     ned = ovl__fedges_merge(ed, ned);
     goto counted;
@@ -302,26 +324,49 @@ nomem:
     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
 counted:
     /* (Every process comes here: from now on each step is taken by all of them.) */
-    if (j && (rc = j->agree(j->arg, rc)) == OVL_OK && (rc = j->sum(j->arg, ndoc, nunits)) == OVL_OK)
+    if (j && (rc = j->agree(j->arg, rc)) == OVL_OK)
         rc = j->edges(j->arg, &ed, &ned);
     if (rc != OVL_OK)
         goto done;
-    if (!(both = malloc((ned ? ned : 1) * sizeof *both)))
+    uu = malloc((2 * ned + 1) * sizeof *uu);
+    both = malloc((ned ? ned : 1) * sizeof *both);
+    if (uu) {
+        for (size_t i = 0; i < ned; i++)
+            uu[2 * i] = ed[i].x, uu[2 * i + 1] = ed[i].y;
+        if (ned)
+            qsort(uu, 2 * ned, sizeof *uu, cmp_u32);
+        for (size_t i = 0; i < 2 * ned; i++)
+            if (nu == 0 || uu[i] != uu[nu - 1])
+                uu[nu++] = uu[i];
+    }
+    leader = malloc((nu ? nu : 1) * sizeof *leader);
+    ndoc = malloc((nu ? nu : 1) * sizeof *ndoc);
+    fbest = malloc((nu ? nu : 1) * sizeof *fbest);
+    parent = malloc((nu ? nu : 1) * sizeof *parent);
+    if (!uu || !both || !leader || !ndoc || !fbest || !parent)
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
     if (j && (rc = j->agree(j->arg, rc)) != OVL_OK)
         goto done;
     if (rc != OVL_OK)
         goto done;
+    for (size_t u = 0; u < nu; u++) {
+        size_t lo, hi;
+        unit_docs(rd, nrd, uu[u], &lo, &hi);
+        ndoc[u] = (uint32_t)(hi - lo);
+        parent[u] = leader[u] = (uint32_t)u;
+        fbest[u] = (u32pair){UINT32_MAX, 0};
+    }
     for (size_t i = 0; i < ned; i++) {
         size_t lx, hx, ly, hy;
         unit_docs(rd, nrd, ed[i].x, &lx, &hx);
         unit_docs(rd, nrd, ed[i].y, &ly, &hy);
         both[i] = (uint32_t)docs_both(rd, lx, hx, ly, hy);
+        /* (The pair's units by their compact numbers from here on.) */
+        ed[i].x = (uint32_t)ovl__first_at(uu, nu, ed[i].x);
+        ed[i].y = (uint32_t)ovl__first_at(uu, nu, ed[i].y);
     }
-    if (j && (rc = j->sum(j->arg, both, ned)) != OVL_OK)
+    if (j && ((rc = j->sum(j->arg, ndoc, nu)) != OVL_OK || (rc = j->sum(j->arg, both, ned)) != OVL_OK))
         goto done;
-    for (size_t u = 0; u < nunits; u++)
-        fbest[u] = (u32pair){UINT32_MAX, 0};
     k = 0;
     for (size_t i = 0; i < ned; i++) {
         uint32_t times = ed[i].n;
@@ -331,13 +376,13 @@ counted:
          * documents. */
         for (int side = 0; side < 2; side++) {
             uint32_t f = side ? ed[i].y : ed[i].x, t = side ? ed[i].x : ed[i].y;
-            if (!frag[f] || frag[t] || (double)both[i] < FAMILY_SAME_DOCS * (double)ndoc[f])
+            if (!frag[uu[f]] || frag[uu[t]] || (double)both[i] < FAMILY_SAME_DOCS * (double)ndoc[f])
                 continue;
             u32pair *b = &fbest[f];
             if (b->x == UINT32_MAX || times > b->y || (times == b->y && ndoc[t] > ndoc[b->x]))
                 *b = (u32pair){t, times};
         }
-        if (frag[ed[i].x] || frag[ed[i].y])
+        if (frag[uu[ed[i].x]] || frag[uu[ed[i].y]])
             continue; /* joined below, to one text only */
         if (same_docs(both[i], ndoc[ed[i].x], ndoc[ed[i].y]))
             ed[k++] = (ovl__fedge){ed[i].x, ed[i].y, both[i]};
@@ -349,8 +394,6 @@ counted:
      * of a tool's pages, one after the other, into every licence some page sits beside). */
     if (ned > 1)
         qsort(ed, ned, sizeof *ed, cmp_fedge);
-    for (size_t u = 0; u < nunits; u++)
-        leader[u] = (uint32_t)u;
     for (size_t i = 0; i < ned; i++) {
         uint32_t rx = ovl__uf_find(parent, ed[i].x), ry = ovl__uf_find(parent, ed[i].y);
         if (rx == ry)
@@ -358,8 +401,8 @@ counted:
         uint32_t lx = leader[rx], ly = leader[ry];
         if (lx != ed[i].x || ly != ed[i].y) {
             size_t a0, a1, b0, b1;
-            unit_docs(rd, nrd, lx, &a0, &a1);
-            unit_docs(rd, nrd, ly, &b0, &b1);
+            unit_docs(rd, nrd, uu[lx], &a0, &a1);
+            unit_docs(rd, nrd, uu[ly], &b0, &b1);
             uint32_t lb = (uint32_t)docs_both(rd, a0, a1, b0, b1);
             if (j && (rc = j->sum(j->arg, &lb, 1)) != OVL_OK)
                 goto done;
@@ -373,13 +416,17 @@ counted:
     /* A fragment (a window that shares a key or two with others but is no text of its own,
      * most often one running into a text from what comes before it) joins the text beside
      * it: only one, so it joins no two texts. */
-    for (size_t u = 0; u < nunits; u++) {
+    for (size_t u = 0; u < nu; u++) {
         if (fbest[u].x == UINT32_MAX)
             continue;
         uint32_t rt = ovl__uf_find(parent, fbest[u].x), lead = leader[rt];
         ovl__uf_union(parent, (uint32_t)u, rt);
         leader[ovl__uf_find(parent, rt)] = lead;
     }
+    out->unit = uu;
+    out->parent = parent;
+    out->n = nu;
+    uu = parent = NULL;
 done:
     free(fbest);
     free(rd);
@@ -387,6 +434,8 @@ done:
     free(both);
     free(leader);
     free(ndoc);
+    free(uu);
+    free(parent);
     return rc;
 }
 
@@ -446,12 +495,6 @@ static int cmp_adjpair(const void *a, const void *b)
 {
     const adjpair *p = a, *q = b;
     return cmp_xy(p->x, p->y, q->x, q->y);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
 }
 
 static uint32_t beside(const adjpair *pr, size_t npr, uint32_t x, uint32_t y)
@@ -975,7 +1018,7 @@ void ovl__fspans_free(ovl__fspans *s)
 
 /* Spans: runs of overlapping recurring chunks of one family in one document (chunks next to
  * each other: a chunk between them that no record names ends the run). */
-int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of, uint32_t *parent,
+int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_of, ovl__ftexts *t,
                       ovl__fspans *out)
 {
     const uint32_t *unit = rk->unit;
@@ -991,13 +1034,13 @@ int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t *copy_
                 continue;
             }
             uint32_t e = c + 1;
-            uint32_t root = ovl__uf_find(parent, unit[c]);
+            uint32_t root = ovl__ftexts_root(t, unit[c]);
             const ovl__chunkinfo *cc = &rk->info[c];
             uint32_t tend = cc->tok_end, cend = cc->char_end;
             unsigned char clean = rk->pure[c];
             while (e < c1 && rk->off[e] == rk->off[e - 1] + 1 && unit[e] != UINT32_MAX &&
                    rk->info[e].tok_start <= tend &&
-                   ovl__uf_find(parent, unit[e]) == root) {
+                   ovl__ftexts_root(t, unit[e]) == root) {
                 const ovl__chunkinfo *ce = &rk->info[e];
                 clean &= rk->pure[e];
                 if (ce->tok_end > tend) {
@@ -1031,22 +1074,19 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     ovl__fspans sp;
     memset(out, 0, sizeof *out);
     memset(&sp, 0, sizeof sp);
-    uint32_t *parent = malloc((rk->nunits ? rk->nunits : 1) * sizeof *parent); /* per unit */
-    uint32_t *copies = calloc(rk->ndocs ? rk->ndocs : 1, sizeof *copies);      /* per document */
-    if (!parent || !copies) {
-        free(parent);
-        free(copies);
+    ovl__ftexts t;
+    uint32_t *copies = calloc(rk->ndocs ? rk->ndocs : 1, sizeof *copies); /* per document */
+    if (!copies)
         return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    }
     for (size_t i = 0; i < rk->ndocs; i++)
         if (copy_of[i] != UINT32_MAX && copy_of[i] != i)
             copies[copy_of[i]]++;
     /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
      * when mostly the same documents hold their units. */
-    int rc = ovl__funits_join(ctx, rk, copy_of, NULL, parent);
+    int rc = ovl__funits_join(ctx, rk, copy_of, NULL, &t);
     if (rc == OVL_OK)
-        rc = ovl__funits_spans(ctx, rk, copy_of, parent, &sp);
-    free(parent);
+        rc = ovl__funits_spans(ctx, rk, copy_of, &t, &sp);
+    ovl__ftexts_free(&t);
     if (rc == OVL_OK)
         rc = ovl__families_from_spans(ctx, &sp, rk->ndocs, rk->nunits, rk->kin, copies_at, copies, out);
     ovl__fspans_free(&sp);

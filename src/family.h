@@ -110,20 +110,33 @@ typedef struct ovl__fjoin {
     void *arg;
 } ovl__fjoin;
 
-/* parent (u->nunits entries, union-find): the units of u joined into texts. Neighbouring
- * recurring chunks of one document (chunks at most FAMILY_GAP tokens apart: a licence's
- * paragraphs, a template's pieces) hold one text when mostly the same documents hold their
- * units, and the texts' leaders (each one's unit in most documents) are alike too; a
- * fragment (u->frag) joins the one text beside it in most of its documents. Documents d
- * with copy_of[d] != d are left out. j: NULL, or how the counts of the documents of other
- * processes are added (then every process calls it, with the same u->nunits and frag).
- * OVL_OK or OVL_ERR_NOMEM (or j's error). */
+/* The units joined into texts: the units met beside another (unit, ascending, n of them) with
+ * a union-find over their positions there (parent); every other unit is a text of its own.
+ * Arrays malloc'd, freed by ovl__ftexts_free. */
+typedef struct ovl__ftexts {
+    uint32_t *unit;
+    uint32_t *parent;
+    size_t n;
+} ovl__ftexts;
+void ovl__ftexts_free(ovl__ftexts *t);
+
+/* The text (its first unit) unit u is part of (t's union-find path-compressed). */
+uint32_t ovl__ftexts_root(ovl__ftexts *t, uint32_t u);
+
+/* *out: the units of u joined into texts. Neighbouring recurring chunks of one document
+ * (chunks at most FAMILY_GAP tokens apart: a licence's paragraphs, a template's pieces) hold
+ * one text when mostly the same documents hold their units, and the texts' leaders (each
+ * one's unit in most documents) are alike too; a fragment (u->frag) joins the one text
+ * beside it in most of its documents. Documents d with copy_of[d] != d are left out. Holds
+ * 12 bytes a pair of neighbouring units and 24 a unit met in one, nothing for the others. j:
+ * NULL, or how the counts of the documents of other processes are added (then every process
+ * calls it, with the same u->frag). OVL_OK or OVL_ERR_NOMEM (or j's error). */
 int ovl__funits_join(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, const ovl__fjoin *j,
-                     uint32_t *parent);
+                     ovl__ftexts *out);
 
 /* The spans of the texts in documents, in document order: runs of a document's recurring
- * chunks, one after the other, of one text; per span its text (the root of its units in
- * parent, from ovl__funits_join) and whether its chunks are all of texts of their own
+ * chunks, one after the other, of one text; per span its text (its units' first, from
+ * ovl__funits_join) and whether its chunks are all of texts of their own
  * (clean). Arrays malloc'd, freed by ovl__fspans_free. */
 typedef struct ovl__fspans {
     ovl__famspan *spans; /* doc: the document's number in the ovl__funits */
@@ -133,9 +146,9 @@ typedef struct ovl__fspans {
 } ovl__fspans;
 void ovl__fspans_free(ovl__fspans *s);
 
-/* *out from the chunks of u (documents d with copy_of[d] != d left out) and parent
- * (path-compressed here). OVL_OK or OVL_ERR_NOMEM. */
-int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, uint32_t *parent,
+/* *out from the chunks of u (documents d with copy_of[d] != d left out) and the texts t
+ * (from ovl__funits_join). OVL_OK or OVL_ERR_NOMEM. */
+int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, ovl__ftexts *t,
                       ovl__fspans *out);
 
 /* How many copies (identical and near) document doc has: a family's documents count them. */

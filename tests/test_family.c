@@ -392,7 +392,7 @@ END_TEST
 /* ---- The neighbours' join split over processes (what the MPI ranks do) ------------------- */
 
 /* Units X 0, Y 1, Z 2 and the fragment F 3 in documents 0-10, one chunk each, in that order
- * 2 tokens apart: X in 0-9, Y in 2-9, Z in 3-10, F in 0-3. X and Y are one text (8 documents
+ * 2 tokens apart: X in 0-9, Y in 2-9, Z in 3-10, F in 0-3; W 4 in 10, far after Z. X and Y are one text (8 documents
  * of 10 hold both); Y and Z are too (7 of 8), but X, the leader of X and Y, and Z are not (7
  * of 10), so Z stays apart; F joins X, the text beside it. Documents 5-10 alone would join Z
  * (X, Y and Z in 5 of their 5, 5 and 6 documents). */
@@ -400,7 +400,7 @@ END_TEST
 typedef struct nj_fixture {
     uint32_t first[NJ_DOCS + 1], off[64], unit[64], copy_of[NJ_DOCS];
     ovl__chunkinfo info[64];
-    unsigned char pure[64], frag[4];
+    unsigned char pure[64], frag[5];
     ovl__funits u;
 } nj_fixture;
 
@@ -411,12 +411,12 @@ static void nj_make(nj_fixture *x, uint32_t d0, uint32_t d1)
     for (uint32_t d = d0; d < d1; d++) {
         x->first[d - d0] = (uint32_t)n;
         x->copy_of[d - d0] = d - d0;
-        const int has[4] = {d <= 3, d <= 9, d >= 2 && d <= 9, d >= 3}; /* F, X, Y, Z */
-        static const uint32_t unit_of[4] = {3, 0, 1, 2};
-        for (uint32_t k = 0, o = 0; k < 4; k++) {
+        const int has[5] = {d <= 3, d <= 9, d >= 2 && d <= 9, d >= 3, d == 10}; /* F, X, Y, Z, W */
+        static const uint32_t unit_of[5] = {3, 0, 1, 2, 4};
+        for (uint32_t k = 0, o = 0; k < 5; k++) {
             if (!has[k])
                 continue;
-            uint32_t t0 = 12 * k;
+            uint32_t t0 = k < 4 ? 12 * k : 100;
             x->off[n] = o++;
             x->unit[n] = unit_of[k];
             x->pure[n] = k != 0;
@@ -425,7 +425,7 @@ static void nj_make(nj_fixture *x, uint32_t d0, uint32_t d1)
     }
     x->first[d1 - d0] = (uint32_t)n;
     x->frag[3] = 1;
-    x->u = (ovl__funits){d1 - d0, x->first, x->off, x->info, x->unit, x->pure, n, x->frag, 4, NULL};
+    x->u = (ovl__funits){d1 - d0, x->first, x->off, x->info, x->unit, x->pure, n, x->frag, 5, NULL};
 }
 
 /* Two threads in step, each with its documents: what one gives, both get added up. */
@@ -442,7 +442,7 @@ typedef struct duo_side {
     duo *d;
     int me;
     nj_fixture x;
-    uint32_t parent[4];
+    ovl__ftexts t;
     ovl__fspans sp;
     int rc;
 } duo_side;
@@ -502,9 +502,9 @@ static void *duo_run(void *arg)
     duo_side *s = arg;
     ovl_ctx *ctx = ovl_ctx_new();
     ovl__fjoin j = {duo_agree, duo_sum, duo_edges, s};
-    s->rc = ovl__funits_join(ctx, &s->x.u, s->x.copy_of, &j, s->parent);
+    s->rc = ovl__funits_join(ctx, &s->x.u, s->x.copy_of, &j, &s->t);
     if (s->rc == OVL_OK)
-        s->rc = ovl__funits_spans(ctx, &s->x.u, s->x.copy_of, s->parent, &s->sp);
+        s->rc = ovl__funits_spans(ctx, &s->x.u, s->x.copy_of, &s->t, &s->sp);
     ovl_ctx_free(ctx);
     return NULL;
 }
@@ -522,16 +522,21 @@ START_TEST(test_join_split)
     static nj_fixture whole;
     nj_make(&whole, 0, NJ_DOCS);
     ovl_ctx *ctx = ovl_ctx_new();
-    uint32_t parent[4];
-    ck_assert_int_eq(ovl__funits_join(ctx, &whole.u, whole.copy_of, NULL, parent), OVL_OK);
+    ovl__ftexts t;
+    ck_assert_int_eq(ovl__funits_join(ctx, &whole.u, whole.copy_of, NULL, &t), OVL_OK);
+    /* Every unit but W is met beside another; W is a text of its own, held by nobody. */
+    ck_assert_uint_eq(t.n, 4);
+    ck_assert_uint_eq(ovl__ftexts_root(&t, 4), 4);
     static const uint32_t want[4] = {0, 0, 2, 0};
     for (uint32_t k = 0; k < 4; k++)
-        ck_assert_uint_eq(ovl__uf_find(parent, k), want[k]);
+        ck_assert_uint_eq(ovl__ftexts_root(&t, k), want[k]);
     /* Documents 5-10 alone: Z joins. */
     static nj_fixture tail;
     nj_make(&tail, 5, NJ_DOCS);
-    ck_assert_int_eq(ovl__funits_join(ctx, &tail.u, tail.copy_of, NULL, parent), OVL_OK);
-    ck_assert_uint_eq(ovl__uf_find(parent, 2), 0);
+    ovl__ftexts_free(&t);
+    ck_assert_int_eq(ovl__funits_join(ctx, &tail.u, tail.copy_of, NULL, &t), OVL_OK);
+    ck_assert_uint_eq(ovl__ftexts_root(&t, 2), 0);
+    ovl__ftexts_free(&t);
     /* Split, in step. */
     static duo d;
     static duo_side side[2];
@@ -550,7 +555,7 @@ START_TEST(test_join_split)
     for (int p = 0; p < 2; p++) {
         ck_assert_int_eq(side[p].rc, OVL_OK);
         for (uint32_t k = 0; k < 4; k++)
-            ck_assert_uint_eq(ovl__uf_find(side[p].parent, k), want[k]);
+            ck_assert_uint_eq(ovl__ftexts_root(&side[p].t, k), want[k]);
     }
     /* Two sums (documents per unit, documents per pair of neighbours), then one per test of
      * two texts' leaders: Y and Z's (X and Z), once. */
@@ -569,15 +574,17 @@ START_TEST(test_join_split)
             all.text[all.n] = side[p].sp.text[i];
             all.clean[all.n] = side[p].sp.clean[i];
         }
-    ck_assert_uint_eq(all.n, 4 + 10 + 8 + 8);
+    ck_assert_uint_eq(all.n, 4 + 10 + 8 + 8 + 1);
     ovl__families one, two;
     ck_assert_int_eq(ovl__families_from_units(ctx, &whole.u, whole.copy_of, &one), OVL_OK);
-    ck_assert_int_eq(ovl__families_from_spans(ctx, &all, NJ_DOCS, 4, NULL, no_copies, NULL, &two), OVL_OK);
-    ck_assert_uint_eq(one.n, 2);
+    ck_assert_int_eq(ovl__families_from_spans(ctx, &all, NJ_DOCS, 5, NULL, no_copies, NULL, &two), OVL_OK);
+    ck_assert_uint_eq(one.n, 3);
     same_families(&one, &two, NJ_DOCS);
     ovl__fspans_free(&all);
-    for (int p = 0; p < 2; p++)
+    for (int p = 0; p < 2; p++) {
         ovl__fspans_free(&side[p].sp);
+        ovl__ftexts_free(&side[p].t);
+    }
     ovl__families_free(&one);
     ovl__families_free(&two);
     ovl_ctx_free(ctx);

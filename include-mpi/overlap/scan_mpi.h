@@ -170,13 +170,15 @@ typedef struct ovl_scan_mpi_stats {
                                  it), whatever the size of a directory; 0 otherwise */
     uint64_t walk_names_held_max; /* the most of any rank */
     uint64_t family_units;       /* the units of recurring and template text (the classes of
-                                    their chunks) every rank joined into texts (17 bytes each
-                                    while joined; src/mpi/famunits.h) */
+                                    their chunks) every rank joined into texts
+                                    (src/mpi/famjoin.h; a byte each while joined) */
     uint64_t family_neighbours;  /* the pairs of units met side by side in a document, each
                                     once, that every rank held while joining (12 bytes each) */
     uint64_t family_join_sums;   /* the sums over the ranks the join made (one all-reduce
                                     each): two per kind, and one per test of two texts'
                                     leaders */
+    uint64_t family_joined;      /* the units met beside another (24 bytes each while joined;
+                                    the others are texts of their own, held by nobody) */
 } ovl_scan_mpi_stats;
 
 /* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the

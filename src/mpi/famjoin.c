@@ -91,9 +91,10 @@ int ovl__mpi_join_units(mpi_run *m, const ovl__mpi_kind *k, const uint32_t *cu, 
     u.unit = malloc((k->n ? k->n : 1) * sizeof *u.unit);
     u.pure = malloc(k->n ? k->n : 1);
     uint32_t *self = malloc((nd ? nd : 1) * sizeof *self); /* (no copies here: a copy holds no record) */
-    uint32_t *parent = malloc((nunits ? nunits : 1) * sizeof *parent);
+    ovl__ftexts t;
+    memset(&t, 0, sizeof t);
     int rc = OVL_OK;
-    if (!u.first || !u.unit || !u.pure || !self || !parent)
+    if (!u.first || !u.unit || !u.pure || !self)
         rc = ovl__mpi_nomem(m);
     for (size_t j = 0; rc == OVL_OK && j < nd; j++) {
         u.first[j + 1] = (j ? u.first[j] : 0) + k->cnt[j];
@@ -107,14 +108,16 @@ int ovl__mpi_join_units(mpi_run *m, const ovl__mpi_kind *k, const uint32_t *cu, 
     }
     if ((rc = ovl__mpi_agree(m, rc)) == OVL_OK) {
         ovl__fjoin j = {fj_agree, fj_sum, fj_edges, m};
-        rc = ovl__funits_join(m->ctx, &u, self, &j, parent);
+        rc = ovl__funits_join(m->ctx, &u, self, &j, &t);
     }
+    m->st.family_joined += t.n;
+    ovl__mpi_held(m, t.n * 24 + m->st.family_neighbours * sizeof(ovl__fedge) + nunits);
     if (rc == OVL_OK)
-        rc = ovl__mpi_agree(m, ovl__funits_spans(m->ctx, &u, self, parent, sp));
+        rc = ovl__mpi_agree(m, ovl__funits_spans(m->ctx, &u, self, &t, sp));
     free(u.first);
     free(u.unit);
     free(u.pure);
     free(self);
-    free(parent);
+    ovl__ftexts_free(&t);
     return rc;
 }

@@ -24,8 +24,9 @@ typedef struct ovl__mpi_kind {
  * up on the ranks their units pick and then given to every rank, each test of two texts'
  * leaders one more all-reduce, made by every rank at the same step), and this rank's spans of
  * the texts made (*sp, doc: the document's position among k's nd; malloc'd, freed with
- * ovl__fspans_free). Holds 17 bytes a unit and 12 a pair of neighbours. Counts the units,
- * pairs and sums in m->st. Collective; every rank returns the same code. */
+ * ovl__fspans_free). Holds 12 bytes a pair of neighbours and 24 a unit met in one (and the
+ * fragment flags, a byte a unit). Counts the units, those met beside another, the pairs and
+ * the sums in m->st. Collective; every rank returns the same code. */
 int ovl__mpi_join_units(mpi_run *m, const ovl__mpi_kind *k, const uint32_t *cu, const unsigned char *co,
                         size_t nunits, const unsigned char *frag, ovl__fspans *sp);
 

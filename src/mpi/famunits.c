@@ -603,8 +603,7 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
         kside_free(&k[w]);
         if (rc != OVL_OK)
             goto out;
-        ovl__mpi_held(m, nunits[w] * 17 + m->st.family_neighbours * sizeof(ovl__fedge) +
-                             sp[w].n * (sizeof *sp[w].spans + sizeof *sp[w].text + 1));
+        ovl__mpi_held(m, sp[w].n * (sizeof *sp[w].spans + sizeof *sp[w].text + 1));
     }
     rc = spans_to_root(m, &sp[0], dl, per, &a);
     if (m->rank == 0 && rc == OVL_OK) {

@@ -38,11 +38,11 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f);
  *      not sent: nothing but their documents' ranks reads them.
  * So rank 0 holds the spans of recurring text (25 bytes each) and the classes, never a chunk
  * (25 bytes each, a text's paragraphs each one or more), a record (16 bytes) nor a chunk's
- * key groups; every rank holds, while the units are joined, 17 bytes a unit and 12 a pair of
- * neighbouring units. On rank 0: *frec, nothing per document; *nign_all, the template
- * records' key groups of all ranks. On every rank: *own_rec and *own_ign, its documents'
- * spans of both kinds in document order, numbered in the corpus (spans only: no families, no
- * per-document index; what ovl__mpi_families_for answers from). The records are freed (set
+ * key groups; every rank holds, while the units are joined, 12 bytes a pair of neighbouring
+ * units, 24 a unit met in one and a byte a unit. On rank 0: *frec, nothing per document;
+ * *nign_all, the template records' key groups of all ranks. On every rank: *own_rec and
+ * *own_ign, its documents' spans of both kinds in document order, numbered in the corpus
+ * (spans only: no families, no per-document index; what ovl__mpi_families_for answers from). The records are freed (set
  * to NULL). Collective; every rank returns the same code. */
 int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, FILE *cif, const size_t *myfirst,
                           ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign, size_t per,
