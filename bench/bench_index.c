@@ -122,15 +122,14 @@ static void usage(void)
                     "points (default 100), doc-paras per document (default 100), then times checking a\n"
                     "10,000-character document holding two passages of indexed documents.\n"
                     "--reuse: keep an existing --db (skip building; it must have been built the same way).\n"
-                    "--threads: threads aligning candidates (default: online cores, as overlap check).\n");
+                    "--threads: threads aligning candidates (default: the cores this process may use, as overlap check).\n");
 }
 
 int main(int argc, char **argv)
 {
     size_t paragraphs = 100000, para_chars = 100, doc_paras = 100;
     int reps = 7, reuse = 0;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = ncpu > 0 ? (unsigned)ncpu : 1;
+    unsigned threads = ovl_cores();
     const char *lang = "zh", *db = "/tmp/bench_index.db";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--paragraphs") && i + 1 < argc)

@@ -1,16 +1,9 @@
 /* mpi_main.c - overlap-mpi: `overlap scan` with its options and formats, run over MPI ranks (rank 0 writes). */
-#ifdef __linux__
-#define _GNU_SOURCE 1 /* sched_getaffinity */
-#endif
 #include "cli.h"
 
 #include "overlap/scan_mpi.h"
 
 #include <errno.h>
-#include <limits.h>
-#ifdef __linux__
-#include <sched.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,26 +16,13 @@ static ovl_scan_mpi_opts mopts = OVL_SCAN_MPI_OPTS_INIT;
 static uint64_t list_round; /* --list-round (0: the library's default) */
 static int entered; /* this rank called the MPI scan (collective: all or none must) */
 
-/* The cores this rank may run on (its CPU affinity), or 0 when the system does not tell. */
-static int rank_cores(void)
-{
-#ifdef __linux__
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        return CPU_COUNT(&set);
-#endif
-    return 0;
-}
-
 static int scan_mpi(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o,
                     const ovl_scan_sink *sink, ovl_scan_summary *sum)
 {
     entered = 1;
     /* -j beyond the cores a rank is bound to only makes its threads take turns: Open MPI
      * binds each of one or two ranks to one core unless told otherwise. */
-    int cores = rank_cores(), fewest = 0, rank = 0;
-    if (cores <= 0)
-        cores = INT_MAX;
+    int cores = (int)ovl_cores(), fewest = 0, rank = 0;
     MPI_Allreduce(&cores, &fewest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank == 0 && o->threads > 1 && (unsigned)fewest < o->threads)

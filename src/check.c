@@ -282,7 +282,7 @@ int ovl_check(ovl_ctx *ctx, ovl_index *idx, const char *db_path, const ovl_doc *
         }
         c = e;
     }
-    unsigned nt = opts->threads ? opts->threads : ovl__cores();
+    unsigned nt = opts->threads ? opts->threads : ovl_cores();
     if (nt > r->nsrcs)
         nt = r->nsrcs ? (unsigned)r->nsrcs : 1;
     work w = {db_path, idx, NULL, docs, cands, r->srcs, opts, NULL, NULL, NULL};

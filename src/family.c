@@ -1075,12 +1075,9 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     memset(out, 0, sizeof *out);
     memset(&sp, 0, sizeof sp);
     ovl__ftexts t;
-    uint32_t *copies = calloc(rk->ndocs ? rk->ndocs : 1, sizeof *copies); /* per document */
+    uint32_t *copies = ovl__copy_counts(copy_of, rk->ndocs);
     if (!copies)
         return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    for (size_t i = 0; i < rk->ndocs; i++)
-        if (copy_of[i] != UINT32_MAX && copy_of[i] != i)
-            copies[copy_of[i]]++;
     /* Neighbouring recurring chunks of one document (a licence's paragraphs) are one text
      * when mostly the same documents hold their units. */
     int rc = ovl__funits_join(ctx, rk, copy_of, NULL, &t);

@@ -193,7 +193,7 @@ int ovl_index_add_files(ovl_ctx *ctx, ovl_index *idx, const ovl_corpus *files,
     if (idx->readonly)
         return ovl__fail(ctx, OVL_ERR_INVALID, -1, "index %s is open read-only", idx->path);
     size_t n = ovl_corpus_count(files);
-    unsigned threads = o.threads ? o.threads : ovl__cores();
+    unsigned threads = o.threads ? o.threads : ovl_cores();
     /* One worker would only take turns with the calling thread. */
     unsigned nworkers = threads > 1 ? threads : 0;
     if (nworkers > n)

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE 1 /* sched_getaffinity */
 #endif
 #include "pool.h"
+#include "overlap/common.h"
 
 #include <pthread.h>
 #ifdef __linux__
@@ -49,7 +50,7 @@ static void *pool_main(void *x)
     return NULL;
 }
 
-unsigned ovl__cores(void)
+unsigned ovl_cores(void)
 {
 #ifdef __linux__
     /* The cores this process may run on, not every online one: under taskset, in a container

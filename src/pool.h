@@ -12,8 +12,6 @@
 void ovl__parallel(size_t n, unsigned nthreads, void (*fn)(void *arg, unsigned worker, size_t i),
                    void (*tick)(void *arg), void *arg);
 
-/* The cores this process may run on (its CPU affinity where the system tells it, else the
- * online cores; at least 1, at most 1024): the default thread count. */
-unsigned ovl__cores(void);
+/* ovl_cores (overlap/common.h), the default thread count, is defined with the pool. */
 
 #endif

@@ -24,7 +24,7 @@ int ovl_scan_opts_resolve(ovl_ctx *ctx, const ovl_scan_opts *opts, ovl_scan_opts
     if (out->min_hits == 0)
         out->min_hits = 1;
     if (out->threads == 0)
-        out->threads = ovl__cores();
+        out->threads = ovl_cores();
     return OVL_OK;
 }
 

@@ -227,6 +227,15 @@ void ovl__cfp_free(ovl__cfp *cfp)
     cfp->rec = NULL;
 }
 
+uint32_t *ovl__copy_counts(const uint32_t *copy_of, size_t n)
+{
+    uint32_t *count = calloc(n ? n : 1, sizeof *count);
+    for (size_t i = 0; count && i < n; i++)
+        if (copy_of[i] != UINT32_MAX && copy_of[i] != i)
+            count[copy_of[i]]++;
+    return count;
+}
+
 
 /* Near copies: candidate pairs of whole-document keys kept when their signatures agree on at
  * least threshold of their values, joined into groups; each group's first document (name

@@ -131,6 +131,10 @@ int ovl__scan_cfp(ovl_ctx *ctx, const ovl_corpus *c, const ovl_scan_opts *o, int
                   ovl__problem_fn problem, void *userdata, ovl__cfp *out);
 void ovl__cfp_free(ovl__cfp *cfp); /* not docs */
 
+/* Per document of n, how many documents are its copies (copy_of[i] == it, i != it): calloc'd,
+ * the caller frees it; NULL when out of memory. */
+uint32_t *ovl__copy_counts(const uint32_t *copy_of, size_t n);
+
 /* The search of one band range, shared by ovl__scan_cfp and the MPI scan (which feeds a
  * rank's finder with the keys other ranks send it). */
 typedef struct ovl__range_out {

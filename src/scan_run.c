@@ -283,13 +283,10 @@ static int emit_copies(run *r)
     if (r->copies)
         return r->copies(r->copies_data, r);
     size_t n = ovl_corpus_count(r->c);
-    size_t *count = calloc(n + 1, sizeof *count);
+    uint32_t *count = ovl__copy_counts(r->cfp.copy_of, n);
     const char **paths = malloc((n + 1) * sizeof *paths);
     double *sim = malloc((n + 1) * sizeof *sim);
     int rc = count && paths && sim ? OVL_OK : ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    for (size_t i = 0; rc == OVL_OK && i < n; i++)
-        if (r->cfp.copy_of[i] != UINT32_MAX && r->cfp.copy_of[i] != i)
-            count[r->cfp.copy_of[i]]++;
     /* Members of a group follow their first in name order: gather them per first. */
     size_t *start = calloc(n + 1, sizeof *start), *fill = calloc(n + 1, sizeof *fill);
     uint32_t *members = malloc((n + 1) * sizeof *members);
@@ -752,10 +749,7 @@ int ovl__run_problem(void *userdata, size_t doc, const ovl_problem *p)
 static int families_widen(ovl__run *r)
 {
     size_t n = ovl_corpus_count(r->c);
-    uint32_t *copies = calloc(n ? n : 1, sizeof *copies);
-    for (size_t i = 0; copies && i < n; i++)
-        if (r->cfp.copy_of[i] != UINT32_MAX && r->cfp.copy_of[i] != i)
-            copies[r->cfp.copy_of[i]]++;
+    uint32_t *copies = ovl__copy_counts(r->cfp.copy_of, n);
     ovl__famread rd = {r->c, &r->o->doc, r->docs, copies, NULL, NULL, 0};
     ovl_ctx *lctx = copies ? ovl_ctx_new() : NULL;
     int rc = lctx ? ovl__families_widen(r->ctx, &r->fam, &rd, lctx)

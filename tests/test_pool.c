@@ -54,7 +54,7 @@ END_TEST
 
 START_TEST(test_cores_are_the_affinity)
 {
-    unsigned all = ovl__cores();
+    unsigned all = ovl_cores();
     ck_assert_uint_ge(all, 1);
     ck_assert_uint_le(all, 1024);
 #ifdef __linux__
@@ -67,10 +67,10 @@ START_TEST(test_cores_are_the_affinity)
     CPU_ZERO(&one);
     CPU_SET(first, &one);
     ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
-    unsigned bound = ovl__cores();
+    unsigned bound = ovl_cores();
     ck_assert_int_eq(sched_setaffinity(0, sizeof mine, &mine), 0);
     ck_assert_uint_eq(bound, 1);
-    ck_assert_uint_eq(ovl__cores(), all);
+    ck_assert_uint_eq(ovl_cores(), all);
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     ck_assert_int_le((long)all, online > 0 ? online : 1024);
 #endif

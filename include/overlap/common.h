@@ -50,6 +50,11 @@ OVL_API const char *ovl_strerror(int err);
 /* Library version string, e.g. "0.1.0"; static storage. */
 OVL_API const char *ovl_version(void);
 
+/* The cores this process may run on: its CPU affinity where the system tells (under taskset,
+ * in a container given a few cores, as an MPI rank bound to its core), else the online
+ * ones; at least 1. What a threads option of 0 means. */
+OVL_API unsigned ovl_cores(void);
+
 /* Error context: holds the detail of the last error of the calls it was passed to.
  * Allocate one per thread; a context is not safe for concurrent use. */
 typedef struct ovl_ctx ovl_ctx;
