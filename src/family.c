@@ -345,8 +345,8 @@ counted:
     parent = malloc((nu ? nu : 1) * sizeof *parent);
     if (!uu || !both || !leader || !ndoc || !fbest || !parent)
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    if (j && (rc = j->agree(j->arg, rc)) != OVL_OK)
-        goto done;
+    if (j)
+        rc = j->agree(j->arg, rc);
     if (rc != OVL_OK)
         goto done;
     for (size_t u = 0; u < nu; u++) {

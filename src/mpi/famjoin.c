@@ -24,6 +24,12 @@ static int fj_sum(void *arg, uint32_t *v, size_t n)
     return OVL_OK;
 }
 
+/* The rank that adds up the times of pair e. */
+static uint32_t edge_rank(const ovl__fedge *e, int P)
+{
+    return (uint32_t)((e->x * 2654435761u) ^ e->y) % (uint32_t)P;
+}
+
 /* Each pair of neighbours goes to the rank its units pick, which adds up its times; then
  * every rank gets every pair once. So no rank holds another's pairs beside its own while they
  * are added, and each holds the corpus's pairs of units (not of documents) after. */
@@ -40,11 +46,11 @@ static int fj_edges(void *arg, ovl__fedge **ed, size_t *ned)
         goto done;
     const ovl__fedge *e = *ed;
     for (size_t i = 0; i < n; i++)
-        counts[(uint32_t)((e[i].x * 2654435761u) ^ e[i].y) % (uint32_t)P] += sizeof *pack;
+        counts[edge_rank(&e[i], P)] += sizeof *pack;
     for (int p = 0; p < P; p++)
         at[p + 1] = at[p] + counts[p] / sizeof *pack;
     for (size_t i = 0; i < n; i++)
-        pack[at[(uint32_t)((e[i].x * 2654435761u) ^ e[i].y) % (uint32_t)P]++] = e[i];
+        pack[at[edge_rank(&e[i], P)]++] = e[i];
     free(*ed);
     *ed = NULL;
     *ned = 0;
