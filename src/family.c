@@ -468,8 +468,50 @@ static int share_most(size_t n, size_t of)
     return (uint64_t)FAMILY_PART_SHARE_DEN * n >= (uint64_t)FAMILY_PART_SHARE_NUM * of;
 }
 
+void ovl__fkins_free(ovl__fkins *k)
+{
+    if (!k)
+        return;
+    free(k->unit);
+    free(k->kin);
+    memset(k, 0, sizeof *k);
+}
+
+int ovl__fkins_from(const uint32_t *kin, size_t nunits, ovl__fkins *out)
+{
+    size_t n = 0;
+    memset(out, 0, sizeof *out);
+    for (size_t u = 0; kin && u < nunits; u++)
+        n += kin[u] != u;
+    out->unit = malloc((n ? n : 1) * sizeof *out->unit);
+    out->kin = malloc((n ? n : 1) * sizeof *out->kin);
+    if (!out->unit || !out->kin) {
+        ovl__fkins_free(out);
+        return -1;
+    }
+    for (size_t u = 0; kin && u < nunits; u++)
+        if (kin[u] != u) {
+            out->unit[out->n] = (uint32_t)u;
+            out->kin[out->n++] = kin[u];
+        }
+    return 0;
+}
+
+static uint32_t kin_of(const ovl__fkins *k, uint32_t t)
+{
+    size_t i = k ? ovl__first_at(k->unit, k->n, t) : 0;
+    return k && i < k->n && k->unit[i] == t ? k->kin[i] : t;
+}
+
+/* Where v is in the increasing a[0, n), or SIZE_MAX. */
+static size_t pos_in(const uint32_t *a, size_t n, uint32_t v)
+{
+    size_t i = ovl__first_at(a, n, v);
+    return i < n && a[i] == v ? i : SIZE_MAX;
+}
+
 typedef struct adjrec {
-    uint32_t x, y, doc; /* text x sits beside text y (a kin: see join_parts) in document doc */
+    uint32_t x, y, doc; /* text x sits beside kin y in document doc */
 } adjrec;
 
 static int cmp_adjrec(const void *a, const void *b)
@@ -487,76 +529,53 @@ static int cmp_adjrec_yx(const void *a, const void *b)
     return c ? c : (p->doc > q->doc) - (p->doc < q->doc);
 }
 
-typedef struct adjpair {
-    uint32_t x, y, n; /* documents where x sits beside y */
-} adjpair;
-
-static int cmp_adjpair(const void *a, const void *b)
+/* Text h is bound to kin p (pr: the pairs met, n whether bound). */
+static int bound_to(const ovl__fedge *pr, size_t npr, uint32_t h, uint32_t p)
 {
-    const adjpair *p = a, *q = b;
-    return cmp_xy(p->x, p->y, q->x, q->y);
+    ovl__fedge key = {h, p, 0};
+    const ovl__fedge *f = bsearch(&key, pr, npr, sizeof *pr, cmp_fedge_xy);
+    return f && f->n;
 }
 
-static uint32_t beside(const adjpair *pr, size_t npr, uint32_t x, uint32_t y)
-{
-    adjpair key = {x, y, 0};
-    const adjpair *f = bsearch(&key, pr, npr, sizeof *pr, cmp_adjpair);
-    return f ? f->n : 0;
-}
+/* A text of a run: its kin and whether that is a part. */
+typedef struct runtext {
+    uint32_t t, k;
+    unsigned char part;
+} runtext;
 
-/* Text h is bound to kin p: beside it in most of h's documents. */
-static int bound_to(const adjpair *pr, size_t npr, const uint32_t *ndoc, uint32_t h, uint32_t p)
+/* (src/family.h.) The counts are sums over documents (the documents of a text and of a kin,
+ * those where a text sits beside a kin, those where a bound text does), so each process
+ * counts over its own and j adds them up; only the texts and kins met side by side are
+ * counted, so nothing is held for the others (a text with no pair is bound to nothing). The
+ * runs are then taken in each process's documents alike. */
+int ovl__fspans_join_parts(ovl_ctx *ctx, ovl__fspans *s, const ovl__fkins *kins, const ovl__fjoin *j)
 {
-    return share_most(beside(pr, npr, h, p), ndoc[h]);
-}
-
-/* Joins the parts of texts occurrence by occurrence (see above). sp: the spans in document
- * order, text[s] the text (union-find root) of span s, replaced by the text whose family the
- * span is reported in; ntext: an upper bound of the text numbers. kin (NULL: each text its
- * own): per text, the first of the texts alike that it is one of; a text's neighbours are
- * counted by kin, so that a text followed in some documents by a paragraph and in others by
- * the same paragraph with a word changed (the GPL-2 notice by "This program is distributed
- * ..." and by "This package is distributed ...") is bound to it, and the paragraph, which
- * follows the GPL-2 notice in some documents and the GPL-3 one in others, is a part as a kin:
- * bound texts are beside the kin in most of the kin's documents. */
-static int join_parts(ovl_ctx *ctx, const ovl__famspan *sp, size_t nspans, uint32_t *text, size_t ntext,
-                      const uint32_t *kin)
-{
-    uint32_t *ndoc = calloc(ntext ? ntext : 1, sizeof *ndoc);   /* per text */
-    uint32_t *kdoc = calloc(ntext ? ntext : 1, sizeof *kdoc);   /* per kin */
-    uint32_t *lastdoc = malloc((ntext ? ntext : 1) * sizeof *lastdoc);
-    uint32_t *klast = malloc((ntext ? ntext : 1) * sizeof *klast);
-    unsigned char *part = calloc(ntext ? ntext : 1, 1);         /* per kin */
+    const ovl__famspan *sp = s->spans;
+    uint32_t *text = s->text;
+    size_t nspans = s->n;
+    uint32_t *kn = malloc((nspans ? nspans : 1) * sizeof *kn); /* per span: its text's kin */
     adjrec *rec = NULL;
-    adjpair *pr = NULL;
-    uint32_t *docs = NULL, *mem = NULL;
-    size_t nrec = 0, caprec = 0, npr = 0, capdocs = 0, capmem = 0;
+    ovl__fedge *pr = NULL;              /* (text, kin) met side by side; n: documents, then bound */
+    uint32_t *xs = NULL, *ys = NULL;    /* the texts and the kins of pr, ascending */
+    uint32_t *cnt = NULL, *last = NULL; /* documents per text of xs, per kin of ys; then per kin,
+                                           those where a bound text sits beside it */
+    unsigned char *part = NULL;         /* per kin of ys */
+    uint32_t *docs = NULL;
+    runtext *mem = NULL;
+    size_t nrec = 0, caprec = 0, npr = 0, nx = 0, ny = 0, capdocs = 0, capmem = 0;
     int rc = OVL_OK;
-#define KIN(t) (kin ? kin[t] : (t))
-    if (!ndoc || !kdoc || !lastdoc || !klast || !part)
+    if (!kn)
         goto nomem;
-    for (size_t t = 0; t < ntext; t++)
-        lastdoc[t] = klast[t] = UINT32_MAX;
-    for (size_t s = 0; s < nspans; s++) {
-        uint32_t t = text[s], k = KIN(t);
-        if (lastdoc[t] != sp[s].doc) {
-            lastdoc[t] = sp[s].doc;
-            ndoc[t]++;
-        }
-        if (klast[k] != sp[s].doc) {
-            klast[k] = sp[s].doc;
-            kdoc[k]++;
-        }
-        if (s && sp[s - 1].doc == sp[s].doc && KIN(text[s - 1]) != k &&
-            sp[s].tok_start <= sp[s - 1].tok_end + FAMILY_GAP) {
+    for (size_t x = 0; x < nspans; x++)
+        kn[x] = kin_of(kins, text[x]);
+    for (size_t x = 1; x < nspans; x++)
+        if (sp[x - 1].doc == sp[x].doc && kn[x - 1] != kn[x] &&
+            sp[x].tok_start <= sp[x - 1].tok_end + FAMILY_GAP) {
             if (ovl__grow(&rec, &caprec, nrec + 2, sizeof *rec) != 0)
                 goto nomem;
-            rec[nrec++] = (adjrec){text[s - 1], k, sp[s].doc};
-            rec[nrec++] = (adjrec){t, KIN(text[s - 1]), sp[s].doc};
+            rec[nrec++] = (adjrec){text[x - 1], kn[x], sp[x].doc};
+            rec[nrec++] = (adjrec){text[x], kn[x - 1], sp[x].doc};
         }
-    }
-    if (nrec == 0)
-        goto done;
     if (nrec > 1)
         qsort(rec, nrec, sizeof *rec, cmp_adjrec);
     size_t k = 0;
@@ -564,14 +583,60 @@ static int join_parts(ovl_ctx *ctx, const ovl__famspan *sp, size_t nspans, uint3
         if (k == 0 || cmp_adjrec(&rec[i], &rec[k - 1]) != 0)
             rec[k++] = rec[i];
     nrec = k;
-    if (!(pr = malloc(nrec * sizeof *pr)))
+    if (!(pr = malloc((nrec ? nrec : 1) * sizeof *pr)))
         goto nomem;
     for (size_t i = 0; i < nrec; i++) {
         if (npr && pr[npr - 1].x == rec[i].x && pr[npr - 1].y == rec[i].y)
             pr[npr - 1].n++;
         else
-            pr[npr++] = (adjpair){rec[i].x, rec[i].y, 1};
+            pr[npr++] = (ovl__fedge){rec[i].x, rec[i].y, 1};
     }
+    goto counted;
+nomem:
+    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+counted:
+    /* (Every process comes here: from now on each step is taken by all of them.) */
+    if (j && (rc = j->agree(j->arg, rc)) == OVL_OK)
+        rc = j->edges(j->arg, &pr, &npr);
+    if (rc != OVL_OK || npr == 0)
+        goto done;
+    xs = malloc(npr * sizeof *xs);
+    ys = malloc(npr * sizeof *ys);
+    if (xs && ys) {
+        for (size_t i = 0; i < npr; i++) {
+            if (nx == 0 || xs[nx - 1] != pr[i].x)
+                xs[nx++] = pr[i].x; /* (pr is sorted by text) */
+            ys[i] = pr[i].y;
+        }
+        qsort(ys, npr, sizeof *ys, cmp_u32);
+        for (size_t i = 0; i < npr; i++)
+            if (ny == 0 || ys[i] != ys[ny - 1])
+                ys[ny++] = ys[i];
+    }
+    cnt = calloc(nx + 2 * ny, sizeof *cnt);
+    last = malloc((nx + ny) * sizeof *last);
+    part = calloc(ny ? ny : 1, 1);
+    if (!xs || !ys || !cnt || !last || !part)
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    if (j)
+        rc = j->agree(j->arg, rc);
+    if (rc != OVL_OK)
+        goto done;
+    uint32_t *ndoc = cnt, *kdoc = cnt + nx, *pdoc = cnt + nx + ny;
+    for (size_t i = 0; i < nx + ny; i++)
+        last[i] = UINT32_MAX;
+    for (size_t x = 0; x < nspans; x++) { /* (in document order: a document once) */
+        size_t a = pos_in(xs, nx, text[x]), b = pos_in(ys, ny, kn[x]);
+        if (a != SIZE_MAX && last[a] != sp[x].doc)
+            last[a] = sp[x].doc, ndoc[a]++;
+        if (b != SIZE_MAX && last[nx + b] != sp[x].doc)
+            last[nx + b] = sp[x].doc, kdoc[b]++;
+    }
+    if (j && (rc = j->sum(j->arg, cnt, nx + ny)) != OVL_OK)
+        goto done;
+    /* A text is bound to a kin when it sits beside it in most of its documents. */
+    for (size_t i = 0; i < npr; i++)
+        pr[i].n = (uint32_t)share_most(pr[i].n, ndoc[pos_in(xs, nx, pr[i].x)]);
     /* A part (a kin): in most of its documents a text bound to it sits beside it. */
     if (nrec > 1)
         qsort(rec, nrec, sizeof *rec, cmp_adjrec_yx);
@@ -579,73 +644,83 @@ static int join_parts(ovl_ctx *ctx, const ovl__famspan *sp, size_t nspans, uint3
         uint32_t y = rec[i].y;
         size_t nd = 0;
         for (; i < nrec && rec[i].y == y; i++) {
-            if (!bound_to(pr, npr, ndoc, rec[i].x, y))
+            if (!bound_to(pr, npr, rec[i].x, y))
                 continue;
-            if (ovl__grow(&docs, &capdocs, nd + 1, sizeof *docs) != 0)
-                goto nomem;
+            if (ovl__grow(&docs, &capdocs, nd + 1, sizeof *docs) != 0) {
+                rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+                break;
+            }
             docs[nd++] = rec[i].doc;
         }
-        if (nd == 0)
-            continue;
+        if (rc != OVL_OK)
+            break;
         if (nd > 1)
             qsort(docs, nd, sizeof *docs, cmp_u32);
         size_t distinct = 0;
-        for (size_t j = 0; j < nd; j++)
-            if (j == 0 || docs[j] != docs[j - 1])
+        for (size_t d = 0; d < nd; d++)
+            if (d == 0 || docs[d] != docs[d - 1])
                 distinct++;
-        part[y] = (unsigned char)share_most(distinct, kdoc[y]);
+        pdoc[pos_in(ys, ny, y)] = (uint32_t)distinct;
     }
+    if (j && (rc = j->agree(j->arg, rc)) == OVL_OK)
+        rc = j->sum(j->arg, pdoc, ny);
+    if (rc != OVL_OK)
+        goto done;
+    for (size_t b = 0; b < ny; b++)
+        part[b] = (unsigned char)share_most(pdoc[b], kdoc[b]);
     /* Runs of touching spans, each one occurrence of the text that begins it. */
-    for (size_t s = 0; s < nspans;) {
-        size_t e = s + 1, nmem = 1;
-        uint32_t end = sp[s].tok_end;
+    for (size_t x = 0; x < nspans;) {
+        size_t e = x + 1, nmem = 1, b = pos_in(ys, ny, kn[x]);
+        uint32_t end = sp[x].tok_end;
         if (ovl__grow(&mem, &capmem, 1, sizeof *mem) != 0)
-            goto nomem;
-        mem[0] = text[s];
-        for (; e < nspans && sp[e].doc == sp[s].doc && sp[e].tok_start <= end + FAMILY_GAP; e++) {
-            uint32_t y = text[e], ky = KIN(y);
+            goto nomem_runs;
+        mem[0] = (runtext){text[x], kn[x], b != SIZE_MAX && part[b]};
+        for (; e < nspans && sp[e].doc == sp[x].doc && sp[e].tok_start <= end + FAMILY_GAP; e++) {
+            uint32_t y = text[e], ky = kn[e];
+            size_t by = pos_in(ys, ny, ky);
+            unsigned char party = by != SIZE_MAX && part[by];
             int in = 0;
             /* The texts met last: a run of thousands of texts (a long changelog) costs no
              * more per span than a licence's few. */
             size_t m0 = nmem > FAMILY_RUN_TEXTS ? nmem - FAMILY_RUN_TEXTS : 0, m;
             for (m = m0; m < nmem && !in; m++) {
-                uint32_t km = KIN(mem[m]);
-                in = mem[m] == y || (km != ky && ((part[km] && bound_to(pr, npr, ndoc, y, km)) ||
-                                                  (part[ky] && bound_to(pr, npr, ndoc, mem[m], ky))));
+                uint32_t km = mem[m].k;
+                in = mem[m].t == y || (km != ky && ((mem[m].part && bound_to(pr, npr, y, km)) ||
+                                                    (party && bound_to(pr, npr, mem[m].t, ky))));
             }
             if (!in)
                 break;
-            for (m = m0; m < nmem && mem[m] != y;)
+            for (m = m0; m < nmem && mem[m].t != y;)
                 m++;
             if (m == nmem) {
                 if (ovl__grow(&mem, &capmem, nmem + 1, sizeof *mem) != 0)
-                    goto nomem;
-                mem[nmem++] = y;
+                    goto nomem_runs;
+                mem[nmem++] = (runtext){y, ky, party};
             }
             if (sp[e].tok_end > end)
                 end = sp[e].tok_end;
         }
         /* Its first piece longer than a field names it. */
-        size_t first = s;
+        size_t first = x;
         while (first < e && sp[first].tok_end - sp[first].tok_start <= FAMILY_GAP)
             first++;
-        uint32_t t = text[first < e ? first : s];
-        for (size_t x = s; x < e; x++)
-            text[x] = t;
-        s = e;
+        uint32_t t = text[first < e ? first : x];
+        for (size_t z = x; z < e; z++)
+            text[z] = t;
+        x = e;
     }
-#undef KIN
     goto done;
-nomem:
+nomem_runs:
     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
 done:
-    free(ndoc);
-    free(kdoc);
-    free(lastdoc);
-    free(klast);
-    free(part);
+    free(kn);
     free(rec);
     free(pr);
+    free(xs);
+    free(ys);
+    free(cnt);
+    free(last);
+    free(part);
     free(docs);
     free(mem);
     return rc;
@@ -1084,15 +1159,77 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     if (rc == OVL_OK)
         rc = ovl__funits_spans(ctx, rk, copy_of, &t, &sp);
     ovl__ftexts_free(&t);
+    ovl__fkins kins;
+    if (rc == OVL_OK && ovl__fkins_from(rk->kin, rk->nunits, &kins) != 0)
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    else if (rc == OVL_OK) {
+        rc = ovl__fspans_join_parts(ctx, &sp, &kins, NULL);
+        ovl__fkins_free(&kins);
+    }
     if (rc == OVL_OK)
-        rc = ovl__families_from_spans(ctx, &sp, rk->ndocs, rk->nunits, rk->kin, copies_at, copies, out);
+        rc = ovl__families_from_spans(ctx, &sp, rk->ndocs, rk->nunits, copies_at, copies, out);
     ovl__fspans_free(&sp);
     free(copies);
     return rc;
 }
 
-int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t nunits, const uint32_t *kin,
-                             ovl__fcopies_fn copies, const void *arg, ovl__families *out)
+int ovl__fspans_occurrences(ovl_ctx *ctx, ovl__fspans *s)
+{
+    /* A document's texts met so far and their last occurrence: open addressing, cleared per
+     * document (a long changelog's thousands of spans cost no more each than a licence's). */
+    typedef struct {
+        uint32_t t, at;
+    } lastocc;
+    lastocc *h = NULL;
+    size_t cap = 0, o = 0;
+    for (size_t x = 0; x < s->n;) {
+        size_t e = x;
+        while (e < s->n && s->spans[e].doc == s->spans[x].doc)
+            e++;
+        size_t need = 16;
+        while (need < 2 * (e - x))
+            need <<= 1;
+        if (need > cap) {
+            lastocc *nh = realloc(h, need * sizeof *h);
+            if (!nh) {
+                free(h);
+                return ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+            }
+            h = nh;
+            cap = need;
+        }
+        for (size_t i = 0; i < need; i++)
+            h[i].t = UINT32_MAX;
+        for (size_t y = x; y < e; y++) {
+            uint32_t t = s->text[y];
+            size_t i = (size_t)((t * 2654435761u) & (uint32_t)(need - 1));
+            while (h[i].t != UINT32_MAX && h[i].t != t)
+                i = (i + 1) & (need - 1);
+            if (h[i].t == t) {
+                ovl__famspan *last = &s->spans[h[i].at];
+                if (s->spans[y].tok_start <= last->tok_end + FAMILY_GAP) {
+                    if (s->spans[y].tok_end > last->tok_end) {
+                        last->tok_end = s->spans[y].tok_end;
+                        last->char_end = s->spans[y].char_end;
+                    }
+                    s->clean[h[i].at] &= s->clean[y];
+                    continue;
+                }
+            }
+            h[i] = (lastocc){t, (uint32_t)o};
+            s->spans[o] = s->spans[y];
+            s->text[o] = t;
+            s->clean[o++] = s->clean[y];
+        }
+        x = e;
+    }
+    free(h);
+    s->n = o;
+    return OVL_OK;
+}
+
+int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t nunits, ovl__fcopies_fn copies,
+                             const void *arg, ovl__families *out)
 {
     memset(out, 0, sizeof *out);
     uint32_t *root_fam = NULL; /* per unit */
@@ -1115,16 +1252,13 @@ int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t
     for (size_t d = 0; d < ndocs; d++)
         out->doc_first[d + 1] += out->doc_first[d];
     out->nspans = nspans;
-    /* Family of each span: the root of its first chunk, once every union is made, then the
-     * text its run begins with where it is a part of a text (join_parts); then (span_text
-     * again) that text's family, numbered as first met. */
+    /* Family of each span: its text (the parts of texts joined already,
+     * ovl__fspans_join_parts), numbered as first met. */
     root_fam = malloc((nunits ? nunits : 1) * sizeof *root_fam);
     if (!root_fam) {
         rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
-    if ((rc = join_parts(ctx, out->spans, nspans, span_text, nunits, kin)) != OVL_OK)
-        goto done;
     for (size_t u = 0; u < nunits; u++)
         root_fam[u] = UINT32_MAX;
     size_t nfam = 0;

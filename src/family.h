@@ -85,7 +85,7 @@ typedef struct ovl__funits {
 } ovl__funits;
 
 /* The families of u (copy_of as for ovl__families_from_keys): ovl__funits_join, then
- * ovl__funits_spans, then ovl__families_from_spans. */
+ * ovl__funits_spans, ovl__fspans_join_parts and ovl__families_from_spans. */
 int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, ovl__families *out);
 
 /* Two units side by side in documents (x < y) and a count: the times they were met so, or
@@ -98,14 +98,15 @@ typedef struct ovl__fedge {
  * left. */
 size_t ovl__fedges_merge(ovl__fedge *e, size_t n);
 
-/* How ovl__funits_join adds up what it counts when each process holds the recurring chunks
- * of its share of the documents (MPI ranks): every process makes the same calls in the same
- * order, and each returns the same code in every process. NULL in one process. */
+/* How ovl__funits_join and ovl__fspans_join_parts add up what they count when each process
+ * holds the recurring chunks of its share of the documents (MPI ranks): every process makes
+ * the same calls in the same order, and each returns the same code in every process. NULL
+ * in one process. */
 typedef struct ovl__fjoin {
     int (*agree)(void *arg, int rc);              /* OVL_OK when every process's rc is */
     int (*sum)(void *arg, uint32_t *v, size_t n); /* v[0, n) summed over the processes, in place */
     /* This process's neighbours *ed (*n of them, each pair once, sorted by (x, y), n: times
-     * met), malloc'd, replaced by those of every process (times added). */
+     * or documents met), malloc'd, replaced by those of every process (n added). */
     int (*edges)(void *arg, ovl__fedge **ed, size_t *n);
     void *arg;
 } ovl__fjoin;
@@ -151,18 +152,46 @@ void ovl__fspans_free(ovl__fspans *s);
 int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, ovl__ftexts *t,
                       ovl__fspans *out);
 
+/* The units whose kin (ovl__funits.kin) is another unit: unit[i]'s is kin[i] (unit
+ * ascending, n of them); every other unit is its own kin. Arrays malloc'd, freed by
+ * ovl__fkins_free. */
+typedef struct ovl__fkins {
+    uint32_t *unit;
+    uint32_t *kin;
+    size_t n;
+} ovl__fkins;
+void ovl__fkins_free(ovl__fkins *k);
+
+/* *out from kin (per unit, nunits of them; NULL: none alike). 0, or -1 when out of memory. */
+int ovl__fkins_from(const uint32_t *kin, size_t nunits, ovl__fkins *out);
+
+/* The parts of texts joined occurrence by occurrence in the spans *s (src/family.c: a text
+ * bound to a kin beside it in most of its documents, a kin that is a part): each span's text
+ * becomes the text its run begins with. kins: NULL, none alike. Holds 12 bytes a pair of a
+ * text and a kin met side by side and 28 a span, nothing per unit. j: NULL, or how the counts
+ * of the documents of other processes are added (then every process calls it, each with the
+ * spans of its documents, and the same kins). OVL_OK or OVL_ERR_NOMEM (or j's error). */
+int ovl__fspans_join_parts(ovl_ctx *ctx, ovl__fspans *s, const ovl__fkins *kins, const ovl__fjoin *j);
+
+/* The spans *s (their parts of texts joined) made in place the occurrences
+ * ovl__families_from_spans makes of them, in document order: a text's pieces at most a few
+ * tokens apart in a document are one, reaching the furthest end, clean when all are. The
+ * families of the occurrences are those of the spans, but for the spans in document order
+ * they keep (ovl__families_cover), so this is for a process that keeps none (MPI rank 0,
+ * each rank answering for its own documents), in fewer bytes. OVL_OK or OVL_ERR_NOMEM. */
+int ovl__fspans_occurrences(ovl_ctx *ctx, ovl__fspans *s);
+
 /* How many copies (identical and near) document doc has: a family's documents count them. */
 typedef uint32_t (*ovl__fcopies_fn)(const void *arg, uint32_t doc);
 
-/* The families of the spans *s (taken: *s is emptied) over nunits units, kin as in
- * ovl__funits, a document's copies counted by copies(arg, doc): the parts of texts joined
- * occurrence by occurrence, the families numbered as first met and their representatives
- * chosen. ndocs: the documents the spans' doc numbers count, indexed in out->doc_first (for
+/* The families of the spans *s (taken: *s is emptied; their parts of texts joined,
+ * ovl__fspans_join_parts) over nunits units, a document's copies counted by copies(arg,
+ * doc): the families numbered as first met and their representatives chosen. ndocs: the documents the spans' doc numbers count, indexed in out->doc_first (for
  * ovl__families_cover), or 0 for no index (then the numbers only order the documents, as
  * corpus numbers on MPI rank 0 do, and nothing is held per document). The spans may come
  * from processes that each made those of their documents. */
-int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *s, size_t ndocs, size_t nunits, const uint32_t *kin,
-                             ovl__fcopies_fn copies, const void *arg, ovl__families *out);
+int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *s, size_t ndocs, size_t nunits, ovl__fcopies_fn copies,
+                             const void *arg, ovl__families *out);
 
 /* What the widening reads of a document besides its text, as phase 1 found it. */
 typedef struct ovl__famdoc {

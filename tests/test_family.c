@@ -444,6 +444,7 @@ typedef struct duo_side {
     nj_fixture x;
     ovl__ftexts t;
     ovl__fspans sp;
+    const ovl__fkins *kins; /* (the parts' join) */
     int rc;
 } duo_side;
 
@@ -505,6 +506,18 @@ static void *duo_run(void *arg)
     s->rc = ovl__funits_join(ctx, &s->x.u, s->x.copy_of, &j, &s->t);
     if (s->rc == OVL_OK)
         s->rc = ovl__funits_spans(ctx, &s->x.u, s->x.copy_of, &s->t, &s->sp);
+    if (s->rc == OVL_OK)
+        s->rc = ovl__fspans_join_parts(ctx, &s->sp, NULL, &j);
+    ovl_ctx_free(ctx);
+    return NULL;
+}
+
+static void *duo_parts(void *arg)
+{
+    duo_side *s = arg;
+    ovl_ctx *ctx = ovl_ctx_new();
+    ovl__fjoin j = {duo_agree, duo_sum, duo_edges, s};
+    s->rc = ovl__fspans_join_parts(ctx, &s->sp, s->kins, &j);
     ovl_ctx_free(ctx);
     return NULL;
 }
@@ -558,8 +571,9 @@ START_TEST(test_join_split)
             ck_assert_uint_eq(ovl__ftexts_root(&side[p].t, k), want[k]);
     }
     /* Two sums (documents per unit, documents per pair of neighbours), then one per test of
-     * two texts' leaders: Y and Z's (X and Z), once. */
-    ck_assert_uint_eq(d.sums, 3);
+     * two texts' leaders: Y and Z's (X and Z), once; then the parts' two (documents per text
+     * and kin met side by side, documents of a kin with a bound text beside it). */
+    ck_assert_uint_eq(d.sums, 5);
     /* The halves' spans, documents renumbered in the whole, make the whole's families. */
     ovl__fspans all;
     memset(&all, 0, sizeof all);
@@ -575,9 +589,15 @@ START_TEST(test_join_split)
             all.clean[all.n] = side[p].sp.clean[i];
         }
     ck_assert_uint_eq(all.n, 4 + 10 + 8 + 8 + 1);
+    /* X's text and Z sit side by side in 3-9: Z is bound to X's text (in 7 of its 8
+     * documents) and X's text a part (7 of 10), so Z there is X's text's; Z in 10 and W stay
+     * families of their own. Side 0 alone would not join Z in 3 and 4 (X's text beside Z in
+     * 2 of its 5 documents there). */
+    for (size_t i = 0; i < all.n; i++)
+        ck_assert_uint_eq(all.text[i], all.spans[i].doc == 10 ? (all.spans[i].tok_start == 100 ? 4 : 2) : 0);
     ovl__families one, two;
     ck_assert_int_eq(ovl__families_from_units(ctx, &whole.u, whole.copy_of, &one), OVL_OK);
-    ck_assert_int_eq(ovl__families_from_spans(ctx, &all, NJ_DOCS, 5, NULL, no_copies, NULL, &two), OVL_OK);
+    ck_assert_int_eq(ovl__families_from_spans(ctx, &all, NJ_DOCS, 5, no_copies, NULL, &two), OVL_OK);
     ck_assert_uint_eq(one.n, 3);
     same_families(&one, &two, NJ_DOCS);
     ovl__fspans_free(&all);
@@ -587,6 +607,157 @@ START_TEST(test_join_split)
     }
     ovl__families_free(&one);
     ovl__families_free(&two);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
+/* ---- The parts of texts joined, in one process and split over two ------------------------- */
+
+/* P 0, then the paragraph R 2 (or R' 5 with a word changed: R's kin) in documents 0-7; Q 1
+ * (or its kin Q' 3) then R in 8-11; R alone in 12, P alone in 13; each span 20 tokens, the
+ * second 5 after the first. */
+#define JP_DOCS 14
+static size_t jp_make(ovl__fspans *s, uint32_t d0, uint32_t d1)
+{
+    static const uint32_t seq[JP_DOCS][2] = {{0, 2}, {0, 2}, {0, 2}, {0, 2}, {0, 5}, {0, 5}, {0, 5},
+                                             {0, 5}, {1, 2}, {1, 2}, {1, 2}, {3, 2}, {2, 99}, {0, 99}};
+    memset(s, 0, sizeof *s);
+    s->spans = malloc(2 * JP_DOCS * sizeof *s->spans);
+    s->text = malloc(2 * JP_DOCS * sizeof *s->text);
+    s->clean = calloc(2 * JP_DOCS, 1);
+    ck_assert(s->spans && s->text && s->clean);
+    for (uint32_t d = d0; d < d1; d++)
+        for (uint32_t k = 0; k < 2 && seq[d][k] != 99; k++) {
+            s->spans[s->n] = (ovl__famspan){d, 25 * k, 25 * k + 20, 100 * k, 100 * k + 80};
+            s->text[s->n++] = seq[d][k];
+        }
+    return s->n;
+}
+
+/* What each span's text becomes, in document order. */
+static const uint32_t jp_kin_want[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                       1, 1, 1, 1, 1, 1, 3, 3, 2, 0};
+
+/* With R' R's kin and Q' Q's, P sits beside R's kin in 8 of its 9 documents (bound), and a
+ * bound text sits beside R's kin in 12 of its 13 (a part): P's occurrences take in R and R',
+ * Q's and Q''s take in R; R alone stays R. Without the kins P sits beside R in 4 of its 9
+ * documents and beside R' in 4, and nothing is joined. Split over two processes (documents
+ * 0-6 and 7-13) adding up each other's counts, the same; alone, the second would leave R' in
+ * document 7 (P there beside R in 1 of its 2 documents). */
+START_TEST(test_join_parts)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    uint32_t dense[6] = {0, 1, 2, 1, 4, 2};
+    ovl__fkins kins;
+    ck_assert_int_eq(ovl__fkins_from(dense, 6, &kins), 0);
+    ck_assert_uint_eq(kins.n, 2);
+    ck_assert_uint_eq(kins.unit[0], 3);
+    ck_assert_uint_eq(kins.kin[0], 1);
+    ck_assert_uint_eq(kins.unit[1], 5);
+    ck_assert_uint_eq(kins.kin[1], 2);
+    ovl__fspans s;
+    size_t n = jp_make(&s, 0, JP_DOCS);
+    ck_assert_uint_eq(n, sizeof jp_kin_want / sizeof *jp_kin_want);
+    ck_assert_int_eq(ovl__fspans_join_parts(ctx, &s, &kins, NULL), OVL_OK);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(s.text[i], jp_kin_want[i]);
+    ovl__fspans_free(&s);
+    jp_make(&s, 0, JP_DOCS);
+    ck_assert_int_eq(ovl__fspans_join_parts(ctx, &s, NULL, NULL), OVL_OK);
+    static const uint32_t plain[] = {0, 2, 0, 2, 0, 2, 0, 2, 0, 5, 0, 5, 0, 5,
+                                     0, 5, 1, 2, 1, 2, 1, 2, 3, 2, 2, 0};
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(s.text[i], plain[i]);
+    ovl__fspans_free(&s);
+    /* The second half alone. */
+    size_t n1 = jp_make(&s, 7, JP_DOCS);
+    ck_assert_int_eq(ovl__fspans_join_parts(ctx, &s, &kins, NULL), OVL_OK);
+    ck_assert_uint_eq(s.text[1], 5);
+    for (size_t i = 2; i < n1; i++)
+        ck_assert_uint_eq(s.text[i], jp_kin_want[n - n1 + i]);
+    ovl__fspans_free(&s);
+    /* Split, in step. */
+    static duo d;
+    static duo_side side[2];
+    memset(&d, 0, sizeof d);
+    memset(side, 0, sizeof side);
+    ck_assert_int_eq(pthread_barrier_init(&d.bar, NULL, 2), 0);
+    pthread_t th[2];
+    for (int p = 0; p < 2; p++) {
+        side[p].d = &d;
+        side[p].me = p;
+        side[p].kins = &kins;
+        jp_make(&side[p].sp, p ? 7 : 0, p ? JP_DOCS : 7);
+        ck_assert_int_eq(pthread_create(&th[p], NULL, duo_parts, &side[p]), 0);
+    }
+    for (int p = 0; p < 2; p++)
+        pthread_join(th[p], NULL);
+    pthread_barrier_destroy(&d.bar);
+    ck_assert_uint_eq(d.sums, 2);
+    size_t n0 = side[0].sp.n;
+    ck_assert_uint_eq(n0 + side[1].sp.n, n);
+    for (int p = 0; p < 2; p++) {
+        ck_assert_int_eq(side[p].rc, OVL_OK);
+        for (size_t i = 0; i < side[p].sp.n; i++)
+            ck_assert_uint_eq(side[p].sp.text[i], jp_kin_want[(p ? n0 : 0) + i]);
+        ovl__fspans_free(&side[p].sp);
+    }
+    ovl__fkins_free(&kins);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
+/* Families of occurrences (a text's pieces a few tokens apart in a document made one) are the
+ * families of the spans: a text's piece after another text's (A, B, A) goes with its first;
+ * one too far (A at 100) is an occurrence of its own. */
+START_TEST(test_occurrences)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    static const ovl__famspan sp[6] = {{0, 0, 20, 0, 80},      {0, 22, 30, 88, 120}, {0, 32, 50, 128, 200},
+                                       {0, 60, 70, 240, 280}, {0, 100, 120, 400, 480}, {1, 0, 20, 0, 80}};
+    static const uint32_t text[6] = {7, 8, 7, 9, 7, 7};
+    static const unsigned char clean[6] = {1, 1, 0, 1, 1, 1};
+    ovl__fspans a, b;
+    for (int k = 0; k < 2; k++) {
+        ovl__fspans *x = k ? &b : &a;
+        x->spans = malloc(sizeof sp);
+        x->text = malloc(sizeof text);
+        x->clean = malloc(sizeof clean);
+        ck_assert(x->spans && x->text && x->clean);
+        memcpy(x->spans, sp, sizeof sp);
+        memcpy(x->text, text, sizeof text);
+        memcpy(x->clean, clean, sizeof clean);
+        x->n = 6;
+    }
+    ck_assert_int_eq(ovl__fspans_occurrences(ctx, &b), OVL_OK);
+    ck_assert_uint_eq(b.n, 5);
+    static const ovl__famspan want[5] = {{0, 0, 50, 0, 200},    {0, 22, 30, 88, 120}, {0, 60, 70, 240, 280},
+                                         {0, 100, 120, 400, 480}, {1, 0, 20, 0, 80}};
+    static const uint32_t wtext[5] = {7, 8, 9, 7, 7};
+    static const unsigned char wclean[5] = {0, 1, 1, 1, 1};
+    ck_assert_int_eq(memcmp(b.spans, want, sizeof want), 0);
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_uint_eq(b.text[i], wtext[i]);
+        ck_assert_uint_eq(b.clean[i], wclean[i]);
+    }
+    ovl__families fa, fb;
+    ck_assert_int_eq(ovl__families_from_spans(ctx, &a, 0, 10, no_copies, NULL, &fa), OVL_OK);
+    ck_assert_int_eq(ovl__families_from_spans(ctx, &b, 0, 10, no_copies, NULL, &fb), OVL_OK);
+    ck_assert_uint_eq(fa.n, 3);
+    ck_assert_uint_eq(fb.n, fa.n);
+    for (size_t f = 0; f < fa.n; f++) {
+        const ovl__fam *p = &fa.f[f], *q = &fb.f[f];
+        ck_assert_uint_eq(p->nspans, q->nspans);
+        ck_assert_uint_eq(p->documents, q->documents);
+        ck_assert_uint_eq(p->weight, q->weight);
+        ck_assert_int_eq(memcmp(&fa.spans[p->rep], &fb.spans[q->rep], sizeof *fa.spans), 0);
+        ck_assert_int_eq(memcmp(&fa.spans[p->first_span], &fb.spans[q->first_span], p->nspans * sizeof *fa.spans), 0);
+    }
+    /* A's three occurrences (0-50, 100-120, the second document's), its text the first. */
+    ck_assert_uint_eq(fa.f[0].nspans, 3);
+    ck_assert_uint_eq(fa.spans[fa.f[0].first_span].tok_end, 50);
+    ovl__families_free(&fa);
+    ovl__families_free(&fb);
     ovl_ctx_free(ctx);
 }
 END_TEST
@@ -603,6 +774,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_variant_own);
     tcase_add_test(tc, test_kin);
     tcase_add_test(tc, test_join_split);
+    tcase_add_test(tc, test_join_parts);
+    tcase_add_test(tc, test_occurrences);
     suite_add_tcase(s, tc);
     return s;
 }

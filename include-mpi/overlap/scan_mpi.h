@@ -179,6 +179,9 @@ typedef struct ovl_scan_mpi_stats {
                                     leaders */
     uint64_t family_joined;      /* the units met beside another (24 bytes each while joined;
                                     the others are texts of their own, held by nobody) */
+    uint64_t family_part_pairs;  /* the pairs of a text and a kin met side by side, each once,
+                                    that every rank held while joining the parts of texts
+                                    (12 bytes each; src/family.h, ovl__fspans_join_parts) */
 } ovl_scan_mpi_stats;
 
 /* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the

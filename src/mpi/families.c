@@ -349,7 +349,7 @@ int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *kr
         qsort(cops, ncops, sizeof *cops, ovl__mpi_cmp_by_first);
     copylist cl = {cops, ncops};
     if (o->families && o->max_df) {
-        if ((rc = ovl__families_from_spans(m->ctx, &krec->s, 0, krec->nunits, krec->kin, copies_in, &cl, fam)) == OVL_OK)
+        if ((rc = ovl__families_from_spans(m->ctx, &krec->s, 0, krec->nunits, copies_in, &cl, fam)) == OVL_OK)
             *use_fam = fam->n > 0;
     }
     ovl__mpi_fin_free(krec);

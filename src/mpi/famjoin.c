@@ -1,12 +1,18 @@
-/* famjoin.c - the families' units joined into texts over MPI ranks: each rank counts over its own documents, the counts added up with all-reduces and the pairs of neighbours met by all, the joins made in step by every rank, each rank's spans of the texts made. */
+/* famjoin.c - the families' units joined into texts over MPI ranks: each rank counts over its own documents, the counts added up with all-reduces and the pairs of neighbours met by all, the joins made in step by every rank, each rank's spans of the texts made and their parts of texts joined. */
 #include "famjoin.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* The hooks' argument: the run, and the pairs the last edges() gave every rank. */
+typedef struct fjarg {
+    mpi_run *m;
+    size_t pairs;
+} fjarg;
+
 static int fj_agree(void *arg, int rc)
 {
-    return ovl__mpi_agree(arg, rc);
+    return ovl__mpi_agree(((fjarg *)arg)->m, rc);
 }
 
 /* (Pieces an int counts.) */
@@ -14,7 +20,7 @@ static int fj_agree(void *arg, int rc)
 
 static int fj_sum(void *arg, uint32_t *v, size_t n)
 {
-    mpi_run *m = arg;
+    mpi_run *m = ((fjarg *)arg)->m;
     for (size_t at = 0; at < n; at += FJ_PIECE) {
         size_t k = n - at < FJ_PIECE ? n - at : FJ_PIECE;
         MPI_Allreduce(MPI_IN_PLACE, v + at, (int)k, MPI_UINT32_T, MPI_SUM, m->comm);
@@ -35,7 +41,8 @@ static uint32_t edge_rank(const ovl__fedge *e, int P)
  * are added, and each holds the corpus's pairs of units (not of documents) after. */
 static int fj_edges(void *arg, ovl__fedge **ed, size_t *ned)
 {
-    mpi_run *m = arg;
+    fjarg *a = arg;
+    mpi_run *m = a->m;
     int P = m->size;
     size_t n = *ned, *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl);
     size_t *at = calloc(P + 1, sizeof *at);
@@ -68,7 +75,7 @@ static int fj_edges(void *arg, ovl__fedge **ed, size_t *ned)
     *ned = ovl__mpi_received(rl, P, sizeof(ovl__fedge));
     *ed = (ovl__fedge *)all; /* (each pair once: from the rank that added it up) */
     all = NULL;
-    m->st.family_neighbours += *ned;
+    a->pairs = *ned;
     ovl__fedges_merge(*ed, *ned); /* (sorted: each pair came once) */
 done:
     free(all);
@@ -112,12 +119,14 @@ int ovl__mpi_join_units(mpi_run *m, const ovl__mpi_kind *k, const uint32_t *cu, 
         u.unit[c] = cu[k->cls[c]];
         u.pure[c] = co[k->cls[c]];
     }
+    fjarg a = {m, 0};
     if ((rc = ovl__mpi_agree(m, rc)) == OVL_OK) {
-        ovl__fjoin j = {fj_agree, fj_sum, fj_edges, m};
+        ovl__fjoin j = {fj_agree, fj_sum, fj_edges, &a};
         rc = ovl__funits_join(m->ctx, &u, self, &j, &t);
     }
     m->st.family_joined += t.n;
-    ovl__mpi_held(m, t.n * 24 + m->st.family_neighbours * sizeof(ovl__fedge) + nunits);
+    m->st.family_neighbours += a.pairs;
+    ovl__mpi_held(m, t.n * 24 + a.pairs * sizeof(ovl__fedge) + nunits);
     if (rc == OVL_OK)
         rc = ovl__mpi_agree(m, ovl__funits_spans(m->ctx, &u, self, &t, sp));
     free(u.first);
@@ -125,5 +134,15 @@ int ovl__mpi_join_units(mpi_run *m, const ovl__mpi_kind *k, const uint32_t *cu, 
     free(u.pure);
     free(self);
     ovl__ftexts_free(&t);
+    return rc;
+}
+
+int ovl__mpi_join_parts(mpi_run *m, ovl__fspans *sp, const ovl__fkins *kins)
+{
+    fjarg a = {m, 0};
+    ovl__fjoin j = {fj_agree, fj_sum, fj_edges, &a};
+    int rc = ovl__fspans_join_parts(m->ctx, sp, kins, &j);
+    m->st.family_part_pairs += a.pairs;
+    ovl__mpi_held(m, sp->n * 28 + a.pairs * 41 + kins->n * 2 * sizeof *kins->unit);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* famjoin.h - the families' units joined into texts over MPI ranks, every rank counting over its own documents (src/family.h, ovl__fjoin); not installed. */
+/* famjoin.h - the families' units joined into texts, and the parts of texts joined, over MPI ranks, every rank counting over its own documents (src/family.h, ovl__fjoin); not installed. */
 #ifndef OVL_MPI_FAMJOIN_H
 #define OVL_MPI_FAMJOIN_H
 
@@ -29,5 +29,14 @@ typedef struct ovl__mpi_kind {
  * the sums in m->st. Collective; every rank returns the same code. */
 int ovl__mpi_join_units(mpi_run *m, const ovl__mpi_kind *k, const uint32_t *cu, const unsigned char *co,
                         size_t nunits, const unsigned char *frag, ovl__fspans *sp);
+
+/* The parts of texts joined (ovl__fspans_join_parts) in this rank's spans sp of recurring
+ * text (of ovl__mpi_join_units) over the ranks: the documents of each text and kin met side
+ * by side, and of each such pair, summed with all-reduces, the pairs added up on the ranks
+ * they pick and then given to every rank; each rank then takes the runs of its own
+ * documents. kins: the same on every rank. Holds 12 bytes a pair (41 with the counts of its
+ * text and kin) and 28 a span of this rank's. Counts the pairs in m->st. Collective; every
+ * rank returns the same code. */
+int ovl__mpi_join_parts(mpi_run *m, ovl__fspans *sp, const ovl__fkins *kins);
 
 #endif

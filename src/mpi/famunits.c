@@ -186,7 +186,7 @@ static int cmp_first_met(const void *x, const void *y)
 
 /* Rank 0: the merged classes g numbered as first met and resolved (ovl__fclasses_roots with
  * the key groups' documents gdocs): (*unit)[x], (*own)[x] for merged class x; frag and kin
- * (malloc'd, g->n) per class number. */
+ * (malloc'd, g->n) per class number, kin the roots' only (a variant's is itself). */
 static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_t ngroups, uint32_t **unit,
                    unsigned char **own, unsigned char **frag, uint32_t **kin)
 {
@@ -228,8 +228,13 @@ static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_
         (*unit)[x] = up[num[x]];
         (*own)[x] = ow[num[x]];
     }
-    for (size_t k = 0; rc == OVL_OK && k < n; k++)
+    /* (A variant's chunks are its root's: its number is no text's, and its kin, left its own,
+     * is not given to every rank for the parts' join.) */
+    for (size_t k = 0; rc == OVL_OK && k < n; k++) {
         (*frag)[k] = up[k] == k && !ow[k];
+        if (up[k] != k)
+            (*kin)[k] = (uint32_t)k;
+    }
     if (rc != OVL_OK) {
         free(*unit), free(*own), free(*frag), free(*kin);
         *unit = NULL, *own = *frag = NULL, *kin = NULL;
@@ -319,29 +324,48 @@ static int take_part(rbuf *b, uacc *a)
     return 0;
 }
 
-/* Each document's spans of recurring text (sp, doc: a position in dl) to rank 0, in pieces of
+/* Each document's occurrences of recurring text (made of its spans sp, doc: a position in dl,
+ * ovl__fspans_occurrences: rank 0 keeps no spans in document order) to rank 0, in pieces of
  * about per bytes (an empty piece ends a rank's), where they are read in rank order (document
  * order) into a, numbered in the corpus.
- * A span travels as its ranges, text and clean flag (21 bytes). The templates' spans stay
- * where they are: only their documents' ranks read them. Collective; returns this rank's
- * error. */
+ * An occurrence travels as its ranges, text and clean flag (21 bytes). The templates' spans
+ * stay where they are: only their documents' ranks read them. Collective; returns this
+ * rank's error. */
 static int spans_to_root(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, size_t per, uacc *a)
 {
     int rc = OVL_OK, root = m->rank == 0, bad = 0;
     ovl__bbuf b = {0};
+    ovl__fspans one; /* a document's */
+    size_t capsp = 0, captext = 0, capclean = 0;
+    memset(&one, 0, sizeof one);
     for (size_t at = 0; at <= sp->n;) {
         if (at < sp->n) {
             uint32_t j = sp->spans[at].doc;
             size_t e = at;
             while (e < sp->n && sp->spans[e].doc == j)
                 e++;
-            uint32_t nsp = (uint32_t)(e - at);
-            ovl__bput(&b, &dl[j], sizeof dl[j]);
-            ovl__bput(&b, &nsp, sizeof nsp);
-            for (; at < e; at++) {
-                ovl__bput(&b, &sp->spans[at].tok_start, 4 * sizeof(uint32_t));
-                ovl__bput(&b, &sp->text[at], sizeof *sp->text);
-                ovl__bput(&b, &sp->clean[at], 1);
+            if (ovl__grow(&one.spans, &capsp, e - at, sizeof *one.spans) != 0 ||
+                ovl__grow(&one.text, &captext, e - at, sizeof *one.text) != 0 ||
+                ovl__grow(&one.clean, &capclean, e - at, 1) != 0) {
+                rc = ovl__mpi_nomem(m);
+                at = sp->n;
+            } else {
+                one.n = e - at;
+                memcpy(one.spans, sp->spans + at, one.n * sizeof *one.spans);
+                memcpy(one.text, sp->text + at, one.n * sizeof *one.text);
+                memcpy(one.clean, sp->clean + at, one.n);
+                at = e;
+                rc = ovl__fspans_occurrences(m->ctx, &one);
+            }
+            uint32_t nsp = (uint32_t)one.n;
+            if (rc == OVL_OK) {
+                ovl__bput(&b, &dl[j], sizeof dl[j]);
+                ovl__bput(&b, &nsp, sizeof nsp);
+            }
+            for (size_t x = 0; rc == OVL_OK && x < one.n; x++) {
+                ovl__bput(&b, &one.spans[x].tok_start, 4 * sizeof(uint32_t));
+                ovl__bput(&b, &one.text[x], sizeof *one.text);
+                ovl__bput(&b, &one.clean[x], 1);
             }
             if (b.bad && rc == OVL_OK)
                 rc = ovl__mpi_nomem(m);
@@ -377,6 +401,7 @@ static int spans_to_root(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, 
         }
     }
     free(b.p);
+    ovl__fspans_free(&one);
     if (rc == OVL_OK && bad == -1)
         rc = ovl__mpi_nomem(m);
     else if (rc == OVL_OK && bad == -2)
@@ -493,7 +518,6 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f)
     if (!f)
         return;
     ovl__fspans_free(&f->s);
-    free(f->kin);
     memset(f, 0, sizeof *f);
 }
 
@@ -514,6 +538,8 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     kside k[2];
     uacc a;
     ovl__fspans sp[2];
+    ovl__fkins kins;
+    memset(&kins, 0, sizeof kins);
     memset(k, 0, sizeof k);
     memset(&a, 0, sizeof a);
     memset(sp, 0, sizeof sp);
@@ -605,15 +631,43 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
             goto out;
         ovl__mpi_held(m, sp[w].n * (sizeof *sp[w].spans + sizeof *sp[w].text + 1));
     }
+    /* The parts of texts joined by every rank in its documents' spans of recurring text, with
+     * the units alike another (a few: rank 0 resolved them) given to every rank. */
+    {
+        int r = OVL_OK;
+        uint64_t nk = 0;
+        if (m->rank == 0 && ovl__fkins_from(kin[0], nunits[0], &kins) != 0)
+            r = ovl__mpi_nomem(m);
+        free(kin[0]);
+        kin[0] = NULL;
+        if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
+            goto out;
+        nk = kins.n;
+        MPI_Bcast(&nk, 1, MPI_UINT64_T, 0, m->comm);
+        if (m->rank != 0) {
+            kins.unit = malloc((nk ? nk : 1) * sizeof *kins.unit);
+            kins.kin = malloc((nk ? nk : 1) * sizeof *kins.kin);
+            kins.n = nk;
+            if (!kins.unit || !kins.kin)
+                r = ovl__mpi_nomem(m);
+        }
+        if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
+            goto out;
+        ovl__mpi_bcast_bytes(m, kins.unit, nk * sizeof *kins.unit, 0);
+        ovl__mpi_bcast_bytes(m, kins.kin, nk * sizeof *kins.kin, 0);
+        rc = ovl__mpi_join_parts(m, &sp[0], &kins);
+        ovl__fkins_free(&kins);
+        if (rc != OVL_OK)
+            goto out;
+    }
     rc = spans_to_root(m, &sp[0], dl, per, &a);
     if (m->rank == 0 && rc == OVL_OK) {
         frec->s = a.s;
         memset(&a.s, 0, sizeof a.s);
         frec->nunits = nunits[0];
-        frec->kin = kin[0];
-        kin[0] = NULL;
+        /* (and the families' numbering, 4 bytes a unit) */
         uint64_t held = held0 + frec->s.n * (sizeof *frec->s.spans + sizeof *frec->s.text + 1) +
-                        frec->nunits * (1 + sizeof *frec->kin);
+                        frec->nunits * sizeof(uint32_t);
         ovl__mpi_held(m, held);
         m->st.families_input = held;
     }
@@ -632,6 +686,7 @@ out:
         ovl__fspans_free(&sp[w]);
         kside_free(&k[w]);
     }
+    ovl__fkins_free(&kins);
     ovl__fspans_free(&a.s);
     free(dl);
     free(rl);

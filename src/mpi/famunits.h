@@ -6,12 +6,11 @@
 #include "../family.h"
 
 /* The families' input on rank 0: the spans of recurring text of the corpus (doc: the
- * document's number in the corpus), the count of its units and, per unit, its kin
+ * document's number in the corpus), their parts of texts joined, and the count of its units
  * (src/family.h). Free with ovl__mpi_fin_free. */
 typedef struct ovl__mpi_fin {
     ovl__fspans s;
     size_t nunits;
-    uint32_t *kin;
 } ovl__mpi_fin;
 
 void ovl__mpi_fin_free(ovl__mpi_fin *f);
@@ -28,18 +27,22 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f);
  *   3. each rank's classes (key groups, where first met, documents) go to rank 0, which
  *      merges them into the corpus's classes, numbers them as one process does (first met)
  *      and resolves them (ovl__fclasses_roots); each rank gets back its classes' units, and
- *      every rank which units are fragments;
+ *      every rank which units are fragments and which are alike another (src/family.h,
+ *      ovl__fkins: 8 bytes each of those);
  *   4. every rank joins the units into texts (src/mpi/famjoin.h), counting over its own
  *      documents and adding the counts up with the others' (the documents of each unit and
  *      of each pair of neighbouring units, the neighbours met), and makes its documents'
- *      spans of them (ovl__funits_spans);
+ *      spans of them (ovl__funits_spans); then joins the parts of texts in its spans of
+ *      recurring text alike (ovl__mpi_join_parts: the documents of each text and kin met
+ *      side by side, and of each such pair, summed over the ranks);
  *   5. each rank sends rank 0, document after document in pieces of about per bytes, its
  *      spans of recurring text (ranges, text, clean: 21 bytes); the templates' spans are
  *      not sent: nothing but their documents' ranks reads them.
  * So rank 0 holds the spans of recurring text (25 bytes each) and the classes, never a chunk
  * (25 bytes each, a text's paragraphs each one or more), a record (16 bytes) nor a chunk's
  * key groups; every rank holds, while the units are joined, 12 bytes a pair of neighbouring
- * units, 24 a unit met in one and a byte a unit. On rank 0: *frec, nothing per document;
+ * units, 24 a unit met in one and a byte a unit, and while the parts are joined, 41 bytes a
+ * pair of a text and a kin and 28 a span of its own. On rank 0: *frec, nothing per document;
  * *nign_all, the template records' key groups of all ranks. On every rank: *own_rec and
  * *own_ign, its documents' spans of both kinds in document order, numbered in the corpus
  * (spans only: no families, no per-document index; what ovl__mpi_families_for answers from). The records are freed (set
