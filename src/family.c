@@ -477,12 +477,15 @@ void ovl__fkins_free(ovl__fkins *k)
     memset(k, 0, sizeof *k);
 }
 
-int ovl__fkins_from(const uint32_t *kin, size_t nunits, ovl__fkins *out)
+/* (A unit's kin is wanted when it is a root alike another.) */
+#define KIN_KEPT(kin, up, u) ((kin)[u] != (u) && (!(up) || (up)[u] == (u)))
+
+int ovl__fkins_from(const uint32_t *kin, const uint32_t *up, size_t nunits, ovl__fkins *out)
 {
     size_t n = 0;
     memset(out, 0, sizeof *out);
     for (size_t u = 0; kin && u < nunits; u++)
-        n += kin[u] != u;
+        n += KIN_KEPT(kin, up, u);
     out->unit = malloc((n ? n : 1) * sizeof *out->unit);
     out->kin = malloc((n ? n : 1) * sizeof *out->kin);
     if (!out->unit || !out->kin) {
@@ -490,7 +493,7 @@ int ovl__fkins_from(const uint32_t *kin, size_t nunits, ovl__fkins *out)
         return -1;
     }
     for (size_t u = 0; kin && u < nunits; u++)
-        if (kin[u] != u) {
+        if (KIN_KEPT(kin, up, u)) {
             out->unit[out->n] = (uint32_t)u;
             out->kin[out->n++] = kin[u];
         }
@@ -635,8 +638,11 @@ counted:
     if (j && (rc = j->sum(j->arg, cnt, nx + ny)) != OVL_OK)
         goto done;
     /* A text is bound to a kin when it sits beside it in most of its documents. */
-    for (size_t i = 0; i < npr; i++)
-        pr[i].n = (uint32_t)share_most(pr[i].n, ndoc[pos_in(xs, nx, pr[i].x)]);
+    for (size_t i = 0, a = 0; i < npr; i++) {
+        while (xs[a] != pr[i].x)
+            a++; /* (xs: pr's texts in its order) */
+        pr[i].n = (uint32_t)share_most(pr[i].n, ndoc[a]);
+    }
     /* A part (a kin): in most of its documents a text bound to it sits beside it. */
     if (nrec > 1)
         qsort(rec, nrec, sizeof *rec, cmp_adjrec_yx);
@@ -1041,7 +1047,9 @@ int ovl__families_from_keys(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *
 {
     ovl__fclasses fc;
     ovl__funits u = {rk->ndocs, rk->first, rk->off, rk->info, NULL, NULL, rk->n, NULL, 0, NULL};
-    uint32_t *up = NULL;
+    uint32_t *up = NULL, *kin = NULL;
+    ovl__fkins kins;
+    memset(&kins, 0, sizeof kins);
     memset(out, 0, sizeof *out);
     u.unit = malloc((rk->n ? rk->n : 1) * sizeof *u.unit);
     u.pure = calloc(rk->n ? rk->n : 1, 1);
@@ -1054,12 +1062,15 @@ int ovl__families_from_keys(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *
     if (rc == OVL_OK) {
         up = malloc((fc.n ? fc.n : 1) * sizeof *up);
         u.frag = malloc(fc.n ? fc.n : 1);
-        u.kin = malloc((fc.n ? fc.n : 1) * sizeof *u.kin);
-        if (!up || !u.frag || !u.kin)
+        kin = malloc((fc.n ? fc.n : 1) * sizeof *kin);
+        if (!up || !u.frag || !kin)
             rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
     }
     if (rc == OVL_OK)
-        rc = ovl__fclasses_roots(ctx, &fc, rk->gdocs, rk->ngroups, up, u.frag, u.kin);
+        rc = ovl__fclasses_roots(ctx, &fc, rk->gdocs, rk->ngroups, up, u.frag, kin);
+    if (rc == OVL_OK && ovl__fkins_from(kin, up, fc.n, &kins) != 0)
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    u.kins = &kins;
     if (rc == OVL_OK) {
         for (size_t c = 0; c < rk->n; c++)
             if (u.unit[c] != UINT32_MAX) {
@@ -1077,7 +1088,8 @@ int ovl__families_from_keys(ovl_ctx *ctx, const ovl__fkeys *rk, const uint32_t *
     free(u.unit);
     free(u.pure);
     free(u.frag);
-    free(u.kin);
+    free(kin);
+    ovl__fkins_free(&kins);
     return rc;
 }
 
@@ -1159,18 +1171,26 @@ int ovl__families_from_units(ovl_ctx *ctx, const ovl__funits *rk, const uint32_t
     if (rc == OVL_OK)
         rc = ovl__funits_spans(ctx, rk, copy_of, &t, &sp);
     ovl__ftexts_free(&t);
-    ovl__fkins kins;
-    if (rc == OVL_OK && ovl__fkins_from(rk->kin, rk->nunits, &kins) != 0)
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-    else if (rc == OVL_OK) {
-        rc = ovl__fspans_join_parts(ctx, &sp, &kins, NULL);
-        ovl__fkins_free(&kins);
-    }
+    if (rc == OVL_OK)
+        rc = ovl__fspans_join_parts(ctx, &sp, rk->kins, NULL);
     if (rc == OVL_OK)
         rc = ovl__families_from_spans(ctx, &sp, rk->ndocs, rk->nunits, copies_at, copies, out);
     ovl__fspans_free(&sp);
     free(copies);
     return rc;
+}
+
+/* Piece sp is part of occurrence last of its text when it is in last's document a few tokens
+ * after it (the text with its fields); last then reaches the further end. */
+static int occurrence_takes(ovl__famspan *last, const ovl__famspan *sp)
+{
+    if (last->doc != sp->doc || sp->tok_start > last->tok_end + FAMILY_GAP)
+        return 0;
+    if (sp->tok_end > last->tok_end) {
+        last->tok_end = sp->tok_end;
+        last->char_end = sp->char_end;
+    }
+    return 1;
 }
 
 int ovl__fspans_occurrences(ovl_ctx *ctx, ovl__fspans *s)
@@ -1205,16 +1225,9 @@ int ovl__fspans_occurrences(ovl_ctx *ctx, ovl__fspans *s)
             size_t i = (size_t)((t * 2654435761u) & (uint32_t)(need - 1));
             while (h[i].t != UINT32_MAX && h[i].t != t)
                 i = (i + 1) & (need - 1);
-            if (h[i].t == t) {
-                ovl__famspan *last = &s->spans[h[i].at];
-                if (s->spans[y].tok_start <= last->tok_end + FAMILY_GAP) {
-                    if (s->spans[y].tok_end > last->tok_end) {
-                        last->tok_end = s->spans[y].tok_end;
-                        last->char_end = s->spans[y].char_end;
-                    }
-                    s->clean[h[i].at] &= s->clean[y];
-                    continue;
-                }
+            if (h[i].t == t && occurrence_takes(&s->spans[h[i].at], &s->spans[y])) {
+                s->clean[h[i].at] &= s->clean[y];
+                continue;
             }
             h[i] = (lastocc){t, (uint32_t)o};
             s->spans[o] = s->spans[y];
@@ -1303,11 +1316,7 @@ int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t
         const ovl__famspan *sp = &out->spans[s];
         ovl__famspan *last = fm->nspans ? &sorted[fm->first_span + fm->nspans - 1] : NULL;
         /* An occurrence is the text with its fields: pieces a few tokens apart are one. */
-        if (last && last->doc == sp->doc && sp->tok_start <= last->tok_end + FAMILY_GAP) {
-            if (sp->tok_end > last->tok_end) {
-                last->tok_end = sp->tok_end;
-                last->char_end = sp->char_end;
-            }
+        if (last && occurrence_takes(last, sp)) {
             fclean[fm->first_span + fm->nspans - 1] &= sclean[s];
         } else {
             size_t at = fm->first_span + fm->nspans++;

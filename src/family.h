@@ -81,7 +81,7 @@ typedef struct ovl__funits {
     size_t n;
     unsigned char *frag;
     size_t nunits;
-    uint32_t *kin; /* per unit: its root's kin (ovl__fclasses_roots), or NULL: none alike */
+    const struct ovl__fkins *kins; /* the roots alike another (ovl__fkins_from), or NULL: none */
 } ovl__funits;
 
 /* The families of u (copy_of as for ovl__families_from_keys): ovl__funits_join, then
@@ -152,7 +152,7 @@ void ovl__fspans_free(ovl__fspans *s);
 int ovl__funits_spans(ovl_ctx *ctx, const ovl__funits *u, const uint32_t *copy_of, ovl__ftexts *t,
                       ovl__fspans *out);
 
-/* The units whose kin (ovl__funits.kin) is another unit: unit[i]'s is kin[i] (unit
+/* The root units whose kin (ovl__fclasses_roots) is another unit: unit[i]'s is kin[i] (unit
  * ascending, n of them); every other unit is its own kin. Arrays malloc'd, freed by
  * ovl__fkins_free. */
 typedef struct ovl__fkins {
@@ -162,8 +162,10 @@ typedef struct ovl__fkins {
 } ovl__fkins;
 void ovl__fkins_free(ovl__fkins *k);
 
-/* *out from kin (per unit, nunits of them; NULL: none alike). 0, or -1 when out of memory. */
-int ovl__fkins_from(const uint32_t *kin, size_t nunits, ovl__fkins *out);
+/* *out from kin and up (per unit, nunits of them, as ovl__fclasses_roots makes them; kin
+ * NULL: none alike; up NULL: every unit a root). A variant's chunks are its root's, so its
+ * own number is no text's and its kin is left out. 0, or -1 when out of memory. */
+int ovl__fkins_from(const uint32_t *kin, const uint32_t *up, size_t nunits, ovl__fkins *out);
 
 /* The parts of texts joined occurrence by occurrence in the spans *s (src/family.c: a text
  * bound to a kin beside it in most of its documents, a kin that is a part): each span's text

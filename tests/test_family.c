@@ -649,7 +649,7 @@ START_TEST(test_join_parts)
     ovl_ctx *ctx = ovl_ctx_new();
     uint32_t dense[6] = {0, 1, 2, 1, 4, 2};
     ovl__fkins kins;
-    ck_assert_int_eq(ovl__fkins_from(dense, 6, &kins), 0);
+    ck_assert_int_eq(ovl__fkins_from(dense, NULL, 6, &kins), 0);
     ck_assert_uint_eq(kins.n, 2);
     ck_assert_uint_eq(kins.unit[0], 3);
     ck_assert_uint_eq(kins.kin[0], 1);

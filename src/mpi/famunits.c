@@ -184,11 +184,30 @@ static int cmp_first_met(const void *x, const void *y)
     return (sort_tab->c[a].foff > sort_tab->c[b].foff) - (sort_tab->c[a].foff < sort_tab->c[b].foff);
 }
 
+/* Rank 0's *pp (a malloc'd array, *len bytes as rank 0 has them) given to every rank, which
+ * mallocs its own (*pp and *len set). Collective; every rank returns the same code. */
+static int bcast_new(mpi_run *m, void *pp, uint64_t *len)
+{
+    MPI_Bcast(len, 1, MPI_UINT64_T, 0, m->comm);
+    void *p = NULL;
+    int r = OVL_OK;
+    if (m->rank != 0) {
+        if (!(p = malloc(*len ? *len : 1)))
+            r = ovl__mpi_nomem(m);
+        memcpy(pp, &p, sizeof p);
+    } else {
+        memcpy(&p, pp, sizeof p);
+    }
+    if ((r = ovl__mpi_agree(m, r)) == OVL_OK)
+        ovl__mpi_bcast_bytes(m, p, *len, 0);
+    return r;
+}
+
 /* Rank 0: the merged classes g numbered as first met and resolved (ovl__fclasses_roots with
- * the key groups' documents gdocs): (*unit)[x], (*own)[x] for merged class x; frag and kin
- * (malloc'd, g->n) per class number, kin the roots' only (a variant's is itself). */
+ * the key groups' documents gdocs): (*unit)[x], (*own)[x] for merged class x; frag (malloc'd,
+ * g->n) per class number; kins (when not NULL) the roots alike another. */
 static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_t ngroups, uint32_t **unit,
-                   unsigned char **own, unsigned char **frag, uint32_t **kin)
+                   unsigned char **own, unsigned char **frag, ovl__fkins *kins)
 {
     size_t n = g->n;
     uint32_t *ord = malloc((n ? n : 1) * sizeof *ord), *num = malloc((n ? n : 1) * sizeof *num);
@@ -203,9 +222,10 @@ static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_
     *unit = malloc((n ? n : 1) * sizeof **unit);
     *own = malloc(n ? n : 1);
     *frag = malloc(n ? n : 1);
-    *kin = malloc((n ? n : 1) * sizeof **kin);
+    uint32_t *kin = kins ? malloc((n ? n : 1) * sizeof *kin) : NULL;
     int rc = OVL_OK;
-    if (!ord || !num || !up || !ow || !fc.docs || !fc.goff || !fc.gl || !*unit || !*own || !*frag || !*kin)
+    if (!ord || !num || !up || !ow || !fc.docs || !fc.goff || !fc.gl || !*unit || !*own || !*frag ||
+        (kins && !kin))
         rc = ovl__mpi_nomem(m);
     if (rc == OVL_OK) {
         for (size_t k = 0; k < n; k++)
@@ -222,23 +242,21 @@ static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_
             memcpy(fc.gl + fc.goff[k], g->gl + g->goff[x], ng * sizeof *fc.gl);
             fc.goff[k + 1] = fc.goff[k] + ng;
         }
-        rc = ovl__fclasses_roots(m->ctx, &fc, gdocs, ngroups, up, ow, *kin);
+        rc = ovl__fclasses_roots(m->ctx, &fc, gdocs, ngroups, up, ow, kin);
     }
+    if (rc == OVL_OK && kins && ovl__fkins_from(kin, up, n, kins) != 0)
+        rc = ovl__mpi_nomem(m);
     for (size_t x = 0; rc == OVL_OK && x < n; x++) {
         (*unit)[x] = up[num[x]];
         (*own)[x] = ow[num[x]];
     }
-    /* (A variant's chunks are its root's: its number is no text's, and its kin, left its own,
-     * is not given to every rank for the parts' join.) */
-    for (size_t k = 0; rc == OVL_OK && k < n; k++) {
+    for (size_t k = 0; rc == OVL_OK && k < n; k++)
         (*frag)[k] = up[k] == k && !ow[k];
-        if (up[k] != k)
-            (*kin)[k] = (uint32_t)k;
-    }
     if (rc != OVL_OK) {
-        free(*unit), free(*own), free(*frag), free(*kin);
-        *unit = NULL, *own = *frag = NULL, *kin = NULL;
+        free(*unit), free(*own), free(*frag);
+        *unit = NULL, *own = *frag = NULL;
     }
+    free(kin);
     free(ord);
     free(num);
     free(up);
@@ -534,7 +552,6 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     uint32_t *gdocs[2] = {NULL, NULL}; /* rank 0: per key group, its documents */
     uint32_t *dl = NULL, *cnt[2] = {NULL, NULL}, *cu[2] = {NULL, NULL};
     unsigned char *co[2] = {NULL, NULL}, *frag[2] = {NULL, NULL};
-    uint32_t *kin[2] = {NULL, NULL};
     kside k[2];
     uacc a;
     ovl__fspans sp[2];
@@ -594,7 +611,7 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
         memset(&g, 0, sizeof g);
         int r = merge_classes(m, &k[w].cl, &g, &map, &nmap);
         if (m->rank == 0 && r == OVL_OK)
-            r = resolve(m, &g, gdocs[w], ngroups[w], &unit, &own, &frag[w], &kin[w]);
+            r = resolve(m, &g, gdocs[w], ngroups[w], &unit, &own, &frag[w], w == 0 ? &kins : NULL);
         if (m->rank == 0) {
             nunits[w] = g.n;
             held0 += g.n * (sizeof *g.c + sizeof *g.goff) + (g.n ? g.goff[g.n] : 0) * sizeof(uint32_t);
@@ -616,13 +633,8 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     /* The units joined into texts by every rank (each counting over its documents) and each
      * rank's spans of them made; rank 0 gets the spans, never a chunk. */
     for (int w = 0; w < 2; w++) {
-        MPI_Bcast(&nunits[w], 1, MPI_UINT64_T, 0, m->comm);
-        int r = OVL_OK;
-        if (m->rank != 0 && !(frag[w] = malloc(nunits[w] ? nunits[w] : 1)))
-            r = ovl__mpi_nomem(m);
-        if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
+        if ((rc = bcast_new(m, &frag[w], &nunits[w])) != OVL_OK) /* (a byte a unit) */
             goto out;
-        ovl__mpi_bcast_bytes(m, frag[w], nunits[w], 0);
         m->st.family_units += nunits[w];
         ovl__mpi_kind kd = {k[w].off, k[w].info, k[w].cls, k[w].n, cnt[w], nd};
         rc = ovl__mpi_join_units(m, &kd, cu[w], co[w], nunits[w], frag[w], &sp[w]);
@@ -632,33 +644,15 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
         ovl__mpi_held(m, sp[w].n * (sizeof *sp[w].spans + sizeof *sp[w].text + 1));
     }
     /* The parts of texts joined by every rank in its documents' spans of recurring text, with
-     * the units alike another (a few: rank 0 resolved them) given to every rank. */
+     * the roots alike another (a few: rank 0 resolved them) given to every rank. */
     {
-        int r = OVL_OK;
-        uint64_t nk = 0;
-        if (m->rank == 0 && ovl__fkins_from(kin[0], nunits[0], &kins) != 0)
-            r = ovl__mpi_nomem(m);
-        free(kin[0]);
-        kin[0] = NULL;
-        if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
+        uint64_t len = kins.n * sizeof *kins.unit;
+        if ((rc = bcast_new(m, &kins.unit, &len)) != OVL_OK || (rc = bcast_new(m, &kins.kin, &len)) != OVL_OK)
             goto out;
-        nk = kins.n;
-        MPI_Bcast(&nk, 1, MPI_UINT64_T, 0, m->comm);
-        if (m->rank != 0) {
-            kins.unit = malloc((nk ? nk : 1) * sizeof *kins.unit);
-            kins.kin = malloc((nk ? nk : 1) * sizeof *kins.kin);
-            kins.n = nk;
-            if (!kins.unit || !kins.kin)
-                r = ovl__mpi_nomem(m);
-        }
-        if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
+        kins.n = len / sizeof *kins.unit;
+        if ((rc = ovl__mpi_join_parts(m, &sp[0], &kins)) != OVL_OK)
             goto out;
-        ovl__mpi_bcast_bytes(m, kins.unit, nk * sizeof *kins.unit, 0);
-        ovl__mpi_bcast_bytes(m, kins.kin, nk * sizeof *kins.kin, 0);
-        rc = ovl__mpi_join_parts(m, &sp[0], &kins);
         ovl__fkins_free(&kins);
-        if (rc != OVL_OK)
-            goto out;
     }
     rc = spans_to_root(m, &sp[0], dl, per, &a);
     if (m->rank == 0 && rc == OVL_OK) {
@@ -682,7 +676,6 @@ out:
         free(cu[w]);
         free(co[w]);
         free(frag[w]);
-        free(kin[w]);
         ovl__fspans_free(&sp[w]);
         kside_free(&k[w]);
     }
