@@ -143,6 +143,8 @@ void ovl__families_free(ovl__families *fam)
     free(fam->f);
     free(fam->spans);
     free(fam->doc_first);
+    free(fam->lo);
+    free(fam->hi);
     memset(fam, 0, sizeof *fam);
 }
 
@@ -1241,95 +1243,171 @@ int ovl__fspans_occurrences(ovl_ctx *ctx, ovl__fspans *s)
     return OVL_OK;
 }
 
+/* An occurrence by its place in its document (the bounds' order when a document's are not in it). */
+typedef struct obound {
+    uint32_t tok_start, tok_end;
+    size_t x;
+} obound;
+
+static int cmp_obound(const void *a, const void *b)
+{
+    const obound *p = a, *q = b;
+    return cmp_xy(p->tok_start, p->tok_end, q->tok_start, q->tok_end);
+}
+
+/* A document's occurrences occ[a, b) (document order, as made) given the bounds the widening
+ * may grow them to (lo, hi, indexed as occ): the furthest end of those before each, and the
+ * start of the one after it, of any family; occurrences that overlap or touch one before them
+ * take nothing on that side. -1 when out of memory. */
+static int occurrence_bounds(const ovl__famspan *occ, size_t a, size_t b, uint32_t *lo, uint32_t *hi)
+{
+    obound *ord = NULL;
+    size_t n = b - a;
+    for (size_t i = a + 1; !ord && i < b; i++)
+        if (cmp_xy(occ[i - 1].tok_start, occ[i - 1].tok_end, occ[i].tok_start, occ[i].tok_end) > 0) {
+            if (!(ord = malloc(n * sizeof *ord)))
+                return -1;
+            for (size_t k = 0; k < n; k++)
+                ord[k] = (obound){occ[a + k].tok_start, occ[a + k].tok_end, a + k};
+            qsort(ord, n, sizeof *ord, cmp_obound);
+        }
+    uint32_t reach = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t x = ord ? ord[k].x : a + k;
+        lo[x] = reach > occ[x].tok_start ? occ[x].tok_start : reach;
+        if (occ[x].tok_end > reach)
+            reach = occ[x].tok_end;
+        hi[x] = UINT32_MAX;
+        if (k + 1 < n) {
+            uint32_t next = ord ? ord[k + 1].tok_start : occ[a + k + 1].tok_start;
+            hi[x] = next > occ[x].tok_end ? next : occ[x].tok_end;
+        }
+    }
+    free(ord);
+    return 0;
+}
+
 int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t nunits, ovl__fcopies_fn copies,
                              const void *arg, ovl__families *out)
 {
     memset(out, 0, sizeof *out);
-    uint32_t *root_fam = NULL; /* per unit */
-    unsigned char *sclean = NULL, *fclean = NULL;  /* per span: of such chunks only */
-    uint32_t *span_text = NULL;                    /* per span: the text it is reported in */
-    fsort *order = NULL;
+    uint32_t *root_fam = NULL;    /* per unit */
+    ovl__famspan *occ = NULL;     /* the occurrences, made in document order, then by family */
+    uint32_t *fnum = NULL;        /* per occurrence: its family, then its place among the families' */
+    unsigned char *clean = NULL;  /* per occurrence: of such chunks only */
+    size_t *last = NULL;          /* per family: its last occurrence so far */
+    fsort *order = NULL, *lens = NULL;
     int rc = OVL_OK;
-    if (ndocs && !(out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first))) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
-    /* (The spans are taken: in's arrays become the families'.) */
-    size_t nspans = in->n;
-    out->spans = in->spans;
-    span_text = in->text;
-    sclean = in->clean;
+    size_t nspans = in->n, nocc = 0, nfam = 0;
+    if (ndocs && !(out->doc_first = calloc(ndocs + 1, sizeof *out->doc_first)))
+        goto nomem;
+    /* (The spans are taken. A process that keeps them in document order, for
+     * ovl__families_cover, makes the occurrences in a copy; one that keeps none, in place.) */
+    occ = in->spans;
+    fnum = in->text;
+    clean = in->clean;
     memset(in, 0, sizeof *in);
+    if (ndocs) {
+        out->spans = occ;
+        out->nspans = nspans;
+        if (!(occ = malloc((nspans ? nspans : 1) * sizeof *occ)))
+            goto nomem;
+        memcpy(occ, out->spans, nspans * sizeof *occ);
+    }
     for (size_t s = 0; ndocs && s < nspans; s++)
         out->doc_first[out->spans[s].doc + 1]++;
     for (size_t d = 0; d < ndocs; d++)
         out->doc_first[d + 1] += out->doc_first[d];
-    out->nspans = nspans;
     /* Family of each span: its text (the parts of texts joined already,
      * ovl__fspans_join_parts), numbered as first met. */
-    root_fam = malloc((nunits ? nunits : 1) * sizeof *root_fam);
-    if (!root_fam) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
+    if (!(root_fam = malloc((nunits ? nunits : 1) * sizeof *root_fam)))
+        goto nomem;
     for (size_t u = 0; u < nunits; u++)
         root_fam[u] = UINT32_MAX;
-    size_t nfam = 0;
     for (size_t s = 0; s < nspans; s++) {
-        uint32_t root = span_text[s];
+        uint32_t root = fnum[s];
         if (root_fam[root] == UINT32_MAX)
             root_fam[root] = (uint32_t)nfam++;
-        span_text[s] = root_fam[root];
+        fnum[s] = root_fam[root];
     }
-    /* Families: occurrences in document order, documents with copies. */
+    free(root_fam);
+    root_fam = NULL;
     out->f = calloc(nfam ? nfam : 1, sizeof *out->f);
-    size_t *fill = calloc(nfam + 1, sizeof *fill);
-    fclean = malloc(nspans ? nspans : 1);
-    size_t *lastdoc = malloc((nfam ? nfam : 1) * sizeof *lastdoc);
-    /* out->spans stays in document order for ovl__families_cover; the families index their
-     * own copy, appended after it (zeroed: occurrences merged below leave room unused). */
-    ovl__famspan *all = realloc(out->spans, (2 * nspans + 1) * sizeof *all);
-    if (all)
-        out->spans = all;
-    if (!out->f || !fill || !all || !fclean || !lastdoc) {
-        free(fill);
-        free(lastdoc);
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
-    ovl__famspan *sorted = all + nspans;
-    memset(sorted, 0, nspans * sizeof *sorted);
+    last = malloc((nfam ? nfam : 1) * sizeof *last);
+    if (!out->f || !last)
+        goto nomem;
     out->n = nfam;
-    for (size_t s = 0; s < nspans; s++)
-        fill[span_text[s] + 1]++;
     for (size_t f = 0; f < nfam; f++)
-        fill[f + 1] += fill[f];
-    for (size_t f = 0; f < nfam; f++) {
-        out->f[f].first_span = fill[f];
-        lastdoc[f] = SIZE_MAX;
-    }
-    /* A document's spans are also wanted per document (filtering), in token order: keep
-     * out->spans as it is and build the per-family copy for reporting. */
+        last[f] = SIZE_MAX;
+    /* The occurrences in document order, in place: an occurrence is the text with its fields,
+     * pieces a few tokens apart one. Each family's documents with their copies. */
     for (size_t s = 0; s < nspans; s++) {
-        size_t f = span_text[s];
+        uint32_t f = fnum[s];
         ovl__fam *fm = &out->f[f];
-        const ovl__famspan *sp = &out->spans[s];
-        ovl__famspan *last = fm->nspans ? &sorted[fm->first_span + fm->nspans - 1] : NULL;
-        /* An occurrence is the text with its fields: pieces a few tokens apart are one. */
-        if (last && occurrence_takes(last, sp)) {
-            fclean[fm->first_span + fm->nspans - 1] &= sclean[s];
-        } else {
-            size_t at = fm->first_span + fm->nspans++;
-            sorted[at] = *sp;
-            fclean[at] = sclean[s];
+        int seen = last[f] != SIZE_MAX && occ[last[f]].doc == occ[s].doc;
+        if (!seen)
+            fm->documents += 1 + copies(arg, occ[s].doc);
+        if (seen && occurrence_takes(&occ[last[f]], &occ[s])) {
+            clean[last[f]] &= clean[s];
+            continue;
         }
-        if (lastdoc[f] != out->spans[s].doc) {
-            lastdoc[f] = out->spans[s].doc;
-            fm->documents += 1 + copies(arg, out->spans[s].doc);
-        }
+        occ[nocc] = occ[s];
+        fnum[nocc] = f;
+        clean[nocc] = clean[s];
+        last[f] = nocc++;
+        fm->nspans++;
     }
-    free(fill);
-    free(lastdoc);
+    free(last);
+    last = NULL;
+    /* Where the widening may grow each occurrence to, found here where they are in document
+     * order (8 bytes an occurrence; the widening sorted 24 a one for them). */
+    if (!(out->lo = malloc((nocc ? nocc : 1) * sizeof *out->lo)) ||
+        !(out->hi = malloc((nocc ? nocc : 1) * sizeof *out->hi)))
+        goto nomem;
+    for (size_t a = 0, b; a < nocc; a = b) {
+        for (b = a + 1; b < nocc && occ[b].doc == occ[a].doc;)
+            b++;
+        if (occurrence_bounds(occ, a, b, out->lo, out->hi) != 0)
+            goto nomem;
+    }
+    /* Then by family, document order kept in each, in place: fnum becomes each one's place. */
+    size_t at = 0;
+    for (size_t f = 0; f < nfam; f++) {
+        out->f[f].first_span = at;
+        at += out->f[f].nspans;
+        out->f[f].nspans = 0;
+    }
+    for (size_t x = 0; x < nocc; x++) {
+        ovl__fam *fm = &out->f[fnum[x]];
+        fnum[x] = (uint32_t)(fm->first_span + fm->nspans++);
+    }
+    for (size_t x = 0; x < nocc; x++)
+        while (fnum[x] != x) {
+            size_t y = fnum[x];
+            ovl__famspan ts = occ[x];
+            unsigned char tc = clean[x];
+            uint32_t tl = out->lo[x], th = out->hi[x], tf = fnum[x];
+            occ[x] = occ[y], occ[y] = ts;
+            clean[x] = clean[y], clean[y] = tc;
+            out->lo[x] = out->lo[y], out->lo[y] = tl;
+            out->hi[x] = out->hi[y], out->hi[y] = th;
+            fnum[x] = fnum[y], fnum[y] = tf;
+        }
+    free(fnum);
+    fnum = NULL;
+    /* The families' occurrences after the spans in document order (kept), or alone. */
+    size_t base = ndocs ? nspans : 0;
+    if (ndocs) {
+        ovl__famspan *all = realloc(out->spans, (nspans + nocc + 1) * sizeof *all);
+        if (!all)
+            goto nomem;
+        out->spans = all;
+        memcpy(all + nspans, occ, nocc * sizeof *occ);
+        free(occ);
+    } else {
+        out->spans = occ;
+    }
+    occ = NULL;
     /* A family's text is its occurrence at the upper quartile of length (equal lengths in
      * document order), not its longest: where a document holds it next to other recurring
      * text its span can run on past it, and the longest would show that instead. Not the
@@ -1341,49 +1419,49 @@ int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t
     for (size_t f = 0; f < nfam; f++)
         if (out->f[f].nspans > most)
             most = out->f[f].nspans;
-    fsort *lens = malloc(most * sizeof *lens);
-    if (!lens) {
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
+    if (!(lens = malloc(most * sizeof *lens)))
+        goto nomem;
     for (size_t f = 0; f < nfam; f++) {
         ovl__fam *fm = &out->f[f];
         size_t nl = 0;
         for (int any = 0; any < 2 && nl == 0; any++)
             for (size_t x = 0; x < fm->nspans; x++) {
                 size_t s = fm->first_span + x;
-                if (any || fclean[s])
-                    lens[nl++] = (fsort){all[nspans + s].char_end - all[nspans + s].char_start, x,
-                                         nspans + s};
+                const ovl__famspan *sp = &out->spans[base + s];
+                if (any || clean[s])
+                    lens[nl++] = (fsort){sp->char_end - sp->char_start, x, base + s};
             }
-        fm->first_span += nspans;
+        fm->first_span += base;
         if (nl > 1)
             qsort(lens, nl, sizeof *lens, cmp_fsort);
         fm->rep = lens[nl / 4].idx;
-        fm->weight = (uint64_t)fm->documents * (all[fm->rep].char_end - all[fm->rep].char_start);
+        fm->weight = (uint64_t)fm->documents * (out->spans[fm->rep].char_end - out->spans[fm->rep].char_start);
     }
-    free(lens);
     /* Heaviest first, ties by the first document holding it. */
     order = malloc((nfam ? nfam : 1) * sizeof *order);
     ovl__fam *nf = malloc((nfam ? nfam : 1) * sizeof *nf);
     if (!order || !nf) {
         free(nf);
-        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
-        goto done;
+        goto nomem;
     }
     for (size_t f = 0; f < nfam; f++)
-        order[f] = (fsort){out->f[f].weight, all[out->f[f].first_span].doc, f};
+        order[f] = (fsort){out->f[f].weight, out->spans[out->f[f].first_span].doc, f};
     if (nfam > 1)
         qsort(order, nfam, sizeof *order, cmp_fsort);
     for (size_t k = 0; k < nfam; k++)
         nf[k] = out->f[order[k].idx];
     free(out->f);
     out->f = nf;
+    goto done;
+nomem:
+    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
 done:
-    free(span_text);
-    free(sclean);
-    free(fclean);
     free(root_fam);
+    free(occ);
+    free(fnum);
+    free(clean);
+    free(last);
+    free(lens);
     free(order);
     if (rc != OVL_OK)
         ovl__families_free(out);
@@ -1694,18 +1772,6 @@ static uint8_t widen_replay(const wside *w, const wcons *cons)
             miss++;
     }
     return ext;
-}
-
-typedef struct wpos {
-    uint32_t doc, tok_start, tok_end;
-    size_t s; /* index into fam->spans */
-} wpos;
-
-static int cmp_wpos(const void *a, const void *b)
-{
-    const wpos *p = a, *q = b;
-    int c = cmp_xy(p->doc, p->tok_start, q->doc, q->tok_start);
-    return c ? c : cmp_xy(p->tok_end, 0, q->tok_end, 0);
 }
 
 /* Heaviest first, ties by the first document, then as they were. */
@@ -2060,8 +2126,9 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
     size_t nocc = 0, widened = 0, capw = 0, caprq = 0, capext = 0, capmiss = 0, caphs = 0;
     for (size_t k = 0; k < fam->n; k++)
         nocc += fam->f[k].nspans;
-    wpos *pos = malloc((nocc ? nocc : 1) * sizeof *pos);
-    uint32_t *lo = NULL, *hi = NULL;
+    /* Where each occurrence may grow to (the build found it, ovl__families_from_spans),
+     * indexed by position in fam->spans less the first family span. */
+    uint32_t *lo = fam->lo, *hi = fam->hi;
     wside *w = NULL;       /* per occurrence read: its two sides */
     uint8_t *ext = NULL;   /* per occurrence: tokens it takes on side 0, then side 1 */
     uint8_t *miss = NULL;
@@ -2073,46 +2140,17 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
     fsort *order = NULL;
     ovl__fam *nf = NULL;
     int rc = OVL_OK;
-    if (!pos)
-        goto nomem;
-    /* Where each occurrence may grow to: the end of the one before it in its document and
-     * the start of the one after it, of any family. Indexed by position in fam->spans less
-     * the first family span. */
-    size_t base = SIZE_MAX, top = 0;
+    fam->lo = fam->hi = NULL;
+    size_t base = SIZE_MAX;
     for (size_t k = 0; k < fam->n; k++)
-        if (fam->f[k].nspans) {
-            if (fam->f[k].first_span < base)
-                base = fam->f[k].first_span;
-            if (fam->f[k].first_span + fam->f[k].nspans > top)
-                top = fam->f[k].first_span + fam->f[k].nspans;
-        }
+        if (fam->f[k].nspans && fam->f[k].first_span < base)
+            base = fam->f[k].first_span;
     if (nocc == 0)
         goto done;
-    lo = malloc((top - base) * sizeof *lo);
-    hi = malloc((top - base) * sizeof *hi);
-    if (!lo || !hi)
-        goto nomem;
-    size_t np = 0;
-    for (size_t k = 0; k < fam->n; k++)
-        for (size_t x = 0; x < fam->f[k].nspans; x++) {
-            size_t s = fam->f[k].first_span + x;
-            const ovl__famspan *sp = &fam->spans[s];
-            pos[np++] = (wpos){sp->doc, sp->tok_start, sp->tok_end, s};
-        }
-    qsort(pos, np, sizeof *pos, cmp_wpos);
-    for (size_t i = 0, reach = 0; i < np; i++) { /* reach: the furthest end before it */
-        hi[pos[i].s - base] = UINT32_MAX;
-        if (i == 0 || pos[i - 1].doc != pos[i].doc)
-            reach = 0;
-        /* Occurrences that overlap or touch one before them take nothing on that side. */
-        lo[pos[i].s - base] = reach > pos[i].tok_start ? pos[i].tok_start : (uint32_t)reach;
-        if (pos[i].tok_end > reach)
-            reach = pos[i].tok_end;
-        if (i + 1 < np && pos[i + 1].doc == pos[i].doc)
-            hi[pos[i].s - base] = pos[i + 1].tok_start > pos[i].tok_end ? pos[i + 1].tok_start : pos[i].tok_end;
+    if (!lo || !hi) {
+        rc = ovl__fail(ctx, OVL_ERR_INVALID, -1, "families widened twice");
+        goto done;
     }
-    free(pos); /* (24 bytes an occurrence, not wanted again) */
-    pos = NULL;
     /* A few occurrences of each family first: most families have nothing beside them that
      * they share, and are read no further. Nothing to read where two thirds
      * of the occurrences touch other recurring text on both sides (a template's pieces one
@@ -2295,7 +2333,6 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
 nomem:
     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
 done:
-    free(pos);
     free(wr.docs);
     free(lo);
     free(hi);

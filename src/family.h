@@ -188,10 +188,14 @@ typedef uint32_t (*ovl__fcopies_fn)(const void *arg, uint32_t doc);
 
 /* The families of the spans *s (taken: *s is emptied; their parts of texts joined,
  * ovl__fspans_join_parts) over nunits units, a document's copies counted by copies(arg,
- * doc): the families numbered as first met and their representatives chosen. ndocs: the documents the spans' doc numbers count, indexed in out->doc_first (for
- * ovl__families_cover), or 0 for no index (then the numbers only order the documents, as
- * corpus numbers on MPI rank 0 do, and nothing is held per document). The spans may come
- * from processes that each made those of their documents. */
+ * doc): the families numbered as first met, their representatives chosen, and the bounds of
+ * each occurrence's widening (out->lo, hi: found in document order, where they are cheap).
+ * ndocs: the documents the spans' doc numbers count, indexed in out->doc_first and kept in
+ * document order before the families' occurrences (for ovl__families_cover), or 0 for no
+ * index (then the numbers only order the documents, as corpus numbers on MPI rank 0 do,
+ * nothing is held per document and the spans are made the occurrences in place: out->spans
+ * holds the families' occurrences only). The spans may come from processes that each made
+ * those of their documents. Holds 8 bytes an occurrence beside them, and with ndocs a copy. */
 int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *s, size_t ndocs, size_t nunits, ovl__fcopies_fn copies,
                              const void *arg, ovl__families *out);
 

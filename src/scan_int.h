@@ -205,6 +205,9 @@ typedef struct ovl__families {
     size_t nspans;
     size_t *doc_first;              /* per document: its spans are spans[doc_first[d] ..
                                        doc_first[d + 1]) (in token order) */
+    uint32_t *lo, *hi;              /* from the build to the widening (which takes them), per
+                                       occurrence (spans[s], s less the first family's
+                                       first_span): how far it may grow before and after it */
 } ovl__families;
 
 int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__families *out);

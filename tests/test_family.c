@@ -255,14 +255,16 @@ static void same_families(const ovl__families *a, const ovl__families *b, size_t
 {
     ck_assert_uint_eq(a->n, b->n);
     ck_assert_uint_eq(a->nspans, b->nspans);
+    size_t nocc = 0; /* (the families' occurrences follow the spans in document order) */
     for (size_t f = 0; f < a->n; f++) {
+        nocc += a->f[f].nspans;
         ck_assert_uint_eq(a->f[f].first_span, b->f[f].first_span);
         ck_assert_uint_eq(a->f[f].nspans, b->f[f].nspans);
         ck_assert_uint_eq(a->f[f].documents, b->f[f].documents);
         ck_assert_uint_eq(a->f[f].rep, b->f[f].rep);
         ck_assert_uint_eq(a->f[f].weight, b->f[f].weight);
     }
-    ck_assert_int_eq(memcmp(a->spans, b->spans, 2 * a->nspans * sizeof *a->spans), 0);
+    ck_assert_int_eq(memcmp(a->spans, b->spans, (a->nspans + nocc) * sizeof *a->spans), 0);
     for (size_t d = 0; d <= ndocs; d++)
         ck_assert_uint_eq(a->doc_first[d], b->doc_first[d]);
 }
@@ -756,8 +758,56 @@ START_TEST(test_occurrences)
     /* A's three occurrences (0-50, 100-120, the second document's), its text the first. */
     ck_assert_uint_eq(fa.f[0].nspans, 3);
     ck_assert_uint_eq(fa.spans[fa.f[0].first_span].tok_end, 50);
+    /* Kept in document order too (ndocs 2): the six spans, then the same occurrences. */
+    ovl__fspans c = {malloc(sizeof sp), malloc(sizeof text), malloc(sizeof clean), 6};
+    ck_assert(c.spans && c.text && c.clean);
+    memcpy(c.spans, sp, sizeof sp);
+    memcpy(c.text, text, sizeof text);
+    memcpy(c.clean, clean, sizeof clean);
+    ovl__families fc;
+    ck_assert_int_eq(ovl__families_from_spans(ctx, &c, 2, 10, no_copies, NULL, &fc), OVL_OK);
+    ck_assert_uint_eq(fa.nspans, 0);
+    ck_assert_uint_eq(fc.nspans, 6);
+    ck_assert_int_eq(memcmp(fc.spans, sp, sizeof sp), 0);
+    ck_assert_uint_eq(fc.doc_first[1], 5);
+    ck_assert_uint_eq(fc.f[0].first_span, 6);
+    ck_assert_int_eq(memcmp(fc.spans + 6, fa.spans, 5 * sizeof *fa.spans), 0);
+    /* Where each occurrence may grow to: up to the furthest end before it and the next start
+     * after it in its document; 0-50 overlaps 22-30, so neither grows into the other. */
+    static const uint32_t wlo[5] = {0, 22, 50, 70, 0}, whi[5] = {50, 60, 100, UINT32_MAX, UINT32_MAX};
+    for (size_t x = 0; x < 5; x++) {
+        size_t i = 0;
+        while (i < 5 && memcmp(&want[i], &fa.spans[x], sizeof want[i]) != 0)
+            i++;
+        ck_assert_uint_lt(i, 5);
+        ck_assert_uint_eq(fa.lo[x], wlo[i]);
+        ck_assert_uint_eq(fa.hi[x], whi[i]);
+        ck_assert_uint_eq(fb.lo[x], wlo[i]);
+        ck_assert_uint_eq(fb.hi[x], whi[i]);
+        ck_assert_uint_eq(fc.lo[x], wlo[i]);
+        ck_assert_uint_eq(fc.hi[x], whi[i]);
+    }
     ovl__families_free(&fa);
     ovl__families_free(&fb);
+    ovl__families_free(&fc);
+    /* A document's occurrences out of token order are bounded as if in it. */
+    static const ovl__famspan un[3] = {{0, 60, 70, 240, 280}, {0, 0, 20, 0, 80}, {0, 30, 40, 120, 160}};
+    static const uint32_t utext[3] = {1, 2, 3}, ulo[3] = {40, 0, 20}, uhi[3] = {UINT32_MAX, 30, 60};
+    ovl__fspans u = {malloc(sizeof un), malloc(sizeof utext), calloc(3, 1), 3};
+    ck_assert(u.spans && u.text && u.clean);
+    memcpy(u.spans, un, sizeof un);
+    memcpy(u.text, utext, sizeof utext);
+    ck_assert_int_eq(ovl__families_from_spans(ctx, &u, 0, 4, no_copies, NULL, &fa), OVL_OK);
+    ck_assert_uint_eq(fa.n, 3);
+    for (size_t x = 0; x < 3; x++) {
+        size_t i = 0;
+        while (i < 3 && un[i].tok_start != fa.spans[x].tok_start)
+            i++;
+        ck_assert_uint_lt(i, 3);
+        ck_assert_uint_eq(fa.lo[x], ulo[i]);
+        ck_assert_uint_eq(fa.hi[x], uhi[i]);
+    }
+    ovl__families_free(&fa);
     ovl_ctx_free(ctx);
 }
 END_TEST

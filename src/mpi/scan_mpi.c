@@ -827,8 +827,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         if (me == 0) {
             rc = ovl__mpi_build_families(m, &o, &krec, cops, ncops, &gfam, &use_fam);
             /* (Rank 0 answers for its documents from its own spans, like every rank: of the
-             * families it keeps the occurrences, which are widened and listed.) */
-            uint64_t built = 2 * gfam.nspans + mfam.nspans + mign.nspans;
+             * families it keeps the occurrences, by family, which are widened and listed.) */
+            uint64_t built = mfam.nspans + mign.nspans;
+            for (size_t k = 0; k < gfam.n; k++)
+                built += gfam.f[k].nspans;
             if (built > m->st.family_spans_held[m->phase])
                 m->st.family_spans_held[m->phase] = built;
             ovl__mpi_families_shed(&gfam);
