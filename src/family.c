@@ -1312,7 +1312,8 @@ int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t
         out->nspans = nspans;
         if (!(occ = malloc((nspans ? nspans : 1) * sizeof *occ)))
             goto nomem;
-        memcpy(occ, out->spans, nspans * sizeof *occ);
+        if (nspans)
+            memcpy(occ, out->spans, nspans * sizeof *occ);
     }
     for (size_t s = 0; ndocs && s < nspans; s++)
         out->doc_first[out->spans[s].doc + 1]++;
