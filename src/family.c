@@ -1263,14 +1263,16 @@ static int occurrence_bounds(const ovl__famspan *occ, size_t a, size_t b, uint32
 {
     obound *ord = NULL;
     size_t n = b - a;
-    for (size_t i = a + 1; !ord && i < b; i++)
-        if (cmp_xy(occ[i - 1].tok_start, occ[i - 1].tok_end, occ[i].tok_start, occ[i].tok_end) > 0) {
-            if (!(ord = malloc(n * sizeof *ord)))
-                return -1;
-            for (size_t k = 0; k < n; k++)
-                ord[k] = (obound){occ[a + k].tok_start, occ[a + k].tok_end, a + k};
-            qsort(ord, n, sizeof *ord, cmp_obound);
-        }
+    size_t i = a + 1;
+    while (i < b && cmp_xy(occ[i - 1].tok_start, occ[i - 1].tok_end, occ[i].tok_start, occ[i].tok_end) <= 0)
+        i++;
+    if (i < b) { /* (out of token order: sorted apart) */
+        if (!(ord = malloc(n * sizeof *ord)))
+            return -1;
+        for (size_t k = 0; k < n; k++)
+            ord[k] = (obound){occ[a + k].tok_start, occ[a + k].tok_end, a + k};
+        qsort(ord, n, sizeof *ord, cmp_obound);
+    }
     uint32_t reach = 0;
     for (size_t k = 0; k < n; k++) {
         size_t x = ord ? ord[k].x : a + k;
