@@ -13,7 +13,7 @@
 /* Writes the formatted message with control characters as \xHH: a message may quote a
  * name (the library's "index X does not exist", a --group pattern), and none may write
  * terminal escapes or a line of its own. */
-static void put_message(const char *fmt, va_list ap)
+static void put_message(FILE *out, const char *fmt, va_list ap)
 {
     char small[512], *buf = small;
     va_list aq;
@@ -26,21 +26,52 @@ static void put_message(const char *fmt, va_list ap)
         buf = small; /* out of memory: the message cut short */
     for (const unsigned char *p = (const unsigned char *)buf; n > 0 && *p; p++) {
         if (*p < 0x20 || *p == 0x7F)
-            fprintf(stderr, "\\x%02X", *p);
+            fprintf(out, "\\x%02X", *p);
         else
-            fputc(*p, stderr);
+            fputc(*p, out);
     }
-    fputc('\n', stderr);
+    fputc('\n', out);
     if (buf != small)
         free(buf);
+}
+
+/* "overlap: ", path and ": " when given, the message: one write, so that a line of rank 0
+ * under mpirun is not cut by the launcher's own lines (stderr is unbuffered: each piece
+ * would be a write of its own). */
+static void error_line(const char *path, const char *fmt, va_list ap)
+{
+    char *mem = NULL;
+    size_t len = 0;
+    va_list aq;
+    va_copy(aq, ap);
+    FILE *line = open_memstream(&mem, &len);
+    if (line) {
+        fputs("overlap: ", line);
+        if (path) {
+            cli_put_field(line, path);
+            fputs(": ", line);
+        }
+        put_message(line, fmt, ap);
+    }
+    if (line && fclose(line) == 0 && mem) {
+        fwrite(mem, 1, len, stderr);
+    } else { /* (out of memory: written in pieces) */
+        fputs("overlap: ", stderr);
+        if (path) {
+            cli_put_field(stderr, path);
+            fputs(": ", stderr);
+        }
+        put_message(stderr, fmt, aq);
+    }
+    va_end(aq);
+    free(mem);
 }
 
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("overlap: ", stderr);
-    put_message(fmt, ap);
+    error_line(NULL, fmt, ap);
     va_end(ap);
 }
 
@@ -48,10 +79,7 @@ void cli_path_msg(const char *path, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("overlap: ", stderr);
-    cli_put_field(stderr, path);
-    fputs(": ", stderr);
-    put_message(fmt, ap);
+    error_line(path, fmt, ap);
     va_end(ap);
 }
 

@@ -2351,3 +2351,54 @@ done:
     free(nf);
     return rc;
 }
+
+typedef struct kfirst {
+    size_t first, k;
+} kfirst;
+
+static int cmp_kfirst(const void *x, const void *y)
+{
+    const kfirst *a = x, *b = y;
+    return (a->first > b->first) - (a->first < b->first);
+}
+
+void ovl__families_keep(ovl__families *fam, size_t top, size_t per)
+{
+    if (!top || top > fam->n)
+        top = fam->n;
+    fam->dropped += fam->n - top;
+    fam->n = top;
+    if (top) {
+        ovl__fam *sf = realloc(fam->f, top * sizeof *sf);
+        if (sf)
+            fam->f = sf;
+    }
+    /* The families' occurrences lie apart after the spans in document order, each family's
+     * representative among its own; taken in the order they lie, each family's kept ones
+     * only move down, never over another's not yet moved. */
+    kfirst *by = malloc((top ? top : 1) * sizeof *by);
+    if (!by)
+        return;
+    for (size_t k = 0; k < top; k++)
+        by[k] = (kfirst){fam->f[k].first_span, k};
+    qsort(by, top, sizeof *by, cmp_kfirst);
+    size_t w = fam->nspans;
+    for (size_t i = 0; i < top; i++) {
+        ovl__fam *fm = &fam->f[by[i].k];
+        size_t listed = per && fm->nspans > per ? per : fm->nspans;
+        size_t rep = fm->rep - fm->first_span;
+        memmove(fam->spans + w, fam->spans + fm->first_span, listed * sizeof *fam->spans);
+        if (rep >= listed) {
+            fam->spans[w + listed] = fam->spans[fm->rep];
+            rep = listed;
+        }
+        fm->first_span = w;
+        fm->nspans = listed;
+        fm->rep = w + rep;
+        w += rep == listed ? listed + 1 : listed;
+    }
+    free(by);
+    ovl__famspan *ss = realloc(fam->spans, (w ? w : 1) * sizeof *ss);
+    if (ss)
+        fam->spans = ss;
+}

@@ -243,4 +243,13 @@ typedef struct ovl__famread {
  * they are (the report tells of them elsewhere). OVL_OK or OVL_ERR_NOMEM. */
 int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx);
 
+/* Once the families are widened, keeps what the report shows of them: the top heaviest
+ * families (0: all; the others counted in fam->dropped, their occurrences given back) and of
+ * each its first per occurrences in document order (0: all; f->nspans becomes their count)
+ * and its representative (moved just after them when it is not one of them). The spans in
+ * document order (spans[0, fam->nspans), which filter pairs and passages) stay; the kept
+ * occurrences move down in place and the arrays shrink (a failed shrink keeps the larger
+ * block, a failed index keeps every occurrence: nothing is lost either way). */
+void ovl__families_keep(ovl__families *fam, size_t top, size_t per);
+
 #endif

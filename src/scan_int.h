@@ -208,6 +208,8 @@ typedef struct ovl__families {
     uint32_t *lo, *hi;              /* from the build to the widening (which takes them), per
                                        occurrence (spans[s], s less the first family's
                                        first_span): how far it may grow before and after it */
+    size_t dropped;                 /* families after f[n - 1] given back once widened
+                                       (ovl__families_keep): counted, not held */
 } ovl__families;
 
 int ovl__families_build(ovl_ctx *ctx, const ovl__cfp *cfp, size_t ndocs, ovl__families *out);

@@ -359,7 +359,7 @@ static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
 {
     const ovl_scan_sink *sink = r->sink;
     size_t nf = r->fam.n, top = r->o->top_families && r->o->top_families < nf ? r->o->top_families : nf;
-    r->sum.families = nf;
+    r->sum.families = nf + r->fam.dropped;
     int rc = OVL_OK;
     ovl_family_span *spans = NULL;
     size_t cap = 0;
@@ -754,6 +754,8 @@ static int families_widen(ovl__run *r)
     ovl_ctx *lctx = copies ? ovl_ctx_new() : NULL;
     int rc = lctx ? ovl__families_widen(r->ctx, &r->fam, &rd, lctx)
                   : ovl__fail(r->ctx, OVL_ERR_NOMEM, -1, "out of memory");
+    if (rc == OVL_OK) /* (held to the report: what it lists) */
+        ovl__families_keep(&r->fam, r->o->top_families, r->o->family_spans);
     ovl_ctx_free(lctx);
     free(copies);
     return rc;

@@ -812,6 +812,59 @@ START_TEST(test_occurrences)
 }
 END_TEST
 
+/* What the report lists is kept: the heaviest families, the first occurrences of each in
+ * document order and its representative, the others given back and counted. */
+START_TEST(test_keep_listed)
+{
+    /* Two spans in document order, then family 1's occurrences (documents 10-13, its
+     * representative the last), family 0's (20-22, the first) and family 2's (30). */
+    static const uint32_t docs[10] = {0, 1, 10, 11, 12, 13, 20, 21, 22, 30};
+    ovl__families f;
+    memset(&f, 0, sizeof f);
+    f.spans = malloc(10 * sizeof *f.spans);
+    f.f = malloc(3 * sizeof *f.f);
+    ck_assert(f.spans && f.f);
+    for (uint32_t x = 0; x < 10; x++)
+        f.spans[x] = (ovl__famspan){docs[x], x, x + 1, 5 * x, 5 * x + 5};
+    f.nspans = 2;
+    f.n = 3;
+    f.f[0] = (ovl__fam){6, 3, 9, 6, 900};
+    f.f[1] = (ovl__fam){2, 4, 4, 5, 400};
+    f.f[2] = (ovl__fam){9, 1, 1, 9, 10};
+    ovl__families_keep(&f, 2, 2);
+    ck_assert_uint_eq(f.n, 2);
+    ck_assert_uint_eq(f.dropped, 1);
+    ck_assert_uint_eq(f.nspans, 2);
+    ck_assert_uint_eq(f.spans[0].doc, 0);
+    ck_assert_uint_eq(f.spans[1].doc, 1);
+    /* Family 1 moved down first (it lay first): 10, 11 and its representative, 13. */
+    ck_assert_uint_eq(f.f[1].first_span, 2);
+    ck_assert_uint_eq(f.f[1].nspans, 2);
+    ck_assert_uint_eq(f.f[1].rep, 4);
+    ck_assert_uint_eq(f.f[1].documents, 4);
+    ck_assert_uint_eq(f.spans[2].doc, 10);
+    ck_assert_uint_eq(f.spans[3].doc, 11);
+    ck_assert_uint_eq(f.spans[4].doc, 13);
+    ck_assert_uint_eq(f.spans[4].tok_start, 5);
+    ck_assert_uint_eq(f.spans[4].char_end, 30);
+    /* Family 0: 20, 21, its representative the first of them. */
+    ck_assert_uint_eq(f.f[0].first_span, 5);
+    ck_assert_uint_eq(f.f[0].nspans, 2);
+    ck_assert_uint_eq(f.f[0].rep, 5);
+    ck_assert_uint_eq(f.f[0].weight, 900);
+    ck_assert_uint_eq(f.spans[5].doc, 20);
+    ck_assert_uint_eq(f.spans[6].doc, 21);
+    /* Nothing more to give back: all of the rest kept as it is. */
+    ovl__families_keep(&f, 0, 0);
+    ck_assert_uint_eq(f.n, 2);
+    ck_assert_uint_eq(f.dropped, 1);
+    ck_assert_uint_eq(f.f[0].first_span, 5);
+    ck_assert_uint_eq(f.f[1].rep, 4);
+    ck_assert_uint_eq(f.spans[6].doc, 21);
+    ovl__families_free(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("family");
@@ -826,6 +879,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_join_split);
     tcase_add_test(tc, test_join_parts);
     tcase_add_test(tc, test_occurrences);
+    tcase_add_test(tc, test_keep_listed);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -855,6 +855,9 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
              * their documents a window at a time while they serve. */
             if (me == 0) {
                 rc = ovl__mpi_widen_families(m, &o, c, first, mydocs, &gfam, cops, ncops, (size_t)(kr / 1024 + 1));
+                /* (Held to the report: what it lists, as in one process.) */
+                if (rc == OVL_OK)
+                    ovl__families_keep(&gfam, o.top_families, o.family_spans);
                 for (int p = 1; p < P; p++)
                     ovl__mpi_request(m, p, REQ_END, 0, 0);
             } else {
