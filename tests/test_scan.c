@@ -678,14 +678,16 @@ static int fs_pair(void *ud, const ovl_pair_stats *p, const ovl_passage *ps, siz
 }
 
 /* One passage planted in 200 documents is one family of 200, not 19,900 pairs; a passage two
- * documents share privately is still their pair. */
+ * documents share privately is still their pair. A second one, in 100 of them, is a family
+ * too, counted when only the heaviest is listed. */
 START_TEST(test_scan_family)
 {
     uint64_t rng = 42;
-    char *planted = malloc(4096), *private = malloc(4096), *doc = malloc(16384);
-    size_t lp = 0, lq = 0;
+    char *planted = malloc(4096), *private = malloc(4096), *second = malloc(4096), *doc = malloc(16384);
+    size_t lp = 0, lq = 0, ls = 0;
     words(&rng, 150, planted, &lp);
     words(&rng, 60, private, &lq);
+    words(&rng, 80, second, &ls);
     ovl_ctx *ctx = ovl_ctx_new();
     ovl_corpus *c = ovl_corpus_new();
     for (int d = 0; d < 202; d++) {
@@ -703,6 +705,12 @@ START_TEST(test_scan_family)
         doc[len++] = '\n';
         doc[len++] = '\n';
         words(&rng, 200, doc, &len);
+        if (d < 100) {
+            doc[len++] = '\n';
+            doc[len++] = '\n';
+            memcpy(doc + len, second, ls);
+            len += ls;
+        }
         char name[32];
         snprintf(name, sizeof name, "%s%03d", d < 200 ? "lic/" : "own/", d);
         ck_assert_int_eq(ovl_corpus_add_bytes(ctx, c, name, doc, len), OVL_OK);
@@ -717,9 +725,21 @@ START_TEST(test_scan_family)
     k.pair = fs_pair;
     ovl_scan_summary sum;
     ck_assert_int_eq(ovl_scan(ctx, c, NULL, &k, &sum), OVL_OK);
-    ck_assert_int_ge(fs.families, 1);
+    ck_assert_int_ge(fs.families, 2);
+    ck_assert_uint_eq(sum.families, (size_t)fs.families);
     ck_assert_uint_eq(fs.top_docs, 200);
     ck_assert_uint_eq(fs.top_spans, 100); /* OVL_SCAN_OPTS_INIT lists 100 occurrences */
+    /* The heaviest family alone, 3 of its occurrences: the others counted all the same. */
+    size_t counted = sum.families;
+    ovl_scan_opts one = OVL_SCAN_OPTS_INIT;
+    one.top_families = 1;
+    one.family_spans = 3;
+    memset(&fs, 0, sizeof fs);
+    ck_assert_int_eq(ovl_scan(ctx, c, &one, &k, &sum), OVL_OK);
+    ck_assert_int_eq(fs.families, 1);
+    ck_assert_uint_eq(sum.families, counted);
+    ck_assert_uint_eq(fs.top_docs, 200);
+    ck_assert_uint_eq(fs.top_spans, 3);
     /* family_spans 0: every occurrence. */
     ovl_scan_opts all = OVL_SCAN_OPTS_INIT;
     all.family_spans = 0;
@@ -752,6 +772,7 @@ START_TEST(test_scan_family)
     ovl_ctx_free(ctx);
     free(planted);
     free(private);
+    free(second);
     free(doc);
 }
 END_TEST
