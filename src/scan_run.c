@@ -354,7 +354,8 @@ static char *span_text(const ovl_doc *d, uint64_t s, uint64_t e, size_t max)
     return out;
 }
 
-/* The heaviest families, each with its text (an occurrence at the upper quartile of length) and every occurrence. */
+/* The heaviest families, each with its text (an occurrence at the upper quartile of length)
+ * and the occurrences listed (all that ovl__families_keep left). */
 static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
 {
     const ovl_scan_sink *sink = r->sink;
