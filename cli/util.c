@@ -35,9 +35,19 @@ static void put_message(FILE *out, const char *fmt, va_list ap)
         free(buf);
 }
 
-/* "overlap: ", path and ": " when given, the message: one write, so that a line of rank 0
- * under mpirun is not cut by the launcher's own lines (stderr is unbuffered: each piece
- * would be a write of its own). */
+/* "overlap: ", path and ": " when given, the message. */
+static void put_line(FILE *out, const char *path, const char *fmt, va_list ap)
+{
+    fputs("overlap: ", out);
+    if (path) {
+        cli_put_field(out, path);
+        fputs(": ", out);
+    }
+    put_message(out, fmt, ap);
+}
+
+/* The line in one write, so that rank 0's under mpirun is not cut by the launcher's own lines
+ * (stderr is unbuffered: each piece would be a write of its own); out of memory, in pieces. */
 static void error_line(const char *path, const char *fmt, va_list ap)
 {
     char *mem = NULL;
@@ -45,24 +55,12 @@ static void error_line(const char *path, const char *fmt, va_list ap)
     va_list aq;
     va_copy(aq, ap);
     FILE *line = open_memstream(&mem, &len);
-    if (line) {
-        fputs("overlap: ", line);
-        if (path) {
-            cli_put_field(line, path);
-            fputs(": ", line);
-        }
-        put_message(line, fmt, ap);
-    }
-    if (line && fclose(line) == 0 && mem) {
+    if (line)
+        put_line(line, path, fmt, ap);
+    if (line && fclose(line) == 0 && mem)
         fwrite(mem, 1, len, stderr);
-    } else { /* (out of memory: written in pieces) */
-        fputs("overlap: ", stderr);
-        if (path) {
-            cli_put_field(stderr, path);
-            fputs(": ", stderr);
-        }
-        put_message(stderr, fmt, aq);
-    }
+    else
+        put_line(stderr, path, fmt, aq);
     va_end(aq);
     free(mem);
 }

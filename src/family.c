@@ -2375,10 +2375,15 @@ void ovl__families_keep(ovl__families *fam, size_t top, size_t per)
     }
     /* The families' occurrences lie apart after the spans in document order, each family's
      * representative among its own; taken in the order they lie, each family's kept ones
-     * only move down, never over another's not yet moved. */
+     * only move down, never over another's not yet moved. Without that order they stay
+     * where they are, only the listed ones counted. */
     kfirst *by = malloc((top ? top : 1) * sizeof *by);
-    if (!by)
+    if (!by) {
+        for (size_t k = 0; k < top; k++)
+            if (per && fam->f[k].nspans > per)
+                fam->f[k].nspans = per;
         return;
+    }
     for (size_t k = 0; k < top; k++)
         by[k] = (kfirst){fam->f[k].first_span, k};
     qsort(by, top, sizeof *by, cmp_kfirst);

@@ -249,7 +249,8 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
  * and its representative (moved just after them when it is not one of them). The spans in
  * document order (spans[0, fam->nspans), which filter pairs and passages) stay; the kept
  * occurrences move down in place and the arrays shrink (a failed shrink keeps the larger
- * block, a failed index keeps every occurrence: nothing is lost either way). */
+ * block, a failed index leaves them where they are). Either way fam->n and each f->nspans
+ * are what the report lists afterwards: its readers take them as they are. */
 void ovl__families_keep(ovl__families *fam, size_t top, size_t per);
 
 #endif

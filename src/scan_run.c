@@ -359,8 +359,8 @@ static char *span_text(const ovl_doc *d, uint64_t s, uint64_t e, size_t max)
 static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
 {
     const ovl_scan_sink *sink = r->sink;
-    size_t nf = r->fam.n, top = r->o->top_families && r->o->top_families < nf ? r->o->top_families : nf;
-    r->sum.families = nf + r->fam.dropped;
+    size_t top = r->fam.n;
+    r->sum.families = top + r->fam.dropped;
     int rc = OVL_OK;
     ovl_family_span *spans = NULL;
     size_t cap = 0;
@@ -383,9 +383,8 @@ static int emit_families(run *r, ovl__doccache *cache, ovl_ctx *lctx)
             ovl__doccache_put(cache, rep->doc);
         else
             rc = doc_problem(r, rep->doc, code, err);
-        size_t listed = r->o->family_spans && f->nspans > r->o->family_spans ? r->o->family_spans : f->nspans;
         ovl_family fam = {k + 1, f->documents, rep->char_end - rep->char_start, text ? text : "",
-                          spans, listed};
+                          spans, f->nspans};
         if (rc == OVL_OK && sink && sink->family && sink->family(sink->userdata, &fam) != 0)
             rc = ovl__sink_stopped(r->ctx);
         free(text);

@@ -573,17 +573,13 @@ int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, pa
     for (int p = 1; rc == OVL_OK && p < P; p++)
         rc = ovl__mpi_ask(m, p, REQ_FIGS, want, nwant, &figs[p], &flen[p]);
     /* The documents named. */
+    /* (The families and occurrences listed: all that ovl__families_keep left.) */
     size_t top = in->use_fam ? in->fam->n : 0;
-    if (in->o->top_families && top > in->o->top_families)
-        top = in->o->top_families;
     cap = nwant;
     for (int p = 0; p < P; p++)
         cap += flen[p] / (3 * sizeof(uint32_t) + 3 * sizeof(uint64_t)) * 2 + 2;
-    for (size_t k = 0; k < top; k++) {
-        size_t ns = in->fam->f[k].nspans,
-               listed = in->o->family_spans && ns > in->o->family_spans ? in->o->family_spans : ns;
-        cap += listed + 1;
-    }
+    for (size_t k = 0; k < top; k++)
+        cap += in->fam->f[k].nspans + 1;
     if (rc == OVL_OK && !(ids = malloc((cap + 1) * sizeof *ids)))
         rc = ovl__mpi_nomem(m);
     if (rc == OVL_OK) {
@@ -595,8 +591,7 @@ int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, pa
             rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: figures could not be read back", p);
     for (size_t k = 0; rc == OVL_OK && k < top; k++) {
         const ovl__fam *f = &in->fam->f[k];
-        size_t listed = in->o->family_spans && f->nspans > in->o->family_spans ? in->o->family_spans : f->nspans;
-        for (size_t x = 0; x < listed; x++)
+        for (size_t x = 0; x < f->nspans; x++)
             ids[nids++] = in->fam->spans[f->first_span + x].doc;
         ids[nids++] = in->fam->spans[f->rep].doc;
     }
