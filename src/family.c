@@ -1289,8 +1289,21 @@ static int occurrence_bounds(const ovl__famspan *occ, size_t a, size_t b, uint32
     return 0;
 }
 
-int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t nunits, ovl__fcopies_fn copies,
-                             const void *arg, ovl__families *out)
+int ovl__fspans_bounds(const ovl__famspan *occ, size_t n, uint32_t *lo, uint32_t *hi)
+{
+    for (size_t a = 0, b; a < n; a = b) {
+        for (b = a + 1; b < n && occ[b].doc == occ[a].doc;)
+            b++;
+        if (occurrence_bounds(occ, a, b, lo, hi) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ovl__families_from_spans, and with glo, ghi (not NULL) the spans occurrences already, their
+ * bounds given (ovl__families_from_occurrences). */
+static int families_build(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t nunits, const uint32_t *glo,
+                          const uint32_t *ghi, ovl__fcopies_fn copies, const void *arg, ovl__families *out)
 {
     memset(out, 0, sizeof *out);
     uint32_t *root_fam = NULL;    /* per unit */
@@ -1342,37 +1355,41 @@ int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t
     out->n = nfam;
     for (size_t f = 0; f < nfam; f++)
         last[f] = SIZE_MAX;
+    /* (Bounds given: taken occurrence by occurrence, as many as the spans.) */
+    if (glo && (!(out->lo = malloc((nspans ? nspans : 1) * sizeof *out->lo)) ||
+                !(out->hi = malloc((nspans ? nspans : 1) * sizeof *out->hi))))
+        goto nomem;
     /* The occurrences in document order, in place: an occurrence is the text with its fields,
-     * pieces a few tokens apart one. Each family's documents with their copies. */
+     * pieces a few tokens apart one (occurrences given stay as they are: none takes the next
+     * of its text, ovl__fspans_occurrences). Each family's documents with their copies. */
     for (size_t s = 0; s < nspans; s++) {
         uint32_t f = fnum[s];
         ovl__fam *fm = &out->f[f];
         int seen = last[f] != SIZE_MAX && occ[last[f]].doc == occ[s].doc;
+        if (last[f] == SIZE_MAX)
+            fm->first_in = s;
         if (!seen)
             fm->documents += 1 + copies(arg, occ[s].doc);
-        if (seen && occurrence_takes(&occ[last[f]], &occ[s])) {
+        if (!glo && seen && occurrence_takes(&occ[last[f]], &occ[s])) {
             clean[last[f]] &= clean[s];
             continue;
         }
         occ[nocc] = occ[s];
         fnum[nocc] = f;
         clean[nocc] = clean[s];
+        if (glo)
+            out->lo[nocc] = glo[s], out->hi[nocc] = ghi[s];
         last[f] = nocc++;
         fm->nspans++;
     }
     free(last);
     last = NULL;
     /* Where the widening may grow each occurrence to, found here where they are in document
-     * order (8 bytes an occurrence; the widening sorted 24 a one for them). */
-    if (!(out->lo = malloc((nocc ? nocc : 1) * sizeof *out->lo)) ||
-        !(out->hi = malloc((nocc ? nocc : 1) * sizeof *out->hi)))
+     * order (8 bytes an occurrence; the widening sorted 24 a one for them), unless given. */
+    if (!glo && (!(out->lo = malloc((nocc ? nocc : 1) * sizeof *out->lo)) ||
+                 !(out->hi = malloc((nocc ? nocc : 1) * sizeof *out->hi)) ||
+                 ovl__fspans_bounds(occ, nocc, out->lo, out->hi) != 0))
         goto nomem;
-    for (size_t a = 0, b; a < nocc; a = b) {
-        for (b = a + 1; b < nocc && occ[b].doc == occ[a].doc;)
-            b++;
-        if (occurrence_bounds(occ, a, b, out->lo, out->hi) != 0)
-            goto nomem;
-    }
     /* Then by family, document order kept in each, in place: fnum becomes each one's place. */
     size_t at = 0;
     for (size_t f = 0; f < nfam; f++) {
@@ -1469,6 +1486,18 @@ done:
     if (rc != OVL_OK)
         ovl__families_free(out);
     return rc;
+}
+
+int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *in, size_t ndocs, size_t nunits, ovl__fcopies_fn copies,
+                             const void *arg, ovl__families *out)
+{
+    return families_build(ctx, in, ndocs, nunits, NULL, NULL, copies, arg, out);
+}
+
+int ovl__families_from_occurrences(ovl_ctx *ctx, ovl__fspans *in, const uint32_t *lo, const uint32_t *hi,
+                                   size_t nunits, ovl__fcopies_fn copies, const void *arg, ovl__families *out)
+{
+    return families_build(ctx, in, 0, nunits, lo, hi, copies, arg, out);
 }
 
 double ovl__families_cover(const ovl__families *fam, uint32_t doc, uint32_t t0, uint32_t t1)

@@ -199,6 +199,21 @@ typedef uint32_t (*ovl__fcopies_fn)(const void *arg, uint32_t doc);
 int ovl__families_from_spans(ovl_ctx *ctx, ovl__fspans *s, size_t ndocs, size_t nunits, ovl__fcopies_fn copies,
                              const void *arg, ovl__families *out);
 
+/* The families of the occurrences *in (taken: *in is emptied) of the documents of other
+ * processes too, as ovl__families_from_spans makes them with ndocs 0, but for their bounds,
+ * given: lo[s], hi[s] per occurrence s, as ovl__fspans_bounds found them where every
+ * occurrence of the document was (so a process holding some families' occurrences only, an
+ * MPI rank owning their texts, builds them). The occurrences are in document order (of
+ * ovl__fspans_occurrences, none taking the next of its text); each family's first_in is the
+ * index in *in of its first. OVL_OK or OVL_ERR_NOMEM. */
+int ovl__families_from_occurrences(ovl_ctx *ctx, ovl__fspans *in, const uint32_t *lo, const uint32_t *hi,
+                                   size_t nunits, ovl__fcopies_fn copies, const void *arg, ovl__families *out);
+
+/* The bounds the widening may grow each of the occurrences occ[0, n) (in document order, of
+ * every family of their documents) to: the furthest end of those before it, and the start of
+ * the one after it, in its document (lo[s], hi[s]). -1 when out of memory. */
+int ovl__fspans_bounds(const ovl__famspan *occ, size_t n, uint32_t *lo, uint32_t *hi);
+
 /* What the widening reads of a document besides its text, as phase 1 found it. */
 typedef struct ovl__famdoc {
     uint64_t hash[2]; /* XXH3-128 of its bytes (low, high): a document read again is checked

@@ -196,6 +196,8 @@ typedef struct ovl__fam {
     size_t rep;                     /* the occurrence at the upper quartile of length (index
                                        into spans) */
     uint64_t weight;                /* documents x characters of that occurrence */
+    size_t first_in;                /* as built: the index of its first span among those it
+                                       was built from (the families first met first) */
 } ovl__fam;
 
 typedef struct ovl__families {

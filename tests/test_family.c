@@ -709,6 +709,17 @@ START_TEST(test_join_parts)
 }
 END_TEST
 
+/* Spans of recurring text (malloc'd copies of sp, text and clean, n of each). */
+static ovl__fspans fspans_copy(const ovl__famspan *sp, const uint32_t *text, const unsigned char *clean, size_t n)
+{
+    ovl__fspans s = {malloc(n * sizeof *sp), malloc(n * sizeof *text), malloc(n), n};
+    ck_assert(s.spans && s.text && s.clean);
+    memcpy(s.spans, sp, n * sizeof *sp);
+    memcpy(s.text, text, n * sizeof *text);
+    memcpy(s.clean, clean, n);
+    return s;
+}
+
 /* Families of occurrences (a text's pieces a few tokens apart in a document made one) are the
  * families of the spans: a text's piece after another text's (A, B, A) goes with its first;
  * one too far (A at 100) is an occurrence of its own. */
@@ -719,18 +730,7 @@ START_TEST(test_occurrences)
                                        {0, 60, 70, 240, 280}, {0, 100, 120, 400, 480}, {1, 0, 20, 0, 80}};
     static const uint32_t text[6] = {7, 8, 7, 9, 7, 7};
     static const unsigned char clean[6] = {1, 1, 0, 1, 1, 1};
-    ovl__fspans a, b;
-    for (int k = 0; k < 2; k++) {
-        ovl__fspans *x = k ? &b : &a;
-        x->spans = malloc(sizeof sp);
-        x->text = malloc(sizeof text);
-        x->clean = malloc(sizeof clean);
-        ck_assert(x->spans && x->text && x->clean);
-        memcpy(x->spans, sp, sizeof sp);
-        memcpy(x->text, text, sizeof text);
-        memcpy(x->clean, clean, sizeof clean);
-        x->n = 6;
-    }
+    ovl__fspans a = fspans_copy(sp, text, clean, 6), b = fspans_copy(sp, text, clean, 6);
     ck_assert_int_eq(ovl__fspans_occurrences(ctx, &b), OVL_OK);
     ck_assert_uint_eq(b.n, 5);
     static const ovl__famspan want[5] = {{0, 0, 50, 0, 200},    {0, 22, 30, 88, 120}, {0, 60, 70, 240, 280},
@@ -759,11 +759,7 @@ START_TEST(test_occurrences)
     ck_assert_uint_eq(fa.f[0].nspans, 3);
     ck_assert_uint_eq(fa.spans[fa.f[0].first_span].tok_end, 50);
     /* Kept in document order too (ndocs 2): the six spans, then the same occurrences. */
-    ovl__fspans c = {malloc(sizeof sp), malloc(sizeof text), malloc(sizeof clean), 6};
-    ck_assert(c.spans && c.text && c.clean);
-    memcpy(c.spans, sp, sizeof sp);
-    memcpy(c.text, text, sizeof text);
-    memcpy(c.clean, clean, sizeof clean);
+    ovl__fspans c = fspans_copy(sp, text, clean, 6);
     ovl__families fc;
     ck_assert_int_eq(ovl__families_from_spans(ctx, &c, 2, 10, no_copies, NULL, &fc), OVL_OK);
     ck_assert_uint_eq(fa.nspans, 0);
@@ -812,6 +808,92 @@ START_TEST(test_occurrences)
 }
 END_TEST
 
+static uint32_t doc1_two_copies(const void *arg, uint32_t doc)
+{
+    (void)arg;
+    return doc == 1 ? 2 : 0;
+}
+
+/* Families built apart, each from the occurrences of some of the texts with the bounds found
+ * where all of a document's were (an MPI rank owning those texts), are the families built
+ * from them all: the same occurrences, bounds, documents and weights; first_in tells where
+ * each was first met among those it was built from. */
+START_TEST(test_owned_texts)
+{
+    ovl_ctx *ctx = ovl_ctx_new();
+    /* The occurrences of test_occurrences (A, B, C, A, A's in the second document). */
+    static const ovl__famspan occ[5] = {{0, 0, 50, 0, 200},      {0, 22, 30, 88, 120}, {0, 60, 70, 240, 280},
+                                        {0, 100, 120, 400, 480}, {1, 0, 20, 0, 80}};
+    static const uint32_t text[5] = {7, 8, 9, 7, 7};
+    static const unsigned char clean[5] = {0, 1, 1, 1, 1};
+    static const uint32_t wlo[5] = {0, 22, 50, 70, 0}, whi[5] = {50, 60, 100, UINT32_MAX, UINT32_MAX};
+    uint32_t lo[5], hi[5];
+    ck_assert_int_eq(ovl__fspans_bounds(occ, 5, lo, hi), 0);
+    for (size_t x = 0; x < 5; x++) {
+        ck_assert_uint_eq(lo[x], wlo[x]);
+        ck_assert_uint_eq(hi[x], whi[x]);
+    }
+    ovl__fspans all = fspans_copy(occ, text, clean, 5);
+    ovl__families whole;
+    ck_assert_int_eq(ovl__families_from_spans(ctx, &all, 0, 10, doc1_two_copies, NULL, &whole), OVL_OK);
+    ck_assert_uint_eq(whole.n, 3);
+    /* Two owners: A's occurrences (0, 3, 4), and B's and C's (1, 2), texts numbered apart. */
+    static const size_t pick[2][3] = {{0, 3, 4}, {1, 2, 0}};
+    static const size_t npick[2] = {3, 2};
+    static const uint32_t ptext[2][3] = {{0, 0, 0}, {1, 0, 0}};
+    size_t met = 0;
+    for (int w = 0; w < 2; w++) {
+        ovl__fspans s = {malloc(3 * sizeof *occ), malloc(3 * sizeof *text), malloc(3), npick[w]};
+        uint32_t plo[3], phi[3];
+        ck_assert(s.spans && s.text && s.clean);
+        for (size_t i = 0; i < npick[w]; i++) {
+            s.spans[i] = occ[pick[w][i]];
+            s.text[i] = ptext[w][i];
+            s.clean[i] = clean[pick[w][i]];
+            plo[i] = lo[pick[w][i]];
+            phi[i] = hi[pick[w][i]];
+        }
+        ovl__families part;
+        ck_assert_int_eq(ovl__families_from_occurrences(ctx, &s, plo, phi, 2, doc1_two_copies, NULL, &part), OVL_OK);
+        ck_assert_uint_eq(s.n, 0);
+        ck_assert_uint_eq(part.n, w ? 2 : 1);
+        for (size_t k = 0; k < part.n; k++) {
+            const ovl__fam *p = &part.f[k];
+            /* Its family among the whole's: the one with the same first occurrence. */
+            size_t j = 0;
+            while (j < whole.n &&
+                   memcmp(&whole.spans[whole.f[j].first_span], &part.spans[p->first_span], sizeof *occ) != 0)
+                j++;
+            ck_assert_uint_lt(j, whole.n);
+            const ovl__fam *q = &whole.f[j];
+            ck_assert_uint_eq(p->nspans, q->nspans);
+            ck_assert_uint_eq(p->documents, q->documents);
+            ck_assert_uint_eq(p->weight, q->weight);
+            ck_assert_int_eq(memcmp(&part.spans[p->rep], &whole.spans[q->rep], sizeof *occ), 0);
+            for (size_t x = 0; x < p->nspans; x++) {
+                ck_assert_int_eq(memcmp(&part.spans[p->first_span + x], &whole.spans[q->first_span + x], sizeof *occ),
+                                 0);
+                ck_assert_uint_eq(part.lo[p->first_span + x], whole.lo[q->first_span + x]);
+                ck_assert_uint_eq(part.hi[p->first_span + x], whole.hi[q->first_span + x]);
+            }
+            /* A: in both documents (the second's two copies counted), first met first; B
+             * before C among theirs. */
+            if (!w) {
+                ck_assert_uint_eq(p->documents, 4);
+                ck_assert_uint_eq(p->first_in, 0);
+            } else {
+                ck_assert_uint_eq(p->first_in, part.spans[p->first_span].tok_start == 22 ? 0 : 1);
+            }
+            met++;
+        }
+        ovl__families_free(&part);
+    }
+    ck_assert_uint_eq(met, 3);
+    ovl__families_free(&whole);
+    ovl_ctx_free(ctx);
+}
+END_TEST
+
 /* What the report lists is kept: the heaviest families, the first occurrences of each in
  * document order and its representative, the others given back and counted. */
 START_TEST(test_keep_listed)
@@ -828,9 +910,9 @@ START_TEST(test_keep_listed)
         f.spans[x] = (ovl__famspan){docs[x], x, x + 1, 5 * x, 5 * x + 5};
     f.nspans = 2;
     f.n = 3;
-    f.f[0] = (ovl__fam){6, 3, 9, 6, 900};
-    f.f[1] = (ovl__fam){2, 4, 4, 5, 400};
-    f.f[2] = (ovl__fam){9, 1, 1, 9, 10};
+    f.f[0] = (ovl__fam){6, 3, 9, 6, 900, 0};
+    f.f[1] = (ovl__fam){2, 4, 4, 5, 400, 0};
+    f.f[2] = (ovl__fam){9, 1, 1, 9, 10, 0};
     ovl__families_keep(&f, 2, 2);
     ck_assert_uint_eq(f.n, 2);
     ck_assert_uint_eq(f.dropped, 1);
@@ -879,6 +961,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_join_split);
     tcase_add_test(tc, test_join_parts);
     tcase_add_test(tc, test_occurrences);
+    tcase_add_test(tc, test_owned_texts);
     tcase_add_test(tc, test_keep_listed);
     suite_add_tcase(s, tc);
     return s;

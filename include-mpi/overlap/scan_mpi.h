@@ -153,16 +153,18 @@ typedef struct ovl_scan_mpi_stats {
                                                         made, and answers for) and those of
                                                         the documents its pairs name (which it
                                                         asks their ranks for, to filter the
-                                                        pairs and to align them); on rank 0
-                                                        also the families it built, each span
-                                                        twice (in document order and in its
-                                                        family) until they are widened, then
-                                                        their occurrences */
+                                                        pairs and to align them); while the
+                                                        families are built, also the
+                                                        occurrences of the texts it owns, and
+                                                        on rank 0 the families put together
+                                                        (their occurrences), until they are
+                                                        widened, then those the report lists */
     uint64_t family_spans_held_max[OVL_SCAN_MPI_PHASES];
-    uint64_t families_input; /* rank 0: the bytes it built the families from (the classes of
-                                recurring chunks with 5 bytes each of what they resolved to,
-                                25 bytes per span of recurring text and 4 per document holding
-                                one; src/mpi/famunits.h); 0 on the others */
+    uint64_t families_input; /* the bytes this rank built its families from: the
+                                occurrences of recurring text of the texts it owns, 37 bytes
+                                each, and on rank 0 the classes of recurring chunks it
+                                resolved, with 5 bytes each of what they resolved to
+                                (src/mpi/famunits.h) */
     uint64_t walk_names_held; /* walked in parts on more than one rank: the most directory
                                  entries this rank held at once while the directories were
                                  listed (names it listed in a round, at most

@@ -414,3 +414,36 @@ int ovl__mpi_cmp_by_first(const void *x, const void *y)
         return a->b < b->b ? -1 : 1;
     return (a->a > b->a) - (a->a < b->a);
 }
+
+int ovl__mpi_copy_counts(mpi_run *m, const size_t *first, const dpair *cv, size_t nc, size_t lo, size_t cnt,
+                         uint32_t **counts)
+{
+    int P = m->size, rc = OVL_OK;
+    uint32_t *fs = malloc((nc ? nc : 1) * sizeof *fs), *got = NULL;
+    size_t *sc = calloc(2 * (size_t)P, sizeof *sc), *rl = sc ? sc + P : NULL;
+    *counts = calloc(cnt ? cnt : 1, sizeof **counts);
+    if ((rc = ovl__mpi_agree(m, fs && sc && *counts ? OVL_OK : ovl__mpi_nomem(m))) != OVL_OK)
+        goto done;
+    /* (The firsts ascending: by the rank holding them.) */
+    for (size_t k = 0; k < nc; k++)
+        fs[k] = cv[k].b;
+    if (nc > 1)
+        qsort(fs, nc, sizeof *fs, ovl__mpi_cmp_u32);
+    for (size_t k = 0; k < nc; k++)
+        sc[ovl__mpi_owner_of(first, P, fs[k])] += sizeof *fs;
+    if (ovl__mpi_alltoall_bytes(m, (const char *)fs, sc, (char **)&got, rl) != 0)
+        rc = ovl__mpi_nomem(m);
+    size_t ng = ovl__mpi_received(rl, P, sizeof *got);
+    for (size_t k = 0; rc == OVL_OK && k < ng; k++)
+        (*counts)[got[k] - lo]++;
+    rc = ovl__mpi_agree(m, rc);
+done:
+    free(fs);
+    free(got);
+    free(sc);
+    if (rc != OVL_OK) {
+        free(*counts);
+        *counts = NULL;
+    }
+    return rc;
+}

@@ -34,4 +34,11 @@ int ovl__mpi_near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc 
  * hashes and tells the owner of each copy its group's first. Collective. */
 int ovl__mpi_identical_copies(mpi_run *m, const ovl_scan_doc *mydocs, const size_t *first, uint32_t *myco);
 
+/* How many copies each document of this rank's share has (*counts, malloc'd, cnt of them:
+ * those of document lo + k at k; what a family's documents count), from every rank's copies
+ * cv[0, nc) (a: a copy of its share, b: its group's first), each group's first told by the
+ * ranks holding its copies. Collective; every rank returns the same code. */
+int ovl__mpi_copy_counts(mpi_run *m, const size_t *first, const dpair *cv, size_t nc, size_t lo, size_t cnt,
+                         uint32_t **counts);
+
 #endif

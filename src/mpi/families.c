@@ -1,4 +1,4 @@
-/* families.c - the families over MPI ranks: built (from src/mpi/famunits.c's input) and widened on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave. */
+/* families.c - the families over MPI ranks: built by the ranks owning their texts (from src/mpi/famunits.c's input) and widened on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave. */
 #include "families.h"
 
 #include <stddef.h>
@@ -231,33 +231,6 @@ done:
     return OVL_OK;
 }
 
-void ovl__mpi_families_shed(ovl__families *f)
-{
-    size_t base = SIZE_MAX, end = 0;
-    for (size_t k = 0; k < f->n; k++) {
-        const ovl__fam *fm = &f->f[k];
-        if (fm->first_span < base)
-            base = fm->first_span;
-        if (fm->first_span + fm->nspans > end)
-            end = fm->first_span + fm->nspans;
-        if (fm->rep + 1 > end)
-            end = fm->rep + 1;
-    }
-    if (base == SIZE_MAX || base == 0)
-        return;
-    memmove(f->spans, f->spans + base, (end - base) * sizeof *f->spans);
-    ovl__famspan *sh = realloc(f->spans, (end - base + 1) * sizeof *sh);
-    if (sh) /* (else the larger block stays: nothing is lost) */
-        f->spans = sh;
-    for (size_t k = 0; k < f->n; k++) {
-        f->f[k].first_span -= base;
-        f->f[k].rep -= base;
-    }
-    f->nspans = 0;
-    free(f->doc_first);
-    f->doc_first = NULL;
-}
-
 int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const size_t *first, const ovl__families *own_fam,
                           int use_fam, const ovl__families *own_ign, int use_ign, ovl_scan_pair *pairs,
                           size_t *npairs, uint64_t *family_pairs)
@@ -328,31 +301,176 @@ static uint32_t copies_of(const dpair *cops, size_t n, uint32_t doc)
                       ovl__first_at_rec(cops, n, sizeof *cops, offsetof(dpair, b), doc));
 }
 
-typedef struct copylist {
-    const dpair *cops;
-    size_t n;
-} copylist;
-
-static uint32_t copies_in(const void *arg, uint32_t doc)
+/* A document's copies among those the families' input names (sorted by document). */
+static uint32_t copies_fin(const void *arg, uint32_t doc)
 {
-    const copylist *l = arg;
-    return copies_of(l->cops, l->n, doc);
+    const ovl__mpi_fin *f = arg;
+    size_t at = ovl__first_at_rec(f->copied, f->ncopied, sizeof *f->copied, offsetof(ovl__mpi_dcount, doc), doc);
+    return at < f->ncopied && f->copied[at].doc == doc ? f->copied[at].copies : 0;
 }
 
-int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *krec, dpair *cops, size_t ncops,
+/* A family as it travels to rank 0: its weight, first document and its first occurrence's
+ * place there (the order of one process: heaviest first, then by the first document, then
+ * as first met), documents, occurrences and representative (among them); then each
+ * occurrence with its bounds. */
+typedef struct famhead {
+    uint64_t weight;
+    uint32_t doc, pos;
+    uint64_t documents, nspans, rep;
+} famhead;
+
+typedef struct famkey {
+    uint64_t weight;
+    uint32_t doc, pos;
+    size_t idx;
+} famkey;
+
+static int cmp_famkey(const void *x, const void *y)
+{
+    const famkey *a = x, *b = y;
+    if (a->weight != b->weight)
+        return a->weight > b->weight ? -1 : 1;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* This rank's families (built from its input f) packed into *b for rank 0. */
+static void pack_families(const ovl__families *loc, const ovl__mpi_fin *f, ovl__bbuf *b)
+{
+    for (size_t k = 0; k < loc->n; k++) {
+        const ovl__fam *fm = &loc->f[k];
+        famhead h = {fm->weight, loc->spans[fm->first_span].doc, f->pos[fm->first_in], fm->documents, fm->nspans,
+                     fm->rep - fm->first_span};
+        ovl__bput(b, &h, sizeof h);
+        for (size_t x = fm->first_span; x < fm->first_span + fm->nspans; x++) {
+            ovl__bput(b, &loc->spans[x], sizeof *loc->spans);
+            ovl__bput(b, &loc->lo[x], sizeof *loc->lo); /* (built alone: from span 0) */
+            ovl__bput(b, &loc->hi[x], sizeof *loc->hi);
+        }
+    }
+}
+
+/* Rank 0 reads one rank's families (pack_families) into fam from family *nf and occurrence
+ * *no on, their keys into key. 0, or -1 when they cannot be read back. */
+static int unpack_families(const char *p, size_t len, ovl__families *fam, famkey *key, size_t *nf, size_t *no,
+                           size_t maxf, size_t maxo)
+{
+    rbuf b = {p, len, 0};
+    while (b.at < b.n) {
+        famhead h;
+        if (ovl__mpi_get(&b, &h, sizeof h) != 0 || *nf >= maxf || h.nspans > maxo - *no || h.rep >= h.nspans)
+            return -1;
+        ovl__fam *fm = &fam->f[*nf];
+        fm->first_span = *no;
+        fm->nspans = (size_t)h.nspans;
+        fm->documents = (size_t)h.documents;
+        fm->rep = *no + (size_t)h.rep;
+        fm->weight = h.weight;
+        fm->first_in = 0;
+        key[*nf] = (famkey){h.weight, h.doc, h.pos, *nf};
+        ++*nf;
+        for (uint64_t x = 0; x < h.nspans; x++, ++*no)
+            if (ovl__mpi_get(&b, &fam->spans[*no], sizeof *fam->spans) != 0 ||
+                ovl__mpi_get(&b, &fam->lo[*no], sizeof *fam->lo) != 0 ||
+                ovl__mpi_get(&b, &fam->hi[*no], sizeof *fam->hi) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *frec, dpair *cops, size_t ncops,
                             ovl__families *fam, int *use_fam)
 {
-    int rc = OVL_OK;
-    /* The copies by group: a document's are found where they are, with no count kept per
-     * document; the spans are numbered in the corpus, and no index is made per document. */
-    if (ncops > 1)
+    int rc = OVL_OK, P = m->size, root = m->rank == 0, bad = 0;
+    ovl__families loc;
+    ovl__bbuf b = {0};
+    famkey *key = NULL;
+    ovl__fam *sorted = NULL;
+    memset(&loc, 0, sizeof loc);
+    memset(fam, 0, sizeof *fam);
+    *use_fam = 0;
+    /* The copies by group, for the widening on rank 0. */
+    if (root && ncops > 1)
         qsort(cops, ncops, sizeof *cops, ovl__mpi_cmp_by_first);
-    copylist cl = {cops, ncops};
-    if (o->families && o->max_df) {
-        if ((rc = ovl__families_from_spans(m->ctx, &krec->s, 0, krec->nunits, copies_in, &cl, fam)) == OVL_OK)
-            *use_fam = fam->n > 0;
+    if (!o->families || !o->max_df) {
+        ovl__mpi_fin_free(frec);
+        return OVL_OK;
     }
-    ovl__mpi_fin_free(krec);
+    /* Each rank builds the families of the texts it owns, all their occurrences at hand, as
+     * one process builds them; rank 0 puts them in its order. */
+    uint64_t cnt[2] = {0, 0}, *all = NULL;
+    size_t held = frec->s.n * (sizeof *frec->s.spans + 3 * sizeof(uint32_t) + 1), nocc = 0;
+    rc = ovl__families_from_occurrences(m->ctx, &frec->s, frec->lo, frec->hi, frec->nunits, copies_fin, frec, &loc);
+    if (rc == OVL_OK) {
+        pack_families(&loc, frec, &b);
+        cnt[0] = loc.n;
+        for (size_t k = 0; k < loc.n; k++)
+            cnt[1] += loc.f[k].nspans;
+        if (b.bad)
+            rc = ovl__mpi_nomem(m);
+    }
+    ovl__mpi_held(m, held + b.n);
+    ovl__mpi_fin_free(frec);
+    ovl__families_free(&loc);
+    if (root && !(all = malloc(2 * (size_t)P * sizeof *all)))
+        rc = ovl__mpi_nomem(m);
+    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+        goto done;
+    MPI_Gather(cnt, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, 0, m->comm);
+    if (!root) {
+        ovl__mpi_send_bytes(m, b.p, b.n, 0);
+    } else {
+        size_t nfam = 0, nf = 0, no = 0;
+        for (int p = 0; p < P; p++)
+            nfam += (size_t)all[2 * p], nocc += (size_t)all[2 * p + 1];
+        fam->f = calloc(nfam ? nfam : 1, sizeof *fam->f);
+        fam->spans = malloc((nocc ? nocc : 1) * sizeof *fam->spans);
+        fam->lo = malloc((nocc ? nocc : 1) * sizeof *fam->lo);
+        fam->hi = malloc((nocc ? nocc : 1) * sizeof *fam->hi);
+        key = malloc((nfam ? nfam : 1) * sizeof *key);
+        int room = fam->f && fam->spans && fam->lo && fam->hi && key;
+        if (!room)
+            rc = ovl__mpi_nomem(m);
+        /* (Rank 0's own first, then the others' in rank order; without room each is read and
+         * dropped, so that no rank waits.) */
+        for (int p = 0; p < P; p++) {
+            size_t len = b.n;
+            char *piece = p == 0 ? b.p : ovl__mpi_recv_bytes(m, p, &len);
+            if (!piece && len && rc == OVL_OK)
+                rc = ovl__mpi_nomem(m);
+            if (piece && room && !bad)
+                bad = unpack_families(piece, len, fam, key, &nf, &no, nfam, nocc);
+            free(piece);
+            if (p == 0)
+                b.p = NULL;
+        }
+        if (rc == OVL_OK && (bad || nf != nfam || no != nocc))
+            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' families could not be read back");
+        if (rc == OVL_OK) {
+            fam->n = nfam;
+            if (nfam > 1)
+                qsort(key, nfam, sizeof *key, cmp_famkey);
+            if (!(sorted = malloc((nfam ? nfam : 1) * sizeof *sorted)))
+                rc = ovl__mpi_nomem(m);
+        }
+        for (size_t k = 0; rc == OVL_OK && k < nfam; k++)
+            sorted[k] = fam->f[key[k].idx];
+        if (rc == OVL_OK) {
+            free(fam->f);
+            fam->f = sorted;
+            sorted = NULL;
+            *use_fam = fam->n > 0;
+        }
+    }
+    rc = ovl__mpi_agree(m, rc);
+done:
+    free(all);
+    free(key);
+    free(sorted);
+    free(b.p);
+    if (rc != OVL_OK)
+        ovl__families_free(fam);
     return rc;
 }
 

@@ -1,4 +1,4 @@
-/* families.h - the families over MPI ranks: built (from src/mpi/famunits.h's input) and widened on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave; not installed. */
+/* families.h - the families over MPI ranks: built by the ranks owning their texts (from src/mpi/famunits.h's input) and widened on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave; not installed. */
 #ifndef OVL_MPI_FAMILIES_H
 #define OVL_MPI_FAMILIES_H
 
@@ -31,12 +31,6 @@ int ovl__mpi_families_for(mpi_run *m, const size_t *first, const ovl__families *
                           const ovl__families *own_ign, int use_ign, const uint32_t *ids, size_t nids,
                           ovl__families *fam, ovl__families *ign);
 
-/* Rank 0, once the families are built: drops f's spans in document order (the ranks answer
- * for their documents from their own, ovl__mpi_families_for; the widening reads the
- * occurrences only), keeping each family's occurrences and representative (moved to the front,
- * their indices with them); f->nspans becomes 0. */
-void ovl__mpi_families_shed(ovl__families *f);
-
 /* Collective: ovl__run_filter for this rank's pairs (of any documents), with the families'
  * spans of their documents only (ovl__mpi_families_for, first, own_fam and own_ign as
  * there). */
@@ -50,11 +44,16 @@ int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const size_t *firs
  * ids. -1 when out of memory. */
 int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, int to_corpus);
 
-/* Rank 0: the families built from krec (of ovl__mpi_family_units, freed here), their spans
- * numbered in the corpus, with no per-document index and nothing held per document. cops:
- * every copy and its group's first, sorted by group here (a family's documents count their
- * copies). */
-int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *krec, dpair *cops, size_t ncops,
+/* Collective: the families built by each rank from its input frec (of ovl__mpi_family_units,
+ * the texts it owns; freed here) as one process builds them, and put together on rank 0 in one
+ * process's order (heaviest first, then by the first document, then as first met): *fam,
+ * their occurrences numbered in the corpus, with no spans in document order, no per-document
+ * index and nothing held per document; *use_fam, whether there are any (on rank 0). Each rank
+ * holds the families of its texts (28 bytes an occurrence with its bounds, built and packed),
+ * rank 0 all of them (28 bytes an occurrence) and one rank's packed at a time. cops (rank 0):
+ * every copy and its group's first, sorted by group here (the widening counts a joined
+ * family's copies). Every rank returns the same code. */
+int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *frec, dpair *cops, size_t ncops,
                             ovl__families *fam, int *use_fam);
 
 /* Rank 0, while the other ranks serve (ovl__mpi_serve): the families' occurrences widened

@@ -1,4 +1,4 @@
-/* famunits.c - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, the units joined by every rank and each span sent to rank 0. */
+/* famunits.c - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, the units joined by every rank and each occurrence sent to the rank owning its text. */
 #include "famunits.h"
 
 #include "famjoin.h"
@@ -313,117 +313,139 @@ static int send_units(mpi_run *m, uint32_t *const *map, const size_t *nmap, cons
     return rc;
 }
 
-/* What rank 0 gathers: the spans of recurring text of every rank's documents. */
-typedef struct uacc {
-    size_t capsp, captext, capclean;
-    ovl__fspans s;
-} uacc;
+/* An occurrence of recurring text on its way to the rank owning its text: its ranges (doc
+ * numbered in the corpus), text, bounds (ovl__fspans_bounds), place among its document's
+ * occurrences (of any text: the families first met first), its document's copies and its
+ * clean flag. */
+typedef struct occrec {
+    ovl__famspan sp;
+    uint32_t text, lo, hi, pos, copies, clean;
+} occrec;
 
-/* Rank 0 reads one document's part (see spans_to_root) into a: 0, or -1 (no memory), -2
- * (cannot be read back). */
-static int take_part(rbuf *b, uacc *a)
+/* The rank owning text t: its families are built there (any rank would do; the texts of a
+ * licence's paragraphs numbered side by side go to different ranks). */
+static int text_owner(uint32_t t, int P)
 {
-    uint32_t doc, nsp;
-    if (ovl__mpi_get(b, &doc, sizeof doc) != 0 || ovl__mpi_get(b, &nsp, sizeof nsp) != 0)
-        return -2;
-    size_t need = a->s.n + nsp;
-    if (ovl__grow(&a->s.spans, &a->capsp, need, sizeof *a->s.spans) != 0 ||
-        ovl__grow(&a->s.text, &a->captext, need, sizeof *a->s.text) != 0 ||
-        ovl__grow(&a->s.clean, &a->capclean, need, 1) != 0)
-        return -1;
-    for (uint32_t x = 0; x < nsp; x++) {
-        size_t at = a->s.n++;
-        ovl__famspan *sp = &a->s.spans[at];
-        sp->doc = doc;
-        if (ovl__mpi_get(b, &sp->tok_start, 4 * sizeof sp->tok_start) ||
-            ovl__mpi_get(b, &a->s.text[at], sizeof *a->s.text) || ovl__mpi_get(b, &a->s.clean[at], 1))
-            return -2;
-    }
-    return 0;
+    return (int)(((uint64_t)(t * 2654435761u) * (uint64_t)P) >> 32);
 }
 
-/* Each document's occurrences of recurring text (made of its spans sp, doc: a position in dl,
- * ovl__fspans_occurrences: rank 0 keeps no spans in document order) to rank 0, in pieces of
- * about per bytes (an empty piece ends a rank's), where they are read in rank order (document
- * order) into a, numbered in the corpus.
- * An occurrence travels as its ranges, text and clean flag (21 bytes). The templates' spans
- * stay where they are: only their documents' ranks read them. Collective; returns this
- * rank's error. */
-static int spans_to_root(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, size_t per, uacc *a)
+/* The occurrences of recurring text of this rank's documents (made of its spans sp, doc: a
+ * position in dl, with ovl__fspans_occurrences, and their bounds found, where every
+ * occurrence of the document is) each to the rank owning its text (text_owner), which
+ * reads them in rank order (document order) into *f, its texts numbered 0.. in the order of
+ * their numbers. mycopies: the copies of the documents of this rank's share (lo its first).
+ * Holds this rank's occurrences three times over (made, 8 bytes of bounds, 44 sent) and
+ * those it owns twice (44 received, 37 read). Collective; every rank returns the same code. */
+static int spans_to_owners(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl, const uint32_t *mycopies,
+                           size_t lo, ovl__mpi_fin *f)
 {
-    int rc = OVL_OK, root = m->rank == 0, bad = 0;
-    ovl__bbuf b = {0};
-    ovl__fspans one; /* a document's */
-    size_t capsp = 0, captext = 0, capclean = 0;
-    memset(&one, 0, sizeof one);
-    for (size_t at = 0; at <= sp->n;) {
-        if (at < sp->n) {
-            uint32_t j = sp->spans[at].doc;
-            size_t e = at;
-            while (e < sp->n && sp->spans[e].doc == j)
-                e++;
-            if (ovl__grow(&one.spans, &capsp, e - at, sizeof *one.spans) != 0 ||
-                ovl__grow(&one.text, &captext, e - at, sizeof *one.text) != 0 ||
-                ovl__grow(&one.clean, &capclean, e - at, 1) != 0) {
-                rc = ovl__mpi_nomem(m);
-                at = sp->n;
-            } else {
-                one.n = e - at;
-                memcpy(one.spans, sp->spans + at, one.n * sizeof *one.spans);
-                memcpy(one.text, sp->text + at, one.n * sizeof *one.text);
-                memcpy(one.clean, sp->clean + at, one.n);
-                at = e;
-                rc = ovl__fspans_occurrences(m->ctx, &one);
-            }
-            uint32_t nsp = (uint32_t)one.n;
-            if (rc == OVL_OK) {
-                ovl__bput(&b, &dl[j], sizeof dl[j]);
-                ovl__bput(&b, &nsp, sizeof nsp);
-            }
-            for (size_t x = 0; rc == OVL_OK && x < one.n; x++) {
-                ovl__bput(&b, &one.spans[x].tok_start, 4 * sizeof(uint32_t));
-                ovl__bput(&b, &one.text[x], sizeof *one.text);
-                ovl__bput(&b, &one.clean[x], 1);
-            }
-            if (b.bad && rc == OVL_OK)
-                rc = ovl__mpi_nomem(m);
-        }
-        int last = at == sp->n || rc != OVL_OK;
-        if (b.n && !b.bad && (b.n >= per || last)) {
-            if (root) {
-                rbuf rb = {b.p, b.n, 0};
-                while (!bad && rb.at < rb.n)
-                    bad = take_part(&rb, a);
-            } else {
-                ovl__mpi_send_bytes(m, b.p, b.n, 0);
-            }
-            b.n = 0;
-        }
-        if (last)
-            break;
-    }
-    if (!root)
-        ovl__mpi_send_bytes(m, NULL, 0, 0);
-    for (int p = 1; root && p < m->size; p++) {
-        for (;;) {
-            size_t len = 0;
-            char *piece = ovl__mpi_recv_bytes(m, p, &len);
-            if (!piece && !bad)
-                bad = -1;
-            rbuf rb = {piece, len, 0};
-            while (piece && !bad && rb.at < rb.n)
-                bad = take_part(&rb, a);
-            free(piece);
-            if (len == 0)
-                break;
-        }
-    }
-    free(b.p);
-    ovl__fspans_free(&one);
-    if (rc == OVL_OK && bad == -1)
+    int P = m->size, rc = OVL_OK;
+    ovl__fspans oc;
+    memset(&oc, 0, sizeof oc);
+    uint32_t *blo = NULL, *bhi = NULL, *texts = NULL;
+    occrec *out = NULL, *got = NULL;
+    size_t *sc = calloc(3 * (size_t)P, sizeof *sc), *rl = sc ? sc + P : NULL, *at = sc ? sc + 2 * P : NULL;
+    size_t n = sp->n;
+    oc.spans = malloc((n ? n : 1) * sizeof *oc.spans);
+    oc.text = malloc((n ? n : 1) * sizeof *oc.text);
+    oc.clean = malloc(n ? n : 1);
+    if (!sc || !oc.spans || !oc.text || !oc.clean)
         rc = ovl__mpi_nomem(m);
-    else if (rc == OVL_OK && bad == -2)
-        rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' spans of recurring text could not be read back");
+    if (rc == OVL_OK && n) {
+        memcpy(oc.spans, sp->spans, n * sizeof *oc.spans);
+        memcpy(oc.text, sp->text, n * sizeof *oc.text);
+        memcpy(oc.clean, sp->clean, n);
+        oc.n = n;
+        rc = ovl__fspans_occurrences(m->ctx, &oc);
+    }
+    size_t no = oc.n;
+    if (rc == OVL_OK && (!(blo = malloc((no ? no : 1) * sizeof *blo)) || !(bhi = malloc((no ? no : 1) * sizeof *bhi)) ||
+                         !(out = malloc((no ? no : 1) * sizeof *out)) ||
+                         ovl__fspans_bounds(oc.spans, no, blo, bhi) != 0))
+        rc = ovl__mpi_nomem(m);
+    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+        goto done;
+    for (size_t x = 0; x < no; x++)
+        sc[text_owner(oc.text[x], P)]++;
+    for (int p = 0, s = 0; p < P; p++) {
+        at[p] = (size_t)s;
+        s += (int)sc[p];
+        sc[p] *= sizeof *out;
+    }
+    memset(out, 0, no * sizeof *out);
+    for (size_t x = 0, pos = 0; x < no; x++) {
+        pos = x && oc.spans[x].doc == oc.spans[x - 1].doc ? pos + 1 : 0;
+        occrec *r = &out[at[text_owner(oc.text[x], P)]++];
+        uint32_t doc = dl[oc.spans[x].doc];
+        r->sp = oc.spans[x];
+        r->sp.doc = doc;
+        r->text = oc.text[x];
+        r->lo = blo[x];
+        r->hi = bhi[x];
+        r->pos = (uint32_t)pos;
+        r->copies = mycopies ? mycopies[doc - lo] : 0;
+        r->clean = oc.clean[x];
+    }
+    ovl__fspans_free(&oc);
+    free(blo);
+    free(bhi);
+    blo = bhi = NULL;
+    if (ovl__mpi_alltoall_bytes(m, (const char *)out, sc, (char **)&got, rl) != 0)
+        rc = ovl__mpi_nomem(m);
+    free(out);
+    out = NULL;
+    size_t ng = ovl__mpi_received(rl, P, sizeof *got), nt = 0;
+    ovl__mpi_held(m, ng * sizeof *got);
+    /* Read into f; the texts numbered by their order (any order numbers them: the families
+     * are numbered as first met). */
+    if (rc == OVL_OK) {
+        f->s.spans = malloc((ng ? ng : 1) * sizeof *f->s.spans);
+        f->s.text = malloc((ng ? ng : 1) * sizeof *f->s.text);
+        f->s.clean = malloc(ng ? ng : 1);
+        f->lo = malloc((ng ? ng : 1) * sizeof *f->lo);
+        f->hi = malloc((ng ? ng : 1) * sizeof *f->hi);
+        f->pos = malloc((ng ? ng : 1) * sizeof *f->pos);
+        texts = malloc((ng ? ng : 1) * sizeof *texts);
+        if (!f->s.spans || !f->s.text || !f->s.clean || !f->lo || !f->hi || !f->pos || !texts)
+            rc = ovl__mpi_nomem(m);
+    }
+    for (size_t x = 0; rc == OVL_OK && x < ng; x++) {
+        const occrec *r = &got[x];
+        f->s.spans[x] = r->sp;
+        f->s.text[x] = r->text;
+        f->s.clean[x] = (unsigned char)r->clean;
+        f->lo[x] = r->lo;
+        f->hi[x] = r->hi;
+        f->pos[x] = r->pos;
+        texts[x] = r->text;
+        if (r->copies && (x == 0 || got[x - 1].sp.doc != r->sp.doc))
+            f->ncopied++;
+    }
+    if (rc == OVL_OK && !(f->copied = malloc((f->ncopied ? f->ncopied : 1) * sizeof *f->copied)))
+        rc = ovl__mpi_nomem(m);
+    for (size_t x = 0, c = 0; rc == OVL_OK && x < ng; x++)
+        if (got[x].copies && (x == 0 || got[x - 1].sp.doc != got[x].sp.doc))
+            f->copied[c++] = (ovl__mpi_dcount){got[x].sp.doc, got[x].copies};
+    free(got);
+    got = NULL;
+    if (rc == OVL_OK) {
+        f->s.n = ng;
+        nt = ovl__mpi_sort_uniq_u32(texts, ng);
+        for (size_t x = 0; x < ng; x++)
+            f->s.text[x] = (uint32_t)ovl__mpi_pos_of(texts, nt, f->s.text[x]);
+        f->nunits = nt;
+    }
+    rc = ovl__mpi_agree(m, rc);
+done:
+    ovl__fspans_free(&oc);
+    free(blo);
+    free(bhi);
+    free(out);
+    free(got);
+    free(texts);
+    free(sc);
+    if (rc != OVL_OK)
+        ovl__mpi_fin_free(f);
     return rc;
 }
 
@@ -536,12 +558,16 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f)
     if (!f)
         return;
     ovl__fspans_free(&f->s);
+    free(f->lo);
+    free(f->hi);
+    free(f->pos);
+    free(f->copied);
     memset(f, 0, sizeof *f);
 }
 
 int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, FILE *cif, const size_t *myfirst,
-                          ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign, size_t per,
-                          ovl__mpi_fin *frec, ovl__families *own_rec, ovl__families *own_ign, uint64_t *nign_all)
+                          ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign,
+                          const uint32_t *mycopies, ovl__mpi_fin *frec, ovl__families *own_rec, ovl__families *own_ign, uint64_t *nign_all)
 {
     int rc = OVL_OK, P = m->size;
     ovl_recurring **v[2] = {rec, ign};
@@ -553,12 +579,10 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     uint32_t *dl = NULL, *cnt[2] = {NULL, NULL}, *cu[2] = {NULL, NULL};
     unsigned char *co[2] = {NULL, NULL}, *frag[2] = {NULL, NULL};
     kside k[2];
-    uacc a;
     ovl__fspans sp[2];
     ovl__fkins kins;
     memset(&kins, 0, sizeof kins);
     memset(k, 0, sizeof k);
-    memset(&a, 0, sizeof a);
     memset(sp, 0, sizeof sp);
     memset(frec, 0, sizeof *frec);
     memset(own_rec, 0, sizeof *own_rec);
@@ -654,14 +678,10 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
             goto out;
         ovl__fkins_free(&kins);
     }
-    rc = spans_to_root(m, &sp[0], dl, per, &a);
-    if (m->rank == 0 && rc == OVL_OK) {
-        frec->s = a.s;
-        memset(&a.s, 0, sizeof a.s);
-        frec->nunits = nunits[0];
-        /* (and the families' numbering, 4 bytes a unit) */
-        uint64_t held = held0 + frec->s.n * (sizeof *frec->s.spans + sizeof *frec->s.text + 1) +
-                        frec->nunits * sizeof(uint32_t);
+    rc = spans_to_owners(m, &sp[0], dl, mycopies, lo, frec);
+    if (rc == OVL_OK) {
+        uint64_t held = frec->s.n * (sizeof *frec->s.spans + sizeof *frec->s.text + 1 + 3 * sizeof(uint32_t));
+        held += m->rank == 0 ? held0 : 0;
         ovl__mpi_held(m, held);
         m->st.families_input = held;
     }
@@ -680,7 +700,6 @@ out:
         kside_free(&k[w]);
     }
     ovl__fkins_free(&kins);
-    ovl__fspans_free(&a.s);
     free(dl);
     free(rl);
     if (rc != OVL_OK) {

@@ -1,15 +1,26 @@
-/* famunits.h - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, the units joined by every rank and each span sent to rank 0; not installed. */
+/* famunits.h - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, the units joined by every rank and each occurrence sent to the rank owning its text; not installed. */
 #ifndef OVL_MPI_FAMUNITS_H
 #define OVL_MPI_FAMUNITS_H
 
 #include "run.h"
 #include "../family.h"
 
-/* The families' input on rank 0: the spans of recurring text of the corpus (doc: the
- * document's number in the corpus), their parts of texts joined, and the count of its units
- * (src/family.h). Free with ovl__mpi_fin_free. */
+/* A document's copies (identical and near), for one that has some. */
+typedef struct ovl__mpi_dcount {
+    uint32_t doc, copies;
+} ovl__mpi_dcount;
+
+/* The families' input on a rank: the occurrences of recurring text of the texts it owns, of
+ * every rank's documents, in document order (doc: the document's number in the corpus; text:
+ * numbered 0 .. nunits - 1 among those it owns), with their bounds (lo, hi: found where
+ * every occurrence of their document was), each one's place among its document's
+ * occurrences of any text (pos: the families first met first), and the copies of their
+ * documents that have some (copied, by document). Free with ovl__mpi_fin_free. */
 typedef struct ovl__mpi_fin {
     ovl__fspans s;
+    uint32_t *lo, *hi, *pos;
+    ovl__mpi_dcount *copied;
+    size_t ncopied;
     size_t nunits;
 } ovl__mpi_fin;
 
@@ -35,20 +46,22 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f);
  *      spans of them (ovl__funits_spans); then joins the parts of texts in its spans of
  *      recurring text alike (ovl__mpi_join_parts: the documents of each text and kin met
  *      side by side, and of each such pair, summed over the ranks);
- *   5. each rank sends rank 0, document after document in pieces of about per bytes, its
- *      spans of recurring text (ranges, text, clean: 21 bytes); the templates' spans are
- *      not sent: nothing but their documents' ranks reads them.
- * So rank 0 holds the spans of recurring text (25 bytes each) and the classes, never a chunk
- * (25 bytes each, a text's paragraphs each one or more), a record (16 bytes) nor a chunk's
- * key groups; every rank holds, while the units are joined, 12 bytes a pair of neighbouring
- * units, 24 a unit met in one and a byte a unit, and while the parts are joined, 41 bytes a
- * pair of a text and a kin and 28 a span of its own. On rank 0: *frec, nothing per document;
- * *nign_all, the template records' key groups of all ranks. On every rank: *own_rec and
+ *   5. each rank makes its documents' occurrences of recurring text and their bounds (where
+ *      every occurrence of a document is) and sends each to the rank owning its text (44
+ *      bytes), with its document's copies (mycopies: those of this rank's share, lo its first
+ *      document); the templates' spans are not sent: nothing but their documents' ranks reads
+ *      them.
+ * So rank 0 holds the classes, never a chunk (25 bytes each, a text's paragraphs each one or
+ * more), a record (16 bytes) nor a chunk's key groups; every rank holds, while the units are
+ * joined, 12 bytes a pair of neighbouring units, 24 a unit met in one and a byte a unit, while
+ * the parts are joined, 41 bytes a pair of a text and a kin and 28 a span of its own, and then
+ * the occurrences of the texts it owns (*frec, 37 bytes each; nothing per document). On rank
+ * 0: *nign_all, the template records' key groups of all ranks. On every rank: *own_rec and
  * *own_ign, its documents' spans of both kinds in document order, numbered in the corpus
- * (spans only: no families, no per-document index; what ovl__mpi_families_for answers from). The records are freed (set
- * to NULL). Collective; every rank returns the same code. */
+ * (spans only: no families, no per-document index; what ovl__mpi_families_for answers from).
+ * The records are freed (set to NULL). Collective; every rank returns the same code. */
 int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, FILE *cif, const size_t *myfirst,
-                          ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign, size_t per,
-                          ovl__mpi_fin *frec, ovl__families *own_rec, ovl__families *own_ign, uint64_t *nign_all);
+                          ovl_recurring **rec, size_t *nrec, ovl_recurring **ign, size_t *nign,
+                          const uint32_t *mycopies, ovl__mpi_fin *frec, ovl__families *own_rec, ovl__families *own_ign, uint64_t *nign_all);
 
 #endif

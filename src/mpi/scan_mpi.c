@@ -223,6 +223,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     dsim *sims = NULL; /* rank 0: the near copies' similarities */
     size_t nsims = 0;
     uint32_t *myco = NULL; /* copy_of of this rank's share (what ovl__scan_cfp sets) */
+    uint32_t *mycopies = NULL; /* the copies of each document of this rank's share, for the families */
     int32_t *mygroup = NULL;      /* group ids of this rank's share, numbered from group_keys */
     const int32_t *gid = NULL;    /* ... or of opts->groups (the share's part) */
     uint32_t *cov = NULL;  /* ... of one rank's share at a time, while band keys are spooled */
@@ -618,9 +619,12 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         CHECK(rc);
         char *gc = NULL;
         rc = ovl__mpi_gather_bytes(m, cv, nc * sizeof *cv, &gc, lens) ? ovl__mpi_nomem(m) : OVL_OK;
-        free(cv);
         cops = (dpair *)gc;
         ncops = me == 0 ? ovl__mpi_received(lens, P, sizeof *cops) : 0;
+        /* (and each document's copies to the rank holding it: its families count them) */
+        if ((rc = ovl__mpi_agree(m, rc)) == OVL_OK && (recurring || o.ignore))
+            rc = ovl__mpi_copy_counts(m, first, cv, nc, lo, cnt, &mycopies);
+        free(cv);
         CHECK(rc);
     }
     /* ---- 1: the band keys received, searched by the rank owning their part of the key space ---- */
@@ -803,38 +807,36 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         CHECK(rc);
         /* The families' input (src/mpi/famunits.h): the recurring and template chunks found
          * and their classes met by the ranks holding their documents, the classes resolved
-         * on rank 0, the units joined into texts by every rank, each span sent to rank 0 in
-         * document order. */
+         * on rank 0, the units joined into texts by every rank, each occurrence sent to the
+         * rank owning its text. */
         ovl__mpi_fin krec;
         uint64_t nign_all = 0;
         memset(&krec, 0, sizeof krec);
         if (recurring || o.ignore) {
-            /* (Pieces of a key round, at most XCHG_CHUNK: --key-round 1 sends one document's
-             * at a time.) */
-            size_t per = kr < XCHG_CHUNK ? (size_t)kr : XCHG_CHUNK;
             rc = ovl__mpi_family_units(m, first, n, lo, cif, myfirst, &out.rec, &out.nrec, &out.ign, &out.nign,
-                                       per ? per : 1, &krec, &mfam, &mign, &nign_all);
+                                       mycopies, &krec, &mfam, &mign, &nign_all);
+            free(mycopies);
+            mycopies = NULL;
             fclose(cif);
             cif = NULL;
         }
         ovl__range_out_free(&out);
         CHECK(rc);
-        /* Families on rank 0; every rank learns whether there are any (each asks the ranks
+        /* Families built by the ranks owning their texts, put together on rank 0; every rank
+         * learns whether there are any (each asks the ranks
          * holding the documents its pairs name for their spans, ovl__mpi_families_for). The
          * templates' spans stay where they were made: their count and characters are added
          * up. */
-        uint64_t h[3] = {0, 0, 0};
-        if (me == 0) {
-            rc = ovl__mpi_build_families(m, &o, &krec, cops, ncops, &gfam, &use_fam);
-            /* (Rank 0 answers for its documents from its own spans, like every rank: of the
-             * families it keeps the occurrences, by family, which are widened and listed.) */
-            uint64_t built = mfam.nspans + mign.nspans;
-            for (size_t k = 0; k < gfam.n; k++)
-                built += gfam.f[k].nspans;
-            if (built > m->st.family_spans_held[m->phase])
-                m->st.family_spans_held[m->phase] = built;
-            ovl__mpi_families_shed(&gfam);
-        }
+        uint64_t h[3] = {0, 0, 0}, owned = krec.s.n, put = 0;
+        rc = ovl__mpi_build_families(m, &o, &krec, cops, ncops, &gfam, &use_fam);
+        /* (Rank 0 answers for its documents from its own spans, like every rank: of the
+         * families it keeps the occurrences, by family, which are widened and listed. The
+         * occurrences a rank owns are given back before rank 0 puts the families together.) */
+        for (size_t k = 0; k < gfam.n; k++)
+            put += gfam.f[k].nspans;
+        uint64_t built = mfam.nspans + mign.nspans + (put > owned ? put : owned);
+        if (built > m->st.family_spans_held[m->phase])
+            m->st.family_spans_held[m->phase] = built;
         ovl__mpi_fin_free(&krec);
         CHECK(rc);
         h[0] = (uint64_t)use_fam;
@@ -1118,6 +1120,7 @@ done:
     ovl__mpi_recset_free(&lst);
     free(sims);
     free(myco);
+    free(mycopies);
     free(mygroup);
     free(cov);
     free(cops);

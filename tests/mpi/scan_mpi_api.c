@@ -298,10 +298,11 @@ int main(int argc, char **argv)
         check(rc == OVL_OK && (rank != 0 || ranks > 3 || st.docs_fetched[2] == want),
               "families widened: rank 0 fetches the records of the documents a window reads, not every family "
               "document's first", got);
-        /* The family's 24 spans (one a document) are all on rank 0 while it builds them, once
-         * (by family: it keeps none in document order), beside its share's; another rank holds
-         * its share's (which it answers for) and those of the documents its pairs name, never
-         * all 24. */
+        /* The family's 24 spans (one a document) are all on rank 0 once it puts the families
+         * together, once (by family: it keeps none in document order), beside its share's;
+         * another rank holds its share's (which it answers for), for a moment the occurrences
+         * of the texts it owns (all 24 at most, once) while it builds their families, and in
+         * the alignment those of the documents its pairs name, never all 24. */
         uint64_t held2[2] = {st.family_spans_held[2], st.family_spans_held[4]}, all[8] = {0};
         int spans_ok = rc == OVL_OK;
         MPI_Gather(held2, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
@@ -309,11 +310,11 @@ int main(int argc, char **argv)
         for (int p = 0; rank == 0 && p < ranks && p < 4; p++) {
             gl += (size_t)snprintf(got + gl, sizeof got - gl, " %llu/%llu", (unsigned long long)all[2 * p],
                                    (unsigned long long)all[2 * p + 1]);
-            spans_ok &= p == 0 ? all[0] >= 24 && (ranks == 1 || all[0] < 48) : all[2 * p] < 24 && all[2 * p + 1] < 24;
+            spans_ok &= p == 0 ? all[0] >= 24 && (ranks == 1 || all[0] < 48) : all[2 * p] < 48 && all[2 * p + 1] < 24;
         }
         check(rank != 0 || spans_ok,
-              "family spans held: every one on rank 0 as it builds them, once, the others their share's and their "
-              "pairs' documents'", got);
+              "family spans held: every one on rank 0 as it puts them together, once, the others their share's, "
+              "their texts' while they build them and their pairs' documents'", got);
         /* The units were joined on every rank in step, and the parts of texts: the same units,
          * pairs of neighbours, sums and pairs of a text and a kin everywhere (two sums a kind,
          * recurring and template, one per test of two texts' leaders, and two for the parts
