@@ -2152,7 +2152,8 @@ done:
     return rc;
 }
 
-int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx)
+int ovl__families_widen_occurrences(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx,
+                                    size_t *nwidened)
 {
     wreader wr = {rd, NULL, NULL, NULL, 0, 0, 0, OVL_OK, ctx};
     size_t nocc = 0, widened = 0, capw = 0, caprq = 0, capext = 0, capmiss = 0, caphs = 0;
@@ -2169,9 +2170,8 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
     wcons *cons = NULL;          /* per family: the steps of its sides */
     unsigned char *big = NULL;   /* per family: read occurrence by occurrence */
     size_t *slot = NULL;
-    fsort *order = NULL;
-    ovl__fam *nf = NULL;
     int rc = OVL_OK;
+    *nwidened = 0;
     fam->lo = fam->hi = NULL;
     size_t base = SIZE_MAX;
     for (size_t k = 0; k < fam->n; k++)
@@ -2335,32 +2335,10 @@ int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd
         if (slot[k] != SIZE_MAX)
             fm->weight = (uint64_t)fm->documents * (rep->char_end - rep->char_start);
     }
-    /* (The join reads no sides: their bounds, 8 bytes an occurrence, are given back first.) */
-    free(lo);
-    free(hi);
-    lo = hi = NULL;
-    size_t joined = 0;
-    if (wr.rc == OVL_OK && (rc = join_same_text(ctx, fam, &wr, lctx, &joined)) != OVL_OK)
-        goto done;
-    if (wr.rc != OVL_OK) {
+    /* (The join reads no sides: their bounds, 8 bytes an occurrence, are given back.) */
+    if (wr.rc != OVL_OK)
         rc = wr.rc; /* (the detail is in ctx, where the fetch put it) */
-        goto done;
-    }
-    if (!widened && !joined)
-        goto done;
-    /* Heaviest first again. */
-    order = malloc(fam->n * sizeof *order);
-    nf = malloc(fam->n * sizeof *nf);
-    if (!order || !nf)
-        goto nomem;
-    for (size_t k = 0; k < fam->n; k++)
-        order[k] = (fsort){fam->f[k].weight, fam->f[k].nspans ? fam->spans[fam->f[k].first_span].doc : 0, k};
-    qsort(order, fam->n, sizeof *order, cmp_wsort);
-    for (size_t k = 0; k < fam->n; k++)
-        nf[k] = fam->f[order[k].idx];
-    free(fam->f);
-    fam->f = nf;
-    nf = NULL;
+    *nwidened = widened;
     goto done;
 nomem:
     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
@@ -2376,9 +2354,48 @@ done:
     free(cons);
     free(big);
     free(slot);
+    return rc;
+}
+
+int ovl__families_join(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx, int widened)
+{
+    wreader wr = {rd, NULL, NULL, NULL, 0, 0, 0, OVL_OK, ctx};
+    fsort *order = NULL;
+    ovl__fam *nf = NULL;
+    size_t joined = 0;
+    int rc = join_same_text(ctx, fam, &wr, lctx, &joined);
+    if (rc == OVL_OK && wr.rc != OVL_OK)
+        rc = wr.rc; /* (the detail is in ctx, where the fetch put it) */
+    if (rc != OVL_OK || (!widened && !joined))
+        goto done;
+    /* Heaviest first again. */
+    order = malloc((fam->n ? fam->n : 1) * sizeof *order);
+    nf = malloc((fam->n ? fam->n : 1) * sizeof *nf);
+    if (!order || !nf) {
+        rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < fam->n; k++)
+        order[k] = (fsort){fam->f[k].weight, fam->f[k].nspans ? fam->spans[fam->f[k].first_span].doc : 0, k};
+    if (fam->n > 1)
+        qsort(order, fam->n, sizeof *order, cmp_wsort);
+    for (size_t k = 0; k < fam->n; k++)
+        nf[k] = fam->f[order[k].idx];
+    free(fam->f);
+    fam->f = nf;
+    nf = NULL;
+done:
+    free(wr.docs);
     free(order);
     free(nf);
     return rc;
+}
+
+int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx)
+{
+    size_t widened = 0;
+    int rc = ovl__families_widen_occurrences(ctx, fam, rd, lctx, &widened);
+    return rc == OVL_OK ? ovl__families_join(ctx, fam, rd, lctx, widened > 0) : rc;
 }
 
 typedef struct kfirst {

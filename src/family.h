@@ -258,6 +258,15 @@ typedef struct ovl__famread {
  * they are (the report tells of them elsewhere). OVL_OK or OVL_ERR_NOMEM. */
 int ovl__families_widen(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx);
 
+/* ovl__families_widen in two steps: the occurrences widened (each family's alone: a process
+ * holding some of the families widens them as it would among all), *widened telling how many
+ * took tokens; then, every family at hand in the build's order, the families of one text
+ * joined and, when some occurrence was widened (widened non-zero) or some family joined,
+ * sorted again. */
+int ovl__families_widen_occurrences(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx,
+                                    size_t *widened);
+int ovl__families_join(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx, int widened);
+
 /* Once the families are widened, keeps what the report shows of them: the top heaviest
  * families (0: all; the others counted in fam->dropped, their occurrences given back) and of
  * each its first per occurrences in document order (0: all; f->nspans becomes their count)

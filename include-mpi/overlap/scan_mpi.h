@@ -40,20 +40,23 @@ extern "C" {
  *     and each such chunk's record goes to the rank holding its document, which finds the
  *     chunk it names in its chunk file and its class (its set of key groups) among its
  *     share's; rank 0 merges the ranks' classes, numbers them as first met and resolves
- *     them into units, which go back to the ranks; they send rank 0, document after
- *     document, each recurring chunk's offset, ranges and unit (25 bytes, not the 16-byte
- *     records of each of its keys); rank 0 builds the families over those documents and
- *     their copies only and widens their occurrences, reading those documents again while
- *     the other ranks serve it, a window of documents at a time (key_round / 1024 + 1),
- *     their records (content hash, token count) and file list entries; each rank then
- *     asks rank 0 for the families' spans of its pairs' documents only (rank 0 answers the
- *     ranks in turn) and drops the pairs in recurring text only;
+ *     them into units, which go back to the ranks; every rank joins the units into texts,
+ *     and the parts of texts, over its own documents (the counts added up over the ranks),
+ *     and sends each occurrence of recurring text of its documents to the rank owning its
+ *     text, which builds the families of its texts (their documents and copies counted)
+ *     and widens their occurrences, reading those documents again a window of documents at
+ *     a time (key_round / 1024 + 1), their records (content hash, token count) and file
+ *     list entries fetched in rounds every rank takes part in; rank 0 puts the families
+ *     together and joins those of one text, reading the texts shown again while the other
+ *     ranks serve it; each rank then asks the ranks holding its pairs' documents for their
+ *     families' spans (one rank per round) and drops the pairs in recurring text only;
  *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest
  *     first to the least loaded of as many bins as ranks, its bin j to rank (j + rank) mod
  *     ranks, so pairs of long documents are spread out and no rank holds others' costs;
  *   4 align: each rank aligns its pairs, re-reading the files (a shared file system), in a
  *     run over the documents of those pairs only, their records fetched from the ranks that
- *     read them (all-to-all), their families' spans from rank 0 as in phase 2;
+ *     read them (all-to-all), their families' spans from the ranks holding them as in
+ *     phase 2;
  *   5 results: each rank sorts its pair records in report order; rank 0 merges these runs,
  *     asking each rank for a window of records at a time, and keeps the records the report
  *     lists (list_pairs, and failed pairs), the others counted where they are; then the
@@ -158,7 +161,7 @@ typedef struct ovl_scan_mpi_stats {
                                                         occurrences of the texts it owns, and
                                                         on rank 0 the families put together
                                                         (their occurrences), until they are
-                                                        widened, then those the report lists */
+                                                        joined, then those the report lists */
     uint64_t family_spans_held_max[OVL_SCAN_MPI_PHASES];
     uint64_t families_input; /* the bytes this rank built its families from: the
                                 occurrences of recurring text of the texts it owns, 37 bytes

@@ -1,4 +1,4 @@
-/* families.c - the families over MPI ranks: built by the ranks owning their texts (from src/mpi/famunits.c's input) and widened on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave. */
+/* families.c - the families over MPI ranks: built and widened by the ranks owning their texts (from src/mpi/famunits.c's input) and joined on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave. */
 #include "families.h"
 
 #include <stddef.h>
@@ -312,7 +312,7 @@ static uint32_t copies_fin(const void *arg, uint32_t doc)
 /* A family as it travels to rank 0: its weight, first document and its first occurrence's
  * place there (the order of one process: heaviest first, then by the first document, then
  * as first met), documents, occurrences and representative (among them); then each
- * occurrence with its bounds. */
+ * occurrence, widened. */
 typedef struct famhead {
     uint64_t weight;
     uint32_t doc, pos;
@@ -343,11 +343,7 @@ static void pack_families(const ovl__families *loc, const ovl__mpi_fin *f, ovl__
         famhead h = {fm->weight, loc->spans[fm->first_span].doc, f->pos[fm->first_in], fm->documents, fm->nspans,
                      fm->rep - fm->first_span};
         ovl__bput(b, &h, sizeof h);
-        for (size_t x = fm->first_span; x < fm->first_span + fm->nspans; x++) {
-            ovl__bput(b, &loc->spans[x], sizeof *loc->spans);
-            ovl__bput(b, &loc->lo[x], sizeof *loc->lo); /* (built alone: from span 0) */
-            ovl__bput(b, &loc->hi[x], sizeof *loc->hi);
-        }
+        ovl__bput(b, &loc->spans[fm->first_span], fm->nspans * sizeof *loc->spans);
     }
 }
 
@@ -370,17 +366,100 @@ static int unpack_families(const char *p, size_t len, ovl__families *fam, famkey
         fm->first_in = 0;
         key[*nf] = (famkey){h.weight, h.doc, h.pos, *nf};
         ++*nf;
-        for (uint64_t x = 0; x < h.nspans; x++, ++*no)
-            if (ovl__mpi_get(&b, &fam->spans[*no], sizeof *fam->spans) != 0 ||
-                ovl__mpi_get(&b, &fam->lo[*no], sizeof *fam->lo) != 0 ||
-                ovl__mpi_get(&b, &fam->hi[*no], sizeof *fam->hi) != 0)
-                return -1;
+        if (ovl__mpi_get(&b, &fam->spans[*no], (size_t)h.nspans * sizeof *fam->spans) != 0)
+            return -1;
+        *no += (size_t)h.nspans;
     }
     return 0;
 }
 
-int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *frec, dpair *cops, size_t ncops,
-                            ovl__families *fam, int *use_fam)
+/* The owners' widening fetch (ovl__famread.fetch): a window of documents' records and, for
+ * their text, file list entries, fetched from the ranks holding them in a round every rank
+ * takes part in, those done widening with no documents, until none widens. */
+typedef struct rfetch {
+    mpi_run *m;
+    const size_t *first;
+    const ovl_corpus *c;
+    const ovl_scan_doc *mydocs;
+    ovl__famdoc *fig;
+    size_t capfig;
+    ovl_corpus *view;
+} rfetch;
+
+/* One round: this rank's window docs[0, n) (active: it still widens); *more: whether any rank
+ * does (when none, nothing is fetched). The code is every rank's but for this rank's out of
+ * memory. */
+static int fetch_round(rfetch *f, const uint32_t *docs, size_t n, int want, int active, int *more)
+{
+    mpi_run *m = f->m;
+    int any = 0, rc = OVL_OK, bad = OVL_OK;
+    MPI_Allreduce(&active, &any, 1, MPI_INT, MPI_SUM, m->comm);
+    *more = any > 0;
+    if (!any)
+        return OVL_OK;
+    ovl_corpus_free(f->view);
+    f->view = NULL;
+    int text = (want & OVL__FAM_TEXT) != 0;
+    void *rows = NULL;
+    size_t fetched = 0;
+    if (ovl__grow(&f->fig, &f->capfig, n + 1, sizeof *f->fig) != 0)
+        bad = ovl__mpi_nomem(m), n = 0;
+    rc = ovl__mpi_fetch_rows(m, f->first, f->mydocs, sizeof *f->mydocs, docs, n, &rows, &fetched);
+    const ovl_scan_doc *dr = rows;
+    for (size_t k = 0; rc == OVL_OK && k < n; k++)
+        f->fig[k] = (ovl__famdoc){{dr[k].hash[0], dr[k].hash[1]}, dr[k].tokens, 0};
+    free(rows);
+    ovl__mpi_held_docs(m, n, fetched);
+    /* (The code of a collective call is every rank's: each takes the same way.) */
+    if (rc == OVL_OK && m->parted) {
+        rc = ovl__mpi_fetch_entries(m, f->first, f->c, docs, text ? n : 0, &f->view);
+        ovl__mpi_held_paths(m, text ? n : 0);
+    } else if (rc == OVL_OK && text && !(f->view = ovl__corpus_view(f->c, docs, n))) {
+        bad = ovl__mpi_nomem(m);
+    }
+    return rc != OVL_OK ? rc : bad;
+}
+
+static int round_fetch(void *u, const uint32_t *docs, size_t n, int want, const ovl_corpus **fc,
+                       const ovl__famdoc **fig)
+{
+    rfetch *f = u;
+    int more = 1, rc = fetch_round(f, docs, n, want, 1, &more);
+    *fc = f->view;
+    *fig = f->fig;
+    return rc;
+}
+
+/* Collective: each rank widens the occurrences of the families it built (loc), as one process
+ * widens them among all, reading their documents again a window (window documents) at a
+ * time, fetched in rounds every rank takes part in (fetch_round). *widened: the occurrences
+ * that took tokens. Every rank returns the same code. */
+static int widen_owned(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
+                       const ovl_scan_doc *mydocs, ovl__families *loc, size_t window, size_t *widened)
+{
+    rfetch rf = {m, first, c, mydocs, NULL, 0, NULL};
+    ovl_ctx *lctx = ovl_ctx_new();
+    *widened = 0;
+    int rc = ovl__mpi_agree(m, lctx ? OVL_OK : ovl__mpi_nomem(m));
+    if (rc == OVL_OK) {
+        ovl__famread rd = {NULL, &o->doc, NULL, NULL, round_fetch, &rf, window ? window : 1};
+        rc = ovl__families_widen_occurrences(m->ctx, loc, &rd, lctx, widened);
+        /* (Done: rounds with no documents until every rank is.) */
+        for (int more = 1; more;) {
+            int r = fetch_round(&rf, NULL, 0, 0, 0, &more);
+            if (rc == OVL_OK)
+                rc = r;
+        }
+    }
+    ovl_ctx_free(lctx);
+    ovl_corpus_free(rf.view);
+    free(rf.fig);
+    return ovl__mpi_agree(m, rc);
+}
+
+int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
+                            const ovl_scan_doc *mydocs, size_t window, ovl__mpi_fin *frec, dpair *cops,
+                            size_t ncops, ovl__families *fam, int *use_fam, int *widened)
 {
     int rc = OVL_OK, P = m->size, root = m->rank == 0, bad = 0;
     ovl__families loc;
@@ -389,8 +468,8 @@ int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *fr
     ovl__fam *sorted = NULL;
     memset(&loc, 0, sizeof loc);
     memset(fam, 0, sizeof *fam);
-    *use_fam = 0;
-    /* The copies by group, for the widening on rank 0. */
+    *use_fam = *widened = 0;
+    /* The copies by group, for the join on rank 0. */
     if (root && ncops > 1)
         qsort(cops, ncops, sizeof *cops, ovl__mpi_cmp_by_first);
     if (!o->families || !o->max_df) {
@@ -398,38 +477,46 @@ int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, ovl__mpi_fin *fr
         return OVL_OK;
     }
     /* Each rank builds the families of the texts it owns, all their occurrences at hand, as
-     * one process builds them; rank 0 puts them in its order. */
-    uint64_t cnt[2] = {0, 0}, *all = NULL;
-    size_t held = frec->s.n * (sizeof *frec->s.spans + 3 * sizeof(uint32_t) + 1), nocc = 0;
+     * one process builds them, and widens their occurrences; rank 0 puts them in its order. */
+    uint64_t cnt[3] = {0, 0, 0}, *all = NULL;
+    size_t held = frec->s.n * (sizeof *frec->s.spans + 3 * sizeof(uint32_t) + 1), nocc = 0, wide = 0;
     rc = ovl__families_from_occurrences(m->ctx, &frec->s, frec->lo, frec->hi, frec->nunits, copies_fin, frec, &loc);
+    free(frec->lo);
+    free(frec->hi);
+    frec->lo = frec->hi = NULL;
+    for (size_t k = 0; rc == OVL_OK && k < loc.n; k++)
+        nocc += loc.f[k].nspans;
+    ovl__mpi_held(m, held);
+    if ((rc = ovl__mpi_agree(m, rc)) == OVL_OK)
+        rc = widen_owned(m, o, c, first, mydocs, &loc, window, &wide);
     if (rc == OVL_OK) {
         pack_families(&loc, frec, &b);
         cnt[0] = loc.n;
-        for (size_t k = 0; k < loc.n; k++)
-            cnt[1] += loc.f[k].nspans;
+        cnt[1] = nocc;
+        cnt[2] = wide;
         if (b.bad)
             rc = ovl__mpi_nomem(m);
     }
-    ovl__mpi_held(m, held + b.n);
     ovl__mpi_fin_free(frec);
     ovl__families_free(&loc);
-    if (root && !(all = malloc(2 * (size_t)P * sizeof *all)))
+    if (root && !(all = malloc(3 * (size_t)P * sizeof *all)))
         rc = ovl__mpi_nomem(m);
     if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
         goto done;
-    MPI_Gather(cnt, 2, MPI_UINT64_T, all, 2, MPI_UINT64_T, 0, m->comm);
+    MPI_Gather(cnt, 3, MPI_UINT64_T, all, 3, MPI_UINT64_T, 0, m->comm);
     if (!root) {
         ovl__mpi_send_bytes(m, b.p, b.n, 0);
     } else {
         size_t nfam = 0, nf = 0, no = 0;
-        for (int p = 0; p < P; p++)
-            nfam += (size_t)all[2 * p], nocc += (size_t)all[2 * p + 1];
+        nocc = 0;
+        for (int p = 0; p < P; p++) {
+            nfam += (size_t)all[3 * p], nocc += (size_t)all[3 * p + 1];
+            *widened |= all[3 * p + 2] > 0;
+        }
         fam->f = calloc(nfam ? nfam : 1, sizeof *fam->f);
         fam->spans = malloc((nocc ? nocc : 1) * sizeof *fam->spans);
-        fam->lo = malloc((nocc ? nocc : 1) * sizeof *fam->lo);
-        fam->hi = malloc((nocc ? nocc : 1) * sizeof *fam->hi);
         key = malloc((nfam ? nfam : 1) * sizeof *key);
-        int room = fam->f && fam->spans && fam->lo && fam->hi && key;
+        int room = fam->f && fam->spans && key;
         if (!room)
             rc = ovl__mpi_nomem(m);
         /* (Rank 0's own first, then the others' in rank order; without room each is read and
@@ -474,7 +561,7 @@ done:
     return rc;
 }
 
-/* The widening's fetch (ovl__famread.fetch) on rank 0: a window of documents' figures and
+/* The join's fetch (ovl__famread.fetch) on rank 0: a window of documents' figures and
  * file list entries. Records (hash, token count) and entries of its own share from mydocs
  * and c, the others' asked of the ranks holding them; copies counted in cops, sorted by
  * group. */
@@ -533,9 +620,9 @@ static int fetch_window(void *u, const uint32_t *docs, size_t n, int want, const
     return rc;
 }
 
-int ovl__mpi_widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                            const ovl_scan_doc *mydocs, ovl__families *fam, dpair *cops, size_t ncops,
-                            size_t window)
+int ovl__mpi_join_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
+                           const ovl_scan_doc *mydocs, ovl__families *fam, dpair *cops, size_t ncops,
+                           size_t window, int widened)
 {
     wfetch wf = {m, first, c, mydocs, cops, ncops, NULL, NULL, 0, 0, NULL};
     int rc = OVL_OK;
@@ -544,7 +631,7 @@ int ovl__mpi_widen_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus
         rc = ovl__mpi_nomem(m);
     if (rc == OVL_OK) {
         ovl__famread rd = {NULL, &o->doc, NULL, NULL, fetch_window, &wf, window ? window : 1};
-        rc = ovl__families_widen(m->ctx, fam, &rd, lctx);
+        rc = ovl__families_join(m->ctx, fam, &rd, lctx, widened);
     }
     ovl_ctx_free(lctx);
     ovl_corpus_free(wf.view);

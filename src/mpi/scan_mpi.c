@@ -828,7 +828,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
          * templates' spans stay where they were made: their count and characters are added
          * up. */
         uint64_t h[3] = {0, 0, 0}, owned = krec.s.n, put = 0;
-        rc = ovl__mpi_build_families(m, &o, &krec, cops, ncops, &gfam, &use_fam);
+        /* (The families' documents are read again a window of documents at a time.) */
+        int widened = 0;
+        size_t window = (size_t)(kr / 1024 + 1);
+        rc = ovl__mpi_build_families(m, &o, c, first, mydocs, window, &krec, cops, ncops, &gfam, &use_fam, &widened);
         /* (Rank 0 answers for its documents from its own spans, like every rank: of the
          * families it keeps the occurrences, by family, which are widened and listed. The
          * occurrences a rank owns are given back before rank 0 puts the families together.) */
@@ -853,10 +856,10 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         if (!use_ign)
             ovl__families_free(&mign);
         if (use_fam) {
-            /* Rank 0 widens the families' occurrences, asking the others for what it reads of
+            /* Rank 0 joins the families of one text, asking the others for what it reads of
              * their documents a window at a time while they serve. */
             if (me == 0) {
-                rc = ovl__mpi_widen_families(m, &o, c, first, mydocs, &gfam, cops, ncops, (size_t)(kr / 1024 + 1));
+                rc = ovl__mpi_join_families(m, &o, c, first, mydocs, &gfam, cops, ncops, window, widened);
                 /* (Held to the report: what it lists, as in one process.) */
                 if (rc == OVL_OK)
                     ovl__families_keep(&gfam, o.top_families, o.family_spans);

@@ -286,7 +286,10 @@ int main(int argc, char **argv)
               "families widened over a corpus walked in parts: rank 0 fetches one window of entries at a time",
               got);
         /* Their records (content hash, token count) come with the windows too, of the
-         * documents the widening reads or compares only: at -n 3 (rank 0 holding r00..r07)
+         * documents the widening reads or compares only. At 2 and 3 ranks both families'
+         * texts fall to rank 0 (src/mpi/famunits.c, text_owner), which widens them (its
+         * windows fetched in rounds the other ranks take part in with none) and joins them:
+         * at -n 3 (rank 0 holding r00..r07)
          * those of the other ranks among the two families' sampled occurrences (12: 16 of
          * each family's read first; 7 when 8 were), the occurrences as long as a family's
          * text whose documents' token counts pick the shortest (11) and the two texts read
@@ -296,8 +299,8 @@ int main(int argc, char **argv)
         snprintf(got, sizeof got, "rank 0 fetched %llu records in the pairs phase, want %llu",
                  (unsigned long long)st.docs_fetched[2], (unsigned long long)want);
         check(rc == OVL_OK && (rank != 0 || ranks > 3 || st.docs_fetched[2] == want),
-              "families widened: rank 0 fetches the records of the documents a window reads, not every family "
-              "document's first", got);
+              "families widened and joined: rank 0 fetches the records of the documents a window reads, not "
+              "every family document's first", got);
         /* The family's 24 spans (one a document) are all on rank 0 once it puts the families
          * together, once (by family: it keeps none in document order), beside its share's;
          * another rank holds its share's (which it answers for), for a moment the occurrences
