@@ -219,6 +219,7 @@ static void write_stats(const char *path, int rank, int ranks)
     double *walk = rank == 0 ? calloc((size_t)ranks, sizeof *walk) : NULL;
     uint64_t *spans = rank == 0 ? calloc((size_t)ranks * OVL_SCAN_MPI_PHASES, sizeof *spans) : NULL;
     uint64_t *names = rank == 0 ? calloc((size_t)ranks, sizeof *names) : NULL;
+    uint64_t *fin = rank == 0 ? calloc((size_t)ranks, sizeof *fin) : NULL;
     MPI_Gather(stats.rss_peak, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, peaks, OVL_SCAN_MPI_PHASES,
                MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Gather(stats.family_spans_held, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, spans, OVL_SCAN_MPI_PHASES,
@@ -226,17 +227,15 @@ static void write_stats(const char *path, int rank, int ranks)
     MPI_Gather(&stats.dirs_listed, 1, MPI_UINT64_T, dirs, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Gather(&stats.walk_seconds, 1, MPI_DOUBLE, walk, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     MPI_Gather(&stats.walk_names_held, 1, MPI_UINT64_T, names, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    MPI_Gather(&stats.families_input, 1, MPI_UINT64_T, fin, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     if (rank != 0)
         return;
-    if (!peaks || !dirs || !walk || !spans || !names) {
-        cli_error("%s: out of memory for the MPI figures", path);
-        free(peaks), free(dirs), free(walk), free(spans), free(names);
-        return;
-    }
-    FILE *f = fopen(path, "w");
+    FILE *f = peaks && dirs && walk && spans && names && fin ? fopen(path, "w") : NULL;
     if (!f) {
-        cli_error("%s: cannot write the MPI figures", path);
-        free(peaks), free(dirs), free(walk), free(spans), free(names);
+        cli_error(peaks && dirs && walk && spans && names && fin ? "%s: cannot write the MPI figures"
+                                                                 : "%s: out of memory for the MPI figures",
+                  path);
+        free(peaks), free(dirs), free(walk), free(spans), free(names), free(fin);
         return;
     }
     fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\tdocs_held_max\tdocs_fetched"
@@ -258,7 +257,8 @@ static void write_stats(const char *path, int rank, int ranks)
         fprintf(f, "\t%llu", (unsigned long long)stats.groups_held_max[p]);
         for (int k = 0; k < ranks; k++)
             fprintf(f, "%s%llu", k ? "," : "\t", (unsigned long long)spans[(size_t)k * OVL_SCAN_MPI_PHASES + p]);
-        fprintf(f, "\t%llu", p == 2 /* pairs */ ? (unsigned long long)stats.families_input : 0ull);
+        for (int k = 0; k < ranks; k++)
+            fprintf(f, "%s%llu", k ? "," : "\t", p == 2 /* pairs */ ? (unsigned long long)fin[k] : 0ull);
         for (int k = 0; k < ranks; k++)
             fprintf(f, "%s%llu", k ? "," : "\t", p ? 0ull : (unsigned long long)names[k]);
         fprintf(f, "\t%llu\t%llu\t%llu\t%llu\t%llu\n", p == 2 ? (unsigned long long)stats.family_units : 0ull,
@@ -267,7 +267,7 @@ static void write_stats(const char *path, int rank, int ranks)
                 p == 2 ? (unsigned long long)stats.family_joined : 0ull,
                 p == 2 ? (unsigned long long)stats.family_part_pairs : 0ull);
     }
-    free(peaks), free(dirs), free(walk), free(spans), free(names);
+    free(peaks), free(dirs), free(walk), free(spans), free(names), free(fin);
     if (fclose(f) != 0)
         cli_error("%s: cannot write the MPI figures", path);
 }

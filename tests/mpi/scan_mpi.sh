@@ -285,7 +285,8 @@ done
 # Families widened over the text beside their occurrences and families of one text joined
 # (src/family.c reads the documents again): a notice whose first line the fingerprint merges
 # with each file's own lines, in 60 files of their own words (one process: one family holding
-# the whole notice). Rank 0 reads those documents again, fetched from the ranks holding them.
+# the whole notice). The rank owning its text reads those documents again, fetched from the
+# ranks holding them.
 rwords() { awk -v s="$1" -v n="$2" 'BEGIN { srand(s); for (w = 0; w < n; w++)
   printf "r%d%s", int(rand() * 1000000), (w % 12 == 11 ? ".\n" : " ") }'; }
 line() { rwords "$1" "$2" | tr '\n' ' ' | sed 's/ *$//'; }
@@ -309,13 +310,37 @@ for n in 2 3; do
     bad "widened family on $n ranks: status $stn (one process $st1), $(cmp "$t/one.jsonl" "$t/mpi.jsonl" 2>&1 | head -1)"
 done
 
+# Families built and widened by the ranks owning their texts (src/mpi/famunits.c): ten
+# notices, each in 6 of 30 files between words of their own, make ten families, whose texts
+# fall to different ranks; the report is one process's, and some rank besides rank 0 builds
+# families from occurrences it owns (families_input, per rank on the pairs row).
+mkdir -p "$t/own"
+for d in $(seq 0 29); do
+  { rwords $((40000 + d)) 120; echo; echo; rwords $((500 + d % 10)) 60; echo; echo
+    rwords $((41000 + d)) 120; echo; echo; rwords $((500 + (d + 3) % 10)) 60; echo; echo
+    rwords $((42000 + d)) 120; } >"$t/own/f$(printf %02d "$d").txt"
+done
+"$OVL_BIN" scan --format json --max-df 4 -o "$t/one.json" "$t/own" 2>/dev/null
+st1=$?
+jq -e '(.families | length) == 10 and ([.families[] | .documents == 6] | all)' "$t/one.json" >/dev/null ||
+  bad "ten notices: one process gives $(jq -c '[.families[] | .documents]' "$t/one.json" 2>&1)"
+for n in 2 3; do
+  OVERLAP_MPI_STATS="$t/own.$n" mpi "$n" scan --format json --max-df 4 -o "$t/mpi.json" "$t/own" >/dev/null 2>&1
+  stn=$?
+  fin=$(awk -F'\t' '$1 == "pairs" { print $16 }' "$t/own.$n")
+  [ "$st1" = "$stn" ] && cmp -s "$t/one.json" "$t/mpi.json" &&
+    echo "$fin" | awk -F, -v n="$n" '{ o = 0; for (k = 2; k <= NF; k++) o += $k > 0; exit !(NF == n && o >= 1) }' &&
+    ok "ten families built by the ranks owning their texts on $n ranks: identical bytes, families input per rank $fin" ||
+    bad "ten families on $n ranks: status $stn (one process $st1), families input per rank '$fin', $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
+done
+
 # The options struct through the library (tests/mpi/scan_mpi_api.c): NULL, key rounds of one
 # document, group keys of two ranks numbered as one group, version 1 still read, group ids and
 # keys both refused, an unknown version refused on every rank; the documents a rank holds: its share
 # and those of its pairs, fetched from the ranks that read them (docs_held, docs_fetched);
 # the corpus walked in parts (ovl_corpus_add_paths_mpi): shares, problems, paths held; the
-# families' documents read by rank 0 a window of entries and records at a time; the families'
-# units joined by every rank in step.
+# families' documents read a window of entries and records at a time; the families' units
+# joined by every rank in step.
 if [ -n "${OVL_MPI_API:-}" ]; then
   for n in 1 3; do
     ASAN_OPTIONS=$mpi_asan timeout 300 "$OVL_MPIEXEC" -n "$n" --oversubscribe "$OVL_MPI_API" >"$t/api.out" 2>"$t/api.err"
