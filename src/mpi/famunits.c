@@ -405,8 +405,9 @@ static int spans_to_owners(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl
         f->lo = malloc((ng ? ng : 1) * sizeof *f->lo);
         f->hi = malloc((ng ? ng : 1) * sizeof *f->hi);
         f->pos = malloc((ng ? ng : 1) * sizeof *f->pos);
+        f->copied = malloc((ng ? ng : 1) * sizeof *f->copied);
         texts = malloc((ng ? ng : 1) * sizeof *texts);
-        if (!f->s.spans || !f->s.text || !f->s.clean || !f->lo || !f->hi || !f->pos || !texts)
+        if (!f->s.spans || !f->s.text || !f->s.clean || !f->lo || !f->hi || !f->pos || !f->copied || !texts)
             rc = ovl__mpi_nomem(m);
     }
     for (size_t x = 0; rc == OVL_OK && x < ng; x++) {
@@ -418,14 +419,13 @@ static int spans_to_owners(mpi_run *m, const ovl__fspans *sp, const uint32_t *dl
         f->hi[x] = r->hi;
         f->pos[x] = r->pos;
         texts[x] = r->text;
+        /* (A document's occurrences come one after the other: its copies taken once.) */
         if (r->copies && (x == 0 || got[x - 1].sp.doc != r->sp.doc))
-            f->ncopied++;
+            f->copied[f->ncopied++] = (ovl__mpi_dcount){r->sp.doc, r->copies};
     }
-    if (rc == OVL_OK && !(f->copied = malloc((f->ncopied ? f->ncopied : 1) * sizeof *f->copied)))
-        rc = ovl__mpi_nomem(m);
-    for (size_t x = 0, c = 0; rc == OVL_OK && x < ng; x++)
-        if (got[x].copies && (x == 0 || got[x - 1].sp.doc != got[x].sp.doc))
-            f->copied[c++] = (ovl__mpi_dcount){got[x].sp.doc, got[x].copies};
+    ovl__mpi_dcount *fit = rc == OVL_OK ? realloc(f->copied, (f->ncopied ? f->ncopied : 1) * sizeof *fit) : NULL;
+    if (fit) /* (else the larger block stays) */
+        f->copied = fit;
     free(got);
     got = NULL;
     if (rc == OVL_OK) {
