@@ -1828,22 +1828,17 @@ static int widen_room(const ovl__famspan *sp, const uint32_t *lo, const uint32_t
 /* Tokens of a gram: a family's text is looked for inside another's by its grams. */
 #define FAMILY_GRAM 8
 
-typedef struct wgram {
-    uint64_t g;
-    uint32_t k; /* family */
-} wgram;
-
-static int cmp_wgram_gk(const void *a, const void *b)
+static int cmp_fgram_gk(const void *a, const void *b)
 {
-    const wgram *p = a, *q = b;
+    const ovl__fgram *p = a, *q = b;
     if (p->g != q->g)
         return p->g < q->g ? -1 : 1;
     return (p->k > q->k) - (p->k < q->k);
 }
 
-static int cmp_wgram_kg(const void *a, const void *b)
+static int cmp_fgram_kg(const void *a, const void *b)
 {
-    const wgram *p = a, *q = b;
+    const ovl__fgram *p = a, *q = b;
     if (p->k != q->k)
         return p->k < q->k ? -1 : 1;
     return (p->g > q->g) - (p->g < q->g);
@@ -1928,6 +1923,154 @@ static int text_spans(ovl_ctx *ctx, const ovl__families *fam, wreader *wr, size_
     return OVL_OK;
 }
 
+void ovl__fgrams_free(ovl__fgrams *t)
+{
+    if (!t)
+        return;
+    free(t->len);
+    free(t->goff);
+    free(t->gr);
+    memset(t, 0, sizeof *t);
+}
+
+int ovl__families_grams(ovl_ctx *ctx, const ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx,
+                        ovl__fgrams *out)
+{
+    wreader wr = {rd, NULL, NULL, NULL, 0, 0, 0, OVL_OK, ctx};
+    size_t nf = fam->n, ng = 0, capg = 0, ntok = 0, captok = 0;
+    size_t *off = calloc(nf + 1, sizeof *off);
+    wreq *rq = malloc((nf ? nf : 1) * sizeof *rq);
+    size_t *best = malloc((nf ? nf : 1) * sizeof *best);
+    uint64_t *tok = NULL;
+    ovl__fgram *gr = NULL;
+    int rc = OVL_OK;
+    memset(out, 0, sizeof *out);
+    out->n = nf;
+    out->len = calloc(nf ? nf : 1, sizeof *out->len);
+    out->goff = calloc(nf + 1, sizeof *out->goff);
+    if (!off || !rq || !best || !out->len || !out->goff)
+        goto nomem;
+    if ((rc = text_spans(ctx, fam, &wr, best)) != OVL_OK)
+        goto done;
+    size_t nrq = 0;
+    for (size_t k = 0; k < nf; k++)
+        if (best[k] != SIZE_MAX)
+            rq[nrq++] = (wreq){fam->spans[best[k]].doc, best[k], k};
+    if (nrq > 1)
+        qsort(rq, nrq, sizeof *rq, cmp_wreq);
+    /* Each text's tokens (by family), then its grams. */
+    for (size_t i = 0; i < nrq;) {
+        size_t e = i + 1;
+        while (e < nrq && rq[e].doc == rq[i].doc)
+            e++;
+        wreader_at(&wr, rq, sizeof *rq, i, nrq, OVL__FAM_TEXT);
+        ovl_norm *nm = widen_load(&wr, lctx, rq[i].doc);
+        for (; nm && i < e; i++) {
+            const ovl__famspan *sp = &fam->spans[rq[i].s];
+            size_t nt = ovl_norm_count(nm), t1 = sp->tok_end < nt ? sp->tok_end : nt;
+            size_t n = t1 > sp->tok_start ? t1 - sp->tok_start : 0;
+            if (ovl__grow(&tok, &captok, ntok + n + 1, sizeof *tok) != 0) {
+                ovl_norm_free(nm);
+                goto nomem;
+            }
+            off[rq[i].slot] = ntok;
+            out->len[rq[i].slot] = n;
+            for (size_t t = 0; t < n; t++)
+                tok[ntok++] = nm->tokens[sp->tok_start + t].hash;
+        }
+        i = e;
+        ovl_norm_free(nm);
+    }
+    for (size_t k = 0; k < nf; k++) {
+        size_t len = out->len[k];
+        for (size_t t = 0; len >= FAMILY_GRAM && t + FAMILY_GRAM <= len; t++) {
+            uint64_t h = 0x9E3779B97F4A7C15u;
+            for (size_t x = 0; x < FAMILY_GRAM; x++) {
+                h ^= tok[off[k] + t + x];
+                h *= 0xBF58476D1CE4E5B9u;
+                h ^= h >> 29;
+            }
+            if (ovl__grow(&gr, &capg, ng + 1, sizeof *gr) != 0)
+                goto nomem;
+            gr[ng++] = (ovl__fgram){h, (uint32_t)k};
+        }
+    }
+    /* Each family's grams sorted, once each. */
+    if (ng > 1)
+        qsort(gr, ng, sizeof *gr, cmp_fgram_kg);
+    size_t u = 0;
+    for (size_t i = 0; i < ng; i++)
+        if (u == 0 || gr[i].k != gr[u - 1].k || gr[i].g != gr[u - 1].g)
+            gr[u++] = gr[i];
+    ng = u;
+    for (size_t i = 0; i < ng; i++)
+        out->goff[gr[i].k + 1]++;
+    for (size_t k = 0; k < nf; k++)
+        out->goff[k + 1] += out->goff[k];
+    out->gr = gr;
+    out->ng = ng;
+    gr = NULL;
+    if (wr.rc != OVL_OK)
+        rc = wr.rc; /* (the detail is in ctx, where the fetch put it) */
+    goto done;
+nomem:
+    rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
+done:
+    free(wr.docs);
+    free(off);
+    free(rq);
+    free(best);
+    free(tok);
+    free(gr);
+    if (rc != OVL_OK)
+        ovl__fgrams_free(out);
+    return rc;
+}
+
+int ovl__fgrams_fit(size_t leny, size_t lenx, int x_first)
+{
+    return leny < lenx ? share_most(leny, lenx) : leny == lenx && x_first;
+}
+
+int ovl__fgrams_within(const ovl__fgrams *t, uint32_t y, uint32_t x)
+{
+    for (size_t i = t->goff[y]; i < t->goff[y + 1]; i++) {
+        ovl__fgram want = {t->gr[i].g, x};
+        if (!bsearch(&want, t->gr + t->goff[x], t->goff[x + 1] - t->goff[x], sizeof *t->gr, cmp_fgram_kg))
+            return 0;
+    }
+    return 1;
+}
+
+size_t ovl__famspans_merge(ovl__famspan *sp, size_t n)
+{
+    size_t w = 0;
+    if (n > 1)
+        qsort(sp, n, sizeof *sp, cmp_spanpos);
+    for (size_t i = 0; i < n; i++) {
+        if (w > 0 && sp[w - 1].doc == sp[i].doc && sp[i].tok_start <= sp[w - 1].tok_end + FAMILY_GAP) {
+            if (sp[i].tok_end > sp[w - 1].tok_end) {
+                sp[w - 1].tok_end = sp[i].tok_end;
+                sp[w - 1].char_end = sp[i].char_end;
+            }
+        } else {
+            sp[w++] = sp[i];
+        }
+    }
+    return w;
+}
+
+void ovl__fam_settle(ovl__fam *fm, const ovl__famspan *spans, ovl__famspan rep)
+{
+    fm->rep = fm->first_span;
+    for (size_t i = fm->first_span; i < fm->first_span + fm->nspans; i++)
+        if (spans[i].doc == rep.doc && spans[i].tok_start <= rep.tok_start && spans[i].tok_end >= rep.tok_end) {
+            fm->rep = i;
+            break;
+        }
+    fm->weight = (uint64_t)fm->documents * (spans[fm->rep].char_end - spans[fm->rep].char_start);
+}
+
 /* A template whose first window differs from page to page (what comes before it is merged
  * into its first chunk when short: a heading, a flag, nothing) gave one family per first
  * window, each named by it: the gcloud list flags were three of the top ten. Their texts
@@ -1940,112 +2083,46 @@ static int text_spans(ovl_ctx *ctx, const ovl__families *fam, wreader *wr, size_
  * once. *joined: families put with another. */
 static int join_same_text(ovl_ctx *ctx, ovl__families *fam, wreader *wr, ovl_ctx *lctx, size_t *joined)
 {
-    size_t nf = fam->n, ng = 0, capg = 0, ntok = 0, captok = 0;
+    size_t nf = fam->n;
     uint32_t *parent = malloc((nf ? nf : 1) * sizeof *parent);
-    size_t *len = calloc(nf ? nf : 1, sizeof *len), *off = calloc(nf + 1, sizeof *off);
-    size_t *goff = calloc(nf + 1, sizeof *goff);
-    wreq *rq = malloc((nf ? nf : 1) * sizeof *rq);
-    size_t *best = malloc((nf ? nf : 1) * sizeof *best);
-    uint64_t *tok = NULL;
-    wgram *gr = NULL, *byg = NULL;
-    uint32_t *lead = NULL, *newk = NULL, *lastdoc = NULL;
+    ovl__fgrams t;
+    ovl__fgram *byg = NULL;
+    uint32_t *lead = NULL, *newk = NULL;
     ovl__fam *nfam = NULL;
     ovl__famspan *nsp = NULL;
     int rc = OVL_OK;
     *joined = 0;
-    if (!parent || !len || !off || !goff || !rq || !best)
+    memset(&t, 0, sizeof t);
+    if (!parent)
         goto nomem;
-    if ((rc = text_spans(ctx, fam, wr, best)) != OVL_OK)
+    if ((rc = ovl__families_grams(ctx, fam, wr->rd, lctx, &t)) != OVL_OK)
         goto done;
-    size_t nrq = 0;
-    for (size_t k = 0; k < nf; k++) {
-        parent[k] = (uint32_t)k;
-        if (best[k] != SIZE_MAX)
-            rq[nrq++] = (wreq){fam->spans[best[k]].doc, best[k], k};
-    }
-    if (nrq > 1)
-        qsort(rq, nrq, sizeof *rq, cmp_wreq);
-    /* Each text's tokens (by family), then its grams. */
-    for (size_t i = 0; i < nrq;) {
-        size_t e = i + 1;
-        while (e < nrq && rq[e].doc == rq[i].doc)
-            e++;
-        wreader_at(wr, rq, sizeof *rq, i, nrq, OVL__FAM_TEXT);
-        ovl_norm *nm = widen_load(wr, lctx, rq[i].doc);
-        for (; nm && i < e; i++) {
-            const ovl__famspan *sp = &fam->spans[rq[i].s];
-            size_t nt = ovl_norm_count(nm), t1 = sp->tok_end < nt ? sp->tok_end : nt;
-            size_t n = t1 > sp->tok_start ? t1 - sp->tok_start : 0;
-            if (ovl__grow(&tok, &captok, ntok + n + 1, sizeof *tok) != 0) {
-                ovl_norm_free(nm);
-                goto nomem;
-            }
-            off[rq[i].slot] = ntok;
-            len[rq[i].slot] = n;
-            for (size_t t = 0; t < n; t++)
-                tok[ntok++] = nm->tokens[sp->tok_start + t].hash;
-        }
-        i = e;
-        ovl_norm_free(nm);
-    }
-    for (size_t k = 0; k < nf; k++) {
-        for (size_t t = 0; len[k] >= FAMILY_GRAM && t + FAMILY_GRAM <= len[k]; t++) {
-            uint64_t h = 0x9E3779B97F4A7C15u;
-            for (size_t x = 0; x < FAMILY_GRAM; x++) {
-                h ^= tok[off[k] + t + x];
-                h *= 0xBF58476D1CE4E5B9u;
-                h ^= h >> 29;
-            }
-            if (ovl__grow(&gr, &capg, ng + 1, sizeof *gr) != 0)
-                goto nomem;
-            gr[ng++] = (wgram){h, (uint32_t)k};
-        }
-    }
-    /* gr: each family's grams sorted (goff[k] ..), byg: all by gram. */
-    if (ng > 1)
-        qsort(gr, ng, sizeof *gr, cmp_wgram_kg);
-    size_t u = 0;
-    for (size_t i = 0; i < ng; i++)
-        if (u == 0 || gr[i].k != gr[u - 1].k || gr[i].g != gr[u - 1].g)
-            gr[u++] = gr[i];
-    ng = u;
-    for (size_t i = 0; i < ng; i++)
-        goff[gr[i].k + 1]++;
-    for (size_t k = 0; k < nf; k++)
-        goff[k + 1] += goff[k];
+    size_t ng = t.ng;
     if (!(byg = malloc((ng ? ng : 1) * sizeof *byg)))
         goto nomem;
-    memcpy(byg, gr, ng * sizeof *byg);
+    memcpy(byg, t.gr, ng * sizeof *byg);
     if (ng > 1)
-        qsort(byg, ng, sizeof *byg, cmp_wgram_gk);
+        qsort(byg, ng, sizeof *byg, cmp_fgram_gk);
+    for (size_t k = 0; k < nf; k++)
+        parent[k] = (uint32_t)k;
     for (size_t y = 0; y < nf; y++) {
-        size_t gy = goff[y + 1] - goff[y];
+        size_t gy = t.goff[y + 1] - t.goff[y];
         if (gy == 0)
             continue;
         /* Families holding y's first gram. */
-        wgram key = {gr[goff[y]].g, 0};
+        ovl__fgram key = {t.gr[t.goff[y]].g, 0};
         size_t lo = 0, hi = ng;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (cmp_wgram_gk(&byg[mid], &key) < 0)
+            if (cmp_fgram_gk(&byg[mid], &key) < 0)
                 lo = mid + 1;
             else
                 hi = mid;
         }
         for (size_t c = lo; c < ng && byg[c].g == key.g; c++) {
             uint32_t x = byg[c].k;
-            if (x == y || len[y] > len[x] || (len[y] == len[x] && x > y) || !share_most(len[y], len[x]))
-                continue;
-            size_t have = 0;
-            for (size_t i = goff[y]; i < goff[y + 1]; i++) {
-                wgram want = {gr[i].g, x};
-                const wgram *b = bsearch(&want, gr + goff[x], goff[x + 1] - goff[x], sizeof *gr, cmp_wgram_kg);
-                if (!b)
-                    break;
-                have++;
-            }
-            if (have == gy)
-                ovl__uf_union(parent, ovl__uf_find(parent, x), ovl__uf_find(parent, (uint32_t)y));
+            if (x != y && ovl__fgrams_fit(t.len[y], t.len[x], x < y) && ovl__fgrams_within(&t, (uint32_t)y, x))
+                ovl__uf_union(parent, x, (uint32_t)y);
         }
     }
     /* Each group shown by its member in most documents (then the first). */
@@ -2075,54 +2152,30 @@ static int join_same_text(ovl_ctx *ctx, ovl__families *fam, wreader *wr, ovl_ctx
         newk[k] = newk[ovl__uf_find(parent, (uint32_t)k)];
     nfam = calloc(nn, sizeof *nfam);
     nsp = malloc((fam->nspans + total + 1) * sizeof *nsp);
-    lastdoc = malloc(nn * sizeof *lastdoc);
-    if (!nfam || !nsp || !lastdoc)
+    if (!nfam || !nsp)
         goto nomem;
     memcpy(nsp, fam->spans, fam->nspans * sizeof *nsp);
     size_t at2 = fam->nspans;
-    for (size_t g = 0; g < nn; g++)
-        lastdoc[g] = UINT32_MAX;
     for (size_t k = 0; k < nf; k++) {
         if (ovl__uf_find(parent, (uint32_t)k) != k)
             continue;
         size_t g = newk[k], first = at2;
-        const ovl__fam *lf = &fam->f[lead[k]];
-        const ovl__famspan rep = fam->spans[lf->rep];
         for (size_t j = 0; j < nf; j++)
             if (newk[j] == g) {
                 memcpy(nsp + at2, fam->spans + fam->f[j].first_span, fam->f[j].nspans * sizeof *nsp);
                 at2 += fam->f[j].nspans;
             }
-        qsort(nsp + first, at2 - first, sizeof *nsp, cmp_spanpos);
         /* Occurrences a few tokens apart are one; documents counted once, with their copies. */
-        size_t w2 = first;
         ovl__fam *fm = &nfam[g];
-        for (size_t i = first; i < at2; i++) {
-            ovl__famspan sp = nsp[i];
-            if (lastdoc[g] != sp.doc) {
-                lastdoc[g] = sp.doc;
-                wreader_at(wr, nsp + first, sizeof *nsp, i - first, at2 - first, OVL__FAM_COPIES);
-                fm->documents += 1 + wreader_fig(wr, sp.doc).copies;
-            }
-            if (w2 > first && nsp[w2 - 1].doc == sp.doc && sp.tok_start <= nsp[w2 - 1].tok_end + FAMILY_GAP) {
-                if (sp.tok_end > nsp[w2 - 1].tok_end) {
-                    nsp[w2 - 1].tok_end = sp.tok_end;
-                    nsp[w2 - 1].char_end = sp.char_end;
-                }
-            } else {
-                nsp[w2++] = sp;
-            }
-        }
         fm->first_span = first;
-        fm->nspans = w2 - first;
-        fm->rep = first;
-        for (size_t i = first; i < w2; i++)
-            if (nsp[i].doc == rep.doc && nsp[i].tok_start <= rep.tok_start && nsp[i].tok_end >= rep.tok_end) {
-                fm->rep = i;
-                break;
+        fm->nspans = ovl__famspans_merge(nsp + first, at2 - first);
+        for (size_t i = first; i < first + fm->nspans; i++)
+            if (i == first || nsp[i].doc != nsp[i - 1].doc) {
+                wreader_at(wr, nsp + first, sizeof *nsp, i - first, fm->nspans, OVL__FAM_COPIES);
+                fm->documents += 1 + wreader_fig(wr, nsp[i].doc).copies;
             }
-        fm->weight = (uint64_t)fm->documents * (nsp[fm->rep].char_end - nsp[fm->rep].char_start);
-        at2 = w2;
+        ovl__fam_settle(fm, nsp, fam->spans[fam->f[lead[k]].rep]);
+        at2 = first + fm->nspans;
     }
     free(fam->f);
     free(fam->spans);
@@ -2136,17 +2189,10 @@ nomem:
     rc = ovl__fail(ctx, OVL_ERR_NOMEM, -1, "out of memory");
 done:
     free(parent);
-    free(len);
-    free(off);
-    free(goff);
-    free(rq);
-    free(best);
-    free(tok);
-    free(gr);
+    ovl__fgrams_free(&t);
     free(byg);
     free(lead);
     free(newk);
-    free(lastdoc);
     free(nfam);
     free(nsp);
     return rc;

@@ -267,6 +267,44 @@ int ovl__families_widen_occurrences(ovl_ctx *ctx, ovl__families *fam, const ovl_
                                     size_t *widened);
 int ovl__families_join(ovl_ctx *ctx, ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx, int widened);
 
+/* Each family's text as the join of families of one text reads it: its representative
+ * occurrence, or one as long in a document of fewer tokens, read again (ovl__families_grams). */
+typedef struct ovl__fgram {
+    uint64_t g; /* a gram: the hashes of 8 tokens in a row, mixed */
+    uint32_t k; /* its family */
+} ovl__fgram;
+
+typedef struct ovl__fgrams {
+    size_t n;        /* families */
+    size_t *len;     /* per family: its text's tokens (0: not read) */
+    size_t *goff;    /* per family k: its distinct grams gr[goff[k], goff[k + 1]), ascending */
+    ovl__fgram *gr;  /* by family, then gram */
+    size_t ng;
+} ovl__fgrams;
+
+/* The texts of fam's families read (rd, lctx as ovl__families_widen takes them) and made
+ * grams (*out, malloc'd; free with ovl__fgrams_free). A process holding some of the families
+ * reads theirs as it would among all. OVL_OK, OVL_ERR_NOMEM or rd->fetch's code. */
+int ovl__families_grams(ovl_ctx *ctx, const ovl__families *fam, const ovl__famread *rd, ovl_ctx *lctx,
+                        ovl__fgrams *out);
+void ovl__fgrams_free(ovl__fgrams *t);
+
+/* Whether family y, whose text has leny tokens, is put with family x (lenx; x_first: x comes
+ * first in the build's order) when x's text holds every gram of y's: y is no longer, and at
+ * least two thirds of x. */
+int ovl__fgrams_fit(size_t leny, size_t lenx, int x_first);
+
+/* Whether x's text holds every gram of y's (both families of t). */
+int ovl__fgrams_within(const ovl__fgrams *t, uint32_t y, uint32_t x);
+
+/* The occurrences of the families put together, sp[0, n) (any order), sorted by document and
+ * place, those a few tokens apart (or overlapping) made one; returns how many are left. */
+size_t ovl__famspans_merge(ovl__famspan *sp, size_t n);
+
+/* fm's representative, its first occurrence (spans[fm->first_span ..], fm->nspans of them)
+ * holding rep (its lead member's, else its first), and its weight (fm->documents set). */
+void ovl__fam_settle(ovl__fam *fm, const ovl__famspan *spans, ovl__famspan rep);
+
 /* Once the families are widened, keeps what the report shows of them: the top heaviest
  * families (0: all; the others counted in fam->dropped, their occurrences given back) and of
  * each its first per occurrences in document order (0: all; f->nspans becomes their count)

@@ -896,6 +896,47 @@ END_TEST
 
 /* What the report lists is kept: the heaviest families, the first occurrences of each in
  * document order and its representative, the others given back and counted. */
+START_TEST(test_group_merged)
+{
+    /* The occurrences of three families of one text, as the join puts them together (any
+     * order): in document 4, tokens 10-30, 25-40 (overlapping) and 50-60 (10 tokens after
+     * 40: within 16), one occurrence 10-60; in document 4 at 100-120 (60 tokens after) one
+     * of its own; in document 2 at 0-5 and 5-9, one; document 7 as given. */
+    ovl__famspan sp[7] = {
+        {4, 50, 60, 500, 600}, {7, 3, 8, 30, 80}, {4, 10, 30, 100, 300}, {2, 5, 9, 50, 90},
+        {4, 100, 120, 1000, 1200}, {4, 25, 40, 250, 400}, {2, 0, 5, 0, 50},
+    };
+    size_t n = ovl__famspans_merge(sp, 7);
+    static const uint32_t want[4][5] = {
+        {2, 0, 9, 0, 90}, {4, 10, 60, 100, 600}, {4, 100, 120, 1000, 1200}, {7, 3, 8, 30, 80}};
+    ck_assert_uint_eq(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(sp[i].doc, want[i][0]);
+        ck_assert_uint_eq(sp[i].tok_start, want[i][1]);
+        ck_assert_uint_eq(sp[i].tok_end, want[i][2]);
+        ck_assert_uint_eq(sp[i].char_start, want[i][3]);
+        ck_assert_uint_eq(sp[i].char_end, want[i][4]);
+    }
+    /* Shown by the occurrence holding the lead's representative (document 4, 25-40): the
+     * merged 10-60, weight 3 documents x 500 characters; a representative no occurrence
+     * holds falls back to the first. */
+    ovl__fam fm = {0, n, 3, 0, 0, 0};
+    ovl__fam_settle(&fm, sp, (ovl__famspan){4, 25, 40, 250, 400});
+    ck_assert_uint_eq(fm.rep, 1);
+    ck_assert_uint_eq(fm.weight, 3 * 500);
+    ovl__fam_settle(&fm, sp, (ovl__famspan){9, 0, 1, 0, 1});
+    ck_assert_uint_eq(fm.rep, 0);
+    ck_assert_uint_eq(fm.weight, 3 * 90);
+    /* Lengths that fit: y no longer than x and at least two thirds of it; as long, only when x
+     * comes first. */
+    ck_assert(ovl__fgrams_fit(20, 30, 0));
+    ck_assert(!ovl__fgrams_fit(19, 30, 1));
+    ck_assert(!ovl__fgrams_fit(31, 30, 1));
+    ck_assert(ovl__fgrams_fit(30, 30, 1));
+    ck_assert(!ovl__fgrams_fit(30, 30, 0));
+}
+END_TEST
+
 START_TEST(test_keep_listed)
 {
     /* Two spans in document order, then family 1's occurrences (documents 10-13, its
@@ -962,6 +1003,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_join_parts);
     tcase_add_test(tc, test_occurrences);
     tcase_add_test(tc, test_owned_texts);
+    tcase_add_test(tc, test_group_merged);
     tcase_add_test(tc, test_keep_listed);
     suite_add_tcase(s, tc);
     return s;

@@ -46,9 +46,13 @@ extern "C" {
  *     text, which builds the families of its texts (their documents and copies counted)
  *     and widens their occurrences, reading those documents again a window of documents at
  *     a time (key_round / 1024 + 1), their records (content hash, token count) and file
- *     list entries fetched in rounds every rank takes part in; rank 0 puts the families
- *     together and joins those of one text, reading the texts shown again while the other
- *     ranks serve it; each rank then asks the ranks holding its pairs' documents for their
+ *     list entries fetched in rounds every rank takes part in; the owners read their
+ *     families' texts again the same way and send each text's grams to the ranks the grams
+ *     pick, which find the pairs of families that may be one text; every rank tests every
+ *     such pair over the grams it got (the counts added up over the ranks) and makes the
+ *     same groups, whose members go to the rank owning their first; each rank sends rank 0
+ *     the families it would list, in the report's order, and rank 0 keeps those the report
+ *     lists; each rank then asks the ranks holding its pairs' documents for their
  *     families' spans (one rank per round) and drops the pairs in recurring text only;
  *   3 balance: each rank deals its own pairs by estimated cost (tokens to align), heaviest
  *     first to the least loaded of as many bins as ranks, its bin j to rank (j + rank) mod
@@ -115,8 +119,9 @@ typedef struct ovl_scan_mpi_stats {
                                                  in the runs that align and report, the
                                                  figures kept per document) this rank held at
                                                  once: its share's, and those of the documents
-                                                 its work needed (the pairs it aligns; on rank
-                                                 0 the families' documents and those the
+                                                 its work needed (the pairs it aligns; the
+                                                 documents of the families it owns, a
+                                                 window at a time; on rank 0 those the
                                                  report names) */
     uint64_t docs_held_max[OVL_SCAN_MPI_PHASES];
     uint64_t docs_fetched[OVL_SCAN_MPI_PHASES]; /* records of those this rank received from
@@ -158,10 +163,10 @@ typedef struct ovl_scan_mpi_stats {
                                                         asks their ranks for, to filter the
                                                         pairs and to align them); while the
                                                         families are built, also the
-                                                        occurrences of the texts it owns, and
-                                                        on rank 0 the families put together
-                                                        (their occurrences), until they are
-                                                        joined, then those the report lists */
+                                                        occurrences of the texts it owns (and
+                                                        of the families of one text whose
+                                                        first it owns), and on rank 0 the
+                                                        occurrences the report lists */
     uint64_t family_spans_held_max[OVL_SCAN_MPI_PHASES];
     uint64_t families_input; /* the bytes this rank built its families from: the
                                 occurrences of recurring text of the texts it owns, 37 bytes
@@ -187,6 +192,14 @@ typedef struct ovl_scan_mpi_stats {
     uint64_t family_part_pairs;  /* the pairs of a text and a kin met side by side, each once,
                                     that every rank held while joining the parts of texts
                                     (12 bytes each; src/family.h, ovl__fspans_join_parts) */
+    uint64_t family_text_pairs;  /* the pairs of families whose texts may be one text (one
+                                    holding the least gram of the other's, their lengths
+                                    fitting) that every rank held and tested (80 bytes each) */
+    uint64_t family_grams;       /* the distinct grams of every family's text, all ranks'
+                                    (each held by the rank its value picks, 24 bytes, while
+                                    the pairs are found and tested) */
+    uint64_t family_members_moved; /* the families put with one whose first member another
+                                      rank owns, sent to that rank (their occurrences) */
 } ovl_scan_mpi_stats;
 
 /* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the

@@ -1,5 +1,8 @@
-/* families.c - the families over MPI ranks: built and widened by the ranks owning their texts (from src/mpi/famunits.c's input) and joined on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave. */
+/* families.c - the families over MPI ranks: built, widened and joined by the ranks owning their texts (from src/mpi/famunits.c's input) and listed on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave. */
 #include "families.h"
+
+#include "famread.h"
+#include "famsame.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -294,13 +297,6 @@ int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, i
     return 0;
 }
 
-/* How many copies document doc has (cops sorted by group). */
-static uint32_t copies_of(const dpair *cops, size_t n, uint32_t doc)
-{
-    return (uint32_t)(ovl__first_at_rec(cops, n, sizeof *cops, offsetof(dpair, b), (size_t)doc + 1) -
-                      ovl__first_at_rec(cops, n, sizeof *cops, offsetof(dpair, b), doc));
-}
-
 /* A document's copies among those the families' input names (sorted by document). */
 static uint32_t copies_fin(const void *arg, uint32_t doc)
 {
@@ -309,333 +305,190 @@ static uint32_t copies_fin(const void *arg, uint32_t doc)
     return at < f->ncopied && f->copied[at].doc == doc ? f->copied[at].copies : 0;
 }
 
-/* A family as it travels to rank 0: its weight, first document and its first occurrence's
- * place there (the order of one process: heaviest first, then by the first document, then
- * as first met), documents, occurrences and representative (among them); then each
- * occurrence, widened. */
-typedef struct famhead {
+/* A family's place in the report: heaviest first, then by its first document, then by its
+ * group's first member in the build's order (as one process sorts them once widened or
+ * joined; the build's order itself when neither changed them). */
+typedef struct fkey {
     uint64_t weight;
-    uint32_t doc, pos;
-    uint64_t documents, nspans, rep;
-} famhead;
-
-typedef struct famkey {
-    uint64_t weight;
-    uint32_t doc, pos;
+    uint32_t doc;
+    ovl__mpi_fkey root;
     size_t idx;
-} famkey;
+} fkey;
 
-static int cmp_famkey(const void *x, const void *y)
+static int cmp_fkey(const void *x, const void *y)
 {
-    const famkey *a = x, *b = y;
+    const fkey *a = x, *b = y;
     if (a->weight != b->weight)
         return a->weight > b->weight ? -1 : 1;
     if (a->doc != b->doc)
         return a->doc < b->doc ? -1 : 1;
-    return (a->pos > b->pos) - (a->pos < b->pos);
+    return ovl__mpi_fkey_cmp(&a->root, &b->root);
 }
 
-/* This rank's families (built from its input f) packed into *b for rank 0. */
-static void pack_families(const ovl__families *loc, const ovl__mpi_fin *f, ovl__bbuf *b)
+/* f's families in the order of key (keys[k] of f->f[k], sorted here); -1 when out of memory. */
+static int sort_families(ovl__families *f, fkey *keys)
+{
+    ovl__fam *sorted = malloc((f->n ? f->n : 1) * sizeof *sorted);
+    if (!sorted)
+        return -1;
+    for (size_t k = 0; k < f->n; k++)
+        keys[k].idx = k;
+    if (f->n > 1)
+        qsort(keys, f->n, sizeof *keys, cmp_fkey);
+    for (size_t k = 0; k < f->n; k++)
+        sorted[k] = f->f[keys[k].idx];
+    free(f->f);
+    f->f = sorted;
+    return 0;
+}
+
+/* The families this rank lists (loc, kept; keys in their order) packed for rank 0: each
+ * one's key, documents and occurrences, its representative after them when it is not one. */
+static void pack_families(const ovl__families *loc, const fkey *keys, ovl__bbuf *b)
 {
     for (size_t k = 0; k < loc->n; k++) {
         const ovl__fam *fm = &loc->f[k];
-        famhead h = {fm->weight, loc->spans[fm->first_span].doc, f->pos[fm->first_in], fm->documents, fm->nspans,
-                     fm->rep - fm->first_span};
-        ovl__bput(b, &h, sizeof h);
-        ovl__bput(b, &loc->spans[fm->first_span], fm->nspans * sizeof *loc->spans);
+        uint64_t h[3] = {fm->documents, fm->nspans, fm->rep - fm->first_span};
+        ovl__bput(b, &keys[k].weight, sizeof keys[k].weight);
+        ovl__bput(b, &keys[k].doc, sizeof keys[k].doc);
+        ovl__bput(b, &keys[k].root, sizeof keys[k].root);
+        ovl__bput(b, h, sizeof h);
+        ovl__bput(b, &loc->spans[fm->first_span], (fm->nspans + (h[2] >= fm->nspans)) * sizeof *loc->spans);
     }
 }
 
-/* Rank 0 reads one rank's families (pack_families) into fam from family *nf and occurrence
- * *no on, their keys into key. 0, or -1 when they cannot be read back. */
-static int unpack_families(const char *p, size_t len, ovl__families *fam, famkey *key, size_t *nf, size_t *no,
-                           size_t maxf, size_t maxo)
+/* Rank 0 reads every rank's listed families (pack_families) into fam and keys. -1 when the
+ * bytes are short or out of memory. */
+static int unpack_families(const char *p, size_t len, ovl__families *fam, fkey **keys, size_t *capf, size_t *capk,
+                           size_t *caps)
 {
+    size_t at = 0; /* (spans held: fam->nspans counts those in document order, none here) */
     rbuf b = {p, len, 0};
     while (b.at < b.n) {
-        famhead h;
-        if (ovl__mpi_get(&b, &h, sizeof h) != 0 || *nf >= maxf || h.nspans > maxo - *no || h.rep >= h.nspans)
+        fkey key;
+        uint64_t h[3];
+        memset(&key, 0, sizeof key);
+        if (ovl__mpi_get(&b, &key.weight, sizeof key.weight) || ovl__mpi_get(&b, &key.doc, sizeof key.doc) ||
+            ovl__mpi_get(&b, &key.root, sizeof key.root) || ovl__mpi_get(&b, h, sizeof h) ||
+            h[1] > (b.n - b.at) / sizeof *fam->spans || h[2] > h[1])
             return -1;
-        ovl__fam *fm = &fam->f[*nf];
-        fm->first_span = *no;
-        fm->nspans = (size_t)h.nspans;
-        fm->documents = (size_t)h.documents;
-        fm->rep = *no + (size_t)h.rep;
-        fm->weight = h.weight;
-        fm->first_in = 0;
-        key[*nf] = (famkey){h.weight, h.doc, h.pos, *nf};
-        ++*nf;
-        if (ovl__mpi_get(&b, &fam->spans[*no], (size_t)h.nspans * sizeof *fam->spans) != 0)
+        size_t ns = (size_t)h[1] + (h[2] == h[1]);
+        if (ovl__grow(&fam->f, capf, fam->n + 1, sizeof *fam->f) != 0 || ovl__grow(keys, capk, fam->n + 1, sizeof **keys) ||
+            ovl__grow(&fam->spans, caps, at + ns + 1, sizeof *fam->spans) != 0 ||
+            ovl__mpi_get(&b, fam->spans + at, ns * sizeof *fam->spans) != 0)
             return -1;
-        *no += (size_t)h.nspans;
+        ovl__fam *fm = &fam->f[fam->n];
+        memset(fm, 0, sizeof *fm);
+        fm->first_span = at;
+        fm->nspans = (size_t)h[1];
+        fm->documents = (size_t)h[0];
+        fm->rep = at + (size_t)h[2];
+        fm->weight = key.weight;
+        (*keys)[fam->n++] = key;
+        at += ns;
     }
     return 0;
 }
 
-/* The owners' widening fetch (ovl__famread.fetch): a window of documents' records and, for
- * their text, file list entries, fetched from the ranks holding them in a round every rank
- * takes part in, those done widening with no documents, until none widens. */
-typedef struct rfetch {
+typedef struct wwork {
     mpi_run *m;
-    const size_t *first;
-    const ovl_corpus *c;
-    const ovl_scan_doc *mydocs;
-    ovl__famdoc *fig;
-    size_t capfig;
-    ovl_corpus *view;
-} rfetch;
+    ovl__families *loc;
+    size_t widened;
+} wwork;
 
-/* One round: this rank's window docs[0, n) (active: it still widens); *more: whether any rank
- * does (when none, nothing is fetched). The code is every rank's but for this rank's out of
- * memory. */
-static int fetch_round(rfetch *f, const uint32_t *docs, size_t n, int want, int active, int *more)
+static int widen_work(void *arg, const ovl__famread *rd, ovl_ctx *lctx)
 {
-    mpi_run *m = f->m;
-    int any = 0, rc = OVL_OK, bad = OVL_OK;
-    MPI_Allreduce(&active, &any, 1, MPI_INT, MPI_SUM, m->comm);
-    *more = any > 0;
-    if (!any)
-        return OVL_OK;
-    ovl_corpus_free(f->view);
-    f->view = NULL;
-    int text = (want & OVL__FAM_TEXT) != 0;
-    void *rows = NULL;
-    size_t fetched = 0;
-    if (ovl__grow(&f->fig, &f->capfig, n + 1, sizeof *f->fig) != 0)
-        bad = ovl__mpi_nomem(m), n = 0;
-    rc = ovl__mpi_fetch_rows(m, f->first, f->mydocs, sizeof *f->mydocs, docs, n, &rows, &fetched);
-    const ovl_scan_doc *dr = rows;
-    for (size_t k = 0; rc == OVL_OK && k < n; k++)
-        f->fig[k] = (ovl__famdoc){{dr[k].hash[0], dr[k].hash[1]}, dr[k].tokens, 0};
-    free(rows);
-    ovl__mpi_held_docs(m, n, fetched);
-    /* (The code of a collective call is every rank's: each takes the same way.) */
-    if (rc == OVL_OK && m->parted) {
-        rc = ovl__mpi_fetch_entries(m, f->first, f->c, docs, text ? n : 0, &f->view);
-        ovl__mpi_held_paths(m, text ? n : 0);
-    } else if (rc == OVL_OK && text && !(f->view = ovl__corpus_view(f->c, docs, n))) {
-        bad = ovl__mpi_nomem(m);
-    }
-    return rc != OVL_OK ? rc : bad;
-}
-
-static int round_fetch(void *u, const uint32_t *docs, size_t n, int want, const ovl_corpus **fc,
-                       const ovl__famdoc **fig)
-{
-    rfetch *f = u;
-    int more = 1, rc = fetch_round(f, docs, n, want, 1, &more);
-    *fc = f->view;
-    *fig = f->fig;
-    return rc;
-}
-
-/* Collective: each rank widens the occurrences of the families it built (loc), as one process
- * widens them among all, reading their documents again a window (window documents) at a
- * time, fetched in rounds every rank takes part in (fetch_round). *widened: the occurrences
- * that took tokens. Every rank returns the same code. */
-static int widen_owned(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                       const ovl_scan_doc *mydocs, ovl__families *loc, size_t window, size_t *widened)
-{
-    rfetch rf = {m, first, c, mydocs, NULL, 0, NULL};
-    ovl_ctx *lctx = ovl_ctx_new();
-    *widened = 0;
-    int rc = ovl__mpi_agree(m, lctx ? OVL_OK : ovl__mpi_nomem(m));
-    if (rc == OVL_OK) {
-        ovl__famread rd = {NULL, &o->doc, NULL, NULL, round_fetch, &rf, window ? window : 1};
-        rc = ovl__families_widen_occurrences(m->ctx, loc, &rd, lctx, widened);
-        /* (Done: rounds with no documents until every rank is.) */
-        for (int more = 1; more;) {
-            int r = fetch_round(&rf, NULL, 0, 0, 0, &more);
-            if (rc == OVL_OK)
-                rc = r;
-        }
-    }
-    ovl_ctx_free(lctx);
-    ovl_corpus_free(rf.view);
-    free(rf.fig);
-    return ovl__mpi_agree(m, rc);
+    wwork *w = arg;
+    return ovl__families_widen_occurrences(w->m->ctx, w->loc, rd, lctx, &w->widened);
 }
 
 int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                            const ovl_scan_doc *mydocs, size_t window, ovl__mpi_fin *frec, dpair *cops,
-                            size_t ncops, ovl__families *fam, int *use_fam, int *widened)
+                            const ovl_scan_doc *mydocs, size_t window, ovl__mpi_fin *frec, ovl__families *fam,
+                            int *use_fam)
 {
-    int rc = OVL_OK, P = m->size, root = m->rank == 0, bad = 0;
+    int rc = OVL_OK, root = m->rank == 0;
     ovl__families loc;
     ovl__bbuf b = {0};
-    famkey *key = NULL;
-    ovl__fam *sorted = NULL;
+    ovl__mpi_fkey *bkey = NULL;
+    fkey *keys = NULL, *all = NULL;
+    char *got = NULL;
+    size_t *lens = NULL;
     memset(&loc, 0, sizeof loc);
     memset(fam, 0, sizeof *fam);
-    *use_fam = *widened = 0;
-    /* The copies by group, for the join on rank 0. */
-    if (root && ncops > 1)
-        qsort(cops, ncops, sizeof *cops, ovl__mpi_cmp_by_first);
+    *use_fam = 0;
     if (!o->families || !o->max_df) {
         ovl__mpi_fin_free(frec);
         return OVL_OK;
     }
     /* Each rank builds the families of the texts it owns, all their occurrences at hand, as
-     * one process builds them, and widens their occurrences; rank 0 puts them in its order. */
-    uint64_t cnt[3] = {0, 0, 0}, *all = NULL;
-    size_t held = frec->s.n * (sizeof *frec->s.spans + 3 * sizeof(uint32_t) + 1), nocc = 0, wide = 0;
+     * one process builds them, widens their occurrences and joins those of one text with the
+     * other ranks'; rank 0 gets the families each lists and puts them in one process's order. */
+    size_t held = frec->s.n * (sizeof *frec->s.spans + 3 * sizeof(uint32_t) + 1), joined = 0;
     rc = ovl__families_from_occurrences(m->ctx, &frec->s, frec->lo, frec->hi, frec->nunits, copies_fin, frec, &loc);
     free(frec->lo);
     free(frec->hi);
     frec->lo = frec->hi = NULL;
-    for (size_t k = 0; rc == OVL_OK && k < loc.n; k++)
-        nocc += loc.f[k].nspans;
     ovl__mpi_held(m, held);
+    if (rc == OVL_OK && !(bkey = malloc((loc.n ? loc.n : 1) * sizeof *bkey)))
+        rc = ovl__mpi_nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < loc.n; k++)
+        bkey[k] = (ovl__mpi_fkey){loc.f[k].weight, loc.spans[loc.f[k].first_span].doc, frec->pos[loc.f[k].first_in]};
+    wwork w = {m, &loc, 0};
     if ((rc = ovl__mpi_agree(m, rc)) == OVL_OK)
-        rc = widen_owned(m, o, c, first, mydocs, &loc, window, &wide);
+        rc = ovl__mpi_owners_read(m, o, c, first, mydocs, window, widen_work, &w);
+    if (rc == OVL_OK)
+        rc = ovl__mpi_join_same(m, o, c, first, mydocs, window, frec->copied, frec->ncopied, &loc, bkey, &joined);
+    ovl__mpi_fin_free(frec);
+    if (rc != OVL_OK)
+        goto done;
+    /* Each rank's families in the report's order, those it would list sent to rank 0. */
+    uint64_t total = loc.n;
+    if (!(keys = malloc((loc.n ? loc.n : 1) * sizeof *keys)))
+        rc = ovl__mpi_nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < loc.n; k++) {
+        const ovl__fam *fm = &loc.f[k];
+        keys[k] = (fkey){fm->weight, loc.spans[fm->first_span].doc, bkey[k], k};
+    }
+    if (rc == OVL_OK && sort_families(&loc, keys) != 0)
+        rc = ovl__mpi_nomem(m);
     if (rc == OVL_OK) {
-        pack_families(&loc, frec, &b);
-        cnt[0] = loc.n;
-        cnt[1] = nocc;
-        cnt[2] = wide;
+        ovl__families_keep(&loc, o->top_families, o->family_spans);
+        pack_families(&loc, keys, &b);
         if (b.bad)
             rc = ovl__mpi_nomem(m);
     }
-    ovl__mpi_fin_free(frec);
     ovl__families_free(&loc);
-    if (root && !(all = malloc(3 * (size_t)P * sizeof *all)))
+    if (root && !(lens = calloc(m->size, sizeof *lens)))
         rc = ovl__mpi_nomem(m);
     if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
         goto done;
-    MPI_Gather(cnt, 3, MPI_UINT64_T, all, 3, MPI_UINT64_T, 0, m->comm);
-    if (!root) {
-        ovl__mpi_send_bytes(m, b.p, b.n, 0);
-    } else {
-        size_t nfam = 0, nf = 0, no = 0;
-        nocc = 0;
-        for (int p = 0; p < P; p++) {
-            nfam += (size_t)all[3 * p], nocc += (size_t)all[3 * p + 1];
-            *widened |= all[3 * p + 2] > 0;
+    MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_UINT64_T, MPI_SUM, m->comm);
+    int bad = ovl__mpi_gather_bytes(m, b.p, b.n, &got, lens) != 0;
+    m->st.sent[m->phase] += root ? 0 : b.n;
+    if (root && !bad) {
+        size_t capf = 0, capk = 0, caps = 0, len = 0;
+        for (int p = 0; p < m->size; p++)
+            len += lens[p];
+        if (unpack_families(got, len, fam, &all, &capf, &capk, &caps) != 0 || sort_families(fam, all) != 0)
+            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "out of memory or the ranks' families could not be read back");
+        else {
+            ovl__families_keep(fam, o->top_families, o->family_spans);
+            fam->dropped = (size_t)total - fam->n;
+            *use_fam = total > 0;
         }
-        fam->f = calloc(nfam ? nfam : 1, sizeof *fam->f);
-        fam->spans = malloc((nocc ? nocc : 1) * sizeof *fam->spans);
-        key = malloc((nfam ? nfam : 1) * sizeof *key);
-        int room = fam->f && fam->spans && key;
-        if (!room)
-            rc = ovl__mpi_nomem(m);
-        /* (Rank 0's own first, then the others' in rank order; without room each is read and
-         * dropped, so that no rank waits.) */
-        for (int p = 0; p < P; p++) {
-            size_t len = b.n;
-            char *piece = p == 0 ? b.p : ovl__mpi_recv_bytes(m, p, &len);
-            if (!piece && len && rc == OVL_OK)
-                rc = ovl__mpi_nomem(m);
-            if (piece && room && !bad)
-                bad = unpack_families(piece, len, fam, key, &nf, &no, nfam, nocc);
-            free(piece);
-            if (p == 0)
-                b.p = NULL;
-        }
-        if (rc == OVL_OK && (bad || nf != nfam || no != nocc))
-            rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' families could not be read back");
-        if (rc == OVL_OK) {
-            fam->n = nfam;
-            if (nfam > 1)
-                qsort(key, nfam, sizeof *key, cmp_famkey);
-            if (!(sorted = malloc((nfam ? nfam : 1) * sizeof *sorted)))
-                rc = ovl__mpi_nomem(m);
-        }
-        for (size_t k = 0; rc == OVL_OK && k < nfam; k++)
-            sorted[k] = fam->f[key[k].idx];
-        if (rc == OVL_OK) {
-            free(fam->f);
-            fam->f = sorted;
-            sorted = NULL;
-            *use_fam = fam->n > 0;
-        }
+    } else if (root) {
+        rc = ovl__mpi_nomem(m);
     }
     rc = ovl__mpi_agree(m, rc);
 done:
+    free(bkey);
+    free(keys);
     free(all);
-    free(key);
-    free(sorted);
+    free(got);
+    free(lens);
     free(b.p);
+    ovl__families_free(&loc);
     if (rc != OVL_OK)
         ovl__families_free(fam);
-    return rc;
-}
-
-/* The join's fetch (ovl__famread.fetch) on rank 0: a window of documents' figures and
- * file list entries. Records (hash, token count) and entries of its own share from mydocs
- * and c, the others' asked of the ranks holding them; copies counted in cops, sorted by
- * group. */
-typedef struct wfetch {
-    mpi_run *m;
-    const size_t *first;
-    const ovl_corpus *c;
-    const ovl_scan_doc *mydocs;
-    const dpair *cops;
-    size_t ncops;
-    ovl_scan_doc *dr;
-    ovl__famdoc *fig;
-    size_t capdr, capfig;
-    ovl_corpus *view;
-} wfetch;
-
-static int fetch_window(void *u, const uint32_t *docs, size_t n, int want, const ovl_corpus **fc,
-                        const ovl__famdoc **fig)
-{
-    wfetch *f = u;
-    mpi_run *m = f->m;
-    int rc = OVL_OK;
-    int recs = (want & (OVL__FAM_TEXT | OVL__FAM_TOKENS)) != 0, text = (want & OVL__FAM_TEXT) != 0;
-    size_t fetched = 0;
-    ovl__bbuf ent = {0};
-    ovl_corpus_free(f->view);
-    f->view = NULL;
-    *fc = NULL;
-    *fig = NULL;
-    if (ovl__grow(&f->dr, &f->capdr, n + 1, sizeof *f->dr) != 0 || ovl__grow(&f->fig, &f->capfig, n + 1, sizeof *f->fig) != 0)
-        return ovl__mpi_nomem(m);
-    memset(f->fig, 0, n * sizeof *f->fig);
-    if (recs)
-        rc = ovl__mpi_ask_docs(m, f->first, f->mydocs, f->c, docs, n, f->dr, text && m->parted ? &ent : NULL,
-                               &fetched);
-    for (size_t k = 0; rc == OVL_OK && recs && k < n; k++) {
-        f->fig[k].hash[0] = f->dr[k].hash[0];
-        f->fig[k].hash[1] = f->dr[k].hash[1];
-        f->fig[k].tokens = f->dr[k].tokens;
-    }
-    for (size_t k = 0; want & OVL__FAM_COPIES && k < n; k++)
-        f->fig[k].copies = copies_of(f->cops, f->ncops, docs[k]);
-    if (rc == OVL_OK && text) {
-        /* (A corpus walked in parts: the entries fetched; whole: a view of the window's.) */
-        if (m->parted)
-            rc = ovl__mpi_entries_corpus(m, ent.p, ent.n, n, &f->view);
-        else if (!(f->view = ovl__corpus_view(f->c, docs, n)))
-            rc = ovl__mpi_nomem(m);
-        if (m->parted)
-            ovl__mpi_held_paths(m, n);
-    }
-    free(ent.p);
-    ovl__mpi_held_docs(m, n, fetched);
-    *fc = f->view;
-    *fig = f->fig;
-    return rc;
-}
-
-int ovl__mpi_join_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                           const ovl_scan_doc *mydocs, ovl__families *fam, dpair *cops, size_t ncops,
-                           size_t window, int widened)
-{
-    wfetch wf = {m, first, c, mydocs, cops, ncops, NULL, NULL, 0, 0, NULL};
-    int rc = OVL_OK;
-    ovl_ctx *lctx = ovl_ctx_new();
-    if (!lctx)
-        rc = ovl__mpi_nomem(m);
-    if (rc == OVL_OK) {
-        ovl__famread rd = {NULL, &o->doc, NULL, NULL, fetch_window, &wf, window ? window : 1};
-        rc = ovl__families_join(m->ctx, fam, &rd, lctx, widened);
-    }
-    ovl_ctx_free(lctx);
-    ovl_corpus_free(wf.view);
-    free(wf.dr);
-    free(wf.fig);
     return rc;
 }

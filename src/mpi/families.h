@@ -1,4 +1,4 @@
-/* families.h - the families over MPI ranks: built and widened by the ranks owning their texts (from src/mpi/famunits.h's input) and joined on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave; not installed. */
+/* families.h - the families over MPI ranks: built, widened and joined by the ranks owning their texts (from src/mpi/famunits.h's input) and listed on rank 0, the spans of a rank's documents sent by it to the ranks that ask for them, and the pairs they leave; not installed. */
 #ifndef OVL_MPI_FAMILIES_H
 #define OVL_MPI_FAMILIES_H
 
@@ -45,32 +45,22 @@ int ovl__mpi_filter_pairs(mpi_run *m, const ovl_scan_opts *o, const size_t *firs
 int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, int to_corpus);
 
 /* Collective: the families built by each rank from its input frec (of ovl__mpi_family_units,
- * the texts it owns; freed here) and their occurrences widened
- * (ovl__families_widen_occurrences, reading their documents again a window documents at a
- * time, their records and file list entries fetched from the ranks holding them: c, first,
- * mydocs, in rounds every rank takes part in), as one process builds and widens them, then put
- * together on rank 0 in one process's order (heaviest first, then by the first document,
- * then as first met): *fam, their occurrences numbered in the corpus, with no spans in
- * document order, no bounds, no per-document index and nothing held per document; *use_fam,
- * whether there are any, and *widened, whether any occurrence took tokens (on rank 0). Each
- * rank holds the families of its texts (20 bytes an occurrence, 8 more of bounds until they
- * are widened) and a window's documents, rank 0 all the families (20 bytes an occurrence)
- * and one rank's packed at a time. cops (rank 0): every copy and its group's first, sorted by
- * group here (the join counts a joined family's copies). Every rank returns the same code. */
+ * the texts it owns; freed here), their occurrences widened (ovl__families_widen_occurrences)
+ * and those of one text joined (ovl__mpi_join_same), each rank reading its families'
+ * documents again a window (window documents) at a time, fetched from the ranks holding them
+ * (c, first, mydocs; ovl__mpi_owners_read), as one process builds, widens and joins them;
+ * then each rank's families in the report's order (heaviest first, then by the first
+ * document, then by the build's order) and those it would list (ovl__families_keep) sent to
+ * rank 0, which puts them in that order and keeps what the report lists: *fam (rank 0),
+ * their occurrences numbered in the corpus, fam->dropped the families not listed, with no
+ * spans in document order, no bounds and nothing held per document; *use_fam (rank 0),
+ * whether there are any. A rank holds the families of its texts (20 bytes an occurrence, 8
+ * more of bounds until they are widened), a window's documents, a share of the grams of
+ * every family's text and the groups whose first member it owns; rank 0 besides the families
+ * every rank lists (the top families' listed occurrences, from each rank). Every rank returns
+ * the same code. */
 int ovl__mpi_build_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                            const ovl_scan_doc *mydocs, size_t window, ovl__mpi_fin *frec, dpair *cops,
-                            size_t ncops, ovl__families *fam, int *use_fam, int *widened);
-
-/* Rank 0, while the other ranks serve (ovl__mpi_serve): the families of one text joined and
- * the families sorted again (ovl__families_join; widened as ovl__mpi_build_families told), as
- * one process does once it has widened them, reading again the documents of the texts shown
- * window documents at a time: their file list entries (the corpus walked in parts), content
- * hashes and token counts asked of the ranks holding them as the join reads them, so that it
- * holds a window's whatever the families' documents. cops: every copy and its group's first,
- * sorted by group (ovl__mpi_build_families sorts them; a joined family's documents count
- * their copies). */
-int ovl__mpi_join_families(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                           const ovl_scan_doc *mydocs, ovl__families *fam, dpair *cops, size_t ncops,
-                           size_t window, int widened);
+                            const ovl_scan_doc *mydocs, size_t window, ovl__mpi_fin *frec, ovl__families *fam,
+                            int *use_fam);
 
 #endif

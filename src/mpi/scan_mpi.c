@@ -227,7 +227,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     int32_t *mygroup = NULL;      /* group ids of this rank's share, numbered from group_keys */
     const int32_t *gid = NULL;    /* ... or of opts->groups (the share's part) */
     uint32_t *cov = NULL;  /* ... of one rank's share at a time, while band keys are spooled */
-    dpair *cops = NULL;    /* rank 0: every copy and its group's first, by copy (by group once the families are built) */
+    dpair *cops = NULL;    /* rank 0: every copy and its group's first, by copy (by group once the report is written) */
     size_t ncops = 0;
     ovl__corpus_partinfo cpi;
     memset(&cpi, 0, sizeof cpi);
@@ -822,19 +822,17 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         }
         ovl__range_out_free(&out);
         CHECK(rc);
-        /* Families built by the ranks owning their texts, put together on rank 0; every rank
-         * learns whether there are any (each asks the ranks
-         * holding the documents its pairs name for their spans, ovl__mpi_families_for). The
-         * templates' spans stay where they were made: their count and characters are added
-         * up. */
+        /* Families built, widened and joined by the ranks owning their texts, those listed
+         * put in order on rank 0; every rank learns whether there are any (each asks the
+         * ranks holding the documents its pairs name for their spans,
+         * ovl__mpi_families_for). The templates' spans stay where they were made: their
+         * count and characters are added up. */
         uint64_t h[3] = {0, 0, 0}, owned = krec.s.n, put = 0;
         /* (The families' documents are read again a window of documents at a time.) */
-        int widened = 0;
         size_t window = (size_t)(kr / 1024 + 1);
-        rc = ovl__mpi_build_families(m, &o, c, first, mydocs, window, &krec, cops, ncops, &gfam, &use_fam, &widened);
-        /* (Rank 0 answers for its documents from its own spans, like every rank: of the
-         * families it keeps the occurrences, by family, which are widened and listed. The
-         * occurrences a rank owns are given back before rank 0 puts the families together.) */
+        rc = ovl__mpi_build_families(m, &o, c, first, mydocs, window, &krec, &gfam, &use_fam);
+        /* (Rank 0 answers for its documents from its own spans, like every rank. The
+         * occurrences a rank owns are given back before rank 0 gets the listed families.) */
         for (size_t k = 0; k < gfam.n; k++)
             put += gfam.f[k].nspans;
         uint64_t built = mfam.nspans + mign.nspans + (put > owned ? put : owned);
@@ -855,25 +853,8 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             ovl__families_free(&mfam);
         if (!use_ign)
             ovl__families_free(&mign);
-        if (use_fam) {
-            /* Rank 0 joins the families of one text, asking the others for what it reads of
-             * their documents a window at a time while they serve. */
-            if (me == 0) {
-                rc = ovl__mpi_join_families(m, &o, c, first, mydocs, &gfam, cops, ncops, window, widened);
-                /* (Held to the report: what it lists, as in one process.) */
-                if (rc == OVL_OK)
-                    ovl__families_keep(&gfam, o.top_families, o.family_spans);
-                for (int p = 1; p < P; p++)
-                    ovl__mpi_request(m, p, REQ_END, 0, 0);
-            } else {
-                part none;
-                memset(&none, 0, sizeof none);
-                ovl__mpi_serve(m, &none, c, mydocs, lo, cnt, 1);
-            }
-            CHECK(rc);
-            for (size_t k = 0; me == 0 && k < gfam.n; k++)
-                fam_occ += gfam.f[k].nspans;
-        }
+        for (size_t k = 0; me == 0 && use_fam && k < gfam.n; k++)
+            fam_occ += gfam.f[k].nspans;
         rc = ovl__mpi_filter_pairs(m, &o, first, &mfam, use_fam, &mign, use_ign, pairs, &npairs, &family_pairs);
         CHECK(rc);
         uint64_t cand = npairs;

@@ -8,6 +8,7 @@ gen="$(dirname "$OVL_BIN")/bench/ovl-gen"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 . "$(dirname "$0")/../checks.sh"
+. "$(dirname "$0")/../words.sh"
 # name, expected status, command... (stdout to $t/out, stderr to $t/err)
 status_is() {
   local name=$1 want=$2; shift 2
@@ -229,9 +230,7 @@ scanned=$(jq 'select(has("pair")) | .pair.a_reused_chars' "$t/ign.jsonl")
 status_is "--pairs 0 refused" 2 "$OVL_BIN" scan --pairs 0 "$t/ign/c"
 # One passage planted in 200 documents: one family of 200 documents (100 occurrences listed by
 # default, all with --passages all), no pair; two documents sharing a private passage: a pair.
-# (awk's own generator, seeded: the LCG of words() above repeats runs across seeds.)
-rwords() { awk -v s="$1" -v n="$2" 'BEGIN { srand(s); for (w = 0; w < n; w++)
-  printf "r%d%s", int(rand() * 1000000), (w % 12 == 11 ? ".\n" : " ") }'; }
+# (rwords: tests/words.sh.)
 mkdir -p "$t/fam"
 rwords 31 120 >"$t/fam/planted"
 for d in $(seq 0 199); do
@@ -367,7 +366,6 @@ nb=$(python3 "$OVL_SRC/bench/family_neighbours.py" "$t/fam4.json" "$uid" 2>&1 | 
 # the second line. The family is widened over the text beside its occurrences that two thirds
 # of them share word for word: one family of 150 documents whose text is the whole notice,
 # N1 to the end of its body, and nothing of the files' own lines.
-line() { rwords "$1" "$2" | tr '\n' ' ' | sed 's/ *$//'; }
 mkdir -p "$t/fam5" "$t/fam5t"
 echo "$(line 91 7)." >"$t/fam5t/N1"; echo "$(line 92 7)." >"$t/fam5t/N2"; echo "$(line 93 5):" >"$t/fam5t/N3"
 rwords 94 48 >"$t/fam5t/NB"
@@ -425,23 +423,10 @@ got=$(fam_tags "$t/famk.jsonl" G2="$(w2830 "$t/famkt/G2")" G3="$(w2830 "$t/famkt
 [ "$got" = "120 G2+W;120 G3+W;" ] && [ "$(grep -c '^{"pair"' "$t/famk.jsonl")" = 0 ] &&
   ok "a text followed by a paragraph or by it with a word changed: one family with either, per text" ||
   bad "text followed by a paragraph alike: families $got want 120 G2+W;120 G3+W; $(grep -c '^{"pair"' "$t/famk.jsonl") pairs"
-# A template whose first window differs from page to page (the gcloud list flags: a heading
-# and a flag line, then a short paragraph A and the body B1 B2), as what comes before it
-# differs: after a long paragraph the heading, the flag and A are one window (100 pages);
-# after a short paragraph of the page's own that leaves no room for A, A is a window alone
-# (100); after two short lines of a location flag, those lines, the heading, the flag and A
-# are one (60). Each window is a text of its own in more than --max-df documents, and each
-# named a family of the template before; it is one family of 260 documents.
-mkdir -p "$t/fam6" "$t/fam6t"
-line 101 24 >"$t/fam6t/A"; rwords 102 40 >"$t/fam6t/B1"; rwords 103 40 >"$t/fam6t/B2"
-for d in $(seq 0 259); do
-  { rwords $((31000 + d)) 150; echo; echo
-    [ "$d" -ge 100 ] && [ "$d" -lt 200 ] && { line $((32000 + d)) 24; echo; echo; }
-    [ "$d" -ge 200 ] && { echo "To set the location attribute:"; echo; echo "provide the argument --location on the command line."; echo; }
-    echo "LIST COMMAND FLAGS"; echo; echo "--filter=EXPRESSION"; echo
-    for x in A B1 B2; do cat "$t/fam6t/$x"; echo; echo; done
-    rwords $((33000 + d)) 150; } >"$t/fam6/l$(printf %03d "$d").txt"
-done
+# A template whose first window differs from page to page (tests/words.sh, template_pages):
+# each window is a text of its own in more than --max-df documents, and each named a family of
+# the template before; it is one family of 260 documents.
+template_pages "$t/fam6" "$t/fam6t"
 "$OVL_BIN" scan --format jsonl --passages all "$t/fam6" >"$t/fam6.jsonl"
 got=$(fam_tags "$t/fam6.jsonl" A="$(first8 "$t/fam6t/A")" B1="$(first8 "$t/fam6t/B1")" B2="$(first8 "$t/fam6t/B2")")
 [ "$got" = "260 A+B1+B2;" ] && [ "$(jq -r 'select(has("family")) | .family.spans | length' "$t/fam6.jsonl")" = 260 ] &&

@@ -8,6 +8,7 @@ gen="$bindir/bench/ovl-gen"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 . "$(dirname "$0")/../checks.sh"
+. "$(dirname "$0")/../words.sh"
 . "$(dirname "$0")/../mpirun.sh"
 
 # ---- A corpus with everything the scan reports --------------------------------------------
@@ -286,10 +287,7 @@ done
 # (src/family.c reads the documents again): a notice whose first line the fingerprint merges
 # with each file's own lines, in 60 files of their own words (one process: one family holding
 # the whole notice). The rank owning its text reads those documents again, fetched from the
-# ranks holding them.
-rwords() { awk -v s="$1" -v n="$2" 'BEGIN { srand(s); for (w = 0; w < n; w++)
-  printf "r%d%s", int(rand() * 1000000), (w % 12 == 11 ? ".\n" : " ") }'; }
-line() { rwords "$1" "$2" | tr '\n' ' ' | sed 's/ *$//'; }
+# ranks holding them. (rwords, line: tests/words.sh.)
 mkdir -p "$t/wide"
 for d in $(seq 0 59); do
   { rwords $((27000 + d)) 150; echo; echo; echo "Files: $(line $((28000 + d)) 10)"
@@ -332,6 +330,25 @@ for n in 2 3; do
     echo "$fin" | awk -F, -v n="$n" '{ o = 0; for (k = 2; k <= NF; k++) o += $k > 0; exit !(NF == n && o >= 1) }' &&
     ok "ten families built by the ranks owning their texts on $n ranks: identical bytes, families input per rank $fin" ||
     bad "ten families on $n ranks: status $stn (one process $st1), families input per rank '$fin', $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
+done
+
+# Families of one text joined by the ranks owning them (src/mpi/famsame.c): a template whose
+# first window differs from page to page (tests/words.sh, template_pages) makes three
+# families in one process's build, one family of 260 documents once joined. Their texts fall
+# to different ranks: the members go to the rank owning the first (family_members_moved), and
+# the report is one process's.
+template_pages "$t/tpl" "$t/tplt"
+"$OVL_BIN" scan --format jsonl --passages all -o "$t/one.jsonl" "$t/tpl" 2>/dev/null
+st1=$?
+jq -se '[.[] | select(has("family"))] | length == 1 and .[0].family.documents == 260' "$t/one.jsonl" >/dev/null ||
+  bad "template of three first windows: one process does not give one family of 260"
+for n in 2 3; do
+  OVERLAP_MPI_STATS="$t/tpl.$n" mpi "$n" scan --format jsonl --passages all -o "$t/mpi.jsonl" "$t/tpl" >/dev/null 2>&1
+  stn=$?
+  moved=$(awk -F'\t' 'NR == 1 { for (k = 1; k <= NF; k++) c[$k] = k } $1 == "pairs" { print $c["family_members_moved"] }' "$t/tpl.$n")
+  [ "$st1" = "$stn" ] && cmp -s "$t/one.jsonl" "$t/mpi.jsonl" && [ "${moved:-0}" -ge 1 ] &&
+    ok "families of one text joined by the ranks owning them on $n ranks: identical bytes, $moved moved to their first's rank" ||
+    bad "template's families on $n ranks: status $stn (one process $st1), moved '$moved', $(cmp "$t/one.jsonl" "$t/mpi.jsonl" 2>&1 | head -1)"
 done
 
 # The options struct through the library (tests/mpi/scan_mpi_api.c): NULL, key rounds of one

@@ -287,9 +287,9 @@ int main(int argc, char **argv)
               got);
         /* Their records (content hash, token count) come with the windows too, of the
          * documents the widening reads or compares only. At 2 and 3 ranks both families'
-         * texts fall to rank 0 (src/mpi/famunits.c, text_owner), which widens them (its
-         * windows fetched in rounds the other ranks take part in with none) and joins them:
-         * at -n 3 (rank 0 holding r00..r07)
+         * texts fall to rank 0 (src/mpi/famunits.c, text_owner), which widens them and reads
+         * their texts again for the join (src/mpi/famsame.c; its windows fetched in rounds
+         * the other ranks take part in with none): at -n 3 (rank 0 holding r00..r07)
          * those of the other ranks among the two families' sampled occurrences (12: 16 of
          * each family's read first; 7 when 8 were), the occurrences as long as a family's
          * text whose documents' token counts pick the shortest (11) and the two texts read
@@ -301,8 +301,8 @@ int main(int argc, char **argv)
         check(rc == OVL_OK && (rank != 0 || ranks > 3 || st.docs_fetched[2] == want),
               "families widened and joined: rank 0 fetches the records of the documents a window reads, not "
               "every family document's first", got);
-        /* The family's 24 spans (one a document) are all on rank 0 once it puts the families
-         * together, once (by family: it keeps none in document order), beside its share's;
+        /* The family's 24 spans (one a document) are all on rank 0, which owns its text and
+         * lists it, once (by family: it keeps none in document order), beside its share's;
          * another rank holds its share's (which it answers for), for a moment the occurrences
          * of the texts it owns (all 24 at most, once) while it builds their families, and in
          * the alignment those of the documents its pairs name, never all 24. */
@@ -316,7 +316,7 @@ int main(int argc, char **argv)
             spans_ok &= p == 0 ? all[0] >= 24 && (ranks == 1 || all[0] < 48) : all[2 * p] < 48 && all[2 * p + 1] < 24;
         }
         check(rank != 0 || spans_ok,
-              "family spans held: every one on rank 0 as it puts them together, once, the others their share's, "
+              "family spans held: every one on rank 0, which lists them, once, the others their share's, "
               "their texts' while they build them and their pairs' documents'", got);
         /* The units were joined on every rank in step, and the parts of texts: the same units,
          * pairs of neighbours, sums and pairs of a text and a kin everywhere (two sums a kind,

@@ -1,0 +1,572 @@
+/* famsame.c - the families of one text joined over the MPI ranks owning them: their texts' grams met on the ranks the grams pick, the pairs that may join tested by every rank, each group put together on the rank owning its first member. */
+#include "famsame.h"
+
+#include "famread.h"
+#include "../uf.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ovl__mpi_fkey_cmp(const ovl__mpi_fkey *a, const ovl__mpi_fkey *b)
+{
+    if (a->weight != b->weight)
+        return a->weight > b->weight ? -1 : 1;
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* A gram of a family's text as it travels: the family (its owner's rank, set where it
+ * arrives, and its number there), its text's length and, on its least gram only, how many
+ * distinct grams it has. */
+typedef struct grec {
+    uint64_t g;
+    uint32_t rank, k, len, gy;
+} grec;
+
+static int cmp_grec_g(const void *x, const void *y)
+{
+    const grec *a = x, *b = y;
+    if (a->g != b->g)
+        return a->g < b->g ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return (a->k > b->k) - (a->k < b->k);
+}
+
+static int cmp_grec_f(const void *x, const void *y)
+{
+    const grec *a = x, *b = y;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    if (a->k != b->k)
+        return a->k < b->k ? -1 : 1;
+    return (a->g > b->g) - (a->g < b->g);
+}
+
+/* A pair that may join: y put with x if x holds y's gy grams (eq: their texts are as long,
+ * so x must come first in the build's order). */
+typedef struct cand {
+    uint32_t xr, xk, yr, yk, gy, eq;
+} cand;
+
+static int cmp_cand(const void *p, const void *q)
+{
+    const cand *a = p, *b = q;
+    uint32_t u[4] = {a->yr, a->yk, a->xr, a->xk}, v[4] = {b->yr, b->yk, b->xr, b->xk};
+    for (int i = 0; i < 4; i++)
+        if (u[i] != v[i])
+            return u[i] < v[i] ? -1 : 1;
+    return 0;
+}
+
+/* What every rank adds to a pair's sums: the grams of y that x holds among those it got;
+ * the rank owning x its key and documents, the rank owning y its. */
+enum { S_HAVE, S_XW, S_XDP, S_XDOCS, S_YW, S_YDP, S_YDOCS, S_N };
+
+/* A family met in a pair that joins: its owner, number there, key and documents. */
+typedef struct fmem {
+    uint32_t rank, k;
+    ovl__mpi_fkey key;
+    uint64_t docs;
+} fmem;
+
+static int cmp_fmem(const void *x, const void *y)
+{
+    const fmem *a = x, *b = y;
+    return ovl__mpi_fkey_cmp(&a->key, &b->key);
+}
+
+static int gram_rank(uint64_t g, int P)
+{
+    return (int)((g ^ (g >> 32)) % (uint64_t)P);
+}
+
+/* (Pieces an int counts.) */
+#define FS_PIECE ((size_t)1 << 26)
+
+typedef struct gwork {
+    mpi_run *m;
+    const ovl__families *loc;
+    ovl__fgrams t;
+} gwork;
+
+static int grams_work(void *arg, const ovl__famread *rd, ovl_ctx *lctx)
+{
+    gwork *w = arg;
+    return ovl__families_grams(w->m->ctx, w->loc, rd, lctx, &w->t);
+}
+
+/* The grams got from every rank (r[0, nr), by family), family (rank, k)'s run [*lo, *hi). */
+static void frange(const grec *r, size_t nr, uint32_t rank, uint32_t k, size_t *lo, size_t *hi)
+{
+    grec key = {0, rank, k, 0, 0};
+    size_t a = 0, b = nr;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (cmp_grec_f(&r[mid], &key) < 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    *lo = a;
+    while (a < nr && r[a].rank == rank && r[a].k == k)
+        a++;
+    *hi = a;
+}
+
+/* Steps 1 and 2: this rank's families' grams sent to the ranks they pick (*r, *nr: those got,
+ * by family), and every rank's pairs that may join (*cs, *nc, sorted). */
+static int find_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
+                      const ovl_scan_doc *mydocs, size_t window, const ovl__families *loc, grec **r, size_t *nr,
+                      cand **cs, size_t *nc)
+{
+    int P = m->size, rc;
+    gwork w = {m, loc, {0}};
+    size_t *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl), *at = calloc(P + 1, sizeof *at);
+    grec *send = NULL;
+    char *recv = NULL;
+    cand *mine = NULL;
+    size_t nmine = 0, capm = 0;
+    *r = NULL;
+    *cs = NULL;
+    *nr = *nc = 0;
+    rc = ovl__mpi_owners_read(m, o, c, first, mydocs, window, grams_work, &w);
+    if (rc == OVL_OK && !(counts && rl && at && (send = malloc((w.t.ng ? w.t.ng : 1) * sizeof *send))))
+        rc = ovl__mpi_nomem(m);
+    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+        goto done;
+    for (size_t i = 0; i < w.t.ng; i++)
+        counts[gram_rank(w.t.gr[i].g, P)]++;
+    for (int p = 0; p < P; p++) {
+        at[p + 1] = at[p] + counts[p];
+        counts[p] *= sizeof *send;
+    }
+    for (size_t k = 0; k < w.t.n; k++)
+        for (size_t i = w.t.goff[k]; i < w.t.goff[k + 1]; i++) {
+            uint32_t gy = i == w.t.goff[k] ? (uint32_t)(w.t.goff[k + 1] - w.t.goff[k]) : 0;
+            uint64_t g = w.t.gr[i].g;
+            send[at[gram_rank(g, P)]++] = (grec){g, 0, (uint32_t)k, (uint32_t)w.t.len[k], gy};
+        }
+    m->st.sent[m->phase] += w.t.ng * sizeof *send;
+    ovl__mpi_held(m, w.t.ng * (sizeof *w.t.gr + sizeof *send));
+    ovl__fgrams_free(&w.t);
+    int bad = ovl__mpi_alltoall_bytes(m, (const char *)send, counts, &recv, rl) != 0;
+    free(send);
+    send = NULL;
+    if ((rc = ovl__mpi_agree(m, bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
+        goto done;
+    grec *g = (grec *)recv;
+    size_t n = ovl__mpi_received(rl, P, sizeof *g);
+    uint64_t grams = n;
+    MPI_Allreduce(MPI_IN_PLACE, &grams, 1, MPI_UINT64_T, MPI_SUM, m->comm);
+    m->st.family_grams += grams;
+    for (size_t p = 0, x = 0; p < (size_t)P; p++)
+        for (size_t e = x + rl[p] / sizeof *g; x < e; x++)
+            g[x].rank = (uint32_t)p;
+    /* Pairs: y's least gram held by x, lengths fitting. */
+    if (n > 1)
+        qsort(g, n, sizeof *g, cmp_grec_g);
+    for (size_t i = 0, e; rc == OVL_OK && i < n; i = e) {
+        for (e = i + 1; e < n && g[e].g == g[i].g;)
+            e++;
+        for (size_t y = i; rc == OVL_OK && y < e; y++) {
+            if (!g[y].gy)
+                continue;
+            for (size_t x = i; rc == OVL_OK && x < e; x++) {
+                if (x == y || !ovl__fgrams_fit(g[y].len, g[x].len, 1))
+                    continue;
+                if (ovl__grow(&mine, &capm, nmine + 1, sizeof *mine) != 0) {
+                    rc = ovl__mpi_nomem(m);
+                    continue;
+                }
+                mine[nmine++] = (cand){g[x].rank, g[x].k, g[y].rank, g[y].k, g[y].gy, g[y].len == g[x].len};
+            }
+        }
+    }
+    ovl__mpi_held(m, n * sizeof *g + nmine * sizeof *mine);
+    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+        goto done;
+    char *all = NULL;
+    bad = ovl__mpi_allgather_bytes(m, mine, nmine * sizeof *mine, &all, rl) != 0;
+    if ((rc = ovl__mpi_agree(m, bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK) {
+        free(all);
+        goto done;
+    }
+    *nc = ovl__mpi_received(rl, P, sizeof **cs);
+    *cs = (cand *)all;
+    if (*nc > 1)
+        qsort(*cs, *nc, sizeof **cs, cmp_cand);
+    if (n > 1)
+        qsort(g, n, sizeof *g, cmp_grec_f);
+    *r = g;
+    *nr = n;
+    recv = NULL;
+done:
+    ovl__fgrams_free(&w.t);
+    free(counts);
+    free(rl);
+    free(at);
+    free(send);
+    free(recv);
+    free(mine);
+    return rc;
+}
+
+/* Step 3: the pairs' sums (*sums, S_N each), every rank's. */
+static int sum_pairs(mpi_run *m, const grec *r, size_t nr, const cand *cs, size_t nc, const ovl__families *loc,
+                     const ovl__mpi_fkey *key, uint64_t **sums)
+{
+    uint64_t *s = calloc(nc ? nc * S_N : 1, sizeof *s);
+    uint32_t me = (uint32_t)m->rank;
+    int rc = ovl__mpi_agree(m, s ? OVL_OK : ovl__mpi_nomem(m));
+    *sums = NULL;
+    if (rc != OVL_OK) {
+        free(s);
+        return rc;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        const cand *q = &cs[i];
+        uint64_t *v = s + i * S_N;
+        size_t ylo, yhi, xlo, xhi;
+        frange(r, nr, q->yr, q->yk, &ylo, &yhi);
+        frange(r, nr, q->xr, q->xk, &xlo, &xhi);
+        for (size_t a = ylo; a < yhi && xlo < xhi; a++) {
+            /* (Both runs ascend by gram.) */
+            while (xlo < xhi && r[xlo].g < r[a].g)
+                xlo++;
+            v[S_HAVE] += xlo < xhi && r[xlo].g == r[a].g;
+        }
+        if (q->xr == me) {
+            const ovl__mpi_fkey *kx = &key[q->xk];
+            v[S_XW] = kx->weight;
+            v[S_XDP] = (uint64_t)kx->doc << 32 | kx->pos;
+            v[S_XDOCS] = loc->f[q->xk].documents;
+        }
+        if (q->yr == me) {
+            const ovl__mpi_fkey *ky = &key[q->yk];
+            v[S_YW] = ky->weight;
+            v[S_YDP] = (uint64_t)ky->doc << 32 | ky->pos;
+            v[S_YDOCS] = loc->f[q->yk].documents;
+        }
+    }
+    size_t total = nc * S_N;
+    for (size_t at = 0; at < total; at += FS_PIECE) {
+        size_t k = total - at < FS_PIECE ? total - at : FS_PIECE;
+        MPI_Allreduce(MPI_IN_PLACE, s + at, (int)k, MPI_UINT64_T, MPI_SUM, m->comm);
+    }
+    m->st.sent[m->phase] += total * sizeof *s;
+    *sums = s;
+    return OVL_OK;
+}
+
+/* The pairs that join: the groups (every rank's: *mem, by key; root[i], lead[i] for a root
+ * i); -1 when out of memory. */
+static int make_groups(const cand *cs, size_t nc, const uint64_t *s, fmem **mem, size_t *nm, uint32_t **root,
+                       uint32_t **lead, size_t *joined)
+{
+    fmem *v = malloc((2 * nc + 1) * sizeof *v);
+    uint32_t *up = NULL, *ld = NULL;
+    size_t n = 0;
+    *joined = 0;
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < nc; i++) {
+        const uint64_t *q = s + i * S_N;
+        ovl__mpi_fkey kx = {q[S_XW], (uint32_t)(q[S_XDP] >> 32), (uint32_t)q[S_XDP]};
+        ovl__mpi_fkey ky = {q[S_YW], (uint32_t)(q[S_YDP] >> 32), (uint32_t)q[S_YDP]};
+        if (q[S_HAVE] != cs[i].gy || (cs[i].eq && ovl__mpi_fkey_cmp(&kx, &ky) >= 0))
+            continue;
+        v[n++] = (fmem){cs[i].xr, cs[i].xk, kx, q[S_XDOCS]};
+        v[n++] = (fmem){cs[i].yr, cs[i].yk, ky, q[S_YDOCS]};
+    }
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_fmem);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || cmp_fmem(&v[i], &v[u - 1]) != 0)
+            v[u++] = v[i];
+    n = u;
+    up = malloc((n ? n : 1) * sizeof *up);
+    ld = malloc((n ? n : 1) * sizeof *ld);
+    if (!up || !ld) {
+        free(v);
+        free(up);
+        free(ld);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        up[i] = (uint32_t)i, ld[i] = UINT32_MAX;
+    for (size_t i = 0; i < nc; i++) {
+        const uint64_t *q = s + i * S_N;
+        fmem x = {0, 0, {q[S_XW], (uint32_t)(q[S_XDP] >> 32), (uint32_t)q[S_XDP]}, 0};
+        fmem y = {0, 0, {q[S_YW], (uint32_t)(q[S_YDP] >> 32), (uint32_t)q[S_YDP]}, 0};
+        if (q[S_HAVE] != cs[i].gy || (cs[i].eq && ovl__mpi_fkey_cmp(&x.key, &y.key) >= 0))
+            continue;
+        const fmem *px = bsearch(&x, v, n, sizeof *v, cmp_fmem), *py = bsearch(&y, v, n, sizeof *v, cmp_fmem);
+        ovl__uf_union(up, (uint32_t)(px - v), (uint32_t)(py - v));
+    }
+    /* (By key: the smaller index, the root, is the first in the build's order, and the first
+     * member in most documents is the lead, as one process finds them.) */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t rt = ovl__uf_find(up, (uint32_t)i);
+        if (ld[rt] == UINT32_MAX || v[i].docs > v[ld[rt]].docs)
+            ld[rt] = (uint32_t)i;
+        if (rt != i)
+            ++*joined;
+    }
+    *mem = v;
+    *nm = n;
+    *root = up;
+    *lead = ld;
+    return 0;
+}
+
+/* A member's occurrences as they travel to its root's rank: the root's number there, whether
+ * it is the group's lead, its representative, its occurrences and its documents' copies. */
+static void put_member(ovl__bbuf *b, const ovl__families *loc, size_t k, uint32_t rootk, uint32_t is_lead,
+                       const ovl__mpi_dcount *copied, size_t ncopied)
+{
+    const ovl__fam *fm = &loc->f[k];
+    const ovl__famspan *sp = loc->spans + fm->first_span;
+    uint64_t n = fm->nspans, nd = 0;
+    for (size_t i = 0; i < fm->nspans; i++) {
+        size_t at = ovl__first_at_rec(copied, ncopied, sizeof *copied, offsetof(ovl__mpi_dcount, doc), sp[i].doc);
+        nd += (i == 0 || sp[i].doc != sp[i - 1].doc) && at < ncopied && copied[at].doc == sp[i].doc;
+    }
+    ovl__bput(b, &rootk, sizeof rootk);
+    ovl__bput(b, &is_lead, sizeof is_lead);
+    ovl__bput(b, &n, sizeof n);
+    ovl__bput(b, &nd, sizeof nd);
+    ovl__bput(b, &loc->spans[fm->rep], sizeof loc->spans[fm->rep]);
+    ovl__bput(b, sp, fm->nspans * sizeof *sp);
+    for (size_t i = 0; i < fm->nspans; i++) {
+        size_t at = ovl__first_at_rec(copied, ncopied, sizeof *copied, offsetof(ovl__mpi_dcount, doc), sp[i].doc);
+        if ((i == 0 || sp[i].doc != sp[i - 1].doc) && at < ncopied && copied[at].doc == sp[i].doc)
+            ovl__bput(b, &copied[at], sizeof copied[at]);
+    }
+}
+
+/* A span received for the root k of this rank. */
+typedef struct rspan {
+    ovl__famspan s;
+    uint32_t k;
+} rspan;
+
+static int cmp_rspan(const void *x, const void *y)
+{
+    const rspan *a = x, *b = y;
+    return (a->k > b->k) - (a->k < b->k);
+}
+
+static int cmp_dcount(const void *x, const void *y)
+{
+    const ovl__mpi_dcount *a = x, *b = y;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+/* Reads the members sent to this rank: their spans onto *rs (by root), copies onto *dc, the
+ * lead's representative into leadrep[rootk] (has[rootk] set). -1 when the bytes are short or
+ * out of memory. */
+static int get_members(const char *p, size_t len, size_t nloc, rspan **rs, size_t *nrs, size_t *caprs,
+                       ovl__mpi_dcount **dc, size_t *ndc, size_t *capdc, ovl__famspan *leadrep, unsigned char *has)
+{
+    rbuf b = {p, len, 0};
+    while (b.at < b.n) {
+        uint32_t rootk, is_lead;
+        uint64_t n, nd;
+        ovl__famspan rep;
+        if (ovl__mpi_get(&b, &rootk, sizeof rootk) || ovl__mpi_get(&b, &is_lead, sizeof is_lead) ||
+            ovl__mpi_get(&b, &n, sizeof n) || ovl__mpi_get(&b, &nd, sizeof nd) || ovl__mpi_get(&b, &rep, sizeof rep) ||
+            rootk >= nloc || n > (b.n - b.at) / sizeof rep || nd > (b.n - b.at) / sizeof **dc)
+            return -1;
+        if (ovl__grow(rs, caprs, *nrs + n + 1, sizeof **rs) != 0 || ovl__grow(dc, capdc, *ndc + nd + 1, sizeof **dc) != 0)
+            return -1;
+        for (uint64_t i = 0; i < n; i++) {
+            if (ovl__mpi_get(&b, &(*rs)[*nrs].s, sizeof rep) != 0)
+                return -1;
+            (*rs)[(*nrs)++].k = rootk;
+        }
+        if (ovl__mpi_get(&b, *dc + *ndc, nd * sizeof **dc) != 0)
+            return -1;
+        *ndc += nd;
+        if (is_lead) {
+            leadrep[rootk] = rep;
+            has[rootk] = 1;
+        }
+    }
+    return 0;
+}
+
+/* Step 4: each member of a group sent to the rank owning its root; this rank's families made
+ * again (a root with its members' occurrences), the members sent away dropped. */
+static int regroup(mpi_run *m, const fmem *mem, size_t nm, const uint32_t *up, const uint32_t *lead,
+                   const ovl__mpi_dcount *copied, size_t ncopied, ovl__families *loc, ovl__mpi_fkey *key)
+{
+    int P = m->size, rc = OVL_OK;
+    uint32_t me = (uint32_t)m->rank;
+    size_t nf = loc->n;
+    size_t *midx = malloc((nf ? nf : 1) * sizeof *midx);
+    size_t *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl);
+    ovl__bbuf *out = calloc(P, sizeof *out), all = {0};
+    ovl__famspan *leadrep = malloc((nf ? nf : 1) * sizeof *leadrep);
+    unsigned char *has = calloc(nf ? nf : 1, 1);
+    char *recv = NULL;
+    rspan *rs = NULL;
+    ovl__mpi_dcount *dc = NULL;
+    size_t nrs = 0, caprs = 0, ndc = 0, capdc = 0;
+    uint64_t moved = 0;
+    ovl__fam *nfam = NULL;
+    ovl__famspan *nsp = NULL;
+    if (!midx || !counts || !rl || !out || !leadrep || !has)
+        rc = ovl__mpi_nomem(m);
+    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+        goto done;
+    for (size_t k = 0; k < nf; k++)
+        midx[k] = SIZE_MAX;
+    for (size_t i = 0; i < nm; i++)
+        if (mem[i].rank == me)
+            midx[mem[i].k] = i;
+    /* Members to their roots' ranks (this one's too), in the order they are here. */
+    for (size_t k = 0; k < nf; k++) {
+        size_t i = midx[k];
+        if (i == SIZE_MAX)
+            continue;
+        uint32_t rt = ovl__uf_find((uint32_t *)up, (uint32_t)i);
+        if (rt == i)
+            continue;
+        put_member(&out[mem[rt].rank], loc, k, mem[rt].k, lead[rt] == i, copied, ncopied);
+        moved += mem[rt].rank != me;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, &moved, 1, MPI_UINT64_T, MPI_SUM, m->comm);
+    m->st.family_members_moved += moved;
+    int short_ = 0;
+    for (int p = 0; p < P; p++) {
+        ovl__bput(&all, out[p].p, out[p].n);
+        counts[p] = out[p].n;
+        short_ |= out[p].bad;
+    }
+    /* (Out of memory here: this rank takes part in the exchange with nothing.) */
+    if (all.bad || short_) {
+        rc = ovl__mpi_nomem(m);
+        memset(counts, 0, P * sizeof *counts);
+    }
+    int bad = ovl__mpi_alltoall_bytes(m, all.p, counts, &recv, rl) != 0;
+    free(all.p);
+    all.p = NULL;
+    if ((rc = ovl__mpi_agree(m, rc != OVL_OK ? rc : bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
+        goto done;
+    for (int p = 0, off = 0; p < P; off += (int)rl[p], p++)
+        if (rc == OVL_OK && get_members(recv + off, rl[p], nf, &rs, &nrs, &caprs, &dc, &ndc, &capdc, leadrep, has) != 0)
+            rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "out of memory or the families' members could not be read");
+    free(recv);
+    recv = NULL;
+    /* The copies of every document met: this rank's and those sent along. */
+    if (rc == OVL_OK && ovl__grow(&dc, &capdc, ndc + ncopied + 1, sizeof *dc) != 0)
+        rc = ovl__mpi_nomem(m);
+    if (rc == OVL_OK) {
+        if (ncopied)
+            memcpy(dc + ndc, copied, ncopied * sizeof *dc);
+        ndc += ncopied;
+        if (ndc > 1)
+            qsort(dc, ndc, sizeof *dc, cmp_dcount);
+        if (nrs > 1)
+            qsort(rs, nrs, sizeof *rs, cmp_rspan);
+    }
+    size_t total = loc->nspans + nrs;
+    for (size_t k = 0; k < nf; k++)
+        total += loc->f[k].nspans;
+    if (rc == OVL_OK && (!(nfam = calloc(nf ? nf : 1, sizeof *nfam)) || !(nsp = malloc((total + 1) * sizeof *nsp))))
+        rc = ovl__mpi_nomem(m);
+    ovl__mpi_held(m, total * sizeof *nsp + ndc * sizeof *dc + nrs * sizeof *rs);
+    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+        goto done;
+    /* Every family left made again, as one process makes them once some joined. */
+    memcpy(nsp, loc->spans, loc->nspans * sizeof *nsp);
+    size_t at = loc->nspans, nn = 0, r0 = 0;
+    for (size_t k = 0; k < nf; k++) {
+        size_t i = midx[k];
+        const ovl__fam *fm = &loc->f[k];
+        if (i != SIZE_MAX && ovl__uf_find((uint32_t *)up, (uint32_t)i) != i)
+            continue;
+        size_t first = at;
+        memcpy(nsp + at, loc->spans + fm->first_span, fm->nspans * sizeof *nsp);
+        at += fm->nspans;
+        while (r0 < nrs && rs[r0].k < k)
+            r0++;
+        for (; r0 < nrs && rs[r0].k == k; r0++)
+            nsp[at++] = rs[r0].s;
+        ovl__famspan rep = loc->spans[fm->rep];
+        if (i != SIZE_MAX) {
+            const fmem *ld = &mem[lead[i]];
+            if (ld->rank == me)
+                rep = loc->spans[loc->f[ld->k].rep];
+            else if (has[k])
+                rep = leadrep[k];
+        }
+        ovl__fam *nf2 = &nfam[nn];
+        nf2->first_span = first;
+        nf2->nspans = ovl__famspans_merge(nsp + first, at - first);
+        nf2->first_in = fm->first_in;
+        for (size_t x = first; x < first + nf2->nspans; x++)
+            if (x == first || nsp[x].doc != nsp[x - 1].doc) {
+                size_t c = ovl__first_at_rec(dc, ndc, sizeof *dc, offsetof(ovl__mpi_dcount, doc), nsp[x].doc);
+                nf2->documents += 1 + (c < ndc && dc[c].doc == nsp[x].doc ? dc[c].copies : 0);
+            }
+        ovl__fam_settle(nf2, nsp, rep);
+        at = first + nf2->nspans;
+        key[nn++] = key[k];
+    }
+    free(loc->f);
+    free(loc->spans);
+    loc->f = nfam;
+    loc->spans = nsp;
+    loc->n = nn;
+    nfam = NULL;
+    nsp = NULL;
+done:
+    for (int p = 0; out && p < P; p++)
+        free(out[p].p);
+    free(out);
+    free(midx);
+    free(counts);
+    free(rl);
+    free(leadrep);
+    free(has);
+    free(recv);
+    free(rs);
+    free(dc);
+    free(nfam);
+    free(nsp);
+    return rc;
+}
+
+int ovl__mpi_join_same(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
+                       const ovl_scan_doc *mydocs, size_t window, const ovl__mpi_dcount *copied, size_t ncopied,
+                       ovl__families *loc, ovl__mpi_fkey *key, size_t *joined)
+{
+    grec *r = NULL;
+    cand *cs = NULL;
+    uint64_t *sums = NULL;
+    fmem *mem = NULL;
+    uint32_t *up = NULL, *lead = NULL;
+    size_t nr = 0, nc = 0, nm = 0;
+    *joined = 0;
+    int rc = find_pairs(m, o, c, first, mydocs, window, loc, &r, &nr, &cs, &nc);
+    if (rc == OVL_OK)
+        rc = sum_pairs(m, r, nr, cs, nc, loc, key, &sums);
+    free(r);
+    r = NULL;
+    if (rc == OVL_OK)
+        rc = ovl__mpi_agree(m, make_groups(cs, nc, sums, &mem, &nm, &up, &lead, joined) ? ovl__mpi_nomem(m) : OVL_OK);
+    m->st.family_text_pairs += nc;
+    free(cs);
+    free(sums);
+    if (rc == OVL_OK && *joined)
+        rc = regroup(m, mem, nm, up, lead, copied, ncopied, loc, key);
+    free(mem);
+    free(up);
+    free(lead);
+    return rc;
+}
