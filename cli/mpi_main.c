@@ -241,7 +241,7 @@ static void write_stats(const char *path, int rank, int ranks)
     fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\tdocs_held_max\tdocs_fetched"
                "\tpaths_held_max\tpaths\tdirs_listed\twalk_seconds\tgroups_held_max\tfamily_spans_held"
                "\tfamilies_input\twalk_names_held\tfamily_units\tfamily_neighbours\tfamily_join_sums\tfamily_joined\tfamily_part_pairs"
-               "\tfamily_text_pairs\tfamily_grams\tfamily_members_moved\n");
+               "\tfamily_text_pairs\tfamily_text_joins\tfamily_grams\tfamily_members_moved\n");
     for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
         fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\t", ovl_scan_mpi_phase(p), stats.ranks,
                 stats.seconds[p], (unsigned long long)stats.sent_total[p],
@@ -262,12 +262,13 @@ static void write_stats(const char *path, int rank, int ranks)
             fprintf(f, "%s%llu", k ? "," : "\t", p == 2 /* pairs */ ? (unsigned long long)fin[k] : 0ull);
         for (int k = 0; k < ranks; k++)
             fprintf(f, "%s%llu", k ? "," : "\t", p ? 0ull : (unsigned long long)names[k]);
-        fprintf(f, "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\n", p == 2 ? (unsigned long long)stats.family_units : 0ull,
+        fprintf(f, "\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\n", p == 2 ? (unsigned long long)stats.family_units : 0ull,
                 p == 2 ? (unsigned long long)stats.family_neighbours : 0ull,
                 p == 2 ? (unsigned long long)stats.family_join_sums : 0ull,
                 p == 2 ? (unsigned long long)stats.family_joined : 0ull,
                 p == 2 ? (unsigned long long)stats.family_part_pairs : 0ull,
                 p == 2 ? (unsigned long long)stats.family_text_pairs : 0ull,
+                p == 2 ? (unsigned long long)stats.family_text_joins : 0ull,
                 p == 2 ? (unsigned long long)stats.family_grams : 0ull,
                 p == 2 ? (unsigned long long)stats.family_members_moved : 0ull);
     }

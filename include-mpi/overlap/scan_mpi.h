@@ -48,9 +48,10 @@ extern "C" {
  *     a time (key_round / 1024 + 1), their records (content hash, token count) and file
  *     list entries fetched in rounds every rank takes part in; the owners read their
  *     families' texts again the same way and send each text's grams to the ranks the grams
- *     pick, which find the pairs of families that may be one text; every rank tests every
- *     such pair over the grams it got (the counts added up over the ranks) and makes the
- *     same groups, whose members go to the rank owning their first; each rank sends rank 0
+ *     pick, which find the pairs of families that may be one text; each pair is tested by
+ *     the rank owning the family that would take the other (the other's grams sent to it),
+ *     every rank gets the pairs that join and makes the same groups, whose members go to
+ *     the rank owning their first; each rank sends rank 0
  *     the families it would list, in the report's order, and rank 0 keeps those the report
  *     lists; each rank then asks the ranks holding its pairs' documents for their
  *     families' spans (one rank per round) and drops the pairs in recurring text only;
@@ -194,7 +195,10 @@ typedef struct ovl_scan_mpi_stats {
                                     (12 bytes each; src/family.h, ovl__fspans_join_parts) */
     uint64_t family_text_pairs;  /* the pairs of families whose texts may be one text (one
                                     holding the least gram of the other's, their lengths
-                                    fitting) that every rank held and tested (80 bytes each) */
+                                    fitting), all ranks' (each tested by the rank owning the
+                                    family that would take the other) */
+    uint64_t family_text_joins;  /* of those, the pairs that join (64 bytes each on every
+                                    rank while the groups are made) */
     uint64_t family_grams;       /* the distinct grams of every family's text, all ranks'
                                     (each held by the rank its value picks, 24 bytes, while
                                     the pairs are found and tested) */

@@ -1,4 +1,4 @@
-/* famsame.c - the families of one text joined over the MPI ranks owning them: their texts' grams met on the ranks the grams pick, the pairs that may join tested by every rank, each group put together on the rank owning its first member. */
+/* famsame.c - the families of one text joined over the MPI ranks owning them: their texts' grams met on the ranks the grams pick, each pair that may join tested by the rank owning the family that would take the other, each group put together on the rank owning its first member. */
 #include "famsame.h"
 
 #include "famread.h"
@@ -35,16 +35,6 @@ static int cmp_grec_g(const void *x, const void *y)
     return (a->k > b->k) - (a->k < b->k);
 }
 
-static int cmp_grec_f(const void *x, const void *y)
-{
-    const grec *a = x, *b = y;
-    if (a->rank != b->rank)
-        return a->rank < b->rank ? -1 : 1;
-    if (a->k != b->k)
-        return a->k < b->k ? -1 : 1;
-    return (a->g > b->g) - (a->g < b->g);
-}
-
 /* A pair that may join: y put with x if x holds y's gy grams (eq: their texts are as long,
  * so x must come first in the build's order). */
 typedef struct cand {
@@ -54,16 +44,23 @@ typedef struct cand {
 static int cmp_cand(const void *p, const void *q)
 {
     const cand *a = p, *b = q;
-    uint32_t u[4] = {a->yr, a->yk, a->xr, a->xk}, v[4] = {b->yr, b->yk, b->xr, b->xk};
+    uint32_t u[4] = {a->xr, a->yk, a->xk, a->eq}, v[4] = {b->xr, b->yk, b->xk, b->eq};
     for (int i = 0; i < 4; i++)
         if (u[i] != v[i])
             return u[i] < v[i] ? -1 : 1;
     return 0;
 }
 
-/* What every rank adds to a pair's sums: the grams of y that x holds among those it got;
- * the rank owning x its key and documents, the rank owning y its. */
-enum { S_HAVE, S_XW, S_XDP, S_XDOCS, S_YW, S_YDP, S_YDOCS, S_N };
+/* By the rank owning y, then y, then x. */
+static int cmp_cand_y(const void *p, const void *q)
+{
+    const cand *a = p, *b = q;
+    uint32_t u[4] = {a->yr, a->yk, a->xr, a->xk}, v[4] = {b->yr, b->yk, b->xr, b->xk};
+    for (int i = 0; i < 4; i++)
+        if (u[i] != v[i])
+            return u[i] < v[i] ? -1 : 1;
+    return 0;
+}
 
 /* A family met in a pair that joins: its owner, number there, key and documents. */
 typedef struct fmem {
@@ -78,80 +75,63 @@ static int cmp_fmem(const void *x, const void *y)
     return ovl__mpi_fkey_cmp(&a->key, &b->key);
 }
 
+/* A pair that joins: y put with x. */
+typedef struct vpair {
+    fmem x, y;
+} vpair;
+
 static int gram_rank(uint64_t g, int P)
 {
     return (int)((g ^ (g >> 32)) % (uint64_t)P);
 }
 
-/* (Pieces an int counts.) */
-#define FS_PIECE ((size_t)1 << 26)
-
 typedef struct gwork {
     mpi_run *m;
     const ovl__families *loc;
-    ovl__fgrams t;
+    ovl__fgrams *t;
 } gwork;
 
 static int grams_work(void *arg, const ovl__famread *rd, ovl_ctx *lctx)
 {
     gwork *w = arg;
-    return ovl__families_grams(w->m->ctx, w->loc, rd, lctx, &w->t);
+    return ovl__families_grams(w->m->ctx, w->loc, rd, lctx, w->t);
 }
 
-/* The grams got from every rank (r[0, nr), by family), family (rank, k)'s run [*lo, *hi). */
-static void frange(const grec *r, size_t nr, uint32_t rank, uint32_t k, size_t *lo, size_t *hi)
-{
-    grec key = {0, rank, k, 0, 0};
-    size_t a = 0, b = nr;
-    while (a < b) {
-        size_t mid = a + (b - a) / 2;
-        if (cmp_grec_f(&r[mid], &key) < 0)
-            a = mid + 1;
-        else
-            b = mid;
-    }
-    *lo = a;
-    while (a < nr && r[a].rank == rank && r[a].k == k)
-        a++;
-    *hi = a;
-}
-
-/* Steps 1 and 2: this rank's families' grams sent to the ranks they pick (*r, *nr: those got,
- * by family), and every rank's pairs that may join (*cs, *nc, sorted). */
+/* Steps 1 and 2: this rank's families' texts read (*t, kept) and their grams sent to the
+ * ranks they pick; the pairs that may join found among those got, each sent to the rank
+ * owning its y (*cs, *nc: those of this rank's families, sorted by x's rank). */
 static int find_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
-                      const ovl_scan_doc *mydocs, size_t window, const ovl__families *loc, grec **r, size_t *nr,
+                      const ovl_scan_doc *mydocs, size_t window, const ovl__families *loc, ovl__fgrams *t,
                       cand **cs, size_t *nc)
 {
     int P = m->size, rc;
-    gwork w = {m, loc, {0}};
+    gwork w = {m, loc, t};
     size_t *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl), *at = calloc(P + 1, sizeof *at);
     grec *send = NULL;
     char *recv = NULL;
     cand *mine = NULL;
     size_t nmine = 0, capm = 0;
-    *r = NULL;
     *cs = NULL;
-    *nr = *nc = 0;
+    *nc = 0;
     rc = ovl__mpi_owners_read(m, o, c, first, mydocs, window, grams_work, &w);
-    if (rc == OVL_OK && !(counts && rl && at && (send = malloc((w.t.ng ? w.t.ng : 1) * sizeof *send))))
+    if (rc == OVL_OK && !(counts && rl && at && (send = malloc((t->ng ? t->ng : 1) * sizeof *send))))
         rc = ovl__mpi_nomem(m);
     if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
         goto done;
-    for (size_t i = 0; i < w.t.ng; i++)
-        counts[gram_rank(w.t.gr[i].g, P)]++;
+    for (size_t i = 0; i < t->ng; i++)
+        counts[gram_rank(t->gr[i].g, P)]++;
     for (int p = 0; p < P; p++) {
         at[p + 1] = at[p] + counts[p];
         counts[p] *= sizeof *send;
     }
-    for (size_t k = 0; k < w.t.n; k++)
-        for (size_t i = w.t.goff[k]; i < w.t.goff[k + 1]; i++) {
-            uint32_t gy = i == w.t.goff[k] ? (uint32_t)(w.t.goff[k + 1] - w.t.goff[k]) : 0;
-            uint64_t g = w.t.gr[i].g;
-            send[at[gram_rank(g, P)]++] = (grec){g, 0, (uint32_t)k, (uint32_t)w.t.len[k], gy};
+    for (size_t k = 0; k < t->n; k++)
+        for (size_t i = t->goff[k]; i < t->goff[k + 1]; i++) {
+            uint32_t gy = i == t->goff[k] ? (uint32_t)(t->goff[k + 1] - t->goff[k]) : 0;
+            uint64_t g = t->gr[i].g;
+            send[at[gram_rank(g, P)]++] = (grec){g, 0, (uint32_t)k, (uint32_t)t->len[k], gy};
         }
-    m->st.sent[m->phase] += w.t.ng * sizeof *send;
-    ovl__mpi_held(m, w.t.ng * (sizeof *w.t.gr + sizeof *send));
-    ovl__fgrams_free(&w.t);
+    m->st.sent[m->phase] += t->ng * sizeof *send;
+    ovl__mpi_held(m, t->ng * (sizeof *t->gr + sizeof *send));
     int bad = ovl__mpi_alltoall_bytes(m, (const char *)send, counts, &recv, rl) != 0;
     free(send);
     send = NULL;
@@ -186,25 +166,29 @@ static int find_pairs(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, c
         }
     }
     ovl__mpi_held(m, n * sizeof *g + nmine * sizeof *mine);
-    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+    free(recv);
+    recv = NULL;
+    /* (Each to the rank owning y, by rank: y's are found in one place, its least gram's.) */
+    for (int p = 0; p < P; p++)
+        counts[p] = 0;
+    for (size_t i = 0; rc == OVL_OK && i < nmine; i++)
+        counts[mine[i].yr] += sizeof *mine;
+    if (rc == OVL_OK && nmine > 1)
+        qsort(mine, nmine, sizeof *mine, cmp_cand_y);
+    if (rc != OVL_OK)
+        memset(counts, 0, P * sizeof *counts);
+    bad = ovl__mpi_alltoall_bytes(m, (const char *)mine, counts, &recv, rl) != 0;
+    if ((rc = ovl__mpi_agree(m, rc != OVL_OK ? rc : bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
         goto done;
-    char *all = NULL;
-    bad = ovl__mpi_allgather_bytes(m, mine, nmine * sizeof *mine, &all, rl) != 0;
-    if ((rc = ovl__mpi_agree(m, bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK) {
-        free(all);
-        goto done;
-    }
     *nc = ovl__mpi_received(rl, P, sizeof **cs);
-    *cs = (cand *)all;
+    *cs = (cand *)recv;
+    recv = NULL;
     if (*nc > 1)
         qsort(*cs, *nc, sizeof **cs, cmp_cand);
-    if (n > 1)
-        qsort(g, n, sizeof *g, cmp_grec_f);
-    *r = g;
-    *nr = n;
-    recv = NULL;
+    uint64_t pairs = *nc;
+    MPI_Allreduce(MPI_IN_PLACE, &pairs, 1, MPI_UINT64_T, MPI_SUM, m->comm);
+    m->st.family_text_pairs += pairs;
 done:
-    ovl__fgrams_free(&w.t);
     free(counts);
     free(rl);
     free(at);
@@ -214,72 +198,113 @@ done:
     return rc;
 }
 
-/* Step 3: the pairs' sums (*sums, S_N each), every rank's. */
-static int sum_pairs(mpi_run *m, const grec *r, size_t nr, const cand *cs, size_t nc, const ovl__families *loc,
-                     const ovl__mpi_fkey *key, uint64_t **sums)
+/* Step 3: each pair (cs, this rank owning its y) sent to the rank owning x with y's key,
+ * documents and grams; that rank tests it against x's grams, and every rank gets the pairs
+ * that join (*vp, *nv). */
+static int test_pairs(mpi_run *m, const cand *cs, size_t nc, const ovl__families *loc, const ovl__mpi_fkey *key,
+                      const ovl__fgrams *t, vpair **vp, size_t *nv)
 {
-    uint64_t *s = calloc(nc ? nc * S_N : 1, sizeof *s);
+    int P = m->size, rc = OVL_OK;
     uint32_t me = (uint32_t)m->rank;
-    int rc = ovl__mpi_agree(m, s ? OVL_OK : ovl__mpi_nomem(m));
-    *sums = NULL;
-    if (rc != OVL_OK) {
-        free(s);
-        return rc;
-    }
-    for (size_t i = 0; i < nc; i++) {
+    size_t *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl);
+    ovl__bbuf b = {0};
+    char *recv = NULL, *all = NULL;
+    vpair *mine = NULL;
+    size_t nmine = 0, capm = 0;
+    *vp = NULL;
+    *nv = 0;
+    if (!counts || !rl)
+        rc = ovl__mpi_nomem(m);
+    /* (cs are sorted by x's rank: each rank's requests one after the other.) */
+    for (size_t i = 0; rc == OVL_OK && i < nc; i++) {
         const cand *q = &cs[i];
-        uint64_t *v = s + i * S_N;
-        size_t ylo, yhi, xlo, xhi;
-        frange(r, nr, q->yr, q->yk, &ylo, &yhi);
-        frange(r, nr, q->xr, q->xk, &xlo, &xhi);
-        for (size_t a = ylo; a < yhi && xlo < xhi; a++) {
-            /* (Both runs ascend by gram.) */
-            while (xlo < xhi && r[xlo].g < r[a].g)
-                xlo++;
-            v[S_HAVE] += xlo < xhi && r[xlo].g == r[a].g;
-        }
-        if (q->xr == me) {
-            const ovl__mpi_fkey *kx = &key[q->xk];
-            v[S_XW] = kx->weight;
-            v[S_XDP] = (uint64_t)kx->doc << 32 | kx->pos;
-            v[S_XDOCS] = loc->f[q->xk].documents;
-        }
-        if (q->yr == me) {
-            const ovl__mpi_fkey *ky = &key[q->yk];
-            v[S_YW] = ky->weight;
-            v[S_YDP] = (uint64_t)ky->doc << 32 | ky->pos;
-            v[S_YDOCS] = loc->f[q->yk].documents;
+        size_t at = b.n;
+        uint32_t h[4] = {q->xk, q->yk, q->gy, q->eq};
+        uint64_t docs = loc->f[q->yk].documents;
+        ovl__bput(&b, h, sizeof h);
+        ovl__bput(&b, &key[q->yk], sizeof key[q->yk]);
+        ovl__bput(&b, &docs, sizeof docs);
+        for (size_t x = t->goff[q->yk]; x < t->goff[q->yk + 1]; x++)
+            ovl__bput(&b, &t->gr[x].g, sizeof t->gr[x].g);
+        counts[q->xr] += b.n - at;
+    }
+    if (rc == OVL_OK && b.bad)
+        rc = ovl__mpi_nomem(m);
+    if (rc != OVL_OK && counts)
+        memset(counts, 0, P * sizeof *counts);
+    int bad = ovl__mpi_alltoall_bytes(m, b.p, counts, &recv, rl) != 0;
+    m->st.sent[m->phase] += b.n;
+    free(b.p);
+    if ((rc = ovl__mpi_agree(m, rc != OVL_OK ? rc : bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
+        goto done;
+    size_t len = 0;
+    for (int p = 0; p < P; p++)
+        len += rl[p];
+    rbuf in = {recv, len, 0};
+    for (int p = 0, at = 0; p < P; at += (int)rl[p], p++) {
+        in.n = (size_t)at + rl[p];
+        while (rc == OVL_OK && in.at < in.n) {
+            uint32_t h[4];
+            ovl__mpi_fkey ky;
+            uint64_t docs;
+            if (ovl__mpi_get(&in, h, sizeof h) || ovl__mpi_get(&in, &ky, sizeof ky) ||
+                ovl__mpi_get(&in, &docs, sizeof docs) || h[0] >= loc->n || h[2] > (in.n - in.at) / sizeof(uint64_t)) {
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the pairs of families could not be read");
+                break;
+            }
+            /* x holds every gram of y (both ascending)? */
+            const ovl__fgram *gx = t->gr + t->goff[h[0]], *ex = t->gr + t->goff[h[0] + 1];
+            size_t have = 0;
+            for (uint32_t i = 0; i < h[2]; i++) {
+                uint64_t g;
+                ovl__mpi_get(&in, &g, sizeof g);
+                while (gx < ex && gx->g < g)
+                    gx++;
+                have += gx < ex && gx->g == g;
+            }
+            if (have != h[2] || (h[3] && ovl__mpi_fkey_cmp(&key[h[0]], &ky) >= 0))
+                continue;
+            if (ovl__grow(&mine, &capm, nmine + 1, sizeof *mine) != 0) {
+                rc = ovl__mpi_nomem(m);
+                break;
+            }
+            mine[nmine++] = (vpair){{me, h[0], key[h[0]], loc->f[h[0]].documents}, {(uint32_t)p, h[1], ky, docs}};
         }
     }
-    size_t total = nc * S_N;
-    for (size_t at = 0; at < total; at += FS_PIECE) {
-        size_t k = total - at < FS_PIECE ? total - at : FS_PIECE;
-        MPI_Allreduce(MPI_IN_PLACE, s + at, (int)k, MPI_UINT64_T, MPI_SUM, m->comm);
-    }
-    m->st.sent[m->phase] += total * sizeof *s;
-    *sums = s;
-    return OVL_OK;
+    free(recv);
+    recv = NULL;
+    if (rc != OVL_OK)
+        nmine = 0;
+    bad = ovl__mpi_allgather_bytes(m, mine, nmine * sizeof *mine, &all, rl) != 0;
+    if ((rc = ovl__mpi_agree(m, rc != OVL_OK ? rc : bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
+        goto done;
+    *nv = ovl__mpi_received(rl, P, sizeof **vp);
+    m->st.family_text_joins += *nv;
+    *vp = (vpair *)all;
+    all = NULL;
+done:
+    free(counts);
+    free(rl);
+    free(recv);
+    free(all);
+    free(mine);
+    return rc;
 }
 
-/* The pairs that join: the groups (every rank's: *mem, by key; root[i], lead[i] for a root
+/* The groups of the pairs that join (every rank's: *mem, by key; root[i], lead[i] for a root
  * i); -1 when out of memory. */
-static int make_groups(const cand *cs, size_t nc, const uint64_t *s, fmem **mem, size_t *nm, uint32_t **root,
-                       uint32_t **lead, size_t *joined)
+static int make_groups(const vpair *vp, size_t nv, fmem **mem, size_t *nm, uint32_t **root, uint32_t **lead,
+                       size_t *joined)
 {
-    fmem *v = malloc((2 * nc + 1) * sizeof *v);
+    fmem *v = malloc((2 * nv + 1) * sizeof *v);
     uint32_t *up = NULL, *ld = NULL;
     size_t n = 0;
     *joined = 0;
     if (!v)
         return -1;
-    for (size_t i = 0; i < nc; i++) {
-        const uint64_t *q = s + i * S_N;
-        ovl__mpi_fkey kx = {q[S_XW], (uint32_t)(q[S_XDP] >> 32), (uint32_t)q[S_XDP]};
-        ovl__mpi_fkey ky = {q[S_YW], (uint32_t)(q[S_YDP] >> 32), (uint32_t)q[S_YDP]};
-        if (q[S_HAVE] != cs[i].gy || (cs[i].eq && ovl__mpi_fkey_cmp(&kx, &ky) >= 0))
-            continue;
-        v[n++] = (fmem){cs[i].xr, cs[i].xk, kx, q[S_XDOCS]};
-        v[n++] = (fmem){cs[i].yr, cs[i].yk, ky, q[S_YDOCS]};
+    for (size_t i = 0; i < nv; i++) {
+        v[n++] = vp[i].x;
+        v[n++] = vp[i].y;
     }
     if (n > 1)
         qsort(v, n, sizeof *v, cmp_fmem);
@@ -298,13 +323,8 @@ static int make_groups(const cand *cs, size_t nc, const uint64_t *s, fmem **mem,
     }
     for (size_t i = 0; i < n; i++)
         up[i] = (uint32_t)i, ld[i] = UINT32_MAX;
-    for (size_t i = 0; i < nc; i++) {
-        const uint64_t *q = s + i * S_N;
-        fmem x = {0, 0, {q[S_XW], (uint32_t)(q[S_XDP] >> 32), (uint32_t)q[S_XDP]}, 0};
-        fmem y = {0, 0, {q[S_YW], (uint32_t)(q[S_YDP] >> 32), (uint32_t)q[S_YDP]}, 0};
-        if (q[S_HAVE] != cs[i].gy || (cs[i].eq && ovl__mpi_fkey_cmp(&x.key, &y.key) >= 0))
-            continue;
-        const fmem *px = bsearch(&x, v, n, sizeof *v, cmp_fmem), *py = bsearch(&y, v, n, sizeof *v, cmp_fmem);
+    for (size_t i = 0; i < nv; i++) {
+        const fmem *px = bsearch(&vp[i].x, v, n, sizeof *v, cmp_fmem), *py = bsearch(&vp[i].y, v, n, sizeof *v, cmp_fmem);
         ovl__uf_union(up, (uint32_t)(px - v), (uint32_t)(py - v));
     }
     /* (By key: the smaller index, the root, is the first in the build's order, and the first
@@ -546,23 +566,22 @@ int ovl__mpi_join_same(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, 
                        const ovl_scan_doc *mydocs, size_t window, const ovl__mpi_dcount *copied, size_t ncopied,
                        ovl__families *loc, ovl__mpi_fkey *key, size_t *joined)
 {
-    grec *r = NULL;
+    ovl__fgrams t;
     cand *cs = NULL;
-    uint64_t *sums = NULL;
+    vpair *vp = NULL;
     fmem *mem = NULL;
     uint32_t *up = NULL, *lead = NULL;
-    size_t nr = 0, nc = 0, nm = 0;
+    size_t nc = 0, nv = 0, nm = 0;
+    memset(&t, 0, sizeof t);
     *joined = 0;
-    int rc = find_pairs(m, o, c, first, mydocs, window, loc, &r, &nr, &cs, &nc);
+    int rc = find_pairs(m, o, c, first, mydocs, window, loc, &t, &cs, &nc);
     if (rc == OVL_OK)
-        rc = sum_pairs(m, r, nr, cs, nc, loc, key, &sums);
-    free(r);
-    r = NULL;
-    if (rc == OVL_OK)
-        rc = ovl__mpi_agree(m, make_groups(cs, nc, sums, &mem, &nm, &up, &lead, joined) ? ovl__mpi_nomem(m) : OVL_OK);
-    m->st.family_text_pairs += nc;
+        rc = test_pairs(m, cs, nc, loc, key, &t, &vp, &nv);
+    ovl__fgrams_free(&t);
     free(cs);
-    free(sums);
+    if (rc == OVL_OK)
+        rc = ovl__mpi_agree(m, make_groups(vp, nv, &mem, &nm, &up, &lead, joined) ? ovl__mpi_nomem(m) : OVL_OK);
+    free(vp);
     if (rc == OVL_OK && *joined)
         rc = regroup(m, mem, nm, up, lead, copied, ncopied, loc, key);
     free(mem);

@@ -1,4 +1,4 @@
-/* famsame.h - the families of one text joined over the MPI ranks owning them: their texts' grams met on the ranks the grams pick, the pairs that may join tested by every rank, each group put together on the rank owning its first member; not installed. */
+/* famsame.h - the families of one text joined over the MPI ranks owning them: their texts' grams met on the ranks the grams pick, each pair that may join tested by the rank owning the family that would take the other, each group put together on the rank owning its first member; not installed. */
 #ifndef OVL_MPI_FAMSAME_H
 #define OVL_MPI_FAMSAME_H
 
@@ -21,12 +21,13 @@ int ovl__mpi_fkey_cmp(const ovl__mpi_fkey *a, const ovl__mpi_fkey *b);
  *   1. each rank reads its families' texts again (ovl__families_grams, a window of documents
  *      at a time, ovl__mpi_owners_read) and sends each distinct gram, with its family's text
  *      length, to the rank the gram's value picks (all-to-all);
- *   2. a rank finds among the grams it got the pairs that may join: y's least gram held by x,
- *      their lengths fitting; every rank gets every pair (all-gather);
- *   3. every rank counts, of each pair, the grams of y that x holds among those it got; the
- *      counts and, from the ranks owning them, each side's key and documents are summed with
- *      all-reduces, so every rank makes the same groups (a group's root: its first member in
- *      the build's order; its lead, shown: the member in most documents, then the first);
+ *   2. a rank finds among the grams it got the pairs that may join (y's least gram held by
+ *      x, their lengths fitting) and sends each to the rank owning y, which sends it on to
+ *      the rank owning x with y's key, documents and grams;
+ *   3. the rank owning x tests it (x's text holds every gram of y's; at equal lengths, x
+ *      first in the build's order), and every rank gets the pairs that join (all-gather), so
+ *      every rank makes the same groups (a group's root: its first member in the build's
+ *      order; its lead, shown: the member in most documents, then the first);
  *   4. when some family joined, each member goes to the rank owning its root (its occurrences,
  *      its representative and its documents' copies), which puts the group's occurrences
  *      together (ovl__famspans_merge; documents counted once with their copies), and every
@@ -35,9 +36,10 @@ int ovl__mpi_fkey_cmp(const ovl__mpi_fkey *a, const ovl__mpi_fkey *b);
  * the copies of their documents that have some. On return loc holds the families left on
  * this rank (the groups whose root it owns and those not joined, in the order they were) and
  * key[0, loc->n) their keys (a group's: its root's). *joined: the families put with another,
- * over every rank. Holds its families' grams (12 bytes each) until they are sent, a share of
- * every rank's (24 bytes each), every pair that may join (80 bytes each) and its groups'
- * members' occurrences. Every rank returns the same code. */
+ * over every rank. Holds its families' grams (12 bytes each) until their pairs are tested, a
+ * share of every rank's (24 bytes each) while it finds the pairs, the pairs of its families
+ * (24 bytes each, and y's grams, 8 bytes each, on x's rank), every pair that joins (64 bytes
+ * each) and its groups' members' occurrences. Every rank returns the same code. */
 int ovl__mpi_join_same(mpi_run *m, const ovl_scan_opts *o, const ovl_corpus *c, const size_t *first,
                        const ovl_scan_doc *mydocs, size_t window, const ovl__mpi_dcount *copied, size_t ncopied,
                        ovl__families *loc, ovl__mpi_fkey *key, size_t *joined);
