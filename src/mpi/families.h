@@ -2,7 +2,6 @@
 #ifndef OVL_MPI_FAMILIES_H
 #define OVL_MPI_FAMILIES_H
 
-#include "copies.h"
 #include "famunits.h"
 #include "part.h"
 

@@ -421,7 +421,7 @@ static int get_members(const char *p, size_t len, size_t nloc, rspan **rs, size_
 
 /* Step 4: each member of a group sent to the rank owning its root; this rank's families made
  * again (a root with its members' occurrences), the members sent away dropped. */
-static int regroup(mpi_run *m, const fmem *mem, size_t nm, const uint32_t *up, const uint32_t *lead,
+static int regroup(mpi_run *m, const fmem *mem, size_t nm, uint32_t *up, const uint32_t *lead,
                    const ovl__mpi_dcount *copied, size_t ncopied, ovl__families *loc, ovl__mpi_fkey *key)
 {
     int P = m->size, rc = OVL_OK;
@@ -453,7 +453,7 @@ static int regroup(mpi_run *m, const fmem *mem, size_t nm, const uint32_t *up, c
         size_t i = midx[k];
         if (i == SIZE_MAX)
             continue;
-        uint32_t rt = ovl__uf_find((uint32_t *)up, (uint32_t)i);
+        uint32_t rt = ovl__uf_find(up, (uint32_t)i);
         if (rt == i)
             continue;
         put_member(&out[mem[rt].rank], loc, k, mem[rt].k, lead[rt] == i, copied, ncopied);
@@ -508,7 +508,7 @@ static int regroup(mpi_run *m, const fmem *mem, size_t nm, const uint32_t *up, c
     for (size_t k = 0; k < nf; k++) {
         size_t i = midx[k];
         const ovl__fam *fm = &loc->f[k];
-        if (i != SIZE_MAX && ovl__uf_find((uint32_t *)up, (uint32_t)i) != i)
+        if (i != SIZE_MAX && ovl__uf_find(up, (uint32_t)i) != i)
             continue;
         size_t first = at;
         memcpy(nsp + at, loc->spans + fm->first_span, fm->nspans * sizeof *nsp);

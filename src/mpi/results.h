@@ -2,6 +2,7 @@
 #ifndef OVL_MPI_RESULTS_H
 #define OVL_MPI_RESULTS_H
 
+#include "copies.h"
 #include "families.h"
 
 /* A rank other than 0 while rank 0 writes: its pair records (sorted in report order) given a
