@@ -241,8 +241,8 @@ static int test_pairs(mpi_run *m, const cand *cs, size_t nc, const ovl__families
     for (int p = 0; p < P; p++)
         len += rl[p];
     rbuf in = {recv, len, 0};
-    for (int p = 0, at = 0; p < P; at += (int)rl[p], p++) {
-        in.n = (size_t)at + rl[p];
+    for (size_t p = 0, at = 0; p < (size_t)P; at += rl[p], p++) {
+        in.n = at + rl[p];
         while (rc == OVL_OK && in.at < in.n) {
             uint32_t h[4];
             ovl__mpi_fkey ky;
@@ -477,7 +477,7 @@ static int regroup(mpi_run *m, const fmem *mem, size_t nm, uint32_t *up, const u
     all.p = NULL;
     if ((rc = ovl__mpi_agree(m, rc != OVL_OK ? rc : bad ? ovl__mpi_nomem(m) : OVL_OK)) != OVL_OK)
         goto done;
-    for (int p = 0, off = 0; p < P; off += (int)rl[p], p++)
+    for (size_t p = 0, off = 0; p < (size_t)P; off += rl[p], p++)
         if (rc == OVL_OK && get_members(recv + off, rl[p], nf, &rs, &nrs, &caprs, &dc, &ndc, &capdc, leadrep, has) != 0)
             rc = ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "out of memory or the families' members could not be read");
     free(recv);
