@@ -301,8 +301,7 @@ int ovl__mpi_relabel_spans(ovl__families *f, const uint32_t *ids, size_t nids, i
 static uint32_t copies_fin(const void *arg, uint32_t doc)
 {
     const ovl__mpi_fin *f = arg;
-    size_t at = ovl__first_at_rec(f->copied, f->ncopied, sizeof *f->copied, offsetof(ovl__mpi_dcount, doc), doc);
-    return at < f->ncopied && f->copied[at].doc == doc ? f->copied[at].copies : 0;
+    return ovl__mpi_dcount_of(f->copied, f->ncopied, doc);
 }
 
 /* A family's place in the report: heaviest first, then by its first document, then by its

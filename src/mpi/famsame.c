@@ -36,19 +36,26 @@ static int cmp_grec_g(const void *x, const void *y)
 }
 
 /* A pair that may join: y put with x if x holds y's gy grams (eq: their texts are as long,
- * so x must come first in the build's order). */
+ * so x must come first in the build's order). Each (x, y) is found once: at y's least gram. */
 typedef struct cand {
     uint32_t xr, xk, yr, yk, gy, eq;
 } cand;
 
-static int cmp_cand(const void *p, const void *q)
+/* Four numbers in order. */
+static int cmp_u32x4(const uint32_t *u, const uint32_t *v)
 {
-    const cand *a = p, *b = q;
-    uint32_t u[4] = {a->xr, a->yk, a->xk, a->eq}, v[4] = {b->xr, b->yk, b->xk, b->eq};
     for (int i = 0; i < 4; i++)
         if (u[i] != v[i])
             return u[i] < v[i] ? -1 : 1;
     return 0;
+}
+
+/* By the rank owning x, then y, then x (the pairs a rank owning y sends on, by rank). */
+static int cmp_cand(const void *p, const void *q)
+{
+    const cand *a = p, *b = q;
+    uint32_t u[4] = {a->xr, a->yk, a->xk, 0}, v[4] = {b->xr, b->yk, b->xk, 0};
+    return cmp_u32x4(u, v);
 }
 
 /* By the rank owning y, then y, then x. */
@@ -56,10 +63,7 @@ static int cmp_cand_y(const void *p, const void *q)
 {
     const cand *a = p, *b = q;
     uint32_t u[4] = {a->yr, a->yk, a->xr, a->xk}, v[4] = {b->yr, b->yk, b->xr, b->xk};
-    for (int i = 0; i < 4; i++)
-        if (u[i] != v[i])
-            return u[i] < v[i] ? -1 : 1;
-    return 0;
+    return cmp_u32x4(u, v);
 }
 
 /* A family met in a pair that joins: its owner, number there, key and documents. */
@@ -351,21 +355,22 @@ static void put_member(ovl__bbuf *b, const ovl__families *loc, size_t k, uint32_
     const ovl__fam *fm = &loc->f[k];
     const ovl__famspan *sp = loc->spans + fm->first_span;
     uint64_t n = fm->nspans, nd = 0;
-    for (size_t i = 0; i < fm->nspans; i++) {
-        size_t at = ovl__first_at_rec(copied, ncopied, sizeof *copied, offsetof(ovl__mpi_dcount, doc), sp[i].doc);
-        nd += (i == 0 || sp[i].doc != sp[i - 1].doc) && at < ncopied && copied[at].doc == sp[i].doc;
-    }
     ovl__bput(b, &rootk, sizeof rootk);
     ovl__bput(b, &is_lead, sizeof is_lead);
     ovl__bput(b, &n, sizeof n);
+    size_t at_nd = b->n; /* (their count is known once they are put) */
     ovl__bput(b, &nd, sizeof nd);
     ovl__bput(b, &loc->spans[fm->rep], sizeof loc->spans[fm->rep]);
     ovl__bput(b, sp, fm->nspans * sizeof *sp);
     for (size_t i = 0; i < fm->nspans; i++) {
-        size_t at = ovl__first_at_rec(copied, ncopied, sizeof *copied, offsetof(ovl__mpi_dcount, doc), sp[i].doc);
-        if ((i == 0 || sp[i].doc != sp[i - 1].doc) && at < ncopied && copied[at].doc == sp[i].doc)
-            ovl__bput(b, &copied[at], sizeof copied[at]);
+        ovl__mpi_dcount d = {sp[i].doc, ovl__mpi_dcount_of(copied, ncopied, sp[i].doc)};
+        if ((i == 0 || sp[i].doc != sp[i - 1].doc) && d.copies) {
+            ovl__bput(b, &d, sizeof d);
+            nd++;
+        }
     }
+    if (!b->bad)
+        memcpy(b->p + at_nd, &nd, sizeof nd);
 }
 
 /* A span received for the root k of this rank. */
@@ -530,10 +535,8 @@ static int regroup(mpi_run *m, const fmem *mem, size_t nm, uint32_t *up, const u
         nf2->nspans = ovl__famspans_merge(nsp + first, at - first);
         nf2->first_in = fm->first_in;
         for (size_t x = first; x < first + nf2->nspans; x++)
-            if (x == first || nsp[x].doc != nsp[x - 1].doc) {
-                size_t c = ovl__first_at_rec(dc, ndc, sizeof *dc, offsetof(ovl__mpi_dcount, doc), nsp[x].doc);
-                nf2->documents += 1 + (c < ndc && dc[c].doc == nsp[x].doc ? dc[c].copies : 0);
-            }
+            if (x == first || nsp[x].doc != nsp[x - 1].doc)
+                nf2->documents += 1 + ovl__mpi_dcount_of(dc, ndc, nsp[x].doc);
         ovl__fam_settle(nf2, nsp, rep);
         at = first + nf2->nspans;
         key[nn++] = key[k];

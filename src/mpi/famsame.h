@@ -36,7 +36,7 @@ int ovl__mpi_fkey_cmp(const ovl__mpi_fkey *a, const ovl__mpi_fkey *b);
  * the copies of their documents that have some. On return loc holds the families left on
  * this rank (the groups whose root it owns and those not joined, in the order they were) and
  * key[0, loc->n) their keys (a group's: its root's). *joined: the families put with another,
- * over every rank. Holds its families' grams (12 bytes each) until their pairs are tested, a
+ * over every rank. Holds its families' grams (16 bytes each) until their pairs are tested, a
  * share of every rank's (24 bytes each) while it finds the pairs, the pairs of its families
  * (24 bytes each, and y's grams, 8 bytes each, on x's rank), every pair that joins (64 bytes
  * each) and its groups' members' occurrences. Every rank returns the same code. */

@@ -553,6 +553,12 @@ static int records_to_docs(mpi_run *m, const size_t *first, size_t n, ovl_recurr
     return rc;
 }
 
+uint32_t ovl__mpi_dcount_of(const ovl__mpi_dcount *d, size_t n, uint32_t doc)
+{
+    size_t at = ovl__first_at_rec(d, n, sizeof *d, offsetof(ovl__mpi_dcount, doc), doc);
+    return at < n && d[at].doc == doc ? d[at].copies : 0;
+}
+
 void ovl__mpi_fin_free(ovl__mpi_fin *f)
 {
     if (!f)

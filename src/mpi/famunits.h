@@ -10,6 +10,9 @@ typedef struct ovl__mpi_dcount {
     uint32_t doc, copies;
 } ovl__mpi_dcount;
 
+/* The copies of document doc in d[0, n) (sorted by document; 0 when it is not there). */
+uint32_t ovl__mpi_dcount_of(const ovl__mpi_dcount *d, size_t n, uint32_t doc);
+
 /* The families' input on a rank: the occurrences of recurring text of the texts it owns, of
  * every rank's documents, in document order (doc: the document's number in the corpus; text:
  * numbered 0 .. nunits - 1 among those it owns), with their bounds (lo, hi: found where
