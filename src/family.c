@@ -757,21 +757,25 @@ static int class_ahead(const tclass *c, uint32_t a, uint32_t b)
     return a < b;
 }
 
-/* Key groups classes x and y share (their lists are sorted). */
-static size_t groups_shared(const ovl__fclasses *fc, uint32_t x, uint32_t y)
+size_t ovl__groups_shared(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 {
-    const size_t *goff = fc->goff;
-    const uint32_t *gl = fc->gl;
     size_t n = 0;
-    for (size_t p = goff[x], q = goff[y]; p < goff[x + 1] && q < goff[y + 1];) {
-        if (gl[p] == gl[q])
+    for (size_t p = 0, q = 0; p < na && q < nb;) {
+        if (a[p] == b[q])
             n++, p++, q++;
-        else if (gl[p] < gl[q])
+        else if (a[p] < b[q])
             p++;
         else
             q++;
     }
     return n;
+}
+
+/* Key groups classes x and y share. */
+static size_t groups_shared(const ovl__fclasses *fc, uint32_t x, uint32_t y)
+{
+    const size_t *goff = fc->goff;
+    return ovl__groups_shared(fc->gl + goff[x], goff[x + 1] - goff[x], fc->gl + goff[y], goff[y + 1] - goff[y]);
 }
 
 void ovl__fclasses_free(ovl__fclasses *fc)
@@ -783,10 +787,6 @@ void ovl__fclasses_free(ovl__fclasses *fc)
     free(fc->gl);
     memset(fc, 0, sizeof *fc);
 }
-
-/* Key groups held by more texts of their own than this say nothing of two texts being alike
- * (a template's common words): not looked at for kin. */
-#define FAMILY_KIN_GROUP_MAX 32
 
 /* kin[k] for the classes of fc resolved into cl (see ovl__fclasses_roots). */
 static int classes_kin(const ovl__fclasses *fc, const tclass *cl, uint32_t *kin)
@@ -812,7 +812,7 @@ static int classes_kin(const ovl__fclasses *fc, const tclass *cl, uint32_t *kin)
     for (size_t a = 0, b; a < nr; a = b) {
         for (b = a + 1; b < nr && gr[b].x == gr[a].x;)
             b++;
-        if (b - a > FAMILY_KIN_GROUP_MAX)
+        if (b - a > OVL__FAMILY_KIN_GROUP_MAX)
             continue;
         for (size_t i = a; i < b; i++)
             for (size_t j = i + 1; j < b; j++) {

@@ -65,6 +65,14 @@ void ovl__fclasses_free(ovl__fclasses *fc);
 int ovl__fclasses_roots(ovl_ctx *ctx, const ovl__fclasses *fc, const uint32_t *gdocs, size_t ngroups, uint32_t *up,
                         unsigned char *own, uint32_t *kin);
 
+/* How many key groups the increasing a[0, na) and b[0, nb) share (a variant belongs to the
+ * key groups' owner it shares most with, here and over MPI ranks). */
+size_t ovl__groups_shared(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
+
+/* Key groups held by more texts of their own than this say nothing of two texts being alike
+ * (a template's common words): not looked at for kin (here and over MPI ranks). */
+#define OVL__FAMILY_KIN_GROUP_MAX 32
+
 /* What the families are built from once each recurring chunk's class is resolved: per
  * document its recurring chunks (first, off, info as in ovl__fkeys), per chunk its unit (the
  * root class's number, UINT32_MAX for none) and whether its class is a text of its own, and

@@ -171,9 +171,8 @@ typedef struct ovl_scan_mpi_stats {
     uint64_t family_spans_held_max[OVL_SCAN_MPI_PHASES];
     uint64_t families_input; /* the bytes this rank built its families from: the
                                 occurrences of recurring text of the texts it owns, 37 bytes
-                                each, and on rank 0 the classes of recurring chunks it
-                                resolved, with 5 bytes each of what they resolved to
-                                (src/mpi/famunits.h) */
+                                each, and the classes of recurring chunks it merged and
+                                resolved (family_classes; src/mpi/famunits.h) */
     uint64_t walk_names_held; /* walked in parts on more than one rank: the most directory
                                  entries this rank held at once while the directories were
                                  listed (names it listed in a round, at most
@@ -204,6 +203,9 @@ typedef struct ovl_scan_mpi_stats {
                                     the pairs are found and tested) */
     uint64_t family_members_moved; /* the families put with one whose first member another
                                       rank owns, sent to that rank (their occurrences) */
+    uint64_t family_classes;     /* the classes of recurring and template chunks this rank
+                                    merged and resolved: those whose key groups' hash picks
+                                    it, about 1/N of family_units (src/mpi/classes.h) */
 } ovl_scan_mpi_stats;
 
 /* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the

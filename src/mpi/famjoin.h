@@ -18,7 +18,7 @@ typedef struct ovl__mpi_kind {
 } ovl__mpi_kind;
 
 /* k's units (cu, co: per class of this rank, its unit and whether it is a text of its own;
- * nunits and frag, per unit whether it is a fragment, as rank 0 resolved them and every rank
+ * nunits and frag, per unit whether it is a fragment, as the ranks resolved them and every rank
  * got them) joined into texts over the ranks (ovl__funits_join: the documents of each unit and
  * of each pair of neighbouring units summed with all-reduces, the pairs of neighbours added
  * up on the ranks their units pick and then given to every rank, each test of two texts'

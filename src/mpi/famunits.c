@@ -1,9 +1,9 @@
-/* famunits.c - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, the units joined by every rank and each occurrence sent to the rank owning its text. */
+/* famunits.c - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved where their key groups pick, the units joined by every rank and each occurrence sent to the rank owning its text. */
 #include "famunits.h"
 
+#include "classes.h"
 #include "famjoin.h"
 
-#include "../fclass.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,219 +98,6 @@ static int doc_chunks(ovl_ctx *ctx, kside *k, uint32_t doc, const ovl_recurring 
         (*nrc)++;
     }
     return OVL_OK;
-}
-
-/* Rank 0: its and every rank's classes of one kind merged in g (first met: the earliest;
- * documents: added), (*map)[p][j] the merged class of rank p's class j. The other ranks send
- * theirs. Collective; returns this rank's error. */
-static int merge_classes(mpi_run *m, const ovl__fctab *mine, ovl__fctab *g, uint32_t ***map, size_t **nmap)
-{
-    int rc = OVL_OK, P = m->size;
-    if (m->rank != 0) {
-        ovl__bbuf b = {0};
-        for (size_t k = 0; k < mine->n; k++) {
-            uint32_t h[4] = {mine->c[k].fdoc, mine->c[k].foff, mine->c[k].docs,
-                             (uint32_t)(mine->goff[k + 1] - mine->goff[k])};
-            ovl__bput(&b, h, sizeof h);
-            ovl__bput(&b, mine->gl + mine->goff[k], h[3] * sizeof *mine->gl);
-        }
-        if (b.bad) {
-            rc = ovl__mpi_nomem(m);
-            b.n = 0;
-        }
-        ovl__mpi_send_bytes(m, b.p, b.n, 0);
-        free(b.p);
-        return rc;
-    }
-    if (!(*map = calloc(P, sizeof **map)) || !(*nmap = calloc(P, sizeof **nmap)))
-        rc = ovl__mpi_nomem(m);
-    for (int p = 0; p < P; p++) {
-        size_t len = 0;
-        char *buf = NULL;
-        if (p == 0) {
-            /* (rank 0's own table, read in place) */
-        } else {
-            buf = ovl__mpi_recv_bytes(m, p, &len);
-            if (!buf && rc == OVL_OK)
-                rc = ovl__mpi_nomem(m);
-        }
-        size_t nk = p == 0 ? mine->n : 0, cap = 0;
-        rbuf rb = {buf, len, 0};
-        for (size_t k = 0; rc == OVL_OK; k++) {
-            uint32_t h[4];
-            const uint32_t *gl;
-            if (p == 0) {
-                if (k == nk)
-                    break;
-                h[0] = mine->c[k].fdoc, h[1] = mine->c[k].foff, h[2] = mine->c[k].docs;
-                h[3] = (uint32_t)(mine->goff[k + 1] - mine->goff[k]);
-                gl = mine->gl + mine->goff[k];
-            } else {
-                if (rb.at == rb.n)
-                    break;
-                if (ovl__mpi_get(&rb, h, sizeof h) != 0 || rb.n - rb.at < (size_t)h[3] * sizeof *gl) {
-                    rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' classes of recurring text could not be read back");
-                    break;
-                }
-                gl = (const uint32_t *)(rb.p + rb.at); /* (4-byte aligned: every field is) */
-                rb.at += (size_t)h[3] * sizeof *gl;
-            }
-            uint32_t c;
-            if ((rc = ovl__fctab_find(m->ctx, g, gl, h[3], h[0], h[1], &c)) != OVL_OK)
-                break;
-            if (ovl__grow(&(*map)[p], &cap, k + 1, sizeof ***map) != 0) {
-                rc = ovl__mpi_nomem(m);
-                break;
-            }
-            /* (Shares are in document order: a later rank's first is never earlier.) */
-            if (h[0] < g->c[c].fdoc || (h[0] == g->c[c].fdoc && h[1] < g->c[c].foff))
-                g->c[c].fdoc = h[0], g->c[c].foff = h[1];
-            g->c[c].docs += h[2];
-            (*map)[p][k] = c;
-            (*nmap)[p] = k + 1;
-        }
-        free(buf);
-    }
-    return rc;
-}
-
-static const ovl__fctab *sort_tab; /* (qsort has no argument: the table ordered by first met) */
-
-static int cmp_first_met(const void *x, const void *y)
-{
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    if (sort_tab->c[a].fdoc != sort_tab->c[b].fdoc)
-        return sort_tab->c[a].fdoc < sort_tab->c[b].fdoc ? -1 : 1;
-    return (sort_tab->c[a].foff > sort_tab->c[b].foff) - (sort_tab->c[a].foff < sort_tab->c[b].foff);
-}
-
-/* Rank 0's *pp (a malloc'd array, *len bytes as rank 0 has them) given to every rank, which
- * mallocs its own (*pp and *len set). Collective; every rank returns the same code. */
-static int bcast_new(mpi_run *m, void *pp, uint64_t *len)
-{
-    MPI_Bcast(len, 1, MPI_UINT64_T, 0, m->comm);
-    void *p = NULL;
-    int r = OVL_OK;
-    if (m->rank != 0) {
-        if (!(p = malloc(*len ? *len : 1)))
-            r = ovl__mpi_nomem(m);
-        memcpy(pp, &p, sizeof p);
-    } else {
-        memcpy(&p, pp, sizeof p);
-    }
-    if ((r = ovl__mpi_agree(m, r)) == OVL_OK)
-        ovl__mpi_bcast_bytes(m, p, *len, 0);
-    return r;
-}
-
-/* Rank 0: the merged classes g numbered as first met and resolved (ovl__fclasses_roots with
- * the key groups' documents gdocs): (*unit)[x], (*own)[x] for merged class x; frag (malloc'd,
- * g->n) per class number; kins (when not NULL) the roots alike another. */
-static int resolve(mpi_run *m, const ovl__fctab *g, const uint32_t *gdocs, size_t ngroups, uint32_t **unit,
-                   unsigned char **own, unsigned char **frag, ovl__fkins *kins)
-{
-    size_t n = g->n;
-    uint32_t *ord = malloc((n ? n : 1) * sizeof *ord), *num = malloc((n ? n : 1) * sizeof *num);
-    uint32_t *up = malloc((n ? n : 1) * sizeof *up);
-    unsigned char *ow = malloc(n ? n : 1);
-    ovl__fclasses fc;
-    memset(&fc, 0, sizeof fc);
-    fc.n = n;
-    fc.docs = malloc((n ? n : 1) * sizeof *fc.docs);
-    fc.goff = malloc((n + 1) * sizeof *fc.goff);
-    fc.gl = malloc(((n ? g->goff[n] : 0) + 1) * sizeof *fc.gl);
-    *unit = malloc((n ? n : 1) * sizeof **unit);
-    *own = malloc(n ? n : 1);
-    *frag = malloc(n ? n : 1);
-    uint32_t *kin = kins ? malloc((n ? n : 1) * sizeof *kin) : NULL;
-    int rc = OVL_OK;
-    if (!ord || !num || !up || !ow || !fc.docs || !fc.goff || !fc.gl || !*unit || !*own || !*frag ||
-        (kins && !kin))
-        rc = ovl__mpi_nomem(m);
-    if (rc == OVL_OK) {
-        for (size_t k = 0; k < n; k++)
-            ord[k] = (uint32_t)k;
-        sort_tab = g;
-        if (n > 1)
-            qsort(ord, n, sizeof *ord, cmp_first_met);
-        fc.goff[0] = 0;
-        for (size_t k = 0; k < n; k++) {
-            uint32_t x = ord[k];
-            num[x] = (uint32_t)k;
-            fc.docs[k] = g->c[x].docs;
-            size_t ng = g->goff[x + 1] - g->goff[x];
-            memcpy(fc.gl + fc.goff[k], g->gl + g->goff[x], ng * sizeof *fc.gl);
-            fc.goff[k + 1] = fc.goff[k] + ng;
-        }
-        rc = ovl__fclasses_roots(m->ctx, &fc, gdocs, ngroups, up, ow, kin);
-    }
-    if (rc == OVL_OK && kins && ovl__fkins_from(kin, up, n, kins) != 0)
-        rc = ovl__mpi_nomem(m);
-    for (size_t x = 0; rc == OVL_OK && x < n; x++) {
-        (*unit)[x] = up[num[x]];
-        (*own)[x] = ow[num[x]];
-    }
-    for (size_t k = 0; rc == OVL_OK && k < n; k++)
-        (*frag)[k] = up[k] == k && !ow[k];
-    if (rc != OVL_OK) {
-        free(*unit), free(*own), free(*frag);
-        *unit = NULL, *own = *frag = NULL;
-    }
-    free(kin);
-    free(ord);
-    free(num);
-    free(up);
-    free(ow);
-    ovl__fclasses_free(&fc);
-    return rc;
-}
-
-/* Rank 0 sends each rank its classes' units and own flags (map[p]: rank p's classes as merged
- * classes); every rank gets its own in *cu, *co (malloc'd, as many as its classes).
- * Collective. */
-static int send_units(mpi_run *m, uint32_t *const *map, const size_t *nmap, const uint32_t *unit,
-                      const unsigned char *own, size_t mine, uint32_t **cu, unsigned char **co)
-{
-    int rc = OVL_OK;
-    *cu = malloc((mine ? mine : 1) * sizeof **cu);
-    *co = malloc(mine ? mine : 1);
-    if (!*cu || !*co)
-        rc = ovl__mpi_nomem(m);
-    if (m->rank == 0) {
-        for (int p = 0; p < m->size; p++) {
-            size_t k = map && nmap && unit ? nmap[p] : 0;
-            char *b = malloc(k * 5 + 1);
-            if (!b && rc == OVL_OK)
-                rc = ovl__mpi_nomem(m);
-            if (!b)
-                k = 0;
-            for (size_t j = 0; j < k; j++) {
-                memcpy(b + 4 * j, &unit[map[p][j]], 4);
-                b[4 * k + j] = (char)own[map[p][j]];
-            }
-            if (p == 0) {
-                for (size_t j = 0; *cu && *co && j < k && j < mine; j++) {
-                    memcpy(&(*cu)[j], b + 4 * j, 4);
-                    (*co)[j] = (unsigned char)b[4 * k + j];
-                }
-            } else {
-                ovl__mpi_send_bytes(m, b, 5 * k, p);
-            }
-            free(b);
-        }
-        return rc;
-    }
-    size_t len = 0;
-    char *b = ovl__mpi_recv_bytes(m, 0, &len);
-    if (!b && rc == OVL_OK)
-        rc = ovl__mpi_nomem(m);
-    else if (b && len == 5 * mine) /* (else rank 0 failed: it says so when the ranks agree) */
-        for (size_t j = 0; *cu && *co && j < mine; j++) {
-            memcpy(&(*cu)[j], b + 4 * j, 4);
-            (*co)[j] = (unsigned char)b[4 * mine + j];
-        }
-    free(b);
-    return rc;
 }
 
 /* An occurrence of recurring text on its way to the rank owning its text: its ranges (doc
@@ -579,9 +366,10 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     ovl_recurring **v[2] = {rec, ign};
     size_t *nv[2] = {nrec, nign};
     ovl_recurring *got[2] = {NULL, NULL}; /* the records of this rank's documents */
-    size_t ngot[2] = {0, 0}, nd = 0, ngroups[2] = {0, 0};
+    size_t ngot[2] = {0, 0}, nd = 0;
     uint64_t nunits[2] = {0, 0};
-    uint32_t *gdocs[2] = {NULL, NULL}; /* rank 0: per key group, its documents */
+    uint32_t *gdocs[2] = {NULL, NULL}; /* per key group of this rank's, its documents */
+    size_t *gbase[2] = {NULL, NULL};    /* per rank, its first key group (P + 1) */
     uint32_t *dl = NULL, *cnt[2] = {NULL, NULL}, *cu[2] = {NULL, NULL};
     unsigned char *co[2] = {NULL, NULL}, *frag[2] = {NULL, NULL};
     kside k[2];
@@ -593,29 +381,22 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     memset(frec, 0, sizeof *frec);
     memset(own_rec, 0, sizeof *own_rec);
     memset(own_ign, 0, sizeof *own_ign);
-    size_t *rl = calloc(P, sizeof *rl);
-    if ((rc = ovl__mpi_agree(m, rl ? OVL_OK : ovl__mpi_nomem(m))) != OVL_OK)
-        goto out;
     for (int w = 0; w < 2; w++) {
-        uint32_t *gd = NULL;
         size_t ng = 0;
         uint64_t total = 0;
-        int r = number_groups(m, *v[w], *nv[w], &gd, &ng, &total);
+        int r = number_groups(m, *v[w], *nv[w], &gdocs[w], &ng, &total);
         if (w)
             *nign_all = total;
-        /* Each key group's documents to rank 0, in rank order: the groups' order. */
-        char *all = NULL;
-        if (ovl__mpi_gather_bytes(m, gd, (r == OVL_OK ? ng : 0) * sizeof *gd, &all, rl) != 0 && r == OVL_OK)
+        /* (Every rank's first key group: where a key group's documents are asked.) */
+        uint64_t mine = r == OVL_OK ? ng : 0;
+        if (!(gbase[w] = malloc((P + 1) * sizeof *gbase[w])) && r == OVL_OK)
             r = ovl__mpi_nomem(m);
-        free(gd);
-        if (m->rank == 0 && r == OVL_OK) {
-            gdocs[w] = (uint32_t *)all;
-            ngroups[w] = ovl__mpi_received(rl, P, sizeof(uint32_t));
-            all = NULL;
-        }
-        free(all);
+        MPI_Allgather(&mine, 1, MPI_UINT64_T, m->u1, 1, MPI_UINT64_T, m->comm);
         if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
             goto out;
+        gbase[w][0] = 0;
+        for (int p = 0; p < P; p++)
+            gbase[w][p + 1] = gbase[w][p] + (size_t)m->u1[p];
         rc = records_to_docs(m, first, n, v[w], nv[w], &got[w], &ngot[w]);
         ovl__mpi_held(m, (ngot[0] + ngot[1]) * sizeof **got);
         if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
@@ -631,40 +412,23 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     }
     if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
         goto out;
-    /* The classes: merged and resolved on rank 0, their units back to the ranks. */
-    uint64_t held0 = 0;
+    /* The classes: merged and resolved at the ranks their key groups pick, their units back
+     * to the ranks that met them. */
+    uint64_t held_cls = 0;
     for (int w = 0; w < 2; w++) {
-        ovl__fctab g;
-        uint32_t **map = NULL, *unit = NULL;
-        size_t *nmap = NULL;
-        unsigned char *own = NULL;
-        memset(&g, 0, sizeof g);
-        int r = merge_classes(m, &k[w].cl, &g, &map, &nmap);
-        if (m->rank == 0 && r == OVL_OK)
-            r = resolve(m, &g, gdocs[w], ngroups[w], &unit, &own, &frag[w], w == 0 ? &kins : NULL);
-        if (m->rank == 0) {
-            nunits[w] = g.n;
-            held0 += g.n * (sizeof *g.c + sizeof *g.goff) + (g.n ? g.goff[g.n] : 0) * sizeof(uint32_t);
-        }
-        ovl__fctab_free(&g);
-        int s = send_units(m, map, nmap, unit, own, k[w].cl.n, &cu[w], &co[w]);
-        if (r == OVL_OK)
-            r = s;
-        for (int p = 0; map && p < P; p++)
-            free(map[p]);
-        free(map);
-        free(nmap);
-        free(unit);
-        free(own);
+        uint64_t h = 0;
+        rc = ovl__mpi_classes_resolve(m, &k[w].cl, gdocs[w], gbase[w], &cu[w], &co[w], &nunits[w], &frag[w],
+                                      w == 0 ? &kins : NULL, &h);
+        held_cls += h;
         ovl__fctab_free(&k[w].cl);
-        if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
+        free(gdocs[w]);
+        gdocs[w] = NULL;
+        if (rc != OVL_OK)
             goto out;
     }
     /* The units joined into texts by every rank (each counting over its documents) and each
      * rank's spans of them made; rank 0 gets the spans, never a chunk. */
     for (int w = 0; w < 2; w++) {
-        if ((rc = bcast_new(m, &frag[w], &nunits[w])) != OVL_OK) /* (a byte a unit) */
-            goto out;
         m->st.family_units += nunits[w];
         ovl__mpi_kind kd = {k[w].off, k[w].info, k[w].cls, k[w].n, cnt[w], nd};
         rc = ovl__mpi_join_units(m, &kd, cu[w], co[w], nunits[w], frag[w], &sp[w]);
@@ -674,20 +438,14 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
         ovl__mpi_held(m, sp[w].n * (sizeof *sp[w].spans + sizeof *sp[w].text + 1));
     }
     /* The parts of texts joined by every rank in its documents' spans of recurring text, with
-     * the roots alike another (a few: rank 0 resolved them) given to every rank. */
-    {
-        uint64_t len = kins.n * sizeof *kins.unit;
-        if ((rc = bcast_new(m, &kins.unit, &len)) != OVL_OK || (rc = bcast_new(m, &kins.kin, &len)) != OVL_OK)
-            goto out;
-        kins.n = len / sizeof *kins.unit;
-        if ((rc = ovl__mpi_join_parts(m, &sp[0], &kins)) != OVL_OK)
-            goto out;
-        ovl__fkins_free(&kins);
-    }
+     * the roots alike another (a few: every rank has them). */
+    if ((rc = ovl__mpi_join_parts(m, &sp[0], &kins)) != OVL_OK)
+        goto out;
+    ovl__fkins_free(&kins);
     rc = spans_to_owners(m, &sp[0], dl, mycopies, lo, frec);
     if (rc == OVL_OK) {
         uint64_t held = frec->s.n * (sizeof *frec->s.spans + sizeof *frec->s.text + 1 + 3 * sizeof(uint32_t));
-        held += m->rank == 0 ? held0 : 0;
+        held += held_cls;
         ovl__mpi_held(m, held);
         m->st.families_input = held;
     }
@@ -698,6 +456,7 @@ out:
     for (int w = 0; w < 2; w++) {
         free(got[w]);
         free(gdocs[w]);
+        free(gbase[w]);
         free(cnt[w]);
         free(cu[w]);
         free(co[w]);
@@ -707,7 +466,6 @@ out:
     }
     ovl__fkins_free(&kins);
     free(dl);
-    free(rl);
     if (rc != OVL_OK) {
         ovl__mpi_fin_free(frec);
         ovl__families_free(own_rec);

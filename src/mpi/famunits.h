@@ -1,4 +1,4 @@
-/* famunits.h - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved on rank 0, the units joined by every rank and each occurrence sent to the rank owning its text; not installed. */
+/* famunits.h - the families' input over MPI ranks: the recurring chunks' key groups counted where the keys are, their classes found where the documents are and resolved where their key groups pick, the units joined by every rank and each occurrence sent to the rank owning its text; not installed. */
 #ifndef OVL_MPI_FAMUNITS_H
 #define OVL_MPI_FAMUNITS_H
 
@@ -33,16 +33,16 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f);
  * chunks (rec) and the template ones (ign) of this rank's key ranges:
  *   1. the key groups of this rank's records (*rec, *nrec; *ign, *nign: sorted by key group,
  *      then document) are numbered after those of the ranks before it and their documents
- *      counted; the counts go to rank 0;
+ *      counted; the counts stay there;
  *   2. each record goes to the rank holding its document (first: the shares; n documents),
  *      which finds the chunk it names in its chunk file (cif, myfirst; lo its first
  *      document) and the chunk's class (its set of key groups) among the classes met in its
  *      share;
- *   3. each rank's classes (key groups, where first met, documents) go to rank 0, which
- *      merges them into the corpus's classes, numbers them as one process does (first met)
- *      and resolves them (ovl__fclasses_roots); each rank gets back its classes' units, and
- *      every rank which units are fragments and which are alike another (src/family.h,
- *      ovl__fkins: 8 bytes each of those);
+ *   3. the classes are merged and resolved over the ranks (src/mpi/classes.h): each at the
+ *      rank its key groups pick, the key groups' documents asked of the ranks that numbered
+ *      them; each rank gets back its classes' units, and every rank which units are
+ *      fragments and which are alike another (src/family.h, ovl__fkins: 8 bytes each of
+ *      those);
  *   4. every rank joins the units into texts (src/mpi/famjoin.h), counting over its own
  *      documents and adding the counts up with the others' (the documents of each unit and
  *      of each pair of neighbouring units, the neighbours met), and makes its documents'
@@ -54,8 +54,9 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f);
  *      bytes), with its document's copies (mycopies: those of this rank's share, lo its first
  *      document); the templates' spans are not sent: nothing but their documents' ranks reads
  *      them.
- * So rank 0 holds the classes, never a chunk (25 bytes each, a text's paragraphs each one or
- * more), a record (16 bytes) nor a chunk's key groups; every rank holds, while the units are
+ * So no rank holds every class: each holds those its key groups pick (44 bytes a class, 4 a key
+ * group of it), and no rank holds another's chunks (25 bytes each, a text's paragraphs each one
+ * or more), records (16 bytes) or their key groups; every rank holds, while the units are
  * joined, 12 bytes a pair of neighbouring units, 24 a unit met in one and a byte a unit, while
  * the parts are joined, 41 bytes a pair of a text and a kin and 28 a span of its own, and then
  * the occurrences of the texts it owns (*frec, 37 bytes each; nothing per document). On rank

@@ -330,6 +330,15 @@ for n in 2 3; do
     echo "$fin" | awk -F, -v n="$n" '{ o = 0; for (k = 2; k <= NF; k++) o += $k > 0; exit !(NF == n && o >= 1) }' &&
     ok "ten families built by the ranks owning their texts on $n ranks: identical bytes, families input per rank $fin" ||
     bad "ten families on $n ranks: status $stn (one process $st1), families input per rank '$fin', $(cmp "$t/one.json" "$t/mpi.json" 2>&1 | head -1)"
+  # The classes of recurring chunks are merged and resolved where their key groups pick
+  # (src/mpi/classes.c): every class on one rank, none on all of them.
+  cls=$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+                    $1 == "pairs" { print $c["family_classes"] " " $c["family_units"] }' "$t/own.$n")
+  echo "$cls" | awk -v n="$n" '{ k = split($1, v, ","); s = 0; most = 0
+      for (i = 1; i <= k; i++) { s += v[i]; if (v[i] > most) most = v[i] }
+      exit !(k == n && $2 > 0 && s == $2 && most < $2) }' &&
+    ok "the classes of recurring chunks resolved over $n ranks: per rank ${cls% *} of ${cls#* }" ||
+    bad "the classes over $n ranks: per rank and in all '$cls'"
 done
 
 # Families of one text joined by the ranks owning them (src/mpi/famsame.c): a template whose
