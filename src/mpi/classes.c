@@ -45,8 +45,9 @@ typedef struct cres {
     unsigned char *first; /* per class of mine: whether this rank numbers it */
     /* Its home classes */
     ovl__fctab t;
-    uint32_t *num, *up, *uph;
-    unsigned char *own;
+    uint32_t *num, *up, *uph; /* per home class: its number, its up's (its root's at the end),
+                                 that one's home */
+    unsigned char *own;        /* per home class: a text of its own */
     uint32_t *emap;       /* per copy received (rank after rank, each in its order): its class */
     unsigned char *efirst; /* per copy: whether it made its class (came first) */
     size_t ne, *ecount;    /* copies; per rank, how many from it */
