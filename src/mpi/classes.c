@@ -108,11 +108,12 @@ static void cres_free(cres *c)
     free(c->bynum);
 }
 
-/* The home class numbered x (it is here: whoever asks learnt its home from its key groups). */
+/* The home class numbered x (whoever asks learnt its home from its key groups), SIZE_MAX when
+ * it is not here. */
 static size_t class_of(const cres *c, uint32_t x)
 {
     size_t i = ovl__first_at_rec(c->bynum, c->t.n, sizeof *c->bynum, offsetof(numcls, num), x);
-    return i < c->t.n && c->bynum[i].num == x ? c->bynum[i].cls : 0;
+    return i < c->t.n && c->bynum[i].num == x ? c->bynum[i].cls : SIZE_MAX;
 }
 
 /* Step 1: mine's classes merged at their homes and numbered. *total: the corpus's classes. */
@@ -214,7 +215,7 @@ static int merge(cres *c, const ovl__fctab *mine, uint64_t *total)
 
 /* Step 2: whether each home class is a text of its own (its documents against its rarest key
  * group's, its key groups against the most any class has), then each key group's owner, the
- * class ahead of all holding it, as *own (malloc'd: per home class, per key group of it, the
+ * class ahead of all holding it, as *ow (malloc'd: per home class, per key group of it, the
  * owner's key). */
 static int owners(cres *c, const uint32_t *gd, const size_t *gbase, uint32_t maxkeys, ckey **ow)
 {
@@ -273,6 +274,10 @@ static int owners(cres *c, const uint32_t *gd, const size_t *gbase, uint32_t max
     for (int p = 0; rc == OVL_OK && p < P; p++)
         for (size_t i = c->off[p] / sizeof *r; i < c->off[p + 1] / sizeof *r; i++) {
             ckey x = {r[i].num, r[i].docs, r[i].own, (uint32_t)p};
+            if (r[i].home - mybase >= myn) {
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a key group was asked of the wrong rank");
+                break;
+            }
             ckey *o = &best[r[i].home - mybase];
             if (o->num == UINT32_MAX || ahead(&x, o))
                 *o = x;
@@ -356,11 +361,12 @@ static int roots(cres *c, const ckey *ow)
         for (int p = 0; rc == OVL_OK && p < P; p++)
             while (rb.at < c->off[p + 1]) {
                 uint32_t h[2];
-                if (ovl__mpi_get(&rb, h, sizeof h) != 0 || c->off[p + 1] - rb.at < (size_t)h[1] * sizeof(uint32_t)) {
+                size_t o = SIZE_MAX;
+                if (ovl__mpi_get(&rb, h, sizeof h) != 0 || c->off[p + 1] - rb.at < (size_t)h[1] * sizeof(uint32_t) ||
+                    (o = class_of(c, h[0])) == SIZE_MAX) {
                     rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "the ranks' classes of recurring text could not be read back");
                     break;
                 }
-                size_t o = class_of(c, h[0]);
                 uint32_t n = (uint32_t)ovl__groups_shared((const uint32_t *)(rb.p + rb.at), h[1], GROUPS(c, o), NGROUPS(c, o));
                 rb.at += (size_t)h[1] * sizeof(uint32_t);
                 ovl__bput(&c->b[p], &n, sizeof n);
@@ -396,11 +402,15 @@ static int roots(cres *c, const ckey *ow)
                 ovl__bput(&c->b[c->uph[k]], &c->up[k], sizeof c->up[k]);
         if ((rc = xchg(c, rc)) != OVL_OK)
             goto done;
-        for (int p = 0; p < P; p++)
+        for (int p = 0; rc == OVL_OK && p < P; p++)
             for (size_t i = c->off[p]; i < c->off[p + 1]; i += sizeof(uint32_t)) {
                 uint32_t x, r[2];
                 memcpy(&x, c->recv + i, sizeof x);
                 size_t o = class_of(c, x);
+                if (o == SIZE_MAX) {
+                    rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "a class was asked of the wrong rank");
+                    break;
+                }
                 r[0] = c->up[o], r[1] = c->uph[o];
                 ovl__bput(&c->b[p], r, sizeof r);
             }
