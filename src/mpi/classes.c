@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The rank a class's key groups pick: its home. */
-static int home_of(const uint32_t *gl, size_t ng, int P)
+/* The rank n bytes at p pick (a class's key groups: its home; a pair of roots: where it is
+ * counted). */
+static int rank_of(const void *p, size_t n, int P)
 {
-    uint64_t h = ovl__mpi_fnv(OVL__MPI_FNV_SEED, gl, ng * sizeof *gl);
+    uint64_t h = ovl__mpi_fnv(OVL__MPI_FNV_SEED, p, n);
     return (int)(((h >> 32) * (uint64_t)P) >> 32);
 }
 
@@ -127,7 +128,7 @@ static int merge(cres *c, const ovl__fctab *mine, uint64_t *total)
     for (size_t j = 0; rc == OVL_OK && j < n; j++) {
         const uint32_t *gl = mine->gl + mine->goff[j];
         uint32_t h[4] = {mine->c[j].fdoc, mine->c[j].foff, mine->c[j].docs, (uint32_t)(mine->goff[j + 1] - mine->goff[j])};
-        c->jh[j] = home_of(gl, h[3], P);
+        c->jh[j] = rank_of(gl, h[3] * sizeof *gl, P);
         ovl__bput(&c->b[c->jh[j]], h, sizeof h);
         ovl__bput(&c->b[c->jh[j]], gl, h[3] * sizeof *gl);
     }
@@ -463,13 +464,6 @@ static int cmp_kpair(const void *p, const void *q)
     return (a->y > b->y) - (a->y < b->y);
 }
 
-static int pair_rank(uint32_t x, uint32_t y, int P)
-{
-    uint32_t v[2] = {x, y};
-    uint64_t h = ovl__mpi_fnv(OVL__MPI_FNV_SEED, v, sizeof v);
-    return (int)(((h >> 32) * (uint64_t)P) >> 32);
-}
-
 /* Step 4: the roots alike another (src/family.c, classes_kin), in *kins on every rank. */
 static int kin(cres *c, const size_t *gbase, ovl__fkins *kins)
 {
@@ -499,7 +493,7 @@ static int kin(cres *c, const size_t *gbase, ovl__fkins *kins)
         for (size_t i = a; i < b; i++)
             for (size_t j = i + 1; j < b; j++) {
                 kpair kp = {gr[i].num, gr[j].num, gr[i].ng, gr[j].ng};
-                ovl__bput(&c->b[pair_rank(kp.x, kp.y, P)], &kp, sizeof kp);
+                ovl__bput(&c->b[rank_of(&kp, 2 * sizeof kp.x, P)], &kp, sizeof kp);
             }
     }
     if ((rc = xchg(c, rc)) != OVL_OK)

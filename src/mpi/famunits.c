@@ -23,19 +23,25 @@ static int cmp_rec_doc(const void *x, const void *y)
 
 /* The key groups of this rank's records v (sorted by key group, then document) numbered over
  * the ranks (rank after rank, so no two ranks' groups meet), each group's documents counted
- * into *gdocs (malloc'd, *ng of them); *total: the groups of all ranks. Collective. */
-static int number_groups(mpi_run *m, ovl_recurring *v, size_t nv, uint32_t **gdocs, size_t *ng, uint64_t *total)
+ * into *gdocs (malloc'd, *ng of them); *gbase (malloc'd, P + 1): each rank's first key group,
+ * the last entry the groups of all ranks. Collective. */
+static int number_groups(mpi_run *m, ovl_recurring *v, size_t nv, uint32_t **gdocs, size_t *ng, size_t **gbase)
 {
-    int rc = ovl__group_docs(m->ctx, v, nv, gdocs, ng);
-    uint64_t mine = *ng, base = 0;
-    MPI_Exscan(&mine, &base, 1, MPI_UINT64_T, MPI_SUM, m->comm);
-    MPI_Allreduce(&mine, total, 1, MPI_UINT64_T, MPI_SUM, m->comm);
-    if (m->rank == 0)
-        base = 0; /* (what MPI_Exscan leaves there is undefined) */
+    int rc = ovl__group_docs(m->ctx, v, nv, gdocs, ng), P = m->size;
+    uint64_t mine = rc == OVL_OK ? *ng : 0, total = 0;
+    MPI_Allgather(&mine, 1, MPI_UINT64_T, m->u1, 1, MPI_UINT64_T, m->comm);
     if (rc != OVL_OK)
         return rc;
-    if (*total > UINT32_MAX)
+    if (!(*gbase = malloc((P + 1) * sizeof **gbase)))
+        return ovl__mpi_nomem(m);
+    for (int p = 0; p < P; p++) {
+        (*gbase)[p] = (size_t)total;
+        total += m->u1[p];
+    }
+    (*gbase)[P] = (size_t)total;
+    if (total > UINT32_MAX)
         return ovl__fail(m->ctx, OVL_ERR_TOOBIG, -1, "families: more than 4294967295 frequent band keys");
+    uint64_t base = (*gbase)[m->rank];
     uint32_t prev = 0; /* the last record's group as it came (v's are renumbered in place) */
     for (size_t x = 0, k = 0; x < nv; x++) {
         if (x && v[x].key_group != prev)
@@ -383,20 +389,11 @@ int ovl__mpi_family_units(mpi_run *m, const size_t *first, size_t n, size_t lo, 
     memset(own_ign, 0, sizeof *own_ign);
     for (int w = 0; w < 2; w++) {
         size_t ng = 0;
-        uint64_t total = 0;
-        int r = number_groups(m, *v[w], *nv[w], &gdocs[w], &ng, &total);
+        int r = number_groups(m, *v[w], *nv[w], &gdocs[w], &ng, &gbase[w]);
         if (w)
-            *nign_all = total;
-        /* (Every rank's first key group: where a key group's documents are asked.) */
-        uint64_t mine = r == OVL_OK ? ng : 0;
-        if (!(gbase[w] = malloc((P + 1) * sizeof *gbase[w])) && r == OVL_OK)
-            r = ovl__mpi_nomem(m);
-        MPI_Allgather(&mine, 1, MPI_UINT64_T, m->u1, 1, MPI_UINT64_T, m->comm);
+            *nign_all = gbase[w] ? gbase[w][P] : 0;
         if ((rc = ovl__mpi_agree(m, r)) != OVL_OK)
             goto out;
-        gbase[w][0] = 0;
-        for (int p = 0; p < P; p++)
-            gbase[w][p + 1] = gbase[w][p] + (size_t)m->u1[p];
         rc = records_to_docs(m, first, n, v[w], nv[w], &got[w], &ngot[w]);
         ovl__mpi_held(m, (ngot[0] + ngot[1]) * sizeof **got);
         if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)

@@ -59,8 +59,8 @@ void ovl__mpi_fin_free(ovl__mpi_fin *f);
  * or more), records (16 bytes) or their key groups; every rank holds, while the units are
  * joined, 12 bytes a pair of neighbouring units, 24 a unit met in one and a byte a unit, while
  * the parts are joined, 41 bytes a pair of a text and a kin and 28 a span of its own, and then
- * the occurrences of the texts it owns (*frec, 37 bytes each; nothing per document). On rank
- * 0: *nign_all, the template records' key groups of all ranks. On every rank: *own_rec and
+ * the occurrences of the texts it owns (*frec, 37 bytes each; nothing per document). On every
+ * rank: *nign_all, the template records' key groups of all ranks, and *own_rec and
  * *own_ign, its documents' spans of both kinds in document order, numbered in the corpus
  * (spans only: no families, no per-document index; what ovl__mpi_families_for answers from).
  * The records are freed (set to NULL). Collective; every rank returns the same code. */
