@@ -221,6 +221,7 @@ static void write_stats(const char *path, int rank, int ranks)
     uint64_t *names = rank == 0 ? calloc((size_t)ranks, sizeof *names) : NULL;
     uint64_t *fin = rank == 0 ? calloc((size_t)ranks, sizeof *fin) : NULL;
     uint64_t *fcl = rank == 0 ? calloc((size_t)ranks, sizeof *fcl) : NULL;
+    uint64_t *led = rank == 0 ? calloc((size_t)ranks, sizeof *led) : NULL;
     MPI_Gather(stats.rss_peak, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, peaks, OVL_SCAN_MPI_PHASES,
                MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Gather(stats.family_spans_held, OVL_SCAN_MPI_PHASES, MPI_UINT64_T, spans, OVL_SCAN_MPI_PHASES,
@@ -230,19 +231,20 @@ static void write_stats(const char *path, int rank, int ranks)
     MPI_Gather(&stats.walk_names_held, 1, MPI_UINT64_T, names, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Gather(&stats.families_input, 1, MPI_UINT64_T, fin, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Gather(&stats.family_classes, 1, MPI_UINT64_T, fcl, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    MPI_Gather(&stats.copies_led, 1, MPI_UINT64_T, led, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     if (rank != 0)
         return;
-    int have = peaks && dirs && walk && spans && names && fin && fcl;
+    int have = peaks && dirs && walk && spans && names && fin && fcl && led;
     FILE *f = have ? fopen(path, "w") : NULL;
     if (!f) {
         cli_error(have ? "%s: cannot write the MPI figures" : "%s: out of memory for the MPI figures", path);
-        free(peaks), free(dirs), free(walk), free(spans), free(names), free(fin), free(fcl);
+        free(peaks), free(dirs), free(walk), free(spans), free(names), free(fin), free(fcl), free(led);
         return;
     }
     fprintf(f, "phase\tranks\tseconds\tsent_total\tsent_max\theld_max\trss_peak\tdocs_held_max\tdocs_fetched"
                "\tpaths_held_max\tpaths\tdirs_listed\twalk_seconds\tgroups_held_max\tfamily_spans_held"
                "\tfamilies_input\twalk_names_held\tfamily_units\tfamily_neighbours\tfamily_join_sums\tfamily_joined\tfamily_part_pairs"
-               "\tfamily_text_pairs\tfamily_text_joins\tfamily_grams\tfamily_members_moved\tfamily_classes\n");
+               "\tfamily_text_pairs\tfamily_text_joins\tfamily_grams\tfamily_members_moved\tfamily_classes\tcopies_led\tnear_rounds\n");
     for (int p = 0; p < OVL_SCAN_MPI_PHASES; p++) {
         fprintf(f, "%s\t%d\t%.3f\t%llu\t%llu\t%llu\t", ovl_scan_mpi_phase(p), stats.ranks,
                 stats.seconds[p], (unsigned long long)stats.sent_total[p],
@@ -274,9 +276,11 @@ static void write_stats(const char *path, int rank, int ranks)
                 p == 2 ? (unsigned long long)stats.family_members_moved : 0ull);
         for (int k = 0; k < ranks; k++)
             fprintf(f, "%s%llu", k ? "," : "\t", p == 2 ? (unsigned long long)fcl[k] : 0ull);
-        fputc('\n', f);
+        for (int k = 0; k < ranks; k++)
+            fprintf(f, "%s%llu", k ? "," : "\t", p ? 0ull : (unsigned long long)led[k]);
+        fprintf(f, "\t%llu\n", p ? 0ull : (unsigned long long)stats.near_rounds);
     }
-    free(peaks), free(dirs), free(walk), free(spans), free(names), free(fin), free(fcl);
+    free(peaks), free(dirs), free(walk), free(spans), free(names), free(fin), free(fcl), free(led);
     if (fclose(f) != 0)
         cli_error("%s: cannot write the MPI figures", path);
 }

@@ -19,12 +19,13 @@ extern "C" {
  *     whole-document keys and signatures, and its chunks' ranges in a temporary file (for
  *     the families); identical copies are found where their content hashes are (each hash
  *     to the rank its value picks, which tells each copy's owner its first; a rank keeps its
- *     share's verdicts, and every copy with its group's first goes to rank 0); near copies
- *     are found where
- *     their whole-document keys are (each key to the rank its value picks, which pairs the
- *     documents sharing it; each pair to the owner of its first document, which compares the
- *     signatures, fetching the second's from its owner; the groups joined on every rank from
- *     the pairs that agree), so no rank holds every signature;
+ *     share's verdicts); near copies are found where their whole-document keys are (each key
+ *     to the rank its value picks, which pairs the documents sharing it; each pair to the
+ *     owner of its first document, which compares the signatures, fetching the second's from
+ *     its owner and keeping the pairs that agree; the groups' first documents found by labels
+ *     lowered along those pairs over the ranks), so no rank holds every signature or pair;
+ *     each copy, with its similarity, goes to the rank whose share holds its group's first
+ *     document, which keeps the groups it leads for the report;
  *   1 keys: band keys go to the rank owning their part of the key space (bands split into
  *     contiguous ranges over the ranks; with more ranks than bands, a band's keys shared by
  *     key value; with groups, each document's record carries its group id, numbered before
@@ -70,8 +71,9 @@ extern "C" {
  *     pairs' documents and their best sources, documents that failed, the occurrences of
  *     the families it lists), their records asked of the ranks that read them, and the
  *     passages of the pairs it shows, in the same order as ovl_scan; the copy groups are
- *     written as they are merged, the names of a window of their members (key_round / 1024
- *     documents) asked of their ranks at a time; with lenient decoding, the documents whose
+ *     asked of the ranks leading them, one rank after another, whole groups of a window at a
+ *     time, the names of a window of their members (key_round / 1024 documents) asked of
+ *     their ranks at a time; with lenient decoding, the documents whose
  *     invalid byte sequences were replaced (sink replaced) asked of each rank in turn, a
  *     window of as many at a time, from the counts it kept while fingerprinting. */
 #define OVL_SCAN_MPI_PHASES 6
@@ -206,6 +208,13 @@ typedef struct ovl_scan_mpi_stats {
     uint64_t family_classes;     /* the classes of recurring and template chunks this rank
                                     merged and resolved: those whose key groups' hash picks
                                     it, about 1/N of family_units (src/mpi/classes.h) */
+    uint64_t copies_led;         /* the copies (identical and near) of the groups whose first
+                                    document is of this rank's share: this rank holds them,
+                                    12 bytes each, until rank 0 asks for them to write the
+                                    copy groups (src/mpi/copies.h) */
+    uint64_t near_rounds;        /* the rounds in which the near-copy groups' first documents
+                                    were found (each lowering labels along the edges, then
+                                    to their labels' labels), the same on every rank */
 } ovl_scan_mpi_stats;
 
 /* Walks paths as ovl_corpus_add_path does with opts, one after the other, split over the

@@ -1,6 +1,5 @@
-/* copies.c - identical and near copies over MPI ranks, found where their content hashes and whole-document keys are, no rank holding every document's. */
+/* copies.c - identical and near copies over MPI ranks, found where their content hashes and whole-document keys are, no rank holding every document's, each group held by the rank leading it. */
 #include "copies.h"
-#include "../uf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -89,51 +88,106 @@ static size_t others(uint32_t *v, size_t n, size_t lo, size_t cnt)
     return k;
 }
 
-/* Union-find over the documents of some edges only (not every document of the corpus):
- * ids, their numbers ascending; parent by position, so the smaller position, the smaller
- * number, stays the root. */
-typedef struct cuf {
-    uint32_t *ids, *parent;
-    size_t n;
-} cuf;
-
-static void cuf_free(cuf *u)
+/* The smallest document each document of the share is joined to by the edges of every
+ * rank (e[0, ne): a of this share, b any; the same pairs as ovl__near_groups joins): *label
+ * (malloc'd, cnt of them), document lo + k's at k. Each round lowers the labels of an edge's
+ * ends and of the document the higher one names to the lower one, then each label to its
+ * label's label (pointer jumping), until no rank lowers one; every label is then its
+ * group's smallest document (a label is always a document of the group, and no edge is
+ * left with two), as the union-find of one process leaves it, and no rank holds another's
+ * edges or labels. Collective. */
+static int near_roots(mpi_run *m, const size_t *first, const dpair *e, size_t ne, uint32_t **label)
 {
-    free(u->ids);
-    free(u->parent);
-    memset(u, 0, sizeof *u);
-}
-
-/* The sets the edges e[0, ne) join. -1 when out of memory. */
-static int cuf_make(cuf *u, const dpair *e, size_t ne)
-{
-    memset(u, 0, sizeof *u);
-    u->ids = malloc((2 * ne + 1) * sizeof *u->ids);
-    u->parent = malloc((2 * ne + 1) * sizeof *u->parent);
-    if (!u->ids || !u->parent) {
-        cuf_free(u);
-        return -1;
+    int P = m->size, me = m->rank, rc = OVL_OK;
+    size_t lo = first[me], cnt = first[me + 1] - lo, nfar = 0;
+    uint32_t *L = malloc((cnt ? cnt : 1) * sizeof *L), *far = malloc((ne ? ne : 1) * sizeof *far);
+    uint32_t *ask = malloc((cnt ? cnt : 1) * sizeof *ask), *got = NULL;
+    dpair *low = malloc((2 * ne + 1) * sizeof *low);
+    size_t *sc = calloc(2 * (size_t)P, sizeof *sc), *rl = sc ? sc + P : NULL;
+    char *in = NULL;
+    void *rows = NULL;
+    *label = NULL;
+    if (!L || !far || !ask || !low || !sc)
+        rc = ovl__mpi_nomem(m);
+    for (size_t k = 0; rc == OVL_OK && k < cnt; k++)
+        L[k] = (uint32_t)(lo + k);
+    /* (The far ends of the edges, asked for their labels every round.) */
+    for (size_t x = 0; rc == OVL_OK && x < ne; x++)
+        far[x] = e[x].b;
+    if (rc == OVL_OK)
+        nfar = ovl__mpi_sort_uniq_u32(far, ne);
+    for (int more = 1; (rc = ovl__mpi_agree(m, rc)) == OVL_OK && more;) {
+        int lowered = 0;
+        /* Along the edges: each end lowered to the smaller label (the far one by its owner),
+         * and so is the document the higher label names (hooking its tree under the lower:
+         * the labels of a group settle in a few rounds, not one round a link). */
+        if ((rc = ovl__mpi_fetch_rows(m, first, L, sizeof *L, far, nfar, &rows, NULL)) != OVL_OK)
+            break;
+        got = rows;
+        size_t nl = 0;
+        for (size_t x = 0; x < ne; x++) {
+            uint32_t la = L[e[x].a - lo], lb = got[ovl__mpi_pos_of(far, nfar, e[x].b)];
+            if (la == lb)
+                continue;
+            if (lb < la)
+                L[e[x].a - lo] = lb, lowered = 1;
+            else
+                low[nl++] = (dpair){e[x].b, la};
+            low[nl++] = la < lb ? (dpair){lb, la} : (dpair){la, lb};
+        }
+        free(got);
+        got = NULL;
+        if (nl > 1)
+            qsort(low, nl, sizeof *low, ovl__mpi_cmp_u32); /* (by document: by owner) */
+        memset(sc, 0, P * sizeof *sc);
+        for (size_t x = 0; x < nl; x++)
+            sc[ovl__mpi_owner_of(first, P, low[x].a)] += sizeof *low;
+        rc = ovl__mpi_alltoall_bytes(m, (const char *)low, sc, &in, rl) ? ovl__mpi_nomem(m) : OVL_OK;
+        if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+            break;
+        for (size_t x = 0, n = ovl__mpi_received(rl, P, sizeof *low); x < n; x++) {
+            dpair d;
+            memcpy(&d, in + x * sizeof d, sizeof d);
+            if (d.b < L[d.a - lo])
+                L[d.a - lo] = d.b, lowered = 1;
+        }
+        free(in);
+        in = NULL;
+        /* Each label to its label's label. */
+        size_t na = 0;
+        for (size_t k = 0; k < cnt; k++)
+            if (L[k] != lo + k)
+                ask[na++] = L[k];
+        na = ovl__mpi_sort_uniq_u32(ask, na);
+        if ((rc = ovl__mpi_fetch_rows(m, first, L, sizeof *L, ask, na, &rows, NULL)) != OVL_OK)
+            break;
+        got = rows;
+        for (size_t k = 0; k < cnt; k++)
+            if (L[k] != lo + k) {
+                uint32_t ll = got[ovl__mpi_pos_of(ask, na, L[k])];
+                if (ll < L[k])
+                    L[k] = ll, lowered = 1;
+            }
+        free(got);
+        got = NULL;
+        MPI_Allreduce(&lowered, &more, 1, MPI_INT, MPI_LOR, m->comm);
+        m->st.near_rounds++;
     }
-    for (size_t x = 0; x < ne; x++)
-        u->ids[2 * x] = e[x].a, u->ids[2 * x + 1] = e[x].b;
-    u->n = ovl__mpi_sort_uniq_u32(u->ids, 2 * ne);
-    for (size_t k = 0; k < u->n; k++)
-        u->parent[k] = (uint32_t)k;
-    for (size_t x = 0; x < ne; x++)
-        ovl__uf_union(u->parent, (uint32_t)ovl__mpi_pos_of(u->ids, u->n, e[x].a),
-                      (uint32_t)ovl__mpi_pos_of(u->ids, u->n, e[x].b));
-    return 0;
-}
-
-/* The first document of doc's set (doc itself when no edge names it). */
-static uint32_t cuf_root(cuf *u, uint32_t doc)
-{
-    size_t k = ovl__mpi_pos_of(u->ids, u->n, doc);
-    return k == SIZE_MAX ? doc : u->ids[ovl__uf_find(u->parent, (uint32_t)k)];
+    ovl__mpi_held(m, cnt * sizeof *L + ne * (sizeof *far + 2 * sizeof *low) + cnt * sizeof *ask);
+    if (rc == OVL_OK)
+        *label = L, L = NULL;
+    free(L);
+    free(far);
+    free(ask);
+    free(got);
+    free(low);
+    free(sc);
+    free(in);
+    return rc;
 }
 
 int ovl__mpi_near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc *mydocs, uint32_t *myco,
-                       dsim **sims, size_t *nsims, const ovl_scan_shard *sh, const size_t *first,
+                       float **sims, const ovl_scan_shard *sh, const size_t *first,
                        unsigned dbands, unsigned K)
 {
     int P = m->size, me = m->rank, rc = OVL_OK;
@@ -141,9 +195,8 @@ int ovl__mpi_near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc 
     size_t *counts = calloc(P, sizeof *counts), *rl = calloc(P, sizeof *rl), *fill = calloc(P + 1, sizeof *fill);
     bkd *keys = NULL;
     char *got = NULL;
-    dpair *cand = NULL, *edges = NULL;
-    uint32_t *ids = NULL, *fetched = NULL;
-    cuf uf = {0};
+    dpair *cand = NULL;
+    uint32_t *ids = NULL, *fetched = NULL, *root = NULL;
     size_t ncand = 0, capcand = 0, nids = 0, nedges = 0;
     float *mine = NULL;
     if (!counts || !rl || !fill)
@@ -239,44 +292,21 @@ int ovl__mpi_near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc 
     }
     free(fetched);
     fetched = NULL;
-    /* Spanning edges of this rank's groups to every rank, joined there (over the documents
-     * the edges name, not every document). */
-    size_t ne = 0;
-    if (cuf_make(&uf, cand, nedges) != 0)
-        rc = ovl__mpi_nomem(m);
-    for (size_t k = 0; rc == OVL_OK && k < uf.n; k++)
-        if (uf.parent[k] != k)
-            cand[ne++] = (dpair){uf.ids[k], cuf_root(&uf, uf.ids[k])};
-    cuf_free(&uf);
-    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
-        goto out;
-    rc = ovl__mpi_allgather_bytes(m, cand, ne * sizeof *cand, &got, rl) ? ovl__mpi_nomem(m) : OVL_OK;
-    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+    /* Each document's group first, then each near copy's similarity to it (its signature
+     * fetched when another rank's). */
+    if ((rc = near_roots(m, first, cand, nedges, &root)) != OVL_OK)
         goto out;
     free(cand);
     cand = NULL;
-    edges = (dpair *)got;
-    got = NULL;
-    nedges = ovl__mpi_received(rl, P, sizeof *edges);
-    rc = cuf_make(&uf, edges, nedges) ? ovl__mpi_nomem(m) : OVL_OK;
-    free(edges);
-    edges = NULL;
-    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
-        goto out;
-    ovl__mpi_held(m, uf.n * 2 * sizeof *uf.ids);
-    /* Each rank the similarity of its near copies to their group's first document (its
-     * signature fetched when another rank's), then every document's to every rank. */
     free(ids);
     ids = malloc((cnt ? cnt : 1) * sizeof *ids);
     mine = calloc(cnt ? cnt : 1, sizeof *mine);
     nids = 0;
     if (!ids || !mine)
         rc = ovl__mpi_nomem(m);
-    for (size_t k = 0; rc == OVL_OK && k < cnt; k++) {
-        uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
-        if (myco[k] == i && root != i)
-            ids[nids++] = root;
-    }
+    for (size_t k = 0; rc == OVL_OK && k < cnt; k++)
+        if (myco[k] == lo + k && root[k] != lo + k)
+            ids[nids++] = root[k];
     if (rc == OVL_OK)
         nids = others(ids, nids, lo, cnt);
     if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
@@ -284,44 +314,25 @@ int ovl__mpi_near_copies(mpi_run *m, const ovl_scan_opts *o, const ovl_scan_doc 
     if ((rc = fetch_sigs(m, sh, first, K, ids, nids, &fetched)) != OVL_OK)
         goto out;
     for (size_t k = 0; k < cnt; k++) {
-        uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
-        if (myco[k] != i || root == i)
+        uint32_t i = (uint32_t)(lo + k);
+        if (myco[k] != i || root[k] == i)
             continue;
         const uint32_t *sa = sig_of(sh, lo, cnt, K, ids, nids, fetched, i);
-        const uint32_t *sb = sig_of(sh, lo, cnt, K, ids, nids, fetched, root);
+        const uint32_t *sb = sig_of(sh, lo, cnt, K, ids, nids, fetched, root[k]);
         mine[k] = sa && sb ? (float)ovl_minhash_similarity(sa, sb, K) : 0;
+        myco[k] = root[k];
     }
-    /* To rank 0 only, which reports the groups: the near copies' (document order). */
-    size_t ns = 0;
-    dsim *sv = malloc((cnt ? cnt : 1) * sizeof *sv);
-    for (size_t k = 0; sv && k < cnt; k++)
-        if (mine[k] > 0)
-            sv[ns++] = (dsim){(uint32_t)(lo + k), mine[k]};
-    if ((rc = ovl__mpi_agree(m, sv ? OVL_OK : ovl__mpi_nomem(m))) != OVL_OK) {
-        free(sv);
-        goto out;
-    }
-    char *gs = NULL;
-    rc = ovl__mpi_gather_bytes(m, sv, ns * sizeof *sv, &gs, rl) ? ovl__mpi_nomem(m) : OVL_OK;
-    free(sv);
-    *sims = (dsim *)gs;
-    *nsims = m->rank == 0 ? ovl__mpi_received(rl, P, sizeof **sims) : 0;
-    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
-        goto out;
-    for (size_t k = 0; k < cnt; k++) {
-        uint32_t i = (uint32_t)(lo + k), root = cuf_root(&uf, i);
-        if (myco[k] == i && root != i)
-            myco[k] = root;
-    }
+    /* (Kept where they are: the rank leading each group gathers its members' with them.) */
+    *sims = mine;
+    mine = NULL;
 out:
-    cuf_free(&uf);
+    free(root);
     free(counts);
     free(rl);
     free(fill);
     free(keys);
     free(got);
     free(cand);
-    free(edges);
     free(ids);
     free(fetched);
     free(mine);
@@ -407,41 +418,60 @@ out:
     return rc;
 }
 
-int ovl__mpi_cmp_by_first(const void *x, const void *y)
+/* By group, then copy. */
+static int cmp_dcopy(const void *x, const void *y)
 {
-    const dpair *a = x, *b = y;
+    const dcopy *a = x, *b = y;
     if (a->b != b->b)
         return a->b < b->b ? -1 : 1;
     return (a->a > b->a) - (a->a < b->a);
 }
 
-int ovl__mpi_copy_counts(mpi_run *m, const size_t *first, const dpair *cv, size_t nc, size_t lo, size_t cnt,
-                         uint32_t **counts)
+int ovl__mpi_copy_groups(mpi_run *m, const size_t *first, const uint32_t *myco, const float *sims,
+                         dcopy **groups, size_t *ngroups, uint32_t **counts)
 {
-    int P = m->size, rc = OVL_OK;
-    uint32_t *fs = malloc((nc ? nc : 1) * sizeof *fs), *got = NULL;
+    int P = m->size, me = m->rank, rc = OVL_OK;
+    size_t lo = first[me], cnt = first[me + 1] - lo, nc = 0;
     size_t *sc = calloc(2 * (size_t)P, sizeof *sc), *rl = sc ? sc + P : NULL;
-    *counts = calloc(cnt ? cnt : 1, sizeof **counts);
-    if ((rc = ovl__mpi_agree(m, fs && sc && *counts ? OVL_OK : ovl__mpi_nomem(m))) != OVL_OK)
-        goto done;
-    /* (The firsts ascending: by the rank holding them.) */
-    for (size_t k = 0; k < nc; k++)
-        fs[k] = cv[k].b;
-    if (nc > 1)
-        qsort(fs, nc, sizeof *fs, ovl__mpi_cmp_u32);
-    for (size_t k = 0; k < nc; k++)
-        sc[ovl__mpi_owner_of(first, P, fs[k])] += sizeof *fs;
-    if (ovl__mpi_alltoall_bytes(m, (const char *)fs, sc, (char **)&got, rl) != 0)
+    dcopy *cv = malloc((cnt ? cnt : 1) * sizeof *cv);
+    char *got = NULL;
+    *groups = NULL;
+    *ngroups = 0;
+    if (counts)
+        *counts = calloc(cnt ? cnt : 1, sizeof **counts);
+    if (!sc || !cv || (counts && !*counts))
         rc = ovl__mpi_nomem(m);
-    size_t ng = ovl__mpi_received(rl, P, sizeof *got);
-    for (size_t k = 0; rc == OVL_OK && k < ng; k++)
-        (*counts)[got[k] - lo]++;
-    rc = ovl__mpi_agree(m, rc);
+    /* This share's copies, sorted by group: so by the rank leading them, as the exchange wants. */
+    for (size_t k = 0; rc == OVL_OK && k < cnt; k++)
+        if (myco[k] != UINT32_MAX && myco[k] != lo + k)
+            cv[nc++] = (dcopy){(uint32_t)(lo + k), myco[k], sims ? sims[k] : 0};
+    if (rc == OVL_OK && nc > 1)
+        qsort(cv, nc, sizeof *cv, cmp_dcopy);
+    for (size_t k = 0; rc == OVL_OK && k < nc; k++)
+        sc[ovl__mpi_owner_of(first, P, cv[k].b)] += sizeof *cv;
+    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+        goto done;
+    rc = ovl__mpi_alltoall_bytes(m, (const char *)cv, sc, &got, rl) ? ovl__mpi_nomem(m) : OVL_OK;
+    if ((rc = ovl__mpi_agree(m, rc)) != OVL_OK)
+        goto done;
+    free(cv);
+    cv = (dcopy *)got;
+    got = NULL;
+    nc = ovl__mpi_received(rl, P, sizeof *cv);
+    if (nc > 1)
+        qsort(cv, nc, sizeof *cv, cmp_dcopy);
+    ovl__mpi_held(m, nc * sizeof *cv);
+    m->st.copies_led = nc;
+    for (size_t k = 0; counts && k < nc; k++)
+        (*counts)[cv[k].b - lo]++;
+    *groups = cv;
+    *ngroups = nc;
+    cv = NULL;
 done:
-    free(fs);
-    free(got);
     free(sc);
-    if (rc != OVL_OK) {
+    free(cv);
+    free(got);
+    if (rc != OVL_OK && counts) {
         free(*counts);
         *counts = NULL;
     }

@@ -221,7 +221,21 @@ static void put_replaced(ovl__bbuf *b, const ovl_corpus *c, size_t ci, const ovl
         memcpy(b->p, &k, sizeof k);
 }
 
-void ovl__mpi_serve(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_doc *mydocs, size_t lo, size_t cnt, int ok)
+/* The copies of cops[0, n) (sorted by group) from position from: most of them and the rest
+ * of the last group (a group is written whole), after the position following them. */
+static void put_copies(ovl__bbuf *b, const dcopy *cops, size_t n, uint64_t from, uint64_t most)
+{
+    uint64_t end = from < n ? from : n;
+    end = n - end > most ? end + most : n;
+    while (end > from && end < n && cops[end].b == cops[end - 1].b)
+        end++;
+    ovl__bput(b, &end, sizeof end);
+    if (end > from)
+        ovl__bput(b, cops + from, (size_t)(end - from) * sizeof *cops);
+}
+
+void ovl__mpi_serve(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_doc *mydocs, size_t lo, size_t cnt,
+                    const dcopy *cops, size_t ncops, int ok)
 {
     ovl__run *r = &a->r;
     size_t at = 0;
@@ -265,6 +279,9 @@ void ovl__mpi_serve(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_doc
         } else if (req[0] == REQ_REPLACED) {
             if (got)
                 put_replaced(&b, c, lo - m->lbase, mydocs, cnt, lo, req[1], req[2]);
+        } else if (req[0] == REQ_COPIES) {
+            if (got)
+                put_copies(&b, cops, ncops, req[1], req[2]);
         } else if (req[0] == REQ_PASSAGES) {
             got = got && ovl__grow(&ps, &cap, (size_t)req[2] + 1, sizeof *ps) == 0 &&
                   fseeko(r->spool, (off_t)req[1], SEEK_SET) == 0 &&
@@ -385,33 +402,25 @@ int ovl__mpi_merge_results(mpi_run *m, const ovl_scan_opts *o, const ovl__prec *
     return rc;
 }
 
-/* The copy groups as rank 0 writes them (ovl__run's copies hook): members and firsts in
- * report order, a window of them at a time, their names (and the firsts' records) asked of
- * the ranks holding them and dropped once their groups are written. */
+/* The copy groups as rank 0 writes them (ovl__run's copies hook): each rank's in turn (the
+ * groups its share leads, in report order), whole groups of a window at a time; members
+ * and firsts in report order, their names (and the firsts' records) asked of the ranks
+ * holding them a window at a time and dropped once their groups are written. */
 typedef struct cstream {
     mpi_run *m;
     const rootin *in;
     size_t held; /* documents of the report's run */
 } cstream;
 
-/* The near-copy similarity of doc, 0 when it is an identical copy. */
-static double near_sim(const rootin *in, uint32_t doc)
+/* Writes the groups of g[0, n) (whole groups, sorted by group, then copy). */
+static int write_copies(cstream *cs, ovl__run *r, const dcopy *g, size_t n)
 {
-    size_t n = in->near ? in->nsims : 0;
-    size_t lo = ovl__first_at_rec(in->sims, n, sizeof *in->sims, offsetof(dsim, doc), doc);
-    return lo < n && in->sims[lo].doc == doc && in->sims[lo].sim > 0 ? in->sims[lo].sim : 0;
-}
-
-static int stream_copies(void *data, ovl__run *r)
-{
-    cstream *cs = data;
     mpi_run *m = cs->m;
     const rootin *in = cs->in;
-    size_t n = in->ncops, W = in->copy_window ? (size_t)in->copy_window : 1;
+    size_t W = in->copy_window ? (size_t)in->copy_window : 1;
     if (W > 2 * n)
         W = 2 * n + 1; /* (every copy and a first for each) */
     int rc = OVL_OK;
-    dpair *g = in->cops;
     uint32_t *seq = malloc(W * sizeof *seq), *uids = malloc(W * sizeof *uids), *fids = malloc(W * sizeof *fids);
     ovl_scan_doc *dr = malloc(W * sizeof *dr);
     /* The group being written: its names (bytes, their offsets), similarities, paths. */
@@ -422,8 +431,6 @@ static int stream_copies(void *data, ovl__run *r)
     uint64_t gbytes = 0, gchars = 0;
     if (!seq || !uids || !fids || !dr)
         rc = ovl__mpi_nomem(m);
-    if (rc == OVL_OK && n > 1)
-        qsort(g, n, sizeof *g, ovl__mpi_cmp_by_first);
     size_t pos = 0;
     for (int need_first = 1; rc == OVL_OK && pos < n;) {
         /* The window: up to W documents in report order (a group's first, then its members). */
@@ -457,8 +464,8 @@ static int stream_copies(void *data, ovl__run *r)
                 gn = 0, names.n = 0;
                 gbytes = dr[f].bytes, gchars = dr[f].chars;
                 f++;
-            } else {
-                s = near_sim(in, seq[k]);
+            } else if (g[pos].sim > 0) {
+                s = g[pos].sim;
             }
             if (ovl__grow(&off, &gcap, gn + 1, sizeof *off) != 0 || ovl__grow(&sim, &scap, gn + 1, sizeof *sim) != 0) {
                 rc = ovl__mpi_nomem(m);
@@ -501,6 +508,63 @@ static int stream_copies(void *data, ovl__run *r)
     return rc;
 }
 
+/* Rank p's answer to the request what (from, most), or rank 0's own, own (built by the
+ * caller when p is 0): *got (malloc'd, *len bytes). */
+static int window_of(mpi_run *m, int p, uint64_t what, uint64_t from, uint64_t most, const ovl__bbuf *own,
+                     char **got, size_t *len)
+{
+    if (p == 0) {
+        *got = own->p, *len = own->n;
+        return own->bad ? ovl__mpi_nomem(m) : OVL_OK;
+    }
+    int ok = 0;
+    ovl__mpi_request(m, p, what, from, most);
+    if (!(*got = ovl__mpi_reply(m, p, len, &ok)))
+        return ok ? ovl__mpi_nomem(m) : ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
+    return OVL_OK;
+}
+
+static int stream_copies(void *data, ovl__run *r)
+{
+    cstream *cs = data;
+    mpi_run *m = cs->m;
+    const rootin *in = cs->in;
+    uint64_t most = in->copy_window ? in->copy_window : 1;
+    int rc = OVL_OK;
+    for (int p = 0; rc == OVL_OK && p < m->size; p++)
+        for (uint64_t from = 0;;) {
+            ovl__bbuf own = {0};
+            char *got = NULL;
+            size_t len = 0;
+            if (p == 0)
+                put_copies(&own, in->cops, in->ncops, from, most);
+            rc = window_of(m, p, REQ_COPIES, from, most, &own, &got, &len);
+            rbuf b = {got, len, 0};
+            uint64_t next = 0;
+            size_t nc = len > sizeof next ? (len - sizeof next) / sizeof(dcopy) : 0;
+            if (rc == OVL_OK && (ovl__mpi_get(&b, &next, sizeof next) || next < from || next - from != nc ||
+                                 len != sizeof next + nc * sizeof(dcopy)))
+                rc = ovl__fail(m->ctx, OVL_ERR_INVALID, -1, "rank %d: copy groups could not be read back", p);
+            if (rc == OVL_OK && nc) {
+                /* (Aligned for the records: the count came first.) */
+                dcopy *g = malloc(nc * sizeof *g);
+                if (!g)
+                    rc = ovl__mpi_nomem(m);
+                else
+                    memcpy(g, got + sizeof next, nc * sizeof *g);
+                ovl__mpi_held(m, nc * sizeof *g);
+                if (rc == OVL_OK)
+                    rc = write_copies(cs, r, g, nc);
+                free(g);
+            }
+            free(got);
+            if (rc != OVL_OK || !nc)
+                break;
+            from = next;
+        }
+    return rc;
+}
+
 /* The documents with replaced byte sequences, in document order, to the sink (ovl__run's
  * replaced hook): rank 0's share's from its records, each other rank's asked of it a window
  * at a time, so that rank 0 holds a window of names, not every such document's. */
@@ -517,17 +581,9 @@ static int tell_replaced(void *data, ovl__run *r)
             ovl__bbuf own = {0};
             char *got = NULL;
             size_t len = 0;
-            if (p == 0) {
+            if (p == 0)
                 put_replaced(&own, in->c, in->first[0] - m->lbase, in->mydocs, cnt, in->first[0], from, most);
-                if (own.bad)
-                    rc = ovl__mpi_nomem(m);
-                got = own.p, len = own.n;
-            } else {
-                int ok = 0;
-                ovl__mpi_request(m, p, REQ_REPLACED, from, most);
-                if (!(got = ovl__mpi_reply(m, p, &len, &ok)))
-                    rc = ok ? ovl__mpi_nomem(m) : ovl__fail(m->ctx, OVL_ERR_NOMEM, -1, "rank %d: out of memory", p);
-            }
+            rc = window_of(m, p, REQ_REPLACED, from, most, &own, &got, &len);
             rbuf b = {got, len, 0};
             uint64_t next = 0;
             if (rc == OVL_OK && (ovl__mpi_get(&b, &next, sizeof next) || next <= from))

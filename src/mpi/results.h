@@ -8,10 +8,11 @@
 /* A rank other than 0 while rank 0 writes: its pair records (sorted in report order) given a
  * window at a time from where the last one ended, or all failed ones left with the count of
  * the others (once rank 0 has every record it lists); the figures of the documents rank 0
- * names; the records of documents of its share; the passages of a record. Until rank 0 says
- * it is done. ok 0: this rank failed before (it says so to every request). */
+ * names; the records of documents of its share; the passages of a record; the copy groups it
+ * leads (cops, ncops: ovl__mpi_copy_groups), whole groups of a window at a time. Until rank 0
+ * says it is done. ok 0: this rank failed before (it says so to every request). */
 void ovl__mpi_serve(mpi_run *m, part *a, const ovl_corpus *c, const ovl_scan_doc *mydocs, size_t lo,
-                    size_t cnt, int ok);
+                    size_t cnt, const dcopy *cops, size_t ncops, int ok);
 
 /* Records as rank 0 keeps them. */
 typedef struct recset {
@@ -28,8 +29,8 @@ void ovl__mpi_recset_free(recset *s);
 int ovl__mpi_merge_results(mpi_run *m, const ovl_scan_opts *o, const ovl__prec *own, size_t nown,
                          uint64_t window, recset *out, uint64_t *unlisted, uint64_t *most);
 
-/* What rank 0 has for the report besides its own run: every document's copy verdict (g),
- * the families as built (their spans numbered in the corpus), the summary so far. */
+/* What rank 0 has for the report besides its own run: the copy groups its share leads, the
+ * families as built (their spans numbered in the corpus), the summary so far. */
 typedef struct rootin {
     const ovl_corpus *c;
     size_t n;            /* documents of the corpus (c: rank 0's share when walked in parts) */
@@ -37,26 +38,22 @@ typedef struct rootin {
     const ovl_scan_sink *sink;
     const size_t *first;
     const ovl_scan_doc *mydocs;
-    dpair *cops;         /* every copy and its group's first, by copy, or by group, then
-                            copy, once the families are widened or the report is written
-                            (each sorts them in place) */
+    const dcopy *cops;   /* the copy groups rank 0's share leads (ovl__mpi_copy_groups) */
     size_t ncops;
-    int near;            /* near copies looked for */
-    const dsim *sims;    /* the near copies' similarities, document order */
-    size_t nsims;
     ovl__families *fam; /* moved into the report's run */
     int use_fam;
     ovl_scan_summary sum;
     uint64_t copy_window; /* copy group documents whose names (and firsts' records) are
-                             fetched at once: key_round / 1024 + 1, about half a key round */
+                             fetched at once, and copies asked of a rank at once (with the
+                             rest of the last group): key_round / 1024 + 1 */
 } rootin;
 
 /* Rank 0: the report, from the records it lists (recs, documents numbered in the corpus,
  * taken) and the figures of their documents, with ovl_scan's own emission, over a run of
  * the documents the report names only: those of the listed pairs and their best sources,
  * those that failed and the occurrences of the families it lists; the copy groups written
- * as they are merged from the copies sorted by group, the names of copy_window of their
- * documents at a time asked of the ranks holding them. a: rank 0's own run (its passages
+ * as each rank in turn gives those it leads, a window of whole groups at a time, the names
+ * of copy_window of their documents at a time asked of the ranks holding them. a: rank 0's own run (its passages
  * read from a's spool, the others' asked for). */
 int ovl__mpi_root_report(mpi_run *m, const rootin *in, part *a, recset *recs, part *rep);
 

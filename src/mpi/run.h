@@ -122,8 +122,9 @@ enum { TAG_OK = 3, TAG_REQ };
 
 /* What rank 0 asks another rank for while it writes (a request: three uint64, the first
  * of them one of these). REQ_REPLACED (from, most): the documents of its share from position
- * from with replaced byte sequences, at most most of them. */
-enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_DOCS, REQ_ENTRIES, REQ_PASSAGES, REQ_REPLACED, REQ_END };
+ * from with replaced byte sequences, at most most of them. REQ_COPIES (from, most): the copies
+ * of the groups it leads from position from, most of them and the rest of the last group. */
+enum { REQ_RECS, REQ_REST, REQ_FIGS, REQ_DOCS, REQ_ENTRIES, REQ_PASSAGES, REQ_REPLACED, REQ_COPIES, REQ_END };
 
 void ovl__mpi_request(mpi_run *m, int to, uint64_t what, uint64_t x, uint64_t y);
 

@@ -220,14 +220,13 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
     int use_fam = 0, use_ign = 0;
     uint64_t ignored_chars = 0, family_pairs = 0, fam_occ = 0; /* fam_occ: rank 0, the families' occurrences */
     recset lst = {0};
-    dsim *sims = NULL; /* rank 0: the near copies' similarities */
-    size_t nsims = 0;
+    float *sims = NULL; /* the near copies' similarities, of this rank's share */
     uint32_t *myco = NULL; /* copy_of of this rank's share (what ovl__scan_cfp sets) */
     uint32_t *mycopies = NULL; /* the copies of each document of this rank's share, for the families */
     int32_t *mygroup = NULL;      /* group ids of this rank's share, numbered from group_keys */
     const int32_t *gid = NULL;    /* ... or of opts->groups (the share's part) */
     uint32_t *cov = NULL;  /* ... of one rank's share at a time, while band keys are spooled */
-    dpair *cops = NULL;    /* rank 0: every copy and its group's first, by copy (by group once the report is written) */
+    dcopy *cops = NULL;    /* the copy groups this rank's share leads, by group, then copy */
     size_t ncops = 0;
     ovl__corpus_partinfo cpi;
     memset(&cpi, 0, sizeof cpi);
@@ -600,33 +599,19 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         ns.doc_keys = mydk;
         ns.doc_sigs = mysig;
         ns.doc_bands = dbands;
-        if ((rc = ovl__mpi_near_copies(m, &o, mydocs, myco, &sims, &nsims, &ns, first, dbands, K)) != OVL_OK)
+        if ((rc = ovl__mpi_near_copies(m, &o, mydocs, myco, &sims, &ns, first, dbands, K)) != OVL_OK)
             goto done; /* (every rank has agreed on it) */
         free(mydk);
         free(mysig);
         mydk = NULL;
         mysig = NULL;
     }
-    {
-        /* Every copy and its group's first to rank 0 (the families read the copies of their
-         * documents, the report lists every copy group), in document order. */
-        dpair *cv = malloc((cnt ? cnt : 1) * sizeof *cv);
-        size_t nc = 0;
-        for (size_t k = 0; cv && k < cnt; k++)
-            if (myco[k] != UINT32_MAX && myco[k] != lo + k)
-                cv[nc++] = (dpair){(uint32_t)(lo + k), myco[k]};
-        rc = cv ? OVL_OK : ovl__mpi_nomem(m);
-        CHECK(rc);
-        char *gc = NULL;
-        rc = ovl__mpi_gather_bytes(m, cv, nc * sizeof *cv, &gc, lens) ? ovl__mpi_nomem(m) : OVL_OK;
-        cops = (dpair *)gc;
-        ncops = me == 0 ? ovl__mpi_received(lens, P, sizeof *cops) : 0;
-        /* (and each document's copies to the rank holding it: its families count them) */
-        if ((rc = ovl__mpi_agree(m, rc)) == OVL_OK && (recurring || o.ignore))
-            rc = ovl__mpi_copy_counts(m, first, cv, nc, lo, cnt, &mycopies);
-        free(cv);
-        CHECK(rc);
-    }
+    /* Each copy to the rank leading its group, which lists the group when the report is
+     * written (and counts a document's copies for its families). */
+    rc = ovl__mpi_copy_groups(m, first, myco, sims, &cops, &ncops, recurring || o.ignore ? &mycopies : NULL);
+    free(sims);
+    sims = NULL;
+    CHECK(rc);
     /* ---- 1: the band keys received, searched by the rank owning their part of the key space ---- */
     ovl__mpi_next_phase(m, PH_KEYS);
     {
@@ -1004,7 +989,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
         ovl__mpi_held(m, al.r.nrecs * sizeof *al.r.recs);
     }
     if (me != 0) {
-        ovl__mpi_serve(m, &al, c, mydocs, lo, cnt, rc == OVL_OK);
+        ovl__mpi_serve(m, &al, c, mydocs, lo, cnt, cops, ncops, rc == OVL_OK);
     } else {
         /* (No more than the report lists: every listed record may be one rank's.) */
         uint64_t window = kr / 64 / (uint64_t)P, most = 0, unlisted = 0;
@@ -1014,7 +999,7 @@ int ovl_scan_mpi(ovl_ctx *ctx, MPI_Comm comm, const ovl_corpus *c, const ovl_sca
             rc = ovl__mpi_merge_results(m, &o, al.r.recs, al.r.nrecs, window ? window : 1, &lst, &unlisted, &most);
         ovl__mpi_held(m, most + al.r.nrecs * sizeof *al.r.recs);
         if (rc == OVL_OK) {
-            rootin in = {c, n, &o, sink, first, mydocs, cops, ncops, near, sims, nsims, &gfam, use_fam, pr.sum, kr / 1024 + 1};
+            rootin in = {c, n, &o, sink, first, mydocs, cops, ncops, &gfam, use_fam, pr.sum, kr / 1024 + 1};
             in.sum.family_pairs = (size_t)cn[0];
             in.sum.family_passages = (size_t)cn[1];
             in.sum.failed_pairs = (size_t)cn[2];
